@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Debian packages the tests use: PostgreSQL server, kcat (librdkafka), librdkafka headers (mock cluster), Chromium.
+set -euo pipefail
+packages=(postgresql kcat librdkafka-dev chromium gcc)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
