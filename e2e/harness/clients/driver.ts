@@ -1,0 +1,56 @@
+// One interface over the three real Kafka clients the e2e suite runs: kcat, kafkajs and @platformatic/kafka.
+import type { ConsumedRecord, KeyedRecord } from "./workload.ts";
+
+export interface RunningGroup {
+  /** Stops every member; each commits the offsets of what it consumed before leaving. */
+  stop(): Promise<void>;
+}
+
+export interface ClientDriver {
+  readonly name: string;
+  readonly idempotent: boolean;
+  createTopic(topic: string, partitions: number): Promise<void>;
+  /** Produces with acks=all (idempotent where the client supports it); resolves when every record is acknowledged. */
+  produce(topic: string, records: KeyedRecord[]): Promise<void>;
+  /**
+   * Starts `members` consumers in one group reading `topic` from the committed offsets (earliest when none);
+   * resolves once the group is stable: every member holds an assignment of the same generation covering all partitions.
+   */
+  startGroup(
+    topic: string,
+    groupId: string,
+    members: number,
+    partitions: number,
+    sink: (record: ConsumedRecord) => void,
+  ): Promise<RunningGroup>;
+}
+
+/** Tracks the assignments members report, to tell when a group of `members` covers `partitions` in one generation. */
+export class GroupStability {
+  private readonly byMember = new Map<number, { generation: number; partitions: number }>();
+  private readonly members: number;
+  private readonly partitions: number;
+
+  constructor(members: number, partitions: number) {
+    this.members = members;
+    this.partitions = partitions;
+  }
+
+  report(member: number, generation: number, partitions: number): void {
+    this.byMember.set(member, { generation, partitions });
+  }
+
+  get stable(): boolean {
+    if (this.byMember.size < this.members) return false;
+    const all = [...this.byMember.values()];
+    const generation = all[0]!.generation;
+    return (
+      all.every((m) => m.generation === generation) &&
+      all.reduce((s, m) => s + m.partitions, 0) === this.partitions
+    );
+  }
+
+  describe(): string {
+    return JSON.stringify([...this.byMember.entries()]);
+  }
+}

@@ -1,0 +1,89 @@
+// kafkajs 2.2.4 as a ClientDriver.
+import { type Consumer, Kafka, logLevel } from "kafkajs";
+import type { ClientDriver, RunningGroup } from "./driver.ts";
+import { GroupStability } from "./driver.ts";
+import type { ConsumedRecord, KeyedRecord } from "./workload.ts";
+import { waitFor } from "./workload.ts";
+
+export function kafkajsDriver(bootstrap: string): ClientDriver {
+  const kafka = new Kafka({
+    clientId: "cirrus-e2e-kafkajs",
+    brokers: [bootstrap],
+    logLevel: logLevel.NOTHING,
+  });
+  return {
+    name: "kafkajs",
+    idempotent: true,
+    async createTopic(topic, partitions) {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+      } finally {
+        await admin.disconnect();
+      }
+    },
+    async produce(topic: string, records: KeyedRecord[]) {
+      const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      await producer.connect();
+      try {
+        for (let i = 0; i < records.length; i += 2000) {
+          await producer.send({ topic, acks: -1, messages: records.slice(i, i + 2000) });
+        }
+      } finally {
+        await producer.disconnect();
+      }
+    },
+    async startGroup(
+      topic,
+      groupId,
+      members,
+      partitions,
+      sink: (r: ConsumedRecord) => void,
+    ): Promise<RunningGroup> {
+      const stability = new GroupStability(members, partitions);
+      const consumers: Consumer[] = [];
+      for (let m = 0; m < members; m++) {
+        const consumer = kafka.consumer({
+          groupId,
+          sessionTimeout: 10_000,
+          heartbeatInterval: 500,
+          rebalanceTimeout: 10_000,
+        });
+        consumer.on(consumer.events.GROUP_JOIN, (e) => {
+          const assigned = Object.values(e.payload.memberAssignment).reduce((s, p) => s + p.length, 0);
+          stability.report(
+            m,
+            (e.payload as unknown as { generationId?: number }).generationId ?? 0,
+            assigned,
+          );
+        });
+        await consumer.connect();
+        await consumer.subscribe({ topic, fromBeginning: true });
+        await consumer.run({
+          autoCommitInterval: 200,
+          eachMessage: async ({ partition, message }) => {
+            sink({
+              partition,
+              offset: BigInt(message.offset),
+              key: message.key?.toString() ?? "",
+              value: message.value?.toString() ?? "",
+              member: m,
+            });
+          },
+        });
+        consumers.push(consumer);
+      }
+      await waitFor(
+        () => stability.stable,
+        30_000,
+        `kafkajs group ${groupId} to be stable: ${stability.describe()}`,
+      );
+      return {
+        async stop() {
+          for (const c of consumers) await c.disconnect();
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,115 @@
+// kcat (librdkafka 2.0.2, Debian) as a ClientDriver: one process per producer run and per group member.
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { createInterface } from "node:readline";
+import type { ClientDriver, RunningGroup } from "./driver.ts";
+import { GroupStability } from "./driver.ts";
+import type { ConsumedRecord, KeyedRecord } from "./workload.ts";
+import { waitFor } from "./workload.ts";
+
+/** kcat cannot create topics: the driver asks `createTopic` (the control plane's REST API, or another client). */
+export function kcatDriver(
+  bootstrap: string,
+  createTopic: (topic: string, partitions: number) => Promise<void>,
+): ClientDriver {
+  return {
+    name: "kcat",
+    idempotent: true,
+    createTopic,
+    async produce(topic: string, records: KeyedRecord[]) {
+      const child = spawn(
+        "kcat",
+        [
+          "-P",
+          "-b",
+          bootstrap,
+          "-t",
+          topic,
+          "-K",
+          "\t",
+          "-X",
+          "enable.idempotence=true",
+          "-X",
+          "acks=all",
+          "-X",
+          "linger.ms=5",
+        ],
+        { stdio: ["pipe", "ignore", "pipe"] },
+      );
+      let stderr = "";
+      child.stderr.on("data", (d: Buffer) => {
+        stderr += d.toString();
+      });
+      const lines = records.map((r) => `${r.key}\t${r.value}\n`).join("");
+      child.stdin.end(lines);
+      const [code] = await once(child, "exit");
+      if (code !== 0 || /error|fail/i.test(stderr))
+        throw new Error(`kcat producer exited ${code}: ${stderr.slice(0, 2000)}`);
+    },
+    async startGroup(
+      topic,
+      groupId,
+      members,
+      partitions,
+      sink: (r: ConsumedRecord) => void,
+    ): Promise<RunningGroup> {
+      const stability = new GroupStability(members, partitions);
+      const children: ChildProcess[] = [];
+      for (let m = 0; m < members; m++) {
+        const child = spawn(
+          "kcat",
+          [
+            "-b",
+            bootstrap,
+            "-G",
+            groupId,
+            topic,
+            "-f",
+            "%p\t%o\t%k\t%s\n",
+            "-u",
+            "-X",
+            "auto.offset.reset=earliest",
+            "-X",
+            "auto.commit.interval.ms=200",
+            "-X",
+            "session.timeout.ms=10000",
+            "-X",
+            "heartbeat.interval.ms=500",
+          ],
+          { stdio: ["ignore", "pipe", "pipe"] },
+        );
+        createInterface({ input: child.stdout }).on("line", (line) => {
+          const [p, o, k, v] = line.split("\t");
+          sink({ partition: Number(p), offset: BigInt(o ?? "-1"), key: k ?? "", value: v ?? "", member: m });
+        });
+        // kcat reports each rebalance on stderr: "% Group <g> rebalanced (memberid ...): assigned: t [0], t [3], ..."
+        let generation = 0;
+        createInterface({ input: child.stderr }).on("line", (line) => {
+          if (/rebalanced.*assigned/.test(line)) {
+            generation++;
+            stability.report(m, 0, (line.match(/\[\d+\]/g) ?? []).length);
+          } else if (/rebalanced.*revoked/.test(line)) {
+            stability.report(m, generation, 0);
+          }
+        });
+        children.push(child);
+      }
+      await waitFor(
+        () => stability.stable,
+        30_000,
+        `kcat group ${groupId} to be stable: ${stability.describe()}`,
+      );
+      return {
+        async stop() {
+          await Promise.all(
+            children.map(async (c) => {
+              if (c.exitCode !== null) return;
+              c.kill("SIGINT"); // kcat closes the consumer on SIGINT: final offset commit, LeaveGroup
+              await once(c, "exit");
+            }),
+          );
+        },
+      };
+    },
+  };
+}

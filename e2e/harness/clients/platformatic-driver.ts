@@ -1,0 +1,95 @@
+// @platformatic/kafka 2.x as a ClientDriver.
+import { Admin, Consumer, Producer, stringDeserializers, stringSerializers } from "@platformatic/kafka";
+import type { ClientDriver, RunningGroup } from "./driver.ts";
+import { GroupStability } from "./driver.ts";
+import type { ConsumedRecord, KeyedRecord } from "./workload.ts";
+import { waitFor } from "./workload.ts";
+
+export function platformaticDriver(bootstrap: string): ClientDriver {
+  const base = { bootstrapBrokers: [bootstrap], retries: 10, retryDelay: 200 };
+  return {
+    name: "@platformatic/kafka",
+    idempotent: true,
+    async createTopic(topic, partitions) {
+      const admin = new Admin({ ...base, clientId: "cirrus-e2e-platformatic-admin" });
+      try {
+        await admin.createTopics({ topics: [topic], partitions, replicas: 1 });
+      } finally {
+        await admin.close();
+      }
+    },
+    async produce(topic: string, records: KeyedRecord[]) {
+      const producer = new Producer({
+        ...base,
+        clientId: "cirrus-e2e-platformatic-producer",
+        serializers: stringSerializers,
+        idempotent: true,
+        acks: -1,
+      });
+      try {
+        for (let i = 0; i < records.length; i += 2000) {
+          await producer.send({
+            messages: records.slice(i, i + 2000).map((r) => ({ topic, key: r.key, value: r.value })),
+          });
+        }
+      } finally {
+        await producer.close();
+      }
+    },
+    async startGroup(
+      topic,
+      groupId,
+      members,
+      partitions,
+      sink: (r: ConsumedRecord) => void,
+    ): Promise<RunningGroup> {
+      const stability = new GroupStability(members, partitions);
+      const consumers: Consumer<string, string, string, string>[] = [];
+      for (let m = 0; m < members; m++) {
+        const consumer = new Consumer({
+          ...base,
+          clientId: `cirrus-e2e-platformatic-${m}`,
+          groupId,
+          deserializers: stringDeserializers,
+          sessionTimeout: 10_000,
+          heartbeatInterval: 500,
+          rebalanceTimeout: 10_000,
+        });
+        consumer.on("consumer:group:join", (e) => {
+          const assigned = (e.assignments ?? []).reduce(
+            (s, a) => s + (a.topic === topic ? a.partitions.length : 0),
+            0,
+          );
+          stability.report(m, e.generationId ?? 0, assigned);
+        });
+        const stream = await consumer.consume({
+          topics: [topic],
+          mode: "committed",
+          fallbackMode: "earliest",
+          autocommit: 200,
+        });
+        stream.on("data", (message) => {
+          sink({
+            partition: message.partition,
+            offset: message.offset,
+            key: message.key,
+            value: message.value,
+            member: m,
+          });
+        });
+        consumers.push(consumer);
+      }
+      await waitFor(
+        () => stability.stable,
+        30_000,
+        `platformatic group ${groupId} to be stable: ${stability.describe()}`,
+      );
+      return {
+        async stop() {
+          await new Promise((r) => setTimeout(r, 500)); // one more autocommit period for what was just consumed
+          for (const c of consumers) await c.close(true);
+        },
+      };
+    },
+  };
+}
