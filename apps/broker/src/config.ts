@@ -1,0 +1,190 @@
+// One schema for the broker's configuration: defaults in one object, every option settable by an
+// environment variable (CIRRUS_<UPPER_SNAKE>), secrets also from <NAME>_FILE, validated and frozen.
+import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { BrokerError, BrokerErrorCode } from "./errors.ts";
+
+export interface BrokerConfig {
+  /** Stable id of the machine/process; the control plane maps it to a broker id. */
+  readonly instanceId: string;
+  readonly zone: string;
+  readonly clusterId: string;
+  /** Address the Kafka listener binds to. */
+  readonly kafkaHost: string;
+  /** 0 picks an ephemeral port (tests). */
+  readonly kafkaPort: number;
+  /** Host clients are told to connect to (Metadata); defaults to kafkaHost unless that is a wildcard. */
+  readonly advertisedHost: string;
+  /** Port clients are told to connect to; 0 means "the port actually bound". */
+  readonly advertisedPort: number;
+  readonly adminHost: string;
+  readonly adminPort: number;
+  readonly dataDir: string;
+  /** WAL block volume (a file or device path); empty means `<dataDir>/wal`. */
+  readonly volumePath: string;
+  readonly controlPlaneUrl: string;
+  readonly brokerToken: string;
+  /** Object store URI (file://, s3://, mem://); empty means `file://<dataDir>/objects`. */
+  readonly objectStore: string;
+  readonly autoCreateTopics: boolean;
+  readonly defaultPartitions: number;
+  /** Largest request frame accepted; a bigger declared size closes the connection (Kafka: socket.request.max.bytes). */
+  readonly maxFrameBytes: number;
+  /** Request bytes a connection may have in flight before the broker stops reading from it. */
+  readonly maxInflightBytesPerConnection: number;
+  readonly maxConnections: number;
+  /** A connection with no traffic for this long is closed (Kafka: connections.max.idle.ms). */
+  readonly idleConnectionMs: number;
+  /** Longest fetch long poll the broker honours, whatever the client asks. */
+  readonly maxFetchWaitMs: number;
+  /** Bound on a graceful shutdown; past it the process exits anyway (the WAL keeps acked data). */
+  readonly shutdownTimeoutMs: number;
+}
+
+type OptionKind = "string" | "int" | "bool";
+interface OptionSpec {
+  readonly kind: OptionKind;
+  readonly min?: number;
+  readonly max?: number;
+  readonly secret?: boolean;
+}
+
+export const brokerConfigDefaults: BrokerConfig = Object.freeze({
+  instanceId: `${hostname()}-${process.pid}`,
+  zone: "local",
+  clusterId: "local",
+  kafkaHost: "0.0.0.0",
+  kafkaPort: 9092,
+  advertisedHost: "",
+  advertisedPort: 0,
+  adminHost: "0.0.0.0",
+  adminPort: 9644,
+  dataDir: "./data/broker",
+  volumePath: "",
+  controlPlaneUrl: "http://127.0.0.1:8080",
+  brokerToken: "",
+  objectStore: "",
+  autoCreateTopics: true,
+  defaultPartitions: 1,
+  maxFrameBytes: 100 * 1024 * 1024,
+  maxInflightBytesPerConnection: 64 * 1024 * 1024,
+  maxConnections: 20_000,
+  idleConnectionMs: 600_000,
+  maxFetchWaitMs: 30_000,
+  shutdownTimeoutMs: 10_000,
+});
+
+const port = { kind: "int", min: 0, max: 65535 } as const;
+const schema: { readonly [K in keyof BrokerConfig]: OptionSpec } = {
+  instanceId: { kind: "string" },
+  zone: { kind: "string" },
+  clusterId: { kind: "string" },
+  kafkaHost: { kind: "string" },
+  kafkaPort: port,
+  advertisedHost: { kind: "string" },
+  advertisedPort: port,
+  adminHost: { kind: "string" },
+  adminPort: port,
+  dataDir: { kind: "string" },
+  volumePath: { kind: "string" },
+  controlPlaneUrl: { kind: "string" },
+  brokerToken: { kind: "string", secret: true },
+  objectStore: { kind: "string" },
+  autoCreateTopics: { kind: "bool" },
+  defaultPartitions: { kind: "int", min: 1, max: 10_000 },
+  maxFrameBytes: { kind: "int", min: 1024, max: 2 ** 31 - 1 },
+  maxInflightBytesPerConnection: { kind: "int", min: 1024 },
+  maxConnections: { kind: "int", min: 1 },
+  idleConnectionMs: { kind: "int", min: 100 },
+  maxFetchWaitMs: { kind: "int", min: 0 },
+  shutdownTimeoutMs: { kind: "int", min: 100 },
+};
+
+/** `kafkaPort` → `CIRRUS_KAFKA_PORT`. */
+export function envNameOf(key: keyof BrokerConfig): string {
+  return `CIRRUS_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+}
+
+function parseValue(key: string, spec: OptionSpec, raw: unknown): string | number | boolean {
+  const fail = (why: string): never => {
+    throw new BrokerError(
+      BrokerErrorCode.CONFIG_INVALID,
+      `config ${key}: ${why} (got ${JSON.stringify(raw)})`,
+    );
+  };
+  if (spec.kind === "string") {
+    if (typeof raw !== "string") fail("expected a string");
+    return raw as string;
+  }
+  if (spec.kind === "bool") {
+    if (typeof raw === "boolean") return raw;
+    if (raw === "true" || raw === "1") return true;
+    if (raw === "false" || raw === "0") return false;
+    return fail("expected true/false/1/0");
+  }
+  const n =
+    typeof raw === "number" ? raw : typeof raw === "string" && /^-?\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n)) fail("expected an integer");
+  if (spec.min !== undefined && n < spec.min) fail(`must be >= ${spec.min}`);
+  if (spec.max !== undefined && n > spec.max) fail(`must be <= ${spec.max}`);
+  return n;
+}
+
+function readEnv(key: keyof BrokerConfig, spec: OptionSpec, env: NodeJS.ProcessEnv): string | undefined {
+  const name = envNameOf(key);
+  const direct = env[name];
+  if (direct !== undefined && direct !== "") return direct;
+  const file = spec.secret ? env[`${name}_FILE`] : undefined;
+  if (file) {
+    try {
+      return readFileSync(file, "utf8").trim();
+    } catch (cause) {
+      throw new BrokerError(BrokerErrorCode.CONFIG_INVALID, `config ${key}: cannot read ${name}_FILE`, {
+        cause,
+      });
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Builds the frozen config: defaults, then environment variables, then `overrides` (what a caller of
+ * `startBroker` passes). Unknown override keys and invalid values throw CONFIG_INVALID.
+ */
+export function loadBrokerConfig(
+  overrides: Partial<BrokerConfig> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): BrokerConfig {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(schema) as (keyof BrokerConfig)[]) {
+    const spec = schema[key];
+    const fromEnv = readEnv(key, spec, env);
+    const raw = overrides[key] ?? fromEnv ?? brokerConfigDefaults[key];
+    out[key] = parseValue(key, spec, raw);
+  }
+  for (const key of Object.keys(overrides)) {
+    if (!(key in schema))
+      throw new BrokerError(BrokerErrorCode.CONFIG_INVALID, `config: unknown option ${key}`);
+  }
+  const config = out as unknown as { -readonly [K in keyof BrokerConfig]: BrokerConfig[K] };
+  if (config.volumePath === "") config.volumePath = join(config.dataDir, "wal");
+  if (config.objectStore === "") config.objectStore = `file://${join(config.dataDir, "objects")}`;
+  if (config.advertisedHost === "") {
+    config.advertisedHost =
+      config.kafkaHost === "0.0.0.0" || config.kafkaHost === "::" ? "127.0.0.1" : config.kafkaHost;
+  }
+  if (!/^https?:\/\//.test(config.controlPlaneUrl)) {
+    throw new BrokerError(BrokerErrorCode.CONFIG_INVALID, `config controlPlaneUrl: expected an http(s) URL`);
+  }
+  return Object.freeze(config);
+}
+
+/** The config with secrets masked, for start-up logs. */
+export function describeConfig(config: BrokerConfig): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...config };
+  for (const key of Object.keys(schema) as (keyof BrokerConfig)[]) {
+    if (schema[key].secret && out[key]) out[key] = "***";
+  }
+  return out;
+}
