@@ -1,0 +1,112 @@
+// The stream API the broker codes against. Implemented by Storage (storage.ts) and the streams it opens.
+import type { ObjectStore } from "@cirrus/object-store";
+import type { ObjectManager } from "./object-manager.ts";
+
+/** One append as stored and returned by reads: opaque bytes plus their offsets. */
+export interface StreamRecord {
+  /** Offset of the first logical record in the payload. */
+  baseOffset: number;
+  /** How many offsets the payload spans (>= 1): the next record starts at baseOffset + count. */
+  count: number;
+  /** Caller-defined timestamp (ms), e.g. the batch's max timestamp; 0 when not given. */
+  timestamp: number;
+  /** The bytes exactly as appended. Readers must not mutate them (they may be shared with the cache). */
+  payload: Buffer;
+}
+
+export interface AppendRequest {
+  /** Stored as given, never copied before the WAL write: the caller must not mutate it afterwards. */
+  payload: Buffer;
+  /** Number of offsets this append takes (>= 1). */
+  count: number;
+  timestamp?: number;
+}
+
+export interface Stream {
+  readonly streamId: number;
+  readonly epoch: number;
+  /** First readable offset (moves forward with trim). */
+  readonly startOffset: number;
+  /**
+   * The offset the next append gets. Synchronous and exact: the value read immediately before a
+   * synchronous call to append() is that append's baseOffset (appends are ordered by call order).
+   */
+  readonly nextOffset: number;
+  /** One past the last offset durable on the WAL (acked). Reads never return data beyond it. */
+  readonly confirmOffset: number;
+
+  /**
+   * Appends one record. The offsets are assigned synchronously at call time; the promise resolves once the
+   * record is durable on the WAL (one fdatasync shared by many appends). It waits (bounded by the storage's
+   * appendTimeoutMs) while the WAL is full, then rejects with BACKPRESSURE_TIMEOUT (retriable). A rejected
+   * append never leaves a gap: every append of the stream still queued behind it is rejected too, and
+   * nextOffset rolls back to the first rejected baseOffset. A WAL I/O failure rejects with WAL_IO_ERROR and
+   * stops the storage. Rejects with STREAM_CLOSED after close/shutdown.
+   */
+  append(request: AppendRequest): Promise<{ baseOffset: number }>;
+
+  /**
+   * Records overlapping [startOffset, endOffset), whole appends, in offset order. The first record may begin
+   * before startOffset (whole appends are never cut). Stops before exceeding maxBytes of payload, but always
+   * returns at least one record when any exists. Only acked data is returned. startOffset below startOffset()
+   * or above confirmOffset: OFFSET_OUT_OF_RANGE; startOffset == confirmOffset: [].
+   * Recent data comes from the log cache; older data from object storage through the block cache.
+   */
+  read(startOffset: number, endOffset: number, maxBytes: number): Promise<StreamRecord[]>;
+
+  /** Moves startOffset forward (never backward); data below it becomes unreadable and is later deleted. */
+  trim(newStartOffset: number): Promise<void>;
+
+  /** Waits for pending appends, uploads this stream's tail to object storage, then closes it in metadata. */
+  close(): Promise<void>;
+}
+
+export interface StorageOptions {
+  /** WAL file (or block device) path; created with walCapacity bytes when absent. */
+  walPath: string;
+  /** Total WAL size in bytes (header included). Fixed for the life of the file. */
+  walCapacity: number;
+  objectStore: ObjectStore;
+  objectManager: ObjectManager;
+  nodeId: number;
+  nodeEpoch: number;
+  /** Upload once this many bytes are waiting (default 1/3 of the WAL). */
+  uploadThresholdBytes?: number;
+  /** Upload data older than this even if below the threshold (default 30 s). */
+  uploadIntervalMs?: number;
+  /** A stream with at least this many bytes in one upload gets its own stream object (default 16 MiB). */
+  streamObjectThresholdBytes?: number;
+  /** Bytes of already uploaded data kept in the log cache for tail reads (default 64 MiB). */
+  logCacheBytes?: number;
+  /** Bytes of cold data kept in the block cache (default 64 MiB). */
+  blockCacheBytes?: number;
+  /** Longest an append waits for WAL space before BACKPRESSURE_TIMEOUT (default 10 s). */
+  appendTimeoutMs?: number;
+  /** Largest single append (default 16 MiB, and never above a quarter of the WAL). */
+  maxRecordBytes?: number;
+  /** Background compaction; disabled when omitted. */
+  compaction?: CompactionOptions;
+}
+
+export interface CompactionOptions {
+  /** How often the compactor runs (ms). */
+  intervalMs: number;
+  /** Max bytes per second read + written by compaction. */
+  bytesPerSecond: number;
+  /** Stream objects smaller than this are merged (default 64 MiB). */
+  targetStreamObjectBytes?: number;
+  /** Unreferenced objects are deleted only after this long (default 60 s). */
+  deleteGracePeriodMs?: number;
+}
+
+/** What recovery of a WAL found and did. */
+export interface RecoveryReport {
+  /** Next offset of each stream that had records in the WAL, after the recovered data was committed. */
+  endOffsets: Map<number, number>;
+  /** Records replayed and committed (those already in the object index are skipped). */
+  recoveredRecords: number;
+  /** Bytes of WAL scanned. */
+  scannedBytes: number;
+  /** Why the scan stopped: the clean end of the log, a torn tail, or a corrupt record (never served). */
+  stop: "end" | "torn" | "corrupt";
+}
