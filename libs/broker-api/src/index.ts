@@ -1,1 +1,13 @@
-export {};
+export {
+  ControlPlaneClient,
+  type ControlPlaneClientOptions,
+  toStreamStorageError,
+  type WatchAssignmentsOptions,
+} from "./control-plane-client.ts";
+export { BrokerApiError, BrokerApiErrorCode, isBrokerApiErrorCode } from "./errors.ts";
+export type { CallOptions, TransportOptions } from "./http-transport.ts";
+export { INTERNAL_PREFIX, InternalRoutes, internalPath } from "./routes.ts";
+export * from "./schemas/brokers.ts";
+export * from "./schemas/common.ts";
+export * from "./schemas/metadata.ts";
+export * from "./schemas/objects.ts";

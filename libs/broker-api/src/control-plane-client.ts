@@ -1,0 +1,304 @@
+import {
+  type CommitStreamObjectRequest,
+  type CommitStreamSetObjectRequest,
+  type CreateStreamOptions,
+  ErrorCode,
+  errorFromCode,
+  isErrorCode,
+  type ObjectManager,
+  type ObjectMetadata,
+  type StreamMetadata,
+  StreamStorageError,
+  type UnreferencedObject,
+} from "@cirrus/s3stream";
+import { BrokerApiError, BrokerApiErrorCode } from "./errors.ts";
+import { type CallOptions, HttpTransport, type TransportOptions } from "./http-transport.ts";
+import { InternalRoutes, internalPath } from "./routes.ts";
+import type {
+  Assignments,
+  HeartbeatRequest,
+  HeartbeatResponse,
+  RegisterBrokerRequest,
+  RegisterBrokerResponse,
+} from "./schemas/brokers.ts";
+import type {
+  AddPartitionsRequest,
+  ClusterMetadata,
+  CreateTopicRequest,
+  DeleteTopicResponse,
+  TopicMetadata,
+} from "./schemas/metadata.ts";
+
+export type ControlPlaneClientOptions = TransportOptions;
+
+export interface WatchAssignmentsOptions {
+  /** The broker's current epoch (a fenced epoch gets BROKER_FENCED instead of assignments). */
+  epoch: number;
+  /** The last version the broker applied; -1 to get the current assignments at once. */
+  after: number;
+  /** How long the server may hold the request when nothing changed. Default 25 s. */
+  waitMs?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Typed client of the control plane's internal API (`/internal/v1`), authenticated with the
+ * cluster's broker credential. Broker calls reject with BrokerApiError (`fenced` tells the broker
+ * to stop acking and re-register). As an ObjectManager it follows s3stream's contract: it only
+ * rejects with StreamStorageError, transport failures becoming UPSTREAM_UNAVAILABLE (retriable).
+ * Idempotent calls are retried on network errors, timeouts, 5xx and 429; others are sent once.
+ */
+export class ControlPlaneClient implements ObjectManager {
+  readonly #http: HttpTransport;
+
+  constructor(options: ControlPlaneClientOptions) {
+    this.#http = new HttpTransport(options);
+  }
+
+  // ---- brokers ------------------------------------------------------------------------------
+
+  /** Registers (or re-registers) this broker: a new epoch each time, fencing earlier ones. Sent once. */
+  register(request: RegisterBrokerRequest): Promise<RegisterBrokerResponse> {
+    return this.#http.call({
+      method: "POST",
+      path: internalPath(InternalRoutes.register),
+      body: request,
+      idempotent: false,
+    });
+  }
+
+  /** Renews the lease. BROKER_FENCED: stale epoch or expired lease — stop acking, re-register. */
+  heartbeat(brokerId: number, request: HeartbeatRequest): Promise<HeartbeatResponse> {
+    return this.#http.call({
+      method: "POST",
+      path: internalPath(InternalRoutes.heartbeat, { brokerId }),
+      body: request,
+      idempotent: true,
+    });
+  }
+
+  /** Long poll: resolves when the version passes `after`, or after `waitMs` with the current version. */
+  watchAssignments(brokerId: number, options: WatchAssignmentsOptions): Promise<Assignments> {
+    const waitMs = options.waitMs ?? 25_000;
+    const call: CallOptions = {
+      method: "GET",
+      path: internalPath(InternalRoutes.assignments, { brokerId }),
+      query: { epoch: options.epoch, after: options.after, waitMs },
+      idempotent: true,
+      extraTimeoutMs: waitMs,
+    };
+    if (options.signal) call.signal = options.signal;
+    return this.#http.call(call);
+  }
+
+  // ---- metadata and topics (Kafka admin APIs go through the control plane) -------------------
+
+  metadata(): Promise<ClusterMetadata> {
+    return this.#http.call({ method: "GET", path: internalPath(InternalRoutes.metadata), idempotent: true });
+  }
+
+  /** TOPIC_ALREADY_EXISTS, INVALID_PARTITIONS, INVALID_REQUEST map to Kafka's error codes. */
+  createTopic(request: CreateTopicRequest): Promise<TopicMetadata> {
+    return this.#http.call({
+      method: "POST",
+      path: internalPath(InternalRoutes.topics),
+      body: request,
+      idempotent: false,
+    });
+  }
+
+  /** UNKNOWN_TOPIC when absent. The topic's streams are deleted with it. */
+  deleteTopic(name: string): Promise<DeleteTopicResponse> {
+    return this.#http.call({
+      method: "DELETE",
+      path: internalPath(InternalRoutes.topic, { name }),
+      idempotent: false,
+    });
+  }
+
+  /** Grows the topic to `totalCount` partitions, assigned by the control plane to live brokers. */
+  addPartitions(name: string, request: AddPartitionsRequest): Promise<TopicMetadata> {
+    return this.#http.call({
+      method: "POST",
+      path: internalPath(InternalRoutes.topicPartitions, { name }),
+      body: request,
+      idempotent: false,
+    });
+  }
+
+  // ---- ObjectManager ------------------------------------------------------------------------
+
+  async createStream(options: CreateStreamOptions = {}): Promise<{ streamId: number }> {
+    return this.#objects({
+      method: "POST",
+      path: internalPath(InternalRoutes.streams),
+      body: options,
+      idempotent: false,
+    });
+  }
+
+  async openStream(streamId: number, epoch: number, nodeId: number): Promise<StreamMetadata> {
+    return this.#objects({
+      method: "POST",
+      path: internalPath(InternalRoutes.openStream, { streamId: index(streamId) }),
+      body: { epoch, nodeId },
+      idempotent: true,
+    });
+  }
+
+  async closeStream(streamId: number, epoch: number): Promise<void> {
+    await this.#objects({
+      method: "POST",
+      path: internalPath(InternalRoutes.closeStream, { streamId: index(streamId) }),
+      body: { epoch },
+      idempotent: true,
+    });
+  }
+
+  async trimStream(streamId: number, epoch: number, newStartOffset: number): Promise<void> {
+    await this.#objects({
+      method: "POST",
+      path: internalPath(InternalRoutes.trimStream, { streamId: index(streamId) }),
+      body: { epoch, newStartOffset },
+      idempotent: true,
+    });
+  }
+
+  async deleteStream(streamId: number, epoch: number): Promise<void> {
+    await this.#objects({
+      method: "POST",
+      path: internalPath(InternalRoutes.deleteStream, { streamId: index(streamId) }),
+      body: { epoch },
+      idempotent: false,
+    });
+  }
+
+  async describeStream(streamId: number): Promise<StreamMetadata> {
+    return this.#objects({
+      method: "GET",
+      path: internalPath(InternalRoutes.stream, { streamId: index(streamId) }),
+      idempotent: true,
+    });
+  }
+
+  /** Retried: a lost answer only leaks ids, which expire after ttlMs like any unused preparation. */
+  async prepareObjects(count: number, ttlMs: number): Promise<number> {
+    const body = await this.#objects<{ firstObjectId: number }>({
+      method: "POST",
+      path: internalPath(InternalRoutes.prepareObjects),
+      body: { count, ttlMs },
+      idempotent: true,
+    });
+    return body.firstObjectId;
+  }
+
+  /** Retried: commits are idempotent by objectId on the server. */
+  async commitStreamSetObject(request: CommitStreamSetObjectRequest): Promise<void> {
+    await this.#objects({
+      method: "POST",
+      path: internalPath(InternalRoutes.commitStreamSetObject),
+      body: request,
+      idempotent: true,
+    });
+  }
+
+  async commitStreamObject(request: CommitStreamObjectRequest): Promise<void> {
+    await this.#objects({
+      method: "POST",
+      path: internalPath(InternalRoutes.commitStreamObject),
+      body: request,
+      idempotent: true,
+    });
+  }
+
+  async getObjects(
+    streamId: number,
+    startOffset: number,
+    endOffset: number,
+    limit: number,
+  ): Promise<ObjectMetadata[]> {
+    const body = await this.#objects<{ objects: ObjectMetadata[] }>({
+      method: "GET",
+      path: internalPath(InternalRoutes.streamObjects, { streamId: index(streamId) }),
+      query: { startOffset, endOffset, limit },
+      idempotent: true,
+    });
+    return body.objects;
+  }
+
+  async getStreamSetObjects(nodeId: number): Promise<ObjectMetadata[]> {
+    const body = await this.#objects<{ objects: ObjectMetadata[] }>({
+      method: "GET",
+      path: internalPath(InternalRoutes.nodeStreamSetObjects, { nodeId: index(nodeId) }),
+      idempotent: true,
+    });
+    return body.objects;
+  }
+
+  async getOpeningStreams(nodeId: number): Promise<StreamMetadata[]> {
+    const body = await this.#objects<{ streams: StreamMetadata[] }>({
+      method: "GET",
+      path: internalPath(InternalRoutes.nodeOpeningStreams, { nodeId: index(nodeId) }),
+      idempotent: true,
+    });
+    return body.streams;
+  }
+
+  async getUnreferencedObjects(gracePeriodMs: number, limit: number): Promise<UnreferencedObject[]> {
+    const body = await this.#objects<{ objects: UnreferencedObject[] }>({
+      method: "GET",
+      path: internalPath(InternalRoutes.unreferencedObjects),
+      query: { gracePeriodMs, limit },
+      idempotent: true,
+    });
+    return body.objects;
+  }
+
+  async forgetObjects(objectIds: number[]): Promise<void> {
+    await this.#objects({
+      method: "POST",
+      path: internalPath(InternalRoutes.forgetObjects),
+      body: { objectIds },
+      idempotent: true,
+    });
+  }
+
+  /** Same call, errors rebuilt as StreamStorageError (the ObjectManager contract). */
+  async #objects<T>(call: CallOptions): Promise<T> {
+    try {
+      return await this.#http.call<T>(call);
+    } catch (error) {
+      throw toStreamStorageError(error);
+    }
+  }
+}
+
+/** Path ids must be valid before they reach a URL: INVALID_ARGUMENT like the in-memory implementation. */
+function index(value: number): number {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new StreamStorageError(
+      ErrorCode.INVALID_ARGUMENT,
+      `id must be a non-negative safe integer, got ${value}`,
+    );
+  }
+  return value;
+}
+
+export function toStreamStorageError(error: unknown): StreamStorageError {
+  if (error instanceof StreamStorageError) return error;
+  if (!(error instanceof BrokerApiError)) {
+    return new StreamStorageError(ErrorCode.UPSTREAM_UNAVAILABLE, String(error), { cause: error });
+  }
+  if (error.status < 500 && isErrorCode(error.problemCode)) {
+    const rebuilt = errorFromCode(error.problemCode, error.message);
+    return new StreamStorageError(rebuilt.code, error.message, { cause: error });
+  }
+  // A fenced node epoch means this node lost its streams: the same meaning as a stale stream epoch.
+  if (error.code === BrokerApiErrorCode.BROKER_FENCED) {
+    return new StreamStorageError(ErrorCode.STREAM_FENCED, error.message, { cause: error });
+  }
+  if (error.code === BrokerApiErrorCode.INVALID_REQUEST) {
+    return new StreamStorageError(ErrorCode.INVALID_ARGUMENT, error.message, { cause: error });
+  }
+  return new StreamStorageError(ErrorCode.UPSTREAM_UNAVAILABLE, error.message, { cause: error });
+}

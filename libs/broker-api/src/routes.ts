@@ -1,0 +1,41 @@
+/**
+ * Paths of the internal API, relative to the server root. Shared by the server's route plugins
+ * (Fastify path syntax, `:param`) and the client (which fills the params in), so they cannot drift.
+ */
+export const INTERNAL_PREFIX = "/internal/v1";
+
+export const InternalRoutes = {
+  register: "/brokers/register",
+  heartbeat: "/brokers/:brokerId/heartbeat",
+  assignments: "/brokers/:brokerId/assignments",
+  metadata: "/metadata",
+  topics: "/topics",
+  topic: "/topics/:name",
+  topicPartitions: "/topics/:name/partitions",
+  streams: "/streams",
+  stream: "/streams/:streamId",
+  openStream: "/streams/:streamId/open",
+  closeStream: "/streams/:streamId/close",
+  trimStream: "/streams/:streamId/trim",
+  deleteStream: "/streams/:streamId/delete",
+  streamObjects: "/streams/:streamId/objects",
+  prepareObjects: "/objects/prepare",
+  commitStreamSetObject: "/objects/commit-stream-set",
+  commitStreamObject: "/objects/commit-stream",
+  unreferencedObjects: "/objects/unreferenced",
+  forgetObjects: "/objects/forget",
+  nodeStreamSetObjects: "/nodes/:nodeId/stream-set-objects",
+  nodeOpeningStreams: "/nodes/:nodeId/opening-streams",
+} as const;
+
+/** `internalPath("/streams/:streamId/open", { streamId: 7 })` → "/internal/v1/streams/7/open". */
+export function internalPath(route: string, params: Record<string, string | number> = {}): string {
+  return (
+    INTERNAL_PREFIX +
+    route.replace(/:([a-zA-Z]+)/g, (_, name: string) => {
+      const value = params[name];
+      if (value === undefined) throw new Error(`missing path parameter ${name} for ${route}`);
+      return encodeURIComponent(String(value));
+    })
+  );
+}

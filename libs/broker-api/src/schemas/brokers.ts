@@ -1,0 +1,112 @@
+import { type Static, Type } from "@sinclair/typebox";
+import { BrokerId, Epoch, HostName, PartitionIndex, Port, StreamId, TopicId, TopicName } from "./common.ts";
+
+export const RegisterBrokerRequest = Type.Object(
+  {
+    /** The cloud's instance id (or the local provider's process name): stable across restarts. */
+    instanceId: Type.String({ minLength: 1, maxLength: 128 }),
+    zone: Type.String({ minLength: 1, maxLength: 64 }),
+    /** Where Kafka clients reach this broker. */
+    host: HostName,
+    port: Port,
+    /** The WAL volume attached to this broker, if the provider has volumes. */
+    volumeId: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    spot: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export type RegisterBrokerRequest = Static<typeof RegisterBrokerRequest>;
+
+export const RegisterBrokerResponse = Type.Object({
+  clusterId: Type.String(),
+  brokerId: BrokerId,
+  /** New on every registration; every earlier epoch of this broker id is fenced from now on. */
+  epoch: Epoch,
+  /** The lease length: heartbeat well within it (a third is a good period). */
+  leaseMs: Type.Integer({ minimum: 1 }),
+});
+export type RegisterBrokerResponse = Static<typeof RegisterBrokerResponse>;
+
+export const PartitionLoad = Type.Object(
+  {
+    topicId: TopicId,
+    partition: PartitionIndex,
+    bytesInPerSec: Type.Number({ minimum: 0 }),
+    bytesOutPerSec: Type.Number({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+
+export const HeartbeatRequest = Type.Object(
+  {
+    epoch: Epoch,
+    load: Type.Optional(
+      Type.Object(
+        {
+          bytesInPerSec: Type.Number({ minimum: 0 }),
+          bytesOutPerSec: Type.Number({ minimum: 0 }),
+          partitions: Type.Optional(Type.Array(PartitionLoad, { maxItems: 100_000 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type HeartbeatRequest = Static<typeof HeartbeatRequest>;
+
+export const HeartbeatResponse = Type.Object({
+  /** Server clock, ms since the Unix epoch. Brokers should count their lease from when they sent the request. */
+  leaseUntil: Type.Integer(),
+  /** The broker's current assignment version: watch with after < this to get it. */
+  assignmentVersion: Type.Integer({ minimum: 0 }),
+});
+export type HeartbeatResponse = Static<typeof HeartbeatResponse>;
+
+export const PartitionAssignment = Type.Object({
+  topicId: TopicId,
+  topic: TopicName,
+  partition: PartitionIndex,
+  streamId: StreamId,
+  /** The partition's leader epoch: also the stream epoch the broker must open the stream with. */
+  leaderEpoch: Epoch,
+});
+export type PartitionAssignment = Static<typeof PartitionAssignment>;
+
+export const VolumeRecovery = Type.Object({
+  volumeId: Type.String(),
+  /** The fenced broker whose WAL this volume holds, and the epoch it was fenced at. */
+  ownerBrokerId: BrokerId,
+  ownerEpoch: Epoch,
+});
+export type VolumeRecovery = Static<typeof VolumeRecovery>;
+
+export const AssignmentsQuery = Type.Object(
+  {
+    epoch: Epoch,
+    /** Answer as soon as the version is greater than this one (-1: answer at once). */
+    after: Type.Integer({ minimum: -1, default: -1 }),
+    /** Long-poll budget; on timeout the answer repeats the current version. */
+    waitMs: Type.Integer({ minimum: 0, maximum: 60_000, default: 25_000 }),
+  },
+  { additionalProperties: false },
+);
+export type AssignmentsQuery = Static<typeof AssignmentsQuery>;
+
+/**
+ * Level-triggered: `open` is the complete set of partitions this broker must serve at `version`
+ * (open the ones it has not opened), `close` the partitions it must stop serving (it should also
+ * close anything it serves that is not in `open`), `recover` the WAL volumes it must replay and
+ * upload before the owner's partitions are reassigned.
+ */
+export const Assignments = Type.Object({
+  version: Type.Integer({ minimum: 0 }),
+  open: Type.Array(PartitionAssignment),
+  close: Type.Array(PartitionAssignment),
+  recover: Type.Array(VolumeRecovery),
+});
+export type Assignments = Static<typeof Assignments>;
+
+export const BrokerPath = Type.Object({ brokerId: BrokerId }, { additionalProperties: false });
+
+export const FenceBrokerRequest = Type.Object({ epoch: Epoch }, { additionalProperties: false });

@@ -1,0 +1,128 @@
+import { type Static, Type } from "@sinclair/typebox";
+
+// Wire shapes of s3stream's ObjectManager (libs/s3stream/src/object-manager.ts): same field names, so a
+// request body is the interface's argument as is. Half-open offset ranges [startOffset, endOffset).
+
+const Index = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+/** -1 where the interface uses "none" (nodeId of stream objects, NO_OBJECT_ID). */
+const IndexOrNone = Type.Integer({ minimum: -1, maximum: Number.MAX_SAFE_INTEGER });
+const IdList = Type.Array(Index, { maxItems: 10_000 });
+
+export const StreamPath = Type.Object({ streamId: Index }, { additionalProperties: false });
+export const NodePath = Type.Object({ nodeId: Index }, { additionalProperties: false });
+
+export const StreamMetadataSchema = Type.Object({
+  streamId: Index,
+  epoch: Index,
+  startOffset: Index,
+  endOffset: Index,
+  state: Type.Union([Type.Literal("OPENED"), Type.Literal("CLOSED")]),
+  nodeId: IndexOrNone,
+});
+
+export const CreateStreamRequest = Type.Object(
+  {
+    tags: Type.Optional(
+      Type.Record(Type.String({ maxLength: 128 }), Type.String({ maxLength: 1024 }), { maxProperties: 64 }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export const CreateStreamResponse = Type.Object({ streamId: Index });
+
+export const OpenStreamRequest = Type.Object(
+  { epoch: Index, nodeId: Index },
+  { additionalProperties: false },
+);
+export const StreamEpochRequest = Type.Object({ epoch: Index }, { additionalProperties: false });
+export const TrimStreamRequest = Type.Object(
+  { epoch: Index, newStartOffset: Index },
+  { additionalProperties: false },
+);
+
+export const PrepareObjectsRequest = Type.Object(
+  {
+    count: Type.Integer({ minimum: 1, maximum: 10_000 }),
+    ttlMs: Type.Integer({ minimum: 1, maximum: 86_400_000 }),
+  },
+  { additionalProperties: false },
+);
+export const PrepareObjectsResponse = Type.Object({ firstObjectId: Index });
+
+export const StreamRangeSchema = Type.Object(
+  {
+    streamId: Index,
+    streamEpoch: Index,
+    startOffset: Index,
+    endOffset: Index,
+    position: Index,
+    length: Index,
+  },
+  { additionalProperties: false },
+);
+
+export const StreamObjectCommitSchema = Type.Object(
+  {
+    objectId: Index,
+    streamId: Index,
+    streamEpoch: Index,
+    startOffset: Index,
+    endOffset: Index,
+    objectSize: Index,
+  },
+  { additionalProperties: false },
+);
+
+export const CommitStreamSetObjectBody = Type.Object(
+  {
+    objectId: IndexOrNone,
+    objectSize: Index,
+    nodeId: Index,
+    nodeEpoch: Index,
+    ranges: Type.Array(StreamRangeSchema, { maxItems: 100_000 }),
+    streamObjects: Type.Array(StreamObjectCommitSchema, { maxItems: 10_000 }),
+    compactedObjectIds: IdList,
+  },
+  { additionalProperties: false },
+);
+export type CommitStreamSetObjectBody = Static<typeof CommitStreamSetObjectBody>;
+
+export const CommitStreamObjectBody = Type.Object(
+  {
+    objectId: Index,
+    streamId: Index,
+    streamEpoch: Index,
+    startOffset: Index,
+    endOffset: Index,
+    objectSize: Index,
+    sourceObjectIds: IdList,
+  },
+  { additionalProperties: false },
+);
+export type CommitStreamObjectBody = Static<typeof CommitStreamObjectBody>;
+
+export const ObjectMetadataSchema = Type.Object({
+  objectId: Index,
+  type: Type.Union([Type.Literal("STREAM_SET"), Type.Literal("STREAM")]),
+  objectSize: Index,
+  nodeId: IndexOrNone,
+  orderId: Index,
+  committedAt: Index,
+  ranges: Type.Array(StreamRangeSchema),
+});
+
+export const GetObjectsQuery = Type.Object(
+  { startOffset: Index, endOffset: Index, limit: Type.Integer({ minimum: 1, maximum: 10_000 }) },
+  { additionalProperties: false },
+);
+export const ObjectList = Type.Object({ objects: Type.Array(ObjectMetadataSchema) });
+export const StreamList = Type.Object({ streams: Type.Array(StreamMetadataSchema) });
+
+export const UnreferencedQuery = Type.Object(
+  { gracePeriodMs: Index, limit: Type.Integer({ minimum: 1, maximum: 10_000 }) },
+  { additionalProperties: false },
+);
+export const UnreferencedList = Type.Object({
+  objects: Type.Array(Type.Object({ objectId: Index, since: Index })),
+});
+export const ForgetObjectsRequest = Type.Object({ objectIds: IdList }, { additionalProperties: false });

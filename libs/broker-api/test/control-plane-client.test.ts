@@ -1,0 +1,165 @@
+import assert from "node:assert/strict";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { after, before, describe, it } from "node:test";
+import { ErrorCode, StreamStorageError } from "@cirrus/s3stream";
+import { BrokerApiError, BrokerApiErrorCode, ControlPlaneClient } from "../src/index.ts";
+
+type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
+
+// A scripted server: each test queues the answers it wants and checks what the client sent.
+let queue: Handler[] = [];
+const seen: { method: string; url: string; body: string; auth: string }[] = [];
+const server = createServer((req, res) => {
+  let body = "";
+  req.on("data", (chunk) => {
+    body += chunk;
+  });
+  req.on("end", () => {
+    seen.push({ method: req.method!, url: req.url!, body, auth: req.headers.authorization ?? "" });
+    const next = queue.shift();
+    if (next) next(req, body, res);
+    else problem(res, 500, "SERVER_ERROR");
+  });
+});
+let baseUrl = "";
+
+function problem(res: ServerResponse, status: number, code: string): void {
+  res.writeHead(status, { "content-type": "application/problem+json" });
+  res.end(JSON.stringify({ type: "about:blank", title: code, status, code, detail: `detail of ${code}` }));
+}
+function json(res: ServerResponse, value: unknown): void {
+  res.writeHead(200, { "content-type": "application/json" });
+  res.end(JSON.stringify(value));
+}
+function client(extra: { timeoutMs?: number; retries?: number } = {}): ControlPlaneClient {
+  return new ControlPlaneClient({ baseUrl, token: "secret", retryBackoffMs: 1, ...extra });
+}
+
+before(async () => {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+after(() => {
+  server.closeAllConnections();
+  server.close();
+});
+
+describe("ControlPlaneClient", () => {
+  it("sends the token and the body, and returns the typed answer", async () => {
+    queue = [(_req, _body, res) => json(res, { clusterId: "c", brokerId: 3, epoch: 7, leaseMs: 10_000 })];
+    seen.length = 0;
+    const answer = await client().register({ instanceId: "i-1", zone: "z", host: "127.0.0.1", port: 9092 });
+    assert.deepEqual(answer, { clusterId: "c", brokerId: 3, epoch: 7, leaseMs: 10_000 });
+    assert.equal(seen[0]!.auth, "Bearer secret");
+    assert.equal(seen[0]!.url, "/internal/v1/brokers/register");
+    assert.deepEqual(JSON.parse(seen[0]!.body), {
+      instanceId: "i-1",
+      zone: "z",
+      host: "127.0.0.1",
+      port: 9092,
+    });
+  });
+
+  it("maps 409 BROKER_FENCED to a fenced, non-retriable error and does not retry it", async () => {
+    queue = [(_r, _b, res) => problem(res, 409, "BROKER_FENCED")];
+    seen.length = 0;
+    const error = await client()
+      .heartbeat(1, { epoch: 1 })
+      .catch((e: unknown) => e);
+    assert.ok(error instanceof BrokerApiError);
+    assert.equal(error.code, BrokerApiErrorCode.BROKER_FENCED);
+    assert.equal(error.fenced, true);
+    assert.equal(error.retriable, false);
+    assert.equal(seen.length, 1);
+  });
+
+  it("retries an idempotent call on 5xx, then succeeds", async () => {
+    queue = [
+      (_r, _b, res) => problem(res, 503, "SERVER_ERROR"),
+      (_r, _b, res) => problem(res, 500, "SERVER_ERROR"),
+      (_r, _b, res) => json(res, { leaseUntil: 5, assignmentVersion: 2 }),
+    ];
+    seen.length = 0;
+    assert.deepEqual(await client().heartbeat(1, { epoch: 1 }), { leaseUntil: 5, assignmentVersion: 2 });
+    assert.equal(seen.length, 3);
+  });
+
+  it("sends a non-idempotent call once even on 5xx", async () => {
+    queue = [(_r, _b, res) => problem(res, 500, "SERVER_ERROR")];
+    seen.length = 0;
+    const error = await client()
+      .createTopic({ name: "t", partitions: 1 })
+      .catch((e: unknown) => e);
+    assert.ok(error instanceof BrokerApiError);
+    assert.equal(error.code, BrokerApiErrorCode.SERVER_ERROR);
+    assert.equal(seen.length, 1);
+  });
+
+  it("times out a request that gets no answer", async () => {
+    queue = [() => {}];
+    const started = Date.now();
+    const error = await client({ timeoutMs: 100, retries: 0 })
+      .metadata()
+      .catch((e: unknown) => e);
+    assert.ok(error instanceof BrokerApiError);
+    assert.equal(error.code, BrokerApiErrorCode.TIMEOUT);
+    assert.ok(Date.now() - started < 2_000);
+  });
+
+  it("reports a refused connection as a retriable NETWORK error", async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const c = new ControlPlaneClient({
+      baseUrl: `http://127.0.0.1:${port}`,
+      token: "t",
+      retries: 1,
+      retryBackoffMs: 1,
+    });
+    const error = await c.metadata().catch((e: unknown) => e);
+    assert.ok(error instanceof BrokerApiError);
+    assert.equal(error.code, BrokerApiErrorCode.NETWORK);
+    assert.equal(error.retriable, true);
+  });
+
+  it("as an ObjectManager, rebuilds s3stream errors from the problem code", async () => {
+    queue = [(_r, _b, res) => problem(res, 409, "STREAM_FENCED")];
+    const error = await client()
+      .openStream(4, 1, 2)
+      .catch((e: unknown) => e);
+    assert.ok(error instanceof StreamStorageError);
+    assert.equal(error.code, ErrorCode.STREAM_FENCED);
+  });
+
+  it("as an ObjectManager, turns transport failures into retriable UPSTREAM_UNAVAILABLE", async () => {
+    queue = [() => {}];
+    const error = await client({ timeoutMs: 50, retries: 0 })
+      .describeStream(1)
+      .catch((e: unknown) => e);
+    assert.ok(error instanceof StreamStorageError);
+    assert.equal(error.code, ErrorCode.UPSTREAM_UNAVAILABLE);
+    assert.equal(error.retriable, true);
+  });
+
+  it("refuses an invalid stream id before sending anything", async () => {
+    seen.length = 0;
+    await assert.rejects(client().describeStream(-1), (e: unknown) => {
+      return e instanceof StreamStorageError && e.code === ErrorCode.INVALID_ARGUMENT;
+    });
+    assert.equal(seen.length, 0);
+  });
+
+  it("reports a non-JSON success body as BAD_RESPONSE", async () => {
+    queue = [
+      (_r, _b, res) => {
+        res.writeHead(200);
+        res.end("not json");
+      },
+    ];
+    await assert.rejects(client().metadata(), (e: unknown) => {
+      return e instanceof BrokerApiError && e.code === BrokerApiErrorCode.BAD_RESPONSE;
+    });
+  });
+});
