@@ -12,6 +12,11 @@ export function mapS3Error(key: string, error: unknown): ObjectStoreError {
   const shape = (error ?? {}) as S3ServiceErrorShape;
   const status = shape.$metadata?.httpStatusCode;
   const name = shape.name ?? shape.Code ?? "Error";
+  if (name === "NoSuchBucket") {
+    return new ObjectStoreError(ObjectStoreErrorCode.REQUEST_REFUSED, `bucket missing for ${key}`, {
+      cause: error,
+    });
+  }
   if (status === 404 || name === "NoSuchKey" || name === "NotFound") {
     return new ObjectStoreError(ObjectStoreErrorCode.OBJECT_NOT_FOUND, `${key} not found`, { cause: error });
   }
