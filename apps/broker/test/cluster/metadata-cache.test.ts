@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { ClusterMetadata } from "@cirrus/broker-api";
+import { MetadataCache } from "../../src/cluster/metadata-cache.ts";
+
+function metadataAt(version: number): ClusterMetadata {
+  return {
+    clusterId: "c",
+    version,
+    controllerBrokerId: 1,
+    brokers: [{ brokerId: 1, host: "127.0.0.1", port: 9092, zone: "z", state: "ACTIVE" }],
+    topics: [
+      {
+        topicId: "00000000-0000-4000-8000-000000000001",
+        name: "orders",
+        configs: {},
+        partitions: [{ partition: 0, leaderBrokerId: 1, leaderEpoch: 1, streamId: 5 }],
+      },
+    ],
+  };
+}
+
+test("answers from memory within maxAge, with one request in flight for many callers", async () => {
+  let calls = 0;
+  const cache = new MetadataCache(
+    {
+      async metadata() {
+        calls++;
+        await sleep(20);
+        return metadataAt(calls);
+      },
+    },
+    100,
+  );
+  const views = await Promise.all([cache.get(), cache.get(), cache.get()]);
+  assert.equal(calls, 1);
+  assert.equal(views[0]?.topicsByName.get("orders")?.partitions[0]?.streamId, 5);
+  assert.equal(views[0]?.topicsById.get("00000000-0000-4000-8000-000000000001")?.name, "orders");
+  await cache.get();
+  assert.equal(calls, 1);
+  await sleep(120);
+  assert.equal((await cache.get()).metadata.version, 2);
+  cache.invalidate();
+  assert.equal((await cache.get()).metadata.version, 3);
+});
+
+test("a failed refresh serves the stale view, but a first load or a fresh read fails loudly", async () => {
+  let fail = true;
+  const cache = new MetadataCache(
+    {
+      async metadata() {
+        if (fail) throw new Error("control plane down");
+        return metadataAt(1);
+      },
+    },
+    0,
+  );
+  await assert.rejects(cache.get(), /control plane down/);
+  fail = false;
+  await cache.get();
+  fail = true;
+  assert.equal((await cache.get()).metadata.version, 1);
+  await assert.rejects(cache.get(true), /control plane down/);
+});
+
+test("never steps back to an older version", async () => {
+  const versions = [5, 4];
+  const cache = new MetadataCache({ metadata: async () => metadataAt(versions.shift() ?? 9) }, 0);
+  assert.equal((await cache.get()).metadata.version, 5);
+  assert.equal((await cache.get()).metadata.version, 5);
+});
