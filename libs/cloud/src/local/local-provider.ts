@@ -1,0 +1,356 @@
+import { join } from "node:path";
+import { CloudError, CloudErrorCode, invalidArgument } from "../errors.ts";
+import { checkCapacity, validateFleetSpec } from "../fleet-spec.ts";
+import { NoticeHub } from "../notice-hub.ts";
+import type {
+  CloudProvider,
+  Fleet,
+  FleetSpec,
+  FleetUpdate,
+  Instance,
+  LifecycleActionRef,
+  NetworkRate,
+  NoticeSubscription,
+  Volume,
+  VolumeSpec,
+} from "../provider.ts";
+import { type NetworkCounters, scrapeNetworkCounters } from "./counter-scrape.ts";
+import type { LocalInstance } from "./local-state.ts";
+import { LocalStateFile } from "./local-state.ts";
+import { LocalSupervisor } from "./local-supervisor.ts";
+import { LocalVolumes } from "./local-volumes.ts";
+import { NetworkSampler } from "./network-sampler.ts";
+
+export interface LocalProviderOptions {
+  /** Everything lives under `<dataDir>/cloud-local`: state.json, instances/, volumes/. */
+  dataDir: string;
+  /** How often fleets are reconciled (deaths noticed, capacity restored). Default 500 ms. */
+  tickMs?: number;
+  /** SIGTERM → SIGKILL grace. Default 10 s. */
+  stopGraceMs?: number;
+  /** How often network counters are sampled. Default 5 s. */
+  metricsIntervalMs?: number;
+  /** Reads an instance's byte counters; default: scrape its admin port's /metrics. */
+  readCounters?: (instance: Instance) => Promise<NetworkCounters | undefined>;
+  /** Baseline bandwidth reported for every local instance type. Default 125 MB/s (1 Gbit/s). */
+  baselineBandwidthBytesPerSecond?: number;
+}
+
+/**
+ * Fleets of broker processes on this machine. Brokers outlive the provider (close() leaves them
+ * running); a provider opened again on the same dataDir adopts them. See README.md for the environment
+ * each broker gets.
+ */
+export class LocalProvider implements CloudProvider {
+  readonly kind = "local" as const;
+  readonly root: string;
+  readonly #supervisor: LocalSupervisor;
+  readonly #volumes: LocalVolumes;
+  readonly #notices = new NoticeHub();
+  readonly #sampler: NetworkSampler;
+  readonly #timers: NodeJS.Timeout[] = [];
+  readonly #baseline: number;
+  #closed = false;
+
+  constructor(options: LocalProviderOptions) {
+    this.root = join(options.dataDir, "cloud-local");
+    this.#supervisor = new LocalSupervisor(new LocalStateFile(this.root), {
+      root: this.root,
+      stopGraceMs: options.stopGraceMs ?? 10_000,
+      notices: this.#notices,
+    });
+    this.#volumes = new LocalVolumes(
+      this.root,
+      () => this.#supervisor.state,
+      () => this.#supervisor.save(),
+    );
+    const read = options.readCounters ?? ((i: Instance) => scrapeNetworkCounters(i.ports?.admin ?? 0));
+    this.#sampler = new NetworkSampler(async (id) => {
+      const instance = this.#supervisor.state.instances[id];
+      return instance ? read(this.#view(instance)) : undefined;
+    });
+    this.#baseline = options.baselineBandwidthBytesPerSecond ?? 125_000_000;
+    const tick = setInterval(() => void this.#supervisor.tick().catch(() => {}), options.tickMs ?? 500);
+    const sample = setInterval(() => void this.#sampleAll(), options.metricsIntervalMs ?? 5_000);
+    tick.unref();
+    sample.unref();
+    this.#timers.push(tick, sample);
+    void this.#supervisor.tick().catch(() => {});
+  }
+
+  async createFleet(spec: FleetSpec): Promise<Fleet> {
+    this.#open();
+    validateFleetSpec(spec);
+    const existing = this.#supervisor.state.fleets[spec.name];
+    if (existing?.status === "deleting") {
+      throw new CloudError(CloudErrorCode.CONFLICT, `fleet ${spec.name} is being deleted`);
+    }
+    if (!existing) {
+      this.#supervisor.state.fleets[spec.name] = { spec: structuredClone(spec), status: "active" };
+      this.#supervisor.save();
+      await this.#supervisor.tick();
+    }
+    return this.#fleetView(spec.name);
+  }
+
+  async updateFleet(name: string, update: FleetUpdate): Promise<Fleet> {
+    this.#open();
+    const fleet = this.#activeFleet(name);
+    const next: FleetSpec = { ...fleet.spec, ...structuredClone(update) };
+    validateFleetSpec(next);
+    fleet.spec = next;
+    this.#supervisor.save();
+    await this.#supervisor.tick();
+    return this.#fleetView(name);
+  }
+
+  async deleteFleet(name: string): Promise<void> {
+    this.#open();
+    const fleet = this.#supervisor.state.fleets[name];
+    if (!fleet) return;
+    fleet.status = "deleting";
+    fleet.spec.desiredCapacity = 0;
+    for (const instance of Object.values(this.#supervisor.state.instances)) {
+      if (instance.fleet === name) this.#supervisor.beginTermination(instance, "fleet-deleted", false);
+    }
+    this.#supervisor.save();
+    await this.#supervisor.tick();
+  }
+
+  async describeFleet(name: string): Promise<Fleet | undefined> {
+    this.#open();
+    return this.#supervisor.state.fleets[name] ? this.#fleetView(name) : undefined;
+  }
+
+  async setDesiredCapacity(name: string, n: number): Promise<void> {
+    this.#open();
+    const fleet = this.#activeFleet(name);
+    checkCapacity(name, n, fleet.spec.minSize, fleet.spec.maxSize);
+    fleet.spec.desiredCapacity = n;
+    this.#supervisor.save();
+    await this.#supervisor.tick();
+  }
+
+  async setInstanceProtection(name: string, instanceIds: readonly string[], protect: boolean): Promise<void> {
+    this.#open();
+    this.#activeFleet(name);
+    const instances = instanceIds.map((id) => this.#instance(name, id));
+    for (const instance of instances) instance.protectedFromScaleIn = protect;
+    this.#supervisor.save();
+  }
+
+  async terminateInstance(
+    name: string,
+    instanceId: string,
+    opts: { decrementCapacity: boolean },
+  ): Promise<void> {
+    this.#open();
+    const fleet = this.#activeFleet(name);
+    const instance = this.#instance(name, instanceId);
+    if (instance.state === "terminating" || instance.state === "terminated") return;
+    if (opts.decrementCapacity) {
+      checkCapacity(name, fleet.spec.desiredCapacity - 1, fleet.spec.minSize, fleet.spec.maxSize);
+      fleet.spec.desiredCapacity -= 1;
+    }
+    this.#supervisor.beginTermination(instance, "requested", true);
+    this.#supervisor.save();
+    await this.#supervisor.tick();
+  }
+
+  async listInstances(name: string): Promise<Instance[]> {
+    this.#open();
+    if (!this.#supervisor.state.fleets[name]) throw fleetNotFound(name);
+    return Object.values(this.#supervisor.state.instances)
+      .filter((i) => i.fleet === name && i.state !== "terminated")
+      .map((i) => this.#view(i));
+  }
+
+  async createVolume(spec: VolumeSpec): Promise<Volume> {
+    this.#open();
+    return this.#volumes.create(spec);
+  }
+
+  async describeVolume(volumeId: string): Promise<Volume | undefined> {
+    this.#open();
+    return this.#volumes.describe(volumeId);
+  }
+
+  async attachVolume(volumeId: string, instanceId: string): Promise<Volume> {
+    this.#open();
+    const instance = this.#supervisor.state.instances[instanceId];
+    if (!instance) throw instanceNotFound(instanceId);
+    return this.#volumes.attach(volumeId, instance);
+  }
+
+  async detachVolume(volumeId: string, instanceId: string, _opts?: { force?: boolean }): Promise<Volume> {
+    this.#open();
+    // A file has no in-flight I/O to wait for: forced and normal detach are the same here.
+    return this.#volumes.detach(volumeId, instanceId);
+  }
+
+  async deleteVolume(volumeId: string): Promise<void> {
+    this.#open();
+    this.#volumes.delete(volumeId);
+  }
+
+  async networkRates(instanceIds: readonly string[], windowSeconds: number): Promise<NetworkRate[]> {
+    this.#open();
+    if (!(windowSeconds > 0)) throw invalidArgument("windowSeconds must be positive");
+    await this.#sampler.sample(instanceIds);
+    return this.#sampler.rates(instanceIds, windowSeconds);
+  }
+
+  baselineBandwidth(_instanceType: string): number {
+    return this.#baseline;
+  }
+
+  interruptions(): NoticeSubscription {
+    this.#open();
+    return this.#notices.subscribe();
+  }
+
+  async completeLifecycleAction(ref: LifecycleActionRef, _result: "CONTINUE" | "ABANDON"): Promise<void> {
+    this.#open();
+    const instance = this.#pendingAction(ref);
+    // On a termination hook both results terminate; ABANDON only skips the remaining hooks (there are none).
+    delete instance.termination!.hook;
+    this.#supervisor.save();
+    await this.#supervisor.tick();
+  }
+
+  async recordLifecycleHeartbeat(ref: LifecycleActionRef): Promise<void> {
+    this.#open();
+    const instance = this.#pendingAction(ref);
+    const timeout =
+      this.#supervisor.state.fleets[instance.fleet]?.spec.terminationHook?.heartbeatTimeoutSeconds ?? 0;
+    instance.termination!.hook!.deadline = Date.now() + timeout * 1000;
+    this.#supervisor.save();
+  }
+
+  /**
+   * Simulates a spot reclaim: publishes a spot-reclaim notice now and SIGKILLs the broker when
+   * `noticeMs` has passed (AWS gives 2 minutes, Alibaba 5). The fleet then launches a replacement.
+   */
+  async simulateSpotReclaim(instanceId: string, noticeMs = 120_000): Promise<void> {
+    this.#open();
+    const instance = this.#supervisor.state.instances[instanceId];
+    if (!instance || instance.state === "terminated") throw instanceNotFound(instanceId);
+    if (instance.lifecycle !== "spot") throw invalidArgument(`instance ${instanceId} is on-demand, not spot`);
+    if (instance.state === "terminating") return;
+    const deadline = Date.now() + noticeMs;
+    instance.state = "terminating";
+    instance.termination = { reason: "spot-reclaim", killAt: deadline };
+    this.#supervisor.save();
+    this.#notices.publish({
+      id: `spot-reclaim:${instance.id}`,
+      kind: "spot-reclaim",
+      fleet: instance.fleet,
+      instanceId: instance.id,
+      deadline,
+    });
+    const timer = setTimeout(() => void this.#supervisor.tick().catch(() => {}), noticeMs);
+    timer.unref();
+  }
+
+  /** Simulates a rebalance recommendation (a spot instance at elevated risk): a notice only. */
+  async simulateRebalanceRecommendation(instanceId: string): Promise<void> {
+    this.#open();
+    const instance = this.#supervisor.state.instances[instanceId];
+    if (!instance || instance.state === "terminated") throw instanceNotFound(instanceId);
+    this.#notices.publish({
+      id: `rebalance-recommendation:${instance.id}`,
+      kind: "rebalance-recommendation",
+      fleet: instance.fleet,
+      instanceId: instance.id,
+      deadline: undefined,
+    });
+  }
+
+  /** Names of every fleet in the state, deleting ones included. */
+  fleetNames(): string[] {
+    return Object.keys(this.#supervisor.state.fleets);
+  }
+
+  /** Waits for the reconcile tick in progress (or runs one): for tests and for orderly shutdown. */
+  reconcileNow(): Promise<void> {
+    return this.#supervisor.tick();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const timer of this.#timers) clearInterval(timer);
+    this.#notices.closeAll();
+    await this.#supervisor.tick().catch(() => {});
+  }
+
+  async #sampleAll(): Promise<void> {
+    const ids = Object.values(this.#supervisor.state.instances)
+      .filter((i) => i.state === "running")
+      .map((i) => i.id);
+    await this.#sampler.sample(ids);
+  }
+
+  #pendingAction(ref: LifecycleActionRef): LocalInstance {
+    const instance = this.#supervisor.state.instances[ref.instanceId];
+    const hook = instance?.termination?.hook;
+    if (
+      !instance ||
+      instance.fleet !== ref.fleet ||
+      !hook ||
+      hook.token !== ref.token ||
+      hook.name !== ref.hookName
+    ) {
+      throw new CloudError(
+        CloudErrorCode.LIFECYCLE_ACTION_NOT_FOUND,
+        `no pending lifecycle action ${ref.hookName}/${ref.token} for ${ref.instanceId}`,
+      );
+    }
+    return instance;
+  }
+
+  #open(): void {
+    if (this.#closed) throw new CloudError(CloudErrorCode.PROVIDER_CLOSED, "the local provider is closed");
+  }
+
+  #activeFleet(name: string) {
+    const fleet = this.#supervisor.state.fleets[name];
+    if (!fleet || fleet.status === "deleting") throw fleetNotFound(name);
+    return fleet;
+  }
+
+  #instance(fleet: string, id: string): LocalInstance {
+    const instance = this.#supervisor.state.instances[id];
+    if (!instance || instance.fleet !== fleet || instance.state === "terminated") throw instanceNotFound(id);
+    return instance;
+  }
+
+  #fleetView(name: string): Fleet {
+    const fleet = this.#supervisor.state.fleets[name];
+    if (!fleet) throw fleetNotFound(name);
+    const { minSize, maxSize, desiredCapacity } = fleet.spec;
+    return { name, id: name, minSize, maxSize, desiredCapacity, status: fleet.status };
+  }
+
+  #view(i: LocalInstance): Instance {
+    return {
+      id: i.id,
+      fleet: i.fleet,
+      zone: i.zone,
+      instanceType: i.instanceType,
+      lifecycle: i.lifecycle,
+      state: i.state,
+      privateAddress: "127.0.0.1",
+      protectedFromScaleIn: i.protectedFromScaleIn,
+      ports: { ...i.ports },
+    };
+  }
+}
+
+function fleetNotFound(name: string): CloudError {
+  return new CloudError(CloudErrorCode.FLEET_NOT_FOUND, `fleet ${name} does not exist`);
+}
+
+function instanceNotFound(id: string): CloudError {
+  return new CloudError(CloudErrorCode.INSTANCE_NOT_FOUND, `instance ${id} does not exist`);
+}
