@@ -106,7 +106,7 @@ export const ObjectMetadataSchema = Type.Object({
   type: Type.Union([Type.Literal("STREAM_SET"), Type.Literal("STREAM")]),
   objectSize: Index,
   nodeId: IndexOrNone,
-  orderId: Index,
+  orderId: IndexOrNone,
   committedAt: Index,
   ranges: Type.Array(StreamRangeSchema),
 });

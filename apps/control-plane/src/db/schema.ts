@@ -1,0 +1,239 @@
+// The whole database schema, in one place. drizzle-kit generates migrations/ from this file
+// (`npm run db:generate` in apps/control-plane); start-up applies them.
+// Ids, offsets and epochs are bigint columns read as JS numbers (safe integers: 2^53 is far away).
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  bigserial,
+  boolean,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgSequence,
+  pgTable,
+  primaryKey,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
+
+const big = (name: string) => bigint(name, { mode: "number" });
+/** Times are ms since the Unix epoch: one clock format for leases, JSON and comparisons. */
+const millis = (name: string) => bigint(name, { mode: "number" });
+
+export const clusters = pgTable("clusters", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull().unique(),
+  /** The desired state as the user wrote it (ClusterSpec in the API). */
+  spec: jsonb("spec").notNull(),
+  state: text("state").notNull(),
+  conditions: jsonb("conditions").notNull().default(sql`'[]'::jsonb`),
+  /** Optimistic concurrency: every update must name the version it read. */
+  version: integer("version").notNull().default(1),
+  deletionProtection: boolean("deletion_protection").notNull().default(true),
+  /** SHA-256 of the cluster's broker credential (internal API). */
+  brokerTokenHash: text("broker_token_hash").notNull().unique(),
+  bootstrap: text("bootstrap"),
+  /** Grows on every change of brokers/topics/partitions: brokers cache metadata by it. */
+  metadataVersion: big("metadata_version").notNull().default(0),
+  createdAt: millis("created_at").notNull(),
+  updatedAt: millis("updated_at").notNull(),
+});
+
+export const brokers = pgTable(
+  "brokers",
+  {
+    clusterId: text("cluster_id")
+      .notNull()
+      .references(() => clusters.id, { onDelete: "cascade" }),
+    brokerId: integer("broker_id").notNull(),
+    instanceId: text("instance_id").notNull(),
+    zone: text("zone").notNull(),
+    host: text("host").notNull(),
+    port: integer("port").notNull(),
+    volumeId: text("volume_id"),
+    spot: boolean("spot").notNull().default(false),
+    epoch: big("epoch").notNull(),
+    state: text("state").notNull(),
+    leaseUntil: millis("lease_until").notNull(),
+    assignmentVersion: big("assignment_version").notNull().default(0),
+    bytesInPerSec: doublePrecision("bytes_in_per_sec").notNull().default(0),
+    bytesOutPerSec: doublePrecision("bytes_out_per_sec").notNull().default(0),
+    registeredAt: millis("registered_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.clusterId, t.brokerId] }), uniqueIndex().on(t.clusterId, t.instanceId)],
+);
+
+export const topics = pgTable(
+  "topics",
+  {
+    id: text("id").primaryKey(),
+    clusterId: text("cluster_id")
+      .notNull()
+      .references(() => clusters.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    configs: jsonb("configs").notNull().default(sql`'{}'::jsonb`),
+    createdAt: millis("created_at").notNull(),
+  },
+  (t) => [uniqueIndex().on(t.clusterId, t.name)],
+);
+
+export const partitions = pgTable(
+  "partitions",
+  {
+    topicId: text("topic_id")
+      .notNull()
+      .references(() => topics.id, { onDelete: "cascade" }),
+    partition: integer("partition").notNull(),
+    clusterId: text("cluster_id").notNull(),
+    streamId: big("stream_id").notNull(),
+    /** -1: no leader (unassigned, or its broker was fenced and recovery has not finished). */
+    leaderBrokerId: integer("leader_broker_id").notNull().default(-1),
+    leaderEpoch: big("leader_epoch").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.topicId, t.partition] }), index().on(t.clusterId, t.leaderBrokerId)],
+);
+
+export const streams = pgTable(
+  "streams",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    clusterId: text("cluster_id").notNull(),
+    epoch: big("epoch").notNull().default(0),
+    startOffset: big("start_offset").notNull().default(0),
+    endOffset: big("end_offset").notNull().default(0),
+    state: text("state").notNull().default("CLOSED"),
+    nodeId: integer("node_id").notNull().default(-1),
+    tags: jsonb("tags").notNull().default(sql`'{}'::jsonb`),
+    deleted: boolean("deleted").notNull().default(false),
+  },
+  (t) => [index().on(t.clusterId, t.nodeId, t.state)],
+);
+
+/** Every object id ever handed out: PREPARED → COMMITTED → UNREFERENCED → (forgotten: row deleted). */
+export const objects = pgTable(
+  "objects",
+  {
+    id: big("id").primaryKey(),
+    clusterId: text("cluster_id").notNull(),
+    state: text("state").notNull(),
+    type: text("type"),
+    objectSize: big("object_size").notNull().default(0),
+    nodeId: integer("node_id").notNull().default(-1),
+    orderId: big("order_id").notNull().default(0),
+    preparedUntil: millis("prepared_until").notNull(),
+    committedAt: millis("committed_at").notNull().default(0),
+    unreferencedSince: millis("unreferenced_since"),
+  },
+  (t) => [index().on(t.clusterId, t.state, t.nodeId), index().on(t.state, t.unreferencedSince)],
+);
+
+/** The object index: where each stream's offsets lie. Half-open [start_offset, end_offset). */
+export const objectRanges = pgTable(
+  "object_ranges",
+  {
+    streamId: big("stream_id").notNull(),
+    objectId: big("object_id").notNull(),
+    streamEpoch: big("stream_epoch").notNull(),
+    startOffset: big("start_offset").notNull(),
+    endOffset: big("end_offset").notNull(),
+    position: big("position").notNull(),
+    length: big("length").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.streamId, t.startOffset, t.objectId] }), index().on(t.objectId)],
+);
+
+/** Commit order of stream set objects: a sequence, so concurrent commits never wait on each other for it. */
+export const objectOrderSeq = pgSequence("object_order_seq", { startWith: 0, minValue: 0 });
+
+/** Single-row counters handed out in blocks (consecutive object ids). */
+export const counters = pgTable("counters", {
+  name: text("name").primaryKey(),
+  next: big("next").notNull(),
+});
+
+export const volumes = pgTable("volumes", {
+  id: text("id").primaryKey(),
+  clusterId: text("cluster_id")
+    .notNull()
+    .references(() => clusters.id, { onDelete: "cascade" }),
+  zone: text("zone").notNull(),
+  sizeGiB: integer("size_gib").notNull(),
+  /** The broker whose WAL it holds; -1 when detached. */
+  ownerBrokerId: integer("owner_broker_id").notNull().default(-1),
+  ownerEpoch: big("owner_epoch").notNull().default(0),
+  /** A broker asked to replay it (failover), -1 when none. */
+  recoveringBrokerId: integer("recovering_broker_id").notNull().default(-1),
+  state: text("state").notNull(),
+});
+
+export const operations = pgTable(
+  "operations",
+  {
+    id: text("id").primaryKey(),
+    clusterId: text("cluster_id"),
+    type: text("type").notNull(),
+    status: text("status").notNull(),
+    input: jsonb("input").notNull().default(sql`'{}'::jsonb`),
+    steps: jsonb("steps").notNull().default(sql`'[]'::jsonb`),
+    progress: doublePrecision("progress").notNull().default(0),
+    error: jsonb("error"),
+    attempts: integer("attempts").notNull().default(0),
+    createdBy: text("created_by"),
+    createdAt: millis("created_at").notNull(),
+    updatedAt: millis("updated_at").notNull(),
+    finishedAt: millis("finished_at"),
+  },
+  (t) => [index().on(t.status, t.type), index().on(t.clusterId, t.createdAt)],
+);
+
+export const apiTokens = pgTable("api_tokens", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  scope: text("scope").notNull(),
+  /** SHA-256 of the secret: the secret itself is shown once and never stored. */
+  hash: text("hash").notNull().unique(),
+  createdAt: millis("created_at").notNull(),
+  lastUsedAt: millis("last_used_at"),
+  revokedAt: millis("revoked_at"),
+});
+
+export const auditLog = pgTable(
+  "audit_log",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    at: millis("at").notNull(),
+    tokenId: text("token_id"),
+    action: text("action").notNull(),
+    resource: text("resource").notNull(),
+    status: integer("status").notNull(),
+    requestId: text("request_id").notNull(),
+    details: jsonb("details").notNull().default(sql`'{}'::jsonb`),
+  },
+  (t) => [index().on(t.at)],
+);
+
+export const idempotencyKeys = pgTable(
+  "idempotency_keys",
+  {
+    tokenId: text("token_id").notNull(),
+    key: text("key").notNull(),
+    requestHash: text("request_hash").notNull(),
+    statusCode: integer("status_code").notNull(),
+    response: jsonb("response"),
+    createdAt: millis("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tokenId, t.key] })],
+);
+
+export const metricSamples = pgTable(
+  "metric_samples",
+  {
+    clusterId: text("cluster_id").notNull(),
+    brokerId: integer("broker_id").notNull(),
+    at: millis("at").notNull(),
+    bytesInPerSec: doublePrecision("bytes_in_per_sec").notNull(),
+    bytesOutPerSec: doublePrecision("bytes_out_per_sec").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.clusterId, t.brokerId, t.at] })],
+);

@@ -1,0 +1,319 @@
+import {
+  assertSafeIndex,
+  type CommitStreamObjectRequest,
+  type CommitStreamSetObjectRequest,
+  type CreateStreamOptions,
+  type ObjectManager,
+  type ObjectMetadata,
+  type StreamMetadata,
+  StreamState,
+  type UnreferencedObject,
+} from "@cirrus/s3stream";
+import { and, asc, eq, gt, inArray, lt, lte, sql } from "drizzle-orm";
+import type { Db, DbOrTx } from "../db/database.ts";
+import { rowsOf } from "../db/database.ts";
+import { objectRanges, objects, streams } from "../db/schema.ts";
+import { inTransaction } from "../db/transaction.ts";
+import { commitObjects } from "./object-commit.ts";
+import {
+  ObjectState,
+  rangesOfObjects,
+  releaseObjectsWithoutRanges,
+  toObjectMetadata,
+  toRange,
+} from "./object-index.ts";
+import {
+  invalidArgument,
+  offsetOutOfRange,
+  streamFenced,
+  streamNotFound,
+  streamNotOpen,
+} from "./stream-errors.ts";
+
+export interface DbObjectManagerOptions {
+  db: Db;
+  /** Every stream and object belongs to one cluster; another cluster's ids are "not found". */
+  clusterId: string;
+  now?: () => number;
+}
+
+type StreamRow = typeof streams.$inferSelect;
+
+function toStreamMetadata(row: StreamRow): StreamMetadata {
+  return {
+    streamId: row.id,
+    epoch: row.epoch,
+    startOffset: row.startOffset,
+    endOffset: row.endOffset,
+    state: row.state as StreamState,
+    nodeId: row.nodeId,
+  };
+}
+
+/**
+ * s3stream's ObjectManager on the control plane's database (PostgreSQL or PGlite). Each mutation is
+ * one transaction that locks the rows it checks (streams in id order) before writing, so concurrent
+ * brokers and replicas see one serial history; refused calls write nothing.
+ */
+export class DbObjectManager implements ObjectManager {
+  readonly #db: Db;
+  readonly #clusterId: string;
+  readonly #now: () => number;
+
+  constructor(options: DbObjectManagerOptions) {
+    this.#db = options.db;
+    this.#clusterId = options.clusterId;
+    this.#now = options.now ?? Date.now;
+  }
+
+  async createStream(options: CreateStreamOptions = {}): Promise<{ streamId: number }> {
+    const [row] = await this.#db
+      .insert(streams)
+      .values({ clusterId: this.#clusterId, tags: options.tags ?? {} })
+      .returning({ id: streams.id });
+    return { streamId: row!.id };
+  }
+
+  async openStream(streamId: number, epoch: number, nodeId: number): Promise<StreamMetadata> {
+    assertSafeIndex("epoch", epoch);
+    assertSafeIndex("nodeId", nodeId);
+    return inTransaction(this.#db, async (tx) => {
+      const row = await this.#lockStream(tx, streamId);
+      if (epoch < row.epoch) throw streamFenced(streamId, epoch, row.epoch);
+      if (epoch === row.epoch && row.state === StreamState.OPENED && row.nodeId !== nodeId) {
+        throw streamFenced(streamId, epoch, row.epoch);
+      }
+      const [updated] = await tx
+        .update(streams)
+        .set({ epoch, state: StreamState.OPENED, nodeId })
+        .where(eq(streams.id, streamId))
+        .returning();
+      return toStreamMetadata(updated!);
+    });
+  }
+
+  async closeStream(streamId: number, epoch: number): Promise<void> {
+    await inTransaction(this.#db, async (tx) => {
+      await this.#lockOwnedStream(tx, streamId, epoch);
+      await tx.update(streams).set({ state: StreamState.CLOSED }).where(eq(streams.id, streamId));
+    });
+  }
+
+  async trimStream(streamId: number, epoch: number, newStartOffset: number): Promise<void> {
+    assertSafeIndex("newStartOffset", newStartOffset);
+    await inTransaction(this.#db, async (tx) => {
+      const row = await this.#lockOwnedStream(tx, streamId, epoch);
+      if (newStartOffset > row.endOffset) {
+        throw offsetOutOfRange(
+          `trim of stream ${streamId} to ${newStartOffset} is beyond its end ${row.endOffset}`,
+        );
+      }
+      if (newStartOffset <= row.startOffset) return;
+      await tx.update(streams).set({ startOffset: newStartOffset }).where(eq(streams.id, streamId));
+      const dropped = await tx
+        .delete(objectRanges)
+        .where(and(eq(objectRanges.streamId, streamId), lte(objectRanges.endOffset, newStartOffset)))
+        .returning({ objectId: objectRanges.objectId });
+      await releaseObjectsWithoutRanges(
+        tx,
+        dropped.map((d) => d.objectId),
+        this.#now(),
+      );
+    });
+  }
+
+  async deleteStream(streamId: number, epoch: number): Promise<void> {
+    await inTransaction(this.#db, async (tx) => {
+      await this.#lockOwnedStream(tx, streamId, epoch);
+      await tx
+        .update(streams)
+        .set({ deleted: true, state: StreamState.CLOSED })
+        .where(eq(streams.id, streamId));
+      const dropped = await tx
+        .delete(objectRanges)
+        .where(eq(objectRanges.streamId, streamId))
+        .returning({ objectId: objectRanges.objectId });
+      await releaseObjectsWithoutRanges(
+        tx,
+        dropped.map((d) => d.objectId),
+        this.#now(),
+      );
+    });
+  }
+
+  async describeStream(streamId: number): Promise<StreamMetadata> {
+    return toStreamMetadata(await this.#stream(this.#db, streamId, false));
+  }
+
+  async prepareObjects(count: number, ttlMs: number): Promise<number> {
+    assertSafeIndex("count", count);
+    assertSafeIndex("ttlMs", ttlMs);
+    if (count === 0) throw invalidArgument("prepareObjects count must be > 0");
+    const preparedUntil = this.#now() + ttlMs;
+    return inTransaction(this.#db, async (tx) => {
+      // One upsert hands out a block of consecutive ids atomically.
+      const [block] = rowsOf<{ first: string | number }>(
+        await tx.execute(sql`insert into counters (name, next) values ('object_id', ${count})
+          on conflict (name) do update set next = counters.next + ${count}
+          returning next - ${count} as first`),
+      );
+      const first = Number(block!.first);
+      await tx.execute(sql`insert into objects (id, cluster_id, state, prepared_until)
+        select g, ${this.#clusterId}, ${ObjectState.PREPARED}, ${preparedUntil}
+        from generate_series(${first}::bigint, ${first + count - 1}::bigint) as g`);
+      return first;
+    });
+  }
+
+  async commitStreamSetObject(request: CommitStreamSetObjectRequest): Promise<void> {
+    await inTransaction(this.#db, (tx) =>
+      commitObjects(tx, { clusterId: this.#clusterId, now: this.#now() }, { kind: "streamSet", request }),
+    );
+  }
+
+  async commitStreamObject(request: CommitStreamObjectRequest): Promise<void> {
+    await inTransaction(this.#db, (tx) =>
+      commitObjects(tx, { clusterId: this.#clusterId, now: this.#now() }, { kind: "stream", request }),
+    );
+  }
+
+  async getObjects(
+    streamId: number,
+    startOffset: number,
+    endOffset: number,
+    limit: number,
+  ): Promise<ObjectMetadata[]> {
+    assertSafeIndex("startOffset", startOffset);
+    assertSafeIndex("endOffset", endOffset);
+    assertSafeIndex("limit", limit);
+    const stream = await this.#stream(this.#db, streamId, false);
+    if (startOffset < stream.startOffset) {
+      throw offsetOutOfRange(
+        `offset ${startOffset} of stream ${streamId} is below its start ${stream.startOffset}`,
+      );
+    }
+    if (limit === 0 || endOffset <= startOffset) return [];
+    const rows = await this.#db
+      .select({ range: objectRanges, object: objects })
+      .from(objectRanges)
+      .innerJoin(objects, eq(objects.id, objectRanges.objectId))
+      .where(
+        and(
+          eq(objectRanges.streamId, streamId),
+          gt(objectRanges.endOffset, startOffset),
+          lt(objectRanges.startOffset, endOffset),
+        ),
+      )
+      .orderBy(asc(objectRanges.startOffset))
+      .limit(limit);
+    return rows.map(({ range, object }) => toObjectMetadata(object, [toRange(range)]));
+  }
+
+  async getStreamSetObjects(nodeId: number): Promise<ObjectMetadata[]> {
+    assertSafeIndex("nodeId", nodeId);
+    const rows = await this.#db
+      .select()
+      .from(objects)
+      .where(
+        and(
+          eq(objects.clusterId, this.#clusterId),
+          eq(objects.state, ObjectState.COMMITTED),
+          eq(objects.type, "STREAM_SET"),
+          eq(objects.nodeId, nodeId),
+        ),
+      )
+      .orderBy(asc(objects.orderId));
+    const ranges = await rangesOfObjects(
+      this.#db,
+      rows.map((r) => r.id),
+    );
+    return rows.map((row) => toObjectMetadata(row, ranges.get(row.id) ?? []));
+  }
+
+  async getOpeningStreams(nodeId: number): Promise<StreamMetadata[]> {
+    assertSafeIndex("nodeId", nodeId);
+    const rows = await this.#db
+      .select()
+      .from(streams)
+      .where(
+        and(
+          eq(streams.clusterId, this.#clusterId),
+          eq(streams.nodeId, nodeId),
+          eq(streams.state, StreamState.OPENED),
+          eq(streams.deleted, false),
+        ),
+      )
+      .orderBy(asc(streams.id));
+    return rows.map(toStreamMetadata);
+  }
+
+  async getUnreferencedObjects(gracePeriodMs: number, limit: number): Promise<UnreferencedObject[]> {
+    assertSafeIndex("gracePeriodMs", gracePeriodMs);
+    assertSafeIndex("limit", limit);
+    const now = this.#now();
+    // Expired preparations: the writer may have uploaded bytes that nothing will ever reference.
+    await this.#db
+      .update(objects)
+      .set({ state: ObjectState.UNREFERENCED, unreferencedSince: sql`${objects.preparedUntil}` })
+      .where(
+        and(
+          eq(objects.clusterId, this.#clusterId),
+          eq(objects.state, ObjectState.PREPARED),
+          lt(objects.preparedUntil, now),
+        ),
+      );
+    const rows = await this.#db
+      .select({ objectId: objects.id, since: objects.unreferencedSince })
+      .from(objects)
+      .where(
+        and(
+          eq(objects.clusterId, this.#clusterId),
+          eq(objects.state, ObjectState.UNREFERENCED),
+          lte(objects.unreferencedSince, now - gracePeriodMs),
+        ),
+      )
+      .orderBy(asc(objects.unreferencedSince), asc(objects.id))
+      .limit(limit);
+    return rows.map((r) => ({ objectId: r.objectId, since: r.since ?? 0 }));
+  }
+
+  async forgetObjects(objectIds: number[]): Promise<void> {
+    for (const id of objectIds) assertSafeIndex("objectId", id);
+    if (objectIds.length === 0) return;
+    await this.#db
+      .delete(objects)
+      .where(
+        and(
+          eq(objects.clusterId, this.#clusterId),
+          eq(objects.state, ObjectState.UNREFERENCED),
+          inArray(objects.id, objectIds),
+        ),
+      );
+  }
+
+  async #stream(db: DbOrTx, streamId: number, forUpdate: boolean): Promise<StreamRow> {
+    assertSafeIndex("streamId", streamId);
+    const query = db
+      .select()
+      .from(streams)
+      .where(
+        and(eq(streams.id, streamId), eq(streams.clusterId, this.#clusterId), eq(streams.deleted, false)),
+      );
+    const [row] = forUpdate ? await query.for("update") : await query;
+    if (!row) throw streamNotFound(streamId);
+    return row;
+  }
+
+  #lockStream(tx: DbOrTx, streamId: number): Promise<StreamRow> {
+    return this.#stream(tx, streamId, true);
+  }
+
+  /** The stream, locked, if `epoch` is its current epoch (older: fenced; newer: never opened). */
+  async #lockOwnedStream(tx: DbOrTx, streamId: number, epoch: number): Promise<StreamRow> {
+    assertSafeIndex("epoch", epoch);
+    const row = await this.#lockStream(tx, streamId);
+    if (epoch < row.epoch) throw streamFenced(streamId, epoch, row.epoch);
+    if (epoch > row.epoch) throw streamNotOpen(streamId, epoch, row.epoch);
+    return row;
+  }
+}

@@ -1,0 +1,322 @@
+import {
+  assertSafeIndex,
+  type CommitStreamObjectRequest,
+  type CommitStreamSetObjectRequest,
+  ErrorCode,
+  NO_OBJECT_ID,
+  ObjectType,
+  type StreamRange,
+  StreamStorageError,
+} from "@cirrus/s3stream";
+import { and, asc, eq, inArray, type SQL, sql } from "drizzle-orm";
+import type { Tx } from "../db/database.ts";
+import { rowsOf } from "../db/database.ts";
+import { brokers, objectRanges, objects, streams } from "../db/schema.ts";
+import { ObjectState, releaseObjectsWithoutRanges, toRange } from "./object-index.ts";
+import { sameCoverage } from "./range-coverage.ts";
+import {
+  invalidArgument,
+  offsetOutOfRange,
+  streamFenced,
+  streamNotFound,
+  streamNotOpen,
+} from "./stream-errors.ts";
+
+export type CommitInput =
+  | { kind: "streamSet"; request: CommitStreamSetObjectRequest }
+  | { kind: "stream"; request: CommitStreamObjectRequest };
+
+interface NewObject {
+  objectId: number;
+  type: ObjectType;
+  objectSize: number;
+  nodeId: number;
+  ranges: StreamRange[];
+}
+
+interface Normalized {
+  objects: NewObject[];
+  /** Objects a compaction replaces (empty: new data). */
+  sourceIds: number[];
+  sourceType: ObjectType;
+  node?: { nodeId: number; nodeEpoch: number };
+}
+
+type StreamRow = typeof streams.$inferSelect;
+
+/**
+ * Commits new objects in the caller's transaction: checks every precondition first (prepared ids,
+ * node epoch, stream epochs, contiguous offsets or exact compaction coverage), then writes. Throws
+ * StreamStorageError before writing anything when a check fails. Idempotent by object id.
+ */
+export async function commitObjects(
+  tx: Tx,
+  ctx: { clusterId: string; now: number },
+  input: CommitInput,
+): Promise<void> {
+  const work = normalize(input);
+  const ids = work.objects.map((o) => o.objectId);
+  if (ids.length === 0) throw invalidArgument("commit carries no object");
+  const rows = await tx
+    .select({ id: objects.id, state: objects.state, preparedUntil: objects.preparedUntil })
+    .from(objects)
+    .where(and(inArray(objects.id, ids), eq(objects.clusterId, ctx.clusterId)))
+    .orderBy(asc(objects.id))
+    .for("update");
+  if (rows.length === ids.length && rows.every((r) => r.state === ObjectState.COMMITTED)) return; // a retry
+  for (const id of ids) {
+    const row = rows.find((r) => r.id === id);
+    if (!row || row.state !== ObjectState.PREPARED || row.preparedUntil < ctx.now) {
+      throw new StreamStorageError(
+        ErrorCode.OBJECT_NOT_PREPARED,
+        `object ${id} is not prepared (or expired)`,
+      );
+    }
+  }
+  if (work.node) await assertNodeNotFenced(tx, ctx.clusterId, work.node.nodeId, work.node.nodeEpoch);
+
+  const added = rangesByStream(work.objects);
+  const removed = work.sourceIds.length > 0 ? await lockSources(tx, ctx.clusterId, work) : new Map();
+  const streamIds = [...new Set([...added.keys(), ...removed.keys()])].sort((a, b) => a - b);
+  const locked =
+    streamIds.length === 0
+      ? []
+      : await tx
+          .select()
+          .from(streams)
+          .where(
+            and(
+              inArray(streams.id, streamIds),
+              eq(streams.clusterId, ctx.clusterId),
+              eq(streams.deleted, false),
+            ),
+          )
+          .orderBy(asc(streams.id))
+          .for("update");
+  const live = new Map<number, StreamRow>(locked.map((s) => [s.id, s]));
+
+  if (work.sourceIds.length === 0) validateNewData(added, live);
+  else validateCompaction(added, removed, live);
+
+  // ---- every check passed: write ----
+  for (const object of work.objects) {
+    const orderId = object.type === ObjectType.STREAM_SET ? sql`nextval('object_order_seq')` : sql`-1`;
+    await tx
+      .update(objects)
+      .set({
+        state: ObjectState.COMMITTED,
+        type: object.type,
+        objectSize: object.objectSize,
+        nodeId: object.nodeId,
+        orderId: orderId as SQL<number>,
+        committedAt: ctx.now,
+      })
+      .where(eq(objects.id, object.objectId));
+  }
+  const kept = work.objects.flatMap((object) =>
+    object.ranges
+      .filter((r) => {
+        const stream = live.get(r.streamId);
+        return stream !== undefined && r.endOffset > stream.startOffset;
+      })
+      .map((r) => ({ ...r, objectId: object.objectId })),
+  );
+  if (work.sourceIds.length > 0) {
+    await tx.delete(objectRanges).where(inArray(objectRanges.objectId, work.sourceIds));
+    await tx
+      .update(objects)
+      .set({ state: ObjectState.UNREFERENCED, unreferencedSince: ctx.now })
+      .where(inArray(objects.id, work.sourceIds));
+  }
+  if (kept.length > 0) await tx.insert(objectRanges).values(kept);
+  if (work.sourceIds.length === 0) await moveEndOffsets(tx, added);
+  await releaseObjectsWithoutRanges(tx, ids, ctx.now);
+}
+
+function normalize(input: CommitInput): Normalized {
+  if (input.kind === "stream") {
+    const r = input.request;
+    for (const id of r.sourceObjectIds) assertSafeIndex("sourceObjectId", id);
+    return {
+      objects: [streamObject(r)],
+      sourceIds: [...new Set(r.sourceObjectIds)],
+      sourceType: ObjectType.STREAM,
+    };
+  }
+  const r = input.request;
+  assertSafeIndex("nodeId", r.nodeId);
+  assertSafeIndex("nodeEpoch", r.nodeEpoch);
+  const list: NewObject[] = [];
+  if (r.objectId !== NO_OBJECT_ID) {
+    assertSafeIndex("objectId", r.objectId);
+    assertSafeIndex("objectSize", r.objectSize);
+    list.push({
+      objectId: r.objectId,
+      type: ObjectType.STREAM_SET,
+      objectSize: r.objectSize,
+      nodeId: r.nodeId,
+      ranges: r.ranges.map((range) => ({ ...range })),
+    });
+  } else if (r.ranges.length > 0) {
+    throw invalidArgument("ranges given without a stream set object id");
+  }
+  for (const so of r.streamObjects) list.push(streamObject({ ...so, sourceObjectIds: [] }));
+  for (const id of r.compactedObjectIds) assertSafeIndex("compactedObjectId", id);
+  for (const object of list) for (const range of object.ranges) assertRange(range);
+  return {
+    objects: list,
+    sourceIds: [...new Set(r.compactedObjectIds)],
+    sourceType: ObjectType.STREAM_SET,
+    node: { nodeId: r.nodeId, nodeEpoch: r.nodeEpoch },
+  };
+}
+
+function streamObject(r: CommitStreamObjectRequest): NewObject {
+  assertSafeIndex("objectId", r.objectId);
+  assertSafeIndex("objectSize", r.objectSize);
+  const range: StreamRange = {
+    streamId: r.streamId,
+    streamEpoch: r.streamEpoch,
+    startOffset: r.startOffset,
+    endOffset: r.endOffset,
+    position: 0,
+    length: r.objectSize,
+  };
+  assertRange(range);
+  return {
+    objectId: r.objectId,
+    type: ObjectType.STREAM,
+    objectSize: r.objectSize,
+    nodeId: -1,
+    ranges: [range],
+  };
+}
+
+function assertRange(range: StreamRange): void {
+  for (const key of ["streamId", "streamEpoch", "startOffset", "endOffset", "position", "length"] as const) {
+    assertSafeIndex(key, range[key]);
+  }
+  if (range.endOffset <= range.startOffset) {
+    throw invalidArgument(
+      `range of stream ${range.streamId} is empty or inverted: [${range.startOffset}, ${range.endOffset})`,
+    );
+  }
+}
+
+/** A broker that re-registered (newer epoch) or whose lease expired (FENCED) may not commit new data. */
+async function assertNodeNotFenced(
+  tx: Tx,
+  clusterId: string,
+  nodeId: number,
+  nodeEpoch: number,
+): Promise<void> {
+  const [broker] = await tx
+    .select({ epoch: brokers.epoch, state: brokers.state })
+    .from(brokers)
+    .where(and(eq(brokers.clusterId, clusterId), eq(brokers.brokerId, nodeId)));
+  // Nodes that never registered (tools, tests of s3stream) are checked by stream epochs only.
+  if (!broker) return;
+  if (nodeEpoch < broker.epoch || (nodeEpoch === broker.epoch && broker.state === "FENCED")) {
+    throw new StreamStorageError(
+      ErrorCode.STREAM_FENCED,
+      `node ${nodeId} epoch ${nodeEpoch} is fenced (current epoch ${broker.epoch}, ${broker.state})`,
+    );
+  }
+}
+
+function rangesByStream(list: NewObject[]): Map<number, StreamRange[]> {
+  const byStream = new Map<number, StreamRange[]>();
+  for (const object of list) {
+    for (const range of object.ranges) {
+      const ranges = byStream.get(range.streamId);
+      if (ranges) ranges.push(range);
+      else byStream.set(range.streamId, [range]);
+    }
+  }
+  for (const ranges of byStream.values()) ranges.sort((a, b) => a.startOffset - b.startOffset);
+  return byStream;
+}
+
+function validateNewData(added: Map<number, StreamRange[]>, live: Map<number, StreamRow>): void {
+  for (const [streamId, ranges] of added) {
+    const stream = live.get(streamId);
+    if (!stream) throw streamNotFound(streamId);
+    let expected = stream.endOffset;
+    for (const range of ranges) {
+      if (range.streamEpoch < stream.epoch) throw streamFenced(streamId, range.streamEpoch, stream.epoch);
+      if (range.streamEpoch > stream.epoch) throw streamNotOpen(streamId, range.streamEpoch, stream.epoch);
+      if (range.startOffset !== expected) {
+        throw offsetOutOfRange(
+          `stream ${streamId} commit starts at ${range.startOffset}, expected ${expected}`,
+        );
+      }
+      expected = range.endOffset;
+    }
+  }
+}
+
+/** Locks the compacted objects (all must be committed, of the right type) and returns their live ranges. */
+async function lockSources(tx: Tx, clusterId: string, work: Normalized): Promise<Map<number, StreamRange[]>> {
+  const sources = await tx
+    .select({ id: objects.id })
+    .from(objects)
+    .where(
+      and(
+        inArray(objects.id, work.sourceIds),
+        eq(objects.clusterId, clusterId),
+        eq(objects.state, ObjectState.COMMITTED),
+        eq(objects.type, work.sourceType),
+      ),
+    )
+    .orderBy(asc(objects.id))
+    .for("update");
+  if (sources.length !== work.sourceIds.length) {
+    const found = new Set(sources.map((s) => s.id));
+    const missing = work.sourceIds.find((id) => !found.has(id));
+    throw new StreamStorageError(
+      ErrorCode.OBJECT_NOT_FOUND,
+      `${work.sourceType} object ${missing} is not committed`,
+    );
+  }
+  const rows = await tx.select().from(objectRanges).where(inArray(objectRanges.objectId, work.sourceIds));
+  const byStream = new Map<number, StreamRange[]>();
+  for (const row of rows) {
+    const ranges = byStream.get(row.streamId);
+    if (ranges) ranges.push(toRange(row));
+    else byStream.set(row.streamId, [toRange(row)]);
+  }
+  return byStream;
+}
+
+function validateCompaction(
+  added: Map<number, StreamRange[]>,
+  removed: Map<number, StreamRange[]>,
+  live: Map<number, StreamRow>,
+): void {
+  for (const [streamId, ranges] of added) {
+    const stream = live.get(streamId);
+    if (!stream) continue; // deleted since: its ranges are dropped
+    if (!sameCoverage(removed.get(streamId) ?? [], ranges, stream.startOffset)) {
+      throw offsetOutOfRange(
+        `compaction output for stream ${streamId} does not cover exactly its source ranges`,
+      );
+    }
+  }
+  for (const streamId of removed.keys()) {
+    if (live.has(streamId) && !added.has(streamId)) {
+      throw offsetOutOfRange(`compaction drops live data of stream ${streamId}`);
+    }
+  }
+}
+
+/** One statement moves every touched stream's endOffset to the end of its last new range. */
+async function moveEndOffsets(tx: Tx, added: Map<number, StreamRange[]>): Promise<void> {
+  if (added.size === 0) return;
+  const values = [...added].map(
+    ([streamId, ranges]) => sql`(${streamId}::bigint, ${ranges[ranges.length - 1]!.endOffset}::bigint)`,
+  );
+  rowsOf(
+    await tx.execute(sql`update streams set end_offset = v.end_offset
+      from (values ${sql.join(values, sql`, `)}) as v(id, end_offset) where streams.id = v.id`),
+  );
+}

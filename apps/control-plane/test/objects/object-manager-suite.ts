@@ -1,0 +1,284 @@
+// Behaviour every ObjectManager shows; run against s3stream's MemoryObjectManager (the reference)
+// and the database-backed one, so both agree.
+import assert from "node:assert/strict";
+import { it } from "node:test";
+import { ErrorCode, NO_OBJECT_ID, type ObjectManager, StreamStorageError } from "@cirrus/s3stream";
+
+export interface Subject {
+  manager: ObjectManager;
+  /** Moves the manager's clock forward. */
+  advance(ms: number): void;
+}
+
+function rejectsWith(promise: Promise<unknown>, code: ErrorCode): Promise<void> {
+  return assert.rejects(promise, (e: unknown) => {
+    assert.ok(e instanceof StreamStorageError, `expected StreamStorageError, got ${String(e)}`);
+    assert.equal(e.code, code);
+    return true;
+  });
+}
+
+const range = (streamId: number, epoch: number, start: number, end: number, position = 0) => ({
+  streamId,
+  streamEpoch: epoch,
+  startOffset: start,
+  endOffset: end,
+  position,
+  length: (end - start) * 10,
+});
+
+export function objectManagerSuite(make: () => Promise<Subject>): void {
+  async function openNew(s: Subject, epoch = 1, node = 1): Promise<number> {
+    const { streamId } = await s.manager.createStream({ tags: { topic: "t" } });
+    await s.manager.openStream(streamId, epoch, node);
+    return streamId;
+  }
+  async function commitNew(s: Subject, ranges: ReturnType<typeof range>[], node = 1): Promise<number> {
+    const objectId = await s.manager.prepareObjects(1, 60_000);
+    await s.manager.commitStreamSetObject({
+      objectId,
+      objectSize: 1000,
+      nodeId: node,
+      nodeEpoch: 1,
+      ranges,
+      streamObjects: [],
+      compactedObjectIds: [],
+    });
+    return objectId;
+  }
+
+  it("opens streams with epoch fencing", async () => {
+    const s = await make();
+    const { streamId } = await s.manager.createStream();
+    const opened = await s.manager.openStream(streamId, 1, 1);
+    assert.deepEqual(opened, {
+      streamId,
+      epoch: 1,
+      startOffset: 0,
+      endOffset: 0,
+      state: "OPENED",
+      nodeId: 1,
+    });
+    await rejectsWith(s.manager.openStream(streamId, 1, 2), ErrorCode.STREAM_FENCED);
+    await rejectsWith(s.manager.openStream(streamId, 0, 1), ErrorCode.STREAM_FENCED);
+    assert.equal((await s.manager.openStream(streamId, 1, 1)).epoch, 1, "same owner re-opens");
+    assert.equal((await s.manager.openStream(streamId, 2, 2)).nodeId, 2);
+    await rejectsWith(s.manager.closeStream(streamId, 1), ErrorCode.STREAM_FENCED);
+    await rejectsWith(s.manager.closeStream(streamId, 3), ErrorCode.STREAM_NOT_OPEN);
+    await s.manager.closeStream(streamId, 2);
+    assert.equal((await s.manager.describeStream(streamId)).state, "CLOSED");
+    await rejectsWith(s.manager.describeStream(987_654), ErrorCode.STREAM_NOT_FOUND);
+  });
+
+  it("commits a stream set object and indexes its ranges", async () => {
+    const s = await make();
+    const a = await openNew(s);
+    const b = await openNew(s);
+    const objectId = await commitNew(s, [range(a, 1, 0, 10), range(b, 1, 0, 5, 100)]);
+    assert.equal((await s.manager.describeStream(a)).endOffset, 10);
+    assert.equal((await s.manager.describeStream(b)).endOffset, 5);
+    const found = await s.manager.getObjects(b, 0, 5, 10);
+    assert.equal(found.length, 1);
+    assert.equal(found[0]!.objectId, objectId);
+    assert.equal(found[0]!.type, "STREAM_SET");
+    assert.deepEqual(found[0]!.ranges, [range(b, 1, 0, 5, 100)]);
+    const second = await commitNew(s, [range(a, 1, 10, 20)]);
+    assert.deepEqual(
+      (await s.manager.getObjects(a, 5, 15, 10)).map((o) => o.objectId),
+      [objectId, second],
+    );
+    assert.deepEqual(
+      (await s.manager.getObjects(a, 12, 100, 10)).map((o) => o.objectId),
+      [second],
+    );
+    assert.equal((await s.manager.getObjects(a, 0, 100, 1)).length, 1, "limit");
+    const sets = await s.manager.getStreamSetObjects(1);
+    assert.deepEqual(
+      sets.map((o) => o.objectId),
+      [objectId, second],
+    );
+    assert.ok(sets[0]!.orderId < sets[1]!.orderId);
+  });
+
+  it("refuses a stale stream epoch and writes nothing", async () => {
+    const s = await make();
+    const a = await openNew(s, 1, 1);
+    await commitNew(s, [range(a, 1, 0, 10)]);
+    await s.manager.openStream(a, 2, 2); // a new owner takes over: epoch 1 is fenced
+    const objectId = await s.manager.prepareObjects(1, 60_000);
+    const stale = {
+      objectId,
+      objectSize: 100,
+      nodeId: 1,
+      nodeEpoch: 1,
+      ranges: [range(a, 1, 10, 20)],
+      streamObjects: [],
+      compactedObjectIds: [],
+    };
+    await rejectsWith(s.manager.commitStreamSetObject(stale), ErrorCode.STREAM_FENCED);
+    assert.equal((await s.manager.describeStream(a)).endOffset, 10);
+    assert.equal((await s.manager.getObjects(a, 0, 100, 10)).length, 1);
+    // The id is still prepared: the new owner can use it.
+    await s.manager.commitStreamSetObject({ ...stale, nodeId: 2, ranges: [range(a, 2, 10, 20)] });
+    assert.equal((await s.manager.describeStream(a)).endOffset, 20);
+  });
+
+  it("refuses gaps, overlaps, unprepared and expired ids", async () => {
+    const s = await make();
+    const a = await openNew(s);
+    await commitNew(s, [range(a, 1, 0, 10)]);
+    await rejectsWith(commitNew(s, [range(a, 1, 11, 20)]), ErrorCode.OFFSET_OUT_OF_RANGE);
+    await rejectsWith(commitNew(s, [range(a, 1, 5, 20)]), ErrorCode.OFFSET_OUT_OF_RANGE);
+    const commit = (objectId: number) =>
+      s.manager.commitStreamSetObject({
+        objectId,
+        objectSize: 1,
+        nodeId: 1,
+        nodeEpoch: 1,
+        ranges: [range(a, 1, 10, 11)],
+        streamObjects: [],
+        compactedObjectIds: [],
+      });
+    await rejectsWith(commit(10_000_000), ErrorCode.OBJECT_NOT_PREPARED);
+    const expiring = await s.manager.prepareObjects(1, 1_000);
+    s.advance(5_000);
+    await rejectsWith(commit(expiring), ErrorCode.OBJECT_NOT_PREPARED);
+    const unreferenced = await s.manager.getUnreferencedObjects(0, 100);
+    assert.ok(unreferenced.some((o) => o.objectId === expiring));
+    await rejectsWith(commitNew(s, [range(a, 1, 10, 10)]), ErrorCode.INVALID_ARGUMENT);
+    assert.equal((await s.manager.describeStream(a)).endOffset, 10);
+  });
+
+  it("treats a repeated commit as a success without change", async () => {
+    const s = await make();
+    const a = await openNew(s);
+    const objectId = await s.manager.prepareObjects(1, 60_000);
+    const request = {
+      objectId,
+      objectSize: 10,
+      nodeId: 1,
+      nodeEpoch: 1,
+      ranges: [range(a, 1, 0, 3)],
+      streamObjects: [],
+      compactedObjectIds: [],
+    };
+    await s.manager.commitStreamSetObject(request);
+    await s.manager.commitStreamSetObject(request);
+    assert.equal((await s.manager.describeStream(a)).endOffset, 3);
+    assert.equal((await s.manager.getObjects(a, 0, 10, 10)).length, 1);
+  });
+
+  it("trims and deletes streams, releasing their objects", async () => {
+    const s = await make();
+    const a = await openNew(s);
+    const first = await commitNew(s, [range(a, 1, 0, 10)]);
+    await commitNew(s, [range(a, 1, 10, 20)]);
+    await rejectsWith(s.manager.trimStream(a, 1, 21), ErrorCode.OFFSET_OUT_OF_RANGE);
+    await s.manager.trimStream(a, 1, 12);
+    assert.equal((await s.manager.describeStream(a)).startOffset, 12);
+    await rejectsWith(s.manager.getObjects(a, 5, 20, 10), ErrorCode.OFFSET_OUT_OF_RANGE);
+    const unreferenced = await s.manager.getUnreferencedObjects(0, 100);
+    assert.deepEqual(
+      unreferenced.map((o) => o.objectId),
+      [first],
+    );
+    await s.manager.forgetObjects([first]);
+    assert.deepEqual(await s.manager.getUnreferencedObjects(0, 100), []);
+    await rejectsWith(s.manager.deleteStream(a, 0), ErrorCode.STREAM_FENCED);
+    await s.manager.deleteStream(a, 1);
+    await rejectsWith(s.manager.describeStream(a), ErrorCode.STREAM_NOT_FOUND);
+    assert.equal((await s.manager.getUnreferencedObjects(0, 100)).length, 1);
+  });
+
+  it("compacts stream set objects into one, checking coverage", async () => {
+    const s = await make();
+    const a = await openNew(s);
+    const b = await openNew(s);
+    const one = await commitNew(s, [range(a, 1, 0, 10), range(b, 1, 0, 4)]);
+    const two = await commitNew(s, [range(a, 1, 10, 20)]);
+    const target = await s.manager.prepareObjects(1, 60_000);
+    const compaction = (ranges: ReturnType<typeof range>[]) =>
+      s.manager.commitStreamSetObject({
+        objectId: target,
+        objectSize: 300,
+        nodeId: 1,
+        nodeEpoch: 1,
+        ranges,
+        streamObjects: [],
+        compactedObjectIds: [one, two],
+      });
+    await rejectsWith(compaction([range(a, 1, 0, 19), range(b, 1, 0, 4)]), ErrorCode.OFFSET_OUT_OF_RANGE);
+    await rejectsWith(compaction([range(a, 1, 0, 20)]), ErrorCode.OFFSET_OUT_OF_RANGE);
+    await compaction([range(a, 1, 0, 20), range(b, 1, 0, 4, 200)]);
+    assert.deepEqual(
+      (await s.manager.getObjects(a, 0, 20, 10)).map((o) => o.objectId),
+      [target],
+    );
+    assert.deepEqual(
+      (await s.manager.getUnreferencedObjects(0, 10)).map((o) => o.objectId).sort((x, y) => x - y),
+      [one, two],
+    );
+    assert.equal((await s.manager.describeStream(a)).endOffset, 20, "a compaction moves no end offset");
+  });
+
+  it("commits and compacts stream objects", async () => {
+    const s = await make();
+    const a = await openNew(s);
+    const first = await s.manager.prepareObjects(3, 60_000);
+    await s.manager.commitStreamSetObject({
+      objectId: NO_OBJECT_ID,
+      objectSize: 0,
+      nodeId: 1,
+      nodeEpoch: 1,
+      ranges: [],
+      streamObjects: [
+        { objectId: first, streamId: a, streamEpoch: 1, startOffset: 0, endOffset: 5, objectSize: 50 },
+      ],
+      compactedObjectIds: [],
+    });
+    const base = { streamId: a, streamEpoch: 1, objectSize: 50 };
+    await s.manager.commitStreamObject({
+      ...base,
+      objectId: first + 1,
+      startOffset: 5,
+      endOffset: 9,
+      sourceObjectIds: [],
+    });
+    const merged = first + 2;
+    await rejectsWith(
+      s.manager.commitStreamObject({
+        ...base,
+        objectId: merged,
+        startOffset: 0,
+        endOffset: 8,
+        sourceObjectIds: [first, first + 1],
+      }),
+      ErrorCode.OFFSET_OUT_OF_RANGE,
+    );
+    await s.manager.commitStreamObject({
+      ...base,
+      objectId: merged,
+      startOffset: 0,
+      endOffset: 9,
+      sourceObjectIds: [first, first + 1],
+    });
+    const found = await s.manager.getObjects(a, 0, 9, 10);
+    assert.deepEqual(
+      found.map((o) => [o.objectId, o.type]),
+      [[merged, "STREAM"]],
+    );
+    assert.equal((await s.manager.describeStream(a)).endOffset, 9);
+  });
+
+  it("lists a node's opened streams", async () => {
+    const s = await make();
+    const a = await openNew(s, 1, 7);
+    const b = await openNew(s, 1, 7);
+    await openNew(s, 1, 8);
+    await s.manager.closeStream(b, 1);
+    assert.deepEqual(
+      (await s.manager.getOpeningStreams(7)).map((m) => m.streamId),
+      [a],
+    );
+  });
+}
