@@ -1,0 +1,25 @@
+// Record batches (magic 2): header, CRC, base offset, iteration, encoding.
+export { compress, decompress } from "./compression.ts";
+export { encodeRecordBatch, type RecordBatchInput, type RecordInput } from "./encode-record-batch.ts";
+export {
+  type IterateOptions,
+  iterateRecords,
+  type KafkaRecord,
+  type RecordHeader,
+} from "./iterate-records.ts";
+export {
+  Compression,
+  computeRecordBatchCrc,
+  logOverhead,
+  type RecordBatchHeader,
+  readRecordBatchHeader,
+  recordBatchCrcMatches,
+  recordBatchHeaderSize,
+  recordBatchSize,
+  type SplitOptions,
+  setBaseOffset,
+  setPartitionLeaderEpoch,
+  splitRecordBatches,
+  TimestampType,
+  verifyRecordBatchCrc,
+} from "./record-batch.ts";
