@@ -115,7 +115,7 @@ export interface Volume {
   sizeGiB: number;
   type: string;
   multiAttach: boolean;
-  state: "creating" | "available" | "in-use" | "deleting" | "deleted";
+  state: "creating" | "available" | "in-use" | "deleting" | "deleted" | "error";
   /** Instances the volume is attached (or attaching) to. */
   attachedTo: readonly string[];
   /** local only: where the volume's file is visible to each attached instance. */

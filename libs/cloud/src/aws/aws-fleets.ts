@@ -1,0 +1,304 @@
+import {
+  type AutoScalingClient,
+  type AutoScalingGroup,
+  CreateAutoScalingGroupCommand,
+  DeleteAutoScalingGroupCommand,
+  DescribeAutoScalingGroupsCommand,
+  type MixedInstancesPolicy,
+  SetDesiredCapacityCommand,
+  SetInstanceProtectionCommand,
+  TerminateInstanceInAutoScalingGroupCommand,
+  UpdateAutoScalingGroupCommand,
+} from "@aws-sdk/client-auto-scaling";
+import {
+  CreateLaunchTemplateCommand,
+  CreateLaunchTemplateVersionCommand,
+  DeleteLaunchTemplateCommand,
+  type EC2Client,
+  type RequestLaunchTemplateData,
+} from "@aws-sdk/client-ec2";
+import { CloudError, CloudErrorCode, invalidArgument } from "../errors.ts";
+import { checkCapacity, validateFleetSpec } from "../fleet-spec.ts";
+import type { Fleet, FleetSpec, FleetUpdate } from "../provider.ts";
+import { buildUserData } from "../user-data.ts";
+import { fromAwsError, isAwsErrorNamed } from "./aws-errors.ts";
+
+export const AWS_TERMINATION_HOOK = "cirrus-terminate";
+const FLEET_TAG = "cirrus:fleet";
+
+export function launchTemplateName(fleet: string): string {
+  return `${fleet}-broker`;
+}
+
+/** Scaling groups: one launch template (user data starts the broker) + one ASG with a mixed instances policy. */
+export class AwsFleets {
+  readonly #asg: AutoScalingClient;
+  readonly #ec2: EC2Client;
+
+  constructor(asg: AutoScalingClient, ec2: EC2Client) {
+    this.#asg = asg;
+    this.#ec2 = ec2;
+  }
+
+  async create(spec: FleetSpec): Promise<Fleet> {
+    validateFleetSpec(spec);
+    const aws = spec.aws;
+    if (!aws?.imageId || aws.subnetIds.length === 0)
+      throw invalidArgument("aws.imageId and aws.subnetIds are required");
+    const existing = await this.describeGroup(spec.name);
+    if (existing) return toFleet(existing);
+    try {
+      await this.#ec2.send(
+        new CreateLaunchTemplateCommand({
+          LaunchTemplateName: launchTemplateName(spec.name),
+          ClientToken: `lt-${spec.name}`,
+          LaunchTemplateData: launchTemplateData(spec),
+          TagSpecifications: [
+            { ResourceType: "launch-template", Tags: [{ Key: FLEET_TAG, Value: spec.name }] },
+          ],
+        }),
+      );
+    } catch (error) {
+      // A crash between the template and the group leaves the template: reuse it.
+      if (!isAwsErrorNamed(error, "InvalidLaunchTemplateName.AlreadyExistsException")) {
+        throw fromAwsError(error, "CreateLaunchTemplate");
+      }
+    }
+    try {
+      await this.#asg.send(
+        new CreateAutoScalingGroupCommand({
+          AutoScalingGroupName: spec.name,
+          MinSize: spec.minSize,
+          MaxSize: spec.maxSize,
+          DesiredCapacity: spec.desiredCapacity,
+          VPCZoneIdentifier: aws.subnetIds.join(","),
+          MixedInstancesPolicy: mixedInstancesPolicy(spec),
+          CapacityRebalance: spec.capacityRebalance,
+          LifecycleHookSpecificationList: spec.terminationHook
+            ? [
+                {
+                  LifecycleHookName: AWS_TERMINATION_HOOK,
+                  LifecycleTransition: "autoscaling:EC2_INSTANCE_TERMINATING",
+                  HeartbeatTimeout: spec.terminationHook.heartbeatTimeoutSeconds,
+                  DefaultResult: spec.terminationHook.defaultResult,
+                },
+              ]
+            : undefined,
+          Tags: Object.entries({ ...spec.tags, [FLEET_TAG]: spec.name }).map(([Key, Value]) => ({
+            Key,
+            Value,
+            PropagateAtLaunch: true,
+            ResourceId: spec.name,
+            ResourceType: "auto-scaling-group",
+          })),
+        }),
+      );
+    } catch (error) {
+      if (!isAwsErrorNamed(error, "AlreadyExists", "AlreadyExistsFault"))
+        throw fromAwsError(error, "CreateAutoScalingGroup");
+    }
+    return toFleet(await this.requireGroup(spec.name));
+  }
+
+  async update(name: string, update: FleetUpdate): Promise<Fleet> {
+    const group = await this.requireGroup(name);
+    const min = update.minSize ?? group.MinSize ?? 0;
+    const max = update.maxSize ?? group.MaxSize ?? 0;
+    const desired = update.desiredCapacity ?? group.DesiredCapacity ?? 0;
+    if (min > max) throw invalidArgument("minSize must not exceed maxSize");
+    checkCapacity(name, desired, min, max);
+    if (update.launch) {
+      try {
+        await this.#ec2.send(
+          new CreateLaunchTemplateVersionCommand({
+            LaunchTemplateName: launchTemplateName(name),
+            SourceVersion: "$Latest",
+            LaunchTemplateData: { UserData: buildUserData(update.launch, { CIRRUS_FLEET: name }) },
+          }),
+        );
+      } catch (error) {
+        throw fromAwsError(error, "CreateLaunchTemplateVersion");
+      }
+    }
+    const current = group.MixedInstancesPolicy;
+    const distribution = current?.InstancesDistribution;
+    const policy: MixedInstancesPolicy | undefined =
+      update.instanceTypes ||
+      update.onDemandBaseCapacity !== undefined ||
+      update.onDemandPercentageAboveBase !== undefined
+        ? {
+            LaunchTemplate: update.instanceTypes
+              ? {
+                  LaunchTemplateSpecification: {
+                    LaunchTemplateName: launchTemplateName(name),
+                    Version: "$Latest",
+                  },
+                  Overrides: update.instanceTypes.map((InstanceType) => ({ InstanceType })),
+                }
+              : undefined,
+            InstancesDistribution: {
+              OnDemandBaseCapacity: update.onDemandBaseCapacity ?? distribution?.OnDemandBaseCapacity,
+              OnDemandPercentageAboveBaseCapacity:
+                update.onDemandPercentageAboveBase ?? distribution?.OnDemandPercentageAboveBaseCapacity,
+              SpotAllocationStrategy: "price-capacity-optimized",
+            },
+          }
+        : undefined;
+    try {
+      await this.#asg.send(
+        new UpdateAutoScalingGroupCommand({
+          AutoScalingGroupName: name,
+          MinSize: update.minSize,
+          MaxSize: update.maxSize,
+          DesiredCapacity: update.desiredCapacity,
+          CapacityRebalance: update.capacityRebalance,
+          MixedInstancesPolicy: policy,
+        }),
+      );
+    } catch (error) {
+      throw fromAwsError(error, "UpdateAutoScalingGroup");
+    }
+    return toFleet(await this.requireGroup(name));
+  }
+
+  async delete(name: string): Promise<void> {
+    try {
+      // ForceDelete terminates the instances without waiting on lifecycle hooks.
+      await this.#asg.send(
+        new DeleteAutoScalingGroupCommand({ AutoScalingGroupName: name, ForceDelete: true }),
+      );
+    } catch (error) {
+      const mapped = fromAwsError(error, "DeleteAutoScalingGroup");
+      if (mapped.code !== CloudErrorCode.FLEET_NOT_FOUND) throw mapped;
+    }
+    try {
+      await this.#ec2.send(new DeleteLaunchTemplateCommand({ LaunchTemplateName: launchTemplateName(name) }));
+    } catch (error) {
+      if (!isAwsErrorNamed(error, "InvalidLaunchTemplateName.NotFoundException"))
+        throw fromAwsError(error, "DeleteLaunchTemplate");
+    }
+  }
+
+  async describeGroup(name: string): Promise<AutoScalingGroup | undefined> {
+    try {
+      const out = await this.#asg.send(
+        new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }),
+      );
+      return out.AutoScalingGroups?.[0];
+    } catch (error) {
+      throw fromAwsError(error, "DescribeAutoScalingGroups");
+    }
+  }
+
+  async requireGroup(name: string): Promise<AutoScalingGroup> {
+    const group = await this.describeGroup(name);
+    if (!group || group.Status === "Delete in progress") {
+      throw new CloudError(CloudErrorCode.FLEET_NOT_FOUND, `auto scaling group ${name} does not exist`);
+    }
+    return group;
+  }
+
+  async setDesiredCapacity(name: string, n: number): Promise<void> {
+    const group = await this.requireGroup(name);
+    checkCapacity(name, n, group.MinSize ?? 0, group.MaxSize ?? 0);
+    try {
+      await this.#asg.send(
+        new SetDesiredCapacityCommand({
+          AutoScalingGroupName: name,
+          DesiredCapacity: n,
+          HonorCooldown: false,
+        }),
+      );
+    } catch (error) {
+      throw fromAwsError(error, "SetDesiredCapacity");
+    }
+  }
+
+  async setProtection(name: string, instanceIds: readonly string[], protect: boolean): Promise<void> {
+    const group = await this.requireGroup(name);
+    requireMembers(group, instanceIds);
+    try {
+      await this.#asg.send(
+        new SetInstanceProtectionCommand({
+          AutoScalingGroupName: name,
+          InstanceIds: [...instanceIds],
+          ProtectedFromScaleIn: protect,
+        }),
+      );
+    } catch (error) {
+      throw fromAwsError(error, "SetInstanceProtection");
+    }
+  }
+
+  async terminate(name: string, instanceId: string, decrement: boolean): Promise<void> {
+    const group = await this.requireGroup(name);
+    const [member] = requireMembers(group, [instanceId]);
+    if (member?.LifecycleState?.startsWith("Terminating") || member?.LifecycleState === "Terminated") return;
+    if (decrement)
+      checkCapacity(name, (group.DesiredCapacity ?? 0) - 1, group.MinSize ?? 0, group.MaxSize ?? 0);
+    try {
+      await this.#asg.send(
+        new TerminateInstanceInAutoScalingGroupCommand({
+          InstanceId: instanceId,
+          ShouldDecrementDesiredCapacity: decrement,
+        }),
+      );
+    } catch (error) {
+      throw fromAwsError(error, "TerminateInstanceInAutoScalingGroup");
+    }
+  }
+}
+
+function requireMembers(group: AutoScalingGroup, ids: readonly string[]) {
+  return ids.map((id) => {
+    const member = group.Instances?.find((i) => i.InstanceId === id);
+    if (!member) {
+      throw new CloudError(
+        CloudErrorCode.INSTANCE_NOT_FOUND,
+        `instance ${id} is not in ${group.AutoScalingGroupName}`,
+      );
+    }
+    return member;
+  });
+}
+
+function launchTemplateData(spec: FleetSpec): RequestLaunchTemplateData {
+  const aws = spec.aws!;
+  return {
+    ImageId: aws.imageId,
+    UserData: buildUserData(spec.launch, { CIRRUS_FLEET: spec.name }),
+    SecurityGroupIds: [...aws.securityGroupIds],
+    IamInstanceProfile: aws.instanceProfileArn ? { Arn: aws.instanceProfileArn } : undefined,
+    // IMDSv2 only; the broker polls it for spot interruption and rebalance notices.
+    MetadataOptions: { HttpTokens: "required", HttpEndpoint: "enabled", InstanceMetadataTags: "enabled" },
+    // Detailed monitoring: 1-minute NetworkIn/NetworkOut for the autoscaler.
+    Monitoring: { Enabled: true },
+    TagSpecifications: [{ ResourceType: "instance", Tags: [{ Key: FLEET_TAG, Value: spec.name }] }],
+  };
+}
+
+function mixedInstancesPolicy(spec: FleetSpec): MixedInstancesPolicy {
+  return {
+    LaunchTemplate: {
+      LaunchTemplateSpecification: { LaunchTemplateName: launchTemplateName(spec.name), Version: "$Latest" },
+      Overrides: spec.instanceTypes.map((InstanceType) => ({ InstanceType })),
+    },
+    InstancesDistribution: {
+      OnDemandAllocationStrategy: "prioritized",
+      OnDemandBaseCapacity: spec.onDemandBaseCapacity,
+      OnDemandPercentageAboveBaseCapacity: spec.onDemandPercentageAboveBase,
+      SpotAllocationStrategy: "price-capacity-optimized",
+    },
+  };
+}
+
+export function toFleet(group: AutoScalingGroup): Fleet {
+  return {
+    name: group.AutoScalingGroupName ?? "",
+    id: group.AutoScalingGroupARN ?? group.AutoScalingGroupName ?? "",
+    minSize: group.MinSize ?? 0,
+    maxSize: group.MaxSize ?? 0,
+    desiredCapacity: group.DesiredCapacity ?? 0,
+    status: group.Status === "Delete in progress" ? "deleting" : "active",
+  };
+}

@@ -1,0 +1,125 @@
+import { randomBytes, randomUUID } from "node:crypto";
+
+/** An error shaped like the SDK's: the service error code as `name`, with `$fault`. */
+export function awsError(name: string, message: string, fault: "client" | "server" = "client"): Error {
+  const error = new Error(message);
+  error.name = name;
+  Object.assign(error, { $fault: fault, $metadata: { httpStatusCode: fault === "client" ? 400 : 500 } });
+  return error;
+}
+
+export function fakeId(prefix: string): string {
+  return `${prefix}-${randomBytes(9).toString("hex").slice(0, 17)}`;
+}
+
+export interface FakeEc2Instance {
+  id: string;
+  zone: string;
+  type: string;
+  spotRequestId: string | undefined;
+  state: "running" | "terminated";
+  privateIp: string;
+  devices: Map<string, string>;
+}
+
+export interface FakeVolume {
+  id: string;
+  zone: string;
+  size: number;
+  type: string;
+  iops: number | undefined;
+  multiAttach: boolean;
+  state: "available" | "in-use" | "deleted";
+  attachments: { instanceId: string; device: string }[];
+}
+
+export interface FakeMember {
+  id: string;
+  zone: string;
+  type: string;
+  state: "InService" | "Terminating:Wait" | "Terminated";
+  protectedFromScaleIn: boolean;
+  launchedAt: number;
+  pendingAction?: { hook: string; token: string };
+}
+
+export interface FakeGroup {
+  name: string;
+  min: number;
+  max: number;
+  desired: number;
+  subnets: string[];
+  templateName: string;
+  instanceTypes: string[];
+  onDemandBase: number;
+  onDemandPct: number;
+  capacityRebalance: boolean;
+  hooks: Map<string, { timeout: number; defaultResult: string }>;
+  members: Map<string, FakeMember>;
+}
+
+/** The state both fake services share, as one AWS account in one region would. */
+export class FakeAwsAccount {
+  readonly zones = ["us-east-1a", "us-east-1b"] as const;
+  readonly subnets = new Map([
+    ["subnet-aaaa", "us-east-1a"],
+    ["subnet-bbbb", "us-east-1b"],
+  ]);
+  readonly launchTemplates = new Map<
+    string,
+    { id: string; token: string | undefined; versions: Record<string, unknown>[] }
+  >();
+  readonly groups = new Map<string, FakeGroup>();
+  readonly instances = new Map<string, FakeEc2Instance>();
+  readonly spotRequests = new Map<string, { instanceId: string; code: string; updateTime: Date }>();
+  readonly volumes = new Map<string, FakeVolume>();
+  readonly volumeTokens = new Map<string, { volumeId: string; key: string }>();
+  readonly traffic = new Map<string, { in: number; out: number }>();
+  /** Every request, by command name, for tests that check what was sent. */
+  readonly requests: { command: string; input: Record<string, unknown> }[] = [];
+  #ipCounter = 10;
+
+  launchInstance(zone: string, type: string, spot: boolean): FakeEc2Instance {
+    const id = fakeId("i");
+    const spotRequestId = spot ? fakeId("sir") : undefined;
+    const instance: FakeEc2Instance = {
+      id,
+      zone,
+      type,
+      spotRequestId,
+      state: "running",
+      privateIp: `10.0.0.${this.#ipCounter++}`,
+      devices: new Map(),
+    };
+    this.instances.set(id, instance);
+    if (spotRequestId)
+      this.spotRequests.set(spotRequestId, { instanceId: id, code: "fulfilled", updateTime: new Date() });
+    return instance;
+  }
+
+  /** EC2 terminate: attached volumes (DeleteOnTermination=false) become available again. */
+  terminateInstance(id: string): void {
+    const instance = this.instances.get(id);
+    if (!instance) return;
+    instance.state = "terminated";
+    for (const volume of this.volumes.values()) {
+      volume.attachments = volume.attachments.filter((a) => a.instanceId !== id);
+      if (volume.state === "in-use" && volume.attachments.length === 0) volume.state = "available";
+    }
+  }
+
+  /** Marks a spot instance for reclaim, as EC2 does two minutes before taking it. */
+  markSpotForTermination(instanceId: string): void {
+    const instance = this.instances.get(instanceId);
+    if (!instance?.spotRequestId) throw new Error(`${instanceId} is not a spot instance`);
+    this.spotRequests.set(instance.spotRequestId, {
+      instanceId,
+      code: "marked-for-termination",
+      updateTime: new Date(),
+    });
+  }
+
+  newToken(): string {
+    return randomUUID();
+  }
+}
