@@ -1,4 +1,5 @@
 // Every message spec and its body types, one file per API.
+
 export * from "./api-versions.ts";
 export type {
   EncodableRequestBodies,
@@ -6,8 +7,26 @@ export type {
   RequestBodies,
   ResponseBodies,
 } from "./bodies.ts";
+export * from "./create-partitions.ts";
+export * from "./create-topics.ts";
+export * from "./delete-records.ts";
+export * from "./delete-topics.ts";
+export * from "./describe-cluster.ts";
+export * from "./describe-configs.ts";
+export * from "./describe-groups.ts";
 export * from "./fetch.ts";
+export * from "./find-coordinator.ts";
+export * from "./heartbeat.ts";
+export * from "./init-producer-id.ts";
+export * from "./join-group.ts";
+export * from "./leave-group.ts";
+export * from "./list-groups.ts";
 export * from "./list-offsets.ts";
 export * from "./metadata.ts";
+export * from "./offset-commit.ts";
+export * from "./offset-fetch.ts";
+export * from "./offset-for-leader-epoch.ts";
 export * from "./produce.ts";
 export { type ApiSpec, apiSpec, apiSpecs } from "./registry.ts";
+export * from "./sasl.ts";
+export * from "./sync-group.ts";
