@@ -21,6 +21,12 @@ export {
   StreamState,
   type UnreferencedObject,
 } from "./object-manager.ts";
+export {
+  type ForeignRecoveryReport,
+  type RecoverForeignWalOptions,
+  recoverForeignWal,
+} from "./recover-foreign-wal.ts";
+export { Storage, type StorageStats } from "./storage.ts";
 export type {
   AppendRequest,
   CompactionOptions,

@@ -109,4 +109,6 @@ export interface RecoveryReport {
   scannedBytes: number;
   /** Why the scan stopped: the clean end of the log, a torn tail, or a corrupt record (never served). */
   stop: "end" | "torn" | "corrupt";
+  /** Streams whose WAL records could not be committed (deleted, fenced by a newer epoch, gap), with why. */
+  skippedStreams: Map<number, string>;
 }

@@ -1,0 +1,105 @@
+// Builds an object (see object-format.ts) from records already in memory. Payloads are not copied: the body is a
+// list of chunks (record headers and the payload Buffers themselves) handed to ObjectStore.put as is.
+import { crc32 } from "node:zlib";
+import { writeU64 } from "../binary.ts";
+import type { StreamRecord } from "../stream-types.ts";
+import {
+  type BlockIndexEntry,
+  encodeFooter,
+  encodeIndex,
+  OBJECT_RECORD_HEADER_SIZE,
+} from "./object-format.ts";
+
+export const DEFAULT_BLOCK_BYTES = 1024 * 1024;
+
+/** Where one stream's data landed in the object being built (offsets half-open, bytes from `position`). */
+export interface BuiltRange {
+  streamId: number;
+  startOffset: number;
+  endOffset: number;
+  position: number;
+  length: number;
+}
+
+export class ObjectBuilder {
+  readonly #blockBytes: number;
+  readonly #chunks: Buffer[] = [];
+  readonly #index: BlockIndexEntry[] = [];
+  #position = 0;
+
+  constructor(blockBytes = DEFAULT_BLOCK_BYTES) {
+    this.#blockBytes = blockBytes;
+  }
+
+  get size(): number {
+    return this.#position;
+  }
+
+  /** Appends one stream's records (contiguous, in offset order) as one or more blocks. */
+  addStream(streamId: number, records: readonly StreamRecord[]): BuiltRange {
+    const position = this.#position;
+    let blockStart = 0;
+    let blockBytes = 0;
+    for (let i = 0; i < records.length; i++) {
+      blockBytes += OBJECT_RECORD_HEADER_SIZE + records[i]!.payload.length;
+      if (blockBytes >= this.#blockBytes || i === records.length - 1) {
+        this.#addBlock(streamId, records, blockStart, i + 1, blockBytes);
+        blockStart = i + 1;
+        blockBytes = 0;
+      }
+    }
+    const last = records[records.length - 1]!;
+    return {
+      streamId,
+      startOffset: records[0]!.baseOffset,
+      endOffset: last.baseOffset + last.count,
+      position,
+      length: this.#position - position,
+    };
+  }
+
+  /** The complete body (blocks, index, footer). The builder must not be used afterwards. */
+  finish(): { chunks: Buffer[]; size: number } {
+    const index = encodeIndex(this.#index);
+    const footer = encodeFooter({
+      indexPosition: this.#position,
+      indexLength: index.length,
+      indexCrc: crc32(index),
+    });
+    this.#chunks.push(index, footer);
+    return { chunks: this.#chunks, size: this.#position + index.length + footer.length };
+  }
+
+  #addBlock(
+    streamId: number,
+    records: readonly StreamRecord[],
+    from: number,
+    to: number,
+    size: number,
+  ): void {
+    const headers = Buffer.allocUnsafe((to - from) * OBJECT_RECORD_HEADER_SIZE);
+    let crc = 0;
+    for (let i = from; i < to; i++) {
+      const record = records[i]!;
+      const at = (i - from) * OBJECT_RECORD_HEADER_SIZE;
+      writeU64(headers, record.baseOffset, at);
+      headers.writeUInt32BE(record.count, at + 8);
+      writeU64(headers, record.timestamp, at + 12);
+      headers.writeUInt32BE(record.payload.length, at + 20);
+      const header = headers.subarray(at, at + OBJECT_RECORD_HEADER_SIZE);
+      crc = crc32(record.payload, crc32(header, crc));
+      this.#chunks.push(header, record.payload);
+    }
+    const last = records[to - 1]!;
+    this.#index.push({
+      streamId,
+      startOffset: records[from]!.baseOffset,
+      endOffset: last.baseOffset + last.count,
+      position: this.#position,
+      size,
+      recordCount: to - from,
+      crc,
+    });
+    this.#position += size;
+  }
+}

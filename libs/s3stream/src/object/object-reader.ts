@@ -1,0 +1,156 @@
+// Reads one stream's records out of committed objects: fetches an object's footer and index once (cached), then
+// only the blocks needed, contiguous blocks in one ranged GET, through the block cache. Read-ahead blocks are
+// fetched in the same request. Corrupt bytes raise CORRUPT_DATA and are never returned.
+import type { ObjectStore } from "@cirrus/object-store";
+import { BlockCache } from "../cache/block-cache.ts";
+import type { StreamRecord } from "../stream-types.ts";
+import {
+  type BlockIndexEntry,
+  decodeBlock,
+  decodeFooter,
+  decodeIndex,
+  FOOTER_SIZE,
+} from "./object-format.ts";
+import { objectKey } from "./object-keys.ts";
+
+const TAIL_GUESS = 64 * 1024;
+const INDEX_CACHE_ENTRIES = 4096;
+
+export class ObjectReader {
+  readonly #store: ObjectStore;
+  readonly #blocks: BlockCache;
+  readonly #indexes = new Map<number, Promise<BlockIndexEntry[]>>();
+  readonly #loading = new Map<string, Promise<StreamRecord[]>>();
+
+  constructor(store: ObjectStore, blockCacheBytes: number) {
+    this.#store = store;
+    this.#blocks = new BlockCache(blockCacheBytes);
+  }
+
+  get blockCache(): BlockCache {
+    return this.#blocks;
+  }
+
+  /**
+   * Records of `streamId` in the object from the block containing `startOffset`, stopping once `wantBytes` of
+   * payload are gathered or `endOffset` is reached. Blocks up to `readAheadBytes` further are loaded into the
+   * cache in the same request.
+   */
+  async read(
+    objectId: number,
+    objectSize: number,
+    streamId: number,
+    startOffset: number,
+    endOffset: number,
+    wantBytes: number,
+    readAheadBytes: number,
+  ): Promise<StreamRecord[]> {
+    const index = await this.index(objectId, objectSize);
+    const blocks = index.filter(
+      (b) => b.streamId === streamId && b.endOffset > startOffset && b.startOffset < endOffset,
+    );
+    const needed: BlockIndexEntry[] = [];
+    let bytes = 0;
+    let i = 0;
+    for (; i < blocks.length && bytes < wantBytes; i++) {
+      needed.push(blocks[i]!);
+      bytes += blocks[i]!.size;
+    }
+    let ahead = 0;
+    for (; i < blocks.length && ahead < readAheadBytes; i++) {
+      needed.push(blocks[i]!);
+      ahead += blocks[i]!.size;
+    }
+    const loaded = await this.#loadBlocks(objectId, needed);
+    return loaded.flat();
+  }
+
+  /** The object's block index (fetched once, then cached). */
+  index(objectId: number, objectSize: number): Promise<BlockIndexEntry[]> {
+    let index = this.#indexes.get(objectId);
+    if (!index) {
+      index = this.#fetchIndex(objectId, objectSize);
+      index.catch(() => this.#indexes.delete(objectId));
+      this.#indexes.set(objectId, index);
+      if (this.#indexes.size > INDEX_CACHE_ENTRIES) this.#indexes.delete(this.#indexes.keys().next().value!);
+    }
+    return index;
+  }
+
+  /** Loads whole blocks of an object (all blocks of all streams when `entries` is omitted). */
+  async #loadBlocks(objectId: number, entries: BlockIndexEntry[]): Promise<StreamRecord[][]> {
+    const results: Promise<StreamRecord[]>[] = new Array(entries.length);
+    let run: { index: number; entry: BlockIndexEntry }[] = [];
+    const flushRun = (): void => {
+      if (run.length === 0) return;
+      const fetched = this.#fetchRun(
+        objectId,
+        run.map((r) => r.entry),
+      );
+      run.forEach((r, k) => {
+        results[r.index] = fetched.then((blocks) => blocks[k]!);
+      });
+      run = [];
+    };
+    entries.forEach((entry, index) => {
+      const key = BlockCache.key(objectId, entry.position);
+      const cached = this.#blocks.get(key);
+      if (cached) {
+        flushRun();
+        results[index] = Promise.resolve(cached);
+        return;
+      }
+      const loading = this.#loading.get(key);
+      if (loading) {
+        flushRun();
+        results[index] = loading;
+        return;
+      }
+      const previous = run[run.length - 1]?.entry;
+      if (previous && previous.position + previous.size !== entry.position) flushRun();
+      run.push({ index, entry });
+    });
+    flushRun();
+    return Promise.all(results);
+  }
+
+  #fetchRun(objectId: number, entries: BlockIndexEntry[]): Promise<StreamRecord[][]> {
+    const start = entries[0]!.position;
+    const last = entries[entries.length - 1]!;
+    const fetched = this.#store
+      .get(objectKey(objectId), { start, end: last.position + last.size })
+      .then((bytes) =>
+        entries.map((entry) => {
+          const records = decodeBlock(
+            objectId,
+            bytes.subarray(entry.position - start, entry.position - start + entry.size),
+            entry,
+          );
+          this.#blocks.put(BlockCache.key(objectId, entry.position), records, entry.size);
+          return records;
+        }),
+      );
+    entries.forEach((entry, k) => {
+      const key = BlockCache.key(objectId, entry.position);
+      const one = fetched.then((blocks) => blocks[k]!);
+      one.catch(() => {}).finally(() => this.#loading.delete(key));
+      this.#loading.set(key, one);
+    });
+    return fetched;
+  }
+
+  async #fetchIndex(objectId: number, objectSize: number): Promise<BlockIndexEntry[]> {
+    const key = objectKey(objectId);
+    const tailStart = Math.max(0, objectSize - TAIL_GUESS);
+    const tail = await this.#store.get(key, { start: tailStart, end: objectSize });
+    const footer = decodeFooter(objectId, tail, objectSize);
+    const index =
+      footer.indexPosition >= tailStart
+        ? tail.subarray(footer.indexPosition - tailStart, tail.length - FOOTER_SIZE)
+        : await this.#store.get(key, {
+            start: footer.indexPosition,
+            end: footer.indexPosition + footer.indexLength,
+          });
+    return decodeIndex(objectId, index, footer);
+  }
+}

@@ -1,0 +1,66 @@
+// Failover mode: replays the WAL of a dead node (its volume attached here) into object storage, then closes the
+// streams that node still had open so that new owners can open them. The WAL file is only read, never changed:
+// running this twice commits nothing new the second time.
+//
+// Precondition (the control plane's job, DESIGN.md invariant 2): the dead node's lease has expired, so it can
+// no longer ack appends. Its streams are still at the epochs it used; committing under those epochs succeeds,
+// and a stream already reopened at a newer epoch is reported in skippedStreams instead.
+import type { ObjectStore } from "@cirrus/object-store";
+import { assertSafeIndex } from "./errors.ts";
+import type { ObjectManager } from "./object-manager.ts";
+import type { RecoveryReport } from "./stream-types.ts";
+import { replayWal } from "./wal/replay-wal.ts";
+import { WalFile } from "./wal/wal-file.ts";
+
+export interface RecoverForeignWalOptions {
+  objectStore: ObjectStore;
+  objectManager: ObjectManager;
+  /** The node doing the recovery (it becomes the writer of the stream set objects). */
+  nodeId: number;
+  nodeEpoch: number;
+  /** Bytes per uploaded batch (default 256 MiB). */
+  batchBytes?: number;
+  streamObjectThresholdBytes?: number;
+}
+
+export interface ForeignRecoveryReport extends RecoveryReport {
+  /** The node the WAL belonged to, from its header. */
+  deadNodeId: number;
+  /** Streams of the dead node that were closed after the replay. */
+  closedStreams: number[];
+}
+
+export async function recoverForeignWal(
+  walPath: string,
+  options: RecoverForeignWalOptions,
+): Promise<ForeignRecoveryReport> {
+  assertSafeIndex("nodeId", options.nodeId);
+  assertSafeIndex("nodeEpoch", options.nodeEpoch);
+  const wal = await WalFile.open(walPath, "r");
+  try {
+    const deadNodeId = wal.header.nodeId;
+    const report = await replayWal(
+      wal,
+      {
+        objectStore: options.objectStore,
+        objectManager: options.objectManager,
+        nodeId: options.nodeId,
+        nodeEpoch: options.nodeEpoch,
+        streamObjectThresholdBytes: options.streamObjectThresholdBytes ?? 16 * 1024 * 1024,
+        blockBytes: 1024 * 1024,
+        prepareTtlMs: 10 * 60_000,
+      },
+      options.batchBytes ?? 256 * 1024 * 1024,
+    );
+    const closedStreams: number[] = [];
+    for (const stream of await options.objectManager.getOpeningStreams(deadNodeId)) {
+      await options.objectManager.closeStream(stream.streamId, stream.epoch);
+      closedStreams.push(stream.streamId);
+      if (!report.endOffsets.has(stream.streamId)) report.endOffsets.set(stream.streamId, stream.endOffset);
+    }
+    const { walEndOffset: _, ...rest } = report;
+    return { ...rest, deadNodeId, closedStreams };
+  } finally {
+    await wal.close();
+  }
+}

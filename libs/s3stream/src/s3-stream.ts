@@ -1,0 +1,161 @@
+// One open stream. Offsets are assigned synchronously in append() call order; durability, caching, uploading
+// and cold reads are delegated to the Storage that opened it (StreamHost).
+import type { CachedRecord } from "./cache/log-cache.ts";
+import { assertSafeIndex, ErrorCode, StreamStorageError } from "./errors.ts";
+import type { AppendRequest, Stream, StreamRecord } from "./stream-types.ts";
+import { RECORD_HEADER_SIZE } from "./wal/wal-record.ts";
+
+/** What a stream needs from its storage. */
+export interface StreamHost {
+  readonly maxRecordBytes: number;
+  writeRecord(record: CachedRecord): Promise<number>;
+  readRecords(
+    stream: S3Stream,
+    startOffset: number,
+    endOffset: number,
+    maxBytes: number,
+  ): Promise<StreamRecord[]>;
+  trimStream(stream: S3Stream, newStartOffset: number): Promise<void>;
+  closeStream(stream: S3Stream): Promise<void>;
+}
+
+export class S3Stream implements Stream {
+  readonly streamId: number;
+  readonly epoch: number;
+  readonly #host: StreamHost;
+  #startOffset: number;
+  #nextOffset: number;
+  #confirmOffset: number;
+  /** One past the last offset committed to the object index. */
+  committedOffset: number;
+  #closedBy: StreamStorageError | undefined;
+  #lastAppend: Promise<unknown> = Promise.resolve();
+  #closing: Promise<void> | undefined;
+
+  constructor(
+    host: StreamHost,
+    meta: { streamId: number; epoch: number; startOffset: number; endOffset: number },
+  ) {
+    this.#host = host;
+    this.streamId = meta.streamId;
+    this.epoch = meta.epoch;
+    this.#startOffset = meta.startOffset;
+    this.#nextOffset = meta.endOffset;
+    this.#confirmOffset = meta.endOffset;
+    this.committedOffset = meta.endOffset;
+  }
+
+  get startOffset(): number {
+    return this.#startOffset;
+  }
+
+  get nextOffset(): number {
+    return this.#nextOffset;
+  }
+
+  get confirmOffset(): number {
+    return this.#confirmOffset;
+  }
+
+  get closed(): boolean {
+    return this.#closedBy !== undefined;
+  }
+
+  append(request: AppendRequest): Promise<{ baseOffset: number }> {
+    if (this.#closedBy) return Promise.reject(this.#closedBy);
+    const { payload, count } = request;
+    const timestamp = request.timestamp ?? 0;
+    if (!Buffer.isBuffer(payload) || !Number.isSafeInteger(count) || count < 1 || count > 0xffff_ffff) {
+      return Promise.reject(
+        new StreamStorageError(
+          ErrorCode.INVALID_ARGUMENT,
+          "append needs a Buffer payload and 1 <= count < 2^32",
+        ),
+      );
+    }
+    if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
+      return Promise.reject(
+        new StreamStorageError(ErrorCode.INVALID_ARGUMENT, "timestamp must be a non-negative safe integer"),
+      );
+    }
+    if (payload.length > this.#host.maxRecordBytes) {
+      return Promise.reject(
+        new StreamStorageError(
+          ErrorCode.RECORD_TOO_LARGE,
+          `append of ${payload.length} bytes exceeds ${this.#host.maxRecordBytes}`,
+        ),
+      );
+    }
+    const baseOffset = this.#nextOffset;
+    this.#nextOffset += count;
+    const record: CachedRecord = {
+      streamId: this.streamId,
+      epoch: this.epoch,
+      baseOffset,
+      count,
+      timestamp,
+      payload,
+      walOffset: -1,
+      walSize: RECORD_HEADER_SIZE + payload.length,
+      uploaded: false,
+    };
+    const done = this.#host.writeRecord(record).then(() => {
+      this.#confirmOffset = baseOffset + count;
+      return { baseOffset };
+    });
+    this.#lastAppend = done.catch(() => {});
+    return done;
+  }
+
+  /** Called synchronously by the storage when queued appends were dropped: offsets restart at the first one. */
+  rollbackTo(offset: number): void {
+    if (offset < this.#nextOffset && offset >= this.#confirmOffset) this.#nextOffset = offset;
+  }
+
+  async read(startOffset: number, endOffset: number, maxBytes: number): Promise<StreamRecord[]> {
+    assertSafeIndex("startOffset", startOffset);
+    assertSafeIndex("endOffset", endOffset);
+    assertSafeIndex("maxBytes", maxBytes);
+    if (startOffset < this.#startOffset || startOffset > this.#confirmOffset) {
+      throw new StreamStorageError(
+        ErrorCode.OFFSET_OUT_OF_RANGE,
+        `offset ${startOffset} outside [${this.#startOffset}, ${this.#confirmOffset}] of stream ${this.streamId}`,
+      );
+    }
+    const end = Math.min(endOffset, this.#confirmOffset);
+    if (startOffset >= end) return [];
+    return this.#host.readRecords(this, startOffset, end, maxBytes);
+  }
+
+  async trim(newStartOffset: number): Promise<void> {
+    assertSafeIndex("newStartOffset", newStartOffset);
+    if (this.#closedBy) throw this.#closedBy;
+    if (newStartOffset > this.#confirmOffset) {
+      throw new StreamStorageError(
+        ErrorCode.OFFSET_OUT_OF_RANGE,
+        `trim to ${newStartOffset} beyond the acked end ${this.#confirmOffset} of stream ${this.streamId}`,
+      );
+    }
+    if (newStartOffset <= this.#startOffset) return;
+    await this.#host.trimStream(this, newStartOffset);
+    this.#startOffset = Math.max(this.#startOffset, newStartOffset);
+  }
+
+  close(): Promise<void> {
+    if (!this.#closing) {
+      this.markClosed(new StreamStorageError(ErrorCode.STREAM_CLOSED, `stream ${this.streamId} is closed`));
+      this.#closing = this.#host.closeStream(this);
+    }
+    return this.#closing;
+  }
+
+  /** Waits until every append made so far has settled. */
+  settled(): Promise<unknown> {
+    return this.#lastAppend;
+  }
+
+  /** Refuses further appends with `reason` (close, shutdown, fencing). */
+  markClosed(reason: StreamStorageError): void {
+    this.#closedBy ??= reason;
+  }
+}

@@ -1,0 +1,273 @@
+// Storage: the WAL, the log cache, the uploader, the cold read path and the compactor of one node, and the
+// streams it has open. See stream-types.ts for the contract the broker codes against.
+import { type CachedRecord, LogCache } from "./cache/log-cache.ts";
+import { Compactor } from "./compaction/compactor.ts";
+import { ErrorCode, StreamStorageError } from "./errors.ts";
+import { ObjectReader } from "./object/object-reader.ts";
+import type { CreateStreamOptions } from "./object-manager.ts";
+import { ColdReader } from "./read/cold-reader.ts";
+import { S3Stream, type StreamHost } from "./s3-stream.ts";
+import { type ResolvedStorageOptions, resolveStorageOptions } from "./storage-options.ts";
+import type { RecoveryReport, StorageOptions, Stream, StreamRecord } from "./stream-types.ts";
+import type { UploadContext } from "./upload/upload-records.ts";
+import { Uploader } from "./upload/uploader.ts";
+import { replayWal } from "./wal/replay-wal.ts";
+import { WalFile } from "./wal/wal-file.ts";
+import { type WalAppend, WalWriter } from "./wal/wal-writer.ts";
+
+const PREPARE_TTL_MS = 10 * 60_000;
+const MAX_READ_AHEAD = 32 * 1024 * 1024;
+
+export class Storage implements StreamHost {
+  readonly options: ResolvedStorageOptions;
+  /** What start-up recovery of this node's own WAL found (nothing to do on a fresh or cleanly shut WAL). */
+  readonly recovery: RecoveryReport;
+  readonly #wal: WalFile;
+  readonly #writer: WalWriter;
+  readonly #cache: LogCache;
+  readonly #uploader: Uploader;
+  readonly #cold: ColdReader;
+  readonly #objectReader: ObjectReader;
+  readonly #compactor: Compactor | undefined;
+  readonly #streams = new Map<number, S3Stream>();
+  #shutdown: Promise<void> | undefined;
+
+  private constructor(
+    options: ResolvedStorageOptions,
+    wal: WalFile,
+    writeOffset: number,
+    recovery: RecoveryReport,
+  ) {
+    this.options = options;
+    this.recovery = recovery;
+    this.#wal = wal;
+    this.#cache = new LogCache(options.logCacheBytes, writeOffset);
+    this.#writer = new WalWriter(wal, writeOffset, {
+      appendTimeoutMs: options.appendTimeoutMs,
+      onSpaceNeeded: () => this.#uploader.requestUpload(),
+      onDropped: (records) => this.#rollback(records),
+    });
+    const ctx = uploadContext(options);
+    this.#uploader = new Uploader(ctx, this.#cache, this.#writer, {
+      thresholdBytes: options.uploadThresholdBytes,
+      intervalMs: options.uploadIntervalMs,
+      onCommitted: (streamId, offset) => {
+        const stream = this.#streams.get(streamId);
+        if (stream) stream.committedOffset = offset;
+      },
+      onRefused: (streamId, reason) => this.#streams.get(streamId)?.markClosed(reason),
+      onError: () => {}, // kept in uploader.lastError; the next trigger retries
+    });
+    this.#objectReader = new ObjectReader(options.objectStore, options.blockCacheBytes);
+    this.#cold = new ColdReader(options.objectManager, this.#objectReader, MAX_READ_AHEAD);
+    this.#compactor = options.compaction
+      ? new Compactor(ctx, options.compaction, () => [...this.#streams.values()])
+      : undefined;
+  }
+
+  /**
+   * Opens (or creates) the WAL. An existing WAL must belong to this node; its records that the object index
+   * lacks are uploaded first (crash recovery), then the WAL starts a new generation.
+   */
+  static async open(options: StorageOptions): Promise<Storage> {
+    const resolved = resolveStorageOptions(options);
+    let wal: WalFile;
+    let recovery: RecoveryReport = emptyReport();
+    if (await WalFile.exists(resolved.walPath)) {
+      wal = await WalFile.open(resolved.walPath);
+      try {
+        if (wal.header.nodeId !== resolved.nodeId || wal.header.capacity !== resolved.walCapacity) {
+          throw new StreamStorageError(
+            ErrorCode.WAL_INVALID,
+            `${resolved.walPath} belongs to node ${wal.header.nodeId} (capacity ${wal.header.capacity}); use recoverForeignWal`,
+          );
+        }
+        const replay = await replayWal(wal, uploadContext(resolved), resolved.uploadThresholdBytes);
+        recovery = replay;
+        await wal.writeHeader({
+          trimOffset: replay.walEndOffset,
+          generation: wal.header.generation + 1,
+          nodeEpoch: resolved.nodeEpoch,
+        });
+      } catch (error) {
+        await wal.close();
+        throw error;
+      }
+    } else {
+      wal = await WalFile.create(resolved.walPath, {
+        capacity: resolved.walCapacity,
+        nodeId: resolved.nodeId,
+        nodeEpoch: resolved.nodeEpoch,
+        trimOffset: 0,
+        generation: 1,
+      });
+    }
+    return new Storage(resolved, wal, wal.header.trimOffset, recovery);
+  }
+
+  get maxRecordBytes(): number {
+    return this.options.maxRecordBytes;
+  }
+
+  createStream(options?: CreateStreamOptions): Promise<{ streamId: number }> {
+    this.#assertRunning();
+    return this.options.objectManager.createStream(options);
+  }
+
+  /** Opens a stream for appends at `epoch` (fencing older owners). */
+  async openStream(streamId: number, epoch: number): Promise<Stream> {
+    this.#assertRunning();
+    const existing = this.#streams.get(streamId);
+    if (existing && !existing.closed) {
+      if (existing.epoch === epoch) return existing;
+      throw new StreamStorageError(
+        ErrorCode.INVALID_ARGUMENT,
+        `stream ${streamId} is already open at epoch ${existing.epoch}`,
+      );
+    }
+    const meta = await this.options.objectManager.openStream(streamId, epoch, this.options.nodeId);
+    const stream = new S3Stream(this, meta);
+    this.#streams.set(streamId, stream);
+    return stream;
+  }
+
+  writeRecord(record: CachedRecord): Promise<number> {
+    return this.#writer.append(record).then((walOffset) => {
+      record.walOffset = walOffset;
+      this.#cache.add(record);
+      this.#uploader.maybeUpload();
+      return walOffset;
+    });
+  }
+
+  async readRecords(
+    stream: S3Stream,
+    startOffset: number,
+    endOffset: number,
+    maxBytes: number,
+  ): Promise<StreamRecord[]> {
+    const cached = this.#cache.read(stream.streamId, startOffset, endOffset, maxBytes);
+    if (cached && cached.length > 0) return cached;
+    const cold = await this.#cold.read(stream.streamId, startOffset, endOffset, maxBytes);
+    const last = cold[cold.length - 1];
+    const cursor = last ? last.baseOffset + last.count : startOffset;
+    let bytes = cold.reduce((sum, r) => sum + r.payload.length, 0);
+    if (cursor < endOffset && bytes < maxBytes) {
+      for (const record of this.#cache.read(stream.streamId, cursor, endOffset, maxBytes - bytes) ?? []) {
+        if (cold.length > 0 && bytes + record.payload.length > maxBytes) break;
+        cold.push(record);
+        bytes += record.payload.length;
+      }
+    }
+    return cold;
+  }
+
+  async trimStream(stream: S3Stream, newStartOffset: number): Promise<void> {
+    // The index can only be trimmed within what it has: upload this stream's tail first if needed.
+    if (newStartOffset > stream.committedOffset) await this.#uploader.uploadStream(stream.streamId);
+    await this.options.objectManager.trimStream(stream.streamId, stream.epoch, newStartOffset);
+  }
+
+  async closeStream(stream: S3Stream): Promise<void> {
+    await stream.settled();
+    try {
+      await this.#uploader.uploadStream(stream.streamId);
+      await this.options.objectManager.closeStream(stream.streamId, stream.epoch);
+    } finally {
+      if (this.#streams.get(stream.streamId) === stream) this.#streams.delete(stream.streamId);
+      this.#cache.removeStream(stream.streamId);
+      this.#cold.forget(stream.streamId);
+    }
+  }
+
+  /** Stops appends, uploads everything, closes all streams and leaves the WAL empty. Idempotent. */
+  shutdown(): Promise<void> {
+    this.#shutdown ??= this.#doShutdown();
+    return this.#shutdown;
+  }
+
+  /** Counters for metrics and benchmarks. */
+  stats(): StorageStats {
+    return {
+      walUsedBytes: this.#writer.usedBytes,
+      walCapacityBytes: this.#writer.capacity,
+      pendingUploadBytes: this.#cache.unuploadedBytes,
+      logCacheBytes: this.#cache.cachedBytes,
+      blockCacheBytes: this.#objectReader.blockCache.bytes,
+      blockCacheHits: this.#objectReader.blockCache.hits,
+      blockCacheMisses: this.#objectReader.blockCache.misses,
+      uploads: this.#uploader.uploads,
+      compactions: this.#compactor?.runs ?? 0,
+    };
+  }
+
+  /** Uploads everything pending now (tests, benchmarks, planned moves). */
+  flush(): Promise<void> {
+    return this.#uploader.uploadAll();
+  }
+
+  /** Runs one compaction round now (when compaction is configured). */
+  compactNow(): Promise<void> {
+    return this.#compactor?.runOnce() ?? Promise.resolve();
+  }
+
+  async #doShutdown(): Promise<void> {
+    const closed = new StreamStorageError(ErrorCode.STREAM_CLOSED, "storage is shutting down");
+    for (const stream of this.#streams.values()) stream.markClosed(closed);
+    this.#writer.dropWaiting(closed);
+    await this.#writer.drain();
+    this.#compactor?.stop();
+    await this.#compactor?.idle();
+    await this.#uploader.uploadAll();
+    this.#uploader.stop();
+    await Promise.all(
+      [...this.#streams.values()].map((s) =>
+        this.options.objectManager.closeStream(s.streamId, s.epoch).catch(() => {}),
+      ),
+    );
+    this.#streams.clear();
+    await this.#wal.close();
+  }
+
+  #rollback(records: WalAppend[]): void {
+    for (const record of records) this.#streams.get(record.streamId)?.rollbackTo(record.baseOffset);
+  }
+
+  #assertRunning(): void {
+    if (this.#shutdown) throw new StreamStorageError(ErrorCode.STREAM_CLOSED, "storage is shut down");
+  }
+}
+
+export interface StorageStats {
+  walUsedBytes: number;
+  walCapacityBytes: number;
+  pendingUploadBytes: number;
+  logCacheBytes: number;
+  blockCacheBytes: number;
+  blockCacheHits: number;
+  blockCacheMisses: number;
+  uploads: number;
+  compactions: number;
+}
+
+function uploadContext(options: ResolvedStorageOptions): UploadContext {
+  return {
+    objectStore: options.objectStore,
+    objectManager: options.objectManager,
+    nodeId: options.nodeId,
+    nodeEpoch: options.nodeEpoch,
+    streamObjectThresholdBytes: options.streamObjectThresholdBytes,
+    blockBytes: options.blockBytes,
+    prepareTtlMs: PREPARE_TTL_MS,
+  };
+}
+
+function emptyReport(): RecoveryReport {
+  return {
+    endOffsets: new Map(),
+    recoveredRecords: 0,
+    scannedBytes: 0,
+    stop: "end",
+    skippedStreams: new Map(),
+  };
+}

@@ -1,0 +1,171 @@
+// Turns records waiting in memory into objects and commits them: one stream set object for the streams with
+// little data, a stream object of its own for each stream with at least `streamObjectThresholdBytes`
+// (AutoMQ's DeltaWALUploadTask). All objects are uploaded in parallel, then committed atomically in one call.
+//
+// If the commit is refused for some streams (fenced by a newer epoch, deleted, or their offsets already
+// committed by someone else), those streams are left out and the commit is retried with the same objects:
+// their bytes simply stay unreferenced inside the stream set object.
+import type { ObjectStore } from "@cirrus/object-store";
+import { ErrorCode, StreamStorageError } from "../errors.ts";
+import { ObjectBuilder } from "../object/object-builder.ts";
+import { objectKey } from "../object/object-keys.ts";
+import {
+  NO_OBJECT_ID,
+  type ObjectManager,
+  type StreamObjectCommit,
+  type StreamRange,
+} from "../object-manager.ts";
+import type { StreamRecord } from "../stream-types.ts";
+
+export interface UploadRecord extends StreamRecord {
+  epoch: number;
+}
+
+export interface UploadContext {
+  objectStore: ObjectStore;
+  objectManager: ObjectManager;
+  nodeId: number;
+  nodeEpoch: number;
+  streamObjectThresholdBytes: number;
+  blockBytes: number;
+  /** How long prepared object ids stay valid (upload + commit must finish within it). */
+  prepareTtlMs: number;
+}
+
+export interface UploadResult {
+  /** Streams whose records are committed (count = all the records given for it). */
+  committed: Set<number>;
+  /** Streams left out, with the reason (their records can never be committed by this writer). */
+  refused: Map<number, StreamStorageError>;
+  objectsWritten: number;
+  bytesWritten: number;
+}
+
+const REFUSAL_CODES = new Set<string>([
+  ErrorCode.STREAM_FENCED,
+  ErrorCode.STREAM_NOT_FOUND,
+  ErrorCode.STREAM_NOT_OPEN,
+  ErrorCode.OFFSET_OUT_OF_RANGE,
+]);
+
+export async function uploadRecords(
+  ctx: UploadContext,
+  records: ReadonlyMap<number, readonly UploadRecord[]>,
+): Promise<UploadResult> {
+  const small: [number, readonly UploadRecord[]][] = [];
+  const large: [number, readonly UploadRecord[]][] = [];
+  for (const [streamId, list] of records) {
+    if (list.length === 0) continue;
+    (payloadBytes(list) >= ctx.streamObjectThresholdBytes ? large : small).push([streamId, list]);
+  }
+  const result: UploadResult = {
+    committed: new Set(),
+    refused: new Map(),
+    objectsWritten: 0,
+    bytesWritten: 0,
+  };
+  const objectCount = large.length + (small.length > 0 ? 1 : 0);
+  if (objectCount === 0) return result;
+
+  const firstId = await ctx.objectManager.prepareObjects(objectCount, ctx.prepareTtlMs);
+  let nextId = firstId;
+  const puts: Promise<void>[] = [];
+  let streamSet: { objectId: number; size: number; ranges: StreamRange[] } | undefined;
+  if (small.length > 0) {
+    const builder = new ObjectBuilder(ctx.blockBytes);
+    const ranges: StreamRange[] = small.map(([streamId, list]) => ({
+      ...builder.addStream(streamId, list),
+      streamEpoch: list[list.length - 1]!.epoch,
+    }));
+    const body = builder.finish();
+    streamSet = { objectId: nextId++, size: body.size, ranges };
+    puts.push(ctx.objectStore.put(objectKey(streamSet.objectId), body.chunks));
+    result.bytesWritten += body.size;
+  }
+  const streamObjects: StreamObjectCommit[] = large.map(([streamId, list]) => {
+    const builder = new ObjectBuilder(ctx.blockBytes);
+    const range = builder.addStream(streamId, list);
+    const body = builder.finish();
+    const objectId = nextId++;
+    puts.push(ctx.objectStore.put(objectKey(objectId), body.chunks));
+    result.bytesWritten += body.size;
+    return {
+      objectId,
+      streamId,
+      streamEpoch: list[list.length - 1]!.epoch,
+      startOffset: range.startOffset,
+      endOffset: range.endOffset,
+      objectSize: body.size,
+    };
+  });
+  await Promise.all(puts);
+  result.objectsWritten = objectCount;
+
+  let ranges = streamSet?.ranges ?? [];
+  let objects = streamObjects;
+  for (;;) {
+    if (ranges.length === 0 && objects.length === 0) return result;
+    try {
+      await ctx.objectManager.commitStreamSetObject({
+        objectId: ranges.length > 0 ? streamSet!.objectId : NO_OBJECT_ID,
+        objectSize: ranges.length > 0 ? streamSet!.size : 0,
+        nodeId: ctx.nodeId,
+        nodeEpoch: ctx.nodeEpoch,
+        ranges,
+        streamObjects: objects,
+        compactedObjectIds: [],
+      });
+      for (const range of ranges) result.committed.add(range.streamId);
+      for (const object of objects) result.committed.add(object.streamId);
+      return result;
+    } catch (error) {
+      if (!(error instanceof StreamStorageError) || !REFUSAL_CODES.has(error.code)) throw error;
+      const refused = await findRefusedStreams(ctx.objectManager, [...ranges, ...objects]);
+      if (refused.size === 0) throw error;
+      for (const [streamId, reason] of refused) result.refused.set(streamId, reason);
+      ranges = ranges.filter((r) => !refused.has(r.streamId));
+      objects = objects.filter((o) => !refused.has(o.streamId));
+    }
+  }
+}
+
+/** Which of these commits the metadata would refuse, and why. */
+async function findRefusedStreams(
+  objectManager: ObjectManager,
+  commits: readonly { streamId: number; streamEpoch: number; startOffset: number }[],
+): Promise<Map<number, StreamStorageError>> {
+  const refused = new Map<number, StreamStorageError>();
+  for (const commit of commits) {
+    try {
+      const meta = await objectManager.describeStream(commit.streamId);
+      if (meta.epoch !== commit.streamEpoch) {
+        refused.set(
+          commit.streamId,
+          new StreamStorageError(
+            ErrorCode.STREAM_FENCED,
+            `stream ${commit.streamId} is now at epoch ${meta.epoch}`,
+          ),
+        );
+      } else if (meta.endOffset !== commit.startOffset) {
+        refused.set(
+          commit.streamId,
+          new StreamStorageError(
+            ErrorCode.OFFSET_OUT_OF_RANGE,
+            `stream ${commit.streamId} ends at ${meta.endOffset}, upload starts at ${commit.startOffset}`,
+          ),
+        );
+      }
+    } catch (error) {
+      if (error instanceof StreamStorageError && error.code === ErrorCode.STREAM_NOT_FOUND) {
+        refused.set(commit.streamId, error);
+      } else throw error;
+    }
+  }
+  return refused;
+}
+
+export function payloadBytes(records: readonly StreamRecord[]): number {
+  let total = 0;
+  for (const record of records) total += record.payload.length;
+  return total;
+}

@@ -1,0 +1,126 @@
+// Schedules uploads of the log cache's pending records and trims the WAL after each commit. Uploads run one at
+// a time (commits of a stream must arrive in offset order) on their own async path: appends never wait for
+// them, except through WAL space (backpressure).
+//
+// Triggers: pending bytes reach the threshold; the oldest pending record is older than the interval; appends
+// wait for WAL space; a stream closes (uploads just that stream); shutdown (uploads everything).
+import type { CachedRecord, LogCache } from "../cache/log-cache.ts";
+import type { StreamStorageError } from "../errors.ts";
+import type { WalWriter } from "../wal/wal-writer.ts";
+import { type UploadContext, uploadRecords } from "./upload-records.ts";
+
+export interface UploaderOptions {
+  thresholdBytes: number;
+  intervalMs: number;
+  /** Told of streams whose records were committed (new committed end) or refused (why). */
+  onCommitted: (streamId: number, committedOffset: number) => void;
+  onRefused: (streamId: number, reason: StreamStorageError) => void;
+  onError: (error: unknown) => void;
+}
+
+export class Uploader {
+  readonly #ctx: UploadContext;
+  readonly #cache: LogCache;
+  readonly #writer: WalWriter;
+  readonly #options: UploaderOptions;
+  readonly #timer: NodeJS.Timeout;
+  #chain: Promise<void> = Promise.resolve();
+  #allQueued = false;
+  #running = false;
+  uploads = 0;
+  lastError: unknown;
+
+  constructor(ctx: UploadContext, cache: LogCache, writer: WalWriter, options: UploaderOptions) {
+    this.#ctx = ctx;
+    this.#cache = cache;
+    this.#writer = writer;
+    this.#options = options;
+    this.#timer = setInterval(() => this.#checkAge(), Math.max(10, Math.min(1000, options.intervalMs / 4)));
+    this.#timer.unref();
+  }
+
+  /** Called after each ack: uploads once enough is pending. */
+  maybeUpload(): void {
+    if (this.#cache.unuploadedBytes >= this.#options.thresholdBytes) this.requestUpload();
+  }
+
+  /** Queues an upload of everything pending (coalesced with one already queued). */
+  requestUpload(): void {
+    if (this.#allQueued) return;
+    this.#allQueued = true;
+    void this.#enqueue(() => {
+      this.#allQueued = false;
+      return this.#upload(undefined);
+    }).catch(this.#options.onError);
+  }
+
+  /** Uploads everything pending now; resolves when committed and the WAL trimmed. */
+  uploadAll(): Promise<void> {
+    return this.#enqueue(() => this.#upload(undefined));
+  }
+
+  /** Uploads one stream's pending records (stream close). */
+  uploadStream(streamId: number): Promise<void> {
+    return this.#enqueue(() => this.#upload(streamId));
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  /** Waits for queued uploads to finish. */
+  async idle(): Promise<void> {
+    await this.#chain.catch(() => {});
+  }
+
+  get running(): boolean {
+    return this.#running;
+  }
+
+  #enqueue(job: () => Promise<void>): Promise<void> {
+    const run = this.#chain
+      .catch(() => {})
+      .then(async () => {
+        this.#running = true;
+        try {
+          await job();
+        } finally {
+          this.#running = false;
+        }
+      });
+    this.#chain = run;
+    return run;
+  }
+
+  #checkAge(): void {
+    const oldest = this.#cache.oldestUnuploadedAt;
+    const waiting = this.#writer.waitingCount > 0;
+    if (waiting || (oldest > 0 && Date.now() - oldest >= this.#options.intervalMs)) this.requestUpload();
+  }
+
+  async #upload(onlyStreamId: number | undefined): Promise<void> {
+    const snapshot: Map<number, CachedRecord[]> = this.#cache.snapshotUnuploaded(onlyStreamId);
+    if (snapshot.size > 0) {
+      let result: Awaited<ReturnType<typeof uploadRecords>>;
+      try {
+        result = await uploadRecords(this.#ctx, snapshot);
+      } catch (error) {
+        this.lastError = error;
+        throw error;
+      }
+      this.uploads++;
+      for (const streamId of result.committed) {
+        const list = snapshot.get(streamId)!;
+        const last = list[list.length - 1]!;
+        this.#cache.markUploaded(streamId, list.length);
+        this.#options.onCommitted(streamId, last.baseOffset + last.count);
+      }
+      for (const [streamId, reason] of result.refused) {
+        // Never committable by this writer: drop them so the WAL can be trimmed past them.
+        this.#cache.markUploaded(streamId, snapshot.get(streamId)!.length);
+        this.#options.onRefused(streamId, reason);
+      }
+    }
+    await this.#writer.trimTo(this.#cache.trimOffset);
+  }
+}

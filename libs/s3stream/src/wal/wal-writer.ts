@@ -1,0 +1,211 @@
+// Group commit on the WAL. Appends get consecutive logical positions in call order; one flush loop writes
+// every record queued so far with one writev and covers them with one fdatasync, then resolves them all.
+// While that sync is in flight the next group accumulates, so throughput grows with concurrency while a lone
+// append still pays a single write+sync.
+//
+// Space: the ring holds at most dataCapacity bytes past the durable trim point. An append that does not fit
+// waits (FIFO, so WAL order stays call order) until trimTo() frees space, at most appendTimeoutMs; then it and
+// every append waiting behind it are dropped (onDropped is told synchronously, then their promises reject).
+import { ErrorCode, StreamStorageError } from "../errors.ts";
+import type { WalFile } from "./wal-file.ts";
+import { encodeRecordHeader, RECORD_HEADER_SIZE } from "./wal-record.ts";
+
+export interface WalAppend {
+  streamId: number;
+  epoch: number;
+  baseOffset: number;
+  count: number;
+  timestamp: number;
+  payload: Buffer;
+}
+
+interface Entry {
+  record: WalAppend;
+  size: number;
+  walOffset: number;
+  resolve: (walOffset: number) => void;
+  reject: (error: Error) => void;
+}
+
+export interface WalWriterOptions {
+  appendTimeoutMs: number;
+  /** Called when appends start waiting for space: the owner should upload and trim. */
+  onSpaceNeeded: () => void;
+  /** Called synchronously with appends dropped after waiting too long, before their promises reject. */
+  onDropped: (records: WalAppend[]) => void;
+}
+
+export class WalWriter {
+  readonly #file: WalFile;
+  readonly #options: WalWriterOptions;
+  #nextOffset: number;
+  #trimOffset: number;
+  #ready: Entry[] = [];
+  #waiting: Entry[] = [];
+  #waitTimer: NodeJS.Timeout | undefined;
+  #flushing: Promise<void> | undefined;
+  #failure: StreamStorageError | undefined;
+
+  constructor(file: WalFile, writeOffset: number, options: WalWriterOptions) {
+    this.#file = file;
+    this.#options = options;
+    this.#nextOffset = writeOffset;
+    this.#trimOffset = file.header.trimOffset;
+  }
+
+  /** Logical offset the next record will be written at. */
+  get nextOffset(): number {
+    return this.#nextOffset;
+  }
+
+  get trimOffset(): number {
+    return this.#trimOffset;
+  }
+
+  /** Bytes between the durable trim point and the write position. */
+  get usedBytes(): number {
+    return this.#nextOffset - this.#trimOffset;
+  }
+
+  get capacity(): number {
+    return this.#file.dataCapacity;
+  }
+
+  get waitingCount(): number {
+    return this.#waiting.length;
+  }
+
+  /** Resolves with the record's WAL offset once it is durable. */
+  append(record: WalAppend): Promise<number> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    const size = RECORD_HEADER_SIZE + record.payload.length;
+    if (size > this.#file.dataCapacity) {
+      return Promise.reject(
+        new StreamStorageError(ErrorCode.RECORD_TOO_LARGE, `record of ${size} bytes exceeds the WAL`),
+      );
+    }
+    return new Promise<number>((resolve, reject) => {
+      const entry: Entry = { record, size, walOffset: -1, resolve, reject };
+      if (this.#waiting.length === 0 && this.#fits(size)) this.#admit(entry);
+      else this.#wait(entry);
+    });
+  }
+
+  /** Durably moves the trim point forward (records before it are in object storage), freeing space. */
+  async trimTo(offset: number): Promise<void> {
+    if (offset <= this.#trimOffset) return;
+    if (offset > this.#nextOffset)
+      throw new Error(`trim ${offset} beyond WAL write position ${this.#nextOffset}`);
+    await this.#file.writeHeader({ trimOffset: offset });
+    this.#trimOffset = offset;
+    this.#admitWaiting();
+  }
+
+  /** Waits until every admitted record is durable. */
+  async drain(): Promise<void> {
+    while (this.#flushing) await this.#flushing;
+  }
+
+  /** Rejects everything still waiting for space (shutdown). */
+  dropWaiting(error: StreamStorageError): void {
+    this.#dropWaiting(0, error);
+  }
+
+  #fits(size: number): boolean {
+    return this.#nextOffset + size - this.#trimOffset <= this.#file.dataCapacity;
+  }
+
+  #admit(entry: Entry): void {
+    entry.walOffset = this.#nextOffset;
+    this.#nextOffset += entry.size;
+    this.#ready.push(entry);
+    if (!this.#flushing) this.#flushing = this.#flushLoop();
+  }
+
+  #wait(entry: Entry): void {
+    this.#waiting.push(entry);
+    if (!this.#waitTimer) this.#armWaitTimer();
+    this.#options.onSpaceNeeded();
+  }
+
+  #armWaitTimer(): void {
+    // One timer for the head of the queue: it waits longest; when it expires the whole queue is dropped.
+    this.#waitTimer = setTimeout(() => {
+      this.#waitTimer = undefined;
+      this.#dropWaiting(
+        0,
+        new StreamStorageError(
+          ErrorCode.BACKPRESSURE_TIMEOUT,
+          `WAL full for ${this.#options.appendTimeoutMs} ms`,
+        ),
+      );
+    }, this.#options.appendTimeoutMs);
+    this.#waitTimer.unref();
+  }
+
+  #admitWaiting(): void {
+    let admitted = 0;
+    while (admitted < this.#waiting.length && this.#fits(this.#waiting[admitted]!.size)) {
+      this.#admit(this.#waiting[admitted]!);
+      admitted++;
+    }
+    if (admitted === 0) return;
+    this.#waiting.splice(0, admitted);
+    clearTimeout(this.#waitTimer);
+    this.#waitTimer = undefined;
+    if (this.#waiting.length > 0) this.#armWaitTimer();
+  }
+
+  #dropWaiting(from: number, error: StreamStorageError): void {
+    const dropped = this.#waiting.splice(from);
+    clearTimeout(this.#waitTimer);
+    this.#waitTimer = undefined;
+    if (dropped.length === 0) return;
+    this.#options.onDropped(dropped.map((e) => e.record));
+    for (const entry of dropped) entry.reject(error);
+  }
+
+  async #flushLoop(): Promise<void> {
+    // Let appends made in the same tick join the first group.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    try {
+      while (this.#ready.length > 0) {
+        const group = this.#ready;
+        this.#ready = [];
+        await this.#writeGroup(group);
+      }
+    } finally {
+      this.#flushing = undefined;
+    }
+  }
+
+  async #writeGroup(group: Entry[]): Promise<void> {
+    const headers = Buffer.allocUnsafe(group.length * RECORD_HEADER_SIZE);
+    const chunks: Buffer[] = new Array(group.length * 2);
+    const generation = this.#file.header.generation;
+    let length = 0;
+    for (let i = 0; i < group.length; i++) {
+      const { record, walOffset, size } = group[i]!;
+      const at = i * RECORD_HEADER_SIZE;
+      encodeRecordHeader(headers, at, record, walOffset, generation, record.payload);
+      chunks[2 * i] = headers.subarray(at, at + RECORD_HEADER_SIZE);
+      chunks[2 * i + 1] = record.payload;
+      length += size;
+    }
+    try {
+      await this.#file.write(group[0]!.walOffset, chunks, length);
+      await this.#file.sync();
+    } catch (cause) {
+      // After a failed write or fsync nothing about the file can be trusted: stop accepting appends.
+      this.#failure = new StreamStorageError(
+        ErrorCode.WAL_IO_ERROR,
+        `WAL write failed on ${this.#file.path}`,
+        { cause },
+      );
+      for (const entry of [...group, ...this.#ready.splice(0)]) entry.reject(this.#failure);
+      this.#dropWaiting(0, this.#failure);
+      return;
+    }
+    for (const entry of group) entry.resolve(entry.walOffset);
+  }
+}
