@@ -1,0 +1,87 @@
+// What the membership and offset logic of one offsets partition shares: its groups, clock, limits
+// and the log that makes its decisions durable.
+import type { Clock } from "./clock.ts";
+import { type ConsumerGroup, GroupState } from "./consumer-group.ts";
+import type { OffsetsLogRecord, StoredGroup } from "./offsets-log-record.ts";
+
+export interface GroupConfig {
+  /** Kafka's group.min.session.timeout.ms. */
+  readonly minSessionTimeoutMs: number;
+  /** Kafka's group.max.session.timeout.ms. */
+  readonly maxSessionTimeoutMs: number;
+  /** Kafka's group.initial.rebalance.delay.ms: an Empty group waits this long for more members. */
+  readonly initialRebalanceDelayMs: number;
+  /** Kafka's group.max.size. */
+  readonly maxGroupSize: number;
+  /** How long a new member may wait in a rebalance before it is dropped (Kafka: 5 minutes). */
+  readonly newMemberJoinTimeoutMs: number;
+  /** Kafka's offset.metadata.max.bytes. */
+  readonly offsetMetadataMaxBytes: number;
+}
+
+export const defaultGroupConfig: GroupConfig = Object.freeze({
+  minSessionTimeoutMs: 6_000,
+  maxSessionTimeoutMs: 1_800_000,
+  initialRebalanceDelayMs: 3_000,
+  maxGroupSize: 1_000,
+  newMemberJoinTimeoutMs: 300_000,
+  offsetMetadataMaxBytes: 4_096,
+});
+
+/** The durable side of one offsets partition. */
+export interface GroupLog {
+  /**
+   * Appends the records, in order, as one atomic unit; resolves once they are durable (on the WAL).
+   * Rejects if the partition was unloaded or the append failed: then none of them may be assumed stored.
+   */
+  append(records: readonly OffsetsLogRecord[]): Promise<void>;
+}
+
+export interface GroupContext {
+  readonly groups: Map<string, ConsumerGroup>;
+  readonly clock: Clock;
+  readonly config: GroupConfig;
+  readonly log: GroupLog;
+  /** False once the partition is unloaded: every answer is then NOT_COORDINATOR. */
+  readonly isLoaded: () => boolean;
+  /** Failures nobody waits for (e.g. storing an Empty group's new generation). */
+  readonly onBackgroundError: (error: unknown) => void;
+}
+
+/** The group metadata record of the group as it is now (with `assignments` instead of the current ones). */
+export function groupRecord(
+  group: ConsumerGroup,
+  assignments?: ReadonlyMap<string, Buffer>,
+): OffsetsLogRecord {
+  const value: StoredGroup = {
+    protocolType: group.protocolType ?? "",
+    generationId: group.generationId,
+    protocolName: group.protocolName,
+    leader: group.leaderId,
+    stateTimestamp: BigInt(group.stateTimestamp),
+    members: [...group.members.values()].map((m) => ({
+      memberId: m.memberId,
+      groupInstanceId: m.groupInstanceId,
+      clientId: m.clientId,
+      clientHost: m.clientHost,
+      rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+      sessionTimeoutMs: m.sessionTimeoutMs,
+      subscription: group.memberMetadata(m),
+      assignment: assignments ? (assignments.get(m.memberId) ?? Buffer.alloc(0)) : m.assignment,
+    })),
+  };
+  return { kind: "group", groupId: group.groupId, value };
+}
+
+/** Drops a group that holds nothing worth keeping (no members, offsets, or generation history). */
+export function forgetIfUnused(ctx: GroupContext, group: ConsumerGroup): void {
+  if (
+    group.is(GroupState.Empty) &&
+    group.generationId === 0 &&
+    group.members.size === 0 &&
+    group.pendingMembers.size === 0 &&
+    !group.hasOffsets()
+  ) {
+    ctx.groups.delete(group.groupId);
+  }
+}

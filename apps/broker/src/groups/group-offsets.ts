@@ -1,0 +1,156 @@
+// OffsetCommit and OffsetFetch for the groups of one offsets partition. A commit is answered only
+// once its records are durable in the offsets log; the in-memory view changes only after that, so a
+// fetch never returns an offset that a coordinator move could lose.
+import { ConsumerGroup, GroupState } from "./consumer-group.ts";
+import { ErrorCode } from "./error-codes.ts";
+import { forgetIfUnused, type GroupContext } from "./group-context.ts";
+import type { OffsetsLogRecord } from "./offsets-log-record.ts";
+import { scheduleSessionExpiry } from "./rebalance.ts";
+
+export interface OffsetCommitRequest {
+  readonly groupId: string;
+  /** -1 for a commit from outside group management (a "simple" consumer or an admin tool). */
+  readonly generationId: number;
+  readonly memberId: string;
+  readonly groupInstanceId: string | null;
+  readonly topics: readonly {
+    readonly name: string;
+    readonly partitions: readonly {
+      readonly partitionIndex: number;
+      readonly committedOffset: bigint;
+      readonly committedLeaderEpoch: number;
+      readonly committedMetadata: string | null;
+    }[];
+  }[];
+}
+
+export interface TopicPartitionErrors {
+  name: string;
+  partitions: { partitionIndex: number; errorCode: number }[];
+}
+
+export interface FetchedOffsets {
+  name: string;
+  partitions: {
+    partitionIndex: number;
+    committedOffset: bigint;
+    committedLeaderEpoch: number;
+    metadata: string;
+    errorCode: number;
+  }[];
+}
+
+function allWith(req: OffsetCommitRequest, errorCode: number): TopicPartitionErrors[] {
+  return req.topics.map((t) => ({
+    name: t.name,
+    partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })),
+  }));
+}
+
+/** Kafka's validateOffsetCommit: an error for the whole request, or null. */
+function validateCommit(group: ConsumerGroup, req: OffsetCommitRequest): number | null {
+  if (group.is(GroupState.Dead)) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  const claimsMembership = req.generationId >= 0 || req.memberId !== "" || req.groupInstanceId !== null;
+  if (!claimsMembership) return group.is(GroupState.Empty) ? null : ErrorCode.UNKNOWN_MEMBER_ID;
+  if (req.groupInstanceId !== null) {
+    const current = group.staticMembers.get(req.groupInstanceId);
+    if (current !== undefined && current !== req.memberId) return ErrorCode.FENCED_INSTANCE_ID;
+  }
+  if (!group.members.has(req.memberId)) return ErrorCode.UNKNOWN_MEMBER_ID;
+  if (req.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
+  // The member has its new generation but not its assignment yet: it must finish SyncGroup first.
+  if (group.is(GroupState.CompletingRebalance)) return ErrorCode.REBALANCE_IN_PROGRESS;
+  return null;
+}
+
+export class GroupOffsets {
+  readonly #ctx: GroupContext;
+
+  constructor(ctx: GroupContext) {
+    this.#ctx = ctx;
+  }
+
+  /** Resolves (never rejects) with one error code per requested partition, in request order. */
+  async commit(req: OffsetCommitRequest): Promise<TopicPartitionErrors[]> {
+    let group = this.#ctx.groups.get(req.groupId);
+    if (!group) {
+      if (req.generationId >= 0) return allWith(req, ErrorCode.ILLEGAL_GENERATION);
+      group = new ConsumerGroup(req.groupId, this.#ctx.clock.now());
+      this.#ctx.groups.set(req.groupId, group);
+    }
+    const invalid = validateCommit(group, req);
+    if (invalid !== null) return allWith(req, invalid);
+    const member = group.members.get(req.memberId);
+    if (member) scheduleSessionExpiry(this.#ctx, group, member, member.sessionTimeoutMs);
+
+    const commitTimestamp = BigInt(this.#ctx.clock.now());
+    const records: Extract<OffsetsLogRecord, { kind: "offset" }>[] = [];
+    const result = req.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => {
+        const metadata = p.committedMetadata ?? "";
+        if (Buffer.byteLength(metadata, "utf8") > this.#ctx.config.offsetMetadataMaxBytes) {
+          return {
+            partitionIndex: p.partitionIndex,
+            errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE as number,
+          };
+        }
+        records.push({
+          kind: "offset",
+          groupId: req.groupId,
+          topic: t.name,
+          partition: p.partitionIndex,
+          value: {
+            offset: p.committedOffset,
+            leaderEpoch: p.committedLeaderEpoch,
+            metadata,
+            commitTimestamp,
+          },
+        });
+        return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE as number };
+      }),
+    }));
+    if (records.length === 0) return result;
+    try {
+      await this.#ctx.log.append(records);
+    } catch {
+      const code = this.#ctx.isLoaded() ? ErrorCode.COORDINATOR_NOT_AVAILABLE : ErrorCode.NOT_COORDINATOR;
+      for (const t of result)
+        for (const p of t.partitions) if (p.errorCode === ErrorCode.NONE) p.errorCode = code;
+      forgetIfUnused(this.#ctx, group);
+      return result;
+    }
+    for (const r of records) group.setCommittedOffset(r.topic, r.partition, r.value);
+    return result;
+  }
+
+  /**
+   * The committed offsets of `topics` (every committed partition when null). A partition without a
+   * commit answers offset -1 and no error, as Kafka does.
+   */
+  fetch(
+    groupId: string,
+    topics: readonly { name: string; partitionIndexes: readonly number[] }[] | null,
+  ): FetchedOffsets[] {
+    const group = this.#ctx.groups.get(groupId);
+    const wanted =
+      topics ??
+      [...(group?.offsets ?? new Map<string, Map<number, unknown>>())].map(([name, partitions]) => ({
+        name,
+        partitionIndexes: [...partitions.keys()].sort((a, b) => a - b),
+      }));
+    return wanted.map((t) => ({
+      name: t.name,
+      partitions: t.partitionIndexes.map((partitionIndex) => {
+        const committed = group?.committedOffset(t.name, partitionIndex);
+        return {
+          partitionIndex,
+          committedOffset: committed?.offset ?? -1n,
+          committedLeaderEpoch: committed?.leaderEpoch ?? -1,
+          metadata: committed?.metadata ?? "",
+          errorCode: ErrorCode.NONE,
+        };
+      }),
+    }));
+  }
+}

@@ -1,0 +1,176 @@
+// The groups of one offsets partition, as served by the broker that has that partition open.
+// Life cycle: construct → replay(record)* (the partition's log, in order) → startServing() → requests
+// → unload() (the partition moved away or the broker stops; every waiter gets NOT_COORDINATOR).
+import type { Clock } from "./clock.ts";
+import { ConsumerGroup, GroupState } from "./consumer-group.ts";
+import { ErrorCode } from "./error-codes.ts";
+import type { GroupConfig, GroupContext, GroupLog } from "./group-context.ts";
+import { GroupMembership } from "./group-membership.ts";
+import { GroupOffsets } from "./group-offsets.ts";
+import type { OffsetsLogRecord } from "./offsets-log-record.ts";
+import { abandonGroup, scheduleSessionExpiry } from "./rebalance.ts";
+
+export interface DescribedGroup {
+  errorCode: number;
+  groupId: string;
+  groupState: string;
+  protocolType: string;
+  protocolData: string;
+  members: {
+    memberId: string;
+    groupInstanceId: string | null;
+    clientId: string;
+    clientHost: string;
+    memberMetadata: Buffer;
+    memberAssignment: Buffer;
+  }[];
+}
+
+export interface ListedGroup {
+  groupId: string;
+  protocolType: string;
+  groupState: string;
+}
+
+export interface GroupShardOptions {
+  readonly partition: number;
+  readonly clock: Clock;
+  readonly config: GroupConfig;
+  readonly log: GroupLog;
+  readonly onBackgroundError: (error: unknown) => void;
+}
+
+export class GroupShard {
+  readonly partition: number;
+  readonly membership: GroupMembership;
+  readonly offsets: GroupOffsets;
+  readonly #ctx: GroupContext;
+  #loaded = true;
+  #serving = false;
+
+  constructor(opts: GroupShardOptions) {
+    this.partition = opts.partition;
+    this.#ctx = {
+      groups: new Map(),
+      clock: opts.clock,
+      config: opts.config,
+      log: opts.log,
+      isLoaded: () => this.#loaded,
+      onBackgroundError: opts.onBackgroundError,
+    };
+    this.membership = new GroupMembership(this.#ctx);
+    this.offsets = new GroupOffsets(this.#ctx);
+  }
+
+  get isServing(): boolean {
+    return this.#serving && this.#loaded;
+  }
+
+  /** Applies one record of the offsets log; the last record of a key wins, null values delete. */
+  replay(record: OffsetsLogRecord): void {
+    if (this.#serving) throw new Error("replay after the shard started serving");
+    const groups = this.#ctx.groups;
+    let group = groups.get(record.groupId);
+    if (!group) {
+      group = new ConsumerGroup(record.groupId, this.#ctx.clock.now());
+      groups.set(record.groupId, group);
+    }
+    if (record.kind === "offset") {
+      group.setCommittedOffset(record.topic, record.partition, record.value);
+    } else {
+      group.members.clear();
+      group.staticMembers.clear();
+      group.leaderId = null;
+      const stored = record.value;
+      group.generationId = stored?.generationId ?? 0;
+      group.protocolType = stored?.protocolType || null;
+      group.protocolName = stored?.protocolName ?? null;
+      for (const m of stored?.members ?? []) {
+        group.add({
+          memberId: m.memberId,
+          groupInstanceId: m.groupInstanceId,
+          clientId: m.clientId,
+          clientHost: m.clientHost,
+          rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+          sessionTimeoutMs: m.sessionTimeoutMs,
+          protocolType: stored?.protocolType ?? "",
+          protocols: [{ name: stored?.protocolName ?? "", metadata: m.subscription }],
+          assignment: m.assignment,
+          joinWaiter: null,
+          syncWaiter: null,
+          isNew: false,
+          cancelSessionTimer: null,
+        });
+      }
+      group.leaderId = stored?.leader ?? null;
+      // Only Empty and Stable generations are ever stored.
+      group.state = group.members.size > 0 ? GroupState.Stable : GroupState.Empty;
+      group.stateTimestamp = Number(stored?.stateTimestamp ?? BigInt(this.#ctx.clock.now()));
+    }
+    if (group.members.size === 0 && !group.hasOffsets() && group.generationId === 0)
+      groups.delete(group.groupId);
+  }
+
+  /** Ends replay: members of loaded groups must heartbeat within their session timeout from now on. */
+  startServing(): void {
+    this.#serving = true;
+    for (const group of this.#ctx.groups.values()) {
+      for (const member of group.members.values()) {
+        scheduleSessionExpiry(this.#ctx, group, member, member.sessionTimeoutMs);
+      }
+    }
+  }
+
+  unload(): void {
+    if (!this.#loaded) return;
+    this.#loaded = false;
+    for (const group of this.#ctx.groups.values()) {
+      abandonGroup(group, ErrorCode.NOT_COORDINATOR);
+      group.transitionTo(GroupState.Dead, this.#ctx.clock.now());
+    }
+    this.#ctx.groups.clear();
+  }
+
+  hasGroup(groupId: string): boolean {
+    return this.#ctx.groups.has(groupId);
+  }
+
+  describe(groupId: string): DescribedGroup {
+    const group = this.#ctx.groups.get(groupId);
+    if (!group) {
+      return {
+        errorCode: 0,
+        groupId,
+        groupState: GroupState.Dead,
+        protocolType: "",
+        protocolData: "",
+        members: [],
+      };
+    }
+    const stable = group.is(GroupState.Stable);
+    return {
+      errorCode: 0,
+      groupId,
+      groupState: group.state,
+      protocolType: group.protocolType ?? "",
+      protocolData: stable ? (group.protocolName ?? "") : "",
+      members: [...group.members.values()].map((m) => ({
+        memberId: m.memberId,
+        groupInstanceId: m.groupInstanceId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        // Kafka shows subscription and assignment only for a Stable group.
+        memberMetadata: stable ? group.memberMetadata(m) : Buffer.alloc(0),
+        memberAssignment: stable ? m.assignment : Buffer.alloc(0),
+      })),
+    };
+  }
+
+  list(): ListedGroup[] {
+    return [...this.#ctx.groups.values()].map((g) => ({
+      groupId: g.groupId,
+      protocolType: g.protocolType ?? "",
+      groupState: g.state,
+    }));
+  }
+}

@@ -1,0 +1,81 @@
+// Shared helpers of the group tests: a shard on a manual clock and an in-memory offsets log.
+import { ManualClock } from "../../src/groups/clock.ts";
+import type { JoinOutcome } from "../../src/groups/consumer-group.ts";
+import { defaultGroupConfig, type GroupConfig, type GroupLog } from "../../src/groups/group-context.ts";
+import type { JoinRequest } from "../../src/groups/group-membership.ts";
+import { GroupShard } from "../../src/groups/group-shard.ts";
+import type { OffsetsLogRecord } from "../../src/groups/offsets-log-record.ts";
+
+export class MemoryGroupLog implements GroupLog {
+  readonly records: OffsetsLogRecord[] = [];
+  failAppends = false;
+
+  async append(records: readonly OffsetsLogRecord[]): Promise<void> {
+    if (this.failAppends) throw new Error("append failed (test)");
+    this.records.push(...records);
+  }
+}
+
+export function makeShard(
+  config: Partial<GroupConfig> = {},
+  log = new MemoryGroupLog(),
+  clock = new ManualClock(),
+) {
+  const errors: unknown[] = [];
+  const shard = new GroupShard({
+    partition: 0,
+    clock,
+    config: { ...defaultGroupConfig, initialRebalanceDelayMs: INITIAL_DELAY_MS, ...config },
+    log,
+    onBackgroundError: (e) => errors.push(e),
+  });
+  shard.startServing();
+  return { shard, clock, log, errors };
+}
+
+export function joinRequest(overrides: Partial<JoinRequest> = {}): JoinRequest {
+  return {
+    groupId: "g",
+    memberId: "",
+    groupInstanceId: null,
+    clientId: "client",
+    clientHost: "/127.0.0.1",
+    sessionTimeoutMs: 10_000,
+    rebalanceTimeoutMs: 30_000,
+    protocolType: "consumer",
+    protocols: [{ name: "range", metadata: Buffer.from("sub") }],
+    requireKnownMemberId: false,
+    ...overrides,
+  };
+}
+
+/** Lets resolved promises run their continuations. */
+export async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+}
+
+/** A promise's outcome if it already settled, else "pending". */
+export async function peek<T>(promise: Promise<T>): Promise<T | "pending"> {
+  await settle();
+  return Promise.race([promise, Promise.resolve("pending" as const)]);
+}
+
+/**
+ * Joins `count` new members to an empty group during its initial rebalance delay, then lets the delay
+ * (and its one extension) pass: every member gets generation 1 of the same rebalance.
+ */
+export async function joinMembers(
+  shard: GroupShard,
+  clock: ManualClock,
+  count: number,
+  overrides: Partial<JoinRequest> = {},
+): Promise<JoinOutcome[]> {
+  const joins = Array.from({ length: count }, (_, i) =>
+    shard.membership.join(joinRequest({ clientId: `c${i}`, ...overrides })),
+  );
+  // Members arriving during the first delay extend it once (Kafka's InitialDelayedJoin).
+  clock.advance(count > 1 ? 2 * INITIAL_DELAY_MS : INITIAL_DELAY_MS);
+  return Promise.all(joins);
+}
+
+export const INITIAL_DELAY_MS = 3_000;
