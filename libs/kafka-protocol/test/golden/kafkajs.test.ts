@@ -1,0 +1,73 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { Kafka, logLevel } from "kafkajs";
+import { CaptureServer } from "../support/capture-server.ts";
+import { assertByteIdentical, assertStoredRecords, maybeWriteFixtures, seenApis } from "../support/golden.ts";
+
+// kafkajs 2.2.4 against the capture server: admin, producer and a group consumer. Every
+// request frame it sends must decode and re-encode to the same bytes.
+
+describe("golden bytes: kafkajs 2.2.4", { timeout: 60_000 }, () => {
+  const server = new CaptureServer();
+  before(() => server.start());
+  after(() => server.stop());
+
+  it("walks admin, produce and group-consume sequences with byte-identical re-encoding", async () => {
+    const kafka = new Kafka({
+      clientId: "golden-kafkajs",
+      brokers: [`${server.host}:${server.port}`],
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 2, initialRetryTime: 50 },
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: "golden", numPartitions: 1 }] });
+    await admin.fetchTopicMetadata({ topics: ["golden"] });
+    await admin.describeConfigs({ resources: [{ type: 2, name: "golden" }], includeSynonyms: false });
+    await admin.listGroups();
+    await admin.describeGroups(["g1"]);
+    await admin.createPartitions({ topicPartitions: [{ topic: "golden", count: 2 }] });
+    await admin.deleteTopics({ topics: ["gone"] });
+    await admin.disconnect();
+
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    await producer.send({
+      topic: "golden",
+      messages: [{ key: "k", value: "hello", headers: { h: "v" } }],
+    });
+    await producer.disconnect();
+
+    const consumer = kafka.consumer({ groupId: "golden-group", heartbeatInterval: 100 });
+    await consumer.connect();
+    await consumer.subscribe({ topic: "golden", fromBeginning: true });
+    const got = await new Promise<string>((resolve) => {
+      void consumer.run({
+        eachMessage: async ({ message }) => resolve(String(message.value)),
+      });
+    });
+    await consumer.disconnect();
+    assert.equal(got, "hello");
+
+    assert.deepEqual(server.errors, []);
+    const apis = seenApis(server.frames);
+    for (const api of [
+      "ApiVersions",
+      "Metadata",
+      "CreateTopics",
+      "Produce",
+      "InitProducerId",
+      "FindCoordinator",
+    ]) {
+      assert.ok(apis.has(api), `kafkajs sent no ${api}`);
+    }
+    for (const api of ["JoinGroup", "SyncGroup", "OffsetFetch", "Fetch", "LeaveGroup", "DescribeConfigs"]) {
+      assert.ok(apis.has(api), `kafkajs sent no ${api}`);
+    }
+    assertByteIdentical(server.frames);
+    assertStoredRecords(server.logs.values(), "hello");
+    maybeWriteFixtures("kafkajs", server.frames);
+    if (process.env.CIRRUS_GOLDEN_VERBOSE)
+      console.log([...new Set(server.frames.map((f) => `${f.apiKey}v${f.apiVersion}`))].join(" "));
+  });
+});

@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  apiName,
+  decodeRequest,
+  encodeRequest,
+  iterateRecords,
+  verifyRecordBatchCrc,
+} from "../../src/index.ts";
+import type { CapturedFrame } from "./capture-server.ts";
+
+export const fixturesDir = join(import.meta.dirname, "..", "fixtures");
+
+/** decode → encode must give back every captured frame byte for byte (with its size prefix). */
+export function assertByteIdentical(frames: readonly CapturedFrame[]): void {
+  for (const captured of frames) {
+    const req = decodeRequest(captured.frame);
+    // biome-ignore lint/suspicious/noExplicitAny: generic over every API
+    const again = encodeRequest(req.header as any, req.body as any);
+    assert.deepEqual(
+      again.subarray(4),
+      captured.frame,
+      `${apiName(captured.apiKey)} v${captured.apiVersion} from ${captured.clientId} is not byte-identical`,
+    );
+    assert.equal(again.readInt32BE(0), captured.frame.length);
+  }
+}
+
+/** Names like "Produce v9" of the frames, deduplicated, for assertions and reports. */
+export function seenApis(frames: readonly CapturedFrame[]): Set<string> {
+  return new Set(frames.map((f) => apiName(f.apiKey)));
+}
+
+/**
+ * With CIRRUS_CAPTURE_FIXTURES=1, keeps one frame per API version under
+ * test/fixtures/<client>/ so the byte-identity check also runs without the client.
+ */
+export function maybeWriteFixtures(client: string, frames: readonly CapturedFrame[]): void {
+  if (process.env.CIRRUS_CAPTURE_FIXTURES !== "1") return;
+  const dir = join(fixturesDir, client);
+  mkdirSync(dir, { recursive: true });
+  for (const f of frames) {
+    writeFileSync(join(dir, `${apiName(f.apiKey)}-v${f.apiVersion}.bin`), f.frame);
+  }
+}
+
+/** Every batch the client produced has a valid CRC and decodes (decompressing if needed) to `value`. */
+export function assertStoredRecords(logs: Iterable<{ batches: Buffer[] }>, value: string): number {
+  let count = 0;
+  for (const log of logs) {
+    for (const batch of log.batches) {
+      verifyRecordBatchCrc(batch);
+      for (const record of iterateRecords(batch)) {
+        assert.equal(String(record.value), value);
+        count++;
+      }
+    }
+  }
+  assert.ok(count > 0, "no records were produced");
+  return count;
+}
