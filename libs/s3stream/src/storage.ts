@@ -109,7 +109,7 @@ export class Storage implements StreamHost {
     return this.options.maxRecordBytes;
   }
 
-  createStream(options?: CreateStreamOptions): Promise<{ streamId: number }> {
+  async createStream(options?: CreateStreamOptions): Promise<{ streamId: number }> {
     this.#assertRunning();
     return this.options.objectManager.createStream(options);
   }

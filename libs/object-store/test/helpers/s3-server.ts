@@ -1,3 +1,4 @@
+/// <reference path="./s3rver.d.ts" />
 // Starts a real S3-compatible server (s3rver) on 127.0.0.1, ephemeral port, in a temp folder.
 import { mkdtemp, rm } from "node:fs/promises";
 import type { AddressInfo } from "node:net";

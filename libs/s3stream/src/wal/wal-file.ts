@@ -18,6 +18,8 @@ export class WalFile {
   readonly dataCapacity: number;
   readonly #handle: FileHandle;
   #header: WalHeader;
+  /** fdatasync calls on the data area (group commits), for tests and metrics. */
+  syncCount = 0;
 
   private constructor(path: string, handle: FileHandle, header: WalHeader) {
     this.path = path;
@@ -92,6 +94,7 @@ export class WalFile {
   }
 
   async sync(): Promise<void> {
+    this.syncCount++;
     await this.#handle.datasync();
   }
 

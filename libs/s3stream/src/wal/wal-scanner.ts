@@ -61,10 +61,7 @@ async function checkRecordAt(reader: WindowReader, at: number, generation: numbe
   const header = decodeRecordHeader(headerBytes, 0);
   if (!header) return { kind: "none" };
   // Magic present but another position/generation: bytes left from an earlier lap or life of the WAL.
-  if (header.walOffset !== at || header.generation !== generation) {
-    if (header.walOffset === at) return { kind: "bad", claimedSize: 0 };
-    return { kind: "none" };
-  }
+  if (header.walOffset !== at || header.generation !== generation) return { kind: "none" };
   const size = RECORD_HEADER_SIZE + header.payloadLength;
   const payload = await reader.read(at + RECORD_HEADER_SIZE, header.payloadLength);
   if (!payload) return { kind: "bad", claimedSize: 0 };

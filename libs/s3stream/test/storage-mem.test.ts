@@ -1,0 +1,4 @@
+import { MemObjectStore } from "@cirrus/object-store";
+import { storageSuite } from "./storage-suite.ts";
+
+storageSuite("mem://", async () => new MemObjectStore());

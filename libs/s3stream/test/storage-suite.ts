@@ -1,0 +1,234 @@
+// Storage behaviour that must hold on every object store: run by storage-*.test.ts on mem://, file:// and
+// s3:// (s3rver).
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import type { ObjectStore } from "@cirrus/object-store";
+import { ErrorCode } from "../src/errors.ts";
+import { MemoryObjectManager } from "../src/memory-object-manager.ts";
+import type { ObjectManager } from "../src/object-manager.ts";
+import { Storage } from "../src/storage.ts";
+import type { StorageOptions, Stream } from "../src/stream-types.ts";
+import { assertRecords, payloadFor } from "./helpers/records.ts";
+import { tempDir } from "./helpers/temp-dir.ts";
+import { rejectsWith } from "./object-manager-contract.ts";
+
+const MiB = 1024 * 1024;
+
+export interface SuiteEnv {
+  objectStore: ObjectStore;
+  objectManager: ObjectManager;
+  options(nodeId: number, overrides?: Partial<StorageOptions>): Promise<StorageOptions>;
+}
+
+export function storageSuite(name: string, openStore: () => Promise<ObjectStore>): void {
+  async function env(): Promise<SuiteEnv> {
+    const objectStore = await openStore();
+    const objectManager = new MemoryObjectManager();
+    const dir = await tempDir("storage");
+    return {
+      objectStore,
+      objectManager,
+      options: async (nodeId, overrides = {}) => ({
+        walPath: join(dir, `wal-${nodeId}`),
+        walCapacity: 4 * MiB,
+        objectStore,
+        objectManager,
+        nodeId,
+        nodeEpoch: 1,
+        uploadThresholdBytes: MiB,
+        logCacheBytes: 0,
+        ...overrides,
+      }),
+    };
+  }
+
+  async function appendMany(stream: Stream, count: number, size = 64): Promise<void> {
+    const acks: Promise<{ baseOffset: number }>[] = [];
+    for (let i = 0; i < count; i++) {
+      const expected = stream.nextOffset;
+      const ack = stream.append({ payload: payloadFor(stream.streamId, expected, size), count: 1 + (i % 3) });
+      acks.push(
+        ack.then((r) => {
+          assert.equal(r.baseOffset, expected);
+          return r;
+        }),
+      );
+    }
+    await Promise.all(acks);
+  }
+
+  describe(`Storage on ${name}`, () => {
+    it("assigns base offsets synchronously and reads acked appends back from the log cache", async () => {
+      const e = await env();
+      const storage = await Storage.open(await e.options(1, { logCacheBytes: MiB }));
+      const { streamId } = await storage.createStream();
+      const stream = await storage.openStream(streamId, 1);
+      await appendMany(stream, 50);
+      assert.equal(stream.confirmOffset, stream.nextOffset);
+      const records = await stream.read(0, stream.nextOffset, MiB);
+      assert.equal(assertRecords(records, streamId, 0), stream.nextOffset);
+      const middle = await stream.read(records[10]!.baseOffset + 1, stream.nextOffset, 1);
+      assert.equal(middle.length, 1, "maxBytes below one record still returns one whole record");
+      assert.equal(
+        middle[0]!.baseOffset,
+        records[10]!.baseOffset,
+        "the record containing startOffset comes first",
+      );
+      assert.deepEqual(await stream.read(stream.nextOffset, stream.nextOffset + 10, 100), []);
+      await assert.rejects(
+        stream.read(stream.nextOffset + 1, stream.nextOffset + 10, 100),
+        rejectsWith(ErrorCode.OFFSET_OUT_OF_RANGE),
+      );
+      await storage.shutdown();
+    });
+
+    it("uploads past the threshold, then serves cold reads from object storage in order", async () => {
+      const e = await env();
+      const storage = await Storage.open(await e.options(1));
+      const streams = await Promise.all(
+        [0, 1, 2].map(async () => storage.openStream((await storage.createStream()).streamId, 1)),
+      );
+      for (let round = 0; round < 4; round++) for (const s of streams) await appendMany(s, 40, 4096);
+      await storage.flush();
+      assert.ok(storage.stats().uploads >= 1);
+      assert.equal(storage.stats().pendingUploadBytes, 0);
+      assert.equal(storage.stats().walUsedBytes, 0, "the WAL is trimmed after the commit");
+      for (const s of streams) {
+        let offset = 0;
+        while (offset < s.nextOffset) {
+          const batch = await s.read(offset, s.nextOffset, 64 * 1024);
+          assert.ok(batch.length > 0);
+          offset = assertRecords(batch, s.streamId, offset);
+        }
+      }
+      assert.ok(e.objectStore.requestCounts().GET > 0, "data came from the object store");
+      await storage.shutdown();
+    });
+
+    it("close uploads the tail so another node opens the stream from the object index alone", async () => {
+      const e = await env();
+      const a = await Storage.open(await e.options(1, { uploadThresholdBytes: 3 * MiB }));
+      const { streamId } = await a.createStream();
+      const stream = await a.openStream(streamId, 1);
+      await appendMany(stream, 30);
+      const end = stream.nextOffset;
+      await stream.close();
+      await assert.rejects(
+        stream.append({ payload: Buffer.alloc(1), count: 1 }),
+        rejectsWith(ErrorCode.STREAM_CLOSED),
+      );
+      const b = await Storage.open(await e.options(2));
+      const moved = await b.openStream(streamId, 2);
+      assert.equal(moved.nextOffset, end);
+      assertRecords(await moved.read(0, end, MiB), streamId, 0);
+      await appendMany(moved, 5);
+      assertRecords(await moved.read(0, moved.nextOffset, MiB), streamId, 0);
+      await a.shutdown();
+      await b.shutdown();
+    });
+
+    it("fences the old owner: its later appends are never committed and it stops accepting", async () => {
+      const e = await env();
+      const a = await Storage.open(await e.options(1, { uploadThresholdBytes: 3 * MiB }));
+      const { streamId } = await a.createStream();
+      const old = await a.openStream(streamId, 1);
+      await appendMany(old, 10);
+      await a.flush();
+      const committed = old.nextOffset;
+      const b = await Storage.open(await e.options(2));
+      const current = await b.openStream(streamId, 2);
+      await appendMany(old, 5); // a zombie acks to its WAL, but can never commit
+      await a.flush();
+      await assert.rejects(
+        old.append({ payload: Buffer.alloc(1), count: 1 }),
+        rejectsWith(ErrorCode.STREAM_FENCED),
+      );
+      assert.equal(current.nextOffset, committed);
+      await appendMany(current, 3);
+      await b.flush();
+      assert.equal(
+        (await e.objectManager.describeStream(streamId)).endOffset,
+        committed + current.nextOffset - committed,
+      );
+      assertRecords(await current.read(0, current.nextOffset, MiB), streamId, 0);
+      await a.shutdown();
+      await b.shutdown();
+    });
+
+    it("shutdown uploads everything and leaves an empty WAL", async () => {
+      const e = await env();
+      const options = await e.options(1, { uploadThresholdBytes: 3 * MiB });
+      const storage = await Storage.open(options);
+      const { streamId } = await storage.createStream();
+      const stream = await storage.openStream(streamId, 1);
+      await appendMany(stream, 100, 1000);
+      await storage.shutdown();
+      assert.equal((await e.objectManager.describeStream(streamId)).endOffset, stream.nextOffset);
+      const again = await Storage.open({ ...options, nodeEpoch: 2 });
+      assert.equal(again.recovery.recoveredRecords, 0);
+      const reopened = await again.openStream(streamId, 2);
+      assertRecords(await reopened.read(0, reopened.nextOffset, 10 * MiB), streamId, 0);
+      await again.shutdown();
+    });
+
+    it("trims: data below the new start is unreadable", async () => {
+      const e = await env();
+      const storage = await Storage.open(await e.options(1));
+      const { streamId } = await storage.createStream();
+      const stream = await storage.openStream(streamId, 1);
+      await appendMany(stream, 20);
+      await stream.trim(10);
+      assert.equal(stream.startOffset, 10);
+      await assert.rejects(stream.read(5, 20, MiB), rejectsWith(ErrorCode.OFFSET_OUT_OF_RANGE));
+      await assert.rejects(stream.trim(stream.nextOffset + 1), rejectsWith(ErrorCode.OFFSET_OUT_OF_RANGE));
+      assert.equal((await e.objectManager.describeStream(streamId)).startOffset, 10);
+      await storage.shutdown();
+    });
+
+    it("compacts stream set objects and small stream objects, then deletes the sources", async () => {
+      const e = await env();
+      const storage = await Storage.open(
+        await e.options(1, {
+          streamObjectThresholdBytes: 256 * 1024,
+          compaction: { intervalMs: 60_000, bytesPerSecond: 1024 * MiB, deleteGracePeriodMs: 0 },
+        }),
+      );
+      const streams = await Promise.all(
+        [0, 1].map(async () => storage.openStream((await storage.createStream()).streamId, 1)),
+      );
+      for (let round = 0; round < 3; round++) {
+        for (const s of streams) await appendMany(s, 20, 1000);
+        await storage.flush();
+      }
+      assert.equal((await e.objectManager.getStreamSetObjects(1)).length, 3);
+      await storage.compactNow();
+      assert.equal((await e.objectManager.getStreamSetObjects(1)).length, 1, "three merged into one");
+      const keys = await e.objectStore.list("s3stream/");
+      assert.equal(keys.length, 1, "compacted sources deleted after the grace period");
+      for (const s of streams) assertRecords(await s.read(0, s.nextOffset, 10 * MiB), s.streamId, 0);
+      await storage.shutdown();
+    });
+
+    it("refuses bad appends with typed errors and leaves offsets unchanged", async () => {
+      const e = await env();
+      const storage = await Storage.open(await e.options(1, { maxRecordBytes: 1000 }));
+      const stream = await storage.openStream((await storage.createStream()).streamId, 1);
+      await assert.rejects(
+        stream.append({ payload: Buffer.alloc(1001), count: 1 }),
+        rejectsWith(ErrorCode.RECORD_TOO_LARGE),
+      );
+      await assert.rejects(
+        stream.append({ payload: Buffer.alloc(1), count: 0 }),
+        rejectsWith(ErrorCode.INVALID_ARGUMENT),
+      );
+      await assert.rejects(
+        stream.append({ payload: "x" as unknown as Buffer, count: 1 }),
+        rejectsWith(ErrorCode.INVALID_ARGUMENT),
+      );
+      assert.equal(stream.nextOffset, 0);
+      await storage.shutdown();
+      await assert.rejects(storage.createStream(), rejectsWith(ErrorCode.STREAM_CLOSED));
+    });
+  });
+}
