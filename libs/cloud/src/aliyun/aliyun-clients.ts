@@ -1,0 +1,87 @@
+import type * as $Cms from "@alicloud/cms20190101";
+import Cms from "@alicloud/cms20190101";
+import type * as $Ecs from "@alicloud/ecs20140526";
+import Ecs from "@alicloud/ecs20140526";
+import OpenApi, * as $OpenApi from "@alicloud/openapi-client";
+import type { OpenApiCaller } from "./ess-rpc.ts";
+
+export interface EcsDisk {
+  diskId?: string;
+  zoneId?: string;
+  size?: number;
+  category?: string;
+  status?: string;
+  multiAttach?: string;
+  instanceId?: string;
+  attachments?: { attachment?: { instanceId?: string }[] };
+}
+
+export interface EcsInstance {
+  instanceId?: string;
+  zoneId?: string;
+  instanceType?: string;
+  spotStrategy?: string;
+  status?: string;
+  vpcAttributes?: { privateIpAddress?: { ipAddress?: string[] } };
+}
+
+/** The ECS calls this provider makes; the generated ECS client satisfies it, and so does the test fake. */
+export interface EcsApi {
+  createDisk(request: $Ecs.CreateDiskRequest): Promise<{ body?: { diskId?: string } }>;
+  attachDisk(request: $Ecs.AttachDiskRequest): Promise<unknown>;
+  detachDisk(request: $Ecs.DetachDiskRequest): Promise<unknown>;
+  deleteDisk(request: $Ecs.DeleteDiskRequest): Promise<unknown>;
+  describeDisks(request: $Ecs.DescribeDisksRequest): Promise<{ body?: { disks?: { disk?: EcsDisk[] } } }>;
+  describeInstances(
+    request: $Ecs.DescribeInstancesRequest,
+  ): Promise<{ body?: { instances?: { instance?: EcsInstance[] } } }>;
+}
+
+/** The CloudMonitor calls this provider makes. */
+export interface CmsApi {
+  describeMetricList(request: $Cms.DescribeMetricListRequest): Promise<{
+    body?: { datapoints?: string; nextToken?: string; success?: boolean; code?: string; message?: string };
+  }>;
+  describeSystemEventAttribute(request: $Cms.DescribeSystemEventAttributeRequest): Promise<{
+    body?: {
+      success?: string;
+      code?: string;
+      message?: string;
+      systemEvents?: {
+        systemEvent?: { content?: string; time?: number; name?: string; resourceId?: string }[];
+      };
+    };
+  }>;
+}
+
+export interface AliyunClients {
+  ess: OpenApiCaller;
+  ecs: EcsApi;
+  cms: CmsApi;
+}
+
+/**
+ * Real clients for a region. The packages are CommonJS with `exports.default = Client`; from ESM the
+ * default import is the module object, hence `.default`.
+ */
+export function createAliyunClients(opts: {
+  regionId: string;
+  accessKeyId: string;
+  accessKeySecret: string;
+}): AliyunClients {
+  const config = (endpoint: string) =>
+    new $OpenApi.Config({
+      accessKeyId: opts.accessKeyId,
+      accessKeySecret: opts.accessKeySecret,
+      regionId: opts.regionId,
+      endpoint,
+    });
+  const OpenApiClient = OpenApi.default;
+  const EcsClient = Ecs.default;
+  const CmsClient = Cms.default;
+  return {
+    ess: new OpenApiClient(config(`ess.${opts.regionId}.aliyuncs.com`)),
+    ecs: new EcsClient(config(`ecs.${opts.regionId}.aliyuncs.com`)),
+    cms: new CmsClient(config(`metrics.${opts.regionId}.aliyuncs.com`)),
+  };
+}
