@@ -4,6 +4,7 @@
 // settles when the protocol says the answer is ready (JoinGroup at the end of the join phase, SyncGroup
 // when the leader's assignment is durable). Promises never reject.
 import { randomUUID } from "node:crypto";
+import { ErrorCode } from "@cirrus/kafka-protocol";
 import {
   ConsumerGroup,
   type GroupMember,
@@ -12,7 +13,6 @@ import {
   type MemberProtocol,
   type SyncOutcome,
 } from "./consumer-group.ts";
-import { ErrorCode } from "./error-codes.ts";
 import { forgetIfUnused, type GroupContext, groupRecord } from "./group-context.ts";
 import {
   failJoin,

@@ -1,8 +1,9 @@
 // OffsetCommit and OffsetFetch for the groups of one offsets partition. A commit is answered only
 // once its records are durable in the offsets log; the in-memory view changes only after that, so a
 // fetch never returns an offset that a coordinator move could lose.
+
+import { ErrorCode } from "@cirrus/kafka-protocol";
 import { ConsumerGroup, GroupState } from "./consumer-group.ts";
-import { ErrorCode } from "./error-codes.ts";
 import { forgetIfUnused, type GroupContext } from "./group-context.ts";
 import type { OffsetsLogRecord } from "./offsets-log-record.ts";
 import { scheduleSessionExpiry } from "./rebalance.ts";

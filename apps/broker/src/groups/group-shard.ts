@@ -1,9 +1,10 @@
 // The groups of one offsets partition, as served by the broker that has that partition open.
 // Life cycle: construct → replay(record)* (the partition's log, in order) → startServing() → requests
 // → unload() (the partition moved away or the broker stops; every waiter gets NOT_COORDINATOR).
+
+import { ErrorCode } from "@cirrus/kafka-protocol";
 import type { Clock } from "./clock.ts";
 import { ConsumerGroup, GroupState } from "./consumer-group.ts";
-import { ErrorCode } from "./error-codes.ts";
 import type { GroupConfig, GroupContext, GroupLog } from "./group-context.ts";
 import { GroupMembership } from "./group-membership.ts";
 import { GroupOffsets } from "./group-offsets.ts";

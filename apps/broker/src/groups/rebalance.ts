@@ -1,8 +1,9 @@
 // The rebalance machinery of the classic protocol: entering PreparingRebalance, completing the join
 // phase (on all rejoined, rebalance timeout or initial delay), the sync-phase deadline, member
 // session expiry and member removal. Kafka's GroupCoordinator is the reference for every rule.
+
+import { ErrorCode } from "@cirrus/kafka-protocol";
 import { type ConsumerGroup, type GroupMember, GroupState } from "./consumer-group.ts";
-import { ErrorCode } from "./error-codes.ts";
 import { type GroupContext, groupRecord } from "./group-context.ts";
 
 const EMPTY = Buffer.alloc(0);

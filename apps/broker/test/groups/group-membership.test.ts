@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { ErrorCode } from "@cirrus/kafka-protocol";
 import { GroupState } from "../../src/groups/consumer-group.ts";
-import { ErrorCode } from "../../src/groups/error-codes.ts";
 import { INITIAL_DELAY_MS, joinMembers, joinRequest, makeShard, peek, settle } from "./group-test-kit.ts";
 
 const state = (shard: ReturnType<typeof makeShard>["shard"], groupId = "g") =>

@@ -1,0 +1,174 @@
+// The idempotent-producer state of one partition: for each producer id, its epoch and the metadata of its
+// last few batches, enough to recognise a retried batch (answer its original offset) and to refuse a gap
+// or a fenced epoch. Built two ways that must agree: live (admit → settle) and by replaying the batch
+// headers stored in the partition's stream (replay), which is how it survives restarts and moves.
+import { ErrorCode } from "@cirrus/kafka-protocol";
+import { incrementSequence, inSequence, isAtOrBefore } from "./sequence.ts";
+
+/** Kafka keeps the metadata of the last 5 batches per producer (max.in.flight.requests for idempotence). */
+export const BATCHES_PER_PRODUCER = 5;
+
+/** The fields of a stored or incoming batch header that producer state uses. */
+export interface ProducerBatch {
+  readonly producerId: bigint;
+  readonly producerEpoch: number;
+  readonly baseSequence: number;
+  readonly lastOffsetDelta: number;
+  readonly maxTimestamp: bigint;
+}
+
+interface BatchEntry {
+  readonly epoch: number;
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+  readonly baseOffset: number;
+  /** Admitted but not yet durable: its offset cannot be promised to a retry yet. */
+  pending: boolean;
+}
+
+interface ProducerEntry {
+  /** Oldest first; the last one carries the producer's current epoch and sequence. */
+  readonly batches: BatchEntry[];
+  lastTimestamp: number;
+}
+
+export type AdmitVerdict =
+  | { readonly kind: "append" }
+  | { readonly kind: "duplicate"; readonly baseOffset: number }
+  | { readonly kind: "reject"; readonly errorCode: number; readonly message: string };
+
+export interface PartitionProducerStateOptions {
+  /** Producers silent for longer than this are forgotten (Kafka's producer.id.expiration.ms). */
+  readonly producerIdleExpiryMs: number;
+  /** Upper bound of producers remembered per partition; the longest-idle are forgotten first. */
+  readonly maxProducers: number;
+}
+
+export class PartitionProducerState {
+  readonly #producers = new Map<bigint, ProducerEntry>();
+  readonly #options: PartitionProducerStateOptions;
+
+  constructor(options: PartitionProducerStateOptions) {
+    this.#options = options;
+  }
+
+  get producerCount(): number {
+    return this.#producers.size;
+  }
+
+  /**
+   * Decides what to do with an incoming batch; on "append", records it as pending at `baseOffset` so that
+   * the next batch of the same producer (pipelined) is checked against it. Must be followed by settle().
+   */
+  admit(batch: ProducerBatch, baseOffset: number, nowMs: number): AdmitVerdict {
+    if (batch.producerId < 0n) return { kind: "append" };
+    const lastSeq = incrementSequence(batch.baseSequence, batch.lastOffsetDelta);
+    const entry = this.#producers.get(batch.producerId);
+    const last = entry?.batches.at(-1);
+    if (entry && last) {
+      if (batch.producerEpoch < last.epoch) {
+        return reject(
+          ErrorCode.INVALID_PRODUCER_EPOCH,
+          `epoch ${batch.producerEpoch} is older than ${last.epoch}`,
+        );
+      }
+      if (batch.producerEpoch === last.epoch) {
+        const dup = entry.batches.find(
+          (b) =>
+            b.epoch === batch.producerEpoch && b.firstSeq === batch.baseSequence && b.lastSeq === lastSeq,
+        );
+        if (dup?.pending) {
+          // The original is still being written: its offset is not final. The client retries.
+          return reject(ErrorCode.REQUEST_TIMED_OUT, "the original of this retried batch is still in flight");
+        }
+        if (dup) return { kind: "duplicate", baseOffset: dup.baseOffset };
+        if (!inSequence(last.lastSeq, batch.baseSequence)) {
+          if (isAtOrBefore(batch.baseSequence, last.lastSeq)) {
+            return reject(
+              ErrorCode.DUPLICATE_SEQUENCE_NUMBER,
+              `sequence ${batch.baseSequence} was already written`,
+            );
+          }
+          return reject(
+            ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+            `sequence ${batch.baseSequence} does not follow ${last.lastSeq}`,
+          );
+        }
+      } else if (batch.baseSequence !== 0) {
+        return reject(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, `a new epoch must start at sequence 0`);
+      }
+    } else if (batch.baseSequence !== 0) {
+      return reject(
+        ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+        `producer ${batch.producerId} is unknown here and sequence ${batch.baseSequence} is not 0`,
+      );
+    }
+    this.#record(batch, lastSeq, baseOffset, true, nowMs);
+    return { kind: "append" };
+  }
+
+  /** Confirms (ok) or undoes (not ok) an admitted batch. Unknown batches are ignored. */
+  settle(batch: ProducerBatch, baseOffset: number, ok: boolean): void {
+    const entry = this.#producers.get(batch.producerId);
+    if (!entry) return;
+    const at = entry.batches.findIndex(
+      (b) => b.pending && b.baseOffset === baseOffset && b.firstSeq === batch.baseSequence,
+    );
+    if (at < 0) return;
+    if (ok) {
+      entry.batches[at]!.pending = false;
+      return;
+    }
+    entry.batches.splice(at, 1);
+    if (entry.batches.length === 0) this.#producers.delete(batch.producerId);
+  }
+
+  /** Applies a batch read back from the partition's stream (already durable; log order is the truth). */
+  replay(batch: ProducerBatch, baseOffset: number): void {
+    if (batch.producerId < 0n) return;
+    const lastSeq = incrementSequence(batch.baseSequence, batch.lastOffsetDelta);
+    this.#record(batch, lastSeq, baseOffset, false, Number(batch.maxTimestamp));
+  }
+
+  /** Forgets producers idle longer than the expiry (call now and then; cheap when nothing expired). */
+  expire(nowMs: number): void {
+    for (const [id, entry] of this.#producers) {
+      if (nowMs - entry.lastTimestamp > this.#options.producerIdleExpiryMs) this.#producers.delete(id);
+    }
+  }
+
+  #record(batch: ProducerBatch, lastSeq: number, baseOffset: number, pending: boolean, nowMs: number): void {
+    let entry = this.#producers.get(batch.producerId);
+    if (!entry) {
+      if (this.#producers.size >= this.#options.maxProducers) this.#evictLongestIdle();
+      entry = { batches: [], lastTimestamp: nowMs };
+      this.#producers.set(batch.producerId, entry);
+    }
+    entry.batches.push({
+      epoch: batch.producerEpoch,
+      firstSeq: batch.baseSequence,
+      lastSeq,
+      baseOffset,
+      pending,
+    });
+    entry.lastTimestamp = Math.max(entry.lastTimestamp, nowMs);
+    // Keep the newest few; never drop a pending one (settle must find it).
+    while (entry.batches.length > BATCHES_PER_PRODUCER && !entry.batches[0]!.pending) entry.batches.shift();
+  }
+
+  #evictLongestIdle(): void {
+    let oldestId: bigint | undefined;
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const [id, entry] of this.#producers) {
+      if (entry.lastTimestamp < oldest && !entry.batches.some((b) => b.pending)) {
+        oldest = entry.lastTimestamp;
+        oldestId = id;
+      }
+    }
+    if (oldestId !== undefined) this.#producers.delete(oldestId);
+  }
+}
+
+function reject(errorCode: number, message: string): AdmitVerdict {
+  return { kind: "reject", errorCode, message };
+}

@@ -1,0 +1,118 @@
+// The idempotent-producer gate the Produce handler calls (ProducerBatchGate in handlers/handler.ts): one
+// PartitionProducerState per open Partition object, rebuilt from the partition's own stream by reading
+// back every stored batch header (producerId, epoch, base sequence). A partition reopened here after a
+// restart, a move or a failover therefore knows every producer that wrote to it, with no side store.
+import { ErrorCode, readRecordBatchHeader, splitRecordBatches } from "@cirrus/kafka-protocol";
+import type { ProducerBatchGate, ProducerVerdict } from "../handlers/handler.ts";
+import type { Partition } from "../partitions/partition.ts";
+import {
+  PartitionProducerState,
+  type PartitionProducerStateOptions,
+  type ProducerBatch,
+} from "./partition-producer-state.ts";
+
+/** The part of Partition that rebuilding producer state reads. */
+export type ReadablePartition = Pick<Partition, "read" | "logStartOffset" | "highWatermark">;
+
+export interface ProducerStateManagerOptions extends PartitionProducerStateOptions {
+  readonly now: () => number;
+  /** Bytes read per step while rebuilding a partition's state from its stream. */
+  readonly rebuildReadBytes: number;
+  /** A rebuild that failed (the next admit of that partition starts another one). */
+  readonly onRebuildError: (partition: Partition, error: unknown) => void;
+}
+
+export const defaultProducerStateOptions: ProducerStateManagerOptions = Object.freeze({
+  producerIdleExpiryMs: 86_400_000,
+  maxProducers: 100_000,
+  now: () => Date.now(),
+  rebuildReadBytes: 4 * 1024 * 1024,
+  onRebuildError: () => {},
+});
+
+const EXPIRY_CHECK_INTERVAL_MS = 60_000;
+
+/** Reads the partition's stored batches from its log start and replays their producer fields. */
+export async function rebuildProducerState(
+  partition: ReadablePartition,
+  options: PartitionProducerStateOptions & { rebuildReadBytes: number },
+): Promise<PartitionProducerState> {
+  const state = new PartitionProducerState(options);
+  let offset = partition.logStartOffset;
+  const end = partition.highWatermark;
+  while (offset < end) {
+    const { chunks } = await partition.read(offset, options.rebuildReadBytes);
+    if (chunks.length === 0) break;
+    for (const chunk of chunks) {
+      for (const batch of splitRecordBatches(chunk)) {
+        const header = readRecordBatchHeader(batch);
+        const baseOffset = Number(header.baseOffset);
+        const next = baseOffset + header.lastOffsetDelta + 1;
+        if (next <= offset) continue;
+        if (!header.isControl) state.replay(header, baseOffset);
+        offset = next;
+      }
+    }
+  }
+  return state;
+}
+
+export class ProducerStateManager implements ProducerBatchGate {
+  readonly #options: ProducerStateManagerOptions;
+  readonly #states = new WeakMap<Partition, { state: PartitionProducerState; expiredAt: number }>();
+  readonly #rebuilding = new WeakMap<Partition, Promise<void>>();
+
+  constructor(options: Partial<ProducerStateManagerOptions> = {}) {
+    this.#options = { ...defaultProducerStateOptions, ...options };
+  }
+
+  /**
+   * Rebuilds the partition's producer state from its stream unless already done; concurrent calls share
+   * one rebuild. Call it when a partition opens so the first idempotent produce does not wait.
+   */
+  load(partition: Partition): Promise<void> {
+    if (this.#states.has(partition)) return Promise.resolve();
+    let rebuild = this.#rebuilding.get(partition);
+    if (!rebuild) {
+      rebuild = rebuildProducerState(partition, this.#options).then(
+        (state) => {
+          this.#states.set(partition, { state, expiredAt: this.#options.now() });
+          this.#rebuilding.delete(partition);
+        },
+        (error: unknown) => {
+          this.#rebuilding.delete(partition);
+          throw error;
+        },
+      );
+      this.#rebuilding.set(partition, rebuild);
+    }
+    return rebuild;
+  }
+
+  isLoaded(partition: Partition): boolean {
+    return this.#states.has(partition);
+  }
+
+  admit(partition: Partition, batch: ProducerBatch, baseOffset: number): ProducerVerdict {
+    const entry = this.#states.get(partition);
+    if (!entry) {
+      this.load(partition).catch((error: unknown) => this.#options.onRebuildError(partition, error));
+      // Retriable: the client sends the same batch again once the state is rebuilt.
+      return {
+        kind: "reject",
+        errorCode: ErrorCode.NOT_ENOUGH_REPLICAS,
+        message: "producer state of this partition is being rebuilt",
+      };
+    }
+    const now = this.#options.now();
+    if (now - entry.expiredAt > EXPIRY_CHECK_INTERVAL_MS) {
+      entry.state.expire(now);
+      entry.expiredAt = now;
+    }
+    return entry.state.admit(batch, baseOffset, now);
+  }
+
+  settle(partition: Partition, batch: ProducerBatch, baseOffset: number, ok: boolean): void {
+    this.#states.get(partition)?.state.settle(batch, baseOffset, ok);
+  }
+}
