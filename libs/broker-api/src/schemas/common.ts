@@ -10,7 +10,7 @@ export const Problem = Type.Object(
     detail: Type.Optional(Type.String()),
     instance: Type.Optional(Type.String()),
   },
-  { $id: "Problem", additionalProperties: true },
+  { additionalProperties: true },
 );
 export type Problem = Static<typeof Problem>;
 

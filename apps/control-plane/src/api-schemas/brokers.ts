@@ -1,0 +1,48 @@
+import { BrokerState } from "@cirrus/broker-api";
+import { Type } from "@sinclair/typebox";
+import { Millis } from "./common.ts";
+
+export const BrokerView = Type.Object({
+  brokerId: Type.Integer({ minimum: 0 }),
+  instanceId: Type.String(),
+  zone: Type.String(),
+  host: Type.String(),
+  port: Type.Integer(),
+  volumeId: Type.Union([Type.String(), Type.Null()]),
+  spot: Type.Boolean(),
+  state: BrokerState,
+  epoch: Type.Integer({ minimum: 0 }),
+  leaseUntil: Millis,
+  partitions: Type.Integer({ minimum: 0 }),
+  load: Type.Object({ bytesInPerSec: Type.Number(), bytesOutPerSec: Type.Number() }),
+  registeredAt: Millis,
+});
+
+export const ClusterBrokerPath = Type.Object(
+  { id: Type.String({ format: "uuid" }), brokerId: Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 }) },
+  { additionalProperties: false },
+);
+
+export const MetricsQuery = Type.Object(
+  {
+    /** Window start, ms since the Unix epoch (default: an hour ago). */
+    from: Type.Optional(Type.Integer({ minimum: 0 })),
+    to: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** Bucket width of the series. */
+    stepSeconds: Type.Integer({ minimum: 1, maximum: 86_400, default: 60 }),
+  },
+  { additionalProperties: false },
+);
+
+export const BrokerSeries = Type.Object({
+  brokerId: Type.Integer({ minimum: 0 }),
+  points: Type.Array(
+    Type.Object({ at: Millis, bytesInPerSec: Type.Number(), bytesOutPerSec: Type.Number() }),
+  ),
+});
+export const MetricsView = Type.Object({
+  from: Millis,
+  to: Millis,
+  stepSeconds: Type.Integer(),
+  brokers: Type.Array(BrokerSeries),
+});

@@ -1,0 +1,114 @@
+import { type Static, Type } from "@sinclair/typebox";
+import { Millis } from "./common.ts";
+
+const Name = Type.String({ minLength: 1, maxLength: 63, pattern: "^[a-z][a-z0-9-]*$" });
+
+export const ClusterSpec = Type.Object(
+  {
+    provider: Type.Union([Type.Literal("local"), Type.Literal("aws"), Type.Literal("aliyun")]),
+    region: Type.String({ minLength: 1, maxLength: 64, pattern: "^[a-z0-9-]+$" }),
+    zones: Type.Array(Type.String({ minLength: 1, maxLength: 64, pattern: "^[a-z0-9-]+$" }), {
+      minItems: 1,
+      maxItems: 6,
+      uniqueItems: true,
+    }),
+    instanceTypes: Type.Array(Type.String({ minLength: 1, maxLength: 64, pattern: "^[a-zA-Z0-9.-]+$" }), {
+      minItems: 1,
+      maxItems: 10,
+    }),
+    spot: Type.Object(
+      {
+        /** Fraction of brokers above the on-demand base that run on spot instances. */
+        share: Type.Number({ minimum: 0, maximum: 1 }),
+        /** Brokers always on on-demand instances. */
+        onDemandBase: Type.Integer({ minimum: 0, maximum: 1000 }),
+      },
+      { additionalProperties: false },
+    ),
+    brokers: Type.Object(
+      { min: Type.Integer({ minimum: 1, maximum: 1000 }), max: Type.Integer({ minimum: 1, maximum: 1000 }) },
+      { additionalProperties: false },
+    ),
+    scaling: Type.Object(
+      {
+        /** Scale out when average network in+out per broker stays above this. */
+        highWatermarkBytesPerSec: Type.Integer({ minimum: 1 }),
+        lowWatermarkBytesPerSec: Type.Integer({ minimum: 0 }),
+        cooldownSeconds: Type.Integer({ minimum: 0, maximum: 86_400 }),
+      },
+      { additionalProperties: false },
+    ),
+    objectStore: Type.Object(
+      {
+        /** file://…, s3://bucket/prefix */
+        uri: Type.String({ minLength: 1, maxLength: 1024, pattern: "^(file|s3|mem)://" }),
+        endpoint: Type.Optional(Type.String({ maxLength: 1024 })),
+        region: Type.Optional(Type.String({ maxLength: 64 })),
+      },
+      { additionalProperties: false },
+    ),
+    walVolumeGiB: Type.Integer({ minimum: 1, maximum: 16_384 }),
+  },
+  { additionalProperties: false },
+);
+export type ClusterSpec = Static<typeof ClusterSpec>;
+
+export const ClusterState = Type.Union([
+  Type.Literal("CREATING"),
+  Type.Literal("RUNNING"),
+  Type.Literal("UPDATING"),
+  Type.Literal("DEGRADED"),
+  Type.Literal("DELETING"),
+  Type.Literal("FAILED"),
+]);
+export type ClusterState = Static<typeof ClusterState>;
+
+export const Condition = Type.Object({
+  type: Type.String(),
+  status: Type.Union([Type.Literal("True"), Type.Literal("False"), Type.Literal("Unknown")]),
+  reason: Type.String(),
+  message: Type.String(),
+  lastTransitionAt: Millis,
+});
+export type Condition = Static<typeof Condition>;
+
+export const Cluster = Type.Object({
+  id: Type.String({ format: "uuid" }),
+  name: Name,
+  spec: ClusterSpec,
+  state: ClusterState,
+  conditions: Type.Array(Condition),
+  version: Type.Integer({ minimum: 1 }),
+  deletionProtection: Type.Boolean(),
+  /** host:port list for Kafka clients; null until brokers run. */
+  bootstrap: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Millis,
+  updatedAt: Millis,
+});
+export type Cluster = Static<typeof Cluster>;
+
+export const CreateClusterRequest = Type.Object(
+  { name: Name, spec: ClusterSpec, deletionProtection: Type.Optional(Type.Boolean({ default: true })) },
+  { additionalProperties: false },
+);
+export type CreateClusterRequest = Static<typeof CreateClusterRequest>;
+
+export const UpdateClusterRequest = Type.Object(
+  {
+    /** The version you read: a stale one gets 409 VERSION_MISMATCH. */
+    version: Type.Integer({ minimum: 1 }),
+    /** The complete new spec (provider and region cannot change). */
+    spec: Type.Optional(ClusterSpec),
+    deletionProtection: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export type UpdateClusterRequest = Static<typeof UpdateClusterRequest>;
+
+export const DeleteClusterQuery = Type.Object(
+  {
+    /** Also delete the cluster's data in object storage (default: keep it). */
+    purge: Type.Boolean({ default: false }),
+  },
+  { additionalProperties: false },
+);

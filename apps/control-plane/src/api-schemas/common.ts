@@ -1,0 +1,42 @@
+import { Problem } from "@cirrus/broker-api";
+import { type TSchema, Type } from "@sinclair/typebox";
+
+export { Problem };
+
+export const IdPath = Type.Object({ id: Type.String({ format: "uuid" }) }, { additionalProperties: false });
+
+export const PageQuery = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+    /** Opaque: the `nextCursor` of the previous page. */
+    cursor: Type.Optional(Type.String({ maxLength: 512, pattern: "^[A-Za-z0-9_-]+$" })),
+  },
+  { additionalProperties: false },
+);
+
+/** A page of items; `nextCursor` is null on the last page. */
+export function Page<T extends TSchema>(item: T) {
+  return Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+}
+
+export const problemResponse = (description: string) => ({ ...Problem, description });
+
+/** Error responses every authenticated route can give, documented so clients can rely on them. */
+export function withProblems<R extends Record<number, TSchema>>(responses: R) {
+  return {
+    400: problemResponse("Invalid request (schema, JSON, unknown fields)"),
+    401: problemResponse("Missing or invalid token"),
+    403: problemResponse("The token's scope is not enough"),
+    404: problemResponse("Not found"),
+    409: problemResponse("Conflict"),
+    413: problemResponse("Body too large"),
+    415: problemResponse("Unsupported media type"),
+    422: problemResponse("Idempotency-Key reused with another request"),
+    429: problemResponse("Rate limited"),
+    500: problemResponse("Internal error"),
+    ...responses,
+  };
+}
+
+export const Millis = Type.Integer({ description: "ms since the Unix epoch" });
+export const NullableMillis = Type.Union([Millis, Type.Null()]);

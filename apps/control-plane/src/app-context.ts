@@ -1,0 +1,12 @@
+import type { ApiTokens } from "./auth/api-tokens.ts";
+import type { Config } from "./config.ts";
+import type { Database } from "./db/database.ts";
+import type { AssignmentNotifier } from "./services/assignment-notifier.ts";
+
+/** What route plugins and controllers share; built once by build(). */
+export interface AppContext {
+  config: Readonly<Config>;
+  database: Database;
+  tokens: ApiTokens;
+  notifier: AssignmentNotifier;
+}

@@ -1,0 +1,99 @@
+import { randomUUID } from "node:crypto";
+import rateLimit from "@fastify/rate-limit";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import Fastify, { type FastifyInstance } from "fastify";
+import type { AppContext } from "./app-context.ts";
+import { ApiTokens } from "./auth/api-tokens.ts";
+import type { Config } from "./config.ts";
+import type { Database } from "./db/database.ts";
+import { ApiError } from "./errors.ts";
+import { registerProblemHandlers } from "./http/problem-handler.ts";
+import { typeboxValidatorCompiler } from "./http/typebox.ts";
+import { healthRoutes } from "./routes/health-routes.ts";
+import { INTERNAL_PREFIX, internalApi } from "./routes/internal/index.ts";
+import { publicApi } from "./routes/v1/index.ts";
+import { AssignmentNotifier } from "./services/assignment-notifier.ts";
+
+export interface BuildOptions {
+  config: Readonly<Config>;
+  database: Database;
+  /** Defaults to a new one; several apps on one database in one process can share one. */
+  notifier?: AssignmentNotifier;
+}
+
+export interface App {
+  server: FastifyInstance;
+  context: AppContext;
+}
+
+/**
+ * Builds the HTTP application on an open, migrated database: public API (/v1), internal broker API
+ * (/internal/v1), /openapi.json, /docs and health checks. Does not listen (tests use inject) and
+ * runs no controllers (see ControlPlane in control-plane.ts).
+ */
+export async function build(options: BuildOptions): Promise<App> {
+  const { config, database } = options;
+  const context: AppContext = {
+    config,
+    database,
+    tokens: new ApiTokens(database.db),
+    notifier: options.notifier ?? new AssignmentNotifier(),
+  };
+  const server = Fastify({
+    bodyLimit: config.bodyLimitBytes,
+    logger: config.logLevel === "silent" ? false : { level: config.logLevel },
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    // Long polls last up to 60 s; anything else finishes well within this.
+    requestTimeout: 120_000,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 300 },
+  });
+  server.setValidatorCompiler(typeboxValidatorCompiler);
+  server.addHook("onSend", async (request, reply, payload) => {
+    reply.header("x-request-id", request.id);
+    return payload;
+  });
+  registerProblemHandlers(server);
+
+  await server.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: "Cirrus control plane",
+        version: "1.0.0",
+        description:
+          "Clusters, brokers, topics, operations and tokens (/v1), and the broker API (/internal/v1). " +
+          "Errors are RFC 9457 problem+json with a stable `code`.",
+      },
+      components: {
+        securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
+      },
+      security: [{ bearer: [] }],
+    },
+  });
+  await server.register(swaggerUi, { routePrefix: "/docs" });
+  server.get("/openapi.json", { schema: { hide: true } }, async () => server.swagger());
+  server.get("/", { schema: { hide: true } }, async (_request, reply) => reply.redirect("/docs"));
+
+  await server.register(healthRoutes(context));
+  await server.register(
+    async (v1) => {
+      await v1.register(rateLimit, {
+        max: config.rateLimitPerMinute,
+        timeWindow: 60_000,
+        keyGenerator: (request) => request.headers.authorization ?? request.ip,
+        errorResponseBuilder: (_request, context) =>
+          new ApiError(
+            "RATE_LIMITED",
+            `more than ${context.max} requests per minute; retry in ${context.after}`,
+          ),
+      });
+      await v1.register(publicApi(context));
+    },
+    { prefix: "/v1" },
+  );
+  await server.register(internalApi(context), { prefix: INTERNAL_PREFIX });
+  await server.ready();
+  return { server, context };
+}

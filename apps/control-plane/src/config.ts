@@ -1,0 +1,84 @@
+import { readFileSync } from "node:fs";
+import { type Static, Type } from "@sinclair/typebox";
+import { Value } from "@sinclair/typebox/value";
+
+/** The control plane's configuration: one schema, defaults in one object. */
+export const ConfigSchema = Type.Object(
+  {
+    /** postgres://… for PostgreSQL; "memory://" for in-memory PGlite; otherwise a PGlite folder. */
+    databaseUrl: Type.String({ minLength: 1 }),
+    host: Type.String({ minLength: 1 }),
+    port: Type.Integer({ minimum: 0, maximum: 65535 }),
+    /** Largest accepted request body. */
+    bodyLimitBytes: Type.Integer({ minimum: 1024 }),
+    /** Requests per minute per token (or per IP when there is none). */
+    rateLimitPerMinute: Type.Integer({ minimum: 1 }),
+    /** Broker lease: a broker whose heartbeats stop for this long is fenced. */
+    leaseMs: Type.Integer({ minimum: 100 }),
+    /** How often the leader's controllers reconcile. */
+    reconcileIntervalMs: Type.Integer({ minimum: 10 }),
+    /** Create this admin token at first start instead of a random one (tests, automation). */
+    bootstrapAdminToken: Type.Optional(Type.String({ minLength: 20 })),
+    logLevel: Type.Union([
+      Type.Literal("fatal"),
+      Type.Literal("error"),
+      Type.Literal("warn"),
+      Type.Literal("info"),
+      Type.Literal("debug"),
+      Type.Literal("silent"),
+    ]),
+  },
+  { additionalProperties: false },
+);
+export type Config = Static<typeof ConfigSchema>;
+
+export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
+  databaseUrl: "./data/control-plane",
+  host: "127.0.0.1",
+  port: 8080,
+  bodyLimitBytes: 1024 * 1024,
+  rateLimitPerMinute: 6000,
+  leaseMs: 10_000,
+  reconcileIntervalMs: 1_000,
+  logLevel: "warn",
+});
+
+/** Environment variable of each option; secrets may also come from `<NAME>_FILE`. */
+const ENV: Record<keyof Config, string> = {
+  databaseUrl: "DATABASE_URL",
+  host: "HOST",
+  port: "PORT",
+  bodyLimitBytes: "BODY_LIMIT_BYTES",
+  rateLimitPerMinute: "RATE_LIMIT_PER_MINUTE",
+  leaseMs: "BROKER_LEASE_MS",
+  reconcileIntervalMs: "RECONCILE_INTERVAL_MS",
+  bootstrapAdminToken: "BOOTSTRAP_ADMIN_TOKEN",
+  logLevel: "LOG_LEVEL",
+};
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  readonly code = "INVALID_CONFIG";
+  readonly retriable = false;
+}
+
+/** Defaults ← environment ← overrides, validated and frozen. Throws ConfigError naming the bad option. */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<Config> = {},
+): Readonly<Config> {
+  const raw: Record<string, unknown> = { ...DEFAULT_CONFIG };
+  for (const [key, name] of Object.entries(ENV)) {
+    const file = env[`${name}_FILE`];
+    const value = file ? readFileSync(file, "utf8").trim() : env[name];
+    if (value !== undefined && value !== "") raw[key] = value;
+  }
+  Object.assign(raw, overrides);
+  const converted = Value.Convert(ConfigSchema, raw);
+  const firstError = Value.Errors(ConfigSchema, converted).First();
+  if (firstError) {
+    const key = firstError.path.slice(1) as keyof Config;
+    throw new ConfigError(`invalid config ${ENV[key] ?? key}: ${firstError.message}`);
+  }
+  return Object.freeze(converted as Config);
+}

@@ -1,0 +1,170 @@
+import type { Db } from "../db/database.ts";
+import {
+  type Operation,
+  OperationStatus,
+  saveOperation,
+  unfinishedOperations,
+} from "../services/operations.ts";
+
+/** What a step or a reconcile loop gets to work with. */
+export interface ControllerContext {
+  db: Db;
+  now(): number;
+  log(message: string, fields?: Record<string, unknown>): void;
+}
+
+/**
+ * A reconcile loop over database state, run by the leader every interval. Must be safe to run again
+ * after a crash at any point (read the state, act, write the state).
+ */
+export interface Controller {
+  name: string;
+  reconcile(ctx: ControllerContext): Promise<void>;
+}
+
+/** One step of an operation. Must be idempotent: after a crash the interrupted step runs again. */
+export interface OperationStepHandler {
+  name: string;
+  run(ctx: ControllerContext, op: Operation): Promise<void>;
+}
+
+/** How to carry out operations of one `type` (e.g. "cluster.delete"); steps run in order. */
+export interface OperationHandler {
+  type: string;
+  steps: OperationStepHandler[];
+  /** Failed attempts of a step before the operation is FAILED. Default 5. */
+  maxAttempts?: number;
+}
+
+/** Errors with `retriable: false` fail the operation at once; others are retried up to maxAttempts. */
+function isRetriable(error: unknown): boolean {
+  return (error as { retriable?: unknown })?.retriable !== false;
+}
+
+/**
+ * Runs controllers and operations on the leader. Every operation step's start, end, timing and error
+ * is written to its row before the next one starts, so a restarted leader resumes where it stopped.
+ */
+export class ControllerRunner {
+  readonly #ctx: ControllerContext;
+  readonly #intervalMs: number;
+  readonly #controllers: Controller[] = [];
+  readonly #handlers = new Map<string, OperationHandler>();
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+  #stopped = true;
+  /** Set by stop(): a pass in progress ends after its current step. */
+  #halting = false;
+
+  constructor(ctx: ControllerContext, options: { intervalMs: number }) {
+    this.#ctx = ctx;
+    this.#intervalMs = options.intervalMs;
+  }
+
+  addController(controller: Controller): void {
+    this.#controllers.push(controller);
+  }
+
+  addOperationHandler(handler: OperationHandler): void {
+    if (this.#handlers.has(handler.type))
+      throw new Error(`operation type ${handler.type} already has a handler`);
+    this.#handlers.set(handler.type, handler);
+  }
+
+  hasOperationHandler(type: string): boolean {
+    return this.#handlers.has(type);
+  }
+
+  /** Starts the loop (the caller is the leader). */
+  start(): void {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    this.#halting = false;
+    this.#schedule(0);
+  }
+
+  /** Stops the loop and waits for the pass in progress to end. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#halting = true;
+    clearTimeout(this.#timer);
+    await this.#running;
+  }
+
+  /** One pass: every controller, then every unfinished operation that has a handler. */
+  async runOnce(): Promise<void> {
+    for (const controller of this.#controllers) {
+      if (this.#halting) return;
+      try {
+        await controller.reconcile(this.#ctx);
+      } catch (error) {
+        this.#ctx.log(`controller ${controller.name} failed`, { error: String(error) });
+      }
+    }
+    const ops = await unfinishedOperations(this.#ctx.db, [...this.#handlers.keys()]);
+    for (const op of ops) {
+      if (this.#halting) return;
+      await this.#advance(op);
+    }
+  }
+
+  #schedule(delay: number): void {
+    this.#timer = setTimeout(() => {
+      this.#running = this.runOnce()
+        .catch((error: unknown) => this.#ctx.log("controller pass failed", { error: String(error) }))
+        .finally(() => {
+          if (!this.#stopped) this.#schedule(this.#intervalMs);
+        });
+    }, delay);
+  }
+
+  async #advance(op: Operation): Promise<void> {
+    const handler = this.#handlers.get(op.type)!;
+    const maxAttempts = handler.maxAttempts ?? 5;
+    op.status = OperationStatus.RUNNING;
+    for (const stepHandler of handler.steps) {
+      let step = op.steps.find((s) => s.name === stepHandler.name);
+      if (!step) {
+        step = {
+          name: stepHandler.name,
+          status: OperationStatus.PENDING,
+          startedAt: null,
+          finishedAt: null,
+          error: null,
+        };
+        op.steps.push(step);
+      }
+      if (step.status === OperationStatus.SUCCEEDED) continue;
+      if (this.#halting) return;
+      step.status = OperationStatus.RUNNING;
+      step.startedAt ??= this.#ctx.now();
+      await saveOperation(this.#ctx.db, op);
+      try {
+        await stepHandler.run(this.#ctx, op);
+      } catch (error) {
+        op.attempts++;
+        step.error = String((error as Error)?.message ?? error);
+        const code = String((error as { code?: unknown })?.code ?? "STEP_FAILED");
+        op.error = { code, message: `${step.name}: ${step.error}` };
+        if (!isRetriable(error) || op.attempts >= maxAttempts) {
+          step.status = OperationStatus.FAILED;
+          step.finishedAt = this.#ctx.now();
+          op.status = OperationStatus.FAILED;
+          op.finishedAt = this.#ctx.now();
+        }
+        await saveOperation(this.#ctx.db, op);
+        return;
+      }
+      step.status = OperationStatus.SUCCEEDED;
+      step.finishedAt = this.#ctx.now();
+      step.error = null;
+      op.progress = op.steps.filter((s) => s.status === OperationStatus.SUCCEEDED).length / op.steps.length;
+      await saveOperation(this.#ctx.db, op);
+    }
+    op.status = OperationStatus.SUCCEEDED;
+    op.error = null;
+    op.progress = 1;
+    op.finishedAt = this.#ctx.now();
+    await saveOperation(this.#ctx.db, op);
+  }
+}

@@ -1,0 +1,89 @@
+import {
+  Assignments,
+  AssignmentsQuery,
+  BrokerPath,
+  HeartbeatRequest,
+  HeartbeatResponse,
+  InternalRoutes,
+  RegisterBrokerRequest,
+  RegisterBrokerResponse,
+} from "@cirrus/broker-api";
+import type { FastifyInstance } from "fastify";
+import { withProblems } from "../../api-schemas/common.ts";
+import type { AppContext } from "../../app-context.ts";
+import type { TypeBoxTypeProvider } from "../../http/typebox.ts";
+import { assertCurrentEpoch, heartbeat, readAssignments, registerBroker } from "../../services/brokers.ts";
+
+export function brokerRoutes(ctx: AppContext) {
+  return async (app: FastifyInstance): Promise<void> => {
+    const r = app.withTypeProvider<TypeBoxTypeProvider>();
+    const { db } = ctx.database;
+
+    r.post(
+      InternalRoutes.register,
+      {
+        schema: {
+          tags: ["internal"],
+          summary: "Register a broker: a new epoch, fencing the previous one",
+          body: RegisterBrokerRequest,
+          response: withProblems({ 200: RegisterBrokerResponse }),
+        },
+      },
+      async (request) => {
+        const { response, changed } = await registerBroker(
+          db,
+          request.brokerClusterId!,
+          request.body,
+          ctx.config.leaseMs,
+        );
+        await ctx.notifier.changed(request.brokerClusterId!, changed);
+        return response;
+      },
+    );
+
+    r.post(
+      InternalRoutes.heartbeat,
+      {
+        schema: {
+          tags: ["internal"],
+          summary: "Renew the broker's lease (stale epoch or expired lease: 409 BROKER_FENCED)",
+          params: BrokerPath,
+          body: HeartbeatRequest,
+          response: withProblems({ 200: HeartbeatResponse }),
+        },
+      },
+      async (request) =>
+        heartbeat(db, request.brokerClusterId!, request.params.brokerId, request.body, ctx.config.leaseMs),
+    );
+
+    r.get(
+      InternalRoutes.assignments,
+      {
+        schema: {
+          tags: ["internal"],
+          summary: "Long poll: the broker's assignments once their version passes `after`",
+          params: BrokerPath,
+          querystring: AssignmentsQuery,
+          response: withProblems({ 200: Assignments }),
+        },
+      },
+      async (request) => {
+        const clusterId = request.brokerClusterId!;
+        const { brokerId } = request.params;
+        const { epoch, after, waitMs } = request.query;
+        // Registered before reading, so a change between the read and the wait still wakes us.
+        const waiter = ctx.notifier.waiter(clusterId, brokerId);
+        const closed = new AbortController();
+        request.raw.once("close", () => closed.abort());
+        try {
+          const version = await assertCurrentEpoch(db, clusterId, brokerId, epoch);
+          if (version <= after && waitMs > 0) await waiter.wait(waitMs, closed.signal);
+          await assertCurrentEpoch(db, clusterId, brokerId, epoch);
+          return await readAssignments(db, clusterId, brokerId);
+        } finally {
+          waiter.dispose();
+        }
+      },
+    );
+  };
+}

@@ -1,0 +1,250 @@
+import {
+  CommitStreamObjectBody,
+  CommitStreamSetObjectBody,
+  CreateStreamRequest,
+  CreateStreamResponse,
+  ForgetObjectsRequest,
+  GetObjectsQuery,
+  InternalRoutes,
+  NodePath,
+  ObjectList,
+  OpenStreamRequest,
+  PrepareObjectsRequest,
+  PrepareObjectsResponse,
+  StreamEpochRequest,
+  StreamList,
+  StreamMetadataSchema,
+  StreamPath,
+  TrimStreamRequest,
+  UnreferencedList,
+  UnreferencedQuery,
+} from "@cirrus/broker-api";
+import { Type } from "@sinclair/typebox";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { problemResponse, withProblems } from "../../api-schemas/common.ts";
+import type { AppContext } from "../../app-context.ts";
+import type { TypeBoxTypeProvider } from "../../http/typebox.ts";
+import { DbObjectManager } from "../../objects/db-object-manager.ts";
+
+const NoContent = Type.Null({ description: "done" });
+const withStreamProblems = <R extends Parameters<typeof withProblems>[0]>(responses: R) =>
+  withProblems({ 416: problemResponse("Offset out of the stream's range"), ...responses });
+
+/** s3stream's ObjectManager over HTTP: the server half of ControlPlaneClient's ObjectManager methods. */
+export function objectRoutes(ctx: AppContext) {
+  return async (app: FastifyInstance): Promise<void> => {
+    const r = app.withTypeProvider<TypeBoxTypeProvider>();
+    const manager = (request: FastifyRequest) =>
+      new DbObjectManager({ db: ctx.database.db, clusterId: request.brokerClusterId! });
+    const tags = ["internal-objects"];
+
+    r.post(
+      InternalRoutes.streams,
+      {
+        schema: {
+          tags,
+          summary: "Create a stream",
+          body: CreateStreamRequest,
+          response: withProblems({ 200: CreateStreamResponse }),
+        },
+      },
+      async (request) => manager(request).createStream(request.body),
+    );
+    r.get(
+      InternalRoutes.stream,
+      {
+        schema: {
+          tags,
+          summary: "Describe a stream",
+          params: StreamPath,
+          response: withProblems({ 200: StreamMetadataSchema }),
+        },
+      },
+      async (request) => manager(request).describeStream(request.params.streamId),
+    );
+    r.post(
+      InternalRoutes.openStream,
+      {
+        schema: {
+          tags,
+          summary: "Open a stream at an epoch (older epochs are fenced)",
+          params: StreamPath,
+          body: OpenStreamRequest,
+          response: withProblems({ 200: StreamMetadataSchema }),
+        },
+      },
+      async (request) =>
+        manager(request).openStream(request.params.streamId, request.body.epoch, request.body.nodeId),
+    );
+    r.post(
+      InternalRoutes.closeStream,
+      {
+        schema: {
+          tags,
+          summary: "Close a stream",
+          params: StreamPath,
+          body: StreamEpochRequest,
+          response: withProblems({ 204: NoContent }),
+        },
+      },
+      async (request, reply) => {
+        await manager(request).closeStream(request.params.streamId, request.body.epoch);
+        return reply.code(204).send(null);
+      },
+    );
+    r.post(
+      InternalRoutes.trimStream,
+      {
+        schema: {
+          tags,
+          summary: "Move a stream's start offset forward",
+          params: StreamPath,
+          body: TrimStreamRequest,
+          response: withStreamProblems({ 204: NoContent }),
+        },
+      },
+      async (request, reply) => {
+        await manager(request).trimStream(
+          request.params.streamId,
+          request.body.epoch,
+          request.body.newStartOffset,
+        );
+        return reply.code(204).send(null);
+      },
+    );
+    r.post(
+      InternalRoutes.deleteStream,
+      {
+        schema: {
+          tags,
+          summary: "Delete a stream",
+          params: StreamPath,
+          body: StreamEpochRequest,
+          response: withProblems({ 204: NoContent }),
+        },
+      },
+      async (request, reply) => {
+        await manager(request).deleteStream(request.params.streamId, request.body.epoch);
+        return reply.code(204).send(null);
+      },
+    );
+    r.get(
+      InternalRoutes.streamObjects,
+      {
+        schema: {
+          tags,
+          summary: "Objects holding [startOffset, endOffset) of a stream, in offset order",
+          params: StreamPath,
+          querystring: GetObjectsQuery,
+          response: withStreamProblems({ 200: ObjectList }),
+        },
+      },
+      async (request) => {
+        const { startOffset, endOffset, limit } = request.query;
+        return {
+          objects: await manager(request).getObjects(request.params.streamId, startOffset, endOffset, limit),
+        };
+      },
+    );
+    r.post(
+      InternalRoutes.prepareObjects,
+      {
+        schema: {
+          tags,
+          summary: "Reserve consecutive object ids",
+          body: PrepareObjectsRequest,
+          response: withProblems({ 200: PrepareObjectsResponse }),
+        },
+      },
+      async (request) => ({
+        firstObjectId: await manager(request).prepareObjects(request.body.count, request.body.ttlMs),
+      }),
+    );
+    r.post(
+      InternalRoutes.commitStreamSetObject,
+      {
+        schema: {
+          tags,
+          summary: "Commit a stream set object atomically (stale epochs: 409 STREAM_FENCED)",
+          body: CommitStreamSetObjectBody,
+          response: withStreamProblems({ 204: NoContent }),
+        },
+      },
+      async (request, reply) => {
+        await manager(request).commitStreamSetObject(request.body);
+        return reply.code(204).send(null);
+      },
+    );
+    r.post(
+      InternalRoutes.commitStreamObject,
+      {
+        schema: {
+          tags,
+          summary: "Commit a stream object",
+          body: CommitStreamObjectBody,
+          response: withStreamProblems({ 204: NoContent }),
+        },
+      },
+      async (request, reply) => {
+        await manager(request).commitStreamObject(request.body);
+        return reply.code(204).send(null);
+      },
+    );
+    r.get(
+      InternalRoutes.unreferencedObjects,
+      {
+        schema: {
+          tags,
+          summary: "Objects unreferenced for at least gracePeriodMs",
+          querystring: UnreferencedQuery,
+          response: withProblems({ 200: UnreferencedList }),
+        },
+      },
+      async (request) => ({
+        objects: await manager(request).getUnreferencedObjects(
+          request.query.gracePeriodMs,
+          request.query.limit,
+        ),
+      }),
+    );
+    r.post(
+      InternalRoutes.forgetObjects,
+      {
+        schema: {
+          tags,
+          summary: "Forget deleted objects",
+          body: ForgetObjectsRequest,
+          response: withProblems({ 204: NoContent }),
+        },
+      },
+      async (request, reply) => {
+        await manager(request).forgetObjects(request.body.objectIds);
+        return reply.code(204).send(null);
+      },
+    );
+    r.get(
+      InternalRoutes.nodeStreamSetObjects,
+      {
+        schema: {
+          tags,
+          summary: "A node's stream set objects in commit order",
+          params: NodePath,
+          response: withProblems({ 200: ObjectList }),
+        },
+      },
+      async (request) => ({ objects: await manager(request).getStreamSetObjects(request.params.nodeId) }),
+    );
+    r.get(
+      InternalRoutes.nodeOpeningStreams,
+      {
+        schema: {
+          tags,
+          summary: "Streams a node holds open",
+          params: NodePath,
+          response: withProblems({ 200: StreamList }),
+        },
+      },
+      async (request) => ({ streams: await manager(request).getOpeningStreams(request.params.nodeId) }),
+    );
+  };
+}

@@ -1,0 +1,27 @@
+import type { FastifyInstance } from "fastify";
+import type { AppContext } from "../../app-context.ts";
+import { authenticateApiToken } from "../../auth/authenticate.ts";
+import { registerAudit } from "../../http/audit.ts";
+import { registerIdempotency } from "../../http/idempotency.ts";
+import { auditRoutes } from "./audit-routes.ts";
+import { publicBrokerRoutes } from "./broker-routes.ts";
+import { clusterRoutes } from "./cluster-routes.ts";
+import { operationRoutes } from "./operation-routes.ts";
+import { tokenRoutes } from "./token-routes.ts";
+import { topicRoutes } from "./topic-routes.ts";
+
+/** The public API under /v1: every route needs an API token whose scope covers it. */
+export function publicApi(ctx: AppContext) {
+  return async (app: FastifyInstance): Promise<void> => {
+    app.decorateRequest("principal", null);
+    app.addHook("onRequest", authenticateApiToken(ctx.tokens));
+    registerIdempotency(app, ctx.database.db);
+    registerAudit(app, ctx.database.db);
+    await app.register(clusterRoutes(ctx));
+    await app.register(publicBrokerRoutes(ctx));
+    await app.register(topicRoutes(ctx));
+    await app.register(operationRoutes(ctx));
+    await app.register(tokenRoutes(ctx));
+    await app.register(auditRoutes(ctx));
+  };
+}

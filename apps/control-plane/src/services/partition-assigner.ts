@@ -1,0 +1,87 @@
+import { and, eq, inArray, ne, sql } from "drizzle-orm";
+import type { Tx } from "../db/database.ts";
+import { brokers, clusters, partitions } from "../db/schema.ts";
+
+/** Brokers that may lead partitions. DRAINING brokers keep what they have but get nothing new. */
+const ASSIGNABLE_STATE = "ACTIVE";
+
+/** Locks the cluster row: every change of brokers or partitions of a cluster goes through it, one at a time. */
+export async function lockCluster(tx: Tx, clusterId: string): Promise<{ state: string } | undefined> {
+  const [row] = await tx
+    .select({ state: clusters.state })
+    .from(clusters)
+    .where(eq(clusters.id, clusterId))
+    .for("update");
+  return row;
+}
+
+/** Marks a metadata change: brokers re-read metadata, and these brokers' watches wake up. */
+export async function bumpVersions(tx: Tx, clusterId: string, brokerIds: Iterable<number>): Promise<void> {
+  await tx
+    .update(clusters)
+    .set({ metadataVersion: sql`${clusters.metadataVersion} + 1` })
+    .where(eq(clusters.id, clusterId));
+  const ids = [...new Set(brokerIds)].filter((id) => id >= 0);
+  if (ids.length === 0) return;
+  await tx
+    .update(brokers)
+    .set({ assignmentVersion: sql`${brokers.assignmentVersion} + 1` })
+    .where(and(eq(brokers.clusterId, clusterId), inArray(brokers.brokerId, ids)));
+}
+
+/**
+ * Gives every leaderless partition of the cluster a leader: the ACTIVE broker leading the fewest
+ * partitions, ties to the lowest id. Each new leadership bumps the partition's leader epoch (the
+ * epoch the broker opens the stream with, fencing any earlier owner). Call with the cluster locked.
+ * Returns the brokers whose assignments changed.
+ */
+export async function assignLeaderlessPartitions(tx: Tx, clusterId: string): Promise<number[]> {
+  const active = await tx
+    .select({ brokerId: brokers.brokerId })
+    .from(brokers)
+    .where(and(eq(brokers.clusterId, clusterId), eq(brokers.state, ASSIGNABLE_STATE)))
+    .orderBy(brokers.brokerId);
+  if (active.length === 0) return [];
+  const leaderless = await tx
+    .select({ topicId: partitions.topicId, partition: partitions.partition })
+    .from(partitions)
+    .where(and(eq(partitions.clusterId, clusterId), eq(partitions.leaderBrokerId, -1)))
+    .orderBy(partitions.topicId, partitions.partition);
+  if (leaderless.length === 0) return [];
+  const counts = await tx
+    .select({ brokerId: partitions.leaderBrokerId, count: sql<number>`count(*)::int` })
+    .from(partitions)
+    .where(and(eq(partitions.clusterId, clusterId), ne(partitions.leaderBrokerId, -1)))
+    .groupBy(partitions.leaderBrokerId);
+  const load = new Map<number, number>(active.map((b) => [b.brokerId, 0]));
+  for (const c of counts) if (load.has(c.brokerId)) load.set(c.brokerId, Number(c.count));
+
+  const choices = leaderless.map((p) => {
+    let best = -1;
+    for (const [brokerId, count] of load) if (best === -1 || count < load.get(best)!) best = brokerId;
+    load.set(best, load.get(best)! + 1);
+    return { ...p, leader: best };
+  });
+  const values = choices.map((c) => sql`(${c.topicId}, ${c.partition}::int, ${c.leader}::int)`);
+  await tx.execute(sql`update partitions set leader_broker_id = v.leader, leader_epoch = partitions.leader_epoch + 1
+    from (values ${sql.join(values, sql`, `)}) as v(topic_id, partition, leader)
+    where partitions.topic_id = v.topic_id and partitions.partition = v.partition`);
+  const changed = [...new Set(choices.map((c) => c.leader))];
+  await bumpVersions(tx, clusterId, changed);
+  return changed;
+}
+
+/**
+ * Takes leadership away from these brokers (their partitions become leaderless, to be assigned
+ * elsewhere). Returns the partitions' previous leaders, whose assignments changed.
+ */
+export async function releasePartitionsOf(tx: Tx, clusterId: string, brokerIds: number[]): Promise<number[]> {
+  if (brokerIds.length === 0) return [];
+  const released = await tx
+    .update(partitions)
+    .set({ leaderBrokerId: -1 })
+    .where(and(eq(partitions.clusterId, clusterId), inArray(partitions.leaderBrokerId, brokerIds)))
+    .returning({ topicId: partitions.topicId });
+  if (released.length > 0) await bumpVersions(tx, clusterId, brokerIds);
+  return released.length > 0 ? brokerIds : [];
+}

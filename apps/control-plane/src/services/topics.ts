@@ -1,0 +1,217 @@
+import type {
+  AddPartitionsRequest,
+  CreateTopicRequest,
+  PartitionMetadata,
+  TopicMetadata,
+} from "@cirrus/broker-api";
+import { and, eq, inArray } from "drizzle-orm";
+import { newId } from "../auth/token-secrets.ts";
+import type { Db, DbOrTx, Tx } from "../db/database.ts";
+import { brokers, partitions, streams, topics } from "../db/schema.ts";
+import { inTransaction, isUniqueViolation } from "../db/transaction.ts";
+import { ApiError } from "../errors.ts";
+import { removeStreams } from "../objects/stream-removal.ts";
+import { assignLeaderlessPartitions, bumpVersions, lockCluster } from "./partition-assigner.ts";
+
+/** The result of a topic change: what it looks like now, and whose assignments changed. */
+export interface TopicChange<T> {
+  result: T;
+  changed: number[];
+}
+
+/** Thrown inside a validate-only transaction to roll it back after every check ran. */
+class ValidateOnlyRollback extends Error {
+  readonly value: unknown;
+  constructor(value: unknown) {
+    super("validate only");
+    this.value = value;
+  }
+}
+
+async function lockRunningCluster(tx: Tx, clusterId: string): Promise<void> {
+  const cluster = await lockCluster(tx, clusterId);
+  if (!cluster) throw new ApiError("NOT_FOUND", `cluster ${clusterId} not found`);
+  if (cluster.state === "DELETING") throw new ApiError("INVALID_STATE", "the cluster is being deleted");
+}
+
+/** Runs `fn` in a transaction; with `validateOnly` everything is checked and then rolled back. */
+async function change<T>(db: Db, validateOnly: boolean | undefined, fn: (tx: Tx) => Promise<TopicChange<T>>) {
+  try {
+    return await inTransaction(db, async (tx) => {
+      const out = await fn(tx);
+      if (validateOnly) throw new ValidateOnlyRollback(out);
+      return out;
+    });
+  } catch (error) {
+    if (error instanceof ValidateOnlyRollback) return { ...(error.value as TopicChange<T>), changed: [] };
+    throw error;
+  }
+}
+
+async function insertPartitions(
+  tx: Tx,
+  clusterId: string,
+  topic: { id: string; name: string },
+  from: number,
+  to: number,
+) {
+  const count = to - from;
+  const created = await tx
+    .insert(streams)
+    .values(
+      Array.from({ length: count }, (_, i) => ({
+        clusterId,
+        tags: { topic: topic.name, topicId: topic.id, partition: String(from + i) },
+      })),
+    )
+    .returning({ id: streams.id });
+  await tx
+    .insert(partitions)
+    .values(created.map((s, i) => ({ topicId: topic.id, partition: from + i, clusterId, streamId: s.id })));
+}
+
+export async function createTopic(
+  db: Db,
+  clusterId: string,
+  request: CreateTopicRequest,
+): Promise<TopicChange<TopicMetadata>> {
+  try {
+    return await change(db, request.validateOnly, async (tx) => {
+      await lockRunningCluster(tx, clusterId);
+      const topic = { id: newId(), name: request.name };
+      await tx
+        .insert(topics)
+        .values({ ...topic, clusterId, configs: request.configs ?? {}, createdAt: Date.now() });
+      await insertPartitions(tx, clusterId, topic, 0, request.partitions);
+      const changed = await assignLeaderlessPartitions(tx, clusterId);
+      await bumpVersions(tx, clusterId, []);
+      return { result: await readTopic(tx, clusterId, request.name), changed };
+    });
+  } catch (error) {
+    if (isUniqueViolation(error))
+      throw new ApiError("TOPIC_ALREADY_EXISTS", `topic ${request.name} already exists`);
+    throw error;
+  }
+}
+
+export async function addPartitions(
+  db: Db,
+  clusterId: string,
+  name: string,
+  request: AddPartitionsRequest,
+): Promise<TopicChange<TopicMetadata>> {
+  return change(db, request.validateOnly, async (tx) => {
+    await lockRunningCluster(tx, clusterId);
+    const current = await readTopic(tx, clusterId, name);
+    if (request.totalCount <= current.partitions.length) {
+      throw new ApiError(
+        "INVALID_PARTITIONS",
+        `topic ${name} has ${current.partitions.length} partitions; the new count must be larger`,
+      );
+    }
+    await insertPartitions(
+      tx,
+      clusterId,
+      { id: current.topicId, name },
+      current.partitions.length,
+      request.totalCount,
+    );
+    const changed = await assignLeaderlessPartitions(tx, clusterId);
+    await bumpVersions(tx, clusterId, []);
+    return { result: await readTopic(tx, clusterId, name), changed };
+  });
+}
+
+/** Deletes the topic and its streams (their objects become unreferenced). */
+export async function deleteTopic(
+  db: Db,
+  clusterId: string,
+  name: string,
+): Promise<TopicChange<{ topicId: string; name: string }>> {
+  return inTransaction(db, async (tx) => {
+    await lockRunningCluster(tx, clusterId);
+    const topic = await readTopic(tx, clusterId, name);
+    await removeStreams(
+      tx,
+      topic.partitions.map((p) => p.streamId),
+      Date.now(),
+    );
+    await tx.delete(topics).where(eq(topics.id, topic.topicId));
+    const leaders = [...new Set(topic.partitions.map((p) => p.leaderBrokerId).filter((id) => id >= 0))];
+    await bumpVersions(tx, clusterId, leaders);
+    return { result: { topicId: topic.topicId, name }, changed: leaders };
+  });
+}
+
+export async function updateTopicConfigs(
+  db: Db,
+  clusterId: string,
+  name: string,
+  configs: Record<string, string>,
+) {
+  return inTransaction(db, async (tx) => {
+    await lockRunningCluster(tx, clusterId);
+    const rows = await tx
+      .update(topics)
+      .set({ configs })
+      .where(and(eq(topics.clusterId, clusterId), eq(topics.name, name)))
+      .returning({ id: topics.id });
+    if (rows.length === 0) throw new ApiError("UNKNOWN_TOPIC", `topic ${name} does not exist`);
+    await bumpVersions(tx, clusterId, []);
+    return readTopic(tx, clusterId, name);
+  });
+}
+
+/** A leader that cannot serve (fenced, stopped) is reported as -1: Kafka's LEADER_NOT_AVAILABLE. */
+async function servingBrokers(db: DbOrTx, clusterId: string): Promise<Set<number>> {
+  const rows = await db
+    .select({ brokerId: brokers.brokerId })
+    .from(brokers)
+    .where(and(eq(brokers.clusterId, clusterId), inArray(brokers.state, ["ACTIVE", "DRAINING"])));
+  return new Set(rows.map((r) => r.brokerId));
+}
+
+/** Topics with partitions; `names` limits the list (unknown names are simply absent). */
+export async function readTopics(db: DbOrTx, clusterId: string, names?: string[]): Promise<TopicMetadata[]> {
+  const topicRows = await db
+    .select()
+    .from(topics)
+    .where(and(eq(topics.clusterId, clusterId), names ? inArray(topics.name, names) : undefined))
+    .orderBy(topics.name);
+  if (topicRows.length === 0) return [];
+  const serving = await servingBrokers(db, clusterId);
+  const partitionRows = await db
+    .select()
+    .from(partitions)
+    .where(
+      inArray(
+        partitions.topicId,
+        topicRows.map((t) => t.id),
+      ),
+    )
+    .orderBy(partitions.topicId, partitions.partition);
+  const byTopic = new Map<string, PartitionMetadata[]>();
+  for (const p of partitionRows) {
+    const entry: PartitionMetadata = {
+      partition: p.partition,
+      leaderBrokerId: serving.has(p.leaderBrokerId) ? p.leaderBrokerId : -1,
+      leaderEpoch: p.leaderEpoch,
+      streamId: p.streamId,
+    };
+    const list = byTopic.get(p.topicId);
+    if (list) list.push(entry);
+    else byTopic.set(p.topicId, [entry]);
+  }
+  return topicRows.map((t) => ({
+    topicId: t.id,
+    name: t.name,
+    configs: t.configs as Record<string, string>,
+    partitions: byTopic.get(t.id) ?? [],
+  }));
+}
+
+export async function readTopic(db: DbOrTx, clusterId: string, name: string): Promise<TopicMetadata> {
+  const [topic] = await readTopics(db, clusterId, [name]);
+  if (!topic) throw new ApiError("UNKNOWN_TOPIC", `topic ${name} does not exist`);
+  return topic;
+}

@@ -1,0 +1,61 @@
+import { type App, build } from "../../src/app.ts";
+import { ApiTokens } from "../../src/auth/api-tokens.ts";
+import { ensureFirstAdminToken } from "../../src/auth/first-admin-token.ts";
+import { type Config, loadConfig } from "../../src/config.ts";
+import { createTestDatabase, type TestDatabase } from "./test-database.ts";
+
+export interface TestApp {
+  app: App;
+  testDb: TestDatabase;
+  admin: string;
+  operator: string;
+  viewer: string;
+  /** Authorization header for a token. */
+  auth(token: string): { authorization: string };
+  close(): Promise<void>;
+}
+
+/** A built (not listening) control plane on a fresh database, with one token of each scope. */
+export async function createTestApp(
+  kind: "pglite" | "postgres",
+  overrides: Partial<Config> = {},
+): Promise<TestApp> {
+  const testDb = await createTestDatabase(kind);
+  const config = loadConfig(
+    {},
+    { databaseUrl: testDb.url, logLevel: "silent", leaseMs: 2_000, ...overrides },
+  );
+  const app = await build({ config, database: testDb.database });
+  const admin = (await ensureFirstAdminToken(testDb.database.db))!;
+  const tokens = new ApiTokens(testDb.database.db);
+  const operator = (await tokens.create("operator", "operator")).secret;
+  const viewer = (await tokens.create("viewer", "viewer")).secret;
+  return {
+    app,
+    testDb,
+    admin,
+    operator,
+    viewer,
+    auth: (token) => ({ authorization: `Bearer ${token}` }),
+    close: async () => {
+      await app.server.close();
+      await testDb.drop();
+    },
+  };
+}
+
+export const localSpec = {
+  provider: "local",
+  region: "local",
+  zones: ["zone-a"],
+  instanceTypes: ["local"],
+  spot: { share: 0, onDemandBase: 1 },
+  brokers: { min: 1, max: 3 },
+  scaling: {
+    highWatermarkBytesPerSec: 100_000_000,
+    lowWatermarkBytesPerSec: 10_000_000,
+    cooldownSeconds: 300,
+  },
+  objectStore: { uri: "file:///tmp/cirrus-objects" },
+  walVolumeGiB: 1,
+} as const;
