@@ -1,1 +1,29 @@
-export {};
+export type { AliyunClients, CmsApi, EcsApi } from "./aliyun/aliyun-clients.ts";
+export { createAliyunClients } from "./aliyun/aliyun-clients.ts";
+export { AliyunProvider, type AliyunProviderOptions } from "./aliyun/aliyun-provider.ts";
+export type { OpenApiCaller } from "./aliyun/ess-rpc.ts";
+export type { EventBridgeEvent } from "./aws/aws-notices.ts";
+export { AwsProvider, type AwsProviderOptions } from "./aws/aws-provider.ts";
+export { createProvider, type ProviderConfig } from "./create-provider.ts";
+export { CloudError, CloudErrorCode, isCloudError } from "./errors.ts";
+export { onDemandTarget, validateFleetSpec } from "./fleet-spec.ts";
+export { NETWORK_IN_COUNTER, NETWORK_OUT_COUNTER, type NetworkCounters } from "./local/counter-scrape.ts";
+export { LocalProvider, type LocalProviderOptions } from "./local/local-provider.ts";
+export type {
+  CloudProvider,
+  Fleet,
+  FleetSpec,
+  FleetUpdate,
+  Instance,
+  InstanceState,
+  InterruptionKind,
+  InterruptionNotice,
+  LaunchSpec,
+  Lifecycle,
+  LifecycleActionRef,
+  LifecycleHookSpec,
+  NetworkRate,
+  NoticeSubscription,
+  Volume,
+  VolumeSpec,
+} from "./provider.ts";

@@ -266,6 +266,11 @@ export class LocalProvider implements CloudProvider {
     });
   }
 
+  /** The broker's process id (for diagnostics and tests); undefined for unknown or never-started instances. */
+  pidOf(instanceId: string): number | undefined {
+    return this.#supervisor.state.instances[instanceId]?.pid;
+  }
+
   /** Names of every fleet in the state, deleting ones included. */
   fleetNames(): string[] {
     return Object.keys(this.#supervisor.state.fleets);

@@ -1,0 +1,294 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { closeSync, existsSync, openSync, readFileSync, readSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, it } from "node:test";
+import { CloudErrorCode, isCloudError } from "../../src/errors.ts";
+import type { LocalProvider } from "../../src/local/local-provider.ts";
+import { eventually, nextMatching } from "../conformance/eventually.ts";
+import { openLocal, pidAlive, TINY_BROKER, teardown, tempDataDir, tinyFleet } from "./local-harness.ts";
+
+function readPrefix(path: string, length: number): string {
+  const fd = openSync(path, "r");
+  try {
+    const buffer = Buffer.alloc(length);
+    readSync(fd, buffer, 0, length, 0);
+    return buffer.toString();
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("local provider", { timeout: 60_000 }, () => {
+  let provider: LocalProvider | undefined;
+  let dataDir = "";
+  afterEach(async () => {
+    if (provider) await teardown(provider, dataDir);
+    provider = undefined;
+  });
+
+  async function running(name: string, n: number) {
+    return eventually(
+      `${n} running in ${name}`,
+      async () => {
+        const list = (await provider!.listInstances(name)).filter((i) => i.state === "running");
+        return list.length === n ? list : undefined;
+      },
+      10_000,
+    );
+  }
+
+  /** The fixture writes env.json once it has installed its SIGTERM handler. */
+  async function brokerUp(id: string) {
+    const file = join(provider!.root, "instances", id, "data", "env.json");
+    await eventually("broker up", async () => (existsSync(file) ? true : undefined), 5000);
+  }
+
+  it("passes each broker its identity, ports and folders through CIRRUS_* variables", async () => {
+    dataDir = tempDataDir();
+    provider = openLocal(dataDir);
+    await provider.createFleet(
+      tinyFleet("envs", { launch: { command: process.execPath, args: [TINY_BROKER], env: { EXTRA: "x" } } }),
+    );
+    const [instance] = await running("envs", 1);
+    const envFile = join(provider.root, "instances", instance!.id, "data", "env.json");
+    const env = await eventually(
+      "env.json",
+      async () => (existsSync(envFile) ? JSON.parse(readFileSync(envFile, "utf8")) : undefined),
+      5000,
+    );
+    assert.equal(env.CIRRUS_INSTANCE_ID, instance!.id);
+    assert.equal(env.CIRRUS_FLEET, "envs");
+    assert.equal(env.CIRRUS_ZONE, "local-a");
+    assert.equal(env.CIRRUS_LIFECYCLE, "spot");
+    assert.equal(env.CIRRUS_KAFKA_PORT, String(instance!.ports!.kafka));
+    assert.equal(env.CIRRUS_ADMIN_PORT, String(instance!.ports!.admin));
+    assert.equal(env.CIRRUS_DATA_DIR, join(provider.root, "instances", instance!.id, "data"));
+    assert.equal(env.CIRRUS_VOLUME_PATH, join(provider.root, "instances", instance!.id, "volumes"));
+    assert.notEqual(instance!.ports!.kafka, instance!.ports!.admin);
+  });
+
+  it("simulates a spot reclaim: a notice first, SIGKILL at the end of the window, then a replacement", async () => {
+    dataDir = tempDataDir();
+    provider = openLocal(dataDir);
+    await provider.createFleet(
+      tinyFleet("spot", {
+        launch: { command: process.execPath, args: [TINY_BROKER], env: { CIRRUS_TEST_IGNORE_SIGTERM: "1" } },
+      }),
+    );
+    const [victim] = await running("spot", 1);
+    const pid = provider.pidOf(victim!.id)!;
+    const notices = provider.interruptions();
+    const started = Date.now();
+    await provider.simulateSpotReclaim(victim!.id, 800);
+    const notice = await nextMatching(
+      notices[Symbol.asyncIterator](),
+      (n) => n.instanceId === victim!.id,
+      1000,
+    );
+    notices.close();
+    assert.equal(notice.kind, "spot-reclaim");
+    assert.ok(
+      Math.abs(notice.deadline! - (started + 800)) < 200,
+      "the deadline is the end of the notice window",
+    );
+    await sleep(400);
+    assert.ok(pidAlive(pid), "the broker runs through the notice window");
+    await eventually("broker killed", async () => (pidAlive(pid) ? undefined : true), 3000);
+    assert.ok(Date.now() - started >= 780, "killed no earlier than the deadline");
+    const dataFolder = join(provider.root, "instances", victim!.id, "data");
+    assert.equal(
+      existsSync(join(dataFolder, "sigterm")),
+      false,
+      "a reclaim is a hard kill, not a graceful stop",
+    );
+    const [replacement] = await running("spot", 1);
+    assert.notEqual(replacement!.id, victim!.id);
+    await assert.rejects(provider.simulateSpotReclaim("i-nope"), (e) =>
+      isCloudError(e, CloudErrorCode.INSTANCE_NOT_FOUND),
+    );
+  });
+
+  it("moves a volume's file from one broker to another on detach and attach", async () => {
+    dataDir = tempDataDir();
+    provider = openLocal(dataDir);
+    await provider.createFleet(tinyFleet("vols", { desiredCapacity: 2 }));
+    const [a, b] = await running("vols", 2);
+    const vol = await provider.createVolume({
+      zone: "local-a",
+      sizeGiB: 1,
+      type: "file",
+      multiAttach: false,
+      clientToken: "wal-1",
+    });
+    const onA = (await provider.attachVolume(vol.id, a!.id)).paths![a!.id]!;
+    assert.ok(
+      onA.startsWith(join(provider.root, "instances", a!.id, "volumes")),
+      "the file appears in A's CIRRUS_VOLUME_PATH",
+    );
+    writeFileSync(onA, "wal bytes written by A", { flag: "r+" });
+    await provider.detachVolume(vol.id, a!.id, { force: true });
+    assert.equal(existsSync(onA), false, "detached: gone from A");
+    const onB = (await provider.attachVolume(vol.id, b!.id)).paths![b!.id]!;
+    assert.equal(readPrefix(onB, 22), "wal bytes written by A", "B reads what A wrote");
+    await assert.rejects(provider.attachVolume(vol.id, a!.id), (e) =>
+      isCloudError(e, CloudErrorCode.VOLUME_IN_USE),
+    );
+    await provider.detachVolume(vol.id, b!.id);
+    await provider.deleteVolume(vol.id);
+    assert.equal(await provider.describeVolume(vol.id), undefined);
+  });
+
+  it("adopts running brokers after a restart and keeps desired capacity with them", async () => {
+    dataDir = tempDataDir();
+    provider = openLocal(dataDir);
+    await provider.createFleet(tinyFleet("adopt", { desiredCapacity: 2 }));
+    const before = await running("adopt", 2);
+    const pids = before.map((i) => provider!.pidOf(i.id)!);
+    await provider.close();
+    provider = openLocal(dataDir);
+    await provider.reconcileNow();
+    await sleep(300);
+    const after = await running("adopt", 2);
+    assert.deepEqual(
+      new Set(after.map((i) => i.id)),
+      new Set(before.map((i) => i.id)),
+      "the same brokers, none launched",
+    );
+    assert.ok(pids.every(pidAlive));
+    process.kill(pids[0]!, "SIGKILL");
+    const replaced = await eventually(
+      "replacement for the killed broker",
+      async () => {
+        const list = (await provider!.listInstances("adopt")).filter((i) => i.state === "running");
+        return list.length === 2 && !list.some((i) => i.id === before[0]!.id) ? list : undefined;
+      },
+      10_000,
+    );
+    assert.ok(replaced.some((i) => i.id === before[1]!.id));
+  });
+
+  it("kills processes of its folder that the state does not account for", async () => {
+    dataDir = tempDataDir();
+    provider = openLocal(dataDir);
+    const root = provider.root;
+    await provider.close();
+    const orphan = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], {
+      env: { ...process.env, CIRRUS_LOCAL_ROOT: root, CIRRUS_INSTANCE_ID: "i-00000000000orphan" },
+      stdio: "ignore",
+    });
+    const exited = new Promise((resolve) => orphan.once("exit", resolve));
+    await eventually(
+      "orphan running",
+      async () =>
+        readFileSync(`/proc/${orphan.pid}/environ`, "utf8").includes("i-00000000000orphan")
+          ? true
+          : undefined,
+      5000,
+    );
+    provider = openLocal(dataDir);
+    await Promise.race([exited, sleep(5000).then(() => assert.fail("the orphan was not killed"))]);
+  });
+
+  it("terminates with decrement: SIGTERM, no replacement, capacity lowered", async () => {
+    dataDir = tempDataDir();
+    provider = openLocal(dataDir);
+    await provider.createFleet(tinyFleet("dec", { desiredCapacity: 2 }));
+    const [a] = await running("dec", 2);
+    const pid = provider.pidOf(a!.id)!;
+    await brokerUp(a!.id);
+    await provider.terminateInstance("dec", a!.id, { decrementCapacity: true });
+    await eventually("broker stopped", async () => (pidAlive(pid) ? undefined : true), 5000);
+    assert.ok(existsSync(join(provider.root, "instances", a!.id, "data", "sigterm")), "stopped gracefully");
+    await sleep(300);
+    const left = await provider.listInstances("dec");
+    assert.equal(left.length, 1);
+    assert.equal((await provider.describeFleet("dec"))?.desiredCapacity, 1);
+  });
+
+  it("SIGKILLs a broker that ignores SIGTERM after the grace period", async () => {
+    dataDir = tempDataDir();
+    provider = openLocal(dataDir, { stopGraceMs: 400 });
+    await provider.createFleet(
+      tinyFleet("hang", {
+        launch: { command: process.execPath, args: [TINY_BROKER], env: { CIRRUS_TEST_IGNORE_SIGTERM: "1" } },
+      }),
+    );
+    const [a] = await running("hang", 1);
+    const pid = provider.pidOf(a!.id)!;
+    await brokerUp(a!.id);
+    const started = Date.now();
+    await provider.terminateInstance("hang", a!.id, { decrementCapacity: true });
+    await eventually("broker killed", async () => (pidAlive(pid) ? undefined : true), 5000);
+    assert.ok(Date.now() - started >= 350, "not before the grace period");
+    assert.ok(existsSync(join(provider.root, "instances", a!.id, "data", "sigterm")), "SIGTERM came first");
+  });
+
+  it("applies the hook's default result when nobody completes the lifecycle action", async () => {
+    dataDir = tempDataDir();
+    provider = openLocal(dataDir);
+    await provider.createFleet(
+      tinyFleet("hook", {
+        desiredCapacity: 1,
+        terminationHook: { heartbeatTimeoutSeconds: 1, defaultResult: "CONTINUE" },
+      }),
+    );
+    const [a] = await running("hook", 1);
+    await provider.terminateInstance("hook", a!.id, { decrementCapacity: true });
+    await sleep(500);
+    assert.equal((await provider.listInstances("hook"))[0]?.state, "terminating", "waiting on the hook");
+    await eventually(
+      "terminated after the hook timeout",
+      async () => ((await provider!.listInstances("hook")).length === 0 ? true : undefined),
+      5000,
+    );
+  });
+
+  it("backs off when the broker command cannot start, without crashing", async () => {
+    dataDir = tempDataDir();
+    provider = openLocal(dataDir);
+    await provider.createFleet(
+      tinyFleet("broken", { launch: { command: join(dataDir, "no-such-binary"), args: [], env: {} } }),
+    );
+    await sleep(1500);
+    const state = JSON.parse(readFileSync(join(provider.root, "state.json"), "utf8"));
+    const attempts = Object.values(state.instances as Record<string, { fleet: string }>).filter(
+      (i) => i.fleet === "broken",
+    ).length;
+    assert.ok(attempts >= 1 && attempts <= 6, `launch attempts back off (got ${attempts} in 1.5 s)`);
+    assert.equal((await provider.listInstances("broken")).filter((i) => i.state === "running").length, 0);
+  });
+
+  it("rejects a corrupt state file and calls on a closed provider with typed errors", async () => {
+    dataDir = tempDataDir();
+    provider = openLocal(dataDir);
+    const root = provider.root;
+    await provider.close();
+    await assert.rejects(provider.listInstances("x"), (e) => isCloudError(e, CloudErrorCode.PROVIDER_CLOSED));
+    writeFileSync(join(root, "state.json"), "{not json");
+    assert.throws(
+      () => openLocal(dataDir),
+      (e) => isCloudError(e, CloudErrorCode.STATE_CORRUPT),
+    );
+    writeFileSync(
+      join(root, "state.json"),
+      JSON.stringify({ version: 1, fleets: {}, instances: {}, volumes: {}, volumeTokens: {} }),
+    );
+    provider = openLocal(dataDir);
+    await assert.rejects(
+      provider.createVolume({
+        zone: "local-a",
+        sizeGiB: 1,
+        type: "ssd",
+        multiAttach: false,
+        clientToken: "t",
+      }),
+      (e) => isCloudError(e, CloudErrorCode.INVALID_ARGUMENT),
+    );
+    await assert.rejects(provider.simulateSpotReclaim("i-x"), (e) =>
+      isCloudError(e, CloudErrorCode.INSTANCE_NOT_FOUND),
+    );
+  });
+});
