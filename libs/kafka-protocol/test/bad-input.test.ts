@@ -82,7 +82,7 @@ describe("bad input", () => {
       "INVALID_VALUE",
     );
     expectCode(
-      () => encodeRequest({ apiKey: 1, apiVersion: 2, correlationId: 1, clientId: null }, {} as never),
+      () => encodeRequest({ apiKey: 1, apiVersion: 17, correlationId: 1, clientId: null }, {} as never),
       "UNSUPPORTED_VERSION",
     );
   });

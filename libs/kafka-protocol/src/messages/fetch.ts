@@ -13,7 +13,7 @@ export const FetchRequestSpec = defineMessage({
   name: "FetchRequest",
   apiKey: 1,
   type: "request",
-  validVersions: "4-16",
+  validVersions: "0-16",
   flexibleVersions: "12+",
   fields: [
     {
@@ -83,7 +83,7 @@ export const FetchResponseSpec = defineMessage({
   name: "FetchResponse",
   apiKey: 1,
   type: "response",
-  validVersions: "4-16",
+  validVersions: "0-16",
   flexibleVersions: "12+",
   fields: [
     { name: "throttleTimeMs", type: "int32", versions: "1+" },

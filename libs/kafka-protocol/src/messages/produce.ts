@@ -11,7 +11,7 @@ export const ProduceRequestSpec = defineMessage({
   name: "ProduceRequest",
   apiKey: 0,
   type: "request",
-  validVersions: "3-11",
+  validVersions: "0-11",
   flexibleVersions: "9+",
   fields: [
     { name: "transactionalId", type: "string", versions: "3+", nullableVersions: "3+", default: null },
@@ -41,7 +41,7 @@ export const ProduceResponseSpec = defineMessage({
   name: "ProduceResponse",
   apiKey: 0,
   type: "response",
-  validVersions: "3-11",
+  validVersions: "0-11",
   flexibleVersions: "9+",
   fields: [
     {

@@ -1,13 +1,14 @@
 import zlib from "node:zlib";
-import { compressFrameSync, decompressFrameSync } from "lz4-napi";
+import { compressFrameSync } from "lz4-napi";
 import snappy from "snappy";
 import { ProtocolError } from "../errors.ts";
+import { decompressLz4Frames } from "./lz4-frame.ts";
 import { Compression } from "./record-batch.ts";
 
-// Codecs of record batch payloads. Decompression is bounded by `maxBytes` where the codec
-// lets us know the output size up front (gzip, zstd: streaming limit; snappy: length
-// preamble per block); lz4 frames are checked after decoding. Any codec failure becomes
-// ProtocolError DECOMPRESSION_FAILED.
+// Codecs of record batch payloads. Decompression is always bounded by `maxBytes` (gzip,
+// zstd: zlib's output limit; snappy: each block's length preamble is checked first; lz4:
+// our own frame decoder stops at the limit). Any codec failure becomes ProtocolError
+// DECOMPRESSION_FAILED.
 
 /** Java clients frame snappy the way xerial's SnappyOutputStream does: this magic, then [int32 length, block]*. */
 const xerialMagic = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]);
@@ -75,11 +76,8 @@ export function decompress(codec: number, data: Buffer, maxBytes: number): Buffe
         return zlib.gunzipSync(data, { maxOutputLength: maxBytes });
       case Compression.Snappy:
         return decompressSnappy(data, maxBytes);
-      case Compression.Lz4: {
-        const out = decompressFrameSync(data);
-        if (out.length > maxBytes) throw tooLarge("lz4", out.length, maxBytes);
-        return out;
-      }
+      case Compression.Lz4:
+        return decompressLz4Frames(data, maxBytes);
       case Compression.Zstd:
         return zlib.zstdDecompressSync(data, { maxOutputLength: maxBytes });
       default:

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
+import { readRecordBatchHeader } from "../../src/index.ts";
 import { CaptureServer } from "../support/capture-server.ts";
 import { assertByteIdentical, assertStoredRecords, maybeWriteFixtures, seenApis } from "../support/golden.ts";
 
@@ -46,6 +47,10 @@ describe("golden bytes: kcat (librdkafka)", { timeout: 90_000 }, () => {
       ],
       "hello\n",
     );
+    for (const codec of ["snappy", "gzip", "lz4", "zstd"]) {
+      // librdkafka sends small messages uncompressed when compression would not shrink them
+      await kcat([...common, "-P", "-t", "golden", "-p", "0", "-z", codec], `${"hello".repeat(100)}\n`);
+    }
     const consumed = await kcat([
       ...common,
       "-C",
@@ -81,7 +86,12 @@ describe("golden bytes: kcat (librdkafka)", { timeout: 90_000 }, () => {
       assert.ok(apis.has(api), `kcat sent no ${api}`);
     }
     assertByteIdentical(server.frames);
-    assertStoredRecords(server.logs.values(), "hello");
+    assert.equal(assertStoredRecords(server.logs.values(), /^(hello)+$/), 5);
+    const codecs = [...server.logs.values()].flatMap((l) =>
+      l.batches.map((b) => readRecordBatchHeader(b).compression),
+    );
+    // the first, 5-byte message goes uncompressed (librdkafka skips compression that does not shrink)
+    assert.deepEqual(codecs, [0, 2, 1, 3, 4], "snappy, gzip, lz4 and zstd batches from librdkafka");
     maybeWriteFixtures("kcat", server.frames);
     if (process.env.CIRRUS_GOLDEN_VERBOSE) {
       console.log([...new Set(server.frames.map((f) => `${f.apiKey}v${f.apiVersion}`))].join(" "));
