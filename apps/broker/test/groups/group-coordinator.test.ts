@@ -1,0 +1,195 @@
+import assert from "node:assert/strict";
+import { after, describe, it } from "node:test";
+import type { ClusterMetadata } from "@cirrus/broker-api";
+import { ErrorCode } from "@cirrus/kafka-protocol";
+import { ManualClock } from "../../src/groups/clock.ts";
+import { defaultGroupConfig } from "../../src/groups/group-context.ts";
+import {
+  GroupCoordinator,
+  javaStringHash,
+  OFFSETS_TOPIC,
+  offsetsPartitionFor,
+} from "../../src/groups/group-coordinator.ts";
+import type { GroupShard } from "../../src/groups/group-shard.ts";
+import type { Partition } from "../../src/partitions/partition.ts";
+import { joinRequest } from "./group-test-kit.ts";
+import { StreamCluster } from "./stream-test-kit.ts";
+
+const cluster = new StreamCluster();
+after(() => cluster.close());
+
+const metadata = (partitions: number): ClusterMetadata => ({
+  clusterId: "c",
+  version: 1,
+  controllerBrokerId: 1,
+  brokers: [],
+  topics: [
+    {
+      topicId: "00000000000000000000000000000002",
+      name: OFFSETS_TOPIC,
+      configs: {},
+      partitions: Array.from({ length: partitions }, (_, partition) => ({
+        partition,
+        leaderBrokerId: 1,
+        leaderEpoch: 1,
+        streamId: partition,
+      })),
+    },
+  ],
+});
+
+/** A broker's view: which offsets partitions are open here. */
+class FakeRegistry {
+  readonly open = new Map<number, Partition>();
+  byName(topic: string, partition: number): Partition | undefined {
+    return topic === OFFSETS_TOPIC ? this.open.get(partition) : undefined;
+  }
+}
+
+function coordinatorOn(registry: FakeRegistry, clock: ManualClock): GroupCoordinator {
+  return new GroupCoordinator(
+    { partitions: registry, metadata: async () => metadata(1) },
+    { clock, config: { ...defaultGroupConfig, initialRebalanceDelayMs: 0 } },
+  );
+}
+
+async function shardOf(coordinator: GroupCoordinator, groupId: string): Promise<GroupShard> {
+  await coordinator.whenLoaded(0);
+  const shard = await coordinator.shardFor(groupId);
+  assert.ok(typeof shard !== "number", `expected a shard, got error ${shard}`);
+  return shard;
+}
+
+describe("offsets partition routing", () => {
+  it("hashes group ids like Kafka (Java String.hashCode, abs, modulo)", () => {
+    assert.equal(javaStringHash("hello"), 99162322);
+    assert.equal(javaStringHash("polygenelubricants"), -2147483648);
+    assert.equal(offsetsPartitionFor("hello", 50), 22);
+    assert.equal(offsetsPartitionFor("polygenelubricants", 50), 0);
+    assert.equal(javaStringHash("émoji-🙂"), javaStringHash("émoji-🙂"));
+  });
+});
+
+describe("GroupCoordinator", () => {
+  it("answers COORDINATOR_NOT_AVAILABLE without the offsets topic and NOT_COORDINATOR when not owner", async () => {
+    const none = new GroupCoordinator({ partitions: new FakeRegistry(), metadata: async () => metadata(0) });
+    assert.equal(await none.shardFor("g"), ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    const elsewhere = new GroupCoordinator({
+      partitions: new FakeRegistry(),
+      metadata: async () => metadata(1),
+    });
+    assert.equal(await elsewhere.shardFor("g"), ErrorCode.NOT_COORDINATOR);
+  });
+
+  it("moves a stable group with its offsets to another broker by replaying the stream", async () => {
+    const streamId = await cluster.createStream();
+    const clock = new ManualClock();
+    const brokerA = await cluster.openBroker(1);
+    const registryA = new FakeRegistry();
+    registryA.open.set(0, await cluster.openPartition(brokerA, streamId, 1, OFFSETS_TOPIC, 0));
+    const coordA = coordinatorOn(registryA, clock);
+    assert.equal(await coordA.shardFor("g"), ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+    const shardA = await shardOf(coordA, "g");
+
+    const joins = [0, 1, 2].map((i) => shardA.membership.join(joinRequest({ clientId: `c${i}` })));
+    // With no initial delay the first member completes a generation alone; the others join the next one.
+    const first = await joins[0]!;
+    const rejoin = shardA.membership.join(joinRequest({ memberId: first.memberId, clientId: "c0" }));
+    const joined = [await rejoin, await joins[1]!, await joins[2]!];
+    const generation = joined[0]!.generationId;
+    const leader = joined.find((o) => o.members.length === 3)!;
+    const syncs = joined.map((o) =>
+      shardA.membership.sync({
+        groupId: "g",
+        generationId: generation,
+        memberId: o.memberId,
+        groupInstanceId: null,
+        protocolType: null,
+        protocolName: null,
+        assignments:
+          o === leader
+            ? joined.map((m) => ({ memberId: m.memberId, assignment: Buffer.from(m.memberId) }))
+            : [],
+      }),
+    );
+    for (const s of await Promise.all(syncs)) assert.equal(s.errorCode, ErrorCode.NONE);
+    const commit = await shardA.offsets.commit({
+      groupId: "g",
+      generationId: generation,
+      memberId: leader.memberId,
+      groupInstanceId: null,
+      topics: [
+        {
+          name: "orders",
+          partitions: [
+            { partitionIndex: 3, committedOffset: 4242n, committedLeaderEpoch: 7, committedMetadata: "m" },
+          ],
+        },
+      ],
+    });
+    assert.equal(commit[0]!.partitions[0]!.errorCode, ErrorCode.NONE);
+
+    // The control plane moves the partition: A closes it (tail uploaded), B opens it at a newer epoch.
+    const onA = registryA.open.get(0)!;
+    registryA.open.delete(0);
+    await onA.close();
+    assert.equal(await coordA.shardFor("g"), ErrorCode.NOT_COORDINATOR);
+    assert.equal(
+      shardA.membership.heartbeat({
+        groupId: "g",
+        generationId: generation,
+        memberId: leader.memberId,
+        groupInstanceId: null,
+      }),
+      ErrorCode.UNKNOWN_MEMBER_ID,
+      "the unloaded shard forgot its groups",
+    );
+
+    const brokerB = await cluster.openBroker(2);
+    const registryB = new FakeRegistry();
+    registryB.open.set(0, await cluster.openPartition(brokerB, streamId, 2, OFFSETS_TOPIC, 0));
+    const coordB = coordinatorOn(registryB, clock);
+    const shardB = await shardOf(coordB, "g");
+    const described = shardB.describe("g");
+    assert.equal(described.groupState, "Stable");
+    assert.deepEqual(
+      described.members.map((m) => [m.memberId, m.memberAssignment.toString()]).sort(),
+      joined.map((m) => [m.memberId, m.memberId]).sort(),
+    );
+    for (const m of joined) {
+      const hb = shardB.membership.heartbeat({
+        groupId: "g",
+        generationId: generation,
+        memberId: m.memberId,
+        groupInstanceId: null,
+      });
+      assert.equal(hb, ErrorCode.NONE, "members keep their generation across the move");
+    }
+    const fetched = shardB.offsets.fetch("g", [{ name: "orders", partitionIndexes: [3, 4] }]);
+    assert.deepEqual(
+      fetched[0]!.partitions.map((p) => [p.committedOffset, p.committedLeaderEpoch, p.metadata]),
+      [
+        [4242n, 7, "m"],
+        [-1n, -1, ""],
+      ],
+    );
+    const sync = await shardB.membership.sync({
+      groupId: "g",
+      generationId: generation,
+      memberId: joined[1]!.memberId,
+      groupInstanceId: null,
+      protocolType: null,
+      protocolName: null,
+      assignments: [],
+    });
+    assert.equal(sync.assignment.toString(), joined[1]!.memberId);
+    clock.advance(defaultGroupConfig.maxSessionTimeoutMs);
+    assert.equal(
+      shardB.describe("g").members.length,
+      0,
+      "members that stop heartbeating still expire after the move",
+    );
+    coordA.close();
+    coordB.close();
+  });
+});

@@ -1,0 +1,130 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { ErrorCode } from "@cirrus/kafka-protocol";
+import type { OffsetCommitRequest } from "../../src/groups/group-offsets.ts";
+import { joinMembers, joinRequest, makeShard } from "./group-test-kit.ts";
+
+function commitOf(
+  overrides: Partial<OffsetCommitRequest> = {},
+  metadata: string | null = "meta",
+): OffsetCommitRequest {
+  return {
+    groupId: "g",
+    generationId: -1,
+    memberId: "",
+    groupInstanceId: null,
+    topics: [
+      {
+        name: "t",
+        partitions: [
+          { partitionIndex: 0, committedOffset: 10n, committedLeaderEpoch: 2, committedMetadata: metadata },
+        ],
+      },
+    ],
+    ...overrides,
+  };
+}
+const errorsOf = (r: { partitions: { errorCode: number }[] }[]) =>
+  r.flatMap((t) => t.partitions.map((p) => p.errorCode));
+
+describe("OffsetCommit / OffsetFetch", () => {
+  it("a commit outside group management creates an Empty group and is fetched back", async () => {
+    const { shard, log } = makeShard();
+    assert.deepEqual(errorsOf(await shard.offsets.commit(commitOf())), [0]);
+    assert.equal(shard.describe("g").groupState, "Empty");
+    assert.equal(log.records.length, 1);
+    const [topic] = shard.offsets.fetch("g", null);
+    assert.deepEqual(topic, {
+      name: "t",
+      partitions: [
+        { partitionIndex: 0, committedOffset: 10n, committedLeaderEpoch: 2, metadata: "meta", errorCode: 0 },
+      ],
+    });
+    assert.deepEqual(shard.offsets.fetch("unknown", null), []);
+    assert.equal(
+      shard.offsets.fetch("unknown", [{ name: "t", partitionIndexes: [1] }])[0]!.partitions[0]!
+        .committedOffset,
+      -1n,
+    );
+  });
+
+  it("a commit with a generation for an unknown group is ILLEGAL_GENERATION", async () => {
+    const { shard } = makeShard();
+    assert.deepEqual(
+      errorsOf(await shard.offsets.commit(commitOf({ generationId: 3, memberId: "m" }))),
+      [22],
+    );
+  });
+
+  it("checks member, generation and rebalance state", async () => {
+    const { shard, clock } = makeShard();
+    const [a] = await joinMembers(shard, clock, 1);
+    const member = { memberId: a!.memberId, generationId: 1 };
+    assert.deepEqual(
+      errorsOf(await shard.offsets.commit(commitOf())),
+      [ErrorCode.UNKNOWN_MEMBER_ID],
+      "simple commit to a live group",
+    );
+    assert.deepEqual(
+      errorsOf(await shard.offsets.commit(commitOf(member))),
+      [ErrorCode.REBALANCE_IN_PROGRESS],
+      "CompletingRebalance",
+    );
+    await shard.membership.sync({
+      groupId: "g",
+      ...member,
+      groupInstanceId: null,
+      protocolType: null,
+      protocolName: null,
+      assignments: [],
+    });
+    assert.deepEqual(errorsOf(await shard.offsets.commit(commitOf(member))), [0]);
+    assert.deepEqual(errorsOf(await shard.offsets.commit(commitOf({ ...member, generationId: 0 }))), [
+      ErrorCode.ILLEGAL_GENERATION,
+    ]);
+    assert.deepEqual(errorsOf(await shard.offsets.commit(commitOf({ ...member, memberId: "x" }))), [
+      ErrorCode.UNKNOWN_MEMBER_ID,
+    ]);
+    shard.membership.join(joinRequest());
+    assert.equal(shard.describe("g").groupState, "PreparingRebalance");
+    assert.deepEqual(
+      errorsOf(await shard.offsets.commit(commitOf(member))),
+      [0],
+      "allowed while preparing a rebalance",
+    );
+  });
+
+  it("refuses metadata over the limit per partition and commits the others", async () => {
+    const { shard } = makeShard({ offsetMetadataMaxBytes: 4 });
+    const req = commitOf();
+    const r = await shard.offsets.commit({
+      ...req,
+      topics: [
+        {
+          name: "t",
+          partitions: [
+            { ...req.topics[0]!.partitions[0]!, committedMetadata: "12345" },
+            { partitionIndex: 1, committedOffset: 5n, committedLeaderEpoch: -1, committedMetadata: null },
+          ],
+        },
+      ],
+    });
+    assert.deepEqual(errorsOf(r), [ErrorCode.OFFSET_METADATA_TOO_LARGE, 0]);
+    assert.deepEqual(
+      shard.offsets.fetch("g", null)[0]!.partitions.map((p) => p.partitionIndex),
+      [1],
+    );
+  });
+
+  it("a failed log write answers COORDINATOR_NOT_AVAILABLE and changes nothing", async () => {
+    const { shard, log } = makeShard();
+    log.failAppends = true;
+    assert.deepEqual(errorsOf(await shard.offsets.commit(commitOf())), [ErrorCode.COORDINATOR_NOT_AVAILABLE]);
+    assert.equal(shard.hasGroup("g"), false);
+    log.failAppends = false;
+    await shard.offsets.commit(commitOf());
+    shard.unload();
+    log.failAppends = true;
+    assert.equal(shard.isServing, false);
+  });
+});
