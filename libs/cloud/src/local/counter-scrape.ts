@@ -25,7 +25,13 @@ export function parseNetworkCounters(text: string): NetworkCounters | undefined 
   return inBytes === undefined || outBytes === undefined ? undefined : { inBytes, outBytes };
 }
 
-/** GETs http://127.0.0.1:<port>/metrics within `timeoutMs`; undefined if unreachable or unparsable. */
+/** A broker's /metrics page is a few KiB; anything past this is not read (and not trusted). */
+export const MAX_METRICS_BYTES = 1 << 20;
+
+/**
+ * GETs http://127.0.0.1:<port>/metrics within `timeoutMs`; undefined if unreachable, not 200, larger than
+ * MAX_METRICS_BYTES or without both counters.
+ */
 export async function scrapeNetworkCounters(
   port: number,
   timeoutMs = 1000,
@@ -34,9 +40,18 @@ export async function scrapeNetworkCounters(
     const response = await fetch(`http://127.0.0.1:${port}/metrics`, {
       signal: AbortSignal.timeout(timeoutMs),
     });
-    if (!response.ok) return undefined;
-    const text = await response.text();
-    return parseNetworkCounters(text);
+    if (!response.ok || !response.body) return undefined;
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for await (const chunk of response.body) {
+      size += chunk.byteLength;
+      if (size > MAX_METRICS_BYTES) {
+        await response.body.cancel().catch(() => {});
+        return undefined;
+      }
+      chunks.push(chunk);
+    }
+    return parseNetworkCounters(Buffer.concat(chunks).toString("utf8"));
   } catch {
     return undefined;
   }
