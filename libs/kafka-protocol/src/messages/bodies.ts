@@ -1,4 +1,10 @@
 import type { EncodableMessageOf, MessageOf } from "../schema/types.ts";
+import type {
+  AlterConfigsRequestSpec,
+  AlterConfigsResponseSpec,
+  IncrementalAlterConfigsRequestSpec,
+  IncrementalAlterConfigsResponseSpec,
+} from "./alter-configs.ts";
 import type { ApiVersionsRequestSpec, ApiVersionsResponseSpec } from "./api-versions.ts";
 import type { CreatePartitionsRequestSpec, CreatePartitionsResponseSpec } from "./create-partitions.ts";
 import type { CreateTopicsRequestSpec, CreateTopicsResponseSpec } from "./create-topics.ts";
@@ -9,6 +15,12 @@ import type { DescribeConfigsRequestSpec, DescribeConfigsResponseSpec } from "./
 import type { DescribeGroupsRequestSpec, DescribeGroupsResponseSpec } from "./describe-groups.ts";
 import type { FetchRequestSpec, FetchResponseSpec } from "./fetch.ts";
 import type { FindCoordinatorRequestSpec, FindCoordinatorResponseSpec } from "./find-coordinator.ts";
+import type {
+  DeleteGroupsRequestSpec,
+  DeleteGroupsResponseSpec,
+  OffsetDeleteRequestSpec,
+  OffsetDeleteResponseSpec,
+} from "./group-admin.ts";
 import type { HeartbeatRequestSpec, HeartbeatResponseSpec } from "./heartbeat.ts";
 import type { InitProducerIdRequestSpec, InitProducerIdResponseSpec } from "./init-producer-id.ts";
 import type { JoinGroupRequestSpec, JoinGroupResponseSpec } from "./join-group.ts";
@@ -30,6 +42,16 @@ import type {
   SaslHandshakeResponseSpec,
 } from "./sasl.ts";
 import type { SyncGroupRequestSpec, SyncGroupResponseSpec } from "./sync-group.ts";
+import type {
+  AddOffsetsToTxnRequestSpec,
+  AddOffsetsToTxnResponseSpec,
+  AddPartitionsToTxnRequestSpec,
+  AddPartitionsToTxnResponseSpec,
+  EndTxnRequestSpec,
+  EndTxnResponseSpec,
+  TxnOffsetCommitRequestSpec,
+  TxnOffsetCommitResponseSpec,
+} from "./transactions.ts";
 
 // Type maps from API key to message body types; they drive the typing of decodeRequest
 // (a union discriminated by `apiKey`) and of encodeResponse.
@@ -55,9 +77,17 @@ interface Specs {
   21: [typeof DeleteRecordsRequestSpec, typeof DeleteRecordsResponseSpec];
   22: [typeof InitProducerIdRequestSpec, typeof InitProducerIdResponseSpec];
   23: [typeof OffsetForLeaderEpochRequestSpec, typeof OffsetForLeaderEpochResponseSpec];
+  24: [typeof AddPartitionsToTxnRequestSpec, typeof AddPartitionsToTxnResponseSpec];
+  25: [typeof AddOffsetsToTxnRequestSpec, typeof AddOffsetsToTxnResponseSpec];
+  26: [typeof EndTxnRequestSpec, typeof EndTxnResponseSpec];
+  28: [typeof TxnOffsetCommitRequestSpec, typeof TxnOffsetCommitResponseSpec];
   32: [typeof DescribeConfigsRequestSpec, typeof DescribeConfigsResponseSpec];
+  33: [typeof AlterConfigsRequestSpec, typeof AlterConfigsResponseSpec];
   36: [typeof SaslAuthenticateRequestSpec, typeof SaslAuthenticateResponseSpec];
   37: [typeof CreatePartitionsRequestSpec, typeof CreatePartitionsResponseSpec];
+  42: [typeof DeleteGroupsRequestSpec, typeof DeleteGroupsResponseSpec];
+  44: [typeof IncrementalAlterConfigsRequestSpec, typeof IncrementalAlterConfigsResponseSpec];
+  47: [typeof OffsetDeleteRequestSpec, typeof OffsetDeleteResponseSpec];
   60: [typeof DescribeClusterRequestSpec, typeof DescribeClusterResponseSpec];
 }
 

@@ -1,5 +1,6 @@
-// Every message spec and its body types, one file per API.
+// Every message spec and its body types, one file per API (or per small family of APIs).
 
+export * from "./alter-configs.ts";
 export * from "./api-versions.ts";
 export type {
   EncodableRequestBodies,
@@ -16,6 +17,7 @@ export * from "./describe-configs.ts";
 export * from "./describe-groups.ts";
 export * from "./fetch.ts";
 export * from "./find-coordinator.ts";
+export * from "./group-admin.ts";
 export * from "./heartbeat.ts";
 export * from "./init-producer-id.ts";
 export * from "./join-group.ts";
@@ -30,3 +32,4 @@ export * from "./produce.ts";
 export { type ApiSpec, apiSpec, apiSpecs } from "./registry.ts";
 export * from "./sasl.ts";
 export * from "./sync-group.ts";
+export * from "./transactions.ts";

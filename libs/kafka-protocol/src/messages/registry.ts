@@ -1,4 +1,10 @@
 import type { MessageSpec } from "../schema/types.ts";
+import {
+  AlterConfigsRequestSpec,
+  AlterConfigsResponseSpec,
+  IncrementalAlterConfigsRequestSpec,
+  IncrementalAlterConfigsResponseSpec,
+} from "./alter-configs.ts";
 import { ApiVersionsRequestSpec, ApiVersionsResponseSpec } from "./api-versions.ts";
 import { CreatePartitionsRequestSpec, CreatePartitionsResponseSpec } from "./create-partitions.ts";
 import { CreateTopicsRequestSpec, CreateTopicsResponseSpec } from "./create-topics.ts";
@@ -9,6 +15,12 @@ import { DescribeConfigsRequestSpec, DescribeConfigsResponseSpec } from "./descr
 import { DescribeGroupsRequestSpec, DescribeGroupsResponseSpec } from "./describe-groups.ts";
 import { FetchRequestSpec, FetchResponseSpec } from "./fetch.ts";
 import { FindCoordinatorRequestSpec, FindCoordinatorResponseSpec } from "./find-coordinator.ts";
+import {
+  DeleteGroupsRequestSpec,
+  DeleteGroupsResponseSpec,
+  OffsetDeleteRequestSpec,
+  OffsetDeleteResponseSpec,
+} from "./group-admin.ts";
 import { HeartbeatRequestSpec, HeartbeatResponseSpec } from "./heartbeat.ts";
 import { InitProducerIdRequestSpec, InitProducerIdResponseSpec } from "./init-producer-id.ts";
 import { JoinGroupRequestSpec, JoinGroupResponseSpec } from "./join-group.ts";
@@ -30,6 +42,16 @@ import {
   SaslHandshakeResponseSpec,
 } from "./sasl.ts";
 import { SyncGroupRequestSpec, SyncGroupResponseSpec } from "./sync-group.ts";
+import {
+  AddOffsetsToTxnRequestSpec,
+  AddOffsetsToTxnResponseSpec,
+  AddPartitionsToTxnRequestSpec,
+  AddPartitionsToTxnResponseSpec,
+  EndTxnRequestSpec,
+  EndTxnResponseSpec,
+  TxnOffsetCommitRequestSpec,
+  TxnOffsetCommitResponseSpec,
+} from "./transactions.ts";
 
 /** A request spec with its response spec; both cover the same versions. */
 export interface ApiSpec {
@@ -60,9 +82,17 @@ export const apiSpecs: readonly ApiSpec[] = [
   { apiKey: 21, request: DeleteRecordsRequestSpec, response: DeleteRecordsResponseSpec },
   { apiKey: 22, request: InitProducerIdRequestSpec, response: InitProducerIdResponseSpec },
   { apiKey: 23, request: OffsetForLeaderEpochRequestSpec, response: OffsetForLeaderEpochResponseSpec },
+  { apiKey: 24, request: AddPartitionsToTxnRequestSpec, response: AddPartitionsToTxnResponseSpec },
+  { apiKey: 25, request: AddOffsetsToTxnRequestSpec, response: AddOffsetsToTxnResponseSpec },
+  { apiKey: 26, request: EndTxnRequestSpec, response: EndTxnResponseSpec },
+  { apiKey: 28, request: TxnOffsetCommitRequestSpec, response: TxnOffsetCommitResponseSpec },
   { apiKey: 32, request: DescribeConfigsRequestSpec, response: DescribeConfigsResponseSpec },
+  { apiKey: 33, request: AlterConfigsRequestSpec, response: AlterConfigsResponseSpec },
   { apiKey: 36, request: SaslAuthenticateRequestSpec, response: SaslAuthenticateResponseSpec },
   { apiKey: 37, request: CreatePartitionsRequestSpec, response: CreatePartitionsResponseSpec },
+  { apiKey: 42, request: DeleteGroupsRequestSpec, response: DeleteGroupsResponseSpec },
+  { apiKey: 44, request: IncrementalAlterConfigsRequestSpec, response: IncrementalAlterConfigsResponseSpec },
+  { apiKey: 47, request: OffsetDeleteRequestSpec, response: OffsetDeleteResponseSpec },
   { apiKey: 60, request: DescribeClusterRequestSpec, response: DescribeClusterResponseSpec },
 ];
 

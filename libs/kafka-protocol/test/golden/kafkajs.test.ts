@@ -4,7 +4,8 @@ import { Kafka, logLevel } from "kafkajs";
 import { CaptureServer } from "../support/capture-server.ts";
 import { assertByteIdentical, assertStoredRecords, maybeWriteFixtures, seenApis } from "../support/golden.ts";
 
-// kafkajs 2.2.4 against the capture server: admin, producer and a group consumer. Every
+// kafkajs 2.2.4 against the capture server: admin, producer, transactional producer and
+// a group consumer. Every
 // request frame it sends must decode and re-encode to the same bytes.
 
 describe("golden bytes: kafkajs 2.2.4", { timeout: 60_000 }, () => {
@@ -28,6 +29,13 @@ describe("golden bytes: kafkajs 2.2.4", { timeout: 60_000 }, () => {
     await admin.describeGroups(["g1"]);
     await admin.createPartitions({ topicPartitions: [{ topic: "golden", count: 2 }] });
     await admin.deleteTopics({ topics: ["gone"] });
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [{ type: 2, name: "golden", configEntries: [{ name: "retention.ms", value: "1000" }] }],
+    });
+    await admin.fetchOffsets({ groupId: "golden-group", topics: ["golden"] });
+    await admin.deleteTopicRecords({ topic: "golden", partitions: [{ partition: 0, offset: "0" }] });
+    await admin.deleteGroups(["old-group"]);
     await admin.disconnect();
 
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
@@ -37,6 +45,21 @@ describe("golden bytes: kafkajs 2.2.4", { timeout: 60_000 }, () => {
       messages: [{ key: "k", value: "hello", headers: { h: "v" } }],
     });
     await producer.disconnect();
+
+    const txProducer = kafka.producer({
+      transactionalId: "golden-tx",
+      maxInFlightRequests: 1,
+      idempotent: true,
+    });
+    await txProducer.connect();
+    const tx = await txProducer.transaction();
+    await tx.send({ topic: "golden", messages: [{ value: "hello" }] });
+    await tx.sendOffsets({
+      consumerGroupId: "golden-group",
+      topics: [{ topic: "golden", partitions: [{ partition: 0, offset: "0" }] }],
+    });
+    await tx.commit();
+    await txProducer.disconnect();
 
     const consumer = kafka.consumer({ groupId: "golden-group", heartbeatInterval: 100 });
     await consumer.connect();
@@ -61,7 +84,25 @@ describe("golden bytes: kafkajs 2.2.4", { timeout: 60_000 }, () => {
     ]) {
       assert.ok(apis.has(api), `kafkajs sent no ${api}`);
     }
-    for (const api of ["JoinGroup", "SyncGroup", "OffsetFetch", "Fetch", "LeaveGroup", "DescribeConfigs"]) {
+    for (const api of [
+      "JoinGroup",
+      "SyncGroup",
+      "OffsetFetch",
+      "Fetch",
+      "LeaveGroup",
+      "DescribeConfigs",
+      "AlterConfigs",
+    ]) {
+      assert.ok(apis.has(api), `kafkajs sent no ${api}`);
+    }
+    for (const api of [
+      "AddPartitionsToTxn",
+      "AddOffsetsToTxn",
+      "TxnOffsetCommit",
+      "EndTxn",
+      "DeleteGroups",
+      "DeleteRecords",
+    ]) {
       assert.ok(apis.has(api), `kafkajs sent no ${api}`);
     }
     assertByteIdentical(server.frames);

@@ -4,8 +4,8 @@ import { Admin, Consumer, Producer, stringDeserializers, stringSerializers } fro
 import { CaptureServer } from "../support/capture-server.ts";
 import { assertByteIdentical, assertStoredRecords, maybeWriteFixtures, seenApis } from "../support/golden.ts";
 
-// @platformatic/kafka 2.x against the capture server: admin, idempotent producer and a
-// group consumer. It speaks the newest versions (flexible, tagged fields, topic ids).
+// @platformatic/kafka 2.x against the capture server: admin, idempotent and transactional
+// producers and a group consumer. It speaks the newest versions (flexible, tagged fields, topic ids).
 
 describe("golden bytes: @platformatic/kafka", { timeout: 60_000 }, () => {
   const server = new CaptureServer();
@@ -22,6 +22,30 @@ describe("golden bytes: @platformatic/kafka", { timeout: 60_000 }, () => {
     await admin.describeGroups({ groups: ["g1"] });
     await admin.createPartitions({ topics: [{ name: "golden", count: 2 }] });
     await admin.deleteTopics({ topics: ["gone"] });
+    await admin.alterConfigs({
+      resources: [
+        { resourceType: 2, resourceName: "golden", configs: [{ name: "retention.ms", value: "1000" }] },
+      ],
+    });
+    await admin.incrementalAlterConfigs({
+      resources: [
+        {
+          resourceType: 2,
+          resourceName: "golden",
+          configs: [{ name: "retention.ms", configOperation: 0, value: "2000" }],
+        },
+      ],
+    });
+    await admin.listConsumerGroupOffsets({ groups: ["golden-group"] });
+    await admin.alterConsumerGroupOffsets({
+      groupId: "admin-group",
+      topics: [{ name: "golden", partitionOffsets: [{ partition: 0, offset: 0n }] }],
+    });
+    await admin.deleteConsumerGroupOffsets({
+      groupId: "admin-group",
+      topics: [{ name: "golden", partitionIndexes: [0] }],
+    });
+    await admin.deleteGroups({ groups: ["old-group"] });
     await admin.close();
 
     const producer = new Producer({
@@ -32,6 +56,18 @@ describe("golden bytes: @platformatic/kafka", { timeout: 60_000 }, () => {
     });
     await producer.send({ messages: [{ topic: "golden", key: "k", value: "hello", headers: { h: "v" } }] });
     await producer.close();
+
+    const txProducer = new Producer({
+      clientId: "golden-platformatic",
+      bootstrapBrokers,
+      serializers: stringSerializers,
+      idempotent: true,
+      transactionalId: "golden-tx",
+    });
+    const tx = await txProducer.beginTransaction();
+    await tx.send({ messages: [{ topic: "golden", value: "hello" }] });
+    await tx.commit();
+    await txProducer.close();
 
     const consumer = new Consumer({
       clientId: "golden-platformatic",

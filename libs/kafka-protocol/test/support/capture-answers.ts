@@ -216,9 +216,69 @@ export async function answer(server: CaptureServer, req: DecodedRequest): Promis
     case 36:
       return { errorCode: 0, errorMessage: null, authBytes: Buffer.alloc(0) };
     case 21:
-      return { topics: [] };
+      return {
+        topics: req.body.topics.map((t) => ({
+          name: t.name,
+          partitions: t.partitions.map((p) => ({
+            partitionIndex: p.partitionIndex,
+            lowWatermark: p.offset,
+            errorCode: 0,
+          })),
+        })),
+      };
     case 23:
       return { topics: [] };
+    case 24:
+      return {
+        resultsByTopicV3AndBelow: req.body.v3AndBelowTopics.map((t) => ({
+          name: t.name,
+          resultsByPartition: t.partitions.map((partitionIndex) => ({
+            partitionIndex,
+            partitionErrorCode: 0,
+          })),
+        })),
+        resultsByTransaction: req.body.transactions.map((tx) => ({
+          transactionalId: tx.transactionalId,
+          topicResults: tx.topics.map((t) => ({
+            name: t.name,
+            resultsByPartition: t.partitions.map((partitionIndex) => ({
+              partitionIndex,
+              partitionErrorCode: 0,
+            })),
+          })),
+        })),
+      };
+    case 25:
+      return { errorCode: 0 };
+    case 26:
+      return { errorCode: 0, producerId: req.body.producerId, producerEpoch: req.body.producerEpoch };
+    case 28:
+      return {
+        topics: req.body.topics.map((t) => ({
+          name: t.name,
+          partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: 0 })),
+        })),
+      };
+    case 33:
+    case 44:
+      return {
+        responses: req.body.resources.map((r) => ({
+          errorCode: 0,
+          errorMessage: null,
+          resourceType: r.resourceType,
+          resourceName: r.resourceName,
+        })),
+      };
+    case 42:
+      return { results: req.body.groupsNames.map((groupId) => ({ groupId, errorCode: 0 })) };
+    case 47:
+      return {
+        errorCode: 0,
+        topics: req.body.topics.map((t) => ({
+          name: t.name,
+          partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: 0 })),
+        })),
+      };
     case 60:
       return {
         errorCode: 0,
