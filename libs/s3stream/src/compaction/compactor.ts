@@ -114,7 +114,10 @@ export class Compactor {
         if (payloadBytes(run.records) >= this.#ctx.streamObjectThresholdBytes) {
           streamObjects.push({ streamId, ...run });
         } else {
-          ranges.push({ ...streamSetBuilder.addStream(streamId, run.records), streamEpoch: run.epoch });
+          ranges.push({
+            ...(await streamSetBuilder.addStreamYielding(streamId, run.records)),
+            streamEpoch: run.epoch,
+          });
         }
       }
     }
@@ -194,7 +197,7 @@ export class Compactor {
     records: StreamRecord[],
   ): Promise<StreamObjectCommit> {
     const builder = new ObjectBuilder(this.#ctx.blockBytes);
-    const range = builder.addStream(streamId, records);
+    const range = await builder.addStreamYielding(streamId, records);
     const body = builder.finish();
     await this.#limiter.consume(body.size);
     await this.#ctx.objectStore.put(objectKey(objectId), body.chunks);

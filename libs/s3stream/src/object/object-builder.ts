@@ -38,24 +38,29 @@ export class ObjectBuilder {
   /** Appends one stream's records (contiguous, in offset order) as one or more blocks. */
   addStream(streamId: number, records: readonly StreamRecord[]): BuiltRange {
     const position = this.#position;
-    let blockStart = 0;
-    let blockBytes = 0;
-    for (let i = 0; i < records.length; i++) {
-      blockBytes += OBJECT_RECORD_HEADER_SIZE + records[i]!.payload.length;
-      if (blockBytes >= this.#blockBytes || i === records.length - 1) {
-        this.#addBlock(streamId, records, blockStart, i + 1, blockBytes);
-        blockStart = i + 1;
-        blockBytes = 0;
+    for (let from = 0; from < records.length; ) from = this.#addNextBlock(streamId, records, from);
+    return this.#range(streamId, records, position);
+  }
+
+  /**
+   * The same, yielding to the event loop every `yieldEveryBytes`: checksumming hundreds of MiB in one go would
+   * stall appends and reads for tens of milliseconds.
+   */
+  async addStreamYielding(
+    streamId: number,
+    records: readonly StreamRecord[],
+    yieldEveryBytes = 4 * 1024 * 1024,
+  ): Promise<BuiltRange> {
+    const position = this.#position;
+    let sinceYield = this.#position;
+    for (let from = 0; from < records.length; ) {
+      from = this.#addNextBlock(streamId, records, from);
+      if (this.#position - sinceYield >= yieldEveryBytes) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        sinceYield = this.#position;
       }
     }
-    const last = records[records.length - 1]!;
-    return {
-      streamId,
-      startOffset: records[0]!.baseOffset,
-      endOffset: last.baseOffset + last.count,
-      position,
-      length: this.#position - position,
-    };
+    return this.#range(streamId, records, position);
   }
 
   /** The complete body (blocks, index, footer). The builder must not be used afterwards. */
@@ -68,6 +73,29 @@ export class ObjectBuilder {
     });
     this.#chunks.push(index, footer);
     return { chunks: this.#chunks, size: this.#position + index.length + footer.length };
+  }
+
+  /** Adds the block starting at record `from`; returns the index of the first record after it. */
+  #addNextBlock(streamId: number, records: readonly StreamRecord[], from: number): number {
+    let to = from;
+    let size = 0;
+    while (to < records.length && (to === from || size < this.#blockBytes)) {
+      size += OBJECT_RECORD_HEADER_SIZE + records[to]!.payload.length;
+      to++;
+    }
+    this.#addBlock(streamId, records, from, to, size);
+    return to;
+  }
+
+  #range(streamId: number, records: readonly StreamRecord[], position: number): BuiltRange {
+    const last = records[records.length - 1]!;
+    return {
+      streamId,
+      startOffset: records[0]!.baseOffset,
+      endOffset: last.baseOffset + last.count,
+      position,
+      length: this.#position - position,
+    };
   }
 
   #addBlock(

@@ -15,6 +15,7 @@ import { objectKey } from "./object-keys.ts";
 
 const TAIL_GUESS = 64 * 1024;
 const INDEX_CACHE_ENTRIES = 4096;
+const DECODE_YIELD_BYTES = 2 * 1024 * 1024;
 
 export class ObjectReader {
   readonly #store: ObjectStore;
@@ -77,7 +78,7 @@ export class ObjectReader {
     return index;
   }
 
-  /** Loads whole blocks of an object (all blocks of all streams when `entries` is omitted). */
+  /** Loads the given blocks of an object: from the cache, from a load in flight, or in contiguous runs. */
   async #loadBlocks(objectId: number, entries: BlockIndexEntry[]): Promise<StreamRecord[][]> {
     const results: Promise<StreamRecord[]>[] = new Array(entries.length);
     let run: { index: number; entry: BlockIndexEntry }[] = [];
@@ -119,17 +120,7 @@ export class ObjectReader {
     const last = entries[entries.length - 1]!;
     const fetched = this.#store
       .get(objectKey(objectId), { start, end: last.position + last.size })
-      .then((bytes) =>
-        entries.map((entry) => {
-          const records = decodeBlock(
-            objectId,
-            bytes.subarray(entry.position - start, entry.position - start + entry.size),
-            entry,
-          );
-          this.#blocks.put(BlockCache.key(objectId, entry.position), records, entry.size);
-          return records;
-        }),
-      );
+      .then((bytes) => this.#decodeRun(objectId, entries, bytes, start));
     entries.forEach((entry, k) => {
       const key = BlockCache.key(objectId, entry.position);
       const one = fetched.then((blocks) => blocks[k]!);
@@ -137,6 +128,29 @@ export class ObjectReader {
       this.#loading.set(key, one);
     });
     return fetched;
+  }
+
+  /** Verifies and decodes fetched blocks, giving the event loop a turn every few MiB of checksumming. */
+  async #decodeRun(
+    objectId: number,
+    entries: BlockIndexEntry[],
+    bytes: Buffer,
+    start: number,
+  ): Promise<StreamRecord[][]> {
+    const blocks: StreamRecord[][] = [];
+    let sinceYield = 0;
+    for (const entry of entries) {
+      const at = entry.position - start;
+      const records = decodeBlock(objectId, bytes.subarray(at, at + entry.size), entry);
+      this.#blocks.put(BlockCache.key(objectId, entry.position), records, entry.size);
+      blocks.push(records);
+      sinceYield += entry.size;
+      if (sinceYield >= DECODE_YIELD_BYTES) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        sinceYield = 0;
+      }
+    }
+    return blocks;
   }
 
   async #fetchIndex(objectId: number, objectSize: number): Promise<BlockIndexEntry[]> {

@@ -73,31 +73,35 @@ export async function uploadRecords(
   let streamSet: { objectId: number; size: number; ranges: StreamRange[] } | undefined;
   if (small.length > 0) {
     const builder = new ObjectBuilder(ctx.blockBytes);
-    const ranges: StreamRange[] = small.map(([streamId, list]) => ({
-      ...builder.addStream(streamId, list),
-      streamEpoch: list[list.length - 1]!.epoch,
-    }));
+    const ranges: StreamRange[] = [];
+    for (const [streamId, list] of small) {
+      ranges.push({
+        ...(await builder.addStreamYielding(streamId, list)),
+        streamEpoch: list[list.length - 1]!.epoch,
+      });
+    }
     const body = builder.finish();
     streamSet = { objectId: nextId++, size: body.size, ranges };
     puts.push(ctx.objectStore.put(objectKey(streamSet.objectId), body.chunks));
     result.bytesWritten += body.size;
   }
-  const streamObjects: StreamObjectCommit[] = large.map(([streamId, list]) => {
+  const streamObjects: StreamObjectCommit[] = [];
+  for (const [streamId, list] of large) {
     const builder = new ObjectBuilder(ctx.blockBytes);
-    const range = builder.addStream(streamId, list);
+    const range = await builder.addStreamYielding(streamId, list);
     const body = builder.finish();
     const objectId = nextId++;
     puts.push(ctx.objectStore.put(objectKey(objectId), body.chunks));
     result.bytesWritten += body.size;
-    return {
+    streamObjects.push({
       objectId,
       streamId,
       streamEpoch: list[list.length - 1]!.epoch,
       startOffset: range.startOffset,
       endOffset: range.endOffset,
       objectSize: body.size,
-    };
-  });
+    });
+  }
   await Promise.all(puts);
   result.objectsWritten = objectCount;
 

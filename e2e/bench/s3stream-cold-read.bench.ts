@@ -1,0 +1,89 @@
+// s3stream cold reads while appends continue: how fast a consumer catching up reads a stream from object
+// storage (through the block cache with growing read-ahead), and how much the append p99 of another stream
+// moves meanwhile (aim: less than 2x). Appends run open loop at a fixed rate, first alone, then with the cold
+// reader. Objects live in a file:// store on tmpfs (/dev/shm when present). Prints one JSON line.
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { FileObjectStore } from "@cirrus/object-store";
+import { MemoryObjectManager, Storage } from "@cirrus/s3stream";
+import { benchDir, fixedRate, MiB, percentile, printResult, quick, round } from "./s3stream-bench-kit.ts";
+
+const seconds = quick ? 4 : 10;
+const coldBytes = (quick ? 256 : 1024) * MiB;
+const coldAppendBytes = 256 * 1024;
+const hotAppendBytes = 64 * 1024;
+const hotRate = 1600; // appends/s of 64 KiB: 100 MiB/s
+
+const { dir, cleanup } = await benchDir("cold");
+const objectsDir = await mkdtemp(join(existsSync("/dev/shm") ? "/dev/shm" : dir, "cirrus-bench-objects-"));
+try {
+  const objectStore = new FileObjectStore(objectsDir);
+  const storage = await Storage.open({
+    walPath: join(dir, "wal"),
+    walCapacity: 1024 * MiB,
+    objectStore,
+    objectManager: new MemoryObjectManager(),
+    nodeId: 1,
+    nodeEpoch: 1,
+    uploadThresholdBytes: 128 * MiB,
+    logCacheBytes: 16 * MiB,
+    blockCacheBytes: 64 * MiB,
+  });
+  const cold = await storage.openStream((await storage.createStream()).streamId, 1);
+  const hot = await storage.openStream((await storage.createStream()).streamId, 1);
+  const coldPayload = Buffer.alloc(coldAppendBytes, 2);
+  const acks: Promise<unknown>[] = [];
+  for (let written = 0; written < coldBytes; written += coldAppendBytes) {
+    acks.push(cold.append({ payload: coldPayload, count: 1 }));
+    if (acks.length >= 64) await Promise.all(acks.splice(0));
+  }
+  await Promise.all(acks);
+  await storage.flush();
+
+  const hotPayload = Buffer.alloc(hotAppendBytes, 3);
+  const appendHot = () => hot.append({ payload: hotPayload, count: 1 });
+  const alone = await fixedRate(hotRate, seconds, appendHot);
+
+  let readBytes = 0;
+  let reading = true;
+  const readStarted = performance.now();
+  const reader = (async () => {
+    let offset = 0;
+    while (reading && offset < cold.nextOffset) {
+      const records = await cold.read(offset, cold.nextOffset, 4 * MiB);
+      for (const r of records) readBytes += r.payload.length;
+      offset = records[records.length - 1]!.baseOffset + records[records.length - 1]!.count;
+    }
+    return performance.now();
+  })();
+  const withReads = await fixedRate(hotRate, seconds, appendHot);
+  reading = false;
+  const readSeconds = ((await reader) - readStarted) / 1000;
+  const stats = storage.stats();
+  await storage.shutdown();
+
+  const p99Alone = percentile(alone, 99);
+  const p99WithReads = percentile(withReads, 99);
+  printResult({
+    bench: "s3stream-cold-read",
+    quick,
+    objectStore: `file://${objectsDir.startsWith("/dev/shm") ? "tmpfs" : "same disk"}`,
+    coldStreamMiB: coldBytes / MiB,
+    coldReadMiBps: round(readBytes / MiB / readSeconds),
+    coldReadMiB: round(readBytes / MiB),
+    appendRateMiBps: round((hotRate * hotAppendBytes) / MiB),
+    appendP50AloneMs: round(percentile(alone, 50)),
+    appendP99AloneMs: round(p99Alone),
+    appendP50WithColdReadsMs: round(percentile(withReads, 50)),
+    appendP99WithColdReadsMs: round(p99WithReads),
+    p99Ratio: round(p99WithReads / p99Alone),
+    aimP99Ratio: 2,
+    blockCacheHits: stats.blockCacheHits,
+    blockCacheMisses: stats.blockCacheMisses,
+    objectGets: objectStore.requestCounts().GET,
+  });
+} finally {
+  await rm(objectsDir, { recursive: true, force: true });
+  await cleanup();
+}
