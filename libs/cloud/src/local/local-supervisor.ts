@@ -41,6 +41,8 @@ export class LocalSupervisor {
   readonly #children = new Map<string, ChildProcess>();
   readonly #exited = new Set<string>();
   readonly #backoff = new Map<string, { failures: number; until: number }>();
+  /** Instances between their record and their spawn: no pid yet, but not dead either. */
+  readonly #launching = new Set<string>();
   #ticking: Promise<void> | undefined;
   #again = false;
 
@@ -137,7 +139,7 @@ export class LocalSupervisor {
       }
       return;
     }
-    if (instance.state === "pending") return; // being launched by #launch
+    if (this.#launching.has(instance.id)) return;
     if (!this.isAlive(instance)) {
       if (instance.state === "running" && now - instance.launchedAt < CRASH_WINDOW_MS)
         this.#recordFailure(instance.fleet, now);
@@ -213,6 +215,7 @@ export class LocalSupervisor {
     // start-up kills any process carrying this root that the state does not account for.
     this.state.instances[id] = instance;
     this.save();
+    this.#launching.add(id);
     try {
       instance.ports = { kafka: await findFreePort(), admin: await findFreePort() };
       mkdirSync(join(dir, "data"), { recursive: true });
@@ -221,7 +224,8 @@ export class LocalSupervisor {
       this.#children.set(id, child);
       child.once("exit", () => this.#exited.add(id));
       instance.pid = child.pid;
-      instance.state = "running";
+      // Terminated or deleted while launching: keep that state, the next tick signals the new process.
+      if (instance.state === "pending") instance.state = "running";
       this.save();
       return true;
     } catch {
@@ -230,6 +234,8 @@ export class LocalSupervisor {
       this.#recordFailure(name, Date.now());
       this.save();
       return false;
+    } finally {
+      this.#launching.delete(id);
     }
   }
 
