@@ -25,6 +25,8 @@ export interface BuildOptions {
 export interface App {
   server: FastifyInstance;
   context: AppContext;
+  /** Every route registered (hidden ones flagged): the contract test checks them against the OpenAPI doc. */
+  routes: { method: string; url: string; hidden: boolean }[];
 }
 
 /**
@@ -49,7 +51,20 @@ export async function build(options: BuildOptions): Promise<App> {
     requestTimeout: 120_000,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 300 },
   });
+  const routes: App["routes"] = [];
+  server.addHook("onRoute", (route) => {
+    for (const method of [route.method].flat()) {
+      if (method === "HEAD") continue;
+      routes.push({
+        method,
+        url: route.url,
+        hidden: Boolean((route.schema as { hide?: boolean } | undefined)?.hide),
+      });
+    }
+  });
   server.setValidatorCompiler(typeboxValidatorCompiler);
+  // JSON only: any other body type is 415 rather than a string that fails validation later.
+  server.removeContentTypeParser("text/plain");
   server.addHook("onSend", async (request, reply, payload) => {
     reply.header("x-request-id", request.id);
     return payload;
@@ -95,5 +110,5 @@ export async function build(options: BuildOptions): Promise<App> {
   );
   await server.register(internalApi(context), { prefix: INTERNAL_PREFIX });
   await server.ready();
-  return { server, context };
+  return { server, context, routes };
 }

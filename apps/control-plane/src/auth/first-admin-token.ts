@@ -13,15 +13,13 @@ export async function ensureFirstAdminToken(db: Db, secret?: string): Promise<st
     const [any] = await tx.select({ id: apiTokens.id }).from(apiTokens).limit(1);
     if (any) return undefined;
     const value = secret ?? newSecret(TokenPrefix.API);
-    await tx
-      .insert(apiTokens)
-      .values({
-        id: newId(),
-        name: "first-admin",
-        scope: "admin",
-        hash: hashSecret(value),
-        createdAt: Date.now(),
-      });
+    await tx.insert(apiTokens).values({
+      id: newId(),
+      name: "first-admin",
+      scope: "admin",
+      hash: hashSecret(value),
+      createdAt: Date.now(),
+    });
     return value;
   });
 }

@@ -22,10 +22,14 @@ export interface Controller {
   reconcile(ctx: ControllerContext): Promise<void>;
 }
 
+/** What a step returns when it is not done yet (waiting on brokers, the cloud…): run it again next pass. */
+export const STEP_WAIT = "wait";
+
 /** One step of an operation. Must be idempotent: after a crash the interrupted step runs again. */
 export interface OperationStepHandler {
   name: string;
-  run(ctx: ControllerContext, op: Operation): Promise<void>;
+  /** Resolves when done, or with STEP_WAIT to be called again on the next pass (not an error). */
+  run(ctx: ControllerContext, op: Operation): Promise<undefined | typeof STEP_WAIT>;
 }
 
 /** How to carry out operations of one `type` (e.g. "cluster.delete"); steps run in order. */
@@ -139,8 +143,9 @@ export class ControllerRunner {
       step.status = OperationStatus.RUNNING;
       step.startedAt ??= this.#ctx.now();
       await saveOperation(this.#ctx.db, op);
+      let outcome: undefined | typeof STEP_WAIT;
       try {
-        await stepHandler.run(this.#ctx, op);
+        outcome = await stepHandler.run(this.#ctx, op);
       } catch (error) {
         op.attempts++;
         step.error = String((error as Error)?.message ?? error);
@@ -155,6 +160,7 @@ export class ControllerRunner {
         await saveOperation(this.#ctx.db, op);
         return;
       }
+      if (outcome === STEP_WAIT) return;
       step.status = OperationStatus.SUCCEEDED;
       step.finishedAt = this.#ctx.now();
       step.error = null;

@@ -90,6 +90,11 @@ export const partitions = pgTable(
     /** -1: no leader (unassigned, or its broker was fenced and recovery has not finished). */
     leaderBrokerId: integer("leader_broker_id").notNull().default(-1),
     leaderEpoch: big("leader_epoch").notNull().default(0),
+    /**
+     * A move in progress: the previous leader, which must upload its tail and close the stream before
+     * a new leader is assigned (-1: none). Moving copies no data, and never fences unflushed writes.
+     */
+    closingBrokerId: integer("closing_broker_id").notNull().default(-1),
   },
   (t) => [primaryKey({ columns: [t.topicId, t.partition] }), index().on(t.clusterId, t.leaderBrokerId)],
 );

@@ -26,7 +26,7 @@ export const ClusterOperation = {
 
 export const CREATE_STEPS = ["provision-resources", "wait-for-brokers"];
 export const UPDATE_STEPS = ["apply-spec", "wait-for-brokers"];
-export const DELETE_STEPS = ["fence-brokers", "release-streams", "deprovision-resources", "remove-metadata"];
+export const DELETE_STEPS = ["fence-brokers", "deprovision-resources", "release-streams", "remove-metadata"];
 
 type Row = typeof clusters.$inferSelect;
 

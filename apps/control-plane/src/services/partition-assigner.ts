@@ -30,7 +30,8 @@ export async function bumpVersions(tx: Tx, clusterId: string, brokerIds: Iterabl
 }
 
 /**
- * Gives every leaderless partition of the cluster a leader: the ACTIVE broker leading the fewest
+ * Gives every leaderless partition of the cluster (except those still closing on their previous
+ * leader) a leader: the ACTIVE broker leading the fewest
  * partitions, ties to the lowest id. Each new leadership bumps the partition's leader epoch (the
  * epoch the broker opens the stream with, fencing any earlier owner). Call with the cluster locked.
  * Returns the brokers whose assignments changed.
@@ -45,7 +46,13 @@ export async function assignLeaderlessPartitions(tx: Tx, clusterId: string): Pro
   const leaderless = await tx
     .select({ topicId: partitions.topicId, partition: partitions.partition })
     .from(partitions)
-    .where(and(eq(partitions.clusterId, clusterId), eq(partitions.leaderBrokerId, -1)))
+    .where(
+      and(
+        eq(partitions.clusterId, clusterId),
+        eq(partitions.leaderBrokerId, -1),
+        eq(partitions.closingBrokerId, -1),
+      ),
+    )
     .orderBy(partitions.topicId, partitions.partition);
   if (leaderless.length === 0) return [];
   const counts = await tx
@@ -72,16 +79,41 @@ export async function assignLeaderlessPartitions(tx: Tx, clusterId: string): Pro
 }
 
 /**
- * Takes leadership away from these brokers (their partitions become leaderless, to be assigned
- * elsewhere). Returns the partitions' previous leaders, whose assignments changed.
+ * Takes leadership away from these brokers: their partitions become leaderless, to be assigned
+ * elsewhere. With `closeFirst` (a live broker being drained) each partition waits for its previous
+ * leader to close the stream (see finishClosedMoves); without it (a fenced broker that can no longer
+ * write) it can be assigned at once. Returns the brokers whose assignments changed.
  */
-export async function releasePartitionsOf(tx: Tx, clusterId: string, brokerIds: number[]): Promise<number[]> {
+export async function releasePartitionsOf(
+  tx: Tx,
+  clusterId: string,
+  brokerIds: number[],
+  closeFirst: boolean,
+): Promise<number[]> {
   if (brokerIds.length === 0) return [];
   const released = await tx
     .update(partitions)
-    .set({ leaderBrokerId: -1 })
+    .set({ leaderBrokerId: -1, closingBrokerId: closeFirst ? partitions.leaderBrokerId : -1 })
     .where(and(eq(partitions.clusterId, clusterId), inArray(partitions.leaderBrokerId, brokerIds)))
     .returning({ topicId: partitions.topicId });
   if (released.length > 0) await bumpVersions(tx, clusterId, brokerIds);
   return released.length > 0 ? brokerIds : [];
+}
+
+/**
+ * Ends moves whose previous leader closed the stream, or can no longer write (not leased any more).
+ * Returns how many partitions still wait for their previous leader to close.
+ */
+export async function finishClosedMoves(tx: Tx, clusterId: string): Promise<number> {
+  await tx.execute(sql`update partitions p set closing_broker_id = -1
+    from streams s
+    where p.cluster_id = ${clusterId} and p.closing_broker_id <> -1 and s.id = p.stream_id
+      and (s.state <> 'OPENED' or s.node_id <> p.closing_broker_id or not exists (
+        select 1 from brokers b where b.cluster_id = p.cluster_id and b.broker_id = p.closing_broker_id
+          and b.state in ('ACTIVE', 'DRAINING') and b.lease_until >= ${Date.now()}))`);
+  const [row] = await tx
+    .select({ count: sql<number>`count(*)::int` })
+    .from(partitions)
+    .where(and(eq(partitions.clusterId, clusterId), ne(partitions.closingBrokerId, -1)));
+  return Number(row?.count ?? 0);
 }

@@ -1,0 +1,123 @@
+import type { AddressInfo } from "node:net";
+import { type App, build } from "./app.ts";
+import { ensureFirstAdminToken } from "./auth/first-admin-token.ts";
+import type { Config } from "./config.ts";
+import { brokerDrainHandler } from "./controllers/broker-drain.ts";
+import { brokerLeaseController } from "./controllers/broker-lease-controller.ts";
+import { type ClusterDeletionOptions, clusterDeletionHandler } from "./controllers/cluster-deletion.ts";
+import { type Controller, ControllerRunner, type OperationHandler } from "./controllers/controller-runner.ts";
+import {
+  AdvisoryLockLeader,
+  type LeaderElection,
+  SingleProcessLeader,
+} from "./controllers/leader-election.ts";
+import { partitionAssignmentController } from "./controllers/partition-assignment-controller.ts";
+import { type Database, openDatabase } from "./db/database.ts";
+import { AssignmentNotifier } from "./services/assignment-notifier.ts";
+
+export interface ControlPlaneOptions {
+  config: Readonly<Config>;
+  /** An already open database (tests); otherwise config.databaseUrl is opened (and closed on close()). */
+  database?: Database;
+  /** More controllers (provisioner, autoscaler, failover…), run by the leader after the built-in ones. */
+  controllers?: (ctx: { notifier: AssignmentNotifier }) => Controller[];
+  /** Handlers of more operation types (cluster.create, cluster.update, broker.replace, broker.failover…). */
+  operationHandlers?: (ctx: { notifier: AssignmentNotifier }) => OperationHandler[];
+  /** The provider half of cluster deletion (see clusterDeletionHandler). */
+  deprovision?: ClusterDeletionOptions["deprovision"];
+}
+
+/**
+ * The whole control plane: database (migrated), HTTP app, leader election and, on the leader, the
+ * controller runner. Any replica serves the API; one runs the controllers.
+ */
+export class ControlPlane {
+  readonly app: App;
+  readonly runner: ControllerRunner;
+  readonly database: Database;
+  /** The first admin token's secret, when this start created it (print it once). */
+  readonly firstAdminToken: string | undefined;
+  readonly #leader: LeaderElection;
+  readonly #ownsDatabase: boolean;
+
+  private constructor(fields: {
+    app: App;
+    runner: ControllerRunner;
+    database: Database;
+    firstAdminToken: string | undefined;
+    leader: LeaderElection;
+    ownsDatabase: boolean;
+  }) {
+    this.app = fields.app;
+    this.runner = fields.runner;
+    this.database = fields.database;
+    this.firstAdminToken = fields.firstAdminToken;
+    this.#leader = fields.leader;
+    this.#ownsDatabase = fields.ownsDatabase;
+  }
+
+  static async start(options: ControlPlaneOptions): Promise<ControlPlane> {
+    const { config } = options;
+    const database = options.database ?? (await openDatabase({ url: config.databaseUrl }));
+    const notifier = new AssignmentNotifier();
+    try {
+      if (database.pool) await notifier.listen(database.pool);
+      const app = await build({ config, database, notifier });
+      const firstAdminToken = await ensureFirstAdminToken(database.db, config.bootstrapAdminToken);
+      const runner = new ControllerRunner(
+        {
+          db: database.db,
+          now: Date.now,
+          log: (message, fields) => app.server.log.info(fields ?? {}, message),
+        },
+        { intervalMs: config.reconcileIntervalMs },
+      );
+      runner.addController(brokerLeaseController(notifier));
+      runner.addController(partitionAssignmentController(notifier));
+      for (const controller of options.controllers?.({ notifier }) ?? []) runner.addController(controller);
+      runner.addOperationHandler(clusterDeletionHandler({ notifier, deprovision: options.deprovision }));
+      runner.addOperationHandler(brokerDrainHandler(notifier));
+      for (const handler of options.operationHandlers?.({ notifier }) ?? [])
+        runner.addOperationHandler(handler);
+      const leader = database.pool ? new AdvisoryLockLeader(database.pool) : new SingleProcessLeader();
+      leader.start((isLeader) => {
+        if (isLeader) runner.start();
+        else void runner.stop();
+      });
+      return new ControlPlane({
+        app,
+        runner,
+        database,
+        firstAdminToken,
+        leader,
+        ownsDatabase: !options.database,
+      });
+    } catch (error) {
+      await notifier.close();
+      if (!options.database) await database.close();
+      throw error;
+    }
+  }
+
+  get isLeader(): boolean {
+    return this.#leader.isLeader;
+  }
+
+  /** Listens on config host:port (port 0: any free port) and returns the base URL. */
+  async listen(): Promise<string> {
+    const { host, port } = this.app.context.config;
+    await this.app.server.listen({ host, port });
+    const address = this.app.server.server.address() as AddressInfo;
+    const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
+    return `http://${shownHost}:${address.port}`;
+  }
+
+  /** Stops the controllers, then the server (open long polls end), then the database. */
+  async close(): Promise<void> {
+    await this.runner.stop();
+    await this.#leader.stop();
+    await this.app.server.close();
+    await this.app.context.notifier.close();
+    if (this.#ownsDatabase) await this.database.close();
+  }
+}

@@ -1,0 +1,78 @@
+import { isAbsolute, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { LaunchSpec } from "@cirrus/cloud";
+import type { ClusterSpec } from "../../api-schemas/clusters.ts";
+
+/** How brokers are started; defaults run this repository's broker on this machine's Node. */
+export interface BrokerLaunchOptions {
+  /** The control plane's internal API as brokers reach it (http://host:port, no path). */
+  controlPlaneUrl: string;
+  /** local: the Node binary (default: the one running the control plane, Node 24). */
+  nodePath?: string;
+  /** local: the broker's entry module (default: apps/broker/src/main.ts of this repository). */
+  brokerEntry?: string;
+  /** local: WAL size each broker formats on its volume (default 64 MiB: it is zero-filled at start). */
+  localWalCapacityBytes?: number;
+  /** aws/aliyun: the command baked into the broker image (default: node /opt/cirrus/apps/broker/src/main.ts). */
+  cloudCommand?: { command: string; args: readonly string[]; cwd?: string };
+  /** Extra environment for every broker (e.g. CIRRUS_LOG_LEVEL). */
+  env?: Readonly<Record<string, string>>;
+}
+
+const LOCAL_ENTRY = fileURLToPath(new URL("./local-broker-entry.ts", import.meta.url));
+const BROKER_MAIN = fileURLToPath(new URL("../../../../broker/src/main.ts", import.meta.url));
+
+/**
+ * The object store URI as a broker must see it: relative file:// paths are made absolute (local brokers
+ * run in their own folders), and the spec's endpoint/region ride along as s3:// query parameters.
+ */
+export function brokerObjectStoreUri(objectStore: ClusterSpec["objectStore"], cwd = process.cwd()): string {
+  const { uri } = objectStore;
+  if (uri.startsWith("file://")) {
+    const path = decodeURIComponent(uri.slice("file://".length));
+    return isAbsolute(path) ? uri : `file://${resolve(cwd, path)}`;
+  }
+  if (!uri.startsWith("s3://")) return uri;
+  const url = new URL(uri);
+  if (objectStore.endpoint && !url.searchParams.has("endpoint"))
+    url.searchParams.set("endpoint", objectStore.endpoint);
+  if (objectStore.region && !url.searchParams.has("region"))
+    url.searchParams.set("region", objectStore.region);
+  return url.toString();
+}
+
+/**
+ * The launch spec of a cluster's brokers. The provider adds the per-instance variables (instance id,
+ * zone, ports, data and volume folders); this adds what is per cluster: its id, the control plane's URL,
+ * the broker credential and the object store. Local brokers start through local-broker-entry.ts, which
+ * waits for the WAL volume the provisioner attaches before it runs the broker.
+ */
+export function brokerLaunchSpec(
+  clusterId: string,
+  spec: ClusterSpec,
+  brokerToken: string,
+  options: BrokerLaunchOptions,
+): LaunchSpec {
+  const env: Record<string, string> = {
+    ...options.env,
+    CIRRUS_CLUSTER_ID: clusterId,
+    CIRRUS_CONTROL_PLANE_URL: options.controlPlaneUrl,
+    CIRRUS_BROKER_TOKEN: brokerToken,
+    CIRRUS_OBJECT_STORE: brokerObjectStoreUri(spec.objectStore),
+  };
+  if (spec.provider === "local") {
+    Object.assign(env, {
+      CIRRUS_KAFKA_HOST: "127.0.0.1",
+      CIRRUS_ADMIN_HOST: "127.0.0.1",
+      CIRRUS_WAL_CAPACITY_BYTES: String(options.localWalCapacityBytes ?? 64 * 1024 * 1024),
+      CIRRUS_BROKER_ENTRY: options.brokerEntry ?? BROKER_MAIN,
+    });
+    return { command: options.nodePath ?? process.execPath, args: [LOCAL_ENTRY], env };
+  }
+  const cloud = options.cloudCommand ?? {
+    command: "node",
+    args: ["/opt/cirrus/apps/broker/src/main.ts"],
+    cwd: "/opt/cirrus",
+  };
+  return { command: cloud.command, args: cloud.args, env, ...(cloud.cwd ? { cwd: cloud.cwd } : {}) };
+}

@@ -1,0 +1,124 @@
+import { connect } from "node:net";
+import type { CloudProvider, Fleet, Instance } from "@cirrus/cloud";
+import { and, eq, gt, inArray } from "drizzle-orm";
+import type { ClusterSpec } from "../../api-schemas/clusters.ts";
+import type { Db } from "../../db/database.ts";
+import { brokers, clusters } from "../../db/schema.ts";
+import { rotateBrokerToken } from "../../services/clusters.ts";
+import { type BrokerLaunchOptions, brokerLaunchSpec } from "./broker-launch.ts";
+import { fleetNameOf, fleetSpecOf } from "./cluster-fleet.ts";
+import type { ProviderRegistry } from "./provider-registry.ts";
+import { WalVolumes } from "./wal-volumes.ts";
+
+/** What every provisioner step and loop works with. */
+export interface ProvisionerDeps {
+  db: Db;
+  providers: ProviderRegistry;
+  launch: BrokerLaunchOptions;
+  /** True when a Kafka client can connect to host:port (default: a TCP connect within 500 ms). */
+  probeKafka: (host: string, port: number) => Promise<boolean>;
+}
+
+export type ClusterRow = typeof clusters.$inferSelect;
+
+export interface ReadyBroker {
+  brokerId: number;
+  instanceId: string;
+  host: string;
+  port: number;
+}
+
+/** Where a cluster's fleet stands: its running instances and the brokers on them serving Kafka. */
+export interface Convergence {
+  fleet: Fleet;
+  instances: Instance[];
+  /** Brokers registered with a live lease, on a running instance of the fleet, accepting connections. */
+  ready: ReadyBroker[];
+}
+
+export async function loadCluster(db: Db, clusterId: string): Promise<ClusterRow | undefined> {
+  const [row] = await db.select().from(clusters).where(eq(clusters.id, clusterId));
+  return row;
+}
+
+export function specOf(cluster: ClusterRow): ClusterSpec {
+  return cluster.spec as ClusterSpec;
+}
+
+export function providerOf(deps: ProvisionerDeps, cluster: ClusterRow): CloudProvider {
+  return deps.providers.providerFor(specOf(cluster));
+}
+
+/**
+ * Creates the cluster's fleet unless it exists (adopting one left by a crashed run). A new fleet gets a
+ * fresh broker credential in its launch spec; an existing fleet keeps the credential its brokers hold.
+ */
+export async function ensureFleet(deps: ProvisionerDeps, cluster: ClusterRow): Promise<Fleet> {
+  const provider = providerOf(deps, cluster);
+  const existing = await provider.describeFleet(fleetNameOf(cluster.id));
+  if (existing) return existing;
+  const spec = specOf(cluster);
+  const token = await rotateBrokerToken(deps.db, cluster.id);
+  const launch = brokerLaunchSpec(cluster.id, spec, token, deps.launch);
+  return provider.createFleet(fleetSpecOf(cluster.id, spec, launch));
+}
+
+/**
+ * One look at the cluster: attaches WAL volumes to new instances and finds the brokers that are ready.
+ * undefined when the fleet does not exist.
+ */
+export async function observeCluster(
+  deps: ProvisionerDeps,
+  cluster: ClusterRow,
+  now: number,
+): Promise<Convergence | undefined> {
+  const provider = providerOf(deps, cluster);
+  const name = fleetNameOf(cluster.id);
+  const fleet = await provider.describeFleet(name);
+  if (!fleet) return undefined;
+  const instances = await provider.listInstances(name);
+  const running = instances.filter((i) => i.state === "running");
+  await new WalVolumes(deps.db, provider, cluster.id, specOf(cluster)).ensureAttached(running);
+  if (running.length === 0) return { fleet, instances, ready: [] };
+  const registered = await deps.db
+    .select({
+      brokerId: brokers.brokerId,
+      instanceId: brokers.instanceId,
+      host: brokers.host,
+      port: brokers.port,
+    })
+    .from(brokers)
+    .where(
+      and(
+        eq(brokers.clusterId, cluster.id),
+        eq(brokers.state, "ACTIVE"),
+        gt(brokers.leaseUntil, now),
+        inArray(
+          brokers.instanceId,
+          running.map((i) => i.id),
+        ),
+      ),
+    )
+    .orderBy(brokers.brokerId);
+  const reachable = await Promise.all(registered.map((b) => deps.probeKafka(b.host, b.port)));
+  return { fleet, instances, ready: registered.filter((_, i) => reachable[i]) };
+}
+
+/** "host:port,host:port" of the ready brokers: what Kafka clients bootstrap from. */
+export function bootstrapOf(ready: readonly ReadyBroker[]): string | null {
+  return ready.length === 0 ? null : ready.map((b) => `${b.host}:${b.port}`).join(",");
+}
+
+/** A TCP connect to host:port within `timeoutMs`. */
+export function tcpProbe(host: string, port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once("connect", () => done(true));
+    socket.once("error", () => done(false));
+  });
+}

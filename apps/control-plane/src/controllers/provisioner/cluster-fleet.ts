@@ -1,0 +1,75 @@
+import type { FleetSpec, FleetUpdate, LaunchSpec } from "@cirrus/cloud";
+import type { ClusterSpec } from "../../api-schemas/clusters.ts";
+
+/** One fleet per cluster; the cluster id (a UUID) keeps the name unique and within the 64-char limit. */
+export function fleetNameOf(clusterId: string): string {
+  return `cirrus-${clusterId}`;
+}
+
+/** The WAL volume type of each provider: one writer at a time; failover detaches before it attaches. */
+export const WAL_VOLUME_TYPE = { local: "file", aws: "gp3", aliyun: "cloud_essd" } as const;
+
+/** A terminating broker gets this long to flush its WAL tail and close its streams. */
+const DRAIN_HOOK_SECONDS = 120;
+
+/**
+ * On-demand share above the base, in percent: the spec speaks of the spot share (0..1), the clouds of
+ * the on-demand percentage. Rounded so that 0.5 → 50 and 1/3 → 67 (spot gets the rounding down).
+ */
+export function onDemandPercentOf(spotShare: number): number {
+  return Math.round((1 - spotShare) * 100);
+}
+
+/**
+ * The fleet for a new cluster: starts at the minimum broker count (the autoscaler grows it within
+ * [min, max]), spread over the spec's zones, spot above the on-demand base.
+ */
+export function fleetSpecOf(clusterId: string, spec: ClusterSpec, launch: LaunchSpec): FleetSpec {
+  return {
+    name: fleetNameOf(clusterId),
+    minSize: spec.brokers.min,
+    maxSize: spec.brokers.max,
+    desiredCapacity: spec.brokers.min,
+    zones: spec.zones,
+    instanceTypes: spec.instanceTypes,
+    onDemandBaseCapacity: spec.spot.onDemandBase,
+    onDemandPercentageAboveBase: onDemandPercentOf(spec.spot.share),
+    capacityRebalance: spec.spot.share > 0,
+    terminationHook:
+      spec.provider === "local"
+        ? undefined
+        : { heartbeatTimeoutSeconds: DRAIN_HOOK_SECONDS, defaultResult: "CONTINUE" },
+    launch,
+    tags: { "cirrus:cluster": clusterId },
+  };
+}
+
+/**
+ * What `updateFleet` must change so the fleet matches `spec`. The desired capacity is kept where the
+ * autoscaler put it unless it falls outside the new bounds (then it is clamped into them).
+ */
+export function fleetUpdateOf(spec: ClusterSpec, currentDesired: number): FleetUpdate {
+  const desired = Math.min(spec.brokers.max, Math.max(spec.brokers.min, currentDesired));
+  return {
+    minSize: spec.brokers.min,
+    maxSize: spec.brokers.max,
+    desiredCapacity: desired,
+    instanceTypes: spec.instanceTypes,
+    onDemandBaseCapacity: spec.spot.onDemandBase,
+    onDemandPercentageAboveBase: onDemandPercentOf(spec.spot.share),
+    capacityRebalance: spec.spot.share > 0,
+  };
+}
+
+/** True when the fleet's capacity bounds or desired count disagree with the spec (drift to repair). */
+export function capacityDrifted(
+  fleet: { minSize: number; maxSize: number; desiredCapacity: number },
+  spec: ClusterSpec,
+): boolean {
+  return (
+    fleet.minSize !== spec.brokers.min ||
+    fleet.maxSize !== spec.brokers.max ||
+    fleet.desiredCapacity < spec.brokers.min ||
+    fleet.desiredCapacity > spec.brokers.max
+  );
+}

@@ -1,0 +1,114 @@
+import { and, desc, eq, inArray } from "drizzle-orm";
+import type { ClusterSpec } from "../../api-schemas/clusters.ts";
+import { clusters, operations } from "../../db/schema.ts";
+import { ClusterOperation } from "../../services/clusters.ts";
+import { OperationStatus } from "../../services/operations.ts";
+import type { Controller, ControllerContext } from "../controller-runner.ts";
+import {
+  bootstrapOf,
+  type ClusterRow,
+  ensureFleet,
+  observeCluster,
+  type ProvisionerDeps,
+  providerOf,
+} from "./cluster-convergence.ts";
+import { capacityDrifted, fleetNameOf, fleetUpdateOf } from "./cluster-fleet.ts";
+import { recordClusterStatus } from "./cluster-status.ts";
+
+export interface ProvisionerControllerOptions {
+  /** Least time between two looks at one cluster, per provider (cloud APIs are rate limited). */
+  minIntervalMs?: Partial<Record<ClusterSpec["provider"], number>>;
+}
+
+const DEFAULT_INTERVAL_MS = { local: 1_000, aws: 15_000, aliyun: 15_000 } as const;
+
+/**
+ * The provisioner's steady-state loop, for clusters no operation is working on (RUNNING, DEGRADED):
+ * recreates a fleet that vanished, repairs capacity bounds that drifted from the spec, gives new
+ * instances (replacements after a spot reclaim or a crash, autoscaler scale-outs) their WAL volumes,
+ * and keeps state (RUNNING while at least spec.brokers.min brokers are ready, else DEGRADED) and the
+ * bootstrap list current. Also marks FAILED a cluster whose create or update operation failed.
+ * One cluster's failure is logged and does not stop the others.
+ */
+export function provisionerController(
+  deps: ProvisionerDeps,
+  options: ProvisionerControllerOptions = {},
+): Controller {
+  const lastLook = new Map<string, number>();
+  const intervals = { ...DEFAULT_INTERVAL_MS, ...options.minIntervalMs };
+  return {
+    name: "provisioner",
+    async reconcile(ctx: ControllerContext) {
+      const rows = await ctx.db
+        .select()
+        .from(clusters)
+        .where(inArray(clusters.state, ["CREATING", "UPDATING", "RUNNING", "DEGRADED"]));
+      const seen = new Set<string>();
+      for (const cluster of rows) {
+        seen.add(cluster.id);
+        const now = ctx.now();
+        const spec = cluster.spec as ClusterSpec;
+        if (now - (lastLook.get(cluster.id) ?? 0) < intervals[spec.provider]) continue;
+        lastLook.set(cluster.id, now);
+        try {
+          if (cluster.state === "CREATING" || cluster.state === "UPDATING")
+            await markFailedIfOpFailed(ctx, cluster);
+          else await converge(deps, ctx, cluster);
+        } catch (error) {
+          ctx.log("provisioner: cluster reconcile failed", { clusterId: cluster.id, error: String(error) });
+        }
+      }
+      for (const id of lastLook.keys()) if (!seen.has(id)) lastLook.delete(id);
+    },
+  };
+}
+
+async function converge(deps: ProvisionerDeps, ctx: ControllerContext, cluster: ClusterRow): Promise<void> {
+  const spec = cluster.spec as ClusterSpec;
+  const fleet = await ensureFleet(deps, cluster);
+  if (capacityDrifted(fleet, spec)) {
+    await providerOf(deps, cluster).updateFleet(
+      fleetNameOf(cluster.id),
+      fleetUpdateOf(spec, fleet.desiredCapacity),
+    );
+  }
+  const now = ctx.now();
+  const observed = await observeCluster(deps, cluster, now);
+  if (!observed) return;
+  const ready = observed.ready.length;
+  const healthy = ready >= spec.brokers.min;
+  await recordClusterStatus(
+    deps.db,
+    cluster.id,
+    {
+      state: healthy ? "RUNNING" : "DEGRADED",
+      reason: healthy ? "BrokersReady" : "BrokersMissing",
+      message: `${ready} of ${observed.fleet.desiredCapacity} brokers ready`,
+      bootstrap: bootstrapOf(observed.ready),
+    },
+    now,
+  );
+}
+
+/** A create/update that failed leaves its cluster CREATING/UPDATING: say FAILED instead. */
+async function markFailedIfOpFailed(ctx: ControllerContext, cluster: ClusterRow): Promise<void> {
+  const [latest] = await ctx.db
+    .select({ status: operations.status, error: operations.error })
+    .from(operations)
+    .where(
+      and(
+        eq(operations.clusterId, cluster.id),
+        inArray(operations.type, [ClusterOperation.CREATE, ClusterOperation.UPDATE]),
+      ),
+    )
+    .orderBy(desc(operations.createdAt))
+    .limit(1);
+  if (latest?.status !== OperationStatus.FAILED) return;
+  const error = latest.error as { message?: string } | null;
+  await recordClusterStatus(
+    ctx.db,
+    cluster.id,
+    { state: "FAILED", reason: "OperationFailed", message: error?.message ?? "the operation failed" },
+    ctx.now(),
+  );
+}

@@ -1,0 +1,30 @@
+/**
+ * Errors of the provisioner, stored in operation rows (`code`, `message`). `retriable: true` tells the
+ * controller runner to run the step again on its next pass (up to its attempts); `false` fails the
+ * operation at once. Waiting for the cloud to converge is not an error: steps return STEP_WAIT, and
+ * their own deadline turns a wait that lasts too long into CONVERGENCE_TIMEOUT.
+ */
+export const ProvisioningErrorCode = {
+  CONVERGENCE_TIMEOUT: "PROVISIONING_CONVERGENCE_TIMEOUT",
+  CLUSTER_GONE: "PROVISIONING_CLUSTER_GONE",
+  SUPERSEDED: "PROVISIONING_SUPERSEDED",
+  PROVIDER_UNAVAILABLE: "PROVISIONING_PROVIDER_UNAVAILABLE",
+  INVALID_SPEC: "PROVISIONING_INVALID_SPEC",
+  NOT_SUPPORTED: "PROVISIONING_NOT_SUPPORTED",
+} as const;
+export type ProvisioningErrorCode = (typeof ProvisioningErrorCode)[keyof typeof ProvisioningErrorCode];
+
+/** Worth another attempt: the provider may come back (credentials mounted, API reachable again). */
+const RETRIABLE: ReadonlySet<ProvisioningErrorCode> = new Set([ProvisioningErrorCode.PROVIDER_UNAVAILABLE]);
+
+export class ProvisioningError extends Error {
+  override readonly name = "ProvisioningError";
+  readonly code: ProvisioningErrorCode;
+  readonly retriable: boolean;
+
+  constructor(code: ProvisioningErrorCode, message: string, options: { cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.retriable = RETRIABLE.has(code);
+  }
+}

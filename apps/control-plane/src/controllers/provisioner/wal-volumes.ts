@@ -1,0 +1,155 @@
+import type { CloudProvider, Instance, Volume } from "@cirrus/cloud";
+import { and, eq, inArray, ne, or } from "drizzle-orm";
+import type { ClusterSpec } from "../../api-schemas/clusters.ts";
+import type { Db } from "../../db/database.ts";
+import { brokers, volumes } from "../../db/schema.ts";
+import { inTransaction } from "../../db/transaction.ts";
+import { WAL_VOLUME_TYPE } from "./cluster-fleet.ts";
+
+/** Volume row states. A CREATING row is written before the cloud call, so a crash never leaks a volume. */
+export const VolumeState = { CREATING: "CREATING", IN_USE: "IN_USE", AVAILABLE: "AVAILABLE" } as const;
+
+const PENDING_PREFIX = "pending:";
+
+/** The cloud's idempotency token of a broker's WAL volume: one volume per (cluster, instance), ever. */
+export function walVolumeToken(clusterId: string, instanceId: string): string {
+  return `${clusterId}/${instanceId}`;
+}
+
+/**
+ * The WAL volumes of one cluster: one per broker instance, created in the instance's zone, attached to
+ * it, and recorded in the `volumes` table (which failover reads to move a dead broker's WAL).
+ *
+ * Crash safety: before asking the cloud for a volume, a CREATING row named `pending:<token>` is written;
+ * after the cloud answers, that row is replaced by the real one in one transaction. A crash in between
+ * leaves the CREATING row, and the same token yields the same volume on the next call (the cloud's
+ * ClientToken), so the volume is found again, attached or deleted, never lost.
+ */
+export class WalVolumes {
+  readonly #db: Db;
+  readonly #provider: CloudProvider;
+  readonly #clusterId: string;
+  readonly #spec: ClusterSpec;
+
+  constructor(db: Db, provider: CloudProvider, clusterId: string, spec: ClusterSpec) {
+    this.#db = db;
+    this.#provider = provider;
+    this.#clusterId = clusterId;
+    this.#spec = spec;
+  }
+
+  /**
+   * Gives every running instance without a volume its WAL volume, attached. Returns the ids of the
+   * instances that have one attached now. Volumes of instances that are gone are left alone: they hold
+   * a WAL that failover replays.
+   */
+  async ensureAttached(instances: readonly Instance[]): Promise<Set<string>> {
+    const rows = await this.#rows();
+    const attached = new Set<string>();
+    const known = new Map<string, Volume>();
+    for (const row of rows) {
+      if (row.state !== VolumeState.IN_USE) continue;
+      const volume = await this.#provider.describeVolume(row.id);
+      if (volume) known.set(row.id, volume);
+    }
+    for (const volume of known.values()) for (const id of volume.attachedTo) attached.add(id);
+    for (const instance of instances) {
+      if (instance.state !== "running" || attached.has(instance.id)) continue;
+      const volume = await this.#createFor(instance);
+      if (!volume.attachedTo.includes(instance.id)) await this.#provider.attachVolume(volume.id, instance.id);
+      await this.#db.update(volumes).set({ state: VolumeState.IN_USE }).where(eq(volumes.id, volume.id));
+      attached.add(instance.id);
+    }
+    await this.#recordOwners();
+    return attached;
+  }
+
+  /**
+   * Detaches (forcibly: the brokers are gone) and deletes every volume of the cluster, including ones
+   * whose creation was interrupted. Call after the fleet is gone. Idempotent.
+   */
+  async deleteAll(): Promise<void> {
+    for (const row of await this.#rows()) {
+      let id = row.id;
+      if (row.state === VolumeState.CREATING) {
+        // Resolve the token to whatever volume the interrupted create left (or a new one, deleted at once).
+        const token = row.id.slice(PENDING_PREFIX.length);
+        const volume = await this.#provider.createVolume(this.#volumeSpec(row.zone, token));
+        id = volume.id;
+      }
+      const volume = await this.#provider.describeVolume(id);
+      for (const instanceId of volume?.attachedTo ?? []) {
+        await this.#provider.detachVolume(id, instanceId, { force: true });
+      }
+      await this.#provider.deleteVolume(id);
+      await this.#db.delete(volumes).where(inArray(volumes.id, [row.id, id]));
+    }
+  }
+
+  async #createFor(instance: Instance): Promise<Volume> {
+    const token = walVolumeToken(this.#clusterId, instance.id);
+    const pendingId = `${PENDING_PREFIX}${token}`;
+    await this.#db
+      .insert(volumes)
+      .values({
+        id: pendingId,
+        clusterId: this.#clusterId,
+        zone: instance.zone,
+        sizeGiB: this.#spec.walVolumeGiB,
+        state: VolumeState.CREATING,
+      })
+      .onConflictDoNothing();
+    const volume = await this.#provider.createVolume(this.#volumeSpec(instance.zone, token));
+    await inTransaction(this.#db, async (tx) => {
+      await tx.delete(volumes).where(eq(volumes.id, pendingId));
+      await tx
+        .insert(volumes)
+        .values({
+          id: volume.id,
+          clusterId: this.#clusterId,
+          zone: volume.zone,
+          sizeGiB: volume.sizeGiB,
+          state: VolumeState.AVAILABLE,
+        })
+        .onConflictDoNothing();
+    });
+    return volume;
+  }
+
+  #volumeSpec(zone: string, token: string) {
+    return {
+      zone,
+      sizeGiB: this.#spec.walVolumeGiB,
+      type: WAL_VOLUME_TYPE[this.#spec.provider],
+      multiAttach: false,
+      clientToken: token,
+      tags: { "cirrus:cluster": this.#clusterId },
+    };
+  }
+
+  /** Brokers name their volume when they register: record who owns each WAL, for failover. */
+  async #recordOwners(): Promise<void> {
+    const owners = await this.#db
+      .select({ brokerId: brokers.brokerId, epoch: brokers.epoch, volumeId: brokers.volumeId })
+      .from(brokers)
+      .innerJoin(volumes, eq(volumes.id, brokers.volumeId))
+      .where(eq(brokers.clusterId, this.#clusterId));
+    for (const owner of owners) {
+      await this.#db
+        .update(volumes)
+        .set({ ownerBrokerId: owner.brokerId, ownerEpoch: owner.epoch })
+        .where(
+          and(
+            eq(volumes.id, owner.volumeId!),
+            eq(volumes.clusterId, this.#clusterId),
+            eq(volumes.recoveringBrokerId, -1),
+            or(ne(volumes.ownerBrokerId, owner.brokerId), ne(volumes.ownerEpoch, owner.epoch)),
+          ),
+        );
+    }
+  }
+
+  async #rows() {
+    return this.#db.select().from(volumes).where(eq(volumes.clusterId, this.#clusterId));
+  }
+}

@@ -1,0 +1,279 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { INTERNAL_PREFIX, InternalRoutes } from "@cirrus/broker-api";
+import { Validator } from "@seriousme/openapi-schema-validator";
+import { OpenApiChecker } from "../helpers/openapi-checker.ts";
+import { createTestApp, localSpec, type TestApp } from "../helpers/test-app.ts";
+
+const internal = (route: string) => INTERNAL_PREFIX + route;
+
+describe("OpenAPI contract", { timeout: 120_000 }, () => {
+  let t: TestApp;
+  let doc: { openapi: string; paths: Record<string, Record<string, unknown>> };
+  before(async () => {
+    t = await createTestApp("pglite");
+    doc = JSON.parse((await t.app.server.inject({ method: "GET", url: "/openapi.json" })).body);
+  });
+  after(() => t.close());
+
+  it("is a valid OpenAPI 3.1 document", async () => {
+    assert.match(doc.openapi, /^3\.1\./);
+    const result = await new Validator().validate(doc as unknown as Record<string, unknown>);
+    assert.equal(result.valid, true, String(JSON.stringify(result.errors)).slice(0, 2000));
+  });
+
+  it("documents every route the server has", () => {
+    const documented = new Set(
+      Object.entries(doc.paths).flatMap(([path, ops]) =>
+        Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+      ),
+    );
+    const served = t.app.routes
+      .filter((r) => !r.hidden && !r.url.startsWith("/docs"))
+      .map((r) => `${r.method} ${r.url.replace(/:(\w+)/g, "{$1}")}`);
+    assert.ok(served.length > 40, `only ${served.length} routes`);
+    for (const route of served) assert.ok(documented.has(route), `${route} is not documented`);
+    for (const route of documented)
+      assert.ok(served.includes(route), `${route} is documented but not served`);
+  });
+
+  it("answers every documented route with a response that matches the document", async () => {
+    const c = new OpenApiChecker(t.app.server, doc);
+    const admin = { headers: t.auth(t.admin) };
+    await c.call("GET", "/healthz");
+    await c.call("GET", "/readyz");
+
+    // tokens
+    const created = await c.call("POST", "/v1/tokens", {
+      ...admin,
+      payload: { name: "ci", scope: "viewer" },
+    });
+    assert.equal(created.statusCode, 201);
+    const tokenId = created.json().token.id;
+    assert.equal((await c.call("GET", "/v1/tokens", { ...admin, query: { limit: "1" } })).statusCode, 200);
+    assert.equal(
+      (await c.call("DELETE", "/v1/tokens/:id", { ...admin, params: { id: tokenId } })).json().revokedAt > 0,
+      true,
+    );
+
+    // clusters
+    const made = await c.call("POST", "/v1/clusters", {
+      ...admin,
+      payload: { name: "contract", spec: localSpec },
+    });
+    assert.equal(made.statusCode, 202);
+    const { cluster, brokerToken } = made.json();
+    const id = cluster.id;
+    assert.equal((await c.call("GET", "/v1/clusters", admin)).statusCode, 200);
+    assert.equal((await c.call("GET", "/v1/clusters/:id", { ...admin, params: { id } })).statusCode, 200);
+    const patched = await c.call("PATCH", "/v1/clusters/:id", {
+      ...admin,
+      params: { id },
+      payload: { version: 1, deletionProtection: true },
+    });
+    assert.equal(patched.statusCode, 200);
+    const stale = await c.call("PATCH", "/v1/clusters/:id", {
+      ...admin,
+      params: { id },
+      payload: { version: 1 },
+    });
+    assert.equal(stale.statusCode, 409);
+
+    // internal: a broker registers and heartbeats
+    const broker = { headers: { authorization: `Bearer ${brokerToken}` } };
+    const reg = await c.call("POST", internal(InternalRoutes.register), {
+      ...broker,
+      payload: { instanceId: "i-1", zone: "zone-a", host: "127.0.0.1", port: 9092 },
+    });
+    assert.equal(reg.statusCode, 200);
+    const { brokerId, epoch } = reg.json();
+    await c.call("POST", internal(InternalRoutes.heartbeat), {
+      ...broker,
+      params: { brokerId },
+      payload: { epoch, load: { bytesInPerSec: 10, bytesOutPerSec: 20 } },
+    });
+    const fenced = await c.call("POST", internal(InternalRoutes.heartbeat), {
+      ...broker,
+      params: { brokerId },
+      payload: { epoch: epoch - 1 },
+    });
+    assert.equal(fenced.json().code, "BROKER_FENCED");
+
+    // topics (public and internal)
+    const topic = await c.call("POST", "/v1/clusters/:id/topics", {
+      ...admin,
+      params: { id },
+      payload: { name: "orders", partitions: 2 },
+    });
+    assert.equal(topic.statusCode, 201);
+    assert.equal(topic.json().partitions[0].leaderBrokerId, brokerId);
+    await c.call("GET", "/v1/clusters/:id/topics", { ...admin, params: { id } });
+    await c.call("GET", "/v1/clusters/:id/topics/:name", { ...admin, params: { id, name: "orders" } });
+    await c.call("PATCH", "/v1/clusters/:id/topics/:name", {
+      ...admin,
+      params: { id, name: "orders" },
+      payload: { configs: { "retention.ms": "1000" } },
+    });
+    await c.call("POST", "/v1/clusters/:id/topics/:name/partitions", {
+      ...admin,
+      params: { id, name: "orders" },
+      payload: { totalCount: 3 },
+    });
+    await c.call("POST", internal(InternalRoutes.topics), {
+      ...broker,
+      payload: { name: "events", partitions: 1 },
+    });
+    await c.call("POST", internal(InternalRoutes.topicPartitions), {
+      ...broker,
+      params: { name: "events" },
+      payload: { totalCount: 2 },
+    });
+    const dup = await c.call("POST", internal(InternalRoutes.topics), {
+      ...broker,
+      payload: { name: "events", partitions: 1 },
+    });
+    assert.equal(dup.json().code, "TOPIC_ALREADY_EXISTS");
+    const md = await c.call("GET", internal(InternalRoutes.metadata), broker);
+    assert.equal(md.json().topics.length, 2);
+    const assignments = await c.call("GET", internal(InternalRoutes.assignments), {
+      ...broker,
+      params: { brokerId },
+      query: { epoch: String(epoch), after: "-1", waitMs: "0" },
+    });
+    assert.equal(assignments.json().open.length, 5);
+    await c.call("DELETE", internal(InternalRoutes.topic), { ...broker, params: { name: "events" } });
+
+    // objects
+    const stream = (
+      await c.call("POST", internal(InternalRoutes.streams), { ...broker, payload: { tags: { a: "b" } } })
+    ).json();
+    const streamId = stream.streamId;
+    await c.call("GET", internal(InternalRoutes.stream), { ...broker, params: { streamId } });
+    await c.call("POST", internal(InternalRoutes.openStream), {
+      ...broker,
+      params: { streamId },
+      payload: { epoch: 1, nodeId: brokerId },
+    });
+    const { firstObjectId } = (
+      await c.call("POST", internal(InternalRoutes.prepareObjects), {
+        ...broker,
+        payload: { count: 3, ttlMs: 60_000 },
+      })
+    ).json();
+    const range = { streamId, streamEpoch: 1, startOffset: 0, endOffset: 10, position: 0, length: 100 };
+    const commit = await c.call("POST", internal(InternalRoutes.commitStreamSetObject), {
+      ...broker,
+      payload: {
+        objectId: firstObjectId,
+        objectSize: 100,
+        nodeId: brokerId,
+        nodeEpoch: epoch,
+        ranges: [range],
+        streamObjects: [],
+        compactedObjectIds: [],
+      },
+    });
+    assert.equal(commit.statusCode, 204);
+    await c.call("POST", internal(InternalRoutes.commitStreamObject), {
+      ...broker,
+      payload: {
+        objectId: firstObjectId + 1,
+        streamId,
+        streamEpoch: 1,
+        startOffset: 10,
+        endOffset: 20,
+        objectSize: 50,
+        sourceObjectIds: [],
+      },
+    });
+    const objects = await c.call("GET", internal(InternalRoutes.streamObjects), {
+      ...broker,
+      params: { streamId },
+      query: { startOffset: "0", endOffset: "20", limit: "10" },
+    });
+    assert.equal(objects.json().objects.length, 2);
+    await c.call("GET", internal(InternalRoutes.nodeStreamSetObjects), {
+      ...broker,
+      params: { nodeId: brokerId },
+    });
+    await c.call("GET", internal(InternalRoutes.nodeOpeningStreams), {
+      ...broker,
+      params: { nodeId: brokerId },
+    });
+    await c.call("POST", internal(InternalRoutes.trimStream), {
+      ...broker,
+      params: { streamId },
+      payload: { epoch: 1, newStartOffset: 10 },
+    });
+    const below = await c.call("GET", internal(InternalRoutes.streamObjects), {
+      ...broker,
+      params: { streamId },
+      query: { startOffset: "0", endOffset: "20", limit: "10" },
+    });
+    assert.equal(below.statusCode, 416);
+    const gone = (
+      await c.call("GET", internal(InternalRoutes.unreferencedObjects), {
+        ...broker,
+        query: { gracePeriodMs: "0", limit: "10" },
+      })
+    ).json();
+    assert.deepEqual(
+      gone.objects.map((o: { objectId: number }) => o.objectId),
+      [firstObjectId],
+    );
+    await c.call("POST", internal(InternalRoutes.forgetObjects), {
+      ...broker,
+      payload: { objectIds: [firstObjectId] },
+    });
+    await c.call("POST", internal(InternalRoutes.closeStream), {
+      ...broker,
+      params: { streamId },
+      payload: { epoch: 1 },
+    });
+    await c.call("POST", internal(InternalRoutes.deleteStream), {
+      ...broker,
+      params: { streamId },
+      payload: { epoch: 1 },
+    });
+
+    // brokers, metrics, operations, audit
+    const brokers = await c.call("GET", "/v1/clusters/:id/brokers", { ...admin, params: { id } });
+    assert.equal(brokers.json().items[0].partitions, 3);
+    await c.call("GET", "/v1/clusters/:id/metrics", {
+      ...admin,
+      params: { id },
+      query: { stepSeconds: "60" },
+    });
+    const drain = await c.call("POST", "/v1/clusters/:id/brokers/:brokerId/drain", {
+      ...admin,
+      params: { id, brokerId },
+    });
+    assert.equal(drain.statusCode, 202);
+    const replace = await c.call("POST", "/v1/clusters/:id/brokers/:brokerId/replace", {
+      ...admin,
+      params: { id, brokerId },
+    });
+    assert.equal(replace.statusCode, 202);
+    const ops = await c.call("GET", "/v1/operations", { ...admin, query: { clusterId: id } });
+    assert.ok(ops.json().items.length >= 3);
+    await c.call("GET", "/v1/operations/:id", { ...admin, params: { id: drain.json().id } });
+    await c.call("DELETE", "/v1/clusters/:id/topics/:name", { ...admin, params: { id, name: "orders" } });
+    const audit = await c.call("GET", "/v1/audit-log", admin);
+    assert.ok(audit.json().items.some((e: { action: string }) => e.action === "POST /v1/clusters"));
+    const protectedDelete = await c.call("DELETE", "/v1/clusters/:id", { ...admin, params: { id } });
+    assert.equal(protectedDelete.json().code, "DELETION_PROTECTED");
+    await c.call("PATCH", "/v1/clusters/:id", {
+      ...admin,
+      params: { id },
+      payload: { version: 2, deletionProtection: false },
+    });
+    const deleted = await c.call("DELETE", "/v1/clusters/:id", { ...admin, params: { id } });
+    assert.equal(deleted.statusCode, 202);
+
+    const all = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+    );
+    const missed = all.filter((op) => !c.exercised.has(op));
+    assert.deepEqual(missed, [], "every documented operation was exercised");
+  });
+});

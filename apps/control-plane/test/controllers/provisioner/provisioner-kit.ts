@@ -1,0 +1,164 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { LocalProvider } from "@cirrus/cloud";
+import type { ClusterSpec } from "../../../src/api-schemas/clusters.ts";
+import { clusterDeletionHandler } from "../../../src/controllers/cluster-deletion.ts";
+import { ControllerRunner } from "../../../src/controllers/controller-runner.ts";
+import { createProvisioner, type Provisioner } from "../../../src/controllers/provisioner/index.ts";
+import type { Database } from "../../../src/db/database.ts";
+import { AssignmentNotifier } from "../../../src/services/assignment-notifier.ts";
+import { getOperation, type Operation } from "../../../src/services/operations.ts";
+import { createTestDatabase, type TestDatabase } from "../../helpers/test-database.ts";
+
+export const STAND_IN_BROKER = fileURLToPath(new URL("./fixtures/stand-in-broker.ts", import.meta.url));
+
+export function localSpec(overrides: Partial<ClusterSpec> = {}): ClusterSpec {
+  return {
+    provider: "local",
+    region: "local",
+    zones: ["local-a", "local-b"],
+    instanceTypes: ["local"],
+    spot: { share: 0, onDemandBase: 0 },
+    brokers: { min: 2, max: 4 },
+    scaling: {
+      highWatermarkBytesPerSec: 100_000_000,
+      lowWatermarkBytesPerSec: 1_000_000,
+      cooldownSeconds: 60,
+    },
+    objectStore: { uri: "mem://provisioner-test" },
+    walVolumeGiB: 1,
+    ...overrides,
+  };
+}
+
+/**
+ * A provisioner on a fresh database and a local provider in a temp folder, with a runner that the
+ * test drives pass by pass. `restart()` drops the runner and providers as a killed control plane
+ * would (nothing is stopped: brokers keep running) and builds new ones on the same state.
+ */
+export class ProvisionerKit {
+  readonly dataDir: string;
+  readonly testDb: TestDatabase;
+  readonly notifier = new AssignmentNotifier();
+  provisioner!: Provisioner;
+  runner!: ControllerRunner;
+  #options: { readyTimeoutMs: number; brokerEntry: string };
+
+  private constructor(
+    dataDir: string,
+    testDb: TestDatabase,
+    options: { readyTimeoutMs: number; brokerEntry: string },
+  ) {
+    this.dataDir = dataDir;
+    this.testDb = testDb;
+    this.#options = options;
+    this.#wire();
+  }
+
+  static async open(
+    options: { readyTimeoutMs?: number; brokerEntry?: string } = {},
+  ): Promise<ProvisionerKit> {
+    const dataDir = await mkdtemp(join(tmpdir(), "cirrus-provisioner-"));
+    const testDb = await createTestDatabase("pglite");
+    return new ProvisionerKit(dataDir, testDb, {
+      readyTimeoutMs: options.readyTimeoutMs ?? 60_000,
+      brokerEntry: options.brokerEntry ?? STAND_IN_BROKER,
+    });
+  }
+
+  get database(): Database {
+    return this.testDb.database;
+  }
+
+  get local(): LocalProvider {
+    return this.provisioner.providers.providerFor({ provider: "local", region: "local" }) as LocalProvider;
+  }
+
+  #wire(): void {
+    const db = this.database.db;
+    this.provisioner = createProvisioner({
+      db,
+      launch: { controlPlaneUrl: "http://127.0.0.1:9", brokerEntry: this.#options.brokerEntry },
+      providerRegistry: {
+        localDataDir: this.dataDir,
+        create: () => new LocalProvider({ dataDir: this.dataDir, tickMs: 100, stopGraceMs: 1_000 }),
+      },
+      readyTimeoutMs: this.#options.readyTimeoutMs,
+      minIntervalMs: { local: 0 },
+    });
+    this.runner = new ControllerRunner({ db, now: Date.now, log: () => {} }, { intervalMs: 50 });
+    for (const controller of this.provisioner.controllers()) this.runner.addController(controller);
+    for (const handler of this.provisioner.operationHandlers()) this.runner.addOperationHandler(handler);
+    this.runner.addOperationHandler(
+      clusterDeletionHandler({ notifier: this.notifier, deprovision: this.provisioner.deprovision }),
+    );
+  }
+
+  /** Runs passes until `done` holds (checked after each pass) or `timeoutMs` passes. */
+  async runUntil<T>(done: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      await this.runner.runOnce();
+      const value = await done();
+      if (value !== undefined && value !== false) return value;
+      if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  async operation(id: string): Promise<Operation> {
+    const op = await getOperation(this.database.db, id);
+    if (!op) throw new Error(`operation ${id} is gone`);
+    return op;
+  }
+
+  /** As if the control plane were SIGKILLed and started again: new providers and runner, same state. */
+  async restart(): Promise<void> {
+    await this.provisioner.close();
+    this.#wire();
+  }
+
+  async close(): Promise<void> {
+    // Leave no broker behind: delete every local fleet, wait for its processes to end.
+    const local = this.local;
+    for (const name of local.fleetNames()) await local.deleteFleet(name);
+    const deadline = Date.now() + 10_000;
+    while (local.fleetNames().length > 0 && Date.now() < deadline) {
+      await local.reconcileNow();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await this.provisioner.close();
+    await this.testDb.drop();
+    await rm(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Pids of live processes started by the local provider rooted at `dataDir` (scans /proc: Linux only). */
+export function brokerProcesses(dataDir: string): number[] {
+  const root = join(dataDir, "cloud-local");
+  const pids: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const environ = readFileSync(`/proc/${name}/environ`, "utf8");
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) continue;
+      if (environ.split("\0").includes(`CIRRUS_LOCAL_ROOT=${root}`)) pids.push(Number(name));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return pids;
+}
+
+/** Volume files in the local provider's pool. */
+export function volumeFiles(dataDir: string): string[] {
+  try {
+    return readdirSync(join(dataDir, "cloud-local", "volumes")).filter((n) => n.endsWith(".img"));
+  } catch {
+    return [];
+  }
+}

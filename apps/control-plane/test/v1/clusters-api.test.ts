@@ -1,0 +1,187 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { createTestApp, localSpec, type TestApp } from "../helpers/test-app.ts";
+import { testBackends } from "../helpers/test-database.ts";
+
+for (const backend of testBackends()) {
+  describe(`clusters API on ${backend}`, { timeout: 120_000 }, () => {
+    let t: TestApp;
+    before(async () => {
+      t = await createTestApp(backend);
+    });
+    after(() => t.close());
+
+    const create = (name: string, token = t.admin, headers: Record<string, string> = {}) =>
+      t.app.server.inject({
+        method: "POST",
+        url: "/v1/clusters",
+        headers: { ...t.auth(token), ...headers },
+        payload: { name, spec: localSpec },
+      });
+
+    it("creates a cluster in CREATING with a pending cluster.create operation", async () => {
+      const response = await create("alpha");
+      assert.equal(response.statusCode, 202);
+      const body = response.json();
+      assert.equal(body.cluster.state, "CREATING");
+      assert.equal(body.cluster.deletionProtection, true);
+      assert.equal(body.cluster.version, 1);
+      assert.equal(body.operation.type, "cluster.create");
+      assert.equal(body.operation.status, "PENDING");
+      assert.match(body.brokerToken, /^cbt_/);
+      const again = await create("alpha");
+      assert.equal(again.statusCode, 409);
+      assert.equal(again.json().code, "ALREADY_EXISTS");
+    });
+
+    it("pages through clusters with cursors, newest first", async () => {
+      for (const name of ["p-1", "p-2", "p-3"]) assert.equal((await create(name)).statusCode, 202);
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const query: Record<string, string> = { limit: "2", ...(cursor ? { cursor } : {}) };
+        const page = await t.app.server.inject({
+          method: "GET",
+          url: "/v1/clusters",
+          headers: t.auth(t.viewer),
+          query,
+        });
+        assert.equal(page.statusCode, 200);
+        const body = page.json();
+        assert.ok(body.items.length <= 2);
+        seen.push(...body.items.map((c: { name: string }) => c.name));
+        cursor = body.nextCursor;
+      } while (cursor);
+      assert.equal(new Set(seen).size, seen.length, "no duplicates across pages");
+      assert.ok(seen.indexOf("p-3") < seen.indexOf("p-1"), "newest first");
+      const bad = await t.app.server.inject({
+        method: "GET",
+        url: "/v1/clusters?cursor=bm9wZQ",
+        headers: t.auth(t.viewer),
+      });
+      assert.equal(bad.statusCode, 400);
+    });
+
+    it("updates with optimistic versions and turns spec changes into an operation", async () => {
+      const { cluster } = (await create("upd")).json();
+      const url = `/v1/clusters/${cluster.id}`;
+      const spec = { ...localSpec, brokers: { min: 2, max: 5 } };
+      const changed = await t.app.server.inject({
+        method: "PATCH",
+        url,
+        headers: t.auth(t.operator),
+        payload: { version: 1, spec },
+      });
+      assert.equal(changed.statusCode, 202);
+      assert.equal(changed.json().cluster.state, "UPDATING");
+      assert.equal(changed.json().operation.type, "cluster.update");
+      const stale = await t.app.server.inject({
+        method: "PATCH",
+        url,
+        headers: t.auth(t.operator),
+        payload: { version: 1, spec },
+      });
+      assert.equal(stale.statusCode, 409);
+      assert.equal(stale.json().code, "VERSION_MISMATCH");
+      const bad = await t.app.server.inject({
+        method: "PATCH",
+        url,
+        headers: t.auth(t.operator),
+        payload: { version: 2, spec: { ...spec, brokers: { min: 9, max: 2 } } },
+      });
+      assert.equal(bad.statusCode, 400);
+      const got = (await t.app.server.inject({ method: "GET", url, headers: t.auth(t.viewer) })).json();
+      assert.equal(got.version, 2);
+      assert.equal(got.spec.brokers.min, 2);
+    });
+
+    it("refuses to delete a protected cluster, then deletes it through an operation", async () => {
+      const { cluster } = (await create("del")).json();
+      const url = `/v1/clusters/${cluster.id}`;
+      const refused = await t.app.server.inject({ method: "DELETE", url, headers: t.auth(t.admin) });
+      assert.equal(refused.statusCode, 409);
+      assert.equal(refused.json().code, "DELETION_PROTECTED");
+      await t.app.server.inject({
+        method: "PATCH",
+        url,
+        headers: t.auth(t.admin),
+        payload: { version: 1, deletionProtection: false },
+      });
+      const deleting = await t.app.server.inject({ method: "DELETE", url, headers: t.auth(t.admin) });
+      assert.equal(deleting.statusCode, 202);
+      assert.equal(deleting.json().cluster.state, "DELETING");
+      assert.deepEqual(
+        deleting.json().operation.steps.map((s: { name: string }) => s.name),
+        ["fence-brokers", "deprovision-resources", "release-streams", "remove-metadata"],
+      );
+    });
+
+    it("replays a POST with the same Idempotency-Key and refuses the key with another body", async () => {
+      const headers = { "idempotency-key": "create-idem-1" };
+      const first = await create("idem", t.admin, headers);
+      const second = await create("idem", t.admin, headers);
+      assert.equal(first.statusCode, 202);
+      assert.equal(second.statusCode, 202);
+      assert.equal(second.headers["idempotent-replayed"], "true");
+      assert.equal(second.json().cluster.id, first.json().cluster.id);
+      const other = await create("idem-other", t.admin, headers);
+      assert.equal(other.statusCode, 422);
+      assert.equal(other.json().code, "IDEMPOTENCY_KEY_REUSED");
+      const list = (
+        await t.app.server.inject({ method: "GET", url: "/v1/clusters?limit=500", headers: t.auth(t.admin) })
+      ).json();
+      assert.equal(list.items.filter((c: { name: string }) => c.name.startsWith("idem")).length, 1);
+    });
+
+    it("enforces scopes: a viewer reads, an operator cannot create tokens, nothing is written", async () => {
+      assert.equal(
+        (await t.app.server.inject({ method: "GET", url: "/v1/clusters", headers: t.auth(t.viewer) }))
+          .statusCode,
+        200,
+      );
+      const viewerCreate = await create("viewer-made", t.viewer);
+      assert.equal(viewerCreate.statusCode, 403);
+      assert.equal(viewerCreate.json().code, "FORBIDDEN");
+      const operatorToken = await t.app.server.inject({
+        method: "POST",
+        url: "/v1/tokens",
+        headers: t.auth(t.operator),
+        payload: { name: "x", scope: "admin" },
+      });
+      assert.equal(operatorToken.statusCode, 403);
+      const names = (
+        await t.app.server.inject({ method: "GET", url: "/v1/clusters?limit=500", headers: t.auth(t.admin) })
+      )
+        .json()
+        .items.map((c: { name: string }) => c.name);
+      assert.ok(!names.includes("viewer-made"));
+    });
+
+    it("revokes a token: the next call with it is refused", async () => {
+      const made = (
+        await t.app.server.inject({
+          method: "POST",
+          url: "/v1/tokens",
+          headers: t.auth(t.admin),
+          payload: { name: "tmp", scope: "viewer" },
+        })
+      ).json();
+      assert.equal(
+        (await t.app.server.inject({ method: "GET", url: "/v1/clusters", headers: t.auth(made.secret) }))
+          .statusCode,
+        200,
+      );
+      await t.app.server.inject({
+        method: "DELETE",
+        url: `/v1/tokens/${made.token.id}`,
+        headers: t.auth(t.admin),
+      });
+      const refused = await t.app.server.inject({
+        method: "GET",
+        url: "/v1/clusters",
+        headers: t.auth(made.secret),
+      });
+      assert.equal(refused.statusCode, 401);
+    });
+  });
+}
