@@ -30,10 +30,10 @@ export function defaultValue(field: FieldSpec): unknown {
     case "uuid":
       return zeroUuid;
     case "bytes":
+      return emptyBuffer;
     case "records":
-      return field.nullableVersions !== undefined && d === undefined && field.type === "records"
-        ? null
-        : emptyBuffer;
+      // Kafka's generated code defaults records to null where they may be null
+      return field.nullableVersions !== undefined ? null : emptyBuffer;
     default:
       return [];
   }
