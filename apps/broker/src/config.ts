@@ -23,6 +23,10 @@ export interface BrokerConfig {
   readonly dataDir: string;
   /** WAL block volume (a file or device path); empty means `<dataDir>/wal`. */
   readonly volumePath: string;
+  /** The provider's id of the WAL volume (sent at registration so failover can attach it elsewhere). */
+  readonly volumeId: string;
+  /** Size of the WAL file created at volumePath (fixed for the life of the file). */
+  readonly walCapacityBytes: number;
   readonly controlPlaneUrl: string;
   readonly brokerToken: string;
   /** Object store URI (file://, s3://, mem://); empty means `file://<dataDir>/objects`. */
@@ -62,6 +66,8 @@ export const brokerConfigDefaults: BrokerConfig = Object.freeze({
   adminPort: 9644,
   dataDir: "./data/broker",
   volumePath: "",
+  volumeId: "",
+  walCapacityBytes: 512 * 1024 * 1024,
   controlPlaneUrl: "http://127.0.0.1:8080",
   brokerToken: "",
   objectStore: "",
@@ -88,6 +94,8 @@ const schema: { readonly [K in keyof BrokerConfig]: OptionSpec } = {
   adminPort: port,
   dataDir: { kind: "string" },
   volumePath: { kind: "string" },
+  volumeId: { kind: "string" },
+  walCapacityBytes: { kind: "int", min: 1024 * 1024 },
   controlPlaneUrl: { kind: "string" },
   brokerToken: { kind: "string", secret: true },
   objectStore: { kind: "string" },

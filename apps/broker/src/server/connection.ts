@@ -19,7 +19,7 @@ export interface ConnectionInfo {
 
 /**
  * Handles one request frame (header + body, without the size prefix). Resolves with the response
- * frame without its size prefix, or null when the request has no response (produce acks=0).
+ * frame, size prefix included, or null when the request has no response (produce acks=0).
  * The frame buffer is only valid until the returned promise settles unless the handler copies it.
  * Rejecting closes the connection: use it for malformed requests, answer everything else in Kafka.
  */
@@ -127,16 +127,15 @@ export class Connection implements ConnectionInfo {
     this.#inflightBytes -= requestBytes;
     if (response !== null && !this.#socket.destroyed) {
       let size = 0;
-      for (const part of response) size += part.length;
-      const prefix = Buffer.allocUnsafe(4);
-      prefix.writeInt32BE(size, 0);
-      this.#socket.cork();
-      this.#socket.write(prefix);
       let flushed = true;
-      for (const part of response) flushed = this.#socket.write(part);
+      this.#socket.cork();
+      for (const part of response) {
+        size += part.length;
+        flushed = this.#socket.write(part);
+      }
       this.#socket.uncork();
       if (!flushed) this.#awaitingDrain = true;
-      this.#options.onBytesOut?.(size + 4);
+      this.#options.onBytesOut?.(size);
     }
     this.#updateReading();
   }

@@ -2,7 +2,10 @@
 // require them in request order. Handlers finish out of order (a produce waits on the WAL, a fetch
 // long-polls), so each request reserves a slot on arrival and responses leave strictly in slot order.
 
-/** A response as a list of chunks, written back to back (lets a fetch response reference stored bytes). */
+/**
+ * A complete response frame (4-byte size prefix included) as chunks written back to back, so a fetch
+ * response can reference stored record bytes instead of copying them (the codec's encodeResponseChunks).
+ */
 export type ResponseChunks = readonly Uint8Array[];
 
 interface Slot {

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { FrameDecoder } from "@cirrus/kafka-protocol";
 import type { RequestHandler } from "../../src/server/connection.ts";
 import { KafkaListener } from "../../src/server/listener.ts";
 import { connectTo, frame, readFrames, waitForClose } from "../helpers/length-prefixed.ts";
-import { lengthPrefixSplitter } from "../helpers/test-splitter.ts";
 
 const listeners: KafkaListener[] = [];
 after(() => Promise.all(listeners.map((l) => l.close())));
@@ -20,7 +20,7 @@ async function start(
     maxInflightBytes: overrides.maxInflightBytes ?? 1024 * 1024,
     maxInflightRequests: 1000,
     idleMs: overrides.idleMs ?? 30_000,
-    newFrameSplitter: () => lengthPrefixSplitter(1024 * 1024),
+    newFrameSplitter: () => new FrameDecoder({ maxFrameBytes: 1024 * 1024 }),
     handler,
   });
   listeners.push(listener);
@@ -31,7 +31,7 @@ test("pipelined requests finishing in reverse order are answered in request orde
   const { port } = await start(async (request) => {
     const delay = request.readUInt8(0);
     await sleep(delay);
-    return [Buffer.from(request)];
+    return [frame(Buffer.from(request))];
   });
   const socket = await connectTo(port);
   const delays = [40, 30, 20, 10, 0];
@@ -46,7 +46,7 @@ test("pipelined requests finishing in reverse order are answered in request orde
 
 test("a request without a response keeps the order of the others", async () => {
   const { port } = await start(async (request) =>
-    request.readUInt8(0) === 0 ? null : [Buffer.from(request)],
+    request.readUInt8(0) === 0 ? null : [frame(Buffer.from(request))],
   );
   const socket = await connectTo(port);
   socket.write(Buffer.concat([frame(Buffer.from([1])), frame(Buffer.from([0])), frame(Buffer.from([2]))]));
@@ -59,7 +59,7 @@ test("a request without a response keeps the order of the others", async () => {
 });
 
 test("a malformed frame closes that connection and the listener keeps serving others", async () => {
-  const { port } = await start(async (request) => [Buffer.from(request)]);
+  const { port } = await start(async (request) => [frame(Buffer.from(request))]);
   const bad = await connectTo(port);
   const negative = Buffer.alloc(4);
   negative.writeInt32BE(-5, 0);
@@ -93,7 +93,7 @@ test("reading pauses while too many request bytes are in flight and resumes when
     async (request) => {
       handled++;
       await new Promise<void>((resolve) => release.push(resolve));
-      return [request.subarray(0, 1)];
+      return [frame(request.subarray(0, 1))];
     },
     { maxInflightBytes: 64 * 1024 },
   );
@@ -123,7 +123,7 @@ test("a client that does not read its responses stops being read", async () => {
   const big = Buffer.alloc(1024 * 1024, 1);
   const { port } = await start(async () => {
     handled++;
-    return [big];
+    return [frame(big)];
   });
   const socket = await connectTo(port);
   socket.pause();
@@ -134,7 +134,7 @@ test("a client that does not read its responses stops being read", async () => {
 });
 
 test("idle connections are closed after idleMs", async () => {
-  const { port } = await start(async (r) => [r], { idleMs: 200 });
+  const { port } = await start(async (r) => [frame(r)], { idleMs: 200 });
   const socket = await connectTo(port);
   socket.write(Buffer.from([0, 0])); // half a size prefix, then silence: a stalled client
   const started = Date.now();
@@ -143,7 +143,7 @@ test("idle connections are closed after idleMs", async () => {
 });
 
 test("connections over the limit are refused while existing ones keep working", async () => {
-  const { listener, port } = await start(async (r) => [r], { maxConnections: 2 });
+  const { listener, port } = await start(async (r) => [frame(r)], { maxConnections: 2 });
   const a = await connectTo(port);
   const b = await connectTo(port);
   const c = await connectTo(port);

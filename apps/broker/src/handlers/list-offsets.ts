@@ -1,0 +1,67 @@
+// ListOffsets: earliest (-2), latest (-1: the high watermark), max timestamp (-3) and by timestamp (the first
+// batch whose max timestamp reaches it; Kafka's time index is per batch too). Offsets of partitions this
+// broker does not lead get NOT_LEADER_OR_FOLLOWER, so clients look the leader up again.
+import { ErrorCode, type ListOffsetsRequest } from "@cirrus/kafka-protocol";
+import type { Partition } from "../partitions/partition.ts";
+import type { RequestContext } from "./handler.ts";
+import { kafkaErrorCodeOf } from "./kafka-error-codes.ts";
+import { topicExists } from "./topic-lookup.ts";
+
+const LATEST = -1n;
+const EARLIEST = -2n;
+const MAX_TIMESTAMP = -3n;
+const EARLIEST_LOCAL = -4n;
+const LATEST_TIERED = -5n;
+
+async function lookup(
+  partition: Partition,
+  timestamp: bigint,
+): Promise<{ offset: number; timestamp: number }> {
+  if (timestamp === LATEST) return { offset: partition.highWatermark, timestamp: -1 };
+  // Everything is "local" (readable from this broker) and nothing is tiered apart from the object store.
+  if (timestamp === EARLIEST || timestamp === EARLIEST_LOCAL)
+    return { offset: partition.logStartOffset, timestamp: -1 };
+  if (timestamp === LATEST_TIERED) return { offset: partition.logStartOffset - 1, timestamp: -1 };
+  if (timestamp === MAX_TIMESTAMP) return partition.maxTimestampOffset();
+  return partition.offsetForTimestamp(Number(timestamp));
+}
+
+export async function handleListOffsets(
+  request: ListOffsetsRequest,
+  context: RequestContext,
+): Promise<object> {
+  const { services } = context;
+  const topics = await Promise.all(
+    request.topics.map(async (topic) => ({
+      name: topic.name,
+      partitions: await Promise.all(
+        topic.partitions.map(async (p) => {
+          const answer = (errorCode: number, offset = -1, timestamp = -1, leaderEpoch = -1) => ({
+            partitionIndex: p.partitionIndex,
+            errorCode,
+            timestamp: BigInt(timestamp),
+            offset: BigInt(offset),
+            leaderEpoch,
+          });
+          const partition = services.partitions.byName(topic.name, p.partitionIndex);
+          if (!partition) {
+            const exists = await topicExists(services, topic.name, p.partitionIndex);
+            return answer(exists ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+          }
+          if (p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch < partition.leaderEpoch) {
+            return answer(ErrorCode.FENCED_LEADER_EPOCH);
+          }
+          if (p.currentLeaderEpoch > partition.leaderEpoch) return answer(ErrorCode.UNKNOWN_LEADER_EPOCH);
+          if (p.timestamp < MAX_TIMESTAMP - 2n) return answer(ErrorCode.INVALID_REQUEST);
+          try {
+            const found = await lookup(partition, p.timestamp);
+            return answer(ErrorCode.NONE, found.offset, found.timestamp, partition.leaderEpoch);
+          } catch (error) {
+            return answer(kafkaErrorCodeOf(error));
+          }
+        }),
+      ),
+    })),
+  );
+  return { throttleTimeMs: 0, topics };
+}

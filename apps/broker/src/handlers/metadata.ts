@@ -1,0 +1,120 @@
+// Metadata: every live broker, the controller (a real live broker), and the requested topics (null: all)
+// with their ids, partitions and leaders, from the control plane's cluster metadata. Unknown topics are
+// created on the spot when both the broker setting and the request allow it (the new partitions show
+// LEADER_NOT_AVAILABLE until the control plane assigns them, so clients retry).
+import type { ClusterMetadata, TopicMetadata } from "@cirrus/broker-api";
+import { ErrorCode, type MetadataRequest } from "@cirrus/kafka-protocol";
+import type { RequestContext } from "./handler.ts";
+
+const NULL_TOPIC_ID = "00000000-0000-0000-0000-000000000000";
+const UNSET_OPERATIONS = -2147483648;
+const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+
+function topicAnswer(topic: TopicMetadata, live: ReadonlySet<number>) {
+  return {
+    errorCode: ErrorCode.NONE,
+    name: topic.name,
+    topicId: topic.topicId,
+    isInternal: false,
+    partitions: topic.partitions
+      .slice()
+      .sort((a, b) => a.partition - b.partition)
+      .map((p) => {
+        const led = p.leaderBrokerId >= 0 && live.has(p.leaderBrokerId);
+        const leader = led ? p.leaderBrokerId : -1;
+        return {
+          errorCode: led ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE,
+          partitionIndex: p.partition,
+          leaderId: leader,
+          leaderEpoch: p.leaderEpoch,
+          replicaNodes: led ? [leader] : [],
+          isrNodes: led ? [leader] : [],
+          offlineReplicas: [],
+        };
+      }),
+    topicAuthorizedOperations: UNSET_OPERATIONS,
+  };
+}
+
+function missing(errorCode: number, name: string | null, topicId = NULL_TOPIC_ID) {
+  return {
+    errorCode,
+    name,
+    topicId,
+    isInternal: false,
+    partitions: [],
+    topicAuthorizedOperations: UNSET_OPERATIONS,
+  };
+}
+
+async function autoCreate(name: string, context: RequestContext): Promise<number> {
+  const { services } = context;
+  try {
+    await services.controlPlane.createTopic({ name, partitions: services.config.defaultPartitions });
+    return ErrorCode.LEADER_NOT_AVAILABLE;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    // Another broker (or client) created it first: it exists, answer from fresh metadata.
+    if (code === "TOPIC_ALREADY_EXISTS") return ErrorCode.NONE;
+    if (code === "INVALID_REQUEST") return ErrorCode.INVALID_TOPIC_EXCEPTION;
+    return ErrorCode.LEADER_NOT_AVAILABLE;
+  }
+}
+
+export async function handleMetadata(request: MetadataRequest, context: RequestContext): Promise<object> {
+  const { services } = context;
+  let metadata: ClusterMetadata = await services.metadata();
+  const created: string[] = [];
+  const wanted = request.topics ?? [];
+  const allowCreate =
+    services.config.autoCreateTopics && request.allowAutoTopicCreation && context.apiVersion >= 4;
+  for (const want of wanted) {
+    const known = want.name !== null ? metadata.topics.some((t) => t.name === want.name) : true;
+    if (!known && want.name !== null && allowCreate && TOPIC_NAME.test(want.name)) created.push(want.name);
+  }
+  const createdCodes = new Map<string, number>();
+  if (created.length > 0) {
+    for (const name of created) createdCodes.set(name, await autoCreate(name, context));
+    metadata = await services.metadata(true).catch(() => metadata);
+  }
+  const live = new Set(
+    metadata.brokers.filter((b) => b.state === "ACTIVE" || b.state === "DRAINING").map((b) => b.brokerId),
+  );
+  const answers: object[] = request.topics === null ? metadata.topics.map((t) => topicAnswer(t, live)) : [];
+  for (const want of wanted) {
+    const topic =
+      want.name !== null
+        ? metadata.topics.find((t) => t.name === want.name)
+        : metadata.topics.find((t) => t.topicId === want.topicId);
+    if (topic) {
+      answers.push(topicAnswer(topic, live));
+    } else if (want.name === null) {
+      answers.push(missing(ErrorCode.UNKNOWN_TOPIC_ID, null, want.topicId));
+    } else if (!TOPIC_NAME.test(want.name)) {
+      answers.push(missing(ErrorCode.INVALID_TOPIC_EXCEPTION, want.name));
+    } else {
+      const code = createdCodes.get(want.name);
+      answers.push(
+        missing(
+          code === undefined || code === ErrorCode.NONE ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : code,
+          want.name,
+        ),
+      );
+    }
+  }
+  const self = services.brokerId();
+  const controllerId =
+    metadata.controllerBrokerId >= 0 && live.has(metadata.controllerBrokerId)
+      ? metadata.controllerBrokerId
+      : self;
+  return {
+    throttleTimeMs: 0,
+    brokers: metadata.brokers
+      .filter((b) => live.has(b.brokerId))
+      .map((b) => ({ nodeId: b.brokerId, host: b.host, port: b.port, rack: null })),
+    clusterId: metadata.clusterId,
+    controllerId,
+    topics: answers,
+    clusterAuthorizedOperations: UNSET_OPERATIONS,
+  };
+}

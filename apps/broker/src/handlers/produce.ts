@@ -1,0 +1,193 @@
+// Produce: each partition's record batches are checked (framing, magic 2, CRC32C), stamped with their base
+// offset in place and appended as sent. acks=1 and acks=-1 both answer once the batches are durable on the
+// WAL (there are no replicas: the WAL plus object storage are the replication); acks=0 answers nothing.
+// Writes are refused (NOT_LEADER_OR_FOLLOWER) when this broker does not own the partition, its lease has
+// expired, or it is shutting down — and a write whose lease expired while it was in flight is not acked.
+import {
+  ErrorCode,
+  type ProduceRequest,
+  type RecordBatchHeader,
+  readRecordBatchHeader,
+  recordBatchCrcMatches,
+  splitRecordBatches,
+} from "@cirrus/kafka-protocol";
+import type { CheckedBatch, Partition } from "../partitions/partition.ts";
+import type { RequestContext } from "./handler.ts";
+import { kafkaErrorCodeOf } from "./kafka-error-codes.ts";
+import { topicExists } from "./topic-lookup.ts";
+
+interface PartitionResult {
+  index: number;
+  errorCode: number;
+  baseOffset: bigint;
+  logAppendTimeMs: bigint;
+  logStartOffset: bigint;
+  recordErrors: { batchIndex: number; batchIndexErrorMessage: string | null }[];
+  errorMessage: string | null;
+}
+
+type Checked =
+  | { batches: (CheckedBatch & { header: RecordBatchHeader })[] }
+  | { errorCode: number; message: string };
+
+/** Splits and verifies a partition's records; never throws. */
+export function checkRecords(records: Buffer | null): Checked {
+  if (records === null || records.length === 0) {
+    return { errorCode: ErrorCode.INVALID_RECORD, message: "no record batch" };
+  }
+  try {
+    const batches = splitRecordBatches(records).map((payload) => {
+      const header = readRecordBatchHeader(payload);
+      return {
+        payload,
+        header,
+        count: header.lastOffsetDelta + 1,
+        maxTimestamp: Number(header.maxTimestamp),
+      };
+    });
+    for (const batch of batches) {
+      if (!recordBatchCrcMatches(batch.payload))
+        return { errorCode: ErrorCode.CORRUPT_MESSAGE, message: "CRC mismatch" };
+      if (batch.header.lastOffsetDelta < 0 || batch.header.recordCount <= 0) {
+        return { errorCode: ErrorCode.INVALID_RECORD, message: "empty or inconsistent batch" };
+      }
+      if (batch.header.isTransactional || batch.header.isControl) {
+        return {
+          errorCode: ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT,
+          message: "transactions are not supported",
+        };
+      }
+    }
+    return { batches };
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    return {
+      errorCode:
+        code === "UNSUPPORTED_MAGIC" ? ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT : ErrorCode.CORRUPT_MESSAGE,
+      message: String((error as Error).message ?? error),
+    };
+  }
+}
+
+function failed(index: number, errorCode: number, errorMessage: string | null = null): PartitionResult {
+  return {
+    index,
+    errorCode,
+    baseOffset: -1n,
+    logAppendTimeMs: -1n,
+    logStartOffset: -1n,
+    recordErrors: [],
+    errorMessage,
+  };
+}
+
+async function produceToPartition(
+  topic: string,
+  index: number,
+  records: Buffer | null,
+  context: RequestContext,
+): Promise<PartitionResult> {
+  const { services } = context;
+  const partition = services.partitions.byName(topic, index);
+  if (!partition) {
+    const known = await topicExists(services, topic, index);
+    return failed(index, known ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  }
+  if (services.shuttingDown() || !services.canAck()) return failed(index, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  const checked = checkRecords(records);
+  if ("errorCode" in checked) return failed(index, checked.errorCode, checked.message);
+  return appendChecked(partition, checked.batches, context);
+}
+
+async function appendChecked(
+  partition: Partition,
+  batches: (CheckedBatch & { header: RecordBatchHeader })[],
+  context: RequestContext,
+): Promise<PartitionResult> {
+  const { services } = context;
+  const gate = services.producers;
+  const admitted: { header: RecordBatchHeader; baseOffset: number }[] = [];
+  // Everything from here to partition.append() runs synchronously: the offsets admit() sees are the ones
+  // the batches get.
+  if (gate) {
+    let offset = partition.nextOffset;
+    for (const batch of batches) {
+      if (batch.header.producerId < 0n) {
+        offset += batch.count;
+        continue;
+      }
+      const verdict = gate.admit(partition, batch.header, offset);
+      if (verdict.kind === "duplicate" && batches.length === 1) {
+        return { ...failed(partition.partition, ErrorCode.NONE), baseOffset: BigInt(verdict.baseOffset) };
+      }
+      if (verdict.kind !== "append") {
+        for (const a of admitted) gate.settle(partition, a.header, a.baseOffset, false);
+        const code = verdict.kind === "reject" ? verdict.errorCode : ErrorCode.DUPLICATE_SEQUENCE_NUMBER;
+        return failed(
+          partition.partition,
+          code,
+          verdict.kind === "reject" ? (verdict.message ?? null) : null,
+        );
+      }
+      admitted.push({ header: batch.header, baseOffset: offset });
+      offset += batch.count;
+    }
+  }
+  let baseOffset: number;
+  try {
+    baseOffset = await partition.append(batches);
+  } catch (error) {
+    for (const a of admitted) gate?.settle(partition, a.header, a.baseOffset, false);
+    return failed(partition.partition, kafkaErrorCodeOf(error), String((error as Error).message ?? error));
+  }
+  for (const a of admitted) gate?.settle(partition, a.header, a.baseOffset, true);
+  // Durable on the WAL, but only acked while the lease still holds (invariant 2): otherwise the client
+  // retries elsewhere and the idempotent producer (or the consumer) sees the duplicate.
+  if (!services.canAck()) return failed(partition.partition, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  let bytes = 0;
+  let records = 0;
+  for (const batch of batches) {
+    bytes += batch.payload.length;
+    records += batch.header.recordCount;
+  }
+  const labels = { topic: partition.topic, partition: String(partition.partition) };
+  services.metrics.partitionBytesIn.inc(labels, bytes);
+  services.metrics.partitionRecordsIn.inc(labels, records);
+  services.load.addPartition(partition.topicId, partition.partition, bytes, 0);
+  return {
+    index: partition.partition,
+    errorCode: ErrorCode.NONE,
+    baseOffset: BigInt(baseOffset),
+    logAppendTimeMs: -1n,
+    logStartOffset: BigInt(partition.logStartOffset),
+    recordErrors: [],
+    errorMessage: null,
+  };
+}
+
+export async function handleProduce(
+  request: ProduceRequest,
+  context: RequestContext,
+): Promise<object | null> {
+  const acks = request.acks;
+  const invalidAcks = acks !== 0 && acks !== 1 && acks !== -1;
+  const transactional = request.transactionalId !== null;
+  const work = Promise.all(
+    request.topicData.map(async (topic) => ({
+      name: topic.name,
+      partitionResponses: await Promise.all(
+        topic.partitionData.map((p) => {
+          if (invalidAcks) return failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS);
+          if (transactional) return failed(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+          return produceToPartition(topic.name, p.index, p.records, context);
+        }),
+      ),
+    })),
+  );
+  if (acks === 0) {
+    // The client reads no answer; the append still happens (and its failures are only counted).
+    work.catch(() => context.services.metrics.requestErrors.inc({ api: "Produce", error: "ACKS0_APPEND" }));
+    return null;
+  }
+  return { responses: await work, throttleTimeMs: 0 };
+}

@@ -1,0 +1,154 @@
+// The partitions this broker serves, applied from the control plane's assignments (level-triggered: the
+// `open` list is the full set to serve). A partition is removed from lookup *before* its stream is closed,
+// so from that moment requests for it get NOT_LEADER_OR_FOLLOWER and clients go find the new leader.
+import type { PartitionAssignment } from "@cirrus/broker-api";
+import { AppendNotifier } from "./append-notifier.ts";
+import { Partition, type PartitionStream } from "./partition.ts";
+
+export interface PartitionStorage {
+  /** Opens a stream for writing at `epoch` (s3stream: fences older epochs, replays nothing: data is in objects). */
+  openStream(streamId: number, epoch: number): Promise<PartitionStream>;
+}
+
+export interface ReconcileResult {
+  opened: number;
+  closed: number;
+  /** Partitions whose open failed; the caller retries the reconcile later. */
+  failed: { assignment: PartitionAssignment; error: unknown }[];
+}
+
+const idKey = (topicId: string, partition: number) => `${topicId}:${partition}`;
+const nameKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+const OPEN_CONCURRENCY = 16;
+
+export class PartitionRegistry {
+  readonly notifier = new AppendNotifier();
+  readonly #storage: PartitionStorage;
+  readonly #byId = new Map<string, Partition>();
+  readonly #byName = new Map<string, Partition>();
+  /** Serialises reconciles: two overlapping ones could open the same stream twice. */
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(storage: PartitionStorage) {
+    this.#storage = storage;
+  }
+
+  get size(): number {
+    return this.#byId.size;
+  }
+
+  byName(topic: string, partition: number): Partition | undefined {
+    return this.#byName.get(nameKey(topic, partition));
+  }
+
+  byId(topicId: string, partition: number): Partition | undefined {
+    return this.#byId.get(idKey(topicId, partition));
+  }
+
+  all(): Partition[] {
+    return [...this.#byId.values()];
+  }
+
+  /**
+   * Makes the served set equal `open` minus `close`: closes what is not wanted (or is wanted at a newer
+   * leader epoch), then opens what is missing. Never throws; failures are reported for a retry.
+   */
+  reconcile(
+    open: readonly PartitionAssignment[],
+    close: readonly PartitionAssignment[] = [],
+  ): Promise<ReconcileResult> {
+    const run = this.#queue.then(() => this.#reconcile(open, close));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #reconcile(
+    open: readonly PartitionAssignment[],
+    close: readonly PartitionAssignment[],
+  ): Promise<ReconcileResult> {
+    const closing = new Set(close.map((a) => idKey(a.topicId, a.partition)));
+    const wanted = new Map<string, PartitionAssignment>();
+    for (const a of open) {
+      const key = idKey(a.topicId, a.partition);
+      if (!closing.has(key)) wanted.set(key, a);
+    }
+    const toClose: Partition[] = [];
+    for (const [key, partition] of this.#byId) {
+      const want = wanted.get(key);
+      if (!want || want.leaderEpoch !== partition.leaderEpoch || want.streamId !== partition.streamId) {
+        toClose.push(partition);
+      }
+    }
+    await Promise.all(toClose.map((p) => this.closePartition(p)));
+    const toOpen = [...wanted].filter(([key]) => !this.#byId.has(key)).map(([, a]) => a);
+    const failed: ReconcileResult["failed"] = [];
+    let opened = 0;
+    for (let i = 0; i < toOpen.length; i += OPEN_CONCURRENCY) {
+      await Promise.all(
+        toOpen.slice(i, i + OPEN_CONCURRENCY).map(async (assignment) => {
+          try {
+            await this.#open(assignment);
+            opened++;
+          } catch (error) {
+            failed.push({ assignment, error });
+          }
+        }),
+      );
+    }
+    return { opened, closed: toClose.length, failed };
+  }
+
+  async #open(a: PartitionAssignment): Promise<void> {
+    const stream = await this.#storage.openStream(a.streamId, a.leaderEpoch);
+    const partition = new Partition(
+      {
+        topic: a.topic,
+        topicId: a.topicId,
+        partition: a.partition,
+        leaderEpoch: a.leaderEpoch,
+        streamId: a.streamId,
+      },
+      stream,
+      this.notifier,
+    );
+    this.#byId.set(idKey(a.topicId, a.partition), partition);
+    this.#byName.set(nameKey(a.topic, a.partition), partition);
+  }
+
+  #forget(partition: Partition): void {
+    if (this.#byId.get(idKey(partition.topicId, partition.partition)) === partition) {
+      this.#byId.delete(idKey(partition.topicId, partition.partition));
+    }
+    if (this.#byName.get(nameKey(partition.topic, partition.partition)) === partition) {
+      this.#byName.delete(nameKey(partition.topic, partition.partition));
+    }
+  }
+
+  /** Stops serving the partition, then closes its stream (uploading the tail). */
+  async closePartition(partition: Partition): Promise<void> {
+    this.#forget(partition);
+    await partition.close();
+  }
+
+  /** Closes every partition (graceful shutdown): tails uploaded, streams closed in metadata. */
+  async closeAll(): Promise<{ failed: { partition: Partition; error: unknown }[] }> {
+    const failed: { partition: Partition; error: unknown }[] = [];
+    await this.#queue;
+    await Promise.all(
+      this.all().map((p) =>
+        this.closePartition(p).catch((error: unknown) => {
+          failed.push({ partition: p, error });
+        }),
+      ),
+    );
+    return { failed };
+  }
+
+  /** Drops every partition without touching storage (fenced: another broker owns them now). */
+  abandonAll(): void {
+    for (const partition of this.all()) {
+      this.#forget(partition);
+      partition.abandon();
+    }
+  }
+}

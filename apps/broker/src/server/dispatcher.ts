@@ -1,0 +1,82 @@
+// Turns one request frame into one response: decode (codec), find the handler by API key, run it, encode.
+// Malformed frames, unknown API keys and unsupported versions close the connection (what Kafka does),
+// except ApiVersions at an unknown version, answered per KIP-511 so the client can downgrade.
+import {
+  ApiKey,
+  apiName,
+  decodeRequest,
+  encodeResponseChunks,
+  encodeUnsupportedApiVersionsResponse,
+  isProtocolError,
+} from "@cirrus/kafka-protocol";
+import { BrokerError, BrokerErrorCode } from "../errors.ts";
+import type { BrokerServices, HandlerMap, KafkaApiHandler, RequestContext } from "../handlers/handler.ts";
+import type { ConnectionInfo, RequestHandler } from "./connection.ts";
+import type { ResponseChunks } from "./ordered-responses.ts";
+
+export interface DispatcherOptions {
+  readonly handlers: HandlerMap;
+  readonly services: BrokerServices;
+  readonly log: (message: string, error?: unknown) => void;
+}
+
+export function createDispatcher(options: DispatcherOptions): RequestHandler {
+  const { handlers, services, log } = options;
+  const metrics = services.metrics;
+  return async (frame: Buffer, connection: ConnectionInfo): Promise<ResponseChunks | null> => {
+    const receivedAt = performance.now();
+    let decoded: ReturnType<typeof decodeRequest>;
+    try {
+      decoded = decodeRequest(frame);
+    } catch (error) {
+      const header = isProtocolError(error) ? error.header : undefined;
+      if (
+        header?.apiKey === ApiKey.ApiVersions &&
+        isProtocolError(error) &&
+        error.code === "UNSUPPORTED_VERSION"
+      ) {
+        return [encodeUnsupportedApiVersionsResponse(header.correlationId)];
+      }
+      const api = header ? apiName(header.apiKey) : "Unparsable";
+      metrics.requestErrors.inc({ api, error: isProtocolError(error) ? error.code : "DECODE" });
+      throw new BrokerError(
+        BrokerErrorCode.MALFORMED_REQUEST,
+        `malformed ${api} request from ${connection.remoteAddress}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    const { header, body } = decoded;
+    const api = apiName(header.apiKey);
+    const handler: KafkaApiHandler | undefined = handlers.get(header.apiKey);
+    if (!handler) {
+      metrics.requestErrors.inc({ api, error: "UNSUPPORTED_API" });
+      throw new BrokerError(BrokerErrorCode.UNSUPPORTED_API, `no handler for ${api}`);
+    }
+    const context: RequestContext = {
+      apiKey: header.apiKey,
+      apiVersion: header.apiVersion,
+      correlationId: header.correlationId,
+      clientId: header.clientId,
+      connection,
+      services,
+      receivedAt,
+    };
+    let response: object | null;
+    try {
+      response = await handler(body as never, context);
+    } catch (error) {
+      metrics.requestErrors.inc({ api, error: error instanceof BrokerError ? error.code : "HANDLER" });
+      log(`${api} v${header.apiVersion} failed; closing connection ${connection.remoteAddress}`, error);
+      throw error;
+    }
+    metrics.requests.inc({ api });
+    metrics.requestSeconds.observe({ api }, (performance.now() - receivedAt) / 1000);
+    if (response === null) return null;
+    return encodeResponseChunks(
+      { apiKey: header.apiKey as 0, apiVersion: header.apiVersion, correlationId: header.correlationId },
+      response as never,
+    );
+  };
+}
