@@ -147,6 +147,9 @@ export class LocalSupervisor {
       instance.terminatedAt = now;
       return;
     }
+    // A broker that outlived the crash window proves the launch spec works: forget earlier failures.
+    if (instance.state === "running" && now - instance.launchedAt >= CRASH_WINDOW_MS)
+      this.#backoff.delete(instance.fleet);
     const termination = instance.termination;
     if (instance.state !== "terminating" || !termination || instance.pid === undefined) return;
     if (termination.hook) {
@@ -257,7 +260,10 @@ export class LocalSupervisor {
 
   #recordFailure(fleet: string, now: number): void {
     const failures = (this.#backoff.get(fleet)?.failures ?? 0) + 1;
-    this.#backoff.set(fleet, { failures, until: now + Math.min(MAX_LAUNCH_BACKOFF_MS, 250 * 2 ** failures) });
+    this.#backoff.set(fleet, {
+      failures,
+      until: now + Math.min(MAX_LAUNCH_BACKOFF_MS, 250 * 2 ** (failures - 1)),
+    });
   }
 
   /**
