@@ -1,0 +1,45 @@
+// DescribeGroups v0–5 and ListGroups v0–4. A group this broker does not coordinate gets NOT_COORDINATOR
+// (the admin client then asks FindCoordinator); ListGroups lists the groups of every offsets partition
+// open here (admin clients ask every broker and merge).
+import { type DescribeGroupsRequest, ErrorCode, type ListGroupsRequest } from "@cirrus/kafka-protocol";
+import { routeGroup } from "./group-membership-handlers.ts";
+import { groupServicesOf } from "./group-services.ts";
+import type { RequestContext } from "./handler.ts";
+
+/** Kafka's "authorized operations not requested" sentinel. */
+const UNSET_OPERATIONS = -2147483648;
+
+export async function handleDescribeGroups(
+  request: DescribeGroupsRequest,
+  context: RequestContext,
+): Promise<object> {
+  const groups = await Promise.all(
+    request.groups.map(async (groupId) => {
+      const shard = await routeGroup(groupId, context);
+      if (typeof shard === "number") {
+        return {
+          errorCode: shard,
+          groupId,
+          groupState: "",
+          protocolType: "",
+          protocolData: "",
+          members: [],
+          authorizedOperations: UNSET_OPERATIONS,
+        };
+      }
+      return { ...shard.describe(groupId), authorizedOperations: UNSET_OPERATIONS };
+    }),
+  );
+  return { throttleTimeMs: 0, groups };
+}
+
+export async function handleListGroups(request: ListGroupsRequest, context: RequestContext): Promise<object> {
+  const coordinator = groupServicesOf(context.services).coordinator;
+  await coordinator.sweep().catch(() => {});
+  const states = new Set((request.statesFilter ?? []).map((s) => s.toLowerCase()));
+  const groups = coordinator
+    .servingShards()
+    .flatMap((shard) => shard.list())
+    .filter((g) => states.size === 0 || states.has(g.groupState.toLowerCase()));
+  return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, groups };
+}

@@ -1,0 +1,94 @@
+// FindCoordinator v0–6 for group keys: the coordinator of a group is the leader of its offsets-topic
+// partition (Kafka's hash rule, groups/group-coordinator.ts). The offsets topic is created through the
+// control plane on first use, as Kafka does; until its partitions have leaders the answer is
+// COORDINATOR_NOT_AVAILABLE (retriable). Transaction and share-group keys are not supported.
+import type { ClusterMetadata } from "@cirrus/broker-api";
+import { ErrorCode, type FindCoordinatorRequest } from "@cirrus/kafka-protocol";
+import { OFFSETS_TOPIC, offsetsPartitionFor } from "../groups/group-coordinator.ts";
+import { groupServicesOf } from "./group-services.ts";
+import type { RequestContext } from "./handler.ts";
+
+const GROUP_KEY = 0;
+
+interface Coordinator {
+  key: string;
+  nodeId: number;
+  host: string;
+  port: number;
+  errorCode: number;
+  errorMessage: string | null;
+}
+
+function failed(key: string, errorCode: number, errorMessage: string | null = null): Coordinator {
+  return { key, nodeId: -1, host: "", port: -1, errorCode, errorMessage };
+}
+
+async function createOffsetsTopic(context: RequestContext): Promise<void> {
+  const partitions = groupServicesOf(context.services).config.offsetsTopicPartitions;
+  try {
+    await context.services.controlPlane.createTopic({ name: OFFSETS_TOPIC, partitions });
+  } catch {
+    // Already created by another broker, or the control plane is away: either way the client retries.
+  }
+}
+
+function locate(key: string, metadata: ClusterMetadata): Coordinator | null {
+  const topic = metadata.topics.find((t) => t.name === OFFSETS_TOPIC);
+  if (!topic || topic.partitions.length === 0) return null;
+  const index = offsetsPartitionFor(key, topic.partitions.length);
+  const leaderId = topic.partitions.find((p) => p.partition === index)?.leaderBrokerId ?? -1;
+  const leader = metadata.brokers.find(
+    (b) => b.brokerId === leaderId && (b.state === "ACTIVE" || b.state === "DRAINING"),
+  );
+  if (!leader)
+    return failed(key, ErrorCode.COORDINATOR_NOT_AVAILABLE, `no live leader for ${OFFSETS_TOPIC}-${index}`);
+  return {
+    key,
+    nodeId: leader.brokerId,
+    host: leader.host,
+    port: leader.port,
+    errorCode: ErrorCode.NONE,
+    errorMessage: null,
+  };
+}
+
+async function findOne(key: string, keyType: number, context: RequestContext): Promise<Coordinator> {
+  if (keyType !== GROUP_KEY) {
+    return failed(key, ErrorCode.INVALID_REQUEST, "only group coordinators are supported (no transactions)");
+  }
+  let metadata: ClusterMetadata;
+  try {
+    metadata = await context.services.metadata();
+  } catch {
+    return failed(key, ErrorCode.COORDINATOR_NOT_AVAILABLE, "cluster metadata unavailable");
+  }
+  const found = locate(key, metadata);
+  if (found) return found;
+  await createOffsetsTopic(context);
+  const fresh = await context.services.metadata(true).catch(() => metadata);
+  return (
+    locate(key, fresh) ??
+    failed(key, ErrorCode.COORDINATOR_NOT_AVAILABLE, `${OFFSETS_TOPIC} is being created`)
+  );
+}
+
+export async function handleFindCoordinator(
+  request: FindCoordinatorRequest,
+  context: RequestContext,
+): Promise<object> {
+  if (context.apiVersion >= 4) {
+    const coordinators = await Promise.all(
+      request.coordinatorKeys.map((k) => findOne(k, request.keyType, context)),
+    );
+    return { throttleTimeMs: 0, coordinators };
+  }
+  const one = await findOne(request.key, request.keyType ?? GROUP_KEY, context);
+  return {
+    throttleTimeMs: 0,
+    errorCode: one.errorCode,
+    errorMessage: one.errorMessage,
+    nodeId: one.nodeId,
+    host: one.host,
+    port: one.port,
+  };
+}

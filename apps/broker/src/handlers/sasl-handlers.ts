@@ -1,0 +1,126 @@
+// SaslHandshake v0–1 and SaslAuthenticate v0–2 (PLAIN, SCRAM-SHA-256) against the users the broker is
+// configured with (CIRRUS_SASL_MECHANISMS, CIRRUS_SASL_USERS[_FILE]: groups/group-config.ts). The state
+// of each connection's exchange lives here, keyed by its ConnectionInfo; saslAllows() tells the
+// dispatcher whether a request may be served on a connection (when SASL is on, only ApiVersions and the
+// SASL APIs are, until authentication succeeded). Handshake v0 followed by raw (unframed) SASL tokens is
+// not supported: clients use SaslAuthenticate since Kafka 1.0.
+import {
+  ApiKey,
+  ErrorCode,
+  type SaslAuthenticateRequest,
+  type SaslHandshakeRequest,
+} from "@cirrus/kafka-protocol";
+import type { CoordinatorConfig } from "../groups/group-config.ts";
+import type { ConnectionInfo } from "../server/connection.ts";
+import { groupServicesOf } from "./group-services.ts";
+import type { BrokerServices, RequestContext } from "./handler.ts";
+import { verifyPlain } from "./sasl-plain.ts";
+import { type ScramCredential, ScramServer, scramCredential } from "./sasl-scram.ts";
+
+interface SaslSession {
+  state: "new" | "handshaken" | "authenticating" | "authenticated" | "failed";
+  mechanism: string;
+  scram: ScramServer | null;
+  user: string | null;
+}
+
+const sessions = new WeakMap<ConnectionInfo, SaslSession>();
+const scramCredentials = new WeakMap<CoordinatorConfig, Map<string, ScramCredential>>();
+
+function sessionOf(connection: ConnectionInfo): SaslSession {
+  let session = sessions.get(connection);
+  if (!session) {
+    session = { state: "new", mechanism: "", scram: null, user: null };
+    sessions.set(connection, session);
+  }
+  return session;
+}
+
+function credentialFor(config: CoordinatorConfig, user: string): ScramCredential | undefined {
+  let cache = scramCredentials.get(config);
+  if (!cache) {
+    cache = new Map();
+    scramCredentials.set(config, cache);
+  }
+  let credential = cache.get(user);
+  const password = config.saslUsers.get(user);
+  if (!credential && password !== undefined) {
+    credential = scramCredential(password);
+    cache.set(user, credential);
+  }
+  return credential;
+}
+
+const ALWAYS_ALLOWED: ReadonlySet<number> = new Set([
+  ApiKey.ApiVersions,
+  ApiKey.SaslHandshake,
+  ApiKey.SaslAuthenticate,
+]);
+
+/** Whether `apiKey` may be served on `connection`: always without SASL, else only once authenticated. */
+export function saslAllows(services: BrokerServices, connection: ConnectionInfo, apiKey: number): boolean {
+  if (groupServicesOf(services).config.saslMechanisms.length === 0) return true;
+  return ALWAYS_ALLOWED.has(apiKey) || sessions.get(connection)?.state === "authenticated";
+}
+
+/** The authenticated user of a connection, or null. */
+export function saslUser(connection: ConnectionInfo): string | null {
+  const session = sessions.get(connection);
+  return session?.state === "authenticated" ? session.user : null;
+}
+
+export async function handleSaslHandshake(
+  request: SaslHandshakeRequest,
+  context: RequestContext,
+): Promise<object> {
+  const mechanisms = [...groupServicesOf(context.services).config.saslMechanisms];
+  const session = sessionOf(context.connection);
+  if (session.state !== "new") return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms };
+  if (!mechanisms.includes(request.mechanism))
+    return { errorCode: ErrorCode.UNSUPPORTED_SASL_MECHANISM, mechanisms };
+  session.state = "handshaken";
+  session.mechanism = request.mechanism;
+  return { errorCode: ErrorCode.NONE, mechanisms };
+}
+
+export async function handleSaslAuthenticate(
+  request: SaslAuthenticateRequest,
+  context: RequestContext,
+): Promise<object> {
+  const config = groupServicesOf(context.services).config;
+  const session = sessionOf(context.connection);
+  const answer = (errorCode: number, errorMessage: string | null, authBytes: Buffer = Buffer.alloc(0)) => ({
+    errorCode,
+    errorMessage,
+    authBytes,
+    sessionLifetimeMs: 0n,
+  });
+  const fail = (reason: string) => {
+    session.state = "failed";
+    return answer(ErrorCode.SASL_AUTHENTICATION_FAILED, `Authentication failed: ${reason}`);
+  };
+  if (session.state !== "handshaken" && session.state !== "authenticating") {
+    return answer(
+      ErrorCode.ILLEGAL_SASL_STATE,
+      `SaslAuthenticate is not expected now (state ${session.state})`,
+    );
+  }
+  const authBytes = request.authBytes ?? Buffer.alloc(0);
+  if (session.mechanism === "PLAIN") {
+    const outcome = verifyPlain(authBytes, config.saslUsers);
+    if (!outcome.ok) return fail(outcome.reason);
+    session.state = "authenticated";
+    session.user = outcome.user;
+    return answer(ErrorCode.NONE, null);
+  }
+  session.scram ??= new ScramServer((user) => credentialFor(config, user));
+  const step = session.scram.step(authBytes);
+  if (step.kind === "challenge") {
+    session.state = "authenticating";
+    return answer(ErrorCode.NONE, null, step.message);
+  }
+  if (!step.outcome.ok) return fail(step.outcome.reason);
+  session.state = "authenticated";
+  session.user = step.outcome.user;
+  return answer(ErrorCode.NONE, null, step.message);
+}

@@ -1,0 +1,130 @@
+// SASL SCRAM-SHA-256 (RFC 5802 / RFC 7677), server side: client-first → server-first (nonce, salt,
+// iterations) → client-final (proof) → server-final (signature). Credentials are derived once per user
+// from the configured password. Channel binding is not offered ("n" flag only).
+import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from "node:crypto";
+import type { SaslOutcome } from "./sasl-plain.ts";
+
+export const SCRAM_ITERATIONS = 4096;
+
+export interface ScramCredential {
+  readonly salt: Buffer;
+  readonly iterations: number;
+  readonly storedKey: Buffer;
+  readonly serverKey: Buffer;
+}
+
+const hmac = (key: Buffer, data: string | Buffer) => createHmac("sha256", key).update(data).digest();
+const sha256 = (data: Buffer) => createHash("sha256").update(data).digest();
+
+export function scramCredential(
+  password: string,
+  salt = randomBytes(16),
+  iterations = SCRAM_ITERATIONS,
+): ScramCredential {
+  const salted = pbkdf2Sync(Buffer.from(password.normalize("NFKC"), "utf8"), salt, iterations, 32, "sha256");
+  return {
+    salt,
+    iterations,
+    storedKey: sha256(hmac(salted, "Client Key")),
+    serverKey: hmac(salted, "Server Key"),
+  };
+}
+
+/** Parses "k=v,k=v" attributes (values may contain '='). */
+function attributes(text: string): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const part of text.split(",")) {
+    if (part.length < 2 || part[1] !== "=") continue;
+    map.set(part[0]!, part.slice(2));
+  }
+  return map;
+}
+
+/** RFC 5802 saslname: "=2C" is ',' and "=3D" is '='; any other '=' is malformed. */
+function decodeSaslName(name: string): string | null {
+  if (/=(?!2C|3D)/.test(name)) return null;
+  return name.replaceAll("=2C", ",").replaceAll("=3D", "=");
+}
+
+export type ScramStep =
+  | { readonly kind: "challenge"; readonly message: Buffer }
+  | { readonly kind: "done"; readonly outcome: SaslOutcome; readonly message: Buffer };
+
+/** One SCRAM exchange (one connection). Each step gets the client's message. */
+export class ScramServer {
+  readonly #credentials: (user: string) => ScramCredential | undefined;
+  #state: "first" | "final" | "done" = "first";
+  #user = "";
+  #nonce = "";
+  #gs2Header = "";
+  #clientFirstBare = "";
+  #serverFirst = "";
+  #credential: ScramCredential | undefined;
+
+  constructor(credentials: (user: string) => ScramCredential | undefined) {
+    this.#credentials = credentials;
+  }
+
+  step(message: Buffer): ScramStep {
+    if (this.#state === "first") return this.#first(message.toString("utf8"));
+    if (this.#state === "final") return this.#final(message.toString("utf8"));
+    return this.#fail("exchange already finished");
+  }
+
+  #fail(reason: string): ScramStep {
+    this.#state = "done";
+    return { kind: "done", outcome: { ok: false, reason }, message: Buffer.alloc(0) };
+  }
+
+  #first(text: string): ScramStep {
+    // gs2-header = cbind-flag "," [authzid] ","
+    const firstComma = text.indexOf(",");
+    const secondComma = text.indexOf(",", firstComma + 1);
+    if (firstComma < 0 || secondComma < 0) return this.#fail("malformed client-first message");
+    const flag = text.slice(0, firstComma);
+    if (flag !== "n" && flag !== "y") return this.#fail("channel binding is not supported");
+    this.#gs2Header = text.slice(0, secondComma + 1);
+    this.#clientFirstBare = text.slice(secondComma + 1);
+    const attrs = attributes(this.#clientFirstBare);
+    const user = decodeSaslName(attrs.get("n") ?? "");
+    const clientNonce = attrs.get("r") ?? "";
+    if (!user || clientNonce.length === 0 || attrs.has("m"))
+      return this.#fail("malformed client-first message");
+    const authzid = this.#gs2Header.slice(firstComma + 1, -1);
+    if (authzid !== "" && authzid !== `a=${user}`) return this.#fail("authorization id differs from user");
+    this.#credential = this.#credentials(user);
+    if (!this.#credential) return this.#fail("Invalid username or password");
+    this.#user = user;
+    this.#nonce = clientNonce + randomBytes(18).toString("base64");
+    this.#serverFirst = `r=${this.#nonce},s=${this.#credential.salt.toString("base64")},i=${this.#credential.iterations}`;
+    this.#state = "final";
+    return { kind: "challenge", message: Buffer.from(this.#serverFirst, "utf8") };
+  }
+
+  #final(text: string): ScramStep {
+    const proofAt = text.lastIndexOf(",p=");
+    if (proofAt < 0) return this.#fail("client-final message without proof");
+    const withoutProof = text.slice(0, proofAt);
+    const attrs = attributes(text);
+    if (attrs.get("c") !== Buffer.from(this.#gs2Header, "utf8").toString("base64")) {
+      return this.#fail("channel binding data does not match");
+    }
+    if (attrs.get("r") !== this.#nonce) return this.#fail("nonce does not match");
+    const proof = Buffer.from(attrs.get("p") ?? "", "base64");
+    const credential = this.#credential!;
+    const authMessage = `${this.#clientFirstBare},${this.#serverFirst},${withoutProof}`;
+    const signature = hmac(credential.storedKey, authMessage);
+    if (proof.length !== signature.length) return this.#fail("Invalid username or password");
+    const clientKey = Buffer.alloc(proof.length);
+    for (let i = 0; i < proof.length; i++) clientKey[i] = proof[i]! ^ signature[i]!;
+    if (!timingSafeEqual(sha256(clientKey), credential.storedKey))
+      return this.#fail("Invalid username or password");
+    this.#state = "done";
+    const serverSignature = hmac(credential.serverKey, authMessage).toString("base64");
+    return {
+      kind: "done",
+      outcome: { ok: true, user: this.#user },
+      message: Buffer.from(`v=${serverSignature}`, "utf8"),
+    };
+  }
+}

@@ -1,0 +1,166 @@
+// Runs the group/offset/admin/SASL handlers the way the broker does: the request is encoded and decoded by
+// the codec, the handler answers, and the answer is encoded and decoded again at the same version, so a
+// body the codec cannot write fails the test. The offsets topic lives on real s3stream storage; the
+// control plane is an in-memory stand-in that answers like ControlPlaneClient (BrokerApiError codes).
+import type { ClusterMetadata, TopicMetadata } from "@cirrus/broker-api";
+import { BrokerApiError } from "@cirrus/broker-api";
+import { decodeRequest, decodeResponse, encodeRequest, encodeResponse } from "@cirrus/kafka-protocol";
+import { brokerConfigDefaults } from "../../src/config.ts";
+import { ManualClock } from "../../src/groups/clock.ts";
+import { type CoordinatorConfig, coordinatorConfigDefaults } from "../../src/groups/group-config.ts";
+import { OFFSETS_TOPIC } from "../../src/groups/group-coordinator.ts";
+import { groupHandlers } from "../../src/handlers/group-handlers.ts";
+import { attachGroupServices, closeGroupServices } from "../../src/handlers/group-services.ts";
+import type { BrokerServices, RequestContext, TopicAdmin } from "../../src/handlers/handler.ts";
+import type { Partition } from "../../src/partitions/partition.ts";
+import type { PartitionRegistry } from "../../src/partitions/partition-registry.ts";
+import type { ConnectionInfo } from "../../src/server/connection.ts";
+import { StreamCluster } from "../groups/stream-test-kit.ts";
+
+let nextTopicId = 1;
+const topicId = () => (nextTopicId++).toString(16).padStart(32, "0");
+
+/** The control plane's topic admin, in memory, with its validation and error codes. */
+export class MemoryTopicAdmin implements TopicAdmin {
+  readonly topics = new Map<string, TopicMetadata>();
+
+  async createTopic(request: {
+    name: string;
+    partitions: number;
+    configs?: Record<string, string>;
+    validateOnly?: boolean;
+  }) {
+    if (this.topics.has(request.name))
+      throw new BrokerApiError("TOPIC_ALREADY_EXISTS", `${request.name} exists`, { status: 409 });
+    const topic: TopicMetadata = {
+      topicId: topicId(),
+      name: request.name,
+      configs: request.configs ?? {},
+      partitions: Array.from({ length: request.partitions }, (_, partition) => ({
+        partition,
+        leaderBrokerId: 1,
+        leaderEpoch: 1,
+        streamId: 1000 + partition,
+      })),
+    };
+    if (!request.validateOnly) this.topics.set(request.name, topic);
+    return topic;
+  }
+
+  async deleteTopic(name: string) {
+    const topic = this.topics.get(name);
+    if (!topic) throw new BrokerApiError("UNKNOWN_TOPIC", `no topic ${name}`, { status: 404 });
+    this.topics.delete(name);
+    return { topicId: topic.topicId, name };
+  }
+
+  async addPartitions(name: string, request: { totalCount: number; validateOnly?: boolean }) {
+    const topic = this.topics.get(name);
+    if (!topic) throw new BrokerApiError("UNKNOWN_TOPIC", `no topic ${name}`, { status: 404 });
+    if (request.totalCount <= topic.partitions.length)
+      throw new BrokerApiError("INVALID_PARTITIONS", "must grow", { status: 400 });
+    return topic;
+  }
+}
+
+export interface HandlerBroker {
+  readonly services: BrokerServices;
+  readonly admin: MemoryTopicAdmin;
+  readonly clock: ManualClock;
+  /** Opens offsets partition 0 here on real storage (the control plane assigned it to this broker). */
+  openOffsetsPartition(): Promise<Partition>;
+  call<T = Record<string, unknown>>(
+    apiKey: number,
+    apiVersion: number,
+    body: object,
+    connection?: ConnectionInfo,
+  ): Promise<T>;
+  close(): Promise<void>;
+}
+
+export function connection(id = 1): ConnectionInfo {
+  return { id, remoteAddress: "127.0.0.1", closed: new AbortController().signal };
+}
+
+export async function startHandlerBroker(
+  config: Partial<CoordinatorConfig> = {},
+): Promise<HandlerBroker & { setBrokerId(id: number): void }> {
+  const cluster = new StreamCluster();
+  const admin = new MemoryTopicAdmin();
+  const open = new Map<string, Partition>();
+  const clock = new ManualClock(Date.now());
+  let brokerId = 1;
+  const registry = {
+    byName: (topic: string, p: number) => open.get(`${topic}/${p}`),
+  } as unknown as PartitionRegistry;
+  const metadata = async (): Promise<ClusterMetadata> => ({
+    clusterId: "test",
+    version: 1,
+    controllerBrokerId: 1,
+    brokers: [{ brokerId: 1, host: "127.0.0.1", port: 19092, zone: "z", state: "ACTIVE" }],
+    topics: [...admin.topics.values()],
+  });
+  const services = {
+    config: brokerConfigDefaults,
+    brokerId: () => brokerId,
+    brokerEpoch: () => 3,
+    canAck: () => true,
+    shuttingDown: () => false,
+    partitions: registry,
+    metadata,
+    controlPlane: admin,
+    apiVersions: () => [],
+    advertised: () => ({ host: "127.0.0.1", port: 19092 }),
+  } as unknown as BrokerServices;
+  attachGroupServices(services, {
+    config: {
+      ...coordinatorConfigDefaults,
+      offsetsTopicPartitions: 1,
+      initialRebalanceDelayMs: 0,
+      ...config,
+    },
+    clock,
+  });
+  const broker: HandlerBroker = {
+    services,
+    admin,
+    clock,
+    async openOffsetsPartition() {
+      const storage = await cluster.openBroker(1);
+      const streamId = await cluster.createStream();
+      const partition = await cluster.openPartition(storage, streamId, 1, OFFSETS_TOPIC, 0);
+      open.set(`${OFFSETS_TOPIC}/0`, partition);
+      return partition;
+    },
+    async call<T>(apiKey: number, apiVersion: number, body: object, conn = connection()): Promise<T> {
+      const frame = encodeRequest(
+        { apiKey, apiVersion, correlationId: 7, clientId: "test-client" } as never,
+        body as never,
+      );
+      const decoded = decodeRequest(frame.subarray(4));
+      const handler = groupHandlers.get(apiKey);
+      if (!handler) throw new Error(`no handler for ${apiKey}`);
+      const context: RequestContext = {
+        apiKey,
+        apiVersion,
+        correlationId: 7,
+        clientId: decoded.header.clientId,
+        connection: conn,
+        services,
+        receivedAt: 0,
+      };
+      const answer = await handler(decoded.body as never, context);
+      const encoded = encodeResponse({ apiKey, apiVersion, correlationId: 7 } as never, answer as never);
+      return decodeResponse(apiKey as never, apiVersion, encoded.subarray(4)).body as T;
+    },
+    async close() {
+      closeGroupServices(services);
+      await cluster.close();
+    },
+  };
+  return Object.assign(broker, {
+    setBrokerId(id: number) {
+      brokerId = id;
+    },
+  });
+}
