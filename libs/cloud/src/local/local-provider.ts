@@ -20,6 +20,7 @@ import { LocalStateFile } from "./local-state.ts";
 import { LocalSupervisor } from "./local-supervisor.ts";
 import { LocalVolumes } from "./local-volumes.ts";
 import { NetworkSampler } from "./network-sampler.ts";
+import { lockRoot } from "./root-lock.ts";
 
 export interface LocalProviderOptions {
   /** Everything lives under `<dataDir>/cloud-local`: state.json, instances/, volumes/. */
@@ -50,15 +51,26 @@ export class LocalProvider implements CloudProvider {
   readonly #sampler: NetworkSampler;
   readonly #timers: NodeJS.Timeout[] = [];
   readonly #baseline: number;
+  readonly #unlock: () => void;
   #closed = false;
+  /** The last reconcile tick's failure (e.g. the state file could not be written), cleared by a good tick. */
+  lastReconcileError: unknown;
 
+  /** Throws CONFLICT if another live provider manages this dataDir, STATE_CORRUPT if its state is unreadable. */
   constructor(options: LocalProviderOptions) {
     this.root = join(options.dataDir, "cloud-local");
-    this.#supervisor = new LocalSupervisor(new LocalStateFile(this.root), {
-      root: this.root,
-      stopGraceMs: options.stopGraceMs ?? 10_000,
-      notices: this.#notices,
-    });
+    const file = new LocalStateFile(this.root);
+    this.#unlock = lockRoot(this.root);
+    try {
+      this.#supervisor = new LocalSupervisor(file, {
+        root: this.root,
+        stopGraceMs: options.stopGraceMs ?? 10_000,
+        notices: this.#notices,
+      });
+    } catch (error) {
+      this.#unlock();
+      throw error;
+    }
     this.#volumes = new LocalVolumes(
       this.root,
       () => this.#supervisor.state,
@@ -70,12 +82,21 @@ export class LocalProvider implements CloudProvider {
       return instance ? read(this.#view(instance)) : undefined;
     });
     this.#baseline = options.baselineBandwidthBytesPerSecond ?? 125_000_000;
-    const tick = setInterval(() => void this.#supervisor.tick().catch(() => {}), options.tickMs ?? 500);
+    const tick = setInterval(() => void this.#reconcileQuietly(), options.tickMs ?? 500);
     const sample = setInterval(() => void this.#sampleAll(), options.metricsIntervalMs ?? 5_000);
     tick.unref();
     sample.unref();
     this.#timers.push(tick, sample);
-    void this.#supervisor.tick().catch(() => {});
+    void this.#reconcileQuietly();
+  }
+
+  async #reconcileQuietly(): Promise<void> {
+    try {
+      await this.#supervisor.tick();
+      this.lastReconcileError = undefined;
+    } catch (error) {
+      this.lastReconcileError = error;
+    }
   }
 
   async createFleet(spec: FleetSpec): Promise<Fleet> {
@@ -248,7 +269,7 @@ export class LocalProvider implements CloudProvider {
       instanceId: instance.id,
       deadline,
     });
-    const timer = setTimeout(() => void this.#supervisor.tick().catch(() => {}), noticeMs);
+    const timer = setTimeout(() => void this.#reconcileQuietly(), noticeMs);
     timer.unref();
   }
 
@@ -287,6 +308,7 @@ export class LocalProvider implements CloudProvider {
     for (const timer of this.#timers) clearInterval(timer);
     this.#notices.closeAll();
     await this.#supervisor.tick().catch(() => {});
+    this.#unlock();
   }
 
   async #sampleAll(): Promise<void> {

@@ -107,6 +107,21 @@ describe("aliyun provider requests", () => {
     assert.equal((await provider.listInstances("brokers")).length, 3);
   });
 
+  it("updates instance types and user data on the scaling configuration, sizes on the group", async () => {
+    const { provider, spec, sent } = setup();
+    await provider.createFleet(spec);
+    await provider.updateFleet("brokers", {
+      instanceTypes: ["ecs.g8i.xlarge"],
+      launch: { command: "/b2", args: [], env: {} },
+      maxSize: 9,
+    });
+    const [config] = sent("ModifyScalingConfiguration");
+    assert.equal(config!["InstanceTypes.1"], "ecs.g8i.xlarge");
+    assert.match(Buffer.from(String(config!.UserData), "base64").toString(), /\/b2/);
+    assert.equal(sent("ModifyScalingGroup")[0]!.MaxSize, "9");
+    assert.equal((await provider.describeFleet("brokers"))?.maxSize, 9);
+  });
+
   it("removes a chosen instance with DecreaseDesiredCapacity and release", async () => {
     const { provider, spec, sent } = setup();
     await provider.createFleet({ ...spec, terminationHook: undefined });

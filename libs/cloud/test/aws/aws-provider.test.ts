@@ -99,6 +99,33 @@ describe("aws provider requests", () => {
     assert.equal(sent("CreateAutoScalingGroup").length, 2);
   });
 
+  it("updates the launch through a new template version and the distribution through the ASG", async () => {
+    const { provider, spec, sent } = setup();
+    await provider.createFleet(spec);
+    await provider.updateFleet("brokers", {
+      launch: { command: "/opt/cirrus/broker2", args: [], env: {} },
+      onDemandPercentageAboveBase: 50,
+      maxSize: 8,
+    });
+    const [version] = sent("CreateLaunchTemplateVersion") as {
+      SourceVersion: string;
+      LaunchTemplateData: { UserData: string };
+    }[];
+    assert.equal(version!.SourceVersion, "$Latest");
+    assert.match(Buffer.from(version!.LaunchTemplateData.UserData, "base64").toString(), /broker2/);
+    const update = sent("UpdateAutoScalingGroup")[0] as {
+      MaxSize: number;
+      MixedInstancesPolicy: { InstancesDistribution: Record<string, unknown> };
+    };
+    assert.equal(update.MaxSize, 8);
+    assert.equal(update.MixedInstancesPolicy.InstancesDistribution.OnDemandPercentageAboveBaseCapacity, 50);
+    assert.equal(
+      update.MixedInstancesPolicy.InstancesDistribution.OnDemandBaseCapacity,
+      1,
+      "unchanged fields are kept",
+    );
+  });
+
   it("terminates with ShouldDecrementDesiredCapacity and sets protection on the chosen instance", async () => {
     const { provider, spec, sent } = setup();
     await provider.createFleet({ ...spec, terminationHook: undefined });

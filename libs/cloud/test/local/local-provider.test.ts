@@ -70,6 +70,25 @@ describe("local provider", { timeout: 60_000 }, () => {
     assert.notEqual(instance!.ports!.kafka, instance!.ports!.admin);
   });
 
+  it("launches new brokers with an updated launch spec", async () => {
+    dataDir = tempDataDir();
+    provider = openLocal(dataDir);
+    await provider.createFleet(tinyFleet("upd"));
+    const [first] = await running("upd", 1);
+    await provider.updateFleet("upd", {
+      launch: { command: process.execPath, args: [TINY_BROKER], env: { VERSION: "2" } },
+      desiredCapacity: 2,
+    });
+    const second = (await running("upd", 2)).find((i) => i.id !== first!.id)!;
+    await brokerUp(second.id);
+    const env = JSON.parse(
+      readFileSync(join(provider.root, "instances", second.id, "data", "env.json"), "utf8"),
+    );
+    assert.equal(env.CIRRUS_INSTANCE_ID, second.id);
+    const pid = provider.pidOf(second.id)!;
+    assert.match(readFileSync(`/proc/${pid}/environ`, "utf8"), /VERSION=2/);
+  });
+
   it("simulates a spot reclaim: a notice first, SIGKILL at the end of the window, then a replacement", async () => {
     dataDir = tempDataDir();
     provider = openLocal(dataDir);
@@ -259,6 +278,24 @@ describe("local provider", { timeout: 60_000 }, () => {
     ).length;
     assert.ok(attempts >= 1 && attempts <= 6, `launch attempts back off (got ${attempts} in 1.5 s)`);
     assert.equal((await provider.listInstances("broken")).filter((i) => i.state === "running").length, 0);
+  });
+
+  it("refuses a second provider on the same folder while the first is open", async () => {
+    dataDir = tempDataDir();
+    provider = openLocal(dataDir);
+    assert.throws(
+      () => openLocal(dataDir),
+      (e) => isCloudError(e, CloudErrorCode.CONFLICT) && !e.retriable,
+    );
+    const root = provider.root;
+    await provider.close();
+    writeFileSync(join(root, "provider.lock"), "999999999"); // a killed control plane's lock
+    provider = openLocal(dataDir);
+    assert.equal(
+      readFileSync(join(root, "provider.lock"), "utf8"),
+      String(process.pid),
+      "a dead holder's lock is taken over",
+    );
   });
 
   it("rejects a corrupt state file and calls on a closed provider with typed errors", async () => {
