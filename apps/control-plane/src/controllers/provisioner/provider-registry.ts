@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { type CloudProvider, createProvider, type ProviderConfig } from "@cirrus/cloud";
 import type { ClusterSpec } from "../../api-schemas/clusters.ts";
 import { ProvisioningError, ProvisioningErrorCode } from "./provisioning-error.ts";
@@ -25,7 +26,11 @@ export function createProviderRegistry(options: ProviderRegistryOptions): Provid
   const env = options.env ?? process.env;
   const create = options.create ?? createProvider;
   const providers = new Map<string, CloudProvider>();
-  const secret = (name: string): string | undefined => env[name] ?? undefined;
+  const secret = (name: string): string | undefined => {
+    if (env[name]) return env[name];
+    const file = env[`${name}_FILE`];
+    return file ? readFileSync(file, "utf8").trim() : undefined;
+  };
 
   function configOf(spec: Pick<ClusterSpec, "provider" | "region">): ProviderConfig {
     switch (spec.provider) {

@@ -10,14 +10,23 @@ import { createCluster, deleteCluster, updateCluster } from "../../../src/servic
 import { OperationStatus } from "../../../src/services/operations.ts";
 import { brokerProcesses, localSpec, ProvisionerKit, volumeFiles } from "./provisioner-kit.ts";
 
-/** Registers every running instance of the cluster's fleet as its broker would (the stand-in does not). */
+/** What the stand-in broker of an instance recorded of its environment; undefined until it started. */
+function brokerEnv(kit: ProvisionerKit, instanceId: string): Record<string, string> | undefined {
+  try {
+    const path = join(kit.dataDir, "cloud-local", "instances", instanceId, "data", "env.json");
+    return JSON.parse(readFileSync(path, "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Registers every started instance of the cluster's fleet as its broker would (the stand-in does not). */
 async function registerFleet(kit: ProvisionerKit, clusterId: string): Promise<number> {
   const instances = await kit.local.listInstances(fleetNameOf(clusterId));
   let registered = 0;
   for (const instance of instances) {
-    if (instance.state !== "running") continue;
-    const volume = await kit.database.db.select().from(volumes).where(eq(volumes.clusterId, clusterId));
-    const attached = volume.find((v) => v.state === "IN_USE");
+    const env = brokerEnv(kit, instance.id);
+    if (instance.state !== "running" || !env) continue;
     await registerBroker(
       kit.database.db,
       clusterId,
@@ -26,7 +35,7 @@ async function registerFleet(kit: ProvisionerKit, clusterId: string): Promise<nu
         zone: instance.zone,
         host: "127.0.0.1",
         port: instance.ports!.kafka,
-        ...(attached ? { volumeId: attached.id } : {}),
+        volumeId: env.CIRRUS_VOLUME_ID!,
       },
       30_000,
     );
@@ -63,22 +72,15 @@ describe("provisioner on the local provider", { timeout: 120_000 }, () => {
     assert.deepEqual(new Set(instances.map((i) => i.zone)), new Set(["local-a", "local-b"]));
     // Each broker was started with its own volume and the cluster's settings.
     const envs = await kit.runUntil(async () => {
-      try {
-        return instances.map((i) =>
-          JSON.parse(
-            readFileSync(join(kit.dataDir, "cloud-local", "instances", i.id, "data", "env.json"), "utf8"),
-          ),
-        );
-      } catch {
-        return undefined;
-      }
+      const found = instances.map((i) => brokerEnv(kit, i.id));
+      return found.every((e) => e !== undefined) ? (found as Record<string, string>[]) : undefined;
     });
     const volumeIds = envs.map((e) => e.CIRRUS_VOLUME_ID);
     assert.equal(new Set(volumeIds).size, 2);
     for (const env of envs) {
       assert.equal(env.CIRRUS_CLUSTER_ID, cluster.id);
-      assert.match(env.CIRRUS_BROKER_TOKEN, /.{20,}/);
-      assert.ok(env.CIRRUS_VOLUME_PATH.endsWith(`${env.CIRRUS_VOLUME_ID}.img`));
+      assert.match(env.CIRRUS_BROKER_TOKEN ?? "", /.{20,}/);
+      assert.ok(env.CIRRUS_VOLUME_PATH!.endsWith(`${env.CIRRUS_VOLUME_ID}.img`));
     }
     assert.equal((await kit.operation(operation.id)).status, OperationStatus.RUNNING, "waits for brokers");
     assert.equal((await clusterRow(kit, cluster.id))?.state, "CREATING");

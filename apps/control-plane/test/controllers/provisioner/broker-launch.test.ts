@@ -1,0 +1,55 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import {
+  brokerLaunchSpec,
+  brokerObjectStoreUri,
+} from "../../../src/controllers/provisioner/broker-launch.ts";
+import { localSpec } from "./provisioner-kit.ts";
+
+test("local brokers run this Node through the volume-waiting entry, with the cluster's settings", () => {
+  const spec = localSpec({ objectStore: { uri: "file:///srv/objects" } });
+  const launch = brokerLaunchSpec("c1", spec, "secret-token", {
+    controlPlaneUrl: "http://127.0.0.1:8080",
+    env: { CIRRUS_EXTRA: "x" },
+  });
+  assert.equal(launch.command, process.execPath);
+  assert.match(launch.args[0]!, /local-broker-entry\.ts$/);
+  assert.equal(launch.env.CIRRUS_CLUSTER_ID, "c1");
+  assert.equal(launch.env.CIRRUS_BROKER_TOKEN, "secret-token");
+  assert.equal(launch.env.CIRRUS_CONTROL_PLANE_URL, "http://127.0.0.1:8080");
+  assert.equal(launch.env.CIRRUS_OBJECT_STORE, "file:///srv/objects");
+  assert.equal(launch.env.CIRRUS_KAFKA_HOST, "127.0.0.1");
+  assert.equal(launch.env.CIRRUS_EXTRA, "x");
+  assert.match(launch.env.CIRRUS_BROKER_ENTRY!, /apps\/broker\/src\/main\.ts$/);
+});
+
+test("cloud brokers run the image's command; the extra env cannot override the cluster's settings", () => {
+  const launch = brokerLaunchSpec("c1", localSpec({ provider: "aws" }), "t", {
+    controlPlaneUrl: "https://cp.example",
+    env: { CIRRUS_CLUSTER_ID: "other" },
+  });
+  assert.equal(launch.command, "node");
+  assert.equal(launch.cwd, "/opt/cirrus");
+  assert.equal(launch.env.CIRRUS_CLUSTER_ID, "c1");
+  assert.equal(launch.env.CIRRUS_BROKER_ENTRY, undefined);
+});
+
+test("object store URIs: relative file paths become absolute, s3 endpoint and region ride along", () => {
+  assert.equal(
+    brokerObjectStoreUri({ uri: "file://./data/objects" }, "/home/me"),
+    "file:///home/me/data/objects",
+  );
+  assert.equal(brokerObjectStoreUri({ uri: "file:///abs" }, "/home/me"), "file:///abs");
+  assert.equal(brokerObjectStoreUri({ uri: "mem://x" }), "mem://x");
+  const s3 = new URL(
+    brokerObjectStoreUri({
+      uri: "s3://bucket/prefix",
+      endpoint: "http://127.0.0.1:9000",
+      region: "us-east-1",
+    }),
+  );
+  assert.equal(s3.searchParams.get("endpoint"), "http://127.0.0.1:9000");
+  assert.equal(s3.searchParams.get("region"), "us-east-1");
+  const kept = new URL(brokerObjectStoreUri({ uri: "s3://b/p?region=eu-west-1", region: "us-east-1" }));
+  assert.equal(kept.searchParams.get("region"), "eu-west-1", "the URI's own parameters win");
+});
