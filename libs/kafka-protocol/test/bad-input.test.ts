@@ -28,6 +28,13 @@ describe("bad input", () => {
     assert.equal(err.header?.correlationId, 9);
   });
 
+  it("rejects a count whose elements cannot fit, counting each element's minimum size", () => {
+    // DescribeGroups v0: groups is []string; 10 strings need >= 20 bytes, only 10 follow
+    const frame = Buffer.from([0, 15, 0, 0, 0, 0, 0, 1, 0xff, 0xff, 0, 0, 0, 10, ...Array(10).fill(0)]);
+    const err = expectCode(() => decodeRequest(frame), "TRUNCATED");
+    assert.match(err.message, /count 10 \(of >= 2 bytes each\)/);
+  });
+
   it("rejects a negative array count other than the null marker", () => {
     expectCode(() => decodeRequest(metadataV1([0xff, 0xff, 0xff, 0xfe])), "INVALID_LENGTH");
   });

@@ -83,7 +83,7 @@ function readRecord(
   const offsetDelta = rec.varint();
   const key = nullableSlice(rec);
   const value = nullableSlice(rec);
-  const headerCount = rec.count(rec.varint());
+  const headerCount = rec.count(rec.varint(), 2); // a header takes >= 2 bytes (two varint lengths)
   const headers: RecordHeader[] = [];
   for (let i = 0; i < headerCount; i++) {
     const keyLength = rec.varint();

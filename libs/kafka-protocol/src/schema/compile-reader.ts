@@ -60,7 +60,55 @@ function primitiveReader(type: PrimitiveType, flexible: boolean, nullable: boole
   }
 }
 
-function arrayReader(element: ReadFn, flexible: boolean, nullable: boolean): ReadFn {
+/**
+ * The fewest bytes one value of a field can take at a version. An array count times its
+ * element's minimum must fit in what remains, so a lying count fails before we allocate.
+ */
+export function minEncodedSize(field: FieldSpec, version: number, flexible: boolean): number {
+  const type = field.type;
+  if (type === "[]" || type.startsWith("[]")) return flexible ? 1 : 4;
+  if (type === "{}") {
+    return inVersions(field.nullableVersions, version)
+      ? 1
+      : minStructSize(field.fields ?? [], version, flexible);
+  }
+  return primitiveMinSize(type as PrimitiveType, flexible);
+}
+
+function primitiveMinSize(type: PrimitiveType, flexible: boolean): number {
+  switch (type) {
+    case "int8":
+    case "bool":
+      return 1;
+    case "int16":
+    case "uint16":
+      return 2;
+    case "int32":
+      return 4;
+    case "int64":
+    case "float64":
+      return 8;
+    case "uuid":
+      return 16;
+    case "string":
+      return flexible ? 1 : 2;
+    case "bytes":
+    case "records":
+      return flexible ? 1 : 4;
+  }
+}
+
+export function minStructSize(fields: readonly FieldSpec[], version: number, flexible: boolean): number {
+  let size = flexible ? 1 : 0; // the tagged-fields count
+  for (const field of fields) {
+    const isTagged = flexible && field.tag !== undefined && inVersions(field.taggedVersions, version);
+    if (!isTagged && inVersions(field.versions, version)) size += minEncodedSize(field, version, flexible);
+  }
+  return size;
+}
+
+function arrayReader(element: ReadFn, elementMinSize: number, flexible: boolean, nullable: boolean): ReadFn {
+  const minSize = Math.max(1, elementMinSize);
   return (r) => {
     let n: number;
     if (flexible) {
@@ -69,7 +117,7 @@ function arrayReader(element: ReadFn, flexible: boolean, nullable: boolean): Rea
       n = r.int32();
     }
     if (n === -1) return nullable ? null : nullNotAllowed(r, "array");
-    r.count(n);
+    r.count(n, minSize);
     const out = new Array<unknown>(n);
     for (let i = 0; i < n; i++) out[i] = element(r);
     return out;
@@ -80,15 +128,22 @@ function arrayReader(element: ReadFn, flexible: boolean, nullable: boolean): Rea
 export function fieldValueReader(field: FieldSpec, version: number, flexible: boolean): ReadFn {
   const nullable = inVersions(field.nullableVersions, version);
   if (field.type === "[]") {
-    return arrayReader(compileStructReader(field.fields ?? [], version, flexible), flexible, nullable);
+    const fields = field.fields ?? [];
+    const element = compileStructReader(fields, version, flexible);
+    return arrayReader(element, minStructSize(fields, version, flexible), flexible, nullable);
   }
   if (field.type === "{}") {
     const read = compileStructReader(field.fields ?? [], version, flexible);
     return nullable ? (r) => (r.int8() < 0 ? null : read(r)) : read;
   }
   if (field.type.startsWith("[]")) {
-    const element = primitiveReader(field.type.slice(2) as PrimitiveType, flexible, false);
-    return arrayReader(element, flexible, nullable);
+    const type = field.type.slice(2) as PrimitiveType;
+    return arrayReader(
+      primitiveReader(type, flexible, false),
+      primitiveMinSize(type, flexible),
+      flexible,
+      nullable,
+    );
   }
   return primitiveReader(field.type as PrimitiveType, flexible, nullable);
 }

@@ -116,12 +116,15 @@ export class Reader {
     return this.buf.subarray(at, at + len);
   }
 
-  /** A count of array elements: each element takes at least one byte, so a count above the bytes left is a lie. */
-  count(n: number): number {
-    if (n < 0 || n > this.end - this.pos) {
+  /**
+   * Checks a count of elements that take at least `minSize` bytes each: a count whose
+   * elements cannot fit in the bytes left is a lie, rejected before anything is allocated.
+   */
+  count(n: number, minSize = 1): number {
+    if (n < 0 || n * minSize > this.end - this.pos) {
       throw new ProtocolError(
         n < 0 ? "INVALID_LENGTH" : "TRUNCATED",
-        `array count ${n} at offset ${this.pos} (${this.end - this.pos} bytes left)`,
+        `count ${n} (of >= ${minSize} bytes each) at offset ${this.pos}, ${this.end - this.pos} bytes left`,
       );
     }
     return n;
