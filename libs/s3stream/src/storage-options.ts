@@ -32,6 +32,7 @@ export function resolveStorageOptions(options: StorageOptions): ResolvedStorageO
     blockCacheBytes: options.blockCacheBytes ?? 64 * MiB,
     appendTimeoutMs: options.appendTimeoutMs ?? 10_000,
     maxRecordBytes: Math.min(options.maxRecordBytes ?? 16 * MiB, Math.floor(dataCapacity / 4)),
+    coldReadBytesPerSecond: options.coldReadBytesPerSecond ?? 0,
     blockBytes: MiB,
   };
   for (const key of [
@@ -42,6 +43,7 @@ export function resolveStorageOptions(options: StorageOptions): ResolvedStorageO
     "blockCacheBytes",
     "appendTimeoutMs",
     "maxRecordBytes",
+    "coldReadBytesPerSecond",
   ] as const) {
     assertSafeIndex(key, resolved[key]);
   }

@@ -16,7 +16,7 @@ import { WalFile } from "./wal/wal-file.ts";
 import { type WalAppend, WalWriter } from "./wal/wal-writer.ts";
 
 const PREPARE_TTL_MS = 10 * 60_000;
-const MAX_READ_AHEAD = 32 * 1024 * 1024;
+const MAX_READ_AHEAD = 16 * 1024 * 1024;
 
 export class Storage implements StreamHost {
   readonly options: ResolvedStorageOptions;
@@ -58,7 +58,11 @@ export class Storage implements StreamHost {
       onRefused: (streamId, reason) => this.#streams.get(streamId)?.markClosed(reason),
       onError: () => {}, // kept in uploader.lastError; the next trigger retries
     });
-    this.#objectReader = new ObjectReader(options.objectStore, options.blockCacheBytes);
+    this.#objectReader = new ObjectReader(
+      options.objectStore,
+      options.blockCacheBytes,
+      options.coldReadBytesPerSecond,
+    );
     this.#cold = new ColdReader(options.objectManager, this.#objectReader, MAX_READ_AHEAD);
     this.#compactor = options.compaction
       ? new Compactor(ctx, options.compaction, () => [...this.#streams.values()])
@@ -199,6 +203,11 @@ export class Storage implements StreamHost {
       uploads: this.#uploader.uploads,
       compactions: this.#compactor?.runs ?? 0,
     };
+  }
+
+  /** Changes the cold read bandwidth at run time, bytes/s (0 = unlimited). */
+  setColdReadBandwidth(bytesPerSecond: number): void {
+    this.#objectReader.setBandwidth(bytesPerSecond);
   }
 
   /** Uploads everything pending now (tests, benchmarks, planned moves). */

@@ -80,6 +80,11 @@ export interface StorageOptions {
   logCacheBytes?: number;
   /** Bytes of cold data kept in the block cache (default 64 MiB). */
   blockCacheBytes?: number;
+  /**
+   * Bandwidth of cold reads from object storage, bytes/s (default 0: unlimited). Catch-up consumers then
+   * cannot take the CPU and memory bandwidth appends need (AutoMQ limits catch-up reads the same way).
+   */
+  coldReadBytesPerSecond?: number;
   /** Longest an append waits for WAL space before BACKPRESSURE_TIMEOUT (default 10 s). */
   appendTimeoutMs?: number;
   /** Largest single append (default 16 MiB, and never above a quarter of the WAL). */

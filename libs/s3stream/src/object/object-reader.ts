@@ -3,6 +3,7 @@
 // fetched in the same request. Corrupt bytes raise CORRUPT_DATA and are never returned.
 import type { ObjectStore } from "@cirrus/object-store";
 import { BlockCache } from "../cache/block-cache.ts";
+import { RateLimiter } from "../compaction/rate-limiter.ts";
 import type { StreamRecord } from "../stream-types.ts";
 import {
   type BlockIndexEntry,
@@ -23,9 +24,18 @@ export class ObjectReader {
   readonly #indexes = new Map<number, Promise<BlockIndexEntry[]>>();
   readonly #loading = new Map<string, Promise<StreamRecord[]>>();
 
-  constructor(store: ObjectStore, blockCacheBytes: number) {
+  #limiter: RateLimiter | undefined;
+
+  /** `bytesPerSecond` (0 = unlimited) paces block fetches, so catch-up readers leave CPU to appends. */
+  constructor(store: ObjectStore, blockCacheBytes: number, bytesPerSecond = 0) {
     this.#store = store;
     this.#blocks = new BlockCache(blockCacheBytes);
+    this.#limiter = bytesPerSecond > 0 ? new RateLimiter(bytesPerSecond) : undefined;
+  }
+
+  /** Changes the cold read bandwidth (0 = unlimited). */
+  setBandwidth(bytesPerSecond: number): void {
+    this.#limiter = bytesPerSecond > 0 ? new RateLimiter(bytesPerSecond) : undefined;
   }
 
   get blockCache(): BlockCache {
@@ -118,8 +128,9 @@ export class ObjectReader {
   #fetchRun(objectId: number, entries: BlockIndexEntry[]): Promise<StreamRecord[][]> {
     const start = entries[0]!.position;
     const last = entries[entries.length - 1]!;
-    const fetched = this.#store
-      .get(objectKey(objectId), { start, end: last.position + last.size })
+    const end = last.position + last.size;
+    const fetched = (this.#limiter?.consume(end - start) ?? Promise.resolve())
+      .then(() => this.#store.get(objectKey(objectId), { start, end }))
       .then((bytes) => this.#decodeRun(objectId, entries, bytes, start));
     entries.forEach((entry, k) => {
       const key = BlockCache.key(objectId, entry.position);

@@ -28,6 +28,9 @@ export class ColdReader {
     endOffset: number,
     maxBytes: number,
   ): Promise<StreamRecord[]> {
+    // A consumer loop served from the block cache would otherwise run on microtasks alone and starve timers
+    // and WAL completions: every cold read gives the event loop a turn first.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const readAhead = this.#readAhead(streamId, startOffset);
     const out: StreamRecord[] = [];
     let bytes = 0;

@@ -1,0 +1,52 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { type CachedRecord, LogCache } from "../../src/cache/log-cache.ts";
+
+let walOffset = 0;
+function record(streamId: number, baseOffset: number, size = 100): CachedRecord {
+  const r: CachedRecord = {
+    streamId,
+    epoch: 1,
+    baseOffset,
+    count: 1,
+    timestamp: 0,
+    payload: Buffer.alloc(size),
+    walOffset,
+    walSize: size + 56,
+    uploaded: false,
+  };
+  walOffset += r.walSize;
+  return r;
+}
+
+describe("LogCache", () => {
+  it("trims the WAL only up to the first record not uploaded, in WAL order", () => {
+    walOffset = 0;
+    const cache = new LogCache(0, 0);
+    const a0 = record(1, 0);
+    const b0 = record(2, 0);
+    const a1 = record(1, 1);
+    for (const r of [a0, b0, a1]) cache.add(r);
+    assert.equal(cache.trimOffset, 0);
+    cache.markUploaded(1, 2); // stream 1 closed first: its records are uploaded, stream 2's is not
+    assert.equal(cache.trimOffset, b0.walOffset, "stream 2's record still pins the WAL");
+    cache.markUploaded(2, 1);
+    assert.equal(cache.trimOffset, a1.walOffset + a1.walSize);
+    assert.equal(cache.unuploadedBytes, 0);
+  });
+
+  it("keeps unuploaded records always and uploaded ones up to retainBytes, oldest evicted first", () => {
+    walOffset = 0;
+    const cache = new LogCache(250, 0);
+    for (let i = 0; i < 5; i++) cache.add(record(1, i));
+    assert.equal(cache.snapshotUnuploaded().get(1)!.length, 5);
+    cache.markUploaded(1, 5);
+    assert.ok(cache.cachedBytes <= 250);
+    assert.equal(cache.firstOffset(1), 3, "offsets 0-2 evicted");
+    assert.equal(cache.read(1, 1, 10, 1000), undefined, "an evicted offset is not served from the cache");
+    assert.deepEqual(
+      cache.read(1, 3, 10, 1000)!.map((r) => r.baseOffset),
+      [3, 4],
+    );
+  });
+});

@@ -1,0 +1,103 @@
+// Start-up and failover recovery paths that the crash tests do not reach, and option validation.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { MemObjectStore } from "@cirrus/object-store";
+import { ErrorCode } from "../src/errors.ts";
+import { MemoryObjectManager } from "../src/memory-object-manager.ts";
+import { recoverForeignWal } from "../src/recover-foreign-wal.ts";
+import { Storage } from "../src/storage.ts";
+import type { StorageOptions } from "../src/stream-types.ts";
+import { assertRecords, payloadFor } from "./helpers/records.ts";
+import { tempDir } from "./helpers/temp-dir.ts";
+import { rejectsWith } from "./object-manager-contract.ts";
+
+const MiB = 1024 * 1024;
+
+async function base(): Promise<StorageOptions> {
+  return {
+    walPath: join(await tempDir("recovery"), "wal"),
+    walCapacity: 4 * MiB,
+    objectStore: new MemObjectStore(),
+    objectManager: new MemoryObjectManager(),
+    nodeId: 1,
+    nodeEpoch: 1,
+    uploadThresholdBytes: 3 * MiB,
+    uploadIntervalMs: 3_600_000,
+  };
+}
+
+/** Appends, then abandons the storage without shutdown (as a crash would; the WAL file stays as written). */
+async function crashWith(options: StorageOptions, n: number): Promise<number> {
+  const storage = await Storage.open(options);
+  const stream = await storage.openStream((await storage.createStream()).streamId, 1);
+  for (let i = 0; i < n; i++)
+    await stream.append({ payload: payloadFor(stream.streamId, stream.nextOffset), count: 1 });
+  return stream.streamId;
+}
+
+describe("Storage recovery", () => {
+  it("refuses to open another node's WAL as its own (WAL_INVALID)", async () => {
+    const options = await base();
+    await crashWith(options, 3);
+    await assert.rejects(Storage.open({ ...options, nodeId: 2 }), rejectsWith(ErrorCode.WAL_INVALID));
+  });
+
+  it("replays its own WAL on open, and a second replay commits nothing more", async () => {
+    const options = await base();
+    const streamId = await crashWith(options, 20);
+    const first = await recoverForeignWal(options.walPath, { ...options, nodeId: 1 });
+    assert.equal(first.recoveredRecords, 20);
+    const again = await Storage.open({ ...options, nodeEpoch: 2 });
+    assert.equal(again.recovery.recoveredRecords, 0, "already committed records are skipped");
+    const stream = await again.openStream(streamId, 2);
+    assertRecords(await stream.read(0, 20, MiB), streamId, 0);
+    await again.shutdown();
+  });
+
+  it("failover skips a stream that a newer epoch already reopened, and reports it", async () => {
+    const options = await base();
+    const streamId = await crashWith(options, 5);
+    await options.objectManager.openStream(streamId, 2, 9);
+    const report = await recoverForeignWal(options.walPath, { ...options, nodeId: 3 });
+    assert.equal(report.recoveredRecords, 0);
+    assert.match(report.skippedStreams.get(streamId) ?? "", /epoch/);
+  });
+
+  it("validates options with typed errors", async () => {
+    const options = await base();
+    await assert.rejects(
+      Storage.open({ ...options, walCapacity: 1000 }),
+      rejectsWith(ErrorCode.INVALID_ARGUMENT),
+    );
+    await assert.rejects(Storage.open({ ...options, nodeId: -1 }), rejectsWith(ErrorCode.INVALID_ARGUMENT));
+    await assert.rejects(
+      Storage.open({ ...options, uploadThresholdBytes: 100 * MiB }),
+      rejectsWith(ErrorCode.INVALID_ARGUMENT),
+    );
+    await assert.rejects(Storage.open({ ...options, walPath: "" }), rejectsWith(ErrorCode.INVALID_ARGUMENT));
+  });
+
+  it("merges the small stream objects left by repeated closes", async () => {
+    const options = await base();
+    const storage = await Storage.open({
+      ...options,
+      compaction: { intervalMs: 3_600_000, bytesPerSecond: 1024 * MiB, deleteGracePeriodMs: 0 },
+    });
+    const { streamId } = await storage.createStream();
+    let epoch = 1;
+    for (; epoch <= 3; epoch++) {
+      const stream = await storage.openStream(streamId, epoch);
+      for (let i = 0; i < 5; i++)
+        await stream.append({ payload: payloadFor(streamId, stream.nextOffset), count: 1 });
+      await stream.close();
+    }
+    const stream = await storage.openStream(streamId, epoch);
+    assert.equal((await options.objectManager.getObjects(streamId, 0, 15, 100)).length, 3);
+    await storage.compactNow();
+    assert.equal((await options.objectManager.getObjects(streamId, 0, 15, 100)).length, 1);
+    assertRecords(await stream.read(0, 15, MiB), streamId, 0);
+    assert.equal((await options.objectStore.list("s3stream/")).length, 1, "sources deleted");
+    await storage.shutdown();
+  });
+});
