@@ -189,6 +189,25 @@ export function runProviderConformance(label: string, factory: () => Promise<Con
       assert.equal((await p.describeVolume(vol.id))?.state ?? "deleted", "deleted");
       await p.deleteVolume(vol.id);
       await rejectsWith(p.attachVolume(vol.id, x.id), CloudErrorCode.VOLUME_NOT_FOUND);
+      await rejectsWith(
+        p.createVolume({
+          zone: x.zone,
+          sizeGiB: 1,
+          type: "no-such-type",
+          multiAttach: false,
+          clientToken: randomUUID(),
+        }),
+        CloudErrorCode.INVALID_ARGUMENT,
+      );
+      const spare = await p.createVolume({
+        zone: x.zone,
+        sizeGiB: 1,
+        type: t.volumeTypes.single,
+        multiAttach: false,
+        clientToken: randomUUID(),
+      });
+      await rejectsWith(p.attachVolume(spare.id, "i-0000000000000dead"), CloudErrorCode.INSTANCE_NOT_FOUND);
+      await p.deleteVolume(spare.id);
 
       await rejectsWith(
         p.createVolume({
