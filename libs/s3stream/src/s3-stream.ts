@@ -144,7 +144,11 @@ export class S3Stream implements Stream {
   close(): Promise<void> {
     if (!this.#closing) {
       this.markClosed(new StreamStorageError(ErrorCode.STREAM_CLOSED, `stream ${this.streamId} is closed`));
-      this.#closing = this.#host.closeStream(this);
+      // A failed close (object store down) can be retried: the stream stays with its storage meanwhile.
+      this.#closing = this.#host.closeStream(this).catch((error: unknown) => {
+        this.#closing = undefined;
+        throw error;
+      });
     }
     return this.#closing;
   }

@@ -77,7 +77,14 @@ export class Storage implements StreamHost {
     const resolved = resolveStorageOptions(options);
     let wal: WalFile;
     let recovery: RecoveryReport = emptyReport();
-    if (await WalFile.exists(resolved.walPath)) {
+    const found = await WalFile.probe(resolved.walPath);
+    if (found === "foreign") {
+      throw new StreamStorageError(
+        ErrorCode.WAL_INVALID,
+        `${resolved.walPath} exists and is not a WAL; refusing to overwrite it`,
+      );
+    }
+    if (found === "wal") {
       wal = await WalFile.open(resolved.walPath);
       try {
         if (wal.header.nodeId !== resolved.nodeId || wal.header.capacity !== resolved.walCapacity) {
@@ -174,14 +181,26 @@ export class Storage implements StreamHost {
 
   async closeStream(stream: S3Stream): Promise<void> {
     await stream.settled();
+    await this.#uploader.uploadStream(stream.streamId);
     try {
-      await this.#uploader.uploadStream(stream.streamId);
       await this.options.objectManager.closeStream(stream.streamId, stream.epoch);
-    } finally {
-      if (this.#streams.get(stream.streamId) === stream) this.#streams.delete(stream.streamId);
-      this.#cache.removeStream(stream.streamId);
-      this.#cold.forget(stream.streamId);
+    } catch (error) {
+      // Fenced or deleted meanwhile: nothing of it is ours to keep. Anything else: let the caller retry.
+      if (
+        !(error instanceof StreamStorageError) ||
+        (error.code !== ErrorCode.STREAM_FENCED && error.code !== ErrorCode.STREAM_NOT_FOUND)
+      )
+        throw error;
+      this.#forget(stream);
+      throw error;
     }
+    this.#forget(stream);
+  }
+
+  #forget(stream: S3Stream): void {
+    if (this.#streams.get(stream.streamId) === stream) this.#streams.delete(stream.streamId);
+    this.#cache.removeStream(stream.streamId);
+    this.#cold.forget(stream.streamId);
   }
 
   /** Stops appends, uploads everything, closes all streams and leaves the WAL empty. Idempotent. */

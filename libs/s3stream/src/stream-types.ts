@@ -57,7 +57,11 @@ export interface Stream {
   /** Moves startOffset forward (never backward); data below it becomes unreadable and is later deleted. */
   trim(newStartOffset: number): Promise<void>;
 
-  /** Waits for pending appends, uploads this stream's tail to object storage, then closes it in metadata. */
+  /**
+   * Waits for pending appends, uploads this stream's tail to object storage, then closes it in metadata. If that
+   * fails the stream keeps refusing appends, its data stays in the WAL (uploaded later), and close() may be
+   * called again.
+   */
   close(): Promise<void>;
 }
 

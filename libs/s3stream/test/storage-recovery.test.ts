@@ -1,5 +1,6 @@
 // Start-up and failover recovery paths that the crash tests do not reach, and option validation.
 import assert from "node:assert/strict";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { MemObjectStore } from "@cirrus/object-store";
@@ -8,6 +9,7 @@ import { MemoryObjectManager } from "../src/memory-object-manager.ts";
 import { recoverForeignWal } from "../src/recover-foreign-wal.ts";
 import { Storage } from "../src/storage.ts";
 import type { StorageOptions } from "../src/stream-types.ts";
+import { GatedObjectStore } from "./helpers/gated-object-store.ts";
 import { assertRecords, payloadFor } from "./helpers/records.ts";
 import { tempDir } from "./helpers/temp-dir.ts";
 import { rejectsWith } from "./object-manager-contract.ts";
@@ -62,6 +64,43 @@ describe("Storage recovery", () => {
     const report = await recoverForeignWal(options.walPath, { ...options, nodeId: 3 });
     assert.equal(report.recoveredRecords, 0);
     assert.match(report.skippedStreams.get(streamId) ?? "", /epoch/);
+  });
+
+  it("refuses to overwrite a file that is not a WAL", async () => {
+    const options = await base();
+    await writeFile(options.walPath, "precious data");
+    await assert.rejects(Storage.open(options), rejectsWith(ErrorCode.WAL_INVALID));
+    assert.equal(await readFile(options.walPath, "utf8"), "precious data");
+  });
+
+  it("a close that cannot upload fails, keeps the data, and succeeds when retried", async () => {
+    const options = await base();
+    const store = new GatedObjectStore(options.objectStore);
+    const storage = await Storage.open({ ...options, objectStore: store });
+    const stream = await storage.openStream((await storage.createStream()).streamId, 1);
+    for (let i = 0; i < 5; i++) await stream.append({ payload: payloadFor(stream.streamId, i), count: 1 });
+    store.failPuts = true;
+    await assert.rejects(
+      stream.close(),
+      (error: unknown) => (error as { code?: string }).code === "UNAVAILABLE",
+    );
+    await assert.rejects(
+      stream.append({ payload: Buffer.alloc(1), count: 1 }),
+      rejectsWith(ErrorCode.STREAM_CLOSED),
+    );
+    store.failPuts = false;
+    await stream.close();
+    const other = await Storage.open({
+      ...options,
+      walPath: `${options.walPath}-2`,
+      nodeId: 2,
+      objectStore: store,
+    });
+    const moved = await other.openStream(stream.streamId, 2);
+    assertRecords(await moved.read(0, 5, MiB), stream.streamId, 0);
+    assert.equal(moved.nextOffset, 5);
+    await storage.shutdown();
+    await other.shutdown();
   });
 
   it("validates options with typed errors", async () => {

@@ -149,10 +149,15 @@ export class LogCache {
     return this.#streams.get(streamId)?.firstOffset;
   }
 
-  /** Forgets a closed stream: all its records must be uploaded already. */
+  /**
+   * Forgets a closed stream. Its records should all be uploaded by now; any that are not (a fenced stream)
+   * are dropped so they do not pin the WAL.
+   */
   removeStream(streamId: number): void {
     const stream = this.#streams.get(streamId);
     if (!stream) return;
+    if (stream.uploadIndex < stream.records.length)
+      this.markUploaded(streamId, stream.records.length - stream.uploadIndex);
     stream.removed = true;
     for (let i = stream.head; i < stream.uploadIndex; i++)
       this.#uploadedCachedBytes -= stream.records[i]!.payload.length;

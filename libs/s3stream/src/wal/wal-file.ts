@@ -43,9 +43,13 @@ export class WalFile {
     }
   }
 
-  /** Creates a WAL of `capacity` bytes, zero-filled so that later writes never allocate blocks. */
+  /**
+   * Creates a WAL of `capacity` bytes in a file or on a raw block device, zero-filled so that later writes
+   * never allocate blocks (and stale bytes never look like records).
+   */
   static async create(path: string, header: Omit<WalHeader, "sequence">): Promise<WalFile> {
-    const handle = await open(path, "w+");
+    const isDevice = (await stat(path).catch(() => undefined))?.isBlockDevice() ?? false;
+    const handle = await open(path, isDevice ? "r+" : "w+");
     try {
       const zeros = Buffer.alloc(Math.min(ZERO_CHUNK, header.capacity));
       for (let at = 0; at < header.capacity; at += zeros.length) {
@@ -60,11 +64,23 @@ export class WalFile {
     }
   }
 
-  static async exists(path: string): Promise<boolean> {
-    return stat(path).then(
-      (s) => s.size > 0,
-      () => false,
-    );
+  /**
+   * What is at `path`: nothing ("absent": create a WAL), a WAL ("wal": recover it), or something else. A raw
+   * block device without a WAL header is "blank" (format it); a non-empty regular file without one is
+   * "foreign" and never overwritten.
+   */
+  static async probe(path: string): Promise<"absent" | "wal" | "blank" | "foreign"> {
+    const info = await stat(path).catch(() => undefined);
+    if (!info || (info.isFile() && info.size === 0)) return "absent";
+    const handle = await open(path, "r");
+    try {
+      const slots = Buffer.alloc(DATA_START);
+      await handle.read(slots, 0, DATA_START, 0);
+      if (pickWalHeader(slots)) return "wal";
+    } finally {
+      await handle.close();
+    }
+    return info.isBlockDevice() ? "blank" : "foreign";
   }
 
   get header(): Readonly<WalHeader> {

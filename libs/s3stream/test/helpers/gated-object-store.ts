@@ -1,5 +1,12 @@
 // Wraps a real ObjectStore so a test can hold back its puts or gets (a slow or stuck object store).
-import type { ByteRange, ObjectInfo, ObjectStore, RequestCounts } from "@cirrus/object-store";
+import {
+  type ByteRange,
+  type ObjectInfo,
+  type ObjectStore,
+  ObjectStoreError,
+  ObjectStoreErrorCode,
+  type RequestCounts,
+} from "@cirrus/object-store";
 
 export class GatedObjectStore implements ObjectStore {
   readonly inner: ObjectStore;
@@ -34,8 +41,13 @@ export class GatedObjectStore implements ObjectStore {
     this.#getGate = undefined;
   }
 
+  /** When set, every put fails as an unreachable store would. */
+  failPuts = false;
+
   async put(key: string, body: Buffer | readonly Buffer[]): Promise<void> {
     await this.#putGate;
+    if (this.failPuts)
+      throw new ObjectStoreError(ObjectStoreErrorCode.UNAVAILABLE, `put ${key} failed (test)`);
     return this.inner.put(key, body);
   }
 
