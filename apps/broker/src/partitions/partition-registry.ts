@@ -24,13 +24,16 @@ const OPEN_CONCURRENCY = 16;
 export class PartitionRegistry {
   readonly notifier = new AppendNotifier();
   readonly #storage: PartitionStorage;
+  readonly #onOpened: ((partition: Partition) => void) | undefined;
   readonly #byId = new Map<string, Partition>();
   readonly #byName = new Map<string, Partition>();
   /** Serialises reconciles: two overlapping ones could open the same stream twice. */
   #queue: Promise<unknown> = Promise.resolve();
 
-  constructor(storage: PartitionStorage) {
+  /** `onOpened` runs once per opened partition, before requests can reach it (e.g. load producer state). */
+  constructor(storage: PartitionStorage, onOpened?: (partition: Partition) => void) {
     this.#storage = storage;
+    this.#onOpened = onOpened;
   }
 
   get size(): number {
@@ -111,6 +114,7 @@ export class PartitionRegistry {
       stream,
       this.notifier,
     );
+    this.#onOpened?.(partition);
     this.#byId.set(idKey(a.topicId, a.partition), partition);
     this.#byName.set(nameKey(a.topic, a.partition), partition);
   }

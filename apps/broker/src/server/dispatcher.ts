@@ -18,6 +18,8 @@ export interface DispatcherOptions {
   readonly handlers: HandlerMap;
   readonly services: BrokerServices;
   readonly log: (message: string, error?: unknown) => void;
+  /** May this connection use this API now? (SASL: only ApiVersions and the SASL APIs until authenticated.) */
+  readonly authorize?: (services: BrokerServices, connection: ConnectionInfo, apiKey: number) => boolean;
 }
 
 export function createDispatcher(options: DispatcherOptions): RequestHandler {
@@ -53,6 +55,10 @@ export function createDispatcher(options: DispatcherOptions): RequestHandler {
     if (!handler) {
       metrics.requestErrors.inc({ api, error: "UNSUPPORTED_API" });
       throw new BrokerError(BrokerErrorCode.UNSUPPORTED_API, `no handler for ${api}`);
+    }
+    if (options.authorize && !options.authorize(services, connection, header.apiKey)) {
+      metrics.requestErrors.inc({ api, error: "UNAUTHENTICATED" });
+      throw new BrokerError(BrokerErrorCode.UNAUTHENTICATED, `${api} before SASL authentication`);
     }
     const context: RequestContext = {
       apiKey: header.apiKey,

@@ -1,0 +1,266 @@
+// The composition root: config → Kafka listener → registration with the control plane → storage (which
+// recovers this broker's own WAL before anything opens) → assignment watching → admin HTTP. Also the
+// orderly shutdown: stop taking writes, upload the WAL tail and close the streams, stop heartbeating, exit.
+import { mkdir } from "node:fs/promises";
+import { dirname } from "node:path";
+import { type Assignments, ControlPlaneClient } from "@cirrus/broker-api";
+import { FrameDecoder } from "@cirrus/kafka-protocol";
+import { openObjectStore } from "@cirrus/object-store";
+import { Storage } from "@cirrus/s3stream";
+import { AdminServer } from "../admin-http/admin-server.ts";
+import { AssignmentWatcher } from "../cluster/assignment-watcher.ts";
+import { type BrokerIdentity, BrokerMembership } from "../cluster/membership.ts";
+import { MetadataCache } from "../cluster/metadata-cache.ts";
+import { type BrokerConfig, loadBrokerConfig } from "../config.ts";
+import { BrokerError, BrokerErrorCode } from "../errors.ts";
+import type { BrokerServices, HandlerMap } from "../handlers/handler.ts";
+import { advertisedApiVersions, coreHandlers, mergeHandlers } from "../handlers/registry.ts";
+import { BrokerMetrics } from "../metrics/broker-metrics.ts";
+import { LoadMeter } from "../metrics/load-meter.ts";
+import type { Partition } from "../partitions/partition.ts";
+import { PartitionRegistry } from "../partitions/partition-registry.ts";
+import { createDispatcher, type DispatcherOptions } from "./dispatcher.ts";
+import { KafkaListener } from "./listener.ts";
+
+export type BrokerLog = (message: string, error?: unknown) => void;
+
+export interface StartBrokerOptions {
+  /** Handler maps merged with the core ones (groups, offsets, admin, SASL, InitProducerId). */
+  readonly extraHandlers?: readonly HandlerMap[];
+  /** Called with the services before the listener opens (attach per-broker state, e.g. group services). */
+  readonly onServices?: (services: BrokerServices) => void;
+  /** Called at shutdown before storage closes (e.g. stop the group coordinator). */
+  readonly onShutdown?: (services: BrokerServices) => Promise<void> | void;
+  /** Per-request access check (SASL), see DispatcherOptions.authorize. */
+  readonly authorize?: DispatcherOptions["authorize"];
+  /** Idempotent-producer state; gets `load(partition)` when a partition opens. */
+  readonly producers?: BrokerServices["producers"] & { load(partition: Partition): Promise<void> };
+  readonly log?: BrokerLog;
+}
+
+export interface BrokerHandle {
+  readonly config: BrokerConfig;
+  readonly kafkaPort: number;
+  readonly adminPort: number;
+  readonly services: BrokerServices;
+  /** "HOST:PORT" clients bootstrap from. */
+  readonly bootstrap: string;
+  brokerId(): number;
+  /** Graceful shutdown; resolves when done or when config.shutdownTimeoutMs ran out. Idempotent. */
+  close(): Promise<void>;
+}
+
+const defaultLog: BrokerLog = (message, error) => {
+  const detail =
+    error === undefined ? "" : ` ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
+  process.stderr.write(`broker: ${message}${detail}\n`);
+};
+
+export async function startBroker(
+  overrides: Partial<BrokerConfig> = {},
+  options: StartBrokerOptions = {},
+): Promise<BrokerHandle> {
+  const config = loadBrokerConfig(overrides);
+  const log = options.log ?? defaultLog;
+  const metrics = new BrokerMetrics({ instance: config.instanceId });
+  const load = new LoadMeter();
+  const controlPlane = new ControlPlaneClient({ baseUrl: config.controlPlaneUrl, token: config.brokerToken });
+  const metadataCache = new MetadataCache(controlPlane);
+  const objectStore = openObjectStore(config.objectStore);
+  let storage: Storage | undefined;
+  let identity: BrokerIdentity | undefined;
+  let shuttingDown = false;
+  let kafkaPort = 0;
+
+  const producers = options.producers;
+  const partitions = new PartitionRegistry(
+    {
+      openStream: async (streamId, epoch) => {
+        if (!storage) throw new BrokerError(BrokerErrorCode.SHUTTING_DOWN, "storage is not open");
+        return storage.openStream(streamId, epoch);
+      },
+    },
+    (partition) => {
+      producers
+        ?.load(partition)
+        .catch((error: unknown) => log(`producer state of ${partition.key} failed to load`, error));
+    },
+  );
+  const handlers = mergeHandlers(coreHandlers, ...(options.extraHandlers ?? []));
+  const apiVersions = advertisedApiVersions(handlers);
+  let membership: BrokerMembership | undefined;
+  const services: BrokerServices = {
+    config,
+    brokerId: () => identity?.brokerId ?? -1,
+    brokerEpoch: () => identity?.epoch ?? -1,
+    canAck: () => !shuttingDown && membership?.lease.valid === true,
+    shuttingDown: () => shuttingDown,
+    partitions,
+    metadata: async (fresh) => (await metadataCache.get(fresh)).metadata,
+    controlPlane,
+    metrics,
+    load,
+    apiVersions: () => apiVersions,
+    ...(producers ? { producers } : {}),
+    advertised: () => ({ host: config.advertisedHost, port: config.advertisedPort || kafkaPort }),
+  };
+  options.onServices?.(services);
+  metrics.setStorageStats(() => {
+    if (!storage) return undefined;
+    const stats = storage.stats();
+    return {
+      walBytes: stats.walUsedBytes,
+      walCapacityBytes: stats.walCapacityBytes,
+      cacheBytes: stats.logCacheBytes + stats.blockCacheBytes,
+      objectStoreRequests: objectStore.requestCounts(),
+    };
+  });
+
+  const listener = new KafkaListener({
+    host: config.kafkaHost,
+    port: config.kafkaPort,
+    maxConnections: config.maxConnections,
+    maxInflightBytes: config.maxInflightBytesPerConnection,
+    maxInflightRequests: 1024,
+    idleMs: config.idleConnectionMs,
+    newFrameSplitter: () => new FrameDecoder({ maxFrameBytes: config.maxFrameBytes }),
+    handler: createDispatcher({
+      handlers,
+      services,
+      log,
+      ...(options.authorize ? { authorize: options.authorize } : {}),
+    }),
+    onBytesIn: (bytes) => {
+      metrics.networkIn.inc(bytes);
+      load.addNetwork(bytes, 0);
+    },
+    onBytesOut: (bytes) => {
+      metrics.networkOut.inc(bytes);
+      load.addNetwork(0, bytes);
+    },
+    onConnectionsChanged: (open) => metrics.connections.set(open),
+  });
+  kafkaPort = await listener.listen();
+  const advertisedPort = config.advertisedPort || kafkaPort;
+
+  const apply = async (assignments: Assignments) => {
+    if (assignments.recover.length > 0) {
+      log(
+        `assignments v${assignments.version} ask to recover ${assignments.recover.length} volumes: not supported here`,
+      );
+    }
+    const result = await partitions.reconcile(assignments.open, assignments.close);
+    metrics.partitionsOpen.set(partitions.size);
+    metadataCache.invalidate();
+    return result;
+  };
+  const watcher = new AssignmentWatcher({ source: controlPlane, apply, log });
+
+  // Epoch changes (start, and re-registration after being fenced) are serialised: storage is reopened under
+  // the new epoch (replaying this broker's WAL first) before any partition opens again.
+  let transition: Promise<void> = Promise.resolve();
+  const openStorage = async (next: BrokerIdentity) => {
+    const old = storage;
+    storage = undefined;
+    await old?.shutdown().catch((error: unknown) => log("closing storage of the fenced epoch failed", error));
+    await mkdir(dirname(config.volumePath), { recursive: true });
+    storage = await Storage.open({
+      walPath: config.volumePath,
+      walCapacity: config.walCapacityBytes,
+      objectStore,
+      objectManager: controlPlane,
+      nodeId: next.brokerId,
+      nodeEpoch: next.epoch,
+    });
+    if (storage.recovery.recoveredRecords > 0) {
+      log(`recovered ${storage.recovery.recoveredRecords} records from the WAL (${storage.recovery.stop})`);
+    }
+  };
+  let started = false;
+  membership = new BrokerMembership({
+    client: controlPlane,
+    registration: {
+      instanceId: config.instanceId,
+      zone: config.zone,
+      host: config.advertisedHost,
+      port: advertisedPort,
+      ...(config.volumeId ? { volumeId: config.volumeId } : {}),
+    },
+    load: () => load.sample(),
+    onFenced: async () => {
+      partitions.abandonAll();
+      metrics.partitionsOpen.set(0);
+    },
+    onRegistered: (next) => {
+      identity = next;
+      if (!started) return; // the first registration is handled below, in order
+      transition = transition.then(async () => {
+        await openStorage(next);
+        watcher.start(next);
+      });
+    },
+    onAssignmentVersion: (version) => watcher.nudge(version),
+    log,
+  });
+
+  const admin = new AdminServer({
+    host: config.adminHost,
+    port: config.adminPort,
+    contentType: metrics.registry.contentType,
+    scrape: () => metrics.scrape(),
+    readiness: () => {
+      const reasons: string[] = [];
+      if (shuttingDown) reasons.push("shutting down");
+      if (!membership?.lease.valid) reasons.push("no valid lease");
+      if (watcher.version < 0) reasons.push("assignments not applied yet");
+      return { ready: reasons.length === 0, reasons };
+    },
+  });
+  const adminPort = await admin.listen();
+
+  try {
+    const first = await membership.start();
+    await openStorage(first);
+    started = true;
+    watcher.start(first);
+    await Promise.race([watcher.firstApplied, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+  } catch (error) {
+    membership.stop();
+    await watcher.stop();
+    await listener.close();
+    await admin.close();
+    await storage?.shutdown().catch(() => {});
+    throw error;
+  }
+
+  let closing: Promise<void> | undefined;
+  const shutdown = async () => {
+    shuttingDown = true;
+    await watcher.stop();
+    await transition;
+    // Requests for these partitions now get NOT_LEADER_OR_FOLLOWER; waiting fetches answer.
+    partitions.abandonAll();
+    await options.onShutdown?.(services);
+    // Uploads the WAL tail in one go and closes every stream in the object index (the hand-back).
+    await storage?.shutdown();
+    membership?.stop();
+    await listener.close();
+    await admin.close();
+    await objectStore.close();
+  };
+  return {
+    config,
+    kafkaPort,
+    adminPort,
+    services,
+    bootstrap: `${config.advertisedHost}:${advertisedPort}`,
+    brokerId: () => identity?.brokerId ?? -1,
+    close: () => {
+      closing ??= Promise.race([
+        shutdown().catch((error: unknown) => log("shutdown failed", error)),
+        new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref()),
+      ]);
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,70 @@
+// The real control plane, started in this process on an in-memory PGlite database, with one local cluster
+// whose broker credential the brokers under test use.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ControlPlane, loadConfig } from "@cirrus/control-plane";
+
+const ADMIN = "cpt_broker-tests-admin-token-0123456789";
+
+export interface TestControlPlane {
+  readonly baseUrl: string;
+  readonly brokerToken: string;
+  readonly clusterId: string;
+  /** A temp folder for broker data (WAL, objects), removed by close(). */
+  readonly dataDir: string;
+  close(): Promise<void>;
+}
+
+export async function startControlPlane(options: { leaseMs?: number } = {}): Promise<TestControlPlane> {
+  const dataDir = mkdtempSync(join(tmpdir(), "cirrus-broker-test-"));
+  const config = loadConfig(
+    {},
+    {
+      databaseUrl: "memory://",
+      host: "127.0.0.1",
+      port: 0,
+      logLevel: "silent",
+      leaseMs: options.leaseMs ?? 3_000,
+      reconcileIntervalMs: 100,
+      bootstrapAdminToken: ADMIN,
+    },
+  );
+  const cp = await ControlPlane.start({ config });
+  const baseUrl = await cp.listen();
+  const response = await fetch(`${baseUrl}/v1/clusters`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+    body: JSON.stringify({
+      name: "broker-tests",
+      spec: {
+        provider: "local",
+        region: "local",
+        zones: ["zone-a"],
+        instanceTypes: ["local"],
+        spot: { share: 0, onDemandBase: 1 },
+        brokers: { min: 1, max: 3 },
+        scaling: {
+          highWatermarkBytesPerSec: 100_000_000,
+          lowWatermarkBytesPerSec: 10_000_000,
+          cooldownSeconds: 300,
+        },
+        objectStore: { uri: `file://${join(dataDir, "objects")}` },
+        walVolumeGiB: 1,
+      },
+    }),
+  });
+  if (response.status !== 202)
+    throw new Error(`creating the test cluster: ${response.status} ${await response.text()}`);
+  const body = (await response.json()) as { cluster: { id: string }; brokerToken: string };
+  return {
+    baseUrl,
+    brokerToken: body.brokerToken,
+    clusterId: body.cluster.id,
+    dataDir,
+    close: async () => {
+      await cp.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
