@@ -1,5 +1,6 @@
 import type { ApiTokens } from "./auth/api-tokens.ts";
 import type { Config } from "./config.ts";
+import type { SpotReclaimer } from "./controllers/provisioner/spot-reclaim.ts";
 import type { Database } from "./db/database.ts";
 import type { AssignmentNotifier } from "./services/assignment-notifier.ts";
 
@@ -9,4 +10,6 @@ export interface AppContext {
   database: Database;
   tokens: ApiTokens;
   notifier: AssignmentNotifier;
+  /** Simulated spot reclaim (the provisioner's, local provider); absent when no provisioner runs. */
+  spotReclaimer?: SpotReclaimer;
 }

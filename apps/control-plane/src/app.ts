@@ -20,6 +20,8 @@ export interface BuildOptions {
   database: Database;
   /** Defaults to a new one; several apps on one database in one process can share one. */
   notifier?: AssignmentNotifier;
+  /** Backs POST /v1/clusters/:id/brokers/:brokerId/spot-reclaim (see controllers/provisioner). */
+  spotReclaimer?: AppContext["spotReclaimer"];
 }
 
 export interface App {
@@ -41,6 +43,7 @@ export async function build(options: BuildOptions): Promise<App> {
     database,
     tokens: new ApiTokens(database.db),
     notifier: options.notifier ?? new AssignmentNotifier(),
+    ...(options.spotReclaimer ? { spotReclaimer: options.spotReclaimer } : {}),
   };
   const server = Fastify({
     bodyLimit: config.bodyLimitBytes,

@@ -1,5 +1,5 @@
 import type { AddressInfo } from "node:net";
-import { type App, build } from "./app.ts";
+import { type App, type BuildOptions, build } from "./app.ts";
 import { ensureFirstAdminToken } from "./auth/first-admin-token.ts";
 import type { Config } from "./config.ts";
 import { brokerDrainHandler } from "./controllers/broker-drain.ts";
@@ -25,6 +25,8 @@ export interface ControlPlaneOptions {
   operationHandlers?: (ctx: { notifier: AssignmentNotifier }) => OperationHandler[];
   /** The provider half of cluster deletion (see clusterDeletionHandler). */
   deprovision?: ClusterDeletionOptions["deprovision"];
+  /** Simulated spot reclaim for the API (the provisioner's, local provider). */
+  spotReclaimer?: BuildOptions["spotReclaimer"];
 }
 
 /**
@@ -62,7 +64,7 @@ export class ControlPlane {
     const notifier = new AssignmentNotifier();
     try {
       if (database.pool) await notifier.listen(database.pool);
-      const app = await build({ config, database, notifier });
+      const app = await build({ config, database, notifier, spotReclaimer: options.spotReclaimer });
       const firstAdminToken = await ensureFirstAdminToken(database.db, config.bootstrapAdminToken);
       const runner = new ControllerRunner(
         {

@@ -254,6 +254,13 @@ describe("OpenAPI contract", { timeout: 120_000 }, () => {
       params: { id, brokerId },
     });
     assert.equal(replace.statusCode, 202);
+    // This app runs no provisioner: spot reclaim answers a documented, typed refusal.
+    const reclaim = await c.call("POST", "/v1/clusters/:id/brokers/:brokerId/spot-reclaim", {
+      ...admin,
+      params: { id, brokerId },
+      payload: { noticeSeconds: 1 },
+    });
+    assert.equal(reclaim.json().code, "INVALID_STATE");
     const ops = await c.call("GET", "/v1/operations", { ...admin, query: { clusterId: id } });
     assert.ok(ops.json().items.length >= 3);
     await c.call("GET", "/v1/operations/:id", { ...admin, params: { id: drain.json().id } });

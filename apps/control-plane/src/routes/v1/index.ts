@@ -7,6 +7,7 @@ import { auditRoutes } from "./audit-routes.ts";
 import { publicBrokerRoutes } from "./broker-routes.ts";
 import { clusterRoutes } from "./cluster-routes.ts";
 import { operationRoutes } from "./operation-routes.ts";
+import { spotReclaimRoutes } from "./spot-reclaim.ts";
 import { tokenRoutes } from "./token-routes.ts";
 import { topicRoutes } from "./topic-routes.ts";
 
@@ -19,6 +20,7 @@ export function publicApi(ctx: AppContext) {
     registerAudit(app, ctx.database.db);
     await app.register(clusterRoutes(ctx));
     await app.register(publicBrokerRoutes(ctx));
+    await app.register(spotReclaimRoutes(ctx));
     await app.register(topicRoutes(ctx));
     await app.register(operationRoutes(ctx));
     await app.register(tokenRoutes(ctx));
