@@ -42,6 +42,18 @@ function controlPlaneError(error: unknown): { errorCode: number; errorMessage: s
   return { errorCode: (code ? byCode[code] : undefined) ?? ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage };
 }
 
+/**
+ * After a change, refreshes the broker's cached metadata so that this client's next Metadata request
+ * (e.g. an admin waiting for leaders) already sees it.
+ */
+async function refreshMetadata(
+  context: RequestContext,
+  answers: readonly { errorCode: number }[],
+): Promise<void> {
+  if (!answers.some((a) => a.errorCode === ErrorCode.NONE)) return;
+  await context.services.metadata(true).catch(() => {});
+}
+
 function duplicates(names: readonly (string | null)[]): Set<string | null> {
   const seen = new Set<string | null>();
   const dup = new Set<string | null>();
@@ -138,6 +150,7 @@ export async function handleCreateTopics(
       }
     }),
   );
+  await refreshMetadata(context, topics);
   return { throttleTimeMs: 0, topics };
 }
 
@@ -177,6 +190,7 @@ export async function handleDeleteTopics(
       }
     }),
   );
+  await refreshMetadata(context, responses);
   return { throttleTimeMs: 0, responses };
 }
 
@@ -224,5 +238,6 @@ export async function handleCreatePartitions(
       }
     }),
   );
+  await refreshMetadata(context, results);
   return { throttleTimeMs: 0, results };
 }
