@@ -62,7 +62,10 @@ async function startMembers(kafka: Kafka, count: number, received: Received[]): 
     consumers.forEach((consumer, member) => {
       consumer.on(consumer.events.GROUP_JOIN, (event) => {
         const partitions = Object.values(event.payload.memberAssignment).reduce((n, p) => n + p.length, 0);
-        assigned.set(member, { generation: (event.payload as { generationId?: number }).generationId ?? 0, partitions });
+        assigned.set(member, {
+          generation: (event.payload as { generationId?: number }).generationId ?? 0,
+          partitions,
+        });
         const all = [...assigned.values()];
         const sameGeneration = new Set(all.map((a) => a.generation)).size === 1;
         const total = all.reduce((n, a) => n + a.partitions, 0);
@@ -108,7 +111,9 @@ async function produce(kafka: Kafka, from: number, to: number): Promise<void> {
   await producer.disconnect();
 }
 
-test("three kafkajs members share 12 partitions exactly once and resume after a broker restart", { timeout: 150_000 }, async () => {
+test("three kafkajs members share 12 partitions exactly once and resume after a broker restart", {
+  timeout: 150_000,
+}, async () => {
   const kafka = kafkaFor(broker);
   const admin = kafka.admin();
   await admin.connect();
@@ -125,12 +130,20 @@ test("three kafkajs members share 12 partitions exactly once and resume after a 
   assert.equal(new Set(received.map((r) => r.member)).size, 3, "all three members consumed");
   for (let p = 0; p < PARTITIONS; p++) {
     const inPartition = received.filter((r) => r.partition === p);
-    assert.deepEqual(inPartition.map((r) => r.offset), inPartition.map((_, i) => i), `partition ${p} in order`);
+    assert.deepEqual(
+      inPartition.map((r) => r.offset),
+      inPartition.map((_, i) => i),
+      `partition ${p} in order`,
+    );
     assert.equal(new Set(inPartition.map((r) => r.member)).size, 1, `partition ${p} read by one member`);
   }
   for (let k = 0; k < 97; k++) {
     const values = received.filter((r) => r.key === `key-${k}`).map((r) => r.value);
-    assert.deepEqual(values, [...values].sort((a, b) => a - b), `key-${k} in send order`);
+    assert.deepEqual(
+      values,
+      [...values].sort((a, b) => a - b),
+      `key-${k} in send order`,
+    );
   }
   // Disconnecting commits the consumed offsets and leaves the group.
   for (const member of members) await member.disconnect();
