@@ -10,9 +10,9 @@ import { ErrorCode, type FetchRequest } from "@cirrus/kafka-protocol";
 import type { Partition } from "../partitions/partition.ts";
 import type { RequestContext } from "./handler.ts";
 import { kafkaErrorCodeOf } from "./kafka-error-codes.ts";
+import { fromWireTopicId, ZERO_WIRE_TOPIC_ID } from "./topic-ids.ts";
 import { topicExists, topicIdExists } from "./topic-lookup.ts";
 
-const NULL_TOPIC_ID = "00000000-0000-0000-0000-000000000000";
 const EMPTY = Buffer.alloc(0);
 
 interface Slot {
@@ -33,13 +33,14 @@ async function resolveSlots(request: FetchRequest, context: RequestContext, byId
   const slots: Slot[] = [];
   for (const topic of request.topics) {
     for (const p of topic.partitions) {
+      const topicId = byId ? fromWireTopicId(topic.topicId) : "";
       const partition = byId
-        ? services.partitions.byId(topic.topicId, p.partition)
+        ? services.partitions.byId(topicId, p.partition)
         : services.partitions.byName(topic.topic, p.partition);
       let errorCode: number = ErrorCode.NONE;
       if (!partition) {
         const exists = byId
-          ? await topicIdExists(services, topic.topicId, p.partition)
+          ? await topicIdExists(services, topicId, p.partition)
           : await topicExists(services, topic.topic, p.partition);
         errorCode = exists
           ? ErrorCode.NOT_LEADER_OR_FOLLOWER
@@ -53,7 +54,7 @@ async function resolveSlots(request: FetchRequest, context: RequestContext, byId
       }
       slots.push({
         topic: partition?.topic ?? topic.topic,
-        topicId: partition?.topicId ?? topic.topicId,
+        topicId: byId ? topic.topicId : ZERO_WIRE_TOPIC_ID,
         partitionIndex: p.partition,
         fetchOffset: Number(p.fetchOffset),
         partitionMaxBytes: p.partitionMaxBytes,
@@ -129,7 +130,7 @@ export async function handleFetch(request: FetchRequest, context: RequestContext
     const key = byId ? slot.topicId : slot.topic;
     let entry = topics.get(key);
     if (!entry) {
-      entry = { topic: slot.topic, topicId: byId ? slot.topicId : NULL_TOPIC_ID, partitions: [] };
+      entry = { topic: slot.topic, topicId: slot.topicId, partitions: [] };
       topics.set(key, entry);
     }
     const partition = slot.partition;

@@ -5,8 +5,8 @@
 import type { ClusterMetadata, TopicMetadata } from "@cirrus/broker-api";
 import { ErrorCode, type MetadataRequest } from "@cirrus/kafka-protocol";
 import type { RequestContext } from "./handler.ts";
+import { fromWireTopicId, toWireTopicId, ZERO_WIRE_TOPIC_ID } from "./topic-ids.ts";
 
-const NULL_TOPIC_ID = "00000000-0000-0000-0000-000000000000";
 const UNSET_OPERATIONS = -2147483648;
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 
@@ -14,7 +14,7 @@ function topicAnswer(topic: TopicMetadata, live: ReadonlySet<number>) {
   return {
     errorCode: ErrorCode.NONE,
     name: topic.name,
-    topicId: topic.topicId,
+    topicId: toWireTopicId(topic.topicId),
     isInternal: false,
     partitions: topic.partitions
       .slice()
@@ -36,7 +36,7 @@ function topicAnswer(topic: TopicMetadata, live: ReadonlySet<number>) {
   };
 }
 
-function missing(errorCode: number, name: string | null, topicId = NULL_TOPIC_ID) {
+function missing(errorCode: number, name: string | null, topicId = ZERO_WIRE_TOPIC_ID) {
   return {
     errorCode,
     name,
@@ -85,7 +85,7 @@ export async function handleMetadata(request: MetadataRequest, context: RequestC
     const topic =
       want.name !== null
         ? metadata.topics.find((t) => t.name === want.name)
-        : metadata.topics.find((t) => t.topicId === want.topicId);
+        : metadata.topics.find((t) => t.topicId === fromWireTopicId(want.topicId));
     if (topic) {
       answers.push(topicAnswer(topic, live));
     } else if (want.name === null) {

@@ -1,0 +1,284 @@
+// Produce, Fetch, ListOffsets, Metadata and ApiVersions over a real socket against a real broker (real
+// control plane, real storage), with requests built by the codec so every field is under the test's control.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { ErrorCode, encodeRecordBatch, iterateRecords, splitRecordBatches } from "@cirrus/kafka-protocol";
+import type { BrokerHandle } from "../../src/index.ts";
+import { eventually, startTestBroker } from "../helpers/broker-fixture.ts";
+import { startControlPlane, type TestControlPlane } from "../helpers/control-plane.ts";
+import { KafkaWire } from "../helpers/kafka-wire.ts";
+
+let cp: TestControlPlane;
+let broker: BrokerHandle;
+let wire: KafkaWire;
+
+before(async () => {
+  cp = await startControlPlane();
+  broker = await startTestBroker(cp, "data-path");
+  await broker.services.controlPlane.createTopic({ name: "t", partitions: 2 });
+  await eventually(() => broker.services.partitions.byName("t", 1) !== undefined, 10_000, "partitions of t");
+  wire = await KafkaWire.connect(broker.kafkaPort);
+});
+
+after(async () => {
+  wire?.close();
+  await broker?.close();
+  await cp?.close();
+});
+
+function batch(values: string[], timestamp = 1_000n) {
+  return encodeRecordBatch({
+    baseTimestamp: timestamp,
+    records: values.map((value, i) => ({ value, timestamp: timestamp + BigInt(i) })),
+  });
+}
+
+function produce(partition: number, records: Buffer, acks = -1, topic = "t") {
+  return wire.request(0, 9, {
+    acks,
+    timeoutMs: 5_000,
+    topicData: [{ name: topic, partitionData: [{ index: partition, records }] }],
+  });
+}
+
+function fetchOnce(
+  partition: number,
+  offset: bigint,
+  options: { maxWaitMs?: number; minBytes?: number; partitionMaxBytes?: number; maxBytes?: number } = {},
+) {
+  return wire.request(
+    1,
+    12,
+    {
+      maxWaitMs: options.maxWaitMs ?? 0,
+      minBytes: options.minBytes ?? 0,
+      maxBytes: options.maxBytes ?? 1 << 20,
+      isolationLevel: 0,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [
+        {
+          topic: "t",
+          partitions: [
+            { partition, fetchOffset: offset, partitionMaxBytes: options.partitionMaxBytes ?? 1 << 20 },
+          ],
+        },
+      ],
+      forgottenTopicsData: [],
+      rackId: "",
+    },
+    15_000,
+  );
+}
+
+function values(records: Buffer | null): string[] {
+  if (!records) return [];
+  return splitRecordBatches(records).flatMap((b) => [...iterateRecords(b)].map((r) => r.value!.toString()));
+}
+
+describe("ApiVersions", () => {
+  test("lists the data path and group APIs; an unknown version gets UNSUPPORTED_VERSION at v0", async () => {
+    const answer = await wire.request(18, 3, { clientSoftwareName: "t", clientSoftwareVersion: "1" });
+    assert.equal(answer.errorCode, ErrorCode.NONE);
+    const keys = answer.apiKeys.map((k) => k.apiKey);
+    for (const key of [0, 1, 2, 3, 18, 10, 11]) assert.ok(keys.includes(key), `api ${key} advertised`);
+    wire.socket.write(
+      (() => {
+        const b = Buffer.alloc(4 + 2 + 2 + 4 + 2);
+        b.writeInt32BE(10, 0);
+        b.writeInt16BE(18, 4);
+        b.writeInt16BE(99, 6);
+        b.writeInt32BE(4242, 8);
+        b.writeInt16BE(-1, 12);
+        return b;
+      })(),
+    );
+    const unsupported = await wire.response(18, 0);
+    assert.equal(unsupported.correlationId, 4242);
+    assert.equal(unsupported.body.errorCode, ErrorCode.UNSUPPORTED_VERSION);
+    assert.ok(unsupported.body.apiKeys.length > 0);
+  });
+});
+
+describe("Produce and Fetch", () => {
+  test("acks=-1 assigns consecutive base offsets and fetch returns the batches as sent", async () => {
+    const first = batch(["a", "b", "c"]);
+    const sentCopy = Buffer.from(first);
+    const r1 = await produce(0, first);
+    const p1 = r1.responses[0]!.partitionResponses[0]!;
+    assert.equal(p1.errorCode, ErrorCode.NONE);
+    const r2 = await produce(0, batch(["d"]), 1);
+    const p2 = r2.responses[0]!.partitionResponses[0]!;
+    assert.equal(p2.baseOffset, p1.baseOffset + 3n);
+    const fetched = await fetchOnce(0, p1.baseOffset);
+    const part = fetched.responses[0]!.partitions[0]!;
+    assert.equal(part.errorCode, ErrorCode.NONE);
+    assert.equal(part.highWatermark, p2.baseOffset + 1n);
+    assert.deepEqual(values(part.records), ["a", "b", "c", "d"]);
+    const stored = splitRecordBatches(part.records!)[0]!;
+    assert.equal(stored.readBigInt64BE(0), p1.baseOffset, "base offset set in place");
+    assert.deepEqual(stored.subarray(8), sentCopy.subarray(8), "every other byte stored as sent");
+  });
+
+  test("a batch with a bad CRC is refused with CORRUPT_MESSAGE and nothing is appended", async () => {
+    const before = broker.services.partitions.byName("t", 1)!.highWatermark;
+    const bad = batch(["x"]);
+    bad.writeUInt8(bad.readUInt8(bad.length - 1) ^ 0xff, bad.length - 1);
+    const answer = await produce(1, bad);
+    assert.equal(answer.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.CORRUPT_MESSAGE);
+    const garbage = await produce(
+      1,
+      Buffer.from("not a record batch at all, just bytes...................."),
+    );
+    assert.equal(garbage.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.CORRUPT_MESSAGE);
+    assert.equal(broker.services.partitions.byName("t", 1)!.highWatermark, before);
+  });
+
+  test("unknown topics and partitions get UNKNOWN_TOPIC_OR_PARTITION", async () => {
+    const noTopic = await produce(0, batch(["x"]), -1, "nope");
+    assert.equal(
+      noTopic.responses[0]!.partitionResponses[0]!.errorCode,
+      ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+    );
+    const noPartition = await produce(7, batch(["x"]));
+    assert.equal(
+      noPartition.responses[0]!.partitionResponses[0]!.errorCode,
+      ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+    );
+    const fetchNone = await fetchOnce(9, 0n);
+    assert.equal(fetchNone.responses[0]!.partitions[0]!.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  });
+
+  test("acks=0 gets no response but keeps the order of pipelined requests, and the data lands", async () => {
+    const hw = broker.services.partitions.byName("t", 1)!.highWatermark;
+    wire.send(0, 9, {
+      acks: 0,
+      timeoutMs: 5_000,
+      topicData: [{ name: "t", partitionData: [{ index: 1, records: batch(["z"]) }] }],
+    });
+    const id = wire.send(18, 3, { clientSoftwareName: "t", clientSoftwareVersion: "1" });
+    const next = await wire.response(18, 3);
+    assert.equal(next.correlationId, id, "the next response is the ApiVersions one: acks=0 answered nothing");
+    await eventually(
+      () => broker.services.partitions.byName("t", 1)!.highWatermark === hw + 1,
+      5_000,
+      "acks=0 append",
+    );
+  });
+
+  test("a fetch long-polls until an append arrives, and times out after maxWaitMs without one", async () => {
+    const hw = BigInt(broker.services.partitions.byName("t", 1)!.highWatermark);
+    const started = performance.now();
+    const empty = await fetchOnce(1, hw, { maxWaitMs: 300, minBytes: 1 });
+    const waited = performance.now() - started;
+    assert.ok(waited >= 280 && waited < 2_000, `waited ${waited} ms`);
+    assert.equal(values(empty.responses[0]!.partitions[0]!.records).length, 0);
+
+    const other = await KafkaWire.connect(broker.kafkaPort);
+    try {
+      const pollStart = performance.now();
+      const polling = fetchOnce(1, hw, { maxWaitMs: 10_000, minBytes: 1 });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await other.request(0, 9, {
+        acks: 1,
+        timeoutMs: 5_000,
+        topicData: [{ name: "t", partitionData: [{ index: 1, records: batch(["wake"]) }] }],
+      });
+      const woke = await polling;
+      assert.ok(performance.now() - pollStart < 3_000, "answered by the append, not the 10 s timeout");
+      assert.deepEqual(values(woke.responses[0]!.partitions[0]!.records), ["wake"]);
+    } finally {
+      other.close();
+    }
+  });
+
+  test("fetch limits: at least one whole batch even above partitionMaxBytes; out-of-range offsets", async () => {
+    const small = await fetchOnce(0, 0n, { partitionMaxBytes: 1 });
+    assert.deepEqual(
+      values(small.responses[0]!.partitions[0]!.records),
+      ["a", "b", "c"],
+      "exactly the first batch",
+    );
+    const beyond = await fetchOnce(0, 1_000n);
+    assert.equal(beyond.responses[0]!.partitions[0]!.errorCode, ErrorCode.OFFSET_OUT_OF_RANGE);
+  });
+});
+
+describe("ListOffsets", () => {
+  test("earliest, latest and by timestamp (first batch whose max timestamp reaches it)", async () => {
+    await produce(1, batch(["late1", "late2"], 5_000_000n));
+    const hw = BigInt(broker.services.partitions.byName("t", 1)!.highWatermark);
+    const answer = await wire.request(2, 7, {
+      replicaId: -1,
+      isolationLevel: 0,
+      topics: [
+        {
+          name: "t",
+          partitions: [
+            { partitionIndex: 1, currentLeaderEpoch: -1, timestamp: -2n },
+            { partitionIndex: 1, currentLeaderEpoch: -1, timestamp: -1n },
+            { partitionIndex: 1, currentLeaderEpoch: -1, timestamp: 5_000_001n },
+            { partitionIndex: 1, currentLeaderEpoch: -1, timestamp: 9_000_000n },
+            { partitionIndex: 5, currentLeaderEpoch: -1, timestamp: -1n },
+          ],
+        },
+      ],
+    });
+    const [earliest, latest, byTime, future, unknown] = answer.topics[0]!.partitions;
+    assert.equal(earliest!.offset, 0n);
+    assert.equal(latest!.offset, hw);
+    assert.equal(byTime!.offset, hw - 2n);
+    assert.equal(byTime!.timestamp, 5_000_001n);
+    assert.equal(future!.offset, -1n);
+    assert.equal(unknown!.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  });
+});
+
+describe("Metadata", () => {
+  test("topic ids, leaders and a controller that is a live broker; auto-creation", async () => {
+    const md = await wire.request(3, 12, {
+      topics: [{ topicId: "00000000000000000000000000000000", name: "t" }],
+      allowAutoTopicCreation: false,
+      includeTopicAuthorizedOperations: false,
+    });
+    assert.equal(md.controllerId, broker.brokerId());
+    assert.deepEqual(
+      md.brokers.map((b) => [b.nodeId, b.port]),
+      [[broker.brokerId(), broker.kafkaPort]],
+    );
+    const t = md.topics[0]!;
+    assert.equal(t.errorCode, ErrorCode.NONE);
+    assert.notEqual(t.topicId, "00000000000000000000000000000000");
+    assert.deepEqual(
+      t.partitions.map((p) => [p.partitionIndex, p.leaderId]),
+      [
+        [0, broker.brokerId()],
+        [1, broker.brokerId()],
+      ],
+    );
+    const want = {
+      topics: [{ topicId: "00000000000000000000000000000000", name: "auto-created" }],
+      allowAutoTopicCreation: true,
+      includeTopicAuthorizedOperations: false,
+    };
+    const first = await wire.request(3, 12, want);
+    assert.ok([ErrorCode.NONE, ErrorCode.LEADER_NOT_AVAILABLE].includes(first.topics[0]!.errorCode as 0));
+    await eventually(
+      async () => {
+        const again = await wire.request(3, 12, want);
+        return (
+          again.topics[0]!.errorCode === ErrorCode.NONE &&
+          again.topics[0]!.partitions[0]?.leaderId === broker.brokerId()
+        );
+      },
+      10_000,
+      "auto-created topic led by the broker",
+    );
+    const refused = await wire.request(3, 12, {
+      ...want,
+      topics: [{ topicId: want.topics[0]!.topicId, name: "not-created" }],
+      allowAutoTopicCreation: false,
+    });
+    assert.equal(refused.topics[0]!.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  });
+});
