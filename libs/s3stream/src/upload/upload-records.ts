@@ -2,11 +2,12 @@
 // little data, a stream object of its own for each stream with at least `streamObjectThresholdBytes`
 // (AutoMQ's DeltaWALUploadTask). All objects are uploaded in parallel, then committed atomically in one call.
 //
-// If the commit is refused for some streams (fenced by a newer epoch, deleted, or their offsets already
-// committed by someone else), those streams are left out and the commit is retried with the same objects:
-// their bytes simply stay unreferenced inside the stream set object.
+// If the commit is refused for some streams (fenced by a newer epoch, deleted, offsets not continuing the
+// stream), those streams are left out and the commit is retried with the same objects: their bytes simply stay
+// unreferenced inside the stream set object. Streams whose data an earlier commit (whose reply was lost)
+// already holds count as committed.
 import type { ObjectStore } from "@cirrus/object-store";
-import { ErrorCode, StreamStorageError } from "../errors.ts";
+import { ErrorCode, hasErrorCode, StreamStorageError } from "../errors.ts";
 import { ObjectBuilder } from "../object/object-builder.ts";
 import { objectKey } from "../object/object-keys.ts";
 import {
@@ -124,21 +125,30 @@ export async function uploadRecords(
       return result;
     } catch (error) {
       if (!(error instanceof StreamStorageError) || !REFUSAL_CODES.has(error.code)) throw error;
-      const refused = await findRefusedStreams(ctx.objectManager, [...ranges, ...objects]);
-      if (refused.size === 0) throw error;
+      const { refused, alreadyCommitted } = await findRefusedStreams(ctx.objectManager, [
+        ...ranges,
+        ...objects,
+      ]);
+      if (refused.size === 0 && alreadyCommitted.size === 0) throw error;
       for (const [streamId, reason] of refused) result.refused.set(streamId, reason);
-      ranges = ranges.filter((r) => !refused.has(r.streamId));
-      objects = objects.filter((o) => !refused.has(o.streamId));
+      for (const streamId of alreadyCommitted) result.committed.add(streamId);
+      const leftOut = (streamId: number) => refused.has(streamId) || alreadyCommitted.has(streamId);
+      ranges = ranges.filter((r) => !leftOut(r.streamId));
+      objects = objects.filter((o) => !leftOut(o.streamId));
     }
   }
 }
 
-/** Which of these commits the metadata would refuse, and why. */
+/**
+ * Which of these commits the metadata would refuse, and why; and which are committed already (an earlier
+ * commit whose reply was lost did apply: same epoch, the stream's end is at or past this upload's end).
+ */
 async function findRefusedStreams(
   objectManager: ObjectManager,
-  commits: readonly { streamId: number; streamEpoch: number; startOffset: number }[],
-): Promise<Map<number, StreamStorageError>> {
+  commits: readonly { streamId: number; streamEpoch: number; startOffset: number; endOffset: number }[],
+): Promise<{ refused: Map<number, StreamStorageError>; alreadyCommitted: Set<number> }> {
   const refused = new Map<number, StreamStorageError>();
+  const alreadyCommitted = new Set<number>();
   for (const commit of commits) {
     try {
       const meta = await objectManager.describeStream(commit.streamId);
@@ -150,6 +160,8 @@ async function findRefusedStreams(
             `stream ${commit.streamId} is now at epoch ${meta.epoch}`,
           ),
         );
+      } else if (meta.endOffset >= commit.endOffset) {
+        alreadyCommitted.add(commit.streamId);
       } else if (meta.endOffset !== commit.startOffset) {
         refused.set(
           commit.streamId,
@@ -160,12 +172,12 @@ async function findRefusedStreams(
         );
       }
     } catch (error) {
-      if (error instanceof StreamStorageError && error.code === ErrorCode.STREAM_NOT_FOUND) {
-        refused.set(commit.streamId, error);
-      } else throw error;
+      if (hasErrorCode(error, ErrorCode.STREAM_NOT_FOUND))
+        refused.set(commit.streamId, error as StreamStorageError);
+      else throw error;
     }
   }
-  return refused;
+  return { refused, alreadyCommitted };
 }
 
 export function payloadBytes(records: readonly StreamRecord[]): number {

@@ -25,6 +25,7 @@ export class Uploader {
   readonly #options: UploaderOptions;
   readonly #timer: NodeJS.Timeout;
   #chain: Promise<void> = Promise.resolve();
+  #outcomeUnknown = false;
   #allQueued = false;
   #running = false;
   uploads = 0;
@@ -98,13 +99,35 @@ export class Uploader {
     if (waiting || (oldest > 0 && Date.now() - oldest >= this.#options.intervalMs)) this.requestUpload();
   }
 
+  /** Marks as uploaded the pending records that the object index turns out to hold already. */
+  async #reconcile(): Promise<void> {
+    for (const [streamId, records] of this.#cache.snapshotUnuploaded()) {
+      const meta = await this.#ctx.objectManager.describeStream(streamId).catch(() => undefined);
+      if (!meta || meta.epoch !== records[0]!.epoch) continue;
+      let committed = 0;
+      while (
+        committed < records.length &&
+        records[committed]!.baseOffset + records[committed]!.count <= meta.endOffset
+      ) {
+        committed++;
+      }
+      if (committed === 0) continue;
+      this.#cache.markUploaded(streamId, committed);
+      this.#options.onCommitted(streamId, meta.endOffset);
+    }
+    this.#outcomeUnknown = false;
+  }
+
   async #upload(onlyStreamId: number | undefined): Promise<void> {
+    if (this.#outcomeUnknown) await this.#reconcile();
     const snapshot: Map<number, CachedRecord[]> = this.#cache.snapshotUnuploaded(onlyStreamId);
     if (snapshot.size > 0) {
       let result: Awaited<ReturnType<typeof uploadRecords>>;
       try {
         result = await uploadRecords(this.#ctx, snapshot);
       } catch (error) {
+        // The commit may have applied even though we saw an error (a lost reply): check before the next upload.
+        this.#outcomeUnknown = true;
         this.lastError = error;
         throw error;
       }

@@ -5,7 +5,7 @@
 // A record already committed (below the stream's committed end) is skipped, so replaying twice is harmless.
 // A stream that is deleted, fenced by a newer epoch, or whose WAL records do not continue its committed end
 // is reported in `skippedStreams` and nothing of it is committed.
-import { StreamStorageError } from "../errors.ts";
+import { ErrorCode, hasErrorCode } from "../errors.ts";
 import type { RecoveryReport } from "../stream-types.ts";
 import { type UploadContext, type UploadRecord, uploadRecords } from "../upload/upload-records.ts";
 import type { WalFile } from "./wal-file.ts";
@@ -40,8 +40,10 @@ export async function replayWal(
     try {
       committedEnd = (await ctx.objectManager.describeStream(streamId)).endOffset;
     } catch (error) {
-      if (error instanceof StreamStorageError) {
-        skippedStreams.set(streamId, error.message);
+      // A deleted stream's records are garbage; any other failure (metadata unreachable) must stop the
+      // replay before the WAL is trimmed, or acked data would be lost.
+      if (hasErrorCode(error, ErrorCode.STREAM_NOT_FOUND)) {
+        skippedStreams.set(streamId, (error as Error).message);
         continue;
       }
       throw error;
