@@ -6,7 +6,7 @@ import type { Db } from "../../db/database.ts";
 import { brokers, clusters } from "../../db/schema.ts";
 import { rotateBrokerToken } from "../../services/clusters.ts";
 import { type BrokerLaunchOptions, brokerLaunchSpec } from "./broker-launch.ts";
-import { fleetNameOf, fleetSpecOf } from "./cluster-fleet.ts";
+import { capacityDrifted, fleetNameOf, fleetSpecOf, fleetUpdateOf } from "./cluster-fleet.ts";
 import type { ProviderRegistry } from "./provider-registry.ts";
 import { WalVolumes } from "./wal-volumes.ts";
 
@@ -61,6 +61,24 @@ export async function ensureFleet(deps: ProvisionerDeps, cluster: ClusterRow): P
   const token = await rotateBrokerToken(deps.db, cluster.id);
   const launch = brokerLaunchSpec(cluster.id, spec, token, deps.launch);
   return provider.createFleet(fleetSpecOf(cluster.id, spec, launch));
+}
+
+/**
+ * Puts the fleet's capacity bounds back to the spec's (and the desired count into them) when they
+ * drifted: a paused local fleet (npm start stops its brokers by scaling to zero), a hand edit in the
+ * cloud console. Returns the fleet as it is now.
+ */
+export async function repairCapacity(
+  deps: ProvisionerDeps,
+  cluster: ClusterRow,
+  fleet: Fleet,
+): Promise<Fleet> {
+  const spec = specOf(cluster);
+  if (!capacityDrifted(fleet, spec)) return fleet;
+  return providerOf(deps, cluster).updateFleet(
+    fleetNameOf(cluster.id),
+    fleetUpdateOf(spec, fleet.desiredCapacity),
+  );
 }
 
 /**

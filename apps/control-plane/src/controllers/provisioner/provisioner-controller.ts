@@ -10,9 +10,8 @@ import {
   ensureFleet,
   observeCluster,
   type ProvisionerDeps,
-  providerOf,
+  repairCapacity,
 } from "./cluster-convergence.ts";
-import { capacityDrifted, fleetNameOf, fleetUpdateOf } from "./cluster-fleet.ts";
 import { recordClusterStatus } from "./cluster-status.ts";
 
 export interface ProvisionerControllerOptions {
@@ -65,13 +64,7 @@ export function provisionerController(
 
 async function converge(deps: ProvisionerDeps, ctx: ControllerContext, cluster: ClusterRow): Promise<void> {
   const spec = cluster.spec as ClusterSpec;
-  const fleet = await ensureFleet(deps, cluster);
-  if (capacityDrifted(fleet, spec)) {
-    await providerOf(deps, cluster).updateFleet(
-      fleetNameOf(cluster.id),
-      fleetUpdateOf(spec, fleet.desiredCapacity),
-    );
-  }
+  await repairCapacity(deps, cluster, await ensureFleet(deps, cluster));
   const now = ctx.now();
   const observed = await observeCluster(deps, cluster, now);
   if (!observed) return;

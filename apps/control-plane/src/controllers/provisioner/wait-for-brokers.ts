@@ -8,6 +8,7 @@ import {
   loadCluster,
   observeCluster,
   type ProvisionerDeps,
+  repairCapacity,
 } from "./cluster-convergence.ts";
 import { recordClusterStatus } from "./cluster-status.ts";
 import { ProvisioningError, ProvisioningErrorCode } from "./provisioning-error.ts";
@@ -38,12 +39,10 @@ export function waitForBrokersStep(deps: ProvisionerDeps, timeoutMs: number): Op
     async run(ctx: ControllerContext, op: Operation) {
       const cluster = await clusterOf(deps, op);
       const now = ctx.now();
-      let observed = await observeCluster(deps, cluster, now);
-      if (!observed) {
-        await ensureFleet(deps, cluster); // removed behind our back (or by a crash): create it again
-        observed = await observeCluster(deps, cluster, now);
-        if (!observed) return STEP_WAIT;
-      }
+      // A fleet removed behind our back is created again; one paused or edited is put back in bounds.
+      await repairCapacity(deps, cluster, await ensureFleet(deps, cluster));
+      const observed = await observeCluster(deps, cluster, now);
+      if (!observed) return STEP_WAIT;
       const desired = observed.fleet.desiredCapacity;
       const ready = observed.ready.length;
       if (ready >= desired) {

@@ -1,0 +1,208 @@
+import { chmod, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { LocalProvider } from "@cirrus/cloud";
+import { eq } from "drizzle-orm";
+import type { ClusterSpec } from "../../api-schemas/clusters.ts";
+import { type Config, loadConfig } from "../../config.ts";
+import { ControlPlane } from "../../control-plane.ts";
+import { type Database, openDatabase } from "../../db/database.ts";
+import { clusters } from "../../db/schema.ts";
+import { createCluster } from "../../services/clusters.ts";
+import { tcpProbe } from "./cluster-convergence.ts";
+import { createProvisioner, type Provisioner } from "./provisioner.ts";
+import { localSpotReclaimer } from "./spot-reclaim.ts";
+
+export interface LocalSystemOptions {
+  /** Absolute folder for everything: PGlite database, objects, the local provider's brokers and volumes. */
+  dataDir: string;
+  /** Environment for the control plane's config (DATABASE_URL, HOST, PORT, LOG_LEVEL…; see config.ts). */
+  env?: NodeJS.ProcessEnv;
+  /** Brokers of the default cluster, created when no cluster of that name exists; 0: no cluster. */
+  brokers: number;
+  clusterName?: string;
+  /** How long to wait for the default cluster's brokers to accept Kafka connections. Default 120 s. */
+  readyTimeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface LocalSystem {
+  readonly controlPlane: ControlPlane;
+  readonly provisioner: Provisioner;
+  /** http://host:port of the API (also what brokers call). */
+  readonly url: string;
+  /** The default cluster's Kafka bootstrap (host:port,…), when one was asked for. */
+  readonly bootstrap: string | undefined;
+  readonly clusterId: string | undefined;
+  /** The first admin token, if this data folder still has it (`adminTokenFile`). */
+  readonly adminToken: string | undefined;
+  readonly adminTokenFile: string;
+  /** Stops every local broker (their fleets are scaled to zero, the next start scales them back), then the control plane. */
+  stop(): Promise<void>;
+}
+
+/** The default cluster: local provider, three zones, brokers on this machine, objects under the data folder. */
+export function defaultLocalSpec(dataDir: string, brokers: number): ClusterSpec {
+  return {
+    provider: "local",
+    region: "local",
+    zones: ["local-a", "local-b", "local-c"],
+    instanceTypes: ["local"],
+    spot: { share: 0, onDemandBase: 0 },
+    brokers: { min: brokers, max: Math.max(brokers, brokers * 2) },
+    scaling: {
+      highWatermarkBytesPerSec: 50_000_000,
+      lowWatermarkBytesPerSec: 5_000_000,
+      cooldownSeconds: 300,
+    },
+    objectStore: { uri: `file://${join(dataDir, "objects")}` },
+    walVolumeGiB: 1,
+  };
+}
+
+/**
+ * What `npm start` runs: the control plane (PGlite and objects under `dataDir`, local provider) with the
+ * provisioner, and a default local cluster, created on first start and reused after. Resolves once its
+ * brokers accept Kafka connections. Brokers are given the API's address, so the port must be fixed
+ * (not 0): a restart on the same port finds its brokers again.
+ */
+export async function startLocalSystem(options: LocalSystemOptions): Promise<LocalSystem> {
+  const env = options.env ?? process.env;
+  const log = options.log ?? (() => {});
+  const overrides: Partial<Config> = {};
+  if (!env.DATABASE_URL) overrides.databaseUrl = join(options.dataDir, "control-plane");
+  const config = loadConfig(env, overrides);
+  if (config.port === 0)
+    throw new Error("PORT must be a fixed port: brokers are given the control plane's address");
+  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${config.port}`;
+  const database = await openDatabase({ url: config.databaseUrl });
+  const provisioner = createProvisioner({
+    db: database.db,
+    launch: { controlPlaneUrl: url },
+    providerRegistry: { localDataDir: options.dataDir, env },
+  });
+  let controlPlane: ControlPlane;
+  try {
+    controlPlane = await ControlPlane.start({
+      config,
+      database,
+      controllers: () => provisioner.controllers(),
+      operationHandlers: () => provisioner.operationHandlers(),
+      deprovision: provisioner.deprovision,
+      spotReclaimer: localSpotReclaimer(database.db, provisioner.providers),
+    });
+    await controlPlane.listen();
+  } catch (error) {
+    await provisioner.close();
+    await database.close();
+    throw error;
+  }
+  const adminTokenFile = join(options.dataDir, "admin-token");
+  const adminToken = await rememberAdminToken(adminTokenFile, controlPlane.firstAdminToken);
+  const stop = () => stopLocalSystem(controlPlane, provisioner, database, log);
+  try {
+    let clusterId: string | undefined;
+    let bootstrap: string | undefined;
+    if (options.brokers > 0) {
+      const name = options.clusterName ?? "local";
+      clusterId = await ensureCluster(
+        database,
+        name,
+        defaultLocalSpec(options.dataDir, options.brokers),
+        log,
+      );
+      bootstrap = await waitForBrokers(
+        database,
+        clusterId,
+        options.brokers,
+        options.readyTimeoutMs ?? 120_000,
+      );
+    }
+    return { controlPlane, provisioner, url, bootstrap, clusterId, adminToken, adminTokenFile, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/**
+ * The first admin token is shown once; a local data folder keeps it (mode 0600) so that every later
+ * start can print it again. undefined when the folder's token was created elsewhere or the file is gone.
+ */
+async function rememberAdminToken(file: string, created: string | undefined): Promise<string | undefined> {
+  if (created) {
+    await writeFile(file, `${created}\n`, { mode: 0o600 });
+    await chmod(file, 0o600);
+    return created;
+  }
+  return (await readFile(file, "utf8").catch(() => undefined))?.trim() || undefined;
+}
+
+async function ensureCluster(database: Database, name: string, spec: ClusterSpec, log: (l: string) => void) {
+  const [existing] = await database.db.select().from(clusters).where(eq(clusters.name, name));
+  if (existing) {
+    log(`reusing cluster ${name} (${existing.id}, ${existing.state})`);
+    return existing.id;
+  }
+  const { cluster } = await createCluster(database.db, { name, spec, deletionProtection: true }, null);
+  log(`created cluster ${name} (${cluster.id})`);
+  return cluster.id;
+}
+
+/** Polls the cluster until it is RUNNING with `count` brokers that accept TCP connections; returns the bootstrap. */
+async function waitForBrokers(database: Database, clusterId: string, count: number, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  let last = "no cluster row";
+  while (Date.now() < deadline) {
+    const [row] = await database.db.select().from(clusters).where(eq(clusters.id, clusterId));
+    if (!row) throw new Error(`cluster ${clusterId} disappeared`);
+    if (row.state === "FAILED" || row.state === "DELETING")
+      throw new Error(`cluster ${row.name} is ${row.state}`);
+    const endpoints = row.bootstrap?.split(",") ?? [];
+    if (row.state === "RUNNING" && endpoints.length >= count) {
+      const reachable = await Promise.all(
+        endpoints.map((e) =>
+          tcpProbe(e.slice(0, e.lastIndexOf(":")), Number(e.slice(e.lastIndexOf(":") + 1))),
+        ),
+      );
+      if (reachable.every(Boolean)) return row.bootstrap!;
+    }
+    last = `${row.state}, bootstrap ${row.bootstrap ?? "none"}`;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`brokers not ready within ${timeoutMs} ms (${last})`);
+}
+
+/**
+ * Stops the controllers first (so nothing scales the fleets back up), then scales every local fleet to
+ * zero while the API still answers (brokers upload their WAL tail and close their streams on SIGTERM),
+ * waits for the brokers to exit, then closes the control plane, the providers and the database.
+ */
+async function stopLocalSystem(
+  controlPlane: ControlPlane,
+  provisioner: Provisioner,
+  database: Database,
+  log: (l: string) => void,
+): Promise<void> {
+  await controlPlane.runner.stop();
+  const local = provisioner.providers.providerFor({ provider: "local", region: "local" });
+  if (local instanceof LocalProvider) {
+    for (const name of local.fleetNames()) {
+      await local.updateFleet(name, { minSize: 0, desiredCapacity: 0 }).catch(() => {}); // deleting: going anyway
+    }
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      let left = 0;
+      for (const name of local.fleetNames()) left += (await local.listInstances(name).catch(() => [])).length;
+      if (left === 0) break;
+      if (Date.now() > deadline) {
+        log(`${left} brokers still running after 30 s`);
+        break;
+      }
+      await local.reconcileNow();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  await controlPlane.close();
+  await provisioner.close();
+  await database.close();
+}

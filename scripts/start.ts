@@ -1,0 +1,61 @@
+// `npm start`: the control plane and a local 3-broker cluster, with no configuration. Everything lives under
+// ./data (PGlite database, objects, broker folders and WAL volumes). Prints, each on its own line,
+// `bootstrap: HOST:PORT[,HOST:PORT…]`, `console: URL` and `token: TOKEN`, then keeps running; Ctrl-C or
+// SIGTERM stops the brokers and the control plane (a second Ctrl-C exits at once).
+//
+// Environment (all optional): CIRRUS_DATA_DIR (default ./data), PORT (default 8080), HOST, DATABASE_URL,
+// CIRRUS_START_BROKERS (brokers of the default cluster, default 3; 0 starts the control plane only),
+// BOOTSTRAP_ADMIN_TOKEN, LOG_LEVEL, and the rest of apps/control-plane/src/config.ts.
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import { startLocalSystem } from "../apps/control-plane/src/controllers/provisioner/local-system.ts";
+
+const dataDir = resolve(process.env.CIRRUS_DATA_DIR ?? "./data");
+const brokers = Number(process.env.CIRRUS_START_BROKERS ?? 3);
+if (!Number.isInteger(brokers) || brokers < 0 || brokers > 100) {
+  process.stderr.write(
+    `CIRRUS_START_BROKERS must be an integer in 0..100, got ${process.env.CIRRUS_START_BROKERS}\n`,
+  );
+  process.exit(2);
+}
+mkdirSync(dataDir, { recursive: true });
+const log = (line: string) => process.stderr.write(`cirrus: ${line}\n`);
+
+let system: Awaited<ReturnType<typeof startLocalSystem>>;
+try {
+  system = await startLocalSystem({ dataDir, brokers, log });
+} catch (error) {
+  log(`failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  if ((error as NodeJS.ErrnoException)?.code === "EADDRINUSE")
+    log("the port is taken: set PORT to another one");
+  log(`broker logs: ${resolve(dataDir, "cloud-local", "instances")}/*/broker.log`);
+  process.exit(1);
+}
+
+if (system.bootstrap) console.log(`bootstrap: ${system.bootstrap}`);
+console.log(`console: ${system.url}/`);
+console.log(
+  system.adminToken
+    ? `token: ${system.adminToken}`
+    : `token: not stored in ${system.adminTokenFile}: the first admin token was printed when this data folder ` +
+        "was created; an admin can create another with POST /v1/tokens, or start over with an empty CIRRUS_DATA_DIR",
+);
+
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (stopping) {
+      log(`${signal} again: exiting now (brokers may be left running; the next start adopts them)`);
+      process.exit(130);
+    }
+    stopping = true;
+    log(`${signal}: stopping brokers and the control plane`);
+    system.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log(`shutdown failed: ${String(error)}`);
+        process.exit(1);
+      },
+    );
+  });
+}
