@@ -116,6 +116,8 @@ export interface Volume {
   type: string;
   multiAttach: boolean;
   state: "creating" | "available" | "in-use" | "deleting" | "deleted" | "error";
+  /** The tags given at creation (listVolumes filters on them). */
+  tags: Readonly<Record<string, string>>;
   /** Instances the volume is attached (or attaching) to. */
   attachedTo: readonly string[];
   /** local only: where the volume's file is visible to each attached instance. */
@@ -169,6 +171,11 @@ export interface CloudProvider {
   deleteFleet(name: string): Promise<void>;
   /** undefined if the fleet does not exist. Also starts watching it for interruption notices. */
   describeFleet(name: string): Promise<Fleet | undefined>;
+  /**
+   * Every fleet created through this interface (tagged `cirrus:fleet` in the clouds), deleting ones
+   * included: a restarted control plane compares this with its database to find leftovers.
+   */
+  listFleets(): Promise<Fleet[]>;
   /** CAPACITY_OUT_OF_RANGE unless minSize <= n <= maxSize. */
   setDesiredCapacity(fleet: string, n: number): Promise<void>;
   /** Protected instances are never chosen for scale-in (they can still be terminated explicitly). */
@@ -188,6 +195,8 @@ export interface CloudProvider {
   attachVolume(volumeId: string, instanceId: string): Promise<Volume>;
   /** force: detach even if the instance is dead or unresponsive (data not flushed by it may be lost). */
   detachVolume(volumeId: string, instanceId: string, opts?: { force?: boolean }): Promise<Volume>;
+  /** Volumes that carry every one of `tags` (e.g. `{ "cirrus:cluster": id }`), to find leftovers. */
+  listVolumes(tags: Readonly<Record<string, string>>): Promise<Volume[]>;
   /** VOLUME_IN_USE while attached; succeeds if already gone. */
   deleteVolume(volumeId: string): Promise<void>;
 

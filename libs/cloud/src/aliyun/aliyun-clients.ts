@@ -14,6 +14,7 @@ export interface EcsDisk {
   multiAttach?: string;
   instanceId?: string;
   attachments?: { attachment?: { instanceId?: string }[] };
+  tags?: { tag?: { tagKey?: string; tagValue?: string }[] };
 }
 
 export interface EcsInstance {
@@ -31,7 +32,9 @@ export interface EcsApi {
   attachDisk(request: $Ecs.AttachDiskRequest): Promise<unknown>;
   detachDisk(request: $Ecs.DetachDiskRequest): Promise<unknown>;
   deleteDisk(request: $Ecs.DeleteDiskRequest): Promise<unknown>;
-  describeDisks(request: $Ecs.DescribeDisksRequest): Promise<{ body?: { disks?: { disk?: EcsDisk[] } } }>;
+  describeDisks(
+    request: $Ecs.DescribeDisksRequest,
+  ): Promise<{ body?: { disks?: { disk?: EcsDisk[] }; totalCount?: number } }>;
   describeInstances(
     request: $Ecs.DescribeInstancesRequest,
   ): Promise<{ body?: { instances?: { instance?: EcsInstance[] } } }>;

@@ -5,6 +5,7 @@ import { buildUserData } from "../user-data.ts";
 import type { EssRpc } from "./ess-rpc.ts";
 
 export const ALIYUN_TERMINATION_HOOK = "cirrus-terminate";
+const FLEET_TAG = "cirrus:fleet";
 
 export interface EssGroup {
   ScalingGroupId: string;
@@ -60,7 +61,7 @@ export class AliyunFleets {
           CompensateWithOnDemand: true,
           RemovalPolicies: ["NewestInstance"],
           ClientToken: `sg-${spec.name}`,
-          Tags: Object.entries({ ...spec.tags, "cirrus:fleet": spec.name }).map(([Key, Value]) => ({
+          Tags: Object.entries({ ...spec.tags, [FLEET_TAG]: spec.name }).map(([Key, Value]) => ({
             Key,
             Value,
           })),
@@ -145,6 +146,41 @@ export class AliyunFleets {
       .catch((error: CloudError) => {
         if (error.code !== CloudErrorCode.FLEET_NOT_FOUND) throw error;
       });
+  }
+
+  /**
+   * Groups tagged cirrus:fleet: their ids from ListTagResources, joined with the pages of
+   * DescribeScalingGroups (which has no tag filter), so an untagged group is never listed.
+   */
+  async list(): Promise<EssGroup[]> {
+    const ids = new Set<string>();
+    let nextToken: string | undefined;
+    do {
+      const out = await this.#ess.call<{
+        NextToken?: string;
+        TagResources?: { TagResource?: { ResourceId: string }[] };
+      }>("ListTagResources", {
+        ResourceType: "scalinggroup",
+        Tags: [{ Key: FLEET_TAG }],
+        NextToken: nextToken,
+      });
+      for (const r of out.TagResources?.TagResource ?? []) ids.add(r.ResourceId);
+      nextToken = out.NextToken || undefined;
+    } while (nextToken);
+    if (ids.size === 0) return [];
+    const groups: EssGroup[] = [];
+    for (let page = 1; ; page++) {
+      const out = await this.#ess.call<{ ScalingGroups?: { ScalingGroup?: EssGroup[] } }>(
+        "DescribeScalingGroups",
+        {
+          PageSize: 50,
+          PageNumber: page,
+        },
+      );
+      const batch = out.ScalingGroups?.ScalingGroup ?? [];
+      groups.push(...batch.filter((g) => ids.has(g.ScalingGroupId)));
+      if (batch.length < 50) return groups;
+    }
   }
 
   async describeGroup(name: string): Promise<EssGroup | undefined> {

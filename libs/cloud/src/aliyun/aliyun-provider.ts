@@ -88,6 +88,11 @@ export class AliyunProvider implements CloudProvider {
     return toFleet(group);
   }
 
+  async listFleets(): Promise<Fleet[]> {
+    this.#open();
+    return (await this.#fleets.list()).map(toFleet);
+  }
+
   async setDesiredCapacity(fleet: string, n: number): Promise<void> {
     this.#open();
     await this.#fleets.setDesiredCapacity(fleet, n);
@@ -135,6 +140,11 @@ export class AliyunProvider implements CloudProvider {
   async detachVolume(volumeId: string, instanceId: string, opts?: { force?: boolean }): Promise<Volume> {
     this.#open();
     return this.#volumes.detach(volumeId, instanceId, opts?.force ?? false);
+  }
+
+  async listVolumes(tags: Readonly<Record<string, string>>): Promise<Volume[]> {
+    this.#open();
+    return this.#volumes.list(tags);
   }
 
   async deleteVolume(volumeId: string): Promise<void> {

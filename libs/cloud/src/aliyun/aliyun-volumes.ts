@@ -67,12 +67,39 @@ export class AliyunVolumes {
           sizeGiB: spec.sizeGiB,
           type: spec.type,
           multiAttach: spec.multiAttach,
+          tags: { ...spec.tags },
           state: "creating",
           attachedTo: [],
         }
       );
     } catch (error) {
       throw fromAliyunError(error, "ECS CreateDisk");
+    }
+  }
+
+  async list(tags: Readonly<Record<string, string>>): Promise<Volume[]> {
+    const volumes: Volume[] = [];
+    const pageSize = 100;
+    for (let pageNumber = 1; ; pageNumber++) {
+      let page: EcsDisk[];
+      try {
+        const out = await this.#ecs.describeDisks(
+          new $Ecs.DescribeDisksRequest({
+            regionId: this.#regionId,
+            tag: Object.entries(tags).map(([key, value]) => new $Ecs.DescribeDisksRequestTag({ key, value })),
+            pageSize,
+            pageNumber,
+          }),
+        );
+        page = out.body?.disks?.disk ?? [];
+      } catch (error) {
+        throw fromAliyunError(error, "ECS DescribeDisks");
+      }
+      // The tag filter is applied again here so that a filter the API ignored never lists foreign disks.
+      volumes.push(
+        ...page.map(toVolume).filter((v) => Object.entries(tags).every(([k, value]) => v.tags[k] === value)),
+      );
+      if (page.length < pageSize) return volumes;
     }
   }
 
@@ -205,6 +232,7 @@ function toVolume(d: EcsDisk): Volume {
     sizeGiB: d.size ?? 0,
     type: d.category ?? "",
     multiAttach: d.multiAttach === "Enabled",
+    tags: Object.fromEntries((d.tags?.tag ?? []).map((t) => [t.tagKey ?? "", t.tagValue ?? ""])),
     state: state ?? "error",
     attachedTo,
   };

@@ -179,6 +179,28 @@ export class AwsFleets {
     }
   }
 
+  /** Groups tagged cirrus:fleet (every group this provider created), all pages. */
+  async list(): Promise<AutoScalingGroup[]> {
+    const groups: AutoScalingGroup[] = [];
+    let token: string | undefined;
+    try {
+      do {
+        const out = await this.#asg.send(
+          new DescribeAutoScalingGroupsCommand({
+            Filters: [{ Name: "tag-key", Values: [FLEET_TAG] }],
+            MaxRecords: 100,
+            NextToken: token,
+          }),
+        );
+        groups.push(...(out.AutoScalingGroups ?? []));
+        token = out.NextToken;
+      } while (token);
+    } catch (error) {
+      throw fromAwsError(error, "DescribeAutoScalingGroups");
+    }
+    return groups;
+  }
+
   async describeGroup(name: string): Promise<AutoScalingGroup | undefined> {
     try {
       const out = await this.#asg.send(

@@ -73,6 +73,27 @@ export class AwsVolumes {
     }
   }
 
+  async list(tags: Readonly<Record<string, string>>): Promise<Volume[]> {
+    const volumes: Volume[] = [];
+    let token: string | undefined;
+    try {
+      do {
+        const out = await this.#ec2.send(
+          new DescribeVolumesCommand({
+            Filters: Object.entries(tags).map(([k, v]) => ({ Name: `tag:${k}`, Values: [v] })),
+            MaxResults: 500,
+            NextToken: token,
+          }),
+        );
+        volumes.push(...(out.Volumes ?? []).filter((v) => v.State !== "deleted").map(toVolume));
+        token = out.NextToken;
+      } while (token);
+    } catch (error) {
+      throw fromAwsError(error, "DescribeVolumes");
+    }
+    return volumes;
+  }
+
   async describe(volumeId: string): Promise<Volume | undefined> {
     const raw = await this.#describeRaw(volumeId);
     return raw ? toVolume(raw) : undefined;
@@ -171,6 +192,7 @@ function toVolume(v: Ec2Volume): Volume {
     sizeGiB: v.Size ?? 0,
     type: v.VolumeType ?? "",
     multiAttach: v.MultiAttachEnabled ?? false,
+    tags: Object.fromEntries((v.Tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""])),
     state,
     attachedTo: (v.Attachments ?? []).filter((a) => a.State !== "detached").map((a) => a.InstanceId ?? ""),
   };

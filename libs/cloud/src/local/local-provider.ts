@@ -143,6 +143,11 @@ export class LocalProvider implements CloudProvider {
     return this.#supervisor.state.fleets[name] ? this.#fleetView(name) : undefined;
   }
 
+  async listFleets(): Promise<Fleet[]> {
+    this.#open();
+    return Object.keys(this.#supervisor.state.fleets).map((name) => this.#fleetView(name));
+  }
+
   async setDesiredCapacity(name: string, n: number): Promise<void> {
     this.#open();
     const fleet = this.#activeFleet(name);
@@ -207,6 +212,11 @@ export class LocalProvider implements CloudProvider {
     this.#open();
     // A file has no in-flight I/O to wait for: forced and normal detach are the same here.
     return this.#volumes.detach(volumeId, instanceId);
+  }
+
+  async listVolumes(tags: Readonly<Record<string, string>>): Promise<Volume[]> {
+    this.#open();
+    return this.#volumes.list(tags);
   }
 
   async deleteVolume(volumeId: string): Promise<void> {

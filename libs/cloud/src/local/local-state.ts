@@ -40,6 +40,7 @@ export interface LocalVolume {
   sizeGiB: number;
   type: string;
   multiAttach: boolean;
+  tags?: Record<string, string>;
   attachedTo: string[];
 }
 

@@ -53,6 +53,7 @@ export class LocalVolumes {
       sizeGiB: spec.sizeGiB,
       type: spec.type,
       multiAttach: spec.multiAttach,
+      tags: { ...spec.tags },
       attachedTo: [],
     };
     const fd = openSync(this.#poolPath(volume.id), "wx");
@@ -65,6 +66,12 @@ export class LocalVolumes {
     state.volumeTokens[spec.clientToken] = volume.id;
     this.#save();
     return this.#view(volume);
+  }
+
+  list(tags: Readonly<Record<string, string>>): Volume[] {
+    return Object.values(this.#state().volumes)
+      .filter((v) => Object.entries(tags).every(([k, value]) => v.tags?.[k] === value))
+      .map((v) => this.#view(v));
   }
 
   describe(volumeId: string): Volume | undefined {
@@ -154,6 +161,7 @@ export class LocalVolumes {
       sizeGiB: volume.sizeGiB,
       type: volume.type,
       multiAttach: volume.multiAttach,
+      tags: { ...volume.tags },
       state: volume.attachedTo.length > 0 ? "in-use" : "available",
       attachedTo: [...volume.attachedTo],
       paths,

@@ -17,6 +17,7 @@ runProviderConformance("aliyun (stateful fakes at the OpenAPI/ECS/CMS client bou
     volumeTypes: { single: "cloud_auto", multi: "cloud_essd" },
     convergeMs: 2000,
     trafficWindowMs: 0,
+    rateWindowSeconds: 120,
     fleetSpec: (name, sizes) => ({
       name,
       minSize: sizes.min,

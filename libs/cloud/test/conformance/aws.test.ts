@@ -21,6 +21,7 @@ runProviderConformance("aws (stateful fakes at the SDK boundary)", async () => {
     volumeTypes: { single: "gp3", multi: "io2" },
     convergeMs: 2000,
     trafficWindowMs: 0,
+    rateWindowSeconds: 120,
     fleetSpec: (name, sizes) => ({
       name,
       minSize: sizes.min,

@@ -15,7 +15,8 @@ runProviderConformance("local (real processes)", async () => {
     zones: ["local-a", "local-b"],
     volumeTypes: { single: "file", multi: "shared-file" },
     convergeMs: 10_000,
-    trafficWindowMs: 1200,
+    trafficWindowMs: 1500,
+    rateWindowSeconds: 1,
     fleetSpec: (name, sizes) => ({
       name,
       minSize: sizes.min,

@@ -21,6 +21,8 @@ export interface ConformanceTarget {
   convergeMs: number;
   /** How long to let traffic run before measuring a rate. */
   trafficWindowMs: number;
+  /** The window to measure over: shorter than the traffic has run, so it holds no idle time. */
+  rateWindowSeconds: number;
   close(): Promise<void>;
 }
 
@@ -80,6 +82,10 @@ export function runProviderConformance(label: string, factory: () => Promise<Con
       const again = await p.createFleet(spec);
       assert.equal(again.desiredCapacity, 3, "creating again returns the existing fleet");
       assert.equal((await p.listInstances(spec.name)).length, 3, "creating again launches nothing");
+      assert.ok(
+        (await p.listFleets()).some((f) => f.name === spec.name && f.desiredCapacity === 3),
+        "listed among the fleets",
+      );
       await p.deleteFleet(spec.name);
     });
 
@@ -155,21 +161,26 @@ export function runProviderConformance(label: string, factory: () => Promise<Con
         instances.find((i) => i.zone === t.zones[1])!,
       ];
       const token = randomUUID();
-      const vol = await p.createVolume({
+      const tags = { "cirrus:cluster": randomUUID().slice(0, 8) };
+      const walSpec = {
         zone: x.zone,
         sizeGiB: 1,
         type: t.volumeTypes.single,
         multiAttach: false,
         clientToken: token,
-      });
-      const same = await p.createVolume({
-        zone: x.zone,
-        sizeGiB: 1,
-        type: t.volumeTypes.single,
-        multiAttach: false,
-        clientToken: token,
-      });
+        tags,
+      };
+      const vol = await p.createVolume(walSpec);
+      const same = await p.createVolume(walSpec);
       assert.equal(same.id, vol.id, "the same client token creates one volume");
+      const listed = await p.listVolumes(tags);
+      assert.deepEqual(
+        listed.map((v) => v.id),
+        [vol.id],
+        "listVolumes finds the volume by its tag",
+      );
+      assert.deepEqual(listed[0]!.tags, tags);
+      assert.deepEqual(await p.listVolumes({ "cirrus:cluster": "someone-else" }), []);
       await rejectsWith(p.attachVolume(vol.id, y.id), CloudErrorCode.ZONE_MISMATCH);
       const attached = await p.attachVolume(vol.id, x.id);
       assert.deepEqual(attached.attachedTo, [x.id]);
@@ -273,7 +284,7 @@ export function runProviderConformance(label: string, factory: () => Promise<Con
       const rates = await eventually(
         "rates for both instances",
         async () => {
-          const r = await p.networkRates([a!.id, b!.id], 120);
+          const r = await p.networkRates([a!.id, b!.id], t.rateWindowSeconds);
           return r.length === 2 ? r : undefined;
         },
         t.convergeMs,

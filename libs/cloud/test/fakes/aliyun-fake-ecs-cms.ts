@@ -46,6 +46,7 @@ export function fakeEcs(account: FakeAliyunAccount): EcsApi {
     status: d.attachedTo.length ? "In_use" : "Available",
     instanceId: d.multiAttach ? "" : (d.attachedTo[0] ?? ""),
     attachments: { attachment: d.attachedTo.map((instanceId) => ({ instanceId })) },
+    tags: { tag: Object.entries(d.tags).map(([tagKey, tagValue]) => ({ tagKey, tagValue })) },
   });
   return {
     async createDisk(r: $Ecs.CreateDiskRequest) {
@@ -77,6 +78,7 @@ export function fakeEcs(account: FakeAliyunAccount): EcsApi {
         category,
         performanceLevel: r.performanceLevel,
         multiAttach: r.multiAttach === "Enabled",
+        tags: Object.fromEntries((r.tag ?? []).map((t) => [t.key ?? "", t.value ?? ""])),
         attachedTo: [],
       };
       account.disks.set(d.id, d);
@@ -140,12 +142,26 @@ export function fakeEcs(account: FakeAliyunAccount): EcsApi {
       log("DescribeDisks", r);
       if (r.regionId !== account.regionId)
         throw aliyunError("InvalidRegionId.NotFound", "unknown region", 404);
-      const wanted = ids(r.diskIds, "DiskIds");
+      if (r.diskIds !== undefined) {
+        const wanted = ids(r.diskIds, "DiskIds");
+        return {
+          body: {
+            disks: {
+              disk: wanted.flatMap((id) => (account.disks.has(id) ? [describe(account.disks.get(id)!)] : [])),
+            },
+          },
+        };
+      }
+      const size = r.pageSize ?? 10;
+      if (size < 1 || size > 100) throw aliyunError("InvalidParameter", "PageSize must be 1..100");
+      const page = r.pageNumber ?? 1;
+      const all = [...account.disks.values()].filter((d) =>
+        (r.tag ?? []).every((t) => d.tags[t.key ?? ""] === t.value),
+      );
       return {
         body: {
-          disks: {
-            disk: wanted.flatMap((id) => (account.disks.has(id) ? [describe(account.disks.get(id)!)] : [])),
-          },
+          totalCount: all.length,
+          disks: { disk: all.slice((page - 1) * size, page * size).map(describe) },
         },
       };
     },

@@ -19,6 +19,14 @@ function int(q: Query, key: string): number | undefined {
   return n;
 }
 
+/** `Tags.N.Key` / `Tags.N.Value` pairs of a request (value undefined when only the key was given). */
+function tagsOf(q: Query): [string, string | undefined][] {
+  const out: [string, string | undefined][] = [];
+  for (let i = 1; q[`Tags.${i}.Key`] !== undefined; i++)
+    out.push([q[`Tags.${i}.Key`]!, q[`Tags.${i}.Value`]]);
+  return out;
+}
+
 const SPOT_STRATEGIES = new Set(["NoSpot", "SpotWithPriceLimit", "SpotAsPriceGo"]);
 const MULTI_AZ = new Set(["PRIORITY", "BALANCE", "COST_OPTIMIZED", "COMPOSABLE"]);
 
@@ -156,6 +164,7 @@ export function fakeEss(account: FakeAliyunAccount): OpenApiCaller {
         onDemandBase: base ?? 0,
         onDemandPct: pct ?? 100,
         configId: undefined,
+        tags: Object.fromEntries(tagsOf(q).map(([k, v]) => [k, v ?? ""])),
         hooks: new Map(),
         members: new Map(),
       });
@@ -163,11 +172,15 @@ export function fakeEss(account: FakeAliyunAccount): OpenApiCaller {
       return { ScalingGroupId: id };
     },
     DescribeScalingGroups(q) {
-      const groups = [...account.groups.values()].filter(
+      const size = int(q, "PageSize") ?? 10;
+      const page = int(q, "PageNumber") ?? 1;
+      if (size < 1 || size > 50) throw aliyunError("InvalidParameter", "PageSize must be 1..50");
+      const all = [...account.groups.values()].filter(
         (g) => !q.ScalingGroupName || g.name === q.ScalingGroupName,
       );
+      const groups = all.slice((page - 1) * size, page * size);
       return {
-        TotalCount: groups.length,
+        TotalCount: all.length,
         ScalingGroups: {
           ScalingGroup: groups.map((g) => ({
             ScalingGroupId: g.id,
@@ -179,6 +192,26 @@ export function fakeEss(account: FakeAliyunAccount): OpenApiCaller {
             ActiveScalingConfigurationId: g.configId,
             TotalCapacity: g.members.size,
           })),
+        },
+      };
+    },
+    ListTagResources(q) {
+      if (q.ResourceType !== "scalinggroup")
+        throw aliyunError("InvalidParameter", "ResourceType must be scalinggroup");
+      const wanted = tagsOf(q);
+      const found = [...account.groups.values()].filter((g) =>
+        wanted.every(([k, v]) => k in g.tags && (v === undefined || g.tags[k] === v)),
+      );
+      return {
+        TagResources: {
+          TagResource: found.flatMap((g) =>
+            Object.entries(g.tags).map(([TagKey, TagValue]) => ({
+              ResourceId: g.id,
+              ResourceType: "scalinggroup",
+              TagKey,
+              TagValue,
+            })),
+          ),
         },
       };
     },

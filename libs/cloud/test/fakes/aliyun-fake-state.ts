@@ -26,6 +26,7 @@ export interface FakeDisk {
   category: string;
   performanceLevel: string | undefined;
   multiAttach: boolean;
+  tags: Record<string, string>;
   attachedTo: string[];
 }
 
@@ -47,6 +48,7 @@ export interface FakeLifecycleAction {
 export interface FakeEssGroup {
   id: string;
   name: string;
+  tags: Record<string, string>;
   state: "Inactive" | "Active";
   min: number;
   max: number;

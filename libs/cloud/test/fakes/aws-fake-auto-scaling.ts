@@ -177,6 +177,7 @@ export function fakeAutoScaling(account: FakeAwsAccount): AutoScalingClient {
       throw awsError("ValidationError", `The subnet ID '${subnets.join(",")}' does not exist`);
     const g: FakeGroup = {
       name,
+      tags: Object.fromEntries((input.Tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""])),
       min: input.MinSize,
       max: input.MaxSize,
       desired,
@@ -246,7 +247,13 @@ export function fakeAutoScaling(account: FakeAwsAccount): AutoScalingClient {
   mock.on(DescribeAutoScalingGroupsCommand).callsFake((input: Input) => {
     log("DescribeAutoScalingGroups", input);
     const names = (input.AutoScalingGroupNames as string[] | undefined) ?? [...account.groups.keys()];
-    const groups = names.flatMap((n) => (account.groups.has(n) ? [account.groups.get(n)!] : []));
+    const filters = (input.Filters as { Name: string; Values: string[] }[] | undefined) ?? [];
+    for (const f of filters)
+      if (!["tag-key", "tag-value"].includes(f.Name) && !f.Name.startsWith("tag:"))
+        throw awsError("ValidationError", `unsupported filter ${f.Name}`);
+    const groups = names
+      .flatMap((n) => (account.groups.has(n) ? [account.groups.get(n)!] : []))
+      .filter((g) => filters.every((f) => (f.Name === "tag-key" ? f.Values.some((v) => v in g.tags) : true)));
     return {
       AutoScalingGroups: groups.map((g) => ({
         AutoScalingGroupName: g.name,

@@ -55,6 +55,7 @@ export function fakeEc2(account: FakeAwsAccount): EC2Client {
   };
   const describeVolume = (v: FakeVolume) => ({
     VolumeId: v.id,
+    Tags: Object.entries(v.tags).map(([Key, Value]) => ({ Key, Value })),
     AvailabilityZone: v.zone,
     Size: v.size,
     VolumeType: v.type,
@@ -208,6 +209,9 @@ export function fakeEc2(account: FakeAwsAccount): EC2Client {
       type,
       iops: input.Iops,
       multiAttach: input.MultiAttachEnabled ?? false,
+      tags: Object.fromEntries(
+        (input.TagSpecifications ?? []).flatMap((s) => s.Tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]),
+      ),
       state: "available",
       attachments: [],
     };
@@ -218,7 +222,20 @@ export function fakeEc2(account: FakeAwsAccount): EC2Client {
 
   mock.on(DescribeVolumesCommand).callsFake((input: Input) => {
     log("DescribeVolumes", input);
-    return { Volumes: (input.VolumeIds as string[]).map((id) => describeVolume(volume(id))) };
+    if (input.VolumeIds)
+      return { Volumes: (input.VolumeIds as string[]).map((id) => describeVolume(volume(id))) };
+    const filters = (input.Filters as { Name: string; Values: string[] }[] | undefined) ?? [];
+    const matches = (v: FakeVolume) =>
+      filters.every((f) => {
+        if (!f.Name.startsWith("tag:"))
+          throw awsError("InvalidParameterValue", `unsupported filter ${f.Name}`);
+        return f.Values.includes(v.tags[f.Name.slice(4)] ?? "\u0000");
+      });
+    return {
+      Volumes: [...account.volumes.values()]
+        .filter((v) => v.state !== "deleted" && matches(v))
+        .map(describeVolume),
+    };
   });
 
   mock.on(AttachVolumeCommand).callsFake((input: Input) => {

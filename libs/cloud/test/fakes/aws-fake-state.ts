@@ -29,6 +29,7 @@ export interface FakeVolume {
   type: string;
   iops: number | undefined;
   multiAttach: boolean;
+  tags: Record<string, string>;
   state: "available" | "in-use" | "deleted";
   attachments: { instanceId: string; device: string }[];
 }
@@ -45,6 +46,7 @@ export interface FakeMember {
 
 export interface FakeGroup {
   name: string;
+  tags: Record<string, string>;
   min: number;
   max: number;
   desired: number;
