@@ -98,6 +98,7 @@ export class S3Stream implements Stream {
       walOffset: -1,
       walSize: RECORD_HEADER_SIZE + payload.length,
       uploaded: false,
+      payloadCrc: undefined,
     };
     const done = this.#host.writeRecord(record).then(() => {
       this.#confirmOffset = baseOffset + count;

@@ -11,6 +11,8 @@ export interface CachedRecord extends StreamRecord {
   walOffset: number;
   walSize: number;
   uploaded: boolean;
+  /** crc32 of the payload, set when the WAL writer frames the record; reused by uploads. */
+  payloadCrc: number | undefined;
 }
 
 /** One stream's cached records: contiguous offsets, ascending; [head, uploadIndex) are uploaded. */

@@ -12,6 +12,11 @@ import {
 
 export const DEFAULT_BLOCK_BYTES = 1024 * 1024;
 
+/** A record to store; `payloadCrc` (crc32 of the payload) is computed here when the caller has none. */
+export interface BuildRecord extends StreamRecord {
+  payloadCrc?: number;
+}
+
 /** Where one stream's data landed in the object being built (offsets half-open, bytes from `position`). */
 export interface BuiltRange {
   streamId: number;
@@ -36,7 +41,7 @@ export class ObjectBuilder {
   }
 
   /** Appends one stream's records (contiguous, in offset order) as one or more blocks. */
-  addStream(streamId: number, records: readonly StreamRecord[]): BuiltRange {
+  addStream(streamId: number, records: readonly BuildRecord[]): BuiltRange {
     const position = this.#position;
     for (let from = 0; from < records.length; ) from = this.#addNextBlock(streamId, records, from);
     return this.#range(streamId, records, position);
@@ -48,7 +53,7 @@ export class ObjectBuilder {
    */
   async addStreamYielding(
     streamId: number,
-    records: readonly StreamRecord[],
+    records: readonly BuildRecord[],
     yieldEveryBytes = 4 * 1024 * 1024,
   ): Promise<BuiltRange> {
     const position = this.#position;
@@ -76,7 +81,7 @@ export class ObjectBuilder {
   }
 
   /** Adds the block starting at record `from`; returns the index of the first record after it. */
-  #addNextBlock(streamId: number, records: readonly StreamRecord[], from: number): number {
+  #addNextBlock(streamId: number, records: readonly BuildRecord[], from: number): number {
     let to = from;
     let size = 0;
     while (to < records.length && (to === from || size < this.#blockBytes)) {
@@ -87,7 +92,7 @@ export class ObjectBuilder {
     return to;
   }
 
-  #range(streamId: number, records: readonly StreamRecord[], position: number): BuiltRange {
+  #range(streamId: number, records: readonly BuildRecord[], position: number): BuiltRange {
     const last = records[records.length - 1]!;
     return {
       streamId,
@@ -98,13 +103,7 @@ export class ObjectBuilder {
     };
   }
 
-  #addBlock(
-    streamId: number,
-    records: readonly StreamRecord[],
-    from: number,
-    to: number,
-    size: number,
-  ): void {
+  #addBlock(streamId: number, records: readonly BuildRecord[], from: number, to: number, size: number): void {
     const headers = Buffer.allocUnsafe((to - from) * OBJECT_RECORD_HEADER_SIZE);
     let crc = 0;
     for (let i = from; i < to; i++) {
@@ -114,8 +113,10 @@ export class ObjectBuilder {
       headers.writeUInt32BE(record.count, at + 8);
       writeU64(headers, record.timestamp, at + 12);
       headers.writeUInt32BE(record.payload.length, at + 20);
+      // Reuse the checksum computed when the record entered the WAL (or was read back): one pass per byte.
+      headers.writeUInt32BE(record.payloadCrc ?? crc32(record.payload), at + 24);
       const header = headers.subarray(at, at + OBJECT_RECORD_HEADER_SIZE);
-      crc = crc32(record.payload, crc32(header, crc));
+      crc = crc32(header, crc);
       this.#chunks.push(header, record.payload);
     }
     const last = records[to - 1]!;

@@ -1,20 +1,21 @@
 // Layout of every object s3stream writes (stream set objects and stream objects alike):
 //
 //   [data block]...[index][footer]
-//   data block  records of ONE stream, in offset order; each record = header (24 bytes) + payload:
-//               u64 baseOffset | u32 count | u64 timestamp | u32 payload length
+//   data block  records of ONE stream, in offset order; each record = header (28 bytes) + payload:
+//               u64 baseOffset | u32 count | u64 timestamp | u32 payload length | u32 crc32 of the payload
 //   index       one 48-byte entry per block: u64 streamId | u64 startOffset | u64 endOffset | u64 position |
-//               u32 size | u32 recordCount | u32 crc32 of the block | u32 reserved
+//               u32 size | u32 recordCount | u32 crc32 of the block's record headers | u32 reserved
 //   footer      24 bytes: u64 index position | u32 index length | u32 crc32 of the index | u32 magic | u32 version
 //
 // Blocks are the unit of reads and of the block cache; a reader fetches the footer and index once per object,
-// then only the blocks it needs. Every block and the index carry a CRC: corrupt bytes are never served.
+// then only the blocks it needs. Record headers (per block), each payload and the index carry CRCs: corrupt
+// bytes are never served. The payload CRC is the one computed when the record entered the WAL.
 import { crc32 } from "node:zlib";
 import { readU64, writeU64 } from "../binary.ts";
 import { ErrorCode, StreamStorageError } from "../errors.ts";
 import type { StreamRecord } from "../stream-types.ts";
 
-export const OBJECT_RECORD_HEADER_SIZE = 24;
+export const OBJECT_RECORD_HEADER_SIZE = 28;
 export const INDEX_ENTRY_SIZE = 48;
 export const FOOTER_SIZE = 24;
 const OBJECT_MAGIC = 0xc1a5_0b1e;
@@ -105,26 +106,39 @@ export function decodeIndex(objectId: number, index: Buffer, footer: ObjectFoote
   return entries;
 }
 
-/** Decodes a block fetched from storage. Payloads are views into `block` (no copy). */
-export function decodeBlock(objectId: number, block: Buffer, entry: BlockIndexEntry): StreamRecord[] {
-  if (block.length !== entry.size || crc32(block) !== entry.crc) {
-    throw corrupt(objectId, `block of stream ${entry.streamId} at ${entry.position} fails its checksum`);
-  }
-  const records: StreamRecord[] = [];
+/** A record as stored in an object, with its payload checksum. */
+export interface ObjectRecord extends StreamRecord {
+  payloadCrc: number;
+}
+
+/** Decodes a block fetched from storage, verifying every checksum. Payloads are views into `block`. */
+export function decodeBlock(objectId: number, block: Buffer, entry: BlockIndexEntry): ObjectRecord[] {
+  if (block.length !== entry.size)
+    throw corrupt(objectId, `block of stream ${entry.streamId} has the wrong size`);
+  const records: ObjectRecord[] = [];
+  let headersCrc = 0;
   let at = 0;
   while (at < block.length) {
     if (at + OBJECT_RECORD_HEADER_SIZE > block.length) throw corrupt(objectId, "truncated record header");
     const length = block.readUInt32BE(at + 20);
     const end = at + OBJECT_RECORD_HEADER_SIZE + length;
     if (end > block.length) throw corrupt(objectId, "truncated record payload");
+    headersCrc = crc32(block.subarray(at, at + OBJECT_RECORD_HEADER_SIZE), headersCrc);
+    const payload = block.subarray(at + OBJECT_RECORD_HEADER_SIZE, end);
+    const payloadCrc = block.readUInt32BE(at + 24);
+    if (crc32(payload) !== payloadCrc)
+      throw corrupt(objectId, `a record of stream ${entry.streamId} fails its checksum`);
     records.push({
       baseOffset: readU64(block, at),
       count: block.readUInt32BE(at + 8),
       timestamp: readU64(block, at + 12),
-      payload: block.subarray(at + OBJECT_RECORD_HEADER_SIZE, end),
+      payload,
+      payloadCrc,
     });
     at = end;
   }
+  if (headersCrc !== entry.crc)
+    throw corrupt(objectId, `block of stream ${entry.streamId} at ${entry.position} fails its checksum`);
   if (records.length !== entry.recordCount) throw corrupt(objectId, "record count does not match the index");
   return records;
 }

@@ -1,7 +1,7 @@
 // WAL record framing. Each record is a fixed header followed by the payload:
 //
 //   0  u32 magic
-//   4  u32 crc32 of bytes [8, HEADER_SIZE) of the header and of the payload
+//   4  u32 crc32 of bytes [8, HEADER_SIZE) of the header, seeded with the crc32 of the payload
 //   8  u32 payload length
 //  12  u32 count (offsets spanned)
 //  16  u64 walOffset     logical WAL position of this record: stale bytes from an earlier lap never match
@@ -11,7 +11,8 @@
 //  48  u32 stream epoch
 //  52  u32 generation    the WAL header's generation when written: bytes from before a recovery never match
 //
-// The CRC covers everything but magic and itself, so a flipped bit anywhere is detected.
+// The CRC covers everything but magic and itself, so a flipped bit anywhere is detected. The payload's own
+// CRC (the seed) is computed once here and reused by uploads, so each byte is checksummed once on the way in.
 import { crc32 } from "node:zlib";
 import { readU64, writeU64 } from "../binary.ts";
 
@@ -31,7 +32,7 @@ export interface WalRecordFields {
 /** What a record says about itself, apart from its WAL position and generation. */
 export type RecordFields = Omit<WalRecordFields, "walOffset" | "generation">;
 
-/** Writes the header for `payload` into target[at, at + RECORD_HEADER_SIZE). No allocation. */
+/** Writes the header for `payload` into target[at, at + RECORD_HEADER_SIZE); returns crc32(payload). */
 export function encodeRecordHeader(
   target: Buffer,
   at: number,
@@ -39,7 +40,7 @@ export function encodeRecordHeader(
   walOffset: number,
   generation: number,
   payload: Buffer,
-): void {
+): number {
   target.writeUInt32BE(RECORD_MAGIC, at);
   target.writeUInt32BE(payload.length, at + 8);
   target.writeUInt32BE(fields.count, at + 12);
@@ -49,8 +50,9 @@ export function encodeRecordHeader(
   writeU64(target, fields.timestamp, at + 40);
   target.writeUInt32BE(fields.epoch, at + 48);
   target.writeUInt32BE(generation, at + 52);
-  const crc = crc32(payload, crc32(target.subarray(at + 8, at + RECORD_HEADER_SIZE)));
-  target.writeUInt32BE(crc, at + 4);
+  const payloadCrc = crc32(payload);
+  target.writeUInt32BE(crc32(target.subarray(at + 8, at + RECORD_HEADER_SIZE), payloadCrc), at + 4);
+  return payloadCrc;
 }
 
 export interface DecodedHeader extends WalRecordFields {
@@ -75,6 +77,6 @@ export function decodeRecordHeader(source: Buffer, at: number): DecodedHeader | 
   return header;
 }
 
-export function recordChecksum(headerBytes: Buffer, payload: Buffer): number {
-  return crc32(payload, crc32(headerBytes.subarray(8, RECORD_HEADER_SIZE)));
+export function recordChecksum(headerBytes: Buffer, payloadCrc: number): number {
+  return crc32(headerBytes.subarray(8, RECORD_HEADER_SIZE), payloadCrc);
 }

@@ -4,6 +4,7 @@
 // - "end": no record there (zeros, stale bytes of an earlier lap or generation);
 // - "torn": a record header whose bytes fail their CRC with nothing valid after it (an interrupted last write);
 // - "corrupt": a record that fails its CRC but is followed by a valid record (damage in the middle).
+import { crc32 } from "node:zlib";
 import type { RecoveryReport } from "../stream-types.ts";
 import type { WalFile } from "./wal-file.ts";
 import { decodeRecordHeader, RECORD_HEADER_SIZE, recordChecksum } from "./wal-record.ts";
@@ -17,6 +18,7 @@ export interface ScannedRecord {
   baseOffset: number;
   count: number;
   timestamp: number;
+  payloadCrc: number;
   payload: Buffer;
 }
 
@@ -65,7 +67,8 @@ async function checkRecordAt(reader: WindowReader, at: number, generation: numbe
   const size = RECORD_HEADER_SIZE + header.payloadLength;
   const payload = await reader.read(at + RECORD_HEADER_SIZE, header.payloadLength);
   if (!payload) return { kind: "bad", claimedSize: 0 };
-  if (recordChecksum(headerBytes, payload) !== header.crc || header.count === 0) {
+  const payloadCrc = crc32(payload);
+  if (recordChecksum(headerBytes, payloadCrc) !== header.crc || header.count === 0) {
     return { kind: "bad", claimedSize: size };
   }
   if ([header.streamId, header.baseOffset, header.timestamp].some(Number.isNaN))
@@ -80,6 +83,7 @@ async function checkRecordAt(reader: WindowReader, at: number, generation: numbe
       baseOffset: header.baseOffset,
       count: header.count,
       timestamp: header.timestamp,
+      payloadCrc,
       // A copy: the window buffer is reused.
       payload: Buffer.from(payload),
     },

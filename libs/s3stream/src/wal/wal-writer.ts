@@ -17,6 +17,8 @@ export interface WalAppend {
   count: number;
   timestamp: number;
   payload: Buffer;
+  /** Set by the writer when it frames the record: crc32 of the payload, reused when uploading. */
+  payloadCrc?: number;
 }
 
 interface Entry {
@@ -187,7 +189,7 @@ export class WalWriter {
     for (let i = 0; i < group.length; i++) {
       const { record, walOffset, size } = group[i]!;
       const at = i * RECORD_HEADER_SIZE;
-      encodeRecordHeader(headers, at, record, walOffset, generation, record.payload);
+      record.payloadCrc = encodeRecordHeader(headers, at, record, walOffset, generation, record.payload);
       chunks[2 * i] = headers.subarray(at, at + RECORD_HEADER_SIZE);
       chunks[2 * i + 1] = record.payload;
       length += size;

@@ -14,6 +14,7 @@ function record(streamId: number, baseOffset: number, size = 100): CachedRecord 
     walOffset,
     walSize: size + 56,
     uploaded: false,
+    payloadCrc: undefined,
   };
   walOffset += r.walSize;
   return r;

@@ -70,6 +70,12 @@ describe("object format", () => {
       async () => decodeBlock(9, damagedBlock, entry),
       rejectsWith(ErrorCode.CORRUPT_DATA),
     );
+    const damagedPayload = Buffer.from(bytes.subarray(entry.position, entry.position + entry.size));
+    damagedPayload[damagedPayload.length - 1]! ^= 1;
+    await assert.rejects(
+      async () => decodeBlock(9, damagedPayload, entry),
+      rejectsWith(ErrorCode.CORRUPT_DATA),
+    );
     const damagedIndex = Buffer.from(bytes);
     damagedIndex[bytes.length - FOOTER_SIZE - 5]! ^= 1;
     await assert.rejects(async () => parse(damagedIndex), rejectsWith(ErrorCode.CORRUPT_DATA));
