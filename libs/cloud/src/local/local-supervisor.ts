@@ -88,8 +88,13 @@ export class LocalSupervisor {
     );
   }
 
-  /** Starts terminating an instance; with a termination hook it first waits for completeLifecycleAction. */
+  /**
+   * Starts terminating an instance; with a termination hook it first waits for completeLifecycleAction.
+   * Without `useHook` (fleet deletion) an instance already waiting on the hook stops waiting.
+   */
   beginTermination(instance: LocalInstance, reason: LocalTermination["reason"], useHook: boolean): void {
+    if (instance.state === "terminating" && !useHook && instance.termination)
+      delete instance.termination.hook;
     if (instance.state === "terminating" || instance.state === "terminated") return;
     const hook = this.state.fleets[instance.fleet]?.spec.terminationHook;
     instance.state = "terminating";
@@ -181,9 +186,9 @@ export class LocalSupervisor {
     }
     const backoff = this.#backoff.get(name);
     if (backoff && now < backoff.until) return;
-    for (let n = active.length; n < desired; n++) {
-      const ok = await this.#launch(name, fleet);
-      if (!ok) return;
+    // Re-read every round: an API call may lower the capacity or delete the fleet while a launch awaits.
+    while (fleet.status === "active" && this.activeInstances(name).length < fleet.spec.desiredCapacity) {
+      if (!(await this.#launch(name, fleet))) return;
     }
   }
 

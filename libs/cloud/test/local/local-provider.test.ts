@@ -265,6 +265,26 @@ describe("local provider", { timeout: 60_000 }, () => {
     );
   });
 
+  it("deletes a fleet without waiting on its termination hook", async () => {
+    dataDir = tempDataDir();
+    provider = openLocal(dataDir);
+    await provider.createFleet(
+      tinyFleet("hookdel", {
+        desiredCapacity: 2,
+        terminationHook: { heartbeatTimeoutSeconds: 600, defaultResult: "CONTINUE" },
+      }),
+    );
+    const [a] = await running("hookdel", 2);
+    await provider.terminateInstance("hookdel", a!.id, { decrementCapacity: true });
+    assert.equal((await provider.listInstances("hookdel")).find((i) => i.id === a!.id)?.state, "terminating");
+    await provider.deleteFleet("hookdel");
+    await eventually(
+      "fleet gone",
+      async () => ((await provider!.describeFleet("hookdel")) ? undefined : true),
+      5000,
+    );
+  });
+
   it("backs off when the broker command cannot start, without crashing", async () => {
     dataDir = tempDataDir();
     provider = openLocal(dataDir);
