@@ -89,9 +89,17 @@ export class LocalStateFile {
     }
   }
 
+  /** Throws a retriable PROVIDER_ERROR if the file cannot be written (disk full, folder removed). */
   save(state: LocalState): void {
     const tmp = `${this.#path}.tmp`;
-    writeFileSync(tmp, JSON.stringify(state));
-    renameSync(tmp, this.#path);
+    try {
+      writeFileSync(tmp, JSON.stringify(state));
+      renameSync(tmp, this.#path);
+    } catch (error) {
+      throw new CloudError(CloudErrorCode.PROVIDER_ERROR, `cannot write ${this.#path}`, {
+        cause: error,
+        retriable: true,
+      });
+    }
   }
 }

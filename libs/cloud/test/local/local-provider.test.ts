@@ -1,6 +1,15 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, openSync, readFileSync, readSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, it } from "node:test";
 import { CloudErrorCode, isCloudError } from "../../src/errors.ts";
@@ -316,6 +325,30 @@ describe("local provider", { timeout: 60_000 }, () => {
       String(process.pid),
       "a dead holder's lock is taken over",
     );
+  });
+
+  it("spawns nothing it cannot record, and reports the failed write as a retriable typed error", async () => {
+    dataDir = tempDataDir();
+    provider = openLocal(dataDir);
+    const blocker = join(provider.root, "state.json.tmp");
+    mkdirSync(blocker); // writing the state now fails (EISDIR), even as root
+    await assert.rejects(
+      provider.createFleet(tinyFleet("unwritable")),
+      (e) => isCloudError(e, CloudErrorCode.PROVIDER_ERROR) && e.retriable,
+    );
+    await sleep(300);
+    assert.ok(
+      isCloudError(provider.lastReconcileError, CloudErrorCode.PROVIDER_ERROR),
+      "the tick reports it too",
+    );
+    assert.equal(
+      provider.pidOf((await provider.listInstances("unwritable"))[0]?.id ?? "none"),
+      undefined,
+      "no broker was started",
+    );
+    rmSync(blocker, { recursive: true });
+    await running("unwritable", 1);
+    assert.equal(provider.lastReconcileError, undefined);
   });
 
   it("rejects a corrupt state file and calls on a closed provider with typed errors", async () => {
