@@ -283,11 +283,24 @@ export class LocalProvider implements CloudProvider {
     timer.unref();
   }
 
-  /** Simulates a rebalance recommendation (a spot instance at elevated risk): a notice only. */
+  /**
+   * Simulates a rebalance recommendation (a spot instance at elevated risk of reclaim): a notice, and,
+   * if the fleet has capacityRebalance, a replacement launched before the instance is terminated
+   * (through the termination hook), as Auto Scaling capacity rebalancing does.
+   */
   async simulateRebalanceRecommendation(instanceId: string): Promise<void> {
     this.#open();
     const instance = this.#supervisor.state.instances[instanceId];
     if (!instance || instance.state === "terminated") throw instanceNotFound(instanceId);
+    if (instance.lifecycle !== "spot") throw invalidArgument(`instance ${instanceId} is on-demand, not spot`);
+    if (
+      this.#supervisor.state.fleets[instance.fleet]?.spec.capacityRebalance &&
+      instance.state === "running"
+    ) {
+      instance.rebalancing = true;
+      this.#supervisor.save();
+      void this.#reconcileQuietly();
+    }
     this.#notices.publish({
       id: `rebalance-recommendation:${instance.id}`,
       kind: "rebalance-recommendation",

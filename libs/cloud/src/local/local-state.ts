@@ -4,7 +4,7 @@ import { CloudError, CloudErrorCode } from "../errors.ts";
 import type { FleetSpec, InstanceState, Lifecycle } from "../provider.ts";
 
 export interface LocalTermination {
-  reason: "requested" | "scale-in" | "spot-reclaim" | "fleet-deleted";
+  reason: "requested" | "scale-in" | "spot-reclaim" | "fleet-deleted" | "rebalance";
   /** Set while the instance waits on the fleet's termination hook. */
   hook?: { name: string; token: string; deadline: number };
   /** When SIGTERM was sent; SIGKILL follows after the grace period. */
@@ -26,6 +26,8 @@ export interface LocalInstance {
   protectedFromScaleIn: boolean;
   launchedAt: number;
   terminatedAt?: number;
+  /** Capacity rebalancing: a replacement is launched first, then this instance is terminated. */
+  rebalancing?: boolean;
   termination?: LocalTermination;
 }
 

@@ -82,9 +82,10 @@ export class LocalSupervisor {
     return isBrokerAlive(instance.pid, instance.id);
   }
 
+  /** Instances that count towards desired capacity (one being rebalanced away no longer does). */
   activeInstances(fleet: string): LocalInstance[] {
     return Object.values(this.state.instances).filter(
-      (i) => i.fleet === fleet && (i.state === "pending" || i.state === "running"),
+      (i) => i.fleet === fleet && (i.state === "pending" || i.state === "running") && !i.rebalancing,
     );
   }
 
@@ -189,6 +190,12 @@ export class LocalSupervisor {
     // Re-read every round: an API call may lower the capacity or delete the fleet while a launch awaits.
     while (fleet.status === "active" && this.activeInstances(name).length < fleet.spec.desiredCapacity) {
       if (!(await this.#launch(name, fleet))) return;
+    }
+    // Capacity rebalancing: once the replacements run, the at-risk instances go (through the hook).
+    const replaced = this.activeInstances(name).every((i) => i.state === "running");
+    for (const i of Object.values(this.state.instances)) {
+      if (replaced && i.fleet === name && i.rebalancing && i.state === "running")
+        this.beginTermination(i, "rebalance", true);
     }
   }
 

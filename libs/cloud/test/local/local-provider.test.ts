@@ -139,6 +139,35 @@ describe("local provider", { timeout: 60_000 }, () => {
     );
   });
 
+  it("rebalances capacity: a replacement first, then the at-risk spot instance goes", async () => {
+    dataDir = tempDataDir();
+    provider = openLocal(dataDir);
+    await provider.createFleet(tinyFleet("rebal", { desiredCapacity: 2, capacityRebalance: true }));
+    const [risky, other] = await running("rebal", 2);
+    const sub = provider.interruptions();
+    await provider.simulateRebalanceRecommendation(risky!.id);
+    const notice = await nextMatching(sub[Symbol.asyncIterator](), (n) => n.instanceId === risky!.id, 1000);
+    sub.close();
+    assert.equal(notice.kind, "rebalance-recommendation");
+    const after = await eventually(
+      "replacement running and the risky one gone",
+      async () => {
+        const list = await provider!.listInstances("rebal");
+        return list.length === 2 &&
+          list.every((i) => i.state === "running") &&
+          !list.some((i) => i.id === risky!.id)
+          ? list
+          : undefined;
+      },
+      10_000,
+    );
+    assert.ok(
+      after.some((i) => i.id === other!.id),
+      "the other instance is untouched",
+    );
+    assert.equal((await provider.describeFleet("rebal"))?.desiredCapacity, 2);
+  });
+
   it("moves a volume's file from one broker to another on detach and attach", async () => {
     dataDir = tempDataDir();
     provider = openLocal(dataDir);
