@@ -1,6 +1,6 @@
 // Shared pieces of the s3stream benchmarks (not a benchmark itself: run-all only runs *.bench.ts).
-import { mkdtemp, open, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { type FileHandle, mkdtemp, open, rm } from "node:fs/promises";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 
 export const MiB = 1024 * 1024;
@@ -24,36 +24,49 @@ export function round(value: number, digits = 2): number {
 
 /**
  * The machine's raw ceiling: sequential `chunk`-byte writes each followed by fdatasync, on a preallocated file
- * of `capacity` bytes (as the WAL is), for `seconds`. Returns MiB/s.
+ * (as the WAL is). Open once, then measure() as many times as needed (interleaved with what it is compared to).
  */
-export async function rawWriteSyncCeiling(
-  path: string,
-  capacity: number,
-  chunk: number,
-  seconds: number,
-): Promise<number> {
-  const handle = await open(path, "w+");
-  try {
+export class RawWriteSyncCeiling {
+  readonly #handle: FileHandle;
+  readonly #capacity: number;
+  #position = 0;
+
+  private constructor(handle: FileHandle, capacity: number) {
+    this.#handle = handle;
+    this.#capacity = capacity;
+  }
+
+  static async open(path: string, capacity: number): Promise<RawWriteSyncCeiling> {
+    const handle = await open(path, "w+");
     const zeros = Buffer.alloc(8 * MiB);
     for (let at = 0; at < capacity; at += zeros.length)
       await handle.write(zeros, 0, Math.min(zeros.length, capacity - at), at);
     await handle.datasync();
+    return new RawWriteSyncCeiling(handle, capacity);
+  }
+
+  /** MiB/s of `chunk`-byte write+fdatasync pairs for `seconds`. */
+  async measure(chunk: number, seconds: number): Promise<number> {
     const data = Buffer.alloc(chunk, 7);
-    let position = 0;
     let bytes = 0;
     const started = performance.now();
     while (performance.now() - started < seconds * 1000) {
-      if (position + chunk > capacity) position = 0;
-      await handle.write(data, 0, chunk, position);
-      await handle.datasync();
-      position += chunk;
+      if (this.#position + chunk > this.#capacity) this.#position = 0;
+      await this.#handle.write(data, 0, chunk, this.#position);
+      await this.#handle.datasync();
+      this.#position += chunk;
       bytes += chunk;
     }
     return bytes / MiB / ((performance.now() - started) / 1000);
-  } finally {
-    await handle.close();
-    await rm(path, { force: true });
   }
+
+  close(): Promise<void> {
+    return this.#handle.close();
+  }
+}
+
+export function median(values: number[]): number {
+  return percentile(values, 50);
 }
 
 /**
@@ -79,6 +92,8 @@ export async function fixedRate(
   return latencies;
 }
 
+/** Prints the JSON line, with the machine's load so that numbers from a shared, busy machine read as such. */
 export function printResult(result: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify(result)}\n`);
+  const machine = { cores: availableParallelism(), loadAverage1m: round(loadavg()[0]!, 2) };
+  process.stdout.write(`${JSON.stringify({ ...result, machine })}\n`);
 }
