@@ -6,7 +6,7 @@ import { describe, it } from "node:test";
 import type { ObjectStore } from "@cirrus/object-store";
 import { ErrorCode } from "../src/errors.ts";
 import { MemoryObjectManager } from "../src/memory-object-manager.ts";
-import type { ObjectManager } from "../src/object-manager.ts";
+import { type ObjectManager, ObjectType } from "../src/object-manager.ts";
 import { Storage } from "../src/storage.ts";
 import type { StorageOptions, Stream } from "../src/stream-types.ts";
 import { assertRecords, payloadFor } from "./helpers/records.ts";
@@ -103,6 +103,23 @@ export function storageSuite(name: string, openStore: () => Promise<ObjectStore>
         }
       }
       assert.ok(e.objectStore.requestCounts().GET > 0, "data came from the object store");
+      await storage.shutdown();
+    });
+
+    it("gives a stream with much data in one upload its own stream object", async () => {
+      const e = await env();
+      const storage = await Storage.open(await e.options(1, { streamObjectThresholdBytes: 64 * 1024 }));
+      const big = await storage.openStream((await storage.createStream()).streamId, 1);
+      const small = await storage.openStream((await storage.createStream()).streamId, 1);
+      await appendMany(big, 100, 1024);
+      await appendMany(small, 3, 100);
+      await storage.flush();
+      const [bigObject] = await e.objectManager.getObjects(big.streamId, 0, big.nextOffset, 10);
+      const [smallObject] = await e.objectManager.getObjects(small.streamId, 0, small.nextOffset, 10);
+      assert.equal(bigObject?.type, ObjectType.STREAM);
+      assert.equal(smallObject?.type, ObjectType.STREAM_SET);
+      assertRecords(await big.read(0, big.nextOffset, MiB), big.streamId, 0);
+      assertRecords(await small.read(0, small.nextOffset, MiB), small.streamId, 0);
       await storage.shutdown();
     });
 
