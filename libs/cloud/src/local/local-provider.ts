@@ -15,6 +15,13 @@ import type {
   VolumeSpec,
 } from "../provider.ts";
 import { type NetworkCounters, scrapeNetworkCounters } from "./counter-scrape.ts";
+import {
+  fleetNotFound,
+  instanceNotFound,
+  markRebalance,
+  markSpotReclaim,
+  pendingHookAction,
+} from "./local-interruptions.ts";
 import type { LocalInstance } from "./local-state.ts";
 import { LocalStateFile } from "./local-state.ts";
 import { LocalSupervisor } from "./local-supervisor.ts";
@@ -242,19 +249,19 @@ export class LocalProvider implements CloudProvider {
 
   async completeLifecycleAction(ref: LifecycleActionRef, _result: "CONTINUE" | "ABANDON"): Promise<void> {
     this.#open();
-    const instance = this.#pendingAction(ref);
+    const instance = pendingHookAction(this.#supervisor.state, ref);
     // On a termination hook both results terminate; ABANDON only skips the remaining hooks (there are none).
-    delete instance.termination!.hook;
+    delete (instance.termination as { hook?: unknown }).hook;
     this.#supervisor.save();
     await this.#supervisor.tick();
   }
 
   async recordLifecycleHeartbeat(ref: LifecycleActionRef): Promise<void> {
     this.#open();
-    const instance = this.#pendingAction(ref);
+    const instance = pendingHookAction(this.#supervisor.state, ref);
     const timeout =
       this.#supervisor.state.fleets[instance.fleet]?.spec.terminationHook?.heartbeatTimeoutSeconds ?? 0;
-    instance.termination!.hook!.deadline = Date.now() + timeout * 1000;
+    instance.termination.hook.deadline = Date.now() + timeout * 1000;
     this.#supervisor.save();
   }
 
@@ -264,23 +271,11 @@ export class LocalProvider implements CloudProvider {
    */
   async simulateSpotReclaim(instanceId: string, noticeMs = 120_000): Promise<void> {
     this.#open();
-    const instance = this.#supervisor.state.instances[instanceId];
-    if (!instance || instance.state === "terminated") throw instanceNotFound(instanceId);
-    if (instance.lifecycle !== "spot") throw invalidArgument(`instance ${instanceId} is on-demand, not spot`);
-    if (instance.state === "terminating") return;
-    const deadline = Date.now() + noticeMs;
-    instance.state = "terminating";
-    instance.termination = { reason: "spot-reclaim", killAt: deadline };
+    const notice = markSpotReclaim(this.#supervisor.state, instanceId, noticeMs);
+    if (!notice) return;
     this.#supervisor.save();
-    this.#notices.publish({
-      id: `spot-reclaim:${instance.id}`,
-      kind: "spot-reclaim",
-      fleet: instance.fleet,
-      instanceId: instance.id,
-      deadline,
-    });
-    const timer = setTimeout(() => void this.#reconcileQuietly(), noticeMs);
-    timer.unref();
+    this.#notices.publish(notice);
+    setTimeout(() => void this.#reconcileQuietly(), noticeMs).unref();
   }
 
   /**
@@ -290,24 +285,10 @@ export class LocalProvider implements CloudProvider {
    */
   async simulateRebalanceRecommendation(instanceId: string): Promise<void> {
     this.#open();
-    const instance = this.#supervisor.state.instances[instanceId];
-    if (!instance || instance.state === "terminated") throw instanceNotFound(instanceId);
-    if (instance.lifecycle !== "spot") throw invalidArgument(`instance ${instanceId} is on-demand, not spot`);
-    if (
-      this.#supervisor.state.fleets[instance.fleet]?.spec.capacityRebalance &&
-      instance.state === "running"
-    ) {
-      instance.rebalancing = true;
-      this.#supervisor.save();
-      void this.#reconcileQuietly();
-    }
-    this.#notices.publish({
-      id: `rebalance-recommendation:${instance.id}`,
-      kind: "rebalance-recommendation",
-      fleet: instance.fleet,
-      instanceId: instance.id,
-      deadline: undefined,
-    });
+    const notice = markRebalance(this.#supervisor.state, instanceId);
+    this.#supervisor.save();
+    this.#notices.publish(notice);
+    void this.#reconcileQuietly();
   }
 
   /** The broker's process id (for diagnostics and tests); undefined for unknown or never-started instances. */
@@ -339,24 +320,6 @@ export class LocalProvider implements CloudProvider {
       .filter((i) => i.state === "running")
       .map((i) => i.id);
     await this.#sampler.sample(ids);
-  }
-
-  #pendingAction(ref: LifecycleActionRef): LocalInstance {
-    const instance = this.#supervisor.state.instances[ref.instanceId];
-    const hook = instance?.termination?.hook;
-    if (
-      !instance ||
-      instance.fleet !== ref.fleet ||
-      !hook ||
-      hook.token !== ref.token ||
-      hook.name !== ref.hookName
-    ) {
-      throw new CloudError(
-        CloudErrorCode.LIFECYCLE_ACTION_NOT_FOUND,
-        `no pending lifecycle action ${ref.hookName}/${ref.token} for ${ref.instanceId}`,
-      );
-    }
-    return instance;
   }
 
   #open(): void {
@@ -395,12 +358,4 @@ export class LocalProvider implements CloudProvider {
       ports: { ...i.ports },
     };
   }
-}
-
-function fleetNotFound(name: string): CloudError {
-  return new CloudError(CloudErrorCode.FLEET_NOT_FOUND, `fleet ${name} does not exist`);
-}
-
-function instanceNotFound(id: string): CloudError {
-  return new CloudError(CloudErrorCode.INSTANCE_NOT_FOUND, `instance ${id} does not exist`);
 }
