@@ -9,8 +9,6 @@ export const ProvisioningErrorCode = {
   CLUSTER_GONE: "PROVISIONING_CLUSTER_GONE",
   SUPERSEDED: "PROVISIONING_SUPERSEDED",
   PROVIDER_UNAVAILABLE: "PROVISIONING_PROVIDER_UNAVAILABLE",
-  INVALID_SPEC: "PROVISIONING_INVALID_SPEC",
-  NOT_SUPPORTED: "PROVISIONING_NOT_SUPPORTED",
 } as const;
 export type ProvisioningErrorCode = (typeof ProvisioningErrorCode)[keyof typeof ProvisioningErrorCode];
 

@@ -1,15 +1,17 @@
 import type { CloudProvider, Instance, Volume } from "@cirrus/cloud";
-import { and, eq, inArray, ne, or } from "drizzle-orm";
+import { and, eq, ne, or } from "drizzle-orm";
 import type { ClusterSpec } from "../../api-schemas/clusters.ts";
 import type { Db } from "../../db/database.ts";
 import { brokers, volumes } from "../../db/schema.ts";
-import { inTransaction } from "../../db/transaction.ts";
 import { WAL_VOLUME_TYPE } from "./cluster-fleet.ts";
 
-/** Volume row states. A CREATING row is written before the cloud call, so a crash never leaks a volume. */
-export const VolumeState = { CREATING: "CREATING", IN_USE: "IN_USE", AVAILABLE: "AVAILABLE" } as const;
+/** Volume row states: IN_USE once attached to its broker's instance. */
+export const VolumeState = { IN_USE: "IN_USE", AVAILABLE: "AVAILABLE" } as const;
 
-const PENDING_PREFIX = "pending:";
+/** The tag every WAL volume of a cluster carries, so deletion finds even ones the database lost. */
+export function clusterVolumeTags(clusterId: string): Record<string, string> {
+  return { "cirrus:cluster": clusterId };
+}
 
 /** The cloud's idempotency token of a broker's WAL volume: one volume per (cluster, instance), ever. */
 export function walVolumeToken(clusterId: string, instanceId: string): string {
@@ -20,10 +22,9 @@ export function walVolumeToken(clusterId: string, instanceId: string): string {
  * The WAL volumes of one cluster: one per broker instance, created in the instance's zone, attached to
  * it, and recorded in the `volumes` table (which failover reads to move a dead broker's WAL).
  *
- * Crash safety: before asking the cloud for a volume, a CREATING row named `pending:<token>` is written;
- * after the cloud answers, that row is replaced by the real one in one transaction. A crash in between
- * leaves the CREATING row, and the same token yields the same volume on the next call (the cloud's
- * ClientToken), so the volume is found again, attached or deleted, never lost.
+ * Crash safety: the volume is created with a token derived from (cluster, instance), so the cloud returns
+ * the same volume when a crashed pass runs again, and every volume carries the cluster's tag, so
+ * deletion sweeps the ones a crash left unrecorded.
  */
 export class WalVolumes {
   readonly #db: Db;
@@ -69,62 +70,38 @@ export class WalVolumes {
    * whose creation was interrupted. Call after the fleet is gone. Idempotent.
    */
   async deleteAll(): Promise<void> {
-    for (const row of await this.#rows()) {
-      let id = row.id;
-      if (row.state === VolumeState.CREATING) {
-        // Resolve the token to whatever volume the interrupted create left (or a new one, deleted at once).
-        const token = row.id.slice(PENDING_PREFIX.length);
-        const volume = await this.#provider.createVolume(this.#volumeSpec(row.zone, token));
-        id = volume.id;
-      }
+    const tagged = await this.#provider.listVolumes(clusterVolumeTags(this.#clusterId));
+    const ids = new Set([...(await this.#rows()).map((r) => r.id), ...tagged.map((v) => v.id)]);
+    for (const id of ids) {
       const volume = await this.#provider.describeVolume(id);
       for (const instanceId of volume?.attachedTo ?? []) {
         await this.#provider.detachVolume(id, instanceId, { force: true });
       }
       await this.#provider.deleteVolume(id);
-      await this.#db.delete(volumes).where(inArray(volumes.id, [row.id, id]));
+      await this.#db.delete(volumes).where(eq(volumes.id, id));
     }
   }
 
   async #createFor(instance: Instance): Promise<Volume> {
-    const token = walVolumeToken(this.#clusterId, instance.id);
-    const pendingId = `${PENDING_PREFIX}${token}`;
-    await this.#db
-      .insert(volumes)
-      .values({
-        id: pendingId,
-        clusterId: this.#clusterId,
-        zone: instance.zone,
-        sizeGiB: this.#spec.walVolumeGiB,
-        state: VolumeState.CREATING,
-      })
-      .onConflictDoNothing();
-    const volume = await this.#provider.createVolume(this.#volumeSpec(instance.zone, token));
-    await inTransaction(this.#db, async (tx) => {
-      await tx.delete(volumes).where(eq(volumes.id, pendingId));
-      await tx
-        .insert(volumes)
-        .values({
-          id: volume.id,
-          clusterId: this.#clusterId,
-          zone: volume.zone,
-          sizeGiB: volume.sizeGiB,
-          state: VolumeState.AVAILABLE,
-        })
-        .onConflictDoNothing();
-    });
-    return volume;
-  }
-
-  #volumeSpec(zone: string, token: string) {
-    return {
-      zone,
+    const volume = await this.#provider.createVolume({
+      zone: instance.zone,
       sizeGiB: this.#spec.walVolumeGiB,
       type: WAL_VOLUME_TYPE[this.#spec.provider],
       multiAttach: false,
-      clientToken: token,
-      tags: { "cirrus:cluster": this.#clusterId },
-    };
+      clientToken: walVolumeToken(this.#clusterId, instance.id),
+      tags: clusterVolumeTags(this.#clusterId),
+    });
+    await this.#db
+      .insert(volumes)
+      .values({
+        id: volume.id,
+        clusterId: this.#clusterId,
+        zone: volume.zone,
+        sizeGiB: volume.sizeGiB,
+        state: VolumeState.AVAILABLE,
+      })
+      .onConflictDoNothing();
+    return volume;
   }
 
   /** Brokers name their volume when they register: record who owns each WAL, for failover. */

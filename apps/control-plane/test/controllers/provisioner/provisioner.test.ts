@@ -186,6 +186,16 @@ describe("provisioner after a control-plane crash", { timeout: 120_000 }, () => 
 
   test("a restart during delete finishes the job: no process, no volume left", async () => {
     const [row] = await kit.database.db.select().from(clusters).where(eq(clusters.name, "beta"));
+    // A volume a crash left unrecorded (created, tagged, never written to the database) is swept too.
+    await kit.local.createVolume({
+      zone: "local-a",
+      sizeGiB: 1,
+      type: "file",
+      multiAttach: false,
+      clientToken: "unrecorded",
+      tags: { "cirrus:cluster": row!.id },
+    });
+    assert.equal(volumeFiles(kit.dataDir).length, 3);
     const { operation } = await deleteCluster(kit.database.db, row!.id, true, null);
     // Let deletion start (fleet deleting), then crash.
     await kit.runUntil(async () => {
