@@ -26,6 +26,11 @@ export class BlockCache {
     return `${objectId}@${position}`;
   }
 
+  /** Whether the block is cached (does not count as a use). */
+  has(key: string): boolean {
+    return this.#blocks.has(key);
+  }
+
   get(key: string): StreamRecord[] | undefined {
     const block = this.#blocks.get(key);
     if (!block) {

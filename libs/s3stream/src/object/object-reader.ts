@@ -67,13 +67,26 @@ export class ObjectReader {
       needed.push(blocks[i]!);
       bytes += blocks[i]!.size;
     }
-    let ahead = 0;
-    for (; i < blocks.length && ahead < readAheadBytes; i++) {
-      needed.push(blocks[i]!);
-      ahead += blocks[i]!.size;
+    // Read-ahead in whole windows: only once less than half a window is already cached (or loading) ahead of
+    // the reader, fetch the next window of blocks, in the same request as the needed blocks when possible.
+    let cachedAhead = 0;
+    for (; i < blocks.length && this.#cachedOrLoading(objectId, blocks[i]!); i++)
+      cachedAhead += blocks[i]!.size;
+    const prefetch: BlockIndexEntry[] = [];
+    if (readAheadBytes > 0 && cachedAhead < readAheadBytes / 2) {
+      for (let ahead = 0; i < blocks.length && ahead < readAheadBytes; i++) {
+        prefetch.push(blocks[i]!);
+        ahead += blocks[i]!.size;
+      }
     }
-    const loaded = await this.#loadBlocks(objectId, needed);
-    return loaded.flat();
+    const loads = this.#loadBlocks(objectId, [...needed, ...prefetch]);
+    for (const load of loads.slice(needed.length)) load.catch(() => {}); // a failed prefetch is retried on demand
+    return (await Promise.all(loads.slice(0, needed.length))).flat();
+  }
+
+  #cachedOrLoading(objectId: number, entry: BlockIndexEntry): boolean {
+    const key = BlockCache.key(objectId, entry.position);
+    return this.#blocks.has(key) || this.#loading.has(key);
   }
 
   /** The object's block index (fetched once, then cached). */
@@ -89,7 +102,7 @@ export class ObjectReader {
   }
 
   /** Loads the given blocks of an object: from the cache, from a load in flight, or in contiguous runs. */
-  async #loadBlocks(objectId: number, entries: BlockIndexEntry[]): Promise<StreamRecord[][]> {
+  #loadBlocks(objectId: number, entries: BlockIndexEntry[]): Promise<StreamRecord[]>[] {
     const results: Promise<StreamRecord[]>[] = new Array(entries.length);
     let run: { index: number; entry: BlockIndexEntry }[] = [];
     const flushRun = (): void => {
@@ -122,7 +135,7 @@ export class ObjectReader {
       run.push({ index, entry });
     });
     flushRun();
-    return Promise.all(results);
+    return results;
   }
 
   #fetchRun(objectId: number, entries: BlockIndexEntry[]): Promise<StreamRecord[][]> {
