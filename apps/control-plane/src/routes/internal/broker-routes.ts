@@ -67,21 +67,27 @@ export function brokerRoutes(ctx: AppContext) {
           response: withProblems({ 200: Assignments }),
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const clusterId = request.brokerClusterId!;
         const { brokerId } = request.params;
         const { epoch, after, waitMs } = request.query;
-        // Registered before reading, so a change between the read and the wait still wakes us.
-        const waiter = ctx.notifier.waiter(clusterId, brokerId);
+        const deadline = Date.now() + waitMs;
         const closed = new AbortController();
-        request.raw.once("close", () => closed.abort());
-        try {
-          const version = await assertCurrentEpoch(db, clusterId, brokerId, epoch);
-          if (version <= after && waitMs > 0) await waiter.wait(waitMs, closed.signal);
-          await assertCurrentEpoch(db, clusterId, brokerId, epoch);
-          return await readAssignments(db, clusterId, brokerId);
-        } finally {
-          waiter.dispose();
+        // The broker hung up (or restarted): stop waiting for it.
+        reply.raw.once("close", () => closed.abort());
+        // Wake-ups can be spurious (another replica's late NOTIFY): wait again until the version moves.
+        for (;;) {
+          // Registered before reading, so a change between the read and the wait still wakes us.
+          const waiter = ctx.notifier.waiter(clusterId, brokerId);
+          try {
+            const version = await assertCurrentEpoch(db, clusterId, brokerId, epoch);
+            const left = deadline - Date.now();
+            if (version > after || left <= 0 || closed.signal.aborted)
+              return await readAssignments(db, clusterId, brokerId);
+            await waiter.wait(left, closed.signal);
+          } finally {
+            waiter.dispose();
+          }
         }
       },
     );
