@@ -1,0 +1,101 @@
+// What the consumer-group integration tests share: a real control plane and a broker that can be
+// restarted on the same data, and the exactly-once / in-order checks every client must pass.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { type BrokerConfig, type BrokerHandle, startBroker } from "../../src/index.ts";
+import { startControlPlane, type TestControlPlane } from "../helpers/control-plane.ts";
+
+export const PARTITIONS = 12;
+export const KEYS = 97;
+
+export interface Received {
+  member: number;
+  partition: number;
+  offset: number;
+  key: string;
+  value: number;
+}
+
+export interface GroupFixture {
+  broker(): BrokerHandle;
+  restart(): Promise<BrokerHandle>;
+  close(): Promise<void>;
+}
+
+export async function startGroupFixture(instanceId: string): Promise<GroupFixture> {
+  const cp: TestControlPlane = await startControlPlane();
+  const config: Partial<BrokerConfig> = {
+    instanceId,
+    kafkaHost: "127.0.0.1",
+    kafkaPort: 0,
+    adminHost: "127.0.0.1",
+    adminPort: 0,
+    controlPlaneUrl: cp.baseUrl,
+    brokerToken: cp.brokerToken,
+    dataDir: join(cp.dataDir, instanceId),
+    objectStore: `file://${join(cp.dataDir, "objects")}`,
+    walCapacityBytes: 64 * 1024 * 1024,
+  };
+  let broker = await startBroker(config, { log: () => {} });
+  return {
+    broker: () => broker,
+    async restart() {
+      await broker.close();
+      broker = await startBroker(config, { log: () => {} });
+      return broker;
+    },
+    async close() {
+      await broker.close();
+      await cp.close();
+    },
+  };
+}
+
+export async function waitFor(condition: () => boolean, what: () => string, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Record `i` of a run: its key spreads records over the partitions; the value is its index. */
+export function recordAt(i: number): { key: string; value: string } {
+  return { key: `key-${i % KEYS}`, value: String(i) };
+}
+
+/**
+ * Every record of [from, to) arrived exactly once; each partition was read by one member, at consecutive
+ * offsets from `firstOffset` on; each key's values arrived in send order; `members` members took part.
+ */
+export function assertExactlyOnceInOrder(
+  received: readonly Received[],
+  from: number,
+  to: number,
+  members: number,
+): void {
+  assert.equal(received.length, to - from, "no record twice, none missing");
+  assert.deepEqual(
+    received.map((r) => r.value).sort((a, b) => a - b),
+    Array.from({ length: to - from }, (_, i) => from + i),
+  );
+  assert.equal(new Set(received.map((r) => r.member)).size, members, `${members} member(s) consumed`);
+  for (let p = 0; p < PARTITIONS; p++) {
+    const inPartition = received.filter((r) => r.partition === p);
+    const offsets = inPartition.map((r) => r.offset);
+    assert.deepEqual(
+      offsets,
+      offsets.map((_, i) => (offsets[0] ?? 0) + i),
+      `partition ${p} at consecutive offsets`,
+    );
+    assert.ok(new Set(inPartition.map((r) => r.member)).size <= 1, `partition ${p} read by one member`);
+  }
+  for (let k = 0; k < KEYS; k++) {
+    const values = received.filter((r) => r.key === `key-${k}`).map((r) => r.value);
+    assert.deepEqual(
+      values,
+      [...values].sort((a, b) => a - b),
+      `key-${k} in send order`,
+    );
+  }
+}

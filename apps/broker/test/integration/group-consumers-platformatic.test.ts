@@ -1,0 +1,158 @@
+// The consumer-group scenario of group-consumers-kafkajs.test.ts with @platformatic/kafka 2.x: an
+// idempotent producer, three members sharing 12 partitions exactly once and in order, offsets committed,
+// a broker restart, and a member of the same group resuming after the committed offsets.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import {
+  Admin,
+  Consumer,
+  type MessagesStream,
+  Producer,
+  stringDeserializers,
+  stringSerializers,
+} from "@platformatic/kafka";
+import type { BrokerHandle } from "../../src/index.ts";
+import {
+  assertExactlyOnceInOrder,
+  type GroupFixture,
+  PARTITIONS,
+  type Received,
+  recordAt,
+  startGroupFixture,
+  waitFor,
+} from "./group-consumers-kit.ts";
+
+const TOPIC = "group-payments";
+const RECORDS = 6_000;
+const MORE = 1_200;
+const GROUP = "platformatic-group-of-three";
+
+let fixture: GroupFixture;
+before(async () => {
+  fixture = await startGroupFixture("broker-groups-platformatic");
+});
+after(() => fixture?.close());
+
+const bootstrap = (b: BrokerHandle) => [b.bootstrap];
+
+interface Member {
+  consumer: Consumer<string, string, string, string>;
+  stream: MessagesStream<string, string, string, string>;
+}
+
+/** Starts `count` members and resolves once one generation assigned every partition among all of them. */
+async function startMembers(b: BrokerHandle, count: number, received: Received[]): Promise<Member[]> {
+  const assigned = new Map<number, { generation: number; partitions: number }>();
+  let resolveSettled: () => void = () => {};
+  const settled = new Promise<void>((resolve) => {
+    resolveSettled = resolve;
+  });
+  const members: Member[] = [];
+  for (let member = 0; member < count; member++) {
+    const consumer = new Consumer({
+      groupId: GROUP,
+      clientId: `member-${member}`,
+      bootstrapBrokers: bootstrap(b),
+      deserializers: stringDeserializers,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 500,
+    });
+    consumer.on(
+      "consumer:group:join",
+      (event: { generationId: number; assignments: { partitions: number[] }[] }) => {
+        const partitions = event.assignments.reduce((n, a) => n + a.partitions.length, 0);
+        assigned.set(member, { generation: event.generationId, partitions });
+        const all = [...assigned.values()];
+        const total = all.reduce((n, a) => n + a.partitions, 0);
+        if (
+          all.length === count &&
+          new Set(all.map((a) => a.generation)).size === 1 &&
+          total === PARTITIONS
+        ) {
+          resolveSettled();
+        }
+      },
+    );
+    const stream = await consumer.consume({
+      topics: [TOPIC],
+      mode: "committed",
+      fallbackMode: "earliest",
+      autocommit: 200,
+    });
+    stream.on("data", (message) => {
+      received.push({
+        member,
+        partition: message.partition,
+        offset: Number(message.offset),
+        key: message.key,
+        value: Number(message.value),
+      });
+    });
+    members.push({ consumer, stream });
+  }
+  await settled;
+  return members;
+}
+
+async function stopMembers(members: Member[]): Promise<void> {
+  // Let the last autocommit land, then close (which commits what is still queued and leaves the group).
+  await new Promise((r) => setTimeout(r, 400));
+  for (const m of members) {
+    await m.stream.close();
+    await m.consumer.close();
+  }
+}
+
+async function produce(b: BrokerHandle, from: number, to: number): Promise<void> {
+  const producer = new Producer({
+    clientId: "groups-producer",
+    bootstrapBrokers: bootstrap(b),
+    serializers: stringSerializers,
+    idempotent: true,
+  });
+  for (let i = from; i < to; i += 500) {
+    const messages = Array.from({ length: Math.min(to, i + 500) - i }, (_, j) => ({
+      topic: TOPIC,
+      ...recordAt(i + j),
+    }));
+    await producer.send({ messages, acks: -1 });
+  }
+  await producer.close();
+}
+
+test("three @platformatic/kafka members share 12 partitions exactly once and resume after a restart", {
+  timeout: 150_000,
+}, async () => {
+  const admin = new Admin({ clientId: "groups-admin", bootstrapBrokers: bootstrap(fixture.broker()) });
+  await admin.createTopics({ topics: [TOPIC], partitions: PARTITIONS, replicas: 1 });
+  await admin.close();
+
+  const received: Received[] = [];
+  const members = await startMembers(fixture.broker(), 3, received);
+  await produce(fixture.broker(), 0, RECORDS);
+  await waitFor(
+    () => received.length >= RECORDS,
+    () => `${RECORDS} records (have ${received.length})`,
+    60_000,
+  );
+  await new Promise((r) => setTimeout(r, 500));
+  assertExactlyOnceInOrder(received, 0, RECORDS, 3);
+  await stopMembers(members);
+
+  const restarted = await fixture.restart();
+  await produce(restarted, RECORDS, RECORDS + MORE);
+  const resumed: Received[] = [];
+  const again = await startMembers(restarted, 1, resumed);
+  await waitFor(
+    () => resumed.length >= MORE,
+    () => `${MORE} new records (have ${resumed.length})`,
+    60_000,
+  );
+  await new Promise((r) => setTimeout(r, 500));
+  assertExactlyOnceInOrder(resumed, RECORDS, RECORDS + MORE, 1);
+  assert.ok(
+    resumed.every((r) => r.offset > 0),
+    "resumed after the committed offsets, not from the start",
+  );
+  await stopMembers(again);
+});
