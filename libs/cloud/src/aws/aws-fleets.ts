@@ -15,20 +15,21 @@ import {
   CreateLaunchTemplateVersionCommand,
   DeleteLaunchTemplateCommand,
   type EC2Client,
-  type RequestLaunchTemplateData,
 } from "@aws-sdk/client-ec2";
 import { CloudError, CloudErrorCode, invalidArgument } from "../errors.ts";
 import { checkCapacity, validateFleetSpec } from "../fleet-spec.ts";
 import type { Fleet, FleetSpec, FleetUpdate } from "../provider.ts";
 import { buildUserData } from "../user-data.ts";
 import { fromAwsError, isAwsErrorNamed } from "./aws-errors.ts";
+import {
+  AWS_TERMINATION_HOOK,
+  FLEET_TAG,
+  launchTemplateData,
+  launchTemplateName,
+  mixedInstancesPolicy,
+} from "./launch-template.ts";
 
-export const AWS_TERMINATION_HOOK = "cirrus-terminate";
-const FLEET_TAG = "cirrus:fleet";
-
-export function launchTemplateName(fleet: string): string {
-  return `${fleet}-broker`;
-}
+export { AWS_TERMINATION_HOOK } from "./launch-template.ts";
 
 /** Scaling groups: one launch template (user data starts the broker) + one ASG with a mixed instances policy. */
 export class AwsFleets {
@@ -282,36 +283,6 @@ function requireMembers(group: AutoScalingGroup, ids: readonly string[]) {
     }
     return member;
   });
-}
-
-function launchTemplateData(spec: FleetSpec): RequestLaunchTemplateData {
-  const aws = spec.aws!;
-  return {
-    ImageId: aws.imageId,
-    UserData: buildUserData(spec.launch, { CIRRUS_FLEET: spec.name }),
-    SecurityGroupIds: [...aws.securityGroupIds],
-    IamInstanceProfile: aws.instanceProfileArn ? { Arn: aws.instanceProfileArn } : undefined,
-    // IMDSv2 only; the broker polls it for spot interruption and rebalance notices.
-    MetadataOptions: { HttpTokens: "required", HttpEndpoint: "enabled", InstanceMetadataTags: "enabled" },
-    // Detailed monitoring: 1-minute NetworkIn/NetworkOut for the autoscaler.
-    Monitoring: { Enabled: true },
-    TagSpecifications: [{ ResourceType: "instance", Tags: [{ Key: FLEET_TAG, Value: spec.name }] }],
-  };
-}
-
-function mixedInstancesPolicy(spec: FleetSpec): MixedInstancesPolicy {
-  return {
-    LaunchTemplate: {
-      LaunchTemplateSpecification: { LaunchTemplateName: launchTemplateName(spec.name), Version: "$Latest" },
-      Overrides: spec.instanceTypes.map((InstanceType) => ({ InstanceType })),
-    },
-    InstancesDistribution: {
-      OnDemandAllocationStrategy: "prioritized",
-      OnDemandBaseCapacity: spec.onDemandBaseCapacity,
-      OnDemandPercentageAboveBaseCapacity: spec.onDemandPercentageAboveBase,
-      SpotAllocationStrategy: "price-capacity-optimized",
-    },
-  };
 }
 
 export function toFleet(group: AutoScalingGroup): Fleet {

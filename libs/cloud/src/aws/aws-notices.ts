@@ -2,8 +2,8 @@ import type { AutoScalingGroup } from "@aws-sdk/client-auto-scaling";
 import { DescribeSpotInstanceRequestsCommand, type EC2Client } from "@aws-sdk/client-ec2";
 import type { InterruptionNotice } from "../provider.ts";
 import { fromAwsError } from "./aws-errors.ts";
-import { AWS_TERMINATION_HOOK } from "./aws-fleets.ts";
 import { describeEc2Instances } from "./aws-instances.ts";
+import { AWS_TERMINATION_HOOK } from "./launch-template.ts";
 
 /** EC2 gives a spot instance two minutes between the interruption notice and the reclaim. */
 export const AWS_SPOT_NOTICE_MS = 120_000;
