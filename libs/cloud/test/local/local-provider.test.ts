@@ -227,6 +227,30 @@ describe("local provider", { timeout: 60_000 }, () => {
     assert.ok(replaced.some((i) => i.id === before[1]!.id));
   });
 
+  it("finishes a fleet deletion that a restart interrupted, leaving no process behind", async () => {
+    dataDir = tempDataDir();
+    provider = openLocal(dataDir, { stopGraceMs: 300 });
+    const hanging = {
+      command: process.execPath,
+      args: [TINY_BROKER],
+      env: { CIRRUS_TEST_IGNORE_SIGTERM: "1" },
+    };
+    await provider.createFleet(tinyFleet("gone", { desiredCapacity: 2, launch: hanging }));
+    const brokers = await running("gone", 2);
+    for (const b of brokers) await brokerUp(b.id);
+    const pids = brokers.map((b) => provider!.pidOf(b.id)!);
+    await provider.deleteFleet("gone"); // SIGTERM sent, ignored; the SIGKILL would come after the grace
+    await provider.close(); // the control plane stops before that
+    assert.ok(pids.every(pidAlive), "the brokers outlive the stopped provider");
+    provider = openLocal(dataDir, { stopGraceMs: 300 });
+    await eventually(
+      "deletion finished",
+      async () => (provider!.fleetNames().includes("gone") ? undefined : true),
+      5000,
+    );
+    assert.ok(!pids.some(pidAlive), "every broker of the deleted fleet is gone");
+  });
+
   it("kills processes of its folder that the state does not account for", async () => {
     dataDir = tempDataDir();
     provider = openLocal(dataDir);
