@@ -9,7 +9,7 @@ import { FileObjectStore } from "@cirrus/object-store";
 import { MemoryObjectManager, Storage } from "@cirrus/s3stream";
 import { benchDir, MiB, printResult, quick, round } from "./s3stream-bench-kit.ts";
 
-const ingestBytes = (quick ? 256 : 2048) * MiB;
+const ingestBytes = (quick ? 512 : 2048) * MiB;
 const streamCount = quick ? 8 : 16;
 const appendBytes = 64 * 1024;
 const GiB = 1024 * MiB;

@@ -46,7 +46,7 @@ export async function recoverForeignWal(
         objectManager: options.objectManager,
         nodeId: options.nodeId,
         nodeEpoch: options.nodeEpoch,
-        streamObjectThresholdBytes: options.streamObjectThresholdBytes ?? 16 * 1024 * 1024,
+        streamObjectThresholdBytes: options.streamObjectThresholdBytes ?? 32 * 1024 * 1024,
         blockBytes: 1024 * 1024,
         prepareTtlMs: 10 * 60_000,
       },

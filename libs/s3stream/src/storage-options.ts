@@ -27,7 +27,7 @@ export function resolveStorageOptions(options: StorageOptions): ResolvedStorageO
     ...options,
     uploadThresholdBytes: options.uploadThresholdBytes ?? Math.floor(dataCapacity / 3),
     uploadIntervalMs: options.uploadIntervalMs ?? 30_000,
-    streamObjectThresholdBytes: options.streamObjectThresholdBytes ?? 16 * MiB,
+    streamObjectThresholdBytes: options.streamObjectThresholdBytes ?? 32 * MiB,
     logCacheBytes: options.logCacheBytes ?? 64 * MiB,
     blockCacheBytes: options.blockCacheBytes ?? 64 * MiB,
     appendTimeoutMs: options.appendTimeoutMs ?? 10_000,

@@ -78,7 +78,10 @@ export interface StorageOptions {
   uploadThresholdBytes?: number;
   /** Upload data older than this even if below the threshold (default 30 s). */
   uploadIntervalMs?: number;
-  /** A stream with at least this many bytes in one upload gets its own stream object (default 16 MiB). */
+  /**
+   * A stream with at least this many bytes in one upload (or compaction) gets its own stream object (default
+   * 32 MiB). Each such object is one more PUT: with uploads of U bytes, at most 1 + U / this PUTs per upload.
+   */
   streamObjectThresholdBytes?: number;
   /** Bytes of already uploaded data kept in the log cache for tail reads (default 64 MiB). */
   logCacheBytes?: number;
