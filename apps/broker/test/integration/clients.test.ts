@@ -1,0 +1,154 @@
+// Round trips with the other real clients: kcat (librdkafka) and @platformatic/kafka, idempotent producers.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { after, before, test } from "node:test";
+import { Consumer, Producer, stringDeserializers, stringSerializers } from "@platformatic/kafka";
+import type { BrokerHandle } from "../../src/index.ts";
+import { eventually, startTestBroker } from "../helpers/broker-fixture.ts";
+import { startControlPlane, type TestControlPlane } from "../helpers/control-plane.ts";
+
+let cp: TestControlPlane;
+let broker: BrokerHandle;
+
+before(async () => {
+  cp = await startControlPlane();
+  broker = await startTestBroker(cp, "clients");
+});
+
+after(async () => {
+  await broker?.close();
+  await cp?.close();
+});
+
+function kcat(
+  args: string[],
+  input?: string,
+  timeoutMs = 30_000,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("kcat", ["-b", broker.bootstrap, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => {
+      stdout += c.toString();
+    });
+    child.stderr.on("data", (c: Buffer) => {
+      stderr += c.toString();
+    });
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`kcat ${args.join(" ")} timed out:\n${stderr}`));
+    }, timeoutMs);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+    child.stdin.end(input ?? "");
+  });
+}
+
+async function createTopic(name: string, partitions: number): Promise<void> {
+  await broker.services.controlPlane.createTopic({ name, partitions });
+  await eventually(
+    () => broker.services.partitions.byName(name, partitions - 1) !== undefined,
+    10_000,
+    `${name} opened`,
+  );
+}
+
+test("kcat produces idempotently with acks=all and consumes every record back in order", {
+  timeout: 60_000,
+}, async () => {
+  await createTopic("kcat", 3);
+  const lines = Array.from({ length: 1_000 }, (_, i) => `k${i % 10}:v${i}`);
+  const produced = await kcat(
+    ["-P", "-t", "kcat", "-K", ":", "-X", "acks=all", "-X", "enable.idempotence=true", "-X", "linger.ms=5"],
+    `${lines.join("\n")}\n`,
+  );
+  assert.equal(produced.code, 0, produced.stderr);
+  const consumed = await kcat(["-C", "-t", "kcat", "-o", "beginning", "-e", "-q", "-f", "%p %o %k %s\\n"]);
+  assert.equal(consumed.code, 0, consumed.stderr);
+  const rows = consumed.stdout
+    .trim()
+    .split("\n")
+    .map((l) => l.split(" "));
+  assert.equal(rows.length, lines.length);
+  for (let p = 0; p < 3; p++) {
+    const offsets = rows.filter((r) => r[0] === String(p)).map((r) => Number(r[1]));
+    assert.deepEqual(
+      offsets,
+      offsets.map((_, i) => i),
+      `partition ${p}: offsets 0..n-1, no duplicates`,
+    );
+  }
+  for (let k = 0; k < 10; k++) {
+    const values = rows.filter((r) => r[2] === `k${k}`).map((r) => Number(r[3]!.slice(1)));
+    assert.deepEqual(
+      values,
+      values.slice().sort((a, b) => a - b),
+      `key k${k} in order`,
+    );
+  }
+  const list = await kcat(["-L", "-J"]);
+  const md = JSON.parse(list.stdout) as { brokers: { id: number }[]; topics: { topic: string }[] };
+  assert.deepEqual(
+    md.brokers.map((b) => b.id),
+    [broker.brokerId()],
+  );
+  assert.ok(md.topics.some((t) => t.topic === "kcat"));
+});
+
+test("@platformatic/kafka produces idempotently and a consumer group reads everything", {
+  timeout: 60_000,
+}, async () => {
+  await createTopic("plat", 4);
+  const base = { bootstrapBrokers: [broker.bootstrap], retries: 10, retryDelay: 200 };
+  const producer = new Producer({
+    ...base,
+    clientId: "p",
+    serializers: stringSerializers,
+    idempotent: true,
+    acks: -1,
+  });
+  const sent = Array.from({ length: 2_000 }, (_, i) => ({
+    topic: "plat",
+    key: `k${i % 13}`,
+    value: `v${i}`,
+  }));
+  try {
+    for (let i = 0; i < sent.length; i += 500) await producer.send({ messages: sent.slice(i, i + 500) });
+  } finally {
+    await producer.close();
+  }
+  const consumer = new Consumer({
+    ...base,
+    clientId: "c",
+    groupId: "plat-g",
+    deserializers: stringDeserializers,
+  });
+  const seen: { partition: number; offset: bigint; value: string }[] = [];
+  try {
+    const stream = await consumer.consume({ topics: ["plat"], mode: "earliest" });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`only ${seen.length} records`)), 40_000);
+      stream.on("data", (m) => {
+        seen.push({ partition: m.partition, offset: m.offset, value: m.value });
+        if (seen.length === sent.length) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    await stream.close();
+  } finally {
+    await consumer.close(true);
+  }
+  assert.deepEqual(new Set(seen.map((s) => s.value)).size, sent.length);
+  for (let p = 0; p < 4; p++) {
+    const offsets = seen.filter((s) => s.partition === p).map((s) => Number(s.offset));
+    assert.deepEqual(
+      offsets,
+      offsets.map((_, i) => i),
+    );
+  }
+});
