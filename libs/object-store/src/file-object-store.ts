@@ -53,6 +53,8 @@ export class FileObjectStore implements ObjectStore {
     }
     await handle.close();
     await rename(temp, path);
+    // The rename itself must survive a crash too: sync the folder entry.
+    if (this.#fsync) await syncFolder(dirname(path));
   }
 
   async get(key: string, range?: ByteRange): Promise<Buffer> {
@@ -141,6 +143,15 @@ export class FileObjectStore implements ObjectStore {
 
   #check(): void {
     if (this.#closed) throw new ObjectStoreError(ObjectStoreErrorCode.CLOSED, `${this.uri} is closed`);
+  }
+}
+
+async function syncFolder(folder: string): Promise<void> {
+  const handle = await open(folder, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
 

@@ -47,6 +47,7 @@ export async function recoverForeignWal(
         nodeId: options.nodeId,
         nodeEpoch: options.nodeEpoch,
         streamObjectThresholdBytes: options.streamObjectThresholdBytes ?? 32 * 1024 * 1024,
+        maxStreamSetObjectBytes: 128 * 1024 * 1024,
         blockBytes: 1024 * 1024,
         prepareTtlMs: 10 * 60_000,
       },

@@ -17,6 +17,7 @@ import { type WalAppend, WalWriter } from "./wal/wal-writer.ts";
 
 const PREPARE_TTL_MS = 10 * 60_000;
 const MAX_READ_AHEAD = 16 * 1024 * 1024;
+const MAX_STREAM_SET_OBJECT_BYTES = 128 * 1024 * 1024;
 
 export class Storage implements StreamHost {
   readonly options: ResolvedStorageOptions;
@@ -285,6 +286,7 @@ function uploadContext(options: ResolvedStorageOptions): UploadContext {
     nodeId: options.nodeId,
     nodeEpoch: options.nodeEpoch,
     streamObjectThresholdBytes: options.streamObjectThresholdBytes,
+    maxStreamSetObjectBytes: MAX_STREAM_SET_OBJECT_BYTES,
     blockBytes: options.blockBytes,
     prepareTtlMs: PREPARE_TTL_MS,
   };

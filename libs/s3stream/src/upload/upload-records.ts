@@ -28,6 +28,8 @@ export interface UploadContext {
   nodeId: number;
   nodeEpoch: number;
   streamObjectThresholdBytes: number;
+  /** Small streams are packed into stream set objects of at most this many payload bytes each. */
+  maxStreamSetObjectBytes: number;
   blockBytes: number;
   /** How long prepared object ids stay valid (upload + commit must finish within it). */
   prepareTtlMs: number;
@@ -65,24 +67,37 @@ export async function uploadRecords(
     objectsWritten: 0,
     bytesWritten: 0,
   };
-  const objectCount = large.length + (small.length > 0 ? 1 : 0);
+  // Small streams are packed into stream set objects of at most maxStreamSetObjectBytes each, so that a big
+  // upload (shutdown) becomes several objects written in parallel rather than one long sequential write.
+  const groups: [number, readonly UploadRecord[]][][] = [];
+  let groupBytes = Number.POSITIVE_INFINITY;
+  for (const entry of small) {
+    const bytes = payloadBytes(entry[1]);
+    if (groupBytes + bytes > ctx.maxStreamSetObjectBytes) {
+      groups.push([]);
+      groupBytes = 0;
+    }
+    groups[groups.length - 1]!.push(entry);
+    groupBytes += bytes;
+  }
+  const objectCount = large.length + groups.length;
   if (objectCount === 0) return result;
 
-  const firstId = await ctx.objectManager.prepareObjects(objectCount, ctx.prepareTtlMs);
-  let nextId = firstId;
+  let nextId = await ctx.objectManager.prepareObjects(objectCount, ctx.prepareTtlMs);
   const puts: Promise<void>[] = [];
-  let streamSet: { objectId: number; size: number; ranges: StreamRange[] } | undefined;
-  if (small.length > 0) {
+  const streamSets: { objectId: number; size: number; ranges: StreamRange[] }[] = [];
+  for (const group of groups) {
     const builder = new ObjectBuilder(ctx.blockBytes);
     const ranges: StreamRange[] = [];
-    for (const [streamId, list] of small) {
+    for (const [streamId, list] of group) {
       ranges.push({
         ...(await builder.addStreamYielding(streamId, list)),
         streamEpoch: list[list.length - 1]!.epoch,
       });
     }
     const body = builder.finish();
-    streamSet = { objectId: nextId++, size: body.size, ranges };
+    const streamSet = { objectId: nextId++, size: body.size, ranges };
+    streamSets.push(streamSet);
     puts.push(ctx.objectStore.put(objectKey(streamSet.objectId), body.chunks));
     result.bytesWritten += body.size;
   }
@@ -106,10 +121,26 @@ export async function uploadRecords(
   await Promise.all(puts);
   result.objectsWritten = objectCount;
 
+  // One commit per stream set object (the stream objects ride with the first); each stream is in exactly one
+  // object, so the order of these commits does not matter. A failure part-way is reconciled by the uploader.
+  if (streamSets.length === 0) await commitWithRefusals(ctx, undefined, streamObjects, result);
+  for (const [i, streamSet] of streamSets.entries()) {
+    await commitWithRefusals(ctx, streamSet, i === 0 ? streamObjects : [], result);
+  }
+  return result;
+}
+
+/** Commits, leaving out (and reporting) the streams the metadata refuses or already has. */
+async function commitWithRefusals(
+  ctx: UploadContext,
+  streamSet: { objectId: number; size: number; ranges: StreamRange[] } | undefined,
+  streamObjects: StreamObjectCommit[],
+  result: UploadResult,
+): Promise<void> {
   let ranges = streamSet?.ranges ?? [];
   let objects = streamObjects;
   for (;;) {
-    if (ranges.length === 0 && objects.length === 0) return result;
+    if (ranges.length === 0 && objects.length === 0) return;
     try {
       await ctx.objectManager.commitStreamSetObject({
         objectId: ranges.length > 0 ? streamSet!.objectId : NO_OBJECT_ID,
@@ -122,7 +153,7 @@ export async function uploadRecords(
       });
       for (const range of ranges) result.committed.add(range.streamId);
       for (const object of objects) result.committed.add(object.streamId);
-      return result;
+      return;
     } catch (error) {
       if (!(error instanceof StreamStorageError) || !REFUSAL_CODES.has(error.code)) throw error;
       const { refused, alreadyCommitted } = await findRefusedStreams(ctx.objectManager, [
