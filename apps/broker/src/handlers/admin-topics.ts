@@ -11,8 +11,8 @@ import {
 import { OFFSETS_TOPIC } from "../groups/group-coordinator.ts";
 import { invalidTopicConfig } from "./admin-topic-configs.ts";
 import type { RequestContext } from "./handler.ts";
+import { toWireTopicId, ZERO_WIRE_TOPIC_ID } from "./topic-ids.ts";
 
-const NULL_TOPIC_ID = "00000000000000000000000000000000";
 const LEGAL_NAME = /^[a-zA-Z0-9._-]+$/;
 
 /** Kafka's Topic.validate: why a topic name is illegal, or null. */
@@ -119,7 +119,7 @@ export async function handleCreateTopics(
     request.topics.map(async (topic) => {
       const answer = (errorCode: number, errorMessage: string | null, extra: object = {}) => ({
         name: topic.name,
-        topicId: NULL_TOPIC_ID,
+        topicId: ZERO_WIRE_TOPIC_ID,
         errorCode,
         errorMessage,
         numPartitions: -1,
@@ -139,7 +139,7 @@ export async function handleCreateTopics(
           validateOnly,
         })) as { topicId?: string } | undefined;
         return answer(ErrorCode.NONE, null, {
-          topicId: created?.topicId ?? NULL_TOPIC_ID,
+          topicId: created?.topicId ? toWireTopicId(created.topicId) : ZERO_WIRE_TOPIC_ID,
           numPartitions: checked.partitions,
           replicationFactor: 1,
           configs: [],
@@ -161,13 +161,14 @@ export async function handleDeleteTopics(
   const wanted =
     context.apiVersion >= 6
       ? request.topics.map((t) => ({ name: t.name ?? null, topicId: t.topicId }))
-      : request.topicNames.map((name) => ({ name, topicId: NULL_TOPIC_ID }));
+      : request.topicNames.map((name) => ({ name, topicId: ZERO_WIRE_TOPIC_ID }));
   const needsIds = wanted.some((w) => w.name === null);
   const metadata = needsIds ? await context.services.metadata().catch(() => null) : null;
   const dup = duplicates(wanted.map((w) => w.name ?? w.topicId));
   const responses = await Promise.all(
     wanted.map(async (w) => {
-      const name = w.name ?? metadata?.topics.find((t) => t.topicId === w.topicId)?.name ?? null;
+      const name =
+        w.name ?? metadata?.topics.find((t) => toWireTopicId(t.topicId) === w.topicId)?.name ?? null;
       const answer = (errorCode: number, errorMessage: string | null, topicId = w.topicId) => ({
         name,
         topicId,
@@ -183,7 +184,7 @@ export async function handleDeleteTopics(
         const deleted = (await context.services.controlPlane.deleteTopic(name)) as
           | { topicId?: string }
           | undefined;
-        return answer(ErrorCode.NONE, null, deleted?.topicId ?? w.topicId);
+        return answer(ErrorCode.NONE, null, deleted?.topicId ? toWireTopicId(deleted.topicId) : w.topicId);
       } catch (error) {
         const { errorCode, errorMessage } = controlPlaneError(error);
         return answer(errorCode, errorMessage);

@@ -18,7 +18,11 @@ import type { ConnectionInfo } from "../../src/server/connection.ts";
 import { StreamCluster } from "../groups/stream-test-kit.ts";
 
 let nextTopicId = 1;
-const topicId = () => (nextTopicId++).toString(16).padStart(32, "0");
+/** Dashed RFC 4122 form, as the real control plane spells topic ids. */
+const topicId = () => {
+  const hex = (nextTopicId++).toString(16).padStart(32, "0");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+};
 
 /** The control plane's topic admin, in memory, with its validation and error codes. */
 export class MemoryTopicAdmin implements TopicAdmin {

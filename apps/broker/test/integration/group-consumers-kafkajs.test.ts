@@ -34,7 +34,7 @@ function kafkaFor(b: BrokerHandle): Kafka {
 /** Starts `count` members and resolves once one generation assigned every partition among all of them. */
 async function startMembers(kafka: Kafka, count: number, received: Received[]): Promise<Consumer[]> {
   const consumers = Array.from({ length: count }, () =>
-    kafka.consumer({ groupId: GROUP, sessionTimeout: 10_000, heartbeatInterval: 500 }),
+    kafka.consumer({ groupId: GROUP, sessionTimeout: 10_000, heartbeatInterval: 500, maxWaitTimeInMs: 300 }),
   );
   const assigned = new Map<number, { generation: number; partitions: number }>();
   const settled = new Promise<void>((resolve) => {
@@ -66,6 +66,8 @@ async function startMembers(kafka: Kafka, count: number, received: Received[]): 
     });
   }
   await settled;
+  // Let fetches that long-poll since an earlier generation lapse before any record exists.
+  await new Promise((r) => setTimeout(r, 1_000));
   return consumers;
 }
 
