@@ -86,7 +86,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       config,
       database,
       controllers: () => provisioner.controllers(),
-      operationHandlers: () => provisioner.operationHandlers(),
+      operationHandlers: (ctx) => provisioner.operationHandlers(ctx),
       deprovision: provisioner.deprovision,
       spotReclaimer: localSpotReclaimer(database.db, provisioner.providers),
     });

@@ -1,6 +1,8 @@
 import type { Db } from "../../db/database.ts";
+import type { AssignmentNotifier } from "../../services/assignment-notifier.ts";
 import type { Controller, OperationHandler } from "../controller-runner.ts";
 import type { BrokerLaunchOptions } from "./broker-launch.ts";
+import { brokerReplaceHandler } from "./broker-replace.ts";
 import { type ProvisionerDeps, tcpProbe } from "./cluster-convergence.ts";
 import {
   type ClusterHandlerOptions,
@@ -28,7 +30,8 @@ export interface ProvisionerOptions extends ClusterHandlerOptions, ProvisionerCo
 export interface Provisioner {
   readonly providers: ProviderRegistry;
   controllers(): Controller[];
-  operationHandlers(): OperationHandler[];
+  /** cluster.create, cluster.update and broker.replace. */
+  operationHandlers(ctx: { notifier: AssignmentNotifier }): OperationHandler[];
   deprovision: ReturnType<typeof deprovisionStep>;
   /** Closes the providers (cloud resources and local brokers keep running). */
   close(): Promise<void>;
@@ -46,7 +49,11 @@ export function createProvisioner(options: ProvisionerOptions): Provisioner {
   return {
     providers,
     controllers: () => [provisionerController(deps, options)],
-    operationHandlers: () => [clusterCreateHandler(deps, options), clusterUpdateHandler(deps, options)],
+    operationHandlers: ({ notifier }) => [
+      clusterCreateHandler(deps, options),
+      clusterUpdateHandler(deps, options),
+      brokerReplaceHandler(deps, notifier),
+    ],
     deprovision: deprovisionStep(deps),
     close: () => providers.close(),
   };

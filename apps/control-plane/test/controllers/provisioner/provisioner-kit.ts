@@ -91,7 +91,8 @@ export class ProvisionerKit {
     });
     this.runner = new ControllerRunner({ db, now: Date.now, log: () => {} }, { intervalMs: 50 });
     for (const controller of this.provisioner.controllers()) this.runner.addController(controller);
-    for (const handler of this.provisioner.operationHandlers()) this.runner.addOperationHandler(handler);
+    for (const handler of this.provisioner.operationHandlers({ notifier: this.notifier }))
+      this.runner.addOperationHandler(handler);
     this.runner.addOperationHandler(
       clusterDeletionHandler({ notifier: this.notifier, deprovision: this.provisioner.deprovision }),
     );

@@ -5,6 +5,7 @@ import { after, before, describe, test } from "node:test";
 import { eq } from "drizzle-orm";
 import { fleetNameOf } from "../../../src/controllers/provisioner/index.ts";
 import { brokers, clusters, volumes } from "../../../src/db/schema.ts";
+import { BrokerOperation, startBrokerOperation } from "../../../src/services/broker-views.ts";
 import { registerBroker } from "../../../src/services/brokers.ts";
 import { createCluster, deleteCluster, updateCluster } from "../../../src/services/clusters.ts";
 import { OperationStatus } from "../../../src/services/operations.ts";
@@ -20,13 +21,18 @@ function brokerEnv(kit: ProvisionerKit, instanceId: string): Record<string, stri
   }
 }
 
-/** Registers every started instance of the cluster's fleet as its broker would (the stand-in does not). */
+/**
+ * Registers every started, not yet registered instance of the cluster's fleet, once, as its broker
+ * would at start-up (the stand-in does not).
+ */
 async function registerFleet(kit: ProvisionerKit, clusterId: string): Promise<number> {
   const instances = await kit.local.listInstances(fleetNameOf(clusterId));
+  const rows = await kit.database.db.select().from(brokers).where(eq(brokers.clusterId, clusterId));
+  const known = new Set(rows.map((b) => b.instanceId));
   let registered = 0;
   for (const instance of instances) {
     const env = brokerEnv(kit, instance.id);
-    if (instance.state !== "running" || !env) continue;
+    if (instance.state !== "running" || !env || known.has(instance.id)) continue;
     await registerBroker(
       kit.database.db,
       clusterId,
@@ -85,8 +91,8 @@ describe("provisioner on the local provider", { timeout: 120_000 }, () => {
     assert.equal((await kit.operation(operation.id)).status, OperationStatus.RUNNING, "waits for brokers");
     assert.equal((await clusterRow(kit, cluster.id))?.state, "CREATING");
 
-    await registerFleet(kit, cluster.id);
     const done = await kit.runUntil(async () => {
+      await registerFleet(kit, cluster.id);
       const op = await kit.operation(operation.id);
       return op.status === OperationStatus.SUCCEEDED ? op : undefined;
     });
@@ -177,10 +183,10 @@ describe("provisioner after a control-plane crash", { timeout: 120_000 }, () => 
     );
     assert.equal(brokerProcesses(kit.dataDir).length, 2);
     assert.equal(kit.local.fleetNames().length, 1);
-    await registerFleet(kit, cluster.id);
-    await kit.runUntil(async () =>
-      (await kit.operation(operation.id)).status === OperationStatus.SUCCEEDED ? true : undefined,
-    );
+    await kit.runUntil(async () => {
+      await registerFleet(kit, cluster.id);
+      return (await kit.operation(operation.id)).status === OperationStatus.SUCCEEDED ? true : undefined;
+    });
     assert.equal(volumeFiles(kit.dataDir).length, 2);
   });
 
@@ -255,5 +261,75 @@ describe("provisioner failures", { timeout: 60_000 }, () => {
     assert.equal(create.status, OperationStatus.FAILED);
     assert.equal(create.error?.code, "PROVISIONING_SUPERSEDED");
     assert.equal(await kit.local.describeFleet(fleetNameOf(cluster.id)), undefined);
+  });
+});
+
+describe("broker.replace", { timeout: 120_000 }, () => {
+  let kit: ProvisionerKit;
+  before(async () => {
+    kit = await ProvisionerKit.open();
+  });
+  after(async () => {
+    await kit.close();
+  });
+
+  /** A RUNNING cluster of `min` registered brokers; returns its id. */
+  async function runningCluster(name: string, min: number, max: number): Promise<string> {
+    const { cluster, operation } = await createCluster(
+      kit.database.db,
+      { name, spec: localSpec({ brokers: { min, max } }), deletionProtection: false },
+      null,
+    );
+    await kit.runUntil(async () => {
+      await registerFleet(kit, cluster.id);
+      return (await kit.operation(operation.id)).status === OperationStatus.SUCCEEDED ? true : undefined;
+    });
+    return cluster.id;
+  }
+
+  async function replace(clusterId: string, brokerId: number) {
+    const rows = await kit.database.db.select().from(brokers).where(eq(brokers.clusterId, clusterId));
+    const old = rows.find((b) => b.brokerId === brokerId)!;
+    const op = await startBrokerOperation(
+      kit.database.db,
+      clusterId,
+      brokerId,
+      BrokerOperation.REPLACE,
+      "test",
+    );
+    const done = await kit.runUntil(async () => {
+      await registerFleet(kit, clusterId);
+      const current = await kit.operation(op.id);
+      assert.notEqual(current.status, OperationStatus.FAILED, JSON.stringify(current.error));
+      return current.status === OperationStatus.SUCCEEDED ? current : undefined;
+    }, 30_000);
+    return { old, done };
+  }
+
+  test("below the maximum: a replacement is launched and serves before the old instance is terminated", async () => {
+    const id = await runningCluster("replace-grow", 2, 3);
+    const { old, done } = await replace(id, 0);
+    assert.deepEqual(
+      done.steps.map((s) => s.status),
+      ["SUCCEEDED", "SUCCEEDED", "SUCCEEDED"],
+    );
+    assert.equal((done.input.replacement as { grew: boolean }).grew, true);
+    const instances = await kit.local.listInstances(fleetNameOf(id));
+    assert.ok(!instances.some((i) => i.id === old.instanceId), "the old instance is gone");
+    assert.equal((await kit.local.describeFleet(fleetNameOf(id)))?.desiredCapacity, 2, "back to its size");
+    const [drained] = await kit.database.db
+      .select()
+      .from(brokers)
+      .where(eq(brokers.instanceId, old.instanceId));
+    assert.equal(drained?.state, "DRAINING", "the old broker was drained first");
+  });
+
+  test("at the maximum: the old instance is terminated and the fleet's replacement must serve", async () => {
+    const id = await runningCluster("replace-full", 2, 2);
+    const { old, done } = await replace(id, 1);
+    assert.equal((done.input.replacement as { grew: boolean }).grew, false);
+    const instances = await kit.local.listInstances(fleetNameOf(id));
+    assert.equal(instances.length, 2);
+    assert.ok(!instances.some((i) => i.id === old.instanceId));
   });
 });
