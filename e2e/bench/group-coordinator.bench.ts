@@ -1,0 +1,175 @@
+// The consumer-group coordinator on real storage (file WAL with fdatasync, in-memory object store):
+//   1. OffsetCommit throughput and latency: many groups committing 12 partitions each, 64 commits in
+//      flight, each answered once its records are durable in the offsets log;
+//   2. the ceiling in the same run: the same number of appends of the same bytes straight to a stream
+//      (no coordinator), so the ratio shows what the coordinator itself costs;
+//   3. a coordinator move: the offsets partition closes on one "broker" and opens on another, which
+//      replays the whole log (the time a group is unavailable after a move, beyond the partition move).
+// Prints one JSON line.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { encodeRecordBatch } from "@cirrus/kafka-protocol";
+import { MemObjectStore } from "@cirrus/object-store";
+import { MemoryObjectManager, Storage } from "@cirrus/s3stream";
+import { defaultGroupConfig } from "../../apps/broker/src/groups/group-context.ts";
+import { GroupShard } from "../../apps/broker/src/groups/group-shard.ts";
+import { PartitionGroupLog, replayOffsetsLog } from "../../apps/broker/src/groups/offsets-log.ts";
+import {
+  encodeOffsetsLogKey,
+  encodeOffsetsLogValue,
+} from "../../apps/broker/src/groups/offsets-log-record.ts";
+import { AppendNotifier } from "../../apps/broker/src/partitions/append-notifier.ts";
+import { Partition } from "../../apps/broker/src/partitions/partition.ts";
+import { percentile, printResult, quick, round } from "./s3stream-bench-kit.ts";
+
+const COMMITS = quick ? 4_000 : 40_000;
+const GROUPS = 200;
+const PARTITIONS_PER_COMMIT = 12;
+const IN_FLIGHT = 64;
+
+const dir = await mkdtemp(join(tmpdir(), "cirrus-bench-groups-"));
+const objectStore = new MemObjectStore();
+const objectManager = new MemoryObjectManager();
+const storages: Storage[] = [];
+
+async function broker(nodeId: number): Promise<Storage> {
+  const storage = await Storage.open({
+    walPath: join(dir, `wal-${nodeId}`),
+    walCapacity: 256 * 1024 * 1024,
+    objectStore,
+    objectManager,
+    nodeId,
+    nodeEpoch: 1,
+  });
+  storages.push(storage);
+  return storage;
+}
+
+async function partitionOn(storage: Storage, streamId: number, epoch: number): Promise<Partition> {
+  const stream = await storage.openStream(streamId, epoch);
+  return new Partition(
+    { topic: "__consumer_offsets", topicId: "0".repeat(32), partition: 0, leaderEpoch: epoch, streamId },
+    stream,
+    new AppendNotifier(),
+  );
+}
+
+function commitRequest(i: number) {
+  return {
+    groupId: `group-${i % GROUPS}`,
+    generationId: -1,
+    memberId: "",
+    groupInstanceId: null,
+    topics: [
+      {
+        name: "orders",
+        partitions: Array.from({ length: PARTITIONS_PER_COMMIT }, (_, p) => ({
+          partitionIndex: p,
+          committedOffset: BigInt(i * 100 + p),
+          committedLeaderEpoch: 1,
+          committedMetadata: "",
+        })),
+      },
+    ],
+  };
+}
+
+/** Runs `count` async operations with `IN_FLIGHT` at a time; returns per-operation latencies (ms) and seconds. */
+async function drive(
+  count: number,
+  op: (i: number) => Promise<void>,
+): Promise<{ latencies: number[]; seconds: number }> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      while (next < count) {
+        const i = next++;
+        const t = performance.now();
+        await op(i);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  return { latencies, seconds: (performance.now() - started) / 1000 };
+}
+
+try {
+  const a = await broker(1);
+  const offsetsStream = (await objectManager.createStream({})).streamId;
+  const onA = await partitionOn(a, offsetsStream, 1);
+  const shard = new GroupShard({
+    partition: 0,
+    clock: { now: () => Date.now(), schedule: () => () => {} },
+    config: defaultGroupConfig,
+    log: new PartitionGroupLog(onA),
+    onBackgroundError: (e) => {
+      throw e;
+    },
+  });
+  shard.startServing();
+  const commits = await drive(COMMITS, async (i) => {
+    const result = await shard.offsets.commit(commitRequest(i));
+    if (result[0]!.partitions[0]!.errorCode !== 0) throw new Error(`commit ${i} failed`);
+  });
+
+  // The ceiling: the same payloads appended straight to another stream, same concurrency.
+  const rawStream = await a.openStream((await objectManager.createStream({})).streamId, 1);
+  const sample = commitRequest(0);
+  const payload = encodeRecordBatch({
+    records: sample.topics[0]!.partitions.map((p) => {
+      const record = {
+        kind: "offset" as const,
+        groupId: sample.groupId,
+        topic: "orders",
+        partition: p.partitionIndex,
+        value: { offset: p.committedOffset, leaderEpoch: 1, metadata: "", commitTimestamp: 0n },
+      };
+      return { key: encodeOffsetsLogKey(record), value: encodeOffsetsLogValue(record) };
+    }),
+  });
+  const raw = await drive(COMMITS, async () => {
+    await rawStream.append({ payload: Buffer.from(payload), count: PARTITIONS_PER_COMMIT });
+  });
+
+  // Coordinator move: close on A (tail uploaded), open on B, replay everything.
+  await onA.close();
+  const b = await broker(2);
+  const onB = await partitionOn(b, offsetsStream, 2);
+  const moved = new GroupShard({
+    partition: 0,
+    clock: { now: () => Date.now(), schedule: () => () => {} },
+    config: defaultGroupConfig,
+    log: new PartitionGroupLog(onB),
+    onBackgroundError: () => {},
+  });
+  const replayStarted = performance.now();
+  const replayed = await replayOffsetsLog(onB, (r) => moved.replay(r));
+  const replayMs = performance.now() - replayStarted;
+  const check = moved.offsets.fetch("group-0", [{ name: "orders", partitionIndexes: [0] }])[0]!
+    .partitions[0]!;
+  const lastForGroup0 = Math.floor((COMMITS - 1) / GROUPS) * GROUPS;
+  if (check.committedOffset !== BigInt(lastForGroup0 * 100)) throw new Error("replayed state differs");
+
+  printResult({
+    bench: "group-coordinator",
+    quick,
+    commits: COMMITS,
+    partitionsPerCommit: PARTITIONS_PER_COMMIT,
+    inFlight: IN_FLIGHT,
+    commitsPerSec: round(COMMITS / commits.seconds, 0),
+    commitP50Ms: round(percentile(commits.latencies, 50)),
+    commitP99Ms: round(percentile(commits.latencies, 99)),
+    ceilingAppendsPerSec: round(COMMITS / raw.seconds, 0),
+    ceilingP99Ms: round(percentile(raw.latencies, 99)),
+    commitVsCeiling: round(raw.seconds / commits.seconds, 3),
+    replayRecords: replayed,
+    replayMs: round(replayMs, 1),
+    replayRecordsPerSec: round(replayed / (replayMs / 1000), 0),
+  });
+} finally {
+  for (const s of storages) await s.shutdown().catch(() => {});
+  await rm(dir, { recursive: true, force: true });
+}
