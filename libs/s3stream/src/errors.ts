@@ -70,3 +70,23 @@ export function assertSafeIndex(name: string, value: unknown): asserts value is 
     );
   }
 }
+
+/**
+ * Errors crossing the public API are StreamStorageErrors: an object-store or file-system failure is wrapped
+ * (its code and retriable flag decide ours), the original kept as `cause`.
+ */
+export function toStreamStorageError(error: unknown, context: string): StreamStorageError {
+  if (error instanceof StreamStorageError) return error;
+  const shape = (error ?? {}) as { code?: unknown; retriable?: unknown; message?: unknown };
+  const detail = typeof shape.message === "string" ? shape.message : String(error);
+  if (shape.code === "OBJECT_NOT_FOUND") {
+    return new StreamStorageError(ErrorCode.OBJECT_NOT_FOUND, `${context}: ${detail}`, { cause: error });
+  }
+  if (typeof shape.code === "string" && /^E[A-Z]+$/.test(shape.code)) {
+    return new StreamStorageError(ErrorCode.WAL_IO_ERROR, `${context}: ${detail}`, { cause: error });
+  }
+  return new StreamStorageError(ErrorCode.UPSTREAM_UNAVAILABLE, `${context}: ${detail}`, {
+    cause: error,
+    retriable: shape.retriable !== false,
+  });
+}

@@ -6,7 +6,7 @@
 // no longer ack appends. Its streams are still at the epochs it used; committing under those epochs succeeds,
 // and a stream already reopened at a newer epoch is reported in skippedStreams instead.
 import type { ObjectStore } from "@cirrus/object-store";
-import { assertSafeIndex } from "./errors.ts";
+import { assertSafeIndex, toStreamStorageError } from "./errors.ts";
 import type { ObjectManager } from "./object-manager.ts";
 import type { RecoveryReport } from "./stream-types.ts";
 import { replayWal } from "./wal/replay-wal.ts";
@@ -36,6 +36,14 @@ export async function recoverForeignWal(
 ): Promise<ForeignRecoveryReport> {
   assertSafeIndex("nodeId", options.nodeId);
   assertSafeIndex("nodeEpoch", options.nodeEpoch);
+  try {
+    return await recover(walPath, options);
+  } catch (error) {
+    throw toStreamStorageError(error, `recovery of ${walPath}`);
+  }
+}
+
+async function recover(walPath: string, options: RecoverForeignWalOptions): Promise<ForeignRecoveryReport> {
   const wal = await WalFile.open(walPath, "r");
   try {
     const deadNodeId = wal.header.nodeId;

@@ -1,7 +1,7 @@
 // One open stream. Offsets are assigned synchronously in append() call order; durability, caching, uploading
 // and cold reads are delegated to the Storage that opened it (StreamHost).
 import type { CachedRecord } from "./cache/log-cache.ts";
-import { assertSafeIndex, ErrorCode, StreamStorageError } from "./errors.ts";
+import { assertSafeIndex, ErrorCode, StreamStorageError, toStreamStorageError } from "./errors.ts";
 import type { AppendRequest, Stream, StreamRecord } from "./stream-types.ts";
 import { RECORD_HEADER_SIZE } from "./wal/wal-record.ts";
 
@@ -125,7 +125,11 @@ export class S3Stream implements Stream {
     }
     const end = Math.min(endOffset, this.#confirmOffset);
     if (startOffset >= end) return [];
-    return this.#host.readRecords(this, startOffset, end, maxBytes);
+    try {
+      return await this.#host.readRecords(this, startOffset, end, maxBytes);
+    } catch (error) {
+      throw toStreamStorageError(error, `read of stream ${this.streamId} at ${startOffset}`);
+    }
   }
 
   async trim(newStartOffset: number): Promise<void> {
@@ -138,7 +142,11 @@ export class S3Stream implements Stream {
       );
     }
     if (newStartOffset <= this.#startOffset) return;
-    await this.#host.trimStream(this, newStartOffset);
+    try {
+      await this.#host.trimStream(this, newStartOffset);
+    } catch (error) {
+      throw toStreamStorageError(error, `trim of stream ${this.streamId}`);
+    }
     this.#startOffset = Math.max(this.#startOffset, newStartOffset);
   }
 
@@ -148,7 +156,7 @@ export class S3Stream implements Stream {
       // A failed close (object store down) can be retried: the stream stays with its storage meanwhile.
       this.#closing = this.#host.closeStream(this).catch((error: unknown) => {
         this.#closing = undefined;
-        throw error;
+        throw toStreamStorageError(error, `close of stream ${this.streamId}`);
       });
     }
     return this.#closing;

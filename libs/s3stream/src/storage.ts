@@ -2,7 +2,7 @@
 // streams it has open. See stream-types.ts for the contract the broker codes against.
 import { type CachedRecord, LogCache } from "./cache/log-cache.ts";
 import { Compactor } from "./compaction/compactor.ts";
-import { ErrorCode, StreamStorageError } from "./errors.ts";
+import { ErrorCode, StreamStorageError, toStreamStorageError } from "./errors.ts";
 import { ObjectReader } from "./object/object-reader.ts";
 import type { CreateStreamOptions } from "./object-manager.ts";
 import { ColdReader } from "./read/cold-reader.ts";
@@ -75,7 +75,14 @@ export class Storage implements StreamHost {
    * lacks are uploaded first (crash recovery), then the WAL starts a new generation.
    */
   static async open(options: StorageOptions): Promise<Storage> {
-    const resolved = resolveStorageOptions(options);
+    try {
+      return await Storage.#open(resolveStorageOptions(options));
+    } catch (error) {
+      throw toStreamStorageError(error, `opening storage on ${options.walPath}`);
+    }
+  }
+
+  static async #open(resolved: ResolvedStorageOptions): Promise<Storage> {
     let wal: WalFile;
     let recovery: RecoveryReport = emptyReport();
     const found = await WalFile.probe(resolved.walPath);
@@ -206,7 +213,9 @@ export class Storage implements StreamHost {
 
   /** Stops appends, uploads everything, closes all streams and leaves the WAL empty. Idempotent. */
   shutdown(): Promise<void> {
-    this.#shutdown ??= this.#doShutdown();
+    this.#shutdown ??= this.#doShutdown().catch((error: unknown) => {
+      throw toStreamStorageError(error, "shutdown");
+    });
     return this.#shutdown;
   }
 
@@ -232,7 +241,9 @@ export class Storage implements StreamHost {
 
   /** Uploads everything pending now (tests, benchmarks, planned moves). */
   flush(): Promise<void> {
-    return this.#uploader.uploadAll();
+    return this.#uploader.uploadAll().catch((error: unknown) => {
+      throw toStreamStorageError(error, "upload");
+    });
   }
 
   /** Runs one compaction round now (when compaction is configured). */

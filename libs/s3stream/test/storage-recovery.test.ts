@@ -4,7 +4,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { MemObjectStore } from "@cirrus/object-store";
-import { ErrorCode } from "../src/errors.ts";
+import { ErrorCode, type StreamStorageError } from "../src/errors.ts";
 import { MemoryObjectManager } from "../src/memory-object-manager.ts";
 import { recoverForeignWal } from "../src/recover-foreign-wal.ts";
 import { Storage } from "../src/storage.ts";
@@ -80,10 +80,11 @@ describe("Storage recovery", () => {
     const stream = await storage.openStream((await storage.createStream()).streamId, 1);
     for (let i = 0; i < 5; i++) await stream.append({ payload: payloadFor(stream.streamId, i), count: 1 });
     store.failPuts = true;
-    await assert.rejects(
-      stream.close(),
-      (error: unknown) => (error as { code?: string }).code === "UNAVAILABLE",
-    );
+    await assert.rejects(stream.close(), (error: unknown) => {
+      rejectsWith(ErrorCode.UPSTREAM_UNAVAILABLE)(error);
+      assert.equal((error as StreamStorageError).retriable, true, "the object store's failure was retriable");
+      return true;
+    });
     await assert.rejects(
       stream.append({ payload: Buffer.alloc(1), count: 1 }),
       rejectsWith(ErrorCode.STREAM_CLOSED),
@@ -101,6 +102,14 @@ describe("Storage recovery", () => {
     assert.equal(moved.nextOffset, 5);
     await storage.shutdown();
     await other.shutdown();
+  });
+
+  it("reports a WAL path it cannot create as WAL_IO_ERROR", async () => {
+    const options = await base();
+    await assert.rejects(
+      Storage.open({ ...options, walPath: join(options.walPath, "no", "such", "dir", "wal") }),
+      rejectsWith(ErrorCode.WAL_IO_ERROR),
+    );
   });
 
   it("validates options with typed errors", async () => {
