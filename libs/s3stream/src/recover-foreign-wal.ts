@@ -61,15 +61,25 @@ async function recover(walPath: string, options: RecoverForeignWalOptions): Prom
       },
       options.batchBytes ?? 256 * 1024 * 1024,
     );
-    const closedStreams: number[] = [];
-    for (const stream of await options.objectManager.getOpeningStreams(deadNodeId)) {
-      await options.objectManager.closeStream(stream.streamId, stream.epoch);
-      closedStreams.push(stream.streamId);
-      if (!report.endOffsets.has(stream.streamId)) report.endOffsets.set(stream.streamId, stream.endOffset);
-    }
+    const closedStreams = await closeStreamsOf(options.objectManager, deadNodeId, report.endOffsets);
     const { walEndOffset: _, ...rest } = report;
     return { ...rest, deadNodeId, closedStreams };
   } finally {
     await wal.close();
   }
+}
+
+/** Closes the streams `nodeId` still has open (it is gone); records their committed ends if not known yet. */
+export async function closeStreamsOf(
+  objectManager: ObjectManager,
+  nodeId: number,
+  endOffsets: Map<number, number>,
+): Promise<number[]> {
+  const closed: number[] = [];
+  for (const stream of await objectManager.getOpeningStreams(nodeId)) {
+    await objectManager.closeStream(stream.streamId, stream.epoch);
+    closed.push(stream.streamId);
+    if (!endOffsets.has(stream.streamId)) endOffsets.set(stream.streamId, stream.endOffset);
+  }
+  return closed;
 }

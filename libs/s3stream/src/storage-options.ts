@@ -33,6 +33,7 @@ export function resolveStorageOptions(options: StorageOptions): ResolvedStorageO
     appendTimeoutMs: options.appendTimeoutMs ?? 10_000,
     maxRecordBytes: Math.min(options.maxRecordBytes ?? 16 * MiB, Math.floor(dataCapacity / 4)),
     coldReadBytesPerSecond: options.coldReadBytesPerSecond ?? 0,
+    adoptForeignWal: options.adoptForeignWal ?? false,
     blockBytes: MiB,
   };
   for (const key of [

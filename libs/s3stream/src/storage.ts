@@ -6,6 +6,7 @@ import { ErrorCode, StreamStorageError, toStreamStorageError } from "./errors.ts
 import { ObjectReader } from "./object/object-reader.ts";
 import type { CreateStreamOptions } from "./object-manager.ts";
 import { ColdReader } from "./read/cold-reader.ts";
+import { closeStreamsOf } from "./recover-foreign-wal.ts";
 import { S3Stream, type StreamHost } from "./s3-stream.ts";
 import { type ResolvedStorageOptions, resolveStorageOptions } from "./storage-options.ts";
 import type { RecoveryReport, StorageOptions, Stream, StreamRecord } from "./stream-types.ts";
@@ -95,17 +96,22 @@ export class Storage implements StreamHost {
     if (found === "wal") {
       wal = await WalFile.open(resolved.walPath);
       try {
-        if (wal.header.nodeId !== resolved.nodeId || wal.header.capacity !== resolved.walCapacity) {
+        const previousOwner = wal.header.nodeId;
+        const adopting = previousOwner !== resolved.nodeId;
+        if (wal.header.capacity !== resolved.walCapacity || (adopting && !resolved.adoptForeignWal)) {
           throw new StreamStorageError(
             ErrorCode.WAL_INVALID,
-            `${resolved.walPath} belongs to node ${wal.header.nodeId} (capacity ${wal.header.capacity}); use recoverForeignWal`,
+            `${resolved.walPath} belongs to node ${previousOwner} (capacity ${wal.header.capacity}); use recoverForeignWal or adoptForeignWal`,
           );
         }
         const replay = await replayWal(wal, uploadContext(resolved), resolved.uploadThresholdBytes);
         recovery = replay;
+        // An adopted WAL's previous owner is gone: release its streams so their new owners can open them.
+        if (adopting) await closeStreamsOf(resolved.objectManager, previousOwner, replay.endOffsets);
         await wal.writeHeader({
           trimOffset: replay.walEndOffset,
           generation: wal.header.generation + 1,
+          nodeId: resolved.nodeId,
           nodeEpoch: resolved.nodeEpoch,
         });
       } catch (error) {

@@ -96,6 +96,12 @@ export interface StorageOptions {
   appendTimeoutMs?: number;
   /** Largest single append (default 16 MiB, and never above a quarter of the WAL). */
   maxRecordBytes?: number;
+  /**
+   * When the WAL at walPath was written by another node (a volume re-attached after failover, or this
+   * broker restarting under a new node id): replay it like recoverForeignWal, close that node's streams, and
+   * take the WAL over. Without it such a WAL is refused with WAL_INVALID. Default false.
+   */
+  adoptForeignWal?: boolean;
   /** Background compaction; disabled when omitted. */
   compaction?: CompactionOptions;
 }

@@ -45,6 +45,24 @@ describe("Storage recovery", () => {
     await assert.rejects(Storage.open({ ...options, nodeId: 2 }), rejectsWith(ErrorCode.WAL_INVALID));
   });
 
+  it("adopts another node's WAL when asked: replays it, releases that node's streams, takes the WAL over", async () => {
+    const options = await base();
+    const streamId = await crashWith(options, 12);
+    const adopted = await Storage.open({ ...options, nodeId: 5, adoptForeignWal: true });
+    assert.equal(adopted.recovery.recoveredRecords, 12);
+    assert.deepEqual(
+      await options.objectManager.getOpeningStreams(1),
+      [],
+      "the old owner's streams are closed",
+    );
+    const stream = await adopted.openStream(streamId, 2);
+    assertRecords(await stream.read(0, 12, MiB), streamId, 0);
+    await adopted.shutdown();
+    const again = await Storage.open({ ...options, nodeId: 5 });
+    assert.equal(again.recovery.recoveredRecords, 0, "the WAL now belongs to node 5");
+    await again.shutdown();
+  });
+
   it("replays its own WAL on open, and a second replay commits nothing more", async () => {
     const options = await base();
     const streamId = await crashWith(options, 20);
