@@ -159,8 +159,10 @@ export interface ObjectManager {
 
   /**
    * Objects holding offsets of [startOffset, endOffset) of the stream, in offset order, at most `limit`,
-   * each with only that stream's ranges. The first one contains startOffset. Coverage is contiguous up to the
-   * last returned range (no gaps). startOffset below the stream's startOffset: OFFSET_OUT_OF_RANGE.
+   * one entry per range with `ranges` holding just that range (an object holding two separate ranges of the
+   * stream, which compaction can produce, appears twice). The first one contains startOffset. Coverage is
+   * contiguous up to the last returned range (no gaps). startOffset below the stream's startOffset:
+   * OFFSET_OUT_OF_RANGE; an empty list when nothing at or after startOffset is committed.
    */
   getObjects(
     streamId: number,
