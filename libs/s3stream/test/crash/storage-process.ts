@@ -1,7 +1,8 @@
 // A child process for crash and failover tests. Modes (argv[2]):
 //   write   open Storage on the WAL (argv[3]) and object folder (argv[4]) as node argv[5], append to the streams
-//           listed in argv[6] (comma-separated ids, opened at epoch 1) until killed; report every ack to the
-//           parent as { kind: "ack", streamId, baseOffset, count } once it is durable.
+//           listed in argv[6] (comma-separated ids, opened at epoch 1) until killed, uploading every argv[7]
+//           bytes (default 512 KiB); report every ack to the parent as { kind: "ack", streamId, baseOffset,
+//           count } once it is durable.
 //   recover run recoverForeignWal on the WAL argv[3] as node argv[5]; send { kind: "report", ... } and exit.
 import { FileObjectStore } from "@cirrus/object-store";
 import { recoverForeignWal } from "../../src/recover-foreign-wal.ts";
@@ -9,7 +10,7 @@ import { Storage } from "../../src/storage.ts";
 import { ipcObjectManager } from "../helpers/ipc-object-manager.ts";
 import { payloadFor } from "../helpers/records.ts";
 
-const [mode, walPath, objectsDir, nodeArg, streamsArg] = process.argv.slice(2);
+const [mode, walPath, objectsDir, nodeArg, streamsArg, uploadArg] = process.argv.slice(2);
 const objectStore = new FileObjectStore(objectsDir!);
 const objectManager = ipcObjectManager();
 const nodeId = Number(nodeArg);
@@ -22,7 +23,8 @@ if (mode === "write") {
     objectManager,
     nodeId,
     nodeEpoch: 1,
-    uploadThresholdBytes: 512 * 1024, // uploads happen while writing: a kill finds both uploaded and WAL-only data
+    // By default uploads happen while writing: a kill finds both uploaded and WAL-only data.
+    uploadThresholdBytes: uploadArg ? Number(uploadArg) : 512 * 1024,
   });
   const streams = await Promise.all(streamsArg!.split(",").map((id) => storage.openStream(Number(id), 1)));
   process.send!({ kind: "ready" });
