@@ -96,6 +96,8 @@ export class ConsumerGroup {
   newMemberAdded = false;
   /** True while an Empty group waits out its initial rebalance delay: joins then never complete early. */
   inInitialDelay = false;
+  /** OffsetCommits whose records are being written: the group must not be expired under them. */
+  pendingCommits = 0;
   cancelJoinTimer: Cancel | null = null;
   cancelSyncTimer: Cancel | null = null;
 

@@ -31,6 +31,8 @@ const intOptions: Record<keyof GroupConfig | "offsetsTopicPartitions", [string, 
   maxGroupSize: ["CIRRUS_GROUP_MAX_SIZE", 1, 1_000_000],
   newMemberJoinTimeoutMs: ["CIRRUS_GROUP_NEW_MEMBER_JOIN_TIMEOUT_MS", 1, 86_400_000],
   offsetMetadataMaxBytes: ["CIRRUS_OFFSET_METADATA_MAX_BYTES", 0, 1_048_576],
+  offsetsRetentionMs: ["CIRRUS_OFFSETS_RETENTION_MS", 1, 365 * 86_400_000],
+  offsetsRetentionCheckIntervalMs: ["CIRRUS_OFFSETS_RETENTION_CHECK_INTERVAL_MS", 1_000, 86_400_000],
   offsetsTopicPartitions: ["CIRRUS_OFFSETS_TOPIC_PARTITIONS", 1, 1_000],
 };
 

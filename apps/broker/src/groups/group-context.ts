@@ -17,6 +17,10 @@ export interface GroupConfig {
   readonly newMemberJoinTimeoutMs: number;
   /** Kafka's offset.metadata.max.bytes. */
   readonly offsetMetadataMaxBytes: number;
+  /** Kafka's offsets.retention.ms: an Empty group idle this long loses its offsets and metadata. */
+  readonly offsetsRetentionMs: number;
+  /** Kafka's offsets.retention.check.interval.ms. */
+  readonly offsetsRetentionCheckIntervalMs: number;
 }
 
 export const defaultGroupConfig: GroupConfig = Object.freeze({
@@ -26,6 +30,8 @@ export const defaultGroupConfig: GroupConfig = Object.freeze({
   maxGroupSize: 1_000,
   newMemberJoinTimeoutMs: 300_000,
   offsetMetadataMaxBytes: 4_096,
+  offsetsRetentionMs: 7 * 86_400_000,
+  offsetsRetentionCheckIntervalMs: 600_000,
 });
 
 /** The durable side of one offsets partition. */
@@ -80,6 +86,7 @@ export function forgetIfUnused(ctx: GroupContext, group: ConsumerGroup): void {
     group.generationId === 0 &&
     group.members.size === 0 &&
     group.pendingMembers.size === 0 &&
+    group.pendingCommits === 0 &&
     !group.hasOffsets()
   ) {
     ctx.groups.delete(group.groupId);

@@ -54,6 +54,7 @@ export class GroupCoordinator {
   readonly #options: GroupCoordinatorOptions;
   readonly #shards = new Map<number, ShardEntry>();
   #partitionCount = 0;
+  #lastExpiry = 0;
   #sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(deps: CoordinatorDeps, options: Partial<GroupCoordinatorOptions> = {}) {
@@ -92,10 +93,20 @@ export class GroupCoordinator {
     return this.#partitionCount;
   }
 
-  /** Unloads shards whose partition closed here and starts loading newly opened ones. */
+  /**
+   * Unloads shards whose partition closed here, starts loading newly opened ones, and (every
+   * offsetsRetentionCheckIntervalMs) deletes groups idle beyond the offsets retention.
+   */
   async sweep(): Promise<void> {
     const count = await this.partitionCount();
     for (let p = 0; p < count; p++) this.#entryFor(p);
+    const now = this.#options.clock.now();
+    if (now - this.#lastExpiry >= this.#options.config.offsetsRetentionCheckIntervalMs) {
+      this.#lastExpiry = now;
+      await Promise.all(
+        this.servingShards().map((s) => s.expireIdleGroups(now).catch(this.#options.onBackgroundError)),
+      );
+    }
   }
 
   /**

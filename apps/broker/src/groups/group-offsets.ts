@@ -112,15 +112,18 @@ export class GroupOffsets {
       }),
     }));
     if (records.length === 0) return result;
+    group.pendingCommits++;
     try {
       await this.#ctx.log.append(records);
     } catch {
       const code = this.#ctx.isLoaded() ? ErrorCode.COORDINATOR_NOT_AVAILABLE : ErrorCode.NOT_COORDINATOR;
       for (const t of result)
         for (const p of t.partitions) if (p.errorCode === ErrorCode.NONE) p.errorCode = code;
+      group.pendingCommits--;
       forgetIfUnused(this.#ctx, group);
       return result;
     }
+    group.pendingCommits--;
     for (const r of records) group.setCommittedOffset(r.topic, r.partition, r.value);
     return result;
   }

@@ -8,6 +8,7 @@ import { ConsumerGroup, GroupState } from "./consumer-group.ts";
 import type { GroupConfig, GroupContext, GroupLog } from "./group-context.ts";
 import { GroupMembership } from "./group-membership.ts";
 import { GroupOffsets } from "./group-offsets.ts";
+import { expireIdleGroups } from "./offset-expiry.ts";
 import type { OffsetsLogRecord } from "./offsets-log-record.ts";
 import { abandonGroup, scheduleSessionExpiry } from "./rebalance.ts";
 
@@ -73,7 +74,8 @@ export class GroupShard {
     const groups = this.#ctx.groups;
     let group = groups.get(record.groupId);
     if (!group) {
-      group = new ConsumerGroup(record.groupId, this.#ctx.clock.now());
+      // Idle since "never" until a record says otherwise: retention counts from the stored timestamps.
+      group = new ConsumerGroup(record.groupId, 0);
       groups.set(record.groupId, group);
     }
     if (record.kind === "offset") {
@@ -120,6 +122,12 @@ export class GroupShard {
         scheduleSessionExpiry(this.#ctx, group, member, member.sessionTimeoutMs);
       }
     }
+  }
+
+  /** Deletes Empty groups idle beyond the offsets retention (see offset-expiry.ts); resolves with their ids. */
+  expireIdleGroups(nowMs = this.#ctx.clock.now()): Promise<string[]> {
+    if (!this.isServing) return Promise.resolve([]);
+    return expireIdleGroups(this.#ctx, nowMs, this.#ctx.config.offsetsRetentionMs);
   }
 
   unload(): void {
