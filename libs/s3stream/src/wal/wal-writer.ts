@@ -1,7 +1,7 @@
 // Group commit on the WAL. Appends get consecutive logical positions in call order; one flush loop writes
 // every record queued so far with one writev and covers them with one fdatasync, then resolves them all.
-// While that sync is in flight the next group accumulates, so throughput grows with concurrency while a lone
-// append still pays a single write+sync.
+// While that sync is in flight the next group is already written (two groups in flight at most), so
+// throughput grows with concurrency while a lone append still pays a single write+sync.
 //
 // Space: the ring holds at most dataCapacity bytes past the durable trim point. An append that does not fit
 // waits (FIFO, so WAL order stays call order) until trimTo() frees space, at most appendTimeoutMs; then it and
@@ -9,6 +9,8 @@
 import { ErrorCode, StreamStorageError } from "../errors.ts";
 import type { WalFile } from "./wal-file.ts";
 import { encodeRecordHeader, RECORD_HEADER_SIZE } from "./wal-record.ts";
+
+const MAX_GROUPS_IN_FLIGHT = 2;
 
 export interface WalAppend {
   streamId: number;
@@ -46,6 +48,8 @@ export class WalWriter {
   #waiting: Entry[] = [];
   #waitTimer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> | undefined;
+  /** Wakes the flush loop when it waits for either new appends or an in-flight sync. */
+  #wake: (() => void) | undefined;
   #failure: StreamStorageError | undefined;
 
   constructor(file: WalFile, writeOffset: number, options: WalWriterOptions) {
@@ -122,6 +126,7 @@ export class WalWriter {
     this.#nextOffset += entry.size;
     this.#ready.push(entry);
     if (!this.#flushing) this.#flushing = this.#flushLoop();
+    else this.#wake?.();
   }
 
   #wait(entry: Entry): void {
@@ -170,18 +175,44 @@ export class WalWriter {
   async #flushLoop(): Promise<void> {
     // Let appends made in the same tick join the first group.
     await new Promise<void>((resolve) => setImmediate(resolve));
+    // Pipelined: the next group is written while the previous one's fdatasync is in flight, at most
+    // MAX_GROUPS_IN_FLIGHT groups written but not yet acked. Acks stay in WAL order.
+    const inFlight: Promise<void>[] = [];
     try {
-      while (this.#ready.length > 0) {
+      for (;;) {
+        if (this.#ready.length === 0) {
+          if (inFlight.length === 0) return;
+          const more = new Promise<"more">((resolve) => {
+            this.#wake = () => resolve("more");
+          });
+          const oldestDone = inFlight[0]!.then(() => "done" as const);
+          const why = await Promise.race([more, oldestDone]);
+          this.#wake = undefined;
+          if (why === "done") inFlight.shift();
+          continue;
+        }
+        if (inFlight.length >= MAX_GROUPS_IN_FLIGHT) {
+          await inFlight.shift();
+          continue;
+        }
         const group = this.#ready;
         this.#ready = [];
-        await this.#writeGroup(group);
+        if (this.#failure) {
+          for (const entry of group) entry.reject(this.#failure);
+          continue;
+        }
+        const previous = inFlight[inFlight.length - 1] ?? Promise.resolve();
+        if (!(await this.#writeGroup(group))) continue;
+        inFlight.push(this.#syncGroup(group, previous));
       }
     } finally {
+      this.#wake = undefined;
       this.#flushing = undefined;
     }
   }
 
-  async #writeGroup(group: Entry[]): Promise<void> {
+  /** Frames and writes a group (not synced). False when the write failed (the group is rejected). */
+  async #writeGroup(group: Entry[]): Promise<boolean> {
     const headers = Buffer.allocUnsafe(group.length * RECORD_HEADER_SIZE);
     const chunks: Buffer[] = new Array(group.length * 2);
     const generation = this.#file.header.generation;
@@ -196,18 +227,44 @@ export class WalWriter {
     }
     try {
       await this.#file.write(group[0]!.walOffset, chunks, length);
+      return true;
+    } catch (cause) {
+      this.#fail(cause, group);
+      return false;
+    }
+  }
+
+  /**
+   * Syncs a written group and acks it once the group before it is acked. Any failure before the ack (its own
+   * sync or an earlier group's) rejects it: after a failed fsync the kernel may have dropped earlier dirty
+   * pages, so a later successful sync proves nothing about them.
+   */
+  async #syncGroup(group: Entry[], previous: Promise<void>): Promise<void> {
+    try {
       await this.#file.sync();
     } catch (cause) {
-      // After a failed write or fsync nothing about the file can be trusted: stop accepting appends.
-      this.#failure = new StreamStorageError(
-        ErrorCode.WAL_IO_ERROR,
-        `WAL write failed on ${this.#file.path}`,
-        { cause },
-      );
-      for (const entry of [...group, ...this.#ready.splice(0)]) entry.reject(this.#failure);
-      this.#dropWaiting(0, this.#failure);
+      await previous;
+      this.#fail(cause, group);
+      return;
+    }
+    await previous;
+    if (this.#failure) {
+      for (const entry of group) entry.reject(this.#failure);
       return;
     }
     for (const entry of group) entry.resolve(entry.walOffset);
+  }
+
+  /** After a failed write or fsync nothing about the file can be trusted: stop accepting appends. */
+  #fail(cause: unknown, group: Entry[]): void {
+    this.#failure ??= new StreamStorageError(
+      ErrorCode.WAL_IO_ERROR,
+      `WAL write failed on ${this.#file.path}`,
+      {
+        cause,
+      },
+    );
+    for (const entry of [...group, ...this.#ready.splice(0)]) entry.reject(this.#failure);
+    this.#dropWaiting(0, this.#failure);
   }
 }

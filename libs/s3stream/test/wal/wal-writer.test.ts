@@ -5,6 +5,7 @@ import { ErrorCode } from "../../src/errors.ts";
 import { WalFile } from "../../src/wal/wal-file.ts";
 import { DATA_START } from "../../src/wal/wal-header.ts";
 import { RECORD_HEADER_SIZE } from "../../src/wal/wal-record.ts";
+import { scanWal } from "../../src/wal/wal-scanner.ts";
 import { type WalAppend, WalWriter } from "../../src/wal/wal-writer.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 import { rejectsWith } from "../object-manager-contract.ts";
@@ -46,6 +47,37 @@ describe("WalWriter", () => {
       Array.from({ length: 200 }, (_, i) => i),
     );
     assert.ok(file.syncCount <= 3, `expected a handful of syncs, got ${file.syncCount}`);
+    await file.close();
+  });
+
+  it("pipelines groups (write while the previous sync runs) and keeps acks and the log in order", async () => {
+    const file = await newWal(4 * 1024 * 1024);
+    const writer = new WalWriter(file, 0, {
+      appendTimeoutMs: 1000,
+      onSpaceNeeded: () => {},
+      onDropped: () => {},
+    });
+    const acked: number[] = [];
+    const all: Promise<unknown>[] = [];
+    for (let wave = 0; wave < 20; wave++) {
+      for (let i = 0; i < 10; i++) {
+        const n = wave * 10 + i;
+        all.push(writer.append(record(n, 1000)).then(() => acked.push(n)));
+      }
+      await new Promise((resolve) => setImmediate(resolve)); // the next wave arrives while syncs are in flight
+    }
+    await Promise.all(all);
+    await writer.drain();
+    assert.deepEqual(
+      acked,
+      Array.from({ length: 200 }, (_, i) => i),
+    );
+    const scan = await scanWal(file);
+    assert.deepEqual(
+      scan.records.map((r) => r.baseOffset),
+      Array.from({ length: 200 }, (_, i) => i),
+    );
+    assert.equal(scan.stop, "end");
     await file.close();
   });
 
