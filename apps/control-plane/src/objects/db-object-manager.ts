@@ -150,19 +150,19 @@ export class DbObjectManager implements ObjectManager {
     assertSafeIndex("ttlMs", ttlMs);
     if (count === 0) throw invalidArgument("prepareObjects count must be > 0");
     const preparedUntil = this.#now() + ttlMs;
-    return inTransaction(this.#db, async (tx) => {
-      // One upsert hands out a block of consecutive ids atomically.
-      const [block] = rowsOf<{ first: string | number }>(
-        await tx.execute(sql`insert into counters (name, next) values ('object_id', ${count})
+    // One statement: the counter row is locked only while it runs, so concurrent prepares barely wait.
+    // Hands out a block of consecutive ids and records them PREPARED, atomically.
+    const [block] = rowsOf<{ first: string | number }>(
+      await this.#db.execute(sql`with block as (
+          insert into counters (name, next) values ('object_id', ${count})
           on conflict (name) do update set next = counters.next + ${count}
-          returning next - ${count} as first`),
-      );
-      const first = Number(block!.first);
-      await tx.execute(sql`insert into objects (id, cluster_id, state, prepared_until)
+          returning next - ${count} as first)
+        insert into objects (id, cluster_id, state, prepared_until)
         select g, ${this.#clusterId}, ${ObjectState.PREPARED}, ${preparedUntil}
-        from generate_series(${first}::bigint, ${first + count - 1}::bigint) as g`);
-      return first;
-    });
+        from block, generate_series(block.first, block.first + ${count - 1}) as g
+        returning (select first from block) as first`),
+    );
+    return Number(block!.first);
   }
 
   async commitStreamSetObject(request: CommitStreamSetObjectRequest): Promise<void> {

@@ -8,7 +8,7 @@ import {
   type StreamRange,
   StreamStorageError,
 } from "@cirrus/s3stream";
-import { and, asc, eq, inArray, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { Tx } from "../db/database.ts";
 import { rowsOf } from "../db/database.ts";
 import { brokers, objectRanges, objects, streams } from "../db/schema.ts";
@@ -57,62 +57,36 @@ export async function commitObjects(
   const work = normalize(input);
   const ids = work.objects.map((o) => o.objectId);
   if (ids.length === 0) throw invalidArgument("commit carries no object");
-  const rows = await tx
-    .select({ id: objects.id, state: objects.state, preparedUntil: objects.preparedUntil })
-    .from(objects)
-    .where(and(inArray(objects.id, ids), eq(objects.clusterId, ctx.clusterId)))
-    .orderBy(asc(objects.id))
-    .for("update");
-  if (rows.length === ids.length && rows.every((r) => r.state === ObjectState.COMMITTED)) return; // a retry
-  for (const id of ids) {
-    const row = rows.find((r) => r.id === id);
-    if (!row || row.state !== ObjectState.PREPARED || row.preparedUntil < ctx.now) {
-      throw new StreamStorageError(
-        ErrorCode.OBJECT_NOT_PREPARED,
-        `object ${id} is not prepared (or expired)`,
-      );
-    }
+  // Claiming the prepared ids first both checks and locks them: a concurrent retry of the same commit
+  // waits here, then finds them committed. Any later refusal rolls the claim back with the rest.
+  const claimed = await claimPrepared(tx, ctx, work.objects);
+  if (claimed < ids.length) {
+    const rows = await tx
+      .select({ id: objects.id, state: objects.state })
+      .from(objects)
+      .where(and(inArray(objects.id, ids), eq(objects.clusterId, ctx.clusterId)));
+    const committed = rows.filter((r) => r.state === ObjectState.COMMITTED).length;
+    if (claimed === 0 && committed === ids.length) return; // a retry of a commit that applied
+    const missing =
+      ids.find((id) => !rows.some((r) => r.id === id && r.state === ObjectState.PREPARED)) ?? ids[0];
+    throw new StreamStorageError(
+      ErrorCode.OBJECT_NOT_PREPARED,
+      `object ${missing} is not prepared (or expired)`,
+    );
   }
-  if (work.node) await assertNodeNotFenced(tx, ctx.clusterId, work.node.nodeId, work.node.nodeEpoch);
 
   const added = rangesByStream(work.objects);
   const removed = work.sourceIds.length > 0 ? await lockSources(tx, ctx.clusterId, work) : new Map();
   const streamIds = [...new Set([...added.keys(), ...removed.keys()])].sort((a, b) => a - b);
-  const locked =
-    streamIds.length === 0
-      ? []
-      : await tx
-          .select()
-          .from(streams)
-          .where(
-            and(
-              inArray(streams.id, streamIds),
-              eq(streams.clusterId, ctx.clusterId),
-              eq(streams.deleted, false),
-            ),
-          )
-          .orderBy(asc(streams.id))
-          .for("update");
-  const live = new Map<number, StreamRow>(locked.map((s) => [s.id, s]));
+  const { live, broker } = await lockStreams(tx, ctx.clusterId, streamIds, work.node?.nodeId ?? -1);
+  if (work.node && broker) assertNodeNotFenced(work.node.nodeId, work.node.nodeEpoch, broker);
 
-  if (work.sourceIds.length === 0) validateNewData(added, live);
-  else validateCompaction(added, removed, live);
-
-  // ---- every check passed: write ----
-  for (const object of work.objects) {
-    const orderId = object.type === ObjectType.STREAM_SET ? sql`nextval('object_order_seq')` : sql`-1`;
-    await tx
-      .update(objects)
-      .set({
-        state: ObjectState.COMMITTED,
-        type: object.type,
-        objectSize: object.objectSize,
-        nodeId: object.nodeId,
-        orderId: orderId as SQL<number>,
-        committedAt: ctx.now,
-      })
-      .where(eq(objects.id, object.objectId));
+  if (work.sourceIds.length === 0) {
+    validateNewData(added, live);
+    await indexNewData(tx, work.objects, added);
+    return;
   }
+  validateCompaction(added, removed, live);
   const kept = work.objects.flatMap((object) =>
     object.ranges
       .filter((r) => {
@@ -121,16 +95,86 @@ export async function commitObjects(
       })
       .map((r) => ({ ...r, objectId: object.objectId })),
   );
-  if (work.sourceIds.length > 0) {
-    await tx.delete(objectRanges).where(inArray(objectRanges.objectId, work.sourceIds));
-    await tx
-      .update(objects)
-      .set({ state: ObjectState.UNREFERENCED, unreferencedSince: ctx.now })
-      .where(inArray(objects.id, work.sourceIds));
-  }
+  await tx.delete(objectRanges).where(inArray(objectRanges.objectId, work.sourceIds));
+  await tx
+    .update(objects)
+    .set({ state: ObjectState.UNREFERENCED, unreferencedSince: ctx.now })
+    .where(inArray(objects.id, work.sourceIds));
   if (kept.length > 0) await tx.insert(objectRanges).values(kept);
-  if (work.sourceIds.length === 0) await moveEndOffsets(tx, added);
   await releaseObjectsWithoutRanges(tx, ids, ctx.now);
+}
+
+/** PREPARED (unexpired) → COMMITTED for every new object, in one statement; returns how many it claimed. */
+async function claimPrepared(
+  tx: Tx,
+  ctx: { clusterId: string; now: number },
+  list: NewObject[],
+): Promise<number> {
+  const values = list.map(
+    (o) => sql`(${o.objectId}::bigint, ${o.type}, ${o.objectSize}::bigint, ${o.nodeId}::int)`,
+  );
+  const rows = rowsOf<{ id: unknown }>(
+    await tx.execute(sql`update objects o set state = ${ObjectState.COMMITTED}, type = v.type,
+        object_size = v.size, node_id = v.node, committed_at = ${ctx.now},
+        order_id = case when v.type = ${ObjectType.STREAM_SET} then nextval('object_order_seq') else -1 end
+      from (values ${sql.join(values, sql`, `)}) as v(id, type, size, node)
+      where o.id = v.id and o.cluster_id = ${ctx.clusterId} and o.state = ${ObjectState.PREPARED}
+        and o.prepared_until >= ${ctx.now}
+      returning o.id`),
+  );
+  return rows.length;
+}
+
+interface BrokerFence {
+  epoch: number;
+  state: string;
+}
+
+/** Locks the streams (in id order: no deadlocks between commits) and reads the committing broker. */
+async function lockStreams(
+  tx: Tx,
+  clusterId: string,
+  streamIds: number[],
+  nodeId: number,
+): Promise<{ live: Map<number, StreamRow>; broker: BrokerFence | undefined }> {
+  const locked =
+    streamIds.length === 0
+      ? []
+      : await tx
+          .select()
+          .from(streams)
+          .where(
+            and(inArray(streams.id, streamIds), eq(streams.clusterId, clusterId), eq(streams.deleted, false)),
+          )
+          .orderBy(asc(streams.id))
+          .for("update");
+  const [broker] =
+    nodeId < 0
+      ? []
+      : await tx
+          .select({ epoch: brokers.epoch, state: brokers.state })
+          .from(brokers)
+          .where(and(eq(brokers.clusterId, clusterId), eq(brokers.brokerId, nodeId)));
+  return { live: new Map(locked.map((s) => [s.id, s])), broker };
+}
+
+/** New data: index every range and move each stream's end offset, in one statement. */
+async function indexNewData(tx: Tx, list: NewObject[], added: Map<number, StreamRange[]>): Promise<void> {
+  const ranges = list.flatMap((o) =>
+    o.ranges.map(
+      (r) =>
+        sql`(${r.streamId}::bigint, ${o.objectId}::bigint, ${r.streamEpoch}::bigint, ${r.startOffset}::bigint,
+          ${r.endOffset}::bigint, ${r.position}::bigint, ${r.length}::bigint)`,
+    ),
+  );
+  const ends = [...added].map(
+    ([streamId, rs]) => sql`(${streamId}::bigint, ${rs[rs.length - 1]!.endOffset}::bigint)`,
+  );
+  await tx.execute(sql`with indexed as (
+      insert into object_ranges (stream_id, object_id, stream_epoch, start_offset, end_offset, position, length)
+      values ${sql.join(ranges, sql`, `)} returning 1)
+    update streams set end_offset = v.end_offset
+    from (values ${sql.join(ends, sql`, `)}) as v(id, end_offset) where streams.id = v.id`);
 }
 
 function normalize(input: CommitInput): Normalized {
@@ -203,19 +247,9 @@ function assertRange(range: StreamRange): void {
   }
 }
 
-/** A broker that re-registered (newer epoch) or whose lease expired (FENCED) may not commit new data. */
-async function assertNodeNotFenced(
-  tx: Tx,
-  clusterId: string,
-  nodeId: number,
-  nodeEpoch: number,
-): Promise<void> {
-  const [broker] = await tx
-    .select({ epoch: brokers.epoch, state: brokers.state })
-    .from(brokers)
-    .where(and(eq(brokers.clusterId, clusterId), eq(brokers.brokerId, nodeId)));
+/** A broker that re-registered (newer epoch) or whose lease expired (FENCED) may not commit. */
+function assertNodeNotFenced(nodeId: number, nodeEpoch: number, broker: BrokerFence): void {
   // Nodes that never registered (tools, tests of s3stream) are checked by stream epochs only.
-  if (!broker) return;
   if (nodeEpoch < broker.epoch || (nodeEpoch === broker.epoch && broker.state === "FENCED")) {
     throw new StreamStorageError(
       ErrorCode.STREAM_FENCED,
@@ -307,16 +341,4 @@ function validateCompaction(
       throw offsetOutOfRange(`compaction drops live data of stream ${streamId}`);
     }
   }
-}
-
-/** One statement moves every touched stream's endOffset to the end of its last new range. */
-async function moveEndOffsets(tx: Tx, added: Map<number, StreamRange[]>): Promise<void> {
-  if (added.size === 0) return;
-  const values = [...added].map(
-    ([streamId, ranges]) => sql`(${streamId}::bigint, ${ranges[ranges.length - 1]!.endOffset}::bigint)`,
-  );
-  rowsOf(
-    await tx.execute(sql`update streams set end_offset = v.end_offset
-      from (values ${sql.join(values, sql`, `)}) as v(id, end_offset) where streams.id = v.id`),
-  );
 }
