@@ -25,6 +25,17 @@ export interface ClientDriver {
   ): Promise<RunningGroup>;
 }
 
+/**
+ * Consumers long-poll with this max wait. After a group is stable, drivers wait FETCH_MAX_WAIT_MS * 2 more: a
+ * fetch a member sent under its previous (larger) assignment can still be in flight, and its answer would hand
+ * the member records of partitions it no longer owns (a duplicate the workload check would rightly count).
+ */
+export const FETCH_MAX_WAIT_MS = 500;
+
+export function settleAfterStable(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, FETCH_MAX_WAIT_MS * 2));
+}
+
 /** Tracks the assignments members report, to tell when a group of `members` covers `partitions` in one generation. */
 export class GroupStability {
   private readonly byMember = new Map<number, { generation: number; partitions: number }>();

@@ -1,14 +1,14 @@
 // kafkajs 2.2.4 as a ClientDriver.
 import { type Consumer, Kafka, logLevel } from "kafkajs";
 import type { ClientDriver, RunningGroup } from "./driver.ts";
-import { GroupStability } from "./driver.ts";
+import { FETCH_MAX_WAIT_MS, GroupStability, settleAfterStable } from "./driver.ts";
 import type { ConsumedRecord, KeyedRecord } from "./workload.ts";
 import { waitFor } from "./workload.ts";
 
 export function kafkajsDriver(bootstrap: string): ClientDriver {
   const kafka = new Kafka({
     clientId: "cirrus-e2e-kafkajs",
-    brokers: [bootstrap],
+    brokers: bootstrap.split(","),
     logLevel: logLevel.NOTHING,
   });
   return {
@@ -49,6 +49,7 @@ export function kafkajsDriver(bootstrap: string): ClientDriver {
           sessionTimeout: 10_000,
           heartbeatInterval: 500,
           rebalanceTimeout: 10_000,
+          maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
         });
         consumer.on(consumer.events.GROUP_JOIN, (e) => {
           const assigned = Object.values(e.payload.memberAssignment).reduce((s, p) => s + p.length, 0);
@@ -79,9 +80,11 @@ export function kafkajsDriver(bootstrap: string): ClientDriver {
         30_000,
         `kafkajs group ${groupId} to be stable: ${stability.describe()}`,
       );
+      await settleAfterStable();
       return {
         async stop() {
-          for (const c of consumers) await c.disconnect();
+          // In parallel: each member commits what it consumed, then leaves the group.
+          await Promise.all(consumers.map((c) => c.disconnect()));
         },
       };
     },

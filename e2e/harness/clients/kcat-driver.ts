@@ -3,7 +3,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
 import type { ClientDriver, RunningGroup } from "./driver.ts";
-import { GroupStability } from "./driver.ts";
+import { FETCH_MAX_WAIT_MS, GroupStability, settleAfterStable } from "./driver.ts";
 import type { ConsumedRecord, KeyedRecord } from "./workload.ts";
 import { waitFor } from "./workload.ts";
 
@@ -75,6 +75,8 @@ export function kcatDriver(
             "session.timeout.ms=10000",
             "-X",
             "heartbeat.interval.ms=500",
+            "-X",
+            `fetch.wait.max.ms=${FETCH_MAX_WAIT_MS}`,
           ],
           { stdio: ["ignore", "pipe", "pipe"] },
         );
@@ -99,6 +101,7 @@ export function kcatDriver(
         30_000,
         `kcat group ${groupId} to be stable: ${stability.describe()}`,
       );
+      await settleAfterStable();
       return {
         async stop() {
           await Promise.all(

@@ -1,12 +1,12 @@
 // @platformatic/kafka 2.x as a ClientDriver.
 import { Admin, Consumer, Producer, stringDeserializers, stringSerializers } from "@platformatic/kafka";
 import type { ClientDriver, RunningGroup } from "./driver.ts";
-import { GroupStability } from "./driver.ts";
+import { FETCH_MAX_WAIT_MS, GroupStability, settleAfterStable } from "./driver.ts";
 import type { ConsumedRecord, KeyedRecord } from "./workload.ts";
 import { waitFor } from "./workload.ts";
 
 export function platformaticDriver(bootstrap: string): ClientDriver {
-  const base = { bootstrapBrokers: [bootstrap], retries: 10, retryDelay: 200 };
+  const base = { bootstrapBrokers: bootstrap.split(","), retries: 10, retryDelay: 200 };
   return {
     name: "@platformatic/kafka",
     idempotent: true,
@@ -54,6 +54,7 @@ export function platformaticDriver(bootstrap: string): ClientDriver {
           sessionTimeout: 10_000,
           heartbeatInterval: 500,
           rebalanceTimeout: 10_000,
+          maxWaitTime: FETCH_MAX_WAIT_MS,
         });
         consumer.on("consumer:group:join", (e) => {
           const assigned = (e.assignments ?? []).reduce(
@@ -84,10 +85,11 @@ export function platformaticDriver(bootstrap: string): ClientDriver {
         30_000,
         `platformatic group ${groupId} to be stable: ${stability.describe()}`,
       );
+      await settleAfterStable();
       return {
         async stop() {
           await new Promise((r) => setTimeout(r, 500)); // one more autocommit period for what was just consumed
-          for (const c of consumers) await c.close(true);
+          await Promise.all(consumers.map((c) => c.close(true)));
         },
       };
     },
