@@ -5,6 +5,7 @@ import { Compactor } from "./compaction/compactor.ts";
 import { ErrorCode, StreamStorageError, toStreamStorageError } from "./errors.ts";
 import { ObjectReader } from "./object/object-reader.ts";
 import type { CreateStreamOptions } from "./object-manager.ts";
+import { BlockVerifier } from "./read/block-verifier.ts";
 import { ColdReader } from "./read/cold-reader.ts";
 import { closeStreamsOf } from "./recover-foreign-wal.ts";
 import { S3Stream, type StreamHost } from "./s3-stream.ts";
@@ -32,6 +33,7 @@ export class Storage implements StreamHost {
   readonly #objectReader: ObjectReader;
   readonly #compactor: Compactor | undefined;
   readonly #streams = new Map<number, S3Stream>();
+  readonly #verifier = new BlockVerifier();
   #shutdown: Promise<void> | undefined;
 
   private constructor(
@@ -64,6 +66,7 @@ export class Storage implements StreamHost {
       options.objectStore,
       options.blockCacheBytes,
       options.coldReadBytesPerSecond,
+      this.#verifier,
     );
     this.#cold = new ColdReader(options.objectManager, this.#objectReader, MAX_READ_AHEAD);
     this.#compactor = options.compaction
@@ -272,6 +275,7 @@ export class Storage implements StreamHost {
       ),
     );
     this.#streams.clear();
+    await this.#verifier.close();
     await this.#wal.close();
   }
 

@@ -111,34 +111,56 @@ export interface ObjectRecord extends StreamRecord {
   payloadCrc: number;
 }
 
-/** Decodes a block fetched from storage, verifying every checksum. Payloads are views into `block`. */
-export function decodeBlock(objectId: number, block: Buffer, entry: BlockIndexEntry): ObjectRecord[] {
+/** Checks a block's record headers and payloads against their CRCs (CORRUPT_DATA otherwise). No allocation. */
+export function verifyBlock(objectId: number, block: Buffer, entry: BlockIndexEntry): void {
   if (block.length !== entry.size)
     throw corrupt(objectId, `block of stream ${entry.streamId} has the wrong size`);
-  const records: ObjectRecord[] = [];
   let headersCrc = 0;
+  let records = 0;
+  for (let at = 0; at < block.length; records++) {
+    if (at + OBJECT_RECORD_HEADER_SIZE > block.length) throw corrupt(objectId, "truncated record header");
+    const end = at + OBJECT_RECORD_HEADER_SIZE + block.readUInt32BE(at + 20);
+    if (end > block.length) throw corrupt(objectId, "truncated record payload");
+    headersCrc = crc32(block.subarray(at, at + OBJECT_RECORD_HEADER_SIZE), headersCrc);
+    if (crc32(block.subarray(at + OBJECT_RECORD_HEADER_SIZE, end)) !== block.readUInt32BE(at + 24)) {
+      throw corrupt(objectId, `a record of stream ${entry.streamId} fails its checksum`);
+    }
+    at = end;
+  }
+  if (headersCrc !== entry.crc) {
+    throw corrupt(objectId, `block of stream ${entry.streamId} at ${entry.position} fails its checksum`);
+  }
+  if (records !== entry.recordCount) throw corrupt(objectId, "record count does not match the index");
+}
+
+/**
+ * Decodes a block fetched from storage; verifies it first unless `verified` (checked elsewhere, e.g. by the
+ * block verifier thread). Payloads are views into `block` (no copy).
+ */
+export function decodeBlock(
+  objectId: number,
+  block: Buffer,
+  entry: BlockIndexEntry,
+  verified = false,
+): ObjectRecord[] {
+  if (!verified) verifyBlock(objectId, block, entry);
+  else if (block.length !== entry.size)
+    throw corrupt(objectId, `block of stream ${entry.streamId} has the wrong size`);
+  const records: ObjectRecord[] = [];
   let at = 0;
   while (at < block.length) {
     if (at + OBJECT_RECORD_HEADER_SIZE > block.length) throw corrupt(objectId, "truncated record header");
-    const length = block.readUInt32BE(at + 20);
-    const end = at + OBJECT_RECORD_HEADER_SIZE + length;
+    const end = at + OBJECT_RECORD_HEADER_SIZE + block.readUInt32BE(at + 20);
     if (end > block.length) throw corrupt(objectId, "truncated record payload");
-    headersCrc = crc32(block.subarray(at, at + OBJECT_RECORD_HEADER_SIZE), headersCrc);
-    const payload = block.subarray(at + OBJECT_RECORD_HEADER_SIZE, end);
-    const payloadCrc = block.readUInt32BE(at + 24);
-    if (crc32(payload) !== payloadCrc)
-      throw corrupt(objectId, `a record of stream ${entry.streamId} fails its checksum`);
     records.push({
       baseOffset: readU64(block, at),
       count: block.readUInt32BE(at + 8),
       timestamp: readU64(block, at + 12),
-      payload,
-      payloadCrc,
+      payload: block.subarray(at + OBJECT_RECORD_HEADER_SIZE, end),
+      payloadCrc: block.readUInt32BE(at + 24),
     });
     at = end;
   }
-  if (headersCrc !== entry.crc)
-    throw corrupt(objectId, `block of stream ${entry.streamId} at ${entry.position} fails its checksum`);
   if (records.length !== entry.recordCount) throw corrupt(objectId, "record count does not match the index");
   return records;
 }

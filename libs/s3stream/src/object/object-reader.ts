@@ -4,6 +4,7 @@
 import type { ObjectStore } from "@cirrus/object-store";
 import { BlockCache } from "../cache/block-cache.ts";
 import { RateLimiter } from "../compaction/rate-limiter.ts";
+import type { BlockVerifier } from "../read/block-verifier.ts";
 import type { StreamRecord } from "../stream-types.ts";
 import {
   type BlockIndexEntry,
@@ -26,9 +27,15 @@ export class ObjectReader {
 
   #limiter: RateLimiter | undefined;
 
-  /** `bytesPerSecond` (0 = unlimited) paces block fetches, so catch-up readers leave CPU to appends. */
-  constructor(store: ObjectStore, blockCacheBytes: number, bytesPerSecond = 0) {
+  readonly #verifier: BlockVerifier | undefined;
+
+  /**
+   * `bytesPerSecond` (0 = unlimited) paces block fetches, so catch-up readers leave CPU to appends;
+   * `verifier` checks fetched blocks off the main thread (in place when omitted).
+   */
+  constructor(store: ObjectStore, blockCacheBytes: number, bytesPerSecond = 0, verifier?: BlockVerifier) {
     this.#store = store;
+    this.#verifier = verifier;
     this.#blocks = new BlockCache(blockCacheBytes);
     this.#limiter = bytesPerSecond > 0 ? new RateLimiter(bytesPerSecond) : undefined;
   }
@@ -144,7 +151,8 @@ export class ObjectReader {
     const end = last.position + last.size;
     const fetched = (this.#limiter?.consume(end - start) ?? Promise.resolve())
       .then(() => this.#store.get(objectKey(objectId), { start, end }))
-      .then((bytes) => this.#decodeRun(objectId, entries, bytes, start));
+      .then((bytes) => (this.#verifier ? this.#verifier.verify(objectId, bytes, start, entries) : bytes))
+      .then((bytes) => this.#decodeRun(objectId, entries, bytes, start, this.#verifier !== undefined));
     entries.forEach((entry, k) => {
       const key = BlockCache.key(objectId, entry.position);
       const one = fetched.then((blocks) => blocks[k]!);
@@ -160,12 +168,13 @@ export class ObjectReader {
     entries: BlockIndexEntry[],
     bytes: Buffer,
     start: number,
+    verified: boolean,
   ): Promise<StreamRecord[][]> {
     const blocks: StreamRecord[][] = [];
     let sinceYield = 0;
     for (const entry of entries) {
       const at = entry.position - start;
-      const records = decodeBlock(objectId, bytes.subarray(at, at + entry.size), entry);
+      const records = decodeBlock(objectId, bytes.subarray(at, at + entry.size), entry, verified);
       this.#blocks.put(BlockCache.key(objectId, entry.position), records, entry.size);
       blocks.push(records);
       sinceYield += entry.size;
