@@ -31,6 +31,8 @@ export interface CoordinatorDeps {
   readonly partitions: { byName(topic: string, partition: number): Partition | undefined };
   /** Cluster metadata (cached is fine: the offsets topic's partition count never changes). */
   readonly metadata: () => Promise<ClusterMetadata>;
+  /** This broker's id (-1 unknown): a partition led here but not open yet is "loading", not elsewhere. */
+  readonly brokerId?: () => number;
 }
 
 export interface GroupCoordinatorOptions {
@@ -117,10 +119,23 @@ export class GroupCoordinator {
   async shardFor(groupId: string): Promise<GroupShard | number> {
     const count = await this.partitionCount();
     if (count === 0) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    const entry = this.#entryFor(offsetsPartitionFor(groupId, count));
-    if (!entry) return ErrorCode.NOT_COORDINATOR;
+    const partition = offsetsPartitionFor(groupId, count);
+    const entry = this.#entryFor(partition);
+    if (!entry)
+      return (await this.#ledHere(partition))
+        ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS
+        : ErrorCode.NOT_COORDINATOR;
     if (!entry.ready) return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
     return entry.shard;
+  }
+
+  /** Whether metadata names this broker as leader of an offsets partition (assigned, about to open). */
+  async #ledHere(partition: number): Promise<boolean> {
+    const self = this.#deps.brokerId?.() ?? -1;
+    if (self < 0) return false;
+    const md = await this.#deps.metadata();
+    const topic = md.topics.find((t) => t.name === OFFSETS_TOPIC);
+    return topic?.partitions.find((p) => p.partition === partition)?.leaderBrokerId === self;
   }
 
   /** Waits until the shard of `partition` finished loading (tests, and shutdown ordering). */

@@ -26,7 +26,11 @@ export function attachGroupServices(
   const config = options.config ?? loadCoordinatorConfig();
   const errors = { count: 0, last: undefined as unknown };
   const coordinator = new GroupCoordinator(
-    { partitions: services.partitions, metadata: () => services.metadata() },
+    {
+      partitions: services.partitions,
+      metadata: () => services.metadata(),
+      brokerId: () => services.brokerId(),
+    },
     {
       config,
       ...(options.clock ? { clock: options.clock } : {}),

@@ -282,3 +282,50 @@ describe("Metadata", () => {
     assert.equal(refused.topics[0]!.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   });
 });
+
+describe("ownership", () => {
+  test("partitions led by another broker get NOT_LEADER_OR_FOLLOWER; metadata points at the leader", {
+    timeout: 60_000,
+  }, async () => {
+    const other = await startTestBroker(cp, "data-path-2");
+    try {
+      await broker.services.controlPlane.createTopic({ name: "spread", partitions: 6 });
+      let leaders = new Map<number, number>();
+      await eventually(
+        async () => {
+          const md = await wire.request(3, 12, {
+            topics: [{ topicId: "00000000000000000000000000000000", name: "spread" }],
+            allowAutoTopicCreation: false,
+            includeTopicAuthorizedOperations: false,
+          });
+          leaders = new Map(md.topics[0]!.partitions.map((p) => [p.partitionIndex, p.leaderId]));
+          const both = new Set(leaders.values());
+          return leaders.size === 6 && both.has(broker.brokerId()) && both.has(other.brokerId());
+        },
+        20_000,
+        "partitions of spread led by both brokers",
+      );
+      const foreign = [...leaders].find(([, leader]) => leader === other.brokerId())![0];
+      await eventually(
+        () => other.services.partitions.byName("spread", foreign) !== undefined,
+        10_000,
+        "opened on the other broker",
+      );
+      const refused = await produce(foreign, batch(["x"]), -1, "spread");
+      assert.equal(refused.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      const elsewhere = await KafkaWire.connect(other.kafkaPort);
+      try {
+        const accepted = await elsewhere.request(0, 9, {
+          acks: -1,
+          timeoutMs: 5_000,
+          topicData: [{ name: "spread", partitionData: [{ index: foreign, records: batch(["y"]) }] }],
+        });
+        assert.equal(accepted.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.NONE);
+      } finally {
+        elsewhere.close();
+      }
+    } finally {
+      await other.close();
+    }
+  });
+});

@@ -2,13 +2,13 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ApiKey, ErrorCode } from "@cirrus/kafka-protocol";
 import { OFFSETS_TOPIC } from "../../src/groups/group-coordinator.ts";
-import { type HandlerBroker, startHandlerBroker } from "./group-handlers-kit.ts";
+import { startHandlerBroker } from "./group-handlers-kit.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: decoded bodies are checked field by field
 type Any = Record<string, any>;
 
 describe("group handlers over the codec", () => {
-  let broker: HandlerBroker;
+  let broker: Awaited<ReturnType<typeof startHandlerBroker>>;
   before(async () => {
     broker = await startHandlerBroker();
   });
@@ -39,14 +39,14 @@ describe("group handlers over the codec", () => {
     assert.equal(txn.errorCode, ErrorCode.INVALID_REQUEST);
   });
 
-  it("answers NOT_COORDINATOR until the partition opens here, then COORDINATOR_LOAD_IN_PROGRESS, then serves", async () => {
-    const hb = await broker.call<Any>(ApiKey.Heartbeat, 4, {
-      groupId: "g",
-      generationId: 1,
-      memberId: "m",
-      groupInstanceId: null,
-    });
-    assert.equal(hb.errorCode, ErrorCode.NOT_COORDINATOR);
+  it("answers NOT_COORDINATOR when led elsewhere, COORDINATOR_LOAD_IN_PROGRESS until open and loaded, then serves", async () => {
+    const heartbeat = { groupId: "g", generationId: 1, memberId: "m", groupInstanceId: null };
+    broker.setBrokerId(2);
+    const elsewhere = await broker.call<Any>(ApiKey.Heartbeat, 4, heartbeat);
+    assert.equal(elsewhere.errorCode, ErrorCode.NOT_COORDINATOR);
+    broker.setBrokerId(1);
+    const assigned = await broker.call<Any>(ApiKey.Heartbeat, 4, heartbeat);
+    assert.equal(assigned.errorCode, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, "led here, not open yet");
     await broker.openOffsetsPartition();
     const loading = await broker.call<Any>(ApiKey.Heartbeat, 4, {
       groupId: "g",
