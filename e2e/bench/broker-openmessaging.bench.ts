@@ -1,0 +1,171 @@
+// OpenMessaging-style workload (1 KiB records, 1 topic, 16 partitions, acks=all) against the WHOLE system: a
+// control plane (scripts/start.ts) running a one-broker local cluster, the broker launched by the local provider
+// on its WAL volume, exactly as `npm start` runs it. Driven by the librdkafka load generator in
+// e2e/harness/native (a separate C process). In one run:
+//   (a) max produce throughput of the one broker (producer only);
+//   (b) produce p99 and end-to-end p99 at a fixed 50 MiB/s, a consumer reading along;
+//   (c) the same workload against librdkafka's in-memory mock cluster (no I/O): the reference ceiling.
+// Each run reports the generator's CPU time against its wall time and the broker's CPU time, so a reader can tell
+// who was the bottleneck (a generator near one full core per second of wall time would be; this machine has 2).
+// broker-produce.bench.ts measures the broker alone (child process, objects on tmpfs); this one measures the
+// deployed path. Prints one JSON line.
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { promisify } from "node:util";
+import { createTopicViaApi } from "../harness/clients/cluster-topics.ts";
+import { type StartedCluster, startCluster } from "../harness/cluster.ts";
+import { NativeTool, nativeTool } from "../harness/native-tools.ts";
+import { printResult, quick, round } from "./s3stream-bench-kit.ts";
+
+const run = promisify(execFile);
+const TOPIC = "openmessaging";
+const PARTITIONS = 16;
+const RECORD_BYTES = 1024;
+const SECONDS = quick ? 4 : 20;
+const LATENCY_RATE_MIBPS = 50;
+const TARGETS = { throughputMiBps: 160, produceP99Ms: 5, e2eP99Ms: 10 } as const;
+const CLOCK_TICKS_PER_SECOND = 100; // Linux USER_HZ
+
+interface GeneratorResult {
+  records: number;
+  acked: number;
+  consumed: number;
+  errors: number;
+  seconds: number;
+  mibPerSec: number;
+  produceP50Ms: number;
+  produceP99Ms: number;
+  e2eP50Ms: number;
+  e2eP99Ms: number;
+  cpuSeconds: number;
+}
+
+/** CPU seconds (user + system) a process has used so far; 0 once it is gone. */
+function cpuSecondsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime and stime are fields 14 and 15 of stat, i.e. 11 and 12 after the state field.
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
+interface Measured {
+  result: GeneratorResult;
+  generatorCpuShare: number;
+  serverCpuShare: number;
+}
+
+/** Runs the generator once; `serverPids` are the processes serving it (their CPU is measured over the run). */
+async function measure(
+  bootstrap: string,
+  rateRecordsPerSec: number,
+  consume: boolean,
+  serverPids: number[],
+): Promise<Measured> {
+  const cpuBefore = serverPids.reduce((s, pid) => s + cpuSecondsOf(pid), 0);
+  const started = performance.now();
+  const { stdout } = await run(
+    nativeTool(NativeTool.openMessaging),
+    [
+      bootstrap,
+      TOPIC,
+      String(PARTITIONS),
+      String(RECORD_BYTES),
+      String(SECONDS),
+      String(rateRecordsPerSec),
+      consume ? "1" : "0",
+    ],
+    { timeout: (SECONDS + 90) * 1000 },
+  );
+  const wall = (performance.now() - started) / 1000;
+  const serverCpu = serverPids.reduce((s, pid) => s + cpuSecondsOf(pid), 0) - cpuBefore;
+  const result = JSON.parse(stdout.trim().split("\n").at(-1)!) as GeneratorResult;
+  return {
+    result,
+    generatorCpuShare: round(result.cpuSeconds / wall, 3),
+    serverCpuShare: round(serverCpu / wall, 3),
+  };
+}
+
+function waitForBootstrap(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error("mock cluster did not start")), 30_000);
+    child.stdout?.on("data", (c: Buffer) => {
+      out += c.toString();
+      const match = /bootstrap: (\S+)/.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`mock cluster exited (${code})`)));
+  });
+}
+
+async function mockReference(): Promise<Measured> {
+  const mock = spawn(nativeTool(NativeTool.mockCluster), ["1", TOPIC, String(PARTITIONS)], {
+    stdio: ["pipe", "pipe", "ignore"],
+  });
+  try {
+    const bootstrap = await waitForBootstrap(mock);
+    return await measure(bootstrap, 0, false, [mock.pid!]);
+  } finally {
+    mock.stdin?.end(); // the mock cluster exits when its stdin closes
+    if (mock.exitCode === null) mock.kill("SIGTERM");
+  }
+}
+
+const latencyRate = Math.round((LATENCY_RATE_MIBPS * 1024 * 1024) / RECORD_BYTES);
+let cluster: StartedCluster | undefined;
+try {
+  cluster = await startCluster({ brokers: 1 });
+  await createTopicViaApi(cluster, TOPIC, PARTITIONS);
+  const bootstrap = cluster.brokers.map((b) => `${b.host}:${b.port}`).join(",");
+  const brokerPids = cluster.processes().map((p) => p.pid);
+
+  const reference = await mockReference();
+  const throughput = await measure(bootstrap, 0, false, brokerPids);
+  const latency = await measure(bootstrap, latencyRate, true, brokerPids);
+  const { orphans } = await cluster.stop();
+  cluster = undefined;
+
+  printResult({
+    bench: "broker-openmessaging",
+    quick,
+    system: "control plane + 1 broker launched by the local provider (WAL on a local volume file)",
+    workload: { recordBytes: RECORD_BYTES, topics: 1, partitions: PARTITIONS, acks: "all", seconds: SECONDS },
+    client: "librdkafka 2.0.2 (C load generator, separate process)",
+    throughputMiBps: round(throughput.result.mibPerSec),
+    throughputErrors: throughput.result.errors,
+    throughputGeneratorCpuShare: throughput.generatorCpuShare,
+    throughputBrokerCpuShare: throughput.serverCpuShare,
+    referenceMockClusterMiBps: round(reference.result.mibPerSec),
+    referenceGeneratorCpuShare: reference.generatorCpuShare,
+    referenceMockCpuShare: reference.serverCpuShare,
+    ratioToMockCluster: round(throughput.result.mibPerSec / reference.result.mibPerSec, 3),
+    latencyAtMiBps: LATENCY_RATE_MIBPS,
+    latencyAchievedMiBps: round(latency.result.mibPerSec),
+    produceP50Ms: latency.result.produceP50Ms,
+    produceP99Ms: latency.result.produceP99Ms,
+    e2eP50Ms: latency.result.e2eP50Ms,
+    e2eP99Ms: latency.result.e2eP99Ms,
+    latencyErrors: latency.result.errors,
+    latencyConsumed: latency.result.consumed,
+    latencyAcked: latency.result.acked,
+    targets: TARGETS,
+    meetsTargets: {
+      throughput: throughput.result.mibPerSec >= TARGETS.throughputMiBps,
+      produceP99: latency.result.produceP99Ms >= 0 && latency.result.produceP99Ms < TARGETS.produceP99Ms,
+      e2eP99: latency.result.e2eP99Ms >= 0 && latency.result.e2eP99Ms < TARGETS.e2eP99Ms,
+    },
+    orphans,
+  });
+  if (throughput.result.acked === 0 || latency.result.acked === 0)
+    throw new Error("nothing was acknowledged");
+} finally {
+  await cluster?.stop();
+}
