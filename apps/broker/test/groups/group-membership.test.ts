@@ -454,3 +454,91 @@ describe("unload", () => {
     assert.equal(shard.isServing, false);
   });
 });
+
+describe("static membership (KIP-345)", () => {
+  it("a static member restarting into a Stable group unchanged keeps its assignment without a rebalance", async () => {
+    const { shard, clock, log } = makeShard();
+    const joins = ["i-a", "i-b"].map((id) =>
+      shard.membership.join(joinRequest({ groupInstanceId: id, clientId: id })),
+    );
+    clock.advance(2 * INITIAL_DELAY_MS);
+    const [a, b] = await Promise.all(joins);
+    const sync = (
+      memberId: string,
+      groupInstanceId: string,
+      assignments: { memberId: string; assignment: Buffer }[] = [],
+    ) =>
+      shard.membership.sync({
+        groupId: "g",
+        generationId: 1,
+        memberId,
+        groupInstanceId,
+        protocolType: null,
+        protocolName: null,
+        assignments,
+      });
+    await Promise.all([
+      sync(a!.memberId, "i-a", [
+        { memberId: a!.memberId, assignment: Buffer.from("A") },
+        { memberId: b!.memberId, assignment: Buffer.from("B") },
+      ]),
+      sync(b!.memberId, "i-b"),
+    ]);
+    assert.equal(state(shard), GroupState.Stable);
+
+    const restarted = await shard.membership.join(joinRequest({ groupInstanceId: "i-b", clientId: "i-b" }));
+    assert.equal(restarted.errorCode, ErrorCode.NONE);
+    assert.equal(restarted.generationId, 1, "same generation: no rebalance");
+    assert.notEqual(restarted.memberId, b!.memberId);
+    assert.deepEqual(restarted.members, []);
+    assert.equal(state(shard), GroupState.Stable);
+    const stored = log.records.at(-1)!;
+    assert.ok(
+      stored.kind === "group" && stored.value?.members.some((m) => m.memberId === restarted.memberId),
+      "the new id is durable",
+    );
+    assert.equal((await sync(restarted.memberId, "i-b")).assignment.toString(), "B");
+    const fenced = shard.membership.heartbeat({
+      groupId: "g",
+      generationId: 1,
+      memberId: b!.memberId,
+      groupInstanceId: "i-b",
+    });
+    assert.equal(fenced, ErrorCode.FENCED_INSTANCE_ID);
+
+    // The leader restarting keeps leading.
+    const leader = await shard.membership.join(joinRequest({ groupInstanceId: "i-a", clientId: "i-a" }));
+    assert.equal(leader.leader, leader.memberId);
+    assert.equal(state(shard), GroupState.Stable);
+
+    // A changed subscription does rebalance.
+    const changed = shard.membership.join(
+      joinRequest({
+        groupInstanceId: "i-b",
+        clientId: "i-b",
+        protocols: [{ name: "range", metadata: Buffer.from("other") }],
+      }),
+    );
+    assert.equal(state(shard), GroupState.PreparingRebalance);
+    shard.membership.join(joinRequest({ groupInstanceId: "i-a", memberId: leader.memberId }));
+    assert.equal((await changed).generationId, 2);
+  });
+
+  it("a failed write of the new member id answers COORDINATOR_NOT_AVAILABLE and rebalances", async () => {
+    const { shard, clock, log } = makeShard();
+    const [a] = await joinMembers(shard, clock, 1, { groupInstanceId: "i-a" });
+    await shard.membership.sync({
+      groupId: "g",
+      generationId: 1,
+      memberId: a!.memberId,
+      groupInstanceId: "i-a",
+      protocolType: null,
+      protocolName: null,
+      assignments: [],
+    });
+    log.failAppends = true;
+    const r = await shard.membership.join(joinRequest({ groupInstanceId: "i-a" }));
+    assert.equal(r.errorCode, ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    assert.equal(state(shard), GroupState.PreparingRebalance);
+  });
+});

@@ -17,8 +17,8 @@ import {
 } from "./group-consumers-kit.ts";
 
 const TOPIC = "group-orders";
-const RECORDS = 6_000;
-const MORE = 1_200;
+const RECORDS = 3_000;
+const MORE = 600;
 const GROUP = "kafkajs-group-of-three";
 
 let fixture: GroupFixture;

@@ -70,7 +70,7 @@ async function outcomeOf(payload: Buffer): Promise<"answered" | "closed" | "sile
       socket.destroy();
       resolve(outcome);
     };
-    const timer = setTimeout(() => done("silent"), 1_500);
+    const timer = setTimeout(() => done("silent"), 600);
     socket.on("data", () => done("answered"));
     socket.on("close", () => done("closed"));
     socket.on("error", () => {});
