@@ -12,6 +12,7 @@ import {
   SingleProcessLeader,
 } from "./controllers/leader-election.ts";
 import { partitionAssignmentController } from "./controllers/partition-assignment-controller.ts";
+import { rebalanceHandler } from "./controllers/rebalance-handler.ts";
 import { type Database, openDatabase } from "./db/database.ts";
 import { AssignmentNotifier } from "./services/assignment-notifier.ts";
 
@@ -79,6 +80,7 @@ export class ControlPlane {
       for (const controller of options.controllers?.({ notifier }) ?? []) runner.addController(controller);
       runner.addOperationHandler(clusterDeletionHandler({ notifier, deprovision: options.deprovision }));
       runner.addOperationHandler(brokerDrainHandler(notifier));
+      runner.addOperationHandler(rebalanceHandler(notifier));
       for (const handler of options.operationHandlers?.({ notifier }) ?? [])
         runner.addOperationHandler(handler);
       const leader = database.pool ? new AdvisoryLockLeader(database.pool) : new SingleProcessLeader();

@@ -236,6 +236,16 @@ describe("OpenAPI contract", { timeout: 120_000 }, () => {
       payload: { epoch: 1 },
     });
 
+    // rebalance: a second broker joins, the first still leads everything
+    await c.call("POST", internal(InternalRoutes.register), {
+      ...broker,
+      payload: { instanceId: "i-2", zone: "zone-a", host: "127.0.0.1", port: 9093 },
+    });
+    const plan = await c.call("GET", "/v1/clusters/:id/rebalance/plan", { ...admin, params: { id } });
+    assert.ok(plan.json().moves.length > 0);
+    const rebalance = await c.call("POST", "/v1/clusters/:id/rebalance", { ...admin, params: { id } });
+    assert.equal(rebalance.statusCode, 202);
+
     // brokers, metrics, operations, audit
     const brokers = await c.call("GET", "/v1/clusters/:id/brokers", { ...admin, params: { id } });
     assert.equal(brokers.json().items[0].partitions, 3);
