@@ -5,7 +5,8 @@
 //
 // Environment (all optional): CIRRUS_DATA_DIR (default ./data), PORT (default 8080), HOST, DATABASE_URL,
 // CIRRUS_START_BROKERS (brokers of the default cluster, default 3; 0 starts the control plane only),
-// BOOTSTRAP_ADMIN_TOKEN, LOG_LEVEL, and the rest of apps/control-plane/src/config.ts.
+// OBJECT_STORE (the default cluster's object store URI), BOOTSTRAP_ADMIN_TOKEN, LOG_LEVEL, and the rest of
+// apps/control-plane/src/config.ts.
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { startLocalSystem } from "../apps/control-plane/src/controllers/provisioner/local-system.ts";

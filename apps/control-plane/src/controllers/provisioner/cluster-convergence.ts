@@ -89,10 +89,12 @@ export async function observeCluster(
   deps: ProvisionerDeps,
   cluster: ClusterRow,
   now: number,
+  /** The fleet as the caller just read or changed it (saves a describe call). */
+  known?: Fleet,
 ): Promise<Convergence | undefined> {
   const provider = providerOf(deps, cluster);
   const name = fleetNameOf(cluster.id);
-  const fleet = await provider.describeFleet(name);
+  const fleet = known ?? (await provider.describeFleet(name));
   if (!fleet) return undefined;
   const instances = await provider.listInstances(name);
   const running = instances.filter((i) => i.state === "running");

@@ -40,8 +40,11 @@ export interface LocalSystem {
   stop(): Promise<void>;
 }
 
-/** The default cluster: local provider, three zones, brokers on this machine, objects under the data folder. */
-export function defaultLocalSpec(dataDir: string, brokers: number): ClusterSpec {
+/**
+ * The default cluster: local provider, three zones, brokers on this machine, objects under the data folder
+ * (or at OBJECT_STORE, e.g. s3://bucket/prefix?endpoint=…).
+ */
+export function defaultLocalSpec(dataDir: string, brokers: number, objectStoreUri?: string): ClusterSpec {
   return {
     provider: "local",
     region: "local",
@@ -54,7 +57,7 @@ export function defaultLocalSpec(dataDir: string, brokers: number): ClusterSpec 
       lowWatermarkBytesPerSec: 5_000_000,
       cooldownSeconds: 300,
     },
-    objectStore: { uri: `file://${join(dataDir, "objects")}` },
+    objectStore: { uri: objectStoreUri ?? `file://${join(dataDir, "objects")}` },
     walVolumeGiB: 1,
   };
 }
@@ -107,7 +110,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       clusterId = await ensureCluster(
         database,
         name,
-        defaultLocalSpec(options.dataDir, options.brokers),
+        defaultLocalSpec(options.dataDir, options.brokers, env.OBJECT_STORE || undefined),
         log,
       );
       bootstrap = await waitForBrokers(

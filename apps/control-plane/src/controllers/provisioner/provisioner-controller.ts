@@ -64,9 +64,9 @@ export function provisionerController(
 
 async function converge(deps: ProvisionerDeps, ctx: ControllerContext, cluster: ClusterRow): Promise<void> {
   const spec = cluster.spec as ClusterSpec;
-  await repairCapacity(deps, cluster, await ensureFleet(deps, cluster));
+  const fleet = await repairCapacity(deps, cluster, await ensureFleet(deps, cluster));
   const now = ctx.now();
-  const observed = await observeCluster(deps, cluster, now);
+  const observed = await observeCluster(deps, cluster, now, fleet);
   if (!observed) return;
   const ready = observed.ready.length;
   const healthy = ready >= spec.brokers.min;

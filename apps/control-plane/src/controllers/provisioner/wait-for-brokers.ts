@@ -40,8 +40,8 @@ export function waitForBrokersStep(deps: ProvisionerDeps, timeoutMs: number): Op
       const cluster = await clusterOf(deps, op);
       const now = ctx.now();
       // A fleet removed behind our back is created again; one paused or edited is put back in bounds.
-      await repairCapacity(deps, cluster, await ensureFleet(deps, cluster));
-      const observed = await observeCluster(deps, cluster, now);
+      const fleet = await repairCapacity(deps, cluster, await ensureFleet(deps, cluster));
+      const observed = await observeCluster(deps, cluster, now, fleet);
       if (!observed) return STEP_WAIT;
       const desired = observed.fleet.desiredCapacity;
       const ready = observed.ready.length;
