@@ -125,6 +125,17 @@ export class ConsumerGroup {
     if (this.leaderId === null) this.leaderId = member.memberId;
   }
 
+  /** Puts `member` in the place of `oldMemberId` (static member restart): same position, leadership kept. */
+  replaceMember(oldMemberId: string, member: GroupMember): void {
+    const entries = [...this.members].map(([id, m]): [string, GroupMember] =>
+      id === oldMemberId ? [member.memberId, member] : [id, m],
+    );
+    this.members.clear();
+    for (const [id, m] of entries) this.members.set(id, m);
+    if (member.groupInstanceId !== null) this.staticMembers.set(member.groupInstanceId, member.memberId);
+    if (this.leaderId === oldMemberId) this.leaderId = member.memberId;
+  }
+
   remove(memberId: string): GroupMember | undefined {
     const member = this.members.get(memberId);
     if (!member) return undefined;

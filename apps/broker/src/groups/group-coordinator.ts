@@ -95,13 +95,15 @@ export class GroupCoordinator {
     return this.#partitionCount;
   }
 
-  /**
-   * Unloads shards whose partition closed here, starts loading newly opened ones, and (every
-   * offsetsRetentionCheckIntervalMs) deletes groups idle beyond the offsets retention.
-   */
-  async sweep(): Promise<void> {
+  /** Unloads shards whose partition closed here and starts loading newly opened ones. */
+  async refreshShards(): Promise<void> {
     const count = await this.partitionCount();
     for (let p = 0; p < count; p++) this.#entryFor(p);
+  }
+
+  /** refreshShards, and every offsetsRetentionCheckIntervalMs the deletion of groups idle beyond retention. */
+  async sweep(): Promise<void> {
+    await this.refreshShards();
     const now = this.#options.clock.now();
     if (now - this.#lastExpiry >= this.#options.config.offsetsRetentionCheckIntervalMs) {
       this.#lastExpiry = now;

@@ -24,6 +24,7 @@ import {
   setAndPropagateAssignment,
   tryCompleteJoin,
 } from "./rebalance.ts";
+import { rejoinStableStaticMember, sameSubscription } from "./static-member-rejoin.ts";
 
 export interface JoinRequest {
   readonly groupId: string;
@@ -137,6 +138,9 @@ export class GroupMembership {
       // A static member restarting: it takes over its instance id; the old member id is fenced.
       const oldMemberId = group.staticMembers.get(req.groupInstanceId);
       const old = oldMemberId === undefined ? undefined : group.members.get(oldMemberId);
+      if (old && group.is(GroupState.Stable) && sameSubscription(old, req)) {
+        return rejoinStableStaticMember(this.#ctx, group, old, memberId, req);
+      }
       if (old) {
         failJoin(old, ErrorCode.FENCED_INSTANCE_ID);
         removeMemberAndUpdateGroup(this.#ctx, group, old);
@@ -174,10 +178,7 @@ export class GroupMembership {
     if (req.groupInstanceId !== null && group.staticMembers.get(req.groupInstanceId) !== req.memberId) {
       return Promise.resolve(joinError(req.memberId, ErrorCode.FENCED_INSTANCE_ID));
     }
-    const unchanged =
-      member.protocolType === req.protocolType &&
-      member.protocols.length === req.protocols.length &&
-      member.protocols.every((p, i) => p.name === names[i] && p.metadata.equals(req.protocols[i]!.metadata));
+    const unchanged = sameSubscription(member, req);
     switch (group.state) {
       case GroupState.PreparingRebalance:
         return this.#updateMemberAndRebalance(group, member, req);

@@ -35,7 +35,7 @@ export async function handleDescribeGroups(
 
 export async function handleListGroups(request: ListGroupsRequest, context: RequestContext): Promise<object> {
   const coordinator = groupServicesOf(context.services).coordinator;
-  await coordinator.sweep().catch(() => {});
+  await coordinator.refreshShards().catch(() => {});
   const states = new Set((request.statesFilter ?? []).map((s) => s.toLowerCase()));
   const groups = coordinator
     .servingShards()
