@@ -244,6 +244,11 @@ export function storageSuite(name: string, openStore: () => Promise<ObjectStore>
         rejectsWith(ErrorCode.INVALID_ARGUMENT),
       );
       assert.equal(stream.nextOffset, 0);
+      await assert.rejects(stream.read(-1, 10, 100), rejectsWith(ErrorCode.INVALID_ARGUMENT));
+      await assert.rejects(stream.read(0, Number.NaN, 100), rejectsWith(ErrorCode.INVALID_ARGUMENT));
+      await assert.rejects(stream.read(0, 10, 2 ** 60), rejectsWith(ErrorCode.INVALID_ARGUMENT));
+      await assert.rejects(stream.trim(1.5), rejectsWith(ErrorCode.INVALID_ARGUMENT));
+      await assert.rejects(storage.openStream(stream.streamId, -1), rejectsWith(ErrorCode.INVALID_ARGUMENT));
       await storage.shutdown();
       await assert.rejects(storage.createStream(), rejectsWith(ErrorCode.STREAM_CLOSED));
     });
