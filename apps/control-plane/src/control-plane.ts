@@ -13,6 +13,7 @@ import {
 } from "./controllers/leader-election.ts";
 import { partitionAssignmentController } from "./controllers/partition-assignment-controller.ts";
 import { rebalanceHandler } from "./controllers/rebalance-handler.ts";
+import { retentionController } from "./controllers/retention-controller.ts";
 import { type Database, openDatabase } from "./db/database.ts";
 import { AssignmentNotifier } from "./services/assignment-notifier.ts";
 
@@ -77,6 +78,7 @@ export class ControlPlane {
       );
       runner.addController(brokerLeaseController(notifier));
       runner.addController(partitionAssignmentController(notifier));
+      runner.addController(retentionController());
       for (const controller of options.controllers?.({ notifier }) ?? []) runner.addController(controller);
       runner.addOperationHandler(clusterDeletionHandler({ notifier, deprovision: options.deprovision }));
       runner.addOperationHandler(brokerDrainHandler(notifier));

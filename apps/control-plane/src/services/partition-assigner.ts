@@ -15,11 +15,16 @@ export async function lockCluster(tx: Tx, clusterId: string): Promise<{ state: s
   return row;
 }
 
-/** Marks a metadata change: brokers re-read metadata, and these brokers' watches wake up. */
+/** Marks a metadata change: brokers re-read metadata, these brokers' watches wake up, bootstrap follows. */
 export async function bumpVersions(tx: Tx, clusterId: string, brokerIds: Iterable<number>): Promise<void> {
+  // The bootstrap list Kafka clients get follows the live brokers.
   await tx
     .update(clusters)
-    .set({ metadataVersion: sql`${clusters.metadataVersion} + 1` })
+    .set({
+      metadataVersion: sql`${clusters.metadataVersion} + 1`,
+      bootstrap: sql`(select string_agg(b.host || ':' || b.port, ',' order by b.broker_id) from brokers b
+        where b.cluster_id = ${clusterId} and b.state = 'ACTIVE')`,
+    })
     .where(eq(clusters.id, clusterId));
   const ids = [...new Set(brokerIds)].filter((id) => id >= 0);
   if (ids.length === 0) return;

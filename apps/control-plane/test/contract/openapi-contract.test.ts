@@ -249,11 +249,25 @@ describe("OpenAPI contract", { timeout: 120_000 }, () => {
     // brokers, metrics, operations, audit
     const brokers = await c.call("GET", "/v1/clusters/:id/brokers", { ...admin, params: { id } });
     assert.equal(brokers.json().items[0].partitions, 3);
-    await c.call("GET", "/v1/clusters/:id/metrics", {
+    const metrics = await c.call("GET", "/v1/clusters/:id/metrics", {
       ...admin,
       params: { id },
       query: { stepSeconds: "60" },
     });
+    assert.deepEqual(
+      metrics.json().brokers[0].points.map((p: { bytesInPerSec: number }) => p.bytesInPerSec),
+      [10],
+    );
+    const withBootstrap = await t.app.server.inject({
+      method: "GET",
+      url: `/v1/clusters/${id}`,
+      headers: t.auth(t.admin),
+    });
+    assert.equal(
+      withBootstrap.json().bootstrap,
+      "127.0.0.1:9092,127.0.0.1:9093",
+      "bootstrap follows the live brokers",
+    );
     const drain = await c.call("POST", "/v1/clusters/:id/brokers/:brokerId/drain", {
       ...admin,
       params: { id, brokerId },

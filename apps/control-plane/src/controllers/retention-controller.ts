@@ -1,0 +1,21 @@
+import { lt } from "drizzle-orm";
+import { metricSamples } from "../db/schema.ts";
+import type { Controller, ControllerContext } from "./controller-runner.ts";
+
+/** How long per-broker network samples are kept for charts and the autoscaler. */
+export const METRIC_RETENTION_MS = 7 * 24 * 3600_000;
+const EVERY_MS = 60_000;
+
+/** Keeps the metric samples table bounded: drops samples older than the retention, once a minute. */
+export function retentionController(): Controller {
+  let last = 0;
+  return {
+    name: "retention",
+    async reconcile(ctx: ControllerContext): Promise<void> {
+      const now = ctx.now();
+      if (now - last < EVERY_MS) return;
+      last = now;
+      await ctx.db.delete(metricSamples).where(lt(metricSamples.at, now - METRIC_RETENTION_MS));
+    },
+  };
+}
