@@ -206,6 +206,50 @@ for (const backend of testBackends()) {
       }
     });
 
+    it("keeps a fenced broker's partitions for failover when it has a WAL volume", async () => {
+      const { clusterId, client } = await newCluster("failover");
+      const dying = await client.register({ ...broker(1), volumeId: "vol-1" });
+      await client.createTopic({ name: "t", partitions: 2 });
+      const survivor = await client.register(broker(2));
+      const beat = setInterval(
+        () => void client.heartbeat(survivor.brokerId, { epoch: survivor.epoch }).catch(() => {}),
+        100,
+      );
+      try {
+        const deadline = Date.now() + 5_000;
+        let state = "";
+        while (state !== "FENCED" && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          state = (await client.metadata()).brokers.find((b) => b.brokerId === dying.brokerId)!.state;
+        }
+        assert.equal(state, "FENCED");
+        const md = await client.metadata();
+        assert.ok(
+          md.topics[0]!.partitions.every((p) => p.leaderBrokerId === -1),
+          "clients see no leader until the volume is recovered",
+        );
+        const onSurvivor = await client.watchAssignments(survivor.brokerId, {
+          epoch: survivor.epoch,
+          after: -1,
+        });
+        assert.equal(onSurvivor.open.length, 0, "nothing is reassigned before the WAL is replayed");
+        const ops = await fetch(`${baseUrl}/v1/operations?clusterId=${clusterId}`, {
+          headers: { authorization: `Bearer ${ADMIN}` },
+        }).then(
+          (r) =>
+            r.json() as Promise<{ items: { type: string; input: { brokerId: number; volumeId: string } }[] }>,
+        );
+        const failovers = ops.items.filter((o) => o.type === "broker.failover");
+        assert.equal(failovers.length, 1, "one failover operation, not one per pass");
+        assert.deepEqual(
+          [failovers[0]!.input.brokerId, failovers[0]!.input.volumeId],
+          [dying.brokerId, "vol-1"],
+        );
+      } finally {
+        clearInterval(beat);
+      }
+    });
+
     describe("as an ObjectManager (the shared suite, over HTTP)", () => {
       objectManagerSuite(async () => ({
         manager: (await newCluster(`om-${crypto.randomUUID().slice(0, 8)}`)).client,

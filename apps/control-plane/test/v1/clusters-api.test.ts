@@ -133,6 +133,22 @@ for (const backend of testBackends()) {
       assert.equal(list.items.filter((c: { name: string }) => c.name.startsWith("idem")).length, 1);
     });
 
+    it("answers a concurrent repeat of an unfinished Idempotency-Key with 409 or the stored answer", async () => {
+      const headers = { "idempotency-key": "create-idem-race" };
+      const answers = await Promise.all([create("race", t.admin, headers), create("race", t.admin, headers)]);
+      const codes = answers.map((a) => a.statusCode).sort();
+      assert.ok(
+        JSON.stringify(codes) === "[202,202]" || JSON.stringify(codes) === "[202,409]",
+        `got ${codes}`,
+      );
+      for (const a of answers)
+        if (a.statusCode === 409) assert.equal(a.json().code, "IDEMPOTENCY_IN_PROGRESS");
+      const list = (
+        await t.app.server.inject({ method: "GET", url: "/v1/clusters?limit=500", headers: t.auth(t.admin) })
+      ).json();
+      assert.equal(list.items.filter((c: { name: string }) => c.name === "race").length, 1);
+    });
+
     it("enforces scopes: a viewer reads, an operator cannot create tokens, nothing is written", async () => {
       assert.equal(
         (await t.app.server.inject({ method: "GET", url: "/v1/clusters", headers: t.auth(t.viewer) }))
