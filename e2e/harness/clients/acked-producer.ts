@@ -1,0 +1,81 @@
+// An idempotent kafkajs producer that counts acknowledgements record by record, for durability tests: whatever
+// happens to the brokers while it runs, `acked` holds exactly the records a send() resolved for (acks=all), and
+// `unacked` those whose send() rejected (they may or may not have been stored).
+import { execFile } from "node:child_process";
+import { Kafka, logLevel } from "kafkajs";
+import type { ConsumedRecord } from "./workload.ts";
+import { keyedRecords } from "./workload.ts";
+
+export interface AckedProduction {
+  /** Sequence numbers (record values) of acknowledged records. */
+  acked: Set<number>;
+  /** Sequence numbers of records whose send failed after the client's own retries. */
+  unacked: Set<number>;
+  errors: string[];
+}
+
+export interface AckedProducerOptions {
+  bootstrap: string;
+  topic: string;
+  batch: number;
+  /** Called before each send with what is acknowledged so far; false stops producing. */
+  keepGoing: (acked: number) => boolean;
+  /** Upper bound of the whole run. */
+  timeoutMs: number;
+}
+
+/** Sends keyed records 0, 1, 2, … in batches of `batch` (acks=all, idempotent, one request in flight). */
+export async function produceCountingAcks(options: AckedProducerOptions): Promise<AckedProduction> {
+  const kafka = new Kafka({
+    clientId: "cirrus-e2e-durability",
+    brokers: options.bootstrap.split(","),
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 3_000 },
+  });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const production: AckedProduction = { acked: new Set(), unacked: new Set(), errors: [] };
+  const deadline = Date.now() + options.timeoutMs;
+  await producer.connect();
+  try {
+    let next = 0;
+    while (Date.now() < deadline && options.keepGoing(production.acked.size)) {
+      const records = keyedRecords(next, options.batch);
+      next += options.batch;
+      try {
+        await producer.send({ topic: options.topic, acks: -1, messages: records });
+        for (const r of records) production.acked.add(Number(r.value));
+      } catch (error) {
+        for (const r of records) production.unacked.add(Number(r.value));
+        if (production.errors.length < 20) production.errors.push(String(error));
+      }
+    }
+  } finally {
+    await producer.disconnect();
+  }
+  return production;
+}
+
+/** Reads every partition of `topic` from the beginning to its end with kcat (no group). */
+export function readWholeTopic(
+  bootstrap: string,
+  topic: string,
+  timeoutMs = 60_000,
+): Promise<ConsumedRecord[]> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      "kcat",
+      ["-C", "-b", bootstrap, "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%p\t%o\t%k\t%s\n"],
+      { timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error) return reject(new Error(`kcat -C ${topic}: ${error.message} ${stderr.slice(0, 2000)}`));
+        const records: ConsumedRecord[] = [];
+        for (const line of stdout.split("\n")) {
+          if (!line) continue;
+          const [p, o, k, v] = line.split("\t");
+          records.push({ partition: Number(p), offset: BigInt(o!), key: k ?? "", value: v ?? "", member: 0 });
+        }
+        resolve(records);
+      },
+    );
+  });
+}
