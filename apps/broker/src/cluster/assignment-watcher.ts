@@ -1,7 +1,6 @@
 // Long-polls the control plane for this broker's assignments and applies each new version to the
 // partition registry. Level-triggered: a failed open is retried by re-applying the same version.
 import type { Assignments, WatchAssignmentsOptions } from "@cirrus/broker-api";
-import type { ReconcileResult } from "../partitions/partition-registry.ts";
 import type { BrokerIdentity } from "./membership.ts";
 
 export interface AssignmentSource {
@@ -10,7 +9,10 @@ export interface AssignmentSource {
 
 export interface AssignmentWatcherOptions {
   readonly source: AssignmentSource;
-  readonly apply: (assignments: Assignments) => Promise<ReconcileResult>;
+  /** Applies one version; anything in `failed` makes the watcher apply the same version again later. */
+  readonly apply: (
+    assignments: Assignments,
+  ) => Promise<{ readonly failed: readonly { readonly error: unknown }[] }>;
   readonly log: (message: string, error?: unknown) => void;
   readonly waitMs?: number;
   readonly retryMs?: number;
@@ -78,7 +80,7 @@ export class AssignmentWatcher {
         const result = await this.#options.apply(assignments);
         if (result.failed.length > 0) {
           this.#options.log(
-            `assignments v${assignments.version}: ${result.failed.length} partitions failed to open`,
+            `assignments v${assignments.version}: ${result.failed.length} steps failed, retrying`,
             result.failed[0]?.error,
           );
           await sleep(retryMs, signal);

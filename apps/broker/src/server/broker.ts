@@ -6,11 +6,12 @@ import { dirname } from "node:path";
 import { type Assignments, ControlPlaneClient } from "@cirrus/broker-api";
 import { FrameDecoder } from "@cirrus/kafka-protocol";
 import { openObjectStore } from "@cirrus/object-store";
-import { Storage } from "@cirrus/s3stream";
+import { recoverForeignWal, Storage } from "@cirrus/s3stream";
 import { AdminServer } from "../admin-http/admin-server.ts";
 import { AssignmentWatcher } from "../cluster/assignment-watcher.ts";
 import { type BrokerIdentity, BrokerMembership } from "../cluster/membership.ts";
 import { MetadataCache } from "../cluster/metadata-cache.ts";
+import { VolumeRecoverer } from "../cluster/volume-recovery.ts";
 import { type BrokerConfig, loadBrokerConfig } from "../config.ts";
 import { BrokerError, BrokerErrorCode } from "../errors.ts";
 import type { BrokerServices, HandlerMap } from "../handlers/handler.ts";
@@ -143,12 +144,23 @@ export async function startBroker(
   kafkaPort = await listener.listen();
   const advertisedPort = config.advertisedPort || kafkaPort;
 
+  const recoverer = new VolumeRecoverer({
+    volumeDir: dirname(config.volumePath),
+    recover: (path) => {
+      if (!identity) throw new BrokerError(BrokerErrorCode.SHUTTING_DOWN, "not registered");
+      return recoverForeignWal(path, {
+        objectStore,
+        objectManager: controlPlane,
+        nodeId: identity.brokerId,
+        nodeEpoch: identity.epoch,
+      });
+    },
+    log,
+  });
   const apply = async (assignments: Assignments) => {
-    if (assignments.recover.length > 0) {
-      log(
-        `assignments v${assignments.version} ask to recover ${assignments.recover.length} volumes: not supported here`,
-      );
-    }
+    // Replay fenced brokers' WALs first: their streams must hold every acked record before anyone reopens them.
+    const recovered = await recoverer.apply(assignments.recover);
+    if (recovered.failed.length > 0) return recovered;
     const result = await partitions.reconcile(assignments.open, assignments.close);
     metrics.partitionsOpen.set(partitions.size);
     metadataCache.invalidate();
