@@ -14,8 +14,13 @@ import { ControlPlaneProcess } from "./control-plane-process.ts";
 export interface StartClusterOptions {
   /** Brokers of the cluster (default 3). 0: only the control plane; create clusters through the API. */
   brokers?: number;
-  /** Default: a fresh folder under the OS temp dir, removed by stop(). */
+  /** Default: a fresh folder under the OS temp dir, removed by stop(). One used before is reused (npm start). */
   dataDir?: string;
+  /**
+   * The control plane's port (default: a free one). Brokers are given this address, so a start on a data
+   * folder used before must use the port of that earlier start.
+   */
+  port?: number;
   /** More environment for the control plane (see apps/control-plane/src/config.ts). */
   env?: Record<string, string>;
 }
@@ -104,10 +109,13 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<S
   const brokerCount = options.brokers ?? 3;
   const ownDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "cirrus-e2e-")));
-  const port = await freePort();
-  const token = `cpt_e2e_${randomBytes(16).toString("hex")}`;
-  const processOptions = { dataDir, port, adminToken: token, env: options.env ?? {} };
+  const port = options.port ?? (await freePort());
+  const bootstrapToken = `cpt_e2e_${randomBytes(16).toString("hex")}`;
+  const processOptions = { dataDir, port, adminToken: bootstrapToken, env: options.env ?? {} };
   let controlPlane = await ControlPlaneProcess.start({ ...processOptions, brokers: brokerCount });
+  // A data folder used before keeps its first admin token, which start.ts prints again.
+  const printed = controlPlane.lines.token ?? "";
+  const token = /^\S+$/.test(printed) ? printed : bootstrapToken;
   const apiUrl = `http://127.0.0.1:${port}`;
 
   async function api<T>(method: string, path: string, body?: unknown): Promise<ApiAnswer<T>> {

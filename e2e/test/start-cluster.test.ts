@@ -3,6 +3,9 @@
 // replaces them), and stop() leaves no process behind.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { type StartedCluster, startCluster, waitFor } from "../harness/cluster.ts";
 
@@ -60,5 +63,34 @@ describe("startCluster harness", { timeout: 180_000 }, () => {
     assert.equal(h.processes().length, 3);
     // Each live broker has its own WAL volume; a stopped broker's volume stays until failover replayed it.
     assert.ok(h.volumes().length >= 3, `${h.volumes().length} volumes`);
+  });
+});
+
+describe("npm start on a data folder used before", { timeout: 180_000 }, () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "cirrus-e2e-reuse-"));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test("reuses its cluster and its first admin token, and starts the brokers again", async () => {
+    const first = await startCluster({ brokers: 3, dataDir: dir });
+    const { clusterId, token } = first;
+    assert.equal((await first.stop()).orphans, 0);
+    assert.deepEqual(first.processes(), [], "Ctrl-C (SIGTERM) stopped every broker");
+    const second = await startCluster({ brokers: 3, dataDir: dir, port: Number(new URL(first.apiUrl).port) });
+    try {
+      assert.equal(second.clusterId, clusterId, "the same cluster");
+      assert.equal(second.token, token, "the first admin token is printed again");
+      assert.equal(second.bootstrap.split(",").length, 3);
+      // The new brokers answer; the stopped ones stay listed until their leases run out (broker side).
+      const answering = second.bootstrap.split(",")[0]!;
+      const metadata = await kcatList(answering);
+      assert.ok(metadata.includes(`at ${answering}`), metadata);
+    } finally {
+      assert.equal((await second.stop()).orphans, 0);
+    }
   });
 });
