@@ -93,8 +93,16 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       deprovision: provisioner.deprovision,
       spotReclaimer: localSpotReclaimer(database.db, provisioner.providers),
     });
+  } catch (error) {
+    await provisioner.close();
+    await database.close();
+    throw error;
+  }
+  try {
     await controlPlane.listen();
   } catch (error) {
+    // The port is taken (or the host unknown): stop the controllers it already runs, leave brokers as they are.
+    await controlPlane.close();
     await provisioner.close();
     await database.close();
     throw error;
