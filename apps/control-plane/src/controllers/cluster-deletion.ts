@@ -1,12 +1,25 @@
-import { eq } from "drizzle-orm";
-import { brokers, clusters, streams } from "../db/schema.ts";
+import { and, eq, ne } from "drizzle-orm";
+import { brokers, clusters, partitions, streams } from "../db/schema.ts";
 import { inTransaction } from "../db/transaction.ts";
 import { removeStreams } from "../objects/stream-removal.ts";
 import type { AssignmentNotifier } from "../services/assignment-notifier.ts";
 import { ClusterOperation } from "../services/clusters.ts";
 import type { Operation } from "../services/operations.ts";
-import { bumpVersions, lockCluster } from "../services/partition-assigner.ts";
-import type { ControllerContext, OperationHandler, OperationStepHandler } from "./controller-runner.ts";
+import {
+  bumpVersions,
+  finishClosedMoves,
+  lockCluster,
+  releasePartitionsOf,
+} from "../services/partition-assigner.ts";
+import {
+  type ControllerContext,
+  type OperationHandler,
+  type OperationStepHandler,
+  STEP_WAIT,
+} from "./controller-runner.ts";
+
+/** How long deletion waits for brokers to upload their tails and close their streams. */
+export const DRAIN_TIMEOUT_MS = 30_000;
 
 export interface ClusterDeletionOptions {
   notifier: AssignmentNotifier;
@@ -19,7 +32,8 @@ export interface ClusterDeletionOptions {
 }
 
 /**
- * `cluster.delete`: stop the brokers (their epochs are fenced), delete provider resources, purge the
+ * `cluster.delete`: drain the brokers (each uploads its WAL tail and closes its streams, bounded by
+ * DRAIN_TIMEOUT_MS), stop them (their epochs are fenced), delete provider resources, purge the
  * streams if asked (their objects become unreferenced), remove the cluster's metadata. Without purge
  * the streams and objects rows stay: the data is kept.
  */
@@ -27,6 +41,50 @@ export function clusterDeletionHandler(options: ClusterDeletionOptions): Operati
   return {
     type: ClusterOperation.DELETE,
     steps: [
+      {
+        name: "drain-brokers",
+        async run(ctx: ControllerContext, op: Operation) {
+          const clusterId = op.clusterId!;
+          const started = op.steps.find((s) => s.name === "drain-brokers")?.startedAt ?? ctx.now();
+          const { waiting, changed } = await inTransaction(ctx.db, async (tx) => {
+            if (!(await lockCluster(tx, clusterId))) return { waiting: 0, changed: [] };
+            // Nothing is reassigned: the cluster is DELETING and every broker is DRAINING.
+            const drained = await tx
+              .update(brokers)
+              .set({ state: "DRAINING" })
+              .where(and(eq(brokers.clusterId, clusterId), eq(brokers.state, "ACTIVE")))
+              .returning({ brokerId: brokers.brokerId });
+            const leaders = await tx
+              .selectDistinct({ brokerId: partitions.leaderBrokerId })
+              .from(partitions)
+              .where(and(eq(partitions.clusterId, clusterId), ne(partitions.leaderBrokerId, -1)));
+            const changed = await releasePartitionsOf(
+              tx,
+              clusterId,
+              leaders.map((l) => l.brokerId),
+              true,
+            );
+            const waiting = await finishClosedMoves(tx, clusterId);
+            if (drained.length > 0)
+              await bumpVersions(
+                tx,
+                clusterId,
+                drained.map((b) => b.brokerId),
+              );
+            return { waiting, changed: [...changed, ...drained.map((b) => b.brokerId)] };
+          });
+          await options.notifier.changed(clusterId, changed);
+          if (waiting > 0 && ctx.now() - started < DRAIN_TIMEOUT_MS) return STEP_WAIT;
+          if (waiting > 0) {
+            ctx.log("cluster deletion: drain timed out, fencing anyway", { clusterId, waiting });
+            await ctx.db
+              .update(partitions)
+              .set({ closingBrokerId: -1 })
+              .where(and(eq(partitions.clusterId, clusterId), ne(partitions.closingBrokerId, -1)));
+          }
+          return undefined;
+        },
+      },
       {
         name: "fence-brokers",
         async run(ctx: ControllerContext, op: Operation) {

@@ -26,7 +26,13 @@ export const ClusterOperation = {
 
 export const CREATE_STEPS = ["provision-resources", "wait-for-brokers"];
 export const UPDATE_STEPS = ["apply-spec", "wait-for-brokers"];
-export const DELETE_STEPS = ["fence-brokers", "deprovision-resources", "release-streams", "remove-metadata"];
+export const DELETE_STEPS = [
+  "drain-brokers",
+  "fence-brokers",
+  "deprovision-resources",
+  "release-streams",
+  "remove-metadata",
+];
 
 type Row = typeof clusters.$inferSelect;
 

@@ -114,4 +114,65 @@ describe("draining a broker", { timeout: 60_000 }, () => {
       ],
     );
   });
+  it("drains every broker before a cluster deletion fences them", async () => {
+    const api = async (method: string, path: string, body?: unknown) =>
+      (
+        await fetch(url + path, {
+          method,
+          headers: {
+            authorization: `Bearer ${ADMIN}`,
+            ...(body ? { "content-type": "application/json" } : {}),
+          },
+          body: body ? JSON.stringify(body) : null,
+        })
+      ).json() as Promise<Record<string, never>>;
+    const created = (await api("POST", "/v1/clusters", {
+      name: "drain-then-delete",
+      spec: localSpec,
+    })) as unknown as {
+      cluster: { id: string };
+      brokerToken: string;
+    };
+    const id = created.cluster.id;
+    const client = new ControlPlaneClient({ baseUrl: url, token: created.brokerToken });
+    const a = await client.register({ instanceId: "a", zone: "z", host: "127.0.0.1", port: 9001 });
+    await client.createTopic({ name: "t", partitions: 1 });
+    const onA = await client.watchAssignments(a.brokerId, { epoch: a.epoch, after: -1 });
+    const p = onA.open[0]!;
+    await client.openStream(p.streamId, p.leaderEpoch, a.brokerId);
+    await api("PATCH", `/v1/clusters/${id}`, { version: 1, deletionProtection: false });
+    const { operation } = (await api("DELETE", `/v1/clusters/${id}`)) as unknown as {
+      operation: { id: string };
+    };
+
+    let seen = onA;
+    const closeBy = Date.now() + 5_000;
+    while (seen.close.length === 0 && Date.now() < closeBy) {
+      seen = await client.watchAssignments(a.brokerId, {
+        epoch: a.epoch,
+        after: seen.version,
+        waitMs: 1_000,
+      });
+    }
+    assert.deepEqual(
+      seen.close.map((x) => x.streamId),
+      [p.streamId],
+      "the broker is asked to upload and close first",
+    );
+    const waiting = (await getOperation(testDb.database.db, operation.id))!;
+    assert.equal(waiting.steps[0]!.status, "RUNNING", "drain-brokers waits for the close");
+    assert.equal(
+      (await client.heartbeat(a.brokerId, { epoch: a.epoch })).leaseUntil > 0,
+      true,
+      "not fenced yet",
+    );
+    await client.closeStream(p.streamId, p.leaderEpoch);
+    const deadline = Date.now() + 5_000;
+    let status = "";
+    while (status !== "SUCCEEDED" && Date.now() < deadline) {
+      status = (await getOperation(testDb.database.db, operation.id))!.status;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.equal(status, "SUCCEEDED");
+  });
 });

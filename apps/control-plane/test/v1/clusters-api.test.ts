@@ -112,7 +112,7 @@ for (const backend of testBackends()) {
       assert.equal(deleting.json().cluster.state, "DELETING");
       assert.deepEqual(
         deleting.json().operation.steps.map((s: { name: string }) => s.name),
-        ["fence-brokers", "deprovision-resources", "release-streams", "remove-metadata"],
+        ["drain-brokers", "fence-brokers", "deprovision-resources", "release-streams", "remove-metadata"],
       );
     });
 
