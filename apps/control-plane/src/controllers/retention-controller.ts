@@ -1,12 +1,13 @@
 import { lt } from "drizzle-orm";
-import { metricSamples } from "../db/schema.ts";
+import { idempotencyKeys, metricSamples } from "../db/schema.ts";
+import { IDEMPOTENCY_TTL_MS } from "../http/idempotency.ts";
 import type { Controller, ControllerContext } from "./controller-runner.ts";
 
 /** How long per-broker network samples are kept for charts and the autoscaler. */
 export const METRIC_RETENTION_MS = 7 * 24 * 3600_000;
 const EVERY_MS = 60_000;
 
-/** Keeps the metric samples table bounded: drops samples older than the retention, once a minute. */
+/** Keeps tables bounded, once a minute: old metric samples, expired Idempotency-Keys. */
 export function retentionController(): Controller {
   let last = 0;
   return {
@@ -16,6 +17,7 @@ export function retentionController(): Controller {
       if (now - last < EVERY_MS) return;
       last = now;
       await ctx.db.delete(metricSamples).where(lt(metricSamples.at, now - METRIC_RETENTION_MS));
+      await ctx.db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, now - IDEMPOTENCY_TTL_MS));
     },
   };
 }

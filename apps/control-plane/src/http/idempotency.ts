@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { and, eq, lt } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Db } from "../db/database.ts";
 import { idempotencyKeys } from "../db/schema.ts";
@@ -27,7 +27,8 @@ function requestHash(request: FastifyRequest): string {
 /**
  * `Idempotency-Key` on POSTs: the first request with a key runs and its answer (unless 5xx) is
  * stored; a repeat with the same body gets the stored answer, a repeat with another body 422, a
- * repeat while the first still runs 409. Keys are per token.
+ * repeat while the first still runs 409. Keys are per token; the retention controller forgets them
+ * after IDEMPOTENCY_TTL_MS.
  */
 export function registerIdempotency(app: FastifyInstance, db: Db): void {
   app.decorateRequest("idempotency", null);
@@ -40,7 +41,6 @@ export function registerIdempotency(app: FastifyInstance, db: Db): void {
     const tokenId = request.principal.tokenId;
     const hash = requestHash(request);
     const now = Date.now();
-    await db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, now - IDEMPOTENCY_TTL_MS));
     try {
       await db
         .insert(idempotencyKeys)
