@@ -59,10 +59,10 @@ export class ProvisionerKit {
   }
 
   static async open(
-    options: { readyTimeoutMs?: number; brokerEntry?: string } = {},
+    options: { readyTimeoutMs?: number; brokerEntry?: string; backend?: "pglite" | "postgres" } = {},
   ): Promise<ProvisionerKit> {
     const dataDir = await mkdtemp(join(tmpdir(), "cirrus-provisioner-"));
-    const testDb = await createTestDatabase("pglite");
+    const testDb = await createTestDatabase(options.backend ?? "pglite");
     return new ProvisionerKit(dataDir, testDb, {
       readyTimeoutMs: options.readyTimeoutMs ?? 60_000,
       brokerEntry: options.brokerEntry ?? STAND_IN_BROKER,

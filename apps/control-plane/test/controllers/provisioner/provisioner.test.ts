@@ -9,6 +9,7 @@ import { BrokerOperation, startBrokerOperation } from "../../../src/services/bro
 import { registerBroker } from "../../../src/services/brokers.ts";
 import { createCluster, deleteCluster, updateCluster } from "../../../src/services/clusters.ts";
 import { OperationStatus } from "../../../src/services/operations.ts";
+import { testBackends } from "../../helpers/test-database.ts";
 import { brokerProcesses, localSpec, ProvisionerKit, volumeFiles } from "./provisioner-kit.ts";
 
 /** What the stand-in broker of an instance recorded of its environment; undefined until it started. */
@@ -55,101 +56,106 @@ async function clusterRow(kit: ProvisionerKit, id: string) {
   return row;
 }
 
-describe("provisioner on the local provider", { timeout: 120_000 }, () => {
-  let kit: ProvisionerKit;
-  before(async () => {
-    kit = await ProvisionerKit.open();
-  });
-  after(async () => {
-    await kit.close();
-  });
-
-  test("create: fleet at brokers.min, a WAL volume attached to each broker, RUNNING once they register", async () => {
-    const { cluster, operation } = await createCluster(
-      kit.database.db,
-      { name: "alpha", spec: localSpec(), deletionProtection: false },
-      null,
-    );
-    const instances = await kit.runUntil(async () => {
-      const list = await kit.local.listInstances(fleetNameOf(cluster.id)).catch(() => []);
-      const rows = await kit.database.db.select().from(volumes).where(eq(volumes.clusterId, cluster.id));
-      return list.length === 2 && rows.filter((r) => r.state === "IN_USE").length === 2 ? list : undefined;
+// The main path on every backend (PostgreSQL too when TEST_DATABASE_URL is set); the rest on PGlite.
+for (const backend of testBackends())
+  describe(`provisioner on the local provider (${backend})`, { timeout: 120_000 }, () => {
+    let kit: ProvisionerKit;
+    before(async () => {
+      kit = await ProvisionerKit.open({ backend });
     });
-    assert.deepEqual(new Set(instances.map((i) => i.zone)), new Set(["local-a", "local-b"]));
-    // Each broker was started with its own volume and the cluster's settings.
-    const envs = await kit.runUntil(async () => {
-      const found = instances.map((i) => brokerEnv(kit, i.id));
-      return found.every((e) => e !== undefined) ? (found as Record<string, string>[]) : undefined;
+    after(async () => {
+      await kit.close();
     });
-    const volumeIds = envs.map((e) => e.CIRRUS_VOLUME_ID);
-    assert.equal(new Set(volumeIds).size, 2);
-    for (const env of envs) {
-      assert.equal(env.CIRRUS_CLUSTER_ID, cluster.id);
-      assert.match(env.CIRRUS_BROKER_TOKEN ?? "", /.{20,}/);
-      assert.ok(env.CIRRUS_VOLUME_PATH!.endsWith(`${env.CIRRUS_VOLUME_ID}.img`));
-    }
-    assert.equal((await kit.operation(operation.id)).status, OperationStatus.RUNNING, "waits for brokers");
-    assert.equal((await clusterRow(kit, cluster.id))?.state, "CREATING");
 
-    const done = await kit.runUntil(async () => {
-      await registerFleet(kit, cluster.id);
-      const op = await kit.operation(operation.id);
-      return op.status === OperationStatus.SUCCEEDED ? op : undefined;
+    test("create: fleet at brokers.min, a WAL volume attached to each broker, RUNNING once they register", async () => {
+      const { cluster, operation } = await createCluster(
+        kit.database.db,
+        { name: "alpha", spec: localSpec(), deletionProtection: false },
+        null,
+      );
+      const instances = await kit.runUntil(async () => {
+        const list = await kit.local.listInstances(fleetNameOf(cluster.id)).catch(() => []);
+        const rows = await kit.database.db.select().from(volumes).where(eq(volumes.clusterId, cluster.id));
+        return list.length === 2 && rows.filter((r) => r.state === "IN_USE").length === 2 ? list : undefined;
+      });
+      assert.deepEqual(new Set(instances.map((i) => i.zone)), new Set(["local-a", "local-b"]));
+      // Each broker was started with its own volume and the cluster's settings.
+      const envs = await kit.runUntil(async () => {
+        const found = instances.map((i) => brokerEnv(kit, i.id));
+        return found.every((e) => e !== undefined) ? (found as Record<string, string>[]) : undefined;
+      });
+      const volumeIds = envs.map((e) => e.CIRRUS_VOLUME_ID);
+      assert.equal(new Set(volumeIds).size, 2);
+      for (const env of envs) {
+        assert.equal(env.CIRRUS_CLUSTER_ID, cluster.id);
+        assert.match(env.CIRRUS_BROKER_TOKEN ?? "", /.{20,}/);
+        assert.ok(env.CIRRUS_VOLUME_PATH!.endsWith(`${env.CIRRUS_VOLUME_ID}.img`));
+      }
+      assert.equal((await kit.operation(operation.id)).status, OperationStatus.RUNNING, "waits for brokers");
+      assert.equal((await clusterRow(kit, cluster.id))?.state, "CREATING");
+
+      const done = await kit.runUntil(async () => {
+        await registerFleet(kit, cluster.id);
+        const op = await kit.operation(operation.id);
+        return op.status === OperationStatus.SUCCEEDED ? op : undefined;
+      });
+      assert.deepEqual(
+        done.steps.map((s) => [s.name, s.status]),
+        [
+          ["provision-resources", "SUCCEEDED"],
+          ["wait-for-brokers", "SUCCEEDED"],
+        ],
+      );
+      const row = await clusterRow(kit, cluster.id);
+      assert.equal(row?.state, "RUNNING");
+      assert.equal(row?.bootstrap?.split(",").length, 2);
+      // Failover needs to know whose WAL each volume holds.
+      const owned = await kit.database.db.select().from(volumes).where(eq(volumes.clusterId, cluster.id));
+      assert.deepEqual(owned.map((v) => v.ownerBrokerId).sort(), [0, 1]);
     });
-    assert.deepEqual(
-      done.steps.map((s) => [s.name, s.status]),
-      [
-        ["provision-resources", "SUCCEEDED"],
-        ["wait-for-brokers", "SUCCEEDED"],
-      ],
-    );
-    const row = await clusterRow(kit, cluster.id);
-    assert.equal(row?.state, "RUNNING");
-    assert.equal(row?.bootstrap?.split(",").length, 2);
-    // Failover needs to know whose WAL each volume holds.
-    const owned = await kit.database.db.select().from(volumes).where(eq(volumes.clusterId, cluster.id));
-    assert.deepEqual(owned.map((v) => v.ownerBrokerId).sort(), [0, 1]);
-  });
 
-  test("update: new capacity bounds reach the fleet, the desired count is clamped into them", async () => {
-    const [row] = await kit.database.db.select().from(clusters).where(eq(clusters.name, "alpha"));
-    const { operation } = await updateCluster(
-      kit.database.db,
-      row!.id,
-      { version: row!.version, spec: localSpec({ brokers: { min: 3, max: 5 } }) },
-      null,
-    );
-    assert.ok(operation);
-    await kit.runUntil(async () =>
-      (await kit.local.listInstances(fleetNameOf(row!.id))).length === 3 ? true : undefined,
-    );
-    const fleet = await kit.local.describeFleet(fleetNameOf(row!.id));
-    assert.deepEqual([fleet?.minSize, fleet?.maxSize, fleet?.desiredCapacity], [3, 5, 3]);
-    await kit.runUntil(async () => {
-      await registerFleet(kit, row!.id);
-      return (await kit.operation(operation.id)).status === OperationStatus.SUCCEEDED ? true : undefined;
+    test("update: new capacity bounds reach the fleet, the desired count is clamped into them", async () => {
+      const [row] = await kit.database.db.select().from(clusters).where(eq(clusters.name, "alpha"));
+      const { operation } = await updateCluster(
+        kit.database.db,
+        row!.id,
+        { version: row!.version, spec: localSpec({ brokers: { min: 3, max: 5 } }) },
+        null,
+      );
+      assert.ok(operation);
+      await kit.runUntil(async () =>
+        (await kit.local.listInstances(fleetNameOf(row!.id))).length === 3 ? true : undefined,
+      );
+      const fleet = await kit.local.describeFleet(fleetNameOf(row!.id));
+      assert.deepEqual([fleet?.minSize, fleet?.maxSize, fleet?.desiredCapacity], [3, 5, 3]);
+      await kit.runUntil(async () => {
+        await registerFleet(kit, row!.id);
+        return (await kit.operation(operation.id)).status === OperationStatus.SUCCEEDED ? true : undefined;
+      });
+      assert.equal((await clusterRow(kit, row!.id))?.state, "RUNNING");
+      assert.equal(
+        (await kit.database.db.select().from(volumes).where(eq(volumes.clusterId, row!.id))).length,
+        3,
+      );
     });
-    assert.equal((await clusterRow(kit, row!.id))?.state, "RUNNING");
-    assert.equal(
-      (await kit.database.db.select().from(volumes).where(eq(volumes.clusterId, row!.id))).length,
-      3,
-    );
-  });
 
-  test("delete: every broker process stops, every volume is deleted, the metadata is gone", async () => {
-    const [row] = await kit.database.db.select().from(clusters).where(eq(clusters.name, "alpha"));
-    assert.equal(brokerProcesses(kit.dataDir).length, 3);
-    const { operation } = await deleteCluster(kit.database.db, row!.id, false, null);
-    await kit.runUntil(async () =>
-      (await kit.operation(operation.id)).status === OperationStatus.SUCCEEDED ? true : undefined,
-    );
-    assert.deepEqual(brokerProcesses(kit.dataDir), []);
-    assert.deepEqual(volumeFiles(kit.dataDir), []);
-    assert.equal(await kit.local.describeFleet(fleetNameOf(row!.id)), undefined);
-    assert.equal(await clusterRow(kit, row!.id), undefined);
-    assert.deepEqual(await kit.database.db.select().from(brokers).where(eq(brokers.clusterId, row!.id)), []);
+    test("delete: every broker process stops, every volume is deleted, the metadata is gone", async () => {
+      const [row] = await kit.database.db.select().from(clusters).where(eq(clusters.name, "alpha"));
+      assert.equal(brokerProcesses(kit.dataDir).length, 3);
+      const { operation } = await deleteCluster(kit.database.db, row!.id, false, null);
+      await kit.runUntil(async () =>
+        (await kit.operation(operation.id)).status === OperationStatus.SUCCEEDED ? true : undefined,
+      );
+      assert.deepEqual(brokerProcesses(kit.dataDir), []);
+      assert.deepEqual(volumeFiles(kit.dataDir), []);
+      assert.equal(await kit.local.describeFleet(fleetNameOf(row!.id)), undefined);
+      assert.equal(await clusterRow(kit, row!.id), undefined);
+      assert.deepEqual(
+        await kit.database.db.select().from(brokers).where(eq(brokers.clusterId, row!.id)),
+        [],
+      );
+    });
   });
-});
 
 describe("provisioner after a control-plane crash", { timeout: 120_000 }, () => {
   let kit: ProvisionerKit;
