@@ -3,6 +3,7 @@ import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance } from "fastify";
+import { PROBLEM_SCHEMA_ID, Problem } from "./api-schemas/common.ts";
 import type { AppContext } from "./app-context.ts";
 import { ApiTokens } from "./auth/api-tokens.ts";
 import type { Config } from "./config.ts";
@@ -73,8 +74,11 @@ export async function build(options: BuildOptions): Promise<App> {
     return payload;
   });
   registerProblemHandlers(server);
+  server.addSchema({ ...Problem, $id: PROBLEM_SCHEMA_ID });
 
   await server.register(swagger, {
+    // Shared schemas keep their id as their name in components.schemas.
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
     openapi: {
       openapi: "3.1.0",
       info: {

@@ -19,7 +19,12 @@ export function Page<T extends TSchema>(item: T) {
   return Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });
 }
 
-export const problemResponse = (description: string) => ({ ...Problem, description });
+/** The id of the shared Problem schema (app.ts adds it once; the document has it in components). */
+export const PROBLEM_SCHEMA_ID = "Problem";
+
+/** An error response: a reference to the one Problem schema, so the document stays small. */
+export const problemResponse = (description: string) =>
+  Type.Unsafe<typeof Problem.static>({ $ref: `${PROBLEM_SCHEMA_ID}#`, description });
 
 /** Error responses every authenticated route can give, documented so clients can rely on them. */
 export function withProblems<R extends Record<number, TSchema>>(responses: R) {

@@ -3,7 +3,10 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import type { FastifyInstance, InjectOptions } from "fastify";
 
-type Doc = { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+type Doc = {
+  paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+  components?: Record<string, unknown>;
+};
 
 /**
  * Calls routes through inject and checks each response against the OpenAPI document: the route and
@@ -54,7 +57,8 @@ export class OpenApiChecker {
     );
     const schema = documented.content?.["application/json"]?.schema;
     if (schema && response.statusCode !== 204) {
-      const validate = this.#ajv.compile(schema);
+      // The document's components ride along, so "#/components/schemas/…" references resolve.
+      const validate = this.#ajv.compile({ ...schema, components: this.#doc.components });
       const body = JSON.parse(response.body) as unknown;
       assert.ok(
         validate(body),
