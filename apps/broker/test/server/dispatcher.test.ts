@@ -1,0 +1,117 @@
+// The dispatcher on its own: decode → authorize → handler → encode, and every way a request can fail
+// (unknown API, unsupported version, malformed body, unauthenticated, a throwing handler) closes the
+// connection with a counted error instead of crashing or answering garbage.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { decodeResponse, encodeRequest } from "@cirrus/kafka-protocol";
+import { loadBrokerConfig } from "../../src/config.ts";
+import type { BrokerServices, HandlerMap } from "../../src/handlers/handler.ts";
+import { advertisedApiVersions, coreHandlers } from "../../src/handlers/registry.ts";
+import { BrokerMetrics } from "../../src/metrics/broker-metrics.ts";
+import { LoadMeter } from "../../src/metrics/load-meter.ts";
+import { PartitionRegistry } from "../../src/partitions/partition-registry.ts";
+import { createDispatcher } from "../../src/server/dispatcher.ts";
+
+function services(handlers: HandlerMap): BrokerServices {
+  return {
+    config: loadBrokerConfig({}, {}),
+    brokerId: () => 1,
+    brokerEpoch: () => 1,
+    canAck: () => true,
+    shuttingDown: () => false,
+    partitions: new PartitionRegistry({
+      openStream: () => Promise.reject(new Error("no storage in this test")),
+    }),
+    metadata: async () => ({ clusterId: "c", version: 1, controllerBrokerId: 1, brokers: [], topics: [] }),
+    controlPlane: {
+      createTopic: () => Promise.reject(new Error("no control plane")),
+      deleteTopic: () => Promise.reject(new Error("no control plane")),
+      addPartitions: () => Promise.reject(new Error("no control plane")),
+    },
+    metrics: new BrokerMetrics(),
+    load: new LoadMeter(),
+    apiVersions: () => advertisedApiVersions(handlers),
+    advertised: () => ({ host: "127.0.0.1", port: 9092 }),
+  };
+}
+
+const connection = { id: 1, remoteAddress: "test", closed: new AbortController().signal };
+const frameOf = (encoded: Buffer) => encoded.subarray(4);
+const apiVersionsRequest = (version: number, correlationId = 7) =>
+  frameOf(
+    encodeRequest(
+      { apiKey: 18, apiVersion: version, correlationId, clientId: "t" },
+      { clientSoftwareName: "t", clientSoftwareVersion: "1" },
+    ),
+  );
+
+test("answers with the request's correlation id, encoded at its version, and counts it", async () => {
+  const s = services(coreHandlers);
+  const dispatch = createDispatcher({ handlers: coreHandlers, services: s, log: () => {} });
+  const chunks = await dispatch(apiVersionsRequest(3, 42), connection);
+  const response = Buffer.concat(chunks!);
+  assert.equal(response.readInt32BE(0), response.length - 4, "a complete frame with its size prefix");
+  const decoded = decodeResponse(18, 3, response.subarray(4));
+  assert.equal(decoded.correlationId, 42);
+  assert.deepEqual(
+    decoded.body.apiKeys.map((k) => k.apiKey),
+    [0, 1, 2, 3, 18],
+  );
+  assert.match(await s.metrics.scrape(), /cirrus_broker_requests_total\{api="ApiVersions"\} 1/);
+});
+
+test("unknown APIs, malformed bodies, refused authorization and throwing handlers reject (closing the connection)", async () => {
+  const throwing: HandlerMap = new Map([
+    [
+      18,
+      async () => {
+        throw new Error("boom");
+      },
+    ],
+  ]);
+  const s = services(coreHandlers);
+  const failing = createDispatcher({ handlers: throwing, services: s, log: () => {} });
+  await assert.rejects(failing(apiVersionsRequest(3), connection), /boom/);
+
+  const dispatch = createDispatcher({ handlers: coreHandlers, services: s, log: () => {} });
+  const joinGroup = Buffer.from(apiVersionsRequest(3));
+  joinGroup.writeInt16BE(11, 0); // JoinGroup: no handler in the core map
+  await assert.rejects(
+    dispatch(joinGroup, connection),
+    (e: Error & { code?: string }) => e.code === "UNSUPPORTED_API" || e.code === "MALFORMED_REQUEST",
+  );
+  await assert.rejects(
+    dispatch(apiVersionsRequest(3).subarray(0, 12), connection),
+    (e: Error & { code?: string }) => e.code === "MALFORMED_REQUEST",
+  );
+  await assert.rejects(
+    dispatch(Buffer.from([0, 1]), connection),
+    (e: Error & { code?: string }) => e.code === "MALFORMED_REQUEST",
+  );
+
+  const locked = createDispatcher({
+    handlers: coreHandlers,
+    services: s,
+    log: () => {},
+    authorize: () => false,
+  });
+  await assert.rejects(
+    locked(apiVersionsRequest(3), connection),
+    (e: Error & { code?: string }) => e.code === "UNAUTHENTICATED",
+  );
+  assert.match(
+    await s.metrics.scrape(),
+    /cirrus_broker_request_errors_total\{api="ApiVersions",error="UNAUTHENTICATED"\} 1/,
+  );
+});
+
+test("ApiVersions at an unknown version is answered at v0 with UNSUPPORTED_VERSION (KIP-511)", async () => {
+  const s = services(coreHandlers);
+  const dispatch = createDispatcher({ handlers: coreHandlers, services: s, log: () => {} });
+  const request = Buffer.from(apiVersionsRequest(3, 9));
+  request.writeInt16BE(77, 2);
+  const response = Buffer.concat((await dispatch(request, connection))!);
+  const decoded = decodeResponse(18, 0, response.subarray(4));
+  assert.equal(decoded.correlationId, 9);
+  assert.equal(decoded.body.errorCode, 35);
+});
