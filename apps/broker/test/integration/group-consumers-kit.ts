@@ -1,8 +1,8 @@
 // What the consumer-group integration tests share: a real control plane and a broker that can be
 // restarted on the same data, and the exactly-once / in-order checks every client must pass.
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { type BrokerConfig, type BrokerHandle, startBroker } from "../../src/index.ts";
+import type { BrokerHandle } from "../../src/index.ts";
+import { startTestBroker } from "../helpers/broker-fixture.ts";
 import { startControlPlane, type TestControlPlane } from "../helpers/control-plane.ts";
 
 export const PARTITIONS = 12;
@@ -24,24 +24,12 @@ export interface GroupFixture {
 
 export async function startGroupFixture(instanceId: string): Promise<GroupFixture> {
   const cp: TestControlPlane = await startControlPlane();
-  const config: Partial<BrokerConfig> = {
-    instanceId,
-    kafkaHost: "127.0.0.1",
-    kafkaPort: 0,
-    adminHost: "127.0.0.1",
-    adminPort: 0,
-    controlPlaneUrl: cp.baseUrl,
-    brokerToken: cp.brokerToken,
-    dataDir: join(cp.dataDir, instanceId),
-    objectStore: `file://${join(cp.dataDir, "objects")}`,
-    walCapacityBytes: 64 * 1024 * 1024,
-  };
-  let broker = await startBroker(config, { log: () => {} });
+  let broker = await startTestBroker(cp, instanceId);
   return {
     broker: () => broker,
     async restart() {
       await broker.close();
-      broker = await startBroker(config, { log: () => {} });
+      broker = await startTestBroker(cp, instanceId);
       return broker;
     },
     async close() {
