@@ -22,9 +22,15 @@ export function Page<T extends TSchema>(item: T) {
 /** The id of the shared Problem schema (app.ts adds it once; the document has it in components). */
 export const PROBLEM_SCHEMA_ID = "Problem";
 
-/** An error response: a reference to the one Problem schema, so the document stays small. */
+/**
+ * An error response: application/problem+json, a reference to the one Problem schema (the document
+ * stays small). Fastify picks the response schema by content type, so serialization follows it too.
+ */
 export const problemResponse = (description: string) =>
-  Type.Unsafe<typeof Problem.static>({ $ref: `${PROBLEM_SCHEMA_ID}#`, description });
+  Type.Unsafe<typeof Problem.static>({
+    description,
+    content: { "application/problem+json": { schema: { $ref: `${PROBLEM_SCHEMA_ID}#` } } },
+  });
 
 /** Error responses every authenticated route can give, documented so clients can rely on them. */
 export function withProblems<R extends Record<number, TSchema>>(responses: R) {

@@ -55,7 +55,14 @@ export class OpenApiChecker {
       documented,
       `${method} ${path} answered ${response.statusCode}, which is not documented: ${response.body}`,
     );
-    const schema = documented.content?.["application/json"]?.schema;
+    const contentType = String(response.headers["content-type"] ?? "").split(";")[0]!;
+    if (response.statusCode !== 204) {
+      assert.ok(
+        documented.content?.[contentType],
+        `${method} ${path} ${response.statusCode} sent undocumented ${contentType}`,
+      );
+    }
+    const schema = documented.content?.[contentType]?.schema;
     if (schema && response.statusCode !== 204) {
       // The document's components ride along, so "#/components/schemas/…" references resolve.
       const validate = this.#ajv.compile({ ...schema, components: this.#doc.components });
