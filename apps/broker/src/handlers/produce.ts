@@ -42,7 +42,8 @@ export function checkRecords(records: Buffer | null): Checked {
         payload,
         header,
         count: header.lastOffsetDelta + 1,
-        maxTimestamp: Number(header.maxTimestamp),
+        // NO_TIMESTAMP (-1) batches exist; streams take non-negative timestamps only.
+        maxTimestamp: Math.max(0, Number(header.maxTimestamp)),
       };
     });
     for (const batch of batches) {

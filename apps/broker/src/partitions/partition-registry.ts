@@ -25,6 +25,8 @@ export class PartitionRegistry {
   readonly notifier = new AppendNotifier();
   readonly #storage: PartitionStorage;
   readonly #onOpened: ((partition: Partition) => void) | undefined;
+  /** Set by the owner: a partition was dropped because its stream failed; re-apply the assignments. */
+  onDropped: ((partition: Partition, error: unknown) => void) | undefined;
   readonly #byId = new Map<string, Partition>();
   readonly #byName = new Map<string, Partition>();
   /** Serialises reconciles: two overlapping ones could open the same stream twice. */
@@ -113,6 +115,12 @@ export class PartitionRegistry {
       },
       stream,
       this.notifier,
+      (failed, error) => {
+        // The stream closed itself after a failed append: stop serving it now (clients get
+        // NOT_LEADER_OR_FOLLOWER and retry) and let the owner reopen it from the assignments.
+        void this.closePartition(failed).catch(() => {});
+        this.onDropped?.(failed, error);
+      },
     );
     this.#onOpened?.(partition);
     this.#byId.set(idKey(a.topicId, a.partition), partition);

@@ -47,9 +47,20 @@ export class Partition implements PartitionIdentity {
   readonly key: string;
   readonly #stream: PartitionStream;
   readonly #notifier: AppendNotifier;
+  readonly #onAppendFailed: ((partition: Partition, error: unknown) => void) | undefined;
   #closed = false;
 
-  constructor(identity: PartitionIdentity, stream: PartitionStream, notifier: AppendNotifier) {
+  /**
+   * `onAppendFailed` is told when an append fails: s3stream closes a stream whose append failed (so that it
+   * stays gap-free), so the owner must drop this partition and open it again.
+   */
+  constructor(
+    identity: PartitionIdentity,
+    stream: PartitionStream,
+    notifier: AppendNotifier,
+    onAppendFailed?: (partition: Partition, error: unknown) => void,
+  ) {
+    this.#onAppendFailed = onAppendFailed;
     this.topic = identity.topic;
     this.topicId = identity.topicId;
     this.partition = identity.partition;
@@ -99,7 +110,17 @@ export class Partition implements PartitionIdentity {
       );
       bytes += batch.payload.length;
     }
-    await Promise.all(appends);
+    try {
+      await Promise.all(appends);
+    } catch (error) {
+      // Refusals checked before an offset is taken (too large, invalid) leave the stream open; any other
+      // failure closed it.
+      const code = (error as { code?: unknown }).code;
+      if (!this.#closed && code !== "RECORD_TOO_LARGE" && code !== "INVALID_ARGUMENT") {
+        this.#onAppendFailed?.(this, error);
+      }
+      throw error;
+    }
     this.#notifier.notify(this.key, bytes);
     return firstOffset;
   }

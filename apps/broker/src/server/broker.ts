@@ -167,6 +167,10 @@ export async function startBroker(
     return result;
   };
   const watcher = new AssignmentWatcher({ source: controlPlane, apply, log });
+  partitions.onDropped = (partition, error) => {
+    log(`${partition.topic}-${partition.partition}: append failed, reopening`, error);
+    if (identity && !shuttingDown) watcher.start(identity);
+  };
 
   // Epoch changes (start, and re-registration after being fenced) are serialised: storage is reopened under
   // the new epoch (replaying this broker's WAL first) before any partition opens again.

@@ -100,3 +100,28 @@ test("closing a partition wakes the fetches waiting on it", async () => {
   assert.ok(performance.now() - started < 5_000);
   assert.equal(registry.size, 0);
 });
+
+test("a stream that fails an append is dropped at once and reopened by the next reconcile", async () => {
+  let captured: { markClosed(error: Error): void } | undefined;
+  const registry = new PartitionRegistry({
+    openStream: async (streamId, epoch) => {
+      const stream = await storage.openStream(streamId, epoch);
+      captured = stream as unknown as { markClosed(error: Error): void };
+      return stream;
+    },
+  });
+  const dropped: string[] = [];
+  registry.onDropped = (p) => dropped.push(p.key);
+  await registry.reconcile([assignment(0, 6)]);
+  const p0 = registry.byName("t", 0)!;
+  const end = p0.highWatermark;
+  // What s3stream does when an upload of this stream is refused or its WAL write fails.
+  captured!.markClosed(Object.assign(new Error("WAL write failed"), { code: "WAL_IO_ERROR" }));
+  await assert.rejects(p0.append([batchOf(["lost"])]));
+  assert.deepEqual(dropped, [p0.key]);
+  assert.equal(registry.byName("t", 0), undefined, "not served while broken");
+  await registry.reconcile([assignment(0, 6)]);
+  const reopened = registry.byName("t", 0)!;
+  assert.equal(await reopened.append([batchOf(["kept"])]), end, "no offset was taken by the failed append");
+  await registry.closeAll();
+});
