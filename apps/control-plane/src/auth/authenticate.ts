@@ -4,7 +4,7 @@ import { ApiError } from "../errors.ts";
 import { clusterIdOfBrokerToken } from "../services/clusters.ts";
 import type { ApiTokens, Principal } from "./api-tokens.ts";
 import { type Scope, scopeAllows } from "./scopes.ts";
-import { bearerToken } from "./token-secrets.ts";
+import { bearerToken, hashSecret } from "./token-secrets.ts";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -41,11 +41,13 @@ export function authenticateBroker(db: Db, cacheMs = 2_000) {
     const secret = bearerToken(request.headers.authorization);
     if (!secret) throw new ApiError("UNAUTHORIZED", "send Authorization: Bearer <cluster broker token>");
     const now = Date.now();
-    let entry = cache.get(secret);
+    // Keyed by hash: no plaintext credential is kept in memory longer than the request.
+    const key = hashSecret(secret);
+    let entry = cache.get(key);
     if (!entry || entry.until <= now) {
       if (cache.size > 1_000) cache.clear();
       entry = { clusterId: await clusterIdOfBrokerToken(db, secret), until: now + cacheMs };
-      cache.set(secret, entry);
+      cache.set(key, entry);
     }
     if (!entry.clusterId) throw new ApiError("UNAUTHORIZED", "unknown broker credential");
     request.brokerClusterId = entry.clusterId;

@@ -187,6 +187,49 @@ for (const backend of testBackends()) {
       );
     });
 
+    it("answers bad input on the internal API with problem+json and writes nothing", async () => {
+      const { cluster, brokerToken } = (await post({ name: "internal-bad", spec: localSpec })).json();
+      const broker = { authorization: `Bearer ${brokerToken}`, "content-type": "application/json" };
+      const send = (url: string, payload: string) =>
+        t.app.server.inject({ method: "POST", url, headers: broker, payload });
+      assertProblem(await send("/internal/v1/objects/commit-stream-set", "{oops"), 400, "INVALID_JSON");
+      assertProblem(
+        await send(
+          "/internal/v1/brokers/register",
+          JSON.stringify({ instanceId: "i", zone: "z", host: "h", port: 1, admin: true }),
+        ),
+        400,
+        "INVALID_REQUEST",
+      );
+      assertProblem(
+        await send(
+          "/internal/v1/objects/commit-stream-set",
+          JSON.stringify({
+            objectId: 1,
+            objectSize: 1,
+            nodeId: 0,
+            nodeEpoch: 1,
+            ranges: [{ streamId: 1, streamEpoch: 1, startOffset: -5, endOffset: 1, position: 0, length: 1 }],
+            streamObjects: [],
+            compactedObjectIds: [],
+          }),
+        ),
+        400,
+        "INVALID_REQUEST",
+      );
+      assertProblem(
+        await send("/internal/v1/objects/prepare", JSON.stringify({ count: 1e9, ttlMs: 1 })),
+        400,
+        "INVALID_REQUEST",
+      );
+      const brokers = await t.app.server.inject({
+        method: "GET",
+        url: `/v1/clusters/${cluster.id}/brokers`,
+        headers: t.auth(t.admin),
+      });
+      assert.deepEqual(brokers.json().items, [], "no broker was registered");
+    });
+
     it("rate limits per token", async () => {
       const limited = await createTestApp("pglite", { rateLimitPerMinute: 3 });
       try {
