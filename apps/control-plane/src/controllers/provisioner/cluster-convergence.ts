@@ -21,6 +21,9 @@ export interface ProvisionerDeps {
 
 export type ClusterRow = typeof clusters.$inferSelect;
 
+/** What a look at a cluster changed in the cloud, one line per action (for the operation log). */
+export type Actions = string[];
+
 export interface ReadyBroker {
   brokerId: number;
   instanceId: string;
@@ -53,14 +56,20 @@ export function providerOf(deps: ProvisionerDeps, cluster: ClusterRow): CloudPro
  * Creates the cluster's fleet unless it exists (adopting one left by a crashed run). A new fleet gets a
  * fresh broker credential in its launch spec; an existing fleet keeps the credential its brokers hold.
  */
-export async function ensureFleet(deps: ProvisionerDeps, cluster: ClusterRow): Promise<Fleet> {
+export async function ensureFleet(
+  deps: ProvisionerDeps,
+  cluster: ClusterRow,
+  actions?: Actions,
+): Promise<Fleet> {
   const provider = providerOf(deps, cluster);
   const existing = await provider.describeFleet(fleetNameOf(cluster.id));
   if (existing) return existing;
   const spec = specOf(cluster);
   const token = await rotateBrokerToken(deps.db, cluster.id);
   const launch = brokerLaunchSpec(cluster.id, spec, token, deps.launch);
-  return provider.createFleet(fleetSpecOf(cluster.id, spec, launch));
+  const fleet = await provider.createFleet(fleetSpecOf(cluster.id, spec, launch));
+  actions?.push(`create-fleet ${fleet.name}`);
+  return fleet;
 }
 
 /**
@@ -72,13 +81,15 @@ export async function repairCapacity(
   deps: ProvisionerDeps,
   cluster: ClusterRow,
   fleet: Fleet,
+  actions?: Actions,
 ): Promise<Fleet> {
   const spec = specOf(cluster);
   if (!capacityDrifted(fleet, spec)) return fleet;
-  return providerOf(deps, cluster).updateFleet(
-    fleetNameOf(cluster.id),
-    fleetUpdateOf(spec, fleet.desiredCapacity),
+  const update = fleetUpdateOf(spec, fleet.desiredCapacity);
+  actions?.push(
+    `repair-capacity ${fleet.name} ${update.minSize}..${update.maxSize}, desired ${update.desiredCapacity}`,
   );
+  return providerOf(deps, cluster).updateFleet(fleetNameOf(cluster.id), update);
 }
 
 /**
@@ -91,6 +102,7 @@ export async function observeCluster(
   now: number,
   /** The fleet as the caller just read or changed it (saves a describe call). */
   known?: Fleet,
+  actions?: Actions,
 ): Promise<Convergence | undefined> {
   const provider = providerOf(deps, cluster);
   const name = fleetNameOf(cluster.id);
@@ -98,7 +110,10 @@ export async function observeCluster(
   if (!fleet) return undefined;
   const instances = await provider.listInstances(name);
   const running = instances.filter((i) => i.state === "running");
-  await new WalVolumes(deps.db, provider, cluster.id, specOf(cluster)).ensureAttached(running);
+  const attached = await new WalVolumes(deps.db, provider, cluster.id, specOf(cluster)).ensureAttached(
+    running,
+  );
+  for (const a of attached) actions?.push(`attach-volume ${a.volumeId} to ${a.instanceId}`);
   if (running.length === 0) return { fleet, instances, ready: [] };
   const registered = await deps.db
     .select({

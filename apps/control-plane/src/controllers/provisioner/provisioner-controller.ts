@@ -5,8 +5,10 @@ import { ClusterOperation } from "../../services/clusters.ts";
 import { OperationStatus } from "../../services/operations.ts";
 import type { Controller, ControllerContext } from "../controller-runner.ts";
 import {
+  type Actions,
   bootstrapOf,
   type ClusterRow,
+  type Convergence,
   ensureFleet,
   observeCluster,
   type ProvisionerDeps,
@@ -18,6 +20,9 @@ export interface ProvisionerControllerOptions {
   /** Least time between two looks at one cluster, per provider (cloud APIs are rate limited). */
   minIntervalMs?: Partial<Record<ClusterSpec["provider"], number>>;
 }
+
+/** Operation type of what the steady loop did on its own (recorded, never queued). */
+export const REPAIR_OPERATION = "cluster.repair";
 
 const DEFAULT_INTERVAL_MS = { local: 1_000, aws: 15_000, aliyun: 15_000 } as const;
 
@@ -64,9 +69,16 @@ export function provisionerController(
 
 async function converge(deps: ProvisionerDeps, ctx: ControllerContext, cluster: ClusterRow): Promise<void> {
   const spec = cluster.spec as ClusterSpec;
-  const fleet = await repairCapacity(deps, cluster, await ensureFleet(deps, cluster));
+  const startedAt = ctx.now();
+  const actions: Actions = [];
+  let observed: Convergence | undefined;
+  try {
+    const fleet = await repairCapacity(deps, cluster, await ensureFleet(deps, cluster, actions), actions);
+    observed = await observeCluster(deps, cluster, startedAt, fleet, actions);
+  } finally {
+    if (actions.length > 0) await recordRepair(ctx, cluster.id, actions, startedAt);
+  }
   const now = ctx.now();
-  const observed = await observeCluster(deps, cluster, now, fleet);
   if (!observed) return;
   const ready = observed.ready.length;
   const healthy = ready >= spec.brokers.min;
@@ -81,6 +93,35 @@ async function converge(deps: ProvisionerDeps, ctx: ControllerContext, cluster: 
     },
     now,
   );
+}
+
+/**
+ * Records what the steady loop changed as a finished `cluster.repair` operation (one step per action,
+ * with the pass's timings), so that it shows in the API and console like every other action. Written
+ * once, after the fact, in its final state: no runner picks it up and no half-done row is left behind
+ * (a crash between an action and this write loses the record, never the action's idempotence).
+ */
+async function recordRepair(ctx: ControllerContext, clusterId: string, actions: Actions, startedAt: number) {
+  const now = ctx.now();
+  await ctx.db.insert(operations).values({
+    id: crypto.randomUUID(),
+    clusterId,
+    type: REPAIR_OPERATION,
+    status: OperationStatus.SUCCEEDED,
+    input: { actions },
+    steps: actions.map((action) => ({
+      name: action.slice(0, action.indexOf(" ")),
+      status: OperationStatus.SUCCEEDED,
+      startedAt,
+      finishedAt: now,
+      error: null,
+    })),
+    progress: 1,
+    createdBy: "provisioner",
+    createdAt: startedAt,
+    updatedAt: now,
+    finishedAt: now,
+  });
 }
 
 /** A create/update that failed leaves its cluster CREATING/UPDATING: say FAILED instead. */

@@ -40,13 +40,14 @@ export class WalVolumes {
   }
 
   /**
-   * Gives every running instance without a volume its WAL volume, attached. Returns the ids of the
-   * instances that have one attached now. Volumes of instances that are gone are left alone: they hold
-   * a WAL that failover replays.
+   * Gives every running instance without a volume its WAL volume, attached. Returns what it attached
+   * now (empty when every instance had one). Volumes of instances that are gone are left alone: they
+   * hold a WAL that failover replays.
    */
-  async ensureAttached(instances: readonly Instance[]): Promise<Set<string>> {
+  async ensureAttached(instances: readonly Instance[]): Promise<{ volumeId: string; instanceId: string }[]> {
     const rows = await this.#rows();
     const attached = new Set<string>();
+    const done: { volumeId: string; instanceId: string }[] = [];
     const known = new Map<string, Volume>();
     for (const row of rows) {
       if (row.state !== VolumeState.IN_USE) continue;
@@ -60,9 +61,10 @@ export class WalVolumes {
       if (!volume.attachedTo.includes(instance.id)) await this.#provider.attachVolume(volume.id, instance.id);
       await this.#db.update(volumes).set({ state: VolumeState.IN_USE }).where(eq(volumes.id, volume.id));
       attached.add(instance.id);
+      done.push({ volumeId: volume.id, instanceId: instance.id });
     }
     await this.#recordOwners();
-    return attached;
+    return done;
   }
 
   /**

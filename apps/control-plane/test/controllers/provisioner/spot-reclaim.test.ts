@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { InterruptionNotice } from "@cirrus/cloud";
+import { eq } from "drizzle-orm";
 import { type App, build } from "../../../src/app.ts";
 import { ensureFirstAdminToken } from "../../../src/auth/first-admin-token.ts";
 import { loadConfig } from "../../../src/config.ts";
 import { fleetNameOf } from "../../../src/controllers/provisioner/index.ts";
 import { localSpotReclaimer } from "../../../src/controllers/provisioner/spot-reclaim.ts";
+import { clusters, operations } from "../../../src/db/schema.ts";
 import { registerBroker } from "../../../src/services/brokers.ts";
 import { createCluster } from "../../../src/services/clusters.ts";
 import { brokerProcesses, localSpec, ProvisionerKit } from "./provisioner-kit.ts";
@@ -48,6 +50,10 @@ before(async () => {
     );
     brokerOf.set(instance.lifecycle, response.brokerId);
   }
+  await kit.runUntil(async () => {
+    const [row] = await kit.database.db.select().from(clusters).where(eq(clusters.id, clusterId));
+    return row?.state === "RUNNING" ? true : undefined;
+  });
 });
 
 after(async () => {
@@ -87,6 +93,16 @@ test("a spot broker gets a notice at once and is killed after the notice window,
     return gone && now.filter((i) => i.state === "running").length === 2 ? now : undefined;
   });
   assert.ok(Date.now() >= deadline, "not killed before the deadline");
+  // The replacement got its WAL volume from the steady loop, recorded as an operation.
+  const repair = await kit.runUntil(async () => {
+    const ops = await kit.database.db.select().from(operations).where(eq(operations.clusterId, clusterId));
+    return ops.find((o) => o.type === "cluster.repair" && JSON.stringify(o.input).includes("attach-volume"));
+  });
+  assert.equal(repair.status, "SUCCEEDED");
+  assert.deepEqual(
+    (repair.steps as { name: string }[]).map((s) => s.name),
+    ["attach-volume"],
+  );
   assert.equal(brokerProcesses(kit.dataDir).length, 2);
   assert.equal(replaced.length, 2);
 });
