@@ -3,7 +3,7 @@
 // - a broker killed with `kill -9` mid-produce loses none once the fleet replaced it and failover recovered its
 //   WAL volume (DESIGN.md, failover);
 // - SIGTERM: the broker exits in seconds and its partitions are led by live brokers again in seconds.
-// Acks are counted client-side (kafkajs, idempotent, acks=all); afterwards every partition is read from the
+// Acks are counted client-side (@platformatic/kafka, idempotent, acks=all); afterwards every partition is read from the
 // beginning: every acknowledged record must be there, exactly once, in order per partition and per key.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -28,21 +28,19 @@ const DISRUPT_AFTER = 10_000;
 const AFTER_DISRUPTION = 10_000;
 /** How long partitions may stay leaderless after SIGTERM (issue 4: "in seconds"). */
 const HAND_BACK_BOUND_MS = 10_000;
+/** How long a killed broker's partitions may stay leaderless: lease expiry, then WAL replay elsewhere. */
+const FAILOVER_BOUND_MS = 30_000;
 
 /**
- * Blocks the tests below that need the control plane to move the partitions of a broker that did not drain:
- * the lease controller creates a `broker.failover` operation, but nothing runs it (it stays PENDING), and a
- * broker stopped with SIGTERM does not hand its partitions back, so they stay leaderless (leaderBrokerId -1).
+ * Todo until fixed (both reproduced on every run): a broker stopped with SIGTERM closes its streams but never tells
+ * the control plane, so its partitions keep it as leader and clients see leaderBrokerId -1 until its lease expires;
+ * then the lease controller fences it and creates a `broker.failover` operation that nothing runs (it stays
+ * PENDING), so the partitions of a stopped or killed broker never get a leader again.
  */
+const SIGTERM_NO_HAND_BACK =
+  "broker/control plane: SIGTERM does not hand partitions back (no drain/deregister call); they stay leaderless";
 const FAILOVER_MISSING =
-  "control plane: no handler runs broker.failover (stays PENDING), SIGTERM does not hand partitions back";
-
-/**
- * Blocks the drain test: acknowledged records are lost when a partition moves under load. Reproduced on every run:
- * while a drain moves a broker's partitions, the batch in flight on each moved partition is acked to the producer
- * but is not in the partition afterwards (offsets stay contiguous: it was never appended where readers look).
- */
-const MOVE_LOSES_ACKED = "broker/control plane: a partition move (drain) loses the acked batch in flight";
+  "control plane: no handler runs broker.failover (it stays PENDING): partitions stay leaderless";
 
 let cluster: StartedCluster;
 
@@ -104,7 +102,6 @@ describe("durability of acknowledged records across broker stops", { timeout: 60
 
   test("a broker drained and restarted mid-produce loses no acknowledged record", {
     timeout: 180_000,
-    todo: MOVE_LOSES_ACKED,
   }, async (t) => {
     const topic = "durable-drain";
     await createTopicViaApi(cluster, topic, PARTITIONS);
@@ -114,7 +111,9 @@ describe("durability of acknowledged records across broker stops", { timeout: 60
       await cluster.restartBroker(cluster.brokers.findIndex((b) => b.instanceId === victim.instanceId));
       await waitForLeaders(cluster, topic);
     });
-    t.diagnostic(`acked ${production.acked.size}, failed sends covered ${production.unacked.size} records`);
+    t.diagnostic(
+      `acked ${production.acked.size}, failed sends covered ${production.unacked.size} records ${production.errors[0]?.slice(0, 300) ?? ""}`,
+    );
     await assertNoAckedRecordLost(topic, production);
   });
 
@@ -132,7 +131,7 @@ describe("durability of acknowledged records across broker stops", { timeout: 60
 
   test("SIGTERM: the stopped broker's partitions are led by live brokers within seconds", {
     timeout: 60_000,
-    todo: FAILOVER_MISSING,
+    todo: SIGTERM_NO_HAND_BACK,
   }, async (t) => {
     assert.ok(sigtermed, "the SIGTERM test ran");
     const { topic, at } = sigtermed;
@@ -151,9 +150,11 @@ describe("durability of acknowledged records across broker stops", { timeout: 60
     await createTopicViaApi(cluster, topic, PARTITIONS);
     const production = await produceThrough(topic, async () => {
       await cluster.killBroker(0, "SIGKILL");
-      await waitForLeaders(cluster, topic, 60_000);
+      await waitForLeaders(cluster, topic, FAILOVER_BOUND_MS);
     });
-    t.diagnostic(`acked ${production.acked.size}, failed sends covered ${production.unacked.size} records`);
+    t.diagnostic(
+      `acked ${production.acked.size}, failed sends covered ${production.unacked.size} records ${production.errors[0]?.slice(0, 300) ?? ""}`,
+    );
     await assertNoAckedRecordLost(topic, production);
   });
 });
