@@ -27,15 +27,17 @@ export class SchemaValidationError extends Error {
 /**
  * Validates with TypeBox's compiled checker. Bodies are taken as sent: a wrong type is an error,
  * never coerced, and unknown fields are refused (schemas say additionalProperties: false). Query
- * strings, params and headers arrive as strings, so they are converted to the schema's types first.
+ * strings, params and headers arrive as strings, so they are converted to the schema's types first
+ * (and get their defaults).
  */
 export const typeboxValidatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => {
   const checker = TypeCompiler.Compile(schema);
   const part = httpPart ?? "body";
   return (input: unknown) => {
     let value = input;
+    // Bodies get no defaults either (the hot commit path stays a single compiled check); routes
+    // apply body defaults themselves, the schema's `default` documents them.
     if (part !== "body") value = Value.Convert(schema, Value.Default(schema, Value.Clone(input)));
-    else if (value !== undefined) value = Value.Default(schema, value);
     if (checker.Check(value)) return { value };
     const first = checker.Errors(value).First();
     return { error: new SchemaValidationError(part, first?.path ?? "", first?.message ?? "invalid") };
