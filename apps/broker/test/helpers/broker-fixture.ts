@@ -4,7 +4,9 @@ import type { BrokerConfig } from "../../src/config.ts";
 import { type BrokerHandle, startBroker } from "../../src/index.ts";
 import type { TestControlPlane } from "./control-plane.ts";
 
-export function testBrokerConfig(cp: TestControlPlane, name: string, overrides: Partial<BrokerConfig> = {}) {
+export type ClusterAccess = Pick<TestControlPlane, "baseUrl" | "brokerToken" | "dataDir">;
+
+export function testBrokerConfig(cp: ClusterAccess, name: string, overrides: Partial<BrokerConfig> = {}) {
   return {
     instanceId: name,
     kafkaHost: "127.0.0.1",
@@ -21,7 +23,7 @@ export function testBrokerConfig(cp: TestControlPlane, name: string, overrides: 
 }
 
 export function startTestBroker(
-  cp: TestControlPlane,
+  cp: ClusterAccess,
   name: string,
   overrides: Partial<BrokerConfig> = {},
 ): Promise<BrokerHandle> {

@@ -13,6 +13,8 @@ export interface TestControlPlane {
   readonly clusterId: string;
   /** A temp folder for broker data (WAL, objects), removed by close(). */
   readonly dataDir: string;
+  /** Another cluster on the same control plane: brokers of different clusters never see each other. */
+  newCluster(name: string): Promise<Omit<TestControlPlane, "close" | "newCluster">>;
   close(): Promise<void>;
 }
 
@@ -32,11 +34,33 @@ export async function startControlPlane(options: { leaseMs?: number } = {}): Pro
   );
   const cp = await ControlPlane.start({ config });
   const baseUrl = await cp.listen();
+  const cluster = await createCluster(baseUrl, "broker-tests", dataDir);
+  return {
+    baseUrl,
+    brokerToken: cluster.brokerToken,
+    clusterId: cluster.clusterId,
+    dataDir,
+    newCluster: async (name) => {
+      const other = await createCluster(baseUrl, name, dataDir);
+      return { ...other, baseUrl, dataDir: join(dataDir, name) };
+    },
+    close: async () => {
+      await cp.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function createCluster(
+  baseUrl: string,
+  name: string,
+  dataDir: string,
+): Promise<{ brokerToken: string; clusterId: string }> {
   const response = await fetch(`${baseUrl}/v1/clusters`, {
     method: "POST",
     headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
     body: JSON.stringify({
-      name: "broker-tests",
+      name,
       spec: {
         provider: "local",
         region: "local",
@@ -57,14 +81,5 @@ export async function startControlPlane(options: { leaseMs?: number } = {}): Pro
   if (response.status !== 202)
     throw new Error(`creating the test cluster: ${response.status} ${await response.text()}`);
   const body = (await response.json()) as { cluster: { id: string }; brokerToken: string };
-  return {
-    baseUrl,
-    brokerToken: body.brokerToken,
-    clusterId: body.cluster.id,
-    dataDir,
-    close: async () => {
-      await cp.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+  return { brokerToken: body.brokerToken, clusterId: body.cluster.id };
 }

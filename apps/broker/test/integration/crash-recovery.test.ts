@@ -1,28 +1,36 @@
 // Invariant 1 across process deaths: a broker killed with SIGKILL while producers are writing loses no
 // acknowledged record once it is started again on the same WAL; SIGTERM hands everything back in seconds.
 import assert from "node:assert/strict";
-import { afterEach, beforeEach, test } from "node:test";
+import { after, afterEach, before, beforeEach, test } from "node:test";
 import { Kafka, logLevel } from "kafkajs";
-import { testBrokerConfig } from "../helpers/broker-fixture.ts";
+import { type ClusterAccess, testBrokerConfig } from "../helpers/broker-fixture.ts";
 import { type BrokerProcess, spawnBroker } from "../helpers/broker-process.ts";
 import { startControlPlane, type TestControlPlane } from "../helpers/control-plane.ts";
 
-// One control plane per test: a broker that just exited stays in the cluster metadata until its lease expires
+// One cluster per test: a broker that just exited stays in its cluster's metadata until its lease expires
 // (there is no deregistration call yet), and clients of the next test would try to reach it.
 let cp: TestControlPlane;
+let cluster: ClusterAccess;
 const running: BrokerProcess[] = [];
 
-beforeEach(async () => {
+before(async () => {
   cp = await startControlPlane({ leaseMs: 2_000 });
 });
 
-afterEach(async () => {
+beforeEach(async () => {
+  cluster = await cp.newCluster(`cluster-${running.length}-${Date.now()}`);
+});
+
+afterEach(() => {
   for (const b of running.splice(0)) b.child.kill("SIGKILL");
+});
+
+after(async () => {
   await cp?.close();
 });
 
 function config(name: string) {
-  return testBrokerConfig(cp, name, { kafkaPort: 0, adminPort: 0 });
+  return testBrokerConfig(cluster, name, { kafkaPort: 0, adminPort: 0 });
 }
 
 async function start(name: string): Promise<BrokerProcess> {

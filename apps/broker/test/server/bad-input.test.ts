@@ -108,8 +108,8 @@ test("mutated captured requests and random bytes get an answer or a closed conne
   const rand = prng(20261122);
   const outcomes = { answered: 0, closed: 0, silent: 0 };
   const inputs: Buffer[] = [];
-  for (let i = 0; i < 300; i++) inputs.push(frame(mutate(rand, corpus[i % corpus.length]!)));
-  for (let i = 0; i < 50; i++) {
+  for (let i = 0; i < 200; i++) inputs.push(frame(mutate(rand, corpus[i % corpus.length]!)));
+  for (let i = 0; i < 40; i++) {
     inputs.push(
       Buffer.from(Array.from({ length: 1 + Math.floor(rand() * 200) }, () => Math.floor(rand() * 256))),
     );
