@@ -7,6 +7,8 @@ export const ConfigSchema = Type.Object(
   {
     /** postgres://… for PostgreSQL; "memory://" for in-memory PGlite; otherwise a PGlite folder. */
     databaseUrl: Type.String({ minLength: 1 }),
+    /** PostgreSQL connections per replica (two are held for leadership and LISTEN). */
+    databasePoolSize: Type.Integer({ minimum: 4, maximum: 1000 }),
     host: Type.String({ minLength: 1 }),
     port: Type.Integer({ minimum: 0, maximum: 65535 }),
     /** Largest accepted request body. */
@@ -34,6 +36,7 @@ export type Config = Static<typeof ConfigSchema>;
 
 export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   databaseUrl: "./data/control-plane",
+  databasePoolSize: 20,
   host: "127.0.0.1",
   port: 8080,
   bodyLimitBytes: 1024 * 1024,
@@ -46,6 +49,7 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
 /** Environment variable of each option; secrets may also come from `<NAME>_FILE`. */
 const ENV: Record<keyof Config, string> = {
   databaseUrl: "DATABASE_URL",
+  databasePoolSize: "DATABASE_POOL_SIZE",
   host: "HOST",
   port: "PORT",
   bodyLimitBytes: "BODY_LIMIT_BYTES",

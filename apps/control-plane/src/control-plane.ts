@@ -62,7 +62,9 @@ export class ControlPlane {
 
   static async start(options: ControlPlaneOptions): Promise<ControlPlane> {
     const { config } = options;
-    const database = options.database ?? (await openDatabase({ url: config.databaseUrl }));
+    const database =
+      options.database ??
+      (await openDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize }));
     const notifier = new AssignmentNotifier();
     try {
       if (database.pool) await notifier.listen(database.pool);
