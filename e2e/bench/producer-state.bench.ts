@@ -1,0 +1,142 @@
+// Idempotent-producer state after a partition move: the new owner rebuilds it by reading the partition's
+// stored batch headers back from object storage (no side store). Measures how fast that scan goes for a
+// partition full of idempotent 16 KiB batches (1 KiB records), against a plain read of the same stream in
+// the same run (the ceiling: the rebuild cannot beat reading the bytes), and the admit() cost per batch.
+// Prints one JSON line.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { encodeRecordBatch, readRecordBatchHeader, splitRecordBatches } from "@cirrus/kafka-protocol";
+import { MemObjectStore } from "@cirrus/object-store";
+import { MemoryObjectManager, Storage } from "@cirrus/s3stream";
+import { AppendNotifier } from "../../apps/broker/src/partitions/append-notifier.ts";
+import { Partition } from "../../apps/broker/src/partitions/partition.ts";
+import { rebuildProducerState } from "../../apps/broker/src/producers/producer-state-manager.ts";
+import { MiB, printResult, quick, round } from "./s3stream-bench-kit.ts";
+
+const PARTITION_MIB = quick ? 32 : 256;
+const RECORDS_PER_BATCH = 16;
+const PRODUCERS = 50;
+const value = Buffer.alloc(1000, 7);
+
+const dir = await mkdtemp(join(tmpdir(), "cirrus-bench-producers-"));
+const objectStore = new MemObjectStore();
+const objectManager = new MemoryObjectManager();
+const storages: Storage[] = [];
+
+async function broker(nodeId: number): Promise<Storage> {
+  const storage = await Storage.open({
+    walPath: join(dir, `wal-${nodeId}`),
+    walCapacity: 512 * MiB,
+    objectStore,
+    objectManager,
+    nodeId,
+    nodeEpoch: 1,
+    logCacheBytes: 0,
+    blockCacheBytes: 0,
+  });
+  storages.push(storage);
+  return storage;
+}
+
+async function partitionOn(storage: Storage, streamId: number, epoch: number): Promise<Partition> {
+  const stream = await storage.openStream(streamId, epoch);
+  return new Partition(
+    { topic: "bench", topicId: "0".repeat(32), partition: 0, leaderEpoch: epoch, streamId },
+    stream,
+    new AppendNotifier(),
+  );
+}
+
+try {
+  const a = await broker(1);
+  const streamId = (await objectManager.createStream({})).streamId;
+  const onA = await partitionOn(a, streamId, 1);
+  const sequences = new Array<number>(PRODUCERS).fill(0);
+  let bytes = 0;
+  let batches = 0;
+  const pending: Promise<number>[] = [];
+  while (bytes < PARTITION_MIB * MiB) {
+    const producer = batches % PRODUCERS;
+    const payload = encodeRecordBatch({
+      producerId: BigInt(1000 + producer),
+      producerEpoch: 0,
+      baseSequence: sequences[producer]!,
+      records: Array.from({ length: RECORDS_PER_BATCH }, () => ({ value })),
+    });
+    sequences[producer]! += RECORDS_PER_BATCH;
+    pending.push(onA.append([{ payload, count: RECORDS_PER_BATCH, maxTimestamp: Date.now() }]));
+    if (pending.length >= 256) await Promise.all(pending.splice(0));
+    bytes += payload.length;
+    batches++;
+  }
+  await Promise.all(pending);
+  await onA.close(); // uploads everything: the new owner reads from object storage
+
+  const b = await broker(2);
+  const onB = await partitionOn(b, streamId, 2);
+  const readStarted = performance.now();
+  // The same walk as the rebuild (read, split, step past each batch) without touching producer state.
+  for (let offset = onB.logStartOffset; offset < onB.highWatermark; ) {
+    const { chunks } = await onB.read(offset, 4 * MiB);
+    if (chunks.length === 0) throw new Error(`read stopped at ${offset} of ${onB.highWatermark}`);
+    for (const chunk of chunks) {
+      for (const batch of splitRecordBatches(chunk)) {
+        const next = Number(batch.readBigInt64BE(0)) + batch.readInt32BE(23) + 1;
+        if (next <= offset) continue;
+        offset = next;
+      }
+    }
+  }
+  const readSeconds = (performance.now() - readStarted) / 1000;
+
+  await onB.close();
+  // A third broker, so the rebuild reads cold from object storage as the plain read did.
+  const c = await broker(3);
+  const onC = await partitionOn(c, streamId, 3);
+  const rebuildStarted = performance.now();
+  const state = await rebuildProducerState(onC, {
+    producerIdleExpiryMs: 86_400_000,
+    maxProducers: 100_000,
+    rebuildReadBytes: 4 * MiB,
+  });
+  const rebuildSeconds = (performance.now() - rebuildStarted) / 1000;
+  if (state.producerCount !== PRODUCERS) throw new Error(`rebuilt ${state.producerCount} producers`);
+
+  // admit + settle cost on the hot path (next batch of every producer, in sequence).
+  const header = readRecordBatchHeader(
+    encodeRecordBatch({ producerId: 1000n, producerEpoch: 0, baseSequence: 0, records: [{ value: "x" }] }),
+  );
+  const admits = quick ? 100_000 : 1_000_000;
+  const admitStarted = performance.now();
+  for (let i = 0; i < admits; i++) {
+    const producer = i % PRODUCERS;
+    const batch = {
+      ...header,
+      producerId: BigInt(1000 + producer),
+      baseSequence: sequences[producer]!,
+      lastOffsetDelta: 0,
+    };
+    const verdict = state.admit(batch, onC.highWatermark + i, Date.now());
+    if (verdict.kind !== "append") throw new Error(`admit ${i}: ${JSON.stringify(verdict)}`);
+    state.settle(batch, onC.highWatermark + i, true);
+    sequences[producer]! += 1;
+  }
+  const admitNs = ((performance.now() - admitStarted) * 1e6) / admits;
+
+  printResult({
+    bench: "producer-state",
+    quick,
+    partitionMiB: round(bytes / MiB, 1),
+    batches,
+    producers: PRODUCERS,
+    rebuildSeconds: round(rebuildSeconds, 3),
+    rebuildMiBps: round(bytes / MiB / rebuildSeconds, 1),
+    ceilingReadMiBps: round(bytes / MiB / readSeconds, 1),
+    rebuildVsRead: round(readSeconds / rebuildSeconds, 3),
+    admitSettleNsPerBatch: round(admitNs, 0),
+  });
+} finally {
+  for (const s of storages) await s.shutdown().catch(() => {});
+  await rm(dir, { recursive: true, force: true });
+}
