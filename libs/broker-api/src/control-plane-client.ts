@@ -16,6 +16,8 @@ import { type CallOptions, HttpTransport, type TransportOptions } from "./http-t
 import { InternalRoutes, internalPath } from "./routes.ts";
 import type {
   Assignments,
+  DeregisterBrokerRequest,
+  DeregisterBrokerResponse,
   HeartbeatRequest,
   HeartbeatResponse,
   RegisterBrokerRequest,
@@ -72,6 +74,20 @@ export class ControlPlaneClient implements ObjectManager {
     return this.#http.call({
       method: "POST",
       path: internalPath(InternalRoutes.heartbeat, { brokerId }),
+      body: request,
+      idempotent: true,
+    });
+  }
+
+  /**
+   * Ends a graceful shutdown (WAL tail uploaded, streams closed): the control plane reassigns this
+   * incarnation's partitions at once instead of after lease expiry. Idempotent. BROKER_FENCED: another
+   * epoch is current (nothing to hand back).
+   */
+  deregister(brokerId: number, request: DeregisterBrokerRequest): Promise<DeregisterBrokerResponse> {
+    return this.#http.call({
+      method: "POST",
+      path: internalPath(InternalRoutes.deregister, { brokerId }),
       body: request,
       idempotent: true,
     });

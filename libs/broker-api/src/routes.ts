@@ -7,6 +7,7 @@ export const INTERNAL_PREFIX = "/internal/v1";
 export const InternalRoutes = {
   register: "/brokers/register",
   heartbeat: "/brokers/:brokerId/heartbeat",
+  deregister: "/brokers/:brokerId/deregister",
   assignments: "/brokers/:brokerId/assignments",
   metadata: "/metadata",
   topics: "/topics",

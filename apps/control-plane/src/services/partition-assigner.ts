@@ -106,7 +106,8 @@ export async function releasePartitionsOf(
 }
 
 /**
- * Ends moves whose previous leader closed the stream, or can no longer write (not leased any more).
+ * Ends moves whose previous leader closed the stream, or can no longer write (not leased any more) and
+ * left no WAL to recover (a FENCED broker with a volume waits for its broker.failover).
  * Returns how many partitions still wait for their previous leader to close.
  */
 export async function finishClosedMoves(tx: Tx, clusterId: string): Promise<number> {
@@ -115,7 +116,11 @@ export async function finishClosedMoves(tx: Tx, clusterId: string): Promise<numb
     where p.cluster_id = ${clusterId} and p.closing_broker_id <> -1 and s.id = p.stream_id
       and (s.state <> 'OPENED' or s.node_id <> p.closing_broker_id or not exists (
         select 1 from brokers b where b.cluster_id = p.cluster_id and b.broker_id = p.closing_broker_id
-          and b.state in ('ACTIVE', 'DRAINING') and b.lease_until >= ${Date.now()}))`);
+          and b.state in ('ACTIVE', 'DRAINING') and b.lease_until >= ${Date.now()})
+        -- A fenced broker whose WAL volume is not recovered yet may hold acked records of the stream:
+        -- the move waits for broker.failover (which clears volume_id once the WAL is replayed).
+        and not exists (select 1 from brokers f where f.cluster_id = p.cluster_id
+          and f.broker_id = p.closing_broker_id and f.state = 'FENCED' and f.volume_id is not null))`);
   const [row] = await tx
     .select({ count: sql<number>`count(*)::int` })
     .from(partitions)

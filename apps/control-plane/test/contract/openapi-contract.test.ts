@@ -285,6 +285,13 @@ describe("OpenAPI contract", { timeout: 120_000 }, () => {
       payload: { noticeSeconds: 1 },
     });
     assert.equal(reclaim.json().code, "INVALID_STATE");
+    // internal: the end of a graceful shutdown hands the broker's partitions back
+    const deregistered = await c.call("POST", internal(InternalRoutes.deregister), {
+      ...broker,
+      params: { brokerId },
+      payload: { epoch },
+    });
+    assert.equal(deregistered.statusCode, 200);
     const ops = await c.call("GET", "/v1/operations", { ...admin, query: { clusterId: id } });
     assert.ok(ops.json().items.length >= 3);
     await c.call("GET", "/v1/operations/:id", { ...admin, params: { id: drain.json().id } });

@@ -110,3 +110,13 @@ export type Assignments = Static<typeof Assignments>;
 export const BrokerPath = Type.Object({ brokerId: BrokerId }, { additionalProperties: false });
 
 export const FenceBrokerRequest = Type.Object({ epoch: Epoch }, { additionalProperties: false });
+
+/** End of a graceful shutdown: the incarnation (brokerId, epoch) hands its partitions back at once. */
+export const DeregisterBrokerRequest = Type.Object({ epoch: Epoch }, { additionalProperties: false });
+export type DeregisterBrokerRequest = Static<typeof DeregisterBrokerRequest>;
+
+export const DeregisterBrokerResponse = Type.Object({
+  /** STOPPED: partitions reassigned now; FENCED: streams were still open, a failover recovers the WAL first. */
+  state: Type.Union([Type.Literal("STOPPED"), Type.Literal("FENCED")]),
+});
+export type DeregisterBrokerResponse = Static<typeof DeregisterBrokerResponse>;

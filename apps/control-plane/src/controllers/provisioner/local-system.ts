@@ -8,6 +8,8 @@ import { ControlPlane } from "../../control-plane.ts";
 import { type Database, openDatabase } from "../../db/database.ts";
 import { clusters } from "../../db/schema.ts";
 import { createCluster } from "../../services/clusters.ts";
+import { failoverHandler } from "../failover/failover-handler.ts";
+import { spotNoticeController } from "../failover/spot-notice-controller.ts";
 import { tcpProbe } from "./cluster-convergence.ts";
 import { createProvisioner, type Provisioner } from "./provisioner.ts";
 import { localSpotReclaimer } from "./spot-reclaim.ts";
@@ -88,8 +90,11 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     controlPlane = await ControlPlane.start({
       config,
       database,
-      controllers: () => provisioner.controllers(),
-      operationHandlers: (ctx) => provisioner.operationHandlers(ctx),
+      controllers: () => [...provisioner.controllers(), spotNoticeController(provisioner.providers)],
+      operationHandlers: (ctx) => [
+        ...provisioner.operationHandlers(ctx),
+        failoverHandler({ providers: provisioner.providers, notifier: ctx.notifier }),
+      ],
       deprovision: provisioner.deprovision,
       spotReclaimer: localSpotReclaimer(database.db, provisioner.providers),
     });

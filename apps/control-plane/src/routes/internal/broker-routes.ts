@@ -2,6 +2,8 @@ import {
   Assignments,
   AssignmentsQuery,
   BrokerPath,
+  DeregisterBrokerRequest,
+  DeregisterBrokerResponse,
   HeartbeatRequest,
   HeartbeatResponse,
   InternalRoutes,
@@ -11,6 +13,7 @@ import {
 import type { FastifyInstance } from "fastify";
 import { withProblems } from "../../api-schemas/common.ts";
 import type { AppContext } from "../../app-context.ts";
+import { deregisterBroker } from "../../controllers/failover/hand-back.ts";
 import type { TypeBoxTypeProvider } from "../../http/typebox.ts";
 import { assertCurrentEpoch, heartbeat, readAssignments, registerBroker } from "../../services/brokers.ts";
 
@@ -54,6 +57,30 @@ export function brokerRoutes(ctx: AppContext) {
       },
       async (request) =>
         heartbeat(db, request.brokerClusterId!, request.params.brokerId, request.body, ctx.config.leaseMs),
+    );
+
+    r.post(
+      InternalRoutes.deregister,
+      {
+        schema: {
+          tags: ["internal"],
+          summary: "End of a graceful shutdown: hand the broker's partitions back at once",
+          params: BrokerPath,
+          body: DeregisterBrokerRequest,
+          response: withProblems({ 200: DeregisterBrokerResponse }),
+        },
+      },
+      async (request) => {
+        const clusterId = request.brokerClusterId!;
+        const { state, changed } = await deregisterBroker(
+          db,
+          clusterId,
+          request.params.brokerId,
+          request.body.epoch,
+        );
+        await ctx.notifier.changed(clusterId, changed);
+        return { state };
+      },
     );
 
     r.get(

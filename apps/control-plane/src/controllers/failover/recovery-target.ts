@@ -1,0 +1,161 @@
+import type { CloudProvider, Volume } from "@cirrus/cloud";
+import { and, eq, gte, ne, sql } from "drizzle-orm";
+import type { ClusterSpec } from "../../api-schemas/clusters.ts";
+import type { Db } from "../../db/database.ts";
+import { brokers, clusters, partitions } from "../../db/schema.ts";
+import type { Operation } from "../../services/operations.ts";
+import type { ProviderRegistry } from "../provisioner/provider-registry.ts";
+import { FailoverError, FailoverErrorCode } from "./failover-error.ts";
+
+/** What a `broker.failover` operation is about: the fenced incarnation and the WAL volume it wrote. */
+export interface FailoverInput {
+  clusterId: string;
+  brokerId: number;
+  /** The fenced epoch: only this incarnation's WAL is recovered. */
+  epoch: number;
+  volumeId: string;
+}
+
+export function failoverInput(op: Operation): FailoverInput {
+  const { brokerId, epoch, volumeId } = op.input;
+  if (
+    !op.clusterId ||
+    !Number.isSafeInteger(brokerId) ||
+    !Number.isSafeInteger(epoch) ||
+    typeof volumeId !== "string" ||
+    volumeId === ""
+  ) {
+    throw new FailoverError(
+      FailoverErrorCode.BAD_INPUT,
+      `broker.failover needs clusterId and input {brokerId, epoch, volumeId}, got ${JSON.stringify(op.input)}`,
+    );
+  }
+  return { clusterId: op.clusterId, brokerId: brokerId as number, epoch: epoch as number, volumeId };
+}
+
+/** The cluster's cloud provider (the one its volumes live in). */
+export async function providerOf(
+  db: Db,
+  providers: ProviderRegistry,
+  clusterId: string,
+): Promise<CloudProvider> {
+  const [row] = await db.select({ spec: clusters.spec }).from(clusters).where(eq(clusters.id, clusterId));
+  if (!row) throw new FailoverError(FailoverErrorCode.CLUSTER_GONE, `cluster ${clusterId} is gone`);
+  return providers.providerFor(row.spec as ClusterSpec);
+}
+
+/**
+ * True when the fenced incarnation came back on its own before its volume was taken: it re-registered
+ * (newer epoch, leased) with the same volume, and its own start-up replayed that WAL. Nothing to recover.
+ */
+export async function ownerCameBack(db: Db, input: FailoverInput, now: number): Promise<boolean> {
+  const [row] = await db
+    .select({
+      epoch: brokers.epoch,
+      state: brokers.state,
+      volumeId: brokers.volumeId,
+      lease: brokers.leaseUntil,
+    })
+    .from(brokers)
+    .where(and(eq(brokers.clusterId, input.clusterId), eq(brokers.brokerId, input.brokerId)));
+  return (
+    row !== undefined &&
+    row.epoch > input.epoch &&
+    row.volumeId === input.volumeId &&
+    (row.state === "ACTIVE" || row.state === "DRAINING") &&
+    row.lease >= now
+  );
+}
+
+export interface Recoverer {
+  brokerId: number;
+  instanceId: string;
+}
+
+/** ACTIVE, leased brokers in `zone` other than the dead one, least loaded (partitions led) first. */
+async function healthyBrokersIn(
+  db: Db,
+  input: FailoverInput,
+  zone: string,
+  now: number,
+): Promise<Recoverer[]> {
+  const led = sql<number>`(select count(*)::int from ${partitions} p
+    where p.cluster_id = ${brokers.clusterId} and p.leader_broker_id = ${brokers.brokerId})`;
+  return db
+    .select({ brokerId: brokers.brokerId, instanceId: brokers.instanceId })
+    .from(brokers)
+    .where(
+      and(
+        eq(brokers.clusterId, input.clusterId),
+        ne(brokers.brokerId, input.brokerId),
+        eq(brokers.state, "ACTIVE"),
+        eq(brokers.zone, zone),
+        gte(brokers.leaseUntil, now),
+      ),
+    )
+    .orderBy(led, brokers.brokerId);
+}
+
+export async function describeWalVolume(provider: CloudProvider, input: FailoverInput): Promise<Volume> {
+  const volume = await cloudCall(() => provider.describeVolume(input.volumeId), "describe");
+  if (!volume) {
+    throw new FailoverError(
+      FailoverErrorCode.VOLUME_LOST,
+      `WAL volume ${input.volumeId} of broker ${input.brokerId} epoch ${input.epoch} no longer exists`,
+    );
+  }
+  return volume;
+}
+
+/**
+ * Makes sure the dead broker's WAL volume is attached to exactly one healthy broker in its zone and
+ * returns that broker; undefined when the zone has no healthy broker yet (the fleet replaces the dead
+ * instance there: wait). Idempotent: a volume already attached to a healthy broker stays where it is
+ * (the cloud's attachment is the record of the choice, so a re-run after a crash picks the same one);
+ * any other attachment (the dead instance, a recoverer that died since) is force-detached first.
+ */
+export async function attachToHealthyBroker(
+  db: Db,
+  provider: CloudProvider,
+  input: FailoverInput,
+  now: number,
+): Promise<Recoverer | undefined> {
+  const volume = await describeWalVolume(provider, input);
+  const candidates = await healthyBrokersIn(db, input, volume.zone, now);
+  const current = candidates.find((c) => volume.attachedTo.includes(c.instanceId));
+  if (current && volume.attachedTo.length === 1) return current;
+  for (const instanceId of volume.attachedTo) {
+    if (instanceId === current?.instanceId) continue;
+    // Forced: the instance is dead or fenced; what it did not flush is not acknowledged (acks wait for the WAL).
+    await cloudCall(() => provider.detachVolume(volume.id, instanceId, { force: true }), "detach");
+  }
+  if (current) return current;
+  const chosen = candidates[0];
+  if (!chosen) return undefined;
+  await cloudCall(() => provider.attachVolume(volume.id, chosen.instanceId), "attach");
+  return chosen;
+}
+
+/** The healthy broker the volume is attached to now, if any. */
+export async function currentRecoverer(
+  db: Db,
+  provider: CloudProvider,
+  input: FailoverInput,
+  now: number,
+): Promise<Recoverer | undefined> {
+  const volume = await describeWalVolume(provider, input);
+  const candidates = await healthyBrokersIn(db, input, volume.zone, now);
+  return candidates.find((c) => volume.attachedTo.includes(c.instanceId));
+}
+
+async function cloudCall<T>(call: () => Promise<T>, what: string): Promise<T> {
+  try {
+    return await call();
+  } catch (cause) {
+    throw new FailoverError(
+      FailoverErrorCode.PROVIDER_FAILED,
+      `${what} of the WAL volume failed: ${(cause as Error)?.message ?? cause}`,
+      { cause },
+    );
+  }
+}
