@@ -45,7 +45,7 @@ for (const backend of testBackends()) {
           databaseUrl: testDb.url,
           port: 0,
           logLevel: "silent",
-          leaseMs: 600,
+          leaseMs: 3_000,
           reconcileIntervalMs: 50,
           bootstrapAdminToken: ADMIN,
         },
@@ -62,7 +62,7 @@ for (const backend of testBackends()) {
       const { client } = await newCluster("reg");
       const first = await client.register(broker(1));
       assert.equal(first.epoch, 1);
-      assert.equal(first.leaseMs, 600);
+      assert.equal(first.leaseMs, 3_000);
       const beat = await client.heartbeat(first.brokerId, { epoch: 1 });
       assert.ok(beat.leaseUntil > Date.now());
       const second = await client.register(broker(1));
@@ -180,7 +180,7 @@ for (const backend of testBackends()) {
       const survivor = await client.register(broker(2));
       const before = await client.watchAssignments(survivor.brokerId, { epoch: survivor.epoch, after: -1 });
       assert.equal(before.open.length, 0, "partitions stay with their first leader");
-      // Only the survivor heartbeats; the other's 600 ms lease runs out.
+      // Only the survivor heartbeats; the other's 3 s lease runs out.
       const beat = setInterval(
         () => void client.heartbeat(survivor.brokerId, { epoch: survivor.epoch }).catch(() => {}),
         100,
@@ -189,7 +189,7 @@ for (const backend of testBackends()) {
         const moved = await client.watchAssignments(survivor.brokerId, {
           epoch: survivor.epoch,
           after: before.version,
-          waitMs: 5_000,
+          waitMs: 10_000,
         });
         assert.equal(moved.open.length, 2);
         assert.ok(
@@ -216,7 +216,7 @@ for (const backend of testBackends()) {
         100,
       );
       try {
-        const deadline = Date.now() + 5_000;
+        const deadline = Date.now() + 10_000;
         let state = "";
         while (state !== "FENCED" && Date.now() < deadline) {
           await new Promise((resolve) => setTimeout(resolve, 50));
