@@ -260,6 +260,13 @@ export async function startBroker(
     // Uploads the WAL tail in one go and closes every stream in the object index (the hand-back).
     await storage?.shutdown();
     membership?.stop();
+    // Hand-back: every stream is closed, so the control plane may reassign the partitions now rather
+    // than after the lease expires. Best effort: if it fails, lease expiry and failover still follow.
+    if (identity) {
+      await controlPlane
+        .deregister(identity.brokerId, { epoch: identity.epoch })
+        .catch((error: unknown) => log("deregister failed; the lease will expire instead", error));
+    }
     await listener.close();
     await admin.close();
     await objectStore.close();
