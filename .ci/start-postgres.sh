@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Starts a throwaway PostgreSQL server on 127.0.0.1:55432 and prints `TEST_DATABASE_URL=...` for eval.
+# Starts a throwaway PostgreSQL server on 127.0.0.1 (port 55432, or the next free one) and prints
+# `TEST_DATABASE_URL=...` for eval.
 set -euo pipefail
 port=${PGPORT_TEST:-55432}
+while (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; do port=$((port + 1)); done
 bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 dir=$(mktemp -d /tmp/cirrus-pg.XXXXXX)
 chown postgres:postgres "$dir"
 su postgres -s /bin/sh -c "$bin/initdb -D $dir/data -A trust -U postgres >/dev/null"
-su postgres -s /bin/sh -c "$bin/pg_ctl -D $dir/data -o '-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200' -l $dir/log -w start >/dev/null"
+su postgres -s /bin/sh -c "$bin/pg_ctl -D $dir/data -o '-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300' -l $dir/log -w start >/dev/null"
 echo "TEST_DATABASE_URL=postgres://postgres@127.0.0.1:$port/postgres"
