@@ -111,6 +111,7 @@ describe("group handlers over the codec", () => {
       });
       assert.equal(hb.errorCode, ErrorCode.NONE, `Heartbeat v${version}`);
     }
+    await broker.admin.createTopic({ name: "t", partitions: 2 });
     const commit = await broker.call<Any>(ApiKey.OffsetCommit, 8, {
       groupId: "orders",
       generationIdOrMemberEpoch: 1,
@@ -121,11 +122,30 @@ describe("group handlers over the codec", () => {
           name: "t",
           partitions: [
             { partitionIndex: 0, committedOffset: 99n, committedLeaderEpoch: 4, committedMetadata: "x" },
+            { partitionIndex: 7, committedOffset: 1n, committedLeaderEpoch: 4, committedMetadata: "x" },
+          ],
+        },
+        {
+          name: "no-such-topic",
+          partitions: [
+            { partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: null },
           ],
         },
       ],
     });
-    assert.equal(commit.topics[0].partitions[0].errorCode, ErrorCode.NONE);
+    assert.deepEqual(
+      commit.topics.map((t: Any) => [t.name, t.partitions.map((p: Any) => [p.partitionIndex, p.errorCode])]),
+      [
+        [
+          "t",
+          [
+            [0, ErrorCode.NONE],
+            [7, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
+          ],
+        ],
+        ["no-such-topic", [[0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]]],
+      ],
+    );
     const stale = await broker.call<Any>(ApiKey.OffsetCommit, 2, {
       groupId: "orders",
       generationIdOrMemberEpoch: 0,
