@@ -5,6 +5,7 @@ import { openObjectStore } from "@cirrus/object-store";
 import { eq } from "drizzle-orm";
 import { brokerLeaseController } from "../../../src/controllers/broker-lease-controller.ts";
 import { failoverHandler } from "../../../src/controllers/failover/failover-handler.ts";
+import { spotNoticeController } from "../../../src/controllers/failover/spot-notice-controller.ts";
 import { fleetNameOf } from "../../../src/controllers/provisioner/index.ts";
 import { brokers } from "../../../src/db/schema.ts";
 import { registerBroker } from "../../../src/services/brokers.ts";
@@ -29,15 +30,23 @@ export class FailoverKit {
     this.objectsDir = objectsDir;
   }
 
-  static async open(brokerCount: number, options: { attachTimeoutMs?: number } = {}): Promise<FailoverKit> {
+  static async open(
+    brokerCount: number,
+    options: { attachTimeoutMs?: number; spotShare?: number } = {},
+  ): Promise<FailoverKit> {
     const kit = await ProvisionerKit.open();
     const self = new FailoverKit(kit, await mkdtemp(join(tmpdir(), "cirrus-failover-objects-")));
     self.#wire(options);
+    if (options.spotShare) self.kit.runner.addController(spotNoticeController(kit.provisioner.providers));
     const { cluster, operation } = await createCluster(
       kit.database.db,
       {
         name: "failover",
-        spec: localSpec({ zones: ["local-a"], brokers: { min: brokerCount, max: brokerCount + 1 } }),
+        spec: localSpec({
+          zones: ["local-a"],
+          brokers: { min: brokerCount, max: brokerCount + 1 },
+          spot: { share: options.spotShare ?? 0, onDemandBase: 0 },
+        }),
         deletionProtection: false,
       },
       null,
@@ -53,7 +62,7 @@ export class FailoverKit {
   #options: { attachTimeoutMs?: number } = {};
 
   #wire(options: { attachTimeoutMs?: number }): void {
-    this.#options = options;
+    this.#options = { attachTimeoutMs: options.attachTimeoutMs };
     this.kit.runner.addController(brokerLeaseController(this.kit.notifier));
     this.kit.runner.addOperationHandler(
       failoverHandler({ providers: this.kit.provisioner.providers, notifier: this.kit.notifier, ...options }),
@@ -73,7 +82,9 @@ export class FailoverKit {
   /** Registers every running instance not registered yet, with the volume the provisioner attached. */
   async registerNewInstances(): Promise<void> {
     const { kit } = this;
-    const instances = await kit.local.listInstances(fleetNameOf(this.clusterId));
+    const fleet = fleetNameOf(this.clusterId);
+    if (!(await kit.local.describeFleet(fleet))) return;
+    const instances = await kit.local.listInstances(fleet);
     const known = new Set((await this.brokers()).map((b) => b.instanceId));
     for (const instance of instances) {
       if (instance.state !== "running" || known.has(instance.id)) continue;
