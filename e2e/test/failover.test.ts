@@ -4,6 +4,9 @@
 // and its partitions get a new leader. Every acknowledged record must then be read back exactly once, in order.
 // Prints the time from the kill to every partition being led by a live broker again, and to the first ack after.
 import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { produceCountingAcks, readWholeTopic } from "../harness/clients/acked-producer.ts";
 import {
@@ -22,6 +25,8 @@ const AFTER_RECOVERY = 4_000;
 /** Lease 3 s: the broker heartbeats every second; a dead one is fenced 3 s after its last heartbeat. */
 const LEASE_MS = 3_000;
 const FAILOVER_BOUND_MS = 45_000;
+/** SIGTERM: WAL tail uploaded, streams closed, deregistered; the partitions move without waiting for the lease. */
+const HAND_BACK_BOUND_MS = 10_000;
 
 let cluster: StartedCluster;
 
@@ -124,5 +129,57 @@ describe("failover of a SIGKILLed broker", { timeout: 170_000 }, () => {
       { lostAcked: 0, firstLost: [], duplicates: 0 },
     );
     assert.deepEqual(verdict.outOfOrder, []);
+  });
+
+  test("SIGTERM: the broker hands its partitions back at once, before its lease could expire", {
+    timeout: 60_000,
+  }, async (t) => {
+    const topic = "hand-back";
+    await createTopicViaApi(cluster, topic, PARTITIONS);
+    await cluster.refreshBrokers();
+    const leaders = await partitionLeaders(cluster, topic);
+    const index = cluster.brokers.findIndex((b) => leaders.includes(b.brokerId) && b.pid !== undefined);
+    const victim = cluster.brokers[index]!;
+    const started = performance.now();
+    await cluster.killBroker(index, "SIGTERM");
+    await waitForLeaders(cluster, topic, HAND_BACK_BOUND_MS);
+    const handBackMs = Math.round(performance.now() - started);
+    const after = await partitionLeaders(cluster, topic);
+    assert.ok(!after.includes(victim.brokerId), `leaders ${after}`);
+    const summary = { failover: "sigterm-hand-back", signalToLeadersMs: handBackMs, leaseMs: LEASE_MS };
+    t.diagnostic(JSON.stringify(summary));
+    console.log(JSON.stringify(summary));
+  });
+});
+
+describe("npm start stopped and started again on its data folder", { timeout: 170_000 }, () => {
+  test("every partition has a live leader after the restart", { timeout: 150_000 }, async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), "cirrus-failover-restart-"));
+    try {
+      const first = await startCluster({ brokers: 3, dataDir: dir });
+      const port = Number(new URL(first.apiUrl).port);
+      try {
+        await createTopicViaApi(first, "survives-restart", PARTITIONS);
+      } finally {
+        assert.equal((await first.stop()).orphans, 0);
+      }
+      const started = performance.now();
+      const second = await startCluster({ brokers: 3, dataDir: dir, port });
+      try {
+        await waitForLeaders(second, "survives-restart", 30_000);
+        const leaders = await partitionLeaders(second, "survives-restart");
+        const live = new Set((await second.refreshBrokers()).map((b) => b.brokerId));
+        assert.equal(leaders.length, PARTITIONS);
+        assert.ok(
+          leaders.every((l) => live.has(l)),
+          `leaders ${leaders}, live ${[...live]}`,
+        );
+        t.diagnostic(`restart to every partition led: ${Math.round(performance.now() - started)} ms`);
+      } finally {
+        assert.equal((await second.stop()).orphans, 0);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
