@@ -9,7 +9,7 @@ import { FAILOVER_OPERATION, FAILOVER_STEPS } from "../../../src/controllers/bro
 import { clearBlankVolume } from "../../../src/controllers/provisioner/local-broker-entry.ts";
 import { brokers, operations, partitions, streams, volumes } from "../../../src/db/schema.ts";
 import { DbObjectManager } from "../../../src/objects/db-object-manager.ts";
-import { readAssignments } from "../../../src/services/brokers.ts";
+import { readAssignments, registerBroker } from "../../../src/services/brokers.ts";
 import { createOperation, OperationStatus } from "../../../src/services/operations.ts";
 import { createTopic } from "../../../src/services/topics.ts";
 import { FailoverKit } from "./failover-kit.ts";
@@ -220,5 +220,35 @@ describe("broker.failover on the local provider", { timeout: 90_000 }, () => {
       "never attached across zones",
     );
     await fk.kit.local.deleteVolume(volume.id);
+  });
+
+  it("does nothing when the fenced broker came back with its volume before it was taken", async () => {
+    const db = fk.kit.database.db;
+    await fk.kit.runUntil(async () => {
+      await fk.registerNewInstances();
+      return (await fk.brokers()).filter((b) => b.state === "ACTIVE").length >= 2 ? true : undefined;
+    });
+    const back = (await fk.brokers())
+      .filter((b) => b.state === "ACTIVE")
+      .sort((a, b) => b.brokerId - a.brokerId)[0]!;
+    const created = await failoverOf({ brokerId: back.brokerId, epoch: back.epoch, volumeId: back.volumeId });
+    await registerBroker(
+      db,
+      fk.clusterId,
+      {
+        instanceId: back.instanceId,
+        zone: back.zone,
+        host: back.host,
+        port: back.port,
+        volumeId: back.volumeId!,
+      },
+      60_000,
+    );
+    const op = await finish(created.id);
+    assert.equal(op.status, OperationStatus.SUCCEEDED);
+    assert.deepEqual((await fk.kit.local.describeVolume(back.volumeId!))!.attachedTo, [back.instanceId]);
+    const [row] = await db.select().from(brokers).where(eq(brokers.instanceId, back.instanceId));
+    assert.equal(row!.state, "ACTIVE");
+    assert.equal(row!.volumeId, back.volumeId, "its volume stays its own");
   });
 });
