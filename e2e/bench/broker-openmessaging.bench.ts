@@ -7,8 +7,8 @@
 //   (c) the same workload against librdkafka's in-memory mock cluster (no I/O): the reference ceiling.
 // Each run reports the generator's CPU time against its wall time and the broker's CPU time, so a reader can tell
 // who was the bottleneck (a generator near one full core per second of wall time would be; this machine has 2).
-// broker-produce.bench.ts measures the broker alone (child process, objects on tmpfs); this one measures the
-// deployed path. Prints one JSON line.
+// It measures the deployed path (control plane + one broker launched as `npm start` launches them).
+// Prints one JSON line.
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
