@@ -247,10 +247,14 @@ function assertRange(range: StreamRange): void {
   }
 }
 
-/** A broker that re-registered (newer epoch) or whose lease expired (FENCED) may not commit. */
+/**
+ * A broker that re-registered (newer epoch), whose lease expired (FENCED) or that deregistered or was
+ * stopped (STOPPED) may not commit.
+ */
 function assertNodeNotFenced(nodeId: number, nodeEpoch: number, broker: BrokerFence): void {
   // Nodes that never registered (tools, tests of s3stream) are checked by stream epochs only.
-  if (nodeEpoch < broker.epoch || (nodeEpoch === broker.epoch && broker.state === "FENCED")) {
+  const ended = broker.state === "FENCED" || broker.state === "STOPPED";
+  if (nodeEpoch < broker.epoch || (nodeEpoch === broker.epoch && ended)) {
     throw new StreamStorageError(
       ErrorCode.STREAM_FENCED,
       `node ${nodeId} epoch ${nodeEpoch} is fenced (current epoch ${broker.epoch}, ${broker.state})`,

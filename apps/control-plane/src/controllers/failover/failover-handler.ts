@@ -21,6 +21,7 @@ import { FailoverError, FailoverErrorCode } from "./failover-error.ts";
 import {
   attachToHealthyBroker,
   currentRecoverer,
+  describeWalVolume,
   type FailoverInput,
   failoverInput,
   ownerCameBack,
@@ -133,6 +134,8 @@ function replayWalStep(options: FailoverHandlerOptions): OperationStepHandler {
         (await attachToHealthyBroker(ctx.db, provider, input, ctx.now()));
       if (!recoverer) return STEP_WAIT;
       if (row?.recoveringBrokerId !== recoverer.brokerId) {
+        // A volume the provisioner never recorded still gets its row: the assignment reads it from there.
+        const zone = row?.zone ?? (await describeWalVolume(provider, input)).zone;
         const changed = await inTransaction(ctx.db, async (tx) => {
           await lockCluster(tx, input.clusterId);
           await tx
@@ -140,7 +143,7 @@ function replayWalStep(options: FailoverHandlerOptions): OperationStepHandler {
             .values({
               id: input.volumeId,
               clusterId: input.clusterId,
-              zone: row?.zone ?? "",
+              zone,
               sizeGiB: row?.sizeGiB ?? 1,
               state: "IN_USE",
               ownerBrokerId: input.brokerId,

@@ -94,6 +94,20 @@ describe("graceful hand-back (POST /internal/v1/brokers/:id/deregister)", { time
     // Idempotent, and the stopped incarnation cannot heartbeat any more.
     assert.deepEqual(await client.deregister(a.brokerId, { epoch: a.epoch }), { state: "STOPPED" });
     await assert.rejects(client.heartbeat(a.brokerId, { epoch: a.epoch }), { code: "BROKER_FENCED" });
+    const objectId = await client.prepareObjects(1, 60_000);
+    await assert.rejects(
+      client.commitStreamSetObject({
+        objectId,
+        objectSize: 4,
+        nodeId: a.brokerId,
+        nodeEpoch: a.epoch,
+        ranges: [],
+        streamObjects: [],
+        compactedObjectIds: [],
+      }),
+      { code: "STREAM_FENCED" },
+      "a deregistered epoch can never commit again",
+    );
     const [row] = await testDb.database.db
       .select({ bootstrap: brokers.state })
       .from(brokers)
