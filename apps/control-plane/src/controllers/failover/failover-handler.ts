@@ -1,3 +1,4 @@
+import type { CloudProvider } from "@cirrus/cloud";
 import { and, eq } from "drizzle-orm";
 import { brokers, partitions, streams, volumes } from "../../db/schema.ts";
 import { inTransaction } from "../../db/transaction.ts";
@@ -71,8 +72,8 @@ function attachVolumeStep(options: FailoverHandlerOptions): OperationStepHandler
     name: "attach-volume",
     async run(ctx: ControllerContext, op: Operation) {
       const input = failoverInput(op);
-      if (await ownerCameBack(ctx.db, input, ctx.now())) return undefined;
       const provider = await providerOf(ctx.db, options.providers, input.clusterId);
+      if (await ownerCameBack(ctx.db, provider, input, ctx.now())) return undefined;
       const recoverer = await attachToHealthyBroker(ctx.db, provider, input, ctx.now());
       if (recoverer) {
         ctx.log("failover: WAL volume attached", { ...input, recoverer: recoverer.brokerId });
@@ -110,7 +111,8 @@ function replayWalStep(options: FailoverHandlerOptions): OperationStepHandler {
     name: "replay-wal",
     async run(ctx: ControllerContext, op: Operation) {
       const input = failoverInput(op);
-      if (await ownerCameBack(ctx.db, input, ctx.now())) return undefined;
+      const provider = await providerOf(ctx.db, options.providers, input.clusterId);
+      if (await ownerCameBack(ctx.db, provider, input, ctx.now())) return undefined;
       const [row] = await ctx.db.select().from(volumes).where(eq(volumes.id, input.volumeId));
       const open = await openStreamsOf(ctx, input);
       if (open.length === 0 && (row === undefined || row.recoveringBrokerId !== -1)) {
@@ -128,7 +130,6 @@ function replayWalStep(options: FailoverHandlerOptions): OperationStepHandler {
         );
       }
       // The recoverer may have died since attach-volume: move the volume on to another healthy broker.
-      const provider = await providerOf(ctx.db, options.providers, input.clusterId);
       const recoverer =
         (await currentRecoverer(ctx.db, provider, input, ctx.now())) ??
         (await attachToHealthyBroker(ctx.db, provider, input, ctx.now()));
@@ -224,7 +225,9 @@ function reassignPartitionsStep(options: FailoverHandlerOptions): OperationStepH
         return [...recoverer, ...released, ...assigned];
       });
       await options.notifier.changed(input.clusterId, changed);
-      if (!(await ownerCameBack(ctx.db, input, ctx.now()))) await releaseVolume(ctx, options, input);
+      const provider = await providerOf(ctx.db, options.providers, input.clusterId);
+      if (!(await ownerCameBack(ctx.db, provider, input, ctx.now())))
+        await releaseVolume(ctx, provider, input);
       ctx.log("failover: partitions reassigned", { ...input, changed });
       return undefined;
     },
@@ -232,8 +235,7 @@ function reassignPartitionsStep(options: FailoverHandlerOptions): OperationStepH
 }
 
 /** Detaches and deletes the recovered volume (idempotent: a volume already gone is fine). */
-async function releaseVolume(ctx: ControllerContext, options: FailoverHandlerOptions, input: FailoverInput) {
-  const provider = await providerOf(ctx.db, options.providers, input.clusterId);
+async function releaseVolume(ctx: ControllerContext, provider: CloudProvider, input: FailoverInput) {
   try {
     const volume = await provider.describeVolume(input.volumeId);
     for (const instanceId of volume?.attachedTo ?? [])

@@ -46,25 +46,35 @@ export async function providerOf(
 
 /**
  * True when the fenced incarnation came back on its own before its volume was taken: it re-registered
- * (newer epoch, leased) with the same volume, and its own start-up replayed that WAL. Nothing to recover.
+ * (newer epoch, leased) with the same volume, which is still attached to its instance only, and its own
+ * start-up replayed that WAL. Nothing to recover. Once the volume is attached elsewhere the failover goes
+ * on whatever the owner does: its records are only on that volume now.
  */
-export async function ownerCameBack(db: Db, input: FailoverInput, now: number): Promise<boolean> {
+export async function ownerCameBack(
+  db: Db,
+  provider: CloudProvider,
+  input: FailoverInput,
+  now: number,
+): Promise<boolean> {
   const [row] = await db
     .select({
       epoch: brokers.epoch,
       state: brokers.state,
       volumeId: brokers.volumeId,
       lease: brokers.leaseUntil,
+      instanceId: brokers.instanceId,
     })
     .from(brokers)
     .where(and(eq(brokers.clusterId, input.clusterId), eq(brokers.brokerId, input.brokerId)));
-  return (
+  const back =
     row !== undefined &&
     row.epoch > input.epoch &&
     row.volumeId === input.volumeId &&
     (row.state === "ACTIVE" || row.state === "DRAINING") &&
-    row.lease >= now
-  );
+    row.lease >= now;
+  if (!back) return false;
+  const volume = await cloudCall(() => provider.describeVolume(input.volumeId), "describe");
+  return volume !== undefined && volume.attachedTo.length === 1 && volume.attachedTo[0] === row.instanceId;
 }
 
 export interface Recoverer {

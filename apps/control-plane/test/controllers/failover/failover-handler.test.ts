@@ -251,4 +251,42 @@ describe("broker.failover on the local provider", { timeout: 90_000 }, () => {
     assert.equal(row!.state, "ACTIVE");
     assert.equal(row!.volumeId, back.volumeId, "its volume stays its own");
   });
+
+  it("goes on once the volume was taken, even if the fenced broker re-registers meanwhile", async () => {
+    const db = fk.kit.database.db;
+    const active = (await fk.brokers()).filter((b) => b.state === "ACTIVE");
+    assert.ok(active.length >= 2, "two ACTIVE brokers in the zone");
+    const owner = active.sort((a, b) => b.brokerId - a.brokerId)[0]!;
+    const created = await failoverOf({
+      brokerId: owner.brokerId,
+      epoch: owner.epoch,
+      volumeId: owner.volumeId,
+    });
+    await fk.kit.runner.runOnce(); // attach-volume done, replay-wal assigned and waiting
+    const taken = (await fk.kit.local.describeVolume(owner.volumeId!))!;
+    assert.ok(!taken.attachedTo.includes(owner.instanceId), "taken from the owner");
+    await registerBroker(
+      db,
+      fk.clusterId,
+      {
+        instanceId: owner.instanceId,
+        zone: owner.zone,
+        host: owner.host,
+        port: owner.port,
+        volumeId: owner.volumeId!,
+      },
+      60_000,
+    );
+    const op = await finish(created.id);
+    assert.equal(op.status, OperationStatus.SUCCEEDED);
+    assert.ok(
+      op.steps.every((step) => step.status === OperationStatus.SUCCEEDED),
+      "replayed and released, not skipped",
+    );
+    assert.equal(
+      await fk.kit.local.describeVolume(owner.volumeId!),
+      undefined,
+      "the recovered volume is released",
+    );
+  });
 });
