@@ -1,4 +1,4 @@
-import { CloudError, CloudErrorCode } from "../errors.ts";
+import { baselineBandwidthFrom } from "../managed/baseline-bandwidth.ts";
 
 /**
  * Baseline (sustained) internal bandwidth of ECS instance types in Gbit/s, from the instance family
@@ -19,13 +19,7 @@ const BASELINE_GBPS: Record<string, number> = {
   "ecs.g8y.xlarge": 3,
 };
 
+/** Bytes per second an instance of `instanceType` can sustain. UNKNOWN_INSTANCE_TYPE if not in the table. */
 export function aliyunBaselineBandwidth(instanceType: string): number {
-  const gbps = BASELINE_GBPS[instanceType];
-  if (gbps === undefined) {
-    throw new CloudError(
-      CloudErrorCode.UNKNOWN_INSTANCE_TYPE,
-      `no baseline bandwidth known for ${instanceType}`,
-    );
-  }
-  return (gbps * 1e9) / 8;
+  return baselineBandwidthFrom(BASELINE_GBPS, instanceType);
 }

@@ -1,4 +1,4 @@
-import { CloudError, CloudErrorCode } from "../errors.ts";
+import { baselineBandwidthFrom } from "../managed/baseline-bandwidth.ts";
 
 /**
  * Baseline (sustained) network bandwidth of EC2 instance types in Gbit/s, from the "Network
@@ -33,12 +33,5 @@ const BASELINE_GBPS: Record<string, number> = {
 
 /** Bytes per second an instance of `instanceType` can sustain. UNKNOWN_INSTANCE_TYPE if not in the table. */
 export function awsBaselineBandwidth(instanceType: string): number {
-  const gbps = BASELINE_GBPS[instanceType];
-  if (gbps === undefined) {
-    throw new CloudError(
-      CloudErrorCode.UNKNOWN_INSTANCE_TYPE,
-      `no baseline bandwidth known for ${instanceType}`,
-    );
-  }
-  return (gbps * 1e9) / 8;
+  return baselineBandwidthFrom(BASELINE_GBPS, instanceType);
 }

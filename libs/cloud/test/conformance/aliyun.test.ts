@@ -2,6 +2,7 @@ import { AliyunProvider } from "../../src/aliyun/aliyun-provider.ts";
 import { fakeCms, fakeEcs } from "../fakes/aliyun-fake-ecs-cms.ts";
 import { fakeEss } from "../fakes/aliyun-fake-ess.ts";
 import { FakeAliyunAccount } from "../fakes/aliyun-fake-state.ts";
+import { fakeCloudTarget } from "./fake-cloud-target.ts";
 import { runProviderConformance } from "./provider-conformance.ts";
 
 runProviderConformance("aliyun (stateful fakes at the OpenAPI/ECS/CMS client boundary)", async () => {
@@ -11,34 +12,20 @@ runProviderConformance("aliyun (stateful fakes at the OpenAPI/ECS/CMS client bou
     pollIntervalMs: 20,
     clients: { ess: fakeEss(account), ecs: fakeEcs(account), cms: fakeCms(account) },
   });
-  return {
+  return fakeCloudTarget({
     provider,
     zones: account.zones,
     volumeTypes: { single: "cloud_auto", multi: "cloud_essd" },
-    convergeMs: 2000,
-    trafficWindowMs: 0,
-    rateWindowSeconds: 120,
-    fleetSpec: (name, sizes) => ({
-      name,
-      minSize: sizes.min,
-      maxSize: sizes.max,
-      desiredCapacity: sizes.desired,
-      zones: account.zones,
-      instanceTypes: ["ecs.g7.large", "ecs.g8i.large"],
-      onDemandBaseCapacity: 0,
-      onDemandPercentageAboveBase: 100,
-      capacityRebalance: true,
-      launch: { command: "/opt/cirrus/bin/broker", args: [], env: { CIRRUS_CLUSTER: "c1" } },
+    instanceTypes: ["ecs.g7.large", "ecs.g8i.large"],
+    launchArgs: [],
+    cloudSection: {
       aliyun: {
         imageId: "aliyun_3_x64_20G_alibase_20240819.vhd",
         vSwitchIds: [...account.vSwitches.keys()],
         securityGroupId: "sg-1",
       },
-    }),
-    reclaimSpot: async (id) => account.interruptSpot(id),
-    driveTraffic: async (id, inRate, outRate) => {
-      account.traffic.set(id, { in: inRate, out: outRate });
     },
-    close: () => provider.close(),
-  };
+    reclaimSpot: async (id) => account.interruptSpot(id),
+    traffic: account.traffic,
+  });
 });
