@@ -1,56 +1,24 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { ControlPlaneClient } from "@cirrus/broker-api";
-import { loadConfig } from "../../src/config.ts";
-import { ControlPlane } from "../../src/control-plane.ts";
 import { getOperation } from "../../src/services/operations.ts";
+import { useListeningControlPlane, watchAssignmentsUntil } from "../helpers/listening-control-plane.ts";
 import { localSpec } from "../helpers/test-app.ts";
-import { createTestDatabase, type TestDatabase } from "../helpers/test-database.ts";
 
 const ADMIN = "cpt_test-admin-token-for-the-drain-suite";
 
 describe("draining a broker", { timeout: 60_000 }, () => {
-  let testDb: TestDatabase;
-  let cp: ControlPlane;
-  let url: string;
-  before(async () => {
-    testDb = await createTestDatabase("pglite");
-    const config = loadConfig(
-      {},
-      {
-        databaseUrl: testDb.url,
-        port: 0,
-        logLevel: "silent",
-        reconcileIntervalMs: 20,
-        leaseMs: 30_000,
-        bootstrapAdminToken: ADMIN,
-      },
-    );
-    cp = await ControlPlane.start({ config, database: testDb.database });
-    url = await cp.listen();
-  });
-  after(async () => {
-    await cp.close();
-    await testDb.drop();
-  });
+  const server = useListeningControlPlane(ADMIN);
+  /** The parsed body of an admin request. */
+  const api = async (method: string, path: string, body?: unknown) =>
+    (await server.api(method, path, body)).body;
 
   it("moves partitions only after the drained broker closed their streams", async () => {
-    const api = async (method: string, path: string, body?: unknown) =>
-      (
-        await fetch(url + path, {
-          method,
-          headers: {
-            authorization: `Bearer ${ADMIN}`,
-            ...(body ? { "content-type": "application/json" } : {}),
-          },
-          body: body ? JSON.stringify(body) : null,
-        })
-      ).json() as Promise<Record<string, never>>;
     const created = (await api("POST", "/v1/clusters", { name: "drain", spec: localSpec })) as unknown as {
       cluster: { id: string };
       brokerToken: string;
     };
-    const client = new ControlPlaneClient({ baseUrl: url, token: created.brokerToken });
+    const client = new ControlPlaneClient({ baseUrl: server.url, token: created.brokerToken });
     const a = await client.register({ instanceId: "a", zone: "z", host: "127.0.0.1", port: 9001 });
     await client.createTopic({ name: "t", partitions: 2 });
     const b = await client.register({ instanceId: "b", zone: "z", host: "127.0.0.1", port: 9002 });
@@ -63,32 +31,16 @@ describe("draining a broker", { timeout: 60_000 }, () => {
       `/v1/clusters/${created.cluster.id}/brokers/${a.brokerId}/drain`,
     )) as unknown as { id: string };
     // Level-triggered: several versions may pass; watch until the source is told to close.
-    let closing = onA;
-    const closeBy = Date.now() + 5_000;
-    while (closing.close.length < 2 && Date.now() < closeBy) {
-      closing = await client.watchAssignments(a.brokerId, {
-        epoch: a.epoch,
-        after: closing.version,
-        waitMs: 1_000,
-      });
-    }
+    const closing = await watchAssignmentsUntil(client, a, onA, (x) => x.close.length >= 2);
     assert.equal(closing.open.length, 0);
     assert.equal(closing.close.length, 2, "the drained broker is told to close its streams");
     await new Promise((resolve) => setTimeout(resolve, 200));
     const onB = await client.watchAssignments(b.brokerId, { epoch: b.epoch, after: -1 });
     assert.equal(onB.open.length, 0, "nothing moves while the streams are still open on the source");
-    assert.equal((await getOperation(testDb.database.db, op.id))!.status, "RUNNING");
+    assert.equal((await getOperation(server.testDb.database.db, op.id))!.status, "RUNNING");
 
     for (const p of closing.close) await client.closeStream(p.streamId, p.leaderEpoch);
-    let moved = onB;
-    const moveBy = Date.now() + 5_000;
-    while (moved.open.length < 2 && Date.now() < moveBy) {
-      moved = await client.watchAssignments(b.brokerId, {
-        epoch: b.epoch,
-        after: moved.version,
-        waitMs: 1_000,
-      });
-    }
+    const moved = await watchAssignmentsUntil(client, b, onB, (x) => x.open.length >= 2);
     assert.equal(moved.open.length, 2);
     assert.ok(moved.open.every((p) => p.leaderEpoch === 2));
     for (const p of moved.open) {
@@ -98,7 +50,7 @@ describe("draining a broker", { timeout: 60_000 }, () => {
     const deadline = Date.now() + 5_000;
     let status = "";
     while (Date.now() < deadline) {
-      status = (await getOperation(testDb.database.db, op.id))!.status;
+      status = (await getOperation(server.testDb.database.db, op.id))!.status;
       if (status === "SUCCEEDED") break;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
@@ -115,17 +67,6 @@ describe("draining a broker", { timeout: 60_000 }, () => {
     );
   });
   it("drains every broker before a cluster deletion fences them", async () => {
-    const api = async (method: string, path: string, body?: unknown) =>
-      (
-        await fetch(url + path, {
-          method,
-          headers: {
-            authorization: `Bearer ${ADMIN}`,
-            ...(body ? { "content-type": "application/json" } : {}),
-          },
-          body: body ? JSON.stringify(body) : null,
-        })
-      ).json() as Promise<Record<string, never>>;
     const created = (await api("POST", "/v1/clusters", {
       name: "drain-then-delete",
       spec: localSpec,
@@ -134,7 +75,7 @@ describe("draining a broker", { timeout: 60_000 }, () => {
       brokerToken: string;
     };
     const id = created.cluster.id;
-    const client = new ControlPlaneClient({ baseUrl: url, token: created.brokerToken });
+    const client = new ControlPlaneClient({ baseUrl: server.url, token: created.brokerToken });
     const a = await client.register({ instanceId: "a", zone: "z", host: "127.0.0.1", port: 9001 });
     await client.createTopic({ name: "t", partitions: 1 });
     const onA = await client.watchAssignments(a.brokerId, { epoch: a.epoch, after: -1 });
@@ -145,21 +86,13 @@ describe("draining a broker", { timeout: 60_000 }, () => {
       operation: { id: string };
     };
 
-    let seen = onA;
-    const closeBy = Date.now() + 5_000;
-    while (seen.close.length === 0 && Date.now() < closeBy) {
-      seen = await client.watchAssignments(a.brokerId, {
-        epoch: a.epoch,
-        after: seen.version,
-        waitMs: 1_000,
-      });
-    }
+    const seen = await watchAssignmentsUntil(client, a, onA, (x) => x.close.length > 0);
     assert.deepEqual(
       seen.close.map((x) => x.streamId),
       [p.streamId],
       "the broker is asked to upload and close first",
     );
-    const waiting = (await getOperation(testDb.database.db, operation.id))!;
+    const waiting = (await getOperation(server.testDb.database.db, operation.id))!;
     assert.equal(waiting.steps[0]!.status, "RUNNING", "drain-brokers waits for the close");
     assert.equal(
       (await client.heartbeat(a.brokerId, { epoch: a.epoch })).leaseUntil > 0,
@@ -170,7 +103,7 @@ describe("draining a broker", { timeout: 60_000 }, () => {
     const deadline = Date.now() + 5_000;
     let status = "";
     while (status !== "SUCCEEDED" && Date.now() < deadline) {
-      status = (await getOperation(testDb.database.db, operation.id))!.status;
+      status = (await getOperation(server.testDb.database.db, operation.id))!.status;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     assert.equal(status, "SUCCEEDED");

@@ -1,65 +1,16 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import { type Assignments, ControlPlaneClient } from "@cirrus/broker-api";
-import { loadConfig } from "../../src/config.ts";
-import { ControlPlane } from "../../src/control-plane.ts";
+import { describe, it } from "node:test";
+import { ControlPlaneClient } from "@cirrus/broker-api";
 import { getOperation } from "../../src/services/operations.ts";
+import { useListeningControlPlane, watchAssignmentsUntil } from "../helpers/listening-control-plane.ts";
 import { localSpec } from "../helpers/test-app.ts";
-import { createTestDatabase, type TestDatabase } from "../helpers/test-database.ts";
 
 const ADMIN = "cpt_test-admin-token-for-the-rebalance-suite";
 
 describe("rebalance", { timeout: 60_000 }, () => {
-  let testDb: TestDatabase;
-  let cp: ControlPlane;
-  let url: string;
-  before(async () => {
-    testDb = await createTestDatabase("pglite");
-    const config = loadConfig(
-      {},
-      {
-        databaseUrl: testDb.url,
-        port: 0,
-        logLevel: "silent",
-        reconcileIntervalMs: 20,
-        leaseMs: 30_000,
-        bootstrapAdminToken: ADMIN,
-      },
-    );
-    cp = await ControlPlane.start({ config, database: testDb.database });
-    url = await cp.listen();
-  });
-  after(async () => {
-    await cp.close();
-    await testDb.drop();
-  });
+  const server = useListeningControlPlane(ADMIN);
 
-  const api = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(url + path, {
-      method,
-      headers: { authorization: `Bearer ${ADMIN}`, ...(body ? { "content-type": "application/json" } : {}) },
-      body: body ? JSON.stringify(body) : null,
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, never> };
-  };
-
-  async function watchUntil(
-    client: ControlPlaneClient,
-    b: { brokerId: number; epoch: number },
-    from: Assignments,
-    done: (a: Assignments) => boolean,
-  ) {
-    let current = from;
-    const deadline = Date.now() + 5_000;
-    while (!done(current) && Date.now() < deadline) {
-      current = await client.watchAssignments(b.brokerId, {
-        epoch: b.epoch,
-        after: current.version,
-        waitMs: 1_000,
-      });
-    }
-    return current;
-  }
+  const api = server.api;
 
   it("plans even partition counts and carries the moves out through close-then-open", async () => {
     const created = (await api("POST", "/v1/clusters", { name: "rebalance", spec: localSpec }))
@@ -68,7 +19,7 @@ describe("rebalance", { timeout: 60_000 }, () => {
       brokerToken: string;
     };
     const id = created.cluster.id;
-    const client = new ControlPlaneClient({ baseUrl: url, token: created.brokerToken });
+    const client = new ControlPlaneClient({ baseUrl: server.url, token: created.brokerToken });
     const a = await client.register({ instanceId: "a", zone: "z", host: "127.0.0.1", port: 9001 });
     await client.createTopic({ name: "t", partitions: 4 });
     const b = await client.register({ instanceId: "b", zone: "z", host: "127.0.0.1", port: 9002 });
@@ -93,10 +44,10 @@ describe("rebalance", { timeout: 60_000 }, () => {
 
     const started = await api("POST", `/v1/clusters/${id}/rebalance`);
     assert.equal(started.status, 202);
-    const closing = await watchUntil(client, a, onA, (x) => x.close.length === 2);
+    const closing = await watchAssignmentsUntil(client, a, onA, (x) => x.close.length === 2);
     assert.equal(closing.open.length, 2);
     for (const p of closing.close) await client.closeStream(p.streamId, p.leaderEpoch);
-    const onB = await watchUntil(
+    const onB = await watchAssignmentsUntil(
       client,
       b,
       await client.watchAssignments(b.brokerId, { epoch: b.epoch, after: -1 }),
@@ -107,10 +58,13 @@ describe("rebalance", { timeout: 60_000 }, () => {
 
     const opId = (started.body as unknown as { id: string }).id;
     const deadline = Date.now() + 5_000;
-    while ((await getOperation(testDb.database.db, opId))!.status !== "SUCCEEDED" && Date.now() < deadline) {
+    while (
+      (await getOperation(server.testDb.database.db, opId))!.status !== "SUCCEEDED" &&
+      Date.now() < deadline
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    assert.equal((await getOperation(testDb.database.db, opId))!.status, "SUCCEEDED");
+    assert.equal((await getOperation(server.testDb.database.db, opId))!.status, "SUCCEEDED");
     const balanced = await api("POST", `/v1/clusters/${id}/rebalance`);
     assert.equal(balanced.status, 409, "nothing left to move");
     assert.equal((balanced.body as unknown as { code: string }).code, "INVALID_STATE");

@@ -2,18 +2,19 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { BrokerApiError, BrokerApiErrorCode, ControlPlaneClient } from "@cirrus/broker-api";
 import { ErrorCode, StreamStorageError } from "@cirrus/s3stream";
-import { loadConfig } from "../../src/config.ts";
-import { ControlPlane } from "../../src/control-plane.ts";
+import {
+  type ListeningControlPlane,
+  startListeningControlPlane,
+} from "../helpers/listening-control-plane.ts";
 import { localSpec } from "../helpers/test-app.ts";
-import { createTestDatabase, type TestDatabase, testBackends } from "../helpers/test-database.ts";
+import { testBackends } from "../helpers/test-database.ts";
 import { objectManagerSuite } from "../objects/object-manager-suite.ts";
 
 const ADMIN = "cpt_test-admin-token-for-the-client-suite";
 
 for (const backend of testBackends()) {
   describe(`ControlPlaneClient against a listening control plane on ${backend}`, { timeout: 120_000 }, () => {
-    let testDb: TestDatabase;
-    let cp: ControlPlane;
+    let controlPlane: ListeningControlPlane;
     let baseUrl: string;
 
     /** A new cluster and a client holding its broker credential. */
@@ -38,25 +39,13 @@ for (const backend of testBackends()) {
     });
 
     before(async () => {
-      testDb = await createTestDatabase(backend);
-      const config = loadConfig(
-        {},
-        {
-          databaseUrl: testDb.url,
-          port: 0,
-          logLevel: "silent",
-          leaseMs: 3_000,
-          reconcileIntervalMs: 50,
-          bootstrapAdminToken: ADMIN,
-        },
-      );
-      cp = await ControlPlane.start({ config, database: testDb.database });
-      baseUrl = await cp.listen();
+      controlPlane = await startListeningControlPlane(ADMIN, {
+        backend,
+        overrides: { leaseMs: 3_000, reconcileIntervalMs: 50 },
+      });
+      baseUrl = controlPlane.url;
     });
-    after(async () => {
-      await cp.close();
-      await testDb.drop();
-    });
+    after(() => controlPlane.close());
 
     it("registers, heartbeats, and fences an old epoch after re-registration", async () => {
       const { client } = await newCluster("reg");

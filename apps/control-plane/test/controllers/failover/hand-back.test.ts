@@ -1,43 +1,19 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { ControlPlaneClient } from "@cirrus/broker-api";
 import { and, eq } from "drizzle-orm";
-import { loadConfig } from "../../../src/config.ts";
-import { ControlPlane } from "../../../src/control-plane.ts";
 import { FAILOVER_OPERATION } from "../../../src/controllers/broker-lease-controller.ts";
 import { brokers, operations, partitions } from "../../../src/db/schema.ts";
+import { useListeningControlPlane } from "../../helpers/listening-control-plane.ts";
 import { localSpec } from "../../helpers/test-app.ts";
-import { createTestDatabase, type TestDatabase } from "../../helpers/test-database.ts";
 
 const ADMIN = "cpt_test-admin-token-for-the-hand-back-suite";
 
 describe("graceful hand-back (POST /internal/v1/brokers/:id/deregister)", { timeout: 60_000 }, () => {
-  let testDb: TestDatabase;
-  let cp: ControlPlane;
-  let url: string;
-  before(async () => {
-    testDb = await createTestDatabase("pglite");
-    const config = loadConfig(
-      {},
-      {
-        databaseUrl: testDb.url,
-        port: 0,
-        logLevel: "silent",
-        reconcileIntervalMs: 20,
-        leaseMs: 30_000,
-        bootstrapAdminToken: ADMIN,
-      },
-    );
-    cp = await ControlPlane.start({ config, database: testDb.database });
-    url = await cp.listen();
-  });
-  after(async () => {
-    await cp.close();
-    await testDb.drop();
-  });
+  const server = useListeningControlPlane(ADMIN);
 
   async function newCluster(name: string) {
-    const response = await fetch(`${url}/v1/clusters`, {
+    const response = await fetch(`${server.url}/v1/clusters`, {
       method: "POST",
       headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
       body: JSON.stringify({ name, spec: localSpec }),
@@ -46,12 +22,12 @@ describe("graceful hand-back (POST /internal/v1/brokers/:id/deregister)", { time
     return {
       clusterId: created.cluster.id,
       token: created.brokerToken,
-      client: new ControlPlaneClient({ baseUrl: url, token: created.brokerToken }),
+      client: new ControlPlaneClient({ baseUrl: server.url, token: created.brokerToken }),
     };
   }
 
   const leaders = (clusterId: string) =>
-    testDb.database.db
+    server.testDb.database.db
       .select({
         leader: partitions.leaderBrokerId,
         epoch: partitions.leaderEpoch,
@@ -108,7 +84,7 @@ describe("graceful hand-back (POST /internal/v1/brokers/:id/deregister)", { time
       { code: "STREAM_FENCED" },
       "a deregistered epoch can never commit again",
     );
-    const [row] = await testDb.database.db
+    const [row] = await server.testDb.database.db
       .select({ bootstrap: brokers.state })
       .from(brokers)
       .where(and(eq(brokers.clusterId, clusterId), eq(brokers.brokerId, a.brokerId)));
@@ -130,7 +106,7 @@ describe("graceful hand-back (POST /internal/v1/brokers/:id/deregister)", { time
     await client.openStream(p!.streamId, p!.epoch, a.brokerId);
 
     assert.deepEqual(await client.deregister(a.brokerId, { epoch: a.epoch }), { state: "FENCED" });
-    const ops = await testDb.database.db
+    const ops = await server.testDb.database.db
       .select()
       .from(operations)
       .where(and(eq(operations.clusterId, clusterId), eq(operations.type, FAILOVER_OPERATION)));
@@ -138,7 +114,7 @@ describe("graceful hand-back (POST /internal/v1/brokers/:id/deregister)", { time
     assert.deepEqual(ops[0]!.input, { brokerId: a.brokerId, epoch: a.epoch, volumeId: "vol-u" });
     assert.equal((await leaders(clusterId))[0]!.leader, a.brokerId, "kept until its WAL is replayed");
     await client.deregister(a.brokerId, { epoch: a.epoch });
-    const again = await testDb.database.db
+    const again = await server.testDb.database.db
       .select()
       .from(operations)
       .where(and(eq(operations.clusterId, clusterId), eq(operations.type, FAILOVER_OPERATION)));
@@ -151,7 +127,7 @@ describe("graceful hand-back (POST /internal/v1/brokers/:id/deregister)", { time
     const a2 = await client.register({ instanceId: "a", zone: "z", host: "127.0.0.1", port: 9001 });
     await assert.rejects(client.deregister(a.brokerId, { epoch: a.epoch }), { code: "BROKER_FENCED" });
     await assert.rejects(client.deregister(a2.brokerId + 7, { epoch: 1 }), { code: "BROKER_NOT_FOUND" });
-    const bad = await fetch(`${url}/internal/v1/brokers/${a2.brokerId}/deregister`, {
+    const bad = await fetch(`${server.url}/internal/v1/brokers/${a2.brokerId}/deregister`, {
       method: "POST",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
       body: JSON.stringify({ epoch: -1 }),

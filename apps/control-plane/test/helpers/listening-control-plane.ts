@@ -1,0 +1,129 @@
+import { after, before } from "node:test";
+import type { Assignments, ControlPlaneClient } from "@cirrus/broker-api";
+import { type Config, loadConfig } from "../../src/config.ts";
+import { ControlPlane } from "../../src/control-plane.ts";
+import { createTestDatabase, type TestDatabase } from "./test-database.ts";
+
+export interface ListeningControlPlane {
+  cp: ControlPlane;
+  testDb: TestDatabase;
+  /** Base URL of the listening server (loopback, ephemeral port). */
+  url: string;
+  /** Stops the control plane, then drops its database. */
+  close(): Promise<void>;
+}
+
+/**
+ * A started, listening control plane on a fresh database whose bootstrap admin token is `adminToken`.
+ * Defaults: a 30 s lease (no broker expires mid-test) and a 20 ms reconcile interval.
+ */
+export async function startListeningControlPlane(
+  adminToken: string,
+  options: { backend?: "pglite" | "postgres"; overrides?: Partial<Config> } = {},
+): Promise<ListeningControlPlane> {
+  const testDb = await createTestDatabase(options.backend ?? "pglite");
+  const config = loadConfig(
+    {},
+    {
+      databaseUrl: testDb.url,
+      port: 0,
+      logLevel: "silent",
+      reconcileIntervalMs: 20,
+      leaseMs: 30_000,
+      bootstrapAdminToken: adminToken,
+      ...options.overrides,
+    },
+  );
+  const cp = await ControlPlane.start({ config, database: testDb.database });
+  const url = await cp.listen();
+  return {
+    cp,
+    testDb,
+    url,
+    close: async () => {
+      await cp.close();
+      await testDb.drop();
+    },
+  };
+}
+
+/**
+ * Long-polls a broker's assignments from `from` until `done` holds or `timeoutMs` passes; returns the
+ * last assignments seen (the caller asserts on them, so a timeout shows as a failed assertion).
+ */
+export async function watchAssignmentsUntil(
+  client: ControlPlaneClient,
+  broker: { brokerId: number; epoch: number },
+  from: Assignments,
+  done: (assignments: Assignments) => boolean,
+  timeoutMs = 5_000,
+): Promise<Assignments> {
+  let current = from;
+  const deadline = Date.now() + timeoutMs;
+  while (!done(current) && Date.now() < deadline) {
+    current = await client.watchAssignments(broker.brokerId, {
+      epoch: broker.epoch,
+      after: current.version,
+      waitMs: 1_000,
+    });
+  }
+  return current;
+}
+
+/** A JSON request to the control plane's HTTP API under a bearer token: the status and the parsed body. */
+export type ApiRequest = (
+  method: string,
+  path: string,
+  body?: unknown,
+) => Promise<{ status: number; body: Record<string, never> }>;
+
+export function apiRequest(url: string, token: string): ApiRequest {
+  return async (method, path, body) => {
+    const response = await fetch(url + path, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) },
+      body: body ? JSON.stringify(body) : null,
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, never> };
+  };
+}
+
+/** A listening control plane started before the enclosing suite's tests and closed after them. */
+export interface ControlPlaneUnderTest {
+  /** Throw when read outside the suite's tests (before `before` ran). */
+  readonly cp: ControlPlane;
+  readonly testDb: TestDatabase;
+  readonly url: string;
+  /** A request under the bootstrap admin token. */
+  api: ApiRequest;
+}
+
+/** Registers before/after hooks in the current suite around startListeningControlPlane. */
+export function useListeningControlPlane(
+  adminToken: string,
+  options: { backend?: "pglite" | "postgres"; overrides?: Partial<Config> } = {},
+): ControlPlaneUnderTest {
+  let started: ListeningControlPlane | undefined;
+  before(async () => {
+    started = await startListeningControlPlane(adminToken, options);
+  });
+  after(async () => {
+    await started?.close();
+  });
+  const current = (): ListeningControlPlane => {
+    if (!started) throw new Error("the control plane is only started inside the suite's tests");
+    return started;
+  };
+  return {
+    get cp() {
+      return current().cp;
+    },
+    get testDb() {
+      return current().testDb;
+    },
+    get url() {
+      return current().url;
+    },
+    api: (method, path, body) => apiRequest(current().url, adminToken)(method, path, body),
+  };
+}
