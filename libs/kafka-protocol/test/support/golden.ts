@@ -60,3 +60,28 @@ export function assertStoredRecords(logs: Iterable<{ batches: Buffer[] }>, value
   assert.ok(count > 0, "no records were produced");
   return count;
 }
+
+/**
+ * What every client's walk against the capture server must show: no frame the server failed on, every
+ * API of `expectedApis` sent at least once, and every frame re-encoding byte for byte.
+ */
+export function assertCapturedWalk(
+  client: string,
+  capture: { errors: readonly unknown[]; frames: readonly CapturedFrame[] },
+  expectedApis: readonly string[],
+): void {
+  assert.deepEqual(capture.errors, []);
+  const apis = seenApis(capture.frames);
+  for (const api of expectedApis) {
+    assert.ok(apis.has(api), `${client} sent no ${api}`);
+  }
+  assertByteIdentical(capture.frames);
+}
+
+/** After a passing walk: keeps fixtures (see maybeWriteFixtures) and, with CIRRUS_GOLDEN_VERBOSE, lists the versions seen. */
+export function recordCapturedWalk(client: string, frames: readonly CapturedFrame[]): void {
+  maybeWriteFixtures(client, frames);
+  if (process.env.CIRRUS_GOLDEN_VERBOSE) {
+    console.log([...new Set(frames.map((f) => `${f.apiKey}v${f.apiVersion}`))].join(" "));
+  }
+}
