@@ -6,10 +6,15 @@ import type { AppContext } from "../../app-context.ts";
 import { ApiError } from "../../errors.ts";
 import type { TypeBoxTypeProvider } from "../../http/typebox.ts";
 
+/** AWS's spot interruption notice window; request bodies are validated, not filled with defaults. */
+const DEFAULT_NOTICE_SECONDS = 120;
+
 const SpotReclaimRequest = Type.Object(
   {
     /** How long the broker has between the notice and the hard kill (AWS gives 120 s, Alibaba 300 s). */
-    noticeSeconds: Type.Integer({ minimum: 0, maximum: 3_600, default: 120 }),
+    noticeSeconds: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 3_600, default: DEFAULT_NOTICE_SECONDS }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -44,7 +49,7 @@ export function spotReclaimRoutes(ctx: AppContext) {
         const result = await ctx.spotReclaimer.reclaim(
           request.params.id,
           request.params.brokerId,
-          request.body.noticeSeconds * 1000,
+          (request.body.noticeSeconds ?? DEFAULT_NOTICE_SECONDS) * 1000,
         );
         return reply.code(202).send(result);
       },
