@@ -47,6 +47,7 @@ export class Connection implements ConnectionInfo {
   #inflightBytes = 0;
   #awaitingDrain = false;
   #paused = false;
+  #corked = false;
   #closeError: Error | undefined;
 
   constructor(
@@ -128,16 +129,29 @@ export class Connection implements ConnectionInfo {
     if (response !== null && !this.#socket.destroyed) {
       let size = 0;
       let flushed = true;
-      this.#socket.cork();
+      this.#cork();
       for (const part of response) {
         size += part.length;
         flushed = this.#socket.write(part);
       }
-      this.#socket.uncork();
       if (!flushed) this.#awaitingDrain = true;
       this.#options.onBytesOut?.(size);
     }
     this.#updateReading();
+  }
+
+  /**
+   * Holds writes until the current batch of callbacks is done: a group commit acks many produce requests in
+   * one microtask run, and their responses then leave in one writev instead of one syscall each.
+   */
+  #cork(): void {
+    if (this.#corked) return;
+    this.#corked = true;
+    this.#socket.cork();
+    process.nextTick(() => {
+      this.#corked = false;
+      if (!this.#socket.destroyed) this.#socket.uncork();
+    });
   }
 
   #updateReading(): void {
