@@ -31,17 +31,6 @@ const HAND_BACK_BOUND_MS = 10_000;
 /** How long a killed broker's partitions may stay leaderless: lease expiry, then WAL replay elsewhere. */
 const FAILOVER_BOUND_MS = 30_000;
 
-/**
- * Todo until fixed (both reproduced on every run): a broker stopped with SIGTERM closes its streams but never tells
- * the control plane, so its partitions keep it as leader and clients see leaderBrokerId -1 until its lease expires;
- * then the lease controller fences it and creates a `broker.failover` operation that nothing runs (it stays
- * PENDING), so the partitions of a stopped or killed broker never get a leader again.
- */
-const SIGTERM_NO_HAND_BACK =
-  "broker/control plane: SIGTERM does not hand partitions back (no drain/deregister call); they stay leaderless";
-const FAILOVER_MISSING =
-  "control plane: no handler runs broker.failover (it stays PENDING): partitions stay leaderless";
-
 let cluster: StartedCluster;
 
 /** Produces while `disrupt` runs once DISRUPT_AFTER records are acked; goes on for AFTER_DISRUPTION more. */
@@ -131,7 +120,6 @@ describe("durability of acknowledged records across broker stops", { timeout: 60
 
   test("SIGTERM: the stopped broker's partitions are led by live brokers within seconds", {
     timeout: 60_000,
-    todo: SIGTERM_NO_HAND_BACK,
   }, async (t) => {
     assert.ok(sigtermed, "the SIGTERM test ran");
     const { topic, at } = sigtermed;
@@ -143,7 +131,6 @@ describe("durability of acknowledged records across broker stops", { timeout: 60
 
   test("kill -9 mid-produce: after replacement and failover, every acknowledged record is there once, in order", {
     timeout: 240_000,
-    todo: FAILOVER_MISSING,
   }, async (t) => {
     await cluster.refreshBrokers();
     const topic = "durable-kill";
