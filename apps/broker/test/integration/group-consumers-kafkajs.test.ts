@@ -8,12 +8,14 @@ import { type Consumer, Kafka, logLevel } from "kafkajs";
 import type { BrokerHandle } from "../../src/index.ts";
 import {
   assertExactlyOnceInOrder,
+  awaitRecords,
   type GroupFixture,
+  generationTracker,
+  letStaleFetchesLapse,
   PARTITIONS,
   type Received,
   recordAt,
   startGroupFixture,
-  waitFor,
 } from "./group-consumers-kit.ts";
 
 const TOPIC = "group-orders";
@@ -36,18 +38,12 @@ async function startMembers(kafka: Kafka, count: number, received: Received[]): 
   const consumers = Array.from({ length: count }, () =>
     kafka.consumer({ groupId: GROUP, sessionTimeout: 10_000, heartbeatInterval: 500, maxWaitTimeInMs: 300 }),
   );
-  const assigned = new Map<number, { generation: number; partitions: number }>();
-  const settled = new Promise<void>((resolve) => {
-    consumers.forEach((consumer, member) => {
-      consumer.on(consumer.events.GROUP_JOIN, (event) => {
-        const partitions = Object.values(event.payload.memberAssignment).reduce((n, p) => n + p.length, 0);
-        const generation = (event.payload as { generationId?: number }).generationId ?? 0;
-        assigned.set(member, { generation, partitions });
-        const all = [...assigned.values()];
-        const total = all.reduce((n, a) => n + a.partitions, 0);
-        if (all.length === count && new Set(all.map((a) => a.generation)).size === 1 && total === PARTITIONS)
-          resolve();
-      });
+  const generations = generationTracker(count);
+  consumers.forEach((consumer, member) => {
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      const partitions = Object.values(event.payload.memberAssignment).reduce((n, p) => n + p.length, 0);
+      const generation = (event.payload as { generationId?: number }).generationId ?? 0;
+      generations.joined(member, generation, partitions);
     });
   });
   for (const [member, consumer] of consumers.entries()) {
@@ -65,9 +61,8 @@ async function startMembers(kafka: Kafka, count: number, received: Received[]): 
       },
     });
   }
-  await settled;
-  // Let fetches that long-poll since an earlier generation lapse before any record exists.
-  await new Promise((r) => setTimeout(r, 1_000));
+  await generations.settled;
+  await letStaleFetchesLapse();
   return consumers;
 }
 
@@ -93,12 +88,7 @@ test("three kafkajs members share 12 partitions exactly once and resume after a 
   const received: Received[] = [];
   const members = await startMembers(kafka, 3, received);
   await produce(kafka, 0, RECORDS);
-  await waitFor(
-    () => received.length >= RECORDS,
-    () => `${RECORDS} records (have ${received.length})`,
-    60_000,
-  );
-  await new Promise((r) => setTimeout(r, 500));
+  await awaitRecords(received, RECORDS, "records");
   assertExactlyOnceInOrder(received, 0, RECORDS, 3);
   // Disconnecting commits the consumed offsets and leaves the group.
   for (const member of members) await member.disconnect();
@@ -107,12 +97,7 @@ test("three kafkajs members share 12 partitions exactly once and resume after a 
   await produce(afterRestart, RECORDS, RECORDS + MORE);
   const resumed: Received[] = [];
   const [member] = await startMembers(afterRestart, 1, resumed);
-  await waitFor(
-    () => resumed.length >= MORE,
-    () => `${MORE} new records (have ${resumed.length})`,
-    60_000,
-  );
-  await new Promise((r) => setTimeout(r, 500));
+  await awaitRecords(resumed, MORE, "new records");
   assertExactlyOnceInOrder(resumed, RECORDS, RECORDS + MORE, 1);
   assert.ok(
     resumed.every((r) => r.offset > 0),

@@ -50,6 +50,55 @@ export async function waitFor(condition: () => boolean, what: () => string, ms: 
   }
 }
 
+/**
+ * Follows the members' group joins: `settled` resolves once every one of `count` members joined the same
+ * generation and that generation assigned all PARTITIONS among them. Call `joined` from each client's
+ * join event with the member's index, the generation and how many partitions it was given.
+ */
+export function generationTracker(count: number): {
+  joined(member: number, generation: number, partitions: number): void;
+  settled: Promise<void>;
+} {
+  const assigned = new Map<number, { generation: number; partitions: number }>();
+  let resolveSettled: () => void = () => {};
+  const settled = new Promise<void>((resolve) => {
+    resolveSettled = resolve;
+  });
+  return {
+    settled,
+    joined(member, generation, partitions) {
+      assigned.set(member, { generation, partitions });
+      const all = [...assigned.values()];
+      const total = all.reduce((n, a) => n + a.partitions, 0);
+      if (all.length === count && new Set(all.map((a) => a.generation)).size === 1 && total === PARTITIONS) {
+        resolveSettled();
+      }
+    },
+  };
+}
+
+/** Lets fetches that long-poll since an earlier generation lapse before any record exists. */
+export function letStaleFetchesLapse(): Promise<void> {
+  return new Promise((r) => setTimeout(r, 1_000));
+}
+
+/**
+ * Waits (up to 60 s) until `received` holds `count` records, then 500 ms more so that a record delivered
+ * twice would show up in the exactly-once check that follows.
+ */
+export async function awaitRecords(
+  received: readonly Received[],
+  count: number,
+  what: string,
+): Promise<void> {
+  await waitFor(
+    () => received.length >= count,
+    () => `${count} ${what} (have ${received.length})`,
+    60_000,
+  );
+  await new Promise((r) => setTimeout(r, 500));
+}
+
 /** Record `i` of a run: its key spreads records over the partitions; the value is its index. */
 export function recordAt(i: number): { key: string; value: string } {
   return { key: `key-${i % KEYS}`, value: String(i) };

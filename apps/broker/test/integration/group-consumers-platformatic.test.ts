@@ -14,12 +14,14 @@ import {
 import type { BrokerHandle } from "../../src/index.ts";
 import {
   assertExactlyOnceInOrder,
+  awaitRecords,
   type GroupFixture,
+  generationTracker,
+  letStaleFetchesLapse,
   PARTITIONS,
   type Received,
   recordAt,
   startGroupFixture,
-  waitFor,
 } from "./group-consumers-kit.ts";
 
 const TOPIC = "group-payments";
@@ -42,11 +44,7 @@ interface Member {
 
 /** Starts `count` members and resolves once one generation assigned every partition among all of them. */
 async function startMembers(b: BrokerHandle, count: number, received: Received[]): Promise<Member[]> {
-  const assigned = new Map<number, { generation: number; partitions: number }>();
-  let resolveSettled: () => void = () => {};
-  const settled = new Promise<void>((resolve) => {
-    resolveSettled = resolve;
-  });
+  const generations = generationTracker(count);
   const members: Member[] = [];
   for (let member = 0; member < count; member++) {
     const consumer = new Consumer({
@@ -65,16 +63,7 @@ async function startMembers(b: BrokerHandle, count: number, received: Received[]
       "consumer:group:join",
       (event: { generationId: number; assignments: { partitions: number[] }[] }) => {
         const partitions = event.assignments.reduce((n, a) => n + a.partitions.length, 0);
-        assigned.set(member, { generation: event.generationId, partitions });
-        const all = [...assigned.values()];
-        const total = all.reduce((n, a) => n + a.partitions, 0);
-        if (
-          all.length === count &&
-          new Set(all.map((a) => a.generation)).size === 1 &&
-          total === PARTITIONS
-        ) {
-          resolveSettled();
-        }
+        generations.joined(member, event.generationId, partitions);
       },
     );
     const stream = await consumer.consume({
@@ -94,8 +83,8 @@ async function startMembers(b: BrokerHandle, count: number, received: Received[]
     });
     members.push({ consumer, stream });
   }
-  await settled;
-  await new Promise((r) => setTimeout(r, 1_000));
+  await generations.settled;
+  await letStaleFetchesLapse();
   return members;
 }
 
@@ -135,12 +124,7 @@ test("three @platformatic/kafka members share 12 partitions exactly once and res
   const received: Received[] = [];
   const members = await startMembers(fixture.broker(), 3, received);
   await produce(fixture.broker(), 0, RECORDS);
-  await waitFor(
-    () => received.length >= RECORDS,
-    () => `${RECORDS} records (have ${received.length})`,
-    60_000,
-  );
-  await new Promise((r) => setTimeout(r, 500));
+  await awaitRecords(received, RECORDS, "records");
   await stopMembers(members);
   assertExactlyOnceInOrder(received, 0, RECORDS, 3);
 
@@ -148,12 +132,7 @@ test("three @platformatic/kafka members share 12 partitions exactly once and res
   await produce(restarted, RECORDS, RECORDS + MORE);
   const resumed: Received[] = [];
   const again = await startMembers(restarted, 1, resumed);
-  await waitFor(
-    () => resumed.length >= MORE,
-    () => `${MORE} new records (have ${resumed.length})`,
-    60_000,
-  );
-  await new Promise((r) => setTimeout(r, 500));
+  await awaitRecords(resumed, MORE, "new records");
   assertExactlyOnceInOrder(resumed, RECORDS, RECORDS + MORE, 1);
   assert.ok(
     resumed.every((r) => r.offset > 0),
