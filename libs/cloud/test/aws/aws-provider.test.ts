@@ -5,8 +5,7 @@ import { AwsProvider } from "../../src/aws/aws-provider.ts";
 import { awsBaselineBandwidth } from "../../src/aws/instance-bandwidth.ts";
 import { CloudErrorCode, isCloudError } from "../../src/errors.ts";
 import type { FleetSpec } from "../../src/provider.ts";
-import { fakeAutoScaling } from "../fakes/aws-fake-auto-scaling.ts";
-import { fakeCloudWatch, fakeEc2 } from "../fakes/aws-fake-ec2.ts";
+import { fakeAwsClients } from "../fakes/aws-fake-clients.ts";
 import { awsError, FakeAwsAccount } from "../fakes/aws-fake-state.ts";
 
 function setup() {
@@ -14,11 +13,7 @@ function setup() {
   const provider = new AwsProvider({
     region: "us-east-1",
     pollIntervalMs: 20,
-    clients: {
-      autoScaling: fakeAutoScaling(account),
-      ec2: fakeEc2(account),
-      cloudWatch: fakeCloudWatch(account),
-    },
+    clients: fakeAwsClients(account),
   });
   const spec: FleetSpec = {
     name: "brokers",

@@ -1,6 +1,5 @@
 import { AwsProvider } from "../../src/aws/aws-provider.ts";
-import { fakeAutoScaling } from "../fakes/aws-fake-auto-scaling.ts";
-import { fakeCloudWatch, fakeEc2 } from "../fakes/aws-fake-ec2.ts";
+import { fakeAwsClients } from "../fakes/aws-fake-clients.ts";
 import { FakeAwsAccount } from "../fakes/aws-fake-state.ts";
 import { fakeCloudTarget } from "./fake-cloud-target.ts";
 import { runProviderConformance } from "./provider-conformance.ts";
@@ -10,11 +9,7 @@ runProviderConformance("aws (stateful fakes at the SDK boundary)", async () => {
   const provider = new AwsProvider({
     region: "us-east-1",
     pollIntervalMs: 20,
-    clients: {
-      autoScaling: fakeAutoScaling(account),
-      ec2: fakeEc2(account),
-      cloudWatch: fakeCloudWatch(account),
-    },
+    clients: fakeAwsClients(account),
   });
   return fakeCloudTarget({
     provider,
