@@ -61,6 +61,18 @@ export function assertStoredRecords(logs: Iterable<{ batches: Buffer[] }>, value
   return count;
 }
 
+/** The APIs every client's produce-then-group-consume walk sends, whichever the client. */
+export const WALK_APIS = [
+  "ApiVersions",
+  "Metadata",
+  "Produce",
+  "InitProducerId",
+  "FindCoordinator",
+  "JoinGroup",
+  "SyncGroup",
+  "Fetch",
+] as const;
+
 /**
  * What every client's walk against the capture server must show: no frame the server failed on, every
  * API of `expectedApis` sent at least once, and every frame re-encoding byte for byte.
