@@ -3,9 +3,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
 import type { ClientDriver, RunningGroup } from "./driver.ts";
-import { FETCH_MAX_WAIT_MS, GroupStability, settleAfterStable } from "./driver.ts";
+import { FETCH_MAX_WAIT_MS } from "./driver.ts";
+import { startGroupMembers } from "./group-members.ts";
 import type { ConsumedRecord, KeyedRecord } from "./workload.ts";
-import { waitFor } from "./workload.ts";
 
 /** kcat cannot create topics: the driver asks `createTopic` (the control plane's REST API, or another client). */
 export function kcatDriver(
@@ -46,64 +46,66 @@ export function kcatDriver(
       if (code !== 0 || /error|fail/i.test(stderr))
         throw new Error(`kcat producer exited ${code}: ${stderr.slice(0, 2000)}`);
     },
-    async startGroup(
+    startGroup(
       topic,
       groupId,
       members,
       partitions,
       sink: (r: ConsumedRecord) => void,
     ): Promise<RunningGroup> {
-      const stability = new GroupStability(members, partitions);
-      const children: ChildProcess[] = [];
-      for (let m = 0; m < members; m++) {
-        const child = spawn(
-          "kcat",
-          [
-            "-b",
-            bootstrap,
-            "-G",
-            groupId,
-            topic,
-            "-f",
-            "%p\t%o\t%k\t%s\n",
-            "-u",
-            "-X",
-            "auto.offset.reset=earliest",
-            "-X",
-            "auto.commit.interval.ms=200",
-            "-X",
-            "session.timeout.ms=10000",
-            "-X",
-            "heartbeat.interval.ms=500",
-            "-X",
-            `fetch.wait.max.ms=${FETCH_MAX_WAIT_MS}`,
-          ],
-          { stdio: ["ignore", "pipe", "pipe"] },
-        );
-        createInterface({ input: child.stdout }).on("line", (line) => {
-          const [p, o, k, v] = line.split("\t");
-          sink({ partition: Number(p), offset: BigInt(o ?? "-1"), key: k ?? "", value: v ?? "", member: m });
-        });
-        // kcat reports each rebalance on stderr: "% Group <g> rebalanced (memberid ...): assigned: t [0], t [3], ..."
-        let generation = 0;
-        createInterface({ input: child.stderr }).on("line", (line) => {
-          if (/rebalanced.*assigned/.test(line)) {
-            generation++;
-            stability.report(m, 0, (line.match(/\[\d+\]/g) ?? []).length);
-          } else if (/rebalanced.*revoked/.test(line)) {
-            stability.report(m, generation, 0);
-          }
-        });
-        children.push(child);
-      }
-      await waitFor(
-        () => stability.stable,
-        30_000,
-        `kcat group ${groupId} to be stable: ${stability.describe()}`,
-      );
-      await settleAfterStable();
-      return {
-        async stop() {
+      return startGroupMembers<ChildProcess>({
+        client: "kcat",
+        groupId,
+        members,
+        partitions,
+        async startMember(m, report) {
+          const child = spawn(
+            "kcat",
+            [
+              "-b",
+              bootstrap,
+              "-G",
+              groupId,
+              topic,
+              "-f",
+              "%p\t%o\t%k\t%s\n",
+              "-u",
+              "-X",
+              "auto.offset.reset=earliest",
+              "-X",
+              "auto.commit.interval.ms=200",
+              "-X",
+              "session.timeout.ms=10000",
+              "-X",
+              "heartbeat.interval.ms=500",
+              "-X",
+              `fetch.wait.max.ms=${FETCH_MAX_WAIT_MS}`,
+            ],
+            { stdio: ["ignore", "pipe", "pipe"] },
+          );
+          createInterface({ input: child.stdout }).on("line", (line) => {
+            const [p, o, k, v] = line.split("\t");
+            sink({
+              partition: Number(p),
+              offset: BigInt(o ?? "-1"),
+              key: k ?? "",
+              value: v ?? "",
+              member: m,
+            });
+          });
+          // kcat reports each rebalance on stderr: "% Group <g> rebalanced (memberid ...): assigned: t [0], t [3], ..."
+          let generation = 0;
+          createInterface({ input: child.stderr }).on("line", (line) => {
+            if (/rebalanced.*assigned/.test(line)) {
+              generation++;
+              report(0, (line.match(/\[\d+\]/g) ?? []).length);
+            } else if (/rebalanced.*revoked/.test(line)) {
+              report(generation, 0);
+            }
+          });
+          return child;
+        },
+        async stopMembers(children) {
           await Promise.all(
             children.map(async (c) => {
               if (c.exitCode !== null) return;
@@ -112,7 +114,7 @@ export function kcatDriver(
             }),
           );
         },
-      };
+      });
     },
   };
 }
