@@ -131,6 +131,15 @@ export class ProvisionerKit {
       await local.reconcileNow();
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+    // Safety net: under heavy load a launch racing the deletion has been seen to outlive it (an orphan broker
+    // entry waiting for its volume); no process of this kit may outlive the suite.
+    for (const pid of brokerProcesses(this.dataDir)) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
     await this.provisioner.close();
     await this.testDb.drop();
     await rm(this.dataDir, { recursive: true, force: true });
