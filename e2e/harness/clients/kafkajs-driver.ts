@@ -1,9 +1,9 @@
 // kafkajs 2.2.4 as a ClientDriver.
 import { type Consumer, Kafka, logLevel } from "kafkajs";
-import type { ClientDriver, RunningGroup } from "./driver.ts";
+import type { ClientDriver } from "./driver.ts";
 import { FETCH_MAX_WAIT_MS } from "./driver.ts";
-import { sendInBatches, startGroupMembers } from "./group-members.ts";
-import type { ConsumedRecord, KeyedRecord } from "./workload.ts";
+import { groupStarter, sendInBatches } from "./group-members.ts";
+import type { KeyedRecord } from "./workload.ts";
 
 export function kafkajsDriver(bootstrap: string): ClientDriver {
   const kafka = new Kafka({
@@ -32,51 +32,39 @@ export function kafkajsDriver(bootstrap: string): ClientDriver {
         await producer.disconnect();
       }
     },
-    startGroup(
-      topic,
-      groupId,
-      members,
-      partitions,
-      sink: (r: ConsumedRecord) => void,
-    ): Promise<RunningGroup> {
-      return startGroupMembers<Consumer>({
-        client: "kafkajs",
-        groupId,
-        members,
-        partitions,
-        async startMember(m, report) {
-          const consumer = kafka.consumer({
-            groupId,
-            sessionTimeout: 10_000,
-            heartbeatInterval: 500,
-            rebalanceTimeout: 10_000,
-            maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
-          });
-          consumer.on(consumer.events.GROUP_JOIN, (e) => {
-            const assigned = Object.values(e.payload.memberAssignment).reduce((s, p) => s + p.length, 0);
-            report((e.payload as unknown as { generationId?: number }).generationId ?? 0, assigned);
-          });
-          await consumer.connect();
-          await consumer.subscribe({ topic, fromBeginning: true });
-          await consumer.run({
-            autoCommitInterval: 200,
-            eachMessage: async ({ partition, message }) => {
-              sink({
-                partition,
-                offset: BigInt(message.offset),
-                key: message.key?.toString() ?? "",
-                value: message.value?.toString() ?? "",
-                member: m,
-              });
-            },
-          });
-          return consumer;
-        },
-        async stopMembers(consumers) {
-          // In parallel: each member commits what it consumed, then leaves the group.
-          await Promise.all(consumers.map((c) => c.disconnect()));
-        },
-      });
-    },
+    startGroup: groupStarter<Consumer>("kafkajs", {
+      async startMember({ topic, groupId, sink }, m, report) {
+        const consumer = kafka.consumer({
+          groupId,
+          sessionTimeout: 10_000,
+          heartbeatInterval: 500,
+          rebalanceTimeout: 10_000,
+          maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
+        });
+        consumer.on(consumer.events.GROUP_JOIN, (e) => {
+          const assigned = Object.values(e.payload.memberAssignment).reduce((s, p) => s + p.length, 0);
+          report((e.payload as unknown as { generationId?: number }).generationId ?? 0, assigned);
+        });
+        await consumer.connect();
+        await consumer.subscribe({ topic, fromBeginning: true });
+        await consumer.run({
+          autoCommitInterval: 200,
+          eachMessage: async ({ partition, message }) => {
+            sink({
+              partition,
+              offset: BigInt(message.offset),
+              key: message.key?.toString() ?? "",
+              value: message.value?.toString() ?? "",
+              member: m,
+            });
+          },
+        });
+        return consumer;
+      },
+      async stopMembers(consumers) {
+        // In parallel: each member commits what it consumed, then leaves the group.
+        await Promise.all(consumers.map((c) => c.disconnect()));
+      },
+    }),
   };
 }

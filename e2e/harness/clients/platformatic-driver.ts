@@ -1,9 +1,9 @@
 // @platformatic/kafka 2.x as a ClientDriver.
 import { Admin, Consumer, Producer, stringDeserializers, stringSerializers } from "@platformatic/kafka";
-import type { ClientDriver, RunningGroup } from "./driver.ts";
+import type { ClientDriver } from "./driver.ts";
 import { FETCH_MAX_WAIT_MS } from "./driver.ts";
-import { sendInBatches, startGroupMembers } from "./group-members.ts";
-import type { ConsumedRecord, KeyedRecord } from "./workload.ts";
+import { groupStarter, sendInBatches } from "./group-members.ts";
+import type { KeyedRecord } from "./workload.ts";
 
 export function platformaticDriver(bootstrap: string): ClientDriver {
   const base = { bootstrapBrokers: bootstrap.split(","), retries: 10, retryDelay: 200 };
@@ -34,58 +34,46 @@ export function platformaticDriver(bootstrap: string): ClientDriver {
         await producer.close();
       }
     },
-    startGroup(
-      topic,
-      groupId,
-      members,
-      partitions,
-      sink: (r: ConsumedRecord) => void,
-    ): Promise<RunningGroup> {
-      return startGroupMembers<Consumer<string, string, string, string>>({
-        client: "platformatic",
-        groupId,
-        members,
-        partitions,
-        async startMember(m, report) {
-          const consumer = new Consumer({
-            ...base,
-            clientId: `cirrus-e2e-platformatic-${m}`,
-            groupId,
-            deserializers: stringDeserializers,
-            sessionTimeout: 10_000,
-            heartbeatInterval: 500,
-            rebalanceTimeout: 10_000,
-            maxWaitTime: FETCH_MAX_WAIT_MS,
+    startGroup: groupStarter<Consumer<string, string, string, string>>("platformatic", {
+      async startMember({ topic, groupId, sink }, m, report) {
+        const consumer = new Consumer({
+          ...base,
+          clientId: `cirrus-e2e-platformatic-${m}`,
+          groupId,
+          deserializers: stringDeserializers,
+          sessionTimeout: 10_000,
+          heartbeatInterval: 500,
+          rebalanceTimeout: 10_000,
+          maxWaitTime: FETCH_MAX_WAIT_MS,
+        });
+        consumer.on("consumer:group:join", (e) => {
+          const assigned = (e.assignments ?? []).reduce(
+            (s, a) => s + (a.topic === topic ? a.partitions.length : 0),
+            0,
+          );
+          report(e.generationId ?? 0, assigned);
+        });
+        const stream = await consumer.consume({
+          topics: [topic],
+          mode: "committed",
+          fallbackMode: "earliest",
+          autocommit: 200,
+        });
+        stream.on("data", (message) => {
+          sink({
+            partition: message.partition,
+            offset: message.offset,
+            key: message.key,
+            value: message.value,
+            member: m,
           });
-          consumer.on("consumer:group:join", (e) => {
-            const assigned = (e.assignments ?? []).reduce(
-              (s, a) => s + (a.topic === topic ? a.partitions.length : 0),
-              0,
-            );
-            report(e.generationId ?? 0, assigned);
-          });
-          const stream = await consumer.consume({
-            topics: [topic],
-            mode: "committed",
-            fallbackMode: "earliest",
-            autocommit: 200,
-          });
-          stream.on("data", (message) => {
-            sink({
-              partition: message.partition,
-              offset: message.offset,
-              key: message.key,
-              value: message.value,
-              member: m,
-            });
-          });
-          return consumer;
-        },
-        async stopMembers(consumers) {
-          await new Promise((r) => setTimeout(r, 500)); // one more autocommit period for what was just consumed
-          await Promise.all(consumers.map((c) => c.close(true)));
-        },
-      });
-    },
+        });
+        return consumer;
+      },
+      async stopMembers(consumers) {
+        await new Promise((r) => setTimeout(r, 500)); // one more autocommit period for what was just consumed
+        await Promise.all(consumers.map((c) => c.close(true)));
+      },
+    }),
   };
 }
