@@ -26,15 +26,28 @@ const retriableCodes: ReadonlySet<BrokerErrorCode> = new Set([
   BrokerErrorCode.CONNECTION_LIMIT,
 ]);
 
-export class BrokerError extends Error {
-  readonly code: BrokerErrorCode;
+/** What both error classes of this package carry: a stable code, whether a retry can help, the cause. */
+abstract class CodedError<C extends string> extends Error {
+  readonly code: C;
   readonly retriable: boolean;
 
-  constructor(code: BrokerErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(
+    name: string,
+    code: C,
+    retriable: ReadonlySet<C>,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
-    this.name = "BrokerError";
+    this.name = name;
     this.code = code;
-    this.retriable = retriableCodes.has(code);
+    this.retriable = retriable.has(code);
+  }
+}
+
+export class BrokerError extends CodedError<BrokerErrorCode> {
+  constructor(code: BrokerErrorCode, message: string, options?: { cause?: unknown }) {
+    super("BrokerError", code, retriableCodes, message, options);
   }
 }
 
@@ -60,20 +73,14 @@ export const CoordinatorErrorCode = {
 } as const;
 export type CoordinatorErrorCode = (typeof CoordinatorErrorCode)[keyof typeof CoordinatorErrorCode];
 
-const retriable: ReadonlySet<CoordinatorErrorCode> = new Set([
+const retriableCoordinatorCodes: ReadonlySet<CoordinatorErrorCode> = new Set([
   CoordinatorErrorCode.PARTITION_UNLOADED,
   CoordinatorErrorCode.LOG_APPEND_FAILED,
 ]);
 
-export class CoordinatorError extends Error {
-  readonly code: CoordinatorErrorCode;
-  readonly retriable: boolean;
-
+export class CoordinatorError extends CodedError<CoordinatorErrorCode> {
   constructor(code: CoordinatorErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "CoordinatorError";
-    this.code = code;
-    this.retriable = retriable.has(code);
+    super("CoordinatorError", code, retriableCoordinatorCodes, message, options);
   }
 }
 
