@@ -3,31 +3,26 @@
 // once and in order, commits, the broker restarts (its coordinator replays the offsets log from the
 // stream), and a member of the same group resumes exactly after the committed offsets.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { type Consumer, Kafka, logLevel } from "kafkajs";
 import type { BrokerHandle } from "../../src/index.ts";
 import {
   assertExactlyOnceInOrder,
   awaitRecords,
-  type GroupFixture,
   generationTracker,
   letStaleFetchesLapse,
+  MORE,
   PARTITIONS,
+  RECORDS,
   type Received,
   recordAt,
-  startGroupFixture,
+  useGroupFixture,
 } from "./group-consumers-kit.ts";
 
 const TOPIC = "group-orders";
-const RECORDS = 3_000;
-const MORE = 600;
 const GROUP = "kafkajs-group-of-three";
 
-let fixture: GroupFixture;
-before(async () => {
-  fixture = await startGroupFixture("broker-groups-kafkajs");
-});
-after(() => fixture?.close());
+const fixture = useGroupFixture("broker-groups-kafkajs");
 
 function kafkaFor(b: BrokerHandle): Kafka {
   return new Kafka({ clientId: "groups-test", brokers: [b.bootstrap], logLevel: logLevel.NOTHING });

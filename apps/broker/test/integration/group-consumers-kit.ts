@@ -1,12 +1,16 @@
 // What the consumer-group integration tests share: a real control plane and a broker that can be
 // restarted on the same data, and the exactly-once / in-order checks every client must pass.
 import assert from "node:assert/strict";
+import { after, before } from "node:test";
 import type { BrokerHandle } from "../../src/index.ts";
 import { startTestBroker } from "../helpers/broker-fixture.ts";
 import { startControlPlane, type TestControlPlane } from "../helpers/control-plane.ts";
 
 export const PARTITIONS = 12;
 export const KEYS = 97;
+/** Records of the first round, and of the round produced after the broker restart. */
+export const RECORDS = 3_000;
+export const MORE = 600;
 
 export interface Received {
   member: number;
@@ -39,6 +43,27 @@ export async function startGroupFixture(instanceId: string): Promise<GroupFixtur
       await broker.close();
       await cp.close();
     },
+  };
+}
+
+/**
+ * Registers before/after hooks in the current file that start a group fixture and close it; the handle
+ * returned delegates to it (use it inside tests only).
+ */
+export function useGroupFixture(instanceId: string): GroupFixture {
+  let fixture: GroupFixture | undefined;
+  before(async () => {
+    fixture = await startGroupFixture(instanceId);
+  });
+  after(() => fixture?.close());
+  const current = (): GroupFixture => {
+    if (!fixture) throw new Error("the group fixture is only started inside the file's tests");
+    return fixture;
+  };
+  return {
+    broker: () => current().broker(),
+    restart: () => current().restart(),
+    close: () => current().close(),
   };
 }
 

@@ -2,7 +2,7 @@
 // idempotent producer, three members sharing 12 partitions exactly once and in order, offsets committed,
 // a broker restart, and a member of the same group resuming after the committed offsets.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import {
   Admin,
   Consumer,
@@ -15,25 +15,20 @@ import type { BrokerHandle } from "../../src/index.ts";
 import {
   assertExactlyOnceInOrder,
   awaitRecords,
-  type GroupFixture,
   generationTracker,
   letStaleFetchesLapse,
+  MORE,
   PARTITIONS,
+  RECORDS,
   type Received,
   recordAt,
-  startGroupFixture,
+  useGroupFixture,
 } from "./group-consumers-kit.ts";
 
 const TOPIC = "group-payments";
-const RECORDS = 3_000;
-const MORE = 600;
 const GROUP = "platformatic-group-of-three";
 
-let fixture: GroupFixture;
-before(async () => {
-  fixture = await startGroupFixture("broker-groups-platformatic");
-});
-after(() => fixture?.close());
+const fixture = useGroupFixture("broker-groups-platformatic");
 
 const bootstrap = (b: BrokerHandle) => [b.bootstrap];
 
