@@ -8,7 +8,8 @@ export function baselineBandwidthFrom(
   baselineGbps: Readonly<Record<string, number>>,
   instanceType: string,
 ): number {
-  const gbps = baselineGbps[instanceType];
+  // Own keys only: a type named like an Object.prototype member ("constructor") is unknown, not NaN.
+  const gbps = Object.hasOwn(baselineGbps, instanceType) ? baselineGbps[instanceType] : undefined;
   if (gbps === undefined) {
     throw new CloudError(
       CloudErrorCode.UNKNOWN_INSTANCE_TYPE,

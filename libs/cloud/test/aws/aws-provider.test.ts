@@ -254,5 +254,11 @@ describe("aws errors and bandwidth", () => {
       () => awsBaselineBandwidth("x1.huge"),
       (e) => isCloudError(e, CloudErrorCode.UNKNOWN_INSTANCE_TYPE),
     );
+    for (const inherited of ["constructor", "toString", "__proto__"]) {
+      assert.throws(
+        () => awsBaselineBandwidth(inherited),
+        (e) => isCloudError(e, CloudErrorCode.UNKNOWN_INSTANCE_TYPE),
+      );
+    }
   });
 });
