@@ -47,7 +47,6 @@ export class Connection implements ConnectionInfo {
   #inflightBytes = 0;
   #awaitingDrain = false;
   #paused = false;
-  #corked = false;
   #closeError: Error | undefined;
 
   constructor(
@@ -129,29 +128,16 @@ export class Connection implements ConnectionInfo {
     if (response !== null && !this.#socket.destroyed) {
       let size = 0;
       let flushed = true;
-      this.#cork();
+      this.#socket.cork();
       for (const part of response) {
         size += part.length;
         flushed = this.#socket.write(part);
       }
+      this.#socket.uncork();
       if (!flushed) this.#awaitingDrain = true;
       this.#options.onBytesOut?.(size);
     }
     this.#updateReading();
-  }
-
-  /**
-   * Holds writes until the current batch of callbacks is done: a group commit acks many produce requests in
-   * one microtask run, and their responses then leave in one writev instead of one syscall each.
-   */
-  #cork(): void {
-    if (this.#corked) return;
-    this.#corked = true;
-    this.#socket.cork();
-    process.nextTick(() => {
-      this.#corked = false;
-      if (!this.#socket.destroyed) this.#socket.uncork();
-    });
   }
 
   #updateReading(): void {
