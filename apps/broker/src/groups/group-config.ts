@@ -2,7 +2,7 @@
 // environment variable, validated and frozen at start-up. (Kept apart from src/config.ts, which another
 // engineer owns; the option names follow the same CIRRUS_<UPPER_SNAKE> convention.)
 import { readFileSync } from "node:fs";
-import { CoordinatorError, CoordinatorErrorCode } from "./coordinator-error.ts";
+import { CoordinatorError, CoordinatorErrorCode } from "../errors.ts";
 import { defaultGroupConfig, type GroupConfig } from "./group-context.ts";
 
 export interface CoordinatorConfig extends GroupConfig {

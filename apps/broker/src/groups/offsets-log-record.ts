@@ -2,7 +2,7 @@
 // (OffsetCommitKey v1 / GroupMetadataKey v2, OffsetCommitValue v3 / GroupMetadataValue v3), so the
 // stored bytes read like Kafka's. A null value is a tombstone: the offset or group is deleted.
 // Replaying the records of a partition in order rebuilds every group of that partition.
-import { CoordinatorError, CoordinatorErrorCode } from "./coordinator-error.ts";
+import { CoordinatorError, CoordinatorErrorCode } from "../errors.ts";
 
 export interface StoredOffset {
   readonly offset: bigint;

@@ -2,8 +2,8 @@
 // (key/value records of offsets-log-record.ts) appended to the partition's stream, so group state lives
 // in object storage like any data and moves with the partition. Replaying the stream rebuilds it.
 import { encodeRecordBatch, iterateRecords, splitRecordBatches } from "@cirrus/kafka-protocol";
+import { CoordinatorError, CoordinatorErrorCode } from "../errors.ts";
 import type { Partition } from "../partitions/partition.ts";
-import { CoordinatorError, CoordinatorErrorCode } from "./coordinator-error.ts";
 import type { GroupLog } from "./group-context.ts";
 import {
   decodeOffsetsLogRecord,

@@ -6,7 +6,7 @@
 //   bit 62..47  brokerId      (16 bits: 65,536 brokers)
 //   bit 46..24  broker epoch  (23 bits: 8,388,608 registrations)
 //   bit 23..0   counter       (24 bits: 16,777,216 ids per registration)
-import { CoordinatorError, CoordinatorErrorCode } from "../groups/coordinator-error.ts";
+import { CoordinatorError, CoordinatorErrorCode } from "../errors.ts";
 
 const BROKER_BITS = 16n;
 const EPOCH_BITS = 23n;

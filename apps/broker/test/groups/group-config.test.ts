@@ -4,7 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { isCoordinatorError } from "../../src/groups/coordinator-error.ts";
+import { isCoordinatorError } from "../../src/errors.ts";
 import { coordinatorConfigDefaults, loadCoordinatorConfig } from "../../src/groups/group-config.ts";
 
 describe("coordinator config", () => {

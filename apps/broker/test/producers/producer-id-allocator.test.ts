@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { isCoordinatorError } from "../../src/groups/coordinator-error.ts";
+import { isCoordinatorError } from "../../src/errors.ts";
 import { idsPerRegistration, ProducerIdAllocator } from "../../src/producers/producer-id-allocator.ts";
 
 describe("ProducerIdAllocator", () => {
