@@ -60,41 +60,53 @@ export interface ApiSpec {
   readonly response: MessageSpec;
 }
 
+/**
+ * Every API this codec decodes (requests) and encodes (responses): key → [request spec, response spec].
+ * The one list: the body types in bodies.ts are derived from it.
+ */
+export const apiSpecTable = {
+  0: [ProduceRequestSpec, ProduceResponseSpec],
+  1: [FetchRequestSpec, FetchResponseSpec],
+  2: [ListOffsetsRequestSpec, ListOffsetsResponseSpec],
+  3: [MetadataRequestSpec, MetadataResponseSpec],
+  8: [OffsetCommitRequestSpec, OffsetCommitResponseSpec],
+  9: [OffsetFetchRequestSpec, OffsetFetchResponseSpec],
+  10: [FindCoordinatorRequestSpec, FindCoordinatorResponseSpec],
+  11: [JoinGroupRequestSpec, JoinGroupResponseSpec],
+  12: [HeartbeatRequestSpec, HeartbeatResponseSpec],
+  13: [LeaveGroupRequestSpec, LeaveGroupResponseSpec],
+  14: [SyncGroupRequestSpec, SyncGroupResponseSpec],
+  15: [DescribeGroupsRequestSpec, DescribeGroupsResponseSpec],
+  16: [ListGroupsRequestSpec, ListGroupsResponseSpec],
+  17: [SaslHandshakeRequestSpec, SaslHandshakeResponseSpec],
+  18: [ApiVersionsRequestSpec, ApiVersionsResponseSpec],
+  19: [CreateTopicsRequestSpec, CreateTopicsResponseSpec],
+  20: [DeleteTopicsRequestSpec, DeleteTopicsResponseSpec],
+  21: [DeleteRecordsRequestSpec, DeleteRecordsResponseSpec],
+  22: [InitProducerIdRequestSpec, InitProducerIdResponseSpec],
+  23: [OffsetForLeaderEpochRequestSpec, OffsetForLeaderEpochResponseSpec],
+  24: [AddPartitionsToTxnRequestSpec, AddPartitionsToTxnResponseSpec],
+  25: [AddOffsetsToTxnRequestSpec, AddOffsetsToTxnResponseSpec],
+  26: [EndTxnRequestSpec, EndTxnResponseSpec],
+  28: [TxnOffsetCommitRequestSpec, TxnOffsetCommitResponseSpec],
+  32: [DescribeConfigsRequestSpec, DescribeConfigsResponseSpec],
+  33: [AlterConfigsRequestSpec, AlterConfigsResponseSpec],
+  36: [SaslAuthenticateRequestSpec, SaslAuthenticateResponseSpec],
+  37: [CreatePartitionsRequestSpec, CreatePartitionsResponseSpec],
+  42: [DeleteGroupsRequestSpec, DeleteGroupsResponseSpec],
+  44: [IncrementalAlterConfigsRequestSpec, IncrementalAlterConfigsResponseSpec],
+  47: [OffsetDeleteRequestSpec, OffsetDeleteResponseSpec],
+  60: [DescribeClusterRequestSpec, DescribeClusterResponseSpec],
+} as const;
+
 /** Every API this codec decodes (requests) and encodes (responses), by key. */
-export const apiSpecs: readonly ApiSpec[] = [
-  { apiKey: 0, request: ProduceRequestSpec, response: ProduceResponseSpec },
-  { apiKey: 1, request: FetchRequestSpec, response: FetchResponseSpec },
-  { apiKey: 2, request: ListOffsetsRequestSpec, response: ListOffsetsResponseSpec },
-  { apiKey: 3, request: MetadataRequestSpec, response: MetadataResponseSpec },
-  { apiKey: 8, request: OffsetCommitRequestSpec, response: OffsetCommitResponseSpec },
-  { apiKey: 9, request: OffsetFetchRequestSpec, response: OffsetFetchResponseSpec },
-  { apiKey: 10, request: FindCoordinatorRequestSpec, response: FindCoordinatorResponseSpec },
-  { apiKey: 11, request: JoinGroupRequestSpec, response: JoinGroupResponseSpec },
-  { apiKey: 12, request: HeartbeatRequestSpec, response: HeartbeatResponseSpec },
-  { apiKey: 13, request: LeaveGroupRequestSpec, response: LeaveGroupResponseSpec },
-  { apiKey: 14, request: SyncGroupRequestSpec, response: SyncGroupResponseSpec },
-  { apiKey: 15, request: DescribeGroupsRequestSpec, response: DescribeGroupsResponseSpec },
-  { apiKey: 16, request: ListGroupsRequestSpec, response: ListGroupsResponseSpec },
-  { apiKey: 17, request: SaslHandshakeRequestSpec, response: SaslHandshakeResponseSpec },
-  { apiKey: 18, request: ApiVersionsRequestSpec, response: ApiVersionsResponseSpec },
-  { apiKey: 19, request: CreateTopicsRequestSpec, response: CreateTopicsResponseSpec },
-  { apiKey: 20, request: DeleteTopicsRequestSpec, response: DeleteTopicsResponseSpec },
-  { apiKey: 21, request: DeleteRecordsRequestSpec, response: DeleteRecordsResponseSpec },
-  { apiKey: 22, request: InitProducerIdRequestSpec, response: InitProducerIdResponseSpec },
-  { apiKey: 23, request: OffsetForLeaderEpochRequestSpec, response: OffsetForLeaderEpochResponseSpec },
-  { apiKey: 24, request: AddPartitionsToTxnRequestSpec, response: AddPartitionsToTxnResponseSpec },
-  { apiKey: 25, request: AddOffsetsToTxnRequestSpec, response: AddOffsetsToTxnResponseSpec },
-  { apiKey: 26, request: EndTxnRequestSpec, response: EndTxnResponseSpec },
-  { apiKey: 28, request: TxnOffsetCommitRequestSpec, response: TxnOffsetCommitResponseSpec },
-  { apiKey: 32, request: DescribeConfigsRequestSpec, response: DescribeConfigsResponseSpec },
-  { apiKey: 33, request: AlterConfigsRequestSpec, response: AlterConfigsResponseSpec },
-  { apiKey: 36, request: SaslAuthenticateRequestSpec, response: SaslAuthenticateResponseSpec },
-  { apiKey: 37, request: CreatePartitionsRequestSpec, response: CreatePartitionsResponseSpec },
-  { apiKey: 42, request: DeleteGroupsRequestSpec, response: DeleteGroupsResponseSpec },
-  { apiKey: 44, request: IncrementalAlterConfigsRequestSpec, response: IncrementalAlterConfigsResponseSpec },
-  { apiKey: 47, request: OffsetDeleteRequestSpec, response: OffsetDeleteResponseSpec },
-  { apiKey: 60, request: DescribeClusterRequestSpec, response: DescribeClusterResponseSpec },
-];
+export const apiSpecs: readonly ApiSpec[] = Object.entries(apiSpecTable).map(
+  ([apiKey, [request, response]]) => ({
+    apiKey: Number(apiKey),
+    request,
+    response,
+  }),
+);
 
 const byKey = new Map<number, ApiSpec>(apiSpecs.map((s) => [s.apiKey, s]));
 
