@@ -50,6 +50,37 @@ function bytesWriter(flexible: boolean, nullable: boolean, name: string): WriteF
   };
 }
 
+// The largest length a non-flexible (int32) prefix can hold.
+const maxInt32Length = 0x7fffffff;
+
+/**
+ * A records field: one Buffer (as bytesWriter), or a list of chunks whose total length is the prefix and
+ * whose bytes follow it back to back. The Writer references chunks of refThreshold bytes or more instead of
+ * copying them, so a Fetch response can carry stored record batches straight to writev.
+ */
+function recordsWriter(flexible: boolean, nullable: boolean, name: string): WriteFn {
+  const single = bytesWriter(flexible, nullable, name);
+  return (w, value) => {
+    if (!Array.isArray(value)) {
+      single(w, value);
+      return;
+    }
+    let length = 0;
+    for (const chunk of value) {
+      if (!(chunk instanceof Uint8Array)) {
+        throw new ProtocolError("INVALID_VALUE", `${name} chunks must be Buffers`);
+      }
+      length += chunk.length;
+    }
+    if (length > maxInt32Length - 1) {
+      throw new ProtocolError("INVALID_VALUE", `${name} is ${length} bytes, over the int32 length limit`);
+    }
+    if (flexible) w.uvarint(length + 1);
+    else w.int32(length);
+    for (const chunk of value as readonly Uint8Array[]) w.bytes(chunk);
+  };
+}
+
 function primitiveWriter(type: PrimitiveType, flexible: boolean, nullable: boolean, name: string): WriteFn {
   switch (type) {
     case "int8":
@@ -71,8 +102,9 @@ function primitiveWriter(type: PrimitiveType, flexible: boolean, nullable: boole
     case "string":
       return stringWriter(flexible, nullable, name);
     case "bytes":
-    case "records":
       return bytesWriter(flexible, nullable, name);
+    case "records":
+      return recordsWriter(flexible, nullable, name);
   }
 }
 

@@ -59,7 +59,10 @@ export function isDefaultValue(field: FieldSpec, value: unknown): boolean {
       return (field.fields ?? []).every((f) => isDefaultValue(f, v[f.name]));
     }
     case "bytes":
+      return Buffer.isBuffer(value) && value.length === 0;
     case "records":
+      // a records value may also be a list of chunks (RecordsChunks): empty when every chunk is
+      if (Array.isArray(value)) return value.every((chunk: Uint8Array) => chunk.length === 0);
       return Buffer.isBuffer(value) && value.length === 0;
     default:
       if (field.type.startsWith("[]")) return Array.isArray(value) && value.length === 0;

@@ -88,11 +88,20 @@ export type StructOf<S extends readonly FieldSpec[]> = Simplify<
   { -readonly [F in S[number] as F["name"]]: FieldValue<F> } & Extras
 >;
 
+/**
+ * What the encoder accepts for a `records` field: one Buffer, or a list of chunks written back to back
+ * (the field's length is the sum of theirs). Chunks of 4 KiB or more are referenced by the encoded output,
+ * not copied, so the caller must leave them unchanged until the output is written; smaller ones are copied.
+ */
+export type RecordsChunks = Buffer | readonly Buffer[];
+
 type EncodableBase<F> = F extends { type: "[]"; fields: infer S extends readonly FieldSpec[] }
   ? EncodableStructOf<S>[]
   : F extends { type: "{}"; fields: infer S extends readonly FieldSpec[] }
     ? EncodableStructOf<S>
-    : BaseValue<F>;
+    : F extends { type: "records" }
+      ? RecordsChunks
+      : BaseValue<F>;
 
 type EncodableValue<F> = F extends { nullableVersions: string } ? EncodableBase<F> | null : EncodableBase<F>;
 
