@@ -4,163 +4,108 @@
 // consumer. With fewer than minBytes available the request long-polls: appends to its partitions wake it,
 // maxWaitMs (capped by config.maxFetchWaitMs) ends it, and a closing connection or partition aborts it.
 //
-// Fetch sessions (KIP-227) are not kept: every answer carries sessionId 0, which tells clients to send full
-// fetch requests. isolation_level READ_COMMITTED reads the same data (no transactions: LSO = high watermark).
+// Zero copy: a partition's stored batches go into the response as a list of chunks (the codec's
+// RecordsChunks), which the encoder references rather than copies, so a multi-megabyte answer costs no
+// memcpy on the event loop; the chunks are written to the socket with writev.
+//
+// Fetch sessions (KIP-227, v7+): a per-broker FetchSessionCache (src/fetch) keyed by session id, not by
+// connection. sessionEpoch -1 is a full fetch without a session; 0 opens a session (its id is in the
+// answer, or 0 when the cache has no slot); later requests are incremental and list only changed
+// partitions, answers only partitions with new records, a new high watermark / log start offset, or an
+// error. See fetch/fetch-plan.ts for the session errors. isolation_level READ_COMMITTED reads the same data
+// (no transactions: LSO = high watermark).
 import { ErrorCode, type FetchRequest } from "@cirrus/kafka-protocol";
-import type { Partition } from "../partitions/partition.ts";
-import type { RequestContext } from "./handler.ts";
-import { kafkaErrorCodeOf } from "./kafka-error-codes.ts";
-import { fromWireTopicId, ZERO_WIRE_TOPIC_ID } from "./topic-ids.ts";
-import { topicExists, topicIdExists } from "./topic-lookup.ts";
+import { answerFetch, planFetch } from "../fetch/fetch-plan.ts";
+import { FetchSessionCache } from "../fetch/fetch-session-cache.ts";
+import { type PartitionRead, readPartitions, resolvePartitions } from "../fetch/partition-reads.ts";
+import type { BrokerServices, RequestContext } from "./handler.ts";
 
-const EMPTY = Buffer.alloc(0);
+const sessionCaches = new WeakMap<BrokerServices, FetchSessionCache>();
 
-interface Slot {
-  topic: string;
-  topicId: string;
-  partitionIndex: number;
-  fetchOffset: number;
-  partitionMaxBytes: number;
-  currentLeaderEpoch: number;
-  partition: Partition | undefined;
-  errorCode: number;
-  chunks: Buffer[];
-  bytes: number;
+/** The fetch session cache of a broker (one per BrokerServices, created on first use, default limits). */
+export function fetchSessionCache(services: BrokerServices): FetchSessionCache {
+  let cache = sessionCaches.get(services);
+  if (cache === undefined) {
+    cache = new FetchSessionCache();
+    sessionCaches.set(services, cache);
+  }
+  return cache;
 }
 
-async function resolveSlots(request: FetchRequest, context: RequestContext, byId: boolean): Promise<Slot[]> {
+async function waitForMinBytes(
+  request: FetchRequest,
+  context: RequestContext,
+  reads: PartitionRead[],
+  total: number,
+): Promise<boolean> {
   const { services } = context;
-  const slots: Slot[] = [];
-  for (const topic of request.topics) {
-    for (const p of topic.partitions) {
-      const topicId = byId ? fromWireTopicId(topic.topicId) : "";
-      const partition = byId
-        ? services.partitions.byId(topicId, p.partition)
-        : services.partitions.byName(topic.topic, p.partition);
-      let errorCode: number = ErrorCode.NONE;
-      if (!partition) {
-        const exists = byId
-          ? await topicIdExists(services, topicId, p.partition)
-          : await topicExists(services, topic.topic, p.partition);
-        errorCode = exists
-          ? ErrorCode.NOT_LEADER_OR_FOLLOWER
-          : byId
-            ? ErrorCode.UNKNOWN_TOPIC_ID
-            : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-      } else if (p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch < partition.leaderEpoch) {
-        errorCode = ErrorCode.FENCED_LEADER_EPOCH;
-      } else if (p.currentLeaderEpoch > partition.leaderEpoch) {
-        errorCode = ErrorCode.UNKNOWN_LEADER_EPOCH;
-      }
-      slots.push({
-        topic: partition?.topic ?? topic.topic,
-        topicId: byId ? topic.topicId : ZERO_WIRE_TOPIC_ID,
-        partitionIndex: p.partition,
-        fetchOffset: Number(p.fetchOffset),
-        partitionMaxBytes: p.partitionMaxBytes,
-        currentLeaderEpoch: p.currentLeaderEpoch,
-        partition,
-        errorCode,
-        chunks: [],
-        bytes: 0,
-      });
-    }
-  }
-  return slots;
+  const waitMs = Math.min(Math.max(0, request.maxWaitMs), services.config.maxFetchWaitMs);
+  const anyError = reads.some((r) => r.errorCode !== ErrorCode.NONE);
+  if (total >= request.minBytes || waitMs <= 0 || anyError || reads.length === 0) return false;
+  let arrived = total;
+  const keys = reads.flatMap((r) => (r.partition ? [r.partition.key] : []));
+  services.metrics.fetchWaiters.inc();
+  const outcome = await services.partitions.notifier.wait({
+    keys,
+    timeoutMs: Math.max(0, waitMs - (performance.now() - context.receivedAt)),
+    signal: context.connection.closed,
+    onAppend: (_key, bytes) => {
+      arrived += bytes;
+      return arrived >= request.minBytes;
+    },
+  });
+  services.metrics.fetchWaiters.dec();
+  return outcome !== "aborted" || !context.connection.closed.aborted;
 }
 
-/** Reads every readable slot within the byte limits; returns the total bytes read. */
-async function readSlots(slots: Slot[], maxBytes: number): Promise<number> {
-  let total = 0;
-  let first = true;
-  for (const slot of slots) {
-    slot.chunks = [];
-    slot.bytes = 0;
-    if (slot.errorCode !== ErrorCode.NONE || !slot.partition) continue;
-    const partition = slot.partition;
-    if (partition.closed) {
-      slot.errorCode = ErrorCode.NOT_LEADER_OR_FOLLOWER;
-      continue;
+function responseTopics(reads: readonly PartitionRead[], byId: boolean, services: BrokerServices): object[] {
+  const topics = new Map<string, { topic: string; topicId: string; partitions: object[] }>();
+  for (const read of reads) {
+    const key = byId ? read.topicId : read.topic;
+    let entry = topics.get(key);
+    if (!entry) {
+      entry = { topic: read.topic, topicId: read.topicId, partitions: [] };
+      topics.set(key, entry);
     }
-    if (slot.fetchOffset < partition.logStartOffset || slot.fetchOffset > partition.highWatermark) {
-      slot.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE;
-      continue;
+    const partition = read.partition;
+    const ok = read.errorCode === ErrorCode.NONE && partition !== undefined;
+    if (ok && read.bytes > 0) {
+      const labels = { topic: partition.topic, partition: String(partition.partition) };
+      services.metrics.partitionBytesOut.inc(labels, read.bytes);
+      services.load.addPartition(partition.topicId, partition.partition, 0, read.bytes);
     }
-    const budget = Math.min(slot.partitionMaxBytes, maxBytes - total);
-    if (budget <= 0 && !first) continue;
-    try {
-      const { chunks, bytes } = await partition.read(slot.fetchOffset, Math.max(1, budget));
-      slot.chunks = chunks;
-      slot.bytes = bytes;
-      total += bytes;
-      if (bytes > 0) first = false;
-    } catch (error) {
-      slot.errorCode = kafkaErrorCodeOf(error);
-    }
+    const hw = ok ? BigInt(read.highWatermark) : -1n;
+    entry.partitions.push({
+      partitionIndex: read.target.partition,
+      errorCode: read.errorCode,
+      highWatermark: hw,
+      lastStableOffset: hw,
+      logStartOffset: ok ? BigInt(read.logStartOffset) : -1n,
+      abortedTransactions: null,
+      preferredReadReplica: -1,
+      records: read.chunks,
+    });
   }
-  return total;
+  return [...topics.values()];
 }
 
 export async function handleFetch(request: FetchRequest, context: RequestContext): Promise<object> {
   const { services } = context;
   const byId = context.apiVersion >= 13;
+  const cache = fetchSessionCache(services);
+  const plan = planFetch(request, byId, cache);
+  if (plan.kind === "error") {
+    return { throttleTimeMs: 0, errorCode: plan.errorCode, sessionId: 0, responses: [] };
+  }
   const maxBytes = request.maxBytes > 0 ? request.maxBytes : 0x7fffffff;
-  const slots = await resolveSlots(request, context, byId);
-  let total = await readSlots(slots, maxBytes);
-  const waitMs = Math.min(Math.max(0, request.maxWaitMs), services.config.maxFetchWaitMs);
-  const anyError = slots.some((s) => s.errorCode !== ErrorCode.NONE);
-  if (total < request.minBytes && waitMs > 0 && !anyError && slots.length > 0) {
-    let arrived = total;
-    const keys = slots.flatMap((s) => (s.partition ? [s.partition.key] : []));
-    services.metrics.fetchWaiters.inc();
-    const outcome = await services.partitions.notifier.wait({
-      keys,
-      timeoutMs: Math.max(0, waitMs - (performance.now() - context.receivedAt)),
-      signal: context.connection.closed,
-      onAppend: (_key, bytes) => {
-        arrived += bytes;
-        return arrived >= request.minBytes;
-      },
-    });
-    services.metrics.fetchWaiters.dec();
-    if (outcome !== "aborted" || !context.connection.closed.aborted) total = await readSlots(slots, maxBytes);
-  }
-  const topics = new Map<string, { topic: string; topicId: string; partitions: object[] }>();
-  for (const slot of slots) {
-    const key = byId ? slot.topicId : slot.topic;
-    let entry = topics.get(key);
-    if (!entry) {
-      entry = { topic: slot.topic, topicId: slot.topicId, partitions: [] };
-      topics.set(key, entry);
-    }
-    const partition = slot.partition;
-    const ok = slot.errorCode === ErrorCode.NONE && partition !== undefined;
-    const hw = ok ? BigInt(partition.highWatermark) : -1n;
-    if (ok && slot.bytes > 0) {
-      const labels = { topic: partition.topic, partition: String(partition.partition) };
-      services.metrics.partitionBytesOut.inc(labels, slot.bytes);
-      services.load.addPartition(partition.topicId, partition.partition, 0, slot.bytes);
-    }
-    entry.partitions.push({
-      partitionIndex: slot.partitionIndex,
-      errorCode: slot.errorCode,
-      highWatermark: hw,
-      lastStableOffset: hw,
-      logStartOffset: ok ? BigInt(partition.logStartOffset) : -1n,
-      abortedTransactions: null,
-      preferredReadReplica: -1,
-      records:
-        slot.chunks.length === 0
-          ? EMPTY
-          : slot.chunks.length === 1
-            ? slot.chunks[0]!
-            : Buffer.concat(slot.chunks),
-    });
-  }
+  const reads = await resolvePartitions(plan.targets, context, byId);
+  const total = await readPartitions(reads, maxBytes);
+  if (await waitForMinBytes(request, context, reads, total)) await readPartitions(reads, maxBytes);
+  const answer = answerFetch(plan, reads, cache);
   return {
     throttleTimeMs: 0,
-    errorCode: ErrorCode.NONE,
-    sessionId: 0,
-    responses: [...topics.values()],
+    errorCode: answer.errorCode,
+    sessionId: answer.sessionId,
+    responses: responseTopics(answer.partitions, byId, services),
   };
 }
