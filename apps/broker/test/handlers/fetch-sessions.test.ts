@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { ErrorCode, encodeRecordBatch, iterateRecords, splitRecordBatches } from "@cirrus/kafka-protocol";
-import { fetchSessionCache } from "../../src/handlers/fetch.ts";
+import { fetchSessionCache, handleFetch } from "../../src/handlers/fetch.ts";
+import type { RequestContext } from "../../src/handlers/handler.ts";
 import { toWireTopicId } from "../../src/handlers/topic-ids.ts";
 import type { BrokerHandle } from "../../src/index.ts";
 import { eventually, startTestBroker } from "../helpers/broker-fixture.ts";
@@ -208,5 +209,61 @@ describe("fetch sessions on the wire", () => {
     const sessionless = await fetch({ sessionId: 0, epoch: -1, partitions: [[0, 0]] });
     assert.equal(sessionless.sessionId, 0);
     assert.equal(fetchSessionCache(broker.services).stats().created, before);
+  });
+
+  test("the answer carries the partition's stored batches themselves (no copy into one records Buffer)", async () => {
+    await produce(1, "z0");
+    await produce(1, "z1");
+    const partition = broker.services.partitions.byName("s", 1)!;
+    const stored = await partition.read(0, 1 << 20);
+    assert.ok(stored.chunks.length >= 3, "several stored batches");
+    const context: RequestContext = {
+      apiKey: 1,
+      apiVersion: 12,
+      correlationId: 1,
+      clientId: "direct",
+      connection: { id: -1, remoteAddress: "direct", closed: new AbortController().signal },
+      services: broker.services,
+      receivedAt: performance.now(),
+    };
+    const request = {
+      clusterId: null,
+      replicaId: -1,
+      replicaState: { replicaId: -1, replicaEpoch: -1n },
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes: 1 << 20,
+      isolationLevel: 0,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [
+        {
+          topic: "s",
+          topicId,
+          partitions: [
+            {
+              partition: 1,
+              currentLeaderEpoch: -1,
+              fetchOffset: 0n,
+              lastFetchedEpoch: -1,
+              logStartOffset: -1n,
+              partitionMaxBytes: 1 << 20,
+            },
+          ],
+        },
+      ],
+      forgottenTopicsData: [],
+      rackId: "",
+    };
+    const answer = (await handleFetch(request, context)) as {
+      responses: { partitions: { records: readonly Buffer[] }[] }[];
+    };
+    const records = answer.responses[0]!.partitions[0]!.records;
+    assert.ok(Array.isArray(records));
+    assert.equal(records.length, stored.chunks.length);
+    records.forEach((chunk, i) => {
+      assert.equal(chunk.buffer, stored.chunks[i]!.buffer, `batch ${i} is the stored memory`);
+      assert.equal(chunk.byteOffset, stored.chunks[i]!.byteOffset);
+    });
   });
 });
