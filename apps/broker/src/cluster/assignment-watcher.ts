@@ -24,6 +24,7 @@ export class AssignmentWatcher {
   #version = -1;
   #abort: AbortController | undefined;
   #loop: Promise<void> | undefined;
+  #stopped = false;
   #firstApplied: Promise<void>;
   #resolveFirst!: () => void;
 
@@ -44,8 +45,9 @@ export class AssignmentWatcher {
     return this.#firstApplied;
   }
 
-  /** (Re)starts watching with this identity: a new epoch starts from the current assignments. */
+  /** (Re)starts watching with this identity: a new epoch starts from the current assignments. No-op after stop(). */
   start(identity: BrokerIdentity): void {
+    if (this.#stopped) return;
     this.#abort?.abort();
     this.#identity = identity;
     this.#version = -1;
@@ -55,7 +57,13 @@ export class AssignmentWatcher {
     this.#loop = previous.then(() => this.#run(identity, abort.signal));
   }
 
+  /**
+   * Ends watching for good. Final: a nudge() or start() afterwards does nothing. (The broker keeps
+   * heartbeating while it shuts down; a heartbeat answered then announces new versions, and a restarted
+   * loop would poll a gone control plane forever, keeping the process alive.)
+   */
   async stop(): Promise<void> {
+    this.#stopped = true;
     this.#abort?.abort();
     await this.#loop;
   }

@@ -109,3 +109,22 @@ test("watch errors are retried and stop() ends a pending long poll", async () =>
   await watcher.stop();
   assert.ok(performance.now() - started < 100);
 });
+
+test("stop() is final: a nudge from a heartbeat answered during shutdown starts no new watch loop", async () => {
+  const server = assignmentsServer();
+  const watcher = new AssignmentWatcher({
+    source: server.source,
+    apply: async () => ({ opened: 0, closed: 0, failed: [] }),
+    log: () => {},
+    waitMs: 50,
+  });
+  watcher.start(identity);
+  await watcher.firstApplied;
+  await watcher.stop();
+  const asked = server.asked.length;
+  watcher.nudge(watcher.version + 5);
+  watcher.start(identity);
+  await sleep(150);
+  assert.equal(server.asked.length, asked, "no long poll after stop()");
+  assert.ok(!process.getActiveResourcesInfo().includes("Timeout"), "no timer left behind by the watcher");
+});
