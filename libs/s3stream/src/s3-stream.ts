@@ -8,7 +8,8 @@ import { RECORD_HEADER_SIZE } from "./wal/wal-record.ts";
 /** What a stream needs from its storage. */
 export interface StreamHost {
   readonly maxRecordBytes: number;
-  writeRecord(record: CachedRecord): Promise<number>;
+  /** Makes `record` durable and cached; `done` is called exactly once, asynchronously, in WAL order. */
+  writeRecord(record: CachedRecord, done: (error: Error | undefined) => void): void;
   readRecords(
     stream: S3Stream,
     startOffset: number,
@@ -29,7 +30,10 @@ export class S3Stream implements Stream {
   /** One past the last offset committed to the object index. */
   committedOffset: number;
   #closedBy: StreamStorageError | undefined;
-  #lastAppend: Promise<unknown> = Promise.resolve();
+  /** Appends not yet settled, and who waits for that count to reach zero (settled()). */
+  #pendingAppends = 0;
+  #onSettled: (() => void) | undefined;
+  #settled: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(
@@ -100,12 +104,15 @@ export class S3Stream implements Stream {
       uploaded: false,
       payloadCrc: undefined,
     };
-    const done = this.#host.writeRecord(record).then(() => {
-      this.#confirmOffset = baseOffset + count;
-      return { baseOffset };
+    this.#pendingAppends++;
+    return new Promise((resolve, reject) => {
+      this.#host.writeRecord(record, (error) => {
+        if (error === undefined) this.#confirmOffset = baseOffset + count;
+        if (--this.#pendingAppends === 0) this.#onSettled?.();
+        if (error === undefined) resolve({ baseOffset });
+        else reject(error);
+      });
     });
-    this.#lastAppend = done.catch(() => {});
-    return done;
   }
 
   /** Called synchronously by the storage when queued appends were dropped: offsets restart at the first one. */
@@ -162,9 +169,20 @@ export class S3Stream implements Stream {
     return this.#closing;
   }
 
-  /** Waits until every append made so far has settled. */
-  settled(): Promise<unknown> {
-    return this.#lastAppend;
+  /**
+   * Waits until no append is in flight. Appends settle in the order they were made, so once the count reaches
+   * zero every append made before this call has settled (callers stop new appends first: markClosed).
+   */
+  settled(): Promise<void> {
+    if (this.#pendingAppends === 0) return Promise.resolve();
+    this.#settled ??= new Promise<void>((resolve) => {
+      this.#onSettled = () => {
+        this.#onSettled = undefined;
+        this.#settled = undefined;
+        resolve();
+      };
+    });
+    return this.#settled;
   }
 
   /** Refuses further appends with `reason` (close, shutdown, fencing). */

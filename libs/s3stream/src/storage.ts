@@ -159,12 +159,14 @@ export class Storage implements StreamHost {
     return stream;
   }
 
-  writeRecord(record: CachedRecord): Promise<number> {
-    return this.#writer.append(record).then((walOffset) => {
-      record.walOffset = walOffset;
-      this.#cache.add(record);
-      this.#uploader.maybeUpload();
-      return walOffset;
+  writeRecord(record: CachedRecord, done: (error: Error | undefined) => void): void {
+    this.#writer.appendThen(record, (error, walOffset) => {
+      if (error === undefined) {
+        record.walOffset = walOffset;
+        this.#cache.add(record);
+        this.#uploader.maybeUpload();
+      }
+      done(error);
     });
   }
 

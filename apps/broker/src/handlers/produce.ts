@@ -82,17 +82,19 @@ function failed(index: number, errorCode: number, errorMessage: string | null = 
   };
 }
 
-async function produceToPartition(
+/** A partition's answer now, or once its append settles (the only asynchronous steps). */
+function produceToPartition(
   topic: string,
   index: number,
   records: Buffer | null,
   context: RequestContext,
-): Promise<PartitionResult> {
+): PartitionResult | Promise<PartitionResult> {
   const { services } = context;
   const partition = services.partitions.byName(topic, index);
   if (!partition) {
-    const known = await topicExists(services, topic, index);
-    return failed(index, known ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    return topicExists(services, topic, index).then((known) =>
+      failed(index, known ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION),
+    );
   }
   if (services.shuttingDown() || !services.canAck()) return failed(index, ErrorCode.NOT_LEADER_OR_FOLLOWER);
   const checked = checkRecords(records);
@@ -100,14 +102,14 @@ async function produceToPartition(
   return appendChecked(partition, checked.batches, context);
 }
 
-async function appendChecked(
+function appendChecked(
   partition: Partition,
   batches: (CheckedBatch & { header: RecordBatchHeader })[],
   context: RequestContext,
-): Promise<PartitionResult> {
+): PartitionResult | Promise<PartitionResult> {
   const { services } = context;
   const gate = services.producers;
-  const admitted: { header: RecordBatchHeader; baseOffset: number }[] = [];
+  let admitted: { header: RecordBatchHeader; baseOffset: number }[] | undefined;
   // Everything from here to partition.append() runs synchronously: the offsets admit() sees are the ones
   // the batches get.
   if (gate) {
@@ -122,7 +124,7 @@ async function appendChecked(
         return { ...failed(partition.partition, ErrorCode.NONE), baseOffset: BigInt(verdict.baseOffset) };
       }
       if (verdict.kind !== "append") {
-        for (const a of admitted) gate.settle(partition, a.header, a.baseOffset, false);
+        for (const a of admitted ?? []) gate.settle(partition, a.header, a.baseOffset, false);
         const code = verdict.kind === "reject" ? verdict.errorCode : ErrorCode.DUPLICATE_SEQUENCE_NUMBER;
         return failed(
           partition.partition,
@@ -130,65 +132,89 @@ async function appendChecked(
           verdict.kind === "reject" ? (verdict.message ?? null) : null,
         );
       }
+      admitted ??= [];
       admitted.push({ header: batch.header, baseOffset: offset });
       offset += batch.count;
     }
   }
-  let baseOffset: number;
-  try {
-    baseOffset = await partition.append(batches);
-  } catch (error) {
-    for (const a of admitted) gate?.settle(partition, a.header, a.baseOffset, false);
-    return failed(partition.partition, kafkaErrorCodeOf(error), String((error as Error).message ?? error));
-  }
-  for (const a of admitted) gate?.settle(partition, a.header, a.baseOffset, true);
-  // Durable on the WAL, but only acked while the lease still holds (invariant 2): otherwise the client
-  // retries elsewhere and the idempotent producer (or the consumer) sees the duplicate.
-  if (!services.canAck()) return failed(partition.partition, ErrorCode.NOT_LEADER_OR_FOLLOWER);
-  let bytes = 0;
-  let records = 0;
-  for (const batch of batches) {
-    bytes += batch.payload.length;
-    records += batch.header.recordCount;
-  }
-  const labels = { topic: partition.topic, partition: String(partition.partition) };
-  services.metrics.partitionBytesIn.inc(labels, bytes);
-  services.metrics.partitionRecordsIn.inc(labels, records);
-  services.load.addPartition(partition.topicId, partition.partition, bytes, 0);
-  return {
-    index: partition.partition,
-    errorCode: ErrorCode.NONE,
-    baseOffset: BigInt(baseOffset),
-    logAppendTimeMs: -1n,
-    logStartOffset: BigInt(partition.logStartOffset),
-    recordErrors: [],
-    errorMessage: null,
-  };
+  return partition.append(batches).then(
+    (baseOffset) => {
+      if (admitted) for (const a of admitted) gate?.settle(partition, a.header, a.baseOffset, true);
+      // Durable on the WAL, but only acked while the lease still holds (invariant 2): otherwise the client
+      // retries elsewhere and the idempotent producer (or the consumer) sees the duplicate.
+      if (!services.canAck()) return failed(partition.partition, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      let bytes = 0;
+      let records = 0;
+      for (const batch of batches) {
+        bytes += batch.payload.length;
+        records += batch.header.recordCount;
+      }
+      const counters = services.metrics.partitionCounters(partition, partition.topic, partition.partition);
+      counters.bytesIn.value += bytes;
+      counters.recordsIn.value += records;
+      services.load.addPartition(partition.topicId, partition.partition, bytes, 0);
+      return {
+        index: partition.partition,
+        errorCode: ErrorCode.NONE,
+        baseOffset: BigInt(baseOffset),
+        logAppendTimeMs: -1n,
+        logStartOffset: BigInt(partition.logStartOffset),
+        recordErrors: [],
+        errorMessage: null,
+      };
+    },
+    (error: unknown) => {
+      if (admitted) for (const a of admitted) gate?.settle(partition, a.header, a.baseOffset, false);
+      return failed(partition.partition, kafkaErrorCodeOf(error), String((error as Error).message ?? error));
+    },
+  );
 }
 
-export async function handleProduce(
-  request: ProduceRequest,
-  context: RequestContext,
-): Promise<object | null> {
+/**
+ * Every partition is checked and its append started synchronously, in request order; the answer is built once
+ * the last append settles (one promise per partition, none per topic).
+ */
+export function handleProduce(request: ProduceRequest, context: RequestContext): Promise<object | null> {
   const acks = request.acks;
   const invalidAcks = acks !== 0 && acks !== 1 && acks !== -1;
   const transactional = request.transactionalId !== null;
-  const work = Promise.all(
-    request.topicData.map(async (topic) => ({
-      name: topic.name,
-      partitionResponses: await Promise.all(
-        topic.partitionData.map((p) => {
-          if (invalidAcks) return failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS);
-          if (transactional) return failed(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
-          return produceToPartition(topic.name, p.index, p.records, context);
-        }),
-      ),
-    })),
-  );
+  const responses: { name: string; partitionResponses: PartitionResult[] }[] = [];
+  const waits: Promise<void>[] = [];
+  for (const topic of request.topicData) {
+    const partitionResponses: PartitionResult[] = new Array(topic.partitionData.length);
+    responses.push({ name: topic.name, partitionResponses });
+    for (let i = 0; i < topic.partitionData.length; i++) {
+      const p = topic.partitionData[i]!;
+      const result = invalidAcks
+        ? failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS)
+        : transactional
+          ? failed(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED)
+          : produceToPartition(topic.name, p.index, p.records, context);
+      if (result instanceof Promise) {
+        waits.push(
+          result.then((settled) => {
+            partitionResponses[i] = settled;
+          }),
+        );
+      } else {
+        partitionResponses[i] = result;
+      }
+    }
+  }
+  const response = { responses, throttleTimeMs: 0 };
   if (acks === 0) {
     // The client reads no answer; the append still happens (and its failures are only counted).
-    work.catch(() => context.services.metrics.requestErrors.inc({ api: "Produce", error: "ACKS0_APPEND" }));
-    return null;
+    const countFailures = () => {
+      for (const topic of responses)
+        for (const p of topic.partitionResponses)
+          if (p.errorCode !== ErrorCode.NONE)
+            context.services.metrics.requestErrors.inc({ api: "Produce", error: "ACKS0_APPEND" });
+    };
+    if (waits.length === 0) countFailures();
+    else Promise.all(waits).then(countFailures);
+    return Promise.resolve(null);
   }
-  return { responses: await work, throttleTimeMs: 0 };
+  if (waits.length === 0) return Promise.resolve(response);
+  if (waits.length === 1) return waits[0]!.then(() => response);
+  return Promise.all(waits).then(() => response);
 }

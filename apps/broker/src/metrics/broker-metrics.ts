@@ -1,6 +1,7 @@
 // The broker's Prometheus metrics, on a registry of its own (several brokers can share a process in
 // tests). The autoscaler reads cirrus_broker_network_in_bytes_total / _out_bytes_total: keep those names.
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, Gauge, Registry } from "prom-client";
+import { type CounterCell, type HistogramCell, HotCounter, HotHistogram } from "./hot-metrics.ts";
 
 export interface StorageStats {
   walBytes: number;
@@ -9,57 +10,70 @@ export interface StorageStats {
   objectStoreRequests: Record<string, number>;
 }
 
+/** One partition's cells: add to `.value` on the request path. */
+export interface PartitionCounters {
+  readonly bytesIn: CounterCell;
+  readonly recordsIn: CounterCell;
+  readonly bytesOut: CounterCell;
+}
+
+export interface ApiMeters {
+  readonly requests: CounterCell;
+  readonly seconds: HistogramCell;
+}
+
 export class BrokerMetrics {
   readonly registry = new Registry();
-  readonly networkIn: Counter;
-  readonly networkOut: Counter;
-  readonly partitionBytesIn: Counter<"topic" | "partition">;
-  readonly partitionBytesOut: Counter<"topic" | "partition">;
-  readonly partitionRecordsIn: Counter<"topic" | "partition">;
-  readonly requests: Counter<"api">;
+  readonly networkIn: HotCounter;
+  readonly networkOut: HotCounter;
+  readonly partitionBytesIn: HotCounter;
+  readonly partitionBytesOut: HotCounter;
+  readonly partitionRecordsIn: HotCounter;
+  readonly requests: HotCounter;
   readonly requestErrors: Counter<"api" | "error">;
-  readonly requestSeconds: Histogram<"api">;
+  readonly requestSeconds: HotHistogram;
   readonly connections: Gauge;
   readonly partitionsOpen: Gauge;
   readonly fetchWaiters: Gauge;
   #storageStats: (() => StorageStats | undefined) | undefined;
+  readonly #partitionCounters = new WeakMap<object, PartitionCounters>();
+  readonly #apiMeters = new Map<string, ApiMeters>();
 
   constructor(labels: Record<string, string> = {}) {
     const registers = [this.registry];
     this.registry.setDefaultLabels(labels);
-    this.networkIn = new Counter({
+    const hot = { registry: this.registry, defaultLabels: labels };
+    this.networkIn = new HotCounter({
+      ...hot,
       name: "cirrus_broker_network_in_bytes_total",
       help: "Bytes received from Kafka clients",
-      registers,
+      unlabelled: true,
     });
-    this.networkOut = new Counter({
+    this.networkOut = new HotCounter({
+      ...hot,
       name: "cirrus_broker_network_out_bytes_total",
       help: "Bytes sent to Kafka clients",
-      registers,
+      unlabelled: true,
     });
-    this.partitionBytesIn = new Counter({
+    this.partitionBytesIn = new HotCounter({
+      ...hot,
       name: "cirrus_broker_partition_in_bytes_total",
       help: "Record batch bytes appended per partition",
-      labelNames: ["topic", "partition"],
-      registers,
     });
-    this.partitionBytesOut = new Counter({
+    this.partitionBytesOut = new HotCounter({
+      ...hot,
       name: "cirrus_broker_partition_out_bytes_total",
       help: "Record batch bytes fetched per partition",
-      labelNames: ["topic", "partition"],
-      registers,
     });
-    this.partitionRecordsIn = new Counter({
+    this.partitionRecordsIn = new HotCounter({
+      ...hot,
       name: "cirrus_broker_partition_in_records_total",
       help: "Records appended per partition",
-      labelNames: ["topic", "partition"],
-      registers,
     });
-    this.requests = new Counter({
+    this.requests = new HotCounter({
+      ...hot,
       name: "cirrus_broker_requests_total",
       help: "Kafka requests handled, per API",
-      labelNames: ["api"],
-      registers,
     });
     this.requestErrors = new Counter({
       name: "cirrus_broker_request_errors_total",
@@ -67,12 +81,11 @@ export class BrokerMetrics {
       labelNames: ["api", "error"],
       registers,
     });
-    this.requestSeconds = new Histogram({
+    this.requestSeconds = new HotHistogram({
+      ...hot,
       name: "cirrus_broker_request_duration_seconds",
       help: "Time from a request's arrival to its response, per API",
-      labelNames: ["api"],
       buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-      registers,
     });
     this.connections = new Gauge({
       name: "cirrus_broker_connections",
@@ -129,6 +142,34 @@ export class BrokerMetrics {
           this.set({ operation }, count);
       },
     });
+  }
+
+  /**
+   * The per-partition cells of one partition, resolved once per `owner` (the broker's Partition object), so the
+   * produce and fetch paths only add numbers (see hot-metrics.ts).
+   */
+  partitionCounters(owner: object, topic: string, partition: number): PartitionCounters {
+    let counters = this.#partitionCounters.get(owner);
+    if (counters === undefined) {
+      const labels = { topic, partition: String(partition) };
+      counters = {
+        bytesIn: this.partitionBytesIn.cell(labels),
+        recordsIn: this.partitionRecordsIn.cell(labels),
+        bytesOut: this.partitionBytesOut.cell(labels),
+      };
+      this.#partitionCounters.set(owner, counters);
+    }
+    return counters;
+  }
+
+  /** The request counter and latency histogram of one API, resolved once. */
+  apiMeters(api: string): ApiMeters {
+    let meters = this.#apiMeters.get(api);
+    if (meters === undefined) {
+      meters = { requests: this.requests.cell({ api }), seconds: this.requestSeconds.cell({ api }) };
+      this.#apiMeters.set(api, meters);
+    }
+    return meters;
   }
 
   /** Wires the storage gauges to a source read at scrape time. */

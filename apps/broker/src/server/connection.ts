@@ -47,6 +47,7 @@ export class Connection implements ConnectionInfo {
   #inflightBytes = 0;
   #awaitingDrain = false;
   #paused = false;
+  #corked = false;
   #closeError: Error | undefined;
 
   constructor(
@@ -128,17 +129,32 @@ export class Connection implements ConnectionInfo {
     if (response !== null && !this.#socket.destroyed) {
       let size = 0;
       let flushed = true;
-      this.#socket.cork();
+      this.#corkUntilTickEnds();
       for (const part of response) {
         size += part.length;
         flushed = this.#socket.write(part);
       }
-      this.#socket.uncork();
       if (!flushed) this.#awaitingDrain = true;
       this.#options.onBytesOut?.(size);
     }
     this.#updateReading();
   }
+
+  /**
+   * Responses completed in the same tick (a WAL group commit acks many produces at once) leave in one writev
+   * instead of one syscall each: the socket stays corked until the current tick's microtasks have run.
+   */
+  #corkUntilTickEnds(): void {
+    if (this.#corked) return;
+    this.#corked = true;
+    this.#socket.cork();
+    process.nextTick(this.#uncork);
+  }
+
+  readonly #uncork = (): void => {
+    this.#corked = false;
+    this.#socket.uncork();
+  };
 
   #updateReading(): void {
     if (this.#socket.destroyed) return;

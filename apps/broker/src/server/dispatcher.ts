@@ -77,8 +77,9 @@ export function createDispatcher(options: DispatcherOptions): RequestHandler {
       log(`${api} v${header.apiVersion} failed; closing connection ${connection.remoteAddress}`, error);
       throw error;
     }
-    metrics.requests.inc({ api });
-    metrics.requestSeconds.observe({ api }, (performance.now() - receivedAt) / 1000);
+    const meters = metrics.apiMeters(api);
+    meters.requests.value++;
+    meters.seconds.observe((performance.now() - receivedAt) / 1000);
     if (response === null) return null;
     return encodeResponseChunks(
       { apiKey: header.apiKey as 0, apiVersion: header.apiVersion, correlationId: header.correlationId },

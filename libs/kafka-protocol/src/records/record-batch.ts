@@ -154,9 +154,18 @@ export function computeRecordBatchCrc(batch: Buffer): number {
 }
 
 /** Rewrites the base offset in place. The CRC does not cover it, so it stays valid. */
-export function setBaseOffset(batch: Buffer, offset: bigint): void {
+export function setBaseOffset(batch: Buffer, offset: bigint | number): void {
   recordBatchSize(batch);
-  batch.writeBigInt64BE(offset, 0);
+  if (typeof offset === "bigint") {
+    batch.writeBigInt64BE(offset, 0);
+    return;
+  }
+  // A safe non-negative integer (offsets are): written as two halves, without allocating a BigInt.
+  if (!Number.isSafeInteger(offset) || offset < 0) {
+    throw new ProtocolError("INVALID_VALUE", `base offset ${offset} is not a safe non-negative integer`);
+  }
+  batch.writeUInt32BE(Math.floor(offset / 0x1_0000_0000), 0);
+  batch.writeUInt32BE(offset >>> 0, 4);
 }
 
 /** Rewrites the partition leader epoch in place (also outside the CRC). */

@@ -17,8 +17,15 @@ export function parseVersions(spec: string): VersionRange {
   throw new ProtocolError("INVALID_VALUE", `bad version range ${JSON.stringify(spec)}`);
 }
 
+/** Parsed ranges by spelling: inVersions runs per request (supportsVersion), the spellings are few. */
+const parsedRanges = new Map<string, VersionRange>();
+
 export function inVersions(spec: string | undefined, version: number): boolean {
   if (spec === undefined) return false;
-  const { lo, hi } = parseVersions(spec);
-  return version >= lo && version <= hi;
+  let range = parsedRanges.get(spec);
+  if (range === undefined) {
+    range = parseVersions(spec);
+    parsedRanges.set(spec, range);
+  }
+  return version >= range.lo && version <= range.hi;
 }
