@@ -8,6 +8,7 @@ import {
   type ProduceRequest,
   type RecordBatchHeader,
   readRecordBatchHeader,
+  readRecordBatchSummary,
   recordBatchCrcMatches,
   splitRecordBatches,
 } from "@cirrus/kafka-protocol";
@@ -26,9 +27,10 @@ interface PartitionResult {
   errorMessage: string | null;
 }
 
-type Checked =
-  | { batches: (CheckedBatch & { header: RecordBatchHeader })[] }
-  | { errorCode: number; message: string };
+/** A verified batch; `header` (BigInt fields and all) is read only for producers that have an id. */
+export type ProducedBatch = CheckedBatch & { recordCount: number; header: RecordBatchHeader | undefined };
+
+type Checked = { batches: ProducedBatch[] } | { errorCode: number; message: string };
 
 /** Splits and verifies a partition's records; never throws. */
 export function checkRecords(records: Buffer | null): Checked {
@@ -36,28 +38,28 @@ export function checkRecords(records: Buffer | null): Checked {
     return { errorCode: ErrorCode.INVALID_RECORD, message: "no record batch" };
   }
   try {
-    const batches = splitRecordBatches(records).map((payload) => {
-      const header = readRecordBatchHeader(payload);
-      return {
-        payload,
-        header,
-        count: header.lastOffsetDelta + 1,
-        // NO_TIMESTAMP (-1) batches exist; streams take non-negative timestamps only.
-        maxTimestamp: Math.max(0, Number(header.maxTimestamp)),
-      };
-    });
-    for (const batch of batches) {
-      if (!recordBatchCrcMatches(batch.payload))
+    const batches: ProducedBatch[] = [];
+    for (const payload of splitRecordBatches(records)) {
+      const summary = readRecordBatchSummary(payload);
+      if (!recordBatchCrcMatches(payload))
         return { errorCode: ErrorCode.CORRUPT_MESSAGE, message: "CRC mismatch" };
-      if (batch.header.lastOffsetDelta < 0 || batch.header.recordCount <= 0) {
+      if (summary.lastOffsetDelta < 0 || summary.recordCount <= 0) {
         return { errorCode: ErrorCode.INVALID_RECORD, message: "empty or inconsistent batch" };
       }
-      if (batch.header.isTransactional || batch.header.isControl) {
+      if (summary.isTransactional || summary.isControl) {
         return {
           errorCode: ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT,
           message: "transactions are not supported",
         };
       }
+      batches.push({
+        payload,
+        count: summary.lastOffsetDelta + 1,
+        recordCount: summary.recordCount,
+        // NO_TIMESTAMP (-1) batches exist; streams take non-negative timestamps only.
+        maxTimestamp: Math.max(0, summary.maxTimestamp),
+        header: summary.hasProducerId ? readRecordBatchHeader(payload) : undefined,
+      });
     }
     return { batches };
   } catch (error) {
@@ -104,7 +106,7 @@ function produceToPartition(
 
 function appendChecked(
   partition: Partition,
-  batches: (CheckedBatch & { header: RecordBatchHeader })[],
+  batches: ProducedBatch[],
   context: RequestContext,
 ): PartitionResult | Promise<PartitionResult> {
   const { services } = context;
@@ -115,7 +117,7 @@ function appendChecked(
   if (gate) {
     let offset = partition.nextOffset;
     for (const batch of batches) {
-      if (batch.header.producerId < 0n) {
+      if (batch.header === undefined) {
         offset += batch.count;
         continue;
       }
@@ -147,7 +149,7 @@ function appendChecked(
       let records = 0;
       for (const batch of batches) {
         bytes += batch.payload.length;
-        records += batch.header.recordCount;
+        records += batch.recordCount;
       }
       const counters = services.metrics.partitionCounters(partition, partition.topic, partition.partition);
       counters.bytesIn.value += bytes;

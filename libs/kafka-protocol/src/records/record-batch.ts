@@ -100,6 +100,32 @@ export function readRecordBatchHeader(buf: Buffer, offset = 0): RecordBatchHeade
   };
 }
 
+/** What a broker's produce path needs from a batch header, as plain numbers (no BigInt allocated). */
+export interface RecordBatchSummary {
+  lastOffsetDelta: number;
+  recordCount: number;
+  /** Milliseconds since the epoch, -1 for NO_TIMESTAMP (timestamps fit a double exactly). */
+  maxTimestamp: number;
+  isTransactional: boolean;
+  isControl: boolean;
+  /** producerId >= 0: an idempotent or transactional producer wrote it (read the full header then). */
+  hasProducerId: boolean;
+}
+
+/** The cheap subset of readRecordBatchHeader; validates magic and length the same way. */
+export function readRecordBatchSummary(buf: Buffer, offset = 0): RecordBatchSummary {
+  recordBatchSize(buf, offset);
+  const attributes = buf.readInt16BE(offset + 21);
+  return {
+    lastOffsetDelta: buf.readInt32BE(offset + 23),
+    recordCount: buf.readInt32BE(offset + 57),
+    maxTimestamp: buf.readInt32BE(offset + 35) * 0x1_0000_0000 + buf.readUInt32BE(offset + 39),
+    isTransactional: (attributes & 0x10) !== 0,
+    isControl: (attributes & 0x20) !== 0,
+    hasProducerId: buf.readInt32BE(offset + 43) >= 0,
+  };
+}
+
 export interface SplitOptions {
   /**
    * Fetch responses may end with a partial batch (clients drop it). With this set, a

@@ -7,6 +7,7 @@ import {
   iterateRecords,
   ProtocolError,
   readRecordBatchHeader,
+  readRecordBatchSummary,
   recordBatchCrcMatches,
   setBaseOffset,
   splitRecordBatches,
@@ -48,6 +49,33 @@ describe("record batch header", () => {
     assert.equal(h.baseSequence, 7);
     assert.equal(h.recordCount, 3);
     assert.equal(h.crc, batch.readUInt32BE(17));
+  });
+
+  it("summarises a header as numbers that agree with the full header, for any timestamp and producer", () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: -1n, max: 2n ** 53n - 1n }),
+        fc.bigInt({ min: -1n, max: 2n ** 62n }),
+        fc.boolean(),
+        (timestamp, producerId, transactional) => {
+          const batch = encodeRecordBatch({
+            baseTimestamp: timestamp,
+            producerId,
+            isTransactional: transactional,
+            records: [{ value: "v" }, { value: "w" }],
+          });
+          const full = readRecordBatchHeader(batch);
+          const summary = readRecordBatchSummary(batch);
+          assert.equal(summary.maxTimestamp, Number(full.maxTimestamp));
+          assert.equal(summary.hasProducerId, full.producerId >= 0n);
+          assert.equal(summary.lastOffsetDelta, full.lastOffsetDelta);
+          assert.equal(summary.recordCount, full.recordCount);
+          assert.equal(summary.isTransactional, full.isTransactional);
+          assert.equal(summary.isControl, full.isControl);
+        },
+      ),
+    );
+    assert.throws(() => readRecordBatchSummary(sample().subarray(0, 40)), ProtocolError);
   });
 
   it("verifies the CRC-32C and detects any flipped bit after the CRC field", () => {
