@@ -70,6 +70,8 @@ export const CoordinatorErrorCode = {
   PRODUCER_IDS_EXHAUSTED: "PRODUCER_IDS_EXHAUSTED",
   /** A configuration value (credentials, limits) is not usable. */
   CONFIG_INVALID: "CONFIG_INVALID",
+  /** A stored partition checkpoint is damaged, of an unknown version, or not of this partition's log. */
+  CHECKPOINT_CORRUPT: "CHECKPOINT_CORRUPT",
 } as const;
 export type CoordinatorErrorCode = (typeof CoordinatorErrorCode)[keyof typeof CoordinatorErrorCode];
 

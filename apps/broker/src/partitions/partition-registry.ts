@@ -4,10 +4,16 @@
 import type { PartitionAssignment } from "@cirrus/broker-api";
 import { AppendNotifier } from "./append-notifier.ts";
 import { Partition, type PartitionStream } from "./partition.ts";
+import type { CheckpointOptions } from "./partition-checkpointer.ts";
 
 export interface PartitionStorage {
   /** Opens a stream for writing at `epoch` (s3stream: fences older epochs, replays nothing: data is in objects). */
   openStream(streamId: number, epoch: number): Promise<PartitionStream>;
+  /**
+   * Partition checkpoints (producer-state snapshots and time index): where they are stored and how often.
+   * Without a store, every partition open replays its whole log.
+   */
+  readonly checkpoints?: Partial<CheckpointOptions>;
 }
 
 export interface ReconcileResult {
@@ -121,7 +127,11 @@ export class PartitionRegistry {
         void this.closePartition(failed).catch(() => {});
         this.onDropped?.(failed, error);
       },
+      this.#storage.checkpoints,
     );
+    // Start loading the checkpoint and replaying the tail now, so that the first idempotent produce and
+    // ListOffsets find it ready; a failed load is retried by the first one that needs it.
+    partition.checkpoints.ready().catch(() => {});
     this.#onOpened?.(partition);
     this.#byId.set(idKey(a.topicId, a.partition), partition);
     this.#byName.set(nameKey(a.topic, a.partition), partition);
@@ -154,6 +164,19 @@ export class PartitionRegistry {
       ),
     );
     return { failed };
+  }
+
+  /**
+   * Graceful shutdown before Storage.shutdown(): stops serving every partition (NOT_LEADER_OR_FOLLOWER from
+   * now on) and catches their checkpointers up; `written` settles when their final checkpoints are stored
+   * (each bounded by its closeTimeoutMs, never rejecting), so the next owners replay next to nothing.
+   */
+  async retireAll(): Promise<{ written: Promise<void> }> {
+    await this.#queue;
+    const partitions = this.all();
+    for (const partition of partitions) this.#forget(partition);
+    const retired = await Promise.all(partitions.map((p) => p.retire()));
+    return { written: Promise.all(retired.map((r) => r.written)).then(() => undefined) };
   }
 
   /** Drops every partition without touching storage (fenced: another broker owns them now). */

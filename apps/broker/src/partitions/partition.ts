@@ -5,6 +5,15 @@ import { setBaseOffset } from "@cirrus/kafka-protocol";
 import { BrokerError, BrokerErrorCode } from "../errors.ts";
 import type { AppendNotifier } from "./append-notifier.ts";
 import { partitionKey } from "./append-notifier.ts";
+import { type CheckpointOptions, PartitionCheckpointer } from "./partition-checkpointer.ts";
+
+/** One stored append as s3stream returns it. */
+export interface StoredRecord {
+  readonly baseOffset: number;
+  readonly count: number;
+  readonly timestamp: number;
+  readonly payload: Buffer;
+}
 
 /** The part of s3stream's Stream a partition uses (see libs/s3stream/src/stream-types.ts for the contract). */
 export interface PartitionStream {
@@ -13,11 +22,7 @@ export interface PartitionStream {
   readonly nextOffset: number;
   readonly confirmOffset: number;
   append(request: { payload: Buffer; count: number; timestamp?: number }): Promise<{ baseOffset: number }>;
-  read(
-    startOffset: number,
-    endOffset: number,
-    maxBytes: number,
-  ): Promise<{ baseOffset: number; count: number; timestamp: number; payload: Buffer }[]>;
+  read(startOffset: number, endOffset: number, maxBytes: number): Promise<StoredRecord[]>;
   close(): Promise<void>;
 }
 
@@ -45,6 +50,8 @@ export class Partition implements PartitionIdentity {
   readonly leaderEpoch: number;
   readonly streamId: number;
   readonly key: string;
+  /** Producer-state snapshots and the time index of this partition (loaded on first use). */
+  readonly checkpoints: PartitionCheckpointer;
   readonly #stream: PartitionStream;
   readonly #notifier: AppendNotifier;
   readonly #onAppendFailed: ((partition: Partition, error: unknown) => void) | undefined;
@@ -52,13 +59,15 @@ export class Partition implements PartitionIdentity {
 
   /**
    * `onAppendFailed` is told when an append fails: s3stream closes a stream whose append failed (so that it
-   * stays gap-free), so the owner must drop this partition and open it again.
+   * stays gap-free), so the owner must drop this partition and open it again. `checkpoints` configures its
+   * checkpointer (store, cadence); without a store every open replays the whole log.
    */
   constructor(
     identity: PartitionIdentity,
     stream: PartitionStream,
     notifier: AppendNotifier,
     onAppendFailed?: (partition: Partition, error: unknown) => void,
+    checkpoints?: Partial<CheckpointOptions>,
   ) {
     this.#onAppendFailed = onAppendFailed;
     this.topic = identity.topic;
@@ -69,6 +78,7 @@ export class Partition implements PartitionIdentity {
     this.key = partitionKey(identity.topic, identity.partition);
     this.#stream = stream;
     this.#notifier = notifier;
+    this.checkpoints = new PartitionCheckpointer(this, checkpoints);
   }
 
   get logStartOffset(): number {
@@ -95,34 +105,56 @@ export class Partition implements PartitionIdentity {
    * nextOffset immediately before its (synchronous) append call, so concurrent produces cannot interleave.
    * Rejects (nothing acked) if the partition closed or the stream failed.
    */
-  async append(batches: readonly CheckedBatch[]): Promise<number> {
-    if (this.#closed)
-      throw new BrokerError(BrokerErrorCode.PARTITION_NOT_OWNED, `${this.topic}-${this.partition} closed`);
+  append(batches: readonly CheckedBatch[]): Promise<number> {
+    if (this.#closed) {
+      return Promise.reject(
+        new BrokerError(BrokerErrorCode.PARTITION_NOT_OWNED, `${this.topic}-${this.partition} closed`),
+      );
+    }
+    // One batch per partition is what clients send: no array, no Promise.all on that path.
+    if (batches.length === 1) {
+      const batch = batches[0]!;
+      const offset = this.#stream.nextOffset;
+      setBaseOffset(batch.payload, offset);
+      return this.#stream
+        .append({ payload: batch.payload, count: batch.count, timestamp: batch.maxTimestamp })
+        .then(
+          () => {
+            this.#notifier.notify(this.key, batch.payload.length);
+            return offset;
+          },
+          (error: unknown) => this.#appendFailed(error),
+        );
+    }
     const appends: Promise<{ baseOffset: number }>[] = [];
     let firstOffset = -1;
     let bytes = 0;
     for (const batch of batches) {
       const offset = this.#stream.nextOffset;
       if (firstOffset < 0) firstOffset = offset;
-      setBaseOffset(batch.payload, BigInt(offset));
+      setBaseOffset(batch.payload, offset);
       appends.push(
         this.#stream.append({ payload: batch.payload, count: batch.count, timestamp: batch.maxTimestamp }),
       );
       bytes += batch.payload.length;
     }
-    try {
-      await Promise.all(appends);
-    } catch (error) {
-      // Refusals checked before an offset is taken (too large, invalid) leave the stream open; any other
-      // failure closed it.
-      const code = (error as { code?: unknown }).code;
-      if (!this.#closed && code !== "RECORD_TOO_LARGE" && code !== "INVALID_ARGUMENT") {
-        this.#onAppendFailed?.(this, error);
-      }
-      throw error;
+    return Promise.all(appends).then(
+      () => {
+        this.#notifier.notify(this.key, bytes);
+        return firstOffset;
+      },
+      (error: unknown) => this.#appendFailed(error),
+    );
+  }
+
+  #appendFailed(error: unknown): never {
+    // Refusals checked before an offset is taken (too large, invalid) leave the stream open; any other
+    // failure closed it.
+    const code = (error as { code?: unknown }).code;
+    if (!this.#closed && code !== "RECORD_TOO_LARGE" && code !== "INVALID_ARGUMENT") {
+      this.#onAppendFailed?.(this, error);
     }
-    this.#notifier.notify(this.key, bytes);
-    return firstOffset;
+    throw error;
   }
 
   /**
@@ -141,47 +173,28 @@ export class Partition implements PartitionIdentity {
   }
 
   /**
-   * The base offset of the first batch whose max timestamp is >= `timestamp` (Kafka's ListOffsets by time,
-   * at batch granularity), or offset -1 when none is. Scans from the log start in bounded reads.
+   * The stored records (one per append: the batches as stored, with the timestamp given at append) overlapping
+   * [offset, endOffset), offset order, at most about `maxBytes` but at least one when any. Never beyond the
+   * high watermark. The first may begin before `offset`.
    */
-  async offsetForTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number }> {
-    let found = { offset: -1, timestamp: -1 };
-    await this.#scan((record) => {
-      if (record.timestamp < timestamp) return true;
-      found = { offset: Math.max(record.baseOffset, this.logStartOffset), timestamp: record.timestamp };
-      return false;
-    });
-    return found;
+  async readRecords(offset: number, endOffset: number, maxBytes: number): Promise<readonly StoredRecord[]> {
+    const end = Math.min(endOffset, this.highWatermark);
+    if (offset >= end) return [];
+    return this.#stream.read(offset, end, Math.max(1, maxBytes));
+  }
+
+  /**
+   * The base offset of the first batch whose max timestamp is >= `timestamp` (Kafka's ListOffsets by time,
+   * at batch granularity), or offset -1 when none is. Searches the partition's time index (see
+   * partition-checkpointer.ts) and reads at most about one granule.
+   */
+  offsetForTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number }> {
+    return this.checkpoints.offsetForTimestamp(timestamp);
   }
 
   /** The batch with the largest max timestamp (the first one on ties), for ListOffsets MAX_TIMESTAMP. */
-  async maxTimestampOffset(): Promise<{ offset: number; timestamp: number }> {
-    let found = { offset: -1, timestamp: -1 };
-    await this.#scan((record) => {
-      if (record.timestamp > found.timestamp) {
-        found = { offset: Math.max(record.baseOffset, this.logStartOffset), timestamp: record.timestamp };
-      }
-      return true;
-    });
-    return found;
-  }
-
-  /** Visits stored batches from the log start to the high watermark while `visit` returns true. */
-  async #scan(
-    visit: (record: { baseOffset: number; count: number; timestamp: number }) => boolean,
-  ): Promise<void> {
-    let offset = this.logStartOffset;
-    const end = this.highWatermark;
-    while (offset < end) {
-      const records = await this.#stream.read(offset, end, 1024 * 1024);
-      if (records.length === 0) return;
-      for (const record of records) {
-        if (record.baseOffset + record.count <= offset) continue;
-        if (!visit(record)) return;
-      }
-      const last = records[records.length - 1]!;
-      offset = last.baseOffset + last.count;
-    }
+  maxTimestampOffset(): Promise<{ offset: number; timestamp: number }> {
+    return this.checkpoints.maxTimestampOffset();
   }
 
   /** Stops taking appends, wakes fetches waiting here, then closes the stream (uploads its tail). */
@@ -189,12 +202,27 @@ export class Partition implements PartitionIdentity {
     if (this.#closed) return;
     this.#closed = true;
     this.#notifier.wakeAll(this.key);
-    await this.#stream.close();
+    // The last checkpoint (bounded, never failing the close) lets the next owner replay next to nothing.
+    const { written } = await this.checkpoints.close();
+    await Promise.all([this.#stream.close(), written]);
+  }
+
+  /**
+   * Graceful broker shutdown: stops taking appends and wakes fetches like close(), catches the checkpointer up,
+   * and returns `written`, the final checkpoint's write (bounded, never rejecting). The stream is left open
+   * for Storage.shutdown(), which uploads every stream's tail in one go and closes them.
+   */
+  async retire(): Promise<{ written: Promise<void> }> {
+    if (this.#closed) return { written: Promise.resolve() };
+    this.#closed = true;
+    this.#notifier.wakeAll(this.key);
+    return this.checkpoints.close();
   }
 
   /** Forgets the stream without closing it: used when fenced (another broker owns it now). */
   abandon(): void {
     this.#closed = true;
+    this.checkpoints.abandon();
     this.#notifier.wakeAll(this.key);
   }
 }

@@ -22,6 +22,8 @@ interface BatchEntry {
   readonly firstSeq: number;
   readonly lastSeq: number;
   readonly baseOffset: number;
+  /** The batch takes offsets [baseOffset, baseOffset + lastOffsetDelta]. */
+  readonly lastOffsetDelta: number;
   /** Admitted but not yet durable: its offset cannot be promised to a retry yet. */
   pending: boolean;
 }
@@ -30,6 +32,21 @@ interface ProducerEntry {
   /** Oldest first; the last one carries the producer's current epoch and sequence. */
   readonly batches: BatchEntry[];
   lastTimestamp: number;
+}
+
+/** One durable batch of a producer as a checkpoint stores it (Kafka's producer snapshot keeps the same). */
+export interface ProducerSnapshotBatch {
+  readonly epoch: number;
+  readonly firstSeq: number;
+  readonly lastOffsetDelta: number;
+  readonly baseOffset: number;
+}
+
+/** One producer as a checkpoint stores it: its last batches (oldest first, at most BATCHES_PER_PRODUCER). */
+export interface ProducerSnapshot {
+  readonly producerId: bigint;
+  readonly lastTimestamp: number;
+  readonly batches: readonly ProducerSnapshotBatch[];
 }
 
 export type AdmitVerdict =
@@ -54,6 +71,61 @@ export class PartitionProducerState {
 
   get producerCount(): number {
     return this.#producers.size;
+  }
+
+  /**
+   * The durable part of the state (pending batches left out), producers in this state's own order (which
+   * eviction ties follow), so that fromSnapshot(snapshot()) then more replays equals replaying everything.
+   */
+  snapshot(): ProducerSnapshot[] {
+    const producers: ProducerSnapshot[] = [];
+    for (const [producerId, entry] of this.#producers) {
+      const batches = entry.batches
+        .filter((b) => !b.pending)
+        .map((b) => ({
+          epoch: b.epoch,
+          firstSeq: b.firstSeq,
+          lastOffsetDelta: b.lastOffsetDelta,
+          baseOffset: b.baseOffset,
+        }));
+      if (batches.length > 0) producers.push({ producerId, lastTimestamp: entry.lastTimestamp, batches });
+    }
+    return producers;
+  }
+
+  /** A state holding exactly `producers` (as snapshot() returned them), all durable. */
+  static fromSnapshot(
+    producers: readonly ProducerSnapshot[],
+    options: PartitionProducerStateOptions,
+  ): PartitionProducerState {
+    const state = new PartitionProducerState(options);
+    for (const p of producers) {
+      if (p.batches.length === 0) continue;
+      state.#producers.set(p.producerId, {
+        lastTimestamp: p.lastTimestamp,
+        batches: p.batches.slice(-BATCHES_PER_PRODUCER).map((b) => ({
+          ...b,
+          lastSeq: incrementSequence(b.firstSeq, b.lastOffsetDelta),
+          pending: false,
+        })),
+      });
+    }
+    return state;
+  }
+
+  /**
+   * Forgets batches wholly below `logStartOffset` (retention trimmed them: a scan from the log start would
+   * not see them), and producers left with none.
+   */
+  forgetBelow(logStartOffset: number): void {
+    for (const [id, entry] of this.#producers) {
+      const kept = entry.batches.filter(
+        (b) => b.pending || b.baseOffset + b.lastOffsetDelta >= logStartOffset,
+      );
+      if (kept.length === entry.batches.length) continue;
+      if (kept.length === 0) this.#producers.delete(id);
+      else entry.batches.splice(0, entry.batches.length, ...kept);
+    }
   }
 
   /**
@@ -149,6 +221,7 @@ export class PartitionProducerState {
       firstSeq: batch.baseSequence,
       lastSeq,
       baseOffset,
+      lastOffsetDelta: batch.lastOffsetDelta,
       pending,
     });
     entry.lastTimestamp = Math.max(entry.lastTimestamp, nowMs);

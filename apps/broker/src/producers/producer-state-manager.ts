@@ -1,9 +1,11 @@
 // The idempotent-producer gate the Produce handler calls (ProducerBatchGate in handlers/handler.ts): one
-// PartitionProducerState per open Partition object, rebuilt from the partition's own stream by reading
-// back every stored batch header (producerId, epoch, base sequence). A partition reopened here after a
-// restart, a move or a failover therefore knows every producer that wrote to it, with no side store.
+// PartitionProducerState per open Partition object, rebuilt from the partition's own stream: its newest
+// checkpoint (partitions/partition-checkpointer.ts: a producer-state snapshot kept beside the stream) plus
+// the stored batch headers after it, or every stored batch header when no checkpoint is usable. A partition
+// reopened here after a restart, a move or a failover therefore knows every producer that wrote to it.
 import { ErrorCode, readRecordBatchHeader, splitRecordBatches } from "@cirrus/kafka-protocol";
 import type { ProducerBatchGate, ProducerVerdict } from "../handlers/handler.ts";
+import { contiguousRecords } from "../partitions/contiguous-records.ts";
 import type { Partition } from "../partitions/partition.ts";
 import {
   PartitionProducerState,
@@ -12,7 +14,7 @@ import {
 } from "./partition-producer-state.ts";
 
 /** The part of Partition that rebuilding producer state reads. */
-export type ReadablePartition = Pick<Partition, "read" | "logStartOffset" | "highWatermark">;
+export type ReadablePartition = Pick<Partition, "readRecords" | "logStartOffset" | "highWatermark">;
 
 export interface ProducerStateManagerOptions extends PartitionProducerStateOptions {
   readonly now: () => number;
@@ -32,26 +34,27 @@ export const defaultProducerStateOptions: ProducerStateManagerOptions = Object.f
 
 const EXPIRY_CHECK_INTERVAL_MS = 60_000;
 
-/** Reads the partition's stored batches from its log start and replays their producer fields. */
+/**
+ * Reads the partition's stored batches from its log start and replays their producer fields: the full scan,
+ * which checkpoint + tail must always equal (tests and benchmarks compare against it).
+ */
 export async function rebuildProducerState(
   partition: ReadablePartition,
   options: PartitionProducerStateOptions & { rebuildReadBytes: number },
 ): Promise<PartitionProducerState> {
   const state = new PartitionProducerState(options);
-  let offset = partition.logStartOffset;
-  const end = partition.highWatermark;
-  while (offset < end) {
-    const { chunks } = await partition.read(offset, options.rebuildReadBytes);
-    if (chunks.length === 0) break;
-    for (const chunk of chunks) {
-      for (const batch of splitRecordBatches(chunk)) {
-        const header = readRecordBatchHeader(batch);
-        const baseOffset = Number(header.baseOffset);
-        const next = baseOffset + header.lastOffsetDelta + 1;
-        if (next <= offset) continue;
-        if (!header.isControl) state.replay(header, baseOffset);
-        offset = next;
-      }
+  const from = partition.logStartOffset;
+  for await (const record of contiguousRecords(
+    partition,
+    from,
+    partition.highWatermark,
+    options.rebuildReadBytes,
+  )) {
+    for (const batch of splitRecordBatches(record.payload)) {
+      const header = readRecordBatchHeader(batch);
+      const baseOffset = Number(header.baseOffset);
+      if (baseOffset + header.lastOffsetDelta < from) continue;
+      if (!header.isControl) state.replay(header, baseOffset);
     }
   }
   return state;
@@ -74,7 +77,7 @@ export class ProducerStateManager implements ProducerBatchGate {
     if (this.#states.has(partition)) return Promise.resolve();
     let rebuild = this.#rebuilding.get(partition);
     if (!rebuild) {
-      rebuild = rebuildProducerState(partition, this.#options).then(
+      rebuild = partition.checkpoints.producerState(this.#options).then(
         (state) => {
           this.#states.set(partition, { state, expiredAt: this.#options.now() });
           this.#rebuilding.delete(partition);

@@ -18,6 +18,7 @@ import type { BrokerServices, HandlerMap } from "../handlers/handler.ts";
 import { advertisedApiVersions, coreHandlers, mergeHandlers } from "../handlers/registry.ts";
 import { BrokerMetrics } from "../metrics/broker-metrics.ts";
 import { LoadMeter } from "../metrics/load-meter.ts";
+import { ObjectStoreCheckpointStore } from "../partitions/checkpoint-store.ts";
 import type { Partition } from "../partitions/partition.ts";
 import { PartitionRegistry } from "../partitions/partition-registry.ts";
 import { createDispatcher, type DispatcherOptions } from "./dispatcher.ts";
@@ -80,6 +81,8 @@ export async function startBroker(
         if (!storage) throw new BrokerError(BrokerErrorCode.SHUTTING_DOWN, "storage is not open");
         return storage.openStream(streamId, epoch);
       },
+      // Producer-state snapshots and time indexes beside the streams (partitions/partition-checkpointer.ts).
+      checkpoints: { store: new ObjectStoreCheckpointStore(objectStore), onError: log },
     },
     (partition) => {
       producers
@@ -254,11 +257,13 @@ export async function startBroker(
     shuttingDown = true;
     await watcher.stop();
     await transition;
-    // Requests for these partitions now get NOT_LEADER_OR_FOLLOWER; waiting fetches answer.
-    partitions.abandonAll();
+    // Requests for these partitions now get NOT_LEADER_OR_FOLLOWER; waiting fetches answer. Their final
+    // checkpoints are written while the streams are uploaded and closed.
+    const checkpoints = await partitions.retireAll();
     await options.onShutdown?.(services);
     // Uploads the WAL tail in one go and closes every stream in the object index (the hand-back).
     await storage?.shutdown();
+    await checkpoints.written;
     membership?.stop();
     // Hand-back: every stream is closed, so the control plane may reassign the partitions now rather
     // than after the lease expires. Best effort: if it fails, lease expiry and failover still follow.

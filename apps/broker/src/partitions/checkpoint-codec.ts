@@ -1,0 +1,221 @@
+// The stored form of a partition checkpoint: a compact, versioned binary object with a CRC over everything
+// after the header, so that a torn, truncated or foreign object is refused instead of trusted.
+//
+//   magic "CKPT" | version u8 (1) | crc32 u32 (zlib's CRC-32 of the body) | body
+//   body: streamId, leaderEpoch, offset, writtenAtMs, granuleBytes      (unsigned varints)
+//         lastBatch: present u8 [baseOffset uvarint, crc u32]
+//         producers: count uvarint, each: producerId i64, lastTimestamp zigzag, batches u8,
+//                    each batch: epoch uvarint, firstSeq uvarint, lastOffsetDelta uvarint, baseOffset uvarint
+//         granules: count uvarint, each: offset delta uvarint (from the previous granule), maxTimestamp
+//                   zigzag delta (from the previous granule's), maxTimestampOffset - offset uvarint, bytes uvarint
+//
+// Varints use arithmetic, not 32-bit shifts, so offsets and timestamps up to 2^53 survive.
+import { crc32 } from "node:zlib";
+import { CoordinatorError, CoordinatorErrorCode } from "../errors.ts";
+import type { ProducerSnapshot, ProducerSnapshotBatch } from "../producers/partition-producer-state.ts";
+import type { BatchFingerprint } from "./partition-log-state.ts";
+import type { Granule } from "./time-index.ts";
+
+export const CHECKPOINT_VERSION = 1;
+const MAGIC = Buffer.from("CKPT", "latin1");
+const HEADER_BYTES = 9;
+
+/** A partition's log state as of `offset` (exclusive: it covers every record below it). */
+export interface Checkpoint {
+  readonly streamId: number;
+  readonly leaderEpoch: number;
+  readonly offset: number;
+  readonly writtenAtMs: number;
+  readonly granuleBytes: number;
+  readonly lastBatch: BatchFingerprint | undefined;
+  readonly producers: readonly ProducerSnapshot[];
+  readonly granules: readonly Granule[];
+}
+
+export function encodeCheckpoint(c: Checkpoint): Buffer {
+  const w = new Writer();
+  for (const v of [c.streamId, c.leaderEpoch, c.offset, c.writtenAtMs, c.granuleBytes]) w.uvarint(v);
+  w.u8(c.lastBatch ? 1 : 0);
+  if (c.lastBatch) {
+    w.uvarint(c.lastBatch.baseOffset);
+    w.u32(c.lastBatch.crc);
+  }
+  w.uvarint(c.producers.length);
+  for (const p of c.producers) {
+    w.i64(p.producerId);
+    w.zigzag(p.lastTimestamp);
+    w.u8(p.batches.length);
+    for (const b of p.batches) {
+      for (const v of [b.epoch, b.firstSeq, b.lastOffsetDelta, b.baseOffset]) w.uvarint(v);
+    }
+  }
+  w.uvarint(c.granules.length);
+  let offset = 0;
+  let maxTimestamp = 0;
+  for (const g of c.granules) {
+    w.uvarint(g.offset - offset);
+    w.zigzag(g.maxTimestamp - maxTimestamp);
+    w.uvarint(g.maxTimestampOffset - g.offset);
+    w.uvarint(g.bytes);
+    offset = g.offset;
+    maxTimestamp = g.maxTimestamp;
+  }
+  const body = w.finish();
+  const header = Buffer.alloc(HEADER_BYTES);
+  MAGIC.copy(header, 0);
+  header.writeUInt8(CHECKPOINT_VERSION, 4);
+  header.writeUInt32BE(crc32(body) >>> 0, 5);
+  return Buffer.concat([header, body]);
+}
+
+/** Decodes a stored checkpoint; throws CoordinatorError(CHECKPOINT_CORRUPT) on any damage or unknown version. */
+export function decodeCheckpoint(buf: Buffer): Checkpoint {
+  if (buf.length < HEADER_BYTES || !buf.subarray(0, 4).equals(MAGIC)) corrupt("not a checkpoint (magic)");
+  const version = buf.readUInt8(4);
+  if (version !== CHECKPOINT_VERSION) corrupt(`unknown checkpoint version ${version}`);
+  const body = buf.subarray(HEADER_BYTES);
+  if (crc32(body) >>> 0 !== buf.readUInt32BE(5)) corrupt("checkpoint CRC mismatch");
+  const r = new Reader(body);
+  const [streamId, leaderEpoch, offset, writtenAtMs, granuleBytes] = [1, 2, 3, 4, 5].map(() => r.uvarint());
+  const lastBatch: BatchFingerprint | undefined =
+    r.u8() === 1 ? { baseOffset: r.uvarint(), crc: r.u32() } : undefined;
+  const producers: ProducerSnapshot[] = [];
+  for (let n = r.count(10); n > 0; n--) {
+    const producerId = r.i64();
+    const lastTimestamp = r.zigzag();
+    const batches: ProducerSnapshotBatch[] = [];
+    for (let k = r.u8(); k > 0; k--) {
+      batches.push({
+        epoch: r.uvarint(),
+        firstSeq: r.uvarint(),
+        lastOffsetDelta: r.uvarint(),
+        baseOffset: r.uvarint(),
+      });
+    }
+    producers.push({ producerId, lastTimestamp, batches });
+  }
+  const granules: Granule[] = [];
+  let granuleOffset = 0;
+  let maxTimestamp = 0;
+  for (let n = r.count(4); n > 0; n--) {
+    granuleOffset += r.uvarint();
+    maxTimestamp += r.zigzag();
+    granules.push({
+      offset: granuleOffset,
+      maxTimestamp,
+      maxTimestampOffset: granuleOffset + r.uvarint(),
+      bytes: r.uvarint(),
+    });
+  }
+  if (!r.done) corrupt(`${body.length - r.position} trailing bytes`);
+  return {
+    streamId: streamId!,
+    leaderEpoch: leaderEpoch!,
+    offset: offset!,
+    writtenAtMs: writtenAtMs!,
+    granuleBytes: granuleBytes!,
+    lastBatch,
+    producers,
+    granules,
+  };
+}
+
+function corrupt(message: string): never {
+  throw new CoordinatorError(CoordinatorErrorCode.CHECKPOINT_CORRUPT, message);
+}
+
+class Writer {
+  readonly #bytes: number[] = [];
+  readonly #scratch = Buffer.alloc(8);
+
+  u8(v: number): void {
+    this.#bytes.push(v & 0xff);
+  }
+
+  u32(v: number): void {
+    this.#scratch.writeUInt32BE(v >>> 0, 0);
+    for (let i = 0; i < 4; i++) this.#bytes.push(this.#scratch[i]!);
+  }
+
+  i64(v: bigint): void {
+    this.#scratch.writeBigInt64BE(v, 0);
+    for (let i = 0; i < 8; i++) this.#bytes.push(this.#scratch[i]!);
+  }
+
+  uvarint(v: number): void {
+    if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`uvarint out of range: ${v}`);
+    while (v >= 0x80) {
+      this.#bytes.push((v % 0x80) | 0x80);
+      v = Math.floor(v / 0x80);
+    }
+    this.#bytes.push(v);
+  }
+
+  zigzag(v: number): void {
+    this.uvarint(v >= 0 ? v * 2 : -v * 2 - 1);
+  }
+
+  finish(): Buffer {
+    return Buffer.from(this.#bytes);
+  }
+}
+
+/** Bounds-checked reads: running past the end is CHECKPOINT_CORRUPT, never a RangeError or a wrong value. */
+class Reader {
+  readonly #buf: Buffer;
+  position = 0;
+
+  constructor(buf: Buffer) {
+    this.#buf = buf;
+  }
+
+  get done(): boolean {
+    return this.position === this.#buf.length;
+  }
+
+  #need(n: number): number {
+    if (this.position + n > this.#buf.length) corrupt("checkpoint truncated");
+    const at = this.position;
+    this.position += n;
+    return at;
+  }
+
+  u8(): number {
+    return this.#buf.readUInt8(this.#need(1));
+  }
+
+  u32(): number {
+    return this.#buf.readUInt32BE(this.#need(4));
+  }
+
+  i64(): bigint {
+    return this.#buf.readBigInt64BE(this.#need(8));
+  }
+
+  uvarint(): number {
+    let value = 0;
+    let scale = 1;
+    for (let i = 0; i < 8; i++) {
+      const byte = this.u8();
+      value += (byte & 0x7f) * scale;
+      if (byte < 0x80) {
+        if (!Number.isSafeInteger(value)) corrupt("varint beyond 2^53");
+        return value;
+      }
+      scale *= 0x80;
+    }
+    return corrupt("varint longer than 8 bytes");
+  }
+
+  zigzag(): number {
+    const v = this.uvarint();
+    return v % 2 === 0 ? v / 2 : -(v + 1) / 2;
+  }
+
+  /** An element count, refused when the bytes left could not hold that many (at `minBytes` each). */
+  count(minBytes: number): number {
+    const n = this.uvarint();
+    if (n * minBytes > this.#buf.length - this.position) corrupt(`count ${n} exceeds the checkpoint size`);
+    return n;
+  }
+}

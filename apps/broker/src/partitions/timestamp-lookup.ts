@@ -1,0 +1,72 @@
+// ListOffsets by timestamp and MAX_TIMESTAMP on a time index: the index narrows the search to a granule, and
+// only that granule is read. Answers are exactly those of a scan of the whole log from its start (first
+// record whose timestamp reaches the target; the largest timestamp, first record on ties; offsets clamped to
+// the log start), as the property tests check.
+import type { CheckpointedLog } from "./checkpoint-loader.ts";
+import { contiguousRecords } from "./contiguous-records.ts";
+import type { ScanRange, TimeIndex } from "./time-index.ts";
+
+export interface TimestampAndOffset {
+  readonly offset: number;
+  readonly timestamp: number;
+}
+
+const NOT_FOUND: TimestampAndOffset = { offset: -1, timestamp: -1 };
+const READ_BYTES = 1024 * 1024;
+
+/** The first record at or after the log start with timestamp >= `timestamp`, or offset -1. */
+export async function offsetForTimestamp(
+  index: TimeIndex,
+  log: CheckpointedLog,
+  timestamp: number,
+): Promise<TimestampAndOffset> {
+  const logStart = log.logStartOffset;
+  for (const range of index.candidates(timestamp, logStart)) {
+    let found: TimestampAndOffset | undefined;
+    await scan(log, range, (r) => {
+      if (r.timestamp < timestamp) return true;
+      found = { offset: Math.max(r.baseOffset, logStart), timestamp: r.timestamp };
+      return false;
+    });
+    if (found) return found;
+  }
+  return NOT_FOUND;
+}
+
+/** The record with the largest timestamp at or after the log start (the first on ties), or offset -1. */
+export async function maxTimestampOffset(
+  index: TimeIndex,
+  log: CheckpointedLog,
+): Promise<TimestampAndOffset> {
+  const logStart = log.logStartOffset;
+  const { best, scan: partial } = index.max(logStart);
+  let head: TimestampAndOffset | undefined;
+  if (partial) {
+    await scan(log, partial, (r) => {
+      if (!head || r.timestamp > head.timestamp) {
+        head = { offset: Math.max(r.baseOffset, logStart), timestamp: r.timestamp };
+      }
+      return true;
+    });
+  }
+  // The partially trimmed granule comes before every other one, so it wins ties.
+  const found = head && (!best || head.timestamp >= best.timestamp) ? head : best;
+  // As Kafka answers: a log whose timestamps are all negative (none) has no max timestamp.
+  return found && found.timestamp >= 0 ? found : NOT_FOUND;
+}
+
+/** Visits the records overlapping `range` in offset order while `visit` returns true. */
+async function scan(
+  log: CheckpointedLog,
+  range: ScanRange,
+  visit: (record: { baseOffset: number; timestamp: number }) => boolean,
+): Promise<void> {
+  for await (const record of contiguousRecords(
+    log,
+    range.from,
+    Math.min(range.to, log.highWatermark),
+    READ_BYTES,
+  )) {
+    if (!visit(record)) return;
+  }
+}

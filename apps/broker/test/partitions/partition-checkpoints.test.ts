@@ -1,0 +1,170 @@
+// Partition checkpoints on real s3stream storage (WAL in a temp dir, in-memory object store shared by the
+// "brokers"): a graceful move writes a final checkpoint so the new owner replays nothing; a broker that dies
+// between checkpoints leaves a tail the next owner replays; either way the producer gate and ListOffsets
+// answer as a full scan does, and the checkpoint objects sit under checkpoints/<streamId>/.
+import assert from "node:assert/strict";
+import { after, describe, it } from "node:test";
+import { ErrorCode, encodeRecordBatch, readRecordBatchHeader } from "@cirrus/kafka-protocol";
+import type { Storage } from "@cirrus/s3stream";
+import { AppendNotifier } from "../../src/partitions/append-notifier.ts";
+import { ObjectStoreCheckpointStore } from "../../src/partitions/checkpoint-store.ts";
+import { Partition } from "../../src/partitions/partition.ts";
+import { PartitionRegistry } from "../../src/partitions/partition-registry.ts";
+import { ProducerStateManager, rebuildProducerState } from "../../src/producers/index.ts";
+import { StreamCluster } from "../groups/stream-test-kit.ts";
+
+const cluster = new StreamCluster();
+after(() => cluster.close());
+const store = new ObjectStoreCheckpointStore(cluster.objectStore);
+/** Realistic timestamps: producers idle for a day are expired (Kafka's producer.id.expiration.ms). */
+const T0 = Date.now();
+const stateOptions = { producerIdleExpiryMs: 86_400_000, maxProducers: 1000 };
+
+async function openOn(storage: Storage, streamId: number, epoch: number): Promise<Partition> {
+  const stream = await storage.openStream(streamId, epoch);
+  const identity = {
+    topic: "t",
+    topicId: "00000000000000000000000000000001",
+    partition: 0,
+    leaderEpoch: epoch,
+    streamId,
+  };
+  return new Partition(identity, stream, new AppendNotifier(), undefined, {
+    store,
+    granuleBytes: 2048,
+    tickMs: 1e9,
+  });
+}
+
+/** What the Produce handler does: admit, append, settle. */
+async function produce(
+  gate: ProducerStateManager,
+  partition: Partition,
+  producerId: bigint,
+  seq: number,
+  ts: number,
+) {
+  const payload = encodeRecordBatch({
+    producerId,
+    producerEpoch: 0,
+    baseSequence: seq,
+    records: [0, 1, 2].map((i) => ({ value: `v${seq + i}`, timestamp: BigInt(ts) })),
+  });
+  const header = readRecordBatchHeader(payload);
+  const offset = partition.nextOffset;
+  const verdict = gate.admit(partition, header, offset);
+  if (verdict.kind !== "append") return verdict;
+  await partition.append([{ payload, count: 3, maxTimestamp: ts }]);
+  gate.settle(partition, header, offset, true);
+  return { kind: "appended" as const, offset };
+}
+
+async function assertLikeFullScan(partition: Partition) {
+  const fromCheckpoint = await partition.checkpoints.producerState(stateOptions);
+  const scanned = await rebuildProducerState(partition, { ...stateOptions, rebuildReadBytes: 64 * 1024 });
+  assert.deepEqual(fromCheckpoint.snapshot(), scanned.snapshot());
+}
+
+describe("partition checkpoints on s3stream", () => {
+  it("a graceful move hands over a checkpoint at the high watermark; a crash leaves a tail to replay", async () => {
+    const streamId = await cluster.createStream();
+    const onA = await openOn(await cluster.openBroker(1), streamId, 1);
+    const gateA = new ProducerStateManager();
+    await gateA.load(onA);
+    const offsets: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      const r = await produce(gateA, onA, BigInt(10 + (i % 3)), Math.floor(i / 3) * 3, T0 + i);
+      assert.equal(r.kind, "appended");
+      if (r.kind === "appended") offsets.push(r.offset);
+      if (i === 29) await onA.checkpoints.checkpointNow();
+    }
+    const endA = onA.highWatermark;
+    await onA.close();
+    assert.deepEqual(await store.list(streamId), [90, endA]);
+
+    const brokerB = await cluster.openBroker(2);
+    const onB = await openOn(brokerB, streamId, 2);
+    const gateB = new ProducerStateManager();
+    await gateB.load(onB);
+    assert.equal(onB.checkpoints.stats.loadedFrom, endA);
+    assert.equal(onB.checkpoints.stats.replayedOffsets, 0);
+    // The last batch of producer 12, retried after the move, is answered with its original offset.
+    const retry = await produce(gateB, onB, 12n, 57, T0 + 9999);
+    assert.deepEqual(retry, { kind: "duplicate", baseOffset: offsets[59] });
+    const gap = await produce(gateB, onB, 12n, 66, T0 + 9999);
+    assert.equal(gap.kind === "reject" && gap.errorCode, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
+    for (let i = 60; i < 75; i++) {
+      assert.equal(
+        (await produce(gateB, onB, BigInt(10 + (i % 3)), Math.floor(i / 3) * 3, T0 + i)).kind,
+        "appended",
+      );
+    }
+    assert.deepEqual(await onB.offsetForTimestamp(T0 + 30), { offset: offsets[30], timestamp: T0 + 30 });
+    assert.deepEqual(await onB.maxTimestampOffset(), { offset: onB.highWatermark - 3, timestamp: T0 + 74 });
+    // Dies without the final checkpoint; its storage still uploads what it acked (as WAL recovery would).
+    onB.abandon();
+    await brokerB.shutdown();
+    const brokerC = await cluster.openBroker(3);
+    const onC = await openOn(brokerC, streamId, 3);
+    const gateC = new ProducerStateManager();
+    await gateC.load(onC);
+    assert.equal(onC.checkpoints.stats.loadedFrom, endA);
+    assert.equal(onC.checkpoints.stats.replayedOffsets, 45);
+    await assertLikeFullScan(onC);
+    const next = await produce(gateC, onC, 10n, 75, T0 + 2000);
+    assert.equal(next.kind, "appended", "the next sequence after the crash is accepted");
+    const dup = await produce(gateC, onC, 11n, 72, T0 + 2000);
+    assert.equal(dup.kind, "duplicate", "a batch written before the crash is not written twice");
+    for (const t of [0, T0, T0 + 44, T0 + 60, T0 + 74, T0 + 2000, T0 + 5000]) {
+      const scanned = await scanFor(onC, t);
+      assert.deepEqual(await onC.offsetForTimestamp(t), scanned, `timestamp ${t}`);
+    }
+    await onC.close();
+  });
+});
+
+describe("PartitionRegistry.retireAll (SIGTERM)", () => {
+  it("stops serving, then stores a final checkpoint of every partition while storage shuts down", async () => {
+    const broker = await cluster.openBroker(4);
+    const streams = [await cluster.createStream(), await cluster.createStream()];
+    const registry = new PartitionRegistry({
+      openStream: (streamId, epoch) => broker.openStream(streamId, epoch),
+      checkpoints: { store, tickMs: 1e9 },
+    });
+    const topicId = "00000000000000000000000000000002";
+    const assignments = streams.map((streamId, partition) => ({
+      topicId,
+      topic: "s",
+      partition,
+      streamId,
+      leaderEpoch: 1,
+    }));
+    assert.equal((await registry.reconcile(assignments)).opened, 2);
+    const gate = new ProducerStateManager();
+    for (const [i, partition] of registry.all().entries()) {
+      await gate.load(partition);
+      for (let seq = 0; seq < 3 * (i + 2); seq += 3) await produce(gate, partition, 30n, seq, T0);
+    }
+    const ends = registry.all().map((p) => p.highWatermark);
+    const { written } = await registry.retireAll();
+    assert.equal(registry.byName("s", 0), undefined);
+    await broker.shutdown();
+    await written;
+    for (const [i, streamId] of streams.entries()) assert.deepEqual(await store.list(streamId), [ends[i]]);
+  });
+});
+
+/** The old ListOffsets: walk every record from the log start (the reference). */
+async function scanFor(partition: Partition, timestamp: number) {
+  for (let offset = partition.logStartOffset; offset < partition.highWatermark; ) {
+    const records = await partition.readRecords(offset, partition.highWatermark, 64 * 1024);
+    for (const r of records) {
+      if (r.baseOffset + r.count <= offset) continue;
+      if (r.timestamp >= timestamp)
+        return { offset: Math.max(r.baseOffset, partition.logStartOffset), timestamp: r.timestamp };
+    }
+    const last = records.at(-1)!;
+    offset = last.baseOffset + last.count;
+  }
+  return { offset: -1, timestamp: -1 };
+}

@@ -1,0 +1,154 @@
+// Opening a partition (restart, move, failover) with and without partition checkpoints. A partition is filled
+// with idempotent 16 KiB batches (1 KiB records, 50 producers) on broker A, then opened cold on fresh brokers
+// (no cache), the way a new owner does: producer state loaded and ListOffsets-by-time answered.
+//   - full scan (the reference, no checkpoint store): every batch header read back from object storage;
+//   - from the final checkpoint a graceful close wrote (tail: nothing);
+//   - from an older checkpoint after a crash (tail: TAIL_MIB appended after it, replayed).
+// Also ListOffsets by timestamp for a timestamp in the middle: the time index vs scanning from the log start.
+// Prints one JSON line.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { encodeRecordBatch } from "@cirrus/kafka-protocol";
+import { MemObjectStore } from "@cirrus/object-store";
+import { MemoryObjectManager, Storage } from "@cirrus/s3stream";
+import { AppendNotifier } from "../../apps/broker/src/partitions/append-notifier.ts";
+import {
+  type CheckpointStore,
+  ObjectStoreCheckpointStore,
+} from "../../apps/broker/src/partitions/checkpoint-store.ts";
+import { contiguousRecords } from "../../apps/broker/src/partitions/contiguous-records.ts";
+import { Partition } from "../../apps/broker/src/partitions/partition.ts";
+import { ProducerStateManager } from "../../apps/broker/src/producers/index.ts";
+import { MiB, printResult, quick, round } from "./s3stream-bench-kit.ts";
+
+const PARTITION_MIB = quick ? 24 : 200;
+const TAIL_MIB = quick ? 4 : 32;
+const RECORDS_PER_BATCH = 16;
+const PRODUCERS = 50;
+const value = Buffer.alloc(1000, 7);
+
+const dir = await mkdtemp(join(tmpdir(), "cirrus-bench-partition-open-"));
+const objectStore = new MemObjectStore();
+const objectManager = new MemoryObjectManager();
+const checkpoints = new ObjectStoreCheckpointStore(objectStore);
+const storages: Storage[] = [];
+let nodeId = 0;
+
+async function openPartition(streamId: number, store: CheckpointStore | undefined): Promise<Partition> {
+  nodeId++;
+  const storage = await Storage.open({
+    walPath: join(dir, `wal-${nodeId}`),
+    walCapacity: 512 * MiB,
+    objectStore,
+    objectManager,
+    nodeId,
+    nodeEpoch: 1,
+    logCacheBytes: nodeId === 1 ? 64 * MiB : 0,
+    blockCacheBytes: 0,
+  });
+  storages.push(storage);
+  const stream = await storage.openStream(streamId, nodeId);
+  return new Partition(
+    { topic: "bench", topicId: "0".repeat(32), partition: 0, leaderEpoch: nodeId, streamId },
+    stream,
+    new AppendNotifier(),
+    undefined,
+    { store, tickMs: 3_600_000 },
+  );
+}
+
+/** Appends `mib` of idempotent batches, continuing each producer's sequence; returns the first timestamp. */
+async function fill(partition: Partition, mib: number, sequences: number[]): Promise<number> {
+  const pending: Promise<number>[] = [];
+  const firstTimestamp = Date.now();
+  for (let bytes = 0, i = 0; bytes < mib * MiB; i++) {
+    const producer = i % PRODUCERS;
+    const payload = encodeRecordBatch({
+      producerId: BigInt(1000 + producer),
+      producerEpoch: 0,
+      baseSequence: sequences[producer]!,
+      records: Array.from({ length: RECORDS_PER_BATCH }, () => ({ value })),
+    });
+    sequences[producer]! += RECORDS_PER_BATCH;
+    pending.push(partition.append([{ payload, count: RECORDS_PER_BATCH, maxTimestamp: firstTimestamp + i }]));
+    if (pending.length >= 256) await Promise.all(pending.splice(0));
+    bytes += payload.length;
+  }
+  await Promise.all(pending);
+  return firstTimestamp;
+}
+
+/** Opens cold on a fresh broker and times the producer-state load (what gates the first idempotent produce). */
+async function timeOpen(streamId: number, store: CheckpointStore | undefined) {
+  const partition = await openPartition(streamId, store);
+  const started = performance.now();
+  await new ProducerStateManager().load(partition);
+  const seconds = (performance.now() - started) / 1000;
+  return { partition, seconds, stats: partition.checkpoints.stats };
+}
+
+/** The pre-checkpoint ListOffsets: read every record from the log start until one reaches `timestamp`. */
+async function scanForTimestamp(partition: Partition, timestamp: number): Promise<number> {
+  for await (const r of contiguousRecords(
+    partition,
+    partition.logStartOffset,
+    partition.highWatermark,
+    4 * MiB,
+  )) {
+    if (r.timestamp >= timestamp) return r.baseOffset;
+  }
+  return -1;
+}
+
+try {
+  const streamId = (await objectManager.createStream({})).streamId;
+  const writer = await openPartition(streamId, checkpoints);
+  await writer.checkpoints.ready();
+  const sequences = new Array<number>(PRODUCERS).fill(0);
+  const firstTimestamp = await fill(writer, PARTITION_MIB - TAIL_MIB, sequences);
+  await writer.checkpoints.checkpointNow(); // the last periodic checkpoint before the "crash"
+  await fill(writer, TAIL_MIB, sequences);
+  const batches = writer.highWatermark / RECORDS_PER_BATCH;
+  writer.abandon(); // no final checkpoint: as after kill -9
+  await storages[0]!.shutdown(); // what WAL recovery would upload
+
+  const full = await timeOpen(streamId, undefined);
+  const crash = await timeOpen(streamId, checkpoints);
+  if (crash.stats.loadedFrom === undefined) throw new Error("the crash case did not load a checkpoint");
+  await crash.partition.close(); // graceful: writes the final checkpoint
+  const graceful = await timeOpen(streamId, checkpoints);
+  if (graceful.stats.replayedOffsets !== 0)
+    throw new Error(`graceful open replayed ${graceful.stats.replayedOffsets}`);
+
+  const target = firstTimestamp + Math.floor(batches / 2);
+  const scanStarted = performance.now();
+  const scanned = await scanForTimestamp(graceful.partition, target);
+  const scanMs = performance.now() - scanStarted;
+  const indexStarted = performance.now();
+  const indexed = await graceful.partition.offsetForTimestamp(target);
+  const indexMs = performance.now() - indexStarted;
+  if (indexed.offset !== scanned) throw new Error(`index answered ${indexed.offset}, the scan ${scanned}`);
+  const stored = await objectStore.list(`checkpoints/${streamId}/`);
+
+  printResult({
+    bench: "partition-open",
+    quick,
+    partitionMiB: PARTITION_MIB,
+    producers: PRODUCERS,
+    fullScanOpenSeconds: round(full.seconds, 3),
+    crashOpenSeconds: round(crash.seconds, 3),
+    crashTailMiB: TAIL_MIB,
+    gracefulOpenSeconds: round(graceful.seconds, 3),
+    speedupCrashVsFullScan: round(full.seconds / crash.seconds, 1),
+    speedupGracefulVsFullScan: round(full.seconds / graceful.seconds, 1),
+    listOffsetsByTimeScanMs: round(scanMs, 1),
+    listOffsetsByTimeIndexMs: round(indexMs, 2),
+    checkpointBytes: stored.at(-1)?.size ?? 0,
+  });
+  await graceful.partition.close();
+  full.partition.abandon();
+} finally {
+  for (const s of storages) await s.shutdown().catch(() => {});
+  await rm(dir, { recursive: true, force: true });
+}
