@@ -77,10 +77,9 @@ export function planFetch(request: FetchRequest, byId: boolean, cache: FetchSess
   const forgotten = request.forgottenTopicsData.flatMap((t) =>
     t.partitions.map((partition) => ({ topicKey: byId ? t.topicId : t.topic, partition })),
   );
-  session.update(targets, forgotten);
-  if (session.size === 0) {
-    // Nothing left to fetch: Kafka closes the session and answers as a sessionless fetch.
-    cache.remove(session.id);
+  if (!cache.update(session, targets, forgotten)) {
+    // Nothing left to fetch (Kafka then closes the session and answers without one), or over the
+    // cache's partition bound: the client gets sessionId 0 and goes back to full fetches.
     return { kind: "sessionless", targets };
   }
   cache.touch(session);

@@ -5,6 +5,7 @@
 // session older than evictionMs, if the new one has more partitions; otherwise it is not created and the
 // client keeps sending full fetches (sessionId 0 in the answer). Sessions idle for idleExpiryMs are
 // dropped even when there is room, so a departed client's partitions do not stay in memory.
+// maxCachedPartitions bounds the partitions of all sessions together (see its doc).
 import { randomInt } from "node:crypto";
 import { FetchSession } from "./fetch-session.ts";
 
@@ -15,6 +16,12 @@ export interface FetchSessionCacheOptions {
   readonly evictionMs: number;
   /** A session unused this long is dropped even when there is room. */
   readonly idleExpiryMs: number;
+  /**
+   * Partitions cached over all sessions. Not a Kafka setting: it bounds memory against clients that open
+   * sessions of many (possibly unknown) partitions or keep adding some. Past it a session is not created,
+   * or is closed (the client falls back to full fetches).
+   */
+  readonly maxCachedPartitions: number;
   /** Milliseconds, monotonic (tests inject a clock). */
   readonly now?: () => number;
   /** A new random session id in [1, 2^31-1) (tests inject one to force collisions). */
@@ -25,6 +32,7 @@ export const defaultFetchSessionCacheOptions: FetchSessionCacheOptions = Object.
   maxSessions: 1000,
   evictionMs: 120_000,
   idleExpiryMs: 300_000,
+  maxCachedPartitions: 1_000_000,
 });
 
 export interface FetchSessionCacheStats {
@@ -32,7 +40,7 @@ export interface FetchSessionCacheStats {
   /** Partitions cached over all sessions. */
   readonly partitions: number;
   readonly created: number;
-  /** Sessions that could not be created because the cache was full of younger or bigger ones. */
+  /** Sessions not created: the cache was full of younger or bigger ones, or of partitions. */
   readonly refused: number;
   readonly evicted: number;
   readonly expired: number;
@@ -50,6 +58,7 @@ export class FetchSessionCache {
   #evicted = 0;
   #expired = 0;
   #incrementalFetches = 0;
+  #cachedPartitions = 0;
 
   constructor(options: Partial<FetchSessionCacheOptions> = {}) {
     this.#options = { ...defaultFetchSessionCacheOptions, ...options };
@@ -84,15 +93,35 @@ export class FetchSessionCache {
   ): FetchSession | undefined {
     const now = this.#now();
     this.#expireIdle();
-    if (this.#sessions.size >= this.#options.maxSessions && !this.#evictFor(size, now)) {
+    const tooMany = this.#cachedPartitions + size > this.#options.maxCachedPartitions;
+    if (tooMany || (this.#sessions.size >= this.#options.maxSessions && !this.#evictFor(size, now))) {
       this.#refused++;
       return undefined;
     }
     const session = new FetchSession(this.#newId(), usesTopicIds, now);
     fill(session);
     this.#sessions.set(session.id, session);
+    this.#cachedPartitions += session.size;
     this.#created++;
     return session;
+  }
+
+  /**
+   * Applies an incremental request to a session (FetchSession.update) and keeps the partition count.
+   * Returns false when the session is left empty or would push the cache past maxCachedPartitions: then
+   * it has been removed and the request is to be answered without a session.
+   */
+  update(
+    session: FetchSession,
+    changed: Parameters<FetchSession["update"]>[0],
+    forgotten: Parameters<FetchSession["update"]>[1],
+  ): boolean {
+    const before = session.size;
+    session.update(changed, forgotten);
+    this.#cachedPartitions += session.size - before;
+    if (session.size > 0 && this.#cachedPartitions <= this.#options.maxCachedPartitions) return true;
+    this.remove(session.id);
+    return false;
   }
 
   /** Marks a session used now (it becomes the most recently used) and counts an incremental fetch. */
@@ -104,15 +133,16 @@ export class FetchSessionCache {
 
   /** Removes a session (a full fetch naming it, or an incremental fetch that emptied it). */
   remove(id: number): boolean {
-    return this.#sessions.delete(id);
+    const session = this.#sessions.get(id);
+    if (session === undefined) return false;
+    this.#drop(session);
+    return true;
   }
 
   stats(): FetchSessionCacheStats {
-    let partitions = 0;
-    for (const s of this.#sessions.values()) partitions += s.size;
     return {
       sessions: this.#sessions.size,
-      partitions,
+      partitions: this.#cachedPartitions,
       created: this.#created,
       refused: this.#refused,
       evicted: this.#evicted,
@@ -126,7 +156,7 @@ export class FetchSessionCache {
     const oldest = this.#sessions.values().next();
     if (oldest.done) return false;
     if (now - oldest.value.lastUsedMs > this.#options.evictionMs) {
-      this.#sessions.delete(oldest.value.id);
+      this.#drop(oldest.value);
       this.#evicted++;
       return true;
     }
@@ -143,7 +173,7 @@ export class FetchSessionCache {
     }
     // Kafka compares (size, id) with the new session's id taken as 0: equal sizes do not evict.
     if (smallest === undefined || size <= smallest.size) return false;
-    this.#sessions.delete(smallest.id);
+    this.#drop(smallest);
     this.#evicted++;
     return true;
   }
@@ -152,9 +182,13 @@ export class FetchSessionCache {
     const now = this.#now();
     for (const session of this.#sessions.values()) {
       if (now - session.lastUsedMs <= this.#options.idleExpiryMs) break; // the rest were used later
-      this.#sessions.delete(session.id);
+      this.#drop(session);
       this.#expired++;
     }
+  }
+
+  #drop(session: FetchSession): void {
+    if (this.#sessions.delete(session.id)) this.#cachedPartitions -= session.size;
   }
 
   #newId(): number {

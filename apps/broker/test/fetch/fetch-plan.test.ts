@@ -171,6 +171,25 @@ describe("planFetch and answerFetch", () => {
     assert.deepEqual(late.partitions, []);
   });
 
+  test("an incremental fetch that grows its session past the partition bound is answered without it", () => {
+    const cache = new FetchSessionCache({ maxCachedPartitions: 2 });
+    const id = run(
+      cache,
+      request(0, 0, [
+        [0, 0],
+        [1, 0],
+      ]),
+    ).answer.sessionId;
+    assert.ok(id > 0);
+    const { plan, answer } = run(cache, request(id, 1, [[2, 0]]));
+    assert.equal(plan.kind, "sessionless");
+    assert.deepEqual(
+      { sessionId: answer.sessionId, listed: answer.partitions.map((p) => p.partition) },
+      { sessionId: 0, listed: [2] },
+    );
+    assert.equal(cache.get(id), undefined);
+  });
+
   test("no slot for a new session: answered in full with sessionId 0", () => {
     const cache = new FetchSessionCache({ maxSessions: 0 });
     const { plan, answer } = run(cache, request(0, 0, [[0, 0]]));

@@ -119,6 +119,35 @@ describe("FetchSessionCache", () => {
     );
   });
 
+  test("maxCachedPartitions bounds the partitions of all sessions: creation refused, growth closes", () => {
+    const cache = new FetchSessionCache({ maxCachedPartitions: 10 });
+    const a = cache.create(false, 6, fill(6))!;
+    assert.equal(cache.create(false, 5, fill(5)), undefined, "6 + 5 > 10");
+    assert.equal(cache.stats().refused, 1);
+    const b = cache.create(false, 4, fill(4))!;
+    assert.equal(cache.stats().partitions, 10);
+    // forgetting one and adding one stays within the bound
+    assert.equal(cache.update(b, [target(9)], [{ topicKey: "t", partition: 0 }]), true);
+    assert.equal(cache.stats().partitions, 10);
+    // growing past it closes the session that grew
+    assert.equal(cache.update(a, [target(20), target(21)], []), false);
+    assert.equal(cache.get(a.id), undefined);
+    assert.equal(cache.stats().partitions, 4);
+    // forgetting every partition closes it too
+    assert.equal(
+      cache.update(
+        b,
+        [],
+        [1, 2, 3, 9].map((partition) => ({ topicKey: "t", partition })),
+      ),
+      false,
+    );
+    assert.deepEqual(
+      { sessions: cache.size, partitions: cache.stats().partitions },
+      { sessions: 0, partitions: 0 },
+    );
+  });
+
   test("a cache of 0 slots never creates a session; bad limits are refused", () => {
     const cache = new FetchSessionCache({ maxSessions: 0 });
     assert.equal(cache.create(false, 10, fill(10)), undefined);
