@@ -33,6 +33,9 @@ const intOptions: Record<keyof GroupConfig | "offsetsTopicPartitions", [string, 
   offsetMetadataMaxBytes: ["CIRRUS_OFFSET_METADATA_MAX_BYTES", 0, 1_048_576],
   offsetsRetentionMs: ["CIRRUS_OFFSETS_RETENTION_MS", 1, 365 * 86_400_000],
   offsetsRetentionCheckIntervalMs: ["CIRRUS_OFFSETS_RETENTION_CHECK_INTERVAL_MS", 1_000, 86_400_000],
+  offsetsCompactionMinRecords: ["CIRRUS_OFFSETS_COMPACTION_MIN_RECORDS", 1, 1_000_000_000],
+  offsetsCompactionMinSupersededPercent: ["CIRRUS_OFFSETS_COMPACTION_MIN_SUPERSEDED_PERCENT", 1, 99],
+  offsetsCompactionBatchRecords: ["CIRRUS_OFFSETS_COMPACTION_BATCH_RECORDS", 1, 100_000],
   offsetsTopicPartitions: ["CIRRUS_OFFSETS_TOPIC_PARTITIONS", 1, 1_000],
 };
 

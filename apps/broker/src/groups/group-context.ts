@@ -21,6 +21,12 @@ export interface GroupConfig {
   readonly offsetsRetentionMs: number;
   /** Kafka's offsets.retention.check.interval.ms. */
   readonly offsetsRetentionCheckIntervalMs: number;
+  /** Offsets-log compaction: never for a stream holding fewer records than this since its start. */
+  readonly offsetsCompactionMinRecords: number;
+  /** Offsets-log compaction: once this share (percent) of the records since the start is superseded. */
+  readonly offsetsCompactionMinSupersededPercent: number;
+  /** Offsets-log compaction: records copied per batch (and per event-loop turn). */
+  readonly offsetsCompactionBatchRecords: number;
 }
 
 export const defaultGroupConfig: GroupConfig = Object.freeze({
@@ -32,6 +38,9 @@ export const defaultGroupConfig: GroupConfig = Object.freeze({
   offsetMetadataMaxBytes: 4_096,
   offsetsRetentionMs: 7 * 86_400_000,
   offsetsRetentionCheckIntervalMs: 600_000,
+  offsetsCompactionMinRecords: 10_000,
+  offsetsCompactionMinSupersededPercent: 50,
+  offsetsCompactionBatchRecords: 1_000,
 });
 
 /** The durable side of one offsets partition. */

@@ -8,8 +8,9 @@ import { ErrorCode } from "@cirrus/kafka-protocol";
 import type { Partition } from "../partitions/partition.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { defaultGroupConfig, type GroupConfig } from "./group-context.ts";
-import { GroupShard } from "./group-shard.ts";
-import { PartitionGroupLog, replayOffsetsLog } from "./offsets-log.ts";
+import type { GroupShard } from "./group-shard.ts";
+import type { CompactionResult } from "./offsets-log-compactor.ts";
+import { type OffsetsShard, openOffsetsShard } from "./offsets-shard.ts";
 
 export const OFFSETS_TOPIC = "__consumer_offsets";
 
@@ -45,6 +46,7 @@ export interface GroupCoordinatorOptions {
 
 interface ShardEntry {
   readonly source: Partition;
+  readonly opened: OffsetsShard;
   readonly shard: GroupShard;
   /** Settles when replay finished (the shard serves) or failed (the entry is dropped). */
   readonly loaded: Promise<void>;
@@ -83,7 +85,7 @@ export class GroupCoordinator {
   close(): void {
     clearInterval(this.#sweepTimer);
     this.#sweepTimer = undefined;
-    for (const entry of this.#shards.values()) entry.shard.unload();
+    for (const entry of this.#shards.values()) entry.opened.unload();
     this.#shards.clear();
   }
 
@@ -101,9 +103,20 @@ export class GroupCoordinator {
     for (let p = 0; p < count; p++) this.#entryFor(p);
   }
 
-  /** refreshShards, and every offsetsRetentionCheckIntervalMs the deletion of groups idle beyond retention. */
+  /**
+   * refreshShards; starts a compaction of every serving shard whose offsets log is due for one (not
+   * awaited: it runs in bounded steps while the shard serves); and every offsetsRetentionCheckIntervalMs
+   * the deletion of groups idle beyond retention.
+   */
   async sweep(): Promise<void> {
     await this.refreshShards();
+    for (const entry of this.#shards.values()) {
+      if (!entry.ready) continue;
+      entry.opened.compactor.compactIfDue()?.catch((error: unknown) => {
+        // A shard unloaded meanwhile stops its compaction on purpose; anything else is worth reporting.
+        if (this.#shards.get(entry.shard.partition) === entry) this.#options.onBackgroundError(error);
+      });
+    }
     const now = this.#options.clock.now();
     if (now - this.#lastExpiry >= this.#options.config.offsetsRetentionCheckIntervalMs) {
       this.#lastExpiry = now;
@@ -148,6 +161,15 @@ export class GroupCoordinator {
     return this.#shards.get(partition)?.ready ?? false;
   }
 
+  /**
+   * Compacts the offsets log of `partition` now (or joins the run in progress); undefined when the
+   * partition is not served here. Rejects as OffsetsLogCompactor.compact does.
+   */
+  async compactNow(partition: number): Promise<CompactionResult | undefined> {
+    if (!(await this.whenLoaded(partition))) return undefined;
+    return this.#shards.get(partition)?.opened.compactor.compact();
+  }
+
   /** Every shard that serves now (ListGroups). */
   servingShards(): GroupShard[] {
     return [...this.#shards.values()].filter((e) => e.ready && e.shard.isServing).map((e) => e.shard);
@@ -157,7 +179,7 @@ export class GroupCoordinator {
     const source = this.#deps.partitions.byName(OFFSETS_TOPIC, partitionIndex);
     const entry = this.#shards.get(partitionIndex);
     if (entry && (entry.source !== source || entry.source.closed)) {
-      entry.shard.unload();
+      entry.opened.unload();
       this.#shards.delete(partitionIndex);
     }
     if (!source || source.closed) return undefined;
@@ -165,28 +187,22 @@ export class GroupCoordinator {
   }
 
   #load(partitionIndex: number, source: Partition): ShardEntry {
-    const { clock, config, onBackgroundError } = this.#options;
-    const shard = new GroupShard({
-      partition: partitionIndex,
-      clock,
-      config,
-      log: new PartitionGroupLog(source, () => clock.now()),
-      onBackgroundError,
-    });
-    const loaded = replayOffsetsLog(source, (record) => shard.replay(record)).then(
+    const opened = openOffsetsShard(source, { partitionIndex, ...this.#options });
+    const loaded = opened.loaded.then(
       () => {
         if (this.#shards.get(partitionIndex) !== entry) return;
-        shard.startServing();
         entry.ready = true;
       },
       (error: unknown) => {
-        if (this.#shards.get(partitionIndex) === entry) this.#shards.delete(partitionIndex);
-        shard.unload();
-        onBackgroundError(error);
+        // A shard unloaded while replaying (moved again, closing) fails on purpose: nothing to report.
+        if (this.#shards.get(partitionIndex) === entry) {
+          this.#shards.delete(partitionIndex);
+          this.#options.onBackgroundError(error);
+        }
         throw error;
       },
     );
-    const entry: ShardEntry = { source, shard, loaded, ready: false };
+    const entry: ShardEntry = { source, opened, shard: opened.shard, loaded, ready: false };
     loaded.catch(() => {});
     this.#shards.set(partitionIndex, entry);
     return entry;

@@ -68,7 +68,12 @@ export class GroupShard {
     return this.#serving && this.#loaded;
   }
 
-  /** Applies one record of the offsets log; the last record of a key wins, null values delete. */
+  /**
+   * Applies one record of the offsets log. The result depends only on the last record of each key (the
+   * group's metadata, each committed offset), never on superseded records or on the order between keys:
+   * a compacted log (latest records only, copied in any order, duplicates allowed) replays to the same
+   * state. A null value deletes; a group tombstone resets the group to what a fresh group is.
+   */
   replay(record: OffsetsLogRecord): void {
     if (this.#serving) throw new Error("replay after the shard started serving");
     const groups = this.#ctx.groups;
@@ -80,43 +85,48 @@ export class GroupShard {
     }
     if (record.kind === "offset") {
       group.setCommittedOffset(record.topic, record.partition, record.value);
-    } else {
-      group.members.clear();
-      group.staticMembers.clear();
-      group.leaderId = null;
-      const stored = record.value;
-      group.generationId = stored?.generationId ?? 0;
-      group.protocolType = stored?.protocolType || null;
-      group.protocolName = stored?.protocolName ?? null;
-      for (const m of stored?.members ?? []) {
-        group.add({
-          memberId: m.memberId,
-          groupInstanceId: m.groupInstanceId,
-          clientId: m.clientId,
-          clientHost: m.clientHost,
-          rebalanceTimeoutMs: m.rebalanceTimeoutMs,
-          sessionTimeoutMs: m.sessionTimeoutMs,
-          protocolType: stored?.protocolType ?? "",
-          protocols: [{ name: stored?.protocolName ?? "", metadata: m.subscription }],
-          assignment: m.assignment,
-          joinWaiter: null,
-          syncWaiter: null,
-          isNew: false,
-          cancelSessionTimer: null,
-        });
-      }
-      group.leaderId = stored?.leader ?? null;
-      // Only Empty and Stable generations are ever stored.
-      group.state = group.members.size > 0 ? GroupState.Stable : GroupState.Empty;
-      group.stateTimestamp = Number(stored?.stateTimestamp ?? BigInt(this.#ctx.clock.now()));
+      return;
     }
-    if (group.members.size === 0 && !group.hasOffsets() && group.generationId === 0)
-      groups.delete(group.groupId);
+    group.members.clear();
+    group.staticMembers.clear();
+    group.leaderId = null;
+    const stored = record.value;
+    group.generationId = stored?.generationId ?? 0;
+    group.protocolType = stored?.protocolType || null;
+    group.protocolName = stored?.protocolName ?? null;
+    for (const m of stored?.members ?? []) {
+      group.add({
+        memberId: m.memberId,
+        groupInstanceId: m.groupInstanceId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+        sessionTimeoutMs: m.sessionTimeoutMs,
+        protocolType: stored?.protocolType ?? "",
+        protocols: [{ name: stored?.protocolName ?? "", metadata: m.subscription }],
+        assignment: m.assignment,
+        joinWaiter: null,
+        syncWaiter: null,
+        isNew: false,
+        cancelSessionTimer: null,
+      });
+    }
+    group.leaderId = stored?.leader ?? null;
+    // Only Empty and Stable generations are ever stored.
+    group.state = group.members.size > 0 ? GroupState.Stable : GroupState.Empty;
+    group.stateTimestamp = Number(stored?.stateTimestamp ?? 0n);
   }
 
-  /** Ends replay: members of loaded groups must heartbeat within their session timeout from now on. */
+  /**
+   * Ends replay: groups that hold nothing (no members, offsets or generation) are dropped, and members of
+   * loaded groups must heartbeat within their session timeout from now on.
+   */
   startServing(): void {
     this.#serving = true;
+    for (const group of [...this.#ctx.groups.values()]) {
+      if (group.members.size === 0 && !group.hasOffsets() && group.generationId === 0)
+        this.#ctx.groups.delete(group.groupId);
+    }
     for (const group of this.#ctx.groups.values()) {
       for (const member of group.members.values()) {
         scheduleSessionExpiry(this.#ctx, group, member, member.sessionTimeoutMs);
@@ -138,6 +148,16 @@ export class GroupShard {
       group.transitionTo(GroupState.Dead, this.#ctx.clock.now());
     }
     this.#ctx.groups.clear();
+  }
+
+  /** The group as it is now, read-only (tests and diagnostics: mutating it bypasses the log). */
+  inspect(groupId: string): Readonly<ConsumerGroup> | undefined {
+    return this.#ctx.groups.get(groupId);
+  }
+
+  /** Ids of the groups held, in creation order. */
+  groupIds(): string[] {
+    return [...this.#ctx.groups.keys()];
   }
 
   hasGroup(groupId: string): boolean {

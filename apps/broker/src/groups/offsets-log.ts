@@ -5,6 +5,7 @@ import { encodeRecordBatch, iterateRecords, splitRecordBatches } from "@cirrus/k
 import { CoordinatorError, CoordinatorErrorCode } from "../errors.ts";
 import type { Partition } from "../partitions/partition.ts";
 import type { GroupLog } from "./group-context.ts";
+import type { OffsetsLogIndex } from "./offsets-log-index.ts";
 import {
   decodeOffsetsLogRecord,
   encodeOffsetsLogKey,
@@ -12,21 +13,31 @@ import {
   type OffsetsLogRecord,
 } from "./offsets-log-record.ts";
 
-/** The part of Partition the offsets log writes to and reads from. */
-export type OffsetsPartition = Pick<Partition, "append" | "read" | "logStartOffset" | "highWatermark">;
+/** The part of Partition the offsets log writes to, reads from and trims (compaction). */
+export type OffsetsPartition = Pick<
+  Partition,
+  "append" | "read" | "trim" | "logStartOffset" | "nextOffset" | "highWatermark"
+>;
 
 const REPLAY_READ_BYTES = 4 * 1024 * 1024;
 
 export class PartitionGroupLog implements GroupLog {
   readonly #partition: OffsetsPartition;
   readonly #now: () => number;
+  readonly #index: OffsetsLogIndex | undefined;
 
-  constructor(partition: OffsetsPartition, now: () => number = Date.now) {
+  /** `index`, when given, learns every appended record with its offset at the moment the offset is taken. */
+  constructor(partition: OffsetsPartition, now: () => number = Date.now, index?: OffsetsLogIndex) {
     this.#partition = partition;
     this.#now = now;
+    this.#index = index;
   }
 
-  /** One batch per call: the records become durable together or not at all. */
+  /**
+   * One batch per call: the records become durable together or not at all. The offsets are taken
+   * synchronously, within this call (Partition.append's contract): a record built from the index right
+   * before the call is therefore newer than everything appended before it.
+   */
   async append(records: readonly OffsetsLogRecord[]): Promise<void> {
     if (records.length === 0) return;
     const timestamp = BigInt(this.#now());
@@ -34,9 +45,19 @@ export class PartitionGroupLog implements GroupLog {
       baseTimestamp: timestamp,
       records: records.map((r) => ({ key: encodeOffsetsLogKey(r), value: encodeOffsetsLogValue(r) })),
     });
+    const base = this.#partition.nextOffset;
+    const appended = this.#partition.append([
+      { payload, count: records.length, maxTimestamp: Number(timestamp) },
+    ]);
+    const tookOffsets = this.#partition.nextOffset === base + records.length;
+    if (tookOffsets && this.#index) {
+      for (let i = 0; i < records.length; i++) this.#index.note(records[i]!, base + i);
+    }
     try {
-      await this.#partition.append([{ payload, count: records.length, maxTimestamp: Number(timestamp) }]);
+      await appended;
     } catch (error) {
+      // Offsets were taken but the records are not stored: the index names records that do not exist.
+      if (tookOffsets) this.#index?.markBroken();
       throw new CoordinatorError(CoordinatorErrorCode.LOG_APPEND_FAILED, "offsets log append failed", {
         cause: error,
       });
@@ -46,12 +67,12 @@ export class PartitionGroupLog implements GroupLog {
 
 /**
  * Feeds every record of the partition, from its log start to its high watermark, in offset order, to
- * `apply`. Returns the number of records. Rejects with CoordinatorError(LOG_RECORD_CORRUPT) on a record
+ * `apply` (with the record's stream offset). Returns the number of records. Rejects with CoordinatorError(LOG_RECORD_CORRUPT) on a record
  * that cannot be decoded (the partition is then not served rather than served with wrong state).
  */
 export async function replayOffsetsLog(
   partition: OffsetsPartition,
-  apply: (record: OffsetsLogRecord) => void,
+  apply: (record: OffsetsLogRecord, offset: number) => void,
 ): Promise<number> {
   let offset = partition.logStartOffset;
   const end = partition.highWatermark;
@@ -67,7 +88,7 @@ export async function replayOffsetsLog(
             const recordOffset = Number(record.offset);
             if (recordOffset < offset) continue;
             if (record.key === null) throw new Error(`record ${recordOffset} has no key`);
-            apply(decodeOffsetsLogRecord(record.key, record.value));
+            apply(decodeOffsetsLogRecord(record.key, record.value), recordOffset);
             count++;
             offset = recordOffset + 1;
           }

@@ -23,6 +23,7 @@ export interface PartitionStream {
   readonly confirmOffset: number;
   append(request: { payload: Buffer; count: number; timestamp?: number }): Promise<{ baseOffset: number }>;
   read(startOffset: number, endOffset: number, maxBytes: number): Promise<StoredRecord[]>;
+  trim(newStartOffset: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -195,6 +196,16 @@ export class Partition implements PartitionIdentity {
   /** The batch with the largest max timestamp (the first one on ties), for ListOffsets MAX_TIMESTAMP. */
   maxTimestampOffset(): Promise<{ offset: number; timestamp: number }> {
     return this.checkpoints.maxTimestampOffset();
+  }
+
+  /**
+   * Moves the log start forward to `newStartOffset` (never backward; at most the high watermark): records
+   * below it become unreadable and their storage is freed later. Used by the offsets log's compaction.
+   */
+  async trim(newStartOffset: number): Promise<void> {
+    if (this.#closed)
+      throw new BrokerError(BrokerErrorCode.PARTITION_NOT_OWNED, `${this.topic}-${this.partition} closed`);
+    await this.#stream.trim(newStartOffset);
   }
 
   /** Stops taking appends, wakes fetches waiting here, then closes the stream (uploads its tail). */

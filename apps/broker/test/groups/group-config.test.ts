@@ -23,11 +23,17 @@ describe("coordinator config", () => {
       const config = loadCoordinatorConfig({
         CIRRUS_GROUP_INITIAL_REBALANCE_DELAY_MS: "0",
         CIRRUS_OFFSETS_TOPIC_PARTITIONS: "50",
+        CIRRUS_OFFSETS_COMPACTION_MIN_RECORDS: "5000",
+        CIRRUS_OFFSETS_COMPACTION_MIN_SUPERSEDED_PERCENT: "80",
+        CIRRUS_OFFSETS_COMPACTION_BATCH_RECORDS: "250",
         CIRRUS_SASL_MECHANISMS: "plain, scram-sha-256",
         CIRRUS_SASL_USERS_FILE: file,
       });
       assert.equal(config.initialRebalanceDelayMs, 0);
       assert.equal(config.offsetsTopicPartitions, 50);
+      assert.equal(config.offsetsCompactionMinRecords, 5000);
+      assert.equal(config.offsetsCompactionMinSupersededPercent, 80);
+      assert.equal(config.offsetsCompactionBatchRecords, 250);
       assert.deepEqual(config.saslMechanisms, ["PLAIN", "SCRAM-SHA-256"]);
       assert.equal(config.saslUsers.get("alice"), "a:b");
     } finally {
@@ -39,6 +45,8 @@ describe("coordinator config", () => {
     const bad = [
       { CIRRUS_OFFSETS_TOPIC_PARTITIONS: "0" },
       { CIRRUS_GROUP_MAX_SIZE: "many" },
+      { CIRRUS_OFFSETS_COMPACTION_MIN_SUPERSEDED_PERCENT: "100" },
+      { CIRRUS_OFFSETS_COMPACTION_BATCH_RECORDS: "0" },
       { CIRRUS_SASL_MECHANISMS: "GSSAPI", CIRRUS_SASL_USERS: "a:b" },
       { CIRRUS_SASL_MECHANISMS: "PLAIN" },
       { CIRRUS_SASL_MECHANISMS: "PLAIN", CIRRUS_SASL_USERS: "nopassword" },

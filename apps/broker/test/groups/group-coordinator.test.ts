@@ -192,4 +192,76 @@ describe("GroupCoordinator", () => {
     coordA.close();
     coordB.close();
   });
+
+  it("compacts a mostly superseded offsets log on the sweep, without stopping service, so a move replays only live keys", async () => {
+    const streamId = await cluster.createStream();
+    const clock = new ManualClock();
+    const brokerA = await cluster.openBroker(1);
+    const registryA = new FakeRegistry();
+    registryA.open.set(0, await cluster.openPartition(brokerA, streamId, 1, OFFSETS_TOPIC, 0));
+    const errors: unknown[] = [];
+    const config = {
+      ...defaultGroupConfig,
+      offsetsCompactionMinRecords: 100,
+      offsetsCompactionMinSupersededPercent: 50,
+      offsetsCompactionBatchRecords: 2,
+    };
+    const coordA = new GroupCoordinator(
+      { partitions: registryA, metadata: async () => metadata(1) },
+      { clock, config, onBackgroundError: (e) => errors.push(e) },
+    );
+    const shardA = await shardOf(coordA, "g");
+    const commit = (partition: number, offset: bigint) =>
+      shardA.offsets.commit({
+        groupId: "g",
+        generationId: -1,
+        memberId: "",
+        groupInstanceId: null,
+        topics: [
+          {
+            name: "orders",
+            partitions: [
+              {
+                partitionIndex: partition,
+                committedOffset: offset,
+                committedLeaderEpoch: 1,
+                committedMetadata: "",
+              },
+            ],
+          },
+        ],
+      });
+    for (let i = 0; i < 200; i++) await commit(i % 5, BigInt(i));
+    const onA = registryA.open.get(0)!;
+    assert.equal(onA.logStartOffset, 0);
+    await coordA.sweep();
+    // The sweep does not wait for the run; the shard answers while it copies (2 records per batch).
+    const during = await commit(0, 1000n);
+    assert.equal(during[0]!.partitions[0]!.errorCode, ErrorCode.NONE);
+    const result = await coordA.compactNow(0);
+    assert.ok(result && result.copied <= 5);
+    assert.ok(onA.logStartOffset >= 200, `trimmed to ${onA.logStartOffset}`);
+    assert.deepEqual(errors, []);
+
+    registryA.open.delete(0);
+    await onA.close();
+    const brokerB = await cluster.openBroker(2);
+    const registryB = new FakeRegistry();
+    const onB = await cluster.openPartition(brokerB, streamId, 2, OFFSETS_TOPIC, 0);
+    registryB.open.set(0, onB);
+    assert.ok(
+      onB.highWatermark - onB.logStartOffset <= 6,
+      "the new owner replays the live keys (and the racing commit)",
+    );
+    const coordB = coordinatorOn(registryB, clock);
+    const shardB = await shardOf(coordB, "g");
+    const fetched = shardB.offsets.fetch("g", [{ name: "orders", partitionIndexes: [0, 1, 2, 3, 4] }]);
+    assert.deepEqual(
+      fetched[0]!.partitions.map((p) => p.committedOffset),
+      [1000n, 196n, 197n, 198n, 199n],
+    );
+    assert.equal(await coordB.compactNow(5), undefined, "no such partition here");
+    coordA.close();
+    coordB.close();
+  });
 });

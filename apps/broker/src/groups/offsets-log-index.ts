@@ -1,0 +1,75 @@
+// Which record of the offsets log is the latest for each key (offset commit of group/topic/partition,
+// metadata of a group), and at which stream offset. Replay and every append keep it current, so
+// compaction knows what is live without reading the log again.
+import type { OffsetsLogRecord } from "./offsets-log-record.ts";
+
+export interface IndexedRecord {
+  readonly key: string;
+  readonly record: OffsetsLogRecord;
+  /** The stream offset of the record (it may still be in flight: appended, not yet durable). */
+  readonly offset: number;
+}
+
+/** A key that cannot collide between kinds or between fields (each string is length-prefixed). */
+export function offsetsLogKey(record: OffsetsLogRecord): string {
+  if (record.kind === "group") return `g${record.groupId.length}:${record.groupId}`;
+  return `o${record.groupId.length}:${record.groupId}${record.topic.length}:${record.topic}:${record.partition}`;
+}
+
+export class OffsetsLogIndex {
+  readonly #latest = new Map<string, IndexedRecord>();
+  #live = 0;
+  #broken = false;
+
+  /**
+   * Records that `record` is at `offset`. Calls must come in offset order (replay order, then append
+   * order: the order in which the stream assigned offsets), so the last call for a key is its latest.
+   */
+  note(record: OffsetsLogRecord, offset: number): void {
+    const key = offsetsLogKey(record);
+    const before = this.#latest.get(key);
+    if (before && before.offset > offset) {
+      // An out-of-order note means the caller broke the contract: stop trusting the index.
+      this.#broken = true;
+      return;
+    }
+    if (before?.record.value != null) this.#live--;
+    if (record.value !== null) this.#live++;
+    // Map.set on an existing key keeps its iteration position: a compaction iterating meanwhile sees
+    // each key once, with its newest entry.
+    this.#latest.set(key, { key, record, offset });
+  }
+
+  /** Keys whose latest record is not a tombstone: the records a compacted log must still hold. */
+  get liveKeys(): number {
+    return this.#live;
+  }
+
+  /** Every key with its latest record (tombstones included), in first-noted order; safe to mutate while iterating. */
+  entries(): IterableIterator<IndexedRecord> {
+    return this.#latest.values();
+  }
+
+  /**
+   * True once an append that took offsets failed (the stream then rejects what was queued behind it and
+   * the partition is reopened) or notes came out of order: the index may name records that are not
+   * stored, so compaction must not trust it. A fresh replay builds a new index.
+   */
+  get broken(): boolean {
+    return this.#broken;
+  }
+
+  markBroken(): void {
+    this.#broken = true;
+  }
+
+  /**
+   * Forgets a tombstone the log no longer holds (trimmed away: nothing older remains for it to delete),
+   * unless a newer record of its key was noted meanwhile. Returns whether it was forgotten.
+   */
+  forgetTombstone(entry: IndexedRecord): boolean {
+    if (entry.record.value !== null || this.#latest.get(entry.key) !== entry) return false;
+    this.#latest.delete(entry.key);
+    return true;
+  }
+}
