@@ -235,6 +235,7 @@ export class Storage implements StreamHost {
     return {
       walUsedBytes: this.#writer.usedBytes,
       walCapacityBytes: this.#writer.capacity,
+      walSpaceWaits: this.#writer.spaceWaits,
       pendingUploadBytes: this.#cache.unuploadedBytes,
       logCacheBytes: this.#cache.cachedBytes,
       blockCacheBytes: this.#objectReader.blockCache.bytes,
@@ -293,6 +294,8 @@ export class Storage implements StreamHost {
 export interface StorageStats {
   walUsedBytes: number;
   walCapacityBytes: number;
+  /** Appends that waited for WAL space (uploads behind the ingest rate). */
+  walSpaceWaits: number;
   pendingUploadBytes: number;
   logCacheBytes: number;
   blockCacheBytes: number;

@@ -6,6 +6,10 @@ import { type CounterCell, type HistogramCell, HotCounter, HotHistogram } from "
 export interface StorageStats {
   walBytes: number;
   walCapacityBytes: number;
+  /** Appends that waited for WAL space so far (uploads behind the ingest rate: producers feel it). */
+  walSpaceWaits: number;
+  /** WAL uploads to object storage so far. */
+  uploads: number;
   cacheBytes: number;
   objectStoreRequests: Record<string, number>;
 }
@@ -119,6 +123,30 @@ export class BrokerMetrics {
       collect() {
         const stats = storage();
         if (stats) this.set(stats.walCapacityBytes);
+      },
+    });
+    new Counter({
+      name: "cirrus_broker_wal_space_waits_total",
+      help: "Appends that waited for WAL space because uploads were behind",
+      registers,
+      collect() {
+        const stats = storage();
+        if (stats) {
+          this.reset();
+          this.inc(stats.walSpaceWaits);
+        }
+      },
+    });
+    new Counter({
+      name: "cirrus_broker_wal_uploads_total",
+      help: "WAL uploads to object storage (stream set objects committed)",
+      registers,
+      collect() {
+        const stats = storage();
+        if (stats) {
+          this.reset();
+          this.inc(stats.uploads);
+        }
       },
     });
     new Gauge({

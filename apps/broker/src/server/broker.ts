@@ -115,6 +115,8 @@ export async function startBroker(
     return {
       walBytes: stats.walUsedBytes,
       walCapacityBytes: stats.walCapacityBytes,
+      walSpaceWaits: stats.walSpaceWaits,
+      uploads: stats.uploads,
       cacheBytes: stats.logCacheBytes + stats.blockCacheBytes,
       objectStoreRequests: objectStore.requestCounts(),
     };

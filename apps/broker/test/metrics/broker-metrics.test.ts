@@ -11,6 +11,8 @@ test("the autoscaler's counters and the storage gauges appear in the exposition"
   metrics.setStorageStats(() => ({
     walBytes: 10,
     walCapacityBytes: 100,
+    walSpaceWaits: 4,
+    uploads: 2,
     cacheBytes: 7,
     objectStoreRequests: { put: 3 },
   }));
@@ -19,6 +21,8 @@ test("the autoscaler's counters and the storage gauges appear in the exposition"
   assert.match(text, /^cirrus_broker_network_out_bytes_total\{broker="1"\} 99$/m);
   assert.match(text, /^cirrus_broker_request_duration_seconds_count\{broker="1",api="Produce"\} 1$/m);
   assert.match(text, /^cirrus_broker_wal_used_bytes\{broker="1"\} 10$/m);
+  assert.match(text, /^cirrus_broker_wal_space_waits_total\{broker="1"\} 4$/m);
+  assert.match(text, /^cirrus_broker_wal_uploads_total\{broker="1"\} 2$/m);
   assert.match(text, /^cirrus_broker_object_store_requests\{operation="put",broker="1"\} 3$/m);
 });
 

@@ -53,6 +53,7 @@ export class WalWriter {
   /** Wakes the flush loop when it waits for either new appends or an in-flight sync. */
   #wake: (() => void) | undefined;
   #failure: StreamStorageError | undefined;
+  #spaceWaits = 0;
 
   constructor(file: WalFile, writeOffset: number, options: WalWriterOptions) {
     this.#file = file;
@@ -81,6 +82,11 @@ export class WalWriter {
 
   get waitingCount(): number {
     return this.#waiting.length;
+  }
+
+  /** Appends that had to wait for space so far (uploads not keeping up): backpressure felt by producers. */
+  get spaceWaits(): number {
+    return this.#spaceWaits;
   }
 
   /** Resolves with the record's WAL offset once it is durable. */
@@ -143,6 +149,7 @@ export class WalWriter {
   }
 
   #wait(entry: Entry): void {
+    this.#spaceWaits++;
     this.#waiting.push(entry);
     if (!this.#waitTimer) this.#armWaitTimer();
     this.#options.onSpaceNeeded();

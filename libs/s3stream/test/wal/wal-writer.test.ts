@@ -112,8 +112,10 @@ describe("WalWriter", () => {
       onDropped: (records) => dropped.push(...records.map((r) => r.baseOffset)),
     });
     await Promise.all([0, 1].map((i) => writer.append(record(i))));
+    assert.equal(writer.spaceWaits, 0);
     const started = Date.now();
     const late = [writer.append(record(2)), writer.append(record(3))];
+    assert.equal(writer.spaceWaits, 2, "both late appends waited for space");
     for (const p of late) await assert.rejects(p, rejectsWith(ErrorCode.BACKPRESSURE_TIMEOUT));
     assert.ok(Date.now() - started < 2000);
     assert.deepEqual(dropped, [2, 3]);

@@ -11,7 +11,11 @@ export interface BrokerLaunchOptions {
   nodePath?: string;
   /** local: the broker's entry module (default: apps/broker/src/main.ts of this repository). */
   brokerEntry?: string;
-  /** local: WAL size each broker formats on its volume (default 64 MiB: it is zero-filled at start). */
+  /**
+   * local: WAL size each broker formats on its volume (default 256 MiB, zero-filled on first start). The WAL
+   * must absorb ingest while an upload is in flight: at 64 MiB a slow commit (a busy machine, PGlite) filled it
+   * at 50 MiB/s and producers waited for space; 256 MiB gives uploads seconds of headroom at that rate.
+   */
   localWalCapacityBytes?: number;
   /** aws/aliyun: the command baked into the broker image (default: node /opt/cirrus/apps/broker/src/main.ts). */
   cloudCommand?: { command: string; args: readonly string[]; cwd?: string };
@@ -64,7 +68,7 @@ export function brokerLaunchSpec(
     Object.assign(env, {
       CIRRUS_KAFKA_HOST: "127.0.0.1",
       CIRRUS_ADMIN_HOST: "127.0.0.1",
-      CIRRUS_WAL_CAPACITY_BYTES: String(options.localWalCapacityBytes ?? 64 * 1024 * 1024),
+      CIRRUS_WAL_CAPACITY_BYTES: String(options.localWalCapacityBytes ?? 256 * 1024 * 1024),
       CIRRUS_BROKER_ENTRY: options.brokerEntry ?? BROKER_MAIN,
     });
     return { command: options.nodePath ?? process.execPath, args: [LOCAL_ENTRY], env };
