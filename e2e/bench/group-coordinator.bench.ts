@@ -4,11 +4,15 @@
 //   2. the ceiling in the same run: the same number of appends of the same bytes straight to a stream
 //      (no coordinator), so the ratio shows what the coordinator itself costs;
 //   3. a coordinator move: the offsets partition closes on one "broker" and opens on another, which
-//      replays the whole log (the time a group is unavailable after a move, beyond the partition move).
+//      replays the whole log (the time a group is unavailable after a move, beyond the partition move);
+//   4. offsets-log compaction: a shard with 1,000,000 committed offsets over 1,000 keys (100,000 in quick
+//      mode) replayed by a new owner without compaction (the reference), then compacted (with the largest
+//      event-loop stall while it runs: the coordinator keeps serving) and replayed again after a move.
 // Prints one JSON line.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { encodeRecordBatch } from "@cirrus/kafka-protocol";
 import { MemObjectStore } from "@cirrus/object-store";
 import { MemoryObjectManager, Storage } from "@cirrus/s3stream";
@@ -18,7 +22,9 @@ import { PartitionGroupLog, replayOffsetsLog } from "../../apps/broker/src/group
 import {
   encodeOffsetsLogKey,
   encodeOffsetsLogValue,
+  type OffsetsLogRecord,
 } from "../../apps/broker/src/groups/offsets-log-record.ts";
+import { openOffsetsShard } from "../../apps/broker/src/groups/offsets-shard.ts";
 import { AppendNotifier } from "../../apps/broker/src/partitions/append-notifier.ts";
 import { Partition } from "../../apps/broker/src/partitions/partition.ts";
 import { percentile, printResult, quick, round } from "./s3stream-bench-kit.ts";
@@ -27,6 +33,11 @@ const COMMITS = quick ? 4_000 : 40_000;
 const GROUPS = 200;
 const PARTITIONS_PER_COMMIT = 12;
 const IN_FLIGHT = 64;
+// Compaction: COMPACTION_RECORDS committed offsets over KEY_GROUPS × KEY_PARTITIONS keys, one OffsetCommit
+// of KEY_PARTITIONS partitions per append.
+const COMPACTION_RECORDS = quick ? 100_000 : 1_000_000;
+const KEY_GROUPS = 100;
+const KEY_PARTITIONS = 10;
 
 const dir = await mkdtemp(join(tmpdir(), "cirrus-bench-groups-"));
 const objectStore = new MemObjectStore();
@@ -96,6 +107,82 @@ async function drive(
   return { latencies, seconds: (performance.now() - started) / 1000 };
 }
 
+const coordinatorOptions = {
+  partitionIndex: 0,
+  clock: { now: () => Date.now(), schedule: () => () => {} },
+  config: defaultGroupConfig,
+  onBackgroundError: (e: unknown) => {
+    throw e;
+  },
+};
+
+/** Every key's committed offset as a new owner of `partition` replays it, and how long that took. */
+async function replayOn(partition: Partition) {
+  const started = performance.now();
+  const opened = openOffsetsShard(partition, coordinatorOptions);
+  const records = await opened.loaded;
+  const ms = performance.now() - started;
+  const offsets: bigint[] = [];
+  for (let g = 0; g < KEY_GROUPS; g++) {
+    const fetched = opened.shard.offsets.fetch(`bench-${g}`, null)[0]?.partitions ?? [];
+    for (const p of fetched) offsets.push(p.committedOffset);
+  }
+  return { partition, opened, records, ms, offsets };
+}
+
+async function compactionBench() {
+  const streamId = (await objectManager.createStream({})).streamId;
+  const writer = await partitionOn(await broker(11), streamId, 11);
+  const log = new PartitionGroupLog(writer);
+  const commits = COMPACTION_RECORDS / KEY_PARTITIONS;
+  await drive(commits, async (i) => {
+    const groupId = `bench-${i % KEY_GROUPS}`;
+    const records: OffsetsLogRecord[] = Array.from({ length: KEY_PARTITIONS }, (_, p) => ({
+      kind: "offset",
+      groupId,
+      topic: "orders",
+      partition: p,
+      value: { offset: BigInt(i), leaderEpoch: 1, metadata: "", commitTimestamp: BigInt(Date.now()) },
+    }));
+    await log.append(records);
+  });
+  await writer.close();
+
+  // The reference: a new owner replays every commit ever made.
+  const full = await replayOn(await partitionOn(await broker(12), streamId, 12));
+  if (full.records !== COMPACTION_RECORDS || full.offsets.length !== KEY_GROUPS * KEY_PARTITIONS)
+    throw new Error(`replayed ${full.records} records, ${full.offsets.length} keys`);
+  const source = full.opened.compactor;
+  const due = source.isDue();
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  const compactStarted = performance.now();
+  const result = await source.compact();
+  const compactMs = performance.now() - compactStarted;
+  delay.disable();
+  full.opened.unload();
+  await full.partition.close();
+  const compacted = await replayOn(await partitionOn(await broker(13), streamId, 13));
+  // The new owner's replay (same broker storage, same code) of the compacted stream; it must agree.
+  if (compacted.offsets.join() !== full.offsets.join()) throw new Error("compacted replay differs");
+  compacted.opened.unload();
+  await compacted.partition.close();
+  return {
+    compactionCommittedOffsets: COMPACTION_RECORDS,
+    compactionKeys: KEY_GROUPS * KEY_PARTITIONS,
+    compactionWasDue: due,
+    replayUncompactedRecords: full.records,
+    replayUncompactedMs: round(full.ms, 1),
+    compactionMs: round(compactMs, 1),
+    compactionCopied: result.copied,
+    compactionTrimmedTo: result.trimmedTo,
+    compactionMaxEventLoopDelayMs: round(delay.max / 1e6, 1),
+    replayCompactedRecords: compacted.records,
+    replayCompactedMs: round(compacted.ms, 1),
+    replaySpeedup: round(full.ms / compacted.ms, 1),
+  };
+}
+
 try {
   const a = await broker(1);
   const offsetsStream = (await objectManager.createStream({})).streamId;
@@ -153,6 +240,8 @@ try {
   const lastForGroup0 = Math.floor((COMMITS - 1) / GROUPS) * GROUPS;
   if (check.committedOffset !== BigInt(lastForGroup0 * 100)) throw new Error("replayed state differs");
 
+  const compaction = await compactionBench();
+
   printResult({
     bench: "group-coordinator",
     quick,
@@ -168,6 +257,7 @@ try {
     replayRecords: replayed,
     replayMs: round(replayMs, 1),
     replayRecordsPerSec: round(replayed / (replayMs / 1000), 0),
+    ...compaction,
   });
 } finally {
   for (const s of storages) await s.shutdown().catch(() => {});
