@@ -23,4 +23,4 @@ export {
 export { defaultMaxFrameBytes, FrameDecoder, type FrameDecoderOptions } from "./frame-decoder.ts";
 export * from "./messages/index.ts";
 export * from "./records/index.ts";
-export type { EncodableStructOf, StructOf, UnknownTaggedField } from "./schema/types.ts";
+export type { EncodableStructOf, RecordsChunks, StructOf, UnknownTaggedField } from "./schema/types.ts";

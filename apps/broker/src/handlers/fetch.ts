@@ -70,8 +70,8 @@ function responseTopics(reads: readonly PartitionRead[], byId: boolean, services
     const partition = read.partition;
     const ok = read.errorCode === ErrorCode.NONE && partition !== undefined;
     if (ok && read.bytes > 0) {
-      const labels = { topic: partition.topic, partition: String(partition.partition) };
-      services.metrics.partitionBytesOut.inc(labels, read.bytes);
+      services.metrics.partitionCounters(partition, partition.topic, partition.partition).bytesOut.value +=
+        read.bytes;
       services.load.addPartition(partition.topicId, partition.partition, 0, read.bytes);
     }
     const hw = ok ? BigInt(read.highWatermark) : -1n;
