@@ -10,7 +10,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeRecordBatch } from "@cirrus/kafka-protocol";
-import { MemObjectStore } from "@cirrus/object-store";
+import { FileObjectStore } from "@cirrus/object-store";
 import { MemoryObjectManager, Storage } from "@cirrus/s3stream";
 import { AppendNotifier } from "../../apps/broker/src/partitions/append-notifier.ts";
 import {
@@ -29,7 +29,8 @@ const PRODUCERS = 50;
 const value = Buffer.alloc(1000, 7);
 
 const dir = await mkdtemp(join(tmpdir(), "cirrus-bench-partition-open-"));
-const objectStore = new MemObjectStore();
+// The default object store (a local folder), so cold reads are real file reads (S3 would be slower still).
+const objectStore = new FileObjectStore(join(dir, "objects"));
 const objectManager = new MemoryObjectManager();
 const checkpoints = new ObjectStoreCheckpointStore(objectStore);
 const storages: Storage[] = [];
@@ -90,13 +91,9 @@ async function timeOpen(streamId: number, store: CheckpointStore | undefined) {
 
 /** The pre-checkpoint ListOffsets: read every record from the log start until one reaches `timestamp`. */
 async function scanForTimestamp(partition: Partition, timestamp: number): Promise<number> {
-  for await (const r of contiguousRecords(
-    partition,
-    partition.logStartOffset,
-    partition.highWatermark,
-    4 * MiB,
-  )) {
-    if (r.timestamp >= timestamp) return r.baseOffset;
+  const end = partition.highWatermark;
+  for await (const records of contiguousRecords(partition, partition.logStartOffset, end, 4 * MiB)) {
+    for (const r of records) if (r.timestamp >= timestamp) return r.baseOffset;
   }
   return -1;
 }

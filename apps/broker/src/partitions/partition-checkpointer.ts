@@ -220,14 +220,10 @@ export class PartitionCheckpointer {
   /** Folds in the stored records from the state's covered offset up to `end` (exclusive). */
   async #replay(state: PartitionLogState, end: number): Promise<void> {
     if (state.coveredOffset < this.#log.logStartOffset) state.forgetBelow(this.#log.logStartOffset);
-    for await (const record of contiguousRecords(
-      this.#log,
-      state.coveredOffset,
-      end,
-      this.#options.readBytes,
-    )) {
+    const reads = contiguousRecords(this.#log, state.coveredOffset, end, this.#options.readBytes);
+    for await (const records of reads) {
       if (this.#stopped) return;
-      state.apply(record);
+      for (const record of records) state.apply(record);
     }
   }
 

@@ -2,13 +2,25 @@
 // Built only from stored records in offset order (never from in-flight produces), so it is exactly what a
 // scan of the log from its start to `coveredOffset` would build; a checkpoint is a copy of it, and a
 // checkpoint plus the records after it gives the same state as the scan. Pure: no I/O.
-import { readRecordBatchHeader, splitRecordBatches } from "@cirrus/kafka-protocol";
+import { recordBatchSize } from "@cirrus/kafka-protocol";
 import {
   PartitionProducerState,
   type PartitionProducerStateOptions,
 } from "../producers/partition-producer-state.ts";
 import type { Checkpoint } from "./checkpoint-codec.ts";
 import { TimeIndex } from "./time-index.ts";
+
+// Byte positions in a magic-2 record batch header (Kafka's DefaultRecordBatch).
+const BATCH_LENGTH = 8;
+const LOG_OVERHEAD = 12;
+const CRC = 17;
+const ATTRIBUTES = 21;
+const LAST_OFFSET_DELTA = 23;
+const MAX_TIMESTAMP = 35;
+const PRODUCER_ID = 43; // int64; its high half is negative exactly when the id is -1 (none)
+const PRODUCER_EPOCH = 51;
+const BASE_SEQUENCE = 53;
+const CONTROL_FLAG = 0x20;
 
 /** One stored record (one stream append: one or more Kafka batches). */
 export interface LogRecord {
@@ -28,7 +40,9 @@ export class PartitionLogState {
   readonly producers: PartitionProducerState;
   readonly index: TimeIndex;
   #coveredOffset: number;
-  #lastBatch: BatchFingerprint | undefined;
+  /** The last batch folded in (-1: none), kept as two numbers: this is updated for every batch. */
+  #lastBatchOffset: number;
+  #lastBatchCrc: number;
   #bytes = 0;
 
   private constructor(
@@ -40,7 +54,8 @@ export class PartitionLogState {
     this.producers = producers;
     this.index = index;
     this.#coveredOffset = coveredOffset;
-    this.#lastBatch = lastBatch;
+    this.#lastBatchOffset = lastBatch?.baseOffset ?? -1;
+    this.#lastBatchCrc = lastBatch?.crc ?? 0;
   }
 
   /** Nothing folded yet; the first record to apply is the one at (or overlapping) `startOffset`. */
@@ -75,7 +90,9 @@ export class PartitionLogState {
   }
 
   get lastBatch(): BatchFingerprint | undefined {
-    return this.#lastBatch;
+    return this.#lastBatchOffset < 0
+      ? undefined
+      : { baseOffset: this.#lastBatchOffset, crc: this.#lastBatchCrc };
   }
 
   /** Payload bytes folded in since this object was made (checkpoint cadence). */
@@ -91,21 +108,32 @@ export class PartitionLogState {
   apply(record: LogRecord): void {
     const next = record.baseOffset + record.count;
     if (next <= this.#coveredOffset) return;
-    const batches = splitRecordBatches(record.payload);
-    const headers = batches.map((b) => readRecordBatchHeader(b));
-    for (const header of headers) {
-      const baseOffset = Number(header.baseOffset);
-      if (baseOffset + header.lastOffsetDelta < this.#coveredOffset) continue;
-      if (!header.isControl) this.producers.replay(header, baseOffset);
-      this.#lastBatch = { baseOffset, crc: header.crc };
+    const payload = record.payload;
+    // This runs for every byte produced, so batch headers are read in place. Every batch is validated first
+    // so that a bad payload changes nothing; then only batches with a producer id are replayed.
+    for (let at = 0; at < payload.length; ) at += recordBatchSize(payload, at);
+    for (let at = 0; at < payload.length; at = at + LOG_OVERHEAD + payload.readInt32BE(at + BATCH_LENGTH)) {
+      const baseOffset = payload.readInt32BE(at) * 2 ** 32 + payload.readUInt32BE(at + 4);
+      const lastOffsetDelta = payload.readInt32BE(at + LAST_OFFSET_DELTA);
+      if (baseOffset + lastOffsetDelta < this.#coveredOffset) continue;
+      const isControl = (payload.readInt16BE(at + ATTRIBUTES) & CONTROL_FLAG) !== 0;
+      if (!isControl && payload.readInt32BE(at + PRODUCER_ID) >= 0) {
+        this.producers.replay(
+          {
+            producerId: payload.readBigInt64BE(at + PRODUCER_ID),
+            producerEpoch: payload.readInt16BE(at + PRODUCER_EPOCH),
+            baseSequence: payload.readInt32BE(at + BASE_SEQUENCE),
+            lastOffsetDelta,
+            maxTimestamp: payload.readBigInt64BE(at + MAX_TIMESTAMP),
+          },
+          baseOffset,
+        );
+      }
+      this.#lastBatchOffset = baseOffset;
+      this.#lastBatchCrc = payload.readUInt32BE(at + CRC);
     }
-    this.index.add({
-      baseOffset: record.baseOffset,
-      count: record.count,
-      timestamp: record.timestamp,
-      bytes: record.payload.length,
-    });
-    this.#bytes += record.payload.length;
+    this.index.add(record.baseOffset, record.count, record.timestamp, payload.length);
+    this.#bytes += payload.length;
     this.#coveredOffset = next;
   }
 

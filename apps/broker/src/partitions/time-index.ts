@@ -7,16 +7,6 @@
 // Timestamps are the stream records' (Partition.append stores each batch's max timestamp with it); a
 // "record" here is one stream append, i.e. one Kafka batch.
 
-/** One stream record as the index sees it. */
-export interface IndexedRecord {
-  readonly baseOffset: number;
-  /** Offsets the record takes: the next one starts at baseOffset + count. */
-  readonly count: number;
-  readonly timestamp: number;
-  /** Payload bytes, which decide where granules end. */
-  readonly bytes: number;
-}
-
 export interface Granule {
   /** Base offset of the granule's first record. */
   readonly offset: number;
@@ -28,6 +18,8 @@ export interface Granule {
   readonly bytes: number;
 }
 
+type MutableGranule = { -readonly [K in keyof Granule]: Granule[K] };
+
 /** A half-open offset range [from, to) to scan, at most one granule long. */
 export interface ScanRange {
   readonly from: number;
@@ -36,7 +28,7 @@ export interface ScanRange {
 
 export class TimeIndex {
   readonly granuleBytes: number;
-  readonly #granules: Granule[];
+  readonly #granules: MutableGranule[];
   /** prefixMax[i]: the largest timestamp of granules 0..i (non-decreasing, so it can be binary searched). */
   readonly #prefixMax: number[] = [];
   /** One past the last offset indexed. */
@@ -45,13 +37,14 @@ export class TimeIndex {
   /** `granules` in offset order (e.g. from a checkpoint); `end` is one past the last offset they cover. */
   constructor(granuleBytes: number, granules: readonly Granule[] = [], end = 0) {
     this.granuleBytes = Math.max(1, granuleBytes);
-    this.#granules = [...granules];
+    this.#granules = granules.map((g) => ({ ...g }));
     this.#end = granules.length > 0 ? end : 0;
     for (const g of this.#granules) this.#pushPrefix(g.maxTimestamp);
   }
 
-  get granules(): readonly Granule[] {
-    return this.#granules;
+  /** A copy of the granules, in offset order. */
+  get granules(): Granule[] {
+    return this.#granules.map((g) => ({ ...g }));
   }
 
   get end(): number {
@@ -59,28 +52,26 @@ export class TimeIndex {
   }
 
   /** Adds the next record (offset order; records wholly before `end` must not be added again). */
-  add(record: IndexedRecord): void {
+  add(baseOffset: number, count: number, timestamp: number, bytes: number): void {
     const last = this.#granules.at(-1);
     if (!last || last.bytes >= this.granuleBytes) {
       this.#granules.push({
-        offset: record.baseOffset,
-        maxTimestamp: record.timestamp,
-        maxTimestampOffset: record.baseOffset,
-        bytes: record.bytes,
+        offset: baseOffset,
+        maxTimestamp: timestamp,
+        maxTimestampOffset: baseOffset,
+        bytes,
       });
-      this.#pushPrefix(record.timestamp);
+      this.#pushPrefix(timestamp);
     } else {
-      const raised = record.timestamp > last.maxTimestamp;
-      this.#granules[this.#granules.length - 1] = {
-        offset: last.offset,
-        maxTimestamp: raised ? record.timestamp : last.maxTimestamp,
-        maxTimestampOffset: raised ? record.baseOffset : last.maxTimestampOffset,
-        bytes: last.bytes + record.bytes,
-      };
-      if (raised)
-        this.#prefixMax[this.#prefixMax.length - 1] = Math.max(this.#prefixMaxBefore(), record.timestamp);
+      // Granules are mutated in place while open (this runs for every stored batch); readers get copies.
+      last.bytes += bytes;
+      if (timestamp > last.maxTimestamp) {
+        last.maxTimestamp = timestamp;
+        last.maxTimestampOffset = baseOffset;
+        this.#prefixMax[this.#prefixMax.length - 1] = Math.max(this.#prefixMaxBefore(), timestamp);
+      }
     }
-    this.#end = record.baseOffset + record.count;
+    this.#end = baseOffset + count;
   }
 
   /** Drops granules that end at or below `logStartOffset` (retention removed all of their records). */

@@ -61,12 +61,8 @@ async function scan(
   range: ScanRange,
   visit: (record: { baseOffset: number; timestamp: number }) => boolean,
 ): Promise<void> {
-  for await (const record of contiguousRecords(
-    log,
-    range.from,
-    Math.min(range.to, log.highWatermark),
-    READ_BYTES,
-  )) {
-    if (!visit(record)) return;
+  const to = Math.min(range.to, log.highWatermark);
+  for await (const records of contiguousRecords(log, range.from, to, READ_BYTES)) {
+    for (const record of records) if (!visit(record)) return;
   }
 }

@@ -44,17 +44,15 @@ export async function rebuildProducerState(
 ): Promise<PartitionProducerState> {
   const state = new PartitionProducerState(options);
   const from = partition.logStartOffset;
-  for await (const record of contiguousRecords(
-    partition,
-    from,
-    partition.highWatermark,
-    options.rebuildReadBytes,
-  )) {
-    for (const batch of splitRecordBatches(record.payload)) {
-      const header = readRecordBatchHeader(batch);
-      const baseOffset = Number(header.baseOffset);
-      if (baseOffset + header.lastOffsetDelta < from) continue;
-      if (!header.isControl) state.replay(header, baseOffset);
+  const reads = contiguousRecords(partition, from, partition.highWatermark, options.rebuildReadBytes);
+  for await (const records of reads) {
+    for (const record of records) {
+      for (const batch of splitRecordBatches(record.payload)) {
+        const header = readRecordBatchHeader(batch);
+        const baseOffset = Number(header.baseOffset);
+        if (baseOffset + header.lastOffsetDelta < from) continue;
+        if (!header.isControl) state.replay(header, baseOffset);
+      }
     }
   }
   return state;

@@ -32,7 +32,9 @@ function storage(holeAt: number, persistent: boolean) {
 
 async function collect(log: ReturnType<typeof storage>, from: number, to: number): Promise<number[]> {
   const seen: number[] = [];
-  for await (const r of contiguousRecords(log, from, to, 1 << 20)) seen.push(r.baseOffset);
+  for await (const records of contiguousRecords(log, from, to, 1 << 20)) {
+    seen.push(...records.map((r) => r.baseOffset));
+  }
   return seen;
 }
 
