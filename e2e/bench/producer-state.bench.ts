@@ -10,6 +10,7 @@ import { encodeRecordBatch, readRecordBatchHeader, splitRecordBatches } from "@c
 import { MemObjectStore } from "@cirrus/object-store";
 import { MemoryObjectManager, Storage } from "@cirrus/s3stream";
 import { AppendNotifier } from "../../apps/broker/src/partitions/append-notifier.ts";
+import { contiguousRecords } from "../../apps/broker/src/partitions/contiguous-records.ts";
 import { Partition } from "../../apps/broker/src/partitions/partition.ts";
 import { rebuildProducerState } from "../../apps/broker/src/producers/producer-state-manager.ts";
 import { MiB, printResult, quick, round } from "./s3stream-bench-kit.ts";
@@ -76,18 +77,16 @@ try {
   const b = await broker(2);
   const onB = await partitionOn(b, streamId, 2);
   const readStarted = performance.now();
-  // The same walk as the rebuild (read, split, step past each batch) without touching producer state.
-  for (let offset = onB.logStartOffset; offset < onB.highWatermark; ) {
-    const { chunks } = await onB.read(offset, 4 * MiB);
-    if (chunks.length === 0) throw new Error(`read stopped at ${offset} of ${onB.highWatermark}`);
-    for (const chunk of chunks) {
-      for (const batch of splitRecordBatches(chunk)) {
-        const next = Number(batch.readBigInt64BE(0)) + batch.readInt32BE(23) + 1;
-        if (next <= offset) continue;
-        offset = next;
-      }
+  // The same walk as the rebuild (contiguous reads, split, read each header) without touching producer state.
+  let walked = 0;
+  const reads = contiguousRecords(onB, onB.logStartOffset, onB.highWatermark, 4 * MiB);
+  for await (const records of reads) {
+    for (const record of records) {
+      for (const batch of splitRecordBatches(record.payload))
+        walked += readRecordBatchHeader(batch).recordCount;
     }
   }
+  if (walked !== onB.highWatermark) throw new Error(`walked ${walked} of ${onB.highWatermark} offsets`);
   const readSeconds = (performance.now() - readStarted) / 1000;
 
   await onB.close();

@@ -95,6 +95,8 @@ export class TimeIndex {
     const startGranule = Math.max(0, this.#granuleAt(logStartOffset));
     if (first > startGranule) return [this.#rangeOf(first, logStartOffset)];
     const ranges = [this.#rangeOf(startGranule, logStartOffset)];
+    // Nothing of the granule was trimmed: it holds the answer.
+    if (first === startGranule && logStartOffset <= this.#granules[startGranule]!.offset) return ranges;
     for (let i = startGranule + 1; i < this.#granules.length; i++) {
       if (this.#granules[i]!.maxTimestamp >= timestamp) {
         ranges.push(this.#rangeOf(i, logStartOffset));
