@@ -16,9 +16,13 @@
 // - A failed append (the stream rejects everything queued behind it) stops the run before the trim.
 // The work per event-loop turn is bounded by batchRecords: the coordinator keeps serving meanwhile.
 import { CoordinatorError, CoordinatorErrorCode } from "../errors.ts";
-import type { OffsetsPartition, PartitionGroupLog } from "./offsets-log.ts";
+import type { GroupLog } from "./group-context.ts";
+import type { OffsetsPartition } from "./offsets-log.ts";
 import type { IndexedRecord, OffsetsLogIndex } from "./offsets-log-index.ts";
 import type { OffsetsLogRecord } from "./offsets-log-record.ts";
+
+/** Index entries a run may look at per copied record in one turn (skipped entries and tombstones included). */
+const VISITS_PER_COPY = 8;
 
 export interface CompactionPolicy {
   /** No compaction while the stream holds fewer records than this since its start. */
@@ -42,18 +46,13 @@ export interface CompactionResult {
 
 export class OffsetsLogCompactor {
   readonly #partition: OffsetsPartition;
-  readonly #log: PartitionGroupLog;
+  readonly #log: GroupLog;
   readonly #index: OffsetsLogIndex;
   readonly #policy: CompactionPolicy;
   #running: Promise<CompactionResult> | undefined;
   #stopped = false;
 
-  constructor(
-    partition: OffsetsPartition,
-    log: PartitionGroupLog,
-    index: OffsetsLogIndex,
-    policy: CompactionPolicy,
-  ) {
+  constructor(partition: OffsetsPartition, log: GroupLog, index: OffsetsLogIndex, policy: CompactionPolicy) {
     if (
       !Number.isInteger(policy.batchRecords) ||
       policy.batchRecords < 1 ||
@@ -120,19 +119,28 @@ export class OffsetsLogCompactor {
     let copied = 0;
     // A live iterator, not a copy: keys noted meanwhile are at or above `cut` and are skipped.
     const entries = this.#index.entries();
-    for (;;) {
+    // Per event-loop turn: at most batchRecords copies and VISITS_PER_COPY × that many index entries.
+    const visitBudget = this.#policy.batchRecords * VISITS_PER_COPY;
+    for (let done = false; !done; ) {
       const batch: OffsetsLogRecord[] = [];
-      for (let next = entries.next(); !next.done; next = entries.next()) {
+      for (let visited = 0; batch.length < this.#policy.batchRecords && visited < visitBudget; visited++) {
+        const next = entries.next();
+        if (next.done) {
+          done = true;
+          break;
+        }
         const entry = next.value;
         if (entry.offset >= cut) continue;
         if (entry.record.value === null) tombstones.push(entry);
         else batch.push(entry.record);
-        if (batch.length >= this.#policy.batchRecords) break;
       }
-      if (batch.length === 0) break;
-      // Built and appended in the same synchronous step: see the header.
-      await this.#log.append(batch);
-      copied += batch.length;
+      if (batch.length > 0) {
+        // Built and appended in the same synchronous step: see the header.
+        await this.#log.append(batch);
+        copied += batch.length;
+      } else if (!done) {
+        await new Promise((resolve) => setImmediate(resolve));
+      }
       this.#checkUsable();
     }
     // Trim no further than what is durable: below `cut` only in-flight records of keys already copied

@@ -196,6 +196,41 @@ describe("offsets log compaction", () => {
     unload();
   });
 
+  it("bounds the index entries looked at per turn: long runs of tombstones take several turns, none is lost", async () => {
+    const { partition } = await offsetsPartition(cluster, broker);
+    const { log, index, unload } = await serveShard(partition);
+    for (let i = 0; i < 30; i++) await log.append([commitRecord("gone", i, 1n)]);
+    await log.append([commitRecord("kept", 0, 7n)]);
+    for (let i = 0; i < 30; i++) await log.append([{ ...commitRecord("gone", i, 0n), value: null }]);
+    // Counts event-loop turns while the run goes, and notes how many passed before its first copy.
+    let turns = 0;
+    let turnsBeforeFirstCopy = -1;
+    const watched = {
+      append: (records: readonly OffsetsLogRecord[]) => {
+        if (turnsBeforeFirstCopy < 0) turnsBeforeFirstCopy = turns;
+        return log.append(records);
+      },
+    };
+    const compactor = new OffsetsLogCompactor(partition, watched, index, {
+      minRecords: 1,
+      minSupersededPercent: 50,
+      batchRecords: 1,
+    });
+    let counting = true;
+    const tick = () => {
+      turns++;
+      if (counting) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const result = await compactor.compact();
+    counting = false;
+    assert.deepEqual([result.copied, result.droppedTombstones, result.trimmedTo], [1, 30, 61]);
+    // 30 tombstones come first in the index; 8 entries per turn: the copy of "kept" waits 3 turns.
+    assert.ok(turnsBeforeFirstCopy >= 3, `first copy after ${turnsBeforeFirstCopy} turns`);
+    assert.equal((await stateOfPartition(partition)).records, 1);
+    unload();
+  });
+
   it("refuses to run after an append that took offsets failed (the index may name records not stored)", async () => {
     const { partition } = await offsetsPartition(cluster, broker);
     const index = new OffsetsLogIndex();
