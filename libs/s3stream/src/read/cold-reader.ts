@@ -3,7 +3,7 @@
 // previous one ended) up to maxReadAheadBytes, and falls back to nothing on a jump. This path shares nothing
 // with appends but the event loop: its I/O is all asynchronous object-store requests.
 import type { ObjectReader } from "../object/object-reader.ts";
-import type { ObjectManager } from "../object-manager.ts";
+import type { ObjectManager, ObjectMetadata } from "../object-manager.ts";
 import type { StreamRecord } from "../stream-types.ts";
 
 const OBJECTS_PER_LOOKUP = 8;
@@ -51,6 +51,7 @@ export class ColdReader {
         for (const record of records) {
           if (record.baseOffset + record.count <= cursor) continue;
           if (record.baseOffset >= endOffset) break;
+          if (record.baseOffset > cursor) return this.#done(streamId, out, cursor); // never across a hole
           if (out.length > 0 && bytes + record.payload.length > maxBytes)
             return this.#done(streamId, out, cursor);
           out.push(record);
@@ -58,6 +59,10 @@ export class ColdReader {
           cursor = record.baseOffset + record.count;
         }
         if (bytes >= maxBytes || cursor >= endOffset) return this.#done(streamId, out, cursor);
+        // The reader stops at whole blocks once their (framed) size reaches the budget, which can be before this
+        // object's part of the range ends. Moving on to the next object from here would skip offsets: answer with
+        // what is gathered (the caller reads on from `cursor`).
+        if (cursor < rangeEndIn(object, streamId, endOffset)) return this.#done(streamId, out, cursor);
       }
       if (objects.length < OBJECTS_PER_LOOKUP) break;
     }
@@ -83,4 +88,11 @@ export class ColdReader {
     if (state) state.nextOffset = cursor;
     return out;
   }
+}
+
+/** Where the object's data of `streamId` ends within the read (its range's end, at most `endOffset`). */
+function rangeEndIn(object: ObjectMetadata, streamId: number, endOffset: number): number {
+  let end = 0;
+  for (const range of object.ranges) if (range.streamId === streamId) end = Math.max(end, range.endOffset);
+  return Math.min(end, endOffset);
 }
