@@ -12,6 +12,7 @@ import {
   recordBatchCrcMatches,
   splitRecordBatches,
 } from "@cirrus/kafka-protocol";
+import { OFFSETS_TOPIC } from "../groups/group-coordinator.ts";
 import type { CheckedBatch, Partition } from "../partitions/partition.ts";
 import type { RequestContext } from "./handler.ts";
 import { kafkaErrorCodeOf } from "./kafka-error-codes.ts";
@@ -92,6 +93,10 @@ function produceToPartition(
   context: RequestContext,
 ): PartitionResult | Promise<PartitionResult> {
   const { services } = context;
+  // Only the group coordinator writes the offsets log (a forged record there would corrupt every group).
+  if (topic === OFFSETS_TOPIC) {
+    return failed(index, ErrorCode.INVALID_TOPIC_EXCEPTION, `cannot produce to the internal topic ${topic}`);
+  }
   const partition = services.partitions.byName(topic, index);
   if (!partition) {
     return topicExists(services, topic, index).then((known) =>

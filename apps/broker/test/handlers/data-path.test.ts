@@ -149,6 +149,13 @@ describe("Produce and Fetch", () => {
     assert.equal(fetchNone.responses[0]!.partitions[0]!.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   });
 
+  test("clients cannot produce to the internal __consumer_offsets topic (INVALID_TOPIC_EXCEPTION)", async () => {
+    const answer = await produce(0, batch(["forged offset commit"]), -1, "__consumer_offsets");
+    const result = answer.responses[0]!.partitionResponses[0]!;
+    assert.equal(result.errorCode, ErrorCode.INVALID_TOPIC_EXCEPTION);
+    assert.match(String(result.errorMessage), /internal topic/);
+  });
+
   test("acks=0 gets no response but keeps the order of pipelined requests, and the data lands", async () => {
     const hw = broker.services.partitions.byName("t", 1)!.highWatermark;
     wire.send(0, 9, {
