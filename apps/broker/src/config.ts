@@ -44,6 +44,25 @@ export interface BrokerConfig {
   readonly maxFetchWaitMs: number;
   /** Bound on a graceful shutdown; past it the process exits anyway (the WAL keeps acked data). */
   readonly shutdownTimeoutMs: number;
+  /** Fetch sessions (KIP-227) the broker keeps; 0 disables them (Kafka: max.incremental.fetch.session.cache.slots). */
+  readonly fetchSessionCacheSlots: number;
+  /**
+   * A fetch session younger than this is never evicted for a new one; unused this long it may be
+   * (Kafka: min.incremental.fetch.session.eviction.ms).
+   */
+  readonly fetchSessionEvictionMs: number;
+  /** A fetch session unused this long is dropped even when the cache has room. */
+  readonly fetchSessionIdleExpiryMs: number;
+  /** Partitions cached over all fetch sessions (a memory bound; past it sessions are refused or closed). */
+  readonly fetchSessionMaxCachedPartitions: number;
+  /** A partition checkpoint is written once this many payload bytes were appended since the last one... */
+  readonly checkpointEveryBytes: number;
+  /** ...or once this much time passed since the last one, if anything was appended. */
+  readonly checkpointEveryMs: number;
+  /** Appended bytes per time-index granule: ListOffsets by timestamp reads about one granule. */
+  readonly checkpointGranuleBytes: number;
+  /** Checkpoints kept per partition (older ones are deleted after each write). */
+  readonly checkpointKeep: number;
 }
 
 type OptionKind = "string" | "int" | "bool";
@@ -79,9 +98,19 @@ export const brokerConfigDefaults: BrokerConfig = Object.freeze({
   idleConnectionMs: 600_000,
   maxFetchWaitMs: 30_000,
   shutdownTimeoutMs: 10_000,
+  fetchSessionCacheSlots: 1000,
+  fetchSessionEvictionMs: 120_000,
+  fetchSessionIdleExpiryMs: 300_000,
+  fetchSessionMaxCachedPartitions: 1_000_000,
+  checkpointEveryBytes: 64 * 1024 * 1024,
+  checkpointEveryMs: 60_000,
+  checkpointGranuleBytes: 1024 * 1024,
+  checkpointKeep: 2,
 });
 
 const port = { kind: "int", min: 0, max: 65535 } as const;
+const DAY_MS = 86_400_000;
+const MiB = 1024 * 1024;
 const schema: { readonly [K in keyof BrokerConfig]: OptionSpec } = {
   instanceId: { kind: "string" },
   zone: { kind: "string" },
@@ -107,6 +136,16 @@ const schema: { readonly [K in keyof BrokerConfig]: OptionSpec } = {
   idleConnectionMs: { kind: "int", min: 100 },
   maxFetchWaitMs: { kind: "int", min: 0 },
   shutdownTimeoutMs: { kind: "int", min: 100 },
+  fetchSessionCacheSlots: { kind: "int", min: 0, max: 1_000_000 },
+  fetchSessionEvictionMs: { kind: "int", min: 0, max: DAY_MS },
+  fetchSessionIdleExpiryMs: { kind: "int", min: 1_000, max: DAY_MS },
+  fetchSessionMaxCachedPartitions: { kind: "int", min: 1, max: 100_000_000 },
+  // Below ~1 MiB checkpoints would cost more object-store writes than the replay they save.
+  checkpointEveryBytes: { kind: "int", min: MiB, max: 64 * 1024 * MiB },
+  checkpointEveryMs: { kind: "int", min: 1_000, max: DAY_MS },
+  // The index holds one granule per granuleBytes of log: too small and it (and every checkpoint) grows large.
+  checkpointGranuleBytes: { kind: "int", min: 64 * 1024, max: 1024 * MiB },
+  checkpointKeep: { kind: "int", min: 1, max: 100 },
 };
 
 /** `kafkaPort` → `CIRRUS_KAFKA_PORT`. */

@@ -76,3 +76,92 @@ test("secrets read from *_FILE and are masked in descriptions", () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("fetch session and checkpoint settings: defaults, env names, env values and overrides", () => {
+  const defaults = loadBrokerConfig({}, {});
+  assert.deepEqual(
+    {
+      slots: defaults.fetchSessionCacheSlots,
+      evictionMs: defaults.fetchSessionEvictionMs,
+      idleMs: defaults.fetchSessionIdleExpiryMs,
+      partitions: defaults.fetchSessionMaxCachedPartitions,
+      everyBytes: defaults.checkpointEveryBytes,
+      everyMs: defaults.checkpointEveryMs,
+      granule: defaults.checkpointGranuleBytes,
+      keep: defaults.checkpointKeep,
+    },
+    {
+      slots: 1000,
+      evictionMs: 120_000,
+      idleMs: 300_000,
+      partitions: 1_000_000,
+      everyBytes: 64 * 1024 * 1024,
+      everyMs: 60_000,
+      granule: 1024 * 1024,
+      keep: 2,
+    },
+  );
+  assert.equal(envNameOf("fetchSessionCacheSlots"), "CIRRUS_FETCH_SESSION_CACHE_SLOTS");
+  assert.equal(envNameOf("checkpointGranuleBytes"), "CIRRUS_CHECKPOINT_GRANULE_BYTES");
+  const config = loadBrokerConfig(
+    { checkpointKeep: 5 },
+    {
+      CIRRUS_FETCH_SESSION_CACHE_SLOTS: "0",
+      CIRRUS_FETCH_SESSION_EVICTION_MS: "0",
+      CIRRUS_FETCH_SESSION_IDLE_EXPIRY_MS: "1000",
+      CIRRUS_FETCH_SESSION_MAX_CACHED_PARTITIONS: "50000",
+      CIRRUS_CHECKPOINT_EVERY_BYTES: String(1024 * 1024),
+      CIRRUS_CHECKPOINT_EVERY_MS: "86400000",
+      CIRRUS_CHECKPOINT_GRANULE_BYTES: "65536",
+      CIRRUS_CHECKPOINT_KEEP: "9",
+    },
+  );
+  assert.deepEqual(
+    [
+      config.fetchSessionCacheSlots,
+      config.fetchSessionEvictionMs,
+      config.fetchSessionIdleExpiryMs,
+      config.fetchSessionMaxCachedPartitions,
+      config.checkpointEveryBytes,
+      config.checkpointEveryMs,
+      config.checkpointGranuleBytes,
+      config.checkpointKeep,
+    ],
+    [0, 0, 1000, 50_000, 1024 * 1024, 86_400_000, 65_536, 5],
+  );
+});
+
+test("each bad fetch session or checkpoint value is CONFIG_INVALID naming the setting", () => {
+  const bad: [keyof typeof brokerConfigDefaults, string][] = [
+    ["fetchSessionCacheSlots", "-1"],
+    ["fetchSessionCacheSlots", "1000001"],
+    ["fetchSessionCacheSlots", "many"],
+    ["fetchSessionEvictionMs", "-5"],
+    ["fetchSessionEvictionMs", "86400001"],
+    ["fetchSessionIdleExpiryMs", "999"],
+    ["fetchSessionIdleExpiryMs", "1.5"],
+    ["fetchSessionMaxCachedPartitions", "0"],
+    ["fetchSessionMaxCachedPartitions", "100000001"],
+    ["checkpointEveryBytes", "1048575"],
+    ["checkpointEveryBytes", String(64 * 1024 ** 3 + 1)],
+    ["checkpointEveryMs", "999"],
+    ["checkpointEveryMs", "86400001"],
+    ["checkpointGranuleBytes", "65535"],
+    ["checkpointGranuleBytes", String(1024 ** 3 + 1)],
+    ["checkpointKeep", "0"],
+    ["checkpointKeep", "101"],
+    ["checkpointKeep", ""],
+  ];
+  for (const [key, value] of bad) {
+    // "" from the environment means unset: give it as an override to reach the parser.
+    const attempt = () =>
+      value === ""
+        ? loadBrokerConfig({ [key]: value } as never, {})
+        : loadBrokerConfig({}, { [envNameOf(key)]: value });
+    assert.throws(
+      attempt,
+      (e) => isBrokerError(e, "CONFIG_INVALID") && e.message.startsWith(`config ${key}:`),
+      `${key}=${JSON.stringify(value)}`,
+    );
+  }
+});

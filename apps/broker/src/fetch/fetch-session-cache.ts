@@ -139,7 +139,9 @@ export class FetchSessionCache {
     return true;
   }
 
+  /** Counts so far; sessions idle past idleExpiryMs are expired first, so the gauges never show them. */
   stats(): FetchSessionCacheStats {
+    this.#expireIdle();
     return {
       sessions: this.#sessions.size,
       partitions: this.#cachedPartitions,

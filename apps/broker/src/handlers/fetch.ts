@@ -8,29 +8,16 @@
 // RecordsChunks), which the encoder references rather than copies, so a multi-megabyte answer costs no
 // memcpy on the event loop; the chunks are written to the socket with writev.
 //
-// Fetch sessions (KIP-227, v7+): a per-broker FetchSessionCache (src/fetch) keyed by session id, not by
-// connection. sessionEpoch -1 is a full fetch without a session; 0 opens a session (its id is in the
-// answer, or 0 when the cache has no slot); later requests are incremental and list only changed
-// partitions, answers only partitions with new records, a new high watermark / log start offset, or an
-// error. See fetch/fetch-plan.ts for the session errors. isolation_level READ_COMMITTED reads the same data
-// (no transactions: LSO = high watermark).
+// Fetch sessions (KIP-227, v7+): the broker's FetchSessionCache (services.fetchSessions, src/fetch), keyed
+// by session id, not by connection. sessionEpoch -1 is a full fetch without a session; 0 opens a session
+// (its id is in the answer, or 0 when the cache has no slot); later requests are incremental and list only
+// changed partitions, answers only partitions with new records, a new high watermark / log start offset,
+// or an error. See fetch/fetch-plan.ts for the session errors. isolation_level READ_COMMITTED reads the
+// same data (no transactions: LSO = high watermark).
 import { ErrorCode, type FetchRequest } from "@cirrus/kafka-protocol";
 import { answerFetch, planFetch } from "../fetch/fetch-plan.ts";
-import { FetchSessionCache } from "../fetch/fetch-session-cache.ts";
 import { type PartitionRead, readPartitions, resolvePartitions } from "../fetch/partition-reads.ts";
 import type { BrokerServices, RequestContext } from "./handler.ts";
-
-const sessionCaches = new WeakMap<BrokerServices, FetchSessionCache>();
-
-/** The fetch session cache of a broker (one per BrokerServices, created on first use, default limits). */
-export function fetchSessionCache(services: BrokerServices): FetchSessionCache {
-  let cache = sessionCaches.get(services);
-  if (cache === undefined) {
-    cache = new FetchSessionCache();
-    sessionCaches.set(services, cache);
-  }
-  return cache;
-}
 
 async function waitForMinBytes(
   request: FetchRequest,
@@ -92,7 +79,7 @@ function responseTopics(reads: readonly PartitionRead[], byId: boolean, services
 export async function handleFetch(request: FetchRequest, context: RequestContext): Promise<object> {
   const { services } = context;
   const byId = context.apiVersion >= 13;
-  const cache = fetchSessionCache(services);
+  const cache = services.fetchSessions;
   const plan = planFetch(request, byId, cache);
   if (plan.kind === "error") {
     return { throttleTimeMs: 0, errorCode: plan.errorCode, sessionId: 0, responses: [] };

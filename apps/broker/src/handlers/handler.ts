@@ -5,6 +5,7 @@
 import type { ClusterMetadata } from "@cirrus/broker-api";
 import type { RecordBatchHeader } from "@cirrus/kafka-protocol";
 import type { BrokerConfig } from "../config.ts";
+import type { FetchSessionCache } from "../fetch/fetch-session-cache.ts";
 import type { BrokerMetrics } from "../metrics/broker-metrics.ts";
 import type { LoadMeter } from "../metrics/load-meter.ts";
 import type { Partition } from "../partitions/partition.ts";
@@ -29,6 +30,8 @@ export interface BrokerServices {
   readonly controlPlane: TopicAdmin;
   readonly metrics: BrokerMetrics;
   readonly load: LoadMeter;
+  /** The broker's fetch sessions (KIP-227), sized from config.fetchSession*; shared by all connections. */
+  readonly fetchSessions: FetchSessionCache;
   /** Idempotent-producer sequence checks (src/producers); absent: batches are appended unchecked. */
   readonly producers?: ProducerBatchGate;
   /** The API version ranges this broker advertises (ApiVersions). */

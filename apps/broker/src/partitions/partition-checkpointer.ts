@@ -37,6 +37,26 @@ export interface CheckpointOptions extends LogStateOptions {
   readonly now: () => number;
   /** Failures that were absorbed (the store, a corrupt checkpoint, a read while catching up). */
   readonly onError: (message: string, error?: unknown) => void;
+  /** Broker-wide counts this checkpointer adds to (the metrics read them); absent: nothing is counted. */
+  readonly tally: CheckpointTally | undefined;
+}
+
+/**
+ * Monotonic counts over every checkpointer sharing the object (one per broker, so partitions that closed
+ * still count). `writeFailures` counts failed puts only (a failed prune of old checkpoints is not one); a
+ * load counts once, when it succeeds, by what it started from.
+ */
+export interface CheckpointTally {
+  written: number;
+  writeFailures: number;
+  loadsFromCheckpoint: number;
+  loadsFullScan: number;
+  /** Offsets replayed by loads, from the checkpoint (or the log start) to the end at open. */
+  replayedOffsets: number;
+}
+
+export function newCheckpointTally(): CheckpointTally {
+  return { written: 0, writeFailures: 0, loadsFromCheckpoint: 0, loadsFullScan: 0, replayedOffsets: 0 };
 }
 
 export const defaultCheckpointOptions: CheckpointOptions = Object.freeze({
@@ -52,6 +72,7 @@ export const defaultCheckpointOptions: CheckpointOptions = Object.freeze({
   maxProducers: 100_000,
   now: () => Date.now(),
   onError: () => {},
+  tally: undefined,
 });
 
 export interface CheckpointerStats {
@@ -191,6 +212,12 @@ export class PartitionCheckpointer {
       replayedOffsets: state.coveredOffset - from,
       checkpointsWritten: this.#stats.checkpointsWritten,
     };
+    const tally = this.#options.tally;
+    if (tally) {
+      if (loaded.checkpointOffset === undefined) tally.loadsFullScan++;
+      else tally.loadsFromCheckpoint++;
+      tally.replayedOffsets += this.#stats.replayedOffsets;
+    }
     this.#state = state;
     this.#lastWrittenOffset = loaded.checkpointOffset;
     this.#lastWrittenAt = this.#options.now();
@@ -244,11 +271,18 @@ export class PartitionCheckpointer {
       granules: state.index.granules,
     });
     const bytesApplied = state.bytesApplied;
-    await store.put(this.#log.streamId, offset, body);
+    const tally = this.#options.tally;
+    try {
+      await store.put(this.#log.streamId, offset, body);
+    } catch (error) {
+      if (tally) tally.writeFailures++;
+      throw error;
+    }
     this.#lastWrittenOffset = offset;
     this.#lastWrittenAt = now;
     this.#bytesAtLastWrite = bytesApplied;
     this.#stats.checkpointsWritten++;
+    if (tally) tally.written++;
     const stored = await store.list(this.#log.streamId);
     const older = stored.filter((o) => o <= offset).slice(0, -this.#options.keep);
     await store.delete(this.#log.streamId, older);

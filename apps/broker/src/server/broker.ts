@@ -14,12 +14,14 @@ import { MetadataCache } from "../cluster/metadata-cache.ts";
 import { VolumeRecoverer } from "../cluster/volume-recovery.ts";
 import { type BrokerConfig, loadBrokerConfig } from "../config.ts";
 import { BrokerError, BrokerErrorCode } from "../errors.ts";
+import { FetchSessionCache } from "../fetch/fetch-session-cache.ts";
 import type { BrokerServices, HandlerMap } from "../handlers/handler.ts";
 import { advertisedApiVersions, coreHandlers, mergeHandlers } from "../handlers/registry.ts";
 import { BrokerMetrics } from "../metrics/broker-metrics.ts";
 import { LoadMeter } from "../metrics/load-meter.ts";
 import { ObjectStoreCheckpointStore } from "../partitions/checkpoint-store.ts";
 import type { Partition } from "../partitions/partition.ts";
+import { newCheckpointTally } from "../partitions/partition-checkpointer.ts";
 import { PartitionRegistry } from "../partitions/partition-registry.ts";
 import { createDispatcher, type DispatcherOptions } from "./dispatcher.ts";
 import { KafkaListener } from "./listener.ts";
@@ -75,6 +77,7 @@ export async function startBroker(
   let kafkaPort = 0;
 
   const producers = options.producers;
+  const checkpointTally = newCheckpointTally();
   const partitions = new PartitionRegistry(
     {
       openStream: async (streamId, epoch) => {
@@ -82,7 +85,15 @@ export async function startBroker(
         return storage.openStream(streamId, epoch);
       },
       // Producer-state snapshots and time indexes beside the streams (partitions/partition-checkpointer.ts).
-      checkpoints: { store: new ObjectStoreCheckpointStore(objectStore), onError: log },
+      checkpoints: {
+        store: new ObjectStoreCheckpointStore(objectStore),
+        everyBytes: config.checkpointEveryBytes,
+        everyMs: config.checkpointEveryMs,
+        granuleBytes: config.checkpointGranuleBytes,
+        keep: config.checkpointKeep,
+        tally: checkpointTally,
+        onError: log,
+      },
     },
     (partition) => {
       producers
@@ -93,6 +104,12 @@ export async function startBroker(
   const handlers = mergeHandlers(coreHandlers, ...(options.extraHandlers ?? []));
   const apiVersions = advertisedApiVersions(handlers);
   let membership: BrokerMembership | undefined;
+  const fetchSessions = new FetchSessionCache({
+    maxSessions: config.fetchSessionCacheSlots,
+    evictionMs: config.fetchSessionEvictionMs,
+    idleExpiryMs: config.fetchSessionIdleExpiryMs,
+    maxCachedPartitions: config.fetchSessionMaxCachedPartitions,
+  });
   const services: BrokerServices = {
     config,
     brokerId: () => identity?.brokerId ?? -1,
@@ -104,11 +121,14 @@ export async function startBroker(
     controlPlane,
     metrics,
     load,
+    fetchSessions,
     apiVersions: () => apiVersions,
     ...(producers ? { producers } : {}),
     advertised: () => ({ host: config.advertisedHost, port: config.advertisedPort || kafkaPort }),
   };
   options.onServices?.(services);
+  metrics.setFetchSessionStats(() => fetchSessions.stats());
+  metrics.setCheckpointStats(() => checkpointTally);
   metrics.setStorageStats(() => {
     if (!storage) return undefined;
     const stats = storage.stats();
@@ -244,7 +264,14 @@ export async function startBroker(
     await openStorage(first);
     started = true;
     watcher.start(first);
-    await Promise.race([watcher.firstApplied, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    // Serve once the first assignments are applied, or after 10 s without them (the timer must not outlive that).
+    let firstWait: NodeJS.Timeout | undefined;
+    await Promise.race([
+      watcher.firstApplied,
+      new Promise((resolve) => {
+        firstWait = setTimeout(resolve, 10_000);
+      }),
+    ]).finally(() => clearTimeout(firstWait));
   } catch (error) {
     membership.stop();
     await watcher.stop();

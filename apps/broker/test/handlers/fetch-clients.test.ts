@@ -8,7 +8,6 @@ import { after, before, test } from "node:test";
 import { ErrorCode, encodeRecordBatch } from "@cirrus/kafka-protocol";
 import { Consumer, stringDeserializers } from "@platformatic/kafka";
 import { Kafka, logLevel } from "kafkajs";
-import { fetchSessionCache } from "../../src/handlers/fetch.ts";
 import type { BrokerHandle } from "../../src/index.ts";
 import { eventually, startTestBroker } from "../helpers/broker-fixture.ts";
 import { startControlPlane, type TestControlPlane } from "../helpers/control-plane.ts";
@@ -80,7 +79,7 @@ function assertEverything(seen: readonly Seen[], total: number): void {
 }
 
 function sessionStats() {
-  return fetchSessionCache(broker.services).stats();
+  return broker.services.fetchSessions.stats();
 }
 
 test("@platformatic/kafka fetches in a session (incremental) and reads everything, also what arrives later", {

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { ErrorCode, encodeRecordBatch, iterateRecords, splitRecordBatches } from "@cirrus/kafka-protocol";
-import { fetchSessionCache, handleFetch } from "../../src/handlers/fetch.ts";
+import { handleFetch } from "../../src/handlers/fetch.ts";
 import type { RequestContext } from "../../src/handlers/handler.ts";
 import { toWireTopicId } from "../../src/handlers/topic-ids.ts";
 import type { BrokerHandle } from "../../src/index.ts";
@@ -157,7 +157,7 @@ describe("fetch sessions on the wire", () => {
     await produce(0, "a2");
     const forgot = await fetch({ sessionId: id, epoch: 3, partitions: [[2, 1]], forget: [2] });
     assert.deepEqual([...listed(forgot)], [[0, ["a2"]]]);
-    assert.equal(fetchSessionCache(broker.services).get(id)?.size, 2);
+    assert.equal(broker.services.fetchSessions.get(id)?.size, 2);
 
     // The same epoch again: refused, and the session is not disturbed.
     const duplicate = await fetch({ sessionId: id, epoch: 3 });
@@ -203,12 +203,12 @@ describe("fetch sessions on the wire", () => {
   });
 
   test("Fetch below v7 and epoch -1 keep no session", async () => {
-    const before = fetchSessionCache(broker.services).stats().created;
+    const before = broker.services.fetchSessions.stats().created;
     const v4 = await fetch({ sessionId: 0, epoch: 0, partitions: [[0, 0]], version: 4 });
     assert.equal(listed(v4).get(0)?.[0], "a0");
     const sessionless = await fetch({ sessionId: 0, epoch: -1, partitions: [[0, 0]] });
     assert.equal(sessionless.sessionId, 0);
-    assert.equal(fetchSessionCache(broker.services).stats().created, before);
+    assert.equal(broker.services.fetchSessions.stats().created, before);
   });
 
   test("the answer carries the partition's stored batches themselves (no copy into one records Buffer)", async () => {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { BrokerMetrics } from "../../src/metrics/broker-metrics.ts";
 import { LoadMeter } from "../../src/metrics/load-meter.ts";
+import { newCheckpointTally } from "../../src/partitions/partition-checkpointer.ts";
 
 test("the autoscaler's counters and the storage gauges appear in the exposition", async () => {
   const metrics = new BrokerMetrics({ broker: "1" });
@@ -24,6 +25,59 @@ test("the autoscaler's counters and the storage gauges appear in the exposition"
   assert.match(text, /^cirrus_broker_wal_space_waits_total\{broker="1"\} 4$/m);
   assert.match(text, /^cirrus_broker_wal_uploads_total\{broker="1"\} 2$/m);
   assert.match(text, /^cirrus_broker_object_store_requests\{operation="put",broker="1"\} 3$/m);
+});
+
+test("fetch session and checkpoint metrics are read from their sources at each scrape", async () => {
+  const metrics = new BrokerMetrics({ broker: "2" });
+  const sessions = {
+    sessions: 3,
+    partitions: 40,
+    created: 7,
+    refused: 1,
+    evicted: 2,
+    expired: 2,
+    incrementalFetches: 120,
+  };
+  const tally = newCheckpointTally();
+  metrics.setFetchSessionStats(() => sessions);
+  metrics.setCheckpointStats(() => tally);
+  tally.written = 5;
+  tally.writeFailures = 1;
+  tally.loadsFromCheckpoint = 4;
+  tally.loadsFullScan = 2;
+  tally.replayedOffsets = 900;
+  const first = await metrics.scrape();
+  for (const line of [
+    'cirrus_broker_fetch_session_sessions{broker="2"} 3',
+    'cirrus_broker_fetch_session_partitions_cached{broker="2"} 40',
+    'cirrus_broker_fetch_session_created_total{broker="2"} 7',
+    'cirrus_broker_fetch_session_evicted_total{broker="2"} 2',
+    'cirrus_broker_fetch_session_expired_total{broker="2"} 2',
+    'cirrus_broker_fetch_session_refused_total{broker="2"} 1',
+    'cirrus_broker_fetch_session_incremental_fetches_total{broker="2"} 120',
+    'cirrus_broker_checkpoint_written_total{broker="2"} 5',
+    'cirrus_broker_checkpoint_write_failures_total{broker="2"} 1',
+    'cirrus_broker_checkpoint_loads_total{kind="checkpoint",broker="2"} 4',
+    'cirrus_broker_checkpoint_loads_total{kind="full_scan",broker="2"} 2',
+    'cirrus_broker_checkpoint_replayed_offsets_total{broker="2"} 900',
+  ]) {
+    assert.ok(first.split("\n").includes(line), `missing: ${line}`);
+  }
+  assert.match(first, /^# TYPE cirrus_broker_fetch_session_sessions gauge$/m);
+  assert.match(first, /^# TYPE cirrus_broker_fetch_session_evicted_total counter$/m);
+  assert.match(first, /^# TYPE cirrus_broker_checkpoint_loads_total counter$/m);
+
+  // Sources move on between scrapes: the next exposition shows the new totals, not a sum of readings.
+  sessions.sessions = 1;
+  sessions.evicted = 3;
+  tally.written = 6;
+  tally.loadsFullScan = 3;
+  const second = await metrics.scrape();
+  assert.match(second, /^cirrus_broker_fetch_session_sessions\{broker="2"\} 1$/m);
+  assert.match(second, /^cirrus_broker_fetch_session_evicted_total\{broker="2"\} 3$/m);
+  assert.match(second, /^cirrus_broker_checkpoint_written_total\{broker="2"\} 6$/m);
+  assert.match(second, /^cirrus_broker_checkpoint_loads_total\{kind="full_scan",broker="2"\} 3$/m);
+  assert.match(second, /^cirrus_broker_checkpoint_loads_total\{kind="checkpoint",broker="2"\} 4$/m);
 });
 
 test("two brokers in one process keep separate registries", async () => {

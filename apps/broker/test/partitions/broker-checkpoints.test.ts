@@ -30,6 +30,15 @@ async function storedCheckpoints(): Promise<Map<string, number[]>> {
   return found;
 }
 
+/** The value of the first sample whose line starts with `prefix` (a name, or a name and leading labels). */
+function metricValue(exposition: string, prefix: string): number {
+  const line = exposition
+    .split("\n")
+    .find((l) => l.startsWith(prefix) && /[{ ,}]/.test(l[prefix.length] ?? ""));
+  assert.ok(line, `${prefix} is exposed`);
+  return Number(line.slice(line.lastIndexOf(" ") + 1));
+}
+
 test("graceful shutdown writes final checkpoints; the restarted broker answers ListOffsets from them", {
   timeout: 60_000,
 }, async () => {
@@ -52,6 +61,11 @@ test("graceful shutdown writes final checkpoints; the restarted broker answers L
   }
   await producer.disconnect();
   await broker.close();
+  const written = metricValue(
+    await broker.services.metrics.scrape(),
+    "cirrus_broker_checkpoint_written_total",
+  );
+  assert.ok(written >= 1, `the final checkpoint is counted (written_total ${written})`);
 
   const stored = [...(await storedCheckpoints()).values()];
   assert.ok(
@@ -67,6 +81,14 @@ test("graceful shutdown writes final checkpoints; the restarted broker answers L
     assert.deepEqual(
       { from: partition.checkpoints.stats.loadedFrom, replayed: partition.checkpoints.stats.replayedOffsets },
       { from: 30, replayed: 0 },
+    );
+    const exposition = await broker.services.metrics.scrape();
+    assert.deepEqual(
+      {
+        fromCheckpoint: metricValue(exposition, 'cirrus_broker_checkpoint_loads_total{kind="checkpoint"'),
+        replayed: metricValue(exposition, "cirrus_broker_checkpoint_replayed_offsets_total"),
+      },
+      { fromCheckpoint: 1, replayed: 0 },
     );
     const again = kafka().admin();
     await again.connect();

@@ -8,6 +8,7 @@ import { MemObjectStore } from "@cirrus/object-store";
 import { type CheckpointStore, ObjectStoreCheckpointStore } from "../../src/partitions/checkpoint-store.ts";
 import {
   type CheckpointOptions,
+  newCheckpointTally,
   PartitionCheckpointer,
 } from "../../src/partitions/partition-checkpointer.ts";
 import { rebuildProducerState } from "../../src/producers/producer-state-manager.ts";
@@ -188,6 +189,44 @@ describe("PartitionCheckpointer", () => {
       await assertMatchesScan(checkpointer, log);
       checkpointer.abandon();
     }
+  });
+
+  it("adds loads by kind, replayed offsets, writes and failed writes to a tally shared by checkpointers", async () => {
+    const log = new MemoryLog();
+    const store = new FlakyStore();
+    const tally = newCheckpointTally();
+    const writer = open(log, store, { tally }).checkpointer;
+    await writer.ready(); // empty log, no checkpoint: a full scan of nothing
+    const seq = fill(log, 12);
+    store.fail.add("put");
+    await writer.checkpointNow();
+    store.fail.delete("put");
+    await writer.checkpointNow();
+    const at = log.highWatermark;
+    fill(log, 4, seq, 500);
+    writer.abandon();
+    assert.deepEqual(tally, {
+      written: 1,
+      writeFailures: 1,
+      loadsFromCheckpoint: 0,
+      loadsFullScan: 1,
+      replayedOffsets: 0,
+    });
+
+    const reopened = open(log, store, { tally }).checkpointer;
+    await reopened.ready();
+    await reopened.ready(); // one load, however many callers
+    reopened.abandon();
+    const scanned = open(log, undefined, { tally }).checkpointer;
+    await scanned.ready();
+    scanned.abandon();
+    assert.deepEqual(tally, {
+      written: 1,
+      writeFailures: 1,
+      loadsFromCheckpoint: 1,
+      loadsFullScan: 2,
+      replayedOffsets: log.highWatermark - at + log.highWatermark,
+    });
   });
 
   it("keeps only the newest two checkpoints", async () => {

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { decodeResponse, encodeRequest } from "@cirrus/kafka-protocol";
 import { loadBrokerConfig } from "../../src/config.ts";
+import { FetchSessionCache } from "../../src/fetch/fetch-session-cache.ts";
 import type { BrokerServices, HandlerMap } from "../../src/handlers/handler.ts";
 import { advertisedApiVersions, coreHandlers } from "../../src/handlers/registry.ts";
 import { BrokerMetrics } from "../../src/metrics/broker-metrics.ts";
@@ -30,6 +31,7 @@ function services(handlers: HandlerMap): BrokerServices {
     },
     metrics: new BrokerMetrics(),
     load: new LoadMeter(),
+    fetchSessions: new FetchSessionCache(),
     apiVersions: () => advertisedApiVersions(handlers),
     advertised: () => ({ host: "127.0.0.1", port: 9092 }),
   };
