@@ -24,6 +24,13 @@ export interface BrokerLaunchOptions {
 }
 
 const LOCAL_ENTRY = fileURLToPath(new URL("./local-broker-entry.ts", import.meta.url));
+
+/**
+ * V8 settings for brokers. A broker's old generation is small (~30 MB live) while it allocates fast, so V8's
+ * default heap growing started a full mark-compact about every 0.7 s at 50 MiB/s (18 in 13 s, pauses up to
+ * 20 ms plus incremental steps up to 35 ms); letting the heap grow to 4x its live size halved that count.
+ */
+export const BROKER_NODE_FLAGS: readonly string[] = ["--heap-growing-percent=300"];
 const BROKER_MAIN = fileURLToPath(new URL("../../../../broker/src/main.ts", import.meta.url));
 
 /**
@@ -71,11 +78,11 @@ export function brokerLaunchSpec(
       CIRRUS_WAL_CAPACITY_BYTES: String(options.localWalCapacityBytes ?? 256 * 1024 * 1024),
       CIRRUS_BROKER_ENTRY: options.brokerEntry ?? BROKER_MAIN,
     });
-    return { command: options.nodePath ?? process.execPath, args: [LOCAL_ENTRY], env };
+    return { command: options.nodePath ?? process.execPath, args: [...BROKER_NODE_FLAGS, LOCAL_ENTRY], env };
   }
   const cloud = options.cloudCommand ?? {
     command: "node",
-    args: ["/opt/cirrus/apps/broker/src/main.ts"],
+    args: [...BROKER_NODE_FLAGS, "/opt/cirrus/apps/broker/src/main.ts"],
     cwd: "/opt/cirrus",
   };
   return { command: cloud.command, args: cloud.args, env, ...(cloud.cwd ? { cwd: cloud.cwd } : {}) };

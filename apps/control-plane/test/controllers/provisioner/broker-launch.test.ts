@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
+  BROKER_NODE_FLAGS,
   brokerLaunchSpec,
   brokerObjectStoreUri,
 } from "../../../src/controllers/provisioner/broker-launch.ts";
@@ -13,7 +14,8 @@ test("local brokers run this Node through the volume-waiting entry, with the clu
     env: { CIRRUS_EXTRA: "x" },
   });
   assert.equal(launch.command, process.execPath);
-  assert.match(launch.args[0]!, /local-broker-entry\.ts$/);
+  assert.match(launch.args.at(-1)!, /local-broker-entry\.ts$/);
+  assert.deepEqual(launch.args.slice(0, -1), BROKER_NODE_FLAGS, "V8 settings come before the entry");
   assert.equal(launch.env.CIRRUS_CLUSTER_ID, "c1");
   assert.equal(launch.env.CIRRUS_BROKER_TOKEN, "secret-token");
   assert.equal(launch.env.CIRRUS_CONTROL_PLANE_URL, "http://127.0.0.1:8080");
@@ -29,6 +31,7 @@ test("cloud brokers run the image's command; the extra env cannot override the c
     env: { CIRRUS_CLUSTER_ID: "other" },
   });
   assert.equal(launch.command, "node");
+  assert.deepEqual(launch.args, [...BROKER_NODE_FLAGS, "/opt/cirrus/apps/broker/src/main.ts"]);
   assert.equal(launch.cwd, "/opt/cirrus");
   assert.equal(launch.env.CIRRUS_CLUSTER_ID, "c1");
   assert.equal(launch.env.CIRRUS_BROKER_ENTRY, undefined);
