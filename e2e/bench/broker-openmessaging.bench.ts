@@ -153,6 +153,8 @@ try {
     produceP99Ms: latency.result.produceP99Ms,
     e2eP50Ms: latency.result.e2eP50Ms,
     e2eP99Ms: latency.result.e2eP99Ms,
+    latencyBrokerCpuShare: latency.serverCpuShare,
+    latencyGeneratorCpuShare: latency.generatorCpuShare,
     latencyErrors: latency.result.errors,
     latencyConsumed: latency.result.consumed,
     latencyAcked: latency.result.acked,
