@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -164,4 +164,12 @@ test("each bad fetch session or checkpoint value is CONFIG_INVALID naming the se
       `${key}=${JSON.stringify(value)}`,
     );
   }
+});
+
+test("every option's environment variable is documented in the README", () => {
+  const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+  const undocumented = (Object.keys(brokerConfigDefaults) as (keyof typeof brokerConfigDefaults)[])
+    .map(envNameOf)
+    .filter((name) => !readme.includes(`\`${name}\``));
+  assert.deepEqual(undocumented, []);
 });

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { BrokerMetrics } from "../../src/metrics/broker-metrics.ts";
 import { LoadMeter } from "../../src/metrics/load-meter.ts";
@@ -78,6 +79,18 @@ test("fetch session and checkpoint metrics are read from their sources at each s
   assert.match(second, /^cirrus_broker_checkpoint_written_total\{broker="2"\} 6$/m);
   assert.match(second, /^cirrus_broker_checkpoint_loads_total\{kind="full_scan",broker="2"\} 3$/m);
   assert.match(second, /^cirrus_broker_checkpoint_loads_total\{kind="checkpoint",broker="2"\} 4$/m);
+});
+
+test("every fetch session and checkpoint metric is documented in the README", async () => {
+  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+  const names = [...(await new BrokerMetrics().scrape()).matchAll(/^# TYPE (\S+)/gm)]
+    .map((m) => m[1]!)
+    .filter((name) => /^cirrus_broker_(fetch_session|checkpoint)_/.test(name));
+  assert.equal(names.length, 11);
+  assert.deepEqual(
+    names.filter((name) => !readme.includes(`\`${name}`)),
+    [],
+  );
 });
 
 test("two brokers in one process keep separate registries", async () => {
