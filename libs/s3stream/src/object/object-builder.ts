@@ -1,7 +1,8 @@
 // Builds an object (see object-format.ts) from records already in memory. Payloads are not copied: the body is a
 // list of chunks (record headers and the payload Buffers themselves) handed to ObjectStore.put as is.
-import { crc32 } from "node:zlib";
+
 import { writeU64 } from "../binary.ts";
+import { crc32 } from "../checksum.ts";
 import type { StreamRecord } from "../stream-types.ts";
 import {
   type BlockIndexEntry,

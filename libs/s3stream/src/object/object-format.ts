@@ -10,8 +10,9 @@
 // Blocks are the unit of reads and of the block cache; a reader fetches the footer and index once per object,
 // then only the blocks it needs. Record headers (per block), each payload and the index carry CRCs: corrupt
 // bytes are never served. The payload CRC is the one computed when the record entered the WAL.
-import { crc32 } from "node:zlib";
+
 import { readU64, writeU64 } from "../binary.ts";
+import { crc32 } from "../checksum.ts";
 import { ErrorCode, StreamStorageError } from "../errors.ts";
 import type { StreamRecord } from "../stream-types.ts";
 

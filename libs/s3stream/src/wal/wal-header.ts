@@ -3,8 +3,9 @@
 //
 //   0 u32 magic | 4 u32 version | 8 u64 sequence | 16 u64 capacity | 24 u64 nodeId | 32 u64 nodeEpoch
 //  40 u64 trimOffset (logical: records before it are uploaded) | 48 u32 generation | 52 u32 crc32 of [0, 52)
-import { crc32 } from "node:zlib";
+
 import { readU64, writeU64 } from "../binary.ts";
+import { crc32 } from "../checksum.ts";
 
 export const HEADER_SLOT_SIZE = 4096;
 export const DATA_START = 2 * HEADER_SLOT_SIZE;

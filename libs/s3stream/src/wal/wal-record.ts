@@ -13,8 +13,9 @@
 //
 // The CRC covers everything but magic and itself, so a flipped bit anywhere is detected. The payload's own
 // CRC (the seed) is computed once here and reused by uploads, so each byte is checksummed once on the way in.
-import { crc32 } from "node:zlib";
+
 import { readU64, writeU64 } from "../binary.ts";
+import { crc32 } from "../checksum.ts";
 
 export const RECORD_MAGIC = 0xc1a5_5eed;
 export const RECORD_HEADER_SIZE = 56;

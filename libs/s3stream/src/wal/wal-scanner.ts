@@ -4,7 +4,7 @@
 // - "end": no record there (zeros, stale bytes of an earlier lap or generation);
 // - "torn": a record header whose bytes fail their CRC with nothing valid after it (an interrupted last write);
 // - "corrupt": a record that fails its CRC but is followed by a valid record (damage in the middle).
-import { crc32 } from "node:zlib";
+import { crc32 } from "../checksum.ts";
 import type { RecoveryReport } from "../stream-types.ts";
 import type { WalFile } from "./wal-file.ts";
 import { decodeRecordHeader, RECORD_HEADER_SIZE, recordChecksum } from "./wal-record.ts";
