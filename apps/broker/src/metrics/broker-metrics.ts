@@ -4,6 +4,12 @@ import { Counter, Gauge, Registry } from "prom-client";
 import type { FetchSessionCacheStats } from "../fetch/fetch-session-cache.ts";
 import type { CheckpointTally } from "../partitions/partition-checkpointer.ts";
 import { type CounterCell, type HistogramCell, HotCounter, HotHistogram } from "./hot-metrics.ts";
+import {
+  registerCheckpointMetrics,
+  registerFetchSessionMetrics,
+  scrapedCounter,
+  scrapedGauge,
+} from "./scraped-metrics.ts";
 
 export interface StorageStats {
   walBytes: number;
@@ -111,33 +117,32 @@ export class BrokerMetrics {
       registers,
     });
     const storage = () => this.#storageStats?.();
-    const scraped: ScrapedOptions = { registers };
     scrapedGauge(
-      scraped,
+      registers,
       "cirrus_broker_wal_used_bytes",
       "WAL bytes not yet uploaded to object storage",
       () => storage()?.walBytes,
     );
     scrapedGauge(
-      scraped,
+      registers,
       "cirrus_broker_wal_capacity_bytes",
       "WAL capacity",
       () => storage()?.walCapacityBytes,
     );
     scrapedCounter(
-      scraped,
+      registers,
       "cirrus_broker_wal_space_waits_total",
       "Appends that waited for WAL space because uploads were behind",
       () => storage()?.walSpaceWaits,
     );
     scrapedCounter(
-      scraped,
+      registers,
       "cirrus_broker_wal_uploads_total",
       "WAL uploads to object storage (stream set objects committed)",
       () => storage()?.uploads,
     );
     scrapedGauge(
-      scraped,
+      registers,
       "cirrus_broker_cache_used_bytes",
       "Bytes held by the log and block caches",
       () => storage()?.cacheBytes,
@@ -154,91 +159,8 @@ export class BrokerMetrics {
           this.set({ operation }, count);
       },
     });
-    this.#registerFetchSessionMetrics(scraped);
-    this.#registerCheckpointMetrics(scraped);
-  }
-
-  /** Fetch sessions (KIP-227), as Kafka's FetchSessionCache metrics, read from the cache at scrape time. */
-  #registerFetchSessionMetrics(scraped: ScrapedOptions): void {
-    const sessions = () => this.#fetchSessionStats?.();
-    scrapedGauge(
-      scraped,
-      "cirrus_broker_fetch_session_sessions",
-      "Fetch sessions cached (Kafka: NumIncrementalFetchSessions)",
-      () => sessions()?.sessions,
-    );
-    scrapedGauge(
-      scraped,
-      "cirrus_broker_fetch_session_partitions_cached",
-      "Partitions cached over all fetch sessions (Kafka: NumIncrementalFetchPartitionsCached)",
-      () => sessions()?.partitions,
-    );
-    scrapedCounter(
-      scraped,
-      "cirrus_broker_fetch_session_created_total",
-      "Fetch sessions created",
-      () => sessions()?.created,
-    );
-    scrapedCounter(
-      scraped,
-      "cirrus_broker_fetch_session_evicted_total",
-      "Fetch sessions evicted for a new one (Kafka: IncrementalFetchSessionEvictionsPerSec)",
-      () => sessions()?.evicted,
-    );
-    scrapedCounter(
-      scraped,
-      "cirrus_broker_fetch_session_expired_total",
-      "Fetch sessions dropped after fetchSessionIdleExpiryMs unused",
-      () => sessions()?.expired,
-    );
-    scrapedCounter(
-      scraped,
-      "cirrus_broker_fetch_session_refused_total",
-      "Fetch sessions not created: no slot or partition room (the client keeps sending full fetches)",
-      () => sessions()?.refused,
-    );
-    scrapedCounter(
-      scraped,
-      "cirrus_broker_fetch_session_incremental_fetches_total",
-      "Fetch requests answered incrementally within a session",
-      () => sessions()?.incrementalFetches,
-    );
-  }
-
-  /** Partition checkpoints (producer state + time index), summed over every partition this broker opened. */
-  #registerCheckpointMetrics(scraped: ScrapedOptions): void {
-    const tally = () => this.#checkpointStats?.();
-    scrapedCounter(
-      scraped,
-      "cirrus_broker_checkpoint_written_total",
-      "Partition checkpoints stored",
-      () => tally()?.written,
-    );
-    scrapedCounter(
-      scraped,
-      "cirrus_broker_checkpoint_write_failures_total",
-      "Partition checkpoint writes the object store failed (the next open replays more)",
-      () => tally()?.writeFailures,
-    );
-    new Counter({
-      name: "cirrus_broker_checkpoint_loads_total",
-      help: "Partition opens, by what their state was loaded from (kind=checkpoint or full_scan)",
-      labelNames: ["kind"],
-      registers: scraped.registers,
-      collect() {
-        const stats = tally();
-        if (!stats) return;
-        this.reset();
-        this.inc({ kind: "checkpoint" }, stats.loadsFromCheckpoint);
-        this.inc({ kind: "full_scan" }, stats.loadsFullScan);
-      },
-    });
-    scrapedCounter(
-      scraped,
-      "cirrus_broker_checkpoint_replayed_offsets_total",
-      "Offsets replayed when opening partitions (after the checkpoint, or all of them on a full scan)",
-      () => tally()?.replayedOffsets,
-    );
+    registerFetchSessionMetrics(registers, () => this.#fetchSessionStats?.());
+    registerCheckpointMetrics(registers, () => this.#checkpointStats?.());
   }
 
   /**
@@ -288,46 +210,4 @@ export class BrokerMetrics {
   scrape(): Promise<string> {
     return this.registry.metrics();
   }
-}
-
-interface ScrapedOptions {
-  readonly registers: Registry[];
-}
-
-/** A gauge set from `read` at each scrape; an undefined reading (source not ready) leaves it unchanged. */
-function scrapedGauge(
-  options: ScrapedOptions,
-  name: string,
-  help: string,
-  read: () => number | undefined,
-): void {
-  new Gauge({
-    name,
-    help,
-    registers: options.registers,
-    collect() {
-      const value = read();
-      if (value !== undefined) this.set(value);
-    },
-  });
-}
-
-/** A counter equal to the monotonic total `read` returns at each scrape (its source does the counting). */
-function scrapedCounter(
-  options: ScrapedOptions,
-  name: string,
-  help: string,
-  read: () => number | undefined,
-): void {
-  new Counter({
-    name,
-    help,
-    registers: options.registers,
-    collect() {
-      const value = read();
-      if (value === undefined) return;
-      this.reset();
-      this.inc(value);
-    },
-  });
 }
