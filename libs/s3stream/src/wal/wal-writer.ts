@@ -1,7 +1,8 @@
 // Group commit on the WAL. Appends get consecutive logical positions in call order; one flush loop writes
-// every record queued so far with one writev and covers them with one fdatasync, then resolves them all.
-// While that sync is in flight the next group is already written (two groups in flight at most), so
-// throughput grows with concurrency while a lone append still pays a single write+sync.
+// every record queued so far as one group with one durable write (WalFile.writeDurably: a single O_DSYNC
+// writev, or writev + fdatasync where O_DSYNC is unavailable), then resolves them all. While one group's
+// write is in flight the next group is already being written (two in flight at most, acks in WAL order), so
+// throughput grows with concurrency while a lone append still pays a single durable write.
 //
 // Space: the ring holds at most dataCapacity bytes past the durable trim point. An append that does not fit
 // waits (FIFO, so WAL order stays call order) until trimTo() frees space, at most appendTimeoutMs; then it and
@@ -11,6 +12,9 @@ import type { WalFile } from "./wal-file.ts";
 import { encodeRecordHeader, RECORD_HEADER_SIZE } from "./wal-record.ts";
 
 const MAX_GROUPS_IN_FLIGHT = 2;
+
+/** What the writer needs of the WAL file (a WalFile; tests wrap one to hold or fail its writes). */
+export type WalGroupFile = Pick<WalFile, "path" | "dataCapacity" | "header" | "writeDurably" | "writeHeader">;
 
 export interface WalAppend {
   streamId: number;
@@ -42,7 +46,7 @@ export interface WalWriterOptions {
 }
 
 export class WalWriter {
-  readonly #file: WalFile;
+  readonly #file: WalGroupFile;
   readonly #options: WalWriterOptions;
   #nextOffset: number;
   #trimOffset: number;
@@ -50,12 +54,14 @@ export class WalWriter {
   #waiting: Entry[] = [];
   #waitTimer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> | undefined;
-  /** Wakes the flush loop when it waits for either new appends or an in-flight sync. */
+  /** Wakes the flush loop when it waits for either new appends or an in-flight group write. */
   #wake: (() => void) | undefined;
   #failure: StreamStorageError | undefined;
+  /** A group write has failed: write nothing more (#failure is set once that group settles). */
+  #writeFailed = false;
   #spaceWaits = 0;
 
-  constructor(file: WalFile, writeOffset: number, options: WalWriterOptions) {
+  constructor(file: WalGroupFile, writeOffset: number, options: WalWriterOptions) {
     this.#file = file;
     this.#options = options;
     this.#nextOffset = writeOffset;
@@ -195,35 +201,33 @@ export class WalWriter {
   async #flushLoop(): Promise<void> {
     // Let appends made in the same tick join the first group.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    // Pipelined: the next group is written while the previous one's fdatasync is in flight, at most
-    // MAX_GROUPS_IN_FLIGHT groups written but not yet acked. Acks stay in WAL order.
+    // Pipelined: up to MAX_GROUPS_IN_FLIGHT group writes outstanding at once, each its own durability point;
+    // a group is acked once its write is durable and the group before it is acked (acks in WAL order).
     const inFlight: Promise<void>[] = [];
     try {
       for (;;) {
-        if (this.#ready.length === 0) {
-          if (inFlight.length === 0) return;
-          const more = new Promise<"more">((resolve) => {
-            this.#wake = () => resolve("more");
-          });
-          const oldestDone = inFlight[0]!.then(() => "done" as const);
-          const why = await Promise.race([more, oldestDone]);
-          this.#wake = undefined;
-          if (why === "done") inFlight.shift();
+        // #writeFailed stays set once a write has failed (#failure follows when that group settles).
+        if (this.#ready.length > 0 && !this.#writeFailed && inFlight.length < MAX_GROUPS_IN_FLIGHT) {
+          const group = this.#ready;
+          this.#ready = [];
+          inFlight.push(this.#commitGroup(group, inFlight[inFlight.length - 1]));
           continue;
         }
-        if (inFlight.length >= MAX_GROUPS_IN_FLIGHT) {
-          await inFlight.shift();
+        if (inFlight.length === 0) {
+          // Nothing outstanding: a failure has rejected whatever was ready, so this is idle.
+          if (this.#failure) this.#rejectReady(this.#failure);
+          return;
+        }
+        if (this.#ready.length > 0) {
+          await inFlight.shift(); // groups settle in order, the oldest first
           continue;
         }
-        const group = this.#ready;
-        this.#ready = [];
-        if (this.#failure) {
-          for (const entry of group) entry.done(this.#failure, -1);
-          continue;
-        }
-        const previous = inFlight[inFlight.length - 1] ?? Promise.resolve();
-        if (!(await this.#writeGroup(group))) continue;
-        inFlight.push(this.#syncGroup(group, previous));
+        const more = new Promise<"more">((resolve) => {
+          this.#wake = () => resolve("more");
+        });
+        const why = await Promise.race([more, inFlight[0]!.then(() => "done" as const)]);
+        this.#wake = undefined;
+        if (why === "done") inFlight.shift();
       }
     } finally {
       this.#wake = undefined;
@@ -231,8 +235,31 @@ export class WalWriter {
     }
   }
 
-  /** Frames and writes a group (not synced). False when the write failed (the group is rejected). */
-  async #writeGroup(group: Entry[]): Promise<boolean> {
+  /**
+   * Frames, writes and acks one group once `previous` (the group before it) has settled. A failed write
+   * rejects this group and, through #fail, every later one (even those whose own write succeeded: after an
+   * I/O error nothing later is trusted); groups before it are acked normally, their writes being durable on
+   * their own. Never rejects.
+   */
+  async #commitGroup(group: Entry[], previous: Promise<void> | undefined): Promise<void> {
+    const { chunks, length } = this.#frame(group);
+    let failed = false;
+    let cause: unknown;
+    try {
+      await this.#file.writeDurably(group[0]!.walOffset, chunks, length);
+    } catch (error) {
+      failed = true;
+      cause = error;
+      this.#writeFailed = true; // stop writing later groups; they are rejected once this one settles
+    }
+    await previous;
+    if (failed) this.#fail(cause, group);
+    else if (this.#failure) for (const entry of group) entry.done(this.#failure, -1);
+    else for (const entry of group) entry.done(undefined, entry.walOffset);
+  }
+
+  /** Record headers + payloads of a group, ready for one writev. */
+  #frame(group: Entry[]): { chunks: Buffer[]; length: number } {
     const headers = Buffer.allocUnsafe(group.length * RECORD_HEADER_SIZE);
     const chunks: Buffer[] = new Array(group.length * 2);
     const generation = this.#file.header.generation;
@@ -245,34 +272,11 @@ export class WalWriter {
       chunks[2 * i + 1] = record.payload;
       length += size;
     }
-    try {
-      await this.#file.write(group[0]!.walOffset, chunks, length);
-      return true;
-    } catch (cause) {
-      this.#fail(cause, group);
-      return false;
-    }
+    return { chunks, length };
   }
 
-  /**
-   * Syncs a written group and acks it once the group before it is acked. Any failure before the ack (its own
-   * sync or an earlier group's) rejects it: after a failed fsync the kernel may have dropped earlier dirty
-   * pages, so a later successful sync proves nothing about them.
-   */
-  async #syncGroup(group: Entry[], previous: Promise<void>): Promise<void> {
-    try {
-      await this.#file.sync();
-    } catch (cause) {
-      await previous;
-      this.#fail(cause, group);
-      return;
-    }
-    await previous;
-    if (this.#failure) {
-      for (const entry of group) entry.done(this.#failure, -1);
-      return;
-    }
-    for (const entry of group) entry.done(undefined, entry.walOffset);
+  #rejectReady(error: StreamStorageError): void {
+    for (const entry of this.#ready.splice(0)) entry.done(error, -1);
   }
 
   /** After a failed write or fsync nothing about the file can be trusted: stop accepting appends. */
