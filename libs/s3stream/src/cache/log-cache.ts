@@ -113,7 +113,7 @@ export class LogCache {
    * Marks the first `count` unuploaded records of the stream as uploaded (they were in a committed object, or
    * must be dropped because the stream was fenced or deleted).
    */
-  markUploaded(streamId: number, count: number): void {
+  markUploaded(streamId: number, count: number, options: { deferTrim?: boolean } = {}): void {
     const stream = this.#streams.get(streamId);
     if (!stream) return;
     for (let i = 0; i < count; i++) {
@@ -124,8 +124,20 @@ export class LogCache {
       this.#evictable.push(record);
     }
     stream.uploadIndex += count;
-    this.#advanceTrim();
-    this.#evict();
+    if (options.deferTrim) return;
+    this.#advanceTrim(Number.POSITIVE_INFINITY);
+    this.#evict(Number.POSITIVE_INFINITY);
+  }
+
+  /**
+   * After markUploaded(…, { deferTrim: true }): moves the trim point and evicts over at most `limit` records
+   * each, so a large upload's bookkeeping can be spread over several turns. True while work is left. Until it
+   * is done the trim point only lags (never runs ahead of what is uploaded) and memory is freed later.
+   */
+  settleUploaded(limit: number): boolean {
+    const trimLeft = this.#advanceTrim(limit);
+    const evictLeft = this.#evict(limit);
+    return trimLeft || evictLeft;
   }
 
   /** Records of the stream from the one containing `offset` on, or undefined if `offset` is not cached. */
@@ -166,24 +178,31 @@ export class LogCache {
     this.#streams.delete(streamId);
   }
 
-  #advanceTrim(): void {
-    let advanced = false;
+  /** Moves the trim point over at most `limit` uploaded records; true if it stopped at the limit. */
+  #advanceTrim(limit: number): boolean {
+    let steps = 0;
     for (let record = this.#walOrder.peek(); record?.uploaded; record = this.#walOrder.peek()) {
+      if (steps >= limit) return true;
       this.#walOrder.shift();
       this.#uploadedWalEnd = record.walOffset + record.walSize;
-      advanced = true;
+      steps++;
     }
     // What is left was acked while the upload ran: its age restarts (close enough for the age trigger).
-    if (advanced) this.#oldestUnuploadedAt = Date.now();
+    if (steps > 0) this.#oldestUnuploadedAt = Date.now();
+    return false;
   }
 
-  #evict(): void {
+  /** Evicts over at most `limit` records while above the retained size; true if it stopped at the limit. */
+  #evict(limit: number): boolean {
+    let steps = 0;
     while (this.#uploadedCachedBytes > this.#retainBytes && this.#evictable.length > 0) {
+      if (steps++ >= limit) return true;
       const record = this.#evictable.shift()!;
       const stream = this.#streams.get(record.streamId);
       if (!stream || stream.removed || stream.records[stream.head] !== record) continue;
       stream.evictHead();
       this.#uploadedCachedBytes -= record.payload.length;
     }
+    return false;
   }
 }

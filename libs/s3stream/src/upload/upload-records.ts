@@ -55,11 +55,13 @@ export async function uploadRecords(
   ctx: UploadContext,
   records: ReadonlyMap<number, readonly UploadRecord[]>,
 ): Promise<UploadResult> {
-  const small: [number, readonly UploadRecord[]][] = [];
+  const small: [number, readonly UploadRecord[], number][] = [];
   const large: [number, readonly UploadRecord[]][] = [];
   for (const [streamId, list] of records) {
     if (list.length === 0) continue;
-    (payloadBytes(list) >= ctx.streamObjectThresholdBytes ? large : small).push([streamId, list]);
+    const bytes = payloadBytes(list);
+    if (bytes >= ctx.streamObjectThresholdBytes) large.push([streamId, list]);
+    else small.push([streamId, list, bytes]);
   }
   const result: UploadResult = {
     committed: new Set(),
@@ -71,13 +73,12 @@ export async function uploadRecords(
   // upload (shutdown) becomes several objects written in parallel rather than one long sequential write.
   const groups: [number, readonly UploadRecord[]][][] = [];
   let groupBytes = Number.POSITIVE_INFINITY;
-  for (const entry of small) {
-    const bytes = payloadBytes(entry[1]);
+  for (const [streamId, list, bytes] of small) {
     if (groupBytes + bytes > ctx.maxStreamSetObjectBytes) {
       groups.push([]);
       groupBytes = 0;
     }
-    groups[groups.length - 1]!.push(entry);
+    groups[groups.length - 1]!.push([streamId, list]);
     groupBytes += bytes;
   }
   const objectCount = large.length + groups.length;

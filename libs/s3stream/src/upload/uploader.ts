@@ -9,6 +9,11 @@ import type { StreamStorageError } from "../errors.ts";
 import type { WalWriter } from "../wal/wal-writer.ts";
 import { type UploadContext, uploadRecords } from "./upload-records.ts";
 
+/** Longest stretch of marking records uploaded before the uploader yields to appends and reads. */
+const MARK_SLICE_MS = 2;
+/** Records the trim point moves over (and evictions) per step between those checks. */
+const SETTLE_STEP_RECORDS = 2048;
+
 export interface UploaderOptions {
   thresholdBytes: number;
   intervalMs: number;
@@ -132,17 +137,28 @@ export class Uploader {
         throw error;
       }
       this.uploads++;
+      // Marking tens of thousands of records uploaded (and evicting as many) took 20-30 ms in one go, a stall
+      // every produce in flight waited out: give the event loop a turn between streams once a slice ran long.
+      let sliceStart = performance.now();
+      const yieldIfLong = async () => {
+        if (performance.now() - sliceStart < MARK_SLICE_MS) return;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        sliceStart = performance.now();
+      };
       for (const streamId of result.committed) {
         const list = snapshot.get(streamId)!;
         const last = list[list.length - 1]!;
-        this.#cache.markUploaded(streamId, list.length);
+        this.#cache.markUploaded(streamId, list.length, { deferTrim: true });
         this.#options.onCommitted(streamId, last.baseOffset + last.count);
+        await yieldIfLong();
       }
       for (const [streamId, reason] of result.refused) {
         // Never committable by this writer: drop them so the WAL can be trimmed past them.
-        this.#cache.markUploaded(streamId, snapshot.get(streamId)!.length);
+        this.#cache.markUploaded(streamId, snapshot.get(streamId)!.length, { deferTrim: true });
         this.#options.onRefused(streamId, reason);
+        await yieldIfLong();
       }
+      while (this.#cache.settleUploaded(SETTLE_STEP_RECORDS)) await yieldIfLong();
     }
     await this.#writer.trimTo(this.#cache.trimOffset);
   }

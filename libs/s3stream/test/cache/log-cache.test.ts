@@ -36,6 +36,28 @@ describe("LogCache", () => {
     assert.equal(cache.unuploadedBytes, 0);
   });
 
+  it("deferred bookkeeping: the trim point lags until settled in bounded steps, then matches the eager one", () => {
+    walOffset = 0;
+    const deferred = new LogCache(250, 0);
+    const eager = new LogCache(250, 0);
+    const records = Array.from({ length: 40 }, (_, i) => record(1 + (i % 4), Math.floor(i / 4)));
+    for (const r of records) {
+      deferred.add(r);
+      eager.add({ ...r });
+    }
+    for (const streamId of [1, 2, 3, 4]) {
+      deferred.markUploaded(streamId, 10, { deferTrim: true });
+      eager.markUploaded(streamId, 10);
+      assert.equal(deferred.trimOffset, 0, "nothing trimmed before settling (never ahead of the uploads)");
+    }
+    let steps = 0;
+    while (deferred.settleUploaded(3)) steps++;
+    assert.ok(steps >= 10, `settled in bounded steps (${steps})`);
+    assert.equal(deferred.trimOffset, eager.trimOffset);
+    assert.equal(deferred.cachedBytes, eager.cachedBytes, "the same records were evicted");
+    assert.equal(deferred.settleUploaded(3), false, "nothing left");
+  });
+
   it("keeps unuploaded records always and uploaded ones up to retainBytes, oldest evicted first", () => {
     walOffset = 0;
     const cache = new LogCache(250, 0);
