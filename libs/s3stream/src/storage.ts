@@ -236,6 +236,7 @@ export class Storage implements StreamHost {
       walUsedBytes: this.#writer.usedBytes,
       walCapacityBytes: this.#writer.capacity,
       walSpaceWaits: this.#writer.spaceWaits,
+      walDurability: this.#wal.durability,
       pendingUploadBytes: this.#cache.unuploadedBytes,
       logCacheBytes: this.#cache.cachedBytes,
       blockCacheBytes: this.#objectReader.blockCache.bytes,
@@ -296,6 +297,8 @@ export interface StorageStats {
   walCapacityBytes: number;
   /** Appends that waited for WAL space (uploads behind the ingest rate). */
   walSpaceWaits: number;
+  /** How WAL writes become durable: one O_DSYNC write per group, or write + fdatasync (the fallback). */
+  walDurability: "o_dsync" | "fdatasync";
   pendingUploadBytes: number;
   logCacheBytes: number;
   blockCacheBytes: number;

@@ -66,6 +66,7 @@ export function storageSuite(name: string, openStore: () => Promise<ObjectStore>
       const stream = await storage.openStream(streamId, 1);
       await appendMany(stream, 50);
       assert.equal(stream.confirmOffset, stream.nextOffset);
+      assert.equal(storage.stats().walDurability, "o_dsync", "group commits are single O_DSYNC writes here");
       const records = await stream.read(0, stream.nextOffset, MiB);
       assert.equal(assertRecords(records, streamId, 0), stream.nextOffset);
       const middle = await stream.read(records[10]!.baseOffset + 1, stream.nextOffset, 1);

@@ -213,6 +213,10 @@ export async function startBroker(
       nodeId: next.brokerId,
       nodeEpoch: next.epoch,
     });
+    // The fallback is correct but costs a second thread-pool round trip per group commit: say so once.
+    if (storage.stats().walDurability !== "o_dsync") {
+      log(`WAL ${config.volumePath}: O_DSYNC refused by the filesystem, group commits use write + fdatasync`);
+    }
     if (storage.recovery.recoveredRecords > 0) {
       log(`recovered ${storage.recovery.recoveredRecords} records from the WAL (${storage.recovery.stop})`);
     }
