@@ -3,7 +3,8 @@
 // on its WAL volume, exactly as `npm start` runs it. Driven by the librdkafka load generator in
 // e2e/harness/native (a separate C process). In one run:
 //   (a) max produce throughput of the one broker (producer only);
-//   (b) produce p99 and end-to-end p99 at a fixed 50 MiB/s, a consumer reading along;
+//   (b) produce p99 and end-to-end p99 at a fixed 50 MiB/s, a consumer reading along (three rounds; the one with
+//       the median produce p99 is reported, and every round's p99s are listed);
 //   (c) the same workload against librdkafka's in-memory mock cluster (no I/O): the reference ceiling.
 // Each run reports the generator's CPU time against its wall time and the broker's CPU time, so a reader can tell
 // who was the bottleneck (a generator near one full core per second of wall time would be; this machine has 2).
@@ -22,6 +23,8 @@ const TOPIC = "openmessaging";
 const PARTITIONS = 16;
 const RECORD_BYTES = 1024;
 const SECONDS = quick ? 4 : 20;
+/** The latency run is split into rounds and reported as the round with the median produce p99 (noisy machine). */
+const LATENCY_ROUNDS = 3;
 const LATENCY_RATE_MIBPS = 50;
 const TARGETS = { throughputMiBps: 160, produceP99Ms: 5, e2eP99Ms: 10 } as const;
 const CLOCK_TICKS_PER_SECOND = 100; // Linux USER_HZ
@@ -64,6 +67,7 @@ async function measure(
   rateRecordsPerSec: number,
   consume: boolean,
   serverPids: number[],
+  seconds = SECONDS,
 ): Promise<Measured> {
   const cpuBefore = serverPids.reduce((s, pid) => s + cpuSecondsOf(pid), 0);
   const started = performance.now();
@@ -74,11 +78,11 @@ async function measure(
       TOPIC,
       String(PARTITIONS),
       String(RECORD_BYTES),
-      String(SECONDS),
+      String(seconds),
       String(rateRecordsPerSec),
       consume ? "1" : "0",
     ],
-    { timeout: (SECONDS + 90) * 1000 },
+    { timeout: (seconds + 90) * 1000 },
   );
   const wall = (performance.now() - started) / 1000;
   const serverCpu = serverPids.reduce((s, pid) => s + cpuSecondsOf(pid), 0) - cpuBefore;
@@ -129,7 +133,14 @@ try {
 
   const reference = await mockReference();
   const throughput = await measure(bootstrap, 0, false, brokerPids);
-  const latency = await measure(bootstrap, latencyRate, true, brokerPids);
+  const rounds: Measured[] = [];
+  for (let round = 0; round < LATENCY_ROUNDS; round++) {
+    rounds.push(
+      await measure(bootstrap, latencyRate, true, brokerPids, Math.max(3, SECONDS / LATENCY_ROUNDS)),
+    );
+  }
+  const byP99 = [...rounds].sort((a, b) => a.result.produceP99Ms - b.result.produceP99Ms);
+  const latency = byP99[Math.floor(byP99.length / 2)]!;
   const { orphans } = await cluster.stop();
   cluster = undefined;
 
@@ -148,6 +159,10 @@ try {
     referenceMockCpuShare: reference.serverCpuShare,
     ratioToMockCluster: round(throughput.result.mibPerSec / reference.result.mibPerSec, 3),
     latencyAtMiBps: LATENCY_RATE_MIBPS,
+    latencyRounds: LATENCY_ROUNDS,
+    latencyRoundSeconds: Math.max(3, SECONDS / LATENCY_ROUNDS),
+    produceP99MsRounds: rounds.map((r) => r.result.produceP99Ms),
+    e2eP99MsRounds: rounds.map((r) => r.result.e2eP99Ms),
     latencyAchievedMiBps: round(latency.result.mibPerSec),
     produceP50Ms: latency.result.produceP50Ms,
     produceP99Ms: latency.result.produceP99Ms,
