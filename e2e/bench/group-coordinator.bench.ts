@@ -9,13 +9,10 @@
 //      mode) replayed by a new owner without compaction (the reference), then compacted (with the largest
 //      event-loop stall while it runs: the coordinator keeps serving) and replayed again after a move.
 // Prints one JSON line.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { encodeRecordBatch } from "@cirrus/kafka-protocol";
 import { MemObjectStore } from "@cirrus/object-store";
-import { MemoryObjectManager, Storage } from "@cirrus/s3stream";
+import type { Storage } from "@cirrus/s3stream";
 import { defaultGroupConfig } from "../../apps/broker/src/groups/group-context.ts";
 import { GroupShard } from "../../apps/broker/src/groups/group-shard.ts";
 import { PartitionGroupLog, replayOffsetsLog } from "../../apps/broker/src/groups/offsets-log.ts";
@@ -25,8 +22,8 @@ import {
   type OffsetsLogRecord,
 } from "../../apps/broker/src/groups/offsets-log-record.ts";
 import { openOffsetsShard } from "../../apps/broker/src/groups/offsets-shard.ts";
-import { AppendNotifier } from "../../apps/broker/src/partitions/append-notifier.ts";
-import { Partition } from "../../apps/broker/src/partitions/partition.ts";
+import type { Partition } from "../../apps/broker/src/partitions/partition.ts";
+import { BenchBrokers } from "./partition-bench-kit.ts";
 import { percentile, printResult, quick, round } from "./s3stream-bench-kit.ts";
 
 const COMMITS = quick ? 4_000 : 40_000;
@@ -39,32 +36,10 @@ const COMPACTION_RECORDS = quick ? 100_000 : 1_000_000;
 const KEY_GROUPS = 100;
 const KEY_PARTITIONS = 10;
 
-const dir = await mkdtemp(join(tmpdir(), "cirrus-bench-groups-"));
-const objectStore = new MemObjectStore();
-const objectManager = new MemoryObjectManager();
-const storages: Storage[] = [];
-
-async function broker(nodeId: number): Promise<Storage> {
-  const storage = await Storage.open({
-    walPath: join(dir, `wal-${nodeId}`),
-    walCapacity: 256 * 1024 * 1024,
-    objectStore,
-    objectManager,
-    nodeId,
-    nodeEpoch: 1,
-  });
-  storages.push(storage);
-  return storage;
-}
-
-async function partitionOn(storage: Storage, streamId: number, epoch: number): Promise<Partition> {
-  const stream = await storage.openStream(streamId, epoch);
-  return new Partition(
-    { topic: "__consumer_offsets", topicId: "0".repeat(32), partition: 0, leaderEpoch: epoch, streamId },
-    stream,
-    new AppendNotifier(),
-  );
-}
+const brokers = await BenchBrokers.create("groups", () => new MemObjectStore());
+const broker = (nodeId: number) => brokers.storage(nodeId, { walCapacity: 256 * 1024 * 1024 });
+const partitionOn = (storage: Storage, streamId: number, epoch: number) =>
+  brokers.partition(storage, streamId, epoch, { topic: "__consumer_offsets" });
 
 function commitRequest(i: number) {
   return {
@@ -131,7 +106,7 @@ async function replayOn(partition: Partition) {
 }
 
 async function compactionBench() {
-  const streamId = (await objectManager.createStream({})).streamId;
+  const streamId = (await brokers.objectManager.createStream({})).streamId;
   const writer = await partitionOn(await broker(11), streamId, 11);
   const log = new PartitionGroupLog(writer);
   const commits = COMPACTION_RECORDS / KEY_PARTITIONS;
@@ -185,7 +160,7 @@ async function compactionBench() {
 
 try {
   const a = await broker(1);
-  const offsetsStream = (await objectManager.createStream({})).streamId;
+  const offsetsStream = (await brokers.objectManager.createStream({})).streamId;
   const onA = await partitionOn(a, offsetsStream, 1);
   const shard = new GroupShard({
     partition: 0,
@@ -203,7 +178,7 @@ try {
   });
 
   // The ceiling: the same payloads appended straight to another stream, same concurrency.
-  const rawStream = await a.openStream((await objectManager.createStream({})).streamId, 1);
+  const rawStream = await a.openStream((await brokers.objectManager.createStream({})).streamId, 1);
   const sample = commitRequest(0);
   const payload = encodeRecordBatch({
     records: sample.topics[0]!.partitions.map((p) => {
@@ -260,6 +235,5 @@ try {
     ...compaction,
   });
 } finally {
-  for (const s of storages) await s.shutdown().catch(() => {});
-  await rm(dir, { recursive: true, force: true });
+  await brokers.close();
 }

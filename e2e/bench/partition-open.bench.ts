@@ -6,20 +6,17 @@
 //   - from an older checkpoint after a crash (tail: TAIL_MIB appended after it, replayed).
 // Also ListOffsets by timestamp for a timestamp in the middle: the time index vs scanning from the log start.
 // Prints one JSON line.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { encodeRecordBatch } from "@cirrus/kafka-protocol";
 import { FileObjectStore } from "@cirrus/object-store";
-import { MemoryObjectManager, Storage } from "@cirrus/s3stream";
-import { AppendNotifier } from "../../apps/broker/src/partitions/append-notifier.ts";
+import type { Storage } from "@cirrus/s3stream";
 import {
   type CheckpointStore,
   ObjectStoreCheckpointStore,
 } from "../../apps/broker/src/partitions/checkpoint-store.ts";
 import { contiguousRecords } from "../../apps/broker/src/partitions/contiguous-records.ts";
-import { Partition } from "../../apps/broker/src/partitions/partition.ts";
+import type { Partition } from "../../apps/broker/src/partitions/partition.ts";
 import { ProducerStateManager } from "../../apps/broker/src/producers/index.ts";
+import { BenchBrokers, fillIdempotent } from "./partition-bench-kit.ts";
 import { MiB, printResult, quick, round } from "./s3stream-bench-kit.ts";
 
 const PARTITION_MIB = quick ? 24 : 200;
@@ -28,55 +25,36 @@ const RECORDS_PER_BATCH = 16;
 const PRODUCERS = 50;
 const value = Buffer.alloc(1000, 7);
 
-const dir = await mkdtemp(join(tmpdir(), "cirrus-bench-partition-open-"));
 // The default object store (a local folder), so cold reads are real file reads (S3 would be slower still).
-const objectStore = new FileObjectStore(join(dir, "objects"));
-const objectManager = new MemoryObjectManager();
-const checkpoints = new ObjectStoreCheckpointStore(objectStore);
-const storages: Storage[] = [];
+const brokers = await BenchBrokers.create(
+  "partition-open",
+  (dir) => new FileObjectStore(join(dir, "objects")),
+);
+const checkpoints = new ObjectStoreCheckpointStore(brokers.objectStore);
 let nodeId = 0;
+let writerStorage: Storage | undefined;
 
+/** A fresh broker (the first one, the writer, has a log cache) and the partition opened on it. */
 async function openPartition(streamId: number, store: CheckpointStore | undefined): Promise<Partition> {
   nodeId++;
-  const storage = await Storage.open({
-    walPath: join(dir, `wal-${nodeId}`),
-    walCapacity: 512 * MiB,
-    objectStore,
-    objectManager,
-    nodeId,
-    nodeEpoch: 1,
+  const storage = await brokers.storage(nodeId, {
     logCacheBytes: nodeId === 1 ? 64 * MiB : 0,
     blockCacheBytes: 0,
   });
-  storages.push(storage);
-  const stream = await storage.openStream(streamId, nodeId);
-  return new Partition(
-    { topic: "bench", topicId: "0".repeat(32), partition: 0, leaderEpoch: nodeId, streamId },
-    stream,
-    new AppendNotifier(),
-    undefined,
-    { store, tickMs: 3_600_000 },
-  );
+  writerStorage ??= storage;
+  return brokers.partition(storage, streamId, nodeId, { checkpoints: { store, tickMs: 3_600_000 } });
 }
 
 /** Appends `mib` of idempotent batches, continuing each producer's sequence; returns the first timestamp. */
 async function fill(partition: Partition, mib: number, sequences: number[]): Promise<number> {
-  const pending: Promise<number>[] = [];
   const firstTimestamp = Date.now();
-  for (let bytes = 0, i = 0; bytes < mib * MiB; i++) {
-    const producer = i % PRODUCERS;
-    const payload = encodeRecordBatch({
-      producerId: BigInt(1000 + producer),
-      producerEpoch: 0,
-      baseSequence: sequences[producer]!,
-      records: Array.from({ length: RECORDS_PER_BATCH }, () => ({ value })),
-    });
-    sequences[producer]! += RECORDS_PER_BATCH;
-    pending.push(partition.append([{ payload, count: RECORDS_PER_BATCH, maxTimestamp: firstTimestamp + i }]));
-    if (pending.length >= 256) await Promise.all(pending.splice(0));
-    bytes += payload.length;
-  }
-  await Promise.all(pending);
+  await fillIdempotent(partition, mib, {
+    producers: PRODUCERS,
+    recordsPerBatch: RECORDS_PER_BATCH,
+    value,
+    sequences,
+    timestampOf: (i) => firstTimestamp + i,
+  });
   return firstTimestamp;
 }
 
@@ -99,7 +77,7 @@ async function scanForTimestamp(partition: Partition, timestamp: number): Promis
 }
 
 try {
-  const streamId = (await objectManager.createStream({})).streamId;
+  const streamId = (await brokers.objectManager.createStream({})).streamId;
   const writer = await openPartition(streamId, checkpoints);
   await writer.checkpoints.ready();
   const sequences = new Array<number>(PRODUCERS).fill(0);
@@ -108,7 +86,7 @@ try {
   await fill(writer, TAIL_MIB, sequences);
   const batches = writer.highWatermark / RECORDS_PER_BATCH;
   writer.abandon(); // no final checkpoint: as after kill -9
-  await storages[0]!.shutdown(); // what WAL recovery would upload
+  await writerStorage!.shutdown(); // what WAL recovery would upload
 
   const full = await timeOpen(streamId, undefined);
   const crash = await timeOpen(streamId, checkpoints);
@@ -126,7 +104,7 @@ try {
   const indexed = await graceful.partition.offsetForTimestamp(target);
   const indexMs = performance.now() - indexStarted;
   if (indexed.offset !== scanned) throw new Error(`index answered ${indexed.offset}, the scan ${scanned}`);
-  const stored = await objectStore.list(`checkpoints/${streamId}/`);
+  const stored = await brokers.objectStore.list(`checkpoints/${streamId}/`);
 
   printResult({
     bench: "partition-open",
@@ -146,6 +124,5 @@ try {
   await graceful.partition.close();
   full.partition.abandon();
 } finally {
-  for (const s of storages) await s.shutdown().catch(() => {});
-  await rm(dir, { recursive: true, force: true });
+  await brokers.close();
 }

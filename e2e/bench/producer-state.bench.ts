@@ -3,16 +3,11 @@
 // partition full of idempotent 16 KiB batches (1 KiB records), against a plain read of the same stream in
 // the same run (the ceiling: the rebuild cannot beat reading the bytes), and the admit() cost per batch.
 // Prints one JSON line.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { encodeRecordBatch, readRecordBatchHeader, splitRecordBatches } from "@cirrus/kafka-protocol";
 import { MemObjectStore } from "@cirrus/object-store";
-import { MemoryObjectManager, Storage } from "@cirrus/s3stream";
-import { AppendNotifier } from "../../apps/broker/src/partitions/append-notifier.ts";
 import { contiguousRecords } from "../../apps/broker/src/partitions/contiguous-records.ts";
-import { Partition } from "../../apps/broker/src/partitions/partition.ts";
 import { rebuildProducerState } from "../../apps/broker/src/producers/producer-state-manager.ts";
+import { BenchBrokers, fillIdempotent } from "./partition-bench-kit.ts";
 import { MiB, printResult, quick, round } from "./s3stream-bench-kit.ts";
 
 const PARTITION_MIB = quick ? 32 : 256;
@@ -20,62 +15,22 @@ const RECORDS_PER_BATCH = 16;
 const PRODUCERS = 50;
 const value = Buffer.alloc(1000, 7);
 
-const dir = await mkdtemp(join(tmpdir(), "cirrus-bench-producers-"));
-const objectStore = new MemObjectStore();
-const objectManager = new MemoryObjectManager();
-const storages: Storage[] = [];
-
-async function broker(nodeId: number): Promise<Storage> {
-  const storage = await Storage.open({
-    walPath: join(dir, `wal-${nodeId}`),
-    walCapacity: 512 * MiB,
-    objectStore,
-    objectManager,
-    nodeId,
-    nodeEpoch: 1,
-    logCacheBytes: 0,
-    blockCacheBytes: 0,
-  });
-  storages.push(storage);
-  return storage;
-}
-
-async function partitionOn(storage: Storage, streamId: number, epoch: number): Promise<Partition> {
-  const stream = await storage.openStream(streamId, epoch);
-  return new Partition(
-    { topic: "bench", topicId: "0".repeat(32), partition: 0, leaderEpoch: epoch, streamId },
-    stream,
-    new AppendNotifier(),
-  );
-}
+const brokers = await BenchBrokers.create("producers", () => new MemObjectStore());
+const coldBroker = (nodeId: number) => brokers.storage(nodeId, { logCacheBytes: 0, blockCacheBytes: 0 });
 
 try {
-  const a = await broker(1);
-  const streamId = (await objectManager.createStream({})).streamId;
-  const onA = await partitionOn(a, streamId, 1);
+  const streamId = (await brokers.objectManager.createStream({})).streamId;
+  const onA = await brokers.partition(await coldBroker(1), streamId, 1);
   const sequences = new Array<number>(PRODUCERS).fill(0);
-  let bytes = 0;
-  let batches = 0;
-  const pending: Promise<number>[] = [];
-  while (bytes < PARTITION_MIB * MiB) {
-    const producer = batches % PRODUCERS;
-    const payload = encodeRecordBatch({
-      producerId: BigInt(1000 + producer),
-      producerEpoch: 0,
-      baseSequence: sequences[producer]!,
-      records: Array.from({ length: RECORDS_PER_BATCH }, () => ({ value })),
-    });
-    sequences[producer]! += RECORDS_PER_BATCH;
-    pending.push(onA.append([{ payload, count: RECORDS_PER_BATCH, maxTimestamp: Date.now() }]));
-    if (pending.length >= 256) await Promise.all(pending.splice(0));
-    bytes += payload.length;
-    batches++;
-  }
-  await Promise.all(pending);
+  const { batches, bytes } = await fillIdempotent(onA, PARTITION_MIB, {
+    producers: PRODUCERS,
+    recordsPerBatch: RECORDS_PER_BATCH,
+    value,
+    sequences,
+  });
   await onA.close(); // uploads everything: the new owner reads from object storage
 
-  const b = await broker(2);
-  const onB = await partitionOn(b, streamId, 2);
+  const onB = await brokers.partition(await coldBroker(2), streamId, 2);
   const readStarted = performance.now();
   // The same walk as the rebuild (contiguous reads, split, read each header) without touching producer state.
   let walked = 0;
@@ -91,8 +46,7 @@ try {
 
   await onB.close();
   // A third broker, so the rebuild reads cold from object storage as the plain read did.
-  const c = await broker(3);
-  const onC = await partitionOn(c, streamId, 3);
+  const onC = await brokers.partition(await coldBroker(3), streamId, 3);
   const rebuildStarted = performance.now();
   const state = await rebuildProducerState(onC, {
     producerIdleExpiryMs: 86_400_000,
@@ -136,6 +90,5 @@ try {
     admitSettleNsPerBatch: round(admitNs, 0),
   });
 } finally {
-  for (const s of storages) await s.shutdown().catch(() => {});
-  await rm(dir, { recursive: true, force: true });
+  await brokers.close();
 }
