@@ -3,7 +3,6 @@
 // must read every record exactly once and in offset order, and the broker's session counters must show
 // which of them used a session.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { after, before, test } from "node:test";
 import { ErrorCode, encodeRecordBatch } from "@cirrus/kafka-protocol";
 import { Consumer, stringDeserializers } from "@platformatic/kafka";
@@ -12,6 +11,7 @@ import type { BrokerHandle } from "../../src/index.ts";
 import { eventually, startTestBroker } from "../helpers/broker-fixture.ts";
 import { startControlPlane, type TestControlPlane } from "../helpers/control-plane.ts";
 import { KafkaWire } from "../helpers/kafka-wire.ts";
+import { runKcat } from "../helpers/kcat.ts";
 
 const topic = "fc";
 const partitions = 4;
@@ -158,32 +158,13 @@ test("kafkajs reads everything without a session (sessionId 0, epoch -1)", { tim
 
 test("kcat (librdkafka) reads everything without a session", { timeout: 60_000 }, async () => {
   const before = sessionStats();
-  const out = await new Promise<string>((resolve, reject) => {
-    const child = spawn(
-      "kcat",
-      ["-b", broker.bootstrap, "-C", "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%p %o %s\\n"],
-      {
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on("data", (c: Buffer) => {
-      stderr += c.toString();
-    });
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`kcat timed out:\n${stderr}`));
-    }, 45_000);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(stdout);
-      else reject(new Error(`kcat exited ${code}:\n${stderr}`));
-    });
-  });
+  const run = await runKcat(
+    broker.bootstrap,
+    ["-C", "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%p %o %s\\n"],
+    { timeoutMs: 45_000 },
+  );
+  assert.equal(run.code, 0, `kcat failed:\n${run.stderr}`);
+  const out = run.stdout;
   const seen = out
     .trim()
     .split("\n")

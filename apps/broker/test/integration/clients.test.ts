@@ -1,13 +1,13 @@
 // Round trips with real clients on one broker: kafkajs (admin, producer, consumer group), kcat (librdkafka,
 // idempotent) and @platformatic/kafka (idempotent producer, consumer group).
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { after, before, test } from "node:test";
 import { Consumer, Producer, stringDeserializers, stringSerializers } from "@platformatic/kafka";
 import { Kafka, logLevel } from "kafkajs";
 import type { BrokerHandle } from "../../src/index.ts";
 import { eventually, startTestBroker } from "../helpers/broker-fixture.ts";
 import { startControlPlane, type TestControlPlane } from "../helpers/control-plane.ts";
+import { type KcatResult, runKcat } from "../helpers/kcat.ts";
 
 let cp: TestControlPlane;
 let broker: BrokerHandle;
@@ -22,31 +22,8 @@ after(async () => {
   await cp?.close();
 });
 
-function kcat(
-  args: string[],
-  input?: string,
-  timeoutMs = 30_000,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("kcat", ["-b", broker.bootstrap, ...args], { stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on("data", (c: Buffer) => {
-      stderr += c.toString();
-    });
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`kcat ${args.join(" ")} timed out:\n${stderr}`));
-    }, timeoutMs);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-    child.stdin.end(input ?? "");
-  });
+function kcat(args: string[], input?: string, timeoutMs = 30_000): Promise<KcatResult> {
+  return runKcat(broker.bootstrap, args, { ...(input === undefined ? {} : { input }), timeoutMs });
 }
 
 async function createTopic(name: string, partitions: number): Promise<void> {
