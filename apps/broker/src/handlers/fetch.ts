@@ -59,7 +59,7 @@ function responseTopics(reads: readonly PartitionRead[], byId: boolean, services
     if (ok && read.bytes > 0) {
       services.metrics.partitionCounters(partition, partition.topic, partition.partition).bytesOut.value +=
         read.bytes;
-      services.load.addPartition(partition.topicId, partition.partition, 0, read.bytes);
+      services.load.addPartition(partition, 0, read.bytes);
     }
     const hw = ok ? BigInt(read.highWatermark) : -1n;
     entry.partitions.push({

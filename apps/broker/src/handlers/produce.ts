@@ -159,7 +159,7 @@ function appendChecked(
       const counters = services.metrics.partitionCounters(partition, partition.topic, partition.partition);
       counters.bytesIn.value += bytes;
       counters.recordsIn.value += records;
-      services.load.addPartition(partition.topicId, partition.partition, bytes, 0);
+      services.load.addPartition(partition, bytes, 0);
       return {
         index: partition.partition,
         errorCode: ErrorCode.NONE,

@@ -14,6 +14,12 @@ export interface LoadSample {
   partitions: PartitionRate[];
 }
 
+/** What identifies a partition's traffic: its topic id and index. */
+export interface PartitionRef {
+  readonly topicId: string;
+  readonly partition: number;
+}
+
 interface Totals {
   topicId: string;
   partition: number;
@@ -24,7 +30,7 @@ interface Totals {
 export class LoadMeter {
   #networkIn = 0;
   #networkOut = 0;
-  #partitions = new Map<string, Totals>();
+  #partitions = new Map<PartitionRef, Totals>();
   #since: number;
   readonly #now: () => number;
 
@@ -38,12 +44,15 @@ export class LoadMeter {
     this.#networkOut += bytesOut;
   }
 
-  addPartition(topicId: string, partition: number, bytesIn: number, bytesOut: number): void {
-    const key = `${topicId}:${partition}`;
-    let totals = this.#partitions.get(key);
+  /**
+   * Adds traffic of one partition. Keyed by the partition object itself (the broker's Partition; one per
+   * topic id and index while it is open), so the produce and fetch paths build no key per request.
+   */
+  addPartition(partition: PartitionRef, bytesIn: number, bytesOut: number): void {
+    let totals = this.#partitions.get(partition);
     if (!totals) {
-      totals = { topicId, partition, bytesIn: 0, bytesOut: 0 };
-      this.#partitions.set(key, totals);
+      totals = { topicId: partition.topicId, partition: partition.partition, bytesIn: 0, bytesOut: 0 };
+      this.#partitions.set(partition, totals);
     }
     totals.bytesIn += bytesIn;
     totals.bytesOut += bytesOut;
@@ -53,12 +62,24 @@ export class LoadMeter {
   sample(): LoadSample {
     const now = this.#now();
     const seconds = Math.max((now - this.#since) / 1000, 0.001);
-    const partitions = [...this.#partitions.values()].map((t) => ({
-      topicId: t.topicId,
-      partition: t.partition,
-      bytesInPerSec: t.bytesIn / seconds,
-      bytesOutPerSec: t.bytesOut / seconds,
-    }));
+    // A partition closed and opened again within the window has two entries: one row each, summed.
+    const merged = new Map<string, PartitionRate>();
+    for (const t of this.#partitions.values()) {
+      const key = `${t.topicId}:${t.partition}`;
+      const row = merged.get(key);
+      if (row) {
+        row.bytesInPerSec += t.bytesIn / seconds;
+        row.bytesOutPerSec += t.bytesOut / seconds;
+      } else {
+        merged.set(key, {
+          topicId: t.topicId,
+          partition: t.partition,
+          bytesInPerSec: t.bytesIn / seconds,
+          bytesOutPerSec: t.bytesOut / seconds,
+        });
+      }
+    }
+    const partitions = [...merged.values()];
     const out = {
       bytesInPerSec: this.#networkIn / seconds,
       bytesOutPerSec: this.#networkOut / seconds,

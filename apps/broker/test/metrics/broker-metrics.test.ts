@@ -104,7 +104,9 @@ test("the load meter turns byte totals into per-second rates and resets each sam
   let now = 0;
   const meter = new LoadMeter(() => now);
   meter.addNetwork(1000, 500);
-  meter.addPartition("id-1", 3, 800, 0);
+  const partition = { topicId: "id-1", partition: 3 };
+  meter.addPartition(partition, 800, 0);
+  meter.addPartition({ topicId: "id-1", partition: 3 }, 0, 0); // reopened in the window: still one row
   now = 2000;
   const sample = meter.sample();
   assert.equal(sample.bytesInPerSec, 500);
