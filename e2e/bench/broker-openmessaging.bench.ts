@@ -10,12 +10,13 @@
 // who was the bottleneck (a generator near one full core per second of wall time would be; this machine has 2).
 // It measures the deployed path (control plane + one broker launched as `npm start` launches them).
 // Prints one JSON line.
-import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { createTopicViaApi } from "../harness/clients/cluster-topics.ts";
 import { type StartedCluster, startCluster } from "../harness/cluster.ts";
+import { startMockCluster } from "../harness/mock-cluster.ts";
 import { NativeTool, nativeTool } from "../harness/native-tools.ts";
+import { cpuSecondsOf } from "../harness/process-cpu.ts";
 import { printResult, quick, round } from "./s3stream-bench-kit.ts";
 
 const run = promisify(execFile);
@@ -27,7 +28,6 @@ const SECONDS = quick ? 4 : 20;
 const LATENCY_ROUNDS = 3;
 const LATENCY_RATE_MIBPS = 50;
 const TARGETS = { throughputMiBps: 160, produceP99Ms: 5, e2eP99Ms: 10 } as const;
-const CLOCK_TICKS_PER_SECOND = 100; // Linux USER_HZ
 
 interface GeneratorResult {
   records: number;
@@ -41,18 +41,6 @@ interface GeneratorResult {
   e2eP50Ms: number;
   e2eP99Ms: number;
   cpuSeconds: number;
-}
-
-/** CPU seconds (user + system) a process has used so far; 0 once it is gone. */
-function cpuSecondsOf(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // utime and stime are fields 14 and 15 of stat, i.e. 11 and 12 after the state field.
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    return 0;
-  }
 }
 
 interface Measured {
@@ -94,32 +82,12 @@ async function measure(
   };
 }
 
-function waitForBootstrap(child: ChildProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => reject(new Error("mock cluster did not start")), 30_000);
-    child.stdout?.on("data", (c: Buffer) => {
-      out += c.toString();
-      const match = /bootstrap: (\S+)/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    child.once("exit", (code) => reject(new Error(`mock cluster exited (${code})`)));
-  });
-}
-
 async function mockReference(): Promise<Measured> {
-  const mock = spawn(nativeTool(NativeTool.mockCluster), ["1", TOPIC, String(PARTITIONS)], {
-    stdio: ["pipe", "pipe", "ignore"],
-  });
+  const mock = await startMockCluster(TOPIC, PARTITIONS);
   try {
-    const bootstrap = await waitForBootstrap(mock);
-    return await measure(bootstrap, 0, false, [mock.pid!]);
+    return await measure(mock.bootstrap, 0, false, [mock.pid]);
   } finally {
-    mock.stdin?.end(); // the mock cluster exits when its stdin closes
-    if (mock.exitCode === null) mock.kill("SIGTERM");
+    mock.stop();
   }
 }
 

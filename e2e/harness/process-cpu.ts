@@ -1,0 +1,50 @@
+// CPU time of other processes (Linux /proc), for benches that must tell who did the work.
+import { readdirSync, readFileSync } from "node:fs";
+
+const CLOCK_TICKS_PER_SECOND = 100; // Linux USER_HZ
+
+function cpuSecondsOfStat(path: string): { name: string; seconds: number } {
+  const stat = readFileSync(path, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // utime and stime are fields 14 and 15 of stat, i.e. 11 and 12 after the state field.
+  return {
+    name: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")),
+    seconds: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND,
+  };
+}
+
+/** CPU seconds (user + system) a process has used so far; 0 once it is gone. */
+export function cpuSecondsOf(pid: number): number {
+  try {
+    return cpuSecondsOfStat(`/proc/${pid}/stat`).seconds;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds so far of each of a process's threads, by thread id ("tid:name"); empty once it is gone. */
+export function threadCpuSeconds(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const { name, seconds } = cpuSecondsOfStat(`/proc/${pid}/task/${tid}/stat`);
+      out.set(`${tid}:${name}`, seconds);
+    }
+  } catch {
+    // gone
+  }
+  return out;
+}
+
+/** CPU seconds between two threadCpuSeconds samples, summed by thread name (libuv-worker, V8Worker, …). */
+export function cpuByThreadName(
+  before: Map<string, number>,
+  after: Map<string, number>,
+): Record<string, number> {
+  const byName: Record<string, number> = {};
+  for (const [key, seconds] of after) {
+    const name = key.slice(key.indexOf(":") + 1);
+    byName[name] = (byName[name] ?? 0) + seconds - (before.get(key) ?? 0);
+  }
+  return byName;
+}
