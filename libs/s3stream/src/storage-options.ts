@@ -9,6 +9,8 @@ export type ResolvedStorageOptions = Readonly<
   Required<Omit<StorageOptions, "compaction">> & Pick<StorageOptions, "compaction"> & { blockBytes: number }
 >;
 
+function ignoreWalWrite(): void {}
+
 export function resolveStorageOptions(options: StorageOptions): ResolvedStorageOptions {
   assertSafeIndex("walCapacity", options.walCapacity);
   assertSafeIndex("nodeId", options.nodeId);
@@ -34,6 +36,7 @@ export function resolveStorageOptions(options: StorageOptions): ResolvedStorageO
     maxRecordBytes: Math.min(options.maxRecordBytes ?? 16 * MiB, Math.floor(dataCapacity / 4)),
     coldReadBytesPerSecond: options.coldReadBytesPerSecond ?? 0,
     adoptForeignWal: options.adoptForeignWal ?? false,
+    observeWalWrite: options.observeWalWrite ?? ignoreWalWrite,
     blockBytes: MiB,
   };
   for (const key of [

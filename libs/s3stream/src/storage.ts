@@ -50,6 +50,7 @@ export class Storage implements StreamHost {
       appendTimeoutMs: options.appendTimeoutMs,
       onSpaceNeeded: () => this.#uploader.requestUpload(),
       onDropped: (records) => this.#rollback(records),
+      observeWrite: options.observeWalWrite,
     });
     const ctx = uploadContext(options);
     this.#uploader = new Uploader(ctx, this.#cache, this.#writer, {

@@ -104,6 +104,11 @@ export interface StorageOptions {
   adoptForeignWal?: boolean;
   /** Background compaction; disabled when omitted. */
   compaction?: CompactionOptions;
+  /**
+   * Told after each durable group write of the WAL: its duration (seconds, write and flush to the device) and
+   * size. Called on the append path: keep it to a few arithmetic operations (a histogram cell).
+   */
+  observeWalWrite?: (seconds: number, bytes: number) => void;
 }
 
 export interface CompactionOptions {

@@ -4,6 +4,7 @@ import { Counter, Gauge, Registry } from "prom-client";
 import type { FetchSessionCacheStats } from "../fetch/fetch-session-cache.ts";
 import type { CheckpointTally } from "../partitions/partition-checkpointer.ts";
 import { type CounterCell, type HistogramCell, HotCounter, HotHistogram } from "./hot-metrics.ts";
+import { RuntimeMetrics } from "./runtime-metrics.ts";
 import {
   registerCheckpointMetrics,
   registerFetchSessionMetrics,
@@ -47,6 +48,9 @@ export class BrokerMetrics {
   readonly connections: Gauge;
   readonly partitionsOpen: Gauge;
   readonly fetchWaiters: Gauge;
+  /** Durable WAL group writes, observed by storage (StorageOptions.observeWalWrite). */
+  readonly walWriteSeconds: HistogramCell;
+  readonly #runtime: RuntimeMetrics;
   #storageStats: (() => StorageStats | undefined) | undefined;
   #fetchSessionStats: (() => FetchSessionCacheStats) | undefined;
   #checkpointStats: (() => Readonly<CheckpointTally>) | undefined;
@@ -116,6 +120,13 @@ export class BrokerMetrics {
       help: "Fetch long polls waiting for data",
       registers,
     });
+    this.walWriteSeconds = new HotHistogram({
+      ...hot,
+      name: "cirrus_broker_wal_write_seconds",
+      help: "Time for one WAL group commit to be durable (write and device flush); every ack waits for one",
+      buckets: [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    }).cell();
+    this.#runtime = new RuntimeMetrics(this.registry, labels);
     const storage = () => this.#storageStats?.();
     scrapedGauge(
       registers,
@@ -204,6 +215,11 @@ export class BrokerMetrics {
   /** Wires the checkpoint counters to the broker's tally (read at scrape time). */
   setCheckpointStats(source: () => Readonly<CheckpointTally>): void {
     this.#checkpointStats = source;
+  }
+
+  /** Detaches the runtime observers (event-loop delay, GC); the registry can still be scraped. */
+  close(): void {
+    this.#runtime.close();
   }
 
   /** Prometheus text exposition. */

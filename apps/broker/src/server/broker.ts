@@ -212,6 +212,7 @@ export async function startBroker(
       objectManager: controlPlane,
       nodeId: next.brokerId,
       nodeEpoch: next.epoch,
+      observeWalWrite: (seconds) => metrics.walWriteSeconds.observe(seconds),
     });
     // The fallback is correct but costs a second thread-pool round trip per group commit: say so once.
     if (storage.stats().walDurability !== "o_dsync") {
@@ -282,6 +283,7 @@ export async function startBroker(
     await listener.close();
     await admin.close();
     await storage?.shutdown().catch(() => {});
+    metrics.close();
     throw error;
   }
 
@@ -308,6 +310,7 @@ export async function startBroker(
     await listener.close();
     await admin.close();
     await objectStore.close();
+    metrics.close();
   };
   return {
     config,

@@ -81,12 +81,12 @@ test("fetch session and checkpoint metrics are read from their sources at each s
   assert.match(second, /^cirrus_broker_checkpoint_loads_total\{kind="checkpoint",broker="2"\} 4$/m);
 });
 
-test("every fetch session and checkpoint metric is documented in the README", async () => {
+test("every fetch session, checkpoint, WAL and runtime metric is documented in the README", async () => {
   const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
   const names = [...(await new BrokerMetrics().scrape()).matchAll(/^# TYPE (\S+)/gm)]
     .map((m) => m[1]!)
-    .filter((name) => /^cirrus_broker_(fetch_session|checkpoint)_/.test(name));
-  assert.equal(names.length, 11);
+    .filter((name) => /^cirrus_broker_(fetch_session_|checkpoint_|wal_write|event_loop|gc_pause)/.test(name));
+  assert.equal(names.length, 14);
   assert.deepEqual(
     names.filter((name) => !readme.includes(`\`${name}`)),
     [],
@@ -116,4 +116,55 @@ test("the load meter turns byte totals into per-second rates and resets each sam
   ]);
   now = 3000;
   assert.deepEqual(meter.sample(), { bytesInPerSec: 0, bytesOutPerSec: 0, partitions: [] });
+});
+
+test("event-loop stalls and GC pauses of this process are exposed, and close() detaches their observers", async () => {
+  const metrics = new BrokerMetrics({ broker: "3" });
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 30)); // some on-time samples first
+    const until = performance.now() + 80;
+    while (performance.now() < until); // an 80 ms stall
+    let kept: number[][] = [];
+    for (let i = 0; i < 200; i++) kept.push(new Array(10_000).fill(i)); // ~16 MB: scavenges
+    kept = [];
+    await new Promise((resolve) => setTimeout(resolve, 30)); // GC entries are delivered asynchronously
+    const text = await metrics.scrape();
+    const longest = Number(
+      /^cirrus_broker_event_loop_delay_seconds\{quantile="1",broker="3"\} (\S+)$/m.exec(text)?.[1],
+    );
+    assert.ok(longest >= 0.06 && longest < 1, `longest stall ${longest} s for an 80 ms busy loop`);
+    const minor = Number(
+      /^cirrus_broker_gc_pause_seconds_count\{broker="3",kind="minor"\} (\S+)$/m.exec(text)?.[1],
+    );
+    assert.ok(minor > 0, `minor GC pauses counted: ${minor}`);
+    assert.equal(kept.length, 0);
+
+    metrics.close(); // detached: a longer stall and more garbage are not seen any more
+    const later = performance.now() + 200;
+    while (performance.now() < later);
+    for (let i = 0; i < 200; i++) kept.push(new Array(10_000).fill(i));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const after = await metrics.scrape();
+    assert.match(
+      after,
+      new RegExp(`^cirrus_broker_event_loop_delay_seconds\\{quantile="1",broker="3"\\} ${longest}$`, "m"),
+    );
+    assert.match(
+      after,
+      new RegExp(`^cirrus_broker_gc_pause_seconds_count\\{broker="3",kind="minor"\\} ${minor}$`, "m"),
+    );
+  } finally {
+    metrics.close();
+  }
+});
+
+test("WAL group commit durations are a histogram", async () => {
+  const metrics = new BrokerMetrics({ broker: "4" });
+  metrics.walWriteSeconds.observe(0.0004);
+  metrics.walWriteSeconds.observe(0.03);
+  const text = await metrics.scrape();
+  metrics.close();
+  assert.match(text, /^cirrus_broker_wal_write_seconds_bucket\{broker="4",le="0.0005"\} 1$/m);
+  assert.match(text, /^cirrus_broker_wal_write_seconds_bucket\{broker="4",le="0.05"\} 2$/m);
+  assert.match(text, /^cirrus_broker_wal_write_seconds_count\{broker="4"\} 2$/m);
 });

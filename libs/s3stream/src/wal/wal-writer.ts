@@ -43,6 +43,8 @@ export interface WalWriterOptions {
   onSpaceNeeded: () => void;
   /** Called synchronously with appends dropped after waiting too long, before their promises reject. */
   onDropped: (records: WalAppend[]) => void;
+  /** Told after each successful group write: seconds it took to be durable, and its bytes. */
+  observeWrite?: (seconds: number, bytes: number) => void;
 }
 
 export class WalWriter {
@@ -246,7 +248,9 @@ export class WalWriter {
     let failed = false;
     let cause: unknown;
     try {
+      const started = performance.now();
       await this.#file.writeDurably(group[0]!.walOffset, chunks, length);
+      this.#options.observeWrite?.((performance.now() - started) / 1000, length);
     } catch (error) {
       failed = true;
       cause = error;

@@ -7,6 +7,7 @@ import { ErrorCode } from "../../src/errors.ts";
 import { WalFile } from "../../src/wal/wal-file.ts";
 import type { WalHeader } from "../../src/wal/wal-header.ts";
 import { DATA_START } from "../../src/wal/wal-header.ts";
+import { RECORD_HEADER_SIZE } from "../../src/wal/wal-record.ts";
 import { scanWal } from "../../src/wal/wal-scanner.ts";
 import { type WalAppend, type WalGroupFile, WalWriter } from "../../src/wal/wal-writer.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
@@ -78,8 +79,13 @@ async function until(condition: () => boolean, what: string): Promise<void> {
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 
-function newWriter(file: HeldWalFile): WalWriter {
-  return new WalWriter(file, 0, { appendTimeoutMs: 1000, onSpaceNeeded: () => {}, onDropped: () => {} });
+function newWriter(file: HeldWalFile, observeWrite?: (seconds: number, bytes: number) => void): WalWriter {
+  return new WalWriter(file, 0, {
+    appendTimeoutMs: 1000,
+    onSpaceNeeded: () => {},
+    onDropped: () => {},
+    ...(observeWrite ? { observeWrite } : {}),
+  });
 }
 
 describe("WalWriter pipelining", () => {
@@ -177,6 +183,27 @@ describe("WalWriter pipelining", () => {
     file.held[0]!.release(); // A is durable on its own: acked
     assert.equal(await first, 0);
     await assert.rejects(second, rejectsWith(ErrorCode.WAL_IO_ERROR));
+    await file.inner.close();
+  });
+
+  it("tells the observer each durable group write's duration and bytes, and nothing of a failed one", async () => {
+    const file = await heldWal();
+    const observed: { seconds: number; bytes: number }[] = [];
+    const writer = newWriter(file, (seconds, bytes) => observed.push({ seconds, bytes }));
+    const group = [writer.append(record(0)), writer.append(record(1))];
+    await until(() => file.held.length === 1, "the group's write");
+    await new Promise((resolve) => setTimeout(resolve, 30)); // the device is slow this time
+    file.held[0]!.release();
+    await Promise.all(group);
+    assert.equal(observed.length, 1);
+    assert.equal(observed[0]!.bytes, 2 * (RECORD_HEADER_SIZE + 100));
+    assert.ok(observed[0]!.seconds >= 0.025, `observed ${observed[0]!.seconds} s for a write held 30 ms`);
+
+    const failed = writer.append(record(2));
+    await until(() => file.held.length === 2, "the failing group's write");
+    file.held[1]!.fail();
+    await assert.rejects(failed, rejectsWith(ErrorCode.WAL_IO_ERROR));
+    assert.equal(observed.length, 1, "a failed write is not a latency sample");
     await file.inner.close();
   });
 });
