@@ -27,6 +27,8 @@ const SECONDS = quick ? 4 : 20;
 /** The latency run is split into rounds and reported as the round with the median produce p99 (noisy machine). */
 const LATENCY_ROUNDS = 3;
 const LATENCY_RATE_MIBPS = 50;
+/** Whole seconds: the generator takes an integer duration. */
+const LATENCY_ROUND_SECONDS = Math.max(3, Math.round(SECONDS / LATENCY_ROUNDS));
 const TARGETS = { throughputMiBps: 160, produceP99Ms: 5, e2eP99Ms: 10 } as const;
 
 interface GeneratorResult {
@@ -103,9 +105,7 @@ try {
   const throughput = await measure(bootstrap, 0, false, brokerPids);
   const rounds: Measured[] = [];
   for (let round = 0; round < LATENCY_ROUNDS; round++) {
-    rounds.push(
-      await measure(bootstrap, latencyRate, true, brokerPids, Math.max(3, SECONDS / LATENCY_ROUNDS)),
-    );
+    rounds.push(await measure(bootstrap, latencyRate, true, brokerPids, LATENCY_ROUND_SECONDS));
   }
   const byP99 = [...rounds].sort((a, b) => a.result.produceP99Ms - b.result.produceP99Ms);
   const latency = byP99[Math.floor(byP99.length / 2)]!;
@@ -128,7 +128,7 @@ try {
     ratioToMockCluster: round(throughput.result.mibPerSec / reference.result.mibPerSec, 3),
     latencyAtMiBps: LATENCY_RATE_MIBPS,
     latencyRounds: LATENCY_ROUNDS,
-    latencyRoundSeconds: Math.max(3, SECONDS / LATENCY_ROUNDS),
+    latencyRoundSeconds: LATENCY_ROUND_SECONDS,
     produceP99MsRounds: rounds.map((r) => r.result.produceP99Ms),
     e2eP99MsRounds: rounds.map((r) => r.result.e2eP99Ms),
     latencyAchievedMiBps: round(latency.result.mibPerSec),
