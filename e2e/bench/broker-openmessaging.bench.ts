@@ -5,9 +5,11 @@
 //   (a) max produce throughput of the one broker (producer only);
 //   (b) produce p99 and end-to-end p99 at a fixed 50 MiB/s, a consumer reading along (three rounds; the one with
 //       the median produce p99 is reported, and every round's p99s are listed);
-//   (c) the same workload against librdkafka's in-memory mock cluster (no I/O): the reference ceiling.
+//   (c) the same workload against librdkafka's in-memory mock cluster (no I/O, no durability): the reference
+//       ceiling for throughput, and for latency the floor this machine and this generator allow (same rounds).
 // Each run reports the generator's CPU time against its wall time and the broker's CPU time, so a reader can tell
-// who was the bottleneck (a generator near one full core per second of wall time would be; this machine has 2).
+// who was the bottleneck (a generator near one full core per second of wall time would be; this machine has 2),
+// and the share of the latency phase the broker's main thread spent runnable but waiting for a CPU (contention).
 // It measures the deployed path (control plane + one broker launched as `npm start` launches them).
 // Prints one JSON line.
 import { execFile } from "node:child_process";
@@ -16,7 +18,7 @@ import { createTopicViaApi } from "../harness/clients/cluster-topics.ts";
 import { type StartedCluster, startCluster } from "../harness/cluster.ts";
 import { startMockCluster } from "../harness/mock-cluster.ts";
 import { NativeTool, nativeTool } from "../harness/native-tools.ts";
-import { cpuSecondsOf } from "../harness/process-cpu.ts";
+import { cpuSecondsOf, mainThreadRunQueueSecondsOf } from "../harness/process-cpu.ts";
 import { printResult, quick, round } from "./s3stream-bench-kit.ts";
 
 const run = promisify(execFile);
@@ -49,6 +51,8 @@ interface Measured {
   result: GeneratorResult;
   generatorCpuShare: number;
   serverCpuShare: number;
+  /** Share of the wall time the servers' main threads were runnable but not running (CPU contention). */
+  serverRunQueueShare: number;
 }
 
 /** Runs the generator once; `serverPids` are the processes serving it (their CPU is measured over the run). */
@@ -60,6 +64,7 @@ async function measure(
   seconds = SECONDS,
 ): Promise<Measured> {
   const cpuBefore = serverPids.reduce((s, pid) => s + cpuSecondsOf(pid), 0);
+  const waitBefore = serverPids.reduce((s, pid) => s + mainThreadRunQueueSecondsOf(pid), 0);
   const started = performance.now();
   const { stdout } = await run(
     nativeTool(NativeTool.openMessaging),
@@ -76,24 +81,41 @@ async function measure(
   );
   const wall = (performance.now() - started) / 1000;
   const serverCpu = serverPids.reduce((s, pid) => s + cpuSecondsOf(pid), 0) - cpuBefore;
+  const serverWait = serverPids.reduce((s, pid) => s + mainThreadRunQueueSecondsOf(pid), 0) - waitBefore;
   const result = JSON.parse(stdout.trim().split("\n").at(-1)!) as GeneratorResult;
   return {
     result,
     generatorCpuShare: round(result.cpuSeconds / wall, 3),
     serverCpuShare: round(serverCpu / wall, 3),
+    serverRunQueueShare: round(serverWait / wall, 3),
   };
 }
 
-async function mockReference(): Promise<Measured> {
+const latencyRate = Math.round((LATENCY_RATE_MIBPS * 1024 * 1024) / RECORD_BYTES);
+
+/** LATENCY_ROUNDS rounds at the latency rate with a consumer; returns them all and the median-p99 one. */
+async function latencyRounds(
+  bootstrap: string,
+  serverPids: number[],
+): Promise<{ rounds: Measured[]; median: Measured }> {
+  const rounds: Measured[] = [];
+  for (let round = 0; round < LATENCY_ROUNDS; round++) {
+    rounds.push(await measure(bootstrap, latencyRate, true, serverPids, LATENCY_ROUND_SECONDS));
+  }
+  const byP99 = [...rounds].sort((a, b) => a.result.produceP99Ms - b.result.produceP99Ms);
+  return { rounds, median: byP99[Math.floor(byP99.length / 2)]! };
+}
+
+async function mockReference(): Promise<{ throughput: Measured; latency: Measured }> {
   const mock = await startMockCluster(TOPIC, PARTITIONS);
   try {
-    return await measure(mock.bootstrap, 0, false, [mock.pid]);
+    const throughput = await measure(mock.bootstrap, 0, false, [mock.pid]);
+    const { median } = await latencyRounds(mock.bootstrap, [mock.pid]);
+    return { throughput, latency: median };
   } finally {
     mock.stop();
   }
 }
-
-const latencyRate = Math.round((LATENCY_RATE_MIBPS * 1024 * 1024) / RECORD_BYTES);
 let cluster: StartedCluster | undefined;
 try {
   cluster = await startCluster({ brokers: 1 });
@@ -103,12 +125,8 @@ try {
 
   const reference = await mockReference();
   const throughput = await measure(bootstrap, 0, false, brokerPids);
-  const rounds: Measured[] = [];
-  for (let round = 0; round < LATENCY_ROUNDS; round++) {
-    rounds.push(await measure(bootstrap, latencyRate, true, brokerPids, LATENCY_ROUND_SECONDS));
-  }
-  const byP99 = [...rounds].sort((a, b) => a.result.produceP99Ms - b.result.produceP99Ms);
-  const latency = byP99[Math.floor(byP99.length / 2)]!;
+  const { rounds, median: latency } = await latencyRounds(bootstrap, brokerPids);
+  const mockLatency = reference.latency.result;
   const { orphans } = await cluster.stop();
   cluster = undefined;
 
@@ -122,10 +140,10 @@ try {
     throughputErrors: throughput.result.errors,
     throughputGeneratorCpuShare: throughput.generatorCpuShare,
     throughputBrokerCpuShare: throughput.serverCpuShare,
-    referenceMockClusterMiBps: round(reference.result.mibPerSec),
-    referenceGeneratorCpuShare: reference.generatorCpuShare,
-    referenceMockCpuShare: reference.serverCpuShare,
-    ratioToMockCluster: round(throughput.result.mibPerSec / reference.result.mibPerSec, 3),
+    referenceMockClusterMiBps: round(reference.throughput.result.mibPerSec),
+    referenceGeneratorCpuShare: reference.throughput.generatorCpuShare,
+    referenceMockCpuShare: reference.throughput.serverCpuShare,
+    ratioToMockCluster: round(throughput.result.mibPerSec / reference.throughput.result.mibPerSec, 3),
     latencyAtMiBps: LATENCY_RATE_MIBPS,
     latencyRounds: LATENCY_ROUNDS,
     latencyRoundSeconds: LATENCY_ROUND_SECONDS,
@@ -137,10 +155,16 @@ try {
     e2eP50Ms: latency.result.e2eP50Ms,
     e2eP99Ms: latency.result.e2eP99Ms,
     latencyBrokerCpuShare: latency.serverCpuShare,
+    latencyBrokerMainThreadRunQueueShare: latency.serverRunQueueShare,
     latencyGeneratorCpuShare: latency.generatorCpuShare,
     latencyErrors: latency.result.errors,
     latencyConsumed: latency.result.consumed,
     latencyAcked: latency.result.acked,
+    referenceMockProduceP50Ms: mockLatency.produceP50Ms,
+    referenceMockProduceP99Ms: mockLatency.produceP99Ms,
+    referenceMockE2eP99Ms: mockLatency.e2eP99Ms,
+    produceP99RatioToMock: round(latency.result.produceP99Ms / mockLatency.produceP99Ms, 3),
+    e2eP99RatioToMock: round(latency.result.e2eP99Ms / mockLatency.e2eP99Ms, 3),
     targets: TARGETS,
     meetsTargets: {
       throughput: throughput.result.mibPerSec >= TARGETS.throughputMiBps,

@@ -48,3 +48,17 @@ export function cpuByThreadName(
   }
   return byName;
 }
+
+/**
+ * Seconds a process's main thread has spent so far waiting on a run queue: runnable, but no CPU free (Linux
+ * schedstat, field 2). Over a measured interval it tells how much of a latency tail is CPU contention on the
+ * machine rather than work; 0 once the process is gone or where schedstat is unavailable.
+ */
+export function mainThreadRunQueueSecondsOf(pid: number): number {
+  try {
+    const [, waitNs] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, "utf8").trim().split(" ");
+    return Number(waitNs) / 1e9;
+  } catch {
+    return 0;
+  }
+}
