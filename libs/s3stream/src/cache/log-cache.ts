@@ -39,7 +39,9 @@ class StreamCache {
     return low;
   }
 
+  /** Drops the head record at once (its payload must not outlive the eviction; slots below head are unused). */
   evictHead(): void {
+    (this.records as (CachedRecord | undefined)[])[this.head] = undefined;
     this.head++;
     if (this.head >= 1024 && this.head * 2 >= this.records.length) {
       this.records = this.records.slice(this.head);

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { type CachedRecord, LogCache } from "../../src/cache/log-cache.ts";
+
+setFlagsFromString("--expose-gc");
+const gc = runInNewContext("gc") as () => void;
 
 let walOffset = 0;
 function record(streamId: number, baseOffset: number, size = 100): CachedRecord {
@@ -71,5 +76,28 @@ describe("LogCache", () => {
       cache.read(1, 3, 10, 1000)!.map((r) => r.baseOffset),
       [3, 4],
     );
+  });
+
+  it("lets go of an evicted record at once: its payload can be collected", async () => {
+    walOffset = 0;
+    const cache = new LogCache(1000, 0);
+    const evicted: WeakRef<Buffer>[] = [];
+    for (let i = 0; i < 50; i++) {
+      const r = record(1, i, 100);
+      if (i < 40) evicted.push(new WeakRef(r.payload));
+      cache.add(r);
+    }
+    cache.markUploaded(1, 50); // 5000 bytes uploaded, 1000 retained: the first 40 are evicted
+    assert.equal(cache.firstOffset(1), 40);
+    for (let i = 0; i < 3; i++) {
+      gc();
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    assert.equal(
+      evicted.filter((ref) => ref.deref() !== undefined).length,
+      0,
+      "evicted payloads still reachable",
+    );
+    assert.equal(cache.read(1, 40, 50, 1 << 20)?.length, 10);
   });
 });
