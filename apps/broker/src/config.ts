@@ -37,11 +37,6 @@ export interface BrokerConfig {
   readonly maxFrameBytes: number;
   /** Request bytes a connection may have in flight before the broker stops reading from it. */
   readonly maxInflightBytesPerConnection: number;
-  /**
-   * Frame memory kept for reuse once nothing references it (server/frame-memory.ts), bytes; 0 assembles
-   * every frame in fresh memory.
-   */
-  readonly frameMemoryIdleBytes: number;
   readonly maxConnections: number;
   /** A connection with no traffic for this long is closed (Kafka: connections.max.idle.ms). */
   readonly idleConnectionMs: number;
@@ -99,7 +94,6 @@ export const brokerConfigDefaults: BrokerConfig = Object.freeze({
   defaultPartitions: 1,
   maxFrameBytes: 100 * 1024 * 1024,
   maxInflightBytesPerConnection: 64 * 1024 * 1024,
-  frameMemoryIdleBytes: 256 * 1024 * 1024,
   maxConnections: 20_000,
   idleConnectionMs: 600_000,
   maxFetchWaitMs: 30_000,
@@ -138,7 +132,6 @@ const schema: { readonly [K in keyof BrokerConfig]: OptionSpec } = {
   defaultPartitions: { kind: "int", min: 1, max: 10_000 },
   maxFrameBytes: { kind: "int", min: 1024, max: 2 ** 31 - 1 },
   maxInflightBytesPerConnection: { kind: "int", min: 1024 },
-  frameMemoryIdleBytes: { kind: "int", min: 0, max: 64 * 1024 * 1024 * 1024 },
   maxConnections: { kind: "int", min: 1 },
   idleConnectionMs: { kind: "int", min: 100 },
   maxFetchWaitMs: { kind: "int", min: 0 },

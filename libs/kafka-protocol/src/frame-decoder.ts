@@ -15,16 +15,10 @@ export const defaultMaxFrameBytes = 100 * 1024 * 1024;
 export interface FrameDecoderOptions {
   /** Largest accepted frame size (excluding the 4-byte prefix). Default 100 MiB. */
   maxFrameBytes?: number;
-  /**
-   * Memory for a frame assembled from several chunks (default Buffer.allocUnsafe). The frame is returned to
-   * the caller, who may keep it or views of it for as long as it likes.
-   */
-  allocate?: (size: number) => Buffer;
 }
 
 export class FrameDecoder {
   readonly maxFrameBytes: number;
-  private readonly allocate: (size: number) => Buffer;
   private chunks: Buffer[] = [];
   private buffered = 0;
   /** Size of the frame being assembled, or -1 while its size prefix is incomplete. */
@@ -33,7 +27,6 @@ export class FrameDecoder {
 
   constructor(options: FrameDecoderOptions = {}) {
     this.maxFrameBytes = options.maxFrameBytes ?? defaultMaxFrameBytes;
-    this.allocate = options.allocate ?? Buffer.allocUnsafe;
   }
 
   /** Bytes received but not yet returned as frames. */
@@ -91,7 +84,7 @@ export class FrameDecoder {
       }
       return out;
     }
-    const out = peek ? Buffer.allocUnsafe(n) : this.allocate(n);
+    const out = Buffer.allocUnsafe(n);
     let copied = 0;
     let i = 0;
     while (copied < n) {

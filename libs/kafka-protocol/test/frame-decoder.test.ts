@@ -80,23 +80,4 @@ describe("FrameDecoder", () => {
     assert.equal(frames[0]!.length, 0);
     assert.deepEqual([...frames[1]!], [9]);
   });
-
-  it("assembles a frame that spans chunks in memory from the allocate option, and only such frames", () => {
-    const sizes: number[] = [];
-    const decoder = new FrameDecoder({
-      allocate: (size) => {
-        sizes.push(size);
-        return Buffer.alloc(size, 0xee);
-      },
-    });
-    const whole = framed(Buffer.from("inside one chunk"));
-    const spanning = framed(Buffer.from("split across two chunks"));
-    const frames = [...decoder.push(whole), ...decoder.push(spanning.subarray(0, 9))];
-    frames.push(...decoder.push(spanning.subarray(9)));
-    assert.deepEqual(
-      frames.map((f) => f.toString()),
-      ["inside one chunk", "split across two chunks"],
-    );
-    assert.deepEqual(sizes, ["split across two chunks".length]);
-  });
 });

@@ -3,7 +3,6 @@
 import { Counter, Gauge, Registry } from "prom-client";
 import type { FetchSessionCacheStats } from "../fetch/fetch-session-cache.ts";
 import type { CheckpointTally } from "../partitions/partition-checkpointer.ts";
-import type { FrameMemoryStats } from "../server/frame-memory.ts";
 import { type CounterCell, type HistogramCell, HotCounter, HotHistogram } from "./hot-metrics.ts";
 import { RuntimeMetrics } from "./runtime-metrics.ts";
 import {
@@ -55,7 +54,6 @@ export class BrokerMetrics {
   #storageStats: (() => StorageStats | undefined) | undefined;
   #fetchSessionStats: (() => FetchSessionCacheStats) | undefined;
   #checkpointStats: (() => Readonly<CheckpointTally>) | undefined;
-  #frameMemoryStats: (() => FrameMemoryStats) | undefined;
   readonly #partitionCounters = new WeakMap<object, PartitionCounters>();
   readonly #apiMeters = new Map<string, ApiMeters>();
 
@@ -174,19 +172,6 @@ export class BrokerMetrics {
     });
     registerFetchSessionMetrics(registers, () => this.#fetchSessionStats?.());
     registerCheckpointMetrics(registers, () => this.#checkpointStats?.());
-    const frames = () => this.#frameMemoryStats?.();
-    scrapedCounter(
-      registers,
-      "cirrus_broker_frame_memory_slabs_created_total",
-      "Slabs of request-frame memory allocated fresh",
-      () => frames()?.slabsCreated,
-    );
-    scrapedCounter(
-      registers,
-      "cirrus_broker_frame_memory_slabs_reused_total",
-      "Slabs of request-frame memory reused once nothing referenced them (no page faults, no zeroing)",
-      () => frames()?.slabsReused,
-    );
   }
 
   /**
@@ -225,11 +210,6 @@ export class BrokerMetrics {
   /** Wires the fetch session metrics to the broker's cache (read at scrape time). */
   setFetchSessionStats(source: () => FetchSessionCacheStats): void {
     this.#fetchSessionStats = source;
-  }
-
-  /** Wires the frame memory counters to the broker's pool (read at scrape time). */
-  setFrameMemoryStats(source: () => FrameMemoryStats): void {
-    this.#frameMemoryStats = source;
   }
 
   /** Wires the checkpoint counters to the broker's tally (read at scrape time). */

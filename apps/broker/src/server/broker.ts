@@ -24,7 +24,6 @@ import type { Partition } from "../partitions/partition.ts";
 import { newCheckpointTally } from "../partitions/partition-checkpointer.ts";
 import { PartitionRegistry } from "../partitions/partition-registry.ts";
 import { createDispatcher, type DispatcherOptions } from "./dispatcher.ts";
-import { FrameMemory } from "./frame-memory.ts";
 import { KafkaListener } from "./listener.ts";
 
 export type BrokerLog = (message: string, error?: unknown) => void;
@@ -143,8 +142,6 @@ export async function startBroker(
     };
   });
 
-  const frameMemory = new FrameMemory({ maxIdleBytes: config.frameMemoryIdleBytes });
-  metrics.setFrameMemoryStats(() => frameMemory.stats);
   const listener = new KafkaListener({
     host: config.kafkaHost,
     port: config.kafkaPort,
@@ -152,11 +149,7 @@ export async function startBroker(
     maxInflightBytes: config.maxInflightBytesPerConnection,
     maxInflightRequests: 1024,
     idleMs: config.idleConnectionMs,
-    newFrameSplitter: () =>
-      new FrameDecoder({
-        maxFrameBytes: config.maxFrameBytes,
-        allocate: (size) => frameMemory.allocate(size),
-      }),
+    newFrameSplitter: () => new FrameDecoder({ maxFrameBytes: config.maxFrameBytes }),
     handler: createDispatcher({
       handlers,
       services,
