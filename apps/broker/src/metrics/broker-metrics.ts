@@ -19,6 +19,8 @@ export interface StorageStats {
   walSpaceWaits: number;
   /** WAL uploads to object storage so far. */
   uploads: number;
+  /** How group commits become durable: one O_DSYNC write, or write + fdatasync (the fallback). */
+  walDurability: "o_dsync" | "fdatasync";
   cacheBytes: number;
   objectStoreRequests: Record<string, number>;
 }
@@ -152,6 +154,18 @@ export class BrokerMetrics {
       "WAL uploads to object storage (stream set objects committed)",
       () => storage()?.uploads,
     );
+    new Gauge({
+      name: "cirrus_broker_wal_durability",
+      help: "1 for how WAL group commits become durable: mode=o_dsync (one write) or mode=fdatasync (the fallback, a second thread-pool round trip)",
+      labelNames: ["mode"],
+      registers,
+      collect() {
+        const stats = storage();
+        if (!stats) return;
+        this.set({ mode: "o_dsync" }, stats.walDurability === "o_dsync" ? 1 : 0);
+        this.set({ mode: "fdatasync" }, stats.walDurability === "fdatasync" ? 1 : 0);
+      },
+    });
     scrapedGauge(
       registers,
       "cirrus_broker_cache_used_bytes",

@@ -137,6 +137,7 @@ export async function startBroker(
       walCapacityBytes: stats.walCapacityBytes,
       walSpaceWaits: stats.walSpaceWaits,
       uploads: stats.uploads,
+      walDurability: stats.walDurability,
       cacheBytes: stats.logCacheBytes + stats.blockCacheBytes,
       objectStoreRequests: objectStore.requestCounts(),
     };

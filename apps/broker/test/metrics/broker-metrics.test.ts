@@ -15,6 +15,7 @@ test("the autoscaler's counters and the storage gauges appear in the exposition"
     walCapacityBytes: 100,
     walSpaceWaits: 4,
     uploads: 2,
+    walDurability: "fdatasync",
     cacheBytes: 7,
     objectStoreRequests: { put: 3 },
   }));
@@ -25,6 +26,8 @@ test("the autoscaler's counters and the storage gauges appear in the exposition"
   assert.match(text, /^cirrus_broker_wal_used_bytes\{broker="1"\} 10$/m);
   assert.match(text, /^cirrus_broker_wal_space_waits_total\{broker="1"\} 4$/m);
   assert.match(text, /^cirrus_broker_wal_uploads_total\{broker="1"\} 2$/m);
+  assert.match(text, /^cirrus_broker_wal_durability\{mode="fdatasync",broker="1"\} 1$/m);
+  assert.match(text, /^cirrus_broker_wal_durability\{mode="o_dsync",broker="1"\} 0$/m);
   assert.match(text, /^cirrus_broker_object_store_requests\{operation="put",broker="1"\} 3$/m);
 });
 
@@ -85,8 +88,10 @@ test("every fetch session, checkpoint, WAL and runtime metric is documented in t
   const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
   const names = [...(await new BrokerMetrics().scrape()).matchAll(/^# TYPE (\S+)/gm)]
     .map((m) => m[1]!)
-    .filter((name) => /^cirrus_broker_(fetch_session_|checkpoint_|wal_write|event_loop|gc_pause)/.test(name));
-  assert.equal(names.length, 14);
+    .filter((name) =>
+      /^cirrus_broker_(fetch_session_|checkpoint_|wal_write|wal_durability|event_loop|gc_pause)/.test(name),
+    );
+  assert.equal(names.length, 15);
   assert.deepEqual(
     names.filter((name) => !readme.includes(`\`${name}`)),
     [],
