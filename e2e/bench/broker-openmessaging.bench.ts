@@ -18,7 +18,12 @@ import { createTopicViaApi } from "../harness/clients/cluster-topics.ts";
 import { type StartedCluster, startCluster } from "../harness/cluster.ts";
 import { startMockCluster } from "../harness/mock-cluster.ts";
 import { NativeTool, nativeTool } from "../harness/native-tools.ts";
-import { cpuSecondsOf, mainThreadRunQueueSecondsOf } from "../harness/process-cpu.ts";
+import {
+  cpuSecondsOf,
+  mainThreadRunQueueSecondsOf,
+  minorFaultsOf,
+  peakRssBytesOf,
+} from "../harness/process-cpu.ts";
 import { printResult, quick, round } from "./s3stream-bench-kit.ts";
 
 const run = promisify(execFile);
@@ -53,6 +58,8 @@ interface Measured {
   serverCpuShare: number;
   /** Share of the wall time the servers' main threads were runnable but not running (CPU contention). */
   serverRunQueueShare: number;
+  /** Page faults per second of the servers: fresh memory touched (each costs a fault and zeroing). */
+  serverPageFaultsPerSec: number;
 }
 
 /** Runs the generator once; `serverPids` are the processes serving it (their CPU is measured over the run). */
@@ -65,6 +72,7 @@ async function measure(
 ): Promise<Measured> {
   const cpuBefore = serverPids.reduce((s, pid) => s + cpuSecondsOf(pid), 0);
   const waitBefore = serverPids.reduce((s, pid) => s + mainThreadRunQueueSecondsOf(pid), 0);
+  const faultsBefore = serverPids.reduce((s, pid) => s + minorFaultsOf(pid), 0);
   const started = performance.now();
   const { stdout } = await run(
     nativeTool(NativeTool.openMessaging),
@@ -82,12 +90,14 @@ async function measure(
   const wall = (performance.now() - started) / 1000;
   const serverCpu = serverPids.reduce((s, pid) => s + cpuSecondsOf(pid), 0) - cpuBefore;
   const serverWait = serverPids.reduce((s, pid) => s + mainThreadRunQueueSecondsOf(pid), 0) - waitBefore;
+  const serverFaults = serverPids.reduce((s, pid) => s + minorFaultsOf(pid), 0) - faultsBefore;
   const result = JSON.parse(stdout.trim().split("\n").at(-1)!) as GeneratorResult;
   return {
     result,
     generatorCpuShare: round(result.cpuSeconds / wall, 3),
     serverCpuShare: round(serverCpu / wall, 3),
     serverRunQueueShare: round(serverWait / wall, 3),
+    serverPageFaultsPerSec: Math.round(serverFaults / wall),
   };
 }
 
@@ -127,6 +137,7 @@ try {
   const throughput = await measure(bootstrap, 0, false, brokerPids);
   const { rounds, median: latency } = await latencyRounds(bootstrap, brokerPids);
   const mockLatency = reference.latency.result;
+  const brokerPeakRss = brokerPids.reduce((s, pid) => s + peakRssBytesOf(pid), 0);
   const { orphans } = await cluster.stop();
   cluster = undefined;
 
@@ -140,6 +151,8 @@ try {
     throughputErrors: throughput.result.errors,
     throughputGeneratorCpuShare: throughput.generatorCpuShare,
     throughputBrokerCpuShare: throughput.serverCpuShare,
+    throughputBrokerPageFaultsPerSec: throughput.serverPageFaultsPerSec,
+    brokerPeakRssMiB: round(brokerPeakRss / 1048576),
     referenceMockClusterMiBps: round(reference.throughput.result.mibPerSec),
     referenceGeneratorCpuShare: reference.throughput.generatorCpuShare,
     referenceMockCpuShare: reference.throughput.serverCpuShare,

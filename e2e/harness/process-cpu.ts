@@ -62,3 +62,23 @@ export function mainThreadRunQueueSecondsOf(pid: number): number {
     return 0;
   }
 }
+
+/** Minor page faults a process has taken so far (Linux stat field 10); 0 once it is gone. */
+export function minorFaultsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[7]);
+  } catch {
+    return 0;
+  }
+}
+
+/** A process's peak resident set so far in bytes (VmHWM); 0 once it is gone. */
+export function peakRssBytesOf(pid: number): number {
+  try {
+    const kib = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+    return Number(kib ?? 0) * 1024;
+  } catch {
+    return 0;
+  }
+}
