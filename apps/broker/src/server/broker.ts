@@ -311,7 +311,6 @@ export async function startBroker(
     await listener.close();
     await admin.close();
     await objectStore.close();
-    metrics.close();
   };
   return {
     config,
@@ -322,7 +321,9 @@ export async function startBroker(
     brokerId: () => identity?.brokerId ?? -1,
     close: () => {
       closing ??= Promise.race([
-        shutdown().catch((error: unknown) => log("shutdown failed", error)),
+        shutdown()
+          .catch((error: unknown) => log("shutdown failed", error))
+          .finally(() => metrics.close()),
         new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref()),
       ]);
       return closing;
