@@ -2,27 +2,13 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ErrorCode } from "@cirrus/kafka-protocol";
 import type { OffsetCommitRequest } from "../../src/groups/group-offsets.ts";
-import { joinMembers, joinRequest, makeShard } from "./group-test-kit.ts";
+import { joinMembers, joinRequest, makeShard, standaloneCommit } from "./group-test-kit.ts";
 
 function commitOf(
   overrides: Partial<OffsetCommitRequest> = {},
   metadata: string | null = "meta",
 ): OffsetCommitRequest {
-  return {
-    groupId: "g",
-    generationId: -1,
-    memberId: "",
-    groupInstanceId: null,
-    topics: [
-      {
-        name: "t",
-        partitions: [
-          { partitionIndex: 0, committedOffset: 10n, committedLeaderEpoch: 2, committedMetadata: metadata },
-        ],
-      },
-    ],
-    ...overrides,
-  };
+  return { ...standaloneCommit({ offset: 10n, leaderEpoch: 2, metadata }), ...overrides };
 }
 const errorsOf = (r: { partitions: { errorCode: number }[] }[]) =>
   r.flatMap((t) => t.partitions.map((p) => p.errorCode));

@@ -3,6 +3,7 @@ import { ManualClock } from "../../src/groups/clock.ts";
 import type { JoinOutcome } from "../../src/groups/consumer-group.ts";
 import { defaultGroupConfig, type GroupConfig, type GroupLog } from "../../src/groups/group-context.ts";
 import type { JoinRequest } from "../../src/groups/group-membership.ts";
+import type { OffsetCommitRequest } from "../../src/groups/group-offsets.ts";
 import { GroupShard } from "../../src/groups/group-shard.ts";
 import type { OffsetsLogRecord } from "../../src/groups/offsets-log-record.ts";
 
@@ -79,3 +80,33 @@ export async function joinMembers(
 }
 
 export const INITIAL_DELAY_MS = 3_000;
+
+/** A standalone commit (no generation, no member: what an admin tool or a simple consumer sends) of one offset. */
+export function standaloneCommit(options: {
+  groupId?: string;
+  topic?: string;
+  partition?: number;
+  offset?: bigint;
+  leaderEpoch?: number;
+  metadata?: string | null;
+}): OffsetCommitRequest {
+  return {
+    groupId: options.groupId ?? "g",
+    generationId: -1,
+    memberId: "",
+    groupInstanceId: null,
+    topics: [
+      {
+        name: options.topic ?? "t",
+        partitions: [
+          {
+            partitionIndex: options.partition ?? 0,
+            committedOffset: options.offset ?? 10n,
+            committedLeaderEpoch: options.leaderEpoch ?? -1,
+            committedMetadata: options.metadata === undefined ? null : options.metadata,
+          },
+        ],
+      },
+    ],
+  };
+}

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { GroupShard } from "../../src/groups/group-shard.ts";
-import { joinMembers, makeShard } from "./group-test-kit.ts";
+import { joinMembers, makeShard, standaloneCommit } from "./group-test-kit.ts";
 import { compactingConfig, offsetsPartition, serveShard, stateOfPartition } from "./offsets-log-kit.ts";
 import { StreamCluster } from "./stream-test-kit.ts";
 
@@ -9,20 +9,7 @@ const cluster = new StreamCluster();
 after(() => cluster.close());
 
 const DAY = 86_400_000;
-const commit = (groupId: string, offset: bigint) => ({
-  groupId,
-  generationId: -1,
-  memberId: "",
-  groupInstanceId: null,
-  topics: [
-    {
-      name: "t",
-      partitions: [
-        { partitionIndex: 0, committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: null },
-      ],
-    },
-  ],
-});
+const commit = (groupId: string, offset: bigint) => standaloneCommit({ groupId, offset });
 
 describe("offsets retention", () => {
   it("deletes Empty groups idle beyond the retention, durably, and keeps the others", async () => {

@@ -8,6 +8,7 @@ import { OffsetsLogCompactor } from "../../src/groups/offsets-log-compactor.ts";
 import { OffsetsLogIndex } from "../../src/groups/offsets-log-index.ts";
 import type { OffsetsLogRecord } from "../../src/groups/offsets-log-record.ts";
 import type { Partition } from "../../src/partitions/partition.ts";
+import { standaloneCommit } from "./group-test-kit.ts";
 import {
   compactingConfig,
   offsetsPartition,
@@ -124,25 +125,9 @@ describe("offsets log compaction", () => {
     const moved = await offsetsPartition(cluster);
     const { shard, compactor, unload } = await serveShard(moved.partition);
     const commit = (group: string, partition: number, offset: bigint) =>
-      shard.offsets.commit({
-        groupId: group,
-        generationId: -1,
-        memberId: "",
-        groupInstanceId: null,
-        topics: [
-          {
-            name: "t",
-            partitions: [
-              {
-                partitionIndex: partition,
-                committedOffset: offset,
-                committedLeaderEpoch: 1,
-                committedMetadata: "",
-              },
-            ],
-          },
-        ],
-      });
+      shard.offsets.commit(
+        standaloneCommit({ groupId: group, partition, offset, leaderEpoch: 1, metadata: "" }),
+      );
     for (let round = 0; round < 10; round++) {
       await Promise.all([0, 1, 2, 3, 4, 5].map((p) => commit(`g${p % 2}`, p, BigInt(round * 10 + p))));
     }
