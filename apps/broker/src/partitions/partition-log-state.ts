@@ -2,25 +2,13 @@
 // Built only from stored records in offset order (never from in-flight produces), so it is exactly what a
 // scan of the log from its start to `coveredOffset` would build; a checkpoint is a copy of it, and a
 // checkpoint plus the records after it gives the same state as the scan. Pure: no I/O.
-import { recordBatchSize } from "@cirrus/kafka-protocol";
+import { CONTROL_FLAG, logOverhead, RecordBatchField, recordBatchSize } from "@cirrus/kafka-protocol";
 import {
   PartitionProducerState,
   type PartitionProducerStateOptions,
 } from "../producers/partition-producer-state.ts";
 import type { Checkpoint } from "./checkpoint-codec.ts";
 import { TimeIndex } from "./time-index.ts";
-
-// Byte positions in a magic-2 record batch header (Kafka's DefaultRecordBatch).
-const BATCH_LENGTH = 8;
-const LOG_OVERHEAD = 12;
-const CRC = 17;
-const ATTRIBUTES = 21;
-const LAST_OFFSET_DELTA = 23;
-const MAX_TIMESTAMP = 35;
-const PRODUCER_ID = 43; // int64; its high half is negative exactly when the id is -1 (none)
-const PRODUCER_EPOCH = 51;
-const BASE_SEQUENCE = 53;
-const CONTROL_FLAG = 0x20;
 
 /** One stored record (one stream append: one or more Kafka batches). */
 export interface LogRecord {
@@ -112,25 +100,30 @@ export class PartitionLogState {
     // This runs for every byte produced, so batch headers are read in place. Every batch is validated first
     // so that a bad payload changes nothing; then only batches with a producer id are replayed.
     for (let at = 0; at < payload.length; ) at += recordBatchSize(payload, at);
-    for (let at = 0; at < payload.length; at = at + LOG_OVERHEAD + payload.readInt32BE(at + BATCH_LENGTH)) {
+    for (
+      let at = 0;
+      at < payload.length;
+      at = at + logOverhead + payload.readInt32BE(at + RecordBatchField.batchLength)
+    ) {
       const baseOffset = payload.readInt32BE(at) * 2 ** 32 + payload.readUInt32BE(at + 4);
-      const lastOffsetDelta = payload.readInt32BE(at + LAST_OFFSET_DELTA);
+      const lastOffsetDelta = payload.readInt32BE(at + RecordBatchField.lastOffsetDelta);
       if (baseOffset + lastOffsetDelta < this.#coveredOffset) continue;
-      const isControl = (payload.readInt16BE(at + ATTRIBUTES) & CONTROL_FLAG) !== 0;
-      if (!isControl && payload.readInt32BE(at + PRODUCER_ID) >= 0) {
+      const isControl = (payload.readInt16BE(at + RecordBatchField.attributes) & CONTROL_FLAG) !== 0;
+      // A producer id's high half is negative exactly when the id is -1 (none).
+      if (!isControl && payload.readInt32BE(at + RecordBatchField.producerId) >= 0) {
         this.producers.replay(
           {
-            producerId: payload.readBigInt64BE(at + PRODUCER_ID),
-            producerEpoch: payload.readInt16BE(at + PRODUCER_EPOCH),
-            baseSequence: payload.readInt32BE(at + BASE_SEQUENCE),
+            producerId: payload.readBigInt64BE(at + RecordBatchField.producerId),
+            producerEpoch: payload.readInt16BE(at + RecordBatchField.producerEpoch),
+            baseSequence: payload.readInt32BE(at + RecordBatchField.baseSequence),
             lastOffsetDelta,
-            maxTimestamp: payload.readBigInt64BE(at + MAX_TIMESTAMP),
+            maxTimestamp: payload.readBigInt64BE(at + RecordBatchField.maxTimestamp),
           },
           baseOffset,
         );
       }
       this.#lastBatchOffset = baseOffset;
-      this.#lastBatchCrc = payload.readUInt32BE(at + CRC);
+      this.#lastBatchCrc = payload.readUInt32BE(at + RecordBatchField.crc);
     }
     this.index.add(record.baseOffset, record.count, record.timestamp, payload.length);
     this.#bytes += payload.length;

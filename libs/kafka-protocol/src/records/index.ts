@@ -8,9 +8,11 @@ export {
   type RecordHeader,
 } from "./iterate-records.ts";
 export {
+  CONTROL_FLAG,
   Compression,
   computeRecordBatchCrc,
   logOverhead,
+  RecordBatchField,
   type RecordBatchHeader,
   type RecordBatchSummary,
   readRecordBatchHeader,
@@ -23,5 +25,6 @@ export {
   setPartitionLeaderEpoch,
   splitRecordBatches,
   TimestampType,
+  TRANSACTIONAL_FLAG,
   verifyRecordBatchCrc,
 } from "./record-batch.ts";

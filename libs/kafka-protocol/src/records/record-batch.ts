@@ -20,10 +20,30 @@ import { ProtocolError } from "../errors.ts";
 //
 // Everything here reads the batch in place: no record bytes are copied.
 
+/** Byte positions of the header fields above, for readers that take single fields in place. */
+export const RecordBatchField = {
+  baseOffset: 0,
+  batchLength: 8,
+  partitionLeaderEpoch: 12,
+  magic: 16,
+  crc: 17,
+  attributes: 21,
+  lastOffsetDelta: 23,
+  baseTimestamp: 27,
+  maxTimestamp: 35,
+  producerId: 43,
+  producerEpoch: 51,
+  baseSequence: 53,
+  recordCount: 57,
+} as const;
+/** Attribute bits. */
+export const TRANSACTIONAL_FLAG = 0x10;
+export const CONTROL_FLAG = 0x20;
+
 export const recordBatchHeaderSize = 61;
 /** Bytes before the batchLength-counted part (baseOffset + batchLength). */
 export const logOverhead = 12;
-const crcStart = 21;
+const crcStart = RecordBatchField.attributes;
 
 export const Compression = { None: 0, Gzip: 1, Snappy: 2, Lz4: 3, Zstd: 4 } as const;
 export type Compression = (typeof Compression)[keyof typeof Compression];
@@ -57,9 +77,9 @@ export function recordBatchSize(buf: Buffer, offset = 0): number {
   if (left < recordBatchHeaderSize) {
     throw new ProtocolError("CORRUPT_RECORD_BATCH", `record batch header needs 61 bytes, ${left} left`);
   }
-  const magic = buf.readInt8(offset + 16);
+  const magic = buf.readInt8(offset + RecordBatchField.magic);
   if (magic !== 2) throw new ProtocolError("UNSUPPORTED_MAGIC", `record batch magic ${magic}, expected 2`);
-  const batchLength = buf.readInt32BE(offset + 8);
+  const batchLength = buf.readInt32BE(offset + RecordBatchField.batchLength);
   if (batchLength < recordBatchHeaderSize - logOverhead) {
     throw new ProtocolError(
       "CORRUPT_RECORD_BATCH",
@@ -78,25 +98,25 @@ export function recordBatchSize(buf: Buffer, offset = 0): number {
 /** Reads a batch header at `offset` without copying anything; validates magic and length. */
 export function readRecordBatchHeader(buf: Buffer, offset = 0): RecordBatchHeader {
   recordBatchSize(buf, offset);
-  const attributes = buf.readInt16BE(offset + 21);
+  const attributes = buf.readInt16BE(offset + RecordBatchField.attributes);
   return {
     baseOffset: buf.readBigInt64BE(offset),
-    batchLength: buf.readInt32BE(offset + 8),
-    partitionLeaderEpoch: buf.readInt32BE(offset + 12),
-    magic: buf.readInt8(offset + 16),
-    crc: buf.readUInt32BE(offset + 17),
+    batchLength: buf.readInt32BE(offset + RecordBatchField.batchLength),
+    partitionLeaderEpoch: buf.readInt32BE(offset + RecordBatchField.partitionLeaderEpoch),
+    magic: buf.readInt8(offset + RecordBatchField.magic),
+    crc: buf.readUInt32BE(offset + RecordBatchField.crc),
     attributes,
     compression: attributes & 0x07,
     timestampType: ((attributes >> 3) & 1) as TimestampType,
-    isTransactional: (attributes & 0x10) !== 0,
-    isControl: (attributes & 0x20) !== 0,
-    lastOffsetDelta: buf.readInt32BE(offset + 23),
-    baseTimestamp: buf.readBigInt64BE(offset + 27),
-    maxTimestamp: buf.readBigInt64BE(offset + 35),
-    producerId: buf.readBigInt64BE(offset + 43),
-    producerEpoch: buf.readInt16BE(offset + 51),
-    baseSequence: buf.readInt32BE(offset + 53),
-    recordCount: buf.readInt32BE(offset + 57),
+    isTransactional: (attributes & TRANSACTIONAL_FLAG) !== 0,
+    isControl: (attributes & CONTROL_FLAG) !== 0,
+    lastOffsetDelta: buf.readInt32BE(offset + RecordBatchField.lastOffsetDelta),
+    baseTimestamp: buf.readBigInt64BE(offset + RecordBatchField.baseTimestamp),
+    maxTimestamp: buf.readBigInt64BE(offset + RecordBatchField.maxTimestamp),
+    producerId: buf.readBigInt64BE(offset + RecordBatchField.producerId),
+    producerEpoch: buf.readInt16BE(offset + RecordBatchField.producerEpoch),
+    baseSequence: buf.readInt32BE(offset + RecordBatchField.baseSequence),
+    recordCount: buf.readInt32BE(offset + RecordBatchField.recordCount),
   };
 }
 
@@ -115,14 +135,16 @@ export interface RecordBatchSummary {
 /** The cheap subset of readRecordBatchHeader; validates magic and length the same way. */
 export function readRecordBatchSummary(buf: Buffer, offset = 0): RecordBatchSummary {
   recordBatchSize(buf, offset);
-  const attributes = buf.readInt16BE(offset + 21);
+  const attributes = buf.readInt16BE(offset + RecordBatchField.attributes);
   return {
-    lastOffsetDelta: buf.readInt32BE(offset + 23),
-    recordCount: buf.readInt32BE(offset + 57),
-    maxTimestamp: buf.readInt32BE(offset + 35) * 0x1_0000_0000 + buf.readUInt32BE(offset + 39),
-    isTransactional: (attributes & 0x10) !== 0,
-    isControl: (attributes & 0x20) !== 0,
-    hasProducerId: buf.readInt32BE(offset + 43) >= 0,
+    lastOffsetDelta: buf.readInt32BE(offset + RecordBatchField.lastOffsetDelta),
+    recordCount: buf.readInt32BE(offset + RecordBatchField.recordCount),
+    maxTimestamp:
+      buf.readInt32BE(offset + RecordBatchField.maxTimestamp) * 0x1_0000_0000 +
+      buf.readUInt32BE(offset + RecordBatchField.maxTimestamp + 4),
+    isTransactional: (attributes & TRANSACTIONAL_FLAG) !== 0,
+    isControl: (attributes & CONTROL_FLAG) !== 0,
+    hasProducerId: buf.readInt32BE(offset + RecordBatchField.producerId) >= 0,
   };
 }
 
@@ -154,14 +176,14 @@ export function splitRecordBatches(records: Buffer, options: SplitOptions = {}):
 
 function isPartial(records: Buffer, at: number, left: number): boolean {
   if (left < logOverhead) return true;
-  const declared = records.readInt32BE(at + 8) + logOverhead;
+  const declared = records.readInt32BE(at + RecordBatchField.batchLength) + logOverhead;
   return declared > left && declared >= recordBatchHeaderSize;
 }
 
 /** Whether the batch's stored CRC-32C matches its content (from attributes to the end). */
 export function recordBatchCrcMatches(batch: Buffer): boolean {
   const size = recordBatchSize(batch);
-  return crc32c(batch.subarray(crcStart, size)) >>> 0 === batch.readUInt32BE(17);
+  return crc32c(batch.subarray(crcStart, size)) >>> 0 === batch.readUInt32BE(RecordBatchField.crc);
 }
 
 /** Throws ProtocolError CRC_MISMATCH when the batch's CRC-32C is wrong. */
@@ -169,7 +191,7 @@ export function verifyRecordBatchCrc(batch: Buffer): void {
   if (!recordBatchCrcMatches(batch)) {
     throw new ProtocolError(
       "CRC_MISMATCH",
-      `record batch CRC 0x${batch.readUInt32BE(17).toString(16)} is wrong`,
+      `record batch CRC 0x${batch.readUInt32BE(RecordBatchField.crc).toString(16)} is wrong`,
     );
   }
 }
@@ -197,5 +219,5 @@ export function setBaseOffset(batch: Buffer, offset: bigint | number): void {
 /** Rewrites the partition leader epoch in place (also outside the CRC). */
 export function setPartitionLeaderEpoch(batch: Buffer, epoch: number): void {
   recordBatchSize(batch);
-  batch.writeInt32BE(epoch, 12);
+  batch.writeInt32BE(epoch, RecordBatchField.partitionLeaderEpoch);
 }
