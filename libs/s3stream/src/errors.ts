@@ -20,6 +20,8 @@ export const ErrorCode = {
   CORRUPT_DATA: "CORRUPT_DATA",
   /** The WAL file's header does not belong to this node or is unreadable. */
   WAL_INVALID: "WAL_INVALID",
+  /** The WAL that must be there (requireExistingWal) is not: its volume is not attached (yet). Retriable. */
+  WAL_MISSING: "WAL_MISSING",
   /** A bounded wait for WAL or cache space ran out. Retriable. */
   BACKPRESSURE_TIMEOUT: "BACKPRESSURE_TIMEOUT",
   /** An append larger than the WAL (or the configured maximum) can never fit. */
@@ -34,6 +36,7 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 const RETRIABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   ErrorCode.BACKPRESSURE_TIMEOUT,
   ErrorCode.UPSTREAM_UNAVAILABLE,
+  ErrorCode.WAL_MISSING,
 ]);
 
 export class StreamStorageError extends Error {

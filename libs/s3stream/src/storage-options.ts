@@ -36,6 +36,7 @@ export function resolveStorageOptions(options: StorageOptions): ResolvedStorageO
     maxRecordBytes: Math.min(options.maxRecordBytes ?? 16 * MiB, Math.floor(dataCapacity / 4)),
     coldReadBytesPerSecond: options.coldReadBytesPerSecond ?? 0,
     adoptForeignWal: options.adoptForeignWal ?? false,
+    requireExistingWal: options.requireExistingWal ?? false,
     observeWalWrite: options.observeWalWrite ?? ignoreWalWrite,
     blockBytes: MiB,
   };

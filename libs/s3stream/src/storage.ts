@@ -91,6 +91,12 @@ export class Storage implements StreamHost {
     let wal: WalFile;
     let recovery: RecoveryReport = emptyReport();
     const found = await WalFile.probe(resolved.walPath);
+    if (resolved.requireExistingWal && found !== "wal") {
+      throw new StreamStorageError(
+        ErrorCode.WAL_MISSING,
+        `${resolved.walPath} holds no WAL (${found}); refusing to format one where a WAL is expected`,
+      );
+    }
     if (found === "foreign") {
       throw new StreamStorageError(
         ErrorCode.WAL_INVALID,
@@ -231,6 +237,20 @@ export class Storage implements StreamHost {
     return this.#shutdown;
   }
 
+  /**
+   * Lets go of the WAL without uploading or closing anything: the node was fenced, so the object index
+   * refuses its commits, and what the WAL holds must be replayed by the node's next epoch (Storage.open on
+   * the same WAL) or by a recovering node. Pending appends fail with STREAM_CLOSED; an upload already
+   * running settles first (its commit lands or is refused), so no commit of this storage can race the
+   * replay. The WAL's records stay where they are. Idempotent; shutdown() after it does nothing more.
+   */
+  abandon(): Promise<void> {
+    this.#shutdown ??= this.#doAbandon().catch((error: unknown) => {
+      throw toStreamStorageError(error, "abandon");
+    });
+    return this.#shutdown;
+  }
+
   /** Counters for metrics and benchmarks. */
   stats(): StorageStats {
     return {
@@ -266,19 +286,42 @@ export class Storage implements StreamHost {
   }
 
   async #doShutdown(): Promise<void> {
-    const closed = new StreamStorageError(ErrorCode.STREAM_CLOSED, "storage is shutting down");
-    for (const stream of this.#streams.values()) stream.markClosed(closed);
-    this.#writer.dropWaiting(closed);
-    await this.#writer.drain();
+    await this.#stopAppends(new StreamStorageError(ErrorCode.STREAM_CLOSED, "storage is shutting down"));
     this.#compactor?.stop();
     await this.#compactor?.idle();
-    await this.#uploader.uploadAll();
-    this.#uploader.stop();
-    await Promise.all(
-      [...this.#streams.values()].map((s) =>
-        this.options.objectManager.closeStream(s.streamId, s.epoch).catch(() => {}),
-      ),
+    try {
+      await this.#uploader.uploadAll();
+      // Only once everything is committed: a stream closed over records still in the WAL would be reopened
+      // (here or elsewhere) at an end the replay of this WAL could no longer continue.
+      await Promise.all(
+        [...this.#streams.values()].map((s) =>
+          this.options.objectManager.closeStream(s.streamId, s.epoch).catch(() => {}),
+        ),
+      );
+    } finally {
+      // Whatever failed, the WAL is let go of: its records stay there for the next open or a recoverer.
+      await this.#release();
+    }
+  }
+
+  async #doAbandon(): Promise<void> {
+    await this.#stopAppends(
+      new StreamStorageError(ErrorCode.STREAM_CLOSED, "storage was abandoned (node fenced)"),
     );
+    this.#compactor?.stop();
+    await Promise.all([this.#uploader.idle(), this.#compactor?.idle()]);
+    await this.#release();
+  }
+
+  /** Fails every pending append with `reason` and waits for the WAL writes in flight. */
+  async #stopAppends(reason: StreamStorageError): Promise<void> {
+    for (const stream of this.#streams.values()) stream.markClosed(reason);
+    this.#writer.dropWaiting(reason);
+    await this.#writer.drain();
+  }
+
+  async #release(): Promise<void> {
+    this.#uploader.stop();
     this.#streams.clear();
     await this.#verifier.close();
     await this.#wal.close();

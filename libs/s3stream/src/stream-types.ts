@@ -102,6 +102,12 @@ export interface StorageOptions {
    * take the WAL over. Without it such a WAL is refused with WAL_INVALID. Default false.
    */
   adoptForeignWal?: boolean;
+  /**
+   * The WAL must already exist at walPath (a reopen after fencing, a restart on a volume that held one):
+   * anything else is refused with WAL_MISSING instead of formatting a new WAL, because a WAL that went
+   * missing (a volume detached underneath) may still hold acknowledged records elsewhere. Default false.
+   */
+  requireExistingWal?: boolean;
   /** Background compaction; disabled when omitted. */
   compaction?: CompactionOptions;
   /**
