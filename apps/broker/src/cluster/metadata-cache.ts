@@ -1,6 +1,8 @@
 // The cluster metadata (brokers, topics, partitions, leaders) as last read from the control plane.
 // Kafka clients ask for Metadata often; the cache answers from memory and refreshes at most once per
-// `maxAgeMs`, with one request in flight however many clients ask at once.
+// `maxAgeMs`, with one request in flight however many clients ask at once. While the control plane is slow
+// or away, a client waits at most `staleWaitMs` before it gets the last view it had: a broker keeps serving
+// what it has during a control-plane outage (its clients' own timeouts are a few seconds).
 import type { ClusterMetadata, TopicMetadata } from "@cirrus/broker-api";
 
 export interface MetadataSource {
@@ -16,13 +18,15 @@ export interface MetadataView {
 export class MetadataCache {
   readonly #source: MetadataSource;
   readonly #maxAgeMs: number;
+  readonly #staleWaitMs: number;
   #view: MetadataView | undefined;
   #fetchedAt = Number.NEGATIVE_INFINITY;
   #inflight: Promise<MetadataView> | undefined;
 
-  constructor(source: MetadataSource, maxAgeMs = 1_000) {
+  constructor(source: MetadataSource, maxAgeMs = 1_000, staleWaitMs = 500) {
     this.#source = source;
     this.#maxAgeMs = maxAgeMs;
+    this.#staleWaitMs = staleWaitMs;
   }
 
   /** The last view, without waiting (undefined before the first load). */
@@ -31,16 +35,23 @@ export class MetadataCache {
   }
 
   /**
-   * A view no older than maxAgeMs (or a fresh one with `fresh`). If the refresh fails and an older view
-   * exists it is returned (serving slightly stale metadata beats failing every client); otherwise it rejects.
+   * A view no older than maxAgeMs (or a fresh one with `fresh`). If the refresh fails, or takes longer than
+   * staleWaitMs, and an older view exists, that one is returned (serving stale metadata beats failing every
+   * client; the refresh goes on in the background); otherwise it waits for the refresh or rejects.
    */
   async get(fresh = false): Promise<MetadataView> {
     if (!fresh && this.#view && performance.now() - this.#fetchedAt < this.#maxAgeMs) return this.#view;
+    const refresh = this.#refresh();
+    const stale = this.#view;
+    if (fresh || !stale) return refresh;
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<MetadataView>((resolve) => {
+      timer = setTimeout(() => resolve(stale), this.#staleWaitMs);
+    });
     try {
-      return await this.#refresh();
-    } catch (error) {
-      if (this.#view && !fresh) return this.#view;
-      throw error;
+      return await Promise.race([refresh.catch(() => stale), waited]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -70,3 +70,24 @@ test("never steps back to an older version", async () => {
   assert.equal((await cache.get()).metadata.version, 5);
   assert.equal((await cache.get()).metadata.version, 5);
 });
+
+test("a control plane that does not answer (paused) costs a client staleWaitMs, then it gets the stale view", async () => {
+  let hang = false;
+  let version = 0;
+  const cache = new MetadataCache(
+    {
+      metadata() {
+        if (hang) return new Promise<ClusterMetadata>(() => {}); // never answers
+        return Promise.resolve(metadataAt(++version));
+      },
+    },
+    0,
+    50,
+  );
+  assert.equal((await cache.get()).metadata.version, 1);
+  hang = true;
+  const started = performance.now();
+  assert.equal((await cache.get()).metadata.version, 1, "the last view");
+  const waited = performance.now() - started;
+  assert.ok(waited >= 45 && waited < 5_000, `waited ${waited} ms`);
+});
