@@ -199,12 +199,19 @@ export async function startBroker(
   };
 
   // Epoch changes (start, and re-registration after being fenced) are serialised: storage is reopened under
-  // the new epoch (replaying this broker's WAL first) before any partition opens again.
+  // the new epoch (replaying this broker's WAL first) before any partition opens again. A fenced epoch's
+  // storage is abandoned, not shut down: its commits are refused, and its WAL is exactly what the next epoch
+  // replays. A reopen requires that WAL to be there (never formats a new one over a volume that went missing).
   let transition: Promise<void> = Promise.resolve();
-  const openStorage = async (next: BrokerIdentity) => {
+  const releaseFencedStorage = async () => {
     const old = storage;
     storage = undefined;
-    await old?.shutdown().catch((error: unknown) => log("closing storage of the fenced epoch failed", error));
+    await old
+      ?.abandon()
+      .catch((error: unknown) => log("releasing the WAL of the fenced epoch failed", error));
+  };
+  const openStorage = async (next: BrokerIdentity, reopen: boolean) => {
+    await releaseFencedStorage();
     await mkdir(dirname(config.volumePath), { recursive: true });
     storage = await Storage.open({
       walPath: config.volumePath,
@@ -213,6 +220,7 @@ export async function startBroker(
       objectManager: controlPlane,
       nodeId: next.brokerId,
       nodeEpoch: next.epoch,
+      requireExistingWal: reopen,
       observeWalWrite: (seconds) => metrics.walWriteSeconds.observe(seconds),
     });
     // The fallback is correct but costs a second thread-pool round trip per group commit: say so once.
@@ -222,6 +230,19 @@ export async function startBroker(
     if (storage.recovery.recoveredRecords > 0) {
       log(`recovered ${storage.recovery.recoveredRecords} records from the WAL (${storage.recovery.stop})`);
     }
+  };
+  /** Reopens storage under a new epoch, retrying until it works, the epoch is superseded or we shut down. */
+  const reopenStorage = async (next: BrokerIdentity) => {
+    for (let attempt = 0; !shuttingDown && identity === next; attempt++) {
+      try {
+        await openStorage(next, true);
+        return true;
+      } catch (error) {
+        log(`reopening storage for epoch ${next.epoch} failed (attempt ${attempt + 1}); retrying`, error);
+        await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 200 * 2 ** attempt)));
+      }
+    }
+    return false;
   };
   let started = false;
   membership = new BrokerMembership({
@@ -237,13 +258,14 @@ export async function startBroker(
     onFenced: async () => {
       partitions.abandonAll();
       metrics.partitionsOpen.set(0);
+      transition = transition.then(releaseFencedStorage);
+      await transition;
     },
     onRegistered: (next) => {
       identity = next;
       if (!started) return; // the first registration is handled below, in order
       transition = transition.then(async () => {
-        await openStorage(next);
-        watcher.start(next);
+        if (await reopenStorage(next)) watcher.start(next);
       });
     },
     onAssignmentVersion: (version) => watcher.nudge(version),
@@ -267,7 +289,7 @@ export async function startBroker(
 
   try {
     const first = await membership.start();
-    await openStorage(first);
+    await openStorage(first, false);
     started = true;
     watcher.start(first);
     // Serve once the first assignments are applied, or after 10 s without them (the timer must not outlive that).
