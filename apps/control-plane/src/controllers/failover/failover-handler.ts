@@ -20,6 +20,7 @@ import {
 import type { ProviderRegistry } from "../provisioner/provider-registry.ts";
 import { FailoverError, FailoverErrorCode } from "./failover-error.ts";
 import {
+  attachOnlyTo,
   attachToHealthyBroker,
   currentRecoverer,
   describeWalVolume,
@@ -198,7 +199,12 @@ function reassignPartitionsStep(options: FailoverHandlerOptions): OperationStepH
         await tx.update(volumes).set({ recoveringBrokerId: -1 }).where(eq(volumes.id, input.volumeId));
         // Only the fenced incarnation's partitions move; one that came back keeps what it leads.
         const [dead] = await tx
-          .select({ epoch: brokers.epoch, state: brokers.state })
+          .select({
+            epoch: brokers.epoch,
+            state: brokers.state,
+            volumeId: brokers.volumeId,
+            instanceId: brokers.instanceId,
+          })
           .from(brokers)
           .where(and(eq(brokers.clusterId, input.clusterId), eq(brokers.brokerId, input.brokerId)));
         const stillDead =
@@ -222,12 +228,21 @@ function reassignPartitionsStep(options: FailoverHandlerOptions): OperationStepH
         }
         const assigned = await assignLeaderlessPartitions(tx, input.clusterId);
         await bumpVersions(tx, input.clusterId, recoverer);
-        return [...recoverer, ...released, ...assigned];
+        const ownerBack = dead !== undefined && !stillDead && dead.volumeId === input.volumeId;
+        return {
+          brokers: [...recoverer, ...released, ...assigned],
+          ownerInstance: ownerBack ? dead.instanceId : undefined,
+        };
       });
-      await options.notifier.changed(input.clusterId, changed);
+      await options.notifier.changed(input.clusterId, changed.brokers);
       const provider = await providerOf(ctx.db, options.providers, input.clusterId);
-      if (!(await ownerCameBack(ctx.db, provider, input, ctx.now())))
+      if (changed.ownerInstance) {
+        // The owner came back under a new epoch expecting this WAL: it gets it back (its storage waits for it;
+        // replaying it again commits nothing twice). Deleting it would leave the owner without a WAL.
+        await attachOnlyTo(provider, await describeWalVolume(provider, input), changed.ownerInstance);
+      } else {
         await releaseVolume(ctx, provider, input);
+      }
       ctx.log("failover: partitions reassigned", { ...input, changed });
       return undefined;
     },

@@ -120,9 +120,11 @@ export async function describeWalVolume(provider: CloudProvider, input: Failover
 /**
  * Makes sure the dead broker's WAL volume is attached to exactly one healthy broker in its zone and
  * returns that broker; undefined when the zone has no healthy broker yet (the fleet replaces the dead
- * instance there: wait). Idempotent: a volume already attached to a healthy broker stays where it is
- * (the cloud's attachment is the record of the choice, so a re-run after a crash picks the same one);
- * any other attachment (the dead instance, a recoverer that died since) is force-detached first.
+ * instance there, or the owner itself comes back: wait). Idempotent: a volume already attached to a healthy
+ * broker stays where it is (the cloud's attachment is the record of the choice, so a re-run after a crash
+ * picks the same one); any other attachment (the dead instance, a recoverer that died since) is
+ * force-detached, but only once there is a broker to take the volume: a volume detached with nowhere to go
+ * would be missing under an owner that comes back (every broker fenced at once), and it must replay it.
  */
 export async function attachToHealthyBroker(
   db: Db,
@@ -133,17 +135,28 @@ export async function attachToHealthyBroker(
   const volume = await describeWalVolume(provider, input);
   const candidates = await healthyBrokersIn(db, input, volume.zone, now);
   const current = candidates.find((c) => volume.attachedTo.includes(c.instanceId));
-  if (current && volume.attachedTo.length === 1) return current;
-  for (const instanceId of volume.attachedTo) {
-    if (instanceId === current?.instanceId) continue;
-    // Forced: the instance is dead or fenced; what it did not flush is not acknowledged (acks wait for the WAL).
-    await cloudCall(() => provider.detachVolume(volume.id, instanceId, { force: true }), "detach");
+  const target = current ?? candidates[0];
+  if (!target) return undefined;
+  await attachOnlyTo(provider, volume, target.instanceId);
+  return target;
+}
+
+/**
+ * Leaves `volume` attached to `instanceId` alone: any other attachment is force-detached (its instance is
+ * dead, fenced, or a recoverer done with it; what it did not flush was never acknowledged), then it is
+ * attached there if it is not yet.
+ */
+export async function attachOnlyTo(
+  provider: CloudProvider,
+  volume: Volume,
+  instanceId: string,
+): Promise<void> {
+  for (const other of volume.attachedTo) {
+    if (other === instanceId) continue;
+    await cloudCall(() => provider.detachVolume(volume.id, other, { force: true }), "detach");
   }
-  if (current) return current;
-  const chosen = candidates[0];
-  if (!chosen) return undefined;
-  await cloudCall(() => provider.attachVolume(volume.id, chosen.instanceId), "attach");
-  return chosen;
+  if (!volume.attachedTo.includes(instanceId))
+    await cloudCall(() => provider.attachVolume(volume.id, instanceId), "attach");
 }
 
 /** The healthy broker the volume is attached to now, if any. */
