@@ -68,6 +68,13 @@ export interface StartedCluster {
   killControlPlane(signal?: NodeJS.Signals): Promise<void>;
   /** Starts the control plane again on the same data folder and port. */
   restartControlPlane(): Promise<void>;
+  /** Freezes every broker process (SIGSTOP) for `ms`, then lets them go on: all of them lose their lease at once. */
+  pauseBrokers(ms: number): Promise<void>;
+  /**
+   * Freezes the control plane (SIGSTOP) for at least `ms` and while `during` runs, then lets it go on
+   * (SIGCONT): a pause, a long GC, a live migration.
+   */
+  pauseControlPlane(ms: number, during?: () => Promise<void>): Promise<void>;
   /** Broker processes and WAL volume files the local provider has on this machine. */
   processes(): BrokerProcess[];
   volumes(): string[];
@@ -189,6 +196,23 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<S
     },
     async killControlPlane(signal = "SIGKILL") {
       await controlPlane.stop(signal);
+    },
+    async pauseBrokers(ms) {
+      const paused = brokerProcessesOf(dataDir);
+      for (const p of paused) process.kill(p.pid, "SIGSTOP");
+      try {
+        await new Promise((resolve) => setTimeout(resolve, ms));
+      } finally {
+        for (const p of paused) process.kill(p.pid, "SIGCONT");
+      }
+    },
+    async pauseControlPlane(ms, during) {
+      controlPlane.child.kill("SIGSTOP");
+      try {
+        await Promise.all([new Promise((resolve) => setTimeout(resolve, ms)), during?.()]);
+      } finally {
+        controlPlane.child.kill("SIGCONT");
+      }
     },
     async restartControlPlane() {
       if (!controlPlane.exited) throw new Error("the control plane is still running");

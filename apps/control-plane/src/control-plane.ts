@@ -78,7 +78,7 @@ export class ControlPlane {
         },
         { intervalMs: config.reconcileIntervalMs },
       );
-      runner.addController(brokerLeaseController(notifier));
+      runner.addController(brokerLeaseController(notifier, { leaseMs: config.leaseMs }));
       runner.addController(partitionAssignmentController(notifier));
       runner.addController(retentionController());
       for (const controller of options.controllers?.({ notifier }) ?? []) runner.addController(controller);

@@ -26,6 +26,8 @@ export interface AckedProducerOptions {
   keepGoing: (acked: number) => boolean;
   /** Upper bound of the whole run. */
   timeoutMs: number;
+  /** Sequence number of the first record (default 0): a second run continues where the first stopped. */
+  from?: number;
 }
 
 /** Sends keyed records 0, 1, 2, … in batches of `batch` (acks=all, idempotent, one request in flight). */
@@ -42,7 +44,7 @@ export async function produceCountingAcks(options: AckedProducerOptions): Promis
   const production: AckedProduction = { acked: new Set(), unacked: new Set(), errors: [] };
   const deadline = Date.now() + options.timeoutMs;
   try {
-    let next = 0;
+    let next = options.from ?? 0;
     while (Date.now() < deadline && options.keepGoing(production.acked.size)) {
       const records = keyedRecords(next, options.batch);
       next += options.batch;
@@ -79,7 +81,11 @@ export function readWholeTopic(
         for (const line of stdout.split("\n")) {
           if (!line) continue;
           const [p, o, k, v] = line.split("\t");
-          records.push({ partition: Number(p), offset: BigInt(o!), key: k ?? "", value: v ?? "", member: 0 });
+          if (!/^\d+$/.test(p ?? "") || !/^\d+$/.test(o ?? "") || v === undefined)
+            return reject(
+              new Error(`kcat -C ${topic}: unreadable line ${JSON.stringify(line.slice(0, 200))}`),
+            );
+          records.push({ partition: Number(p), offset: BigInt(o!), key: k ?? "", value: v, member: 0 });
         }
         resolve(records);
       },

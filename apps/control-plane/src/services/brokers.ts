@@ -7,7 +7,7 @@ import type {
   RegisterBrokerRequest,
   RegisterBrokerResponse,
 } from "@cirrus/broker-api";
-import { and, eq, gte, inArray, ne, sql } from "drizzle-orm";
+import { and, eq, inArray, ne, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "../db/database.ts";
 import { brokers, metricSamples, partitions, streams, topics, volumes } from "../db/schema.ts";
 import { inTransaction } from "../db/transaction.ts";
@@ -88,7 +88,10 @@ export async function registerBroker(
 
 /**
  * Renews the lease of (brokerId, epoch). Refused with BROKER_FENCED when the epoch is not the current
- * one, the broker was fenced, or its lease already ran out (then it must re-register).
+ * one or the broker was fenced (then it must re-register). A lease that ran out without the broker being
+ * fenced yet is renewed: nothing can have started recovering it (failover starts only once FENCED, and
+ * fencing and this update exclude each other on the row), and the broker stopped acking on its own clock
+ * when the lease ran out, so renewing loses nothing and spares a control-plane hiccup a fencing.
  */
 export async function heartbeat(
   db: Db,
@@ -111,7 +114,6 @@ export async function heartbeat(
         eq(brokers.brokerId, brokerId),
         eq(brokers.epoch, request.epoch),
         inArray(brokers.state, LEASED),
-        gte(brokers.leaseUntil, now),
       ),
     )
     .returning({ leaseUntil: brokers.leaseUntil, assignmentVersion: brokers.assignmentVersion });

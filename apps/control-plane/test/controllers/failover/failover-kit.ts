@@ -63,7 +63,7 @@ export class FailoverKit {
 
   #wire(options: { attachTimeoutMs?: number }): void {
     this.#options = { attachTimeoutMs: options.attachTimeoutMs };
-    this.kit.runner.addController(brokerLeaseController(this.kit.notifier));
+    this.kit.runner.addController(brokerLeaseController(this.kit.notifier, { leaseMs: 60_000 }));
     this.kit.runner.addOperationHandler(
       failoverHandler({ providers: this.kit.provisioner.providers, notifier: this.kit.notifier, ...options }),
     );
