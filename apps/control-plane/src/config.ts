@@ -19,6 +19,11 @@ export const ConfigSchema = Type.Object(
     leaseMs: Type.Integer({ minimum: 100 }),
     /** How often the leader's controllers reconcile. */
     reconcileIntervalMs: Type.Integer({ minimum: 10 }),
+    /**
+     * Spread partitions over new brokers on its own once the brokers were still this long (0: never; then
+     * only `POST /v1/clusters/{id}/rebalance` moves partitions).
+     */
+    autoRebalanceSettleMs: Type.Integer({ minimum: 0 }),
     /** Create this admin token at first start instead of a random one (tests, automation). */
     bootstrapAdminToken: Type.Optional(Type.String({ minLength: 20 })),
     logLevel: Type.Union([
@@ -43,6 +48,7 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   rateLimitPerMinute: 6000,
   leaseMs: 10_000,
   reconcileIntervalMs: 1_000,
+  autoRebalanceSettleMs: 10_000,
   logLevel: "warn",
 });
 
@@ -56,6 +62,7 @@ const ENV: Record<keyof Config, string> = {
   rateLimitPerMinute: "RATE_LIMIT_PER_MINUTE",
   leaseMs: "BROKER_LEASE_MS",
   reconcileIntervalMs: "RECONCILE_INTERVAL_MS",
+  autoRebalanceSettleMs: "AUTO_REBALANCE_SETTLE_MS",
   bootstrapAdminToken: "BOOTSTRAP_ADMIN_TOKEN",
   logLevel: "LOG_LEVEL",
 };

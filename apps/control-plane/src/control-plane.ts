@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net";
 import { type App, type BuildOptions, build } from "./app.ts";
 import { ensureFirstAdminToken } from "./auth/first-admin-token.ts";
 import type { Config } from "./config.ts";
+import { autoRebalanceController } from "./controllers/auto-rebalance-controller.ts";
 import { brokerDrainHandler } from "./controllers/broker-drain.ts";
 import { brokerLeaseController } from "./controllers/broker-lease-controller.ts";
 import { type ClusterDeletionOptions, clusterDeletionHandler } from "./controllers/cluster-deletion.ts";
@@ -81,6 +82,8 @@ export class ControlPlane {
       runner.addController(brokerLeaseController(notifier, { leaseMs: config.leaseMs }));
       runner.addController(partitionAssignmentController(notifier));
       runner.addController(retentionController());
+      if (config.autoRebalanceSettleMs > 0)
+        runner.addController(autoRebalanceController({ settleMs: config.autoRebalanceSettleMs }));
       for (const controller of options.controllers?.({ notifier }) ?? []) runner.addController(controller);
       runner.addOperationHandler(clusterDeletionHandler({ notifier, deprovision: options.deprovision }));
       runner.addOperationHandler(brokerDrainHandler(notifier));
