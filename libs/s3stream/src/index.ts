@@ -7,6 +7,32 @@ export {
   StreamStorageError,
 } from "./errors.ts";
 export { MemoryObjectManager, type MemoryObjectManagerOptions } from "./memory-object-manager.ts";
+// The object index's rules, shared by every ObjectManager (MemoryObjectManager, the control plane's database).
+export {
+  assertNodeLive,
+  type CommitPlan,
+  type CommitRequest,
+  type CommitState,
+  type CommitWork,
+  checkPrepared,
+  commitWork,
+  involvedStreamIds,
+  type NewObject,
+  type NodeRecord,
+  type ObjectIdState,
+  planCommit,
+} from "./metadata/commit-rules.ts";
+export { type ObjectRange, rangesByStream, sameCoverage } from "./metadata/ranges.ts";
+export {
+  assertReadableFrom,
+  assertStreamOwner,
+  isTrimmedAway,
+  openedStream,
+  streamFenced,
+  streamNotFound,
+  streamNotOpen,
+  trimmedStart,
+} from "./metadata/stream-rules.ts";
 export {
   type CommitStreamObjectRequest,
   type CommitStreamSetObjectRequest,

@@ -1,21 +1,31 @@
 // A complete in-memory ObjectManager: the reference implementation of the contract in object-manager.ts,
-// used by unit tests and by single-process setups. Every mutation validates first, then applies, so a
-// refused call changes nothing.
+// used by unit tests and by single-process setups. It keeps the rows; the rules that decide every
+// mutation live in metadata/ (shared with the control plane's database implementation), so a refused
+// call changes nothing and both implementations refuse the same calls with the same codes.
 import { assertSafeIndex, ErrorCode, StreamStorageError } from "./errors.ts";
 import {
-  assertRange,
-  copyRange,
-  fenced,
-  type ObjectRange,
-  rangesByStream,
-  sameCoverage,
-  streamObjectMetadata,
-} from "./metadata-ranges.ts";
+  type CommitPlan,
+  type CommitRequest,
+  type CommitState,
+  checkPrepared,
+  commitWork,
+  involvedStreamIds,
+  type NodeRecord,
+  planCommit,
+} from "./metadata/commit-rules.ts";
+import { copyRange, type ObjectRange } from "./metadata/ranges.ts";
+import {
+  assertReadableFrom,
+  assertStreamOwner,
+  isTrimmedAway,
+  openedStream,
+  streamNotFound,
+  trimmedStart,
+} from "./metadata/stream-rules.ts";
 import {
   type CommitStreamObjectRequest,
   type CommitStreamSetObjectRequest,
   type CreateStreamOptions,
-  NO_OBJECT_ID,
   type ObjectManager,
   type ObjectMetadata,
   ObjectType,
@@ -47,6 +57,8 @@ export class MemoryObjectManager implements ObjectManager {
   readonly #objects = new Map<number, ObjectEntry>();
   readonly #prepared = new Map<number, number>();
   readonly #unreferenced = new Map<number, number>();
+  /** The broker registry's view of nodes (what the control plane keeps in its brokers table). */
+  readonly #nodes = new Map<number, NodeRecord>();
   readonly #now: () => number;
   #nextStreamId = 0;
   #nextObjectId = 0;
@@ -54,6 +66,26 @@ export class MemoryObjectManager implements ObjectManager {
 
   constructor(options: MemoryObjectManagerOptions = {}) {
     this.#now = options.now ?? Date.now;
+  }
+
+  /**
+   * Records that `nodeId` (re-)registered at `epoch`: from now on its commits at an older node epoch are
+   * refused (STREAM_FENCED). A node never registered is checked by stream epochs only.
+   */
+  registerNode(nodeId: number, epoch: number): void {
+    assertSafeIndex("nodeId", nodeId);
+    assertSafeIndex("epoch", epoch);
+    this.#nodes.set(nodeId, { epoch, ended: false });
+  }
+
+  /**
+   * Fences `nodeId` at `epoch` (its lease expired, or it stopped): commits at that node epoch or an older
+   * one are refused (STREAM_FENCED) until it registers again with a newer epoch.
+   */
+  fenceNode(nodeId: number, epoch: number): void {
+    assertSafeIndex("nodeId", nodeId);
+    assertSafeIndex("epoch", epoch);
+    this.#nodes.set(nodeId, { epoch, ended: true });
   }
 
   async createStream(options: CreateStreamOptions = {}): Promise<{ streamId: number }> {
@@ -71,49 +103,34 @@ export class MemoryObjectManager implements ObjectManager {
   }
 
   async openStream(streamId: number, epoch: number, nodeId: number): Promise<StreamMetadata> {
-    assertSafeIndex("epoch", epoch);
-    assertSafeIndex("nodeId", nodeId);
     const stream = this.#stream(streamId);
-    const { meta } = stream;
-    if (epoch < meta.epoch) throw fenced(streamId, epoch, meta.epoch);
-    if (epoch === meta.epoch && meta.state === StreamState.OPENED && meta.nodeId !== nodeId) {
-      throw new StreamStorageError(
-        ErrorCode.STREAM_FENCED,
-        `stream ${streamId} epoch ${epoch} is opened by node ${meta.nodeId}; open with a newer epoch`,
-      );
-    }
-    meta.epoch = epoch;
-    meta.state = StreamState.OPENED;
-    meta.nodeId = nodeId;
-    return { ...meta };
+    stream.meta = openedStream(stream.meta, epoch, nodeId);
+    return { ...stream.meta };
   }
 
   async closeStream(streamId: number, epoch: number): Promise<void> {
-    const stream = this.#ownedStream(streamId, epoch);
+    const stream = this.#stream(streamId);
+    assertStreamOwner(stream.meta, epoch);
     stream.meta.state = StreamState.CLOSED;
   }
 
   async trimStream(streamId: number, epoch: number, newStartOffset: number): Promise<void> {
-    assertSafeIndex("newStartOffset", newStartOffset);
-    const stream = this.#ownedStream(streamId, epoch);
-    if (newStartOffset > stream.meta.endOffset) {
-      throw new StreamStorageError(
-        ErrorCode.OFFSET_OUT_OF_RANGE,
-        `trim of stream ${streamId} to ${newStartOffset} is beyond its end ${stream.meta.endOffset}`,
-      );
-    }
-    if (newStartOffset <= stream.meta.startOffset) return;
-    stream.meta.startOffset = newStartOffset;
-    const keep: StreamEntry["ranges"] = [];
+    const stream = this.#stream(streamId);
+    assertStreamOwner(stream.meta, epoch);
+    const start = trimmedStart(stream.meta, newStartOffset);
+    if (start === undefined) return;
+    stream.meta.startOffset = start;
+    const keep: ObjectRange[] = [];
     for (const entry of stream.ranges) {
-      if (entry.range.endOffset <= newStartOffset) this.#releaseRange(entry.objectId);
+      if (isTrimmedAway(entry.range, start)) this.#releaseRange(entry.objectId);
       else keep.push(entry);
     }
     stream.ranges = keep;
   }
 
   async deleteStream(streamId: number, epoch: number): Promise<void> {
-    const stream = this.#ownedStream(streamId, epoch);
+    const stream = this.#stream(streamId);
+    assertStreamOwner(stream.meta, epoch);
     for (const entry of stream.ranges) this.#releaseRange(entry.objectId);
     this.#streams.delete(streamId);
   }
@@ -136,63 +153,11 @@ export class MemoryObjectManager implements ObjectManager {
   }
 
   async commitStreamSetObject(request: CommitStreamSetObjectRequest): Promise<void> {
-    this.#expirePreparations();
-    const { objectId, streamObjects, compactedObjectIds } = request;
-    const ids = streamObjects.map((o) => o.objectId);
-    if (objectId !== NO_OBJECT_ID) ids.unshift(objectId);
-    if (ids.length === 0)
-      throw new StreamStorageError(ErrorCode.INVALID_ARGUMENT, "commit carries no object");
-    if (ids.every((id) => this.#objects.has(id))) return; // idempotent retry
-    for (const id of ids) this.#assertPrepared(id);
-    assertSafeIndex("nodeId", request.nodeId);
-    assertSafeIndex("nodeEpoch", request.nodeEpoch);
-
-    const newObjects: ObjectMetadata[] = [];
-    const committedAt = this.#now();
-    if (objectId !== NO_OBJECT_ID) {
-      assertSafeIndex("objectSize", request.objectSize);
-      newObjects.push({
-        objectId,
-        type: ObjectType.STREAM_SET,
-        objectSize: request.objectSize,
-        nodeId: request.nodeId,
-        orderId: this.#nextOrderId,
-        committedAt,
-        ranges: request.ranges.map(copyRange),
-      });
-    } else if (request.ranges.length > 0) {
-      throw new StreamStorageError(ErrorCode.INVALID_ARGUMENT, "ranges given without a stream set object id");
-    }
-    for (const so of streamObjects) {
-      assertSafeIndex("objectSize", so.objectSize);
-      newObjects.push(streamObjectMetadata(so, committedAt));
-    }
-    for (const object of newObjects) for (const range of object.ranges) assertRange(range);
-
-    if (compactedObjectIds.length === 0) {
-      this.#validateNewData(newObjects);
-      this.#applyNewData(newObjects);
-    } else {
-      const sources = compactedObjectIds.map((id) => this.#committedObject(id, ObjectType.STREAM_SET));
-      this.#applyCompaction(sources, newObjects);
-    }
-    if (objectId !== NO_OBJECT_ID) this.#nextOrderId++;
+    this.#commit({ kind: "streamSet", request });
   }
 
   async commitStreamObject(request: CommitStreamObjectRequest): Promise<void> {
-    this.#expirePreparations();
-    if (this.#objects.has(request.objectId)) return; // idempotent retry
-    this.#assertPrepared(request.objectId);
-    assertSafeIndex("objectSize", request.objectSize);
-    const object = streamObjectMetadata(request, this.#now());
-    assertRange(object.ranges[0]!);
-    if (request.sourceObjectIds.length === 0) {
-      this.#validateNewData([object]);
-      this.#applyNewData([object]);
-      return;
-    }
-    const sources = request.sourceObjectIds.map((id) => this.#committedObject(id, ObjectType.STREAM));
-    this.#applyCompaction(sources, [object]);
+    this.#commit({ kind: "stream", request });
   }
 
   async getObjects(
@@ -205,12 +170,7 @@ export class MemoryObjectManager implements ObjectManager {
     assertSafeIndex("endOffset", endOffset);
     assertSafeIndex("limit", limit);
     const stream = this.#stream(streamId);
-    if (startOffset < stream.meta.startOffset) {
-      throw new StreamStorageError(
-        ErrorCode.OFFSET_OUT_OF_RANGE,
-        `offset ${startOffset} of stream ${streamId} is below its start ${stream.meta.startOffset}`,
-      );
-    }
+    assertReadableFrom(stream.meta, startOffset);
     const result: ObjectMetadata[] = [];
     for (const { objectId, range } of stream.ranges) {
       if (result.length >= limit) break;
@@ -227,8 +187,7 @@ export class MemoryObjectManager implements ObjectManager {
     for (const { meta } of this.#objects.values()) {
       if (meta.type !== ObjectType.STREAM_SET || meta.nodeId !== nodeId) continue;
       // Only ranges still referenced: trimmed or deleted streams' data need not be compacted.
-      const ranges = meta.ranges.filter((r) => this.#isLive(meta.objectId, r));
-      result.push({ ...meta, ranges: ranges.map(copyRange) });
+      result.push({ ...meta, ranges: this.#liveRanges(meta).map(copyRange) });
     }
     return result.sort((a, b) => a.orderId - b.orderId);
   }
@@ -259,39 +218,85 @@ export class MemoryObjectManager implements ObjectManager {
   #stream(streamId: number): StreamEntry {
     assertSafeIndex("streamId", streamId);
     const stream = this.#streams.get(streamId);
-    if (!stream) throw new StreamStorageError(ErrorCode.STREAM_NOT_FOUND, `stream ${streamId} not found`);
+    if (!stream) throw streamNotFound(streamId);
     return stream;
   }
 
-  #ownedStream(streamId: number, epoch: number): StreamEntry {
-    assertSafeIndex("epoch", epoch);
-    const stream = this.#stream(streamId);
-    if (epoch < stream.meta.epoch) throw fenced(streamId, epoch, stream.meta.epoch);
-    if (epoch > stream.meta.epoch) {
-      throw new StreamStorageError(
-        ErrorCode.STREAM_NOT_OPEN,
-        `stream ${streamId} was never opened at epoch ${epoch} (current ${stream.meta.epoch})`,
-      );
+  /** Reads the rows the commit rules ask for, lets them decide, applies the plan. */
+  #commit(input: CommitRequest): void {
+    const work = commitWork(input);
+    this.#expirePreparations();
+    const now = this.#now();
+    const verdict = checkPrepared(
+      work,
+      (id) => {
+        if (this.#objects.has(id)) return { state: "COMMITTED" };
+        const until = this.#prepared.get(id);
+        return until === undefined ? undefined : { state: "PREPARED", preparedUntil: until };
+      },
+      now,
+    );
+    if (verdict === "retry") return;
+    const sources: CommitState["sources"] = new Map(
+      work.sourceIds.flatMap((id) => {
+        const object = this.#objects.get(id);
+        return object
+          ? [[id, { type: object.meta.type, ranges: this.#liveRanges(object.meta) }] as const]
+          : [];
+      }),
+    );
+    const streams = new Map<number, StreamMetadata>();
+    for (const id of involvedStreamIds(work, sources)) {
+      const stream = this.#streams.get(id);
+      if (stream) streams.set(id, stream.meta);
     }
-    return stream;
+    const node = work.node ? this.#nodes.get(work.node.nodeId) : undefined;
+    this.#apply(planCommit(work, { node, sources, streams }), now);
   }
 
-  #assertPrepared(objectId: number): void {
-    assertSafeIndex("objectId", objectId);
-    if (!this.#prepared.has(objectId)) {
-      throw new StreamStorageError(
-        ErrorCode.OBJECT_NOT_PREPARED,
-        `object ${objectId} is not prepared (or expired)`,
-      );
+  #apply(plan: CommitPlan, now: number): void {
+    const replaced = new Set(plan.replacedObjectIds);
+    const unreferenced = new Set(plan.unreferencedObjectIds);
+    for (const object of plan.objects) {
+      this.#prepared.delete(object.objectId);
+      if (unreferenced.has(object.objectId)) {
+        this.#unreferenced.set(object.objectId, now);
+        continue;
+      }
+      const live = plan.ranges.filter((r) => r.objectId === object.objectId).length;
+      const meta: ObjectMetadata = {
+        ...object,
+        orderId: object.type === ObjectType.STREAM_SET ? this.#nextOrderId++ : -1,
+        committedAt: now,
+      };
+      this.#objects.set(object.objectId, { meta, liveRanges: live });
+    }
+    const touched = new Set(plan.ranges.map((r) => r.range.streamId));
+    if (replaced.size > 0) {
+      for (const stream of this.#streams.values()) {
+        if (stream.ranges.some((e) => replaced.has(e.objectId))) touched.add(stream.meta.streamId);
+      }
+    }
+    for (const streamId of touched) {
+      const stream = this.#streams.get(streamId)!;
+      const kept = stream.ranges.filter((e) => !replaced.has(e.objectId));
+      const added = plan.ranges.filter((r) => r.range.streamId === streamId);
+      stream.ranges = [...kept, ...added].sort((a, b) => a.range.startOffset - b.range.startOffset);
+      const end = plan.endOffsets.get(streamId);
+      if (end !== undefined) stream.meta.endOffset = end;
+    }
+    for (const id of replaced) {
+      if (this.#objects.delete(id)) this.#unreferenced.set(id, now);
     }
   }
 
-  #committedObject(objectId: number, type: ObjectType): ObjectEntry {
-    const object = this.#objects.get(objectId);
-    if (!object || object.meta.type !== type) {
-      throw new StreamStorageError(ErrorCode.OBJECT_NOT_FOUND, `${type} object ${objectId} is not committed`);
-    }
-    return object;
+  /** The ranges of an object still in the index (not trimmed away, stream not deleted). */
+  #liveRanges(meta: ObjectMetadata): StreamRange[] {
+    return meta.ranges.filter((range) =>
+      this.#streams
+        .get(range.streamId)
+        ?.ranges.some((e) => e.objectId === meta.objectId && e.range.startOffset === range.startOffset),
+    );
   }
 
   #expirePreparations(): void {
@@ -304,89 +309,6 @@ export class MemoryObjectManager implements ObjectManager {
     }
   }
 
-  #validateNewData(objects: ObjectMetadata[]): void {
-    const byStream = rangesByStream(objects);
-    for (const [streamId, ranges] of byStream) {
-      const { meta } = this.#stream(streamId);
-      let expected = meta.endOffset;
-      for (const { range } of ranges) {
-        if (range.streamEpoch < meta.epoch) throw fenced(streamId, range.streamEpoch, meta.epoch);
-        if (range.streamEpoch > meta.epoch) {
-          throw new StreamStorageError(
-            ErrorCode.STREAM_NOT_OPEN,
-            `stream ${streamId} epoch ${range.streamEpoch} is newer than current ${meta.epoch}`,
-          );
-        }
-        if (range.startOffset !== expected) {
-          throw new StreamStorageError(
-            ErrorCode.OFFSET_OUT_OF_RANGE,
-            `stream ${streamId} commit starts at ${range.startOffset}, expected ${expected}`,
-          );
-        }
-        expected = range.endOffset;
-      }
-    }
-  }
-
-  #applyNewData(objects: ObjectMetadata[]): void {
-    for (const object of objects) this.#register(object);
-    for (const [streamId, ranges] of rangesByStream(objects)) {
-      const stream = this.#streams.get(streamId)!;
-      for (const entry of ranges) stream.ranges.push(entry);
-      stream.meta.endOffset = ranges[ranges.length - 1]!.range.endOffset;
-    }
-  }
-
-  #applyCompaction(sources: ObjectEntry[], objects: ObjectMetadata[]): void {
-    const sourceIds = new Set(sources.map((s) => s.meta.objectId));
-    const added = rangesByStream(objects);
-    // Validate: per live stream, the new ranges cover exactly what the sources covered (trimmed parts aside).
-    for (const [streamId, ranges] of added) {
-      const stream = this.#streams.get(streamId);
-      if (!stream) continue;
-      const removed = stream.ranges.filter((e) => sourceIds.has(e.objectId));
-      if (!sameCoverage(removed, ranges, stream.meta.startOffset)) {
-        throw new StreamStorageError(
-          ErrorCode.OFFSET_OUT_OF_RANGE,
-          `compaction output for stream ${streamId} does not cover exactly its source ranges`,
-        );
-      }
-    }
-    for (const stream of this.#streams.values()) {
-      const hadSourceRanges = stream.ranges.some((e) => sourceIds.has(e.objectId));
-      if (hadSourceRanges && !added.has(stream.meta.streamId)) {
-        throw new StreamStorageError(
-          ErrorCode.OFFSET_OUT_OF_RANGE,
-          `compaction drops live data of stream ${stream.meta.streamId}`,
-        );
-      }
-    }
-    for (const object of objects) this.#register(object);
-    for (const [streamId, ranges] of added) {
-      const stream = this.#streams.get(streamId);
-      if (!stream) {
-        for (const { objectId } of ranges) this.#releaseRange(objectId);
-        continue;
-      }
-      const kept = stream.ranges.filter((e) => !sourceIds.has(e.objectId));
-      const live = ranges.filter(({ objectId, range }) => {
-        if (range.endOffset > stream.meta.startOffset) return true;
-        this.#releaseRange(objectId);
-        return false;
-      });
-      stream.ranges = [...kept, ...live].sort((a, b) => a.range.startOffset - b.range.startOffset);
-    }
-    const now = this.#now();
-    for (const source of sources) {
-      if (this.#objects.delete(source.meta.objectId)) this.#unreferenced.set(source.meta.objectId, now);
-    }
-  }
-
-  #register(object: ObjectMetadata): void {
-    this.#prepared.delete(object.objectId);
-    this.#objects.set(object.objectId, { meta: object, liveRanges: object.ranges.length });
-  }
-
   #releaseRange(objectId: number): void {
     const object = this.#objects.get(objectId);
     if (!object) return;
@@ -395,10 +317,5 @@ export class MemoryObjectManager implements ObjectManager {
       this.#objects.delete(objectId);
       this.#unreferenced.set(objectId, this.#now());
     }
-  }
-
-  #isLive(objectId: number, range: StreamRange): boolean {
-    const stream = this.#streams.get(range.streamId);
-    return stream?.ranges.some((e) => e.objectId === objectId) ?? false;
   }
 }

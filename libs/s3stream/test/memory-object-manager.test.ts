@@ -3,5 +3,13 @@ import { objectManagerContract } from "./object-manager-contract.ts";
 
 objectManagerContract("MemoryObjectManager", async () => {
   let now = 1_000_000;
-  return { manager: new MemoryObjectManager({ now: () => now }), advanceClock: (ms) => (now += ms) };
+  const manager = new MemoryObjectManager({ now: () => now });
+  return {
+    manager,
+    advanceClock: (ms) => (now += ms),
+    nodes: {
+      register: async (nodeId, epoch) => manager.registerNode(nodeId, epoch),
+      fence: async (nodeId, epoch) => manager.fenceNode(nodeId, epoch),
+    },
+  };
 });

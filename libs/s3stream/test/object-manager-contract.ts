@@ -1,5 +1,6 @@
-// The ObjectManager contract as a reusable suite: MemoryObjectManager runs it here; the control plane's HTTP
-// implementation can run the same file against itself.
+// The ObjectManager contract as a reusable suite: MemoryObjectManager runs it here; the control plane runs the
+// same file against its database implementation. Both decide with the same rules (src/metadata/), and this
+// suite checks they refuse the same requests with the same codes, fencing by node epoch included.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ErrorCode, StreamStorageError } from "../src/errors.ts";
@@ -15,11 +16,23 @@ export function rejectsWith(code: string): (error: unknown) => boolean {
 
 const NODE = 7;
 
-/** `open` returns a fresh manager; `advanceClock` moves its clock forward (for TTL and grace periods). */
-export function objectManagerContract(
-  name: string,
-  open: () => Promise<{ manager: ObjectManager; advanceClock: (ms: number) => void }>,
-): void {
+/** What the broker registry (the control plane's brokers table) records of nodes, as a test drives it. */
+export interface NodeRegistry {
+  /** `nodeId` (re-)registered at `epoch`: its commits at older node epochs are refused from now on. */
+  register(nodeId: number, epoch: number): Promise<void>;
+  /** `nodeId`'s epoch `epoch` ended (lease expired): commits at it or older are refused. */
+  fence(nodeId: number, epoch: number): Promise<void>;
+}
+
+export interface ContractSubject {
+  manager: ObjectManager;
+  /** Moves the manager's clock forward (for TTL and grace periods). */
+  advanceClock: (ms: number) => void;
+  nodes: NodeRegistry;
+}
+
+/** `open` returns a fresh manager, its clock and its node registry. */
+export function objectManagerContract(name: string, open: () => Promise<ContractSubject>): void {
   async function commitData(m: ObjectManager, streamId: number, epoch: number, start: number, end: number) {
     const objectId = await m.prepareObjects(1, 60_000);
     await m.commitStreamSetObject({
@@ -127,6 +140,130 @@ export function objectManagerContract(
         rejectsWith(ErrorCode.STREAM_FENCED),
       );
       assert.equal((await manager.describeStream(a)).endOffset, 0, "nothing of the refused commit applied");
+    });
+
+    it("refuses commits by a node epoch that was superseded or ended, and writes nothing", async () => {
+      const { manager, nodes } = await open();
+      const { streamId } = await manager.createStream();
+      await manager.openStream(streamId, 1, NODE);
+      await nodes.register(NODE, 1);
+      const first = await commitData(manager, streamId, 1, 0, 10);
+      await nodes.register(NODE, 2); // the node came back under a new epoch: epoch 1 is a zombie
+      const id = await manager.prepareObjects(2, 60_000);
+      const stale = {
+        objectId: id,
+        objectSize: 100,
+        nodeId: NODE,
+        nodeEpoch: 1,
+        ranges: [{ streamId, streamEpoch: 1, startOffset: 10, endOffset: 20, position: 0, length: 76 }],
+        streamObjects: [],
+        compactedObjectIds: [],
+      };
+      const streamObject = { objectId: id + 1, streamId, streamEpoch: 1, objectSize: 64 };
+      await assert.rejects(manager.commitStreamSetObject(stale), rejectsWith(ErrorCode.STREAM_FENCED));
+      await assert.rejects(
+        manager.commitStreamSetObject({
+          ...stale,
+          objectId: NO_OBJECT_ID,
+          ranges: [],
+          streamObjects: [{ ...streamObject, startOffset: 10, endOffset: 20 }],
+        }),
+        rejectsWith(ErrorCode.STREAM_FENCED),
+        "stream objects alone, same node check",
+      );
+      await assert.rejects(
+        manager.commitStreamSetObject({
+          ...stale,
+          objectId: NO_OBJECT_ID,
+          ranges: [],
+          streamObjects: [{ ...streamObject, startOffset: 0, endOffset: 10 }],
+          compactedObjectIds: [first],
+        }),
+        rejectsWith(ErrorCode.STREAM_FENCED),
+        "a zombie's compaction too",
+      );
+      assert.equal((await manager.describeStream(streamId)).endOffset, 10, "nothing of the refused commits");
+      assert.deepEqual(
+        (await manager.getObjects(streamId, 0, 100, 10)).map((o) => o.objectId),
+        [first],
+      );
+      await manager.commitStreamSetObject({ ...stale, nodeEpoch: 2 }); // the live epoch, same prepared id
+      assert.equal((await manager.describeStream(streamId)).endOffset, 20);
+
+      await nodes.fence(NODE, 2); // its lease ran out
+      const next = await manager.prepareObjects(1, 60_000);
+      await assert.rejects(
+        manager.commitStreamSetObject({
+          ...stale,
+          objectId: next,
+          nodeEpoch: 2,
+          ranges: [{ streamId, streamEpoch: 1, startOffset: 20, endOffset: 30, position: 0, length: 76 }],
+        }),
+        rejectsWith(ErrorCode.STREAM_FENCED),
+      );
+      assert.equal((await manager.describeStream(streamId)).endOffset, 20);
+    });
+
+    it("refuses a stale stream epoch in stream objects, committed alone or with a stream set commit", async () => {
+      const { manager } = await open();
+      const { streamId } = await manager.createStream();
+      await manager.openStream(streamId, 1, NODE);
+      await commitData(manager, streamId, 1, 0, 10);
+      await manager.openStream(streamId, 2, NODE + 1); // a new owner: epoch 1 is fenced
+      const id = await manager.prepareObjects(2, 60_000);
+      const lone = {
+        objectId: id,
+        streamId,
+        streamEpoch: 1,
+        startOffset: 10,
+        endOffset: 20,
+        objectSize: 64,
+        sourceObjectIds: [],
+      };
+      await assert.rejects(manager.commitStreamObject(lone), rejectsWith(ErrorCode.STREAM_FENCED));
+      await assert.rejects(
+        manager.commitStreamSetObject({
+          objectId: NO_OBJECT_ID,
+          objectSize: 0,
+          nodeId: NODE,
+          nodeEpoch: 1,
+          ranges: [],
+          streamObjects: [
+            { objectId: id + 1, streamId, streamEpoch: 1, startOffset: 10, endOffset: 20, objectSize: 64 },
+          ],
+          compactedObjectIds: [],
+        }),
+        rejectsWith(ErrorCode.STREAM_FENCED),
+      );
+      await assert.rejects(
+        manager.commitStreamObject({ ...lone, streamEpoch: 3 }),
+        rejectsWith(ErrorCode.STREAM_NOT_OPEN),
+        "an epoch nobody opened",
+      );
+      assert.equal((await manager.describeStream(streamId)).endOffset, 10);
+      await manager.commitStreamObject({ ...lone, streamEpoch: 2 });
+      assert.equal((await manager.describeStream(streamId)).endOffset, 20, "the owner's epoch commits");
+    });
+
+    it("answers a retry of a commit that applied with success, even once its node is fenced", async () => {
+      const { manager, nodes } = await open();
+      const { streamId } = await manager.createStream();
+      await manager.openStream(streamId, 1, NODE);
+      await nodes.register(NODE, 1);
+      const objectId = await manager.prepareObjects(1, 60_000);
+      const request = {
+        objectId,
+        objectSize: 100,
+        nodeId: NODE,
+        nodeEpoch: 1,
+        ranges: [{ streamId, streamEpoch: 1, startOffset: 0, endOffset: 5, position: 0, length: 76 }],
+        streamObjects: [],
+        compactedObjectIds: [],
+      };
+      await manager.commitStreamSetObject(request);
+      await nodes.fence(NODE, 1); // the reply was lost; the lease ran out before the retry
+      await manager.commitStreamSetObject(request);
+      assert.equal((await manager.describeStream(streamId)).endOffset, 5);
     });
 
     it("is idempotent on a retried commit", async () => {

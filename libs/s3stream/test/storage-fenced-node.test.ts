@@ -7,9 +7,8 @@ import { access, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { MemObjectStore } from "@cirrus/object-store";
-import { ErrorCode, StreamStorageError } from "../src/errors.ts";
+import { ErrorCode, type StreamStorageError } from "../src/errors.ts";
 import { MemoryObjectManager } from "../src/memory-object-manager.ts";
-import type { CommitStreamSetObjectRequest } from "../src/object-manager.ts";
 import { Storage } from "../src/storage.ts";
 import type { StorageOptions } from "../src/stream-types.ts";
 import { assertRecords, payloadFor } from "./helpers/records.ts";
@@ -18,26 +17,15 @@ import { rejectsWith } from "./object-manager-contract.ts";
 
 const MiB = 1024 * 1024;
 
-/** The control plane's view of node epochs: commits by a fenced (older) node epoch are refused. */
-class FencingObjectManager extends MemoryObjectManager {
-  liveEpoch = 1;
-  override async commitStreamSetObject(request: CommitStreamSetObjectRequest): Promise<void> {
-    if (request.nodeEpoch !== this.liveEpoch) {
-      throw new StreamStorageError(
-        ErrorCode.STREAM_FENCED,
-        `node ${request.nodeId} epoch ${request.nodeEpoch} is fenced`,
-      );
-    }
-    return super.commitStreamSetObject(request);
-  }
-}
-
-async function options(): Promise<StorageOptions & { objectManager: FencingObjectManager }> {
+/** The object index with the control plane's view of node epochs: node 1 registered at epoch 1. */
+async function options(): Promise<StorageOptions & { objectManager: MemoryObjectManager }> {
+  const objectManager = new MemoryObjectManager();
+  objectManager.registerNode(1, 1);
   return {
     walPath: join(await tempDir("fenced"), "wal"),
     walCapacity: 4 * MiB,
     objectStore: new MemObjectStore(),
-    objectManager: new FencingObjectManager(),
+    objectManager,
     nodeId: 1,
     nodeEpoch: 1,
     uploadThresholdBytes: 3 * MiB,
@@ -57,11 +45,12 @@ describe("Storage of a fenced node", () => {
     const opts = await options();
     const storage = await Storage.open(opts);
     const streamId = await acked(storage, 25);
-    opts.objectManager.liveEpoch = 2; // fenced: the control plane gave the node a new epoch
+    opts.objectManager.fenceNode(1, 1); // fenced: the lease of epoch 1 ran out
     await storage.abandon();
     await storage.abandon(); // idempotent
     await storage.shutdown(); // after abandon: nothing more, no commit attempted
     assert.equal((await opts.objectManager.describeStream(streamId)).endOffset, 0, "nothing was committed");
+    opts.objectManager.registerNode(1, 2); // the node came back under a new epoch
     const next = await Storage.open({ ...opts, nodeEpoch: 2, requireExistingWal: true });
     assert.equal(next.recovery.recoveredRecords, 25);
     assert.equal((await opts.objectManager.describeStream(streamId)).endOffset, 25);
@@ -75,7 +64,7 @@ describe("Storage of a fenced node", () => {
     const storage = await Storage.open(opts);
     const stream = await storage.openStream((await storage.createStream()).streamId, 1);
     await stream.append({ payload: payloadFor(stream.streamId, 0), count: 1 });
-    opts.objectManager.liveEpoch = 2;
+    opts.objectManager.fenceNode(1, 1);
     await storage.abandon();
     await assert.rejects(
       stream.append({ payload: payloadFor(stream.streamId, 1), count: 1 }),
@@ -90,13 +79,14 @@ describe("Storage of a fenced node", () => {
     const opts = await options();
     const storage = await Storage.open(opts);
     const streamId = await acked(storage, 7);
-    opts.objectManager.liveEpoch = 2;
+    opts.objectManager.fenceNode(1, 1);
     await assert.rejects(storage.shutdown());
     assert.equal(
       (await opts.objectManager.getOpeningStreams(1)).length,
       1,
       "the stream stays open: closing it would end it before its WAL records",
     );
+    opts.objectManager.registerNode(1, 2);
     const next = await Storage.open({ ...opts, nodeEpoch: 2 });
     assert.equal(next.recovery.recoveredRecords, 7);
     assertRecords(await (await next.openStream(streamId, 2)).read(0, 7, MiB), streamId, 0);

@@ -58,6 +58,17 @@ export class AssignmentWatcher {
   }
 
   /**
+   * Stops watching until the next start() (fenced: this epoch's assignments no longer apply); nudges are
+   * ignored meanwhile. Does not wait for an application in progress: whoever pauses must make sure what it
+   * opens is not served (BrokerLifecycle.useStorage refuses streams of a fenced epoch).
+   */
+  pause(): void {
+    this.#abort?.abort();
+    this.#identity = undefined;
+    this.#version = -1;
+  }
+
+  /**
    * Ends watching for good. Final: a nudge() or start() afterwards does nothing. (The broker keeps
    * heartbeating while it shuts down; a heartbeat answered then announces new versions, and a restarted
    * loop would poll a gone control plane forever, keeping the process alive.)
@@ -86,6 +97,8 @@ export class AssignmentWatcher {
         if (signal.aborted) return;
         if (assignments.version === this.#version) continue;
         const result = await this.#options.apply(assignments);
+        // Paused or restarted under another epoch while applying: this version is not that epoch's.
+        if (signal.aborted && this.#identity !== identity) return;
         if (result.failed.length > 0) {
           this.#options.log(
             `assignments v${assignments.version}: ${result.failed.length} steps failed, retrying`,

@@ -56,6 +56,7 @@ export class BrokerMetrics {
   #storageStats: (() => StorageStats | undefined) | undefined;
   #fetchSessionStats: (() => FetchSessionCacheStats) | undefined;
   #checkpointStats: (() => Readonly<CheckpointTally>) | undefined;
+  #brokerState: { readonly states: readonly string[]; readonly current: () => string } | undefined;
   readonly #partitionCounters = new WeakMap<object, PartitionCounters>();
   readonly #apiMeters = new Map<string, ApiMeters>();
 
@@ -184,6 +185,19 @@ export class BrokerMetrics {
           this.set({ operation }, count);
       },
     });
+    const lifecycle = () => this.#brokerState;
+    new Gauge({
+      name: "cirrus_broker_state",
+      help: "1 for the broker's lifecycle state (starting, registered, serving, fenced, re-registering, draining, stopped), 0 for the others",
+      labelNames: ["state"],
+      registers,
+      collect() {
+        const source = lifecycle();
+        if (!source) return;
+        const current = source.current();
+        for (const state of source.states) this.set({ state }, state === current ? 1 : 0);
+      },
+    });
     registerFetchSessionMetrics(registers, () => this.#fetchSessionStats?.());
     registerCheckpointMetrics(registers, () => this.#checkpointStats?.());
   }
@@ -229,6 +243,11 @@ export class BrokerMetrics {
   /** Wires the checkpoint counters to the broker's tally (read at scrape time). */
   setCheckpointStats(source: () => Readonly<CheckpointTally>): void {
     this.#checkpointStats = source;
+  }
+
+  /** Wires cirrus_broker_state (one series per state, 1 for the current one) to the lifecycle, read at scrape time. */
+  setBrokerState(states: readonly string[], current: () => string): void {
+    this.#brokerState = { states, current };
   }
 
   /** Detaches the runtime observers (event-loop delay, GC); the registry can still be scraped. */

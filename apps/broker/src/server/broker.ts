@@ -1,6 +1,6 @@
-// The composition root: config → Kafka listener → registration with the control plane → storage (which
-// recovers this broker's own WAL before anything opens) → assignment watching → admin HTTP. Also the
-// orderly shutdown: stop taking writes, upload the WAL tail and close the streams, stop heartbeating, exit.
+// The composition root: config → Kafka listener → the parts the broker lifecycle drives (membership with
+// the control plane, storage, assignment watching, partitions) → admin HTTP. The lifecycle itself (states,
+// epoch changes, storage reopening after fencing, shutdown order) is cluster/broker-lifecycle.ts.
 import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { type Assignments, ControlPlaneClient } from "@cirrus/broker-api";
@@ -9,12 +9,14 @@ import { openObjectStore } from "@cirrus/object-store";
 import { recoverForeignWal, Storage } from "@cirrus/s3stream";
 import { AdminServer } from "../admin-http/admin-server.ts";
 import { AssignmentWatcher } from "../cluster/assignment-watcher.ts";
+import { BrokerLifecycle, type BrokerState, brokerStates } from "../cluster/broker-lifecycle.ts";
 import { type BrokerIdentity, BrokerMembership } from "../cluster/membership.ts";
 import { MetadataCache } from "../cluster/metadata-cache.ts";
 import { VolumeRecoverer } from "../cluster/volume-recovery.ts";
 import { type BrokerConfig, loadBrokerConfig } from "../config.ts";
 import { BrokerError, BrokerErrorCode } from "../errors.ts";
 import { FetchSessionCache } from "../fetch/fetch-session-cache.ts";
+import { systemClock } from "../groups/clock.ts";
 import type { BrokerServices, HandlerMap } from "../handlers/handler.ts";
 import { advertisedApiVersions, coreHandlers, mergeHandlers } from "../handlers/registry.ts";
 import { BrokerMetrics } from "../metrics/broker-metrics.ts";
@@ -50,6 +52,8 @@ export interface BrokerHandle {
   /** "HOST:PORT" clients bootstrap from. */
   readonly bootstrap: string;
   brokerId(): number;
+  /** Where the broker is in its lifecycle (cluster/broker-lifecycle.ts). */
+  state(): BrokerState;
   /** Graceful shutdown; resolves when done or when config.shutdownTimeoutMs ran out. Idempotent. */
   close(): Promise<void>;
 }
@@ -71,19 +75,14 @@ export async function startBroker(
   const controlPlane = new ControlPlaneClient({ baseUrl: config.controlPlaneUrl, token: config.brokerToken });
   const metadataCache = new MetadataCache(controlPlane);
   const objectStore = openObjectStore(config.objectStore);
-  let storage: Storage | undefined;
-  let identity: BrokerIdentity | undefined;
-  let shuttingDown = false;
   let kafkaPort = 0;
 
   const producers = options.producers;
   const checkpointTally = newCheckpointTally();
   const partitions = new PartitionRegistry(
     {
-      openStream: async (streamId, epoch) => {
-        if (!storage) throw new BrokerError(BrokerErrorCode.SHUTTING_DOWN, "storage is not open");
-        return storage.openStream(streamId, epoch);
-      },
+      // Refused when the epoch was fenced while the open ran: such a stream must never be served.
+      openStream: (streamId, epoch) => lifecycle.useStorage((storage) => storage.openStream(streamId, epoch)),
       // Producer-state snapshots and time indexes beside the streams (partitions/partition-checkpointer.ts).
       checkpoints: {
         store: new ObjectStoreCheckpointStore(objectStore),
@@ -103,7 +102,6 @@ export async function startBroker(
   );
   const handlers = mergeHandlers(coreHandlers, ...(options.extraHandlers ?? []));
   const apiVersions = advertisedApiVersions(handlers);
-  let membership: BrokerMembership | undefined;
   const fetchSessions = new FetchSessionCache({
     maxSessions: config.fetchSessionCacheSlots,
     evictionMs: config.fetchSessionEvictionMs,
@@ -112,10 +110,10 @@ export async function startBroker(
   });
   const services: BrokerServices = {
     config,
-    brokerId: () => identity?.brokerId ?? -1,
-    brokerEpoch: () => identity?.epoch ?? -1,
-    canAck: () => !shuttingDown && membership?.lease.valid === true,
-    shuttingDown: () => shuttingDown,
+    brokerId: () => lifecycle.identity?.brokerId ?? -1,
+    brokerEpoch: () => lifecycle.identity?.epoch ?? -1,
+    canAck: () => lifecycle.canAck(),
+    shuttingDown: () => lifecycle.shuttingDown(),
     partitions,
     metadata: async (fresh) => (await metadataCache.get(fresh)).metadata,
     controlPlane,
@@ -130,6 +128,7 @@ export async function startBroker(
   metrics.setFetchSessionStats(() => fetchSessions.stats());
   metrics.setCheckpointStats(() => checkpointTally);
   metrics.setStorageStats(() => {
+    const storage = lifecycle.storage;
     if (!storage) return undefined;
     const stats = storage.stats();
     return {
@@ -173,6 +172,7 @@ export async function startBroker(
   const recoverer = new VolumeRecoverer({
     volumeDir: dirname(config.volumePath),
     recover: (path) => {
+      const identity = lifecycle.identity;
       if (!identity) throw new BrokerError(BrokerErrorCode.SHUTTING_DOWN, "not registered");
       return recoverForeignWal(path, {
         objectStore,
@@ -195,32 +195,19 @@ export async function startBroker(
   const watcher = new AssignmentWatcher({ source: controlPlane, apply, log });
   partitions.onDropped = (partition, error) => {
     log(`${partition.topic}-${partition.partition}: append failed, reopening`, error);
-    if (identity && !shuttingDown) watcher.start(identity);
+    lifecycle.partitionDropped();
   };
 
-  // Epoch changes (start, and re-registration after being fenced) are serialised: storage is reopened under
-  // the new epoch (replaying this broker's WAL first) before any partition opens again. A fenced epoch's
-  // storage is abandoned, not shut down: its commits are refused, and its WAL is exactly what the next epoch
-  // replays. A reopen requires that WAL to be there (never formats a new one over a volume that went missing).
-  let transition: Promise<void> = Promise.resolve();
-  const releaseFencedStorage = async () => {
-    const old = storage;
-    storage = undefined;
-    await old
-      ?.abandon()
-      .catch((error: unknown) => log("releasing the WAL of the fenced epoch failed", error));
-  };
-  const openStorage = async (next: BrokerIdentity, reopen: boolean) => {
-    await releaseFencedStorage();
+  const openStorage = async (identity: BrokerIdentity, options: { requireExistingWal: boolean }) => {
     await mkdir(dirname(config.volumePath), { recursive: true });
-    storage = await Storage.open({
+    const storage = await Storage.open({
       walPath: config.volumePath,
       walCapacity: config.walCapacityBytes,
       objectStore,
       objectManager: controlPlane,
-      nodeId: next.brokerId,
-      nodeEpoch: next.epoch,
-      requireExistingWal: reopen,
+      nodeId: identity.brokerId,
+      nodeEpoch: identity.epoch,
+      requireExistingWal: options.requireExistingWal,
       observeWalWrite: (seconds) => metrics.walWriteSeconds.observe(seconds),
     });
     // The fallback is correct but costs a second thread-pool round trip per group commit: say so once.
@@ -230,22 +217,9 @@ export async function startBroker(
     if (storage.recovery.recoveredRecords > 0) {
       log(`recovered ${storage.recovery.recoveredRecords} records from the WAL (${storage.recovery.stop})`);
     }
+    return storage;
   };
-  /** Reopens storage under a new epoch, retrying until it works, the epoch is superseded or we shut down. */
-  const reopenStorage = async (next: BrokerIdentity) => {
-    for (let attempt = 0; !shuttingDown && identity === next; attempt++) {
-      try {
-        await openStorage(next, true);
-        return true;
-      } catch (error) {
-        log(`reopening storage for epoch ${next.epoch} failed (attempt ${attempt + 1}); retrying`, error);
-        await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 200 * 2 ** attempt)));
-      }
-    }
-    return false;
-  };
-  let started = false;
-  membership = new BrokerMembership({
+  const membership = new BrokerMembership({
     client: controlPlane,
     registration: {
       instanceId: config.instanceId,
@@ -255,22 +229,35 @@ export async function startBroker(
       ...(config.volumeId ? { volumeId: config.volumeId } : {}),
     },
     load: () => load.sample(),
-    onFenced: async () => {
-      partitions.abandonAll();
-      metrics.partitionsOpen.set(0);
-      transition = transition.then(releaseFencedStorage);
-      await transition;
-    },
-    onRegistered: (next) => {
-      identity = next;
-      if (!started) return; // the first registration is handled below, in order
-      transition = transition.then(async () => {
-        if (await reopenStorage(next)) watcher.start(next);
-      });
-    },
+    onFenced: (identity) => lifecycle.fenced(identity),
+    onRegistered: (identity) => lifecycle.registered(identity),
     onAssignmentVersion: (version) => watcher.nudge(version),
     log,
   });
+  const lifecycle = new BrokerLifecycle<Storage>({
+    openStorage,
+    membership,
+    watcher,
+    partitions: {
+      abandonAll: () => {
+        partitions.abandonAll();
+        metrics.partitionsOpen.set(0);
+      },
+      retireAll: () => partitions.retireAll(),
+    },
+    beforeStorageShutdown: () => options.onShutdown?.(services),
+    deregister: (identity) => controlPlane.deregister(identity.brokerId, { epoch: identity.epoch }),
+    closeEndpoints: async () => {
+      await listener.close();
+      await admin.close();
+      await objectStore.close();
+    },
+    clock: systemClock,
+    log,
+    onStateChange: (state, previous) => log(`state ${previous} → ${state}`),
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
+  });
+  metrics.setBrokerState(brokerStates, () => lifecycle.state);
 
   const admin = new AdminServer({
     host: config.adminHost,
@@ -278,77 +265,29 @@ export async function startBroker(
     contentType: metrics.registry.contentType,
     scrape: () => metrics.scrape(),
     readiness: () => {
-      const reasons: string[] = [];
-      if (shuttingDown) reasons.push("shutting down");
-      if (!membership?.lease.valid) reasons.push("no valid lease");
-      if (watcher.version < 0) reasons.push("assignments not applied yet");
+      const reasons = lifecycle.readinessReasons();
       return { ready: reasons.length === 0, reasons };
     },
   });
   const adminPort = await admin.listen();
 
   try {
-    const first = await membership.start();
-    await openStorage(first, false);
-    started = true;
-    watcher.start(first);
-    // Serve once the first assignments are applied, or after 10 s without them (the timer must not outlive that).
-    let firstWait: NodeJS.Timeout | undefined;
-    await Promise.race([
-      watcher.firstApplied,
-      new Promise((resolve) => {
-        firstWait = setTimeout(resolve, 10_000);
-      }),
-    ]).finally(() => clearTimeout(firstWait));
+    await lifecycle.start(); // stops what it started if it fails
   } catch (error) {
-    membership.stop();
-    await watcher.stop();
     await listener.close();
     await admin.close();
-    await storage?.shutdown().catch(() => {});
     metrics.close();
     throw error;
   }
 
-  let closing: Promise<void> | undefined;
-  const shutdown = async () => {
-    shuttingDown = true;
-    await watcher.stop();
-    await transition;
-    // Requests for these partitions now get NOT_LEADER_OR_FOLLOWER; waiting fetches answer. Their final
-    // checkpoints are written while the streams are uploaded and closed.
-    const checkpoints = await partitions.retireAll();
-    await options.onShutdown?.(services);
-    // Uploads the WAL tail in one go and closes every stream in the object index (the hand-back).
-    await storage?.shutdown();
-    await checkpoints.written;
-    membership?.stop();
-    // Hand-back: every stream is closed, so the control plane may reassign the partitions now rather
-    // than after the lease expires. Best effort: if it fails, lease expiry and failover still follow.
-    if (identity) {
-      await controlPlane
-        .deregister(identity.brokerId, { epoch: identity.epoch })
-        .catch((error: unknown) => log("deregister failed; the lease will expire instead", error));
-    }
-    await listener.close();
-    await admin.close();
-    await objectStore.close();
-  };
   return {
     config,
     kafkaPort,
     adminPort,
     services,
     bootstrap: `${config.advertisedHost}:${advertisedPort}`,
-    brokerId: () => identity?.brokerId ?? -1,
-    close: () => {
-      closing ??= Promise.race([
-        shutdown()
-          .catch((error: unknown) => log("shutdown failed", error))
-          .finally(() => metrics.close()),
-        new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref()),
-      ]);
-      return closing;
-    },
+    brokerId: () => lifecycle.identity?.brokerId ?? -1,
+    state: () => lifecycle.state,
+    close: () => lifecycle.close().finally(() => metrics.close()),
   };
 }

@@ -128,3 +128,39 @@ test("stop() is final: a nudge from a heartbeat answered during shutdown starts 
   assert.equal(server.asked.length, asked, "no long poll after stop()");
   assert.ok(!process.getActiveResourcesInfo().includes("Timeout"), "no timer left behind by the watcher");
 });
+
+test("pause() (fenced) stops watching until start(): nudges are ignored, an application in flight is not recorded", async () => {
+  const server = assignmentsServer();
+  let release: (() => void) | undefined;
+  const applied: number[] = [];
+  const watcher = new AssignmentWatcher({
+    source: server.source,
+    apply: async (a): Promise<ReconcileResult> => {
+      applied.push(a.version);
+      if (a.version === 1 && !release) await new Promise<void>((resolve) => (release = resolve));
+      return { opened: 0, closed: 0, failed: [] };
+    },
+    log: () => {},
+    waitMs: 50,
+  });
+  watcher.start(identity);
+  await watcher.firstApplied;
+  server.publish({ open: [assignment], close: [], recover: [] });
+  await sleep(20);
+  assert.deepEqual(applied, [0, 1], "version 1 is being applied");
+  watcher.pause();
+  release?.();
+  await sleep(20);
+  assert.equal(watcher.version, -1, "the fenced epoch's application does not count");
+  const asked = server.asked.length;
+  watcher.nudge(7);
+  await sleep(120);
+  assert.equal(server.asked.length, asked, "no long poll while paused, whatever heartbeats announce");
+
+  const next = { ...identity, epoch: 5 };
+  watcher.start(next);
+  await sleep(30);
+  assert.equal(watcher.version, 1);
+  assert.equal(server.asked.at(-1)?.epoch, 5);
+  await watcher.stop();
+});

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
+import { BrokerState, brokerStates } from "../../src/cluster/broker-lifecycle.ts";
 import { BrokerMetrics } from "../../src/metrics/broker-metrics.ts";
 import { LoadMeter } from "../../src/metrics/load-meter.ts";
 import { newCheckpointTally } from "../../src/partitions/partition-checkpointer.ts";
@@ -84,18 +85,36 @@ test("fetch session and checkpoint metrics are read from their sources at each s
   assert.match(second, /^cirrus_broker_checkpoint_loads_total\{kind="checkpoint",broker="2"\} 4$/m);
 });
 
-test("every fetch session, checkpoint, WAL and runtime metric is documented in the README", async () => {
+test("every fetch session, checkpoint, WAL, runtime and lifecycle metric is documented in the README", async () => {
   const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
   const names = [...(await new BrokerMetrics().scrape()).matchAll(/^# TYPE (\S+)/gm)]
     .map((m) => m[1]!)
     .filter((name) =>
-      /^cirrus_broker_(fetch_session_|checkpoint_|wal_write|wal_durability|event_loop|gc_pause)/.test(name),
+      /^cirrus_broker_(fetch_session_|checkpoint_|wal_write|wal_durability|event_loop|gc_pause|state$)/.test(
+        name,
+      ),
     );
-  assert.equal(names.length, 15);
+  assert.equal(names.length, 16);
   assert.deepEqual(
     names.filter((name) => !readme.includes(`\`${name}`)),
     [],
   );
+});
+
+test("the lifecycle state is one-hot over every state, read at scrape time", async () => {
+  const metrics = new BrokerMetrics({ broker: "5" });
+  assert.doesNotMatch(await metrics.scrape(), /^cirrus_broker_state\{/m, "no series before it is wired");
+  let state: string = BrokerState.SERVING;
+  metrics.setBrokerState(brokerStates, () => state);
+  const serving = await metrics.scrape();
+  assert.equal(serving.match(/^cirrus_broker_state\{/gm)?.length, brokerStates.length);
+  assert.match(serving, /^cirrus_broker_state\{state="serving",broker="5"\} 1$/m);
+  assert.match(serving, /^cirrus_broker_state\{state="fenced",broker="5"\} 0$/m);
+  state = BrokerState.RE_REGISTERING;
+  const reopening = await metrics.scrape();
+  assert.match(reopening, /^cirrus_broker_state\{state="re-registering",broker="5"\} 1$/m);
+  assert.match(reopening, /^cirrus_broker_state\{state="serving",broker="5"\} 0$/m);
+  metrics.close();
 });
 
 test("two brokers in one process keep separate registries", async () => {

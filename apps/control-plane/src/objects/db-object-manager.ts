@@ -1,12 +1,19 @@
 import {
+  assertReadableFrom,
   assertSafeIndex,
+  assertStreamOwner,
   type CommitStreamObjectRequest,
   type CommitStreamSetObjectRequest,
   type CreateStreamOptions,
+  ErrorCode,
   type ObjectManager,
   type ObjectMetadata,
+  openedStream,
   type StreamMetadata,
   StreamState,
+  StreamStorageError,
+  streamNotFound,
+  trimmedStart,
   type UnreferencedObject,
 } from "@cirrus/s3stream";
 import { and, asc, eq, gt, inArray, lt, lte, sql } from "drizzle-orm";
@@ -19,16 +26,11 @@ import {
   ObjectState,
   rangesOfObjects,
   releaseObjectsWithoutRanges,
+  type StreamRow,
   toObjectMetadata,
   toRange,
+  toStreamMetadata,
 } from "./object-index.ts";
-import {
-  invalidArgument,
-  offsetOutOfRange,
-  streamFenced,
-  streamNotFound,
-  streamNotOpen,
-} from "./stream-errors.ts";
 
 export interface DbObjectManagerOptions {
   db: Db;
@@ -37,23 +39,11 @@ export interface DbObjectManagerOptions {
   now?: () => number;
 }
 
-type StreamRow = typeof streams.$inferSelect;
-
-function toStreamMetadata(row: StreamRow): StreamMetadata {
-  return {
-    streamId: row.id,
-    epoch: row.epoch,
-    startOffset: row.startOffset,
-    endOffset: row.endOffset,
-    state: row.state as StreamState,
-    nodeId: row.nodeId,
-  };
-}
-
 /**
  * s3stream's ObjectManager on the control plane's database (PostgreSQL or PGlite). Each mutation is
- * one transaction that locks the rows it checks (streams in id order) before writing, so concurrent
- * brokers and replicas see one serial history; refused calls write nothing.
+ * one transaction that locks the rows it checks (streams in id order), asks s3stream's metadata rules
+ * (the ones MemoryObjectManager applies) what to do, and writes that, so concurrent brokers and replicas
+ * see one serial history; refused calls write nothing.
  */
 export class DbObjectManager implements ObjectManager {
   readonly #db: Db;
@@ -75,17 +65,11 @@ export class DbObjectManager implements ObjectManager {
   }
 
   async openStream(streamId: number, epoch: number, nodeId: number): Promise<StreamMetadata> {
-    assertSafeIndex("epoch", epoch);
-    assertSafeIndex("nodeId", nodeId);
     return inTransaction(this.#db, async (tx) => {
-      const row = await this.#lockStream(tx, streamId);
-      if (epoch < row.epoch) throw streamFenced(streamId, epoch, row.epoch);
-      if (epoch === row.epoch && row.state === StreamState.OPENED && row.nodeId !== nodeId) {
-        throw streamFenced(streamId, epoch, row.epoch);
-      }
+      const opened = openedStream(toStreamMetadata(await this.#lockStream(tx, streamId)), epoch, nodeId);
       const [updated] = await tx
         .update(streams)
-        .set({ epoch, state: StreamState.OPENED, nodeId })
+        .set({ epoch: opened.epoch, state: opened.state, nodeId: opened.nodeId })
         .where(eq(streams.id, streamId))
         .returning();
       return toStreamMetadata(updated!);
@@ -100,19 +84,15 @@ export class DbObjectManager implements ObjectManager {
   }
 
   async trimStream(streamId: number, epoch: number, newStartOffset: number): Promise<void> {
-    assertSafeIndex("newStartOffset", newStartOffset);
     await inTransaction(this.#db, async (tx) => {
       const row = await this.#lockOwnedStream(tx, streamId, epoch);
-      if (newStartOffset > row.endOffset) {
-        throw offsetOutOfRange(
-          `trim of stream ${streamId} to ${newStartOffset} is beyond its end ${row.endOffset}`,
-        );
-      }
-      if (newStartOffset <= row.startOffset) return;
-      await tx.update(streams).set({ startOffset: newStartOffset }).where(eq(streams.id, streamId));
+      const start = trimmedStart(toStreamMetadata(row), newStartOffset);
+      if (start === undefined) return;
+      await tx.update(streams).set({ startOffset: start }).where(eq(streams.id, streamId));
+      // The rule's isTrimmedAway() as a predicate: ranges wholly below the new start leave the index.
       const dropped = await tx
         .delete(objectRanges)
-        .where(and(eq(objectRanges.streamId, streamId), lte(objectRanges.endOffset, newStartOffset)))
+        .where(and(eq(objectRanges.streamId, streamId), lte(objectRanges.endOffset, start)))
         .returning({ objectId: objectRanges.objectId });
       await releaseObjectsWithoutRanges(
         tx,
@@ -148,7 +128,8 @@ export class DbObjectManager implements ObjectManager {
   async prepareObjects(count: number, ttlMs: number): Promise<number> {
     assertSafeIndex("count", count);
     assertSafeIndex("ttlMs", ttlMs);
-    if (count === 0) throw invalidArgument("prepareObjects count must be > 0");
+    if (count === 0)
+      throw new StreamStorageError(ErrorCode.INVALID_ARGUMENT, "prepareObjects count must be > 0");
     const preparedUntil = this.#now() + ttlMs;
     // One statement: the counter row is locked only while it runs, so concurrent prepares barely wait.
     // Hands out a block of consecutive ids and records them PREPARED, atomically.
@@ -186,12 +167,7 @@ export class DbObjectManager implements ObjectManager {
     assertSafeIndex("startOffset", startOffset);
     assertSafeIndex("endOffset", endOffset);
     assertSafeIndex("limit", limit);
-    const stream = await this.#stream(this.#db, streamId, false);
-    if (startOffset < stream.startOffset) {
-      throw offsetOutOfRange(
-        `offset ${startOffset} of stream ${streamId} is below its start ${stream.startOffset}`,
-      );
-    }
+    assertReadableFrom(toStreamMetadata(await this.#stream(this.#db, streamId, false)), startOffset);
     if (limit === 0 || endOffset <= startOffset) return [];
     const rows = await this.#db
       .select({ range: objectRanges, object: objects })
@@ -312,8 +288,7 @@ export class DbObjectManager implements ObjectManager {
   async #lockOwnedStream(tx: DbOrTx, streamId: number, epoch: number): Promise<StreamRow> {
     assertSafeIndex("epoch", epoch);
     const row = await this.#lockStream(tx, streamId);
-    if (epoch < row.epoch) throw streamFenced(streamId, epoch, row.epoch);
-    if (epoch > row.epoch) throw streamNotOpen(streamId, epoch, row.epoch);
+    assertStreamOwner(toStreamMetadata(row), epoch);
     return row;
   }
 }

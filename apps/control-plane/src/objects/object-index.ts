@@ -1,7 +1,7 @@
-import type { ObjectMetadata, ObjectType, StreamRange } from "@cirrus/s3stream";
+import type { ObjectMetadata, ObjectType, StreamMetadata, StreamRange, StreamState } from "@cirrus/s3stream";
 import { and, asc, eq, inArray, notExists, sql } from "drizzle-orm";
 import type { DbOrTx } from "../db/database.ts";
-import { objectRanges, objects } from "../db/schema.ts";
+import { objectRanges, objects, type streams } from "../db/schema.ts";
 
 export const ObjectState = {
   PREPARED: "PREPARED",
@@ -11,6 +11,18 @@ export const ObjectState = {
 
 type RangeRow = typeof objectRanges.$inferSelect;
 type ObjectRow = typeof objects.$inferSelect;
+export type StreamRow = typeof streams.$inferSelect;
+
+export function toStreamMetadata(row: StreamRow): StreamMetadata {
+  return {
+    streamId: row.id,
+    epoch: row.epoch,
+    startOffset: row.startOffset,
+    endOffset: row.endOffset,
+    state: row.state as StreamState,
+    nodeId: row.nodeId,
+  };
+}
 
 export function toRange(row: RangeRow): StreamRange {
   return {
