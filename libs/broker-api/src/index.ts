@@ -11,3 +11,4 @@ export * from "./schemas/brokers.ts";
 export * from "./schemas/common.ts";
 export * from "./schemas/metadata.ts";
 export * from "./schemas/objects.ts";
+export * from "./topic-rules.ts";

@@ -1,28 +1,28 @@
 // CreateTopics v0–7, DeleteTopics v0–6 and CreatePartitions v0–3, forwarded to the control plane (which
-// owns metadata and assigns the new partitions to brokers) after Kafka's request validation. Replication
-// is the storage's (WAL + object storage), so any replication factor >= 1 is accepted and manual replica
-// assignments only decide the partition count.
+// owns metadata and assigns the new partitions to brokers) after Kafka's request validation. Names,
+// partition counts, configs and internal topics are checked with @cirrus/broker-api's topic-rules, the
+// same rules the control plane enforces on every topic change (REST API included); checking them here
+// first answers with Kafka's error codes. Replication is the storage's (WAL + object storage), so any
+// replication factor >= 1 is accepted and manual replica assignments only decide the partition count.
+import {
+  checkNewTopic,
+  checkPartitionGrowth,
+  checkTopicDeletion,
+  type TopicRuleViolation,
+} from "@cirrus/broker-api";
 import {
   type CreatePartitionsRequest,
   type CreateTopicsRequest,
   type DeleteTopicsRequest,
   ErrorCode,
 } from "@cirrus/kafka-protocol";
-import { OFFSETS_TOPIC } from "../groups/group-coordinator.ts";
-import { invalidTopicConfig } from "./admin-topic-configs.ts";
 import type { RequestContext } from "./handler.ts";
+import { kafkaErrorCodeOfTopicRule } from "./kafka-error-codes.ts";
 import { toWireTopicId, ZERO_WIRE_TOPIC_ID } from "./topic-ids.ts";
 
-const LEGAL_NAME = /^[a-zA-Z0-9._-]+$/;
-
-/** Kafka's Topic.validate: why a topic name is illegal, or null. */
-export function invalidTopicName(name: string): string | null {
-  if (name.length === 0) return "topic name is empty";
-  if (name === "." || name === "..") return `topic name cannot be "${name}"`;
-  if (name.length > 249) return "topic name is longer than 249 characters";
-  if (!LEGAL_NAME.test(name))
-    return `topic name ${name} has characters other than ASCII alphanumerics, '.', '_' and '-'`;
-  return null;
+/** A broken topic rule as the Kafka error a client acts on. */
+function ruleError(violation: TopicRuleViolation): { errorCode: number; errorMessage: string } {
+  return { errorCode: kafkaErrorCodeOfTopicRule(violation.rule), errorMessage: violation.message };
 }
 
 /** A control-plane failure as the Kafka error a client acts on. */
@@ -68,24 +68,20 @@ type CreateCheck =
   | { readonly partitions: number; readonly configs: Record<string, string> };
 
 function validateCreate(topic: CreatableTopic, defaultPartitions: number): CreateCheck {
-  const nameProblem = invalidTopicName(topic.name);
-  if (nameProblem) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: nameProblem };
   const assigned = topic.assignments.length > 0;
-  if (assigned && (topic.numPartitions !== -1 || topic.replicationFactor !== -1)) {
-    return {
-      errorCode: ErrorCode.INVALID_REQUEST,
-      errorMessage: "numPartitions and replicationFactor must be -1 when assignments are given",
-    };
-  }
   const partitions = assigned
     ? topic.assignments.length
     : topic.numPartitions === -1
       ? defaultPartitions
       : topic.numPartitions;
-  if (!Number.isInteger(partitions) || partitions < 1 || partitions > 10_000) {
+  const configs: Record<string, string | null> = {};
+  for (const c of topic.configs) configs[c.name] = c.value;
+  const broken = checkNewTopic({ name: topic.name, partitions, configs });
+  if (broken) return ruleError(broken);
+  if (assigned && (topic.numPartitions !== -1 || topic.replicationFactor !== -1)) {
     return {
-      errorCode: ErrorCode.INVALID_PARTITIONS,
-      errorMessage: `number of partitions must be 1..10000, not ${partitions}`,
+      errorCode: ErrorCode.INVALID_REQUEST,
+      errorMessage: "numPartitions and replicationFactor must be -1 when assignments are given",
     };
   }
   if (assigned && topic.assignments.some((a, i) => a.partitionIndex !== i || a.brokerIds.length === 0)) {
@@ -100,13 +96,8 @@ function validateCreate(topic: CreatableTopic, defaultPartitions: number): Creat
       errorMessage: "replication factor must be at least 1",
     };
   }
-  const configs: Record<string, string> = {};
-  for (const c of topic.configs) {
-    const problem = invalidTopicConfig(c.name, c.value);
-    if (problem) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: problem };
-    configs[c.name] = c.value!;
-  }
-  return { partitions, configs };
+  // checkNewTopic refused null values.
+  return { partitions, configs: configs as Record<string, string> };
 }
 
 export async function handleCreateTopics(
@@ -178,8 +169,11 @@ export async function handleDeleteTopics(
       if (dup.has(w.name ?? w.topicId))
         return answer(ErrorCode.INVALID_REQUEST, "topic appears more than once");
       if (name === null) return answer(ErrorCode.UNKNOWN_TOPIC_ID, `no topic with id ${w.topicId}`);
-      if (name === OFFSETS_TOPIC)
-        return answer(ErrorCode.INVALID_REQUEST, `${OFFSETS_TOPIC} holds group state and cannot be deleted`);
+      const broken = checkTopicDeletion(name);
+      if (broken) {
+        const { errorCode, errorMessage } = ruleError(broken);
+        return answer(errorCode, errorMessage);
+      }
       try {
         const deleted = (await context.services.controlPlane.deleteTopic(name)) as
           | { topicId?: string }
@@ -210,6 +204,11 @@ export async function handleCreatePartitions(
       });
       if (dup.has(topic.name))
         return answer(ErrorCode.INVALID_REQUEST, `topic ${topic.name} appears more than once`);
+      const broken = checkPartitionGrowth(topic.name, topic.count);
+      if (broken) {
+        const { errorCode, errorMessage } = ruleError(broken);
+        return answer(errorCode, errorMessage);
+      }
       const current = metadata?.topics.find((t) => t.name === topic.name)?.partitions.length;
       if (metadata && current === undefined)
         return answer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `no topic ${topic.name}`);
@@ -219,7 +218,6 @@ export async function handleCreatePartitions(
           `topic has ${current} partitions; the new count must be larger, not ${topic.count}`,
         );
       }
-      if (topic.count > 10_000) return answer(ErrorCode.INVALID_PARTITIONS, "at most 10000 partitions");
       if (
         topic.assignments !== null &&
         current !== undefined &&

@@ -1,8 +1,8 @@
 // DescribeConfigs v0–4 for topics (their configs from the control plane over Kafka's defaults) and for
 // this broker (the settings a client may care about). Other resource types are INVALID_REQUEST.
-import type { ClusterMetadata } from "@cirrus/broker-api";
+import { type ClusterMetadata, topicConfigSpecs } from "@cirrus/broker-api";
 import { type DescribeConfigsRequest, ErrorCode } from "@cirrus/kafka-protocol";
-import { ConfigSource, ConfigType, topicConfigSpecs } from "./admin-topic-configs.ts";
+import { ConfigSource, ConfigType, kafkaConfigType } from "./admin-topic-configs.ts";
 import { groupServicesOf } from "./group-services.ts";
 import type { RequestContext } from "./handler.ts";
 
@@ -26,7 +26,7 @@ function topicEntries(configs: Readonly<Record<string, string>>): ConfigEntry[] 
       name,
       value: set ?? spec.defaultValue,
       source: set === undefined ? ConfigSource.DEFAULT_CONFIG : ConfigSource.DYNAMIC_TOPIC_CONFIG,
-      type: spec.type,
+      type: kafkaConfigType(spec.type),
       doc: spec.doc,
     });
   }

@@ -1,8 +1,14 @@
-import type {
-  AddPartitionsRequest,
-  CreateTopicRequest,
-  PartitionMetadata,
-  TopicMetadata,
+import {
+  type AddPartitionsRequest,
+  type CreateTopicRequest,
+  checkNewTopic,
+  checkPartitionGrowth,
+  checkTopicConfigs,
+  checkTopicDeletion,
+  type PartitionMetadata,
+  type TopicMetadata,
+  TopicRule,
+  type TopicRuleViolation,
 } from "@cirrus/broker-api";
 import { and, eq, inArray } from "drizzle-orm";
 import { newId } from "../auth/token-secrets.ts";
@@ -17,6 +23,18 @@ import { assignLeaderlessPartitions, bumpVersions, lockCluster } from "./partiti
 export interface TopicChange<T> {
   result: T;
   changed: number[];
+}
+
+/**
+ * Every topic change, from the REST API or a broker's internal call, passes Kafka's topic rules here
+ * (@cirrus/broker-api's topic-rules, which the broker also uses to answer in Kafka's error codes).
+ */
+function enforce(violation: TopicRuleViolation | null): void {
+  if (!violation) return;
+  throw new ApiError(
+    violation.rule === TopicRule.PARTITIONS ? "INVALID_PARTITIONS" : "INVALID_REQUEST",
+    violation.message,
+  );
 }
 
 /** Thrown inside a validate-only transaction to roll it back after every check ran. */
@@ -70,11 +88,17 @@ async function insertPartitions(
     .values(created.map((s, i) => ({ topicId: topic.id, partition: from + i, clusterId, streamId: s.id })));
 }
 
+/**
+ * `byBroker`: a broker's internal call, which may create the internal topics it runs on
+ * (__consumer_offsets); it refuses its clients' CreateTopics for them with the same rule.
+ */
 export async function createTopic(
   db: Db,
   clusterId: string,
   request: CreateTopicRequest,
+  options: { byBroker?: boolean } = {},
 ): Promise<TopicChange<TopicMetadata>> {
+  enforce(checkNewTopic(request, options));
   try {
     return await change(db, request.validateOnly, async (tx) => {
       await lockRunningCluster(tx, clusterId);
@@ -100,6 +124,7 @@ export async function addPartitions(
   name: string,
   request: AddPartitionsRequest,
 ): Promise<TopicChange<TopicMetadata>> {
+  enforce(checkPartitionGrowth(name, request.totalCount));
   return change(db, request.validateOnly, async (tx) => {
     await lockRunningCluster(tx, clusterId);
     const current = await readTopic(tx, clusterId, name);
@@ -128,6 +153,7 @@ export async function deleteTopic(
   clusterId: string,
   name: string,
 ): Promise<TopicChange<{ topicId: string; name: string }>> {
+  enforce(checkTopicDeletion(name));
   return inTransaction(db, async (tx) => {
     await lockRunningCluster(tx, clusterId);
     const topic = await readTopic(tx, clusterId, name);
@@ -149,6 +175,7 @@ export async function updateTopicConfigs(
   name: string,
   configs: Record<string, string>,
 ) {
+  enforce(checkTopicConfigs(configs));
   return inTransaction(db, async (tx) => {
     await lockRunningCluster(tx, clusterId);
     const rows = await tx

@@ -139,6 +139,43 @@ for (const backend of testBackends()) {
       assert.equal(missing.code, BrokerApiErrorCode.UNKNOWN_TOPIC);
     });
 
+    it("enforces Kafka's topic rules on the brokers' admin calls, as on the REST API", async () => {
+      const { client } = await newCluster("rules");
+      const refused = async (call: Promise<unknown>, code: string, detail: RegExp) => {
+        const error = await call.then(
+          () => assert.fail("accepted"),
+          (e: unknown) => e,
+        );
+        assert.ok(error instanceof BrokerApiError);
+        assert.equal(error.problemCode, code);
+        assert.match(error.message, detail);
+      };
+      await refused(client.createTopic({ name: "..", partitions: 1 }), "INVALID_REQUEST", /not allowed/);
+      await refused(
+        client.createTopic({ name: "t", partitions: 1, configs: { "no.such.config": "1" } }),
+        "INVALID_REQUEST",
+        /Unknown topic config name/,
+      );
+      await refused(
+        client.createTopic({ name: "t", partitions: 1, configs: { "retention.ms": "banana" } }),
+        "INVALID_REQUEST",
+        /Not a number of type LONG/,
+      );
+      // The broker creates the offsets topic itself (FindCoordinator); nobody deletes or grows it.
+      await client.createTopic({ name: "__consumer_offsets", partitions: 3 });
+      await refused(client.deleteTopic("__consumer_offsets"), "INVALID_REQUEST", /prohibited/);
+      await refused(
+        client.addPartitions("__consumer_offsets", { totalCount: 4 }),
+        "INVALID_REQUEST",
+        /prohibited/,
+      );
+      const md = await client.metadata();
+      assert.deepEqual(
+        md.topics.map((x) => [x.name, x.partitions.length]),
+        [["__consumer_offsets", 3]],
+      );
+    });
+
     it("refuses object commits from a fenced broker epoch", async () => {
       const { client } = await newCluster("fence");
       const old = await client.register(broker(1));

@@ -43,7 +43,11 @@ export function metadataRoutes(ctx: AppContext) {
         },
       },
       async (request) => {
-        const { result, changed } = await createTopic(db, request.brokerClusterId!, request.body);
+        // Brokers may create the internal topics they run on; CreateTopics from clients is checked by the
+        // broker itself (the same topic-rules), so that the client gets Kafka's error codes.
+        const { result, changed } = await createTopic(db, request.brokerClusterId!, request.body, {
+          byBroker: true,
+        });
         await ctx.notifier.changed(request.brokerClusterId!, changed);
         return result;
       },
