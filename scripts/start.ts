@@ -9,6 +9,7 @@
 // apps/control-plane/src/config.ts.
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { startLocalSystem } from "../apps/control-plane/src/controllers/provisioner/local-system.ts";
 
 const dataDir = resolve(process.env.CIRRUS_DATA_DIR ?? "./data");
@@ -22,9 +23,12 @@ if (!Number.isInteger(brokers) || brokers < 0 || brokers > 100) {
 mkdirSync(dataDir, { recursive: true });
 const log = (line: string) => process.stderr.write(`cirrus: ${line}\n`);
 
+// This script sits above both apps: it names the broker's entry (the @cirrus/broker package's `./main`
+// export) to the control plane, which launches local brokers but imports nothing of the broker.
+const brokerEntry = fileURLToPath(import.meta.resolve("@cirrus/broker/main"));
 let system: Awaited<ReturnType<typeof startLocalSystem>>;
 try {
-  system = await startLocalSystem({ dataDir, brokers, log });
+  system = await startLocalSystem({ dataDir, brokers, log, brokerEntry });
 } catch (error) {
   log(`failed to start: ${error instanceof Error ? error.message : String(error)}`);
   if ((error as NodeJS.ErrnoException)?.code === "EADDRINUSE")

@@ -9,7 +9,10 @@ export interface BrokerLaunchOptions {
   controlPlaneUrl: string;
   /** local: the Node binary (default: the one running the control plane, Node 24). */
   nodePath?: string;
-  /** local: the broker's entry module (default: apps/broker/src/main.ts of this repository). */
+  /**
+   * local: the broker's entry module. scripts/start.ts, which sits above both apps, passes the broker package's
+   * `@cirrus/broker/main` export; without one, that export is resolved by name (never a path into apps/broker).
+   */
   brokerEntry?: string;
   /**
    * local: WAL size each broker formats on its volume (default 256 MiB, zero-filled on first start). The WAL
@@ -31,7 +34,7 @@ const LOCAL_ENTRY = fileURLToPath(new URL("./local-broker-entry.ts", import.meta
  * 20 ms plus incremental steps up to 35 ms); letting the heap grow to 4x its live size halved that count.
  */
 export const BROKER_NODE_FLAGS: readonly string[] = ["--heap-growing-percent=300"];
-const BROKER_MAIN = fileURLToPath(new URL("../../../../broker/src/main.ts", import.meta.url));
+const defaultBrokerEntry = () => fileURLToPath(import.meta.resolve("@cirrus/broker/main"));
 
 /**
  * The object store URI as a broker must see it: relative file:// paths are made absolute (local brokers
@@ -76,7 +79,7 @@ export function brokerLaunchSpec(
       CIRRUS_KAFKA_HOST: "127.0.0.1",
       CIRRUS_ADMIN_HOST: "127.0.0.1",
       CIRRUS_WAL_CAPACITY_BYTES: String(options.localWalCapacityBytes ?? 256 * 1024 * 1024),
-      CIRRUS_BROKER_ENTRY: options.brokerEntry ?? BROKER_MAIN,
+      CIRRUS_BROKER_ENTRY: options.brokerEntry ?? defaultBrokerEntry(),
     });
     return { command: options.nodePath ?? process.execPath, args: [...BROKER_NODE_FLAGS, LOCAL_ENTRY], env };
   }

@@ -25,6 +25,11 @@ export interface LocalSystemOptions {
   /** How long to wait for the default cluster's brokers to accept Kafka connections. Default 120 s. */
   readyTimeoutMs?: number;
   log?: (line: string) => void;
+  /**
+   * The broker's entry module for local brokers. The caller that knows both apps names it (scripts/start.ts:
+   * the `@cirrus/broker/main` export); default: see BrokerLaunchOptions.brokerEntry.
+   */
+  brokerEntry?: string;
 }
 
 export interface LocalSystem {
@@ -82,7 +87,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
   const database = await openDatabase({ url: config.databaseUrl });
   const provisioner = createProvisioner({
     db: database.db,
-    launch: { controlPlaneUrl: url },
+    launch: { controlPlaneUrl: url, brokerEntry: options.brokerEntry },
     providerRegistry: { localDataDir: options.dataDir, env },
   });
   let controlPlane: ControlPlane;
