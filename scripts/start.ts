@@ -3,14 +3,18 @@
 // `bootstrap: HOST:PORT[,HOST:PORT…]`, `console: URL` and `token: TOKEN`, then keeps running; Ctrl-C or
 // SIGTERM stops the brokers and the control plane (a second Ctrl-C exits at once).
 //
+// One start per data folder: a second one exits at once, naming the folder and the pid of the first (a lock
+// left by a killed start is taken over). Ctrl-C deletes the WAL volumes of the brokers that handed back.
+//
 // Environment (all optional): CIRRUS_DATA_DIR (default ./data), PORT (default 8080), HOST, DATABASE_URL,
-// CIRRUS_START_BROKERS (brokers of the default cluster, default 3; 0 starts the control plane only),
+// CIRRUS_START_BROKERS (brokers of the default cluster, default 3; 0 starts the control plane only: no
+// broker is started, and a cluster stopped by an earlier Ctrl-C stays stopped),
 // OBJECT_STORE (the default cluster's object store URI), BOOTSTRAP_ADMIN_TOKEN, LOG_LEVEL, and the rest of
 // apps/control-plane/src/config.ts.
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startLocalSystem } from "../apps/control-plane/src/controllers/provisioner/local-system.ts";
+import { lockFolder } from "../libs/cloud/src/local/root-lock.ts";
 
 const dataDir = resolve(process.env.CIRRUS_DATA_DIR ?? "./data");
 const brokers = Number(process.env.CIRRUS_START_BROKERS ?? 3);
@@ -23,12 +27,25 @@ if (!Number.isInteger(brokers) || brokers < 0 || brokers > 100) {
 mkdirSync(dataDir, { recursive: true });
 const log = (line: string) => process.stderr.write(`cirrus: ${line}\n`);
 
+// First thing, before the control plane is even loaded (seconds on a busy machine): one start per folder.
+let dataDirLock: () => void;
+try {
+  dataDirLock = lockFolder(dataDir, "cirrus.lock"); // local-system.ts DATA_DIR_LOCK
+} catch (error) {
+  log(`cannot start: ${error instanceof Error ? error.message : String(error)}`);
+  log("stop that one first, or set CIRRUS_DATA_DIR to another folder");
+  process.exit(1);
+}
+
+const { startLocalSystem } = await import(
+  "../apps/control-plane/src/controllers/provisioner/local-system.ts"
+);
 // This script sits above both apps: it names the broker's entry (the @cirrus/broker package's `./main`
 // export) to the control plane, which launches local brokers but imports nothing of the broker.
 const brokerEntry = fileURLToPath(import.meta.resolve("@cirrus/broker/main"));
 let system: Awaited<ReturnType<typeof startLocalSystem>>;
 try {
-  system = await startLocalSystem({ dataDir, brokers, log, brokerEntry });
+  system = await startLocalSystem({ dataDir, brokers, log, dataDirLock, brokerEntry });
 } catch (error) {
   log(`failed to start: ${error instanceof Error ? error.message : String(error)}`);
   if ((error as NodeJS.ErrnoException)?.code === "EADDRINUSE")

@@ -4,11 +4,12 @@ export { AliyunProvider, type AliyunProviderOptions } from "./aliyun/aliyun-prov
 export type { OpenApiCaller } from "./aliyun/ess-rpc.ts";
 export type { EventBridgeEvent } from "./aws/aws-notices.ts";
 export { AwsProvider, type AwsProviderOptions } from "./aws/aws-provider.ts";
-export { createProvider, type ProviderConfig } from "./create-provider.ts";
+export { createProvider, missingCredentials, type ProviderConfig } from "./create-provider.ts";
 export { CloudError, CloudErrorCode, isCloudError } from "./errors.ts";
 export { onDemandTarget, validateFleetSpec } from "./fleet-spec.ts";
 export { NETWORK_IN_COUNTER, NETWORK_OUT_COUNTER, type NetworkCounters } from "./local/counter-scrape.ts";
 export { LocalProvider, type LocalProviderOptions } from "./local/local-provider.ts";
+export { lockFolder } from "./local/root-lock.ts";
 export type {
   CloudProvider,
   Fleet,

@@ -109,6 +109,11 @@ export const DeleteClusterQuery = Type.Object(
   {
     /** Also delete the cluster's data in object storage (default: keep it). */
     purge: Type.Boolean({ default: false }),
+    /**
+     * Forget the cloud resources (fleet, WAL volumes, objects to purge) the deletion cannot reach, e.g. for
+     * lack of credentials, instead of failing; the delete operation lists them in `input.leftBehind`.
+     */
+    abandon: Type.Boolean({ default: false }),
   },
   { additionalProperties: false },
 );

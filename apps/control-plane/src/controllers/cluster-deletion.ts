@@ -36,6 +36,11 @@ export interface ClusterDeletionOptions {
  * DRAIN_TIMEOUT_MS), stop them (their epochs are fenced), delete provider resources, purge the
  * streams if asked (their objects become unreferenced), remove the cluster's metadata. Without purge
  * the streams and objects rows stay: the data is kept.
+ *
+ * Input `{ purge, abandon }`. With `abandon`, provider resources the deletion cannot reach are forgotten
+ * and listed in the operation's `leftBehind` (the provisioner's deprovision.ts); without it such a
+ * deletion fails and leaves the cluster DELETING, and deleting it again starts a new operation
+ * (services/clusters.ts deleteCluster).
  */
 export function clusterDeletionHandler(options: ClusterDeletionOptions): OperationHandler {
   return {

@@ -1,4 +1,4 @@
-import { and, desc, eq, lt, or } from "drizzle-orm";
+import { and, desc, eq, inArray, lt, or } from "drizzle-orm";
 import type {
   Cluster,
   ClusterSpec,
@@ -8,11 +8,12 @@ import type {
   UpdateClusterRequest,
 } from "../api-schemas/clusters.ts";
 import { hashSecret, newId, newSecret, TokenPrefix } from "../auth/token-secrets.ts";
+import { assertProviderCredentials } from "../controllers/provisioner/provider-registry.ts";
 import type { Db, DbOrTx } from "../db/database.ts";
-import { clusters } from "../db/schema.ts";
+import { clusters, operations } from "../db/schema.ts";
 import { inTransaction, isUniqueViolation } from "../db/transaction.ts";
 import { ApiError } from "../errors.ts";
-import { createOperation, type Operation } from "./operations.ts";
+import { createOperation, type Operation, OperationStatus } from "./operations.ts";
 
 /**
  * Operation types the cluster API creates. The provisioner controller (src/controllers/provisioner/)
@@ -91,16 +92,29 @@ export async function listClusters(
   return rows.map(toCluster);
 }
 
+export interface CreateClusterOptions {
+  /**
+   * Throws unless the control plane has credentials for the spec's cloud. Default: the provisioner's
+   * check on this process's environment (assertProviderCredentials: CREDENTIALS_MISSING naming what is
+   * missing).
+   */
+  checkCredentials?: (spec: ClusterSpec) => Promise<void>;
+}
+
 /**
  * Inserts the cluster in CREATING with a `cluster.create` operation, in one transaction. The broker
- * credential is returned here only (for brokers run by hand); the provisioner rotates it.
+ * credential is returned here only (for brokers run by hand); the provisioner rotates it. An aws or
+ * aliyun cluster this control plane has no credentials for is refused first (ProvisioningError
+ * CREDENTIALS_MISSING), before anything is stored: it could be neither created nor deleted.
  */
 export async function createCluster(
   db: Db,
   request: CreateClusterRequest,
   createdBy: string | null,
+  options: CreateClusterOptions = {},
 ): Promise<{ cluster: Cluster; operation: Operation; brokerToken: string }> {
   validateSpec(request.spec);
+  await (options.checkCredentials ?? assertProviderCredentials)(request.spec);
   const brokerToken = newSecret(TokenPrefix.BROKER);
   const now = Date.now();
   try {
@@ -195,12 +209,19 @@ export async function updateCluster(
   });
 }
 
-/** Refused while deletion protection is on. Moves the cluster to DELETING with a delete operation. */
+/**
+ * Refused while deletion protection is on. Moves the cluster to DELETING with a delete operation. A
+ * cluster already DELETING whose delete operation failed (a cloud it could not reach) can be deleted
+ * again: a new operation goes on from what is left; while one is still running, INVALID_STATE.
+ * `abandon`: what the deletion cannot reach in the cloud is forgotten, and listed in the operation's
+ * `leftBehind` (see controllers/provisioner/deprovision.ts).
+ */
 export async function deleteCluster(
   db: Db,
   id: string,
   purge: boolean,
   createdBy: string | null,
+  options: { abandon?: boolean } = {},
 ): Promise<{ cluster: Cluster; operation: Operation }> {
   return inTransaction(db, async (tx) => {
     const [row] = await tx.select().from(clusters).where(eq(clusters.id, id)).for("update");
@@ -211,7 +232,24 @@ export async function deleteCluster(
         "turn deletionProtection off (PATCH) before deleting this cluster",
       );
     }
-    if (row.state === "DELETING") throw new ApiError("INVALID_STATE", "the cluster is already being deleted");
+    if (row.state === "DELETING") {
+      const [running] = await tx
+        .select({ id: operations.id })
+        .from(operations)
+        .where(
+          and(
+            eq(operations.clusterId, id),
+            eq(operations.type, ClusterOperation.DELETE),
+            inArray(operations.status, [OperationStatus.PENDING, OperationStatus.RUNNING]),
+          ),
+        );
+      if (running) {
+        throw new ApiError(
+          "INVALID_STATE",
+          `the cluster is already being deleted (operation ${running.id}); if it fails, DELETE again`,
+        );
+      }
+    }
     const [updated] = await tx
       .update(clusters)
       .set({ state: "DELETING", version: row.version + 1, updatedAt: Date.now() })
@@ -220,7 +258,7 @@ export async function deleteCluster(
     const operation = await createOperation(tx, {
       type: ClusterOperation.DELETE,
       clusterId: id,
-      input: { purge },
+      input: { purge, abandon: options.abandon === true },
       steps: DELETE_STEPS,
       createdBy,
     });

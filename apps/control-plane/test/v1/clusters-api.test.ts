@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { eq } from "drizzle-orm";
+import { operations } from "../../src/db/schema.ts";
 import { createTestApp, localSpec, type TestApp } from "../helpers/test-app.ts";
 import { testBackends } from "../helpers/test-database.ts";
 
@@ -114,6 +116,91 @@ for (const backend of testBackends()) {
         deleting.json().operation.steps.map((s: { name: string }) => s.name),
         ["drain-brokers", "fence-brokers", "deprovision-resources", "release-streams", "remove-metadata"],
       );
+    });
+
+    it("refuses an aws or aliyun cluster it has no credentials for, before storing anything", async () => {
+      const saved = { ...process.env };
+      for (const name of Object.keys(process.env))
+        if (name.startsWith("AWS_") || name.startsWith("ALIBABA_CLOUD_")) delete process.env[name];
+      // Nothing for the AWS SDK's default chain to find: no keys, no shared files, no instance role.
+      Object.assign(process.env, {
+        AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/credentials",
+        AWS_CONFIG_FILE: "/nonexistent/config",
+        AWS_EC2_METADATA_DISABLED: "true",
+      });
+      const post = (name: string, provider: string, region: string) =>
+        t.app.server.inject({
+          method: "POST",
+          url: "/v1/clusters",
+          headers: t.auth(t.admin),
+          payload: { name, spec: { ...localSpec, provider, region, zones: [`${region}-a`] } },
+        });
+      try {
+        const aws = await post("cloud-aws", "aws", "us-east-1");
+        assert.equal(aws.statusCode, 422);
+        assert.match(String(aws.headers["content-type"]), /application\/problem\+json/);
+        assert.equal(aws.json().code, "PROVISIONING_CREDENTIALS_MISSING");
+        assert.match(aws.json().detail, /AWS credentials/);
+        const aliyun = await post("cloud-aliyun", "aliyun", "cn-hangzhou");
+        assert.equal(aliyun.statusCode, 422);
+        assert.equal(aliyun.json().code, "PROVISIONING_CREDENTIALS_MISSING");
+        assert.match(aliyun.json().detail, /ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET/);
+        const list = await t.app.server.inject({
+          method: "GET",
+          url: "/v1/clusters?limit=500",
+          headers: t.auth(t.admin),
+        });
+        const names = list.json().items.map((c: { name: string }) => c.name);
+        assert.ok(!names.includes("cloud-aws") && !names.includes("cloud-aliyun"), "nothing was stored");
+        Object.assign(process.env, {
+          AWS_ACCESS_KEY_ID: "AKIAEXAMPLE",
+          AWS_SECRET_ACCESS_KEY: "secret",
+          ALIBABA_CLOUD_ACCESS_KEY_ID: "id",
+          ALIBABA_CLOUD_ACCESS_KEY_SECRET: "secret",
+        });
+        assert.equal((await post("cloud-aws", "aws", "us-east-1")).statusCode, 202);
+        assert.equal((await post("cloud-aliyun", "aliyun", "cn-hangzhou")).statusCode, 202);
+      } finally {
+        for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+        Object.assign(process.env, saved);
+      }
+    });
+
+    it("deletes again a cluster whose deletion failed, with abandon=true (admin only)", async () => {
+      const { cluster } = (await create("stuck")).json();
+      const url = `/v1/clusters/${cluster.id}`;
+      await t.app.server.inject({
+        method: "PATCH",
+        url,
+        headers: t.auth(t.admin),
+        payload: { version: 1, deletionProtection: false },
+      });
+      const first = await t.app.server.inject({ method: "DELETE", url, headers: t.auth(t.admin) });
+      assert.equal(first.statusCode, 202);
+      assert.equal(first.json().operation.input.abandon, false);
+      const during = await t.app.server.inject({ method: "DELETE", url, headers: t.auth(t.admin) });
+      assert.equal(during.statusCode, 409, "not while the first deletion runs");
+      assert.equal(during.json().code, "INVALID_STATE");
+      // The first deletion failed (a cloud it could not reach): the cluster stays DELETING.
+      await t.testDb.database.db
+        .update(operations)
+        .set({ status: "FAILED" })
+        .where(eq(operations.id, first.json().operation.id));
+      const operator = await t.app.server.inject({
+        method: "DELETE",
+        url: `${url}?abandon=true`,
+        headers: t.auth(t.operator),
+      });
+      assert.equal(operator.statusCode, 403);
+      const again = await t.app.server.inject({
+        method: "DELETE",
+        url: `${url}?abandon=true`,
+        headers: t.auth(t.admin),
+      });
+      assert.equal(again.statusCode, 202, again.body);
+      assert.equal(again.json().cluster.state, "DELETING");
+      assert.deepEqual(again.json().operation.input, { purge: false, abandon: true });
+      assert.notEqual(again.json().operation.id, first.json().operation.id);
     });
 
     it("replays a POST with the same Idempotency-Key and refuses the key with another body", async () => {

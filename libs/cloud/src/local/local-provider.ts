@@ -27,7 +27,7 @@ import { LocalStateFile } from "./local-state.ts";
 import { LocalSupervisor } from "./local-supervisor.ts";
 import { LocalVolumes } from "./local-volumes.ts";
 import { NetworkSampler } from "./network-sampler.ts";
-import { lockRoot } from "./root-lock.ts";
+import { lockFolder } from "./root-lock.ts";
 
 export interface LocalProviderOptions {
   /** Everything lives under `<dataDir>/cloud-local`: state.json, instances/, volumes/. */
@@ -67,7 +67,7 @@ export class LocalProvider implements CloudProvider {
   constructor(options: LocalProviderOptions) {
     this.root = join(options.dataDir, "cloud-local");
     const file = new LocalStateFile(this.root);
-    this.#unlock = lockRoot(this.root);
+    this.#unlock = lockFolder(this.root);
     try {
       this.#supervisor = new LocalSupervisor(file, {
         root: this.root,

@@ -8,6 +8,7 @@ import { rotateBrokerToken } from "../../services/clusters.ts";
 import { type BrokerLaunchOptions, brokerLaunchSpec } from "./broker-launch.ts";
 import { capacityDrifted, fleetNameOf, fleetSpecOf, fleetUpdateOf } from "./cluster-fleet.ts";
 import type { ProviderRegistry } from "./provider-registry.ts";
+import { releaseHandedBackVolumes } from "./wal-volume-release.ts";
 import { WalVolumes } from "./wal-volumes.ts";
 
 /** What every provisioner step and loop works with. */
@@ -93,8 +94,9 @@ export async function repairCapacity(
 }
 
 /**
- * One look at the cluster: attaches WAL volumes to new instances and finds the brokers that are ready.
- * undefined when the fleet does not exist.
+ * One look at the cluster: attaches WAL volumes to new instances, deletes the volumes of brokers that
+ * handed back and are gone (wal-volume-release.ts) and finds the brokers that are ready. undefined when
+ * the fleet does not exist.
  */
 export async function observeCluster(
   deps: ProvisionerDeps,
@@ -114,6 +116,8 @@ export async function observeCluster(
     running,
   );
   for (const a of attached) actions?.push(`attach-volume ${a.volumeId} to ${a.instanceId}`);
+  const released = await releaseHandedBackVolumes(deps.db, provider, cluster.id, instances);
+  for (const id of released) actions?.push(`delete-volume ${id} (its broker handed back and is gone)`);
   if (running.length === 0) return { fleet, instances, ready: [] };
   const registered = await deps.db
     .select({

@@ -1,6 +1,7 @@
+import { mkdirSync } from "node:fs";
 import { chmod, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { LocalProvider } from "@cirrus/cloud";
+import { LocalProvider, lockFolder } from "@cirrus/cloud";
 import { eq } from "drizzle-orm";
 import type { ClusterSpec } from "../../api-schemas/clusters.ts";
 import { type Config, loadConfig } from "../../config.ts";
@@ -11,6 +12,7 @@ import { createCluster } from "../../services/clusters.ts";
 import { failoverHandler } from "../failover/failover-handler.ts";
 import { spotNoticeController } from "../failover/spot-notice-controller.ts";
 import { tcpProbe } from "./cluster-convergence.ts";
+import { fleetNameOf } from "./cluster-fleet.ts";
 import { createProvisioner, type Provisioner } from "./provisioner.ts";
 import { localSpotReclaimer } from "./spot-reclaim.ts";
 
@@ -19,7 +21,11 @@ export interface LocalSystemOptions {
   dataDir: string;
   /** Environment for the control plane's config (DATABASE_URL, HOST, PORT, LOG_LEVEL…; see config.ts). */
   env?: NodeJS.ProcessEnv;
-  /** Brokers of the default cluster, created when no cluster of that name exists; 0: no cluster. */
+  /**
+   * Brokers of the default cluster, created when no cluster of that name exists. 0: the control plane
+   * alone: no cluster is created and the steady loop starts no local broker, so a cluster whose brokers
+   * an earlier stop() scaled to zero stays stopped (operations still run; see holdLocalFleets).
+   */
   brokers: number;
   clusterName?: string;
   /** How long to wait for the default cluster's brokers to accept Kafka connections. Default 120 s. */
@@ -30,6 +36,12 @@ export interface LocalSystemOptions {
    * the `@cirrus/broker/main` export); default: see BrokerLaunchOptions.brokerEntry.
    */
   brokerEntry?: string;
+  /**
+   * The release function of the data folder's lock (lockFolder(dataDir, DATA_DIR_LOCK)) when the caller
+   * took it already (scripts/start.ts does, before loading this module); otherwise it is taken here.
+   * Released by stop() or a failed start.
+   */
+  dataDirLock?: () => void;
 }
 
 export interface LocalSystem {
@@ -43,7 +55,10 @@ export interface LocalSystem {
   /** The first admin token, if this data folder still has it (`adminTokenFile`). */
   readonly adminToken: string | undefined;
   readonly adminTokenFile: string;
-  /** Stops every local broker (their fleets are scaled to zero, the next start scales them back), then the control plane. */
+  /**
+   * Stops every local broker (their fleets are scaled to zero, the next start scales them back), deletes
+   * the WAL volumes of those that handed back, then stops the control plane and releases the data folder.
+   */
   stop(): Promise<void>;
 }
 
@@ -69,13 +84,31 @@ export function defaultLocalSpec(dataDir: string, brokers: number, objectStoreUr
   };
 }
 
+/** The data folder's lock (see lockFolder): one `npm start` per folder. */
+export const DATA_DIR_LOCK = "cirrus.lock";
+
 /**
  * What `npm start` runs: the control plane (PGlite and objects under `dataDir`, local provider) with the
  * provisioner, and a default local cluster, created on first start and reused after. Resolves once its
  * brokers accept Kafka connections. Brokers are given the API's address, so the port must be fixed
  * (not 0): a restart on the same port finds its brokers again.
+ *
+ * The data folder is locked first, before anything in it is opened: a second start on the same folder
+ * fails at once with CLOUD_CONFLICT, naming the folder and the pid of the process that has it (a lock
+ * left by a killed process is taken over).
  */
 export async function startLocalSystem(options: LocalSystemOptions): Promise<LocalSystem> {
+  mkdirSync(options.dataDir, { recursive: true });
+  const unlock = options.dataDirLock ?? lockFolder(options.dataDir, DATA_DIR_LOCK);
+  try {
+    return await startLocked(options, unlock);
+  } catch (error) {
+    unlock();
+    throw error;
+  }
+}
+
+async function startLocked(options: LocalSystemOptions, unlock: () => void): Promise<LocalSystem> {
   const env = options.env ?? process.env;
   const log = options.log ?? (() => {});
   const overrides: Partial<Config> = {};
@@ -89,6 +122,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     db: database.db,
     launch: { controlPlaneUrl: url, brokerEntry: options.brokerEntry },
     providerRegistry: { localDataDir: options.dataDir, env },
+    holdLocalFleets: options.brokers === 0,
   });
   let controlPlane: ControlPlane;
   try {
@@ -119,7 +153,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
   }
   const adminTokenFile = join(options.dataDir, "admin-token");
   const adminToken = await rememberAdminToken(adminTokenFile, controlPlane.firstAdminToken);
-  const stop = () => stopLocalSystem(controlPlane, provisioner, database, log);
+  const stop = () => stopLocalSystem(controlPlane, provisioner, database, log).finally(unlock);
   try {
     let clusterId: string | undefined;
     let bootstrap: string | undefined;
@@ -137,6 +171,8 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
         options.brokers,
         options.readyTimeoutMs ?? 120_000,
       );
+    } else {
+      await logHeldClusters(database, provisioner, log);
     }
     return { controlPlane, provisioner, url, bootstrap, clusterId, adminToken, adminTokenFile, stop };
   } catch (error) {
@@ -193,10 +229,31 @@ async function waitForBrokers(database: Database, clusterId: string, count: numb
   throw new Error(`brokers not ready within ${timeoutMs} ms (${last})`);
 }
 
+/** CIRRUS_START_BROKERS=0: says, once, that the control plane runs alone and what that leaves stopped. */
+async function logHeldClusters(database: Database, provisioner: Provisioner, log: (l: string) => void) {
+  const rows = await database.db.select().from(clusters);
+  const held: string[] = [];
+  for (const cluster of rows) {
+    const spec = cluster.spec as ClusterSpec;
+    if (spec.provider !== "local" || cluster.state === "DELETING") continue;
+    const fleet = await provisioner.providers
+      .providerFor(spec)
+      .describeFleet(fleetNameOf(cluster.id))
+      .catch(() => undefined);
+    held.push(`${cluster.name} (${fleet ? `${fleet.desiredCapacity} brokers` : "no fleet"})`);
+  }
+  log(
+    "CIRRUS_START_BROKERS=0: control plane only: local clusters stopped by an earlier Ctrl-C stay stopped" +
+      (held.length > 0 ? `; local clusters: ${held.join(", ")}` : ""),
+  );
+}
+
 /**
  * Stops the controllers first (so nothing scales the fleets back up), then scales every local fleet to
  * zero while the API still answers (brokers upload their WAL tail and close their streams on SIGTERM),
- * waits for the brokers to exit, then closes the control plane, the providers and the database.
+ * waits for the brokers to exit, deletes the WAL volumes of those that handed back (their records are in
+ * object storage; a broker that did not hand back keeps its volume for failover on the next start), then
+ * closes the control plane, the providers and the database.
  */
 async function stopLocalSystem(
   controlPlane: ControlPlane,
@@ -221,6 +278,12 @@ async function stopLocalSystem(
       }
       await local.reconcileNow();
       await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    try {
+      const released = await provisioner.releaseVolumes("local");
+      if (released.length > 0) log(`deleted ${released.length} WAL volumes of brokers that handed back`);
+    } catch (error) {
+      log(`WAL volumes not released (the next start does it): ${String(error)}`);
     }
   }
   await controlPlane.close();

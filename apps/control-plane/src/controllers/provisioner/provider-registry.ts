@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { type CloudProvider, createProvider, type ProviderConfig } from "@cirrus/cloud";
+import { type CloudProvider, createProvider, missingCredentials, type ProviderConfig } from "@cirrus/cloud";
 import type { ClusterSpec } from "../../api-schemas/clusters.ts";
 import { ProvisioningError, ProvisioningErrorCode } from "./provisioning-error.ts";
 
@@ -11,6 +11,68 @@ import { ProvisioningError, ProvisioningErrorCode } from "./provisioning-error.t
 export interface ProviderRegistry {
   providerFor(spec: Pick<ClusterSpec, "provider" | "region">): CloudProvider;
   close(): Promise<void>;
+}
+
+type ProviderSpec = Pick<ClusterSpec, "provider" | "region">;
+
+/** `name` from the environment, or from the file `${name}_FILE` names (mounted secrets); unreadable: none. */
+function secretOf(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  if (env[name]) return env[name];
+  const file = env[`${name}_FILE`];
+  if (!file) return undefined;
+  try {
+    return readFileSync(file, "utf8").trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const ALIYUN_KEYS = ["ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET"] as const;
+
+/**
+ * The provider config of a spec, credentials read from `env`. Throws CREDENTIALS_MISSING (retriable: a
+ * secret may be mounted later), naming the variables, when aliyun's access key pair is not there (aws
+ * takes its credentials from the SDK's chain).
+ */
+function providerConfigOf(spec: ProviderSpec, env: NodeJS.ProcessEnv, localDataDir: string): ProviderConfig {
+  switch (spec.provider) {
+    case "local":
+      return { kind: "local", dataDir: localDataDir };
+    case "aws":
+      return { kind: "aws", region: spec.region };
+    case "aliyun": {
+      const [accessKeyId, accessKeySecret] = ALIYUN_KEYS.map((name) => secretOf(env, name));
+      if (!accessKeyId || !accessKeySecret) {
+        const missing = ALIYUN_KEYS.filter((name) => !secretOf(env, name));
+        throw new ProvisioningError(
+          ProvisioningErrorCode.CREDENTIALS_MISSING,
+          `aliyun needs ${missing.join(" and ")} (or ${missing.map((n) => `${n}_FILE`).join(", ")}) in the control plane's environment`,
+        );
+      }
+      return { kind: "aliyun", regionId: spec.region, accessKeyId, accessKeySecret };
+    }
+  }
+}
+
+/**
+ * Throws CREDENTIALS_MISSING, naming what is missing, unless a cluster of `spec` could
+ * reach its cloud with the credentials this control plane has: aliyun's access key pair in `env`, aws
+ * credentials the SDK's default chain resolves (environment, shared files, web identity, container or
+ * instance role; nothing is called in AWS). Local needs none. What POST /v1/clusters checks before it
+ * stores anything.
+ */
+export async function assertProviderCredentials(
+  spec: ProviderSpec,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
+  if (spec.provider === "local") return;
+  const missing = await missingCredentials(providerConfigOf(spec, env, ""));
+  if (missing) {
+    throw new ProvisioningError(
+      ProvisioningErrorCode.CREDENTIALS_MISSING,
+      `${spec.provider} needs ${missing} in the control plane's environment`,
+    );
+  }
 }
 
 export interface ProviderRegistryOptions {
@@ -26,32 +88,6 @@ export function createProviderRegistry(options: ProviderRegistryOptions): Provid
   const env = options.env ?? process.env;
   const create = options.create ?? createProvider;
   const providers = new Map<string, CloudProvider>();
-  const secret = (name: string): string | undefined => {
-    if (env[name]) return env[name];
-    const file = env[`${name}_FILE`];
-    return file ? readFileSync(file, "utf8").trim() : undefined;
-  };
-
-  function configOf(spec: Pick<ClusterSpec, "provider" | "region">): ProviderConfig {
-    switch (spec.provider) {
-      case "local":
-        return { kind: "local", dataDir: options.localDataDir };
-      case "aws":
-        return { kind: "aws", region: spec.region };
-      case "aliyun": {
-        const accessKeyId = secret("ALIBABA_CLOUD_ACCESS_KEY_ID");
-        const accessKeySecret = secret("ALIBABA_CLOUD_ACCESS_KEY_SECRET");
-        if (!accessKeyId || !accessKeySecret) {
-          throw new ProvisioningError(
-            ProvisioningErrorCode.PROVIDER_UNAVAILABLE,
-            "aliyun needs ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET",
-          );
-        }
-        return { kind: "aliyun", regionId: spec.region, accessKeyId, accessKeySecret };
-      }
-    }
-  }
-
   return {
     providerFor(spec) {
       // Every local cluster shares the one local provider: its state file is per data folder.
@@ -59,7 +95,7 @@ export function createProviderRegistry(options: ProviderRegistryOptions): Provid
       let provider = providers.get(key);
       if (!provider) {
         try {
-          provider = create(configOf(spec));
+          provider = create(providerConfigOf(spec, env, options.localDataDir));
         } catch (cause) {
           if (cause instanceof ProvisioningError) throw cause;
           throw new ProvisioningError(

@@ -12,13 +12,22 @@ import {
   ensureFleet,
   observeCluster,
   type ProvisionerDeps,
+  providerOf,
   repairCapacity,
 } from "./cluster-convergence.ts";
+import { fleetNameOf } from "./cluster-fleet.ts";
 import { recordClusterStatus } from "./cluster-status.ts";
 
 export interface ProvisionerControllerOptions {
   /** Least time between two looks at one cluster, per provider (cloud APIs are rate limited). */
   minIntervalMs?: Partial<Record<ClusterSpec["provider"], number>>;
+  /**
+   * The steady loop starts no local broker: a local fleet at zero brokers (where `npm start`'s Ctrl-C
+   * put it) stays there and a missing one is not created; other fleets are repaired as usual. What
+   * `npm start` with CIRRUS_START_BROKERS=0 asks for. Operations (create, update, replace) still act:
+   * someone asked for those.
+   */
+  holdLocalFleets?: boolean;
 }
 
 /** Operation type of what the steady loop did on its own (recorded, never queued). */
@@ -57,7 +66,8 @@ export function provisionerController(
         try {
           if (cluster.state === "CREATING" || cluster.state === "UPDATING")
             await markFailedIfOpFailed(ctx, cluster);
-          else await converge(deps, ctx, cluster);
+          else
+            await converge(deps, ctx, cluster, options.holdLocalFleets === true && spec.provider === "local");
         } catch (error) {
           ctx.log("provisioner: cluster reconcile failed", { clusterId: cluster.id, error: String(error) });
         }
@@ -67,14 +77,23 @@ export function provisionerController(
   };
 }
 
-async function converge(deps: ProvisionerDeps, ctx: ControllerContext, cluster: ClusterRow): Promise<void> {
+async function converge(
+  deps: ProvisionerDeps,
+  ctx: ControllerContext,
+  cluster: ClusterRow,
+  hold: boolean,
+): Promise<void> {
   const spec = cluster.spec as ClusterSpec;
   const startedAt = ctx.now();
   const actions: Actions = [];
   let observed: Convergence | undefined;
   try {
-    const fleet = await repairCapacity(deps, cluster, await ensureFleet(deps, cluster, actions), actions);
-    observed = await observeCluster(deps, cluster, startedAt, fleet, actions);
+    let fleet = hold
+      ? await providerOf(deps, cluster).describeFleet(fleetNameOf(cluster.id))
+      : await ensureFleet(deps, cluster, actions);
+    if (fleet && !(hold && fleet.desiredCapacity === 0))
+      fleet = await repairCapacity(deps, cluster, fleet, actions);
+    if (fleet) observed = await observeCluster(deps, cluster, startedAt, fleet, actions);
   } finally {
     if (actions.length > 0) await recordRepair(ctx, cluster.id, actions, startedAt);
   }

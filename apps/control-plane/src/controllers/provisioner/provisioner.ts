@@ -1,9 +1,14 @@
+import { CloudErrorCode, isCloudError } from "@cirrus/cloud";
+import { ne } from "drizzle-orm";
+import type { ClusterSpec } from "../../api-schemas/clusters.ts";
 import type { Db } from "../../db/database.ts";
+import { clusters } from "../../db/schema.ts";
 import type { AssignmentNotifier } from "../../services/assignment-notifier.ts";
 import type { Controller, OperationHandler } from "../controller-runner.ts";
 import type { BrokerLaunchOptions } from "./broker-launch.ts";
 import { brokerReplaceHandler } from "./broker-replace.ts";
-import { type ProvisionerDeps, tcpProbe } from "./cluster-convergence.ts";
+import { type ProvisionerDeps, providerOf, specOf, tcpProbe } from "./cluster-convergence.ts";
+import { fleetNameOf } from "./cluster-fleet.ts";
 import {
   type ClusterHandlerOptions,
   clusterCreateHandler,
@@ -16,6 +21,7 @@ import {
   type ProviderRegistryOptions,
 } from "./provider-registry.ts";
 import { type ProvisionerControllerOptions, provisionerController } from "./provisioner-controller.ts";
+import { releaseHandedBackVolumes } from "./wal-volume-release.ts";
 
 export interface ProvisionerOptions extends ClusterHandlerOptions, ProvisionerControllerOptions {
   db: Db;
@@ -33,6 +39,12 @@ export interface Provisioner {
   /** cluster.create, cluster.update and broker.replace. */
   operationHandlers(ctx: { notifier: AssignmentNotifier }): OperationHandler[];
   deprovision: ReturnType<typeof deprovisionStep>;
+  /**
+   * What a steady pass does to WAL volumes of brokers that handed back and are gone (wal-volume-release.ts),
+   * for every cluster on `provider` that is not being deleted, for callers whose controllers are stopped:
+   * `npm start`'s shutdown once its brokers exited. Returns the ids deleted.
+   */
+  releaseVolumes(provider?: ClusterSpec["provider"]): Promise<string[]>;
   /** Closes the providers (cloud resources and local brokers keep running). */
   close(): Promise<void>;
 }
@@ -55,6 +67,20 @@ export function createProvisioner(options: ProvisionerOptions): Provisioner {
       brokerReplaceHandler(deps, notifier),
     ],
     deprovision: deprovisionStep(deps),
+    async releaseVolumes(provider) {
+      const rows = await options.db.select().from(clusters).where(ne(clusters.state, "DELETING"));
+      const released: string[] = [];
+      for (const cluster of rows) {
+        if (provider && specOf(cluster).provider !== provider) continue;
+        const cloud = providerOf(deps, cluster);
+        const instances = await cloud.listInstances(fleetNameOf(cluster.id)).catch((error: unknown) => {
+          if (isCloudError(error, CloudErrorCode.FLEET_NOT_FOUND)) return [];
+          throw error;
+        });
+        released.push(...(await releaseHandedBackVolumes(options.db, cloud, cluster.id, instances)));
+      }
+      return released;
+    },
     close: () => providers.close(),
   };
 }

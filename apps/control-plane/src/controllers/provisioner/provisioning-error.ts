@@ -9,20 +9,32 @@ export const ProvisioningErrorCode = {
   CLUSTER_GONE: "PROVISIONING_CLUSTER_GONE",
   SUPERSEDED: "PROVISIONING_SUPERSEDED",
   PROVIDER_UNAVAILABLE: "PROVISIONING_PROVIDER_UNAVAILABLE",
+  /** The control plane has no credentials for the cluster's cloud (the message names what is missing). */
+  CREDENTIALS_MISSING: "PROVISIONING_CREDENTIALS_MISSING",
+  /** Deletion could not reach the cloud; DELETE again with ?abandon=true to forget what is left there. */
+  PROVIDER_UNREACHABLE: "PROVISIONING_PROVIDER_UNREACHABLE",
 } as const;
 export type ProvisioningErrorCode = (typeof ProvisioningErrorCode)[keyof typeof ProvisioningErrorCode];
 
 /** Worth another attempt: the provider may come back (credentials mounted, API reachable again). */
-const RETRIABLE: ReadonlySet<ProvisioningErrorCode> = new Set([ProvisioningErrorCode.PROVIDER_UNAVAILABLE]);
+const RETRIABLE: ReadonlySet<ProvisioningErrorCode> = new Set([
+  ProvisioningErrorCode.PROVIDER_UNAVAILABLE,
+  ProvisioningErrorCode.CREDENTIALS_MISSING,
+]);
 
 export class ProvisioningError extends Error {
   override readonly name = "ProvisioningError";
   readonly code: ProvisioningErrorCode;
   readonly retriable: boolean;
 
-  constructor(code: ProvisioningErrorCode, message: string, options: { cause?: unknown } = {}) {
+  /** `retriable` overrides the code's default (an unreachable provider is retried while its cause is). */
+  constructor(
+    code: ProvisioningErrorCode,
+    message: string,
+    options: { cause?: unknown; retriable?: boolean } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.retriable = RETRIABLE.has(code);
+    this.retriable = options.retriable ?? RETRIABLE.has(code);
   }
 }

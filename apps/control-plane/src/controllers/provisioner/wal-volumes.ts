@@ -41,8 +41,8 @@ export class WalVolumes {
 
   /**
    * Gives every running instance without a volume its WAL volume, attached. Returns what it attached
-   * now (empty when every instance had one). Volumes of instances that are gone are left alone: they
-   * hold a WAL that failover replays.
+   * now (empty when every instance had one). Volumes of instances that are gone are left alone here:
+   * failover replays and deletes a crashed broker's, wal-volume-release.ts deletes a handed-back one's.
    */
   async ensureAttached(instances: readonly Instance[]): Promise<{ volumeId: string; instanceId: string }[]> {
     const rows = await this.#rows();

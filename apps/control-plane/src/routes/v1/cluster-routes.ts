@@ -9,7 +9,12 @@ import {
 import { IdPath, Page, PageQuery, withProblems } from "../../api-schemas/common.ts";
 import { OperationView } from "../../api-schemas/operations.ts";
 import type { AppContext } from "../../app-context.ts";
+import {
+  ProvisioningError,
+  ProvisioningErrorCode,
+} from "../../controllers/provisioner/provisioning-error.ts";
 import { decodeCursor, pageOf } from "../../http/cursor.ts";
+import { problemBody, sendProblem } from "../../http/problem-handler.ts";
 import type { TypeBoxTypeProvider } from "../../http/typebox.ts";
 import {
   createCluster,
@@ -27,6 +32,13 @@ const CreatedCluster = Type.Object({
 });
 const ClusterChange = Type.Object({ cluster: Cluster, operation: Type.Union([OperationView, Type.Null()]) });
 const ClusterDeletion = Type.Object({ cluster: Cluster, operation: OperationView });
+
+const CREDENTIALS_MISSING_TITLE = "The control plane has no credentials for this cloud";
+
+/** POST /v1/clusters for a cloud the control plane has no credentials for (422, the code names it). */
+function isCloudProviderUnusable(error: unknown): error is ProvisioningError {
+  return error instanceof ProvisioningError && error.code === ProvisioningErrorCode.CREDENTIALS_MISSING;
+}
 
 export function clusterRoutes(ctx: AppContext) {
   return async (app: FastifyInstance): Promise<void> => {
@@ -46,8 +58,17 @@ export function clusterRoutes(ctx: AppContext) {
         },
       },
       async (request, reply) => {
-        const created = await createCluster(db, request.body, request.principal!.tokenId);
-        return reply.code(202).send(created);
+        try {
+          const created = await createCluster(db, request.body, request.principal!.tokenId);
+          return reply.code(202).send(created);
+        } catch (error) {
+          if (!isCloudProviderUnusable(error)) throw error;
+          // Checked before anything is stored: a cluster this control plane could neither create nor delete.
+          return sendProblem(
+            reply,
+            problemBody(422, error.code, CREDENTIALS_MISSING_TITLE, error.message, request.url),
+          );
+        }
       },
     );
 
@@ -101,7 +122,8 @@ export function clusterRoutes(ctx: AppContext) {
         config: { scope: "admin" },
         schema: {
           tags,
-          summary: "Delete a cluster: drains it, keeps object data unless purge=true",
+          summary:
+            "Delete a cluster: drains it, keeps object data unless purge=true; abandon=true forgets what the cloud does not let it delete",
           params: IdPath,
           querystring: DeleteClusterQuery,
           response: withProblems({ 202: ClusterDeletion }),
@@ -113,6 +135,7 @@ export function clusterRoutes(ctx: AppContext) {
           request.params.id,
           request.query.purge,
           request.principal!.tokenId,
+          { abandon: request.query.abandon },
         );
         return reply.code(202).send(deletion);
       },

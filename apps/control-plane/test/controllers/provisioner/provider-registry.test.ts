@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import type { CloudProvider, ProviderConfig } from "@cirrus/cloud";
 import { createProviderRegistry, ProvisioningErrorCode } from "../../../src/controllers/provisioner/index.ts";
+import { assertProviderCredentials } from "../../../src/controllers/provisioner/provider-registry.ts";
 
 function recordingRegistry(env: NodeJS.ProcessEnv = {}) {
   const made: ProviderConfig[] = [];
@@ -33,12 +37,15 @@ test("one provider per kind and region, created on first use, all closed togethe
   assert.equal(closed(), 3);
 });
 
-test("aliyun without credentials is a typed, retriable PROVIDER_UNAVAILABLE", () => {
-  const { registry } = recordingRegistry({});
+test("aliyun without credentials is a typed, retriable CREDENTIALS_MISSING naming the variables", () => {
+  const { registry } = recordingRegistry({ ALIBABA_CLOUD_ACCESS_KEY_ID: "id" });
   assert.throws(
     () => registry.providerFor({ provider: "aliyun", region: "cn-hangzhou" }),
-    (error: { code?: string; retriable?: boolean }) =>
-      error.code === ProvisioningErrorCode.PROVIDER_UNAVAILABLE && error.retriable === true,
+    (error: { code?: string; retriable?: boolean; message?: string }) =>
+      error.code === ProvisioningErrorCode.CREDENTIALS_MISSING &&
+      error.retriable === true &&
+      /ALIBABA_CLOUD_ACCESS_KEY_SECRET/.test(error.message ?? "") &&
+      !/ALIBABA_CLOUD_ACCESS_KEY_ID /.test(error.message ?? ""),
   );
   const ok = recordingRegistry({ ALIBABA_CLOUD_ACCESS_KEY_ID: "id", ALIBABA_CLOUD_ACCESS_KEY_SECRET: "s" });
   ok.registry.providerFor({ provider: "aliyun", region: "cn-hangzhou" });
@@ -61,4 +68,51 @@ test("a provider that cannot be built becomes PROVIDER_UNAVAILABLE with the caus
       /no region configured/.test(error.message) &&
       error.cause instanceof Error,
   );
+});
+
+/** An environment in which the AWS SDK's default chain finds nothing (no keys, no files, no instance role). */
+function withoutAwsCredentials(): () => void {
+  const saved = { ...process.env };
+  for (const name of Object.keys(process.env)) if (name.startsWith("AWS_")) delete process.env[name];
+  Object.assign(process.env, {
+    AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/credentials",
+    AWS_CONFIG_FILE: "/nonexistent/config",
+    AWS_EC2_METADATA_DISABLED: "true",
+  });
+  return () => {
+    for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+    Object.assign(process.env, saved);
+  };
+}
+
+test("credentials are checked before a cloud cluster is made: what is missing is named", async () => {
+  const missing = (error: unknown, what: RegExp) => {
+    const e = error as { code?: string; message?: string };
+    return e.code === ProvisioningErrorCode.CREDENTIALS_MISSING && what.test(e.message ?? "");
+  };
+  await assertProviderCredentials({ provider: "local", region: "local" }, {});
+  await assert.rejects(assertProviderCredentials({ provider: "aliyun", region: "cn-hangzhou" }, {}), (e) =>
+    missing(e, /ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET/),
+  );
+  const dir = mkdtempSync(join(tmpdir(), "cirrus-secrets-"));
+  try {
+    writeFileSync(join(dir, "secret"), "s\n");
+    await assertProviderCredentials(
+      { provider: "aliyun", region: "cn-hangzhou" },
+      { ALIBABA_CLOUD_ACCESS_KEY_ID: "id", ALIBABA_CLOUD_ACCESS_KEY_SECRET_FILE: join(dir, "secret") },
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const restore = withoutAwsCredentials();
+  try {
+    await assert.rejects(assertProviderCredentials({ provider: "aws", region: "us-east-1" }), (e) =>
+      missing(e, /AWS credentials/),
+    );
+    process.env.AWS_ACCESS_KEY_ID = "AKIAEXAMPLE";
+    process.env.AWS_SECRET_ACCESS_KEY = "secret";
+    await assertProviderCredentials({ provider: "aws", region: "us-east-1" });
+  } finally {
+    restore();
+  }
 });

@@ -4,12 +4,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LocalProvider } from "@cirrus/cloud";
+import { eq } from "drizzle-orm";
 import type { ClusterSpec } from "../../../src/api-schemas/clusters.ts";
 import { clusterDeletionHandler } from "../../../src/controllers/cluster-deletion.ts";
 import { ControllerRunner } from "../../../src/controllers/controller-runner.ts";
-import { createProvisioner, type Provisioner } from "../../../src/controllers/provisioner/index.ts";
+import {
+  createProvisioner,
+  fleetNameOf,
+  type Provisioner,
+} from "../../../src/controllers/provisioner/index.ts";
 import type { Database } from "../../../src/db/database.ts";
+import { brokers } from "../../../src/db/schema.ts";
 import { AssignmentNotifier } from "../../../src/services/assignment-notifier.ts";
+import { registerBroker } from "../../../src/services/brokers.ts";
 import { getOperation, type Operation } from "../../../src/services/operations.ts";
 import { createTestDatabase, type TestDatabase } from "../../helpers/test-database.ts";
 
@@ -34,6 +41,13 @@ export function localSpec(overrides: Partial<ClusterSpec> = {}): ClusterSpec {
   };
 }
 
+interface KitOptions {
+  readyTimeoutMs: number;
+  brokerEntry: string;
+  /** The provisioner's holdLocalFleets (npm start with CIRRUS_START_BROKERS=0). */
+  holdLocalFleets?: boolean;
+}
+
 /**
  * A provisioner on a fresh database and a local provider in a temp folder, with a runner that the
  * test drives pass by pass. `restart()` drops the runner and providers as a killed control plane
@@ -45,13 +59,9 @@ export class ProvisionerKit {
   readonly notifier = new AssignmentNotifier();
   provisioner!: Provisioner;
   runner!: ControllerRunner;
-  #options: { readyTimeoutMs: number; brokerEntry: string };
+  #options: KitOptions;
 
-  private constructor(
-    dataDir: string,
-    testDb: TestDatabase,
-    options: { readyTimeoutMs: number; brokerEntry: string },
-  ) {
+  private constructor(dataDir: string, testDb: TestDatabase, options: KitOptions) {
     this.dataDir = dataDir;
     this.testDb = testDb;
     this.#options = options;
@@ -88,6 +98,7 @@ export class ProvisionerKit {
       },
       readyTimeoutMs: this.#options.readyTimeoutMs,
       minIntervalMs: { local: 0 },
+      holdLocalFleets: this.#options.holdLocalFleets === true,
     });
     this.runner = new ControllerRunner({ db, now: Date.now, log: () => {} }, { intervalMs: 50 });
     for (const controller of this.provisioner.controllers()) this.runner.addController(controller);
@@ -116,9 +127,13 @@ export class ProvisionerKit {
     return op;
   }
 
-  /** As if the control plane were SIGKILLed and started again: new providers and runner, same state. */
-  async restart(): Promise<void> {
+  /**
+   * As if the control plane were SIGKILLed and started again: new providers and runner, same state
+   * (`holdLocalFleets`: the new one's, as CIRRUS_START_BROKERS=0 would set it).
+   */
+  async restart(options: { holdLocalFleets?: boolean } = {}): Promise<void> {
     await this.provisioner.close();
+    this.#options = { ...this.#options, holdLocalFleets: options.holdLocalFleets };
     this.#wire();
   }
 
@@ -171,4 +186,43 @@ export function volumeFiles(dataDir: string): string[] {
   } catch {
     return [];
   }
+}
+
+/** What the stand-in broker of an instance recorded of its environment; undefined until it started. */
+export function brokerEnv(kit: ProvisionerKit, instanceId: string): Record<string, string> | undefined {
+  try {
+    const path = join(kit.dataDir, "cloud-local", "instances", instanceId, "data", "env.json");
+    return JSON.parse(readFileSync(path, "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Registers every started, not yet registered instance of the cluster's fleet, once, as its broker
+ * would at start-up (the stand-in does not).
+ */
+export async function registerFleet(kit: ProvisionerKit, clusterId: string): Promise<number> {
+  const instances = await kit.local.listInstances(fleetNameOf(clusterId));
+  const rows = await kit.database.db.select().from(brokers).where(eq(brokers.clusterId, clusterId));
+  const known = new Set(rows.map((b) => b.instanceId));
+  let registered = 0;
+  for (const instance of instances) {
+    const env = brokerEnv(kit, instance.id);
+    if (instance.state !== "running" || !env || known.has(instance.id)) continue;
+    await registerBroker(
+      kit.database.db,
+      clusterId,
+      {
+        instanceId: instance.id,
+        zone: instance.zone,
+        host: "127.0.0.1",
+        port: instance.ports!.kafka,
+        volumeId: env.CIRRUS_VOLUME_ID!,
+      },
+      30_000,
+    );
+    registered++;
+  }
+  return registered;
 }

@@ -1,55 +1,20 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { eq } from "drizzle-orm";
 import { fleetNameOf } from "../../../src/controllers/provisioner/index.ts";
 import { brokers, clusters, volumes } from "../../../src/db/schema.ts";
 import { BrokerOperation, startBrokerOperation } from "../../../src/services/broker-views.ts";
-import { registerBroker } from "../../../src/services/brokers.ts";
 import { createCluster, deleteCluster, updateCluster } from "../../../src/services/clusters.ts";
 import { OperationStatus } from "../../../src/services/operations.ts";
 import { testBackends } from "../../helpers/test-database.ts";
-import { brokerProcesses, localSpec, ProvisionerKit, volumeFiles } from "./provisioner-kit.ts";
-
-/** What the stand-in broker of an instance recorded of its environment; undefined until it started. */
-function brokerEnv(kit: ProvisionerKit, instanceId: string): Record<string, string> | undefined {
-  try {
-    const path = join(kit.dataDir, "cloud-local", "instances", instanceId, "data", "env.json");
-    return JSON.parse(readFileSync(path, "utf8"));
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Registers every started, not yet registered instance of the cluster's fleet, once, as its broker
- * would at start-up (the stand-in does not).
- */
-async function registerFleet(kit: ProvisionerKit, clusterId: string): Promise<number> {
-  const instances = await kit.local.listInstances(fleetNameOf(clusterId));
-  const rows = await kit.database.db.select().from(brokers).where(eq(brokers.clusterId, clusterId));
-  const known = new Set(rows.map((b) => b.instanceId));
-  let registered = 0;
-  for (const instance of instances) {
-    const env = brokerEnv(kit, instance.id);
-    if (instance.state !== "running" || !env || known.has(instance.id)) continue;
-    await registerBroker(
-      kit.database.db,
-      clusterId,
-      {
-        instanceId: instance.id,
-        zone: instance.zone,
-        host: "127.0.0.1",
-        port: instance.ports!.kafka,
-        volumeId: env.CIRRUS_VOLUME_ID!,
-      },
-      30_000,
-    );
-    registered++;
-  }
-  return registered;
-}
+import {
+  brokerEnv,
+  brokerProcesses,
+  localSpec,
+  ProvisionerKit,
+  registerFleet,
+  volumeFiles,
+} from "./provisioner-kit.ts";
 
 async function clusterRow(kit: ProvisionerKit, id: string) {
   const [row] = await kit.database.db.select().from(clusters).where(eq(clusters.id, id));
