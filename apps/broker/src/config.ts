@@ -1,9 +1,13 @@
-// One schema for the broker's configuration: defaults in one object, every option settable by an
-// environment variable (CIRRUS_<UPPER_SNAKE>), secrets also from <NAME>_FILE, validated and frozen.
-import { readFileSync } from "node:fs";
+// One schema for the broker's configuration, every option of the app (listeners, storage, control plane,
+// fetch sessions, checkpoints, consumer groups and offsets, SASL, idempotent producers): defaults in one
+// object, every option settable by an environment variable (CIRRUS_<UPPER_SNAKE>), secrets also from
+// <NAME>_FILE, validated and frozen at start-up. Nothing else in the broker reads the environment.
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { configError, envNameOf, type OptionSpec, parseValue, readEnv } from "./config-values.ts";
 import { BrokerError, BrokerErrorCode } from "./errors.ts";
+
+export { envNameOf } from "./config-values.ts";
 
 export interface BrokerConfig {
   /** Stable id of the machine/process; the control plane maps it to a broker id. */
@@ -63,14 +67,38 @@ export interface BrokerConfig {
   readonly checkpointGranuleBytes: number;
   /** Checkpoints kept per partition (older ones are deleted after each write). */
   readonly checkpointKeep: number;
-}
-
-type OptionKind = "string" | "int" | "bool";
-interface OptionSpec {
-  readonly kind: OptionKind;
-  readonly min?: number;
-  readonly max?: number;
-  readonly secret?: boolean;
+  /** Kafka's group.min.session.timeout.ms. */
+  readonly groupMinSessionTimeoutMs: number;
+  /** Kafka's group.max.session.timeout.ms. */
+  readonly groupMaxSessionTimeoutMs: number;
+  /** Kafka's group.initial.rebalance.delay.ms: an Empty group waits this long for more members. */
+  readonly groupInitialRebalanceDelayMs: number;
+  /** Kafka's group.max.size. */
+  readonly groupMaxSize: number;
+  /** How long a new member may wait in a rebalance before it is dropped (Kafka: 5 minutes). */
+  readonly groupNewMemberJoinTimeoutMs: number;
+  /** Kafka's offset.metadata.max.bytes. */
+  readonly offsetMetadataMaxBytes: number;
+  /** Kafka's offsets.retention.ms: an Empty group idle this long loses its offsets and metadata. */
+  readonly offsetsRetentionMs: number;
+  /** Kafka's offsets.retention.check.interval.ms. */
+  readonly offsetsRetentionCheckIntervalMs: number;
+  /** Offsets-log compaction: never for a stream holding fewer records than this since its start. */
+  readonly offsetsCompactionMinRecords: number;
+  /** Offsets-log compaction: once this share (percent) of the records since the start is superseded. */
+  readonly offsetsCompactionMinSupersededPercent: number;
+  /** Offsets-log compaction: records copied per batch (and per event-loop turn). */
+  readonly offsetsCompactionBatchRecords: number;
+  /** Partitions of __consumer_offsets when this broker has to create it (fixed afterwards). */
+  readonly offsetsTopicPartitions: number;
+  /** SASL mechanisms offered (PLAIN, SCRAM-SHA-256); empty: no authentication. */
+  readonly saslMechanisms: readonly string[];
+  /** SASL users, user → password (secret: also from CIRRUS_SASL_USERS_FILE). */
+  readonly saslUsers: ReadonlyMap<string, string>;
+  /** An idempotent producer silent this long is forgotten by a partition (Kafka: producer.id.expiration.ms). */
+  readonly producerIdleExpiryMs: number;
+  /** Producers remembered per partition; the longest idle are forgotten first. */
+  readonly maxProducersPerPartition: number;
 }
 
 export const brokerConfigDefaults: BrokerConfig = Object.freeze({
@@ -106,6 +134,22 @@ export const brokerConfigDefaults: BrokerConfig = Object.freeze({
   checkpointEveryMs: 60_000,
   checkpointGranuleBytes: 1024 * 1024,
   checkpointKeep: 2,
+  groupMinSessionTimeoutMs: 6_000,
+  groupMaxSessionTimeoutMs: 1_800_000,
+  groupInitialRebalanceDelayMs: 3_000,
+  groupMaxSize: 1_000,
+  groupNewMemberJoinTimeoutMs: 300_000,
+  offsetMetadataMaxBytes: 4_096,
+  offsetsRetentionMs: 7 * 86_400_000,
+  offsetsRetentionCheckIntervalMs: 600_000,
+  offsetsCompactionMinRecords: 10_000,
+  offsetsCompactionMinSupersededPercent: 50,
+  offsetsCompactionBatchRecords: 1_000,
+  offsetsTopicPartitions: 16,
+  saslMechanisms: Object.freeze([]),
+  saslUsers: new Map<string, string>(),
+  producerIdleExpiryMs: 86_400_000,
+  maxProducersPerPartition: 100_000,
 });
 
 const port = { kind: "int", min: 0, max: 65535 } as const;
@@ -146,58 +190,28 @@ const schema: { readonly [K in keyof BrokerConfig]: OptionSpec } = {
   // The index holds one granule per granuleBytes of log: too small and it (and every checkpoint) grows large.
   checkpointGranuleBytes: { kind: "int", min: 64 * 1024, max: 1024 * MiB },
   checkpointKeep: { kind: "int", min: 1, max: 100 },
+  groupMinSessionTimeoutMs: { kind: "int", min: 1, max: DAY_MS },
+  groupMaxSessionTimeoutMs: { kind: "int", min: 1, max: DAY_MS },
+  groupInitialRebalanceDelayMs: { kind: "int", min: 0, max: 600_000 },
+  groupMaxSize: { kind: "int", min: 1, max: 1_000_000 },
+  groupNewMemberJoinTimeoutMs: { kind: "int", min: 1, max: DAY_MS },
+  offsetMetadataMaxBytes: { kind: "int", min: 0, max: MiB },
+  offsetsRetentionMs: { kind: "int", min: 1, max: 365 * DAY_MS },
+  offsetsRetentionCheckIntervalMs: { kind: "int", min: 1_000, max: DAY_MS },
+  offsetsCompactionMinRecords: { kind: "int", min: 1, max: 1_000_000_000 },
+  offsetsCompactionMinSupersededPercent: { kind: "int", min: 1, max: 99 },
+  offsetsCompactionBatchRecords: { kind: "int", min: 1, max: 100_000 },
+  offsetsTopicPartitions: { kind: "int", min: 1, max: 1_000 },
+  saslMechanisms: { kind: "list", allowed: ["PLAIN", "SCRAM-SHA-256"] },
+  saslUsers: { kind: "users", secret: true },
+  producerIdleExpiryMs: { kind: "int", min: 1_000, max: 365 * DAY_MS },
+  maxProducersPerPartition: { kind: "int", min: 1, max: 10_000_000 },
 };
-
-/** `kafkaPort` → `CIRRUS_KAFKA_PORT`. */
-export function envNameOf(key: keyof BrokerConfig): string {
-  return `CIRRUS_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
-}
-
-function parseValue(key: string, spec: OptionSpec, raw: unknown): string | number | boolean {
-  const fail = (why: string): never => {
-    throw new BrokerError(
-      BrokerErrorCode.CONFIG_INVALID,
-      `config ${key}: ${why} (got ${JSON.stringify(raw)})`,
-    );
-  };
-  if (spec.kind === "string") {
-    if (typeof raw !== "string") fail("expected a string");
-    return raw as string;
-  }
-  if (spec.kind === "bool") {
-    if (typeof raw === "boolean") return raw;
-    if (raw === "true" || raw === "1") return true;
-    if (raw === "false" || raw === "0") return false;
-    return fail("expected true/false/1/0");
-  }
-  const n =
-    typeof raw === "number" ? raw : typeof raw === "string" && /^-?\d+$/.test(raw.trim()) ? Number(raw) : NaN;
-  if (!Number.isSafeInteger(n)) fail("expected an integer");
-  if (spec.min !== undefined && n < spec.min) fail(`must be >= ${spec.min}`);
-  if (spec.max !== undefined && n > spec.max) fail(`must be <= ${spec.max}`);
-  return n;
-}
-
-function readEnv(key: keyof BrokerConfig, spec: OptionSpec, env: NodeJS.ProcessEnv): string | undefined {
-  const name = envNameOf(key);
-  const direct = env[name];
-  if (direct !== undefined && direct !== "") return direct;
-  const file = spec.secret ? env[`${name}_FILE`] : undefined;
-  if (file) {
-    try {
-      return readFileSync(file, "utf8").trim();
-    } catch (cause) {
-      throw new BrokerError(BrokerErrorCode.CONFIG_INVALID, `config ${key}: cannot read ${name}_FILE`, {
-        cause,
-      });
-    }
-  }
-  return undefined;
-}
 
 /**
  * Builds the frozen config: defaults, then environment variables, then `overrides` (what a caller of
- * `startBroker` passes). Unknown override keys and invalid values throw CONFIG_INVALID.
+ * `startBroker` passes; an option given there is not read from the environment). Unknown override keys,
+ * invalid values and contradicting options throw CONFIG_INVALID naming the environment variable.
  */
 export function loadBrokerConfig(
   overrides: Partial<BrokerConfig> = {},
@@ -206,8 +220,7 @@ export function loadBrokerConfig(
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(schema) as (keyof BrokerConfig)[]) {
     const spec = schema[key];
-    const fromEnv = readEnv(key, spec, env);
-    const raw = overrides[key] ?? fromEnv ?? brokerConfigDefaults[key];
+    const raw = overrides[key] ?? readEnv(key, spec, env) ?? brokerConfigDefaults[key];
     out[key] = parseValue(key, spec, raw);
   }
   for (const key of Object.keys(overrides)) {
@@ -222,7 +235,19 @@ export function loadBrokerConfig(
       config.kafkaHost === "0.0.0.0" || config.kafkaHost === "::" ? "127.0.0.1" : config.kafkaHost;
   }
   if (!/^https?:\/\//.test(config.controlPlaneUrl)) {
-    throw new BrokerError(BrokerErrorCode.CONFIG_INVALID, `config controlPlaneUrl: expected an http(s) URL`);
+    throw configError(
+      "controlPlaneUrl",
+      `expected an http(s) URL (got ${JSON.stringify(config.controlPlaneUrl)})`,
+    );
+  }
+  if (config.saslMechanisms.length > 0 && config.saslUsers.size === 0) {
+    throw configError("saslUsers", `${envNameOf("saslMechanisms")} is set but there are no users`);
+  }
+  if (config.groupMinSessionTimeoutMs > config.groupMaxSessionTimeoutMs) {
+    throw configError(
+      "groupMinSessionTimeoutMs",
+      `is above ${envNameOf("groupMaxSessionTimeoutMs")} (${config.groupMaxSessionTimeoutMs})`,
+    );
   }
   return Object.freeze(config);
 }
@@ -231,7 +256,9 @@ export function loadBrokerConfig(
 export function describeConfig(config: BrokerConfig): Record<string, unknown> {
   const out: Record<string, unknown> = { ...config };
   for (const key of Object.keys(schema) as (keyof BrokerConfig)[]) {
-    if (schema[key].secret && out[key]) out[key] = "***";
+    const spec = schema[key];
+    const empty = out[key] === "" || (out[key] instanceof Map && out[key].size === 0);
+    if ("secret" in spec && spec.secret && !empty) out[key] = "***";
   }
   return out;
 }

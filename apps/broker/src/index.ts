@@ -1,8 +1,8 @@
 // @cirrus/broker: the Kafka-protocol broker. `startBroker(config)` runs one in this process with every
 // handler (data path, consumer groups, offsets, admin, SASL, idempotent producers) and returns its ports.
-import type { BrokerConfig } from "./config.ts";
+import { type BrokerConfig, loadBrokerConfig } from "./config.ts";
 import { groupHandlers } from "./handlers/group-handlers.ts";
-import { closeGroupServices } from "./handlers/group-services.ts";
+import { attachGroupServices, closeGroupServices } from "./handlers/group-services.ts";
 import { saslAllows } from "./handlers/sasl-handlers.ts";
 import { ProducerStateManager } from "./producers/index.ts";
 import { type BrokerHandle, type BrokerLog, startBroker as startCore } from "./server/broker.ts";
@@ -14,17 +14,24 @@ export type { BrokerHandle, BrokerLog } from "./server/broker.ts";
 /**
  * Starts a complete broker: listens (config.kafkaPort, 0 = ephemeral), registers with the control plane at
  * config.controlPlaneUrl using config.brokerToken, recovers its WAL, opens its assigned partitions, and serves
- * /metrics, /healthz, /readyz on config.adminPort. Options not given come from CIRRUS_* env vars, then defaults.
+ * /metrics, /healthz, /readyz on config.adminPort. Options not given come from CIRRUS_* env vars, then defaults;
+ * every option (groups, offsets, SASL and producers included) is validated here, before anything starts.
  * Rejects with a BrokerError (CONFIG_INVALID, CONTROL_PLANE_UNAVAILABLE...) when it cannot start.
  */
-export function startBroker(
+export async function startBroker(
   config: Partial<BrokerConfig> = {},
   options: { log?: BrokerLog } = {},
 ): Promise<BrokerHandle> {
-  return startCore(config, {
+  const loaded = loadBrokerConfig(config);
+  return startCore(loaded, {
     extraHandlers: [groupHandlers],
     authorize: saslAllows,
-    producers: new ProducerStateManager(),
+    producers: new ProducerStateManager({
+      producerIdleExpiryMs: loaded.producerIdleExpiryMs,
+      maxProducers: loaded.maxProducersPerPartition,
+    }),
+    // The coordinator, producer ids and SASL state exist before the first request can arrive.
+    onServices: (services) => void attachGroupServices(services),
     onShutdown: (services) => closeGroupServices(services),
     ...(options.log ? { log: options.log } : {}),
   });

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -160,7 +161,7 @@ test("each bad fetch session or checkpoint value is CONFIG_INVALID naming the se
         : loadBrokerConfig({}, { [envNameOf(key)]: value });
     assert.throws(
       attempt,
-      (e) => isBrokerError(e, "CONFIG_INVALID") && e.message.startsWith(`config ${key}:`),
+      (e) => isBrokerError(e, "CONFIG_INVALID") && e.message.startsWith(`config ${envNameOf(key)} (${key}):`),
       `${key}=${JSON.stringify(value)}`,
     );
   }
@@ -172,4 +173,152 @@ test("every option's environment variable is documented in the README", () => {
     .map(envNameOf)
     .filter((name) => !readme.includes(`\`${name}\``));
   assert.deepEqual(undocumented, []);
+});
+
+/** One bad value per family of options: each stops the start with CONFIG_INVALID naming its variable. */
+const badValueByFamily: { family: string; env: Record<string, string>; names: string }[] = [
+  { family: "listeners", env: { CIRRUS_KAFKA_PORT: "70000" }, names: "CIRRUS_KAFKA_PORT" },
+  { family: "connections", env: { CIRRUS_MAX_CONNECTIONS: "0" }, names: "CIRRUS_MAX_CONNECTIONS" },
+  { family: "storage", env: { CIRRUS_WAL_CAPACITY_BYTES: "1000" }, names: "CIRRUS_WAL_CAPACITY_BYTES" },
+  {
+    family: "control plane",
+    env: { CIRRUS_CONTROL_PLANE_URL: "ftp://cp" },
+    names: "CIRRUS_CONTROL_PLANE_URL",
+  },
+  { family: "topics", env: { CIRRUS_AUTO_CREATE_TOPICS: "yes" }, names: "CIRRUS_AUTO_CREATE_TOPICS" },
+  { family: "fetch", env: { CIRRUS_MAX_FETCH_WAIT_MS: "-1" }, names: "CIRRUS_MAX_FETCH_WAIT_MS" },
+  {
+    family: "fetch sessions",
+    env: { CIRRUS_FETCH_SESSION_CACHE_SLOTS: "lots" },
+    names: "CIRRUS_FETCH_SESSION_CACHE_SLOTS",
+  },
+  { family: "checkpoints", env: { CIRRUS_CHECKPOINT_KEEP: "0" }, names: "CIRRUS_CHECKPOINT_KEEP" },
+  { family: "groups", env: { CIRRUS_GROUP_MAX_SIZE: "many" }, names: "CIRRUS_GROUP_MAX_SIZE" },
+  {
+    family: "groups (contradicting limits)",
+    env: { CIRRUS_GROUP_MIN_SESSION_TIMEOUT_MS: "9000", CIRRUS_GROUP_MAX_SESSION_TIMEOUT_MS: "8000" },
+    names: "CIRRUS_GROUP_MIN_SESSION_TIMEOUT_MS",
+  },
+  {
+    family: "offsets",
+    env: { CIRRUS_OFFSETS_COMPACTION_MIN_SUPERSEDED_PERCENT: "100" },
+    names: "CIRRUS_OFFSETS_COMPACTION_MIN_SUPERSEDED_PERCENT",
+  },
+  {
+    family: "offsets topic",
+    env: { CIRRUS_OFFSETS_TOPIC_PARTITIONS: "0" },
+    names: "CIRRUS_OFFSETS_TOPIC_PARTITIONS",
+  },
+  {
+    family: "SASL mechanisms",
+    env: { CIRRUS_SASL_MECHANISMS: "BOGUS", CIRRUS_SASL_USERS: "alice:pw" },
+    names: "CIRRUS_SASL_MECHANISMS",
+  },
+  {
+    family: "SASL mechanisms without users",
+    env: { CIRRUS_SASL_MECHANISMS: "PLAIN" },
+    names: "CIRRUS_SASL_USERS",
+  },
+  {
+    family: "SASL users",
+    env: { CIRRUS_SASL_MECHANISMS: "PLAIN", CIRRUS_SASL_USERS: "alice:pw,nopassword" },
+    names: "CIRRUS_SASL_USERS",
+  },
+  {
+    family: "producers",
+    env: { CIRRUS_PRODUCER_IDLE_EXPIRY_MS: "10" },
+    names: "CIRRUS_PRODUCER_IDLE_EXPIRY_MS",
+  },
+  {
+    family: "producers per partition",
+    env: { CIRRUS_MAX_PRODUCERS_PER_PARTITION: "0" },
+    names: "CIRRUS_MAX_PRODUCERS_PER_PARTITION",
+  },
+];
+
+for (const { family, env, names } of badValueByFamily) {
+  test(`${family}: a bad value is a start-up error naming ${names}`, () => {
+    assert.throws(
+      () => loadBrokerConfig({}, env),
+      (e) => isBrokerError(e, "CONFIG_INVALID") && e.message.startsWith(`config ${names} (`),
+    );
+  });
+}
+
+test("SASL: mechanisms normalised, users from CIRRUS_SASL_USERS_FILE, never shown", () => {
+  const dir = mkdtempSync(join(tmpdir(), "cirrus-config-"));
+  try {
+    const file = join(dir, "users");
+    writeFileSync(file, "alice:a:b\nbob:pw\n");
+    const config = loadBrokerConfig(
+      {},
+      { CIRRUS_SASL_MECHANISMS: "plain, scram-sha-256,PLAIN", CIRRUS_SASL_USERS_FILE: file },
+    );
+    assert.deepEqual(config.saslMechanisms, ["PLAIN", "SCRAM-SHA-256"]);
+    assert.deepEqual(Object.fromEntries(config.saslUsers), { alice: "a:b", bob: "pw" });
+    assert.ok(Object.isFrozen(config.saslMechanisms));
+    assert.equal(describeConfig(config).saslUsers, "***");
+    assert.ok(!JSON.stringify(describeConfig(config)).includes("pw"));
+    // The variable itself wins over the file; a bad entry's error does not echo the secret.
+    const direct = loadBrokerConfig({}, { CIRRUS_SASL_USERS: "carol:c", CIRRUS_SASL_USERS_FILE: file });
+    assert.deepEqual([...direct.saslUsers.keys()], ["carol"]);
+    assert.throws(
+      () => loadBrokerConfig({}, { CIRRUS_SASL_USERS: "s3cret-without-user" }),
+      (e) => isBrokerError(e, "CONFIG_INVALID") && !e.message.includes("s3cret"),
+    );
+    assert.throws(
+      () => loadBrokerConfig({}, { CIRRUS_SASL_USERS_FILE: join(dir, "missing") }),
+      (e) =>
+        isBrokerError(e, "CONFIG_INVALID") &&
+        e.message.startsWith("config CIRRUS_SASL_USERS_FILE (saslUsers)"),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("groups, offsets and producers: defaults and environment values", () => {
+  const defaults = loadBrokerConfig({}, {});
+  assert.equal(defaults.groupInitialRebalanceDelayMs, 3_000);
+  assert.equal(defaults.offsetsTopicPartitions, 16);
+  assert.equal(defaults.producerIdleExpiryMs, 86_400_000);
+  assert.equal(defaults.maxProducersPerPartition, 100_000);
+  const config = loadBrokerConfig(
+    { maxProducersPerPartition: 7 },
+    {
+      CIRRUS_GROUP_INITIAL_REBALANCE_DELAY_MS: "0",
+      CIRRUS_PRODUCER_IDLE_EXPIRY_MS: "60000",
+      CIRRUS_MAX_PRODUCERS_PER_PARTITION: "5",
+    },
+  );
+  assert.equal(config.groupInitialRebalanceDelayMs, 0);
+  assert.equal(config.producerIdleExpiryMs, 60_000);
+  assert.equal(config.maxProducersPerPartition, 7, "an override wins over the environment");
+});
+
+test("a bad option stops the broker process at start, before it listens, naming the variable", () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "cirrus-config-"));
+  try {
+    const run = spawnSync(process.execPath, [new URL("../src/main.ts", import.meta.url).pathname], {
+      env: {
+        ...process.env,
+        CIRRUS_SASL_MECHANISMS: "BOGUS",
+        CIRRUS_SASL_USERS: "alice:pw",
+        CIRRUS_KAFKA_PORT: "0",
+        CIRRUS_ADMIN_PORT: "0",
+        CIRRUS_DATA_DIR: dataDir,
+        CIRRUS_CONTROL_PLANE_URL: "http://127.0.0.1:9",
+      },
+      encoding: "utf8",
+      timeout: 20_000,
+    });
+    assert.equal(run.status, 1, run.stderr);
+    assert.match(
+      run.stderr,
+      /failed to start: .*config CIRRUS_SASL_MECHANISMS \(saslMechanisms\): BOGUS is not one of/,
+    );
+    assert.doesNotMatch(run.stdout, /bootstrap:/);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });

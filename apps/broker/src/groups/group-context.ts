@@ -1,7 +1,9 @@
 // What the membership and offset logic of one offsets partition shares: its groups, clock, limits
 // and the log that makes its decisions durable.
+import { brokerConfigDefaults } from "../config.ts";
 import type { Clock } from "./clock.ts";
 import { type ConsumerGroup, GroupState } from "./consumer-group.ts";
+import { groupConfigOf } from "./group-config.ts";
 import type { OffsetsLogRecord, StoredGroup } from "./offsets-log-record.ts";
 
 export interface GroupConfig {
@@ -29,19 +31,8 @@ export interface GroupConfig {
   readonly offsetsCompactionBatchRecords: number;
 }
 
-export const defaultGroupConfig: GroupConfig = Object.freeze({
-  minSessionTimeoutMs: 6_000,
-  maxSessionTimeoutMs: 1_800_000,
-  initialRebalanceDelayMs: 3_000,
-  maxGroupSize: 1_000,
-  newMemberJoinTimeoutMs: 300_000,
-  offsetMetadataMaxBytes: 4_096,
-  offsetsRetentionMs: 7 * 86_400_000,
-  offsetsRetentionCheckIntervalMs: 600_000,
-  offsetsCompactionMinRecords: 10_000,
-  offsetsCompactionMinSupersededPercent: 50,
-  offsetsCompactionBatchRecords: 1_000,
-});
+/** The group limits of the broker's config defaults (src/config.ts holds the values). */
+export const defaultGroupConfig: GroupConfig = groupConfigOf(brokerConfigDefaults);
 
 /** The durable side of one offsets partition. */
 export interface GroupLog {

@@ -1,18 +1,21 @@
 // The state behind the group, offset, InitProducerId and SASL handlers, one set per broker. Handlers get
-// only the BrokerServices of their RequestContext, so the set is attached to that object (created on first
-// use from it and from the environment); a broker that wants other settings, or tests, call
-// attachGroupServices first. closeGroupServices stops the coordinator (shutdown).
+// only the BrokerServices of their RequestContext, so the set is attached to that object: by startBroker
+// before the listener opens, with the settings of the broker's config (services.config, validated at
+// start-up); tests attach their own. closeGroupServices stops the coordinator (shutdown).
 
 import type { Clock } from "../groups/clock.ts";
-import { type CoordinatorConfig, loadCoordinatorConfig } from "../groups/group-config.ts";
+import { type CoordinatorConfig, coordinatorConfigOf } from "../groups/group-config.ts";
 import { GroupCoordinator } from "../groups/group-coordinator.ts";
 import { ProducerIdAllocator } from "../producers/producer-id-allocator.ts";
 import type { BrokerServices } from "./handler.ts";
+import type { ScramCredential } from "./sasl-scram.ts";
 
 export interface GroupServices {
   readonly config: CoordinatorConfig;
   readonly coordinator: GroupCoordinator;
   readonly producerIds: ProducerIdAllocator;
+  /** SCRAM credentials derived from config.saslUsers, per user, on first use (each costs a PBKDF2). */
+  readonly scramCredentials: Map<string, ScramCredential>;
   /** Background failures (offsets log replay, storing an emptied group): logged, never thrown. */
   readonly errors: { count: number; last: unknown };
 }
@@ -23,7 +26,7 @@ export function attachGroupServices(
   services: BrokerServices,
   options: { config?: CoordinatorConfig; clock?: Clock } = {},
 ): GroupServices {
-  const config = options.config ?? loadCoordinatorConfig();
+  const config = options.config ?? coordinatorConfigOf(services.config);
   const errors = { count: 0, last: undefined as unknown };
   const coordinator = new GroupCoordinator(
     {
@@ -48,6 +51,7 @@ export function attachGroupServices(
       brokerId: () => services.brokerId(),
       brokerEpoch: () => services.brokerEpoch(),
     }),
+    scramCredentials: new Map(),
     errors,
   };
   byBroker.get(services)?.coordinator.close();
@@ -55,6 +59,7 @@ export function attachGroupServices(
   return created;
 }
 
+/** The broker's group services (attached from services.config if nobody attached them yet). */
 export function groupServicesOf(services: BrokerServices): GroupServices {
   return byBroker.get(services) ?? attachGroupServices(services);
 }

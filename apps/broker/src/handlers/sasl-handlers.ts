@@ -1,5 +1,6 @@
 // SaslHandshake v0–1 and SaslAuthenticate v0–2 (PLAIN, SCRAM-SHA-256) against the users the broker is
-// configured with (CIRRUS_SASL_MECHANISMS, CIRRUS_SASL_USERS[_FILE]: groups/group-config.ts). The state
+// configured with (config.saslMechanisms, config.saslUsers: CIRRUS_SASL_MECHANISMS, CIRRUS_SASL_USERS[_FILE],
+// validated at start-up by src/config.ts). The state
 // of each connection's exchange lives here, keyed by its ConnectionInfo; saslAllows() tells the
 // dispatcher whether a request may be served on a connection (when SASL is on, only ApiVersions and the
 // SASL APIs are, until authentication succeeded). Handshake v0 followed by raw (unframed) SASL tokens is
@@ -10,7 +11,6 @@ import {
   type SaslAuthenticateRequest,
   type SaslHandshakeRequest,
 } from "@cirrus/kafka-protocol";
-import type { CoordinatorConfig } from "../groups/group-config.ts";
 import type { ConnectionInfo } from "../server/connection.ts";
 import { groupServicesOf } from "./group-services.ts";
 import type { BrokerServices, RequestContext } from "./handler.ts";
@@ -25,7 +25,6 @@ interface SaslSession {
 }
 
 const sessions = new WeakMap<ConnectionInfo, SaslSession>();
-const scramCredentials = new WeakMap<CoordinatorConfig, Map<string, ScramCredential>>();
 
 function sessionOf(connection: ConnectionInfo): SaslSession {
   let session = sessions.get(connection);
@@ -36,14 +35,10 @@ function sessionOf(connection: ConnectionInfo): SaslSession {
   return session;
 }
 
-function credentialFor(config: CoordinatorConfig, user: string): ScramCredential | undefined {
-  let cache = scramCredentials.get(config);
-  if (!cache) {
-    cache = new Map();
-    scramCredentials.set(config, cache);
-  }
+function credentialFor(services: BrokerServices, user: string): ScramCredential | undefined {
+  const cache = groupServicesOf(services).scramCredentials;
   let credential = cache.get(user);
-  const password = config.saslUsers.get(user);
+  const password = services.config.saslUsers.get(user);
   if (!credential && password !== undefined) {
     credential = scramCredential(password);
     cache.set(user, credential);
@@ -59,7 +54,7 @@ const ALWAYS_ALLOWED: ReadonlySet<number> = new Set([
 
 /** Whether `apiKey` may be served on `connection`: always without SASL, else only once authenticated. */
 export function saslAllows(services: BrokerServices, connection: ConnectionInfo, apiKey: number): boolean {
-  if (groupServicesOf(services).config.saslMechanisms.length === 0) return true;
+  if (services.config.saslMechanisms.length === 0) return true;
   return ALWAYS_ALLOWED.has(apiKey) || sessions.get(connection)?.state === "authenticated";
 }
 
@@ -73,7 +68,7 @@ export async function handleSaslHandshake(
   request: SaslHandshakeRequest,
   context: RequestContext,
 ): Promise<object> {
-  const mechanisms = [...groupServicesOf(context.services).config.saslMechanisms];
+  const mechanisms = [...context.services.config.saslMechanisms];
   const session = sessionOf(context.connection);
   if (session.state !== "new") return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms };
   if (!mechanisms.includes(request.mechanism))
@@ -87,7 +82,7 @@ export async function handleSaslAuthenticate(
   request: SaslAuthenticateRequest,
   context: RequestContext,
 ): Promise<object> {
-  const config = groupServicesOf(context.services).config;
+  const { services } = context;
   const session = sessionOf(context.connection);
   const answer = (errorCode: number, errorMessage: string | null, authBytes: Buffer = Buffer.alloc(0)) => ({
     errorCode,
@@ -107,13 +102,13 @@ export async function handleSaslAuthenticate(
   }
   const authBytes = request.authBytes ?? Buffer.alloc(0);
   if (session.mechanism === "PLAIN") {
-    const outcome = verifyPlain(authBytes, config.saslUsers);
+    const outcome = verifyPlain(authBytes, services.config.saslUsers);
     if (!outcome.ok) return fail(outcome.reason);
     session.state = "authenticated";
     session.user = outcome.user;
     return answer(ErrorCode.NONE, null);
   }
-  session.scram ??= new ScramServer((user) => credentialFor(config, user));
+  session.scram ??= new ScramServer((user) => credentialFor(services, user));
   const step = session.scram.step(authBytes);
   if (step.kind === "challenge") {
     session.state = "authenticating";

@@ -4,6 +4,7 @@
 // the stored batch headers after it, or every stored batch header when no checkpoint is usable. A partition
 // reopened here after a restart, a move or a failover therefore knows every producer that wrote to it.
 import { ErrorCode, readRecordBatchHeader, splitRecordBatches } from "@cirrus/kafka-protocol";
+import { brokerConfigDefaults } from "../config.ts";
 import type { ProducerBatchGate, ProducerVerdict } from "../handlers/handler.ts";
 import { contiguousRecords } from "../partitions/contiguous-records.ts";
 import type { Partition } from "../partitions/partition.ts";
@@ -25,8 +26,9 @@ export interface ProducerStateManagerOptions extends PartitionProducerStateOptio
 }
 
 export const defaultProducerStateOptions: ProducerStateManagerOptions = Object.freeze({
-  producerIdleExpiryMs: 86_400_000,
-  maxProducers: 100_000,
+  // The values are the broker config's (src/config.ts: producerIdleExpiryMs, maxProducersPerPartition).
+  producerIdleExpiryMs: brokerConfigDefaults.producerIdleExpiryMs,
+  maxProducers: brokerConfigDefaults.maxProducersPerPartition,
   now: () => Date.now(),
   rebuildReadBytes: 4 * 1024 * 1024,
   onRebuildError: () => {},

@@ -35,7 +35,7 @@ export interface StartBrokerOptions {
   readonly extraHandlers?: readonly HandlerMap[];
   /** Called with the services before the listener opens (attach per-broker state, e.g. group services). */
   readonly onServices?: (services: BrokerServices) => void;
-  /** Called at shutdown before storage closes (e.g. stop the group coordinator). */
+  /** Called at shutdown before storage closes, and when the start fails (e.g. stop the group coordinator). */
   readonly onShutdown?: (services: BrokerServices) => Promise<void> | void;
   /** Per-request access check (SASL), see DispatcherOptions.authorize. */
   readonly authorize?: DispatcherOptions["authorize"];
@@ -276,6 +276,7 @@ export async function startBroker(
   } catch (error) {
     await listener.close();
     await admin.close();
+    await Promise.resolve(options.onShutdown?.(services)).catch(() => {});
     metrics.close();
     throw error;
   }

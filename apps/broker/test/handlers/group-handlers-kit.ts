@@ -5,9 +5,8 @@
 import type { ClusterMetadata, TopicMetadata } from "@cirrus/broker-api";
 import { BrokerApiError } from "@cirrus/broker-api";
 import { decodeRequest, decodeResponse, encodeRequest, encodeResponse } from "@cirrus/kafka-protocol";
-import { brokerConfigDefaults } from "../../src/config.ts";
+import { type BrokerConfig, loadBrokerConfig } from "../../src/config.ts";
 import { ManualClock } from "../../src/groups/clock.ts";
-import { type CoordinatorConfig, coordinatorConfigDefaults } from "../../src/groups/group-config.ts";
 import { OFFSETS_TOPIC } from "../../src/groups/group-coordinator.ts";
 import { groupHandlers } from "../../src/handlers/group-handlers.ts";
 import { attachGroupServices, closeGroupServices } from "../../src/handlers/group-services.ts";
@@ -86,8 +85,9 @@ export function connection(id = 1): ConnectionInfo {
   return { id, remoteAddress: "127.0.0.1", closed: new AbortController().signal };
 }
 
+/** `config` overrides the broker config (groups, offsets, SASL...); the environment is not read. */
 export async function startHandlerBroker(
-  config: Partial<CoordinatorConfig> = {},
+  config: Partial<BrokerConfig> = {},
 ): Promise<HandlerBroker & { setBrokerId(id: number): void }> {
   const cluster = new StreamCluster();
   const admin = new MemoryTopicAdmin();
@@ -105,7 +105,7 @@ export async function startHandlerBroker(
     topics: [...admin.topics.values()],
   });
   const services = {
-    config: brokerConfigDefaults,
+    config: loadBrokerConfig({ offsetsTopicPartitions: 1, groupInitialRebalanceDelayMs: 0, ...config }, {}),
     brokerId: () => brokerId,
     brokerEpoch: () => 3,
     canAck: () => true,
@@ -116,15 +116,7 @@ export async function startHandlerBroker(
     apiVersions: () => [],
     advertised: () => ({ host: "127.0.0.1", port: 19092 }),
   } as unknown as BrokerServices;
-  attachGroupServices(services, {
-    config: {
-      ...coordinatorConfigDefaults,
-      offsetsTopicPartitions: 1,
-      initialRebalanceDelayMs: 0,
-      ...config,
-    },
-    clock,
-  });
+  attachGroupServices(services, { clock });
   const broker: HandlerBroker = {
     services,
     admin,

@@ -27,16 +27,15 @@ export interface GroupFixture {
 }
 
 export async function startGroupFixture(instanceId: string): Promise<GroupFixture> {
-  // The brokers run in this process and read their coordinator settings from its environment: a shorter
-  // initial rebalance delay than Kafka's 3 s keeps the suite quick (members still join within it).
-  process.env.CIRRUS_GROUP_INITIAL_REBALANCE_DELAY_MS = "1000";
+  // A shorter initial rebalance delay than Kafka's 3 s keeps the suite quick (members still join within it).
+  const settings = { groupInitialRebalanceDelayMs: 1000 };
   const cp: TestControlPlane = await startControlPlane();
-  let broker = await startTestBroker(cp, instanceId);
+  let broker = await startTestBroker(cp, instanceId, settings);
   return {
     broker: () => broker,
     async restart() {
       await broker.close();
-      broker = await startTestBroker(cp, instanceId);
+      broker = await startTestBroker(cp, instanceId, settings);
       return broker;
     },
     async close() {

@@ -11,18 +11,19 @@ let cp: TestControlPlane;
 let broker: BrokerHandle;
 
 before(async () => {
-  // The broker runs in this process and reads its SASL settings from this process's environment.
-  process.env.CIRRUS_SASL_MECHANISMS = "PLAIN,SCRAM-SHA-256";
-  process.env.CIRRUS_SASL_USERS = "alice:alice-secret,bob:b=b:ob";
   cp = await startControlPlane();
-  broker = await startTestBroker(cp, "sasl-broker");
+  broker = await startTestBroker(cp, "sasl-broker", {
+    saslMechanisms: ["PLAIN", "SCRAM-SHA-256"],
+    saslUsers: new Map([
+      ["alice", "alice-secret"],
+      ["bob", "b=b:ob"],
+    ]),
+  });
 });
 
 after(async () => {
   await broker?.close();
   await cp?.close();
-  delete process.env.CIRRUS_SASL_MECHANISMS;
-  delete process.env.CIRRUS_SASL_USERS;
 });
 
 const client = (sasl?: SASLOptions) =>
