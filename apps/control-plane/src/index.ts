@@ -2,7 +2,7 @@ export { type App, type BuildOptions, build } from "./app.ts";
 export type { AppContext } from "./app-context.ts";
 export { type Config, ConfigSchema, DEFAULT_CONFIG, loadConfig } from "./config.ts";
 export { ControlPlane, type ControlPlaneOptions } from "./control-plane.ts";
-export { FAILOVER_OPERATION, FAILOVER_STEPS } from "./controllers/broker-lease-controller.ts";
+export { FAILOVER_OPERATION } from "./controllers/broker-lease-controller.ts";
 export {
   type Controller,
   type ControllerContext,

@@ -27,7 +27,7 @@ class RetriableStepError extends Error {
  * broker uploaded its tail and closed the stream), then they are assigned to the other brokers.
  * Used before scale-in and on spot interruption notices.
  */
-export function brokerDrainHandler(notifier: AssignmentNotifier): OperationHandler {
+export function brokerDrainHandler(notifier: AssignmentNotifier): OperationHandler<"broker.drain"> {
   return {
     type: BrokerOperation.DRAIN,
     steps: [

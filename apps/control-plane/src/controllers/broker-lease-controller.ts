@@ -12,7 +12,6 @@ import type { Controller, ControllerContext } from "./controller-runner.ts";
 
 /** Operation type the failover controller handles: recover a fenced broker's WAL volume, then reassign. */
 export const FAILOVER_OPERATION = "broker.failover";
-export const FAILOVER_STEPS = ["attach-volume", "replay-wal", "reassign-partitions"];
 
 export interface BrokerLeaseOptions {
   /** The lease a heartbeat grants (config.leaseMs): what brokers get again after a gap in watching. */
@@ -92,7 +91,8 @@ async function fenceExpired(ctx: ControllerContext, notifier: AssignmentNotifier
         )
         .returning({ brokerId: brokers.brokerId, epoch: brokers.epoch, volumeId: brokers.volumeId });
       const withoutVolume = fenced.filter((b) => b.volumeId === null).map((b) => b.brokerId);
-      for (const b of fenced.filter((b) => b.volumeId !== null)) {
+      for (const b of fenced) {
+        if (b.volumeId === null) continue;
         const [pending] = await tx
           .select({ id: operations.id })
           .from(operations)
@@ -109,7 +109,6 @@ async function fenceExpired(ctx: ControllerContext, notifier: AssignmentNotifier
           type: FAILOVER_OPERATION,
           clusterId,
           input: { brokerId: b.brokerId, epoch: b.epoch, volumeId: b.volumeId },
-          steps: FAILOVER_STEPS,
           createdBy: "broker-lease-controller",
         });
       }

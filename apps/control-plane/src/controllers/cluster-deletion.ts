@@ -42,7 +42,7 @@ export interface ClusterDeletionOptions {
  * deletion fails and leaves the cluster DELETING, and deleting it again starts a new operation
  * (services/clusters.ts deleteCluster).
  */
-export function clusterDeletionHandler(options: ClusterDeletionOptions): OperationHandler {
+export function clusterDeletionHandler(options: ClusterDeletionOptions): OperationHandler<"cluster.delete"> {
   return {
     type: ClusterOperation.DELETE,
     steps: [

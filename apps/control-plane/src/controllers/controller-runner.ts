@@ -1,5 +1,11 @@
 import type { Db } from "../db/database.ts";
 import {
+  isOperationType,
+  type OperationType,
+  type StepName,
+  stepsOf,
+} from "../services/operation-catalog.ts";
+import {
   type Operation,
   OperationStatus,
   saveOperation,
@@ -26,16 +32,21 @@ export interface Controller {
 export const STEP_WAIT = "wait";
 
 /** One step of an operation. Must be idempotent: after a crash the interrupted step runs again. */
-export interface OperationStepHandler {
-  name: string;
+export interface OperationStepHandler<Name extends string = string> {
+  /** One of its operation type's steps in the catalog (services/operation-catalog.ts). */
+  name: Name;
   /** Resolves when done, or with STEP_WAIT to be called again on the next pass (not an error). */
   run(ctx: ControllerContext, op: Operation): Promise<undefined | typeof STEP_WAIT>;
 }
 
-/** How to carry out operations of one `type` (e.g. "cluster.delete"); steps run in order. */
-export interface OperationHandler {
-  type: string;
-  steps: OperationStepHandler[];
+/**
+ * How to carry out operations of one `type` (e.g. "cluster.delete"); steps run in order and are exactly
+ * the type's steps in the operation catalog (typechecked through the type parameter, checked again when
+ * the handler is added).
+ */
+export interface OperationHandler<T extends OperationType = OperationType> {
+  type: T;
+  steps: OperationStepHandler<StepName<T>>[];
   /** Failed attempts of a step before the operation is FAILED. Default 5. */
   maxAttempts?: number;
 }
@@ -69,9 +80,19 @@ export class ControllerRunner {
     this.#controllers.push(controller);
   }
 
+  /** Throws unless the handler's steps are exactly its type's steps in the catalog, in order. */
   addOperationHandler(handler: OperationHandler): void {
     if (this.#handlers.has(handler.type))
       throw new Error(`operation type ${handler.type} already has a handler`);
+    if (!isOperationType(handler.type))
+      throw new Error(`operation type ${handler.type} is not in the operation catalog`);
+    const expected = stepsOf(handler.type);
+    const names = handler.steps.map((step) => step.name as string);
+    if (names.join("\n") !== expected.join("\n")) {
+      throw new Error(
+        `the ${handler.type} handler runs steps [${names.join(", ")}], the catalog says [${expected.join(", ")}]`,
+      );
+    }
     this.#handlers.set(handler.type, handler);
   }
 
@@ -166,6 +187,18 @@ export class ControllerRunner {
       step.error = null;
       op.progress = op.steps.filter((s) => s.status === OperationStatus.SUCCEEDED).length / op.steps.length;
       await saveOperation(this.#ctx.db, op);
+    }
+    // A stored step no handler step ran (a row from an older catalog) would otherwise stay PENDING forever.
+    const unknown = op.steps.filter((s) => s.status !== OperationStatus.SUCCEEDED).map((s) => s.name);
+    if (unknown.length > 0) {
+      op.status = OperationStatus.FAILED;
+      op.error = {
+        code: "OPERATION_STEPS_UNKNOWN",
+        message: `${op.type} has no handler step for [${unknown.join(", ")}]`,
+      };
+      op.finishedAt = this.#ctx.now();
+      await saveOperation(this.#ctx.db, op);
+      return;
     }
     op.status = OperationStatus.SUCCEEDED;
     op.error = null;

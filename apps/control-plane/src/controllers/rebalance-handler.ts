@@ -17,7 +17,7 @@ import { type ControllerContext, type OperationHandler, STEP_WAIT } from "./cont
 const movesOf = (op: Operation) => (op.input.moves ?? []) as PartitionMove[];
 
 /** `cluster.rebalance`: carries out a plan's moves the way a drain does (close first, then reassign). */
-export function rebalanceHandler(notifier: AssignmentNotifier): OperationHandler {
+export function rebalanceHandler(notifier: AssignmentNotifier): OperationHandler<"cluster.rebalance"> {
   return {
     type: REBALANCE_OPERATION,
     steps: [

@@ -23,10 +23,8 @@ export interface BrokerView {
   registeredAt: number;
 }
 
+/** broker.replace is carried out by the provisioner (src/controllers/provisioner/broker-replace.ts). */
 export const BrokerOperation = { DRAIN: "broker.drain", REPLACE: "broker.replace" } as const;
-export const DRAIN_STEPS = ["stop-assigning", "move-partitions", "wait-for-close"];
-/** Carried out by the provisioner (src/controllers/provisioner/): drain, launch a new instance, terminate. */
-export const REPLACE_STEPS = ["drain", "launch-replacement", "terminate-instance"];
 
 export async function listBrokers(db: DbOrTx, clusterId: string): Promise<BrokerView[]> {
   const rows = await db
@@ -79,7 +77,6 @@ export async function startBrokerOperation(
       type,
       clusterId,
       input: { brokerId },
-      steps: type === BrokerOperation.DRAIN ? DRAIN_STEPS : REPLACE_STEPS,
       createdBy,
     });
   });

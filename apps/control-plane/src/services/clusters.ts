@@ -25,16 +25,6 @@ export const ClusterOperation = {
   DELETE: "cluster.delete",
 } as const;
 
-export const CREATE_STEPS = ["provision-resources", "wait-for-brokers"];
-export const UPDATE_STEPS = ["apply-spec", "wait-for-brokers"];
-export const DELETE_STEPS = [
-  "drain-brokers",
-  "fence-brokers",
-  "deprovision-resources",
-  "release-streams",
-  "remove-metadata",
-];
-
 type Row = typeof clusters.$inferSelect;
 
 export function toCluster(row: Row): Cluster {
@@ -137,7 +127,6 @@ export async function createCluster(
         type: ClusterOperation.CREATE,
         clusterId: row!.id,
         input: { spec: request.spec },
-        steps: CREATE_STEPS,
         createdBy,
       });
       return { cluster: toCluster(row!), operation, brokerToken };
@@ -200,7 +189,6 @@ export async function updateCluster(
         type: ClusterOperation.UPDATE,
         clusterId: id,
         input: { spec: request.spec, previous: current.spec },
-        steps: UPDATE_STEPS,
         createdBy,
       });
     }
@@ -259,7 +247,6 @@ export async function deleteCluster(
       type: ClusterOperation.DELETE,
       clusterId: id,
       input: { purge, abandon: options.abandon === true },
-      steps: DELETE_STEPS,
       createdBy,
     });
     return { cluster: toCluster(updated!), operation };

@@ -1,6 +1,12 @@
 import { and, desc, eq, inArray, lt, or } from "drizzle-orm";
 import type { DbOrTx } from "../db/database.ts";
 import { operations } from "../db/schema.ts";
+import {
+  assertOperationInput,
+  type OperationInput,
+  type OperationType,
+  stepsOf,
+} from "./operation-catalog.ts";
 
 export const OperationStatus = {
   PENDING: "PENDING",
@@ -60,17 +66,24 @@ export function toOperation(row: Row): Operation {
   };
 }
 
-export interface NewOperation {
-  type: string;
+export interface NewOperation<T extends OperationType> {
+  type: T;
   clusterId?: string | null;
-  input?: Record<string, unknown>;
-  /** The step names, known up front so that progress means something from the start. */
-  steps: string[];
+  input: OperationInput<T>;
   createdBy?: string | null;
 }
 
-/** Inserts a PENDING operation (in the caller's transaction, with the change that asked for it). */
-export async function createOperation(db: DbOrTx, op: NewOperation): Promise<Operation> {
+/**
+ * Inserts a PENDING operation (in the caller's transaction, with the change that asked for it). Its steps
+ * come from the operation catalog, known up front so that progress means something from the start; an input
+ * that does not fit the catalog's schema is a programming error and throws before anything is written.
+ */
+export async function createOperation<T extends OperationType>(
+  db: DbOrTx,
+  op: NewOperation<T>,
+): Promise<Operation> {
+  assertOperationInput(op.type, op.input);
+  const steps = stepsOf(op.type);
   const now = Date.now();
   const [row] = await db
     .insert(operations)
@@ -79,8 +92,8 @@ export async function createOperation(db: DbOrTx, op: NewOperation): Promise<Ope
       clusterId: op.clusterId ?? null,
       type: op.type,
       status: OperationStatus.PENDING,
-      input: op.input ?? {},
-      steps: op.steps.map((name) => ({
+      input: op.input,
+      steps: steps.map((name) => ({
         name,
         status: OperationStatus.PENDING,
         startedAt: null,

@@ -22,7 +22,6 @@ export interface RebalancePlan {
 }
 
 export const REBALANCE_OPERATION = "cluster.rebalance";
-export const REBALANCE_STEPS = ["release-partitions", "wait-for-close"];
 
 /**
  * Moves that even out the partitions led by ACTIVE brokers (max - min ≤ 1), fewest moves first:
@@ -81,7 +80,6 @@ export async function startRebalance(db: Db, clusterId: string, createdBy: strin
       type: REBALANCE_OPERATION,
       clusterId,
       input: { moves: plan.moves },
-      steps: REBALANCE_STEPS,
       createdBy,
     });
   });

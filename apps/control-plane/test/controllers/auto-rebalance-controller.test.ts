@@ -62,8 +62,7 @@ describe("auto-rebalance controller", () => {
     const other = await createOperation(testDb.database.db, {
       type: "broker.drain",
       clusterId,
-      input: {},
-      steps: ["x"],
+      input: { brokerId: 0 },
       createdBy: "test",
     });
     await controller.reconcile(ctx());

@@ -3,6 +3,7 @@ import { and, eq } from "drizzle-orm";
 import { brokers, partitions, streams, volumes } from "../../db/schema.ts";
 import { inTransaction } from "../../db/transaction.ts";
 import type { AssignmentNotifier } from "../../services/assignment-notifier.ts";
+import type { StepName } from "../../services/operation-catalog.ts";
 import type { Operation } from "../../services/operations.ts";
 import {
   assignLeaderlessPartitions,
@@ -55,7 +56,7 @@ export interface FailoverHandlerOptions {
  * object commit path refuses a FENCED or older node epoch; reopening the streams at new leader epochs
  * fences the old stream epochs too. Every step is idempotent and resumes from cloud and database state.
  */
-export function failoverHandler(options: FailoverHandlerOptions): OperationHandler {
+export function failoverHandler(options: FailoverHandlerOptions): OperationHandler<"broker.failover"> {
   return {
     type: FAILOVER_OPERATION,
     maxAttempts: 10,
@@ -63,11 +64,13 @@ export function failoverHandler(options: FailoverHandlerOptions): OperationHandl
   };
 }
 
+type FailoverStep = OperationStepHandler<StepName<"broker.failover">>;
+
 function startedAt(op: Operation, step: string, now: number): number {
   return op.steps.find((s) => s.name === step)?.startedAt ?? now;
 }
 
-function attachVolumeStep(options: FailoverHandlerOptions): OperationStepHandler {
+function attachVolumeStep(options: FailoverHandlerOptions): FailoverStep {
   const timeoutMs = options.attachTimeoutMs ?? 600_000;
   return {
     name: "attach-volume",
@@ -106,7 +109,7 @@ async function openStreamsOf(ctx: ControllerContext, input: FailoverInput) {
     );
 }
 
-function replayWalStep(options: FailoverHandlerOptions): OperationStepHandler {
+function replayWalStep(options: FailoverHandlerOptions): FailoverStep {
   const timeoutMs = options.replayTimeoutMs ?? 600_000;
   return {
     name: "replay-wal",
@@ -184,7 +187,7 @@ async function closedEndOffsets(
   return Object.fromEntries(rows.map((r) => [String(r.id), r.endOffset]));
 }
 
-function reassignPartitionsStep(options: FailoverHandlerOptions): OperationStepHandler {
+function reassignPartitionsStep(options: FailoverHandlerOptions): FailoverStep {
   return {
     name: "reassign-partitions",
     async run(ctx: ControllerContext, op: Operation) {

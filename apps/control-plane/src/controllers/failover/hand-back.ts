@@ -10,7 +10,7 @@ import {
   lockCluster,
   releasePartitionsOf,
 } from "../../services/partition-assigner.ts";
-import { FAILOVER_OPERATION, FAILOVER_STEPS } from "../broker-lease-controller.ts";
+import { FAILOVER_OPERATION } from "../broker-lease-controller.ts";
 
 export interface DeregisterResult {
   /** STOPPED: every stream was handed back; FENCED: some were still open, a failover recovers its WAL. */
@@ -63,14 +63,15 @@ export async function deregisterBroker(
           eq(streams.deleted, false),
         ),
       );
-    const unfinished = Number(open?.count ?? 0) > 0 && broker.volumeId !== null;
+    const volumeId = broker.volumeId;
+    const unfinished = Number(open?.count ?? 0) > 0 && volumeId !== null;
     const state = unfinished ? "FENCED" : "STOPPED";
     await tx
       .update(brokers)
       .set({ state, leaseUntil: 0 })
       .where(and(eq(brokers.clusterId, clusterId), eq(brokers.brokerId, brokerId)));
     let released: number[] = [];
-    if (unfinished) {
+    if (volumeId !== null && unfinished) {
       const [pending] = await tx
         .select({ id: operations.id })
         .from(operations)
@@ -86,8 +87,7 @@ export async function deregisterBroker(
         await createOperation(tx, {
           type: FAILOVER_OPERATION,
           clusterId,
-          input: { brokerId, epoch, volumeId: broker.volumeId },
-          steps: FAILOVER_STEPS,
+          input: { brokerId, epoch, volumeId },
           createdBy: "broker-deregister",
         });
       }

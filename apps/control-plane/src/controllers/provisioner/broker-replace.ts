@@ -48,7 +48,10 @@ async function instanceOfBroker(ctx: ControllerContext, op: Operation): Promise<
  * grows by one for the replacement when it is below its maximum (and shrinks back with the
  * termination); at its maximum, the old instance is terminated first and the fleet replaces it.
  */
-export function brokerReplaceHandler(deps: ProvisionerDeps, notifier: AssignmentNotifier): OperationHandler {
+export function brokerReplaceHandler(
+  deps: ProvisionerDeps,
+  notifier: AssignmentNotifier,
+): OperationHandler<"broker.replace"> {
   const drainSteps = brokerDrainHandler(notifier).steps;
   return {
     type: BrokerOperation.REPLACE,

@@ -18,7 +18,7 @@ export interface ClusterHandlerOptions {
 export function clusterCreateHandler(
   deps: ProvisionerDeps,
   options: ClusterHandlerOptions = {},
-): OperationHandler {
+): OperationHandler<"cluster.create"> {
   return {
     type: ClusterOperation.CREATE,
     steps: [
@@ -43,7 +43,7 @@ export function clusterCreateHandler(
 export function clusterUpdateHandler(
   deps: ProvisionerDeps,
   options: ClusterHandlerOptions = {},
-): OperationHandler {
+): OperationHandler<"cluster.update"> {
   return {
     type: ClusterOperation.UPDATE,
     steps: [

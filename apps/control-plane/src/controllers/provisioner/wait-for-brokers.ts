@@ -1,3 +1,4 @@
+import type { StepName } from "../../services/operation-catalog.ts";
 import type { Operation } from "../../services/operations.ts";
 import type { ControllerContext, OperationStepHandler } from "../controller-runner.ts";
 import { STEP_WAIT } from "../controller-runner.ts";
@@ -33,7 +34,11 @@ export async function clusterOf(deps: ProvisionerDeps, op: Operation): Promise<C
  * is RUNNING with its bootstrap list. Past `timeoutMs` (counted from the step's first start, so a
  * control-plane restart does not reset it) the cluster is FAILED.
  */
-export function waitForBrokersStep(deps: ProvisionerDeps, timeoutMs: number): OperationStepHandler {
+/** The last step of both cluster.create and cluster.update. */
+export function waitForBrokersStep(
+  deps: ProvisionerDeps,
+  timeoutMs: number,
+): OperationStepHandler<StepName<"cluster.create"> & StepName<"cluster.update">> {
   return {
     name: "wait-for-brokers",
     async run(ctx: ControllerContext, op: Operation) {

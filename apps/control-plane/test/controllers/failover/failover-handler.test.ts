@@ -5,12 +5,13 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { recoverForeignWal, Storage } from "@cirrus/s3stream";
 import { and, eq } from "drizzle-orm";
-import { FAILOVER_OPERATION, FAILOVER_STEPS } from "../../../src/controllers/broker-lease-controller.ts";
+import { FAILOVER_OPERATION } from "../../../src/controllers/broker-lease-controller.ts";
 import { clearBlankVolume } from "../../../src/controllers/provisioner/local-broker-entry.ts";
 import { brokers, operations, partitions, streams, volumes } from "../../../src/db/schema.ts";
 import { DbObjectManager } from "../../../src/objects/db-object-manager.ts";
 import { readAssignments, registerBroker } from "../../../src/services/brokers.ts";
-import { createOperation, OperationStatus } from "../../../src/services/operations.ts";
+import { stepsOf } from "../../../src/services/operation-catalog.ts";
+import { OperationStatus } from "../../../src/services/operations.ts";
 import { createTopic } from "../../../src/services/topics.ts";
 import { FailoverKit } from "./failover-kit.ts";
 
@@ -170,14 +171,33 @@ describe("broker.failover on the local provider", { timeout: 90_000 }, () => {
     });
   }
 
+  /**
+   * A stored broker.failover row, written as a row (not through createOperation, which refuses an input that
+   * does not fit the catalog): the handler must also cope with rows an older version or a hand wrote.
+   */
   async function failoverOf(input: Record<string, unknown>) {
-    return createOperation(fk.kit.database.db, {
-      type: FAILOVER_OPERATION,
-      clusterId: fk.clusterId,
-      input,
-      steps: FAILOVER_STEPS,
-      createdBy: "test",
-    });
+    const now = Date.now();
+    const [row] = await fk.kit.database.db
+      .insert(operations)
+      .values({
+        id: crypto.randomUUID(),
+        clusterId: fk.clusterId,
+        type: FAILOVER_OPERATION,
+        status: OperationStatus.PENDING,
+        input,
+        steps: stepsOf(FAILOVER_OPERATION).map((name) => ({
+          name,
+          status: OperationStatus.PENDING,
+          startedAt: null,
+          finishedAt: null,
+          error: null,
+        })),
+        createdBy: "test",
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning();
+    return row!;
   }
 
   it("fails at once, without retries, on an input that names no broker, epoch and volume", async () => {

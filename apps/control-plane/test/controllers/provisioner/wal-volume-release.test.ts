@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { and, eq } from "drizzle-orm";
-import { FAILOVER_OPERATION, FAILOVER_STEPS } from "../../../src/controllers/broker-lease-controller.ts";
+import { FAILOVER_OPERATION } from "../../../src/controllers/broker-lease-controller.ts";
 import { deregisterBroker } from "../../../src/controllers/failover/hand-back.ts";
 import { fleetNameOf } from "../../../src/controllers/provisioner/index.ts";
 import { brokers, clusters, volumes } from "../../../src/db/schema.ts";
@@ -115,8 +115,7 @@ describe("WAL volumes of replaced brokers", { timeout: 180_000 }, () => {
     await createOperation(db, {
       type: FAILOVER_OPERATION,
       clusterId: id,
-      input: { brokerId: fenced!.brokerId, epoch: fenced!.epoch, volumeId: fenced!.volumeId },
-      steps: FAILOVER_STEPS,
+      input: { brokerId: fenced!.brokerId, epoch: fenced!.epoch, volumeId: fenced!.volumeId! },
     });
     process.kill(kit.local.pidOf(fenced!.instanceId)!, "SIGKILL");
     // The fleet replaces both; kill one replacement before its broker registers (nothing acked from it).
