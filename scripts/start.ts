@@ -1,6 +1,7 @@
 // `npm start`: the control plane and a local 3-broker cluster, with no configuration. Everything lives under
 // ./data (PGlite database, objects, broker folders and WAL volumes). Prints, each on its own line,
-// `bootstrap: HOST:PORT[,HOST:PORT…]`, `console: URL` and `token: TOKEN`, then keeps running; Ctrl-C or
+// `bootstrap: HOST:PORT[,HOST:PORT…]` (the same at every start on a data folder: local brokers keep their
+// slot's ports), `console: URL` and `token: TOKEN`, then keeps running; Ctrl-C or
 // SIGTERM stops the brokers and the control plane (a second Ctrl-C exits at once).
 //
 // One start per data folder: a second one exits at once, naming the folder and the pid of the first (a lock
@@ -55,6 +56,11 @@ try {
 }
 
 if (system.bootstrap) console.log(`bootstrap: ${system.bootstrap}`);
+if (system.stableBootstrap)
+  log(
+    `one bootstrap address for the cluster: ${system.stableBootstrap} (forwards to any live broker while this runs); ` +
+      "brokers keep their ports across restarts and replacements",
+  );
 console.log(`console: ${system.url}/`);
 console.log(
   system.adminToken

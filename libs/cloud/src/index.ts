@@ -10,6 +10,7 @@ export { onDemandTarget, validateFleetSpec } from "./fleet-spec.ts";
 export { NETWORK_IN_COUNTER, NETWORK_OUT_COUNTER, type NetworkCounters } from "./local/counter-scrape.ts";
 export { LocalProvider, type LocalProviderOptions } from "./local/local-provider.ts";
 export { lockFolder } from "./local/root-lock.ts";
+export { readLocalBootstrapAddress } from "./local/slot-ports.ts";
 export type {
   CloudProvider,
   Fleet,

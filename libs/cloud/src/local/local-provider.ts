@@ -14,6 +14,7 @@ import type {
   Volume,
   VolumeSpec,
 } from "../provider.ts";
+import { BootstrapForwarder } from "./bootstrap-forwarder.ts";
 import { type NetworkCounters, scrapeNetworkCounters } from "./counter-scrape.ts";
 import {
   fleetNotFound,
@@ -28,6 +29,7 @@ import { LocalSupervisor } from "./local-supervisor.ts";
 import { LocalVolumes } from "./local-volumes.ts";
 import { NetworkSampler } from "./network-sampler.ts";
 import { lockFolder } from "./root-lock.ts";
+import { bootstrapAddressOf, bootstrapPortOf } from "./slot-ports.ts";
 
 export interface LocalProviderOptions {
   /** Everything lives under `<dataDir>/cloud-local`: state.json, instances/, volumes/. */
@@ -59,6 +61,8 @@ export class LocalProvider implements CloudProvider {
   readonly #timers: NodeJS.Timeout[] = [];
   readonly #baseline: number;
   readonly #unlock: () => void;
+  /** One bootstrap port per fleet that has a port block (see bootstrapAddress). */
+  readonly #forwarders = new Map<string, BootstrapForwarder>();
   #closed = false;
   /** The last reconcile tick's failure (e.g. the state file could not be written), cleared by a good tick. */
   lastReconcileError: unknown;
@@ -104,6 +108,53 @@ export class LocalProvider implements CloudProvider {
     } catch (error) {
       this.lastReconcileError = error;
     }
+    await this.#syncForwarders();
+  }
+
+  /**
+   * The fleet's one stable Kafka bootstrap address (127.0.0.1:port): a port this provider forwards to any
+   * live broker of the fleet, fixed for the data folder like the brokers' slot ports. undefined before the
+   * fleet's first launch chose its ports. The port is open while this provider is (the control plane runs).
+   */
+  bootstrapAddress(fleet: string): string | undefined {
+    return bootstrapAddressOf(this.#supervisor.state, fleet);
+  }
+
+  /** Why the fleet's bootstrap port is not open (another process has it), if it is not. */
+  bootstrapError(fleet: string): unknown {
+    return this.#forwarders.get(fleet)?.lastError;
+  }
+
+  /** The last failed broker launch's error (a slot port taken by another process, no slot left, spawn failed). */
+  get lastLaunchError(): unknown {
+    return this.#supervisor.launchError;
+  }
+
+  /** Opens the bootstrap port of every active fleet that has one, closes those of fleets gone or deleting. */
+  async #syncForwarders(): Promise<void> {
+    if (this.#closed) return;
+    const state = this.#supervisor.state;
+    for (const [name, forwarder] of this.#forwarders) {
+      if (state.fleets[name]?.status !== "active") {
+        this.#forwarders.delete(name);
+        await forwarder.close();
+      }
+    }
+    if (state.portBase === undefined) return;
+    for (const [name, fleet] of Object.entries(state.fleets)) {
+      if (fleet.status !== "active" || fleet.portBlock === undefined) continue;
+      let forwarder = this.#forwarders.get(name);
+      if (!forwarder) {
+        forwarder = new BootstrapForwarder(bootstrapPortOf(state.portBase, fleet.portBlock), () =>
+          Object.values(this.#supervisor.state.instances)
+            .filter((i) => i.fleet === name && i.state === "running" && this.#supervisor.isAlive(i))
+            .sort((a, b) => (a.slot ?? 0) - (b.slot ?? 0))
+            .map((i) => i.ports.kafka),
+        );
+        this.#forwarders.set(name, forwarder);
+      }
+      await forwarder.ensureListening();
+    }
   }
 
   async createFleet(spec: FleetSpec): Promise<Fleet> {
@@ -117,6 +168,7 @@ export class LocalProvider implements CloudProvider {
       this.#supervisor.state.fleets[spec.name] = { spec: structuredClone(spec), status: "active" };
       this.#supervisor.save();
       await this.#supervisor.tick();
+      await this.#syncForwarders();
     }
     return this.#fleetView(spec.name);
   }
@@ -311,6 +363,8 @@ export class LocalProvider implements CloudProvider {
     this.#closed = true;
     for (const timer of this.#timers) clearInterval(timer);
     this.#notices.closeAll();
+    for (const forwarder of this.#forwarders.values()) await forwarder.close();
+    this.#forwarders.clear();
     await this.#supervisor.tick().catch(() => {});
     this.#unlock();
   }

@@ -21,6 +21,8 @@ export interface LocalInstance {
   lifecycle: Lifecycle;
   state: InstanceState;
   pid: number | undefined;
+  /** The fleet's slot this instance holds (lowest free at launch); its ports are the slot's (slot-ports.ts). */
+  slot?: number;
   ports: { kafka: number; admin: number };
   dir: string;
   protectedFromScaleIn: boolean;
@@ -34,6 +36,8 @@ export interface LocalInstance {
 export interface LocalFleet {
   spec: FleetSpec;
   status: "active" | "deleting";
+  /** Its block of ports (bootstrap forwarder and slot ports), chosen once (slot-ports.ts). */
+  portBlock?: number;
 }
 
 export interface LocalVolume {
@@ -53,6 +57,8 @@ export interface LocalState {
   volumes: Record<string, LocalVolume>;
   /** clientToken → volume id, so a retried createVolume returns the first volume. */
   volumeTokens: Record<string, string>;
+  /** First port of this data folder's port range, chosen once (slot-ports.ts); absent in older files. */
+  portBase?: number;
 }
 
 /**

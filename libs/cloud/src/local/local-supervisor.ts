@@ -1,12 +1,11 @@
 import type { ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { appendFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { onDemandTarget } from "../fleet-spec.ts";
 import type { NoticeHub } from "../notice-hub.ts";
 import type { Lifecycle } from "../provider.ts";
 import { findProcessesOfRoot, isBrokerAlive, signalBroker, spawnBroker } from "./broker-process.ts";
-import { findFreePort } from "./free-port.ts";
 import type {
   LocalFleet,
   LocalInstance,
@@ -14,6 +13,13 @@ import type {
   LocalStateFile,
   LocalTermination,
 } from "./local-state.ts";
+import {
+  assertSlotPortsFree,
+  ensurePortBase,
+  ensurePortBlock,
+  lowestFreeSlot,
+  slotPortsOf,
+} from "./slot-ports.ts";
 
 export interface SupervisorOptions {
   root: string;
@@ -45,6 +51,8 @@ export class LocalSupervisor {
   readonly #launching = new Set<string>();
   #ticking: Promise<void> | undefined;
   #again = false;
+  /** The last failed launch's error (a slot port taken, no slot left, spawn failed), for diagnostics. */
+  launchError: unknown;
 
   constructor(file: LocalStateFile, options: SupervisorOptions) {
     this.#file = file;
@@ -187,6 +195,7 @@ export class LocalSupervisor {
     }
     const backoff = this.#backoff.get(name);
     if (backoff && now < backoff.until) return;
+    if (this.#slotFreesSoon(name)) return;
     // Re-read every round: an API call may lower the capacity or delete the fleet while a launch awaits.
     while (fleet.status === "active" && this.activeInstances(name).length < fleet.spec.desiredCapacity) {
       if (!(await this.#launch(name, fleet))) return;
@@ -197,6 +206,32 @@ export class LocalSupervisor {
       if (replaced && i.fleet === name && i.rebalancing && i.state === "running")
         this.beginTermination(i, "rebalance", true);
     }
+  }
+
+  /**
+   * True while an instance of the fleet that is only waiting for its process to exit (SIGTERM sent or about
+   * to be, no hook to wait on, no reclaim window) holds a slot lower than the lowest free one: its replacement
+   * waits at most the stop grace for that slot, so it comes back on the same ports. A termination that waits
+   * on a hook (drain) or a spot reclaim's notice window does not hold up capacity: that replacement takes
+   * the lowest free slot at once.
+   */
+  #slotFreesSoon(fleet: string): boolean {
+    const instances = Object.values(this.state.instances);
+    let free: number;
+    try {
+      free = lowestFreeSlot(instances, fleet);
+    } catch {
+      return false; // no free slot: the launch reports it
+    }
+    return instances.some(
+      (i) =>
+        i.fleet === fleet &&
+        i.state === "terminating" &&
+        i.slot !== undefined &&
+        i.slot < free &&
+        !i.termination?.hook &&
+        i.termination?.killAt === undefined,
+    );
   }
 
   async #launch(name: string, fleet: LocalFleet): Promise<boolean> {
@@ -213,6 +248,20 @@ export class LocalSupervisor {
     const zone = [...perZone.entries()].sort((a, b) => a[1] - b[1])[0]![0];
     const id = `i-${randomBytes(9).toString("hex").slice(0, 17)}`;
     const dir = join(this.#options.root, "instances", id);
+    // The slot's ports, fixed for the data folder: a replacement, a restart or a scale-out back to this slot
+    // advertises the same address, so Kafka clients that know it keep working.
+    let slot: number;
+    let ports: LocalInstance["ports"];
+    try {
+      const base = await ensurePortBase(this.state);
+      const block = ensurePortBlock(this.state, name);
+      slot = lowestFreeSlot(Object.values(this.state.instances), name);
+      ports = slotPortsOf(base, block, slot);
+    } catch (error) {
+      this.#recordFailure(name, Date.now());
+      this.launchError = error;
+      return false;
+    }
     const instance: LocalInstance = {
       id,
       fleet: name,
@@ -221,7 +270,8 @@ export class LocalSupervisor {
       lifecycle,
       state: "pending",
       pid: undefined,
-      ports: { kafka: 0, admin: 0 },
+      slot,
+      ports,
       dir,
       protectedFromScaleIn: false,
       launchedAt: Date.now(),
@@ -232,9 +282,9 @@ export class LocalSupervisor {
     this.save();
     this.#launching.add(id);
     try {
-      instance.ports = { kafka: await findFreePort(), admin: await findFreePort() };
       mkdirSync(join(dir, "data"), { recursive: true });
       mkdirSync(join(dir, "volumes"), { recursive: true });
+      await assertSlotPortsFree(name, slot, ports);
       const child = await spawnBroker(spec.launch, this.#environment(instance), dir);
       this.#children.set(id, child);
       child.once("exit", () => this.#exited.add(id));
@@ -243,9 +293,16 @@ export class LocalSupervisor {
       if (instance.state === "pending") instance.state = "running";
       this.save();
       return true;
-    } catch {
+    } catch (error) {
       instance.state = "terminated";
       instance.terminatedAt = Date.now();
+      this.launchError = error;
+      // Where `npm start` tells the user to look when brokers do not come up.
+      try {
+        appendFileSync(join(dir, "broker.log"), `local provider: launch failed: ${String(error)}\n`);
+      } catch {
+        // the folder is gone: the error stays in launchError
+      }
       this.#recordFailure(name, Date.now());
       this.save();
       return false;

@@ -49,8 +49,16 @@ export interface LocalSystem {
   readonly provisioner: Provisioner;
   /** http://host:port of the API (also what brokers call). */
   readonly url: string;
-  /** The default cluster's Kafka bootstrap (host:port,…), when one was asked for. */
+  /**
+   * The default cluster's Kafka bootstrap, when one was asked for: its brokers' addresses (host:port,…) in
+   * slot order. Local brokers keep their slot's ports, so this is the same at every start on the data folder.
+   */
   readonly bootstrap: string | undefined;
+  /**
+   * The default cluster's one stable bootstrap address (host:port): a port of the local provider that forwards
+   * to any live broker while this control plane runs (LocalProvider.bootstrapAddress).
+   */
+  readonly stableBootstrap: string | undefined;
   readonly clusterId: string | undefined;
   /** The first admin token, if this data folder still has it (`adminTokenFile`). */
   readonly adminToken: string | undefined;
@@ -174,7 +182,24 @@ async function startLocked(options: LocalSystemOptions, unlock: () => void): Pro
     } else {
       await logHeldClusters(database, provisioner, log);
     }
-    return { controlPlane, provisioner, url, bootstrap, clusterId, adminToken, adminTokenFile, stop };
+    const local = clusterId
+      ? provisioner.providers.providerFor({ provider: "local", region: "local" })
+      : undefined;
+    const stableBootstrap =
+      local instanceof LocalProvider && clusterId
+        ? local.bootstrapAddress(fleetNameOf(clusterId))
+        : undefined;
+    return {
+      controlPlane,
+      provisioner,
+      url,
+      bootstrap,
+      stableBootstrap,
+      clusterId,
+      adminToken,
+      adminTokenFile,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;
@@ -205,7 +230,12 @@ async function ensureCluster(database: Database, name: string, spec: ClusterSpec
   return cluster.id;
 }
 
-/** Polls the cluster until it is RUNNING with `count` brokers that accept TCP connections; returns the bootstrap. */
+/**
+ * Polls the cluster until it is RUNNING with `count` brokers that accept TCP connections; returns their
+ * addresses, each once, in port order: the slot order of local brokers, so the same list at every start.
+ * (Brokers stopped by the last Ctrl-C stay in the cluster's list until their leases run out; their slots'
+ * new brokers answer at the same addresses.)
+ */
 async function waitForBrokers(database: Database, clusterId: string, count: number, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
   let last = "no cluster row";
@@ -221,12 +251,17 @@ async function waitForBrokers(database: Database, clusterId: string, count: numb
           tcpProbe(e.slice(0, e.lastIndexOf(":")), Number(e.slice(e.lastIndexOf(":") + 1))),
         ),
       );
-      if (reachable.every(Boolean)) return row.bootstrap!;
+      if (reachable.every(Boolean)) return inPortOrder(endpoints);
     }
     last = `${row.state}, bootstrap ${row.bootstrap ?? "none"}`;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error(`brokers not ready within ${timeoutMs} ms (${last})`);
+}
+
+function inPortOrder(endpoints: readonly string[]): string {
+  const port = (e: string) => Number(e.slice(e.lastIndexOf(":") + 1));
+  return [...new Set(endpoints)].sort((a, b) => port(a) - port(b) || a.localeCompare(b)).join(",");
 }
 
 /** CIRRUS_START_BROKERS=0: says, once, that the control plane runs alone and what that leaves stopped. */
