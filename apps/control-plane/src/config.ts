@@ -24,6 +24,18 @@ export const ConfigSchema = Type.Object(
      * only `POST /v1/clusters/{id}/rebalance` moves partitions).
      */
     autoRebalanceSettleMs: Type.Integer({ minimum: 0 }),
+    /**
+     * The local provider's folder: its brokers' folders, WAL volume files and state live under
+     * `<dataDir>/cloud-local` (a relative path is taken from the working directory). Only clusters with
+     * `provider: local` use it; one control plane per folder (the provider locks it).
+     */
+    dataDir: Type.String({ minLength: 1 }),
+    /**
+     * The control plane's URL as brokers reach it (http(s)://host:port, no path), given to every broker
+     * at launch. Default: the address it listens on, which only brokers on this machine reach (local); set it
+     * for brokers on aws or aliyun (a load balancer or the host's private address).
+     */
+    advertisedUrl: Type.Optional(Type.String({ pattern: "^https?://[^/]+$" })),
     /** Create this admin token at first start instead of a random one (tests, automation). */
     bootstrapAdminToken: Type.Optional(Type.String({ minLength: 20 })),
     logLevel: Type.Union([
@@ -49,6 +61,7 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   leaseMs: 10_000,
   reconcileIntervalMs: 1_000,
   autoRebalanceSettleMs: 10_000,
+  dataDir: "./data",
   logLevel: "warn",
 });
 
@@ -63,6 +76,8 @@ const ENV: Record<keyof Config, string> = {
   leaseMs: "BROKER_LEASE_MS",
   reconcileIntervalMs: "RECONCILE_INTERVAL_MS",
   autoRebalanceSettleMs: "AUTO_REBALANCE_SETTLE_MS",
+  dataDir: "CIRRUS_DATA_DIR",
+  advertisedUrl: "ADVERTISED_URL",
   bootstrapAdminToken: "BOOTSTRAP_ADMIN_TOKEN",
   logLevel: "LOG_LEVEL",
 };

@@ -30,6 +30,11 @@ export interface ControlPlaneOptions {
   deprovision?: ClusterDeletionOptions["deprovision"];
   /** Simulated spot reclaim for the API (the provisioner's, local provider). */
   spotReclaimer?: BuildOptions["spotReclaimer"];
+  /**
+   * Join the leader election (and so run controllers) only once listen() resolved, not at start: for
+   * controllers that give brokers the API's address, which is known only then (port 0). Default false.
+   */
+  leadOnListen?: boolean;
 }
 
 /**
@@ -44,6 +49,8 @@ export class ControlPlane {
   readonly firstAdminToken: string | undefined;
   readonly #leader: LeaderElection;
   readonly #ownsDatabase: boolean;
+  /** Joins the leader election; undefined once done (at start, or at listen with leadOnListen). */
+  #lead: (() => void) | undefined;
 
   private constructor(fields: {
     app: App;
@@ -59,6 +66,11 @@ export class ControlPlane {
     this.firstAdminToken = fields.firstAdminToken;
     this.#leader = fields.leader;
     this.#ownsDatabase = fields.ownsDatabase;
+    this.#lead = () =>
+      fields.leader.start((isLeader) => {
+        if (isLeader) fields.runner.start();
+        else void fields.runner.stop();
+      });
   }
 
   static async start(options: ControlPlaneOptions): Promise<ControlPlane> {
@@ -91,11 +103,7 @@ export class ControlPlane {
       for (const handler of options.operationHandlers?.({ notifier }) ?? [])
         runner.addOperationHandler(handler);
       const leader = database.pool ? new AdvisoryLockLeader(database.pool) : new SingleProcessLeader();
-      leader.start((isLeader) => {
-        if (isLeader) runner.start();
-        else void runner.stop();
-      });
-      return new ControlPlane({
+      const controlPlane = new ControlPlane({
         app,
         runner,
         database,
@@ -103,6 +111,8 @@ export class ControlPlane {
         leader,
         ownsDatabase: !options.database,
       });
+      if (!options.leadOnListen) controlPlane.#joinElection();
+      return controlPlane;
     } catch (error) {
       await notifier.close();
       if (!options.database) await database.close();
@@ -114,17 +124,34 @@ export class ControlPlane {
     return this.#leader.isLeader;
   }
 
-  /** Listens on config host:port (port 0: any free port) and returns the base URL. */
+  /**
+   * Listens on config host:port (port 0: any free port) and returns the base URL; with leadOnListen,
+   * joins the leader election once listening.
+   */
   async listen(): Promise<string> {
     const { host, port } = this.app.context.config;
     await this.app.server.listen({ host, port });
-    const address = this.app.server.server.address() as AddressInfo;
+    this.#joinElection();
+    return this.url!;
+  }
+
+  /** http://host:port the server listens on; undefined before listen(). */
+  get url(): string | undefined {
+    const address = this.app.server.server.address() as AddressInfo | null;
+    if (!address) return undefined;
     const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
     return `http://${shownHost}:${address.port}`;
   }
 
+  #joinElection(): void {
+    const lead = this.#lead;
+    this.#lead = undefined;
+    lead?.();
+  }
+
   /** Stops the controllers, then the server (open long polls end), then the database. */
   async close(): Promise<void> {
+    this.#lead = undefined;
     await this.runner.stop();
     await this.#leader.stop();
     await this.app.server.close();

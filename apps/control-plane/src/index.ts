@@ -1,5 +1,10 @@
 export { type App, type BuildOptions, build } from "./app.ts";
 export type { AppContext } from "./app-context.ts";
+export {
+  type ComposedControlPlane,
+  type CompositionOptions,
+  composeControlPlane,
+} from "./composition.ts";
 export { type Config, ConfigSchema, DEFAULT_CONFIG, loadConfig } from "./config.ts";
 export { ControlPlane, type ControlPlaneOptions } from "./control-plane.ts";
 export { FAILOVER_OPERATION } from "./controllers/broker-lease-controller.ts";

@@ -4,22 +4,23 @@ import { join } from "node:path";
 import { LocalProvider, lockFolder } from "@cirrus/cloud";
 import { eq } from "drizzle-orm";
 import type { ClusterSpec } from "../../api-schemas/clusters.ts";
+import { type ComposedControlPlane, composeControlPlane } from "../../composition.ts";
 import { type Config, loadConfig } from "../../config.ts";
-import { ControlPlane } from "../../control-plane.ts";
-import { type Database, openDatabase } from "../../db/database.ts";
+import type { ControlPlane } from "../../control-plane.ts";
+import type { Database } from "../../db/database.ts";
 import { clusters } from "../../db/schema.ts";
 import { createCluster } from "../../services/clusters.ts";
-import { failoverHandler } from "../failover/failover-handler.ts";
-import { spotNoticeController } from "../failover/spot-notice-controller.ts";
 import { tcpProbe } from "./cluster-convergence.ts";
 import { fleetNameOf } from "./cluster-fleet.ts";
-import { createProvisioner, type Provisioner } from "./provisioner.ts";
-import { localSpotReclaimer } from "./spot-reclaim.ts";
+import type { Provisioner } from "./provisioner.ts";
 
 export interface LocalSystemOptions {
   /** Absolute folder for everything: PGlite database, objects, the local provider's brokers and volumes. */
   dataDir: string;
-  /** Environment for the control plane's config (DATABASE_URL, HOST, PORT, LOG_LEVEL…; see config.ts). */
+  /**
+   * Environment for the control plane's config (DATABASE_URL, HOST, PORT (0: any free port), LOG_LEVEL…;
+   * see config.ts) and the providers' credentials. CIRRUS_DATA_DIR is `dataDir`.
+   */
   env?: NodeJS.ProcessEnv;
   /**
    * Brokers of the default cluster, created when no cluster of that name exists. 0: the control plane
@@ -65,7 +66,8 @@ export interface LocalSystem {
   readonly adminTokenFile: string;
   /**
    * Stops every local broker (their fleets are scaled to zero, the next start scales them back), deletes
-   * the WAL volumes of those that handed back, then stops the control plane and releases the data folder.
+   * the WAL volumes of those that handed back, then stops the control plane, closes every provider it
+   * created (clusters on aws or aliyun keep running) and releases the data folder.
    */
   stop(): Promise<void>;
 }
@@ -96,10 +98,11 @@ export function defaultLocalSpec(dataDir: string, brokers: number, objectStoreUr
 export const DATA_DIR_LOCK = "cirrus.lock";
 
 /**
- * What `npm start` runs: the control plane (PGlite and objects under `dataDir`, local provider) with the
- * provisioner, and a default local cluster, created on first start and reused after. Resolves once its
- * brokers accept Kafka connections. Brokers are given the API's address, so the port must be fixed
- * (not 0): a restart on the same port finds its brokers again.
+ * What `npm start` runs: the whole control plane (composition.ts; PGlite and objects under `dataDir`, the
+ * local provider there too) and a default local cluster, created on first start and reused after. Resolves
+ * once its brokers accept Kafka connections. Brokers are given the API's address: with PORT=0 (any free
+ * port) that is the port bound this time, so a later start on the same folder must come back on it (use
+ * a fixed port, 8080 by default, for a folder you start again).
  *
  * The data folder is locked first, before anything in it is opened: a second start on the same folder
  * fails at once with CLOUD_CONFLICT, naming the folder and the pid of the process that has it (a lock
@@ -119,49 +122,26 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
 async function startLocked(options: LocalSystemOptions, unlock: () => void): Promise<LocalSystem> {
   const env = options.env ?? process.env;
   const log = options.log ?? (() => {});
-  const overrides: Partial<Config> = {};
+  const overrides: Partial<Config> = { dataDir: options.dataDir };
   if (!env.DATABASE_URL) overrides.databaseUrl = join(options.dataDir, "control-plane");
   const config = loadConfig(env, overrides);
-  if (config.port === 0)
-    throw new Error("PORT must be a fixed port: brokers are given the control plane's address");
-  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${config.port}`;
-  const database = await openDatabase({ url: config.databaseUrl });
-  const provisioner = createProvisioner({
-    db: database.db,
-    launch: { controlPlaneUrl: url, brokerEntry: options.brokerEntry },
-    providerRegistry: { localDataDir: options.dataDir, env },
+  const composed = await composeControlPlane(config, {
+    env,
+    launch: { brokerEntry: options.brokerEntry },
     holdLocalFleets: options.brokers === 0,
   });
-  let controlPlane: ControlPlane;
+  const { controlPlane, provisioner, database } = composed;
+  let url: string;
   try {
-    controlPlane = await ControlPlane.start({
-      config,
-      database,
-      controllers: () => [...provisioner.controllers(), spotNoticeController(provisioner.providers)],
-      operationHandlers: (ctx) => [
-        ...provisioner.operationHandlers(ctx),
-        failoverHandler({ providers: provisioner.providers, notifier: ctx.notifier }),
-      ],
-      deprovision: provisioner.deprovision,
-      spotReclaimer: localSpotReclaimer(database.db, provisioner.providers),
-    });
+    url = await composed.listen();
   } catch (error) {
-    await provisioner.close();
-    await database.close();
-    throw error;
-  }
-  try {
-    await controlPlane.listen();
-  } catch (error) {
-    // The port is taken (or the host unknown): stop the controllers it already runs, leave brokers as they are.
-    await controlPlane.close();
-    await provisioner.close();
-    await database.close();
+    // The port is taken (or the host unknown): no controller ran yet (they start once listening).
+    await composed.close();
     throw error;
   }
   const adminTokenFile = join(options.dataDir, "admin-token");
   const adminToken = await rememberAdminToken(adminTokenFile, controlPlane.firstAdminToken);
-  const stop = () => stopLocalSystem(controlPlane, provisioner, database, log).finally(unlock);
+  const stop = () => stopLocalSystem(composed, log).finally(unlock);
   try {
     let clusterId: string | undefined;
     let bootstrap: string | undefined;
@@ -288,14 +268,11 @@ async function logHeldClusters(database: Database, provisioner: Provisioner, log
  * zero while the API still answers (brokers upload their WAL tail and close their streams on SIGTERM),
  * waits for the brokers to exit, deletes the WAL volumes of those that handed back (their records are in
  * object storage; a broker that did not hand back keeps its volume for failover on the next start), then
- * closes the control plane, the providers and the database.
+ * closes the composition: the control plane, every provider (aws, aliyun: their clusters keep running) and
+ * the database.
  */
-async function stopLocalSystem(
-  controlPlane: ControlPlane,
-  provisioner: Provisioner,
-  database: Database,
-  log: (l: string) => void,
-): Promise<void> {
+async function stopLocalSystem(composed: ComposedControlPlane, log: (l: string) => void): Promise<void> {
+  const { controlPlane, provisioner } = composed;
   await controlPlane.runner.stop();
   const local = provisioner.providers.providerFor({ provider: "local", region: "local" });
   if (local instanceof LocalProvider) {
@@ -321,7 +298,5 @@ async function stopLocalSystem(
       log(`WAL volumes not released (the next start does it): ${String(error)}`);
     }
   }
-  await controlPlane.close();
-  await provisioner.close();
-  await database.close();
+  await composed.close();
 }
