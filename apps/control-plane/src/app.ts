@@ -9,6 +9,7 @@ import { ApiTokens } from "./auth/api-tokens.ts";
 import type { Config } from "./config.ts";
 import type { Database } from "./db/database.ts";
 import { ApiError } from "./errors.ts";
+import { documentDefaultsAsOptional } from "./http/openapi-parameters.ts";
 import { registerProblemHandlers } from "./http/problem-handler.ts";
 import { typeboxValidatorCompiler } from "./http/typebox.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
@@ -28,8 +29,11 @@ export interface BuildOptions {
 export interface App {
   server: FastifyInstance;
   context: AppContext;
-  /** Every route registered (hidden ones flagged): the contract test checks them against the OpenAPI doc. */
-  routes: { method: string; url: string; hidden: boolean }[];
+  /**
+   * Every route registered (hidden ones flagged), with its query schema: the contract test checks them
+   * against the OpenAPI doc.
+   */
+  routes: { method: string; url: string; hidden: boolean; querystring?: unknown }[];
 }
 
 /**
@@ -63,6 +67,7 @@ export async function build(options: BuildOptions): Promise<App> {
         method,
         url: route.url,
         hidden: Boolean((route.schema as { hide?: boolean } | undefined)?.hide),
+        ...(route.schema?.querystring ? { querystring: route.schema.querystring } : {}),
       });
     }
   });
@@ -79,6 +84,7 @@ export async function build(options: BuildOptions): Promise<App> {
   await server.register(swagger, {
     // Shared schemas keep their id as their name in components.schemas.
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    transform: ({ schema, url }) => ({ schema: documentDefaultsAsOptional(schema), url }),
     openapi: {
       openapi: "3.1.0",
       info: {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { INTERNAL_PREFIX, InternalRoutes } from "@cirrus/broker-api";
 import { Validator } from "@seriousme/openapi-schema-validator";
+import { OptionalKind } from "@sinclair/typebox";
 import { OpenApiChecker } from "../helpers/openapi-checker.ts";
 import { createTestApp, localSpec, type TestApp } from "../helpers/test-app.ts";
 
@@ -35,6 +36,38 @@ describe("OpenAPI contract", { timeout: 120_000 }, () => {
     for (const route of served) assert.ok(documented.has(route), `${route} is not documented`);
     for (const route of documented)
       assert.ok(served.includes(route), `${route} is documented but not served`);
+  });
+
+  it("documents a query parameter as required exactly when a request must send it", () => {
+    type Prop = { default?: unknown; [OptionalKind]?: string };
+    type Parameter = { in: string; name: string; required?: boolean };
+    const parameters = (method: string, path: string) =>
+      ((doc.paths[path]?.[method.toLowerCase()] as { parameters?: Parameter[] } | undefined)?.parameters ??
+        []) as Parameter[];
+    let checked = 0;
+    const wrong: string[] = [];
+    for (const route of t.app.routes.filter((r) => !r.hidden && r.querystring)) {
+      const schema = route.querystring as { properties: Record<string, Prop>; required?: string[] };
+      const path = route.url.replace(/:(\w+)/g, "{$1}");
+      for (const [name, prop] of Object.entries(schema.properties)) {
+        const documented = parameters(route.method, path).find((p) => p.in === "query" && p.name === name);
+        assert.ok(documented, `${route.method} ${path}: query parameter ${name} is not documented`);
+        // Optional in TypeBox, or filled in by the validator from its default: a client may leave it out.
+        const optional =
+          prop[OptionalKind] === "Optional" ||
+          prop.default !== undefined ||
+          !(schema.required ?? []).includes(name);
+        if (prop[OptionalKind] === "Optional" && documented.required !== false)
+          wrong.push(`${route.method} ${path} ?${name} is Optional but documented required`);
+        if (documented.required !== !optional)
+          wrong.push(
+            `${route.method} ${path} ?${name}: required ${documented.required}, should be ${!optional}`,
+          );
+        checked++;
+      }
+    }
+    assert.ok(checked >= 15, `only ${checked} query parameters checked`);
+    assert.deepEqual(wrong, []);
   });
 
   it("answers every documented route with a response that matches the document", async () => {
