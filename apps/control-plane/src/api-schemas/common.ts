@@ -26,17 +26,27 @@ export const PROBLEM_SCHEMA_ID = "Problem";
  * An error response: application/problem+json, a reference to the one Problem schema (the document
  * stays small). Fastify picks the response schema by content type, so serialization follows it too.
  */
-export const problemResponse = (description: string) =>
+export const problemResponse = (description: string, headers?: Record<string, TSchema>) =>
   Type.Unsafe<typeof Problem.static>({
     description,
     content: { "application/problem+json": { schema: { $ref: `${PROBLEM_SCHEMA_ID}#` } } },
+    ...(headers ? { headers } : {}),
+  });
+
+/** A 401: problem+json with the bearer challenge (RFC 6750 §3; see auth/bearer-challenge.ts). */
+export const unauthorizedResponse = () =>
+  problemResponse("Missing or invalid token", {
+    "WWW-Authenticate": Type.String({
+      description:
+        'Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed',
+    }),
   });
 
 /** Error responses every authenticated route can give, documented so clients can rely on them. */
 export function withProblems<R extends Record<number, TSchema>>(responses: R) {
   return {
     400: problemResponse("Invalid request (schema, JSON, unknown fields)"),
-    401: problemResponse("Missing or invalid token"),
+    401: unauthorizedResponse(),
     403: problemResponse("The token's scope is not enough"),
     404: problemResponse("Not found"),
     409: problemResponse("Conflict"),

@@ -1,5 +1,6 @@
 import { type ErrorCode, StreamStorageError } from "@cirrus/s3stream";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { bearerChallenge } from "../auth/bearer-challenge.ts";
 import { ApiError, type ApiErrorCode, ApiErrors } from "../errors.ts";
 import { SchemaValidationError } from "./typebox.ts";
 
@@ -86,7 +87,10 @@ export function toProblem(error: unknown, instance: string): ProblemBody {
   return problemBody(500, "INTERNAL", ApiErrors.INTERNAL.title, "see the control plane's log", instance);
 }
 
+/** Sends a problem; a 401 also gets its bearer challenge (RFC 6750 §3), whoever refused the request. */
 export function sendProblem(reply: FastifyReply, problem: ProblemBody): FastifyReply {
+  if (problem.status === 401)
+    reply.header("www-authenticate", bearerChallenge(reply.request.headers.authorization));
   return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
 }
 

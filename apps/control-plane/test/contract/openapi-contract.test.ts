@@ -75,6 +75,8 @@ describe("OpenAPI contract", { timeout: 120_000 }, () => {
     const admin = { headers: t.auth(t.admin) };
     await c.call("GET", "/healthz");
     await c.call("GET", "/readyz");
+    // A 401 carries its documented WWW-Authenticate challenge (the checker checks documented headers).
+    assert.equal((await c.call("GET", "/v1/clusters")).statusCode, 401);
 
     // tokens
     const created = await c.call("POST", "/v1/tokens", {

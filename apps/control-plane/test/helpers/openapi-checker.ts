@@ -72,6 +72,13 @@ export class OpenApiChecker {
         `${method} ${path} ${response.statusCode} body does not match the document: ${JSON.stringify(validate.errors)}\n${response.body.slice(0, 500)}`,
       );
     }
+    const headers = (documented as { headers?: Record<string, unknown> }).headers ?? {};
+    for (const name of Object.keys(headers)) {
+      assert.ok(
+        response.headers[name.toLowerCase()] !== undefined,
+        `${method} ${path} ${response.statusCode} lacks its documented header ${name}`,
+      );
+    }
     this.exercised.add(`${method} ${path}`);
     return response;
   }
