@@ -9,6 +9,7 @@ import { ApiTokens } from "./auth/api-tokens.ts";
 import type { Config } from "./config.ts";
 import type { Database } from "./db/database.ts";
 import { ApiError } from "./errors.ts";
+import { registerJsonBodyParser } from "./http/json-body-parser.ts";
 import { documentDefaultsAsOptional } from "./http/openapi-parameters.ts";
 import { registerProblemHandlers } from "./http/problem-handler.ts";
 import { typeboxValidatorCompiler } from "./http/typebox.ts";
@@ -74,6 +75,7 @@ export async function build(options: BuildOptions): Promise<App> {
   server.setValidatorCompiler(typeboxValidatorCompiler);
   // JSON only: any other body type is 415 rather than a string that fails validation later.
   server.removeContentTypeParser("text/plain");
+  registerJsonBodyParser(server);
   server.addHook("onSend", async (request, reply, payload) => {
     reply.header("x-request-id", request.id);
     return payload;

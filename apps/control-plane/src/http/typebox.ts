@@ -24,6 +24,8 @@ export class SchemaValidationError extends Error {
   }
 }
 
+const MISSING_BODY = "missing: this route takes a JSON body (content-type: application/json)";
+
 /**
  * Validates with TypeBox's compiled checker. Bodies are taken as sent: a wrong type is an error,
  * never coerced, and unknown fields are refused (schemas say additionalProperties: false). Query
@@ -34,6 +36,11 @@ export const typeboxValidatorCompiler: FastifySchemaCompiler<TSchema> = ({ schem
   const checker = TypeCompiler.Compile(schema);
   const part = httpPart ?? "body";
   return (input: unknown) => {
+    // No body at all is worth saying as such: none sent (Fastify passes null), an empty one (undefined,
+    // see json-body-parser.ts) or a JSON null.
+    if (part === "body" && (input === undefined || input === null)) {
+      return { error: new SchemaValidationError("body", "", MISSING_BODY) };
+    }
     let value = input;
     // Bodies get no defaults either (the hot commit path stays a single compiled check); routes
     // apply body defaults themselves, the schema's `default` documents them.
