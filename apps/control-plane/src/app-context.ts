@@ -2,6 +2,7 @@ import type { ApiTokens } from "./auth/api-tokens.ts";
 import type { Config } from "./config.ts";
 import type { SpotReclaimer } from "./controllers/provisioner/spot-reclaim.ts";
 import type { Database } from "./db/database.ts";
+import type { ControlPlaneMetrics } from "./http/control-plane-metrics.ts";
 import type { AssignmentNotifier } from "./services/assignment-notifier.ts";
 
 /** What route plugins and controllers share; built once by build(). */
@@ -10,6 +11,8 @@ export interface AppContext {
   database: Database;
   tokens: ApiTokens;
   notifier: AssignmentNotifier;
+  /** GET /metrics; the runner's controllers are counted through metrics.instrumentController. */
+  metrics: ControlPlaneMetrics;
   /** Simulated spot reclaim (the provisioner's, local provider); absent when no provisioner runs. */
   spotReclaimer?: SpotReclaimer;
 }

@@ -9,12 +9,14 @@ import { ApiTokens } from "./auth/api-tokens.ts";
 import type { Config } from "./config.ts";
 import type { Database } from "./db/database.ts";
 import { ApiError } from "./errors.ts";
+import { ControlPlaneMetrics } from "./http/control-plane-metrics.ts";
 import { registerJsonBodyParser } from "./http/json-body-parser.ts";
 import { documentDefaultsAsOptional } from "./http/openapi-parameters.ts";
 import { registerProblemHandlers } from "./http/problem-handler.ts";
 import { typeboxValidatorCompiler } from "./http/typebox.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
 import { INTERNAL_PREFIX, internalApi } from "./routes/internal/index.ts";
+import { metricsRoutes } from "./routes/metrics-routes.ts";
 import { publicApi } from "./routes/v1/index.ts";
 import { AssignmentNotifier } from "./services/assignment-notifier.ts";
 
@@ -39,7 +41,7 @@ export interface App {
 
 /**
  * Builds the HTTP application on an open, migrated database: public API (/v1), internal broker API
- * (/internal/v1), /openapi.json, /docs and health checks. Does not listen (tests use inject) and
+ * (/internal/v1), /openapi.json, /docs, /metrics and health checks. Does not listen (tests use inject) and
  * runs no controllers (see ControlPlane in control-plane.ts).
  */
 export async function build(options: BuildOptions): Promise<App> {
@@ -49,6 +51,7 @@ export async function build(options: BuildOptions): Promise<App> {
     database,
     tokens: new ApiTokens(database.db),
     notifier: options.notifier ?? new AssignmentNotifier(),
+    metrics: new ControlPlaneMetrics(database.db),
     ...(options.spotReclaimer ? { spotReclaimer: options.spotReclaimer } : {}),
   };
   const server = Fastify({
@@ -80,6 +83,17 @@ export async function build(options: BuildOptions): Promise<App> {
     reply.header("x-request-id", request.id);
     return payload;
   });
+  server.addHook("onResponse", (request, reply, done) => {
+    context.metrics.observeRequest(
+      request.method,
+      request.routeOptions.url,
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
+    done();
+  });
+  // Set by the API token check (the public API and /metrics; see auth/authenticate.ts).
+  server.decorateRequest("principal", null);
   registerProblemHandlers(server);
   server.addSchema({ ...Problem, $id: PROBLEM_SCHEMA_ID });
 
@@ -107,6 +121,7 @@ export async function build(options: BuildOptions): Promise<App> {
   server.get("/", { schema: { hide: true } }, async (_request, reply) => reply.redirect("/docs"));
 
   await server.register(healthRoutes(context));
+  await server.register(metricsRoutes(context));
   await server.register(
     async (v1) => {
       await v1.register(rateLimit, {

@@ -1,10 +1,12 @@
 import { Type } from "@sinclair/typebox";
 import { Millis, NullableMillis } from "./common.ts";
 
+/** Each includes the ones after it; `metrics` only reads GET /metrics (see auth/scopes.ts). */
 export const ScopeSchema = Type.Union([
   Type.Literal("admin"),
   Type.Literal("operator"),
   Type.Literal("viewer"),
+  Type.Literal("metrics"),
 ]);
 
 export const TokenView = Type.Object({

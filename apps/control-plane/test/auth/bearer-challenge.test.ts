@@ -34,6 +34,7 @@ describe("401 answers carry a bearer challenge (RFC 6750 §3)", { timeout: 60_00
     assertChallenge(await get("/v1/clusters"), BARE);
     assertChallenge(await get("/v1/clusters", "Basic dXNlcjpwYXNz"), BARE);
     assertChallenge(await get("/internal/v1/metadata"), BARE);
+    assertChallenge(await get("/metrics"), BARE);
   });
 
   it('says error="invalid_token" when the token sent is unknown, malformed or revoked', async () => {

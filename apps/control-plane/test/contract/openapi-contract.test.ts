@@ -343,6 +343,18 @@ describe("OpenAPI contract", { timeout: 120_000 }, () => {
     const deleted = await c.call("DELETE", "/v1/clusters/:id", { ...admin, params: { id } });
     assert.equal(deleted.statusCode, 202);
 
+    const scraped = await c.call("GET", "/metrics", admin);
+    const brokerCounts = [
+      ...scraped.body.matchAll(
+        new RegExp(`^cirrus_control_plane_brokers\\{cluster_id="${id}",state="\\w+"\\} (\\d+)$`, "gm"),
+      ),
+    ].map((m) => Number(m[1]));
+    assert.equal(
+      brokerCounts.reduce((a, b) => a + b, 0),
+      2,
+      "both registered brokers are in the scrape",
+    );
+
     const all = Object.entries(doc.paths).flatMap(([path, ops]) =>
       Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
     );

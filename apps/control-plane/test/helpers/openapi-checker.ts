@@ -66,7 +66,8 @@ export class OpenApiChecker {
     if (schema && response.statusCode !== 204) {
       // The document's components ride along, so "#/components/schemas/…" references resolve.
       const validate = this.#ajv.compile({ ...schema, components: this.#doc.components });
-      const body = JSON.parse(response.body) as unknown;
+      // JSON bodies are validated parsed; text (the Prometheus exposition) as the string it is.
+      const body = (/[/+]json$/.test(contentType) ? JSON.parse(response.body) : response.body) as unknown;
       assert.ok(
         validate(body),
         `${method} ${path} ${response.statusCode} body does not match the document: ${JSON.stringify(validate.errors)}\n${response.body.slice(0, 500)}`,

@@ -15,7 +15,6 @@ import { topicRoutes } from "./topic-routes.ts";
 /** The public API under /v1: every route needs an API token whose scope covers it. */
 export function publicApi(ctx: AppContext) {
   return async (app: FastifyInstance): Promise<void> => {
-    app.decorateRequest("principal", null);
     app.addHook("onRequest", authenticateApiToken(ctx.tokens));
     registerIdempotency(app, ctx.database.db);
     registerAudit(app, ctx.database.db);
