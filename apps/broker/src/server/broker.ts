@@ -227,6 +227,7 @@ export async function startBroker(
       host: config.advertisedHost,
       port: advertisedPort,
       ...(config.volumeId ? { volumeId: config.volumeId } : {}),
+      ...(config.adminPort ? { adminPort: config.adminPort } : {}),
     },
     load: () => load.sample(),
     onFenced: (identity) => lifecycle.fenced(identity),

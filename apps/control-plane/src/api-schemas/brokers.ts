@@ -9,6 +9,10 @@ export const BrokerView = Type.Object({
   host: Type.String(),
   port: Type.Integer(),
   volumeId: Type.Union([Type.String(), Type.Null()]),
+  /** The broker's admin HTTP port (/metrics, /healthz, /readyz) on `host`; null if it did not register one. */
+  adminPort: Type.Union([Type.Integer(), Type.Null()]),
+  /** Where Prometheus scrapes this broker: http://host:adminPort/metrics (null without an admin port). */
+  metricsUrl: Type.Union([Type.String(), Type.Null()]),
   spot: Type.Boolean(),
   state: BrokerState,
   epoch: Type.Integer({ minimum: 0 }),

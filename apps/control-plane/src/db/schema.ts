@@ -52,6 +52,8 @@ export const brokers = pgTable(
     host: text("host").notNull(),
     port: integer("port").notNull(),
     volumeId: text("volume_id"),
+    /** The broker's admin HTTP port (Prometheus /metrics, health), as it registered; null if it did not say. */
+    adminPort: integer("admin_port"),
     spot: boolean("spot").notNull().default(false),
     epoch: big("epoch").notNull(),
     state: text("state").notNull(),

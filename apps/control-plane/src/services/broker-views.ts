@@ -14,6 +14,8 @@ export interface BrokerView {
   host: string;
   port: number;
   volumeId: string | null;
+  adminPort: number | null;
+  metricsUrl: string | null;
   spot: boolean;
   state: BrokerState;
   epoch: number;
@@ -45,6 +47,8 @@ export async function listBrokers(db: DbOrTx, clusterId: string): Promise<Broker
     host: b.host,
     port: b.port,
     volumeId: b.volumeId,
+    adminPort: b.adminPort,
+    metricsUrl: b.adminPort === null ? null : metricsUrlOf(b.host, b.adminPort),
     spot: b.spot,
     state: b.state as BrokerState,
     epoch: b.epoch,
@@ -53,6 +57,12 @@ export async function listBrokers(db: DbOrTx, clusterId: string): Promise<Broker
     load: { bytesInPerSec: b.bytesInPerSec, bytesOutPerSec: b.bytesOutPerSec },
     registeredAt: b.registeredAt,
   }));
+}
+
+/** The broker's Prometheus endpoint: its admin port on the host it advertises (IPv6 in brackets). */
+export function metricsUrlOf(host: string, adminPort: number): string {
+  const bracketed = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+  return `http://${bracketed}:${adminPort}/metrics`;
 }
 
 /** Starts a drain or replace of a broker as an operation (202). */

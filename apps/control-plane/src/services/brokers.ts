@@ -52,6 +52,7 @@ export async function registerBroker(
       port: request.port,
       volumeId: request.volumeId ?? null,
       spot: request.spot ?? false,
+      adminPort: request.adminPort ?? null,
       state: BrokerStates.ACTIVE,
       leaseUntil: now + leaseMs,
       registeredAt: now,

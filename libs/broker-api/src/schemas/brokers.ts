@@ -11,6 +11,8 @@ export const RegisterBrokerRequest = Type.Object(
     port: Port,
     /** The WAL volume attached to this broker, if the provider has volumes. */
     volumeId: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    /** The broker's admin HTTP port (Prometheus /metrics, /healthz, /readyz), on `host`. */
+    adminPort: Type.Optional(Port),
     spot: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
