@@ -13,6 +13,7 @@ export const BrokerView = Type.Object({
   adminPort: Type.Union([Type.Integer(), Type.Null()]),
   /** Where Prometheus scrapes this broker: http://host:adminPort/metrics (null without an admin port). */
   metricsUrl: Type.Union([Type.String(), Type.Null()]),
+  /** A spot instance, as the provider lists it (set by the provisioner, never taken from the broker). */
   spot: Type.Boolean(),
   state: BrokerState,
   epoch: Type.Integer({ minimum: 0 }),

@@ -51,8 +51,9 @@ export async function registerBroker(
       host: request.host,
       port: request.port,
       volumeId: request.volumeId ?? null,
-      spot: request.spot ?? false,
       adminPort: request.adminPort ?? null,
+      // `spot` is not taken from the broker (DESIGN invariant 4): the provisioner records it from the
+      // provider's instance list (controllers/provisioner/broker-lifecycles.ts); a new row starts false.
       state: BrokerStates.ACTIVE,
       leaseUntil: now + leaseMs,
       registeredAt: now,

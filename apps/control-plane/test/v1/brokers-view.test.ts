@@ -7,6 +7,7 @@ interface BrokerItem {
   host: string;
   adminPort: number | null;
   metricsUrl: string | null;
+  spot: boolean;
 }
 
 describe("GET /v1/clusters/{id}/brokers: admin port and metrics URL", { timeout: 60_000 }, () => {
@@ -69,5 +70,10 @@ describe("GET /v1/clusters/{id}/brokers: admin port and metrics URL", { timeout:
       assert.equal(refused.statusCode, 400, `adminPort ${JSON.stringify(adminPort)}`);
     }
     assert.ok(!(await brokers()).some((x) => x.instanceId === "i-bad"));
+  });
+
+  it("does not take spot from the broker (the provisioner sets it from the provider)", async () => {
+    assert.equal((await register({ ...base, instanceId: "i-3", spot: true })).statusCode, 200);
+    assert.equal((await brokers()).find((x) => x.instanceId === "i-3")?.spot, false);
   });
 });

@@ -13,7 +13,11 @@ export const RegisterBrokerRequest = Type.Object(
     volumeId: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
     /** The broker's admin HTTP port (Prometheus /metrics, /healthz, /readyz), on `host`. */
     adminPort: Type.Optional(Port),
-    spot: Type.Optional(Type.Boolean()),
+    /**
+     * Ignored: the control plane takes spot or on-demand from the provider's instance records, never from
+     * the broker (DESIGN invariant 4). Still accepted so that an older broker that sends it can register.
+     */
+    spot: Type.Optional(Type.Boolean({ deprecated: true })),
   },
   { additionalProperties: false },
 );

@@ -6,6 +6,7 @@ import type { Db } from "../../db/database.ts";
 import { brokers, clusters } from "../../db/schema.ts";
 import { rotateBrokerToken } from "../../services/clusters.ts";
 import { type BrokerLaunchOptions, brokerLaunchSpec } from "./broker-launch.ts";
+import { recordBrokerLifecycles } from "./broker-lifecycles.ts";
 import { capacityDrifted, fleetNameOf, fleetSpecOf, fleetUpdateOf } from "./cluster-fleet.ts";
 import type { ProviderRegistry } from "./provider-registry.ts";
 import { releaseHandedBackVolumes } from "./wal-volume-release.ts";
@@ -111,6 +112,8 @@ export async function observeCluster(
   const fleet = known ?? (await provider.describeFleet(name));
   if (!fleet) return undefined;
   const instances = await provider.listInstances(name);
+  // Spot or on-demand as the provider says, whatever the brokers said when they registered.
+  await recordBrokerLifecycles(deps.db, cluster.id, instances);
   const running = instances.filter((i) => i.state === "running");
   const attached = await new WalVolumes(deps.db, provider, cluster.id, specOf(cluster)).ensureAttached(
     running,
