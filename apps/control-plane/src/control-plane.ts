@@ -91,12 +91,20 @@ export class ControlPlane {
         },
         { intervalMs: config.reconcileIntervalMs },
       );
-      runner.addController(brokerLeaseController(notifier, { leaseMs: config.leaseMs }));
-      runner.addController(partitionAssignmentController(notifier));
-      runner.addController(retentionController());
+      // Every controller's passes, failures and durations show in GET /metrics.
+      const addController = (controller: Controller) =>
+        runner.addController(app.context.metrics.instrumentController(controller));
+      addController(
+        brokerLeaseController(notifier, {
+          leaseMs: config.leaseMs,
+          onRenewedAfterGap: (renewed) => app.context.metrics.leasesRenewedAfterGap.inc(renewed),
+        }),
+      );
+      addController(partitionAssignmentController(notifier));
+      addController(retentionController());
       if (config.autoRebalanceSettleMs > 0)
-        runner.addController(autoRebalanceController({ settleMs: config.autoRebalanceSettleMs }));
-      for (const controller of options.controllers?.({ notifier }) ?? []) runner.addController(controller);
+        addController(autoRebalanceController({ settleMs: config.autoRebalanceSettleMs }));
+      for (const controller of options.controllers?.({ notifier }) ?? []) addController(controller);
       runner.addOperationHandler(clusterDeletionHandler({ notifier, deprovision: options.deprovision }));
       runner.addOperationHandler(brokerDrainHandler(notifier));
       runner.addOperationHandler(rebalanceHandler(notifier));

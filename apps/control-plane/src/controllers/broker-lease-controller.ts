@@ -16,6 +16,8 @@ export const FAILOVER_OPERATION = "broker.failover";
 export interface BrokerLeaseOptions {
   /** The lease a heartbeat grants (config.leaseMs): what brokers get again after a gap in watching. */
   leaseMs: number;
+  /** Told how many leases a pass after a gap renewed (metrics). */
+  onRenewedAfterGap?: (brokers: number) => void;
 }
 
 /**
@@ -41,7 +43,8 @@ export function brokerLeaseController(notifier: AssignmentNotifier, options: Bro
     async reconcile(ctx: ControllerContext): Promise<void> {
       const now = ctx.now();
       if (watchedUntil === undefined || now - watchedUntil > options.leaseMs / 2) {
-        await renewAfterGap(ctx, watchedUntil, options.leaseMs);
+        const renewed = await renewAfterGap(ctx, watchedUntil, options.leaseMs);
+        options.onRenewedAfterGap?.(renewed);
         watchedUntil = ctx.now();
         return;
       }
@@ -52,7 +55,11 @@ export function brokerLeaseController(notifier: AssignmentNotifier, options: Bro
 }
 
 /** Renews, for one lease from now, the leased brokers whose lease ran out after `since` (all, without it). */
-async function renewAfterGap(ctx: ControllerContext, since: number | undefined, leaseMs: number) {
+async function renewAfterGap(
+  ctx: ControllerContext,
+  since: number | undefined,
+  leaseMs: number,
+): Promise<number> {
   const now = ctx.now();
   const renewed = await ctx.db
     .update(brokers)
@@ -69,6 +76,7 @@ async function renewAfterGap(ctx: ControllerContext, since: number | undefined, 
     gapMs: since === undefined ? null : now - since,
     brokers: renewed.length,
   });
+  return renewed.length;
 }
 
 async function fenceExpired(ctx: ControllerContext, notifier: AssignmentNotifier): Promise<void> {

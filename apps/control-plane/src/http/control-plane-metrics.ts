@@ -33,6 +33,8 @@ export class ControlPlaneMetrics {
   readonly #passes: Counter<"controller">;
   readonly #failures: Counter<"controller">;
   readonly #passSeconds: Histogram<"controller">;
+  /** Leases the lease controller renewed after a gap in watching them (a control-plane outage it spared). */
+  readonly leasesRenewedAfterGap: Counter;
 
   constructor(db: Db) {
     const registers = [this.registry];
@@ -66,6 +68,11 @@ export class ControlPlaneMetrics {
       help: "Duration of each controller's reconcile passes",
       labelNames: ["controller"],
       buckets: PASS_BUCKETS,
+      registers,
+    });
+    this.leasesRenewedAfterGap = new Counter({
+      name: `${PREFIX}leases_renewed_after_gap_total`,
+      help: "Broker leases renewed instead of fenced because they ran out while the control plane could not watch (a start, a new leader, a pause, a database outage)",
       registers,
     });
     const databaseErrors = new Counter({
