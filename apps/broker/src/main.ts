@@ -7,13 +7,24 @@ import { startBroker } from "./index.ts";
 async function main(): Promise<void> {
   const config = loadBrokerConfig();
   process.stderr.write(`broker: starting ${JSON.stringify(describeConfig(config))}\n`);
-  const broker = await startBroker(config);
-  process.stdout.write(`bootstrap: ${broker.bootstrap}\n`);
-  process.stderr.write(`broker: id ${broker.brokerId()}, admin on port ${broker.adminPort}\n`);
-  let stopping = false;
+  // Signals are handled from the first moment: one that arrives while the broker is still starting (the
+  // control plane may already count it, clients may already write to it) stops it as soon as it can be
+  // stopped in order, and within shutdownTimeoutMs whatever the start is waiting for.
+  let stopping: string | undefined;
+  let broker: Awaited<ReturnType<typeof startBroker>> | undefined;
   const stop = (signal: string) => {
     if (stopping) return;
-    stopping = true;
+    stopping = signal;
+    if (!broker) {
+      process.stderr.write(`broker: ${signal} while starting, stopping once started\n`);
+      setTimeout(() => {
+        process.stderr.write(
+          `broker: ${signal}: still starting after ${config.shutdownTimeoutMs} ms, exiting\n`,
+        );
+        process.exit(1);
+      }, config.shutdownTimeoutMs).unref();
+      return;
+    }
     process.stderr.write(`broker: ${signal}, shutting down\n`);
     const started = performance.now();
     broker.close().then(() => {
@@ -23,6 +34,14 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
+  broker = await startBroker(config);
+  process.stdout.write(`bootstrap: ${broker.bootstrap}\n`);
+  process.stderr.write(`broker: id ${broker.brokerId()}, admin on port ${broker.adminPort}\n`);
+  if (stopping) {
+    const signal = stopping;
+    stopping = undefined;
+    stop(signal);
+  }
 }
 
 main().catch((error: unknown) => {
