@@ -97,6 +97,11 @@ export const partitions = pgTable(
      * a new leader is assigned (-1: none). Moving copies no data, and never fences unflushed writes.
      */
     closingBrokerId: integer("closing_broker_id").notNull().default(-1),
+    /**
+     * The broker a planned move goes to (-1: none, the least loaded ACTIVE broker is chosen). Honoured when
+     * the partition is next assigned, if that broker is still ACTIVE; cleared once it is assigned.
+     */
+    targetBrokerId: integer("target_broker_id").notNull().default(-1),
   },
   (t) => [primaryKey({ columns: [t.topicId, t.partition] }), index().on(t.clusterId, t.leaderBrokerId)],
 );

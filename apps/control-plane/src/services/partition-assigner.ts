@@ -49,7 +49,11 @@ export async function assignLeaderlessPartitions(tx: Tx, clusterId: string): Pro
     .orderBy(brokers.brokerId);
   if (active.length === 0) return [];
   const leaderless = await tx
-    .select({ topicId: partitions.topicId, partition: partitions.partition })
+    .select({
+      topicId: partitions.topicId,
+      partition: partitions.partition,
+      target: partitions.targetBrokerId,
+    })
     .from(partitions)
     .where(
       and(
@@ -68,14 +72,17 @@ export async function assignLeaderlessPartitions(tx: Tx, clusterId: string): Pro
   const load = new Map<number, number>(active.map((b) => [b.brokerId, 0]));
   for (const c of counts) if (load.has(c.brokerId)) load.set(c.brokerId, Number(c.count));
 
+  // A planned move goes where its plan said (if that broker is still ACTIVE); the rest to the least loaded.
   const choices = leaderless.map((p) => {
-    let best = -1;
-    for (const [brokerId, count] of load) if (best === -1 || count < load.get(best)!) best = brokerId;
+    let best = load.has(p.target) ? p.target : -1;
+    if (best === -1)
+      for (const [brokerId, count] of load) if (best === -1 || count < load.get(best)!) best = brokerId;
     load.set(best, load.get(best)! + 1);
-    return { ...p, leader: best };
+    return { topicId: p.topicId, partition: p.partition, leader: best };
   });
   const values = choices.map((c) => sql`(${c.topicId}, ${c.partition}::int, ${c.leader}::int)`);
-  await tx.execute(sql`update partitions set leader_broker_id = v.leader, leader_epoch = partitions.leader_epoch + 1
+  await tx.execute(sql`update partitions set leader_broker_id = v.leader, leader_epoch = partitions.leader_epoch + 1,
+      target_broker_id = -1
     from (values ${sql.join(values, sql`, `)}) as v(topic_id, partition, leader)
     where partitions.topic_id = v.topic_id and partitions.partition = v.partition`);
   const changed = [...new Set(choices.map((c) => c.leader))];

@@ -87,15 +87,16 @@ export async function startRebalance(db: Db, clusterId: string, createdBy: strin
 
 /**
  * Releases the planned partitions still led by their planned source, each waiting for the source to
- * close its stream before a new leader is chosen (the least-loaded ACTIVE broker, which the plan
- * predicted). Returns the brokers whose assignments changed.
+ * close its stream; then each goes to its planned target (stored with the partition, honoured by the
+ * assigner while that broker is ACTIVE; otherwise the least loaded ACTIVE broker). Returns the brokers
+ * whose assignments changed.
  */
 export async function releaseMoves(tx: Tx, clusterId: string, moves: PartitionMove[]): Promise<number[]> {
   const changed = new Set<number>();
   for (const move of moves) {
     const released = await tx
       .update(partitions)
-      .set({ leaderBrokerId: -1, closingBrokerId: move.from })
+      .set({ leaderBrokerId: -1, closingBrokerId: move.from, targetBrokerId: move.to })
       .where(
         and(
           eq(partitions.topicId, move.topicId),

@@ -1,0 +1,1 @@
+ALTER TABLE "partitions" ADD COLUMN "target_broker_id" integer DEFAULT -1 NOT NULL;
