@@ -238,6 +238,27 @@ export const idempotencyKeys = pgTable(
   (t) => [primaryKey({ columns: [t.tokenId, t.key] })],
 );
 
+/**
+ * Each partition's traffic as its leader last reported it in a heartbeat, and a moving average of it (time
+ * constant 60 s, so a partition's load over the last minute or so): one row per partition, upserted, not a
+ * row per sample. What the balancer and the API read.
+ */
+export const partitionLoad = pgTable(
+  "partition_load",
+  {
+    clusterId: text("cluster_id").notNull(),
+    topicId: text("topic_id").notNull(),
+    partition: integer("partition").notNull(),
+    brokerId: integer("broker_id").notNull(),
+    at: millis("at").notNull(),
+    bytesInPerSec: doublePrecision("bytes_in_per_sec").notNull(),
+    bytesOutPerSec: doublePrecision("bytes_out_per_sec").notNull(),
+    avgBytesInPerSec: doublePrecision("avg_bytes_in_per_sec").notNull(),
+    avgBytesOutPerSec: doublePrecision("avg_bytes_out_per_sec").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.topicId, t.partition] }), index().on(t.clusterId)],
+);
+
 export const metricSamples = pgTable(
   "metric_samples",
   {

@@ -13,6 +13,7 @@ import { brokers, metricSamples, partitions, streams, topics, volumes } from "..
 import { inTransaction } from "../db/transaction.ts";
 import { ApiError } from "../errors.ts";
 import { assignLeaderlessPartitions, bumpVersions, lockCluster } from "./partition-assigner.ts";
+import { recordPartitionLoad } from "./partition-load.ts";
 
 export const BrokerStates = {
   ACTIVE: "ACTIVE",
@@ -120,6 +121,7 @@ export async function heartbeat(
     )
     .returning({ leaseUntil: brokers.leaseUntil, assignmentVersion: brokers.assignmentVersion });
   if (!row) throw await whyRefused(db, clusterId, brokerId, request.epoch);
+  if (load?.partitions?.length) await recordPartitionLoad(db, clusterId, brokerId, now, load.partitions);
   if (load) {
     await db
       .insert(metricSamples)

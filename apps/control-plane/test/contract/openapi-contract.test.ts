@@ -284,6 +284,8 @@ describe("OpenAPI contract", { timeout: 120_000 }, () => {
     // brokers, metrics, operations, audit
     const brokers = await c.call("GET", "/v1/clusters/:id/brokers", { ...admin, params: { id } });
     assert.equal(brokers.json().items[0].partitions, 3);
+    const load = await c.call("GET", "/v1/clusters/:id/partitions/load", { ...admin, params: { id } });
+    assert.equal(load.statusCode, 200);
     const metrics = await c.call("GET", "/v1/clusters/:id/metrics", {
       ...admin,
       params: { id },

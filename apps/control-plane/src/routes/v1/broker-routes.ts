@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { BrokerView, ClusterBrokerPath, MetricsQuery, MetricsView } from "../../api-schemas/brokers.ts";
 import { IdPath, withProblems } from "../../api-schemas/common.ts";
 import { OperationView } from "../../api-schemas/operations.ts";
+import { PartitionLoadView } from "../../api-schemas/partition-load.ts";
 import type { AppContext } from "../../app-context.ts";
 import type { TypeBoxTypeProvider } from "../../http/typebox.ts";
 import {
@@ -12,6 +13,7 @@ import {
   startBrokerOperation,
 } from "../../services/broker-views.ts";
 import { getCluster } from "../../services/clusters.ts";
+import { listPartitionLoad } from "../../services/partition-load.ts";
 
 export function publicBrokerRoutes(ctx: AppContext) {
   return async (app: FastifyInstance): Promise<void> => {
@@ -33,6 +35,26 @@ export function publicBrokerRoutes(ctx: AppContext) {
       async (request) => {
         await getCluster(db, request.params.id);
         return { items: await listBrokers(db, request.params.id) };
+      },
+    );
+
+    r.get(
+      "/clusters/:id/partitions/load",
+      {
+        config: { scope: "viewer" },
+        schema: {
+          tags,
+          summary: "Per-partition bytes in/out as the leaders report them, busiest first",
+          description:
+            "Each partition's rates from its leader's last heartbeat and their moving average (time constant " +
+            "60 s). Only partitions whose leader reported in the last hour are listed.",
+          params: IdPath,
+          response: withProblems({ 200: Type.Object({ items: Type.Array(PartitionLoadView) }) }),
+        },
+      },
+      async (request) => {
+        await getCluster(db, request.params.id);
+        return { items: await listPartitionLoad(db, request.params.id) };
       },
     );
 
