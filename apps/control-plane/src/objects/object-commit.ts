@@ -114,12 +114,18 @@ async function lockStreams(
   return new Map(rows.map((row) => [row.id, toStreamMetadata(row)]));
 }
 
-/** The broker registry's record of the committing node (none: it never registered). */
+/**
+ * The broker registry's record of the committing node (none: it never registered). Read FOR SHARE: fencing
+ * the node (an UPDATE of this row) waits for a commit in flight, and a commit that starts while the fencing
+ * is in flight reads the row once the fencing committed, so no commit of a node epoch lands after its
+ * fencing (recovery starts only after the fencing).
+ */
 async function nodeRecord(tx: Tx, clusterId: string, nodeId: number): Promise<NodeRecord | undefined> {
   const [broker] = await tx
     .select({ epoch: brokers.epoch, state: brokers.state })
     .from(brokers)
-    .where(and(eq(brokers.clusterId, clusterId), eq(brokers.brokerId, nodeId)));
+    .where(and(eq(brokers.clusterId, clusterId), eq(brokers.brokerId, nodeId)))
+    .for("share");
   return broker && { epoch: broker.epoch, ended: ENDED_BROKER_STATES.has(broker.state) };
 }
 
