@@ -4,6 +4,36 @@ import { join } from "node:path";
 import { CloudError, CloudErrorCode } from "../errors.ts";
 import type { LaunchSpec } from "../provider.ts";
 
+/** Variables a local broker inherits from the control plane's environment, beyond its launch's own. */
+const INHERITED = new Set([
+  "PATH",
+  "HOME",
+  "USER",
+  "TMPDIR",
+  "TMP",
+  "TEMP",
+  "LANG",
+  "TZ",
+  "NODE_EXTRA_CA_CERTS",
+  "SSL_CERT_FILE",
+  "SSL_CERT_DIR",
+]);
+
+/**
+ * What of `env` (the control plane's environment) a local broker inherits: the process basics above, `LC_*`,
+ * the broker's own `CIRRUS_*` options, and `AWS_*` (an s3:// object store's endpoint, region and
+ * credentials, which the broker itself uses). Nothing else: not the database URL, the admin token, cloud
+ * API keys or anything an operator set for the control plane alone.
+ */
+export function inheritedBrokerEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) continue;
+    if (INHERITED.has(name) || /^(LC_|CIRRUS_|AWS_)/.test(name)) kept[name] = value;
+  }
+  return kept;
+}
+
 /**
  * Starts one broker as a detached process-group leader with stdout/stderr going to `<dir>/broker.log`,
  * so it outlives the control plane (which adopts it again after a restart) and can be killed with its
@@ -18,7 +48,7 @@ export function spawnBroker(
   try {
     const child = spawn(launch.command, [...launch.args], {
       cwd: launch.cwd ?? dir,
-      env: { ...process.env, ...launch.env, ...env },
+      env: { ...inheritedBrokerEnv(process.env), ...launch.env, ...env },
       detached: true,
       stdio: ["ignore", log, log],
     });
