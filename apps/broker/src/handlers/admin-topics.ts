@@ -11,12 +11,13 @@ import {
   type TopicRuleViolation,
 } from "@cirrus/broker-api";
 import {
+  type ApiKey,
   type CreatePartitionsRequest,
   type CreateTopicsRequest,
   type DeleteTopicsRequest,
   ErrorCode,
 } from "@cirrus/kafka-protocol";
-import type { RequestContext } from "./handler.ts";
+import type { RequestContext, ResponseOf } from "./handler.ts";
 import { kafkaErrorCodeOfTopicRule } from "./kafka-error-codes.ts";
 import { toWireTopicId, ZERO_WIRE_TOPIC_ID } from "./topic-ids.ts";
 
@@ -103,7 +104,7 @@ function validateCreate(topic: CreatableTopic, defaultPartitions: number): Creat
 export async function handleCreateTopics(
   request: CreateTopicsRequest,
   context: RequestContext,
-): Promise<object> {
+): Promise<ResponseOf<typeof ApiKey.CreateTopics>> {
   const dup = duplicates(request.topics.map((t) => t.name));
   const validateOnly = context.apiVersion >= 1 && request.validateOnly;
   const topics = await Promise.all(
@@ -148,7 +149,7 @@ export async function handleCreateTopics(
 export async function handleDeleteTopics(
   request: DeleteTopicsRequest,
   context: RequestContext,
-): Promise<object> {
+): Promise<ResponseOf<typeof ApiKey.DeleteTopics>> {
   const wanted =
     context.apiVersion >= 6
       ? request.topics.map((t) => ({ name: t.name ?? null, topicId: t.topicId }))
@@ -192,7 +193,7 @@ export async function handleDeleteTopics(
 export async function handleCreatePartitions(
   request: CreatePartitionsRequest,
   context: RequestContext,
-): Promise<object> {
+): Promise<ResponseOf<typeof ApiKey.CreatePartitions>> {
   const dup = duplicates(request.topics.map((t) => t.name));
   const metadata = await context.services.metadata().catch(() => null);
   const results = await Promise.all(

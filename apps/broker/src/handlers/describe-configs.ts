@@ -1,10 +1,10 @@
 // DescribeConfigs v0–4 for topics (their configs from the control plane over Kafka's defaults) and for
 // this broker (the settings a client may care about). Other resource types are INVALID_REQUEST.
 import { type ClusterMetadata, topicConfigSpecs } from "@cirrus/broker-api";
-import { type DescribeConfigsRequest, ErrorCode } from "@cirrus/kafka-protocol";
+import { type ApiKey, type DescribeConfigsRequest, ErrorCode } from "@cirrus/kafka-protocol";
 import { ConfigSource, ConfigType, kafkaConfigType } from "./admin-topic-configs.ts";
 import { groupServicesOf } from "./group-services.ts";
-import type { RequestContext } from "./handler.ts";
+import type { RequestContext, ResponseOf } from "./handler.ts";
 
 const ResourceType = { TOPIC: 2, BROKER: 4 } as const;
 
@@ -128,7 +128,7 @@ function describeOne(
 export async function handleDescribeConfigs(
   request: DescribeConfigsRequest,
   context: RequestContext,
-): Promise<object> {
+): Promise<ResponseOf<typeof ApiKey.DescribeConfigs>> {
   const v = context.apiVersion;
   const needsMetadata = request.resources.some((r) => r.resourceType === ResourceType.TOPIC);
   const metadata = needsMetadata ? await context.services.metadata().catch(() => null) : null;

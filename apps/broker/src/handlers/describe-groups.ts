@@ -1,10 +1,15 @@
 // DescribeGroups v0–5 and ListGroups v0–4. A group this broker does not coordinate gets NOT_COORDINATOR
 // (the admin client then asks FindCoordinator); ListGroups lists the groups of every offsets partition
 // open here (admin clients ask every broker and merge).
-import { type DescribeGroupsRequest, ErrorCode, type ListGroupsRequest } from "@cirrus/kafka-protocol";
+import {
+  type ApiKey,
+  type DescribeGroupsRequest,
+  ErrorCode,
+  type ListGroupsRequest,
+} from "@cirrus/kafka-protocol";
 import { routeGroup } from "./group-membership-handlers.ts";
 import { groupServicesOf } from "./group-services.ts";
-import type { RequestContext } from "./handler.ts";
+import type { RequestContext, ResponseOf } from "./handler.ts";
 
 /** Kafka's "authorized operations not requested" sentinel. */
 const UNSET_OPERATIONS = -2147483648;
@@ -12,7 +17,7 @@ const UNSET_OPERATIONS = -2147483648;
 export async function handleDescribeGroups(
   request: DescribeGroupsRequest,
   context: RequestContext,
-): Promise<object> {
+): Promise<ResponseOf<typeof ApiKey.DescribeGroups>> {
   const groups = await Promise.all(
     request.groups.map(async (groupId) => {
       const shard = await routeGroup(groupId, context);
@@ -33,7 +38,10 @@ export async function handleDescribeGroups(
   return { throttleTimeMs: 0, groups };
 }
 
-export async function handleListGroups(request: ListGroupsRequest, context: RequestContext): Promise<object> {
+export async function handleListGroups(
+  request: ListGroupsRequest,
+  context: RequestContext,
+): Promise<ResponseOf<typeof ApiKey.ListGroups>> {
   const coordinator = groupServicesOf(context.services).coordinator;
   await coordinator.refreshShards().catch(() => {});
   const states = new Set((request.statesFilter ?? []).map((s) => s.toLowerCase()));

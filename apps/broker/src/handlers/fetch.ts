@@ -14,10 +14,10 @@
 // changed partitions, answers only partitions with new records, a new high watermark / log start offset,
 // or an error. See fetch/fetch-plan.ts for the session errors. isolation_level READ_COMMITTED reads the
 // same data (no transactions: LSO = high watermark).
-import { ErrorCode, type FetchRequest } from "@cirrus/kafka-protocol";
+import { type ApiKey, ErrorCode, type FetchRequest } from "@cirrus/kafka-protocol";
 import { answerFetch, planFetch } from "../fetch/fetch-plan.ts";
 import { type PartitionRead, readPartitions, resolvePartitions } from "../fetch/partition-reads.ts";
-import type { BrokerServices, RequestContext } from "./handler.ts";
+import type { BrokerServices, RequestContext, ResponseOf } from "./handler.ts";
 
 async function waitForMinBytes(
   request: FetchRequest,
@@ -45,8 +45,17 @@ async function waitForMinBytes(
   return outcome !== "aborted" || !context.connection.closed.aborted;
 }
 
-function responseTopics(reads: readonly PartitionRead[], byId: boolean, services: BrokerServices): object[] {
-  const topics = new Map<string, { topic: string; topicId: string; partitions: object[] }>();
+type FetchTopicAnswer = ResponseOf<typeof ApiKey.Fetch>["responses"][number];
+
+function responseTopics(
+  reads: readonly PartitionRead[],
+  byId: boolean,
+  services: BrokerServices,
+): FetchTopicAnswer[] {
+  const topics = new Map<
+    string,
+    { topic: string; topicId: string; partitions: FetchTopicAnswer["partitions"] }
+  >();
   for (const read of reads) {
     const key = byId ? read.topicId : read.topic;
     let entry = topics.get(key);
@@ -76,7 +85,10 @@ function responseTopics(reads: readonly PartitionRead[], byId: boolean, services
   return [...topics.values()];
 }
 
-export async function handleFetch(request: FetchRequest, context: RequestContext): Promise<object> {
+export async function handleFetch(
+  request: FetchRequest,
+  context: RequestContext,
+): Promise<ResponseOf<typeof ApiKey.Fetch>> {
   const { services } = context;
   const byId = context.apiVersion >= 13;
   const cache = services.fetchSessions;

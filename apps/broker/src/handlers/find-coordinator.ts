@@ -3,10 +3,10 @@
 // control plane on first use, as Kafka does; until its partitions have leaders the answer is
 // COORDINATOR_NOT_AVAILABLE (retriable). Transaction and share-group keys are not supported.
 import type { ClusterMetadata } from "@cirrus/broker-api";
-import { ErrorCode, type FindCoordinatorRequest } from "@cirrus/kafka-protocol";
+import { type ApiKey, ErrorCode, type FindCoordinatorRequest } from "@cirrus/kafka-protocol";
 import { OFFSETS_TOPIC, offsetsPartitionFor } from "../groups/group-coordinator.ts";
 import { groupServicesOf } from "./group-services.ts";
-import type { RequestContext } from "./handler.ts";
+import type { RequestContext, ResponseOf } from "./handler.ts";
 
 const GROUP_KEY = 0;
 
@@ -75,7 +75,7 @@ async function findOne(key: string, keyType: number, context: RequestContext): P
 export async function handleFindCoordinator(
   request: FindCoordinatorRequest,
   context: RequestContext,
-): Promise<object> {
+): Promise<ResponseOf<typeof ApiKey.FindCoordinator>> {
   if (context.apiVersion >= 4) {
     const coordinators = await Promise.all(
       request.coordinatorKeys.map((k) => findOne(k, request.keyType, context)),

@@ -5,6 +5,24 @@ import { ApiKey } from "@cirrus/kafka-protocol";
 import { handleCreatePartitions, handleCreateTopics, handleDeleteTopics } from "./admin-topics.ts";
 import { handleDescribeConfigs } from "./describe-configs.ts";
 import { handleDescribeGroups, handleListGroups } from "./describe-groups.ts";
+import {
+  createPartitionsError,
+  createTopicsError,
+  deleteTopicsError,
+  describeConfigsError,
+  describeGroupsError,
+  findCoordinatorError,
+  heartbeatError,
+  initProducerIdError,
+  joinGroupError,
+  leaveGroupError,
+  listGroupsError,
+  offsetCommitError,
+  offsetFetchError,
+  saslAuthenticateError,
+  saslHandshakeError,
+  syncGroupError,
+} from "./error-responses.ts";
 import { handleFindCoordinator } from "./find-coordinator.ts";
 import {
   handleHeartbeat,
@@ -12,27 +30,27 @@ import {
   handleLeaveGroup,
   handleSyncGroup,
 } from "./group-membership-handlers.ts";
-import type { HandlerMap, KafkaApiHandler } from "./handler.ts";
+import { type HandlerMap, handlerMap } from "./handler.ts";
 import { handleInitProducerId } from "./init-producer-id.ts";
 import { handleOffsetCommit } from "./offset-commit.ts";
 import { handleOffsetFetch } from "./offset-fetch.ts";
 import { handleSaslAuthenticate, handleSaslHandshake } from "./sasl-handlers.ts";
 
-export const groupHandlers: HandlerMap = new Map<number, KafkaApiHandler>([
-  [ApiKey.FindCoordinator, handleFindCoordinator],
-  [ApiKey.JoinGroup, handleJoinGroup],
-  [ApiKey.SyncGroup, handleSyncGroup],
-  [ApiKey.Heartbeat, handleHeartbeat],
-  [ApiKey.LeaveGroup, handleLeaveGroup],
-  [ApiKey.OffsetCommit, handleOffsetCommit],
-  [ApiKey.OffsetFetch, handleOffsetFetch],
-  [ApiKey.DescribeGroups, handleDescribeGroups],
-  [ApiKey.ListGroups, handleListGroups],
-  [ApiKey.InitProducerId, handleInitProducerId],
-  [ApiKey.CreateTopics, handleCreateTopics],
-  [ApiKey.DeleteTopics, handleDeleteTopics],
-  [ApiKey.CreatePartitions, handleCreatePartitions],
-  [ApiKey.DescribeConfigs, handleDescribeConfigs],
-  [ApiKey.SaslHandshake, handleSaslHandshake],
-  [ApiKey.SaslAuthenticate, handleSaslAuthenticate],
-]);
+export const groupHandlers: HandlerMap = handlerMap({
+  [ApiKey.FindCoordinator]: { handle: handleFindCoordinator, errorResponse: findCoordinatorError },
+  [ApiKey.JoinGroup]: { handle: handleJoinGroup, errorResponse: joinGroupError },
+  [ApiKey.SyncGroup]: { handle: handleSyncGroup, errorResponse: syncGroupError },
+  [ApiKey.Heartbeat]: { handle: handleHeartbeat, errorResponse: heartbeatError },
+  [ApiKey.LeaveGroup]: { handle: handleLeaveGroup, errorResponse: leaveGroupError },
+  [ApiKey.OffsetCommit]: { handle: handleOffsetCommit, errorResponse: offsetCommitError },
+  [ApiKey.OffsetFetch]: { handle: handleOffsetFetch, errorResponse: offsetFetchError },
+  [ApiKey.DescribeGroups]: { handle: handleDescribeGroups, errorResponse: describeGroupsError },
+  [ApiKey.ListGroups]: { handle: handleListGroups, errorResponse: listGroupsError },
+  [ApiKey.InitProducerId]: { handle: handleInitProducerId, errorResponse: initProducerIdError },
+  [ApiKey.CreateTopics]: { handle: handleCreateTopics, errorResponse: createTopicsError },
+  [ApiKey.DeleteTopics]: { handle: handleDeleteTopics, errorResponse: deleteTopicsError },
+  [ApiKey.CreatePartitions]: { handle: handleCreatePartitions, errorResponse: createPartitionsError },
+  [ApiKey.DescribeConfigs]: { handle: handleDescribeConfigs, errorResponse: describeConfigsError },
+  [ApiKey.SaslHandshake]: { handle: handleSaslHandshake, errorResponse: saslHandshakeError },
+  [ApiKey.SaslAuthenticate]: { handle: handleSaslAuthenticate, errorResponse: saslAuthenticateError },
+});

@@ -2,6 +2,7 @@
 // NOT_COORDINATOR / COORDINATOR_LOAD_IN_PROGRESS / COORDINATOR_NOT_AVAILABLE so the client rediscovers it)
 // and translate between the wire versions and the version-free protocol of groups/group-membership.ts.
 import {
+  type ApiKey,
   ErrorCode,
   type HeartbeatRequest,
   type JoinGroupRequest,
@@ -10,7 +11,7 @@ import {
 } from "@cirrus/kafka-protocol";
 import type { GroupShard } from "../groups/group-shard.ts";
 import { groupServicesOf } from "./group-services.ts";
-import type { RequestContext } from "./handler.ts";
+import type { RequestContext, ResponseOf } from "./handler.ts";
 
 /** The shard of a group, or the error code to answer (INVALID_GROUP_ID for an empty id). */
 export async function routeGroup(groupId: string, context: RequestContext): Promise<GroupShard | number> {
@@ -23,7 +24,10 @@ export async function routeGroup(groupId: string, context: RequestContext): Prom
   }
 }
 
-export async function handleJoinGroup(request: JoinGroupRequest, context: RequestContext): Promise<object> {
+export async function handleJoinGroup(
+  request: JoinGroupRequest,
+  context: RequestContext,
+): Promise<ResponseOf<typeof ApiKey.JoinGroup>> {
   const v = context.apiVersion;
   const failed = (errorCode: number, memberId = request.memberId) => ({
     throttleTimeMs: 0,
@@ -69,7 +73,10 @@ export async function handleJoinGroup(request: JoinGroupRequest, context: Reques
   };
 }
 
-export async function handleSyncGroup(request: SyncGroupRequest, context: RequestContext): Promise<object> {
+export async function handleSyncGroup(
+  request: SyncGroupRequest,
+  context: RequestContext,
+): Promise<ResponseOf<typeof ApiKey.SyncGroup>> {
   const failed = (errorCode: number) => ({
     throttleTimeMs: 0,
     errorCode,
@@ -95,7 +102,10 @@ export async function handleSyncGroup(request: SyncGroupRequest, context: Reques
   return { throttleTimeMs: 0, ...outcome };
 }
 
-export async function handleHeartbeat(request: HeartbeatRequest, context: RequestContext): Promise<object> {
+export async function handleHeartbeat(
+  request: HeartbeatRequest,
+  context: RequestContext,
+): Promise<ResponseOf<typeof ApiKey.Heartbeat>> {
   const shard = await routeGroup(request.groupId, context);
   if (typeof shard === "number") return { throttleTimeMs: 0, errorCode: shard };
   const errorCode = shard.membership.heartbeat({
@@ -107,7 +117,10 @@ export async function handleHeartbeat(request: HeartbeatRequest, context: Reques
   return { throttleTimeMs: 0, errorCode };
 }
 
-export async function handleLeaveGroup(request: LeaveGroupRequest, context: RequestContext): Promise<object> {
+export async function handleLeaveGroup(
+  request: LeaveGroupRequest,
+  context: RequestContext,
+): Promise<ResponseOf<typeof ApiKey.LeaveGroup>> {
   const v = context.apiVersion;
   const leaving =
     v >= 3

@@ -1,9 +1,16 @@
 // The contract between the dispatcher and the per-API handlers. A handler receives the decoded request
 // body (field names as in Kafka's JSON specs, lowerCamelCase, int64 as bigint) and returns the response
-// body; the dispatcher owns the header, the encoding and the response order. Handlers of other files
-// (groups, offsets, admin, SASL, InitProducerId) export a HandlerMap that handlers/registry.ts merges.
+// body, both typed by the codec's own message types (RequestBodies / EncodableResponseBodies of
+// @cirrus/kafka-protocol, keyed by API key); the dispatcher owns the header, the encoding and the response
+// order. Handlers of other files (groups, offsets, admin, SASL, InitProducerId) export a HandlerMap that
+// handlers/registry.ts merges.
 import type { ClusterMetadata } from "@cirrus/broker-api";
-import type { RecordBatchHeader } from "@cirrus/kafka-protocol";
+import type {
+  ApiKey,
+  EncodableResponseBodies,
+  RecordBatchHeader,
+  RequestBodies,
+} from "@cirrus/kafka-protocol";
 import type { BrokerConfig } from "../config.ts";
 import type { FetchSessionCache } from "../fetch/fetch-session-cache.ts";
 import type { BrokerMetrics } from "../metrics/broker-metrics.ts";
@@ -63,15 +70,64 @@ export interface RequestContext {
   readonly receivedAt: number;
 }
 
+/** The API keys the codec has message schemas for: the ones a handler can serve. */
+export type KafkaApiKey = keyof RequestBodies;
+/** The decoded request of API K: every field of every version (absent ones hold their defaults). */
+export type RequestOf<K extends KafkaApiKey> = RequestBodies[K];
+/** The response of API K as the codec encodes it (fields with a usable default may be left out). */
+export type ResponseOf<K extends KafkaApiKey> = EncodableResponseBodies[K];
+
 /**
- * Returns the response body, or null for "no response" (Produce with acks=0). A handler answers every
- * per-topic/partition failure with a Kafka error code in the body; a throw becomes UNKNOWN_SERVER_ERROR
- * for requests whose response has a top-level errorCode, and closes the connection otherwise.
+ * Answers one request of API K. Contract:
+ * - Resolves with the response body, written at the request's version (fields of other versions are
+ *   ignored). Only Produce may resolve with null: acks=0, no response is sent.
+ * - Failures a client can act on go in the body: per topic/partition/group/resource error codes, or the
+ *   top-level errorCode, as Kafka answers them. Nothing a client sends should make a handler throw.
+ * - A throw (a bug, or a failure nobody mapped) is answered, not fatal: the dispatcher counts it
+ *   (cirrus_broker_request_errors_total), logs it, and sends the API's error response built from the request
+ *   (`ErrorResponder`: every topic/partition/group/resource the request names, and the top-level errorCode
+ *   where the version has one, get kafkaErrorCodeOf(error): UNKNOWN_SERVER_ERROR, or the code of a known
+ *   broker/storage error such as NOT_LEADER_OR_FOLLOWER). Only where no error response can be built (the
+ *   ErrorResponder returns null: Produce with acks=0, Metadata for all topics) is the connection closed.
  */
-export type KafkaApiHandler = (request: never, context: RequestContext) => Promise<object | null>;
+export type KafkaApiHandler<K extends KafkaApiKey> = (
+  request: RequestOf<K>,
+  context: RequestContext,
+) => Promise<K extends typeof ApiKey.Produce ? ResponseOf<K> | null : ResponseOf<K>>;
+
+/** The response of API K to a request whose handler threw, every error code set to `errorCode`; null: none can be built. */
+export type ErrorResponder<K extends KafkaApiKey> = (
+  request: RequestOf<K>,
+  errorCode: number,
+) => ResponseOf<K> | null;
+
+/** What serves one API: its handler and its error response. */
+export interface ApiHandler<K extends KafkaApiKey> {
+  readonly handle: KafkaApiHandler<K>;
+  readonly errorResponse: ErrorResponder<K>;
+}
+
+/** Handlers by API key, each checked against its API's request and response types. */
+export type HandlerTable = { readonly [K in KafkaApiKey]?: ApiHandler<K> };
+
+/** An ApiHandler with its API key erased (the dispatcher finds it by the key of a decoded request). */
+export interface AnyApiHandler {
+  readonly handle: (request: never, context: RequestContext) => Promise<object | null>;
+  readonly errorResponse: (request: never, errorCode: number) => object | null;
+}
 
 /** Handlers by API key. The versions served are the codec's (apiSpec(key).request.validVersions). */
-export type HandlerMap = ReadonlyMap<number, KafkaApiHandler>;
+export type HandlerMap = ReadonlyMap<number, AnyApiHandler>;
+
+/**
+ * The map of a typed table: the table's type pairs each key with the request and response types of its
+ * API, which is what lets the dispatcher pass a decoded body of that key to the handler found under it.
+ */
+export function handlerMap(table: HandlerTable): HandlerMap {
+  const map = new Map<number, AnyApiHandler>();
+  for (const [key, handler] of Object.entries(table)) map.set(Number(key), handler as AnyApiHandler);
+  return map;
+}
 
 export type ProducerVerdict =
   | { readonly kind: "append" }

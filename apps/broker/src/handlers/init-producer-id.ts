@@ -1,14 +1,14 @@
 // InitProducerId v0–5 for idempotent producers: a producer id no broker ever handed out before (see
 // producers/producer-id-allocator.ts) at epoch 0. Transactional ids are refused: transactions are not
 // supported, consistently with Produce.
-import { ErrorCode, type InitProducerIdRequest } from "@cirrus/kafka-protocol";
+import { type ApiKey, ErrorCode, type InitProducerIdRequest } from "@cirrus/kafka-protocol";
 import { groupServicesOf } from "./group-services.ts";
-import type { RequestContext } from "./handler.ts";
+import type { RequestContext, ResponseOf } from "./handler.ts";
 
 export async function handleInitProducerId(
   request: InitProducerIdRequest,
   context: RequestContext,
-): Promise<object> {
+): Promise<ResponseOf<typeof ApiKey.InitProducerId>> {
   const failed = (errorCode: number) => ({
     throttleTimeMs: 0,
     errorCode,

@@ -3,9 +3,9 @@
 // the partition's sparse time index (partitions/time-index.ts, kept in its checkpoints): a binary search and
 // one granule read, never a scan of the log. Offsets of partitions this broker does not lead get
 // NOT_LEADER_OR_FOLLOWER, so clients look the leader up again.
-import { ErrorCode, type ListOffsetsRequest } from "@cirrus/kafka-protocol";
+import { type ApiKey, ErrorCode, type ListOffsetsRequest } from "@cirrus/kafka-protocol";
 import type { Partition } from "../partitions/partition.ts";
-import type { RequestContext } from "./handler.ts";
+import type { RequestContext, ResponseOf } from "./handler.ts";
 import { kafkaErrorCodeOf } from "./kafka-error-codes.ts";
 import { topicExists } from "./topic-lookup.ts";
 
@@ -31,7 +31,7 @@ async function lookup(
 export async function handleListOffsets(
   request: ListOffsetsRequest,
   context: RequestContext,
-): Promise<object> {
+): Promise<ResponseOf<typeof ApiKey.ListOffsets>> {
   const { services } = context;
   const topics = await Promise.all(
     request.topics.map(async (topic) => ({

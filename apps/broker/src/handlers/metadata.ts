@@ -3,8 +3,8 @@
 // created on the spot when both the broker setting and the request allow it (the new partitions show
 // LEADER_NOT_AVAILABLE until the control plane assigns them, so clients retry).
 import type { ClusterMetadata, TopicMetadata } from "@cirrus/broker-api";
-import { ErrorCode, type MetadataRequest } from "@cirrus/kafka-protocol";
-import type { RequestContext } from "./handler.ts";
+import { type ApiKey, ErrorCode, type MetadataRequest } from "@cirrus/kafka-protocol";
+import type { RequestContext, ResponseOf } from "./handler.ts";
 import { fromWireTopicId, toWireTopicId, ZERO_WIRE_TOPIC_ID } from "./topic-ids.ts";
 
 const UNSET_OPERATIONS = -2147483648;
@@ -61,7 +61,10 @@ async function autoCreate(name: string, context: RequestContext): Promise<number
   }
 }
 
-export async function handleMetadata(request: MetadataRequest, context: RequestContext): Promise<object> {
+export async function handleMetadata(
+  request: MetadataRequest,
+  context: RequestContext,
+): Promise<ResponseOf<typeof ApiKey.Metadata>> {
   const { services } = context;
   let metadata: ClusterMetadata = await services.metadata();
   const created: string[] = [];
@@ -80,7 +83,8 @@ export async function handleMetadata(request: MetadataRequest, context: RequestC
   const live = new Set(
     metadata.brokers.filter((b) => b.state === "ACTIVE" || b.state === "DRAINING").map((b) => b.brokerId),
   );
-  const answers: object[] = request.topics === null ? metadata.topics.map((t) => topicAnswer(t, live)) : [];
+  const answers: ResponseOf<typeof ApiKey.Metadata>["topics"] =
+    request.topics === null ? metadata.topics.map((t) => topicAnswer(t, live)) : [];
   for (const want of wanted) {
     const topic =
       want.name !== null

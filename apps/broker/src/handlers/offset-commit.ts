@@ -1,9 +1,9 @@
 // OffsetCommit v0–9: answered once the offsets are durable in the group's offsets log. As in Kafka,
 // partitions of topics the cluster does not have get UNKNOWN_TOPIC_OR_PARTITION and are not stored
 // (when metadata cannot be read, nothing is refused on that ground).
-import { ErrorCode, type OffsetCommitRequest } from "@cirrus/kafka-protocol";
+import { type ApiKey, ErrorCode, type OffsetCommitRequest } from "@cirrus/kafka-protocol";
 import { routeGroup } from "./group-membership-handlers.ts";
-import type { RequestContext } from "./handler.ts";
+import type { RequestContext, ResponseOf } from "./handler.ts";
 
 type CommitTopic = OffsetCommitRequest["topics"][number];
 
@@ -30,7 +30,7 @@ function exists(counts: Map<string, number> | null, topic: string, partition: nu
 export async function handleOffsetCommit(
   request: OffsetCommitRequest,
   context: RequestContext,
-): Promise<object> {
+): Promise<ResponseOf<typeof ApiKey.OffsetCommit>> {
   const allWith = (errorCode: number) => ({
     throttleTimeMs: 0,
     topics: request.topics.map((t) => ({

@@ -1,10 +1,10 @@
 // OffsetFetch v0–9: one group per request before v8, a batch of groups from v8 (KIP-709). A group whose
 // coordinator is elsewhere or loading gets that error (top level before v8, per group from v8); v0–1 have
 // no top-level error code, so there it goes on every requested partition.
-import { ErrorCode, type OffsetFetchRequest } from "@cirrus/kafka-protocol";
+import { type ApiKey, ErrorCode, type OffsetFetchRequest } from "@cirrus/kafka-protocol";
 import type { FetchedOffsets } from "../groups/group-offsets.ts";
 import { routeGroup } from "./group-membership-handlers.ts";
-import type { RequestContext } from "./handler.ts";
+import type { RequestContext, ResponseOf } from "./handler.ts";
 
 type WantedTopics = readonly { name: string; partitionIndexes: readonly number[] }[] | null;
 
@@ -33,7 +33,7 @@ async function fetchGroup(
 export async function handleOffsetFetch(
   request: OffsetFetchRequest,
   context: RequestContext,
-): Promise<object> {
+): Promise<ResponseOf<typeof ApiKey.OffsetFetch>> {
   const v = context.apiVersion;
   if (v >= 8) {
     const groups = await Promise.all(

@@ -4,6 +4,7 @@
 // Writes are refused (NOT_LEADER_OR_FOLLOWER) when this broker does not own the partition, its lease has
 // expired, or it is shutting down — and a write whose lease expired while it was in flight is not acked.
 import {
+  type ApiKey,
   ErrorCode,
   type ProduceRequest,
   type RecordBatchHeader,
@@ -14,7 +15,7 @@ import {
 } from "@cirrus/kafka-protocol";
 import { OFFSETS_TOPIC } from "../groups/group-coordinator.ts";
 import type { CheckedBatch, Partition } from "../partitions/partition.ts";
-import type { RequestContext } from "./handler.ts";
+import type { RequestContext, ResponseOf } from "./handler.ts";
 import { kafkaErrorCodeOf } from "./kafka-error-codes.ts";
 import { topicExists } from "./topic-lookup.ts";
 
@@ -181,7 +182,10 @@ function appendChecked(
  * Every partition is checked and its append started synchronously, in request order; the answer is built once
  * the last append settles (one promise per partition, none per topic).
  */
-export function handleProduce(request: ProduceRequest, context: RequestContext): Promise<object | null> {
+export function handleProduce(
+  request: ProduceRequest,
+  context: RequestContext,
+): Promise<ResponseOf<typeof ApiKey.Produce> | null> {
   const acks = request.acks;
   const invalidAcks = acks !== 0 && acks !== 1 && acks !== -1;
   const transactional = request.transactionalId !== null;

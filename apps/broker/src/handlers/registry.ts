@@ -2,23 +2,30 @@
 // offsets, admin, SASL, InitProducerId) each export a HandlerMap that the broker merges with these.
 import { ApiKey, supportedApiVersions } from "@cirrus/kafka-protocol";
 import { handleApiVersions } from "./api-versions.ts";
+import {
+  apiVersionsError,
+  fetchError,
+  listOffsetsError,
+  metadataError,
+  produceError,
+} from "./error-responses.ts";
 import { handleFetch } from "./fetch.ts";
-import type { HandlerMap, KafkaApiHandler } from "./handler.ts";
+import { type AnyApiHandler, type HandlerMap, handlerMap } from "./handler.ts";
 import { handleListOffsets } from "./list-offsets.ts";
 import { handleMetadata } from "./metadata.ts";
 import { handleProduce } from "./produce.ts";
 
-export const coreHandlers: HandlerMap = new Map<number, KafkaApiHandler>([
-  [ApiKey.Produce, handleProduce],
-  [ApiKey.Fetch, handleFetch],
-  [ApiKey.ListOffsets, handleListOffsets],
-  [ApiKey.Metadata, handleMetadata],
-  [ApiKey.ApiVersions, handleApiVersions],
-]);
+export const coreHandlers: HandlerMap = handlerMap({
+  [ApiKey.Produce]: { handle: handleProduce, errorResponse: produceError },
+  [ApiKey.Fetch]: { handle: handleFetch, errorResponse: fetchError },
+  [ApiKey.ListOffsets]: { handle: handleListOffsets, errorResponse: listOffsetsError },
+  [ApiKey.Metadata]: { handle: handleMetadata, errorResponse: metadataError },
+  [ApiKey.ApiVersions]: { handle: handleApiVersions, errorResponse: apiVersionsError },
+});
 
 /** Merges handler maps; two maps claiming the same API key is a programming error and throws. */
 export function mergeHandlers(...maps: HandlerMap[]): HandlerMap {
-  const merged = new Map<number, KafkaApiHandler>();
+  const merged = new Map<number, AnyApiHandler>();
   for (const map of maps) {
     for (const [key, handler] of map) {
       if (merged.has(key)) throw new Error(`two handlers for api key ${key}`);

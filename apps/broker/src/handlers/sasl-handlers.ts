@@ -13,7 +13,7 @@ import {
 } from "@cirrus/kafka-protocol";
 import type { ConnectionInfo } from "../server/connection.ts";
 import { groupServicesOf } from "./group-services.ts";
-import type { BrokerServices, RequestContext } from "./handler.ts";
+import type { BrokerServices, RequestContext, ResponseOf } from "./handler.ts";
 import { verifyPlain } from "./sasl-plain.ts";
 import { type ScramCredential, ScramServer, scramCredential } from "./sasl-scram.ts";
 
@@ -67,7 +67,7 @@ export function saslUser(connection: ConnectionInfo): string | null {
 export async function handleSaslHandshake(
   request: SaslHandshakeRequest,
   context: RequestContext,
-): Promise<object> {
+): Promise<ResponseOf<typeof ApiKey.SaslHandshake>> {
   const mechanisms = [...context.services.config.saslMechanisms];
   const session = sessionOf(context.connection);
   if (session.state !== "new") return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms };
@@ -81,7 +81,7 @@ export async function handleSaslHandshake(
 export async function handleSaslAuthenticate(
   request: SaslAuthenticateRequest,
   context: RequestContext,
-): Promise<object> {
+): Promise<ResponseOf<typeof ApiKey.SaslAuthenticate>> {
   const { services } = context;
   const session = sessionOf(context.connection);
   const answer = (errorCode: number, errorMessage: string | null, authBytes: Buffer = Buffer.alloc(0)) => ({

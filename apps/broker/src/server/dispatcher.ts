@@ -1,16 +1,20 @@
 // Turns one request frame into one response: decode (codec), find the handler by API key, run it, encode.
 // Malformed frames, unknown API keys and unsupported versions close the connection (what Kafka does),
-// except ApiVersions at an unknown version, answered per KIP-511 so the client can downgrade.
+// except ApiVersions at an unknown version, answered per KIP-511 so the client can downgrade. A handler
+// that throws gets its API's error response sent in its place (see KafkaApiHandler in handlers/handler.ts);
+// the connection closes only where none can be built.
 import {
   ApiKey,
   apiName,
   decodeRequest,
   encodeResponseChunks,
   encodeUnsupportedApiVersionsResponse,
+  errorName,
   isProtocolError,
 } from "@cirrus/kafka-protocol";
 import { BrokerError, BrokerErrorCode } from "../errors.ts";
-import type { BrokerServices, HandlerMap, KafkaApiHandler, RequestContext } from "../handlers/handler.ts";
+import type { AnyApiHandler, BrokerServices, HandlerMap, RequestContext } from "../handlers/handler.ts";
+import { kafkaErrorCodeOf } from "../handlers/kafka-error-codes.ts";
 import type { ConnectionInfo, RequestHandler } from "./connection.ts";
 import type { ResponseChunks } from "./ordered-responses.ts";
 
@@ -51,7 +55,7 @@ export function createDispatcher(options: DispatcherOptions): RequestHandler {
     }
     const { header, body } = decoded;
     const api = apiName(header.apiKey);
-    const handler: KafkaApiHandler | undefined = handlers.get(header.apiKey);
+    const handler: AnyApiHandler | undefined = handlers.get(header.apiKey);
     if (!handler) {
       metrics.requestErrors.inc({ api, error: "UNSUPPORTED_API" });
       throw new BrokerError(BrokerErrorCode.UNSUPPORTED_API, `no handler for ${api}`);
@@ -69,13 +73,20 @@ export function createDispatcher(options: DispatcherOptions): RequestHandler {
       services,
       receivedAt,
     };
+    // The map pairs each key with the handler of that API (handlerMap's table type): `body`, decoded for
+    // this key, is that handler's request type. The one place the pairing is trusted rather than checked.
+    const request = body as never;
     let response: object | null;
     try {
-      response = await handler(body as never, context);
+      response = await handler.handle(request, context);
     } catch (error) {
       metrics.requestErrors.inc({ api, error: error instanceof BrokerError ? error.code : "HANDLER" });
-      log(`${api} v${header.apiVersion} failed; closing connection ${connection.remoteAddress}`, error);
-      throw error;
+      response = errorResponseOf(handler, request, error);
+      if (response === null) {
+        log(`${api} v${header.apiVersion} failed; closing connection ${connection.remoteAddress}`, error);
+        throw error;
+      }
+      log(`${api} v${header.apiVersion} failed; answered ${errorName(kafkaErrorCodeOf(error))}`, error);
     }
     const meters = metrics.apiMeters(api);
     meters.requests.value++;
@@ -86,4 +97,13 @@ export function createDispatcher(options: DispatcherOptions): RequestHandler {
       response as never,
     );
   };
+}
+
+/** The API's error response to a request whose handler threw, or null when none can be built. */
+function errorResponseOf(handler: AnyApiHandler, request: never, error: unknown): object | null {
+  try {
+    return handler.errorResponse(request, kafkaErrorCodeOf(error));
+  } catch {
+    return null; // a request the error response cannot be built from: close the connection
+  }
 }

@@ -145,7 +145,7 @@ export async function startHandlerBroker(
         services,
         receivedAt: 0,
       };
-      const answer = await handler(decoded.body as never, context);
+      const answer = await handler.handle(decoded.body as never, context);
       const encoded = encodeResponse({ apiKey, apiVersion, correlationId: 7 } as never, answer as never);
       return decodeResponse(apiKey as never, apiVersion, encoded.subarray(4)).body as T;
     },

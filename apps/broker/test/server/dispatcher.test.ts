@@ -1,6 +1,7 @@
 // The dispatcher on its own: decode → authorize → handler → encode, and every way a request can fail
-// (unknown API, unsupported version, malformed body, unauthenticated, a throwing handler) closes the
-// connection with a counted error instead of crashing or answering garbage.
+// (unknown API, unsupported version, malformed body, unauthenticated, a throwing handler whose API has no
+// error response for the request) closes the connection with a counted error instead of crashing or
+// answering garbage. Throwing handlers that can be answered: handler-errors.test.ts.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { decodeResponse, encodeRequest } from "@cirrus/kafka-protocol";
@@ -62,12 +63,15 @@ test("answers with the request's correlation id, encoded at its version, and cou
   assert.match(await s.metrics.scrape(), /cirrus_broker_requests_total\{api="ApiVersions"\} 1/);
 });
 
-test("unknown APIs, malformed bodies, refused authorization and throwing handlers reject (closing the connection)", async () => {
+test("unknown APIs, malformed bodies, refused authorization and unanswerable handler failures reject (closing the connection)", async () => {
   const throwing: HandlerMap = new Map([
     [
       18,
-      async () => {
-        throw new Error("boom");
+      {
+        handle: async () => {
+          throw new Error("boom");
+        },
+        errorResponse: () => null,
       },
     ],
   ]);
