@@ -1,5 +1,5 @@
 // Control-plane metadata path and API reads, against a control plane running as its own process
-// (apps/control-plane/src/main.ts), as brokers see it. (1) Object commits per second: concurrent
+// (control-plane-api-server.ts: ControlPlane.start without the provisioner), as brokers see it. (1) Object commits per second: concurrent
 // writers, each cycle = prepareObjects + commitStreamSetObject (4 streams per object), over HTTP with
 // ControlPlaneClient, and directly on DbObjectManager in this process (the metadata path without
 // HTTP: the ceiling in the same run); reference: 500 commits/s on PostgreSQL (issue 5). (2) API read
@@ -143,7 +143,7 @@ async function readLatencies(baseUrl: string, paths: string[], seconds: number) 
 
 /** Starts the control plane as a child process and resolves with its URL once it listens. */
 async function startControlPlane(databaseUrl: string) {
-  const entry = join(import.meta.dirname, "..", "..", "apps", "control-plane", "src", "main.ts");
+  const entry = join(import.meta.dirname, "control-plane-api-server.ts");
   const child = spawn(process.execPath, [entry], {
     env: {
       ...process.env,
