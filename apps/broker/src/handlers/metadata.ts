@@ -2,7 +2,7 @@
 // with their ids, partitions and leaders, from the control plane's cluster metadata. Unknown topics are
 // created on the spot when both the broker setting and the request allow it (the new partitions show
 // LEADER_NOT_AVAILABLE until the control plane assigns them, so clients retry).
-import type { ClusterMetadata, TopicMetadata } from "@cirrus/broker-api";
+import { type ClusterMetadata, isInternalTopic, type TopicMetadata } from "@cirrus/broker-api";
 import { type ApiKey, ErrorCode, type MetadataRequest } from "@cirrus/kafka-protocol";
 import type { RequestContext, ResponseOf } from "./handler.ts";
 import { fromWireTopicId, toWireTopicId, ZERO_WIRE_TOPIC_ID } from "./topic-ids.ts";
@@ -73,7 +73,16 @@ export async function handleMetadata(
     services.config.autoCreateTopics && request.allowAutoTopicCreation && context.apiVersion >= 4;
   for (const want of wanted) {
     const known = want.name !== null ? metadata.topics.some((t) => t.name === want.name) : true;
-    if (!known && want.name !== null && allowCreate && TOPIC_NAME.test(want.name)) created.push(want.name);
+    // Internal topics are made by their owner (FindCoordinator creates __consumer_offsets with the offsets
+    // topic's own partition count), never by a client's Metadata request with the default count.
+    if (
+      !known &&
+      want.name !== null &&
+      allowCreate &&
+      TOPIC_NAME.test(want.name) &&
+      !isInternalTopic(want.name)
+    )
+      created.push(want.name);
   }
   const createdCodes = new Map<string, number>();
   if (created.length > 0) {

@@ -288,6 +288,19 @@ describe("Metadata", () => {
     });
     assert.equal(refused.topics[0]!.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   });
+
+  test("never auto-creates an internal topic (its owner creates it with its own partition count)", async () => {
+    const ask = {
+      topics: [{ topicId: "00000000000000000000000000000000", name: "__transaction_state" }],
+      allowAutoTopicCreation: true,
+      includeTopicAuthorizedOperations: false,
+    };
+    const first = await wire.request(3, 12, ask);
+    assert.equal(first.topics[0]!.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const again = await wire.request(3, 12, ask);
+    assert.equal(again.topics[0]!.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "still not created");
+  });
 });
 
 describe("ownership", () => {
