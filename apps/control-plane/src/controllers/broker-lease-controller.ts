@@ -1,7 +1,9 @@
 import { and, eq, gte, inArray, lt, sql } from "drizzle-orm";
+import type { Tx } from "../db/database.ts";
 import { brokers, operations } from "../db/schema.ts";
 import { inTransaction } from "../db/transaction.ts";
 import type { AssignmentNotifier } from "../services/assignment-notifier.ts";
+import type { OperationInput } from "../services/operation-catalog.ts";
 import { createOperation, OperationStatus } from "../services/operations.ts";
 import {
   assignLeaderlessPartitions,
@@ -12,6 +14,30 @@ import type { Controller, ControllerContext } from "./controller-runner.ts";
 
 /** Operation type the failover controller handles: recover a fenced broker's WAL volume, then reassign. */
 export const FAILOVER_OPERATION = "broker.failover";
+
+/**
+ * Creates the `broker.failover` of a fenced broker's WAL volume unless one for that broker is still pending or
+ * running (in the caller's transaction, with the fencing). Shared by lease expiry and unfinished deregistration.
+ */
+export async function startFailoverUnlessPending(
+  tx: Tx,
+  clusterId: string,
+  input: OperationInput<"broker.failover">,
+  createdBy: string,
+): Promise<void> {
+  const [pending] = await tx
+    .select({ id: operations.id })
+    .from(operations)
+    .where(
+      and(
+        eq(operations.clusterId, clusterId),
+        eq(operations.type, FAILOVER_OPERATION),
+        sql`${operations.input}->>'brokerId' = ${String(input.brokerId)}`,
+        inArray(operations.status, [OperationStatus.PENDING, OperationStatus.RUNNING]),
+      ),
+    );
+  if (!pending) await createOperation(tx, { type: FAILOVER_OPERATION, clusterId, input, createdBy });
+}
 
 export interface BrokerLeaseOptions {
   /** The lease a heartbeat grants (config.leaseMs): what brokers get again after a gap in watching. */
@@ -101,24 +127,12 @@ async function fenceExpired(ctx: ControllerContext, notifier: AssignmentNotifier
       const withoutVolume = fenced.filter((b) => b.volumeId === null).map((b) => b.brokerId);
       for (const b of fenced) {
         if (b.volumeId === null) continue;
-        const [pending] = await tx
-          .select({ id: operations.id })
-          .from(operations)
-          .where(
-            and(
-              eq(operations.clusterId, clusterId),
-              eq(operations.type, FAILOVER_OPERATION),
-              sql`${operations.input}->>'brokerId' = ${String(b.brokerId)}`,
-              inArray(operations.status, [OperationStatus.PENDING, OperationStatus.RUNNING]),
-            ),
-          );
-        if (pending) continue;
-        await createOperation(tx, {
-          type: FAILOVER_OPERATION,
+        await startFailoverUnlessPending(
+          tx,
           clusterId,
-          input: { brokerId: b.brokerId, epoch: b.epoch, volumeId: b.volumeId },
-          createdBy: "broker-lease-controller",
-        });
+          { brokerId: b.brokerId, epoch: b.epoch, volumeId: b.volumeId },
+          "broker-lease-controller",
+        );
       }
       const released = await releasePartitionsOf(tx, clusterId, withoutVolume, false);
       const assigned = await assignLeaderlessPartitions(tx, clusterId);

@@ -1,16 +1,15 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/database.ts";
-import { brokers, operations, streams } from "../../db/schema.ts";
+import { brokers, streams } from "../../db/schema.ts";
 import { inTransaction } from "../../db/transaction.ts";
 import { ApiError } from "../../errors.ts";
-import { createOperation, OperationStatus } from "../../services/operations.ts";
 import {
   assignLeaderlessPartitions,
   bumpVersions,
   lockCluster,
   releasePartitionsOf,
 } from "../../services/partition-assigner.ts";
-import { FAILOVER_OPERATION } from "../broker-lease-controller.ts";
+import { startFailoverUnlessPending } from "../broker-lease-controller.ts";
 
 export interface DeregisterResult {
   /** STOPPED: every stream was handed back; FENCED: some were still open, a failover recovers its WAL. */
@@ -72,25 +71,7 @@ export async function deregisterBroker(
       .where(and(eq(brokers.clusterId, clusterId), eq(brokers.brokerId, brokerId)));
     let released: number[] = [];
     if (volumeId !== null && unfinished) {
-      const [pending] = await tx
-        .select({ id: operations.id })
-        .from(operations)
-        .where(
-          and(
-            eq(operations.clusterId, clusterId),
-            eq(operations.type, FAILOVER_OPERATION),
-            sql`${operations.input}->>'brokerId' = ${String(brokerId)}`,
-            inArray(operations.status, [OperationStatus.PENDING, OperationStatus.RUNNING]),
-          ),
-        );
-      if (!pending) {
-        await createOperation(tx, {
-          type: FAILOVER_OPERATION,
-          clusterId,
-          input: { brokerId, epoch, volumeId },
-          createdBy: "broker-deregister",
-        });
-      }
+      await startFailoverUnlessPending(tx, clusterId, { brokerId, epoch, volumeId }, "broker-deregister");
     } else {
       released = await releasePartitionsOf(tx, clusterId, [brokerId], false);
     }
