@@ -84,7 +84,11 @@ function totalOf(sample: PeriodSample): number {
  * The last `evaluationPeriods` samples, when they are consecutive and recent (each within
  * evaluationPeriods + 1 periods of now) and each has data for at least one broker; else undefined.
  */
-function window(samples: readonly PeriodSample[], s: ScalingSettings, now: number): PeriodSample[] | undefined {
+function window(
+  samples: readonly PeriodSample[],
+  s: ScalingSettings,
+  now: number,
+): PeriodSample[] | undefined {
   const recent = samples.slice(-s.evaluationPeriods);
   if (recent.length < s.evaluationPeriods) return undefined;
   const oldest = now - (s.evaluationPeriods + 1) * s.periodSeconds * 1000;
@@ -147,7 +151,12 @@ export function decideScaling(
   const above = perBroker.every((v) => v > s.highWatermarkBytesPerSec);
   const below = perBroker.every((v) => v < s.lowWatermarkBytesPerSec);
   if (!above && !below) {
-    return hold("none", HoldReason.WITHIN_BAND, "the load is inside the band in at least one period", evidence);
+    return hold(
+      "none",
+      HoldReason.WITHIN_BAND,
+      "the load is inside the band in at least one period",
+      evidence,
+    );
   }
   const wanted = above ? "scale-out" : "scale-in";
   const n = state.desiredCapacity;
@@ -169,7 +178,10 @@ export function decideScaling(
     }
     const until = (state.lastScaleOutAt ?? -Infinity) + s.scaleOutCooldownSeconds * 1000;
     if (state.now < until) {
-      return hold(wanted, HoldReason.COOLDOWN, "inside the scale-out cooldown", { ...evidence, cooldownUntil: until });
+      return hold(wanted, HoldReason.COOLDOWN, "inside the scale-out cooldown", {
+        ...evidence,
+        cooldownUntil: until,
+      });
     }
     const needed = Math.ceil(Math.min(...totals) / target);
     const to = Math.min(s.maxBrokers, Math.max(n + s.scaleOutStep, needed));
@@ -187,7 +199,10 @@ export function decideScaling(
   const lastScaling = Math.max(state.lastScaleOutAt ?? -Infinity, state.lastScaleInAt ?? -Infinity);
   const until = lastScaling + s.scaleInCooldownSeconds * 1000;
   if (state.now < until) {
-    return hold(wanted, HoldReason.COOLDOWN, "inside the scale-in cooldown", { ...evidence, cooldownUntil: until });
+    return hold(wanted, HoldReason.COOLDOWN, "inside the scale-in cooldown", {
+      ...evidence,
+      cooldownUntil: until,
+    });
   }
   const peak = Math.max(...totals);
   let to = Math.max(s.minBrokers, n - s.scaleInStep);

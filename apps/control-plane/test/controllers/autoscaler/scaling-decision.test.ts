@@ -9,7 +9,10 @@ import {
   type PeriodSample,
   type ScalingState,
 } from "../../../src/controllers/autoscaler/scaling-decision.ts";
-import { type ScalingSettings, scalingSettingsOf } from "../../../src/controllers/autoscaler/scaling-settings.ts";
+import {
+  type ScalingSettings,
+  scalingSettingsOf,
+} from "../../../src/controllers/autoscaler/scaling-settings.ts";
 import { localSpec } from "../provisioner/provisioner-kit.ts";
 
 const MB = 1_000_000;
@@ -69,7 +72,11 @@ describe("scaling decision", () => {
   });
 
   it("adds at least scaleOutStep brokers", () => {
-    const d = decideScaling({ ...settings, scaleOutStep: 2 }, state(1), series([51 * MB, 51 * MB, 51 * MB], 1));
+    const d = decideScaling(
+      { ...settings, scaleOutStep: 2 },
+      state(1),
+      series([51 * MB, 51 * MB, 51 * MB], 1),
+    );
     assert.equal(d.action === "scale-out" && d.to, 3);
   });
 
@@ -88,7 +95,11 @@ describe("scaling decision", () => {
   it("needs evaluationPeriods recent periods with data", () => {
     const short = decideScaling(settings, state(1), series([80 * MB, 90 * MB], 1));
     assert.equal(short.action === "hold" && short.reason, HoldReason.INSUFFICIENT_DATA);
-    const stale = decideScaling(settings, state(1, { now: NOW + 60_000 }), series([80 * MB, 90 * MB, 85 * MB], 1));
+    const stale = decideScaling(
+      settings,
+      state(1, { now: NOW + 60_000 }),
+      series([80 * MB, 90 * MB, 85 * MB], 1),
+    );
     assert.equal(stale.action === "hold" && stale.reason, HoldReason.INSUFFICIENT_DATA);
     const empty = series([80 * MB, 90 * MB, 85 * MB], 1);
     empty[1]!.brokers = [];
@@ -108,12 +119,15 @@ describe("scaling decision", () => {
 
   it("never below min", () => {
     const d = decideScaling({ ...settings, minBrokers: 2 }, state(2), series([MB, MB, MB], 2));
-    assert.deepEqual([d.action, d.action === "hold" && d.wanted, d.action === "hold" && d.reason], [
-      "hold",
-      "scale-in",
-      HoldReason.AT_MIN,
-    ]);
-    const steps = decideScaling({ ...settings, minBrokers: 2, scaleInStep: 5 }, state(4), series([MB, MB, MB], 4));
+    assert.deepEqual(
+      [d.action, d.action === "hold" && d.wanted, d.action === "hold" && d.reason],
+      ["hold", "scale-in", HoldReason.AT_MIN],
+    );
+    const steps = decideScaling(
+      { ...settings, minBrokers: 2, scaleInStep: 5 },
+      state(4),
+      series([MB, MB, MB], 4),
+    );
     assert.equal(steps.action === "scale-in" && steps.to, 2);
   });
 
@@ -121,7 +135,11 @@ describe("scaling decision", () => {
     const one = decideScaling(settings, state(4), series([30 * MB, 35 * MB, 30 * MB], 4));
     assert.deepEqual([one.action, one.action === "scale-in" && one.to], ["scale-in", 3]);
     // 4 brokers at 9 MB/s each = 36 MB/s: 2 brokers would carry 18 each (fine), 1 would carry 36 (> 30)
-    const capped = decideScaling({ ...settings, scaleInStep: 3 }, state(4), series([36 * MB, 36 * MB, 36 * MB], 4));
+    const capped = decideScaling(
+      { ...settings, scaleInStep: 3 },
+      state(4),
+      series([36 * MB, 36 * MB, 36 * MB], 4),
+    );
     assert.equal(capped.action === "scale-in" && capped.to, 2);
   });
 
@@ -155,7 +173,11 @@ describe("scaling decision", () => {
   });
 
   it("disabled: holds whatever the load", () => {
-    const d = decideScaling({ ...settings, enabled: false }, state(1), series([900 * MB, 900 * MB, 900 * MB], 1));
+    const d = decideScaling(
+      { ...settings, enabled: false },
+      state(1),
+      series([900 * MB, 900 * MB, 900 * MB], 1),
+    );
     assert.equal(d.action === "hold" && d.reason, HoldReason.DISABLED);
   });
 
@@ -191,7 +213,11 @@ describe("scaling decision", () => {
       const total = base * (0.8 + 0.4 * random());
       samples.push(series([total], brokers, now)[0]!);
       samples = samples.slice(-10);
-      const d = decideScaling(settings, state(brokers, { now, lastScaleOutAt: lastOut, lastScaleInAt: lastIn }), samples);
+      const d = decideScaling(
+        settings,
+        state(brokers, { now, lastScaleOutAt: lastOut, lastScaleInAt: lastIn }),
+        samples,
+      );
       if (d.action === "hold") continue;
       assert.ok(d.to >= settings.minBrokers && d.to <= settings.maxBrokers);
       actions.push({ at: now, action: d.action, to: d.to, perBroker: total / d.to });
@@ -201,18 +227,27 @@ describe("scaling decision", () => {
       else lastIn = now;
     }
     assert.ok(actions.some((a) => a.action === "scale-out") && actions.some((a) => a.action === "scale-in"));
-    assert.ok(actions.some((a) => a.to === settings.maxBrokers), "reached the peak size");
+    assert.ok(
+      actions.some((a) => a.to === settings.maxBrokers),
+      "reached the peak size",
+    );
     for (let i = 1; i < actions.length; i++) {
       const [prev, next] = [actions[i - 1]!, actions[i]!];
       if (prev.action !== next.action) {
         const wait = next.action === "scale-in" ? settings.scaleInCooldownSeconds : 0;
-        assert.ok(next.at - prev.at >= wait * 1000, `reversed ${JSON.stringify(prev)} → ${JSON.stringify(next)}`);
+        assert.ok(
+          next.at - prev.at >= wait * 1000,
+          `reversed ${JSON.stringify(prev)} → ${JSON.stringify(next)}`,
+        );
       }
     }
     // the wave goes up once and down once: a handful of actions, not hundreds
     assert.ok(actions.length <= 16, `${actions.length} actions: ${JSON.stringify(actions)}`);
     // reversals: out→in→out within the same half of the wave would be flapping
     const rising = actions.filter((a) => a.at < 4_320 * periodMs);
-    assert.ok(rising.every((a) => a.action === "scale-out"), `scale-in while the load rises: ${JSON.stringify(rising)}`);
+    assert.ok(
+      rising.every((a) => a.action === "scale-out"),
+      `scale-in while the load rises: ${JSON.stringify(rising)}`,
+    );
   });
 });
