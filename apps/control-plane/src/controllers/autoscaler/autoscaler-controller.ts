@@ -13,7 +13,7 @@ import { scalingSettingsOf } from "./scaling-settings.ts";
 import { type ServingBroker, servingBrokers } from "./serving-brokers.ts";
 
 export interface AutoscalerControllerOptions {
-  /** A hold with the same wanted action and reason is recorded again only after this long. Default 60 s. */
+  /** A hold with the same wanted action and reason is recorded again only after this long. Default 10 min. */
   holdRecordIntervalMs?: number;
 }
 
@@ -32,7 +32,7 @@ export function autoscalerController(
 ): Controller {
   const history = new MetricHistory();
   const lastHold = new Map<string, { key: string; at: number }>();
-  const holdIntervalMs = options.holdRecordIntervalMs ?? 60_000;
+  const holdIntervalMs = options.holdRecordIntervalMs ?? 600_000;
   return {
     name: "autoscaler",
     async reconcile(ctx: ControllerContext): Promise<void> {
