@@ -79,6 +79,10 @@ export async function startBroker(
   const node = await resolveNode(loadBrokerConfig(overrides));
   const config = node.config;
   const log = options.log ?? defaultLog;
+  log(
+    `node: ${node.identity.provider} instance ${config.instanceId} in zone ${config.zone} (${node.identity.lifecycle}), ` +
+      `advertising ${config.advertisedHost}, WAL on ${config.volumePath}`,
+  );
   const metrics = new BrokerMetrics({ instance: config.instanceId });
   const load = new LoadMeter();
   const controlPlane = new ControlPlaneClient({ baseUrl: config.controlPlaneUrl, token: config.brokerToken });
