@@ -104,7 +104,7 @@ export function encodeTxnLogValue(m: TxnMetadata | null): Buffer | null {
     parts.push(stringBytes(topic));
     const list = Buffer.alloc(4 + 4 * ids.length);
     list.writeInt32BE(ids.length, 0);
-    ids.forEach((id, i) => list.writeInt32BE(id, 4 + 4 * i));
+    for (let i = 0; i < ids.length; i++) list.writeInt32BE(ids[i]!, 4 + 4 * i);
     parts.push(list);
   }
   const tail = Buffer.alloc(16);
