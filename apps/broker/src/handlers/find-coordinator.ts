@@ -26,7 +26,8 @@ function failed(key: string, errorCode: number, errorMessage: string | null = nu
   return { key, nodeId: -1, host: "", port: -1, errorCode, errorMessage };
 }
 
-async function createCoordinatorTopic(context: RequestContext, name: string): Promise<void> {
+/** Creates __consumer_offsets or __transaction_state through the control plane; failures are left to retries. */
+export async function createCoordinatorTopic(context: RequestContext, name: string): Promise<void> {
   const partitions =
     name === OFFSETS_TOPIC
       ? groupServicesOf(context.services).config.offsetsTopicPartitions

@@ -7,6 +7,7 @@ import { OFFSETS_TOPIC, offsetsPartitionFor } from "../groups/group-coordinator.
 import { writeMarkerHere } from "../transactions/local-markers.ts";
 import type { TxnShard } from "../transactions/txn-shard.ts";
 import type { TxnPartition } from "../transactions/txn-state.ts";
+import { createCoordinatorTopic } from "./find-coordinator.ts";
 import { groupServicesOf } from "./group-services.ts";
 import {
   type HandlerMap,
@@ -146,7 +147,14 @@ export async function handleAddOffsetsToTxn(
   const shard = await shardOrError(context, request.transactionalId);
   if (typeof shard === "number") return answer(shard);
   if (request.groupId === "") return answer(ErrorCode.INVALID_GROUP_ID);
-  const count = await groupServicesOf(context.services).coordinator.partitionCount();
+  const groups = groupServicesOf(context.services).coordinator;
+  let count = await groups.partitionCount();
+  if (count === 0) {
+    // No group ever used a coordinator yet: the offsets topic is created now, as FindCoordinator does.
+    await createCoordinatorTopic(context, OFFSETS_TOPIC);
+    await context.services.metadata(true).catch(() => undefined);
+    count = await groups.partitionCount();
+  }
   if (count === 0) return answer(ErrorCode.COORDINATOR_NOT_AVAILABLE);
   const offsetsPartition = { topic: OFFSETS_TOPIC, partition: offsetsPartitionFor(request.groupId, count) };
   return answer(
