@@ -17,7 +17,10 @@ const { openDatabase } = await import("../apps/control-plane/src/db/database.ts"
 
 const database = await openDatabase({ url: "memory://" });
 try {
-  const app = await build({ config: loadConfig({}, { databaseUrl: "memory://", logLevel: "silent" }), database });
+  const app = await build({
+    config: loadConfig({}, { databaseUrl: "memory://", logLevel: "silent" }),
+    database,
+  });
   writeFileSync(resolve(out), `${JSON.stringify(app.server.swagger(), null, 2)}\n`);
   await app.server.close();
 } finally {

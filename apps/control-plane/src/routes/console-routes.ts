@@ -61,7 +61,8 @@ export function consoleRoutes(consoleDir: string | undefined) {
     app.get("/", { schema: { hide: true } }, async (_request, reply) => sendIndex(reply));
     app.get("/*", { schema: { hide: true } }, async (request: FastifyRequest, reply) => {
       const wantsPage = (request.headers.accept ?? "").includes("text/html");
-      if (!wantsPage || API_PATH.test(request.url) || FILE_PATH.test(request.url)) return reply.callNotFound();
+      if (!wantsPage || API_PATH.test(request.url) || FILE_PATH.test(request.url))
+        return reply.callNotFound();
       return sendIndex(reply);
     });
   };
