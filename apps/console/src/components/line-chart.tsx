@@ -20,6 +20,12 @@ export function colorOf(index: number): string {
   return COLORS[index % COLORS.length]!;
 }
 
+/** The next 1, 2 or 5 × 10^n at or above `value`: axis labels people read at a glance. */
+export function niceCeiling(value: number): number {
+  const power = 10 ** Math.floor(Math.log10(value));
+  return ([1, 2, 5, 10].find((f) => f * power >= value) ?? 10) * power;
+}
+
 /**
  * A time chart of byte rates as SVG (no chart library: a few hundred points need none): one line per series,
  * horizontal reference lines (the scaling watermarks), a legend the screen reader reads as a list.
@@ -32,7 +38,7 @@ export function LineChart(props: { title: string; series: ChartSeries[]; lines?:
   // Watermarks far above the traffic would flatten it: draw only those within 4x the highest point.
   const peak = Math.max(1, ...all.map((p) => p.value));
   const shownLines = lines.filter((l) => l.value <= peak * 4);
-  const max = Math.max(peak, ...shownLines.map((l) => l.value)) * 1.1;
+  const max = niceCeiling(Math.max(1000, peak * 1.1, ...shownLines.map((l) => l.value * 1.1)));
   const x = (at: number) =>
     PAD.left + ((at - from) / Math.max(1, to - from)) * (WIDTH - PAD.left - PAD.right);
   const y = (v: number) => HEIGHT - PAD.bottom - (v / max) * (HEIGHT - PAD.top - PAD.bottom);

@@ -61,8 +61,8 @@ function BrokersTable({ clusterId, brokers }: { clusterId: string; brokers: Brok
               <td>
                 <Status state={b.state} />
               </td>
-              <td>{b.zone}</td>
-              <td>{b.spot ? "spot" : "on-demand"}</td>
+              <td className="nowrap">{b.zone}</td>
+              <td className="nowrap">{b.spot ? "spot" : "on-demand"}</td>
               <td>
                 {b.state === "ACTIVE"
                   ? `renews, ends ${formatRelative(b.leaseUntil)}`
@@ -72,21 +72,23 @@ function BrokersTable({ clusterId, brokers }: { clusterId: string; brokers: Brok
               <td className="num">{formatRate(b.load.bytesInPerSec)}</td>
               <td className="num">{formatRate(b.load.bytesOutPerSec)}</td>
               <td>
-                <ConfirmButton
-                  label="Simulate spot reclaim"
-                  title={`Reclaim broker ${b.brokerId}'s instance?`}
-                  body="The provider sends a spot interruption notice now and kills the instance after 10 seconds. The control plane drains the broker, then fails it over; watch it under Operations."
-                  confirmLabel="Reclaim"
-                  disabled={b.state !== "ACTIVE"}
-                  action={() =>
-                    unwrap(
-                      api.POST("/v1/clusters/{id}/brokers/{brokerId}/spot-reclaim", {
-                        params: { path: { id: clusterId, brokerId: b.brokerId } },
-                        body: { noticeSeconds: 10 },
-                      }),
-                    )
-                  }
-                />
+                {b.spot && (
+                  <ConfirmButton
+                    label="Simulate spot reclaim"
+                    title={`Reclaim broker ${b.brokerId}'s instance?`}
+                    body="The provider sends a spot interruption notice now and kills the instance after 10 seconds. The control plane drains the broker, then fails it over; watch it under Operations."
+                    confirmLabel="Reclaim"
+                    disabled={b.state !== "ACTIVE"}
+                    action={() =>
+                      unwrap(
+                        api.POST("/v1/clusters/{id}/brokers/{brokerId}/spot-reclaim", {
+                          params: { path: { id: clusterId, brokerId: b.brokerId } },
+                          body: { noticeSeconds: 10 },
+                        }),
+                      )
+                    }
+                  />
+                )}
               </td>
             </tr>
           ))}
