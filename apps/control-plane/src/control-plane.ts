@@ -91,6 +91,7 @@ export class ControlPlane {
         },
         { intervalMs: config.reconcileIntervalMs },
       );
+      app.context.wakeControllers = () => runner.wake();
       // Every controller's passes, failures and durations show in GET /metrics.
       const addController = (controller: Controller) =>
         runner.addController(app.context.metrics.instrumentController(controller));

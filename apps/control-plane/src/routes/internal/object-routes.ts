@@ -96,6 +96,8 @@ export function objectRoutes(ctx: AppContext) {
         try {
           const changed = await completeMovesAfterClose(ctx.database.db, clusterId, request.params.streamId);
           await ctx.notifier.changed(clusterId, changed);
+          // The operation that asked for the move can finish now rather than at the next interval.
+          if (changed.length > 0) ctx.wakeControllers();
         } catch (error) {
           request.log.warn({ error: String(error) }, "finishing the move after a close failed");
         }

@@ -40,17 +40,16 @@ export function partitionMoveRoutes(ctx: AppContext) {
           response: withProblems({ 202: OperationView }),
         },
       },
-      async (request, reply) =>
-        reply
-          .code(202)
-          .send(
-            await startPartitionMoves(
-              ctx.database.db,
-              request.params.id,
-              request.body.moves,
-              request.principal!.tokenId,
-            ),
-          ),
+      async (request, reply) => {
+        const op = await startPartitionMoves(
+          ctx.database.db,
+          request.params.id,
+          request.body.moves,
+          request.principal!.tokenId,
+        );
+        ctx.wakeControllers();
+        return reply.code(202).send(op);
+      },
     );
   };
 }
