@@ -4,7 +4,7 @@
 // @cirrus/kafka-protocol, keyed by API key); the dispatcher owns the header, the encoding and the response
 // order. Handlers of other files (groups, offsets, admin, SASL, InitProducerId) export a HandlerMap that
 // handlers/registry.ts merges.
-import type { ClusterMetadata } from "@cirrus/broker-api";
+import type { AlterTopicConfigsRequest, ClusterMetadata } from "@cirrus/broker-api";
 import type {
   ApiKey,
   EncodableResponseBodies,
@@ -17,6 +17,7 @@ import type { BrokerMetrics } from "../metrics/broker-metrics.ts";
 import type { LoadMeter } from "../metrics/load-meter.ts";
 import type { Partition } from "../partitions/partition.ts";
 import type { PartitionRegistry } from "../partitions/partition-registry.ts";
+import type { PartitionTxnIndex } from "../producers/partition-txn-index.ts";
 import type { ConnectionInfo } from "../server/connection.ts";
 
 /** What the broker is, as far as handlers are concerned. */
@@ -60,6 +61,8 @@ export interface TopicAdmin {
   }): Promise<unknown>;
   deleteTopic(name: string): Promise<unknown>;
   addPartitions(name: string, request: { totalCount: number; validateOnly?: boolean }): Promise<unknown>;
+  /** AlterConfigs / IncrementalAlterConfigs of a topic, applied by the control plane to its stored set. */
+  alterTopicConfigs(name: string, request: AlterTopicConfigsRequest): Promise<unknown>;
 }
 
 export interface RequestContext {
@@ -148,4 +151,9 @@ export type ProducerVerdict =
 export interface ProducerBatchGate {
   admit(partition: Partition, batch: RecordBatchHeader, baseOffset: number): ProducerVerdict;
   settle(partition: Partition, batch: RecordBatchHeader, baseOffset: number, ok: boolean): void;
+  /**
+   * The partition's transactions (last stable offset, aborted transactions) for read_committed fetches;
+   * undefined while the partition's state loads (a fetch then reads nothing past the log start).
+   */
+  transactions?(partition: Partition): PartitionTxnIndex | undefined;
 }
