@@ -4,7 +4,7 @@ import { aliyunBaselineBandwidth } from "../../src/aliyun/aliyun-bandwidth.ts";
 import { createAliyunClients } from "../../src/aliyun/aliyun-clients.ts";
 import { fromAliyunError } from "../../src/aliyun/aliyun-errors.ts";
 import { AliyunProvider } from "../../src/aliyun/aliyun-provider.ts";
-import { flattenRpcQuery } from "../../src/aliyun/ess-rpc.ts";
+import { EssRpc, flattenRpcQuery } from "../../src/aliyun/ess-rpc.ts";
 import { CloudErrorCode, isCloudError } from "../../src/errors.ts";
 import type { FleetSpec } from "../../src/provider.ts";
 import { fakeCms, fakeEcs } from "../fakes/aliyun-fake-ecs-cms.ts";
@@ -105,6 +105,24 @@ describe("aliyun provider requests", () => {
     assert.equal(fleet.status, "active");
     assert.equal(sent("CreateScalingGroup").length, 1, "the leftover group is reused");
     assert.equal((await provider.listInstances("brokers")).length, 3);
+  });
+
+  it("sends ClientTokens derived from the request: a lost response retried makes nothing twice", async () => {
+    const { account, provider, spec, sent } = setup();
+    await provider.createFleet(spec);
+    const [group] = sent("CreateScalingGroup");
+    const [config] = sent("CreateScalingConfiguration");
+    assert.match(String(group!.ClientToken), /^sg-[0-9a-f]{40}$/);
+    assert.match(String(config!.ClientToken), /^sc-[0-9a-f]{40}$/);
+    const ess = new EssRpc(fakeEss(account), account.regionId);
+    // The first response was lost: the same request again answers with the same group.
+    const again = await ess.call<{ ScalingGroupId: string }>("CreateScalingGroup", group as never);
+    assert.equal(again.ScalingGroupId, [...account.groups.values()][0]!.id);
+    assert.equal(account.groups.size, 1);
+    await assert.rejects(
+      ess.call("CreateScalingGroup", { ...(group as Record<string, string>), MaxSize: "7" }),
+      /IdempotentParameterMismatch|already used clientToken/,
+    );
   });
 
   it("updates instance types and user data on the scaling configuration, sizes on the group", async () => {

@@ -94,6 +94,23 @@ describe("aws provider requests", () => {
     assert.equal(sent("CreateAutoScalingGroup").length, 2);
   });
 
+  it("derives the template's ClientToken from the request: a retry with new user data never mismatches", async () => {
+    const { account, provider, spec, sent } = setup();
+    await provider.createFleet(spec);
+    account.groups.delete("brokers"); // the crash: the template is there, the group is not
+    const retried = { ...spec, launch: { ...spec.launch, env: { CIRRUS_CLUSTER: "c1", ROTATED: "yes" } } };
+    const fleet = await provider.createFleet(retried);
+    assert.equal(fleet.name, "brokers");
+    const tokens = sent("CreateLaunchTemplate").map((r) => r.ClientToken as string);
+    assert.equal(tokens.length, 2);
+    assert.notEqual(tokens[0], tokens[1], "different user data, different token");
+    assert.ok(tokens.every((t) => t.length <= 64));
+    account.groups.delete("brokers");
+    await provider.createFleet(retried);
+    assert.equal(sent("CreateLaunchTemplate").at(-1)!.ClientToken, tokens[1], "same request, same token");
+    assert.equal(account.launchTemplates.size, 1);
+  });
+
   it("updates the launch through a new template version and the distribution through the ASG", async () => {
     const { provider, spec, sent } = setup();
     await provider.createFleet(spec);

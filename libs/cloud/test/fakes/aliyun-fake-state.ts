@@ -78,7 +78,8 @@ export class FakeAliyunAccount {
     ["vsw-i", "cn-hangzhou-i"],
   ]);
   readonly groups = new Map<string, FakeEssGroup>();
-  readonly groupTokens = new Map<string, string>();
+  /** `<Action>/<ClientToken>` → what the first request made and the parameters it carried. */
+  readonly clientTokens = new Map<string, { id: string; key: string }>();
   readonly configurations = new Map<string, FakeScalingConfiguration>();
   readonly activities = new Map<string, { groupId: string; status: "InProgress" | "Successful" }>();
   readonly lifecycleActions: FakeLifecycleAction[] = [];

@@ -78,7 +78,16 @@ export function fakeEc2(account: FakeAwsAccount): EC2Client {
     const name = input.LaunchTemplateName ?? "";
     if (!/^[a-zA-Z0-9().\-/_]{3,128}$/.test(name))
       throw awsError("InvalidLaunchTemplateName.MalformedException", `bad launch template name ${name}`);
+    const key = JSON.stringify([input.LaunchTemplateData, input.TagSpecifications]);
     const existing = account.launchTemplates.get(name);
+    if (input.ClientToken) {
+      const seen = [...account.launchTemplates.entries()].find(([, t]) => t.token === input.ClientToken);
+      if (seen && (seen[0] !== name || seen[1].key !== key))
+        throw awsError(
+          "IdempotentParameterMismatch",
+          "The client token was already used with different parameters",
+        );
+    }
     if (existing) {
       if (input.ClientToken && existing.token === input.ClientToken)
         return { LaunchTemplate: { LaunchTemplateId: existing.id, LaunchTemplateName: name } };
@@ -96,7 +105,7 @@ export function fakeEc2(account: FakeAwsAccount): EC2Client {
         throw awsError("InvalidUserData.Malformed", "User data must be base64 and at most 16 KB");
     }
     const id = fakeId("lt");
-    account.launchTemplates.set(name, { id, token: input.ClientToken, versions: [data as Input] });
+    account.launchTemplates.set(name, { id, token: input.ClientToken, key, versions: [data as Input] });
     return { LaunchTemplate: { LaunchTemplateId: id, LaunchTemplateName: name, LatestVersionNumber: 1 } };
   });
 

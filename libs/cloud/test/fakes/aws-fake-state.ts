@@ -69,7 +69,7 @@ export class FakeAwsAccount {
   ]);
   readonly launchTemplates = new Map<
     string,
-    { id: string; token: string | undefined; versions: Record<string, unknown>[] }
+    { id: string; token: string | undefined; key: string; versions: Record<string, unknown>[] }
   >();
   readonly groups = new Map<string, FakeGroup>();
   readonly instances = new Map<string, FakeEc2Instance>();
