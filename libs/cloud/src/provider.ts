@@ -63,7 +63,11 @@ export interface Fleet {
   minSize: number;
   maxSize: number;
   desiredCapacity: number;
-  status: "active" | "deleting";
+  /**
+   * `incomplete`: a create that stopped half-way (an ESS group still Inactive: no configuration or
+   * never enabled) launches nothing until `createFleet` is called again, which finishes it.
+   */
+  status: "active" | "incomplete" | "deleting";
 }
 
 export type FleetUpdate = Partial<

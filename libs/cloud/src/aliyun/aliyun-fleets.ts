@@ -276,6 +276,11 @@ export function toFleet(group: EssGroup): Fleet {
     minSize: group.MinSize,
     maxSize: group.MaxSize,
     desiredCapacity: group.DesiredCapacity ?? group.MinSize,
-    status: group.LifecycleState === "Deleting" ? "deleting" : "active",
+    status:
+      group.LifecycleState === "Deleting"
+        ? "deleting"
+        : group.LifecycleState === "Active"
+          ? "active"
+          : "incomplete",
   };
 }

@@ -101,8 +101,10 @@ describe("aliyun provider requests", () => {
       } as never,
       {} as never,
     );
+    assert.equal((await provider.describeFleet("brokers"))?.status, "incomplete", "Inactive is not done");
     const fleet = await provider.createFleet(spec);
     assert.equal(fleet.status, "active");
+    assert.equal(sent("EnableScalingGroup").length, 1, "the Inactive group is enabled");
     assert.equal(sent("CreateScalingGroup").length, 1, "the leftover group is reused");
     assert.equal((await provider.listInstances("brokers")).length, 3);
   });
