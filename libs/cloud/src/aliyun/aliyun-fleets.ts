@@ -217,9 +217,32 @@ export class AliyunFleets {
     }
   }
 
+  /**
+   * ESS runs one scaling activity per group at a time and refuses RemoveInstances and
+   * ScaleWithAdjustment while one runs (a scale-in waiting on its lifecycle hook included): say so as
+   * CONVERGING before sending either.
+   */
+  async #noActivityRunning(group: EssGroup): Promise<void> {
+    const out = await this.#ess.call<{
+      ScalingActivities?: { ScalingActivity?: { ScalingActivityId: string }[] };
+    }>("DescribeScalingActivities", {
+      ScalingGroupId: group.ScalingGroupId,
+      StatusCode: "InProgress",
+      PageSize: 10,
+    });
+    const running = out.ScalingActivities?.ScalingActivity ?? [];
+    if (running.length > 0) {
+      throw new CloudError(
+        CloudErrorCode.CONVERGING,
+        `scaling group ${group.ScalingGroupName} is running scaling activity ${running[0]!.ScalingActivityId}`,
+      );
+    }
+  }
+
   async setDesiredCapacity(name: string, n: number): Promise<void> {
     const group = await this.requireGroup(name);
     checkCapacity(name, n, group.MinSize, group.MaxSize);
+    await this.#noActivityRunning(group);
     await this.#ess.call("ScaleWithAdjustment", {
       ScalingGroupId: group.ScalingGroupId,
       AdjustmentType: "TotalCapacity",
@@ -242,6 +265,7 @@ export class AliyunFleets {
     const [member] = await this.#requireMembers(group, [instanceId]);
     if (member?.LifecycleState?.startsWith("Removing")) return;
     if (decrement) checkCapacity(name, (group.DesiredCapacity ?? 0) - 1, group.MinSize, group.MaxSize);
+    await this.#noActivityRunning(group);
     await this.#ess.call("RemoveInstances", {
       ScalingGroupId: group.ScalingGroupId,
       InstanceId: [instanceId],

@@ -242,6 +242,46 @@ describe("aliyun provider requests", () => {
   });
 });
 
+describe("aliyun scaling activities", () => {
+  it("runs one scaling activity at a time: CONVERGING while a hooked removal waits, then goes on", async () => {
+    const { account, provider, spec, sent } = setup();
+    await provider.createFleet(spec);
+    const [a, b] = await provider.listInstances("brokers");
+    await provider.terminateInstance("brokers", a!.id, { decrementCapacity: true });
+    await assert.rejects(
+      provider.terminateInstance("brokers", b!.id, { decrementCapacity: true }),
+      (e) => isCloudError(e, CloudErrorCode.CONVERGING) && e.retriable,
+    );
+    await assert.rejects(provider.setDesiredCapacity("brokers", 1), (e) =>
+      isCloudError(e, CloudErrorCode.CONVERGING),
+    );
+    assert.equal(sent("RemoveInstances").length, 1, "the second removal was never sent");
+    assert.equal(sent("ScaleWithAdjustment").length, 0);
+    const action = account.lifecycleActions[0]!;
+    await provider.completeLifecycleAction(
+      { fleet: "brokers", instanceId: a!.id, hookName: action.hookId, token: action.token },
+      "CONTINUE",
+    );
+    await provider.terminateInstance("brokers", b!.id, { decrementCapacity: true });
+    assert.equal(sent("RemoveInstances").length, 2);
+  });
+
+  it("the ESS fake refuses a removal while an activity runs, as ESS does", async () => {
+    const { account, provider, spec } = setup();
+    await provider.createFleet(spec);
+    const [a, b] = await provider.listInstances("brokers");
+    await provider.terminateInstance("brokers", a!.id, { decrementCapacity: true });
+    const ess = new EssRpc(fakeEss(account), account.regionId);
+    await assert.rejects(
+      ess.call("RemoveInstances", {
+        ScalingGroupId: [...account.groups.values()][0]!.id,
+        InstanceId: [b!.id],
+      }),
+      (e) => isCloudError(e, CloudErrorCode.CONVERGING) && /ScalingActivityInProgress/.test(e.message),
+    );
+  });
+});
+
 describe("aliyun errors, clients and bandwidth", () => {
   it("maps Tea error codes to stable codes", () => {
     const throttled = fromAliyunError(

@@ -122,6 +122,15 @@ export function fakeEss(account: FakeAliyunAccount): OpenApiCaller {
     });
     return activityId;
   };
+  const noActivityRunning = (g: FakeEssGroup) => {
+    for (const [id, a] of account.activities)
+      if (a.groupId === g.id && a.status === "InProgress")
+        throw aliyunError(
+          "ScalingActivityInProgress",
+          `The scaling group is executing scaling activity ${id}; try again when it ends.`,
+          403,
+        );
+  };
   const pendingAction = (hookId: string | undefined, token: string | undefined) => {
     if (!hookId || !token)
       throw aliyunError("MissingParameter", "LifecycleHookId and LifecycleActionToken are required");
@@ -355,6 +364,7 @@ export function fakeEss(account: FakeAliyunAccount): OpenApiCaller {
           "IncorrectScalingGroupStatus",
           "The current status of the specified scaling group does not support this action.",
         );
+      noActivityRunning(g);
       if (q.AdjustmentType !== "TotalCapacity")
         throw aliyunError("InvalidParameter", "this fake serves AdjustmentType TotalCapacity only");
       const n = int(q, "AdjustmentValue");
@@ -392,6 +402,7 @@ export function fakeEss(account: FakeAliyunAccount): OpenApiCaller {
           "IncorrectScalingGroupStatus",
           "The current status of the specified scaling group does not support this action.",
         );
+      noActivityRunning(g);
       const ids = list(q, "InstanceId");
       if (ids.length === 0) throw aliyunError("MissingParameter", "InstanceId.N is required");
       for (const id of ids)
