@@ -49,10 +49,23 @@ export function fakeEc2(account: FakeAwsAccount): EC2Client {
   const mock = mockClient(client);
   gateOnServiceModel(client, "InvalidParameterValue");
   const log = (command: string, input: object) => account.requests.push({ command, input: input as Input });
+  /** Moves a volume along its injected timeline: creating → available, detaching → detached. */
+  const settle = (v: FakeVolume) => {
+    const now = Date.now();
+    if (v.state === "creating" && now >= v.createdAt + account.timing.volumeCreatingMs) v.state = "available";
+    for (const a of v.attachments.filter((x) => x.detachingUntil !== undefined && x.detachingUntil <= now)) {
+      account.instances.get(a.instanceId)?.devices.delete(a.device);
+      v.attachments = v.attachments.filter((x) => x !== a);
+    }
+    if (v.state === "in-use" && v.attachments.length === 0) v.state = "available";
+  };
+  /** A fresh id is not yet visible for `newIdNotFoundMs` (EC2's eventual consistency). */
+  const visible = (v: FakeVolume) => Date.now() >= v.createdAt + account.timing.newIdNotFoundMs;
   const volume = (id: unknown): FakeVolume => {
     const v = account.volumes.get(String(id));
-    if (!v || v.state === "deleted")
+    if (!v || v.state === "deleted" || !visible(v))
       throw awsError("InvalidVolume.NotFound", `The volume '${String(id)}' does not exist.`);
+    settle(v);
     return v;
   };
   const describeVolume = (v: FakeVolume) => ({
@@ -68,7 +81,7 @@ export function fakeEc2(account: FakeAwsAccount): EC2Client {
       VolumeId: v.id,
       InstanceId: a.instanceId,
       Device: a.device,
-      State: "attached",
+      State: a.detachingUntil === undefined ? "attached" : "detaching",
       DeleteOnTermination: false,
     })),
   });
@@ -223,7 +236,8 @@ export function fakeEc2(account: FakeAwsAccount): EC2Client {
       tags: Object.fromEntries(
         (input.TagSpecifications ?? []).flatMap((s) => s.Tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]),
       ),
-      state: "available",
+      state: account.timing.volumeCreatingMs > 0 ? "creating" : "available",
+      createdAt: Date.now(),
       attachments: [],
     };
     account.volumes.set(v.id, v);
@@ -244,8 +258,11 @@ export function fakeEc2(account: FakeAwsAccount): EC2Client {
       });
     return {
       Volumes: [...account.volumes.values()]
-        .filter((v) => v.state !== "deleted" && matches(v))
-        .map(describeVolume),
+        .filter((v) => v.state !== "deleted" && visible(v) && matches(v))
+        .map((v) => {
+          settle(v);
+          return describeVolume(v);
+        }),
     };
   });
 
@@ -265,6 +282,8 @@ export function fakeEc2(account: FakeAwsAccount): EC2Client {
         "InvalidVolume.ZoneMismatch",
         `The volume '${v.id}' is not in the same availability zone as instance '${i.id}'`,
       );
+    if (v.state === "creating")
+      throw awsError("IncorrectState", `The volume '${v.id}' is not 'available'; it is 'creating'.`);
     if (v.attachments.length > 0 && !v.multiAttach)
       throw awsError("VolumeInUse", `vol ${v.id} is already attached to an instance`);
     if (v.attachments.length >= 16)
@@ -290,11 +309,12 @@ export function fakeEc2(account: FakeAwsAccount): EC2Client {
     const v = volume(input.VolumeId);
     const a = v.attachments.find((x) => !input.InstanceId || x.instanceId === input.InstanceId);
     if (!a) throw awsError("IncorrectState", `Volume '${v.id}' is in the 'available' state.`);
+    if (a.detachingUntil !== undefined)
+      throw awsError("IncorrectState", `Volume '${v.id}' is in the 'detaching' state.`);
     if (v.multiAttach && v.attachments.length > 1 && !input.InstanceId)
       throw awsError("InvalidParameterCombination", "InstanceId is required to detach a Multi-Attach volume");
-    account.instances.get(a.instanceId)?.devices.delete(a.device);
-    v.attachments = v.attachments.filter((x) => x !== a);
-    if (v.attachments.length === 0) v.state = "available";
+    a.detachingUntil = Date.now() + account.timing.detachingMs;
+    settle(v);
     return { VolumeId: v.id, InstanceId: a.instanceId, State: "detaching" };
   });
 
