@@ -48,12 +48,19 @@ export interface FleetSpec {
   tags?: Readonly<Record<string, string>>;
   /** Cloud-only settings, ignored by the other providers. */
   aws?: {
+    /** An AMI id, or `resolve:ssm:<parameter>` (the launch template resolves the SSM parameter at launch). */
     imageId: string;
     subnetIds: readonly string[];
     securityGroupIds: readonly string[];
     instanceProfileArn?: string;
   };
-  aliyun?: { imageId: string; vSwitchIds: readonly string[]; securityGroupId: string };
+  aliyun?: {
+    imageId: string;
+    vSwitchIds: readonly string[];
+    securityGroupId: string;
+    /** The RAM role the instances run with (ScalingConfiguration RamRoleName). */
+    ramRoleName?: string;
+  };
 }
 
 export interface Fleet {

@@ -61,6 +61,7 @@ export class AliyunFleets {
             ImageId: ali.imageId,
             InstanceTypes: spec.instanceTypes,
             SecurityGroupId: ali.securityGroupId,
+            RamRoleName: ali.ramRoleName,
             SpotStrategy: "SpotAsPriceGo",
             UserData: buildUserData(spec.launch, { CIRRUS_FLEET: spec.name }),
             InstanceName: `${spec.name}-broker`,

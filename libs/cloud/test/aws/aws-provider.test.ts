@@ -28,7 +28,7 @@ function setup() {
     terminationHook: { heartbeatTimeoutSeconds: 120, defaultResult: "CONTINUE" },
     launch: { command: "/opt/cirrus/broker", args: ["--x"], env: { CIRRUS_CLUSTER: "c1" } },
     aws: {
-      imageId: "ami-0abc",
+      imageId: "ami-0abcdef1234567890",
       subnetIds: ["subnet-aaaa", "subnet-bbbb"],
       securityGroupIds: ["sg-1"],
       instanceProfileArn: "arn:aws:iam::1:instance-profile/b",

@@ -110,7 +110,7 @@ export function fakeEc2(account: FakeAwsAccount): EC2Client {
       );
     }
     const data = input.LaunchTemplateData;
-    if (!data?.ImageId?.startsWith("ami-"))
+    if (!data || !/^(ami-[0-9a-f]{8,17}|resolve:ssm:\/.+)$/.test(data.ImageId ?? ""))
       throw awsError("InvalidAMIID.Malformed", `Invalid id: "${data?.ImageId}"`);
     if (data.UserData !== undefined) {
       const decoded = Buffer.from(data.UserData, "base64");

@@ -45,7 +45,11 @@ async function awsCloud(): Promise<Cloud> {
     onDemandPercentageAboveBase: 100,
     capacityRebalance: false,
     launch: { command: "/opt/cirrus/broker", args: [], env: {} },
-    aws: { imageId: "ami-0abc", subnetIds: [...account.subnets.keys()], securityGroupIds: ["sg-1"] },
+    aws: {
+      imageId: "ami-0abcdef1234567890",
+      subnetIds: [...account.subnets.keys()],
+      securityGroupIds: ["sg-1"],
+    },
   });
   return {
     provider,
