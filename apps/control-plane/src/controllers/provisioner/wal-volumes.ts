@@ -83,7 +83,10 @@ export class WalVolumes {
         !(await settled(this.#provider.attachVolume(volume.id, instance.id)))
       )
         continue;
-      await this.#db.update(volumes).set({ state: VolumeState.IN_USE }).where(eq(volumes.id, volume.id));
+      await this.#db
+        .update(volumes)
+        .set({ state: VolumeState.IN_USE, instanceId: instance.id })
+        .where(eq(volumes.id, volume.id));
       attached.add(instance.id);
       done.push({ volumeId: volume.id, instanceId: instance.id });
     }
@@ -131,6 +134,7 @@ export class WalVolumes {
         zone: volume.zone,
         sizeGiB: volume.sizeGiB,
         state: VolumeState.AVAILABLE,
+        instanceId: instance.id,
       })
       .onConflictDoNothing();
     return volume;
