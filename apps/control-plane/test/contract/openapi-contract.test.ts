@@ -154,6 +154,19 @@ describe("OpenAPI contract", { timeout: 120_000 }, () => {
       params: { id, name: "orders" },
       payload: { totalCount: 3 },
     });
+    // the leader registered an address nothing serves Kafka on: the message routes answer their 503 problem
+    const messages = { ...admin, params: { id, name: "orders", partition: 0 } };
+    const read = await c.call(
+      "GET",
+      "/v1/clusters/:id/topics/:name/partitions/:partition/messages",
+      messages,
+    );
+    assert.equal(read.statusCode, 503);
+    const produced = await c.call("POST", "/v1/clusters/:id/topics/:name/partitions/:partition/messages", {
+      ...messages,
+      payload: { key: "k", value: "v" },
+    });
+    assert.equal(produced.statusCode, 503);
     await c.call("POST", internal(InternalRoutes.topics), {
       ...broker,
       payload: { name: "events", partitions: 1 },
