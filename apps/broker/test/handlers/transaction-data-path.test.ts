@@ -200,6 +200,43 @@ describe("transactions over the wire", () => {
     assert.equal(committed.lastStableOffset, committed.highWatermark);
     assert.deepEqual(committed.abortedTransactions, []);
 
+    // kafka-transactions.sh's view: describe, list, producers of a partition.
+    const described: Any = await wire.request(65, 0, { transactionalIds: ["wire-txn", "nobody"] });
+    const [mine, nobody] = described.transactionStates;
+    assert.deepEqual(
+      [mine.errorCode, mine.transactionState, mine.producerId, mine.producerEpoch],
+      [ErrorCode.NONE, "CompleteCommit", producerId, producerEpoch],
+    );
+    assert.equal(nobody.errorCode, ErrorCode.TRANSACTIONAL_ID_NOT_FOUND);
+    const listed: Any = await wire.request(66, 1, {
+      stateFilters: ["CompleteCommit", "Bogus"],
+      producerIdFilters: [],
+      durationFilter: -1n,
+    });
+    assert.deepEqual(listed.unknownStateFilters, ["Bogus"]);
+    assert.ok(
+      listed.transactionStates.some(
+        (t: Any) => t.transactionalId === "wire-txn" && t.producerId === producerId,
+      ),
+    );
+    const onlyOngoing: Any = await wire.request(66, 0, { stateFilters: ["Ongoing"], producerIdFilters: [] });
+    assert.ok(!onlyOngoing.transactionStates.some((t: Any) => t.transactionalId === "wire-txn"));
+    const producers: Any = await wire.request(61, 0, {
+      topics: [
+        { name: "tt", partitionIndexes: [0, 9] },
+        { name: "nope", partitionIndexes: [0] },
+      ],
+    });
+    const [p0, p9] = producers.topics[0].partitions;
+    assert.equal(p0.errorCode, ErrorCode.NONE);
+    const active = p0.activeProducers.find((a: Any) => a.producerId === producerId);
+    assert.deepEqual(
+      [active.producerEpoch, active.lastSequence, active.currentTxnStartOffset],
+      [producerEpoch, 0, -1n],
+    );
+    assert.equal(p9.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    assert.equal(producers.topics[1].partitions[0].errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+
     // A marker for a partition this broker does not lead.
     const markers: Any = await wire.request(27, 1, {
       markers: [

@@ -52,6 +52,14 @@ import {
   TxnOffsetCommitRequestSpec,
   TxnOffsetCommitResponseSpec,
 } from "./transactions.ts";
+import {
+  DescribeProducersRequestSpec,
+  DescribeProducersResponseSpec,
+  DescribeTransactionsRequestSpec,
+  DescribeTransactionsResponseSpec,
+  ListTransactionsRequestSpec,
+  ListTransactionsResponseSpec,
+} from "./transaction-admin.ts";
 import { WriteTxnMarkersRequestSpec, WriteTxnMarkersResponseSpec } from "./write-txn-markers.ts";
 
 /** A request spec with its response spec; both cover the same versions. */
@@ -99,6 +107,9 @@ export const apiSpecTable = {
   44: [IncrementalAlterConfigsRequestSpec, IncrementalAlterConfigsResponseSpec],
   47: [OffsetDeleteRequestSpec, OffsetDeleteResponseSpec],
   60: [DescribeClusterRequestSpec, DescribeClusterResponseSpec],
+  61: [DescribeProducersRequestSpec, DescribeProducersResponseSpec],
+  65: [DescribeTransactionsRequestSpec, DescribeTransactionsResponseSpec],
+  66: [ListTransactionsRequestSpec, ListTransactionsResponseSpec],
 } as const;
 
 /** Every API this codec decodes (requests) and encodes (responses), by key. */
