@@ -18,8 +18,7 @@ export function runCapacityGoal(model: ClusterModel, recorder: MoveRecorder): vo
     const list = model.sorted[d][from]!;
     const targets = headroomOrder(model, d, from).slice(0, TARGET_CANDIDATES);
     let best: { p: number; to: number; delta: MoveDelta } | undefined;
-    for (let i = list.length - 1; i >= Math.max(0, list.length - SOURCE_CANDIDATES); i--) {
-      const p = list[i]!;
+    for (const p of model.movableAround(list, list.length, SOURCE_CANDIDATES, 0)) {
       for (const to of targets) {
         const delta = model.evaluate(p, to);
         if (delta.capacity < -EPSILON && betterDelta(delta, best?.delta)) best = { p, to, delta };

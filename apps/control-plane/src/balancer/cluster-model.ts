@@ -43,8 +43,12 @@ export class ClusterModel {
   /** Per partition: its broker index (-1: not in the model) and whether it may move. */
   readonly leaderIndex: Int32Array;
   readonly movable: Uint8Array;
-  /** Per broker index and direction: movable partition indices, ascending by that direction's traffic. */
+  /**
+   * Per broker index and direction: partition indices, ascending by that direction's traffic. Moved
+   * partitions stay in their old broker's list until it is compacted: skip those that are not `movable`.
+   */
   readonly sorted: [number[][], number[][]];
+  readonly #stale: [Int32Array, Int32Array];
   /** Per direction and partition: its traffic, bytes/s. */
   readonly partitionTraffic: [Float64Array, Float64Array];
 
@@ -66,6 +70,7 @@ export class ClusterModel {
     ];
     this.inSet = brokers.map((b) => b.health !== BrokerHealth.DRAINING);
     this.canTake = brokers.map((b) => b.health === BrokerHealth.HEALTHY);
+    this.#stale = [new Int32Array(n), new Int32Array(n)];
     this.leaderIndex = new Int32Array(partitions.length);
     this.movable = new Uint8Array(partitions.length);
     this.sorted = [Array.from({ length: n }, () => []), Array.from({ length: n }, () => [])];
@@ -197,17 +202,33 @@ export class ClusterModel {
   /** Moves partition `p` to broker `to`; it will not move again in this plan. */
   apply(p: number, to: number): void {
     const from = this.leaderIndex[p]!;
-    for (const d of DIRECTIONS) {
-      this.load[d][from]! -= this.traffic(d, p);
-      this.load[d][to]! += this.traffic(d, p);
-      const list = this.sorted[d][from]!;
-      const at = this.#position(d, list, p);
-      if (list[at] === p) list.splice(at, 1);
-    }
     this.count[from]! -= 1;
     this.count[to]! += 1;
     this.leaderIndex[p] = to;
     this.movable[p] = 0;
+    for (const d of DIRECTIONS) {
+      this.load[d][from]! -= this.traffic(d, p);
+      this.load[d][to]! += this.traffic(d, p);
+      // Removing each moved partition from a list of thousands costs more than the plan: drop them in bulk.
+      const list = this.sorted[d][from]!;
+      if (++this.#stale[d][from]! * 4 > list.length) {
+        this.sorted[d][from] = list.filter((q) => this.movable[q]);
+        this.#stale[d][from] = 0;
+      }
+    }
+  }
+
+  /**
+   * Up to `count` movable partitions of `list` walking down from index `from - 1`, then up to `count` walking
+   * up from `from`: the same candidates whether or not moved partitions were dropped from the list yet.
+   */
+  movableAround(list: readonly number[], from: number, down: number, up: number): number[] {
+    const found: number[] = [];
+    for (let i = Math.min(from, list.length) - 1, n = 0; i >= 0 && n < down; i--)
+      if (this.movable[list[i]!]) found.push(list[i]!), n++;
+    for (let i = Math.max(from, 0), n = 0; i < list.length && n < up; i++)
+      if (this.movable[list[i]!]) found.push(list[i]!), n++;
+    return found;
   }
 
   /** Index in `list` (sorted ascending in direction d) of the first partition with traffic ≥ `bytes`. */
@@ -233,21 +254,6 @@ export class ClusterModel {
       inUtilization: this.capacity[0][b]! > 0 ? this.load[0][b]! / this.capacity[0][b]! : 0,
       outUtilization: this.capacity[1][b]! > 0 ? this.load[1][b]! / this.capacity[1][b]! : 0,
     }));
-  }
-
-  #compare(d: Direction, a: number, b: number): number {
-    return this.partitionTraffic[d][a]! - this.partitionTraffic[d][b]! || a - b;
-  }
-
-  #position(d: Direction, list: readonly number[], p: number): number {
-    let lo = 0;
-    let hi = list.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.#compare(d, list[mid]!, p) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
   }
 }
 

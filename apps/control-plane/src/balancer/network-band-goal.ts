@@ -68,10 +68,11 @@ function worstOutside(model: ClusterModel, stuck: Set<number>): { b: number; d: 
 
 /** The other side of a move with `b`: takers furthest under (b is over), or givers furthest over. */
 function byDeviation(model: ClusterModel, d: Direction, b: number, bIsOver: boolean): number[] {
+  const deviation = model.brokers.map((_, i) => (bIsOver ? 1 : -1) * model.deviation(d, i));
   return model.brokers
     .map((_, i) => i)
     .filter((i) => i !== b && (bIsOver ? model.canTake[i] : model.inSet[i]))
-    .sort((x, y) => (bIsOver ? 1 : -1) * (model.deviation(d, x) - model.deviation(d, y)) || x - y)
+    .sort((x, y) => deviation[x]! - deviation[y]! || x - y)
     .slice(0, PAIR_CANDIDATES);
 }
 
@@ -92,10 +93,10 @@ function bestMove(
     const list = model.sorted[d][from]!;
     const at = model.lowerBound(d, list, gap);
     // A partition of twice the gap or more only moves the imbalance to the other broker.
-    const end = wide ? model.lowerBound(d, list, 2 * gap) : Math.min(list.length, at + NEIGHBOURS);
-    const start = wide ? Math.max(0, end - WIDE_CANDIDATES) : Math.max(0, at - NEIGHBOURS);
-    for (let i = start; i < end; i++) {
-      const p = list[i]!;
+    const candidates = wide
+      ? model.movableAround(list, model.lowerBound(d, list, 2 * gap), WIDE_CANDIDATES, 0)
+      : model.movableAround(list, at, NEIGHBOURS, NEIGHBOURS);
+    for (const p of candidates) {
       const delta = model.evaluate(p, to);
       // Useful: cuts the excess by half the traffic moved at least, or by all that is left of it.
       const useful =

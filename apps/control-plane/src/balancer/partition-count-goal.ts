@@ -19,16 +19,23 @@ export function runPartitionCountGoal(model: ClusterModel, recorder: MoveRecorde
       .filter((b) => model.canTake[b] && model.count[b]! < model.countCeil)
       .sort((x, y) => model.count[x]! - model.count[y]! || x - y)
       .slice(0, PAIR_CANDIDATES);
-    const move = firstMove(model, givers, takers);
+    let move = firstMove(model, givers, takers);
     if (!move) return;
-    const [from, to] = [model.leaderIndex[move.p]!, move.to];
-    recorder.move(
-      move.p,
-      move.to,
-      Goal.PARTITION_COUNT,
-      `broker ${model.brokers[from]!.id} leads ${model.count[from]} partitions, broker ${model.brokers[to]!.id} ` +
-        `${model.count[to]} (even: ${model.countFloor}–${model.countCeil})`,
-    );
+    // The same pair again while it still helps: re-ranking the brokers after every move costs more.
+    for (
+      const [from, to] = [model.leaderIndex[move.p]!, move.to];
+      move;
+      move = firstMove(model, [from], [to])
+    ) {
+      recorder.move(
+        move.p,
+        to,
+        Goal.PARTITION_COUNT,
+        `broker ${model.brokers[from]!.id} leads ${model.count[from]} partitions, broker ${model.brokers[to]!.id} ` +
+          `${model.count[to]} (even: ${model.countFloor}–${model.countCeil})`,
+      );
+      if (recorder.full) return;
+    }
   }
 }
 
@@ -42,9 +49,7 @@ function firstMove(
       if (from === to) continue;
       let best: { p: number; traffic: number } | undefined;
       for (const d of DIRECTIONS) {
-        const list = model.sorted[d][from]!;
-        for (let i = 0; i < Math.min(QUIETEST, list.length); i++) {
-          const p = list[i]!;
+        for (const p of model.movableAround(model.sorted[d][from]!, 0, 0, QUIETEST)) {
           const traffic = model.traffic(0, p) + model.traffic(1, p);
           if (best && best.traffic <= traffic) continue;
           if (acceptable(model.evaluate(p, to))) best = { p, traffic };
