@@ -223,12 +223,13 @@ export class ClusterModel {
    * up from `from`: the same candidates whether or not moved partitions were dropped from the list yet.
    */
   movableAround(list: readonly number[], from: number, down: number, up: number): number[] {
-    const found: number[] = [];
-    for (let i = Math.min(from, list.length) - 1, n = 0; i >= 0 && n < down; i--)
-      if (this.movable[list[i]!]) found.push(list[i]!), n++;
-    for (let i = Math.max(from, 0), n = 0; i < list.length && n < up; i++)
-      if (this.movable[list[i]!]) found.push(list[i]!), n++;
-    return found;
+    const below: number[] = [];
+    for (let i = Math.min(from, list.length) - 1; i >= 0 && below.length < down; i--)
+      if (this.movable[list[i]!]) below.push(list[i]!);
+    const above: number[] = [];
+    for (let i = Math.max(from, 0); i < list.length && above.length < up; i++)
+      if (this.movable[list[i]!]) above.push(list[i]!);
+    return below.concat(above);
   }
 
   /** Index in `list` (sorted ascending in direction d) of the first partition with traffic ≥ `bytes`. */
