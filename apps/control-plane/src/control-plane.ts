@@ -103,7 +103,13 @@ export class ControlPlane {
       addController(partitionAssignmentController(notifier));
       addController(retentionController());
       if (config.autoRebalanceSettleMs > 0)
-        addController(autoRebalanceController({ settleMs: config.autoRebalanceSettleMs }));
+        addController(
+          autoRebalanceController({
+            settleMs: config.autoRebalanceSettleMs,
+            intervalMs: config.balancerIntervalMs,
+            config,
+          }),
+        );
       for (const controller of options.controllers?.({ notifier }) ?? []) addController(controller);
       runner.addOperationHandler(clusterDeletionHandler({ notifier, deprovision: options.deprovision }));
       runner.addOperationHandler(brokerDrainHandler(notifier));

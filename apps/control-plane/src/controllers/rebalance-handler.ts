@@ -10,13 +10,17 @@ import {
   movesStillClosing,
   type PartitionMove,
   REBALANCE_OPERATION,
+  recordMoveProgress,
   releaseMoves,
 } from "../services/rebalance.ts";
 import { type ControllerContext, type OperationHandler, STEP_WAIT } from "./controller-runner.ts";
 
 const movesOf = (op: Operation) => (op.input.moves ?? []) as PartitionMove[];
 
-/** `cluster.rebalance`: carries out a plan's moves the way a drain does (close first, then reassign). */
+/**
+ * `cluster.rebalance`: carries out a plan's moves the way a drain does (close first, then reassign), through
+ * the one move path (releaseMoves names each move's target); progress and `movesFinished` follow the closes.
+ */
 export function rebalanceHandler(notifier: AssignmentNotifier): OperationHandler<"cluster.rebalance"> {
   return {
     type: REBALANCE_OPERATION,
@@ -39,7 +43,10 @@ export function rebalanceHandler(notifier: AssignmentNotifier): OperationHandler
             await lockCluster(tx, op.clusterId!);
             await finishClosedMoves(tx, op.clusterId!);
             const changed = await assignLeaderlessPartitions(tx, op.clusterId!);
-            return { waiting: await movesStillClosing(tx, movesOf(op)), changed };
+            const waiting = await movesStillClosing(tx, movesOf(op));
+            // Progress in the operation as the moves land (the plan and its reasons are in its input).
+            await recordMoveProgress(tx, op, movesOf(op).length - waiting);
+            return { waiting, changed };
           });
           await notifier.changed(op.clusterId!, changed);
           return waiting > 0 ? STEP_WAIT : undefined;
