@@ -25,6 +25,7 @@ import type {
 } from "./schemas/brokers.ts";
 import type {
   AddPartitionsRequest,
+  AlterTopicConfigsRequest,
   ClusterMetadata,
   CreateTopicRequest,
   DeleteTopicResponse,
@@ -137,6 +138,16 @@ export class ControlPlaneClient implements ObjectManager {
     return this.#http.call({
       method: "POST",
       path: internalPath(InternalRoutes.topicPartitions, { name }),
+      body: request,
+      idempotent: false,
+    });
+  }
+
+  /** Changes a topic's configs (AlterConfigs / IncrementalAlterConfigs); UNKNOWN_TOPIC, INVALID_REQUEST. */
+  alterTopicConfigs(name: string, request: AlterTopicConfigsRequest): Promise<TopicMetadata> {
+    return this.#http.call({
+      method: "POST",
+      path: internalPath(InternalRoutes.topicConfigs, { name }),
       body: request,
       idempotent: false,
     });

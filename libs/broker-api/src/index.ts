@@ -11,4 +11,5 @@ export * from "./schemas/brokers.ts";
 export * from "./schemas/common.ts";
 export * from "./schemas/metadata.ts";
 export * from "./schemas/objects.ts";
+export * from "./topic-config-changes.ts";
 export * from "./topic-rules.ts";

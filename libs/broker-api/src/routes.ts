@@ -13,6 +13,7 @@ export const InternalRoutes = {
   topics: "/topics",
   topic: "/topics/:name",
   topicPartitions: "/topics/:name/partitions",
+  topicConfigs: "/topics/:name/configs",
   streams: "/streams",
   stream: "/streams/:streamId",
   openStream: "/streams/:streamId/open",

@@ -2,7 +2,10 @@
 // every topic change (its topics service, behind both the REST API and the brokers' internal calls); a
 // broker checks Kafka admin requests with them first so that it can answer in Kafka's error codes.
 // Sources: Kafka's Topic.validate and Topic.isInternal (clients/.../common/internals/Topic.java) and the
-// topic config definitions of LogConfig (storage/.../internals/log/LogConfig.java) for the keys we support.
+// topic config definitions of LogConfig (storage/.../internals/log/LogConfig.java), in topic-config-catalog.ts.
+import { checkTopicConfigCombination, topicConfigSpecs } from "./topic-config-catalog.ts";
+
+export { type TopicConfigSpec, type TopicConfigType, topicConfigSpecs } from "./topic-config-catalog.ts";
 
 /** The rule a topic change breaks. Each caller turns it into its own error (see each member's Kafka code). */
 export const TopicRule = {
@@ -14,6 +17,8 @@ export const TopicRule = {
   CONFIG: "CONFIG",
   /** Creating, deleting or growing a topic the cluster itself runs on. Kafka: INVALID_REQUEST. */
   INTERNAL_TOPIC: "INTERNAL_TOPIC",
+  /** A config change naming the same key twice. Kafka: INVALID_REQUEST. */
+  DUPLICATE_CONFIG: "DUPLICATE_CONFIG",
 } as const;
 export type TopicRule = (typeof TopicRule)[keyof typeof TopicRule];
 
@@ -70,159 +75,32 @@ function checkPartitionCount(count: number): TopicRuleViolation | null {
   return violation(TopicRule.PARTITIONS, `number of partitions must be 1..${MAX_PARTITIONS}, not ${count}`);
 }
 
-/** How a config value is typed (Kafka's ConfigDef.Type of the same key). */
-export type TopicConfigType = "boolean" | "int" | "long" | "string" | "list";
-
-export interface TopicConfigSpec {
-  readonly type: TopicConfigType;
-  /** Kafka's default, shown by DescribeConfigs when the topic does not set the key. */
-  readonly defaultValue: string;
-  readonly doc: string;
-  /** Why `value` is refused (Kafka's wording), or null. */
-  readonly check: (value: string) => string | null;
-}
-
-const INT_RANGE = [-(2n ** 31n), 2n ** 31n - 1n] as const;
-const LONG_RANGE = [-(2n ** 63n), 2n ** 63n - 1n] as const;
-
-/** Kafka's INT/LONG: a decimal integer of that width (surrounding blanks ignored), at least `min`. */
-const integer =
-  (width: "INT" | "LONG", min?: bigint) =>
-  (value: string): string | null => {
-    const trimmed = value.trim();
-    const [lo, hi] = width === "INT" ? INT_RANGE : LONG_RANGE;
-    if (!/^[+-]?\d+$/.test(trimmed)) return `Not a number of type ${width}`;
-    const n = BigInt(trimmed);
-    if (n < lo || n > hi) return `Not a number of type ${width}`;
-    if (min !== undefined && n < min) return `Value must be at least ${min}`;
-    return null;
-  };
-
-const oneOf =
-  (...allowed: string[]) =>
-  (value: string): string | null =>
-    allowed.includes(value) ? null : `String must be one of: ${allowed.join(", ")}`;
-
-/** Kafka's LIST with ValidList.in: comma-separated, every item allowed (we also refuse an empty list). */
-const listOf =
-  (...allowed: string[]) =>
-  (value: string): string | null => {
-    const items = value.trim().split(/\s*,\s*/);
-    return items.every((item) => allowed.includes(item))
-      ? null
-      : `Value must be a list of one or more of: ${allowed.join(", ")}`;
-  };
-
-const bool = (value: string): string | null =>
-  /^(true|false)$/i.test(value.trim()) ? null : "Expected value to be either true or false";
-
-/** The topic configs Cirrus knows (DescribeConfigs lists them); any other key is refused. */
-export const topicConfigSpecs: ReadonlyMap<string, TopicConfigSpec> = new Map<string, TopicConfigSpec>([
-  [
-    "cleanup.policy",
-    {
-      type: "list",
-      defaultValue: "delete",
-      doc: "delete or compact old segments",
-      check: listOf("compact", "delete"),
-    },
-  ],
-  [
-    "retention.ms",
-    {
-      type: "long",
-      defaultValue: "604800000",
-      doc: "how long records are kept (-1: forever)",
-      check: integer("LONG", -1n),
-    },
-  ],
-  [
-    "retention.bytes",
-    {
-      type: "long",
-      defaultValue: "-1",
-      doc: "bytes kept per partition (negative: no limit)",
-      check: integer("LONG"),
-    },
-  ],
-  [
-    "max.message.bytes",
-    {
-      type: "int",
-      defaultValue: "1048588",
-      doc: "largest record batch accepted",
-      check: integer("INT", 0n),
-    },
-  ],
-  [
-    "segment.bytes",
-    {
-      type: "int",
-      defaultValue: "1073741824",
-      doc: "segment size (objects are sized by the storage)",
-      check: integer("INT", 14n),
-    },
-  ],
-  [
-    "segment.ms",
-    { type: "long", defaultValue: "604800000", doc: "segment roll time", check: integer("LONG", 1n) },
-  ],
-  [
-    "min.insync.replicas",
-    {
-      type: "int",
-      defaultValue: "1",
-      doc: "durability comes from the WAL and object storage",
-      check: integer("INT", 1n),
-    },
-  ],
-  [
-    "compression.type",
-    {
-      type: "string",
-      defaultValue: "producer",
-      doc: "batches are stored as the producer sent them",
-      check: oneOf("uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"),
-    },
-  ],
-  [
-    "message.timestamp.type",
-    {
-      type: "string",
-      defaultValue: "CreateTime",
-      doc: "timestamp kept in records",
-      check: oneOf("CreateTime", "LogAppendTime"),
-    },
-  ],
-  [
-    "unclean.leader.election.enable",
-    {
-      type: "boolean",
-      defaultValue: "false",
-      doc: "no effect: there is one copy in object storage",
-      check: bool,
-    },
-  ],
-]);
-
 const utf8 = new TextEncoder();
+
+/** Keys and values together, UTF-8: at most MAX_TOPIC_CONFIGS_BYTES, checked before anything else is. */
+export function checkTopicConfigsSize(
+  entries: readonly (readonly [name: string, value: string | null])[],
+): TopicRuleViolation | null {
+  let bytes = 0;
+  for (const [name, value] of entries) bytes += utf8.encode(name).length + utf8.encode(value ?? "").length;
+  if (bytes <= MAX_TOPIC_CONFIGS_BYTES) return null;
+  return violation(
+    TopicRule.CONFIG,
+    `topic configs take ${bytes} bytes; at most ${MAX_TOPIC_CONFIGS_BYTES} are allowed`,
+  );
+}
 
 /**
  * A topic's whole config set (Kafka's null values included, which it refuses): its size first, so that a
- * huge body costs no more work, then every key must be known and every value valid.
+ * huge body costs no more work, then every key must be known and every value valid, then Kafka's checks
+ * across keys.
  */
 export function checkTopicConfigs(
   configs: Readonly<Record<string, string | null>>,
 ): TopicRuleViolation | null {
   const entries = Object.entries(configs);
-  let bytes = 0;
-  for (const [name, value] of entries) bytes += utf8.encode(name).length + utf8.encode(value ?? "").length;
-  if (bytes > MAX_TOPIC_CONFIGS_BYTES) {
-    return violation(
-      TopicRule.CONFIG,
-      `topic configs take ${bytes} bytes; at most ${MAX_TOPIC_CONFIGS_BYTES} are allowed`,
-    );
-  }
+  const tooBig = checkTopicConfigsSize(entries);
+  if (tooBig) return tooBig;
   for (const [name, value] of entries) {
     const spec = topicConfigSpecs.get(name);
     if (!spec) return violation(TopicRule.CONFIG, `Unknown topic config name: ${name}`);
@@ -231,7 +109,8 @@ export function checkTopicConfigs(
     const why = spec.check(value);
     if (why) return violation(TopicRule.CONFIG, `Invalid value ${value} for configuration ${name}: ${why}`);
   }
-  return null;
+  const conflict = checkTopicConfigCombination(configs as Record<string, string>);
+  return conflict ? violation(TopicRule.CONFIG, conflict) : null;
 }
 
 export interface NewTopic {

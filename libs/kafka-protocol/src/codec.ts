@@ -68,7 +68,7 @@ export function decodeRequest(frame: Buffer): DecodedRequest {
   try {
     const compiled = compiledMessage(api.request, header.apiVersion);
     if (compiled.flexible) readHeaderTaggedFields(r, header);
-    const body = readMessageBody(compiled, r);
+    const body = readMessageBody(compiled, r, "ignore");
     return { apiKey: header.apiKey, header, body } as DecodedRequest;
   } catch (err) {
     throw withHeader(err, header);

@@ -114,10 +114,35 @@ describe("decodeRequest", () => {
     );
   });
 
-  it("rejects trailing bytes after the body", () => {
+  it("ignores trailing bytes after a request body, as Kafka's broker does", () => {
     const ok = encodeRequest({ apiKey: 18, apiVersion: 0, correlationId: 1, clientId: null }, {});
+    const frame = Buffer.concat([ok.subarray(4), Buffer.from([0, 0, 0, 7])]);
+    const req = decodeRequest(frame);
+    assert.equal(req.apiKey, ApiKey.ApiVersions);
+    assert.equal(req.header.correlationId, 1);
+    // A ListGroups v2 (non-flexible, empty body) followed by junk: the body still decodes.
+    const groups = encodeRequest({ apiKey: 16, apiVersion: 2, correlationId: 9, clientId: "old" }, {});
+    const decoded = decodeRequest(Buffer.concat([groups.subarray(4), Buffer.from([1, 2, 3])]));
+    assert.equal(decoded.apiKey, ApiKey.ListGroups);
+    assert.equal(decoded.header.clientId, "old");
+  });
+
+  it("still refuses a request body cut short", () => {
+    const ok = encodeRequest(
+      { apiKey: 19, apiVersion: 4, correlationId: 1, clientId: null },
+      {
+        topics: [{ name: "t", numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }],
+        timeoutMs: 1000,
+        validateOnly: false,
+      },
+    );
+    assert.throws(() => decodeRequest(ok.subarray(4, ok.length - 3)), { name: "ProtocolError" });
+  });
+
+  it("rejects trailing bytes after a response body", () => {
+    const ok = encodeResponse({ apiKey: 18, apiVersion: 0, correlationId: 1 }, { errorCode: 0, apiKeys: [] });
     const frame = Buffer.concat([ok.subarray(4), Buffer.from([0])]);
-    assert.throws(() => decodeRequest(frame), { name: "ProtocolError", code: "TRAILING_BYTES" });
+    assert.throws(() => decodeResponse(18, 0, frame), { name: "ProtocolError", code: "TRAILING_BYTES" });
   });
 
   it("keeps records as zero-copy slices of the frame", () => {

@@ -17,6 +17,7 @@ import {
   type DeleteTopicsRequest,
   ErrorCode,
 } from "@cirrus/kafka-protocol";
+import { controlPlaneError } from "./control-plane-errors.ts";
 import type { RequestContext, ResponseOf } from "./handler.ts";
 import { kafkaErrorCodeOfTopicRule } from "./kafka-error-codes.ts";
 import { toWireTopicId, ZERO_WIRE_TOPIC_ID } from "./topic-ids.ts";
@@ -24,23 +25,6 @@ import { toWireTopicId, ZERO_WIRE_TOPIC_ID } from "./topic-ids.ts";
 /** A broken topic rule as the Kafka error a client acts on. */
 function ruleError(violation: TopicRuleViolation): { errorCode: number; errorMessage: string } {
   return { errorCode: kafkaErrorCodeOfTopicRule(violation.rule), errorMessage: violation.message };
-}
-
-/** A control-plane failure as the Kafka error a client acts on. */
-function controlPlaneError(error: unknown): { errorCode: number; errorMessage: string } {
-  const code = (error as { code?: string } | null)?.code;
-  const errorMessage = String((error as Error)?.message ?? error);
-  const byCode: Record<string, number> = {
-    TOPIC_ALREADY_EXISTS: ErrorCode.TOPIC_ALREADY_EXISTS,
-    UNKNOWN_TOPIC: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-    INVALID_PARTITIONS: ErrorCode.INVALID_PARTITIONS,
-    INVALID_REQUEST: ErrorCode.INVALID_REQUEST,
-    TIMEOUT: ErrorCode.REQUEST_TIMED_OUT,
-    NETWORK: ErrorCode.REQUEST_TIMED_OUT,
-    SERVER_ERROR: ErrorCode.REQUEST_TIMED_OUT,
-    RATE_LIMITED: ErrorCode.THROTTLING_QUOTA_EXCEEDED,
-  };
-  return { errorCode: (code ? byCode[code] : undefined) ?? ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage };
 }
 
 /**

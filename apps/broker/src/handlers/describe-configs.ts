@@ -1,5 +1,6 @@
-// DescribeConfigs v0–4 for topics (their configs from the control plane over Kafka's defaults) and for
-// this broker (the settings a client may care about). Other resource types are INVALID_REQUEST.
+// DescribeConfigs v0–4 for topics (their configs from the control plane over Kafka's defaults, each with its
+// synonyms: the topic's own value, then the broker config its default comes from) and for this broker (the
+// settings a client may care about). Other resource types are INVALID_REQUEST.
 import { type ClusterMetadata, topicConfigSpecs } from "@cirrus/broker-api";
 import { type ApiKey, type DescribeConfigsRequest, ErrorCode } from "@cirrus/kafka-protocol";
 import { ConfigSource, ConfigType, kafkaConfigType } from "./admin-topic-configs.ts";
@@ -8,12 +9,20 @@ import type { RequestContext, ResponseOf } from "./handler.ts";
 
 const ResourceType = { TOPIC: 2, BROKER: 4 } as const;
 
+interface Synonym {
+  name: string;
+  value: string;
+  source: number;
+}
+
 interface ConfigEntry {
   name: string;
   value: string;
   source: number;
   type: number;
   doc: string;
+  /** Kafka's order: the value in force first, then what it overrides. */
+  synonyms: Synonym[];
 }
 
 type Resource = DescribeConfigsRequest["resources"][number];
@@ -22,12 +31,22 @@ function topicEntries(configs: Readonly<Record<string, string>>): ConfigEntry[] 
   const entries: ConfigEntry[] = [];
   for (const [name, spec] of topicConfigSpecs) {
     const set = configs[name];
+    const synonyms: Synonym[] = [];
+    if (set !== undefined) synonyms.push({ name, value: set, source: ConfigSource.DYNAMIC_TOPIC_CONFIG });
+    if (spec.brokerSynonym !== null) {
+      synonyms.push({
+        name: spec.brokerSynonym,
+        value: spec.defaultValue,
+        source: ConfigSource.DEFAULT_CONFIG,
+      });
+    }
     entries.push({
       name,
       value: set ?? spec.defaultValue,
       source: set === undefined ? ConfigSource.DEFAULT_CONFIG : ConfigSource.DYNAMIC_TOPIC_CONFIG,
       type: kafkaConfigType(spec.type),
       doc: spec.doc,
+      synonyms,
     });
   }
   for (const [name, value] of Object.entries(configs)) {
@@ -38,6 +57,7 @@ function topicEntries(configs: Readonly<Record<string, string>>): ConfigEntry[] 
         source: ConfigSource.DYNAMIC_TOPIC_CONFIG,
         type: ConfigType.STRING,
         doc: "",
+        synonyms: [{ name, value, source: ConfigSource.DYNAMIC_TOPIC_CONFIG }],
       });
     }
   }
@@ -53,6 +73,7 @@ function brokerEntries(context: RequestContext): ConfigEntry[] {
     source: ConfigSource.STATIC_BROKER_CONFIG,
     type,
     doc,
+    synonyms: [{ name, value: String(value), source: ConfigSource.STATIC_BROKER_CONFIG }],
   });
   return [
     entry("broker.id", context.services.brokerId(), ConfigType.INT, "assigned by the control plane"),
@@ -149,8 +170,7 @@ export async function handleDescribeConfigs(
           isDefault: e.source === ConfigSource.DEFAULT_CONFIG,
           configSource: e.source,
           isSensitive: false,
-          synonyms:
-            v >= 1 && request.includeSynonyms ? [{ name: e.name, value: e.value, source: e.source }] : [],
+          synonyms: v >= 1 && request.includeSynonyms ? e.synonyms : [],
           configType: e.type,
           documentation: v >= 3 && request.includeDocumentation ? e.doc : null,
         })),

@@ -3,6 +3,12 @@
 // the BrokerServices of each request: see group-services.ts.
 import { ApiKey } from "@cirrus/kafka-protocol";
 import { handleCreatePartitions, handleCreateTopics, handleDeleteTopics } from "./admin-topics.ts";
+import {
+  alterConfigsError,
+  handleAlterConfigs,
+  handleIncrementalAlterConfigs,
+  incrementalAlterConfigsError,
+} from "./alter-configs.ts";
 import { handleDescribeConfigs } from "./describe-configs.ts";
 import { handleDescribeGroups, handleListGroups } from "./describe-groups.ts";
 import {
@@ -51,6 +57,11 @@ export const groupHandlers: HandlerMap = handlerMap({
   [ApiKey.DeleteTopics]: { handle: handleDeleteTopics, errorResponse: deleteTopicsError },
   [ApiKey.CreatePartitions]: { handle: handleCreatePartitions, errorResponse: createPartitionsError },
   [ApiKey.DescribeConfigs]: { handle: handleDescribeConfigs, errorResponse: describeConfigsError },
+  [ApiKey.AlterConfigs]: { handle: handleAlterConfigs, errorResponse: alterConfigsError },
+  [ApiKey.IncrementalAlterConfigs]: {
+    handle: handleIncrementalAlterConfigs,
+    errorResponse: incrementalAlterConfigsError,
+  },
   [ApiKey.SaslHandshake]: { handle: handleSaslHandshake, errorResponse: saslHandshakeError },
   [ApiKey.SaslAuthenticate]: { handle: handleSaslAuthenticate, errorResponse: saslAuthenticateError },
 });

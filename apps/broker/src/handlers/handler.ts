@@ -4,7 +4,7 @@
 // @cirrus/kafka-protocol, keyed by API key); the dispatcher owns the header, the encoding and the response
 // order. Handlers of other files (groups, offsets, admin, SASL, InitProducerId) export a HandlerMap that
 // handlers/registry.ts merges.
-import type { ClusterMetadata } from "@cirrus/broker-api";
+import type { AlterTopicConfigsRequest, ClusterMetadata } from "@cirrus/broker-api";
 import type {
   ApiKey,
   EncodableResponseBodies,
@@ -57,6 +57,8 @@ export interface TopicAdmin {
   }): Promise<unknown>;
   deleteTopic(name: string): Promise<unknown>;
   addPartitions(name: string, request: { totalCount: number; validateOnly?: boolean }): Promise<unknown>;
+  /** AlterConfigs / IncrementalAlterConfigs of a topic, applied by the control plane to its stored set. */
+  alterTopicConfigs(name: string, request: AlterTopicConfigsRequest): Promise<unknown>;
 }
 
 export interface RequestContext {

@@ -36,6 +36,7 @@ const topicRuleCodes: Record<TopicRule, number> = {
   // Kafka refuses creating its own internal topic (__cluster_metadata) with INVALID_REQUEST: "Creation of
   // internal topic ... is prohibited". TOPIC_AUTHORIZATION_FAILED would send the user to their ACLs.
   [TopicRule.INTERNAL_TOPIC]: ErrorCode.INVALID_REQUEST,
+  [TopicRule.DUPLICATE_CONFIG]: ErrorCode.INVALID_REQUEST,
 };
 
 /** The Kafka error code of a broken topic rule (@cirrus/broker-api's topic-rules). */

@@ -2,8 +2,8 @@
 // the codec, the handler answers, and the answer is encoded and decoded again at the same version, so a
 // body the codec cannot write fails the test. The offsets topic lives on real s3stream storage; the
 // control plane is an in-memory stand-in that answers like ControlPlaneClient (BrokerApiError codes).
-import type { ClusterMetadata, TopicMetadata } from "@cirrus/broker-api";
-import { BrokerApiError } from "@cirrus/broker-api";
+import type { AlterTopicConfigsRequest, ClusterMetadata, TopicMetadata } from "@cirrus/broker-api";
+import { applyTopicConfigChanges, BrokerApiError } from "@cirrus/broker-api";
 import { decodeRequest, decodeResponse, encodeRequest, encodeResponse } from "@cirrus/kafka-protocol";
 import { type BrokerConfig, loadBrokerConfig } from "../../src/config.ts";
 import { ManualClock } from "../../src/groups/clock.ts";
@@ -63,6 +63,20 @@ export class MemoryTopicAdmin implements TopicAdmin {
     if (request.totalCount <= topic.partitions.length)
       throw new BrokerApiError("INVALID_PARTITIONS", "must grow", { status: 400 });
     return topic;
+  }
+
+  /** Every call, to check what the broker forwarded. */
+  readonly configCalls: { name: string; request: AlterTopicConfigsRequest }[] = [];
+
+  async alterTopicConfigs(name: string, request: AlterTopicConfigsRequest) {
+    this.configCalls.push({ name, request });
+    const topic = this.topics.get(name);
+    if (!topic) throw new BrokerApiError("UNKNOWN_TOPIC", `no topic ${name}`, { status: 404 });
+    const next = applyTopicConfigChanges(topic.configs, request.changes, request.replace);
+    if ("rule" in next) throw new BrokerApiError("INVALID_REQUEST", next.message, { status: 400 });
+    const changed = { ...topic, configs: next.configs };
+    if (!request.validateOnly) this.topics.set(name, changed);
+    return changed;
   }
 }
 

@@ -29,6 +29,7 @@ function services(handlers: HandlerMap): BrokerServices {
       createTopic: () => Promise.reject(new Error("no control plane")),
       deleteTopic: () => Promise.reject(new Error("no control plane")),
       addPartitions: () => Promise.reject(new Error("no control plane")),
+      alterTopicConfigs: () => Promise.reject(new Error("no control plane")),
     },
     metrics: new BrokerMetrics(),
     load: new LoadMeter(),

@@ -51,6 +51,7 @@ function services(): BrokerServices {
       createTopic: () => Promise.reject(new Error("no control plane")),
       deleteTopic: () => Promise.reject(new Error("no control plane")),
       addPartitions: () => Promise.reject(new Error("no control plane")),
+      alterTopicConfigs: () => Promise.reject(new Error("no control plane")),
     },
     metrics: new BrokerMetrics(),
     load: new LoadMeter(),

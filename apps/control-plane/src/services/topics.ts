@@ -1,9 +1,10 @@
 import {
   type AddPartitionsRequest,
+  type AlterTopicConfigsRequest,
+  applyTopicConfigChanges,
   type CreateTopicRequest,
   checkNewTopic,
   checkPartitionGrowth,
-  checkTopicConfigs,
   checkTopicDeletion,
   type PartitionMetadata,
   type TopicMetadata,
@@ -169,24 +170,51 @@ export async function deleteTopic(
   });
 }
 
+/**
+ * Changes a topic's configs (Kafka's AlterConfigs with `replace`, IncrementalAlterConfigs without), applied
+ * to the stored set under the cluster lock so that concurrent changes never lose one another; the result
+ * passes the same topic-rules as every other topic change. `validateOnly` checks and writes nothing.
+ */
+export async function alterTopicConfigs(
+  db: Db,
+  clusterId: string,
+  name: string,
+  request: AlterTopicConfigsRequest,
+): Promise<TopicChange<TopicMetadata>> {
+  return change(db, request.validateOnly, async (tx) => {
+    await lockRunningCluster(tx, clusterId);
+    const [row] = await tx
+      .select({ configs: topics.configs })
+      .from(topics)
+      .where(and(eq(topics.clusterId, clusterId), eq(topics.name, name)));
+    if (!row) throw new ApiError("UNKNOWN_TOPIC", `topic ${name} does not exist`);
+    const next = applyTopicConfigChanges(
+      row.configs as Record<string, string>,
+      request.changes,
+      request.replace,
+    );
+    if ("rule" in next) enforce(next);
+    else {
+      await tx
+        .update(topics)
+        .set({ configs: next.configs })
+        .where(and(eq(topics.clusterId, clusterId), eq(topics.name, name)));
+    }
+    await bumpVersions(tx, clusterId, []);
+    return { result: await readTopic(tx, clusterId, name), changed: [] };
+  });
+}
+
+/** The REST API's replace: AlterConfigs with every key set. */
 export async function updateTopicConfigs(
   db: Db,
   clusterId: string,
   name: string,
   configs: Record<string, string>,
-) {
-  enforce(checkTopicConfigs(configs));
-  return inTransaction(db, async (tx) => {
-    await lockRunningCluster(tx, clusterId);
-    const rows = await tx
-      .update(topics)
-      .set({ configs })
-      .where(and(eq(topics.clusterId, clusterId), eq(topics.name, name)))
-      .returning({ id: topics.id });
-    if (rows.length === 0) throw new ApiError("UNKNOWN_TOPIC", `topic ${name} does not exist`);
-    await bumpVersions(tx, clusterId, []);
-    return readTopic(tx, clusterId, name);
-  });
+): Promise<TopicMetadata> {
+  const changes = Object.entries(configs).map(([key, value]) => ({ name: key, op: "set" as const, value }));
+  const { result } = await alterTopicConfigs(db, clusterId, name, { changes, replace: true });
+  return result;
 }
 
 /** A leader that cannot serve (fenced, stopped) is reported as -1: Kafka's LEADER_NOT_AVAILABLE. */

@@ -163,6 +163,11 @@ describe("OpenAPI contract", { timeout: 120_000 }, () => {
       params: { name: "events" },
       payload: { totalCount: 2 },
     });
+    await c.call("POST", internal(InternalRoutes.topicConfigs), {
+      ...broker,
+      params: { name: "events" },
+      payload: { changes: [{ name: "retention.ms", op: "set", value: "5000" }], replace: false },
+    });
     const dup = await c.call("POST", internal(InternalRoutes.topics), {
       ...broker,
       payload: { name: "events", partitions: 1 },

@@ -176,6 +176,73 @@ for (const backend of testBackends()) {
       );
     });
 
+    it("changes topic configs for AlterConfigs / IncrementalAlterConfigs, with the REST API's validation", async () => {
+      const { clusterId, client } = await newCluster("configs");
+      await client.register(broker(1));
+      await client.createTopic({ name: "c", partitions: 1, configs: { "retention.ms": "60000" } });
+      const changed = await client.alterTopicConfigs("c", {
+        changes: [
+          { name: "cleanup.policy", op: "append", value: "compact" },
+          { name: "retention.ms", op: "delete", value: null },
+          { name: "min.cleanable.dirty.ratio", op: "set", value: "0.3" },
+        ],
+        replace: false,
+      });
+      assert.deepEqual(changed.configs, {
+        "cleanup.policy": "delete,compact",
+        "min.cleanable.dirty.ratio": "0.3",
+      });
+      const dry = await client.alterTopicConfigs("c", {
+        changes: [{ name: "segment.ms", op: "set", value: "10" }],
+        replace: true,
+        validateOnly: true,
+      });
+      assert.deepEqual(dry.configs, { "segment.ms": "10" }, "validateOnly answers what the set would be");
+      const stored = (await client.metadata()).topics.find((t) => t.name === "c")!;
+      assert.deepEqual(stored.configs, changed.configs, "validateOnly wrote nothing");
+      for (const [changes, detail] of [
+        [[{ name: "no.such", op: "set", value: "1" }], /Unknown topic config name: no\.such/],
+        [[{ name: "retention.ms", op: "append", value: "1" }], /append is not allowed/],
+        [
+          [
+            { name: "min.compaction.lag.ms", op: "set", value: "9" },
+            { name: "max.compaction.lag.ms", op: "set", value: "1" },
+          ],
+          /min\.compaction\.lag\.ms should be less/,
+        ],
+      ] as const) {
+        const error = await client
+          .alterTopicConfigs("c", { changes: changes as never, replace: false })
+          .catch((e: unknown) => e);
+        assert.ok(error instanceof BrokerApiError);
+        assert.equal(error.problemCode, "INVALID_REQUEST");
+        assert.match(error.message, detail);
+      }
+      const missing = await client
+        .alterTopicConfigs("gone", { changes: [], replace: false })
+        .catch((e: unknown) => e);
+      assert.ok(missing instanceof BrokerApiError);
+      assert.equal(missing.code, BrokerApiErrorCode.UNKNOWN_TOPIC);
+      // The REST API's replace goes through the same change and the same rules.
+      const patch = (configs: object) =>
+        fetch(`${baseUrl}/v1/clusters/${clusterId}/topics/c`, {
+          method: "PATCH",
+          headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+          body: JSON.stringify({ configs }),
+        });
+      const bad = await patch({ "message.timestamp.type": "Whenever" });
+      assert.equal(bad.status, 400);
+      assert.match(
+        ((await bad.json()) as { detail: string }).detail,
+        /String must be one of: CreateTime, LogAppendTime/,
+      );
+      const good = await patch({ "message.timestamp.type": "LogAppendTime" });
+      assert.equal(good.status, 200);
+      assert.deepEqual(((await good.json()) as { configs: object }).configs, {
+        "message.timestamp.type": "LogAppendTime",
+      });
+    });
+
     it("refuses object commits from a fenced broker epoch", async () => {
       const { client } = await newCluster("fence");
       const old = await client.register(broker(1));

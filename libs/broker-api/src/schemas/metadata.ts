@@ -71,6 +71,33 @@ export const AddPartitionsRequest = Type.Object(
 );
 export type AddPartitionsRequest = Static<typeof AddPartitionsRequest>;
 
+/** One change of a topic config (Kafka's IncrementalAlterConfigs operations; AlterConfigs is `replace` + sets). */
+export const TopicConfigChange = Type.Object(
+  {
+    name: Type.String({ maxLength: 255 }),
+    op: Type.Union([
+      Type.Literal("set"),
+      Type.Literal("delete"),
+      Type.Literal("append"),
+      Type.Literal("subtract"),
+    ]),
+    value: Type.Union([Type.String({ maxLength: 4096 }), Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+export type TopicConfigChange = Static<typeof TopicConfigChange>;
+
+export const AlterTopicConfigsRequest = Type.Object(
+  {
+    changes: Type.Array(TopicConfigChange, { maxItems: 1000 }),
+    /** Start from no configs (Kafka's AlterConfigs replaces the whole set) instead of the topic's own. */
+    replace: Type.Boolean(),
+    validateOnly: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export type AlterTopicConfigsRequest = Static<typeof AlterTopicConfigsRequest>;
+
 export const TopicPath = Type.Object({ name: TopicName }, { additionalProperties: false });
 
 export const DeleteTopicResponse = Type.Object({ topicId: TopicId, name: TopicName });

@@ -59,9 +59,9 @@ export class AliyunFleets {
           OnDemandPercentageAboveBaseCapacity: spec.onDemandPercentageAboveBase,
           SpotInstanceRemedy: spec.capacityRebalance,
           CompensateWithOnDemand: true,
-          RemovalPolicies: ["NewestInstance"],
+          RemovalPolicy: ["NewestInstance"],
           ClientToken: `sg-${spec.name}`,
-          Tags: Object.entries({ ...spec.tags, [FLEET_TAG]: spec.name }).map(([Key, Value]) => ({
+          Tag: Object.entries({ ...spec.tags, [FLEET_TAG]: spec.name }).map(([Key, Value]) => ({
             Key,
             Value,
           })),
@@ -161,7 +161,7 @@ export class AliyunFleets {
         TagResources?: { TagResource?: { ResourceId: string }[] };
       }>("ListTagResources", {
         ResourceType: "scalinggroup",
-        Tags: [{ Key: FLEET_TAG }],
+        Tag: [{ Key: FLEET_TAG }],
         NextToken: nextToken,
       });
       for (const r of out.TagResources?.TagResource ?? []) ids.add(r.ResourceId);
@@ -231,7 +231,7 @@ export class AliyunFleets {
     await this.#requireMembers(group, instanceIds);
     await this.#ess.call("SetInstancesProtection", {
       ScalingGroupId: group.ScalingGroupId,
-      InstanceIds: instanceIds,
+      InstanceId: instanceIds,
       ProtectedFromScaleIn: protect,
     });
   }
@@ -243,7 +243,7 @@ export class AliyunFleets {
     if (decrement) checkCapacity(name, (group.DesiredCapacity ?? 0) - 1, group.MinSize, group.MaxSize);
     await this.#ess.call("RemoveInstances", {
       ScalingGroupId: group.ScalingGroupId,
-      InstanceIds: [instanceId],
+      InstanceId: [instanceId],
       DecreaseDesiredCapacity: decrement,
       RemovePolicy: "release",
     });

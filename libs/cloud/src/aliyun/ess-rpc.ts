@@ -22,7 +22,7 @@ export type RpcValue =
 
 /**
  * Flattens RPC arguments into query parameters the way Alibaba's RPC APIs number repeated fields:
- * `InstanceIds: ["a", "b"]` → `InstanceIds.1=a&InstanceIds.2=b`, `Tags: [{Key: "k"}]` → `Tags.1.Key=k`.
+ * `InstanceId: ["a", "b"]` → `InstanceId.1=a&InstanceId.2=b`, `Tag: [{Key: "k"}]` → `Tag.1.Key=k`.
  * undefined values are left out.
  */
 export function flattenRpcQuery(args: Record<string, RpcValue>): Record<string, string> {

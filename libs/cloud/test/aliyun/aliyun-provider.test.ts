@@ -41,17 +41,17 @@ describe("aliyun provider requests", () => {
   it("numbers repeated RPC fields and leaves out undefined ones", () => {
     assert.deepEqual(
       flattenRpcQuery({
-        InstanceIds: ["a", "b"],
-        Tags: [{ Key: "k", Value: "v" }],
+        InstanceId: ["a", "b"],
+        Tag: [{ Key: "k", Value: "v" }],
         Flag: true,
         N: 3,
         Skip: undefined,
       }),
       {
-        "InstanceIds.1": "a",
-        "InstanceIds.2": "b",
-        "Tags.1.Key": "k",
-        "Tags.1.Value": "v",
+        "InstanceId.1": "a",
+        "InstanceId.2": "b",
+        "Tag.1.Key": "k",
+        "Tag.1.Value": "v",
         Flag: "true",
         N: "3",
       },
@@ -129,7 +129,7 @@ describe("aliyun provider requests", () => {
     await provider.terminateInstance("brokers", a!.id, { decrementCapacity: false });
     const [remove] = sent("RemoveInstances");
     assert.deepEqual(
-      [remove!["InstanceIds.1"], remove!.DecreaseDesiredCapacity, remove!.RemovePolicy],
+      [remove!["InstanceId.1"], remove!.DecreaseDesiredCapacity, remove!.RemovePolicy],
       [a!.id, "false", "release"],
     );
     await provider.setDesiredCapacity("brokers", 2);

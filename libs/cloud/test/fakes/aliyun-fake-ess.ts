@@ -1,6 +1,7 @@
 import type * as $OpenApi from "@alicloud/openapi-client";
 import type { OpenApiCaller } from "../../src/aliyun/ess-rpc.ts";
 import { onDemandTarget } from "../../src/fleet-spec.ts";
+import { essDefinitions, undefinedParameters } from "../definitions/aliyun-ess-definitions.ts";
 import { aliyunError, aliyunId, type FakeAliyunAccount, type FakeEssGroup } from "./aliyun-fake-state.ts";
 
 type Query = Record<string, string>;
@@ -19,11 +20,10 @@ function int(q: Query, key: string): number | undefined {
   return n;
 }
 
-/** `Tags.N.Key` / `Tags.N.Value` pairs of a request (value undefined when only the key was given). */
+/** `Tag.N.Key` / `Tag.N.Value` pairs of a request (value undefined when only the key was given). */
 function tagsOf(q: Query): [string, string | undefined][] {
   const out: [string, string | undefined][] = [];
-  for (let i = 1; q[`Tags.${i}.Key`] !== undefined; i++)
-    out.push([q[`Tags.${i}.Key`]!, q[`Tags.${i}.Value`]]);
+  for (let i = 1; q[`Tag.${i}.Key`] !== undefined; i++) out.push([q[`Tag.${i}.Key`]!, q[`Tag.${i}.Value`]]);
   return out;
 }
 
@@ -35,7 +35,9 @@ const MULTI_AZ = new Set(["PRIORITY", "BALANCE", "COST_OPTIMIZED", "COMPOSABLE"]
  * style, version, region) and each action's documented rules: MinSize <= DesiredCapacity <= MaxSize,
  * on-demand base/share only with COST_OPTIMIZED, spot strategies, hook timeouts 30..21600 s, removal
  * not below MinSize, lifecycle action tokens, the lowerCamelCase parameters of
- * RecordLifecycleActionHeartbeat. Groups launch into the ECS fake when enabled.
+ * RecordLifecycleActionHeartbeat. Every parameter must be one that Alibaba's official request class for
+ * that action lists (`test/definitions/aliyun-ess-definitions.ts`), or the call is refused as a real
+ * endpoint would. Groups launch into the ECS fake when enabled.
  */
 export function fakeEss(account: FakeAliyunAccount): OpenApiCaller {
   const groupById = (id: string | undefined): FakeEssGroup => {
@@ -352,7 +354,7 @@ export function fakeEss(account: FakeAliyunAccount): OpenApiCaller {
       const g = groupById(q.ScalingGroupId);
       if (q.ProtectedFromScaleIn !== "true" && q.ProtectedFromScaleIn !== "false")
         throw aliyunError("MissingParameter", "ProtectedFromScaleIn is required");
-      const ids = list(q, "InstanceIds");
+      const ids = list(q, "InstanceId");
       const members = ids.map(
         (id) =>
           g.members.get(id) ??
@@ -372,8 +374,8 @@ export function fakeEss(account: FakeAliyunAccount): OpenApiCaller {
           "IncorrectScalingGroupStatus",
           "The current status of the specified scaling group does not support this action.",
         );
-      const ids = list(q, "InstanceIds");
-      if (ids.length === 0) throw aliyunError("MissingParameter", "InstanceIds is required");
+      const ids = list(q, "InstanceId");
+      if (ids.length === 0) throw aliyunError("MissingParameter", "InstanceId.N is required");
       for (const id of ids)
         if (!g.members.has(id))
           throw aliyunError("InvalidInstanceIds.NotFound", `Instance ${id} is not in the group.`, 404);
@@ -458,11 +460,6 @@ export function fakeEss(account: FakeAliyunAccount): OpenApiCaller {
       return {};
     },
     RecordLifecycleActionHeartbeat(q) {
-      if (q.LifecycleHookId || q.LifecycleActionToken)
-        throw aliyunError(
-          "MissingParameter",
-          "this action takes lifecycleHookId and lifecycleActionToken (lowerCamelCase)",
-        );
       pendingAction(q.lifecycleHookId, q.lifecycleActionToken);
       return {};
     },
@@ -483,9 +480,17 @@ export function fakeEss(account: FakeAliyunAccount): OpenApiCaller {
         throw aliyunError("InvalidRegionId.NotFound", `Unknown region ${query.RegionId}`, 404);
       for (const [k, v] of Object.entries(query))
         if (typeof v !== "string") throw aliyunError("InvalidParameter", `${k} must be sent as a string`);
-      const handler = actions[params.action];
-      if (!handler)
+      const defs = essDefinitions();
+      if (!defs.actions.has(params.action))
         throw aliyunError("InvalidAction.NotFound", `Specified api ${params.action} is not found`, 404);
+      const unknown = undefinedParameters(defs, params.action, query);
+      if (unknown.length > 0)
+        throw aliyunError(
+          "InvalidParameter",
+          `${params.action} (ESS 2014-08-28) has no parameter ${unknown.join(", ")}`,
+        );
+      const handler = actions[params.action];
+      if (!handler) throw new Error(`the ESS fake does not serve ${params.action} yet`);
       return { statusCode: 200, headers: {}, body: { RequestId: account.token(), ...handler(query) } };
     },
   };

@@ -15,6 +15,7 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { onDemandTarget } from "../../src/fleet-spec.ts";
 import { awsError, type FakeAwsAccount, type FakeGroup, type FakeMember } from "./aws-fake-state.ts";
+import { gateOnServiceModel } from "./aws-model-gate.ts";
 
 const SPOT_STRATEGIES = new Set([
   "lowest-price",
@@ -37,6 +38,7 @@ export function fakeAutoScaling(account: FakeAwsAccount): AutoScalingClient {
     credentials: { accessKeyId: "fake", secretAccessKey: "fake" },
   });
   const mock = mockClient(client);
+  gateOnServiceModel(client, "ValidationError");
   const log = (command: string, input: object) => account.requests.push({ command, input: input as Input });
   const group = (name: unknown): FakeGroup => {
     const g = account.groups.get(String(name));

@@ -20,6 +20,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import { mockClient } from "aws-sdk-client-mock";
 import { awsError, type FakeAwsAccount, type FakeVolume, fakeId } from "./aws-fake-state.ts";
+import { gateOnServiceModel } from "./aws-model-gate.ts";
 
 type Input = Record<string, unknown>;
 
@@ -46,6 +47,7 @@ export function fakeEc2(account: FakeAwsAccount): EC2Client {
     credentials: { accessKeyId: "fake", secretAccessKey: "fake" },
   });
   const mock = mockClient(client);
+  gateOnServiceModel(client, "InvalidParameterValue");
   const log = (command: string, input: object) => account.requests.push({ command, input: input as Input });
   const volume = (id: unknown): FakeVolume => {
     const v = account.volumes.get(String(id));
@@ -346,5 +348,6 @@ export function fakeCloudWatch(account: FakeAwsAccount): CloudWatchClient {
       });
       return { MetricDataResults: results };
     });
+  gateOnServiceModel(client, "InvalidParameterValue");
   return client;
 }

@@ -159,7 +159,20 @@ describe("Alibaba fakes enforce the documented rules", () => {
     await assert.rejects(wrongRegion.call("DescribeScalingGroups", {}), /region/i);
     await assert.rejects(
       ess.call("RecordLifecycleActionHeartbeat", { LifecycleHookId: "h", LifecycleActionToken: "t" }),
-      /lowerCamelCase/,
+      /has no parameter LifecycleHookId, LifecycleActionToken/,
+    );
+    // The names the provider once sent, refused as the official request definitions do not list them.
+    await assert.rejects(
+      ess.call("RemoveInstances", { ScalingGroupId: "asg-1", InstanceIds: ["i-1"] }),
+      /RemoveInstances \(ESS 2014-08-28\) has no parameter InstanceIds\.1/,
+    );
+    await assert.rejects(
+      ess.call("CreateScalingGroup", { ScalingGroupName: "g", RemovalPolicies: ["NewestInstance"] }),
+      /has no parameter RemovalPolicies\.1/,
+    );
+    await assert.rejects(
+      ess.call("ListTagResources", { ResourceType: "scalinggroup", Tags: [{ Key: "k" }] }),
+      /has no parameter Tags\.1\.Key/,
     );
   });
 

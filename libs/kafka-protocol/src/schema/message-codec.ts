@@ -55,10 +55,19 @@ export function compiledMessage(spec: MessageSpec, version: number): CompiledMes
   return compiled;
 }
 
-/** Reads a whole message body; the reader must end exactly where the body ends. */
-export function readMessageBody(compiled: CompiledMessage, r: Reader): Record<string, unknown> {
+/**
+ * Reads a message body. `trailing: "refuse"` (responses: we must understand every byte a broker sends) throws
+ * TRAILING_BYTES when bytes follow the body; `"ignore"` (requests) leaves them unread, as Apache Kafka's broker
+ * does (RequestContext.parseRequest reads the body and never checks what is left): some shipped clients send
+ * a few extra bytes after e.g. ListGroups and OffsetFetch.
+ */
+export function readMessageBody(
+  compiled: CompiledMessage,
+  r: Reader,
+  trailing: "refuse" | "ignore" = "refuse",
+): Record<string, unknown> {
   const body = compiled.read(r);
-  if (r.remaining() !== 0) {
+  if (trailing === "refuse" && r.remaining() !== 0) {
     throw new ProtocolError(
       "TRAILING_BYTES",
       `${compiled.spec.name} v${compiled.version}: ${r.remaining()} bytes after the body`,

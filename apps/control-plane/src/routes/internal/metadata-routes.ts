@@ -1,5 +1,6 @@
 import {
   AddPartitionsRequest,
+  AlterTopicConfigsRequest,
   ClusterMetadata,
   CreateTopicRequest,
   DeleteTopicResponse,
@@ -12,9 +13,12 @@ import { withProblems } from "../../api-schemas/common.ts";
 import type { AppContext } from "../../app-context.ts";
 import type { TypeBoxTypeProvider } from "../../http/typebox.ts";
 import { readClusterMetadata } from "../../services/cluster-metadata.ts";
-import { addPartitions, createTopic, deleteTopic } from "../../services/topics.ts";
+import { addPartitions, alterTopicConfigs, createTopic, deleteTopic } from "../../services/topics.ts";
 
-/** Metadata and Kafka admin calls (CreateTopics, DeleteTopics, CreatePartitions) on behalf of brokers. */
+/**
+ * Metadata and Kafka admin calls (CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs,
+ * IncrementalAlterConfigs) on behalf of brokers.
+ */
 export function metadataRoutes(ctx: AppContext) {
   return async (app: FastifyInstance): Promise<void> => {
     const r = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -89,6 +93,29 @@ export function metadataRoutes(ctx: AppContext) {
           request.body,
         );
         await ctx.notifier.changed(request.brokerClusterId!, changed);
+        return result;
+      },
+    );
+
+    r.post(
+      InternalRoutes.topicConfigs,
+      {
+        schema: {
+          tags: ["internal"],
+          summary:
+            "Change a topic's configs (Kafka's AlterConfigs: replace; IncrementalAlterConfigs: changes)",
+          params: TopicPath,
+          body: AlterTopicConfigsRequest,
+          response: withProblems({ 200: TopicMetadata }),
+        },
+      },
+      async (request) => {
+        const { result } = await alterTopicConfigs(
+          db,
+          request.brokerClusterId!,
+          request.params.name,
+          request.body,
+        );
         return result;
       },
     );
