@@ -28,6 +28,7 @@ export interface BuildOptions {
   notifier?: AssignmentNotifier;
   /** Backs POST /v1/clusters/:id/brokers/:brokerId/spot-reclaim (see controllers/provisioner). */
   spotReclaimer?: AppContext["spotReclaimer"];
+  brokerCapacity?: AppContext["brokerCapacity"];
 }
 
 export interface App {
@@ -54,6 +55,7 @@ export async function build(options: BuildOptions): Promise<App> {
     notifier: options.notifier ?? new AssignmentNotifier(),
     metrics: new ControlPlaneMetrics(database.db),
     ...(options.spotReclaimer ? { spotReclaimer: options.spotReclaimer } : {}),
+    ...(options.brokerCapacity ? { brokerCapacity: options.brokerCapacity } : {}),
   };
   const server = Fastify({
     bodyLimit: config.bodyLimitBytes,

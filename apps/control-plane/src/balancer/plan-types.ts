@@ -59,7 +59,7 @@ export const DEFAULT_BALANCER_OPTIONS: Readonly<Omit<BalancerOptions, "now">> = 
   bandFraction: 0.1,
   capacityThreshold: 0.8,
   minUsefulChange: 0.02,
-  idleBytesPerSec: 64 * 1024,
+  idleBytesPerSec: 1024,
   maxMoves: 10_000,
 });
 

@@ -2,7 +2,7 @@ import { and, eq, inArray, max, ne, or } from "drizzle-orm";
 import type { ClusterSpec } from "../api-schemas/clusters.ts";
 import type { Config } from "../config.ts";
 import { brokers, clusters, operations, partitions } from "../db/schema.ts";
-import { type BalancerConfig, balancerSettings } from "../services/balancer-settings.ts";
+import { type BalancerConfig, type BrokerCapacity, balancerSettings } from "../services/balancer-settings.ts";
 import { OperationStatus } from "../services/operations.ts";
 import { planRebalance, startRebalance } from "../services/rebalance.ts";
 import type { Controller, ControllerContext } from "./controller-runner.ts";
@@ -18,6 +18,8 @@ export interface AutoRebalanceOptions {
   intervalMs: number;
   /** Defaults for what a cluster's spec (`balancing`) does not say, and the lease (slow brokers). */
   config: BalancerConfig & Pick<Config, "leaseMs">;
+  /** Brokers' network capacity from the cluster's provider; else the config's default. */
+  capacityOf?: BrokerCapacity | undefined;
 }
 
 /**
@@ -46,7 +48,7 @@ export function autoRebalanceController(options: AutoRebalanceOptions): Controll
         if (last && last.brokers === membership && now - last.at < options.intervalMs) continue;
         if (!(await settled(ctx, id, options.settleMs))) continue;
         lastPlan.set(id, { at: now, brokers: membership });
-        const context = { config: options.config, now };
+        const context = { config: options.config, now, capacityOf: options.capacityOf };
         const preview = await planRebalance(ctx.db, id, context);
         if (preview.moves.length === 0) continue;
         try {

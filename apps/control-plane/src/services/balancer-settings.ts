@@ -1,5 +1,6 @@
-// The balancer's settings for one cluster: the cluster's spec (`balancing`) where it says, the control plane's
-// configuration where it does not, and the planner's defaults for the rest.
+// The balancer's settings for one cluster: the cluster's spec (`balancing`) where it says, its provider's
+// baseline bandwidth of its instance types for the brokers' capacity, the control plane's configuration where
+// neither says, and the planner's defaults for the rest.
 import type { ClusterSpec } from "../api-schemas/clusters.ts";
 import { DEFAULT_BALANCER_OPTIONS } from "../balancer/plan-types.ts";
 import type { Config } from "../config.ts";
@@ -16,9 +17,30 @@ export interface BalancerSettings {
 
 export type BalancerConfig = Pick<Config, "balancerCooldownMs" | "brokerNetworkBytesPerSec">;
 
+/** A cluster's brokers' network capacity each way (bytes/s) as its provider knows it; undefined: unknown. */
+export type BrokerCapacity = (spec: ClusterSpec) => number | undefined;
+
+/**
+ * The provider's sustained (baseline) bandwidth of the spec's instance types, the smallest of them (a fleet
+ * of several types does not say which broker runs on which); undefined when the provider knows none of them.
+ */
+export function providerBaselineCapacity(providers: {
+  providerFor(spec: ClusterSpec): { baselineBandwidth(instanceType: string): number };
+}): BrokerCapacity {
+  return (spec) => {
+    try {
+      const provider = providers.providerFor(spec);
+      return Math.min(...spec.instanceTypes.map((type) => provider.baselineBandwidth(type)));
+    } catch {
+      return undefined; // an instance type the provider's table does not list, or no provider for it here
+    }
+  };
+}
+
 export function balancerSettings(
   config: BalancerConfig,
   spec: Pick<ClusterSpec, "balancing"> | undefined,
+  capacityOf?: BrokerCapacity,
 ): BalancerSettings {
   const own = spec?.balancing ?? {};
   return {
@@ -30,6 +52,9 @@ export function balancerSettings(
         ? own.capacityPercent / 100
         : DEFAULT_BALANCER_OPTIONS.capacityThreshold,
     cooldownMs: own.cooldownSeconds !== undefined ? own.cooldownSeconds * 1000 : config.balancerCooldownMs,
-    brokerNetworkBytesPerSec: own.brokerNetworkBytesPerSec ?? config.brokerNetworkBytesPerSec,
+    brokerNetworkBytesPerSec:
+      own.brokerNetworkBytesPerSec ??
+      (spec && "provider" in spec && capacityOf ? capacityOf(spec as ClusterSpec) : undefined) ??
+      config.brokerNetworkBytesPerSec,
   };
 }

@@ -11,7 +11,7 @@ import { operations, partitions } from "../db/schema.ts";
 import { inTransaction } from "../db/transaction.ts";
 import { ApiError } from "../errors.ts";
 import { loadBalancerInputs, REBALANCE_OPERATION_TYPE } from "./balancer-inputs.ts";
-import { type BalancerConfig, balancerSettings } from "./balancer-settings.ts";
+import { type BalancerConfig, type BrokerCapacity, balancerSettings } from "./balancer-settings.ts";
 import { getCluster } from "./clusters.ts";
 import { createOperation, type Operation, OperationStatus } from "./operations.ts";
 import { bumpVersions, lockCluster } from "./partition-assigner.ts";
@@ -33,6 +33,8 @@ export const REBALANCE_OPERATION = REBALANCE_OPERATION_TYPE;
 export interface RebalanceContext {
   config: BalancerConfig & Pick<Config, "leaseMs">;
   now: number;
+  /** The brokers' capacity from the cluster's provider (composition.ts); else the config's default. */
+  capacityOf?: BrokerCapacity;
 }
 
 /**
@@ -46,7 +48,7 @@ export async function planRebalance(
   request: { maxMoves?: number } = {},
 ): Promise<RebalancePlanView> {
   const cluster = await getCluster(db, clusterId);
-  const settings = balancerSettings(context.config, cluster.spec);
+  const settings = balancerSettings(context.config, cluster.spec, context.capacityOf);
   const inputs = await loadBalancerInputs(db, clusterId, context.now, settings, context.config.leaseMs);
   const maxMoves = request.maxMoves ?? DEFAULT_BALANCER_OPTIONS.maxMoves;
   const plan = planBalance(inputs.brokers, inputs.partitions, {

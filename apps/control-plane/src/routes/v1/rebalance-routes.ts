@@ -12,7 +12,7 @@ export function rebalanceRoutes(ctx: AppContext) {
     const r = app.withTypeProvider<TypeBoxTypeProvider>();
     const { db } = ctx.database;
     const tags = ["rebalance"];
-    const context = () => ({ config: ctx.config, now: Date.now() });
+    const context = () => ({ config: ctx.config, now: Date.now(), capacityOf: ctx.brokerCapacity });
 
     r.get(
       "/clusters/:id/rebalance/plan",
