@@ -24,6 +24,12 @@ export const ConfigSchema = Type.Object(
      * only `POST /v1/clusters/{id}/rebalance` moves partitions).
      */
     autoRebalanceSettleMs: Type.Integer({ minimum: 0 }),
+    /** Partition moves in flight at once (source not closed yet) per broker (as source or target). */
+    moveLimitPerBroker: Type.Integer({ minimum: 1 }),
+    /** Partition moves in flight at once per topic. */
+    moveLimitPerTopic: Type.Integer({ minimum: 1 }),
+    /** Partition moves in flight at once in a cluster. */
+    moveLimitPerCluster: Type.Integer({ minimum: 1 }),
     /** How often automatic balancing plans a cluster whose brokers are settled (a cluster's spec may turn it off). */
     balancerIntervalMs: Type.Integer({ minimum: 100 }),
     /** A moved partition stays at least this long where it went (a cluster's spec may say otherwise). */
@@ -72,6 +78,9 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   leaseMs: 10_000,
   reconcileIntervalMs: 1_000,
   autoRebalanceSettleMs: 10_000,
+  moveLimitPerBroker: 32,
+  moveLimitPerTopic: 64,
+  moveLimitPerCluster: 128,
   balancerIntervalMs: 5_000,
   balancerCooldownMs: 60_000,
   brokerNetworkBytesPerSec: 125_000_000,
@@ -90,6 +99,9 @@ const ENV: Record<keyof Config, string> = {
   leaseMs: "BROKER_LEASE_MS",
   reconcileIntervalMs: "RECONCILE_INTERVAL_MS",
   autoRebalanceSettleMs: "AUTO_REBALANCE_SETTLE_MS",
+  moveLimitPerBroker: "MOVE_LIMIT_PER_BROKER",
+  moveLimitPerTopic: "MOVE_LIMIT_PER_TOPIC",
+  moveLimitPerCluster: "MOVE_LIMIT_PER_CLUSTER",
   balancerIntervalMs: "BALANCER_INTERVAL_MS",
   balancerCooldownMs: "BALANCER_COOLDOWN_MS",
   brokerNetworkBytesPerSec: "BROKER_NETWORK_BYTES_PER_SEC",
