@@ -15,6 +15,7 @@ import {
 } from "@cirrus/kafka-protocol";
 import { OFFSETS_TOPIC } from "../groups/group-coordinator.ts";
 import type { CheckedBatch, Partition } from "../partitions/partition.ts";
+import { appendPolicyOf, applyAppendPolicy } from "../partitions/topic-append-policy.ts";
 import type { RequestContext, ResponseOf } from "./handler.ts";
 import { kafkaErrorCodeOf } from "./kafka-error-codes.ts";
 import { topicExists } from "./topic-lookup.ts";
@@ -107,13 +108,22 @@ function produceToPartition(
   if (services.shuttingDown() || !services.canAck()) return failed(index, ErrorCode.NOT_LEADER_OR_FOLLOWER);
   const checked = checkRecords(records);
   if ("errorCode" in checked) return failed(index, checked.errorCode, checked.message);
-  return appendChecked(partition, checked.batches, context);
+  // The topic's configs (max.message.bytes, message.timestamp.*) as this broker last saw them.
+  const policy = applyAppendPolicy(
+    checked.batches,
+    appendPolicyOf(services.topicConfigs?.(topic)),
+    Date.now(),
+  );
+  if (!policy.ok)
+    return { ...failed(index, policy.errorCode, policy.message), recordErrors: policy.recordErrors };
+  return appendChecked(partition, policy.batches, context, policy.logAppendTimeMs);
 }
 
 function appendChecked(
   partition: Partition,
   batches: ProducedBatch[],
   context: RequestContext,
+  logAppendTimeMs: number,
 ): PartitionResult | Promise<PartitionResult> {
   const { services } = context;
   const gate = services.producers;
@@ -165,7 +175,7 @@ function appendChecked(
         index: partition.partition,
         errorCode: ErrorCode.NONE,
         baseOffset: BigInt(baseOffset),
-        logAppendTimeMs: -1n,
+        logAppendTimeMs: BigInt(logAppendTimeMs),
         logStartOffset: BigInt(partition.logStartOffset),
         recordErrors: [],
         errorMessage: null,

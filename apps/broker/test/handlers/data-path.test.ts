@@ -241,6 +241,76 @@ describe("ListOffsets", () => {
   });
 });
 
+describe("Produce applies the topic's configs", () => {
+  test("LogAppendTime stamps the batch, max.message.bytes and the timestamp window refuse, changes apply", async () => {
+    const { controlPlane } = broker.services;
+    await controlPlane.createTopic({
+      name: "stamped",
+      partitions: 1,
+      configs: { "message.timestamp.type": "LogAppendTime", "max.message.bytes": "200" },
+    });
+    await eventually(
+      () => broker.services.partitions.byName("stamped", 0) !== undefined,
+      10_000,
+      "stamped-0",
+    );
+    const before = Date.now();
+    const stamped = await produce(0, batch(["a", "b"], 1_000n), -1, "stamped");
+    const answer = stamped.responses[0]!.partitionResponses[0]!;
+    assert.equal(answer.errorCode, ErrorCode.NONE);
+    assert.ok(answer.logAppendTimeMs >= BigInt(before), "the append time is answered");
+    const fetched = await wire.request(1, 12, {
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes: 1 << 20,
+      isolationLevel: 0,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [
+        { topic: "stamped", partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] },
+      ],
+      forgottenTopicsData: [],
+      rackId: "",
+    });
+    const records = splitRecordBatches(fetched.responses[0]!.partitions[0]!.records!).flatMap((b) => [
+      ...iterateRecords(b),
+    ]);
+    assert.deepEqual(
+      records.map((r) => r.timestamp),
+      [answer.logAppendTimeMs, answer.logAppendTimeMs],
+      "every record reads the append time",
+    );
+    const big = await produce(0, batch(["x".repeat(300)]), -1, "stamped");
+    assert.equal(big.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.MESSAGE_TOO_LARGE);
+
+    await controlPlane.alterTopicConfigs("stamped", {
+      changes: [
+        { name: "message.timestamp.type", op: "set", value: "CreateTime" },
+        { name: "message.timestamp.before.max.ms", op: "set", value: "3600000" },
+        { name: "max.message.bytes", op: "delete", value: null },
+      ],
+      replace: false,
+    });
+    // Brokers pick config changes up with their metadata (at most maxAge old while producing).
+    await eventually(
+      async () => {
+        const old = await produce(0, batch(["old"], 1_000n), -1, "stamped");
+        return old.responses[0]!.partitionResponses[0]!.errorCode === ErrorCode.INVALID_TIMESTAMP;
+      },
+      10_000,
+      "the timestamp window applies",
+    );
+    const now = await produce(0, batch(["x".repeat(300)], BigInt(Date.now())), -1, "stamped");
+    const ok = now.responses[0]!.partitionResponses[0]!;
+    assert.equal(
+      ok.errorCode,
+      ErrorCode.NONE,
+      "max.message.bytes back at its default; a CreateTime record in the window",
+    );
+    assert.equal(ok.logAppendTimeMs, -1n);
+  });
+});
+
 describe("Metadata", () => {
   test("topic ids, leaders and a controller that is a live broker; auto-creation", async () => {
     const md = await wire.request(3, 12, {
