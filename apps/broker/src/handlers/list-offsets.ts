@@ -1,7 +1,7 @@
 // ListOffsets: earliest (-2), latest (-1: the high watermark), max timestamp (-3) and by timestamp (the first
-// batch whose max timestamp reaches it; Kafka's time index is per batch too). Timestamps are answered from
-// the partition's sparse time index (partitions/time-index.ts, kept in its checkpoints): a binary search and
-// one granule read, never a scan of the log. Offsets of partitions this broker does not lead get
+// record at or after it: the time index finds the batch, then the batch's records are read, as Kafka does).
+// Timestamps are answered from the partition's sparse time index (partitions/time-index.ts, kept in its
+// checkpoints): a binary search and one granule read, never a scan of the log. Offsets of partitions this broker does not lead get
 // NOT_LEADER_OR_FOLLOWER, so clients look the leader up again.
 import { type ApiKey, ErrorCode, type ListOffsetsRequest } from "@cirrus/kafka-protocol";
 import type { Partition } from "../partitions/partition.ts";
