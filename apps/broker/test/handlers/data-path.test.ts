@@ -359,6 +359,23 @@ describe("Metadata", () => {
     assert.equal(refused.topics[0]!.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   });
 
+  test("v0–3 (no allowAutoTopicCreation field) auto-create unknown topics, as Kafka does implicitly", async () => {
+    for (const version of [0, 1, 3]) {
+      const name = `old-client-v${version}`;
+      const ask = () => wire.request(3, version, { topics: [{ name }] });
+      const first = await ask();
+      assert.ok(
+        [ErrorCode.NONE, ErrorCode.LEADER_NOT_AVAILABLE].includes(first.topics[0]!.errorCode as 0),
+        `v${version}: ${first.topics[0]!.errorCode}`,
+      );
+      await eventually(
+        async () => (await ask()).topics[0]!.partitions[0]?.leaderId === broker.brokerId(),
+        10_000,
+        `${name} created and led`,
+      );
+    }
+  });
+
   test("never auto-creates an internal topic (its owner creates it with its own partition count)", async () => {
     const ask = {
       topics: [{ topicId: "00000000000000000000000000000000", name: "__transaction_state" }],
