@@ -241,6 +241,39 @@ describe("ListOffsets", () => {
   });
 });
 
+describe("a new topic", () => {
+  test("a ListOffsets right after CreateTopics answers its offsets, not NOT_LEADER_OR_FOLLOWER", async () => {
+    const created = await wire.request(19, 5, {
+      topics: [{ name: "fresh", numPartitions: 2, replicationFactor: 1, assignments: [], configs: [] }],
+      timeoutMs: 5_000,
+      validateOnly: false,
+    });
+    assert.equal(created.topics[0]!.errorCode, ErrorCode.NONE);
+    const offsets = await wire.request(2, 7, {
+      replicaId: -1,
+      isolationLevel: 0,
+      topics: [
+        {
+          name: "fresh",
+          partitions: [
+            { partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n },
+            { partitionIndex: 1, currentLeaderEpoch: -1, timestamp: -2n },
+            { partitionIndex: 2, currentLeaderEpoch: -1, timestamp: -1n },
+          ],
+        },
+      ],
+    });
+    assert.deepEqual(
+      offsets.topics[0]!.partitions.map((p) => [p.partitionIndex, p.errorCode, p.offset]),
+      [
+        [0, ErrorCode.NONE, 0n],
+        [1, ErrorCode.NONE, 0n],
+        [2, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1n],
+      ],
+    );
+  });
+});
+
 describe("Produce applies the topic's configs", () => {
   test("LogAppendTime stamps the batch, max.message.bytes and the timestamp window refuse, changes apply", async () => {
     const { controlPlane } = broker.services;
