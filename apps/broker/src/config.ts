@@ -6,6 +6,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { configError, envNameOf, type OptionSpec, parseValue, readEnv } from "./config-values.ts";
 import { BrokerError, BrokerErrorCode } from "./errors.ts";
+import { NodeIdentityProviders } from "./node-identity/node-identity.ts";
 
 export { envNameOf } from "./config-values.ts";
 
@@ -31,6 +32,20 @@ export interface BrokerConfig {
   readonly volumeId: string;
   /** Size of the WAL file created at volumePath (fixed for the life of the file). */
   readonly walCapacityBytes: number;
+  /**
+   * Where the broker learns who it is (node-identity/): `local` (this config), `aws` (IMDSv2) or `aliyun`
+   * (ECS metadata). On a cloud the metadata service names the instance, zone and advertised address, and the
+   * WAL volume `volumeId` is found among the block devices under `volumeByIdRoot`.
+   */
+  readonly nodeIdentity: "local" | "aws" | "aliyun";
+  /** The metadata service's base URL; empty: the cloud's own (169.254.169.254 / 100.100.100.200). */
+  readonly metadataUrl: string;
+  /** Folder of the machine's block devices by id (a folder of symlinks to block files in emulated instances). */
+  readonly volumeByIdRoot: string;
+  /** How long a starting broker waits for its WAL volume to appear under volumeByIdRoot. */
+  readonly volumeAttachWaitMs: number;
+  /** Period of the interruption-notice poll on a cloud (spot reclaim, rebalance recommendation). */
+  readonly interruptionPollMs: number;
   readonly controlPlaneUrl: string;
   readonly brokerToken: string;
   /** Object store URI (file://, s3://, mem://); empty means `file://<dataDir>/objects`. */
@@ -115,6 +130,11 @@ export const brokerConfigDefaults: BrokerConfig = Object.freeze({
   volumePath: "",
   volumeId: "",
   walCapacityBytes: 512 * 1024 * 1024,
+  nodeIdentity: "local",
+  metadataUrl: "",
+  volumeByIdRoot: "/dev/disk/by-id",
+  volumeAttachWaitMs: 120_000,
+  interruptionPollMs: 5_000,
   controlPlaneUrl: "http://127.0.0.1:8080",
   brokerToken: "",
   objectStore: "",
@@ -169,6 +189,11 @@ const schema: { readonly [K in keyof BrokerConfig]: OptionSpec } = {
   volumePath: { kind: "string" },
   volumeId: { kind: "string" },
   walCapacityBytes: { kind: "int", min: 1024 * 1024 },
+  nodeIdentity: { kind: "string" },
+  metadataUrl: { kind: "string" },
+  volumeByIdRoot: { kind: "string" },
+  volumeAttachWaitMs: { kind: "int", min: 0, max: DAY_MS },
+  interruptionPollMs: { kind: "int", min: 100, max: 600_000 },
   controlPlaneUrl: { kind: "string" },
   brokerToken: { kind: "string", secret: true },
   objectStore: { kind: "string" },
@@ -228,9 +253,23 @@ export function loadBrokerConfig(
       throw new BrokerError(BrokerErrorCode.CONFIG_INVALID, `config: unknown option ${key}`);
   }
   const config = out as unknown as { -readonly [K in keyof BrokerConfig]: BrokerConfig[K] };
-  if (config.volumePath === "") config.volumePath = join(config.dataDir, "wal");
+  if (!(NodeIdentityProviders as readonly string[]).includes(config.nodeIdentity)) {
+    throw configError(
+      "nodeIdentity",
+      `${JSON.stringify(config.nodeIdentity)} is not one of ${NodeIdentityProviders.join(", ")}`,
+    );
+  }
+  const onCloud = config.nodeIdentity !== "local";
+  if (config.metadataUrl !== "" && !/^https?:\/\//.test(config.metadataUrl)) {
+    throw configError("metadataUrl", `expected an http(s) URL (got ${JSON.stringify(config.metadataUrl)})`);
+  }
+  // On a cloud the WAL is the volume found by its id (server/wal-volume.ts), unless a path is given.
+  if (config.volumePath === "" && !(onCloud && config.volumeId !== "")) {
+    config.volumePath = join(config.dataDir, "wal");
+  }
   if (config.objectStore === "") config.objectStore = `file://${join(config.dataDir, "objects")}`;
-  if (config.advertisedHost === "") {
+  // On a cloud an empty advertisedHost means "the instance's private address" (node-identity/).
+  if (config.advertisedHost === "" && !onCloud) {
     config.advertisedHost =
       config.kafkaHost === "0.0.0.0" || config.kafkaHost === "::" ? "127.0.0.1" : config.kafkaHost;
   }

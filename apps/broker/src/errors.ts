@@ -16,6 +16,10 @@ export const BrokerErrorCode = {
   PARTITION_NOT_OWNED: "PARTITION_NOT_OWNED",
   SHUTTING_DOWN: "SHUTTING_DOWN",
   WAITER_CANCELLED: "WAITER_CANCELLED",
+  /** The metadata service (instance id, zone, address, notices) did not answer or answered nonsense. */
+  NODE_IDENTITY_UNAVAILABLE: "NODE_IDENTITY_UNAVAILABLE",
+  /** The WAL volume named by its id is not among the machine's block devices. */
+  VOLUME_NOT_ATTACHED: "VOLUME_NOT_ATTACHED",
 } as const;
 export type BrokerErrorCode = (typeof BrokerErrorCode)[keyof typeof BrokerErrorCode];
 
@@ -24,6 +28,8 @@ const retriableCodes: ReadonlySet<BrokerErrorCode> = new Set([
   BrokerErrorCode.CONTROL_PLANE_UNAVAILABLE,
   BrokerErrorCode.PARTITION_NOT_OWNED,
   BrokerErrorCode.CONNECTION_LIMIT,
+  BrokerErrorCode.NODE_IDENTITY_UNAVAILABLE,
+  BrokerErrorCode.VOLUME_NOT_ATTACHED,
 ]);
 
 /** What both error classes of this package carry: a stable code, whether a retry can help, the cause. */

@@ -36,6 +36,11 @@ export const ConfigSchema = Type.Object(
      * for brokers on aws or aliyun (a load balancer or the host's private address).
      */
     advertisedUrl: Type.Optional(Type.String({ pattern: "^https?://[^/]+$" })),
+    /**
+     * The web console's build folder (apps/console/dist: index.html and assets/), served at `/` with the
+     * single-page app's fallback. Unset: `/` leads to the API docs. scripts/start.ts sets it.
+     */
+    consoleDir: Type.Optional(Type.String({ minLength: 1 })),
     /** Create this admin token at first start instead of a random one (tests, automation). */
     bootstrapAdminToken: Type.Optional(Type.String({ minLength: 20 })),
     logLevel: Type.Union([
@@ -78,6 +83,7 @@ const ENV: Record<keyof Config, string> = {
   autoRebalanceSettleMs: "AUTO_REBALANCE_SETTLE_MS",
   dataDir: "CIRRUS_DATA_DIR",
   advertisedUrl: "ADVERTISED_URL",
+  consoleDir: "CONSOLE_DIR",
   bootstrapAdminToken: "BOOTSTRAP_ADMIN_TOKEN",
   logLevel: "LOG_LEVEL",
 };

@@ -29,3 +29,4 @@ export type {
   Volume,
   VolumeSpec,
 } from "./provider.ts";
+export { buildUserData, shellQuote } from "./user-data.ts";

@@ -9,6 +9,7 @@ import { MemoryObjectManager } from "../src/memory-object-manager.ts";
 import { recoverForeignWal } from "../src/recover-foreign-wal.ts";
 import { Storage } from "../src/storage.ts";
 import type { StorageOptions } from "../src/stream-types.ts";
+import { WalFile } from "../src/wal/wal-file.ts";
 import { GatedObjectStore } from "./helpers/gated-object-store.ts";
 import { assertRecords, payloadFor } from "./helpers/records.ts";
 import { tempDir } from "./helpers/temp-dir.ts";
@@ -89,6 +90,26 @@ describe("Storage recovery", () => {
     await writeFile(options.walPath, "precious data");
     await assert.rejects(Storage.open(options), rejectsWith(ErrorCode.WAL_INVALID));
     assert.equal(await readFile(options.walPath, "utf8"), "precious data");
+  });
+
+  it("formats a zero-filled block file (a fresh volume) and recovers it after a crash", async () => {
+    const options = await base();
+    await writeFile(options.walPath, Buffer.alloc(options.walCapacity * 2));
+    await crashWith(options, 7);
+    const bytes = await readFile(options.walPath);
+    assert.equal(await WalFile.probe(options.walPath), "wal", "a WAL header was written");
+    assert.equal(bytes.length, options.walCapacity, "formatted to the WAL capacity");
+    const again = await Storage.open(options);
+    assert.equal(again.recovery.recoveredRecords, 7);
+    await again.shutdown();
+  });
+
+  it("refuses a block file whose header area holds data that is not a WAL header", async () => {
+    const options = await base();
+    const bytes = Buffer.alloc(options.walCapacity);
+    bytes.write("precious", 100);
+    await writeFile(options.walPath, bytes);
+    await assert.rejects(Storage.open(options), rejectsWith(ErrorCode.WAL_INVALID));
   });
 
   it("a close that cannot upload fails, keeps the data, and succeeds when retried", async () => {

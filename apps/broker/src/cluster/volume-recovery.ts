@@ -1,5 +1,6 @@
 // Failover, the recovering side: when the control plane assigns this broker a fenced broker's WAL volume
-// (attached next to this broker's own volume, as `<volume folder>/<volumeId>.img`), replay it into object
+// (attached next to this broker's own volume, as `<volume folder>/<volumeId>.img` on the local provider; on a
+// cloud a block device found by its id, `locate`), replay it into object
 // storage and close that broker's streams, before any of its partitions are opened here. Each volume is
 // recovered once per owner epoch; a volume not attached yet, or a failed replay, is retried with the next
 // application of the same assignments (s3stream's recoverForeignWal commits nothing twice).
@@ -10,6 +11,11 @@ import type { VolumeRecovery } from "@cirrus/broker-api";
 export interface VolumeRecoveryOptions {
   /** The folder attached volumes appear in. */
   readonly volumeDir: string;
+  /**
+   * Where an attached volume is; rejects while it is not attached (the next application retries). Default:
+   * `<volumeDir>/<volumeId>.img` (the local provider's volume files).
+   */
+  readonly locate?: (volumeId: string) => Promise<string>;
   /** Replays the WAL at `path` (s3stream recoverForeignWal with this broker's identity). */
   readonly recover: (path: string, volume: VolumeRecovery) => Promise<{ recoveredRecords: number }>;
   readonly log: (message: string, error?: unknown) => void;
@@ -28,6 +34,13 @@ export class VolumeRecoverer {
     return join(this.#options.volumeDir, `${volumeId}.img`);
   }
 
+  async #locate(volumeId: string): Promise<string> {
+    if (this.#options.locate) return this.#options.locate(volumeId);
+    const path = this.pathOf(volumeId);
+    await access(path);
+    return path;
+  }
+
   /** Recovers every listed volume not recovered yet; never throws, returns what failed. */
   async apply(
     volumes: readonly VolumeRecovery[],
@@ -36,9 +49,8 @@ export class VolumeRecoverer {
     for (const volume of volumes) {
       const key = `${volume.volumeId}@${volume.ownerEpoch}`;
       if (this.#done.has(key)) continue;
-      const path = this.pathOf(volume.volumeId);
       try {
-        await access(path);
+        const path = await this.#locate(volume.volumeId);
         const report = await this.#options.recover(path, volume);
         this.#done.add(key);
         this.#options.log(

@@ -21,6 +21,9 @@ import type { BrokerServices, HandlerMap } from "../handlers/handler.ts";
 import { advertisedApiVersions, coreHandlers, mergeHandlers } from "../handlers/registry.ts";
 import { BrokerMetrics } from "../metrics/broker-metrics.ts";
 import { LoadMeter } from "../metrics/load-meter.ts";
+import { InterruptionPoller } from "../node-identity/interruption-poller.ts";
+import type { InterruptionNotice, NodeIdentity } from "../node-identity/node-identity.ts";
+import { resolveNode } from "../node-identity/resolve-node.ts";
 import { ObjectStoreCheckpointStore } from "../partitions/checkpoint-store.ts";
 import type { Partition } from "../partitions/partition.ts";
 import { newCheckpointTally } from "../partitions/partition-checkpointer.ts";
@@ -54,6 +57,10 @@ export interface BrokerHandle {
   brokerId(): number;
   /** Where the broker is in its lifecycle (cluster/broker-lifecycle.ts). */
   state(): BrokerState;
+  /** Who the broker is on its machine (node-identity/). */
+  readonly node: NodeIdentity;
+  /** The interruption notices the metadata service announced so far, oldest first. */
+  interruptionNotices(): readonly InterruptionNotice[];
   /** Graceful shutdown; resolves when done or when config.shutdownTimeoutMs ran out. Idempotent. */
   close(): Promise<void>;
 }
@@ -68,8 +75,14 @@ export async function startBroker(
   overrides: Partial<BrokerConfig> = {},
   options: StartBrokerOptions = {},
 ): Promise<BrokerHandle> {
-  const config = loadBrokerConfig(overrides);
+  // On a cloud: instance id, zone, advertised address and the WAL device come from the machine.
+  const node = await resolveNode(loadBrokerConfig(overrides));
+  const config = node.config;
   const log = options.log ?? defaultLog;
+  log(
+    `node: ${node.identity.provider} instance ${config.instanceId} in zone ${config.zone} (${node.identity.lifecycle}), ` +
+      `advertising ${config.advertisedHost}, WAL on ${config.volumePath}`,
+  );
   const metrics = new BrokerMetrics({ instance: config.instanceId });
   const load = new LoadMeter();
   const controlPlane = new ControlPlaneClient({ baseUrl: config.controlPlaneUrl, token: config.brokerToken });
@@ -172,6 +185,7 @@ export async function startBroker(
 
   const recoverer = new VolumeRecoverer({
     volumeDir: dirname(config.volumePath),
+    ...(node.locateVolume ? { locate: node.locateVolume } : {}),
     recover: (path) => {
       const identity = lifecycle.identity;
       if (!identity) throw new BrokerError(BrokerErrorCode.SHUTTING_DOWN, "not registered");
@@ -287,14 +301,34 @@ export async function startBroker(
     throw error;
   }
 
+  const notices: InterruptionNotice[] = [];
+  const poller = new InterruptionPoller({
+    source: node.source,
+    everyMs: config.interruptionPollMs,
+    onNotice: (notice) => {
+      notices.push(notice);
+      log(
+        `interruption notice: ${notice.kind} of ${notice.instanceId} at ${notice.at} (${notice.action ?? "-"})`,
+      );
+    },
+    log,
+  });
+  if (node.source.provider !== "local") poller.start();
+
   return {
     config,
+    node: node.identity,
+    interruptionNotices: () => [...notices],
     kafkaPort,
     adminPort,
     services,
     bootstrap: `${config.advertisedHost}:${advertisedPort}`,
     brokerId: () => lifecycle.identity?.brokerId ?? -1,
     state: () => lifecycle.state,
-    close: () => lifecycle.close().finally(() => metrics.close()),
+    close: () =>
+      poller
+        .stop()
+        .then(() => lifecycle.close())
+        .finally(() => metrics.close()),
   };
 }

@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ControlPlane, loadConfig } from "@cirrus/control-plane";
 
-const ADMIN = "cpt_broker-tests-admin-token-0123456789";
+/** The control plane's first admin token (the public API: clusters, brokers). */
+export const ADMIN = "cpt_broker-tests-admin-token-0123456789";
 
 export interface TestControlPlane {
   readonly baseUrl: string;

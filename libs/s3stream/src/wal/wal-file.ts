@@ -105,21 +105,24 @@ export class WalFile {
 
   /**
    * What is at `path`: nothing ("absent": create a WAL), a WAL ("wal": recover it), or something else. A raw
-   * block device without a WAL header is "blank" (format it); a non-empty regular file without one is
-   * "foreign" and never overwritten.
+   * block device without a WAL header is "blank" (format it), and so is a regular file whose header slots
+   * are all zeros (a block file standing in for a fresh volume: nothing was ever written there); any other
+   * non-empty regular file without a header is "foreign" and never overwritten.
    */
   static async probe(path: string): Promise<"absent" | "wal" | "blank" | "foreign"> {
     const info = await stat(path).catch(() => undefined);
     if (!info || (info.isFile() && info.size === 0)) return "absent";
     const handle = await open(path, "r");
+    const slots = Buffer.alloc(DATA_START);
+    let read = 0;
     try {
-      const slots = Buffer.alloc(DATA_START);
-      await handle.read(slots, 0, DATA_START, 0);
+      read = (await handle.read(slots, 0, DATA_START, 0)).bytesRead;
       if (pickWalHeader(slots)) return "wal";
     } finally {
       await handle.close();
     }
-    return info.isBlockDevice() ? "blank" : "foreign";
+    if (info.isBlockDevice()) return "blank";
+    return read === DATA_START && slots.every((byte) => byte === 0) ? "blank" : "foreign";
   }
 
   get header(): Readonly<WalHeader> {

@@ -1,0 +1,109 @@
+// AWS EC2 instance metadata (IMDSv2: session tokens only). Paths as documented in the EC2 user guide
+// ("Instance metadata categories", "Spot Instance interruption notices", "EC2 instance rebalance
+// recommendations", "Instance identity documents").
+import { BrokerError, BrokerErrorCode } from "../errors.ts";
+import { isoTime, MetadataHttp } from "./metadata-http.ts";
+import { MetadataSession } from "./metadata-session.ts";
+import type { IdentityProof, InterruptionNotice, NodeIdentity, NodeIdentitySource } from "./node-identity.ts";
+
+export const AWS_METADATA_URL = "http://169.254.169.254";
+
+export const AwsMetadataPaths = {
+  instanceId: "/latest/meta-data/instance-id",
+  zone: "/latest/meta-data/placement/availability-zone",
+  privateAddress: "/latest/meta-data/local-ipv4",
+  lifecycle: "/latest/meta-data/instance-life-cycle",
+  /** 404 until a spot interruption is scheduled; then {"action":"terminate|stop|hibernate","time":"…Z"}. */
+  spotInstanceAction: "/latest/meta-data/spot/instance-action",
+  /** 404 until a rebalance recommendation; then {"noticeTime":"…Z"}. */
+  rebalance: "/latest/meta-data/events/recommendations/rebalance",
+  identityDocument: "/latest/dynamic/instance-identity/document",
+  /** base64 RSA signature of the document's SHA-256 (verified with the region's RSA certificate). */
+  identitySignature: "/latest/dynamic/instance-identity/signature",
+} as const;
+
+export class AwsImdsIdentity implements NodeIdentitySource {
+  readonly provider = "aws";
+  readonly #session: MetadataSession;
+  #instanceId: string | undefined;
+
+  constructor(options: { baseUrl?: string; timeoutMs?: number } = {}) {
+    this.#session = new MetadataSession({
+      http: new MetadataHttp({
+        baseUrl: options.baseUrl || AWS_METADATA_URL,
+        ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+      }),
+      ttlHeader: "X-aws-ec2-metadata-token-ttl-seconds",
+      tokenHeader: "X-aws-ec2-metadata-token",
+    });
+  }
+
+  async describe(): Promise<NodeIdentity> {
+    const [instanceId, zone, privateAddress, lifecycle] = await Promise.all([
+      this.#session.getRequired(AwsMetadataPaths.instanceId),
+      this.#session.getRequired(AwsMetadataPaths.zone),
+      this.#session.getRequired(AwsMetadataPaths.privateAddress),
+      this.#session.getOptional(AwsMetadataPaths.lifecycle),
+    ]);
+    this.#instanceId = instanceId;
+    const life = lifecycle?.trim();
+    return {
+      provider: "aws",
+      instanceId,
+      zone,
+      privateAddress,
+      lifecycle: life === "spot" ? "spot" : life === "on-demand" ? "on-demand" : "unknown",
+    };
+  }
+
+  async notices(): Promise<InterruptionNotice[]> {
+    const instanceId = this.#instanceId ?? (await this.describe()).instanceId;
+    const [action, rebalance] = await Promise.all([
+      this.#session.getOptional(AwsMetadataPaths.spotInstanceAction),
+      this.#session.getOptional(AwsMetadataPaths.rebalance),
+    ]);
+    const out: InterruptionNotice[] = [];
+    if (action !== undefined) {
+      const parsed = parseJson(AwsMetadataPaths.spotInstanceAction, action) as {
+        action?: unknown;
+        time?: unknown;
+      };
+      out.push({
+        kind: "spot-interruption",
+        instanceId,
+        at: isoTime(AwsMetadataPaths.spotInstanceAction, parsed.time),
+        action: typeof parsed.action === "string" ? parsed.action : "terminate",
+      });
+    }
+    if (rebalance !== undefined) {
+      const parsed = parseJson(AwsMetadataPaths.rebalance, rebalance) as { noticeTime?: unknown };
+      out.push({
+        kind: "rebalance-recommendation",
+        instanceId,
+        at: isoTime(AwsMetadataPaths.rebalance, parsed.noticeTime),
+      });
+    }
+    return out;
+  }
+
+  async proof(): Promise<IdentityProof> {
+    const [document, signature] = await Promise.all([
+      this.#session.getRequired(AwsMetadataPaths.identityDocument),
+      this.#session.getRequired(AwsMetadataPaths.identitySignature),
+    ]);
+    return { provider: "aws", document, signature: signature.replace(/\s+/g, "") };
+  }
+}
+
+function parseJson(path: string, body: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(body);
+    if (value && typeof value === "object") return value as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  throw new BrokerError(
+    BrokerErrorCode.NODE_IDENTITY_UNAVAILABLE,
+    `metadata service ${path}: not a JSON object: ${body.slice(0, 200)}`,
+  );
+}

@@ -1,0 +1,10 @@
+// The emulated cloud instance runner (see README.md).
+export {
+  attachBlockVolume,
+  type BlockVolume,
+  byIdNameOf,
+  createBlockVolume,
+  detachBlockVolume,
+} from "./block-volumes.ts";
+export { EmulatedInstance, type LaunchInstanceOptions } from "./instance-runner.ts";
+export { type CloudName, MetadataEmulator, type MetadataEmulatorOptions } from "./metadata-emulator.ts";

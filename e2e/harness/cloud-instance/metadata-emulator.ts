@@ -1,0 +1,216 @@
+// A metadata-service emulator for one instance, on 127.0.0.1 (an ephemeral port), answering the paths the
+// broker's node-identity seam reads, the way each cloud does:
+// - aws (IMDSv2 only): PUT /latest/api/token with X-aws-ec2-metadata-token-ttl-seconds (1..21600) gives a
+//   token; every GET without a valid, unexpired X-aws-ec2-metadata-token header is 401. Identity document
+//   (JSON) and its base64 RSA-SHA256 signature, made with `signingKey` (the test's stand-in for the region's
+//   AWS key; the control plane's verifier is configured with its certificate).
+// - aliyun (hardened mode when `requireToken`): PUT /latest/api/token with X-aliyun-ecs-metadata-token-ttl-seconds,
+//   X-aliyun-ecs-metadata-token on GETs (403 without it in hardened mode, as ECS answers).
+// Notices are set by the test: `announceSpotInterruption`, `announceRebalanceRecommendation`, `clearNotices`.
+// Unknown paths are 404, as on both clouds.
+import { createSign, randomBytes } from "node:crypto";
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
+import type { AddressInfo } from "node:net";
+
+export type CloudName = "aws" | "aliyun";
+
+export interface MetadataEmulatorOptions {
+  readonly provider: CloudName;
+  readonly instanceId: string;
+  readonly zone: string;
+  readonly privateIp: string;
+  readonly region?: string;
+  readonly accountId?: string;
+  readonly lifecycle?: "spot" | "on-demand";
+  /** PEM private key that signs the aws identity document (RSA, SHA-256). */
+  readonly signingKey?: string;
+  /** aliyun: refuse GETs without a session token (hardened mode). aws always requires one (IMDSv2). */
+  readonly requireToken?: boolean;
+  readonly now?: () => number;
+}
+
+const HEADERS = {
+  aws: { ttl: "x-aws-ec2-metadata-token-ttl-seconds", token: "x-aws-ec2-metadata-token" },
+  aliyun: { ttl: "x-aliyun-ecs-metadata-token-ttl-seconds", token: "x-aliyun-ecs-metadata-token" },
+} as const;
+
+export class MetadataEmulator {
+  readonly options: MetadataEmulatorOptions;
+  /** Every request served: method, path and status (tests check the token dance). */
+  readonly requests: { method: string; path: string; status: number }[] = [];
+  readonly #server: Server;
+  readonly #tokens = new Map<string, number>();
+  #spot: { action: string; time: string } | undefined;
+  #rebalance: string | undefined;
+  #url = "";
+  readonly #launchedAt: string;
+
+  private constructor(options: MetadataEmulatorOptions) {
+    this.options = options;
+    this.#launchedAt = new Date(this.#now()).toISOString().replace(/\.\d{3}Z$/, "Z");
+    this.#server = createServer((request, response) => this.#serve(request, response));
+  }
+
+  static async start(options: MetadataEmulatorOptions): Promise<MetadataEmulator> {
+    const emulator = new MetadataEmulator(options);
+    await new Promise<void>((resolve) => emulator.#server.listen(0, "127.0.0.1", resolve));
+    emulator.#url = `http://127.0.0.1:${(emulator.#server.address() as AddressInfo).port}`;
+    return emulator;
+  }
+
+  /** Base URL, for the broker's CIRRUS_METADATA_URL. */
+  get url(): string {
+    return this.#url;
+  }
+
+  /** The cloud schedules a spot reclaim at `time` (aws: action terminate|stop|hibernate). */
+  announceSpotInterruption(time: Date, action = "terminate"): void {
+    this.#spot = { action, time: time.toISOString().replace(/\.\d{3}Z$/, "Z") };
+  }
+
+  /** aws only: an EC2 rebalance recommendation. */
+  announceRebalanceRecommendation(time: Date): void {
+    this.#rebalance = time.toISOString().replace(/\.\d{3}Z$/, "Z");
+  }
+
+  clearNotices(): void {
+    this.#spot = undefined;
+    this.#rebalance = undefined;
+  }
+
+  /** Forgets every session token (as a stop/start of the instance does): the next GET gets 401. */
+  revokeTokens(): void {
+    this.#tokens.clear();
+  }
+
+  /** The identity document exactly as served. */
+  identityDocument(): string {
+    const o = this.options;
+    const region = o.region ?? o.zone.replace(/[a-z]$/, "");
+    if (o.provider === "aws") {
+      return JSON.stringify(
+        {
+          accountId: o.accountId ?? "123456789012",
+          architecture: "x86_64",
+          availabilityZone: o.zone,
+          imageId: "ami-0123456789abcdef0",
+          instanceId: o.instanceId,
+          instanceType: "m6i.large",
+          pendingTime: this.#launchedAt,
+          privateIp: o.privateIp,
+          region,
+          version: "2017-09-30",
+        },
+        null,
+        2,
+      );
+    }
+    return JSON.stringify({
+      "owner-account-id": o.accountId ?? "1234567890123456",
+      "instance-id": o.instanceId,
+      "region-id": region,
+      "zone-id": o.zone,
+      "private-ipv4": o.privateIp,
+      "instance-type": "ecs.g7.large",
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#server.closeAllConnections();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+
+  #now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  #serve(request: IncomingMessage, response: ServerResponse): void {
+    const path = (request.url ?? "/").split("?")[0] ?? "/";
+    const method = request.method ?? "GET";
+    const [status, body] = this.#answer(method, path, request.headers);
+    this.requests.push({ method, path, status });
+    response.writeHead(status, { "content-type": "text/plain" }).end(body);
+  }
+
+  #answer(method: string, path: string, requestHeaders: IncomingHttpHeaders): [number, string] {
+    const headers = HEADERS[this.options.provider];
+    if (path === "/latest/api/token") {
+      if (method !== "PUT") return [405, ""];
+      const ttl = Number(requestHeaders[headers.ttl]);
+      if (!Number.isInteger(ttl) || ttl < 1 || ttl > 21_600) return [400, ""];
+      const token = randomBytes(24).toString("base64url");
+      this.#tokens.set(token, this.#now() + ttl * 1000);
+      return [200, token];
+    }
+    if (method !== "GET") return [405, ""];
+    const token = requestHeaders[headers.token];
+    const valid = typeof token === "string" && (this.#tokens.get(token) ?? 0) > this.#now();
+    // aws (IMDSv2) and aliyun's hardened mode refuse a GET without a valid token; aliyun's normal mode
+    // answers without one, but still refuses an invalid one.
+    if (!valid && (this.options.provider === "aws" || this.options.requireToken || token !== undefined)) {
+      return [this.options.provider === "aws" ? 401 : 403, ""];
+    }
+    const body = this.#lookup(path);
+    return body === undefined ? [404, "Not Found"] : [200, body];
+  }
+
+  #lookup(path: string): string | undefined {
+    const o = this.options;
+    if (o.provider === "aws") {
+      switch (path) {
+        case "/latest/meta-data/instance-id":
+          return o.instanceId;
+        case "/latest/meta-data/placement/availability-zone":
+          return o.zone;
+        case "/latest/meta-data/local-ipv4":
+          return o.privateIp;
+        case "/latest/meta-data/instance-life-cycle":
+          return o.lifecycle ?? "on-demand";
+        case "/latest/meta-data/spot/instance-action":
+          return this.#spot ? JSON.stringify(this.#spot) : undefined;
+        case "/latest/meta-data/events/recommendations/rebalance":
+          return this.#rebalance ? JSON.stringify({ noticeTime: this.#rebalance }) : undefined;
+        case "/latest/dynamic/instance-identity/document":
+          return this.identityDocument();
+        case "/latest/dynamic/instance-identity/signature":
+          return this.#signature();
+        default:
+          return undefined;
+      }
+    }
+    switch (path) {
+      case "/latest/meta-data/instance-id":
+        return o.instanceId;
+      case "/latest/meta-data/zone-id":
+        return o.zone;
+      case "/latest/meta-data/private-ipv4":
+        return o.privateIp;
+      case "/latest/meta-data/instance/spot/termination-time":
+        return this.#spot?.time;
+      case "/latest/dynamic/instance-identity/document":
+        return this.identityDocument();
+      default:
+        // instance-identity/pkcs7 is not emulated (a PKCS#7 signer is not built yet): 404.
+        return undefined;
+    }
+  }
+
+  #signature(): string | undefined {
+    if (!this.options.signingKey) return undefined;
+    const signer = createSign("sha256");
+    signer.update(this.identityDocument());
+    // AWS wraps the base64 at 64 columns; readers must strip whitespace.
+    return (
+      signer
+        .sign(this.options.signingKey)
+        .toString("base64")
+        .match(/.{1,64}/g) ?? []
+    ).join("\n");
+  }
+}

@@ -1,0 +1,118 @@
+// A real broker booted by the emulated instance runner from user data (libs/cloud's boot script), as a cloud
+// instance would run it: it learns its instance id, zone and private address from the metadata emulator
+// (IMDSv2), registers so with the control plane, keeps its WAL raw on the volume found by id under the
+// instance's by-id folder, serves a kcat round trip, reads a spot notice from the metadata service, and after
+// a kill -9 and a reboot of the instance replays every acknowledged record from that volume.
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { buildUserData } from "@cirrus/cloud";
+import {
+  ADMIN,
+  startControlPlane,
+  type TestControlPlane,
+} from "../../../apps/broker/test/helpers/control-plane.ts";
+import { runKcat } from "../../../apps/broker/test/helpers/kcat.ts";
+import { createBlockVolume, EmulatedInstance } from "../../harness/cloud-instance/index.ts";
+
+const BROKER_MAIN = fileURLToPath(import.meta.resolve("@cirrus/broker/main"));
+
+describe("a broker on an emulated aws instance", { timeout: 180_000 }, () => {
+  let cp: TestControlPlane;
+  let dir: string;
+  let instance: EmulatedInstance | undefined;
+
+  before(async () => {
+    cp = await startControlPlane({ leaseMs: 3_000 });
+    dir = await mkdtemp(join(tmpdir(), "cirrus-cloud-instance-"));
+  });
+  after(async () => {
+    await instance?.terminate();
+    await cp?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("boots from user data, registers with its instance identity, serves kcat, replays its WAL volume", async () => {
+    const volume = await createBlockVolume(
+      join(dir, "cloud-volumes"),
+      "vol-0a1b2c3d4e5f60718",
+      64 * 1024 * 1024,
+    );
+    const userData = buildUserData(
+      {
+        command: process.execPath,
+        args: [BROKER_MAIN],
+        env: {
+          CIRRUS_NODE_IDENTITY: "aws",
+          CIRRUS_CONTROL_PLANE_URL: cp.baseUrl,
+          CIRRUS_BROKER_TOKEN: cp.brokerToken,
+          CIRRUS_VOLUME_ID: volume.volumeId,
+          CIRRUS_WAL_CAPACITY_BYTES: String(16 * 1024 * 1024),
+          CIRRUS_KAFKA_PORT: "0",
+          CIRRUS_ADMIN_PORT: "0",
+          CIRRUS_DATA_DIR: "data",
+          CIRRUS_OBJECT_STORE: `file://${join(cp.dataDir, "objects")}`,
+          CIRRUS_INTERRUPTION_POLL_MS: "200",
+        },
+      },
+      { CIRRUS_FLEET: "cloud-instance-test" },
+    );
+    instance = await EmulatedInstance.launch({
+      provider: "aws",
+      instanceId: "i-0fedcba9876543210",
+      zone: "us-east-1c",
+      privateIp: "127.0.0.2",
+      lifecycle: "spot",
+      userDataBase64: userData,
+      volumes: [volume],
+      dir: join(dir, "i-0fedcba9876543210"),
+    });
+    const bootstrap = (await instance.waitForOutput(/bootstrap: (\S+)/))[1] ?? "";
+    assert.match(bootstrap, /^127\.0\.0\.2:\d+$/, "advertises the instance's private address");
+    assert.match(
+      instance.output,
+      /node: aws instance i-0fedcba9876543210 in zone us-east-1c \(spot\), advertising 127\.0\.0\.2, WAL on \S*\/dev\/disk\/by-id\/nvme-Amazon_Elastic_Block_Store_vol0a1b2c3d4e5f60718\n/,
+    );
+
+    const listed = await fetch(`${cp.baseUrl}/v1/clusters/${cp.clusterId}/brokers`, {
+      headers: { authorization: `Bearer ${ADMIN}` },
+    });
+    const { items } = (await listed.json()) as {
+      items: { brokerId: number; instanceId: string; zone: string; host: string; volumeId: string | null }[];
+    };
+    assert.deepEqual(
+      items.map(({ instanceId, zone, host, volumeId }) => ({ instanceId, zone, host, volumeId })),
+      [
+        {
+          instanceId: "i-0fedcba9876543210",
+          zone: "us-east-1c",
+          host: "127.0.0.2",
+          volumeId: "vol-0a1b2c3d4e5f60718",
+        },
+      ],
+    );
+
+    const values = Array.from({ length: 200 }, (_, i) => `record-${i}`);
+    const produced = await runKcat(bootstrap, ["-P", "-t", "on-instance", "-X", "acks=all"], {
+      input: `${values.join("\n")}\n`,
+    });
+    assert.equal(produced.code, 0, produced.stderr);
+    const consumed = await runKcat(bootstrap, ["-C", "-t", "on-instance", "-o", "beginning", "-e", "-q"]);
+    assert.deepEqual(consumed.stdout.trim().split("\n"), values);
+
+    instance.metadata.announceSpotInterruption(new Date(Date.now() + 120_000));
+    await instance.waitForOutput(/interruption notice: spot-interruption of i-0fedcba9876543210/, 10_000);
+
+    // Killed outright: the acked records are only in the WAL on the volume (uploads wait 30 s or 1/3 of it).
+    await instance.kill("SIGKILL");
+    await instance.boot();
+    const again = (await instance.waitForOutput(/bootstrap: (\S+)[\s\S]*bootstrap: (\S+)/))[2] ?? "";
+    // kcat sent the 200 records in one batch or a few: the replay counts stored batches.
+    assert.match(instance.output, /recovered [1-9]\d* records from the WAL/);
+    const replayed = await runKcat(again, ["-C", "-t", "on-instance", "-o", "beginning", "-e", "-q"]);
+    assert.deepEqual(replayed.stdout.trim().split("\n"), values, "every acked record after the replay");
+  });
+});

@@ -1,0 +1,158 @@
+// The broker's node-identity seam (aws IMDSv2, aliyun metadata) against the instance runner's metadata
+// emulator: identity, the session-token dance, interruption notices, the signed identity, and clear errors
+// when the service is away or answers nonsense.
+import assert from "node:assert/strict";
+import { generateKeyPairSync, verify } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { after, describe, it } from "node:test";
+import { AliyunMetadataIdentity, AwsImdsIdentity } from "@cirrus/broker/node-identity";
+import { MetadataEmulator, type MetadataEmulatorOptions } from "../../harness/cloud-instance/index.ts";
+
+const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+const signingKey = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+
+const emulators: MetadataEmulator[] = [];
+async function emulator(options: Partial<MetadataEmulatorOptions>) {
+  const started = await MetadataEmulator.start({
+    provider: "aws",
+    instanceId: "i-0123456789abcdef0",
+    zone: "us-east-1b",
+    privateIp: "10.0.1.17",
+    signingKey,
+    ...options,
+  });
+  emulators.push(started);
+  return started;
+}
+after(async () => {
+  for (const e of emulators) await e.close();
+});
+
+function rejectsWithCode(code: string) {
+  return (error: unknown) => (error as { code?: string }).code === code;
+}
+
+describe("aws IMDSv2", () => {
+  it("reads instance id, zone, private address and lifecycle with a session token", async () => {
+    const imds = await emulator({ lifecycle: "spot" });
+    const identity = await new AwsImdsIdentity({ baseUrl: imds.url }).describe();
+    assert.deepEqual(identity, {
+      provider: "aws",
+      instanceId: "i-0123456789abcdef0",
+      zone: "us-east-1b",
+      privateAddress: "10.0.1.17",
+      lifecycle: "spot",
+    });
+    assert.deepEqual(imds.requests[0], { method: "PUT", path: "/latest/api/token", status: 200 });
+    assert.equal(imds.requests.filter((r) => r.method === "PUT").length, 1, "one token for every read");
+    assert.ok(imds.requests.every((r) => r.status === 200));
+  });
+
+  it("the emulator refuses IMDSv1 (a GET without a token is 401)", async () => {
+    const imds = await emulator({});
+    const response = await fetch(`${imds.url}/latest/meta-data/instance-id`);
+    assert.equal(response.status, 401);
+  });
+
+  it("fetches a new token when the old one is refused (401)", async () => {
+    const imds = await emulator({});
+    const source = new AwsImdsIdentity({ baseUrl: imds.url });
+    await source.describe();
+    imds.revokeTokens();
+    assert.equal((await source.describe()).instanceId, "i-0123456789abcdef0");
+    assert.ok(imds.requests.some((r) => r.status === 401));
+    assert.equal(imds.requests.filter((r) => r.method === "PUT").length, 2);
+  });
+
+  it("reports no notice, then a spot interruption and a rebalance recommendation", async () => {
+    const imds = await emulator({ lifecycle: "spot" });
+    const source = new AwsImdsIdentity({ baseUrl: imds.url });
+    assert.deepEqual(await source.notices(), []);
+    imds.announceSpotInterruption(new Date("2026-12-06T22:02:00Z"), "terminate");
+    imds.announceRebalanceRecommendation(new Date("2026-12-06T21:58:00Z"));
+    assert.deepEqual(await source.notices(), [
+      {
+        kind: "spot-interruption",
+        instanceId: "i-0123456789abcdef0",
+        at: "2026-12-06T22:02:00.000Z",
+        action: "terminate",
+      },
+      { kind: "rebalance-recommendation", instanceId: "i-0123456789abcdef0", at: "2026-12-06T21:58:00.000Z" },
+    ]);
+  });
+
+  it("serves the identity document with a signature the region's key verifies", async () => {
+    const imds = await emulator({});
+    const proof = await new AwsImdsIdentity({ baseUrl: imds.url }).proof();
+    assert.equal(JSON.parse(proof.document).instanceId, "i-0123456789abcdef0");
+    assert.ok(
+      verify("sha256", Buffer.from(proof.document), publicKey, Buffer.from(proof.signature, "base64")),
+    );
+  });
+
+  it("a metadata service that does not answer is NODE_IDENTITY_UNAVAILABLE, not a hang", async () => {
+    const closed = await emulator({});
+    const url = closed.url;
+    await closed.close();
+    emulators.splice(emulators.indexOf(closed), 1);
+    const started = Date.now();
+    await assert.rejects(
+      new AwsImdsIdentity({ baseUrl: url, timeoutMs: 200 }).describe(),
+      rejectsWithCode("NODE_IDENTITY_UNAVAILABLE"),
+    );
+    assert.ok(Date.now() - started < 5_000);
+  });
+
+  it("nonsense answers are NODE_IDENTITY_UNAVAILABLE naming the path", async () => {
+    // A stand-in that answers a token, then garbage for the notice and an empty instance id.
+    const server = createServer((request, response) => {
+      if (request.method === "PUT") return void response.end("token");
+      if (request.url?.endsWith("/spot/instance-action")) return void response.end("{not json");
+      if (request.url?.endsWith("/events/recommendations/rebalance"))
+        return void response.writeHead(404).end();
+      if (request.url?.endsWith("/instance-id")) return void response.end("   ");
+      response.end("x");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const source = new AwsImdsIdentity({ baseUrl: url });
+      await assert.rejects(source.describe(), /instance-id: empty answer/);
+      await assert.rejects(source.notices(), rejectsWithCode("NODE_IDENTITY_UNAVAILABLE"));
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe("aliyun metadata", () => {
+  it("reads identity in hardened mode, and the spot termination time once scheduled", async () => {
+    const meta = await emulator({
+      provider: "aliyun",
+      instanceId: "i-bp1abcdefghijklmnopq",
+      zone: "cn-hangzhou-h",
+      privateIp: "192.168.3.9",
+      requireToken: true,
+    });
+    const source = new AliyunMetadataIdentity({ baseUrl: meta.url });
+    assert.deepEqual(await source.describe(), {
+      provider: "aliyun",
+      instanceId: "i-bp1abcdefghijklmnopq",
+      zone: "cn-hangzhou-h",
+      privateAddress: "192.168.3.9",
+      lifecycle: "unknown",
+    });
+    assert.equal((await fetch(`${meta.url}/latest/meta-data/instance-id`)).status, 403, "hardened mode");
+    assert.deepEqual(await source.notices(), []);
+    meta.announceSpotInterruption(new Date("2026-12-06T22:10:00Z"));
+    assert.deepEqual(await source.notices(), [
+      {
+        kind: "spot-interruption",
+        instanceId: "i-bp1abcdefghijklmnopq",
+        at: "2026-12-06T22:10:00.000Z",
+        action: "terminate",
+      },
+    ]);
+  });
+});
