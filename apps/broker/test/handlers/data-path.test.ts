@@ -271,6 +271,8 @@ describe("a new topic", () => {
         [2, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1n],
       ],
     );
+    // Later tests count the partitions each broker leads.
+    await broker.services.controlPlane.deleteTopic("fresh");
   });
 });
 
@@ -341,6 +343,7 @@ describe("Produce applies the topic's configs", () => {
       "max.message.bytes back at its default; a CreateTime record in the window",
     );
     assert.equal(ok.logAppendTimeMs, -1n);
+    await controlPlane.deleteTopic("stamped");
   });
 });
 
@@ -406,6 +409,7 @@ describe("Metadata", () => {
         10_000,
         `${name} created and led`,
       );
+      await broker.services.controlPlane.deleteTopic(name);
     }
   });
 
