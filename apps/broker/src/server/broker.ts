@@ -128,7 +128,7 @@ export async function startBroker(
     canAck: () => lifecycle.canAck(),
     shuttingDown: () => lifecycle.shuttingDown(),
     partitions,
-    metadata: async (fresh) => (await metadataCache.get(fresh)).metadata,
+    metadata: async (fresh, options) => (await metadataCache.get(fresh, options)).metadata,
     topicConfigs: (topic) => metadataCache.peek()?.topicsByName.get(topic)?.configs,
     controlPlane,
     metrics,

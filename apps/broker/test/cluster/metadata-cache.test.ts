@@ -121,3 +121,30 @@ test("peek answers the last view at once and refreshes a stale one in the backgr
   assert.equal(calls, 3, "a failing control plane is asked once per maxAge, not per call");
   assert.equal(cache.peek()?.metadata.version, 2, "the last good view is kept");
 });
+
+test("a forced refresh with waitAtMostStaleWait reads anew, but answers the stale view if the control plane hangs", async () => {
+  let hang = false;
+  let version = 0;
+  const cache = new MetadataCache(
+    {
+      metadata() {
+        if (hang) return new Promise<ClusterMetadata>(() => {}); // never answers
+        return Promise.resolve(metadataAt(++version));
+      },
+    },
+    60_000,
+    50,
+  );
+  assert.equal((await cache.get()).metadata.version, 1);
+  assert.equal((await cache.get()).metadata.version, 1, "within maxAge: from memory");
+  assert.equal(
+    (await cache.get(true, { waitAtMostStaleWait: true })).metadata.version,
+    2,
+    "forced: read anew",
+  );
+  hang = true;
+  const started = performance.now();
+  assert.equal((await cache.get(true, { waitAtMostStaleWait: true })).metadata.version, 2, "the last view");
+  const waited = performance.now() - started;
+  assert.ok(waited >= 45 && waited < 5_000, `waited ${waited} ms`);
+});
