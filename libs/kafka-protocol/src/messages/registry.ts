@@ -43,6 +43,14 @@ import {
 } from "./sasl.ts";
 import { SyncGroupRequestSpec, SyncGroupResponseSpec } from "./sync-group.ts";
 import {
+  DescribeProducersRequestSpec,
+  DescribeProducersResponseSpec,
+  DescribeTransactionsRequestSpec,
+  DescribeTransactionsResponseSpec,
+  ListTransactionsRequestSpec,
+  ListTransactionsResponseSpec,
+} from "./transaction-admin.ts";
+import {
   AddOffsetsToTxnRequestSpec,
   AddOffsetsToTxnResponseSpec,
   AddPartitionsToTxnRequestSpec,
@@ -52,14 +60,6 @@ import {
   TxnOffsetCommitRequestSpec,
   TxnOffsetCommitResponseSpec,
 } from "./transactions.ts";
-import {
-  DescribeProducersRequestSpec,
-  DescribeProducersResponseSpec,
-  DescribeTransactionsRequestSpec,
-  DescribeTransactionsResponseSpec,
-  ListTransactionsRequestSpec,
-  ListTransactionsResponseSpec,
-} from "./transaction-admin.ts";
 import { WriteTxnMarkersRequestSpec, WriteTxnMarkersResponseSpec } from "./write-txn-markers.ts";
 
 /** A request spec with its response spec; both cover the same versions. */
