@@ -4,6 +4,7 @@ import type { SpotReclaimer } from "./controllers/provisioner/spot-reclaim.ts";
 import type { Database } from "./db/database.ts";
 import type { ControlPlaneMetrics } from "./http/control-plane-metrics.ts";
 import type { AssignmentNotifier } from "./services/assignment-notifier.ts";
+import type { BrokerCapacity } from "./services/balancer-settings.ts";
 
 /** What route plugins and controllers share; built once by build(). */
 export interface AppContext {
@@ -13,6 +14,13 @@ export interface AppContext {
   notifier: AssignmentNotifier;
   /** GET /metrics; the runner's controllers are counted through metrics.instrumentController. */
   metrics: ControlPlaneMetrics;
+  /**
+   * Asks the controllers for a pass now (an operation was started, a move finished) instead of at their next
+   * interval. Set by ControlPlane.start once its runner exists; a no-op before (and without a runner).
+   */
+  wakeControllers: () => void;
   /** Simulated spot reclaim (the provisioner's, local provider); absent when no provisioner runs. */
   spotReclaimer?: SpotReclaimer;
+  /** Brokers' network capacity from the cluster's provider, for the balancer (absent: the config's default). */
+  brokerCapacity?: BrokerCapacity;
 }

@@ -24,6 +24,18 @@ export const ConfigSchema = Type.Object(
      * only `POST /v1/clusters/{id}/rebalance` moves partitions).
      */
     autoRebalanceSettleMs: Type.Integer({ minimum: 0 }),
+    /** Partition moves in flight at once (source not closed yet) per broker (as source or target). */
+    moveLimitPerBroker: Type.Integer({ minimum: 1 }),
+    /** Partition moves in flight at once per topic. */
+    moveLimitPerTopic: Type.Integer({ minimum: 1 }),
+    /** Partition moves in flight at once in a cluster. */
+    moveLimitPerCluster: Type.Integer({ minimum: 1 }),
+    /** How often automatic balancing plans a cluster whose brokers are settled (a cluster's spec may turn it off). */
+    balancerIntervalMs: Type.Integer({ minimum: 100 }),
+    /** A moved partition stays at least this long where it went (a cluster's spec may say otherwise). */
+    balancerCooldownMs: Type.Integer({ minimum: 0 }),
+    /** Each broker's sustained network capacity each way, bytes/s, where a cluster's spec does not say. */
+    brokerNetworkBytesPerSec: Type.Integer({ minimum: 1 }),
     /**
      * The local provider's folder: its brokers' folders, WAL volume files and state live under
      * `<dataDir>/cloud-local` (a relative path is taken from the working directory). Only clusters with
@@ -66,6 +78,12 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   leaseMs: 10_000,
   reconcileIntervalMs: 1_000,
   autoRebalanceSettleMs: 10_000,
+  moveLimitPerBroker: 32,
+  moveLimitPerTopic: 64,
+  moveLimitPerCluster: 128,
+  balancerIntervalMs: 5_000,
+  balancerCooldownMs: 60_000,
+  brokerNetworkBytesPerSec: 125_000_000,
   dataDir: "./data",
   logLevel: "warn",
 });
@@ -81,6 +99,12 @@ const ENV: Record<keyof Config, string> = {
   leaseMs: "BROKER_LEASE_MS",
   reconcileIntervalMs: "RECONCILE_INTERVAL_MS",
   autoRebalanceSettleMs: "AUTO_REBALANCE_SETTLE_MS",
+  moveLimitPerBroker: "MOVE_LIMIT_PER_BROKER",
+  moveLimitPerTopic: "MOVE_LIMIT_PER_TOPIC",
+  moveLimitPerCluster: "MOVE_LIMIT_PER_CLUSTER",
+  balancerIntervalMs: "BALANCER_INTERVAL_MS",
+  balancerCooldownMs: "BALANCER_COOLDOWN_MS",
+  brokerNetworkBytesPerSec: "BROKER_NETWORK_BYTES_PER_SEC",
   dataDir: "CIRRUS_DATA_DIR",
   advertisedUrl: "ADVERTISED_URL",
   consoleDir: "CONSOLE_DIR",

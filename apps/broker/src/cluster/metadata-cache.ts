@@ -21,6 +21,7 @@ export class MetadataCache {
   readonly #staleWaitMs: number;
   #view: MetadataView | undefined;
   #fetchedAt = Number.NEGATIVE_INFINITY;
+  #peekRefreshAt = Number.NEGATIVE_INFINITY;
   #inflight: Promise<MetadataView> | undefined;
 
   constructor(source: MetadataSource, maxAgeMs = 1_000, staleWaitMs = 500) {
@@ -35,15 +36,31 @@ export class MetadataCache {
   }
 
   /**
+   * The last view without waiting; when it is older than maxAgeMs a refresh starts in the background (at most
+   * one per maxAgeMs, so a control plane that is away is not asked on every call).
+   */
+  peek(): MetadataView | undefined {
+    const now = performance.now();
+    if (now - this.#fetchedAt >= this.#maxAgeMs && now - this.#peekRefreshAt >= this.#maxAgeMs) {
+      this.#peekRefreshAt = now;
+      this.#refresh().catch(() => {});
+    }
+    return this.#view;
+  }
+
+  /**
    * A view no older than maxAgeMs (or a fresh one with `fresh`). If the refresh fails, or takes longer than
    * staleWaitMs, and an older view exists, that one is returned (serving stale metadata beats failing every
    * client; the refresh goes on in the background); otherwise it waits for the refresh or rejects.
+   * With `fresh` and `waitAtMostStaleWait`, a refresh is forced but the stale view still answers after
+   * staleWaitMs.
    */
-  async get(fresh = false): Promise<MetadataView> {
+  async get(fresh = false, { waitAtMostStaleWait = false } = {}): Promise<MetadataView> {
     if (!fresh && this.#view && performance.now() - this.#fetchedAt < this.#maxAgeMs) return this.#view;
     const refresh = this.#refresh();
     const stale = this.#view;
-    if (fresh || !stale) return refresh;
+    // `waitAtMostStaleWait`: a fresh view wanted, but not at the price of hanging on a control plane that is away.
+    if ((fresh && !waitAtMostStaleWait) || !stale) return refresh;
     let timer: NodeJS.Timeout | undefined;
     const waited = new Promise<MetadataView>((resolve) => {
       timer = setTimeout(() => resolve(stale), this.#staleWaitMs);

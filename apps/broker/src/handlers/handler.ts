@@ -32,8 +32,16 @@ export interface BrokerServices {
   /** True once shutdown began: no new writes are taken. */
   shuttingDown(): boolean;
   readonly partitions: PartitionRegistry;
-  /** Cluster metadata from the control plane, cached (fresh=true bypasses the cache). */
-  metadata(fresh?: boolean): Promise<ClusterMetadata>;
+  /**
+   * A topic's configs from the last cached metadata, without waiting (a stale view starts a refresh in the
+   * background); undefined when the topic is unknown to it. Absent: every topic has Kafka's defaults.
+   */
+  topicConfigs?(topic: string): Readonly<Record<string, string>> | undefined;
+  /**
+   * Cluster metadata from the control plane, cached (fresh=true bypasses the cache; with waitAtMostStaleWait
+   * the cached view still answers if the control plane is slow).
+   */
+  metadata(fresh?: boolean, options?: { waitAtMostStaleWait?: boolean }): Promise<ClusterMetadata>;
   /** The control plane's topic admin (auto-create, CreateTopics...). */
   readonly controlPlane: TopicAdmin;
   readonly metrics: BrokerMetrics;

@@ -5,6 +5,7 @@
 import { type ClusterMetadata, isInternalTopic, type TopicMetadata } from "@cirrus/broker-api";
 import { type ApiKey, ErrorCode, type MetadataRequest } from "@cirrus/kafka-protocol";
 import type { RequestContext, ResponseOf } from "./handler.ts";
+import { contradictsServedPartitions } from "./metadata-staleness.ts";
 import { fromWireTopicId, toWireTopicId, ZERO_WIRE_TOPIC_ID } from "./topic-ids.ts";
 
 const UNSET_OPERATIONS = -2147483648;
@@ -67,10 +68,16 @@ export async function handleMetadata(
 ): Promise<ResponseOf<typeof ApiKey.Metadata>> {
   const { services } = context;
   let metadata: ClusterMetadata = await services.metadata();
+  const asked =
+    request.topics === null ? null : request.topics.map((t) => t.name ?? fromWireTopicId(t.topicId));
+  if (contradictsServedPartitions(metadata, asked, services.brokerId(), services.partitions)) {
+    metadata = await services.metadata(true, { waitAtMostStaleWait: true }).catch(() => metadata);
+  }
   const created: string[] = [];
   const wanted = request.topics ?? [];
-  const allowCreate =
-    services.config.autoCreateTopics && request.allowAutoTopicCreation && context.apiVersion >= 4;
+  // v0–3 have no allowAutoTopicCreation field: Kafka creates their unknown topics implicitly (the codec decodes
+  // the field's default, true, for them).
+  const allowCreate = services.config.autoCreateTopics && request.allowAutoTopicCreation;
   for (const want of wanted) {
     const known = want.name !== null ? metadata.topics.some((t) => t.name === want.name) : true;
     // Internal topics are made by their owner (FindCoordinator creates __consumer_offsets with the offsets

@@ -208,6 +208,13 @@ export interface paths {
                                         region?: string;
                                     };
                                     walVolumeGiB: number;
+                                    balancing?: {
+                                        auto?: boolean;
+                                        bandPercent?: number;
+                                        capacityPercent?: number;
+                                        cooldownSeconds?: number;
+                                        brokerNetworkBytesPerSec?: number;
+                                    };
                                 };
                                 state: "CREATING" | "RUNNING" | "UPDATING" | "DEGRADED" | "DELETING" | "FAILED";
                                 conditions: {
@@ -367,6 +374,13 @@ export interface paths {
                                 region?: string;
                             };
                             walVolumeGiB: number;
+                            balancing?: {
+                                auto?: boolean;
+                                bandPercent?: number;
+                                capacityPercent?: number;
+                                cooldownSeconds?: number;
+                                brokerNetworkBytesPerSec?: number;
+                            };
                         };
                         /** @default true */
                         deletionProtection?: boolean;
@@ -415,6 +429,13 @@ export interface paths {
                                         region?: string;
                                     };
                                     walVolumeGiB: number;
+                                    balancing?: {
+                                        auto?: boolean;
+                                        bandPercent?: number;
+                                        capacityPercent?: number;
+                                        cooldownSeconds?: number;
+                                        brokerNetworkBytesPerSec?: number;
+                                    };
                                 };
                                 state: "CREATING" | "RUNNING" | "UPDATING" | "DEGRADED" | "DELETING" | "FAILED";
                                 conditions: {
@@ -625,6 +646,13 @@ export interface paths {
                                     region?: string;
                                 };
                                 walVolumeGiB: number;
+                                balancing?: {
+                                    auto?: boolean;
+                                    bandPercent?: number;
+                                    capacityPercent?: number;
+                                    cooldownSeconds?: number;
+                                    brokerNetworkBytesPerSec?: number;
+                                };
                             };
                             state: "CREATING" | "RUNNING" | "UPDATING" | "DEGRADED" | "DELETING" | "FAILED";
                             conditions: {
@@ -797,6 +825,13 @@ export interface paths {
                                         region?: string;
                                     };
                                     walVolumeGiB: number;
+                                    balancing?: {
+                                        auto?: boolean;
+                                        bandPercent?: number;
+                                        capacityPercent?: number;
+                                        cooldownSeconds?: number;
+                                        brokerNetworkBytesPerSec?: number;
+                                    };
                                 };
                                 state: "CREATING" | "RUNNING" | "UPDATING" | "DEGRADED" | "DELETING" | "FAILED";
                                 conditions: {
@@ -987,6 +1022,13 @@ export interface paths {
                                 region?: string;
                             };
                             walVolumeGiB: number;
+                            balancing?: {
+                                auto?: boolean;
+                                bandPercent?: number;
+                                capacityPercent?: number;
+                                cooldownSeconds?: number;
+                                brokerNetworkBytesPerSec?: number;
+                            };
                         };
                         deletionProtection?: boolean;
                     };
@@ -1034,6 +1076,13 @@ export interface paths {
                                         region?: string;
                                     };
                                     walVolumeGiB: number;
+                                    balancing?: {
+                                        auto?: boolean;
+                                        bandPercent?: number;
+                                        capacityPercent?: number;
+                                        cooldownSeconds?: number;
+                                        brokerNetworkBytesPerSec?: number;
+                                    };
                                 };
                                 state: "CREATING" | "RUNNING" | "UPDATING" | "DEGRADED" | "DELETING" | "FAILED";
                                 conditions: {
@@ -1125,6 +1174,13 @@ export interface paths {
                                         region?: string;
                                     };
                                     walVolumeGiB: number;
+                                    balancing?: {
+                                        auto?: boolean;
+                                        bandPercent?: number;
+                                        capacityPercent?: number;
+                                        cooldownSeconds?: number;
+                                        brokerNetworkBytesPerSec?: number;
+                                    };
                                 };
                                 state: "CREATING" | "RUNNING" | "UPDATING" | "DEGRADED" | "DELETING" | "FAILED";
                                 conditions: {
@@ -3958,7 +4014,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Plan (dry run): the moves that would even out partitions */
+        /** The balancer's plan now (dry run): moves with reasons, broker loads before and after */
         get: {
             parameters: {
                 query?: never;
@@ -3977,13 +4033,41 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            clusterId: string;
+                            /** @description ms since the epoch */
+                            plannedAt: number;
+                            settings: {
+                                bandFraction: number;
+                                capacityThreshold: number;
+                                cooldownMs: number;
+                                brokerNetworkBytesPerSec: number;
+                                maxMoves: number;
+                            };
                             before: {
                                 brokerId: number;
+                                zone: string;
+                                /** @description draining and slow brokers take nothing; a draining broker's partitions are its drain's */
+                                health: "healthy" | "draining" | "slow";
+                                bytesInPerSec: number;
+                                bytesOutPerSec: number;
+                                /** @description Partitions it leads */
                                 partitions: number;
+                                /** @description Network in over its capacity */
+                                inUtilization: number;
+                                outUtilization: number;
                             }[];
                             after: {
                                 brokerId: number;
+                                zone: string;
+                                /** @description draining and slow brokers take nothing; a draining broker's partitions are its drain's */
+                                health: "healthy" | "draining" | "slow";
+                                bytesInPerSec: number;
+                                bytesOutPerSec: number;
+                                /** @description Partitions it leads */
                                 partitions: number;
+                                /** @description Network in over its capacity */
+                                inUtilization: number;
+                                outUtilization: number;
                             }[];
                             moves: {
                                 topicId: string;
@@ -3991,6 +4075,19 @@ export interface paths {
                                 partition: number;
                                 from: number;
                                 to: number;
+                                /** @description The goals in the order they win: capacity, network in and out, partition counts */
+                                goal: "capacity" | "network-in" | "network-out" | "partition-count";
+                                reason: string;
+                                bytesInPerSec: number;
+                                bytesOutPerSec: number;
+                            }[];
+                            goals: {
+                                /** @description The goals in the order they win: capacity, network in and out, partition counts */
+                                goal: "capacity" | "network-in" | "network-out" | "partition-count";
+                                metBefore: boolean;
+                                metAfter: boolean;
+                                /** @description What is still off after the plan, and why (empty when met) */
+                                detail: string;
                             }[];
                         };
                     };
@@ -4106,7 +4203,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Execute a fresh plan as an operation */
+        /**
+         * Preview the balancer's plan (default, 200), or start it as an operation (dryRun: false, 202)
+         * @description A dry run (no body, or `dryRun` true) answers the plan and changes nothing. `dryRun: false` plans afresh and starts the moves as a `cluster.rebalance` operation whose input holds the plan (moves, reasons, loads before and after, goals) and whose progress follows the moves; 409 INVALID_STATE when nothing is worth moving, 409 CONFLICT while another rebalance of the cluster runs.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -4116,8 +4216,86 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description true (default): answer the plan, change nothing; false: start it as an operation
+                         * @default true
+                         */
+                        dryRun?: boolean;
+                        /** @description At most this many moves */
+                        maxMoves?: number;
+                    };
+                };
+            };
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            clusterId: string;
+                            /** @description ms since the epoch */
+                            plannedAt: number;
+                            settings: {
+                                bandFraction: number;
+                                capacityThreshold: number;
+                                cooldownMs: number;
+                                brokerNetworkBytesPerSec: number;
+                                maxMoves: number;
+                            };
+                            before: {
+                                brokerId: number;
+                                zone: string;
+                                /** @description draining and slow brokers take nothing; a draining broker's partitions are its drain's */
+                                health: "healthy" | "draining" | "slow";
+                                bytesInPerSec: number;
+                                bytesOutPerSec: number;
+                                /** @description Partitions it leads */
+                                partitions: number;
+                                /** @description Network in over its capacity */
+                                inUtilization: number;
+                                outUtilization: number;
+                            }[];
+                            after: {
+                                brokerId: number;
+                                zone: string;
+                                /** @description draining and slow brokers take nothing; a draining broker's partitions are its drain's */
+                                health: "healthy" | "draining" | "slow";
+                                bytesInPerSec: number;
+                                bytesOutPerSec: number;
+                                /** @description Partitions it leads */
+                                partitions: number;
+                                /** @description Network in over its capacity */
+                                inUtilization: number;
+                                outUtilization: number;
+                            }[];
+                            moves: {
+                                topicId: string;
+                                topic: string;
+                                partition: number;
+                                from: number;
+                                to: number;
+                                /** @description The goals in the order they win: capacity, network in and out, partition counts */
+                                goal: "capacity" | "network-in" | "network-out" | "partition-count";
+                                reason: string;
+                                bytesInPerSec: number;
+                                bytesOutPerSec: number;
+                            }[];
+                            goals: {
+                                /** @description The goals in the order they win: capacity, network in and out, partition counts */
+                                goal: "capacity" | "network-in" | "network-out" | "partition-count";
+                                metBefore: boolean;
+                                metAfter: boolean;
+                                /** @description What is still off after the plan, and why (empty when met) */
+                                detail: string;
+                            }[];
+                        };
+                    };
+                };
                 /** @description Default Response */
                 202: {
                     headers: {

@@ -304,8 +304,27 @@ describe("OpenAPI contract", { timeout: 120_000 }, () => {
     });
     const plan = await c.call("GET", "/v1/clusters/:id/rebalance/plan", { ...admin, params: { id } });
     assert.ok(plan.json().moves.length > 0);
-    const rebalance = await c.call("POST", "/v1/clusters/:id/rebalance", { ...admin, params: { id } });
+    const preview = await c.call("POST", "/v1/clusters/:id/rebalance", { ...admin, params: { id } });
+    assert.equal(preview.statusCode, 200);
+    const rebalance = await c.call("POST", "/v1/clusters/:id/rebalance", {
+      ...admin,
+      params: { id },
+      payload: { dryRun: false },
+    });
     assert.equal(rebalance.statusCode, 202);
+    const [planned] = plan.json().moves;
+    const moved = await c.call("POST", "/v1/clusters/:id/partitions/moves", {
+      ...admin,
+      params: { id },
+      payload: { moves: [{ topic: planned.topic, partition: planned.partition, to: planned.to }] },
+    });
+    assert.equal(moved.statusCode, 202);
+    const noOp = await c.call("POST", "/v1/clusters/:id/partitions/moves", {
+      ...admin,
+      params: { id },
+      payload: { moves: [{ topic: planned.topic, partition: planned.partition, to: planned.from }] },
+    });
+    assert.equal(noOp.json().code, "INVALID_STATE");
 
     // brokers, metrics, operations, audit
     const brokers = await c.call("GET", "/v1/clusters/:id/brokers", { ...admin, params: { id } });

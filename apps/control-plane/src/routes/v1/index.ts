@@ -8,6 +8,7 @@ import { publicBrokerRoutes } from "./broker-routes.ts";
 import { clusterRoutes } from "./cluster-routes.ts";
 import { consumerGroupRoutes } from "./consumer-group-routes.ts";
 import { operationRoutes } from "./operation-routes.ts";
+import { partitionMoveRoutes } from "./partition-move-routes.ts";
 import { rebalanceRoutes } from "./rebalance-routes.ts";
 import { spotReclaimRoutes } from "./spot-reclaim.ts";
 import { tokenRoutes } from "./token-routes.ts";
@@ -28,6 +29,7 @@ export function publicApi(ctx: AppContext) {
     await app.register(consumerGroupRoutes(ctx));
     await app.register(operationRoutes(ctx));
     await app.register(rebalanceRoutes(ctx));
+    await app.register(partitionMoveRoutes(ctx));
     await app.register(tokenRoutes(ctx));
     await app.register(auditRoutes(ctx));
   };
