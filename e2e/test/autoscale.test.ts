@@ -137,18 +137,21 @@ describe("autoscaling on network watermarks", { timeout: 300_000 }, () => {
       keepGoing: () => light,
     });
     let ins: OperationItem[] = [];
-    await waitFor(
-      "two finished scale-ins and one broker",
-      async () => {
-        ins = await clusterOperations(cluster, "cluster.scale-in");
-        if (ins.some((op) => op.status === "FAILED"))
-          throw new Error(`scale-in failed: ${JSON.stringify(ins)}`);
-        const brokers = await cluster.refreshBrokers();
-        return ins.length === 2 && ins.every((op) => op.status === "SUCCEEDED") && brokers.length === 1
-          ? true
-          : undefined;
-      },
-      150_000,
+    await withOperations(
+      cluster,
+      waitFor(
+        "two finished scale-ins and one broker",
+        async () => {
+          ins = await clusterOperations(cluster, "cluster.scale-in");
+          if (ins.some((op) => op.status === "FAILED"))
+            throw new Error(`scale-in failed: ${JSON.stringify(ins)}`);
+          const brokers = await cluster.refreshBrokers();
+          return ins.length === 2 && ins.every((op) => op.status === "SUCCEEDED") && brokers.length === 1
+            ? true
+            : undefined;
+        },
+        150_000,
+      ),
     );
     assert.deepEqual(
       ins.map((op) => [op.input.from, op.input.to]),
@@ -188,3 +191,17 @@ describe("autoscaling on network watermarks", { timeout: 300_000 }, () => {
     );
   });
 });
+
+/** On failure, says which operations the cluster ran (type, status, from → to, hold reasons, errors). */
+async function withOperations<T>(cluster: StartedCluster, waiting: Promise<T>): Promise<T> {
+  try {
+    return await waiting;
+  } catch (error) {
+    const ops = await clusterOperations(cluster).catch(() => []);
+    const summary = ops.map(
+      (op) =>
+        `${op.type} ${op.status} ${op.input.from ?? ""}→${op.input.to ?? ""} ${op.input.reason ?? ""} ${JSON.stringify((op as { error?: unknown }).error ?? "")}`,
+    );
+    throw new Error(`${(error as Error).message}; operations: ${summary.join(" | ")}`);
+  }
+}
