@@ -208,6 +208,23 @@ export interface paths {
                                         region?: string;
                                     };
                                     walVolumeGiB: number;
+                                    aws?: {
+                                        imageId?: string;
+                                        imageSsmParameter?: string;
+                                        subnets: {
+                                            [key: string]: string;
+                                        };
+                                        securityGroupIds: string[];
+                                        instanceProfileArn?: string;
+                                    };
+                                    aliyun?: {
+                                        imageId: string;
+                                        vSwitches: {
+                                            [key: string]: string;
+                                        };
+                                        securityGroupId: string;
+                                        ramRoleName?: string;
+                                    };
                                     balancing?: {
                                         auto?: boolean;
                                         bandPercent?: number;
@@ -374,6 +391,23 @@ export interface paths {
                                 region?: string;
                             };
                             walVolumeGiB: number;
+                            aws?: {
+                                imageId?: string;
+                                imageSsmParameter?: string;
+                                subnets: {
+                                    [key: string]: string;
+                                };
+                                securityGroupIds: string[];
+                                instanceProfileArn?: string;
+                            };
+                            aliyun?: {
+                                imageId: string;
+                                vSwitches: {
+                                    [key: string]: string;
+                                };
+                                securityGroupId: string;
+                                ramRoleName?: string;
+                            };
                             balancing?: {
                                 auto?: boolean;
                                 bandPercent?: number;
@@ -429,6 +463,23 @@ export interface paths {
                                         region?: string;
                                     };
                                     walVolumeGiB: number;
+                                    aws?: {
+                                        imageId?: string;
+                                        imageSsmParameter?: string;
+                                        subnets: {
+                                            [key: string]: string;
+                                        };
+                                        securityGroupIds: string[];
+                                        instanceProfileArn?: string;
+                                    };
+                                    aliyun?: {
+                                        imageId: string;
+                                        vSwitches: {
+                                            [key: string]: string;
+                                        };
+                                        securityGroupId: string;
+                                        ramRoleName?: string;
+                                    };
                                     balancing?: {
                                         auto?: boolean;
                                         bandPercent?: number;
@@ -646,6 +697,23 @@ export interface paths {
                                     region?: string;
                                 };
                                 walVolumeGiB: number;
+                                aws?: {
+                                    imageId?: string;
+                                    imageSsmParameter?: string;
+                                    subnets: {
+                                        [key: string]: string;
+                                    };
+                                    securityGroupIds: string[];
+                                    instanceProfileArn?: string;
+                                };
+                                aliyun?: {
+                                    imageId: string;
+                                    vSwitches: {
+                                        [key: string]: string;
+                                    };
+                                    securityGroupId: string;
+                                    ramRoleName?: string;
+                                };
                                 balancing?: {
                                     auto?: boolean;
                                     bandPercent?: number;
@@ -825,6 +893,23 @@ export interface paths {
                                         region?: string;
                                     };
                                     walVolumeGiB: number;
+                                    aws?: {
+                                        imageId?: string;
+                                        imageSsmParameter?: string;
+                                        subnets: {
+                                            [key: string]: string;
+                                        };
+                                        securityGroupIds: string[];
+                                        instanceProfileArn?: string;
+                                    };
+                                    aliyun?: {
+                                        imageId: string;
+                                        vSwitches: {
+                                            [key: string]: string;
+                                        };
+                                        securityGroupId: string;
+                                        ramRoleName?: string;
+                                    };
                                     balancing?: {
                                         auto?: boolean;
                                         bandPercent?: number;
@@ -1022,6 +1107,23 @@ export interface paths {
                                 region?: string;
                             };
                             walVolumeGiB: number;
+                            aws?: {
+                                imageId?: string;
+                                imageSsmParameter?: string;
+                                subnets: {
+                                    [key: string]: string;
+                                };
+                                securityGroupIds: string[];
+                                instanceProfileArn?: string;
+                            };
+                            aliyun?: {
+                                imageId: string;
+                                vSwitches: {
+                                    [key: string]: string;
+                                };
+                                securityGroupId: string;
+                                ramRoleName?: string;
+                            };
                             balancing?: {
                                 auto?: boolean;
                                 bandPercent?: number;
@@ -1076,6 +1178,23 @@ export interface paths {
                                         region?: string;
                                     };
                                     walVolumeGiB: number;
+                                    aws?: {
+                                        imageId?: string;
+                                        imageSsmParameter?: string;
+                                        subnets: {
+                                            [key: string]: string;
+                                        };
+                                        securityGroupIds: string[];
+                                        instanceProfileArn?: string;
+                                    };
+                                    aliyun?: {
+                                        imageId: string;
+                                        vSwitches: {
+                                            [key: string]: string;
+                                        };
+                                        securityGroupId: string;
+                                        ramRoleName?: string;
+                                    };
                                     balancing?: {
                                         auto?: boolean;
                                         bandPercent?: number;
@@ -1174,6 +1293,23 @@ export interface paths {
                                         region?: string;
                                     };
                                     walVolumeGiB: number;
+                                    aws?: {
+                                        imageId?: string;
+                                        imageSsmParameter?: string;
+                                        subnets: {
+                                            [key: string]: string;
+                                        };
+                                        securityGroupIds: string[];
+                                        instanceProfileArn?: string;
+                                    };
+                                    aliyun?: {
+                                        imageId: string;
+                                        vSwitches: {
+                                            [key: string]: string;
+                                        };
+                                        securityGroupId: string;
+                                        ramRoleName?: string;
+                                    };
                                     balancing?: {
                                         auto?: boolean;
                                         bandPercent?: number;
@@ -3376,6 +3512,315 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/clusters/{id}/consumer-groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List consumer groups with their state (ListGroups of every active broker) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                groupId: string;
+                                state: string;
+                                protocolType: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Invalid request (schema, JSON, unknown fields) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        "WWW-Authenticate"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token's scope is not enough */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported media type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Idempotency-Key reused with another request */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Internal error */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No active broker, or a broker that had to be asked did not answer: retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/clusters/{id}/consumer-groups/{group}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A consumer group: members and their assignments, committed offsets and lag per partition */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    group: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            groupId: string;
+                            state: string;
+                            protocolType: string;
+                            protocol: string;
+                            coordinator: number;
+                            members: {
+                                memberId: string;
+                                clientId: string;
+                                clientHost: string;
+                                assignment: {
+                                    topic: string;
+                                    partitions: number[];
+                                }[];
+                            }[];
+                            partitions: {
+                                topic: string;
+                                partition: number;
+                                committedOffset: number;
+                                endOffset: number | null;
+                                lag: number | null;
+                                memberId: string | null;
+                            }[];
+                            totalLag: number;
+                        };
+                    };
+                };
+                /** @description Invalid request (schema, JSON, unknown fields) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        "WWW-Authenticate"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token's scope is not enough */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported media type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Idempotency-Key reused with another request */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Internal error */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No active broker, or a broker that had to be asked did not answer: retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/operations": {
         parameters: {
             query?: never;
@@ -3987,6 +4432,174 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            clusterId: string | null;
+                            type: string;
+                            status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED";
+                            input: {
+                                [key: string]: unknown;
+                            };
+                            steps: {
+                                name: string;
+                                status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED";
+                                startedAt: number | null;
+                                finishedAt: number | null;
+                                error: string | null;
+                            }[];
+                            progress: number;
+                            error: {
+                                code: string;
+                                message: string;
+                            } | null;
+                            attempts: number;
+                            createdBy: string | null;
+                            /** @description ms since the Unix epoch */
+                            createdAt: number;
+                            /** @description ms since the Unix epoch */
+                            updatedAt: number;
+                            finishedAt: number | null;
+                        };
+                    };
+                };
+                /** @description Invalid request (schema, JSON, unknown fields) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        "WWW-Authenticate"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token's scope is not enough */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported media type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Idempotency-Key reused with another request */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Internal error */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/clusters/{id}/partitions/moves": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Move partitions to named brokers (operation cluster.rebalance) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        moves: {
+                            topic: string;
+                            partition: number;
+                            to: number;
+                        }[];
+                    };
+                };
+            };
+            responses: {
                 /** @description Default Response */
                 202: {
                     headers: {
