@@ -16,6 +16,7 @@ import { registerProblemHandlers } from "./http/problem-handler.ts";
 import { typeboxValidatorCompiler } from "./http/typebox.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
 import { INTERNAL_PREFIX, internalApi } from "./routes/internal/index.ts";
+import { instanceCredentialRoutes } from "./routes/internal/instance-credential-routes.ts";
 import { metricsRoutes } from "./routes/metrics-routes.ts";
 import { publicApi } from "./routes/v1/index.ts";
 import { AssignmentNotifier } from "./services/assignment-notifier.ts";
@@ -139,6 +140,7 @@ export async function build(options: BuildOptions): Promise<App> {
     { prefix: "/v1" },
   );
   await server.register(internalApi(context), { prefix: INTERNAL_PREFIX });
+  await server.register(instanceCredentialRoutes(context), { prefix: INTERNAL_PREFIX });
   await server.ready();
   return { server, context, routes };
 }

@@ -36,6 +36,12 @@ export const ConfigSchema = Type.Object(
      * for brokers on aws or aliyun (a load balancer or the host's private address).
      */
     advertisedUrl: Type.Optional(Type.String({ pattern: "^https?://[^/]+$" })),
+    /**
+     * The AWS public certificates that verify instance identity signatures, as JSON {region: PEM} ("*": the
+     * one most regions share), from AWS's "public certificates for instance identity document signatures"
+     * (the RSA ones). Brokers on aws then need no credential in their user data. Also from `_FILE`.
+     */
+    awsInstanceIdentityCertificates: Type.Optional(Type.String({ minLength: 2 })),
     /** Create this admin token at first start instead of a random one (tests, automation). */
     bootstrapAdminToken: Type.Optional(Type.String({ minLength: 20 })),
     logLevel: Type.Union([
@@ -78,6 +84,7 @@ const ENV: Record<keyof Config, string> = {
   autoRebalanceSettleMs: "AUTO_REBALANCE_SETTLE_MS",
   dataDir: "CIRRUS_DATA_DIR",
   advertisedUrl: "ADVERTISED_URL",
+  awsInstanceIdentityCertificates: "AWS_INSTANCE_IDENTITY_CERTIFICATES",
   bootstrapAdminToken: "BOOTSTRAP_ADMIN_TOKEN",
   logLevel: "LOG_LEVEL",
 };
