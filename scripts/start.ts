@@ -44,6 +44,9 @@ const { startLocalSystem } = await import(
 // This script sits above both apps: it names the broker's entry (the @cirrus/broker package's `./main`
 // export) to the control plane, which launches local brokers but imports nothing of the broker.
 const brokerEntry = fileURLToPath(import.meta.resolve("@cirrus/broker/main"));
+// Likewise the web console's build (apps/console/dist, made by `npm run build -w @cirrus/console`, which
+// `npm start` runs first), served by the control plane at `/`.
+process.env.CONSOLE_DIR ??= fileURLToPath(new URL("../apps/console/dist", import.meta.url));
 let system: Awaited<ReturnType<typeof startLocalSystem>>;
 try {
   system = await startLocalSystem({ dataDir, brokers, log, dataDirLock, brokerEntry });

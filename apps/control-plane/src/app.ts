@@ -14,6 +14,7 @@ import { registerJsonBodyParser } from "./http/json-body-parser.ts";
 import { documentDefaultsAsOptional } from "./http/openapi-parameters.ts";
 import { registerProblemHandlers } from "./http/problem-handler.ts";
 import { typeboxValidatorCompiler } from "./http/typebox.ts";
+import { consoleRoutes } from "./routes/console-routes.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
 import { INTERNAL_PREFIX, internalApi } from "./routes/internal/index.ts";
 import { instanceCredentialRoutes } from "./routes/internal/instance-credential-routes.ts";
@@ -119,7 +120,7 @@ export async function build(options: BuildOptions): Promise<App> {
   });
   await server.register(swaggerUi, { routePrefix: "/docs" });
   server.get("/openapi.json", { schema: { hide: true } }, async () => server.swagger());
-  server.get("/", { schema: { hide: true } }, async (_request, reply) => reply.redirect("/docs"));
+  await server.register(consoleRoutes(config.consoleDir));
 
   await server.register(healthRoutes(context));
   await server.register(metricsRoutes(context));

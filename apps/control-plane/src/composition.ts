@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import type { CloudProvider, ProviderConfig } from "@cirrus/cloud";
 import type { Config } from "./config.ts";
 import { ControlPlane } from "./control-plane.ts";
+import { createAutoscaler } from "./controllers/autoscaler/index.ts";
 import type { Controller, OperationHandler } from "./controllers/controller-runner.ts";
 import { failoverHandler } from "./controllers/failover/failover-handler.ts";
 import { spotNoticeController } from "./controllers/failover/spot-notice-controller.ts";
@@ -31,6 +32,7 @@ function controllersOf({ providers, provisioner }: Parts): Controller[] {
   return [
     ...provisioner.controllers(), // provisioner: steady loop (fleets, capacity, cluster.repair records)
     spotNoticeController(providers), // failover: spot interruption notices → broker.drain
+    createAutoscaler({ providers }).controller(), // network watermarks → scale-out/in
   ];
 }
 
@@ -43,6 +45,7 @@ function operationHandlersOf({ notifier, providers, provisioner }: Parts): Opera
   return [
     ...provisioner.operationHandlers({ notifier }), // cluster.create, cluster.update, broker.replace
     failoverHandler({ providers, notifier }), // broker.failover (created by the broker-lease controller)
+    ...createAutoscaler({ providers }).operationHandlers(notifier), // cluster.scale-out/in
   ];
 }
 

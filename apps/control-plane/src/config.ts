@@ -42,6 +42,11 @@ export const ConfigSchema = Type.Object(
      * (the RSA ones). Brokers on aws then need no credential in their user data. Also from `_FILE`.
      */
     awsInstanceIdentityCertificates: Type.Optional(Type.String({ minLength: 2 })),
+    /**
+     * The web console's build folder (apps/console/dist: index.html and assets/), served at `/` with the
+     * single-page app's fallback. Unset: `/` leads to the API docs. scripts/start.ts sets it.
+     */
+    consoleDir: Type.Optional(Type.String({ minLength: 1 })),
     /** Create this admin token at first start instead of a random one (tests, automation). */
     bootstrapAdminToken: Type.Optional(Type.String({ minLength: 20 })),
     logLevel: Type.Union([
@@ -85,6 +90,7 @@ const ENV: Record<keyof Config, string> = {
   dataDir: "CIRRUS_DATA_DIR",
   advertisedUrl: "ADVERTISED_URL",
   awsInstanceIdentityCertificates: "AWS_INSTANCE_IDENTITY_CERTIFICATES",
+  consoleDir: "CONSOLE_DIR",
   bootstrapAdminToken: "BOOTSTRAP_ADMIN_TOKEN",
   logLevel: "LOG_LEVEL",
 };

@@ -28,6 +28,8 @@ export interface AckedProducerOptions {
   timeoutMs: number;
   /** Sequence number of the first record (default 0): a second run continues where the first stopped. */
   from?: number;
+  /** Wait between sends (default 0): a light load instead of as fast as the cluster takes it. */
+  pauseMs?: number;
 }
 
 /** Sends keyed records 0, 1, 2, … in batches of `batch` (acks=all, idempotent, one request in flight). */
@@ -57,6 +59,7 @@ export async function produceCountingAcks(options: AckedProducerOptions): Promis
         for (const r of records) production.unacked.add(Number(r.value));
         if (production.errors.length < 20) production.errors.push(String(error));
       }
+      if (options.pauseMs) await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
     }
   } finally {
     await producer.close();

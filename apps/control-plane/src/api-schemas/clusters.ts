@@ -34,7 +34,20 @@ export const ClusterSpec = Type.Object(
         /** Scale out when average network in+out per broker stays above this. */
         highWatermarkBytesPerSec: Type.Integer({ minimum: 1 }),
         lowWatermarkBytesPerSec: Type.Integer({ minimum: 0 }),
+        /** Wait after a scale-out before the next one (and the default wait after a scale-in). */
         cooldownSeconds: Type.Integer({ minimum: 0, maximum: 86_400 }),
+        /** Wait after any scaling before a scale-in (default: cooldownSeconds). */
+        scaleInCooldownSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400 })),
+        /** Length of one metric period (default: 10 s on local, 60 s on the clouds' 1-minute metrics). */
+        periodSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3_600 })),
+        /** Consecutive periods beyond a watermark before the autoscaler acts (default 3). */
+        evaluationPeriods: Type.Optional(Type.Integer({ minimum: 1, maximum: 60 })),
+        /** Brokers added at least per scale-out (default 1; more when the load needs more). */
+        scaleOutStep: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+        /** Brokers removed at most per scale-in (default 1). */
+        scaleInStep: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+        /** false: the autoscaler leaves the broker count alone (default true). */
+        enabled: Type.Optional(Type.Boolean()),
       },
       { additionalProperties: false },
     ),

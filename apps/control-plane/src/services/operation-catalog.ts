@@ -55,13 +55,23 @@ export const OPERATION_CATALOG = {
       volumeId: Type.String({ minLength: 1 }),
     }),
   },
+  // Created by the autoscaler (controllers/autoscaler): `decision` holds the metric values and thresholds.
+  "cluster.scale-out": {
+    steps: ["raise-capacity", "wait-for-brokers"],
+    input: input({ from: Type.Integer({ minimum: 0 }), to: Type.Integer({ minimum: 1 }), decision: Spec }),
+  },
+  "cluster.scale-in": {
+    steps: ["choose-brokers", "drain-brokers", "terminate-instances"],
+    input: input({ from: Type.Integer({ minimum: 1 }), to: Type.Integer({ minimum: 1 }), decision: Spec }),
+  },
 } as const satisfies Record<string, { steps: readonly string[]; input: TSchema }>;
 
 /**
- * Operations that are recorded, never run: `cluster.repair` is written once, finished, by the provisioner's
+ * Operations that are recorded, never run (`cluster.scale-hold`: a scaling the autoscaler wanted and did not do,
+ * with why, see controllers/autoscaler). `cluster.repair` is written once, finished, by the provisioner's
  * steady loop (one step per action it took), so it has no handler and no fixed steps.
  */
-export const RECORDED_OPERATIONS = ["cluster.repair"] as const;
+export const RECORDED_OPERATIONS = ["cluster.repair", "cluster.scale-hold"] as const;
 
 export type OperationType = keyof typeof OPERATION_CATALOG;
 export type StepName<T extends OperationType> = (typeof OPERATION_CATALOG)[T]["steps"][number];

@@ -9,7 +9,8 @@ const MAX_SAMPLES_PER_INSTANCE = 720;
 
 /**
  * Turns monotonic byte counters into rates. Keeps a bounded history of samples per instance; a rate over
- * a window is (latest - oldest sample inside the window) / elapsed. A counter that went down (the broker
+ * a window is (latest - oldest sample inside the window) / elapsed, or from the last sample before the window
+ * when only one is inside. A counter that went down (the broker
  * restarted) starts the history again.
  */
 export class NetworkSampler {
@@ -43,9 +44,17 @@ export class NetworkSampler {
   rates(instanceIds: readonly string[], windowSeconds: number, now = Date.now()): NetworkRate[] {
     const rates: NetworkRate[] = [];
     for (const id of instanceIds) {
-      const samples = (this.#history.get(id) ?? []).filter((s) => s.at >= now - windowSeconds * 1000);
-      const first = samples[0];
-      const last = samples.at(-1);
+      const history = this.#history.get(id) ?? [];
+      const start = now - windowSeconds * 1000;
+      const inside = history.filter((s) => s.at >= start);
+      // With fewer than two samples inside, the rate starts from the last sample before the window (not
+      // older than another window): a caller that samples once per window still gets a rate.
+      const before =
+        inside.length < 2
+          ? history.filter((s) => s.at < start && s.at >= start - windowSeconds * 1000).at(-1)
+          : undefined;
+      const first = before ?? inside[0];
+      const last = inside.at(-1);
       if (!first || !last || last.at <= first.at) continue;
       const seconds = (last.at - first.at) / 1000;
       rates.push({

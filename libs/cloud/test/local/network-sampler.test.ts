@@ -16,6 +16,20 @@ describe("NetworkSampler", () => {
     assert.deepEqual([recent!.from.getTime(), recent!.to.getTime()], [10_000, 20_000]);
   });
 
+  it("starts a window from the sample just before it, so one sample per window is enough", () => {
+    const sampler = new NetworkSampler(async () => undefined);
+    sampler.record("i-1", { inBytes: 0, outBytes: 0 }, 0);
+    sampler.record("i-1", { inBytes: 1050, outBytes: 2100 }, 1050); // sampled a little late
+    const [rate] = sampler.rates(["i-1"], 1, 1050);
+    assert.equal(rate!.inBytesPerSecond, 1000);
+    assert.equal(rate!.outBytesPerSecond, 2000);
+    assert.deepEqual([rate!.from.getTime(), rate!.to.getTime()], [0, 1050]);
+    // a sample older than one more window is not used: no rate from one sample
+    sampler.record("i-2", { inBytes: 0, outBytes: 0 }, 0);
+    sampler.record("i-2", { inBytes: 5000, outBytes: 0 }, 5000);
+    assert.deepEqual(sampler.rates(["i-2"], 1, 5000), []);
+  });
+
   it("leaves out instances with fewer than two samples and restarts history on a counter reset", () => {
     const sampler = new NetworkSampler(async () => undefined);
     sampler.record("i-1", { inBytes: 100, outBytes: 100 }, 0);

@@ -1,0 +1,27 @@
+import type { components, paths } from "./schema.d.ts";
+
+type Json<T> = T extends { content: { "application/json": infer B } } ? B : never;
+type Ok<P, M extends keyof P> = P[M] extends { responses: infer R }
+  ? R extends { 200: infer A }
+    ? Json<A>
+    : R extends { 202: infer A }
+      ? Json<A>
+      : R extends { 201: infer A }
+        ? Json<A>
+        : never
+  : never;
+
+export type Cluster = Ok<paths["/v1/clusters/{id}"], "get">;
+export type ClusterSpec = Cluster["spec"];
+export type CreateClusterBody = NonNullable<
+  paths["/v1/clusters"]["post"]["requestBody"]
+>["content"]["application/json"];
+export type Broker = Ok<paths["/v1/clusters/{id}/brokers"], "get">["items"][number];
+export type MetricsView = Ok<paths["/v1/clusters/{id}/metrics"], "get">;
+export type PartitionLoad = Ok<paths["/v1/clusters/{id}/partitions/load"], "get">["items"][number];
+export type Topic = Ok<paths["/v1/clusters/{id}/topics/{name}"], "get">;
+export type Operation = Ok<paths["/v1/operations/{id}"], "get">;
+export type RebalancePlan = Ok<paths["/v1/clusters/{id}/rebalance/plan"], "get">;
+export type Token = Ok<paths["/v1/tokens"], "get">["items"][number];
+export type Scope = Token["scope"];
+export type Problem = components["schemas"]["Problem"];

@@ -1,0 +1,45 @@
+import type { ReactNode } from "react";
+
+/**
+ * What a page shows before and around its data: a spinner while the first load runs, the error with a retry
+ * while there is nothing to show, and the `empty` hint (what to do next) when the list is empty.
+ */
+export function LoadState<T>(props: {
+  data: T | undefined;
+  error: string | undefined;
+  loading: boolean;
+  reload: () => void;
+  isEmpty?: (data: T) => boolean;
+  empty?: ReactNode;
+  children: (data: T) => ReactNode;
+}) {
+  const { data, error, loading } = props;
+  if (data === undefined) {
+    if (error)
+      return (
+        <div className="callout callout-bad" role="alert">
+          <p>{error}</p>
+          <button type="button" onClick={props.reload}>
+            Try again
+          </button>
+        </div>
+      );
+    if (loading)
+      return (
+        <p className="loading" aria-live="polite">
+          Loading…
+        </p>
+      );
+    return null;
+  }
+  return (
+    <>
+      {error && (
+        <p className="callout callout-warn" role="status">
+          Showing the last data: {error}
+        </p>
+      )}
+      {props.isEmpty?.(data) ? <div className="empty">{props.empty}</div> : props.children(data)}
+    </>
+  );
+}

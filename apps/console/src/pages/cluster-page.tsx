@@ -1,0 +1,62 @@
+import { api } from "../api/client.ts";
+import { unwrap } from "../api/problem.ts";
+import { Link } from "../components/link.tsx";
+import { LoadState } from "../components/load-state.tsx";
+import { Status } from "../components/status.tsx";
+import { hrefOf } from "../router.ts";
+import { usePolled } from "../use-polled.ts";
+import { BrokerMapTab } from "./broker-map-tab.tsx";
+import { OverviewTab } from "./overview-tab.tsx";
+import { RebalanceTab } from "./rebalance-tab.tsx";
+import { TopicsTab } from "./topics-tab.tsx";
+
+type Tab = "overview" | "map" | "topics" | "rebalance";
+const TABS: [Tab, string][] = [
+  ["overview", "Overview"],
+  ["map", "Broker map"],
+  ["topics", "Topics"],
+  ["rebalance", "Rebalance"],
+];
+
+/** One cluster: its name and state above tabs for its overview, broker map, topics and rebalance. */
+export function ClusterPage({ clusterId, tab }: { clusterId: string; tab: Tab }) {
+  const cluster = usePolled(
+    () => unwrap(api.GET("/v1/clusters/{id}", { params: { path: { id: clusterId } } })),
+    3000,
+    [clusterId],
+  );
+  return (
+    <LoadState {...cluster}>
+      {(c) => (
+        <section>
+          <p className="crumbs">
+            <Link href="/">Clusters</Link> / {c.name}
+          </p>
+          <div className="page-head">
+            <h1>
+              {c.name} <Status state={c.state} />
+            </h1>
+            <Link className="button" href={hrefOf({ page: "operations", clusterId })}>
+              Operations
+            </Link>
+          </div>
+          <nav className="tabs" aria-label="Cluster">
+            {TABS.map(([key, label]) => (
+              <Link
+                key={key}
+                href={hrefOf({ page: "cluster", clusterId, tab: key })}
+                aria-current={tab === key ? "page" : undefined}
+              >
+                {label}
+              </Link>
+            ))}
+          </nav>
+          {tab === "overview" && <OverviewTab cluster={c} />}
+          {tab === "map" && <BrokerMapTab clusterId={clusterId} />}
+          {tab === "topics" && <TopicsTab clusterId={clusterId} />}
+          {tab === "rebalance" && <RebalanceTab clusterId={clusterId} />}
+        </section>
+      )}
+    </LoadState>
+  );
+}

@@ -1,0 +1,188 @@
+import { api } from "../api/client.ts";
+import { unwrap } from "../api/problem.ts";
+import type { Broker, Cluster, MetricsView } from "../api/types.ts";
+import { ConfirmButton } from "../components/confirm-button.tsx";
+import { CopyText } from "../components/copy-text.tsx";
+import { type ChartSeries, LineChart } from "../components/line-chart.tsx";
+import { LoadState } from "../components/load-state.tsx";
+import { Status } from "../components/status.tsx";
+import { formatRate, formatRelative } from "../format.ts";
+import { usePolled } from "../use-polled.ts";
+
+const CHART_WINDOW_MS = 15 * 60_000;
+
+/** Per broker, two series: network in (solid) and out (dashed). */
+export function seriesOf(metrics: MetricsView): ChartSeries[] {
+  return metrics.brokers.flatMap((b) => [
+    { label: `broker ${b.brokerId} in`, points: b.points.map((p) => ({ at: p.at, value: p.bytesInPerSec })) },
+    {
+      label: `broker ${b.brokerId} out`,
+      dashed: true,
+      points: b.points.map((p) => ({ at: p.at, value: p.bytesOutPerSec })),
+    },
+  ]);
+}
+
+function BrokersTable({ clusterId, brokers }: { clusterId: string; brokers: Broker[] }) {
+  return (
+    <div className="table-wrap">
+      <table>
+        <caption className="visually-hidden">Brokers</caption>
+        <thead>
+          <tr>
+            <th scope="col">Broker</th>
+            <th scope="col">State</th>
+            <th scope="col">Zone</th>
+            <th scope="col">Capacity</th>
+            <th scope="col">Lease</th>
+            <th scope="col" className="num">
+              Partitions led
+            </th>
+            <th scope="col" className="num">
+              Network in
+            </th>
+            <th scope="col" className="num">
+              Network out
+            </th>
+            <th scope="col">
+              <span className="visually-hidden">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {brokers.map((b) => (
+            <tr key={b.brokerId}>
+              <th scope="row">
+                {b.brokerId}
+                <div className="muted small">
+                  {b.host}:{b.port}
+                </div>
+              </th>
+              <td>
+                <Status state={b.state} />
+              </td>
+              <td className="nowrap">{b.zone}</td>
+              <td className="nowrap">{b.spot ? "spot" : "on-demand"}</td>
+              <td>
+                {b.state === "ACTIVE"
+                  ? `renews, ends ${formatRelative(b.leaseUntil)}`
+                  : formatRelative(b.leaseUntil)}
+              </td>
+              <td className="num">{b.partitions}</td>
+              <td className="num">{formatRate(b.load.bytesInPerSec)}</td>
+              <td className="num">{formatRate(b.load.bytesOutPerSec)}</td>
+              <td>
+                {b.spot && (
+                  <ConfirmButton
+                    label="Simulate spot reclaim"
+                    title={`Reclaim broker ${b.brokerId}'s instance?`}
+                    body="The provider sends a spot interruption notice now and kills the instance after 10 seconds. The control plane drains the broker, then fails it over; watch it under Operations."
+                    confirmLabel="Reclaim"
+                    disabled={b.state !== "ACTIVE"}
+                    action={() =>
+                      unwrap(
+                        api.POST("/v1/clusters/{id}/brokers/{brokerId}/spot-reclaim", {
+                          params: { path: { id: clusterId, brokerId: b.brokerId } },
+                          body: { noticeSeconds: 10 },
+                        }),
+                      )
+                    }
+                  />
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export function OverviewTab({ cluster }: { cluster: Cluster }) {
+  const path = { path: { id: cluster.id } };
+  const brokers = usePolled(
+    async () => (await unwrap(api.GET("/v1/clusters/{id}/brokers", { params: path }))).items,
+    2000,
+    [cluster.id],
+  );
+  const metrics = usePolled(
+    () =>
+      unwrap(
+        api.GET("/v1/clusters/{id}/metrics", {
+          params: { ...path, query: { from: Date.now() - CHART_WINDOW_MS, stepSeconds: 10 } },
+        }),
+      ),
+    5000,
+    [cluster.id],
+  );
+  const { scaling } = cluster.spec;
+  return (
+    <div className="stack">
+      <div className="card">
+        <h2>Connect</h2>
+        {cluster.bootstrap ? (
+          <CopyText label="Bootstrap servers" text={cluster.bootstrap} />
+        ) : (
+          <p className="muted">The bootstrap address appears once brokers run.</p>
+        )}
+        <dl className="facts">
+          <dt>Provider</dt>
+          <dd>
+            {cluster.spec.provider} · {cluster.spec.region} · {cluster.spec.zones.join(", ")}
+          </dd>
+          <dt>Brokers</dt>
+          <dd>
+            {cluster.spec.brokers.min} to {cluster.spec.brokers.max}
+          </dd>
+          <dt>Scaling</dt>
+          <dd>
+            out above {formatRate(scaling.highWatermarkBytesPerSec)}, in below{" "}
+            {formatRate(scaling.lowWatermarkBytesPerSec)} per broker
+          </dd>
+          {cluster.conditions.map((c) => (
+            <div key={c.type} className="fact-row">
+              <dt>{c.type}</dt>
+              <dd>
+                {c.status} — {c.message || c.reason}
+              </dd>
+            </div>
+          ))}
+        </dl>
+      </div>
+      <div className="card">
+        <h2>Brokers</h2>
+        <LoadState
+          {...brokers}
+          isEmpty={(list) => list.length === 0}
+          empty={
+            <p>
+              No broker has registered yet. A new cluster's brokers register within seconds of starting; if
+              none comes, see the provisioning operation under Operations.
+            </p>
+          }
+        >
+          {(list) => <BrokersTable clusterId={cluster.id} brokers={list} />}
+        </LoadState>
+      </div>
+      <div className="card">
+        <h2>Network in and out per broker</h2>
+        <LoadState
+          {...metrics}
+          isEmpty={(m) => m.brokers.every((b) => b.points.length === 0)}
+          empty={<p>No traffic reported in the last 15 minutes. Produce to a topic and it shows here.</p>}
+        >
+          {(m) => (
+            <LineChart
+              title="Network bytes per second per broker, last 15 minutes"
+              series={seriesOf(m)}
+              lines={[
+                { label: "scale out", value: scaling.highWatermarkBytesPerSec },
+                { label: "scale in", value: scaling.lowWatermarkBytesPerSec },
+              ]}
+            />
+          )}
+        </LoadState>
+      </div>
+    </div>
+  );
+}

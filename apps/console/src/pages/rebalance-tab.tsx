@@ -1,0 +1,156 @@
+import { useState } from "react";
+import { api } from "../api/client.ts";
+import { messageOf, unwrap } from "../api/problem.ts";
+import type { RebalancePlan } from "../api/types.ts";
+import { LoadState } from "../components/load-state.tsx";
+import { OperationCard } from "../components/operation-card.tsx";
+import { usePolled } from "../use-polled.ts";
+
+/** Partitions per broker before and after the plan, as paired bars. */
+function BeforeAfter({ plan }: { plan: RebalancePlan }) {
+  const ids = [...new Set([...plan.before, ...plan.after].map((b) => b.brokerId))].sort((a, b) => a - b);
+  const count = (list: RebalancePlan["before"], id: number) =>
+    list.find((b) => b.brokerId === id)?.partitions ?? 0;
+  const most = Math.max(1, ...plan.before.map((b) => b.partitions), ...plan.after.map((b) => b.partitions));
+  return (
+    <table className="bars">
+      <caption>Partitions led per broker, before and after</caption>
+      <thead>
+        <tr>
+          <th scope="col">Broker</th>
+          <th scope="col">Before and after</th>
+        </tr>
+      </thead>
+      <tbody>
+        {ids.map((id) => (
+          <tr key={id}>
+            <th scope="row">{id}</th>
+            <td>
+              <div className="bar before" style={{ width: `${(100 * count(plan.before, id)) / most}%` }}>
+                {count(plan.before, id)} now
+              </div>
+              <div className="bar after" style={{ width: `${(100 * count(plan.after, id)) / most}%` }}>
+                {count(plan.after, id)} after
+              </div>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function WatchOperation({ id }: { id: string }) {
+  const op = usePolled(() => unwrap(api.GET("/v1/operations/{id}", { params: { path: { id } } })), 1000, [
+    id,
+  ]);
+  return <LoadState {...op}>{(o) => <OperationCard operation={o} />}</LoadState>;
+}
+
+export function RebalanceTab({ clusterId }: { clusterId: string }) {
+  const [previewed, setPreviewed] = useState(0);
+  const plan = usePolled(
+    () => unwrap(api.GET("/v1/clusters/{id}/rebalance/plan", { params: { path: { id: clusterId } } })),
+    0,
+    [clusterId, previewed],
+  );
+  const [operationId, setOperationId] = useState<string>();
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const execute = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const op = await unwrap(
+        api.POST("/v1/clusters/{id}/rebalance", { params: { path: { id: clusterId } } }),
+      );
+      setOperationId(op.id);
+    } catch (failure) {
+      setError(messageOf(failure));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="stack">
+      <div className="card">
+        <div className="page-head">
+          <h2>Plan</h2>
+          <div className="actions">
+            <button type="button" onClick={() => setPreviewed((n) => n + 1)}>
+              Preview again
+            </button>
+            <button
+              type="button"
+              className="primary"
+              onClick={execute}
+              disabled={busy || !plan.data || plan.data.moves.length === 0}
+            >
+              {busy ? "Starting…" : "Execute plan"}
+            </button>
+          </div>
+        </div>
+        <p className="muted">
+          A dry run: the moves that would even out partitions over the brokers. A move copies no data: the
+          leader uploads its WAL tail and the target opens the partition from object storage. Executing plans
+          afresh.
+        </p>
+        {error && (
+          <p className="callout callout-bad" role="alert">
+            {error}
+          </p>
+        )}
+        <LoadState {...plan}>
+          {(p) => (
+            <>
+              <BeforeAfter plan={p} />
+              {p.moves.length === 0 ? (
+                <p className="empty">Balanced: no move would make the brokers more even.</p>
+              ) : (
+                <div className="table-wrap">
+                  <table>
+                    <caption>{p.moves.length} moves</caption>
+                    <thead>
+                      <tr>
+                        <th scope="col">Partition</th>
+                        <th scope="col" className="num">
+                          From
+                        </th>
+                        <th scope="col" className="num">
+                          To
+                        </th>
+                        <th scope="col">Reason</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {p.moves.map((m) => (
+                        <tr key={`${m.topicId}/${m.partition}`}>
+                          <td>
+                            {m.topic}-{m.partition}
+                          </td>
+                          <td className="num">{m.from}</td>
+                          <td className="num">{m.to}</td>
+                          <td className="small">
+                            evens partition counts: broker {m.from} leads{" "}
+                            {p.before.find((b) => b.brokerId === m.from)?.partitions ?? 0}, broker {m.to}{" "}
+                            leads {p.before.find((b) => b.brokerId === m.to)?.partitions ?? 0}
+                          </td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
+              )}
+            </>
+          )}
+        </LoadState>
+      </div>
+      {operationId && (
+        <div className="card">
+          <h2>Running</h2>
+          <WatchOperation id={operationId} />
+        </div>
+      )}
+    </div>
+  );
+}

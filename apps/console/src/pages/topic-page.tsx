@@ -1,0 +1,146 @@
+import { type FormEvent, useState } from "react";
+import { api } from "../api/client.ts";
+import { messageOf, unwrap } from "../api/problem.ts";
+import { Field } from "../components/field.tsx";
+import { Link } from "../components/link.tsx";
+import { LoadState } from "../components/load-state.tsx";
+import { formatRate, formatRelative } from "../format.ts";
+import { hrefOf } from "../router.ts";
+import { usePolled } from "../use-polled.ts";
+
+function AddPartitionsForm(props: { clusterId: string; topic: string; current: number; onDone: () => void }) {
+  const [total, setTotal] = useState(String(props.current * 2));
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      await unwrap(
+        api.POST("/v1/clusters/{id}/topics/{name}/partitions", {
+          params: { path: { id: props.clusterId, name: props.topic } },
+          body: { totalCount: total.trim() === "" ? Number.NaN : Number(total) },
+        }),
+      );
+      props.onDone();
+    } catch (failure) {
+      setError(messageOf(failure));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form className="inline-form" onSubmit={submit} noValidate>
+      <Field
+        id="p-total"
+        label="Total partitions"
+        hint={`Now ${props.current}; partitions can be added, never removed.`}
+        error={error}
+      >
+        {(aria) => (
+          <input {...aria} inputMode="numeric" value={total} onChange={(e) => setTotal(e.target.value)} />
+        )}
+      </Field>
+      <button type="submit" disabled={busy}>
+        {busy ? "Adding…" : "Add partitions"}
+      </button>
+    </form>
+  );
+}
+
+/** One topic: its configs and its partitions with leader, leader epoch and load. */
+export function TopicPage({ clusterId, topic }: { clusterId: string; topic: string }) {
+  const data = usePolled(
+    async () => {
+      const [t, load] = await Promise.all([
+        unwrap(
+          api.GET("/v1/clusters/{id}/topics/{name}", { params: { path: { id: clusterId, name: topic } } }),
+        ),
+        unwrap(api.GET("/v1/clusters/{id}/partitions/load", { params: { path: { id: clusterId } } })),
+      ]);
+      const loadOf = new Map(load.items.filter((l) => l.topicId === t.topicId).map((l) => [l.partition, l]));
+      return { t, loadOf };
+    },
+    3000,
+    [clusterId, topic],
+  );
+  return (
+    <section>
+      <p className="crumbs">
+        <Link href="/">Clusters</Link> /{" "}
+        <Link href={hrefOf({ page: "cluster", clusterId, tab: "topics" })}>Topics</Link> / {topic}
+      </p>
+      <h1>{topic}</h1>
+      <LoadState {...data}>
+        {({ t, loadOf }) => (
+          <div className="stack">
+            <div className="card">
+              <h2>Partitions</h2>
+              <AddPartitionsForm
+                clusterId={clusterId}
+                topic={topic}
+                current={t.partitions.length}
+                onDone={data.reload}
+              />
+              <div className="table-wrap">
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col" className="num">
+                        Partition
+                      </th>
+                      <th scope="col" className="num">
+                        Leader
+                      </th>
+                      <th scope="col" className="num">
+                        Leader epoch
+                      </th>
+                      <th scope="col" className="num">
+                        In (60 s avg)
+                      </th>
+                      <th scope="col" className="num">
+                        Out (60 s avg)
+                      </th>
+                      <th scope="col">Reported</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {t.partitions.map((p) => {
+                      const l = loadOf.get(p.partition);
+                      return (
+                        <tr key={p.partition}>
+                          <td className="num">{p.partition}</td>
+                          <td className="num">{p.leaderBrokerId < 0 ? "none" : p.leaderBrokerId}</td>
+                          <td className="num">{p.leaderEpoch}</td>
+                          <td className="num">{l ? formatRate(l.avgBytesInPerSec) : "—"}</td>
+                          <td className="num">{l ? formatRate(l.avgBytesOutPerSec) : "—"}</td>
+                          <td>{l ? formatRelative(l.at) : <span className="muted">no traffic yet</span>}</td>
+                        </tr>
+                      );
+                    })}
+                  </tbody>
+                </table>
+              </div>
+            </div>
+            <div className="card">
+              <h2>Configs</h2>
+              {Object.keys(t.configs).length === 0 ? (
+                <p className="muted">Every config has its default.</p>
+              ) : (
+                <dl className="facts">
+                  {Object.entries(t.configs).map(([k, v]) => (
+                    <div key={k} className="fact-row">
+                      <dt>{k}</dt>
+                      <dd>{v}</dd>
+                    </div>
+                  ))}
+                </dl>
+              )}
+            </div>
+          </div>
+        )}
+      </LoadState>
+    </section>
+  );
+}

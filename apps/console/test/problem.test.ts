@@ -1,0 +1,59 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { ApiProblem, unwrap } from "../src/api/problem.ts";
+
+const response = (status: number) => new Response(null, { status });
+
+describe("API problems", () => {
+  it("finds the field a validation problem is about", () => {
+    const problem = new ApiProblem({
+      status: 400,
+      code: "INVALID_REQUEST",
+      title: "Invalid request",
+      detail: "body/spec/brokers/min: Expected integer to be greater or equal to 1",
+    });
+    assert.deepEqual(problem.field, {
+      pointer: "/spec/brokers/min",
+      message: "Expected integer to be greater or equal to 1",
+    });
+  });
+  it("has no field for other problems", () => {
+    const conflict = new ApiProblem({
+      status: 409,
+      code: "CONFLICT",
+      title: "Conflict",
+      detail: "body/x: y",
+    });
+    assert.equal(conflict.field, null);
+    const query = new ApiProblem({
+      status: 400,
+      code: "INVALID_REQUEST",
+      title: "t",
+      detail: "querystring/limit: z",
+    });
+    assert.equal(query.field, null);
+  });
+  it("unwraps data, and throws a problem for an error answer or a network failure", async () => {
+    assert.deepEqual(await unwrap(Promise.resolve({ data: { a: 1 }, response: response(200) })), { a: 1 });
+    await assert.rejects(
+      unwrap(
+        Promise.resolve({
+          error: { status: 404, code: "NOT_FOUND", title: "Not found", detail: "cluster x" },
+          response: response(404),
+        }),
+      ),
+      (error: unknown) =>
+        error instanceof ApiProblem &&
+        error.problem.code === "NOT_FOUND" &&
+        error.message === "Not found: cluster x",
+    );
+    await assert.rejects(
+      unwrap(Promise.resolve({ error: "<html>bad gateway</html>", response: response(502) })),
+      (error: unknown) => error instanceof ApiProblem && error.problem.status === 502,
+    );
+    await assert.rejects(
+      unwrap(Promise.reject(new TypeError("fetch failed"))),
+      (error: unknown) => error instanceof ApiProblem && error.problem.code === "NETWORK",
+    );
+  });
+});

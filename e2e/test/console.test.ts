@@ -1,0 +1,281 @@
+// The web console in a real browser (Debian's Chromium through playwright-core) against `npm start`'s control
+// plane on the local provider: sign in, create a cluster through the form (its validation shown at the field),
+// wait for RUNNING and three brokers, create a topic, simulate a spot reclaim and watch its operation finish,
+// preview and execute a rebalance, then delete the cluster. Every page is screenshot under
+// e2e/results/console/ and scanned by axe-core (no serious or critical violation); the overview's render time
+// with 1,000 partitions is measured and printed.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import type { Browser, Page } from "playwright-core";
+import { browserMissing, launchChromium, screenshot, seriousViolations } from "../harness/browser.ts";
+import { freePort, waitFor } from "../harness/cluster.ts";
+import { ControlPlaneProcess } from "../harness/control-plane-process.ts";
+
+const CONSOLE_DIST = fileURLToPath(new URL("../../apps/console/dist/", import.meta.url));
+const ADMIN_TOKEN = `console-e2e-${"x".repeat(24)}`;
+const PARTITIONS_FOR_RENDER = 1_000;
+const RENDER_BUDGET_MS = 1_000;
+
+/** The console's build, made once if this checkout has none (the console's `npm test` makes it first). */
+function ensureConsoleBuilt(): void {
+  if (existsSync(join(CONSOLE_DIST, "index.html"))) return;
+  const built = spawnSync("npm", ["run", "build", "-w", "@cirrus/console"], {
+    cwd: fileURLToPath(new URL("../../", import.meta.url)),
+    encoding: "utf8",
+  });
+  assert.equal(built.status, 0, `console build failed: ${built.stdout}\n${built.stderr}`);
+}
+
+const skip = browserMissing();
+
+describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, () => {
+  let dataDir: string;
+  let cp: ControlPlaneProcess;
+  let url: string;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const answer = await fetch(`${url}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${ADMIN_TOKEN}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await answer.text();
+    assert.ok(answer.ok, `${method} ${path}: ${answer.status} ${text}`);
+    return (text ? JSON.parse(text) : undefined) as T;
+  };
+
+  /** Screenshot the page and assert axe finds nothing serious or critical on it. */
+  const check = async (name: string) => {
+    await screenshot(page, name);
+    const violations = await seriousViolations(page);
+    assert.deepEqual(violations, [], `${name}: ${JSON.stringify(violations, null, 2)}`);
+  };
+
+  before(async () => {
+    ensureConsoleBuilt();
+    dataDir = mkdtempSync(join(tmpdir(), "cirrus-console-e2e-"));
+    cp = await ControlPlaneProcess.start({
+      dataDir,
+      port: await freePort(),
+      adminToken: ADMIN_TOKEN,
+      brokers: 0,
+      // The rebalance is the test's to run: no automatic one after the spot replacement.
+      env: { CONSOLE_DIR: CONSOLE_DIST, AUTO_REBALANCE_SETTLE_MS: "0", BROKER_LEASE_MS: "4000" },
+      startTimeoutMs: 120_000,
+    });
+    url = cp.lines.console!.replace(/\/$/, "");
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    page.on("pageerror", (error) => pageErrors.push(error.message));
+  });
+
+  after(async () => {
+    await browser?.close();
+    await cp?.stop("SIGTERM", 90_000);
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("refuses a wrong token at the field, and signs in with a good one", async () => {
+    await page.goto(`${url}/`);
+    await page.getByRole("heading", { name: "Cirrus console" }).waitFor();
+    await check("01-login");
+    await page.getByLabel("API token").fill("not-a-real-token-at-all-000");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByText("This token is not valid").waitFor();
+    await page.getByLabel("API token").fill(ADMIN_TOKEN);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "No cluster yet" }).waitFor();
+    assert.ok(!page.url().includes(ADMIN_TOKEN), "the token never appears in the address");
+    await check("02-clusters-empty");
+  });
+
+  it("creates a cluster through the form, with the API's validation shown at the field", async () => {
+    await page.getByRole("button", { name: "Create cluster" }).click();
+    await page.getByLabel("Name").fill("web");
+    await page.getByLabel("Brokers: minimum").fill("0");
+    await page.getByLabel("Brokers: maximum").fill("6");
+    // Every broker on spot: spot reclaims are what the local provider simulates.
+    await page.getByLabel("Spot share").fill("1");
+    await page.getByLabel("Object store").fill(`file://${join(dataDir, "objects-web")}`);
+    await page.getByRole("button", { name: "Create cluster" }).last().click();
+    const minimum = page.getByLabel("Brokers: minimum");
+    await waitFor(
+      "the field error",
+      async () => (await minimum.getAttribute("aria-invalid")) === "true",
+      10_000,
+    );
+    const error = await page.locator("#c-min-error").textContent();
+    assert.match(error ?? "", /greater or equal to 1|minimum|>= 1/i);
+    await check("03-cluster-create-invalid");
+    await minimum.fill("3");
+    await page.getByRole("button", { name: "Create cluster" }).last().click();
+    await page.getByRole("heading", { name: /^web/ }).waitFor();
+    assert.match(page.url(), /\/clusters\/[0-9a-f-]{36}$/);
+  });
+
+  it("shows the cluster RUNNING with three active brokers and its bootstrap address", async () => {
+    await page.locator("h1 .status", { hasText: "RUNNING" }).waitFor({ timeout: 180_000 });
+    await waitFor(
+      "three ACTIVE brokers",
+      async () => (await page.locator("tbody tr", { hasText: "ACTIVE" }).count()) === 3,
+      120_000,
+    );
+    await page.getByRole("button", { name: "Copy Bootstrap servers" }).waitFor({ timeout: 30_000 });
+    assert.equal(await page.locator("tbody tr", { hasText: "spot" }).count(), 3);
+    await check("04-cluster-overview");
+  });
+
+  it("creates a topic from the Topics tab and shows its partitions and leaders", async () => {
+    await page.getByRole("link", { name: "Topics" }).click();
+    await page.getByText("No topic yet").waitFor();
+    await page.getByLabel("Name").fill("orders");
+    await page.getByLabel("Partitions").fill("6");
+    await page.getByRole("button", { name: "Create topic" }).click();
+    await page.getByRole("link", { name: "orders" }).waitFor();
+    await check("05-topics");
+    await page.getByRole("link", { name: "orders" }).click();
+    await page.getByRole("heading", { name: "orders" }).waitFor();
+    await waitFor(
+      "every partition led",
+      async () => (await page.locator("tbody tr td:nth-child(2)", { hasText: /^\d+$/ }).count()) === 6,
+      60_000,
+    );
+    await check("06-topic");
+  });
+
+  it("draws the broker map", async () => {
+    const clusterId = /clusters\/([0-9a-f-]{36})/.exec(page.url())![1]!;
+    await page.goto(`${url}/clusters/${clusterId}/map`);
+    await page.getByRole("region", { name: "Broker 0" }).or(page.locator(".map-column").first()).waitFor();
+    assert.equal(await page.locator(".tiles li").count(), 6);
+    await check("07-broker-map");
+  });
+
+  it("simulates a spot reclaim and shows its drain operation until it finishes", async () => {
+    const clusterId = /clusters\/([0-9a-f-]{36})/.exec(page.url())![1]!;
+    await page.goto(`${url}/clusters/${clusterId}`);
+    await page.getByRole("button", { name: "Simulate spot reclaim" }).first().click();
+    await page.getByRole("dialog").getByRole("button", { name: "Reclaim" }).click();
+    await page.getByRole("dialog").waitFor({ state: "hidden", timeout: 15_000 });
+    await page.goto(`${url}/operations?cluster=${clusterId}`);
+    // The notice makes the control plane drain the broker (its partitions move away before the kill).
+    const drain = page.locator("article.operation", { hasText: "broker.drain" }).first();
+    await drain.waitFor({ timeout: 60_000 });
+    await screenshot(page, "08-operations-running");
+    await drain.locator("header .status", { hasText: "SUCCEEDED" }).waitFor({ timeout: 240_000 });
+    await check("09-operations");
+  });
+
+  it("previews a rebalance plan with moves, executes it and watches it succeed", async () => {
+    const clusterId = /cluster=([0-9a-f-]{36})/.exec(page.url())![1]!;
+    await page.goto(`${url}/clusters/${clusterId}`);
+    await waitFor(
+      "three ACTIVE brokers again",
+      async () => (await page.locator("tbody tr", { hasText: "ACTIVE" }).count()) === 3,
+      180_000,
+    );
+    await page.getByRole("link", { name: "Rebalance" }).click();
+    await page.getByText("Partitions led per broker, before and after").waitFor();
+    await waitFor(
+      "a plan with moves (the replacement broker leads nothing yet)",
+      async () => {
+        if (
+          (await page
+            .getByRole("caption")
+            .filter({ hasText: /moves$/ })
+            .count()) > 0
+        )
+          return true;
+        await page.getByRole("button", { name: "Preview again" }).click();
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        return false;
+      },
+      60_000,
+    );
+    await check("10-rebalance-plan");
+    await page.getByRole("button", { name: "Execute plan" }).click();
+    const running = page.locator("article.operation", { hasText: "cluster.rebalance" });
+    await running.waitFor();
+    await running.locator("header .status", { hasText: "SUCCEEDED" }).waitFor({ timeout: 120_000 });
+    await check("11-rebalance-done");
+  });
+
+  it("renders the overview within a second with 1,000 partitions (and times the broker map)", async () => {
+    const clusterId = /clusters\/([0-9a-f-]{36})/.exec(page.url())![1]!;
+    await api("POST", `/v1/clusters/${clusterId}/topics`, {
+      name: "wide",
+      partitions: PARTITIONS_FOR_RENDER - 6,
+    });
+    const led = async () =>
+      (
+        await api<{ items: { partitions: number }[] }>("GET", `/v1/clusters/${clusterId}/brokers`)
+      ).items.reduce((sum, b) => sum + b.partitions, 0);
+    await waitFor("1,000 partitions led", async () => (await led()) >= PARTITIONS_FOR_RENDER, 180_000);
+    const timings: Record<string, number> = {};
+    for (const [name, path, ready] of [
+      ["overview", `/clusters/${clusterId}`, "tbody tr .status"],
+      ["brokerMap", `/clusters/${clusterId}/map`, ".tiles li"],
+    ] as const) {
+      await page.goto(`${url}/`);
+      await page.getByRole("heading", { name: "Clusters" }).waitFor();
+      // From the click that opens the page to its data on screen: the API answers and React's render.
+      const started = Date.now();
+      await page.evaluate((href) => {
+        history.pushState(null, "", href);
+        dispatchEvent(new PopStateEvent("popstate"));
+      }, path);
+      await page.locator(ready).first().waitFor();
+      timings[name] = Date.now() - started;
+      await screenshot(page, `12-${name}-1000-partitions`);
+    }
+    assert.equal(await page.locator(".tiles li").count(), PARTITIONS_FOR_RENDER);
+    console.log(
+      JSON.stringify({
+        bench: "console-render",
+        partitions: PARTITIONS_FOR_RENDER,
+        overviewMs: timings.overview,
+        brokerMapMs: timings.brokerMap,
+        budgetMs: RENDER_BUDGET_MS,
+      }),
+    );
+    assert.ok(timings.overview! < RENDER_BUDGET_MS, `overview took ${timings.overview} ms`);
+  });
+
+  it("is readable on a phone and keeps settings' tokens", async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${url}/settings`);
+    await page.getByRole("heading", { name: "API tokens" }).waitFor();
+    await page.getByLabel("Name").fill("ci");
+    await page.getByLabel("Scope").selectOption("viewer");
+    await page.getByRole("button", { name: "Create token" }).click();
+    await page.getByText("shown this once").waitFor();
+    await page.getByRole("row", { name: /ci viewer/ }).waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - innerWidth);
+    assert.ok(overflow <= 1, `the page is ${overflow}px wider than the phone`);
+    await check("13-settings-phone");
+    await page.setViewportSize({ width: 1280, height: 860 });
+  });
+
+  it("deletes the cluster after a confirmation", async () => {
+    await page.goto(`${url}/`);
+    await page.getByRole("link", { name: "web" }).waitFor();
+    await page.getByRole("button", { name: "Delete" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByText("Deletion protection is on").waitFor();
+    await screenshot(page, "14-delete-confirm");
+    await dialog.getByRole("button", { name: "Delete web" }).click();
+    await page.getByRole("heading", { name: "No cluster yet" }).waitFor({ timeout: 180_000 });
+    assert.deepEqual(pageErrors, [], "no script error on any page");
+  });
+});
