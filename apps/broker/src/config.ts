@@ -112,6 +112,12 @@ export interface BrokerConfig {
   readonly saslUsers: ReadonlyMap<string, string>;
   /** An idempotent producer silent this long is forgotten by a partition (Kafka: producer.id.expiration.ms). */
   readonly producerIdleExpiryMs: number;
+  /** Partitions of __transaction_state when this broker has to create it (fixed afterwards). */
+  readonly transactionStateTopicPartitions: number;
+  /** The longest transaction timeout a producer may ask for (Kafka: transaction.max.timeout.ms). */
+  readonly transactionMaxTimeoutMs: number;
+  /** A transactional id unused this long is forgotten (Kafka: transactional.id.expiration.ms). */
+  readonly transactionalIdExpirationMs: number;
   /** Producers remembered per partition; the longest idle are forgotten first. */
   readonly maxProducersPerPartition: number;
 }
@@ -170,6 +176,9 @@ export const brokerConfigDefaults: BrokerConfig = Object.freeze({
   saslUsers: new Map<string, string>(),
   producerIdleExpiryMs: 86_400_000,
   maxProducersPerPartition: 100_000,
+  transactionStateTopicPartitions: 16,
+  transactionMaxTimeoutMs: 900_000,
+  transactionalIdExpirationMs: 7 * 86_400_000,
 });
 
 const port = { kind: "int", min: 0, max: 65535 } as const;
@@ -231,6 +240,9 @@ const schema: { readonly [K in keyof BrokerConfig]: OptionSpec } = {
   saslUsers: { kind: "users", secret: true },
   producerIdleExpiryMs: { kind: "int", min: 1_000, max: 365 * DAY_MS },
   maxProducersPerPartition: { kind: "int", min: 1, max: 10_000_000 },
+  transactionStateTopicPartitions: { kind: "int", min: 1, max: 1_000 },
+  transactionMaxTimeoutMs: { kind: "int", min: 1_000, max: DAY_MS },
+  transactionalIdExpirationMs: { kind: "int", min: 1_000, max: 365 * DAY_MS },
 };
 
 /**

@@ -4,6 +4,8 @@ import { type BrokerConfig, loadBrokerConfig } from "./config.ts";
 import { groupHandlers } from "./handlers/group-handlers.ts";
 import { attachGroupServices, closeGroupServices } from "./handlers/group-services.ts";
 import { saslAllows } from "./handlers/sasl-handlers.ts";
+import { transactionHandlers } from "./handlers/transaction-handlers.ts";
+import { attachTxnServices, closeTxnServices } from "./handlers/txn-services.ts";
 import { ProducerStateManager } from "./producers/index.ts";
 import { type BrokerHandle, type BrokerLog, startBroker as startCore } from "./server/broker.ts";
 
@@ -24,15 +26,21 @@ export async function startBroker(
 ): Promise<BrokerHandle> {
   const loaded = loadBrokerConfig(config);
   return startCore(loaded, {
-    extraHandlers: [groupHandlers],
+    extraHandlers: [groupHandlers, transactionHandlers],
     authorize: saslAllows,
     producers: new ProducerStateManager({
       producerIdleExpiryMs: loaded.producerIdleExpiryMs,
       maxProducers: loaded.maxProducersPerPartition,
     }),
     // The coordinator, producer ids and SASL state exist before the first request can arrive.
-    onServices: (services) => void attachGroupServices(services),
-    onShutdown: (services) => closeGroupServices(services),
+    onServices: (services) => {
+      attachGroupServices(services);
+      attachTxnServices(services);
+    },
+    onShutdown: (services) => {
+      closeTxnServices(services);
+      closeGroupServices(services);
+    },
     ...(options.log ? { log: options.log } : {}),
   });
 }

@@ -64,8 +64,16 @@ function validateCommit(group: ConsumerGroup, req: OffsetCommitRequest): number 
   return null;
 }
 
+type OffsetRecord = Extract<OffsetsLogRecord, { kind: "offset" }>;
+
 export class GroupOffsets {
   readonly #ctx: GroupContext;
+  /**
+   * TxnOffsetCommit: offsets of open transactions, per producer id, keyed by group/topic/partition; stored
+   * as ordinary commits when the transaction commits (completeTxn), dropped when it aborts. Held in memory
+   * only: a move of this offsets partition before the transaction ends loses them (see README).
+   */
+  readonly #pendingTxn = new Map<bigint, Map<string, OffsetRecord>>();
 
   constructor(ctx: GroupContext) {
     this.#ctx = ctx;
@@ -126,6 +134,83 @@ export class GroupOffsets {
     group.pendingCommits--;
     for (const r of records) group.setCommittedOffset(r.topic, r.partition, r.value);
     return result;
+  }
+
+  /**
+   * TxnOffsetCommit: validates like a commit (membership only when the request claims it, KIP-447) and keeps
+   * the offsets pending until the producer's transaction ends. Resolves with one error code per partition.
+   */
+  stageTxn(producerId: bigint, req: OffsetCommitRequest): TopicPartitionErrors[] {
+    const group = this.#ctx.groups.get(req.groupId);
+    if (group && (req.generationId >= 0 || req.memberId !== "")) {
+      const invalid = validateCommit(group, req);
+      if (invalid !== null) return allWith(req, invalid);
+    } else if (!group && req.generationId >= 0) {
+      return allWith(req, ErrorCode.ILLEGAL_GENERATION);
+    }
+    const pending = this.#pendingTxn.get(producerId) ?? new Map<string, OffsetRecord>();
+    const commitTimestamp = BigInt(this.#ctx.clock.now());
+    const result = req.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => {
+        const metadata = p.committedMetadata ?? "";
+        if (Buffer.byteLength(metadata, "utf8") > this.#ctx.config.offsetMetadataMaxBytes) {
+          return {
+            partitionIndex: p.partitionIndex,
+            errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE as number,
+          };
+        }
+        pending.set(`${req.groupId}\u0000${t.name}\u0000${p.partitionIndex}`, {
+          kind: "offset",
+          groupId: req.groupId,
+          topic: t.name,
+          partition: p.partitionIndex,
+          value: {
+            offset: p.committedOffset,
+            leaderEpoch: p.committedLeaderEpoch,
+            metadata,
+            commitTimestamp,
+          },
+        });
+        return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE as number };
+      }),
+    }));
+    if (pending.size > 0) this.#pendingTxn.set(producerId, pending);
+    return result;
+  }
+
+  /** Whether `producerId` has transactional offsets waiting here. */
+  hasPendingTxn(producerId: bigint): boolean {
+    return this.#pendingTxn.has(producerId);
+  }
+
+  /**
+   * The producer's transaction ended: its pending offsets become commits (stored in the offsets log first)
+   * or are dropped. Resolves with a Kafka error code; on a failed write they stay pending (retried).
+   */
+  async completeTxn(producerId: bigint, committed: boolean): Promise<number> {
+    const pending = this.#pendingTxn.get(producerId);
+    if (!pending) return ErrorCode.NONE;
+    if (!committed) {
+      this.#pendingTxn.delete(producerId);
+      return ErrorCode.NONE;
+    }
+    const records = [...pending.values()];
+    try {
+      await this.#ctx.log.append(records);
+    } catch {
+      return this.#ctx.isLoaded() ? ErrorCode.COORDINATOR_NOT_AVAILABLE : ErrorCode.NOT_COORDINATOR;
+    }
+    if (this.#pendingTxn.get(producerId) === pending) this.#pendingTxn.delete(producerId);
+    for (const r of records) {
+      let group = this.#ctx.groups.get(r.groupId);
+      if (!group) {
+        group = new ConsumerGroup(r.groupId, this.#ctx.clock.now());
+        this.#ctx.groups.set(r.groupId, group);
+      }
+      group.setCommittedOffset(r.topic, r.partition, r.value);
+    }
+    return ErrorCode.NONE;
   }
 
   /**

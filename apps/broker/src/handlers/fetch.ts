@@ -12,11 +12,13 @@
 // by session id, not by connection. sessionEpoch -1 is a full fetch without a session; 0 opens a session
 // (its id is in the answer, or 0 when the cache has no slot); later requests are incremental and list only
 // changed partitions, answers only partitions with new records, a new high watermark / log start offset,
-// or an error. See fetch/fetch-plan.ts for the session errors. isolation_level READ_COMMITTED reads the
-// same data (no transactions: LSO = high watermark).
+// or an error. See fetch/fetch-plan.ts for the session errors. isolation_level READ_COMMITTED (1) reads
+// only below the last stable offset (the first offset of the oldest open transaction) and lists the aborted
+// transactions in what it returns, so the client drops their records (fetch/partition-reads.ts).
 import { type ApiKey, ErrorCode, type FetchRequest } from "@cirrus/kafka-protocol";
 import { answerFetch, planFetch } from "../fetch/fetch-plan.ts";
 import { type PartitionRead, readPartitions, resolvePartitions } from "../fetch/partition-reads.ts";
+import type { Partition } from "../partitions/partition.ts";
 import type { BrokerServices, RequestContext, ResponseOf } from "./handler.ts";
 
 async function waitForMinBytes(
@@ -71,13 +73,15 @@ function responseTopics(
       services.load.addPartition(partition, 0, read.bytes);
     }
     const hw = ok ? BigInt(read.highWatermark) : -1n;
+    const aborted = ok ? read.abortedTransactions : null;
     entry.partitions.push({
       partitionIndex: read.target.partition,
       errorCode: read.errorCode,
       highWatermark: hw,
-      lastStableOffset: hw,
+      lastStableOffset: ok ? BigInt(read.lastStableOffset) : -1n,
       logStartOffset: ok ? BigInt(read.logStartOffset) : -1n,
-      abortedTransactions: null,
+      abortedTransactions:
+        aborted?.map((a) => ({ producerId: a.producerId, firstOffset: BigInt(a.firstOffset) })) ?? null,
       preferredReadReplica: -1,
       records: read.chunks,
     });
@@ -98,8 +102,13 @@ export async function handleFetch(
   }
   const maxBytes = request.maxBytes > 0 ? request.maxBytes : 0x7fffffff;
   const reads = await resolvePartitions(plan.targets, context, byId);
-  const total = await readPartitions(reads, maxBytes);
-  if (await waitForMinBytes(request, context, reads, total)) await readPartitions(reads, maxBytes);
+  const producers = services.producers;
+  const isolation = {
+    readCommitted: request.isolationLevel === 1,
+    transactions: producers?.transactions ? (p: Partition) => producers.transactions?.(p) : undefined,
+  };
+  const total = await readPartitions(reads, maxBytes, isolation);
+  if (await waitForMinBytes(request, context, reads, total)) await readPartitions(reads, maxBytes, isolation);
   const answer = answerFetch(plan, reads, cache);
   return {
     throttleTimeMs: 0,

@@ -17,6 +17,7 @@ import type { BrokerMetrics } from "../metrics/broker-metrics.ts";
 import type { LoadMeter } from "../metrics/load-meter.ts";
 import type { Partition } from "../partitions/partition.ts";
 import type { PartitionRegistry } from "../partitions/partition-registry.ts";
+import type { PartitionTxnIndex } from "../producers/partition-txn-index.ts";
 import type { ConnectionInfo } from "../server/connection.ts";
 
 /** What the broker is, as far as handlers are concerned. */
@@ -147,4 +148,9 @@ export type ProducerVerdict =
 export interface ProducerBatchGate {
   admit(partition: Partition, batch: RecordBatchHeader, baseOffset: number): ProducerVerdict;
   settle(partition: Partition, batch: RecordBatchHeader, baseOffset: number, ok: boolean): void;
+  /**
+   * The partition's transactions (last stable offset, aborted transactions) for read_committed fetches;
+   * undefined while the partition's state loads (a fetch then reads nothing past the log start).
+   */
+  transactions?(partition: Partition): PartitionTxnIndex | undefined;
 }

@@ -1,9 +1,11 @@
-// InitProducerId v0–5 for idempotent producers: a producer id no broker ever handed out before (see
-// producers/producer-id-allocator.ts) at epoch 0. Transactional ids are refused: transactions are not
-// supported, consistently with Produce.
+// InitProducerId v0–5. Idempotent producers: a producer id no broker ever handed out before (see
+// producers/producer-id-allocator.ts) at epoch 0. Transactional producers: the transaction coordinator of
+// the id (transactions/txn-shard.ts) answers, bumping the epoch of a known id (fencing older instances).
 import { type ApiKey, ErrorCode, type InitProducerIdRequest } from "@cirrus/kafka-protocol";
 import { groupServicesOf } from "./group-services.ts";
 import type { RequestContext, ResponseOf } from "./handler.ts";
+import { fencedFor } from "./transaction-handlers.ts";
+import { txnServicesOf } from "./txn-services.ts";
 
 export async function handleInitProducerId(
   request: InitProducerIdRequest,
@@ -16,7 +18,14 @@ export async function handleInitProducerId(
     producerEpoch: -1,
   });
   if (request.transactionalId !== null && request.transactionalId !== undefined) {
-    return failed(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    if (request.transactionalId === "") return failed(ErrorCode.INVALID_REQUEST);
+    const shard = await txnServicesOf(context.services).coordinator.shardFor(request.transactionalId);
+    if (typeof shard === "number") return failed(shard);
+    const result = await shard.initProducerId(request.transactionalId, request.transactionTimeoutMs, {
+      producerId: request.producerId ?? -1n,
+      producerEpoch: request.producerEpoch ?? -1,
+    });
+    return { throttleTimeMs: 0, ...result, errorCode: fencedFor(result.errorCode, context.apiVersion, 4) };
   }
   let producerId: bigint | null;
   try {

@@ -3,6 +3,8 @@
 // WAL (there are no replicas: the WAL plus object storage are the replication); acks=0 answers nothing.
 // Writes are refused (NOT_LEADER_OR_FOLLOWER) when this broker does not own the partition, its lease has
 // expired, or it is shutting down — and a write whose lease expired while it was in flight is not acked.
+// Transactional batches (KIP-98) pass the producer gate like idempotent ones; the gate also opens the
+// producer's transaction on the partition, which holds its last stable offset back (producers/).
 import {
   type ApiKey,
   ErrorCode,
@@ -15,6 +17,7 @@ import {
 } from "@cirrus/kafka-protocol";
 import { OFFSETS_TOPIC } from "../groups/group-coordinator.ts";
 import type { CheckedBatch, Partition } from "../partitions/partition.ts";
+import { TRANSACTION_STATE_TOPIC } from "../transactions/txn-coordinator.ts";
 import type { RequestContext, ResponseOf } from "./handler.ts";
 import { kafkaErrorCodeOf } from "./kafka-error-codes.ts";
 import { topicExists } from "./topic-lookup.ts";
@@ -48,11 +51,12 @@ export function checkRecords(records: Buffer | null): Checked {
       if (summary.lastOffsetDelta < 0 || summary.recordCount <= 0) {
         return { errorCode: ErrorCode.INVALID_RECORD, message: "empty or inconsistent batch" };
       }
-      if (summary.isTransactional || summary.isControl) {
-        return {
-          errorCode: ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT,
-          message: "transactions are not supported",
-        };
+      // Markers are written by transaction coordinators only (WriteTxnMarkers), never by producers.
+      if (summary.isControl) {
+        return { errorCode: ErrorCode.INVALID_RECORD, message: "a producer cannot write control batches" };
+      }
+      if (summary.isTransactional && !summary.hasProducerId) {
+        return { errorCode: ErrorCode.INVALID_RECORD, message: "a transactional batch without producer id" };
       }
       batches.push({
         payload,
@@ -94,8 +98,8 @@ function produceToPartition(
   context: RequestContext,
 ): PartitionResult | Promise<PartitionResult> {
   const { services } = context;
-  // Only the group coordinator writes the offsets log (a forged record there would corrupt every group).
-  if (topic === OFFSETS_TOPIC) {
+  // Only the coordinators write their logs (a forged record there would corrupt every group/transaction).
+  if (topic === OFFSETS_TOPIC || topic === TRANSACTION_STATE_TOPIC) {
     return failed(index, ErrorCode.INVALID_TOPIC_EXCEPTION, `cannot produce to the internal topic ${topic}`);
   }
   const partition = services.partitions.byName(topic, index);
@@ -107,6 +111,10 @@ function produceToPartition(
   if (services.shuttingDown() || !services.canAck()) return failed(index, ErrorCode.NOT_LEADER_OR_FOLLOWER);
   const checked = checkRecords(records);
   if ("errorCode" in checked) return failed(index, checked.errorCode, checked.message);
+  // Without producer state there is no transaction index: a transactional batch would be unaccounted for.
+  if (!services.producers && checked.batches.some((b) => b.header?.isTransactional)) {
+    return failed(index, ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT, "transactions need producer state");
+  }
   return appendChecked(partition, checked.batches, context);
 }
 
@@ -188,7 +196,6 @@ export function handleProduce(
 ): Promise<ResponseOf<typeof ApiKey.Produce> | null> {
   const acks = request.acks;
   const invalidAcks = acks !== 0 && acks !== 1 && acks !== -1;
-  const transactional = request.transactionalId !== null;
   const responses: { name: string; partitionResponses: PartitionResult[] }[] = [];
   const waits: Promise<void>[] = [];
   for (const topic of request.topicData) {
@@ -198,9 +205,7 @@ export function handleProduce(
       const p = topic.partitionData[i]!;
       const result = invalidAcks
         ? failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS)
-        : transactional
-          ? failed(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED)
-          : produceToPartition(topic.name, p.index, p.records, context);
+        : produceToPartition(topic.name, p.index, p.records, context);
       if (result instanceof Promise) {
         waits.push(
           result.then((settled) => {

@@ -63,6 +63,8 @@ export interface PartitionProducerStateOptions {
 
 export class PartitionProducerState {
   readonly #producers = new Map<bigint, ProducerEntry>();
+  /** The epoch of each producer's newest transaction marker here: older epochs are fenced (zombies). */
+  readonly #markerEpochs = new Map<bigint, number>();
   readonly #options: PartitionProducerStateOptions;
 
   constructor(options: PartitionProducerStateOptions) {
@@ -134,6 +136,13 @@ export class PartitionProducerState {
    */
   admit(batch: ProducerBatch, baseOffset: number, nowMs: number): AdmitVerdict {
     if (batch.producerId < 0n) return { kind: "append" };
+    const markerEpoch = this.#markerEpochs.get(batch.producerId);
+    if (markerEpoch !== undefined && batch.producerEpoch < markerEpoch) {
+      return reject(
+        ErrorCode.INVALID_PRODUCER_EPOCH,
+        `epoch ${batch.producerEpoch} is older than the transaction marker's ${markerEpoch}`,
+      );
+    }
     const lastSeq = incrementSequence(batch.baseSequence, batch.lastOffsetDelta);
     const entry = this.#producers.get(batch.producerId);
     const last = entry?.batches.at(-1);
@@ -202,10 +211,35 @@ export class PartitionProducerState {
     this.#record(batch, lastSeq, baseOffset, false, Number(batch.maxTimestamp));
   }
 
+  /**
+   * A transaction marker of `producerId` at `producerEpoch` (written, or replayed): batches of older epochs
+   * are refused from now on, as the coordinator fenced them.
+   */
+  noteMarker(producerId: bigint, producerEpoch: number): void {
+    const known = this.#markerEpochs.get(producerId);
+    if (known === undefined || producerEpoch > known) this.#markerEpochs.set(producerId, producerEpoch);
+  }
+
+  /** The epoch a marker fenced `producerId` at here, if any. */
+  markerEpoch(producerId: bigint): number | undefined {
+    return this.#markerEpochs.get(producerId);
+  }
+
+  /** The epoch of the producer's newest batch here, or of its newest marker, whichever is higher. */
+  currentEpoch(producerId: bigint): number | undefined {
+    const last = this.#producers.get(producerId)?.batches.at(-1)?.epoch;
+    const marker = this.#markerEpochs.get(producerId);
+    if (last === undefined) return marker;
+    return marker === undefined ? last : Math.max(last, marker);
+  }
+
   /** Forgets producers idle longer than the expiry (call now and then; cheap when nothing expired). */
   expire(nowMs: number): void {
     for (const [id, entry] of this.#producers) {
-      if (nowMs - entry.lastTimestamp > this.#options.producerIdleExpiryMs) this.#producers.delete(id);
+      if (nowMs - entry.lastTimestamp > this.#options.producerIdleExpiryMs) {
+        this.#producers.delete(id);
+        this.#markerEpochs.delete(id);
+      }
     }
   }
 

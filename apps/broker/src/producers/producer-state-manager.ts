@@ -3,7 +3,12 @@
 // checkpoint (partitions/partition-checkpointer.ts: a producer-state snapshot kept beside the stream) plus
 // the stored batch headers after it, or every stored batch header when no checkpoint is usable. A partition
 // reopened here after a restart, a move or a failover therefore knows every producer that wrote to it.
-import { ErrorCode, readRecordBatchHeader, splitRecordBatches } from "@cirrus/kafka-protocol";
+import {
+  ErrorCode,
+  type RecordBatchHeader,
+  readRecordBatchHeader,
+  splitRecordBatches,
+} from "@cirrus/kafka-protocol";
 import { brokerConfigDefaults } from "../config.ts";
 import type { ProducerBatchGate, ProducerVerdict } from "../handlers/handler.ts";
 import { contiguousRecords } from "../partitions/contiguous-records.ts";
@@ -13,6 +18,8 @@ import {
   type PartitionProducerStateOptions,
   type ProducerBatch,
 } from "./partition-producer-state.ts";
+import type { PartitionTxnIndex } from "./partition-txn-index.ts";
+import { rebuildTxnIndex } from "./rebuild-txn-index.ts";
 
 /** The part of Partition that rebuilding producer state reads. */
 export type ReadablePartition = Pick<Partition, "readRecords" | "logStartOffset" | "highWatermark">;
@@ -62,7 +69,10 @@ export async function rebuildProducerState(
 
 export class ProducerStateManager implements ProducerBatchGate {
   readonly #options: ProducerStateManagerOptions;
-  readonly #states = new WeakMap<Partition, { state: PartitionProducerState; expiredAt: number }>();
+  readonly #states = new WeakMap<
+    Partition,
+    { state: PartitionProducerState; txns: PartitionTxnIndex; expiredAt: number }
+  >();
   readonly #rebuilding = new WeakMap<Partition, Promise<void>>();
 
   constructor(options: Partial<ProducerStateManagerOptions> = {}) {
@@ -77,9 +87,13 @@ export class ProducerStateManager implements ProducerBatchGate {
     if (this.#states.has(partition)) return Promise.resolve();
     let rebuild = this.#rebuilding.get(partition);
     if (!rebuild) {
-      rebuild = partition.checkpoints.producerState(this.#options).then(
-        (state) => {
-          this.#states.set(partition, { state, expiredAt: this.#options.now() });
+      rebuild = Promise.all([
+        partition.checkpoints.producerState(this.#options),
+        rebuildTxnIndex(partition, this.#options.rebuildReadBytes),
+      ]).then(
+        ([state, txns]) => {
+          for (const [producerId, epoch] of txns.markerEpochs) state.noteMarker(producerId, epoch);
+          this.#states.set(partition, { state, txns: txns.index, expiredAt: this.#options.now() });
           this.#rebuilding.delete(partition);
         },
         (error: unknown) => {
@@ -112,10 +126,58 @@ export class ProducerStateManager implements ProducerBatchGate {
       entry.state.expire(now);
       entry.expiredAt = now;
     }
-    return entry.state.admit(batch, baseOffset, now);
+    const verdict = entry.state.admit(batch, baseOffset, now);
+    if (verdict.kind === "append" && isTransactionalHeader(batch))
+      entry.txns.begin(batch.producerId, baseOffset);
+    return verdict;
   }
 
   settle(partition: Partition, batch: ProducerBatch, baseOffset: number, ok: boolean): void {
-    this.#states.get(partition)?.state.settle(batch, baseOffset, ok);
+    const entry = this.#states.get(partition);
+    entry?.state.settle(batch, baseOffset, ok);
+    if (!ok && isTransactionalHeader(batch)) entry?.txns.undoBegin(batch.producerId, baseOffset);
   }
+
+  /** The partition's transaction index; undefined while it loads (starting the load if none runs). */
+  transactions(partition: Partition): PartitionTxnIndex | undefined {
+    const entry = this.#states.get(partition);
+    if (!entry)
+      this.load(partition).catch((error: unknown) => this.#options.onRebuildError(partition, error));
+    return entry?.txns;
+  }
+
+  /**
+   * Checks a transaction marker the coordinator wants written: NONE, or the Kafka error to answer (the
+   * partition's state still loads: NOT_ENOUGH_REPLICAS, retriable; an epoch older than the producer's
+   * here: INVALID_PRODUCER_EPOCH, the marker comes from a superseded coordinator decision).
+   */
+  checkMarker(partition: Partition, producerId: bigint, producerEpoch: number): number {
+    const entry = this.#states.get(partition);
+    if (!entry) {
+      this.load(partition).catch((error: unknown) => this.#options.onRebuildError(partition, error));
+      return ErrorCode.NOT_ENOUGH_REPLICAS;
+    }
+    const current = entry.state.currentEpoch(producerId);
+    return current !== undefined && producerEpoch < current
+      ? ErrorCode.INVALID_PRODUCER_EPOCH
+      : ErrorCode.NONE;
+  }
+
+  /** A marker is durable at `offset`: the producer's transaction ends here and older epochs are fenced. */
+  markerWritten(
+    partition: Partition,
+    producerId: bigint,
+    producerEpoch: number,
+    offset: number,
+    committed: boolean,
+  ): void {
+    const entry = this.#states.get(partition);
+    if (!entry) return;
+    entry.state.noteMarker(producerId, producerEpoch);
+    entry.txns.end(producerId, offset, committed);
+  }
+}
+
+function isTransactionalHeader(batch: ProducerBatch): boolean {
+  return (batch as Partial<RecordBatchHeader>).isTransactional === true;
 }

@@ -15,6 +15,7 @@ import {
 } from "@cirrus/kafka-protocol";
 import { groupHandlers } from "../../src/handlers/group-handlers.ts";
 import { coreHandlers, mergeHandlers } from "../../src/handlers/registry.ts";
+import { transactionHandlers } from "../../src/handlers/transaction-handlers.ts";
 
 type Fields = NonNullable<ReturnType<typeof apiSpec>>["request"]["fields"];
 
@@ -53,7 +54,8 @@ function errorCodes(value: unknown, found: number[] = []): number[] {
   if (Array.isArray(value)) for (const item of value) errorCodes(item, found);
   else if (value !== null && typeof value === "object" && !Buffer.isBuffer(value)) {
     for (const [key, field] of Object.entries(value)) {
-      if (key === "errorCode" && typeof field === "number") found.push(field);
+      // errorCode, and Kafka's partitionErrorCode (AddPartitionsToTxn).
+      if (/^(errorCode|partitionErrorCode)$/.test(key) && typeof field === "number") found.push(field);
       else errorCodes(field, found);
     }
   }
@@ -61,7 +63,7 @@ function errorCodes(value: unknown, found: number[] = []): number[] {
 }
 
 test("every served API's error response encodes at every version and carries the error code", () => {
-  const handlers = mergeHandlers(coreHandlers, groupHandlers);
+  const handlers = mergeHandlers(coreHandlers, groupHandlers, transactionHandlers);
   const ranges = supportedApiVersions().filter((r) => handlers.has(r.apiKey));
   assert.equal(ranges.length, handlers.size, "every served API is one the codec speaks");
   let checked = 0;

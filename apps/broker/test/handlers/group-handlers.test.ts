@@ -35,8 +35,12 @@ describe("group handlers over the codec", () => {
         ],
       );
     }
+    // Transaction keys: the leader of the id's __transaction_state partition, created on first use.
     const txn = await broker.call<Any>(ApiKey.FindCoordinator, 3, { key: "tx", keyType: 1 });
-    assert.equal(txn.errorCode, ErrorCode.INVALID_REQUEST);
+    assert.deepEqual([txn.errorCode, txn.nodeId], [0, 1]);
+    assert.ok(broker.admin.topics.has("__transaction_state"));
+    const share = await broker.call<Any>(ApiKey.FindCoordinator, 3, { key: "s", keyType: 2 });
+    assert.equal(share.errorCode, ErrorCode.INVALID_REQUEST);
   });
 
   it("answers NOT_COORDINATOR when led elsewhere, COORDINATOR_LOAD_IN_PROGRESS until open and loaded, then serves", async () => {
@@ -253,7 +257,7 @@ describe("group handlers over the codec", () => {
 });
 
 describe("InitProducerId", () => {
-  it("hands out distinct producer ids at epoch 0, refuses transactional ids, waits for registration", async () => {
+  it("hands out distinct producer ids at epoch 0, sends transactional ids to their coordinator, waits for registration", async () => {
     const broker = await startHandlerBroker();
     try {
       const ids = new Set<bigint>();
@@ -274,7 +278,8 @@ describe("InitProducerId", () => {
         producerId: -1n,
         producerEpoch: -1,
       });
-      assert.equal(txn.errorCode, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+      // A transactional id goes to its transaction coordinator: none here until __transaction_state exists.
+      assert.equal(txn.errorCode, ErrorCode.COORDINATOR_NOT_AVAILABLE);
       broker.setBrokerId(-1);
       const early = await broker.call<Any>(ApiKey.InitProducerId, 4, {
         transactionalId: null,

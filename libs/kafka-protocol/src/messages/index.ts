@@ -33,3 +33,4 @@ export { type ApiSpec, apiSpec, apiSpecs } from "./registry.ts";
 export * from "./sasl.ts";
 export * from "./sync-group.ts";
 export * from "./transactions.ts";
+export * from "./write-txn-markers.ts";

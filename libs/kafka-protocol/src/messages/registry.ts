@@ -52,6 +52,7 @@ import {
   TxnOffsetCommitRequestSpec,
   TxnOffsetCommitResponseSpec,
 } from "./transactions.ts";
+import { WriteTxnMarkersRequestSpec, WriteTxnMarkersResponseSpec } from "./write-txn-markers.ts";
 
 /** A request spec with its response spec; both cover the same versions. */
 export interface ApiSpec {
@@ -88,6 +89,7 @@ export const apiSpecTable = {
   24: [AddPartitionsToTxnRequestSpec, AddPartitionsToTxnResponseSpec],
   25: [AddOffsetsToTxnRequestSpec, AddOffsetsToTxnResponseSpec],
   26: [EndTxnRequestSpec, EndTxnResponseSpec],
+  27: [WriteTxnMarkersRequestSpec, WriteTxnMarkersResponseSpec],
   28: [TxnOffsetCommitRequestSpec, TxnOffsetCommitResponseSpec],
   32: [DescribeConfigsRequestSpec, DescribeConfigsResponseSpec],
   33: [AlterConfigsRequestSpec, AlterConfigsResponseSpec],

@@ -1,5 +1,11 @@
 // Record batches (magic 2): header, CRC, base offset, iteration, encoding.
 export { compress, decompress } from "./compression.ts";
+export {
+  ControlRecordType,
+  type EndTxnMarker,
+  encodeEndTxnMarker,
+  readControlRecordType,
+} from "./control-records.ts";
 export { encodeRecordBatch, type RecordBatchInput, type RecordInput } from "./encode-record-batch.ts";
 export {
   type IterateOptions,

@@ -1,0 +1,144 @@
+// The coordinator's MarkerWriter: writes a transaction's markers into each of its partitions, wherever
+// that partition is led. A partition open here gets its marker appended directly; the others are grouped
+// by leader (cluster metadata) into one WriteTxnMarkers request per broker. A partition of the offsets
+// topic gets no control batch: its group coordinator completes the producer's pending offset commits
+// (TxnOffsetCommit) instead. Any partition that failed with a retriable error fails the whole write (the
+// coordinator retries it; a second marker for a transaction that already ended is ignored by the index).
+import type { ClusterMetadata } from "@cirrus/broker-api";
+import { ApiKey, ErrorCode, errorName } from "@cirrus/kafka-protocol";
+import { BrokerConnection } from "./broker-connection.ts";
+import { type LocalMarkerDeps, writeMarkerHere } from "./local-markers.ts";
+import type { MarkerRequest, MarkerWriter } from "./txn-shard.ts";
+import type { TxnPartition } from "./txn-state.ts";
+
+export interface ClusterMarkerWriterDeps extends LocalMarkerDeps {
+  readonly metadata: (fresh?: boolean) => Promise<ClusterMetadata>;
+  readonly requestTimeoutMs: number;
+  /** A marker refused for good (its partition was deleted, or a newer epoch wrote there): logged. */
+  readonly onDropped: (partition: TxnPartition, errorCode: number) => void;
+}
+
+/** Errors after which writing the marker again cannot help: the marker is given up for that partition. */
+const FINAL_ERRORS: ReadonlySet<number> = new Set([
+  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  ErrorCode.INVALID_PRODUCER_EPOCH,
+  ErrorCode.UNKNOWN_TOPIC_ID,
+]);
+
+export class ClusterMarkerWriter implements MarkerWriter {
+  readonly #deps: ClusterMarkerWriterDeps;
+  readonly #connections = new Map<number, { address: string; connection: BrokerConnection }>();
+
+  constructor(deps: ClusterMarkerWriterDeps) {
+    this.#deps = deps;
+  }
+
+  async write(request: MarkerRequest): Promise<void> {
+    const failures: string[] = [];
+    const remote: TxnPartition[] = [];
+    const results = request.partitions.map(async (p) => {
+      const here = writeMarkerHere(this.#deps, p, request);
+      if (here === undefined) remote.push(p);
+      else this.#note(p, await here, failures);
+    });
+    await Promise.all(results);
+    if (remote.length > 0) await this.#writeRemote(request, remote, failures);
+    if (failures.length > 0) {
+      throw new Error(
+        `transaction ${request.transactionalId}: markers not written to ${failures.join(", ")}`,
+      );
+    }
+  }
+
+  close(): void {
+    for (const { connection } of this.#connections.values()) connection.close();
+    this.#connections.clear();
+  }
+
+  #note(p: TxnPartition, code: number, failures: string[]): void {
+    if (code === ErrorCode.NONE) return;
+    if (FINAL_ERRORS.has(code)) this.#deps.onDropped(p, code);
+    else failures.push(`${p.topic}-${p.partition} (${errorName(code) ?? code})`);
+  }
+
+  async #writeRemote(request: MarkerRequest, partitions: TxnPartition[], failures: string[]): Promise<void> {
+    const metadata = await this.#deps.metadata(true);
+    const byLeader = new Map<number, TxnPartition[]>();
+    for (const p of partitions) {
+      const topic = metadata.topics.find((t) => t.name === p.topic);
+      const leader = topic?.partitions.find((x) => x.partition === p.partition)?.leaderBrokerId ?? -1;
+      if (!topic) {
+        this.#deps.onDropped(p, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        continue;
+      }
+      const list = byLeader.get(leader) ?? [];
+      list.push(p);
+      byLeader.set(leader, list);
+    }
+    await Promise.all(
+      [...byLeader].map(async ([leader, list]) => {
+        const broker = metadata.brokers.find(
+          (b) => b.brokerId === leader && (b.state === "ACTIVE" || b.state === "DRAINING"),
+        );
+        if (!broker) {
+          for (const p of list) failures.push(`${p.topic}-${p.partition} (no live leader)`);
+          return;
+        }
+        try {
+          const codes = await this.#send(leader, `${broker.host}:${broker.port}`, request, list);
+          for (const p of list)
+            this.#note(
+              p,
+              codes.get(`${p.topic}\u0000${p.partition}`) ?? ErrorCode.UNKNOWN_SERVER_ERROR,
+              failures,
+            );
+        } catch (error) {
+          for (const p of list) failures.push(`${p.topic}-${p.partition} (${(error as Error).message})`);
+        }
+      }),
+    );
+  }
+
+  async #send(
+    brokerId: number,
+    address: string,
+    request: MarkerRequest,
+    list: TxnPartition[],
+  ): Promise<Map<string, number>> {
+    let entry = this.#connections.get(brokerId);
+    if (!entry || entry.address !== address || entry.connection.failed) {
+      entry?.connection.close();
+      const [host, port] = [
+        address.slice(0, address.lastIndexOf(":")),
+        Number(address.slice(address.lastIndexOf(":") + 1)),
+      ];
+      entry = { address, connection: new BrokerConnection(host, port) };
+      this.#connections.set(brokerId, entry);
+    }
+    const topics = new Map<string, number[]>();
+    for (const p of list) topics.set(p.topic, [...(topics.get(p.topic) ?? []), p.partition]);
+    const response = await entry.connection.request(
+      ApiKey.WriteTxnMarkers,
+      1,
+      {
+        markers: [
+          {
+            producerId: request.producerId,
+            producerEpoch: request.producerEpoch,
+            transactionResult: request.committed,
+            topics: [...topics].map(([name, partitionIndexes]) => ({ name, partitionIndexes })),
+            coordinatorEpoch: request.coordinatorEpoch,
+          },
+        ],
+      },
+      this.#deps.requestTimeoutMs,
+    );
+    const codes = new Map<string, number>();
+    for (const marker of response.markers) {
+      for (const topic of marker.topics) {
+        for (const p of topic.partitions) codes.set(`${topic.name}\u0000${p.partitionIndex}`, p.errorCode);
+      }
+    }
+    return codes;
+  }
+}
