@@ -1,6 +1,7 @@
 // The web console in a real browser (Debian's Chromium through playwright-core) against `npm start`'s control
 // plane on the local provider: sign in, create a cluster through the form (its validation shown at the field),
-// wait for RUNNING and three brokers, create a topic, simulate a spot reclaim and watch its operation finish,
+// wait for RUNNING and three brokers, create a topic, produce a message from the page and see it in the
+// message browser, simulate a spot reclaim and watch its operation finish,
 // preview and execute a rebalance, then delete the cluster. Every page is screenshot under
 // e2e/results/console/ and scanned by axe-core (no serious or critical violation); the overview's render time
 // with 1,000 partitions is measured and printed.
@@ -136,7 +137,7 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
     await check("04-cluster-overview");
   });
 
-  it("creates a topic from the Topics tab and shows its partitions and leaders", async () => {
+  it("creates a topic from the Topics tab, shows its partitions and leaders, produces a message and browses it", async () => {
     await page.getByRole("link", { name: "Topics" }).click();
     await page.getByText("No topic yet").waitFor();
     await page.getByLabel("Name").fill("orders");
@@ -151,6 +152,20 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
       async () => (await page.locator("tbody tr td:nth-child(2)", { hasText: /^\d+$/ }).count()) === 6,
       60_000,
     );
+    // Produce from the page and see the record in the message browser, shown as JSON.
+    await page.getByText("No message in this range").waitFor({ timeout: 30_000 });
+    await page.getByLabel("Key", { exact: true }).fill("order-1");
+    await page.getByLabel("Header").fill("source=console");
+    await page.getByLabel("Value", { exact: true }).fill('{"item":"book","qty":2}');
+    await page.getByRole("button", { name: "Produce" }).click();
+    await page.getByText("Written at offset 0 of partition 0.").waitFor({ timeout: 30_000 });
+    await page.getByLabel("Show as").selectOption("json");
+    const row = page.locator("table.messages tbody tr").first();
+    await row.waitFor();
+    assert.equal(await row.locator("td").first().textContent(), "0");
+    assert.match((await row.textContent()) ?? "", /order-1/);
+    assert.match((await row.textContent()) ?? "", /"qty": 2/);
+    assert.match((await row.textContent()) ?? "", /source=console/);
     await check("06-topic");
   });
 

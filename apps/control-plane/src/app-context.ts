@@ -13,6 +13,11 @@ export interface AppContext {
   notifier: AssignmentNotifier;
   /** GET /metrics; the runner's controllers are counted through metrics.instrumentController. */
   metrics: ControlPlaneMetrics;
+  /**
+   * Asks the controllers for a pass now (an operation was started, a move finished) instead of at their next
+   * interval. Set by ControlPlane.start once its runner exists; a no-op before (and without a runner).
+   */
+  wakeControllers: () => void;
   /** Simulated spot reclaim (the provisioner's, local provider); absent when no provisioner runs. */
   spotReclaimer?: SpotReclaimer;
 }

@@ -54,6 +54,7 @@ export async function build(options: BuildOptions): Promise<App> {
     tokens: new ApiTokens(database.db),
     notifier: options.notifier ?? new AssignmentNotifier(),
     metrics: new ControlPlaneMetrics(database.db),
+    wakeControllers: () => {},
     ...(options.spotReclaimer ? { spotReclaimer: options.spotReclaimer } : {}),
   };
   const server = Fastify({

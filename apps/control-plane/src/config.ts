@@ -24,6 +24,12 @@ export const ConfigSchema = Type.Object(
      * only `POST /v1/clusters/{id}/rebalance` moves partitions).
      */
     autoRebalanceSettleMs: Type.Integer({ minimum: 0 }),
+    /** Partition moves in flight at once (source not closed yet) per broker (as source or target). */
+    moveLimitPerBroker: Type.Integer({ minimum: 1 }),
+    /** Partition moves in flight at once per topic. */
+    moveLimitPerTopic: Type.Integer({ minimum: 1 }),
+    /** Partition moves in flight at once in a cluster. */
+    moveLimitPerCluster: Type.Integer({ minimum: 1 }),
     /**
      * The local provider's folder: its brokers' folders, WAL volume files and state live under
      * `<dataDir>/cloud-local` (a relative path is taken from the working directory). Only clusters with
@@ -72,6 +78,9 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   leaseMs: 10_000,
   reconcileIntervalMs: 1_000,
   autoRebalanceSettleMs: 10_000,
+  moveLimitPerBroker: 32,
+  moveLimitPerTopic: 64,
+  moveLimitPerCluster: 128,
   dataDir: "./data",
   logLevel: "warn",
 });
@@ -87,6 +96,9 @@ const ENV: Record<keyof Config, string> = {
   leaseMs: "BROKER_LEASE_MS",
   reconcileIntervalMs: "RECONCILE_INTERVAL_MS",
   autoRebalanceSettleMs: "AUTO_REBALANCE_SETTLE_MS",
+  moveLimitPerBroker: "MOVE_LIMIT_PER_BROKER",
+  moveLimitPerTopic: "MOVE_LIMIT_PER_TOPIC",
+  moveLimitPerCluster: "MOVE_LIMIT_PER_CLUSTER",
   dataDir: "CIRRUS_DATA_DIR",
   advertisedUrl: "ADVERTISED_URL",
   awsInstanceIdentityCertificates: "AWS_INSTANCE_IDENTITY_CERTIFICATES",

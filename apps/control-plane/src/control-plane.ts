@@ -91,6 +91,7 @@ export class ControlPlane {
         },
         { intervalMs: config.reconcileIntervalMs },
       );
+      app.context.wakeControllers = () => runner.wake();
       // Every controller's passes, failures and durations show in GET /metrics.
       const addController = (controller: Controller) =>
         runner.addController(app.context.metrics.instrumentController(controller));
@@ -107,7 +108,13 @@ export class ControlPlane {
       for (const controller of options.controllers?.({ notifier }) ?? []) addController(controller);
       runner.addOperationHandler(clusterDeletionHandler({ notifier, deprovision: options.deprovision }));
       runner.addOperationHandler(brokerDrainHandler(notifier));
-      runner.addOperationHandler(rebalanceHandler(notifier));
+      runner.addOperationHandler(
+        rebalanceHandler(notifier, {
+          perBroker: config.moveLimitPerBroker,
+          perTopic: config.moveLimitPerTopic,
+          perCluster: config.moveLimitPerCluster,
+        }),
+      );
       for (const handler of options.operationHandlers?.({ notifier }) ?? [])
         runner.addOperationHandler(handler);
       const leader = database.pool ? new AdvisoryLockLeader(database.pool) : new SingleProcessLeader();

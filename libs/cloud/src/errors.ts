@@ -18,6 +18,12 @@ export const CloudErrorCode = {
   UNKNOWN_INSTANCE_TYPE: "CLOUD_UNKNOWN_INSTANCE_TYPE",
   THROTTLED: "CLOUD_THROTTLED",
   CONFLICT: "CLOUD_CONFLICT",
+  /**
+   * The resource is still changing state (a volume creating or detaching, a scaling activity running):
+   * the same call succeeds once it settles. A caller waits (a step returns STEP_WAIT) instead of
+   * counting it as a failed attempt.
+   */
+  CONVERGING: "CLOUD_CONVERGING",
   LAUNCH_FAILED: "CLOUD_LAUNCH_FAILED",
   METRICS_UNAVAILABLE: "CLOUD_METRICS_UNAVAILABLE",
   PROVIDER_CLOSED: "CLOUD_PROVIDER_CLOSED",
@@ -31,6 +37,7 @@ export type CloudErrorCode = (typeof CloudErrorCode)[keyof typeof CloudErrorCode
 const RETRIABLE_BY_DEFAULT: ReadonlySet<CloudErrorCode> = new Set([
   CloudErrorCode.THROTTLED,
   CloudErrorCode.CONFLICT,
+  CloudErrorCode.CONVERGING,
   CloudErrorCode.METRICS_UNAVAILABLE,
 ]);
 

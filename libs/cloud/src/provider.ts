@@ -48,12 +48,19 @@ export interface FleetSpec {
   tags?: Readonly<Record<string, string>>;
   /** Cloud-only settings, ignored by the other providers. */
   aws?: {
+    /** An AMI id, or `resolve:ssm:<parameter>` (the launch template resolves the SSM parameter at launch). */
     imageId: string;
     subnetIds: readonly string[];
     securityGroupIds: readonly string[];
     instanceProfileArn?: string;
   };
-  aliyun?: { imageId: string; vSwitchIds: readonly string[]; securityGroupId: string };
+  aliyun?: {
+    imageId: string;
+    vSwitchIds: readonly string[];
+    securityGroupId: string;
+    /** The RAM role the instances run with (ScalingConfiguration RamRoleName). */
+    ramRoleName?: string;
+  };
 }
 
 export interface Fleet {
@@ -63,7 +70,11 @@ export interface Fleet {
   minSize: number;
   maxSize: number;
   desiredCapacity: number;
-  status: "active" | "deleting";
+  /**
+   * `incomplete`: a create that stopped half-way (an ESS group still Inactive: no configuration or
+   * never enabled) launches nothing until `createFleet` is called again, which finishes it.
+   */
+  status: "active" | "incomplete" | "deleting";
 }
 
 export type FleetUpdate = Partial<

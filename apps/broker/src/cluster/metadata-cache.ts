@@ -38,12 +38,15 @@ export class MetadataCache {
    * A view no older than maxAgeMs (or a fresh one with `fresh`). If the refresh fails, or takes longer than
    * staleWaitMs, and an older view exists, that one is returned (serving stale metadata beats failing every
    * client; the refresh goes on in the background); otherwise it waits for the refresh or rejects.
+   * With `fresh` and `waitAtMostStaleWait`, a refresh is forced but the stale view still answers after
+   * staleWaitMs.
    */
-  async get(fresh = false): Promise<MetadataView> {
+  async get(fresh = false, { waitAtMostStaleWait = false } = {}): Promise<MetadataView> {
     if (!fresh && this.#view && performance.now() - this.#fetchedAt < this.#maxAgeMs) return this.#view;
     const refresh = this.#refresh();
     const stale = this.#view;
-    if (fresh || !stale) return refresh;
+    // `waitAtMostStaleWait`: a fresh view wanted, but not at the price of hanging on a control plane that is away.
+    if ((fresh && !waitAtMostStaleWait) || !stale) return refresh;
     let timer: NodeJS.Timeout | undefined;
     const waited = new Promise<MetadataView>((resolve) => {
       timer = setTimeout(() => resolve(stale), this.#staleWaitMs);

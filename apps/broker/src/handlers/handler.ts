@@ -32,8 +32,11 @@ export interface BrokerServices {
   /** True once shutdown began: no new writes are taken. */
   shuttingDown(): boolean;
   readonly partitions: PartitionRegistry;
-  /** Cluster metadata from the control plane, cached (fresh=true bypasses the cache). */
-  metadata(fresh?: boolean): Promise<ClusterMetadata>;
+  /**
+   * Cluster metadata from the control plane, cached (fresh=true bypasses the cache; with waitAtMostStaleWait
+   * the cached view still answers if the control plane is slow).
+   */
+  metadata(fresh?: boolean, options?: { waitAtMostStaleWait?: boolean }): Promise<ClusterMetadata>;
   /** The control plane's topic admin (auto-create, CreateTopics...). */
   readonly controlPlane: TopicAdmin;
   readonly metrics: BrokerMetrics;

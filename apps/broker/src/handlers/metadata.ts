@@ -5,6 +5,7 @@
 import { type ClusterMetadata, isInternalTopic, type TopicMetadata } from "@cirrus/broker-api";
 import { type ApiKey, ErrorCode, type MetadataRequest } from "@cirrus/kafka-protocol";
 import type { RequestContext, ResponseOf } from "./handler.ts";
+import { contradictsServedPartitions } from "./metadata-staleness.ts";
 import { fromWireTopicId, toWireTopicId, ZERO_WIRE_TOPIC_ID } from "./topic-ids.ts";
 
 const UNSET_OPERATIONS = -2147483648;
@@ -67,6 +68,11 @@ export async function handleMetadata(
 ): Promise<ResponseOf<typeof ApiKey.Metadata>> {
   const { services } = context;
   let metadata: ClusterMetadata = await services.metadata();
+  const asked =
+    request.topics === null ? null : request.topics.map((t) => t.name ?? fromWireTopicId(t.topicId));
+  if (contradictsServedPartitions(metadata, asked, services.brokerId(), services.partitions)) {
+    metadata = await services.metadata(true, { waitAtMostStaleWait: true }).catch(() => metadata);
+  }
   const created: string[] = [];
   const wanted = request.topics ?? [];
   const allowCreate =

@@ -141,7 +141,7 @@ export async function startBroker(
     canAck: () => lifecycle.canAck(),
     shuttingDown: () => lifecycle.shuttingDown(),
     partitions,
-    metadata: async (fresh) => (await metadataCache.get(fresh)).metadata,
+    metadata: async (fresh, options) => (await metadataCache.get(fresh, options)).metadata,
     controlPlane,
     metrics,
     load,

@@ -91,3 +91,30 @@ test("a control plane that does not answer (paused) costs a client staleWaitMs, 
   const waited = performance.now() - started;
   assert.ok(waited >= 45 && waited < 5_000, `waited ${waited} ms`);
 });
+
+test("a forced refresh with waitAtMostStaleWait reads anew, but answers the stale view if the control plane hangs", async () => {
+  let hang = false;
+  let version = 0;
+  const cache = new MetadataCache(
+    {
+      metadata() {
+        if (hang) return new Promise<ClusterMetadata>(() => {}); // never answers
+        return Promise.resolve(metadataAt(++version));
+      },
+    },
+    60_000,
+    50,
+  );
+  assert.equal((await cache.get()).metadata.version, 1);
+  assert.equal((await cache.get()).metadata.version, 1, "within maxAge: from memory");
+  assert.equal(
+    (await cache.get(true, { waitAtMostStaleWait: true })).metadata.version,
+    2,
+    "forced: read anew",
+  );
+  hang = true;
+  const started = performance.now();
+  assert.equal((await cache.get(true, { waitAtMostStaleWait: true })).metadata.version, 2, "the last view");
+  const waited = performance.now() - started;
+  assert.ok(waited >= 45 && waited < 5_000, `waited ${waited} ms`);
+});

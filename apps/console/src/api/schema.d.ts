@@ -195,6 +195,12 @@ export interface paths {
                                         highWatermarkBytesPerSec: number;
                                         lowWatermarkBytesPerSec: number;
                                         cooldownSeconds: number;
+                                        scaleInCooldownSeconds?: number;
+                                        periodSeconds?: number;
+                                        evaluationPeriods?: number;
+                                        scaleOutStep?: number;
+                                        scaleInStep?: number;
+                                        enabled?: boolean;
                                     };
                                     objectStore: {
                                         uri: string;
@@ -348,6 +354,12 @@ export interface paths {
                                 highWatermarkBytesPerSec: number;
                                 lowWatermarkBytesPerSec: number;
                                 cooldownSeconds: number;
+                                scaleInCooldownSeconds?: number;
+                                periodSeconds?: number;
+                                evaluationPeriods?: number;
+                                scaleOutStep?: number;
+                                scaleInStep?: number;
+                                enabled?: boolean;
                             };
                             objectStore: {
                                 uri: string;
@@ -390,6 +402,12 @@ export interface paths {
                                         highWatermarkBytesPerSec: number;
                                         lowWatermarkBytesPerSec: number;
                                         cooldownSeconds: number;
+                                        scaleInCooldownSeconds?: number;
+                                        periodSeconds?: number;
+                                        evaluationPeriods?: number;
+                                        scaleOutStep?: number;
+                                        scaleInStep?: number;
+                                        enabled?: boolean;
                                     };
                                     objectStore: {
                                         uri: string;
@@ -594,6 +612,12 @@ export interface paths {
                                     highWatermarkBytesPerSec: number;
                                     lowWatermarkBytesPerSec: number;
                                     cooldownSeconds: number;
+                                    scaleInCooldownSeconds?: number;
+                                    periodSeconds?: number;
+                                    evaluationPeriods?: number;
+                                    scaleOutStep?: number;
+                                    scaleInStep?: number;
+                                    enabled?: boolean;
                                 };
                                 objectStore: {
                                     uri: string;
@@ -760,6 +784,12 @@ export interface paths {
                                         highWatermarkBytesPerSec: number;
                                         lowWatermarkBytesPerSec: number;
                                         cooldownSeconds: number;
+                                        scaleInCooldownSeconds?: number;
+                                        periodSeconds?: number;
+                                        evaluationPeriods?: number;
+                                        scaleOutStep?: number;
+                                        scaleInStep?: number;
+                                        enabled?: boolean;
                                     };
                                     objectStore: {
                                         uri: string;
@@ -944,6 +974,12 @@ export interface paths {
                                 highWatermarkBytesPerSec: number;
                                 lowWatermarkBytesPerSec: number;
                                 cooldownSeconds: number;
+                                scaleInCooldownSeconds?: number;
+                                periodSeconds?: number;
+                                evaluationPeriods?: number;
+                                scaleOutStep?: number;
+                                scaleInStep?: number;
+                                enabled?: boolean;
                             };
                             objectStore: {
                                 uri: string;
@@ -985,6 +1021,12 @@ export interface paths {
                                         highWatermarkBytesPerSec: number;
                                         lowWatermarkBytesPerSec: number;
                                         cooldownSeconds: number;
+                                        scaleInCooldownSeconds?: number;
+                                        periodSeconds?: number;
+                                        evaluationPeriods?: number;
+                                        scaleOutStep?: number;
+                                        scaleInStep?: number;
+                                        enabled?: boolean;
                                     };
                                     objectStore: {
                                         uri: string;
@@ -1070,6 +1112,12 @@ export interface paths {
                                         highWatermarkBytesPerSec: number;
                                         lowWatermarkBytesPerSec: number;
                                         cooldownSeconds: number;
+                                        scaleInCooldownSeconds?: number;
+                                        periodSeconds?: number;
+                                        evaluationPeriods?: number;
+                                        scaleOutStep?: number;
+                                        scaleInStep?: number;
+                                        enabled?: boolean;
                                     };
                                     objectStore: {
                                         uri: string;
@@ -2287,7 +2335,7 @@ export interface paths {
                         /** @description Kafka's rules: 1..249 of [a-zA-Z0-9._-], not "." or ".."; internal topics (__consumer_offsets, __transaction_state, __cluster_metadata) are refused. */
                         name: string;
                         partitions: number;
-                        /** @description Kafka topic configs, typed and ranged as Kafka does; known keys: cleanup.policy, retention.ms, retention.bytes, max.message.bytes, segment.bytes, segment.ms, min.insync.replicas, compression.type, message.timestamp.type, unclean.leader.election.enable. Keys and values take at most 4096 bytes in all. */
+                        /** @description Kafka topic configs, typed and ranged as Kafka does; known keys: cleanup.policy, compression.type, compression.gzip.level, compression.lz4.level, compression.zstd.level, delete.retention.ms, file.delete.delay.ms, flush.messages, flush.ms, follower.replication.throttled.replicas, index.interval.bytes, leader.replication.throttled.replicas, local.retention.bytes, local.retention.ms, max.compaction.lag.ms, max.message.bytes, message.downconversion.enable, message.format.version, message.timestamp.after.max.ms, message.timestamp.before.max.ms, message.timestamp.difference.max.ms, message.timestamp.type, min.cleanable.dirty.ratio, min.compaction.lag.ms, min.insync.replicas, preallocate, remote.log.copy.disable, remote.log.delete.on.disable, remote.storage.enable, retention.bytes, retention.ms, segment.bytes, segment.index.bytes, segment.jitter.ms, segment.ms, unclean.leader.election.enable. Keys and values take at most 4096 bytes in all. */
                         configs?: {
                             [key: string]: string;
                         };
@@ -2690,7 +2738,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description Kafka topic configs, typed and ranged as Kafka does; known keys: cleanup.policy, retention.ms, retention.bytes, max.message.bytes, segment.bytes, segment.ms, min.insync.replicas, compression.type, message.timestamp.type, unclean.leader.election.enable. Keys and values take at most 4096 bytes in all. */
+                        /** @description Kafka topic configs, typed and ranged as Kafka does; known keys: cleanup.policy, compression.type, compression.gzip.level, compression.lz4.level, compression.zstd.level, delete.retention.ms, file.delete.delay.ms, flush.messages, flush.ms, follower.replication.throttled.replicas, index.interval.bytes, leader.replication.throttled.replicas, local.retention.bytes, local.retention.ms, max.compaction.lag.ms, max.message.bytes, message.downconversion.enable, message.format.version, message.timestamp.after.max.ms, message.timestamp.before.max.ms, message.timestamp.difference.max.ms, message.timestamp.type, min.cleanable.dirty.ratio, min.compaction.lag.ms, min.insync.replicas, preallocate, remote.log.copy.disable, remote.log.delete.on.disable, remote.storage.enable, retention.bytes, retention.ms, segment.bytes, segment.index.bytes, segment.jitter.ms, segment.ms, unclean.leader.election.enable. Keys and values take at most 4096 bytes in all. */
                         configs: {
                             [key: string]: string;
                         };
@@ -2951,6 +2999,312 @@ export interface paths {
                 };
                 /** @description Internal error */
                 500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/clusters/{id}/topics/{name}/partitions/{partition}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a partition's records, newest first: up to `limit` before offset `before` (default: the end); 503 while it has no reachable leader */
+        get: {
+            parameters: {
+                query?: {
+                    before?: number;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                    name: string;
+                    partition: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            partition: number;
+                            startOffset: number;
+                            endOffset: number;
+                            messages: {
+                                offset: number;
+                                timestamp: number;
+                                key: {
+                                    base64: string;
+                                    text: string | null;
+                                } | null;
+                                value: {
+                                    base64: string;
+                                    text: string | null;
+                                } | null;
+                                headers: {
+                                    key: string;
+                                    value: {
+                                        base64: string;
+                                        text: string | null;
+                                    } | null;
+                                }[];
+                            }[];
+                        };
+                    };
+                };
+                /** @description Invalid request (schema, JSON, unknown fields) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        "WWW-Authenticate"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token's scope is not enough */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported media type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Idempotency-Key reused with another request */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Internal error */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The partition has no leader now, or its leader did not answer: retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Produce one record to a partition (acks=all, through its leader); 503 while it has no reachable leader */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    name: string;
+                    partition: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        key?: string | null;
+                        value: string | null;
+                        headers?: {
+                            key: string;
+                            value: string;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            partition: number;
+                            offset: number;
+                        };
+                    };
+                };
+                /** @description Invalid request (schema, JSON, unknown fields) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        "WWW-Authenticate"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token's scope is not enough */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported media type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Idempotency-Key reused with another request */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Internal error */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The partition has no leader now, or its leader did not answer: retry */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5204,6 +5558,161 @@ export interface paths {
                 content: {
                     "application/json": {
                         totalCount: number;
+                        validateOnly?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            topicId: string;
+                            name: string;
+                            configs: {
+                                [key: string]: string;
+                            };
+                            partitions: {
+                                partition: number;
+                                leaderBrokerId: number;
+                                leaderEpoch: number;
+                                streamId: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Invalid request (schema, JSON, unknown fields) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        "WWW-Authenticate"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token's scope is not enough */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported media type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Idempotency-Key reused with another request */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Internal error */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/internal/v1/topics/{name}/configs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change a topic's configs (Kafka's AlterConfigs: replace; IncrementalAlterConfigs: changes) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        changes: {
+                            name: string;
+                            op: "set" | "delete" | "append" | "subtract";
+                            value: string | null;
+                        }[];
+                        replace: boolean;
                         validateOnly?: boolean;
                     };
                 };

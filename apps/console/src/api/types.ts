@@ -25,3 +25,8 @@ export type RebalancePlan = Ok<paths["/v1/clusters/{id}/rebalance/plan"], "get">
 export type Token = Ok<paths["/v1/tokens"], "get">["items"][number];
 export type Scope = Token["scope"];
 export type Problem = components["schemas"]["Problem"];
+export type MessagesPage = Ok<
+  paths["/v1/clusters/{id}/topics/{name}/partitions/{partition}/messages"],
+  "get"
+>;
+export type Message = MessagesPage["messages"][number];

@@ -7,6 +7,7 @@ import { LoadState } from "../components/load-state.tsx";
 import { formatRate, formatRelative } from "../format.ts";
 import { hrefOf } from "../router.ts";
 import { usePolled } from "../use-polled.ts";
+import { MessageBrowser } from "./message-browser.tsx";
 
 function AddPartitionsForm(props: { clusterId: string; topic: string; current: number; onDone: () => void }) {
   const [total, setTotal] = useState(String(props.current * 2));
@@ -123,6 +124,7 @@ export function TopicPage({ clusterId, topic }: { clusterId: string; topic: stri
                 </table>
               </div>
             </div>
+            <MessageBrowser clusterId={clusterId} topic={topic} partitions={t.partitions.length} />
             <div className="card">
               <h2>Configs</h2>
               {Object.keys(t.configs).length === 0 ? (

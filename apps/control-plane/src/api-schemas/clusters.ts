@@ -1,4 +1,5 @@
 import { type Static, Type } from "@sinclair/typebox";
+import { AliyunCloudSettings, AwsCloudSettings } from "./cloud-settings.ts";
 import { Millis } from "./common.ts";
 
 const Name = Type.String({ minLength: 1, maxLength: 63, pattern: "^[a-z][a-z0-9-]*$" });
@@ -61,6 +62,10 @@ export const ClusterSpec = Type.Object(
       { additionalProperties: false },
     ),
     walVolumeGiB: Type.Integer({ minimum: 1, maximum: 16_384 }),
+    /** Where brokers run in the customer's AWS account (required when provider is aws). */
+    aws: Type.Optional(AwsCloudSettings),
+    /** Where brokers run in the customer's Alibaba Cloud account (required when provider is aliyun). */
+    aliyun: Type.Optional(AliyunCloudSettings),
   },
   { additionalProperties: false },
 );

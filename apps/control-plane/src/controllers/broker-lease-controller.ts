@@ -11,6 +11,7 @@ import {
   releasePartitionsOf,
 } from "../services/partition-assigner.ts";
 import type { Controller, ControllerContext } from "./controller-runner.ts";
+import { walVolumeOf } from "./failover/wal-volume-of.ts";
 
 /** Operation type the failover controller handles: recover a fenced broker's WAL volume, then reassign. */
 export const FAILOVER_OPERATION = "broker.failover";
@@ -123,14 +124,23 @@ async function fenceExpired(ctx: ControllerContext, notifier: AssignmentNotifier
             lt(brokers.leaseUntil, ctx.now()),
           ),
         )
-        .returning({ brokerId: brokers.brokerId, epoch: brokers.epoch, volumeId: brokers.volumeId });
-      const withoutVolume = fenced.filter((b) => b.volumeId === null).map((b) => b.brokerId);
+        .returning({
+          brokerId: brokers.brokerId,
+          epoch: brokers.epoch,
+          volumeId: brokers.volumeId,
+          instanceId: brokers.instanceId,
+        });
+      const withoutVolume: number[] = [];
       for (const b of fenced) {
-        if (b.volumeId === null) continue;
+        const volumeId = await walVolumeOf(tx, clusterId, b);
+        if (volumeId === null) {
+          withoutVolume.push(b.brokerId);
+          continue;
+        }
         await startFailoverUnlessPending(
           tx,
           clusterId,
-          { brokerId: b.brokerId, epoch: b.epoch, volumeId: b.volumeId },
+          { brokerId: b.brokerId, epoch: b.epoch, volumeId },
           "broker-lease-controller",
         );
       }

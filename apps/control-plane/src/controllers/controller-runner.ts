@@ -68,6 +68,9 @@ export class ControllerRunner {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #stopped = true;
+  #inPass = false;
+  /** wake() was called during a pass: the next one starts right after it. */
+  #again = false;
   /** Set by stop(): a pass in progress ends after its current step. */
   #halting = false;
 
@@ -133,12 +136,29 @@ export class ControllerRunner {
     }
   }
 
+  /**
+   * Runs a pass now instead of at the next interval (an operation was started, a move finished): right away
+   * if the loop is waiting, right after the current pass if one is running. No-op when stopped.
+   */
+  wake(): void {
+    if (this.#stopped) return;
+    if (this.#inPass) {
+      this.#again = true;
+      return;
+    }
+    clearTimeout(this.#timer);
+    this.#schedule(0);
+  }
+
   #schedule(delay: number): void {
     this.#timer = setTimeout(() => {
+      this.#inPass = true;
+      this.#again = false;
       this.#running = this.runOnce()
         .catch((error: unknown) => this.#ctx.log("controller pass failed", { error: String(error) }))
         .finally(() => {
-          if (!this.#stopped) this.#schedule(this.#intervalMs);
+          this.#inPass = false;
+          if (!this.#stopped) this.#schedule(this.#again ? 0 : this.#intervalMs);
         });
     }, delay);
   }

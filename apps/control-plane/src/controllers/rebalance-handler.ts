@@ -1,5 +1,12 @@
+import type { Tx } from "../db/database.ts";
 import { inTransaction } from "../db/transaction.ts";
 import type { AssignmentNotifier } from "../services/assignment-notifier.ts";
+import {
+  DEFAULT_MOVE_LIMITS,
+  type MoveLimits,
+  movesWithinLimits,
+  pendingMoves,
+} from "../services/move-limits.ts";
 import type { Operation } from "../services/operations.ts";
 import {
   assignLeaderlessPartitions,
@@ -16,8 +23,16 @@ import { type ControllerContext, type OperationHandler, STEP_WAIT } from "./cont
 
 const movesOf = (op: Operation) => (op.input.moves ?? []) as PartitionMove[];
 
-/** `cluster.rebalance`: carries out a plan's moves the way a drain does (close first, then reassign). */
-export function rebalanceHandler(notifier: AssignmentNotifier): OperationHandler<"cluster.rebalance"> {
+/**
+ * `cluster.rebalance`: carries out a plan's moves the way a drain does (close first, then reassign), at most
+ * `limits` in flight at once: the rest are released as earlier ones finish.
+ */
+export function rebalanceHandler(
+  notifier: AssignmentNotifier,
+  limits: MoveLimits = DEFAULT_MOVE_LIMITS,
+): OperationHandler<"cluster.rebalance"> {
+  const releaseWithinLimits = async (tx: Tx, op: Operation) =>
+    releaseMoves(tx, op.clusterId!, await movesWithinLimits(tx, op.clusterId!, movesOf(op), limits));
   return {
     type: REBALANCE_OPERATION,
     steps: [
@@ -26,7 +41,7 @@ export function rebalanceHandler(notifier: AssignmentNotifier): OperationHandler
         async run(ctx: ControllerContext, op: Operation) {
           const changed = await inTransaction(ctx.db, async (tx) => {
             await lockCluster(tx, op.clusterId!);
-            return releaseMoves(tx, op.clusterId!, movesOf(op));
+            return releaseWithinLimits(tx, op);
           });
           await notifier.changed(op.clusterId!, changed);
           return undefined;
@@ -38,8 +53,11 @@ export function rebalanceHandler(notifier: AssignmentNotifier): OperationHandler
           const { waiting, changed } = await inTransaction(ctx.db, async (tx) => {
             await lockCluster(tx, op.clusterId!);
             await finishClosedMoves(tx, op.clusterId!);
-            const changed = await assignLeaderlessPartitions(tx, op.clusterId!);
-            return { waiting: await movesStillClosing(tx, movesOf(op)), changed };
+            const assigned = await assignLeaderlessPartitions(tx, op.clusterId!);
+            const released = await releaseWithinLimits(tx, op);
+            const waiting =
+              (await movesStillClosing(tx, movesOf(op))) + (await pendingMoves(tx, movesOf(op))).length;
+            return { waiting, changed: [...assigned, ...released] };
           });
           await notifier.changed(op.clusterId!, changed);
           return waiting > 0 ? STEP_WAIT : undefined;

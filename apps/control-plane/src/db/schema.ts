@@ -196,6 +196,11 @@ export const volumes = pgTable("volumes", {
   /** A broker asked to replay it (failover), -1 when none. */
   recoveringBrokerId: integer("recovering_broker_id").notNull().default(-1),
   state: text("state").notNull(),
+  /**
+   * The instance the provisioner created and attached it for: the control plane's own record of whose WAL
+   * it is, which failover goes by (never by what a broker reports). Null for rows from before it was kept.
+   */
+  instanceId: text("instance_id"),
 });
 
 export const operations = pgTable(

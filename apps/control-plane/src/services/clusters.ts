@@ -13,6 +13,7 @@ import type { Db, DbOrTx } from "../db/database.ts";
 import { clusters, operations } from "../db/schema.ts";
 import { inTransaction, isUniqueViolation } from "../db/transaction.ts";
 import { ApiError } from "../errors.ts";
+import { validateCloudSettings } from "./cluster-cloud-settings.ts";
 import { createOperation, type Operation, OperationStatus } from "./operations.ts";
 
 /**
@@ -52,6 +53,7 @@ function validateSpec(spec: ClusterSpec): void {
       "spec.scaling.lowWatermarkBytesPerSec must be below the high watermark",
     );
   }
+  validateCloudSettings(spec);
 }
 
 export async function getCluster(db: DbOrTx, id: string): Promise<Cluster> {

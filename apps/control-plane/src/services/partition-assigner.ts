@@ -1,6 +1,7 @@
 import { and, eq, inArray, ne, sql } from "drizzle-orm";
-import type { Tx } from "../db/database.ts";
+import type { Db, Tx } from "../db/database.ts";
 import { brokers, clusters, partitions } from "../db/schema.ts";
+import { inTransaction } from "../db/transaction.ts";
 
 /** Brokers that may lead partitions. DRAINING brokers keep what they have but get nothing new. */
 const ASSIGNABLE_STATE = "ACTIVE";
@@ -133,4 +134,35 @@ export async function finishClosedMoves(tx: Tx, clusterId: string): Promise<numb
     .from(partitions)
     .where(and(eq(partitions.clusterId, clusterId), ne(partitions.closingBrokerId, -1)));
   return Number(row?.count ?? 0);
+}
+
+/**
+ * Right after a broker closed this stream: if its partition was waiting for that close (a move or a drain),
+ * ends the move and assigns the partition's planned target at once, instead of on the next reconcile pass
+ * (the write-unavailable window of a move is close → assign → open, so no interval sits inside it).
+ * Returns the brokers whose assignments changed (notify them after this returns: the change is committed).
+ */
+export async function completeMovesAfterClose(
+  db: Db,
+  clusterId: string,
+  streamId: number,
+): Promise<number[]> {
+  const [waiting] = await db
+    .select({ partition: partitions.partition })
+    .from(partitions)
+    .where(
+      and(
+        eq(partitions.clusterId, clusterId),
+        eq(partitions.streamId, streamId),
+        ne(partitions.closingBrokerId, -1),
+      ),
+    )
+    .limit(1);
+  if (!waiting) return [];
+  return inTransaction(db, async (tx) => {
+    const cluster = await lockCluster(tx, clusterId);
+    if (!cluster || cluster.state === "DELETING") return [];
+    await finishClosedMoves(tx, clusterId);
+    return assignLeaderlessPartitions(tx, clusterId);
+  });
 }

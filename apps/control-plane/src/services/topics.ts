@@ -226,6 +226,29 @@ async function servingBrokers(db: DbOrTx, clusterId: string): Promise<Set<number
   return new Set(rows.map((r) => r.brokerId));
 }
 
+interface LeaderRow {
+  leaderBrokerId: number;
+  leaderEpoch: number;
+  streamNodeId: number | null;
+  streamEpoch: number | null;
+}
+
+/**
+ * The leader clients are told about. A new leader is announced only once it has opened the partition's
+ * stream at the partition's leader epoch, so clients never storm a broker that is not ready. Until then
+ * (a move: the source closing, the target opening) the broker that last held the stream stays announced
+ * while it serves: it answers NOT_LEADER_OR_FOLLOWER at once and clients retry after their backoff (some
+ * clients wait a whole request timeout on a leader of -1). A stream no broker ever opened (a new
+ * partition) is announced at once; a holder that is gone gives -1 (LEADER_NOT_AVAILABLE).
+ */
+function announcedLeader(p: LeaderRow, serving: ReadonlySet<number>): { leader: number; epoch: number } {
+  const holder = p.streamNodeId ?? -1;
+  const opened = holder < 0 || (holder === p.leaderBrokerId && p.streamEpoch === p.leaderEpoch);
+  if (opened && serving.has(p.leaderBrokerId)) return { leader: p.leaderBrokerId, epoch: p.leaderEpoch };
+  if (!opened && serving.has(holder)) return { leader: holder, epoch: p.streamEpoch ?? p.leaderEpoch };
+  return { leader: -1, epoch: p.leaderEpoch };
+}
+
 /** Topics with partitions; `names` limits the list (unknown names are simply absent). */
 export async function readTopics(db: DbOrTx, clusterId: string, names?: string[]): Promise<TopicMetadata[]> {
   const topicRows = await db
@@ -236,8 +259,17 @@ export async function readTopics(db: DbOrTx, clusterId: string, names?: string[]
   if (topicRows.length === 0) return [];
   const serving = await servingBrokers(db, clusterId);
   const partitionRows = await db
-    .select()
+    .select({
+      topicId: partitions.topicId,
+      partition: partitions.partition,
+      leaderBrokerId: partitions.leaderBrokerId,
+      leaderEpoch: partitions.leaderEpoch,
+      streamId: partitions.streamId,
+      streamNodeId: streams.nodeId,
+      streamEpoch: streams.epoch,
+    })
     .from(partitions)
+    .leftJoin(streams, eq(streams.id, partitions.streamId))
     .where(
       inArray(
         partitions.topicId,
@@ -247,10 +279,11 @@ export async function readTopics(db: DbOrTx, clusterId: string, names?: string[]
     .orderBy(partitions.topicId, partitions.partition);
   const byTopic = new Map<string, PartitionMetadata[]>();
   for (const p of partitionRows) {
+    const { leader, epoch } = announcedLeader(p, serving);
     const entry: PartitionMetadata = {
       partition: p.partition,
-      leaderBrokerId: serving.has(p.leaderBrokerId) ? p.leaderBrokerId : -1,
-      leaderEpoch: p.leaderEpoch,
+      leaderBrokerId: leader,
+      leaderEpoch: epoch,
       streamId: p.streamId,
     };
     const list = byTopic.get(p.topicId);

@@ -159,6 +159,19 @@ describe("OpenAPI contract", { timeout: 120_000 }, () => {
       params: { id, name: "orders" },
       payload: { totalCount: 3 },
     });
+    // the leader registered an address nothing serves Kafka on: the message routes answer their 503 problem
+    const messages = { ...admin, params: { id, name: "orders", partition: 0 } };
+    const read = await c.call(
+      "GET",
+      "/v1/clusters/:id/topics/:name/partitions/:partition/messages",
+      messages,
+    );
+    assert.equal(read.statusCode, 503);
+    const produced = await c.call("POST", "/v1/clusters/:id/topics/:name/partitions/:partition/messages", {
+      ...messages,
+      payload: { key: "k", value: "v" },
+    });
+    assert.equal(produced.statusCode, 503);
     await c.call("POST", internal(InternalRoutes.topics), {
       ...broker,
       payload: { name: "events", partitions: 1 },
@@ -290,6 +303,19 @@ describe("OpenAPI contract", { timeout: 120_000 }, () => {
     assert.ok(plan.json().moves.length > 0);
     const rebalance = await c.call("POST", "/v1/clusters/:id/rebalance", { ...admin, params: { id } });
     assert.equal(rebalance.statusCode, 202);
+    const [planned] = plan.json().moves;
+    const moved = await c.call("POST", "/v1/clusters/:id/partitions/moves", {
+      ...admin,
+      params: { id },
+      payload: { moves: [{ topic: planned.topic, partition: planned.partition, to: planned.to }] },
+    });
+    assert.equal(moved.statusCode, 202);
+    const noOp = await c.call("POST", "/v1/clusters/:id/partitions/moves", {
+      ...admin,
+      params: { id },
+      payload: { moves: [{ topic: planned.topic, partition: planned.partition, to: planned.from }] },
+    });
+    assert.equal(noOp.json().code, "INVALID_STATE");
 
     // brokers, metrics, operations, audit
     const brokers = await c.call("GET", "/v1/clusters/:id/brokers", { ...admin, params: { id } });

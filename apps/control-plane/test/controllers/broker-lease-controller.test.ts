@@ -4,10 +4,10 @@
 // outage. A heartbeat that arrives after its lease ran out but before any fencing renews it.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { brokerLeaseController } from "../../src/controllers/broker-lease-controller.ts";
 import type { ControllerContext } from "../../src/controllers/controller-runner.ts";
-import { brokers } from "../../src/db/schema.ts";
+import { brokers, operations, volumes } from "../../src/db/schema.ts";
 import { AssignmentNotifier } from "../../src/services/assignment-notifier.ts";
 import { heartbeat, registerBroker } from "../../src/services/brokers.ts";
 import { createCluster } from "../../src/services/clusters.ts";
@@ -66,6 +66,40 @@ describe("broker lease controller", () => {
       await controller.reconcile(ctx()); // watching now; the broker does not heartbeat
     }
     assert.equal((await row(broker.brokerId)).state, "FENCED", "fenced once its lease ran out under watch");
+  });
+
+  it("recovers the WAL volume its own table records for the instance, even when the broker reported none", async () => {
+    const db = testDb.database.db;
+    await db.insert(volumes).values({
+      id: "vol-0123456789abcdef0",
+      clusterId,
+      zone: "local-a",
+      sizeGiB: 1,
+      state: "IN_USE",
+      instanceId: "i-silent",
+    });
+    const broker = await register("i-silent"); // registers without naming a volume
+    assert.equal((await row(broker.brokerId)).volumeId, null);
+    const controller = brokerLeaseController(new AssignmentNotifier(), { leaseMs: LEASE_MS });
+    clock = Date.now();
+    await controller.reconcile(ctx());
+    for (let t = 0; t < LEASE_MS + 1_000; t += 1_000) {
+      clock += 1_000;
+      await controller.reconcile(ctx());
+    }
+    assert.equal((await row(broker.brokerId)).state, "FENCED");
+    const failovers = await db
+      .select({ input: operations.input })
+      .from(operations)
+      .where(and(eq(operations.clusterId, clusterId), eq(operations.type, "broker.failover")));
+    const mine = failovers
+      .map((f) => f.input as { brokerId: number; volumeId: string })
+      .find((i) => i.brokerId === broker.brokerId);
+    assert.equal(
+      mine?.volumeId,
+      "vol-0123456789abcdef0",
+      "the WAL is replayed, not skipped on the broker's word",
+    );
   });
 
   it("a first pass (start, new leader) renews every leased broker; a lease that ran out before a gap is not renewed", async () => {

@@ -5,6 +5,25 @@ import { operations } from "../../src/db/schema.ts";
 import { createTestApp, localSpec, type TestApp } from "../helpers/test-app.ts";
 import { testBackends } from "../helpers/test-database.ts";
 
+/** Cloud settings naming one subnet or vSwitch for `zone` (ids shaped as the clouds shape them). */
+function cloudSettings(provider: "aws" | "aliyun", zone: string) {
+  return provider === "aws"
+    ? {
+        aws: {
+          imageId: "ami-0123456789abcdef0",
+          subnets: { [zone]: "subnet-0123456789abcdef0" },
+          securityGroupIds: ["sg-0123456789abcdef0"],
+        },
+      }
+    : {
+        aliyun: {
+          imageId: "aliyun_3_x64_20G_alibase_20240819.vhd",
+          vSwitches: { [zone]: "vsw-bp1abc" },
+          securityGroupId: "sg-bp1abc",
+        },
+      };
+}
+
 for (const backend of testBackends()) {
   describe(`clusters API on ${backend}`, { timeout: 120_000 }, () => {
     let t: TestApp;
@@ -118,6 +137,63 @@ for (const backend of testBackends()) {
       );
     });
 
+    it("refuses cloud settings that do not fit the spec with a problem+json naming the field", async () => {
+      const zones = ["us-east-1a", "us-east-1b"];
+      const post = (spec: Record<string, unknown>) =>
+        t.app.server.inject({
+          method: "POST",
+          url: "/v1/clusters",
+          headers: t.auth(t.admin),
+          payload: {
+            name: "cloud-bad",
+            spec: { ...localSpec, provider: "aws", region: "us-east-1", zones, ...spec },
+          },
+        });
+      const good = cloudSettings("aws", "us-east-1a").aws;
+      const cases: [Record<string, unknown>, RegExp][] = [
+        [{}, /spec\.aws is required for provider aws/],
+        [
+          { aws: { ...good, subnets: { "us-east-1a": "subnet-0123456789abcdef0" } } },
+          /no subnet for us-east-1b/,
+        ],
+        [
+          {
+            aws: {
+              ...good,
+              subnets: {
+                "us-east-1a": "subnet-0123456789abcdef0",
+                "us-east-1b": "subnet-0123456789abcdef1",
+                "us-east-1c": "subnet-0123456789abcdef2",
+              },
+            },
+          },
+          /us-east-1c not in spec\.zones/,
+        ],
+        [
+          {
+            aws: {
+              ...good,
+              subnets: { "us-east-1a": "subnet-0123456789abcdef0", "us-east-1b": "subnet-0123456789abcdef1" },
+              imageSsmParameter: "/aws/service/x",
+            },
+          },
+          /exactly one of imageId and imageSsmParameter/,
+        ],
+        [{ aws: { ...good, securityGroupIds: ["not-a-group"] } }, /securityGroupIds/],
+        [
+          { aliyun: cloudSettings("aliyun", "us-east-1a").aliyun, aws: undefined },
+          /spec\.aliyun is only for provider aliyun/,
+        ],
+        [{ aws: { ...good, accessKeyId: "AKIA..." } }, /accessKeyId|additional/i],
+      ];
+      for (const [spec, message] of cases) {
+        const response = await post(spec);
+        assert.equal(response.statusCode, 400, JSON.stringify(spec));
+        assert.match(String(response.headers["content-type"]), /application\/problem\+json/);
+        assert.match(JSON.stringify(response.json()), message);
+      }
+    });
+
     it("refuses an aws or aliyun cluster it has no credentials for, before storing anything", async () => {
       const saved = { ...process.env };
       for (const name of Object.keys(process.env))
@@ -128,12 +204,21 @@ for (const backend of testBackends()) {
         AWS_CONFIG_FILE: "/nonexistent/config",
         AWS_EC2_METADATA_DISABLED: "true",
       });
-      const post = (name: string, provider: string, region: string) =>
+      const post = (name: string, provider: "aws" | "aliyun", region: string) =>
         t.app.server.inject({
           method: "POST",
           url: "/v1/clusters",
           headers: t.auth(t.admin),
-          payload: { name, spec: { ...localSpec, provider, region, zones: [`${region}-a`] } },
+          payload: {
+            name,
+            spec: {
+              ...localSpec,
+              provider,
+              region,
+              zones: [`${region}-a`],
+              ...cloudSettings(provider, `${region}-a`),
+            },
+          },
         });
       try {
         const aws = await post("cloud-aws", "aws", "us-east-1");

@@ -20,11 +20,8 @@ export function fromAliyunError(error: unknown, context: string, notFound?: Clou
   let retriable: boolean | undefined;
   if (/^Throttling|^ServiceUnavailable|^Flow/.test(code)) mapped = CloudErrorCode.THROTTLED;
   else if (/NotFound|NotExist/.test(code)) mapped = notFound ?? CloudErrorCode.PROVIDER_ERROR;
-  else if (
-    /^IncorrectScalingGroupStatus|ScalingActivityInProgress|^IncorrectDiskStatus|^IncorrectInstanceStatus|OperationConflict/.test(
-      code,
-    )
-  ) {
+  else if (/ScalingActivityInProgress|^IncorrectDiskStatus/.test(code)) mapped = CloudErrorCode.CONVERGING;
+  else if (/^IncorrectScalingGroupStatus|^IncorrectInstanceStatus|OperationConflict/.test(code)) {
     mapped = CloudErrorCode.CONFLICT;
   } else if (/^InvalidParameter|^MissingParameter|^InvalidDiskCategory|^Invalid/.test(code)) {
     mapped = /MinSize|MaxSize|DesiredCapacity/.test(text)

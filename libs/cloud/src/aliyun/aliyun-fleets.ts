@@ -1,8 +1,9 @@
 import { CloudError, CloudErrorCode, invalidArgument } from "../errors.ts";
 import { checkCapacity, validateFleetSpec } from "../fleet-spec.ts";
+import { requestToken } from "../managed/request-token.ts";
 import type { Fleet, FleetSpec, FleetUpdate } from "../provider.ts";
 import { buildUserData } from "../user-data.ts";
-import type { EssRpc } from "./ess-rpc.ts";
+import type { EssRpc, RpcValue } from "./ess-rpc.ts";
 
 export const ALIYUN_TERMINATION_HOOK = "cirrus-terminate";
 const FLEET_TAG = "cirrus:fleet";
@@ -45,44 +46,27 @@ export class AliyunFleets {
     if (group?.LifecycleState === "Active") return toFleet(group);
     if (group?.LifecycleState === "Deleting")
       throw new CloudError(CloudErrorCode.CONFLICT, `scaling group ${spec.name} is being deleted`);
-    const groupId =
-      group?.ScalingGroupId ??
-      (
-        await this.#ess.call<{ ScalingGroupId: string }>("CreateScalingGroup", {
-          ScalingGroupName: spec.name,
-          MinSize: spec.minSize,
-          MaxSize: spec.maxSize,
-          DesiredCapacity: spec.desiredCapacity,
-          VSwitchIds: ali.vSwitchIds,
-          MultiAZPolicy: "COST_OPTIMIZED",
-          OnDemandBaseCapacity: spec.onDemandBaseCapacity,
-          OnDemandPercentageAboveBaseCapacity: spec.onDemandPercentageAboveBase,
-          SpotInstanceRemedy: spec.capacityRebalance,
-          CompensateWithOnDemand: true,
-          RemovalPolicy: ["NewestInstance"],
-          ClientToken: `sg-${spec.name}`,
-          Tag: Object.entries({ ...spec.tags, [FLEET_TAG]: spec.name }).map(([Key, Value]) => ({
-            Key,
-            Value,
-          })),
-        })
-      ).ScalingGroupId;
+    const groupId = group?.ScalingGroupId ?? (await this.#createGroup(spec, ali.vSwitchIds));
     const configs = await this.#ess.call<{
       ScalingConfigurations?: { ScalingConfiguration?: { ScalingConfigurationId: string }[] };
     }>("DescribeScalingConfigurations", { ScalingGroupId: groupId });
     const configId =
       configs.ScalingConfigurations?.ScalingConfiguration?.[0]?.ScalingConfigurationId ??
       (
-        await this.#ess.call<{ ScalingConfigurationId: string }>("CreateScalingConfiguration", {
-          ScalingGroupId: groupId,
-          ScalingConfigurationName: `${spec.name}-broker`,
-          ImageId: ali.imageId,
-          InstanceTypes: spec.instanceTypes,
-          SecurityGroupId: ali.securityGroupId,
-          SpotStrategy: "SpotAsPriceGo",
-          UserData: buildUserData(spec.launch, { CIRRUS_FLEET: spec.name }),
-          InstanceName: `${spec.name}-broker`,
-        })
+        await this.#ess.call<{ ScalingConfigurationId: string }>(
+          "CreateScalingConfiguration",
+          tokened("sc", {
+            ScalingGroupId: groupId,
+            ScalingConfigurationName: `${spec.name}-broker`,
+            ImageId: ali.imageId,
+            InstanceTypes: spec.instanceTypes,
+            SecurityGroupId: ali.securityGroupId,
+            RamRoleName: ali.ramRoleName,
+            SpotStrategy: "SpotAsPriceGo",
+            UserData: buildUserData(spec.launch, { CIRRUS_FLEET: spec.name }),
+            InstanceName: `${spec.name}-broker`,
+          }),
+        )
       ).ScalingConfigurationId;
     if (spec.terminationHook) {
       const hooks = await this.#ess.call<{
@@ -106,6 +90,24 @@ export class AliyunFleets {
     });
     group = await this.requireGroup(spec.name);
     return toFleet(group);
+  }
+
+  async #createGroup(spec: FleetSpec, vSwitchIds: readonly string[]): Promise<string> {
+    const request = tokened("sg", {
+      ScalingGroupName: spec.name,
+      MinSize: spec.minSize,
+      MaxSize: spec.maxSize,
+      DesiredCapacity: spec.desiredCapacity,
+      VSwitchIds: vSwitchIds,
+      MultiAZPolicy: "COST_OPTIMIZED",
+      OnDemandBaseCapacity: spec.onDemandBaseCapacity,
+      OnDemandPercentageAboveBaseCapacity: spec.onDemandPercentageAboveBase,
+      SpotInstanceRemedy: spec.capacityRebalance,
+      CompensateWithOnDemand: true,
+      RemovalPolicy: ["NewestInstance"],
+      Tag: Object.entries({ ...spec.tags, [FLEET_TAG]: spec.name }).map(([Key, Value]) => ({ Key, Value })),
+    });
+    return (await this.#ess.call<{ ScalingGroupId: string }>("CreateScalingGroup", request)).ScalingGroupId;
   }
 
   async update(name: string, update: FleetUpdate): Promise<Fleet> {
@@ -216,9 +218,32 @@ export class AliyunFleets {
     }
   }
 
+  /**
+   * ESS runs one scaling activity per group at a time and refuses RemoveInstances and
+   * ScaleWithAdjustment while one runs (a scale-in waiting on its lifecycle hook included): say so as
+   * CONVERGING before sending either.
+   */
+  async #noActivityRunning(group: EssGroup): Promise<void> {
+    const out = await this.#ess.call<{
+      ScalingActivities?: { ScalingActivity?: { ScalingActivityId: string }[] };
+    }>("DescribeScalingActivities", {
+      ScalingGroupId: group.ScalingGroupId,
+      StatusCode: "InProgress",
+      PageSize: 10,
+    });
+    const running = out.ScalingActivities?.ScalingActivity ?? [];
+    if (running.length > 0) {
+      throw new CloudError(
+        CloudErrorCode.CONVERGING,
+        `scaling group ${group.ScalingGroupName} is running scaling activity ${running[0]!.ScalingActivityId}`,
+      );
+    }
+  }
+
   async setDesiredCapacity(name: string, n: number): Promise<void> {
     const group = await this.requireGroup(name);
     checkCapacity(name, n, group.MinSize, group.MaxSize);
+    await this.#noActivityRunning(group);
     await this.#ess.call("ScaleWithAdjustment", {
       ScalingGroupId: group.ScalingGroupId,
       AdjustmentType: "TotalCapacity",
@@ -241,6 +266,7 @@ export class AliyunFleets {
     const [member] = await this.#requireMembers(group, [instanceId]);
     if (member?.LifecycleState?.startsWith("Removing")) return;
     if (decrement) checkCapacity(name, (group.DesiredCapacity ?? 0) - 1, group.MinSize, group.MaxSize);
+    await this.#noActivityRunning(group);
     await this.#ess.call("RemoveInstances", {
       ScalingGroupId: group.ScalingGroupId,
       InstanceId: [instanceId],
@@ -263,6 +289,11 @@ export class AliyunFleets {
   }
 }
 
+/** The request with its ClientToken: derived from everything else it asks for (`requestToken`). */
+function tokened(prefix: string, request: Record<string, RpcValue>): Record<string, RpcValue> {
+  return { ...request, ClientToken: requestToken(prefix, request) };
+}
+
 export function toFleet(group: EssGroup): Fleet {
   return {
     name: group.ScalingGroupName,
@@ -270,6 +301,11 @@ export function toFleet(group: EssGroup): Fleet {
     minSize: group.MinSize,
     maxSize: group.MaxSize,
     desiredCapacity: group.DesiredCapacity ?? group.MinSize,
-    status: group.LifecycleState === "Deleting" ? "deleting" : "active",
+    status:
+      group.LifecycleState === "Deleting"
+        ? "deleting"
+        : group.LifecycleState === "Active"
+          ? "active"
+          : "incomplete",
   };
 }

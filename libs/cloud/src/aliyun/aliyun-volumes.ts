@@ -112,6 +112,8 @@ export class AliyunVolumes {
     const disk = await this.#require(diskId);
     const current = toVolume(disk);
     if (current.attachedTo.includes(instanceId)) return current;
+    if (disk.status === "Creating" || disk.status === "Detaching" || disk.status === "Attaching")
+      throw new CloudError(CloudErrorCode.CONVERGING, `disk ${diskId} is ${disk.status}`);
     const instance = await this.#instance(instanceId);
     if (instance.zoneId !== disk.zoneId) {
       throw new CloudError(
@@ -141,6 +143,7 @@ export class AliyunVolumes {
    */
   async detach(diskId: string, instanceId: string, force: boolean): Promise<Volume> {
     const disk = await this.#require(diskId);
+    // Detaching: a DetachDisk sent earlier is still running (about a minute); it goes on by itself.
     if (!toVolume(disk).attachedTo.includes(instanceId)) return toVolume(disk);
     try {
       await this.#ecs.detachDisk(
@@ -156,6 +159,8 @@ export class AliyunVolumes {
   async delete(diskId: string): Promise<void> {
     const disk = await this.#describeRaw(diskId);
     if (!disk) return;
+    if (disk.status === "Detaching" || disk.status === "Creating")
+      throw new CloudError(CloudErrorCode.CONVERGING, `disk ${diskId} is ${disk.status}`);
     if (toVolume(disk).attachedTo.length > 0)
       throw new CloudError(CloudErrorCode.VOLUME_IN_USE, `disk ${diskId} is still attached`);
     try {
@@ -214,9 +219,12 @@ export async function describeEcsInstances(
 }
 
 function toVolume(d: EcsDisk): Volume {
+  // A Detaching disk (single-attach: the WAL disks) is on its way off its instance: not counted.
   const attachedTo =
-    d.attachments?.attachment?.map((a) => a.instanceId ?? "").filter(Boolean) ??
-    (d.instanceId ? [d.instanceId] : []);
+    d.status === "Detaching" && d.multiAttach !== "Enabled"
+      ? []
+      : (d.attachments?.attachment?.map((a) => a.instanceId ?? "").filter(Boolean) ??
+        (d.instanceId ? [d.instanceId] : []));
   const state = (
     {
       Available: "available",

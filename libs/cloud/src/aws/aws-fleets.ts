@@ -18,6 +18,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import { CloudError, CloudErrorCode, invalidArgument } from "../errors.ts";
 import { checkCapacity, validateFleetSpec } from "../fleet-spec.ts";
+import { requestToken } from "../managed/request-token.ts";
 import type { Fleet, FleetSpec, FleetUpdate } from "../provider.ts";
 import { buildUserData } from "../user-data.ts";
 import { fromAwsError, isAwsErrorNamed } from "./aws-errors.ts";
@@ -49,15 +50,18 @@ export class AwsFleets {
     const existing = await this.describeGroup(spec.name);
     if (existing) return toFleet(existing);
     try {
+      const template = {
+        LaunchTemplateName: launchTemplateName(spec.name),
+        LaunchTemplateData: launchTemplateData(spec),
+        TagSpecifications: [
+          {
+            ResourceType: "launch-template" as const,
+            Tags: [{ Key: FLEET_TAG, Value: spec.name }],
+          },
+        ],
+      };
       await this.#ec2.send(
-        new CreateLaunchTemplateCommand({
-          LaunchTemplateName: launchTemplateName(spec.name),
-          ClientToken: `lt-${spec.name}`,
-          LaunchTemplateData: launchTemplateData(spec),
-          TagSpecifications: [
-            { ResourceType: "launch-template", Tags: [{ Key: FLEET_TAG, Value: spec.name }] },
-          ],
-        }),
+        new CreateLaunchTemplateCommand({ ...template, ClientToken: requestToken("lt", template) }),
       );
     } catch (error) {
       // A crash between the template and the group leaves the template: reuse it.

@@ -103,6 +103,10 @@ export class AwsVolumes {
     const volume = await this.#require(volumeId);
     const current = toVolume(volume);
     if (current.attachedTo.includes(instanceId)) return current;
+    if (volume.State === "creating")
+      throw new CloudError(CloudErrorCode.CONVERGING, `volume ${volumeId} is still creating`);
+    if (!volume.MultiAttachEnabled && (volume.Attachments ?? []).some((a) => a.State === "detaching"))
+      throw new CloudError(CloudErrorCode.CONVERGING, `volume ${volumeId} is still detaching`);
     const instance = (await describeEc2Instances(this.#ec2, [instanceId])).get(instanceId);
     if (!instance || instance.State?.Name === "terminated") {
       throw new CloudError(CloudErrorCode.INSTANCE_NOT_FOUND, `instance ${instanceId} does not exist`);
@@ -140,7 +144,8 @@ export class AwsVolumes {
     const attached = (volume.Attachments ?? []).find(
       (a) => a.InstanceId === instanceId && a.State !== "detached",
     );
-    if (!attached) return toVolume(volume);
+    // Already detaching (a detach sent on an earlier pass): it goes on by itself.
+    if (!attached || attached.State === "detaching") return toVolume(volume);
     try {
       await this.#ec2.send(
         new DetachVolumeCommand({ VolumeId: volumeId, InstanceId: instanceId, Force: force || undefined }),
@@ -154,9 +159,11 @@ export class AwsVolumes {
   async delete(volumeId: string): Promise<void> {
     const volume = await this.#describeRaw(volumeId);
     if (!volume || volume.State === "deleted" || volume.State === "deleting") return;
-    if ((volume.Attachments ?? []).some((a) => a.State !== "detached")) {
+    const attachments = (volume.Attachments ?? []).filter((a) => a.State !== "detached");
+    if (attachments.length > 0 && attachments.every((a) => a.State === "detaching"))
+      throw new CloudError(CloudErrorCode.CONVERGING, `volume ${volumeId} is still detaching`);
+    if (attachments.length > 0)
       throw new CloudError(CloudErrorCode.VOLUME_IN_USE, `volume ${volumeId} is still attached`);
-    }
     try {
       await this.#ec2.send(new DeleteVolumeCommand({ VolumeId: volumeId }));
     } catch (error) {
@@ -194,6 +201,9 @@ function toVolume(v: Ec2Volume): Volume {
     multiAttach: v.MultiAttachEnabled ?? false,
     tags: Object.fromEntries((v.Tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""])),
     state,
-    attachedTo: (v.Attachments ?? []).filter((a) => a.State !== "detached").map((a) => a.InstanceId ?? ""),
+    // A detaching attachment is on its way out: not counted (detach is not sent twice).
+    attachedTo: (v.Attachments ?? [])
+      .filter((a) => a.State !== "detached" && a.State !== "detaching")
+      .map((a) => a.InstanceId ?? ""),
   };
 }

@@ -4,7 +4,7 @@ import { aliyunBaselineBandwidth } from "../../src/aliyun/aliyun-bandwidth.ts";
 import { createAliyunClients } from "../../src/aliyun/aliyun-clients.ts";
 import { fromAliyunError } from "../../src/aliyun/aliyun-errors.ts";
 import { AliyunProvider } from "../../src/aliyun/aliyun-provider.ts";
-import { flattenRpcQuery } from "../../src/aliyun/ess-rpc.ts";
+import { EssRpc, flattenRpcQuery } from "../../src/aliyun/ess-rpc.ts";
 import { CloudErrorCode, isCloudError } from "../../src/errors.ts";
 import type { FleetSpec } from "../../src/provider.ts";
 import { fakeCms, fakeEcs } from "../fakes/aliyun-fake-ecs-cms.ts";
@@ -101,10 +101,30 @@ describe("aliyun provider requests", () => {
       } as never,
       {} as never,
     );
+    assert.equal((await provider.describeFleet("brokers"))?.status, "incomplete", "Inactive is not done");
     const fleet = await provider.createFleet(spec);
     assert.equal(fleet.status, "active");
+    assert.equal(sent("EnableScalingGroup").length, 1, "the Inactive group is enabled");
     assert.equal(sent("CreateScalingGroup").length, 1, "the leftover group is reused");
     assert.equal((await provider.listInstances("brokers")).length, 3);
+  });
+
+  it("sends ClientTokens derived from the request: a lost response retried makes nothing twice", async () => {
+    const { account, provider, spec, sent } = setup();
+    await provider.createFleet(spec);
+    const [group] = sent("CreateScalingGroup");
+    const [config] = sent("CreateScalingConfiguration");
+    assert.match(String(group!.ClientToken), /^sg-[0-9a-f]{40}$/);
+    assert.match(String(config!.ClientToken), /^sc-[0-9a-f]{40}$/);
+    const ess = new EssRpc(fakeEss(account), account.regionId);
+    // The first response was lost: the same request again answers with the same group.
+    const again = await ess.call<{ ScalingGroupId: string }>("CreateScalingGroup", group as never);
+    assert.equal(again.ScalingGroupId, [...account.groups.values()][0]!.id);
+    assert.equal(account.groups.size, 1);
+    await assert.rejects(
+      ess.call("CreateScalingGroup", { ...(group as Record<string, string>), MaxSize: "7" }),
+      /IdempotentParameterMismatch|already used clientToken/,
+    );
   });
 
   it("updates instance types and user data on the scaling configuration, sizes on the group", async () => {
@@ -219,6 +239,46 @@ describe("aliyun provider requests", () => {
       "lifecycleActionToken",
       "lifecycleHookId",
     ]);
+  });
+});
+
+describe("aliyun scaling activities", () => {
+  it("runs one scaling activity at a time: CONVERGING while a hooked removal waits, then goes on", async () => {
+    const { account, provider, spec, sent } = setup();
+    await provider.createFleet(spec);
+    const [a, b] = await provider.listInstances("brokers");
+    await provider.terminateInstance("brokers", a!.id, { decrementCapacity: true });
+    await assert.rejects(
+      provider.terminateInstance("brokers", b!.id, { decrementCapacity: true }),
+      (e) => isCloudError(e, CloudErrorCode.CONVERGING) && e.retriable,
+    );
+    await assert.rejects(provider.setDesiredCapacity("brokers", 1), (e) =>
+      isCloudError(e, CloudErrorCode.CONVERGING),
+    );
+    assert.equal(sent("RemoveInstances").length, 1, "the second removal was never sent");
+    assert.equal(sent("ScaleWithAdjustment").length, 0);
+    const action = account.lifecycleActions[0]!;
+    await provider.completeLifecycleAction(
+      { fleet: "brokers", instanceId: a!.id, hookName: action.hookId, token: action.token },
+      "CONTINUE",
+    );
+    await provider.terminateInstance("brokers", b!.id, { decrementCapacity: true });
+    assert.equal(sent("RemoveInstances").length, 2);
+  });
+
+  it("the ESS fake refuses a removal while an activity runs, as ESS does", async () => {
+    const { account, provider, spec } = setup();
+    await provider.createFleet(spec);
+    const [a, b] = await provider.listInstances("brokers");
+    await provider.terminateInstance("brokers", a!.id, { decrementCapacity: true });
+    const ess = new EssRpc(fakeEss(account), account.regionId);
+    await assert.rejects(
+      ess.call("RemoveInstances", {
+        ScalingGroupId: [...account.groups.values()][0]!.id,
+        InstanceId: [b!.id],
+      }),
+      (e) => isCloudError(e, CloudErrorCode.CONVERGING) && /ScalingActivityInProgress/.test(e.message),
+    );
   });
 });
 

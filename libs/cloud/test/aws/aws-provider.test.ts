@@ -28,7 +28,7 @@ function setup() {
     terminationHook: { heartbeatTimeoutSeconds: 120, defaultResult: "CONTINUE" },
     launch: { command: "/opt/cirrus/broker", args: ["--x"], env: { CIRRUS_CLUSTER: "c1" } },
     aws: {
-      imageId: "ami-0abc",
+      imageId: "ami-0abcdef1234567890",
       subnetIds: ["subnet-aaaa", "subnet-bbbb"],
       securityGroupIds: ["sg-1"],
       instanceProfileArn: "arn:aws:iam::1:instance-profile/b",
@@ -92,6 +92,23 @@ describe("aws provider requests", () => {
     const fleet = await provider.createFleet(spec);
     assert.equal(fleet.desiredCapacity, 4);
     assert.equal(sent("CreateAutoScalingGroup").length, 2);
+  });
+
+  it("derives the template's ClientToken from the request: a retry with new user data never mismatches", async () => {
+    const { account, provider, spec, sent } = setup();
+    await provider.createFleet(spec);
+    account.groups.delete("brokers"); // the crash: the template is there, the group is not
+    const retried = { ...spec, launch: { ...spec.launch, env: { CIRRUS_CLUSTER: "c1", ROTATED: "yes" } } };
+    const fleet = await provider.createFleet(retried);
+    assert.equal(fleet.name, "brokers");
+    const tokens = sent("CreateLaunchTemplate").map((r) => r.ClientToken as string);
+    assert.equal(tokens.length, 2);
+    assert.notEqual(tokens[0], tokens[1], "different user data, different token");
+    assert.ok(tokens.every((t) => t.length <= 64));
+    account.groups.delete("brokers");
+    await provider.createFleet(retried);
+    assert.equal(sent("CreateLaunchTemplate").at(-1)!.ClientToken, tokens[1], "same request, same token");
+    assert.equal(account.launchTemplates.size, 1);
   });
 
   it("updates the launch through a new template version and the distribution through the ASG", async () => {

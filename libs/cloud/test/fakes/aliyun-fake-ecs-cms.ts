@@ -32,9 +32,25 @@ function ids(json: string | undefined, field: string): string[] {
 export function fakeEcs(account: FakeAliyunAccount): EcsApi {
   const log = (action: string, args: object) =>
     account.requests.push({ api: "ecs", action, args: { ...args } });
+  /** Finishes a DetachDisk whose injected duration has passed. */
+  const settle = (d: FakeDisk) => {
+    if (d.detachingUntil !== undefined && d.detachingUntil <= Date.now()) {
+      d.attachedTo = d.attachedTo.slice(1);
+      d.detachingUntil = undefined;
+    }
+  };
+  const statusOf = (d: FakeDisk) => {
+    settle(d);
+    if (Date.now() < d.createdAt + account.timing.volumeCreatingMs) return "Creating";
+    if (d.detachingUntil !== undefined) return "Detaching";
+    return d.attachedTo.length ? "In_use" : "Available";
+  };
+  const visible = (d: FakeDisk) => Date.now() >= d.createdAt + account.timing.newIdNotFoundMs;
   const disk = (id: string | undefined): FakeDisk => {
     const d = account.disks.get(id ?? "");
-    if (!d) throw aliyunError("InvalidDiskId.NotFound", `The specified disk ${id} does not exist.`, 404);
+    if (!d || !visible(d))
+      throw aliyunError("InvalidDiskId.NotFound", `The specified disk ${id} does not exist.`, 404);
+    settle(d);
     return d;
   };
   const describe = (d: FakeDisk) => ({
@@ -43,7 +59,7 @@ export function fakeEcs(account: FakeAliyunAccount): EcsApi {
     size: d.size,
     category: d.category,
     multiAttach: d.multiAttach ? "Enabled" : "Disabled",
-    status: d.attachedTo.length ? "In_use" : "Available",
+    status: statusOf(d),
     instanceId: d.multiAttach ? "" : (d.attachedTo[0] ?? ""),
     attachments: { attachment: d.attachedTo.map((instanceId) => ({ instanceId })) },
     tags: { tag: Object.entries(d.tags).map(([tagKey, tagValue]) => ({ tagKey, tagValue })) },
@@ -80,6 +96,7 @@ export function fakeEcs(account: FakeAliyunAccount): EcsApi {
         multiAttach: r.multiAttach === "Enabled",
         tags: Object.fromEntries((r.tag ?? []).map((t) => [t.key ?? "", t.value ?? ""])),
         attachedTo: [],
+        createdAt: Date.now(),
       };
       account.disks.set(d.id, d);
       if (r.clientToken) account.diskTokens.set(r.clientToken, d.id);
@@ -105,6 +122,11 @@ export function fakeEcs(account: FakeAliyunAccount): EcsApi {
           "InvalidParameter",
           "this account keeps WAL disks: DeleteWithInstance must be false",
         );
+      if (statusOf(d) === "Creating" || statusOf(d) === "Detaching")
+        throw aliyunError(
+          "IncorrectDiskStatus",
+          `The current disk status ${statusOf(d)} does not support this operation.`,
+        );
       if (d.attachedTo.includes(instance.id))
         throw aliyunError("IncorrectDiskStatus", "The disk is already attached to this instance.");
       if (d.attachedTo.length > 0 && !d.multiAttach)
@@ -126,15 +148,18 @@ export function fakeEcs(account: FakeAliyunAccount): EcsApi {
           `The specified instance ${r.instanceId} does not exist.`,
           404,
         );
-      if (!d.attachedTo.includes(r.instanceId!))
+      if (!d.attachedTo.includes(r.instanceId!) || statusOf(d) === "Detaching")
         throw aliyunError("IncorrectDiskStatus", "The disk is not attached to this instance.");
-      d.attachedTo = d.attachedTo.filter((x) => x !== r.instanceId);
+      d.attachedTo = [r.instanceId!, ...d.attachedTo.filter((x) => x !== r.instanceId)];
+      d.detachingUntil = Date.now() + account.timing.detachingMs;
+      settle(d);
       return {};
     },
     async deleteDisk(r: $Ecs.DeleteDiskRequest) {
       log("DeleteDisk", r);
       const d = disk(r.diskId);
-      if (d.attachedTo.length > 0) throw aliyunError("IncorrectDiskStatus", "The disk is in use.");
+      if (d.attachedTo.length > 0 || statusOf(d) === "Creating")
+        throw aliyunError("IncorrectDiskStatus", "The disk is in use.");
       account.disks.delete(d.id);
       return {};
     },
@@ -147,7 +172,10 @@ export function fakeEcs(account: FakeAliyunAccount): EcsApi {
         return {
           body: {
             disks: {
-              disk: wanted.flatMap((id) => (account.disks.has(id) ? [describe(account.disks.get(id)!)] : [])),
+              disk: wanted.flatMap((id) => {
+                const d = account.disks.get(id);
+                return d && visible(d) ? [describe(d)] : [];
+              }),
             },
           },
         };
@@ -155,8 +183,8 @@ export function fakeEcs(account: FakeAliyunAccount): EcsApi {
       const size = r.pageSize ?? 10;
       if (size < 1 || size > 100) throw aliyunError("InvalidParameter", "PageSize must be 1..100");
       const page = r.pageNumber ?? 1;
-      const all = [...account.disks.values()].filter((d) =>
-        (r.tag ?? []).every((t) => d.tags[t.key ?? ""] === t.value),
+      const all = [...account.disks.values()].filter(
+        (d) => visible(d) && (r.tag ?? []).every((t) => d.tags[t.key ?? ""] === t.value),
       );
       return {
         body: {

@@ -27,6 +27,15 @@ function tagsOf(q: Query): [string, string | undefined][] {
   return out;
 }
 
+/** What a ClientToken stands for: every parameter of the request but the token itself. */
+function requestKey(q: Query): string {
+  return JSON.stringify(
+    Object.entries(q)
+      .filter(([k]) => k !== "ClientToken")
+      .sort(),
+  );
+}
+
 const SPOT_STRATEGIES = new Set(["NoSpot", "SpotWithPriceLimit", "SpotAsPriceGo"]);
 const MULTI_AZ = new Set(["PRIORITY", "BALANCE", "COST_OPTIMIZED", "COMPOSABLE"]);
 
@@ -113,6 +122,15 @@ export function fakeEss(account: FakeAliyunAccount): OpenApiCaller {
     });
     return activityId;
   };
+  const noActivityRunning = (g: FakeEssGroup) => {
+    for (const [id, a] of account.activities)
+      if (a.groupId === g.id && a.status === "InProgress")
+        throw aliyunError(
+          "ScalingActivityInProgress",
+          `The scaling group is executing scaling activity ${id}; try again when it ends.`,
+          403,
+        );
+  };
   const pendingAction = (hookId: string | undefined, token: string | undefined) => {
     if (!hookId || !token)
       throw aliyunError("MissingParameter", "LifecycleHookId and LifecycleActionToken are required");
@@ -127,8 +145,10 @@ export function fakeEss(account: FakeAliyunAccount): OpenApiCaller {
   const actions: Record<string, (q: Query) => Record<string, unknown>> = {
     CreateScalingGroup(q) {
       const name = q.ScalingGroupName ?? "";
-      if (q.ClientToken && account.groupTokens.has(q.ClientToken))
-        return { ScalingGroupId: account.groupTokens.get(q.ClientToken) };
+      const seen = q.ClientToken
+        ? account.clientTokens.get(`CreateScalingGroup/${q.ClientToken}`)
+        : undefined;
+      if (seen) return { ScalingGroupId: seen.id };
       if (!/^[a-zA-Z0-9\u4e00-\u9fa5][\w.-]{1,63}$/.test(name))
         throw aliyunError("InvalidParameter", "ScalingGroupName is malformed");
       if ([...account.groups.values()].some((g) => g.name === name))
@@ -170,7 +190,8 @@ export function fakeEss(account: FakeAliyunAccount): OpenApiCaller {
         hooks: new Map(),
         members: new Map(),
       });
-      if (q.ClientToken) account.groupTokens.set(q.ClientToken, id);
+      if (q.ClientToken)
+        account.clientTokens.set(`CreateScalingGroup/${q.ClientToken}`, { id, key: requestKey(q) });
       return { ScalingGroupId: id };
     },
     DescribeScalingGroups(q) {
@@ -218,6 +239,10 @@ export function fakeEss(account: FakeAliyunAccount): OpenApiCaller {
       };
     },
     CreateScalingConfiguration(q) {
+      const seen = q.ClientToken
+        ? account.clientTokens.get(`CreateScalingConfiguration/${q.ClientToken}`)
+        : undefined;
+      if (seen) return { ScalingConfigurationId: seen.id };
       const g = groupById(q.ScalingGroupId);
       if (!q.ImageId) throw aliyunError("MissingParameter", "ImageId is required");
       if (!q.SecurityGroupId) throw aliyunError("MissingParameter", "SecurityGroupId is required");
@@ -241,6 +266,8 @@ export function fakeEss(account: FakeAliyunAccount): OpenApiCaller {
         spotStrategy: spot,
         userData: q.UserData,
       });
+      if (q.ClientToken)
+        account.clientTokens.set(`CreateScalingConfiguration/${q.ClientToken}`, { id, key: requestKey(q) });
       return { ScalingConfigurationId: id };
     },
     DescribeScalingConfigurations(q) {
@@ -337,6 +364,7 @@ export function fakeEss(account: FakeAliyunAccount): OpenApiCaller {
           "IncorrectScalingGroupStatus",
           "The current status of the specified scaling group does not support this action.",
         );
+      noActivityRunning(g);
       if (q.AdjustmentType !== "TotalCapacity")
         throw aliyunError("InvalidParameter", "this fake serves AdjustmentType TotalCapacity only");
       const n = int(q, "AdjustmentValue");
@@ -374,6 +402,7 @@ export function fakeEss(account: FakeAliyunAccount): OpenApiCaller {
           "IncorrectScalingGroupStatus",
           "The current status of the specified scaling group does not support this action.",
         );
+      noActivityRunning(g);
       const ids = list(q, "InstanceId");
       if (ids.length === 0) throw aliyunError("MissingParameter", "InstanceId.N is required");
       for (const id of ids)
@@ -488,6 +517,14 @@ export function fakeEss(account: FakeAliyunAccount): OpenApiCaller {
         throw aliyunError(
           "InvalidParameter",
           `${params.action} (ESS 2014-08-28) has no parameter ${unknown.join(", ")}`,
+        );
+      const reused = query.ClientToken
+        ? account.clientTokens.get(`${params.action}/${query.ClientToken}`)
+        : undefined;
+      if (reused && reused.key !== requestKey(query))
+        throw aliyunError(
+          "IdempotentParameterMismatch",
+          "The specified parameter has changed while using an already used clientToken.",
         );
       const handler = actions[params.action];
       if (!handler) throw new Error(`the ESS fake does not serve ${params.action} yet`);

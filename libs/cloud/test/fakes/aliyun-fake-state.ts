@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import { type FakeTiming, noDelays } from "./fake-timing.ts";
 
 /** An error shaped like a Tea (Alibaba SDK) error: the API error code as `code`. */
 export function aliyunError(code: string, message: string, statusCode = 400): Error {
@@ -28,6 +29,9 @@ export interface FakeDisk {
   multiAttach: boolean;
   tags: Record<string, string>;
   attachedTo: string[];
+  createdAt: number;
+  /** Set by DetachDisk: the disk is `Detaching` from `attachedTo[0]` until then. */
+  detachingUntil?: number;
 }
 
 export interface FakeEssMember {
@@ -71,6 +75,8 @@ export interface FakeScalingConfiguration {
 
 /** One Alibaba Cloud account in one region, shared by the ESS, ECS and CMS fakes. */
 export class FakeAliyunAccount {
+  /** Injected convergence delays (see fake-timing.ts); tests set them. */
+  timing: FakeTiming = noDelays();
   readonly regionId = "cn-hangzhou";
   readonly zones = ["cn-hangzhou-h", "cn-hangzhou-i"] as const;
   readonly vSwitches = new Map([
@@ -78,7 +84,8 @@ export class FakeAliyunAccount {
     ["vsw-i", "cn-hangzhou-i"],
   ]);
   readonly groups = new Map<string, FakeEssGroup>();
-  readonly groupTokens = new Map<string, string>();
+  /** `<Action>/<ClientToken>` → what the first request made and the parameters it carried. */
+  readonly clientTokens = new Map<string, { id: string; key: string }>();
   readonly configurations = new Map<string, FakeScalingConfiguration>();
   readonly activities = new Map<string, { groupId: string; status: "InProgress" | "Successful" }>();
   readonly lifecycleActions: FakeLifecycleAction[] = [];

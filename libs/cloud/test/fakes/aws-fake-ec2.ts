@@ -49,10 +49,23 @@ export function fakeEc2(account: FakeAwsAccount): EC2Client {
   const mock = mockClient(client);
   gateOnServiceModel(client, "InvalidParameterValue");
   const log = (command: string, input: object) => account.requests.push({ command, input: input as Input });
+  /** Moves a volume along its injected timeline: creating → available, detaching → detached. */
+  const settle = (v: FakeVolume) => {
+    const now = Date.now();
+    if (v.state === "creating" && now >= v.createdAt + account.timing.volumeCreatingMs) v.state = "available";
+    for (const a of v.attachments.filter((x) => x.detachingUntil !== undefined && x.detachingUntil <= now)) {
+      account.instances.get(a.instanceId)?.devices.delete(a.device);
+      v.attachments = v.attachments.filter((x) => x !== a);
+    }
+    if (v.state === "in-use" && v.attachments.length === 0) v.state = "available";
+  };
+  /** A fresh id is not yet visible for `newIdNotFoundMs` (EC2's eventual consistency). */
+  const visible = (v: FakeVolume) => Date.now() >= v.createdAt + account.timing.newIdNotFoundMs;
   const volume = (id: unknown): FakeVolume => {
     const v = account.volumes.get(String(id));
-    if (!v || v.state === "deleted")
+    if (!v || v.state === "deleted" || !visible(v))
       throw awsError("InvalidVolume.NotFound", `The volume '${String(id)}' does not exist.`);
+    settle(v);
     return v;
   };
   const describeVolume = (v: FakeVolume) => ({
@@ -68,7 +81,7 @@ export function fakeEc2(account: FakeAwsAccount): EC2Client {
       VolumeId: v.id,
       InstanceId: a.instanceId,
       Device: a.device,
-      State: "attached",
+      State: a.detachingUntil === undefined ? "attached" : "detaching",
       DeleteOnTermination: false,
     })),
   });
@@ -78,7 +91,16 @@ export function fakeEc2(account: FakeAwsAccount): EC2Client {
     const name = input.LaunchTemplateName ?? "";
     if (!/^[a-zA-Z0-9().\-/_]{3,128}$/.test(name))
       throw awsError("InvalidLaunchTemplateName.MalformedException", `bad launch template name ${name}`);
+    const key = JSON.stringify([input.LaunchTemplateData, input.TagSpecifications]);
     const existing = account.launchTemplates.get(name);
+    if (input.ClientToken) {
+      const seen = [...account.launchTemplates.entries()].find(([, t]) => t.token === input.ClientToken);
+      if (seen && (seen[0] !== name || seen[1].key !== key))
+        throw awsError(
+          "IdempotentParameterMismatch",
+          "The client token was already used with different parameters",
+        );
+    }
     if (existing) {
       if (input.ClientToken && existing.token === input.ClientToken)
         return { LaunchTemplate: { LaunchTemplateId: existing.id, LaunchTemplateName: name } };
@@ -88,7 +110,7 @@ export function fakeEc2(account: FakeAwsAccount): EC2Client {
       );
     }
     const data = input.LaunchTemplateData;
-    if (!data?.ImageId?.startsWith("ami-"))
+    if (!data || !/^(ami-[0-9a-f]{8,17}|resolve:ssm:\/.+)$/.test(data.ImageId ?? ""))
       throw awsError("InvalidAMIID.Malformed", `Invalid id: "${data?.ImageId}"`);
     if (data.UserData !== undefined) {
       const decoded = Buffer.from(data.UserData, "base64");
@@ -96,7 +118,7 @@ export function fakeEc2(account: FakeAwsAccount): EC2Client {
         throw awsError("InvalidUserData.Malformed", "User data must be base64 and at most 16 KB");
     }
     const id = fakeId("lt");
-    account.launchTemplates.set(name, { id, token: input.ClientToken, versions: [data as Input] });
+    account.launchTemplates.set(name, { id, token: input.ClientToken, key, versions: [data as Input] });
     return { LaunchTemplate: { LaunchTemplateId: id, LaunchTemplateName: name, LatestVersionNumber: 1 } };
   });
 
@@ -214,7 +236,8 @@ export function fakeEc2(account: FakeAwsAccount): EC2Client {
       tags: Object.fromEntries(
         (input.TagSpecifications ?? []).flatMap((s) => s.Tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]),
       ),
-      state: "available",
+      state: account.timing.volumeCreatingMs > 0 ? "creating" : "available",
+      createdAt: Date.now(),
       attachments: [],
     };
     account.volumes.set(v.id, v);
@@ -235,8 +258,11 @@ export function fakeEc2(account: FakeAwsAccount): EC2Client {
       });
     return {
       Volumes: [...account.volumes.values()]
-        .filter((v) => v.state !== "deleted" && matches(v))
-        .map(describeVolume),
+        .filter((v) => v.state !== "deleted" && visible(v) && matches(v))
+        .map((v) => {
+          settle(v);
+          return describeVolume(v);
+        }),
     };
   });
 
@@ -256,6 +282,8 @@ export function fakeEc2(account: FakeAwsAccount): EC2Client {
         "InvalidVolume.ZoneMismatch",
         `The volume '${v.id}' is not in the same availability zone as instance '${i.id}'`,
       );
+    if (v.state === "creating")
+      throw awsError("IncorrectState", `The volume '${v.id}' is not 'available'; it is 'creating'.`);
     if (v.attachments.length > 0 && !v.multiAttach)
       throw awsError("VolumeInUse", `vol ${v.id} is already attached to an instance`);
     if (v.attachments.length >= 16)
@@ -281,11 +309,12 @@ export function fakeEc2(account: FakeAwsAccount): EC2Client {
     const v = volume(input.VolumeId);
     const a = v.attachments.find((x) => !input.InstanceId || x.instanceId === input.InstanceId);
     if (!a) throw awsError("IncorrectState", `Volume '${v.id}' is in the 'available' state.`);
+    if (a.detachingUntil !== undefined)
+      throw awsError("IncorrectState", `Volume '${v.id}' is in the 'detaching' state.`);
     if (v.multiAttach && v.attachments.length > 1 && !input.InstanceId)
       throw awsError("InvalidParameterCombination", "InstanceId is required to detach a Multi-Attach volume");
-    account.instances.get(a.instanceId)?.devices.delete(a.device);
-    v.attachments = v.attachments.filter((x) => x !== a);
-    if (v.attachments.length === 0) v.state = "available";
+    a.detachingUntil = Date.now() + account.timing.detachingMs;
+    settle(v);
     return { VolumeId: v.id, InstanceId: a.instanceId, State: "detaching" };
   });
 

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import { type FakeTiming, noDelays } from "./fake-timing.ts";
 
 /** An error shaped like the SDK's: the service error code as `name`, with `$fault`. */
 export function awsError(name: string, message: string, fault: "client" | "server" = "client"): Error {
@@ -30,8 +31,10 @@ export interface FakeVolume {
   iops: number | undefined;
   multiAttach: boolean;
   tags: Record<string, string>;
-  state: "available" | "in-use" | "deleted";
-  attachments: { instanceId: string; device: string }[];
+  state: "creating" | "available" | "in-use" | "deleted";
+  createdAt: number;
+  /** `detachingUntil`: set by DetachVolume while the detach takes `timing.detachingMs`. */
+  attachments: { instanceId: string; device: string; detachingUntil?: number }[];
 }
 
 export interface FakeMember {
@@ -62,6 +65,8 @@ export interface FakeGroup {
 
 /** The state both fake services share, as one AWS account in one region would. */
 export class FakeAwsAccount {
+  /** Injected convergence delays (see fake-timing.ts); tests set them. */
+  timing: FakeTiming = noDelays();
   readonly zones = ["us-east-1a", "us-east-1b"] as const;
   readonly subnets = new Map([
     ["subnet-aaaa", "us-east-1a"],
@@ -69,7 +74,7 @@ export class FakeAwsAccount {
   ]);
   readonly launchTemplates = new Map<
     string,
-    { id: string; token: string | undefined; versions: Record<string, unknown>[] }
+    { id: string; token: string | undefined; key: string; versions: Record<string, unknown>[] }
   >();
   readonly groups = new Map<string, FakeGroup>();
   readonly instances = new Map<string, FakeEc2Instance>();

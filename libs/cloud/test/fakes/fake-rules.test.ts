@@ -76,7 +76,7 @@ describe("AWS fakes enforce the documented rules", () => {
       ec2.send(
         new CreateLaunchTemplateCommand({
           LaunchTemplateName: "lt-x",
-          LaunchTemplateData: { ImageId: "ami-1", UserData: "not base64!" },
+          LaunchTemplateData: { ImageId: "ami-0123456789abcdef0", UserData: "not base64!" },
         }),
       ),
       named("InvalidUserData.Malformed"),

@@ -100,10 +100,10 @@ export class LogCache {
   }
 
   /** The not yet uploaded records of each stream (or of one stream), as they are now. */
-  snapshotUnuploaded(onlyStreamId?: number): Map<number, CachedRecord[]> {
+  snapshotUnuploaded(onlyStreamIds?: ReadonlySet<number>): Map<number, CachedRecord[]> {
     const snapshot = new Map<number, CachedRecord[]>();
     for (const [streamId, stream] of this.#streams) {
-      if (onlyStreamId !== undefined && streamId !== onlyStreamId) continue;
+      if (onlyStreamIds !== undefined && !onlyStreamIds.has(streamId)) continue;
       if (stream.uploadIndex < stream.records.length) {
         snapshot.set(streamId, stream.records.slice(stream.uploadIndex));
       }

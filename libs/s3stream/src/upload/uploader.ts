@@ -32,6 +32,8 @@ export class Uploader {
   #chain: Promise<void> = Promise.resolve();
   #outcomeUnknown = false;
   #allQueued = false;
+  /** Stream uploads queued but not started yet: later uploadStream() calls join them. */
+  #waitingStreams: { ids: Set<number>; run: Promise<void> } | undefined;
   #running = false;
   uploads = 0;
   lastError: unknown;
@@ -65,9 +67,24 @@ export class Uploader {
     return this.#enqueue(() => this.#upload(undefined));
   }
 
-  /** Uploads one stream's pending records (stream close). */
+  /**
+   * Uploads one stream's pending records (stream close). Streams asked for while such an upload waits its
+   * turn join it: a drain closing a hundred streams at once writes one object, not a hundred in a row.
+   * Resolves when the upload holding this stream committed; rejects if it failed.
+   */
   uploadStream(streamId: number): Promise<void> {
-    return this.#enqueue(() => this.#upload(streamId));
+    const waiting = this.#waitingStreams;
+    if (waiting) {
+      waiting.ids.add(streamId);
+      return waiting.run;
+    }
+    const ids = new Set([streamId]);
+    const run = this.#enqueue(() => {
+      if (this.#waitingStreams?.ids === ids) this.#waitingStreams = undefined;
+      return this.#upload(ids);
+    });
+    this.#waitingStreams = { ids, run };
+    return run;
   }
 
   stop(): void {
@@ -123,9 +140,9 @@ export class Uploader {
     this.#outcomeUnknown = false;
   }
 
-  async #upload(onlyStreamId: number | undefined): Promise<void> {
+  async #upload(onlyStreamIds: ReadonlySet<number> | undefined): Promise<void> {
     if (this.#outcomeUnknown) await this.#reconcile();
-    const snapshot: Map<number, CachedRecord[]> = this.#cache.snapshotUnuploaded(onlyStreamId);
+    const snapshot: Map<number, CachedRecord[]> = this.#cache.snapshotUnuploaded(onlyStreamIds);
     if (snapshot.size > 0) {
       let result: Awaited<ReturnType<typeof uploadRecords>>;
       try {

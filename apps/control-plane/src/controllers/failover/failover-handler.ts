@@ -1,4 +1,4 @@
-import type { CloudProvider } from "@cirrus/cloud";
+import { CloudErrorCode, type CloudProvider, isCloudError } from "@cirrus/cloud";
 import { and, eq } from "drizzle-orm";
 import { brokers, partitions, streams, volumes } from "../../db/schema.ts";
 import { inTransaction } from "../../db/transaction.ts";
@@ -242,9 +242,10 @@ function reassignPartitionsStep(options: FailoverHandlerOptions): FailoverStep {
       if (changed.ownerInstance) {
         // The owner came back under a new epoch expecting this WAL: it gets it back (its storage waits for it;
         // replaying it again commits nothing twice). Deleting it would leave the owner without a WAL.
-        await attachOnlyTo(provider, await describeWalVolume(provider, input), changed.ownerInstance);
-      } else {
-        await releaseVolume(ctx, provider, input);
+        if (!(await attachOnlyTo(provider, await describeWalVolume(provider, input), changed.ownerInstance)))
+          return STEP_WAIT; // still detaching from the recoverer: this step runs again (it is idempotent)
+      } else if (!(await releaseVolume(ctx, provider, input))) {
+        return STEP_WAIT;
       }
       ctx.log("failover: partitions reassigned", { ...input, changed });
       return undefined;
@@ -252,14 +253,22 @@ function reassignPartitionsStep(options: FailoverHandlerOptions): FailoverStep {
   };
 }
 
-/** Detaches and deletes the recovered volume (idempotent: a volume already gone is fine). */
-async function releaseVolume(ctx: ControllerContext, provider: CloudProvider, input: FailoverInput) {
+/**
+ * Detaches and deletes the recovered volume (idempotent: a volume already gone is fine). False while the
+ * detach is still running (the delete waits for it).
+ */
+async function releaseVolume(
+  ctx: ControllerContext,
+  provider: CloudProvider,
+  input: FailoverInput,
+): Promise<boolean> {
   try {
     const volume = await provider.describeVolume(input.volumeId);
     for (const instanceId of volume?.attachedTo ?? [])
       await provider.detachVolume(input.volumeId, instanceId, { force: true });
     if (volume) await provider.deleteVolume(input.volumeId);
   } catch (cause) {
+    if (isCloudError(cause, CloudErrorCode.CONVERGING)) return false;
     throw new FailoverError(
       FailoverErrorCode.PROVIDER_FAILED,
       `releasing recovered volume ${input.volumeId} failed: ${(cause as Error)?.message ?? cause}`,
@@ -267,4 +276,5 @@ async function releaseVolume(ctx: ControllerContext, provider: CloudProvider, in
     );
   }
   await ctx.db.delete(volumes).where(eq(volumes.id, input.volumeId));
+  return true;
 }

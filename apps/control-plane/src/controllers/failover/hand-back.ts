@@ -10,6 +10,7 @@ import {
   releasePartitionsOf,
 } from "../../services/partition-assigner.ts";
 import { startFailoverUnlessPending } from "../broker-lease-controller.ts";
+import { walVolumeOf } from "./wal-volume-of.ts";
 
 export interface DeregisterResult {
   /** STOPPED: every stream was handed back; FENCED: some were still open, a failover recovers its WAL. */
@@ -38,7 +39,12 @@ export async function deregisterBroker(
   return inTransaction(db, async (tx) => {
     await lockCluster(tx, clusterId);
     const [broker] = await tx
-      .select({ epoch: brokers.epoch, state: brokers.state, volumeId: brokers.volumeId })
+      .select({
+        epoch: brokers.epoch,
+        state: brokers.state,
+        volumeId: brokers.volumeId,
+        instanceId: brokers.instanceId,
+      })
       .from(brokers)
       .where(and(eq(brokers.clusterId, clusterId), eq(brokers.brokerId, brokerId)));
     if (!broker) throw new ApiError("BROKER_NOT_FOUND", `broker ${brokerId} is not registered`);
@@ -62,7 +68,7 @@ export async function deregisterBroker(
           eq(streams.deleted, false),
         ),
       );
-    const volumeId = broker.volumeId;
+    const volumeId = await walVolumeOf(tx, clusterId, broker);
     const unfinished = Number(open?.count ?? 0) > 0 && volumeId !== null;
     const state = unfinished ? "FENCED" : "STOPPED";
     await tx

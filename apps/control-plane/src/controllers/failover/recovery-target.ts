@@ -1,4 +1,4 @@
-import type { CloudProvider, Volume } from "@cirrus/cloud";
+import { CloudErrorCode, type CloudProvider, isCloudError, type Volume } from "@cirrus/cloud";
 import { and, eq, gte, ne, sql } from "drizzle-orm";
 import type { ClusterSpec } from "../../api-schemas/clusters.ts";
 import type { Db } from "../../db/database.ts";
@@ -137,26 +137,34 @@ export async function attachToHealthyBroker(
   const current = candidates.find((c) => volume.attachedTo.includes(c.instanceId));
   const target = current ?? candidates[0];
   if (!target) return undefined;
-  await attachOnlyTo(provider, volume, target.instanceId);
+  // A volume still detaching from the dead instance (ECS DetachDisk takes about a minute): wait.
+  if (!(await attachOnlyTo(provider, volume, target.instanceId))) return undefined;
   return target;
 }
 
 /**
  * Leaves `volume` attached to `instanceId` alone: any other attachment is force-detached (its instance is
  * dead, fenced, or a recoverer done with it; what it did not flush was never acknowledged), then it is
- * attached there if it is not yet.
+ * attached there if it is not yet. False while the cloud is still converging (the detach has not
+ * finished): call again on a later pass; no attempt is spent on waiting.
  */
 export async function attachOnlyTo(
   provider: CloudProvider,
   volume: Volume,
   instanceId: string,
-): Promise<void> {
+): Promise<boolean> {
   for (const other of volume.attachedTo) {
     if (other === instanceId) continue;
     await cloudCall(() => provider.detachVolume(volume.id, other, { force: true }), "detach");
   }
-  if (!volume.attachedTo.includes(instanceId))
-    await cloudCall(() => provider.attachVolume(volume.id, instanceId), "attach");
+  if (volume.attachedTo.includes(instanceId)) return true;
+  try {
+    await provider.attachVolume(volume.id, instanceId);
+    return true;
+  } catch (cause) {
+    if (isCloudError(cause, CloudErrorCode.CONVERGING)) return false;
+    return cloudCall(() => Promise.reject(cause), "attach");
+  }
 }
 
 /** The healthy broker the volume is attached to now, if any. */

@@ -87,7 +87,13 @@ export function brokerReplaceHandler(
           }
           if (!note.grew) return undefined; // at the maximum: terminate-instance lets the fleet replace it
           if (fleet.desiredCapacity === note.desiredBefore) {
-            await provider.setDesiredCapacity(name, note.desiredBefore + 1);
+            try {
+              await provider.setDesiredCapacity(name, note.desiredBefore + 1);
+            } catch (error) {
+              // One scaling activity at a time (ESS): wait for the running one, spending no attempt.
+              if (isCloudError(error, CloudErrorCode.CONVERGING)) return STEP_WAIT;
+              throw error;
+            }
           }
           const observed = await observeCluster(deps, cluster, ctx.now());
           const fresh = observed?.ready.some((b) => !note.existing.includes(b.instanceId));
@@ -107,6 +113,7 @@ export function brokerReplaceHandler(
             try {
               await provider.terminateInstance(name, old.id, { decrementCapacity: note.grew });
             } catch (error) {
+              if (isCloudError(error, CloudErrorCode.CONVERGING)) return STEP_WAIT;
               if (!isCloudError(error, CloudErrorCode.INSTANCE_NOT_FOUND)) throw error;
             }
           }

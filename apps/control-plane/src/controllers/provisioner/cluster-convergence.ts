@@ -65,7 +65,8 @@ export async function ensureFleet(
 ): Promise<Fleet> {
   const provider = providerOf(deps, cluster);
   const existing = await provider.describeFleet(fleetNameOf(cluster.id));
-  if (existing) return existing;
+  // An incomplete fleet (a create cut short: an ESS group left Inactive) is finished by createFleet.
+  if (existing && existing.status !== "incomplete") return existing;
   const spec = specOf(cluster);
   const token = await rotateBrokerToken(deps.db, cluster.id);
   const launch = brokerLaunchSpec(cluster.id, spec, token, deps.launch);

@@ -41,7 +41,38 @@ export function fleetSpecOf(clusterId: string, spec: ClusterSpec, launch: Launch
         : { heartbeatTimeoutSeconds: DRAIN_HOOK_SECONDS, defaultResult: "CONTINUE" },
     launch,
     tags: { "cirrus:cluster": clusterId },
+    ...cloudSectionOf(spec),
   };
+}
+
+/**
+ * The cloud's section of the fleet spec, from the cluster spec's cloud settings: subnets and vSwitches
+ * in the order of spec.zones; an SSM image parameter becomes the launch template's `resolve:ssm:` image.
+ */
+export function cloudSectionOf(spec: ClusterSpec): Pick<FleetSpec, "aws" | "aliyun"> {
+  if (spec.provider === "aws" && spec.aws) {
+    const aws = spec.aws;
+    return {
+      aws: {
+        imageId: aws.imageId ?? `resolve:ssm:${aws.imageSsmParameter}`,
+        subnetIds: spec.zones.map((zone) => aws.subnets[zone]!),
+        securityGroupIds: aws.securityGroupIds,
+        instanceProfileArn: aws.instanceProfileArn,
+      },
+    };
+  }
+  if (spec.provider === "aliyun" && spec.aliyun) {
+    const ali = spec.aliyun;
+    return {
+      aliyun: {
+        imageId: ali.imageId,
+        vSwitchIds: spec.zones.map((zone) => ali.vSwitches[zone]!),
+        securityGroupId: ali.securityGroupId,
+        ramRoleName: ali.ramRoleName,
+      },
+    };
+  }
+  return {};
 }
 
 /**

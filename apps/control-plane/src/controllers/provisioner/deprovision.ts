@@ -107,7 +107,7 @@ export function deprovisionStep(deps: ProvisionerDeps) {
       const provider = providerOf(deps, cluster);
       await provider.deleteFleet(name);
       if (await provider.describeFleet(name)) return STEP_WAIT;
-      await new WalVolumes(deps.db, provider, cluster.id, spec).deleteAll();
+      if (!(await new WalVolumes(deps.db, provider, cluster.id, spec).deleteAll())) return STEP_WAIT;
     } catch (error) {
       const left = {
         error: messageOf(error),

@@ -4,7 +4,7 @@ import type { Db } from "../../db/database.ts";
 import { brokers, operations, volumes } from "../../db/schema.ts";
 import { OperationStatus } from "../../services/operations.ts";
 import { FAILOVER_OPERATION } from "../broker-lease-controller.ts";
-import { VolumeState } from "./wal-volumes.ts";
+import { settled, VolumeState } from "./wal-volumes.ts";
 
 /**
  * Deletes the WAL volumes of one cluster whose records are all in object storage, so that a replaced
@@ -65,7 +65,7 @@ export async function releaseHandedBackVolumes(
     for (const instanceId of volume?.attachedTo ?? []) {
       await provider.detachVolume(id, instanceId, { force: true }); // its instance is gone
     }
-    if (volume) await provider.deleteVolume(id);
+    if (volume && !(await settled(provider.deleteVolume(id)))) continue; // still detaching: next pass
     await db.delete(volumes).where(eq(volumes.id, id));
     released.push(id);
   }

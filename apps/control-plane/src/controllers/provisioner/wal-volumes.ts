@@ -1,9 +1,28 @@
-import type { CloudProvider, Instance, Volume } from "@cirrus/cloud";
+import { CloudErrorCode, type CloudProvider, type Instance, isCloudError, type Volume } from "@cirrus/cloud";
 import { and, eq, ne, or } from "drizzle-orm";
 import type { ClusterSpec } from "../../api-schemas/clusters.ts";
 import type { Db } from "../../db/database.ts";
 import { brokers, volumes } from "../../db/schema.ts";
 import { WAL_VOLUME_TYPE } from "./cluster-fleet.ts";
+
+/**
+ * Runs a volume call that the cloud may not be ready for yet: false when the volume is still converging
+ * (creating, detaching) or its fresh id is not visible yet, so the caller tries again on a later pass
+ * instead of counting a failed attempt. Other errors are thrown.
+ */
+export async function settled(call: Promise<unknown>): Promise<boolean> {
+  try {
+    await call;
+    return true;
+  } catch (error) {
+    if (
+      isCloudError(error, CloudErrorCode.CONVERGING) ||
+      isCloudError(error, CloudErrorCode.VOLUME_NOT_FOUND)
+    )
+      return false;
+    throw error;
+  }
+}
 
 /** Volume row states: IN_USE once attached to its broker's instance. */
 export const VolumeState = { IN_USE: "IN_USE", AVAILABLE: "AVAILABLE" } as const;
@@ -58,8 +77,16 @@ export class WalVolumes {
     for (const instance of instances) {
       if (instance.state !== "running" || attached.has(instance.id)) continue;
       const volume = await this.#createFor(instance);
-      if (!volume.attachedTo.includes(instance.id)) await this.#provider.attachVolume(volume.id, instance.id);
-      await this.#db.update(volumes).set({ state: VolumeState.IN_USE }).where(eq(volumes.id, volume.id));
+      // A volume still creating (or a fresh id not yet visible) is attached on a later pass.
+      if (
+        !volume.attachedTo.includes(instance.id) &&
+        !(await settled(this.#provider.attachVolume(volume.id, instance.id)))
+      )
+        continue;
+      await this.#db
+        .update(volumes)
+        .set({ state: VolumeState.IN_USE, instanceId: instance.id })
+        .where(eq(volumes.id, volume.id));
       attached.add(instance.id);
       done.push({ volumeId: volume.id, instanceId: instance.id });
     }
@@ -69,19 +96,25 @@ export class WalVolumes {
 
   /**
    * Detaches (forcibly: the brokers are gone) and deletes every volume of the cluster, including ones
-   * whose creation was interrupted. Call after the fleet is gone. Idempotent.
+   * whose creation was interrupted. Call after the fleet is gone. Idempotent. False while some volume
+   * is still converging (a detach takes up to a minute on ECS): call again later.
    */
-  async deleteAll(): Promise<void> {
+  async deleteAll(): Promise<boolean> {
     const tagged = await this.#provider.listVolumes(clusterVolumeTags(this.#clusterId));
     const ids = new Set([...(await this.#rows()).map((r) => r.id), ...tagged.map((v) => v.id)]);
+    let done = true;
     for (const id of ids) {
       const volume = await this.#provider.describeVolume(id);
       for (const instanceId of volume?.attachedTo ?? []) {
         await this.#provider.detachVolume(id, instanceId, { force: true });
       }
-      await this.#provider.deleteVolume(id);
+      if (!(await settled(this.#provider.deleteVolume(id)))) {
+        done = false;
+        continue;
+      }
       await this.#db.delete(volumes).where(eq(volumes.id, id));
     }
+    return done;
   }
 
   async #createFor(instance: Instance): Promise<Volume> {
@@ -101,6 +134,7 @@ export class WalVolumes {
         zone: volume.zone,
         sizeGiB: volume.sizeGiB,
         state: VolumeState.AVAILABLE,
+        instanceId: instance.id,
       })
       .onConflictDoNothing();
     return volume;

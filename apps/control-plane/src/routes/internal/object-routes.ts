@@ -25,6 +25,7 @@ import { problemResponse, withProblems } from "../../api-schemas/common.ts";
 import type { AppContext } from "../../app-context.ts";
 import type { TypeBoxTypeProvider } from "../../http/typebox.ts";
 import { DbObjectManager } from "../../objects/db-object-manager.ts";
+import { completeMovesAfterClose } from "../../services/partition-assigner.ts";
 
 const NoContent = Type.Null({ description: "done" });
 const withStreamProblems = <R extends Parameters<typeof withProblems>[0]>(responses: R) =>
@@ -89,6 +90,17 @@ export function objectRoutes(ctx: AppContext) {
       },
       async (request, reply) => {
         await manager(request).closeStream(request.params.streamId, request.body.epoch);
+        // A move waiting for this close goes on now: the target is assigned and woken in this request.
+        // The close itself is committed: a failure here is logged, and the reconcile pass finishes the move.
+        const clusterId = request.brokerClusterId!;
+        try {
+          const changed = await completeMovesAfterClose(ctx.database.db, clusterId, request.params.streamId);
+          await ctx.notifier.changed(clusterId, changed);
+          // The operation that asked for the move can finish now rather than at the next interval.
+          if (changed.length > 0) ctx.wakeControllers();
+        } catch (error) {
+          request.log.warn({ error: String(error) }, "finishing the move after a close failed");
+        }
         return reply.code(204).send(null);
       },
     );

@@ -84,6 +84,7 @@ export function publicBrokerRoutes(ctx: AppContext) {
             type,
             request.principal!.tokenId,
           );
+          ctx.wakeControllers();
           return reply.code(202).send(op);
         },
       );

@@ -7,9 +7,11 @@ import { auditRoutes } from "./audit-routes.ts";
 import { publicBrokerRoutes } from "./broker-routes.ts";
 import { clusterRoutes } from "./cluster-routes.ts";
 import { operationRoutes } from "./operation-routes.ts";
+import { partitionMoveRoutes } from "./partition-move-routes.ts";
 import { rebalanceRoutes } from "./rebalance-routes.ts";
 import { spotReclaimRoutes } from "./spot-reclaim.ts";
 import { tokenRoutes } from "./token-routes.ts";
+import { topicMessageRoutes } from "./topic-message-routes.ts";
 import { topicRoutes } from "./topic-routes.ts";
 
 /** The public API under /v1: every route needs an API token whose scope covers it. */
@@ -22,8 +24,10 @@ export function publicApi(ctx: AppContext) {
     await app.register(publicBrokerRoutes(ctx));
     await app.register(spotReclaimRoutes(ctx));
     await app.register(topicRoutes(ctx));
+    await app.register(topicMessageRoutes(ctx));
     await app.register(operationRoutes(ctx));
     await app.register(rebalanceRoutes(ctx));
+    await app.register(partitionMoveRoutes(ctx));
     await app.register(tokenRoutes(ctx));
     await app.register(auditRoutes(ctx));
   };

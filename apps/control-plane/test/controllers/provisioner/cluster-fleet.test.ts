@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { validateFleetSpec } from "@cirrus/cloud";
+import { AliyunProvider, AwsProvider, validateFleetSpec } from "@cirrus/cloud";
+import {
+  FakeAliyunAccount,
+  FakeAwsAccount,
+  fakeAwsClients,
+  fakeCms,
+  fakeEcs,
+  fakeEss,
+} from "@cirrus/cloud/emulators";
 import {
   capacityDrifted,
   fleetNameOf,
@@ -45,4 +53,77 @@ test("capacity drift is a bound that differs or a desired count outside the boun
   assert.equal(capacityDrifted({ minSize: 0, maxSize: 4, desiredCapacity: 2 }, spec), true);
   assert.equal(capacityDrifted({ minSize: 2, maxSize: 4, desiredCapacity: 0 }, spec), true);
   assert.equal(fleetNameOf(ID), `cirrus-${ID}`);
+});
+
+test("an aws spec's cloud settings reach the launch template and group the fake (SDK model checked) accepts", async () => {
+  const account = new FakeAwsAccount();
+  const provider = new AwsProvider({
+    region: "us-east-1",
+    pollIntervalMs: 50,
+    clients: fakeAwsClients(account),
+  });
+  const zones = [...account.zones].reverse();
+  const spec = localSpec({
+    provider: "aws",
+    region: "us-east-1",
+    zones,
+    aws: {
+      imageSsmParameter: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64",
+      subnets: Object.fromEntries([...account.subnets].map(([subnet, zone]) => [zone, subnet])),
+      securityGroupIds: ["sg-0123456789abcdef0"],
+      instanceProfileArn: "arn:aws:iam::123456789012:instance-profile/cirrus-broker",
+    },
+  });
+  const fleet = fleetSpecOf(ID, spec, launch);
+  assert.deepEqual(
+    fleet.aws?.subnetIds,
+    ["subnet-bbbb", "subnet-aaaa"],
+    "one subnet per zone, in zone order",
+  );
+  try {
+    await provider.createFleet(fleet);
+    const template = account.launchTemplates.get(`${fleet.name}-broker`)!.versions[0]!;
+    assert.equal(
+      template.ImageId,
+      "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64",
+    );
+    assert.deepEqual(template.IamInstanceProfile, {
+      Arn: "arn:aws:iam::123456789012:instance-profile/cirrus-broker",
+    });
+    assert.equal((await provider.listInstances(fleet.name)).length, 2);
+  } finally {
+    await provider.close();
+  }
+});
+
+test("an aliyun spec's cloud settings reach the scaling group and configuration (official ESS definitions)", async () => {
+  const account = new FakeAliyunAccount();
+  const provider = new AliyunProvider({
+    regionId: account.regionId,
+    pollIntervalMs: 50,
+    clients: { ess: fakeEss(account), ecs: fakeEcs(account), cms: fakeCms(account) },
+  });
+  const spec = localSpec({
+    provider: "aliyun",
+    region: account.regionId,
+    zones: [...account.zones],
+    aliyun: {
+      imageId: "aliyun_3_x64_20G_alibase_20240819.vhd",
+      vSwitches: Object.fromEntries([...account.vSwitches].map(([vsw, zone]) => [zone, vsw])),
+      securityGroupId: "sg-bp1abc",
+      ramRoleName: "CirrusBroker",
+    },
+  });
+  const fleet = fleetSpecOf(ID, spec, launch);
+  try {
+    await provider.createFleet(fleet);
+    const config = account.requests.find((r) => r.action === "CreateScalingConfiguration")!.args;
+    assert.equal(config.RamRoleName, "CirrusBroker");
+    assert.equal(config.ImageId, "aliyun_3_x64_20G_alibase_20240819.vhd");
+    const group = account.requests.find((r) => r.action === "CreateScalingGroup")!.args;
+    assert.deepEqual([group["VSwitchIds.1"], group["VSwitchIds.2"]], ["vsw-h", "vsw-i"]);
+    assert.equal((await provider.listInstances(fleet.name)).length, 2);
+  } finally {
+    await provider.close();
+  }
 });

@@ -21,7 +21,13 @@ import { getOperation, type Operation, OperationStatus } from "../../../src/serv
 import { createTestDatabase, type TestDatabase } from "../../helpers/test-database.ts";
 import { localSpec } from "./provisioner-kit.ts";
 
-const aliyunSpec = () => localSpec({ provider: "aliyun", region: "cn-hangzhou", zones: ["cn-hangzhou-h"] });
+const aliyunSpec = () =>
+  localSpec({
+    provider: "aliyun",
+    region: "cn-hangzhou",
+    zones: ["cn-hangzhou-h"],
+    aliyun: { imageId: "img-1", vSwitches: { "cn-hangzhou-h": "vsw-h1" }, securityGroupId: "sg-1" },
+  });
 
 describe("deleting a cluster whose cloud cannot be reached", { timeout: 60_000 }, () => {
   let dir: string;

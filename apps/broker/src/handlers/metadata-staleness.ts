@@ -1,0 +1,29 @@
+// Whether a cached metadata view contradicts what this broker itself serves, for the topics a Metadata
+// request asks about. After a move the broker that closed a partition (or the one that just opened it) knows
+// before its cached view does; answering from that view would send clients back to the wrong broker for up
+// to the cache's max age. Such a request reads fresh metadata instead (one read in flight per broker).
+import type { ClusterMetadata, TopicMetadata } from "@cirrus/broker-api";
+
+export interface ServedPartitions {
+  byId(topicId: string, partition: number): unknown;
+}
+
+/** True if a partition of these topics is announced as led here but not open here, or open here but led elsewhere. */
+export function contradictsServedPartitions(
+  metadata: ClusterMetadata,
+  names: readonly (string | null)[] | null,
+  self: number,
+  served: ServedPartitions,
+): boolean {
+  const topics: TopicMetadata[] =
+    names === null
+      ? metadata.topics
+      : metadata.topics.filter((t) => names.includes(t.name) || names.includes(t.topicId));
+  for (const topic of topics) {
+    for (const p of topic.partitions) {
+      const open = served.byId(topic.topicId, p.partition) !== undefined;
+      if (open !== (p.leaderBrokerId === self)) return true;
+    }
+  }
+  return false;
+}

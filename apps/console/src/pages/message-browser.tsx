@@ -1,0 +1,218 @@
+import { type FormEvent, useState } from "react";
+import { api } from "../api/client.ts";
+import { ApiProblem, messageOf, unwrap } from "../api/problem.ts";
+import type { MessagesPage } from "../api/types.ts";
+import { Field } from "../components/field.tsx";
+import { LoadState } from "../components/load-state.tsx";
+import { formatTime } from "../format.ts";
+import { usePolled } from "../use-polled.ts";
+import { type Encoding, showBytes } from "./message-format.ts";
+
+const PAGE = 20;
+
+function ProduceForm(props: { clusterId: string; topic: string; partition: number; onProduced: () => void }) {
+  const [key, setKey] = useState("");
+  const [value, setValue] = useState("");
+  const [header, setHeader] = useState("");
+  const [error, setError] = useState<string>();
+  const [done, setDone] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    setDone(undefined);
+    try {
+      const [hKey, ...hValue] = header.split("=");
+      const produced = await unwrap(
+        api.POST("/v1/clusters/{id}/topics/{name}/partitions/{partition}/messages", {
+          params: { path: { id: props.clusterId, name: props.topic, partition: props.partition } },
+          body: {
+            key: key === "" ? null : key,
+            value,
+            ...(header.trim() ? { headers: [{ key: hKey!.trim(), value: hValue.join("=") }] } : {}),
+          },
+        }),
+      );
+      setDone(`Written at offset ${produced.offset} of partition ${produced.partition}.`);
+      setValue("");
+      props.onProduced();
+    } catch (failure) {
+      setError(failure instanceof ApiProblem && failure.field ? failure.field.message : messageOf(failure));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form className="produce" onSubmit={submit} noValidate aria-labelledby="produce-title">
+      <h3 id="produce-title">Produce a message to partition {props.partition}</h3>
+      <div className="inline-form">
+        <Field id="m-key" label="Key" hint="Empty: no key.">
+          {(aria) => (
+            <input {...aria} value={key} onChange={(e) => setKey(e.target.value)} autoComplete="off" />
+          )}
+        </Field>
+        <Field id="m-header" label="Header" hint="Optional, as name=value.">
+          {(aria) => (
+            <input {...aria} value={header} onChange={(e) => setHeader(e.target.value)} autoComplete="off" />
+          )}
+        </Field>
+      </div>
+      <Field id="m-value" label="Value" error={error}>
+        {(aria) => <textarea {...aria} rows={3} value={value} onChange={(e) => setValue(e.target.value)} />}
+      </Field>
+      <div className="actions">
+        {done && (
+          <span className="muted" role="status">
+            {done}
+          </span>
+        )}
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? "Producing…" : "Produce"}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function MessageList({ page, encoding }: { page: MessagesPage; encoding: Encoding }) {
+  return (
+    <div className="table-wrap">
+      <table className="messages">
+        <caption>
+          Offsets {page.startOffset} to {page.endOffset - 1} · newest first
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col" className="num">
+              Offset
+            </th>
+            <th scope="col">Time</th>
+            <th scope="col">Key</th>
+            <th scope="col">Value</th>
+            <th scope="col">Headers</th>
+          </tr>
+        </thead>
+        <tbody>
+          {page.messages.map((m) => (
+            <tr key={m.offset}>
+              <td className="num">{m.offset}</td>
+              <td className="small nowrap">{formatTime(m.timestamp)}</td>
+              <td>
+                <pre>{showBytes(m.key, encoding)}</pre>
+              </td>
+              <td>
+                <pre>{showBytes(m.value, encoding)}</pre>
+              </td>
+              <td className="small">
+                {m.headers.map((h) => (
+                  <div key={h.key}>
+                    {h.key}={showBytes(h.value, encoding)}
+                  </div>
+                ))}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** A partition's records, newest first, refreshed every 3 s (live tail) unless paging back; and a produce form. */
+export function MessageBrowser(props: { clusterId: string; topic: string; partitions: number }) {
+  const [partition, setPartition] = useState(0);
+  const [before, setBefore] = useState<number>();
+  const [encoding, setEncoding] = useState<Encoding>("text");
+  const page = usePolled(
+    () =>
+      unwrap(
+        api.GET("/v1/clusters/{id}/topics/{name}/partitions/{partition}/messages", {
+          params: {
+            path: { id: props.clusterId, name: props.topic, partition },
+            query: { limit: PAGE, ...(before === undefined ? {} : { before }) },
+          },
+        }),
+      ),
+    before === undefined ? 3000 : 0,
+    [props.clusterId, props.topic, partition, before],
+  );
+  const oldest = page.data?.messages.at(-1)?.offset;
+  return (
+    <div className="card">
+      <h2>Messages</h2>
+      <div className="inline-form">
+        <Field id="m-partition" label="Partition">
+          {(aria) => (
+            <select
+              {...aria}
+              value={partition}
+              onChange={(e) => {
+                setPartition(Number(e.target.value));
+                setBefore(undefined);
+              }}
+            >
+              {Array.from({ length: props.partitions }, (_, i) => `${i}`).map((index) => (
+                <option key={`partition-${index}`} value={index}>
+                  {index}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field id="m-encoding" label="Show as">
+          {(aria) => (
+            <select {...aria} value={encoding} onChange={(e) => setEncoding(e.target.value as Encoding)}>
+              <option value="text">text</option>
+              <option value="json">JSON</option>
+              <option value="hex">hex</option>
+            </select>
+          )}
+        </Field>
+        <Field id="m-before" label="Before offset" hint="Empty: the newest, live.">
+          {(aria) => (
+            <input
+              {...aria}
+              inputMode="numeric"
+              value={before ?? ""}
+              onChange={(e) =>
+                setBefore(e.target.value.trim() === "" ? undefined : Math.max(0, Number(e.target.value) || 0))
+              }
+            />
+          )}
+        </Field>
+      </div>
+      <LoadState
+        {...page}
+        isEmpty={(p) => p.messages.length === 0}
+        empty={<p>No message in this range. Produce one below, or with any Kafka client.</p>}
+      >
+        {(p) => (
+          <>
+            <MessageList page={p} encoding={encoding} />
+            <div className="actions">
+              {before !== undefined && (
+                <button type="button" onClick={() => setBefore(undefined)}>
+                  Newest (live)
+                </button>
+              )}
+              <button
+                type="button"
+                disabled={oldest === undefined || oldest <= p.startOffset}
+                onClick={() => setBefore(oldest)}
+              >
+                Older
+              </button>
+            </div>
+          </>
+        )}
+      </LoadState>
+      <ProduceForm
+        clusterId={props.clusterId}
+        topic={props.topic}
+        partition={partition}
+        onProduced={page.reload}
+      />
+    </div>
+  );
+}

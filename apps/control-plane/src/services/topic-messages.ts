@@ -1,0 +1,246 @@
+// The console's message browser and produce form: the control plane reads and writes a partition through its
+// leader over the Kafka protocol (kafka/kafka-connection.ts), as any Kafka client would, so what it shows is
+// what consumers get and what it writes is acknowledged by the leader like any produce (acks=all).
+
+import {
+  ApiKey,
+  CONTROL_FLAG,
+  ErrorCode,
+  encodeRecordBatch,
+  errorName,
+  iterateRecords,
+  readRecordBatchHeader,
+  splitRecordBatches,
+} from "@cirrus/kafka-protocol";
+import type { Static } from "@sinclair/typebox";
+import { and, eq } from "drizzle-orm";
+import type { MessagesView, MessageView, ProduceMessageRequest } from "../api-schemas/topic-messages.ts";
+import type { DbOrTx } from "../db/database.ts";
+import { brokers } from "../db/schema.ts";
+import { ApiError } from "../errors.ts";
+import { KafkaConnection, KafkaConnectionError } from "../kafka/kafka-connection.ts";
+import { readTopic } from "./topics.ts";
+
+const CONNECT_TIMEOUT_MS = 5_000;
+const REQUEST_TIMEOUT_MS = 15_000;
+const FETCH_MAX_BYTES = 4 * 1024 * 1024;
+/** Fetches per page at most: a page of large records needs several, a broker that returns nothing new stops it. */
+const MAX_FETCHES = 20;
+const EARLIEST = -2n;
+const LATEST = -1n;
+
+type Message = Static<typeof MessageView>;
+
+/** The partition's leader, or a 404/503 problem saying why there is none to ask. */
+async function leaderOf(db: DbOrTx, clusterId: string, topic: string, partition: number) {
+  const t = await readTopic(db, clusterId, topic);
+  const p = t.partitions.find((x) => x.partition === partition);
+  if (!p)
+    throw new ApiError(
+      "NOT_FOUND",
+      `topic ${topic} has no partition ${partition} (it has ${t.partitions.length})`,
+    );
+  if (p.leaderBrokerId < 0)
+    throw new ApiError(
+      "UNAVAILABLE",
+      `partition ${topic}-${partition} has no leader right now: retry in a few seconds`,
+    );
+  const [b] = await db
+    .select({ host: brokers.host, port: brokers.port })
+    .from(brokers)
+    .where(and(eq(brokers.clusterId, clusterId), eq(brokers.brokerId, p.leaderBrokerId)));
+  if (!b)
+    throw new ApiError(
+      "UNAVAILABLE",
+      `the leader of ${topic}-${partition}, broker ${p.leaderBrokerId}, is gone`,
+    );
+  return { ...b, brokerId: p.leaderBrokerId };
+}
+
+async function withLeader<T>(
+  db: DbOrTx,
+  clusterId: string,
+  topic: string,
+  partition: number,
+  use: (connection: KafkaConnection) => Promise<T>,
+): Promise<T> {
+  const leader = await leaderOf(db, clusterId, topic, partition);
+  let connection: KafkaConnection | undefined;
+  try {
+    connection = await KafkaConnection.open(leader.host, leader.port, CONNECT_TIMEOUT_MS);
+    return await use(connection);
+  } catch (error) {
+    if (error instanceof KafkaConnectionError)
+      throw new ApiError("UNAVAILABLE", `broker ${leader.brokerId}: ${error.message}`, { cause: error });
+    throw error;
+  } finally {
+    connection?.close();
+  }
+}
+
+/** A Kafka error code of the leader's answer as a problem (retriable ones as 503). */
+function kafkaProblem(code: number, what: string): ApiError {
+  return new ApiError(
+    code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ? "UNKNOWN_TOPIC" : "UNAVAILABLE",
+    `${what}: the leader answered ${errorName(code)}`,
+  );
+}
+
+async function listOffset(c: KafkaConnection, topic: string, partition: number, timestamp: bigint) {
+  const answer = await c.request(
+    ApiKey.ListOffsets,
+    5,
+    {
+      replicaId: -1,
+      isolationLevel: 0,
+      topics: [{ name: topic, partitions: [{ partitionIndex: partition, timestamp }] }],
+    },
+    REQUEST_TIMEOUT_MS,
+  );
+  const p = answer.topics[0]?.partitions[0];
+  if (!p) throw new ApiError("UNAVAILABLE", "the leader's ListOffsets answer names no partition");
+  if (p.errorCode !== ErrorCode.NONE) throw kafkaProblem(p.errorCode, `offsets of ${topic}-${partition}`);
+  return p.offset;
+}
+
+function bytesView(bytes: Buffer | null): Message["key"] {
+  if (bytes === null) return null;
+  const text = new TextDecoder("utf-8", { fatal: true });
+  let decoded: string | null;
+  try {
+    decoded = text.decode(bytes);
+  } catch {
+    decoded = null;
+  }
+  return { base64: bytes.toString("base64"), text: decoded };
+}
+
+/**
+ * Up to `limit` records of a partition before offset `before` (exclusive; default: its end), newest first.
+ * Control records (transaction markers) are skipped.
+ */
+export async function readMessages(
+  db: DbOrTx,
+  clusterId: string,
+  topic: string,
+  partition: number,
+  options: { before?: number; limit: number },
+): Promise<Static<typeof MessagesView>> {
+  return withLeader(db, clusterId, topic, partition, async (c) => {
+    const start = await listOffset(c, topic, partition, EARLIEST);
+    const end = await listOffset(c, topic, partition, LATEST);
+    const upper = options.before === undefined ? end : BigInt(Math.min(options.before, Number(end)));
+    let next = upper - BigInt(options.limit) > start ? upper - BigInt(options.limit) : start;
+    const messages: Message[] = [];
+    for (let fetches = 0; next < upper && fetches < MAX_FETCHES; fetches++) {
+      const answer = await c.request(
+        ApiKey.Fetch,
+        12,
+        {
+          replicaId: -1,
+          maxWaitMs: 0,
+          minBytes: 1,
+          maxBytes: FETCH_MAX_BYTES,
+          isolationLevel: 0,
+          sessionId: 0,
+          sessionEpoch: -1,
+          topics: [
+            {
+              topic,
+              partitions: [
+                {
+                  partition,
+                  currentLeaderEpoch: -1,
+                  fetchOffset: next,
+                  lastFetchedEpoch: -1,
+                  logStartOffset: -1n,
+                  partitionMaxBytes: FETCH_MAX_BYTES,
+                },
+              ],
+            },
+          ],
+          forgottenTopicsData: [],
+          rackId: "",
+        },
+        REQUEST_TIMEOUT_MS,
+      );
+      if (answer.errorCode !== ErrorCode.NONE)
+        throw kafkaProblem(answer.errorCode, `fetch ${topic}-${partition}`);
+      const p = answer.responses[0]?.partitions[0];
+      if (!p) throw new ApiError("UNAVAILABLE", "the leader's Fetch answer names no partition");
+      if (p.errorCode !== ErrorCode.NONE) throw kafkaProblem(p.errorCode, `fetch ${topic}-${partition}`);
+      const records = p.records === null ? Buffer.alloc(0) : Buffer.concat([p.records].flat());
+      const before = next;
+      for (const batch of splitRecordBatches(records)) {
+        const header = readRecordBatchHeader(batch);
+        const batchEnd = header.baseOffset + BigInt(header.lastOffsetDelta) + 1n;
+        if ((header.attributes & CONTROL_FLAG) !== 0) {
+          if (batchEnd > next) next = batchEnd;
+          continue;
+        }
+        for (const r of iterateRecords(batch)) {
+          if (r.offset < next || r.offset >= upper) continue;
+          messages.push({
+            offset: Number(r.offset),
+            timestamp: Number(r.timestamp),
+            key: bytesView(r.key),
+            value: bytesView(r.value),
+            headers: r.headers.map((h) => ({ key: h.key, value: bytesView(h.value) })),
+          });
+          next = r.offset + 1n;
+        }
+        if (batchEnd > next && batchEnd <= upper) next = batchEnd;
+      }
+      if (next === before) break; // nothing readable past this point now
+    }
+    return {
+      partition,
+      startOffset: Number(start),
+      endOffset: Number(end),
+      messages: messages.reverse(),
+    };
+  });
+}
+
+/** Appends one record to the partition through its leader (acks=all); returns its offset. */
+export async function produceMessage(
+  db: DbOrTx,
+  clusterId: string,
+  topic: string,
+  partition: number,
+  message: Static<typeof ProduceMessageRequest>,
+): Promise<{ partition: number; offset: number }> {
+  return withLeader(db, clusterId, topic, partition, async (c) => {
+    const now = BigInt(Date.now());
+    const batch = encodeRecordBatch({
+      baseTimestamp: now,
+      records: [
+        {
+          key: message.key ?? null,
+          value: message.value,
+          headers: (message.headers ?? []).map((h) => ({ key: h.key, value: h.value })),
+          timestamp: now,
+        },
+      ],
+    });
+    const answer = await c.request(
+      ApiKey.Produce,
+      9,
+      {
+        transactionalId: null,
+        acks: -1,
+        timeoutMs: REQUEST_TIMEOUT_MS - 1000,
+        topicData: [{ name: topic, partitionData: [{ index: partition, records: batch }] }],
+      },
+      REQUEST_TIMEOUT_MS,
+    );
+    const p = answer.responses[0]?.partitionResponses[0];
+    if (!p) throw new ApiError("UNAVAILABLE", "the leader's Produce answer names no partition");
+    if (p.errorCode !== ErrorCode.NONE)
+      throw kafkaProblem(
+        p.errorCode,
+        `produce to ${topic}-${partition}${p.errorMessage ? ` (${p.errorMessage})` : ""}`,
+      );
+    return { partition, offset: Number(p.baseOffset) };
+  });
+}

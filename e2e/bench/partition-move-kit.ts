@@ -1,0 +1,137 @@
+// Shared pieces of the partition-move benchmarks (not a benchmark itself: run-all only runs *.bench.ts):
+// moves through the public API, and a steady idempotent producer that timestamps every acknowledgement.
+import { Producer, stringSerializers } from "@platformatic/kafka";
+import type { StartedCluster } from "../harness/cluster.ts";
+import { waitFor } from "../harness/cluster.ts";
+
+/** The client's pause before it retries a failed send (Kafka's retry.backoff.ms is 100 ms by default). */
+export const CLIENT_RETRY_DELAY_MS = 20;
+/**
+ * @platformatic/kafka 2.x retries NOT_LEADER_OR_FOLLOWER against the broker it has cached and refreshes
+ * metadata only when its cache is older than metadataMaxAge (5 s by default), unlike the Java client and
+ * librdkafka, which refresh on that error. Left at 5 s, every window measures that age, not the system.
+ */
+export const CLIENT_METADATA_MAX_AGE_MS = 50;
+
+interface OperationAnswer {
+  id: string;
+  status: string;
+  error: { message: string } | null;
+}
+
+/** Waits for an operation to succeed; throws with its error if it failed. */
+export async function operationSucceeded(
+  cluster: StartedCluster,
+  id: string,
+  timeoutMs = 60_000,
+): Promise<void> {
+  await waitFor(
+    `operation ${id}`,
+    async () => {
+      const op = await cluster.api<OperationAnswer>("GET", `/v1/operations/${id}`);
+      if (op.body.status === "FAILED") throw new Error(`operation ${id} failed: ${op.body.error?.message}`);
+      return op.body.status === "SUCCEEDED" ? true : undefined;
+    },
+    timeoutMs,
+  ).catch((error: unknown) => {
+    throw error;
+  });
+}
+
+/** POST /v1/clusters/:id/partitions/moves for one partition; resolves with the operation id. */
+export async function requestMove(
+  cluster: StartedCluster,
+  topic: string,
+  partition: number,
+  to: number,
+): Promise<string> {
+  const answer = await cluster.api<OperationAnswer>(
+    "POST",
+    `/v1/clusters/${cluster.clusterId}/partitions/moves`,
+    {
+      moves: [{ topic, partition, to }],
+    },
+  );
+  if (answer.status !== 202)
+    throw new Error(`move ${topic}-${partition} → ${to}: ${JSON.stringify(answer.body)}`);
+  return answer.body.id;
+}
+
+export interface TimedSend {
+  /** When send() was called and when it resolved, performance.now() ms. */
+  sentAt: number;
+  ackedAt: number;
+  partition: number;
+}
+
+/**
+ * An idempotent producer (acks=all) that sends one record at a time to each of `partitions` (one send in
+ * flight per partition) until stop(); every acknowledged send is recorded with its timestamps.
+ */
+export class SteadyProducer {
+  readonly sends: TimedSend[] = [];
+  /** Sends that failed after the client's own retries (the loop goes on with the next record). */
+  failed = 0;
+  readonly errors: string[] = [];
+  readonly #producer: Producer<string, string, string, string>;
+  readonly #loops: Promise<void>[];
+  #stopped = false;
+
+  constructor(bootstrap: string, topic: string, partitions: readonly number[]) {
+    this.#producer = new Producer({
+      clientId: "cirrus-bench-partition-move",
+      bootstrapBrokers: bootstrap.split(","),
+      serializers: stringSerializers,
+      idempotent: true,
+      acks: -1,
+      retries: 200,
+      retryDelay: CLIENT_RETRY_DELAY_MS,
+      metadataMaxAge: CLIENT_METADATA_MAX_AGE_MS,
+    });
+    this.#loops = partitions.map((p) => this.#run(topic, p));
+  }
+
+  async #run(topic: string, partition: number): Promise<void> {
+    let n = 0;
+    while (!this.#stopped) {
+      const sentAt = performance.now();
+      try {
+        await this.#producer.send({
+          messages: [{ topic, partition, key: `k${partition}`, value: String(n++) }],
+        });
+        this.sends.push({ sentAt, ackedAt: performance.now(), partition });
+      } catch (error) {
+        this.failed++;
+        if (this.errors.length < 5) this.errors.push(String(error).slice(0, 300));
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await Promise.all(this.#loops);
+    await this.#producer.close();
+  }
+}
+
+/**
+ * The write-unavailable window of a partition around a move: the longest gap between two consecutive
+ * acknowledgements of that partition in [from, to] (the last ack from the old leader and the first from the
+ * new one, since nothing is acked in between).
+ */
+export function longestAckGap(
+  sends: readonly TimedSend[],
+  partition: number,
+  from: number,
+  to: number,
+): number {
+  let previous: number | undefined;
+  let longest = 0;
+  for (const s of sends) {
+    if (s.partition !== partition || s.ackedAt < from) continue;
+    if (previous !== undefined) longest = Math.max(longest, s.ackedAt - previous);
+    previous = s.ackedAt;
+    if (s.ackedAt > to) break;
+  }
+  return longest;
+}
