@@ -4,6 +4,7 @@ import type { SpotReclaimer } from "./controllers/provisioner/spot-reclaim.ts";
 import type { Database } from "./db/database.ts";
 import type { ControlPlaneMetrics } from "./http/control-plane-metrics.ts";
 import type { AssignmentNotifier } from "./services/assignment-notifier.ts";
+import type { BrokerCapacity } from "./services/balancer-settings.ts";
 
 /** What route plugins and controllers share; built once by build(). */
 export interface AppContext {
@@ -20,4 +21,6 @@ export interface AppContext {
   wakeControllers: () => void;
   /** Simulated spot reclaim (the provisioner's, local provider); absent when no provisioner runs. */
   spotReclaimer?: SpotReclaimer;
+  /** Brokers' network capacity from the cluster's provider, for the balancer (absent: the config's default). */
+  brokerCapacity?: BrokerCapacity;
 }
