@@ -48,6 +48,11 @@ describe("a broker on an emulated aws instance", { timeout: 180_000 }, () => {
         provider: "aws",
         region: "us-east-1",
         zones: ["us-east-1c"],
+        aws: {
+          imageId: "ami-0123456789abcdef0",
+          subnets: { "us-east-1c": "subnet-0123456789abcdef0" },
+          securityGroupIds: ["sg-0123456789abcdef0"],
+        },
       }));
     } finally {
       delete process.env.AWS_ACCESS_KEY_ID;
