@@ -276,6 +276,60 @@ describe("a new topic", () => {
   });
 });
 
+describe("DeleteRecords", () => {
+  test("moves the log start offset; earlier records are gone for Fetch and ListOffsets", async () => {
+    const { controlPlane } = broker.services;
+    await controlPlane.createTopic({ name: "trimmed", partitions: 1 });
+    await eventually(
+      () => broker.services.partitions.byName("trimmed", 0) !== undefined,
+      10_000,
+      "trimmed-0",
+    );
+    for (const v of ["a", "b", "c"]) await produce(0, batch([v]), -1, "trimmed");
+    const del = (offset: bigint, partitionIndex = 0) =>
+      wire.request(21, 2, {
+        topics: [{ name: "trimmed", partitions: [{ partitionIndex, offset }] }],
+        timeoutMs: 5_000,
+      });
+    const first = (await del(2n)).topics[0]!.partitions[0]!;
+    assert.deepEqual([first.errorCode, first.lowWatermark], [ErrorCode.NONE, 2n]);
+    const earliest = await wire.request(2, 7, {
+      replicaId: -1,
+      isolationLevel: 0,
+      topics: [
+        { name: "trimmed", partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -2n }] },
+      ],
+    });
+    assert.equal(earliest.topics[0]!.partitions[0]!.offset, 2n);
+    const fetchAt = (fetchOffset: bigint) =>
+      wire.request(1, 12, {
+        maxWaitMs: 0,
+        minBytes: 0,
+        maxBytes: 1 << 20,
+        isolationLevel: 0,
+        sessionId: 0,
+        sessionEpoch: -1,
+        topics: [
+          { topic: "trimmed", partitions: [{ partition: 0, fetchOffset, partitionMaxBytes: 1 << 20 }] },
+        ],
+        forgottenTopicsData: [],
+        rackId: "",
+      });
+    const below = (await fetchAt(0n)).responses[0]!.partitions[0]!;
+    assert.equal(below.errorCode, ErrorCode.OFFSET_OUT_OF_RANGE);
+    assert.deepEqual(values((await fetchAt(2n)).responses[0]!.partitions[0]!.records), ["c"]);
+    const backwards = (await del(1n)).topics[0]!.partitions[0]!;
+    assert.deepEqual([backwards.errorCode, backwards.lowWatermark], [ErrorCode.NONE, 2n], "never moves back");
+    const beyond = (await del(99n)).topics[0]!.partitions[0]!;
+    assert.equal(beyond.errorCode, ErrorCode.OFFSET_OUT_OF_RANGE);
+    const all = (await del(-1n)).topics[0]!.partitions[0]!;
+    assert.deepEqual([all.errorCode, all.lowWatermark], [ErrorCode.NONE, 3n], "-1: up to the high watermark");
+    const unknown = (await del(0n, 4)).topics[0]!.partitions[0]!;
+    assert.equal(unknown.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    await controlPlane.deleteTopic("trimmed");
+  });
+});
+
 describe("Produce applies the topic's configs", () => {
   test("LogAppendTime stamps the batch, max.message.bytes and the timestamp window refuse, changes apply", async () => {
     const { controlPlane } = broker.services;
