@@ -1,7 +1,7 @@
 // The web console in a real browser (Debian's Chromium through playwright-core) against `npm start`'s control
 // plane on the local provider: sign in, create a cluster through the form (its validation shown at the field),
 // wait for RUNNING and three brokers, create a topic, produce a message from the page and see it in the
-// message browser, simulate a spot reclaim and watch its operation finish,
+// message browser, see a consumer group's lag, simulate a spot reclaim and watch its operation finish,
 // preview and execute a rebalance, then delete the cluster. Every page is screenshot under
 // e2e/results/console/ and scanned by axe-core (no serious or critical violation); the overview's render time
 // with 1,000 partitions is measured and printed.
@@ -12,8 +12,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { Kafka, logLevel } from "kafkajs";
 import type { Browser, Page } from "playwright-core";
-import { browserMissing, launchChromium, screenshot, seriousViolations } from "../harness/browser.ts";
+import {
+  browserMissing,
+  launchChromium,
+  RESULTS_DIR,
+  screenshot,
+  seriousViolations,
+} from "../harness/browser.ts";
 import { freePort, waitFor } from "../harness/cluster.ts";
 import { ControlPlaneProcess } from "../harness/control-plane-process.ts";
 
@@ -65,6 +72,7 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
 
   before(async () => {
     ensureConsoleBuilt();
+    rmSync(RESULTS_DIR, { recursive: true, force: true });
     dataDir = mkdtempSync(join(tmpdir(), "cirrus-console-e2e-"));
     cp = await ControlPlaneProcess.start({
       dataDir,
@@ -169,12 +177,58 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
     await check("06-topic");
   });
 
+  it("shows a consumer group's members, committed offsets and lag", async () => {
+    const clusterId = /clusters\/([0-9a-f-]{36})/.exec(page.url())![1]!;
+    const { bootstrap } = await api<{ bootstrap: string }>("GET", `/v1/clusters/${clusterId}`);
+    const kafka = new Kafka({
+      clientId: "console-e2e",
+      brokers: bootstrap.split(","),
+      logLevel: logLevel.NOTHING,
+    });
+    const consumer = kafka.consumer({ groupId: "console-e2e" });
+    let received = 0;
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topic: "orders", fromBeginning: true });
+      await consumer.run({
+        eachMessage: async () => {
+          received++;
+        },
+      });
+      await waitFor("the produced message consumed", async () => received >= 1, 60_000);
+      await page.goto(`${url}/clusters/${clusterId}/groups`);
+      await page.getByRole("link", { name: "console-e2e" }).click();
+      const row = page.locator("tbody tr", { hasText: "orders-0" });
+      await waitFor(
+        "offset 1 committed with no lag",
+        async () => {
+          const cells = await row.locator("td").allTextContents();
+          return cells[1] === "1" && cells[2] === "1" && cells[3] === "0";
+        },
+        60_000,
+      );
+      await page.getByText("console-e2e", { exact: false }).first().waitFor();
+      assert.ok(
+        (await page.locator("tbody tr", { hasText: "orders: " }).count()) >= 1,
+        "a member with its assignment",
+      );
+      await check("07-consumer-group");
+    } finally {
+      await consumer.disconnect();
+    }
+  });
+
   it("draws the broker map", async () => {
     const clusterId = /clusters\/([0-9a-f-]{36})/.exec(page.url())![1]!;
     await page.goto(`${url}/clusters/${clusterId}/map`);
     await page.getByRole("region", { name: "Broker 0" }).or(page.locator(".map-column").first()).waitFor();
-    assert.equal(await page.locator(".tiles li").count(), 6);
-    await check("07-broker-map");
+    // The orders topic's 6 partitions, beside the group coordinator's __consumer_offsets.
+    await waitFor(
+      "every partition drawn",
+      async () => (await page.locator('.tiles li[title^="orders-"]').count()) === 6,
+      10_000,
+    );
+    await check("08-broker-map");
   });
 
   it("simulates a spot reclaim and shows its drain operation until it finishes", async () => {
@@ -187,9 +241,9 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
     // The notice makes the control plane drain the broker (its partitions move away before the kill).
     const drain = page.locator("article.operation", { hasText: "broker.drain" }).first();
     await drain.waitFor({ timeout: 60_000 });
-    await screenshot(page, "08-operations-running");
+    await screenshot(page, "09-operations-running");
     await drain.locator("header .status", { hasText: "SUCCEEDED" }).waitFor({ timeout: 240_000 });
-    await check("09-operations");
+    await check("10-operations");
   });
 
   it("previews a rebalance plan with moves, executes it and watches it succeed", async () => {
@@ -218,12 +272,12 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
       },
       60_000,
     );
-    await check("10-rebalance-plan");
+    await check("11-rebalance-plan");
     await page.getByRole("button", { name: "Execute plan" }).click();
     const running = page.locator("article.operation", { hasText: "cluster.rebalance" });
     await running.waitFor();
     await running.locator("header .status", { hasText: "SUCCEEDED" }).waitFor({ timeout: 120_000 });
-    await check("11-rebalance-done");
+    await check("12-rebalance-done");
   });
 
   it("renders the overview within a second with 1,000 partitions (and times the broker map)", async () => {
@@ -252,9 +306,15 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
       }, path);
       await page.locator(ready).first().waitFor();
       timings[name] = Date.now() - started;
-      await screenshot(page, `12-${name}-1000-partitions`);
+      await screenshot(page, `13-${name}-1000-partitions`);
     }
-    assert.equal(await page.locator(".tiles li").count(), PARTITIONS_FOR_RENDER);
+    const topics = await api<{ items: { partitions: unknown[] }[] }>(
+      "GET",
+      `/v1/clusters/${clusterId}/topics`,
+    );
+    const total = topics.items.reduce((sum, t) => sum + t.partitions.length, 0);
+    assert.ok(total >= PARTITIONS_FOR_RENDER);
+    assert.equal(await page.locator(".tiles li").count(), total);
     console.log(
       JSON.stringify({
         bench: "console-render",
@@ -278,7 +338,7 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
     await page.getByRole("row", { name: /ci viewer/ }).waitFor();
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - innerWidth);
     assert.ok(overflow <= 1, `the page is ${overflow}px wider than the phone`);
-    await check("13-settings-phone");
+    await check("14-settings-phone");
     await page.setViewportSize({ width: 1280, height: 860 });
   });
 
@@ -288,7 +348,7 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
     await page.getByRole("button", { name: "Delete" }).click();
     const dialog = page.getByRole("dialog");
     await dialog.getByText("Deletion protection is on").waitFor();
-    await screenshot(page, "14-delete-confirm");
+    await screenshot(page, "15-delete-confirm");
     await dialog.getByRole("button", { name: "Delete web" }).click();
     await page.getByRole("heading", { name: "No cluster yet" }).waitFor({ timeout: 180_000 });
     assert.deepEqual(pageErrors, [], "no script error on any page");

@@ -3,6 +3,7 @@ import { currentToken, onTokenChange, setToken } from "./api/session.ts";
 import { Link } from "./components/link.tsx";
 import { ClusterPage } from "./pages/cluster-page.tsx";
 import { ClustersPage } from "./pages/clusters-page.tsx";
+import { GroupPage } from "./pages/group-page.tsx";
 import { LoginPage } from "./pages/login-page.tsx";
 import { OperationsPage } from "./pages/operations-page.tsx";
 import { SettingsPage } from "./pages/settings-page.tsx";
@@ -23,6 +24,8 @@ function PageFor({ route }: { route: Route }) {
       return <ClusterPage clusterId={route.clusterId} tab={route.tab} />;
     case "topic":
       return <TopicPage clusterId={route.clusterId} topic={route.topic} />;
+    case "group":
+      return <GroupPage clusterId={route.clusterId} group={route.group} />;
     case "operations":
       return <OperationsPage {...(route.clusterId ? { clusterId: route.clusterId } : {})} />;
     case "settings":
@@ -43,7 +46,8 @@ export function App() {
   const token = useToken();
   const route = useRoute();
   if (!token) return <LoginPage />;
-  const section = route.page === "cluster" || route.page === "topic" ? "clusters" : route.page;
+  const section =
+    route.page === "cluster" || route.page === "topic" || route.page === "group" ? "clusters" : route.page;
   return (
     <div className="shell">
       <a className="skip" href="#main">

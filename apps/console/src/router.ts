@@ -3,13 +3,14 @@ import { useEffect, useState } from "react";
 /** A page address the console knows, parsed from location.pathname. */
 export type Route =
   | { page: "clusters" }
-  | { page: "cluster"; clusterId: string; tab: "overview" | "map" | "topics" | "rebalance" }
+  | { page: "cluster"; clusterId: string; tab: "overview" | "map" | "topics" | "groups" | "rebalance" }
+  | { page: "group"; clusterId: string; group: string }
   | { page: "topic"; clusterId: string; topic: string }
   | { page: "operations"; clusterId?: string }
   | { page: "settings" }
   | { page: "not-found"; path: string };
 
-const TABS = new Set(["overview", "map", "topics", "rebalance"]);
+const TABS = new Set(["overview", "map", "topics", "groups", "rebalance"]);
 
 export function parseRoute(pathname: string, search = ""): Route {
   const parts = pathname.split("/").filter(Boolean).map(decodeURIComponent);
@@ -23,8 +24,9 @@ export function parseRoute(pathname: string, search = ""): Route {
     const clusterId = parts[1];
     if (parts.length === 2) return { page: "cluster", clusterId, tab: "overview" };
     if (parts[2] === "topics" && parts.length === 4) return { page: "topic", clusterId, topic: parts[3]! };
+    if (parts[2] === "groups" && parts.length === 4) return { page: "group", clusterId, group: parts[3]! };
     if (parts.length === 3 && TABS.has(parts[2]!))
-      return { page: "cluster", clusterId, tab: parts[2] as "map" | "topics" | "rebalance" };
+      return { page: "cluster", clusterId, tab: parts[2] as "map" | "topics" | "groups" | "rebalance" };
   }
   return { page: "not-found", path: pathname };
 }
@@ -37,6 +39,8 @@ export function hrefOf(route: Route): string {
       return `/clusters/${route.clusterId}${route.tab === "overview" ? "" : `/${route.tab}`}`;
     case "topic":
       return `/clusters/${route.clusterId}/topics/${encodeURIComponent(route.topic)}`;
+    case "group":
+      return `/clusters/${route.clusterId}/groups/${encodeURIComponent(route.group)}`;
     case "operations":
       return route.clusterId ? `/operations?cluster=${route.clusterId}` : "/operations";
     case "settings":

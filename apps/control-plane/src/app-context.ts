@@ -4,6 +4,7 @@ import type { SpotReclaimer } from "./controllers/provisioner/spot-reclaim.ts";
 import type { Database } from "./db/database.ts";
 import type { ControlPlaneMetrics } from "./http/control-plane-metrics.ts";
 import type { AssignmentNotifier } from "./services/assignment-notifier.ts";
+import type { BrokerCapacity } from "./services/balancer-settings.ts";
 import type { MoveCompletion } from "./services/move-completion.ts";
 
 /** What route plugins and controllers share; built once by build(). */
@@ -23,4 +24,6 @@ export interface AppContext {
   moveCompletion: MoveCompletion;
   /** Simulated spot reclaim (the provisioner's, local provider); absent when no provisioner runs. */
   spotReclaimer?: SpotReclaimer;
+  /** Brokers' network capacity from the cluster's provider, for the balancer (absent: the config's default). */
+  brokerCapacity?: BrokerCapacity;
 }

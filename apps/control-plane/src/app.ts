@@ -11,7 +11,7 @@ import type { Database } from "./db/database.ts";
 import { ApiError } from "./errors.ts";
 import { ControlPlaneMetrics } from "./http/control-plane-metrics.ts";
 import { registerJsonBodyParser } from "./http/json-body-parser.ts";
-import { documentDefaultsAsOptional } from "./http/openapi-parameters.ts";
+import { documentDefaultsAsOptional, OptionalBodies } from "./http/openapi-parameters.ts";
 import { registerProblemHandlers } from "./http/problem-handler.ts";
 import { typeboxValidatorCompiler } from "./http/typebox.ts";
 import { consoleRoutes } from "./routes/console-routes.ts";
@@ -30,6 +30,7 @@ export interface BuildOptions {
   notifier?: AssignmentNotifier;
   /** Backs POST /v1/clusters/:id/brokers/:brokerId/spot-reclaim (see controllers/provisioner). */
   spotReclaimer?: AppContext["spotReclaimer"];
+  brokerCapacity?: AppContext["brokerCapacity"];
 }
 
 export interface App {
@@ -67,6 +68,7 @@ export async function build(options: BuildOptions): Promise<App> {
         server.log.warn({ clusterId, error: String(error) }, "finishing moves after a close failed"),
     ),
     ...(options.spotReclaimer ? { spotReclaimer: options.spotReclaimer } : {}),
+    ...(options.brokerCapacity ? { brokerCapacity: options.brokerCapacity } : {}),
   };
   const server = Fastify({
     bodyLimit: config.bodyLimitBytes,
@@ -111,10 +113,16 @@ export async function build(options: BuildOptions): Promise<App> {
   registerProblemHandlers(server);
   server.addSchema({ ...Problem, $id: PROBLEM_SCHEMA_ID });
 
+  const optionalBodies = new OptionalBodies();
   await server.register(swagger, {
     // Shared schemas keep their id as their name in components.schemas.
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
-    transform: ({ schema, url }) => ({ schema: documentDefaultsAsOptional(schema), url }),
+    transform: ({ schema, url, route }) => {
+      optionalBodies.note(schema, url, route.method);
+      return { schema: documentDefaultsAsOptional(schema), url };
+    },
+    transformObject: (documents) =>
+      optionalBodies.apply("openapiObject" in documents ? documents.openapiObject : documents.swaggerObject),
     openapi: {
       openapi: "3.1.0",
       info: {

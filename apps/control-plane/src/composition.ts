@@ -15,6 +15,7 @@ import { createProvisioner, type Provisioner } from "./controllers/provisioner/p
 import { localSpotReclaimer } from "./controllers/provisioner/spot-reclaim.ts";
 import { type Database, openDatabase } from "./db/database.ts";
 import type { AssignmentNotifier } from "./services/assignment-notifier.ts";
+import { providerBaselineCapacity } from "./services/balancer-settings.ts";
 
 /** What the controllers and operation handlers below are built from. */
 interface Parts {
@@ -128,6 +129,7 @@ export async function composeControlPlane(
       operationHandlers: ({ notifier }) => operationHandlersOf({ config, notifier, providers, provisioner }),
       deprovision: provisioner.deprovision,
       spotReclaimer: localSpotReclaimer(database.db, providers),
+      brokerCapacity: providerBaselineCapacity(providers), // the balancer's broker capacity
     });
   } catch (error) {
     await provisioner.close();

@@ -30,6 +30,12 @@ export const ConfigSchema = Type.Object(
     moveLimitPerTopic: Type.Integer({ minimum: 1 }),
     /** Partition moves in flight at once in a cluster. */
     moveLimitPerCluster: Type.Integer({ minimum: 1 }),
+    /** How often automatic balancing plans a cluster whose brokers are settled (a cluster's spec may turn it off). */
+    balancerIntervalMs: Type.Integer({ minimum: 100 }),
+    /** A moved partition stays at least this long where it went (a cluster's spec may say otherwise). */
+    balancerCooldownMs: Type.Integer({ minimum: 0 }),
+    /** Each broker's sustained network capacity each way, bytes/s, where a cluster's spec does not say. */
+    brokerNetworkBytesPerSec: Type.Integer({ minimum: 1 }),
     /**
      * The local provider's folder: its brokers' folders, WAL volume files and state live under
      * `<dataDir>/cloud-local` (a relative path is taken from the working directory). Only clusters with
@@ -75,6 +81,9 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   moveLimitPerBroker: 32,
   moveLimitPerTopic: 64,
   moveLimitPerCluster: 128,
+  balancerIntervalMs: 5_000,
+  balancerCooldownMs: 60_000,
+  brokerNetworkBytesPerSec: 125_000_000,
   dataDir: "./data",
   logLevel: "warn",
 });
@@ -93,6 +102,9 @@ const ENV: Record<keyof Config, string> = {
   moveLimitPerBroker: "MOVE_LIMIT_PER_BROKER",
   moveLimitPerTopic: "MOVE_LIMIT_PER_TOPIC",
   moveLimitPerCluster: "MOVE_LIMIT_PER_CLUSTER",
+  balancerIntervalMs: "BALANCER_INTERVAL_MS",
+  balancerCooldownMs: "BALANCER_COOLDOWN_MS",
+  brokerNetworkBytesPerSec: "BROKER_NETWORK_BYTES_PER_SEC",
   dataDir: "CIRRUS_DATA_DIR",
   advertisedUrl: "ADVERTISED_URL",
   consoleDir: "CONSOLE_DIR",

@@ -30,6 +30,8 @@ export interface ControlPlaneOptions {
   deprovision?: ClusterDeletionOptions["deprovision"];
   /** Simulated spot reclaim for the API (the provisioner's, local provider). */
   spotReclaimer?: BuildOptions["spotReclaimer"];
+  /** Brokers' network capacity from the cluster's provider, for the balancer. */
+  brokerCapacity?: BuildOptions["brokerCapacity"];
   /**
    * Join the leader election (and so run controllers) only once listen() resolved, not at start: for
    * controllers that give brokers the API's address, which is known only then (port 0). Default false.
@@ -81,7 +83,13 @@ export class ControlPlane {
     const notifier = new AssignmentNotifier();
     try {
       if (database.pool) await notifier.listen(database.pool);
-      const app = await build({ config, database, notifier, spotReclaimer: options.spotReclaimer });
+      const app = await build({
+        config,
+        database,
+        notifier,
+        spotReclaimer: options.spotReclaimer,
+        brokerCapacity: options.brokerCapacity,
+      });
       const firstAdminToken = await ensureFirstAdminToken(database.db, config.bootstrapAdminToken);
       const runner = new ControllerRunner(
         {
@@ -104,7 +112,14 @@ export class ControlPlane {
       addController(partitionAssignmentController(notifier));
       addController(retentionController());
       if (config.autoRebalanceSettleMs > 0)
-        addController(autoRebalanceController({ settleMs: config.autoRebalanceSettleMs }));
+        addController(
+          autoRebalanceController({
+            settleMs: config.autoRebalanceSettleMs,
+            intervalMs: config.balancerIntervalMs,
+            config,
+            capacityOf: options.brokerCapacity,
+          }),
+        );
       for (const controller of options.controllers?.({ notifier }) ?? []) addController(controller);
       runner.addOperationHandler(clusterDeletionHandler({ notifier, deprovision: options.deprovision }));
       runner.addOperationHandler(brokerDrainHandler(notifier));

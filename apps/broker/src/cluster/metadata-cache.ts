@@ -21,6 +21,7 @@ export class MetadataCache {
   readonly #staleWaitMs: number;
   #view: MetadataView | undefined;
   #fetchedAt = Number.NEGATIVE_INFINITY;
+  #peekRefreshAt = Number.NEGATIVE_INFINITY;
   #inflight: Promise<MetadataView> | undefined;
 
   constructor(source: MetadataSource, maxAgeMs = 1_000, staleWaitMs = 500) {
@@ -31,6 +32,19 @@ export class MetadataCache {
 
   /** The last view, without waiting (undefined before the first load). */
   get current(): MetadataView | undefined {
+    return this.#view;
+  }
+
+  /**
+   * The last view without waiting; when it is older than maxAgeMs a refresh starts in the background (at most
+   * one per maxAgeMs, so a control plane that is away is not asked on every call).
+   */
+  peek(): MetadataView | undefined {
+    const now = performance.now();
+    if (now - this.#fetchedAt >= this.#maxAgeMs && now - this.#peekRefreshAt >= this.#maxAgeMs) {
+      this.#peekRefreshAt = now;
+      this.#refresh().catch(() => {});
+    }
     return this.#view;
   }
 

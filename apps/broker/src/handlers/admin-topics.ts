@@ -5,6 +5,7 @@
 // first answers with Kafka's error codes. Replication is the storage's (WAL + object storage), so any
 // replication factor >= 1 is accepted and manual replica assignments only decide the partition count.
 import {
+  type ClusterMetadata,
   checkNewTopic,
   checkPartitionGrowth,
   checkTopicDeletion,
@@ -37,6 +38,21 @@ async function refreshMetadata(
 ): Promise<void> {
   if (!answers.some((a) => a.errorCode === ErrorCode.NONE)) return;
   await context.services.metadata(true).catch(() => {});
+}
+
+/** Kafka's check of manual assignments: every broker id must be a broker of the cluster (null: none unknown). */
+function unknownBrokers(
+  brokerIdLists: readonly (readonly number[])[],
+  metadata: ClusterMetadata | null,
+): { errorCode: number; errorMessage: string } | null {
+  if (!metadata) return null;
+  const known = new Set(metadata.brokers.map((b) => b.brokerId));
+  const unknown = [...new Set(brokerIdLists.flat())].filter((id) => !known.has(id)).sort((a, b) => a - b);
+  if (unknown.length === 0) return null;
+  return {
+    errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+    errorMessage: `Unknown broker(s) in replica assignment: ${unknown.join(", ")}.`,
+  };
 }
 
 function duplicates(names: readonly (string | null)[]): Set<string | null> {
@@ -91,6 +107,8 @@ export async function handleCreateTopics(
 ): Promise<ResponseOf<typeof ApiKey.CreateTopics>> {
   const dup = duplicates(request.topics.map((t) => t.name));
   const validateOnly = context.apiVersion >= 1 && request.validateOnly;
+  const assigning = request.topics.some((t) => t.assignments.length > 0);
+  const metadata = assigning ? await context.services.metadata().catch(() => null) : null;
   const topics = await Promise.all(
     request.topics.map(async (topic) => {
       const answer = (errorCode: number, errorMessage: string | null, extra: object = {}) => ({
@@ -107,6 +125,11 @@ export async function handleCreateTopics(
         return answer(ErrorCode.INVALID_REQUEST, `topic ${topic.name} appears more than once`);
       const checked = validateCreate(topic, context.services.config.defaultPartitions);
       if ("errorCode" in checked) return answer(checked.errorCode, checked.errorMessage);
+      const strangers = unknownBrokers(
+        topic.assignments.map((a) => a.brokerIds),
+        metadata,
+      );
+      if (strangers) return answer(strangers.errorCode, strangers.errorMessage);
       try {
         const created = (await context.services.controlPlane.createTopic({
           name: topic.name,
@@ -210,6 +233,11 @@ export async function handleCreatePartitions(
       ) {
         return answer(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `expected ${topic.count - current} assignments`);
       }
+      const strangers = unknownBrokers(
+        (topic.assignments ?? []).map((a) => a.brokerIds),
+        metadata,
+      );
+      if (strangers) return answer(strangers.errorCode, strangers.errorMessage);
       try {
         await context.services.controlPlane.addPartitions(topic.name, {
           totalCount: topic.count,

@@ -9,6 +9,7 @@ import {
   handleIncrementalAlterConfigs,
   incrementalAlterConfigsError,
 } from "./alter-configs.ts";
+import { deleteRecordsError, handleDeleteRecords } from "./delete-records.ts";
 import { handleDescribeConfigs } from "./describe-configs.ts";
 import { handleDescribeGroups, handleListGroups } from "./describe-groups.ts";
 import {
@@ -58,6 +59,7 @@ export const groupHandlers: HandlerMap = handlerMap({
   [ApiKey.CreatePartitions]: { handle: handleCreatePartitions, errorResponse: createPartitionsError },
   [ApiKey.DescribeConfigs]: { handle: handleDescribeConfigs, errorResponse: describeConfigsError },
   [ApiKey.AlterConfigs]: { handle: handleAlterConfigs, errorResponse: alterConfigsError },
+  [ApiKey.DeleteRecords]: { handle: handleDeleteRecords, errorResponse: deleteRecordsError },
   [ApiKey.IncrementalAlterConfigs]: {
     handle: handleIncrementalAlterConfigs,
     errorResponse: incrementalAlterConfigsError,

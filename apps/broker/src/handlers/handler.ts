@@ -33,6 +33,11 @@ export interface BrokerServices {
   shuttingDown(): boolean;
   readonly partitions: PartitionRegistry;
   /**
+   * A topic's configs from the last cached metadata, without waiting (a stale view starts a refresh in the
+   * background); undefined when the topic is unknown to it. Absent: every topic has Kafka's defaults.
+   */
+  topicConfigs?(topic: string): Readonly<Record<string, string>> | undefined;
+  /**
    * Cluster metadata from the control plane, cached (fresh=true bypasses the cache; with waitAtMostStaleWait
    * the cached view still answers if the control plane is slow).
    */

@@ -1,13 +1,14 @@
 // ListOffsets: earliest (-2), latest (-1: the high watermark), max timestamp (-3) and by timestamp (the first
-// batch whose max timestamp reaches it; Kafka's time index is per batch too). Timestamps are answered from
-// the partition's sparse time index (partitions/time-index.ts, kept in its checkpoints): a binary search and
-// one granule read, never a scan of the log. Offsets of partitions this broker does not lead get
-// NOT_LEADER_OR_FOLLOWER, so clients look the leader up again.
+// record at or after it: the time index finds the batch, then the batch's records are read, as Kafka does).
+// Timestamps are answered from the partition's sparse time index (partitions/time-index.ts, kept in its
+// checkpoints): a binary search and one granule read, never a scan of the log. Offsets of partitions another
+// broker leads get NOT_LEADER_OR_FOLLOWER, so clients look the leader up again; a partition this broker was
+// just given (a new topic) is waited for while it opens (topic-lookup.ts servedPartition).
 import { type ApiKey, ErrorCode, type ListOffsetsRequest } from "@cirrus/kafka-protocol";
 import type { Partition } from "../partitions/partition.ts";
 import type { RequestContext, ResponseOf } from "./handler.ts";
 import { kafkaErrorCodeOf } from "./kafka-error-codes.ts";
-import { topicExists } from "./topic-lookup.ts";
+import { servedPartition } from "./topic-lookup.ts";
 
 const LATEST = -1n;
 const EARLIEST = -2n;
@@ -45,11 +46,8 @@ export async function handleListOffsets(
             offset: BigInt(offset),
             leaderEpoch,
           });
-          const partition = services.partitions.byName(topic.name, p.partitionIndex);
-          if (!partition) {
-            const exists = await topicExists(services, topic.name, p.partitionIndex);
-            return answer(exists ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-          }
+          const partition = await servedPartition(services, topic.name, p.partitionIndex);
+          if ("errorCode" in partition) return answer(partition.errorCode);
           if (p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch < partition.leaderEpoch) {
             return answer(ErrorCode.FENCED_LEADER_EPOCH);
           }

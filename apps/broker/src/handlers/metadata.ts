@@ -75,8 +75,9 @@ export async function handleMetadata(
   }
   const created: string[] = [];
   const wanted = request.topics ?? [];
-  const allowCreate =
-    services.config.autoCreateTopics && request.allowAutoTopicCreation && context.apiVersion >= 4;
+  // v0–3 have no allowAutoTopicCreation field: Kafka creates their unknown topics implicitly (the codec decodes
+  // the field's default, true, for them).
+  const allowCreate = services.config.autoCreateTopics && request.allowAutoTopicCreation;
   for (const want of wanted) {
     const known = want.name !== null ? metadata.topics.some((t) => t.name === want.name) : true;
     // Internal topics are made by their owner (FindCoordinator creates __consumer_offsets with the offsets

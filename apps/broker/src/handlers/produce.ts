@@ -17,6 +17,7 @@ import {
 } from "@cirrus/kafka-protocol";
 import { OFFSETS_TOPIC } from "../groups/group-coordinator.ts";
 import type { CheckedBatch, Partition } from "../partitions/partition.ts";
+import { appendPolicyOf, applyAppendPolicy } from "../partitions/topic-append-policy.ts";
 import { TRANSACTION_STATE_TOPIC } from "../transactions/txn-coordinator.ts";
 import type { RequestContext, ResponseOf } from "./handler.ts";
 import { kafkaErrorCodeOf } from "./kafka-error-codes.ts";
@@ -115,13 +116,22 @@ function produceToPartition(
   if (!services.producers && checked.batches.some((b) => b.header?.isTransactional)) {
     return failed(index, ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT, "transactions need producer state");
   }
-  return appendChecked(partition, checked.batches, context);
+  // The topic's configs (max.message.bytes, message.timestamp.*) as this broker last saw them.
+  const policy = applyAppendPolicy(
+    checked.batches,
+    appendPolicyOf(services.topicConfigs?.(topic)),
+    Date.now(),
+  );
+  if (!policy.ok)
+    return { ...failed(index, policy.errorCode, policy.message), recordErrors: policy.recordErrors };
+  return appendChecked(partition, policy.batches, context, policy.logAppendTimeMs);
 }
 
 function appendChecked(
   partition: Partition,
   batches: ProducedBatch[],
   context: RequestContext,
+  logAppendTimeMs: number,
 ): PartitionResult | Promise<PartitionResult> {
   const { services } = context;
   const gate = services.producers;
@@ -173,7 +183,7 @@ function appendChecked(
         index: partition.partition,
         errorCode: ErrorCode.NONE,
         baseOffset: BigInt(baseOffset),
-        logAppendTimeMs: -1n,
+        logAppendTimeMs: BigInt(logAppendTimeMs),
         logStartOffset: BigInt(partition.logStartOffset),
         recordErrors: [],
         errorMessage: null,

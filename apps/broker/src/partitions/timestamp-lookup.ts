@@ -1,7 +1,10 @@
 // ListOffsets by timestamp and MAX_TIMESTAMP on a time index: the index narrows the search to a granule, and
-// only that granule is read. Answers are exactly those of a scan of the whole log from its start (first
+// only that granule is read. By timestamp, the stored append whose max timestamp reaches the target is then
+// opened and its Kafka records read, as Kafka's fetchOffsetByTimestamp does: the answer is the first record
+// at or after the timestamp, not the batch's first offset. Answers are exactly those of a scan of the whole log from its start (first
 // record whose timestamp reaches the target; the largest timestamp, first record on ties; offsets clamped to
 // the log start), as the property tests check.
+import { iterateRecords, readRecordBatchSummary, splitRecordBatches } from "@cirrus/kafka-protocol";
 import type { CheckpointedLog } from "./checkpoint-loader.ts";
 import { contiguousRecords } from "./contiguous-records.ts";
 import type { ScanRange, TimeIndex } from "./time-index.ts";
@@ -22,10 +25,13 @@ export async function offsetForTimestamp(
 ): Promise<TimestampAndOffset> {
   const logStart = log.logStartOffset;
   for (const range of index.candidates(timestamp, logStart)) {
-    let found: TimestampAndOffset | undefined;
+    let found: TimestampAndOffset | null | undefined;
     await scan(log, range, (r) => {
       if (r.timestamp < timestamp) return true;
-      found = { offset: Math.max(r.baseOffset, logStart), timestamp: r.timestamp };
+      found = firstRecordAtOrAfter(r.payload, timestamp, logStart);
+      // Only records below the log start reached it (retention cut into this append): look further.
+      if (found === null) return true;
+      found ??= { offset: Math.max(r.baseOffset, logStart), timestamp: r.timestamp };
       return false;
     });
     if (found) return found;
@@ -55,11 +61,35 @@ export async function maxTimestampOffset(
   return found && found.timestamp >= 0 ? found : NOT_FOUND;
 }
 
+/**
+ * The first Kafka record of a stored append with timestamp >= `timestamp` and offset >= `logStart`; null when
+ * none qualifies; undefined when the payload cannot be decoded (the caller answers with the append itself).
+ */
+function firstRecordAtOrAfter(
+  payload: Buffer,
+  timestamp: number,
+  logStart: number,
+): TimestampAndOffset | null | undefined {
+  try {
+    for (const batch of splitRecordBatches(payload)) {
+      if (readRecordBatchSummary(batch).maxTimestamp < timestamp) continue;
+      for (const record of iterateRecords(batch)) {
+        const offset = Number(record.offset);
+        const ts = Number(record.timestamp);
+        if (offset >= logStart && ts >= timestamp) return { offset, timestamp: ts };
+      }
+    }
+    return null;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Visits the records overlapping `range` in offset order while `visit` returns true. */
 async function scan(
   log: CheckpointedLog,
   range: ScanRange,
-  visit: (record: { baseOffset: number; timestamp: number }) => boolean,
+  visit: (record: { baseOffset: number; timestamp: number; payload: Buffer }) => boolean,
 ): Promise<void> {
   const to = Math.min(range.to, log.highWatermark);
   for await (const records of contiguousRecords(log, range.from, to, READ_BYTES)) {

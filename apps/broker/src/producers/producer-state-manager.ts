@@ -19,6 +19,17 @@ import {
   type ProducerBatch,
 } from "./partition-producer-state.ts";
 import type { PartitionTxnIndex } from "./partition-txn-index.ts";
+import { incrementSequence } from "./sequence.ts";
+
+export interface ActiveProducer {
+  readonly producerId: bigint;
+  readonly producerEpoch: number;
+  readonly lastSequence: number;
+  readonly lastTimestamp: number;
+  /** The first offset of the producer's open transaction here, -1 when none is open. */
+  readonly currentTxnStartOffset: number;
+}
+
 import { rebuildTxnIndex } from "./rebuild-txn-index.ts";
 
 /** The part of Partition that rebuilding producer state reads. */
@@ -136,6 +147,26 @@ export class ProducerStateManager implements ProducerBatchGate {
     const entry = this.#states.get(partition);
     entry?.state.settle(batch, baseOffset, ok);
     if (!ok && isTransactionalHeader(batch)) entry?.txns.undoBegin(batch.producerId, baseOffset);
+  }
+
+  /**
+   * The producers this partition knows (DescribeProducers): epoch, last sequence and write time, and the
+   * first offset of the transaction each has open here (-1: none). Undefined while the state loads.
+   */
+  activeProducers(partition: Partition): ActiveProducer[] | undefined {
+    const entry = this.#states.get(partition);
+    if (!entry) return undefined;
+    return entry.state.snapshot().map((p) => {
+      const last = p.batches.at(-1);
+      const ongoing = entry.txns.ongoing().find((o) => o.producerId === p.producerId);
+      return {
+        producerId: p.producerId,
+        producerEpoch: Math.max(last?.epoch ?? -1, entry.state.markerEpoch(p.producerId) ?? -1),
+        lastSequence: last ? incrementSequence(last.firstSeq, last.lastOffsetDelta) : -1,
+        lastTimestamp: p.lastTimestamp,
+        currentTxnStartOffset: ongoing?.firstOffset ?? -1,
+      };
+    });
   }
 
   /** The partition's transaction index; undefined while it loads (starting the load if none runs). */

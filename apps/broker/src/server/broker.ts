@@ -129,6 +129,7 @@ export async function startBroker(
     shuttingDown: () => lifecycle.shuttingDown(),
     partitions,
     metadata: async (fresh, options) => (await metadataCache.get(fresh, options)).metadata,
+    topicConfigs: (topic) => metadataCache.peek()?.topicsByName.get(topic)?.configs,
     controlPlane,
     metrics,
     load,
@@ -201,6 +202,10 @@ export async function startBroker(
     // Replay fenced brokers' WALs first: their streams must hold every acked record before anyone reopens them.
     const recovered = await recoverer.apply(assignments.recover);
     if (recovered.failed.length > 0) return recovered;
+    // A produce applies its topic's configs from the cached metadata (topicConfigs): know a new topic's configs
+    // before serving it, so that its first records already follow them (LogAppendTime, max.message.bytes...).
+    const known = metadataCache.current?.topicsByName;
+    if (assignments.open.some((p) => !known?.has(p.topic))) await metadataCache.get(true).catch(() => {});
     const result = await partitions.reconcile(assignments.open, assignments.close);
     metrics.partitionsOpen.set(partitions.size);
     metadataCache.invalidate();

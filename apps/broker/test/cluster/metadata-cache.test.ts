@@ -92,6 +92,36 @@ test("a control plane that does not answer (paused) costs a client staleWaitMs, 
   assert.ok(waited >= 45 && waited < 5_000, `waited ${waited} ms`);
 });
 
+test("peek answers the last view at once and refreshes a stale one in the background, at most once per maxAge", async () => {
+  let calls = 0;
+  let fail = false;
+  const cache = new MetadataCache(
+    {
+      async metadata() {
+        calls++;
+        if (fail) throw new Error("control plane away");
+        return metadataAt(calls);
+      },
+    },
+    50,
+  );
+  assert.equal(cache.peek(), undefined, "nothing loaded yet");
+  await sleep(5);
+  assert.equal(cache.peek()?.metadata.version, 1, "the background load landed");
+  assert.equal(calls, 1, "a fresh view is not refreshed");
+  await sleep(60);
+  assert.equal(cache.peek()?.metadata.version, 1, "the stale view is answered at once");
+  await sleep(5);
+  assert.equal(cache.peek()?.metadata.version, 2);
+  fail = true;
+  await sleep(60);
+  for (let i = 0; i < 100; i++) cache.peek();
+  await sleep(5);
+  for (let i = 0; i < 100; i++) cache.peek();
+  assert.equal(calls, 3, "a failing control plane is asked once per maxAge, not per call");
+  assert.equal(cache.peek()?.metadata.version, 2, "the last good view is kept");
+});
+
 test("a forced refresh with waitAtMostStaleWait reads anew, but answers the stale view if the control plane hangs", async () => {
   let hang = false;
   let version = 0;

@@ -39,8 +39,12 @@ describe("admin handlers", () => {
           replicationFactor: -1,
           assignments: [
             { partitionIndex: 0, brokerIds: [1] },
-            { partitionIndex: 1, brokerIds: [2] },
+            { partitionIndex: 1, brokerIds: [1] },
           ],
+        }),
+        creatable("stranger", -1, {
+          replicationFactor: -1,
+          assignments: [{ partitionIndex: 0, brokerIds: [1, 7] }],
         }),
         creatable("defaulted", -1, { replicationFactor: -1 }),
       ],
@@ -60,8 +64,13 @@ describe("admin handlers", () => {
       ["badval", ErrorCode.INVALID_CONFIG],
       ["both", ErrorCode.INVALID_REQUEST],
       ["assigned", 0],
+      ["stranger", ErrorCode.INVALID_REPLICA_ASSIGNMENT],
       ["defaulted", 0],
     ]);
+    assert.match(
+      r.topics.find((t: Any) => t.name === "stranger").errorMessage,
+      /Unknown broker\(s\) in replica assignment: 7\./,
+    );
     assert.equal(r.topics[0].numPartitions, 12);
     assert.equal(r.topics[0].topicId, broker.admin.topics.get("orders")!.topicId.replaceAll("-", ""));
     assert.equal(broker.admin.topics.get("orders")?.configs["retention.ms"], "1000");
@@ -83,13 +92,17 @@ describe("admin handlers", () => {
     assert.equal(broker.admin.topics.has("dry"), false, "validateOnly creates nothing");
   });
 
-  it("CreatePartitions only grows existing topics", async () => {
+  it("CreatePartitions only grows existing topics, onto brokers that exist", async () => {
+    await broker.admin.createTopic({ name: "stranger-growth", partitions: 1 });
+    await broker.admin.createTopic({ name: "grow-ok", partitions: 1 });
     const r = await broker.call<Any>(ApiKey.CreatePartitions, 3, {
       topics: [
         { name: "orders", count: 16, assignments: null },
         { name: "orders-missing", count: 4, assignments: null },
         { name: "assigned", count: 1, assignments: null },
         { name: "defaulted", count: 3, assignments: [{ brokerIds: [1] }] },
+        { name: "grow-ok", count: 2, assignments: [{ brokerIds: [1] }] },
+        { name: "stranger-growth", count: 2, assignments: [{ brokerIds: [9, 1] }] },
       ],
       timeoutMs: 1000,
       validateOnly: false,
@@ -101,8 +114,11 @@ describe("admin handlers", () => {
         ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
         ErrorCode.INVALID_PARTITIONS,
         ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+        0,
+        ErrorCode.INVALID_REPLICA_ASSIGNMENT,
       ],
     );
+    assert.match(r.results[5].errorMessage, /Unknown broker\(s\) in replica assignment: 9\./);
   });
 
   it("DeleteTopics by name (v0–5) and by id (v6); the offsets topic is protected", async () => {

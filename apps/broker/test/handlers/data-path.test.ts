@@ -212,7 +212,7 @@ describe("Produce and Fetch", () => {
 });
 
 describe("ListOffsets", () => {
-  test("earliest, latest and by timestamp (first batch whose max timestamp reaches it)", async () => {
+  test("earliest, latest and by timestamp (the first record at or after it, found inside its batch)", async () => {
     await produce(1, batch(["late1", "late2"], 5_000_000n));
     const hw = BigInt(broker.services.partitions.byName("t", 1)!.highWatermark);
     const answer = await wire.request(2, 7, {
@@ -234,10 +234,170 @@ describe("ListOffsets", () => {
     const [earliest, latest, byTime, future, unknown] = answer.topics[0]!.partitions;
     assert.equal(earliest!.offset, 0n);
     assert.equal(latest!.offset, hw);
-    assert.equal(byTime!.offset, hw - 2n);
+    assert.equal(byTime!.offset, hw - 1n, "late2, the second record of the batch");
     assert.equal(byTime!.timestamp, 5_000_001n);
     assert.equal(future!.offset, -1n);
     assert.equal(unknown!.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  });
+});
+
+describe("a new topic", () => {
+  test("a ListOffsets right after CreateTopics answers its offsets, not NOT_LEADER_OR_FOLLOWER", async () => {
+    const created = await wire.request(19, 5, {
+      topics: [{ name: "fresh", numPartitions: 2, replicationFactor: 1, assignments: [], configs: [] }],
+      timeoutMs: 5_000,
+      validateOnly: false,
+    });
+    assert.equal(created.topics[0]!.errorCode, ErrorCode.NONE);
+    const offsets = await wire.request(2, 7, {
+      replicaId: -1,
+      isolationLevel: 0,
+      topics: [
+        {
+          name: "fresh",
+          partitions: [
+            { partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n },
+            { partitionIndex: 1, currentLeaderEpoch: -1, timestamp: -2n },
+            { partitionIndex: 2, currentLeaderEpoch: -1, timestamp: -1n },
+          ],
+        },
+      ],
+    });
+    assert.deepEqual(
+      offsets.topics[0]!.partitions.map((p) => [p.partitionIndex, p.errorCode, p.offset]),
+      [
+        [0, ErrorCode.NONE, 0n],
+        [1, ErrorCode.NONE, 0n],
+        [2, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1n],
+      ],
+    );
+    // Later tests count the partitions each broker leads.
+    await broker.services.controlPlane.deleteTopic("fresh");
+  });
+});
+
+describe("DeleteRecords", () => {
+  test("moves the log start offset; earlier records are gone for Fetch and ListOffsets", async () => {
+    const { controlPlane } = broker.services;
+    await controlPlane.createTopic({ name: "trimmed", partitions: 1 });
+    await eventually(
+      () => broker.services.partitions.byName("trimmed", 0) !== undefined,
+      10_000,
+      "trimmed-0",
+    );
+    for (const v of ["a", "b", "c"]) await produce(0, batch([v]), -1, "trimmed");
+    const del = (offset: bigint, partitionIndex = 0) =>
+      wire.request(21, 2, {
+        topics: [{ name: "trimmed", partitions: [{ partitionIndex, offset }] }],
+        timeoutMs: 5_000,
+      });
+    const first = (await del(2n)).topics[0]!.partitions[0]!;
+    assert.deepEqual([first.errorCode, first.lowWatermark], [ErrorCode.NONE, 2n]);
+    const earliest = await wire.request(2, 7, {
+      replicaId: -1,
+      isolationLevel: 0,
+      topics: [
+        { name: "trimmed", partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -2n }] },
+      ],
+    });
+    assert.equal(earliest.topics[0]!.partitions[0]!.offset, 2n);
+    const fetchAt = (fetchOffset: bigint) =>
+      wire.request(1, 12, {
+        maxWaitMs: 0,
+        minBytes: 0,
+        maxBytes: 1 << 20,
+        isolationLevel: 0,
+        sessionId: 0,
+        sessionEpoch: -1,
+        topics: [
+          { topic: "trimmed", partitions: [{ partition: 0, fetchOffset, partitionMaxBytes: 1 << 20 }] },
+        ],
+        forgottenTopicsData: [],
+        rackId: "",
+      });
+    const below = (await fetchAt(0n)).responses[0]!.partitions[0]!;
+    assert.equal(below.errorCode, ErrorCode.OFFSET_OUT_OF_RANGE);
+    assert.deepEqual(values((await fetchAt(2n)).responses[0]!.partitions[0]!.records), ["c"]);
+    const backwards = (await del(1n)).topics[0]!.partitions[0]!;
+    assert.deepEqual([backwards.errorCode, backwards.lowWatermark], [ErrorCode.NONE, 2n], "never moves back");
+    const beyond = (await del(99n)).topics[0]!.partitions[0]!;
+    assert.equal(beyond.errorCode, ErrorCode.OFFSET_OUT_OF_RANGE);
+    const all = (await del(-1n)).topics[0]!.partitions[0]!;
+    assert.deepEqual([all.errorCode, all.lowWatermark], [ErrorCode.NONE, 3n], "-1: up to the high watermark");
+    const unknown = (await del(0n, 4)).topics[0]!.partitions[0]!;
+    assert.equal(unknown.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    await controlPlane.deleteTopic("trimmed");
+  });
+});
+
+describe("Produce applies the topic's configs", () => {
+  test("LogAppendTime stamps the batch, max.message.bytes and the timestamp window refuse, changes apply", async () => {
+    const { controlPlane } = broker.services;
+    await controlPlane.createTopic({
+      name: "stamped",
+      partitions: 1,
+      configs: { "message.timestamp.type": "LogAppendTime", "max.message.bytes": "200" },
+    });
+    await eventually(
+      () => broker.services.partitions.byName("stamped", 0) !== undefined,
+      10_000,
+      "stamped-0",
+    );
+    const before = Date.now();
+    const stamped = await produce(0, batch(["a", "b"], 1_000n), -1, "stamped");
+    const answer = stamped.responses[0]!.partitionResponses[0]!;
+    assert.equal(answer.errorCode, ErrorCode.NONE);
+    assert.ok(answer.logAppendTimeMs >= BigInt(before), "the append time is answered");
+    const fetched = await wire.request(1, 12, {
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes: 1 << 20,
+      isolationLevel: 0,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [
+        { topic: "stamped", partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] },
+      ],
+      forgottenTopicsData: [],
+      rackId: "",
+    });
+    const records = splitRecordBatches(fetched.responses[0]!.partitions[0]!.records!).flatMap((b) => [
+      ...iterateRecords(b),
+    ]);
+    assert.deepEqual(
+      records.map((r) => r.timestamp),
+      [answer.logAppendTimeMs, answer.logAppendTimeMs],
+      "every record reads the append time",
+    );
+    const big = await produce(0, batch(["x".repeat(300)]), -1, "stamped");
+    assert.equal(big.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.MESSAGE_TOO_LARGE);
+
+    await controlPlane.alterTopicConfigs("stamped", {
+      changes: [
+        { name: "message.timestamp.type", op: "set", value: "CreateTime" },
+        { name: "message.timestamp.before.max.ms", op: "set", value: "3600000" },
+        { name: "max.message.bytes", op: "delete", value: null },
+      ],
+      replace: false,
+    });
+    // Brokers pick config changes up with their metadata (at most maxAge old while producing).
+    await eventually(
+      async () => {
+        const old = await produce(0, batch(["old"], 1_000n), -1, "stamped");
+        return old.responses[0]!.partitionResponses[0]!.errorCode === ErrorCode.INVALID_TIMESTAMP;
+      },
+      10_000,
+      "the timestamp window applies",
+    );
+    const now = await produce(0, batch(["x".repeat(300)], BigInt(Date.now())), -1, "stamped");
+    const ok = now.responses[0]!.partitionResponses[0]!;
+    assert.equal(
+      ok.errorCode,
+      ErrorCode.NONE,
+      "max.message.bytes back at its default; a CreateTime record in the window",
+    );
+    assert.equal(ok.logAppendTimeMs, -1n);
+    await controlPlane.deleteTopic("stamped");
   });
 });
 
@@ -287,6 +447,24 @@ describe("Metadata", () => {
       allowAutoTopicCreation: false,
     });
     assert.equal(refused.topics[0]!.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  });
+
+  test("v0–3 (no allowAutoTopicCreation field) auto-create unknown topics, as Kafka does implicitly", async () => {
+    for (const version of [0, 1, 3]) {
+      const name = `old-client-v${version}`;
+      const ask = () => wire.request(3, version, { topics: [{ name }] });
+      const first = await ask();
+      assert.ok(
+        [ErrorCode.NONE, ErrorCode.LEADER_NOT_AVAILABLE].includes(first.topics[0]!.errorCode as 0),
+        `v${version}: ${first.topics[0]!.errorCode}`,
+      );
+      await eventually(
+        async () => (await ask()).topics[0]!.partitions[0]?.leaderId === broker.brokerId(),
+        10_000,
+        `${name} created and led`,
+      );
+      await broker.services.controlPlane.deleteTopic(name);
+    }
   });
 
   test("never auto-creates an internal topic (its owner creates it with its own partition count)", async () => {

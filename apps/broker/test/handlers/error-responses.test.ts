@@ -15,6 +15,7 @@ import {
 } from "@cirrus/kafka-protocol";
 import { groupHandlers } from "../../src/handlers/group-handlers.ts";
 import { coreHandlers, mergeHandlers } from "../../src/handlers/registry.ts";
+import { transactionAdminHandlers } from "../../src/handlers/transaction-admin-handlers.ts";
 import { transactionHandlers } from "../../src/handlers/transaction-handlers.ts";
 
 type Fields = NonNullable<ReturnType<typeof apiSpec>>["request"]["fields"];
@@ -63,7 +64,7 @@ function errorCodes(value: unknown, found: number[] = []): number[] {
 }
 
 test("every served API's error response encodes at every version and carries the error code", () => {
-  const handlers = mergeHandlers(coreHandlers, groupHandlers, transactionHandlers);
+  const handlers = mergeHandlers(coreHandlers, groupHandlers, transactionHandlers, transactionAdminHandlers);
   const ranges = supportedApiVersions().filter((r) => handlers.has(r.apiKey));
   assert.equal(ranges.length, handlers.size, "every served API is one the codec speaks");
   let checked = 0;

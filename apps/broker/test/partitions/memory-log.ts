@@ -1,7 +1,7 @@
 // An in-memory partition log for checkpoint tests: stored records as s3stream keeps them (one per append,
 // Kafka batches with their base offsets set), the read contract of Partition.readRecords / Partition.read,
 // retention (trim), and a count of what was read so tests can bound it.
-import { encodeRecordBatch, setBaseOffset } from "@cirrus/kafka-protocol";
+import { encodeRecordBatch, iterateRecords, setBaseOffset, splitRecordBatches } from "@cirrus/kafka-protocol";
 import type { CheckpointedLog } from "../../src/partitions/checkpoint-loader.ts";
 import type { StoredRecord } from "../../src/partitions/partition.ts";
 
@@ -54,6 +54,23 @@ export class MemoryLog implements CheckpointedLog {
     return record;
   }
 
+  /** Appends one Kafka batch whose records carry `timestamps` (in that order); stored with their maximum. */
+  appendTimestamps(timestamps: readonly number[]): StoredRecord {
+    const payload = encodeRecordBatch({
+      baseOffset: BigInt(this.#next),
+      records: timestamps.map((t, i) => ({ value: `t${i}`, timestamp: BigInt(t) })),
+    });
+    const record = {
+      baseOffset: this.#next,
+      count: timestamps.length,
+      timestamp: Math.max(...timestamps),
+      payload,
+    };
+    this.records.push(record);
+    this.#next += timestamps.length;
+    return record;
+  }
+
   trim(newStart: number): void {
     this.logStartOffset = Math.max(this.logStartOffset, Math.min(newStart, this.#next));
   }
@@ -82,12 +99,16 @@ export class MemoryLog implements CheckpointedLog {
   }
 }
 
-/** ListOffsets by timestamp answered by scanning every record from the log start (the reference). */
+/** ListOffsets by timestamp answered by scanning every Kafka record from the log start (the reference). */
 export function scanForTimestamp(log: MemoryLog, timestamp: number): { offset: number; timestamp: number } {
   for (const r of log.records) {
-    if (r.baseOffset + r.count <= log.logStartOffset) continue;
-    if (r.timestamp >= timestamp)
-      return { offset: Math.max(r.baseOffset, log.logStartOffset), timestamp: r.timestamp };
+    for (const batch of splitRecordBatches(r.payload)) {
+      for (const record of iterateRecords(batch)) {
+        const offset = Number(record.offset);
+        if (offset >= log.logStartOffset && Number(record.timestamp) >= timestamp)
+          return { offset, timestamp: Number(record.timestamp) };
+      }
+    }
   }
   return { offset: -1, timestamp: -1 };
 }

@@ -208,6 +208,30 @@ export interface paths {
                                         region?: string;
                                     };
                                     walVolumeGiB: number;
+                                    aws?: {
+                                        imageId?: string;
+                                        imageSsmParameter?: string;
+                                        subnets: {
+                                            [key: string]: string;
+                                        };
+                                        securityGroupIds: string[];
+                                        instanceProfileArn?: string;
+                                    };
+                                    aliyun?: {
+                                        imageId: string;
+                                        vSwitches: {
+                                            [key: string]: string;
+                                        };
+                                        securityGroupId: string;
+                                        ramRoleName?: string;
+                                    };
+                                    balancing?: {
+                                        auto?: boolean;
+                                        bandPercent?: number;
+                                        capacityPercent?: number;
+                                        cooldownSeconds?: number;
+                                        brokerNetworkBytesPerSec?: number;
+                                    };
                                 };
                                 state: "CREATING" | "RUNNING" | "UPDATING" | "DEGRADED" | "DELETING" | "FAILED";
                                 conditions: {
@@ -367,6 +391,30 @@ export interface paths {
                                 region?: string;
                             };
                             walVolumeGiB: number;
+                            aws?: {
+                                imageId?: string;
+                                imageSsmParameter?: string;
+                                subnets: {
+                                    [key: string]: string;
+                                };
+                                securityGroupIds: string[];
+                                instanceProfileArn?: string;
+                            };
+                            aliyun?: {
+                                imageId: string;
+                                vSwitches: {
+                                    [key: string]: string;
+                                };
+                                securityGroupId: string;
+                                ramRoleName?: string;
+                            };
+                            balancing?: {
+                                auto?: boolean;
+                                bandPercent?: number;
+                                capacityPercent?: number;
+                                cooldownSeconds?: number;
+                                brokerNetworkBytesPerSec?: number;
+                            };
                         };
                         /** @default true */
                         deletionProtection?: boolean;
@@ -415,6 +463,30 @@ export interface paths {
                                         region?: string;
                                     };
                                     walVolumeGiB: number;
+                                    aws?: {
+                                        imageId?: string;
+                                        imageSsmParameter?: string;
+                                        subnets: {
+                                            [key: string]: string;
+                                        };
+                                        securityGroupIds: string[];
+                                        instanceProfileArn?: string;
+                                    };
+                                    aliyun?: {
+                                        imageId: string;
+                                        vSwitches: {
+                                            [key: string]: string;
+                                        };
+                                        securityGroupId: string;
+                                        ramRoleName?: string;
+                                    };
+                                    balancing?: {
+                                        auto?: boolean;
+                                        bandPercent?: number;
+                                        capacityPercent?: number;
+                                        cooldownSeconds?: number;
+                                        brokerNetworkBytesPerSec?: number;
+                                    };
                                 };
                                 state: "CREATING" | "RUNNING" | "UPDATING" | "DEGRADED" | "DELETING" | "FAILED";
                                 conditions: {
@@ -625,6 +697,30 @@ export interface paths {
                                     region?: string;
                                 };
                                 walVolumeGiB: number;
+                                aws?: {
+                                    imageId?: string;
+                                    imageSsmParameter?: string;
+                                    subnets: {
+                                        [key: string]: string;
+                                    };
+                                    securityGroupIds: string[];
+                                    instanceProfileArn?: string;
+                                };
+                                aliyun?: {
+                                    imageId: string;
+                                    vSwitches: {
+                                        [key: string]: string;
+                                    };
+                                    securityGroupId: string;
+                                    ramRoleName?: string;
+                                };
+                                balancing?: {
+                                    auto?: boolean;
+                                    bandPercent?: number;
+                                    capacityPercent?: number;
+                                    cooldownSeconds?: number;
+                                    brokerNetworkBytesPerSec?: number;
+                                };
                             };
                             state: "CREATING" | "RUNNING" | "UPDATING" | "DEGRADED" | "DELETING" | "FAILED";
                             conditions: {
@@ -797,6 +893,30 @@ export interface paths {
                                         region?: string;
                                     };
                                     walVolumeGiB: number;
+                                    aws?: {
+                                        imageId?: string;
+                                        imageSsmParameter?: string;
+                                        subnets: {
+                                            [key: string]: string;
+                                        };
+                                        securityGroupIds: string[];
+                                        instanceProfileArn?: string;
+                                    };
+                                    aliyun?: {
+                                        imageId: string;
+                                        vSwitches: {
+                                            [key: string]: string;
+                                        };
+                                        securityGroupId: string;
+                                        ramRoleName?: string;
+                                    };
+                                    balancing?: {
+                                        auto?: boolean;
+                                        bandPercent?: number;
+                                        capacityPercent?: number;
+                                        cooldownSeconds?: number;
+                                        brokerNetworkBytesPerSec?: number;
+                                    };
                                 };
                                 state: "CREATING" | "RUNNING" | "UPDATING" | "DEGRADED" | "DELETING" | "FAILED";
                                 conditions: {
@@ -987,6 +1107,30 @@ export interface paths {
                                 region?: string;
                             };
                             walVolumeGiB: number;
+                            aws?: {
+                                imageId?: string;
+                                imageSsmParameter?: string;
+                                subnets: {
+                                    [key: string]: string;
+                                };
+                                securityGroupIds: string[];
+                                instanceProfileArn?: string;
+                            };
+                            aliyun?: {
+                                imageId: string;
+                                vSwitches: {
+                                    [key: string]: string;
+                                };
+                                securityGroupId: string;
+                                ramRoleName?: string;
+                            };
+                            balancing?: {
+                                auto?: boolean;
+                                bandPercent?: number;
+                                capacityPercent?: number;
+                                cooldownSeconds?: number;
+                                brokerNetworkBytesPerSec?: number;
+                            };
                         };
                         deletionProtection?: boolean;
                     };
@@ -1034,6 +1178,30 @@ export interface paths {
                                         region?: string;
                                     };
                                     walVolumeGiB: number;
+                                    aws?: {
+                                        imageId?: string;
+                                        imageSsmParameter?: string;
+                                        subnets: {
+                                            [key: string]: string;
+                                        };
+                                        securityGroupIds: string[];
+                                        instanceProfileArn?: string;
+                                    };
+                                    aliyun?: {
+                                        imageId: string;
+                                        vSwitches: {
+                                            [key: string]: string;
+                                        };
+                                        securityGroupId: string;
+                                        ramRoleName?: string;
+                                    };
+                                    balancing?: {
+                                        auto?: boolean;
+                                        bandPercent?: number;
+                                        capacityPercent?: number;
+                                        cooldownSeconds?: number;
+                                        brokerNetworkBytesPerSec?: number;
+                                    };
                                 };
                                 state: "CREATING" | "RUNNING" | "UPDATING" | "DEGRADED" | "DELETING" | "FAILED";
                                 conditions: {
@@ -1125,6 +1293,30 @@ export interface paths {
                                         region?: string;
                                     };
                                     walVolumeGiB: number;
+                                    aws?: {
+                                        imageId?: string;
+                                        imageSsmParameter?: string;
+                                        subnets: {
+                                            [key: string]: string;
+                                        };
+                                        securityGroupIds: string[];
+                                        instanceProfileArn?: string;
+                                    };
+                                    aliyun?: {
+                                        imageId: string;
+                                        vSwitches: {
+                                            [key: string]: string;
+                                        };
+                                        securityGroupId: string;
+                                        ramRoleName?: string;
+                                    };
+                                    balancing?: {
+                                        auto?: boolean;
+                                        bandPercent?: number;
+                                        capacityPercent?: number;
+                                        cooldownSeconds?: number;
+                                        brokerNetworkBytesPerSec?: number;
+                                    };
                                 };
                                 state: "CREATING" | "RUNNING" | "UPDATING" | "DEGRADED" | "DELETING" | "FAILED";
                                 conditions: {
@@ -3320,6 +3512,315 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/clusters/{id}/consumer-groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List consumer groups with their state (ListGroups of every active broker) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                groupId: string;
+                                state: string;
+                                protocolType: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Invalid request (schema, JSON, unknown fields) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        "WWW-Authenticate"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token's scope is not enough */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported media type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Idempotency-Key reused with another request */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Internal error */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No active broker, or a broker that had to be asked did not answer: retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/clusters/{id}/consumer-groups/{group}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A consumer group: members and their assignments, committed offsets and lag per partition */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    group: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            groupId: string;
+                            state: string;
+                            protocolType: string;
+                            protocol: string;
+                            coordinator: number;
+                            members: {
+                                memberId: string;
+                                clientId: string;
+                                clientHost: string;
+                                assignment: {
+                                    topic: string;
+                                    partitions: number[];
+                                }[];
+                            }[];
+                            partitions: {
+                                topic: string;
+                                partition: number;
+                                committedOffset: number;
+                                endOffset: number | null;
+                                lag: number | null;
+                                memberId: string | null;
+                            }[];
+                            totalLag: number;
+                        };
+                    };
+                };
+                /** @description Invalid request (schema, JSON, unknown fields) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        "WWW-Authenticate"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token's scope is not enough */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported media type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Idempotency-Key reused with another request */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Internal error */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No active broker, or a broker that had to be asked did not answer: retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/operations": {
         parameters: {
             query?: never;
@@ -3649,7 +4150,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Plan (dry run): the moves that would even out partitions */
+        /** The balancer's plan now (dry run): moves with reasons, broker loads before and after */
         get: {
             parameters: {
                 query?: never;
@@ -3668,13 +4169,41 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            clusterId: string;
+                            /** @description ms since the epoch */
+                            plannedAt: number;
+                            settings: {
+                                bandFraction: number;
+                                capacityThreshold: number;
+                                cooldownMs: number;
+                                brokerNetworkBytesPerSec: number;
+                                maxMoves: number;
+                            };
                             before: {
                                 brokerId: number;
+                                zone: string;
+                                /** @description draining and slow brokers take nothing; a draining broker's partitions are its drain's */
+                                health: "healthy" | "draining" | "slow";
+                                bytesInPerSec: number;
+                                bytesOutPerSec: number;
+                                /** @description Partitions it leads */
                                 partitions: number;
+                                /** @description Network in over its capacity */
+                                inUtilization: number;
+                                outUtilization: number;
                             }[];
                             after: {
                                 brokerId: number;
+                                zone: string;
+                                /** @description draining and slow brokers take nothing; a draining broker's partitions are its drain's */
+                                health: "healthy" | "draining" | "slow";
+                                bytesInPerSec: number;
+                                bytesOutPerSec: number;
+                                /** @description Partitions it leads */
                                 partitions: number;
+                                /** @description Network in over its capacity */
+                                inUtilization: number;
+                                outUtilization: number;
                             }[];
                             moves: {
                                 topicId: string;
@@ -3682,6 +4211,19 @@ export interface paths {
                                 partition: number;
                                 from: number;
                                 to: number;
+                                /** @description The goals in the order they win: capacity, network in and out, partition counts */
+                                goal: "capacity" | "network-in" | "network-out" | "partition-count";
+                                reason: string;
+                                bytesInPerSec: number;
+                                bytesOutPerSec: number;
+                            }[];
+                            goals: {
+                                /** @description The goals in the order they win: capacity, network in and out, partition counts */
+                                goal: "capacity" | "network-in" | "network-out" | "partition-count";
+                                metBefore: boolean;
+                                metAfter: boolean;
+                                /** @description What is still off after the plan, and why (empty when met) */
+                                detail: string;
                             }[];
                         };
                     };
@@ -3797,7 +4339,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Execute a fresh plan as an operation */
+        /**
+         * Preview the balancer's plan (default, 200), or start it as an operation (dryRun: false, 202)
+         * @description A dry run (no body, or `dryRun` true) answers the plan and changes nothing. `dryRun: false` plans afresh and starts the moves as a `cluster.rebalance` operation whose input holds the plan (moves, reasons, loads before and after, goals) and whose progress follows the moves; 409 INVALID_STATE when nothing is worth moving, 409 CONFLICT while another rebalance of the cluster runs.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -3807,7 +4352,253 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description true (default): answer the plan, change nothing; false: start it as an operation
+                         * @default true
+                         */
+                        dryRun?: boolean;
+                        /** @description At most this many moves */
+                        maxMoves?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            clusterId: string;
+                            /** @description ms since the epoch */
+                            plannedAt: number;
+                            settings: {
+                                bandFraction: number;
+                                capacityThreshold: number;
+                                cooldownMs: number;
+                                brokerNetworkBytesPerSec: number;
+                                maxMoves: number;
+                            };
+                            before: {
+                                brokerId: number;
+                                zone: string;
+                                /** @description draining and slow brokers take nothing; a draining broker's partitions are its drain's */
+                                health: "healthy" | "draining" | "slow";
+                                bytesInPerSec: number;
+                                bytesOutPerSec: number;
+                                /** @description Partitions it leads */
+                                partitions: number;
+                                /** @description Network in over its capacity */
+                                inUtilization: number;
+                                outUtilization: number;
+                            }[];
+                            after: {
+                                brokerId: number;
+                                zone: string;
+                                /** @description draining and slow brokers take nothing; a draining broker's partitions are its drain's */
+                                health: "healthy" | "draining" | "slow";
+                                bytesInPerSec: number;
+                                bytesOutPerSec: number;
+                                /** @description Partitions it leads */
+                                partitions: number;
+                                /** @description Network in over its capacity */
+                                inUtilization: number;
+                                outUtilization: number;
+                            }[];
+                            moves: {
+                                topicId: string;
+                                topic: string;
+                                partition: number;
+                                from: number;
+                                to: number;
+                                /** @description The goals in the order they win: capacity, network in and out, partition counts */
+                                goal: "capacity" | "network-in" | "network-out" | "partition-count";
+                                reason: string;
+                                bytesInPerSec: number;
+                                bytesOutPerSec: number;
+                            }[];
+                            goals: {
+                                /** @description The goals in the order they win: capacity, network in and out, partition counts */
+                                goal: "capacity" | "network-in" | "network-out" | "partition-count";
+                                metBefore: boolean;
+                                metAfter: boolean;
+                                /** @description What is still off after the plan, and why (empty when met) */
+                                detail: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            clusterId: string | null;
+                            type: string;
+                            status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED";
+                            input: {
+                                [key: string]: unknown;
+                            };
+                            steps: {
+                                name: string;
+                                status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED";
+                                startedAt: number | null;
+                                finishedAt: number | null;
+                                error: string | null;
+                            }[];
+                            progress: number;
+                            error: {
+                                code: string;
+                                message: string;
+                            } | null;
+                            attempts: number;
+                            createdBy: string | null;
+                            /** @description ms since the Unix epoch */
+                            createdAt: number;
+                            /** @description ms since the Unix epoch */
+                            updatedAt: number;
+                            finishedAt: number | null;
+                        };
+                    };
+                };
+                /** @description Invalid request (schema, JSON, unknown fields) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        "WWW-Authenticate"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token's scope is not enough */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported media type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Idempotency-Key reused with another request */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Internal error */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/clusters/{id}/partitions/moves": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Move partitions to named brokers (operation cluster.rebalance) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        moves: {
+                            topic: string;
+                            partition: number;
+                            to: number;
+                        }[];
+                    };
+                };
+            };
             responses: {
                 /** @description Default Response */
                 202: {

@@ -30,3 +30,4 @@ export type MessagesPage = Ok<
   "get"
 >;
 export type Message = MessagesPage["messages"][number];
+export type GroupView = Ok<paths["/v1/clusters/{id}/consumer-groups/{group}"], "get">;

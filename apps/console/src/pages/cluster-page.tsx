@@ -6,15 +6,17 @@ import { Status } from "../components/status.tsx";
 import { hrefOf } from "../router.ts";
 import { usePolled } from "../use-polled.ts";
 import { BrokerMapTab } from "./broker-map-tab.tsx";
+import { GroupsTab } from "./groups-tab.tsx";
 import { OverviewTab } from "./overview-tab.tsx";
 import { RebalanceTab } from "./rebalance-tab.tsx";
 import { TopicsTab } from "./topics-tab.tsx";
 
-type Tab = "overview" | "map" | "topics" | "rebalance";
+type Tab = "overview" | "map" | "topics" | "groups" | "rebalance";
 const TABS: [Tab, string][] = [
   ["overview", "Overview"],
   ["map", "Broker map"],
   ["topics", "Topics"],
+  ["groups", "Consumer groups"],
   ["rebalance", "Rebalance"],
 ];
 
@@ -54,6 +56,7 @@ export function ClusterPage({ clusterId, tab }: { clusterId: string; tab: Tab })
           {tab === "overview" && <OverviewTab cluster={c} />}
           {tab === "map" && <BrokerMapTab clusterId={clusterId} />}
           {tab === "topics" && <TopicsTab clusterId={clusterId} />}
+          {tab === "groups" && <GroupsTab clusterId={clusterId} />}
           {tab === "rebalance" && <RebalanceTab clusterId={clusterId} />}
         </section>
       )}

@@ -61,9 +61,14 @@ export function RebalanceTab({ clusterId }: { clusterId: string }) {
     setBusy(true);
     setError(undefined);
     try {
+      // dryRun: false starts the plan (202, an operation); without it the control plane only previews.
       const op = await unwrap(
-        api.POST("/v1/clusters/{id}/rebalance", { params: { path: { id: clusterId } } }),
+        api.POST("/v1/clusters/{id}/rebalance", {
+          params: { path: { id: clusterId } },
+          body: { dryRun: false },
+        }),
       );
+      if (!("id" in op)) throw new Error("the control plane answered a preview, not an operation");
       setOperationId(op.id);
     } catch (failure) {
       setError(messageOf(failure));

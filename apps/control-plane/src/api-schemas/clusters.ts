@@ -4,6 +4,23 @@ import { Millis } from "./common.ts";
 
 const Name = Type.String({ minLength: 1, maxLength: 63, pattern: "^[a-z][a-z0-9-]*$" });
 
+export const BalancingSpec = Type.Object(
+  {
+    /** Balance on its own (short interval, and right after brokers join or leave). */
+    auto: Type.Optional(Type.Boolean()),
+    /** Network in and out of each broker within ± this percent of its share of the mean. */
+    bandPercent: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 100 })),
+    /** No broker above this percent of its network capacity. */
+    capacityPercent: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 100 })),
+    /** A moved partition stays where it went at least this long. */
+    cooldownSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400 })),
+    /** Each broker's sustained network capacity each way, bytes/s (default: the control plane's). */
+    brokerNetworkBytesPerSec: Type.Optional(Type.Integer({ minimum: 1 })),
+  },
+  { additionalProperties: false },
+);
+export type BalancingSpec = Static<typeof BalancingSpec>;
+
 export const ClusterSpec = Type.Object(
   {
     provider: Type.Union([Type.Literal("local"), Type.Literal("aws"), Type.Literal("aliyun")]),
@@ -66,6 +83,8 @@ export const ClusterSpec = Type.Object(
     aws: Type.Optional(AwsCloudSettings),
     /** Where brokers run in the customer's Alibaba Cloud account (required when provider is aliyun). */
     aliyun: Type.Optional(AliyunCloudSettings),
+    /** The load balancer's settings for this cluster; each one left out takes the control plane's default. */
+    balancing: Type.Optional(BalancingSpec),
   },
   { additionalProperties: false },
 );

@@ -17,6 +17,7 @@ import {
   movesStillClosing,
   type PartitionMove,
   REBALANCE_OPERATION,
+  recordMoveProgress,
   releaseMoves,
 } from "../services/rebalance.ts";
 import { type ControllerContext, type OperationHandler, STEP_WAIT } from "./controller-runner.ts";
@@ -25,7 +26,8 @@ const movesOf = (op: Operation) => (op.input.moves ?? []) as PartitionMove[];
 
 /**
  * `cluster.rebalance`: carries out a plan's moves the way a drain does (close first, then reassign), at most
- * `limits` in flight at once: the rest are released as earlier ones finish.
+ * `limits` in flight at once: the rest are released as earlier ones finish. Progress and `movesFinished` in
+ * the operation follow the moves as they land (the plan, with its reasons, is in its input).
  */
 export function rebalanceHandler(
   notifier: AssignmentNotifier,
@@ -57,6 +59,7 @@ export function rebalanceHandler(
             const released = await releaseWithinLimits(tx, op);
             const waiting =
               (await movesStillClosing(tx, movesOf(op))) + (await pendingMoves(tx, movesOf(op))).length;
+            await recordMoveProgress(tx, op, movesOf(op).length - waiting);
             return { waiting, changed: [...assigned, ...released] };
           });
           await notifier.changed(op.clusterId!, changed);

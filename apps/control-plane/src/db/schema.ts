@@ -275,3 +275,28 @@ export const metricSamples = pgTable(
   },
   (t) => [primaryKey({ columns: [t.clusterId, t.brokerId, t.at] })],
 );
+
+/**
+ * Interruption notices from the clouds (spot reclaim, termination lifecycle action, rebalance
+ * recommendation), one row per notice id: written when a notice arrives and marked handled once acted on,
+ * so a notice is handled once and one that arrived before a control-plane restart is still handled after.
+ */
+export const cloudNotices = pgTable("cloud_notices", {
+  /** The provider's stable id of the notice (the same event polled twice has the same id). */
+  id: text("id").primaryKey(),
+  kind: text("kind").notNull(),
+  fleet: text("fleet").notNull(),
+  instanceId: text("instance_id").notNull(),
+  /** When the instance will be gone (epoch ms), if the cloud says. */
+  deadline: millis("deadline"),
+  /** lifecycle-terminate: { hookName, token } to heartbeat and complete the action with. */
+  lifecycle: jsonb("lifecycle"),
+  receivedAt: millis("received_at").notNull(),
+  /** The broker.drain started for it, if any. */
+  drainOperationId: text("drain_operation_id"),
+  /** Last RecordLifecycleActionHeartbeat sent while the drain runs. */
+  heartbeatAt: millis("heartbeat_at"),
+  handledAt: millis("handled_at"),
+  /** What was done: drained, completed, no-broker, ignored… */
+  outcome: text("outcome"),
+});

@@ -1,3 +1,5 @@
+import { OptionalKind } from "@sinclair/typebox";
+
 /** The parts of a route schema that become OpenAPI parameters named one by one. */
 const PARAMETER_PARTS = ["querystring", "headers"] as const;
 
@@ -25,4 +27,33 @@ export function documentDefaultsAsOptional<S>(schema: S): S {
     copy[part] = { ...object, required };
   }
   return (copy as S | undefined) ?? schema;
+}
+
+/**
+ * A body schema wrapped in Type.Optional may be left out (http/typebox.ts lets it). @fastify/swagger marks
+ * every request body required, so the routes with such a body are noted while their schemas are transformed
+ * and their `requestBody.required` set to false once the document is built.
+ */
+export class OptionalBodies {
+  readonly #routes = new Set<string>();
+
+  /** Call from swagger's `transform` for every route. */
+  note(schema: unknown, url: string, method: string | string[]): void {
+    const body = (schema as { body?: object } | undefined)?.body;
+    if (!body || !(OptionalKind in body)) return;
+    for (const m of [method].flat()) this.#routes.add(`${m.toLowerCase()} ${url.replace(/:(\w+)/g, "{$1}")}`);
+  }
+
+  /** Call from swagger's `transformObject`. */
+  apply<T>(document: T): T {
+    const paths = (
+      document as { paths?: Record<string, Record<string, { requestBody?: { required?: boolean } }>> }
+    ).paths;
+    for (const route of this.#routes) {
+      const [method, url] = route.split(" ") as [string, string];
+      const requestBody = paths?.[url]?.[method]?.requestBody;
+      if (requestBody) requestBody.required = false;
+    }
+    return document;
+  }
 }

@@ -1,4 +1,4 @@
-import { FormatRegistry, type Static, type TSchema } from "@sinclair/typebox";
+import { FormatRegistry, OptionalKind, type Static, type TSchema } from "@sinclair/typebox";
 import { TypeCompiler } from "@sinclair/typebox/compiler";
 import { Value } from "@sinclair/typebox/value";
 import type { FastifySchemaCompiler, FastifyTypeProvider } from "fastify";
@@ -39,6 +39,8 @@ export const typeboxValidatorCompiler: FastifySchemaCompiler<TSchema> = ({ schem
     // No body at all is worth saying as such: none sent (Fastify passes null), an empty one (undefined,
     // see json-body-parser.ts) or a JSON null.
     if (part === "body" && (input === undefined || input === null)) {
+      // A body schema wrapped in Type.Optional: the body may be left out (e.g. POST …/rebalance).
+      if (OptionalKind in schema) return { value: undefined };
       return { error: new SchemaValidationError("body", "", MISSING_BODY) };
     }
     let value = input;

@@ -35,8 +35,17 @@ export const OPERATION_CATALOG = {
           partition: Type.Integer({ minimum: 0 }),
           from: BrokerId,
           to: BrokerId,
+          goal: Type.Optional(Type.String()),
+          reason: Type.Optional(Type.String()),
         }),
       ),
+      // The balancer's plan the moves come from (services/rebalance.ts): loads before/after, goals, progress.
+      before: Type.Optional(Type.Array(Type.Unknown())),
+      after: Type.Optional(Type.Array(Type.Unknown())),
+      goals: Type.Optional(Type.Array(Type.Unknown())),
+      settings: Type.Optional(Type.Unknown()),
+      plannedAt: Type.Optional(Type.Integer()),
+      movesFinished: Type.Optional(Type.Integer({ minimum: 0 })),
     }),
   },
   "broker.drain": {

@@ -94,3 +94,42 @@ export async function listPartitionLoad(db: DbOrTx, clusterId: string): Promise<
 export async function dropStalePartitionLoad(db: DbOrTx, olderThan: number): Promise<void> {
   await db.delete(partitionLoad).where(lt(partitionLoad.at, olderThan));
 }
+
+/** One partition's traffic over the load window, bytes/s. */
+export interface PartitionTraffic {
+  bytesInPerSec: number;
+  bytesOutPerSec: number;
+}
+
+/**
+ * Each partition's traffic over the load window (the moving average, time constant LOAD_AVERAGE_TAU_MS), as
+ * of `now`, keyed `topicId/partition`; partitions nobody reported have none. A broker reports only the
+ * partitions that had traffic since its last heartbeat, so a partition that went quiet keeps its last row:
+ * its average is carried on to `now` as if zeros had been reported since (× e^(-(now - at)/tau)), which is
+ * what the average would hold had they been.
+ */
+export async function partitionTrafficWindow(
+  db: DbOrTx,
+  clusterId: string,
+  now: number,
+): Promise<Map<string, PartitionTraffic>> {
+  const rows = await db
+    .select({
+      topicId: partitionLoad.topicId,
+      partition: partitionLoad.partition,
+      at: partitionLoad.at,
+      avgBytesInPerSec: partitionLoad.avgBytesInPerSec,
+      avgBytesOutPerSec: partitionLoad.avgBytesOutPerSec,
+    })
+    .from(partitionLoad)
+    .where(eq(partitionLoad.clusterId, clusterId));
+  const traffic = new Map<string, PartitionTraffic>();
+  for (const row of rows) {
+    const decay = Math.exp(-Math.max(0, now - row.at) / LOAD_AVERAGE_TAU_MS);
+    traffic.set(`${row.topicId}/${row.partition}`, {
+      bytesInPerSec: row.avgBytesInPerSec * decay,
+      bytesOutPerSec: row.avgBytesOutPerSec * decay,
+    });
+  }
+  return traffic;
+}

@@ -1,87 +1,121 @@
+// Rebalancing: the balancer's plan for a cluster from its own records (preview), started as a
+// `cluster.rebalance` operation (execute), whose moves go through the one move path (release with a named
+// target, the source closes, the assigner gives the partition to the target).
 import { and, eq, inArray, sql } from "drizzle-orm";
+import type { RebalancePlanView } from "../api-schemas/rebalance.ts";
+import { planBalance } from "../balancer/plan-balance.ts";
+import { DEFAULT_BALANCER_OPTIONS } from "../balancer/plan-types.ts";
+import type { Config } from "../config.ts";
 import type { Db, DbOrTx, Tx } from "../db/database.ts";
-import { brokers, partitions, topics } from "../db/schema.ts";
+import { operations, partitions } from "../db/schema.ts";
 import { inTransaction } from "../db/transaction.ts";
 import { ApiError } from "../errors.ts";
-import { createOperation, type Operation } from "./operations.ts";
+import { loadBalancerInputs, REBALANCE_OPERATION_TYPE } from "./balancer-inputs.ts";
+import { type BalancerConfig, type BrokerCapacity, balancerSettings } from "./balancer-settings.ts";
+import { getCluster } from "./clusters.ts";
+import { createOperation, type Operation, OperationStatus } from "./operations.ts";
 import { bumpVersions, lockCluster } from "./partition-assigner.ts";
 
+/** A move as an operation stores it (older rows have no goal, reason or traffic). */
 export interface PartitionMove {
   topicId: string;
   topic: string;
   partition: number;
   from: number;
   to: number;
+  goal?: string;
+  reason?: string;
 }
 
-export interface RebalancePlan {
-  /** Partitions led per ACTIVE broker, now and after the moves. */
-  before: { brokerId: number; partitions: number }[];
-  after: { brokerId: number; partitions: number }[];
-  moves: PartitionMove[];
-}
+export const REBALANCE_OPERATION = REBALANCE_OPERATION_TYPE;
 
-export const REBALANCE_OPERATION = "cluster.rebalance";
+/** What planning needs besides the database: the configuration (defaults) and the clock. */
+export interface RebalanceContext {
+  config: BalancerConfig & Pick<Config, "leaseMs">;
+  now: number;
+  /** The brokers' capacity from the cluster's provider (composition.ts); else the config's default. */
+  capacityOf?: BrokerCapacity;
+}
 
 /**
- * Moves that even out the partitions led by ACTIVE brokers (max - min ≤ 1), fewest moves first:
- * repeatedly one partition from the most loaded broker to the least loaded. Writes nothing.
+ * The balancer's plan for the cluster now (writes nothing): every move with its goal and reason, every
+ * broker's load before and after, each goal's outcome. NOT_FOUND for an unknown cluster.
  */
-export async function planRebalance(db: DbOrTx, clusterId: string): Promise<RebalancePlan> {
-  const active = await db
-    .select({ brokerId: brokers.brokerId })
-    .from(brokers)
-    .where(and(eq(brokers.clusterId, clusterId), eq(brokers.state, "ACTIVE")))
-    .orderBy(brokers.brokerId);
-  const led = await db
-    .select({
-      topicId: partitions.topicId,
-      topic: topics.name,
-      partition: partitions.partition,
-      leader: partitions.leaderBrokerId,
-    })
-    .from(partitions)
-    .innerJoin(topics, eq(topics.id, partitions.topicId))
-    .where(
-      and(
-        eq(partitions.clusterId, clusterId),
-        inArray(
-          partitions.leaderBrokerId,
-          active.map((b) => b.brokerId),
-        ),
-      ),
-    )
-    .orderBy(topics.name, partitions.partition);
-  const owned = new Map<number, typeof led>(active.map((b) => [b.brokerId, []]));
-  for (const p of led) owned.get(p.leader)!.push(p);
-  const before = [...owned].map(([brokerId, list]) => ({ brokerId, partitions: list.length }));
-  const moves: PartitionMove[] = [];
-  for (;;) {
-    const sorted = [...owned].sort((a, b) => a[1].length - b[1].length || a[0] - b[0]);
-    const [minId, minList] = sorted[0] ?? [-1, []];
-    const [maxId, maxList] = sorted[sorted.length - 1] ?? [-1, []];
-    if (sorted.length < 2 || maxList.length - minList.length <= 1) break;
-    const p = maxList.pop()!;
-    minList.push(p);
-    moves.push({ topicId: p.topicId, topic: p.topic, partition: p.partition, from: maxId, to: minId });
-  }
-  const after = [...owned].map(([brokerId, list]) => ({ brokerId, partitions: list.length }));
-  return { before, after, moves };
+export async function planRebalance(
+  db: DbOrTx,
+  clusterId: string,
+  context: RebalanceContext,
+  request: { maxMoves?: number } = {},
+): Promise<RebalancePlanView> {
+  const cluster = await getCluster(db, clusterId);
+  const settings = balancerSettings(context.config, cluster.spec, context.capacityOf);
+  const inputs = await loadBalancerInputs(db, clusterId, context.now, settings, context.config.leaseMs);
+  const maxMoves = request.maxMoves ?? DEFAULT_BALANCER_OPTIONS.maxMoves;
+  const plan = planBalance(inputs.brokers, inputs.partitions, {
+    now: context.now,
+    cooldownMs: settings.cooldownMs,
+    bandFraction: settings.bandFraction,
+    capacityThreshold: settings.capacityThreshold,
+    maxMoves,
+  });
+  return {
+    clusterId,
+    plannedAt: context.now,
+    settings: {
+      bandFraction: settings.bandFraction,
+      capacityThreshold: settings.capacityThreshold,
+      cooldownMs: settings.cooldownMs,
+      brokerNetworkBytesPerSec: settings.brokerNetworkBytesPerSec,
+      maxMoves,
+    },
+    ...plan,
+  };
 }
 
-/** Plans and starts the moves as a `cluster.rebalance` operation (202), or refuses when balanced. */
-export async function startRebalance(db: Db, clusterId: string, createdBy: string): Promise<Operation> {
+/**
+ * Plans and starts the moves as a `cluster.rebalance` operation whose input holds the whole plan (moves with
+ * reasons, before/after loads, goals). INVALID_STATE when there is nothing to move (the plan's goals say
+ * why), CONFLICT while another rebalance of the cluster has not finished.
+ */
+export async function startRebalance(
+  db: Db,
+  clusterId: string,
+  createdBy: string,
+  context: RebalanceContext,
+  request: { maxMoves?: number } = {},
+): Promise<{ operation: Operation; plan: RebalancePlanView }> {
   return inTransaction(db, async (tx) => {
     const cluster = await lockCluster(tx, clusterId);
     if (!cluster) throw new ApiError("NOT_FOUND", `cluster ${clusterId} not found`);
-    const plan = await planRebalance(tx, clusterId);
-    if (plan.moves.length === 0) throw new ApiError("INVALID_STATE", "the cluster is already balanced");
-    return createOperation(tx, {
+    const [running] = await tx
+      .select({ id: operations.id })
+      .from(operations)
+      .where(
+        and(
+          eq(operations.clusterId, clusterId),
+          eq(operations.type, REBALANCE_OPERATION),
+          inArray(operations.status, [OperationStatus.PENDING, OperationStatus.RUNNING]),
+        ),
+      )
+      .limit(1);
+    if (running)
+      throw new ApiError("CONFLICT", `a rebalance of this cluster is still running: operation ${running.id}`);
+    const plan = await planRebalance(tx, clusterId, context, request);
+    if (plan.moves.length === 0) {
+      const unmet = plan.goals.filter((g) => !g.metAfter).map((g) => `${g.goal}: ${g.detail}`);
+      throw new ApiError(
+        "INVALID_STATE",
+        unmet.length === 0 ? "the cluster is already balanced" : `nothing to move: ${unmet.join("; ")}`,
+      );
+    }
+    const { moves, before, after, goals, settings, plannedAt } = plan;
+    const operation = await createOperation(tx, {
       type: REBALANCE_OPERATION,
       clusterId,
-      input: { moves: plan.moves },
+      input: { moves, before, after, goals, settings, plannedAt, movesFinished: 0 },
       createdBy,
     });
+    return { operation, plan };
   });
 }
 
@@ -122,4 +156,19 @@ export async function movesStillClosing(tx: Tx, moves: PartitionMove[]): Promise
       sql`(${partitions.topicId}, ${partitions.partition}) in (${sql.join(keys, sql`, `)}) and ${partitions.closingBrokerId} <> -1`,
     );
   return Number(row?.count ?? 0);
+}
+
+/** Records how many of the operation's moves are done: progress from the release (½) to the last close (1). */
+export async function recordMoveProgress(db: DbOrTx, op: Operation, finished: number): Promise<void> {
+  const total = Math.max(1, (op.input.moves as unknown[] | undefined)?.length ?? 0);
+  op.progress = 0.5 + (0.5 * finished) / total;
+  op.input.movesFinished = finished;
+  await db
+    .update(operations)
+    .set({
+      progress: op.progress,
+      input: sql`jsonb_set(${operations.input}, '{movesFinished}', to_jsonb(${finished}::int))`,
+      updatedAt: Date.now(),
+    })
+    .where(eq(operations.id, op.id));
 }

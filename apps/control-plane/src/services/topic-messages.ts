@@ -18,11 +18,10 @@ import type { MessagesView, MessageView, ProduceMessageRequest } from "../api-sc
 import type { DbOrTx } from "../db/database.ts";
 import { brokers } from "../db/schema.ts";
 import { ApiError } from "../errors.ts";
-import { KafkaConnection, KafkaConnectionError } from "../kafka/kafka-connection.ts";
+import type { KafkaConnection } from "../kafka/kafka-connection.ts";
+import { REQUEST_TIMEOUT_MS, withBrokerConnection } from "./kafka-broker-call.ts";
 import { readTopic } from "./topics.ts";
 
-const CONNECT_TIMEOUT_MS = 5_000;
-const REQUEST_TIMEOUT_MS = 15_000;
 const FETCH_MAX_BYTES = 4 * 1024 * 1024;
 /** Fetches per page at most: a page of large records needs several, a broker that returns nothing new stops it. */
 const MAX_FETCHES = 20;
@@ -64,29 +63,18 @@ async function withLeader<T>(
   partition: number,
   use: (connection: KafkaConnection) => Promise<T>,
 ): Promise<T> {
-  const leader = await leaderOf(db, clusterId, topic, partition);
-  let connection: KafkaConnection | undefined;
-  try {
-    connection = await KafkaConnection.open(leader.host, leader.port, CONNECT_TIMEOUT_MS);
-    return await use(connection);
-  } catch (error) {
-    if (error instanceof KafkaConnectionError)
-      throw new ApiError("UNAVAILABLE", `broker ${leader.brokerId}: ${error.message}`, { cause: error });
-    throw error;
-  } finally {
-    connection?.close();
-  }
+  return withBrokerConnection(await leaderOf(db, clusterId, topic, partition), use);
 }
 
 /** A Kafka error code of the leader's answer as a problem (retriable ones as 503). */
-function kafkaProblem(code: number, what: string): ApiError {
+export function kafkaProblem(code: number, what: string): ApiError {
   return new ApiError(
     code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ? "UNKNOWN_TOPIC" : "UNAVAILABLE",
     `${what}: the leader answered ${errorName(code)}`,
   );
 }
 
-async function listOffset(c: KafkaConnection, topic: string, partition: number, timestamp: bigint) {
+export async function listOffset(c: KafkaConnection, topic: string, partition: number, timestamp: bigint) {
   const answer = await c.request(
     ApiKey.ListOffsets,
     5,

@@ -167,6 +167,14 @@ describe("OpenAPI contract", { timeout: 120_000 }, () => {
       payload: { key: "k", value: "v" },
     });
     assert.equal(produced.statusCode, 503);
+    // group coordinators are brokers: the same unreachable broker makes them 503 problems
+    const groups = await c.call("GET", "/v1/clusters/:id/consumer-groups", { ...admin, params: { id } });
+    assert.equal(groups.statusCode, 503);
+    const group = await c.call("GET", "/v1/clusters/:id/consumer-groups/:group", {
+      ...admin,
+      params: { id, group: "billing" },
+    });
+    assert.equal(group.statusCode, 503);
     await c.call("POST", internal(InternalRoutes.topics), {
       ...broker,
       payload: { name: "events", partitions: 1 },
@@ -296,7 +304,13 @@ describe("OpenAPI contract", { timeout: 120_000 }, () => {
     });
     const plan = await c.call("GET", "/v1/clusters/:id/rebalance/plan", { ...admin, params: { id } });
     assert.ok(plan.json().moves.length > 0);
-    const rebalance = await c.call("POST", "/v1/clusters/:id/rebalance", { ...admin, params: { id } });
+    const preview = await c.call("POST", "/v1/clusters/:id/rebalance", { ...admin, params: { id } });
+    assert.equal(preview.statusCode, 200);
+    const rebalance = await c.call("POST", "/v1/clusters/:id/rebalance", {
+      ...admin,
+      params: { id },
+      payload: { dryRun: false },
+    });
     assert.equal(rebalance.statusCode, 202);
     const [planned] = plan.json().moves;
     const moved = await c.call("POST", "/v1/clusters/:id/partitions/moves", {

@@ -4,7 +4,12 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { eq } from "drizzle-orm";
 import { partitions, topics } from "../../src/db/schema.ts";
-import { listPartitionLoad, recordPartitionLoad } from "../../src/services/partition-load.ts";
+import {
+  LOAD_AVERAGE_TAU_MS,
+  listPartitionLoad,
+  partitionTrafficWindow,
+  recordPartitionLoad,
+} from "../../src/services/partition-load.ts";
 import { createTestApp, localSpec, type TestApp } from "../helpers/test-app.ts";
 
 describe("per-partition load", { timeout: 60_000 }, () => {
@@ -116,6 +121,29 @@ describe("per-partition load", { timeout: 60_000 }, () => {
     const row = (await listPartitionLoad(db, clusterId)).find((r) => r.partition === mine.partition)!;
     assert.equal(row.bytesInPerSec, 0);
     assert.ok(Math.abs(row.avgBytesInPerSec - 100 * Math.exp(-1)) < 1e-6, `average ${row.avgBytesInPerSec}`);
+  });
+
+  it("gives the balancer each partition's traffic over the window, decayed to now for a quiet partition", async () => {
+    const rows = await led();
+    const mine = rows.find((r) => r.leader === registered[0]!.brokerId)!;
+    const db = t.testDb.database.db;
+    const t0 = Date.now() + 3_600_000; // after every report the earlier tests made
+    await recordPartitionLoad(db, clusterId, registered[0]!.brokerId, t0, [
+      { topicId: mine.topicId, partition: mine.partition, bytesInPerSec: 800, bytesOutPerSec: 400 },
+    ]);
+    const key = `${mine.topicId}/${mine.partition}`;
+    const average = (await listPartitionLoad(db, clusterId)).find((r) => r.partition === mine.partition)!;
+    const atReport = (await partitionTrafficWindow(db, clusterId, t0)).get(key)!;
+    assert.deepEqual(atReport, {
+      bytesInPerSec: average.avgBytesInPerSec,
+      bytesOutPerSec: average.avgBytesOutPerSec,
+    });
+    // No report for one time constant (the partition went quiet): the average as if zeros had come in.
+    const later = (await partitionTrafficWindow(db, clusterId, t0 + LOAD_AVERAGE_TAU_MS)).get(key)!;
+    assert.ok(Math.abs(later.bytesInPerSec - average.avgBytesInPerSec * Math.exp(-1)) < 1e-9);
+    assert.ok(Math.abs(later.bytesOutPerSec - average.avgBytesOutPerSec * Math.exp(-1)) < 1e-9);
+    const other = await partitionTrafficWindow(db, "00000000-0000-4000-8000-000000000000", t0);
+    assert.equal(other.size, 0, "another cluster's partitions are not in it");
   });
 
   it("answers 404 problem+json for a cluster that does not exist", async () => {

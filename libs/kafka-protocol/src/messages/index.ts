@@ -32,5 +32,6 @@ export * from "./produce.ts";
 export { type ApiSpec, apiSpec, apiSpecs } from "./registry.ts";
 export * from "./sasl.ts";
 export * from "./sync-group.ts";
+export * from "./transaction-admin.ts";
 export * from "./transactions.ts";
 export * from "./write-txn-markers.ts";

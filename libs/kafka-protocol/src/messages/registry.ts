@@ -43,6 +43,14 @@ import {
 } from "./sasl.ts";
 import { SyncGroupRequestSpec, SyncGroupResponseSpec } from "./sync-group.ts";
 import {
+  DescribeProducersRequestSpec,
+  DescribeProducersResponseSpec,
+  DescribeTransactionsRequestSpec,
+  DescribeTransactionsResponseSpec,
+  ListTransactionsRequestSpec,
+  ListTransactionsResponseSpec,
+} from "./transaction-admin.ts";
+import {
   AddOffsetsToTxnRequestSpec,
   AddOffsetsToTxnResponseSpec,
   AddPartitionsToTxnRequestSpec,
@@ -99,6 +107,9 @@ export const apiSpecTable = {
   44: [IncrementalAlterConfigsRequestSpec, IncrementalAlterConfigsResponseSpec],
   47: [OffsetDeleteRequestSpec, OffsetDeleteResponseSpec],
   60: [DescribeClusterRequestSpec, DescribeClusterResponseSpec],
+  61: [DescribeProducersRequestSpec, DescribeProducersResponseSpec],
+  65: [DescribeTransactionsRequestSpec, DescribeTransactionsResponseSpec],
+  66: [ListTransactionsRequestSpec, ListTransactionsResponseSpec],
 } as const;
 
 /** Every API this codec decodes (requests) and encodes (responses), by key. */

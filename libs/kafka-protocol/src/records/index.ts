@@ -13,6 +13,7 @@ export {
   type KafkaRecord,
   type RecordHeader,
 } from "./iterate-records.ts";
+export { setLogAppendTime } from "./log-append-time.ts";
 export {
   CONTROL_FLAG,
   Compression,

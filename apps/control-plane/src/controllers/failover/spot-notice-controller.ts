@@ -1,13 +1,12 @@
 import type { CloudProvider, InterruptionNotice, NoticeSubscription } from "@cirrus/cloud";
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { inArray } from "drizzle-orm";
 import type { ClusterSpec } from "../../api-schemas/clusters.ts";
-import { brokers, clusters, operations } from "../../db/schema.ts";
-import { BrokerOperation, startBrokerOperation } from "../../services/broker-views.ts";
-import { OperationStatus } from "../../services/operations.ts";
+import { clusters } from "../../db/schema.ts";
 import type { Controller, ControllerContext } from "../controller-runner.ts";
 import type { ProviderRegistry } from "../provisioner/provider-registry.ts";
+import { handleNotices, recordNotices } from "./cloud-notices.ts";
 
-/** Notices kept while waiting for the next pass; older ones are dropped (their deadline is long past). */
+/** Notices kept between their arrival and the next pass (which writes them to the database). */
 const MAX_QUEUED = 1024;
 
 export interface SpotNoticeController extends Controller {
@@ -15,15 +14,24 @@ export interface SpotNoticeController extends Controller {
   close(): void;
 }
 
+export interface SpotNoticeOptions {
+  /** Drain a broker on a rebalance recommendation too (default false). */
+  actOnRebalance?: boolean;
+}
+
 /**
- * Spot interruption notices → `broker.drain` of the broker on that instance (a graceful hand-back
- * before the cloud kills it). Subscribes to the interruption notices of every provider that runs a
- * cluster (on its first pass, then as new providers appear); each notice is handled on the next pass,
- * once: a broker that is not ACTIVE, or already has an unfinished drain or replace, is left alone.
- * If the kill comes before the drain finished, the lease expires and `broker.failover` recovers the
- * WAL (moves started by the drain wait for it, see finishClosedMoves).
+ * Interruption notices → the `cloud_notices` table → action (`cloud-notices.ts`): a spot reclaim drains
+ * the broker on that instance (a graceful hand-back before the cloud kills it); a termination lifecycle
+ * action drains it while the action is heartbeated, then completes it. Subscribes to the notices of every
+ * provider that runs a cluster (on its first pass, then as new providers appear); each pass writes what
+ * arrived (a notice id seen before is ignored) and acts on every notice not yet handled, so a notice is
+ * handled once, also across a control-plane restart. If the kill comes before the drain finished, the lease
+ * expires and `broker.failover` recovers the WAL (moves started by the drain wait for it, see finishClosedMoves).
  */
-export function spotNoticeController(providers: ProviderRegistry): SpotNoticeController {
+export function spotNoticeController(
+  providers: ProviderRegistry,
+  options: SpotNoticeOptions = {},
+): SpotNoticeController {
   const subscriptions = new Map<CloudProvider, NoticeSubscription>();
   const queue: InterruptionNotice[] = [];
 
@@ -34,7 +42,6 @@ export function spotNoticeController(providers: ProviderRegistry): SpotNoticeCon
     void (async () => {
       try {
         for await (const notice of subscription) {
-          if (notice.kind !== "spot-reclaim") continue;
           queue.push(notice);
           if (queue.length > MAX_QUEUED) queue.shift();
         }
@@ -59,49 +66,21 @@ export function spotNoticeController(providers: ProviderRegistry): SpotNoticeCon
           ctx.log("spot notices: provider unavailable", { error: String(error) });
         }
       }
-      for (const notice of queue.splice(0)) await drainFor(ctx, notice);
+      const arrived = queue.splice(0);
+      try {
+        await recordNotices(ctx.db, arrived, ctx.now());
+      } catch (error) {
+        queue.unshift(...arrived); // the database is away: keep them for the next pass
+        throw error;
+      }
+      await handleNotices(ctx, {
+        actOnRebalance: options.actOnRebalance,
+        providerFor: (spec) => providers.providerFor(spec),
+      });
     },
     close(): void {
       for (const subscription of subscriptions.values()) subscription.close();
       subscriptions.clear();
     },
   };
-}
-
-async function drainFor(ctx: ControllerContext, notice: InterruptionNotice): Promise<void> {
-  const [broker] = await ctx.db
-    .select({ clusterId: brokers.clusterId, brokerId: brokers.brokerId })
-    .from(brokers)
-    .where(and(eq(brokers.instanceId, notice.instanceId), eq(brokers.state, "ACTIVE")));
-  if (!broker) return;
-  const [pending] = await ctx.db
-    .select({ id: operations.id })
-    .from(operations)
-    .where(
-      and(
-        eq(operations.clusterId, broker.clusterId),
-        inArray(operations.type, [BrokerOperation.DRAIN, BrokerOperation.REPLACE]),
-        sql`${operations.input}->>'brokerId' = ${String(broker.brokerId)}`,
-        inArray(operations.status, [OperationStatus.PENDING, OperationStatus.RUNNING]),
-      ),
-    );
-  if (pending) return;
-  try {
-    const op = await startBrokerOperation(
-      ctx.db,
-      broker.clusterId,
-      broker.brokerId,
-      BrokerOperation.DRAIN,
-      "spot-notice",
-    );
-    ctx.log("spot notice: draining broker", {
-      ...broker,
-      instanceId: notice.instanceId,
-      deadline: notice.deadline,
-      operation: op.id,
-    });
-  } catch (error) {
-    // The broker left ACTIVE meanwhile (fenced, deregistered): lease expiry / failover covers it.
-    ctx.log("spot notice: drain not started", { ...broker, error: String(error) });
-  }
 }

@@ -6,6 +6,7 @@ import { registerIdempotency } from "../../http/idempotency.ts";
 import { auditRoutes } from "./audit-routes.ts";
 import { publicBrokerRoutes } from "./broker-routes.ts";
 import { clusterRoutes } from "./cluster-routes.ts";
+import { consumerGroupRoutes } from "./consumer-group-routes.ts";
 import { operationRoutes } from "./operation-routes.ts";
 import { partitionMoveRoutes } from "./partition-move-routes.ts";
 import { rebalanceRoutes } from "./rebalance-routes.ts";
@@ -25,6 +26,7 @@ export function publicApi(ctx: AppContext) {
     await app.register(spotReclaimRoutes(ctx));
     await app.register(topicRoutes(ctx));
     await app.register(topicMessageRoutes(ctx));
+    await app.register(consumerGroupRoutes(ctx));
     await app.register(operationRoutes(ctx));
     await app.register(rebalanceRoutes(ctx));
     await app.register(partitionMoveRoutes(ctx));

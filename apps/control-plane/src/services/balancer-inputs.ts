@@ -1,0 +1,113 @@
+// What the planner plans from, read from the control plane's own records (DESIGN.md invariant 4): brokers and
+// their health from the brokers table, partitions and their leaders, each partition's traffic over the load
+// window (services/partition-load.ts), and when each partition last moved (the rebalance operations that
+// moved it, still within the cooldown).
+import { and, eq, gte, inArray } from "drizzle-orm";
+import type { BalancerBroker, BalancerPartition, BrokerHealth } from "../balancer/plan-types.ts";
+import type { DbOrTx } from "../db/database.ts";
+import { brokers, operations, partitions, topics } from "../db/schema.ts";
+import type { BalancerSettings } from "./balancer-settings.ts";
+import { partitionTrafficWindow } from "./partition-load.ts";
+
+export const REBALANCE_OPERATION_TYPE = "cluster.rebalance";
+
+export interface BalancerInputs {
+  brokers: BalancerBroker[];
+  partitions: BalancerPartition[];
+}
+
+/**
+ * ACTIVE brokers are healthy, or slow once they missed heartbeats (less than half a lease left: brokers
+ * heartbeat every third of it); DRAINING brokers are draining. Other brokers (FENCED, gone) are not in the
+ * plan, and neither are partitions without a leader or still closing on their previous one.
+ */
+export async function loadBalancerInputs(
+  db: DbOrTx,
+  clusterId: string,
+  now: number,
+  settings: BalancerSettings,
+  leaseMs: number,
+): Promise<BalancerInputs> {
+  const brokerRows = await db
+    .select({
+      id: brokers.brokerId,
+      zone: brokers.zone,
+      state: brokers.state,
+      leaseUntil: brokers.leaseUntil,
+    })
+    .from(brokers)
+    .where(and(eq(brokers.clusterId, clusterId), inArray(brokers.state, ["ACTIVE", "DRAINING"])))
+    .orderBy(brokers.brokerId);
+  const healthOf = (row: (typeof brokerRows)[number]): BrokerHealth =>
+    row.state === "DRAINING" ? "draining" : row.leaseUntil - now < leaseMs / 2 ? "slow" : "healthy";
+  const capacity = settings.brokerNetworkBytesPerSec;
+  const partitionRows = await db
+    .select({
+      topicId: partitions.topicId,
+      topic: topics.name,
+      partition: partitions.partition,
+      leader: partitions.leaderBrokerId,
+      closing: partitions.closingBrokerId,
+    })
+    .from(partitions)
+    .innerJoin(topics, eq(topics.id, partitions.topicId))
+    .where(eq(partitions.clusterId, clusterId))
+    .orderBy(topics.name, partitions.partition);
+  const traffic = await partitionTrafficWindow(db, clusterId, now);
+  const movedAt = await lastMoves(db, clusterId, now - settings.cooldownMs, now);
+  return {
+    brokers: brokerRows.map((row) => ({
+      id: row.id,
+      zone: row.zone,
+      health: healthOf(row),
+      capacityInBytesPerSec: capacity,
+      capacityOutBytesPerSec: capacity,
+    })),
+    partitions: partitionRows.map((row) => {
+      const key = `${row.topicId}/${row.partition}`;
+      const load = traffic.get(key);
+      return {
+        topicId: row.topicId,
+        topic: row.topic,
+        partition: row.partition,
+        leader: row.closing === -1 ? row.leader : -1,
+        bytesInPerSec: load?.bytesInPerSec ?? 0,
+        bytesOutPerSec: load?.bytesOutPerSec ?? 0,
+        lastMovedAt: movedAt.get(key),
+      };
+    }),
+  };
+}
+
+/**
+ * When each partition a rebalance moved since `since` moved: its operation's end, or `now` for one still
+ * running (its moves may land any moment). A move that another path made (drain, failover) is not a
+ * balancing decision and does not hold the partition.
+ */
+async function lastMoves(
+  db: DbOrTx,
+  clusterId: string,
+  since: number,
+  now: number,
+): Promise<Map<string, number>> {
+  const rows = await db
+    .select({ input: operations.input, finishedAt: operations.finishedAt })
+    .from(operations)
+    .where(
+      and(
+        eq(operations.clusterId, clusterId),
+        eq(operations.type, REBALANCE_OPERATION_TYPE),
+        gte(operations.updatedAt, since),
+      ),
+    );
+  const movedAt = new Map<string, number>();
+  for (const row of rows) {
+    const at = row.finishedAt ?? now;
+    const moves = ((row.input as { moves?: { topicId: string; partition: number }[] }).moves ?? []).values();
+    for (const m of moves) {
+      const key = `${m.topicId}/${m.partition}`;
+      movedAt.set(key, Math.max(movedAt.get(key) ?? 0, at));
+    }
+  }
+  return movedAt;
+}

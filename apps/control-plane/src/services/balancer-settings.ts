@@ -1,0 +1,60 @@
+// The balancer's settings for one cluster: the cluster's spec (`balancing`) where it says, its provider's
+// baseline bandwidth of its instance types for the brokers' capacity, the control plane's configuration where
+// neither says, and the planner's defaults for the rest.
+import type { ClusterSpec } from "../api-schemas/clusters.ts";
+import { DEFAULT_BALANCER_OPTIONS } from "../balancer/plan-types.ts";
+import type { Config } from "../config.ts";
+
+export interface BalancerSettings {
+  /** Automatic balancing on (the auto-rebalance controller plans this cluster). */
+  auto: boolean;
+  bandFraction: number;
+  capacityThreshold: number;
+  cooldownMs: number;
+  /** Each broker's sustained network capacity each way, bytes/s. */
+  brokerNetworkBytesPerSec: number;
+}
+
+export type BalancerConfig = Pick<Config, "balancerCooldownMs" | "brokerNetworkBytesPerSec">;
+
+/** A cluster's brokers' network capacity each way (bytes/s) as its provider knows it; undefined: unknown. */
+export type BrokerCapacity = (spec: ClusterSpec) => number | undefined;
+
+/**
+ * The provider's sustained (baseline) bandwidth of the spec's instance types, the smallest of them (a fleet
+ * of several types does not say which broker runs on which); undefined when the provider knows none of them.
+ */
+export function providerBaselineCapacity(providers: {
+  providerFor(spec: ClusterSpec): { baselineBandwidth(instanceType: string): number };
+}): BrokerCapacity {
+  return (spec) => {
+    try {
+      const provider = providers.providerFor(spec);
+      return Math.min(...spec.instanceTypes.map((type) => provider.baselineBandwidth(type)));
+    } catch {
+      return undefined; // an instance type the provider's table does not list, or no provider for it here
+    }
+  };
+}
+
+export function balancerSettings(
+  config: BalancerConfig,
+  spec: Pick<ClusterSpec, "balancing"> | undefined,
+  capacityOf?: BrokerCapacity,
+): BalancerSettings {
+  const own = spec?.balancing ?? {};
+  return {
+    auto: own.auto ?? true,
+    bandFraction:
+      own.bandPercent !== undefined ? own.bandPercent / 100 : DEFAULT_BALANCER_OPTIONS.bandFraction,
+    capacityThreshold:
+      own.capacityPercent !== undefined
+        ? own.capacityPercent / 100
+        : DEFAULT_BALANCER_OPTIONS.capacityThreshold,
+    cooldownMs: own.cooldownSeconds !== undefined ? own.cooldownSeconds * 1000 : config.balancerCooldownMs,
+    brokerNetworkBytesPerSec:
+      own.brokerNetworkBytesPerSec ??
+      (spec && "provider" in spec && capacityOf ? capacityOf(spec as ClusterSpec) : undefined) ??
+      config.brokerNetworkBytesPerSec,
+  };
+}

@@ -1,0 +1,26 @@
+import { ApiError } from "../errors.ts";
+import { KafkaConnection, KafkaConnectionError } from "../kafka/kafka-connection.ts";
+
+export const CONNECT_TIMEOUT_MS = 5_000;
+export const REQUEST_TIMEOUT_MS = 15_000;
+
+/**
+ * Runs `use` on a fresh Kafka connection to a broker and closes it; a connection failure or timeout is a 503
+ * UNAVAILABLE problem naming the broker.
+ */
+export async function withBrokerConnection<T>(
+  broker: { brokerId: number; host: string; port: number },
+  use: (connection: KafkaConnection) => Promise<T>,
+): Promise<T> {
+  let connection: KafkaConnection | undefined;
+  try {
+    connection = await KafkaConnection.open(broker.host, broker.port, CONNECT_TIMEOUT_MS);
+    return await use(connection);
+  } catch (error) {
+    if (error instanceof KafkaConnectionError)
+      throw new ApiError("UNAVAILABLE", `broker ${broker.brokerId}: ${error.message}`, { cause: error });
+    throw error;
+  } finally {
+    connection?.close();
+  }
+}
