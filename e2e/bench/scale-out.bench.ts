@@ -26,6 +26,7 @@ const cluster = await startCluster({
   env: { AUTO_REBALANCE_SETTLE_MS: "1000", RECONCILE_INTERVAL_MS: "200" },
 });
 let hot = true;
+let ackedSoFar = 0;
 try {
   await setScaling(
     cluster,
@@ -44,9 +45,14 @@ try {
     topic: TOPIC,
     batch: 200,
     timeoutMs: 300_000,
-    keepGoing: () => hot,
+    keepGoing: (acked) => {
+      ackedSoFar = acked;
+      return hot;
+    },
   });
-  await sleep(4_000);
+  // Measure once the producer is past its start (connections, metadata).
+  while (ackedSoFar < 2_000) await sleep(100);
+  await sleep(3_000);
   const [one] = await brokerRates(cluster, 3_000);
   const measured = (one?.bytesInPerSec ?? 0) + (one?.bytesOutPerSec ?? 0);
   if (!(measured > 20_000)) throw new Error(`the producer reaches only ${measured} B/s on one broker`);
