@@ -17,6 +17,7 @@ import { type StartedCluster, startCluster, waitFor } from "../harness/cluster.t
 
 const RECORDS = Number(process.env.CIRRUS_E2E_MOVE_RECORDS ?? 30_000);
 const CHUNK = 2_000;
+const PAUSE_BETWEEN_MOVES_MS = 1_000;
 /** Fewest moves that must have completed while a client was producing, or the test proved nothing. */
 const MIN_MOVES = 3;
 
@@ -65,6 +66,9 @@ async function moveUntil(
     );
     moves++;
     onMoved();
+    // One disruption at a time: back-to-back moves of one partition would leave a client with exponential
+    // backoff (kafkajs: 300 ms doubling, 5 retries) landing in the next window again and again.
+    await new Promise((resolve) => setTimeout(resolve, PAUSE_BETWEEN_MOVES_MS));
   }
   return moves;
 }

@@ -5,6 +5,7 @@ import type { Database } from "./db/database.ts";
 import type { ControlPlaneMetrics } from "./http/control-plane-metrics.ts";
 import type { AssignmentNotifier } from "./services/assignment-notifier.ts";
 import type { BrokerCapacity } from "./services/balancer-settings.ts";
+import type { MoveCompletion } from "./services/move-completion.ts";
 
 /** What route plugins and controllers share; built once by build(). */
 export interface AppContext {
@@ -19,6 +20,8 @@ export interface AppContext {
    * interval. Set by ControlPlane.start once its runner exists; a no-op before (and without a runner).
    */
   wakeControllers: () => void;
+  /** Finishes moves whose sources closed their streams (see services/move-completion.ts). */
+  moveCompletion: MoveCompletion;
   /** Simulated spot reclaim (the provisioner's, local provider); absent when no provisioner runs. */
   spotReclaimer?: SpotReclaimer;
   /** Brokers' network capacity from the cluster's provider, for the balancer (absent: the config's default). */

@@ -17,9 +17,12 @@ import { typeboxValidatorCompiler } from "./http/typebox.ts";
 import { consoleRoutes } from "./routes/console-routes.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
 import { INTERNAL_PREFIX, internalApi } from "./routes/internal/index.ts";
+import { instanceCredentialRoutes } from "./routes/internal/instance-credential-routes.ts";
 import { metricsRoutes } from "./routes/metrics-routes.ts";
 import { publicApi } from "./routes/v1/index.ts";
 import { AssignmentNotifier } from "./services/assignment-notifier.ts";
+import { MoveCompletion } from "./services/move-completion.ts";
+import { completeClosedMoves } from "./services/partition-assigner.ts";
 
 export interface BuildOptions {
   config: Readonly<Config>;
@@ -55,6 +58,16 @@ export async function build(options: BuildOptions): Promise<App> {
     notifier: options.notifier ?? new AssignmentNotifier(),
     metrics: new ControlPlaneMetrics(database.db),
     wakeControllers: () => {},
+    moveCompletion: new MoveCompletion(
+      async (clusterId) => {
+        const changed = await completeClosedMoves(database.db, clusterId);
+        await context.notifier.changed(clusterId, changed);
+        // The operation that asked for the move can finish now rather than at the next interval.
+        if (changed.length > 0) context.wakeControllers();
+      },
+      (clusterId, error) =>
+        server.log.warn({ clusterId, error: String(error) }, "finishing moves after a close failed"),
+    ),
     ...(options.spotReclaimer ? { spotReclaimer: options.spotReclaimer } : {}),
     ...(options.brokerCapacity ? { brokerCapacity: options.brokerCapacity } : {}),
   };
@@ -149,6 +162,7 @@ export async function build(options: BuildOptions): Promise<App> {
     { prefix: "/v1" },
   );
   await server.register(internalApi(context), { prefix: INTERNAL_PREFIX });
+  await server.register(instanceCredentialRoutes(context), { prefix: INTERNAL_PREFIX });
   await server.ready();
   return { server, context, routes };
 }

@@ -49,6 +49,12 @@ export const ConfigSchema = Type.Object(
      */
     advertisedUrl: Type.Optional(Type.String({ pattern: "^https?://[^/]+$" })),
     /**
+     * The AWS public certificates that verify instance identity signatures, as JSON {region: PEM} ("*": the
+     * one most regions share), from AWS's "public certificates for instance identity document signatures"
+     * (the RSA ones). Brokers on aws then need no credential in their user data. Also from `_FILE`.
+     */
+    awsInstanceIdentityCertificates: Type.Optional(Type.String({ minLength: 2 })),
+    /**
      * The web console's build folder (apps/console/dist: index.html and assets/), served at `/` with the
      * single-page app's fallback. Unset: `/` leads to the API docs. scripts/start.ts sets it.
      */
@@ -107,6 +113,7 @@ const ENV: Record<keyof Config, string> = {
   brokerNetworkBytesPerSec: "BROKER_NETWORK_BYTES_PER_SEC",
   dataDir: "CIRRUS_DATA_DIR",
   advertisedUrl: "ADVERTISED_URL",
+  awsInstanceIdentityCertificates: "AWS_INSTANCE_IDENTITY_CERTIFICATES",
   consoleDir: "CONSOLE_DIR",
   bootstrapAdminToken: "BOOTSTRAP_ADMIN_TOKEN",
   logLevel: "LOG_LEVEL",

@@ -185,6 +185,7 @@ export class ControlPlane {
     await this.runner.stop();
     await this.#leader.stop();
     await this.app.server.close();
+    await this.app.context.moveCompletion.idle();
     await this.app.context.notifier.close();
     if (this.#ownsDatabase) await this.database.close();
   }

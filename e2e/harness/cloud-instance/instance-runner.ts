@@ -126,6 +126,22 @@ export class EmulatedInstance {
     }
   }
 
+  /** The workload's exit code once it exits by itself; rejects after `timeoutMs`. */
+  async waitForExit(timeoutMs = 60_000): Promise<number | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`${this.instanceId} still running after ${timeoutMs} ms:\n${this.#output}`)),
+        timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([this.#exit, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async attachVolume(volume: BlockVolume): Promise<string> {
     return attachBlockVolume(this.provider, this.byIdRoot, volume);
   }

@@ -1,9 +1,12 @@
 // A real broker booted by the emulated instance runner from user data (libs/cloud's boot script), as a cloud
 // instance would run it: it learns its instance id, zone and private address from the metadata emulator
-// (IMDSv2), registers so with the control plane, keeps its WAL raw on the volume found by id under the
-// instance's by-id folder, serves a kcat round trip, reads a spot notice from the metadata service, and after
-// a kill -9 and a reboot of the instance replays every acknowledged record from that volume.
+// (IMDSv2), trades its signed instance identity for a credential (no secret in the user data; the control
+// plane verifies the signature with the public key of the emulator's stand-in for the region's AWS key),
+// registers so, keeps its WAL raw on the volume found by id under the instance's by-id folder, serves a kcat
+// round trip, reads a spot notice from the metadata service, and after a kill -9 and a reboot of the instance
+// replays every acknowledged record from that volume.
 import assert from "node:assert/strict";
+import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,36 +23,60 @@ import { createBlockVolume, EmulatedInstance } from "../../harness/cloud-instanc
 
 const BROKER_MAIN = fileURLToPath(import.meta.resolve("@cirrus/broker/main"));
 
+/** The emulated region's identity key; the control plane is configured with its public half. */
+const regionKey = generateKeyPairSync("rsa", { modulusLength: 2048 });
+const privatePem = (key: KeyObject) => key.export({ type: "pkcs8", format: "pem" }).toString();
+
 describe("a broker on an emulated aws instance", { timeout: 180_000 }, () => {
   let cp: TestControlPlane;
+  let clusterId: string;
   let dir: string;
-  let instance: EmulatedInstance | undefined;
+  const instances: EmulatedInstance[] = [];
 
   before(async () => {
-    cp = await startControlPlane({ leaseMs: 3_000 });
+    const publicPem = regionKey.publicKey.export({ type: "spki", format: "pem" }).toString();
+    cp = await startControlPlane({
+      leaseMs: 3_000,
+      config: { awsInstanceIdentityCertificates: JSON.stringify({ "us-east-1": publicPem }) },
+    });
+    // POST /v1/clusters checks that the control plane could reach the cloud (no call is made: this control
+    // plane runs no provisioner); emulated credentials, for that check only.
+    process.env.AWS_ACCESS_KEY_ID = "AKIAEMULATEDINSTANCE";
+    process.env.AWS_SECRET_ACCESS_KEY = "emulated-instance-test";
+    try {
+      ({ clusterId } = await cp.newCluster("on-aws", {
+        provider: "aws",
+        region: "us-east-1",
+        zones: ["us-east-1c"],
+        aws: {
+          imageId: "ami-0123456789abcdef0",
+          subnets: { "us-east-1c": "subnet-0123456789abcdef0" },
+          securityGroupIds: ["sg-0123456789abcdef0"],
+        },
+      }));
+    } finally {
+      delete process.env.AWS_ACCESS_KEY_ID;
+      delete process.env.AWS_SECRET_ACCESS_KEY;
+    }
     dir = await mkdtemp(join(tmpdir(), "cirrus-cloud-instance-"));
   });
   after(async () => {
-    await instance?.terminate();
+    for (const instance of instances) await instance.terminate();
     await cp?.close();
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("boots from user data, registers with its instance identity, serves kcat, replays its WAL volume", async () => {
-    const volume = await createBlockVolume(
-      join(dir, "cloud-volumes"),
-      "vol-0a1b2c3d4e5f60718",
-      64 * 1024 * 1024,
-    );
-    const userData = buildUserData(
+  /** The boot script of the cluster's launch template: it names the cluster and the volume, holds no secret. */
+  const userDataFor = (volumeId: string) =>
+    buildUserData(
       {
         command: process.execPath,
         args: [BROKER_MAIN],
         env: {
           CIRRUS_NODE_IDENTITY: "aws",
           CIRRUS_CONTROL_PLANE_URL: cp.baseUrl,
-          CIRRUS_BROKER_TOKEN: cp.brokerToken,
-          CIRRUS_VOLUME_ID: volume.volumeId,
+          CIRRUS_CLUSTER_ID: clusterId,
+          CIRRUS_VOLUME_ID: volumeId,
           CIRRUS_WAL_CAPACITY_BYTES: String(16 * 1024 * 1024),
           CIRRUS_KAFKA_PORT: "0",
           CIRRUS_ADMIN_PORT: "0",
@@ -60,28 +87,65 @@ describe("a broker on an emulated aws instance", { timeout: 180_000 }, () => {
       },
       { CIRRUS_FLEET: "cloud-instance-test" },
     );
-    instance = await EmulatedInstance.launch({
+
+  const launch = async (instanceId: string, privateIp: string, volumeId: string, signingKey: KeyObject) => {
+    const volume = await createBlockVolume(join(dir, "cloud-volumes"), volumeId, 64 * 1024 * 1024);
+    const userDataBase64 = userDataFor(volume.volumeId);
+    assert.doesNotMatch(
+      Buffer.from(userDataBase64, "base64").toString(),
+      /TOKEN|cbt_/,
+      "no credential in user data",
+    );
+    const instance = await EmulatedInstance.launch({
       provider: "aws",
-      instanceId: "i-0fedcba9876543210",
+      instanceId,
       zone: "us-east-1c",
-      privateIp: "127.0.0.2",
+      privateIp,
       lifecycle: "spot",
-      userDataBase64: userData,
+      userDataBase64,
       volumes: [volume],
-      dir: join(dir, "i-0fedcba9876543210"),
+      signingKey: privatePem(signingKey),
+      dir: join(dir, instanceId),
     });
+    instances.push(instance);
+    return instance;
+  };
+
+  it("refuses to start when its identity does not verify (signed by another key)", async () => {
+    const forger = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const instance = await launch(
+      "i-0badbadbadbadbad0",
+      "127.0.0.3",
+      "vol-0badbadbadbadbad0",
+      forger.privateKey,
+    );
+    assert.equal(await instance.waitForExit(60_000), 1, "the broker exits 1");
+    assert.match(
+      instance.output,
+      /no broker credential for instance i-0badbadbadbadbad0: .*signature does not match/,
+    );
+  });
+
+  it("boots from user data, registers with its instance identity, serves kcat, replays its WAL volume", async () => {
+    const instance = await launch(
+      "i-0fedcba9876543210",
+      "127.0.0.2",
+      "vol-0a1b2c3d4e5f60718",
+      regionKey.privateKey,
+    );
     const bootstrap = (await instance.waitForOutput(/bootstrap: (\S+)/))[1] ?? "";
     assert.match(bootstrap, /^127\.0\.0\.2:\d+$/, "advertises the instance's private address");
+    assert.match(instance.output, /credential issued for instance i-0fedcba9876543210 on its aws identity/);
     assert.match(
       instance.output,
       /node: aws instance i-0fedcba9876543210 in zone us-east-1c \(spot\), advertising 127\.0\.0\.2, WAL on \S*\/dev\/disk\/by-id\/nvme-Amazon_Elastic_Block_Store_vol0a1b2c3d4e5f60718\n/,
     );
 
-    const listed = await fetch(`${cp.baseUrl}/v1/clusters/${cp.clusterId}/brokers`, {
+    const listed = await fetch(`${cp.baseUrl}/v1/clusters/${clusterId}/brokers`, {
       headers: { authorization: `Bearer ${ADMIN}` },
     });
     const { items } = (await listed.json()) as {
-      items: { brokerId: number; instanceId: string; zone: string; host: string; volumeId: string | null }[];
+      items: { instanceId: string; zone: string; host: string; volumeId: string | null }[];
     };
     assert.deepEqual(
       items.map(({ instanceId, zone, host, volumeId }) => ({ instanceId, zone, host, volumeId })),

@@ -20,6 +20,8 @@ import type {
   DeregisterBrokerResponse,
   HeartbeatRequest,
   HeartbeatResponse,
+  InstanceCredentialRequest,
+  InstanceCredentialResponse,
   RegisterBrokerRequest,
   RegisterBrokerResponse,
 } from "./schemas/brokers.ts";
@@ -67,6 +69,19 @@ export class ControlPlaneClient implements ObjectManager {
       path: internalPath(InternalRoutes.register),
       body: request,
       idempotent: false,
+    });
+  }
+
+  /**
+   * Trades the instance identity its cloud signed for a broker credential (sent without one; any token
+   * this client holds is ignored there). UNAUTHORIZED: the proof does not verify or is not the cluster's.
+   */
+  instanceCredential(request: InstanceCredentialRequest): Promise<InstanceCredentialResponse> {
+    return this.#http.call({
+      method: "POST",
+      path: internalPath(InternalRoutes.instanceCredential),
+      body: request,
+      idempotent: true,
     });
   }
 

@@ -6,6 +6,8 @@ export const INTERNAL_PREFIX = "/internal/v1";
 
 export const InternalRoutes = {
   register: "/brokers/register",
+  /** Not authenticated by a credential: the body carries the instance identity its cloud signed. */
+  instanceCredential: "/instance-credentials",
   heartbeat: "/brokers/:brokerId/heartbeat",
   deregister: "/brokers/:brokerId/deregister",
   assignments: "/brokers/:brokerId/assignments",

@@ -21,6 +21,7 @@ import type { BrokerServices, HandlerMap } from "../handlers/handler.ts";
 import { advertisedApiVersions, coreHandlers, mergeHandlers } from "../handlers/registry.ts";
 import { BrokerMetrics } from "../metrics/broker-metrics.ts";
 import { LoadMeter } from "../metrics/load-meter.ts";
+import { credentialFromIdentity } from "../node-identity/instance-credential.ts";
 import { InterruptionPoller } from "../node-identity/interruption-poller.ts";
 import type { InterruptionNotice, NodeIdentity } from "../node-identity/node-identity.ts";
 import { resolveNode } from "../node-identity/resolve-node.ts";
@@ -85,7 +86,19 @@ export async function startBroker(
   );
   const metrics = new BrokerMetrics({ instance: config.instanceId });
   const load = new LoadMeter();
-  const controlPlane = new ControlPlaneClient({ baseUrl: config.controlPlaneUrl, token: config.brokerToken });
+  // On a cloud with no credential configured: one from the control plane for the node's signed identity.
+  const brokerToken =
+    config.brokerToken ||
+    (node.source.provider === "local"
+      ? ""
+      : await credentialFromIdentity({
+          controlPlaneUrl: config.controlPlaneUrl,
+          clusterId: config.clusterId,
+          instanceId: config.instanceId,
+          source: node.source,
+          log,
+        }));
+  const controlPlane = new ControlPlaneClient({ baseUrl: config.controlPlaneUrl, token: brokerToken });
   const metadataCache = new MetadataCache(controlPlane);
   const objectStore = openObjectStore(config.objectStore);
   let kafkaPort = 0;

@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ControlPlane, loadConfig } from "@cirrus/control-plane";
+import { type Config, ControlPlane, loadConfig } from "@cirrus/control-plane";
 
 /** The control plane's first admin token (the public API: clusters, brokers). */
 export const ADMIN = "cpt_broker-tests-admin-token-0123456789";
@@ -15,11 +15,16 @@ export interface TestControlPlane {
   /** A temp folder for broker data (WAL, objects), removed by close(). */
   readonly dataDir: string;
   /** Another cluster on the same control plane: brokers of different clusters never see each other. */
-  newCluster(name: string): Promise<Omit<TestControlPlane, "close" | "newCluster">>;
+  newCluster(
+    name: string,
+    spec?: Record<string, unknown>,
+  ): Promise<Omit<TestControlPlane, "close" | "newCluster">>;
   close(): Promise<void>;
 }
 
-export async function startControlPlane(options: { leaseMs?: number } = {}): Promise<TestControlPlane> {
+export async function startControlPlane(
+  options: { leaseMs?: number; config?: Partial<Config> } = {},
+): Promise<TestControlPlane> {
   const dataDir = mkdtempSync(join(tmpdir(), "cirrus-broker-test-"));
   const config = loadConfig(
     {},
@@ -31,6 +36,7 @@ export async function startControlPlane(options: { leaseMs?: number } = {}): Pro
       leaseMs: options.leaseMs ?? 3_000,
       reconcileIntervalMs: 100,
       bootstrapAdminToken: ADMIN,
+      ...options.config,
     },
   );
   const cp = await ControlPlane.start({ config });
@@ -41,8 +47,8 @@ export async function startControlPlane(options: { leaseMs?: number } = {}): Pro
     brokerToken: cluster.brokerToken,
     clusterId: cluster.clusterId,
     dataDir,
-    newCluster: async (name) => {
-      const other = await createCluster(baseUrl, name, dataDir);
+    newCluster: async (name, spec) => {
+      const other = await createCluster(baseUrl, name, dataDir, spec);
       return { ...other, baseUrl, dataDir: join(dataDir, name) };
     },
     close: async () => {
@@ -56,6 +62,8 @@ async function createCluster(
   baseUrl: string,
   name: string,
   dataDir: string,
+  /** Spec fields over the local defaults (e.g. another provider and region). */
+  spec: Record<string, unknown> = {},
 ): Promise<{ brokerToken: string; clusterId: string }> {
   const response = await fetch(`${baseUrl}/v1/clusters`, {
     method: "POST",
@@ -76,6 +84,7 @@ async function createCluster(
         },
         objectStore: { uri: `file://${join(dataDir, "objects")}` },
         walVolumeGiB: 1,
+        ...spec,
       },
     }),
   });

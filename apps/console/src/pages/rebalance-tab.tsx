@@ -4,6 +4,7 @@ import { messageOf, unwrap } from "../api/problem.ts";
 import type { RebalancePlan } from "../api/types.ts";
 import { LoadState } from "../components/load-state.tsx";
 import { OperationCard } from "../components/operation-card.tsx";
+import { formatRate } from "../format.ts";
 import { usePolled } from "../use-polled.ts";
 
 /** Partitions per broker before and after the plan, as paired bars. */
@@ -11,10 +12,14 @@ function BeforeAfter({ plan }: { plan: RebalancePlan }) {
   const ids = [...new Set([...plan.before, ...plan.after].map((b) => b.brokerId))].sort((a, b) => a - b);
   const count = (list: RebalancePlan["before"], id: number) =>
     list.find((b) => b.brokerId === id)?.partitions ?? 0;
+  const load = (list: RebalancePlan["before"], id: number) => {
+    const b = list.find((x) => x.brokerId === id);
+    return b ? b.bytesInPerSec + b.bytesOutPerSec : 0;
+  };
   const most = Math.max(1, ...plan.before.map((b) => b.partitions), ...plan.after.map((b) => b.partitions));
   return (
     <table className="bars">
-      <caption>Partitions led per broker, before and after</caption>
+      <caption>Partitions led per broker, before and after (with network in+out)</caption>
       <thead>
         <tr>
           <th scope="col">Broker</th>
@@ -27,10 +32,10 @@ function BeforeAfter({ plan }: { plan: RebalancePlan }) {
             <th scope="row">{id}</th>
             <td>
               <div className="bar before" style={{ width: `${(100 * count(plan.before, id)) / most}%` }}>
-                {count(plan.before, id)} now
+                {count(plan.before, id)} now · {formatRate(load(plan.before, id))}
               </div>
               <div className="bar after" style={{ width: `${(100 * count(plan.after, id)) / most}%` }}>
-                {count(plan.after, id)} after
+                {count(plan.after, id)} after · {formatRate(load(plan.after, id))}
               </div>
             </td>
           </tr>
@@ -96,9 +101,9 @@ export function RebalanceTab({ clusterId }: { clusterId: string }) {
           </div>
         </div>
         <p className="muted">
-          A dry run: the moves that would even out partitions over the brokers. A move copies no data: the
-          leader uploads its WAL tail and the target opens the partition from object storage. Executing plans
-          afresh.
+          A dry run: the moves that would bring network load and partition counts within the goals' bands. A
+          move copies no data: the leader uploads its WAL tail and the target opens the partition from object
+          storage. Executing plans afresh.
         </p>
         {error && (
           <p className="callout callout-bad" role="alert">
@@ -109,6 +114,15 @@ export function RebalanceTab({ clusterId }: { clusterId: string }) {
           {(p) => (
             <>
               <BeforeAfter plan={p} />
+              <ul className="goals">
+                {p.goals.map((g) => (
+                  <li key={g.goal}>
+                    <strong>{g.goal}</strong>: {g.metBefore ? "met now" : "not met now"},{" "}
+                    {g.metAfter ? "met after the plan" : "still not met after it"}
+                    {g.detail && <span className="muted"> — {g.detail}</span>}
+                  </li>
+                ))}
+              </ul>
               {p.moves.length === 0 ? (
                 <p className="empty">Balanced: no move would make the brokers more even.</p>
               ) : (
@@ -124,7 +138,10 @@ export function RebalanceTab({ clusterId }: { clusterId: string }) {
                         <th scope="col" className="num">
                           To
                         </th>
-                        <th scope="col">Reason</th>
+                        <th scope="col">Why</th>
+                        <th scope="col" className="num">
+                          Its load
+                        </th>
                       </tr>
                     </thead>
                     <tbody>
@@ -136,10 +153,9 @@ export function RebalanceTab({ clusterId }: { clusterId: string }) {
                           <td className="num">{m.from}</td>
                           <td className="num">{m.to}</td>
                           <td className="small">
-                            evens partition counts: broker {m.from} leads{" "}
-                            {p.before.find((b) => b.brokerId === m.from)?.partitions ?? 0}, broker {m.to}{" "}
-                            leads {p.before.find((b) => b.brokerId === m.to)?.partitions ?? 0}
+                            <strong>{m.goal}</strong>: {m.reason}
                           </td>
+                          <td className="num">{formatRate(m.bytesInPerSec + m.bytesOutPerSec)}</td>
                         </tr>
                       ))}
                     </tbody>

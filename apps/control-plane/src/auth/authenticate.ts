@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Db } from "../db/database.ts";
 import { ApiError } from "../errors.ts";
 import { clusterIdOfBrokerToken } from "../services/clusters.ts";
+import { ownerOfInstanceCredential } from "../services/instance-credentials.ts";
 import type { ApiTokens, Principal } from "./api-tokens.ts";
 import { type Scope, scopeAllows } from "./scopes.ts";
 import { bearerToken, hashSecret } from "./token-secrets.ts";
@@ -12,6 +13,8 @@ declare module "fastify" {
     principal: Principal | null;
     /** The cluster of the broker credential (internal API), set by authenticateBroker. */
     brokerClusterId: string | null;
+    /** The instance an instance credential is bound to (null for the cluster's broker credential). */
+    brokerInstanceId: string | null;
   }
   interface FastifyContextConfig {
     /** The least scope a route needs (default: admin, so a forgotten scope fails closed). */
@@ -36,7 +39,10 @@ export function authenticateApiToken(tokens: ApiTokens) {
 
 /** onRequest hook of the internal API: a cluster's broker credential. Cached briefly (hot path). */
 export function authenticateBroker(db: Db, cacheMs = 2_000) {
-  const cache = new Map<string, { clusterId: string | undefined; until: number }>();
+  const cache = new Map<
+    string,
+    { clusterId: string | undefined; instanceId: string | null; until: number }
+  >();
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const secret = bearerToken(request.headers.authorization);
     if (!secret) throw new ApiError("UNAUTHORIZED", "send Authorization: Bearer <cluster broker token>");
@@ -46,10 +52,18 @@ export function authenticateBroker(db: Db, cacheMs = 2_000) {
     let entry = cache.get(key);
     if (!entry || entry.until <= now) {
       if (cache.size > 1_000) cache.clear();
-      entry = { clusterId: await clusterIdOfBrokerToken(db, secret), until: now + cacheMs };
+      const clusterId = await clusterIdOfBrokerToken(db, secret);
+      // Otherwise an instance credential (issued for a verified cloud instance identity), bound to its instance.
+      const instance = clusterId ? undefined : await ownerOfInstanceCredential(db, secret);
+      entry = {
+        clusterId: clusterId ?? instance?.clusterId,
+        instanceId: instance?.instanceId ?? null,
+        until: now + cacheMs,
+      };
       cache.set(key, entry);
     }
     if (!entry.clusterId) throw new ApiError("UNAUTHORIZED", "unknown broker credential");
     request.brokerClusterId = entry.clusterId;
+    request.brokerInstanceId = entry.instanceId;
   };
 }

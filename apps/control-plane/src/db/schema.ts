@@ -40,6 +40,25 @@ export const clusters = pgTable("clusters", {
   updatedAt: millis("updated_at").notNull(),
 });
 
+/**
+ * Per-instance broker credentials, issued to a cloud instance that proved who it is with the identity its cloud
+ * signed (auth/instance-identity.ts): no secret travels in user data. Bound to the instance: a broker using it
+ * registers as that instance only. A new proof from the same instance replaces it.
+ */
+export const instanceCredentials = pgTable(
+  "instance_credentials",
+  {
+    clusterId: text("cluster_id")
+      .notNull()
+      .references(() => clusters.id, { onDelete: "cascade" }),
+    instanceId: text("instance_id").notNull(),
+    /** SHA-256 of the credential. */
+    tokenHash: text("token_hash").notNull().unique(),
+    issuedAt: millis("issued_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.clusterId, t.instanceId] })],
+);
+
 export const brokers = pgTable(
   "brokers",
   {

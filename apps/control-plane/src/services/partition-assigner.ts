@@ -136,17 +136,8 @@ export async function finishClosedMoves(tx: Tx, clusterId: string): Promise<numb
   return Number(row?.count ?? 0);
 }
 
-/**
- * Right after a broker closed this stream: if its partition was waiting for that close (a move or a drain),
- * ends the move and assigns the partition's planned target at once, instead of on the next reconcile pass
- * (the write-unavailable window of a move is close → assign → open, so no interval sits inside it).
- * Returns the brokers whose assignments changed (notify them after this returns: the change is committed).
- */
-export async function completeMovesAfterClose(
-  db: Db,
-  clusterId: string,
-  streamId: number,
-): Promise<number[]> {
+/** Whether a move (or a drain) waits for this stream's close: its partition still names a closing broker. */
+export async function moveWaitsOnStream(db: Db, clusterId: string, streamId: number): Promise<boolean> {
   const [waiting] = await db
     .select({ partition: partitions.partition })
     .from(partitions)
@@ -158,11 +149,33 @@ export async function completeMovesAfterClose(
       ),
     )
     .limit(1);
-  if (!waiting) return [];
+  return waiting !== undefined;
+}
+
+/**
+ * Ends the cluster's moves whose sources closed their streams and assigns those partitions (their planned
+ * targets first), in one transaction on the cluster lock. Returns the brokers whose assignments changed
+ * (notify them after this returns: the change is committed).
+ */
+export function completeClosedMoves(db: Db, clusterId: string): Promise<number[]> {
   return inTransaction(db, async (tx) => {
     const cluster = await lockCluster(tx, clusterId);
     if (!cluster || cluster.state === "DELETING") return [];
     await finishClosedMoves(tx, clusterId);
     return assignLeaderlessPartitions(tx, clusterId);
   });
+}
+
+/**
+ * Right after a broker closed this stream: if its partition was waiting for that close (a move or a drain),
+ * ends the move and assigns the partition's planned target at once, instead of on the next reconcile pass
+ * (the write-unavailable window of a move is close → assign → open, so no interval sits inside it).
+ * Returns the brokers whose assignments changed.
+ */
+export async function completeMovesAfterClose(
+  db: Db,
+  clusterId: string,
+  streamId: number,
+): Promise<number[]> {
+  return (await moveWaitsOnStream(db, clusterId, streamId)) ? completeClosedMoves(db, clusterId) : [];
 }

@@ -133,6 +133,11 @@ describe("OpenAPI contract", { timeout: 120_000 }, () => {
       payload: { epoch: epoch - 1 },
     });
     assert.equal(fenced.json().code, "BROKER_FENCED");
+    // A local cluster's brokers have no cloud identity to prove (test/auth/instance-identity.test.ts: aws).
+    const unproven = await c.call("POST", internal(InternalRoutes.instanceCredential), {
+      payload: { clusterId: id, identity: { provider: "aws", document: "{}", signature: "AAAA" } },
+    });
+    assert.equal(unproven.statusCode, 401);
 
     // topics (public and internal)
     const topic = await c.call("POST", "/v1/clusters/:id/topics", {

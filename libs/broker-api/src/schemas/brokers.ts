@@ -33,6 +33,34 @@ export const RegisterBrokerResponse = Type.Object({
 });
 export type RegisterBrokerResponse = Static<typeof RegisterBrokerResponse>;
 
+/**
+ * A cloud instance asks for a broker credential with the identity its cloud signed (AWS: the instance
+ * identity document and its base64 `signature`), so that no secret needs to be in its user data.
+ */
+export const InstanceCredentialRequest = Type.Object(
+  {
+    clusterId: Type.String({ minLength: 1, maxLength: 128 }),
+    identity: Type.Object(
+      {
+        provider: Type.Union([Type.Literal("aws"), Type.Literal("aliyun")]),
+        /** The document exactly as the metadata service served it. */
+        document: Type.String({ minLength: 2, maxLength: 16_384 }),
+        signature: Type.String({ minLength: 1, maxLength: 16_384 }),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type InstanceCredentialRequest = Static<typeof InstanceCredentialRequest>;
+
+export const InstanceCredentialResponse = Type.Object({
+  /** The credential for every later call; bound to `instanceId` (registering as another instance is 403). */
+  brokerToken: Type.String(),
+  instanceId: Type.String(),
+});
+export type InstanceCredentialResponse = Static<typeof InstanceCredentialResponse>;
+
 export const PartitionLoad = Type.Object(
   {
     topicId: TopicId,

@@ -58,37 +58,52 @@ export async function pollLifecycleNotices(ess: EssRpc, group: EssGroup): Promis
   return notices;
 }
 
-/** Preemptible-instance interruption events from CloudMonitor for the instances of `fleetOf`. */
+const EVENT_PAGE_SIZE = 100;
+/** A bound on pages per poll (10,000 events in the lookback window), so a misbehaving API cannot loop us. */
+const MAX_EVENT_PAGES = 100;
+
+/** Preemptible-instance interruption events from CloudMonitor for the instances of `fleetOf`, every page. */
 export async function pollSpotNotices(
   cms: CmsApi,
   fleetOf: (instanceId: string) => string | undefined,
   now = Date.now(),
 ): Promise<InterruptionNotice[]> {
-  let body: Awaited<ReturnType<CmsApi["describeSystemEventAttribute"]>>["body"];
-  try {
-    body = (
-      await cms.describeSystemEventAttribute(
-        new $Cms.DescribeSystemEventAttributeRequest({
-          product: "ECS",
-          name: INTERRUPTION_EVENT,
-          startTime: String(now - EVENT_LOOKBACK_MS),
-          endTime: String(now),
-          pageSize: 100,
-        }),
-      )
-    ).body;
-  } catch (error) {
-    throw fromAliyunError(error, "CMS DescribeSystemEventAttribute");
-  }
-  if (body?.success === "false") {
-    throw new CloudError(
-      CloudErrorCode.PROVIDER_ERROR,
-      `CMS DescribeSystemEventAttribute: ${body.code}: ${body.message}`,
-      { retriable: true },
-    );
+  type Event = NonNullable<
+    NonNullable<Awaited<ReturnType<CmsApi["describeSystemEventAttribute"]>>["body"]>["systemEvents"]
+  >["systemEvent"];
+  const events: NonNullable<Event> = [];
+  // Every page: a burst of reclaims (a whole spot pool) can exceed one page of 100 events.
+  for (let pageNumber = 1; pageNumber <= MAX_EVENT_PAGES; pageNumber++) {
+    let body: Awaited<ReturnType<CmsApi["describeSystemEventAttribute"]>>["body"];
+    try {
+      body = (
+        await cms.describeSystemEventAttribute(
+          new $Cms.DescribeSystemEventAttributeRequest({
+            product: "ECS",
+            name: INTERRUPTION_EVENT,
+            startTime: String(now - EVENT_LOOKBACK_MS),
+            endTime: String(now),
+            pageNumber,
+            pageSize: EVENT_PAGE_SIZE,
+          }),
+        )
+      ).body;
+    } catch (error) {
+      throw fromAliyunError(error, "CMS DescribeSystemEventAttribute");
+    }
+    if (body?.success === "false") {
+      throw new CloudError(
+        CloudErrorCode.PROVIDER_ERROR,
+        `CMS DescribeSystemEventAttribute: ${body.code}: ${body.message}`,
+        { retriable: true },
+      );
+    }
+    const page = body?.systemEvents?.systemEvent ?? [];
+    events.push(...page);
+    if (page.length < EVENT_PAGE_SIZE) break;
   }
   const notices: InterruptionNotice[] = [];
-  for (const event of body?.systemEvents?.systemEvent ?? []) {
+  for (const event of events) {
     if (event.name !== INTERRUPTION_EVENT) continue;
     let instanceId: string | undefined;
     try {

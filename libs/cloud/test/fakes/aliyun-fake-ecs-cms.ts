@@ -249,9 +249,13 @@ export function fakeCms(account: FakeAliyunAccount): CmsApi {
       if (r.product !== "ECS") return { body: { success: "false", code: "400", message: "unknown product" } };
       const start = Number(r.startTime);
       const end = Number(r.endTime);
-      const events = account.systemEvents.filter(
-        (e) => (!r.name || e.name === r.name) && e.time >= start && e.time <= end,
-      );
+      const size = r.pageSize ?? 10;
+      if (size < 1 || size > 100)
+        return { body: { success: "false", code: "400", message: "PageSize 1..100" } };
+      const page = r.pageNumber ?? 1;
+      const events = account.systemEvents
+        .filter((e) => (!r.name || e.name === r.name) && e.time >= start && e.time <= end)
+        .slice((page - 1) * size, page * size);
       return {
         body: {
           success: "true",

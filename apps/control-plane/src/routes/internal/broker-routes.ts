@@ -14,6 +14,7 @@ import type { FastifyInstance } from "fastify";
 import { withProblems } from "../../api-schemas/common.ts";
 import type { AppContext } from "../../app-context.ts";
 import { deregisterBroker } from "../../controllers/failover/hand-back.ts";
+import { ApiError } from "../../errors.ts";
 import type { TypeBoxTypeProvider } from "../../http/typebox.ts";
 import { assertCurrentEpoch, heartbeat, readAssignments, registerBroker } from "../../services/brokers.ts";
 
@@ -33,6 +34,13 @@ export function brokerRoutes(ctx: AppContext) {
         },
       },
       async (request) => {
+        const bound = request.brokerInstanceId;
+        if (bound !== null && bound !== request.body.instanceId) {
+          throw new ApiError(
+            "FORBIDDEN",
+            `this credential belongs to instance ${bound}; it cannot register ${request.body.instanceId}`,
+          );
+        }
         const { response, changed } = await registerBroker(
           db,
           request.brokerClusterId!,

@@ -10,6 +10,7 @@ import { objectRoutes } from "./object-routes.ts";
 export function internalApi(ctx: AppContext) {
   return async (app: FastifyInstance): Promise<void> => {
     app.decorateRequest("brokerClusterId", null);
+    app.decorateRequest("brokerInstanceId", null);
     app.addHook("onRequest", authenticateBroker(ctx.database.db));
     await app.register(brokerRoutes(ctx));
     await app.register(metadataRoutes(ctx));

@@ -25,7 +25,7 @@ import { problemResponse, withProblems } from "../../api-schemas/common.ts";
 import type { AppContext } from "../../app-context.ts";
 import type { TypeBoxTypeProvider } from "../../http/typebox.ts";
 import { DbObjectManager } from "../../objects/db-object-manager.ts";
-import { completeMovesAfterClose } from "../../services/partition-assigner.ts";
+import { moveWaitsOnStream } from "../../services/partition-assigner.ts";
 
 const NoContent = Type.Null({ description: "done" });
 const withStreamProblems = <R extends Parameters<typeof withProblems>[0]>(responses: R) =>
@@ -90,14 +90,12 @@ export function objectRoutes(ctx: AppContext) {
       },
       async (request, reply) => {
         await manager(request).closeStream(request.params.streamId, request.body.epoch);
-        // A move waiting for this close goes on now: the target is assigned and woken in this request.
-        // The close itself is committed: a failure here is logged, and the reconcile pass finishes the move.
+        // A move waiting for this close goes on now (MoveCompletion: one pass per cluster at a time, the
+        // reply does not wait for it). A failure here is logged; the reconcile pass finishes the move then.
         const clusterId = request.brokerClusterId!;
         try {
-          const changed = await completeMovesAfterClose(ctx.database.db, clusterId, request.params.streamId);
-          await ctx.notifier.changed(clusterId, changed);
-          // The operation that asked for the move can finish now rather than at the next interval.
-          if (changed.length > 0) ctx.wakeControllers();
+          if (await moveWaitsOnStream(ctx.database.db, clusterId, request.params.streamId))
+            ctx.moveCompletion.request(clusterId);
         } catch (error) {
           request.log.warn({ error: String(error) }, "finishing the move after a close failed");
         }

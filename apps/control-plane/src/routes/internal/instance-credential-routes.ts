@@ -1,0 +1,32 @@
+// POST /internal/v1/instance-credentials: a broker on a cloud instance trades the identity its cloud signed
+// for a broker credential bound to that instance. Outside the broker-credential hook on purpose: the signed
+// identity is the authentication (auth/instance-identity.ts).
+import { InstanceCredentialRequest, InstanceCredentialResponse, InternalRoutes } from "@cirrus/broker-api";
+import type { FastifyInstance } from "fastify";
+import { withProblems } from "../../api-schemas/common.ts";
+import type { AppContext } from "../../app-context.ts";
+import { type IdentityKeys, parseIdentityKeys } from "../../auth/instance-identity.ts";
+import type { TypeBoxTypeProvider } from "../../http/typebox.ts";
+import { issueInstanceCredential } from "../../services/instance-credentials.ts";
+
+export function instanceCredentialRoutes(ctx: AppContext) {
+  // Parsed once, at start: a bad certificate list stops the start instead of failing every broker.
+  const certificates = ctx.config.awsInstanceIdentityCertificates;
+  const keys: IdentityKeys = certificates ? parseIdentityKeys(certificates) : new Map();
+  return async (app: FastifyInstance): Promise<void> => {
+    const r = app.withTypeProvider<TypeBoxTypeProvider>();
+    r.post(
+      InternalRoutes.instanceCredential,
+      {
+        schema: {
+          tags: ["internal"],
+          summary:
+            "A broker credential for a cloud instance that proves its identity (no secret in user data)",
+          body: InstanceCredentialRequest,
+          response: withProblems({ 200: InstanceCredentialResponse }),
+        },
+      },
+      async (request) => issueInstanceCredential(ctx.database.db, keys, request.body),
+    );
+  };
+}

@@ -1,0 +1,70 @@
+// Broker credentials for cloud instances that proved who they are (auth/instance-identity.ts). The proof must
+// come from the cluster's own cloud and region; the credential is bound to the instance (a broker holding it
+// registers as that instance only) and replaced by the next proof from the same instance.
+import { eq } from "drizzle-orm";
+import type { ClusterSpec } from "../api-schemas/clusters.ts";
+import {
+  type IdentityKeys,
+  type InstanceIdentityProof,
+  verifyInstanceIdentity,
+} from "../auth/instance-identity.ts";
+import { hashSecret, newSecret, TokenPrefix } from "../auth/token-secrets.ts";
+import type { Db } from "../db/database.ts";
+import { clusters, instanceCredentials } from "../db/schema.ts";
+import { ApiError } from "../errors.ts";
+
+export async function issueInstanceCredential(
+  db: Db,
+  keys: IdentityKeys,
+  request: { clusterId: string; identity: InstanceIdentityProof },
+  now = Date.now(),
+): Promise<{ brokerToken: string; instanceId: string }> {
+  const [cluster] = await db
+    .select({ spec: clusters.spec, state: clusters.state })
+    .from(clusters)
+    .where(eq(clusters.id, request.clusterId));
+  // Not NOT_FOUND: an unauthenticated caller learns nothing about which clusters exist.
+  if (!cluster)
+    throw new ApiError("UNAUTHORIZED", `instance identity refused for cluster ${request.clusterId}`);
+  if (cluster.state === "DELETING") throw new ApiError("INVALID_STATE", "the cluster is being deleted");
+  const spec = cluster.spec as ClusterSpec;
+  if (spec.provider !== request.identity.provider) {
+    throw new ApiError(
+      "UNAUTHORIZED",
+      `instance identity refused: the cluster runs on ${spec.provider}, the proof is from ${request.identity.provider}`,
+    );
+  }
+  const instance = verifyInstanceIdentity(request.identity, keys, now);
+  if (instance.region !== spec.region) {
+    throw new ApiError(
+      "UNAUTHORIZED",
+      `instance identity refused: instance ${instance.instanceId} is in ${instance.region}, the cluster in ${spec.region}`,
+    );
+  }
+  const brokerToken = newSecret(TokenPrefix.BROKER);
+  await db
+    .insert(instanceCredentials)
+    .values({
+      clusterId: request.clusterId,
+      instanceId: instance.instanceId,
+      tokenHash: hashSecret(brokerToken),
+      issuedAt: now,
+    })
+    .onConflictDoUpdate({
+      target: [instanceCredentials.clusterId, instanceCredentials.instanceId],
+      set: { tokenHash: hashSecret(brokerToken), issuedAt: now },
+    });
+  return { brokerToken, instanceId: instance.instanceId };
+}
+
+/** The cluster and instance an instance credential belongs to, or undefined. */
+export async function ownerOfInstanceCredential(
+  db: Db,
+  token: string,
+): Promise<{ clusterId: string; instanceId: string } | undefined> {
+  const [row] = await db
+    .select({ clusterId: instanceCredentials.clusterId, instanceId: instanceCredentials.instanceId })
+    .from(instanceCredentials)
+    .where(eq(instanceCredentials.tokenHash, hashSecret(token)));
+  return row;
+}

@@ -1,0 +1,194 @@
+// Instance identity proofs: the AWS signature check (a test certificate stands in for the region's AWS
+// certificate), and the credential route that trades a proof for an instance-bound broker credential.
+import assert from "node:assert/strict";
+import { createSign, generateKeyPairSync, X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { after, before, describe, it } from "node:test";
+import { sql } from "drizzle-orm";
+import {
+  type InstanceIdentityProof,
+  parseIdentityKeys,
+  verifyInstanceIdentity,
+} from "../../src/auth/instance-identity.ts";
+import { createTestApp, localSpec, type TestApp } from "../helpers/test-app.ts";
+
+const fixture = (name: string) => readFileSync(new URL(`fixtures/${name}`, import.meta.url), "utf8");
+const KEY = fixture("aws-identity-test-key.pem");
+const CERT = fixture("aws-identity-test-cert.pem");
+const keys = parseIdentityKeys(JSON.stringify({ "us-east-1": CERT }));
+
+function documentOf(fields: Record<string, string> = {}): string {
+  return JSON.stringify(
+    {
+      accountId: "123456789012",
+      availabilityZone: "us-east-1a",
+      instanceId: "i-0123456789abcdef0",
+      privateIp: "10.0.0.12",
+      region: "us-east-1",
+      version: "2017-09-30",
+      ...fields,
+    },
+    null,
+    2,
+  );
+}
+
+function sign(document: string, key = KEY): string {
+  const signer = createSign("sha256");
+  signer.update(document);
+  return signer.sign(key).toString("base64");
+}
+
+function proofOf(document = documentOf()): InstanceIdentityProof {
+  return { provider: "aws", document, signature: sign(document) };
+}
+
+const refused = (pattern: RegExp) => (error: unknown) =>
+  (error as { code?: string }).code === "UNAUTHORIZED" && pattern.test((error as Error).message);
+
+describe("verifyInstanceIdentity (aws)", () => {
+  it("accepts a document signed with the region's key and says what it names", () => {
+    assert.deepEqual(verifyInstanceIdentity(proofOf(), keys), {
+      provider: "aws",
+      instanceId: "i-0123456789abcdef0",
+      accountId: "123456789012",
+      region: "us-east-1",
+      zone: "us-east-1a",
+      privateIp: "10.0.0.12",
+    });
+  });
+
+  it("refuses a changed document, another key's signature, and an empty signature", () => {
+    const proof = proofOf();
+    const forged = {
+      ...proof,
+      document: proof.document.replace("i-0123456789abcdef0", "i-0fffffffffffffff0"),
+    };
+    assert.throws(() => verifyInstanceIdentity(forged, keys), refused(/signature does not match/));
+    const other = parseIdentityKeys(
+      JSON.stringify({
+        "us-east-1": new X509Certificate(CERT).publicKey.export({ type: "spki", format: "pem" }).toString(),
+      }),
+    );
+    assert.ok(verifyInstanceIdentity(proof, other), "a bare public key works too");
+    const stranger = createSign("sha256");
+    stranger.update(proof.document);
+    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    assert.throws(
+      () =>
+        verifyInstanceIdentity({ ...proof, signature: stranger.sign(privateKey).toString("base64") }, keys),
+      refused(/signature does not match/),
+    );
+    assert.throws(() => verifyInstanceIdentity({ ...proof, signature: "" }, keys), refused(/signature/));
+  });
+
+  it("needs a key for the region ('*' for the shared one), and refuses an expired certificate", () => {
+    const proof = proofOf(documentOf({ region: "eu-west-3", availabilityZone: "eu-west-3b" }));
+    assert.throws(
+      () => verifyInstanceIdentity(proof, keys),
+      refused(/no AWS identity certificate .* eu-west-3/),
+    );
+    const shared = parseIdentityKeys(JSON.stringify({ "*": CERT }));
+    assert.equal(verifyInstanceIdentity(proof, shared).region, "eu-west-3");
+    const validTo = Date.parse(new X509Certificate(CERT).validTo);
+    assert.throws(() => verifyInstanceIdentity(proof, shared, validTo + 1), refused(/expired/));
+  });
+
+  it("refuses documents that are not JSON or lack a field, and aliyun proofs (not verified yet)", () => {
+    assert.throws(() => verifyInstanceIdentity(proofOf("not json"), keys), refused(/not JSON/));
+    const noZone = JSON.stringify({ ...JSON.parse(documentOf()), availabilityZone: undefined });
+    assert.throws(() => verifyInstanceIdentity(proofOf(noZone), keys), refused(/no availabilityZone/));
+    assert.throws(
+      () => verifyInstanceIdentity({ ...proofOf(), provider: "aliyun" }, keys),
+      refused(/aliyun instance identities .* not verified yet/),
+    );
+  });
+
+  it("a certificate list that does not parse is an error naming the entry", () => {
+    assert.throws(() => parseIdentityKeys("{"), /not JSON/);
+    assert.throws(() => parseIdentityKeys("[]"), /JSON object/);
+    assert.throws(
+      () => parseIdentityKeys(JSON.stringify({ "us-east-1": "garbage" })),
+      /us-east-1: does not parse/,
+    );
+  });
+});
+
+describe("POST /internal/v1/instance-credentials", { timeout: 60_000 }, () => {
+  let t: TestApp;
+  let clusterId: string;
+  before(async () => {
+    t = await createTestApp("pglite", {
+      awsInstanceIdentityCertificates: JSON.stringify({ "*": CERT }),
+    });
+    const made = await t.app.server.inject({
+      method: "POST",
+      url: "/v1/clusters",
+      headers: t.auth(t.admin),
+      payload: { name: "on-aws", spec: localSpec },
+    });
+    clusterId = made.json().cluster.id;
+    // As if created on aws (the cloud settings of an aws spec are not this test's subject).
+    await t.testDb.database.db.execute(
+      sql`update clusters set spec = spec || '{"provider":"aws","region":"us-east-1"}'::jsonb where id = ${clusterId}`,
+    );
+  });
+  after(() => t.close());
+
+  const credential = (body: unknown) =>
+    t.app.server.inject({
+      method: "POST",
+      url: "/internal/v1/instance-credentials",
+      payload: body as object,
+    });
+  const register = (token: string, instanceId: string) =>
+    t.app.server.inject({
+      method: "POST",
+      url: "/internal/v1/brokers/register",
+      headers: { authorization: `Bearer ${token}` },
+      payload: { instanceId, zone: "us-east-1a", host: "10.0.0.12", port: 9092 },
+    });
+
+  it("trades a verified identity for a credential bound to the instance", async () => {
+    const answer = await credential({ clusterId, identity: proofOf() });
+    assert.equal(answer.statusCode, 200, answer.body);
+    const { brokerToken, instanceId } = answer.json();
+    assert.equal(instanceId, "i-0123456789abcdef0");
+    const registered = await register(brokerToken, "i-0123456789abcdef0");
+    assert.equal(registered.statusCode, 200, registered.body);
+    const other = await register(brokerToken, "i-0fffffffffffffff0");
+    assert.equal(other.statusCode, 403);
+    assert.match(other.json().detail, /belongs to instance i-0123456789abcdef0/);
+  });
+
+  it("a new proof from the instance replaces its credential", async () => {
+    const first = (await credential({ clusterId, identity: proofOf() })).json().brokerToken;
+    const second = (await credential({ clusterId, identity: proofOf() })).json().brokerToken;
+    assert.notEqual(first, second);
+    assert.equal((await register(second, "i-0123456789abcdef0")).statusCode, 200);
+    assert.equal((await register(first, "i-0123456789abcdef0")).statusCode, 401);
+  });
+
+  it("refuses forged proofs, another region, another cloud, unknown clusters and bad bodies", async () => {
+    const forged = { ...proofOf(), signature: sign(documentOf({ instanceId: "i-0aaaaaaaaaaaaaaa0" })) };
+    const answers = {
+      forged: await credential({ clusterId, identity: forged }),
+      region: await credential({
+        clusterId,
+        identity: proofOf(documentOf({ region: "us-west-2", availabilityZone: "us-west-2a" })),
+      }),
+      cloud: await credential({ clusterId, identity: { ...proofOf(), provider: "aliyun" } }),
+      unknown: await credential({ clusterId: "no-such-cluster", identity: proofOf() }),
+      body: await credential({ clusterId, identity: { provider: "aws", document: "{}" } }),
+    };
+    assert.equal(answers.forged.statusCode, 401);
+    assert.match(answers.forged.json().detail, /signature does not match/);
+    assert.equal(answers.region.statusCode, 401);
+    assert.match(answers.region.json().detail, /us-west-2, the cluster in us-east-1/);
+    assert.equal(answers.cloud.statusCode, 401);
+    assert.match(answers.cloud.json().detail, /runs on aws, the proof is from aliyun/);
+    assert.equal(answers.unknown.statusCode, 401);
+    assert.equal(answers.body.statusCode, 400);
+    assert.equal(answers.body.headers["content-type"], "application/problem+json; charset=utf-8");
+  });
+});
