@@ -22,7 +22,7 @@ import { type StartedCluster, startCluster, waitFor } from "../harness/cluster.t
 const TOPIC = "elastic";
 const PARTITIONS = 6;
 
-describe("autoscaling on network watermarks", { timeout: 300_000 }, () => {
+describe("autoscaling on network watermarks", { timeout: 450_000 }, () => {
   let cluster: StartedCluster;
   before(async () => {
     cluster = await startCluster({
@@ -37,7 +37,7 @@ describe("autoscaling on network watermarks", { timeout: 300_000 }, () => {
   });
 
   test("1 broker → load above the high watermark → 3 → load drops → back to 1, no acked record lost", {
-    timeout: 280_000,
+    timeout: 430_000,
   }, async (t) => {
     await setScaling(
       cluster,
@@ -150,7 +150,7 @@ describe("autoscaling on network watermarks", { timeout: 300_000 }, () => {
             ? true
             : undefined;
         },
-        150_000,
+        240_000,
       ),
     );
     assert.deepEqual(

@@ -292,8 +292,11 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
       ).items.reduce((sum, b) => sum + b.partitions, 0);
     await waitFor("1,000 partitions led", async () => (await led()) >= PARTITIONS_FOR_RENDER, 180_000);
     const timings: Record<string, number> = {};
+    const overviewRuns: number[] = [];
+    // The overview five times (its median is what is held to the budget: one slow run on a busy 2-core
+    // machine says little), then the broker map once.
     for (const [name, path, ready] of [
-      ["overview", `/clusters/${clusterId}`, "tbody tr .status"],
+      ...Array.from({ length: 5 }, () => ["overview", `/clusters/${clusterId}`, "tbody tr .status"] as const),
       ["brokerMap", `/clusters/${clusterId}/map`, ".tiles li"],
     ] as const) {
       await page.goto(`${url}/`);
@@ -306,6 +309,7 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
       }, path);
       await page.locator(ready).first().waitFor();
       timings[name] = Date.now() - started;
+      if (name === "overview") overviewRuns.push(timings[name]);
       await screenshot(page, `13-${name}-1000-partitions`);
     }
     const topics = await api<{ items: { partitions: unknown[] }[] }>(
@@ -319,12 +323,16 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
       JSON.stringify({
         bench: "console-render",
         partitions: PARTITIONS_FOR_RENDER,
-        overviewMs: timings.overview,
+        overviewMs: median(overviewRuns),
+        overviewRunsMs: overviewRuns,
         brokerMapMs: timings.brokerMap,
         budgetMs: RENDER_BUDGET_MS,
       }),
     );
-    assert.ok(timings.overview! < RENDER_BUDGET_MS, `overview took ${timings.overview} ms`);
+    assert.ok(
+      median(overviewRuns) < RENDER_BUDGET_MS,
+      `overview took ${overviewRuns.join(", ")} ms (median over budget)`,
+    );
   });
 
   it("is readable on a phone and keeps settings' tokens", async () => {
@@ -354,3 +362,8 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
     assert.deepEqual(pageErrors, [], "no script error on any page");
   });
 });
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}

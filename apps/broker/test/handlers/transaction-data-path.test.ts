@@ -201,7 +201,19 @@ describe("transactions over the wire", () => {
     assert.deepEqual(committed.abortedTransactions, []);
 
     // kafka-transactions.sh's view: describe, list, producers of a partition.
-    const described: Any = await wire.request(65, 0, { transactionalIds: ["wire-txn", "nobody"] });
+    // "nobody" hashes to another __transaction_state partition, which may still be loading on a busy machine
+    // (COORDINATOR_LOAD_IN_PROGRESS, retriable, as a client retries it).
+    let described: Any;
+    await eventually(
+      async () => {
+        described = await wire.request(65, 0, { transactionalIds: ["wire-txn", "nobody"] });
+        return described.transactionStates.every(
+          (s: Any) => s.errorCode !== ErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
+        );
+      },
+      10_000,
+      "every transaction coordinator loaded",
+    );
     const [mine, nobody] = described.transactionStates;
     assert.deepEqual(
       [mine.errorCode, mine.transactionState, mine.producerId, mine.producerEpoch],

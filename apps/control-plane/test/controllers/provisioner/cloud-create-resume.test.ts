@@ -9,7 +9,6 @@ import {
   fakeEcs,
   fakeEss,
 } from "@cirrus/cloud/emulators";
-import { eq } from "drizzle-orm";
 import type { ClusterSpec } from "../../../src/api-schemas/clusters.ts";
 import {
   ensureFleet,
