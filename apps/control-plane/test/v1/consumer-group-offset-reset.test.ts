@@ -55,7 +55,7 @@ describe("offset reset route without brokers", { timeout: 60_000 }, () => {
   after(() => t?.close());
 
   it("refuses a body that is not a reset with 400 problems naming the field", async () => {
-    const bad: [unknown, RegExp][] = [
+    const bad: [Record<string, unknown>, RegExp][] = [
       [{}, /target/],
       [{ target: { type: "middle" } }, /target/],
       [{ target: { type: "offset", offset: -1 } }, /target/],
