@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Debian packages the tests use: PostgreSQL server, kcat (librdkafka), librdkafka headers (mock cluster), Chromium.
+# Debian packages the tests use: PostgreSQL server, kcat (librdkafka), librdkafka headers (mock cluster), Chromium,
+# Java 17 and Maven (Apache Kafka's own tools, .ci/install-kafka-jars.sh).
 set -euo pipefail
-packages=(postgresql kcat librdkafka-dev chromium gcc)
+packages=(postgresql kcat librdkafka-dev chromium gcc openjdk-17-jdk-headless maven)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
