@@ -8,6 +8,38 @@ const Status = Type.Union([
   Type.Literal("FAILED"),
 ]);
 
+const MoveState = Type.Union([
+  Type.Literal("CLOSING"),
+  Type.Literal("ASSIGNING"),
+  Type.Literal("OPENING"),
+  Type.Literal("DONE"),
+]);
+
+/** One partition move of an operation (rebalance, named moves, drain), with its timings. */
+export const MoveTimingView = Type.Object(
+  {
+    topic: Type.String(),
+    partition: Type.Integer({ minimum: 0 }),
+    from: Type.Integer({ description: "the broker that led the partition" }),
+    to: Type.Integer({
+      description:
+        "the planned target (-1: none named) until assigned; then the broker that got the partition",
+    }),
+    state: MoveState,
+    requestedAt: Millis,
+    closedAt: NullableMillis,
+    assignedAt: NullableMillis,
+    openedAt: NullableMillis,
+    durationMs: Type.Union([Type.Number({ minimum: 0 }), Type.Null()], {
+      description: "requestedAt → openedAt: the partition's write-unavailable window",
+    }),
+  },
+  {
+    description:
+      "CLOSING: the source uploads its tail and closes; ASSIGNING: a leader is chosen; OPENING: the new leader opens the stream; DONE",
+  },
+);
+
 export const OperationView = Type.Object({
   id: Type.String({ format: "uuid" }),
   clusterId: Type.Union([Type.String(), Type.Null()]),
@@ -30,6 +62,12 @@ export const OperationView = Type.Object({
   createdAt: Millis,
   updatedAt: Millis,
   finishedAt: NullableMillis,
+  moves: Type.Optional(
+    Type.Array(MoveTimingView, {
+      description:
+        "GET /v1/operations/{id} of a cluster.rebalance or broker.drain: each partition move it released, its state and timings",
+    }),
+  ),
 });
 
 export const OperationsQuery = Type.Object(

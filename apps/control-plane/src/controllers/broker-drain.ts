@@ -69,7 +69,7 @@ export function brokerDrainHandler(notifier: AssignmentNotifier): OperationHandl
           if (!other) throw new RetriableStepError("no other ACTIVE broker to move the partitions to");
           const changed = await inTransaction(ctx.db, async (tx) => {
             await lockCluster(tx, clusterId);
-            return releasePartitionsOf(tx, clusterId, [brokerId], true);
+            return releasePartitionsOf(tx, clusterId, [brokerId], true, op.id);
           });
           await notifier.changed(clusterId, changed);
         },

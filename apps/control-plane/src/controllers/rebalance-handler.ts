@@ -34,7 +34,7 @@ export function rebalanceHandler(
   limits: MoveLimits = DEFAULT_MOVE_LIMITS,
 ): OperationHandler<"cluster.rebalance"> {
   const releaseWithinLimits = async (tx: Tx, op: Operation) =>
-    releaseMoves(tx, op.clusterId!, await movesWithinLimits(tx, op.clusterId!, movesOf(op), limits));
+    releaseMoves(tx, op.clusterId!, await movesWithinLimits(tx, op.clusterId!, movesOf(op), limits), op.id);
   return {
     type: REBALANCE_OPERATION,
     steps: [

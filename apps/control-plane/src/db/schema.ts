@@ -319,3 +319,33 @@ export const cloudNotices = pgTable("cloud_notices", {
   /** What was done: drained, completed, no-broker, ignored… */
   outcome: text("outcome"),
 });
+
+/**
+ * Each move an operation started (rebalance, named moves, drain), with its timings: requested (the source
+ * was told to release the partition), closed (the control plane saw the source's close), assigned (the new
+ * leader was chosen, epoch bumped), opened (the new leader opened the stream: the end of the
+ * write-unavailable window). Null while that step has not happened.
+ */
+export const partitionMoves = pgTable(
+  "partition_moves",
+  {
+    operationId: text("operation_id")
+      .notNull()
+      .references(() => operations.id, { onDelete: "cascade" }),
+    clusterId: text("cluster_id").notNull(),
+    topicId: text("topic_id").notNull(),
+    partition: integer("partition").notNull(),
+    fromBroker: integer("from_broker").notNull(),
+    /** The planned target (-1: none named); once assigned, the broker that got the partition. */
+    toBroker: integer("to_broker").notNull(),
+    requestedAt: millis("requested_at").notNull(),
+    closedAt: millis("closed_at"),
+    assignedAt: millis("assigned_at"),
+    openedAt: millis("opened_at"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.operationId, t.topicId, t.partition] }),
+    index().on(t.clusterId, t.openedAt),
+    index().on(t.topicId, t.partition),
+  ],
+);

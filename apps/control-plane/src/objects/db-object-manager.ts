@@ -21,6 +21,7 @@ import type { Db, DbOrTx } from "../db/database.ts";
 import { rowsOf } from "../db/database.ts";
 import { objectRanges, objects, streams } from "../db/schema.ts";
 import { inTransaction } from "../db/transaction.ts";
+import { markMoveOpened } from "../services/move-timings.ts";
 import { commitObjects } from "./object-commit.ts";
 import {
   ObjectState,
@@ -72,6 +73,7 @@ export class DbObjectManager implements ObjectManager {
         .set({ epoch: opened.epoch, state: opened.state, nodeId: opened.nodeId })
         .where(eq(streams.id, streamId))
         .returning();
+      await markMoveOpened(tx, streamId, nodeId, opened.epoch);
       return toStreamMetadata(updated!);
     });
   }

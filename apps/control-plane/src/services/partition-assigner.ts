@@ -2,6 +2,7 @@ import { and, eq, inArray, ne, sql } from "drizzle-orm";
 import type { Db, Tx } from "../db/database.ts";
 import { brokers, clusters, partitions } from "../db/schema.ts";
 import { inTransaction } from "../db/transaction.ts";
+import { markMovesAssigned, markMovesClosed, recordMovesRequested } from "./move-timings.ts";
 
 /** Brokers that may lead partitions. DRAINING brokers keep what they have but get nothing new. */
 const ASSIGNABLE_STATE = "ACTIVE";
@@ -86,6 +87,7 @@ export async function assignLeaderlessPartitions(tx: Tx, clusterId: string): Pro
       target_broker_id = -1
     from (values ${sql.join(values, sql`, `)}) as v(topic_id, partition, leader)
     where partitions.topic_id = v.topic_id and partitions.partition = v.partition`);
+  await markMovesAssigned(tx, clusterId);
   const changed = [...new Set(choices.map((c) => c.leader))];
   await bumpVersions(tx, clusterId, changed);
   return changed;
@@ -95,20 +97,33 @@ export async function assignLeaderlessPartitions(tx: Tx, clusterId: string): Pro
  * Takes leadership away from these brokers: their partitions become leaderless, to be assigned
  * elsewhere. With `closeFirst` (a live broker being drained) each partition waits for its previous
  * leader to close the stream (see finishClosedMoves); without it (a fenced broker that can no longer
- * write) it can be assigned at once. Returns the brokers whose assignments changed.
+ * write) it can be assigned at once. With an `operationId` (and `closeFirst`), each release is recorded as
+ * that operation's move (move-timings.ts). Returns the brokers whose assignments changed.
  */
 export async function releasePartitionsOf(
   tx: Tx,
   clusterId: string,
   brokerIds: number[],
   closeFirst: boolean,
+  operationId?: string,
 ): Promise<number[]> {
   if (brokerIds.length === 0) return [];
   const released = await tx
     .update(partitions)
     .set({ leaderBrokerId: -1, closingBrokerId: closeFirst ? partitions.leaderBrokerId : -1 })
     .where(and(eq(partitions.clusterId, clusterId), inArray(partitions.leaderBrokerId, brokerIds)))
-    .returning({ topicId: partitions.topicId });
+    .returning({
+      topicId: partitions.topicId,
+      partition: partitions.partition,
+      from: partitions.closingBrokerId,
+    });
+  if (operationId !== undefined && closeFirst)
+    await recordMovesRequested(
+      tx,
+      operationId,
+      clusterId,
+      released.map((r) => ({ ...r, to: -1 })),
+    );
   if (released.length > 0) await bumpVersions(tx, clusterId, brokerIds);
   return released.length > 0 ? brokerIds : [];
 }
@@ -129,6 +144,7 @@ export async function finishClosedMoves(tx: Tx, clusterId: string): Promise<numb
         -- the move waits for broker.failover (which clears volume_id once the WAL is replayed).
         and not exists (select 1 from brokers f where f.cluster_id = p.cluster_id
           and f.broker_id = p.closing_broker_id and f.state = 'FENCED' and f.volume_id is not null))`);
+  await markMovesClosed(tx, clusterId);
   const [row] = await tx
     .select({ count: sql<number>`count(*)::int` })
     .from(partitions)

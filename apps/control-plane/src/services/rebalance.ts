@@ -13,6 +13,7 @@ import { ApiError } from "../errors.ts";
 import { loadBalancerInputs, REBALANCE_OPERATION_TYPE } from "./balancer-inputs.ts";
 import { type BalancerConfig, type BrokerCapacity, balancerSettings } from "./balancer-settings.ts";
 import { getCluster } from "./clusters.ts";
+import { recordMovesRequested } from "./move-timings.ts";
 import { createOperation, type Operation, OperationStatus } from "./operations.ts";
 import { bumpVersions, lockCluster } from "./partition-assigner.ts";
 
@@ -122,11 +123,18 @@ export async function startRebalance(
 /**
  * Releases the planned partitions still led by their planned source, each waiting for the source to
  * close its stream; then each goes to its planned target (stored with the partition, honoured by the
- * assigner while that broker is ACTIVE; otherwise the least loaded ACTIVE broker). Returns the brokers
- * whose assignments changed.
+ * assigner while that broker is ACTIVE; otherwise the least loaded ACTIVE broker). With an `operationId`,
+ * each release is recorded as that operation's move (move-timings.ts). Returns the brokers whose
+ * assignments changed.
  */
-export async function releaseMoves(tx: Tx, clusterId: string, moves: PartitionMove[]): Promise<number[]> {
+export async function releaseMoves(
+  tx: Tx,
+  clusterId: string,
+  moves: PartitionMove[],
+  operationId?: string,
+): Promise<number[]> {
   const changed = new Set<number>();
+  const requested: PartitionMove[] = [];
   for (const move of moves) {
     const released = await tx
       .update(partitions)
@@ -139,8 +147,11 @@ export async function releaseMoves(tx: Tx, clusterId: string, moves: PartitionMo
         ),
       )
       .returning({ partition: partitions.partition });
-    if (released.length > 0) changed.add(move.from);
+    if (released.length === 0) continue;
+    changed.add(move.from);
+    requested.push(move);
   }
+  if (operationId !== undefined) await recordMovesRequested(tx, operationId, clusterId, requested);
   if (changed.size > 0) await bumpVersions(tx, clusterId, changed);
   return [...changed];
 }

@@ -55,6 +55,21 @@ describe("draining a broker", { timeout: 60_000 }, () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     assert.equal(status, "SUCCEEDED");
+    const viewed = (await api("GET", `/v1/operations/${op.id}`)) as unknown as {
+      moves: { from: number; to: number; state: string; durationMs: number | null }[];
+    };
+    assert.deepEqual(
+      viewed.moves.map((m) => [m.from, m.to, m.state]),
+      [
+        [a.brokerId, b.brokerId, "DONE"],
+        [a.brokerId, b.brokerId, "DONE"],
+      ],
+      "each partition the drain moved, with its timings",
+    );
+    assert.ok(
+      viewed.moves.every((m) => m.durationMs !== null && m.durationMs >= 200),
+      "it waited for the close",
+    );
     const brokers = (await api("GET", `/v1/clusters/${created.cluster.id}/brokers`)) as unknown as {
       items: { brokerId: number; state: string; partitions: number }[];
     };

@@ -96,6 +96,33 @@ describe("rebalance", { timeout: 60_000 }, () => {
     assert.equal(done.status, "SUCCEEDED");
     assert.equal(done.progress, 1);
     assert.equal(done.input.movesFinished, 2);
+    // Each move with its state and timings, through the API.
+    const viewed = (await api("GET", `/v1/operations/${opId}`)).body as unknown as {
+      moves: {
+        partition: number;
+        from: number;
+        to: number;
+        state: string;
+        requestedAt: number;
+        closedAt: number;
+        assignedAt: number;
+        openedAt: number;
+        durationMs: number;
+      }[];
+    };
+    assert.equal(viewed.moves.length, 2);
+    for (const m of viewed.moves) {
+      assert.deepEqual([m.from, m.to, m.state], [a.brokerId, b.brokerId, "DONE"]);
+      assert.ok(m.requestedAt <= m.closedAt && m.closedAt <= m.assignedAt && m.assignedAt <= m.openedAt);
+      assert.equal(m.durationMs, m.openedAt - m.requestedAt);
+    }
+    const listed = (await api("GET", `/v1/operations?clusterId=${id}`)).body as unknown as {
+      items: object[];
+    };
+    assert.ok(
+      listed.items.every((o) => !("moves" in o)),
+      "the list stays light: moves only in GET by id",
+    );
     const balanced = await api("POST", `/v1/clusters/${id}/rebalance`, { dryRun: false });
     assert.equal(balanced.status, 409, "nothing left to move");
     assert.equal((balanced.body as unknown as { code: string }).code, "INVALID_STATE");

@@ -5,7 +5,11 @@ import type { AppContext } from "../../app-context.ts";
 import { ApiError } from "../../errors.ts";
 import { decodeCursor, pageOf } from "../../http/cursor.ts";
 import type { TypeBoxTypeProvider } from "../../http/typebox.ts";
+import { moveTimingsOf } from "../../services/move-timings.ts";
 import { getOperation, listOperations } from "../../services/operations.ts";
+
+/** The operations that move partitions: their GET lists each move with its timings. */
+const MOVING_OPERATIONS: ReadonlySet<string> = new Set(["cluster.rebalance", "broker.drain"]);
 
 export function operationRoutes(ctx: AppContext) {
   return async (app: FastifyInstance): Promise<void> => {
@@ -37,7 +41,8 @@ export function operationRoutes(ctx: AppContext) {
         config: { scope: "viewer" },
         schema: {
           tags,
-          summary: "Get an operation: status, steps with timings, progress, error",
+          summary:
+            "Get an operation: status, steps with timings, progress, error; for a rebalance or drain, each partition move with its timings",
           params: IdPath,
           response: withProblems({ 200: OperationView }),
         },
@@ -45,7 +50,7 @@ export function operationRoutes(ctx: AppContext) {
       async (request) => {
         const op = await getOperation(db, request.params.id);
         if (!op) throw new ApiError("NOT_FOUND", `operation ${request.params.id} not found`);
-        return op;
+        return MOVING_OPERATIONS.has(op.type) ? { ...op, moves: await moveTimingsOf(db, op.id) } : op;
       },
     );
   };

@@ -1,0 +1,171 @@
+// Per-move progress and timings (partition_moves): each move an operation released is stamped as it goes,
+// release → close → assign → open, and only by the events that belong to it (the assigned broker opening at
+// the new epoch; not a stale open, not another broker).
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { and, eq } from "drizzle-orm";
+import { clusters, operations, partitions, topics } from "../../src/db/schema.ts";
+import { inTransaction } from "../../src/db/transaction.ts";
+import { DbObjectManager } from "../../src/objects/db-object-manager.ts";
+import { registerBroker } from "../../src/services/brokers.ts";
+import { createCluster } from "../../src/services/clusters.ts";
+import { moveTimingsOf } from "../../src/services/move-timings.ts";
+import {
+  completeMovesAfterClose,
+  lockCluster,
+  releasePartitionsOf,
+} from "../../src/services/partition-assigner.ts";
+import { startPartitionMoves } from "../../src/services/partition-moves.ts";
+import { type PartitionMove, releaseMoves } from "../../src/services/rebalance.ts";
+import { createTopic } from "../../src/services/topics.ts";
+import { createTestDatabase, type TestDatabase } from "../helpers/test-database.ts";
+import { localSpec } from "./provisioner/provisioner-kit.ts";
+
+describe("move timings", () => {
+  let testDb: TestDatabase;
+  let clusterId: string;
+  const ids: number[] = [];
+  const db = () => testDb.database.db;
+
+  before(async () => {
+    testDb = await createTestDatabase("pglite");
+    const { cluster } = await createCluster(
+      db(),
+      { name: "timings", spec: localSpec(), deletionProtection: false },
+      null,
+    );
+    clusterId = cluster.id;
+    await db().update(clusters).set({ state: "RUNNING" }).where(eq(clusters.id, clusterId));
+    for (const instanceId of ["i-a", "i-b", "i-c"]) {
+      const { response } = await registerBroker(
+        db(),
+        clusterId,
+        { instanceId, zone: "local-a", host: "127.0.0.1", port: 9092 },
+        60_000,
+      );
+      ids.push(response.brokerId);
+    }
+    await createTopic(db(), clusterId, { name: "t", partitions: 6 });
+  });
+  after(() => testDb.drop());
+
+  const row = async (partition: number) =>
+    (
+      await db()
+        .select({
+          topicId: partitions.topicId,
+          leader: partitions.leaderBrokerId,
+          epoch: partitions.leaderEpoch,
+          streamId: partitions.streamId,
+        })
+        .from(partitions)
+        .innerJoin(topics, eq(topics.id, partitions.topicId))
+        .where(and(eq(topics.name, "t"), eq(partitions.partition, partition)))
+    )[0]!;
+  const objects = () => new DbObjectManager({ db: db(), clusterId });
+
+  it("a named move goes CLOSING → ASSIGNING → OPENING → DONE, each step stamped in order", async () => {
+    const p = await row(0);
+    const source = p.leader;
+    const target = ids.find((id) => id !== source)!;
+    await objects().openStream(p.streamId, p.epoch, source);
+    const op = await startPartitionMoves(db(), clusterId, [{ topic: "t", partition: 0, to: target }], "test");
+    assert.deepEqual(await moveTimingsOf(db(), op.id), [], "nothing released yet: no move recorded");
+
+    const t0 = Date.now();
+    await inTransaction(db(), async (tx) => {
+      await lockCluster(tx, clusterId);
+      await releaseMoves(tx, clusterId, op.input.moves as PartitionMove[], op.id);
+    });
+    const [requested] = await moveTimingsOf(db(), op.id);
+    assert.equal(requested!.state, "CLOSING");
+    assert.deepEqual(
+      [requested!.topic, requested!.partition, requested!.from, requested!.to],
+      ["t", 0, source, target],
+    );
+    assert.ok(requested!.requestedAt >= t0);
+    assert.deepEqual(
+      [requested!.closedAt, requested!.assignedAt, requested!.openedAt, requested!.durationMs],
+      [null, null, null, null],
+    );
+
+    // Releasing again (the handler's next pass) records nothing twice.
+    await inTransaction(db(), async (tx) => {
+      await lockCluster(tx, clusterId);
+      await releaseMoves(tx, clusterId, op.input.moves as PartitionMove[], op.id);
+    });
+    assert.equal((await moveTimingsOf(db(), op.id)).length, 1);
+
+    await objects().closeStream(p.streamId, p.epoch);
+    await completeMovesAfterClose(db(), clusterId, p.streamId);
+    const [assigned] = await moveTimingsOf(db(), op.id);
+    assert.equal(assigned!.state, "OPENING", "closed and assigned in the same pass");
+    assert.equal(assigned!.to, target);
+    assert.ok(assigned!.closedAt! >= assigned!.requestedAt);
+    assert.ok(assigned!.assignedAt! >= assigned!.closedAt!);
+    assert.equal(assigned!.openedAt, null);
+
+    // An open at the old epoch (a late retry of the source) is not the target opening: nothing stamped.
+    await objects()
+      .openStream(p.streamId, p.epoch, source)
+      .catch(() => undefined);
+    assert.equal((await moveTimingsOf(db(), op.id))[0]!.openedAt, null);
+
+    const moved = await row(0);
+    await objects().openStream(p.streamId, moved.epoch, target);
+    const [done] = await moveTimingsOf(db(), op.id);
+    assert.equal(done!.state, "DONE");
+    assert.ok(done!.openedAt! >= done!.assignedAt!);
+    assert.equal(done!.durationMs, done!.openedAt! - done!.requestedAt);
+
+    // Reopening later (a broker restart at the same epoch) does not move the stamp.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await objects().openStream(p.streamId, moved.epoch, target);
+    assert.equal((await moveTimingsOf(db(), op.id))[0]!.openedAt, done!.openedAt);
+  });
+
+  it("a drain records every partition it releases, each assigned to a broker left once closed", async () => {
+    const drained = ids[2]!;
+    const led = (
+      await db()
+        .select({ partition: partitions.partition })
+        .from(partitions)
+        .where(and(eq(partitions.clusterId, clusterId), eq(partitions.leaderBrokerId, drained)))
+    ).map((r) => r.partition);
+    assert.ok(led.length > 0, "the drained broker leads partitions");
+    const [drainOp] = await db()
+      .insert(operations)
+      .values({
+        id: crypto.randomUUID(),
+        clusterId,
+        type: "broker.drain",
+        status: "RUNNING",
+        input: { clusterId, brokerId: drained },
+        createdAt: Date.now(),
+        updatedAt: Date.now(),
+      })
+      .returning();
+    await inTransaction(db(), async (tx) => {
+      await lockCluster(tx, clusterId);
+      await releasePartitionsOf(tx, clusterId, [drained], true, drainOp!.id);
+    });
+    const timings = await moveTimingsOf(db(), drainOp!.id);
+    assert.deepEqual(
+      timings.map((m) => m.partition).sort(),
+      [...led].sort(),
+      "one move per released partition",
+    );
+    assert.ok(timings.every((m) => m.state === "CLOSING" && m.from === drained && m.to === -1));
+    for (const partition of led) {
+      const p = await row(partition);
+      await objects().openStream(p.streamId, p.epoch, drained);
+      await objects().closeStream(p.streamId, p.epoch);
+    }
+    await completeMovesAfterClose(db(), clusterId, (await row(led[0]!)).streamId);
+    const after = await moveTimingsOf(db(), drainOp!.id);
+    assert.ok(
+      after.every((m) => m.state === "OPENING" && m.to !== -1),
+      JSON.stringify(after),
+    );
+  });
+});
