@@ -533,6 +533,23 @@ export interface paths {
                                 /** @description ms since the Unix epoch */
                                 updatedAt: number;
                                 finishedAt: number | null;
+                                /** @description GET /v1/operations/{id} of a cluster.rebalance or broker.drain: each partition move it released, its state and timings */
+                                moves?: {
+                                    topic: string;
+                                    partition: number;
+                                    /** @description the broker that led the partition */
+                                    from: number;
+                                    /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
+                                    to: number;
+                                    state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                    /** @description ms since the Unix epoch */
+                                    requestedAt: number;
+                                    closedAt: number | null;
+                                    assignedAt: number | null;
+                                    openedAt: number | null;
+                                    /** @description requestedAt → openedAt: the partition's write-unavailable window */
+                                    durationMs: number | null;
+                                }[];
                             };
                             brokerToken: string;
                         };
@@ -963,6 +980,23 @@ export interface paths {
                                 /** @description ms since the Unix epoch */
                                 updatedAt: number;
                                 finishedAt: number | null;
+                                /** @description GET /v1/operations/{id} of a cluster.rebalance or broker.drain: each partition move it released, its state and timings */
+                                moves?: {
+                                    topic: string;
+                                    partition: number;
+                                    /** @description the broker that led the partition */
+                                    from: number;
+                                    /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
+                                    to: number;
+                                    state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                    /** @description ms since the Unix epoch */
+                                    requestedAt: number;
+                                    closedAt: number | null;
+                                    assignedAt: number | null;
+                                    openedAt: number | null;
+                                    /** @description requestedAt → openedAt: the partition's write-unavailable window */
+                                    durationMs: number | null;
+                                }[];
                             };
                         };
                     };
@@ -1248,6 +1282,23 @@ export interface paths {
                                 /** @description ms since the Unix epoch */
                                 updatedAt: number;
                                 finishedAt: number | null;
+                                /** @description GET /v1/operations/{id} of a cluster.rebalance or broker.drain: each partition move it released, its state and timings */
+                                moves?: {
+                                    topic: string;
+                                    partition: number;
+                                    /** @description the broker that led the partition */
+                                    from: number;
+                                    /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
+                                    to: number;
+                                    state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                    /** @description ms since the Unix epoch */
+                                    requestedAt: number;
+                                    closedAt: number | null;
+                                    assignedAt: number | null;
+                                    openedAt: number | null;
+                                    /** @description requestedAt → openedAt: the partition's write-unavailable window */
+                                    durationMs: number | null;
+                                }[];
                             } | null;
                         };
                     };
@@ -1363,6 +1414,23 @@ export interface paths {
                                 /** @description ms since the Unix epoch */
                                 updatedAt: number;
                                 finishedAt: number | null;
+                                /** @description GET /v1/operations/{id} of a cluster.rebalance or broker.drain: each partition move it released, its state and timings */
+                                moves?: {
+                                    topic: string;
+                                    partition: number;
+                                    /** @description the broker that led the partition */
+                                    from: number;
+                                    /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
+                                    to: number;
+                                    state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                    /** @description ms since the Unix epoch */
+                                    requestedAt: number;
+                                    closedAt: number | null;
+                                    assignedAt: number | null;
+                                    openedAt: number | null;
+                                    /** @description requestedAt → openedAt: the partition's write-unavailable window */
+                                    durationMs: number | null;
+                                }[];
                             } | null;
                         };
                     };
@@ -1821,6 +1889,23 @@ export interface paths {
                             /** @description ms since the Unix epoch */
                             updatedAt: number;
                             finishedAt: number | null;
+                            /** @description GET /v1/operations/{id} of a cluster.rebalance or broker.drain: each partition move it released, its state and timings */
+                            moves?: {
+                                topic: string;
+                                partition: number;
+                                /** @description the broker that led the partition */
+                                from: number;
+                                /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
+                                to: number;
+                                state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                /** @description ms since the Unix epoch */
+                                requestedAt: number;
+                                closedAt: number | null;
+                                assignedAt: number | null;
+                                openedAt: number | null;
+                                /** @description requestedAt → openedAt: the partition's write-unavailable window */
+                                durationMs: number | null;
+                            }[];
                         };
                     };
                 };
@@ -1980,6 +2065,23 @@ export interface paths {
                             /** @description ms since the Unix epoch */
                             updatedAt: number;
                             finishedAt: number | null;
+                            /** @description GET /v1/operations/{id} of a cluster.rebalance or broker.drain: each partition move it released, its state and timings */
+                            moves?: {
+                                topic: string;
+                                partition: number;
+                                /** @description the broker that led the partition */
+                                from: number;
+                                /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
+                                to: number;
+                                state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                /** @description ms since the Unix epoch */
+                                requestedAt: number;
+                                closedAt: number | null;
+                                assignedAt: number | null;
+                                openedAt: number | null;
+                                /** @description requestedAt → openedAt: the partition's write-unavailable window */
+                                durationMs: number | null;
+                            }[];
                         };
                     };
                 };
@@ -4055,6 +4157,23 @@ export interface paths {
                                 /** @description ms since the Unix epoch */
                                 updatedAt: number;
                                 finishedAt: number | null;
+                                /** @description GET /v1/operations/{id} of a cluster.rebalance or broker.drain: each partition move it released, its state and timings */
+                                moves?: {
+                                    topic: string;
+                                    partition: number;
+                                    /** @description the broker that led the partition */
+                                    from: number;
+                                    /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
+                                    to: number;
+                                    state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                    /** @description ms since the Unix epoch */
+                                    requestedAt: number;
+                                    closedAt: number | null;
+                                    assignedAt: number | null;
+                                    openedAt: number | null;
+                                    /** @description requestedAt → openedAt: the partition's write-unavailable window */
+                                    durationMs: number | null;
+                                }[];
                             }[];
                             nextCursor: string | null;
                         };
@@ -4169,7 +4288,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get an operation: status, steps with timings, progress, error */
+        /** Get an operation: status, steps with timings, progress, error; for a rebalance or drain, each partition move with its timings */
         get: {
             parameters: {
                 query?: never;
@@ -4215,6 +4334,23 @@ export interface paths {
                             /** @description ms since the Unix epoch */
                             updatedAt: number;
                             finishedAt: number | null;
+                            /** @description GET /v1/operations/{id} of a cluster.rebalance or broker.drain: each partition move it released, its state and timings */
+                            moves?: {
+                                topic: string;
+                                partition: number;
+                                /** @description the broker that led the partition */
+                                from: number;
+                                /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
+                                to: number;
+                                state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                /** @description ms since the Unix epoch */
+                                requestedAt: number;
+                                closedAt: number | null;
+                                assignedAt: number | null;
+                                openedAt: number | null;
+                                /** @description requestedAt → openedAt: the partition's write-unavailable window */
+                                durationMs: number | null;
+                            }[];
                         };
                     };
                 };
@@ -4643,6 +4779,23 @@ export interface paths {
                             /** @description ms since the Unix epoch */
                             updatedAt: number;
                             finishedAt: number | null;
+                            /** @description GET /v1/operations/{id} of a cluster.rebalance or broker.drain: each partition move it released, its state and timings */
+                            moves?: {
+                                topic: string;
+                                partition: number;
+                                /** @description the broker that led the partition */
+                                from: number;
+                                /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
+                                to: number;
+                                state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                /** @description ms since the Unix epoch */
+                                requestedAt: number;
+                                closedAt: number | null;
+                                assignedAt: number | null;
+                                openedAt: number | null;
+                                /** @description requestedAt → openedAt: the partition's write-unavailable window */
+                                durationMs: number | null;
+                            }[];
                         };
                     };
                 };
@@ -4811,6 +4964,23 @@ export interface paths {
                             /** @description ms since the Unix epoch */
                             updatedAt: number;
                             finishedAt: number | null;
+                            /** @description GET /v1/operations/{id} of a cluster.rebalance or broker.drain: each partition move it released, its state and timings */
+                            moves?: {
+                                topic: string;
+                                partition: number;
+                                /** @description the broker that led the partition */
+                                from: number;
+                                /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
+                                to: number;
+                                state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                /** @description ms since the Unix epoch */
+                                requestedAt: number;
+                                closedAt: number | null;
+                                assignedAt: number | null;
+                                openedAt: number | null;
+                                /** @description requestedAt → openedAt: the partition's write-unavailable window */
+                                durationMs: number | null;
+                            }[];
                         };
                     };
                 };
@@ -5959,6 +6129,138 @@ export interface paths {
                                 ownerBrokerId: number;
                                 ownerEpoch: number;
                             }[];
+                        };
+                    };
+                };
+                /** @description Invalid request (schema, JSON, unknown fields) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        "WWW-Authenticate"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token's scope is not enough */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported media type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Idempotency-Key reused with another request */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Internal error */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/internal/v1/instances/{instanceId}/wal-volume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The WAL volume attached for a cloud instance (null until the provisioner attached it) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    instanceId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            volumeId: string | null;
                         };
                     };
                 };
