@@ -1,17 +1,22 @@
 // Apache Kafka's own command-line tools (3.9.1, the Java AdminClient/consumer behind kafka-topics.sh,
 // kafka-configs.sh, kafka-consumer-groups.sh, kafka-delete-records.sh, kafka-get-offsets.sh,
-// kafka-transactions.sh, kafka-console-consumer.sh) against a real Cirrus cluster, asserting on their output.
+// kafka-transactions.sh, kafka-console-consumer.sh) and a Java transactional producer (harness/java/
+// TransactionalProducer.java) against a real Cirrus cluster, asserting on their output.
 // Each tool call starts a JVM (~1-4 s on a loaded machine), so calls are few and each one checks a lot.
 import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { Kafka, logLevel, type Producer } from "kafkajs";
 import { type StartedCluster, startCluster } from "../harness/cluster.ts";
 import { KafkaTool, kafkaToolsSkipReason, runKafkaTool, type ToolResult } from "../harness/java-tools.ts";
 
 const skip = kafkaToolsSkipReason();
+const transactionalProducerSource = fileURLToPath(
+  new URL("../harness/java/TransactionalProducer.java", import.meta.url),
+);
 const MINUTE = 60_000;
 
 let cluster: StartedCluster;
@@ -259,5 +264,63 @@ describe("Apache Kafka's command-line tools against Cirrus", { skip }, () => {
       "30000",
     ]);
     assert.deepEqual(readCommitted.stdout.trim().split("\n"), ["committed-1", "committed-2", "open-1"]);
+  });
+  test("a Java transactional producer's committed records are read by read_committed consumers, its aborted ones only by read_uncommitted ones", async () => {
+    await tool(KafkaTool.topics, ["--create", "--topic", "tools-java-txn", "--partitions", "1"]);
+    // Each run: a transaction of `count` records that commits, then one that aborts (harness/java/TransactionalProducer.java).
+    for (const [prefix, count] of [
+      ["a", 5],
+      ["b", 1],
+    ] as const) {
+      const run = await runKafkaTool(transactionalProducerSource, [
+        cluster.bootstrap,
+        "tools-java-txn",
+        "tools-java-tx",
+        prefix,
+        String(count),
+      ]);
+      assert.equal(run.code, 0, run.stdout + run.stderr);
+      assert.equal(run.stdout, `committed ${count}\naborted ${count}\n`);
+    }
+    const committed = [
+      "a-committed-0",
+      "a-committed-1",
+      "a-committed-2",
+      "a-committed-3",
+      "a-committed-4",
+      "b-committed-0",
+    ];
+    const readCommitted = await tool(KafkaTool.consoleConsumer, [
+      "--topic",
+      "tools-java-txn",
+      "--from-beginning",
+      "--isolation-level",
+      "read_committed",
+      "--max-messages",
+      "6",
+      "--timeout-ms",
+      "30000",
+    ]);
+    assert.deepEqual(readCommitted.stdout.trim().split("\n"), committed);
+
+    const readUncommitted = await tool(KafkaTool.consoleConsumer, [
+      "--topic",
+      "tools-java-txn",
+      "--from-beginning",
+      "--max-messages",
+      "12",
+      "--timeout-ms",
+      "30000",
+    ]);
+    assert.deepEqual(readUncommitted.stdout.trim().split("\n"), [
+      ...committed.slice(0, 5),
+      "a-aborted-0",
+      "a-aborted-1",
+      "a-aborted-2",
+      "a-aborted-3",
+      "a-aborted-4",
+      "b-committed-0",
+      "b-aborted-0",
+    ]);
   });
 });

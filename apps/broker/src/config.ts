@@ -275,8 +275,9 @@ export function loadBrokerConfig(
   if (config.metadataUrl !== "" && !/^https?:\/\//.test(config.metadataUrl)) {
     throw configError("metadataUrl", `expected an http(s) URL (got ${JSON.stringify(config.metadataUrl)})`);
   }
-  // On a cloud the WAL is the volume found by its id (server/wal-volume.ts), unless a path is given.
-  if (config.volumePath === "" && !(onCloud && config.volumeId !== "")) {
+  // On a cloud the WAL is the volume found by its id (the configured one, else the one the control plane
+  // attached for the instance: node-identity/resolve-node.ts), unless a path is given; never the root disk.
+  if (config.volumePath === "" && !onCloud) {
     config.volumePath = join(config.dataDir, "wal");
   }
   if (config.objectStore === "") config.objectStore = `file://${join(config.dataDir, "objects")}`;

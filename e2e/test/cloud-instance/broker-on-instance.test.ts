@@ -13,13 +13,15 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { buildUserData } from "@cirrus/cloud";
+import { eq } from "drizzle-orm";
 import {
   ADMIN,
   startControlPlane,
   type TestControlPlane,
 } from "../../../apps/broker/test/helpers/control-plane.ts";
 import { runKcat } from "../../../apps/broker/test/helpers/kcat.ts";
-import { createBlockVolume, EmulatedInstance } from "../../harness/cloud-instance/index.ts";
+import { volumes } from "../../../apps/control-plane/src/db/schema.ts";
+import { type BlockVolume, createBlockVolume, EmulatedInstance } from "../../harness/cloud-instance/index.ts";
 
 const BROKER_MAIN = fileURLToPath(import.meta.resolve("@cirrus/broker/main"));
 
@@ -66,8 +68,11 @@ describe("a broker on an emulated aws instance", { timeout: 180_000 }, () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  /** The boot script of the cluster's launch template: it names the cluster and the volume, holds no secret. */
-  const userDataFor = (volumeId: string) =>
+  /**
+   * The boot script of the cluster's launch template: it names the cluster, holds no secret and no volume (one
+   * launch template serves every instance): the broker asks the control plane which volume it attached.
+   */
+  const userData = () =>
     buildUserData(
       {
         command: process.execPath,
@@ -76,7 +81,6 @@ describe("a broker on an emulated aws instance", { timeout: 180_000 }, () => {
           CIRRUS_NODE_IDENTITY: "aws",
           CIRRUS_CONTROL_PLANE_URL: cp.baseUrl,
           CIRRUS_CLUSTER_ID: clusterId,
-          CIRRUS_VOLUME_ID: volumeId,
           CIRRUS_WAL_CAPACITY_BYTES: String(16 * 1024 * 1024),
           CIRRUS_KAFKA_PORT: "0",
           CIRRUS_ADMIN_PORT: "0",
@@ -88,14 +92,26 @@ describe("a broker on an emulated aws instance", { timeout: 180_000 }, () => {
       { CIRRUS_FLEET: "cloud-instance-test" },
     );
 
-  const launch = async (instanceId: string, privateIp: string, volumeId: string, signingKey: KeyObject) => {
-    const volume = await createBlockVolume(join(dir, "cloud-volumes"), volumeId, 64 * 1024 * 1024);
-    const userDataBase64 = userDataFor(volume.volumeId);
-    assert.doesNotMatch(
-      Buffer.from(userDataBase64, "base64").toString(),
-      /TOKEN|cbt_/,
-      "no credential in user data",
-    );
+  /** As the provisioner's attach pass does it: the row for the instance, the cloud's attach, the row IN_USE. */
+  const attachWalVolume = async (instance: EmulatedInstance, volume: BlockVolume) => {
+    const { db } = cp.database;
+    await db.insert(volumes).values({
+      id: volume.volumeId,
+      clusterId,
+      zone: "us-east-1c",
+      sizeGiB: 1,
+      state: "AVAILABLE",
+      instanceId: instance.instanceId,
+    });
+    await instance.attachVolume(volume);
+    await db.update(volumes).set({ state: "IN_USE" }).where(eq(volumes.id, volume.volumeId));
+  };
+
+  const launch = async (instanceId: string, privateIp: string, signingKey: KeyObject) => {
+    const userDataBase64 = userData();
+    const script = Buffer.from(userDataBase64, "base64").toString();
+    assert.doesNotMatch(script, /TOKEN|cbt_/, "no credential in user data");
+    assert.doesNotMatch(script, /VOLUME|vol-/, "no volume in user data");
     const instance = await EmulatedInstance.launch({
       provider: "aws",
       instanceId,
@@ -103,7 +119,6 @@ describe("a broker on an emulated aws instance", { timeout: 180_000 }, () => {
       privateIp,
       lifecycle: "spot",
       userDataBase64,
-      volumes: [volume],
       signingKey: privatePem(signingKey),
       dir: join(dir, instanceId),
     });
@@ -113,12 +128,7 @@ describe("a broker on an emulated aws instance", { timeout: 180_000 }, () => {
 
   it("refuses to start when its identity does not verify (signed by another key)", async () => {
     const forger = generateKeyPairSync("rsa", { modulusLength: 2048 });
-    const instance = await launch(
-      "i-0badbadbadbadbad0",
-      "127.0.0.3",
-      "vol-0badbadbadbadbad0",
-      forger.privateKey,
-    );
+    const instance = await launch("i-0badbadbadbadbad0", "127.0.0.3", forger.privateKey);
     assert.equal(await instance.waitForExit(60_000), 1, "the broker exits 1");
     assert.match(
       instance.output,
@@ -126,16 +136,25 @@ describe("a broker on an emulated aws instance", { timeout: 180_000 }, () => {
     );
   });
 
-  it("boots from user data, registers with its instance identity, serves kcat, replays its WAL volume", async () => {
-    const instance = await launch(
-      "i-0fedcba9876543210",
-      "127.0.0.2",
+  it("boots from user data, gets its WAL volume from the control plane, serves kcat, replays the volume", async () => {
+    const instance = await launch("i-0fedcba9876543210", "127.0.0.2", regionKey.privateKey);
+    await instance.waitForOutput(/credential issued for instance i-0fedcba9876543210/);
+    // The provisioner attaches on a later pass: the broker waits, asking the control plane.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    assert.doesNotMatch(instance.output, /bootstrap:/, "no broker serves before its WAL volume is attached");
+    const volume = await createBlockVolume(
+      join(dir, "cloud-volumes"),
       "vol-0a1b2c3d4e5f60718",
-      regionKey.privateKey,
+      64 * 1024 * 1024,
     );
+    await attachWalVolume(instance, volume);
     const bootstrap = (await instance.waitForOutput(/bootstrap: (\S+)/))[1] ?? "";
     assert.match(bootstrap, /^127\.0\.0\.2:\d+$/, "advertises the instance's private address");
     assert.match(instance.output, /credential issued for instance i-0fedcba9876543210 on its aws identity/);
+    assert.match(
+      instance.output,
+      /WAL volume vol-0a1b2c3d4e5f60718 attached for instance i-0fedcba9876543210 \(control plane\)/,
+    );
     assert.match(
       instance.output,
       /node: aws instance i-0fedcba9876543210 in zone us-east-1c \(spot\), advertising 127\.0\.0\.2, WAL on \S*\/dev\/disk\/by-id\/nvme-Amazon_Elastic_Block_Store_vol0a1b2c3d4e5f60718\n/,

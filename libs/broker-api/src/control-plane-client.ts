@@ -22,6 +22,7 @@ import type {
   HeartbeatResponse,
   InstanceCredentialRequest,
   InstanceCredentialResponse,
+  InstanceWalVolumeResponse,
   RegisterBrokerRequest,
   RegisterBrokerResponse,
 } from "./schemas/brokers.ts";
@@ -81,6 +82,15 @@ export class ControlPlaneClient implements ObjectManager {
       method: "POST",
       path: internalPath(InternalRoutes.instanceCredential),
       body: request,
+      idempotent: true,
+    });
+  }
+
+  /** The WAL volume attached for this instance, as the control plane recorded it (null: not attached yet). */
+  instanceWalVolume(instanceId: string): Promise<InstanceWalVolumeResponse> {
+    return this.#http.call({
+      method: "GET",
+      path: internalPath(InternalRoutes.instanceWalVolume, { instanceId }),
       idempotent: true,
     });
   }

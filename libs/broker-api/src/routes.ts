@@ -8,6 +8,8 @@ export const InternalRoutes = {
   register: "/brokers/register",
   /** Not authenticated by a credential: the body carries the instance identity its cloud signed. */
   instanceCredential: "/instance-credentials",
+  /** The WAL volume the control plane attached for a cloud instance (null until it is attached). */
+  instanceWalVolume: "/instances/:instanceId/wal-volume",
   heartbeat: "/brokers/:brokerId/heartbeat",
   deregister: "/brokers/:brokerId/deregister",
   assignments: "/brokers/:brokerId/assignments",

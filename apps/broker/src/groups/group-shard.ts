@@ -6,6 +6,12 @@ import { ErrorCode } from "@cirrus/kafka-protocol";
 import type { Clock } from "./clock.ts";
 import { ConsumerGroup, GroupState } from "./consumer-group.ts";
 import type { GroupConfig, GroupContext, GroupLog } from "./group-context.ts";
+import {
+  deleteGroup,
+  deleteOffsets,
+  type OffsetDeleteResult,
+  type OffsetDeleteTopic,
+} from "./group-deletion.ts";
 import { GroupMembership } from "./group-membership.ts";
 import { GroupOffsets } from "./group-offsets.ts";
 import { expireIdleGroups } from "./offset-expiry.ts";
@@ -138,6 +144,16 @@ export class GroupShard {
   expireIdleGroups(nowMs = this.#ctx.clock.now()): Promise<string[]> {
     if (!this.isServing) return Promise.resolve([]);
     return expireIdleGroups(this.#ctx, nowMs, this.#ctx.config.offsetsRetentionMs);
+  }
+
+  /** DeleteGroups for one group (see group-deletion.ts): resolves with its Kafka error code. */
+  deleteGroup(groupId: string): Promise<number> {
+    return deleteGroup(this.#ctx, groupId);
+  }
+
+  /** OffsetDelete (see group-deletion.ts). */
+  deleteOffsets(groupId: string, topics: readonly OffsetDeleteTopic[]): Promise<OffsetDeleteResult> {
+    return deleteOffsets(this.#ctx, groupId, topics);
   }
 
   unload(): void {

@@ -32,6 +32,12 @@ import {
 } from "./error-responses.ts";
 import { handleFindCoordinator } from "./find-coordinator.ts";
 import {
+  deleteGroupsError,
+  handleDeleteGroups,
+  handleOffsetDelete,
+  offsetDeleteError,
+} from "./group-admin-handlers.ts";
+import {
   handleHeartbeat,
   handleJoinGroup,
   handleLeaveGroup,
@@ -53,6 +59,8 @@ export const groupHandlers: HandlerMap = handlerMap({
   [ApiKey.OffsetFetch]: { handle: handleOffsetFetch, errorResponse: offsetFetchError },
   [ApiKey.DescribeGroups]: { handle: handleDescribeGroups, errorResponse: describeGroupsError },
   [ApiKey.ListGroups]: { handle: handleListGroups, errorResponse: listGroupsError },
+  [ApiKey.DeleteGroups]: { handle: handleDeleteGroups, errorResponse: deleteGroupsError },
+  [ApiKey.OffsetDelete]: { handle: handleOffsetDelete, errorResponse: offsetDeleteError },
   [ApiKey.InitProducerId]: { handle: handleInitProducerId, errorResponse: initProducerIdError },
   [ApiKey.CreateTopics]: { handle: handleCreateTopics, errorResponse: createTopicsError },
   [ApiKey.DeleteTopics]: { handle: handleDeleteTopics, errorResponse: deleteTopicsError },

@@ -2,7 +2,6 @@
 // address to advertise) from the node-identity source, and, on a cloud, where its WAL is: the block device of
 // the volume `volumeId` under volumeByIdRoot (waited for: the attach may still be under way at boot).
 import type { BrokerConfig } from "../config.ts";
-import { BrokerError, BrokerErrorCode } from "../errors.ts";
 import { createNodeIdentity, withNodeIdentity } from "./create-node-identity.ts";
 import type { NodeIdentity, NodeIdentitySource } from "./node-identity.ts";
 import { findVolumeDevice } from "./volume-device.ts";
@@ -14,6 +13,11 @@ export interface ResolvedNode {
   readonly identity: NodeIdentity;
   /** Finds another attached volume by id (failover replays): rejects while it is not attached. */
   readonly locateVolume?: (volumeId: string) => Promise<string>;
+  /**
+   * A cloud node whose config names no WAL volume: the control plane says which one it attached for the
+   * instance, once the broker has its credential (wal-volume-of-instance.ts); config.volumePath is "" until then.
+   */
+  readonly walVolumeFromControlPlane?: true;
 }
 
 export async function resolveNode(config: BrokerConfig): Promise<ResolvedNode> {
@@ -25,14 +29,10 @@ export async function resolveNode(config: BrokerConfig): Promise<ResolvedNode> {
   const locateVolume = (volumeId: string) =>
     findVolumeDevice({ provider, volumeId, byIdRoot: config.volumeByIdRoot, waitMs: 0 });
   if (applied.volumePath !== "") return { config: applied, source, identity, locateVolume };
-  if (applied.volumeId === "") {
-    // A cloud broker's WAL belongs on its own volume: on the root disk it would die with the instance.
-    throw new BrokerError(
-      BrokerErrorCode.CONFIG_INVALID,
-      "config CIRRUS_VOLUME_ID (volumeId): required with CIRRUS_NODE_IDENTITY=" +
-        `${provider} (the WAL volume, found under ${config.volumeByIdRoot}) unless CIRRUS_VOLUME_PATH is set`,
-    );
-  }
+  // A cloud broker's WAL belongs on its own volume (on the root disk it would die with the instance): with
+  // no id configured, the one the control plane attached for this instance, asked for once it has a credential.
+  if (applied.volumeId === "")
+    return { config: applied, source, identity, locateVolume, walVolumeFromControlPlane: true };
   const volumePath = await findVolumeDevice({
     provider,
     volumeId: applied.volumeId,

@@ -25,6 +25,7 @@ import { credentialFromIdentity } from "../node-identity/instance-credential.ts"
 import { InterruptionPoller } from "../node-identity/interruption-poller.ts";
 import type { InterruptionNotice, NodeIdentity } from "../node-identity/node-identity.ts";
 import { resolveNode } from "../node-identity/resolve-node.ts";
+import { walVolumeOfInstance } from "../node-identity/wal-volume-of-instance.ts";
 import { ObjectStoreCheckpointStore } from "../partitions/checkpoint-store.ts";
 import type { Partition } from "../partitions/partition.ts";
 import { newCheckpointTally } from "../partitions/partition-checkpointer.ts";
@@ -78,27 +79,41 @@ export async function startBroker(
 ): Promise<BrokerHandle> {
   // On a cloud: instance id, zone, advertised address and the WAL device come from the machine.
   const node = await resolveNode(loadBrokerConfig(overrides));
-  const config = node.config;
   const log = options.log ?? defaultLog;
+  // On a cloud with no credential configured: one from the control plane for the node's signed identity.
+  const brokerToken =
+    node.config.brokerToken ||
+    (node.source.provider === "local"
+      ? ""
+      : await credentialFromIdentity({
+          controlPlaneUrl: node.config.controlPlaneUrl,
+          clusterId: node.config.clusterId,
+          instanceId: node.config.instanceId,
+          source: node.source,
+          log,
+        }));
+  const controlPlane = new ControlPlaneClient({ baseUrl: node.config.controlPlaneUrl, token: brokerToken });
+  // A cloud node whose user data names no volume: the one the control plane attached for its instance.
+  const config =
+    node.walVolumeFromControlPlane && node.source.provider !== "local"
+      ? Object.freeze({
+          ...node.config,
+          ...(await walVolumeOfInstance({
+            provider: node.source.provider,
+            instanceId: node.config.instanceId,
+            askControlPlane: (instanceId) => controlPlane.instanceWalVolume(instanceId),
+            byIdRoot: node.config.volumeByIdRoot,
+            waitMs: node.config.volumeAttachWaitMs,
+            log,
+          })),
+        })
+      : node.config;
   log(
     `node: ${node.identity.provider} instance ${config.instanceId} in zone ${config.zone} (${node.identity.lifecycle}), ` +
       `advertising ${config.advertisedHost}, WAL on ${config.volumePath}`,
   );
   const metrics = new BrokerMetrics({ instance: config.instanceId });
   const load = new LoadMeter();
-  // On a cloud with no credential configured: one from the control plane for the node's signed identity.
-  const brokerToken =
-    config.brokerToken ||
-    (node.source.provider === "local"
-      ? ""
-      : await credentialFromIdentity({
-          controlPlaneUrl: config.controlPlaneUrl,
-          clusterId: config.clusterId,
-          instanceId: config.instanceId,
-          source: node.source,
-          log,
-        }));
-  const controlPlane = new ControlPlaneClient({ baseUrl: config.controlPlaneUrl, token: brokerToken });
   const metadataCache = new MetadataCache(controlPlane);
   const objectStore = openObjectStore(config.objectStore);
   let kafkaPort = 0;

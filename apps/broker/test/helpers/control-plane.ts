@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Config, ControlPlane, loadConfig } from "@cirrus/control-plane";
+import { type Config, ControlPlane, type Database, loadConfig } from "@cirrus/control-plane";
 
 /** The control plane's first admin token (the public API: clusters, brokers). */
 export const ADMIN = "cpt_broker-tests-admin-token-0123456789";
@@ -14,6 +14,8 @@ export interface TestControlPlane {
   readonly clusterId: string;
   /** A temp folder for broker data (WAL, objects), removed by close(). */
   readonly dataDir: string;
+  /** The control plane's database (what its provisioner would record, e.g. a WAL volume attached for an instance). */
+  readonly database: Database;
   /** Another cluster on the same control plane: brokers of different clusters never see each other. */
   newCluster(
     name: string,
@@ -47,9 +49,10 @@ export async function startControlPlane(
     brokerToken: cluster.brokerToken,
     clusterId: cluster.clusterId,
     dataDir,
+    database: cp.database,
     newCluster: async (name, spec) => {
       const other = await createCluster(baseUrl, name, dataDir, spec);
-      return { ...other, baseUrl, dataDir: join(dataDir, name) };
+      return { ...other, baseUrl, dataDir: join(dataDir, name), database: cp.database };
     },
     close: async () => {
       await cp.close();

@@ -115,6 +115,8 @@ describe("cloud node config", () => {
     const cloud = loadBrokerConfig({}, { CIRRUS_NODE_IDENTITY: "aws", CIRRUS_VOLUME_ID: "vol-0abcdef12" });
     assert.equal(cloud.volumePath, "");
     assert.equal(cloud.advertisedHost, "");
+    const unnamed = loadBrokerConfig({}, { CIRRUS_NODE_IDENTITY: "aliyun" });
+    assert.equal(unnamed.volumePath, "", "no volume named: the control plane's, never the root disk");
     const local = loadBrokerConfig({}, {});
     assert.match(local.volumePath, /wal$/);
     assert.equal(local.advertisedHost, "127.0.0.1");

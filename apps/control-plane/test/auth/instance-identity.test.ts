@@ -4,12 +4,13 @@ import assert from "node:assert/strict";
 import { createSign, generateKeyPairSync, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import {
   type InstanceIdentityProof,
   parseIdentityKeys,
   verifyInstanceIdentity,
 } from "../../src/auth/instance-identity.ts";
+import { volumes } from "../../src/db/schema.ts";
 import { createTestApp, localSpec, type TestApp } from "../helpers/test-app.ts";
 
 const fixture = (name: string) => readFileSync(new URL(`fixtures/${name}`, import.meta.url), "utf8");
@@ -159,6 +160,38 @@ describe("POST /internal/v1/instance-credentials", { timeout: 60_000 }, () => {
     const other = await register(brokerToken, "i-0fffffffffffffff0");
     assert.equal(other.statusCode, 403);
     assert.match(other.json().detail, /belongs to instance i-0123456789abcdef0/);
+  });
+
+  it("names the WAL volume attached for its own instance only, from the volumes table", async () => {
+    const { brokerToken } = (await credential({ clusterId, identity: proofOf() })).json();
+    const ask = (instanceId: string, token = brokerToken) =>
+      t.app.server.inject({
+        method: "GET",
+        url: `/internal/v1/instances/${instanceId}/wal-volume`,
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+      });
+    const db = t.testDb.database.db;
+    const before = await ask("i-0123456789abcdef0");
+    assert.equal(before.statusCode, 200, before.body);
+    assert.deepEqual(before.json(), { volumeId: null }, "nothing attached yet");
+    await db.insert(volumes).values({
+      id: "vol-0a1b2c3d4e5f60718",
+      clusterId,
+      zone: "us-east-1a",
+      sizeGiB: 1,
+      state: "AVAILABLE",
+      instanceId: "i-0123456789abcdef0",
+    });
+    assert.deepEqual((await ask("i-0123456789abcdef0")).json(), { volumeId: null }, "created, not attached");
+    await db.update(volumes).set({ state: "IN_USE" }).where(eq(volumes.id, "vol-0a1b2c3d4e5f60718"));
+    assert.deepEqual((await ask("i-0123456789abcdef0")).json(), { volumeId: "vol-0a1b2c3d4e5f60718" });
+    const other = await ask("i-0fffffffffffffff0");
+    assert.equal(other.statusCode, 403);
+    assert.match(
+      other.json().detail,
+      /belongs to instance i-0123456789abcdef0; it cannot read the volume of/,
+    );
+    assert.equal((await ask("i-0123456789abcdef0", "")).statusCode, 401);
   });
 
   it("a new proof from the instance replaces its credential", async () => {

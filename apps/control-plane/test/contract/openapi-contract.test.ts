@@ -138,6 +138,12 @@ describe("OpenAPI contract", { timeout: 120_000 }, () => {
       payload: { clusterId: id, identity: { provider: "aws", document: "{}", signature: "AAAA" } },
     });
     assert.equal(unproven.statusCode, 401);
+    // No WAL volume was attached for this instance (the provisioner records them: volumes.instance_id).
+    const noVolume = await c.call("GET", internal(InternalRoutes.instanceWalVolume), {
+      ...broker,
+      params: { instanceId: "i-1" },
+    });
+    assert.deepEqual(noVolume.json(), { volumeId: null });
 
     // topics (public and internal)
     const topic = await c.call("POST", "/v1/clusters/:id/topics", {

@@ -61,6 +61,18 @@ export const InstanceCredentialResponse = Type.Object({
 });
 export type InstanceCredentialResponse = Static<typeof InstanceCredentialResponse>;
 
+export const InstancePath = Type.Object({ instanceId: Type.String({ minLength: 1, maxLength: 128 }) });
+export type InstancePath = Static<typeof InstancePath>;
+
+export const InstanceWalVolumeResponse = Type.Object({
+  /**
+   * The volume the provisioner created and attached for this instance (the control plane's volumes table),
+   * null while it is not attached yet: the broker asks again.
+   */
+  volumeId: Type.Union([Type.String(), Type.Null()]),
+});
+export type InstanceWalVolumeResponse = Static<typeof InstanceWalVolumeResponse>;
+
 export const PartitionLoad = Type.Object(
   {
     topicId: TopicId,

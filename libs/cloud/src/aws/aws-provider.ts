@@ -24,7 +24,13 @@ import { awsBaselineBandwidth } from "./instance-bandwidth.ts";
 
 export interface AwsProviderOptions {
   region: string;
-  /** Injected clients (tests, custom credentials); default: SDK clients for `region`. */
+  /**
+   * Another endpoint for all three APIs (an emulator such as moto in server mode, a VPC endpoint) and
+   * explicit credentials; default: the SDK's endpoints for `region` and its default credential chain.
+   */
+  endpoint?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** Injected clients (tests); overrides `endpoint` and `credentials`. */
   clients?: { autoScaling: AutoScalingClient; ec2: EC2Client; cloudWatch: CloudWatchClient };
   /** How often watched fleets are polled for notices while someone subscribes. Default 5 s. */
   pollIntervalMs?: number;
@@ -39,10 +45,11 @@ export class AwsProvider extends ScalingGroupProvider<AutoScalingGroup> implemen
   readonly #fleets: AwsFleets;
 
   constructor(options: AwsProviderOptions) {
+    const config = { region: options.region, endpoint: options.endpoint, credentials: options.credentials };
     const clients = options.clients ?? {
-      autoScaling: new AutoScalingClient({ region: options.region }),
-      ec2: new EC2Client({ region: options.region }),
-      cloudWatch: new CloudWatchClient({ region: options.region }),
+      autoScaling: new AutoScalingClient(config),
+      ec2: new EC2Client(config),
+      cloudWatch: new CloudWatchClient(config),
     };
     const fleets = new AwsFleets(clients.autoScaling, clients.ec2);
     super({

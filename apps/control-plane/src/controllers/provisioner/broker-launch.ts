@@ -55,25 +55,46 @@ export function brokerObjectStoreUri(objectStore: ClusterSpec["objectStore"], cw
   return url.toString();
 }
 
+/** Whether a cluster's brokers get the cluster's broker token in their launch spec (local ones only). */
+export function launchCarriesBrokerToken(spec: ClusterSpec): boolean {
+  return spec.provider === "local";
+}
+
 /**
  * The launch spec of a cluster's brokers. The provider adds the per-instance variables (instance id,
- * zone, ports, data and volume folders); this adds what is per cluster: its id, the control plane's URL,
- * the broker credential and the object store. Local brokers start through local-broker-entry.ts, which
- * waits for the WAL volume the provisioner attaches before it runs the broker.
+ * zone, ports, data and volume folders); this adds what is per cluster: its id, the control plane's URL
+ * and the object store. Local brokers start through local-broker-entry.ts, which waits for the WAL volume
+ * the provisioner attaches before it runs the broker, and get the cluster's broker token. Cloud brokers get
+ * no secret (user data is readable by anyone who can describe the launch template or scaling
+ * configuration, and by every process on the instance through the metadata service): CIRRUS_NODE_IDENTITY
+ * makes them read their identity from the metadata service and trade the document their cloud signed for
+ * a credential bound to their instance (POST /internal/v1/instance-credentials).
  */
 export function brokerLaunchSpec(
   clusterId: string,
   spec: ClusterSpec,
-  brokerToken: string,
+  /** The cluster's broker token: required for local brokers, refused for cloud ones. */
+  brokerToken: string | undefined,
   options: BrokerLaunchOptions,
 ): LaunchSpec {
+  if (launchCarriesBrokerToken(spec) !== (brokerToken !== undefined)) {
+    throw new Error(
+      brokerToken === undefined
+        ? `broker launch on ${spec.provider}: needs the cluster's broker token`
+        : `broker launch on ${spec.provider}: must not carry a broker token (its instance identity stands in)`,
+    );
+  }
   const env: Record<string, string> = {
     ...options.env,
     CIRRUS_CLUSTER_ID: clusterId,
     CIRRUS_CONTROL_PLANE_URL: options.controlPlaneUrl,
-    CIRRUS_BROKER_TOKEN: brokerToken,
     CIRRUS_OBJECT_STORE: brokerObjectStoreUri(spec.objectStore),
   };
+  // Whatever options.env says: a token there would land in the user data too.
+  delete env.CIRRUS_BROKER_TOKEN;
+  delete env.CIRRUS_BROKER_TOKEN_FILE;
+  if (brokerToken !== undefined) env.CIRRUS_BROKER_TOKEN = brokerToken;
+  else env.CIRRUS_NODE_IDENTITY = spec.provider;
   if (spec.provider === "local") {
     Object.assign(env, {
       CIRRUS_KAFKA_HOST: "127.0.0.1",

@@ -5,7 +5,7 @@ import type { ClusterSpec } from "../../api-schemas/clusters.ts";
 import type { Db } from "../../db/database.ts";
 import { brokers, clusters } from "../../db/schema.ts";
 import { rotateBrokerToken } from "../../services/clusters.ts";
-import { type BrokerLaunchOptions, brokerLaunchSpec } from "./broker-launch.ts";
+import { type BrokerLaunchOptions, brokerLaunchSpec, launchCarriesBrokerToken } from "./broker-launch.ts";
 import { recordBrokerLifecycles } from "./broker-lifecycles.ts";
 import { capacityDrifted, fleetNameOf, fleetSpecOf, fleetUpdateOf } from "./cluster-fleet.ts";
 import type { ProviderRegistry } from "./provider-registry.ts";
@@ -55,8 +55,9 @@ export function providerOf(deps: ProvisionerDeps, cluster: ClusterRow): CloudPro
 }
 
 /**
- * Creates the cluster's fleet unless it exists (adopting one left by a crashed run). A new fleet gets a
- * fresh broker credential in its launch spec; an existing fleet keeps the credential its brokers hold.
+ * Creates the cluster's fleet unless it exists (adopting one left by a crashed run). A new local fleet gets
+ * a fresh broker credential in its launch spec; an existing fleet keeps the credential its brokers hold; a
+ * cloud fleet's launch spec holds none (broker-launch.ts).
  */
 export async function ensureFleet(
   deps: ProvisionerDeps,
@@ -68,7 +69,8 @@ export async function ensureFleet(
   // An incomplete fleet (a create cut short: an ESS group left Inactive) is finished by createFleet.
   if (existing && existing.status !== "incomplete") return existing;
   const spec = specOf(cluster);
-  const token = await rotateBrokerToken(deps.db, cluster.id);
+  // Cloud brokers get their credential from their instance identity: no token goes into user data.
+  const token = launchCarriesBrokerToken(spec) ? await rotateBrokerToken(deps.db, cluster.id) : undefined;
   const launch = brokerLaunchSpec(cluster.id, spec, token, deps.launch);
   const fleet = await provider.createFleet(fleetSpecOf(cluster.id, spec, launch));
   actions?.push(`create-fleet ${fleet.name}`);

@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../../app-context.ts";
 import { authenticateBroker } from "../../auth/authenticate.ts";
 import { brokerRoutes } from "./broker-routes.ts";
+import { instanceWalVolumeRoutes } from "./instance-wal-volume-routes.ts";
 import { metadataRoutes } from "./metadata-routes.ts";
 import { objectRoutes } from "./object-routes.ts";
 
@@ -13,6 +14,7 @@ export function internalApi(ctx: AppContext) {
     app.decorateRequest("brokerInstanceId", null);
     app.addHook("onRequest", authenticateBroker(ctx.database.db));
     await app.register(brokerRoutes(ctx));
+    await app.register(instanceWalVolumeRoutes(ctx));
     await app.register(metadataRoutes(ctx));
     await app.register(objectRoutes(ctx));
   };

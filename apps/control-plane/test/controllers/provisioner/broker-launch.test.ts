@@ -26,7 +26,7 @@ test("local brokers run this Node through the volume-waiting entry, with the clu
 });
 
 test("cloud brokers run the image's command; the extra env cannot override the cluster's settings", () => {
-  const launch = brokerLaunchSpec("c1", localSpec({ provider: "aws" }), "t", {
+  const launch = brokerLaunchSpec("c1", localSpec({ provider: "aws" }), undefined, {
     controlPlaneUrl: "https://cp.example",
     env: { CIRRUS_CLUSTER_ID: "other" },
   });
@@ -35,6 +35,28 @@ test("cloud brokers run the image's command; the extra env cannot override the c
   assert.equal(launch.cwd, "/opt/cirrus");
   assert.equal(launch.env.CIRRUS_CLUSTER_ID, "c1");
   assert.equal(launch.env.CIRRUS_BROKER_ENTRY, undefined);
+});
+
+test("cloud brokers get no secret: their instance identity stands in for the token", () => {
+  for (const provider of ["aws", "aliyun"] as const) {
+    const launch = brokerLaunchSpec("c1", localSpec({ provider }), undefined, {
+      controlPlaneUrl: "https://cp.example",
+      env: { CIRRUS_BROKER_TOKEN: "leaked", CIRRUS_BROKER_TOKEN_FILE: "/etc/token" },
+    });
+    assert.equal(launch.env.CIRRUS_NODE_IDENTITY, provider);
+    assert.equal(launch.env.CIRRUS_BROKER_TOKEN, undefined, "not even from the extra env");
+    assert.equal(launch.env.CIRRUS_BROKER_TOKEN_FILE, undefined);
+  }
+  assert.throws(
+    () => brokerLaunchSpec("c1", localSpec({ provider: "aws" }), "t", { controlPlaneUrl: "https://cp" }),
+    /broker launch on aws: must not carry a broker token/,
+  );
+  assert.throws(
+    () => brokerLaunchSpec("c1", localSpec(), undefined, { controlPlaneUrl: "http://127.0.0.1:8080" }),
+    /broker launch on local: needs the cluster's broker token/,
+  );
+  const local = brokerLaunchSpec("c1", localSpec(), "t", { controlPlaneUrl: "http://127.0.0.1:8080" });
+  assert.equal(local.env.CIRRUS_NODE_IDENTITY, undefined, "local brokers keep their token");
 });
 
 test("object store URIs: relative file paths become absolute, s3 endpoint and region ride along", () => {

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# moto in server mode, the independent AWS emulator the aws provider's conformance suite runs against
+# (libs/cloud/test/conformance/aws-moto.test.ts): pinned, hash-checked wheels from PyPI
+# (.ci/moto-server.txt) in a venv under .ci/cache/moto. Idempotent: a no-op when the stamp matches.
+set -euo pipefail
+cd "$(dirname "$0")"
+dest=cache/moto
+stamp="$dest/.installed-$(sha256sum moto-server.txt | cut -c1-16)"
+[ -f "$stamp" ] && exit 0
+rm -rf "$dest"
+python3 -m venv "$dest"
+"$dest/bin/pip" install --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
+  --require-hashes -r moto-server.txt
+"$dest/bin/moto_server" --help >/dev/null
+touch "$stamp"
