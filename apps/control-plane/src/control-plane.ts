@@ -122,14 +122,13 @@ export class ControlPlane {
         );
       for (const controller of options.controllers?.({ notifier }) ?? []) addController(controller);
       runner.addOperationHandler(clusterDeletionHandler({ notifier, deprovision: options.deprovision }));
-      runner.addOperationHandler(brokerDrainHandler(notifier));
-      runner.addOperationHandler(
-        rebalanceHandler(notifier, {
-          perBroker: config.moveLimitPerBroker,
-          perTopic: config.moveLimitPerTopic,
-          perCluster: config.moveLimitPerCluster,
-        }),
-      );
+      const moveLimits = {
+        perBroker: config.moveLimitPerBroker,
+        perTopic: config.moveLimitPerTopic,
+        perCluster: config.moveLimitPerCluster,
+      };
+      runner.addOperationHandler(brokerDrainHandler(notifier, moveLimits));
+      runner.addOperationHandler(rebalanceHandler(notifier, moveLimits));
       for (const handler of options.operationHandlers?.({ notifier }) ?? [])
         runner.addOperationHandler(handler);
       const leader = database.pool ? new AdvisoryLockLeader(database.pool) : new SingleProcessLeader();

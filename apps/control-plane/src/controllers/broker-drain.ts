@@ -1,16 +1,18 @@
 import { and, eq, ne, sql } from "drizzle-orm";
-import { brokers, partitions } from "../db/schema.ts";
+import type { Tx } from "../db/database.ts";
+import { brokers, partitions, topics } from "../db/schema.ts";
 import { inTransaction } from "../db/transaction.ts";
 import type { AssignmentNotifier } from "../services/assignment-notifier.ts";
 import { BrokerOperation } from "../services/broker-views.ts";
+import { DEFAULT_MOVE_LIMITS, type MoveLimits, movesWithinLimits } from "../services/move-limits.ts";
 import type { Operation } from "../services/operations.ts";
 import {
   assignLeaderlessPartitions,
   bumpVersions,
   finishClosedMoves,
   lockCluster,
-  releasePartitionsOf,
 } from "../services/partition-assigner.ts";
+import { type PartitionMove, releaseMoves } from "../services/rebalance.ts";
 import { type ControllerContext, type OperationHandler, STEP_WAIT } from "./controller-runner.ts";
 
 function target(op: Operation): { clusterId: string; brokerId: number } {
@@ -23,11 +25,41 @@ class RetriableStepError extends Error {
 }
 
 /**
- * `broker.drain`: the broker gets no new partitions, gives up its partitions (each waits until the
- * broker uploaded its tail and closed the stream), then they are assigned to the other brokers.
- * Used before scale-in and on spot interruption notices.
+ * Releases the next wave of the draining broker's partitions: as many as the move limits allow, counting the
+ * moves in flight in the cluster (each waits for the broker to upload its tail and close the stream, then
+ * goes to the least loaded ACTIVE broker). Returns the brokers whose assignments changed and how many of
+ * its partitions the broker still leads (not released yet).
  */
-export function brokerDrainHandler(notifier: AssignmentNotifier): OperationHandler<"broker.drain"> {
+async function releaseDrainWave(
+  tx: Tx,
+  op: Operation,
+  limits: MoveLimits,
+): Promise<{ changed: number[]; unreleased: number }> {
+  const { clusterId, brokerId } = target(op);
+  const led: PartitionMove[] = (
+    await tx
+      .select({ topicId: partitions.topicId, topic: topics.name, partition: partitions.partition })
+      .from(partitions)
+      .innerJoin(topics, eq(topics.id, partitions.topicId))
+      .where(and(eq(partitions.clusterId, clusterId), eq(partitions.leaderBrokerId, brokerId)))
+      .orderBy(partitions.topicId, partitions.partition)
+  ).map((p) => ({ ...p, from: brokerId, to: -1 }));
+  if (led.length === 0) return { changed: [], unreleased: 0 };
+  const wave = await movesWithinLimits(tx, clusterId, led, limits);
+  const changed = await releaseMoves(tx, clusterId, wave, op.id);
+  return { changed, unreleased: led.length - wave.length };
+}
+
+/**
+ * `broker.drain`: the broker gets no new partitions, gives up its partitions (each waits until the
+ * broker uploaded its tail and closed the stream), then they are assigned to the other brokers. At most
+ * `limits` moves are in flight at once (as a rebalance's): the rest are released in waves as earlier ones
+ * land. Used before scale-in and on spot interruption notices.
+ */
+export function brokerDrainHandler(
+  notifier: AssignmentNotifier,
+  limits: MoveLimits = DEFAULT_MOVE_LIMITS,
+): OperationHandler<"broker.drain"> {
   return {
     type: BrokerOperation.DRAIN,
     steps: [
@@ -67,9 +99,9 @@ export function brokerDrainHandler(notifier: AssignmentNotifier): OperationHandl
             )
             .limit(1);
           if (!other) throw new RetriableStepError("no other ACTIVE broker to move the partitions to");
-          const changed = await inTransaction(ctx.db, async (tx) => {
+          const { changed } = await inTransaction(ctx.db, async (tx) => {
             await lockCluster(tx, clusterId);
-            return releasePartitionsOf(tx, clusterId, [brokerId], true, op.id);
+            return releaseDrainWave(tx, op, limits);
           });
           await notifier.changed(clusterId, changed);
         },
@@ -81,12 +113,16 @@ export function brokerDrainHandler(notifier: AssignmentNotifier): OperationHandl
           const { waiting, changed } = await inTransaction(ctx.db, async (tx) => {
             await lockCluster(tx, clusterId);
             await finishClosedMoves(tx, clusterId);
-            const changed = await assignLeaderlessPartitions(tx, clusterId);
+            const assigned = await assignLeaderlessPartitions(tx, clusterId);
+            const wave = await releaseDrainWave(tx, op, limits);
             const [row] = await tx
               .select({ count: sql<number>`count(*)::int` })
               .from(partitions)
               .where(and(eq(partitions.clusterId, clusterId), eq(partitions.closingBrokerId, brokerId)));
-            return { waiting: Number(row?.count ?? 0), changed };
+            return {
+              waiting: Number(row?.count ?? 0) + wave.unreleased,
+              changed: [...new Set([...assigned, ...wave.changed])],
+            };
           });
           await notifier.changed(clusterId, changed);
           return waiting > 0 ? STEP_WAIT : undefined;

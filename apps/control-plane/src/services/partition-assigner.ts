@@ -2,7 +2,7 @@ import { and, eq, inArray, ne, sql } from "drizzle-orm";
 import type { Db, Tx } from "../db/database.ts";
 import { brokers, clusters, partitions } from "../db/schema.ts";
 import { inTransaction } from "../db/transaction.ts";
-import { markMovesAssigned, markMovesClosed, recordMovesRequested } from "./move-timings.ts";
+import { markMovesAssigned, markMovesClosed } from "./move-timings.ts";
 
 /** Brokers that may lead partitions. DRAINING brokers keep what they have but get nothing new. */
 const ASSIGNABLE_STATE = "ACTIVE";
@@ -97,33 +97,20 @@ export async function assignLeaderlessPartitions(tx: Tx, clusterId: string): Pro
  * Takes leadership away from these brokers: their partitions become leaderless, to be assigned
  * elsewhere. With `closeFirst` (a live broker being drained) each partition waits for its previous
  * leader to close the stream (see finishClosedMoves); without it (a fenced broker that can no longer
- * write) it can be assigned at once. With an `operationId` (and `closeFirst`), each release is recorded as
- * that operation's move (move-timings.ts). Returns the brokers whose assignments changed.
+ * write) it can be assigned at once. Returns the brokers whose assignments changed.
  */
 export async function releasePartitionsOf(
   tx: Tx,
   clusterId: string,
   brokerIds: number[],
   closeFirst: boolean,
-  operationId?: string,
 ): Promise<number[]> {
   if (brokerIds.length === 0) return [];
   const released = await tx
     .update(partitions)
     .set({ leaderBrokerId: -1, closingBrokerId: closeFirst ? partitions.leaderBrokerId : -1 })
     .where(and(eq(partitions.clusterId, clusterId), inArray(partitions.leaderBrokerId, brokerIds)))
-    .returning({
-      topicId: partitions.topicId,
-      partition: partitions.partition,
-      from: partitions.closingBrokerId,
-    });
-  if (operationId !== undefined && closeFirst)
-    await recordMovesRequested(
-      tx,
-      operationId,
-      clusterId,
-      released.map((r) => ({ ...r, to: -1 })),
-    );
+    .returning({ topicId: partitions.topicId });
   if (released.length > 0) await bumpVersions(tx, clusterId, brokerIds);
   return released.length > 0 ? brokerIds : [];
 }

@@ -4,17 +4,13 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { and, eq } from "drizzle-orm";
-import { clusters, operations, partitions, topics } from "../../src/db/schema.ts";
+import { clusters, partitions, topics } from "../../src/db/schema.ts";
 import { inTransaction } from "../../src/db/transaction.ts";
 import { DbObjectManager } from "../../src/objects/db-object-manager.ts";
 import { registerBroker } from "../../src/services/brokers.ts";
 import { createCluster } from "../../src/services/clusters.ts";
 import { moveTimingsOf } from "../../src/services/move-timings.ts";
-import {
-  completeMovesAfterClose,
-  lockCluster,
-  releasePartitionsOf,
-} from "../../src/services/partition-assigner.ts";
+import { completeMovesAfterClose, lockCluster } from "../../src/services/partition-assigner.ts";
 import { startPartitionMoves } from "../../src/services/partition-moves.ts";
 import { type PartitionMove, releaseMoves } from "../../src/services/rebalance.ts";
 import { createTopic } from "../../src/services/topics.ts";
@@ -122,50 +118,5 @@ describe("move timings", () => {
     await new Promise((resolve) => setTimeout(resolve, 5));
     await objects().openStream(p.streamId, moved.epoch, target);
     assert.equal((await moveTimingsOf(db(), op.id))[0]!.openedAt, done!.openedAt);
-  });
-
-  it("a drain records every partition it releases, each assigned to a broker left once closed", async () => {
-    const drained = ids[2]!;
-    const led = (
-      await db()
-        .select({ partition: partitions.partition })
-        .from(partitions)
-        .where(and(eq(partitions.clusterId, clusterId), eq(partitions.leaderBrokerId, drained)))
-    ).map((r) => r.partition);
-    assert.ok(led.length > 0, "the drained broker leads partitions");
-    const [drainOp] = await db()
-      .insert(operations)
-      .values({
-        id: crypto.randomUUID(),
-        clusterId,
-        type: "broker.drain",
-        status: "RUNNING",
-        input: { clusterId, brokerId: drained },
-        createdAt: Date.now(),
-        updatedAt: Date.now(),
-      })
-      .returning();
-    await inTransaction(db(), async (tx) => {
-      await lockCluster(tx, clusterId);
-      await releasePartitionsOf(tx, clusterId, [drained], true, drainOp!.id);
-    });
-    const timings = await moveTimingsOf(db(), drainOp!.id);
-    assert.deepEqual(
-      timings.map((m) => m.partition).sort(),
-      [...led].sort(),
-      "one move per released partition",
-    );
-    assert.ok(timings.every((m) => m.state === "CLOSING" && m.from === drained && m.to === -1));
-    for (const partition of led) {
-      const p = await row(partition);
-      await objects().openStream(p.streamId, p.epoch, drained);
-      await objects().closeStream(p.streamId, p.epoch);
-    }
-    await completeMovesAfterClose(db(), clusterId, (await row(led[0]!)).streamId);
-    const after = await moveTimingsOf(db(), drainOp!.id);
-    assert.ok(
-      after.every((m) => m.state === "OPENING" && m.to !== -1),
-      JSON.stringify(after),
-    );
   });
 });
