@@ -176,6 +176,28 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
     assert.match((await row.textContent()) ?? "", /"qty": 2/);
     assert.match((await row.textContent()) ?? "", /source=console/);
     await check("06-topic");
+
+    // Configs: Kafka's rules refuse a bad value at its row; a good one is saved and shown.
+    await page.getByRole("button", { name: "Edit configs" }).click();
+    await page.getByRole("button", { name: "Add config" }).click();
+    const last = page.getByRole("form", { name: "Topic configs" }).locator(".inline-form").last();
+    await last.getByLabel("Name").fill("retention.ms");
+    await last.getByLabel("Value").fill("soon");
+    await page.getByRole("button", { name: "Save configs" }).click();
+    await last
+      .getByRole("alert")
+      .filter({ hasText: /retention\.ms/ })
+      .waitFor();
+    await check("06b-topic-configs-invalid");
+    await last.getByLabel("Value").fill("600000");
+    await page.getByRole("button", { name: "Save configs" }).click();
+    await page.getByRole("button", { name: "Edit configs" }).waitFor();
+    const clusterId = /clusters\/([0-9a-f-]{36})/.exec(page.url())![1]!;
+    const saved = await api<{ configs: Record<string, string> }>(
+      "GET",
+      `/v1/clusters/${clusterId}/topics/orders`,
+    );
+    assert.equal(saved.configs["retention.ms"], "600000");
   });
 
   it("shows a consumer group's members, committed offsets and lag", async () => {

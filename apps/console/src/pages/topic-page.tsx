@@ -8,6 +8,7 @@ import { formatRate, formatRelative } from "../format.ts";
 import { hrefOf } from "../router.ts";
 import { usePolled } from "../use-polled.ts";
 import { MessageBrowser } from "./message-browser.tsx";
+import { TopicConfigsForm } from "./topic-configs-form.tsx";
 
 function AddPartitionsForm(props: { clusterId: string; topic: string; current: number; onDone: () => void }) {
   const [total, setTotal] = useState(String(props.current * 2));
@@ -125,21 +126,7 @@ export function TopicPage({ clusterId, topic }: { clusterId: string; topic: stri
               </div>
             </div>
             <MessageBrowser clusterId={clusterId} topic={topic} partitions={t.partitions.length} />
-            <div className="card">
-              <h2>Configs</h2>
-              {Object.keys(t.configs).length === 0 ? (
-                <p className="muted">Every config has its default.</p>
-              ) : (
-                <dl className="facts">
-                  {Object.entries(t.configs).map(([k, v]) => (
-                    <div key={k} className="fact-row">
-                      <dt>{k}</dt>
-                      <dd>{v}</dd>
-                    </div>
-                  ))}
-                </dl>
-              )}
-            </div>
+            <TopicConfigsForm clusterId={clusterId} topic={topic} configs={t.configs} onSaved={data.reload} />
           </div>
         )}
       </LoadState>
