@@ -1,7 +1,8 @@
 // The web console in a real browser (Debian's Chromium through playwright-core) against `npm start`'s control
 // plane on the local provider: sign in, create a cluster through the form (its validation shown at the field),
 // wait for RUNNING and three brokers, create a topic, produce a message from the page and see it in the
-// message browser, see a consumer group's lag, simulate a spot reclaim and watch its operation finish,
+// message browser, see a consumer group's lag, reset its offsets (dry run, 409 while it has a member, then
+// executed on the empty group: lag comes back), simulate a spot reclaim and watch its operation finish,
 // preview and execute a rebalance, then delete the cluster. Every page is screenshot under
 // e2e/results/console/ and scanned by axe-core (no serious or critical violation); the overview's render time
 // with 1,000 partitions is measured and printed.
@@ -213,6 +214,46 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
         "a member with its assignment",
       );
       await check("07-consumer-group");
+
+      // Offset reset: a dry run while the consumer runs, refused (409) when executed, then run on the empty group.
+      await page.getByLabel("Move to").selectOption("earliest");
+      await page.getByLabel("Topics").selectOption("orders");
+      const previewRow = page
+        .getByRole("table", { name: "Offset reset preview" })
+        .locator("tbody tr", { hasText: "orders-0" });
+      await page.getByRole("button", { name: "Preview" }).click();
+      await previewRow.waitFor();
+      assert.deepEqual(await previewRow.locator("td").allTextContents(), ["orders-0", "1", "0", "-1"]);
+      await check("07b-offset-reset-preview");
+      await page.getByRole("button", { name: /^Reset \d+ partitions?$/ }).click();
+      await page.getByRole("button", { name: "Reset offsets" }).click();
+      await page
+        .getByRole("alert")
+        .filter({ hasText: /only while it has no member/ })
+        .waitFor();
+      await page.getByRole("button", { name: "Cancel" }).click();
+      await consumer.disconnect();
+      await waitFor(
+        "the group empty once its member left",
+        async () =>
+          (await api<{ state: string }>("GET", `/v1/clusters/${clusterId}/consumer-groups/console-e2e`))
+            .state === "Empty",
+        60_000,
+      );
+      await page.getByRole("button", { name: "Preview" }).click();
+      await previewRow.waitFor();
+      await page.getByRole("button", { name: /^Reset \d+ partitions?$/ }).click();
+      await page.getByRole("button", { name: "Reset offsets" }).click();
+      await page.getByRole("status").filter({ hasText: /reset/ }).waitFor();
+      await waitFor(
+        "offset 0 committed, the message lagging again",
+        async () => {
+          const cells = await row.locator("td").allTextContents();
+          return cells[1] === "0" && cells[3] === "1";
+        },
+        30_000,
+      );
+      await check("07c-offset-reset-done");
     } finally {
       await consumer.disconnect();
     }

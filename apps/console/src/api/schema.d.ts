@@ -533,6 +533,23 @@ export interface paths {
                                 /** @description ms since the Unix epoch */
                                 updatedAt: number;
                                 finishedAt: number | null;
+                                /** @description GET /v1/operations/{id} of a cluster.rebalance or broker.drain: each partition move it released, its state and timings */
+                                moves?: {
+                                    topic: string;
+                                    partition: number;
+                                    /** @description the broker that led the partition */
+                                    from: number;
+                                    /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
+                                    to: number;
+                                    state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                    /** @description ms since the Unix epoch */
+                                    requestedAt: number;
+                                    closedAt: number | null;
+                                    assignedAt: number | null;
+                                    openedAt: number | null;
+                                    /** @description requestedAt → openedAt: the partition's write-unavailable window */
+                                    durationMs: number | null;
+                                }[];
                             };
                             brokerToken: string;
                         };
@@ -963,6 +980,23 @@ export interface paths {
                                 /** @description ms since the Unix epoch */
                                 updatedAt: number;
                                 finishedAt: number | null;
+                                /** @description GET /v1/operations/{id} of a cluster.rebalance or broker.drain: each partition move it released, its state and timings */
+                                moves?: {
+                                    topic: string;
+                                    partition: number;
+                                    /** @description the broker that led the partition */
+                                    from: number;
+                                    /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
+                                    to: number;
+                                    state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                    /** @description ms since the Unix epoch */
+                                    requestedAt: number;
+                                    closedAt: number | null;
+                                    assignedAt: number | null;
+                                    openedAt: number | null;
+                                    /** @description requestedAt → openedAt: the partition's write-unavailable window */
+                                    durationMs: number | null;
+                                }[];
                             };
                         };
                     };
@@ -1248,6 +1282,23 @@ export interface paths {
                                 /** @description ms since the Unix epoch */
                                 updatedAt: number;
                                 finishedAt: number | null;
+                                /** @description GET /v1/operations/{id} of a cluster.rebalance or broker.drain: each partition move it released, its state and timings */
+                                moves?: {
+                                    topic: string;
+                                    partition: number;
+                                    /** @description the broker that led the partition */
+                                    from: number;
+                                    /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
+                                    to: number;
+                                    state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                    /** @description ms since the Unix epoch */
+                                    requestedAt: number;
+                                    closedAt: number | null;
+                                    assignedAt: number | null;
+                                    openedAt: number | null;
+                                    /** @description requestedAt → openedAt: the partition's write-unavailable window */
+                                    durationMs: number | null;
+                                }[];
                             } | null;
                         };
                     };
@@ -1363,6 +1414,23 @@ export interface paths {
                                 /** @description ms since the Unix epoch */
                                 updatedAt: number;
                                 finishedAt: number | null;
+                                /** @description GET /v1/operations/{id} of a cluster.rebalance or broker.drain: each partition move it released, its state and timings */
+                                moves?: {
+                                    topic: string;
+                                    partition: number;
+                                    /** @description the broker that led the partition */
+                                    from: number;
+                                    /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
+                                    to: number;
+                                    state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                    /** @description ms since the Unix epoch */
+                                    requestedAt: number;
+                                    closedAt: number | null;
+                                    assignedAt: number | null;
+                                    openedAt: number | null;
+                                    /** @description requestedAt → openedAt: the partition's write-unavailable window */
+                                    durationMs: number | null;
+                                }[];
                             } | null;
                         };
                     };
@@ -1821,6 +1889,23 @@ export interface paths {
                             /** @description ms since the Unix epoch */
                             updatedAt: number;
                             finishedAt: number | null;
+                            /** @description GET /v1/operations/{id} of a cluster.rebalance or broker.drain: each partition move it released, its state and timings */
+                            moves?: {
+                                topic: string;
+                                partition: number;
+                                /** @description the broker that led the partition */
+                                from: number;
+                                /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
+                                to: number;
+                                state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                /** @description ms since the Unix epoch */
+                                requestedAt: number;
+                                closedAt: number | null;
+                                assignedAt: number | null;
+                                openedAt: number | null;
+                                /** @description requestedAt → openedAt: the partition's write-unavailable window */
+                                durationMs: number | null;
+                            }[];
                         };
                     };
                 };
@@ -1980,6 +2065,23 @@ export interface paths {
                             /** @description ms since the Unix epoch */
                             updatedAt: number;
                             finishedAt: number | null;
+                            /** @description GET /v1/operations/{id} of a cluster.rebalance or broker.drain: each partition move it released, its state and timings */
+                            moves?: {
+                                topic: string;
+                                partition: number;
+                                /** @description the broker that led the partition */
+                                from: number;
+                                /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
+                                to: number;
+                                state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                /** @description ms since the Unix epoch */
+                                requestedAt: number;
+                                closedAt: number | null;
+                                assignedAt: number | null;
+                                openedAt: number | null;
+                                /** @description requestedAt → openedAt: the partition's write-unavailable window */
+                                durationMs: number | null;
+                            }[];
                         };
                     };
                 };
@@ -3821,6 +3923,183 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/clusters/{id}/consumer-groups/{group}/offsets/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reset a consumer group's offsets (earliest, latest, a timestamp or an offset); a dry run by default
+         * @description Computes each partition's new offset (per topic, or every partition the group has committed) and returns the committed offset before and after. With `dryRun: false` it commits them, which Kafka allows only while the group has no member: a group in another state than Empty is a 409.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    group: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        target: {
+                            /** @enum {string} */
+                            type: "earliest";
+                        } | {
+                            /** @enum {string} */
+                            type: "latest";
+                        } | {
+                            /** @enum {string} */
+                            type: "timestamp";
+                            timestamp: number;
+                        } | {
+                            /** @enum {string} */
+                            type: "offset";
+                            offset: number;
+                        };
+                        topics?: string[];
+                        /** @default true */
+                        dryRun?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            groupId: string;
+                            state: string;
+                            dryRun: boolean;
+                            executed: boolean;
+                            partitions: {
+                                topic: string;
+                                partition: number;
+                                before: number;
+                                after: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Invalid request (schema, JSON, unknown fields) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        "WWW-Authenticate"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token's scope is not enough */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such cluster or topic, or the group has no committed offset and no topic was named */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The group has members (not Empty): stop its consumers first */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported media type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Idempotency-Key reused with another request */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Internal error */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No active broker, or a broker that had to be asked did not answer: retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/operations": {
         parameters: {
             query?: never;
@@ -3878,6 +4157,23 @@ export interface paths {
                                 /** @description ms since the Unix epoch */
                                 updatedAt: number;
                                 finishedAt: number | null;
+                                /** @description GET /v1/operations/{id} of a cluster.rebalance or broker.drain: each partition move it released, its state and timings */
+                                moves?: {
+                                    topic: string;
+                                    partition: number;
+                                    /** @description the broker that led the partition */
+                                    from: number;
+                                    /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
+                                    to: number;
+                                    state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                    /** @description ms since the Unix epoch */
+                                    requestedAt: number;
+                                    closedAt: number | null;
+                                    assignedAt: number | null;
+                                    openedAt: number | null;
+                                    /** @description requestedAt → openedAt: the partition's write-unavailable window */
+                                    durationMs: number | null;
+                                }[];
                             }[];
                             nextCursor: string | null;
                         };
@@ -3992,7 +4288,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get an operation: status, steps with timings, progress, error */
+        /** Get an operation: status, steps with timings, progress, error; for a rebalance or drain, each partition move with its timings */
         get: {
             parameters: {
                 query?: never;
@@ -4038,6 +4334,23 @@ export interface paths {
                             /** @description ms since the Unix epoch */
                             updatedAt: number;
                             finishedAt: number | null;
+                            /** @description GET /v1/operations/{id} of a cluster.rebalance or broker.drain: each partition move it released, its state and timings */
+                            moves?: {
+                                topic: string;
+                                partition: number;
+                                /** @description the broker that led the partition */
+                                from: number;
+                                /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
+                                to: number;
+                                state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                /** @description ms since the Unix epoch */
+                                requestedAt: number;
+                                closedAt: number | null;
+                                assignedAt: number | null;
+                                openedAt: number | null;
+                                /** @description requestedAt → openedAt: the partition's write-unavailable window */
+                                durationMs: number | null;
+                            }[];
                         };
                     };
                 };
@@ -4466,6 +4779,23 @@ export interface paths {
                             /** @description ms since the Unix epoch */
                             updatedAt: number;
                             finishedAt: number | null;
+                            /** @description GET /v1/operations/{id} of a cluster.rebalance or broker.drain: each partition move it released, its state and timings */
+                            moves?: {
+                                topic: string;
+                                partition: number;
+                                /** @description the broker that led the partition */
+                                from: number;
+                                /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
+                                to: number;
+                                state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                /** @description ms since the Unix epoch */
+                                requestedAt: number;
+                                closedAt: number | null;
+                                assignedAt: number | null;
+                                openedAt: number | null;
+                                /** @description requestedAt → openedAt: the partition's write-unavailable window */
+                                durationMs: number | null;
+                            }[];
                         };
                     };
                 };
@@ -4634,6 +4964,23 @@ export interface paths {
                             /** @description ms since the Unix epoch */
                             updatedAt: number;
                             finishedAt: number | null;
+                            /** @description GET /v1/operations/{id} of a cluster.rebalance or broker.drain: each partition move it released, its state and timings */
+                            moves?: {
+                                topic: string;
+                                partition: number;
+                                /** @description the broker that led the partition */
+                                from: number;
+                                /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
+                                to: number;
+                                state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                /** @description ms since the Unix epoch */
+                                requestedAt: number;
+                                closedAt: number | null;
+                                assignedAt: number | null;
+                                openedAt: number | null;
+                                /** @description requestedAt → openedAt: the partition's write-unavailable window */
+                                durationMs: number | null;
+                            }[];
                         };
                     };
                 };
@@ -5782,6 +6129,138 @@ export interface paths {
                                 ownerBrokerId: number;
                                 ownerEpoch: number;
                             }[];
+                        };
+                    };
+                };
+                /** @description Invalid request (schema, JSON, unknown fields) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        "WWW-Authenticate"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token's scope is not enough */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported media type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Idempotency-Key reused with another request */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Internal error */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/internal/v1/instances/{instanceId}/wal-volume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The WAL volume attached for a cloud instance (null until the provisioner attached it) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    instanceId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            volumeId: string | null;
                         };
                     };
                 };
@@ -8615,6 +9094,148 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/internal/v1/instance-credentials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A broker credential for a cloud instance that proves its identity (no secret in user data) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        clusterId: string;
+                        identity: {
+                            provider: "aws" | "aliyun";
+                            document: string;
+                            signature: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            brokerToken: string;
+                            instanceId: string;
+                        };
+                    };
+                };
+                /** @description Invalid request (schema, JSON, unknown fields) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        "WWW-Authenticate"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token's scope is not enough */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported media type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Idempotency-Key reused with another request */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Internal error */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;

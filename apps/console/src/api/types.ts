@@ -31,3 +31,7 @@ export type MessagesPage = Ok<
 >;
 export type Message = MessagesPage["messages"][number];
 export type GroupView = Ok<paths["/v1/clusters/{id}/consumer-groups/{group}"], "get">;
+export type OffsetResetBody = NonNullable<
+  paths["/v1/clusters/{id}/consumer-groups/{group}/offsets/reset"]["post"]["requestBody"]
+>["content"]["application/json"];
+export type OffsetResetResult = Ok<paths["/v1/clusters/{id}/consumer-groups/{group}/offsets/reset"], "post">;

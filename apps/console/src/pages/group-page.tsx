@@ -5,6 +5,7 @@ import { LoadState } from "../components/load-state.tsx";
 import { Status } from "../components/status.tsx";
 import { hrefOf } from "../router.ts";
 import { usePolled } from "../use-polled.ts";
+import { OffsetResetForm } from "./offset-reset-form.tsx";
 
 /** One consumer group: members with their assignments, and per partition the committed offset and lag. */
 export function GroupPage({ clusterId, group }: { clusterId: string; group: string }) {
@@ -106,6 +107,13 @@ export function GroupPage({ clusterId, group }: { clusterId: string; group: stri
                 </table>
               </div>
             </div>
+            <OffsetResetForm
+              clusterId={clusterId}
+              group={g.groupId}
+              state={g.state}
+              topics={[...new Set(g.partitions.map((p) => p.topic))]}
+              onDone={view.reload}
+            />
           </div>
         )}
       </LoadState>

@@ -16,7 +16,7 @@ import { readTopics } from "./topics.ts";
 
 type Broker = { brokerId: number; host: string; port: number };
 
-async function activeBrokers(db: DbOrTx, clusterId: string): Promise<Broker[]> {
+export async function activeBrokers(db: DbOrTx, clusterId: string): Promise<Broker[]> {
   const rows = await db
     .select({ brokerId: brokers.brokerId, host: brokers.host, port: brokers.port })
     .from(brokers)
@@ -82,18 +82,23 @@ async function endOffsets(db: DbOrTx, clusterId: string, wanted: { topic: string
   return ends;
 }
 
-export async function describeGroup(
-  db: DbOrTx,
-  clusterId: string,
-  groupId: string,
-): Promise<Static<typeof GroupView>> {
+/** The broker that coordinates `groupId` (FindCoordinator asked of any active broker). */
+export async function findCoordinator(db: DbOrTx, clusterId: string, groupId: string): Promise<Broker> {
   const [any] = await activeBrokers(db, clusterId);
   const found = await withBrokerConnection(any!, (c) =>
     c.request(ApiKey.FindCoordinator, 3, { key: groupId, keyType: 0 }, REQUEST_TIMEOUT_MS),
   );
   if (found.errorCode !== ErrorCode.NONE)
     throw kafkaProblem(found.errorCode, `FindCoordinator for ${groupId}`);
-  const coordinator = { brokerId: found.nodeId, host: found.host, port: found.port };
+  return { brokerId: found.nodeId, host: found.host, port: found.port };
+}
+
+export async function describeGroup(
+  db: DbOrTx,
+  clusterId: string,
+  groupId: string,
+): Promise<Static<typeof GroupView>> {
+  const coordinator = await findCoordinator(db, clusterId, groupId);
   const { described, offsets } = await withBrokerConnection(coordinator, async (c) => ({
     described: await c.request(
       ApiKey.DescribeGroups,

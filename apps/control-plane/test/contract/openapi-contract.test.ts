@@ -186,6 +186,12 @@ describe("OpenAPI contract", { timeout: 120_000 }, () => {
       params: { id, group: "billing" },
     });
     assert.equal(group.statusCode, 503);
+    const reset = await c.call("POST", "/v1/clusters/:id/consumer-groups/:group/offsets/reset", {
+      ...admin,
+      params: { id, group: "billing" },
+      payload: { target: { type: "earliest" }, topics: ["orders"] },
+    });
+    assert.equal(reset.statusCode, 503);
     await c.call("POST", internal(InternalRoutes.topics), {
       ...broker,
       payload: { name: "events", partitions: 1 },

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
+import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import {
   CreateSecurityGroupCommand,
   CreateSubnetCommand,
@@ -39,6 +40,7 @@ if (!binary) {
     let provider: AwsProvider;
     let ec2: EC2Client;
     let asg: AutoScalingClient;
+    let cloudWatch: CloudWatchClient;
     let spec: FleetSpec;
 
     before(async () => {
@@ -46,6 +48,7 @@ if (!binary) {
       const config = { region: REGION, endpoint: moto.endpoint, credentials: CREDENTIALS };
       ec2 = new EC2Client(config);
       asg = new AutoScalingClient(config);
+      cloudWatch = new CloudWatchClient(config);
       provider = new AwsProvider({ ...config, pollIntervalMs: 60_000 });
       const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: "10.20.0.0/16" }));
       const vpcId = vpc.Vpc?.VpcId;
@@ -160,6 +163,33 @@ if (!binary) {
       assert.equal((await provider.describeFleet(FLEET))?.desiredCapacity, 2);
       const left = await provider.listInstances(FLEET);
       assert.ok(!left.some((i) => i.id === victim.id && i.state === "running"), "victim still running");
+    });
+
+    test("networkRates reads NetworkIn/NetworkOut from CloudWatch as bytes/s", async () => {
+      const [instance] = await provider.listInstances(FLEET);
+      assert.ok(instance);
+      const at = new Date(Date.now() - 90_000);
+      const dimensions = [{ Name: "InstanceId", Value: instance.id }];
+      await cloudWatch.send(
+        new PutMetricDataCommand({
+          Namespace: "AWS/EC2",
+          MetricData: [
+            { MetricName: "NetworkIn", Dimensions: dimensions, Timestamp: at, Value: 60_000, Unit: "Bytes" },
+            {
+              MetricName: "NetworkOut",
+              Dimensions: dimensions,
+              Timestamp: at,
+              Value: 120_000,
+              Unit: "Bytes",
+            },
+          ],
+        }),
+      );
+      const [rate] = await provider.networkRates([instance.id], 300);
+      assert.equal(rate?.instanceId, instance.id);
+      // One 60 s datapoint: its Sum over 60 s.
+      assert.equal(rate?.inBytesPerSecond, 1000);
+      assert.equal(rate?.outBytesPerSecond, 2000);
     });
 
     test("a WAL volume: create, attach, detach, delete", async () => {
