@@ -93,6 +93,7 @@ function platformaticRidingLeaderChanges(bootstrap: string): ClientDriver {
         acks: -1,
         retries: 60,
         retryDelay: 200,
+        metadataMaxAge: 1_000,
       });
       try {
         await producer.send({ messages: records.map((r) => ({ topic, key: r.key, value: r.value })) });

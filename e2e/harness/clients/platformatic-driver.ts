@@ -6,7 +6,17 @@ import { groupStarter, sendInBatches } from "./group-members.ts";
 import type { KeyedRecord } from "./workload.ts";
 
 export function platformaticDriver(bootstrap: string): ClientDriver {
-  const base = { bootstrapBrokers: bootstrap.split(","), retries: 10, retryDelay: 200 };
+  // @platformatic/kafka 2.x retries NOT_LEADER_OR_FOLLOWER against the leader it has cached and refreshes its
+  // metadata only once that is metadataMaxAge old (5 s by default), longer than its retry budget: with the
+  // default, any partition move (the automatic balancer's, a drain's) exhausts its retries. A second of
+  // metadata age and a 4 s budget ride through a move, as a user of that client would configure it
+  // (README, "Clients").
+  const base = {
+    bootstrapBrokers: bootstrap.split(","),
+    retries: 20,
+    retryDelay: 200,
+    metadataMaxAge: 1_000,
+  };
   return {
     name: "@platformatic/kafka",
     idempotent: true,
