@@ -142,7 +142,12 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
       120_000,
     );
     await page.getByRole("button", { name: "Copy Bootstrap servers" }).waitFor({ timeout: 30_000 });
-    assert.equal(await page.locator("tbody tr", { hasText: "spot" }).count(), 3);
+    // The table polls: a count taken once can fall between two renders; three spot rows must show up.
+    await waitFor(
+      "three spot brokers",
+      async () => (await page.locator("tbody tr", { hasText: "spot" }).count()) === 3,
+      30_000,
+    );
     await check("04-cluster-overview");
   });
 
