@@ -7,7 +7,6 @@ import {
   CONTROL_FLAG,
   ErrorCode,
   encodeRecordBatch,
-  errorName,
   iterateRecords,
   readRecordBatchHeader,
   splitRecordBatches,
@@ -19,7 +18,7 @@ import type { DbOrTx } from "../db/database.ts";
 import { brokers } from "../db/schema.ts";
 import { ApiError } from "../errors.ts";
 import type { KafkaConnection } from "../kafka/kafka-connection.ts";
-import { REQUEST_TIMEOUT_MS, withBrokerConnection } from "./kafka-broker-call.ts";
+import { kafkaProblem, REQUEST_TIMEOUT_MS, withBrokerConnection } from "./kafka-broker-call.ts";
 import { readTopic } from "./topics.ts";
 
 const FETCH_MAX_BYTES = 4 * 1024 * 1024;
@@ -67,13 +66,6 @@ async function withLeader<T>(
 }
 
 /** A Kafka error code of the leader's answer as a problem (retriable ones as 503). */
-export function kafkaProblem(code: number, what: string): ApiError {
-  return new ApiError(
-    code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ? "UNKNOWN_TOPIC" : "UNAVAILABLE",
-    `${what}: the leader answered ${errorName(code)}`,
-  );
-}
-
 export async function listOffset(c: KafkaConnection, topic: string, partition: number, timestamp: bigint) {
   const answer = await c.request(
     ApiKey.ListOffsets,
