@@ -65,7 +65,7 @@ async function withLeader<T>(
   return withBrokerConnection(await leaderOf(db, clusterId, topic, partition), use);
 }
 
-/** A Kafka error code of the leader's answer as a problem (retriable ones as 503). */
+/** The offset of one partition at `timestamp` (EARLIEST/LATEST or a time) from its leader; an error code is a problem. */
 export async function listOffset(c: KafkaConnection, topic: string, partition: number, timestamp: bigint) {
   const answer = await c.request(
     ApiKey.ListOffsets,
