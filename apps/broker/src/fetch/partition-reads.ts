@@ -123,9 +123,9 @@ export async function readPartitions(
       continue;
     }
     try {
-      // The offsets first: a read_committed read stops at the LSO as it was before reading.
-      markOffsets(read, partition, isolation);
       if (isolation.readCommitted) {
+        // The offsets first: a read_committed read stops at the LSO as it was before reading.
+        markOffsets(read, partition, isolation);
         const { chunks, bytes, end } = await readCommitted(
           partition,
           offset,

@@ -17,7 +17,11 @@ import {
 } from "@cirrus/kafka-protocol";
 import { OFFSETS_TOPIC } from "../groups/group-coordinator.ts";
 import type { CheckedBatch, Partition } from "../partitions/partition.ts";
-import { appendPolicyOf, applyAppendPolicy } from "../partitions/topic-append-policy.ts";
+import {
+  appendPolicyOf,
+  applyAppendPolicy,
+  type TopicAppendPolicy,
+} from "../partitions/topic-append-policy.ts";
 import { TRANSACTION_STATE_TOPIC } from "../transactions/txn-coordinator.ts";
 import type { RequestContext, ResponseOf } from "./handler.ts";
 import { kafkaErrorCodeOf } from "./kafka-error-codes.ts";
@@ -96,6 +100,7 @@ function produceToPartition(
   topic: string,
   index: number,
   records: Buffer | null,
+  appendPolicy: TopicAppendPolicy,
   context: RequestContext,
 ): PartitionResult | Promise<PartitionResult> {
   const { services } = context;
@@ -116,12 +121,7 @@ function produceToPartition(
   if (!services.producers && checked.batches.some((b) => b.header?.isTransactional)) {
     return failed(index, ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT, "transactions need producer state");
   }
-  // The topic's configs (max.message.bytes, message.timestamp.*) as this broker last saw them.
-  const policy = applyAppendPolicy(
-    checked.batches,
-    appendPolicyOf(services.topicConfigs?.(topic)),
-    Date.now(),
-  );
+  const policy = applyAppendPolicy(checked.batches, appendPolicy, Date.now());
   if (!policy.ok)
     return { ...failed(index, policy.errorCode, policy.message), recordErrors: policy.recordErrors };
   return appendChecked(partition, policy.batches, context, policy.logAppendTimeMs);
@@ -129,7 +129,7 @@ function produceToPartition(
 
 function appendChecked(
   partition: Partition,
-  batches: ProducedBatch[],
+  batches: readonly ProducedBatch[],
   context: RequestContext,
   logAppendTimeMs: number,
 ): PartitionResult | Promise<PartitionResult> {
@@ -211,11 +211,15 @@ export function handleProduce(
   for (const topic of request.topicData) {
     const partitionResponses: PartitionResult[] = new Array(topic.partitionData.length);
     responses.push({ name: topic.name, partitionResponses });
+    // The topic's configs (max.message.bytes, message.timestamp.*) as this broker last saw them, once per topic.
+    const appendPolicy = invalidAcks
+      ? undefined
+      : appendPolicyOf(context.services.topicConfigs?.(topic.name));
     for (let i = 0; i < topic.partitionData.length; i++) {
       const p = topic.partitionData[i]!;
-      const result = invalidAcks
-        ? failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS)
-        : produceToPartition(topic.name, p.index, p.records, context);
+      const result = appendPolicy
+        ? produceToPartition(topic.name, p.index, p.records, appendPolicy, context)
+        : failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS);
       if (result instanceof Promise) {
         waits.push(
           result.then((settled) => {

@@ -51,7 +51,7 @@ export function appendPolicyOf(configs: Readonly<Record<string, string>> | undef
 }
 
 export type PolicyVerdict<T extends CheckedBatch> =
-  | { readonly ok: true; readonly batches: T[]; readonly logAppendTimeMs: number }
+  | { readonly ok: true; readonly batches: readonly T[]; readonly logAppendTimeMs: number }
   | {
       readonly ok: false;
       readonly errorCode: number;
@@ -106,7 +106,7 @@ export function applyAppendPolicy<T extends CheckedBatch>(
       };
     }
   }
-  return { ok: true, batches: [...batches], logAppendTimeMs: -1 };
+  return { ok: true, batches, logAppendTimeMs: -1 };
 }
 
 /** The first record whose timestamp is outside [earliest, latest], null if none, or why the batch is unreadable. */

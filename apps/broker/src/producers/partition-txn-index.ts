@@ -52,13 +52,9 @@ export class PartitionTxnIndex {
     return lso;
   }
 
-  /** Whether `producerId` has a transaction open here. */
-  isOngoing(producerId: bigint): boolean {
-    return this.#ongoing.has(producerId);
-  }
-
-  ongoing(): { producerId: bigint; firstOffset: number }[] {
-    return [...this.#ongoing].map(([producerId, firstOffset]) => ({ producerId, firstOffset }));
+  /** The first offset of the transaction `producerId` has open here; undefined when none is open. */
+  openedAt(producerId: bigint): number | undefined {
+    return this.#ongoing.get(producerId);
   }
 
   /**

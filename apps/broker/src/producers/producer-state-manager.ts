@@ -19,6 +19,7 @@ import {
   type ProducerBatch,
 } from "./partition-producer-state.ts";
 import type { PartitionTxnIndex } from "./partition-txn-index.ts";
+import { rebuildTxnIndex } from "./rebuild-txn-index.ts";
 import { incrementSequence } from "./sequence.ts";
 
 export interface ActiveProducer {
@@ -29,8 +30,6 @@ export interface ActiveProducer {
   /** The first offset of the producer's open transaction here, -1 when none is open. */
   readonly currentTxnStartOffset: number;
 }
-
-import { rebuildTxnIndex } from "./rebuild-txn-index.ts";
 
 /** The part of Partition that rebuilding producer state reads. */
 export type ReadablePartition = Pick<Partition, "readRecords" | "logStartOffset" | "highWatermark">;
@@ -158,13 +157,13 @@ export class ProducerStateManager implements ProducerBatchGate {
     if (!entry) return undefined;
     return entry.state.snapshot().map((p) => {
       const last = p.batches.at(-1);
-      const ongoing = entry.txns.ongoing().find((o) => o.producerId === p.producerId);
       return {
         producerId: p.producerId,
+        // Durable batches only (snapshot()), unlike currentEpoch() which counts those in flight too.
         producerEpoch: Math.max(last?.epoch ?? -1, entry.state.markerEpoch(p.producerId) ?? -1),
         lastSequence: last ? incrementSequence(last.firstSeq, last.lastOffsetDelta) : -1,
         lastTimestamp: p.lastTimestamp,
-        currentTxnStartOffset: ongoing?.firstOffset ?? -1,
+        currentTxnStartOffset: entry.txns.openedAt(p.producerId) ?? -1,
       };
     });
   }

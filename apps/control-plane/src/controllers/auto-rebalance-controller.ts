@@ -1,9 +1,9 @@
 import { and, eq, inArray, max, ne, or } from "drizzle-orm";
 import type { ClusterSpec } from "../api-schemas/clusters.ts";
 import type { Config } from "../config.ts";
-import { brokers, clusters, operations, partitions } from "../db/schema.ts";
+import { brokers, clusters, partitions } from "../db/schema.ts";
 import { type BalancerConfig, type BrokerCapacity, balancerSettings } from "../services/balancer-settings.ts";
-import { OperationStatus } from "../services/operations.ts";
+import { clusterBusy } from "../services/operations.ts";
 import { planRebalance, startRebalance } from "../services/rebalance.ts";
 import type { Controller, ControllerContext } from "./controller-runner.ts";
 
@@ -81,17 +81,7 @@ async function brokerSet(ctx: ControllerContext, clusterId: string): Promise<str
 
 /** True when nothing runs on the cluster and its brokers have not (re-)registered for `settleMs`. */
 async function settled(ctx: ControllerContext, clusterId: string, settleMs: number): Promise<boolean> {
-  const [busy] = await ctx.db
-    .select({ id: operations.id })
-    .from(operations)
-    .where(
-      and(
-        eq(operations.clusterId, clusterId),
-        inArray(operations.status, [OperationStatus.PENDING, OperationStatus.RUNNING]),
-      ),
-    )
-    .limit(1);
-  if (busy) return false;
+  if (await clusterBusy(ctx.db, clusterId)) return false;
   const [moving] = await ctx.db
     .select({ partition: partitions.partition })
     .from(partitions)

@@ -1,12 +1,7 @@
 import { eq, ne, or } from "drizzle-orm";
 import { partitions } from "../db/schema.ts";
-import { inTransaction } from "../db/transaction.ts";
 import type { AssignmentNotifier } from "../services/assignment-notifier.ts";
-import {
-  assignLeaderlessPartitions,
-  finishClosedMoves,
-  lockCluster,
-} from "../services/partition-assigner.ts";
+import { completeClosedMoves } from "../services/partition-assigner.ts";
 import type { Controller, ControllerContext } from "./controller-runner.ts";
 
 /**
@@ -23,12 +18,7 @@ export function partitionAssignmentController(notifier: AssignmentNotifier): Con
         .from(partitions)
         .where(or(eq(partitions.leaderBrokerId, -1), ne(partitions.closingBrokerId, -1)));
       for (const { clusterId } of pending) {
-        const changed = await inTransaction(ctx.db, async (tx) => {
-          const cluster = await lockCluster(tx, clusterId);
-          if (!cluster || cluster.state === "DELETING") return [];
-          await finishClosedMoves(tx, clusterId);
-          return assignLeaderlessPartitions(tx, clusterId);
-        });
+        const changed = await completeClosedMoves(ctx.db, clusterId);
         await notifier.changed(clusterId, changed);
       }
     },

@@ -5,11 +5,11 @@
 // admin outside group management (generation -1, no member), which Kafka allows only while the group is empty.
 
 import { ApiKey, ErrorCode, errorName } from "@cirrus/kafka-protocol";
+import type { KafkaClientConnection } from "@cirrus/kafka-protocol/client";
 import type { Static } from "@sinclair/typebox";
 import type { OffsetResetRequest, OffsetResetResult } from "../api-schemas/consumer-groups.ts";
 import type { DbOrTx } from "../db/database.ts";
 import { ApiError } from "../errors.ts";
-import type { KafkaConnection } from "../kafka/kafka-connection.ts";
 import { activeBrokers, findCoordinator, readGroup } from "./consumer-groups.ts";
 import { kafkaProblem, REQUEST_TIMEOUT_MS, withBrokerConnection } from "./kafka-broker-call.ts";
 import { type PartitionBounds, planOffsetReset, type ResetTarget } from "./offset-reset-plan.ts";
@@ -30,7 +30,7 @@ type Part = { topic: string; partition: number };
 const keyOf = (p: Part) => `${p.topic}/${p.partition}`;
 
 /** The group's state and its committed offsets, stable ones (no pending transactional commit). */
-async function readGroupOffsets(c: KafkaConnection, groupId: string) {
+async function readGroupOffsets(c: KafkaClientConnection, groupId: string) {
   const { group, offsets } = await readGroup(c, groupId, true);
   const committed = new Map<string, number>();
   for (const t of offsets.topics)
@@ -41,7 +41,11 @@ async function readGroupOffsets(c: KafkaConnection, groupId: string) {
 }
 
 /** One ListOffsets at a leader for its partitions at one timestamp; any partition's error fails the reset. */
-async function offsetsAt(c: KafkaConnection, parts: Part[], timestamp: bigint): Promise<Map<string, number>> {
+async function offsetsAt(
+  c: KafkaClientConnection,
+  parts: Part[],
+  timestamp: bigint,
+): Promise<Map<string, number>> {
   const names = [...new Set(parts.map((p) => p.topic))];
   const answer = await c.request(
     ApiKey.ListOffsets,
@@ -129,7 +133,7 @@ async function bounds(
   return result;
 }
 
-async function commit(c: KafkaConnection, groupId: string, plan: ReturnType<typeof planOffsetReset>) {
+async function commit(c: KafkaClientConnection, groupId: string, plan: ReturnType<typeof planOffsetReset>) {
   const names = [...new Set(plan.map((p) => p.topic))];
   const answer = await c.request(
     ApiKey.OffsetCommit,

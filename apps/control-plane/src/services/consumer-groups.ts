@@ -3,13 +3,13 @@
 // end offsets of its partitions at their leaders (ListOffsets), so lag is what a Kafka admin tool would show.
 
 import { ApiKey, ErrorCode } from "@cirrus/kafka-protocol";
+import type { KafkaClientConnection } from "@cirrus/kafka-protocol/client";
 import type { Static } from "@sinclair/typebox";
 import { and, eq } from "drizzle-orm";
 import type { GroupSummary, GroupView } from "../api-schemas/consumer-groups.ts";
 import type { DbOrTx } from "../db/database.ts";
 import { brokers } from "../db/schema.ts";
 import { ApiError } from "../errors.ts";
-import type { KafkaConnection } from "../kafka/kafka-connection.ts";
 import { decodeConsumerAssignment } from "./consumer-assignment.ts";
 import { kafkaProblem, REQUEST_TIMEOUT_MS, withBrokerConnection } from "./kafka-broker-call.ts";
 import { readTopics } from "./topics.ts";
@@ -97,7 +97,7 @@ export async function findCoordinator(db: DbOrTx, clusterId: string, groupId: st
  * A group's description (DescribeGroups) and committed offsets (OffsetFetch) from its coordinator; an error code
  * in either answer is a problem. `requireStable` waits out pending transactional commits (what a reset needs).
  */
-export async function readGroup(c: KafkaConnection, groupId: string, requireStable: boolean) {
+export async function readGroup(c: KafkaClientConnection, groupId: string, requireStable: boolean) {
   const described = await c.request(
     ApiKey.DescribeGroups,
     5,

@@ -140,6 +140,21 @@ export async function listOperations(
   return rows.map(toOperation);
 }
 
+/** True while an operation on the cluster has not finished (a scaling, a drain, a rebalance, an update…). */
+export async function clusterBusy(db: DbOrTx, clusterId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: operations.id })
+    .from(operations)
+    .where(
+      and(
+        eq(operations.clusterId, clusterId),
+        inArray(operations.status, [OperationStatus.PENDING, OperationStatus.RUNNING]),
+      ),
+    )
+    .limit(1);
+  return row !== undefined;
+}
+
 /** Unfinished operations of the given types, oldest first: the runner's work queue. */
 export async function unfinishedOperations(db: DbOrTx, types: string[]): Promise<Operation[]> {
   if (types.length === 0) return [];

@@ -158,7 +158,8 @@ export async function moveWaitsOnStream(db: Db, clusterId: string, streamId: num
 /**
  * Ends the cluster's moves whose sources closed their streams and assigns those partitions (their planned
  * targets first), in one transaction on the cluster lock. Returns the brokers whose assignments changed
- * (notify them after this returns: the change is committed).
+ * (notify them after this returns: the change is committed). The close-time completion and the
+ * partition-assignment controller's reconcile pass both run this one transaction.
  */
 export function completeClosedMoves(db: Db, clusterId: string): Promise<number[]> {
   return inTransaction(db, async (tx) => {

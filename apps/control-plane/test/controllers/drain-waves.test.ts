@@ -5,17 +5,14 @@ import { after, before, describe, it } from "node:test";
 import { and, eq, ne } from "drizzle-orm";
 import { brokerDrainHandler } from "../../src/controllers/broker-drain.ts";
 import { type ControllerContext, STEP_WAIT } from "../../src/controllers/controller-runner.ts";
-import { clusters, operations, partitions } from "../../src/db/schema.ts";
+import { operations, partitions } from "../../src/db/schema.ts";
 import { DbObjectManager } from "../../src/objects/db-object-manager.ts";
 import { AssignmentNotifier } from "../../src/services/assignment-notifier.ts";
-import { registerBroker } from "../../src/services/brokers.ts";
-import { createCluster } from "../../src/services/clusters.ts";
 import { moveTimingsOf } from "../../src/services/move-timings.ts";
 import { getOperation } from "../../src/services/operations.ts";
 import { completeMovesAfterClose } from "../../src/services/partition-assigner.ts";
-import { createTopic } from "../../src/services/topics.ts";
-import { createTestDatabase, type TestDatabase } from "../helpers/test-database.ts";
-import { localSpec } from "./provisioner/provisioner-kit.ts";
+import type { TestDatabase } from "../helpers/test-database.ts";
+import { openMoveCluster } from "./move-kit.ts";
 
 describe("drain in waves", () => {
   let testDb: TestDatabase;
@@ -24,24 +21,10 @@ describe("drain in waves", () => {
   const db = () => testDb.database.db;
 
   before(async () => {
-    testDb = await createTestDatabase("pglite");
-    const { cluster } = await createCluster(
-      db(),
-      { name: "waves", spec: localSpec(), deletionProtection: false },
-      null,
-    );
-    clusterId = cluster.id;
-    await db().update(clusters).set({ state: "RUNNING" }).where(eq(clusters.id, clusterId));
-    for (const instanceId of ["i-a", "i-b", "i-c"]) {
-      const { response } = await registerBroker(
-        db(),
-        clusterId,
-        { instanceId, zone: "local-a", host: "127.0.0.1", port: 9092 },
-        60_000,
-      );
-      ids.push(response.brokerId);
-    }
-    await createTopic(db(), clusterId, { name: "t", partitions: 12 });
+    const cluster = await openMoveCluster("waves", { t: 12 });
+    testDb = cluster.testDb;
+    clusterId = cluster.clusterId;
+    ids.push(...cluster.brokerIds);
   });
   after(() => testDb.drop());
 

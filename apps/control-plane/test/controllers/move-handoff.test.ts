@@ -4,11 +4,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { and, eq } from "drizzle-orm";
-import { brokers, clusters, partitions, topics } from "../../src/db/schema.ts";
+import { brokers } from "../../src/db/schema.ts";
 import { inTransaction } from "../../src/db/transaction.ts";
 import { DbObjectManager } from "../../src/objects/db-object-manager.ts";
-import { registerBroker } from "../../src/services/brokers.ts";
-import { createCluster } from "../../src/services/clusters.ts";
 import {
   assignLeaderlessPartitions,
   completeMovesAfterClose,
@@ -17,9 +15,9 @@ import {
 } from "../../src/services/partition-assigner.ts";
 import { startPartitionMoves } from "../../src/services/partition-moves.ts";
 import { type PartitionMove, releaseMoves } from "../../src/services/rebalance.ts";
-import { createTopic, readTopic } from "../../src/services/topics.ts";
-import { createTestDatabase, type TestDatabase } from "../helpers/test-database.ts";
-import { localSpec } from "./provisioner/provisioner-kit.ts";
+import { readTopic } from "../../src/services/topics.ts";
+import type { TestDatabase } from "../helpers/test-database.ts";
+import { openMoveCluster, partitionRow } from "./move-kit.ts";
 
 describe("partition move hand-off", () => {
   let testDb: TestDatabase;
@@ -28,41 +26,14 @@ describe("partition move hand-off", () => {
   const db = () => testDb.database.db;
 
   before(async () => {
-    testDb = await createTestDatabase("pglite");
-    const { cluster } = await createCluster(
-      db(),
-      { name: "handoff", spec: localSpec(), deletionProtection: false },
-      null,
-    );
-    clusterId = cluster.id;
-    await db().update(clusters).set({ state: "RUNNING" }).where(eq(clusters.id, clusterId));
-    for (const instanceId of ["i-a", "i-b", "i-c"]) {
-      const { response } = await registerBroker(
-        db(),
-        clusterId,
-        { instanceId, zone: "local-a", host: "127.0.0.1", port: 9092 },
-        60_000,
-      );
-      ids.push(response.brokerId);
-    }
-    await createTopic(db(), clusterId, { name: "t", partitions: 3 });
+    const cluster = await openMoveCluster("handoff", { t: 3 });
+    testDb = cluster.testDb;
+    clusterId = cluster.clusterId;
+    ids.push(...cluster.brokerIds);
   });
   after(() => testDb.drop());
 
-  const row = async (partition: number) =>
-    (
-      await db()
-        .select({
-          topicId: partitions.topicId,
-          leader: partitions.leaderBrokerId,
-          epoch: partitions.leaderEpoch,
-          streamId: partitions.streamId,
-          closing: partitions.closingBrokerId,
-        })
-        .from(partitions)
-        .innerJoin(topics, eq(topics.id, partitions.topicId))
-        .where(and(eq(topics.name, "t"), eq(partitions.partition, partition)))
-    )[0]!;
+  const row = (partition: number) => partitionRow(db(), clusterId, "t", partition);
   const announced = async (partition: number) =>
     (await readTopic(db(), clusterId, "t")).partitions.find((p) => p.partition === partition)!;
   const objects = () => new DbObjectManager({ db: db(), clusterId });

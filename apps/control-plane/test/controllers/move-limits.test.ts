@@ -3,16 +3,13 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { and, eq } from "drizzle-orm";
-import { clusters, partitions, topics } from "../../src/db/schema.ts";
+import { partitions, topics } from "../../src/db/schema.ts";
 import { inTransaction } from "../../src/db/transaction.ts";
-import { registerBroker } from "../../src/services/brokers.ts";
-import { createCluster } from "../../src/services/clusters.ts";
 import { movesWithinLimits, pendingMoves } from "../../src/services/move-limits.ts";
 import type { PartitionMove } from "../../src/services/rebalance.ts";
 import { releaseMoves } from "../../src/services/rebalance.ts";
-import { createTopic } from "../../src/services/topics.ts";
-import { createTestDatabase, type TestDatabase } from "../helpers/test-database.ts";
-import { localSpec } from "./provisioner/provisioner-kit.ts";
+import type { TestDatabase } from "../helpers/test-database.ts";
+import { openMoveCluster } from "./move-kit.ts";
 
 describe("move limits", () => {
   let testDb: TestDatabase;
@@ -21,25 +18,10 @@ describe("move limits", () => {
   const db = () => testDb.database.db;
 
   before(async () => {
-    testDb = await createTestDatabase("pglite");
-    const { cluster } = await createCluster(
-      db(),
-      { name: "limits", spec: localSpec(), deletionProtection: false },
-      null,
-    );
-    clusterId = cluster.id;
-    await db().update(clusters).set({ state: "RUNNING" }).where(eq(clusters.id, clusterId));
-    for (const instanceId of ["i-a", "i-b", "i-c"]) {
-      const { response } = await registerBroker(
-        db(),
-        clusterId,
-        { instanceId, zone: "local-a", host: "127.0.0.1", port: 9092 },
-        60_000,
-      );
-      ids.push(response.brokerId);
-    }
-    await createTopic(db(), clusterId, { name: "a", partitions: 6 });
-    await createTopic(db(), clusterId, { name: "b", partitions: 6 });
+    const cluster = await openMoveCluster("limits", { a: 6, b: 6 });
+    testDb = cluster.testDb;
+    clusterId = cluster.clusterId;
+    ids.push(...cluster.brokerIds);
   });
   after(() => testDb.drop());
 

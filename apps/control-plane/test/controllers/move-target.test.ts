@@ -3,15 +3,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { and, eq } from "drizzle-orm";
-import { brokers, clusters, partitions, topics } from "../../src/db/schema.ts";
+import { brokers, partitions, topics } from "../../src/db/schema.ts";
 import { inTransaction } from "../../src/db/transaction.ts";
-import { registerBroker } from "../../src/services/brokers.ts";
-import { createCluster } from "../../src/services/clusters.ts";
 import { assignLeaderlessPartitions } from "../../src/services/partition-assigner.ts";
 import { releaseMoves } from "../../src/services/rebalance.ts";
-import { createTopic } from "../../src/services/topics.ts";
-import { createTestDatabase, type TestDatabase } from "../helpers/test-database.ts";
-import { localSpec } from "./provisioner/provisioner-kit.ts";
+import type { TestDatabase } from "../helpers/test-database.ts";
+import { openMoveCluster, partitionRow } from "./move-kit.ts";
 
 describe("partition moves with a target", () => {
   let testDb: TestDatabase;
@@ -19,57 +16,30 @@ describe("partition moves with a target", () => {
   const ids: number[] = [];
 
   before(async () => {
-    testDb = await createTestDatabase("pglite");
-    const db = testDb.database.db;
-    const { cluster } = await createCluster(
-      db,
-      { name: "moves", spec: localSpec(), deletionProtection: false },
-      null,
-    );
-    clusterId = cluster.id;
-    await db.update(clusters).set({ state: "RUNNING" }).where(eq(clusters.id, clusterId));
-    for (const instanceId of ["i-a", "i-b", "i-c"]) {
-      const { response } = await registerBroker(
-        db,
-        clusterId,
-        { instanceId, zone: "local-a", host: "127.0.0.1", port: 9092 },
-        60_000,
-      );
-      ids.push(response.brokerId);
-    }
-    await createTopic(db, clusterId, { name: "t", partitions: 3 });
+    const cluster = await openMoveCluster("moves", { t: 3 });
+    testDb = cluster.testDb;
+    clusterId = cluster.clusterId;
+    ids.push(...cluster.brokerIds);
   });
   after(() => testDb.drop());
 
   const leaderOf = async (partition: number) =>
-    (
-      await testDb.database.db
-        .select({ leader: partitions.leaderBrokerId })
-        .from(partitions)
-        .innerJoin(topics, eq(topics.id, partitions.topicId))
-        .where(and(eq(topics.name, "t"), eq(partitions.partition, partition)))
-    )[0]!.leader;
+    (await partitionRow(testDb.database.db, clusterId, "t", partition)).leader;
 
   /** Moves partition `p` from its leader to `to`; the source "closes" it; the assigner runs. */
   async function move(p: number, to: number): Promise<number> {
     const db = testDb.database.db;
-    const [row] = await db
-      .select({ topicId: partitions.topicId, leader: partitions.leaderBrokerId })
-      .from(partitions)
-      .innerJoin(topics, eq(topics.id, partitions.topicId))
-      .where(and(eq(topics.name, "t"), eq(partitions.partition, p)));
+    const row = await partitionRow(db, clusterId, "t", p);
     await inTransaction(db, (tx) =>
-      releaseMoves(tx, clusterId, [
-        { topicId: row!.topicId, topic: "t", partition: p, from: row!.leader, to },
-      ]),
+      releaseMoves(tx, clusterId, [{ topicId: row.topicId, topic: "t", partition: p, from: row.leader, to }]),
     );
     // The source closed its stream (finishClosedMoves' condition, written directly here).
     await db
       .update(partitions)
       .set({ closingBrokerId: -1 })
-      .where(and(eq(partitions.topicId, row!.topicId), eq(partitions.partition, p)));
+      .where(and(eq(partitions.topicId, row.topicId), eq(partitions.partition, p)));
     await inTransaction(db, (tx) => assignLeaderlessPartitions(tx, clusterId));
-    return row!.leader;
+    return row.leader;
   }
 
   it("goes to its target, not back to the now least-loaded source", async () => {

@@ -3,19 +3,14 @@
 // the new epoch; not a stale open, not another broker).
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { and, eq } from "drizzle-orm";
-import { clusters, partitions, topics } from "../../src/db/schema.ts";
 import { inTransaction } from "../../src/db/transaction.ts";
 import { DbObjectManager } from "../../src/objects/db-object-manager.ts";
-import { registerBroker } from "../../src/services/brokers.ts";
-import { createCluster } from "../../src/services/clusters.ts";
 import { moveTimingsOf } from "../../src/services/move-timings.ts";
 import { completeMovesAfterClose, lockCluster } from "../../src/services/partition-assigner.ts";
 import { startPartitionMoves } from "../../src/services/partition-moves.ts";
 import { type PartitionMove, releaseMoves } from "../../src/services/rebalance.ts";
-import { createTopic } from "../../src/services/topics.ts";
-import { createTestDatabase, type TestDatabase } from "../helpers/test-database.ts";
-import { localSpec } from "./provisioner/provisioner-kit.ts";
+import type { TestDatabase } from "../helpers/test-database.ts";
+import { openMoveCluster, partitionRow } from "./move-kit.ts";
 
 describe("move timings", () => {
   let testDb: TestDatabase;
@@ -24,40 +19,14 @@ describe("move timings", () => {
   const db = () => testDb.database.db;
 
   before(async () => {
-    testDb = await createTestDatabase("pglite");
-    const { cluster } = await createCluster(
-      db(),
-      { name: "timings", spec: localSpec(), deletionProtection: false },
-      null,
-    );
-    clusterId = cluster.id;
-    await db().update(clusters).set({ state: "RUNNING" }).where(eq(clusters.id, clusterId));
-    for (const instanceId of ["i-a", "i-b", "i-c"]) {
-      const { response } = await registerBroker(
-        db(),
-        clusterId,
-        { instanceId, zone: "local-a", host: "127.0.0.1", port: 9092 },
-        60_000,
-      );
-      ids.push(response.brokerId);
-    }
-    await createTopic(db(), clusterId, { name: "t", partitions: 6 });
+    const cluster = await openMoveCluster("timings", { t: 6 });
+    testDb = cluster.testDb;
+    clusterId = cluster.clusterId;
+    ids.push(...cluster.brokerIds);
   });
   after(() => testDb.drop());
 
-  const row = async (partition: number) =>
-    (
-      await db()
-        .select({
-          topicId: partitions.topicId,
-          leader: partitions.leaderBrokerId,
-          epoch: partitions.leaderEpoch,
-          streamId: partitions.streamId,
-        })
-        .from(partitions)
-        .innerJoin(topics, eq(topics.id, partitions.topicId))
-        .where(and(eq(topics.name, "t"), eq(partitions.partition, partition)))
-    )[0]!;
+  const row = (partition: number) => partitionRow(db(), clusterId, "t", partition);
   const objects = () => new DbObjectManager({ db: db(), clusterId });
 
   it("a named move goes CLOSING → ASSIGNING → OPENING → DONE, each step stamped in order", async () => {

@@ -99,7 +99,7 @@ export class LogCache {
     this.#unuploadedBytes += record.payload.length;
   }
 
-  /** The not yet uploaded records of each stream (or of one stream), as they are now. */
+  /** The not yet uploaded records of each stream (or of the streams in `onlyStreamIds`), as they are now. */
   snapshotUnuploaded(onlyStreamIds?: ReadonlySet<number>): Map<number, CachedRecord[]> {
     const snapshot = new Map<number, CachedRecord[]>();
     for (const [streamId, stream] of this.#streams) {

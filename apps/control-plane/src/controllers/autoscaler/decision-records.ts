@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import type { DbOrTx } from "../../db/database.ts";
 import { operations } from "../../db/schema.ts";
 import { OperationStatus } from "../../services/operations.ts";
@@ -20,21 +20,6 @@ export async function lastScalings(
     return row ? Math.max(row.createdAt, row.finishedAt ?? row.createdAt) : undefined;
   };
   return { lastScaleOutAt: await latest(ScaleOperation.OUT), lastScaleInAt: await latest(ScaleOperation.IN) };
-}
-
-/** True while an operation on the cluster has not finished (a scaling, a drain, a rebalance, an update…). */
-export async function clusterBusy(db: DbOrTx, clusterId: string): Promise<boolean> {
-  const [row] = await db
-    .select({ id: operations.id })
-    .from(operations)
-    .where(
-      and(
-        eq(operations.clusterId, clusterId),
-        inArray(operations.status, [OperationStatus.PENDING, OperationStatus.RUNNING]),
-      ),
-    )
-    .limit(1);
-  return row !== undefined;
 }
 
 /**
