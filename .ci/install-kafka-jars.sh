@@ -4,11 +4,11 @@
 # Idempotent: skipped when the jars for this exact pom are already there.
 set -euo pipefail
 cd "$(dirname "$0")"
+source ./cache-stamp.sh
 pom=../e2e/harness/java/pom.xml
 dest=cache/kafka-jars
-stamp="$dest/.installed-$(sha256sum "$pom" | cut -c1-16)"
-[ -f "$stamp" ] && exit 0
-rm -rf "$dest" && mkdir -p "$dest" cache/m2
+needs_install "$dest" "$pom" || exit 0
+mkdir -p cache/m2
 mvn -q -B -f "$pom" -Dmaven.repo.local="$PWD/cache/m2" dependency:copy-dependencies \
   -DincludeScope=runtime -DoutputDirectory="$PWD/$dest"
-touch "$stamp"
+mark_installed

@@ -4,12 +4,11 @@
 # (.ci/moto-server.txt) in a venv under .ci/cache/moto. Idempotent: a no-op when the stamp matches.
 set -euo pipefail
 cd "$(dirname "$0")"
+source ./cache-stamp.sh
 dest=cache/moto
-stamp="$dest/.installed-$(sha256sum moto-server.txt | cut -c1-16)"
-[ -f "$stamp" ] && exit 0
-rm -rf "$dest"
+needs_install "$dest" moto-server.txt || exit 0
 python3 -m venv "$dest"
 "$dest/bin/pip" install --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
   --require-hashes -r moto-server.txt
 "$dest/bin/moto_server" --help >/dev/null
-touch "$stamp"
+mark_installed

@@ -8,9 +8,15 @@
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { brokerRates, clusterOperations, setScaling, spreadOf } from "../harness/autoscale-kit.ts";
-import { produceCountingAcks } from "../harness/clients/acked-producer.ts";
-import { bootstrapOf, createTopicViaApi, partitionLeaders } from "../harness/clients/cluster-topics.ts";
+import {
+  brokerRates,
+  clusterOperations,
+  type HotProducer,
+  setScaling,
+  spreadOf,
+  startHotProducer,
+} from "../harness/autoscale-kit.ts";
+import { createTopicViaApi, partitionLeaders } from "../harness/clients/cluster-topics.ts";
 import { startCluster } from "../harness/cluster.ts";
 import { renderScaleOutChart, type TimelineMark, type TimelinePoint } from "./scale-out-chart.ts";
 
@@ -25,8 +31,7 @@ const cluster = await startCluster({
   brokers: 1,
   env: { AUTO_REBALANCE_SETTLE_MS: "1000", RECONCILE_INTERVAL_MS: "200" },
 });
-let hot = true;
-let ackedSoFar = 0;
+let producer: HotProducer | undefined;
 try {
   await setScaling(
     cluster,
@@ -40,22 +45,8 @@ try {
   );
   await cluster.refreshBrokers();
   await createTopicViaApi(cluster, TOPIC, PARTITIONS);
-  const producing = produceCountingAcks({
-    bootstrap: bootstrapOf(cluster),
-    topic: TOPIC,
-    batch: 200,
-    timeoutMs: 300_000,
-    keepGoing: (acked) => {
-      ackedSoFar = acked;
-      return hot;
-    },
-  });
-  // Measure once the producer is past its start (connections, metadata).
-  while (ackedSoFar < 2_000) await sleep(100);
-  await sleep(3_000);
-  const [one] = await brokerRates(cluster, 3_000);
-  const measured = (one?.bytesInPerSec ?? 0) + (one?.bytesOutPerSec ?? 0);
-  if (!(measured > 20_000)) throw new Error(`the producer reaches only ${measured} B/s on one broker`);
+  producer = await startHotProducer(cluster, TOPIC, 300_000);
+  const measured = producer.measuredBytesPerSec;
   const high = Math.round(measured / 4);
   const low = Math.round(measured / 40);
 
@@ -115,8 +106,8 @@ try {
       balancedAt = t;
     }
   }
-  hot = false;
-  const produced = await producing;
+  producer.stop();
+  const produced = await producer.run;
   const svg = renderScaleOutChart({
     title: `scale-out on the local provider: 1 → 3 brokers, load 4× the high watermark (${new Date().toISOString().slice(0, 10)})`,
     points,
@@ -153,7 +144,7 @@ try {
     }),
   );
 } finally {
-  hot = false;
+  producer?.stop();
   const { orphans } = await cluster.stop();
   if (orphans > 0) console.error(`scale-out bench: ${orphans} broker processes left behind`);
 }

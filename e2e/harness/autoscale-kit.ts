@@ -1,6 +1,9 @@
 // What the autoscaling test and the scale-out benchmark share: the cluster's scaling settings changed through
 // PATCH /v1/clusters/{id}, its operations by type, per-broker network rates from GET …/metrics, and a timeline
-// sampler (brokers, per-broker in/out, leaders) for the benchmark's chart.
+// sampler (brokers, per-broker in/out, leaders) for the benchmark's chart, and the hot producer both measure
+// their watermarks from.
+import { type AckedProduction, produceCountingAcks } from "./clients/acked-producer.ts";
+import { bootstrapOf } from "./clients/cluster-topics.ts";
 import type { StartedCluster } from "./cluster.ts";
 import { waitFor } from "./cluster.ts";
 
@@ -106,4 +109,55 @@ export function spreadOf(values: readonly number[]): { above: number; below: num
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
   if (!(mean > 0)) return { above: 0, below: 0 };
   return { above: Math.max(...values) / mean - 1, below: 1 - Math.min(...values) / mean };
+}
+
+export interface HotProducer {
+  /** The producer's run: resolves once stopped (or at its timeout) with what was acknowledged. */
+  run: Promise<AckedProduction>;
+  /** Stops producing; `run` resolves after the send in flight. */
+  stop(): void;
+  /** In + out bytes/s the cluster's one broker takes from it. */
+  measuredBytesPerSec: number;
+}
+
+/**
+ * Produces to `topic` as fast as one broker takes it (idempotent, batches of 200) and measures that load: in + out
+ * from the broker's heartbeats over 3 s, once the producer is past its start (2 000 acks, then 3 s). Rejects, with
+ * the producer stopped, when it does not get going within 60 s or reaches too little to tell load from idle.
+ */
+export async function startHotProducer(
+  cluster: StartedCluster,
+  topic: string,
+  timeoutMs: number,
+): Promise<HotProducer> {
+  let hot = true;
+  let ackedSoFar = 0;
+  const stop = () => {
+    hot = false;
+  };
+  const run = produceCountingAcks({
+    bootstrap: bootstrapOf(cluster),
+    topic,
+    batch: 200,
+    timeoutMs,
+    keepGoing: (acked) => {
+      ackedSoFar = acked;
+      return hot;
+    },
+  });
+  try {
+    await waitFor("the producer to get going", async () => (ackedSoFar >= 2_000 ? true : undefined), 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const [rate] = await brokerRates(cluster, 3_000);
+    const measured = (rate?.bytesInPerSec ?? 0) + (rate?.bytesOutPerSec ?? 0);
+    if (!(measured > 20_000))
+      throw new Error(
+        `the producer reaches ${measured} B/s on one broker: too little to tell load from idle`,
+      );
+    return { run, stop, measuredBytesPerSec: measured };
+  } catch (error) {
+    stop();
+    await run.catch(() => undefined);
+    throw error;
+  }
 }

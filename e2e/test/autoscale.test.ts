@@ -13,6 +13,7 @@ import {
   type OperationItem,
   setScaling,
   spreadOf,
+  startHotProducer,
 } from "../harness/autoscale-kit.ts";
 import { produceCountingAcks, readWholeTopic } from "../harness/clients/acked-producer.ts";
 import { bootstrapOf, createTopicViaApi, partitionLeaders } from "../harness/clients/cluster-topics.ts";
@@ -51,27 +52,9 @@ describe("autoscaling on network watermarks", { timeout: 450_000 }, () => {
     );
     await cluster.refreshBrokers();
     await createTopicViaApi(cluster, TOPIC, PARTITIONS);
-    const bootstrap = bootstrapOf(cluster);
-
-    let hot = true;
-    let ackedSoFar = 0;
-    const hotRun = produceCountingAcks({
-      bootstrap,
-      topic: TOPIC,
-      batch: 200,
-      timeoutMs: 200_000,
-      keepGoing: (acked) => {
-        ackedSoFar = acked;
-        return hot;
-      },
-    });
-    // The load one broker takes here (in + out, from its heartbeats), once the producer is past its start
-    // (connections, metadata), before anything scales.
-    await waitFor("the producer to get going", async () => (ackedSoFar >= 2_000 ? true : undefined), 60_000);
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
-    const [rate] = await brokerRates(cluster, 3_000);
-    const measured = (rate?.bytesInPerSec ?? 0) + (rate?.bytesOutPerSec ?? 0);
-    assert.ok(measured > 20_000, `the producer reaches ${measured} B/s: too little to tell load from idle`);
+    // The load one broker takes here, before anything scales.
+    const hot = await startHotProducer(cluster, TOPIC, 200_000);
+    const measured = hot.measuredBytesPerSec;
     const high = Math.round(measured / 4);
     const low = Math.round(measured / 20);
     const breachAt = Date.now();
@@ -123,8 +106,8 @@ describe("autoscaling on network watermarks", { timeout: 450_000 }, () => {
     const spread = await brokerRates(cluster, 3_000);
     const inSpread = spreadOf(spread.map((r) => r.bytesInPerSec));
 
-    hot = false;
-    const first = await hotRun;
+    hot.stop();
+    const first = await hot.run;
     const from = first.acked.size + first.unacked.size;
     let light = true;
     const lightRun = produceCountingAcks({

@@ -79,6 +79,26 @@ export class GroupOffsets {
     this.#ctx = ctx;
   }
 
+  /** The record that commits `p` (OffsetCommit, TxnOffsetCommit), or OFFSET_METADATA_TOO_LARGE. */
+  #offsetRecord(
+    groupId: string,
+    topic: string,
+    p: OffsetCommitRequest["topics"][number]["partitions"][number],
+    commitTimestamp: bigint,
+  ): OffsetRecord | number {
+    const metadata = p.committedMetadata ?? "";
+    if (Buffer.byteLength(metadata, "utf8") > this.#ctx.config.offsetMetadataMaxBytes) {
+      return ErrorCode.OFFSET_METADATA_TOO_LARGE;
+    }
+    return {
+      kind: "offset",
+      groupId,
+      topic,
+      partition: p.partitionIndex,
+      value: { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata, commitTimestamp },
+    };
+  }
+
   /** Resolves (never rejects) with one error code per requested partition, in request order. */
   async commit(req: OffsetCommitRequest): Promise<TopicPartitionErrors[]> {
     let group = this.#ctx.groups.get(req.groupId);
@@ -93,29 +113,13 @@ export class GroupOffsets {
     if (member) scheduleSessionExpiry(this.#ctx, group, member, member.sessionTimeoutMs);
 
     const commitTimestamp = BigInt(this.#ctx.clock.now());
-    const records: Extract<OffsetsLogRecord, { kind: "offset" }>[] = [];
+    const records: OffsetRecord[] = [];
     const result = req.topics.map((t) => ({
       name: t.name,
       partitions: t.partitions.map((p) => {
-        const metadata = p.committedMetadata ?? "";
-        if (Buffer.byteLength(metadata, "utf8") > this.#ctx.config.offsetMetadataMaxBytes) {
-          return {
-            partitionIndex: p.partitionIndex,
-            errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE as number,
-          };
-        }
-        records.push({
-          kind: "offset",
-          groupId: req.groupId,
-          topic: t.name,
-          partition: p.partitionIndex,
-          value: {
-            offset: p.committedOffset,
-            leaderEpoch: p.committedLeaderEpoch,
-            metadata,
-            commitTimestamp,
-          },
-        });
+        const record = this.#offsetRecord(req.groupId, t.name, p, commitTimestamp);
+        if (typeof record === "number") return { partitionIndex: p.partitionIndex, errorCode: record };
+        records.push(record);
         return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE as number };
       }),
     }));
@@ -153,25 +157,9 @@ export class GroupOffsets {
     const result = req.topics.map((t) => ({
       name: t.name,
       partitions: t.partitions.map((p) => {
-        const metadata = p.committedMetadata ?? "";
-        if (Buffer.byteLength(metadata, "utf8") > this.#ctx.config.offsetMetadataMaxBytes) {
-          return {
-            partitionIndex: p.partitionIndex,
-            errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE as number,
-          };
-        }
-        pending.set(`${req.groupId}\u0000${t.name}\u0000${p.partitionIndex}`, {
-          kind: "offset",
-          groupId: req.groupId,
-          topic: t.name,
-          partition: p.partitionIndex,
-          value: {
-            offset: p.committedOffset,
-            leaderEpoch: p.committedLeaderEpoch,
-            metadata,
-            commitTimestamp,
-          },
-        });
+        const record = this.#offsetRecord(req.groupId, t.name, p, commitTimestamp);
+        if (typeof record === "number") return { partitionIndex: p.partitionIndex, errorCode: record };
+        pending.set(`${req.groupId}\u0000${t.name}\u0000${p.partitionIndex}`, record);
         return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE as number };
       }),
     }));

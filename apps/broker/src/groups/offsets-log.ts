@@ -1,8 +1,9 @@
 // The offsets log on a partition of the offsets topic: each GroupLog.append is one Kafka record batch
 // (key/value records of offsets-log-record.ts) appended to the partition's stream, so group state lives
 // in object storage like any data and moves with the partition. Replaying the stream rebuilds it.
-import { encodeRecordBatch, iterateRecords, splitRecordBatches } from "@cirrus/kafka-protocol";
+import { encodeRecordBatch } from "@cirrus/kafka-protocol";
 import { CoordinatorError, CoordinatorErrorCode } from "../errors.ts";
+import { replayKeyedLog } from "../partitions/keyed-log-replay.ts";
 import type { Partition } from "../partitions/partition.ts";
 import type { GroupLog } from "./group-context.ts";
 import type { OffsetsLogIndex } from "./offsets-log-index.ts";
@@ -18,8 +19,6 @@ export type OffsetsPartition = Pick<
   Partition,
   "append" | "read" | "trim" | "logStartOffset" | "nextOffset" | "highWatermark"
 >;
-
-const REPLAY_READ_BYTES = 4 * 1024 * 1024;
 
 export class PartitionGroupLog implements GroupLog {
   readonly #partition: OffsetsPartition;
@@ -65,51 +64,10 @@ export class PartitionGroupLog implements GroupLog {
   }
 }
 
-/**
- * Feeds every record of the partition, from its log start to its high watermark, in offset order, to
- * `apply` (with the record's stream offset). Returns the number of records. Rejects with CoordinatorError(LOG_RECORD_CORRUPT) on a record
- * that cannot be decoded (the partition is then not served rather than served with wrong state).
- */
-export async function replayOffsetsLog(
+/** Replays the offsets log (partitions/keyed-log-replay.ts): see replayKeyedLog. */
+export function replayOffsetsLog(
   partition: OffsetsPartition,
   apply: (record: OffsetsLogRecord, offset: number) => void,
 ): Promise<number> {
-  let offset = partition.logStartOffset;
-  const end = partition.highWatermark;
-  let count = 0;
-  while (offset < end) {
-    const { chunks } = await partition.read(offset, REPLAY_READ_BYTES);
-    if (chunks.length === 0) break;
-    const before = offset;
-    for (const chunk of chunks) {
-      try {
-        for (const batch of splitRecordBatches(chunk)) {
-          for (const record of iterateRecords(batch)) {
-            const recordOffset = Number(record.offset);
-            if (recordOffset < offset) continue;
-            if (record.key === null) throw new Error(`record ${recordOffset} has no key`);
-            apply(decodeOffsetsLogRecord(record.key, record.value), recordOffset);
-            count++;
-            offset = recordOffset + 1;
-          }
-        }
-      } catch (error) {
-        if (error instanceof CoordinatorError) throw error;
-        throw new CoordinatorError(
-          CoordinatorErrorCode.LOG_RECORD_CORRUPT,
-          `offsets log unreadable near ${offset}`,
-          {
-            cause: error,
-          },
-        );
-      }
-    }
-    if (offset === before) {
-      throw new CoordinatorError(
-        CoordinatorErrorCode.LOG_RECORD_CORRUPT,
-        `offsets log does not advance at ${offset}`,
-      );
-    }
-  }
-  return count;
+  return replayKeyedLog(partition, "offsets log", decodeOffsetsLogRecord, apply);
 }

@@ -6,7 +6,7 @@
 // coordinator retries it; a second marker for a transaction that already ended is ignored by the index).
 import type { ClusterMetadata } from "@cirrus/broker-api";
 import { ApiKey, ErrorCode, errorName } from "@cirrus/kafka-protocol";
-import { BrokerConnection } from "./broker-connection.ts";
+import { KafkaClientConnection } from "@cirrus/kafka-protocol/client";
 import { type LocalMarkerDeps, writeMarkerHere } from "./local-markers.ts";
 import type { MarkerRequest, MarkerWriter } from "./txn-shard.ts";
 import type { TxnPartition } from "./txn-state.ts";
@@ -27,7 +27,7 @@ const FINAL_ERRORS: ReadonlySet<number> = new Set([
 
 export class ClusterMarkerWriter implements MarkerWriter {
   readonly #deps: ClusterMarkerWriterDeps;
-  readonly #connections = new Map<number, { address: string; connection: BrokerConnection }>();
+  readonly #connections = new Map<number, { address: string; connection: KafkaClientConnection }>();
 
   constructor(deps: ClusterMarkerWriterDeps) {
     this.#deps = deps;
@@ -112,7 +112,13 @@ export class ClusterMarkerWriter implements MarkerWriter {
         address.slice(0, address.lastIndexOf(":")),
         Number(address.slice(address.lastIndexOf(":") + 1)),
       ];
-      entry = { address, connection: new BrokerConnection(host, port) };
+      entry = {
+        address,
+        connection: new KafkaClientConnection(host, port, {
+          clientId: "cirrus-broker",
+          connectTimeoutMs: this.#deps.requestTimeoutMs,
+        }),
+      };
       this.#connections.set(brokerId, entry);
     }
     const topics = new Map<string, number[]>();

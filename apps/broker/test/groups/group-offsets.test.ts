@@ -102,6 +102,29 @@ describe("OffsetCommit / OffsetFetch", () => {
     );
   });
 
+  it("a transactional commit refuses metadata over the limit the same way and stages the others", async () => {
+    const { shard } = makeShard({ offsetMetadataMaxBytes: 4 });
+    const req = commitOf();
+    const staged = shard.offsets.stageTxn(7n, {
+      ...req,
+      topics: [
+        {
+          name: "t",
+          partitions: [
+            { ...req.topics[0]!.partitions[0]!, committedMetadata: "12345" },
+            { partitionIndex: 1, committedOffset: 5n, committedLeaderEpoch: 3, committedMetadata: "ok" },
+          ],
+        },
+      ],
+    });
+    assert.deepEqual(errorsOf(staged), [ErrorCode.OFFSET_METADATA_TOO_LARGE, 0]);
+    assert.deepEqual(shard.offsets.fetch("g", null), [], "nothing visible before the transaction commits");
+    assert.equal(await shard.offsets.completeTxn(7n, true), ErrorCode.NONE);
+    assert.deepEqual(shard.offsets.fetch("g", null)[0]!.partitions, [
+      { partitionIndex: 1, committedOffset: 5n, committedLeaderEpoch: 3, metadata: "ok", errorCode: 0 },
+    ]);
+  });
+
   it("a failed log write answers COORDINATOR_NOT_AVAILABLE and changes nothing", async () => {
     const { shard, log } = makeShard();
     log.failAppends = true;

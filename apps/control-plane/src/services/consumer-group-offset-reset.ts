@@ -5,11 +5,11 @@
 // admin outside group management (generation -1, no member), which Kafka allows only while the group is empty.
 
 import { ApiKey, ErrorCode, errorName } from "@cirrus/kafka-protocol";
+import type { KafkaClientConnection } from "@cirrus/kafka-protocol/client";
 import type { Static } from "@sinclair/typebox";
 import type { OffsetResetRequest, OffsetResetResult } from "../api-schemas/consumer-groups.ts";
 import type { DbOrTx } from "../db/database.ts";
 import { ApiError } from "../errors.ts";
-import type { KafkaConnection } from "../kafka/kafka-connection.ts";
 import { activeBrokers, findCoordinator } from "./consumer-groups.ts";
 import { REQUEST_TIMEOUT_MS, withBrokerConnection } from "./kafka-broker-call.ts";
 import { type PartitionBounds, planOffsetReset, type ResetTarget } from "./offset-reset-plan.ts";
@@ -30,7 +30,7 @@ const LATEST = -1n;
 type Part = { topic: string; partition: number };
 const keyOf = (p: Part) => `${p.topic}/${p.partition}`;
 
-async function readGroup(c: KafkaConnection, groupId: string) {
+async function readGroup(c: KafkaClientConnection, groupId: string) {
   const described = await c.request(
     ApiKey.DescribeGroups,
     5,
@@ -56,7 +56,11 @@ async function readGroup(c: KafkaConnection, groupId: string) {
 }
 
 /** One ListOffsets at a leader for its partitions at one timestamp; any partition's error fails the reset. */
-async function offsetsAt(c: KafkaConnection, parts: Part[], timestamp: bigint): Promise<Map<string, number>> {
+async function offsetsAt(
+  c: KafkaClientConnection,
+  parts: Part[],
+  timestamp: bigint,
+): Promise<Map<string, number>> {
   const names = [...new Set(parts.map((p) => p.topic))];
   const answer = await c.request(
     ApiKey.ListOffsets,
@@ -144,7 +148,7 @@ async function bounds(
   return result;
 }
 
-async function commit(c: KafkaConnection, groupId: string, plan: ReturnType<typeof planOffsetReset>) {
+async function commit(c: KafkaClientConnection, groupId: string, plan: ReturnType<typeof planOffsetReset>) {
   const names = [...new Set(plan.map((p) => p.topic))];
   const answer = await c.request(
     ApiKey.OffsetCommit,

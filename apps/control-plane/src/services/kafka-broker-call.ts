@@ -1,5 +1,5 @@
+import { KafkaClientConnection, KafkaConnectionError } from "@cirrus/kafka-protocol/client";
 import { ApiError } from "../errors.ts";
-import { KafkaConnection, KafkaConnectionError } from "../kafka/kafka-connection.ts";
 
 export const CONNECT_TIMEOUT_MS = 5_000;
 export const REQUEST_TIMEOUT_MS = 15_000;
@@ -10,11 +10,14 @@ export const REQUEST_TIMEOUT_MS = 15_000;
  */
 export async function withBrokerConnection<T>(
   broker: { brokerId: number; host: string; port: number },
-  use: (connection: KafkaConnection) => Promise<T>,
+  use: (connection: KafkaClientConnection) => Promise<T>,
 ): Promise<T> {
-  let connection: KafkaConnection | undefined;
+  let connection: KafkaClientConnection | undefined;
   try {
-    connection = await KafkaConnection.open(broker.host, broker.port, CONNECT_TIMEOUT_MS);
+    connection = await KafkaClientConnection.open(broker.host, broker.port, {
+      clientId: "cirrus-control-plane",
+      connectTimeoutMs: CONNECT_TIMEOUT_MS,
+    });
     return await use(connection);
   } catch (error) {
     if (error instanceof KafkaConnectionError)

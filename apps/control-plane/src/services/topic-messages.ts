@@ -1,5 +1,5 @@
 // The console's message browser and produce form: the control plane reads and writes a partition through its
-// leader over the Kafka protocol (kafka/kafka-connection.ts), as any Kafka client would, so what it shows is
+// leader over the Kafka protocol (@cirrus/kafka-protocol/client), as any Kafka client would, so what it shows is
 // what consumers get and what it writes is acknowledged by the leader like any produce (acks=all).
 
 import {
@@ -12,13 +12,13 @@ import {
   readRecordBatchHeader,
   splitRecordBatches,
 } from "@cirrus/kafka-protocol";
+import type { KafkaClientConnection } from "@cirrus/kafka-protocol/client";
 import type { Static } from "@sinclair/typebox";
 import { and, eq } from "drizzle-orm";
 import type { MessagesView, MessageView, ProduceMessageRequest } from "../api-schemas/topic-messages.ts";
 import type { DbOrTx } from "../db/database.ts";
 import { brokers } from "../db/schema.ts";
 import { ApiError } from "../errors.ts";
-import type { KafkaConnection } from "../kafka/kafka-connection.ts";
 import { REQUEST_TIMEOUT_MS, withBrokerConnection } from "./kafka-broker-call.ts";
 import { readTopic } from "./topics.ts";
 
@@ -61,7 +61,7 @@ async function withLeader<T>(
   clusterId: string,
   topic: string,
   partition: number,
-  use: (connection: KafkaConnection) => Promise<T>,
+  use: (connection: KafkaClientConnection) => Promise<T>,
 ): Promise<T> {
   return withBrokerConnection(await leaderOf(db, clusterId, topic, partition), use);
 }
@@ -74,7 +74,12 @@ export function kafkaProblem(code: number, what: string): ApiError {
   );
 }
 
-export async function listOffset(c: KafkaConnection, topic: string, partition: number, timestamp: bigint) {
+export async function listOffset(
+  c: KafkaClientConnection,
+  topic: string,
+  partition: number,
+  timestamp: bigint,
+) {
   const answer = await c.request(
     ApiKey.ListOffsets,
     5,

@@ -11,7 +11,7 @@ import { fleetNameOf, fleetSpecOf } from "../../../src/controllers/provisioner/c
 import { cloudNotices, clusters, operations } from "../../../src/db/schema.ts";
 import { registerBroker } from "../../../src/services/brokers.ts";
 import { createTestDatabase, type TestDatabase } from "../../helpers/test-database.ts";
-import { localSpec } from "../provisioner/provisioner-kit.ts";
+import { awsSpecOn } from "../provisioner/provisioner-kit.ts";
 
 describe("termination lifecycle notices on aws (emulated)", { timeout: 60_000 }, () => {
   let testDb: TestDatabase;
@@ -36,16 +36,7 @@ describe("termination lifecycle notices on aws (emulated)", { timeout: 60_000 },
 
   it("drains the broker while heartbeating the action, completes it after the drain, once across a restart", async () => {
     const db = testDb.database.db;
-    const spec = localSpec({
-      provider: "aws",
-      region: "us-east-1",
-      zones: [...account.zones],
-      aws: {
-        imageId: "ami-0123456789abcdef0",
-        subnets: Object.fromEntries([...account.subnets].map(([subnet, zone]) => [zone, subnet])),
-        securityGroupIds: ["sg-0123456789abcdef0"],
-      },
-    });
+    const spec = awsSpecOn(account);
     const cluster = { id: "5b0d6f0e-9a7c-4b1e-8a55-0c6f4c1d2e3f" };
     await db.insert(clusters).values({
       id: cluster.id,

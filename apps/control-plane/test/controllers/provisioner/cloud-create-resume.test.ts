@@ -17,7 +17,7 @@ import {
 import { fleetNameOf } from "../../../src/controllers/provisioner/cluster-fleet.ts";
 import { clusters } from "../../../src/db/schema.ts";
 import { createTestDatabase, type TestDatabase } from "../../helpers/test-database.ts";
-import { localSpec } from "./provisioner-kit.ts";
+import { aliyunSpecOn, awsSpecOn } from "./provisioner-kit.ts";
 
 /** A cloud whose create is cut short once, between two of its calls, as a killed control plane leaves it. */
 interface CutShort {
@@ -46,16 +46,7 @@ function awsCutBeforeGroup(): CutShort {
   };
   return {
     provider: new AwsProvider({ region: "us-east-1", pollIntervalMs: 50, clients }),
-    spec: localSpec({
-      provider: "aws",
-      region: "us-east-1",
-      zones: [...account.zones],
-      aws: {
-        imageId: "ami-0123456789abcdef0",
-        subnets: Object.fromEntries([...account.subnets].map(([subnet, zone]) => [zone, subnet])),
-        securityGroupIds: ["sg-0123456789abcdef0"],
-      },
-    }),
+    spec: awsSpecOn(account),
     made: () => ({ groups: account.groups.size, configsOrTemplates: account.launchTemplates.size }),
   };
 }
@@ -82,16 +73,7 @@ function aliyunCutBeforeEnable(): CutShort {
         cms: fakeCms(account),
       },
     }),
-    spec: localSpec({
-      provider: "aliyun",
-      region: account.regionId,
-      zones: [...account.zones],
-      aliyun: {
-        imageId: "aliyun_3_x64_20G_alibase_20240819.vhd",
-        vSwitches: Object.fromEntries([...account.vSwitches].map(([vsw, zone]) => [zone, vsw])),
-        securityGroupId: "sg-bp1abc",
-      },
-    }),
+    spec: aliyunSpecOn(account),
     made: () => ({ groups: account.groups.size, configsOrTemplates: account.configurations.size }),
   };
 }

@@ -20,7 +20,7 @@ import {
 } from "../../../src/controllers/provisioner/cluster-convergence.ts";
 import { clusters } from "../../../src/db/schema.ts";
 import { createTestDatabase, type TestDatabase } from "../../helpers/test-database.ts";
-import { localSpec } from "./provisioner-kit.ts";
+import { aliyunSpecOn, awsSpecOn } from "./provisioner-kit.ts";
 
 interface EmulatedCloud {
   provider: CloudProvider;
@@ -33,16 +33,7 @@ function aws(): EmulatedCloud {
   const account = new FakeAwsAccount();
   return {
     provider: new AwsProvider({ region: "us-east-1", pollIntervalMs: 50, clients: fakeAwsClients(account) }),
-    spec: localSpec({
-      provider: "aws",
-      region: "us-east-1",
-      zones: [...account.zones],
-      aws: {
-        imageId: "ami-0123456789abcdef0",
-        subnets: Object.fromEntries([...account.subnets].map(([subnet, zone]) => [zone, subnet])),
-        securityGroupIds: ["sg-0123456789abcdef0"],
-      },
-    }),
+    spec: awsSpecOn(account),
     userData: () =>
       [...account.launchTemplates.values()].flatMap((lt) =>
         lt.versions.map((v) => Buffer.from(String(v.UserData ?? ""), "base64").toString()),
@@ -58,16 +49,7 @@ function aliyun(): EmulatedCloud {
       pollIntervalMs: 50,
       clients: { ess: fakeEss(account), ecs: fakeEcs(account), cms: fakeCms(account) },
     }),
-    spec: localSpec({
-      provider: "aliyun",
-      region: account.regionId,
-      zones: [...account.zones],
-      aliyun: {
-        imageId: "aliyun_3_x64_20G_alibase_20240819.vhd",
-        vSwitches: Object.fromEntries([...account.vSwitches].map(([vsw, zone]) => [zone, vsw])),
-        securityGroupId: "sg-bp1abc",
-      },
-    }),
+    spec: aliyunSpecOn(account),
     userData: () =>
       [...account.configurations.values()].map((c) => Buffer.from(c.userData ?? "", "base64").toString()),
   };

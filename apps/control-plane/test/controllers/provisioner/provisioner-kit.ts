@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LocalProvider } from "@cirrus/cloud";
+import type { FakeAliyunAccount, FakeAwsAccount } from "@cirrus/cloud/emulators";
 import { eq } from "drizzle-orm";
 import type { ClusterSpec } from "../../../src/api-schemas/clusters.ts";
 import { clusterDeletionHandler } from "../../../src/controllers/cluster-deletion.ts";
@@ -39,6 +40,34 @@ export function localSpec(overrides: Partial<ClusterSpec> = {}): ClusterSpec {
     walVolumeGiB: 1,
     ...overrides,
   };
+}
+
+/** localSpec on an emulated AWS account: its region, zones and subnets (one per zone). */
+export function awsSpecOn(account: FakeAwsAccount): ClusterSpec {
+  return localSpec({
+    provider: "aws",
+    region: "us-east-1",
+    zones: [...account.zones],
+    aws: {
+      imageId: "ami-0123456789abcdef0",
+      subnets: Object.fromEntries([...account.subnets].map(([subnet, zone]) => [zone, subnet])),
+      securityGroupIds: ["sg-0123456789abcdef0"],
+    },
+  });
+}
+
+/** localSpec on an emulated Alibaba Cloud account: its region, zones and vSwitches (one per zone). */
+export function aliyunSpecOn(account: FakeAliyunAccount): ClusterSpec {
+  return localSpec({
+    provider: "aliyun",
+    region: account.regionId,
+    zones: [...account.zones],
+    aliyun: {
+      imageId: "aliyun_3_x64_20G_alibase_20240819.vhd",
+      vSwitches: Object.fromEntries([...account.vSwitches].map(([vsw, zone]) => [zone, vsw])),
+      securityGroupId: "sg-bp1abc",
+    },
+  });
 }
 
 interface KitOptions {

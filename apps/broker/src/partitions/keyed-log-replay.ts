@@ -1,0 +1,63 @@
+// Replaying a coordinator's log (the offsets log of a group shard, the transaction log of a transaction
+// shard): every key/value record of the partition, log start to high watermark, decoded and applied in
+// offset order. One reader for both, so a fix to how a coordinator's state is rebuilt reaches both.
+import { iterateRecords, splitRecordBatches } from "@cirrus/kafka-protocol";
+import { CoordinatorError, CoordinatorErrorCode } from "../errors.ts";
+import type { Partition } from "./partition.ts";
+
+export type ReplayedPartition = Pick<Partition, "read" | "logStartOffset" | "highWatermark">;
+
+const REPLAY_READ_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Feeds every record of `partition`, from its log start to its high watermark, in offset order, to `apply`
+ * (decoded, with its stream offset). Returns the number of records. Rejects with
+ * CoordinatorError(LOG_RECORD_CORRUPT), naming `logName`, on a record without a key or that `decode` cannot
+ * read, or a read that does not advance (the partition is then not served rather than served with wrong
+ * state); a CoordinatorError from `decode` or `apply` passes through unchanged.
+ */
+export async function replayKeyedLog<R>(
+  partition: ReplayedPartition,
+  logName: string,
+  decode: (key: Buffer, value: Buffer | null) => R,
+  apply: (record: R, offset: number) => void,
+): Promise<number> {
+  let offset = partition.logStartOffset;
+  const end = partition.highWatermark;
+  let count = 0;
+  while (offset < end) {
+    const { chunks } = await partition.read(offset, REPLAY_READ_BYTES);
+    if (chunks.length === 0) break;
+    const before = offset;
+    for (const chunk of chunks) {
+      try {
+        for (const batch of splitRecordBatches(chunk)) {
+          for (const record of iterateRecords(batch)) {
+            const recordOffset = Number(record.offset);
+            if (recordOffset < offset) continue;
+            if (record.key === null) throw new Error(`record ${recordOffset} has no key`);
+            apply(decode(record.key, record.value), recordOffset);
+            count++;
+            offset = recordOffset + 1;
+          }
+        }
+      } catch (error) {
+        if (error instanceof CoordinatorError) throw error;
+        throw new CoordinatorError(
+          CoordinatorErrorCode.LOG_RECORD_CORRUPT,
+          `${logName} unreadable near ${offset}`,
+          {
+            cause: error,
+          },
+        );
+      }
+    }
+    if (offset === before) {
+      throw new CoordinatorError(
+        CoordinatorErrorCode.LOG_RECORD_CORRUPT,
+        `${logName} does not advance at ${offset}`,
+      );
+    }
+  }
+  return count;
+}
