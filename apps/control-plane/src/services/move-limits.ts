@@ -1,4 +1,4 @@
-import { and, eq, ne } from "drizzle-orm";
+import { and, eq, ne, sql } from "drizzle-orm";
 import type { Tx } from "../db/database.ts";
 import { partitions } from "../db/schema.ts";
 import type { PartitionMove } from "./rebalance.ts";
@@ -65,15 +65,21 @@ export async function movesWithinLimits(
   return admitted;
 }
 
-/** The planned moves whose source still leads the partition (not released, not overtaken by another change). */
+/**
+ * The planned moves whose source still leads the partition (not released, not overtaken by another change),
+ * in plan order: one read of those partitions' leaders.
+ */
 export async function pendingMoves(tx: Tx, planned: readonly PartitionMove[]): Promise<PartitionMove[]> {
-  const pending: PartitionMove[] = [];
-  for (const move of planned) {
-    const [row] = await tx
-      .select({ leader: partitions.leaderBrokerId })
-      .from(partitions)
-      .where(and(eq(partitions.topicId, move.topicId), eq(partitions.partition, move.partition)));
-    if (row?.leader === move.from) pending.push(move);
-  }
-  return pending;
+  if (planned.length === 0) return [];
+  const keys = planned.map((m) => sql`(${m.topicId}, ${m.partition}::int)`);
+  const rows = await tx
+    .select({
+      topicId: partitions.topicId,
+      partition: partitions.partition,
+      leader: partitions.leaderBrokerId,
+    })
+    .from(partitions)
+    .where(sql`(${partitions.topicId}, ${partitions.partition}) in (${sql.join(keys, sql`, `)})`);
+  const leaderOf = new Map(rows.map((r) => [`${r.topicId}/${r.partition}`, r.leader]));
+  return planned.filter((m) => leaderOf.get(`${m.topicId}/${m.partition}`) === m.from);
 }

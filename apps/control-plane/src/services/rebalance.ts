@@ -6,7 +6,7 @@ import type { RebalancePlanView } from "../api-schemas/rebalance.ts";
 import { planBalance } from "../balancer/plan-balance.ts";
 import { DEFAULT_BALANCER_OPTIONS } from "../balancer/plan-types.ts";
 import type { Config } from "../config.ts";
-import type { Db, DbOrTx, Tx } from "../db/database.ts";
+import { type Db, type DbOrTx, rowsOf, type Tx } from "../db/database.ts";
 import { operations, partitions } from "../db/schema.ts";
 import { inTransaction } from "../db/transaction.ts";
 import { ApiError } from "../errors.ts";
@@ -133,24 +133,18 @@ export async function releaseMoves(
   moves: PartitionMove[],
   operationId?: string,
 ): Promise<number[]> {
-  const changed = new Set<number>();
-  const requested: PartitionMove[] = [];
-  for (const move of moves) {
-    const released = await tx
-      .update(partitions)
-      .set({ leaderBrokerId: -1, closingBrokerId: move.from, targetBrokerId: move.to })
-      .where(
-        and(
-          eq(partitions.topicId, move.topicId),
-          eq(partitions.partition, move.partition),
-          eq(partitions.leaderBrokerId, move.from),
-        ),
-      )
-      .returning({ partition: partitions.partition });
-    if (released.length === 0) continue;
-    changed.add(move.from);
-    requested.push(move);
-  }
+  if (moves.length === 0) return [];
+  const values = moves.map((m) => sql`(${m.topicId}, ${m.partition}::int, ${m.from}::int, ${m.to}::int)`);
+  const released = rowsOf<{ topic_id: string; partition: number }>(
+    await tx.execute(sql`update partitions p set leader_broker_id = -1, closing_broker_id = v.source,
+        target_broker_id = v.target
+      from (values ${sql.join(values, sql`, `)}) as v(topic_id, partition, source, target)
+      where p.topic_id = v.topic_id and p.partition = v.partition and p.leader_broker_id = v.source
+      returning p.topic_id, p.partition`),
+  );
+  const releasedKeys = new Set(released.map((r) => `${r.topic_id}/${r.partition}`));
+  const requested = moves.filter((m) => releasedKeys.has(`${m.topicId}/${m.partition}`));
+  const changed = new Set(requested.map((m) => m.from));
   if (operationId !== undefined) await recordMovesRequested(tx, operationId, clusterId, requested);
   if (changed.size > 0) await bumpVersions(tx, clusterId, changed);
   return [...changed];
