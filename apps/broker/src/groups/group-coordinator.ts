@@ -5,6 +5,7 @@
 // closes (moved, broker stopping) the shard is unloaded and its groups answer NOT_COORDINATOR.
 import type { ClusterMetadata } from "@cirrus/broker-api";
 import { ErrorCode } from "@cirrus/kafka-protocol";
+import { CoordinatorShards } from "../partitions/coordinator-shards.ts";
 import type { Partition } from "../partitions/partition.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { defaultGroupConfig, type GroupConfig } from "./group-context.ts";
@@ -44,25 +45,13 @@ export interface GroupCoordinatorOptions {
   readonly onBackgroundError: (error: unknown) => void;
 }
 
-interface ShardEntry {
-  readonly source: Partition;
-  readonly opened: OffsetsShard;
-  readonly shard: GroupShard;
-  /** Settles when replay finished (the shard serves) or failed (the entry is dropped). */
-  readonly loaded: Promise<void>;
-  ready: boolean;
-}
-
 export class GroupCoordinator {
-  readonly #deps: CoordinatorDeps;
   readonly #options: GroupCoordinatorOptions;
-  readonly #shards = new Map<number, ShardEntry>();
-  #partitionCount = 0;
+  readonly #shards: CoordinatorShards<GroupShard, OffsetsShard>;
   #lastExpiry = 0;
   #sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(deps: CoordinatorDeps, options: Partial<GroupCoordinatorOptions> = {}) {
-    this.#deps = deps;
     this.#options = {
       clock: systemClock,
       config: defaultGroupConfig,
@@ -70,6 +59,14 @@ export class GroupCoordinator {
       onBackgroundError: () => {},
       ...options,
     };
+    this.#shards = new CoordinatorShards({
+      topic: OFFSETS_TOPIC,
+      partitions: deps.partitions,
+      metadata: deps.metadata,
+      brokerId: deps.brokerId ?? (() => -1),
+      load: (partitionIndex, source) => openOffsetsShard(source, { partitionIndex, ...this.#options }),
+      onLoadError: (error) => this.#options.onBackgroundError(error),
+    });
   }
 
   /** Starts noticing opened/closed offsets partitions in the background. */
@@ -85,22 +82,17 @@ export class GroupCoordinator {
   close(): void {
     clearInterval(this.#sweepTimer);
     this.#sweepTimer = undefined;
-    for (const entry of this.#shards.values()) entry.opened.unload();
-    this.#shards.clear();
+    this.#shards.close();
   }
 
   /** The number of offsets-topic partitions, or 0 while the topic does not exist. */
-  async partitionCount(): Promise<number> {
-    if (this.#partitionCount > 0) return this.#partitionCount;
-    const md = await this.#deps.metadata();
-    this.#partitionCount = md.topics.find((t) => t.name === OFFSETS_TOPIC)?.partitions.length ?? 0;
-    return this.#partitionCount;
+  partitionCount(): Promise<number> {
+    return this.#shards.partitionCount();
   }
 
   /** Unloads shards whose partition closed here and starts loading newly opened ones. */
-  async refreshShards(): Promise<void> {
-    const count = await this.partitionCount();
-    for (let p = 0; p < count; p++) this.#entryFor(p);
+  refreshShards(): Promise<void> {
+    return this.#shards.refresh();
   }
 
   /**
@@ -110,11 +102,10 @@ export class GroupCoordinator {
    */
   async sweep(): Promise<void> {
     await this.refreshShards();
-    for (const entry of this.#shards.values()) {
-      if (!entry.ready) continue;
-      entry.opened.compactor.compactIfDue()?.catch((error: unknown) => {
+    for (const opened of this.#shards.loaded()) {
+      opened.compactor.compactIfDue()?.catch((error: unknown) => {
         // A shard unloaded meanwhile stops its compaction on purpose; anything else is worth reporting.
-        if (this.#shards.get(entry.shard.partition) === entry) this.#options.onBackgroundError(error);
+        if (this.#shards.isCurrent(opened)) this.#options.onBackgroundError(error);
       });
     }
     const now = this.#options.clock.now();
@@ -134,31 +125,12 @@ export class GroupCoordinator {
   async shardFor(groupId: string): Promise<GroupShard | number> {
     const count = await this.partitionCount();
     if (count === 0) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    const partition = offsetsPartitionFor(groupId, count);
-    const entry = this.#entryFor(partition);
-    if (!entry)
-      return (await this.#ledHere(partition))
-        ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS
-        : ErrorCode.NOT_COORDINATOR;
-    if (!entry.ready) return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
-    return entry.shard;
-  }
-
-  /** Whether metadata names this broker as leader of an offsets partition (assigned, about to open). */
-  async #ledHere(partition: number): Promise<boolean> {
-    const self = this.#deps.brokerId?.() ?? -1;
-    if (self < 0) return false;
-    const md = await this.#deps.metadata();
-    const topic = md.topics.find((t) => t.name === OFFSETS_TOPIC);
-    return topic?.partitions.find((p) => p.partition === partition)?.leaderBrokerId === self;
+    return this.#shards.shardAt(offsetsPartitionFor(groupId, count));
   }
 
   /** Waits until the shard of `partition` finished loading (tests, and shutdown ordering). */
   async whenLoaded(partition: number): Promise<boolean> {
-    const entry = this.#entryFor(partition);
-    if (!entry) return false;
-    await entry.loaded.catch(() => {});
-    return this.#shards.get(partition)?.ready ?? false;
+    return (await this.#shards.whenLoaded(partition)) !== undefined;
   }
 
   /**
@@ -166,45 +138,11 @@ export class GroupCoordinator {
    * partition is not served here. Rejects as OffsetsLogCompactor.compact does.
    */
   async compactNow(partition: number): Promise<CompactionResult | undefined> {
-    if (!(await this.whenLoaded(partition))) return undefined;
-    return this.#shards.get(partition)?.opened.compactor.compact();
+    return (await this.#shards.whenLoaded(partition))?.compactor.compact();
   }
 
   /** Every shard that serves now (ListGroups). */
   servingShards(): GroupShard[] {
-    return [...this.#shards.values()].filter((e) => e.ready && e.shard.isServing).map((e) => e.shard);
-  }
-
-  #entryFor(partitionIndex: number): ShardEntry | undefined {
-    const source = this.#deps.partitions.byName(OFFSETS_TOPIC, partitionIndex);
-    const entry = this.#shards.get(partitionIndex);
-    if (entry && (entry.source !== source || entry.source.closed)) {
-      entry.opened.unload();
-      this.#shards.delete(partitionIndex);
-    }
-    if (!source || source.closed) return undefined;
-    return this.#shards.get(partitionIndex) ?? this.#load(partitionIndex, source);
-  }
-
-  #load(partitionIndex: number, source: Partition): ShardEntry {
-    const opened = openOffsetsShard(source, { partitionIndex, ...this.#options });
-    const loaded = opened.loaded.then(
-      () => {
-        if (this.#shards.get(partitionIndex) !== entry) return;
-        entry.ready = true;
-      },
-      (error: unknown) => {
-        // A shard unloaded while replaying (moved again, closing) fails on purpose: nothing to report.
-        if (this.#shards.get(partitionIndex) === entry) {
-          this.#shards.delete(partitionIndex);
-          this.#options.onBackgroundError(error);
-        }
-        throw error;
-      },
-    );
-    const entry: ShardEntry = { source, opened, shard: opened.shard, loaded, ready: false };
-    loaded.catch(() => {});
-    this.#shards.set(partitionIndex, entry);
-    return entry;
+    return this.#shards.serving();
   }
 }

@@ -7,6 +7,7 @@ import type { ClusterMetadata } from "@cirrus/broker-api";
 import { ErrorCode } from "@cirrus/kafka-protocol";
 import { type Clock, systemClock } from "../groups/clock.ts";
 import { offsetsPartitionFor } from "../groups/group-coordinator.ts";
+import { CoordinatorShards, type LoadingShard } from "../partitions/coordinator-shards.ts";
 import type { Partition } from "../partitions/partition.ts";
 import { PartitionTxnLog, replayTxnLog } from "./txn-log.ts";
 import { type MarkerWriter, TxnShard } from "./txn-shard.ts";
@@ -43,23 +44,40 @@ export const defaultTxnCoordinatorOptions: TxnCoordinatorOptions = Object.freeze
   onBackgroundError: () => {},
 });
 
-interface ShardEntry {
-  readonly source: Partition;
-  readonly shard: TxnShard;
-  readonly loaded: Promise<void>;
-  ready: boolean;
+/** A TxnShard replaying its partition's log; it serves (and completes what it found prepared) once loaded. */
+function openTxnShard(
+  partition: number,
+  source: Partition,
+  deps: TxnCoordinatorDeps,
+  options: TxnCoordinatorOptions,
+): LoadingShard<TxnShard> {
+  const shard = new TxnShard({
+    ...options,
+    partition,
+    coordinatorEpoch: source.leaderEpoch,
+    log: new PartitionTxnLog(source, () => options.clock.now()),
+    markers: deps.markers,
+    allocateProducerId: deps.allocateProducerId,
+  });
+  const loaded = replayTxnLog(source, (record) => shard.replay(record)).then(() => shard.startServing());
+  return { shard, loaded, unload: () => shard.unload() };
 }
 
 export class TxnCoordinator {
-  readonly #deps: TxnCoordinatorDeps;
   readonly #options: TxnCoordinatorOptions;
-  readonly #shards = new Map<number, ShardEntry>();
-  #partitionCount = 0;
+  readonly #shards: CoordinatorShards<TxnShard, LoadingShard<TxnShard>>;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(deps: TxnCoordinatorDeps, options: Partial<TxnCoordinatorOptions> = {}) {
-    this.#deps = deps;
     this.#options = { ...defaultTxnCoordinatorOptions, ...options };
+    this.#shards = new CoordinatorShards({
+      topic: TRANSACTION_STATE_TOPIC,
+      partitions: deps.partitions,
+      metadata: deps.metadata,
+      brokerId: deps.brokerId,
+      load: (partition, source) => openTxnShard(partition, source, deps, this.#options),
+      onLoadError: (error) => this.#options.onBackgroundError(error),
+    });
   }
 
   start(): void {
@@ -74,25 +92,18 @@ export class TxnCoordinator {
   close(): void {
     clearInterval(this.#timer);
     this.#timer = undefined;
-    for (const entry of this.#shards.values()) entry.shard.unload();
-    this.#shards.clear();
+    this.#shards.close();
   }
 
-  async partitionCount(): Promise<number> {
-    if (this.#partitionCount > 0) return this.#partitionCount;
-    const md = await this.#deps.metadata();
-    this.#partitionCount = md.topics.find((t) => t.name === TRANSACTION_STATE_TOPIC)?.partitions.length ?? 0;
-    return this.#partitionCount;
+  partitionCount(): Promise<number> {
+    return this.#shards.partitionCount();
   }
 
   /** Loads newly opened partitions, unloads closed ones, aborts timed-out transactions. */
   async sweep(): Promise<void> {
-    const count = await this.partitionCount();
-    for (let p = 0; p < count; p++) this.#entryFor(p);
+    await this.#shards.refresh();
     await Promise.all(
-      [...this.#shards.values()]
-        .filter((e) => e.ready)
-        .map((e) => e.shard.expire().catch(this.#options.onBackgroundError)),
+      this.#shards.loaded().map((l) => l.shard.expire().catch(this.#options.onBackgroundError)),
     );
   }
 
@@ -100,76 +111,16 @@ export class TxnCoordinator {
   async shardFor(transactionalId: string): Promise<TxnShard | number> {
     const count = await this.partitionCount();
     if (count === 0) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    const partition = txnPartitionFor(transactionalId, count);
-    const entry = this.#entryFor(partition);
-    if (!entry)
-      return (await this.#ledHere(partition))
-        ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS
-        : ErrorCode.NOT_COORDINATOR;
-    if (!entry.ready) return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
-    return entry.shard;
+    return this.#shards.shardAt(txnPartitionFor(transactionalId, count));
   }
 
   /** Every shard that serves now (ListTransactions). */
   servingShards(): TxnShard[] {
-    return [...this.#shards.values()].filter((e) => e.ready && e.shard.isServing).map((e) => e.shard);
+    return this.#shards.serving();
   }
 
   /** Waits until the shard of `partition` finished loading; false when it is not served here. */
   async whenLoaded(partition: number): Promise<boolean> {
-    const entry = this.#entryFor(partition);
-    if (!entry) return false;
-    await entry.loaded.catch(() => {});
-    return this.#shards.get(partition)?.ready ?? false;
-  }
-
-  async #ledHere(partition: number): Promise<boolean> {
-    const self = this.#deps.brokerId();
-    if (self < 0) return false;
-    const md = await this.#deps.metadata();
-    const topic = md.topics.find((t) => t.name === TRANSACTION_STATE_TOPIC);
-    return topic?.partitions.find((p) => p.partition === partition)?.leaderBrokerId === self;
-  }
-
-  #entryFor(partition: number): ShardEntry | undefined {
-    const source = this.#deps.partitions.byName(TRANSACTION_STATE_TOPIC, partition);
-    const entry = this.#shards.get(partition);
-    if (entry && (entry.source !== source || entry.source.closed)) {
-      entry.shard.unload();
-      this.#shards.delete(partition);
-    }
-    if (!source || source.closed) return undefined;
-    return this.#shards.get(partition) ?? this.#load(partition, source);
-  }
-
-  #load(partition: number, source: Partition): ShardEntry {
-    const { clock } = this.#options;
-    const shard = new TxnShard({
-      ...this.#options,
-      partition,
-      coordinatorEpoch: source.leaderEpoch,
-      log: new PartitionTxnLog(source, () => clock.now()),
-      markers: this.#deps.markers,
-      allocateProducerId: this.#deps.allocateProducerId,
-    });
-    const loaded = replayTxnLog(source, (record) => shard.replay(record)).then(
-      () => {
-        if (this.#shards.get(partition) !== entry) return;
-        entry.ready = true;
-        shard.startServing();
-      },
-      (error: unknown) => {
-        if (this.#shards.get(partition) === entry) {
-          this.#shards.delete(partition);
-          shard.unload();
-          this.#options.onBackgroundError(error);
-        }
-        throw error;
-      },
-    );
-    const entry: ShardEntry = { source, shard, loaded, ready: false };
-    loaded.catch(() => {});
-    this.#shards.set(partition, entry);
-    return entry;
+    return (await this.#shards.whenLoaded(partition)) !== undefined;
   }
 }
