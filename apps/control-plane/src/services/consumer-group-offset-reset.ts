@@ -11,7 +11,12 @@ import type { OffsetResetRequest, OffsetResetResult } from "../api-schemas/consu
 import type { DbOrTx } from "../db/database.ts";
 import { ApiError } from "../errors.ts";
 import { activeBrokers, findCoordinator, readGroup } from "./consumer-groups.ts";
-import { kafkaProblem, REQUEST_TIMEOUT_MS, withBrokerConnection } from "./kafka-broker-call.ts";
+import {
+  kafkaProblem,
+  listOffsetsAt,
+  REQUEST_TIMEOUT_MS,
+  withBrokerConnection,
+} from "./kafka-broker-call.ts";
 import { type PartitionBounds, planOffsetReset, type ResetTarget } from "./offset-reset-plan.ts";
 import { readTopics } from "./topics.ts";
 
@@ -46,22 +51,7 @@ async function offsetsAt(
   parts: Part[],
   timestamp: bigint,
 ): Promise<Map<string, number>> {
-  const names = [...new Set(parts.map((p) => p.topic))];
-  const answer = await c.request(
-    ApiKey.ListOffsets,
-    5,
-    {
-      replicaId: -1,
-      isolationLevel: 0,
-      topics: names.map((name) => ({
-        name,
-        partitions: parts
-          .filter((p) => p.topic === name)
-          .map((p) => ({ partitionIndex: p.partition, timestamp })),
-      })),
-    },
-    REQUEST_TIMEOUT_MS,
-  );
+  const answer = await listOffsetsAt(c, parts, timestamp);
   const found = new Map<string, number>();
   for (const t of answer.topics)
     for (const p of t.partitions) {

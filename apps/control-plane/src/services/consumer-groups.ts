@@ -11,7 +11,12 @@ import type { DbOrTx } from "../db/database.ts";
 import { brokers } from "../db/schema.ts";
 import { ApiError } from "../errors.ts";
 import { decodeConsumerAssignment } from "./consumer-assignment.ts";
-import { kafkaProblem, REQUEST_TIMEOUT_MS, withBrokerConnection } from "./kafka-broker-call.ts";
+import {
+  kafkaProblem,
+  listOffsetsAt,
+  REQUEST_TIMEOUT_MS,
+  withBrokerConnection,
+} from "./kafka-broker-call.ts";
 import { readTopics } from "./topics.ts";
 
 type Broker = { brokerId: number; host: string; port: number };
@@ -57,24 +62,10 @@ async function endOffsets(db: DbOrTx, clusterId: string, wanted: { topic: string
   for (const [leaderId, parts] of byLeader) {
     const broker = all.find((b) => b.brokerId === leaderId);
     if (!broker) continue;
-    const names = [...new Set(parts.map((p) => p.topic))];
-    const answer = await withBrokerConnection(broker, (c) =>
-      c.request(
-        ApiKey.ListOffsets,
-        5,
-        {
-          replicaId: -1,
-          isolationLevel: 0,
-          topics: names.map((name) => ({
-            name,
-            partitions: parts
-              .filter((p) => p.topic === name)
-              .map((p) => ({ partitionIndex: p.partition, timestamp: -1n })),
-          })),
-        },
-        REQUEST_TIMEOUT_MS,
-      ),
-    ).catch(() => undefined); // that leader's partitions show no end offset rather than failing the page
+    // That leader's partitions show no end offset rather than failing the page.
+    const answer = await withBrokerConnection(broker, (c) => listOffsetsAt(c, parts, -1n)).catch(
+      () => undefined,
+    );
     for (const t of answer?.topics ?? [])
       for (const p of t.partitions)
         if (p.errorCode === ErrorCode.NONE) ends.set(`${t.name}/${p.partitionIndex}`, Number(p.offset));

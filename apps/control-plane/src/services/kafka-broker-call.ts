@@ -1,4 +1,4 @@
-import { ErrorCode, errorName } from "@cirrus/kafka-protocol";
+import { ApiKey, ErrorCode, errorName } from "@cirrus/kafka-protocol";
 import { KafkaClientConnection, KafkaConnectionError } from "@cirrus/kafka-protocol/client";
 import { ApiError } from "../errors.ts";
 
@@ -34,5 +34,29 @@ export function kafkaProblem(code: number, what: string): ApiError {
   return new ApiError(
     code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ? "UNKNOWN_TOPIC" : "UNAVAILABLE",
     `${what}: the broker answered ${errorName(code)}`,
+  );
+}
+
+/** One ListOffsets (read_uncommitted) for `parts`, all at one timestamp (-2 earliest, -1 latest, or a time). */
+export function listOffsetsAt(
+  c: KafkaClientConnection,
+  parts: { topic: string; partition: number }[],
+  timestamp: bigint,
+) {
+  const names = [...new Set(parts.map((p) => p.topic))];
+  return c.request(
+    ApiKey.ListOffsets,
+    5,
+    {
+      replicaId: -1,
+      isolationLevel: 0,
+      topics: names.map((name) => ({
+        name,
+        partitions: parts
+          .filter((p) => p.topic === name)
+          .map((p) => ({ partitionIndex: p.partition, timestamp })),
+      })),
+    },
+    REQUEST_TIMEOUT_MS,
   );
 }
