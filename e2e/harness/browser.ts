@@ -1,6 +1,8 @@
 // Debian's Chromium driven by playwright-core (no browser download): headless, no sandbox (CI runs as root),
 // no background networking, a fresh profile per launch. Plus the page checks the console tests make:
-// screenshots under e2e/results/console/ and an axe-core accessibility scan.
+// screenshots under e2e/results/console/ and an axe-core accessibility scan, and the console's build they load.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -9,6 +11,17 @@ import { type Browser, chromium, type Page } from "playwright-core";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const RESULTS_DIR = fileURLToPath(new URL("../results/console/", import.meta.url));
+export const CONSOLE_DIST = fileURLToPath(new URL("../../apps/console/dist/", import.meta.url));
+
+/** The console's build, made once if this checkout has none (the console's `npm test` makes it first). */
+export function ensureConsoleBuilt(): void {
+  if (existsSync(join(CONSOLE_DIST, "index.html"))) return;
+  const built = spawnSync("npm", ["run", "build", "-w", "@cirrus/console"], {
+    cwd: fileURLToPath(new URL("../../", import.meta.url)),
+    encoding: "utf8",
+  });
+  assert.equal(built.status, 0, `console build failed: ${built.stdout}\n${built.stderr}`);
+}
 
 const FLAGS = [
   "--no-sandbox",

@@ -4,19 +4,19 @@
 // message browser, see a consumer group's lag, reset its offsets (dry run, 409 while it has a member, then
 // executed on the empty group: lag comes back), simulate a spot reclaim and watch its operation finish,
 // preview and execute a rebalance, then delete the cluster. Every page is screenshot under
-// e2e/results/console/ and scanned by axe-core (no serious or critical violation); the overview's render time
-// with 1,000 partitions is measured and printed.
+// e2e/results/console/ and scanned by axe-core (no serious or critical violation). The overview's render time
+// with many partitions is e2e/bench/console-render.bench.ts's.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
 import { Kafka, logLevel } from "kafkajs";
 import type { Browser, Page } from "playwright-core";
 import {
   browserMissing,
+  CONSOLE_DIST,
+  ensureConsoleBuilt,
   launchChromium,
   RESULTS_DIR,
   screenshot,
@@ -25,20 +25,7 @@ import {
 import { freePort, waitFor } from "../harness/cluster.ts";
 import { ControlPlaneProcess } from "../harness/control-plane-process.ts";
 
-const CONSOLE_DIST = fileURLToPath(new URL("../../apps/console/dist/", import.meta.url));
 const ADMIN_TOKEN = `console-e2e-${"x".repeat(24)}`;
-const PARTITIONS_FOR_RENDER = 1_000;
-const RENDER_BUDGET_MS = 1_000;
-
-/** The console's build, made once if this checkout has none (the console's `npm test` makes it first). */
-function ensureConsoleBuilt(): void {
-  if (existsSync(join(CONSOLE_DIST, "index.html"))) return;
-  const built = spawnSync("npm", ["run", "build", "-w", "@cirrus/console"], {
-    cwd: fileURLToPath(new URL("../../", import.meta.url)),
-    encoding: "utf8",
-  });
-  assert.equal(built.status, 0, `console build failed: ${built.stdout}\n${built.stderr}`);
-}
 
 const skip = browserMissing();
 
@@ -348,61 +335,6 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
     await check("12-rebalance-done");
   });
 
-  it("renders the overview within a second with 1,000 partitions (and times the broker map)", async () => {
-    const clusterId = /clusters\/([0-9a-f-]{36})/.exec(page.url())![1]!;
-    await api("POST", `/v1/clusters/${clusterId}/topics`, {
-      name: "wide",
-      partitions: PARTITIONS_FOR_RENDER - 6,
-    });
-    const led = async () =>
-      (
-        await api<{ items: { partitions: number }[] }>("GET", `/v1/clusters/${clusterId}/brokers`)
-      ).items.reduce((sum, b) => sum + b.partitions, 0);
-    await waitFor("1,000 partitions led", async () => (await led()) >= PARTITIONS_FOR_RENDER, 180_000);
-    const timings: Record<string, number> = {};
-    const overviewRuns: number[] = [];
-    // The overview five times (its median is what is held to the budget: one slow run on a busy 2-core
-    // machine says little), then the broker map once.
-    for (const [name, path, ready] of [
-      ...Array.from({ length: 5 }, () => ["overview", `/clusters/${clusterId}`, "tbody tr .status"] as const),
-      ["brokerMap", `/clusters/${clusterId}/map`, ".tiles li"],
-    ] as const) {
-      await page.goto(`${url}/`);
-      await page.getByRole("heading", { name: "Clusters" }).waitFor();
-      // From the click that opens the page to its data on screen: the API answers and React's render.
-      const started = Date.now();
-      await page.evaluate((href) => {
-        history.pushState(null, "", href);
-        dispatchEvent(new PopStateEvent("popstate"));
-      }, path);
-      await page.locator(ready).first().waitFor();
-      timings[name] = Date.now() - started;
-      if (name === "overview") overviewRuns.push(timings[name]);
-      await screenshot(page, `13-${name}-1000-partitions`);
-    }
-    const topics = await api<{ items: { partitions: unknown[] }[] }>(
-      "GET",
-      `/v1/clusters/${clusterId}/topics`,
-    );
-    const total = topics.items.reduce((sum, t) => sum + t.partitions.length, 0);
-    assert.ok(total >= PARTITIONS_FOR_RENDER);
-    assert.equal(await page.locator(".tiles li").count(), total);
-    console.log(
-      JSON.stringify({
-        bench: "console-render",
-        partitions: PARTITIONS_FOR_RENDER,
-        overviewMs: median(overviewRuns),
-        overviewRunsMs: overviewRuns,
-        brokerMapMs: timings.brokerMap,
-        budgetMs: RENDER_BUDGET_MS,
-      }),
-    );
-    assert.ok(
-      median(overviewRuns) < RENDER_BUDGET_MS,
-      `overview took ${overviewRuns.join(", ")} ms (median over budget)`,
-    );
-  });
-
   it("is readable on a phone and keeps settings' tokens", async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${url}/settings`);
@@ -430,8 +362,3 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
     assert.deepEqual(pageErrors, [], "no script error on any page");
   });
 });
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}

@@ -23,11 +23,19 @@ export class MetadataCache {
   #fetchedAt = Number.NEGATIVE_INFINITY;
   #peekRefreshAt = Number.NEGATIVE_INFINITY;
   #inflight: Promise<MetadataView> | undefined;
+  /** Milliseconds on a monotonic clock (tests pass their own). */
+  readonly #now: () => number;
 
-  constructor(source: MetadataSource, maxAgeMs = 1_000, staleWaitMs = 500) {
+  constructor(
+    source: MetadataSource,
+    maxAgeMs = 1_000,
+    staleWaitMs = 500,
+    now: () => number = () => performance.now(),
+  ) {
     this.#source = source;
     this.#maxAgeMs = maxAgeMs;
     this.#staleWaitMs = staleWaitMs;
+    this.#now = now;
   }
 
   /** The last view, without waiting (undefined before the first load). */
@@ -40,7 +48,7 @@ export class MetadataCache {
    * one per maxAgeMs, so a control plane that is away is not asked on every call).
    */
   peek(): MetadataView | undefined {
-    const now = performance.now();
+    const now = this.#now();
     if (now - this.#fetchedAt >= this.#maxAgeMs && now - this.#peekRefreshAt >= this.#maxAgeMs) {
       this.#peekRefreshAt = now;
       this.#refresh().catch(() => {});
@@ -56,7 +64,7 @@ export class MetadataCache {
    * staleWaitMs.
    */
   async get(fresh = false, { waitAtMostStaleWait = false } = {}): Promise<MetadataView> {
-    if (!fresh && this.#view && performance.now() - this.#fetchedAt < this.#maxAgeMs) return this.#view;
+    if (!fresh && this.#view && this.#now() - this.#fetchedAt < this.#maxAgeMs) return this.#view;
     const refresh = this.#refresh();
     const stale = this.#view;
     // `waitAtMostStaleWait`: a fresh view wanted, but not at the price of hanging on a control plane that is away.
@@ -90,7 +98,7 @@ export class MetadataCache {
           topicsById: new Map(metadata.topics.map((t) => [t.topicId, t])),
         };
         this.#view = view;
-        this.#fetchedAt = performance.now();
+        this.#fetchedAt = this.#now();
         return view;
       })
       .finally(() => {

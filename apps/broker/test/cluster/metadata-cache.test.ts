@@ -95,6 +95,7 @@ test("a control plane that does not answer (paused) costs a client staleWaitMs, 
 test("peek answers the last view at once and refreshes a stale one in the background, at most once per maxAge", async () => {
   let calls = 0;
   let fail = false;
+  let clock = 0;
   const cache = new MetadataCache(
     {
       async metadata() {
@@ -104,21 +105,35 @@ test("peek answers the last view at once and refreshes a stale one in the backgr
       },
     },
     50,
+    500,
+    () => clock,
   );
+  // The source answers at once: a turn of the event loop lands a background refresh.
+  const settle = () => new Promise((resolve) => setImmediate(resolve));
   assert.equal(cache.peek(), undefined, "nothing loaded yet");
-  await sleep(5);
+  await settle();
   assert.equal(cache.peek()?.metadata.version, 1, "the background load landed");
+  clock = 49;
+  assert.equal(cache.peek()?.metadata.version, 1);
+  await settle();
   assert.equal(calls, 1, "a fresh view is not refreshed");
-  await sleep(60);
+  clock = 50;
   assert.equal(cache.peek()?.metadata.version, 1, "the stale view is answered at once");
-  await sleep(5);
+  await settle();
   assert.equal(cache.peek()?.metadata.version, 2);
+  assert.equal(calls, 2);
   fail = true;
-  await sleep(60);
+  clock = 100;
   for (let i = 0; i < 100; i++) cache.peek();
-  await sleep(5);
+  await settle();
+  clock = 149;
   for (let i = 0; i < 100; i++) cache.peek();
+  await settle();
   assert.equal(calls, 3, "a failing control plane is asked once per maxAge, not per call");
+  clock = 150;
+  cache.peek();
+  await settle();
+  assert.equal(calls, 4, "and again once maxAge has passed");
   assert.equal(cache.peek()?.metadata.version, 2, "the last good view is kept");
 });
 

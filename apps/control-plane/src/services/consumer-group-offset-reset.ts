@@ -10,10 +10,9 @@ import type { Static } from "@sinclair/typebox";
 import type { OffsetResetRequest, OffsetResetResult } from "../api-schemas/consumer-groups.ts";
 import type { DbOrTx } from "../db/database.ts";
 import { ApiError } from "../errors.ts";
-import { activeBrokers, findCoordinator } from "./consumer-groups.ts";
-import { REQUEST_TIMEOUT_MS, withBrokerConnection } from "./kafka-broker-call.ts";
+import { activeBrokers, findCoordinator, readGroup } from "./consumer-groups.ts";
+import { kafkaProblem, REQUEST_TIMEOUT_MS, withBrokerConnection } from "./kafka-broker-call.ts";
 import { type PartitionBounds, planOffsetReset, type ResetTarget } from "./offset-reset-plan.ts";
-import { kafkaProblem } from "./topic-messages.ts";
 import { readTopics } from "./topics.ts";
 
 /** Kafka's rule: offsets are reset only while no member is in the group. */
@@ -30,23 +29,9 @@ const LATEST = -1n;
 type Part = { topic: string; partition: number };
 const keyOf = (p: Part) => `${p.topic}/${p.partition}`;
 
-async function readGroup(c: KafkaClientConnection, groupId: string) {
-  const described = await c.request(
-    ApiKey.DescribeGroups,
-    5,
-    { groups: [groupId], includeAuthorizedOperations: false },
-    REQUEST_TIMEOUT_MS,
-  );
-  const offsets = await c.request(
-    ApiKey.OffsetFetch,
-    7,
-    { groupId, topics: null, requireStable: true },
-    REQUEST_TIMEOUT_MS,
-  );
-  const group = described.groups[0];
-  if (!group) throw new ApiError("UNAVAILABLE", "the coordinator's DescribeGroups answer names no group");
-  if (group.errorCode !== ErrorCode.NONE) throw kafkaProblem(group.errorCode, `DescribeGroups ${groupId}`);
-  if (offsets.errorCode !== ErrorCode.NONE) throw kafkaProblem(offsets.errorCode, `OffsetFetch ${groupId}`);
+/** The group's state and its committed offsets, stable ones (no pending transactional commit). */
+async function readGroupOffsets(c: KafkaClientConnection, groupId: string) {
+  const { group, offsets } = await readGroup(c, groupId, true);
   const committed = new Map<string, number>();
   for (const t of offsets.topics)
     for (const p of t.partitions)
@@ -192,7 +177,7 @@ export async function resetGroupOffsets(
 ): Promise<Static<typeof OffsetResetResult>> {
   const dryRun = request.dryRun ?? true;
   const coordinator = await findCoordinator(db, clusterId, groupId);
-  const { state, committed } = await withBrokerConnection(coordinator, (c) => readGroup(c, groupId));
+  const { state, committed } = await withBrokerConnection(coordinator, (c) => readGroupOffsets(c, groupId));
   if (!request.topics && committed.size === 0)
     throw new ApiError(
       "NOT_FOUND",

@@ -3,6 +3,7 @@
 // end offsets of its partitions at their leaders (ListOffsets), so lag is what a Kafka admin tool would show.
 
 import { ApiKey, ErrorCode } from "@cirrus/kafka-protocol";
+import type { KafkaClientConnection } from "@cirrus/kafka-protocol/client";
 import type { Static } from "@sinclair/typebox";
 import { and, eq } from "drizzle-orm";
 import type { GroupSummary, GroupView } from "../api-schemas/consumer-groups.ts";
@@ -10,8 +11,7 @@ import type { DbOrTx } from "../db/database.ts";
 import { brokers } from "../db/schema.ts";
 import { ApiError } from "../errors.ts";
 import { decodeConsumerAssignment } from "./consumer-assignment.ts";
-import { REQUEST_TIMEOUT_MS, withBrokerConnection } from "./kafka-broker-call.ts";
-import { kafkaProblem } from "./topic-messages.ts";
+import { kafkaProblem, REQUEST_TIMEOUT_MS, withBrokerConnection } from "./kafka-broker-call.ts";
 import { readTopics } from "./topics.ts";
 
 type Broker = { brokerId: number; host: string; port: number };
@@ -93,30 +93,37 @@ export async function findCoordinator(db: DbOrTx, clusterId: string, groupId: st
   return { brokerId: found.nodeId, host: found.host, port: found.port };
 }
 
+/**
+ * A group's description (DescribeGroups) and committed offsets (OffsetFetch) from its coordinator; an error code
+ * in either answer is a problem. `requireStable` waits out pending transactional commits (what a reset needs).
+ */
+export async function readGroup(c: KafkaClientConnection, groupId: string, requireStable: boolean) {
+  const described = await c.request(
+    ApiKey.DescribeGroups,
+    5,
+    { groups: [groupId], includeAuthorizedOperations: false },
+    REQUEST_TIMEOUT_MS,
+  );
+  const offsets = await c.request(
+    ApiKey.OffsetFetch,
+    7,
+    { groupId, topics: null, requireStable },
+    REQUEST_TIMEOUT_MS,
+  );
+  const group = described.groups[0];
+  if (!group) throw new ApiError("UNAVAILABLE", "the coordinator's DescribeGroups answer names no group");
+  if (group.errorCode !== ErrorCode.NONE) throw kafkaProblem(group.errorCode, `DescribeGroups ${groupId}`);
+  if (offsets.errorCode !== ErrorCode.NONE) throw kafkaProblem(offsets.errorCode, `OffsetFetch ${groupId}`);
+  return { group, offsets };
+}
+
 export async function describeGroup(
   db: DbOrTx,
   clusterId: string,
   groupId: string,
 ): Promise<Static<typeof GroupView>> {
   const coordinator = await findCoordinator(db, clusterId, groupId);
-  const { described, offsets } = await withBrokerConnection(coordinator, async (c) => ({
-    described: await c.request(
-      ApiKey.DescribeGroups,
-      5,
-      { groups: [groupId], includeAuthorizedOperations: false },
-      REQUEST_TIMEOUT_MS,
-    ),
-    offsets: await c.request(
-      ApiKey.OffsetFetch,
-      7,
-      { groupId, topics: null, requireStable: false },
-      REQUEST_TIMEOUT_MS,
-    ),
-  }));
-  const group = described.groups[0];
-  if (!group) throw new ApiError("UNAVAILABLE", "the coordinator's DescribeGroups answer names no group");
-  if (group.errorCode !== ErrorCode.NONE) throw kafkaProblem(group.errorCode, `DescribeGroups ${groupId}`);
-  if (offsets.errorCode !== ErrorCode.NONE) throw kafkaProblem(offsets.errorCode, `OffsetFetch ${groupId}`);
+  const { group, offsets } = await withBrokerConnection(coordinator, (c) => readGroup(c, groupId, false));
   // Kafka describes an unknown group as Dead with no member: it is not there.
   if (group.groupState === "Dead" && offsets.topics.length === 0)
     throw new ApiError("NOT_FOUND", `no consumer group ${groupId}`);

@@ -1,3 +1,4 @@
+import { ErrorCode, errorName } from "@cirrus/kafka-protocol";
 import { KafkaClientConnection, KafkaConnectionError } from "@cirrus/kafka-protocol/client";
 import { ApiError } from "../errors.ts";
 
@@ -26,4 +27,12 @@ export async function withBrokerConnection<T>(
   } finally {
     connection?.close();
   }
+}
+
+/** A Kafka error code in a broker's answer as a problem: 404 UNKNOWN_TOPIC for an unknown partition, else 503. */
+export function kafkaProblem(code: number, what: string): ApiError {
+  return new ApiError(
+    code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ? "UNKNOWN_TOPIC" : "UNAVAILABLE",
+    `${what}: the broker answered ${errorName(code)}`,
+  );
 }

@@ -7,7 +7,6 @@ import {
   CONTROL_FLAG,
   ErrorCode,
   encodeRecordBatch,
-  errorName,
   iterateRecords,
   readRecordBatchHeader,
   splitRecordBatches,
@@ -19,7 +18,7 @@ import type { MessagesView, MessageView, ProduceMessageRequest } from "../api-sc
 import type { DbOrTx } from "../db/database.ts";
 import { brokers } from "../db/schema.ts";
 import { ApiError } from "../errors.ts";
-import { REQUEST_TIMEOUT_MS, withBrokerConnection } from "./kafka-broker-call.ts";
+import { kafkaProblem, REQUEST_TIMEOUT_MS, withBrokerConnection } from "./kafka-broker-call.ts";
 import { readTopic } from "./topics.ts";
 
 const FETCH_MAX_BYTES = 4 * 1024 * 1024;
@@ -66,14 +65,7 @@ async function withLeader<T>(
   return withBrokerConnection(await leaderOf(db, clusterId, topic, partition), use);
 }
 
-/** A Kafka error code of the leader's answer as a problem (retriable ones as 503). */
-export function kafkaProblem(code: number, what: string): ApiError {
-  return new ApiError(
-    code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ? "UNKNOWN_TOPIC" : "UNAVAILABLE",
-    `${what}: the leader answered ${errorName(code)}`,
-  );
-}
-
+/** The offset of one partition at `timestamp` (EARLIEST/LATEST or a time) from its leader; an error code is a problem. */
 export async function listOffset(
   c: KafkaClientConnection,
   topic: string,

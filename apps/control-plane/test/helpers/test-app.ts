@@ -44,6 +44,21 @@ export async function createTestApp(
   };
 }
 
+/** A cluster made through POST /v1/clusters with the admin token and `localSpec`: its id and broker token. */
+export async function createLocalCluster(
+  t: TestApp,
+  name: string,
+): Promise<{ id: string; brokerToken: string }> {
+  const made = await t.app.server.inject({
+    method: "POST",
+    url: "/v1/clusters",
+    headers: t.auth(t.admin),
+    payload: { name, spec: localSpec },
+  });
+  if (made.statusCode !== 202) throw new Error(`POST /v1/clusters: ${made.statusCode} ${made.body}`);
+  return { id: made.json().cluster.id, brokerToken: made.json().brokerToken };
+}
+
 export const localSpec = {
   provider: "local",
   region: "local",

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { planOffsetReset, resetOffset } from "../../src/services/offset-reset-plan.ts";
-import { createTestApp, localSpec, type TestApp } from "../helpers/test-app.ts";
+import { createLocalCluster, createTestApp, type TestApp } from "../helpers/test-app.ts";
 
 const bounds = { topic: "orders", partition: 0, before: 40, earliest: 10, latest: 100 };
 
@@ -44,13 +44,7 @@ describe("offset reset route without brokers", { timeout: 60_000 }, () => {
   const url = () => `/v1/clusters/${clusterId}/consumer-groups/billing/offsets/reset`;
   before(async () => {
     t = await createTestApp("pglite");
-    const made = await t.app.server.inject({
-      method: "POST",
-      url: "/v1/clusters",
-      headers: t.auth(t.admin),
-      payload: { name: "resets", spec: localSpec },
-    });
-    clusterId = made.json().cluster.id;
+    clusterId = (await createLocalCluster(t, "resets")).id;
   });
   after(() => t?.close());
 

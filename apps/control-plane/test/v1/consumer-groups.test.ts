@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { decodeConsumerAssignment } from "../../src/services/consumer-assignment.ts";
-import { createTestApp, localSpec, type TestApp } from "../helpers/test-app.ts";
+import { createLocalCluster, createTestApp, type TestApp } from "../helpers/test-app.ts";
 
 function assignment(topics: [string, number[]][]): Buffer {
   const parts: Buffer[] = [Buffer.from([0, 1]), Buffer.alloc(4)];
@@ -54,13 +54,7 @@ describe("consumer group routes without brokers", { timeout: 60_000 }, () => {
   let clusterId: string;
   before(async () => {
     t = await createTestApp("pglite");
-    const made = await t.app.server.inject({
-      method: "POST",
-      url: "/v1/clusters",
-      headers: t.auth(t.admin),
-      payload: { name: "groups", spec: localSpec },
-    });
-    clusterId = made.json().cluster.id;
+    clusterId = (await createLocalCluster(t, "groups")).id;
   });
   after(() => t?.close());
 

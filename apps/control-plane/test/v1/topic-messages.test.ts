@@ -2,7 +2,7 @@
 // stable code (the reads and writes through a live leader are proven in e2e/test/console.test.ts).
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { createTestApp, localSpec, type TestApp } from "../helpers/test-app.ts";
+import { createLocalCluster, createTestApp, type TestApp } from "../helpers/test-app.ts";
 
 describe("topic messages", { timeout: 60_000 }, () => {
   let t: TestApp;
@@ -12,13 +12,7 @@ describe("topic messages", { timeout: 60_000 }, () => {
 
   before(async () => {
     t = await createTestApp("pglite");
-    const made = await t.app.server.inject({
-      method: "POST",
-      url: "/v1/clusters",
-      headers: t.auth(t.admin),
-      payload: { name: "messages", spec: localSpec },
-    });
-    clusterId = made.json().cluster.id;
+    clusterId = (await createLocalCluster(t, "messages")).id;
     const topic = await t.app.server.inject({
       method: "POST",
       url: `/v1/clusters/${clusterId}/topics`,

@@ -6,6 +6,7 @@ import { brokers, cloudNotices, clusters, operations } from "../../db/schema.ts"
 import { BrokerOperation, startBrokerOperation } from "../../services/broker-views.ts";
 import { OperationStatus } from "../../services/operations.ts";
 import type { ControllerContext } from "../controller-runner.ts";
+import { clusterIdOfFleet } from "../provisioner/cluster-fleet.ts";
 
 /** A lifecycle hook waits up to its heartbeat timeout (120 s for brokers): heartbeat well inside it. */
 export const LIFECYCLE_HEARTBEAT_MS = 30_000;
@@ -131,7 +132,8 @@ async function providerOfFleet(
   options: NoticeOptions,
   fleet: string,
 ): Promise<CloudProvider | undefined> {
-  const clusterId = fleet.startsWith("cirrus-") ? fleet.slice("cirrus-".length) : fleet;
+  const clusterId = clusterIdOfFleet(fleet);
+  if (!clusterId) return undefined;
   const [cluster] = await ctx.db
     .select({ spec: clusters.spec })
     .from(clusters)

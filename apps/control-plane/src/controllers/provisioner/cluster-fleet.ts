@@ -1,9 +1,16 @@
 import type { FleetSpec, FleetUpdate, LaunchSpec } from "@cirrus/cloud";
 import type { ClusterSpec } from "../../api-schemas/clusters.ts";
 
+const FLEET_PREFIX = "cirrus-";
+
 /** One fleet per cluster; the cluster id (a UUID) keeps the name unique and within the 64-char limit. */
 export function fleetNameOf(clusterId: string): string {
-  return `cirrus-${clusterId}`;
+  return `${FLEET_PREFIX}${clusterId}`;
+}
+
+/** The cluster a fleet name (fleetNameOf) belongs to, or undefined for a fleet this control plane did not name. */
+export function clusterIdOfFleet(fleet: string): string | undefined {
+  return fleet.startsWith(FLEET_PREFIX) ? fleet.slice(FLEET_PREFIX.length) : undefined;
 }
 
 /** The WAL volume type of each provider: one writer at a time; failover detaches before it attaches. */

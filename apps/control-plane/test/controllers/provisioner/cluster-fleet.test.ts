@@ -11,6 +11,7 @@ import {
 } from "@cirrus/cloud/emulators";
 import {
   capacityDrifted,
+  clusterIdOfFleet,
   fleetNameOf,
   fleetSpecOf,
   fleetUpdateOf,
@@ -53,6 +54,8 @@ test("capacity drift is a bound that differs or a desired count outside the boun
   assert.equal(capacityDrifted({ minSize: 0, maxSize: 4, desiredCapacity: 2 }, spec), true);
   assert.equal(capacityDrifted({ minSize: 2, maxSize: 4, desiredCapacity: 0 }, spec), true);
   assert.equal(fleetNameOf(ID), `cirrus-${ID}`);
+  assert.equal(clusterIdOfFleet(fleetNameOf(ID)), ID);
+  assert.equal(clusterIdOfFleet("someone-elses-asg"), undefined);
 });
 
 test("an aws spec's cloud settings reach the launch template and group the fake (SDK model checked) accepts", async () => {
