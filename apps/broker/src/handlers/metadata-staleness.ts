@@ -2,7 +2,7 @@
 // request asks about. After a move the broker that closed a partition (or the one that just opened it) knows
 // before its cached view does; answering from that view would send clients back to the wrong broker for up
 // to the cache's max age. Such a request reads fresh metadata instead (one read in flight per broker).
-import type { ClusterMetadata, TopicMetadata } from "@cirrus/broker-api";
+import type { ClusterMetadata } from "@cirrus/broker-api";
 
 export interface ServedPartitions {
   byId(topicId: string, partition: number): unknown;
@@ -15,11 +15,9 @@ export function contradictsServedPartitions(
   self: number,
   served: ServedPartitions,
 ): boolean {
-  const topics: TopicMetadata[] =
-    names === null
-      ? metadata.topics
-      : metadata.topics.filter((t) => names.includes(t.name) || names.includes(t.topicId));
-  for (const topic of topics) {
+  const asked = names === null ? null : new Set(names);
+  for (const topic of metadata.topics) {
+    if (asked !== null && !asked.has(topic.name) && !asked.has(topic.topicId)) continue;
     for (const p of topic.partitions) {
       const open = served.byId(topic.topicId, p.partition) !== undefined;
       if (open !== (p.leaderBrokerId === self)) return true;

@@ -15,6 +15,20 @@ import {
 import { topicExists } from "./topic-lookup.ts";
 import { txnServicesOf } from "./txn-services.ts";
 
+/** DescribeTransactions' entry for an id it cannot describe (`errorCode` says why). */
+function noTransactionState(transactionalId: string, errorCode: number) {
+  return {
+    errorCode,
+    transactionalId,
+    transactionState: "",
+    transactionTimeoutMs: 0,
+    transactionStartTimeMs: -1n,
+    producerId: -1n,
+    producerEpoch: -1,
+    topics: [],
+  };
+}
+
 function topicsOf(m: TxnMetadata): { topic: string; partitions: number[] }[] {
   const topics = new Map<string, number[]>();
   for (const p of m.partitions) topics.set(p.topic, [...(topics.get(p.topic) ?? []), p.partition]);
@@ -28,16 +42,7 @@ export async function handleDescribeTransactions(
   const { coordinator } = txnServicesOf(context.services);
   const transactionStates = await Promise.all(
     request.transactionalIds.map(async (transactionalId) => {
-      const none = (errorCode: number) => ({
-        errorCode,
-        transactionalId,
-        transactionState: "",
-        transactionTimeoutMs: 0,
-        transactionStartTimeMs: -1n,
-        producerId: -1n,
-        producerEpoch: -1,
-        topics: [],
-      });
+      const none = (errorCode: number) => noTransactionState(transactionalId, errorCode);
       const shard = await coordinator.shardFor(transactionalId);
       if (typeof shard === "number") return none(shard);
       const m = shard.get(transactionalId);
@@ -136,16 +141,9 @@ export const transactionAdminHandlers: HandlerMap = handlerMap({
     handle: handleDescribeTransactions,
     errorResponse: (request, errorCode) => ({
       throttleTimeMs: 0,
-      transactionStates: request.transactionalIds.map((transactionalId) => ({
-        errorCode,
-        transactionalId,
-        transactionState: "",
-        transactionTimeoutMs: 0,
-        transactionStartTimeMs: -1n,
-        producerId: -1n,
-        producerEpoch: -1,
-        topics: [],
-      })),
+      transactionStates: request.transactionalIds.map((transactionalId) =>
+        noTransactionState(transactionalId, errorCode),
+      ),
     }),
   },
   [ApiKey.ListTransactions]: {
