@@ -230,7 +230,8 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<S
           // already gone
         }
       }
-      if (ownDir) await rm(dataDir, { recursive: true, force: true });
+      // CIRRUS_E2E_KEEP_DATA=1 keeps the folder (brokers' logs, the control plane's database) to look into.
+      if (ownDir && !process.env.CIRRUS_E2E_KEEP_DATA) await rm(dataDir, { recursive: true, force: true });
       return { orphans: left.length };
     },
   };

@@ -36,6 +36,8 @@ export const ConfigSchema = Type.Object(
     balancerCooldownMs: Type.Integer({ minimum: 0 }),
     /** Each broker's sustained network capacity each way, bytes/s, where a cluster's spec does not say. */
     brokerNetworkBytesPerSec: Type.Integer({ minimum: 1 }),
+    /** A broker below this load (bytes/s, each way) is within its band, where a cluster's spec does not say. */
+    balancerUsageThresholdBytesPerSec: Type.Integer({ minimum: 0 }),
     /**
      * The local provider's folder: its brokers' folders, WAL volume files and state live under
      * `<dataDir>/cloud-local` (a relative path is taken from the working directory). Only clusters with
@@ -90,6 +92,7 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   balancerIntervalMs: 5_000,
   balancerCooldownMs: 60_000,
   brokerNetworkBytesPerSec: 125_000_000,
+  balancerUsageThresholdBytesPerSec: 1_048_576,
   dataDir: "./data",
   logLevel: "warn",
 });
@@ -111,6 +114,7 @@ const ENV: Record<keyof Config, string> = {
   balancerIntervalMs: "BALANCER_INTERVAL_MS",
   balancerCooldownMs: "BALANCER_COOLDOWN_MS",
   brokerNetworkBytesPerSec: "BROKER_NETWORK_BYTES_PER_SEC",
+  balancerUsageThresholdBytesPerSec: "BALANCER_USAGE_THRESHOLD_BYTES_PER_SEC",
   dataDir: "CIRRUS_DATA_DIR",
   advertisedUrl: "ADVERTISED_URL",
   awsInstanceIdentityCertificates: "AWS_INSTANCE_IDENTITY_CERTIFICATES",

@@ -231,6 +231,7 @@ export interface paths {
                                         capacityPercent?: number;
                                         cooldownSeconds?: number;
                                         brokerNetworkBytesPerSec?: number;
+                                        usageThresholdBytesPerSec?: number;
                                     };
                                 };
                                 state: "CREATING" | "RUNNING" | "UPDATING" | "DEGRADED" | "DELETING" | "FAILED";
@@ -414,6 +415,7 @@ export interface paths {
                                 capacityPercent?: number;
                                 cooldownSeconds?: number;
                                 brokerNetworkBytesPerSec?: number;
+                                usageThresholdBytesPerSec?: number;
                             };
                         };
                         /** @default true */
@@ -486,6 +488,7 @@ export interface paths {
                                         capacityPercent?: number;
                                         cooldownSeconds?: number;
                                         brokerNetworkBytesPerSec?: number;
+                                        usageThresholdBytesPerSec?: number;
                                     };
                                 };
                                 state: "CREATING" | "RUNNING" | "UPDATING" | "DEGRADED" | "DELETING" | "FAILED";
@@ -737,6 +740,7 @@ export interface paths {
                                     capacityPercent?: number;
                                     cooldownSeconds?: number;
                                     brokerNetworkBytesPerSec?: number;
+                                    usageThresholdBytesPerSec?: number;
                                 };
                             };
                             state: "CREATING" | "RUNNING" | "UPDATING" | "DEGRADED" | "DELETING" | "FAILED";
@@ -933,6 +937,7 @@ export interface paths {
                                         capacityPercent?: number;
                                         cooldownSeconds?: number;
                                         brokerNetworkBytesPerSec?: number;
+                                        usageThresholdBytesPerSec?: number;
                                     };
                                 };
                                 state: "CREATING" | "RUNNING" | "UPDATING" | "DEGRADED" | "DELETING" | "FAILED";
@@ -1164,6 +1169,7 @@ export interface paths {
                                 capacityPercent?: number;
                                 cooldownSeconds?: number;
                                 brokerNetworkBytesPerSec?: number;
+                                usageThresholdBytesPerSec?: number;
                             };
                         };
                         deletionProtection?: boolean;
@@ -1235,6 +1241,7 @@ export interface paths {
                                         capacityPercent?: number;
                                         cooldownSeconds?: number;
                                         brokerNetworkBytesPerSec?: number;
+                                        usageThresholdBytesPerSec?: number;
                                     };
                                 };
                                 state: "CREATING" | "RUNNING" | "UPDATING" | "DEGRADED" | "DELETING" | "FAILED";
@@ -1367,6 +1374,7 @@ export interface paths {
                                         capacityPercent?: number;
                                         cooldownSeconds?: number;
                                         brokerNetworkBytesPerSec?: number;
+                                        usageThresholdBytesPerSec?: number;
                                     };
                                 };
                                 state: "CREATING" | "RUNNING" | "UPDATING" | "DEGRADED" | "DELETING" | "FAILED";
@@ -4490,6 +4498,7 @@ export interface paths {
                                 capacityThreshold: number;
                                 cooldownMs: number;
                                 brokerNetworkBytesPerSec: number;
+                                usageThresholdBytesPerSec: number;
                                 maxMoves: number;
                             };
                             before: {
@@ -4694,6 +4703,7 @@ export interface paths {
                                 capacityThreshold: number;
                                 cooldownMs: number;
                                 brokerNetworkBytesPerSec: number;
+                                usageThresholdBytesPerSec: number;
                                 maxMoves: number;
                             };
                             before: {

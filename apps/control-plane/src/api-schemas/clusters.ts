@@ -16,6 +16,11 @@ export const BalancingSpec = Type.Object(
     cooldownSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400 })),
     /** Each broker's sustained network capacity each way, bytes/s (default: the control plane's). */
     brokerNetworkBytesPerSec: Type.Optional(Type.Integer({ minimum: 1 })),
+    /**
+     * A broker below this load (bytes/s, each way) is not moved from or to for network balance alone
+     * (default: the control plane's, 1 MiB/s).
+     */
+    usageThresholdBytesPerSec: Type.Optional(Type.Integer({ minimum: 0 })),
   },
   { additionalProperties: false },
 );

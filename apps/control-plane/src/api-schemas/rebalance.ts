@@ -45,6 +45,7 @@ export const RebalancePlanView = Type.Object({
     capacityThreshold: Type.Number(),
     cooldownMs: Type.Integer({ minimum: 0 }),
     brokerNetworkBytesPerSec: Type.Number(),
+    usageThresholdBytesPerSec: Type.Number(),
     maxMoves: Type.Integer({ minimum: 1 }),
   }),
   /** Every broker, now and as expected once the moves are done (same order). */

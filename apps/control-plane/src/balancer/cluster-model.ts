@@ -86,7 +86,7 @@ export class ClusterModel {
       this.load[1][b]! += part.bytesOutPerSec;
       this.count[b]! += 1;
       const cooling = part.lastMovedAt !== undefined && options.now - part.lastMovedAt < options.cooldownMs;
-      if (this.inSet[b] && !cooling) this.movable[p] = 1;
+      if (this.inSet[b] && !cooling && !part.pinned) this.movable[p] = 1;
     }
     // One sort per direction over all partitions, dealt out in order: each broker's list comes out sorted.
     for (const d of DIRECTIONS)
@@ -133,9 +133,13 @@ export class ClusterModel {
     return Math.max(0, loadIn - t * this.capacity[0][b]!) + Math.max(0, loadOut - t * this.capacity[1][b]!);
   }
 
-  /** Bytes/s outside the band in direction `d` (0 where the network goal is idle or the broker is out). */
+  /**
+   * Bytes/s outside the band in direction `d` (0 where the network goal is idle, the broker is out, or its load
+   * is below the usage threshold).
+   */
   bandExcess(d: Direction, b: number, load: number): number {
     if (!this.inSet[b] || !this.networkActive[d]) return 0;
+    if (load < this.options.usageThresholdBytesPerSec) return 0;
     const target = this.target[d][b]!;
     const excess = Math.abs(load - target) - this.options.bandFraction * target;
     // Below its share, a broker that cannot take is nobody's fault: no move can fix it.

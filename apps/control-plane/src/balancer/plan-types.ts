@@ -32,6 +32,12 @@ export interface BalancerPartition {
   bytesOutPerSec: number;
   /** When the partition last moved (ms since the epoch); within the cooldown it does not move again. */
   lastMovedAt?: number;
+  /**
+   * Never moved to balance (its load still counts): an internal topic's partition is a group or transaction
+   * coordinator, and moving one makes every client of its groups find the coordinator again mid-request
+   * (NOT_COORDINATOR). Drains and failovers still move it.
+   */
+  pinned?: boolean;
 }
 
 export interface BalancerOptions {
@@ -50,6 +56,13 @@ export interface BalancerOptions {
   minUsefulChange: number;
   /** Below this mean broker load per direction (bytes/s) traffic is noise: only counts are balanced. */
   idleBytesPerSec: number;
+  /**
+   * A broker whose load in a direction is below this (bytes/s) is within its band in that direction: it is
+   * never moved from or to for that direction's sake alone (AutoMQ's network usage distribution detection
+   * threshold). Keeps a lightly loaded cluster still: at a few hundred KB/s per broker a move costs clients a
+   * metadata refresh and gains nothing. 0: every broker is held to the band.
+   */
+  usageThresholdBytesPerSec: number;
   /** At most this many moves in one plan (the most important first). */
   maxMoves: number;
 }
@@ -60,6 +73,7 @@ export const DEFAULT_BALANCER_OPTIONS: Readonly<Omit<BalancerOptions, "now">> = 
   capacityThreshold: 0.8,
   minUsefulChange: 0.02,
   idleBytesPerSec: 1024,
+  usageThresholdBytesPerSec: 0,
   maxMoves: 10_000,
 });
 

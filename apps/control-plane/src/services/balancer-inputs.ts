@@ -1,7 +1,8 @@
 // What the planner plans from, read from the control plane's own records (DESIGN.md invariant 4): brokers and
 // their health from the brokers table, partitions and their leaders, each partition's traffic over the load
 // window (services/partition-load.ts), and when each partition last moved (the rebalance operations that
-// moved it, still within the cooldown).
+// moved it, still within the cooldown). Internal topics' partitions (the coordinators) are pinned.
+import { isInternalTopic } from "@cirrus/broker-api";
 import { and, eq, gte, inArray } from "drizzle-orm";
 import type { BalancerBroker, BalancerPartition, BrokerHealth } from "../balancer/plan-types.ts";
 import type { DbOrTx } from "../db/database.ts";
@@ -74,6 +75,7 @@ export async function loadBalancerInputs(
         bytesInPerSec: load?.bytesInPerSec ?? 0,
         bytesOutPerSec: load?.bytesOutPerSec ?? 0,
         lastMovedAt: movedAt.get(key),
+        pinned: isInternalTopic(row.topic),
       };
     }),
   };

@@ -13,9 +13,14 @@ export interface BalancerSettings {
   cooldownMs: number;
   /** Each broker's sustained network capacity each way, bytes/s. */
   brokerNetworkBytesPerSec: number;
+  /** Below this load (bytes/s, per direction) a broker is within its band. */
+  usageThresholdBytesPerSec: number;
 }
 
-export type BalancerConfig = Pick<Config, "balancerCooldownMs" | "brokerNetworkBytesPerSec">;
+export type BalancerConfig = Pick<
+  Config,
+  "balancerCooldownMs" | "brokerNetworkBytesPerSec" | "balancerUsageThresholdBytesPerSec"
+>;
 
 /** A cluster's brokers' network capacity each way (bytes/s) as its provider knows it; undefined: unknown. */
 export type BrokerCapacity = (spec: ClusterSpec) => number | undefined;
@@ -56,5 +61,6 @@ export function balancerSettings(
       own.brokerNetworkBytesPerSec ??
       (spec && "provider" in spec && capacityOf ? capacityOf(spec as ClusterSpec) : undefined) ??
       config.brokerNetworkBytesPerSec,
+    usageThresholdBytesPerSec: own.usageThresholdBytesPerSec ?? config.balancerUsageThresholdBytesPerSec,
   };
 }

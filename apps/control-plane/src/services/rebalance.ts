@@ -57,6 +57,7 @@ export async function planRebalance(
     cooldownMs: settings.cooldownMs,
     bandFraction: settings.bandFraction,
     capacityThreshold: settings.capacityThreshold,
+    usageThresholdBytesPerSec: settings.usageThresholdBytesPerSec,
     maxMoves,
   });
   return {
@@ -67,6 +68,7 @@ export async function planRebalance(
       capacityThreshold: settings.capacityThreshold,
       cooldownMs: settings.cooldownMs,
       brokerNetworkBytesPerSec: settings.brokerNetworkBytesPerSec,
+      usageThresholdBytesPerSec: settings.usageThresholdBytesPerSec,
       maxMoves,
     },
     ...plan,

@@ -11,6 +11,7 @@ it("takes the spec's balancing settings over the control plane's defaults", () =
     capacityThreshold: 0.8,
     cooldownMs: DEFAULT_CONFIG.balancerCooldownMs,
     brokerNetworkBytesPerSec: DEFAULT_CONFIG.brokerNetworkBytesPerSec,
+    usageThresholdBytesPerSec: 1_048_576,
   });
   const spec = {
     balancing: {
@@ -19,6 +20,7 @@ it("takes the spec's balancing settings over the control plane's defaults", () =
       capacityPercent: 70,
       cooldownSeconds: 30,
       brokerNetworkBytesPerSec: 1e9,
+      usageThresholdBytesPerSec: 0,
     },
   };
   assert.deepEqual(balancerSettings(DEFAULT_CONFIG, spec), {
@@ -27,6 +29,7 @@ it("takes the spec's balancing settings over the control plane's defaults", () =
     capacityThreshold: 0.7,
     cooldownMs: 30_000,
     brokerNetworkBytesPerSec: 1e9,
+    usageThresholdBytesPerSec: 0,
   });
 });
 

@@ -160,6 +160,50 @@ describe("planBalance by hand", () => {
     assert.deepEqual(planBalance(brokers, barelyOut, { now: NOW }).moves, []);
   });
 
+  it("never moves a pinned partition (a coordinator), though its load counts", () => {
+    const brokers = [broker(1), broker(2)];
+    const parts = [
+      { ...partition(0, 1, 6 * MB), pinned: true },
+      { ...partition(1, 1, 6 * MB), pinned: true },
+      partition(2, 1, 2 * MB),
+      partition(3, 2, 2 * MB),
+    ];
+    const plan = planBalance(brokers, parts, { now: NOW });
+    assert.ok(plan.moves.length > 0, "the unpinned partition still moves for the band");
+    assert.ok(plan.moves.every((m) => m.partition === 2));
+  });
+
+  it("leaves brokers below the usage threshold alone for network balance, still evening counts", () => {
+    const brokers = [broker(1), broker(2), broker(3)];
+    // 0.6, 0.3 and 0.05 MB/s: far outside a ±10% band, all below a 1 MiB/s threshold.
+    const light = [
+      partition(0, 1, 0.4 * MB),
+      partition(1, 1, 0.2 * MB),
+      partition(2, 2, 0.3 * MB),
+      partition(3, 3, 0.05 * MB),
+    ];
+    assert.ok(planBalance(brokers, light, { now: NOW }).moves.length > 0, "without a threshold it moves");
+    const still = planBalance(brokers, light, { now: NOW, usageThresholdBytesPerSec: 1_048_576 });
+    assert.deepEqual(still.moves, []);
+    assert.ok(met(still, "network-in") && met(still, "network-out"));
+    // A broker above the threshold still gives to one below it, and a joined broker still gets partitions.
+    const hot = [
+      partition(0, 1, 8 * MB),
+      partition(1, 1, 4 * MB),
+      partition(2, 2, 0.3 * MB),
+      partition(3, 2, 0.2 * MB),
+    ];
+    const plan = planBalance(brokers, hot, { now: NOW, usageThresholdBytesPerSec: 1_048_576 });
+    assert.ok(
+      plan.moves.some((m) => m.from === 1 && m.goal === "network-in"),
+      "the hot broker gives",
+    );
+    assert.ok(
+      plan.moves.some((m) => m.to === 3),
+      "the empty broker takes",
+    );
+  });
+
   it("acts when the band is broken even though no move can fix it fully", () => {
     // 2 brokers: 12.5 and 7.5 MB/s; the only partition that helps (1 MB/s) narrows the gap, cannot close it.
     const brokers = [broker(1), broker(2)];
