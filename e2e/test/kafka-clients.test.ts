@@ -10,6 +10,7 @@ import { after, before, describe, test } from "node:test";
 import {
   bootstrapOf,
   createTopicViaApi,
+  partitionLeaders,
   RestartMode,
   restartAllBrokers,
   waitForLeaders,
@@ -18,7 +19,13 @@ import type { ClientDriver } from "../harness/clients/driver.ts";
 import { kafkajsDriver } from "../harness/clients/kafkajs-driver.ts";
 import { kcatDriver } from "../harness/clients/kcat-driver.ts";
 import { platformaticDriver } from "../harness/clients/platformatic-driver.ts";
-import { type ConsumedRecord, keyedRecords, verifyConsumed, waitFor } from "../harness/clients/workload.ts";
+import {
+  type ConsumedRecord,
+  consumedByPartition,
+  keyedRecords,
+  verifyConsumed,
+  waitFor,
+} from "../harness/clients/workload.ts";
 import { type StartedCluster, startCluster } from "../harness/cluster.ts";
 
 const PARTITIONS = 12;
@@ -46,6 +53,14 @@ function driverFor(name: ClientName): ClientDriver {
 /** Clients whose first round passed: only they are checked for resuming. */
 const firstRoundPassed = new Set<ClientName>();
 
+/** The control plane's view of a group (members, committed offsets, lag), for a stall's report. */
+async function groupView(group: string): Promise<unknown> {
+  const answer = await cluster
+    .api("GET", `/v1/clusters/${cluster.clusterId}/consumer-groups/${group}`)
+    .catch((error: unknown) => ({ status: 0, body: String(error) }));
+  return answer.body;
+}
+
 async function consumeWithGroup(
   driver: ClientDriver,
   topic: string,
@@ -62,7 +77,10 @@ async function consumeWithGroup(
     await waitFor(
       () => consumed.length >= expected,
       120_000,
-      `${driver.name}: ${expected} records (have ${consumed.length})`,
+      async () =>
+        `${driver.name}: ${expected} records (have ${consumed.length}: ${consumedByPartition(consumed)}; ` +
+        `leaders ${JSON.stringify(await partitionLeaders(cluster, topic).catch(String))}; ` +
+        `group ${JSON.stringify(await groupView(group))})`,
     );
     // A short settle: anything delivered twice or replayed from before would show up now.
     await new Promise((r) => setTimeout(r, 1_000));

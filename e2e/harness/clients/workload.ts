@@ -83,11 +83,37 @@ export function verifyConsumed(consumed: ConsumedRecord[], from: number, count: 
   };
 }
 
-/** Resolves once `predicate` is true, polling; rejects with `what` after `timeoutMs`. */
-export async function waitFor(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
+/**
+ * Resolves once `predicate` is true, polling; rejects with `what` after `timeoutMs` (a function is asked at
+ * the timeout, so its figures are the final ones).
+ */
+export async function waitFor(
+  predicate: () => boolean,
+  timeoutMs: number,
+  what: string | (() => string | Promise<string>),
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${typeof what === "string" ? what : await what()}`,
+      );
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** Per partition: records consumed, the highest offset and the members that received it (for a stall's report). */
+export function consumedByPartition(consumed: readonly ConsumedRecord[]): string {
+  const parts = new Map<number, { count: number; last: bigint; members: Set<number> }>();
+  for (const r of consumed) {
+    const p = parts.get(r.partition) ?? { count: 0, last: -1n, members: new Set<number>() };
+    p.count++;
+    if (r.offset > p.last) p.last = r.offset;
+    p.members.add(r.member);
+    parts.set(r.partition, p);
+  }
+  return [...parts.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([n, p]) => `p${n}: ${p.count} to offset ${p.last} by member ${[...p.members].join("+")}`)
+    .join("; ");
 }
