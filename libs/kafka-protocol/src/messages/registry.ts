@@ -31,15 +31,15 @@ import { MetadataRequestSpec, MetadataResponseSpec } from "./metadata.ts";
 import { OffsetCommitRequestSpec, OffsetCommitResponseSpec } from "./offset-commit.ts";
 import { OffsetFetchRequestSpec, OffsetFetchResponseSpec } from "./offset-fetch.ts";
 import {
+  OffsetForLeaderEpochRequestSpec,
+  OffsetForLeaderEpochResponseSpec,
+} from "./offset-for-leader-epoch.ts";
+import {
   AlterPartitionReassignmentsRequestSpec,
   AlterPartitionReassignmentsResponseSpec,
   ListPartitionReassignmentsRequestSpec,
   ListPartitionReassignmentsResponseSpec,
 } from "./partition-reassignments.ts";
-import {
-  OffsetForLeaderEpochRequestSpec,
-  OffsetForLeaderEpochResponseSpec,
-} from "./offset-for-leader-epoch.ts";
 import { ProduceRequestSpec, ProduceResponseSpec } from "./produce.ts";
 import {
   SaslAuthenticateRequestSpec,
