@@ -1,9 +1,10 @@
 // The web console in a real browser (Debian's Chromium through playwright-core) against `npm start`'s control
 // plane on the local provider: sign in, create a cluster through the form (its validation shown at the field),
 // wait for RUNNING and three brokers, create a topic, produce a message from the page and see it in the
-// message browser, see a consumer group's lag, reset its offsets (dry run, 409 while it has a member, then
-// executed on the empty group: lag comes back), simulate a spot reclaim and watch its operation finish,
-// preview and execute a rebalance, then delete the cluster. Every page is screenshot under
+// message browser (and, from a time, exactly the records at or after it), see a consumer group's lag, reset
+// its offsets (dry run, 409 while it has a member, then executed on the empty group: lag comes back),
+// simulate a spot reclaim and watch its operation finish, preview and execute a rebalance, then delete the
+// cluster. Every page is screenshot under
 // e2e/results/console/ and scanned by axe-core (no serious or critical violation). The overview's render time
 // with many partitions is e2e/bench/console-render.bench.ts's.
 import assert from "node:assert/strict";
@@ -190,6 +191,90 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
       `/v1/clusters/${clusterId}/topics/orders`,
     );
     assert.equal(saved.configs["retention.ms"], "600000");
+  });
+
+  it("browses a partition from a time: exactly the records at or after it (API and page)", async () => {
+    const clusterId = /clusters\/([0-9a-f-]{36})/.exec(page.url())![1]!;
+    await api("POST", `/v1/clusters/${clusterId}/topics`, { name: "timeline", partitions: 1 });
+    const { bootstrap } = await api<{ bootstrap: string }>("GET", `/v1/clusters/${clusterId}`);
+    const kafka = new Kafka({
+      clientId: "console-e2e-time",
+      brokers: bootstrap.split(","),
+      logLevel: logLevel.NOTHING,
+    });
+    const producer = kafka.producer();
+    // Six records a minute apart in one batch: the time chosen falls inside it, so the broker's ListOffsets
+    // must answer the record's offset, not the batch's.
+    const base = Date.UTC(2026, 0, 15, 10, 0, 0);
+    try {
+      await producer.connect();
+      await producer.send({
+        topic: "timeline",
+        acks: -1,
+        messages: Array.from({ length: 6 }, (_, i) => ({
+          key: `k${i}`,
+          value: `event-${i}`,
+          timestamp: String(base + i * 60_000),
+        })),
+      });
+    } finally {
+      await producer.disconnect();
+    }
+    type MessagesPage = {
+      endOffset: number;
+      timestampOffset?: number;
+      messages: { offset: number; timestamp: number }[];
+    };
+    const messages = `/v1/clusters/${clusterId}/topics/timeline/partitions/0/messages`;
+    const middle = await api<MessagesPage>("GET", `${messages}?timestamp=${base + 150_000}`);
+    assert.deepEqual(
+      middle.messages.map((m) => [m.offset, m.timestamp]),
+      [5, 4, 3].map((i) => [i, base + i * 60_000]),
+    );
+    assert.equal(middle.timestampOffset, 3);
+    const late = await api<MessagesPage>(
+      "GET",
+      `${messages}?timestamp=${new Date(base + 3_600_000).toISOString()}`,
+    );
+    assert.deepEqual(late.messages, []);
+    assert.equal(late.timestampOffset, 6);
+    assert.equal(late.endOffset, 6);
+    const bad = await fetch(`${url}${messages}?timestamp=2026-01-15T10:00`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    assert.equal(bad.status, 400);
+    assert.match(bad.headers.get("content-type") ?? "", /application\/problem\+json/);
+
+    await page.goto(`${url}/clusters/${clusterId}/topics/timeline`);
+    await page.getByRole("heading", { name: "timeline" }).waitFor();
+    const rows = page.locator("table.messages tbody tr");
+    const offsetsShown = async () => rows.locator("td:first-child").allTextContents();
+    await waitFor("the six records, newest first", async () => (await offsetsShown()).length === 6, 30_000);
+    // The field takes the browser's local time: write the middle time as the browser's zone shows it.
+    const localTime = (ms: number) =>
+      page.evaluate((at) => {
+        const d = new Date(at);
+        const two = (n: number) => String(n).padStart(2, "0");
+        return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}T${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+      }, ms);
+    await page.getByLabel("From time").fill(await localTime(base + 150_000));
+    await waitFor(
+      "exactly the records from 10:03 on",
+      async () => JSON.stringify(await offsetsShown()) === JSON.stringify(["5", "4", "3"]),
+      30_000,
+    );
+    assert.deepEqual(
+      (await rows.locator("td:nth-child(4)").allTextContents()).map((v) => v.trim()),
+      ["event-5", "event-4", "event-3"],
+    );
+    await page.getByText("From offset 3, the first at or after the time").waitFor();
+    await check("06c-topic-from-time");
+    await page.getByLabel("From time").fill(await localTime(base + 3_600_000));
+    await page.getByText("No message at or after this time: the partition ends at offset 6.").waitFor({
+      timeout: 30_000,
+    });
+    await page.getByLabel("From time").fill("");
+    await waitFor("the newest again", async () => (await offsetsShown()).length === 6, 30_000);
   });
 
   it("shows a consumer group's members, committed offsets and lag", async () => {

@@ -3323,11 +3323,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read a partition's records, newest first: up to `limit` before offset `before` (default: the end); 503 while it has no reachable leader */
+        /** Read a partition's records, newest first: up to `limit` before offset `before` (default: the end), or from `timestamp` on (the first record at or after it, by Kafka's ListOffsets on the leader; past the last record an empty page); 400 for a bad time or both starts; 503 while it has no reachable leader */
         get: {
             parameters: {
                 query?: {
                     before?: number;
+                    /** @description Read from the first record at or after this time (ms since the Unix epoch, or ISO 8601 with a zone); not with `before` */
+                    timestamp?: string;
                     limit?: number;
                 };
                 header?: never;
@@ -3350,6 +3352,7 @@ export interface paths {
                             partition: number;
                             startOffset: number;
                             endOffset: number;
+                            timestampOffset?: number;
                             messages: {
                                 offset: number;
                                 timestamp: number;

@@ -7,6 +7,7 @@ import { LoadState } from "../components/load-state.tsx";
 import { formatTime } from "../format.ts";
 import { usePolled } from "../use-polled.ts";
 import { type Encoding, showBytes } from "./message-format.ts";
+import { isLive, type MessageStart, messagesQuery } from "./message-start.ts";
 
 const PAGE = 20;
 
@@ -80,7 +81,10 @@ function MessageList({ page, encoding }: { page: MessagesPage; encoding: Encodin
     <div className="table-wrap">
       <table className="messages">
         <caption>
-          Offsets {page.startOffset} to {page.endOffset - 1} · newest first
+          {page.timestampOffset === undefined
+            ? `Offsets ${page.startOffset} to ${page.endOffset - 1}`
+            : `From offset ${page.timestampOffset}, the first at or after the time (the partition ends at ${page.endOffset})`}{" "}
+          · newest first
         </caption>
         <thead>
           <tr>
@@ -119,25 +123,27 @@ function MessageList({ page, encoding }: { page: MessagesPage; encoding: Encodin
   );
 }
 
-/** A partition's records, newest first, refreshed every 3 s (live tail) unless paging back; and a produce form. */
+/**
+ * A partition's records, newest first, refreshed every 3 s (live tail) unless paging back from an offset or
+ * reading from a time; and a produce form.
+ */
 export function MessageBrowser(props: { clusterId: string; topic: string; partitions: number }) {
   const [partition, setPartition] = useState(0);
-  const [before, setBefore] = useState<number>();
+  const [start, setStart] = useState<MessageStart>({ kind: "newest" });
   const [encoding, setEncoding] = useState<Encoding>("text");
+  const query = messagesQuery(start, PAGE);
   const page = usePolled(
     () =>
       unwrap(
         api.GET("/v1/clusters/{id}/topics/{name}/partitions/{partition}/messages", {
-          params: {
-            path: { id: props.clusterId, name: props.topic, partition },
-            query: { limit: PAGE, ...(before === undefined ? {} : { before }) },
-          },
+          params: { path: { id: props.clusterId, name: props.topic, partition }, query },
         }),
       ),
-    before === undefined ? 3000 : 0,
-    [props.clusterId, props.topic, partition, before],
+    isLive(start) ? 3000 : 0,
+    [props.clusterId, props.topic, partition, query.before, query.timestamp],
   );
   const oldest = page.data?.messages.at(-1)?.offset;
+  const newest = () => setStart({ kind: "newest" });
   return (
     <div className="card">
       <h2>Messages</h2>
@@ -149,7 +155,7 @@ export function MessageBrowser(props: { clusterId: string; topic: string; partit
               value={partition}
               onChange={(e) => {
                 setPartition(Number(e.target.value));
-                setBefore(undefined);
+                newest();
               }}
             >
               {Array.from({ length: props.partitions }, (_, i) => `${i}`).map((index) => (
@@ -174,9 +180,28 @@ export function MessageBrowser(props: { clusterId: string; topic: string; partit
             <input
               {...aria}
               inputMode="numeric"
-              value={before ?? ""}
+              value={start.kind === "before" ? start.offset : ""}
               onChange={(e) =>
-                setBefore(e.target.value.trim() === "" ? undefined : Math.max(0, Number(e.target.value) || 0))
+                e.target.value.trim() === ""
+                  ? newest()
+                  : setStart({ kind: "before", offset: Math.max(0, Number(e.target.value) || 0) })
+              }
+            />
+          )}
+        </Field>
+        <Field
+          id="m-from-time"
+          label="From time"
+          hint="Your local time: the records from the first one at or after it."
+        >
+          {(aria) => (
+            <input
+              {...aria}
+              type="datetime-local"
+              step={1}
+              value={start.kind === "time" ? start.local : ""}
+              onChange={(e) =>
+                e.target.value === "" ? newest() : setStart({ kind: "time", local: e.target.value })
               }
             />
           )}
@@ -185,21 +210,30 @@ export function MessageBrowser(props: { clusterId: string; topic: string; partit
       <LoadState
         {...page}
         isEmpty={(p) => p.messages.length === 0}
-        empty={<p>No message in this range. Produce one below, or with any Kafka client.</p>}
+        empty={
+          page.data?.timestampOffset === undefined ? (
+            <p>No message in this range. Produce one below, or with any Kafka client.</p>
+          ) : (
+            <p>
+              No message at or after this time: the partition ends at offset {page.data.endOffset}. Choose an
+              earlier time, or clear it to follow the newest.
+            </p>
+          )
+        }
       >
         {(p) => (
           <>
             <MessageList page={p} encoding={encoding} />
             <div className="actions">
-              {before !== undefined && (
-                <button type="button" onClick={() => setBefore(undefined)}>
+              {!isLive(start) && (
+                <button type="button" onClick={newest}>
                   Newest (live)
                 </button>
               )}
               <button
                 type="button"
                 disabled={oldest === undefined || oldest <= p.startOffset}
-                onClick={() => setBefore(oldest)}
+                onClick={() => oldest !== undefined && setStart({ kind: "before", offset: oldest })}
               >
                 Older
               </button>

@@ -13,6 +13,19 @@ export const MessagesQuery = Type.Object(
   {
     /** Read up to `limit` records before this offset (exclusive): the next older page. Default: the end. */
     before: Type.Optional(Type.Integer({ minimum: 0 })),
+    /**
+     * Instead of `before`: read up to `limit` records from the first one whose timestamp is at or after this
+     * time (Kafka's ListOffsets by timestamp, asked of the leader): milliseconds since the Unix epoch, or an
+     * ISO 8601 date-time with its zone. Past the last record: an empty page.
+     */
+    timestamp: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description:
+          "Read from the first record at or after this time (ms since the Unix epoch, or ISO 8601 with a zone); not with `before`",
+      }),
+    ),
     limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
   },
   { additionalProperties: false },
@@ -42,6 +55,11 @@ export const MessagesView = Type.Object({
   /** The partition's first offset and its end (the next offset to be written). */
   startOffset: Type.Integer({ minimum: 0 }),
   endOffset: Type.Integer({ minimum: 0 }),
+  /**
+   * With `timestamp`: the offset it resolved to, the first record at or after it (the end offset when no
+   * record is that late). Absent otherwise.
+   */
+  timestampOffset: Type.Optional(Type.Integer({ minimum: 0 })),
   /** Newest first. */
   messages: Type.Array(MessageView),
 });

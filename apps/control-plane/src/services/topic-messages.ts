@@ -101,21 +101,36 @@ function bytesView(bytes: Buffer | null): Message["key"] {
 }
 
 /**
- * Up to `limit` records of a partition before offset `before` (exclusive; default: its end), newest first.
- * Control records (transaction markers) are skipped.
+ * Up to `limit` records of a partition, newest first: before offset `before` (exclusive; default: its end), or
+ * from `timestamp` (ms since the epoch) on: from the first record at or after it, as the leader's ListOffsets by
+ * timestamp answers (an empty page when no record is that late). Control records (transaction markers) are skipped.
  */
 export async function readMessages(
   db: DbOrTx,
   clusterId: string,
   topic: string,
   partition: number,
-  options: { before?: number; limit: number },
+  options: { before?: number; timestamp?: number; limit: number },
 ): Promise<Static<typeof MessagesView>> {
   return withLeader(db, clusterId, topic, partition, async (c) => {
     const start = await listOffset(c, topic, partition, EARLIEST);
     const end = await listOffset(c, topic, partition, LATEST);
-    const upper = options.before === undefined ? end : BigInt(Math.min(options.before, Number(end)));
-    let next = upper - BigInt(options.limit) > start ? upper - BigInt(options.limit) : start;
+    let timestampOffset: bigint | undefined;
+    let next: bigint;
+    let upper: bigint;
+    if (options.timestamp !== undefined) {
+      const found = await listOffset(c, topic, partition, BigInt(options.timestamp));
+      // -1: no record is that late. The leader clamps to the log start; a record written since `end` was read
+      // is past this page.
+      timestampOffset = found;
+      if (found < 0n || found > end) timestampOffset = end;
+      else if (found < start) timestampOffset = start;
+      next = timestampOffset;
+      upper = next + BigInt(options.limit) < end ? next + BigInt(options.limit) : end;
+    } else {
+      upper = options.before === undefined ? end : BigInt(Math.min(options.before, Number(end)));
+      next = upper - BigInt(options.limit) > start ? upper - BigInt(options.limit) : start;
+    }
     const messages: Message[] = [];
     for (let fetches = 0; next < upper && fetches < MAX_FETCHES; fetches++) {
       const answer = await c.request(
@@ -182,6 +197,7 @@ export async function readMessages(
       partition,
       startOffset: Number(start),
       endOffset: Number(end),
+      ...(timestampOffset === undefined ? {} : { timestampOffset: Number(timestampOffset) }),
       messages: messages.reverse(),
     };
   });

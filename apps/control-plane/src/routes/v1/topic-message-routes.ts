@@ -8,8 +8,10 @@ import {
   TopicPartitionPath,
 } from "../../api-schemas/topic-messages.ts";
 import type { AppContext } from "../../app-context.ts";
+import { ApiError } from "../../errors.ts";
 import type { TypeBoxTypeProvider } from "../../http/typebox.ts";
 import { getCluster } from "../../services/clusters.ts";
+import { parseMessageTimestamp } from "../../services/message-timestamp.ts";
 import { produceMessage, readMessages } from "../../services/topic-messages.ts";
 
 const leaderUnavailable = () =>
@@ -29,17 +31,24 @@ export function topicMessageRoutes(ctx: AppContext) {
         schema: {
           tags,
           summary:
-            "Read a partition's records, newest first: up to `limit` before offset `before` (default: the end); 503 while it has no reachable leader",
+            "Read a partition's records, newest first: up to `limit` before offset `before` (default: the end), or from `timestamp` on (the first record at or after it, by Kafka's ListOffsets on the leader; past the last record an empty page); 400 for a bad time or both starts; 503 while it has no reachable leader",
           params: TopicPartitionPath,
           querystring: MessagesQuery,
           response: withProblems({ 200: MessagesView, 503: leaderUnavailable() }),
         },
       },
       async (request) => {
+        const { before, timestamp, limit } = request.query;
+        if (before !== undefined && timestamp !== undefined)
+          throw new ApiError(
+            "INVALID_REQUEST",
+            "querystring: give `before` (an offset) or `timestamp` (a time), not both",
+          );
+        const from = timestamp === undefined ? undefined : parseMessageTimestamp(timestamp);
         await getCluster(db, request.params.id);
-        const { before, limit } = request.query;
         return readMessages(db, request.params.id, request.params.name, request.params.partition, {
           ...(before === undefined ? {} : { before }),
+          ...(from === undefined ? {} : { timestamp: from }),
           limit: limit ?? 50,
         });
       },
