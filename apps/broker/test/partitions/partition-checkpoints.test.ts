@@ -5,15 +5,15 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { ErrorCode, encodeRecordBatch, readRecordBatchHeader } from "@cirrus/kafka-protocol";
-import type { PartitionTxnIndex } from "../../src/producers/partition-txn-index.ts";
-import { rebuildTxnIndex } from "../../src/producers/rebuild-txn-index.ts";
-import { appendTxnMarker } from "../../src/transactions/marker-append.ts";
 import type { Storage } from "@cirrus/s3stream";
 import { AppendNotifier } from "../../src/partitions/append-notifier.ts";
 import { ObjectStoreCheckpointStore } from "../../src/partitions/checkpoint-store.ts";
 import { Partition } from "../../src/partitions/partition.ts";
 import { PartitionRegistry } from "../../src/partitions/partition-registry.ts";
 import { ProducerStateManager, rebuildProducerState } from "../../src/producers/index.ts";
+import type { PartitionTxnIndex } from "../../src/producers/partition-txn-index.ts";
+import { rebuildTxnIndex } from "../../src/producers/rebuild-txn-index.ts";
+import { appendTxnMarker } from "../../src/transactions/marker-append.ts";
 import { StreamCluster } from "../groups/stream-test-kit.ts";
 
 const cluster = new StreamCluster();
