@@ -4,7 +4,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { encodeRecordBatch } from "@cirrus/kafka-protocol";
+import { encodeEndTxnMarker, encodeRecordBatch } from "@cirrus/kafka-protocol";
 import type { ObjectStore } from "@cirrus/object-store";
 import { MemoryObjectManager, Storage, type StorageOptions } from "@cirrus/s3stream";
 import { AppendNotifier } from "../../apps/broker/src/partitions/append-notifier.ts";
@@ -83,6 +83,11 @@ export interface IdempotentFill {
   sequences: number[];
   /** The batch's timestamp from its index (default: now). */
   timestampOf?: (batchIndex: number) => number;
+  /**
+   * Transactional batches: each producer ends its transaction after this many of its batches with a marker
+   * (every third one an abort), so the partition has open, committed and aborted transactions.
+   */
+  transactionBatches?: number;
 }
 
 /** Appends at least `mib` of idempotent batches, 256 in flight; resolves once all are acked. */
@@ -96,15 +101,33 @@ export async function fillIdempotent(
   let bytes = 0;
   for (; bytes < mib * MiB; batches++) {
     const producer = batches % fill.producers;
+    const producerId = BigInt(1000 + producer);
+    const maxTimestamp = fill.timestampOf?.(batches) ?? Date.now();
     const payload = encodeRecordBatch({
-      producerId: BigInt(1000 + producer),
+      producerId,
       producerEpoch: 0,
       baseSequence: fill.sequences[producer]!,
-      records: Array.from({ length: fill.recordsPerBatch }, () => ({ value: fill.value })),
+      isTransactional: fill.transactionBatches !== undefined,
+      // The records carry the batch's timestamp (ListOffsets by time reads them).
+      records: Array.from({ length: fill.recordsPerBatch }, () => ({
+        value: fill.value,
+        timestamp: BigInt(maxTimestamp),
+      })),
     });
     fill.sequences[producer]! += fill.recordsPerBatch;
-    const maxTimestamp = fill.timestampOf?.(batches) ?? Date.now();
     pending.push(partition.append([{ payload, count: fill.recordsPerBatch, maxTimestamp }]));
+    const perProducer = Math.floor(batches / fill.producers) + 1;
+    if (fill.transactionBatches && perProducer % fill.transactionBatches === 0) {
+      const committed = (perProducer / fill.transactionBatches) % 3 !== 0;
+      const marker = encodeEndTxnMarker({
+        producerId,
+        producerEpoch: 0,
+        committed,
+        coordinatorEpoch: 0,
+        timestamp: BigInt(maxTimestamp),
+      });
+      pending.push(partition.append([{ payload: marker, count: 1, maxTimestamp }]));
+    }
     if (pending.length >= 256) await Promise.all(pending.splice(0));
     bytes += payload.length;
   }

@@ -1,9 +1,13 @@
 // Opening a partition (restart, move, failover) with and without partition checkpoints. A partition is filled
-// with idempotent 16 KiB batches (1 KiB records, 50 producers) on broker A, then opened cold on fresh brokers
-// (no cache), the way a new owner does: producer state loaded and ListOffsets-by-time answered.
+// with transactional 16 KiB batches (1 KiB records, 50 producers, each ending its transaction every 8 of its
+// batches, every third one aborted) on broker A, then opened cold on fresh brokers (no cache), the way a new
+// owner does: producer state and transaction index loaded (what gates idempotent and transactional produce
+// and read_committed fetches) and ListOffsets-by-time answered.
 //   - full scan (the reference, no checkpoint store): every batch header read back from object storage;
 //   - from the final checkpoint a graceful close wrote (tail: nothing);
 //   - from an older checkpoint after a crash (tail: TAIL_MIB appended after it, replayed).
+// The transaction index alone is also rebuilt by the full scan of batch headers (rebuildTxnIndex, what every
+// open did before checkpoints carried it) on another cold broker, and checked equal to the crash open's.
 // Also ListOffsets by timestamp for a timestamp in the middle: the time index vs scanning from the log start.
 // Prints one JSON line.
 import { join } from "node:path";
@@ -16,6 +20,8 @@ import {
 import { contiguousRecords } from "../../apps/broker/src/partitions/contiguous-records.ts";
 import type { Partition } from "../../apps/broker/src/partitions/partition.ts";
 import { ProducerStateManager } from "../../apps/broker/src/producers/index.ts";
+import type { PartitionTxnIndex } from "../../apps/broker/src/producers/partition-txn-index.ts";
+import { rebuildTxnIndex } from "../../apps/broker/src/producers/rebuild-txn-index.ts";
 import { BenchBrokers, fillIdempotent } from "./partition-bench-kit.ts";
 import { MiB, printResult, quick, round } from "./s3stream-bench-kit.ts";
 
@@ -54,6 +60,7 @@ async function fill(partition: Partition, mib: number, sequences: number[]): Pro
     value,
     sequences,
     timestampOf: (i) => firstTimestamp + i,
+    transactionBatches: 8,
   });
   return firstTimestamp;
 }
@@ -62,9 +69,26 @@ async function fill(partition: Partition, mib: number, sequences: number[]): Pro
 async function timeOpen(streamId: number, store: CheckpointStore | undefined) {
   const partition = await openPartition(streamId, store);
   const started = performance.now();
-  await new ProducerStateManager().load(partition);
+  const gate = new ProducerStateManager();
+  await gate.load(partition);
   const seconds = (performance.now() - started) / 1000;
-  return { partition, seconds, stats: partition.checkpoints.stats };
+  const txns = gate.transactions(partition);
+  if (!txns) throw new Error("the transaction index is not loaded after load()");
+  return { partition, seconds, stats: partition.checkpoints.stats, txns };
+}
+
+/** What read_committed fetches see of an index (compared between the checkpoint open and the full scan). */
+function txnView(index: PartitionTxnIndex, highWatermark: number) {
+  const { ongoing, aborted } = index.snapshot();
+  return JSON.stringify(
+    {
+      lso: index.lastStableOffset(highWatermark),
+      ongoing: [...ongoing].sort((a, b) => (a.producerId < b.producerId ? -1 : 1)),
+      aborted,
+      firstHalf: index.abortedIn(0, Math.floor(highWatermark / 2)),
+    },
+    (_, v) => (typeof v === "bigint" ? v.toString() : v),
+  );
 }
 
 /** The pre-checkpoint ListOffsets: read every record from the log start until one reaches `timestamp`. */
@@ -89,8 +113,20 @@ try {
   await writerStorage!.shutdown(); // what WAL recovery would upload
 
   const full = await timeOpen(streamId, undefined);
+  const txnScanPartition = await openPartition(streamId, undefined);
+  const txnScanStarted = performance.now();
+  const txnScan = await rebuildTxnIndex(txnScanPartition, 4 * MiB);
+  const txnScanSeconds = (performance.now() - txnScanStarted) / 1000;
+  txnScanPartition.abandon();
   const crash = await timeOpen(streamId, checkpoints);
   if (crash.stats.loadedFrom === undefined) throw new Error("the crash case did not load a checkpoint");
+  if (crash.stats.txnScannedOffsets !== 0)
+    throw new Error(`the crash open scanned ${crash.stats.txnScannedOffsets} offsets for transactions`);
+  const hw = crash.partition.highWatermark;
+  if (txnView(crash.txns, hw) !== txnView(txnScan.index, hw))
+    throw new Error("the transaction index from checkpoint + tail differs from the full scan's");
+  if (txnScan.index.abortedIn(0, hw).length === 0)
+    throw new Error("the partition holds no aborted transaction");
   await crash.partition.close(); // graceful: writes the final checkpoint
   const graceful = await timeOpen(streamId, checkpoints);
   if (graceful.stats.replayedOffsets !== 0)
@@ -117,6 +153,10 @@ try {
     gracefulOpenSeconds: round(graceful.seconds, 3),
     speedupCrashVsFullScan: round(full.seconds / crash.seconds, 1),
     speedupGracefulVsFullScan: round(full.seconds / graceful.seconds, 1),
+    txnIndexFullScanSeconds: round(txnScanSeconds, 3),
+    txnIndexCheckpointTailSeconds: round(crash.seconds, 3),
+    txnIndexSpeedupCheckpointTailVsFullScan: round(txnScanSeconds / crash.seconds, 1),
+    abortedTxns: txnScan.index.abortedIn(0, hw).length,
     listOffsetsByTimeScanMs: round(scanMs, 1),
     listOffsetsByTimeIndexMs: round(indexMs, 2),
     checkpointBytes: stored.at(-1)?.size ?? 0,

@@ -18,6 +18,7 @@ export const KafkaTool = {
   consoleProducer: "kafka.tools.ConsoleProducer",
   getOffsets: "org.apache.kafka.tools.GetOffsetShell",
   transactions: "org.apache.kafka.tools.TransactionsCommand",
+  reassignPartitions: "org.apache.kafka.tools.reassign.ReassignPartitionsCommand",
 } as const;
 export type KafkaTool = (typeof KafkaTool)[keyof typeof KafkaTool];
 

@@ -34,6 +34,11 @@ import type {
   DeleteTopicResponse,
   TopicMetadata,
 } from "./schemas/metadata.ts";
+import type {
+  ReassignmentsInFlight,
+  ReassignPartitionsRequest,
+  ReassignPartitionsResponse,
+} from "./schemas/reassignments.ts";
 
 export type ControlPlaneClientOptions = TransportOptions;
 
@@ -175,6 +180,28 @@ export class ControlPlaneClient implements ObjectManager {
       path: internalPath(InternalRoutes.topicConfigs, { name }),
       body: request,
       idempotent: false,
+    });
+  }
+
+  /**
+   * Moves each partition to the broker named (Kafka's AlterPartitionReassignments), through the control
+   * plane's move executor: one outcome per move, in request order. Sent once (it starts an operation).
+   */
+  reassignPartitions(request: ReassignPartitionsRequest): Promise<ReassignPartitionsResponse> {
+    return this.#http.call({
+      method: "POST",
+      path: internalPath(InternalRoutes.partitionReassignments),
+      body: request,
+      idempotent: false,
+    });
+  }
+
+  /** The cluster's moves not finished yet (Kafka's ListPartitionReassignments). */
+  partitionReassignments(): Promise<ReassignmentsInFlight> {
+    return this.#http.call({
+      method: "GET",
+      path: internalPath(InternalRoutes.partitionReassignments),
+      idempotent: true,
     });
   }
 

@@ -11,5 +11,6 @@ export * from "./schemas/brokers.ts";
 export * from "./schemas/common.ts";
 export * from "./schemas/metadata.ts";
 export * from "./schemas/objects.ts";
+export * from "./schemas/reassignments.ts";
 export * from "./topic-config-changes.ts";
 export * from "./topic-rules.ts";

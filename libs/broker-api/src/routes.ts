@@ -18,6 +18,8 @@ export const InternalRoutes = {
   topic: "/topics/:name",
   topicPartitions: "/topics/:name/partitions",
   topicConfigs: "/topics/:name/configs",
+  /** Kafka's Alter/ListPartitionReassignments: POST moves, GET the moves in flight. */
+  partitionReassignments: "/partition-reassignments",
   streams: "/streams",
   stream: "/streams/:streamId",
   openStream: "/streams/:streamId/open",

@@ -3,7 +3,8 @@
 // changes to the stored set under its cluster lock; the broker first checks them with the same function
 // (@cirrus/broker-api's applyTopicConfigChanges) against its view, to answer in Kafka's error codes.
 // Broker settings are static (environment and config file at start-up): a change to any of them is refused as
-// Kafka refuses a read-only broker config ("Cannot update these configs dynamically").
+// Kafka refuses a read-only broker config ("Cannot update these configs dynamically"); deleting one, with no
+// dynamic override to remove, changes nothing and succeeds.
 import {
   applyTopicConfigChanges,
   type ClusterMetadata,
@@ -76,8 +77,11 @@ function alterBroker(resource: ResourceChange, changes: TopicConfigChange[], con
   if (resource.resourceName !== "" && !/^\d+$/.test(resource.resourceName)) {
     return ok(ErrorCode.INVALID_REQUEST, `broker id must be a number, not '${resource.resourceName}'`);
   }
-  if (changes.length === 0) return ok();
-  const names = changes.map((c) => c.name).join(", ");
+  // A DELETE removes a dynamic override, and a Cirrus broker has none: there is nothing to delete, which
+  // Kafka answers with success (kafka-reassign-partitions --verify clears the replication throttles so).
+  const altering = changes.filter((c) => c.op !== "delete");
+  if (altering.length === 0) return ok();
+  const names = altering.map((c) => c.name).join(", ");
   return ok(
     ErrorCode.INVALID_REQUEST,
     `Cannot update these configs dynamically: ${names} (Cirrus brokers take their settings at start-up; broker ${self} keeps its own)`,

@@ -47,6 +47,12 @@ import { type HandlerMap, handlerMap } from "./handler.ts";
 import { handleInitProducerId } from "./init-producer-id.ts";
 import { handleOffsetCommit } from "./offset-commit.ts";
 import { handleOffsetFetch } from "./offset-fetch.ts";
+import {
+  alterPartitionReassignmentsError,
+  handleAlterPartitionReassignments,
+  handleListPartitionReassignments,
+  listPartitionReassignmentsError,
+} from "./partition-reassignments.ts";
 import { handleSaslAuthenticate, handleSaslHandshake } from "./sasl-handlers.ts";
 
 export const groupHandlers: HandlerMap = handlerMap({
@@ -71,6 +77,14 @@ export const groupHandlers: HandlerMap = handlerMap({
   [ApiKey.IncrementalAlterConfigs]: {
     handle: handleIncrementalAlterConfigs,
     errorResponse: incrementalAlterConfigsError,
+  },
+  [ApiKey.AlterPartitionReassignments]: {
+    handle: handleAlterPartitionReassignments,
+    errorResponse: alterPartitionReassignmentsError,
+  },
+  [ApiKey.ListPartitionReassignments]: {
+    handle: handleListPartitionReassignments,
+    errorResponse: listPartitionReassignmentsError,
   },
   [ApiKey.SaslHandshake]: { handle: handleSaslHandshake, errorResponse: saslHandshakeError },
   [ApiKey.SaslAuthenticate]: { handle: handleSaslAuthenticate, errorResponse: saslAuthenticateError },

@@ -4,7 +4,13 @@
 // @cirrus/kafka-protocol, keyed by API key); the dispatcher owns the header, the encoding and the response
 // order. Handlers of other files (groups, offsets, admin, SASL, InitProducerId) export a HandlerMap that
 // handlers/registry.ts merges.
-import type { AlterTopicConfigsRequest, ClusterMetadata } from "@cirrus/broker-api";
+import type {
+  AlterTopicConfigsRequest,
+  ClusterMetadata,
+  ReassignmentsInFlight,
+  ReassignPartitionsRequest,
+  ReassignPartitionsResponse,
+} from "@cirrus/broker-api";
 import type {
   ApiKey,
   EncodableResponseBodies,
@@ -68,6 +74,10 @@ export interface TopicAdmin {
   addPartitions(name: string, request: { totalCount: number; validateOnly?: boolean }): Promise<unknown>;
   /** AlterConfigs / IncrementalAlterConfigs of a topic, applied by the control plane to its stored set. */
   alterTopicConfigs(name: string, request: AlterTopicConfigsRequest): Promise<unknown>;
+  /** AlterPartitionReassignments: one outcome per move, from the control plane's move executor. */
+  reassignPartitions(request: ReassignPartitionsRequest): Promise<ReassignPartitionsResponse>;
+  /** ListPartitionReassignments: the cluster's moves not finished yet. */
+  partitionReassignments(): Promise<ReassignmentsInFlight>;
 }
 
 export interface RequestContext {

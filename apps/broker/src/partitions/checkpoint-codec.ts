@@ -1,22 +1,33 @@
 // The stored form of a partition checkpoint: a compact, versioned binary object with a CRC over everything
 // after the header, so that a torn, truncated or foreign object is refused instead of trusted.
 //
-//   magic "CKPT" | version u8 (1) | crc32 u32 (zlib's CRC-32 of the body) | body
+//   magic "CKPT" | version u8 (2; 1 is still read) | crc32 u32 (zlib's CRC-32 of the body) | body
 //   body: streamId, leaderEpoch, offset, writtenAtMs, granuleBytes      (unsigned varints)
 //         lastBatch: present u8 [baseOffset uvarint, crc u32]
 //         producers: count uvarint, each: producerId i64, lastTimestamp zigzag, batches u8,
 //                    each batch: epoch uvarint, firstSeq uvarint, lastOffsetDelta uvarint, baseOffset uvarint
 //         granules: count uvarint, each: offset delta uvarint (from the previous granule), maxTimestamp
 //                   zigzag delta (from the previous granule's), maxTimestampOffset - offset uvarint, bytes uvarint
+//         version 2 only: transactions: present u8 [
+//                   ongoing: count uvarint, each: producerId i64, firstOffset uvarint
+//                   aborted: count uvarint, each (by marker offset): producerId i64, firstOffset uvarint,
+//                            lastOffset - firstOffset uvarint
+//                   markers: count uvarint, each: producerId i64, epoch uvarint, offset uvarint ]
+//   A version 1 checkpoint (written before transactions were carried) decodes with `txns` undefined: the
+//   loader then rebuilds them by scanning the log up to the checkpoint (as every open did before).
 //
 // Varints use arithmetic, not 32-bit shifts, so offsets and timestamps up to 2^53 survive.
 import { crc32 } from "node:zlib";
 import { CoordinatorError, CoordinatorErrorCode } from "../errors.ts";
 import type { ProducerSnapshot, ProducerSnapshotBatch } from "../producers/partition-producer-state.ts";
+import type { AbortedTxn, OngoingTxn } from "../producers/partition-txn-index.ts";
+import type { MarkerEpoch, TxnLogSnapshot } from "../producers/txn-log-state.ts";
 import type { BatchFingerprint } from "./partition-log-state.ts";
 import type { Granule } from "./time-index.ts";
 
-export const CHECKPOINT_VERSION = 1;
+export const CHECKPOINT_VERSION = 2;
+/** The oldest version still read. */
+const OLDEST_READABLE_VERSION = 1;
 const MAGIC = Buffer.from("CKPT", "latin1");
 const HEADER_BYTES = 9;
 
@@ -30,6 +41,8 @@ export interface Checkpoint {
   readonly lastBatch: BatchFingerprint | undefined;
   readonly producers: readonly ProducerSnapshot[];
   readonly granules: readonly Granule[];
+  /** The transaction index and marker epochs; undefined: not carried (a version 1 checkpoint). */
+  readonly txns: TxnLogSnapshot | undefined;
 }
 
 export function encodeCheckpoint(c: Checkpoint): Buffer {
@@ -60,6 +73,8 @@ export function encodeCheckpoint(c: Checkpoint): Buffer {
     offset = g.offset;
     maxTimestamp = g.maxTimestamp;
   }
+  w.u8(c.txns ? 1 : 0);
+  if (c.txns) writeTxns(w, c.txns);
   const body = w.finish();
   const header = Buffer.alloc(HEADER_BYTES);
   MAGIC.copy(header, 0);
@@ -72,7 +87,8 @@ export function encodeCheckpoint(c: Checkpoint): Buffer {
 export function decodeCheckpoint(buf: Buffer): Checkpoint {
   if (buf.length < HEADER_BYTES || !buf.subarray(0, 4).equals(MAGIC)) corrupt("not a checkpoint (magic)");
   const version = buf.readUInt8(4);
-  if (version !== CHECKPOINT_VERSION) corrupt(`unknown checkpoint version ${version}`);
+  if (version < OLDEST_READABLE_VERSION || version > CHECKPOINT_VERSION)
+    corrupt(`unknown checkpoint version ${version}`);
   const body = buf.subarray(HEADER_BYTES);
   if (crc32(body) >>> 0 !== buf.readUInt32BE(5)) corrupt("checkpoint CRC mismatch");
   const r = new Reader(body);
@@ -107,6 +123,7 @@ export function decodeCheckpoint(buf: Buffer): Checkpoint {
       bytes: r.uvarint(),
     });
   }
+  const txns = version >= 2 && r.u8() === 1 ? readTxns(r) : undefined;
   if (!r.done) corrupt(`${body.length - r.position} trailing bytes`);
   return {
     streamId: streamId!,
@@ -117,7 +134,47 @@ export function decodeCheckpoint(buf: Buffer): Checkpoint {
     lastBatch,
     producers,
     granules,
+    txns,
   };
+}
+
+function writeTxns(w: Writer, txns: TxnLogSnapshot): void {
+  w.uvarint(txns.ongoing.length);
+  for (const t of txns.ongoing) {
+    w.i64(t.producerId);
+    w.uvarint(t.firstOffset);
+  }
+  w.uvarint(txns.aborted.length);
+  for (const a of txns.aborted) {
+    w.i64(a.producerId);
+    w.uvarint(a.firstOffset);
+    w.uvarint(a.lastOffset - a.firstOffset);
+  }
+  w.uvarint(txns.markers.length);
+  for (const m of txns.markers) {
+    w.i64(m.producerId);
+    w.uvarint(m.epoch);
+    w.uvarint(m.offset);
+  }
+}
+
+function readTxns(r: Reader): TxnLogSnapshot {
+  const ongoing: OngoingTxn[] = [];
+  for (let n = r.count(9); n > 0; n--) ongoing.push({ producerId: r.i64(), firstOffset: r.uvarint() });
+  const aborted: AbortedTxn[] = [];
+  for (let n = r.count(10); n > 0; n--) {
+    const producerId = r.i64();
+    const firstOffset = r.uvarint();
+    const lastOffset = firstOffset + r.uvarint();
+    if (!Number.isSafeInteger(lastOffset)) corrupt("aborted transaction beyond 2^53");
+    if (aborted.length > 0 && lastOffset < aborted.at(-1)!.lastOffset)
+      corrupt("aborted transactions out of marker order");
+    aborted.push({ producerId, firstOffset, lastOffset });
+  }
+  const markers: MarkerEpoch[] = [];
+  for (let n = r.count(10); n > 0; n--)
+    markers.push({ producerId: r.i64(), epoch: r.uvarint(), offset: r.uvarint() });
+  return { ongoing, aborted, markers };
 }
 
 function corrupt(message: string): never {

@@ -3,11 +3,15 @@
 // this stream, and (4) names a last batch whose CRC matches the batch stored at that offset, i.e. it was made
 // from this very log. Anything else is skipped with a report, and when nothing is usable the caller scans the
 // whole log: a checkpoint can only make opening faster, never make it fail.
+// The transactions a checkpoint carries are used when they are exactly what a scan from the log start sees
+// (producers/txn-log-state.ts); when they are not (a version 1 checkpoint without them, or a transaction that
+// straddles a log start that moved since), they alone are rebuilt by scanning the log up to the checkpoint.
 import { readRecordBatchHeader, splitRecordBatches } from "@cirrus/kafka-protocol";
 import { CoordinatorError, CoordinatorErrorCode } from "../errors.ts";
 import type { PartitionProducerStateOptions } from "../producers/partition-producer-state.ts";
 import { type Checkpoint, decodeCheckpoint } from "./checkpoint-codec.ts";
 import type { CheckpointStore } from "./checkpoint-store.ts";
+import { contiguousRecords } from "./contiguous-records.ts";
 import { type LogRecord, PartitionLogState } from "./partition-log-state.ts";
 
 /** The part of a partition that checkpoints read. */
@@ -23,12 +27,20 @@ export interface CheckpointedLog {
 
 export type LogStateOptions = PartitionProducerStateOptions & { readonly granuleBytes: number };
 
+/** Options of a load: the log state's, and the bytes per read when transactions must be rescanned. */
+export type LoadOptions = LogStateOptions & { readonly readBytes: number };
+
 export interface LoadedCheckpoint {
   readonly state: PartitionLogState;
   /** Offset of the checkpoint used; undefined: none was usable (state starts empty at the log start). */
   readonly checkpointOffset: number | undefined;
   /** Stored checkpoints beyond the stream's end: never valid for this log (a fenced writer's), to delete. */
   readonly beyondEnd: number[];
+  /**
+   * Offsets scanned from the log start to rebuild the transactions of the checkpoint used (0: it carried
+   * them exactly); undefined when no checkpoint was used (the whole replay rebuilds them).
+   */
+  readonly txnScannedOffsets: number | undefined;
 }
 
 /**
@@ -38,19 +50,25 @@ export interface LoadedCheckpoint {
 export async function loadNewestCheckpoint(
   store: CheckpointStore | undefined,
   log: CheckpointedLog,
-  options: LogStateOptions,
+  options: LoadOptions,
   onError: (message: string, error?: unknown) => void,
 ): Promise<LoadedCheckpoint> {
   const end = log.highWatermark;
   const logStart = log.logStartOffset;
   const fresh = () => PartitionLogState.empty(logStart, options);
-  if (!store) return { state: fresh(), checkpointOffset: undefined, beyondEnd: [] };
+  const none = (beyondEnd: number[]) => ({
+    state: fresh(),
+    checkpointOffset: undefined,
+    beyondEnd,
+    txnScannedOffsets: undefined,
+  });
+  if (!store) return none([]);
   let offsets: number[];
   try {
     offsets = await store.list(log.streamId);
   } catch (error) {
     onError(`listing checkpoints of stream ${log.streamId} failed; scanning the log`, error);
-    return { state: fresh(), checkpointOffset: undefined, beyondEnd: [] };
+    return none([]);
   }
   const beyondEnd = offsets.filter((o) => o > end);
   for (const offset of offsets.filter((o) => o <= end).reverse()) {
@@ -60,13 +78,26 @@ export async function loadNewestCheckpoint(
       const checkpoint = decodeCheckpoint(await store.get(log.streamId, offset));
       await verify(checkpoint, log, offset);
       const state = PartitionLogState.fromCheckpoint(checkpoint, options);
-      state.forgetBelow(logStart);
-      return { state, checkpointOffset: offset, beyondEnd };
+      let txnScannedOffsets = 0;
+      if (!state.forgetBelow(logStart)) {
+        state.replaceTxns(await scanTxns(log, logStart, offset, options));
+        txnScannedOffsets = offset - logStart;
+      }
+      return { state, checkpointOffset: offset, beyondEnd, txnScannedOffsets };
     } catch (error) {
       onError(`checkpoint ${offset} of stream ${log.streamId} is not usable; trying an older one`, error);
     }
   }
-  return { state: fresh(), checkpointOffset: undefined, beyondEnd };
+  return none(beyondEnd);
+}
+
+/** The transactions of the log in [from, end), folded by the same code that follows the log. */
+async function scanTxns(log: CheckpointedLog, from: number, end: number, options: LoadOptions) {
+  const scan = PartitionLogState.empty(from, options);
+  for await (const records of contiguousRecords(log, from, end, options.readBytes)) {
+    for (const record of records) scan.apply(record);
+  }
+  return scan.txns;
 }
 
 async function verify(checkpoint: Checkpoint, log: CheckpointedLog, offset: number): Promise<void> {

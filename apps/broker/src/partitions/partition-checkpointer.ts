@@ -1,5 +1,6 @@
 // Partition checkpoints, as AutoMQ keeps producer snapshots and indexes beside each stream: a partition's
-// producer state and time index are saved now and then as a small object, so that opening the partition
+// producer state, time index and transaction index (open and aborted transactions, marker epochs) are
+// saved now and then as a small object, so that opening the partition
 // (restart, move, failover) reads the newest checkpoint and replays only the records after it instead of the
 // whole log.
 //
@@ -12,6 +13,7 @@ import {
   PartitionProducerState,
   type PartitionProducerStateOptions,
 } from "../producers/partition-producer-state.ts";
+import type { RebuiltTxns } from "../producers/rebuild-txn-index.ts";
 import { encodeCheckpoint } from "./checkpoint-codec.ts";
 import { type CheckpointedLog, type LogStateOptions, loadNewestCheckpoint } from "./checkpoint-loader.ts";
 import type { CheckpointStore } from "./checkpoint-store.ts";
@@ -80,6 +82,11 @@ export interface CheckpointerStats {
   readonly loadedFrom: number | undefined;
   /** Offsets replayed on open (from the checkpoint or the log start up to the end at open). */
   readonly replayedOffsets: number;
+  /**
+   * Offsets scanned from the log start to rebuild the transactions of the checkpoint loaded (0: it carried
+   * them; undefined: no checkpoint, the whole replay rebuilt them).
+   */
+  readonly txnScannedOffsets: number | undefined;
   readonly checkpointsWritten: number;
   readonly lastCheckpointOffset: number | undefined;
 }
@@ -96,7 +103,12 @@ export class PartitionCheckpointer {
   #lastWrittenOffset: number | undefined;
   #lastWrittenAt = 0;
   #bytesAtLastWrite = 0;
-  #stats = { loadedFrom: undefined as number | undefined, replayedOffsets: 0, checkpointsWritten: 0 };
+  #stats = {
+    loadedFrom: undefined as number | undefined,
+    replayedOffsets: 0,
+    txnScannedOffsets: undefined as number | undefined,
+    checkpointsWritten: 0,
+  };
 
   constructor(log: CheckpointedLog, options: Partial<CheckpointOptions> = {}) {
     this.#log = log;
@@ -133,6 +145,20 @@ export class PartitionCheckpointer {
   async producerState(options: PartitionProducerStateOptions): Promise<PartitionProducerState> {
     const state = await this.catchUp();
     return PartitionProducerState.fromSnapshot(state.producers.snapshot(), options);
+  }
+
+  /**
+   * Fresh, independent producer state and transactions equal to the log's up to the high watermark, both as
+   * of the same offset (what ProducerStateManager starts a partition's live state from).
+   */
+  async openState(
+    options: PartitionProducerStateOptions,
+  ): Promise<{ producers: PartitionProducerState; txns: RebuiltTxns }> {
+    const state = await this.catchUp();
+    return {
+      producers: PartitionProducerState.fromSnapshot(state.producers.snapshot(), options),
+      txns: state.txns.rebuilt(),
+    };
   }
 
   async offsetForTimestamp(timestamp: number): Promise<TimestampAndOffset> {
@@ -210,6 +236,7 @@ export class PartitionCheckpointer {
     this.#stats = {
       loadedFrom: loaded.checkpointOffset,
       replayedOffsets: state.coveredOffset - from,
+      txnScannedOffsets: loaded.txnScannedOffsets,
       checkpointsWritten: this.#stats.checkpointsWritten,
     };
     const tally = this.#options.tally;
@@ -260,6 +287,8 @@ export class PartitionCheckpointer {
     if (!store || offset === this.#lastWrittenOffset || !state.lastBatch) return;
     const now = this.#options.now();
     state.producers.expire(now);
+    // Aborted transactions and markers wholly below the log start are no use to any reader any more.
+    state.txns.forgetBelow(this.#log.logStartOffset, offset);
     const body = encodeCheckpoint({
       streamId: this.#log.streamId,
       leaderEpoch: this.#log.leaderEpoch,
@@ -269,6 +298,7 @@ export class PartitionCheckpointer {
       lastBatch: state.lastBatch,
       producers: state.producers.snapshot(),
       granules: state.index.granules,
+      txns: state.txns.snapshot(),
     });
     const bytesApplied = state.bytesApplied;
     const tally = this.#options.tally;

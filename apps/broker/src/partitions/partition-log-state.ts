@@ -1,12 +1,22 @@
-// What a partition's log says, folded up to an offset: the idempotent-producer state and the time index.
+// What a partition's log says, folded up to an offset: the idempotent-producer state, the time index and the
+// transactions (producers/txn-log-state.ts: open and aborted transactions, marker epochs).
 // Built only from stored records in offset order (never from in-flight produces), so it is exactly what a
 // scan of the log from its start to `coveredOffset` would build; a checkpoint is a copy of it, and a
 // checkpoint plus the records after it gives the same state as the scan. Pure: no I/O.
-import { CONTROL_FLAG, logOverhead, RecordBatchField, recordBatchSize } from "@cirrus/kafka-protocol";
+import {
+  CONTROL_FLAG,
+  ControlRecordType,
+  logOverhead,
+  RecordBatchField,
+  readControlRecordType,
+  recordBatchSize,
+  TRANSACTIONAL_FLAG,
+} from "@cirrus/kafka-protocol";
 import {
   PartitionProducerState,
   type PartitionProducerStateOptions,
 } from "../producers/partition-producer-state.ts";
+import { TxnLogState } from "../producers/txn-log-state.ts";
 import type { Checkpoint } from "./checkpoint-codec.ts";
 import { TimeIndex } from "./time-index.ts";
 
@@ -27,6 +37,7 @@ export interface BatchFingerprint {
 export class PartitionLogState {
   readonly producers: PartitionProducerState;
   readonly index: TimeIndex;
+  #txns: TxnLogState;
   #coveredOffset: number;
   /** The last batch folded in (-1: none), kept as two numbers: this is updated for every batch. */
   #lastBatchOffset: number;
@@ -36,11 +47,13 @@ export class PartitionLogState {
   private constructor(
     producers: PartitionProducerState,
     index: TimeIndex,
+    txns: TxnLogState,
     coveredOffset: number,
     lastBatch: BatchFingerprint | undefined,
   ) {
     this.producers = producers;
     this.index = index;
+    this.#txns = txns;
     this.#coveredOffset = coveredOffset;
     this.#lastBatchOffset = lastBatch?.baseOffset ?? -1;
     this.#lastBatchCrc = lastBatch?.crc ?? 0;
@@ -54,12 +67,16 @@ export class PartitionLogState {
     return new PartitionLogState(
       new PartitionProducerState(options),
       new TimeIndex(options.granuleBytes),
+      TxnLogState.empty(),
       startOffset,
       undefined,
     );
   }
 
-  /** The state a checkpoint holds, ready to take the records from its offset on. */
+  /**
+   * The state a checkpoint holds, ready to take the records from its offset on. A checkpoint without
+   * transactions (version 1) gives an unknown TxnLogState: the loader rebuilds it (replaceTxns).
+   */
   static fromCheckpoint(
     checkpoint: Checkpoint,
     options: PartitionProducerStateOptions & { granuleBytes: number },
@@ -67,9 +84,19 @@ export class PartitionLogState {
     return new PartitionLogState(
       PartitionProducerState.fromSnapshot(checkpoint.producers, options),
       new TimeIndex(options.granuleBytes, checkpoint.granules, checkpoint.offset),
+      checkpoint.txns ? TxnLogState.fromSnapshot(checkpoint.txns) : TxnLogState.unknown(),
       checkpoint.offset,
       checkpoint.lastBatch,
     );
+  }
+
+  get txns(): TxnLogState {
+    return this.#txns;
+  }
+
+  /** Takes `txns`, built by scanning this same log up to coveredOffset, in place of what it holds. */
+  replaceTxns(txns: TxnLogState): void {
+    this.#txns = txns;
   }
 
   /** One past the last offset folded in. */
@@ -98,8 +125,19 @@ export class PartitionLogState {
     if (next <= this.#coveredOffset) return;
     const payload = record.payload;
     // This runs for every byte produced, so batch headers are read in place. Every batch is validated first
-    // so that a bad payload changes nothing; then only batches with a producer id are replayed.
-    for (let at = 0; at < payload.length; ) at += recordBatchSize(payload, at);
+    // (and the type of every transaction marker read) so that a bad payload changes nothing; then only
+    // batches with a producer id are replayed.
+    let markerTypes: (ControlRecordType | undefined)[] | undefined;
+    for (let at = 0; at < payload.length; ) {
+      const size = recordBatchSize(payload, at);
+      if (isMarker(payload, at)) {
+        markerTypes ??= [];
+        markerTypes.push(readControlRecordType(payload.subarray(at, at + size)));
+      }
+      at += size;
+    }
+    const covered = this.#coveredOffset;
+    let marker = 0;
     for (
       let at = 0;
       at < payload.length;
@@ -107,10 +145,23 @@ export class PartitionLogState {
     ) {
       const baseOffset = payload.readInt32BE(at) * 2 ** 32 + payload.readUInt32BE(at + 4);
       const lastOffsetDelta = payload.readInt32BE(at + RecordBatchField.lastOffsetDelta);
-      if (baseOffset + lastOffsetDelta < this.#coveredOffset) continue;
-      const isControl = (payload.readInt16BE(at + RecordBatchField.attributes) & CONTROL_FLAG) !== 0;
+      const attributes = payload.readInt16BE(at + RecordBatchField.attributes);
+      const isControl = (attributes & CONTROL_FLAG) !== 0;
+      const markerType = isMarker(payload, at) ? markerTypes![marker++] : undefined;
+      if (baseOffset + lastOffsetDelta < covered) continue;
       // A producer id's high half is negative exactly when the id is -1 (none).
-      if (!isControl && payload.readInt32BE(at + RecordBatchField.producerId) >= 0) {
+      const hasProducer = payload.readInt32BE(at + RecordBatchField.producerId) >= 0;
+      // Transactions begin and end only at batches at or after where this state started (as the scan from
+      // the log start sees them: a batch straddling the log start is not looked at).
+      if (hasProducer && (attributes & TRANSACTIONAL_FLAG) !== 0 && baseOffset >= covered) {
+        const producerId = payload.readBigInt64BE(at + RecordBatchField.producerId);
+        if (!isControl) this.#txns.data(producerId, baseOffset);
+        else if (markerType !== undefined) {
+          const epoch = payload.readInt16BE(at + RecordBatchField.producerEpoch);
+          this.#txns.marker(producerId, epoch, baseOffset, markerType === ControlRecordType.Commit);
+        }
+      }
+      if (!isControl && hasProducer) {
         this.producers.replay(
           {
             producerId: payload.readBigInt64BE(at + RecordBatchField.producerId),
@@ -130,10 +181,26 @@ export class PartitionLogState {
     this.#coveredOffset = next;
   }
 
-  /** Retention moved the log start: forget what lies wholly below it and continue from there. */
-  forgetBelow(logStartOffset: number): void {
+  /**
+   * Retention moved the log start: forget what lies wholly below it and continue from there. Returns whether
+   * the transactions are still exactly what a scan from the log start sees (txn-log-state.ts: false when a
+   * transaction straddles the log start or they are unknown; rebuild them by a scan then).
+   */
+  forgetBelow(logStartOffset: number): boolean {
     this.producers.forgetBelow(logStartOffset);
     this.index.forgetBelow(logStartOffset);
+    const exact = this.#txns.forgetBelow(logStartOffset, this.#coveredOffset);
     if (this.#coveredOffset < logStartOffset) this.#coveredOffset = logStartOffset;
+    return exact;
   }
+}
+
+/** A transactional control batch of a producer (a commit or abort marker) at `at`. */
+function isMarker(payload: Buffer, at: number): boolean {
+  const attributes = payload.readInt16BE(at + RecordBatchField.attributes);
+  return (
+    (attributes & CONTROL_FLAG) !== 0 &&
+    (attributes & TRANSACTIONAL_FLAG) !== 0 &&
+    payload.readInt32BE(at + RecordBatchField.producerId) >= 0
+  );
 }

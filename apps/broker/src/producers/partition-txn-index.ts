@@ -15,10 +15,52 @@ export interface AbortedTxn {
   readonly lastOffset: number;
 }
 
+/** An open transaction: its producer and the offset of its first batch here. */
+export interface OngoingTxn {
+  readonly producerId: bigint;
+  readonly firstOffset: number;
+}
+
+/** Everything the index holds, as a checkpoint stores it (partitions/checkpoint-codec.ts). */
+export interface TxnIndexSnapshot {
+  readonly ongoing: readonly OngoingTxn[];
+  /** Sorted by lastOffset. */
+  readonly aborted: readonly AbortedTxn[];
+}
+
 export class PartitionTxnIndex {
   readonly #ongoing = new Map<bigint, number>();
   /** Sorted by lastOffset (markers are appended in offset order). */
   readonly #aborted: AbortedTxn[] = [];
+
+  /** An index holding exactly `snapshot` (as snapshot() returned it). */
+  static fromSnapshot(snapshot: TxnIndexSnapshot): PartitionTxnIndex {
+    const index = new PartitionTxnIndex();
+    for (const t of snapshot.ongoing) index.#ongoing.set(t.producerId, t.firstOffset);
+    for (let i = 1; i < snapshot.aborted.length; i++) {
+      if (snapshot.aborted[i]!.lastOffset < snapshot.aborted[i - 1]!.lastOffset)
+        throw new RangeError("aborted transactions not sorted by marker offset");
+    }
+    index.#aborted.push(...snapshot.aborted);
+    return index;
+  }
+
+  snapshot(): TxnIndexSnapshot {
+    return {
+      ongoing: [...this.#ongoing].map(([producerId, firstOffset]) => ({ producerId, firstOffset })),
+      aborted: [...this.#aborted],
+    };
+  }
+
+  /**
+   * True when a transaction begun below `offset` is still open or was aborted at or after it: what a scan
+   * of the log from `offset` would see of it differs (it would start that transaction at its producer's
+   * first batch at or after `offset`, or not know it at all).
+   */
+  straddles(offset: number): boolean {
+    for (const first of this.#ongoing.values()) if (first < offset) return true;
+    return this.#aborted.some((a) => a.firstOffset < offset && a.lastOffset >= offset);
+  }
 
   /** A transactional batch of `producerId` at `offset`; true when it opened the producer's transaction. */
   begin(producerId: bigint, offset: number): boolean {

@@ -1,7 +1,8 @@
 // The idempotent-producer gate the Produce handler calls (ProducerBatchGate in handlers/handler.ts): one
 // PartitionProducerState per open Partition object, rebuilt from the partition's own stream: its newest
 // checkpoint (partitions/partition-checkpointer.ts: a producer-state snapshot kept beside the stream) plus
-// the stored batch headers after it, or every stored batch header when no checkpoint is usable. A partition
+// the stored batch headers after it, or every stored batch header when no checkpoint is usable; the same for
+// the transaction index (open and aborted transactions, marker epochs), which the checkpoint carries too. A partition
 // reopened here after a restart, a move or a failover therefore knows every producer that wrote to it.
 import {
   ErrorCode,
@@ -19,7 +20,6 @@ import {
   type ProducerBatch,
 } from "./partition-producer-state.ts";
 import type { PartitionTxnIndex } from "./partition-txn-index.ts";
-import { rebuildTxnIndex } from "./rebuild-txn-index.ts";
 import { incrementSequence } from "./sequence.ts";
 
 export interface ActiveProducer {
@@ -97,11 +97,9 @@ export class ProducerStateManager implements ProducerBatchGate {
     if (this.#states.has(partition)) return Promise.resolve();
     let rebuild = this.#rebuilding.get(partition);
     if (!rebuild) {
-      rebuild = Promise.all([
-        partition.checkpoints.producerState(this.#options),
-        rebuildTxnIndex(partition, this.#options.rebuildReadBytes),
-      ]).then(
-        ([state, txns]) => {
+      // Both from the partition's checkpoint plus the tail after it (partitions/partition-checkpointer.ts).
+      rebuild = partition.checkpoints.openState(this.#options).then(
+        ({ producers: state, txns }) => {
           for (const [producerId, epoch] of txns.markerEpochs) state.noteMarker(producerId, epoch);
           this.#states.set(partition, { state, txns: txns.index, expiredAt: this.#options.now() });
           this.#rebuilding.delete(partition);
@@ -134,6 +132,9 @@ export class ProducerStateManager implements ProducerBatchGate {
     const now = this.#options.now();
     if (now - entry.expiredAt > EXPIRY_CHECK_INTERVAL_MS) {
       entry.state.expire(now);
+      // Aborted transactions wholly below the log start are no fetch's business any more (Kafka drops them
+      // with their segments): the list stays bounded by what retention keeps.
+      entry.txns.forgetBelow(partition.logStartOffset);
       entry.expiredAt = now;
     }
     const verdict = entry.state.admit(batch, baseOffset, now);

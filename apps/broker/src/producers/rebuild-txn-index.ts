@@ -1,7 +1,9 @@
 // Rebuilds a partition's transaction index (partition-txn-index.ts) and the epochs its markers fenced by
 // reading every stored batch header from the log start: transactional batches open their producer's
-// transaction, control batches (markers) close it. Checkpoints do not carry this yet, so it is a full scan
-// of batch headers on every open of a partition (see producers/README in groups/README.md).
+// transaction, control batches (markers) close it; batches below the log start (in a stored record that
+// straddles it) are not looked at. This is the full scan, the reference: opening a partition uses its
+// checkpoint plus the tail (txn-log-state.ts in partitions/partition-log-state.ts), which must always
+// equal this (tests and benchmarks compare them).
 import {
   ControlRecordType,
   readControlRecordType,
@@ -28,8 +30,9 @@ export async function rebuildTxnIndex(partition: ReadablePartition, readBytes: n
         const header = readRecordBatchHeader(batch);
         if (!header.isTransactional || header.producerId < 0n) continue;
         const baseOffset = Number(header.baseOffset);
+        if (baseOffset < from) continue;
         if (!header.isControl) {
-          if (baseOffset >= from) index.begin(header.producerId, baseOffset);
+          index.begin(header.producerId, baseOffset);
           continue;
         }
         const type = readControlRecordType(batch);

@@ -182,6 +182,39 @@ describe("AlterConfigs and IncrementalAlterConfigs", () => {
     assert.equal(broker.admin.configCalls.length, calls, "nothing refused reached the control plane");
   });
 
+  it("a DELETE of a broker config succeeds (no dynamic override to remove); a SET next to it is refused", async () => {
+    const throttles = ["leader.replication.throttled.rate", "follower.replication.throttled.rate"];
+    const r = await broker.call<Any>(ApiKey.IncrementalAlterConfigs, 1, {
+      resources: [
+        incremental(
+          "1",
+          throttles.map((name) => ({ name, configOperation: DELETE, value: null })),
+          BROKER,
+        ),
+        incremental(
+          "2",
+          [
+            { name: throttles[0], configOperation: DELETE, value: null },
+            { name: "log.retention.ms", configOperation: SET, value: "1" },
+          ],
+          BROKER,
+        ),
+      ],
+      validateOnly: false,
+    });
+    assert.deepEqual(
+      r.responses.map((x: Any) => [x.resourceName, x.errorCode]),
+      [
+        ["1", ErrorCode.NONE],
+        ["2", ErrorCode.INVALID_REQUEST],
+      ],
+    );
+    assert.match(
+      r.responses[1].errorMessage,
+      /Cannot update these configs dynamically: log\.retention\.ms \(/,
+    );
+  });
+
   it("CreateTopics accepts the standard configs it used to refuse", async () => {
     const r = await broker.call<Any>(ApiKey.CreateTopics, 5, {
       topics: [

@@ -2,7 +2,14 @@
 // the codec, the handler answers, and the answer is encoded and decoded again at the same version, so a
 // body the codec cannot write fails the test. The offsets topic lives on real s3stream storage; the
 // control plane is an in-memory stand-in that answers like ControlPlaneClient (BrokerApiError codes).
-import type { AlterTopicConfigsRequest, ClusterMetadata, TopicMetadata } from "@cirrus/broker-api";
+import type {
+  AlterTopicConfigsRequest,
+  ClusterMetadata,
+  ReassignmentInFlight,
+  ReassignPartitionsRequest,
+  ReassignPartitionsResponse,
+  TopicMetadata,
+} from "@cirrus/broker-api";
 import { applyTopicConfigChanges, BrokerApiError } from "@cirrus/broker-api";
 import { decodeRequest, decodeResponse, encodeRequest, encodeResponse } from "@cirrus/kafka-protocol";
 import { type BrokerConfig, loadBrokerConfig } from "../../src/config.ts";
@@ -77,6 +84,44 @@ export class MemoryTopicAdmin implements TopicAdmin {
     const changed = { ...topic, configs: next.configs };
     if (!request.validateOnly) this.topics.set(name, changed);
     return changed;
+  }
+
+  /** The cluster's broker ids (the reassignment checks), the moves in flight, and whether the control plane answers. */
+  readonly brokerIds = new Set([1, 2]);
+  readonly inFlight: ReassignmentInFlight[] = [];
+  unreachable = false;
+  readonly reassignCalls: ReassignPartitionsRequest[] = [];
+
+  /** The control plane's checks of a move (services/partition-moves.ts checkMoves); STARTED moves stay in flight. */
+  async reassignPartitions(request: ReassignPartitionsRequest): Promise<ReassignPartitionsResponse> {
+    if (this.unreachable) throw new BrokerApiError("NETWORK", "connection refused");
+    this.reassignCalls.push(request);
+    const results = request.moves.map((m) => {
+      const answer = (
+        outcome: ReassignPartitionsResponse["results"][number]["outcome"],
+        message: string = outcome,
+      ) => ({
+        topic: m.topic,
+        partition: m.partition,
+        outcome,
+        message,
+      });
+      const partition = this.topics.get(m.topic)?.partitions.find((p) => p.partition === m.partition);
+      if (!partition) return answer("UNKNOWN_PARTITION", `partition ${m.topic}-${m.partition} not found`);
+      const moving = this.inFlight.find((f) => f.topic === m.topic && f.partition === m.partition);
+      if (moving) return answer(moving.to === m.to ? "ALREADY_THERE" : "MOVING_ELSEWHERE");
+      if (!this.brokerIds.has(m.to))
+        return answer("UNKNOWN_BROKER", `broker ${m.to} is not a broker of this cluster`);
+      if (partition.leaderBrokerId === m.to) return answer("ALREADY_THERE");
+      this.inFlight.push({ ...m, from: partition.leaderBrokerId, released: true });
+      return answer("STARTED");
+    });
+    return { operationId: results.some((r) => r.outcome === "STARTED") ? "op-1" : null, results };
+  }
+
+  async partitionReassignments() {
+    if (this.unreachable) throw new BrokerApiError("NETWORK", "connection refused");
+    return { reassignments: [...this.inFlight] };
   }
 }
 

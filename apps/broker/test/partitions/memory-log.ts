@@ -42,6 +42,11 @@ export class MemoryLog implements CheckpointedLog {
         })),
       }),
     );
+    return this.appendBatches(payloads, timestamp);
+  }
+
+  /** Appends one record holding `payloads` (encoded Kafka batches: data, markers), base offsets set here. */
+  appendBatches(payloads: readonly Buffer[], timestamp: number): StoredRecord {
     const baseOffset = this.#next;
     let offset = baseOffset;
     for (const payload of payloads) {

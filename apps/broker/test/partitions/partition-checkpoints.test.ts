@@ -11,6 +11,9 @@ import { ObjectStoreCheckpointStore } from "../../src/partitions/checkpoint-stor
 import { Partition } from "../../src/partitions/partition.ts";
 import { PartitionRegistry } from "../../src/partitions/partition-registry.ts";
 import { ProducerStateManager, rebuildProducerState } from "../../src/producers/index.ts";
+import type { PartitionTxnIndex } from "../../src/producers/partition-txn-index.ts";
+import { rebuildTxnIndex } from "../../src/producers/rebuild-txn-index.ts";
+import { appendTxnMarker } from "../../src/transactions/marker-append.ts";
 import { StreamCluster } from "../groups/stream-test-kit.ts";
 
 const cluster = new StreamCluster();
@@ -120,6 +123,121 @@ describe("partition checkpoints on s3stream", () => {
       assert.deepEqual(await onC.offsetForTimestamp(t), scanned, `timestamp ${t}`);
     }
     await onC.close();
+  });
+});
+
+/** What the Produce handler does with a transactional batch. */
+async function produceTxn(
+  gate: ProducerStateManager,
+  partition: Partition,
+  producerId: bigint,
+  epoch: number,
+  seq: number,
+) {
+  const payload = encodeRecordBatch({
+    producerId,
+    producerEpoch: epoch,
+    baseSequence: seq,
+    isTransactional: true,
+    records: [{ value: `t${seq}`, timestamp: BigInt(T0) }],
+  });
+  const header = readRecordBatchHeader(payload);
+  const offset = partition.nextOffset;
+  const verdict = gate.admit(partition, header, offset);
+  if (verdict.kind !== "append") return verdict;
+  await partition.append([{ payload, count: 1, maxTimestamp: T0 }]);
+  gate.settle(partition, header, offset, true);
+  return { kind: "appended" as const, offset };
+}
+
+/** What a read_committed fetch sees of the index. */
+function txnView(index: PartitionTxnIndex | undefined, partition: Partition) {
+  const end = partition.highWatermark;
+  const start = partition.logStartOffset;
+  return {
+    lso: index?.lastStableOffset(end),
+    aborted: index?.abortedIn(start, end),
+    tail: index?.abortedIn(Math.floor((start + end) / 2), end),
+  };
+}
+
+describe("transactions in partition checkpoints on s3stream", () => {
+  it("a new owner loads the transaction index from the checkpoint and the tail, as the full scan has it", async () => {
+    const streamId = await cluster.createStream();
+    const onA = await openOn(await cluster.openBroker(31), streamId, 1);
+    const gateA = new ProducerStateManager();
+    await gateA.load(onA);
+    const marker = (producerId: bigint, producerEpoch: number, committed: boolean) =>
+      appendTxnMarker(onA, gateA, { producerId, producerEpoch, committed, coordinatorEpoch: 1 }, () => true);
+    for (let round = 0; round < 4; round++) {
+      for (let i = 0; i < 3; i++) {
+        for (const id of [60n, 61n, 62n])
+          assert.equal((await produceTxn(gateA, onA, id, 0, round * 3 + i)).kind, "appended");
+      }
+      assert.equal(await marker(60n, 0, round % 2 === 0), ErrorCode.NONE);
+      assert.equal(await marker(61n, 0, false), ErrorCode.NONE);
+      if (round === 1) await onA.checkpoints.checkpointNow();
+    }
+    // 62's transaction stays open across the move; 60 and 61 end with an abort of a bumped epoch.
+    assert.equal(await marker(60n, 1, false), ErrorCode.NONE);
+    const seen = txnView(gateA.transactions(onA), onA);
+    assert.equal(seen.lso, 2, "62's first batch");
+    await onA.close();
+
+    const brokerB = await cluster.openBroker(32);
+    const onB = await openOn(brokerB, streamId, 2);
+    const gateB = new ProducerStateManager();
+    await gateB.load(onB);
+    assert.equal(onB.checkpoints.stats.replayedOffsets, 0, "graceful: the final checkpoint");
+    assert.equal(onB.checkpoints.stats.txnScannedOffsets, 0, "the checkpoint carried the transactions");
+    assert.deepEqual(txnView(gateB.transactions(onB), onB), seen);
+    const zombie = await produceTxn(gateB, onB, 60n, 0, 12);
+    assert.equal(zombie.kind === "reject" && zombie.errorCode, ErrorCode.INVALID_PRODUCER_EPOCH);
+    // More after the last checkpoint, then a crash: the next owner replays that tail onto the checkpoint.
+    assert.equal((await produceTxn(gateB, onB, 63n, 0, 0)).kind, "appended");
+    assert.equal(
+      await appendTxnMarker(
+        onB,
+        gateB,
+        { producerId: 62n, producerEpoch: 0, committed: false, coordinatorEpoch: 1 },
+        () => true,
+      ),
+      ErrorCode.NONE,
+    );
+    const seenB = txnView(gateB.transactions(onB), onB);
+    onB.abandon();
+    await brokerB.shutdown();
+
+    const onC = await openOn(await cluster.openBroker(33), streamId, 3);
+    const gateC = new ProducerStateManager();
+    await gateC.load(onC);
+    assert.equal(onC.checkpoints.stats.replayedOffsets, 2);
+    assert.equal(onC.checkpoints.stats.txnScannedOffsets, 0);
+    assert.deepEqual(txnView(gateC.transactions(onC), onC), seenB);
+    const scanned = await rebuildTxnIndex(onC, 64 * 1024);
+    assert.deepEqual(txnView(gateC.transactions(onC), onC), txnView(scanned.index, onC));
+    await onC.close();
+  });
+
+  it("the live index forgets aborted transactions below the log start", async () => {
+    const streamId = await cluster.createStream();
+    const onA = await openOn(await cluster.openBroker(34), streamId, 1);
+    let now = T0;
+    const gate = new ProducerStateManager({ now: () => now });
+    await gate.load(onA);
+    for (let round = 0; round < 3; round++) {
+      assert.equal((await produceTxn(gate, onA, 70n, 0, round)).kind, "appended");
+      const abort = { producerId: 70n, producerEpoch: 0, committed: false, coordinatorEpoch: 1 };
+      assert.equal(await appendTxnMarker(onA, gate, abort, () => true), ErrorCode.NONE);
+    }
+    assert.equal(gate.transactions(onA)?.abortedIn(0, 6).length, 3);
+    await onA.trim(4); // past the first two aborts' markers (1 and 3)
+    now += 61_000; // the next admit runs the periodic clean-up
+    assert.equal((await produceTxn(gate, onA, 71n, 0, 0)).kind, "appended");
+    assert.deepEqual(gate.transactions(onA)?.abortedIn(0, 7), [
+      { producerId: 70n, firstOffset: 4, lastOffset: 5 },
+    ]);
+    await onA.close();
   });
 });
 

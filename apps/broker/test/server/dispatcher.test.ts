@@ -30,6 +30,8 @@ function services(handlers: HandlerMap): BrokerServices {
       deleteTopic: () => Promise.reject(new Error("no control plane")),
       addPartitions: () => Promise.reject(new Error("no control plane")),
       alterTopicConfigs: () => Promise.reject(new Error("no control plane")),
+      reassignPartitions: () => Promise.reject(new Error("no control plane")),
+      partitionReassignments: () => Promise.reject(new Error("no control plane")),
     },
     metrics: new BrokerMetrics(),
     load: new LoadMeter(),

@@ -220,6 +220,12 @@ describe("OpenAPI contract", { timeout: 120_000 }, () => {
       query: { epoch: String(epoch), after: "-1", waitMs: "0" },
     });
     assert.equal(assignments.json().open.length, 5);
+    const reassigned = await c.call("POST", internal(InternalRoutes.partitionReassignments), {
+      ...broker,
+      payload: { moves: [{ topic: "events", partition: 0, to: brokerId }] },
+    });
+    assert.equal(reassigned.json().results[0].outcome, "ALREADY_THERE");
+    await c.call("GET", internal(InternalRoutes.partitionReassignments), broker);
     await c.call("DELETE", internal(InternalRoutes.topic), { ...broker, params: { name: "events" } });
 
     // objects

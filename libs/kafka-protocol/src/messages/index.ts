@@ -28,6 +28,7 @@ export * from "./metadata.ts";
 export * from "./offset-commit.ts";
 export * from "./offset-fetch.ts";
 export * from "./offset-for-leader-epoch.ts";
+export * from "./partition-reassignments.ts";
 export * from "./produce.ts";
 export { type ApiSpec, apiSpec, apiSpecs } from "./registry.ts";
 export * from "./sasl.ts";

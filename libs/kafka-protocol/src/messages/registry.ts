@@ -34,6 +34,12 @@ import {
   OffsetForLeaderEpochRequestSpec,
   OffsetForLeaderEpochResponseSpec,
 } from "./offset-for-leader-epoch.ts";
+import {
+  AlterPartitionReassignmentsRequestSpec,
+  AlterPartitionReassignmentsResponseSpec,
+  ListPartitionReassignmentsRequestSpec,
+  ListPartitionReassignmentsResponseSpec,
+} from "./partition-reassignments.ts";
 import { ProduceRequestSpec, ProduceResponseSpec } from "./produce.ts";
 import {
   SaslAuthenticateRequestSpec,
@@ -105,6 +111,8 @@ export const apiSpecTable = {
   37: [CreatePartitionsRequestSpec, CreatePartitionsResponseSpec],
   42: [DeleteGroupsRequestSpec, DeleteGroupsResponseSpec],
   44: [IncrementalAlterConfigsRequestSpec, IncrementalAlterConfigsResponseSpec],
+  45: [AlterPartitionReassignmentsRequestSpec, AlterPartitionReassignmentsResponseSpec],
+  46: [ListPartitionReassignmentsRequestSpec, ListPartitionReassignmentsResponseSpec],
   47: [OffsetDeleteRequestSpec, OffsetDeleteResponseSpec],
   60: [DescribeClusterRequestSpec, DescribeClusterResponseSpec],
   61: [DescribeProducersRequestSpec, DescribeProducersResponseSpec],

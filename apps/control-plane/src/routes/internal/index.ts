@@ -6,6 +6,7 @@ import { brokerRoutes } from "./broker-routes.ts";
 import { instanceWalVolumeRoutes } from "./instance-wal-volume-routes.ts";
 import { metadataRoutes } from "./metadata-routes.ts";
 import { objectRoutes } from "./object-routes.ts";
+import { reassignmentRoutes } from "./reassignment-routes.ts";
 
 /** The broker API under /internal/v1, authenticated with per-cluster broker credentials. */
 export function internalApi(ctx: AppContext) {
@@ -17,6 +18,7 @@ export function internalApi(ctx: AppContext) {
     await app.register(instanceWalVolumeRoutes(ctx));
     await app.register(metadataRoutes(ctx));
     await app.register(objectRoutes(ctx));
+    await app.register(reassignmentRoutes(ctx));
   };
 }
 

@@ -1,0 +1,107 @@
+// The transactions of a partition as its stored batches say, folded in offset order: the transaction index
+// (partition-txn-index.ts: open transactions and aborted ones) and, per producer, the epoch of its newest
+// marker with that marker's offset. It lives in PartitionLogState (partitions/partition-log-state.ts), so a
+// partition checkpoint carries it and opening a partition replays only the tail after the checkpoint.
+//
+// It must equal rebuildTxnIndex (rebuild-txn-index.ts), the full scan from the log start, which sees only
+// batches at or after the log start. Two things a checkpoint made before the log start moved cannot turn
+// into that view by itself: a transaction begun below the new log start that is still open, or was aborted
+// at or after it (the scan starts it at its producer's first batch past the log start, or never sees it).
+// forgetBelow reports those, and the loader then rebuilds this part by a scan. Marker epochs only grow per
+// producer (a marker with an older epoch is refused: ProducerStateManager.checkMarker), so the newest
+// marker's offset tells whether the log start passed every marker of that producer.
+import { PartitionTxnIndex, type TxnIndexSnapshot } from "./partition-txn-index.ts";
+import type { RebuiltTxns } from "./rebuild-txn-index.ts";
+
+export interface MarkerEpoch {
+  readonly producerId: bigint;
+  readonly epoch: number;
+  /** The offset of the producer's newest marker with that epoch. */
+  readonly offset: number;
+}
+
+export interface TxnLogSnapshot extends TxnIndexSnapshot {
+  readonly markers: readonly MarkerEpoch[];
+}
+
+export class TxnLogState {
+  #index: PartitionTxnIndex;
+  readonly #markers: Map<bigint, { epoch: number; offset: number }>;
+  /** False: what it holds is not known (a checkpoint without transactions): only a scan can tell. */
+  #known: boolean;
+
+  private constructor(
+    index: PartitionTxnIndex,
+    markers: Map<bigint, { epoch: number; offset: number }>,
+    known: boolean,
+  ) {
+    this.#index = index;
+    this.#markers = markers;
+    this.#known = known;
+  }
+
+  /** Nothing folded yet. */
+  static empty(): TxnLogState {
+    return new TxnLogState(new PartitionTxnIndex(), new Map(), true);
+  }
+
+  /** Not known (a checkpoint written before checkpoints carried transactions). */
+  static unknown(): TxnLogState {
+    return new TxnLogState(new PartitionTxnIndex(), new Map(), false);
+  }
+
+  static fromSnapshot(snapshot: TxnLogSnapshot): TxnLogState {
+    const markers = new Map(
+      snapshot.markers.map((m) => [m.producerId, { epoch: m.epoch, offset: m.offset }]),
+    );
+    return new TxnLogState(PartitionTxnIndex.fromSnapshot(snapshot), markers, true);
+  }
+
+  get known(): boolean {
+    return this.#known;
+  }
+
+  snapshot(): TxnLogSnapshot {
+    const markers = [...this.#markers].map(([producerId, m]) => ({ producerId, ...m }));
+    return { ...this.#index.snapshot(), markers };
+  }
+
+  /** A stored transactional data batch of `producerId` at `baseOffset`. */
+  data(producerId: bigint, baseOffset: number): void {
+    this.#index.begin(producerId, baseOffset);
+  }
+
+  /** A stored commit or abort marker. */
+  marker(producerId: bigint, epoch: number, offset: number, committed: boolean): void {
+    this.#index.end(producerId, offset, committed);
+    const known = this.#markers.get(producerId);
+    if (known === undefined || epoch >= known.epoch) this.#markers.set(producerId, { epoch, offset });
+  }
+
+  /**
+   * The log start moved to `logStartOffset`; this state covers the log below `coveredOffset`. Forgets what a
+   * scan from the log start would not see and returns whether the rest is exactly that scan's view (false:
+   * a transaction straddles the log start, or the state is unknown; rebuild it by a scan).
+   */
+  forgetBelow(logStartOffset: number, coveredOffset: number): boolean {
+    if (coveredOffset <= logStartOffset) {
+      // Nothing folded reaches the log start: a scan from there starts empty, and so does this.
+      this.#index = new PartitionTxnIndex();
+      this.#markers.clear();
+      this.#known = true;
+      return true;
+    }
+    if (!this.#known) return false;
+    this.#index.forgetBelow(logStartOffset);
+    for (const [producerId, m] of this.#markers)
+      if (m.offset < logStartOffset) this.#markers.delete(producerId);
+    return !this.#index.straddles(logStartOffset);
+  }
+
+  /** An independent copy in the shape ProducerStateManager keeps (the live index diverges from here on). */
+  rebuilt(): RebuiltTxns {
+    const markerEpochs = new Map<bigint, number>();
+    for (const [producerId, m] of this.#markers) markerEpochs.set(producerId, m.epoch);
+    return { index: PartitionTxnIndex.fromSnapshot(this.#index.snapshot()), markerEpochs };
+  }
+}

@@ -1,0 +1,115 @@
+// Kafka's partition reassignment APIs (AlterPartitionReassignments / ListPartitionReassignments, served by
+// the brokers) on the control plane's one move path: a reassignment is a move that names its target,
+// checked by checkMoves and carried out as a `cluster.rebalance` operation by the shared executor, with its
+// move limits; the moves "in progress" are those of that executor (and of drains) not finished yet.
+import type {
+  ReassignmentInFlight,
+  ReassignmentsInFlight,
+  ReassignPartitionsResponse,
+} from "@cirrus/broker-api";
+import { and, eq, inArray, ne, or } from "drizzle-orm";
+import type { Db, Tx } from "../db/database.ts";
+import { operations, partitions, topics } from "../db/schema.ts";
+import { inTransaction } from "../db/transaction.ts";
+import { ApiError } from "../errors.ts";
+import { pendingMoves } from "./move-limits.ts";
+import { createOperation, OperationStatus } from "./operations.ts";
+import { lockCluster } from "./partition-assigner.ts";
+import { checkMoves, type RequestedMove } from "./partition-moves.ts";
+import { type PartitionMove, REBALANCE_OPERATION } from "./rebalance.ts";
+
+/**
+ * The cluster's moves not finished: released ones (the source is closing the stream, or has closed it and
+ * the target is being assigned) and those still queued in an unfinished `cluster.rebalance` operation
+ * (waiting for the move limits; their source still leads). A drain's moves name no target (-1).
+ */
+export async function movesInFlight(tx: Tx, clusterId: string): Promise<ReassignmentInFlight[]> {
+  const released = await tx
+    .select({
+      topic: topics.name,
+      partition: partitions.partition,
+      closing: partitions.closingBrokerId,
+      target: partitions.targetBrokerId,
+    })
+    .from(partitions)
+    .innerJoin(topics, eq(topics.id, partitions.topicId))
+    .where(
+      and(
+        eq(partitions.clusterId, clusterId),
+        or(
+          ne(partitions.closingBrokerId, -1),
+          and(eq(partitions.leaderBrokerId, -1), ne(partitions.targetBrokerId, -1)),
+        ),
+      ),
+    );
+  const found: ReassignmentInFlight[] = released.map((r) => ({
+    topic: r.topic,
+    partition: r.partition,
+    from: r.closing,
+    to: r.target,
+    released: true,
+  }));
+  const seen = new Set(found.map((m) => `${m.topic}\u0000${m.partition}`));
+  const running = await tx
+    .select({ input: operations.input })
+    .from(operations)
+    .where(
+      and(
+        eq(operations.clusterId, clusterId),
+        eq(operations.type, REBALANCE_OPERATION),
+        inArray(operations.status, [OperationStatus.PENDING, OperationStatus.RUNNING]),
+      ),
+    );
+  const planned = running.flatMap(
+    (op) => ((op.input as { moves?: PartitionMove[] }).moves ?? []) as PartitionMove[],
+  );
+  for (const m of await pendingMoves(tx, planned)) {
+    const key = `${m.topic}\u0000${m.partition}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    found.push({ topic: m.topic, partition: m.partition, from: m.from, to: m.to, released: false });
+  }
+  return found.sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
+}
+
+/** movesInFlight in its own transaction. */
+export async function listReassignments(db: Db, clusterId: string): Promise<ReassignmentsInFlight> {
+  return { reassignments: await inTransaction(db, (tx) => movesInFlight(tx, clusterId)) };
+}
+
+/**
+ * Starts the possible moves as one `cluster.rebalance` operation and answers every asked move with its
+ * outcome (Kafka answers each partition of a reassignment on its own; a refused one does not stop the
+ * others). No operation when none starts.
+ */
+export async function startReassignments(
+  db: Db,
+  clusterId: string,
+  requested: readonly RequestedMove[],
+  createdBy: string,
+): Promise<ReassignPartitionsResponse> {
+  return inTransaction(db, async (tx) => {
+    if (!(await lockCluster(tx, clusterId)))
+      throw new ApiError("NOT_FOUND", `cluster ${clusterId} not found`);
+    const verdicts = await checkMoves(tx, clusterId, requested, await movesInFlight(tx, clusterId));
+    const moves = verdicts.flatMap((v) => ("move" in v ? [v.move] : []));
+    const operation =
+      moves.length > 0
+        ? await createOperation(tx, { type: REBALANCE_OPERATION, clusterId, input: { moves }, createdBy })
+        : null;
+    return {
+      operationId: operation?.id ?? null,
+      results: requested.map((m, i) => {
+        const v = verdicts[i]!;
+        return "move" in v
+          ? {
+              topic: m.topic,
+              partition: m.partition,
+              outcome: "STARTED" as const,
+              message: `moving from broker ${v.move.from} to broker ${m.to}`,
+            }
+          : { topic: m.topic, partition: m.partition, outcome: v.outcome, message: v.message };
+      }),
+    };
+  });
+}

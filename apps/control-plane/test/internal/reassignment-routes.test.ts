@@ -1,0 +1,144 @@
+// The internal route behind Kafka's Alter/ListPartitionReassignments: authenticated with the cluster's broker
+// credential, body checked by the shared schema (problem+json), one outcome per move, the possible moves started
+// as one cluster.rebalance operation of the shared executor, and the moves in flight listed (queued, then
+// released).
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { InternalRoutes, internalPath } from "@cirrus/broker-api";
+import { and, eq } from "drizzle-orm";
+import { brokers, clusters } from "../../src/db/schema.ts";
+import { inTransaction } from "../../src/db/transaction.ts";
+import { registerBroker } from "../../src/services/brokers.ts";
+import { getOperation } from "../../src/services/operations.ts";
+import { lockCluster } from "../../src/services/partition-assigner.ts";
+import { type PartitionMove, releaseMoves } from "../../src/services/rebalance.ts";
+import { createTopic } from "../../src/services/topics.ts";
+import { partitionRow } from "../controllers/move-kit.ts";
+import { createLocalCluster, createTestApp, type TestApp } from "../helpers/test-app.ts";
+
+const url = internalPath(InternalRoutes.partitionReassignments);
+
+describe("internal partition reassignment routes", { timeout: 60_000 }, () => {
+  let t: TestApp;
+  let clusterId: string;
+  let brokerToken: string;
+  const brokerIds: number[] = [];
+  const db = () => t.testDb.database.db;
+  const asBroker = (token = brokerToken) => ({ authorization: `Bearer ${token}` });
+  const post = (payload: unknown, token?: string) =>
+    t.app.server.inject({ method: "POST", url, headers: asBroker(token), payload: payload as object });
+  const list = async () => {
+    const answer = await t.app.server.inject({ method: "GET", url, headers: asBroker() });
+    assert.equal(answer.statusCode, 200, answer.body);
+    return answer.json().reassignments as {
+      topic: string;
+      partition: number;
+      from: number;
+      to: number;
+      released: boolean;
+    }[];
+  };
+
+  before(async () => {
+    t = await createTestApp("pglite");
+    ({ id: clusterId, brokerToken } = await createLocalCluster(t, "reassign"));
+    await db().update(clusters).set({ state: "RUNNING" }).where(eq(clusters.id, clusterId));
+    for (const instanceId of ["i-a", "i-b"]) {
+      const { response } = await registerBroker(
+        db(),
+        clusterId,
+        { instanceId, zone: "zone-a", host: "127.0.0.1", port: 9092 },
+        60_000,
+      );
+      brokerIds.push(response.brokerId);
+    }
+    await createTopic(db(), clusterId, { name: "t", partitions: 3 });
+  });
+  after(() => t?.close());
+
+  it("refuses a missing or wrong broker credential, and an admin API token, with 401 problem+json", async () => {
+    for (const headers of [{}, asBroker("cbt_wrong"), t.auth(t.admin)]) {
+      const answer = await t.app.server.inject({ method: "GET", url, headers });
+      assert.equal(answer.statusCode, 401);
+      assert.match(String(answer.headers["content-type"]), /application\/problem\+json/);
+      assert.equal(answer.json().code, "UNAUTHORIZED");
+    }
+  });
+
+  it("refuses bodies that do not match the schema with 400 INVALID_REQUEST", async () => {
+    for (const payload of [
+      { moves: [] },
+      { moves: [{ topic: "t", partition: 0 }] },
+      { moves: [{ topic: "t", partition: 0, to: -1 }] },
+      { moves: [{ topic: "bad name!", partition: 0, to: 1 }] },
+      { moves: [{ topic: "t", partition: 0, to: 1, replicas: [1, 2] }] },
+    ]) {
+      const answer = await post(payload);
+      assert.equal(answer.statusCode, 400, JSON.stringify(payload));
+      assert.match(String(answer.headers["content-type"]), /application\/problem\+json/);
+      assert.equal(answer.json().code, "INVALID_REQUEST");
+    }
+    assert.deepEqual(await list(), [], "nothing was started");
+  });
+
+  it("answers each move with its outcome and starts the possible ones as one operation", async () => {
+    const p0 = await partitionRow(db(), clusterId, "t", 0);
+    const p1 = await partitionRow(db(), clusterId, "t", 1);
+    const other = (leader: number) => brokerIds.find((id) => id !== leader)!;
+    const answer = await post({
+      moves: [
+        { topic: "t", partition: 0, to: other(p0.leader) },
+        { topic: "t", partition: 1, to: p1.leader },
+        { topic: "t", partition: 7, to: brokerIds[0] },
+        { topic: "nope", partition: 0, to: brokerIds[0] },
+        { topic: "t", partition: 2, to: 999 },
+        { topic: "t", partition: 0, to: other(p0.leader) },
+      ],
+    });
+    assert.equal(answer.statusCode, 200, answer.body);
+    const body = answer.json();
+    assert.deepEqual(
+      body.results.map((r: { outcome: string }) => r.outcome),
+      ["STARTED", "ALREADY_THERE", "UNKNOWN_PARTITION", "UNKNOWN_PARTITION", "UNKNOWN_BROKER", "DUPLICATE"],
+    );
+    assert.match(body.results[4].message, /broker 999 is not a broker of this cluster/);
+    const op = (await getOperation(db(), body.operationId))!;
+    assert.equal(op.type, "cluster.rebalance");
+    assert.equal(op.createdBy, "broker:cluster-credential");
+    assert.deepEqual(op.input.moves, [
+      { topicId: p0.topicId, topic: "t", partition: 0, from: p0.leader, to: other(p0.leader) },
+    ]);
+
+    // Queued in the operation (not released yet): in flight, and a second request sees it.
+    assert.deepEqual(await list(), [
+      { topic: "t", partition: 0, from: p0.leader, to: other(p0.leader), released: false },
+    ]);
+    const again = (await post({ moves: [{ topic: "t", partition: 0, to: other(p0.leader) }] })).json();
+    assert.equal(again.results[0].outcome, "ALREADY_THERE");
+    assert.equal(again.operationId, null, "nothing new started");
+    const elsewhere = (await post({ moves: [{ topic: "t", partition: 0, to: p0.leader }] })).json();
+    assert.equal(elsewhere.results[0].outcome, "MOVING_ELSEWHERE");
+
+    // Released by the executor: the source is closing, still in flight.
+    await inTransaction(db(), async (tx) => {
+      await lockCluster(tx, clusterId);
+      await releaseMoves(tx, clusterId, op.input.moves as PartitionMove[], op.id);
+    });
+    assert.deepEqual(await list(), [
+      { topic: "t", partition: 0, from: p0.leader, to: other(p0.leader), released: true },
+    ]);
+  });
+
+  it("refuses a target that is registered but not ACTIVE", async () => {
+    const p2 = await partitionRow(db(), clusterId, "t", 2);
+    const target = brokerIds.find((id) => id !== p2.leader)!;
+    await db()
+      .update(brokers)
+      .set({ state: "DRAINING" })
+      .where(and(eq(brokers.clusterId, clusterId), eq(brokers.brokerId, target)));
+    const body = (await post({ moves: [{ topic: "t", partition: 2, to: target }] })).json();
+    assert.equal(body.results[0].outcome, "BROKER_NOT_ACTIVE");
+    assert.match(body.results[0].message, /DRAINING/);
+    assert.equal(body.operationId, null);
+  });
+});
