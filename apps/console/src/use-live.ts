@@ -6,10 +6,13 @@ import type { Polled } from "./use-polled.ts";
 
 /** The server's `retry:` for our streams: how long to wait before opening a stream again. */
 const RECONNECT_MS = 2_000;
+/** Three of the server's default heartbeats (15 s) missed: the connection is dead though nothing said so. */
+const IDLE_MS = 45_000;
 
 /**
  * State kept live by a Server-Sent Events stream: `open` starts it (the caller's typed API call, with the
- * token), each event goes through `reduce`. A stream that ends or fails is opened again after 2 s (its first
+ * token), each event goes through `reduce`. A stream that ends, fails or goes silent for 45 s (no heartbeat) is
+ * opened again after 2 s (its first
  * event brings the state back), unless `finished(state)` says there is nothing more to wait for; the last state
  * stays shown beside the error meanwhile. Closed when the page goes or `deps` change.
  */
@@ -45,6 +48,7 @@ export function useLive<T>(
               setData(state);
             },
             signal,
+            IDLE_MS,
           );
           if (finished(state)) return;
         } catch (failure) {

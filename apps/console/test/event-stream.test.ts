@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { parseEvents, readEvents, type StreamEvent } from "../src/api/event-stream.ts";
+import { parseEvents, readEvents, type StreamEvent, StreamIdleError } from "../src/api/event-stream.ts";
 
 describe("event stream parsing", () => {
   it("splits events, skips comments (heartbeats) and blocks without data, keeps the unfinished rest", () => {
@@ -48,5 +48,23 @@ describe("event stream parsing", () => {
     abort.abort();
     await reading;
     assert.ok(cancelled, "the body was cancelled: the connection closes");
+  });
+  it("gives up on a connection that goes silent (no heartbeat), cancelling it", async () => {
+    let cancelled = false;
+    const seen: StreamEvent[] = [];
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode("event: tick\ndata: 1\n\n"));
+      },
+      cancel: () => {
+        cancelled = true;
+      },
+    });
+    await assert.rejects(
+      readEvents(body, (e) => seen.push(e), new AbortController().signal, 100),
+      StreamIdleError,
+    );
+    assert.deepEqual(seen, [{ event: "tick", data: "1" }]);
+    assert.ok(cancelled);
   });
 });

@@ -33,26 +33,49 @@ export function parseEvents(text: string): { events: StreamEvent[]; rest: string
   return { events, rest: normalized.slice(start) };
 }
 
-/** Reads `body` to its end, calling `onEvent` for each event in order; stops early when `signal` aborts. */
+/** Thrown by `readEvents` when the server sent nothing, not even a heartbeat, for `idleMs`. */
+export class StreamIdleError extends Error {
+  override readonly name = "StreamIdleError";
+}
+
+/**
+ * Reads `body` to its end, calling `onEvent` for each event in order; stops early when `signal` aborts. A
+ * connection that carries nothing for `idleMs` (the server's heartbeats stopped: a dead network path that no
+ * error reports) is cancelled with a StreamIdleError, so the caller can open a new one.
+ */
 export async function readEvents(
   body: ReadableStream<Uint8Array>,
   onEvent: (event: StreamEvent) => void,
   signal: AbortSignal,
+  idleMs = Number.POSITIVE_INFINITY,
 ): Promise<void> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
   let buffer = "";
+  let idle = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const cancel = () => void reader.cancel().catch(() => {});
+  const watch = () => {
+    clearTimeout(timer);
+    if (Number.isFinite(idleMs))
+      timer = setTimeout(() => {
+        idle = true;
+        cancel();
+      }, idleMs);
+  };
   signal.addEventListener("abort", cancel);
   try {
     for (;;) {
+      watch();
       const { done, value } = await reader.read();
+      if (idle) throw new StreamIdleError(`the live stream sent nothing for ${Math.round(idleMs / 1000)} s`);
       if (done || signal.aborted) return;
       const parsed = parseEvents(buffer + decoder.decode(value, { stream: true }));
       buffer = parsed.rest;
       for (const event of parsed.events) onEvent(event);
     }
   } finally {
+    clearTimeout(timer);
     signal.removeEventListener("abort", cancel);
   }
 }
