@@ -3,10 +3,10 @@
 // wait for RUNNING and three brokers, create a topic, produce a message from the page and see it in the
 // message browser (and, from a time, exactly the records at or after it), see a consumer group's lag, reset
 // its offsets (dry run, 409 while it has a member, then executed on the empty group: lag comes back),
-// simulate a spot reclaim and watch its operation finish, preview and execute a rebalance, then delete the
-// cluster. Every page is screenshot under
-// e2e/results/console/ and scanned by axe-core (no serious or critical violation). The overview's render time
-// with many partitions is e2e/bench/console-render.bench.ts's.
+// simulate a spot reclaim and watch its operation finish (live over Server-Sent Events, never polled),
+// preview and execute a rebalance, then delete the cluster. Every page is screenshot under e2e/results/console/
+// and scanned by axe-core (no serious or critical violation). The overview's render time with many partitions
+// is e2e/bench/console-render.bench.ts's.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -377,12 +377,22 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
     await page.getByRole("button", { name: "Simulate spot reclaim" }).first().click();
     await page.getByRole("dialog").getByRole("button", { name: "Reclaim" }).click();
     await page.getByRole("dialog").waitFor({ state: "hidden", timeout: 15_000 });
+    // The timeline is live without polling: one event stream (SSE over fetch, with the token), no list requests.
+    const operationRequests: string[] = [];
+    const record = (request: { url(): string }) => {
+      const path = new URL(request.url()).pathname;
+      if (path.startsWith("/v1/operations")) operationRequests.push(path);
+    };
+    page.on("request", record);
     await page.goto(`${url}/operations?cluster=${clusterId}`);
+    await page.getByRole("status").filter({ hasText: "Live" }).waitFor({ timeout: 15_000 });
     // The notice makes the control plane drain the broker (its partitions move away before the kill).
     const drain = page.locator("article.operation", { hasText: "broker.drain" }).first();
     await drain.waitFor({ timeout: 60_000 });
     await screenshot(page, "09-operations-running");
     await drain.locator("header .status", { hasText: "SUCCEEDED" }).waitFor({ timeout: 240_000 });
+    page.off("request", record);
+    assert.deepEqual(operationRequests, ["/v1/operations/events"], "one stream, no polling");
     await check("10-operations");
   });
 
@@ -413,10 +423,20 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
       60_000,
     );
     await check("11-rebalance-plan");
+    const watched: string[] = [];
+    const record = (request: { url(): string }) => {
+      const path = new URL(request.url()).pathname;
+      if (path.startsWith("/v1/operations")) watched.push(path);
+    };
+    page.on("request", record);
     await page.getByRole("button", { name: "Execute plan" }).click();
     const running = page.locator("article.operation", { hasText: "cluster.rebalance" });
     await running.waitFor();
     await running.locator("header .status", { hasText: "SUCCEEDED" }).waitFor({ timeout: 120_000 });
+    page.off("request", record);
+    // Watched over its event stream (reopened only if it broke), never polled.
+    assert.ok(watched.length >= 1, "the operation was watched");
+    for (const path of watched) assert.match(path, /^\/v1\/operations\/[0-9a-f-]{36}\/events$/);
     await check("12-rebalance-done");
   });
 

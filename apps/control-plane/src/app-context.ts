@@ -6,6 +6,7 @@ import type { ControlPlaneMetrics } from "./http/control-plane-metrics.ts";
 import type { AssignmentNotifier } from "./services/assignment-notifier.ts";
 import type { BrokerCapacity } from "./services/balancer-settings.ts";
 import type { MoveCompletion } from "./services/move-completion.ts";
+import type { OperationFeed } from "./services/operation-feed.ts";
 
 /** What route plugins and controllers share; built once by build(). */
 export interface AppContext {
@@ -22,6 +23,8 @@ export interface AppContext {
   wakeControllers: () => void;
   /** Finishes moves whose sources closed their streams (see services/move-completion.ts). */
   moveCompletion: MoveCompletion;
+  /** Changed operations for live streams (GET /v1/operations/events); reads the database only while listened to. */
+  operationFeed: OperationFeed;
   /** Simulated spot reclaim (the provisioner's, local provider); absent when no provisioner runs. */
   spotReclaimer?: SpotReclaimer;
   /** Brokers' network capacity from the cluster's provider, for the balancer (absent: the config's default). */

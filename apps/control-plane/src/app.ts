@@ -22,6 +22,7 @@ import { metricsRoutes } from "./routes/metrics-routes.ts";
 import { publicApi } from "./routes/v1/index.ts";
 import { AssignmentNotifier } from "./services/assignment-notifier.ts";
 import { MoveCompletion } from "./services/move-completion.ts";
+import { OperationFeed } from "./services/operation-feed.ts";
 import { completeClosedMoves } from "./services/partition-assigner.ts";
 
 export interface BuildOptions {
@@ -58,6 +59,7 @@ export async function build(options: BuildOptions): Promise<App> {
     notifier: options.notifier ?? new AssignmentNotifier(),
     metrics: new ControlPlaneMetrics(database.db),
     wakeControllers: () => {},
+    operationFeed: new OperationFeed(database.db, { intervalMs: config.operationEventsIntervalMs }),
     moveCompletion: new MoveCompletion(
       async (clusterId) => {
         const changed = await completeClosedMoves(database.db, clusterId);
@@ -96,6 +98,7 @@ export async function build(options: BuildOptions): Promise<App> {
   // JSON only: any other body type is 415 rather than a string that fails validation later.
   server.removeContentTypeParser("text/plain");
   registerJsonBodyParser(server);
+  server.addHook("onClose", () => context.operationFeed.close());
   server.addHook("onSend", async (request, reply, payload) => {
     reply.header("x-request-id", request.id);
     return payload;

@@ -61,6 +61,10 @@ export const ConfigSchema = Type.Object(
      * single-page app's fallback. Unset: `/` leads to the API docs. scripts/start.ts sets it.
      */
     consoleDir: Type.Optional(Type.String({ minLength: 1 })),
+    /** How often live operation streams (`/v1/operations/events`) look for changed operations. */
+    operationEventsIntervalMs: Type.Integer({ minimum: 50 }),
+    /** A comment line on every live stream at least this often, so proxies and clients see it is alive. */
+    eventStreamHeartbeatMs: Type.Integer({ minimum: 100 }),
     /** Create this admin token at first start instead of a random one (tests, automation). */
     bootstrapAdminToken: Type.Optional(Type.String({ minLength: 20 })),
     logLevel: Type.Union([
@@ -94,6 +98,8 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   brokerNetworkBytesPerSec: 125_000_000,
   balancerUsageThresholdBytesPerSec: 1_048_576,
   dataDir: "./data",
+  operationEventsIntervalMs: 500,
+  eventStreamHeartbeatMs: 15_000,
   logLevel: "warn",
 });
 
@@ -119,6 +125,8 @@ const ENV: Record<keyof Config, string> = {
   advertisedUrl: "ADVERTISED_URL",
   awsInstanceIdentityCertificates: "AWS_INSTANCE_IDENTITY_CERTIFICATES",
   consoleDir: "CONSOLE_DIR",
+  operationEventsIntervalMs: "OPERATION_EVENTS_INTERVAL_MS",
+  eventStreamHeartbeatMs: "EVENT_STREAM_HEARTBEAT_MS",
   bootstrapAdminToken: "BOOTSTRAP_ADMIN_TOKEN",
   logLevel: "LOG_LEVEL",
 };

@@ -3,26 +3,30 @@ import { unwrap } from "../api/problem.ts";
 import { Link } from "../components/link.tsx";
 import { LoadState } from "../components/load-state.tsx";
 import { OperationCard } from "../components/operation-card.tsx";
-import { usePolled } from "../use-polled.ts";
+import { useLive } from "../use-live.ts";
+import { applyTimelineEvent } from "./operation-events.ts";
 
-/** The timeline of operations (newest first), of one cluster or all, refreshed every 2 s. */
+/** The timeline of operations (newest first), of one cluster or all, live: the API pushes each change (SSE). */
 export function OperationsPage({ clusterId }: { clusterId?: string }) {
-  const operations = usePolled(
-    async () =>
-      (
-        await unwrap(
-          api.GET("/v1/operations", {
-            params: { query: { limit: 100, ...(clusterId ? { clusterId } : {}) } },
-          }),
-        )
-      ).items,
-    2000,
+  const operations = useLive(
+    (signal) =>
+      unwrap(
+        api.GET("/v1/operations/events", {
+          params: { query: { limit: 100, ...(clusterId ? { clusterId } : {}) } },
+          parseAs: "stream",
+          signal,
+        }),
+      ) as Promise<ReadableStream<Uint8Array>>,
+    applyTimelineEvent,
     [clusterId],
   );
   return (
     <section>
       <div className="page-head">
         <h1>Operations</h1>
+        <span className="muted small" role="status">
+          {operations.live ? "● Live" : "Connecting…"}
+        </span>
         {clusterId && <Link href="/operations">Show every cluster's</Link>}
       </div>
       <p className="muted">

@@ -5,7 +5,9 @@ import type { RebalancePlan } from "../api/types.ts";
 import { LoadState } from "../components/load-state.tsx";
 import { OperationCard } from "../components/operation-card.tsx";
 import { formatRate } from "../format.ts";
+import { useLive } from "../use-live.ts";
 import { usePolled } from "../use-polled.ts";
+import { applyOperationEvent, operationFinished } from "./operation-events.ts";
 
 /** Partitions per broker before and after the plan, as paired bars. */
 function BeforeAfter({ plan }: { plan: RebalancePlan }) {
@@ -45,10 +47,17 @@ function BeforeAfter({ plan }: { plan: RebalancePlan }) {
   );
 }
 
+/** The executed plan's operation, live (SSE) until it has finished. */
 function WatchOperation({ id }: { id: string }) {
-  const op = usePolled(() => unwrap(api.GET("/v1/operations/{id}", { params: { path: { id } } })), 1000, [
-    id,
-  ]);
+  const op = useLive(
+    (signal) =>
+      unwrap(
+        api.GET("/v1/operations/{id}/events", { params: { path: { id } }, parseAs: "stream", signal }),
+      ) as Promise<ReadableStream<Uint8Array>>,
+    applyOperationEvent,
+    [id],
+    operationFinished,
+  );
   return <LoadState {...op}>{(o) => <OperationCard operation={o} />}</LoadState>;
 }
 

@@ -79,3 +79,27 @@ export const OperationsQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+
+export const OperationEventsQuery = Type.Object(
+  {
+    /** How many of the newest operations the opening `snapshot` event holds. */
+    limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
+    clusterId: Type.Optional(Type.String({ format: "uuid" })),
+  },
+  { additionalProperties: false },
+);
+
+const SSE_FORMAT =
+  "Server-Sent Events (text/event-stream): `event: <name>` and `data: <JSON>` per event; a `: heartbeat` comment line at least every 15 s (EVENT_STREAM_HEARTBEAT_MS); `retry:` 2000 ms. Send the token as `Authorization: Bearer` (EventSource cannot: read it with fetch).";
+
+/** The cluster timeline's live stream (GET /v1/operations/events). */
+export const OperationTimelineStream = Type.Unsafe<string>({
+  description: `${SSE_FORMAT} Events: first \`snapshot\` {items: the newest \`limit\` operations (the list's view), newest first}, then \`operation\` (one operation, the list's view) each time one is created or changes. Merge by id: an operation may come again unchanged.`,
+  content: { "text/event-stream": { schema: { type: "string" } } },
+});
+
+/** One operation's live stream (GET /v1/operations/{id}/events). */
+export const OperationStream = Type.Unsafe<string>({
+  description: `${SSE_FORMAT} Events: \`operation\` (the operation as GET /v1/operations/{id} shows it, moves included) at once and on each change; the stream ends after the one whose status is SUCCEEDED or FAILED.`,
+  content: { "text/event-stream": { schema: { type: "string" } } },
+});

@@ -3,6 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { INTERNAL_PREFIX, InternalRoutes } from "@cirrus/broker-api";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { OptionalKind } from "@sinclair/typebox";
+import { getOperation, saveOperation } from "../../src/services/operations.ts";
 import { OpenApiChecker } from "../helpers/openapi-checker.ts";
 import { createTestApp, localSpec, type TestApp } from "../helpers/test-app.ts";
 
@@ -424,6 +425,16 @@ describe("OpenAPI contract", { timeout: 120_000 }, () => {
       2,
       "both registered brokers are in the scrape",
     );
+
+    // The live streams (Server-Sent Events; read over a socket in test/v1/operation-events.test.ts): a bad
+    // filter is a 400 before any stream opens; a finished operation's stream gives it once and ends.
+    const badFilter = await c.call("GET", "/v1/operations/events", { ...admin, query: { clusterId: "x" } });
+    assert.equal(badFilter.statusCode, 400);
+    const op = (await getOperation(t.testDb.database.db, drain.json().id))!;
+    await saveOperation(t.testDb.database.db, { ...op, status: "SUCCEEDED", finishedAt: Date.now() });
+    const opStream = await c.call("GET", "/v1/operations/:id/events", { ...admin, params: { id: op.id } });
+    assert.equal(opStream.statusCode, 200);
+    assert.match(opStream.body, /^event: operation\ndata: \{.*"status":"SUCCEEDED"/m);
 
     const all = Object.entries(doc.paths).flatMap(([path, ops]) =>
       Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),

@@ -7,6 +7,7 @@ import { auditRoutes } from "./audit-routes.ts";
 import { publicBrokerRoutes } from "./broker-routes.ts";
 import { clusterRoutes } from "./cluster-routes.ts";
 import { consumerGroupRoutes } from "./consumer-group-routes.ts";
+import { operationEventRoutes } from "./operation-event-routes.ts";
 import { operationRoutes } from "./operation-routes.ts";
 import { partitionMoveRoutes } from "./partition-move-routes.ts";
 import { rebalanceRoutes } from "./rebalance-routes.ts";
@@ -28,6 +29,7 @@ export function publicApi(ctx: AppContext) {
     await app.register(topicMessageRoutes(ctx));
     await app.register(consumerGroupRoutes(ctx));
     await app.register(operationRoutes(ctx));
+    await app.register(operationEventRoutes(ctx));
     await app.register(rebalanceRoutes(ctx));
     await app.register(partitionMoveRoutes(ctx));
     await app.register(tokenRoutes(ctx));

@@ -1,0 +1,76 @@
+import { useEffect, useState } from "react";
+import type { StreamEvent } from "./api/event-stream.ts";
+import { readEvents } from "./api/event-stream.ts";
+import { messageOf } from "./api/problem.ts";
+import type { Polled } from "./use-polled.ts";
+
+/** The server's `retry:` for our streams: how long to wait before opening a stream again. */
+const RECONNECT_MS = 2_000;
+
+/**
+ * State kept live by a Server-Sent Events stream: `open` starts it (the caller's typed API call, with the
+ * token), each event goes through `reduce`. A stream that ends or fails is opened again after 2 s (its first
+ * event brings the state back), unless `finished(state)` says there is nothing more to wait for; the last state
+ * stays shown beside the error meanwhile. Closed when the page goes or `deps` change.
+ */
+export function useLive<T>(
+  open: (signal: AbortSignal) => Promise<ReadableStream<Uint8Array>>,
+  reduce: (state: T | undefined, event: StreamEvent) => T | undefined,
+  deps: readonly unknown[],
+  finished: (state: T | undefined) => boolean = () => false,
+): Polled<T> & { live: boolean } {
+  const [data, setData] = useState<T>();
+  const [error, setError] = useState<string>();
+  const [live, setLive] = useState(false);
+  const [attempt, setAttempt] = useState(0);
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `deps` name what the stream depends on; a retry bumps `attempt`.
+  useEffect(() => {
+    const abort = new AbortController();
+    const { signal } = abort;
+    let state: T | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    setData(undefined);
+    setError(undefined);
+    const run = async () => {
+      while (!signal.aborted) {
+        try {
+          const body = await open(signal);
+          setLive(true);
+          setError(undefined);
+          await readEvents(
+            body,
+            (event) => {
+              state = reduce(state, event);
+              setData(state);
+            },
+            signal,
+          );
+          if (finished(state)) return;
+        } catch (failure) {
+          if (signal.aborted) return;
+          setError(messageOf(failure));
+        } finally {
+          setLive(false);
+        }
+        if (signal.aborted) return;
+        await new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, RECONNECT_MS);
+        });
+      }
+    };
+    void run();
+    return () => {
+      clearTimeout(timer);
+      abort.abort();
+    };
+  }, [...deps, attempt]);
+
+  return {
+    data,
+    error,
+    loading: data === undefined && error === undefined,
+    live,
+    reload: () => setAttempt((n) => n + 1),
+  };
+}

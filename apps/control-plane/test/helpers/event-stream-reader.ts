@@ -1,0 +1,71 @@
+// Reads a Server-Sent Events response in tests: events (name and JSON data) and comment lines, as they come.
+export interface ReadEvent {
+  /** The event's name, or "comment" for a `:` line (a heartbeat), or "retry". */
+  event: string;
+  data: unknown;
+}
+
+export class EventStreamReader {
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
+  readonly #decoder = new TextDecoder();
+  #buffer = "";
+  readonly #queue: ReadEvent[] = [];
+  /** True once the server ended the stream. */
+  ended = false;
+
+  constructor(body: ReadableStream<Uint8Array>) {
+    this.#reader = body.getReader();
+  }
+
+  /** The next event or comment, or undefined once the stream ended; throws after `timeoutMs`. */
+  async next(timeoutMs = 5_000): Promise<ReadEvent | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.#queue.length === 0) {
+      if (this.ended) return undefined;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no event within ${timeoutMs} ms`);
+      let timer: NodeJS.Timeout | undefined;
+      const read = await Promise.race([
+        this.#reader.read(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no event within ${timeoutMs} ms`)), left);
+        }),
+      ]).finally(() => clearTimeout(timer));
+      if (read.done) this.ended = true;
+      else this.#parse(this.#decoder.decode(read.value, { stream: true }));
+    }
+    return this.#queue.shift();
+  }
+
+  /** The next event named `name` (others skipped), or a failure after `timeoutMs`. */
+  async nextEvent(name: string, timeoutMs = 5_000): Promise<ReadEvent> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const e = await this.next(Math.max(1, deadline - Date.now()));
+      if (e === undefined) throw new Error(`the stream ended before a ${name} event`);
+      if (e.event === name) return e;
+    }
+  }
+
+  cancel(): Promise<void> {
+    return this.#reader.cancel();
+  }
+
+  #parse(text: string): void {
+    this.#buffer += text;
+    for (let end = this.#buffer.indexOf("\n\n"); end >= 0; end = this.#buffer.indexOf("\n\n")) {
+      const block = this.#buffer.slice(0, end);
+      this.#buffer = this.#buffer.slice(end + 2);
+      let event = "message";
+      const data: string[] = [];
+      for (const line of block.split("\n")) {
+        if (line.startsWith(":")) this.#queue.push({ event: "comment", data: line.slice(1).trim() });
+        else if (line.startsWith("event: ")) event = line.slice(7);
+        else if (line.startsWith("data: ")) data.push(line.slice(6));
+        else if (line.startsWith("retry: "))
+          this.#queue.push({ event: "retry", data: Number(line.slice(7)) });
+      }
+      if (data.length > 0) this.#queue.push({ event, data: JSON.parse(data.join("\n")) });
+    }
+  }
+}
