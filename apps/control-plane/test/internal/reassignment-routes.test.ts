@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { InternalRoutes, internalPath } from "@cirrus/broker-api";
 import { and, eq } from "drizzle-orm";
-import { brokers, clusters } from "../../src/db/schema.ts";
+import { brokers, clusters, partitions } from "../../src/db/schema.ts";
 import { inTransaction } from "../../src/db/transaction.ts";
 import { registerBroker } from "../../src/services/brokers.ts";
 import { getOperation } from "../../src/services/operations.ts";
@@ -127,6 +127,38 @@ describe("internal partition reassignment routes", { timeout: 60_000 }, () => {
     assert.deepEqual(await list(), [
       { topic: "t", partition: 0, from: p0.leader, to: other(p0.leader), released: true },
     ]);
+  });
+
+  it("lists a move whose source has closed (target being assigned) and a drain's move (no target)", async () => {
+    const p1 = await partitionRow(db(), clusterId, "t", 1);
+    const p2 = await partitionRow(db(), clusterId, "t", 2);
+    const [closed] = brokerIds.filter((id) => id !== p1.leader);
+    const at = (partition: number) =>
+      and(eq(partitions.topicId, p1.topicId), eq(partitions.partition, partition));
+    await db()
+      .update(partitions)
+      .set({ leaderBrokerId: -1, closingBrokerId: -1, targetBrokerId: closed! })
+      .where(at(1));
+    await db()
+      .update(partitions)
+      .set({ leaderBrokerId: -1, closingBrokerId: p2.leader, targetBrokerId: -1 })
+      .where(at(2));
+    try {
+      const moving = (await list()).filter((m) => m.partition !== 0);
+      assert.deepEqual(moving, [
+        { topic: "t", partition: 1, from: -1, to: closed, released: true },
+        { topic: "t", partition: 2, from: p2.leader, to: -1, released: true },
+      ]);
+    } finally {
+      await db()
+        .update(partitions)
+        .set({ leaderBrokerId: p1.leader, closingBrokerId: -1, targetBrokerId: -1 })
+        .where(at(1));
+      await db()
+        .update(partitions)
+        .set({ leaderBrokerId: p2.leader, closingBrokerId: -1, targetBrokerId: -1 })
+        .where(at(2));
+    }
   });
 
   it("refuses a target that is registered but not ACTIVE", async () => {

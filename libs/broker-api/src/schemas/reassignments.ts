@@ -60,7 +60,8 @@ export const ReassignmentInFlight = Type.Object({
   partition: PartitionIndex,
   /** The broker giving the partition up; -1 once it has closed (the target is being assigned). */
   from: Type.Integer({ minimum: -1 }),
-  to: BrokerId,
+  /** The broker taking the partition; -1 for a drain's move, which goes to the least loaded ACTIVE broker. */
+  to: Type.Integer({ minimum: -1 }),
   /** False while the move waits in its operation for the move limits; true once the source is closing. */
   released: Type.Boolean(),
 });
