@@ -43,7 +43,7 @@ export class RetentionEnforcer {
   /** Checks every intervalMs from now on (the first check one interval after start, as Kafka's scheduler). */
   start(): void {
     if (this.#timer || this.#stopped) return;
-    this.#timer = setInterval(() => void this.checkNow(), this.#options.intervalMs);
+    this.#timer = setInterval(() => void this.#scheduledCheck(), this.#options.intervalMs);
     this.#timer.unref();
   }
 
@@ -61,6 +61,15 @@ export class RetentionEnforcer {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
     await this.#round;
+  }
+
+  /** A timer's round: says what it deleted (one line a round, however many partitions). */
+  async #scheduledCheck(): Promise<void> {
+    const round = await this.checkNow();
+    if (round.trimmed.length === 0) return;
+    const moves = round.trimmed.slice(0, 10).map((t) => `${t.key} ${t.from}→${t.to}`);
+    const more = round.trimmed.length > 10 ? ` and ${round.trimmed.length - 10} more` : "";
+    this.#options.log(`retention moved the log start of ${moves.join(", ")}${more}`);
   }
 
   async #check(): Promise<RetentionRound> {

@@ -207,6 +207,18 @@ describe("retention on s3stream", () => {
     });
     assert.deepEqual(await blind.checkNow(), { checked: 0, trimmed: [], failed: 1 });
     assert.ok(logged.some((m) => m.includes("topic configs unavailable")));
+    // A broker that may not write (lease lost, shutting down) checks nothing.
+    const fenced = new RetentionEnforcer({
+      intervalMs: 1e9,
+      partitions: () => [unknown, internal],
+      policies: async () => () => retentionPolicyOf({ "retention.ms": "1000" }),
+      canTrim: () => false,
+      now: () => NOW,
+      log: (message) => logged.push(message),
+    });
+    assert.deepEqual(await fenced.checkNow(), { checked: 0, trimmed: [], failed: 0 });
+    assert.equal(unknown.logStartOffset, 0);
+    await fenced.stop();
     await enforcer.stop();
     await blind.stop();
     for (const p of [user, unknown, internal]) await p.close();
