@@ -29,11 +29,11 @@ interface Parts {
  * The controllers the leader runs besides ControlPlane.start's own (broker-lease, partition-assignment,
  * retention, auto-rebalance: those need the database only). A new controller: one line here.
  */
-function controllersOf({ providers, provisioner }: Parts): Controller[] {
+function controllersOf({ config, providers, provisioner }: Parts): Controller[] {
   return [
     ...provisioner.controllers(), // provisioner: steady loop (fleets, capacity, cluster.repair records)
     spotNoticeController(providers), // failover: spot interruption notices → broker.drain
-    createAutoscaler({ providers }).controller(), // network watermarks → scale-out/in
+    createAutoscaler({ providers, brokerNetworkBytesPerSec: config.brokerNetworkBytesPerSec }).controller(), // network watermarks → scale-out/in
   ];
 }
 

@@ -192,8 +192,10 @@ export interface paths {
                                         max: number;
                                     };
                                     scaling: {
-                                        highWatermarkBytesPerSec: number;
-                                        lowWatermarkBytesPerSec: number;
+                                        highWatermarkBytesPerSec?: number;
+                                        lowWatermarkBytesPerSec?: number;
+                                        highWatermarkPercent?: number;
+                                        lowWatermarkPercent?: number;
                                         cooldownSeconds: number;
                                         scaleInCooldownSeconds?: number;
                                         periodSeconds?: number;
@@ -376,8 +378,10 @@ export interface paths {
                                 max: number;
                             };
                             scaling: {
-                                highWatermarkBytesPerSec: number;
-                                lowWatermarkBytesPerSec: number;
+                                highWatermarkBytesPerSec?: number;
+                                lowWatermarkBytesPerSec?: number;
+                                highWatermarkPercent?: number;
+                                lowWatermarkPercent?: number;
                                 cooldownSeconds: number;
                                 scaleInCooldownSeconds?: number;
                                 periodSeconds?: number;
@@ -449,8 +453,10 @@ export interface paths {
                                         max: number;
                                     };
                                     scaling: {
-                                        highWatermarkBytesPerSec: number;
-                                        lowWatermarkBytesPerSec: number;
+                                        highWatermarkBytesPerSec?: number;
+                                        lowWatermarkBytesPerSec?: number;
+                                        highWatermarkPercent?: number;
+                                        lowWatermarkPercent?: number;
                                         cooldownSeconds: number;
                                         scaleInCooldownSeconds?: number;
                                         periodSeconds?: number;
@@ -701,8 +707,10 @@ export interface paths {
                                     max: number;
                                 };
                                 scaling: {
-                                    highWatermarkBytesPerSec: number;
-                                    lowWatermarkBytesPerSec: number;
+                                    highWatermarkBytesPerSec?: number;
+                                    lowWatermarkBytesPerSec?: number;
+                                    highWatermarkPercent?: number;
+                                    lowWatermarkPercent?: number;
                                     cooldownSeconds: number;
                                     scaleInCooldownSeconds?: number;
                                     periodSeconds?: number;
@@ -898,8 +906,10 @@ export interface paths {
                                         max: number;
                                     };
                                     scaling: {
-                                        highWatermarkBytesPerSec: number;
-                                        lowWatermarkBytesPerSec: number;
+                                        highWatermarkBytesPerSec?: number;
+                                        lowWatermarkBytesPerSec?: number;
+                                        highWatermarkPercent?: number;
+                                        lowWatermarkPercent?: number;
                                         cooldownSeconds: number;
                                         scaleInCooldownSeconds?: number;
                                         periodSeconds?: number;
@@ -1130,8 +1140,10 @@ export interface paths {
                                 max: number;
                             };
                             scaling: {
-                                highWatermarkBytesPerSec: number;
-                                lowWatermarkBytesPerSec: number;
+                                highWatermarkBytesPerSec?: number;
+                                lowWatermarkBytesPerSec?: number;
+                                highWatermarkPercent?: number;
+                                lowWatermarkPercent?: number;
                                 cooldownSeconds: number;
                                 scaleInCooldownSeconds?: number;
                                 periodSeconds?: number;
@@ -1202,8 +1214,10 @@ export interface paths {
                                         max: number;
                                     };
                                     scaling: {
-                                        highWatermarkBytesPerSec: number;
-                                        lowWatermarkBytesPerSec: number;
+                                        highWatermarkBytesPerSec?: number;
+                                        lowWatermarkBytesPerSec?: number;
+                                        highWatermarkPercent?: number;
+                                        lowWatermarkPercent?: number;
                                         cooldownSeconds: number;
                                         scaleInCooldownSeconds?: number;
                                         periodSeconds?: number;
@@ -1335,8 +1349,10 @@ export interface paths {
                                         max: number;
                                     };
                                     scaling: {
-                                        highWatermarkBytesPerSec: number;
-                                        lowWatermarkBytesPerSec: number;
+                                        highWatermarkBytesPerSec?: number;
+                                        lowWatermarkBytesPerSec?: number;
+                                        highWatermarkPercent?: number;
+                                        lowWatermarkPercent?: number;
                                         cooldownSeconds: number;
                                         scaleInCooldownSeconds?: number;
                                         periodSeconds?: number;

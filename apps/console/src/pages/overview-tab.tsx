@@ -136,8 +136,8 @@ export function OverviewTab({ cluster }: { cluster: Cluster }) {
           </dd>
           <dt>Scaling</dt>
           <dd>
-            out above {formatRate(scaling.highWatermarkBytesPerSec)}, in below{" "}
-            {formatRate(scaling.lowWatermarkBytesPerSec)} per broker
+            out above {watermarkText(scaling.highWatermarkBytesPerSec, scaling.highWatermarkPercent)}, in
+            below {watermarkText(scaling.lowWatermarkBytesPerSec, scaling.lowWatermarkPercent)} per broker
           </dd>
           {cluster.conditions.map((c) => (
             <div key={c.type} className="fact-row">
@@ -178,11 +178,16 @@ export function OverviewTab({ cluster }: { cluster: Cluster }) {
               lines={[
                 { label: "scale out", value: scaling.highWatermarkBytesPerSec },
                 { label: "scale in", value: scaling.lowWatermarkBytesPerSec },
-              ]}
+              ].flatMap((l) => (l.value === undefined ? [] : [{ label: l.label, value: l.value }]))}
             />
           )}
         </LoadState>
       </div>
     </div>
   );
+}
+
+/** A watermark as the spec gives it: bytes/s, or a percent of each broker's network capacity. */
+function watermarkText(bytesPerSec: number | undefined, percent: number | undefined): string {
+  return percent !== undefined ? `${percent}% of capacity` : formatRate(bytesPerSec ?? 0);
 }

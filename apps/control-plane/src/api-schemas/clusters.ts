@@ -54,9 +54,21 @@ export const ClusterSpec = Type.Object(
     ),
     scaling: Type.Object(
       {
-        /** Scale out when average network in+out per broker stays above this. */
-        highWatermarkBytesPerSec: Type.Integer({ minimum: 1 }),
-        lowWatermarkBytesPerSec: Type.Integer({ minimum: 0 }),
+        /**
+         * Scale out when average network in+out per broker stays above this, bytes/s. Exactly one of this and
+         * highWatermarkPercent.
+         */
+        highWatermarkBytesPerSec: Type.Optional(Type.Integer({ minimum: 1 })),
+        /** Scale in when it stays below this, bytes/s. Exactly one of this and lowWatermarkPercent. */
+        lowWatermarkBytesPerSec: Type.Optional(Type.Integer({ minimum: 0 })),
+        /**
+         * The high watermark as a percent of each broker's network capacity (the balancer's: balancing.
+         * brokerNetworkBytesPerSec, else the instance types' baseline bandwidth, else the control plane's),
+         * against in + out: 100 is one direction's full capacity.
+         */
+        highWatermarkPercent: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 200 })),
+        /** The low watermark as a percent of each broker's network capacity, like highWatermarkPercent. */
+        lowWatermarkPercent: Type.Optional(Type.Number({ minimum: 0, maximum: 200 })),
         /** Wait after a scale-out before the next one (and the default wait after a scale-in). */
         cooldownSeconds: Type.Integer({ minimum: 0, maximum: 86_400 }),
         /** Wait after any scaling before a scale-in (default: cooldownSeconds). */

@@ -42,6 +42,23 @@ export function providerBaselineCapacity(providers: {
   };
 }
 
+/**
+ * Each broker's network capacity each way (bytes/s), as the balancer and the autoscaler's percent watermarks
+ * see it: the spec's `balancing.brokerNetworkBytesPerSec`, else the provider's baseline of its instance types,
+ * else `fallback` (the control plane's BROKER_NETWORK_BYTES_PER_SEC).
+ */
+export function brokerNetworkCapacity(
+  spec: Pick<ClusterSpec, "balancing"> | undefined,
+  fallback: number,
+  capacityOf?: BrokerCapacity,
+): number {
+  return (
+    spec?.balancing?.brokerNetworkBytesPerSec ??
+    (spec && "provider" in spec && capacityOf ? capacityOf(spec as ClusterSpec) : undefined) ??
+    fallback
+  );
+}
+
 export function balancerSettings(
   config: BalancerConfig,
   spec: Pick<ClusterSpec, "balancing"> | undefined,
@@ -57,10 +74,7 @@ export function balancerSettings(
         ? own.capacityPercent / 100
         : DEFAULT_BALANCER_OPTIONS.capacityThreshold,
     cooldownMs: own.cooldownSeconds !== undefined ? own.cooldownSeconds * 1000 : config.balancerCooldownMs,
-    brokerNetworkBytesPerSec:
-      own.brokerNetworkBytesPerSec ??
-      (spec && "provider" in spec && capacityOf ? capacityOf(spec as ClusterSpec) : undefined) ??
-      config.brokerNetworkBytesPerSec,
+    brokerNetworkBytesPerSec: brokerNetworkCapacity(spec, config.brokerNetworkBytesPerSec, capacityOf),
     usageThresholdBytesPerSec: own.usageThresholdBytesPerSec ?? config.balancerUsageThresholdBytesPerSec,
   };
 }

@@ -14,6 +14,7 @@ import { clusters, operations } from "../db/schema.ts";
 import { inTransaction, isUniqueViolation } from "../db/transaction.ts";
 import { ApiError } from "../errors.ts";
 import { validateCloudSettings } from "./cluster-cloud-settings.ts";
+import { validateWatermarks } from "./cluster-watermarks.ts";
 import { createOperation, type Operation, OperationStatus } from "./operations.ts";
 
 /**
@@ -47,12 +48,7 @@ function validateSpec(spec: ClusterSpec): void {
   if (spec.brokers.min > spec.brokers.max) {
     throw new ApiError("INVALID_REQUEST", "spec.brokers.min must not exceed spec.brokers.max");
   }
-  if (spec.scaling.lowWatermarkBytesPerSec >= spec.scaling.highWatermarkBytesPerSec) {
-    throw new ApiError(
-      "INVALID_REQUEST",
-      "spec.scaling.lowWatermarkBytesPerSec must be below the high watermark",
-    );
-  }
+  validateWatermarks(spec);
   validateCloudSettings(spec);
 }
 

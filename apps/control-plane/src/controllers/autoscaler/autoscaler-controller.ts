@@ -1,14 +1,16 @@
 import type { CloudProvider } from "@cirrus/cloud";
 import { eq } from "drizzle-orm";
 import type { ClusterSpec } from "../../api-schemas/clusters.ts";
+import { DEFAULT_CONFIG } from "../../config.ts";
 import { clusters } from "../../db/schema.ts";
+import { brokerNetworkCapacity, providerBaselineCapacity } from "../../services/balancer-settings.ts";
 import { clusterBusy, createOperation } from "../../services/operations.ts";
 import type { Controller, ControllerContext } from "../controller-runner.ts";
 import { fleetNameOf } from "../provisioner/cluster-fleet.ts";
 import { type AutoscalerDeps, ScaleOperation } from "./capacity-operations.ts";
 import { lastScalings, recordHold } from "./decision-records.ts";
 import { MetricHistory } from "./metric-history.ts";
-import { decideScaling, type PeriodSample } from "./scaling-decision.ts";
+import { decideScaling, HoldReason, type PeriodSample } from "./scaling-decision.ts";
 import { scalingSettingsOf } from "./scaling-settings.ts";
 import { type ServingBroker, servingBrokers } from "./serving-brokers.ts";
 
@@ -33,6 +35,8 @@ export function autoscalerController(
   const history = new MetricHistory();
   const lastHold = new Map<string, { key: string; at: number }>();
   const holdIntervalMs = options.holdRecordIntervalMs ?? 600_000;
+  const capacityOf = providerBaselineCapacity(deps.providers);
+  const fallbackCapacity = deps.brokerNetworkBytesPerSec ?? DEFAULT_CONFIG.brokerNetworkBytesPerSec;
   return {
     name: "autoscaler",
     async reconcile(ctx: ControllerContext): Promise<void> {
@@ -70,12 +74,13 @@ export function autoscalerController(
         servingBrokers: serving.length,
         busy: await clusterBusy(ctx.db, clusterId),
         ...(await lastScalings(ctx.db, clusterId)),
-        capacityBytesPerSec: provider.baselineBandwidth(spec.instanceTypes[0]!),
+        capacityBytesPerSec: brokerNetworkCapacity(spec, fallbackCapacity, capacityOf),
       },
       history.samples(clusterId),
     );
     if (decision.action === "hold") {
-      if (decision.wanted === "none") return;
+      // Nothing wanted is not recorded, except watermarks that leave no band: the user has to see those.
+      if (decision.wanted === "none" && decision.reason !== HoldReason.INVALID_WATERMARKS) return;
       const key = `${decision.wanted}:${decision.reason}`;
       const last = lastHold.get(clusterId);
       if (last && last.key === key && now - last.at < holdIntervalMs) return;

@@ -15,6 +15,11 @@ export const SCALE_HOLD_OPERATION = "cluster.scale-hold";
 /** What the autoscaler needs besides the controller context (which brings the database). */
 export interface AutoscalerDeps {
   providers: ProviderRegistry;
+  /**
+   * A broker's network capacity each way when neither the spec nor the provider says (the control plane's
+   * BROKER_NETWORK_BYTES_PER_SEC; default its default).
+   */
+  brokerNetworkBytesPerSec?: number;
 }
 
 /** The cluster of an autoscaler operation, its provider and its fleet's name; CLUSTER_GONE if it went. */

@@ -23,7 +23,7 @@ export async function lastScalings(
 }
 
 /**
- * Writes a hold the metrics asked to act on (wanted ≠ none) as a finished `cluster.scale-hold` operation:
+ * Writes a hold the metrics asked to act on (wanted ≠ none), or watermarks that leave no band, as a finished `cluster.scale-hold` operation:
  * what was wanted, why not, the figures. Written once, in its final state (no runner picks it up).
  */
 export async function recordHold(

@@ -25,7 +25,10 @@ export interface ScalingState {
   busy: boolean;
   lastScaleOutAt: number | undefined;
   lastScaleInAt: number | undefined;
-  /** Sustained network bandwidth of one broker (instance type baseline), bytes/s: recorded as utilization. */
+  /**
+   * Sustained network bandwidth of one broker each way, bytes/s (the balancer's: spec.balancing, else the
+   * instance types' baseline, else the control plane's): utilization is against it, percent watermarks of it.
+   */
   capacityBytesPerSec: number;
 }
 
@@ -41,6 +44,11 @@ export const HoldReason = {
   COOLDOWN: "cooldown",
   /** Removing even one broker would put the rest above the target load: hysteresis keeps it. */
   WOULD_OVERLOAD: "would-overload",
+  /**
+   * The watermarks, resolved against the capacity, leave no band (low ≥ high: a percent one and a bytes/s
+   * one after the capacity changed), or a percent one has no capacity to resolve against.
+   */
+  INVALID_WATERMARKS: "invalid-watermarks",
 } as const;
 export type HoldReason = (typeof HoldReason)[keyof typeof HoldReason];
 
@@ -52,8 +60,12 @@ export interface DecisionEvidence {
   totalBytesPerSec: number[];
   /** Latest period's per-broker average against the broker's capacity, 0..1+. */
   utilization: number;
+  /** Resolved, bytes/s per broker (a percent one: that percent of capacityBytesPerSec). */
   highWatermarkBytesPerSec: number;
   lowWatermarkBytesPerSec: number;
+  /** The spec's percent forms, when the watermark was given as a percent of the capacity. */
+  highWatermarkPercent?: number;
+  lowWatermarkPercent?: number;
   /** Per-broker load a scaling aims at: the middle of the band, so the next evaluation lands inside it. */
   targetBytesPerSec: number;
   capacityBytesPerSec: number;
@@ -75,6 +87,25 @@ export type ScalingDecision =
       message: string;
       evidence: DecisionEvidence | undefined;
     };
+
+/** The watermarks in bytes/s per broker: the spec's own, or its percent of the broker's capacity. */
+export interface ResolvedWatermarks {
+  highBytesPerSec: number;
+  lowBytesPerSec: number;
+  highPercent?: number;
+  lowPercent?: number;
+}
+
+export function resolveWatermarks(s: ScalingSettings, capacityBytesPerSec: number): ResolvedWatermarks {
+  const of = (bytes: number | undefined, percent: number | undefined) =>
+    percent !== undefined ? (percent / 100) * capacityBytesPerSec : (bytes ?? Number.NaN);
+  return {
+    highBytesPerSec: of(s.highWatermarkBytesPerSec, s.highWatermarkPercent),
+    lowBytesPerSec: of(s.lowWatermarkBytesPerSec, s.lowWatermarkPercent),
+    ...(s.highWatermarkPercent !== undefined && { highPercent: s.highWatermarkPercent }),
+    ...(s.lowWatermarkPercent !== undefined && { lowPercent: s.lowWatermarkPercent }),
+  };
+}
 
 function totalOf(sample: PeriodSample): number {
   return sample.brokers.reduce((sum, b) => sum + b.inBytesPerSec + b.outBytesPerSec, 0);
@@ -100,6 +131,9 @@ function window(
  * What to do about a cluster's broker count, from its recent metric periods. Pure: the same inputs give
  * the same decision, for every provider.
  *
+ * - A watermark given as a percent is that percent of `state.capacityBytesPerSec` (so a capacity change
+ *   moves it); the evidence records both the percent and the bytes/s. Watermarks that resolve to no band
+ *   (low ≥ high, or a percent against no capacity) hold with `invalid-watermarks`.
  * - Scale out when every one of the last `evaluationPeriods` periods has an average per-broker network
  *   in + out strictly above the high watermark; scale in when every one is strictly below the low one.
  * - Sizes aim at the middle of the band: scale-out adds at least `scaleOutStep` brokers, more if the
@@ -133,13 +167,18 @@ export function decideScaling(
   }
   const totals = periods.map(totalOf);
   const perBroker = periods.map((p, i) => totals[i]! / p.brokers.length);
-  const target = (s.highWatermarkBytesPerSec + s.lowWatermarkBytesPerSec) / 2;
+  const w = resolveWatermarks(s, state.capacityBytesPerSec);
+  const high = w.highBytesPerSec;
+  const low = w.lowBytesPerSec;
+  const target = (high + low) / 2;
   const evidence: DecisionEvidence = {
     perBrokerBytesPerSec: perBroker,
     totalBytesPerSec: totals,
     utilization: state.capacityBytesPerSec > 0 ? perBroker.at(-1)! / state.capacityBytesPerSec : 0,
-    highWatermarkBytesPerSec: s.highWatermarkBytesPerSec,
-    lowWatermarkBytesPerSec: s.lowWatermarkBytesPerSec,
+    highWatermarkBytesPerSec: high,
+    lowWatermarkBytesPerSec: low,
+    ...(w.highPercent !== undefined && { highWatermarkPercent: w.highPercent }),
+    ...(w.lowPercent !== undefined && { lowWatermarkPercent: w.lowPercent }),
     targetBytesPerSec: target,
     capacityBytesPerSec: state.capacityBytesPerSec,
     evaluationPeriods: s.evaluationPeriods,
@@ -148,8 +187,16 @@ export function decideScaling(
     minBrokers: s.minBrokers,
     maxBrokers: s.maxBrokers,
   };
-  const above = perBroker.every((v) => v > s.highWatermarkBytesPerSec);
-  const below = perBroker.every((v) => v < s.lowWatermarkBytesPerSec);
+  if (!(high > 0) || !(low >= 0) || low >= high) {
+    return hold(
+      "none",
+      HoldReason.INVALID_WATERMARKS,
+      `the watermarks leave no band at a capacity of ${state.capacityBytesPerSec} B/s per broker: low ${low} B/s, high ${high} B/s`,
+      evidence,
+    );
+  }
+  const above = perBroker.every((v) => v > high);
+  const below = perBroker.every((v) => v < low);
   if (!above && !below) {
     return hold(
       "none",
@@ -189,7 +236,7 @@ export function decideScaling(
       action: "scale-out",
       from: n,
       to,
-      reason: `per-broker network in+out above the high watermark (${s.highWatermarkBytesPerSec} B/s) for ${periodsText}`,
+      reason: `per-broker network in+out above the high watermark (${describe(high, w.highPercent)}) for ${periodsText}`,
       evidence,
     };
   }
@@ -219,7 +266,13 @@ export function decideScaling(
     action: "scale-in",
     from: n,
     to,
-    reason: `per-broker network in+out below the low watermark (${s.lowWatermarkBytesPerSec} B/s) for ${periodsText}`,
+    reason: `per-broker network in+out below the low watermark (${describe(low, w.lowPercent)}) for ${periodsText}`,
     evidence,
   };
+}
+
+/** "50000000 B/s", or "40% of capacity = 50000000 B/s" for a percent watermark. */
+function describe(bytesPerSec: number, percent: number | undefined): string {
+  const bytes = `${Math.round(bytesPerSec)} B/s`;
+  return percent === undefined ? bytes : `${percent}% of capacity = ${bytes}`;
 }
