@@ -219,6 +219,18 @@ describe("retention on s3stream", () => {
     assert.deepEqual(await fenced.checkNow(), { checked: 0, trimmed: [], failed: 0 });
     assert.equal(unknown.logStartOffset, 0);
     await fenced.stop();
+    // A round that hangs (configs never answer) does not hold stop() beyond its bound.
+    const stuck = new RetentionEnforcer({
+      intervalMs: 1e9,
+      partitions: () => [user],
+      policies: () => new Promise(() => {}),
+      canTrim: () => true,
+      log: (message) => logged.push(message),
+    });
+    void stuck.checkNow();
+    const stopping = Date.now();
+    await stuck.stop(50);
+    assert.ok(Date.now() - stopping < 1_000, "stop() returned although the round still runs");
     await enforcer.stop();
     await blind.stop();
     for (const p of [user, unknown, internal]) await p.close();
