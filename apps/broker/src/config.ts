@@ -98,6 +98,11 @@ export interface BrokerConfig {
   readonly offsetsRetentionMs: number;
   /** Kafka's offsets.retention.check.interval.ms. */
   readonly offsetsRetentionCheckIntervalMs: number;
+  /**
+   * How often the partitions this broker leads apply their topics' retention.ms / retention.bytes (Kafka:
+   * log.retention.check.interval.ms).
+   */
+  readonly logRetentionCheckIntervalMs: number;
   /** Offsets-log compaction: never for a stream holding fewer records than this since its start. */
   readonly offsetsCompactionMinRecords: number;
   /** Offsets-log compaction: once this share (percent) of the records since the start is superseded. */
@@ -168,6 +173,7 @@ export const brokerConfigDefaults: BrokerConfig = Object.freeze({
   offsetMetadataMaxBytes: 4_096,
   offsetsRetentionMs: 7 * 86_400_000,
   offsetsRetentionCheckIntervalMs: 600_000,
+  logRetentionCheckIntervalMs: 300_000,
   offsetsCompactionMinRecords: 10_000,
   offsetsCompactionMinSupersededPercent: 50,
   offsetsCompactionBatchRecords: 1_000,
@@ -232,6 +238,7 @@ const schema: { readonly [K in keyof BrokerConfig]: OptionSpec } = {
   offsetMetadataMaxBytes: { kind: "int", min: 0, max: MiB },
   offsetsRetentionMs: { kind: "int", min: 1, max: 365 * DAY_MS },
   offsetsRetentionCheckIntervalMs: { kind: "int", min: 1_000, max: DAY_MS },
+  logRetentionCheckIntervalMs: { kind: "int", min: 100, max: DAY_MS },
   offsetsCompactionMinRecords: { kind: "int", min: 1, max: 1_000_000_000 },
   offsetsCompactionMinSupersededPercent: { kind: "int", min: 1, max: 99 },
   offsetsCompactionBatchRecords: { kind: "int", min: 1, max: 100_000 },

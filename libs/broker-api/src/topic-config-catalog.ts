@@ -333,7 +333,7 @@ export const topicConfigSpecs: ReadonlyMap<string, TopicConfigSpec> = new Map<st
     "-1",
     "log.retention.bytes",
     integer("LONG"),
-    "bytes kept per partition (negative: no limit)",
+    `bytes kept per partition (negative: no limit). ${APPLIED}`,
   ),
   spec(
     "retention.ms",
@@ -341,7 +341,7 @@ export const topicConfigSpecs: ReadonlyMap<string, TopicConfigSpec> = new Map<st
     "604800000",
     "log.retention.ms",
     integer("LONG", -1n),
-    "how long records are kept (-1: forever)",
+    `how long records are kept (-1: forever). ${APPLIED}`,
   ),
   spec(
     "segment.bytes",

@@ -66,6 +66,14 @@ export class TxnLogState {
     return { ...this.#index.snapshot(), markers };
   }
 
+  /**
+   * The last stable offset of the log this state covers, given its high watermark: the first offset of the
+   * oldest open transaction, or `highWatermark` when none is open. Undefined when the state is not known.
+   */
+  lastStableOffset(highWatermark: number): number | undefined {
+    return this.#known ? this.#index.lastStableOffset(highWatermark) : undefined;
+  }
+
   /** A stored transactional data batch of `producerId` at `baseOffset`. */
   data(producerId: bigint, baseOffset: number): void {
     this.#index.begin(producerId, baseOffset);

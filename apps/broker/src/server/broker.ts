@@ -30,6 +30,8 @@ import { ObjectStoreCheckpointStore } from "../partitions/checkpoint-store.ts";
 import type { Partition } from "../partitions/partition.ts";
 import { newCheckpointTally } from "../partitions/partition-checkpointer.ts";
 import { PartitionRegistry } from "../partitions/partition-registry.ts";
+import { RetentionEnforcer } from "../partitions/retention-enforcer.ts";
+import { retentionPolicyOf } from "../partitions/retention-policy.ts";
 import { createDispatcher, type DispatcherOptions } from "./dispatcher.ts";
 import { KafkaListener } from "./listener.ts";
 
@@ -342,6 +344,21 @@ export async function startBroker(
     log,
   });
   if (node.source.provider !== "local") poller.start();
+  const retention = new RetentionEnforcer({
+    intervalMs: config.logRetentionCheckIntervalMs,
+    partitions: () => partitions.all(),
+    policies: async () => {
+      // Fresh, so that an AlterConfigs made since the last produce is applied before anything is deleted.
+      const topics = (await metadataCache.get(true)).topicsByName;
+      return (topic) => {
+        const known = topics.get(topic);
+        return known ? retentionPolicyOf(known.configs) : undefined;
+      };
+    },
+    canTrim: () => lifecycle.canAck() && !lifecycle.shuttingDown(),
+    log,
+  });
+  retention.start();
 
   return {
     config,
@@ -354,8 +371,7 @@ export async function startBroker(
     brokerId: () => lifecycle.identity?.brokerId ?? -1,
     state: () => lifecycle.state,
     close: () =>
-      poller
-        .stop()
+      Promise.all([poller.stop(), retention.stop()])
         .then(() => lifecycle.close())
         .finally(() => metrics.close()),
   };

@@ -229,6 +229,8 @@ async function servingBrokers(db: DbOrTx, clusterId: string): Promise<Set<number
 interface LeaderRow {
   leaderBrokerId: number;
   leaderEpoch: number;
+  /** The planned target of a move in flight (-1: none). */
+  targetBrokerId: number;
   streamNodeId: number | null;
   streamEpoch: number | null;
 }
@@ -239,13 +241,20 @@ interface LeaderRow {
  * (a move: the source closing, the target opening) the broker that last held the stream stays announced
  * while it serves: it answers NOT_LEADER_OR_FOLLOWER at once and clients retry after their backoff (some
  * clients wait a whole request timeout on a leader of -1). A stream no broker ever opened (a new
- * partition) is announced at once; a holder that is gone gives -1 (LEADER_NOT_AVAILABLE).
+ * partition) is announced at once. When the holder can no longer serve (stopped after its SIGTERM
+ * hand-back, fenced), the broker that is to open the partition next is announced rather than no leader:
+ * the one assigned, or the planned target of a move whose source died (it holds a request until it has
+ * opened, or answers NOT_LEADER_OR_FOLLOWER; a fenced epoch is still never served). Only when there is
+ * none (a failover still replaying the dead broker's WAL, a drain's move of a dead source) is the leader -1
+ * (LEADER_NOT_AVAILABLE). Announced epochs never go back: the source's, then the assigned leader's.
  */
 function announcedLeader(p: LeaderRow, serving: ReadonlySet<number>): { leader: number; epoch: number } {
   const holder = p.streamNodeId ?? -1;
   const opened = holder < 0 || (holder === p.leaderBrokerId && p.streamEpoch === p.leaderEpoch);
   if (opened && serving.has(p.leaderBrokerId)) return { leader: p.leaderBrokerId, epoch: p.leaderEpoch };
   if (!opened && serving.has(holder)) return { leader: holder, epoch: p.streamEpoch ?? p.leaderEpoch };
+  const next = p.leaderBrokerId >= 0 ? p.leaderBrokerId : p.targetBrokerId;
+  if (serving.has(next)) return { leader: next, epoch: p.leaderEpoch };
   return { leader: -1, epoch: p.leaderEpoch };
 }
 
@@ -264,6 +273,7 @@ export async function readTopics(db: DbOrTx, clusterId: string, names?: string[]
       partition: partitions.partition,
       leaderBrokerId: partitions.leaderBrokerId,
       leaderEpoch: partitions.leaderEpoch,
+      targetBrokerId: partitions.targetBrokerId,
       streamId: partitions.streamId,
       streamNodeId: streams.nodeId,
       streamEpoch: streams.epoch,

@@ -137,12 +137,15 @@ describe("partition move hand-off", () => {
     await reconcile();
     assert.equal((await row(1)).leader, -1);
     // The source dies before closing: its lease runs out and the lease controller fences it (no WAL
-    // volume to recover here). Announced: nobody (the holder is gone), never the dead broker.
+    // volume to recover here). Announced: the move's planned target (it is the one to open it next, and
+    // holds requests until it has), never the dead broker, and not "no leader".
     await db()
       .update(brokers)
       .set({ state: "FENCED", leaseUntil: Date.now() - 1 })
       .where(and(eq(brokers.clusterId, clusterId), eq(brokers.brokerId, source)));
-    assert.equal((await announced(1)).leaderBrokerId, -1);
+    const meanwhile = await announced(1);
+    assert.equal(meanwhile.leaderBrokerId, target);
+    assert.equal(meanwhile.leaderEpoch, before.epoch);
     await reconcile();
     const after = await row(1);
     assert.equal(after.leader, target, "the planned target takes it once the source can no longer write");
