@@ -74,6 +74,8 @@ export const brokers = pgTable(
     /** The broker's admin HTTP port (Prometheus /metrics, health), as it registered; null if it did not say. */
     adminPort: integer("admin_port"),
     spot: boolean("spot").notNull().default(false),
+    /** The instance type as the provider lists the broker's instance (the balancer's capacity); null: not yet known. */
+    instanceType: text("instance_type"),
     epoch: big("epoch").notNull(),
     state: text("state").notNull(),
     leaseUntil: millis("lease_until").notNull(),

@@ -1,5 +1,5 @@
 // What the planner plans from, read from the control plane's own records (DESIGN.md invariant 4): brokers and
-// their health from the brokers table, partitions and their leaders, each partition's traffic over the load
+// their health and capacity (their instance type's baseline, else the cluster's) from the brokers table, partitions and their leaders, each partition's traffic over the load
 // window (services/partition-load.ts), and when each partition last moved (the rebalance operations that
 // moved it, still within the cooldown). Internal topics' partitions (the coordinators) are pinned.
 import { isInternalTopic } from "@cirrus/broker-api";
@@ -28,6 +28,8 @@ export async function loadBalancerInputs(
   now: number,
   settings: BalancerSettings,
   leaseMs: number,
+  /** A broker's own capacity by its instance type (brokerCapacityByType); else the settings' for all. */
+  capacityOfType?: (instanceType: string | null) => number | undefined,
 ): Promise<BalancerInputs> {
   const brokerRows = await db
     .select({
@@ -35,13 +37,15 @@ export async function loadBalancerInputs(
       zone: brokers.zone,
       state: brokers.state,
       leaseUntil: brokers.leaseUntil,
+      instanceType: brokers.instanceType,
     })
     .from(brokers)
     .where(and(eq(brokers.clusterId, clusterId), inArray(brokers.state, ["ACTIVE", "DRAINING"])))
     .orderBy(brokers.brokerId);
   const healthOf = (row: (typeof brokerRows)[number]): BrokerHealth =>
     row.state === "DRAINING" ? "draining" : row.leaseUntil - now < leaseMs / 2 ? "slow" : "healthy";
-  const capacity = settings.brokerNetworkBytesPerSec;
+  const capacityOf = (row: (typeof brokerRows)[number]) =>
+    capacityOfType?.(row.instanceType) ?? settings.brokerNetworkBytesPerSec;
   const partitionRows = await db
     .select({
       topicId: partitions.topicId,
@@ -61,8 +65,8 @@ export async function loadBalancerInputs(
       id: row.id,
       zone: row.zone,
       health: healthOf(row),
-      capacityInBytesPerSec: capacity,
-      capacityOutBytesPerSec: capacity,
+      capacityInBytesPerSec: capacityOf(row),
+      capacityOutBytesPerSec: capacityOf(row),
     })),
     partitions: partitionRows.map((row) => {
       const key = `${row.topicId}/${row.partition}`;

@@ -22,8 +22,11 @@ export type BalancerConfig = Pick<
   "balancerCooldownMs" | "brokerNetworkBytesPerSec" | "balancerUsageThresholdBytesPerSec"
 >;
 
-/** A cluster's brokers' network capacity each way (bytes/s) as its provider knows it; undefined: unknown. */
-export type BrokerCapacity = (spec: ClusterSpec) => number | undefined;
+/**
+ * A cluster's brokers' network capacity each way (bytes/s) as its provider knows it: of the brokers on
+ * `instanceType` when given, else of the spec's fleet as a whole; undefined: unknown.
+ */
+export type BrokerCapacity = (spec: ClusterSpec, instanceType?: string) => number | undefined;
 
 /**
  * The provider's sustained (baseline) bandwidth of the spec's instance types, the smallest of them (a fleet
@@ -32,9 +35,10 @@ export type BrokerCapacity = (spec: ClusterSpec) => number | undefined;
 export function providerBaselineCapacity(providers: {
   providerFor(spec: ClusterSpec): { baselineBandwidth(instanceType: string): number };
 }): BrokerCapacity {
-  return (spec) => {
+  return (spec, instanceType) => {
     try {
       const provider = providers.providerFor(spec);
+      if (instanceType !== undefined) return provider.baselineBandwidth(instanceType);
       return Math.min(...spec.instanceTypes.map((type) => provider.baselineBandwidth(type)));
     } catch {
       return undefined; // an instance type the provider's table does not list, or no provider for it here
@@ -57,6 +61,22 @@ export function brokerNetworkCapacity(
     (spec && "provider" in spec && capacityOf ? capacityOf(spec as ClusterSpec) : undefined) ??
     fallback
   );
+}
+
+/**
+ * One broker's capacity each way (bytes/s) by the instance type it runs on: its type's baseline from the
+ * provider; undefined (the caller takes the cluster-wide capacity) when the spec configures the capacity
+ * (`balancing.brokerNetworkBytesPerSec` is for every broker), the type is not known yet, or the provider
+ * does not list it.
+ */
+export function brokerCapacityByType(
+  spec: ClusterSpec,
+  capacityOf: BrokerCapacity | undefined,
+): (instanceType: string | null) => number | undefined {
+  return (instanceType) =>
+    spec.balancing?.brokerNetworkBytesPerSec === undefined && instanceType && capacityOf
+      ? capacityOf(spec, instanceType)
+      : undefined;
 }
 
 export function balancerSettings(

@@ -11,7 +11,12 @@ import { operations, partitions } from "../db/schema.ts";
 import { inTransaction } from "../db/transaction.ts";
 import { ApiError } from "../errors.ts";
 import { loadBalancerInputs, REBALANCE_OPERATION_TYPE } from "./balancer-inputs.ts";
-import { type BalancerConfig, type BrokerCapacity, balancerSettings } from "./balancer-settings.ts";
+import {
+  type BalancerConfig,
+  type BrokerCapacity,
+  balancerSettings,
+  brokerCapacityByType,
+} from "./balancer-settings.ts";
 import { getCluster } from "./clusters.ts";
 import { recordMovesRequested } from "./move-timings.ts";
 import { createOperation, type Operation, OperationStatus } from "./operations.ts";
@@ -50,7 +55,14 @@ export async function planRebalance(
 ): Promise<RebalancePlanView> {
   const cluster = await getCluster(db, clusterId);
   const settings = balancerSettings(context.config, cluster.spec, context.capacityOf);
-  const inputs = await loadBalancerInputs(db, clusterId, context.now, settings, context.config.leaseMs);
+  const inputs = await loadBalancerInputs(
+    db,
+    clusterId,
+    context.now,
+    settings,
+    context.config.leaseMs,
+    brokerCapacityByType(cluster.spec, context.capacityOf),
+  );
   const maxMoves = request.maxMoves ?? DEFAULT_BALANCER_OPTIONS.maxMoves;
   const plan = planBalance(inputs.brokers, inputs.partitions, {
     now: context.now,

@@ -5,6 +5,7 @@ import type { ClusterSpec } from "../../api-schemas/clusters.ts";
 import type { Db } from "../../db/database.ts";
 import { brokers, clusters } from "../../db/schema.ts";
 import { rotateBrokerToken } from "../../services/clusters.ts";
+import { recordBrokerInstanceTypes } from "./broker-instance-types.ts";
 import { type BrokerLaunchOptions, brokerLaunchSpec, launchCarriesBrokerToken } from "./broker-launch.ts";
 import { recordBrokerLifecycles } from "./broker-lifecycles.ts";
 import { capacityDrifted, fleetNameOf, fleetSpecOf, fleetUpdateOf } from "./cluster-fleet.ts";
@@ -117,6 +118,8 @@ export async function observeCluster(
   const instances = await provider.listInstances(name);
   // Spot or on-demand as the provider says, whatever the brokers said when they registered.
   await recordBrokerLifecycles(deps.db, cluster.id, instances);
+  // Each broker's instance type, for the balancer's per-broker capacity.
+  await recordBrokerInstanceTypes(deps.db, cluster.id, instances);
   const running = instances.filter((i) => i.state === "running");
   const attached = await new WalVolumes(deps.db, provider, cluster.id, specOf(cluster)).ensureAttached(
     running,
