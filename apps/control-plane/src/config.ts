@@ -34,6 +34,8 @@ export const ConfigSchema = Type.Object(
     balancerIntervalMs: Type.Integer({ minimum: 100 }),
     /** A moved partition stays at least this long where it went (a cluster's spec may say otherwise). */
     balancerCooldownMs: Type.Integer({ minimum: 0 }),
+    /** How long the partition moves of a finished operation are kept (then `GET /v1/operations/{id}` no longer lists them). */
+    partitionMovesRetentionMs: Type.Integer({ minimum: 0 }),
     /** Each broker's sustained network capacity each way, bytes/s, where a cluster's spec does not say. */
     brokerNetworkBytesPerSec: Type.Integer({ minimum: 1 }),
     /** A broker below this load (bytes/s, each way) is within its band, where a cluster's spec does not say. */
@@ -95,6 +97,7 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   moveLimitPerCluster: 128,
   balancerIntervalMs: 5_000,
   balancerCooldownMs: 60_000,
+  partitionMovesRetentionMs: 7 * 24 * 3600_000,
   brokerNetworkBytesPerSec: 125_000_000,
   balancerUsageThresholdBytesPerSec: 1_048_576,
   dataDir: "./data",
@@ -119,6 +122,7 @@ const ENV: Record<keyof Config, string> = {
   moveLimitPerCluster: "MOVE_LIMIT_PER_CLUSTER",
   balancerIntervalMs: "BALANCER_INTERVAL_MS",
   balancerCooldownMs: "BALANCER_COOLDOWN_MS",
+  partitionMovesRetentionMs: "PARTITION_MOVES_RETENTION_MS",
   brokerNetworkBytesPerSec: "BROKER_NETWORK_BYTES_PER_SEC",
   balancerUsageThresholdBytesPerSec: "BALANCER_USAGE_THRESHOLD_BYTES_PER_SEC",
   dataDir: "CIRRUS_DATA_DIR",

@@ -110,7 +110,7 @@ export class ControlPlane {
         }),
       );
       addController(partitionAssignmentController(notifier));
-      addController(retentionController());
+      addController(retentionController({ partitionMovesRetentionMs: config.partitionMovesRetentionMs }));
       if (config.autoRebalanceSettleMs > 0)
         addController(
           autoRebalanceController({

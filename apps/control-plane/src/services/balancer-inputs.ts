@@ -1,14 +1,16 @@
 // What the planner plans from, read from the control plane's own records (DESIGN.md invariant 4): brokers and
 // their health and capacity (their instance type's baseline, else the cluster's) from the brokers table, partitions and their leaders, each partition's traffic over the load
-// window (services/partition-load.ts), and when each partition last moved (the rebalance operations that
-// moved it, still within the cooldown). Internal topics' partitions (the coordinators) are pinned.
+// window (services/partition-load.ts), and when each partition last moved within the cooldown, whatever moved
+// it (partition_moves: rebalances, named moves, reassignments, drains, scale-in, replacements), so the
+// balancer neither moves it straight back nor on again. Internal topics' partitions (the coordinators) are pinned.
 import { isInternalTopic } from "@cirrus/broker-api";
-import { and, eq, gte, inArray } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import type { BalancerBroker, BalancerPartition, BrokerHealth } from "../balancer/plan-types.ts";
 import type { DbOrTx } from "../db/database.ts";
-import { brokers, operations, partitions, topics } from "../db/schema.ts";
+import { brokers, partitions, topics } from "../db/schema.ts";
 import type { BalancerSettings } from "./balancer-settings.ts";
 import { partitionTrafficWindow } from "./partition-load.ts";
+import { lastMovesSince } from "./partition-move-history.ts";
 
 export const REBALANCE_OPERATION_TYPE = "cluster.rebalance";
 
@@ -59,7 +61,7 @@ export async function loadBalancerInputs(
     .where(eq(partitions.clusterId, clusterId))
     .orderBy(topics.name, partitions.partition);
   const traffic = await partitionTrafficWindow(db, clusterId, now);
-  const movedAt = await lastMoves(db, clusterId, now - settings.cooldownMs, now);
+  const movedAt = await lastMovesSince(db, clusterId, now - settings.cooldownMs);
   return {
     brokers: brokerRows.map((row) => ({
       id: row.id,
@@ -83,37 +85,4 @@ export async function loadBalancerInputs(
       };
     }),
   };
-}
-
-/**
- * When each partition a rebalance moved since `since` moved: its operation's end, or `now` for one still
- * running (its moves may land any moment). A move that another path made (drain, failover) is not a
- * balancing decision and does not hold the partition.
- */
-async function lastMoves(
-  db: DbOrTx,
-  clusterId: string,
-  since: number,
-  now: number,
-): Promise<Map<string, number>> {
-  const rows = await db
-    .select({ input: operations.input, finishedAt: operations.finishedAt })
-    .from(operations)
-    .where(
-      and(
-        eq(operations.clusterId, clusterId),
-        eq(operations.type, REBALANCE_OPERATION_TYPE),
-        gte(operations.updatedAt, since),
-      ),
-    );
-  const movedAt = new Map<string, number>();
-  for (const row of rows) {
-    const at = row.finishedAt ?? now;
-    const moves = ((row.input as { moves?: { topicId: string; partition: number }[] }).moves ?? []).values();
-    for (const m of moves) {
-      const key = `${m.topicId}/${m.partition}`;
-      movedAt.set(key, Math.max(movedAt.get(key) ?? 0, at));
-    }
-  }
-  return movedAt;
 }

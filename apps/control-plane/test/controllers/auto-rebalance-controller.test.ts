@@ -9,7 +9,7 @@ import { and, eq, inArray } from "drizzle-orm";
 import { DEFAULT_CONFIG } from "../../src/config.ts";
 import { autoRebalanceController } from "../../src/controllers/auto-rebalance-controller.ts";
 import type { ControllerContext } from "../../src/controllers/controller-runner.ts";
-import { clusters, operations, partitions } from "../../src/db/schema.ts";
+import { clusters, operations, partitionMoves, partitions } from "../../src/db/schema.ts";
 import { registerBroker } from "../../src/services/brokers.ts";
 import { createCluster } from "../../src/services/clusters.ts";
 import { createOperation, OperationStatus } from "../../src/services/operations.ts";
@@ -102,11 +102,30 @@ describe("auto-rebalance controller", () => {
     const db = testDb.database.db;
     for (const op of await rebalances()) {
       if (op.status === OperationStatus.SUCCEEDED) continue;
-      for (const m of (op.input as { moves: { topicId: string; partition: number; to: number }[] }).moves)
+      const moves = (
+        op.input as { moves: { topicId: string; partition: number; from: number; to: number }[] }
+      ).moves;
+      for (const m of moves)
         await db
           .update(partitions)
           .set({ leaderBrokerId: m.to })
           .where(and(eq(partitions.topicId, m.topicId), eq(partitions.partition, m.partition)));
+      // The handler records each move it releases in partition_moves, stamped as it lands (move-timings.ts).
+      if (moves.length > 0)
+        await db.insert(partitionMoves).values(
+          moves.map((m) => ({
+            operationId: op.id,
+            clusterId,
+            topicId: m.topicId,
+            partition: m.partition,
+            fromBroker: m.from,
+            toBroker: m.to,
+            requestedAt: clock,
+            closedAt: clock,
+            assignedAt: clock,
+            openedAt: clock,
+          })),
+        );
       await db
         .update(operations)
         .set({ status: OperationStatus.SUCCEEDED, finishedAt: clock, updatedAt: clock })
