@@ -222,7 +222,12 @@ export const operations = pgTable(
     updatedAt: millis("updated_at").notNull(),
     finishedAt: millis("finished_at"),
   },
-  (t) => [index().on(t.status, t.type), index().on(t.clusterId, t.createdAt)],
+  (t) => [
+    index().on(t.status, t.type),
+    index().on(t.clusterId, t.createdAt),
+    // The operation feed's "changed since its last look" (the unfinished half uses the status index).
+    index().on(t.updatedAt),
+  ],
 );
 
 export const apiTokens = pgTable("api_tokens", {

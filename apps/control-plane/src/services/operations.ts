@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, lt, or } from "drizzle-orm";
+import { and, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
 import type { DbOrTx } from "../db/database.ts";
 import { operations } from "../db/schema.ts";
 import {
@@ -186,4 +186,23 @@ export async function saveOperation(db: DbOrTx, op: Operation): Promise<void> {
       finishedAt: op.finishedAt,
     })
     .where(eq(operations.id, op.id));
+}
+
+/**
+ * Merges `note` into the operation's input (notes a step leaves for the next, kept across restarts), in the
+ * database and in `op`, and bumps `updatedAt` so live views (the operation feed reads rows by `updated_at`)
+ * see the change. Every writer of an operation's input goes through here.
+ */
+export async function saveOperationInputNote(
+  db: DbOrTx,
+  op: Operation,
+  note: Record<string, unknown>,
+): Promise<void> {
+  const updatedAt = Date.now();
+  await db
+    .update(operations)
+    .set({ input: sql`${operations.input} || ${JSON.stringify(note)}::jsonb`, updatedAt })
+    .where(eq(operations.id, op.id));
+  op.input = { ...op.input, ...note };
+  op.updatedAt = updatedAt;
 }

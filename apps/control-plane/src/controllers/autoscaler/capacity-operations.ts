@@ -1,7 +1,5 @@
 import type { CloudProvider } from "@cirrus/cloud";
-import { eq, sql } from "drizzle-orm";
-import { operations } from "../../db/schema.ts";
-import type { Operation } from "../../services/operations.ts";
+import { type Operation, saveOperationInputNote } from "../../services/operations.ts";
 import type { ControllerContext } from "../controller-runner.ts";
 import { type ClusterRow, loadCluster, specOf } from "../provisioner/cluster-convergence.ts";
 import { fleetNameOf } from "../provisioner/cluster-fleet.ts";
@@ -41,9 +39,5 @@ export function stepStartedAt(op: Operation, name: string, now: number): number 
 
 /** Adds `{[key]: value}` to the operation's input (a note a step leaves for the next, kept across restarts). */
 export async function saveInputNote(ctx: ControllerContext, op: Operation, key: string, value: unknown) {
-  op.input = { ...op.input, [key]: value };
-  await ctx.db
-    .update(operations)
-    .set({ input: sql`${operations.input} || ${JSON.stringify({ [key]: value })}::jsonb` })
-    .where(eq(operations.id, op.id));
+  await saveOperationInputNote(ctx.db, op, { [key]: value });
 }

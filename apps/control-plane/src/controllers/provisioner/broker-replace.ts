@@ -1,9 +1,9 @@
 import { CloudErrorCode, isCloudError } from "@cirrus/cloud";
-import { and, eq, sql } from "drizzle-orm";
-import { brokers, operations } from "../../db/schema.ts";
+import { and, eq } from "drizzle-orm";
+import { brokers } from "../../db/schema.ts";
 import type { AssignmentNotifier } from "../../services/assignment-notifier.ts";
 import { BrokerOperation } from "../../services/broker-views.ts";
-import type { Operation } from "../../services/operations.ts";
+import { type Operation, saveOperationInputNote } from "../../services/operations.ts";
 import { brokerDrainHandler } from "../broker-drain.ts";
 import { type ControllerContext, type OperationHandler, STEP_WAIT } from "../controller-runner.ts";
 import { observeCluster, type ProvisionerDeps, providerOf } from "./cluster-convergence.ts";
@@ -16,19 +16,19 @@ import { clusterOf } from "./wait-for-brokers.ts";
  * it, and a restarted control plane, act on the same facts: the instance being replaced, the instances
  * that existed before (the replacement is whatever is new), and whether the fleet grew by one for it.
  */
-interface ReplacementNote {
+export interface ReplacementNote {
   oldInstanceId: string;
   existing: string[];
   grew: boolean;
   desiredBefore: number;
 }
 
-async function saveNote(ctx: ControllerContext, op: Operation, note: ReplacementNote): Promise<void> {
-  op.input = { ...op.input, replacement: note };
-  await ctx.db
-    .update(operations)
-    .set({ input: sql`${operations.input} || ${JSON.stringify({ replacement: note })}::jsonb` })
-    .where(eq(operations.id, op.id));
+export async function saveReplacementNote(
+  ctx: ControllerContext,
+  op: Operation,
+  note: ReplacementNote,
+): Promise<void> {
+  await saveOperationInputNote(ctx.db, op, { replacement: note });
 }
 
 async function instanceOfBroker(ctx: ControllerContext, op: Operation): Promise<string> {
@@ -83,7 +83,7 @@ export function brokerReplaceHandler(
               grew: fleet.desiredCapacity < fleet.maxSize,
               desiredBefore: fleet.desiredCapacity,
             };
-            await saveNote(ctx, op, note);
+            await saveReplacementNote(ctx, op, note);
           }
           if (!note.grew) return undefined; // at the maximum: terminate-instance lets the fleet replace it
           if (fleet.desiredCapacity === note.desiredBefore) {

@@ -1,8 +1,8 @@
-import { eq, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { ClusterSpec } from "../../api-schemas/clusters.ts";
 import { brokers, operations, volumes } from "../../db/schema.ts";
 import { ClusterOperation } from "../../services/clusters.ts";
-import { type Operation, OperationStatus } from "../../services/operations.ts";
+import { type Operation, OperationStatus, saveOperationInputNote } from "../../services/operations.ts";
 import { type ControllerContext, STEP_WAIT } from "../controller-runner.ts";
 import { type ClusterRow, loadCluster, type ProvisionerDeps, providerOf } from "./cluster-convergence.ts";
 import { fleetNameOf } from "./cluster-fleet.ts";
@@ -31,12 +31,12 @@ export interface LeftBehind {
   objects: string | null;
 }
 
-async function recordLeftBehind(ctx: ControllerContext, op: Operation, left: LeftBehind): Promise<void> {
-  op.input = { ...op.input, leftBehind: left };
-  await ctx.db
-    .update(operations)
-    .set({ input: sql`${operations.input} || ${JSON.stringify({ leftBehind: left })}::jsonb` })
-    .where(eq(operations.id, op.id));
+export async function recordLeftBehind(
+  ctx: ControllerContext,
+  op: Operation,
+  left: LeftBehind,
+): Promise<void> {
+  await saveOperationInputNote(ctx.db, op, { leftBehind: left });
 }
 
 /**

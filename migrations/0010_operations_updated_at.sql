@@ -1,0 +1,1 @@
+CREATE INDEX "operations_updated_at_index" ON "operations" USING btree ("updated_at");
