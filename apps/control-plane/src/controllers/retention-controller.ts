@@ -1,4 +1,5 @@
 import { lt } from "drizzle-orm";
+import { DEFAULT_CONFIG } from "../config.ts";
 import { idempotencyKeys, metricSamples } from "../db/schema.ts";
 import { IDEMPOTENCY_TTL_MS } from "../http/idempotency.ts";
 import { dropStalePartitionLoad } from "../services/partition-load.ts";
@@ -9,14 +10,12 @@ import type { Controller, ControllerContext } from "./controller-runner.ts";
 export const PARTITION_LOAD_RETENTION_MS = 3600_000;
 /** How long per-broker network samples are kept for charts and the autoscaler. */
 export const METRIC_RETENTION_MS = 7 * 24 * 3600_000;
-/** How long a finished operation's partition moves are kept where the config does not say (7 days). */
-export const PARTITION_MOVES_RETENTION_MS = 7 * 24 * 3600_000;
 /** Most partition moves deleted per pass, so one pass stays short however many accumulated. */
 export const PARTITION_MOVES_PER_PASS = 5_000;
 const EVERY_MS = 60_000;
 
 export interface RetentionOptions {
-  /** Finished operations' partition moves older than this go (config `PARTITION_MOVES_RETENTION_MS`). */
+  /** Finished operations' partition moves older than this go (config `PARTITION_MOVES_RETENTION_MS`, whose default is the default here). */
   partitionMovesRetentionMs?: number;
   /** Most partition moves deleted per pass. */
   partitionMovesPerPass?: number;
@@ -27,7 +26,7 @@ export interface RetentionOptions {
  * the partition moves of operations finished longer ago than their retention (a bounded batch per pass).
  */
 export function retentionController(options: RetentionOptions = {}): Controller {
-  const movesRetentionMs = options.partitionMovesRetentionMs ?? PARTITION_MOVES_RETENTION_MS;
+  const movesRetentionMs = options.partitionMovesRetentionMs ?? DEFAULT_CONFIG.partitionMovesRetentionMs;
   const movesPerPass = options.partitionMovesPerPass ?? PARTITION_MOVES_PER_PASS;
   let last = 0;
   return {
