@@ -4,81 +4,43 @@
 // broker drained, its instance terminated with the capacity decremented, the others protected meanwhile).
 // Decisions not taken are recorded as cluster.scale-hold.
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
-import { and, eq } from "drizzle-orm";
-import { createAutoscaler } from "../../../src/controllers/autoscaler/index.ts";
+import { eq } from "drizzle-orm";
 import { fleetNameOf } from "../../../src/controllers/provisioner/index.ts";
-import { brokers, operations } from "../../../src/db/schema.ts";
-import { createCluster } from "../../../src/services/clusters.ts";
-import { type Operation, OperationStatus, toOperation } from "../../../src/services/operations.ts";
-import { localSpec, ProvisionerKit, registerFleet } from "../provisioner/provisioner-kit.ts";
-
-const METERED_BROKER = fileURLToPath(new URL("./fixtures/metered-stand-in-broker.ts", import.meta.url));
+import { brokers } from "../../../src/db/schema.ts";
+import { OperationStatus } from "../../../src/services/operations.ts";
+import { localSpec, type ProvisionerKit } from "../provisioner/provisioner-kit.ts";
+import { type MeteredCluster, openMeteredCluster } from "./metered-cluster-kit.ts";
 
 describe("autoscaler on the local provider", { timeout: 180_000 }, () => {
+  let cluster: MeteredCluster;
   let kit: ProvisionerKit;
-  let loadFile: string;
   let clusterId: string;
-  const setLoad = (bytesPerSecPerBroker: number) => writeFileSync(loadFile, String(bytesPerSecPerBroker));
+  const setLoad = (bytesPerSecPerBroker: number) => cluster.setLoad(bytesPerSecPerBroker);
+  const heartbeat = () => cluster.heartbeat();
+  const ops = (type: string) => cluster.ops(type);
 
   before(async () => {
-    kit = await ProvisionerKit.open({ brokerEntry: METERED_BROKER });
-    loadFile = join(kit.dataDir, "load");
-    setLoad(0);
-    // Brokers inherit CIRRUS_* from the control plane's environment (libs/cloud broker-process.ts).
-    process.env.CIRRUS_TEST_LOAD_FILE = loadFile;
-    const autoscaler = createAutoscaler(
-      { providers: kit.provisioner.providers },
-      { holdRecordIntervalMs: 60_000, readyTimeoutMs: 60_000 },
-    );
-    kit.runner.addController(autoscaler.controller());
-    for (const handler of autoscaler.operationHandlers(kit.notifier)) kit.runner.addOperationHandler(handler);
-    const spec = localSpec({
-      brokers: { min: 1, max: 3 },
-      scaling: {
-        highWatermarkBytesPerSec: 1_000_000,
-        lowWatermarkBytesPerSec: 200_000,
-        cooldownSeconds: 2,
-        periodSeconds: 1,
-        evaluationPeriods: 2,
-      },
+    cluster = await openMeteredCluster({
+      name: "elastic",
+      spec: localSpec({
+        brokers: { min: 1, max: 3 },
+        scaling: {
+          highWatermarkBytesPerSec: 1_000_000,
+          lowWatermarkBytesPerSec: 200_000,
+          cooldownSeconds: 2,
+          periodSeconds: 1,
+          evaluationPeriods: 2,
+        },
+      }),
+      autoscaler: { holdRecordIntervalMs: 60_000, readyTimeoutMs: 60_000 },
+      withHandlers: true,
     });
-    const { cluster, operation } = await createCluster(
-      kit.database.db,
-      { name: "elastic", spec, deletionProtection: false },
-      null,
-    );
-    clusterId = cluster.id;
-    await kit.runUntil(async () => {
-      await heartbeat();
-      return (await kit.operation(operation.id)).status === OperationStatus.SUCCEEDED ? true : undefined;
-    });
+    ({ kit, clusterId } = cluster);
   });
   after(async () => {
-    delete process.env.CIRRUS_TEST_LOAD_FILE;
-    await kit.close();
+    await cluster?.close();
   });
-
-  /** What the brokers' registration and heartbeats would do: register new instances, renew leases. */
-  async function heartbeat(): Promise<void> {
-    await registerFleet(kit, clusterId);
-    await kit.database.db
-      .update(brokers)
-      .set({ leaseUntil: Date.now() + 30_000 })
-      .where(and(eq(brokers.clusterId, clusterId), eq(brokers.state, "ACTIVE")));
-  }
-
-  async function ops(type: string): Promise<Operation[]> {
-    const rows = await kit.database.db
-      .select()
-      .from(operations)
-      .where(and(eq(operations.clusterId, clusterId), eq(operations.type, type)))
-      .orderBy(operations.createdAt);
-    return rows.map(toOperation);
-  }
 
   const fleet = () => kit.local.describeFleet(fleetNameOf(clusterId));
 

@@ -3,22 +3,14 @@
 // balancer's (here the spec's balancing.brokerNetworkBytesPerSec), the scale-out records the percent and the
 // bytes/s it resolved to, and watermarks that leave no band are recorded as a cluster.scale-hold.
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
-import { and, eq } from "drizzle-orm";
-import { createAutoscaler } from "../../../src/controllers/autoscaler/index.ts";
-import { brokers, clusters, operations } from "../../../src/db/schema.ts";
-import { createCluster } from "../../../src/services/clusters.ts";
-import { type Operation, OperationStatus, toOperation } from "../../../src/services/operations.ts";
-import { localSpec, ProvisionerKit, registerFleet } from "../provisioner/provisioner-kit.ts";
-
-const METERED_BROKER = fileURLToPath(new URL("./fixtures/metered-stand-in-broker.ts", import.meta.url));
+import { eq } from "drizzle-orm";
+import { clusters } from "../../../src/db/schema.ts";
+import { localSpec, type ProvisionerKit } from "../provisioner/provisioner-kit.ts";
+import { type MeteredCluster, openMeteredCluster } from "./metered-cluster-kit.ts";
 
 describe("autoscaler with percent watermarks", { timeout: 120_000 }, () => {
   let kit: ProvisionerKit;
-  let loadFile: string;
   let clusterId: string;
   const spec = localSpec({
     brokers: { min: 1, max: 2 },
@@ -33,48 +25,21 @@ describe("autoscaler with percent watermarks", { timeout: 120_000 }, () => {
     balancing: { brokerNetworkBytesPerSec: 10_000_000 },
   });
 
+  let cluster: MeteredCluster;
+  const heartbeat = () => cluster.heartbeat();
+  const ops = (type: string) => cluster.ops(type);
+
   before(async () => {
-    kit = await ProvisionerKit.open({ brokerEntry: METERED_BROKER });
-    loadFile = join(kit.dataDir, "load");
-    writeFileSync(loadFile, "0");
-    process.env.CIRRUS_TEST_LOAD_FILE = loadFile;
     // Only the controller: the scale-out it creates stays pending, which is all this test looks at.
-    kit.runner.addController(createAutoscaler({ providers: kit.provisioner.providers }).controller());
-    const { cluster, operation } = await createCluster(
-      kit.database.db,
-      { name: "percent", spec, deletionProtection: false },
-      null,
-    );
-    clusterId = cluster.id;
-    await kit.runUntil(async () => {
-      await heartbeat();
-      return (await kit.operation(operation.id)).status === OperationStatus.SUCCEEDED ? true : undefined;
-    });
+    cluster = await openMeteredCluster({ name: "percent", spec });
+    ({ kit, clusterId } = cluster);
   });
   after(async () => {
-    delete process.env.CIRRUS_TEST_LOAD_FILE;
-    await kit.close();
+    await cluster?.close();
   });
 
-  async function heartbeat(): Promise<void> {
-    await registerFleet(kit, clusterId);
-    await kit.database.db
-      .update(brokers)
-      .set({ leaseUntil: Date.now() + 30_000 })
-      .where(and(eq(brokers.clusterId, clusterId), eq(brokers.state, "ACTIVE")));
-  }
-
-  async function ops(type: string): Promise<Operation[]> {
-    const rows = await kit.database.db
-      .select()
-      .from(operations)
-      .where(and(eq(operations.clusterId, clusterId), eq(operations.type, type)))
-      .orderBy(operations.createdAt);
-    return rows.map(toOperation);
-  }
-
   test("load above 10% of the capacity scales out, recording the percent and the bytes/s", async () => {
-    writeFileSync(loadFile, "2500000");
+    cluster.setLoad(2_500_000);
     const op = await kit.runUntil(async () => {
       await heartbeat();
       return (await ops("cluster.scale-out"))[0];
