@@ -550,7 +550,7 @@ export interface paths {
                                     from: number;
                                     /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
                                     to: number;
-                                    state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                    state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE" | "ROLLED_BACK";
                                     /** @description ms since the Unix epoch */
                                     requestedAt: number;
                                     closedAt: number | null;
@@ -558,6 +558,11 @@ export interface paths {
                                     openedAt: number | null;
                                     /** @description requestedAt → openedAt: the partition's write-unavailable window */
                                     durationMs: number | null;
+                                    rolledBackAt: number | null;
+                                    /** @description the broker a rolled-back move gave the partition to instead (its source when it could) */
+                                    rolledBackTo: number | null;
+                                    /** @description why the move was rolled back */
+                                    failure: string | null;
                                 }[];
                             };
                             brokerToken: string;
@@ -1003,7 +1008,7 @@ export interface paths {
                                     from: number;
                                     /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
                                     to: number;
-                                    state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                    state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE" | "ROLLED_BACK";
                                     /** @description ms since the Unix epoch */
                                     requestedAt: number;
                                     closedAt: number | null;
@@ -1011,6 +1016,11 @@ export interface paths {
                                     openedAt: number | null;
                                     /** @description requestedAt → openedAt: the partition's write-unavailable window */
                                     durationMs: number | null;
+                                    rolledBackAt: number | null;
+                                    /** @description the broker a rolled-back move gave the partition to instead (its source when it could) */
+                                    rolledBackTo: number | null;
+                                    /** @description why the move was rolled back */
+                                    failure: string | null;
                                 }[];
                             };
                         };
@@ -1311,7 +1321,7 @@ export interface paths {
                                     from: number;
                                     /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
                                     to: number;
-                                    state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                    state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE" | "ROLLED_BACK";
                                     /** @description ms since the Unix epoch */
                                     requestedAt: number;
                                     closedAt: number | null;
@@ -1319,6 +1329,11 @@ export interface paths {
                                     openedAt: number | null;
                                     /** @description requestedAt → openedAt: the partition's write-unavailable window */
                                     durationMs: number | null;
+                                    rolledBackAt: number | null;
+                                    /** @description the broker a rolled-back move gave the partition to instead (its source when it could) */
+                                    rolledBackTo: number | null;
+                                    /** @description why the move was rolled back */
+                                    failure: string | null;
                                 }[];
                             } | null;
                         };
@@ -1446,7 +1461,7 @@ export interface paths {
                                     from: number;
                                     /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
                                     to: number;
-                                    state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                    state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE" | "ROLLED_BACK";
                                     /** @description ms since the Unix epoch */
                                     requestedAt: number;
                                     closedAt: number | null;
@@ -1454,6 +1469,11 @@ export interface paths {
                                     openedAt: number | null;
                                     /** @description requestedAt → openedAt: the partition's write-unavailable window */
                                     durationMs: number | null;
+                                    rolledBackAt: number | null;
+                                    /** @description the broker a rolled-back move gave the partition to instead (its source when it could) */
+                                    rolledBackTo: number | null;
+                                    /** @description why the move was rolled back */
+                                    failure: string | null;
                                 }[];
                             } | null;
                         };
@@ -1921,7 +1941,7 @@ export interface paths {
                                 from: number;
                                 /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
                                 to: number;
-                                state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE" | "ROLLED_BACK";
                                 /** @description ms since the Unix epoch */
                                 requestedAt: number;
                                 closedAt: number | null;
@@ -1929,6 +1949,11 @@ export interface paths {
                                 openedAt: number | null;
                                 /** @description requestedAt → openedAt: the partition's write-unavailable window */
                                 durationMs: number | null;
+                                rolledBackAt: number | null;
+                                /** @description the broker a rolled-back move gave the partition to instead (its source when it could) */
+                                rolledBackTo: number | null;
+                                /** @description why the move was rolled back */
+                                failure: string | null;
                             }[];
                         };
                     };
@@ -2097,7 +2122,7 @@ export interface paths {
                                 from: number;
                                 /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
                                 to: number;
-                                state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE" | "ROLLED_BACK";
                                 /** @description ms since the Unix epoch */
                                 requestedAt: number;
                                 closedAt: number | null;
@@ -2105,6 +2130,11 @@ export interface paths {
                                 openedAt: number | null;
                                 /** @description requestedAt → openedAt: the partition's write-unavailable window */
                                 durationMs: number | null;
+                                rolledBackAt: number | null;
+                                /** @description the broker a rolled-back move gave the partition to instead (its source when it could) */
+                                rolledBackTo: number | null;
+                                /** @description why the move was rolled back */
+                                failure: string | null;
                             }[];
                         };
                     };
@@ -4192,7 +4222,7 @@ export interface paths {
                                     from: number;
                                     /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
                                     to: number;
-                                    state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                    state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE" | "ROLLED_BACK";
                                     /** @description ms since the Unix epoch */
                                     requestedAt: number;
                                     closedAt: number | null;
@@ -4200,6 +4230,11 @@ export interface paths {
                                     openedAt: number | null;
                                     /** @description requestedAt → openedAt: the partition's write-unavailable window */
                                     durationMs: number | null;
+                                    rolledBackAt: number | null;
+                                    /** @description the broker a rolled-back move gave the partition to instead (its source when it could) */
+                                    rolledBackTo: number | null;
+                                    /** @description why the move was rolled back */
+                                    failure: string | null;
                                 }[];
                             }[];
                             nextCursor: string | null;
@@ -4369,7 +4404,7 @@ export interface paths {
                                 from: number;
                                 /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
                                 to: number;
-                                state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE" | "ROLLED_BACK";
                                 /** @description ms since the Unix epoch */
                                 requestedAt: number;
                                 closedAt: number | null;
@@ -4377,6 +4412,11 @@ export interface paths {
                                 openedAt: number | null;
                                 /** @description requestedAt → openedAt: the partition's write-unavailable window */
                                 durationMs: number | null;
+                                rolledBackAt: number | null;
+                                /** @description the broker a rolled-back move gave the partition to instead (its source when it could) */
+                                rolledBackTo: number | null;
+                                /** @description why the move was rolled back */
+                                failure: string | null;
                             }[];
                         };
                     };
@@ -5077,7 +5117,7 @@ export interface paths {
                                 from: number;
                                 /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
                                 to: number;
-                                state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE" | "ROLLED_BACK";
                                 /** @description ms since the Unix epoch */
                                 requestedAt: number;
                                 closedAt: number | null;
@@ -5085,6 +5125,11 @@ export interface paths {
                                 openedAt: number | null;
                                 /** @description requestedAt → openedAt: the partition's write-unavailable window */
                                 durationMs: number | null;
+                                rolledBackAt: number | null;
+                                /** @description the broker a rolled-back move gave the partition to instead (its source when it could) */
+                                rolledBackTo: number | null;
+                                /** @description why the move was rolled back */
+                                failure: string | null;
                             }[];
                         };
                     };
@@ -5262,7 +5307,7 @@ export interface paths {
                                 from: number;
                                 /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
                                 to: number;
-                                state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE" | "ROLLED_BACK";
                                 /** @description ms since the Unix epoch */
                                 requestedAt: number;
                                 closedAt: number | null;
@@ -5270,6 +5315,11 @@ export interface paths {
                                 openedAt: number | null;
                                 /** @description requestedAt → openedAt: the partition's write-unavailable window */
                                 durationMs: number | null;
+                                rolledBackAt: number | null;
+                                /** @description the broker a rolled-back move gave the partition to instead (its source when it could) */
+                                rolledBackTo: number | null;
+                                /** @description why the move was rolled back */
+                                failure: string | null;
                             }[];
                         };
                     };
