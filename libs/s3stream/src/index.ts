@@ -52,6 +52,7 @@ export {
   type RecoverForeignWalOptions,
   recoverForeignWal,
 } from "./recover-foreign-wal.ts";
+export type { RecordRewrite, RewriteOutcome } from "./compaction/stream-rewriter.ts";
 export { Storage, type StorageStats } from "./storage.ts";
 export type {
   AppendRequest,
