@@ -1,3 +1,4 @@
+export type { RecordRewrite, RewriteOutcome } from "./compaction/stream-rewriter.ts";
 export {
   assertSafeIndex,
   ErrorCode,
@@ -52,7 +53,6 @@ export {
   type RecoverForeignWalOptions,
   recoverForeignWal,
 } from "./recover-foreign-wal.ts";
-export type { RecordRewrite, RewriteOutcome } from "./compaction/stream-rewriter.ts";
 export { Storage, type StorageStats } from "./storage.ts";
 export type {
   AppendRequest,

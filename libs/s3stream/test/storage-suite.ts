@@ -278,7 +278,11 @@ export function storageSuite(name: string, openStore: () => Promise<ObjectStore>
       await appendMany(other!, 12, 500);
       await storage.flush();
       const end = stream!.nextOffset;
-      assert.equal(await storage.rewritableEnd(separated, 0, end), 0, "in a stream set object: not rewritable");
+      assert.equal(
+        await storage.rewritableEnd(separated, 0, end),
+        0,
+        "in a stream set object: not rewritable",
+      );
       await storage.compactNow(); // one stream set object, holding a stream that must be separated
       assert.equal(await storage.rewritableEnd(separated, 0, end), end);
       assert.equal(await storage.rewritableEnd(other!.streamId, 0, other!.nextOffset), 0, "the other stays");
