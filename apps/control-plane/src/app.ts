@@ -22,6 +22,7 @@ import { instanceCredentialRoutes } from "./routes/internal/instance-credential-
 import { metricsRoutes } from "./routes/metrics-routes.ts";
 import { publicApi } from "./routes/v1/index.ts";
 import { AssignmentNotifier } from "./services/assignment-notifier.ts";
+import { ClusterFeed } from "./services/cluster-feed.ts";
 import { MoveCompletion } from "./services/move-completion.ts";
 import { OperationFeed } from "./services/operation-feed.ts";
 import { completeClosedMoves } from "./services/partition-assigner.ts";
@@ -62,6 +63,7 @@ export async function build(options: BuildOptions): Promise<App> {
     metrics: new ControlPlaneMetrics(database.db),
     wakeControllers: () => {},
     operationFeed: new OperationFeed(database.db, { intervalMs: config.operationEventsIntervalMs }),
+    clusterFeed: new ClusterFeed(database.db, { intervalMs: config.clusterEventsIntervalMs }),
     streamGate: new TokenStreamGate(tokens, {
       perToken: config.eventStreamsPerToken,
       checkMs: config.eventStreamAuthCheckMs,
@@ -106,6 +108,9 @@ export async function build(options: BuildOptions): Promise<App> {
   registerJsonBodyParser(server);
   server.addHook("onClose", () => context.operationFeed.close());
   server.addHook("onClose", () => context.streamGate.close());
+  server.addHook("onClose", () => context.clusterFeed.close());
+  context.clusterFeed.onError = (error) =>
+    server.log.warn({ error: String(error) }, "reading clusters for live streams failed");
   context.streamGate.onError = (error) =>
     server.log.warn({ error: String(error) }, "checking live streams' tokens failed");
   server.addHook("onSend", async (request, reply, payload) => {
