@@ -265,6 +265,7 @@ export class Storage implements StreamHost {
       blockCacheMisses: this.#objectReader.blockCache.misses,
       uploads: this.#uploader.uploads,
       compactions: this.#compactor?.runs ?? 0,
+      objectsDeleted: this.#compactor?.objectsDeleted ?? 0,
     };
   }
 
@@ -350,6 +351,8 @@ export interface StorageStats {
   blockCacheMisses: number;
   uploads: number;
   compactions: number;
+  /** Unreferenced objects this node deleted from the object store (and the index forgot). */
+  objectsDeleted: number;
 }
 
 function uploadContext(options: ResolvedStorageOptions): UploadContext {

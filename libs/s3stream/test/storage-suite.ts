@@ -258,6 +258,42 @@ export function storageSuite(name: string, openStore: () => Promise<ObjectStore>
       await storage.shutdown();
     });
 
+    it("deletes unreferenced objects only on the node deletesUnreferenced names", async () => {
+      const e = await env();
+      let deleting = false;
+      const storage = await Storage.open(
+        await e.options(1, {
+          compaction: {
+            intervalMs: 60_000,
+            bytesPerSecond: 1024 * MiB,
+            deleteGracePeriodMs: 0,
+            deletesUnreferenced: () => deleting,
+          },
+        }),
+      );
+      const stream = await storage.openStream((await storage.createStream()).streamId, 1);
+      await appendMany(stream, 10, 1000);
+      await storage.flush();
+      const mid = stream.nextOffset;
+      await appendMany(stream, 10, 1000);
+      await storage.flush();
+      await stream.trim(mid); // the first object is wholly below the start: unreferenced
+      const unreferenced = await e.objectManager.getUnreferencedObjects(0, 100);
+      assert.equal(unreferenced.length, 1);
+      const suffix = `/${unreferenced[0]!.objectId}`;
+      const has = async () => (await e.objectStore.list("s3stream/")).some((o) => o.key.endsWith(suffix));
+      await storage.compactNow();
+      assert.ok(await has(), "a node not named keeps its hands off");
+      assert.equal(storage.stats().objectsDeleted, 0);
+      deleting = true;
+      await storage.compactNow();
+      assert.equal(await has(), false, "the named node deleted it");
+      assert.deepEqual(await e.objectManager.getUnreferencedObjects(0, 100), []);
+      assert.equal(storage.stats().objectsDeleted, 1);
+      assertRecords(await stream.read(mid, stream.nextOffset, 10 * MiB), stream.streamId, mid);
+      await storage.shutdown();
+    });
+
     it("refuses bad appends with typed errors and leaves offsets unchanged", async () => {
       const e = await env();
       const storage = await Storage.open(await e.options(1, { maxRecordBytes: 1000 }));

@@ -19,6 +19,10 @@ export interface StorageStats {
   walSpaceWaits: number;
   /** WAL uploads to object storage so far. */
   uploads: number;
+  /** Object compaction rounds run so far. */
+  compactions: number;
+  /** Unreferenced objects this broker deleted from the object store so far. */
+  objectsDeleted: number;
   /** How group commits become durable: one O_DSYNC write, or write + fdatasync (the fallback). */
   walDurability: "o_dsync" | "fdatasync";
   cacheBytes: number;
@@ -154,6 +158,18 @@ export class BrokerMetrics {
       "cirrus_broker_wal_uploads_total",
       "WAL uploads to object storage (stream set objects committed)",
       () => storage()?.uploads,
+    );
+    scrapedCounter(
+      registers,
+      "cirrus_broker_object_compactions_total",
+      "Object compaction rounds run (stream set and small stream objects merged, unreferenced ones deleted)",
+      () => storage()?.compactions,
+    );
+    scrapedCounter(
+      registers,
+      "cirrus_broker_objects_deleted_total",
+      "Unreferenced objects this broker deleted from the object store (only the controller broker deletes)",
+      () => storage()?.objectsDeleted,
     );
     new Gauge({
       name: "cirrus_broker_wal_durability",

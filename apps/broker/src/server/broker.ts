@@ -63,6 +63,8 @@ export interface BrokerHandle {
   state(): BrokerState;
   /** Who the broker is on its machine (node-identity/). */
   readonly node: NodeIdentity;
+  /** The storage open now (tests and tools: flush, stats); undefined while none is (starting, fenced). */
+  storage(): Storage | undefined;
   /** The interruption notices the metadata service announced so far, oldest first. */
   interruptionNotices(): readonly InterruptionNotice[];
   /** Graceful shutdown; resolves when done or when config.shutdownTimeoutMs ran out. Idempotent. */
@@ -180,6 +182,8 @@ export async function startBroker(
       walCapacityBytes: stats.walCapacityBytes,
       walSpaceWaits: stats.walSpaceWaits,
       uploads: stats.uploads,
+      compactions: stats.compactions,
+      objectsDeleted: stats.objectsDeleted,
       walDurability: stats.walDurability,
       cacheBytes: stats.logCacheBytes + stats.blockCacheBytes,
       objectStoreRequests: objectStore.requestCounts(),
@@ -258,6 +262,15 @@ export async function startBroker(
       nodeEpoch: identity.epoch,
       requireExistingWal: options.requireExistingWal,
       observeWalWrite: (seconds) => metrics.walWriteSeconds.observe(seconds),
+      compaction: {
+        intervalMs: config.objectCompactionIntervalMs,
+        bytesPerSecond: config.objectCompactionBytesPerSecond,
+        deleteGracePeriodMs: config.objectDeleteGracePeriodMs,
+        // The unreferenced list is the cluster's: one broker deletes, the one the control plane names
+        // controller (the first active broker). Unknown metadata: nobody here deletes this round.
+        deletesUnreferenced: async () =>
+          (await metadataCache.get(false)).metadata.controllerBrokerId === identity.brokerId,
+      },
     });
     // The fallback is correct but costs a second thread-pool round trip per group commit: say so once.
     if (storage.stats().walDurability !== "o_dsync") {
@@ -370,6 +383,7 @@ export async function startBroker(
     bootstrap: `${config.advertisedHost}:${advertisedPort}`,
     brokerId: () => lifecycle.identity?.brokerId ?? -1,
     state: () => lifecycle.state,
+    storage: () => lifecycle.storage,
     close: () =>
       Promise.all([poller.stop(), retention.stop()])
         .then(() => lifecycle.close())

@@ -16,6 +16,8 @@ test("the autoscaler's counters and the storage gauges appear in the exposition"
     walCapacityBytes: 100,
     walSpaceWaits: 4,
     uploads: 2,
+    compactions: 3,
+    objectsDeleted: 5,
     walDurability: "fdatasync",
     cacheBytes: 7,
     objectStoreRequests: { put: 3 },
@@ -27,6 +29,8 @@ test("the autoscaler's counters and the storage gauges appear in the exposition"
   assert.match(text, /^cirrus_broker_wal_used_bytes\{broker="1"\} 10$/m);
   assert.match(text, /^cirrus_broker_wal_space_waits_total\{broker="1"\} 4$/m);
   assert.match(text, /^cirrus_broker_wal_uploads_total\{broker="1"\} 2$/m);
+  assert.match(text, /^cirrus_broker_object_compactions_total\{broker="1"\} 3$/m);
+  assert.match(text, /^cirrus_broker_objects_deleted_total\{broker="1"\} 5$/m);
   assert.match(text, /^cirrus_broker_wal_durability\{mode="fdatasync",broker="1"\} 1$/m);
   assert.match(text, /^cirrus_broker_wal_durability\{mode="o_dsync",broker="1"\} 0$/m);
   assert.match(text, /^cirrus_broker_object_store_requests\{operation="put",broker="1"\} 3$/m);

@@ -4,7 +4,8 @@
 // 2. runs of small adjacent stream objects of the streams open here are merged into objects of up to
 //    targetStreamObjectBytes;
 // 3. objects unreferenced for longer than the grace period (compacted, trimmed, deleted, expired preparations)
-//    are deleted from the object store, then forgotten by the ObjectManager.
+//    are deleted from the object store, then forgotten by the ObjectManager, when `deletesUnreferenced` says
+//    this node is the one deleting (the list is the cluster's, not the node's).
 // Every byte read or written passes a rate limiter. A round never overlaps the previous one.
 import { ObjectBuilder } from "../object/object-builder.ts";
 import { objectKey } from "../object/object-keys.ts";
@@ -29,9 +30,12 @@ export class Compactor {
   readonly #targetBytes: number;
   readonly #graceMs: number;
   readonly #streams: () => S3Stream[];
+  readonly #deletes: () => boolean | Promise<boolean>;
   readonly #timer: NodeJS.Timeout;
   #round: Promise<void> = Promise.resolve();
   runs = 0;
+  /** Unreferenced objects deleted by this node so far. */
+  objectsDeleted = 0;
   lastError: unknown;
 
   constructor(ctx: UploadContext, options: CompactionOptions, streams: () => S3Stream[]) {
@@ -40,6 +44,7 @@ export class Compactor {
     this.#targetBytes = options.targetStreamObjectBytes ?? 64 * 1024 * 1024;
     this.#graceMs = options.deleteGracePeriodMs ?? 60_000;
     this.#streams = streams;
+    this.#deletes = options.deletesUnreferenced ?? (() => true);
     this.#timer = setInterval(() => void this.runOnce().catch(() => {}), options.intervalMs);
     this.#timer.unref();
   }
@@ -212,12 +217,14 @@ export class Compactor {
   }
 
   async #deleteUnreferenced(): Promise<void> {
+    if (!(await Promise.resolve(this.#deletes()).catch(() => false))) return;
     for (;;) {
       const unreferenced = await this.#ctx.objectManager.getUnreferencedObjects(this.#graceMs, 1000);
       if (unreferenced.length === 0) return;
       const ids = unreferenced.map((o) => o.objectId);
       await this.#ctx.objectStore.delete(ids.map(objectKey));
       await this.#ctx.objectManager.forgetObjects(ids);
+      this.objectsDeleted += ids.length;
       if (unreferenced.length < 1000) return;
     }
   }
