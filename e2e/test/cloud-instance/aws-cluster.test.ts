@@ -5,7 +5,8 @@
 // under its by-id folder. POST /v1/clusters → 3 brokers with the fake's instance ids, zones and addresses →
 // kcat round trip → PATCH to 5 → a spot notice drains one and its replacement registers → an instance killed
 // outright has its WAL volume attached to a broker in its zone and every acknowledged record is read back →
-// DELETE leaves no instance, volume, launch template or group in the fake.
+// PATCH max to 4: the group parks the instance it terminates on its lifecycle hook, the control plane drains its
+// broker and completes the action → DELETE leaves no instance, volume, launch template or group in the fake.
 import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -322,6 +323,47 @@ describe("an aws cluster on the emulated AWS region", { timeout: 240_000 }, () =
       30_000,
     );
     assert.deepEqual(await consume(`${now.host}:${now.port}`, "emulated-wal", values.length), values);
+  });
+
+  it("PATCH brokers.max 5 → 4: the group's termination hook holds the instance until its broker is drained", async () => {
+    const before = await active();
+    const view = await cluster();
+    spec = { ...spec, brokers: { min: 4, max: 4 } };
+    const patched = await cp.api("PATCH", `/v1/clusters/${clusterId}`, { version: view.version, spec });
+    assert.equal(patched.status, 202, JSON.stringify(patched.body));
+    // Auto Scaling picks the instance (the newest) and parks it in Terminating:Wait on cirrus-terminate.
+    const leaving = await waitFor(
+      "a member waiting on the termination hook",
+      async () =>
+        [...([...cloud.account.groups.values()][0]?.members.values() ?? [])].find(
+          (m) => m.state === "Terminating:Wait",
+        ),
+      15_000,
+    );
+    const broker = before.find((b) => b.instanceId === leaving.id);
+    assert.ok(broker, `a broker runs on ${leaving.id}`);
+    await waitFor(
+      "the lifecycle action completed with CONTINUE",
+      async () =>
+        cloud.account.requests.find(
+          (r) =>
+            r.command === "CompleteLifecycleAction" &&
+            r.input.InstanceId === leaving.id &&
+            r.input.LifecycleActionResult === "CONTINUE",
+        ),
+      30_000,
+    );
+    const drain = (await operations()).find(
+      (op) => op.type === "broker.drain" && Number(op.input.brokerId) === broker.brokerId,
+    );
+    assert.equal(drain?.status, "SUCCEEDED", "drained before the action was completed");
+    const live = await runningWith(4, "4 ACTIVE brokers");
+    assertBrokersMatchInstances(live);
+    assert.ok(!live.some((b) => b.instanceId === leaving.id));
+    assert.equal(cloud.account.instances.get(leaving.id)?.state, "terminated");
+    // Nothing acknowledged went with it.
+    const values = Array.from({ length: 200 }, (_, i) => `first-${i}`);
+    assert.deepEqual(await consume(bootstrapOf(live), "emulated-first", values.length), values);
   });
 
   it("DELETE: no instance, volume, launch template or group is left in the emulated region", async () => {
