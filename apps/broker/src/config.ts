@@ -103,6 +103,27 @@ export interface BrokerConfig {
    * log.retention.check.interval.ms).
    */
   readonly logRetentionCheckIntervalMs: number;
+  /**
+   * How often s3stream's object compactor runs on this broker: it merges this broker's stream set objects and
+   * the small stream objects of the streams it has open, and (on the broker the control plane names
+   * controller only) deletes objects left unreferenced by retention, DeleteRecords, compaction or topic
+   * deletion.
+   */
+  readonly objectCompactionIntervalMs: number;
+  /** Bytes per second the object compactor may read plus write. */
+  readonly objectCompactionBytesPerSecond: number;
+  /**
+   * An unreferenced object's bytes are deleted only after this long (Kafka: file.delete.delay.ms), so that a
+   * read that looked up the object index before the object left it still finds the bytes.
+   */
+  readonly objectDeleteGracePeriodMs: number;
+  /**
+   * How often the log cleaner looks at the partitions this broker leads whose topic's cleanup.policy includes
+   * compact (Kafka: log.cleaner.backoff.ms).
+   */
+  readonly logCleanerBackoffMs: number;
+  /** Most distinct keys one clean pass maps (Kafka's log.cleaner.dedupe.buffer.size, counted in keys). */
+  readonly logCleanerMaxKeysPerPass: number;
   /** Offsets-log compaction: never for a stream holding fewer records than this since its start. */
   readonly offsetsCompactionMinRecords: number;
   /** Offsets-log compaction: once this share (percent) of the records since the start is superseded. */
@@ -174,6 +195,11 @@ export const brokerConfigDefaults: BrokerConfig = Object.freeze({
   offsetsRetentionMs: 7 * 86_400_000,
   offsetsRetentionCheckIntervalMs: 600_000,
   logRetentionCheckIntervalMs: 300_000,
+  objectCompactionIntervalMs: 300_000,
+  objectCompactionBytesPerSecond: 64 * 1024 * 1024,
+  objectDeleteGracePeriodMs: 60_000,
+  logCleanerBackoffMs: 15_000,
+  logCleanerMaxKeysPerPass: 1_000_000,
   offsetsCompactionMinRecords: 10_000,
   offsetsCompactionMinSupersededPercent: 50,
   offsetsCompactionBatchRecords: 1_000,
@@ -239,6 +265,11 @@ const schema: { readonly [K in keyof BrokerConfig]: OptionSpec } = {
   offsetsRetentionMs: { kind: "int", min: 1, max: 365 * DAY_MS },
   offsetsRetentionCheckIntervalMs: { kind: "int", min: 1_000, max: DAY_MS },
   logRetentionCheckIntervalMs: { kind: "int", min: 100, max: DAY_MS },
+  objectCompactionIntervalMs: { kind: "int", min: 100, max: DAY_MS },
+  objectCompactionBytesPerSecond: { kind: "int", min: 64 * 1024, max: 2 ** 40 },
+  objectDeleteGracePeriodMs: { kind: "int", min: 0, max: DAY_MS },
+  logCleanerBackoffMs: { kind: "int", min: 100, max: DAY_MS },
+  logCleanerMaxKeysPerPass: { kind: "int", min: 1_000, max: 100_000_000 },
   offsetsCompactionMinRecords: { kind: "int", min: 1, max: 1_000_000_000 },
   offsetsCompactionMinSupersededPercent: { kind: "int", min: 1, max: 99 },
   offsetsCompactionBatchRecords: { kind: "int", min: 1, max: 100_000 },

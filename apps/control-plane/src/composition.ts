@@ -11,7 +11,11 @@ import {
   createProviderRegistry,
   type ProviderRegistry,
 } from "./controllers/provisioner/provider-registry.ts";
-import { createProvisioner, type Provisioner } from "./controllers/provisioner/provisioner.ts";
+import {
+  createProvisioner,
+  type Provisioner,
+  type ProvisionerOptions,
+} from "./controllers/provisioner/provisioner.ts";
 import { localSpotReclaimer } from "./controllers/provisioner/spot-reclaim.ts";
 import { type Database, openDatabase } from "./db/database.ts";
 import type { AssignmentNotifier } from "./services/assignment-notifier.ts";
@@ -64,6 +68,11 @@ export interface CompositionOptions {
   holdLocalFleets?: boolean;
   /** Builds each provider (tests inject fakes); default @cirrus/cloud's createProvider. */
   createProvider?: (config: ProviderConfig) => CloudProvider;
+  /**
+   * The provisioner's least time between two looks at one cluster, per provider (default local 1 s, clouds
+   * 15 s: their APIs are rate limited); an emulated cloud's tests shorten it.
+   */
+  provisionerIntervalMs?: ProvisionerOptions["minIntervalMs"];
 }
 
 /** The whole control plane of one process: API, every controller and operation handler, the providers. */
@@ -119,6 +128,7 @@ export async function composeControlPlane(
     launch,
     providers,
     holdLocalFleets: options.holdLocalFleets,
+    minIntervalMs: options.provisionerIntervalMs,
   });
   try {
     controlPlane = await ControlPlane.start({

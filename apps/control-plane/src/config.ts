@@ -70,8 +70,14 @@ export const ConfigSchema = Type.Object(
     consoleDir: Type.Optional(Type.String({ minLength: 1 })),
     /** How often live operation streams (`/v1/operations/events`) look for changed operations. */
     operationEventsIntervalMs: Type.Integer({ minimum: 50 }),
+    /** How often a cluster's live stream (`/v1/clusters/{id}/events`) reads its brokers (one reader per cluster). */
+    clusterEventsIntervalMs: Type.Integer({ minimum: 50 }),
     /** A comment line on every live stream at least this often, so proxies and clients see it is alive. */
     eventStreamHeartbeatMs: Type.Integer({ minimum: 100 }),
+    /** Live streams one API token may hold open at once on a replica; beyond, 429 problem+json. */
+    eventStreamsPerToken: Type.Integer({ minimum: 1 }),
+    /** How often a live stream's token is read again: a revoked token's streams end within this. */
+    eventStreamAuthCheckMs: Type.Integer({ minimum: 50 }),
     /** Create this admin token at first start instead of a random one (tests, automation). */
     bootstrapAdminToken: Type.Optional(Type.String({ minLength: 20 })),
     logLevel: Type.Union([
@@ -108,7 +114,10 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   balancerUsageThresholdBytesPerSec: 1_048_576,
   dataDir: "./data",
   operationEventsIntervalMs: 500,
+  clusterEventsIntervalMs: 2_000,
   eventStreamHeartbeatMs: 15_000,
+  eventStreamsPerToken: 8,
+  eventStreamAuthCheckMs: 1_000,
   logLevel: "warn",
 });
 
@@ -137,7 +146,10 @@ const ENV: Record<keyof Config, string> = {
   awsInstanceIdentityCertificates: "AWS_INSTANCE_IDENTITY_CERTIFICATES",
   consoleDir: "CONSOLE_DIR",
   operationEventsIntervalMs: "OPERATION_EVENTS_INTERVAL_MS",
+  clusterEventsIntervalMs: "CLUSTER_EVENTS_INTERVAL_MS",
   eventStreamHeartbeatMs: "EVENT_STREAM_HEARTBEAT_MS",
+  eventStreamsPerToken: "EVENT_STREAMS_PER_TOKEN",
+  eventStreamAuthCheckMs: "EVENT_STREAM_AUTH_CHECK_MS",
   bootstrapAdminToken: "BOOTSTRAP_ADMIN_TOKEN",
   logLevel: "LOG_LEVEL",
 };

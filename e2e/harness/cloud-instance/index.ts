@@ -6,5 +6,6 @@ export {
   createBlockVolume,
   detachBlockVolume,
 } from "./block-volumes.ts";
+export { type CloudLeftovers, EmulatedAwsCloud, type EmulatedAwsCloudOptions } from "./emulated-aws-cloud.ts";
 export { EmulatedInstance, type LaunchInstanceOptions } from "./instance-runner.ts";
 export { type CloudName, MetadataEmulator, type MetadataEmulatorOptions } from "./metadata-emulator.ts";

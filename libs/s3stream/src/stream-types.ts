@@ -126,6 +126,19 @@ export interface CompactionOptions {
   targetStreamObjectBytes?: number;
   /** Unreferenced objects are deleted only after this long (default 60 s). */
   deleteGracePeriodMs?: number;
+  /**
+   * Asked once a round: whether this node deletes unreferenced objects in that round (default: always).
+   * The unreferenced list is the whole cluster's, so a cluster lets one node answer true (the broker: the
+   * one the control plane names controller); two nodes deleting the same object is harmless (deletes and
+   * forgets are idempotent), only wasted requests. A rejection skips the deletion for that round.
+   */
+  deletesUnreferenced?: () => boolean | Promise<boolean>;
+  /**
+   * Streams whose data must leave stream set objects for stream objects of their own at the next compaction,
+   * however small (default: none): only stream objects can be rewritten (Storage.rewriteStream), e.g. by a
+   * log cleaner. Each such stream costs one more PUT per compaction round that finds its data.
+   */
+  separateStream?: (streamId: number) => boolean;
 }
 
 /** What recovery of a WAL found and did. */

@@ -2,6 +2,7 @@
 // tests). The autoscaler reads cirrus_broker_network_in_bytes_total / _out_bytes_total: keep those names.
 import { Counter, Gauge, Registry } from "prom-client";
 import type { FetchSessionCacheStats } from "../fetch/fetch-session-cache.ts";
+import type { LogCleanerStats } from "../partitions/log-cleaner-enforcer.ts";
 import type { CheckpointTally } from "../partitions/partition-checkpointer.ts";
 import { type CounterCell, type HistogramCell, HotCounter, HotHistogram } from "./hot-metrics.ts";
 import { RuntimeMetrics } from "./runtime-metrics.ts";
@@ -19,6 +20,10 @@ export interface StorageStats {
   walSpaceWaits: number;
   /** WAL uploads to object storage so far. */
   uploads: number;
+  /** Object compaction rounds run so far. */
+  compactions: number;
+  /** Unreferenced objects this broker deleted from the object store so far. */
+  objectsDeleted: number;
   /** How group commits become durable: one O_DSYNC write, or write + fdatasync (the fallback). */
   walDurability: "o_dsync" | "fdatasync";
   cacheBytes: number;
@@ -54,6 +59,7 @@ export class BrokerMetrics {
   readonly walWriteSeconds: HistogramCell;
   readonly #runtime: RuntimeMetrics;
   #storageStats: (() => StorageStats | undefined) | undefined;
+  #cleanerStats: (() => LogCleanerStats) | undefined;
   #fetchSessionStats: (() => FetchSessionCacheStats) | undefined;
   #checkpointStats: (() => Readonly<CheckpointTally>) | undefined;
   #brokerState: { readonly states: readonly string[]; readonly current: () => string } | undefined;
@@ -155,6 +161,49 @@ export class BrokerMetrics {
       "WAL uploads to object storage (stream set objects committed)",
       () => storage()?.uploads,
     );
+    const cleaner = () => this.#cleanerStats?.();
+    scrapedCounter(
+      registers,
+      "cirrus_broker_log_cleaner_passes_total",
+      "Clean passes of compacted topics' partitions (cleanup.policy=compact)",
+      () => cleaner()?.passes,
+    );
+    scrapedCounter(
+      registers,
+      "cirrus_broker_log_cleaner_failures_total",
+      "Clean passes that failed (the next one retries)",
+      () => cleaner()?.failures,
+    );
+    scrapedCounter(
+      registers,
+      "cirrus_broker_log_cleaner_records_removed_total",
+      "Records the log cleaner removed (superseded, keyless, tombstones past delete.retention.ms)",
+      () => cleaner()?.recordsRemoved,
+    );
+    scrapedCounter(
+      registers,
+      "cirrus_broker_log_cleaner_bytes_before_total",
+      "Bytes of the objects the log cleaner rewrote, before",
+      () => cleaner()?.bytesBefore,
+    );
+    scrapedCounter(
+      registers,
+      "cirrus_broker_log_cleaner_bytes_after_total",
+      "Bytes of the objects the log cleaner rewrote, after",
+      () => cleaner()?.bytesAfter,
+    );
+    scrapedCounter(
+      registers,
+      "cirrus_broker_object_compactions_total",
+      "Object compaction rounds run (stream set and small stream objects merged, unreferenced ones deleted)",
+      () => storage()?.compactions,
+    );
+    scrapedCounter(
+      registers,
+      "cirrus_broker_objects_deleted_total",
+      "Unreferenced objects this broker deleted from the object store (only the controller broker deletes)",
+      () => storage()?.objectsDeleted,
+    );
     new Gauge({
       name: "cirrus_broker_wal_durability",
       help: "1 for how WAL group commits become durable: mode=o_dsync (one write) or mode=fdatasync (the fallback, a second thread-pool round trip)",
@@ -231,6 +280,10 @@ export class BrokerMetrics {
   }
 
   /** Wires the storage gauges to a source read at scrape time. */
+  setLogCleanerStats(source: () => LogCleanerStats): void {
+    this.#cleanerStats = source;
+  }
+
   setStorageStats(source: () => StorageStats | undefined): void {
     this.#storageStats = source;
   }

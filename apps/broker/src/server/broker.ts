@@ -27,6 +27,9 @@ import type { InterruptionNotice, NodeIdentity } from "../node-identity/node-ide
 import { resolveNode } from "../node-identity/resolve-node.ts";
 import { walVolumeOfInstance } from "../node-identity/wal-volume-of-instance.ts";
 import { ObjectStoreCheckpointStore } from "../partitions/checkpoint-store.ts";
+import { ObjectStoreCleanerStateStore } from "../partitions/log-cleaner.ts";
+import { LogCleaner } from "../partitions/log-cleaner-enforcer.ts";
+import { cleanerPolicyOf } from "../partitions/log-cleaner-policy.ts";
 import type { Partition } from "../partitions/partition.ts";
 import { newCheckpointTally } from "../partitions/partition-checkpointer.ts";
 import { PartitionRegistry } from "../partitions/partition-registry.ts";
@@ -63,6 +66,10 @@ export interface BrokerHandle {
   state(): BrokerState;
   /** Who the broker is on its machine (node-identity/). */
   readonly node: NodeIdentity;
+  /** The storage open now (tests and tools: flush, stats); undefined while none is (starting, fenced). */
+  storage(): Storage | undefined;
+  /** The log cleaner of compacted topics (tests: cleanNow, stats). */
+  logCleaner(): LogCleaner;
   /** The interruption notices the metadata service announced so far, oldest first. */
   interruptionNotices(): readonly InterruptionNotice[];
   /** Graceful shutdown; resolves when done or when config.shutdownTimeoutMs ran out. Idempotent. */
@@ -180,6 +187,8 @@ export async function startBroker(
       walCapacityBytes: stats.walCapacityBytes,
       walSpaceWaits: stats.walSpaceWaits,
       uploads: stats.uploads,
+      compactions: stats.compactions,
+      objectsDeleted: stats.objectsDeleted,
       walDurability: stats.walDurability,
       cacheBytes: stats.logCacheBytes + stats.blockCacheBytes,
       objectStoreRequests: objectStore.requestCounts(),
@@ -258,6 +267,17 @@ export async function startBroker(
       nodeEpoch: identity.epoch,
       requireExistingWal: options.requireExistingWal,
       observeWalWrite: (seconds) => metrics.walWriteSeconds.observe(seconds),
+      compaction: {
+        intervalMs: config.objectCompactionIntervalMs,
+        bytesPerSecond: config.objectCompactionBytesPerSecond,
+        deleteGracePeriodMs: config.objectDeleteGracePeriodMs,
+        // The unreferenced list is the cluster's: one broker deletes, the one the control plane names
+        // controller (the first active broker). Unknown metadata: nobody here deletes this round.
+        deletesUnreferenced: async () =>
+          (await metadataCache.get(false)).metadata.controllerBrokerId === identity.brokerId,
+        // The log cleaner rewrites stream objects only: a compacted topic's data leaves stream set objects.
+        separateStream: (streamId) => compactedStreams().has(streamId),
+      },
     });
     // The fallback is correct but costs a second thread-pool round trip per group commit: say so once.
     if (storage.stats().walDurability !== "o_dsync") {
@@ -267,6 +287,21 @@ export async function startBroker(
       log(`recovered ${storage.recovery.recoveredRecords} records from the WAL (${storage.recovery.stop})`);
     }
     return storage;
+  };
+  const compactedStreamsOf = new WeakMap<object, Set<number>>();
+  const compactedStreams = (): Set<number> => {
+    const view = metadataCache.peek();
+    if (!view) return new Set();
+    let streams = compactedStreamsOf.get(view);
+    if (!streams) {
+      streams = new Set();
+      for (const topic of view.metadata.topics) {
+        if (!cleanerPolicyOf(topic.configs).compacts || topic.name.startsWith("__")) continue;
+        for (const p of topic.partitions) streams.add(p.streamId);
+      }
+      compactedStreamsOf.set(view, streams);
+    }
+    return streams;
   };
   const membership = new BrokerMembership({
     client: controlPlane,
@@ -359,6 +394,25 @@ export async function startBroker(
     log,
   });
   retention.start();
+  const cleaner = new LogCleaner({
+    intervalMs: config.logCleanerBackoffMs,
+    partitions: () => partitions.all(),
+    policies: async () => {
+      // The cached view (at most ~1 s old): a round every few seconds must not fetch the whole metadata.
+      const topics = (await metadataCache.get(false)).topicsByName;
+      return (topic) => {
+        const known = topics.get(topic);
+        return known ? cleanerPolicyOf(known.configs) : undefined;
+      };
+    },
+    storage: () => lifecycle.storage,
+    store: new ObjectStoreCleanerStateStore(objectStore),
+    limits: { maxKeys: config.logCleanerMaxKeysPerPass, readBytes: 4 * 1024 * 1024 },
+    canWrite: () => lifecycle.canAck() && !lifecycle.shuttingDown(),
+    log,
+  });
+  cleaner.start();
+  metrics.setLogCleanerStats(() => cleaner.stats);
 
   return {
     config,
@@ -370,8 +424,10 @@ export async function startBroker(
     bootstrap: `${config.advertisedHost}:${advertisedPort}`,
     brokerId: () => lifecycle.identity?.brokerId ?? -1,
     state: () => lifecycle.state,
+    storage: () => lifecycle.storage,
+    logCleaner: () => cleaner,
     close: () =>
-      Promise.all([poller.stop(), retention.stop()])
+      Promise.all([poller.stop(), retention.stop(), cleaner.stop()])
         .then(() => lifecycle.close())
         .finally(() => metrics.close()),
   };

@@ -16,17 +16,33 @@ test("the autoscaler's counters and the storage gauges appear in the exposition"
     walCapacityBytes: 100,
     walSpaceWaits: 4,
     uploads: 2,
+    compactions: 3,
+    objectsDeleted: 5,
     walDurability: "fdatasync",
     cacheBytes: 7,
     objectStoreRequests: { put: 3 },
   }));
+  metrics.setLogCleanerStats(() => ({
+    passes: 6,
+    failures: 1,
+    recordsRemoved: 70,
+    bytesBefore: 9000,
+    bytesAfter: 1000,
+  }));
   const text = await metrics.scrape();
+  assert.match(text, /^cirrus_broker_log_cleaner_passes_total\{broker="1"\} 6$/m);
+  assert.match(text, /^cirrus_broker_log_cleaner_failures_total\{broker="1"\} 1$/m);
+  assert.match(text, /^cirrus_broker_log_cleaner_records_removed_total\{broker="1"\} 70$/m);
+  assert.match(text, /^cirrus_broker_log_cleaner_bytes_before_total\{broker="1"\} 9000$/m);
+  assert.match(text, /^cirrus_broker_log_cleaner_bytes_after_total\{broker="1"\} 1000$/m);
   assert.match(text, /^cirrus_broker_network_in_bytes_total\{broker="1"\} 1234$/m);
   assert.match(text, /^cirrus_broker_network_out_bytes_total\{broker="1"\} 99$/m);
   assert.match(text, /^cirrus_broker_request_duration_seconds_count\{broker="1",api="Produce"\} 1$/m);
   assert.match(text, /^cirrus_broker_wal_used_bytes\{broker="1"\} 10$/m);
   assert.match(text, /^cirrus_broker_wal_space_waits_total\{broker="1"\} 4$/m);
   assert.match(text, /^cirrus_broker_wal_uploads_total\{broker="1"\} 2$/m);
+  assert.match(text, /^cirrus_broker_object_compactions_total\{broker="1"\} 3$/m);
+  assert.match(text, /^cirrus_broker_objects_deleted_total\{broker="1"\} 5$/m);
   assert.match(text, /^cirrus_broker_wal_durability\{mode="fdatasync",broker="1"\} 1$/m);
   assert.match(text, /^cirrus_broker_wal_durability\{mode="o_dsync",broker="1"\} 0$/m);
   assert.match(text, /^cirrus_broker_object_store_requests\{operation="put",broker="1"\} 3$/m);

@@ -1611,6 +1611,7 @@ export interface paths {
                                 adminPort: number | null;
                                 metricsUrl: string | null;
                                 spot: boolean;
+                                instanceType: string | null;
                                 state: "ACTIVE" | "DRAINING" | "FENCED" | "STOPPED";
                                 epoch: number;
                                 /** @description ms since the Unix epoch */
@@ -2283,6 +2284,18 @@ export interface paths {
                                     bytesOutPerSec: number;
                                 }[];
                             }[];
+                            watermarks: {
+                                /** @description each broker's network capacity each way, bytes/s */
+                                capacityBytesPerSec: number;
+                                /** @description scale out above this, bytes/s per broker */
+                                highBytesPerSec: number;
+                                /** @description scale in below this, bytes/s per broker */
+                                lowBytesPerSec: number;
+                                /** @description the spec's high watermark, when given as a percent */
+                                highPercent?: number;
+                                /** @description the spec's low watermark, when given as a percent */
+                                lowPercent?: number;
+                            };
                         };
                     };
                 };
@@ -4543,7 +4556,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Server-Sent Events (text/event-stream): `event: <name>` and `data: <JSON>` per event; a `: heartbeat` comment line at least every 15 s (EVENT_STREAM_HEARTBEAT_MS); `retry:` 2000 ms. Send the token as `Authorization: Bearer` (EventSource cannot: read it with fetch). Events: first `snapshot` {items: the newest `limit` operations (the list's view), newest first}, then `operation` (one operation, the list's view) each time one is created or changes. Merge by id: an operation may come again unchanged. */
+                /** @description Server-Sent Events (text/event-stream): `event: <name>` and `data: <JSON>` per event; a `: heartbeat` comment line at least every 15 s (EVENT_STREAM_HEARTBEAT_MS); `retry:` 2000 ms. Send the token as `Authorization: Bearer` (EventSource cannot: read it with fetch). A token holds at most EVENT_STREAMS_PER_TOKEN (8) streams at once per replica: one more is answered 429 problem+json. When the token is revoked, the stream ends with a last `error` event whose data is a 401 problem (RFC 9457), within EVENT_STREAM_AUTH_CHECK_MS (1 s). Events: first `snapshot` {items: the newest `limit` operations (the list's view), newest first}, then `operation` (one operation, the list's view) each time one is created or changes. Merge by id: an operation may come again unchanged. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -4673,7 +4686,137 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Server-Sent Events (text/event-stream): `event: <name>` and `data: <JSON>` per event; a `: heartbeat` comment line at least every 15 s (EVENT_STREAM_HEARTBEAT_MS); `retry:` 2000 ms. Send the token as `Authorization: Bearer` (EventSource cannot: read it with fetch). Events: `operation` (the operation as GET /v1/operations/{id} shows it, moves included) at once and on each change; the stream ends after the one whose status is SUCCEEDED or FAILED. */
+                /** @description Server-Sent Events (text/event-stream): `event: <name>` and `data: <JSON>` per event; a `: heartbeat` comment line at least every 15 s (EVENT_STREAM_HEARTBEAT_MS); `retry:` 2000 ms. Send the token as `Authorization: Bearer` (EventSource cannot: read it with fetch). A token holds at most EVENT_STREAMS_PER_TOKEN (8) streams at once per replica: one more is answered 429 problem+json. When the token is revoked, the stream ends with a last `error` event whose data is a 401 problem (RFC 9457), within EVENT_STREAM_AUTH_CHECK_MS (1 s). Events: `operation` (the operation as GET /v1/operations/{id} shows it, moves included) at once and on each change; the stream ends after the one whose status is SUCCEEDED or FAILED. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": string;
+                    };
+                };
+                /** @description Invalid request (schema, JSON, unknown fields) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        "WWW-Authenticate"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token's scope is not enough */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported media type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Idempotency-Key reused with another request */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Internal error */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/clusters/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A cluster live (Server-Sent Events): its brokers, then each broker change, network sample, watermark change and operation */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Server-Sent Events (text/event-stream): `event: <name>` and `data: <JSON>` per event; a `: heartbeat` comment line at least every 15 s (EVENT_STREAM_HEARTBEAT_MS); `retry:` 2000 ms. Send the token as `Authorization: Bearer` (EventSource cannot: read it with fetch). A token holds at most EVENT_STREAMS_PER_TOKEN (8) streams at once per replica: one more is answered 429 problem+json. When the token is revoked, the stream ends with a last `error` event whose data is a 401 problem (RFC 9457), within EVENT_STREAM_AUTH_CHECK_MS (1 s). Events: first `snapshot` {brokers: the brokers as GET /v1/clusters/{id}/brokers lists them, watermarks: as GET /v1/clusters/{id}/metrics gives them}; then `brokers` {items} when a broker comes, goes or changes state, zone, instance type, epoch or partitions led; `network` {at, items: [{brokerId, bytesInPerSec, bytesOutPerSec, leaseUntil}]}: each broker's rates from its last heartbeat, whenever they or a lease changed (at most every CLUSTER_EVENTS_INTERVAL_MS, 2 s); `watermarks` when the spec changes them; `operation` (the operations list's view) when an operation of the cluster is created or changes. When the cluster is deleted the stream ends with an `error` event carrying a 404 problem. */
                 200: {
                     headers: {
                         [name: string]: unknown;

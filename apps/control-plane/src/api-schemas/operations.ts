@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import { Millis, NullableMillis } from "./common.ts";
+import { Millis, NullableMillis, SSE_FORMAT } from "./common.ts";
 
 const Status = Type.Union([
   Type.Literal("PENDING"),
@@ -94,9 +94,6 @@ export const OperationEventsQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-
-const SSE_FORMAT =
-  "Server-Sent Events (text/event-stream): `event: <name>` and `data: <JSON>` per event; a `: heartbeat` comment line at least every 15 s (EVENT_STREAM_HEARTBEAT_MS); `retry:` 2000 ms. Send the token as `Authorization: Bearer` (EventSource cannot: read it with fetch).";
 
 /** The cluster timeline's live stream (GET /v1/operations/events). */
 export const OperationTimelineStream = Type.Unsafe<string>({

@@ -98,7 +98,14 @@ export function fakeAutoScaling(account: FakeAwsAccount): AutoScalingClient {
       const zone = zones.sort(
         (a, b) => current.filter((m) => m.zone === a).length - current.filter((m) => m.zone === b).length,
       )[0]!;
-      const instance = account.launchInstance(zone, g.instanceTypes[0]!, spot);
+      // The template version the group names is $Latest (launch-template.ts): the last one created.
+      const userData = account.launchTemplates.get(g.templateName)?.versions.at(-1)?.UserData;
+      const instance = account.launchInstance(
+        zone,
+        g.instanceTypes[0]!,
+        spot,
+        typeof userData === "string" ? userData : undefined,
+      );
       g.members.set(instance.id, {
         id: instance.id,
         zone,
@@ -117,6 +124,16 @@ export function fakeAutoScaling(account: FakeAwsAccount): AutoScalingClient {
       for (const v of victims) terminate(g, v);
     }
   };
+  // An instance EC2 terminated on its own (a spot reclaim, a terminate outside the group) fails the group's
+  // EC2 health check: Auto Scaling drops it and launches a replacement.
+  account.events.on("instance-terminated", (instance) => {
+    for (const g of account.groups.values()) {
+      const m = g.members.get(instance.id);
+      if (m?.state !== "InService") continue;
+      g.members.delete(m.id);
+      converge(g);
+    }
+  });
   const applyPolicy = (
     g: FakeGroup,
     input: CreateAutoScalingGroupCommandInput | UpdateAutoScalingGroupCommandInput,

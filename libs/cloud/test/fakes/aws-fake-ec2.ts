@@ -301,6 +301,7 @@ export function fakeEc2(account: FakeAwsAccount): EC2Client {
     i.devices.set(device, v.id);
     v.attachments.push({ instanceId: i.id, device });
     v.state = "in-use";
+    account.events.emit("volume-attached", v.id, i.id);
     return { VolumeId: v.id, InstanceId: i.id, Device: device, State: "attaching" };
   });
 
@@ -314,6 +315,7 @@ export function fakeEc2(account: FakeAwsAccount): EC2Client {
     if (v.multiAttach && v.attachments.length > 1 && !input.InstanceId)
       throw awsError("InvalidParameterCombination", "InstanceId is required to detach a Multi-Attach volume");
     a.detachingUntil = Date.now() + account.timing.detachingMs;
+    account.events.emit("volume-detaching", v.id, a.instanceId, a.detachingUntil);
     settle(v);
     return { VolumeId: v.id, InstanceId: a.instanceId, State: "detaching" };
   });

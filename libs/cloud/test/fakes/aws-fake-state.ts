@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import { EventEmitter } from "node:events";
 import { type FakeTiming, noDelays } from "./fake-timing.ts";
 
 /** An error shaped like the SDK's: the service error code as `name`, with `$fault`. */
@@ -21,6 +22,20 @@ export interface FakeEc2Instance {
   state: "running" | "terminated";
   privateIp: string;
   devices: Map<string, string>;
+  /** The user data it boots with (base64): its launch template's, when Auto Scaling launched it. */
+  userData: string | undefined;
+}
+
+/**
+ * What happens to the account's machines, for an emulated cloud that runs them (e2e's EmulatedAwsCloud boots
+ * each launched instance from its user data). Emitted synchronously, after the state changed.
+ */
+export interface FakeAwsEvents {
+  "instance-launched": [instance: FakeEc2Instance];
+  "instance-terminated": [instance: FakeEc2Instance];
+  "volume-attached": [volumeId: string, instanceId: string];
+  /** The attachment leaves the instance at `until` (epoch ms): a detach, or the instance's termination. */
+  "volume-detaching": [volumeId: string, instanceId: string, until: number];
 }
 
 export interface FakeVolume {
@@ -84,9 +99,13 @@ export class FakeAwsAccount {
   readonly traffic = new Map<string, { in: number; out: number }>();
   /** Every request, by command name, for tests that check what was sent. */
   readonly requests: { command: string; input: Record<string, unknown> }[] = [];
+  /** Launches, terminations, attaches and detaches (see FakeAwsEvents). */
+  readonly events = new EventEmitter<FakeAwsEvents>().setMaxListeners(0);
+  /** Private addresses are this prefix + a counter from 10 (an emulated cloud on one host: "127.0.0."). */
+  privateIpPrefix = "10.0.0.";
   #ipCounter = 10;
 
-  launchInstance(zone: string, type: string, spot: boolean): FakeEc2Instance {
+  launchInstance(zone: string, type: string, spot: boolean, userData?: string): FakeEc2Instance {
     const id = fakeId("i");
     const spotRequestId = spot ? fakeId("sir") : undefined;
     const instance: FakeEc2Instance = {
@@ -95,24 +114,39 @@ export class FakeAwsAccount {
       type,
       spotRequestId,
       state: "running",
-      privateIp: `10.0.0.${this.#ipCounter++}`,
+      privateIp: `${this.privateIpPrefix}${this.#ipCounter++}`,
       devices: new Map(),
+      userData,
     };
     this.instances.set(id, instance);
     if (spotRequestId)
       this.spotRequests.set(spotRequestId, { instanceId: id, code: "fulfilled", updateTime: new Date() });
+    this.events.emit("instance-launched", instance);
     return instance;
   }
 
-  /** EC2 terminate: attached volumes (DeleteOnTermination=false) become available again. */
+  /**
+   * EC2 terminate (also a spot reclaim): attached volumes (DeleteOnTermination=false) detach, taking
+   * `timing.detachingMs` as a DetachVolume does, then are available again. Auto Scaling replaces a group
+   * member terminated this way (its EC2 health check).
+   */
   terminateInstance(id: string): void {
     const instance = this.instances.get(id);
-    if (!instance) return;
+    if (!instance || instance.state === "terminated") return;
     instance.state = "terminated";
+    const until = Date.now() + this.timing.detachingMs;
     for (const volume of this.volumes.values()) {
-      volume.attachments = volume.attachments.filter((a) => a.instanceId !== id);
-      if (volume.state === "in-use" && volume.attachments.length === 0) volume.state = "available";
+      for (const a of volume.attachments) {
+        if (a.instanceId !== id || a.detachingUntil !== undefined) continue;
+        a.detachingUntil = until;
+        this.events.emit("volume-detaching", volume.id, id, until);
+      }
+      if (until <= Date.now()) {
+        volume.attachments = volume.attachments.filter((a) => a.instanceId !== id);
+        if (volume.state === "in-use" && volume.attachments.length === 0) volume.state = "available";
+      }
     }
+    this.events.emit("instance-terminated", instance);
   }
 
   /** Marks a spot instance for reclaim, as EC2 does two minutes before taking it. */

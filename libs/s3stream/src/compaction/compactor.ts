@@ -1,10 +1,12 @@
 // Background compaction (AutoMQ's CompactionManager, simplified):
 // 1. this node's stream set objects are merged: each stream's data goes to a stream object of its own when
-//    large enough, the rest into one new stream set object, committed as one atomic replacement;
+//    large enough (or when `separateStream` asks: a log cleaner rewrites stream objects only), the rest into
+//    one new stream set object, committed as one atomic replacement;
 // 2. runs of small adjacent stream objects of the streams open here are merged into objects of up to
 //    targetStreamObjectBytes;
 // 3. objects unreferenced for longer than the grace period (compacted, trimmed, deleted, expired preparations)
-//    are deleted from the object store, then forgotten by the ObjectManager.
+//    are deleted from the object store, then forgotten by the ObjectManager, when `deletesUnreferenced` says
+//    this node is the one deleting (the list is the cluster's, not the node's).
 // Every byte read or written passes a rate limiter. A round never overlaps the previous one.
 import { ObjectBuilder } from "../object/object-builder.ts";
 import { objectKey } from "../object/object-keys.ts";
@@ -29,9 +31,13 @@ export class Compactor {
   readonly #targetBytes: number;
   readonly #graceMs: number;
   readonly #streams: () => S3Stream[];
+  readonly #deletes: () => boolean | Promise<boolean>;
+  readonly #separate: (streamId: number) => boolean;
   readonly #timer: NodeJS.Timeout;
   #round: Promise<void> = Promise.resolve();
   runs = 0;
+  /** Unreferenced objects deleted by this node so far. */
+  objectsDeleted = 0;
   lastError: unknown;
 
   constructor(ctx: UploadContext, options: CompactionOptions, streams: () => S3Stream[]) {
@@ -40,6 +46,8 @@ export class Compactor {
     this.#targetBytes = options.targetStreamObjectBytes ?? 64 * 1024 * 1024;
     this.#graceMs = options.deleteGracePeriodMs ?? 60_000;
     this.#streams = streams;
+    this.#deletes = options.deletesUnreferenced ?? (() => true);
+    this.#separate = options.separateStream ?? (() => false);
     this.#timer = setInterval(() => void this.runOnce().catch(() => {}), options.intervalMs);
     this.#timer.unref();
   }
@@ -61,6 +69,11 @@ export class Compactor {
     return this.#round;
   }
 
+  /** The limiter compaction's reads and writes pass (shared with stream rewrites). */
+  get limiter(): RateLimiter {
+    return this.#limiter;
+  }
+
   stop(): void {
     clearInterval(this.#timer);
   }
@@ -78,7 +91,9 @@ export class Compactor {
       sources.push(object);
       inputBytes += object.objectSize;
     }
-    if (sources.length < 2) return;
+    // One object is worth rewriting only to move out a stream that must have stream objects of its own.
+    const separates = (o: ObjectMetadata) => o.ranges.some((r) => this.#separate(r.streamId));
+    if (sources.length === 0 || (sources.length === 1 && !separates(sources[0]!))) return;
     // Per stream, runs of contiguous records, in source (commit) order.
     const runs = new Map<number, { epoch: number; records: StreamRecord[] }[]>();
     for (const source of sources) {
@@ -111,7 +126,7 @@ export class Compactor {
     const streamObjects: { streamId: number; epoch: number; records: StreamRecord[] }[] = [];
     for (const [streamId, list] of runs) {
       for (const run of list) {
-        if (payloadBytes(run.records) >= this.#ctx.streamObjectThresholdBytes) {
+        if (payloadBytes(run.records) >= this.#ctx.streamObjectThresholdBytes || this.#separate(streamId)) {
           streamObjects.push({ streamId, ...run });
         } else {
           ranges.push({
@@ -212,12 +227,14 @@ export class Compactor {
   }
 
   async #deleteUnreferenced(): Promise<void> {
+    if (!(await Promise.resolve(this.#deletes()).catch(() => false))) return;
     for (;;) {
       const unreferenced = await this.#ctx.objectManager.getUnreferencedObjects(this.#graceMs, 1000);
       if (unreferenced.length === 0) return;
       const ids = unreferenced.map((o) => o.objectId);
       await this.#ctx.objectStore.delete(ids.map(objectKey));
       await this.#ctx.objectManager.forgetObjects(ids);
+      this.objectsDeleted += ids.length;
       if (unreferenced.length < 1000) return;
     }
   }

@@ -1,0 +1,101 @@
+// The whole control plane (composeControlPlane: API, provisioner, spot notices, failover, autoscaler) in this
+// process, its aws provider the real AwsProvider over the emulated region's SDK clients (EmulatedAwsCloud):
+// the seam is the composition's `createProvider`, the way libs/cloud's conformance suite injects clients. The
+// brokers it launches boot from their launch template's user data on emulated instances, reach it over
+// loopback, verify their identity with the region key's public half, and store data under `objectStoreDir`.
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { AwsProvider, createProvider } from "@cirrus/cloud";
+import { type ComposedControlPlane, composeControlPlane, loadConfig } from "@cirrus/control-plane";
+import type { EmulatedAwsCloud } from "./emulated-aws-cloud.ts";
+
+const BROKER_MAIN = fileURLToPath(import.meta.resolve("@cirrus/broker/main"));
+
+export interface EmulatedAwsControlPlane {
+  readonly composed: ComposedControlPlane;
+  readonly url: string;
+  readonly adminToken: string;
+  /** An authenticated call to the REST API; the parsed body (undefined when empty). */
+  api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  close(): Promise<void>;
+}
+
+export interface EmulatedAwsControlPlaneOptions {
+  readonly cloud: EmulatedAwsCloud;
+  /** PEM of the region key's public half (what AWS publishes per region). */
+  readonly identityCertificate: string;
+  readonly dataDir: string;
+  readonly leaseMs?: number;
+  /** Extra broker environment (in the user data). */
+  readonly brokerEnv?: Record<string, string>;
+}
+
+export async function startControlPlaneOnEmulatedAws(
+  options: EmulatedAwsControlPlaneOptions,
+): Promise<EmulatedAwsControlPlane> {
+  const adminToken = `cpt_emulated_${randomBytes(16).toString("hex")}`;
+  const config = loadConfig(
+    {},
+    {
+      databaseUrl: "memory://",
+      dataDir: join(options.dataDir, "control-plane"),
+      host: "127.0.0.1",
+      port: 0,
+      logLevel: "silent",
+      reconcileIntervalMs: 100,
+      leaseMs: options.leaseMs ?? 3_000,
+      bootstrapAdminToken: adminToken,
+      awsInstanceIdentityCertificates: JSON.stringify({ "us-east-1": options.identityCertificate }),
+    },
+  );
+  const composed = await composeControlPlane(config, {
+    env: {},
+    launch: {
+      // What the image's boot would run: this repository's broker on this machine's Node 24.
+      cloudCommand: { command: process.execPath, args: [BROKER_MAIN] },
+      env: {
+        CIRRUS_WAL_CAPACITY_BYTES: String(16 * 1024 * 1024),
+        CIRRUS_KAFKA_PORT: "0",
+        CIRRUS_ADMIN_PORT: "0",
+        CIRRUS_DATA_DIR: "data",
+        CIRRUS_INTERRUPTION_POLL_MS: "200",
+        ...options.brokerEnv,
+      },
+    },
+    createProvider: (providerConfig) =>
+      providerConfig.kind === "aws"
+        ? new AwsProvider({
+            region: providerConfig.region,
+            clients: options.cloud.clients(),
+            pollIntervalMs: 300,
+          })
+        : createProvider(providerConfig),
+    provisionerIntervalMs: { aws: 250 },
+  });
+  let url: string;
+  try {
+    url = await composed.listen();
+  } catch (error) {
+    await composed.close();
+    throw error;
+  }
+  return {
+    composed,
+    url,
+    adminToken,
+    async api<T>(method: string, path: string, body?: unknown) {
+      const response = await fetch(`${url}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${adminToken}`,
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await response.text();
+      return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+    },
+    close: () => composed.close(),
+  };
+}
