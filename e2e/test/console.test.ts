@@ -1,7 +1,8 @@
 // The web console in a real browser (Debian's Chromium through playwright-core) against `npm start`'s control
 // plane on the local provider: sign in, create a cluster through the form (its validation shown at the field),
-// wait for RUNNING and three brokers, create a topic, produce a message from the page and see it in the
-// message browser (and, from a time, exactly the records at or after it), see a consumer group's lag, reset
+// wait for RUNNING and three brokers (with their instance type), see the overview and the broker map kept live by
+// the cluster's event stream (no polling), create a topic, produce a message with two headers from the page and
+// see it in the message browser (and, from a time, exactly the records at or after it), see a consumer group's lag, reset
 // its offsets (dry run, 409 while it has a member, then executed on the empty group: lag comes back),
 // simulate a spot reclaim and watch its operation finish (live over Server-Sent Events, never polled),
 // preview and execute a rebalance, then delete the cluster. Every page is screenshot under e2e/results/console/
@@ -136,7 +137,57 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
       async () => (await page.locator("tbody tr", { hasText: "spot" }).count()) === 3,
       30_000,
     );
+    // The instance type, once the provisioner has seen it from the provider (the form's default: local).
+    await page.getByRole("columnheader", { name: "Instance type" }).waitFor();
+    await waitFor(
+      "each broker's instance type",
+      async () =>
+        JSON.stringify(
+          (await page.locator("tbody tr td:nth-child(5)").allTextContents()).map((t) => t.trim()),
+        ) === JSON.stringify(["local", "local", "local"]),
+      60_000,
+    );
     await check("04-cluster-overview");
+  });
+
+  it("keeps the overview and the broker map live over the cluster's event stream, without polling", async () => {
+    const clusterId = /clusters\/([0-9a-f-]{36})/.exec(page.url())![1]!;
+    const requests: string[] = [];
+    const record = (request: { url(): string }) => {
+      const path = new URL(request.url()).pathname;
+      if (path.startsWith(`/v1/clusters/${clusterId}/`))
+        requests.push(path.slice(`/v1/clusters/${clusterId}`.length));
+    };
+    page.on("request", record);
+    await page.goto(`${url}/clusters/${clusterId}`);
+    await page.getByRole("status").filter({ hasText: "● Live" }).waitFor({ timeout: 15_000 });
+    await waitFor(
+      "three ACTIVE brokers from the stream",
+      async () => (await page.locator("tbody tr", { hasText: "ACTIVE" }).count()) === 3,
+      15_000,
+    );
+    // Longer than the old 2 s brokers poll and 5 s metrics poll: neither may come again.
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    assert.deepEqual(
+      requests.filter((path) => path === "/brokers" || path === "/events"),
+      ["/events"],
+      "one cluster stream, no brokers polling",
+    );
+    assert.equal(requests.filter((path) => path === "/metrics").length, 1, "the chart's history, once");
+    await check("04b-cluster-overview-live");
+    requests.length = 0;
+    await page.getByRole("link", { name: "Broker map" }).click();
+    // No topic yet: the map says what to do (its brokers and partitions come once one exists, later).
+    await page.getByText("No partition yet").waitFor();
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    page.off("request", record);
+    assert.ok(!requests.includes("/brokers"), `the map's brokers come from the stream: ${requests}`);
+    assert.equal(requests.filter((path) => path === "/events").length, 1);
+    assert.ok(
+      requests.filter((path) => path === "/partitions/load").length <= 2,
+      `the partitions' load loads on changes, not every 5 s: ${requests}`,
+    );
+    await check("04c-broker-map-live");
   });
 
   it("creates a topic from the Topics tab, shows its partitions and leaders, produces a message and browses it", async () => {
@@ -157,7 +208,19 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
     // Produce from the page and see the record in the message browser, shown as JSON.
     await page.getByText("No message in this range").waitFor({ timeout: 30_000 });
     await page.getByLabel("Key", { exact: true }).fill("order-1");
-    await page.getByLabel("Header").fill("source=console");
+    // Two headers, added and filled from the keyboard (a new row's name takes the focus), a third removed.
+    await page.getByRole("button", { name: "Add header" }).click();
+    await page.keyboard.type("source");
+    await page.getByLabel("Header 1 value").fill("console");
+    await page.getByRole("button", { name: "Add header" }).focus();
+    await page.keyboard.press("Enter");
+    await page.keyboard.type("trace");
+    await page.getByLabel("Header 2 value").fill("a=b");
+    await page.getByRole("button", { name: "Add header" }).click();
+    await page.getByLabel("Header 3 name").fill("dropped");
+    await check("06a-produce-headers");
+    await page.getByRole("button", { name: "Remove header 3" }).click();
+    assert.equal(await page.getByLabel("Header 3 name").count(), 0);
     await page.getByLabel("Value", { exact: true }).fill('{"item":"book","qty":2}');
     await page.getByRole("button", { name: "Produce" }).click();
     await page.getByText("Written at offset 0 of partition 0.").waitFor({ timeout: 30_000 });
@@ -168,6 +231,8 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
     assert.match((await row.textContent()) ?? "", /order-1/);
     assert.match((await row.textContent()) ?? "", /"qty": 2/);
     assert.match((await row.textContent()) ?? "", /source=console/);
+    assert.match((await row.textContent()) ?? "", /trace=a=b/);
+    assert.doesNotMatch((await row.textContent()) ?? "", /dropped/);
     await check("06-topic");
 
     // Configs: Kafka's rules refuse a bad value at its row; a good one is saved and shown.
@@ -394,6 +459,24 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
     page.off("request", record);
     assert.deepEqual(operationRequests, ["/v1/operations/events"], "one stream, no polling");
     await check("10-operations");
+    // Its inputs as a table of names and values.
+    await drain.getByText("Why: inputs").click();
+    const inputs = drain.getByRole("table", { name: "The operation's inputs" });
+    await inputs.getByRole("rowheader", { name: "brokerId" }).waitFor();
+    await drain.getByText("Why: inputs").click();
+    // The autoscaler's holds (idle brokers at their minimum) carry the figures behind them: a decision table.
+    const hold = page.locator("article.operation", { hasText: "cluster.scale-hold" }).first();
+    await hold.waitFor({ timeout: 120_000 });
+    await hold.getByText("Why: inputs").click();
+    const figures = hold.getByRole("table", { name: "The figures the scaling decision was made on" });
+    assert.match((await figures.getByRole("row", { name: /^Brokers/ }).textContent()) ?? "", /held/);
+    assert.ok(
+      (await figures
+        .getByRole("rowheader", { name: /^Network in \+ out per broker, period 1 of/ })
+        .count()) === 1,
+      "each evaluation period against the band",
+    );
+    await check("10b-operation-inputs");
   });
 
   it("previews a rebalance plan with moves, executes it and watches it succeed", async () => {

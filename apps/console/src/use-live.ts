@@ -1,7 +1,8 @@
 import { useEffect, useState } from "react";
 import type { StreamEvent } from "./api/event-stream.ts";
-import { readEvents } from "./api/event-stream.ts";
-import { messageOf } from "./api/problem.ts";
+import { readEvents, streamProblem } from "./api/event-stream.ts";
+import { ApiProblem, messageOf } from "./api/problem.ts";
+import { currentToken, setToken } from "./api/session.ts";
 import type { Polled } from "./use-polled.ts";
 
 /** The server's `retry:` for our streams: how long to wait before opening a stream again. */
@@ -14,7 +15,8 @@ const IDLE_MS = 45_000;
  * token), each event goes through `reduce`. A stream that ends, fails or goes silent for 45 s (no heartbeat) is
  * opened again after 2 s (its first
  * event brings the state back), unless `finished(state)` says there is nothing more to wait for; the last state
- * stays shown beside the error meanwhile. Closed when the page goes or `deps` change.
+ * stays shown beside the error meanwhile. An `error` event (the server's problem before it ends the stream) is
+ * shown as the error; a 401 one (the token was revoked) signs out. Closed when the page goes or `deps` change.
  */
 export function useLive<T>(
   open: (signal: AbortSignal) => Promise<ReadableStream<Uint8Array>>,
@@ -44,6 +46,9 @@ export function useLive<T>(
           await readEvents(
             body,
             (event) => {
+              // The server's last word before it ends the stream (e.g. the token was revoked).
+              const problem = streamProblem(event);
+              if (problem) throw problem;
               state = reduce(state, event);
               setData(state);
             },
@@ -53,6 +58,11 @@ export function useLive<T>(
           if (finished(state)) return;
         } catch (failure) {
           if (signal.aborted) return;
+          // A token revoked while its stream was open ends the session, as a 401 answer does.
+          if (failure instanceof ApiProblem && failure.problem.status === 401 && currentToken()) {
+            setToken(null);
+            return;
+          }
           setError(messageOf(failure));
         } finally {
           setLive(false);

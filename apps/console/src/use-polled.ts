@@ -12,17 +12,21 @@ export interface Polled<T> {
 /**
  * Loads `load()` now and every `intervalMs` (0: once) while the page shows, and again when `deps` change.
  * Answers that arrive after a newer load started are dropped, so a slow answer never overwrites a newer one.
+ * While `enabled` is false nothing loads (a live stream serves the page; this is its fallback). A change of
+ * `intervalMs` or `enabled` loads again but keeps what is shown; a change of `deps` clears it.
  */
 export function usePolled<T>(
   load: () => Promise<T>,
   intervalMs: number,
   deps: readonly unknown[],
+  enabled = true,
 ): Polled<T> {
   const [data, setData] = useState<T>();
   const [error, setError] = useState<string>();
   const [loading, setLoading] = useState(true);
   const generation = useRef(0);
   const loadRef = useRef(load);
+  const shownFor = useRef<unknown>(undefined);
   loadRef.current = load;
 
   const run = useCallback(() => {
@@ -44,8 +48,18 @@ export function usePolled<T>(
   }, deps);
 
   useEffect(() => {
+    if (shownFor.current !== run) {
+      // Other deps: what is shown belongs to something else.
+      shownFor.current = run;
+      setData(undefined);
+      setError(undefined);
+    }
+    if (!enabled) {
+      generation.current++;
+      setLoading(false);
+      return;
+    }
     setLoading(true);
-    setData(undefined);
     run();
     if (intervalMs <= 0) return;
     const timer = setInterval(() => {
@@ -55,7 +69,7 @@ export function usePolled<T>(
       clearInterval(timer);
       generation.current++;
     };
-  }, [run, intervalMs]);
+  }, [run, intervalMs, enabled]);
 
   return { data, error, loading, reload: run };
 }

@@ -1,25 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { Broker, PartitionLoad, Topic } from "../src/api/types.ts";
-import { buildMap } from "../src/pages/broker-map.ts";
-
-const broker = (brokerId: number): Broker => ({
-  brokerId,
-  instanceId: `i-${brokerId}`,
-  zone: "a",
-  host: "127.0.0.1",
-  port: 9000 + brokerId,
-  volumeId: null,
-  adminPort: null,
-  metricsUrl: null,
-  spot: false,
-  state: "ACTIVE",
-  epoch: 1,
-  leaseUntil: 0,
-  partitions: 0,
-  load: { bytesInPerSec: 0, bytesOutPerSec: 0 },
-  registeredAt: 0,
-});
+import type { PartitionLoad, Topic } from "../src/api/types.ts";
+import { buildMap, trafficMoved } from "../src/pages/broker-map.ts";
+import { broker } from "./broker-fixture.ts";
 
 describe("broker map", () => {
   it("puts each partition under its leader with its load, busiest first; no leader gets its own column", () => {
@@ -49,5 +32,13 @@ describe("broker map", () => {
     );
     assert.equal(map[1]!.broker?.brokerId, 1);
     assert.equal(map[0]!.broker, undefined);
+  });
+  it("loads the partitions' load again when a broker comes or goes or its traffic moves by more than 10 %", () => {
+    const at = (rate: number) => broker(1, { load: { bytesInPerSec: rate, bytesOutPerSec: 0 } });
+    assert.equal(trafficMoved([at(100_000)], [at(105_000)]), false, "5 %: the map stays");
+    assert.equal(trafficMoved([at(100_000)], [at(120_000)]), true);
+    assert.equal(trafficMoved([at(100)], [at(1000)]), false, "under 1 KiB/s: noise");
+    assert.equal(trafficMoved([at(0)], [at(0), broker(2)]), true, "a broker came");
+    assert.equal(trafficMoved([at(0)], [broker(3)]), true, "another broker");
   });
 });

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { parseEvents, readEvents, type StreamEvent, StreamIdleError } from "../src/api/event-stream.ts";
+import {
+  parseEvents,
+  readEvents,
+  type StreamEvent,
+  StreamIdleError,
+  streamProblem,
+} from "../src/api/event-stream.ts";
+import { ApiProblem } from "../src/api/problem.ts";
 
 describe("event stream parsing", () => {
   it("splits events, skips comments (heartbeats) and blocks without data, keeps the unfinished rest", () => {
@@ -65,6 +72,51 @@ describe("event stream parsing", () => {
       StreamIdleError,
     );
     assert.deepEqual(seen, [{ event: "tick", data: "1" }]);
+    assert.ok(cancelled);
+  });
+  it("turns the server's last `error` event into its problem; other events are not problems", () => {
+    const revoked = streamProblem({
+      event: "error",
+      data: JSON.stringify({
+        status: 401,
+        code: "UNAUTHORIZED",
+        title: "A valid bearer token is required",
+        detail: "the token was revoked",
+      }),
+    });
+    assert.ok(revoked instanceof ApiProblem);
+    assert.equal(revoked.problem.status, 401);
+    assert.equal(revoked.message, "A valid bearer token is required: the token was revoked");
+    assert.equal(streamProblem({ event: "operation", data: "{}" }), undefined);
+    const garbled = streamProblem({ event: "error", data: "broken" });
+    assert.equal(garbled?.problem.status, 500);
+    assert.match(garbled?.message ?? "", /broken/);
+  });
+  it("cancels the connection when the event handler throws (the stream's error event)", async () => {
+    let cancelled = false;
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(
+          new TextEncoder().encode(
+            'event: error\ndata: {"status":401,"code":"UNAUTHORIZED","title":"t"}\n\n',
+          ),
+        );
+      },
+      cancel: () => {
+        cancelled = true;
+      },
+    });
+    await assert.rejects(
+      readEvents(
+        body,
+        (e) => {
+          const problem = streamProblem(e);
+          if (problem) throw problem;
+        },
+        new AbortController().signal,
+      ),
+      (error: unknown) => error instanceof ApiProblem && error.problem.status === 401,
+    );
     assert.ok(cancelled);
   });
 });

@@ -3,8 +3,10 @@ import type { Config } from "./config.ts";
 import type { SpotReclaimer } from "./controllers/provisioner/spot-reclaim.ts";
 import type { Database } from "./db/database.ts";
 import type { ControlPlaneMetrics } from "./http/control-plane-metrics.ts";
+import type { TokenStreamGate } from "./http/token-stream-gate.ts";
 import type { AssignmentNotifier } from "./services/assignment-notifier.ts";
 import type { BrokerCapacity } from "./services/balancer-settings.ts";
+import type { ClusterFeed } from "./services/cluster-feed.ts";
 import type { MoveCompletion } from "./services/move-completion.ts";
 import type { OperationFeed } from "./services/operation-feed.ts";
 
@@ -25,6 +27,10 @@ export interface AppContext {
   moveCompletion: MoveCompletion;
   /** Changed operations for live streams (GET /v1/operations/events); reads the database only while listened to. */
   operationFeed: OperationFeed;
+  /** Clusters' brokers for live streams (GET /v1/clusters/{id}/events); reads only while listened to. */
+  clusterFeed: ClusterFeed;
+  /** Opens every live stream: caps them per token and ends them when their token is revoked. */
+  streamGate: TokenStreamGate;
   /** Simulated spot reclaim (the provisioner's, local provider); absent when no provisioner runs. */
   spotReclaimer?: SpotReclaimer;
   /** Brokers' network capacity from the cluster's provider, for the balancer (absent: the config's default). */

@@ -13,6 +13,7 @@ import { ControlPlaneMetrics } from "./http/control-plane-metrics.ts";
 import { registerJsonBodyParser } from "./http/json-body-parser.ts";
 import { documentDefaultsAsOptional, OptionalBodies } from "./http/openapi-parameters.ts";
 import { registerProblemHandlers } from "./http/problem-handler.ts";
+import { TokenStreamGate } from "./http/token-stream-gate.ts";
 import { typeboxValidatorCompiler } from "./http/typebox.ts";
 import { consoleRoutes } from "./routes/console-routes.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
@@ -21,6 +22,7 @@ import { instanceCredentialRoutes } from "./routes/internal/instance-credential-
 import { metricsRoutes } from "./routes/metrics-routes.ts";
 import { publicApi } from "./routes/v1/index.ts";
 import { AssignmentNotifier } from "./services/assignment-notifier.ts";
+import { ClusterFeed } from "./services/cluster-feed.ts";
 import { MoveCompletion } from "./services/move-completion.ts";
 import { OperationFeed } from "./services/operation-feed.ts";
 import { completeClosedMoves } from "./services/partition-assigner.ts";
@@ -52,14 +54,20 @@ export interface App {
  */
 export async function build(options: BuildOptions): Promise<App> {
   const { config, database } = options;
+  const tokens = new ApiTokens(database.db);
   const context: AppContext = {
     config,
     database,
-    tokens: new ApiTokens(database.db),
+    tokens,
     notifier: options.notifier ?? new AssignmentNotifier(),
     metrics: new ControlPlaneMetrics(database.db),
     wakeControllers: () => {},
     operationFeed: new OperationFeed(database.db, { intervalMs: config.operationEventsIntervalMs }),
+    clusterFeed: new ClusterFeed(database.db, { intervalMs: config.clusterEventsIntervalMs }),
+    streamGate: new TokenStreamGate(tokens, {
+      perToken: config.eventStreamsPerToken,
+      checkMs: config.eventStreamAuthCheckMs,
+    }),
     moveCompletion: new MoveCompletion(
       async (clusterId) => {
         const changed = await completeClosedMoves(database.db, clusterId);
@@ -99,6 +107,12 @@ export async function build(options: BuildOptions): Promise<App> {
   server.removeContentTypeParser("text/plain");
   registerJsonBodyParser(server);
   server.addHook("onClose", () => context.operationFeed.close());
+  server.addHook("onClose", () => context.streamGate.close());
+  server.addHook("onClose", () => context.clusterFeed.close());
+  context.clusterFeed.onError = (error) =>
+    server.log.warn({ error: String(error) }, "reading clusters for live streams failed");
+  context.streamGate.onError = (error) =>
+    server.log.warn({ error: String(error) }, "checking live streams' tokens failed");
   server.addHook("onSend", async (request, reply, payload) => {
     reply.header("x-request-id", request.id);
     return payload;

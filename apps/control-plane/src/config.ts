@@ -30,6 +30,11 @@ export const ConfigSchema = Type.Object(
     moveLimitPerTopic: Type.Integer({ minimum: 1 }),
     /** Partition moves in flight at once in a cluster. */
     moveLimitPerCluster: Type.Integer({ minimum: 1 }),
+    /**
+     * A move's target that has not opened the partition this long after it was assigned it is fenced (a new
+     * leader epoch) and the move rolled back: the partition goes back to its source, else another live broker.
+     */
+    moveOpenTimeoutMs: Type.Integer({ minimum: 100 }),
     /** How often automatic balancing plans a cluster whose brokers are settled (a cluster's spec may turn it off). */
     balancerIntervalMs: Type.Integer({ minimum: 100 }),
     /** A moved partition stays at least this long where it went (a cluster's spec may say otherwise). */
@@ -65,8 +70,14 @@ export const ConfigSchema = Type.Object(
     consoleDir: Type.Optional(Type.String({ minLength: 1 })),
     /** How often live operation streams (`/v1/operations/events`) look for changed operations. */
     operationEventsIntervalMs: Type.Integer({ minimum: 50 }),
+    /** How often a cluster's live stream (`/v1/clusters/{id}/events`) reads its brokers (one reader per cluster). */
+    clusterEventsIntervalMs: Type.Integer({ minimum: 50 }),
     /** A comment line on every live stream at least this often, so proxies and clients see it is alive. */
     eventStreamHeartbeatMs: Type.Integer({ minimum: 100 }),
+    /** Live streams one API token may hold open at once on a replica; beyond, 429 problem+json. */
+    eventStreamsPerToken: Type.Integer({ minimum: 1 }),
+    /** How often a live stream's token is read again: a revoked token's streams end within this. */
+    eventStreamAuthCheckMs: Type.Integer({ minimum: 50 }),
     /** Create this admin token at first start instead of a random one (tests, automation). */
     bootstrapAdminToken: Type.Optional(Type.String({ minLength: 20 })),
     logLevel: Type.Union([
@@ -95,6 +106,7 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   moveLimitPerBroker: 32,
   moveLimitPerTopic: 64,
   moveLimitPerCluster: 128,
+  moveOpenTimeoutMs: 5_000,
   balancerIntervalMs: 5_000,
   balancerCooldownMs: 60_000,
   partitionMovesRetentionMs: 7 * 24 * 3600_000,
@@ -102,7 +114,10 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   balancerUsageThresholdBytesPerSec: 1_048_576,
   dataDir: "./data",
   operationEventsIntervalMs: 500,
+  clusterEventsIntervalMs: 2_000,
   eventStreamHeartbeatMs: 15_000,
+  eventStreamsPerToken: 8,
+  eventStreamAuthCheckMs: 1_000,
   logLevel: "warn",
 });
 
@@ -120,6 +135,7 @@ const ENV: Record<keyof Config, string> = {
   moveLimitPerBroker: "MOVE_LIMIT_PER_BROKER",
   moveLimitPerTopic: "MOVE_LIMIT_PER_TOPIC",
   moveLimitPerCluster: "MOVE_LIMIT_PER_CLUSTER",
+  moveOpenTimeoutMs: "MOVE_OPEN_TIMEOUT_MS",
   balancerIntervalMs: "BALANCER_INTERVAL_MS",
   balancerCooldownMs: "BALANCER_COOLDOWN_MS",
   partitionMovesRetentionMs: "PARTITION_MOVES_RETENTION_MS",
@@ -130,7 +146,10 @@ const ENV: Record<keyof Config, string> = {
   awsInstanceIdentityCertificates: "AWS_INSTANCE_IDENTITY_CERTIFICATES",
   consoleDir: "CONSOLE_DIR",
   operationEventsIntervalMs: "OPERATION_EVENTS_INTERVAL_MS",
+  clusterEventsIntervalMs: "CLUSTER_EVENTS_INTERVAL_MS",
   eventStreamHeartbeatMs: "EVENT_STREAM_HEARTBEAT_MS",
+  eventStreamsPerToken: "EVENT_STREAMS_PER_TOKEN",
+  eventStreamAuthCheckMs: "EVENT_STREAM_AUTH_CHECK_MS",
   bootstrapAdminToken: "BOOTSTRAP_ADMIN_TOKEN",
   logLevel: "LOG_LEVEL",
 };

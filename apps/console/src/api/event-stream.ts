@@ -1,6 +1,7 @@
 // Server-Sent Events read with fetch (EventSource cannot send the Authorization header, and the token must never
 // go in a URL): the stream's text is split into events as the WHATWG format says (`event:`, `data:` lines, a
 // blank line ends an event, `:` lines are comments such as heartbeats).
+import { ApiProblem } from "./problem.ts";
 
 export interface StreamEvent {
   /** The `event:` name ("message" when there is none). */
@@ -31,6 +32,27 @@ export function parseEvents(text: string): { events: StreamEvent[]; rest: string
     start = end + 2;
   }
   return { events, rest: normalized.slice(start) };
+}
+
+/**
+ * The problem an `error` event carries (the server's last event before it ends a stream, e.g. the token was
+ * revoked: a 401 problem), or undefined for any other event.
+ */
+export function streamProblem(event: StreamEvent): ApiProblem | undefined {
+  if (event.event !== "error") return undefined;
+  try {
+    const problem = JSON.parse(event.data) as ApiProblem["problem"];
+    if (typeof problem?.status === "number" && typeof problem.code === "string")
+      return new ApiProblem(problem);
+  } catch {
+    // not JSON: said below as it is
+  }
+  return new ApiProblem({
+    status: 500,
+    code: "INTERNAL",
+    title: "The live stream failed",
+    detail: event.data,
+  });
 }
 
 /** Thrown by `readEvents` when the server sent nothing, not even a heartbeat, for `idleMs`. */
@@ -74,6 +96,10 @@ export async function readEvents(
       buffer = parsed.rest;
       for (const event of parsed.events) onEvent(event);
     }
+  } catch (error) {
+    // `onEvent` refused an event (or reading failed): the connection is of no more use.
+    cancel();
+    throw error;
   } finally {
     clearTimeout(timer);
     signal.removeEventListener("abort", cancel);

@@ -550,7 +550,7 @@ export interface paths {
                                     from: number;
                                     /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
                                     to: number;
-                                    state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                    state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE" | "ROLLED_BACK";
                                     /** @description ms since the Unix epoch */
                                     requestedAt: number;
                                     closedAt: number | null;
@@ -558,6 +558,11 @@ export interface paths {
                                     openedAt: number | null;
                                     /** @description requestedAt → openedAt: the partition's write-unavailable window */
                                     durationMs: number | null;
+                                    rolledBackAt: number | null;
+                                    /** @description the broker a rolled-back move gave the partition to instead (its source when it could) */
+                                    rolledBackTo: number | null;
+                                    /** @description why the move was rolled back */
+                                    failure: string | null;
                                 }[];
                             };
                             brokerToken: string;
@@ -1003,7 +1008,7 @@ export interface paths {
                                     from: number;
                                     /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
                                     to: number;
-                                    state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                    state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE" | "ROLLED_BACK";
                                     /** @description ms since the Unix epoch */
                                     requestedAt: number;
                                     closedAt: number | null;
@@ -1011,6 +1016,11 @@ export interface paths {
                                     openedAt: number | null;
                                     /** @description requestedAt → openedAt: the partition's write-unavailable window */
                                     durationMs: number | null;
+                                    rolledBackAt: number | null;
+                                    /** @description the broker a rolled-back move gave the partition to instead (its source when it could) */
+                                    rolledBackTo: number | null;
+                                    /** @description why the move was rolled back */
+                                    failure: string | null;
                                 }[];
                             };
                         };
@@ -1311,7 +1321,7 @@ export interface paths {
                                     from: number;
                                     /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
                                     to: number;
-                                    state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                    state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE" | "ROLLED_BACK";
                                     /** @description ms since the Unix epoch */
                                     requestedAt: number;
                                     closedAt: number | null;
@@ -1319,6 +1329,11 @@ export interface paths {
                                     openedAt: number | null;
                                     /** @description requestedAt → openedAt: the partition's write-unavailable window */
                                     durationMs: number | null;
+                                    rolledBackAt: number | null;
+                                    /** @description the broker a rolled-back move gave the partition to instead (its source when it could) */
+                                    rolledBackTo: number | null;
+                                    /** @description why the move was rolled back */
+                                    failure: string | null;
                                 }[];
                             } | null;
                         };
@@ -1446,7 +1461,7 @@ export interface paths {
                                     from: number;
                                     /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
                                     to: number;
-                                    state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                    state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE" | "ROLLED_BACK";
                                     /** @description ms since the Unix epoch */
                                     requestedAt: number;
                                     closedAt: number | null;
@@ -1454,6 +1469,11 @@ export interface paths {
                                     openedAt: number | null;
                                     /** @description requestedAt → openedAt: the partition's write-unavailable window */
                                     durationMs: number | null;
+                                    rolledBackAt: number | null;
+                                    /** @description the broker a rolled-back move gave the partition to instead (its source when it could) */
+                                    rolledBackTo: number | null;
+                                    /** @description why the move was rolled back */
+                                    failure: string | null;
                                 }[];
                             } | null;
                         };
@@ -1591,6 +1611,7 @@ export interface paths {
                                 adminPort: number | null;
                                 metricsUrl: string | null;
                                 spot: boolean;
+                                instanceType: string | null;
                                 state: "ACTIVE" | "DRAINING" | "FENCED" | "STOPPED";
                                 epoch: number;
                                 /** @description ms since the Unix epoch */
@@ -1921,7 +1942,7 @@ export interface paths {
                                 from: number;
                                 /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
                                 to: number;
-                                state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE" | "ROLLED_BACK";
                                 /** @description ms since the Unix epoch */
                                 requestedAt: number;
                                 closedAt: number | null;
@@ -1929,6 +1950,11 @@ export interface paths {
                                 openedAt: number | null;
                                 /** @description requestedAt → openedAt: the partition's write-unavailable window */
                                 durationMs: number | null;
+                                rolledBackAt: number | null;
+                                /** @description the broker a rolled-back move gave the partition to instead (its source when it could) */
+                                rolledBackTo: number | null;
+                                /** @description why the move was rolled back */
+                                failure: string | null;
                             }[];
                         };
                     };
@@ -2097,7 +2123,7 @@ export interface paths {
                                 from: number;
                                 /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
                                 to: number;
-                                state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE" | "ROLLED_BACK";
                                 /** @description ms since the Unix epoch */
                                 requestedAt: number;
                                 closedAt: number | null;
@@ -2105,6 +2131,11 @@ export interface paths {
                                 openedAt: number | null;
                                 /** @description requestedAt → openedAt: the partition's write-unavailable window */
                                 durationMs: number | null;
+                                rolledBackAt: number | null;
+                                /** @description the broker a rolled-back move gave the partition to instead (its source when it could) */
+                                rolledBackTo: number | null;
+                                /** @description why the move was rolled back */
+                                failure: string | null;
                             }[];
                         };
                     };
@@ -2253,6 +2284,18 @@ export interface paths {
                                     bytesOutPerSec: number;
                                 }[];
                             }[];
+                            watermarks: {
+                                /** @description each broker's network capacity each way, bytes/s */
+                                capacityBytesPerSec: number;
+                                /** @description scale out above this, bytes/s per broker */
+                                highBytesPerSec: number;
+                                /** @description scale in below this, bytes/s per broker */
+                                lowBytesPerSec: number;
+                                /** @description the spec's high watermark, when given as a percent */
+                                highPercent?: number;
+                                /** @description the spec's low watermark, when given as a percent */
+                                lowPercent?: number;
+                            };
                         };
                     };
                 };
@@ -4192,7 +4235,7 @@ export interface paths {
                                     from: number;
                                     /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
                                     to: number;
-                                    state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                    state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE" | "ROLLED_BACK";
                                     /** @description ms since the Unix epoch */
                                     requestedAt: number;
                                     closedAt: number | null;
@@ -4200,6 +4243,11 @@ export interface paths {
                                     openedAt: number | null;
                                     /** @description requestedAt → openedAt: the partition's write-unavailable window */
                                     durationMs: number | null;
+                                    rolledBackAt: number | null;
+                                    /** @description the broker a rolled-back move gave the partition to instead (its source when it could) */
+                                    rolledBackTo: number | null;
+                                    /** @description why the move was rolled back */
+                                    failure: string | null;
                                 }[];
                             }[];
                             nextCursor: string | null;
@@ -4369,7 +4417,7 @@ export interface paths {
                                 from: number;
                                 /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
                                 to: number;
-                                state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE" | "ROLLED_BACK";
                                 /** @description ms since the Unix epoch */
                                 requestedAt: number;
                                 closedAt: number | null;
@@ -4377,6 +4425,11 @@ export interface paths {
                                 openedAt: number | null;
                                 /** @description requestedAt → openedAt: the partition's write-unavailable window */
                                 durationMs: number | null;
+                                rolledBackAt: number | null;
+                                /** @description the broker a rolled-back move gave the partition to instead (its source when it could) */
+                                rolledBackTo: number | null;
+                                /** @description why the move was rolled back */
+                                failure: string | null;
                             }[];
                         };
                     };
@@ -4503,7 +4556,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Server-Sent Events (text/event-stream): `event: <name>` and `data: <JSON>` per event; a `: heartbeat` comment line at least every 15 s (EVENT_STREAM_HEARTBEAT_MS); `retry:` 2000 ms. Send the token as `Authorization: Bearer` (EventSource cannot: read it with fetch). Events: first `snapshot` {items: the newest `limit` operations (the list's view), newest first}, then `operation` (one operation, the list's view) each time one is created or changes. Merge by id: an operation may come again unchanged. */
+                /** @description Server-Sent Events (text/event-stream): `event: <name>` and `data: <JSON>` per event; a `: heartbeat` comment line at least every 15 s (EVENT_STREAM_HEARTBEAT_MS); `retry:` 2000 ms. Send the token as `Authorization: Bearer` (EventSource cannot: read it with fetch). A token holds at most EVENT_STREAMS_PER_TOKEN (8) streams at once per replica: one more is answered 429 problem+json. When the token is revoked, the stream ends with a last `error` event whose data is a 401 problem (RFC 9457), within EVENT_STREAM_AUTH_CHECK_MS (1 s). Events: first `snapshot` {items: the newest `limit` operations (the list's view), newest first}, then `operation` (one operation, the list's view) each time one is created or changes. Merge by id: an operation may come again unchanged. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -4633,7 +4686,137 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Server-Sent Events (text/event-stream): `event: <name>` and `data: <JSON>` per event; a `: heartbeat` comment line at least every 15 s (EVENT_STREAM_HEARTBEAT_MS); `retry:` 2000 ms. Send the token as `Authorization: Bearer` (EventSource cannot: read it with fetch). Events: `operation` (the operation as GET /v1/operations/{id} shows it, moves included) at once and on each change; the stream ends after the one whose status is SUCCEEDED or FAILED. */
+                /** @description Server-Sent Events (text/event-stream): `event: <name>` and `data: <JSON>` per event; a `: heartbeat` comment line at least every 15 s (EVENT_STREAM_HEARTBEAT_MS); `retry:` 2000 ms. Send the token as `Authorization: Bearer` (EventSource cannot: read it with fetch). A token holds at most EVENT_STREAMS_PER_TOKEN (8) streams at once per replica: one more is answered 429 problem+json. When the token is revoked, the stream ends with a last `error` event whose data is a 401 problem (RFC 9457), within EVENT_STREAM_AUTH_CHECK_MS (1 s). Events: `operation` (the operation as GET /v1/operations/{id} shows it, moves included) at once and on each change; the stream ends after the one whose status is SUCCEEDED or FAILED. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": string;
+                    };
+                };
+                /** @description Invalid request (schema, JSON, unknown fields) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        "WWW-Authenticate"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token's scope is not enough */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported media type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Idempotency-Key reused with another request */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Internal error */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/clusters/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A cluster live (Server-Sent Events): its brokers, then each broker change, network sample, watermark change and operation */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Server-Sent Events (text/event-stream): `event: <name>` and `data: <JSON>` per event; a `: heartbeat` comment line at least every 15 s (EVENT_STREAM_HEARTBEAT_MS); `retry:` 2000 ms. Send the token as `Authorization: Bearer` (EventSource cannot: read it with fetch). A token holds at most EVENT_STREAMS_PER_TOKEN (8) streams at once per replica: one more is answered 429 problem+json. When the token is revoked, the stream ends with a last `error` event whose data is a 401 problem (RFC 9457), within EVENT_STREAM_AUTH_CHECK_MS (1 s). Events: first `snapshot` {brokers: the brokers as GET /v1/clusters/{id}/brokers lists them, watermarks: as GET /v1/clusters/{id}/metrics gives them}; then `brokers` {items} when a broker comes, goes or changes state, zone, instance type, epoch or partitions led; `network` {at, items: [{brokerId, bytesInPerSec, bytesOutPerSec, leaseUntil}]}: each broker's rates from its last heartbeat, whenever they or a lease changed (at most every CLUSTER_EVENTS_INTERVAL_MS, 2 s); `watermarks` when the spec changes them; `operation` (the operations list's view) when an operation of the cluster is created or changes. When the cluster is deleted the stream ends with an `error` event carrying a 404 problem. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -5077,7 +5260,7 @@ export interface paths {
                                 from: number;
                                 /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
                                 to: number;
-                                state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE" | "ROLLED_BACK";
                                 /** @description ms since the Unix epoch */
                                 requestedAt: number;
                                 closedAt: number | null;
@@ -5085,6 +5268,11 @@ export interface paths {
                                 openedAt: number | null;
                                 /** @description requestedAt → openedAt: the partition's write-unavailable window */
                                 durationMs: number | null;
+                                rolledBackAt: number | null;
+                                /** @description the broker a rolled-back move gave the partition to instead (its source when it could) */
+                                rolledBackTo: number | null;
+                                /** @description why the move was rolled back */
+                                failure: string | null;
                             }[];
                         };
                     };
@@ -5262,7 +5450,7 @@ export interface paths {
                                 from: number;
                                 /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
                                 to: number;
-                                state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE" | "ROLLED_BACK";
                                 /** @description ms since the Unix epoch */
                                 requestedAt: number;
                                 closedAt: number | null;
@@ -5270,6 +5458,11 @@ export interface paths {
                                 openedAt: number | null;
                                 /** @description requestedAt → openedAt: the partition's write-unavailable window */
                                 durationMs: number | null;
+                                rolledBackAt: number | null;
+                                /** @description the broker a rolled-back move gave the partition to instead (its source when it could) */
+                                rolledBackTo: number | null;
+                                /** @description why the move was rolled back */
+                                failure: string | null;
                             }[];
                         };
                     };
@@ -9535,6 +9728,7 @@ export interface paths {
                             partition: number;
                             to: number;
                         }[];
+                        timeoutMs?: number;
                     };
                 };
             };
@@ -9551,6 +9745,150 @@ export interface paths {
                                 topic: string;
                                 partition: number;
                                 outcome: "STARTED" | "ALREADY_THERE" | "UNKNOWN_PARTITION" | "UNKNOWN_BROKER" | "BROKER_NOT_ACTIVE" | "MOVING_ELSEWHERE" | "DUPLICATE";
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Invalid request (schema, JSON, unknown fields) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        "WWW-Authenticate"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token's scope is not enough */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported media type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Idempotency-Key reused with another request */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Internal error */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/internal/v1/partition-reassignments/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel queued partition moves (Kafka's null replicas); an outcome per partition */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        partitions: {
+                            topic: string;
+                            partition: number;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            results: {
+                                topic: string;
+                                partition: number;
+                                outcome: "CANCELLED" | "IN_PROGRESS" | "NOT_MOVING" | "UNKNOWN_PARTITION";
                                 message: string;
                             }[];
                         };

@@ -35,3 +35,15 @@ export type OffsetResetBody = NonNullable<
   paths["/v1/clusters/{id}/consumer-groups/{group}/offsets/reset"]["post"]["requestBody"]
 >["content"]["application/json"];
 export type OffsetResetResult = Ok<paths["/v1/clusters/{id}/consumer-groups/{group}/offsets/reset"], "post">;
+/** The scaling watermarks resolved to bytes/s per broker (GET …/metrics, and the cluster stream's snapshot). */
+export type Watermarks = MetricsView["watermarks"];
+/**
+ * One broker's rates from its last heartbeat, and its lease: the items of GET /v1/clusters/{id}/events'
+ * `network` event (described in the OpenAPI's text: an event stream's data has no schema there).
+ */
+export interface NetworkSample {
+  brokerId: number;
+  bytesInPerSec: number;
+  bytesOutPerSec: number;
+  leaseUntil: number;
+}

@@ -1,5 +1,6 @@
 import type { Operation } from "../api/types.ts";
 import { formatDuration, formatTime } from "../format.ts";
+import { inputRows, scalingDecisionRows } from "./operation-inputs.ts";
 import { Status } from "./status.tsx";
 
 function stepDuration(step: Operation["steps"][number], now: number): string {
@@ -9,7 +10,9 @@ function stepDuration(step: Operation["steps"][number], now: number): string {
 
 /** An operation: what it is, why (its input), each step with its duration and error, and its outcome. */
 export function OperationCard({ operation: op, now = Date.now() }: { operation: Operation; now?: number }) {
-  const inputs = Object.entries(op.input);
+  const input = op.input as Record<string, unknown>;
+  const decision = scalingDecisionRows(op.type, input);
+  const inputs = decision ? [] : inputRows(input);
   return (
     <article className={`operation op-${op.status.toLowerCase()}`} aria-label={`${op.type} ${op.status}`}>
       <header>
@@ -37,19 +40,54 @@ export function OperationCard({ operation: op, now = Date.now() }: { operation: 
           ))}
         </ol>
       )}
-      {inputs.length > 0 && (
+      {(decision || inputs.length > 0) && (
         <details>
           <summary>Why: inputs</summary>
-          <dl className="facts">
-            {inputs.map(([key, value]) => (
-              <div key={key} className="fact-row">
-                <dt>{key}</dt>
-                <dd>
-                  <code>{typeof value === "string" ? value : JSON.stringify(value)}</code>
-                </dd>
-              </div>
-            ))}
-          </dl>
+          <div className="table-wrap">
+            {decision ? (
+              <table className="inputs">
+                <caption className="visually-hidden">The figures the scaling decision was made on</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Metric</th>
+                    <th scope="col">Value</th>
+                    <th scope="col">Threshold</th>
+                    <th scope="col">Decision</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {decision.map((row) => (
+                    <tr key={row.metric}>
+                      <th scope="row">{row.metric}</th>
+                      <td className="nowrap">{row.value}</td>
+                      <td>{row.threshold}</td>
+                      <td>{row.decision}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            ) : (
+              <table className="inputs">
+                <caption className="visually-hidden">The operation's inputs</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Input</th>
+                    <th scope="col">Value</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {inputs.map((row) => (
+                    <tr key={row.name}>
+                      <th scope="row">
+                        <code>{row.name}</code>
+                      </th>
+                      <td className="wrap-anywhere">{row.value}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </div>
         </details>
       )}
     </article>

@@ -1,10 +1,13 @@
+import { useEffect, useRef } from "react";
 import { api } from "../api/client.ts";
 import { unwrap } from "../api/problem.ts";
+import type { Broker } from "../api/types.ts";
 import { LoadState } from "../components/load-state.tsx";
 import { Status } from "../components/status.tsx";
 import { formatRate } from "../format.ts";
+import { useClusterLive } from "../use-cluster-live.ts";
 import { usePolled } from "../use-polled.ts";
-import { buildMap } from "./broker-map.ts";
+import { buildMap, trafficMoved } from "./broker-map.ts";
 
 /** A tile's side in px: area grows with load, between a readable minimum and a cap. */
 function tileSize(bytesPerSec: number, busiest: number): number {
@@ -12,20 +15,48 @@ function tileSize(bytesPerSec: number, busiest: number): number {
   return Math.round(14 + 46 * Math.sqrt(bytesPerSec / busiest));
 }
 
+/**
+ * The brokers come from the cluster's live stream; the partitions and their load are loaded again when the
+ * stream says partitions may have moved (a broker or operation change) or the brokers' traffic moved, and polled
+ * only while the stream is down.
+ */
 export function BrokerMapTab({ clusterId }: { clusterId: string }) {
   const path = { path: { id: clusterId } };
-  const map = usePolled(
+  const live = useClusterLive(clusterId);
+  const placement = usePolled(
     async () => {
-      const [brokers, topics, load] = await Promise.all([
-        unwrap(api.GET("/v1/clusters/{id}/brokers", { params: path })),
+      const [topics, load] = await Promise.all([
         unwrap(api.GET("/v1/clusters/{id}/topics", { params: path })),
         unwrap(api.GET("/v1/clusters/{id}/partitions/load", { params: path })),
       ]);
-      return buildMap(brokers.items, topics.items, load.items);
+      return { topics: topics.items, load: load.items };
     },
-    5000,
+    live.polling ? 5000 : 0,
     [clusterId],
   );
+  const loadedFor = useRef<{ changes: number; brokers: readonly Broker[] } | undefined>(undefined);
+  const changes = live.stream?.changes ?? 0;
+  const brokers = live.brokers.data;
+  const { reload } = placement;
+  useEffect(() => {
+    if (brokers === undefined) return;
+    const last = loadedFor.current;
+    loadedFor.current = { changes, brokers };
+    // The first brokers came with the first load; afterwards, load again only for a change that matters.
+    if (last === undefined) return;
+    if (last.changes !== changes || trafficMoved(last.brokers, brokers)) reload();
+    else loadedFor.current = last;
+  }, [changes, brokers, reload]);
+  const map = {
+    data:
+      brokers && placement.data ? buildMap(brokers, placement.data.topics, placement.data.load) : undefined,
+    error: live.brokers.error ?? placement.error,
+    loading: live.brokers.loading || placement.loading,
+    reload: () => {
+      live.brokers.reload();
+      placement.reload();
+    },
+  };
   return (
     <LoadState
       {...map}

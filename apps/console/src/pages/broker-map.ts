@@ -41,3 +41,19 @@ export function buildMap(brokers: Broker[], topics: Topic[], load: PartitionLoad
   for (const c of columns.values()) c.tiles.sort((a, b) => b.bytesPerSec - a.bytesPerSec);
   return [...columns.values()].sort((a, b) => a.brokerId - b.brokerId);
 }
+
+/**
+ * Whether the brokers' traffic moved enough since `before` (the rates when the map last loaded its partitions'
+ * load) to load it again: a broker came or went, or one's in+out changed by more than 10 % (and 1 KiB/s).
+ */
+export function trafficMoved(before: readonly Broker[], now: readonly Broker[]): boolean {
+  if (before.length !== now.length) return true;
+  const total = (b: Broker) => b.load.bytesInPerSec + b.load.bytesOutPerSec;
+  const was = new Map(before.map((b) => [b.brokerId, total(b)]));
+  return now.some((b) => {
+    const old = was.get(b.brokerId);
+    if (old === undefined) return true;
+    const delta = Math.abs(total(b) - old);
+    return delta > 1024 && delta > 0.1 * old;
+  });
+}

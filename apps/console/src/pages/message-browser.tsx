@@ -8,30 +8,38 @@ import { formatTime } from "../format.ts";
 import { usePolled } from "../use-polled.ts";
 import { type Encoding, showBytes } from "./message-format.ts";
 import { isLive, type MessageStart, messagesQuery } from "./message-start.ts";
+import { type HeaderRow, headersBody, rowOfPointer } from "./produce-headers.ts";
+import { HeadersField } from "./produce-headers-field.tsx";
 
 const PAGE = 20;
 
 function ProduceForm(props: { clusterId: string; topic: string; partition: number; onProduced: () => void }) {
   const [key, setKey] = useState("");
   const [value, setValue] = useState("");
-  const [header, setHeader] = useState("");
+  const [headers, setHeaders] = useState<HeaderRow[]>([]);
+  const [headerError, setHeaderError] = useState<{ row: number; message: string }>();
   const [error, setError] = useState<string>();
   const [done, setDone] = useState<string>();
   const [busy, setBusy] = useState(false);
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
     setError(undefined);
+    setHeaderError(undefined);
     setDone(undefined);
+    const sent = headersBody(headers);
+    if ("error" in sent) {
+      setHeaderError({ row: sent.row, message: sent.error });
+      return;
+    }
+    setBusy(true);
     try {
-      const [hKey, ...hValue] = header.split("=");
       const produced = await unwrap(
         api.POST("/v1/clusters/{id}/topics/{name}/partitions/{partition}/messages", {
           params: { path: { id: props.clusterId, name: props.topic, partition: props.partition } },
           body: {
             key: key === "" ? null : key,
             value,
-            ...(header.trim() ? { headers: [{ key: hKey!.trim(), value: hValue.join("=") }] } : {}),
+            ...(sent.headers.length > 0 ? { headers: sent.headers } : {}),
           },
         }),
       );
@@ -39,7 +47,10 @@ function ProduceForm(props: { clusterId: string; topic: string; partition: numbe
       setValue("");
       props.onProduced();
     } catch (failure) {
-      setError(failure instanceof ApiProblem && failure.field ? failure.field.message : messageOf(failure));
+      const field = failure instanceof ApiProblem ? failure.field : null;
+      const row = field ? rowOfPointer(field.pointer, headers) : -1;
+      if (field && row >= 0) setHeaderError({ row, message: field.message });
+      else setError(field ? field.message : messageOf(failure));
     } finally {
       setBusy(false);
     }
@@ -53,12 +64,8 @@ function ProduceForm(props: { clusterId: string; topic: string; partition: numbe
             <input {...aria} value={key} onChange={(e) => setKey(e.target.value)} autoComplete="off" />
           )}
         </Field>
-        <Field id="m-header" label="Header" hint="Optional, as name=value.">
-          {(aria) => (
-            <input {...aria} value={header} onChange={(e) => setHeader(e.target.value)} autoComplete="off" />
-          )}
-        </Field>
       </div>
+      <HeadersField rows={headers} onChange={setHeaders} error={headerError} />
       <Field id="m-value" label="Value" error={error}>
         {(aria) => <textarea {...aria} rows={3} value={value} onChange={(e) => setValue(e.target.value)} />}
       </Field>
@@ -109,8 +116,9 @@ function MessageList({ page, encoding }: { page: MessagesPage; encoding: Encodin
                 <pre>{showBytes(m.value, encoding)}</pre>
               </td>
               <td className="small">
-                {m.headers.map((h) => (
-                  <div key={h.key}>
+                {m.headers.map((h, i) => (
+                  // biome-ignore lint/suspicious/noArrayIndexKey: Kafka headers are ordered and a name may repeat
+                  <div key={i}>
                     {h.key}={showBytes(h.value, encoding)}
                   </div>
                 ))}

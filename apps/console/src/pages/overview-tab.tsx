@@ -1,27 +1,17 @@
 import { api } from "../api/client.ts";
 import { unwrap } from "../api/problem.ts";
-import type { Broker, Cluster, MetricsView } from "../api/types.ts";
+import type { Broker, Cluster } from "../api/types.ts";
 import { ConfirmButton } from "../components/confirm-button.tsx";
 import { CopyText } from "../components/copy-text.tsx";
-import { type ChartSeries, LineChart } from "../components/line-chart.tsx";
+import { LineChart } from "../components/line-chart.tsx";
 import { LoadState } from "../components/load-state.tsx";
 import { Status } from "../components/status.tsx";
 import { formatRate, formatRelative } from "../format.ts";
+import { useClusterLive } from "../use-cluster-live.ts";
 import { usePolled } from "../use-polled.ts";
+import { hasTraffic, seriesOf, watermarkLines } from "./cluster-live.ts";
 
 const CHART_WINDOW_MS = 15 * 60_000;
-
-/** Per broker, two series: network in (solid) and out (dashed). */
-export function seriesOf(metrics: MetricsView): ChartSeries[] {
-  return metrics.brokers.flatMap((b) => [
-    { label: `broker ${b.brokerId} in`, points: b.points.map((p) => ({ at: p.at, value: p.bytesInPerSec })) },
-    {
-      label: `broker ${b.brokerId} out`,
-      dashed: true,
-      points: b.points.map((p) => ({ at: p.at, value: p.bytesOutPerSec })),
-    },
-  ]);
-}
 
 function BrokersTable({ clusterId, brokers }: { clusterId: string; brokers: Broker[] }) {
   return (
@@ -34,6 +24,7 @@ function BrokersTable({ clusterId, brokers }: { clusterId: string; brokers: Brok
             <th scope="col">State</th>
             <th scope="col">Zone</th>
             <th scope="col">Capacity</th>
+            <th scope="col">Instance type</th>
             <th scope="col">Lease</th>
             <th scope="col" className="num">
               Partitions led
@@ -63,6 +54,7 @@ function BrokersTable({ clusterId, brokers }: { clusterId: string; brokers: Brok
               </td>
               <td className="nowrap">{b.zone}</td>
               <td className="nowrap">{b.spot ? "spot" : "on-demand"}</td>
+              <td className="nowrap">{b.instanceType ?? <span className="muted">not known yet</span>}</td>
               <td>
                 {b.state === "ACTIVE"
                   ? `renews, ends ${formatRelative(b.leaseUntil)}`
@@ -100,11 +92,9 @@ function BrokersTable({ clusterId, brokers }: { clusterId: string; brokers: Brok
 
 export function OverviewTab({ cluster }: { cluster: Cluster }) {
   const path = { path: { id: cluster.id } };
-  const brokers = usePolled(
-    async () => (await unwrap(api.GET("/v1/clusters/{id}/brokers", { params: path }))).items,
-    2000,
-    [cluster.id],
-  );
+  const live = useClusterLive(cluster.id);
+  const { brokers } = live;
+  // The history once while the stream brings the new points; polled while it is down.
   const metrics = usePolled(
     () =>
       unwrap(
@@ -112,7 +102,7 @@ export function OverviewTab({ cluster }: { cluster: Cluster }) {
           params: { ...path, query: { from: Date.now() - CHART_WINDOW_MS, stepSeconds: 10 } },
         }),
       ),
-    5000,
+    live.polling ? 5000 : 0,
     [cluster.id],
   );
   const { scaling } = cluster.spec;
@@ -150,7 +140,16 @@ export function OverviewTab({ cluster }: { cluster: Cluster }) {
         </dl>
       </div>
       <div className="card">
-        <h2>Brokers</h2>
+        <div className="card-head">
+          <h2>Brokers</h2>
+          <span className="muted small" role="status">
+            {live.live
+              ? "● Live"
+              : live.polling
+                ? "Live updates unavailable: refreshing every 2 s"
+                : "Connecting…"}
+          </span>
+        </div>
         <LoadState
           {...brokers}
           isEmpty={(list) => list.length === 0}
@@ -168,17 +167,14 @@ export function OverviewTab({ cluster }: { cluster: Cluster }) {
         <h2>Network in and out per broker</h2>
         <LoadState
           {...metrics}
-          isEmpty={(m) => m.brokers.every((b) => b.points.length === 0)}
+          isEmpty={(m) => m.brokers.every((b) => b.points.length === 0) && !hasTraffic(live.stream?.points)}
           empty={<p>No traffic reported in the last 15 minutes. Produce to a topic and it shows here.</p>}
         >
           {(m) => (
             <LineChart
               title="Network bytes per second per broker, last 15 minutes"
-              series={seriesOf(m)}
-              lines={[
-                { label: "scale out", value: scaling.highWatermarkBytesPerSec },
-                { label: "scale in", value: scaling.lowWatermarkBytesPerSec },
-              ].flatMap((l) => (l.value === undefined ? [] : [{ label: l.label, value: l.value }]))}
+              series={seriesOf(m, live.stream?.points)}
+              lines={watermarkLines(live.stream?.watermarks ?? m.watermarks)}
             />
           )}
         </LoadState>

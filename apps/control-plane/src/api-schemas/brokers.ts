@@ -1,5 +1,6 @@
 import { BrokerState } from "@cirrus/broker-api";
 import { Type } from "@sinclair/typebox";
+import { ClusterWatermarks } from "./cluster-events.ts";
 import { Millis } from "./common.ts";
 
 export const BrokerView = Type.Object({
@@ -15,6 +16,8 @@ export const BrokerView = Type.Object({
   metricsUrl: Type.Union([Type.String(), Type.Null()]),
   /** A spot instance, as the provider lists it (set by the provisioner, never taken from the broker). */
   spot: Type.Boolean(),
+  /** The instance type as the provider lists the broker's instance; null until the provisioner has seen it. */
+  instanceType: Type.Union([Type.String(), Type.Null()]),
   state: BrokerState,
   epoch: Type.Integer({ minimum: 0 }),
   leaseUntil: Millis,
@@ -50,4 +53,6 @@ export const MetricsView = Type.Object({
   to: Millis,
   stepSeconds: Type.Integer(),
   brokers: Type.Array(BrokerSeries),
+  /** The scaling watermarks to draw on the series, in bytes/s per broker. */
+  watermarks: ClusterWatermarks,
 });

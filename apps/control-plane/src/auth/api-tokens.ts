@@ -41,6 +41,7 @@ export class ApiTokens {
   readonly #db: Db;
   readonly #cacheMs: number;
   readonly #cache = new Map<string, { principal: Principal | null; until: number }>();
+  readonly #revokeListeners = new Set<(tokenId: string) => void>();
 
   constructor(db: Db, options: { cacheMs?: number } = {}) {
     this.#db = db;
@@ -77,6 +78,24 @@ export class ApiTokens {
     return principal;
   }
 
+  /** Whether token `id` exists and is not revoked, read from the database now (no cache). */
+  async isActive(id: string): Promise<boolean> {
+    const [row] = await this.#db
+      .select({ revokedAt: apiTokens.revokedAt })
+      .from(apiTokens)
+      .where(eq(apiTokens.id, id));
+    return row !== undefined && row.revokedAt === null;
+  }
+
+  /**
+   * Calls `listener` with a token's id when this instance revokes it (other replicas' revocations are not seen
+   * here: poll isActive for those). Returns the unsubscribe.
+   */
+  onRevoke(listener: (tokenId: string) => void): () => void {
+    this.#revokeListeners.add(listener);
+    return () => this.#revokeListeners.delete(listener);
+  }
+
   /** Tokens, newest first, after the cursor (createdAt, id). */
   async list(limit: number, after?: { createdAt: number; id: string }): Promise<ApiTokenView[]> {
     const rows = await this.#db
@@ -108,6 +127,7 @@ export class ApiTokens {
       .where(and(eq(apiTokens.id, id), isNull(apiTokens.revokedAt)))
       .returning({ hash: apiTokens.hash });
     for (const row of rows) this.#cache.delete(row.hash);
+    if (rows.length > 0) for (const listener of this.#revokeListeners) listener(id);
     return rows.length > 0 || (await this.get(id)) !== undefined;
   }
 }

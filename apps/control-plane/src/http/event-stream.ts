@@ -3,6 +3,7 @@
 // heartbeat, and the stream is closed when the client goes, when it falls too far behind, or when the server
 // closes (preClose: open streams would otherwise hold server.close() forever).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { ProblemBody } from "./problem-handler.ts";
 
 /** A client this far behind (bytes queued, not yet taken by the socket) is dropped: it reconnects afresh. */
 const MAX_QUEUED_BYTES = 1024 * 1024;
@@ -14,6 +15,8 @@ export interface EventStream {
   send(event: string, data: unknown): boolean;
   /** Ends the stream (idempotent); `onClose` callbacks run once. */
   close(): void;
+  /** Ends the stream with a last `error` event carrying `problem` (RFC 9457), e.g. its token was revoked. */
+  fail(problem: ProblemBody): void;
   /** Runs when the stream closes, whoever closes it (the client, the server, a slow reader). */
   onClose(callback: () => void): void;
   readonly closed: boolean;
@@ -33,7 +36,15 @@ export function registerEventStreams(app: FastifyInstance): Set<EventStream> {
 export function openEventStream(
   request: FastifyRequest,
   reply: FastifyReply,
-  options: { heartbeatMs: number; registry: Set<EventStream> },
+  options: {
+    heartbeatMs: number;
+    registry: Set<EventStream>;
+    /**
+     * Asked before each event (not heartbeats): a problem ends the stream with it instead of the event. Must be
+     * cheap and synchronous (it runs per event): e.g. a cached answer to "is the token still valid".
+     */
+    check?: () => ProblemBody | undefined;
+  },
 ): EventStream {
   reply.hijack();
   const res = reply.raw;
@@ -59,7 +70,18 @@ export function openEventStream(
     get closed() {
       return closed;
     },
-    send: (event, data) => write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`),
+    send: (event, data) => {
+      const problem = options.check?.();
+      if (problem) {
+        stream.fail(problem);
+        return false;
+      }
+      return write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    },
+    fail: (problem) => {
+      write(`event: error\ndata: ${JSON.stringify(problem)}\n\n`);
+      stream.close();
+    },
     close: () => {
       if (closed) return;
       closed = true;

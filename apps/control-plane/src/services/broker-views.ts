@@ -17,6 +17,7 @@ export interface BrokerView {
   adminPort: number | null;
   metricsUrl: string | null;
   spot: boolean;
+  instanceType: string | null;
   state: BrokerState;
   epoch: number;
   leaseUntil: number;
@@ -50,6 +51,7 @@ export async function listBrokers(db: DbOrTx, clusterId: string): Promise<Broker
     adminPort: b.adminPort,
     metricsUrl: b.adminPort === null ? null : metricsUrlOf(b.host, b.adminPort),
     spot: b.spot,
+    instanceType: b.instanceType,
     state: b.state as BrokerState,
     epoch: b.epoch,
     leaseUntil: b.leaseUntil,

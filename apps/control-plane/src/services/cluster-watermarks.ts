@@ -1,7 +1,12 @@
 // The autoscaler's watermarks in a cluster spec: each one either in bytes/s or as a percent of the brokers'
 // network capacity, and the low one below the high one whenever the spec alone says what both are.
+import type { Static } from "@sinclair/typebox";
+import type { ClusterWatermarks } from "../api-schemas/cluster-events.ts";
 import type { ClusterSpec } from "../api-schemas/clusters.ts";
+import { resolveWatermarks } from "../controllers/autoscaler/scaling-decision.ts";
+import { scalingSettingsOf } from "../controllers/autoscaler/scaling-settings.ts";
 import { ApiError } from "../errors.ts";
+import { type BrokerCapacity, brokerNetworkCapacity } from "./balancer-settings.ts";
 
 /**
  * Exactly one form per watermark (INVALID_REQUEST naming the field), and low < high when both are in the same
@@ -44,4 +49,17 @@ export function validateWatermarks(spec: ClusterSpec): void {
   if (lowValue !== undefined && highValue !== undefined && lowValue >= highValue) {
     throw new ApiError("INVALID_REQUEST", `spec.scaling.${field} must be below the high watermark`);
   }
+}
+
+/**
+ * The watermarks as the autoscaler applies them, in bytes/s per broker (a percent one: of the brokers' capacity,
+ * resolved as the autoscaler resolves it), for views that draw them.
+ */
+export function resolvedWatermarks(
+  spec: ClusterSpec,
+  fallbackCapacity: number,
+  capacityOf?: BrokerCapacity,
+): Static<typeof ClusterWatermarks> {
+  const capacityBytesPerSec = brokerNetworkCapacity(spec, fallbackCapacity, capacityOf);
+  return { capacityBytesPerSec, ...resolveWatermarks(scalingSettingsOf(spec), capacityBytesPerSec) };
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { recordBrokerInstanceTypes } from "../../src/controllers/provisioner/broker-instance-types.ts";
 import { createTestApp, localSpec, type TestApp } from "../helpers/test-app.ts";
 
 interface BrokerItem {
@@ -8,6 +9,7 @@ interface BrokerItem {
   adminPort: number | null;
   metricsUrl: string | null;
   spot: boolean;
+  instanceType: string | null;
 }
 
 describe("GET /v1/clusters/{id}/brokers: admin port and metrics URL", { timeout: 60_000 }, () => {
@@ -75,5 +77,14 @@ describe("GET /v1/clusters/{id}/brokers: admin port and metrics URL", { timeout:
   it("does not take spot from the broker (the provisioner sets it from the provider)", async () => {
     assert.equal((await register({ ...base, instanceId: "i-3", spot: true })).statusCode, 200);
     assert.equal((await brokers()).find((x) => x.instanceId === "i-3")?.spot, false);
+  });
+
+  it("shows the instance type once the provisioner has seen it from the provider, null before", async () => {
+    assert.equal((await register({ ...base, instanceId: "i-4" })).statusCode, 200);
+    assert.equal((await brokers()).find((x) => x.instanceId === "i-4")?.instanceType, null);
+    await recordBrokerInstanceTypes(t.testDb.database.db, clusterId, [
+      { id: "i-4", instanceType: "m7g.large" },
+    ]);
+    assert.equal((await brokers()).find((x) => x.instanceId === "i-4")?.instanceType, "m7g.large");
   });
 });

@@ -12,6 +12,7 @@ import {
   listBrokers,
   startBrokerOperation,
 } from "../../services/broker-views.ts";
+import { resolvedWatermarks } from "../../services/cluster-watermarks.ts";
 import { getCluster } from "../../services/clusters.ts";
 import { listPartitionLoad } from "../../services/partition-load.ts";
 
@@ -103,10 +104,17 @@ export function publicBrokerRoutes(ctx: AppContext) {
         },
       },
       async (request) => {
-        await getCluster(db, request.params.id);
+        const cluster = await getCluster(db, request.params.id);
         const to = request.query.to ?? Date.now();
         const from = request.query.from ?? to - 3600_000;
-        return brokerMetrics(db, request.params.id, from, to, request.query.stepSeconds);
+        return {
+          ...(await brokerMetrics(db, request.params.id, from, to, request.query.stepSeconds)),
+          watermarks: resolvedWatermarks(
+            cluster.spec,
+            ctx.config.brokerNetworkBytesPerSec,
+            ctx.brokerCapacity,
+          ),
+        };
       },
     );
   };

@@ -5,6 +5,7 @@ import { registerAudit } from "../../http/audit.ts";
 import { registerIdempotency } from "../../http/idempotency.ts";
 import { auditRoutes } from "./audit-routes.ts";
 import { publicBrokerRoutes } from "./broker-routes.ts";
+import { clusterEventRoutes } from "./cluster-event-routes.ts";
 import { clusterRoutes } from "./cluster-routes.ts";
 import { consumerGroupRoutes } from "./consumer-group-routes.ts";
 import { operationEventRoutes } from "./operation-event-routes.ts";
@@ -30,6 +31,7 @@ export function publicApi(ctx: AppContext) {
     await app.register(consumerGroupRoutes(ctx));
     await app.register(operationRoutes(ctx));
     await app.register(operationEventRoutes(ctx));
+    await app.register(clusterEventRoutes(ctx));
     await app.register(rebalanceRoutes(ctx));
     await app.register(partitionMoveRoutes(ctx));
     await app.register(tokenRoutes(ctx));

@@ -7,7 +7,7 @@ import {
 } from "../../api-schemas/operations.ts";
 import type { AppContext } from "../../app-context.ts";
 import { ApiError } from "../../errors.ts";
-import { type EventStream, openEventStream, registerEventStreams } from "../../http/event-stream.ts";
+import { type EventStream, registerEventStreams } from "../../http/event-stream.ts";
 import type { TypeBoxTypeProvider } from "../../http/typebox.ts";
 import { moveTimingsOf } from "../../services/move-timings.ts";
 import type { OperationFilter } from "../../services/operation-feed.ts";
@@ -72,7 +72,7 @@ export function operationEventRoutes(ctx: AppContext) {
       async (request, reply) => {
         const { limit, clusterId } = request.query;
         const filter = clusterId ? { clusterId } : {};
-        const stream = openEventStream(request, reply, { heartbeatMs, registry: streams });
+        const stream = ctx.streamGate.open(request, reply, { heartbeatMs, registry: streams });
         const snapshot = async () => {
           stream.send("snapshot", { items: await listOperations(db, filter, limit ?? 100) });
         };
@@ -98,7 +98,7 @@ export function operationEventRoutes(ctx: AppContext) {
           MOVING_OPERATIONS.has(op.type) ? { ...op, moves: await moveTimingsOf(db, op.id) } : op;
         // A 404 is still an ordinary problem answer: the stream opens only for an operation that exists.
         if (!(await getOperation(db, id))) throw new ApiError("NOT_FOUND", `operation ${id} not found`);
-        const stream = openEventStream(request, reply, { heartbeatMs, registry: streams });
+        const stream = ctx.streamGate.open(request, reply, { heartbeatMs, registry: streams });
         const current = async () => {
           const now = await getOperation(db, id);
           if (now) stream.send("operation", await view(now));

@@ -1,0 +1,129 @@
+// A cluster's live state from GET /v1/clusters/{id}/events: the `snapshot` (brokers and watermarks) replaces it,
+// `brokers` replaces the brokers, `network` updates each broker's load and lease and adds a point to its series,
+// `watermarks` replaces them, `operation` counts as a change (what the broker map reloads on).
+import type { StreamEvent } from "../api/event-stream.ts";
+import type { Broker, MetricsView, NetworkSample, Watermarks } from "../api/types.ts";
+import type { ChartLine, ChartSeries } from "../components/line-chart.tsx";
+import { formatRate } from "../format.ts";
+
+/** Network points kept per broker: the chart's window (15 min) at the stream's pace (2 s). */
+const MAX_POINTS = 450;
+
+export interface NetworkPoint {
+  at: number;
+  bytesInPerSec: number;
+  bytesOutPerSec: number;
+}
+
+export interface ClusterLive {
+  brokers: Broker[];
+  watermarks: Watermarks;
+  /** Points received since the stream opened, per broker, oldest first. */
+  points: Map<number, NetworkPoint[]>;
+  /** Bumped by each `brokers` and `operation` event: partitions may have moved. */
+  changes: number;
+}
+
+/** The state after one event of the cluster stream; unknown events leave it as it is. */
+export function applyClusterEvent(
+  state: ClusterLive | undefined,
+  event: StreamEvent,
+): ClusterLive | undefined {
+  switch (event.event) {
+    case "snapshot": {
+      const { brokers, watermarks } = JSON.parse(event.data) as { brokers: Broker[]; watermarks: Watermarks };
+      return { brokers, watermarks, points: new Map(), changes: (state?.changes ?? 0) + 1 };
+    }
+    case "brokers":
+      if (!state) return state;
+      return {
+        ...state,
+        brokers: (JSON.parse(event.data) as { items: Broker[] }).items,
+        changes: state.changes + 1,
+      };
+    case "watermarks":
+      return state && { ...state, watermarks: JSON.parse(event.data) as Watermarks };
+    case "operation":
+      return state && { ...state, changes: state.changes + 1 };
+    case "network": {
+      if (!state) return state;
+      const { at, items } = JSON.parse(event.data) as { at: number; items: NetworkSample[] };
+      const byId = new Map(items.map((s) => [s.brokerId, s]));
+      const points = new Map(state.points);
+      for (const s of items) {
+        const next = [
+          ...(points.get(s.brokerId) ?? []),
+          { at, bytesInPerSec: s.bytesInPerSec, bytesOutPerSec: s.bytesOutPerSec },
+        ];
+        points.set(s.brokerId, next.slice(-MAX_POINTS));
+      }
+      const brokers = state.brokers.map((b) => {
+        const s = byId.get(b.brokerId);
+        return s
+          ? {
+              ...b,
+              leaseUntil: s.leaseUntil,
+              load: { bytesInPerSec: s.bytesInPerSec, bytesOutPerSec: s.bytesOutPerSec },
+            }
+          : b;
+      });
+      return { ...state, brokers, points };
+    }
+    default:
+      return state;
+  }
+}
+
+/** Whether any live point carries traffic (a stream of idle brokers draws no chart: the empty state says why). */
+export function hasTraffic(points: ReadonlyMap<number, readonly NetworkPoint[]> | undefined): boolean {
+  return [...(points?.values() ?? [])].some((list) =>
+    list.some((p) => p.bytesInPerSec + p.bytesOutPerSec > 0),
+  );
+}
+
+/**
+ * A broker's history (the metrics series, 10 s buckets) followed by the live points newer than its last
+ * bucket, so the chart moves with the stream and a reconnect does not draw a point twice.
+ */
+export function withLivePoints<P extends { at: number }>(
+  history: readonly P[],
+  live: readonly P[] | undefined,
+): P[] {
+  const last = history.at(-1)?.at ?? Number.NEGATIVE_INFINITY;
+  return [...history, ...(live ?? []).filter((p) => p.at > last)];
+}
+
+/**
+ * Per broker, two series: network in (solid) and out (dashed): the metrics history, then the points the live
+ * stream brought since (a broker the history does not have yet starts with them).
+ */
+export function seriesOf(
+  metrics: MetricsView,
+  live?: ReadonlyMap<number, readonly NetworkPoint[]>,
+): ChartSeries[] {
+  const ids = [...new Set([...metrics.brokers.map((b) => b.brokerId), ...(live?.keys() ?? [])])].sort(
+    (a, b) => a - b,
+  );
+  return ids.flatMap((brokerId) => {
+    const history = metrics.brokers.find((b) => b.brokerId === brokerId)?.points ?? [];
+    const points = withLivePoints(history, live?.get(brokerId));
+    return [
+      { label: `broker ${brokerId} in`, points: points.map((p) => ({ at: p.at, value: p.bytesInPerSec })) },
+      {
+        label: `broker ${brokerId} out`,
+        dashed: true,
+        points: points.map((p) => ({ at: p.at, value: p.bytesOutPerSec })),
+      },
+    ];
+  });
+}
+
+/** The scaling watermarks as lines on the chart (bytes/s per broker; a percent one says its percent). */
+export function watermarkLines(w: Watermarks): ChartLine[] {
+  const label = (what: string, percent: number | undefined) =>
+    percent === undefined ? what : `${what} (${percent}% of ${formatRate(w.capacityBytesPerSec)})`;
+  return [
+    { label: label("scale out", w.highPercent), value: w.highBytesPerSec },
+    { label: label("scale in", w.lowPercent), value: w.lowBytesPerSec },
+  ].filter((l) => Number.isFinite(l.value));
+}
