@@ -117,6 +117,13 @@ export interface BrokerConfig {
    * read that looked up the object index before the object left it still finds the bytes.
    */
   readonly objectDeleteGracePeriodMs: number;
+  /**
+   * How often the log cleaner looks at the partitions this broker leads whose topic's cleanup.policy includes
+   * compact (Kafka: log.cleaner.backoff.ms).
+   */
+  readonly logCleanerBackoffMs: number;
+  /** Most distinct keys one clean pass maps (Kafka's log.cleaner.dedupe.buffer.size, counted in keys). */
+  readonly logCleanerMaxKeysPerPass: number;
   /** Offsets-log compaction: never for a stream holding fewer records than this since its start. */
   readonly offsetsCompactionMinRecords: number;
   /** Offsets-log compaction: once this share (percent) of the records since the start is superseded. */
@@ -191,6 +198,8 @@ export const brokerConfigDefaults: BrokerConfig = Object.freeze({
   objectCompactionIntervalMs: 300_000,
   objectCompactionBytesPerSecond: 64 * 1024 * 1024,
   objectDeleteGracePeriodMs: 60_000,
+  logCleanerBackoffMs: 15_000,
+  logCleanerMaxKeysPerPass: 1_000_000,
   offsetsCompactionMinRecords: 10_000,
   offsetsCompactionMinSupersededPercent: 50,
   offsetsCompactionBatchRecords: 1_000,
@@ -259,6 +268,8 @@ const schema: { readonly [K in keyof BrokerConfig]: OptionSpec } = {
   objectCompactionIntervalMs: { kind: "int", min: 100, max: DAY_MS },
   objectCompactionBytesPerSecond: { kind: "int", min: 64 * 1024, max: 2 ** 40 },
   objectDeleteGracePeriodMs: { kind: "int", min: 0, max: DAY_MS },
+  logCleanerBackoffMs: { kind: "int", min: 100, max: DAY_MS },
+  logCleanerMaxKeysPerPass: { kind: "int", min: 1_000, max: 100_000_000 },
   offsetsCompactionMinRecords: { kind: "int", min: 1, max: 1_000_000_000 },
   offsetsCompactionMinSupersededPercent: { kind: "int", min: 1, max: 99 },
   offsetsCompactionBatchRecords: { kind: "int", min: 1, max: 100_000 },

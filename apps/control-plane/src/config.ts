@@ -30,6 +30,11 @@ export const ConfigSchema = Type.Object(
     moveLimitPerTopic: Type.Integer({ minimum: 1 }),
     /** Partition moves in flight at once in a cluster. */
     moveLimitPerCluster: Type.Integer({ minimum: 1 }),
+    /**
+     * A move's target that has not opened the partition this long after it was assigned it is fenced (a new
+     * leader epoch) and the move rolled back: the partition goes back to its source, else another live broker.
+     */
+    moveOpenTimeoutMs: Type.Integer({ minimum: 100 }),
     /** How often automatic balancing plans a cluster whose brokers are settled (a cluster's spec may turn it off). */
     balancerIntervalMs: Type.Integer({ minimum: 100 }),
     /** A moved partition stays at least this long where it went (a cluster's spec may say otherwise). */
@@ -101,6 +106,7 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   moveLimitPerBroker: 32,
   moveLimitPerTopic: 64,
   moveLimitPerCluster: 128,
+  moveOpenTimeoutMs: 5_000,
   balancerIntervalMs: 5_000,
   balancerCooldownMs: 60_000,
   partitionMovesRetentionMs: 7 * 24 * 3600_000,
@@ -129,6 +135,7 @@ const ENV: Record<keyof Config, string> = {
   moveLimitPerBroker: "MOVE_LIMIT_PER_BROKER",
   moveLimitPerTopic: "MOVE_LIMIT_PER_TOPIC",
   moveLimitPerCluster: "MOVE_LIMIT_PER_CLUSTER",
+  moveOpenTimeoutMs: "MOVE_OPEN_TIMEOUT_MS",
   balancerIntervalMs: "BALANCER_INTERVAL_MS",
   balancerCooldownMs: "BALANCER_COOLDOWN_MS",
   partitionMovesRetentionMs: "PARTITION_MOVES_RETENTION_MS",

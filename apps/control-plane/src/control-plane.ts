@@ -109,7 +109,7 @@ export class ControlPlane {
           onRenewedAfterGap: (renewed) => app.context.metrics.leasesRenewedAfterGap.inc(renewed),
         }),
       );
-      addController(partitionAssignmentController(notifier));
+      addController(partitionAssignmentController(notifier, { moveOpenTimeoutMs: config.moveOpenTimeoutMs }));
       addController(retentionController({ partitionMovesRetentionMs: config.partitionMovesRetentionMs }));
       if (config.autoRebalanceSettleMs > 0)
         addController(

@@ -35,6 +35,8 @@ import type {
   TopicMetadata,
 } from "./schemas/metadata.ts";
 import type {
+  CancelReassignmentsRequest,
+  CancelReassignmentsResponse,
   ReassignmentsInFlight,
   ReassignPartitionsRequest,
   ReassignPartitionsResponse,
@@ -187,12 +189,33 @@ export class ControlPlaneClient implements ObjectManager {
    * Moves each partition to the broker named (Kafka's AlterPartitionReassignments), through the control
    * plane's move executor: one outcome per move, in request order. Sent once (it starts an operation).
    */
-  reassignPartitions(request: ReassignPartitionsRequest): Promise<ReassignPartitionsResponse> {
+  reassignPartitions(
+    request: ReassignPartitionsRequest,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<ReassignPartitionsResponse> {
     return this.#http.call({
       method: "POST",
       path: internalPath(InternalRoutes.partitionReassignments),
       body: request,
       idempotent: false,
+      signal: options.signal,
+    });
+  }
+
+  /**
+   * Cancels the partitions' reassignments still queued (Kafka's AlterPartitionReassignments with null
+   * replicas): one outcome per partition, in request order. Retried: a second cancel changes nothing more.
+   */
+  cancelReassignments(
+    request: CancelReassignmentsRequest,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<CancelReassignmentsResponse> {
+    return this.#http.call({
+      method: "POST",
+      path: internalPath(InternalRoutes.cancelReassignments),
+      body: request,
+      idempotent: true,
+      signal: options.signal,
     });
   }
 

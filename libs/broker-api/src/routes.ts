@@ -20,6 +20,8 @@ export const InternalRoutes = {
   topicConfigs: "/topics/:name/configs",
   /** Kafka's Alter/ListPartitionReassignments: POST moves, GET the moves in flight. */
   partitionReassignments: "/partition-reassignments",
+  /** Cancels queued reassignments (Kafka's null replicas). */
+  cancelReassignments: "/partition-reassignments/cancel",
   streams: "/streams",
   stream: "/streams/:streamId",
   openStream: "/streams/:streamId/open",

@@ -1,3 +1,4 @@
+export type { RecordRewrite, RewriteOutcome } from "./compaction/stream-rewriter.ts";
 export {
   assertSafeIndex,
   ErrorCode,

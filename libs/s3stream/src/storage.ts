@@ -2,6 +2,13 @@
 // streams it has open. See stream-types.ts for the contract the broker codes against.
 import { type CachedRecord, LogCache } from "./cache/log-cache.ts";
 import { Compactor } from "./compaction/compactor.ts";
+import { RateLimiter } from "./compaction/rate-limiter.ts";
+import {
+  type RecordRewrite,
+  type RewriteOutcome,
+  rewritableEnd,
+  rewriteStream,
+} from "./compaction/stream-rewriter.ts";
 import { ErrorCode, StreamStorageError, toStreamStorageError } from "./errors.ts";
 import { ObjectReader } from "./object/object-reader.ts";
 import type { CreateStreamOptions } from "./object-manager.ts";
@@ -32,6 +39,8 @@ export class Storage implements StreamHost {
   readonly #cold: ColdReader;
   readonly #objectReader: ObjectReader;
   readonly #compactor: Compactor | undefined;
+  readonly #rewriteLimiter: RateLimiter;
+  readonly #ctx: UploadContext;
   readonly #streams = new Map<number, S3Stream>();
   readonly #verifier = new BlockVerifier();
   #shutdown: Promise<void> | undefined;
@@ -73,6 +82,8 @@ export class Storage implements StreamHost {
     this.#compactor = options.compaction
       ? new Compactor(ctx, options.compaction, () => [...this.#streams.values()])
       : undefined;
+    this.#ctx = ctx;
+    this.#rewriteLimiter = this.#compactor?.limiter ?? new RateLimiter(Number.POSITIVE_INFINITY);
   }
 
   /**
@@ -279,6 +290,51 @@ export class Storage implements StreamHost {
     return this.#uploader.uploadAll().catch((error: unknown) => {
       throw toStreamStorageError(error, "upload");
     });
+  }
+
+  /**
+   * Where the run of stream objects of `streamId` from `fromOffset` ends (exclusive, at most `endOffset`):
+   * what rewriteStream can rewrite. Data in stream set objects is not rewritable (see separateStream).
+   */
+  async rewritableEnd(streamId: number, fromOffset: number, endOffset: number): Promise<number> {
+    try {
+      return (await rewritableEnd(this.#ctx, streamId, fromOffset, endOffset)).end;
+    } catch (error) {
+      throw toStreamStorageError(error, `listing objects of stream ${streamId}`);
+    }
+  }
+
+  /**
+   * Rewrites the payloads of the stream objects holding [startOffset, endOffset) of a stream open here,
+   * offsets unchanged, each changed object replaced atomically in the object index (stream-rewriter.ts).
+   * Paced by the compaction rate. STREAM_CLOSED when the stream is not open here (moved away).
+   */
+  async rewriteStream(
+    streamId: number,
+    startOffset: number,
+    endOffset: number,
+    rewrite: RecordRewrite,
+  ): Promise<RewriteOutcome> {
+    const stream = this.#streams.get(streamId);
+    if (!stream || stream.closed) {
+      throw new StreamStorageError(ErrorCode.STREAM_CLOSED, `stream ${streamId} is not open here`);
+    }
+    try {
+      return await rewriteStream(
+        this.#ctx,
+        this.#rewriteLimiter,
+        streamId,
+        stream.epoch,
+        startOffset,
+        endOffset,
+        rewrite,
+      );
+    } catch (error) {
+      throw toStreamStorageError(error, `rewriting stream ${streamId}`);
+    } finally {
+      // Tail reads would go on serving the old payloads from memory: they now come from the objects.
+      this.#cache.evictUploadedBelow(streamId, endOffset);
+    }
   }
 
   /** Runs one compaction round now (when compaction is configured). */

@@ -133,6 +133,12 @@ export interface CompactionOptions {
    * forgets are idempotent), only wasted requests. A rejection skips the deletion for that round.
    */
   deletesUnreferenced?: () => boolean | Promise<boolean>;
+  /**
+   * Streams whose data must leave stream set objects for stream objects of their own at the next compaction,
+   * however small (default: none): only stream objects can be rewritten (Storage.rewriteStream), e.g. by a
+   * log cleaner. Each such stream costs one more PUT per compaction round that finds its data.
+   */
+  separateStream?: (streamId: number) => boolean;
 }
 
 /** What recovery of a WAL found and did. */

@@ -258,6 +258,65 @@ export function storageSuite(name: string, openStore: () => Promise<ObjectStore>
       await storage.shutdown();
     });
 
+    it("separates a stream's data into stream objects and rewrites them in place, offsets unchanged", async () => {
+      const e = await env();
+      const storage = await Storage.open(
+        await e.options(1, {
+          compaction: {
+            intervalMs: 60_000,
+            bytesPerSecond: 1024 * MiB,
+            deleteGracePeriodMs: 0,
+            separateStream: (id) => id === separated,
+          },
+          logCacheBytes: 64 * MiB, // uploaded records stay cached: the rewrite must not be hidden by them
+        }),
+      );
+      const [stream, other] = await Promise.all(
+        [0, 1].map(async () => storage.openStream((await storage.createStream()).streamId, 1)),
+      );
+      const separated = stream!.streamId;
+      await appendMany(stream!, 12, 500);
+      await appendMany(other!, 12, 500);
+      await storage.flush();
+      const end = stream!.nextOffset;
+      assert.equal(
+        await storage.rewritableEnd(separated, 0, end),
+        0,
+        "in a stream set object: not rewritable",
+      );
+      await storage.compactNow(); // one stream set object, holding a stream that must be separated
+      assert.equal(await storage.rewritableEnd(separated, 0, end), end);
+      assert.equal(await storage.rewritableEnd(other!.streamId, 0, other!.nextOffset), 0, "the other stays");
+
+      const short = (offset: number) => Buffer.from(`short ${offset}`);
+      const outcome = await storage.rewriteStream(separated, 0, end, (r) =>
+        r.baseOffset % 2 === 0 ? short(r.baseOffset) : undefined,
+      );
+      assert.equal(outcome.objectsRewritten, 1);
+      assert.ok(outcome.bytesAfter < outcome.bytesBefore);
+      const records = await stream!.read(0, end, 10 * MiB);
+      let expected = 0;
+      for (const r of records) {
+        assert.equal(r.baseOffset, expected, "no offset lost or moved");
+        const want = r.baseOffset % 2 === 0 ? short(r.baseOffset) : payloadFor(separated, r.baseOffset, 500);
+        assert.deepEqual(r.payload, want);
+        expected += r.count;
+      }
+      assert.equal(expected, end);
+      // Nothing changes: nothing is rewritten. The replaced object is unreferenced and then deleted.
+      assert.equal((await storage.rewriteStream(separated, 0, end, () => undefined)).objectsRewritten, 0);
+      assert.equal((await e.objectManager.getUnreferencedObjects(0, 100)).length >= 1, true);
+      await storage.compactNow();
+      assert.deepEqual(await e.objectManager.getUnreferencedObjects(0, 100), []);
+      assertRecords(await other!.read(0, other!.nextOffset, 10 * MiB), other!.streamId, 0);
+      await stream!.close();
+      await assert.rejects(
+        storage.rewriteStream(separated, 0, end, () => undefined),
+        rejectsWith(ErrorCode.STREAM_CLOSED),
+      );
+      await storage.shutdown();
+    });
+
     it("deletes unreferenced objects only on the node deletesUnreferenced names", async () => {
       const e = await env();
       let deleting = false;

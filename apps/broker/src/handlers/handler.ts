@@ -6,6 +6,8 @@
 // handlers/registry.ts merges.
 import type {
   AlterTopicConfigsRequest,
+  CancelReassignmentsRequest,
+  CancelReassignmentsResponse,
   ClusterMetadata,
   ReassignmentsInFlight,
   ReassignPartitionsRequest,
@@ -74,8 +76,19 @@ export interface TopicAdmin {
   addPartitions(name: string, request: { totalCount: number; validateOnly?: boolean }): Promise<unknown>;
   /** AlterConfigs / IncrementalAlterConfigs of a topic, applied by the control plane to its stored set. */
   alterTopicConfigs(name: string, request: AlterTopicConfigsRequest): Promise<unknown>;
-  /** AlterPartitionReassignments: one outcome per move, from the control plane's move executor. */
-  reassignPartitions(request: ReassignPartitionsRequest): Promise<ReassignPartitionsResponse>;
+  /**
+   * AlterPartitionReassignments: one outcome per move, from the control plane's move executor. `signal`
+   * aborts the call (the request's timeoutMs).
+   */
+  reassignPartitions(
+    request: ReassignPartitionsRequest,
+    options?: { signal?: AbortSignal },
+  ): Promise<ReassignPartitionsResponse>;
+  /** AlterPartitionReassignments with null replicas: cancels the moves still queued, an outcome per partition. */
+  cancelReassignments(
+    request: CancelReassignmentsRequest,
+    options?: { signal?: AbortSignal },
+  ): Promise<CancelReassignmentsResponse>;
   /** ListPartitionReassignments: the cluster's moves not finished yet. */
   partitionReassignments(): Promise<ReassignmentsInFlight>;
 }

@@ -5,11 +5,7 @@
 // and the balancer, with its checks and move limits); the move copies no data and takes well under a second.
 // Kafka clients send these to the controller of Metadata, a live broker; every broker answers them alike,
 // since the control plane holds the moves.
-import type {
-  ReassignmentInFlight,
-  ReassignmentOutcome,
-  ReassignPartitionsResponse,
-} from "@cirrus/broker-api";
+import type { CancelOutcome, ReassignmentInFlight, ReassignmentOutcome } from "@cirrus/broker-api";
 import { checkTopicName } from "@cirrus/broker-api";
 import {
   type AlterPartitionReassignmentsRequest,
@@ -29,14 +25,13 @@ const ONE_REPLICA =
   "which is to lead the partition.";
 
 /**
- * A cancel (null replicas) of a move in flight is refused: a released move has its source closing (or
- * closed) the stream and its target opening it from object storage, so there is nothing to revert to, and it
- * finishes in well under a second; a move still queued for the move limits is released by the executor
- * shortly. The client lists the reassignments again to see it done.
+ * A cancel (null replicas) of a released move is refused: its source is closing (or closed) the stream and its
+ * target opening it from object storage, so there is nothing to revert to, and it finishes (or is rolled back
+ * by the control plane) within seconds. A move still queued for the move limits is cancelled.
  */
 const NO_CANCEL =
-  "A Cirrus partition move cannot be cancelled: it copies no data and finishes in well under a second. " +
-  "List the reassignments again to see it done.";
+  "A released Cirrus partition move cannot be cancelled: it copies no data and finishes (or is rolled back) " +
+  "within seconds. List the reassignments again to see it done.";
 
 type Answer = { errorCode: number; errorMessage: string | null };
 const ok: Answer = { errorCode: ErrorCode.NONE, errorMessage: null };
@@ -105,7 +100,11 @@ export async function handleAlterPartitionReassignments(
       }
     }
   }
-  await Promise.all([startMoves(controlPlane, moves, answers), answerCancels(context, cancels, answers)]);
+  const deadline = Date.now() + request.timeoutMs;
+  await Promise.all([
+    startMoves(controlPlane, moves, answers, deadline),
+    answerCancels(controlPlane, cancels, answers, deadline),
+  ]);
   return {
     throttleTimeMs: 0,
     errorCode: ErrorCode.NONE,
@@ -120,22 +119,47 @@ export async function handleAlterPartitionReassignments(
   };
 }
 
+/**
+ * Kafka's timeoutMs: a call the control plane has not answered by `deadline` is abandoned and its partitions
+ * answered REQUEST_TIMED_OUT (the control plane also starts nothing it receives too late: the remaining time
+ * is sent with the moves). A timeout of 0 or less has no time at all, as in Kafka.
+ */
+async function beforeDeadline<T>(
+  deadline: number,
+  call: (signal: AbortSignal, remainingMs: number) => Promise<T>,
+): Promise<{ answer: T } | { failed: Answer }> {
+  const remainingMs = deadline - Date.now();
+  const timedOut: Answer = {
+    errorCode: ErrorCode.REQUEST_TIMED_OUT,
+    errorMessage:
+      "the control plane did not accept the reassignment within the request's timeoutMs; " +
+      "list the reassignments to see whether it started",
+  };
+  if (remainingMs <= 0) return { failed: timedOut };
+  const signal = AbortSignal.timeout(remainingMs);
+  try {
+    return { answer: await call(signal, remainingMs) };
+  } catch (error) {
+    return { failed: signal.aborted ? timedOut : controlPlaneError(error) };
+  }
+}
+
 async function startMoves(
   controlPlane: RequestContext["services"]["controlPlane"],
   moves: readonly { topic: string; partition: number; to: number }[],
   answers: Map<string, Answer>,
+  deadline: number,
 ): Promise<void> {
   for (let i = 0; i < moves.length; i += MOVES_PER_CALL) {
     const batch = moves.slice(i, i + MOVES_PER_CALL);
-    let answer: ReassignPartitionsResponse;
-    try {
-      answer = await controlPlane.reassignPartitions({ moves: batch });
-    } catch (error) {
-      const failed = controlPlaneError(error);
-      for (const m of batch) answers.set(keyOf(m.topic, m.partition), failed);
+    const outcome = await beforeDeadline(deadline, (signal, timeoutMs) =>
+      controlPlane.reassignPartitions({ moves: batch, timeoutMs }, { signal }),
+    );
+    if ("failed" in outcome) {
+      for (const m of batch) answers.set(keyOf(m.topic, m.partition), outcome.failed);
       continue;
     }
-    for (const r of answer.results) {
+    for (const r of outcome.answer.results) {
       const errorCode = outcomeError[r.outcome];
       answers.set(keyOf(r.topic, r.partition), {
         errorCode,
@@ -145,41 +169,39 @@ async function startMoves(
   }
 }
 
-/** Null replicas: NO_REASSIGNMENT_IN_PROGRESS when the partition is not moving; see NO_CANCEL when it is. */
+/** A control plane cancel outcome as the Kafka error a client acts on. */
+const cancelError: Record<CancelOutcome, number> = {
+  CANCELLED: ErrorCode.NONE,
+  IN_PROGRESS: ErrorCode.REASSIGNMENT_IN_PROGRESS,
+  NOT_MOVING: ErrorCode.NO_REASSIGNMENT_IN_PROGRESS,
+  UNKNOWN_PARTITION: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+};
+
+/**
+ * Null replicas: a queued move is cancelled (NONE); a released one answers REASSIGNMENT_IN_PROGRESS (see
+ * NO_CANCEL); NO_REASSIGNMENT_IN_PROGRESS when the partition is not moving; UNKNOWN_TOPIC_OR_PARTITION.
+ */
 async function answerCancels(
-  context: RequestContext,
+  controlPlane: RequestContext["services"]["controlPlane"],
   cancels: readonly { topic: string; partition: number }[],
   answers: Map<string, Answer>,
+  deadline: number,
 ): Promise<void> {
-  if (cancels.length === 0) return;
-  let inFlight: ReassignmentInFlight[];
-  let known: Set<string>;
-  try {
-    const [moving, metadata] = await Promise.all([
-      context.services.controlPlane.partitionReassignments(),
-      context.services.metadata(true),
-    ]);
-    inFlight = moving.reassignments;
-    known = new Set(metadata.topics.flatMap((t) => t.partitions.map((p) => keyOf(t.name, p.partition))));
-  } catch (error) {
-    const failed = controlPlaneError(error);
-    for (const c of cancels) answers.set(keyOf(c.topic, c.partition), failed);
-    return;
-  }
-  const moving = new Set(inFlight.map((m) => keyOf(m.topic, m.partition)));
-  for (const c of cancels) {
-    const key = keyOf(c.topic, c.partition);
-    if (moving.has(key)) {
-      answers.set(key, { errorCode: ErrorCode.REASSIGNMENT_IN_PROGRESS, errorMessage: NO_CANCEL });
-    } else if (!known.has(key)) {
-      answers.set(key, {
-        errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-        errorMessage: `partition ${c.topic}-${c.partition} not found`,
-      });
-    } else {
-      answers.set(key, {
-        errorCode: ErrorCode.NO_REASSIGNMENT_IN_PROGRESS,
-        errorMessage: `no reassignment of ${c.topic}-${c.partition} is in progress`,
+  for (let i = 0; i < cancels.length; i += MOVES_PER_CALL) {
+    const batch = cancels.slice(i, i + MOVES_PER_CALL);
+    const outcome = await beforeDeadline(deadline, (signal) =>
+      controlPlane.cancelReassignments({ partitions: batch }, { signal }),
+    );
+    if ("failed" in outcome) {
+      for (const c of batch) answers.set(keyOf(c.topic, c.partition), outcome.failed);
+      continue;
+    }
+    for (const r of outcome.answer.results) {
+      const errorCode = cancelError[r.outcome];
+      answers.set(keyOf(r.topic, r.partition), {
+        errorCode,
+        errorMessage:
+          errorCode === ErrorCode.NONE ? null : r.outcome === "IN_PROGRESS" ? NO_CANCEL : r.message,
       });
     }
   }

@@ -2,6 +2,7 @@
 // tests). The autoscaler reads cirrus_broker_network_in_bytes_total / _out_bytes_total: keep those names.
 import { Counter, Gauge, Registry } from "prom-client";
 import type { FetchSessionCacheStats } from "../fetch/fetch-session-cache.ts";
+import type { LogCleanerStats } from "../partitions/log-cleaner-enforcer.ts";
 import type { CheckpointTally } from "../partitions/partition-checkpointer.ts";
 import { type CounterCell, type HistogramCell, HotCounter, HotHistogram } from "./hot-metrics.ts";
 import { RuntimeMetrics } from "./runtime-metrics.ts";
@@ -58,6 +59,7 @@ export class BrokerMetrics {
   readonly walWriteSeconds: HistogramCell;
   readonly #runtime: RuntimeMetrics;
   #storageStats: (() => StorageStats | undefined) | undefined;
+  #cleanerStats: (() => LogCleanerStats) | undefined;
   #fetchSessionStats: (() => FetchSessionCacheStats) | undefined;
   #checkpointStats: (() => Readonly<CheckpointTally>) | undefined;
   #brokerState: { readonly states: readonly string[]; readonly current: () => string } | undefined;
@@ -159,6 +161,37 @@ export class BrokerMetrics {
       "WAL uploads to object storage (stream set objects committed)",
       () => storage()?.uploads,
     );
+    const cleaner = () => this.#cleanerStats?.();
+    scrapedCounter(
+      registers,
+      "cirrus_broker_log_cleaner_passes_total",
+      "Clean passes of compacted topics' partitions (cleanup.policy=compact)",
+      () => cleaner()?.passes,
+    );
+    scrapedCounter(
+      registers,
+      "cirrus_broker_log_cleaner_failures_total",
+      "Clean passes that failed (the next one retries)",
+      () => cleaner()?.failures,
+    );
+    scrapedCounter(
+      registers,
+      "cirrus_broker_log_cleaner_records_removed_total",
+      "Records the log cleaner removed (superseded, keyless, tombstones past delete.retention.ms)",
+      () => cleaner()?.recordsRemoved,
+    );
+    scrapedCounter(
+      registers,
+      "cirrus_broker_log_cleaner_bytes_before_total",
+      "Bytes of the objects the log cleaner rewrote, before",
+      () => cleaner()?.bytesBefore,
+    );
+    scrapedCounter(
+      registers,
+      "cirrus_broker_log_cleaner_bytes_after_total",
+      "Bytes of the objects the log cleaner rewrote, after",
+      () => cleaner()?.bytesAfter,
+    );
     scrapedCounter(
       registers,
       "cirrus_broker_object_compactions_total",
@@ -247,6 +280,10 @@ export class BrokerMetrics {
   }
 
   /** Wires the storage gauges to a source read at scrape time. */
+  setLogCleanerStats(source: () => LogCleanerStats): void {
+    this.#cleanerStats = source;
+  }
+
   setStorageStats(source: () => StorageStats | undefined): void {
     this.#storageStats = source;
   }

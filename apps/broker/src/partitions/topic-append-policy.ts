@@ -1,8 +1,10 @@
 // What a topic's configs ask of every append (Kafka's LogValidator, for magic-2 batches): batches larger than
 // max.message.bytes are refused (MESSAGE_TOO_LARGE); with message.timestamp.type=CreateTime every record's
 // timestamp must lie within message.timestamp.before.max.ms / after.max.ms of the broker's clock
-// (INVALID_TIMESTAMP); with LogAppendTime each batch is stamped with the append time. Records are decoded only
-// for a topic that sets a timestamp window; otherwise the check reads nothing but the batch size.
+// (INVALID_TIMESTAMP); with LogAppendTime each batch is stamped with the append time; a compacted topic
+// (cleanup.policy includes compact) refuses a record without a key (INVALID_RECORD: the log cleaner keeps the
+// last record per key, and a keyless one has none). Records are decoded only for a topic that sets a timestamp
+// window or is compacted; otherwise the check reads nothing but the batch size.
 import { ErrorCode, iterateRecords, setLogAppendTime } from "@cirrus/kafka-protocol";
 import type { CheckedBatch } from "./partition.ts";
 
@@ -12,6 +14,8 @@ export interface TopicAppendPolicy {
   /** How far behind / ahead of the clock a CreateTime timestamp may be (Infinity: unchecked). */
   readonly timestampBeforeMaxMs: number;
   readonly timestampAfterMaxMs: number;
+  /** cleanup.policy includes compact: every record needs a key. */
+  readonly keysRequired: boolean;
 }
 
 export const DEFAULT_APPEND_POLICY: TopicAppendPolicy = Object.freeze({
@@ -19,6 +23,7 @@ export const DEFAULT_APPEND_POLICY: TopicAppendPolicy = Object.freeze({
   logAppendTime: false,
   timestampBeforeMaxMs: Number.POSITIVE_INFINITY,
   timestampAfterMaxMs: Number.POSITIVE_INFINITY,
+  keysRequired: false,
 });
 
 // Longs up to 2^63-1 mean "no limit": anything past a thousand years is one.
@@ -45,6 +50,9 @@ export function appendPolicyOf(configs: Readonly<Record<string, string>> | undef
       millis(configs["message.timestamp.before.max.ms"]) ?? difference ?? Number.POSITIVE_INFINITY,
     timestampAfterMaxMs:
       millis(configs["message.timestamp.after.max.ms"]) ?? difference ?? Number.POSITIVE_INFINITY,
+    keysRequired: (configs["cleanup.policy"] ?? "")
+      .split(",")
+      .some((p) => p.trim().toLowerCase() === "compact"),
   };
   cache.set(configs, policy);
   return policy;
@@ -75,6 +83,22 @@ export function applyAppendPolicy<T extends CheckedBatch>(
         errorCode: ErrorCode.MESSAGE_TOO_LARGE,
         message: `The batch is ${batch.payload.length} bytes, larger than max.message.bytes ${policy.maxMessageBytes}`,
         recordErrors: [],
+      };
+    }
+  }
+  if (policy.keysRequired) {
+    for (const batch of batches) {
+      const keyless = firstRecordWithoutKey(batch.payload);
+      if (keyless === null) continue;
+      if (typeof keyless === "string") {
+        return { ok: false, errorCode: ErrorCode.CORRUPT_MESSAGE, message: keyless, recordErrors: [] };
+      }
+      const message = "Compacted topic cannot accept message without key.";
+      return {
+        ok: false,
+        errorCode: ErrorCode.INVALID_RECORD,
+        message,
+        recordErrors: [{ batchIndex: keyless, batchIndexErrorMessage: message }],
       };
     }
   }
@@ -120,6 +144,20 @@ function firstRecordOutside(
     for (const record of iterateRecords(batch)) {
       const timestamp = Number(record.timestamp);
       if (timestamp < earliest || timestamp > latest) return { index, timestamp };
+      index++;
+    }
+    return null;
+  } catch (error) {
+    return String((error as Error).message ?? error);
+  }
+}
+
+/** The index of the first record with a null key, null if none, or why the batch is unreadable. */
+function firstRecordWithoutKey(batch: Buffer): number | string | null {
+  try {
+    let index = 0;
+    for (const record of iterateRecords(batch)) {
+      if (record.key === null) return index;
       index++;
     }
     return null;

@@ -27,6 +27,9 @@ import type { InterruptionNotice, NodeIdentity } from "../node-identity/node-ide
 import { resolveNode } from "../node-identity/resolve-node.ts";
 import { walVolumeOfInstance } from "../node-identity/wal-volume-of-instance.ts";
 import { ObjectStoreCheckpointStore } from "../partitions/checkpoint-store.ts";
+import { ObjectStoreCleanerStateStore } from "../partitions/log-cleaner.ts";
+import { LogCleaner } from "../partitions/log-cleaner-enforcer.ts";
+import { cleanerPolicyOf } from "../partitions/log-cleaner-policy.ts";
 import type { Partition } from "../partitions/partition.ts";
 import { newCheckpointTally } from "../partitions/partition-checkpointer.ts";
 import { PartitionRegistry } from "../partitions/partition-registry.ts";
@@ -65,6 +68,8 @@ export interface BrokerHandle {
   readonly node: NodeIdentity;
   /** The storage open now (tests and tools: flush, stats); undefined while none is (starting, fenced). */
   storage(): Storage | undefined;
+  /** The log cleaner of compacted topics (tests: cleanNow, stats). */
+  logCleaner(): LogCleaner;
   /** The interruption notices the metadata service announced so far, oldest first. */
   interruptionNotices(): readonly InterruptionNotice[];
   /** Graceful shutdown; resolves when done or when config.shutdownTimeoutMs ran out. Idempotent. */
@@ -270,6 +275,8 @@ export async function startBroker(
         // controller (the first active broker). Unknown metadata: nobody here deletes this round.
         deletesUnreferenced: async () =>
           (await metadataCache.get(false)).metadata.controllerBrokerId === identity.brokerId,
+        // The log cleaner rewrites stream objects only: a compacted topic's data leaves stream set objects.
+        separateStream: (streamId) => compactedStreams().has(streamId),
       },
     });
     // The fallback is correct but costs a second thread-pool round trip per group commit: say so once.
@@ -280,6 +287,21 @@ export async function startBroker(
       log(`recovered ${storage.recovery.recoveredRecords} records from the WAL (${storage.recovery.stop})`);
     }
     return storage;
+  };
+  const compactedStreamsOf = new WeakMap<object, Set<number>>();
+  const compactedStreams = (): Set<number> => {
+    const view = metadataCache.peek();
+    if (!view) return new Set();
+    let streams = compactedStreamsOf.get(view);
+    if (!streams) {
+      streams = new Set();
+      for (const topic of view.metadata.topics) {
+        if (!cleanerPolicyOf(topic.configs).compacts || topic.name.startsWith("__")) continue;
+        for (const p of topic.partitions) streams.add(p.streamId);
+      }
+      compactedStreamsOf.set(view, streams);
+    }
+    return streams;
   };
   const membership = new BrokerMembership({
     client: controlPlane,
@@ -372,6 +394,25 @@ export async function startBroker(
     log,
   });
   retention.start();
+  const cleaner = new LogCleaner({
+    intervalMs: config.logCleanerBackoffMs,
+    partitions: () => partitions.all(),
+    policies: async () => {
+      // The cached view (at most ~1 s old): a round every few seconds must not fetch the whole metadata.
+      const topics = (await metadataCache.get(false)).topicsByName;
+      return (topic) => {
+        const known = topics.get(topic);
+        return known ? cleanerPolicyOf(known.configs) : undefined;
+      };
+    },
+    storage: () => lifecycle.storage,
+    store: new ObjectStoreCleanerStateStore(objectStore),
+    limits: { maxKeys: config.logCleanerMaxKeysPerPass, readBytes: 4 * 1024 * 1024 },
+    canWrite: () => lifecycle.canAck() && !lifecycle.shuttingDown(),
+    log,
+  });
+  cleaner.start();
+  metrics.setLogCleanerStats(() => cleaner.stats);
 
   return {
     config,
@@ -384,8 +425,9 @@ export async function startBroker(
     brokerId: () => lifecycle.identity?.brokerId ?? -1,
     state: () => lifecycle.state,
     storage: () => lifecycle.storage,
+    logCleaner: () => cleaner,
     close: () =>
-      Promise.all([poller.stop(), retention.stop()])
+      Promise.all([poller.stop(), retention.stop(), cleaner.stop()])
         .then(() => lifecycle.close())
         .finally(() => metrics.close()),
   };

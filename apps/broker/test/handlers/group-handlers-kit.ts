@@ -4,6 +4,8 @@
 // control plane is an in-memory stand-in that answers like ControlPlaneClient (BrokerApiError codes).
 import type {
   AlterTopicConfigsRequest,
+  CancelReassignmentsRequest,
+  CancelReassignmentsResponse,
   ClusterMetadata,
   ReassignmentInFlight,
   ReassignPartitionsRequest,
@@ -92,10 +94,28 @@ export class MemoryTopicAdmin implements TopicAdmin {
   unreachable = false;
   readonly reassignCalls: ReassignPartitionsRequest[] = [];
 
+  /** How long the control plane takes to answer a reassignment or a cancel (a slow one: timeoutMs tests). */
+  answerDelayMs = 0;
+
+  async #answerLater(signal: AbortSignal | undefined): Promise<void> {
+    if (this.answerDelayMs === 0) return;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(resolve, this.answerDelayMs);
+      signal?.addEventListener("abort", () => {
+        clearTimeout(timer);
+        reject(new BrokerApiError("NETWORK", "aborted"));
+      });
+    });
+  }
+
   /** The control plane's checks of a move (services/partition-moves.ts checkMoves); STARTED moves stay in flight. */
-  async reassignPartitions(request: ReassignPartitionsRequest): Promise<ReassignPartitionsResponse> {
+  async reassignPartitions(
+    request: ReassignPartitionsRequest,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<ReassignPartitionsResponse> {
     if (this.unreachable) throw new BrokerApiError("NETWORK", "connection refused");
     this.reassignCalls.push(request);
+    await this.#answerLater(options.signal);
     const results = request.moves.map((m) => {
       const answer = (
         outcome: ReassignPartitionsResponse["results"][number]["outcome"],
@@ -117,6 +137,31 @@ export class MemoryTopicAdmin implements TopicAdmin {
       return answer("STARTED");
     });
     return { operationId: results.some((r) => r.outcome === "STARTED") ? "op-1" : null, results };
+  }
+
+  /** As services/partition-reassignments.ts cancelReassignments: a queued move (not released) leaves the list. */
+  async cancelReassignments(
+    request: CancelReassignmentsRequest,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<CancelReassignmentsResponse> {
+    if (this.unreachable) throw new BrokerApiError("NETWORK", "connection refused");
+    await this.#answerLater(options.signal);
+    return {
+      results: request.partitions.map((p) => {
+        const answer = (outcome: CancelReassignmentsResponse["results"][number]["outcome"]) => ({
+          ...p,
+          outcome,
+          message: outcome,
+        });
+        if (!this.topics.get(p.topic)?.partitions.some((q) => q.partition === p.partition))
+          return answer("UNKNOWN_PARTITION");
+        const at = this.inFlight.findIndex((f) => f.topic === p.topic && f.partition === p.partition);
+        if (at < 0) return answer("NOT_MOVING");
+        if (this.inFlight[at]!.released) return answer("IN_PROGRESS");
+        this.inFlight.splice(at, 1);
+        return answer("CANCELLED");
+      }),
+    };
   }
 
   async partitionReassignments() {

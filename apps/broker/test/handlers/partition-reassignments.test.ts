@@ -32,7 +32,12 @@ describe("partition reassignment handlers", () => {
     const r = await alter([{ name: "t", partitions: [{ partitionIndex: 0, replicas: [2] }] }]);
     assert.equal(r.errorCode, ErrorCode.NONE);
     assert.deepEqual(codes(r), [["t", 0, ErrorCode.NONE]]);
-    assert.deepEqual(broker.admin.reassignCalls.at(-1), { moves: [{ topic: "t", partition: 0, to: 2 }] });
+    const call = broker.admin.reassignCalls.at(-1)!;
+    assert.deepEqual(call.moves, [{ topic: "t", partition: 0, to: 2 }]);
+    assert.ok(
+      call.timeoutMs! > 25_000 && call.timeoutMs! <= 30_000,
+      "what is left of the request's timeoutMs",
+    );
   });
 
   it("answers each partition's error like Kafka, sending only the possible moves", async () => {
@@ -101,6 +106,56 @@ describe("partition reassignment handlers", () => {
       ["t", 5, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
     ]);
     assert.match(r.responses[0].partitions[1].errorMessage, /cannot be cancelled/);
+  });
+
+  it("cancels a move still queued for the move limits (null replicas): it leaves the list", async () => {
+    broker.admin.inFlight.push({ topic: "t", partition: 2, from: 1, to: 2, released: false });
+    assert.equal((await list([{ name: "t", partitionIndexes: [2] }])).topics.length, 1);
+    const r = await alter([{ name: "t", partitions: [{ partitionIndex: 2, replicas: null }] }]);
+    assert.deepEqual(codes(r), [["t", 2, ErrorCode.NONE]]);
+    assert.equal(r.responses[0].partitions[0].errorMessage, null);
+    assert.deepEqual((await list([{ name: "t", partitionIndexes: [2] }])).topics, []);
+    const again = await alter([{ name: "t", partitions: [{ partitionIndex: 2, replicas: null }] }]);
+    assert.deepEqual(codes(again), [["t", 2, ErrorCode.NO_REASSIGNMENT_IN_PROGRESS]]);
+  });
+
+  it("honours the request's timeoutMs: REQUEST_TIMED_OUT when the control plane does not answer in time", async () => {
+    const calls = broker.admin.reassignCalls.length;
+    broker.admin.answerDelayMs = 2_000;
+    try {
+      const started = Date.now();
+      const r = await broker.call<Any>(ApiKey.AlterPartitionReassignments, 0, {
+        timeoutMs: 100,
+        topics: [
+          {
+            name: "t",
+            partitions: [
+              { partitionIndex: 1, replicas: [2] },
+              { partitionIndex: 2, replicas: null },
+            ],
+          },
+        ],
+      });
+      assert.ok(Date.now() - started < 1_500, "answered at the deadline, not when the control plane is done");
+      assert.deepEqual(codes(r), [
+        ["t", 1, ErrorCode.REQUEST_TIMED_OUT],
+        ["t", 2, ErrorCode.REQUEST_TIMED_OUT],
+      ]);
+      assert.match(r.responses[0].partitions[0].errorMessage, /within the request's timeoutMs/);
+      assert.ok(
+        broker.admin.reassignCalls.at(-1)!.timeoutMs! <= 100,
+        "the control plane is told the deadline",
+      );
+      // No time at all: answered at once, the control plane not even asked (as Kafka's controller does).
+      const none = await broker.call<Any>(ApiKey.AlterPartitionReassignments, 0, {
+        timeoutMs: 0,
+        topics: [{ name: "t", partitions: [{ partitionIndex: 1, replicas: [2] }] }],
+      });
+      assert.deepEqual(codes(none), [["t", 1, ErrorCode.REQUEST_TIMED_OUT]]);
+      assert.equal(broker.admin.reassignCalls.length, calls + 1);
+    } finally {
+      broker.admin.answerDelayMs = 0;
+    }
   });
 
   it("lists the moves in flight as Kafka shows a one-replica reassignment", async () => {

@@ -35,7 +35,8 @@ async function topic(name: string, configs: Record<string, string>) {
 async function produce(name: string, value: string, timestamp: number) {
   const records = encodeRecordBatch({
     baseTimestamp: BigInt(timestamp),
-    records: [{ value, timestamp: BigInt(timestamp) }],
+    // Keyed: a compacted topic refuses records without a key (INVALID_RECORD, as Kafka does).
+    records: [{ key: value, value, timestamp: BigInt(timestamp) }],
   });
   const response = await wire.request(0, 9, {
     acks: -1,

@@ -22,7 +22,19 @@ test("the autoscaler's counters and the storage gauges appear in the exposition"
     cacheBytes: 7,
     objectStoreRequests: { put: 3 },
   }));
+  metrics.setLogCleanerStats(() => ({
+    passes: 6,
+    failures: 1,
+    recordsRemoved: 70,
+    bytesBefore: 9000,
+    bytesAfter: 1000,
+  }));
   const text = await metrics.scrape();
+  assert.match(text, /^cirrus_broker_log_cleaner_passes_total\{broker="1"\} 6$/m);
+  assert.match(text, /^cirrus_broker_log_cleaner_failures_total\{broker="1"\} 1$/m);
+  assert.match(text, /^cirrus_broker_log_cleaner_records_removed_total\{broker="1"\} 70$/m);
+  assert.match(text, /^cirrus_broker_log_cleaner_bytes_before_total\{broker="1"\} 9000$/m);
+  assert.match(text, /^cirrus_broker_log_cleaner_bytes_after_total\{broker="1"\} 1000$/m);
   assert.match(text, /^cirrus_broker_network_in_bytes_total\{broker="1"\} 1234$/m);
   assert.match(text, /^cirrus_broker_network_out_bytes_total\{broker="1"\} 99$/m);
   assert.match(text, /^cirrus_broker_request_duration_seconds_count\{broker="1",api="Produce"\} 1$/m);

@@ -97,4 +97,34 @@ describe("topic append policy (max.message.bytes, message.timestamp.*)", () => {
     assert.ok(createTime.ok);
     assert.equal(createTime.logAppendTimeMs, -1);
   });
+
+  it("a compacted topic refuses a record without a key with INVALID_RECORD naming it (Kafka's LogValidator)", () => {
+    const keyed = encodeRecordBatch({ records: [{ key: "k", value: "v" }] });
+    const mixed = encodeRecordBatch({
+      records: [
+        { key: "k", value: "v" },
+        { key: null, value: "no key" },
+      ],
+    });
+    const tombstone = encodeRecordBatch({ records: [{ key: "k", value: null }] });
+    const batch = (payload: Buffer, count: number) => ({ payload, count, maxTimestamp: 0 });
+    for (const cleanup of ["compact", "delete, compact", "COMPACT"]) {
+      const policy = appendPolicyOf({ "cleanup.policy": cleanup });
+      assert.equal(policy.keysRequired, true, cleanup);
+      assert.equal(applyAppendPolicy([batch(keyed, 1), batch(tombstone, 1)], policy, NOW).ok, true);
+      const verdict = applyAppendPolicy([batch(keyed, 1), batch(mixed, 2)], policy, NOW);
+      assert.equal(verdict.ok, false);
+      assert.equal(!verdict.ok && verdict.errorCode, ErrorCode.INVALID_RECORD);
+      assert.deepEqual(!verdict.ok && verdict.recordErrors, [
+        { batchIndex: 1, batchIndexErrorMessage: "Compacted topic cannot accept message without key." },
+      ]);
+      const corrupt = Buffer.from(keyed);
+      corrupt.writeInt32BE(5, 57); // five records declared, one stored
+      const bad = applyAppendPolicy([batch(corrupt, 1)], policy, NOW);
+      assert.equal(!bad.ok && bad.errorCode, ErrorCode.CORRUPT_MESSAGE);
+    }
+    // A delete-only topic takes keyless records.
+    assert.equal(appendPolicyOf({ "cleanup.policy": "delete" }).keysRequired, false);
+    assert.equal(applyAppendPolicy([batch(mixed, 2)], DEFAULT_APPEND_POLICY, NOW).ok, true);
+  });
 });

@@ -32,6 +32,7 @@ function services(handlers: HandlerMap): BrokerServices {
       alterTopicConfigs: () => Promise.reject(new Error("no control plane")),
       reassignPartitions: () => Promise.reject(new Error("no control plane")),
       partitionReassignments: () => Promise.reject(new Error("no control plane")),
+      cancelReassignments: () => Promise.reject(new Error("no control plane")),
     },
     metrics: new BrokerMetrics(),
     load: new LoadMeter(),

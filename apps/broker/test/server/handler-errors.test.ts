@@ -54,6 +54,7 @@ function services(): BrokerServices {
       alterTopicConfigs: () => Promise.reject(new Error("no control plane")),
       reassignPartitions: () => Promise.reject(new Error("no control plane")),
       partitionReassignments: () => Promise.reject(new Error("no control plane")),
+      cancelReassignments: () => Promise.reject(new Error("no control plane")),
     },
     metrics: new BrokerMetrics(),
     load: new LoadMeter(),

@@ -550,7 +550,7 @@ export interface paths {
                                     from: number;
                                     /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
                                     to: number;
-                                    state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                    state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE" | "ROLLED_BACK";
                                     /** @description ms since the Unix epoch */
                                     requestedAt: number;
                                     closedAt: number | null;
@@ -558,6 +558,11 @@ export interface paths {
                                     openedAt: number | null;
                                     /** @description requestedAt → openedAt: the partition's write-unavailable window */
                                     durationMs: number | null;
+                                    rolledBackAt: number | null;
+                                    /** @description the broker a rolled-back move gave the partition to instead (its source when it could) */
+                                    rolledBackTo: number | null;
+                                    /** @description why the move was rolled back */
+                                    failure: string | null;
                                 }[];
                             };
                             brokerToken: string;
@@ -1003,7 +1008,7 @@ export interface paths {
                                     from: number;
                                     /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
                                     to: number;
-                                    state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                    state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE" | "ROLLED_BACK";
                                     /** @description ms since the Unix epoch */
                                     requestedAt: number;
                                     closedAt: number | null;
@@ -1011,6 +1016,11 @@ export interface paths {
                                     openedAt: number | null;
                                     /** @description requestedAt → openedAt: the partition's write-unavailable window */
                                     durationMs: number | null;
+                                    rolledBackAt: number | null;
+                                    /** @description the broker a rolled-back move gave the partition to instead (its source when it could) */
+                                    rolledBackTo: number | null;
+                                    /** @description why the move was rolled back */
+                                    failure: string | null;
                                 }[];
                             };
                         };
@@ -1311,7 +1321,7 @@ export interface paths {
                                     from: number;
                                     /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
                                     to: number;
-                                    state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                    state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE" | "ROLLED_BACK";
                                     /** @description ms since the Unix epoch */
                                     requestedAt: number;
                                     closedAt: number | null;
@@ -1319,6 +1329,11 @@ export interface paths {
                                     openedAt: number | null;
                                     /** @description requestedAt → openedAt: the partition's write-unavailable window */
                                     durationMs: number | null;
+                                    rolledBackAt: number | null;
+                                    /** @description the broker a rolled-back move gave the partition to instead (its source when it could) */
+                                    rolledBackTo: number | null;
+                                    /** @description why the move was rolled back */
+                                    failure: string | null;
                                 }[];
                             } | null;
                         };
@@ -1446,7 +1461,7 @@ export interface paths {
                                     from: number;
                                     /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
                                     to: number;
-                                    state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                    state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE" | "ROLLED_BACK";
                                     /** @description ms since the Unix epoch */
                                     requestedAt: number;
                                     closedAt: number | null;
@@ -1454,6 +1469,11 @@ export interface paths {
                                     openedAt: number | null;
                                     /** @description requestedAt → openedAt: the partition's write-unavailable window */
                                     durationMs: number | null;
+                                    rolledBackAt: number | null;
+                                    /** @description the broker a rolled-back move gave the partition to instead (its source when it could) */
+                                    rolledBackTo: number | null;
+                                    /** @description why the move was rolled back */
+                                    failure: string | null;
                                 }[];
                             } | null;
                         };
@@ -1922,7 +1942,7 @@ export interface paths {
                                 from: number;
                                 /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
                                 to: number;
-                                state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE" | "ROLLED_BACK";
                                 /** @description ms since the Unix epoch */
                                 requestedAt: number;
                                 closedAt: number | null;
@@ -1930,6 +1950,11 @@ export interface paths {
                                 openedAt: number | null;
                                 /** @description requestedAt → openedAt: the partition's write-unavailable window */
                                 durationMs: number | null;
+                                rolledBackAt: number | null;
+                                /** @description the broker a rolled-back move gave the partition to instead (its source when it could) */
+                                rolledBackTo: number | null;
+                                /** @description why the move was rolled back */
+                                failure: string | null;
                             }[];
                         };
                     };
@@ -2098,7 +2123,7 @@ export interface paths {
                                 from: number;
                                 /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
                                 to: number;
-                                state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE" | "ROLLED_BACK";
                                 /** @description ms since the Unix epoch */
                                 requestedAt: number;
                                 closedAt: number | null;
@@ -2106,6 +2131,11 @@ export interface paths {
                                 openedAt: number | null;
                                 /** @description requestedAt → openedAt: the partition's write-unavailable window */
                                 durationMs: number | null;
+                                rolledBackAt: number | null;
+                                /** @description the broker a rolled-back move gave the partition to instead (its source when it could) */
+                                rolledBackTo: number | null;
+                                /** @description why the move was rolled back */
+                                failure: string | null;
                             }[];
                         };
                     };
@@ -4205,7 +4235,7 @@ export interface paths {
                                     from: number;
                                     /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
                                     to: number;
-                                    state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                    state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE" | "ROLLED_BACK";
                                     /** @description ms since the Unix epoch */
                                     requestedAt: number;
                                     closedAt: number | null;
@@ -4213,6 +4243,11 @@ export interface paths {
                                     openedAt: number | null;
                                     /** @description requestedAt → openedAt: the partition's write-unavailable window */
                                     durationMs: number | null;
+                                    rolledBackAt: number | null;
+                                    /** @description the broker a rolled-back move gave the partition to instead (its source when it could) */
+                                    rolledBackTo: number | null;
+                                    /** @description why the move was rolled back */
+                                    failure: string | null;
                                 }[];
                             }[];
                             nextCursor: string | null;
@@ -4382,7 +4417,7 @@ export interface paths {
                                 from: number;
                                 /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
                                 to: number;
-                                state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE" | "ROLLED_BACK";
                                 /** @description ms since the Unix epoch */
                                 requestedAt: number;
                                 closedAt: number | null;
@@ -4390,6 +4425,11 @@ export interface paths {
                                 openedAt: number | null;
                                 /** @description requestedAt → openedAt: the partition's write-unavailable window */
                                 durationMs: number | null;
+                                rolledBackAt: number | null;
+                                /** @description the broker a rolled-back move gave the partition to instead (its source when it could) */
+                                rolledBackTo: number | null;
+                                /** @description why the move was rolled back */
+                                failure: string | null;
                             }[];
                         };
                     };
@@ -5220,7 +5260,7 @@ export interface paths {
                                 from: number;
                                 /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
                                 to: number;
-                                state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE" | "ROLLED_BACK";
                                 /** @description ms since the Unix epoch */
                                 requestedAt: number;
                                 closedAt: number | null;
@@ -5228,6 +5268,11 @@ export interface paths {
                                 openedAt: number | null;
                                 /** @description requestedAt → openedAt: the partition's write-unavailable window */
                                 durationMs: number | null;
+                                rolledBackAt: number | null;
+                                /** @description the broker a rolled-back move gave the partition to instead (its source when it could) */
+                                rolledBackTo: number | null;
+                                /** @description why the move was rolled back */
+                                failure: string | null;
                             }[];
                         };
                     };
@@ -5405,7 +5450,7 @@ export interface paths {
                                 from: number;
                                 /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
                                 to: number;
-                                state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+                                state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE" | "ROLLED_BACK";
                                 /** @description ms since the Unix epoch */
                                 requestedAt: number;
                                 closedAt: number | null;
@@ -5413,6 +5458,11 @@ export interface paths {
                                 openedAt: number | null;
                                 /** @description requestedAt → openedAt: the partition's write-unavailable window */
                                 durationMs: number | null;
+                                rolledBackAt: number | null;
+                                /** @description the broker a rolled-back move gave the partition to instead (its source when it could) */
+                                rolledBackTo: number | null;
+                                /** @description why the move was rolled back */
+                                failure: string | null;
                             }[];
                         };
                     };
@@ -9678,6 +9728,7 @@ export interface paths {
                             partition: number;
                             to: number;
                         }[];
+                        timeoutMs?: number;
                     };
                 };
             };
@@ -9694,6 +9745,150 @@ export interface paths {
                                 topic: string;
                                 partition: number;
                                 outcome: "STARTED" | "ALREADY_THERE" | "UNKNOWN_PARTITION" | "UNKNOWN_BROKER" | "BROKER_NOT_ACTIVE" | "MOVING_ELSEWHERE" | "DUPLICATE";
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Invalid request (schema, JSON, unknown fields) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        "WWW-Authenticate"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token's scope is not enough */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported media type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Idempotency-Key reused with another request */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Internal error */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/internal/v1/partition-reassignments/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel queued partition moves (Kafka's null replicas); an outcome per partition */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        partitions: {
+                            topic: string;
+                            partition: number;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            results: {
+                                topic: string;
+                                partition: number;
+                                outcome: "CANCELLED" | "IN_PROGRESS" | "NOT_MOVING" | "UNKNOWN_PARTITION";
                                 message: string;
                             }[];
                         };

@@ -13,6 +13,7 @@ const MoveState = Type.Union([
   Type.Literal("ASSIGNING"),
   Type.Literal("OPENING"),
   Type.Literal("DONE"),
+  Type.Literal("ROLLED_BACK"),
 ]);
 
 /** One partition move of an operation (rebalance, named moves, drain), with its timings. */
@@ -33,10 +34,15 @@ export const MoveTimingView = Type.Object(
     durationMs: Type.Union([Type.Number({ minimum: 0 }), Type.Null()], {
       description: "requestedAt → openedAt: the partition's write-unavailable window",
     }),
+    rolledBackAt: NullableMillis,
+    rolledBackTo: Type.Union([Type.Integer(), Type.Null()], {
+      description: "the broker a rolled-back move gave the partition to instead (its source when it could)",
+    }),
+    failure: Type.Union([Type.String(), Type.Null()], { description: "why the move was rolled back" }),
   },
   {
     description:
-      "CLOSING: the source uploads its tail and closes; ASSIGNING: a leader is chosen; OPENING: the new leader opens the stream; DONE",
+      "CLOSING: the source uploads its tail and closes; ASSIGNING: a leader is chosen; OPENING: the new leader opens the stream; DONE; ROLLED_BACK: the target did not open the partition within MOVE_OPEN_TIMEOUT_MS (or lost it first), so it was fenced and the partition given back to its source or another live broker",
   },
 );
 

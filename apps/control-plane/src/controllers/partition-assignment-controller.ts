@@ -1,15 +1,31 @@
 import { eq, ne, or } from "drizzle-orm";
 import { partitions } from "../db/schema.ts";
+import { inTransaction } from "../db/transaction.ts";
 import type { AssignmentNotifier } from "../services/assignment-notifier.ts";
-import { completeClosedMoves } from "../services/partition-assigner.ts";
+import {
+  clustersWithStalledMoves,
+  DEFAULT_MOVE_OPEN_TIMEOUT_MS,
+  rollBackStalledMoves,
+} from "../services/move-rollback.ts";
+import { completeClosedMoves, lockCluster } from "../services/partition-assigner.ts";
 import type { Controller, ControllerContext } from "./controller-runner.ts";
+
+export interface PartitionAssignmentOptions {
+  /** A move's target that has not opened the partition this long after its assignment is rolled back. */
+  moveOpenTimeoutMs?: number;
+}
 
 /**
  * Safety net behind the API paths that assign partitions: finishes moves whose previous leader closed
  * its stream and gives leaderless partitions a leader, for every cluster that has such partitions
- * (e.g. a topic created while no broker was up).
+ * (e.g. a topic created while no broker was up); and rolls back the moves whose target did not open the
+ * partition within the open timeout (services/move-rollback.ts), for every move executor alike.
  */
-export function partitionAssignmentController(notifier: AssignmentNotifier): Controller {
+export function partitionAssignmentController(
+  notifier: AssignmentNotifier,
+  options: PartitionAssignmentOptions = {},
+): Controller {
+  const openTimeoutMs = options.moveOpenTimeoutMs ?? DEFAULT_MOVE_OPEN_TIMEOUT_MS;
   return {
     name: "partition-assignment",
     async reconcile(ctx: ControllerContext): Promise<void> {
@@ -19,6 +35,15 @@ export function partitionAssignmentController(notifier: AssignmentNotifier): Con
         .where(or(eq(partitions.leaderBrokerId, -1), ne(partitions.closingBrokerId, -1)));
       for (const { clusterId } of pending) {
         const changed = await completeClosedMoves(ctx.db, clusterId);
+        await notifier.changed(clusterId, changed);
+      }
+      const now = ctx.now();
+      for (const clusterId of await clustersWithStalledMoves(ctx.db, now - openTimeoutMs)) {
+        const changed = await inTransaction(ctx.db, async (tx) => {
+          const cluster = await lockCluster(tx, clusterId);
+          if (!cluster || cluster.state === "DELETING") return [];
+          return rollBackStalledMoves(tx, clusterId, openTimeoutMs, now);
+        });
         await notifier.changed(clusterId, changed);
       }
     },

@@ -1,4 +1,6 @@
+import { eq, sql } from "drizzle-orm";
 import type { Tx } from "../db/database.ts";
+import { operations } from "../db/schema.ts";
 import { inTransaction } from "../db/transaction.ts";
 import type { AssignmentNotifier } from "../services/assignment-notifier.ts";
 import {
@@ -7,6 +9,7 @@ import {
   movesWithinLimits,
   pendingMoves,
 } from "../services/move-limits.ts";
+import { moveOutcomesOf } from "../services/move-timings.ts";
 import type { Operation } from "../services/operations.ts";
 import {
   assignLeaderlessPartitions,
@@ -14,7 +17,6 @@ import {
   lockCluster,
 } from "../services/partition-assigner.ts";
 import {
-  movesStillClosing,
   type PartitionMove,
   REBALANCE_OPERATION,
   recordMoveProgress,
@@ -22,19 +24,34 @@ import {
 } from "../services/rebalance.ts";
 import { type ControllerContext, type OperationHandler, STEP_WAIT } from "./controller-runner.ts";
 
-const movesOf = (op: Operation) => (op.input.moves ?? []) as PartitionMove[];
+/** The operation's moves as stored now (a queued move may have been cancelled since the pass read `op`). */
+async function movesOf(tx: Tx, op: Operation): Promise<PartitionMove[]> {
+  const [row] = await tx
+    .select({ moves: sql<PartitionMove[] | null>`${operations.input}->'moves'` })
+    .from(operations)
+    .where(eq(operations.id, op.id));
+  return row?.moves ?? [];
+}
+
+/** Some of the operation's moves were rolled back: it did not do what it was asked, and says so. */
+class MovesRolledBackError extends Error {
+  readonly code = "MOVES_ROLLED_BACK";
+  readonly retriable = false;
+}
 
 /**
  * `cluster.rebalance`: carries out a plan's moves the way a drain does (close first, then reassign), at most
  * `limits` in flight at once: the rest are released as earlier ones finish. Progress and `movesFinished` in
- * the operation follow the moves as they land (the plan, with its reasons, is in its input).
+ * the operation follow the moves as they land (the plan, with its reasons, is in its input). It ends once
+ * every released move is settled: opened by its target, or rolled back (services/move-rollback.ts); any
+ * rollback fails it with MOVES_ROLLED_BACK naming the moves and why.
  */
 export function rebalanceHandler(
   notifier: AssignmentNotifier,
   limits: MoveLimits = DEFAULT_MOVE_LIMITS,
 ): OperationHandler<"cluster.rebalance"> {
-  const releaseWithinLimits = async (tx: Tx, op: Operation) =>
-    releaseMoves(tx, op.clusterId!, await movesWithinLimits(tx, op.clusterId!, movesOf(op), limits), op.id);
+  const releaseWithinLimits = async (tx: Tx, op: Operation, moves: PartitionMove[]) =>
+    releaseMoves(tx, op.clusterId!, await movesWithinLimits(tx, op.clusterId!, moves, limits), op.id);
   return {
     type: REBALANCE_OPERATION,
     steps: [
@@ -43,7 +60,7 @@ export function rebalanceHandler(
         async run(ctx: ControllerContext, op: Operation) {
           const changed = await inTransaction(ctx.db, async (tx) => {
             await lockCluster(tx, op.clusterId!);
-            return releaseWithinLimits(tx, op);
+            return releaseWithinLimits(tx, op, await movesOf(tx, op));
           });
           await notifier.changed(op.clusterId!, changed);
           return undefined;
@@ -52,20 +69,43 @@ export function rebalanceHandler(
       {
         name: "wait-for-close",
         async run(ctx: ControllerContext, op: Operation) {
-          const { waiting, changed } = await inTransaction(ctx.db, async (tx) => {
+          const { waiting, changed, rolledBack, total } = await inTransaction(ctx.db, async (tx) => {
             await lockCluster(tx, op.clusterId!);
+            const moves = await movesOf(tx, op);
             await finishClosedMoves(tx, op.clusterId!);
             const assigned = await assignLeaderlessPartitions(tx, op.clusterId!);
-            const released = await releaseWithinLimits(tx, op);
-            const waiting =
-              (await movesStillClosing(tx, movesOf(op))) + (await pendingMoves(tx, movesOf(op))).length;
-            await recordMoveProgress(tx, op, movesOf(op).length - waiting);
-            return { waiting, changed: [...assigned, ...released] };
+            const released = await releaseWithinLimits(tx, op, moves);
+            const outcomes = await moveOutcomesOf(tx, op.id);
+            const waiting = outcomes.unsettled + (await pendingMoves(tx, moves)).length;
+            await recordMoveProgress(tx, op, Math.max(0, moves.length - waiting));
+            return {
+              waiting,
+              changed: [...assigned, ...released],
+              rolledBack: outcomes.rolledBack,
+              total: moves.length,
+            };
           });
           await notifier.changed(op.clusterId!, changed);
-          return waiting > 0 ? STEP_WAIT : undefined;
+          if (waiting > 0) return STEP_WAIT;
+          if (rolledBack.length > 0) {
+            const list = rolledBack
+              .slice(0, 5)
+              .map((m) => `${topicName(op, m.topicId)}-${m.partition}: ${m.failure}`)
+              .join("; ");
+            const more = rolledBack.length > 5 ? ` (and ${rolledBack.length - 5} more)` : "";
+            throw new MovesRolledBackError(
+              `${rolledBack.length} of ${total} moves rolled back: ${list}${more}`,
+            );
+          }
+          return undefined;
         },
       },
     ],
   };
+}
+
+/** A topic's name as the operation's moves name it (the id when the move is no longer listed). */
+function topicName(op: Operation, topicId: string): string {
+  const moves = (op.input.moves ?? []) as PartitionMove[];
+  return moves.find((m) => m.topicId === topicId)?.topic ?? topicId;
 }

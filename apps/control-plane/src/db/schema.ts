@@ -124,7 +124,12 @@ export const partitions = pgTable(
      */
     targetBrokerId: integer("target_broker_id").notNull().default(-1),
   },
-  (t) => [primaryKey({ columns: [t.topicId, t.partition] }), index().on(t.clusterId, t.leaderBrokerId)],
+  (t) => [
+    primaryKey({ columns: [t.topicId, t.partition] }),
+    index().on(t.clusterId, t.leaderBrokerId),
+    // A stream's open reads its partition's leader epoch (the fence of DbObjectManager.openStream).
+    index().on(t.streamId),
+  ],
 );
 
 export const streams = pgTable(
@@ -349,6 +354,14 @@ export const partitionMoves = pgTable(
     closedAt: millis("closed_at"),
     assignedAt: millis("assigned_at"),
     openedAt: millis("opened_at"),
+    /**
+     * The move failed and was rolled back (its target did not open the partition within the open timeout, or
+     * lost it before opening): when, the broker the partition went to instead, and why. Null while it runs or
+     * once it is done.
+     */
+    rolledBackAt: millis("rolled_back_at"),
+    rolledBackTo: integer("rolled_back_to"),
+    failure: text("failure"),
   },
   (t) => [
     primaryKey({ columns: [t.operationId, t.topicId, t.partition] }),

@@ -12,6 +12,7 @@ import {
   type StreamMetadata,
   StreamState,
   StreamStorageError,
+  streamFenced,
   streamNotFound,
   trimmedStart,
   type UnreferencedObject,
@@ -19,7 +20,7 @@ import {
 import { and, asc, eq, gt, inArray, lt, lte, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "../db/database.ts";
 import { rowsOf } from "../db/database.ts";
-import { objectRanges, objects, streams } from "../db/schema.ts";
+import { objectRanges, objects, partitions, streams } from "../db/schema.ts";
 import { inTransaction } from "../db/transaction.ts";
 import { markMoveOpened } from "../services/move-timings.ts";
 import { commitObjects } from "./object-commit.ts";
@@ -68,6 +69,16 @@ export class DbObjectManager implements ObjectManager {
   async openStream(streamId: number, epoch: number, nodeId: number): Promise<StreamMetadata> {
     return inTransaction(this.#db, async (tx) => {
       const opened = openedStream(toStreamMetadata(await this.#lockStream(tx, streamId)), epoch, nodeId);
+      // The partition's leader epoch fences too: an open at an older epoch comes from an assignment that was
+      // taken back (a move rolled back, a broker fenced) before that broker opened the stream, and would
+      // otherwise let it serve a partition another broker now owns. Read after the stream lock, which a
+      // rollback also takes (services/move-rollback.ts): it sees the rollback's epoch or the rollback sees it.
+      const [partition] = await tx
+        .select({ epoch: partitions.leaderEpoch })
+        .from(partitions)
+        .where(eq(partitions.streamId, streamId))
+        .limit(1);
+      if (partition && epoch < partition.epoch) throw streamFenced(streamId, epoch, partition.epoch);
       const [updated] = await tx
         .update(streams)
         .set({ epoch: opened.epoch, state: opened.state, nodeId: opened.nodeId })

@@ -4,8 +4,11 @@ import { asc, eq, sql } from "drizzle-orm";
 import type { DbOrTx, Tx } from "../db/database.ts";
 import { partitionMoves, topics } from "../db/schema.ts";
 
-/** Where a move is: waiting for its source to close, for a new leader, for that leader to open, or done. */
-export type MoveState = "CLOSING" | "ASSIGNING" | "OPENING" | "DONE";
+/**
+ * Where a move is: waiting for its source to close, for a new leader, for that leader to open, done, or
+ * rolled back (its target did not open the partition in time: services/move-rollback.ts).
+ */
+export type MoveState = "CLOSING" | "ASSIGNING" | "OPENING" | "DONE" | "ROLLED_BACK";
 
 export interface MoveTiming {
   topic: string;
@@ -20,6 +23,10 @@ export interface MoveTiming {
   openedAt: number | null;
   /** requestedAt → openedAt: the partition's write-unavailable window (null until opened). */
   durationMs: number | null;
+  /** When the move was rolled back, the broker the partition went to instead, and why (null otherwise). */
+  rolledBackAt: number | null;
+  rolledBackTo: number | null;
+  failure: string | null;
 }
 
 export interface ReleasedMove {
@@ -87,14 +94,50 @@ export async function markMoveOpened(
     from partitions p
     where p.stream_id = ${streamId} and p.leader_broker_id = ${nodeId} and p.leader_epoch = ${epoch}
       and m.topic_id = p.topic_id and m.partition = p.partition
-      and m.assigned_at is not null and m.opened_at is null and m.to_broker = ${nodeId}`);
+      and m.assigned_at is not null and m.opened_at is null and m.rolled_back_at is null
+      and m.to_broker = ${nodeId}`);
 }
 
-function stateOf(row: { closedAt: number | null; assignedAt: number | null; openedAt: number | null }) {
+function stateOf(row: {
+  closedAt: number | null;
+  assignedAt: number | null;
+  openedAt: number | null;
+  rolledBackAt: number | null;
+}): MoveState {
+  if (row.rolledBackAt !== null) return "ROLLED_BACK";
   if (row.openedAt !== null) return "DONE";
   if (row.assignedAt !== null) return "OPENING";
   if (row.closedAt !== null) return "ASSIGNING";
   return "CLOSING";
+}
+
+/**
+ * How many of the operation's moves are not settled yet (neither opened by their new leader nor rolled back),
+ * and which were rolled back, with why.
+ */
+export async function moveOutcomesOf(
+  db: DbOrTx,
+  operationId: string,
+): Promise<{ unsettled: number; rolledBack: { topicId: string; partition: number; failure: string }[] }> {
+  const rows = await db
+    .select({
+      topicId: partitionMoves.topicId,
+      partition: partitionMoves.partition,
+      openedAt: partitionMoves.openedAt,
+      rolledBackAt: partitionMoves.rolledBackAt,
+      failure: partitionMoves.failure,
+      // A move of a partition deleted since (its topic was deleted) has nothing left to wait for.
+      exists: sql<boolean>`exists (select 1 from partitions p where p.topic_id = ${partitionMoves.topicId}
+        and p.partition = ${partitionMoves.partition})`,
+    })
+    .from(partitionMoves)
+    .where(eq(partitionMoves.operationId, operationId));
+  return {
+    unsettled: rows.filter((r) => r.exists && r.openedAt === null && r.rolledBackAt === null).length,
+    rolledBack: rows
+      .filter((r) => r.rolledBackAt !== null)
+      .map((r) => ({ topicId: r.topicId, partition: r.partition, failure: r.failure ?? "rolled back" })),
+  };
 }
 
 /** The operation's moves with their state and timings, in the order they were released. */
@@ -109,6 +152,9 @@ export async function moveTimingsOf(db: DbOrTx, operationId: string): Promise<Mo
       closedAt: partitionMoves.closedAt,
       assignedAt: partitionMoves.assignedAt,
       openedAt: partitionMoves.openedAt,
+      rolledBackAt: partitionMoves.rolledBackAt,
+      rolledBackTo: partitionMoves.rolledBackTo,
+      failure: partitionMoves.failure,
     })
     .from(partitionMoves)
     .innerJoin(topics, eq(topics.id, partitionMoves.topicId))

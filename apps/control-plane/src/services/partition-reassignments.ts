@@ -3,11 +3,13 @@
 // checked by checkMoves and carried out as a `cluster.rebalance` operation by the shared executor, with its
 // move limits; the moves "in progress" are those of that executor (and of drains) not finished yet.
 import type {
+  CancelOutcome,
+  CancelReassignmentsResponse,
   ReassignmentInFlight,
   ReassignmentsInFlight,
   ReassignPartitionsResponse,
 } from "@cirrus/broker-api";
-import { and, eq, inArray, ne, or } from "drizzle-orm";
+import { and, eq, inArray, ne, or, sql } from "drizzle-orm";
 import type { Db, Tx } from "../db/database.ts";
 import { operations, partitions, topics } from "../db/schema.ts";
 import { inTransaction } from "../db/transaction.ts";
@@ -87,11 +89,20 @@ export async function startReassignments(
   clusterId: string,
   requested: readonly RequestedMove[],
   createdBy: string,
+  deadline?: { receivedAt: number; timeoutMs: number },
 ): Promise<ReassignPartitionsResponse> {
   return inTransaction(db, async (tx) => {
     if (!(await lockCluster(tx, clusterId)))
       throw new ApiError("NOT_FOUND", `cluster ${clusterId} not found`);
     const verdicts = await checkMoves(tx, clusterId, requested, await movesInFlight(tx, clusterId));
+    // Kafka's timeoutMs: past it the client has given up (REQUEST_TIMED_OUT), so nothing may start behind its
+    // back. Checked last, under the cluster lock, right before the operation is written.
+    if (deadline && Date.now() - deadline.receivedAt > deadline.timeoutMs) {
+      throw new ApiError(
+        "UNAVAILABLE",
+        `the reassignment was not accepted within its timeoutMs (${deadline.timeoutMs} ms); nothing was started`,
+      );
+    }
     const moves = verdicts.flatMap((v) => ("move" in v ? [v.move] : []));
     const operation =
       moves.length > 0
@@ -112,4 +123,90 @@ export async function startReassignments(
       }),
     };
   });
+}
+
+/**
+ * Cancels the asked partitions' moves still queued in an unfinished `cluster.rebalance` operation (their source
+ * still leads: not released): each is taken out of its operation's `moves` and listed in its
+ * `cancelledMoves`. A released move is IN_PROGRESS (it finishes or is rolled back on its own); a partition with
+ * no move in flight is NOT_MOVING. One outcome per asked partition, in request order; asking twice is harmless.
+ */
+export async function cancelReassignments(
+  db: Db,
+  clusterId: string,
+  asked: readonly { topic: string; partition: number }[],
+): Promise<CancelReassignmentsResponse> {
+  return inTransaction(db, async (tx) => {
+    if (!(await lockCluster(tx, clusterId)))
+      throw new ApiError("NOT_FOUND", `cluster ${clusterId} not found`);
+    const inFlight = new Map((await movesInFlight(tx, clusterId)).map((m) => [keyOf(m), m]));
+    const names = [...new Set(asked.map((a) => a.topic))];
+    const known = new Set(
+      (
+        await tx
+          .select({ topic: topics.name, partition: partitions.partition })
+          .from(partitions)
+          .innerJoin(topics, eq(topics.id, partitions.topicId))
+          .where(and(eq(topics.clusterId, clusterId), inArray(topics.name, names)))
+      ).map(keyOf),
+    );
+    const cancelling = new Set(
+      asked.filter((a) => inFlight.get(keyOf(a))?.released === false).map((a) => keyOf(a)),
+    );
+    if (cancelling.size > 0) await takeOutOfOperations(tx, clusterId, cancelling);
+    return {
+      results: asked.map((a) => {
+        const key = keyOf(a);
+        const move = inFlight.get(key);
+        const answer = (outcome: CancelOutcome, message: string) => ({ ...a, outcome, message });
+        if (!known.has(key))
+          return answer("UNKNOWN_PARTITION", `partition ${a.topic}-${a.partition} not found`);
+        if (!move) return answer("NOT_MOVING", `no reassignment of ${a.topic}-${a.partition} is in progress`);
+        if (move.released)
+          return answer(
+            "IN_PROGRESS",
+            `the move of ${a.topic}-${a.partition} is released (its source closes the stream, its target opens ` +
+              "it): it finishes or is rolled back on its own within seconds",
+          );
+        return answer(
+          "CANCELLED",
+          `the queued move of ${a.topic}-${a.partition} to broker ${move.to} is cancelled`,
+        );
+      }),
+    };
+  });
+}
+
+const keyOf = (m: { topic: string; partition: number }) => `${m.topic}\u0000${m.partition}`;
+
+/** Takes the queued moves of these partitions out of the cluster's unfinished rebalances. Cluster locked. */
+async function takeOutOfOperations(tx: Tx, clusterId: string, keys: ReadonlySet<string>): Promise<void> {
+  const running = await tx
+    .select({ id: operations.id, input: operations.input })
+    .from(operations)
+    .where(
+      and(
+        eq(operations.clusterId, clusterId),
+        eq(operations.type, REBALANCE_OPERATION),
+        inArray(operations.status, [OperationStatus.PENDING, OperationStatus.RUNNING]),
+      ),
+    );
+  for (const op of running) {
+    const moves = ((op.input as { moves?: PartitionMove[] }).moves ?? []) as PartitionMove[];
+    // Only moves still queued: their source still leads (a released one stays, whatever was asked).
+    const queued = new Set((await pendingMoves(tx, moves)).map(keyOf));
+    const cancelled = moves.filter((m) => keys.has(keyOf(m)) && queued.has(keyOf(m)));
+    if (cancelled.length === 0) continue;
+    const kept = moves.filter((m) => !cancelled.includes(m));
+    const at = Date.now();
+    await tx
+      .update(operations)
+      .set({
+        input: sql`jsonb_set(${operations.input}, '{moves}', ${JSON.stringify(kept)}::jsonb)
+          || jsonb_build_object('cancelledMoves', coalesce(${operations.input}->'cancelledMoves', '[]'::jsonb)
+            || ${JSON.stringify(cancelled.map((m) => ({ ...m, cancelledAt: at })))}::jsonb)`,
+        updatedAt: at,
+      })
+      .where(eq(operations.id, op.id));
+  }
 }

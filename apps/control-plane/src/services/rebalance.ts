@@ -7,7 +7,7 @@ import { planBalance } from "../balancer/plan-balance.ts";
 import { DEFAULT_BALANCER_OPTIONS } from "../balancer/plan-types.ts";
 import type { Config } from "../config.ts";
 import { type Db, type DbOrTx, rowsOf, type Tx } from "../db/database.ts";
-import { operations, partitions } from "../db/schema.ts";
+import { operations } from "../db/schema.ts";
 import { inTransaction } from "../db/transaction.ts";
 import { ApiError } from "../errors.ts";
 import { loadBalancerInputs, REBALANCE_OPERATION_TYPE } from "./balancer-inputs.ts";
@@ -162,19 +162,6 @@ export async function releaseMoves(
   if (operationId !== undefined) await recordMovesRequested(tx, operationId, clusterId, requested);
   if (changed.size > 0) await bumpVersions(tx, clusterId, changed);
   return [...changed];
-}
-
-/** How many of these partitions still wait for their previous leader to close. */
-export async function movesStillClosing(tx: Tx, moves: PartitionMove[]): Promise<number> {
-  if (moves.length === 0) return 0;
-  const keys = moves.map((m) => sql`(${m.topicId}, ${m.partition}::int)`);
-  const [row] = await tx
-    .select({ count: sql<number>`count(*)::int` })
-    .from(partitions)
-    .where(
-      sql`(${partitions.topicId}, ${partitions.partition}) in (${sql.join(keys, sql`, `)}) and ${partitions.closingBrokerId} <> -1`,
-    );
-  return Number(row?.count ?? 0);
 }
 
 /** Records how many of the operation's moves are done: progress from the release (½) to the last close (1). */

@@ -226,6 +226,11 @@ describe("OpenAPI contract", { timeout: 120_000 }, () => {
     });
     assert.equal(reassigned.json().results[0].outcome, "ALREADY_THERE");
     await c.call("GET", internal(InternalRoutes.partitionReassignments), broker);
+    const cancelled = await c.call("POST", internal(InternalRoutes.cancelReassignments), {
+      ...broker,
+      payload: { partitions: [{ topic: "events", partition: 0 }] },
+    });
+    assert.equal(cancelled.json().results[0].outcome, "NOT_MOVING");
     await c.call("DELETE", internal(InternalRoutes.topic), { ...broker, params: { name: "events" } });
 
     // objects

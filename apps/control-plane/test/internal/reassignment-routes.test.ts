@@ -6,8 +6,10 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { InternalRoutes, internalPath } from "@cirrus/broker-api";
 import { and, eq } from "drizzle-orm";
-import { brokers, clusters, partitions } from "../../src/db/schema.ts";
+import { rebalanceHandler } from "../../src/controllers/rebalance-handler.ts";
+import { brokers, clusters, operations, partitions } from "../../src/db/schema.ts";
 import { inTransaction } from "../../src/db/transaction.ts";
+import { AssignmentNotifier } from "../../src/services/assignment-notifier.ts";
 import { registerBroker } from "../../src/services/brokers.ts";
 import { getOperation } from "../../src/services/operations.ts";
 import { lockCluster } from "../../src/services/partition-assigner.ts";
@@ -17,6 +19,7 @@ import { partitionRow } from "../controllers/move-kit.ts";
 import { createLocalCluster, createTestApp, type TestApp } from "../helpers/test-app.ts";
 
 const url = internalPath(InternalRoutes.partitionReassignments);
+const cancelUrl = internalPath(InternalRoutes.cancelReassignments);
 
 describe("internal partition reassignment routes", { timeout: 60_000 }, () => {
   let t: TestApp;
@@ -172,5 +175,84 @@ describe("internal partition reassignment routes", { timeout: 60_000 }, () => {
     assert.equal(body.results[0].outcome, "BROKER_NOT_ACTIVE");
     assert.match(body.results[0].message, /DRAINING/);
     assert.equal(body.operationId, null);
+  });
+  it("cancels a queued move (taken out of its operation) and answers the others per partition", async () => {
+    // The test before left a broker DRAINING: every broker takes partitions again.
+    await db().update(brokers).set({ state: "ACTIVE" }).where(eq(brokers.clusterId, clusterId));
+    await createTopic(db(), clusterId, { name: "q", partitions: 2 });
+    const q0 = await partitionRow(db(), clusterId, "q", 0);
+    const to = brokerIds.find((id) => id !== q0.leader)!;
+    const started = (await post({ moves: [{ topic: "q", partition: 0, to }] })).json();
+    assert.equal(started.results[0].outcome, "STARTED");
+    assert.ok((await list()).some((m) => m.topic === "q" && m.partition === 0 && !m.released));
+
+    // The executor's pass read the operation before the cancel came: it must not release the move anyway.
+    const staleOp = (await getOperation(db(), started.operationId))!;
+    const cancel = (partitions: { topic: string; partition: number }[]) =>
+      t.app.server.inject({ method: "POST", url: cancelUrl, headers: asBroker(), payload: { partitions } });
+    const answer = await cancel([
+      { topic: "q", partition: 0 },
+      { topic: "q", partition: 1 },
+      { topic: "nope", partition: 0 },
+      { topic: "t", partition: 0 },
+    ]);
+    assert.equal(answer.statusCode, 200, answer.body);
+    assert.deepEqual(
+      answer.json().results.map((r: { outcome: string }) => r.outcome),
+      ["CANCELLED", "NOT_MOVING", "UNKNOWN_PARTITION", "IN_PROGRESS"],
+      "t-0 was released earlier: its source is closing, it cannot be cancelled",
+    );
+    const op = (await getOperation(db(), started.operationId))!;
+    assert.deepEqual(op.input.moves, [], "taken out of its operation: nothing is released for it");
+    assert.deepEqual(
+      (op.input.cancelledMoves as { topic: string; partition: number; to: number }[]).map((m) => [
+        m.topic,
+        m.partition,
+        m.to,
+      ]),
+      [["q", 0, to]],
+    );
+    assert.equal((await list()).filter((m) => m.topic === "q").length, 0);
+    const [release, wait] = rebalanceHandler(new AssignmentNotifier()).steps;
+    const ctx = { db: db(), now: Date.now, log: () => {} };
+    assert.equal(await release!.run(ctx, staleOp), undefined);
+    assert.equal(await wait!.run(ctx, staleOp), undefined, "nothing left to wait for: the rebalance ends");
+    const after = await partitionRow(db(), clusterId, "q", 0);
+    assert.deepEqual([after.leader, after.closing], [q0.leader, -1], "never released");
+    const again = await cancel([{ topic: "q", partition: 0 }]);
+    assert.equal(again.json().results[0].outcome, "NOT_MOVING");
+    const bad = await cancel([]);
+    assert.equal(bad.statusCode, 400);
+    assert.equal(bad.json().code, "INVALID_REQUEST");
+  });
+
+  it("starts nothing when the reassignment is not accepted within its timeoutMs (503 UNAVAILABLE)", async () => {
+    const q1 = await partitionRow(db(), clusterId, "q", 1);
+    const to = brokerIds.find((id) => id !== q1.leader)!;
+    const rebalances = async () =>
+      (
+        await db()
+          .select({ id: operations.id })
+          .from(operations)
+          .where(eq(operations.type, "cluster.rebalance"))
+      ).length;
+    const before = await rebalances();
+    // Another change holds the cluster lock longer than the request may wait.
+    const holder = inTransaction(db(), async (tx) => {
+      await lockCluster(tx, clusterId);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const late = await post({ moves: [{ topic: "q", partition: 1, to }], timeoutMs: 50 });
+    await holder;
+    assert.equal(late.statusCode, 503, late.body);
+    assert.equal(late.json().code, "UNAVAILABLE");
+    assert.match(late.json().detail, /not accepted within its timeoutMs \(50 ms\); nothing was started/);
+    assert.equal(await rebalances(), before);
+    assert.equal((await list()).filter((m) => m.topic === "q").length, 0);
+    const zero = await post({ moves: [{ topic: "q", partition: 1, to }], timeoutMs: 0 });
+    assert.equal(zero.statusCode, 400, "timeoutMs is at least 1");
+    const inTime = (await post({ moves: [{ topic: "q", partition: 1, to }], timeoutMs: 30_000 })).json();
+    assert.equal(inTime.results[0].outcome, "STARTED");
   });
 });

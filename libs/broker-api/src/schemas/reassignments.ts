@@ -15,6 +15,11 @@ export const ReassignPartitionsRequest = Type.Object(
       ),
       { minItems: 1, maxItems: 10_000 },
     ),
+    /**
+     * Kafka's request timeoutMs: the control plane starts nothing once this long has passed since it received
+     * the request (it answers 503 UNAVAILABLE instead, the broker REQUEST_TIMED_OUT). Absent: no deadline.
+     */
+    timeoutMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483_647 })),
   },
   { additionalProperties: false },
 );
@@ -69,3 +74,45 @@ export type ReassignmentInFlight = Static<typeof ReassignmentInFlight>;
 
 export const ReassignmentsInFlight = Type.Object({ reassignments: Type.Array(ReassignmentInFlight) });
 export type ReassignmentsInFlight = Static<typeof ReassignmentsInFlight>;
+
+/**
+ * Kafka's AlterPartitionReassignments with null replicas: cancel these partitions' reassignments. Only a move
+ * still queued in its operation (waiting for the move limits; its source still leads) can be: it is taken out
+ * of the operation. A released move has its source closing the stream, or its target opening it, and finishes
+ * (or is rolled back) on its own within a few seconds.
+ */
+export const CancelReassignmentsRequest = Type.Object(
+  {
+    partitions: Type.Array(
+      Type.Object({ topic: TopicName, partition: PartitionIndex }, { additionalProperties: false }),
+      { minItems: 1, maxItems: 10_000 },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type CancelReassignmentsRequest = Static<typeof CancelReassignmentsRequest>;
+
+/**
+ * CANCELLED: the queued move was taken out of its operation. IN_PROGRESS: the move is released and cannot be
+ * cancelled. NOT_MOVING: no move of the partition is in flight. UNKNOWN_PARTITION: no such topic or partition.
+ */
+export const CancelOutcome = Type.Union([
+  Type.Literal("CANCELLED"),
+  Type.Literal("IN_PROGRESS"),
+  Type.Literal("NOT_MOVING"),
+  Type.Literal("UNKNOWN_PARTITION"),
+]);
+export type CancelOutcome = Static<typeof CancelOutcome>;
+
+export const CancelReassignmentsResponse = Type.Object({
+  /** One per asked partition, in request order. */
+  results: Type.Array(
+    Type.Object({
+      topic: TopicName,
+      partition: PartitionIndex,
+      outcome: CancelOutcome,
+      message: Type.String(),
+    }),
+  ),
+});
+export type CancelReassignmentsResponse = Static<typeof CancelReassignmentsResponse>;

@@ -1,6 +1,7 @@
 // Background compaction (AutoMQ's CompactionManager, simplified):
 // 1. this node's stream set objects are merged: each stream's data goes to a stream object of its own when
-//    large enough, the rest into one new stream set object, committed as one atomic replacement;
+//    large enough (or when `separateStream` asks: a log cleaner rewrites stream objects only), the rest into
+//    one new stream set object, committed as one atomic replacement;
 // 2. runs of small adjacent stream objects of the streams open here are merged into objects of up to
 //    targetStreamObjectBytes;
 // 3. objects unreferenced for longer than the grace period (compacted, trimmed, deleted, expired preparations)
@@ -31,6 +32,7 @@ export class Compactor {
   readonly #graceMs: number;
   readonly #streams: () => S3Stream[];
   readonly #deletes: () => boolean | Promise<boolean>;
+  readonly #separate: (streamId: number) => boolean;
   readonly #timer: NodeJS.Timeout;
   #round: Promise<void> = Promise.resolve();
   runs = 0;
@@ -45,6 +47,7 @@ export class Compactor {
     this.#graceMs = options.deleteGracePeriodMs ?? 60_000;
     this.#streams = streams;
     this.#deletes = options.deletesUnreferenced ?? (() => true);
+    this.#separate = options.separateStream ?? (() => false);
     this.#timer = setInterval(() => void this.runOnce().catch(() => {}), options.intervalMs);
     this.#timer.unref();
   }
@@ -66,6 +69,11 @@ export class Compactor {
     return this.#round;
   }
 
+  /** The limiter compaction's reads and writes pass (shared with stream rewrites). */
+  get limiter(): RateLimiter {
+    return this.#limiter;
+  }
+
   stop(): void {
     clearInterval(this.#timer);
   }
@@ -83,7 +91,9 @@ export class Compactor {
       sources.push(object);
       inputBytes += object.objectSize;
     }
-    if (sources.length < 2) return;
+    // One object is worth rewriting only to move out a stream that must have stream objects of its own.
+    const separates = (o: ObjectMetadata) => o.ranges.some((r) => this.#separate(r.streamId));
+    if (sources.length === 0 || (sources.length === 1 && !separates(sources[0]!))) return;
     // Per stream, runs of contiguous records, in source (commit) order.
     const runs = new Map<number, { epoch: number; records: StreamRecord[] }[]>();
     for (const source of sources) {
@@ -116,7 +126,7 @@ export class Compactor {
     const streamObjects: { streamId: number; epoch: number; records: StreamRecord[] }[] = [];
     for (const [streamId, list] of runs) {
       for (const run of list) {
-        if (payloadBytes(run.records) >= this.#ctx.streamObjectThresholdBytes) {
+        if (payloadBytes(run.records) >= this.#ctx.streamObjectThresholdBytes || this.#separate(streamId)) {
           streamObjects.push({ streamId, ...run });
         } else {
           ranges.push({

@@ -1,9 +1,12 @@
-import { CloudErrorCode, isCloudError } from "@cirrus/cloud";
+import { CloudErrorCode, type CloudProvider, type Instance, isCloudError } from "@cirrus/cloud";
 import type { AssignmentNotifier } from "../../services/assignment-notifier.ts";
+import type { Operation } from "../../services/operations.ts";
 import { brokerDrainHandler } from "../broker-drain.ts";
-import { type OperationHandler, STEP_WAIT } from "../controller-runner.ts";
+import { type ControllerContext, type OperationHandler, STEP_WAIT } from "../controller-runner.ts";
+import { type ClusterRow, specOf } from "../provisioner/cluster-convergence.ts";
 import { type AutoscalerDeps, clusterFleetOf, ScaleOperation, saveInputNote } from "./capacity-operations.ts";
 import { cheapestToDrain, type DrainCandidate, drainCandidates } from "./drain-choice.ts";
+import { returnToService, terminableCount } from "./return-to-service.ts";
 import { servingBrokers } from "./serving-brokers.ts";
 
 /** What choose-brokers decided, kept in the operation's input (`chosen`) for the steps after it. */
@@ -70,10 +73,18 @@ export function scaleInHandler(
         name: "terminate-instances",
         async run(ctx, op) {
           const note = op.input.chosen as ScaleInNote;
-          const { provider, fleet } = await clusterFleetOf(deps, ctx, op);
+          const { cluster, provider, fleet } = await clusterFleetOf(deps, ctx, op);
           const instances = await provider.listInstances(fleet);
+          const returned = await returnBrokersAboveMin(ctx, op, note, {
+            cluster,
+            provider,
+            fleet,
+            instances,
+            notifier,
+          });
           let present = false;
           for (const broker of note.brokers) {
+            if (returned.has(broker.brokerId)) continue;
             const instance = instances.find((i) => i.id === broker.instanceId);
             if (!instance) continue;
             present = true;
@@ -93,4 +104,61 @@ export function scaleInHandler(
       },
     ],
   };
+}
+
+/** What the terminate step left in the operation's input when `brokers.min` was raised during the scale-in. */
+interface ReturnedNote {
+  brokers: DrainCandidate[];
+  reason: string;
+}
+
+/**
+ * `brokers.min` raised while the scale-in ran (the fleet's minimum, or the spec's before the cluster.update has
+ * applied it): terminating every chosen broker would go below it, and the cloud refuses a decrement below its
+ * minimum (the scale-in would fail and leave the brokers DRAINING forever). Those it may not terminate go back
+ * to service instead, recorded as `returnedToService` with why; the operation then ends normally. Returns the
+ * broker ids returned (this pass or an earlier one).
+ */
+async function returnBrokersAboveMin(
+  ctx: ControllerContext,
+  op: Operation,
+  note: ScaleInNote,
+  where: {
+    cluster: ClusterRow;
+    provider: CloudProvider;
+    fleet: string;
+    instances: Instance[];
+    notifier: AssignmentNotifier;
+  },
+): Promise<Set<number>> {
+  const { cluster, provider, fleet, instances, notifier } = where;
+  const earlier = (op.input.returnedToService as ReturnedNote | undefined)?.brokers ?? [];
+  const returned = new Set(earlier.map((b) => b.brokerId));
+  const pending = note.brokers.filter((b) => {
+    const instance = instances.find((i) => i.id === b.instanceId);
+    return !returned.has(b.brokerId) && instance !== undefined && instance.state !== "terminating";
+  });
+  if (pending.length === 0) return returned;
+  const described = await provider.describeFleet(fleet);
+  if (!described) return returned;
+  const specMin = specOf(cluster).brokers.min;
+  const allowed = terminableCount(described.desiredCapacity, described.minSize, specMin, pending.length);
+  const back = pending.slice(allowed);
+  if (back.length === 0) return returned;
+  const changed = await returnToService(
+    ctx.db,
+    cluster.id,
+    back.map((b) => b.brokerId),
+  );
+  await notifier.changed(cluster.id, changed);
+  const floor = Math.max(described.minSize, specMin);
+  const reason =
+    `brokers.min was raised to ${floor} during the scale-in: terminating ${pending.length} broker(s) would leave ` +
+    `${described.desiredCapacity - pending.length}, so broker(s) ${back.map((b) => b.brokerId).join(", ")} ` +
+    "went back to service instead";
+  const value: ReturnedNote = { brokers: [...earlier, ...back], reason };
+  await saveInputNote(ctx, op, "returnedToService", value);
+  ctx.log("autoscaler: scale-in brokers returned to service", { clusterId: cluster.id, reason });
+  for (const b of back) returned.add(b.brokerId);
+  return returned;
 }

@@ -1,4 +1,6 @@
 import {
+  CancelReassignmentsRequest,
+  CancelReassignmentsResponse,
   InternalRoutes,
   ReassignmentsInFlight,
   ReassignPartitionsRequest,
@@ -8,7 +10,11 @@ import type { FastifyInstance } from "fastify";
 import { withProblems } from "../../api-schemas/common.ts";
 import type { AppContext } from "../../app-context.ts";
 import type { TypeBoxTypeProvider } from "../../http/typebox.ts";
-import { listReassignments, startReassignments } from "../../services/partition-reassignments.ts";
+import {
+  cancelReassignments,
+  listReassignments,
+  startReassignments,
+} from "../../services/partition-reassignments.ts";
 
 /**
  * Kafka's AlterPartitionReassignments / ListPartitionReassignments on behalf of brokers: moves through the
@@ -30,9 +36,29 @@ export function reassignmentRoutes(ctx: AppContext) {
         },
       },
       async (request) => {
+        const receivedAt = Date.now();
         const createdBy = `broker:${request.brokerInstanceId ?? "cluster-credential"}`;
-        const answer = await startReassignments(db, request.brokerClusterId!, request.body.moves, createdBy);
+        const { moves, timeoutMs } = request.body;
+        const deadline = timeoutMs === undefined ? undefined : { receivedAt, timeoutMs };
+        const answer = await startReassignments(db, request.brokerClusterId!, moves, createdBy, deadline);
         if (answer.operationId !== null) ctx.wakeControllers();
+        return answer;
+      },
+    );
+
+    r.post(
+      InternalRoutes.cancelReassignments,
+      {
+        schema: {
+          tags: ["internal"],
+          summary: "Cancel queued partition moves (Kafka's null replicas); an outcome per partition",
+          body: CancelReassignmentsRequest,
+          response: withProblems({ 200: CancelReassignmentsResponse }),
+        },
+      },
+      async (request) => {
+        const answer = await cancelReassignments(db, request.brokerClusterId!, request.body.partitions);
+        if (answer.results.some((r) => r.outcome === "CANCELLED")) ctx.wakeControllers();
         return answer;
       },
     );

@@ -1,0 +1,75 @@
+// Kafka's log compaction settings of a topic, and the cleaner's decision to clean a partition now, pure.
+// A partition is cleaned when its topic's cleanup.policy includes `compact` and either the dirty part of the
+// cleanable log (written since the last clean pass) is at least min.cleanable.dirty.ratio of it, or a
+// tombstone kept by an earlier pass has reached its delete horizon (Kafka 3.x cleans such a log even below
+// the ratio, so tombstones do not outlive delete.retention.ms for long).
+import { topicConfigSpecs } from "@cirrus/broker-api";
+
+export interface CleanerPolicy {
+  /** cleanup.policy includes `compact`. */
+  readonly compacts: boolean;
+  readonly minCleanableDirtyRatio: number;
+  /** Records younger than this (by their batch's max timestamp) are not cleaned yet. */
+  readonly minCompactionLagMs: number;
+  /** How long a tombstone stays after the clean pass that first kept it. */
+  readonly deleteRetentionMs: number;
+}
+
+const defaultOf = (name: string): string => topicConfigSpecs.get(name)?.defaultValue ?? "0";
+// Longs up to 2^63-1 mean "forever": anything past a thousand years is one.
+const FOREVER_MS = 1000 * 365 * 86_400_000;
+const millis = (value: string | undefined, name: string): number => {
+  const n = Number((value ?? defaultOf(name)).trim());
+  return Number.isFinite(n) && n >= 0 ? Math.min(n, FOREVER_MS) : 0;
+};
+
+const cache = new WeakMap<object, CleanerPolicy>();
+const NO_CONFIGS = Object.freeze({});
+
+/** The compaction settings of a topic's configs (validated by the control plane), Kafka's defaults otherwise. */
+export function cleanerPolicyOf(configs: Readonly<Record<string, string>> | undefined): CleanerPolicy {
+  const key = configs ?? NO_CONFIGS;
+  const cached = cache.get(key);
+  if (cached) return cached;
+  const cleanup = (configs?.["cleanup.policy"] ?? defaultOf("cleanup.policy"))
+    .split(",")
+    .map((p) => p.trim().toLowerCase());
+  const ratio = Number(
+    (configs?.["min.cleanable.dirty.ratio"] ?? defaultOf("min.cleanable.dirty.ratio")).trim(),
+  );
+  const policy: CleanerPolicy = Object.freeze({
+    compacts: cleanup.includes("compact"),
+    minCleanableDirtyRatio: Number.isFinite(ratio) ? Math.min(Math.max(ratio, 0), 1) : 0.5,
+    minCompactionLagMs: millis(configs?.["min.compaction.lag.ms"], "min.compaction.lag.ms"),
+    deleteRetentionMs: millis(configs?.["delete.retention.ms"], "delete.retention.ms"),
+  });
+  cache.set(key, policy);
+  return policy;
+}
+
+/** What the cleaner knows of a partition before reading it. */
+export interface CleanerView {
+  /** Bytes of the cleanable log already cleaned (as the last pass left them). */
+  readonly cleanBytes: number;
+  /** Bytes written since the last pass, up to the cleanable end. */
+  readonly dirtyBytes: number;
+  /** The earliest delete horizon of a tombstone the last pass kept; undefined when none. */
+  readonly deleteHorizonMs: number | undefined;
+}
+
+export type CleanVerdict =
+  | { readonly clean: true; readonly why: "dirty-ratio" | "delete-horizon" }
+  | { readonly clean: false; readonly why: "not-compacted" | "below-dirty-ratio" };
+
+/** Whether to clean now. The dirty ratio is dirty / (clean + dirty), Kafka's LogToClean.cleanableRatio. */
+export function decideCleaning(policy: CleanerPolicy, view: CleanerView, nowMs: number): CleanVerdict {
+  if (!policy.compacts) return { clean: false, why: "not-compacted" };
+  const total = view.cleanBytes + view.dirtyBytes;
+  if (view.dirtyBytes > 0 && view.dirtyBytes / total >= policy.minCleanableDirtyRatio) {
+    return { clean: true, why: "dirty-ratio" };
+  }
+  if (view.deleteHorizonMs !== undefined && view.deleteHorizonMs <= nowMs) {
+    return { clean: true, why: "delete-horizon" };
+  }
+  return { clean: false, why: "below-dirty-ratio" };
+}

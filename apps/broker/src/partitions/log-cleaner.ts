@@ -1,0 +1,188 @@
+// One clean pass over one partition this broker leads (Kafka's Cleaner.clean, on object storage):
+// 1. the cleanable range is [log start, end): `end` is at most the last stable offset (an open transaction's
+//    records and everything after them wait), and the data must already be in stream objects of this stream
+//    (s3stream's compactor moves a compacted topic's data there: separateStream), so the active tail still
+//    in the WAL or in shared stream set objects is never touched;
+// 2. the pass runs when the dirty part (written since the last pass's clean offset) is at least
+//    min.cleanable.dirty.ratio of the cleanable log, or a kept tombstone's delete horizon has passed;
+// 3. the dirty part is read once to map every key to its latest offset, stopping before the first batch younger
+//    than min.compaction.lag.ms and when the map holds `maxKeys` keys (Kafka's dedupe buffer);
+// 4. every stream object of [log start, end) is rewritten through Storage.rewriteStream with
+//    log-cleaner-records.ts's rules: offsets never change, each changed object is replaced atomically in the
+//    object index (a crash leaves the old one), and objects with nothing to drop are not rewritten;
+// 5. the clean offset (`end`), the cleaned bytes and the earliest pending delete horizon are stored in the
+//    object store (`log-cleaner/<streamId>`) so that the next owner after a move or a failover knows what is
+//    clean. The state is written only after the rewrite committed; lost or stale, it only makes the next pass
+//    read more (a record is dropped only when a later record of its key is in the log, whatever the state).
+import type { ObjectStore } from "@cirrus/object-store";
+import type { RewriteOutcome } from "@cirrus/s3stream";
+import { contiguousRecords } from "./contiguous-records.ts";
+import { type CleanerPolicy, type CleanVerdict, decideCleaning } from "./log-cleaner-policy.ts";
+import { addKeys, cleanPayload, type KeyMap } from "./log-cleaner-records.ts";
+import type { Partition } from "./partition.ts";
+import type { Granule } from "./time-index.ts";
+
+/** The storage calls a clean pass makes (Storage implements them). */
+export interface CleanerStorage {
+  rewritableEnd(streamId: number, fromOffset: number, endOffset: number): Promise<number>;
+  rewriteStream(
+    streamId: number,
+    startOffset: number,
+    endOffset: number,
+    rewrite: (record: { baseOffset: number; count: number; payload: Buffer }) => Buffer | undefined,
+  ): Promise<RewriteOutcome>;
+}
+
+/** What a pass leaves for the next one. */
+export interface CleanerState {
+  /** Everything below it was cleaned by a pass (the dirty part starts here). */
+  readonly cleanOffset: number;
+  /** Payload bytes of [log start, cleanOffset) after that pass. */
+  readonly cleanBytes: number;
+  /** The earliest delete horizon of a tombstone that pass kept; undefined when none. */
+  readonly deleteHorizonMs?: number;
+}
+
+export interface CleanerStateStore {
+  get(streamId: number): Promise<CleanerState | undefined>;
+  put(streamId: number, state: CleanerState): Promise<void>;
+}
+
+/** CleanerStateStore on the object store: one small JSON object per stream. */
+export class ObjectStoreCleanerStateStore implements CleanerStateStore {
+  readonly #store: ObjectStore;
+
+  constructor(store: ObjectStore) {
+    this.#store = store;
+  }
+
+  async get(streamId: number): Promise<CleanerState | undefined> {
+    let body: Buffer;
+    try {
+      body = await this.#store.get(cleanerStateKey(streamId));
+    } catch {
+      return undefined; // none yet (or unreadable): the next pass treats the whole log as dirty
+    }
+    const parsed = JSON.parse(body.toString("utf8")) as Partial<CleanerState>;
+    const ok = (n: unknown) => typeof n === "number" && Number.isSafeInteger(n) && n >= 0;
+    if (!ok(parsed.cleanOffset) || !ok(parsed.cleanBytes)) return undefined;
+    return {
+      cleanOffset: parsed.cleanOffset!,
+      cleanBytes: parsed.cleanBytes!,
+      ...(ok(parsed.deleteHorizonMs) ? { deleteHorizonMs: parsed.deleteHorizonMs! } : {}),
+    };
+  }
+
+  put(streamId: number, state: CleanerState): Promise<void> {
+    return this.#store.put(cleanerStateKey(streamId), Buffer.from(JSON.stringify(state)));
+  }
+}
+
+export const cleanerStateKey = (streamId: number): string => `log-cleaner/${streamId}`;
+
+export interface CleanLimits {
+  /** Most keys mapped per pass (Kafka's log.cleaner.dedupe.buffer.size, counted in keys). */
+  readonly maxKeys: number;
+  /** Bytes per read of the dirty part. */
+  readonly readBytes: number;
+}
+
+export type CleanOutcome =
+  | {
+      readonly cleaned: false;
+      readonly why: CleanVerdict["why"] | "nothing-cleanable" | "transactions-unknown";
+    }
+  | {
+      readonly cleaned: true;
+      readonly why: "dirty-ratio" | "delete-horizon";
+      /** The cleaned range [from, to). */
+      readonly from: number;
+      readonly to: number;
+      readonly recordsRemoved: number;
+      readonly rewrite: RewriteOutcome;
+    };
+
+/** One clean pass (see the header). Rejects when a read, a rewrite or a commit fails; the next pass retries. */
+export async function cleanPartition(
+  partition: Partition,
+  storage: CleanerStorage,
+  store: CleanerStateStore,
+  policy: CleanerPolicy,
+  nowMs: number,
+  limits: CleanLimits,
+): Promise<CleanOutcome> {
+  if (!policy.compacts) return { cleaned: false, why: "not-compacted" };
+  const state = await partition.checkpoints.catchUp();
+  const lso = state.txns.lastStableOffset(state.coveredOffset);
+  if (lso === undefined) return { cleaned: false, why: "transactions-unknown" };
+  const start = partition.logStartOffset;
+  const limit = await storage.rewritableEnd(
+    partition.streamId,
+    start,
+    Math.min(lso, partition.highWatermark),
+  );
+  if (limit <= start) return { cleaned: false, why: "nothing-cleanable" };
+  const saved = await store.get(partition.streamId);
+  const cleanOffset = Math.min(Math.max(saved?.cleanOffset ?? start, start), limit);
+  const verdict = decideCleaning(
+    policy,
+    {
+      cleanBytes: cleanOffset > start ? (saved?.cleanBytes ?? 0) : 0,
+      dirtyBytes: bytesBetween(state.index.granules, state.index.end, cleanOffset, limit),
+      deleteHorizonMs: saved?.deleteHorizonMs,
+    },
+    nowMs,
+  );
+  if (!verdict.clean) return { cleaned: false, why: verdict.why };
+
+  const map: KeyMap = new Map();
+  let end = cleanOffset;
+  const youngest = nowMs - policy.minCompactionLagMs;
+  scan: for await (const records of contiguousRecords(partition, cleanOffset, limit, limits.readBytes)) {
+    for (const record of records) {
+      const recordEnd = record.baseOffset + record.count;
+      if (recordEnd > limit || record.timestamp > youngest || map.size >= limits.maxKeys) break scan;
+      addKeys(record.payload, limit, map);
+      end = recordEnd;
+    }
+  }
+
+  // Everything dirty is younger than min.compaction.lag.ms (or the map filled at once): nothing to do yet.
+  if (end <= start) return { cleaned: false, why: "nothing-cleanable" };
+  let recordsRemoved = 0;
+  let cleanBytes = 0;
+  let horizon: number | undefined;
+  const ctx = { map, nowMs, deleteRetentionMs: policy.deleteRetentionMs, endOffset: end };
+  const rewrite = await storage.rewriteStream(partition.streamId, start, end, (record) => {
+    const recordEnd = record.baseOffset + record.count;
+    if (recordEnd <= start || recordEnd > end) return undefined;
+    const cleaned = cleanPayload(record.payload, ctx);
+    recordsRemoved += cleaned.removed;
+    cleanBytes += (cleaned.payload ?? record.payload).length;
+    if (cleaned.horizonMs !== undefined) horizon = Math.min(horizon ?? cleaned.horizonMs, cleaned.horizonMs);
+    return cleaned.payload;
+  });
+  await store.put(partition.streamId, {
+    cleanOffset: end,
+    cleanBytes,
+    ...(horizon !== undefined ? { deleteHorizonMs: horizon } : {}),
+  });
+  return { cleaned: true, why: verdict.why, from: start, to: end, recordsRemoved, rewrite };
+}
+
+/** Payload bytes of [from, to) estimated from the time index's granules (pro rata of a granule's offsets). */
+export function bytesBetween(
+  granules: readonly Granule[],
+  indexEnd: number,
+  from: number,
+  to: number,
+): number {
+  let bytes = 0;
+  for (let i = 0; i < granules.length; i++) {
+    const g = granules[i]!;
+    const gEnd = granules[i + 1]?.offset ?? indexEnd;
+    const overlap = Math.min(gEnd, to) - Math.max(g.offset, from);
+    if (overlap > 0 && gEnd > g.offset) bytes += (g.bytes * overlap) / (gEnd - g.offset);
+  }
+  return Math.round(bytes);
+}

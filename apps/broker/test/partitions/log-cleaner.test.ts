@@ -1,0 +1,278 @@
+// Log compaction on real s3stream storage (WAL in a temp dir, in-memory object store and object manager shared
+// by the "brokers"): a keyed partition with updates and tombstones compacts to the last value per key with its
+// original offsets; the log start and end are unchanged; the rewritten objects replace the old ones, whose
+// bytes the object compactor then deletes; a pass with nothing new rewrites nothing; tombstones go after
+// delete.retention.ms; another owner reads the same log and knows it is clean; min.compaction.lag.ms and an
+// open transaction hold cleaning back; the cleaner runs only on compacted, known, non-internal topics.
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { encodeRecordBatch, iterateRecords, readRecordBatchHeader } from "@cirrus/kafka-protocol";
+import { Storage } from "@cirrus/s3stream";
+import { AppendNotifier } from "../../src/partitions/append-notifier.ts";
+import { ObjectStoreCheckpointStore } from "../../src/partitions/checkpoint-store.ts";
+import { cleanPartition, ObjectStoreCleanerStateStore } from "../../src/partitions/log-cleaner.ts";
+import { LogCleaner } from "../../src/partitions/log-cleaner-enforcer.ts";
+import { cleanerPolicyOf } from "../../src/partitions/log-cleaner-policy.ts";
+import { Partition } from "../../src/partitions/partition.ts";
+import { ProducerStateManager } from "../../src/producers/index.ts";
+import { StreamCluster } from "../groups/stream-test-kit.ts";
+
+const cluster = new StreamCluster();
+const dirs: string[] = [];
+after(async () => {
+  await cluster.close();
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+const checkpoints = new ObjectStoreCheckpointStore(cluster.objectStore);
+const states = new ObjectStoreCleanerStateStore(cluster.objectStore);
+const NOW = Date.now();
+const HOUR = 3_600_000;
+const OLD = NOW - 2 * HOUR;
+const LIMITS = { maxKeys: 100_000, readBytes: 1 << 20 };
+const policy = cleanerPolicyOf({ "cleanup.policy": "compact", "delete.retention.ms": String(HOUR) });
+const pad = "p".repeat(300);
+
+/** A broker's storage whose object compactor separates every stream and deletes at once (run by hand). */
+async function openStorage(nodeId: number): Promise<Storage> {
+  const dir = await mkdtemp(join(tmpdir(), "cirrus-cleaner-"));
+  dirs.push(dir);
+  return Storage.open({
+    walPath: join(dir, "wal"),
+    walCapacity: 8 * 1024 * 1024,
+    objectStore: cluster.objectStore,
+    objectManager: cluster.objectManager,
+    nodeId,
+    nodeEpoch: 1,
+    logCacheBytes: 0,
+    compaction: { intervalMs: 1e9, bytesPerSecond: 1e9, deleteGracePeriodMs: 0, separateStream: () => true },
+  });
+}
+
+async function openOn(storage: Storage, streamId: number, epoch: number, topic = "t"): Promise<Partition> {
+  const stream = await storage.openStream(streamId, epoch);
+  const identity = {
+    topic,
+    topicId: "00000000000000000000000000000001",
+    partition: 0,
+    leaderEpoch: epoch,
+    streamId,
+  };
+  return new Partition(identity, stream, new AppendNotifier(), undefined, {
+    store: checkpoints,
+    granuleBytes: 4096,
+    tickMs: 1e9,
+  });
+}
+
+/** Appends one batch per entry; returns the offsets given. */
+async function put(
+  partition: Partition,
+  entries: [string, string | null][],
+  timestamp = OLD,
+): Promise<number[]> {
+  const offsets: number[] = [];
+  for (const [key, value] of entries) {
+    const payload = encodeRecordBatch({
+      records: [{ key, value: value === null ? null : `${value}${pad}`, timestamp: BigInt(timestamp) }],
+    });
+    offsets.push(await partition.append([{ payload, count: 1, maxTimestamp: timestamp }]));
+  }
+  return offsets;
+}
+
+/** Every record from `from` as [offset, key, value without padding]. */
+async function readAll(partition: Partition, from = 0): Promise<[number, string, string | null][]> {
+  const out: [number, string, string | null][] = [];
+  for (const record of await partition.readRecords(from, partition.highWatermark, 64 << 20)) {
+    for (let at = 0; at < record.payload.length; ) {
+      const size = readRecordBatchHeader(record.payload, at).batchLength + 12;
+      for (const r of iterateRecords(record.payload.subarray(at, at + size))) {
+        out.push([
+          Number(r.offset),
+          r.key!.toString(),
+          r.value === null ? null : r.value.toString().replace(pad, ""),
+        ]);
+      }
+      at += size;
+    }
+  }
+  return out;
+}
+
+async function storedBytes(): Promise<number> {
+  let total = 0;
+  for (const o of await cluster.objectStore.list("s3stream/")) total += o.size;
+  return total;
+}
+
+describe("log compaction on s3stream", () => {
+  it("keeps the last record per key at its offset, replaces the objects, then drops tombstones", async () => {
+    const storageA = await openStorage(1);
+    const streamId = await cluster.createStream();
+    const onA = await openOn(storageA, streamId, 1);
+    await put(onA, [
+      ["a", "a1"],
+      ["b", "b1"],
+      ["c", "c1"],
+      ["a", "a2"],
+      ["d", "d1"],
+    ]);
+    await storageA.flush();
+    await put(onA, [
+      ["b", "b2"],
+      ["c", null],
+      ["a", "a3"],
+    ]);
+    await storageA.flush();
+    const before = await readAll(onA);
+    assert.equal(before.length, 8);
+
+    // Still in a stream set object: nothing is cleanable (the active tail is never touched).
+    assert.deepEqual(await cleanPartition(onA, storageA, states, policy, NOW, LIMITS), {
+      cleaned: false,
+      why: "nothing-cleanable",
+    });
+    await storageA.compactNow(); // moves the stream's data to a stream object of its own
+    const bytesBefore = await storedBytes();
+    const outcome = await cleanPartition(onA, storageA, states, policy, NOW, LIMITS);
+    assert.ok(outcome.cleaned);
+    assert.deepEqual([outcome.from, outcome.to, outcome.recordsRemoved], [0, 8, 4]);
+    assert.equal(outcome.rewrite.objectsRewritten, 1);
+    assert.ok(outcome.rewrite.bytesAfter < outcome.rewrite.bytesBefore);
+
+    const expected: [number, string, string | null][] = [
+      [3 + 1, "d", "d1"],
+      [5, "b", "b2"],
+      [6, "c", null],
+      [7, "a", "a3"],
+    ];
+    assert.deepEqual(await readAll(onA), expected, "last value per key, original offsets, tombstone kept");
+    assert.deepEqual(
+      await readAll(onA, 5),
+      expected.slice(1),
+      "a fetch from an offset inside reads the rest",
+    );
+    assert.deepEqual(
+      [onA.logStartOffset, onA.highWatermark],
+      [0, 8],
+      "ListOffsets earliest / latest unchanged",
+    );
+    await storageA.compactNow(); // the replaced object is unreferenced: its bytes go
+    assert.ok((await storedBytes()) < bytesBefore, "the topic's bytes in the object store shrank");
+    assert.deepEqual(await cluster.objectManager.getUnreferencedObjects(0, 100), []);
+
+    // Nothing new: below the dirty ratio, nothing rewritten.
+    assert.deepEqual(await cleanPartition(onA, storageA, states, policy, NOW, LIMITS), {
+      cleaned: false,
+      why: "below-dirty-ratio",
+    });
+
+    // Another owner reads the same log, and knows what is clean.
+    await onA.close();
+    await storageA.shutdown();
+    const storageB = await openStorage(2);
+    const onB = await openOn(storageB, streamId, 2);
+    assert.deepEqual(await readAll(onB), expected);
+    assert.deepEqual(await cleanPartition(onB, storageB, states, policy, NOW, LIMITS), {
+      cleaned: false,
+      why: "below-dirty-ratio",
+    });
+    // Past delete.retention.ms after the pass that kept it, the tombstone goes too (below the dirty ratio).
+    const later = await cleanPartition(onB, storageB, states, policy, NOW + HOUR + 1, LIMITS);
+    assert.ok(later.cleaned);
+    assert.equal(later.why, "delete-horizon");
+    assert.deepEqual(await readAll(onB), [expected[0], expected[1], expected[3]]);
+    assert.equal(onB.highWatermark, 8);
+    await onB.close();
+  });
+
+  it("min.compaction.lag.ms and an open transaction hold the cleanable end back", async () => {
+    const storage = await openStorage(3);
+    const partition = await openOn(storage, await cluster.createStream(), 1);
+    await put(partition, [
+      ["k", "old"],
+      ["k", "older-than-lag"],
+    ]);
+    await put(partition, [["k", "recent"]], NOW);
+    await storage.flush();
+    await storage.compactNow();
+    const lagged = cleanerPolicyOf({ "cleanup.policy": "compact", "min.compaction.lag.ms": String(HOUR) });
+    const outcome = await cleanPartition(partition, storage, states, lagged, NOW, LIMITS);
+    assert.ok(outcome.cleaned);
+    assert.equal(outcome.to, 2, "the recent record is not cleanable yet");
+    assert.deepEqual(await readAll(partition), [
+      [1, "k", "older-than-lag"],
+      [2, "k", "recent"],
+    ]);
+
+    // An open transaction: the last stable offset bounds the pass.
+    const gate = new ProducerStateManager();
+    await gate.load(partition);
+    const txn = encodeRecordBatch({
+      producerId: 9n,
+      producerEpoch: 0,
+      baseSequence: 0,
+      isTransactional: true,
+      records: [{ key: "t", value: "open", timestamp: BigInt(OLD) }],
+    });
+    const header = readRecordBatchHeader(txn);
+    assert.equal(gate.admit(partition, header, partition.nextOffset).kind, "append");
+    const txnOffset = await partition.append([{ payload: txn, count: 1, maxTimestamp: OLD }]);
+    gate.settle(partition, header, txnOffset, true);
+    await put(partition, [["k", "after-the-transaction"]]);
+    await storage.flush();
+    await storage.compactNow();
+    const eager = cleanerPolicyOf({ "cleanup.policy": "compact", "min.cleanable.dirty.ratio": "0.01" });
+    const held = await cleanPartition(partition, storage, states, eager, NOW, LIMITS);
+    assert.ok(held.cleaned);
+    assert.equal(held.to, 3, "stops at the open transaction's first offset");
+    assert.deepEqual(
+      (await readAll(partition)).map(([o]) => o),
+      [2, 3, 4],
+      "the record after it is kept",
+    );
+    await partition.close();
+  });
+
+  it("the cleaner runs over compacted, known, non-internal partitions only", async () => {
+    const storage = await openStorage(4);
+    const make = async (topic: string) => {
+      const p = await openOn(storage, await cluster.createStream(), 1, topic);
+      await put(p, [
+        ["x", "1"],
+        ["x", "2"],
+      ]);
+      return p;
+    };
+    const [compacted, deleted, unknown, internal] = await Promise.all(
+      ["compacted", "deleted", "unknown", "__consumer_offsets"].map(make),
+    );
+    await storage.flush();
+    await storage.compactNow();
+    const logged: string[] = [];
+    const cleaner = new LogCleaner({
+      intervalMs: 1e9,
+      partitions: () => [compacted!, deleted!, unknown!, internal!],
+      policies: async () => (topic) =>
+        topic === "unknown" ? undefined : topic === "deleted" ? cleanerPolicyOf({}) : policy,
+      storage: () => storage,
+      store: states,
+      limits: LIMITS,
+      canWrite: () => true,
+      now: () => NOW,
+      log: (message) => logged.push(message),
+    });
+    const outcomes = await cleaner.cleanNow();
+    assert.deepEqual([...outcomes.keys()], [compacted!.key]);
+    assert.equal(cleaner.stats.passes, 1);
+    assert.equal(cleaner.stats.recordsRemoved, 1);
+    assert.ok(cleaner.stats.bytesAfter < cleaner.stats.bytesBefore);
+    assert.equal((await readAll(compacted!)).length, 1);
+    for (const p of [deleted!, unknown!, internal!]) assert.equal((await readAll(p)).length, 2, p.topic);
+    assert.equal(logged.length, 1);
+    await cleaner.stop();
+  });
+});
