@@ -3,14 +3,15 @@
 // original offsets; the log start and end are unchanged; the rewritten objects replace the old ones, whose
 // bytes the object compactor then deletes; a pass with nothing new rewrites nothing; tombstones go after
 // delete.retention.ms; another owner reads the same log and knows it is clean; min.compaction.lag.ms and an
-// open transaction hold cleaning back; the cleaner runs only on compacted, known, non-internal topics.
+// open transaction hold cleaning back; a fenced old owner's pass racing the new owner's loses at the commit
+// and nothing is lost or doubled; the cleaner runs only on compacted, known, non-internal topics.
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { encodeRecordBatch, iterateRecords, readRecordBatchHeader } from "@cirrus/kafka-protocol";
-import { Storage } from "@cirrus/s3stream";
+import { ErrorCode, type ObjectManager, Storage } from "@cirrus/s3stream";
 import { AppendNotifier } from "../../src/partitions/append-notifier.ts";
 import { ObjectStoreCheckpointStore } from "../../src/partitions/checkpoint-store.ts";
 import { cleanPartition, ObjectStoreCleanerStateStore } from "../../src/partitions/log-cleaner.ts";
@@ -36,14 +37,17 @@ const policy = cleanerPolicyOf({ "cleanup.policy": "compact", "delete.retention.
 const pad = "p".repeat(300);
 
 /** A broker's storage whose object compactor separates every stream and deletes at once (run by hand). */
-async function openStorage(nodeId: number): Promise<Storage> {
+async function openStorage(
+  nodeId: number,
+  objectManager: ObjectManager = cluster.objectManager,
+): Promise<Storage> {
   const dir = await mkdtemp(join(tmpdir(), "cirrus-cleaner-"));
   dirs.push(dir);
   return Storage.open({
     walPath: join(dir, "wal"),
     walCapacity: 8 * 1024 * 1024,
     objectStore: cluster.objectStore,
-    objectManager: cluster.objectManager,
+    objectManager,
     nodeId,
     nodeEpoch: 1,
     logCacheBytes: 0,
@@ -235,6 +239,63 @@ describe("log compaction on s3stream", () => {
       "the record after it is kept",
     );
     await partition.close();
+  });
+
+  it("a fenced old owner's pass racing the new owner's: the object is replaced once, nothing lost or doubled", async () => {
+    // A's commits wait until B's pass is done: A read and rewrote the object, B replaced it meanwhile.
+    let releaseA = () => {};
+    const bDone = new Promise<void>((resolve) => {
+      releaseA = resolve;
+    });
+    const real = cluster.objectManager;
+    const gated = new Proxy(real, {
+      get(target, property) {
+        if (property === "commitStreamObject") {
+          return async (request: Parameters<ObjectManager["commitStreamObject"]>[0]) => {
+            if (request.sourceObjectIds.length > 0) await bDone;
+            return real.commitStreamObject(request);
+          };
+        }
+        const value = Reflect.get(target, property, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const storageA = await openStorage(5, gated);
+    const streamId = await cluster.createStream();
+    const onA = await openOn(storageA, streamId, 1);
+    for (let round = 0; round < 4; round++) {
+      await put(
+        onA,
+        ["k0", "k1", "k2", "k3", "k4"].map((k) => [k, `${k}-${round}`]),
+      );
+    }
+    await storageA.flush();
+    await storageA.compactNow();
+    // The partition moves while A still has it open (A is fenced, and does not know it yet).
+    const storageB = await openStorage(6);
+    const onB = await openOn(storageB, streamId, 2);
+    const passA = cleanPartition(onA, storageA, states, policy, NOW, LIMITS);
+    const passB = await cleanPartition(onB, storageB, states, policy, NOW, LIMITS);
+    releaseA();
+    assert.ok(passB.cleaned && passB.rewrite.objectsRewritten === 1, "the new owner replaced the object");
+    await assert.rejects(
+      passA,
+      (error: Error & { code?: string }) => error.code === ErrorCode.OBJECT_NOT_FOUND,
+    );
+    const expected = ["k0", "k1", "k2", "k3", "k4"].map((k, i): [number, string, string] => [
+      15 + i,
+      k,
+      `${k}-3`,
+    ]);
+    assert.deepEqual(await readAll(onB), expected, "the last value of each key, once, at its offset");
+    const objects = await cluster.objectManager.getObjects(streamId, 0, 20, 100);
+    assert.deepEqual(
+      objects.map((o) => [o.ranges[0]!.startOffset, o.ranges[0]!.endOffset]),
+      [[0, 20]],
+      "one object covers the log: no hole, no overlap",
+    );
+    await onB.close();
+    await onA.close().catch(() => {}); // fenced: its close may be refused
   });
 
   it("the cleaner runs over compacted, known, non-internal partitions only", async () => {
