@@ -3,14 +3,19 @@
 // original offsets; the log start and end are unchanged; the rewritten objects replace the old ones, whose
 // bytes the object compactor then deletes; a pass with nothing new rewrites nothing; tombstones go after
 // delete.retention.ms; another owner reads the same log and knows it is clean; min.compaction.lag.ms and an
-// open transaction hold cleaning back; a fenced old owner's pass racing the new owner's loses at the commit
+// open transaction hold cleaning back, and once it aborts its records go and its marker stays; a fenced old owner's pass racing the new owner's loses at the commit
 // and nothing is lost or doubled; the cleaner runs only on compacted, known, non-internal topics.
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { encodeRecordBatch, iterateRecords, readRecordBatchHeader } from "@cirrus/kafka-protocol";
+import {
+  encodeRecordBatch,
+  iterateRecords,
+  ErrorCode as KafkaErrorCode,
+  readRecordBatchHeader,
+} from "@cirrus/kafka-protocol";
 import { ErrorCode, type ObjectManager, Storage } from "@cirrus/s3stream";
 import { AppendNotifier } from "../../src/partitions/append-notifier.ts";
 import { ObjectStoreCheckpointStore } from "../../src/partitions/checkpoint-store.ts";
@@ -19,6 +24,7 @@ import { LogCleaner } from "../../src/partitions/log-cleaner-enforcer.ts";
 import { cleanerPolicyOf } from "../../src/partitions/log-cleaner-policy.ts";
 import { Partition } from "../../src/partitions/partition.ts";
 import { ProducerStateManager } from "../../src/producers/index.ts";
+import { appendTxnMarker } from "../../src/transactions/marker-append.ts";
 import { StreamCluster } from "../groups/stream-test-kit.ts";
 
 const cluster = new StreamCluster();
@@ -92,7 +98,13 @@ async function readAll(partition: Partition, from = 0): Promise<[number, string,
   const out: [number, string, string | null][] = [];
   for (const record of await partition.readRecords(from, partition.highWatermark, 64 << 20)) {
     for (let at = 0; at < record.payload.length; ) {
-      const size = readRecordBatchHeader(record.payload, at).batchLength + 12;
+      const header = readRecordBatchHeader(record.payload, at);
+      const size = header.batchLength + 12;
+      if (header.isControl) {
+        out.push([Number(header.baseOffset), "(marker)", null]);
+        at += size;
+        continue;
+      }
       for (const r of iterateRecords(record.payload.subarray(at, at + size))) {
         out.push([
           Number(r.offset),
@@ -193,7 +205,7 @@ describe("log compaction on s3stream", () => {
     await onB.close();
   });
 
-  it("min.compaction.lag.ms and an open transaction hold the cleanable end back", async () => {
+  it("min.compaction.lag.ms and an open transaction hold the cleanable end back; an aborted one is removed", async () => {
     const storage = await openStorage(3);
     const partition = await openOn(storage, await cluster.createStream(), 1);
     await put(partition, [
@@ -238,6 +250,22 @@ describe("log compaction on s3stream", () => {
       [2, 3, 4],
       "the record after it is kept",
     );
+
+    // The transaction aborts: its records go at the next pass, its marker stays, and the key it wrote does not
+    // hide anything.
+    const marker = { producerId: 9n, producerEpoch: 0, committed: false, coordinatorEpoch: 1 };
+    assert.equal(await appendTxnMarker(partition, gate, marker, () => true), KafkaErrorCode.NONE);
+    await put(partition, [["z", "after-the-marker"]]);
+    await storage.flush();
+    await storage.compactNow();
+    const released = await cleanPartition(partition, storage, states, eager, NOW, LIMITS);
+    assert.ok(released.cleaned);
+    assert.equal(released.to, 7);
+    assert.deepEqual(await readAll(partition), [
+      [4, "k", "after-the-transaction"],
+      [5, "(marker)", null],
+      [6, "z", "after-the-marker"],
+    ]);
     await partition.close();
   });
 
