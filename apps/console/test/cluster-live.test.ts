@@ -21,7 +21,14 @@ const watermarks = {
 
 describe("cluster live state (GET /v1/clusters/{id}/events)", () => {
   const snapshot = () =>
-    applyClusterEvent(undefined, event("snapshot", { brokers: [broker(1), broker(2)], watermarks }))!;
+    applyClusterEvent(
+      undefined,
+      event("snapshot", {
+        cluster: { id: "c", state: "RUNNING" },
+        brokers: [broker(1), broker(2)],
+        watermarks,
+      }),
+    )!;
 
   it("starts from the snapshot; events before it change nothing", () => {
     assert.equal(applyClusterEvent(undefined, event("brokers", { items: [broker(9)] })), undefined);
@@ -33,6 +40,10 @@ describe("cluster live state (GET /v1/clusters/{id}/events)", () => {
     );
     assert.deepEqual(state.watermarks, watermarks);
     assert.equal(state.points.size, 0);
+    assert.equal(state.cluster.state, "RUNNING");
+    const updating = applyClusterEvent(state, event("cluster", { id: "c", state: "UPDATING" }))!;
+    assert.equal(updating.cluster.state, "UPDATING");
+    assert.equal(updating.brokers, state.brokers, "the brokers stay");
   });
 
   it("replaces brokers on `brokers`, counting it as a change; `operation` too; unknown events are ignored", () => {

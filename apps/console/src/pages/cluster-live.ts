@@ -1,8 +1,8 @@
-// A cluster's live state from GET /v1/clusters/{id}/events: the `snapshot` (brokers and watermarks) replaces it,
-// `brokers` replaces the brokers, `network` updates each broker's load and lease and adds a point to its series,
+// A cluster's live state from GET /v1/clusters/{id}/events: the `snapshot` (cluster, brokers and watermarks)
+// replaces it, `cluster` replaces the cluster, `brokers` replaces the brokers, `network` updates each broker's load and lease and adds a point to its series,
 // `watermarks` replaces them, `operation` counts as a change (what the broker map reloads on).
 import type { StreamEvent } from "../api/event-stream.ts";
-import type { Broker, MetricsView, NetworkSample, Watermarks } from "../api/types.ts";
+import type { Broker, Cluster, MetricsView, NetworkSample, Watermarks } from "../api/types.ts";
 import type { ChartLine, ChartSeries } from "../components/line-chart.tsx";
 import { formatRate } from "../format.ts";
 
@@ -16,6 +16,7 @@ export interface NetworkPoint {
 }
 
 export interface ClusterLive {
+  cluster: Cluster;
   brokers: Broker[];
   watermarks: Watermarks;
   /** Points received since the stream opened, per broker, oldest first. */
@@ -31,9 +32,15 @@ export function applyClusterEvent(
 ): ClusterLive | undefined {
   switch (event.event) {
     case "snapshot": {
-      const { brokers, watermarks } = JSON.parse(event.data) as { brokers: Broker[]; watermarks: Watermarks };
-      return { brokers, watermarks, points: new Map(), changes: (state?.changes ?? 0) + 1 };
+      const { cluster, brokers, watermarks } = JSON.parse(event.data) as {
+        cluster: Cluster;
+        brokers: Broker[];
+        watermarks: Watermarks;
+      };
+      return { cluster, brokers, watermarks, points: new Map(), changes: (state?.changes ?? 0) + 1 };
     }
+    case "cluster":
+      return state && { ...state, cluster: JSON.parse(event.data) as Cluster };
     case "brokers":
       if (!state) return state;
       return {
