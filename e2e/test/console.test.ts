@@ -150,12 +150,13 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
     await check("04-cluster-overview");
   });
 
-  it("keeps the overview and the broker map live over the cluster's event stream, without polling", async () => {
+  it("keeps the cluster page (overview, broker map) live over the cluster's event stream, without polling", async () => {
     const clusterId = /clusters\/([0-9a-f-]{36})/.exec(page.url())![1]!;
     const requests: string[] = [];
     const record = (request: { url(): string }) => {
       const path = new URL(request.url()).pathname;
-      if (path.startsWith(`/v1/clusters/${clusterId}/`))
+      // The cluster itself as "", its sub-resources as "/brokers", "/events"…
+      if (path.startsWith(`/v1/clusters/${clusterId}`))
         requests.push(path.slice(`/v1/clusters/${clusterId}`.length));
     };
     page.on("request", record);
@@ -166,12 +167,12 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
       async () => (await page.locator("tbody tr", { hasText: "ACTIVE" }).count()) === 3,
       15_000,
     );
-    // Longer than the old 2 s brokers poll and 5 s metrics poll: neither may come again.
+    // Longer than the old polls (brokers 2 s, cluster 3 s, metrics 5 s): none may come.
     await new Promise((resolve) => setTimeout(resolve, 6_000));
     assert.deepEqual(
-      requests.filter((path) => path === "/brokers" || path === "/events"),
+      requests.filter((path) => path === "" || path === "/brokers" || path === "/events"),
       ["/events"],
-      "one cluster stream, no brokers polling",
+      "one cluster stream for the page, no cluster or brokers polling",
     );
     assert.equal(requests.filter((path) => path === "/metrics").length, 1, "the chart's history, once");
     await check("04b-cluster-overview-live");
@@ -182,10 +183,17 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
     await new Promise((resolve) => setTimeout(resolve, 6_000));
     page.off("request", record);
     assert.ok(!requests.includes("/brokers"), `the map's brokers come from the stream: ${requests}`);
-    assert.equal(requests.filter((path) => path === "/events").length, 1);
-    assert.ok(
-      requests.filter((path) => path === "/partitions/load").length <= 2,
-      `the partitions' load loads on changes, not every 5 s: ${requests}`,
+    assert.equal(
+      requests.filter((path) => path === "/events").length,
+      0,
+      "the page's stream serves the map too",
+    );
+    assert.ok(!requests.includes(""), "the cluster is not polled");
+    // Nothing moved partitions meanwhile: loaded once (the old poll every 5 s would have loaded it twice).
+    assert.equal(
+      requests.filter((path) => path === "/partitions/load").length,
+      1,
+      `the partitions' load loads on changes, not on a timer: ${requests}`,
     );
     await check("04c-broker-map-live");
   });
@@ -536,6 +544,38 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
     assert.ok(overflow <= 1, `the page is ${overflow}px wider than the phone`);
     await check("14-settings-phone");
     await page.setViewportSize({ width: 1280, height: 860 });
+  });
+
+  it("signs a page out when its token is revoked while its live stream is open (the stream's error event)", async () => {
+    const { secret, token } = await api<{ secret: string; token: { id: string } }>("POST", "/v1/tokens", {
+      name: "revoked-live",
+      scope: "viewer",
+    });
+    const other = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    other.on("pageerror", (error) => pageErrors.push(error.message));
+    try {
+      await other.goto(`${url}/`);
+      await other.getByLabel("API token").fill(secret);
+      await other.getByRole("button", { name: "Sign in" }).click();
+      await other
+        .getByRole("heading", { name: /cluster/i })
+        .first()
+        .waitFor();
+      await other.goto(`${url}/operations`);
+      await other.getByRole("status").filter({ hasText: "Live" }).waitFor({ timeout: 15_000 });
+      const after: string[] = [];
+      other.on("request", (request) => {
+        const path = new URL(request.url()).pathname;
+        if (path.startsWith("/v1/")) after.push(path);
+      });
+      await api("DELETE", `/v1/tokens/${token.id}`);
+      await other.getByRole("heading", { name: "Cirrus console" }).waitFor({ timeout: 10_000 });
+      // Signed out by the stream's last event, not by a failed reconnect or another request.
+      assert.deepEqual(after, [], "no request between the revocation and the sign-out");
+      await screenshot(other, "14b-revoked-signed-out");
+    } finally {
+      await other.close();
+    }
   });
 
   it("deletes the cluster after a confirmation", async () => {

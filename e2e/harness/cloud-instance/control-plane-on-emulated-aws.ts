@@ -29,19 +29,25 @@ export interface EmulatedAwsControlPlaneOptions {
   readonly leaseMs?: number;
   /** Extra broker environment (in the user data). */
   readonly brokerEnv?: Record<string, string>;
+  /**
+   * A control plane that can be restarted: its database is a PGlite folder under `dataDir` (not memory), it
+   * listens on this port (brokers keep the URL their user data names) and its first admin token is this.
+   */
+  readonly restartable?: { readonly port: number; readonly adminToken: string };
 }
 
 export async function startControlPlaneOnEmulatedAws(
   options: EmulatedAwsControlPlaneOptions,
 ): Promise<EmulatedAwsControlPlane> {
-  const adminToken = `cpt_emulated_${randomBytes(16).toString("hex")}`;
+  const restartable = options.restartable;
+  const adminToken = restartable?.adminToken ?? `cpt_emulated_${randomBytes(16).toString("hex")}`;
   const config = loadConfig(
     {},
     {
-      databaseUrl: "memory://",
+      databaseUrl: restartable ? join(options.dataDir, "control-plane", "db") : "memory://",
       dataDir: join(options.dataDir, "control-plane"),
       host: "127.0.0.1",
-      port: 0,
+      port: restartable?.port ?? 0,
       logLevel: "silent",
       reconcileIntervalMs: 100,
       leaseMs: options.leaseMs ?? 3_000,

@@ -1,0 +1,147 @@
+// The control plane stopped in the middle of an aws cluster's create, failover and delete on the emulated AWS
+// region, and started again on the same database and port (brokers keep the URL in their user data): the next
+// one finishes each job from its operation rows and the cloud's state, with nothing doubled and nothing left.
+// The stop is composeControlPlane's close() (controllers stopped between passes, no SIGKILL: the fakes live in
+// this process), so a step cut in the middle of a cloud call is not covered here.
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { after, before, describe, it } from "node:test";
+import {
+  bootstrapOf,
+  consume,
+  EmulatedAwsClusterKit,
+  produce,
+} from "../../harness/cloud-instance/aws-cluster-kit.ts";
+import { freePort, waitFor } from "../../harness/cluster.ts";
+
+describe("a control plane restarted during an aws cluster's create, failover and delete", {
+  timeout: 240_000,
+}, () => {
+  let kit: EmulatedAwsClusterKit;
+  let options: { restartable: { port: number; adminToken: string }; leaseMs: number };
+  const restart = async () => {
+    await kit.cp.close();
+    await kit.startControlPlane(options);
+  };
+  const requests = (command: string) => kit.cloud.account.requests.filter((r) => r.command === command);
+
+  before(async () => {
+    options = {
+      restartable: { port: await freePort(), adminToken: `cpt_restart_${randomBytes(16).toString("hex")}` },
+      leaseMs: 5_000,
+    };
+    kit = await EmulatedAwsClusterKit.open(options);
+  });
+  after(async () => {
+    await kit?.close();
+  });
+
+  it("create: stopped once the group exists; the next control plane brings up 3 brokers, nothing doubled", async () => {
+    await kit.createCluster("restarted", kit.spec({ min: 3, max: 4 }));
+    await waitFor("the group", async () => (kit.cloud.account.groups.size === 1 ? true : undefined), 15_000);
+    await restart();
+    const live = await kit.runningWith(3, "3 ACTIVE brokers after the restart");
+    kit.assertBrokersMatchInstances(live);
+    assert.equal(kit.cloud.account.groups.size, 1, "one group");
+    assert.equal(kit.cloud.account.launchTemplates.size, 1, "one launch template");
+    const running = [...kit.cloud.account.instances.values()].filter((i) => i.state === "running");
+    assert.equal(running.length, 3, "no instance launched twice");
+    const volumes = [...kit.cloud.account.volumes.values()].filter((v) => v.state !== "deleted");
+    assert.deepEqual(
+      volumes.map((v) => v.attachments[0]?.instanceId).sort(),
+      running.map((i) => i.id).sort(),
+      "one WAL volume per instance, attached to it",
+    );
+    const values = Array.from({ length: 100 }, (_, i) => `after-restart-${i}`);
+    await produce(bootstrapOf(live), "restart-create", values);
+    assert.deepEqual(await consume(bootstrapOf(live), "restart-create", values.length), values);
+  });
+
+  it("failover: stopped while broker.failover runs; the next one replays the WAL, every acked record read", async () => {
+    const created = await kit.cp.api("POST", `/v1/clusters/${kit.clusterId}/topics`, {
+      name: "restart-wal",
+      partitions: 1,
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const leaderId = async () =>
+      (
+        await kit.cp.api<{ partitions: { leaderBrokerId: number }[] }>(
+          "GET",
+          `/v1/clusters/${kit.clusterId}/topics/restart-wal`,
+        )
+      ).body.partitions[0]?.leaderBrokerId;
+    const id = await waitFor(
+      "a leader",
+      async () => {
+        const current = await leaderId();
+        return current !== undefined && current >= 0 ? current : undefined;
+      },
+      15_000,
+    );
+    const dead = (await kit.active()).find((b) => b.brokerId === id);
+    assert.ok(dead, `leader ${id} is ACTIVE`);
+    const values = Array.from({ length: 300 }, (_, i) => `wal-${i}`);
+    await produce(`${dead.host}:${dead.port}`, "restart-wal", values);
+    await kit.cloud.crash(dead.instanceId);
+    await waitFor(
+      "broker.failover to start",
+      async () =>
+        (await kit.operations()).find(
+          (op) => op.type === "broker.failover" && Number(op.input.brokerId) === dead.brokerId,
+        ),
+      30_000,
+    );
+    await restart();
+    await waitFor(
+      "broker.failover to succeed after the restart",
+      async () =>
+        (await kit.operations()).find(
+          (op) =>
+            op.type === "broker.failover" &&
+            Number(op.input.brokerId) === dead.brokerId &&
+            op.status === "SUCCEEDED",
+        ),
+      60_000,
+    );
+    const now = await waitFor(
+      "a live leader",
+      async () => {
+        const current = await leaderId();
+        const b = (await kit.active()).find((x) => x.brokerId === current);
+        return b && b.brokerId !== dead.brokerId ? b : undefined;
+      },
+      30_000,
+    );
+    assert.deepEqual(await consume(`${now.host}:${now.port}`, "restart-wal", values.length), values);
+  });
+
+  it("delete: stopped right after DeleteAutoScalingGroup; the next one finishes, nothing left", async () => {
+    const deleted = await kit.cp.api("DELETE", `/v1/clusters/${kit.clusterId}`);
+    assert.equal(deleted.status, 202, JSON.stringify(deleted.body));
+    await waitFor(
+      "DeleteAutoScalingGroup",
+      async () => (requests("DeleteAutoScalingGroup").length > 0 ? true : undefined),
+      30_000,
+    );
+    await restart();
+    await waitFor(
+      "the cluster to be gone",
+      async () =>
+        (await kit.cp.api("GET", `/v1/clusters/${kit.clusterId}`)).status === 404 ? true : undefined,
+      60_000,
+    );
+    await waitFor(
+      "the workloads to stop",
+      async () => (kit.cloud.leftovers().workloads.length === 0 ? true : undefined),
+      15_000,
+    );
+    assert.deepEqual(kit.cloud.leftovers(), {
+      runningInstances: [],
+      volumes: [],
+      launchTemplates: [],
+      groups: [],
+      workloads: [],
+    });
+    assert.deepEqual(kit.cloud.errors, []);
+  });
+});
