@@ -46,7 +46,7 @@ describe("cluster live state (GET /v1/clusters/{id}/events)", () => {
     assert.equal(updating.brokers, state.brokers, "the brokers stay");
   });
 
-  it("replaces brokers on `brokers`, counting it as a change; `operation` too; unknown events are ignored", () => {
+  it("replaces brokers on `brokers`, counting it as a change; an operation moving partitions too; unknown events are ignored", () => {
     const state = snapshot();
     const next = applyClusterEvent(state, event("brokers", { items: [broker(1, { state: "FENCED" })] }))!;
     assert.deepEqual(
@@ -54,7 +54,11 @@ describe("cluster live state (GET /v1/clusters/{id}/events)", () => {
       [[1, "FENCED"]],
     );
     assert.equal(next.changes, state.changes + 1);
-    assert.equal(applyClusterEvent(next, event("operation", { id: "x" }))!.changes, next.changes + 1);
+    assert.equal(
+      applyClusterEvent(next, event("operation", { id: "x", type: "cluster.rebalance" }))!.changes,
+      next.changes + 1,
+    );
+    assert.equal(applyClusterEvent(next, event("operation", { id: "y", type: "cluster.scale-hold" })), next);
     assert.equal(applyClusterEvent(next, event("something-new", {})), next);
   });
 

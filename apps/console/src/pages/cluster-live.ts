@@ -1,6 +1,7 @@
 // A cluster's live state from GET /v1/clusters/{id}/events: the `snapshot` (cluster, brokers and watermarks)
-// replaces it, `cluster` replaces the cluster, `brokers` replaces the brokers, `network` updates each broker's load and lease and adds a point to its series,
-// `watermarks` replaces them, `operation` counts as a change (what the broker map reloads on).
+// replaces it, `cluster` replaces the cluster, `brokers` the brokers, `network` updates each broker's load and
+// lease and adds a point to its series, `watermarks` replaces them, and an `operation` that moves partitions
+// counts as a change (what the broker map reloads on).
 import type { StreamEvent } from "../api/event-stream.ts";
 import type { Broker, Cluster, MetricsView, NetworkSample, Watermarks } from "../api/types.ts";
 import type { ChartLine, ChartSeries } from "../components/line-chart.tsx";
@@ -8,6 +9,16 @@ import { formatRate } from "../format.ts";
 
 /** Network points kept per broker: the chart's window (15 min) at the stream's pace (2 s). */
 const MAX_POINTS = 450;
+
+/** The operations that move partitions between brokers (records such as scale holds move nothing). */
+const MOVES_PARTITIONS: ReadonlySet<string> = new Set([
+  "cluster.rebalance",
+  "broker.drain",
+  "broker.replace",
+  "broker.failover",
+  "cluster.scale-out",
+  "cluster.scale-in",
+]);
 
 export interface NetworkPoint {
   at: number;
@@ -21,7 +32,7 @@ export interface ClusterLive {
   watermarks: Watermarks;
   /** Points received since the stream opened, per broker, oldest first. */
   points: Map<number, NetworkPoint[]>;
-  /** Bumped by each `brokers` and `operation` event: partitions may have moved. */
+  /** Bumped by each `brokers` event and each change of an operation that moves partitions. */
   changes: number;
 }
 
@@ -50,8 +61,10 @@ export function applyClusterEvent(
       };
     case "watermarks":
       return state && { ...state, watermarks: JSON.parse(event.data) as Watermarks };
-    case "operation":
-      return state && { ...state, changes: state.changes + 1 };
+    case "operation": {
+      const { type } = JSON.parse(event.data) as { type: string };
+      return state && MOVES_PARTITIONS.has(type) ? { ...state, changes: state.changes + 1 } : state;
+    }
     case "network": {
       if (!state) return state;
       const { at, items } = JSON.parse(event.data) as { at: number; items: NetworkSample[] };
