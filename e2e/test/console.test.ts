@@ -1,7 +1,7 @@
 // The web console in a real browser (Debian's Chromium through playwright-core) against `npm start`'s control
 // plane on the local provider: sign in, create a cluster through the form (its validation shown at the field),
 // wait for RUNNING and three brokers (with their instance type), see the overview and the broker map kept live by
-// the cluster's event stream (no polling), create a topic, produce a message with two headers from the page and
+// the cluster's event stream (no polling; polling only while the token's stream cap refuses it), create a topic, produce a message with two headers from the page and
 // see it in the message browser (and, from a time, exactly the records at or after it), see a consumer group's lag, reset
 // its offsets (dry run, 409 while it has a member, then executed on the empty group: lag comes back),
 // simulate a spot reclaim and watch its operation finish (live over Server-Sent Events, never polled),
@@ -150,12 +150,13 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
     await check("04-cluster-overview");
   });
 
-  it("keeps the overview and the broker map live over the cluster's event stream, without polling", async () => {
+  it("keeps the cluster page (overview, broker map) live over the cluster's event stream, without polling", async () => {
     const clusterId = /clusters\/([0-9a-f-]{36})/.exec(page.url())![1]!;
     const requests: string[] = [];
     const record = (request: { url(): string }) => {
       const path = new URL(request.url()).pathname;
-      if (path.startsWith(`/v1/clusters/${clusterId}/`))
+      // The cluster itself as "", its sub-resources as "/brokers", "/events"…
+      if (path.startsWith(`/v1/clusters/${clusterId}`))
         requests.push(path.slice(`/v1/clusters/${clusterId}`.length));
     };
     page.on("request", record);
@@ -166,12 +167,12 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
       async () => (await page.locator("tbody tr", { hasText: "ACTIVE" }).count()) === 3,
       15_000,
     );
-    // Longer than the old 2 s brokers poll and 5 s metrics poll: neither may come again.
+    // Longer than the old polls (brokers 2 s, cluster 3 s, metrics 5 s): none may come.
     await new Promise((resolve) => setTimeout(resolve, 6_000));
     assert.deepEqual(
-      requests.filter((path) => path === "/brokers" || path === "/events"),
+      requests.filter((path) => path === "" || path === "/brokers" || path === "/events"),
       ["/events"],
-      "one cluster stream, no brokers polling",
+      "one cluster stream for the page, no cluster or brokers polling",
     );
     assert.equal(requests.filter((path) => path === "/metrics").length, 1, "the chart's history, once");
     await check("04b-cluster-overview-live");
@@ -182,12 +183,61 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
     await new Promise((resolve) => setTimeout(resolve, 6_000));
     page.off("request", record);
     assert.ok(!requests.includes("/brokers"), `the map's brokers come from the stream: ${requests}`);
-    assert.equal(requests.filter((path) => path === "/events").length, 1);
-    assert.ok(
-      requests.filter((path) => path === "/partitions/load").length <= 2,
-      `the partitions' load loads on changes, not every 5 s: ${requests}`,
+    assert.equal(
+      requests.filter((path) => path === "/events").length,
+      0,
+      "the page's stream serves the map too",
+    );
+    assert.ok(!requests.includes(""), "the cluster is not polled");
+    // Nothing moved partitions meanwhile: loaded once (the old poll every 5 s would have loaded it twice).
+    assert.equal(
+      requests.filter((path) => path === "/partitions/load").length,
+      1,
+      `the partitions' load loads on changes, not on a timer: ${requests}`,
     );
     await check("04c-broker-map-live");
+
+    // The cap: while the token holds its EVENT_STREAMS_PER_TOKEN (8) streams elsewhere, the page's stream is
+    // refused (429), the page says why and polls instead; once they close it is live again.
+    await page.goto(`${url}/settings`);
+    await page.getByRole("heading", { name: "API tokens" }).waitFor();
+    const held: Response[] = [];
+    try {
+      await waitFor(
+        "the token's 8 streams held",
+        async () => {
+          const answer = await fetch(`${url}/v1/operations/events?limit=1`, {
+            headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+          });
+          // A 429 here: the page's last stream is not closed on the server yet.
+          if (answer.status === 200) held.push(answer);
+          else await answer.body?.cancel();
+          return held.length === 8;
+        },
+        15_000,
+      );
+      const polled: string[] = [];
+      const onRequest = (request: { url(): string }) => {
+        if (new URL(request.url()).pathname === `/v1/clusters/${clusterId}/brokers`) polled.push("brokers");
+      };
+      page.on("request", onRequest);
+      await page.goto(`${url}/clusters/${clusterId}`);
+      await page
+        .getByRole("status")
+        .filter({ hasText: /Live updates unavailable \(Too many requests: .*event streams open/ })
+        .waitFor({ timeout: 15_000 });
+      await waitFor(
+        "three ACTIVE brokers, polled",
+        async () => (await page.locator("tbody tr", { hasText: "ACTIVE" }).count()) === 3,
+        15_000,
+      );
+      await waitFor("the brokers polled while the stream is refused", async () => polled.length >= 2, 15_000);
+      page.off("request", onRequest);
+      await check("04d-cluster-overview-polling");
+    } finally {
+      for (const answer of held) await answer.body?.cancel();
+    }
+    await page.getByRole("status").filter({ hasText: "● Live" }).waitFor({ timeout: 15_000 });
   });
 
   it("creates a topic from the Topics tab, shows its partitions and leaders, produces a message and browses it", async () => {
@@ -536,6 +586,38 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
     assert.ok(overflow <= 1, `the page is ${overflow}px wider than the phone`);
     await check("14-settings-phone");
     await page.setViewportSize({ width: 1280, height: 860 });
+  });
+
+  it("signs a page out when its token is revoked while its live stream is open (the stream's error event)", async () => {
+    const { secret, token } = await api<{ secret: string; token: { id: string } }>("POST", "/v1/tokens", {
+      name: "revoked-live",
+      scope: "viewer",
+    });
+    const other = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    other.on("pageerror", (error) => pageErrors.push(error.message));
+    try {
+      await other.goto(`${url}/`);
+      await other.getByLabel("API token").fill(secret);
+      await other.getByRole("button", { name: "Sign in" }).click();
+      await other
+        .getByRole("heading", { name: /cluster/i })
+        .first()
+        .waitFor();
+      await other.goto(`${url}/operations`);
+      await other.getByRole("status").filter({ hasText: "Live" }).waitFor({ timeout: 15_000 });
+      const after: string[] = [];
+      other.on("request", (request) => {
+        const path = new URL(request.url()).pathname;
+        if (path.startsWith("/v1/")) after.push(path);
+      });
+      await api("DELETE", `/v1/tokens/${token.id}`);
+      await other.getByRole("heading", { name: "Cirrus console" }).waitFor({ timeout: 10_000 });
+      // Signed out by the stream's last event, not by a failed reconnect or another request.
+      assert.deepEqual(after, [], "no request between the revocation and the sign-out");
+      await screenshot(other, "14b-revoked-signed-out");
+    } finally {
+      await other.close();
+    }
   });
 
   it("deletes the cluster after a confirmation", async () => {

@@ -21,7 +21,14 @@ const watermarks = {
 
 describe("cluster live state (GET /v1/clusters/{id}/events)", () => {
   const snapshot = () =>
-    applyClusterEvent(undefined, event("snapshot", { brokers: [broker(1), broker(2)], watermarks }))!;
+    applyClusterEvent(
+      undefined,
+      event("snapshot", {
+        cluster: { id: "c", state: "RUNNING" },
+        brokers: [broker(1), broker(2)],
+        watermarks,
+      }),
+    )!;
 
   it("starts from the snapshot; events before it change nothing", () => {
     assert.equal(applyClusterEvent(undefined, event("brokers", { items: [broker(9)] })), undefined);
@@ -33,9 +40,13 @@ describe("cluster live state (GET /v1/clusters/{id}/events)", () => {
     );
     assert.deepEqual(state.watermarks, watermarks);
     assert.equal(state.points.size, 0);
+    assert.equal(state.cluster.state, "RUNNING");
+    const updating = applyClusterEvent(state, event("cluster", { id: "c", state: "UPDATING" }))!;
+    assert.equal(updating.cluster.state, "UPDATING");
+    assert.equal(updating.brokers, state.brokers, "the brokers stay");
   });
 
-  it("replaces brokers on `brokers`, counting it as a change; `operation` too; unknown events are ignored", () => {
+  it("replaces brokers on `brokers`, counting it as a change; an operation moving partitions too; unknown events are ignored", () => {
     const state = snapshot();
     const next = applyClusterEvent(state, event("brokers", { items: [broker(1, { state: "FENCED" })] }))!;
     assert.deepEqual(
@@ -43,7 +54,11 @@ describe("cluster live state (GET /v1/clusters/{id}/events)", () => {
       [[1, "FENCED"]],
     );
     assert.equal(next.changes, state.changes + 1);
-    assert.equal(applyClusterEvent(next, event("operation", { id: "x" }))!.changes, next.changes + 1);
+    assert.equal(
+      applyClusterEvent(next, event("operation", { id: "x", type: "cluster.rebalance" }))!.changes,
+      next.changes + 1,
+    );
+    assert.equal(applyClusterEvent(next, event("operation", { id: "y", type: "cluster.scale-hold" })), next);
     assert.equal(applyClusterEvent(next, event("something-new", {})), next);
   });
 

@@ -331,6 +331,9 @@ export class Storage implements StreamHost {
       );
     } catch (error) {
       throw toStreamStorageError(error, `rewriting stream ${streamId}`);
+    } finally {
+      // Tail reads would go on serving the old payloads from memory: they now come from the objects.
+      this.#cache.evictUploadedBelow(streamId, endOffset);
     }
   }
 

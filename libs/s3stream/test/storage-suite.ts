@@ -268,6 +268,7 @@ export function storageSuite(name: string, openStore: () => Promise<ObjectStore>
             deleteGracePeriodMs: 0,
             separateStream: (id) => id === separated,
           },
+          logCacheBytes: 64 * MiB, // uploaded records stay cached: the rewrite must not be hidden by them
         }),
       );
       const [stream, other] = await Promise.all(

@@ -7,10 +7,12 @@
 // - a tombstone (null value) is kept until its batch's delete horizon has passed: the first pass that keeps it
 //   stamps the batch with horizon = now + delete.retention.ms (Kafka's KIP-534 attribute bit 6, the horizon
 //   stored as the batch's base timestamp), a later pass after the horizon drops it;
-// - transactional and control batches are never rewritten and their records never supersede anything: an
-//   aborted record must not hide a committed one, and markers must stay while their data does. Keeping them
-//   whole is always safe (Kafka removes aborted data; this cleaner leaves it, visible only to
-//   read_uncommitted consumers, as before cleaning).
+// - transactions, as Kafka's cleaner: the records of an aborted transaction are dropped and never supersede
+//   anything; a committed transaction's records are cleaned like any other (the cleanable range ends at the
+//   last stable offset, so every transaction in it has ended, and the partition's transaction index says
+//   which aborted); control batches (commit/abort markers) are kept. Kafka drops a marker once its
+//   transaction's data is gone and delete.retention.ms has passed; here markers stay (a few dozen bytes each),
+//   which is always safe.
 // OFFSETS ARE PRESERVED: a rewritten batch keeps its base offset, last offset delta, max timestamp, producer id,
 // epoch and base sequence, so the producer state, the transaction index and the time index rebuilt from batch
 // headers are the same after cleaning; a batch with nothing left stays as an empty batch (as Kafka keeps the
@@ -46,14 +48,31 @@ export function batchesOf(payload: Buffer): Buffer[] {
   return out;
 }
 
+/** Whether the transactional batch of `producerId` at `offset` belongs to an aborted transaction. */
+export type AbortedCheck = (producerId: bigint, offset: number) => boolean;
+
+/** An AbortedCheck over a list of aborted transactions (first offset to abort marker, per producer). */
+export function abortedCheckOf(
+  aborted: readonly { producerId: bigint; firstOffset: number; lastOffset: number }[],
+): AbortedCheck {
+  return (producerId, offset) =>
+    aborted.some((a) => a.producerId === producerId && a.firstOffset <= offset && offset < a.lastOffset);
+}
+
+const NONE_ABORTED: AbortedCheck = () => false;
+
 /**
- * Adds the keyed records of `payload` below `endOffset` to the map (later offsets win). Transactional and
- * control batches are skipped. Throws the codec's ProtocolError on a malformed batch.
+ * Adds the keyed records of `payload` below `endOffset` to the map (later offsets win). Control batches and
+ * aborted transactions' batches are skipped. Throws the codec's ProtocolError on a malformed batch.
  */
-export function addKeys(payload: Buffer, endOffset: number, map: KeyMap): void {
+export function addKeys(payload: Buffer, endOffset: number, map: KeyMap, aborted = NONE_ABORTED): void {
   for (const batch of batchesOf(payload)) {
     const attributes = batch.readInt16BE(RecordBatchField.attributes);
-    if ((attributes & (TRANSACTIONAL_FLAG | CONTROL_FLAG)) !== 0) continue;
+    if ((attributes & CONTROL_FLAG) !== 0) continue;
+    if ((attributes & TRANSACTIONAL_FLAG) !== 0) {
+      const header = readRecordBatchHeader(batch);
+      if (aborted(header.producerId, Number(header.baseOffset))) continue;
+    }
     for (const record of iterateRecords(batch)) {
       const offset = Number(record.offset);
       if (offset >= endOffset) break;
@@ -68,6 +87,8 @@ export interface CleanContext {
   readonly deleteRetentionMs: number;
   /** Batches reaching this offset or past it are left untouched (not cleanable yet). */
   readonly endOffset: number;
+  /** Which transactional batches were aborted (default: none). */
+  readonly aborted?: AbortedCheck;
 }
 
 export interface CleanedPayload {
@@ -102,12 +123,13 @@ export function cleanBatch(batch: Buffer, ctx: CleanContext): CleanedPayload {
   const header = readRecordBatchHeader(batch);
   const baseOffset = Number(header.baseOffset);
   const unchanged = { payload: undefined, removed: 0, horizonMs: undefined };
-  if (header.isControl || header.isTransactional) return unchanged;
+  if (header.isControl) return unchanged;
   if (baseOffset + header.lastOffsetDelta >= ctx.endOffset) return unchanged;
   const hasHorizon = (header.attributes & DELETE_HORIZON_FLAG) !== 0;
   const oldHorizon = hasHorizon ? Number(header.baseTimestamp) : undefined;
   const records = [...iterateRecords(batch)];
-  const kept = records.filter((r) => survives(r, ctx, oldHorizon));
+  const abortedBatch = header.isTransactional && (ctx.aborted ?? NONE_ABORTED)(header.producerId, baseOffset);
+  const kept = abortedBatch ? [] : records.filter((r) => survives(r, ctx, oldHorizon));
   const tombstones = kept.some((r) => r.value === null);
   const horizonMs = tombstones ? (oldHorizon ?? ctx.nowMs + ctx.deleteRetentionMs) : undefined;
   const removed = records.length - kept.length;
@@ -124,6 +146,7 @@ export function cleanBatch(batch: Buffer, ctx: CleanContext): CleanedPayload {
     })),
     compression: header.compression,
     timestampType: header.timestampType,
+    isTransactional: header.isTransactional,
     baseTimestamp: horizonMs !== undefined ? BigInt(horizonMs) : header.baseTimestamp,
     producerId: header.producerId,
     producerEpoch: header.producerEpoch,

@@ -18,7 +18,7 @@ import type { ObjectStore } from "@cirrus/object-store";
 import type { RewriteOutcome } from "@cirrus/s3stream";
 import { contiguousRecords } from "./contiguous-records.ts";
 import { type CleanerPolicy, type CleanVerdict, decideCleaning } from "./log-cleaner-policy.ts";
-import { addKeys, cleanPayload, type KeyMap } from "./log-cleaner-records.ts";
+import { abortedCheckOf, addKeys, cleanPayload, type KeyMap } from "./log-cleaner-records.ts";
 import type { Partition } from "./partition.ts";
 import type { Granule } from "./time-index.ts";
 
@@ -135,14 +135,18 @@ export async function cleanPartition(
   );
   if (!verdict.clean) return { cleaned: false, why: verdict.why };
 
+  // Every transaction below the LSO has ended; the index says which aborted (markers possibly above `limit`).
+  const aborted = abortedCheckOf(state.txns.abortedIn(start, limit));
   const map: KeyMap = new Map();
   let end = cleanOffset;
-  const youngest = nowMs - policy.minCompactionLagMs;
+  // Without a lag, a record's timestamp never holds cleaning back (a producer's clock may run ahead).
+  const youngest =
+    policy.minCompactionLagMs > 0 ? nowMs - policy.minCompactionLagMs : Number.POSITIVE_INFINITY;
   scan: for await (const records of contiguousRecords(partition, cleanOffset, limit, limits.readBytes)) {
     for (const record of records) {
       const recordEnd = record.baseOffset + record.count;
       if (recordEnd > limit || record.timestamp > youngest || map.size >= limits.maxKeys) break scan;
-      addKeys(record.payload, limit, map);
+      addKeys(record.payload, limit, map, aborted);
       end = recordEnd;
     }
   }
@@ -152,7 +156,7 @@ export async function cleanPartition(
   let recordsRemoved = 0;
   let cleanBytes = 0;
   let horizon: number | undefined;
-  const ctx = { map, nowMs, deleteRetentionMs: policy.deleteRetentionMs, endOffset: end };
+  const ctx = { map, nowMs, deleteRetentionMs: policy.deleteRetentionMs, endOffset: end, aborted };
   const rewrite = await storage.rewriteStream(partition.streamId, start, end, (record) => {
     const recordEnd = record.baseOffset + record.count;
     if (recordEnd <= start || recordEnd > end) return undefined;

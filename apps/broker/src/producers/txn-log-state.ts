@@ -10,7 +10,7 @@
 // forgetBelow reports those, and the loader then rebuilds this part by a scan. Marker epochs only grow per
 // producer (a marker with an older epoch is refused: ProducerStateManager.checkMarker), so the newest
 // marker's offset tells whether the log start passed every marker of that producer.
-import { PartitionTxnIndex, type TxnIndexSnapshot } from "./partition-txn-index.ts";
+import { type AbortedTxn, PartitionTxnIndex, type TxnIndexSnapshot } from "./partition-txn-index.ts";
 import type { RebuiltTxns } from "./rebuild-txn-index.ts";
 
 export interface MarkerEpoch {
@@ -72,6 +72,11 @@ export class TxnLogState {
    */
   lastStableOffset(highWatermark: number): number | undefined {
     return this.#known ? this.#index.lastStableOffset(highWatermark) : undefined;
+  }
+
+  /** The aborted transactions overlapping [from, to) (PartitionTxnIndex.abortedIn); [] when not known. */
+  abortedIn(from: number, to: number): AbortedTxn[] {
+    return this.#known ? this.#index.abortedIn(from, to) : [];
   }
 
   /** A stored transactional data batch of `producerId` at `baseOffset`. */

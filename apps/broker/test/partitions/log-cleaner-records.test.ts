@@ -1,5 +1,5 @@
 // The log cleaner's pure decisions: which records of a batch survive (updates, keyless records, tombstones
-// before and after delete.retention.ms, transactional and control batches, the cleanable end), that a
+// before and after delete.retention.ms, aborted and committed transactions, markers, the cleanable end), that a
 // rewritten batch keeps its offsets, header and a valid CRC, and when a partition is cleaned at all (dirty
 // ratio, delete horizon, cleanup.policy).
 import assert from "node:assert/strict";
@@ -16,6 +16,7 @@ import {
 import { bytesBetween } from "../../src/partitions/log-cleaner.ts";
 import { cleanerPolicyOf, decideCleaning } from "../../src/partitions/log-cleaner-policy.ts";
 import {
+  abortedCheckOf,
   addKeys,
   batchesOf,
   type CleanContext,
@@ -151,21 +152,49 @@ describe("log cleaner: which records survive", () => {
     assert.deepEqual(entries(cleaned.payload!), [[1, "k", "v"]]);
   });
 
-  it("leaves transactional and control batches whole, and their records supersede nothing", () => {
-    const plain = batch(0, [["a", "committed-before"]]);
-    const txn = batch(1, [["a", "in-a-transaction"]], { isTransactional: true });
+  it("drops aborted transactions' records, cleans committed ones like any other, keeps markers", () => {
+    const plain = batch(0, [["a", "before"]]);
+    const aborted = batch(1, [["a", "aborted"]], { isTransactional: true, producerId: 8n });
+    const committed = batch(3, [["b", "committed"]], { isTransactional: true, producerId: 9n });
+    const later = batch(5, [["b", "after"]]);
     const marker = encodeEndTxnMarker({
-      producerId: 7n,
+      producerId: 8n,
       producerEpoch: 1,
       committed: false,
       coordinatorEpoch: 0,
       timestamp: BigInt(T0),
     });
-    const map = mapOf(plain, txn, marker);
-    assert.deepEqual([...map], [["a", 0]], "only the non-transactional record is mapped");
-    assert.equal(cleanBatch(plain, ctxOf(map)).payload, undefined, "an aborted record does not hide it");
-    assert.equal(cleanBatch(txn, ctxOf(mapOf(plain, batch(5, [["a", "later"]])))).payload, undefined);
-    assert.equal(cleanBatch(marker, ctxOf(map)).payload, undefined);
+    // Producer 8's transaction [1, 2) aborted (its marker at 2); producer 9's committed.
+    const isAborted = abortedCheckOf([{ producerId: 8n, firstOffset: 1, lastOffset: 2 }]);
+    const map: KeyMap = new Map();
+    for (const p of [plain, aborted, committed, marker]) addKeys(p, 100, map, isAborted);
+    assert.deepEqual(
+      [...map],
+      [
+        ["a", 0],
+        ["b", 3],
+      ],
+      "an aborted record maps nothing, a committed one does",
+    );
+    const ctx = ctxOf(map, { aborted: isAborted });
+    assert.equal(
+      cleanBatch(plain, ctx).payload,
+      undefined,
+      "an aborted record does not hide the value before it",
+    );
+    const emptied = cleanBatch(aborted, ctx);
+    assert.equal(emptied.removed, 1, "aborted records are removed");
+    const header = readRecordBatchHeader(emptied.payload!);
+    assert.deepEqual(
+      [header.isTransactional, header.producerId, header.recordCount, header.lastOffsetDelta],
+      [true, 8n, 0, 0],
+      "the emptied batch is still producer 8's transactional batch",
+    );
+    assert.equal(cleanBatch(committed, ctx).payload, undefined, "the latest b, committed: kept");
+    const superseded = cleanBatch(committed, ctxOf(mapOf(committed, later), { aborted: isAborted }));
+    assert.equal(superseded.removed, 1, "a committed record is superseded by a later one");
+    assert.equal(readRecordBatchHeader(superseded.payload!).isTransactional, true);
+    assert.equal(cleanBatch(marker, ctx).payload, undefined, "markers are kept");
   });
 
   it("never touches a batch reaching the cleanable end", () => {

@@ -3,14 +3,20 @@
 // original offsets; the log start and end are unchanged; the rewritten objects replace the old ones, whose
 // bytes the object compactor then deletes; a pass with nothing new rewrites nothing; tombstones go after
 // delete.retention.ms; another owner reads the same log and knows it is clean; min.compaction.lag.ms and an
-// open transaction hold cleaning back; the cleaner runs only on compacted, known, non-internal topics.
+// open transaction hold cleaning back, and once it aborts its records go and its marker stays; a fenced old owner's pass racing the new owner's loses at the commit
+// and nothing is lost or doubled; the cleaner runs only on compacted, known, non-internal topics.
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { encodeRecordBatch, iterateRecords, readRecordBatchHeader } from "@cirrus/kafka-protocol";
-import { Storage } from "@cirrus/s3stream";
+import {
+  encodeRecordBatch,
+  iterateRecords,
+  ErrorCode as KafkaErrorCode,
+  readRecordBatchHeader,
+} from "@cirrus/kafka-protocol";
+import { ErrorCode, type ObjectManager, Storage } from "@cirrus/s3stream";
 import { AppendNotifier } from "../../src/partitions/append-notifier.ts";
 import { ObjectStoreCheckpointStore } from "../../src/partitions/checkpoint-store.ts";
 import { cleanPartition, ObjectStoreCleanerStateStore } from "../../src/partitions/log-cleaner.ts";
@@ -18,6 +24,7 @@ import { LogCleaner } from "../../src/partitions/log-cleaner-enforcer.ts";
 import { cleanerPolicyOf } from "../../src/partitions/log-cleaner-policy.ts";
 import { Partition } from "../../src/partitions/partition.ts";
 import { ProducerStateManager } from "../../src/producers/index.ts";
+import { appendTxnMarker } from "../../src/transactions/marker-append.ts";
 import { StreamCluster } from "../groups/stream-test-kit.ts";
 
 const cluster = new StreamCluster();
@@ -36,14 +43,17 @@ const policy = cleanerPolicyOf({ "cleanup.policy": "compact", "delete.retention.
 const pad = "p".repeat(300);
 
 /** A broker's storage whose object compactor separates every stream and deletes at once (run by hand). */
-async function openStorage(nodeId: number): Promise<Storage> {
+async function openStorage(
+  nodeId: number,
+  objectManager: ObjectManager = cluster.objectManager,
+): Promise<Storage> {
   const dir = await mkdtemp(join(tmpdir(), "cirrus-cleaner-"));
   dirs.push(dir);
   return Storage.open({
     walPath: join(dir, "wal"),
     walCapacity: 8 * 1024 * 1024,
     objectStore: cluster.objectStore,
-    objectManager: cluster.objectManager,
+    objectManager,
     nodeId,
     nodeEpoch: 1,
     logCacheBytes: 0,
@@ -88,7 +98,13 @@ async function readAll(partition: Partition, from = 0): Promise<[number, string,
   const out: [number, string, string | null][] = [];
   for (const record of await partition.readRecords(from, partition.highWatermark, 64 << 20)) {
     for (let at = 0; at < record.payload.length; ) {
-      const size = readRecordBatchHeader(record.payload, at).batchLength + 12;
+      const header = readRecordBatchHeader(record.payload, at);
+      const size = header.batchLength + 12;
+      if (header.isControl) {
+        out.push([Number(header.baseOffset), "(marker)", null]);
+        at += size;
+        continue;
+      }
       for (const r of iterateRecords(record.payload.subarray(at, at + size))) {
         out.push([
           Number(r.offset),
@@ -189,7 +205,7 @@ describe("log compaction on s3stream", () => {
     await onB.close();
   });
 
-  it("min.compaction.lag.ms and an open transaction hold the cleanable end back", async () => {
+  it("min.compaction.lag.ms and an open transaction hold the cleanable end back; an aborted one is removed", async () => {
     const storage = await openStorage(3);
     const partition = await openOn(storage, await cluster.createStream(), 1);
     await put(partition, [
@@ -234,7 +250,80 @@ describe("log compaction on s3stream", () => {
       [2, 3, 4],
       "the record after it is kept",
     );
+
+    // The transaction aborts: its records go at the next pass, its marker stays, and the key it wrote does not
+    // hide anything.
+    const marker = { producerId: 9n, producerEpoch: 0, committed: false, coordinatorEpoch: 1 };
+    assert.equal(await appendTxnMarker(partition, gate, marker, () => true), KafkaErrorCode.NONE);
+    await put(partition, [["z", "after-the-marker"]]);
+    await storage.flush();
+    await storage.compactNow();
+    const released = await cleanPartition(partition, storage, states, eager, NOW, LIMITS);
+    assert.ok(released.cleaned);
+    assert.equal(released.to, 7);
+    assert.deepEqual(await readAll(partition), [
+      [4, "k", "after-the-transaction"],
+      [5, "(marker)", null],
+      [6, "z", "after-the-marker"],
+    ]);
     await partition.close();
+  });
+
+  it("a fenced old owner's pass racing the new owner's: the object is replaced once, nothing lost or doubled", async () => {
+    // A's commits wait until B's pass is done: A read and rewrote the object, B replaced it meanwhile.
+    let releaseA = () => {};
+    const bDone = new Promise<void>((resolve) => {
+      releaseA = resolve;
+    });
+    const real = cluster.objectManager;
+    const gated = new Proxy(real, {
+      get(target, property) {
+        if (property === "commitStreamObject") {
+          return async (request: Parameters<ObjectManager["commitStreamObject"]>[0]) => {
+            if (request.sourceObjectIds.length > 0) await bDone;
+            return real.commitStreamObject(request);
+          };
+        }
+        const value = Reflect.get(target, property, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const storageA = await openStorage(5, gated);
+    const streamId = await cluster.createStream();
+    const onA = await openOn(storageA, streamId, 1);
+    for (let round = 0; round < 4; round++) {
+      await put(
+        onA,
+        ["k0", "k1", "k2", "k3", "k4"].map((k) => [k, `${k}-${round}`]),
+      );
+    }
+    await storageA.flush();
+    await storageA.compactNow();
+    // The partition moves while A still has it open (A is fenced, and does not know it yet).
+    const storageB = await openStorage(6);
+    const onB = await openOn(storageB, streamId, 2);
+    const passA = cleanPartition(onA, storageA, states, policy, NOW, LIMITS);
+    const passB = await cleanPartition(onB, storageB, states, policy, NOW, LIMITS);
+    releaseA();
+    assert.ok(passB.cleaned && passB.rewrite.objectsRewritten === 1, "the new owner replaced the object");
+    await assert.rejects(
+      passA,
+      (error: Error & { code?: string }) => error.code === ErrorCode.OBJECT_NOT_FOUND,
+    );
+    const expected = ["k0", "k1", "k2", "k3", "k4"].map((k, i): [number, string, string] => [
+      15 + i,
+      k,
+      `${k}-3`,
+    ]);
+    assert.deepEqual(await readAll(onB), expected, "the last value of each key, once, at its offset");
+    const objects = await cluster.objectManager.getObjects(streamId, 0, 20, 100);
+    assert.deepEqual(
+      objects.map((o) => [o.ranges[0]!.startOffset, o.ranges[0]!.endOffset]),
+      [[0, 20]],
+      "one object covers the log: no hole, no overlap",
+    );
+    await onB.close();
+    await onA.close().catch(() => {}); // fenced: its close may be refused
   });
 
   it("the cleaner runs over compacted, known, non-internal partitions only", async () => {

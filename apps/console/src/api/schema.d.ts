@@ -4804,7 +4804,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A cluster live (Server-Sent Events): its brokers, then each broker change, network sample, watermark change and operation */
+        /** A cluster live (Server-Sent Events): it and its brokers, then each change of either, network sample, watermark change and operation */
         get: {
             parameters: {
                 query?: never;
@@ -4816,7 +4816,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Server-Sent Events (text/event-stream): `event: <name>` and `data: <JSON>` per event; a `: heartbeat` comment line at least every 15 s (EVENT_STREAM_HEARTBEAT_MS); `retry:` 2000 ms. Send the token as `Authorization: Bearer` (EventSource cannot: read it with fetch). A token holds at most EVENT_STREAMS_PER_TOKEN (8) streams at once per replica: one more is answered 429 problem+json. When the token is revoked, the stream ends with a last `error` event whose data is a 401 problem (RFC 9457), within EVENT_STREAM_AUTH_CHECK_MS (1 s). Events: first `snapshot` {brokers: the brokers as GET /v1/clusters/{id}/brokers lists them, watermarks: as GET /v1/clusters/{id}/metrics gives them}; then `brokers` {items} when a broker comes, goes or changes state, zone, instance type, epoch or partitions led; `network` {at, items: [{brokerId, bytesInPerSec, bytesOutPerSec, leaseUntil}]}: each broker's rates from its last heartbeat, whenever they or a lease changed (at most every CLUSTER_EVENTS_INTERVAL_MS, 2 s); `watermarks` when the spec changes them; `operation` (the operations list's view) when an operation of the cluster is created or changes. When the cluster is deleted the stream ends with an `error` event carrying a 404 problem. */
+                /** @description Server-Sent Events (text/event-stream): `event: <name>` and `data: <JSON>` per event; a `: heartbeat` comment line at least every 15 s (EVENT_STREAM_HEARTBEAT_MS); `retry:` 2000 ms. Send the token as `Authorization: Bearer` (EventSource cannot: read it with fetch). A token holds at most EVENT_STREAMS_PER_TOKEN (8) streams at once per replica: one more is answered 429 problem+json. When the token is revoked, the stream ends with a last `error` event whose data is a 401 problem (RFC 9457), within EVENT_STREAM_AUTH_CHECK_MS (1 s). Events: first `snapshot` {cluster: as GET /v1/clusters/{id} gives it, brokers: the brokers as GET /v1/clusters/{id}/brokers lists them, watermarks: as GET /v1/clusters/{id}/metrics gives them}; then `cluster` (as GET /v1/clusters/{id}) when it changes (state, conditions, spec, bootstrap…); `brokers` {items} when a broker comes, goes or changes state, zone, instance type, epoch or partitions led; `network` {at, items: [{brokerId, bytesInPerSec, bytesOutPerSec, leaseUntil}]}: each broker's rates from its last heartbeat, whenever they or a lease changed (at most every CLUSTER_EVENTS_INTERVAL_MS, 2 s); `watermarks` when the spec changes them; `operation` (the operations list's view) when an operation of the cluster is created or changes. When the cluster is deleted the stream ends with an `error` event carrying a 404 problem. */
                 200: {
                     headers: {
                         [name: string]: unknown;

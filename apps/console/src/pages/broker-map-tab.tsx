@@ -5,7 +5,7 @@ import type { Broker } from "../api/types.ts";
 import { LoadState } from "../components/load-state.tsx";
 import { Status } from "../components/status.tsx";
 import { formatRate } from "../format.ts";
-import { useClusterLive } from "../use-cluster-live.ts";
+import type { ClusterLiveView } from "../use-cluster-live.ts";
 import { usePolled } from "../use-polled.ts";
 import { buildMap, trafficMoved } from "./broker-map.ts";
 
@@ -16,13 +16,12 @@ function tileSize(bytesPerSec: number, busiest: number): number {
 }
 
 /**
- * The brokers come from the cluster's live stream; the partitions and their load are loaded again when the
+ * The brokers come from the cluster page's live stream; the partitions and their load are loaded again when the
  * stream says partitions may have moved (a broker or operation change) or the brokers' traffic moved, and polled
  * only while the stream is down.
  */
-export function BrokerMapTab({ clusterId }: { clusterId: string }) {
+export function BrokerMapTab({ clusterId, live }: { clusterId: string; live: ClusterLiveView }) {
   const path = { path: { id: clusterId } };
-  const live = useClusterLive(clusterId);
   const placement = usePolled(
     async () => {
       const [topics, load] = await Promise.all([

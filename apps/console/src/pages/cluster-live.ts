@@ -1,13 +1,24 @@
-// A cluster's live state from GET /v1/clusters/{id}/events: the `snapshot` (brokers and watermarks) replaces it,
-// `brokers` replaces the brokers, `network` updates each broker's load and lease and adds a point to its series,
-// `watermarks` replaces them, `operation` counts as a change (what the broker map reloads on).
+// A cluster's live state from GET /v1/clusters/{id}/events: the `snapshot` (cluster, brokers and watermarks)
+// replaces it, `cluster` replaces the cluster, `brokers` the brokers, `network` updates each broker's load and
+// lease and adds a point to its series, `watermarks` replaces them, and an `operation` that moves partitions
+// counts as a change (what the broker map reloads on).
 import type { StreamEvent } from "../api/event-stream.ts";
-import type { Broker, MetricsView, NetworkSample, Watermarks } from "../api/types.ts";
+import type { Broker, Cluster, MetricsView, NetworkSample, Watermarks } from "../api/types.ts";
 import type { ChartLine, ChartSeries } from "../components/line-chart.tsx";
 import { formatRate } from "../format.ts";
 
 /** Network points kept per broker: the chart's window (15 min) at the stream's pace (2 s). */
 const MAX_POINTS = 450;
+
+/** The operations that move partitions between brokers (records such as scale holds move nothing). */
+const MOVES_PARTITIONS: ReadonlySet<string> = new Set([
+  "cluster.rebalance",
+  "broker.drain",
+  "broker.replace",
+  "broker.failover",
+  "cluster.scale-out",
+  "cluster.scale-in",
+]);
 
 export interface NetworkPoint {
   at: number;
@@ -16,11 +27,12 @@ export interface NetworkPoint {
 }
 
 export interface ClusterLive {
+  cluster: Cluster;
   brokers: Broker[];
   watermarks: Watermarks;
   /** Points received since the stream opened, per broker, oldest first. */
   points: Map<number, NetworkPoint[]>;
-  /** Bumped by each `brokers` and `operation` event: partitions may have moved. */
+  /** Bumped by each `brokers` event and each change of an operation that moves partitions. */
   changes: number;
 }
 
@@ -31,9 +43,15 @@ export function applyClusterEvent(
 ): ClusterLive | undefined {
   switch (event.event) {
     case "snapshot": {
-      const { brokers, watermarks } = JSON.parse(event.data) as { brokers: Broker[]; watermarks: Watermarks };
-      return { brokers, watermarks, points: new Map(), changes: (state?.changes ?? 0) + 1 };
+      const { cluster, brokers, watermarks } = JSON.parse(event.data) as {
+        cluster: Cluster;
+        brokers: Broker[];
+        watermarks: Watermarks;
+      };
+      return { cluster, brokers, watermarks, points: new Map(), changes: (state?.changes ?? 0) + 1 };
     }
+    case "cluster":
+      return state && { ...state, cluster: JSON.parse(event.data) as Cluster };
     case "brokers":
       if (!state) return state;
       return {
@@ -43,8 +61,10 @@ export function applyClusterEvent(
       };
     case "watermarks":
       return state && { ...state, watermarks: JSON.parse(event.data) as Watermarks };
-    case "operation":
-      return state && { ...state, changes: state.changes + 1 };
+    case "operation": {
+      const { type } = JSON.parse(event.data) as { type: string };
+      return state && MOVES_PARTITIONS.has(type) ? { ...state, changes: state.changes + 1 } : state;
+    }
     case "network": {
       if (!state) return state;
       const { at, items } = JSON.parse(event.data) as { at: number; items: NetworkSample[] };

@@ -1,10 +1,8 @@
-import { api } from "../api/client.ts";
-import { unwrap } from "../api/problem.ts";
 import { Link } from "../components/link.tsx";
 import { LoadState } from "../components/load-state.tsx";
 import { Status } from "../components/status.tsx";
 import { hrefOf } from "../router.ts";
-import { usePolled } from "../use-polled.ts";
+import { useClusterLive } from "../use-cluster-live.ts";
 import { BrokerMapTab } from "./broker-map-tab.tsx";
 import { GroupsTab } from "./groups-tab.tsx";
 import { OverviewTab } from "./overview-tab.tsx";
@@ -20,15 +18,14 @@ const TABS: [Tab, string][] = [
   ["rebalance", "Rebalance"],
 ];
 
-/** One cluster: its name and state above tabs for its overview, broker map, topics and rebalance. */
+/**
+ * One cluster: its name and state above tabs for its overview, broker map, topics and rebalance. Live over the
+ * cluster's event stream (one for every tab), polled only while that is down.
+ */
 export function ClusterPage({ clusterId, tab }: { clusterId: string; tab: Tab }) {
-  const cluster = usePolled(
-    () => unwrap(api.GET("/v1/clusters/{id}", { params: { path: { id: clusterId } } })),
-    3000,
-    [clusterId],
-  );
+  const live = useClusterLive(clusterId);
   return (
-    <LoadState {...cluster}>
+    <LoadState {...live.cluster}>
       {(c) => (
         <section>
           <p className="crumbs">
@@ -53,8 +50,8 @@ export function ClusterPage({ clusterId, tab }: { clusterId: string; tab: Tab })
               </Link>
             ))}
           </nav>
-          {tab === "overview" && <OverviewTab cluster={c} />}
-          {tab === "map" && <BrokerMapTab clusterId={clusterId} />}
+          {tab === "overview" && <OverviewTab cluster={c} live={live} />}
+          {tab === "map" && <BrokerMapTab clusterId={clusterId} live={live} />}
           {tab === "topics" && <TopicsTab clusterId={clusterId} />}
           {tab === "groups" && <GroupsTab clusterId={clusterId} />}
           {tab === "rebalance" && <RebalanceTab clusterId={clusterId} />}

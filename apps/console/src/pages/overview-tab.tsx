@@ -7,7 +7,7 @@ import { LineChart } from "../components/line-chart.tsx";
 import { LoadState } from "../components/load-state.tsx";
 import { Status } from "../components/status.tsx";
 import { formatRate, formatRelative } from "../format.ts";
-import { useClusterLive } from "../use-cluster-live.ts";
+import type { ClusterLiveView } from "../use-cluster-live.ts";
 import { usePolled } from "../use-polled.ts";
 import { hasTraffic, seriesOf, watermarkLines } from "./cluster-live.ts";
 
@@ -90,9 +90,9 @@ function BrokersTable({ clusterId, brokers }: { clusterId: string; brokers: Brok
   );
 }
 
-export function OverviewTab({ cluster }: { cluster: Cluster }) {
+/** The overview; `live` is the cluster page's stream (see use-cluster-live.ts). */
+export function OverviewTab({ cluster, live }: { cluster: Cluster; live: ClusterLiveView }) {
   const path = { path: { id: cluster.id } };
-  const live = useClusterLive(cluster.id);
   const { brokers } = live;
   // The history once while the stream brings the new points; polled while it is down.
   const metrics = usePolled(
@@ -146,7 +146,7 @@ export function OverviewTab({ cluster }: { cluster: Cluster }) {
             {live.live
               ? "● Live"
               : live.polling
-                ? "Live updates unavailable: refreshing every 2 s"
+                ? `Live updates unavailable (${live.streamError}): refreshing every 2 s`
                 : "Connecting…"}
           </span>
         </div>

@@ -7,7 +7,7 @@ import {
   DEFAULT_MOVE_LIMITS,
   type MoveLimits,
   movesWithinLimits,
-  pendingMoves,
+  queuedMoves,
 } from "../services/move-limits.ts";
 import { moveOutcomesOf } from "../services/move-timings.ts";
 import type { Operation } from "../services/operations.ts";
@@ -50,8 +50,8 @@ export function rebalanceHandler(
   notifier: AssignmentNotifier,
   limits: MoveLimits = DEFAULT_MOVE_LIMITS,
 ): OperationHandler<"cluster.rebalance"> {
-  const releaseWithinLimits = async (tx: Tx, op: Operation, moves: PartitionMove[]) =>
-    releaseMoves(tx, op.clusterId!, await movesWithinLimits(tx, op.clusterId!, moves, limits), op.id);
+  const releaseWithinLimits = async (tx: Tx, op: Operation, queued: PartitionMove[]) =>
+    releaseMoves(tx, op.clusterId!, await movesWithinLimits(tx, op.clusterId!, queued, limits), op.id);
   return {
     type: REBALANCE_OPERATION,
     steps: [
@@ -60,7 +60,7 @@ export function rebalanceHandler(
         async run(ctx: ControllerContext, op: Operation) {
           const changed = await inTransaction(ctx.db, async (tx) => {
             await lockCluster(tx, op.clusterId!);
-            return releaseWithinLimits(tx, op, await movesOf(tx, op));
+            return releaseWithinLimits(tx, op, await queuedMoves(tx, op.id, await movesOf(tx, op)));
           });
           await notifier.changed(op.clusterId!, changed);
           return undefined;
@@ -74,9 +74,9 @@ export function rebalanceHandler(
             const moves = await movesOf(tx, op);
             await finishClosedMoves(tx, op.clusterId!);
             const assigned = await assignLeaderlessPartitions(tx, op.clusterId!);
-            const released = await releaseWithinLimits(tx, op, moves);
+            const released = await releaseWithinLimits(tx, op, await queuedMoves(tx, op.id, moves));
             const outcomes = await moveOutcomesOf(tx, op.id);
-            const waiting = outcomes.unsettled + (await pendingMoves(tx, moves)).length;
+            const waiting = outcomes.unsettled + (await queuedMoves(tx, op.id, moves)).length;
             await recordMoveProgress(tx, op, Math.max(0, moves.length - waiting));
             return {
               waiting,

@@ -23,7 +23,7 @@ export interface LookKeys {
   brokers: string;
   /** Their load and lease (changes every look while brokers heartbeat). */
   network: string;
-  /** The cluster's spec, state and conditions. */
+  /** The cluster as GET /v1/clusters/{id} shows it (spec, state, conditions, version, bootstrap…). */
   cluster: string;
 }
 
@@ -31,7 +31,7 @@ export function lookKeys(cluster: Cluster, brokers: readonly BrokerView[]): Look
   return {
     brokers: JSON.stringify(brokers.map(({ load: _, leaseUntil: __, ...rest }) => rest)),
     network: JSON.stringify(brokers.map((b) => [b.brokerId, b.load, b.leaseUntil])),
-    cluster: JSON.stringify([cluster.spec, cluster.state, cluster.conditions]),
+    cluster: JSON.stringify(cluster),
   };
 }
 

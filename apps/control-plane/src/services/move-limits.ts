@@ -1,6 +1,6 @@
 import { and, eq, ne, sql } from "drizzle-orm";
 import type { Tx } from "../db/database.ts";
-import { partitions } from "../db/schema.ts";
+import { partitionMoves, partitions } from "../db/schema.ts";
 import type { PartitionMove } from "./rebalance.ts";
 
 /** How many moves may be in flight (released, source not closed yet) at once. */
@@ -82,4 +82,26 @@ export async function pendingMoves(tx: Tx, planned: readonly PartitionMove[]): P
     .where(sql`(${partitions.topicId}, ${partitions.partition}) in (${sql.join(keys, sql`, `)})`);
   const leaderOf = new Map(rows.map((r) => [`${r.topicId}/${r.partition}`, r.leader]));
   return planned.filter((m) => leaderOf.get(`${m.topicId}/${m.partition}`) === m.from);
+}
+
+/**
+ * The operation's planned moves still queued: never released by it (a move released once is done, rolled back or
+ * under way, and is never released again: a rolled-back move's source leads again, which must not read as
+ * "not released yet") and still possible (their source leads), in plan order.
+ */
+export async function queuedMoves(
+  tx: Tx,
+  operationId: string,
+  planned: readonly PartitionMove[],
+): Promise<PartitionMove[]> {
+  if (planned.length === 0) return [];
+  const rows = await tx
+    .select({ topicId: partitionMoves.topicId, partition: partitionMoves.partition })
+    .from(partitionMoves)
+    .where(eq(partitionMoves.operationId, operationId));
+  const released = new Set(rows.map((r) => `${r.topicId}/${r.partition}`));
+  return pendingMoves(
+    tx,
+    planned.filter((m) => !released.has(`${m.topicId}/${m.partition}`)),
+  );
 }

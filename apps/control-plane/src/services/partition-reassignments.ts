@@ -14,7 +14,7 @@ import type { Db, Tx } from "../db/database.ts";
 import { operations, partitions, topics } from "../db/schema.ts";
 import { inTransaction } from "../db/transaction.ts";
 import { ApiError } from "../errors.ts";
-import { pendingMoves } from "./move-limits.ts";
+import { queuedMoves } from "./move-limits.ts";
 import { createOperation, OperationStatus } from "./operations.ts";
 import { lockCluster } from "./partition-assigner.ts";
 import { checkMoves, type RequestedMove } from "./partition-moves.ts";
@@ -53,7 +53,7 @@ export async function movesInFlight(tx: Tx, clusterId: string): Promise<Reassign
   }));
   const seen = new Set(found.map((m) => `${m.topic}\u0000${m.partition}`));
   const running = await tx
-    .select({ input: operations.input })
+    .select({ id: operations.id, input: operations.input })
     .from(operations)
     .where(
       and(
@@ -62,10 +62,16 @@ export async function movesInFlight(tx: Tx, clusterId: string): Promise<Reassign
         inArray(operations.status, [OperationStatus.PENDING, OperationStatus.RUNNING]),
       ),
     );
-  const planned = running.flatMap(
-    (op) => ((op.input as { moves?: PartitionMove[] }).moves ?? []) as PartitionMove[],
-  );
-  for (const m of await pendingMoves(tx, planned)) {
+  const queued: PartitionMove[] = [];
+  for (const op of running)
+    queued.push(
+      ...(await queuedMoves(
+        tx,
+        op.id,
+        ((op.input as { moves?: PartitionMove[] }).moves ?? []) as PartitionMove[],
+      )),
+    );
+  for (const m of queued) {
     const key = `${m.topic}\u0000${m.partition}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -194,7 +200,7 @@ async function takeOutOfOperations(tx: Tx, clusterId: string, keys: ReadonlySet<
   for (const op of running) {
     const moves = ((op.input as { moves?: PartitionMove[] }).moves ?? []) as PartitionMove[];
     // Only moves still queued: their source still leads (a released one stays, whatever was asked).
-    const queued = new Set((await pendingMoves(tx, moves)).map(keyOf));
+    const queued = new Set((await queuedMoves(tx, op.id, moves)).map(keyOf));
     const cancelled = moves.filter((m) => keys.has(keyOf(m)) && queued.has(keyOf(m)));
     if (cancelled.length === 0) continue;
     const kept = moves.filter((m) => !cancelled.includes(m));

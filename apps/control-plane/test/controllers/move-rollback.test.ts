@@ -115,6 +115,13 @@ describe("rollback of a move whose target never opens", () => {
       assert.match(error.message, /1 of 1 moves rolled back: t-0: broker \d+ did not open/);
       return true;
     });
+    // The source leads again: the rebalance must not take that for a move still to release.
+    const after = await row(0);
+    assert.deepEqual(
+      [after.leader, after.closing, after.epoch],
+      [m.source, -1, rolled.epoch],
+      "not released again",
+    );
   });
 
   it("gives it to another live broker when the source is gone, never to the target", async () => {

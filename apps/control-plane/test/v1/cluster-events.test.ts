@@ -62,16 +62,23 @@ describe("cluster events", { timeout: 60_000 }, () => {
     assert.equal((await missing.json()).code, "NOT_FOUND");
   });
 
-  it("sends the brokers and watermarks, then broker changes, network samples, watermark changes and operations", async () => {
+  it("sends the cluster, brokers and watermarks, then broker changes, network samples, cluster and watermark changes and operations", async () => {
     const answer = await open(`/v1/clusters/${clusterId}/events`, t.viewer);
     assert.equal(answer.status, 200);
     assert.match(answer.headers.get("content-type") ?? "", /^text\/event-stream/);
     const events = new EventStreamReader(answer.body!);
     try {
       const snapshot = (await events.nextEvent("snapshot")).data as {
+        cluster: { id: string; version: number };
         brokers: Broker[];
         watermarks: Watermarks;
       };
+      const got = await t.app.server.inject({
+        method: "GET",
+        url: `/v1/clusters/${clusterId}`,
+        headers: t.auth(t.viewer),
+      });
+      assert.deepEqual(snapshot.cluster, got.json(), "the cluster as GET /v1/clusters/{id} gives it");
       assert.deepEqual(snapshot.brokers, []);
       assert.equal(snapshot.watermarks.highBytesPerSec, localSpec.scaling.highWatermarkBytesPerSec);
       assert.equal(snapshot.watermarks.lowBytesPerSec, localSpec.scaling.lowWatermarkBytesPerSec);
@@ -126,6 +133,9 @@ describe("cluster events", { timeout: 60_000 }, () => {
         payload: { version: current.version, spec },
       });
       assert.equal(patched.statusCode, 202, patched.body);
+      const changed = (await events.nextEvent("cluster")).data as { version: number; state: string };
+      assert.equal(changed.version, current.version + 1);
+      assert.equal(changed.state, patched.json().cluster.state);
       const watermarks = (await events.nextEvent("watermarks")).data as Watermarks;
       assert.deepEqual(watermarks, {
         capacityBytesPerSec: 50_000_000,

@@ -160,6 +160,21 @@ export class LogCache {
     return out;
   }
 
+  /**
+   * Drops the stream's uploaded records that end at or below `offset` (oldest first; never one still to be
+   * uploaded): after a rewrite of their objects, reads must come from the rewritten objects, not these.
+   */
+  evictUploadedBelow(streamId: number, offset: number): void {
+    const stream = this.#streams.get(streamId);
+    if (!stream) return;
+    while (stream.head < stream.uploadIndex) {
+      const record = stream.records[stream.head]!;
+      if (record.baseOffset + record.count > offset) break;
+      stream.evictHead();
+      this.#uploadedCachedBytes -= record.payload.length;
+    }
+  }
+
   /** First cached offset of the stream (undefined if nothing cached). */
   firstOffset(streamId: number): number | undefined {
     return this.#streams.get(streamId)?.firstOffset;

@@ -22,7 +22,10 @@ function networkSamples(brokers: readonly BrokerView[]) {
   }));
 }
 
-/** A cluster live (Server-Sent Events): its brokers, their network, its watermarks and operations, no polling. */
+/**
+ * A cluster live (Server-Sent Events): itself, its brokers, their network, its watermarks and operations, no
+ * polling.
+ */
 export function clusterEventRoutes(ctx: AppContext) {
   return async (app: FastifyInstance): Promise<void> => {
     const r = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -39,7 +42,7 @@ export function clusterEventRoutes(ctx: AppContext) {
         schema: {
           tags: ["clusters"],
           summary:
-            "A cluster live (Server-Sent Events): its brokers, then each broker change, network sample, watermark change and operation",
+            "A cluster live (Server-Sent Events): it and its brokers, then each change of either, network sample, watermark change and operation",
           params: IdPath,
           response: withProblems({ 200: ClusterEventStream }),
         },
@@ -70,7 +73,10 @@ export function clusterEventRoutes(ctx: AppContext) {
           if (look.keys.network !== sent.network) {
             stream.send("network", { at: look.at, items: networkSamples(look.brokers) });
           }
-          if (look.keys.cluster !== sent.cluster) sendWatermarks(look.cluster, "watermarks");
+          if (look.keys.cluster !== sent.cluster) {
+            stream.send("cluster", look.cluster);
+            sendWatermarks(look.cluster, "watermarks");
+          }
           sent = look.keys;
         };
         const unsubscribeCluster = ctx.clusterFeed.subscribe(id, {
@@ -103,7 +109,7 @@ export function clusterEventRoutes(ctx: AppContext) {
           const cluster = await getCluster(db, id);
           const brokers = await listBrokers(db, id);
           if (stream.closed) return;
-          stream.send("snapshot", { brokers, watermarks: sendWatermarks(cluster, "snapshot") });
+          stream.send("snapshot", { cluster, brokers, watermarks: sendWatermarks(cluster, "snapshot") });
           sent = lookKeys(cluster, brokers);
         })().catch(fail);
       },
