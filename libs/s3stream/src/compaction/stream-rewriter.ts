@@ -35,6 +35,7 @@ export interface RewriteOutcome {
 }
 
 const MAX_OBJECTS = 10_000;
+const YIELD_EVERY_BYTES = 1024 * 1024;
 
 /**
  * Where the run of stream objects starting at `fromOffset` ends (exclusive), bounded by `endOffset`:
@@ -83,13 +84,29 @@ export async function rewriteStream(
     );
     outcome.objectsRead++;
     let changed = false;
-    const output: StreamRecord[] = records.map((record) => {
+    const output: StreamRecord[] = [];
+    let sinceYield = 0;
+    for (const record of records) {
+      // Rewriting is CPU work (a log cleaner decodes and re-encodes batches): let the event loop breathe.
+      sinceYield += record.payload.length;
+      if (sinceYield >= YIELD_EVERY_BYTES) {
+        sinceYield = 0;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
       const payload = rewrite(record);
-      if (payload === undefined) return record;
+      if (payload === undefined) {
+        output.push(record);
+        continue;
+      }
       changed = true;
       // A fresh record: the source's may carry the old payload's checksum (payloadCrc), which must not be reused.
-      return { baseOffset: record.baseOffset, count: record.count, timestamp: record.timestamp, payload };
-    });
+      output.push({
+        baseOffset: record.baseOffset,
+        count: record.count,
+        timestamp: record.timestamp,
+        payload,
+      });
+    }
     if (!changed) continue;
     const range = source.ranges[0]!;
     const builder = new ObjectBuilder(ctx.blockBytes);
