@@ -103,7 +103,7 @@ export type CleanOutcome =
     }
   | {
       readonly cleaned: true;
-      readonly why: "dirty-ratio" | "delete-horizon";
+      readonly why: "dirty-ratio" | "max-compaction-lag" | "delete-horizon";
       /** The cleaned range [from, to). */
       readonly from: number;
       readonly to: number;
@@ -139,6 +139,7 @@ export async function cleanPartition(
       cleanBytes: cleanOffset > start ? (saved?.cleanBytes ?? 0) : 0,
       dirtyBytes: bytesBetween(state.index.granules, state.index.end, cleanOffset, limit),
       deleteHorizonMs: saved?.deleteHorizonMs,
+      firstDirtyMaxTimestamp: granuleAt(state.index.granules, cleanOffset)?.maxTimestamp,
     },
     nowMs,
   );
@@ -198,4 +199,14 @@ export function bytesBetween(
     if (overlap > 0 && gEnd > g.offset) bytes += (g.bytes * overlap) / (gEnd - g.offset);
   }
   return Math.round(bytes);
+}
+
+/** The granule holding `offset` (the last one starting at or below it), undefined when none. */
+function granuleAt(granules: readonly Granule[], offset: number): Granule | undefined {
+  let found: Granule | undefined;
+  for (const g of granules) {
+    if (g.offset > offset) break;
+    found = g;
+  }
+  return found;
 }
