@@ -1,7 +1,7 @@
 // The web console in a real browser (Debian's Chromium through playwright-core) against `npm start`'s control
 // plane on the local provider: sign in, create a cluster through the form (its validation shown at the field),
 // wait for RUNNING and three brokers (with their instance type), see the overview and the broker map kept live by
-// the cluster's event stream (no polling), create a topic, produce a message with two headers from the page and
+// the cluster's event stream (no polling; polling only while the token's stream cap refuses it), create a topic, produce a message with two headers from the page and
 // see it in the message browser (and, from a time, exactly the records at or after it), see a consumer group's lag, reset
 // its offsets (dry run, 409 while it has a member, then executed on the empty group: lag comes back),
 // simulate a spot reclaim and watch its operation finish (live over Server-Sent Events, never polled),
@@ -196,6 +196,48 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
       `the partitions' load loads on changes, not on a timer: ${requests}`,
     );
     await check("04c-broker-map-live");
+
+    // The cap: while the token holds its EVENT_STREAMS_PER_TOKEN (8) streams elsewhere, the page's stream is
+    // refused (429), the page says why and polls instead; once they close it is live again.
+    await page.goto(`${url}/settings`);
+    await page.getByRole("heading", { name: "API tokens" }).waitFor();
+    const held: Response[] = [];
+    try {
+      await waitFor(
+        "the token's 8 streams held",
+        async () => {
+          const answer = await fetch(`${url}/v1/operations/events?limit=1`, {
+            headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+          });
+          // A 429 here: the page's last stream is not closed on the server yet.
+          if (answer.status === 200) held.push(answer);
+          else await answer.body?.cancel();
+          return held.length === 8;
+        },
+        15_000,
+      );
+      const polled: string[] = [];
+      const onRequest = (request: { url(): string }) => {
+        if (new URL(request.url()).pathname === `/v1/clusters/${clusterId}/brokers`) polled.push("brokers");
+      };
+      page.on("request", onRequest);
+      await page.goto(`${url}/clusters/${clusterId}`);
+      await page
+        .getByRole("status")
+        .filter({ hasText: /Live updates unavailable \(Too many requests: .*event streams open/ })
+        .waitFor({ timeout: 15_000 });
+      await waitFor(
+        "three ACTIVE brokers, polled",
+        async () => (await page.locator("tbody tr", { hasText: "ACTIVE" }).count()) === 3,
+        15_000,
+      );
+      await waitFor("the brokers polled while the stream is refused", async () => polled.length >= 2, 15_000);
+      page.off("request", onRequest);
+      await check("04d-cluster-overview-polling");
+    } finally {
+      for (const answer of held) await answer.body?.cancel();
+    }
+    await page.getByRole("status").filter({ hasText: "● Live" }).waitFor({ timeout: 15_000 });
   });
 
   it("creates a topic from the Topics tab, shows its partitions and leaders, produces a message and browses it", async () => {

@@ -19,6 +19,8 @@ export interface ClusterLiveView {
   live: boolean;
   /** The stream failed and the cluster and brokers are polled until it opens again. */
   polling: boolean;
+  /** Why the stream failed, while it is down (e.g. 429: the token holds too many streams). */
+  streamError: string | undefined;
 }
 
 /** What the stream shows, or while it is down what polling shows (the stream's last data until polling has some). */
@@ -77,5 +79,6 @@ export function useClusterLive(clusterId: string): ClusterLiveView {
     stream: stream.data,
     live: stream.live,
     polling,
+    streamError: stream.live ? undefined : stream.error,
   };
 }

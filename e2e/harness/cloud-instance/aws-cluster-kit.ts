@@ -39,7 +39,7 @@ export type ClusterSpecBody = Record<string, unknown> & { brokers: { min: number
 
 /**
  * The emulated region (EBS convergence scaled down: creating 300 ms, a fresh id NotFound 150 ms, detach 800
- * ms), its control plane, and the test's view of one cluster. `close()` stops everything and removes the
+ * ms; 10% of all requests throttled, seeded), its control plane, and the test's view of one cluster. `close()` stops everything and removes the
  * folder; AWS credentials for the SDK's default chain (POST /v1/clusters asks for them) are set meanwhile.
  */
 export class EmulatedAwsClusterKit {
@@ -57,7 +57,7 @@ export class EmulatedAwsClusterKit {
     this.cloud = new EmulatedAwsCloud({
       dir: join(dir, "cloud"),
       signingKey: regionKey.privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
-      timing: { volumeCreatingMs: 300, newIdNotFoundMs: 150, detachingMs: 800 },
+      timing: { volumeCreatingMs: 300, newIdNotFoundMs: 150, detachingMs: 800, throttleRate: 0.1 },
       shutdownGraceMs: 3_000,
       volumeBytes: 64 * 1024 * 1024,
     });

@@ -146,7 +146,7 @@ export function OverviewTab({ cluster, live }: { cluster: Cluster; live: Cluster
             {live.live
               ? "● Live"
               : live.polling
-                ? "Live updates unavailable: refreshing every 2 s"
+                ? `Live updates unavailable (${live.streamError}): refreshing every 2 s`
                 : "Connecting…"}
           </span>
         </div>

@@ -1,3 +1,4 @@
+import { CloudErrorCode, isCloudError } from "@cirrus/cloud";
 import type { Db } from "../db/database.ts";
 import {
   isOperationType,
@@ -54,6 +55,20 @@ export interface OperationHandler<T extends OperationType = OperationType> {
 /** Errors with `retriable: false` fail the operation at once; others are retried up to maxAttempts. */
 function isRetriable(error: unknown): boolean {
   return (error as { retriable?: unknown })?.retriable !== false;
+}
+
+/**
+ * The cloud asked us to slow down (its API throttled the call, after the SDK's own retries), here or in a
+ * cause: the step runs again on a later pass without spending an attempt, as a wait would. Throttling says
+ * nothing about the step, and a burst of it must not fail a create that was converging.
+ */
+function isThrottled(error: unknown): boolean {
+  let current = error;
+  for (let depth = 0; current && depth < 5; depth++) {
+    if (isCloudError(current, CloudErrorCode.THROTTLED)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 /**
@@ -188,11 +203,12 @@ export class ControllerRunner {
       try {
         outcome = await stepHandler.run(this.#ctx, op);
       } catch (error) {
-        op.attempts++;
+        const throttled = isThrottled(error);
+        if (!throttled) op.attempts++;
         step.error = String((error as Error)?.message ?? error);
         const code = String((error as { code?: unknown })?.code ?? "STEP_FAILED");
         op.error = { code, message: `${step.name}: ${step.error}` };
-        if (!isRetriable(error) || op.attempts >= maxAttempts) {
+        if (!throttled && (!isRetriable(error) || op.attempts >= maxAttempts)) {
           step.status = OperationStatus.FAILED;
           step.finishedAt = this.#ctx.now();
           op.status = OperationStatus.FAILED;

@@ -38,7 +38,10 @@ export function fakeAutoScaling(account: FakeAwsAccount): AutoScalingClient {
     credentials: { accessKeyId: "fake", secretAccessKey: "fake" },
   });
   const mock = mockClient(client);
-  gateOnServiceModel(client, "ValidationError");
+  gateOnServiceModel(client, "ValidationError", {
+    throttled: () => account.throttled(),
+    errorName: "Throttling",
+  });
   const log = (command: string, input: object) => account.requests.push({ command, input: input as Input });
   const group = (name: unknown): FakeGroup => {
     const g = account.groups.get(String(name));

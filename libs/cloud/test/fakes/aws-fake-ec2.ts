@@ -47,7 +47,10 @@ export function fakeEc2(account: FakeAwsAccount): EC2Client {
     credentials: { accessKeyId: "fake", secretAccessKey: "fake" },
   });
   const mock = mockClient(client);
-  gateOnServiceModel(client, "InvalidParameterValue");
+  gateOnServiceModel(client, "InvalidParameterValue", {
+    throttled: () => account.throttled(),
+    errorName: "RequestLimitExceeded",
+  });
   const log = (command: string, input: object) => account.requests.push({ command, input: input as Input });
   /** Moves a volume along its injected timeline: creating → available, detaching → detached. */
   const settle = (v: FakeVolume) => {
@@ -379,6 +382,9 @@ export function fakeCloudWatch(account: FakeAwsAccount): CloudWatchClient {
       });
       return { MetricDataResults: results };
     });
-  gateOnServiceModel(client, "InvalidParameterValue");
+  gateOnServiceModel(client, "InvalidParameterValue", {
+    throttled: () => account.throttled(),
+    errorName: "Throttling",
+  });
   return client;
 }

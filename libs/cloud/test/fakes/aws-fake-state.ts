@@ -160,6 +160,22 @@ export class FakeAwsAccount {
     });
   }
 
+  #throttleDraws: { seed: number; state: number } | undefined;
+
+  /** Whether the next request is throttled (`timing.throttleRate`, a seeded mulberry32 sequence). */
+  throttled(): boolean {
+    const rate = this.timing.throttleRate ?? 0;
+    if (rate <= 0) return false;
+    const seed = this.timing.throttleSeed ?? 1;
+    if (this.#throttleDraws?.seed !== seed) this.#throttleDraws = { seed, state: seed >>> 0 };
+    const draws = this.#throttleDraws;
+    draws.state = (draws.state + 0x6d2b79f5) >>> 0;
+    let t = draws.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 < rate;
+  }
+
   newToken(): string {
     return randomUUID();
   }

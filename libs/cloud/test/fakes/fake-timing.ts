@@ -8,6 +8,15 @@ export interface FakeTiming {
   volumeCreatingMs: number;
   newIdNotFoundMs: number;
   detachingMs: number;
+  /**
+   * The share (0..1) of requests refused as throttled, before the fake acts (Auto Scaling and CloudWatch
+   * `Throttling`, EC2 `RequestLimitExceeded`), drawn from a seeded sequence (`throttleSeed`, default 1) so a
+   * run can be repeated; not every Nth, which a loop making the same calls each pass would hit at the same
+   * call every time. These reach the caller as they are: the SDK's own retries sit behind the mock and do not
+   * run. Unset or 0: never.
+   */
+  throttleRate?: number;
+  throttleSeed?: number;
 }
 
 export function noDelays(): FakeTiming {
