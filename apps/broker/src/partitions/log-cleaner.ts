@@ -125,24 +125,28 @@ export async function cleanPartition(
   const lso = state.txns.lastStableOffset(state.coveredOffset);
   if (lso === undefined) return { cleaned: false, why: "transactions-unknown" };
   const start = partition.logStartOffset;
-  const limit = await storage.rewritableEnd(
-    partition.streamId,
-    start,
-    Math.min(lso, partition.highWatermark),
-  );
-  if (limit <= start) return { cleaned: false, why: "nothing-cleanable" };
+  const stable = Math.min(lso, partition.highWatermark);
   const saved = await store.get(partition.streamId);
-  const cleanOffset = Math.min(Math.max(saved?.cleanOffset ?? start, start), limit);
-  const verdict = decideCleaning(
-    policy,
-    {
-      cleanBytes: cleanOffset > start ? (saved?.cleanBytes ?? 0) : 0,
-      dirtyBytes: bytesBetween(state.index.granules, state.index.end, cleanOffset, limit),
-      deleteHorizonMs: saved?.deleteHorizonMs,
-      firstDirtyMaxTimestamp: granuleAt(state.index.granules, cleanOffset)?.maxTimestamp,
-    },
-    nowMs,
-  );
+  const viewUpTo = (end: number) => {
+    const cleanOffset = Math.min(Math.max(saved?.cleanOffset ?? start, start), end);
+    return {
+      cleanOffset,
+      view: {
+        cleanBytes: cleanOffset > start ? (saved?.cleanBytes ?? 0) : 0,
+        dirtyBytes: bytesBetween(state.index.granules, state.index.end, cleanOffset, end),
+        deleteHorizonMs: saved?.deleteHorizonMs,
+        firstDirtyMaxTimestamp: granuleAt(state.index.granules, cleanOffset)?.maxTimestamp,
+      },
+    };
+  };
+  // First without asking the object index: the dirty part up to the LSO is at least the cleanable one, so a
+  // partition below the ratio there is below it anyway (a quiet partition costs no remote call).
+  const upperBound = decideCleaning(policy, viewUpTo(stable).view, nowMs);
+  if (!upperBound.clean) return { cleaned: false, why: upperBound.why };
+  const limit = await storage.rewritableEnd(partition.streamId, start, stable);
+  if (limit <= start) return { cleaned: false, why: "nothing-cleanable" };
+  const { cleanOffset, view } = viewUpTo(limit);
+  const verdict = decideCleaning(policy, view, nowMs);
   if (!verdict.clean) return { cleaned: false, why: verdict.why };
 
   // Every transaction below the LSO has ended; the index says which aborted (markers possibly above `limit`).

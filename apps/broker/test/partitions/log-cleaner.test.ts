@@ -361,14 +361,26 @@ describe("log compaction on s3stream", () => {
       policies: async () => (topic) =>
         topic === "unknown" ? undefined : topic === "deleted" ? cleanerPolicyOf({}) : policy,
       storage: () => storage,
-      store: states,
+      store: {
+        get: (streamId) => {
+          reads++;
+          return states.get(streamId);
+        },
+        put: (streamId, state) => states.put(streamId, state),
+      },
       limits: LIMITS,
       canWrite: () => true,
       now: () => NOW,
       log: (message) => logged.push(message),
     });
+    let reads = 0;
     const outcomes = await cleaner.cleanNow();
     assert.deepEqual([...outcomes.keys()], [compacted!.key]);
+    assert.deepEqual(await cleaner.cleanNow().then((o) => o.get(compacted!.key)), {
+      cleaned: false,
+      why: "below-dirty-ratio",
+    });
+    assert.equal(reads, 1, "the stored state is read once per opened partition, not once per round");
     assert.equal(cleaner.stats.passes, 1);
     assert.equal(cleaner.stats.recordsRemoved, 1);
     assert.ok(cleaner.stats.bytesAfter < cleaner.stats.bytesBefore);
