@@ -201,13 +201,24 @@ export class GroupOffsets {
     return ErrorCode.NONE;
   }
 
+  /** Whether an open transaction has staged an offset for this group's `topic`-`partition`. */
+  #hasPendingOffset(groupId: string, topic: string, partition: number): boolean {
+    const key = `${groupId}\u0000${topic}\u0000${partition}`;
+    for (const pending of this.#pendingTxn.values()) if (pending.has(key)) return true;
+    return false;
+  }
+
   /**
    * The committed offsets of `topics` (every committed partition when null). A partition without a
-   * commit answers offset -1 and no error, as Kafka does.
+   * commit answers offset -1 and no error, as Kafka does. With `requireStable` (OffsetFetch v7+, sent by
+   * read_committed consumers, KIP-447) a partition with an offset staged by an open transaction answers
+   * UNSTABLE_OFFSET_COMMIT (offset -1) instead, so the consumer retries rather than resume from an offset
+   * the transaction is about to replace.
    */
   fetch(
     groupId: string,
     topics: readonly { name: string; partitionIndexes: readonly number[] }[] | null,
+    requireStable = false,
   ): FetchedOffsets[] {
     const group = this.#ctx.groups.get(groupId);
     const wanted =
@@ -219,6 +230,14 @@ export class GroupOffsets {
     return wanted.map((t) => ({
       name: t.name,
       partitions: t.partitionIndexes.map((partitionIndex) => {
+        if (requireStable && this.#hasPendingOffset(groupId, t.name, partitionIndex))
+          return {
+            partitionIndex,
+            committedOffset: -1n,
+            committedLeaderEpoch: -1,
+            metadata: "",
+            errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT as number,
+          };
         const committed = group?.committedOffset(t.name, partitionIndex);
         return {
           partitionIndex,

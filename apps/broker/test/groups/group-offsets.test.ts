@@ -125,6 +125,59 @@ describe("OffsetCommit / OffsetFetch", () => {
     ]);
   });
 
+  it("requireStable: a partition with an offset staged by an open transaction answers UNSTABLE_OFFSET_COMMIT until it ends", async () => {
+    const { shard } = makeShard();
+    await shard.offsets.commit(commitOf());
+    const req = commitOf();
+    shard.offsets.stageTxn(7n, {
+      ...req,
+      topics: [{ name: "t", partitions: [{ ...req.topics[0]!.partitions[0]!, committedOffset: 20n }] }],
+    });
+    const wanted = [{ name: "t", partitionIndexes: [0, 1] }];
+    const unstable = {
+      partitionIndex: 0,
+      committedOffset: -1n,
+      committedLeaderEpoch: -1,
+      metadata: "",
+      errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT,
+    };
+    const noCommit = {
+      partitionIndex: 1,
+      committedOffset: -1n,
+      committedLeaderEpoch: -1,
+      metadata: "",
+      errorCode: 0,
+    };
+    assert.deepEqual(shard.offsets.fetch("g", wanted, true)[0]!.partitions, [unstable, noCommit]);
+    assert.deepEqual(shard.offsets.fetch("g", null, true)[0]!.partitions, [unstable]);
+    // Without requireStable (read_uncommitted consumers, older versions) the last commit answers.
+    assert.equal(shard.offsets.fetch("g", wanted)[0]!.partitions[0]!.committedOffset, 10n);
+    // Another group's fetch is not held back.
+    assert.deepEqual(
+      shard.offsets.fetch("other", wanted, true)[0]!.partitions.map((p) => p.errorCode),
+      [0, 0],
+    );
+
+    assert.equal(await shard.offsets.completeTxn(7n, false), ErrorCode.NONE);
+    assert.equal(shard.offsets.fetch("g", wanted, true)[0]!.partitions[0]!.committedOffset, 10n, "aborted");
+    shard.offsets.stageTxn(8n, {
+      ...req,
+      topics: [{ name: "t", partitions: [{ ...req.topics[0]!.partitions[0]!, committedOffset: 30n }] }],
+    });
+    assert.equal(
+      shard.offsets.fetch("g", wanted, true)[0]!.partitions[0]!.errorCode,
+      ErrorCode.UNSTABLE_OFFSET_COMMIT,
+    );
+    assert.equal(await shard.offsets.completeTxn(8n, true), ErrorCode.NONE);
+    assert.deepEqual(shard.offsets.fetch("g", wanted, true)[0]!.partitions[0], {
+      partitionIndex: 0,
+      committedOffset: 30n,
+      committedLeaderEpoch: 2,
+      metadata: "meta",
+      errorCode: 0,
+    });
+  });
+
   it("a failed log write answers COORDINATOR_NOT_AVAILABLE and changes nothing", async () => {
     const { shard, log } = makeShard();
     log.failAppends = true;
