@@ -390,6 +390,58 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
     });
     await page.getByLabel("From time").fill("");
     await waitFor("the newest again", async () => (await offsetsShown()).length === 6, 30_000);
+
+    // The partitions table: log start and end offsets from the leader, and the record count between them.
+    const partitionRow = page.locator("table:not(.messages) tbody tr").first();
+    await waitFor(
+      "partition 0's offsets 0 to 6, six records",
+      async () => {
+        const cells = await partitionRow.locator("td").allTextContents();
+        return cells[0] === "0" && cells[3] === "0" && cells[4] === "6" && cells[5] === "6";
+      },
+      30_000,
+    );
+
+    // Filters, applied by the API as it scans: text (case-insensitive), a JSON field, and the live tail with them.
+    await page.getByLabel("Value contains").fill("EVENT-4");
+    await page.getByRole("button", { name: "Filter", exact: true }).click();
+    await waitFor("only event-4", async () => JSON.stringify(await offsetsShown()) === '["4"]', 30_000);
+    await page.getByText(/Scanned offsets 0 to 5 \(6 records, .*\): 1 match, nothing more/).waitFor();
+    await check("06d-topic-filtered");
+    const filtered = await api<MessagesPage & { scan: { from: number; to: number; records: number } }>(
+      "GET",
+      `${messages}?key=K2&limit=5`,
+    );
+    assert.deepEqual(
+      filtered.messages.map((m) => m.offset),
+      [2],
+    );
+    assert.deepEqual([filtered.scan.from, filtered.scan.to, filtered.scan.records], [0, 6, 6]);
+    await api("POST", messages, { key: "u-42", value: JSON.stringify({ user: { id: 42 }, note: "first" }) });
+    await page.getByLabel("Value contains").fill("");
+    await page.getByLabel("JSON field").fill("$.user.id == 42");
+    await page.getByRole("button", { name: "Filter", exact: true }).click();
+    await waitFor(
+      "the JSON record only",
+      async () => JSON.stringify(await offsetsShown()) === '["6"]',
+      30_000,
+    );
+    // Live: a matching record written elsewhere shows up with the filter on; one that does not match does not.
+    await api("POST", messages, { value: JSON.stringify({ user: { id: 7 } }) });
+    await api("POST", messages, { value: JSON.stringify({ user: { id: "42" }, note: "second" }) });
+    await waitFor(
+      "the live tail, filtered",
+      async () => JSON.stringify(await offsetsShown()) === '["8","6"]',
+      30_000,
+    );
+    await page.getByLabel("JSON field").fill("user.id");
+    await page.getByRole("button", { name: "Filter", exact: true }).click();
+    await page
+      .getByRole("alert")
+      .filter({ hasText: /querystring\/json must be/ })
+      .waitFor({ timeout: 30_000 });
+    await page.getByRole("button", { name: "Clear filters" }).click();
+    await waitFor("every record again", async () => (await offsetsShown()).length === 9, 30_000);
   });
 
   it("shows a consumer group's members, committed offsets and lag", async () => {
@@ -468,6 +520,27 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
         30_000,
       );
       await check("07c-offset-reset-done");
+
+      // The same dry-run form from the groups list: reset the empty group to the latest offsets.
+      await page.goto(`${url}/clusters/${clusterId}/groups`);
+      await page.getByRole("button", { name: "Reset offsets of console-e2e" }).click();
+      await page.getByLabel("Move to").selectOption("latest");
+      await page.getByLabel("Topics").selectOption("orders");
+      await page.getByRole("button", { name: "Preview" }).click();
+      await previewRow.waitFor();
+      const preview = await previewRow.locator("td").allTextContents();
+      assert.deepEqual(preview.slice(0, 3), ["orders-0", "0", "1"]);
+      await check("07d-groups-tab-reset-preview");
+      await page.getByRole("button", { name: /^Reset \d+ partitions?$/ }).click();
+      await page.getByRole("button", { name: "Reset offsets", exact: true }).click();
+      await page.getByRole("status").filter({ hasText: /reset/ }).waitFor();
+      const committed = await api<{
+        partitions: { topic: string; partition: number; committedOffset: number }[];
+      }>("GET", `/v1/clusters/${clusterId}/consumer-groups/console-e2e`);
+      assert.equal(
+        committed.partitions.find((p) => p.topic === "orders" && p.partition === 0)?.committedOffset,
+        1,
+      );
     } finally {
       await consumer.disconnect();
     }

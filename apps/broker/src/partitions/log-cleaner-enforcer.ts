@@ -5,6 +5,7 @@
 // open here) and the new owner cleans from the stored clean offset. Internal topics are left to their own
 // coordinators' compaction.
 import {
+  type CleanerState,
   type CleanerStateStore,
   type CleanerStorage,
   type CleanLimits,
@@ -50,6 +51,8 @@ export class LogCleaner {
     bytesBefore: 0,
     bytesAfter: 0,
   };
+  /** What the last pass on each opened partition stored: read once per open, not once per round. */
+  readonly #states = new WeakMap<Partition, CleanerState | undefined>();
   #timer: NodeJS.Timeout | undefined;
   #round: Promise<Map<string, CleanOutcome>> | undefined;
   #stopped = false;
@@ -86,6 +89,24 @@ export class LogCleaner {
     await Promise.race([round, timeout]).finally(() => clearTimeout(timer));
   }
 
+  /** The state store, remembering per partition object (a reopen reads the store again). */
+  #cachedStore(partition: Partition): CleanerStateStore {
+    const store = this.#options.store;
+    const states = this.#states;
+    return {
+      async get(streamId) {
+        if (states.has(partition)) return states.get(partition);
+        const state = await store.get(streamId);
+        states.set(partition, state);
+        return state;
+      },
+      async put(streamId, state) {
+        await store.put(streamId, state);
+        states.set(partition, state);
+      },
+    };
+  }
+
   async #clean(): Promise<Map<string, CleanOutcome>> {
     const outcomes = new Map<string, CleanOutcome>();
     let policyOf: (topic: string) => CleanerPolicy | undefined;
@@ -105,7 +126,7 @@ export class LogCleaner {
         const outcome = await cleanPartition(
           partition,
           storage,
-          this.#options.store,
+          this.#cachedStore(partition),
           policy,
           now(),
           this.#options.limits,

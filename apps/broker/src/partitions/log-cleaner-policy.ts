@@ -1,8 +1,9 @@
 // Kafka's log compaction settings of a topic, and the cleaner's decision to clean a partition now, pure.
 // A partition is cleaned when its topic's cleanup.policy includes `compact` and either the dirty part of the
-// cleanable log (written since the last clean pass) is at least min.cleanable.dirty.ratio of it, or a
-// tombstone kept by an earlier pass has reached its delete horizon (Kafka 3.x cleans such a log even below
-// the ratio, so tombstones do not outlive delete.retention.ms for long).
+// cleanable log (written since the last clean pass) is at least min.cleanable.dirty.ratio of it, or its oldest
+// dirty records are older than max.compaction.lag.ms (KIP-354), or a tombstone kept by an earlier pass has
+// reached its delete horizon (Kafka 3.x cleans such a log even below the ratio, so tombstones do not outlive
+// delete.retention.ms for long).
 import { topicConfigSpecs } from "@cirrus/broker-api";
 
 export interface CleanerPolicy {
@@ -13,6 +14,8 @@ export interface CleanerPolicy {
   readonly minCompactionLagMs: number;
   /** How long a tombstone stays after the clean pass that first kept it. */
   readonly deleteRetentionMs: number;
+  /** Dirty records older than this are cleaned whatever the dirty ratio (Infinity: never forced). */
+  readonly maxCompactionLagMs: number;
 }
 
 const defaultOf = (name: string): string => topicConfigSpecs.get(name)?.defaultValue ?? "0";
@@ -21,6 +24,12 @@ const FOREVER_MS = 1000 * 365 * 86_400_000;
 const millis = (value: string | undefined, name: string): number => {
   const n = Number((value ?? defaultOf(name)).trim());
   return Number.isFinite(n) && n >= 0 ? Math.min(n, FOREVER_MS) : 0;
+};
+
+/** max.compaction.lag.ms: Long.MAX (the default) and anything past a thousand years mean never. */
+const forcedLagOf = (value: string | undefined): number => {
+  const n = Number((value ?? defaultOf("max.compaction.lag.ms")).trim());
+  return Number.isFinite(n) && n >= 0 && n < FOREVER_MS ? n : Number.POSITIVE_INFINITY;
 };
 
 const cache = new WeakMap<object, CleanerPolicy>();
@@ -42,6 +51,7 @@ export function cleanerPolicyOf(configs: Readonly<Record<string, string>> | unde
     minCleanableDirtyRatio: Number.isFinite(ratio) ? Math.min(Math.max(ratio, 0), 1) : 0.5,
     minCompactionLagMs: millis(configs?.["min.compaction.lag.ms"], "min.compaction.lag.ms"),
     deleteRetentionMs: millis(configs?.["delete.retention.ms"], "delete.retention.ms"),
+    maxCompactionLagMs: forcedLagOf(configs?.["max.compaction.lag.ms"]),
   });
   cache.set(key, policy);
   return policy;
@@ -55,10 +65,15 @@ export interface CleanerView {
   readonly dirtyBytes: number;
   /** The earliest delete horizon of a tombstone the last pass kept; undefined when none. */
   readonly deleteHorizonMs: number | undefined;
+  /**
+   * The max timestamp of the time-index granule holding the first dirty offset (undefined: unknown). When even
+   * that is older than max.compaction.lag.ms, the oldest dirty records certainly are.
+   */
+  readonly firstDirtyMaxTimestamp?: number | undefined;
 }
 
 export type CleanVerdict =
-  | { readonly clean: true; readonly why: "dirty-ratio" | "delete-horizon" }
+  | { readonly clean: true; readonly why: "dirty-ratio" | "max-compaction-lag" | "delete-horizon" }
   | { readonly clean: false; readonly why: "not-compacted" | "below-dirty-ratio" };
 
 /** Whether to clean now. The dirty ratio is dirty / (clean + dirty), Kafka's LogToClean.cleanableRatio. */
@@ -67,6 +82,13 @@ export function decideCleaning(policy: CleanerPolicy, view: CleanerView, nowMs: 
   const total = view.cleanBytes + view.dirtyBytes;
   if (view.dirtyBytes > 0 && view.dirtyBytes / total >= policy.minCleanableDirtyRatio) {
     return { clean: true, why: "dirty-ratio" };
+  }
+  if (
+    view.dirtyBytes > 0 &&
+    view.firstDirtyMaxTimestamp !== undefined &&
+    nowMs - view.firstDirtyMaxTimestamp > policy.maxCompactionLagMs
+  ) {
+    return { clean: true, why: "max-compaction-lag" };
   }
   if (view.deleteHorizonMs !== undefined && view.deleteHorizonMs <= nowMs) {
     return { clean: true, why: "delete-horizon" };

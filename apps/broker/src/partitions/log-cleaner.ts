@@ -11,7 +11,7 @@
 //    log-cleaner-records.ts's rules: offsets never change, each changed object is replaced atomically in the
 //    object index (a crash leaves the old one), and objects with nothing to drop are not rewritten;
 // 5. the clean offset (`end`), the cleaned bytes and the earliest pending delete horizon are stored in the
-//    object store (`log-cleaner/<streamId>`) so that the next owner after a move or a failover knows what is
+//    object store (`checkpoints/<streamId>/log-cleaner`) so that the next owner after a move or a failover knows what is
 //    clean. The state is written only after the rewrite committed; lost or stale, it only makes the next pass
 //    read more (a record is dropped only when a later record of its key is in the log, whatever the state).
 import type { ObjectStore } from "@cirrus/object-store";
@@ -63,7 +63,12 @@ export class ObjectStoreCleanerStateStore implements CleanerStateStore {
     } catch {
       return undefined; // none yet (or unreadable): the next pass treats the whole log as dirty
     }
-    const parsed = JSON.parse(body.toString("utf8")) as Partial<CleanerState>;
+    let parsed: Partial<CleanerState>;
+    try {
+      parsed = JSON.parse(body.toString("utf8")) as Partial<CleanerState>;
+    } catch {
+      return undefined; // damaged: as if none (the pass reads more, never drops more)
+    }
     const ok = (n: unknown) => typeof n === "number" && Number.isSafeInteger(n) && n >= 0;
     if (!ok(parsed.cleanOffset) || !ok(parsed.cleanBytes)) return undefined;
     return {
@@ -78,7 +83,11 @@ export class ObjectStoreCleanerStateStore implements CleanerStateStore {
   }
 }
 
-export const cleanerStateKey = (streamId: number): string => `log-cleaner/${streamId}`;
+/**
+ * Next to the partition's checkpoints (`checkpoints/<streamId>/`): the checkpoint store reads only its
+ * 20-digit names there, and a cluster purge deletes everything under the stream's folder, this included.
+ */
+export const cleanerStateKey = (streamId: number): string => `checkpoints/${streamId}/log-cleaner`;
 
 export interface CleanLimits {
   /** Most keys mapped per pass (Kafka's log.cleaner.dedupe.buffer.size, counted in keys). */
@@ -94,7 +103,7 @@ export type CleanOutcome =
     }
   | {
       readonly cleaned: true;
-      readonly why: "dirty-ratio" | "delete-horizon";
+      readonly why: "dirty-ratio" | "max-compaction-lag" | "delete-horizon";
       /** The cleaned range [from, to). */
       readonly from: number;
       readonly to: number;
@@ -116,23 +125,28 @@ export async function cleanPartition(
   const lso = state.txns.lastStableOffset(state.coveredOffset);
   if (lso === undefined) return { cleaned: false, why: "transactions-unknown" };
   const start = partition.logStartOffset;
-  const limit = await storage.rewritableEnd(
-    partition.streamId,
-    start,
-    Math.min(lso, partition.highWatermark),
-  );
-  if (limit <= start) return { cleaned: false, why: "nothing-cleanable" };
+  const stable = Math.min(lso, partition.highWatermark);
   const saved = await store.get(partition.streamId);
-  const cleanOffset = Math.min(Math.max(saved?.cleanOffset ?? start, start), limit);
-  const verdict = decideCleaning(
-    policy,
-    {
-      cleanBytes: cleanOffset > start ? (saved?.cleanBytes ?? 0) : 0,
-      dirtyBytes: bytesBetween(state.index.granules, state.index.end, cleanOffset, limit),
-      deleteHorizonMs: saved?.deleteHorizonMs,
-    },
-    nowMs,
-  );
+  const viewUpTo = (end: number) => {
+    const cleanOffset = Math.min(Math.max(saved?.cleanOffset ?? start, start), end);
+    return {
+      cleanOffset,
+      view: {
+        cleanBytes: cleanOffset > start ? (saved?.cleanBytes ?? 0) : 0,
+        dirtyBytes: bytesBetween(state.index.granules, state.index.end, cleanOffset, end),
+        deleteHorizonMs: saved?.deleteHorizonMs,
+        firstDirtyMaxTimestamp: granuleAt(state.index.granules, cleanOffset)?.maxTimestamp,
+      },
+    };
+  };
+  // First without asking the object index: the dirty part up to the LSO is at least the cleanable one, so a
+  // partition below the ratio there is below it anyway (a quiet partition costs no remote call).
+  const upperBound = decideCleaning(policy, viewUpTo(stable).view, nowMs);
+  if (!upperBound.clean) return { cleaned: false, why: upperBound.why };
+  const limit = await storage.rewritableEnd(partition.streamId, start, stable);
+  if (limit <= start) return { cleaned: false, why: "nothing-cleanable" };
+  const { cleanOffset, view } = viewUpTo(limit);
+  const verdict = decideCleaning(policy, view, nowMs);
   if (!verdict.clean) return { cleaned: false, why: verdict.why };
 
   // Every transaction below the LSO has ended; the index says which aborted (markers possibly above `limit`).
@@ -189,4 +203,14 @@ export function bytesBetween(
     if (overlap > 0 && gEnd > g.offset) bytes += (g.bytes * overlap) / (gEnd - g.offset);
   }
   return Math.round(bytes);
+}
+
+/** The granule holding `offset` (the last one starting at or below it), undefined when none. */
+function granuleAt(granules: readonly Granule[], offset: number): Granule | undefined {
+  let found: Granule | undefined;
+  for (const g of granules) {
+    if (g.offset > offset) break;
+    found = g;
+  }
+  return found;
 }

@@ -240,6 +240,7 @@ describe("log cleaner: when a partition is cleaned", () => {
       minCleanableDirtyRatio: 0.5,
       minCompactionLagMs: 0,
       deleteRetentionMs: 86_400_000,
+      maxCompactionLagMs: Number.POSITIVE_INFINITY,
     });
     assert.deepEqual(
       cleanerPolicyOf({
@@ -248,7 +249,13 @@ describe("log cleaner: when a partition is cleaned", () => {
         "min.compaction.lag.ms": "60000",
         "delete.retention.ms": "1000",
       }),
-      { compacts: true, minCleanableDirtyRatio: 0.1, minCompactionLagMs: 60_000, deleteRetentionMs: 1000 },
+      {
+        compacts: true,
+        minCleanableDirtyRatio: 0.1,
+        minCompactionLagMs: 60_000,
+        deleteRetentionMs: 1000,
+        maxCompactionLagMs: Number.POSITIVE_INFINITY,
+      },
     );
   });
 
@@ -264,6 +271,14 @@ describe("log cleaner: when a partition is cleaned", () => {
     assert.deepEqual(decideCleaning(compact, view(100, 0), NOW), { clean: false, why: "below-dirty-ratio" });
     assert.deepEqual(decideCleaning(compact, view(100, 0, NOW), NOW), { clean: true, why: "delete-horizon" });
     assert.deepEqual(decideCleaning(compact, view(100, 0, NOW + 1), NOW).clean, false);
+    // max.compaction.lag.ms forces a pass below the ratio once the oldest dirty records are that old.
+    const forced = cleanerPolicyOf({ "cleanup.policy": "compact", "max.compaction.lag.ms": String(HOUR) });
+    assert.equal(forced.maxCompactionLagMs, HOUR);
+    const old = { ...view(99, 1), firstDirtyMaxTimestamp: NOW - HOUR - 1 };
+    assert.deepEqual(decideCleaning(forced, old, NOW), { clean: true, why: "max-compaction-lag" });
+    assert.equal(decideCleaning(forced, { ...old, firstDirtyMaxTimestamp: NOW - HOUR }, NOW).clean, false);
+    assert.equal(decideCleaning(compact, old, NOW).clean, false, "the default lag never forces");
+    assert.equal(decideCleaning(forced, { ...old, dirtyBytes: 0 }, NOW).clean, false, "nothing dirty");
     assert.deepEqual(decideCleaning(cleanerPolicyOf({}), view(0, 10), NOW), {
       clean: false,
       why: "not-compacted",

@@ -19,7 +19,11 @@ import {
 import { ErrorCode, type ObjectManager, Storage } from "@cirrus/s3stream";
 import { AppendNotifier } from "../../src/partitions/append-notifier.ts";
 import { ObjectStoreCheckpointStore } from "../../src/partitions/checkpoint-store.ts";
-import { cleanPartition, ObjectStoreCleanerStateStore } from "../../src/partitions/log-cleaner.ts";
+import {
+  cleanerStateKey,
+  cleanPartition,
+  ObjectStoreCleanerStateStore,
+} from "../../src/partitions/log-cleaner.ts";
 import { LogCleaner } from "../../src/partitions/log-cleaner-enforcer.ts";
 import { cleanerPolicyOf } from "../../src/partitions/log-cleaner-policy.ts";
 import { Partition } from "../../src/partitions/partition.ts";
@@ -179,6 +183,15 @@ describe("log compaction on s3stream", () => {
     await storageA.compactNow(); // the replaced object is unreferenced: its bytes go
     assert.ok((await storedBytes()) < bytesBefore, "the topic's bytes in the object store shrank");
     assert.deepEqual(await cluster.objectManager.getUnreferencedObjects(0, 100), []);
+
+    // The state lies beside the checkpoints (a cluster purge deletes both); the checkpoint store ignores it.
+    const keys = (await cluster.objectStore.list(`checkpoints/${streamId}/`)).map((o) => o.key);
+    assert.ok(keys.includes(cleanerStateKey(streamId)));
+    for (const offset of await checkpoints.list(streamId)) assert.ok(Number.isSafeInteger(offset));
+    assert.deepEqual((await states.get(streamId))?.cleanOffset, 8);
+    const damaged = await cluster.createStream();
+    await cluster.objectStore.put(cleanerStateKey(damaged), Buffer.from("{not json"));
+    assert.equal(await states.get(damaged), undefined, "a damaged state reads as none");
 
     // Nothing new: below the dirty ratio, nothing rewritten.
     assert.deepEqual(await cleanPartition(onA, storageA, states, policy, NOW, LIMITS), {
@@ -348,14 +361,26 @@ describe("log compaction on s3stream", () => {
       policies: async () => (topic) =>
         topic === "unknown" ? undefined : topic === "deleted" ? cleanerPolicyOf({}) : policy,
       storage: () => storage,
-      store: states,
+      store: {
+        get: (streamId) => {
+          reads++;
+          return states.get(streamId);
+        },
+        put: (streamId, state) => states.put(streamId, state),
+      },
       limits: LIMITS,
       canWrite: () => true,
       now: () => NOW,
       log: (message) => logged.push(message),
     });
+    let reads = 0;
     const outcomes = await cleaner.cleanNow();
     assert.deepEqual([...outcomes.keys()], [compacted!.key]);
+    assert.deepEqual(await cleaner.cleanNow().then((o) => o.get(compacted!.key)), {
+      cleaned: false,
+      why: "below-dirty-ratio",
+    });
+    assert.equal(reads, 1, "the stored state is read once per opened partition, not once per round");
     assert.equal(cleaner.stats.passes, 1);
     assert.equal(cleaner.stats.recordsRemoved, 1);
     assert.ok(cleaner.stats.bytesAfter < cleaner.stats.bytesBefore);

@@ -3382,7 +3382,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read a partition's records, newest first: up to `limit` before offset `before` (default: the end), or from `timestamp` on (the first record at or after it, by Kafka's ListOffsets on the leader; past the last record an empty page); 400 for a bad time or both starts; 503 while it has no reachable leader */
+        /** Read a partition's records, newest first: up to `limit` before offset `before` (default: the end), or from `timestamp` on (the first record at or after it, by Kafka's ListOffsets on the leader; past the last record an empty page). Filters (`key`, `value`, `header`: contains, case-insensitive; `json`: a field's value) keep only the records that match all of them, scanning on the server within a budget (`scanRecords`, `scanBytes`); `scan` says which offsets were scanned so the next page continues there. 400 for a bad time, both starts or a bad `json` filter; 503 while it has no reachable leader */
         get: {
             parameters: {
                 query?: {
@@ -3390,6 +3390,18 @@ export interface paths {
                     /** @description Read from the first record at or after this time (ms since the Unix epoch, or ISO 8601 with a zone); not with `before` */
                     timestamp?: string;
                     limit?: number;
+                    /** @description Only records whose key contains this text (case-insensitive, the key as UTF-8) */
+                    key?: string;
+                    /** @description Only records whose value contains this text (case-insensitive, the value as UTF-8) */
+                    value?: string;
+                    /** @description Only records with a header whose `name=value` contains this text (case-insensitive) */
+                    header?: string;
+                    /** @description Only records whose value is JSON with this field equal to this value: `path=value` or `$.path == value`, the path dot-separated with `[n]` for array items (`user.id=42`, `$.items[0].sku == "A-1"`); the value is JSON when it parses as JSON (a bare number, true, false or null also matches the same text in a string field), else text */
+                    json?: string;
+                    /** @description With a filter: the most records one request scans (default 10000); `scan` in the answer says where it stopped */
+                    scanRecords?: number;
+                    /** @description With a filter: the most record bytes one request fetches (default 16 MiB; the window under way is finished, at most one fetch of 4 MiB more) */
+                    scanBytes?: number;
                 };
                 header?: never;
                 path: {
@@ -3431,6 +3443,12 @@ export interface paths {
                                     } | null;
                                 }[];
                             }[];
+                            scan: {
+                                from: number;
+                                to: number;
+                                records: number;
+                                bytes: number;
+                            };
                         };
                     };
                 };
@@ -3678,6 +3696,145 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/clusters/{id}/topics/{name}/offsets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A topic's partitions with their log start and end offsets and record count (end - start), asked of each leader (ListOffsets); null offsets for a partition whose leader is missing or did not answer */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                partition: number;
+                                leaderBrokerId: number;
+                                startOffset: number | null;
+                                endOffset: number | null;
+                                records: number | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Invalid request (schema, JSON, unknown fields) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        "WWW-Authenticate"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token's scope is not enough */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported media type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Idempotency-Key reused with another request */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Internal error */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;

@@ -6,6 +6,8 @@ import { Field } from "../components/field.tsx";
 import { LoadState } from "../components/load-state.tsx";
 import { formatTime } from "../format.ts";
 import { usePolled } from "../use-polled.ts";
+import { filterQuery, isFiltered, type MessageFilters, NO_FILTERS, scanNote } from "./message-filters.ts";
+import { MessageFiltersForm } from "./message-filters-form.tsx";
 import { type Encoding, showBytes } from "./message-format.ts";
 import { isLive, type MessageStart, messagesQuery } from "./message-start.ts";
 import { type HeaderRow, headersBody, rowOfPointer } from "./produce-headers.ts";
@@ -139,7 +141,8 @@ export function MessageBrowser(props: { clusterId: string; topic: string; partit
   const [partition, setPartition] = useState(0);
   const [start, setStart] = useState<MessageStart>({ kind: "newest" });
   const [encoding, setEncoding] = useState<Encoding>("text");
-  const query = messagesQuery(start, PAGE);
+  const [filters, setFilters] = useState<MessageFilters>(NO_FILTERS);
+  const query = { ...messagesQuery(start, PAGE), ...filterQuery(filters) };
   const page = usePolled(
     () =>
       unwrap(
@@ -148,10 +151,20 @@ export function MessageBrowser(props: { clusterId: string; topic: string; partit
         }),
       ),
     isLive(start) ? 3000 : 0,
-    [props.clusterId, props.topic, partition, query.before, query.timestamp],
+    [
+      props.clusterId,
+      props.topic,
+      partition,
+      query.before,
+      query.timestamp,
+      query.key,
+      query.value,
+      query.header,
+      query.json,
+    ],
   );
-  const oldest = page.data?.messages.at(-1)?.offset;
   const newest = () => setStart({ kind: "newest" });
+  const filtered = isFiltered(filters);
   return (
     <div className="card">
       <h2>Messages</h2>
@@ -215,11 +228,28 @@ export function MessageBrowser(props: { clusterId: string; topic: string; partit
           )}
         </Field>
       </div>
+      <MessageFiltersForm
+        applied={filters}
+        onApply={(next) => {
+          setFilters(next);
+          if (start.kind === "before") newest();
+        }}
+      />
+      {filtered && page.data && (
+        <p className="muted small" role="status">
+          {scanNote(page.data, PAGE, start.kind === "time")}
+        </p>
+      )}
       <LoadState
         {...page}
         isEmpty={(p) => p.messages.length === 0}
         empty={
-          page.data?.timestampOffset === undefined ? (
+          filtered ? (
+            <p>
+              No message matches the filters in the offsets scanned. Change or clear the filters
+              {page.data && page.data.scan.from > page.data.startOffset ? ", or scan older offsets" : ""}.
+            </p>
+          ) : page.data?.timestampOffset === undefined ? (
             <p>No message in this range. Produce one below, or with any Kafka client.</p>
           ) : (
             <p>
@@ -232,29 +262,54 @@ export function MessageBrowser(props: { clusterId: string; topic: string; partit
         {(p) => (
           <>
             <MessageList page={p} encoding={encoding} />
-            <div className="actions">
-              {!isLive(start) && (
-                <button type="button" onClick={newest}>
-                  Newest (live)
-                </button>
-              )}
-              <button
-                type="button"
-                disabled={oldest === undefined || oldest <= p.startOffset}
-                onClick={() => oldest !== undefined && setStart({ kind: "before", offset: oldest })}
-              >
-                Older
-              </button>
-            </div>
+            <OlderActions
+              page={p}
+              live={isLive(start)}
+              onNewest={newest}
+              onOlder={(offset) => setStart({ kind: "before", offset })}
+            />
           </>
         )}
       </LoadState>
+      {filtered &&
+        page.data &&
+        page.data.messages.length === 0 &&
+        page.data.scan.from > page.data.startOffset && (
+          <OlderActions
+            page={page.data}
+            live={isLive(start)}
+            onNewest={newest}
+            onOlder={(offset) => setStart({ kind: "before", offset })}
+          />
+        )}
       <ProduceForm
         clusterId={props.clusterId}
         topic={props.topic}
         partition={partition}
         onProduced={page.reload}
       />
+    </div>
+  );
+}
+
+/** "Newest (live)" when not following the end; "Older": the page before the offsets this one scanned. */
+function OlderActions(props: {
+  page: MessagesPage;
+  live: boolean;
+  onNewest: () => void;
+  onOlder: (before: number) => void;
+}) {
+  const { scan, startOffset } = props.page;
+  return (
+    <div className="actions">
+      {!props.live && (
+        <button type="button" onClick={props.onNewest}>
+          Newest (live)
+        </button>
+      )}
+      <button type="button" disabled={scan.from <= startOffset} onClick={() => props.onOlder(scan.from)}>
+        Older
+      </button>
     </div>
   );
 }

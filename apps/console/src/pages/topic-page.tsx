@@ -51,7 +51,7 @@ function AddPartitionsForm(props: { clusterId: string; topic: string; current: n
   );
 }
 
-/** One topic: its configs and its partitions with leader, leader epoch and load. */
+/** One topic: its configs and its partitions with leader, leader epoch, log start/end offsets and load. */
 export function TopicPage({ clusterId, topic }: { clusterId: string; topic: string }) {
   const data = usePolled(
     async () => {
@@ -62,7 +62,14 @@ export function TopicPage({ clusterId, topic }: { clusterId: string; topic: stri
         unwrap(api.GET("/v1/clusters/{id}/partitions/load", { params: { path: { id: clusterId } } })),
       ]);
       const loadOf = new Map(load.items.filter((l) => l.topicId === t.topicId).map((l) => [l.partition, l]));
-      return { t, loadOf };
+      // Offsets come from the leaders; without them the table still shows (a dash per offset).
+      const offsets = await unwrap(
+        api.GET("/v1/clusters/{id}/topics/{name}/offsets", {
+          params: { path: { id: clusterId, name: topic } },
+        }),
+      ).catch(() => undefined);
+      const offsetsOf = new Map((offsets?.items ?? []).map((o) => [o.partition, o]));
+      return { t, loadOf, offsetsOf };
     },
     3000,
     [clusterId, topic],
@@ -75,7 +82,7 @@ export function TopicPage({ clusterId, topic }: { clusterId: string; topic: stri
       </p>
       <h1>{topic}</h1>
       <LoadState {...data}>
-        {({ t, loadOf }) => (
+        {({ t, loadOf, offsetsOf }) => (
           <div className="stack">
             <div className="card">
               <h2>Partitions</h2>
@@ -99,6 +106,15 @@ export function TopicPage({ clusterId, topic }: { clusterId: string; topic: stri
                         Leader epoch
                       </th>
                       <th scope="col" className="num">
+                        Start offset
+                      </th>
+                      <th scope="col" className="num">
+                        End offset
+                      </th>
+                      <th scope="col" className="num">
+                        Records
+                      </th>
+                      <th scope="col" className="num">
                         In (60 s avg)
                       </th>
                       <th scope="col" className="num">
@@ -110,11 +126,17 @@ export function TopicPage({ clusterId, topic }: { clusterId: string; topic: stri
                   <tbody>
                     {t.partitions.map((p) => {
                       const l = loadOf.get(p.partition);
+                      const o = offsetsOf.get(p.partition);
                       return (
                         <tr key={p.partition}>
                           <td className="num">{p.partition}</td>
                           <td className="num">{p.leaderBrokerId < 0 ? "none" : p.leaderBrokerId}</td>
                           <td className="num">{p.leaderEpoch}</td>
+                          <td className="num">{o?.startOffset ?? "—"}</td>
+                          <td className="num">{o?.endOffset ?? "—"}</td>
+                          <td className="num" title="end − start: an estimate (transaction markers count)">
+                            {o?.records ?? "—"}
+                          </td>
                           <td className="num">{l ? formatRate(l.avgBytesInPerSec) : "—"}</td>
                           <td className="num">{l ? formatRate(l.avgBytesOutPerSec) : "—"}</td>
                           <td>{l ? formatRelative(l.at) : <span className="muted">no traffic yet</span>}</td>

@@ -10,7 +10,7 @@ import type {
   ReassignPartitionsResponse,
 } from "@cirrus/broker-api";
 import { and, eq, inArray, ne, or, sql } from "drizzle-orm";
-import type { Db, Tx } from "../db/database.ts";
+import { type Db, rowsOf, type Tx } from "../db/database.ts";
 import { operations, partitions, topics } from "../db/schema.ts";
 import { inTransaction } from "../db/transaction.ts";
 import { ApiError } from "../errors.ts";
@@ -22,7 +22,7 @@ import { type PartitionMove, REBALANCE_OPERATION } from "./rebalance.ts";
 
 /**
  * The cluster's moves not finished: released ones (the source is closing the stream, or has closed it and
- * the target is being assigned) and those still queued in an unfinished `cluster.rebalance` operation
+ * the target is being assigned, or is assigned and has not opened it yet) and those still queued in an unfinished `cluster.rebalance` operation
  * (waiting for the move limits; their source still leads). A drain's moves name no target (-1).
  */
 export async function movesInFlight(tx: Tx, clusterId: string): Promise<ReassignmentInFlight[]> {
@@ -52,6 +52,22 @@ export async function movesInFlight(tx: Tx, clusterId: string): Promise<Reassign
     released: true,
   }));
   const seen = new Set(found.map((m) => `${m.topic}\u0000${m.partition}`));
+  // Assigned to its target, which has not opened it yet: not done (it may still be rolled back), so a tool's
+  // --verify does not call it completed too early.
+  const opening = rowsOf<{ topic: string; partition: number; to_broker: number }>(
+    await tx.execute(sql`select t.name as topic, m.partition, m.to_broker
+      from partition_moves m
+      join partitions p on p.topic_id = m.topic_id and p.partition = m.partition
+      join topics t on t.id = m.topic_id
+      where m.cluster_id = ${clusterId} and m.assigned_at is not null and m.opened_at is null
+        and m.rolled_back_at is null and p.leader_broker_id = m.to_broker`),
+  );
+  for (const m of opening) {
+    const key = `${m.topic}\u0000${m.partition}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    found.push({ topic: m.topic, partition: m.partition, from: -1, to: m.to_broker, released: true });
+  }
   const running = await tx
     .select({ id: operations.id, input: operations.input })
     .from(operations)

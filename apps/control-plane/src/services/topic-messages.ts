@@ -19,11 +19,15 @@ import type { DbOrTx } from "../db/database.ts";
 import { brokers } from "../db/schema.ts";
 import { ApiError } from "../errors.ts";
 import { kafkaProblem, REQUEST_TIMEOUT_MS, withBrokerConnection } from "./kafka-broker-call.ts";
+import type { FilterableRecord, MessageFilter } from "./message-filter.ts";
 import { readTopic } from "./topics.ts";
 
 const FETCH_MAX_BYTES = 4 * 1024 * 1024;
 /** Fetches per page at most: a page of large records needs several, a broker that returns nothing new stops it. */
 const MAX_FETCHES = 20;
+/** A filtered read's scan budget unless the request sets one: records and bytes fetched. */
+export const DEFAULT_SCAN_RECORDS = 10_000;
+export const DEFAULT_SCAN_BYTES = 16 * 1024 * 1024;
 const EARLIEST = -2n;
 const LATEST = -1n;
 
@@ -100,24 +104,151 @@ function bytesView(bytes: Buffer | null): Message["key"] {
   return { base64: bytes.toString("base64"), text: decoded };
 }
 
+type Budget = { records: number; bytes: number };
+/** A record as the API shows it, with its bytes for the filter. */
+type Scanned = Message & { raw: FilterableRecord };
+
+/**
+ * Reads the records of [from, to) forward through the leader, calling `visit` for each (control records skipped);
+ * returns the records and bytes fetched. Stops early when the leader has nothing readable past a point.
+ */
+async function scanRange(
+  c: KafkaClientConnection,
+  topic: string,
+  partition: number,
+  from: bigint,
+  to: bigint,
+  visit: (record: Scanned) => void,
+): Promise<Budget> {
+  let next = from;
+  const used: Budget = { records: 0, bytes: 0 };
+  for (let fetches = 0; next < to && fetches < MAX_FETCHES; fetches++) {
+    const answer = await c.request(
+      ApiKey.Fetch,
+      12,
+      {
+        replicaId: -1,
+        maxWaitMs: 0,
+        minBytes: 1,
+        maxBytes: FETCH_MAX_BYTES,
+        isolationLevel: 0,
+        sessionId: 0,
+        sessionEpoch: -1,
+        topics: [
+          {
+            topic,
+            partitions: [
+              {
+                partition,
+                currentLeaderEpoch: -1,
+                fetchOffset: next,
+                lastFetchedEpoch: -1,
+                logStartOffset: -1n,
+                partitionMaxBytes: FETCH_MAX_BYTES,
+              },
+            ],
+          },
+        ],
+        forgottenTopicsData: [],
+        rackId: "",
+      },
+      REQUEST_TIMEOUT_MS,
+    );
+    if (answer.errorCode !== ErrorCode.NONE)
+      throw kafkaProblem(answer.errorCode, `fetch ${topic}-${partition}`);
+    const p = answer.responses[0]?.partitions[0];
+    if (!p) throw new ApiError("UNAVAILABLE", "the leader's Fetch answer names no partition");
+    if (p.errorCode !== ErrorCode.NONE) throw kafkaProblem(p.errorCode, `fetch ${topic}-${partition}`);
+    const records = p.records === null ? Buffer.alloc(0) : Buffer.concat([p.records].flat());
+    used.bytes += records.length;
+    const before = next;
+    for (const batch of splitRecordBatches(records)) {
+      const header = readRecordBatchHeader(batch);
+      const batchEnd = header.baseOffset + BigInt(header.lastOffsetDelta) + 1n;
+      if ((header.attributes & CONTROL_FLAG) !== 0) {
+        if (batchEnd > next) next = batchEnd;
+        continue;
+      }
+      for (const r of iterateRecords(batch)) {
+        if (r.offset < next || r.offset >= to) continue;
+        used.records++;
+        visit({
+          offset: Number(r.offset),
+          timestamp: Number(r.timestamp),
+          key: bytesView(r.key),
+          value: bytesView(r.value),
+          headers: r.headers.map((h) => ({ key: h.key, value: bytesView(h.value) })),
+          raw: r,
+        });
+        next = r.offset + 1n;
+      }
+      if (batchEnd > next && batchEnd <= to) next = batchEnd;
+    }
+    if (next === before) break; // nothing readable past this point now
+  }
+  return used;
+}
+
+const lesser = (a: bigint, b: bigint) => (a < b ? a : b);
+const greater = (a: bigint, b: bigint) => (a > b ? a : b);
+
+/** Offsets per scan window at most, and the record size a window is sized with before one is seen. */
+const MAX_WINDOW = 1000n;
+const FIRST_RECORD_BYTES = 1024;
+
+/** How many offsets the next window spans: what the budget left can pay for at the bytes per record seen so far. */
+function windowSize(left: Budget, used: Budget, limit: number, filtered: boolean): bigint {
+  if (!filtered) return BigInt(limit);
+  const perRecord = used.records > 0 ? Math.max(1, used.bytes / used.records) : FIRST_RECORD_BYTES;
+  const affordable = Math.min(left.records, Math.floor(left.bytes / perRecord));
+  const size = BigInt(Math.max(1, affordable));
+  return size < MAX_WINDOW ? size : MAX_WINDOW;
+}
+
+export type ReadOptions = {
+  before?: number;
+  timestamp?: number;
+  limit: number;
+  filter?: MessageFilter;
+  /** The most records and bytes a filtered read scans (a window started within it is finished). */
+  scan?: Budget;
+};
+
 /**
  * Up to `limit` records of a partition, newest first: before offset `before` (exclusive; default: its end), or
  * from `timestamp` (ms since the epoch) on: from the first record at or after it, as the leader's ListOffsets by
  * timestamp answers (an empty page when no record is that late). Control records (transaction markers) are skipped.
+ * With a `filter`, only the records it matches, scanning in windows (backwards from `before`, forwards from the
+ * time) until `limit` match or the scan budget is spent; `scan` says which offsets were scanned, so a page can
+ * continue where this one stopped.
  */
 export async function readMessages(
   db: DbOrTx,
   clusterId: string,
   topic: string,
   partition: number,
-  options: { before?: number; timestamp?: number; limit: number },
+  options: ReadOptions,
 ): Promise<Static<typeof MessagesView>> {
+  const filter = options.filter;
+  const filtered = filter?.active === true;
+  const budget = options.scan ?? { records: DEFAULT_SCAN_RECORDS, bytes: DEFAULT_SCAN_BYTES };
   return withLeader(db, clusterId, topic, partition, async (c) => {
     const start = await listOffset(c, topic, partition, EARLIEST);
     const end = await listOffset(c, topic, partition, LATEST);
+    const limit = BigInt(options.limit);
+    const used: Budget = { records: 0, bytes: 0 };
+    const spend = (u: Budget) => {
+      used.records += u.records;
+      used.bytes += u.bytes;
+    };
+    const left = () => ({ records: budget.records - used.records, bytes: budget.bytes - used.bytes });
+    const spent = () => left().records <= 0 || left().bytes <= 0;
+    const keep = (m: Scanned) => !filtered || filter.matches(m.raw);
+    const strip = ({ raw: _raw, ...m }: Scanned): Message => m;
+    const messages: Message[] = [];
+    let scanFrom: bigint;
+    let scanTo: bigint;
     let timestampOffset: bigint | undefined;
-    let next: bigint;
-    let upper: bigint;
     if (options.timestamp !== undefined) {
       const found = await listOffset(c, topic, partition, BigInt(options.timestamp));
       // -1: no record is that late. The leader clamps to the log start; a record written since `end` was read
@@ -125,80 +256,59 @@ export async function readMessages(
       timestampOffset = found;
       if (found < 0n || found > end) timestampOffset = end;
       else if (found < start) timestampOffset = start;
-      next = timestampOffset;
-      upper = next + BigInt(options.limit) < end ? next + BigInt(options.limit) : end;
+      scanFrom = timestampOffset;
+      scanTo = timestampOffset;
+      // Forwards: the first `limit` matches at or after the time.
+      do {
+        const size = windowSize(left(), used, options.limit, filtered);
+        const to = lesser(scanTo + size, end);
+        const found: Message[] = [];
+        spend(await scanRange(c, topic, partition, scanTo, to, (m) => keep(m) && found.push(strip(m))));
+        scanTo = to;
+        for (const m of found) {
+          if (BigInt(messages.length) === limit) {
+            // Enough: the next page starts after the last one kept.
+            scanTo = BigInt(messages.at(-1)?.offset ?? 0) + 1n;
+            break;
+          }
+          messages.push(m);
+        }
+      } while (filtered && BigInt(messages.length) < limit && scanTo < end && !spent());
+      messages.reverse();
     } else {
-      upper = options.before === undefined ? end : BigInt(Math.min(options.before, Number(end)));
-      next = upper - BigInt(options.limit) > start ? upper - BigInt(options.limit) : start;
-    }
-    const messages: Message[] = [];
-    for (let fetches = 0; next < upper && fetches < MAX_FETCHES; fetches++) {
-      const answer = await c.request(
-        ApiKey.Fetch,
-        12,
-        {
-          replicaId: -1,
-          maxWaitMs: 0,
-          minBytes: 1,
-          maxBytes: FETCH_MAX_BYTES,
-          isolationLevel: 0,
-          sessionId: 0,
-          sessionEpoch: -1,
-          topics: [
-            {
-              topic,
-              partitions: [
-                {
-                  partition,
-                  currentLeaderEpoch: -1,
-                  fetchOffset: next,
-                  lastFetchedEpoch: -1,
-                  logStartOffset: -1n,
-                  partitionMaxBytes: FETCH_MAX_BYTES,
-                },
-              ],
-            },
-          ],
-          forgottenTopicsData: [],
-          rackId: "",
-        },
-        REQUEST_TIMEOUT_MS,
-      );
-      if (answer.errorCode !== ErrorCode.NONE)
-        throw kafkaProblem(answer.errorCode, `fetch ${topic}-${partition}`);
-      const p = answer.responses[0]?.partitions[0];
-      if (!p) throw new ApiError("UNAVAILABLE", "the leader's Fetch answer names no partition");
-      if (p.errorCode !== ErrorCode.NONE) throw kafkaProblem(p.errorCode, `fetch ${topic}-${partition}`);
-      const records = p.records === null ? Buffer.alloc(0) : Buffer.concat([p.records].flat());
-      const before = next;
-      for (const batch of splitRecordBatches(records)) {
-        const header = readRecordBatchHeader(batch);
-        const batchEnd = header.baseOffset + BigInt(header.lastOffsetDelta) + 1n;
-        if ((header.attributes & CONTROL_FLAG) !== 0) {
-          if (batchEnd > next) next = batchEnd;
-          continue;
+      // Backwards: the newest `limit` matches before `before`, window after window.
+      const upper = options.before === undefined ? end : BigInt(Math.min(options.before, Number(end)));
+      scanTo = upper;
+      scanFrom = upper;
+      do {
+        const size = windowSize(left(), used, options.limit, filtered);
+        const lowest = lesser(scanFrom, start);
+        const from = greater(scanFrom - size, lowest);
+        const found: Message[] = [];
+        spend(await scanRange(c, topic, partition, from, scanFrom, (m) => keep(m) && found.push(strip(m))));
+        scanFrom = from;
+        for (const m of found.reverse()) {
+          if (BigInt(messages.length) === limit) {
+            // Enough: the next page ends before the oldest one kept.
+            scanFrom = BigInt(messages.at(-1)?.offset ?? 0);
+            break;
+          }
+          messages.push(m);
         }
-        for (const r of iterateRecords(batch)) {
-          if (r.offset < next || r.offset >= upper) continue;
-          messages.push({
-            offset: Number(r.offset),
-            timestamp: Number(r.timestamp),
-            key: bytesView(r.key),
-            value: bytesView(r.value),
-            headers: r.headers.map((h) => ({ key: h.key, value: bytesView(h.value) })),
-          });
-          next = r.offset + 1n;
-        }
-        if (batchEnd > next && batchEnd <= upper) next = batchEnd;
-      }
-      if (next === before) break; // nothing readable past this point now
+      } while (filtered && BigInt(messages.length) < limit && scanFrom > start && !spent());
     }
     return {
       partition,
       startOffset: Number(start),
       endOffset: Number(end),
       ...(timestampOffset === undefined ? {} : { timestampOffset: Number(timestampOffset) }),
-      messages: messages.reverse(),
+      messages,
+      scan: {
+        records: used.records,
+        bytes: used.bytes,
+        from: Number(scanFrom),
+        to: Number(scanTo),
+      },
     };
   });
 }

@@ -16,6 +16,7 @@ import { moveTimingsOf } from "../../src/services/move-timings.ts";
 import { getOperation, type Operation } from "../../src/services/operations.ts";
 import { completeMovesAfterClose, lockCluster } from "../../src/services/partition-assigner.ts";
 import { startPartitionMoves } from "../../src/services/partition-moves.ts";
+import { listReassignments } from "../../src/services/partition-reassignments.ts";
 import { type PartitionMove, releaseMoves } from "../../src/services/rebalance.ts";
 import { readTopic } from "../../src/services/topics.ts";
 import type { TestDatabase } from "../helpers/test-database.ts";
@@ -81,7 +82,17 @@ describe("rollback of a move whose target never opens", () => {
     await reconcile(Date.now());
     assert.equal((await row(0)).leader, m.target, "within the open timeout nothing is rolled back");
 
+    // Kafka's ListPartitionReassignments still lists it (a tool's --verify must not call it completed).
+    assert.deepEqual((await listReassignments(db(), clusterId)).reassignments, [
+      { topic: "t", partition: 0, from: -1, to: m.target, released: true },
+    ]);
+
     await reconcile(Date.now() + OPEN_TIMEOUT_MS + 1);
+    assert.deepEqual(
+      (await listReassignments(db(), clusterId)).reassignments,
+      [],
+      "rolled back: not in flight",
+    );
     const rolled = await row(0);
     assert.equal(rolled.leader, m.source, "back to the source");
     assert.equal(rolled.epoch, m.assignedEpoch + 1, "a new leader epoch fences the target");

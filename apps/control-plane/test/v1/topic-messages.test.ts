@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { eq } from "drizzle-orm";
 import { brokers, partitions, topics } from "../../src/db/schema.ts";
+import { parseJsonFilter, parseMessageFilter } from "../../src/services/message-filter.ts";
 import { parseMessageTimestamp } from "../../src/services/message-timestamp.ts";
 import { KafkaTestLeader } from "../helpers/kafka-test-leader.ts";
 import { createLocalCluster, createTestApp, type TestApp } from "../helpers/test-app.ts";
@@ -78,12 +79,21 @@ describe("topic messages", { timeout: 60_000 }, () => {
       url("orders", 0, "?timestamp=2026-13-45T01:30:00Z"),
       url("orders", 0, "?timestamp=99999999999999999"),
       url("orders", 0, "?timestamp=1765000000000&before=3"),
+      url("orders", 0, "?json=user.id"),
+      url("orders", 0, "?json=%3D42"),
+      url("orders", 0, "?json=user..id%3D1"),
+      url("orders", 0, "?json=%24.%3D1"),
+      url("orders", 0, "?key="),
+      url("orders", 0, "?value=x&scanRecords=0"),
+      url("orders", 0, "?value=x&scanRecords=1000000"),
+      url("orders", 0, "?value=x&scanBytes=10"),
     ]) {
       const answer = await t.app.server.inject({ method: "GET", url: bad, headers: t.auth(t.viewer) });
       assert.equal(answer.statusCode, 400, bad);
       assert.match(answer.headers["content-type"] as string, /application\/problem\+json/, bad);
       assert.equal(answer.json().code, "INVALID_REQUEST", bad);
       if (bad.includes("timestamp=")) assert.match(answer.json().detail, /timestamp|before/, bad);
+      if (bad.includes("json=")) assert.match(answer.json().detail, /querystring\/json must be/, bad);
     }
     for (const payload of [
       {},
@@ -99,6 +109,22 @@ describe("topic messages", { timeout: 60_000 }, () => {
       });
       assert.equal(answer.statusCode, 400, JSON.stringify(payload));
     }
+  });
+
+  it("lists partitions without offsets while they have no leader", async () => {
+    const answer = await t.app.server.inject({
+      method: "GET",
+      url: `/v1/clusters/${clusterId}/topics/orders/offsets`,
+      headers: t.auth(t.viewer),
+    });
+    assert.equal(answer.statusCode, 200, answer.body);
+    assert.deepEqual(
+      answer.json().items.map((p: { partition: number; records: number | null }) => [p.partition, p.records]),
+      [
+        [0, null],
+        [1, null],
+      ],
+    );
   });
 
   it("lets a viewer read but not produce", async () => {
@@ -227,5 +253,180 @@ describe("topic messages from a timestamp, through a leader", { timeout: 60_000 
     assert.equal(page.statusCode, 200, page.body);
     assert.deepEqual(offsets(page.json()), [3, 2]);
     assert.equal(page.json().timestampOffset, undefined);
+  });
+});
+
+describe("message filters", () => {
+  const record = (value: string | null, key: string | null = null, headers: [string, string][] = []) => ({
+    key: key === null ? null : Buffer.from(key),
+    value: value === null ? null : Buffer.from(value),
+    headers: headers.map(([k, v]) => ({ key: k, value: Buffer.from(v) })),
+  });
+  it("matches key, value and header text, contains and case-insensitive, every filter given", () => {
+    const r = record("Order PLACED", "Customer-7", [["trace", "ABC123"]]);
+    assert.equal(parseMessageFilter({}).active, false);
+    assert.equal(parseMessageFilter({}).matches(r), true);
+    assert.equal(parseMessageFilter({ key: "customer-7" }).matches(r), true);
+    assert.equal(parseMessageFilter({ key: "customer-8" }).matches(r), false);
+    assert.equal(parseMessageFilter({ value: "placed" }).matches(r), true);
+    assert.equal(parseMessageFilter({ header: "trace=abc" }).matches(r), true);
+    assert.equal(parseMessageFilter({ header: "span" }).matches(r), false);
+    assert.equal(parseMessageFilter({ key: "customer", value: "shipped" }).matches(r), false);
+    assert.equal(parseMessageFilter({ key: "x" }).matches(record("v")), false, "no key: no match");
+  });
+  it("matches a JSON field by path, literal as JSON or text", () => {
+    const doc = record(
+      JSON.stringify({ user: { id: 42, name: "Ann", tag: "7" }, items: [{ sku: "A-1" }], ok: true }),
+    );
+    const m = (json: string, r = doc) => parseMessageFilter({ json }).matches(r);
+    assert.equal(m("user.id=42"), true);
+    assert.equal(m("$.user.id == 42"), true);
+    assert.equal(m("user.id=43"), false);
+    assert.equal(m("user.name=Ann"), true);
+    assert.equal(m('user.name == "Ann"'), true);
+    assert.equal(m("user.name=ann"), false, "equality, not contains");
+    assert.equal(m("user.tag=7"), true, "a bare number finds the same text in a string field");
+    assert.equal(m('user.id="42"'), false, "a quoted string does not equal a number");
+    assert.equal(m('$.items[0].sku == "A-1"'), true);
+    assert.equal(m("items[1].sku=A-1"), false);
+    assert.equal(m("ok=true"), true);
+    assert.equal(m("user.missing=null"), false, "an absent field is not null");
+    assert.equal(m('user={"id":42,"name":"Ann","tag":"7"}'), true);
+    assert.equal(m("user.id=42", record("not json")), false);
+    assert.equal(m("user.id=42", record(null)), false);
+  });
+  it("refuses a JSON filter without a path or an `=`", () => {
+    for (const bad of ["user.id", "=42", "$ == 1", "a..b=1", "a[x]=1", "a.=1"])
+      assert.throws(() => parseJsonFilter(bad), /querystring\/json must be/, bad);
+    assert.deepEqual(parseJsonFilter("a.b[2][0].c=1").path, ["a", "b", 2, 0, "c"]);
+  });
+});
+
+describe("topic messages filtered on the server, through a leader", { timeout: 60_000 }, () => {
+  let t: TestApp;
+  let clusterId: string;
+  let leader: KafkaTestLeader;
+  const read = (query: string) =>
+    t.app.server.inject({
+      method: "GET",
+      url: `/v1/clusters/${clusterId}/topics/users/partitions/0/messages${query}`,
+      headers: t.auth(t.viewer),
+    });
+  const offsets = (body: { messages: { offset: number }[] }) => body.messages.map((m) => m.offset);
+
+  before(async () => {
+    t = await createTestApp("pglite");
+    clusterId = (await createLocalCluster(t, "filters")).id;
+    const made = await t.app.server.inject({
+      method: "POST",
+      url: `/v1/clusters/${clusterId}/topics`,
+      headers: t.auth(t.operator),
+      payload: { name: "users", partitions: 2 },
+    });
+    assert.equal(made.statusCode, 201);
+    leader = await new KafkaTestLeader("users", 0).start();
+    // 3,000 records in batches of 100: user i has id i % 10; every 500th is an "alert" with a header.
+    for (let base = 0; base < 3000; base += 100) {
+      leader.append(
+        Array.from({ length: 100 }, (_, j) => {
+          const i = base + j;
+          return {
+            key: `user-${i % 10}`,
+            value: JSON.stringify({ user: { id: i % 10 }, n: i, kind: i % 500 === 0 ? "ALERT" : "info" }),
+            headers: i % 500 === 0 ? [{ key: "severity", value: Buffer.from("High") }] : [],
+            timestamp: 1_765_000_000_000n + BigInt(i),
+          };
+        }),
+      );
+    }
+    const { db } = t.testDb.database;
+    const now = Date.now();
+    await db.insert(brokers).values({
+      clusterId,
+      brokerId: 0,
+      instanceId: "test-leader",
+      zone: "zone-a",
+      host: "127.0.0.1",
+      port: leader.port,
+      epoch: 1,
+      state: "ACTIVE",
+      leaseUntil: now + 3_600_000,
+      registeredAt: now,
+    });
+    const [topic] = await db.select({ id: topics.id }).from(topics).where(eq(topics.clusterId, clusterId));
+    await db.update(partitions).set({ leaderBrokerId: 0 }).where(eq(partitions.topicId, topic!.id));
+  });
+  after(async () => {
+    await t?.close();
+    await leader?.stop();
+  });
+
+  it("keeps only the matching records, newest first, scanning past windows of others", async () => {
+    const alerts = await read("?value=alert&limit=50");
+    assert.equal(alerts.statusCode, 200, alerts.body);
+    assert.deepEqual(offsets(alerts.json()), [2500, 2000, 1500, 1000, 500, 0]);
+    assert.deepEqual(alerts.json().scan.from, 0, "scanned to the start");
+    assert.equal(alerts.json().scan.to, 3000);
+    assert.equal(alerts.json().scan.records, 3000);
+    const headers = await read("?header=severity%3Dhigh&limit=2");
+    assert.deepEqual(offsets(headers.json()), [2500, 2000]);
+    assert.equal(headers.json().scan.from, 2000, "the next page is before the oldest one shown");
+    const next = await read(`?header=severity%3Dhigh&limit=2&before=${headers.json().scan.from}`);
+    assert.deepEqual(offsets(next.json()), [1500, 1000]);
+    const json = await read(`?json=${encodeURIComponent("$.user.id == 7")}&key=USER-7&limit=3`);
+    assert.equal(json.statusCode, 200, json.body);
+    assert.deepEqual(offsets(json.json()), [2997, 2987, 2977]);
+  });
+
+  it("stops at the scan budget and says where, so the page can continue", async () => {
+    const first = await read("?value=alert&limit=50&scanRecords=1200");
+    assert.equal(first.statusCode, 200, first.body);
+    assert.deepEqual(offsets(first.json()), [2500, 2000]);
+    assert.equal(first.json().scan.records, 1200);
+    assert.equal(first.json().scan.from, 1800);
+    const rest = await read(`?value=alert&limit=50&scanRecords=100000&before=${first.json().scan.from}`);
+    assert.deepEqual(offsets(rest.json()), [1500, 1000, 500, 0]);
+    const byBytes = await read("?value=nothing-matches&scanBytes=65536");
+    assert.equal(byBytes.statusCode, 200, byBytes.body);
+    assert.deepEqual(byBytes.json().messages, []);
+    assert.ok(byBytes.json().scan.from > 0, "the byte budget stopped the scan before the start");
+    assert.ok(byBytes.json().scan.records < 3000);
+  });
+
+  it("filters forwards from a timestamp", async () => {
+    const page = await read("?timestamp=1765000000700&value=alert&limit=2");
+    assert.equal(page.statusCode, 200, page.body);
+    assert.deepEqual(offsets(page.json()), [1500, 1000]);
+    assert.equal(page.json().timestampOffset, 700);
+    assert.equal(page.json().scan.from, 700);
+    const to = page.json().scan.to;
+    assert.ok(to > 1500 && to <= 2000, `scanned past the last one kept, not past the next match: ${to}`);
+  });
+
+  it("reads unfiltered pages as before, with the range it read", async () => {
+    const page = await read("?limit=3");
+    assert.deepEqual(offsets(page.json()), [2999, 2998, 2997]);
+    assert.deepEqual(page.json().scan, { from: 2997, to: 3000, records: 3, bytes: page.json().scan.bytes });
+  });
+
+  it("lists the partitions' log start and end offsets from their leader, none where it does not answer", async () => {
+    const answer = await t.app.server.inject({
+      method: "GET",
+      url: `/v1/clusters/${clusterId}/topics/users/offsets`,
+      headers: t.auth(t.viewer),
+    });
+    assert.equal(answer.statusCode, 200, answer.body);
+    assert.deepEqual(answer.json().items, [
+      { partition: 0, leaderBrokerId: 0, startOffset: 0, endOffset: 3000, records: 3000 },
+      // The test leader answers NOT_LEADER_OR_FOLLOWER for partition 1: no offsets rather than a failed page.
+      { partition: 1, leaderBrokerId: 0, startOffset: null, endOffset: null, records: null },
+    ]);
+    const unknown = await t.app.server.inject({
+      method: "GET",
+      url: `/v1/clusters/${clusterId}/topics/nope/offsets`,
+      headers: t.auth(t.viewer),
+    });
+    assert.equal(unknown.statusCode, 404);
+    assert.equal(unknown.json().code, "UNKNOWN_TOPIC");
   });
 });

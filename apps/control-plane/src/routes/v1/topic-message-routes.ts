@@ -5,14 +5,23 @@ import {
   MessagesView,
   ProducedMessage,
   ProduceMessageRequest,
+  TopicOffsetsView,
   TopicPartitionPath,
 } from "../../api-schemas/topic-messages.ts";
+import { ClusterTopicPath } from "../../api-schemas/topics.ts";
 import type { AppContext } from "../../app-context.ts";
 import { ApiError } from "../../errors.ts";
 import type { TypeBoxTypeProvider } from "../../http/typebox.ts";
 import { getCluster } from "../../services/clusters.ts";
+import { parseMessageFilter } from "../../services/message-filter.ts";
 import { parseMessageTimestamp } from "../../services/message-timestamp.ts";
-import { produceMessage, readMessages } from "../../services/topic-messages.ts";
+import { topicPartitionOffsets } from "../../services/partition-offsets.ts";
+import {
+  DEFAULT_SCAN_BYTES,
+  DEFAULT_SCAN_RECORDS,
+  produceMessage,
+  readMessages,
+} from "../../services/topic-messages.ts";
 
 const leaderUnavailable = () =>
   problemResponse("The partition has no leader now, or its leader did not answer: retry");
@@ -31,26 +40,50 @@ export function topicMessageRoutes(ctx: AppContext) {
         schema: {
           tags,
           summary:
-            "Read a partition's records, newest first: up to `limit` before offset `before` (default: the end), or from `timestamp` on (the first record at or after it, by Kafka's ListOffsets on the leader; past the last record an empty page); 400 for a bad time or both starts; 503 while it has no reachable leader",
+            "Read a partition's records, newest first: up to `limit` before offset `before` (default: the end), or from `timestamp` on (the first record at or after it, by Kafka's ListOffsets on the leader; past the last record an empty page). Filters (`key`, `value`, `header`: contains, case-insensitive; `json`: a field's value) keep only the records that match all of them, scanning on the server within a budget (`scanRecords`, `scanBytes`); `scan` says which offsets were scanned so the next page continues there. 400 for a bad time, both starts or a bad `json` filter; 503 while it has no reachable leader",
           params: TopicPartitionPath,
           querystring: MessagesQuery,
           response: withProblems({ 200: MessagesView, 503: leaderUnavailable() }),
         },
       },
       async (request) => {
-        const { before, timestamp, limit } = request.query;
+        const { before, timestamp, limit, scanRecords, scanBytes, ...filters } = request.query;
         if (before !== undefined && timestamp !== undefined)
           throw new ApiError(
             "INVALID_REQUEST",
             "querystring: give `before` (an offset) or `timestamp` (a time), not both",
           );
         const from = timestamp === undefined ? undefined : parseMessageTimestamp(timestamp);
+        const filter = parseMessageFilter(filters);
         await getCluster(db, request.params.id);
         return readMessages(db, request.params.id, request.params.name, request.params.partition, {
           ...(before === undefined ? {} : { before }),
           ...(from === undefined ? {} : { timestamp: from }),
           limit: limit ?? 50,
+          filter,
+          scan: {
+            records: scanRecords ?? DEFAULT_SCAN_RECORDS,
+            bytes: scanBytes ?? DEFAULT_SCAN_BYTES,
+          },
         });
+      },
+    );
+
+    r.get(
+      "/clusters/:id/topics/:name/offsets",
+      {
+        config: { scope: "viewer" },
+        schema: {
+          tags,
+          summary:
+            "A topic's partitions with their log start and end offsets and record count (end - start), asked of each leader (ListOffsets); null offsets for a partition whose leader is missing or did not answer",
+          params: ClusterTopicPath,
+          response: withProblems({ 200: TopicOffsetsView }),
+        },
+      },
+      async (request) => {
+        await getCluster(db, request.params.id);
+        return { items: await topicPartitionOffsets(db, request.params.id, request.params.name) };
       },
     );
 
