@@ -1,6 +1,6 @@
 // Runs Apache Kafka's own command-line tools (the main classes behind kafka-topics.sh, kafka-configs.sh, …)
 // with `java -cp .ci/cache/kafka-jars/*`, the jars .ci/install-kafka-jars.sh fetches (pinned in ./java/pom.xml).
-import { execFile } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -40,6 +40,47 @@ export function kafkaToolsSkipReason(): string | undefined {
   return `Kafka jars absent (${kafkaJarsDir}); run bash .ci/install-kafka-jars.sh`;
 }
 
+/** The `java` arguments that run `main` (a class or a .java source file) with the Kafka jars. */
+function javaArgs(main: string, args: string[], classDir?: string): string[] {
+  return [
+    "-Xshare:auto",
+    "-XX:TieredStopAtLevel=1",
+    "-Xmx256m",
+    // Tools that read a datetime without a zone (--to-datetime) read it in UTC.
+    "-Duser.timezone=UTC",
+    `-Dlog4j.configuration=file:${join(here, "java", "log4j-tools.properties")}`,
+    "-cp",
+    classDir === undefined ? `${kafkaJarsDir}/*` : `${classDir}:${kafkaJarsDir}/*`,
+    main,
+    ...args,
+  ];
+}
+
+/**
+ * Compiles `sources` (.java files of ./java) against the Kafka jars into `classDir`, once, so programs started
+ * many times (spawnKafkaJava with that classDir) skip the source-file mode's compilation on every start.
+ */
+export async function compileKafkaJava(sources: string[], classDir: string): Promise<void> {
+  await new Promise<void>((resolve, reject) =>
+    execFile(
+      "javac",
+      ["-d", classDir, "-cp", `${kafkaJarsDir}/*`, ...sources],
+      { timeout: 120_000, killSignal: "SIGKILL" },
+      (error, _stdout, stderr) =>
+        error ? reject(new Error(`javac failed: ${error}\n${stderr}`)) : resolve(),
+    ),
+  );
+}
+
+/**
+ * Starts a long-running Java program (a class compiled into `classDir` by compileKafkaJava, a .java source file,
+ * or a tool's class) with the Kafka jars and returns the child at once (stdin closed, stdout/stderr piped), for
+ * tests that watch its output and kill it.
+ */
+export function spawnKafkaJava(main: string, args: string[], classDir?: string): ChildProcess {
+  return spawn("java", javaArgs(main, args, classDir), { stdio: ["ignore", "pipe", "pipe"] });
+}
+
 /**
  * Runs one Kafka tool to its end (killed after timeoutMs) and returns its exit code and output; never throws
  * for a non-zero exit. `input` is written to its stdin.
@@ -49,22 +90,10 @@ export function runKafkaTool(
   args: string[],
   options: { timeoutMs?: number; input?: string } = {},
 ): Promise<ToolResult> {
-  const javaArgs = [
-    "-Xshare:auto",
-    "-XX:TieredStopAtLevel=1",
-    "-Xmx256m",
-    // Tools that read a datetime without a zone (--to-datetime) read it in UTC.
-    "-Duser.timezone=UTC",
-    `-Dlog4j.configuration=file:${join(here, "java", "log4j-tools.properties")}`,
-    "-cp",
-    `${kafkaJarsDir}/*`,
-    tool,
-    ...args,
-  ];
   return new Promise((resolve) => {
     const child = execFile(
       "java",
-      javaArgs,
+      javaArgs(tool, args),
       { timeout: options.timeoutMs ?? 60_000, killSignal: "SIGKILL", maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === "number" ? error.code : null) : 0;
