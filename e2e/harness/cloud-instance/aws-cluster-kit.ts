@@ -57,7 +57,12 @@ export class EmulatedAwsClusterKit {
     this.cloud = new EmulatedAwsCloud({
       dir: join(dir, "cloud"),
       signingKey: regionKey.privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
-      timing: { volumeCreatingMs: 300, newIdNotFoundMs: 150, detachingMs: 800, throttleRate: 0.1 },
+      timing: {
+        volumeCreatingMs: 300,
+        newIdNotFoundMs: 150,
+        detachingMs: 800,
+        throttleRate: 0.1,
+      },
       shutdownGraceMs: 3_000,
       volumeBytes: 64 * 1024 * 1024,
     });
@@ -165,15 +170,38 @@ export class EmulatedAwsClusterKit {
     return [...(group?.members.values() ?? [])].filter((m) => m.state === state);
   }
 
-  /** Waits for a RUNNING cluster with `count` ACTIVE brokers; returns them. */
-  runningWith(count: number, what: string, timeoutMs = 60_000): Promise<BrokerView[]> {
-    return waitFor(
-      what,
-      async () => {
-        const [view, live] = await Promise.all([this.cluster(), this.active()]);
-        return view.state === "RUNNING" && live.length === count ? live : undefined;
+  /** Waits for a RUNNING cluster with `count` ACTIVE brokers; returns them. A timeout says what it saw. */
+  async runningWith(count: number, what: string, timeoutMs = 60_000): Promise<BrokerView[]> {
+    try {
+      return await waitFor(
+        what,
+        async () => {
+          const [view, live] = await Promise.all([this.cluster(), this.active()]);
+          return view.state === "RUNNING" && live.length === count ? live : undefined;
+        },
+        timeoutMs,
+      );
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n${await this.describe()}`);
+    }
+  }
+
+  /** The cluster, its brokers, unfinished operations and the group's members, for failure messages. */
+  async describe(): Promise<string> {
+    const [view, brokers, ops] = await Promise.all([this.cluster(), this.brokers(), this.operations()]);
+    const group = [...this.cloud.account.groups.values()][0];
+    return JSON.stringify(
+      {
+        cluster: view,
+        brokers: brokers.map((b) => [b.brokerId, b.instanceId, b.state, b.volumeId]),
+        operations: ops.filter((op) => op.status !== "SUCCEEDED"),
+        members: [...(group?.members.values() ?? [])].map((m) => [m.id, m.state, m.zone]),
+        instances: [...this.cloud.account.instances.values()].map((i) => [i.id, i.state]),
+        volumes: [...this.cloud.account.volumes.values()].map((v) => [v.id, v.state, v.attachments]),
+        errors: this.cloud.errors,
       },
-      timeoutMs,
+      null,
+      1,
     );
   }
 
@@ -204,10 +232,21 @@ export async function produce(bootstrap: string, topic: string, values: readonly
   assert.equal(out.code, 0, out.stderr);
 }
 
-/** The first `count` values of `topic` from the beginning. */
+/**
+ * The first `count` values of `topic` from the beginning. A broker that has not learned of a topic just
+ * auto-created through another one answers UNKNOWN_TOPIC_OR_PARTITION for a moment (as Kafka's do), which
+ * kcat -e gives up on: that answer is asked again for up to 10 s, any other failure fails at once.
+ */
 export async function consume(bootstrap: string, topic: string, count: number): Promise<string[]> {
   const args = ["-C", "-t", topic, "-o", "beginning", "-c", String(count), "-e", "-q"];
-  const out = await runKcat(bootstrap, args, { timeoutMs: 30_000 });
-  assert.equal(out.code, 0, out.stderr);
-  return out.stdout.split("\n").filter((line) => line.length > 0);
+  const giveUpAt = Date.now() + 10_000;
+  for (;;) {
+    const out = await runKcat(bootstrap, args, { timeoutMs: 30_000 });
+    if (out.code !== 0 && /Unknown topic or partition/.test(out.stderr) && Date.now() < giveUpAt) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      continue;
+    }
+    assert.equal(out.code, 0, out.stderr);
+    return out.stdout.split("\n").filter((line) => line.length > 0);
+  }
 }

@@ -186,6 +186,10 @@ describe("an aws cluster on the emulated AWS region", { timeout: 240_000 }, () =
       30_000,
     );
     assert.deepEqual(await consume(`${now.host}:${now.port}`, "emulated-wal", values.length), values);
+    // The group replaced the dead instance; its broker registers with a fresh WAL volume.
+    const back = await kit.runningWith(5, "5 ACTIVE brokers with the crashed instance's replacement");
+    kit.assertBrokersMatchInstances(back);
+    assert.ok(!back.some((b) => b.instanceId === leader.instanceId));
   });
 
   it("PATCH brokers.max 5 → 4: the group's termination hook holds the instance until its broker is drained", async () => {
