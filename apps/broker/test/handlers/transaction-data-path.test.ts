@@ -1,6 +1,7 @@
 // The transaction APIs over a real socket against a real broker (real control plane, real storage), with
 // requests built by the codec: the coordinator found and loaded, a transaction begun, written, aborted and
-// committed, read_committed fetches held at the LSO and given the aborted transactions, and the refusals.
+// committed, read_committed fetches held at the LSO and given the aborted transactions, OffsetFetch require_stable held
+// while a transaction has offsets of the group, and the refusals.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { ErrorCode, encodeEndTxnMarker, encodeRecordBatch } from "@cirrus/kafka-protocol";
@@ -262,5 +263,92 @@ describe("transactions over the wire", () => {
       ],
     });
     assert.equal(markers.markers[0].topics[0].partitions[0].errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  });
+  test("OffsetFetch require_stable answers UNSTABLE_OFFSET_COMMIT while a transaction holds offsets of the group", async () => {
+    await untilServed(
+      () => wire.request(10, 3, { key: "wire-offsets", keyType: 1 }),
+      (a) => a.errorCode,
+    );
+    await untilServed(
+      () => wire.request(10, 3, { key: "stable-group", keyType: 0 }),
+      (a) => a.errorCode,
+    );
+    const init = await untilServed(
+      () =>
+        wire.request(22, 4, {
+          transactionalId: "wire-offsets",
+          transactionTimeoutMs: 60_000,
+          producerId: -1n,
+          producerEpoch: -1,
+        }),
+      (a) => a.errorCode,
+    );
+    assert.equal(init.errorCode, ErrorCode.NONE);
+    const ids = {
+      transactionalId: "wire-offsets",
+      producerId: init.producerId,
+      producerEpoch: init.producerEpoch,
+    };
+    const offsetFetch = (requireStable: boolean) =>
+      untilServed(
+        () =>
+          wire.request(9, 7, {
+            groupId: "stable-group",
+            topics: [{ name: "tt", partitionIndexes: [0, 1] }],
+            requireStable,
+          }),
+        (a) => a.errorCode,
+      );
+    const partitionsOf = (a: Any) => a.topics[0].partitions.map((p: Any) => [p.committedOffset, p.errorCode]);
+
+    const added: Any = await untilServed(
+      () => wire.request(25, 3, { ...ids, groupId: "stable-group" }),
+      (a) => a.errorCode,
+    );
+    assert.equal(added.errorCode, ErrorCode.NONE);
+    const staged: Any = await untilServed(
+      () =>
+        wire.request(28, 3, {
+          ...ids,
+          groupId: "stable-group",
+          generationId: -1,
+          memberId: "",
+          groupInstanceId: null,
+          topics: [
+            {
+              name: "tt",
+              partitions: [
+                { partitionIndex: 0, committedOffset: 42n, committedLeaderEpoch: -1, committedMetadata: "" },
+              ],
+            },
+          ],
+        }),
+      (a) => a.topics[0].partitions[0].errorCode,
+    );
+    assert.equal(staged.topics[0].partitions[0].errorCode, ErrorCode.NONE);
+
+    assert.deepEqual(partitionsOf(await offsetFetch(true)), [
+      [-1n, ErrorCode.UNSTABLE_OFFSET_COMMIT],
+      [-1n, ErrorCode.NONE],
+    ]);
+    assert.deepEqual(partitionsOf(await offsetFetch(false)), [
+      [-1n, ErrorCode.NONE],
+      [-1n, ErrorCode.NONE],
+    ]);
+    const ended: Any = await untilServed(
+      () => wire.request(26, 3, { ...ids, committed: true }),
+      (a) => a.errorCode,
+    );
+    assert.equal(ended.errorCode, ErrorCode.NONE);
+    // EndTxn answers once the markers are written; the group's offsets follow at once or shortly after.
+    await eventually(
+      async () => partitionsOf(await offsetFetch(true))[0][0] === 42n,
+      10_000,
+      "the committed transaction's offset",
+    );
+    assert.deepEqual(partitionsOf(await offsetFetch(true)), [
+      [42n, ErrorCode.NONE],
+      [-1n, ErrorCode.NONE],
+    ]);
   });
 });
