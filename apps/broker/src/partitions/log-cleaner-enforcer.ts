@@ -14,6 +14,7 @@ import {
 } from "./log-cleaner.ts";
 import type { CleanerPolicy } from "./log-cleaner-policy.ts";
 import type { Partition } from "./partition.ts";
+import { PeriodicRounds } from "./periodic-rounds.ts";
 
 /** Totals since start, for metrics. */
 export interface LogCleanerStats {
@@ -53,40 +54,25 @@ export class LogCleaner {
   };
   /** What the last pass on each opened partition stored: read once per open, not once per round. */
   readonly #states = new WeakMap<Partition, CleanerState | undefined>();
-  #timer: NodeJS.Timeout | undefined;
-  #round: Promise<Map<string, CleanOutcome>> | undefined;
-  #stopped = false;
+  readonly #rounds: PeriodicRounds<Map<string, CleanOutcome>>;
 
   constructor(options: LogCleanerOptions) {
     this.#options = options;
+    this.#rounds = new PeriodicRounds(options.intervalMs, () => this.#clean());
   }
 
   start(): void {
-    if (this.#timer || this.#stopped) return;
-    this.#timer = setInterval(() => void this.cleanNow(), this.#options.intervalMs);
-    this.#timer.unref();
+    this.#rounds.start();
   }
 
   /** Runs one round now, or joins the one running: each partition's outcome. Never rejects. */
   cleanNow(): Promise<Map<string, CleanOutcome>> {
-    this.#round ??= this.#clean().finally(() => {
-      this.#round = undefined;
-    });
-    return this.#round;
+    return this.#rounds.runNow();
   }
 
   /** Stops the timer and waits at most `waitMs` for a running round (one left running starts no partition). */
-  async stop(waitMs = 1_000): Promise<void> {
-    this.#stopped = true;
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = undefined;
-    const round = this.#round;
-    if (!round) return;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, waitMs);
-    });
-    await Promise.race([round, timeout]).finally(() => clearTimeout(timer));
+  stop(waitMs = 1_000): Promise<void> {
+    return this.#rounds.stop(waitMs);
   }
 
   /** The state store, remembering per partition object (a reopen reads the store again). */
@@ -119,7 +105,7 @@ export class LogCleaner {
     const now = this.#options.now ?? Date.now;
     for (const partition of this.#options.partitions()) {
       const storage = this.#options.storage();
-      if (this.#stopped || !storage || !this.#options.canWrite()) break;
+      if (this.#rounds.stopped || !storage || !this.#options.canWrite()) break;
       const policy = policyOf(partition.topic);
       if (partition.closed || partition.topic.startsWith("__") || !policy?.compacts) continue;
       try {

@@ -4,7 +4,12 @@
 // dirty records are older than max.compaction.lag.ms (KIP-354), or a tombstone kept by an earlier pass has
 // reached its delete horizon (Kafka 3.x cleans such a log even below the ratio, so tombstones do not outlive
 // delete.retention.ms for long).
-import { topicConfigSpecs } from "@cirrus/broker-api";
+import {
+  cleanupPolicies,
+  numericConfig,
+  policyPerConfigs,
+  type TopicConfigs,
+} from "./topic-config-reader.ts";
 
 export interface CleanerPolicy {
   /** cleanup.policy includes `compact`. */
@@ -18,44 +23,32 @@ export interface CleanerPolicy {
   readonly maxCompactionLagMs: number;
 }
 
-const defaultOf = (name: string): string => topicConfigSpecs.get(name)?.defaultValue ?? "0";
 // Longs up to 2^63-1 mean "forever": anything past a thousand years is one.
 const FOREVER_MS = 1000 * 365 * 86_400_000;
-const millis = (value: string | undefined, name: string): number => {
-  const n = Number((value ?? defaultOf(name)).trim());
+const millis = (configs: TopicConfigs | undefined, name: string): number => {
+  const n = numericConfig(configs, name, "0");
   return Number.isFinite(n) && n >= 0 ? Math.min(n, FOREVER_MS) : 0;
 };
 
 /** max.compaction.lag.ms: Long.MAX (the default) and anything past a thousand years mean never. */
-const forcedLagOf = (value: string | undefined): number => {
-  const n = Number((value ?? defaultOf("max.compaction.lag.ms")).trim());
+const forcedLagOf = (configs: TopicConfigs | undefined): number => {
+  const n = numericConfig(configs, "max.compaction.lag.ms", "0");
   return Number.isFinite(n) && n >= 0 && n < FOREVER_MS ? n : Number.POSITIVE_INFINITY;
 };
 
-const cache = new WeakMap<object, CleanerPolicy>();
-const NO_CONFIGS = Object.freeze({});
-
 /** The compaction settings of a topic's configs (validated by the control plane), Kafka's defaults otherwise. */
-export function cleanerPolicyOf(configs: Readonly<Record<string, string>> | undefined): CleanerPolicy {
-  const key = configs ?? NO_CONFIGS;
-  const cached = cache.get(key);
-  if (cached) return cached;
-  const cleanup = (configs?.["cleanup.policy"] ?? defaultOf("cleanup.policy"))
-    .split(",")
-    .map((p) => p.trim().toLowerCase());
-  const ratio = Number(
-    (configs?.["min.cleanable.dirty.ratio"] ?? defaultOf("min.cleanable.dirty.ratio")).trim(),
-  );
-  const policy: CleanerPolicy = Object.freeze({
-    compacts: cleanup.includes("compact"),
-    minCleanableDirtyRatio: Number.isFinite(ratio) ? Math.min(Math.max(ratio, 0), 1) : 0.5,
-    minCompactionLagMs: millis(configs?.["min.compaction.lag.ms"], "min.compaction.lag.ms"),
-    deleteRetentionMs: millis(configs?.["delete.retention.ms"], "delete.retention.ms"),
-    maxCompactionLagMs: forcedLagOf(configs?.["max.compaction.lag.ms"]),
-  });
-  cache.set(key, policy);
-  return policy;
-}
+export const cleanerPolicyOf: (configs: TopicConfigs | undefined) => CleanerPolicy = policyPerConfigs(
+  (configs) => {
+    const ratio = numericConfig(configs, "min.cleanable.dirty.ratio", "0");
+    return Object.freeze({
+      compacts: cleanupPolicies(configs).includes("compact"),
+      minCleanableDirtyRatio: Number.isFinite(ratio) ? Math.min(Math.max(ratio, 0), 1) : 0.5,
+      minCompactionLagMs: millis(configs, "min.compaction.lag.ms"),
+      deleteRetentionMs: millis(configs, "delete.retention.ms"),
+      maxCompactionLagMs: forcedLagOf(configs),
+    });
+  },
+);
 
 /** What the cleaner knows of a partition before reading it. */
 export interface CleanerView {

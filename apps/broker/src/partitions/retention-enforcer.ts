@@ -5,6 +5,7 @@
 // logs (`__consumer_offsets`, `__transaction_state`) are compacted by their own coordinators and skipped,
 // as Kafka's compacted internal topics are never deleted by time or size.
 import type { Partition } from "./partition.ts";
+import { PeriodicRounds } from "./periodic-rounds.ts";
 import { applyRetention, type RetentionOutcome } from "./retention.ts";
 import type { RetentionPolicy } from "./retention-policy.ts";
 
@@ -32,27 +33,25 @@ export interface RetentionRound {
 
 export class RetentionEnforcer {
   readonly #options: RetentionEnforcerOptions;
-  #timer: NodeJS.Timeout | undefined;
-  #round: Promise<RetentionRound> | undefined;
-  #stopped = false;
+  readonly #rounds: PeriodicRounds<RetentionRound>;
 
   constructor(options: RetentionEnforcerOptions) {
     this.#options = options;
+    this.#rounds = new PeriodicRounds(
+      options.intervalMs,
+      () => this.#check(),
+      (round) => void round.then((r) => this.#logRound(r)),
+    );
   }
 
   /** Checks every intervalMs from now on (the first check one interval after start, as Kafka's scheduler). */
   start(): void {
-    if (this.#timer || this.#stopped) return;
-    this.#timer = setInterval(() => void this.#scheduledCheck(), this.#options.intervalMs);
-    this.#timer.unref();
+    this.#rounds.start();
   }
 
   /** Runs one round now, or joins the one running. Never rejects: failures are logged and counted. */
   checkNow(): Promise<RetentionRound> {
-    this.#round ??= this.#check().finally(() => {
-      this.#round = undefined;
-    });
-    return this.#round;
+    return this.#rounds.runNow();
   }
 
   /**
@@ -60,22 +59,12 @@ export class RetentionEnforcer {
    * log and must not hold a shutdown up. One left running starts no further partition, and its trim fails
    * harmlessly on a partition closed meanwhile (Partition.trim refuses; nothing is logged for it).
    */
-  async stop(waitMs = 1_000): Promise<void> {
-    this.#stopped = true;
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = undefined;
-    const round = this.#round;
-    if (!round) return;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, waitMs);
-    });
-    await Promise.race([round, timeout]).finally(() => clearTimeout(timer));
+  stop(waitMs = 1_000): Promise<void> {
+    return this.#rounds.stop(waitMs);
   }
 
   /** A timer's round: says what it deleted (one line a round, however many partitions). */
-  async #scheduledCheck(): Promise<void> {
-    const round = await this.checkNow();
+  #logRound(round: RetentionRound): void {
     if (round.trimmed.length === 0) return;
     const moves = round.trimmed.slice(0, 10).map((t) => `${t.key} ${t.from}→${t.to}`);
     const more = round.trimmed.length > 10 ? ` and ${round.trimmed.length - 10} more` : "";
@@ -95,7 +84,7 @@ export class RetentionEnforcer {
       return { checked: 0, trimmed, failed: 1 };
     }
     for (const partition of this.#options.partitions()) {
-      if (this.#stopped || !this.#options.canTrim()) break;
+      if (this.#rounds.stopped || !this.#options.canTrim()) break;
       const policy = policyOf(partition.topic);
       if (partition.closed || partition.topic.startsWith("__") || !policy) continue;
       checked++;

@@ -9,7 +9,12 @@
 // and never a unit that ends above `limitOffset`. Kafka's bound is the high watermark; ours is the last stable
 // offset (at most the high watermark, see retention.ts for why). `cleanup.policy` without `delete` (compact
 // only) deletes nothing (Kafka's rule); -1 (any negative value) means no limit for either config.
-import { topicConfigSpecs } from "@cirrus/broker-api";
+import {
+  cleanupPolicies,
+  numericConfig,
+  policyPerConfigs,
+  type TopicConfigs,
+} from "./topic-config-reader.ts";
 
 export interface RetentionPolicy {
   /** Kafka's retention.ms; Infinity: kept forever. */
@@ -38,37 +43,24 @@ export interface RetentionDecision {
   readonly bySize: number;
 }
 
-const defaultOf = (name: string): string => topicConfigSpecs.get(name)?.defaultValue ?? "-1";
-
 /** A long config: negative (or absent and defaulting to negative) means no limit. */
-function limitOf(value: string | undefined, name: string): number {
-  const n = Number((value ?? defaultOf(name)).trim());
+function limitOf(configs: TopicConfigs | undefined, name: string): number {
+  const n = numericConfig(configs, name, "-1");
   return Number.isFinite(n) && n >= 0 ? n : Number.POSITIVE_INFINITY;
 }
-
-const cache = new WeakMap<object, RetentionPolicy>();
-/** The cache key of a topic without configs (all defaults). */
-const NO_CONFIGS = Object.freeze({});
 
 /**
  * The retention a topic's configs ask for (validated by the control plane); keys the topic does not set take
  * Kafka's defaults from the shared catalog (retention.ms 7 days, retention.bytes -1, cleanup.policy delete).
  */
-export function retentionPolicyOf(configs: Readonly<Record<string, string>> | undefined): RetentionPolicy {
-  const key = configs ?? NO_CONFIGS;
-  const cached = cache.get(key);
-  if (cached) return cached;
-  const cleanup = (configs?.["cleanup.policy"] ?? defaultOf("cleanup.policy"))
-    .split(",")
-    .map((p) => p.trim().toLowerCase());
-  const policy: RetentionPolicy = Object.freeze({
-    retentionMs: limitOf(configs?.["retention.ms"], "retention.ms"),
-    retentionBytes: limitOf(configs?.["retention.bytes"], "retention.bytes"),
-    deletes: cleanup.includes("delete"),
-  });
-  cache.set(key, policy);
-  return policy;
-}
+export const retentionPolicyOf: (configs: TopicConfigs | undefined) => RetentionPolicy = policyPerConfigs(
+  (configs) =>
+    Object.freeze({
+      retentionMs: limitOf(configs, "retention.ms"),
+      retentionBytes: limitOf(configs, "retention.bytes"),
+      deletes: cleanupPolicies(configs).includes("delete"),
+    }),
+);
 
 /**
  * Which prefix of `units` (offset order, contiguous, the first holding the log start) retention deletes at
