@@ -164,6 +164,61 @@ export class EmulatedAwsClusterKit {
     return (await this.cp.api<{ items: OperationView[] }>("GET", path)).body.items;
   }
 
+  /** The leader of `topic`'s partition 0 as the control plane sees it (-1 or undefined: none). */
+  async leaderOf(topic: string): Promise<number | undefined> {
+    const path = `/v1/clusters/${this.clusterId}/topics/${topic}`;
+    return (await this.cp.api<{ partitions: { leaderBrokerId: number }[] }>("GET", path)).body.partitions[0]
+      ?.leaderBrokerId;
+  }
+
+  /** Creates a one-partition topic and waits for its leader: the ACTIVE broker leading it. */
+  async topicWithLeader(topic: string): Promise<BrokerView> {
+    const created = await this.cp.api("POST", `/v1/clusters/${this.clusterId}/topics`, {
+      name: topic,
+      partitions: 1,
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const id = await waitFor(
+      `a leader for ${topic}`,
+      async () => {
+        const current = await this.leaderOf(topic);
+        return current !== undefined && current >= 0 ? current : undefined;
+      },
+      15_000,
+    );
+    const leader = (await this.active()).find((b) => b.brokerId === id);
+    assert.ok(leader, `leader ${id} of ${topic} is ACTIVE`);
+    return leader;
+  }
+
+  /** Waits for an ACTIVE leader of `topic` other than `formerId` (after a failover). */
+  async newLeaderOf(topic: string, formerId: number, timeoutMs = 30_000): Promise<BrokerView> {
+    return waitFor(
+      `a live leader for ${topic}`,
+      async () => {
+        const id = await this.leaderOf(topic);
+        const b = (await this.active()).find((x) => x.brokerId === id);
+        return b && b.brokerId !== formerId ? b : undefined;
+      },
+      timeoutMs,
+    );
+  }
+
+  /** The broker.failover operation of `brokerId` (in `status` when given), once it exists. */
+  failoverOf(brokerId: number, what: string, status?: string, timeoutMs = 60_000): Promise<OperationView> {
+    return waitFor(
+      what,
+      async () =>
+        (await this.operations()).find(
+          (op) =>
+            op.type === "broker.failover" &&
+            Number(op.input.brokerId) === brokerId &&
+            (status === undefined || op.status === status),
+        ),
+      timeoutMs,
+    );
+  }
+
   /** The cluster's group members in `state`, as the fake Auto Scaling group holds them. */
   members(state = "InService") {
     const group = [...this.cloud.account.groups.values()][0];

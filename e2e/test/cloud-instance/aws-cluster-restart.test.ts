@@ -58,60 +58,14 @@ describe("a control plane restarted during an aws cluster's create, failover and
   });
 
   it("failover: stopped while broker.failover runs; the next one replays the WAL, every acked record read", async () => {
-    const created = await kit.cp.api("POST", `/v1/clusters/${kit.clusterId}/topics`, {
-      name: "restart-wal",
-      partitions: 1,
-    });
-    assert.equal(created.status, 201, JSON.stringify(created.body));
-    const leaderId = async () =>
-      (
-        await kit.cp.api<{ partitions: { leaderBrokerId: number }[] }>(
-          "GET",
-          `/v1/clusters/${kit.clusterId}/topics/restart-wal`,
-        )
-      ).body.partitions[0]?.leaderBrokerId;
-    const id = await waitFor(
-      "a leader",
-      async () => {
-        const current = await leaderId();
-        return current !== undefined && current >= 0 ? current : undefined;
-      },
-      15_000,
-    );
-    const dead = (await kit.active()).find((b) => b.brokerId === id);
-    assert.ok(dead, `leader ${id} is ACTIVE`);
+    const dead = await kit.topicWithLeader("restart-wal");
     const values = Array.from({ length: 300 }, (_, i) => `wal-${i}`);
     await produce(`${dead.host}:${dead.port}`, "restart-wal", values);
     await kit.cloud.crash(dead.instanceId);
-    await waitFor(
-      "broker.failover to start",
-      async () =>
-        (await kit.operations()).find(
-          (op) => op.type === "broker.failover" && Number(op.input.brokerId) === dead.brokerId,
-        ),
-      30_000,
-    );
+    await kit.failoverOf(dead.brokerId, "broker.failover to start", undefined, 30_000);
     await restart();
-    await waitFor(
-      "broker.failover to succeed after the restart",
-      async () =>
-        (await kit.operations()).find(
-          (op) =>
-            op.type === "broker.failover" &&
-            Number(op.input.brokerId) === dead.brokerId &&
-            op.status === "SUCCEEDED",
-        ),
-      60_000,
-    );
-    const now = await waitFor(
-      "a live leader",
-      async () => {
-        const current = await leaderId();
-        const b = (await kit.active()).find((x) => x.brokerId === current);
-        return b && b.brokerId !== dead.brokerId ? b : undefined;
-      },
-      30_000,
-    );
+    await kit.failoverOf(dead.brokerId, "broker.failover to succeed after the restart", "SUCCEEDED");
+    const now = await kit.newLeaderOf("restart-wal", dead.brokerId);
     assert.deepEqual(await consume(`${now.host}:${now.port}`, "restart-wal", values.length), values);
   });
 

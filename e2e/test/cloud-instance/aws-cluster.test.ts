@@ -119,29 +119,8 @@ describe("an aws cluster on the emulated AWS region", { timeout: 240_000 }, () =
   });
 
   it("an instance killed outright: its WAL volume goes to a broker in its zone, every acked record is read", async () => {
-    const created = await kit.cp.api("POST", `/v1/clusters/${kit.clusterId}/topics`, {
-      name: "emulated-wal",
-      partitions: 1,
-    });
-    assert.equal(created.status, 201, JSON.stringify(created.body));
-    const leaderOf = async () =>
-      (
-        await kit.cp.api<{ partitions: { leaderBrokerId: number }[] }>(
-          "GET",
-          `/v1/clusters/${kit.clusterId}/topics/emulated-wal`,
-        )
-      ).body.partitions[0]?.leaderBrokerId;
-    const leaderId = await waitFor(
-      "a leader for emulated-wal",
-      async () => {
-        const id = await leaderOf();
-        return id !== undefined && id >= 0 ? id : undefined;
-      },
-      15_000,
-    );
+    const leader = await kit.topicWithLeader("emulated-wal");
     const live = await kit.active();
-    const leader = live.find((b) => b.brokerId === leaderId)!;
-    assert.ok(leader, `leader ${leaderId} is ACTIVE`);
     const sameZone = live.filter((b) => b.zone === leader.zone && b.brokerId !== leader.brokerId);
     assert.ok(sameZone.length > 0, "another broker runs in the leader's zone");
     // Acknowledged, then the instance dies before any upload (uploads wait far longer): only its WAL has them.
@@ -149,16 +128,10 @@ describe("an aws cluster on the emulated AWS region", { timeout: 240_000 }, () =
     await produce(`${leader.host}:${leader.port}`, "emulated-wal", values);
     await kit.cloud.crash(leader.instanceId);
 
-    const failover = await waitFor(
+    const failover = await kit.failoverOf(
+      leader.brokerId,
       "broker.failover of the dead broker to succeed",
-      async () =>
-        (await kit.operations()).find(
-          (op) =>
-            op.type === "broker.failover" &&
-            Number(op.input.brokerId) === leader.brokerId &&
-            op.status === "SUCCEEDED",
-        ),
-      60_000,
+      "SUCCEEDED",
     );
     assert.equal(failover.input.volumeId, leader.volumeId, "the volume the control plane attached for it");
     const attach = kit.cloud.account.requests.find(
@@ -176,15 +149,7 @@ describe("an aws cluster on the emulated AWS region", { timeout: 240_000 }, () =
       new RegExp(`recovered volume ${leader.volumeId} of broker ${leader.brokerId}: [1-9]\\d* records`),
     );
 
-    const now = await waitFor(
-      "a live leader for emulated-wal",
-      async () => {
-        const id = await leaderOf();
-        const b = (await kit.active()).find((x) => x.brokerId === id);
-        return b && b.brokerId !== leader.brokerId ? b : undefined;
-      },
-      30_000,
-    );
+    const now = await kit.newLeaderOf("emulated-wal", leader.brokerId);
     assert.deepEqual(await consume(`${now.host}:${now.port}`, "emulated-wal", values.length), values);
     // The group replaced the dead instance; its broker registers with a fresh WAL volume.
     const back = await kit.runningWith(5, "5 ACTIVE brokers with the crashed instance's replacement");
