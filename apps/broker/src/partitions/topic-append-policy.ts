@@ -7,6 +7,7 @@
 // window or is compacted; otherwise the check reads nothing but the batch size.
 import { ErrorCode, iterateRecords, setLogAppendTime } from "@cirrus/kafka-protocol";
 import type { CheckedBatch } from "./partition.ts";
+import { cleanupPolicies } from "./topic-config-reader.ts";
 
 export interface TopicAppendPolicy {
   readonly maxMessageBytes: number;
@@ -50,9 +51,7 @@ export function appendPolicyOf(configs: Readonly<Record<string, string>> | undef
       millis(configs["message.timestamp.before.max.ms"]) ?? difference ?? Number.POSITIVE_INFINITY,
     timestampAfterMaxMs:
       millis(configs["message.timestamp.after.max.ms"]) ?? difference ?? Number.POSITIVE_INFINITY,
-    keysRequired: (configs["cleanup.policy"] ?? "")
-      .split(",")
-      .some((p) => p.trim().toLowerCase() === "compact"),
+    keysRequired: cleanupPolicies(configs).includes("compact"),
   };
   cache.set(configs, policy);
   return policy;
