@@ -63,21 +63,12 @@ export async function movesInFlight(tx: Tx, clusterId: string): Promise<Reassign
         and m.rolled_back_at is null and p.leader_broker_id = m.to_broker`),
   );
   for (const m of opening) {
-    const key = `${m.topic}\u0000${m.partition}`;
+    const key = keyOf(m);
     if (seen.has(key)) continue;
     seen.add(key);
     found.push({ topic: m.topic, partition: m.partition, from: -1, to: m.to_broker, released: true });
   }
-  const running = await tx
-    .select({ id: operations.id, input: operations.input })
-    .from(operations)
-    .where(
-      and(
-        eq(operations.clusterId, clusterId),
-        eq(operations.type, REBALANCE_OPERATION),
-        inArray(operations.status, [OperationStatus.PENDING, OperationStatus.RUNNING]),
-      ),
-    );
+  const running = await unfinishedRebalances(tx, clusterId);
   const queued: PartitionMove[] = [];
   for (const op of running)
     queued.push(
@@ -88,7 +79,7 @@ export async function movesInFlight(tx: Tx, clusterId: string): Promise<Reassign
       )),
     );
   for (const m of queued) {
-    const key = `${m.topic}\u0000${m.partition}`;
+    const key = keyOf(m);
     if (seen.has(key)) continue;
     seen.add(key);
     found.push({ topic: m.topic, partition: m.partition, from: m.from, to: m.to, released: false });
@@ -201,9 +192,9 @@ export async function cancelReassignments(
 
 const keyOf = (m: { topic: string; partition: number }) => `${m.topic}\u0000${m.partition}`;
 
-/** Takes the queued moves of these partitions out of the cluster's unfinished rebalances. Cluster locked. */
-async function takeOutOfOperations(tx: Tx, clusterId: string, keys: ReadonlySet<string>): Promise<void> {
-  const running = await tx
+/** The cluster's rebalance operations not finished yet (their inputs hold the queued moves). */
+function unfinishedRebalances(tx: Tx, clusterId: string) {
+  return tx
     .select({ id: operations.id, input: operations.input })
     .from(operations)
     .where(
@@ -213,6 +204,11 @@ async function takeOutOfOperations(tx: Tx, clusterId: string, keys: ReadonlySet<
         inArray(operations.status, [OperationStatus.PENDING, OperationStatus.RUNNING]),
       ),
     );
+}
+
+/** Takes the queued moves of these partitions out of the cluster's unfinished rebalances. Cluster locked. */
+async function takeOutOfOperations(tx: Tx, clusterId: string, keys: ReadonlySet<string>): Promise<void> {
+  const running = await unfinishedRebalances(tx, clusterId);
   for (const op of running) {
     const moves = ((op.input as { moves?: PartitionMove[] }).moves ?? []) as PartitionMove[];
     // Only moves still queued: their source still leads (a released one stays, whatever was asked).
