@@ -219,6 +219,29 @@ export class EmulatedAwsClusterKit {
     );
   }
 
+  /** Waits for the cluster to be gone and its workloads stopped; asserts the region holds nothing of it. */
+  async assertNothingLeft(): Promise<void> {
+    await waitFor(
+      "the cluster to be gone",
+      async () =>
+        (await this.cp.api("GET", `/v1/clusters/${this.clusterId}`)).status === 404 ? true : undefined,
+      60_000,
+    );
+    await waitFor(
+      "the emulated workloads to stop",
+      async () => (this.cloud.leftovers().workloads.length === 0 ? true : undefined),
+      15_000,
+    );
+    assert.deepEqual(this.cloud.leftovers(), {
+      runningInstances: [],
+      volumes: [],
+      launchTemplates: [],
+      groups: [],
+      workloads: [],
+    });
+    assert.deepEqual(this.cloud.errors, []);
+  }
+
   /** The cluster's group members in `state`, as the fake Auto Scaling group holds them. */
   members(state = "InService") {
     const group = [...this.cloud.account.groups.values()][0];

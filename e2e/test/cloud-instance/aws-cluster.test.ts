@@ -204,24 +204,6 @@ describe("an aws cluster on the emulated AWS region", { timeout: 240_000 }, () =
   it("DELETE: no instance, volume, launch template or group is left in the emulated region", async () => {
     const deleted = await kit.cp.api("DELETE", `/v1/clusters/${kit.clusterId}`);
     assert.equal(deleted.status, 202, JSON.stringify(deleted.body));
-    await waitFor(
-      "the cluster to be gone",
-      async () =>
-        (await kit.cp.api("GET", `/v1/clusters/${kit.clusterId}`)).status === 404 ? true : undefined,
-      60_000,
-    );
-    await waitFor(
-      "the emulated workloads to stop",
-      async () => (kit.cloud.leftovers().workloads.length === 0 ? true : undefined),
-      15_000,
-    );
-    assert.deepEqual(kit.cloud.leftovers(), {
-      runningInstances: [],
-      volumes: [],
-      launchTemplates: [],
-      groups: [],
-      workloads: [],
-    });
-    assert.deepEqual(kit.cloud.errors, []);
+    await kit.assertNothingLeft();
   });
 });
