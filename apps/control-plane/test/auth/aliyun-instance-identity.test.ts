@@ -16,7 +16,7 @@ import { createTestApp, localSpec, type TestApp } from "../helpers/test-app.ts";
 const fixture = (name: string) => readFileSync(new URL(`fixtures/${name}`, import.meta.url), "utf8");
 const CERT = fixture("aliyun-identity-test-cert.pem");
 const AWS_CERT = fixture("aws-identity-test-cert.pem");
-const DOCUMENT = fixture("aliyun-identity-document.json");
+const DOCUMENT = fixture("aliyun-identity-document.txt");
 /** As the metadata service serves it: the base64 body, no PEM armour. */
 const SIGNATURE = fixture("aliyun-identity-pkcs7.pem").replace(/-----[A-Z0-9 ]+-----|\s+/g, "");
 const keys = { aliyun: parseIdentityKeys(JSON.stringify({ "*": CERT }), "aliyun") };

@@ -104,7 +104,7 @@ describe("verifyInstanceIdentity (aws)", () => {
     assert.throws(
       () =>
         verifyInstanceIdentity(
-          { provider: "aliyun", document: fixture("aliyun-identity-document.json"), signature: "MA==" },
+          { provider: "aliyun", document: fixture("aliyun-identity-document.txt"), signature: "MA==" },
           keys,
         ),
       refused(/no Alibaba Cloud identity certificate is configured/),

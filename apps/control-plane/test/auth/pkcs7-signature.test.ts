@@ -8,7 +8,7 @@ import { describe, it } from "node:test";
 import { Pkcs7Refused, pkcs7Bytes, verifyPkcs7Signature } from "../../src/auth/pkcs7-signature.ts";
 
 const fixture = (name: string) => readFileSync(new URL(`fixtures/${name}`, import.meta.url), "utf8");
-const DOCUMENT = Buffer.from(fixture("aliyun-identity-document.json"));
+const DOCUMENT = Buffer.from(fixture("aliyun-identity-document.txt"));
 const KEY = new X509Certificate(fixture("aliyun-identity-test-cert.pem")).publicKey;
 const SIGNED = fixture("aliyun-identity-pkcs7.pem");
 const NO_ATTRS = fixture("aliyun-identity-pkcs7-noattr.pem");
