@@ -345,7 +345,10 @@ describe("log compaction on s3stream", () => {
     await storageB.compactNow();
     assert.ok((await checkpoints.list(streamId)).some((o) => o <= heldAt));
     const first = await cleanPartition(onB, storageB, states, policy, NOW, LIMITS);
-    assert.ok(first.cleaned && first.recordsRemoved === 2, "k=after and the second transaction's k superseded");
+    assert.ok(
+      first.cleaned && first.recordsRemoved === 2,
+      "k=after and the second transaction's k superseded",
+    );
     // The held marker is not stamped: no horizon is due, so no pass runs for it later.
     assert.deepEqual(await cleanPartition(onB, storageB, states, policy, NOW + 3 * HOUR, LIMITS), {
       cleaned: false,
