@@ -25,11 +25,16 @@ export function invalidAclReason(acl: AclBinding): string | null {
 /** Whether a filter's resource pattern selects this binding's resource pattern. */
 function resourceMatches(filter: AclBindingFilter, acl: AclBinding): boolean {
   if (filter.resourceType !== "ANY" && filter.resourceType !== acl.resourceType) return false;
-  if (filter.patternType !== "ANY" && filter.patternType !== "MATCH" && filter.patternType !== acl.patternType)
+  if (
+    filter.patternType !== "ANY" &&
+    filter.patternType !== "MATCH" &&
+    filter.patternType !== acl.patternType
+  )
     return false;
   const name = filter.resourceName;
   if (name === null) return true;
-  if (filter.patternType === "ANY" || filter.patternType === acl.patternType) return name === acl.resourceName;
+  if (filter.patternType === "ANY" || filter.patternType === acl.patternType)
+    return name === acl.resourceName;
   // MATCH: the bindings that apply to the resource `name`.
   if (acl.patternType === "LITERAL") return name === acl.resourceName || acl.resourceName === WILDCARD;
   return name.startsWith(acl.resourceName);

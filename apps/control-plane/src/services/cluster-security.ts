@@ -35,7 +35,11 @@ function bindingOf(row: AclRow): AclBinding {
 
 /** The cluster's ACL bindings, oldest first. */
 export async function listAcls(db: DbOrTx, clusterId: string): Promise<AclBinding[]> {
-  const rows = await db.select().from(kafkaAcls).where(eq(kafkaAcls.clusterId, clusterId)).orderBy(kafkaAcls.id);
+  const rows = await db
+    .select()
+    .from(kafkaAcls)
+    .where(eq(kafkaAcls.clusterId, clusterId))
+    .orderBy(kafkaAcls.id);
   return rows.map(bindingOf);
 }
 

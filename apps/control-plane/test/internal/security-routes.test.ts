@@ -90,7 +90,10 @@ describe("internal security routes", { timeout: 60_000 }, () => {
 
   it("deletes what each filter matches: MATCH finds prefixed and wildcard bindings of a name", async () => {
     await call("POST", InternalRoutes.acls, {
-      acls: [acl({ resourceName: "*", patternType: "LITERAL", operation: "WRITE" }), acl({ principal: "User:bob" })],
+      acls: [
+        acl({ resourceName: "*", patternType: "LITERAL", operation: "WRITE" }),
+        acl({ principal: "User:bob" }),
+      ],
     });
     const any = {
       resourceType: "ANY",
@@ -103,7 +106,13 @@ describe("internal security routes", { timeout: 60_000 }, () => {
     };
     const answer = await call("POST", InternalRoutes.deleteAcls, {
       filters: [
-        { ...any, resourceType: "TOPIC", resourceName: "orders-eu", patternType: "MATCH", principal: "User:alice" },
+        {
+          ...any,
+          resourceType: "TOPIC",
+          resourceName: "orders-eu",
+          patternType: "MATCH",
+          principal: "User:alice",
+        },
         { ...any, resourceName: "nothing-here" },
       ],
     });

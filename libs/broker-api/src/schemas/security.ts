@@ -142,6 +142,8 @@ export type AlterScramCredentialsRequest = Static<typeof AlterScramCredentialsRe
 
 /** Per deletion then per upsertion, in request order: null when applied; RESOURCE_NOT_FOUND for a deletion of nothing. */
 export const AlterScramCredentialsResponse = Type.Object({
-  deletions: Type.Array(Type.Object({ error: Type.Union([Type.Literal("RESOURCE_NOT_FOUND"), Type.Null()]) })),
+  deletions: Type.Array(
+    Type.Object({ error: Type.Union([Type.Literal("RESOURCE_NOT_FOUND"), Type.Null()]) }),
+  ),
 });
 export type AlterScramCredentialsResponse = Static<typeof AlterScramCredentialsResponse>;
