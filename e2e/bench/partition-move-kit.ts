@@ -135,3 +135,56 @@ export function longestAckGap(
   }
   return longest;
 }
+
+/** The gap longestAckGap measures, with its ends (performance.now() ms): the last ack before it, the first after. */
+export function longestAckGapSpan(
+  sends: readonly TimedSend[],
+  partition: number,
+  from: number,
+  to: number,
+): { gapMs: number; lastBefore: number; firstAfter: number } {
+  let previous: number | undefined;
+  let span = { gapMs: 0, lastBefore: from, firstAfter: from };
+  for (const s of sends) {
+    if (s.partition !== partition || s.ackedAt < from) continue;
+    if (previous !== undefined && s.ackedAt - previous > span.gapMs)
+      span = { gapMs: s.ackedAt - previous, lastBefore: previous, firstAfter: s.ackedAt };
+    previous = s.ackedAt;
+    if (s.ackedAt > to) break;
+  }
+  return span;
+}
+
+const HANDOFF_SUM = /^cirrus_broker_partition_handoff_seconds_sum\{[^}]*step="([a-z_]+)"[^}]*\} (\S+)$/;
+
+/**
+ * Seconds spent so far in each step of partition hand-offs (cirrus_broker_partition_handoff_seconds_sum per
+ * step), summed over the cluster's brokers, scraped from their metricsUrl. Two readings around one move give
+ * that move's steps (each runs on one broker: close_* on the source, open_* on the target).
+ */
+export async function handoffSecondsByStep(cluster: StartedCluster): Promise<Map<string, number>> {
+  const brokers = await cluster.api<{ items: { metricsUrl: string | null }[] }>(
+    "GET",
+    `/v1/clusters/${cluster.clusterId}/brokers`,
+  );
+  const sums = new Map<string, number>();
+  for (const { metricsUrl } of brokers.body.items) {
+    if (!metricsUrl) continue;
+    const text = await (await fetch(metricsUrl, { signal: AbortSignal.timeout(10_000) })).text();
+    for (const line of text.split("\n")) {
+      const match = HANDOFF_SUM.exec(line);
+      if (match) sums.set(match[1]!, (sums.get(match[1]!) ?? 0) + Number(match[2]));
+    }
+  }
+  return sums;
+}
+
+/** What each step took between two readings of handoffSecondsByStep, in ms. */
+export function handoffStepsBetween(
+  before: ReadonlyMap<string, number>,
+  after: ReadonlyMap<string, number>,
+): Map<string, number> {
+  const steps = new Map<string, number>();
+  for (const [step, seconds] of after) steps.set(step, (seconds - (before.get(step) ?? 0)) * 1000);
+  return steps;
+}

@@ -2,15 +2,21 @@
 // the partition is moved back and forth between two local brokers through POST /partitions/moves. Each move's
 // window is the gap between the producer's last ack from the old leader and its first from the new one.
 // Peer in the same run: the producer's ordinary gap between two acks when nothing moves.
-// Where a move's time goes, from the operation's per-move timings (GET /v1/operations/{id}): release → the
-// source closed (checkpoint + tail upload + close), closed → the target assigned, assigned → the target opened.
+// Where a move's time goes (`phasesP50Ms`, the median of each phase over the moves), on one clock (the
+// machine's): the control plane's per-move stamps (GET /v1/operations/{id}: released, source closed, target
+// assigned, target opened), the producer's last ack from the old leader and first from the new one, and the
+// brokers' own timing of each hand-off step (cirrus_broker_partition_handoff_seconds, scraped around each
+// move): the source's producer-state checkpoint, appends settling, WAL tail upload + commit, stream close
+// commit; the target's stream open and producer-state load.
 
 import { bootstrapOf, createTopicViaApi, partitionLeaders } from "../harness/clients/cluster-topics.ts";
 import { startCluster, waitFor } from "../harness/cluster.ts";
 import {
   CLIENT_METADATA_MAX_AGE_MS,
   CLIENT_RETRY_DELAY_MS,
-  longestAckGap,
+  handoffSecondsByStep,
+  handoffStepsBetween,
+  longestAckGapSpan,
   operationSucceeded,
   requestMove,
   SteadyProducer,
@@ -28,6 +34,8 @@ interface MoveTiming {
 const TOPIC = "move-window";
 /** Acks after a move before the next one, so the producer runs steadily on the new leader. */
 const SETTLE_MS = 300;
+/** No request of the benchmark's own to the control plane for this long after asking for a move. */
+const QUIET_MS = 500;
 
 const cluster = await startCluster({ brokers: 2 });
 try {
@@ -42,11 +50,25 @@ try {
     const windows: number[] = [];
     const moveMs: number[] = [];
     const phases = { closeMs: [] as number[], assignMs: [] as number[], openMs: [] as number[] };
+    /** Per phase, one figure per move (ms), in the order the window passes through them. */
+    const breakdown = new Map<string, number[]>();
+    const note = (phase: string, ms: number | undefined) => {
+      if (ms === undefined || !Number.isFinite(ms)) return;
+      const list = breakdown.get(phase) ?? [];
+      list.push(ms);
+      breakdown.set(phase, list);
+    };
+    /** performance.now() of this process → the machine's clock (the control plane stamps with Date.now()). */
+    const wall = (at: number) => performance.timeOrigin + at;
     for (let i = 0; i < MOVES; i++) {
       const [leader] = await partitionLeaders(cluster, TOPIC);
       const to = brokerIds.find((id) => id !== leader)!;
+      const stepsBefore = await handoffSecondsByStep(cluster);
       const requestedAt = performance.now();
       const op = await requestMove(cluster, TOPIC, 0, to);
+      // The window is over within this in every run so far; polling the operation meanwhile would put the
+      // measurement's own requests in the control plane's queue, ahead of the move's.
+      await new Promise((resolve) => setTimeout(resolve, QUIET_MS));
       await operationSucceeded(cluster, op);
       const doneAt = performance.now();
       moveMs.push(doneAt - requestedAt);
@@ -57,13 +79,30 @@ try {
         30_000,
       );
       await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-      windows.push(longestAckGap(producer.sends, 0, requestedAt, performance.now()));
+      const span = longestAckGapSpan(producer.sends, 0, requestedAt, performance.now());
+      windows.push(span.gapMs);
+      const steps = handoffStepsBetween(stepsBefore, await handoffSecondsByStep(cluster));
       const [timing] =
         (await cluster.api<{ moves?: MoveTiming[] }>("GET", `/v1/operations/${op}`)).body.moves ?? [];
       if (timing?.closedAt != null && timing.assignedAt != null && timing.openedAt != null) {
         phases.closeMs.push(timing.closedAt - timing.requestedAt);
         phases.assignMs.push(timing.assignedAt - timing.closedAt);
         phases.openMs.push(timing.openedAt - timing.assignedAt);
+        const close = steps.get("close") ?? 0;
+        // The source stopped acking when it took the partition out of service, right before its close.
+        note("releasedToSourceStopped", wall(span.lastBefore) - timing.requestedAt);
+        note("sourceCheckpoint", steps.get("close_checkpoint"));
+        note("sourceSettle", steps.get("close_settle"));
+        note("sourceTailUpload", steps.get("close_upload"));
+        note("sourceCloseCommit", steps.get("close_commit"));
+        note("sourceClose", close);
+        // From the source's close committed to the control plane's completion pass stamping it.
+        note("sourceClosedToClosedStamp", timing.closedAt - (wall(span.lastBefore) + close));
+        note("closedToAssigned", timing.assignedAt - timing.closedAt);
+        note("targetOpenStream", steps.get("open_stream"));
+        note("assignedToOpened", timing.openedAt - timing.assignedAt);
+        note("targetProducerStateLoad", steps.get("open_state"));
+        note("openedToFirstAck", wall(span.firstAfter) - timing.openedAt);
       }
     }
     const steadyGaps: number[] = [];
@@ -86,6 +125,9 @@ try {
       releaseToClosedP50Ms: round(percentile(phases.closeMs, 50), 1),
       closedToAssignedP50Ms: round(percentile(phases.assignMs, 50), 1),
       assignedToOpenedP50Ms: round(percentile(phases.openMs, 50), 1),
+      phasesP50Ms: Object.fromEntries(
+        [...breakdown].map(([phase, ms]) => [phase, round(percentile(ms, 50), 1)]),
+      ),
       steadyAckGapP50Ms: round(percentile(steadyGaps, 50), 2),
       steadyAckGapP99Ms: round(percentile(steadyGaps, 99), 2),
       failedSends: producer.failed,

@@ -64,6 +64,12 @@ export const ConfigSchema = Type.Object(
      */
     awsInstanceIdentityCertificates: Type.Optional(Type.String({ minLength: 2 })),
     /**
+     * Alibaba Cloud's certificate that verifies instance identity PKCS#7 signatures (ECS user guide, "Use
+     * instance identities"), as JSON {region: PEM} ("*": every region). Brokers on aliyun then need no
+     * credential in their user data. Also from `_FILE`.
+     */
+    aliyunInstanceIdentityCertificates: Type.Optional(Type.String({ minLength: 2 })),
+    /**
      * The web console's build folder (apps/console/dist: index.html and assets/), served at `/` with the
      * single-page app's fallback. Unset: `/` leads to the API docs. scripts/start.ts sets it.
      */
@@ -144,6 +150,7 @@ const ENV: Record<keyof Config, string> = {
   dataDir: "CIRRUS_DATA_DIR",
   advertisedUrl: "ADVERTISED_URL",
   awsInstanceIdentityCertificates: "AWS_INSTANCE_IDENTITY_CERTIFICATES",
+  aliyunInstanceIdentityCertificates: "ALIYUN_INSTANCE_IDENTITY_CERTIFICATES",
   consoleDir: "CONSOLE_DIR",
   operationEventsIntervalMs: "OPERATION_EVENTS_INTERVAL_MS",
   clusterEventsIntervalMs: "CLUSTER_EVENTS_INTERVAL_MS",

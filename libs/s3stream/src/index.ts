@@ -60,5 +60,6 @@ export type {
   RecoveryReport,
   StorageOptions,
   Stream,
+  StreamCloseStep,
   StreamRecord,
 } from "./stream-types.ts";

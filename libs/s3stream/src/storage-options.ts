@@ -10,6 +10,7 @@ export type ResolvedStorageOptions = Readonly<
 >;
 
 function ignoreWalWrite(): void {}
+function ignoreStreamClose(): void {}
 
 export function resolveStorageOptions(options: StorageOptions): ResolvedStorageOptions {
   assertSafeIndex("walCapacity", options.walCapacity);
@@ -38,6 +39,7 @@ export function resolveStorageOptions(options: StorageOptions): ResolvedStorageO
     adoptForeignWal: options.adoptForeignWal ?? false,
     requireExistingWal: options.requireExistingWal ?? false,
     observeWalWrite: options.observeWalWrite ?? ignoreWalWrite,
+    observeStreamClose: options.observeStreamClose ?? ignoreStreamClose,
     blockBytes: MiB,
   };
   for (const key of [

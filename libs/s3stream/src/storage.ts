@@ -17,7 +17,13 @@ import { ColdReader } from "./read/cold-reader.ts";
 import { closeStreamsOf } from "./recover-foreign-wal.ts";
 import { S3Stream, type StreamHost } from "./s3-stream.ts";
 import { type ResolvedStorageOptions, resolveStorageOptions } from "./storage-options.ts";
-import type { RecoveryReport, StorageOptions, Stream, StreamRecord } from "./stream-types.ts";
+import type {
+  RecoveryReport,
+  StorageOptions,
+  Stream,
+  StreamCloseStep,
+  StreamRecord,
+} from "./stream-types.ts";
 import type { UploadContext } from "./upload/upload-records.ts";
 import { Uploader } from "./upload/uploader.ts";
 import { replayWal } from "./wal/replay-wal.ts";
@@ -217,10 +223,20 @@ export class Storage implements StreamHost {
   }
 
   async closeStream(stream: S3Stream): Promise<void> {
+    const observe = this.options.observeStreamClose;
+    let from = performance.now();
+    const lap = (step: StreamCloseStep) => {
+      const now = performance.now();
+      observe(step, (now - from) / 1000);
+      from = now;
+    };
     await stream.settled();
+    lap("settle");
     await this.#uploader.uploadStream(stream.streamId);
+    lap("upload");
     try {
       await this.options.objectManager.closeStream(stream.streamId, stream.epoch);
+      lap("close");
     } catch (error) {
       // Fenced or deleted meanwhile: nothing of it is ours to keep. Anything else: let the caller retry.
       if (

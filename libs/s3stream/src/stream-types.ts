@@ -115,7 +115,16 @@ export interface StorageOptions {
    * size. Called on the append path: keep it to a few arithmetic operations (a histogram cell).
    */
   observeWalWrite?: (seconds: number, bytes: number) => void;
+  /**
+   * Told of each step of a stream's close (a partition moving away): `settle` (appends in flight reach the
+   * WAL), `upload` (the stream's tail uploaded and committed to the object index), `close` (the close
+   * committed to the object index); seconds each. Not called for the steps of a failed close.
+   */
+  observeStreamClose?: (step: StreamCloseStep, seconds: number) => void;
 }
+
+/** The steps of a stream's close that StorageOptions.observeStreamClose is told of, in order. */
+export type StreamCloseStep = "settle" | "upload" | "close";
 
 export interface CompactionOptions {
   /** How often the compactor runs (ms). */

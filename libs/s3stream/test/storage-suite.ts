@@ -156,12 +156,22 @@ export function storageSuite(name: string, openStore: () => Promise<ObjectStore>
 
     it("close uploads the tail so another node opens the stream from the object index alone", async () => {
       const e = await env();
-      const a = await Storage.open(await e.options(1, { uploadThresholdBytes: 3 * MiB }));
+      const steps: string[] = [];
+      const a = await Storage.open(
+        await e.options(1, {
+          uploadThresholdBytes: 3 * MiB,
+          observeStreamClose: (step, seconds) => {
+            assert.ok(seconds >= 0 && seconds < 60, `${step} took ${seconds} s`);
+            steps.push(step);
+          },
+        }),
+      );
       const { streamId } = await a.createStream();
       const stream = await a.openStream(streamId, 1);
       await appendMany(stream, 30);
       const end = stream.nextOffset;
       await stream.close();
+      assert.deepEqual(steps, ["settle", "upload", "close"], "each step of the close is timed, in order");
       await assert.rejects(
         stream.append({ payload: Buffer.alloc(1), count: 1 }),
         rejectsWith(ErrorCode.STREAM_CLOSED),

@@ -34,13 +34,33 @@ export interface GroupConfig {
 /** The group limits of the broker's config defaults (src/config.ts holds the values). */
 export const defaultGroupConfig: GroupConfig = groupConfigOf(brokerConfigDefaults);
 
+/** The transactional producer of a TxnOffsetCommit. */
+export interface TxnProducer {
+  readonly producerId: bigint;
+  readonly producerEpoch: number;
+}
+
+/** The end of a producer's transaction, as its coordinator's marker says. */
+export interface TxnEnd extends TxnProducer {
+  readonly committed: boolean;
+  readonly coordinatorEpoch: number;
+}
+
 /** The durable side of one offsets partition. */
 export interface GroupLog {
   /**
    * Appends the records, in order, as one atomic unit; resolves once they are durable (on the WAL).
    * Rejects if the partition was unloaded or the append failed: then none of them may be assumed stored.
+   * With `txn` (TxnOffsetCommit) they are one transactional batch of that producer, as Kafka writes them
+   * into __consumer_offsets: pending on replay until the producer's marker (appendTxnMarker) follows.
    */
-  append(records: readonly OffsetsLogRecord[]): Promise<void>;
+  append(records: readonly OffsetsLogRecord[], txn?: TxnProducer): Promise<void>;
+  /**
+   * Appends the producer's commit or abort marker (a control batch); resolves once durable, rejects like
+   * append. `materialized` are the offset records the commit makes current (none for an abort): from the
+   * marker on they are the latest records of their keys.
+   */
+  appendTxnMarker(end: TxnEnd, materialized: readonly OffsetsLogRecord[]): Promise<void>;
 }
 
 export interface GroupContext {

@@ -4,7 +4,7 @@
 
 import { ErrorCode } from "@cirrus/kafka-protocol";
 import { ConsumerGroup, GroupState } from "./consumer-group.ts";
-import { forgetIfUnused, type GroupContext } from "./group-context.ts";
+import { forgetIfUnused, type GroupContext, type TxnEnd, type TxnProducer } from "./group-context.ts";
 import type { OffsetsLogRecord } from "./offsets-log-record.ts";
 import { scheduleSessionExpiry } from "./rebalance.ts";
 
@@ -69,11 +69,14 @@ type OffsetRecord = Extract<OffsetsLogRecord, { kind: "offset" }>;
 export class GroupOffsets {
   readonly #ctx: GroupContext;
   /**
-   * TxnOffsetCommit: offsets of open transactions, per producer id, keyed by group/topic/partition; stored
-   * as ordinary commits when the transaction commits (completeTxn), dropped when it aborts. Held in memory
-   * only: a move of this offsets partition before the transaction ends loses them (see README).
+   * TxnOffsetCommit: offsets of open transactions, per producer id, keyed by group/topic/partition. They are
+   * in the offsets log already (a transactional batch of the producer, as Kafka writes them), so a replay
+   * after a crash or a move finds them pending again; the producer's marker, also written to the log, makes
+   * them current (commit) or drops them (abort).
    */
   readonly #pendingTxn = new Map<bigint, Map<string, OffsetRecord>>();
+  /** Producers whose marker is being written: a TxnOffsetCommit meanwhile is refused (retriable). */
+  readonly #endingTxn = new Set<bigint>();
 
   constructor(ctx: GroupContext) {
     this.#ctx = ctx;
@@ -141,10 +144,11 @@ export class GroupOffsets {
   }
 
   /**
-   * TxnOffsetCommit: validates like a commit (membership only when the request claims it, KIP-447) and keeps
-   * the offsets pending until the producer's transaction ends. Resolves with one error code per partition.
+   * TxnOffsetCommit: validates like a commit (membership only when the request claims it, KIP-447), stores
+   * the offsets in the log as a transactional batch of the producer and keeps them pending until its
+   * transaction ends. Resolves (never rejects) with one error code per partition, once durable.
    */
-  stageTxn(producerId: bigint, req: OffsetCommitRequest): TopicPartitionErrors[] {
+  async stageTxn(producer: TxnProducer, req: OffsetCommitRequest): Promise<TopicPartitionErrors[]> {
     const group = this.#ctx.groups.get(req.groupId);
     if (group && (req.generationId >= 0 || req.memberId !== "")) {
       const invalid = validateCommit(group, req);
@@ -152,19 +156,55 @@ export class GroupOffsets {
     } else if (!group && req.generationId >= 0) {
       return allWith(req, ErrorCode.ILLEGAL_GENERATION);
     }
-    const pending = this.#pendingTxn.get(producerId) ?? new Map<string, OffsetRecord>();
+    if (this.#endingTxn.has(producer.producerId)) return allWith(req, ErrorCode.CONCURRENT_TRANSACTIONS);
     const commitTimestamp = BigInt(this.#ctx.clock.now());
+    const records: OffsetRecord[] = [];
     const result = req.topics.map((t) => ({
       name: t.name,
       partitions: t.partitions.map((p) => {
         const record = this.#offsetRecord(req.groupId, t.name, p, commitTimestamp);
         if (typeof record === "number") return { partitionIndex: p.partitionIndex, errorCode: record };
-        pending.set(`${req.groupId}\u0000${t.name}\u0000${p.partitionIndex}`, record);
+        records.push(record);
         return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE as number };
       }),
     }));
-    if (pending.size > 0) this.#pendingTxn.set(producerId, pending);
+    if (records.length === 0) return result;
+    try {
+      await this.#ctx.log.append(records, producer);
+    } catch {
+      const code = this.#ctx.isLoaded() ? ErrorCode.COORDINATOR_NOT_AVAILABLE : ErrorCode.NOT_COORDINATOR;
+      for (const t of result)
+        for (const p of t.partitions) if (p.errorCode === ErrorCode.NONE) p.errorCode = code;
+      return result;
+    }
+    for (const r of records) this.replayTxnOffset(producer.producerId, r);
     return result;
+  }
+
+  /** A TxnOffsetCommit record of `producerId` read from the log (replay): pending until its marker. */
+  replayTxnOffset(producerId: bigint, record: OffsetsLogRecord): void {
+    if (record.kind !== "offset") return;
+    let pending = this.#pendingTxn.get(producerId);
+    if (!pending) {
+      pending = new Map();
+      this.#pendingTxn.set(producerId, pending);
+    }
+    pending.set(`${record.groupId}\u0000${record.topic}\u0000${record.partition}`, record);
+  }
+
+  /**
+   * The producer's marker read from the log (replay): its pending offsets become the committed ones (a
+   * commit wins over any offset stored before its marker) or are dropped. Returns the records made current.
+   */
+  replayTxnEnd(producerId: bigint, committed: boolean): OffsetRecord[] {
+    const pending = this.#pendingTxn.get(producerId);
+    if (!pending) return [];
+    this.#pendingTxn.delete(producerId);
+    if (!committed) return [];
+    const records = [...pending.values()];
+    // Idle since "never" unless a record says otherwise, as GroupShard.replay creates groups.
+    this.#materialize(records, 0);
+    return records;
   }
 
   /** Whether `producerId` has transactional offsets waiting here. */
@@ -173,32 +213,37 @@ export class GroupOffsets {
   }
 
   /**
-   * The producer's transaction ended: its pending offsets become commits (stored in the offsets log first)
-   * or are dropped. Resolves with a Kafka error code; on a failed write they stay pending (retried).
+   * The producer's transaction ended: its marker is written to the offsets log, then its pending offsets
+   * become commits or are dropped. Resolves with a Kafka error code; on a failed write they stay pending
+   * (the coordinator retries). A producer with nothing pending here gets NONE and no marker.
    */
-  async completeTxn(producerId: bigint, committed: boolean): Promise<number> {
-    const pending = this.#pendingTxn.get(producerId);
+  async completeTxn(end: TxnEnd): Promise<number> {
+    const pending = this.#pendingTxn.get(end.producerId);
     if (!pending) return ErrorCode.NONE;
-    if (!committed) {
-      this.#pendingTxn.delete(producerId);
-      return ErrorCode.NONE;
-    }
-    const records = [...pending.values()];
+    if (this.#endingTxn.has(end.producerId)) return ErrorCode.CONCURRENT_TRANSACTIONS;
+    const records = end.committed ? [...pending.values()] : [];
+    this.#endingTxn.add(end.producerId);
     try {
-      await this.#ctx.log.append(records);
+      await this.#ctx.log.appendTxnMarker(end, records);
     } catch {
       return this.#ctx.isLoaded() ? ErrorCode.COORDINATOR_NOT_AVAILABLE : ErrorCode.NOT_COORDINATOR;
+    } finally {
+      this.#endingTxn.delete(end.producerId);
     }
-    if (this.#pendingTxn.get(producerId) === pending) this.#pendingTxn.delete(producerId);
+    if (this.#pendingTxn.get(end.producerId) === pending) this.#pendingTxn.delete(end.producerId);
+    this.#materialize(records, this.#ctx.clock.now());
+    return ErrorCode.NONE;
+  }
+
+  #materialize(records: readonly OffsetRecord[], createdAt: number): void {
     for (const r of records) {
       let group = this.#ctx.groups.get(r.groupId);
       if (!group) {
-        group = new ConsumerGroup(r.groupId, this.#ctx.clock.now());
+        group = new ConsumerGroup(r.groupId, createdAt);
         this.#ctx.groups.set(r.groupId, group);
       }
       group.setCommittedOffset(r.topic, r.partition, r.value);
     }
-    return ErrorCode.NONE;
   }
 
   /** Whether an open transaction has staged an offset for this group's `topic`-`partition`. */

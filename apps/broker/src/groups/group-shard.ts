@@ -123,6 +123,18 @@ export class GroupShard {
     group.stateTimestamp = Number(stored?.stateTimestamp ?? 0n);
   }
 
+  /** Replay of a TxnOffsetCommit record of `producerId`: pending until the producer's marker. */
+  replayTxnOffset(producerId: bigint, record: OffsetsLogRecord): void {
+    if (this.#serving) throw new Error("replay after the shard started serving");
+    this.offsets.replayTxnOffset(producerId, record);
+  }
+
+  /** Replay of the producer's marker: returns the offset records its commit made current (none on abort). */
+  replayTxnEnd(producerId: bigint, committed: boolean): OffsetsLogRecord[] {
+    if (this.#serving) throw new Error("replay after the shard started serving");
+    return this.offsets.replayTxnEnd(producerId, committed);
+  }
+
   /**
    * Ends replay: groups that hold nothing (no members, offsets or generation) are dropped, and members of
    * loaded groups must heartbeat within their session timeout from now on.

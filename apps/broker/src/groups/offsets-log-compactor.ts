@@ -1,7 +1,8 @@
 // Compaction of one offsets partition's stream. Every commit and group change is appended and nothing
 // is ever rewritten, so without this the stream grows forever and a coordinator move replays all of it.
 //
-// One run: note `cut` = the stream's next offset; append, at the end of the stream, the latest record of
+// One run: note `cut` = the stream's next offset (or the first TxnOffsetCommit record still waiting for its
+// transaction's marker, if lower: those must be replayed as pending, so no trim passes them); append, at the end of the stream, the latest record of
 // every key whose latest record lies below `cut` (tombstones below `cut` are dropped: everything they
 // delete lies below `cut` too); once those are durable, trim the stream's start to `cut`.
 //
@@ -90,6 +91,9 @@ export class OffsetsLogCompactor {
   /** Starts a run when one is due and none is running; returns it (undefined when none started). */
   compactIfDue(): Promise<CompactionResult> | undefined {
     if (this.#running || this.#stopped || this.#index.broken || !this.isDue()) return undefined;
+    // An open transaction at the start holds the whole log: nothing could be trimmed.
+    if ((this.#index.firstOpenTxnOffset ?? Number.POSITIVE_INFINITY) <= this.#partition.logStartOffset)
+      return undefined;
     return this.compact();
   }
 
@@ -114,7 +118,10 @@ export class OffsetsLogCompactor {
   async #run(): Promise<CompactionResult> {
     this.#checkUsable();
     const previousStart = this.#partition.logStartOffset;
-    const cut = this.#partition.nextOffset;
+    const cut = Math.min(
+      this.#partition.nextOffset,
+      this.#index.firstOpenTxnOffset ?? Number.POSITIVE_INFINITY,
+    );
     const tombstones: IndexedRecord[] = [];
     let copied = 0;
     // A live iterator, not a copy: keys noted meanwhile are at or above `cut` and are skipped.

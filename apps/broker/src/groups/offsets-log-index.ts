@@ -20,6 +20,8 @@ export class OffsetsLogIndex {
   readonly #latest = new Map<string, IndexedRecord>();
   #live = 0;
   #broken = false;
+  /** Producers with transactional offset records not yet followed by their marker: first record's offset. */
+  readonly #openTxns = new Map<bigint, number>();
 
   /**
    * Records that `record` is at `offset`. Calls must come in offset order (replay order, then append
@@ -38,6 +40,26 @@ export class OffsetsLogIndex {
     // Map.set on an existing key keeps its iteration position: a compaction iterating meanwhile sees
     // each key once, with its newest entry.
     this.#latest.set(key, { key, record, offset });
+  }
+
+  /**
+   * A transactional batch of `producerId` (TxnOffsetCommit) is at `offset`: its records are not the latest
+   * of their keys (they may yet be aborted) and must stay in the log until the producer's marker.
+   */
+  openTxn(producerId: bigint, offset: number): void {
+    if (!this.#openTxns.has(producerId)) this.#openTxns.set(producerId, offset);
+  }
+
+  /** The producer's marker is at the end of the log: its transactional records need not be kept. */
+  endTxn(producerId: bigint): void {
+    this.#openTxns.delete(producerId);
+  }
+
+  /** The offset of the oldest transactional record still waiting for its marker: no trim may pass it. */
+  get firstOpenTxnOffset(): number | undefined {
+    let first: number | undefined;
+    for (const offset of this.#openTxns.values()) if (first === undefined || offset < first) first = offset;
+    return first;
   }
 
   /** Keys whose latest record is not a tombstone: the records a compacted log must still hold. */

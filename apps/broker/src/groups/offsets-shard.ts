@@ -57,11 +57,25 @@ export function openOffsetsShard(source: OffsetsPartition, options: OffsetsShard
   };
   const unloadedError = () =>
     new CoordinatorError(CoordinatorErrorCode.PARTITION_UNLOADED, "offsets partition unloaded during replay");
-  const loaded = replayOffsetsLog(source, (record, offset) => {
-    if (unloaded) throw unloadedError();
-    shard.replay(record);
-    index.note(record, offset);
-  }).then(
+  const loaded = replayOffsetsLog(
+    source,
+    (record, offset, txnProducerId) => {
+      if (unloaded) throw unloadedError();
+      if (txnProducerId === null) {
+        shard.replay(record);
+        index.note(record, offset);
+      } else {
+        shard.replayTxnOffset(txnProducerId, record);
+        index.openTxn(txnProducerId, offset);
+      }
+    },
+    (marker, offset) => {
+      if (unloaded) throw unloadedError();
+      for (const record of shard.replayTxnEnd(marker.producerId, marker.committed))
+        index.note(record, offset);
+      index.endTxn(marker.producerId);
+    },
+  ).then(
     (count) => {
       if (unloaded) throw unloadedError();
       shard.startServing();

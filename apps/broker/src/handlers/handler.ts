@@ -207,4 +207,11 @@ export interface ProducerBatchGate {
    * undefined while the partition's state loads (a fetch then reads nothing past the log start).
    */
   transactions?(partition: Partition): PartitionTxnIndex | undefined;
+  /**
+   * Undefined once the partition's producer state is loaded; until then the load (started if none runs),
+   * which settles (never rejects) when it ended, loaded or failed. A produce waits for it rather than
+   * answering a retriable error: right after a move every first produce would otherwise cost the client a
+   * retry backoff.
+   */
+  loading?(partition: Partition): Promise<void> | undefined;
 }

@@ -124,7 +124,40 @@ function produceToPartition(
   const policy = applyAppendPolicy(checked.batches, appendPolicy, Date.now());
   if (!policy.ok)
     return { ...failed(index, policy.errorCode, policy.message), recordErrors: policy.recordErrors };
+  // A partition just opened here (a move, a restart) may still be loading its producer state: wait for it
+  // (bounded) instead of answering NOT_ENOUGH_REPLICAS, which costs the client a retry backoff. Requests that
+  // wait resume in arrival order (one load promise), so a producer's pipelined batches keep their order.
+  const loading = policy.batches.some((b) => b.header !== undefined)
+    ? services.producers?.loading?.(partition)
+    : undefined;
+  if (loading) {
+    return withinMs(loading, PRODUCER_STATE_WAIT_MS).then(() => {
+      if (services.partitions.byName(topic, index) !== partition || partition.closed)
+        return failed(index, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      if (services.shuttingDown() || !services.canAck())
+        return failed(index, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      // Not loaded in time (or the load failed): admit() answers the retriable error and loads again.
+      return appendChecked(partition, policy.batches, context, policy.logAppendTimeMs);
+    });
+  }
   return appendChecked(partition, policy.batches, context, policy.logAppendTimeMs);
+}
+
+/**
+ * Longest a produce waits for its partition's producer state before answering the retriable
+ * NOT_ENOUGH_REPLICAS (a load replaying a long tail; the client retries then).
+ */
+export const PRODUCER_STATE_WAIT_MS = 2_000;
+
+/** Settles when `promise` does or after `ms`, whichever is first; never rejects. */
+function withinMs(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise.catch(() => {}),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }
 
 function appendChecked(

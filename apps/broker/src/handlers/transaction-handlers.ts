@@ -201,7 +201,8 @@ export async function handleTxnOffsetCommit(
   if (request.groupId === "") return all(ErrorCode.INVALID_GROUP_ID);
   const shard = await groupServicesOf(context.services).coordinator.shardFor(request.groupId);
   if (typeof shard === "number") return all(shard);
-  const topics = shard.offsets.stageTxn(request.producerId, {
+  const producer = { producerId: request.producerId, producerEpoch: request.producerEpoch };
+  const topics = await shard.offsets.stageTxn(producer, {
     groupId: request.groupId,
     generationId: request.generationId ?? -1,
     memberId: request.memberId ?? "",

@@ -57,6 +57,11 @@ export class BrokerMetrics {
   readonly fetchWaiters: Gauge;
   /** Durable WAL group writes, observed by storage (StorageOptions.observeWalWrite). */
   readonly walWriteSeconds: HistogramCell;
+  /**
+   * Each step of a partition's hand-off (a move): closing on the source, opening on the target. The steps and
+   * what they cover: see handoffStep().
+   */
+  readonly partitionHandoffSeconds: HotHistogram;
   readonly #runtime: RuntimeMetrics;
   #storageStats: (() => StorageStats | undefined) | undefined;
   #cleanerStats: (() => LogCleanerStats) | undefined;
@@ -135,6 +140,16 @@ export class BrokerMetrics {
       help: "Time for one WAL group commit to be durable (write and device flush); every ack waits for one",
       buckets: [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     }).cell();
+    this.partitionHandoffSeconds = new HotHistogram({
+      ...hot,
+      name: "cirrus_broker_partition_handoff_seconds",
+      help:
+        "Steps of a partition moving between brokers. Source: close_checkpoint (producer-state catch-up), " +
+        "close_settle (appends in flight), close_upload (WAL tail uploaded and committed), close_commit (stream " +
+        "closed in the object index), close (the whole close). Target: open_stream (stream opened at the new " +
+        "epoch), open_state (producer state loaded: what the first idempotent produce waits for)",
+      buckets: [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    });
     this.#runtime = new RuntimeMetrics(this.registry, labels);
     const storage = () => this.#storageStats?.();
     scrapedGauge(

@@ -1,11 +1,29 @@
 // Replaying a coordinator's log (the offsets log of a group shard, the transaction log of a transaction
 // shard): every key/value record of the partition, log start to high watermark, decoded and applied in
 // offset order. One reader for both, so a fix to how a coordinator's state is rebuilt reaches both.
-import { iterateRecords, splitRecordBatches } from "@cirrus/kafka-protocol";
+// The offsets log also holds transactional batches (TxnOffsetCommit) and their commit/abort markers
+// (control batches): `apply` learns the producer of a transactional record, `onMarker` each marker.
+import {
+  ControlRecordType,
+  iterateRecords,
+  readControlRecordType,
+  readRecordBatchHeader,
+  splitRecordBatches,
+} from "@cirrus/kafka-protocol";
 import { CoordinatorError, CoordinatorErrorCode } from "../errors.ts";
 import type { Partition } from "./partition.ts";
 
 export type ReplayedPartition = Pick<Partition, "read" | "logStartOffset" | "highWatermark">;
+
+/** A transaction's marker met in the log: the producer's records before it are committed or aborted. */
+export interface ReplayedMarker {
+  readonly producerId: bigint;
+  readonly producerEpoch: number;
+  readonly committed: boolean;
+}
+
+/** Called with each marker (control batch) at its offset; a log holding one without this handler is corrupt. */
+export type MarkerReplay = (marker: ReplayedMarker, offset: number) => void;
 
 const REPLAY_READ_BYTES = 4 * 1024 * 1024;
 
@@ -20,7 +38,8 @@ export async function replayKeyedLog<R>(
   partition: ReplayedPartition,
   logName: string,
   decode: (key: Buffer, value: Buffer | null) => R,
-  apply: (record: R, offset: number) => void,
+  apply: (record: R, offset: number, txnProducerId: bigint | null) => void,
+  onMarker?: MarkerReplay,
 ): Promise<number> {
   let offset = partition.logStartOffset;
   const end = partition.highWatermark;
@@ -32,11 +51,29 @@ export async function replayKeyedLog<R>(
     for (const chunk of chunks) {
       try {
         for (const batch of splitRecordBatches(chunk)) {
+          const header = readRecordBatchHeader(batch);
+          if (header.isControl) {
+            const markerOffset = Number(header.baseOffset);
+            if (markerOffset < offset) continue;
+            if (!onMarker) throw new Error(`unexpected control batch at ${markerOffset}`);
+            const type = readControlRecordType(batch);
+            if (type !== undefined) {
+              const committed = type === ControlRecordType.Commit;
+              onMarker(
+                { producerId: header.producerId, producerEpoch: header.producerEpoch, committed },
+                markerOffset,
+              );
+            }
+            count++;
+            offset = markerOffset + header.lastOffsetDelta + 1;
+            continue;
+          }
+          const txnProducerId = header.isTransactional ? header.producerId : null;
           for (const record of iterateRecords(batch)) {
             const recordOffset = Number(record.offset);
             if (recordOffset < offset) continue;
             if (record.key === null) throw new Error(`record ${recordOffset} has no key`);
-            apply(decode(record.key, record.value), recordOffset);
+            apply(decode(record.key, record.value), recordOffset, txnProducerId);
             count++;
             offset = recordOffset + 1;
           }

@@ -14,7 +14,15 @@ export interface PartitionStorage {
    * Without a store, every partition open replays its whole log.
    */
   readonly checkpoints?: Partial<CheckpointOptions>;
+  /**
+   * Told how long each step of a partition's hand-off took, in seconds: `open_stream` (the stream opened at
+   * the new epoch), `close_checkpoint` and `close` (see Partition.close).
+   */
+  readonly observeHandoff?: (step: PartitionHandoffStep, seconds: number) => void;
 }
+
+/** Steps of a partition's hand-off that the registry times (the broker adds storage's close steps). */
+export type PartitionHandoffStep = "open_stream" | "close_checkpoint" | "close";
 
 export interface ReconcileResult {
   opened: number;
@@ -110,7 +118,9 @@ export class PartitionRegistry {
   }
 
   async #open(a: PartitionAssignment): Promise<void> {
+    const from = performance.now();
     const stream = await this.#storage.openStream(a.streamId, a.leaderEpoch);
+    this.#storage.observeHandoff?.("open_stream", (performance.now() - from) / 1000);
     const partition = new Partition(
       {
         topic: a.topic,
@@ -149,7 +159,7 @@ export class PartitionRegistry {
   /** Stops serving the partition, then closes its stream (uploading the tail). */
   async closePartition(partition: Partition): Promise<void> {
     this.#forget(partition);
-    await partition.close();
+    await partition.close(this.#storage.observeHandoff);
   }
 
   /** Closes every partition (graceful shutdown): tails uploaded, streams closed in metadata. */

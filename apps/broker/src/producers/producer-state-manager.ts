@@ -114,6 +114,11 @@ export class ProducerStateManager implements ProducerBatchGate {
     return rebuild;
   }
 
+  loading(partition: Partition): Promise<void> | undefined {
+    if (this.#states.has(partition)) return undefined;
+    return this.load(partition).catch((error: unknown) => this.#options.onRebuildError(partition, error));
+  }
+
   isLoaded(partition: Partition): boolean {
     return this.#states.has(partition);
   }

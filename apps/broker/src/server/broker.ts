@@ -155,10 +155,15 @@ export async function startBroker(
         tally: checkpointTally,
         onError: log,
       },
+      observeHandoff: (step, seconds) => metrics.partitionHandoffSeconds.observe({ step }, seconds),
     },
     (partition) => {
+      const from = performance.now();
       producers
         ?.load(partition)
+        .then(() =>
+          metrics.partitionHandoffSeconds.observe({ step: "open_state" }, (performance.now() - from) / 1000),
+        )
         .catch((error: unknown) => log(`producer state of ${partition.key} failed to load`, error));
     },
   );
@@ -283,6 +288,11 @@ export async function startBroker(
       nodeEpoch: identity.epoch,
       requireExistingWal: options.requireExistingWal,
       observeWalWrite: (seconds) => metrics.walWriteSeconds.observe(seconds),
+      observeStreamClose: (step, seconds) =>
+        metrics.partitionHandoffSeconds.observe(
+          { step: `close_${step === "close" ? "commit" : step}` },
+          seconds,
+        ),
       compaction: {
         intervalMs: config.objectCompactionIntervalMs,
         bytesPerSecond: config.objectCompactionBytesPerSecond,

@@ -1,8 +1,8 @@
 // The coordinator's MarkerWriter: writes a transaction's markers into each of its partitions, wherever
 // that partition is led. A partition open here gets its marker appended directly; the others are grouped
 // by leader (cluster metadata) into one WriteTxnMarkers request per broker. A partition of the offsets
-// topic gets no control batch: its group coordinator completes the producer's pending offset commits
-// (TxnOffsetCommit) instead. Any partition that failed with a retriable error fails the whole write (the
+// topic gets its marker through its group coordinator, which completes the producer's pending offset
+// commits (TxnOffsetCommit) with it. Any partition that failed with a retriable error fails the whole write (the
 // coordinator retries it; a second marker for a transaction that already ended is ignored by the index).
 import type { ClusterMetadata } from "@cirrus/broker-api";
 import { ApiKey, ErrorCode, errorName } from "@cirrus/kafka-protocol";

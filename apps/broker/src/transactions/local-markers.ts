@@ -1,6 +1,6 @@
 // Writing a transaction's marker into one partition, when this broker serves it: a data partition gets a
-// control batch (marker-append.ts); a partition of the offsets topic gets no control batch, its group
-// coordinator stores (commit) or drops (abort) the producer's pending TxnOffsetCommit offsets. Both the
+// control batch (marker-append.ts); a partition of the offsets topic gets its control batch from its group
+// coordinator, which makes the producer's pending TxnOffsetCommit offsets current (commit) or drops them. Both the
 // coordinator's own writes and the WriteTxnMarkers handler (markers sent here by another broker) use it.
 import { ErrorCode } from "@cirrus/kafka-protocol";
 import { OFFSETS_TOPIC } from "../groups/group-coordinator.ts";
@@ -25,7 +25,7 @@ export function writeMarkerHere(
 ): Promise<number> | undefined {
   if (p.topic === OFFSETS_TOPIC) {
     const shard = deps.offsetsShard(p.partition);
-    return shard?.offsets.completeTxn(marker.producerId, marker.committed);
+    return shard?.offsets.completeTxn(marker);
   }
   const local = deps.partitions.byName(p.topic, p.partition);
   if (!local) return undefined;

@@ -10,6 +10,13 @@ function commitOf(
 ): OffsetCommitRequest {
   return { ...standaloneCommit({ offset: 10n, leaderEpoch: 2, metadata }), ...overrides };
 }
+const txnOf = (producerId: bigint) => ({ producerId, producerEpoch: 0 });
+const endOf = (producerId: bigint, committed: boolean) => ({
+  producerId,
+  producerEpoch: 0,
+  committed,
+  coordinatorEpoch: 0,
+});
 const errorsOf = (r: { partitions: { errorCode: number }[] }[]) =>
   r.flatMap((t) => t.partitions.map((p) => p.errorCode));
 
@@ -105,7 +112,7 @@ describe("OffsetCommit / OffsetFetch", () => {
   it("a transactional commit refuses metadata over the limit the same way and stages the others", async () => {
     const { shard } = makeShard({ offsetMetadataMaxBytes: 4 });
     const req = commitOf();
-    const staged = shard.offsets.stageTxn(7n, {
+    const staged = await shard.offsets.stageTxn(txnOf(7n), {
       ...req,
       topics: [
         {
@@ -119,7 +126,7 @@ describe("OffsetCommit / OffsetFetch", () => {
     });
     assert.deepEqual(errorsOf(staged), [ErrorCode.OFFSET_METADATA_TOO_LARGE, 0]);
     assert.deepEqual(shard.offsets.fetch("g", null), [], "nothing visible before the transaction commits");
-    assert.equal(await shard.offsets.completeTxn(7n, true), ErrorCode.NONE);
+    assert.equal(await shard.offsets.completeTxn(endOf(7n, true)), ErrorCode.NONE);
     assert.deepEqual(shard.offsets.fetch("g", null)[0]!.partitions, [
       { partitionIndex: 1, committedOffset: 5n, committedLeaderEpoch: 3, metadata: "ok", errorCode: 0 },
     ]);
@@ -129,7 +136,7 @@ describe("OffsetCommit / OffsetFetch", () => {
     const { shard } = makeShard();
     await shard.offsets.commit(commitOf());
     const req = commitOf();
-    shard.offsets.stageTxn(7n, {
+    await shard.offsets.stageTxn(txnOf(7n), {
       ...req,
       topics: [{ name: "t", partitions: [{ ...req.topics[0]!.partitions[0]!, committedOffset: 20n }] }],
     });
@@ -158,9 +165,9 @@ describe("OffsetCommit / OffsetFetch", () => {
       [0, 0],
     );
 
-    assert.equal(await shard.offsets.completeTxn(7n, false), ErrorCode.NONE);
+    assert.equal(await shard.offsets.completeTxn(endOf(7n, false)), ErrorCode.NONE);
     assert.equal(shard.offsets.fetch("g", wanted, true)[0]!.partitions[0]!.committedOffset, 10n, "aborted");
-    shard.offsets.stageTxn(8n, {
+    await shard.offsets.stageTxn(txnOf(8n), {
       ...req,
       topics: [{ name: "t", partitions: [{ ...req.topics[0]!.partitions[0]!, committedOffset: 30n }] }],
     });
@@ -168,7 +175,7 @@ describe("OffsetCommit / OffsetFetch", () => {
       shard.offsets.fetch("g", wanted, true)[0]!.partitions[0]!.errorCode,
       ErrorCode.UNSTABLE_OFFSET_COMMIT,
     );
-    assert.equal(await shard.offsets.completeTxn(8n, true), ErrorCode.NONE);
+    assert.equal(await shard.offsets.completeTxn(endOf(8n, true)), ErrorCode.NONE);
     assert.deepEqual(shard.offsets.fetch("g", wanted, true)[0]!.partitions[0], {
       partitionIndex: 0,
       committedOffset: 30n,

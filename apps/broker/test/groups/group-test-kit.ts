@@ -1,19 +1,40 @@
 // Shared helpers of the group tests: a shard on a manual clock and an in-memory offsets log.
 import { ManualClock } from "../../src/groups/clock.ts";
 import type { JoinOutcome } from "../../src/groups/consumer-group.ts";
-import { defaultGroupConfig, type GroupConfig, type GroupLog } from "../../src/groups/group-context.ts";
+import {
+  defaultGroupConfig,
+  type GroupConfig,
+  type GroupLog,
+  type TxnEnd,
+  type TxnProducer,
+} from "../../src/groups/group-context.ts";
 import type { JoinRequest } from "../../src/groups/group-membership.ts";
 import type { OffsetCommitRequest } from "../../src/groups/group-offsets.ts";
 import { GroupShard } from "../../src/groups/group-shard.ts";
 import type { OffsetsLogRecord } from "../../src/groups/offsets-log-record.ts";
 
+/** What the log holds, in order: plain records, TxnOffsetCommit records (with their producer) and markers. */
+export type MemoryLogEntry =
+  | { readonly kind: "txn-offset"; readonly producer: TxnProducer; readonly record: OffsetsLogRecord }
+  | { readonly kind: "marker"; readonly end: TxnEnd };
+
 export class MemoryGroupLog implements GroupLog {
+  /** The plain records (OffsetCommit, group metadata, tombstones). */
   readonly records: OffsetsLogRecord[] = [];
+  /** Every entry, transactional ones and markers included, in append order. */
+  readonly entries: (MemoryLogEntry | { readonly kind: "plain"; readonly record: OffsetsLogRecord })[] = [];
   failAppends = false;
 
-  async append(records: readonly OffsetsLogRecord[]): Promise<void> {
+  async append(records: readonly OffsetsLogRecord[], txn?: TxnProducer): Promise<void> {
     if (this.failAppends) throw new Error("append failed (test)");
-    this.records.push(...records);
+    if (!txn) this.records.push(...records);
+    for (const record of records)
+      this.entries.push(txn ? { kind: "txn-offset", producer: txn, record } : { kind: "plain", record });
+  }
+
+  async appendTxnMarker(end: TxnEnd): Promise<void> {
+    if (this.failAppends) throw new Error("append failed (test)");
+    this.entries.push({ kind: "marker", end });
   }
 }
 

@@ -195,6 +195,7 @@ describe("offsets log compaction", () => {
         if (turnsBeforeFirstCopy < 0) turnsBeforeFirstCopy = turns;
         return log.append(records);
       },
+      appendTxnMarker: log.appendTxnMarker.bind(log),
     };
     const compactor = new OffsetsLogCompactor(partition, watched, index, {
       minRecords: 1,

@@ -73,7 +73,7 @@ export function stateOfRecords(records: readonly OffsetsLogRecord[]): unknown[] 
     partition: 0,
     clock: new ManualClock(),
     config: defaultGroupConfig,
-    log: { append: async () => {} },
+    log: { append: async () => {}, appendTxnMarker: async () => {} },
     onBackgroundError: () => {},
   });
   for (const r of records) shard.replay(r);

@@ -101,16 +101,16 @@ test("fetch session and checkpoint metrics are read from their sources at each s
   assert.match(second, /^cirrus_broker_checkpoint_loads_total\{kind="checkpoint",broker="2"\} 4$/m);
 });
 
-test("every fetch session, checkpoint, WAL, runtime and lifecycle metric is documented in the README", async () => {
+test("every fetch session, checkpoint, WAL, runtime, lifecycle and hand-off metric is documented in the README", async () => {
   const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
   const names = [...(await new BrokerMetrics().scrape()).matchAll(/^# TYPE (\S+)/gm)]
     .map((m) => m[1]!)
     .filter((name) =>
-      /^cirrus_broker_(fetch_session_|checkpoint_|wal_write|wal_durability|event_loop|gc_pause|state$)/.test(
+      /^cirrus_broker_(fetch_session_|checkpoint_|wal_write|wal_durability|event_loop|gc_pause|state$|partition_handoff)/.test(
         name,
       ),
     );
-  assert.equal(names.length, 16);
+  assert.equal(names.length, 17);
   assert.deepEqual(
     names.filter((name) => !readme.includes(`\`${name}`)),
     [],

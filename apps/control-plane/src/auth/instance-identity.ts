@@ -4,9 +4,13 @@
 // ("AWS public certificates for instance identity document signatures", the RSA ones for the base64
 // signature). The certificates are data the operator configures (AWS_INSTANCE_IDENTITY_CERTIFICATES: a JSON
 // object region → PEM, "*" for the certificate most regions share); an expired certificate is refused.
-// Alibaba Cloud's PKCS#7 signature is not verified yet: such proofs are refused with a clear message.
+// Alibaba Cloud: the instance identity document and its `pkcs7` signature (a PKCS#7 SignedData, detached,
+// over the document as served), verified against Alibaba's published instance-identity certificate
+// (ALIYUN_INSTANCE_IDENTITY_CERTIFICATES, the same {region: PEM} form; "*" for the one certificate
+// Alibaba publishes for every region). The certificates a signature carries are never trusted.
 import { createPublicKey, type KeyObject, verify, X509Certificate } from "node:crypto";
 import { ApiError } from "../errors.ts";
+import { Pkcs7Refused, verifyPkcs7Signature } from "./pkcs7-signature.ts";
 
 export interface InstanceIdentityProof {
   readonly provider: "aws" | "aliyun";
@@ -15,9 +19,9 @@ export interface InstanceIdentityProof {
   readonly signature: string;
 }
 
-/** What a verified AWS identity document says about the instance. */
+/** What a verified identity document says about the instance. */
 export interface VerifiedInstance {
-  readonly provider: "aws";
+  readonly provider: "aws" | "aliyun";
   readonly instanceId: string;
   readonly accountId: string;
   readonly region: string;
@@ -34,24 +38,29 @@ export interface IdentityKey {
 /** Region → verification key. "*" is used for a region with no key of its own. */
 export type IdentityKeys = ReadonlyMap<string, IdentityKey>;
 
+/** The verification keys of each cloud (a cloud with none configured refuses every proof). */
+export type IdentityKeyring = Readonly<Partial<Record<InstanceIdentityProof["provider"], IdentityKeys>>>;
+
+const CLOUD_NAME = { aws: "AWS", aliyun: "Alibaba Cloud" } as const;
+
 /**
  * Parses `{"us-east-1": "-----BEGIN CERTIFICATE-----…", "*": "…"}` (certificates or public keys in PEM).
  * Throws an Error naming the entry that does not parse.
  */
-export function parseIdentityKeys(json: string): IdentityKeys {
+export function parseIdentityKeys(json: string, cloud: keyof typeof CLOUD_NAME = "aws"): IdentityKeys {
+  const label = `${CLOUD_NAME[cloud]} instance identity certificate`;
   let entries: unknown;
   try {
     entries = JSON.parse(json);
   } catch (cause) {
-    throw new Error("AWS instance identity certificates: not JSON (expected {region: PEM})", { cause });
+    throw new Error(`${label}s: not JSON (expected {region: PEM})`, { cause });
   }
   if (!entries || typeof entries !== "object" || Array.isArray(entries)) {
-    throw new Error("AWS instance identity certificates: expected a JSON object {region: PEM}");
+    throw new Error(`${label}s: expected a JSON object {region: PEM}`);
   }
   const keys = new Map<string, IdentityKey>();
   for (const [region, pem] of Object.entries(entries)) {
-    if (typeof pem !== "string")
-      throw new Error(`AWS instance identity certificate ${region}: not a PEM string`);
+    if (typeof pem !== "string") throw new Error(`${label} ${region}: not a PEM string`);
     try {
       if (pem.includes("BEGIN CERTIFICATE")) {
         const certificate = new X509Certificate(pem);
@@ -60,7 +69,7 @@ export function parseIdentityKeys(json: string): IdentityKeys {
         keys.set(region, { key: createPublicKey(pem) });
       }
     } catch (cause) {
-      throw new Error(`AWS instance identity certificate ${region}: does not parse`, { cause });
+      throw new Error(`${label} ${region}: does not parse`, { cause });
     }
   }
   return keys;
@@ -71,45 +80,77 @@ const refuse = (why: string) => new ApiError("UNAUTHORIZED", `instance identity 
 /** The instance the proof names, once its signature checks out; UNAUTHORIZED (401) otherwise, saying why. */
 export function verifyInstanceIdentity(
   proof: InstanceIdentityProof,
-  keys: IdentityKeys,
+  keyring: IdentityKeyring,
   now = Date.now(),
 ): VerifiedInstance {
-  if (proof.provider !== "aws") {
-    throw refuse(
-      `${proof.provider} instance identities (PKCS#7) are not verified yet; give the broker a credential`,
-    );
-  }
-  const doc = parseDocument(proof.document);
-  const entry = keys.get(doc.region) ?? keys.get("*");
-  if (!entry) throw refuse(`no AWS identity certificate is configured for region ${doc.region}`);
+  if (proof.provider !== "aws" && proof.provider !== "aliyun")
+    throw refuse(`unknown cloud ${JSON.stringify(proof.provider)}`);
+  const doc =
+    proof.provider === "aws" ? parseAwsDocument(proof.document) : parseAliyunDocument(proof.document);
+  const cloud = CLOUD_NAME[proof.provider];
+  const keys = keyring[proof.provider];
+  const entry = keys?.get(doc.region) ?? keys?.get("*");
+  if (!entry) throw refuse(`no ${cloud} identity certificate is configured for region ${doc.region}`);
   if (entry.validTo !== undefined && entry.validTo < now) {
-    throw refuse(`the AWS identity certificate for ${doc.region} expired; configure the current one`);
+    throw refuse(`the ${cloud} identity certificate for ${doc.region} expired; configure the current one`);
+  }
+  const content = Buffer.from(proof.document, "utf8");
+  if (proof.provider === "aliyun") {
+    try {
+      verifyPkcs7Signature(proof.signature, content, entry.key);
+    } catch (error) {
+      if (error instanceof Pkcs7Refused) throw refuse(error.message);
+      throw error;
+    }
+    return doc;
   }
   const signature = Buffer.from(proof.signature.replace(/\s+/g, ""), "base64");
-  const valid =
-    signature.length > 0 && verify("sha256", Buffer.from(proof.document, "utf8"), entry.key, signature);
+  const valid = signature.length > 0 && verify("sha256", content, entry.key, signature);
   if (!valid) throw refuse("the signature does not match the document");
   return doc;
 }
 
-function parseDocument(document: string): VerifiedInstance {
+function documentFields(document: string): (names: readonly string[]) => string {
   let parsed: Record<string, unknown>;
   try {
     parsed = JSON.parse(document) as Record<string, unknown>;
   } catch {
     throw refuse("the document is not JSON");
   }
-  const field = (name: string): string => {
-    const value = parsed?.[name];
-    if (typeof value !== "string" || value.length === 0) throw refuse(`the document has no ${name}`);
-    return value;
+  /** The first of `names` the document has (clouds renamed some over time). */
+  return (names) => {
+    for (const name of names) {
+      const value = parsed?.[name];
+      if (typeof value === "string" && value.length > 0) return value;
+    }
+    throw refuse(`the document has no ${names.join(" or ")}`);
   };
+}
+
+/**
+ * Alibaba's document ("Use instance identities", ECS user guide): instance-id, region-id, zone-id, the
+ * account as owner-account-id (account-id in older documents), the address as private-ipv4 (private-ip).
+ */
+function parseAliyunDocument(document: string): VerifiedInstance {
+  const field = documentFields(document);
+  return {
+    provider: "aliyun",
+    instanceId: field(["instance-id"]),
+    accountId: field(["owner-account-id", "account-id"]),
+    region: field(["region-id"]),
+    zone: field(["zone-id"]),
+    privateIp: field(["private-ipv4", "private-ip"]),
+  };
+}
+
+function parseAwsDocument(document: string): VerifiedInstance {
+  const field = documentFields(document);
   return {
     provider: "aws",
-    instanceId: field("instanceId"),
-    accountId: field("accountId"),
-    region: field("region"),
-    zone: field("availabilityZone"),
-    privateIp: field("privateIp"),
+    instanceId: field(["instanceId"]),
+    accountId: field(["accountId"]),
+    region: field(["region"]),
+    zone: field(["availabilityZone"]),
+    privateIp: field(["privateIp"]),
   };
 }

@@ -4,7 +4,7 @@
 import { eq } from "drizzle-orm";
 import type { ClusterSpec } from "../api-schemas/clusters.ts";
 import {
-  type IdentityKeys,
+  type IdentityKeyring,
   type InstanceIdentityProof,
   verifyInstanceIdentity,
 } from "../auth/instance-identity.ts";
@@ -15,7 +15,7 @@ import { ApiError } from "../errors.ts";
 
 export async function issueInstanceCredential(
   db: Db,
-  keys: IdentityKeys,
+  keys: IdentityKeyring,
   request: { clusterId: string; identity: InstanceIdentityProof },
   now = Date.now(),
 ): Promise<{ brokerToken: string; instanceId: string }> {

@@ -16,7 +16,7 @@ import { createTestApp, localSpec, type TestApp } from "../helpers/test-app.ts";
 const fixture = (name: string) => readFileSync(new URL(`fixtures/${name}`, import.meta.url), "utf8");
 const KEY = fixture("aws-identity-test-key.pem");
 const CERT = fixture("aws-identity-test-cert.pem");
-const keys = parseIdentityKeys(JSON.stringify({ "us-east-1": CERT }));
+const keys = { aws: parseIdentityKeys(JSON.stringify({ "us-east-1": CERT })) };
 
 function documentOf(fields: Record<string, string> = {}): string {
   return JSON.stringify(
@@ -66,11 +66,13 @@ describe("verifyInstanceIdentity (aws)", () => {
       document: proof.document.replace("i-0123456789abcdef0", "i-0fffffffffffffff0"),
     };
     assert.throws(() => verifyInstanceIdentity(forged, keys), refused(/signature does not match/));
-    const other = parseIdentityKeys(
-      JSON.stringify({
-        "us-east-1": new X509Certificate(CERT).publicKey.export({ type: "spki", format: "pem" }).toString(),
-      }),
-    );
+    const other = {
+      aws: parseIdentityKeys(
+        JSON.stringify({
+          "us-east-1": new X509Certificate(CERT).publicKey.export({ type: "spki", format: "pem" }).toString(),
+        }),
+      ),
+    };
     assert.ok(verifyInstanceIdentity(proof, other), "a bare public key works too");
     const stranger = createSign("sha256");
     stranger.update(proof.document);
@@ -89,19 +91,23 @@ describe("verifyInstanceIdentity (aws)", () => {
       () => verifyInstanceIdentity(proof, keys),
       refused(/no AWS identity certificate .* eu-west-3/),
     );
-    const shared = parseIdentityKeys(JSON.stringify({ "*": CERT }));
+    const shared = { aws: parseIdentityKeys(JSON.stringify({ "*": CERT })) };
     assert.equal(verifyInstanceIdentity(proof, shared).region, "eu-west-3");
     const validTo = Date.parse(new X509Certificate(CERT).validTo);
     assert.throws(() => verifyInstanceIdentity(proof, shared, validTo + 1), refused(/expired/));
   });
 
-  it("refuses documents that are not JSON or lack a field, and aliyun proofs (not verified yet)", () => {
+  it("refuses documents that are not JSON or lack a field, and aliyun proofs without an aliyun certificate", () => {
     assert.throws(() => verifyInstanceIdentity(proofOf("not json"), keys), refused(/not JSON/));
     const noZone = JSON.stringify({ ...JSON.parse(documentOf()), availabilityZone: undefined });
     assert.throws(() => verifyInstanceIdentity(proofOf(noZone), keys), refused(/no availabilityZone/));
     assert.throws(
-      () => verifyInstanceIdentity({ ...proofOf(), provider: "aliyun" }, keys),
-      refused(/aliyun instance identities .* not verified yet/),
+      () =>
+        verifyInstanceIdentity(
+          { provider: "aliyun", document: fixture("aliyun-identity-document.txt"), signature: "MA==" },
+          keys,
+        ),
+      refused(/no Alibaba Cloud identity certificate is configured/),
     );
   });
 

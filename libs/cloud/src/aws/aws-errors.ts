@@ -20,6 +20,10 @@ const BY_NAME: Record<string, CloudErrorCode> = {
   ResourceContention: CloudErrorCode.CONFLICT,
   ResourceContentionFault: CloudErrorCode.CONFLICT,
   IncorrectState: CloudErrorCode.CONVERGING,
+  // EC2: the instance is not (yet) in a state for the call, e.g. AttachVolume while it is still `pending`
+  // after a launch. Retried like any converging state, within the operation's attempts (a terminated
+  // instance does not wait forever: its attempts run out).
+  IncorrectInstanceState: CloudErrorCode.CONVERGING,
   IdempotentParameterMismatch: CloudErrorCode.INVALID_ARGUMENT,
   InvalidParameterValue: CloudErrorCode.INVALID_ARGUMENT,
   InvalidParameterCombination: CloudErrorCode.INVALID_ARGUMENT,

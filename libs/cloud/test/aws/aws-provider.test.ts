@@ -260,6 +260,8 @@ describe("aws errors and bandwidth", () => {
       fromAwsError(awsError("ValidationError", "AutoScalingGroup name not found"), "X").code,
       CloudErrorCode.FLEET_NOT_FOUND,
     );
+    const pending = fromAwsError(awsError("IncorrectInstanceState", "Instance is not 'running'."), "X");
+    assert.deepEqual([pending.code, pending.retriable], [CloudErrorCode.CONVERGING, true]);
     const server = fromAwsError(awsError("InternalFailure", "boom", "server"), "X");
     assert.deepEqual([server.code, server.retriable], [CloudErrorCode.PROVIDER_ERROR, true]);
     assert.equal(fromAwsError(awsError("UnauthorizedOperation", "no"), "X").retriable, false);

@@ -5,14 +5,17 @@ import { InstanceCredentialRequest, InstanceCredentialResponse, InternalRoutes }
 import type { FastifyInstance } from "fastify";
 import { withProblems } from "../../api-schemas/common.ts";
 import type { AppContext } from "../../app-context.ts";
-import { type IdentityKeys, parseIdentityKeys } from "../../auth/instance-identity.ts";
+import { type IdentityKeyring, parseIdentityKeys } from "../../auth/instance-identity.ts";
 import type { TypeBoxTypeProvider } from "../../http/typebox.ts";
 import { issueInstanceCredential } from "../../services/instance-credentials.ts";
 
 export function instanceCredentialRoutes(ctx: AppContext) {
   // Parsed once, at start: a bad certificate list stops the start instead of failing every broker.
-  const certificates = ctx.config.awsInstanceIdentityCertificates;
-  const keys: IdentityKeys = certificates ? parseIdentityKeys(certificates) : new Map();
+  const { awsInstanceIdentityCertificates: aws, aliyunInstanceIdentityCertificates: aliyun } = ctx.config;
+  const keys: IdentityKeyring = {
+    ...(aws ? { aws: parseIdentityKeys(aws, "aws") } : {}),
+    ...(aliyun ? { aliyun: parseIdentityKeys(aliyun, "aliyun") } : {}),
+  };
   return async (app: FastifyInstance): Promise<void> => {
     const r = app.withTypeProvider<TypeBoxTypeProvider>();
     r.post(

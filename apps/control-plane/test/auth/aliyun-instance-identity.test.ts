@@ -1,0 +1,121 @@
+// Alibaba Cloud instance identities: the document and its PKCS#7 signature (made by OpenSSL with a test
+// certificate standing in for Alibaba's published one) checked by verifyInstanceIdentity, and the credential
+// route trading such a proof for a broker credential on an aliyun cluster.
+import assert from "node:assert/strict";
+import { X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { after, before, describe, it } from "node:test";
+import { sql } from "drizzle-orm";
+import {
+  type InstanceIdentityProof,
+  parseIdentityKeys,
+  verifyInstanceIdentity,
+} from "../../src/auth/instance-identity.ts";
+import { createTestApp, localSpec, type TestApp } from "../helpers/test-app.ts";
+
+const fixture = (name: string) => readFileSync(new URL(`fixtures/${name}`, import.meta.url), "utf8");
+const CERT = fixture("aliyun-identity-test-cert.pem");
+const AWS_CERT = fixture("aws-identity-test-cert.pem");
+const DOCUMENT = fixture("aliyun-identity-document.txt");
+/** As the metadata service serves it: the base64 body, no PEM armour. */
+const SIGNATURE = fixture("aliyun-identity-pkcs7.pem").replace(/-----[A-Z0-9 ]+-----|\s+/g, "");
+const keys = { aliyun: parseIdentityKeys(JSON.stringify({ "*": CERT }), "aliyun") };
+const proof: InstanceIdentityProof = { provider: "aliyun", document: DOCUMENT, signature: SIGNATURE };
+
+const refused = (pattern: RegExp) => (error: unknown) =>
+  (error as { code?: string }).code === "UNAUTHORIZED" && pattern.test((error as Error).message);
+
+describe("verifyInstanceIdentity (aliyun)", () => {
+  it("accepts the document signed with the configured certificate and says what it names", () => {
+    assert.deepEqual(verifyInstanceIdentity(proof, keys), {
+      provider: "aliyun",
+      instanceId: "i-bp1a2b3c4d5e6f7g8h9i",
+      accountId: "1234567890123456",
+      region: "cn-hangzhou",
+      zone: "cn-hangzhou-h",
+      privateIp: "172.16.0.12",
+    });
+  });
+
+  it("refuses a changed document, another certificate, no certificate and an expired one", () => {
+    const forged = { ...proof, document: DOCUMENT.replace("172.16.0.12", "172.16.0.99") };
+    assert.throws(() => verifyInstanceIdentity(forged, keys), refused(/message digest differs/));
+    const other = { aliyun: parseIdentityKeys(JSON.stringify({ "*": AWS_CERT }), "aliyun") };
+    assert.throws(() => verifyInstanceIdentity(proof, other), refused(/does not match/));
+    assert.throws(
+      () => verifyInstanceIdentity(proof, { aws: keys.aliyun }),
+      refused(/no Alibaba Cloud identity certificate is configured for region cn-hangzhou/),
+    );
+    const validTo = Date.parse(new X509Certificate(CERT).validTo);
+    assert.throws(
+      () => verifyInstanceIdentity(proof, keys, validTo + 1),
+      refused(/Alibaba Cloud .* expired/),
+    );
+  });
+
+  it("reads the older field names, and refuses a document lacking one or a signature that does not parse", () => {
+    const parsed = JSON.parse(DOCUMENT) as Record<string, string>;
+    const noZone = JSON.stringify({ ...parsed, "zone-id": undefined });
+    assert.throws(() => verifyInstanceIdentity({ ...proof, document: noZone }, keys), refused(/no zone-id/));
+    assert.throws(
+      () => verifyInstanceIdentity({ ...proof, signature: "MIIGTw==" }, keys),
+      refused(/signature does not parse/),
+    );
+    assert.throws(() => parseIdentityKeys("[]", "aliyun"), /Alibaba Cloud instance identity certificates/);
+  });
+});
+
+describe("POST /internal/v1/instance-credentials (aliyun)", { timeout: 60_000 }, () => {
+  let t: TestApp;
+  let clusterId: string;
+  before(async () => {
+    t = await createTestApp("pglite", {
+      aliyunInstanceIdentityCertificates: JSON.stringify({ "*": CERT }),
+    });
+    const made = await t.app.server.inject({
+      method: "POST",
+      url: "/v1/clusters",
+      headers: t.auth(t.admin),
+      payload: { name: "on-aliyun", spec: localSpec },
+    });
+    clusterId = made.json().cluster.id;
+    await t.testDb.database.db.execute(
+      sql`update clusters set spec = spec || '{"provider":"aliyun","region":"cn-hangzhou"}'::jsonb where id = ${clusterId}`,
+    );
+  });
+  after(() => t.close());
+
+  const credential = (body: unknown) =>
+    t.app.server.inject({
+      method: "POST",
+      url: "/internal/v1/instance-credentials",
+      payload: body as object,
+    });
+
+  it("trades the verified identity for a credential bound to the instance, which registers as it", async () => {
+    const answer = await credential({ clusterId, identity: proof });
+    assert.equal(answer.statusCode, 200, answer.body);
+    const { brokerToken, instanceId } = answer.json();
+    assert.equal(instanceId, "i-bp1a2b3c4d5e6f7g8h9i");
+    const registered = await t.app.server.inject({
+      method: "POST",
+      url: "/internal/v1/brokers/register",
+      headers: { authorization: `Bearer ${brokerToken}` },
+      payload: { instanceId, zone: "cn-hangzhou-h", host: "172.16.0.12", port: 9092 },
+    });
+    assert.equal(registered.statusCode, 200, registered.body);
+  });
+
+  it("refuses a forged document and an aws proof for the aliyun cluster (401 problem+json)", async () => {
+    const forged = await credential({
+      clusterId,
+      identity: { ...proof, document: DOCUMENT.replace("i-bp1a2b3c4d5e6f7g8h9i", "i-bp9999999999999999") },
+    });
+    assert.equal(forged.statusCode, 401);
+    assert.equal(forged.headers["content-type"], "application/problem+json; charset=utf-8");
+    assert.match(forged.json().detail, /message digest differs/);
+    const aws = await credential({ clusterId, identity: { ...proof, provider: "aws" } });
+    assert.equal(aws.statusCode, 401);
+    assert.match(aws.json().detail, /runs on aliyun, the proof is from aws/);
+  });
+});
