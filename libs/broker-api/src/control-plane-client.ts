@@ -34,6 +34,7 @@ import type {
   DeleteTopicResponse,
   TopicMetadata,
 } from "./schemas/metadata.ts";
+import type { CloseStreamsResponse } from "./schemas/objects.ts";
 import type {
   CancelReassignmentsRequest,
   CancelReassignmentsResponse,
@@ -41,6 +42,7 @@ import type {
   ReassignPartitionsRequest,
   ReassignPartitionsResponse,
 } from "./schemas/reassignments.ts";
+import { type StreamClose, StreamCloseBatcher } from "./stream-close-batcher.ts";
 
 export type ControlPlaneClientOptions = TransportOptions;
 
@@ -63,6 +65,7 @@ export interface WatchAssignmentsOptions {
  */
 export class ControlPlaneClient implements ObjectManager {
   readonly #http: HttpTransport;
+  readonly #closes = new StreamCloseBatcher((closes) => this.#sendCloses(closes));
 
   constructor(options: ControlPlaneClientOptions) {
     this.#http = new HttpTransport(options);
@@ -248,13 +251,27 @@ export class ControlPlaneClient implements ObjectManager {
     });
   }
 
+  /** Sent with the other closes of this broker in flight or arriving meanwhile (StreamCloseBatcher). */
   async closeStream(streamId: number, epoch: number): Promise<void> {
-    await this.#objects({
+    await this.#closes.close(index(streamId), epoch);
+  }
+
+  /** One POST /streams/close for a batch of closes; each close's own error is rebuilt like a single call's. */
+  async #sendCloses(closes: readonly StreamClose[]): Promise<(StreamStorageError | undefined)[]> {
+    const body = await this.#objects<CloseStreamsResponse>({
       method: "POST",
-      path: internalPath(InternalRoutes.closeStream, { streamId: index(streamId) }),
-      body: { epoch },
+      path: internalPath(InternalRoutes.closeStreams),
+      body: { streams: closes.map(({ streamId, epoch }) => ({ streamId, epoch })) },
       idempotent: true,
     });
+    const results = body.results;
+    if (results.length !== closes.length || results.some((r, i) => r.streamId !== closes[i]!.streamId)) {
+      throw new StreamStorageError(
+        ErrorCode.UPSTREAM_UNAVAILABLE,
+        `the control plane answered ${results.length} close outcomes for ${closes.length} streams`,
+      );
+    }
+    return results.map((r) => (r.error === null ? undefined : errorFromCode(r.error.code, r.error.message)));
   }
 
   async trimStream(streamId: number, epoch: number, newStartOffset: number): Promise<void> {

@@ -26,6 +26,8 @@ export const InternalRoutes = {
   stream: "/streams/:streamId",
   openStream: "/streams/:streamId/open",
   closeStream: "/streams/:streamId/close",
+  /** Many streams closed in one request (CloseStreamsRequest): what concurrent closes of one broker become. */
+  closeStreams: "/streams/close",
   trimStream: "/streams/:streamId/trim",
   deleteStream: "/streams/:streamId/delete",
   streamObjects: "/streams/:streamId/objects",

@@ -96,6 +96,35 @@ export class DbObjectManager implements ObjectManager {
     });
   }
 
+  /**
+   * closeStream for many streams in one transaction: each is checked and closed as closeStream would (locked
+   * in id order, so two batches cannot deadlock). Resolves with each stream's outcome in request order:
+   * undefined (closed) or the StreamStorageError closeStream would have thrown (fenced, not found...), which
+   * leaves the others closed. Any other failure rejects and closes none.
+   */
+  async closeStreams(
+    requested: readonly { streamId: number; epoch: number }[],
+  ): Promise<(StreamStorageError | undefined)[]> {
+    const order = requested.map((_, i) => i).sort((a, b) => requested[a]!.streamId - requested[b]!.streamId);
+    return inTransaction(this.#db, async (tx) => {
+      const outcomes: (StreamStorageError | undefined)[] = new Array(requested.length);
+      const closing: number[] = [];
+      for (const i of order) {
+        const { streamId, epoch } = requested[i]!;
+        try {
+          await this.#lockOwnedStream(tx, streamId, epoch);
+          closing.push(streamId);
+        } catch (error) {
+          if (!(error instanceof StreamStorageError)) throw error;
+          outcomes[i] = error;
+        }
+      }
+      if (closing.length > 0)
+        await tx.update(streams).set({ state: StreamState.CLOSED }).where(inArray(streams.id, closing));
+      return outcomes;
+    });
+  }
+
   async trimStream(streamId: number, epoch: number, newStartOffset: number): Promise<void> {
     await inTransaction(this.#db, async (tx) => {
       const row = await this.#lockOwnedStream(tx, streamId, epoch);

@@ -327,6 +327,15 @@ describe("OpenAPI contract", { timeout: 120_000 }, () => {
       params: { streamId },
       payload: { epoch: 1 },
     });
+    const closes = await c.call("POST", internal(InternalRoutes.closeStreams), {
+      ...broker,
+      payload: { streams: [{ streamId, epoch: 1 }] },
+    });
+    assert.deepEqual(
+      closes.json().results,
+      [{ streamId, error: null }],
+      "closing a closed stream again is fine",
+    );
     await c.call("POST", internal(InternalRoutes.deleteStream), {
       ...broker,
       params: { streamId },

@@ -35,6 +35,32 @@ export const OpenStreamRequest = Type.Object(
   { additionalProperties: false },
 );
 export const StreamEpochRequest = Type.Object({ epoch: Index }, { additionalProperties: false });
+
+/** Most streams one close request may name (a drain closes its partitions' streams in a few of them). */
+export const MAX_STREAMS_PER_CLOSE = 1_000;
+
+/** Closes many streams in one request and one transaction (a drain's or a move's closes that arrive together). */
+export const CloseStreamsRequest = Type.Object(
+  {
+    streams: Type.Array(Type.Object({ streamId: Index, epoch: Index }, { additionalProperties: false }), {
+      minItems: 1,
+      maxItems: MAX_STREAMS_PER_CLOSE,
+    }),
+  },
+  { additionalProperties: false },
+);
+export type CloseStreamsRequest = Static<typeof CloseStreamsRequest>;
+
+/** Each stream's outcome, in request order: error null (closed) or s3stream's error code for that stream. */
+export const CloseStreamsResponse = Type.Object({
+  results: Type.Array(
+    Type.Object({
+      streamId: Index,
+      error: Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()]),
+    }),
+  ),
+});
+export type CloseStreamsResponse = Static<typeof CloseStreamsResponse>;
 export const TrimStreamRequest = Type.Object(
   { epoch: Index, newStartOffset: Index },
   { additionalProperties: false },
