@@ -195,6 +195,34 @@ describe("ControlPlaneClient", () => {
     );
   });
 
+  it("sends opens started together as one request, each open getting its own stream or error", async () => {
+    const stream = { streamId: 4, epoch: 2, startOffset: 0, endOffset: 9, state: "OPENED", nodeId: 3 };
+    queue = [
+      (_r, _b, res) =>
+        json(res, {
+          results: [
+            { streamId: 4, stream, error: null },
+            { streamId: 5, stream: null, error: { code: "STREAM_NOT_FOUND", message: "no stream 5" } },
+          ],
+        }),
+    ];
+    seen.length = 0;
+    const c = client();
+    const [four, five] = await Promise.allSettled([c.openStream(4, 2, 3), c.openStream(5, 2, 3)]);
+    assert.equal(seen.length, 1);
+    assert.equal(seen[0]!.url, "/internal/v1/streams/open");
+    assert.deepEqual(JSON.parse(seen[0]!.body), {
+      streams: [
+        { streamId: 4, epoch: 2, nodeId: 3 },
+        { streamId: 5, epoch: 2, nodeId: 3 },
+      ],
+    });
+    assert.ok(four.status === "fulfilled");
+    assert.deepEqual(four.value, stream);
+    assert.ok(five.status === "rejected" && five.reason instanceof StreamStorageError);
+    assert.equal(five.reason.code, ErrorCode.STREAM_NOT_FOUND);
+  });
+
   it("rejects every close of a batch as retriable when the answer does not match the request", async () => {
     queue = [(_r, _b, res) => json(res, { results: [{ streamId: 7, error: null }] })];
     const c = client();

@@ -251,6 +251,11 @@ describe("OpenAPI contract", { timeout: 120_000 }, () => {
       params: { streamId },
       payload: { epoch: 1, nodeId: brokerId },
     });
+    const reopened = await c.call("POST", internal(InternalRoutes.openStreams), {
+      ...broker,
+      payload: { streams: [{ streamId, epoch: 1, nodeId: brokerId }] },
+    });
+    assert.equal(reopened.json().results[0].stream.nodeId, brokerId, "the same owner opens again");
     const { firstObjectId } = (
       await c.call("POST", internal(InternalRoutes.prepareObjects), {
         ...broker,

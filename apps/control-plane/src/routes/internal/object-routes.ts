@@ -11,6 +11,8 @@ import {
   NodePath,
   ObjectList,
   OpenStreamRequest,
+  OpenStreamsRequest,
+  OpenStreamsResponse,
   PrepareObjectsRequest,
   PrepareObjectsResponse,
   StreamEpochRequest,
@@ -21,6 +23,7 @@ import {
   UnreferencedList,
   UnreferencedQuery,
 } from "@cirrus/broker-api";
+import { StreamStorageError } from "@cirrus/s3stream";
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { problemResponse, withProblems } from "../../api-schemas/common.ts";
@@ -91,6 +94,32 @@ export function objectRoutes(ctx: AppContext) {
       },
       async (request) =>
         manager(request).openStream(request.params.streamId, request.body.epoch, request.body.nodeId),
+    );
+    r.post(
+      InternalRoutes.openStreams,
+      {
+        schema: {
+          tags,
+          summary: "Open many streams in one transaction (each stream's outcome in the answer)",
+          body: OpenStreamsRequest,
+          response: withProblems({ 200: OpenStreamsResponse }),
+        },
+      },
+      async (request) => {
+        const outcomes = await manager(request).openStreams(request.body.streams);
+        return {
+          results: request.body.streams.map((s, i) => {
+            const outcome = outcomes[i]!;
+            return outcome instanceof StreamStorageError
+              ? {
+                  streamId: s.streamId,
+                  stream: null,
+                  error: { code: outcome.code, message: outcome.message },
+                }
+              : { streamId: s.streamId, stream: outcome, error: null };
+          }),
+        };
+      },
     );
     r.post(
       InternalRoutes.closeStream,
