@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Debian packages the tests use: PostgreSQL server, kcat (librdkafka), librdkafka headers (mock cluster), Chromium,
 # Java 17 and Maven (Apache Kafka's own tools, .ci/install-kafka-jars.sh).
+# OpenSSL: the emulated Alibaba region signs instance identities with its CLI (PKCS#7).
 set -euo pipefail
-packages=(postgresql kcat librdkafka-dev chromium gcc openjdk-17-jdk-headless maven)
+packages=(postgresql kcat librdkafka-dev chromium gcc openjdk-17-jdk-headless maven openssl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -4,11 +4,24 @@
 // then 10 of them deleted by tombstones) is read from the beginning by a Connect-style reader that rebuilds
 // key → value. After the cleaner has run, the topic's bytes in the object store have shrunk, a fresh reader
 // rebuilds exactly the same state from fewer records, every record keeps its original offset (gaps, as with
-// Kafka), the earliest and latest offsets are unchanged, and a record without a key is refused.
+// Kafka), the earliest and latest offsets are unchanged, and a record without a key is refused. A second
+// compacted topic is written by a kafkajs transactional producer (committed and aborted transactions): the
+// read_committed state is the same after compaction, the aborted records are gone from the log (read_uncommitted
+// sees none), abort markers stay, and commit markers of transactions with no record left are emptied once
+// delete.retention.ms has passed (checked on the raw Fetch answer).
 import assert from "node:assert/strict";
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import {
+  ApiKey,
+  ControlRecordType,
+  iterateRecords,
+  readControlRecordType,
+  readRecordBatchHeader,
+  splitRecordBatches,
+} from "@cirrus/kafka-protocol";
+import { KafkaClientConnection } from "@cirrus/kafka-protocol/client";
 import { Kafka, logLevel } from "kafkajs";
 import { bootstrapOf } from "../harness/clients/cluster-topics.ts";
 import { waitFor } from "../harness/clients/workload.ts";
@@ -35,13 +48,13 @@ async function storedBytes(dir: string): Promise<number> {
 }
 
 /** Reads the topic from the beginning up to `high` like Kafka Connect's KafkaBasedLog: key → value. */
-async function rebuild(group: string, high: number) {
+async function rebuild(group: string, high: number, topic = TOPIC, lastOffset = high - 1) {
   const state = new Map<string, string>();
   const offsets: number[] = [];
   const consumer = kafka.consumer({ groupId: group, maxWaitTimeInMs: 200 });
   await consumer.connect();
   closers.push(() => consumer.disconnect());
-  await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
+  await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({
     eachMessage: async ({ message }) => {
       offsets.push(Number(message.offset));
@@ -50,13 +63,69 @@ async function rebuild(group: string, high: number) {
       else state.set(key, message.value.toString().slice(0, -pad.length));
     },
   });
-  await waitFor(() => offsets.at(-1) === high - 1, 60_000, `${group} reaching offset ${high - 1}`);
+  await waitFor(() => offsets.at(-1) === lastOffset, 60_000, `${group} reaching offset ${lastOffset}`);
   await consumer.stop();
   await consumer.disconnect();
   return { state, offsets };
 }
 
-describe("log compaction with kafkajs against a running cluster", { timeout: 240_000 }, () => {
+/** What partition 0 of `topic` holds, read raw (read_uncommitted Fetch from 0): data values and markers. */
+async function rawLog(topic: string, high: number) {
+  const [host, port] = bootstrapOf(cluster).split(",")[0]!.split(":");
+  const connection = await KafkaClientConnection.open(host!, Number(port), {
+    clientId: "cirrus-e2e-raw-fetch",
+    connectTimeoutMs: 5_000,
+  });
+  const values: string[] = [];
+  const markers: { offset: number; kind: "commit" | "abort" | "removed" }[] = [];
+  try {
+    for (let offset = 0; offset < high; ) {
+      const answer = await connection.request(
+        ApiKey.Fetch,
+        12,
+        {
+          maxWaitMs: 0,
+          minBytes: 0,
+          maxBytes: 8 << 20,
+          isolationLevel: 0,
+          sessionId: 0,
+          sessionEpoch: -1,
+          topics: [
+            {
+              topic,
+              partitions: [{ partition: 0, fetchOffset: BigInt(offset), partitionMaxBytes: 8 << 20 }],
+            },
+          ],
+          forgottenTopicsData: [],
+          rackId: "",
+        },
+        10_000,
+      );
+      const records = answer.responses[0]!.partitions[0]!.records;
+      const before = offset;
+      for (const batch of splitRecordBatches(records ?? Buffer.alloc(0))) {
+        const header = readRecordBatchHeader(batch);
+        const end = Number(header.baseOffset) + header.lastOffsetDelta + 1;
+        if (end <= offset) continue;
+        if (header.isControl) {
+          const type = readControlRecordType(batch);
+          const kind =
+            type === undefined ? "removed" : type === ControlRecordType.Commit ? "commit" : "abort";
+          markers.push({ offset: Number(header.baseOffset), kind });
+        } else {
+          for (const r of iterateRecords(batch)) values.push(r.value?.toString().slice(0, -pad.length) ?? "");
+        }
+        offset = end;
+      }
+      assert.ok(offset > before, `the raw fetch at ${offset} returned nothing below ${high}`);
+    }
+  } finally {
+    connection.close();
+  }
+  return { values, markers };
+}
+
+describe("log compaction with kafkajs against a running cluster", { timeout: 360_000 }, () => {
   before(async () => {
     cluster = await startCluster({
       brokers: 1,
@@ -160,6 +229,93 @@ describe("log compaction with kafkajs against a running cluster", { timeout: 240
         storedBytesPeak: peak,
         storedBytesAfter: shrunk,
         ratio: Number((shrunk / peak).toFixed(3)),
+      }),
+    );
+  });
+
+  test("transactions on a compacted topic: aborted records and spent commit markers go, read_committed state unchanged", async () => {
+    const topic = "compacted-transactions";
+    const admin = kafka.admin();
+    await admin.connect();
+    closers.push(() => admin.disconnect());
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        {
+          topic,
+          numPartitions: 1,
+          configEntries: [
+            { name: "cleanup.policy", value: "compact" },
+            { name: "min.cleanable.dirty.ratio", value: "0.01" },
+            { name: "delete.retention.ms", value: "500" },
+          ],
+        },
+      ],
+    });
+    const producer = kafka.producer({
+      transactionalId: "compaction-txn",
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
+    await producer.connect();
+    closers.push(() => producer.disconnect());
+    // Every third transaction aborts; the last one commits. 40 × 40 records of 1 KB: past the WAL's upload size.
+    const ROUNDS = 40;
+    for (let round = 0; round < ROUNDS; round++) {
+      const txn = await producer.transaction();
+      await txn.send({
+        topic,
+        acks: -1,
+        messages: Array.from({ length: KEYS }, (_, k) => ({ key: `key-${k}`, value: `t${round}${pad}` })),
+      });
+      if (round % 3 === 2) await txn.abort();
+      else await txn.commit();
+    }
+    const high = Number((await admin.fetchTopicOffsets(topic))[0]!.high);
+    assert.equal(high, ROUNDS * (KEYS + 1), "each transaction: its records and one marker");
+    const expected = new Map(Array.from({ length: KEYS }, (_, k) => [`key-${k}`, `t${ROUNDS - 1}`] as const));
+    const lastData = high - 2;
+    const before = await rebuild("txn-reader-before", high, topic, lastData);
+    assert.deepEqual(before.state, expected, "read_committed: the last committed value per key");
+    const abortedRounds = new Set(Array.from({ length: ROUNDS }, (_, r) => r).filter((r) => r % 3 === 2));
+    const isAborted = (v: string) => abortedRounds.has(Number(v.slice(1)));
+    const rawBefore = await rawLog(topic, high);
+    assert.ok(rawBefore.values.some(isAborted), "read_uncommitted sees the aborted records before cleaning");
+
+    // Cleaned: no aborted record left, and at least one commit marker emptied (its horizon was 500 ms).
+    let raw = rawBefore;
+    await waitUntil(
+      "aborted records and a spent commit marker to be cleaned away",
+      async () => {
+        raw = await rawLog(topic, high);
+        return !raw.values.some(isAborted) && raw.markers.some((m) => m.kind === "removed");
+      },
+      120_000,
+    );
+    assert.equal(raw.markers.length, ROUNDS, "every marker keeps its offset (emptied, not deleted)");
+    assert.equal(
+      raw.markers.filter((m) => m.kind === "abort").length,
+      abortedRounds.size,
+      "abort markers stay",
+    );
+    assert.equal(
+      raw.markers.at(-1)?.kind,
+      "commit",
+      "the last transaction holds the values: its marker stays",
+    );
+    const afterCompaction = await rebuild("txn-reader-after", high, topic, lastData);
+    assert.deepEqual(afterCompaction.state, expected, "the same read_committed state after compaction");
+    assert.ok(afterCompaction.offsets.length < before.offsets.length);
+    console.log(
+      JSON.stringify({
+        test: "log-compaction-transactions",
+        transactions: ROUNDS,
+        aborted: abortedRounds.size,
+        recordsReadCommittedBefore: before.offsets.length,
+        recordsReadCommittedAfter: afterCompaction.offsets.length,
+        uncommittedValuesBefore: rawBefore.values.length,
+        uncommittedValuesAfter: raw.values.length,
+        commitMarkersRemoved: raw.markers.filter((m) => m.kind === "removed").length,
       }),
     );
   });

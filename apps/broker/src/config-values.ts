@@ -11,7 +11,9 @@ export type OptionSpec =
   /** Comma-separated names out of `allowed` (case-insensitive, kept upper-case); empty: none. */
   | { readonly kind: "list"; readonly allowed: readonly string[] }
   /** "user:password" pairs separated by commas or newlines (a password may contain ':'). Always secret. */
-  | { readonly kind: "users"; readonly secret: true };
+  | { readonly kind: "users"; readonly secret: true }
+  /** Kafka principals `User:<name>` separated by semicolons or commas (Kafka's super.users); empty: none. */
+  | { readonly kind: "principals" };
 
 export type OptionValue = string | number | boolean | readonly string[] | ReadonlyMap<string, string>;
 
@@ -84,6 +86,19 @@ export function parseValue(key: string, spec: OptionSpec, raw: unknown): OptionV
         if (!spec.allowed.includes(name)) fail(`${name} is not one of ${spec.allowed.join(", ")}`);
       }
       return Object.freeze([...new Set(names)]);
+    }
+    case "principals": {
+      const items =
+        typeof raw === "string"
+          ? raw.split(/[;,]/)
+          : Array.isArray(raw)
+            ? raw
+            : fail("expected User:<name> principals separated by ';'");
+      const principals = items.map((p) => String(p).trim()).filter((p) => p.length > 0);
+      for (const p of principals) {
+        if (!/^User:.+$/.test(p)) fail(`${JSON.stringify(p)} is not a principal User:<name>`);
+      }
+      return Object.freeze([...new Set(principals)]);
     }
     case "users":
       if (raw instanceof Map) return raw as ReadonlyMap<string, string>;

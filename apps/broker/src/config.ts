@@ -132,10 +132,21 @@ export interface BrokerConfig {
   readonly offsetsCompactionBatchRecords: number;
   /** Partitions of __consumer_offsets when this broker has to create it (fixed afterwards). */
   readonly offsetsTopicPartitions: number;
-  /** SASL mechanisms offered (PLAIN, SCRAM-SHA-256); empty: no authentication. */
+  /** SASL mechanisms offered (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512); empty: no authentication. */
   readonly saslMechanisms: readonly string[];
   /** SASL users, user → password (secret: also from CIRRUS_SASL_USERS_FILE). */
   readonly saslUsers: ReadonlyMap<string, string>;
+  /**
+   * Kafka's ACL authorizer on this broker: every request is checked against the cluster's ACLs (kept by the
+   * control plane), super users and allowEveryoneIfNoAclFound. Off: every authenticated client may do anything.
+   */
+  readonly authorizerEnabled: boolean;
+  /** Kafka's `super.users`: principals (`User:<name>`) allowed everything, whatever the ACLs say. */
+  readonly superUsers: readonly string[];
+  /** Kafka's `allow.everyone.if.no.acl.found`: a resource no ACL names is open to everyone. */
+  readonly allowEveryoneIfNoAclFound: boolean;
+  /** How often the cluster's ACLs and SCRAM credentials are read again from the control plane. */
+  readonly securityRefreshMs: number;
   /** An idempotent producer silent this long is forgotten by a partition (Kafka: producer.id.expiration.ms). */
   readonly producerIdleExpiryMs: number;
   /** Partitions of __transaction_state when this broker has to create it (fixed afterwards). */
@@ -206,6 +217,10 @@ export const brokerConfigDefaults: BrokerConfig = Object.freeze({
   offsetsTopicPartitions: 16,
   saslMechanisms: Object.freeze([]),
   saslUsers: new Map<string, string>(),
+  authorizerEnabled: false,
+  superUsers: Object.freeze([]),
+  allowEveryoneIfNoAclFound: false,
+  securityRefreshMs: 2_000,
   producerIdleExpiryMs: 86_400_000,
   maxProducersPerPartition: 100_000,
   transactionStateTopicPartitions: 16,
@@ -274,8 +289,12 @@ const schema: { readonly [K in keyof BrokerConfig]: OptionSpec } = {
   offsetsCompactionMinSupersededPercent: { kind: "int", min: 1, max: 99 },
   offsetsCompactionBatchRecords: { kind: "int", min: 1, max: 100_000 },
   offsetsTopicPartitions: { kind: "int", min: 1, max: 1_000 },
-  saslMechanisms: { kind: "list", allowed: ["PLAIN", "SCRAM-SHA-256"] },
+  saslMechanisms: { kind: "list", allowed: ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] },
   saslUsers: { kind: "users", secret: true },
+  authorizerEnabled: { kind: "bool" },
+  superUsers: { kind: "principals" },
+  allowEveryoneIfNoAclFound: { kind: "bool" },
+  securityRefreshMs: { kind: "int", min: 100, max: 600_000 },
   producerIdleExpiryMs: { kind: "int", min: 1_000, max: 365 * DAY_MS },
   maxProducersPerPartition: { kind: "int", min: 1, max: 10_000_000 },
   transactionStateTopicPartitions: { kind: "int", min: 1, max: 1_000 },
@@ -330,7 +349,9 @@ export function loadBrokerConfig(
       `expected an http(s) URL (got ${JSON.stringify(config.controlPlaneUrl)})`,
     );
   }
-  if (config.saslMechanisms.length > 0 && config.saslUsers.size === 0) {
+  // SCRAM users may all live in the cluster (AlterUserScramCredentials); PLAIN knows only the configured ones.
+  const scramOffered = config.saslMechanisms.some((m) => m.startsWith("SCRAM-"));
+  if (config.saslMechanisms.length > 0 && !scramOffered && config.saslUsers.size === 0) {
     throw configError("saslUsers", `${envNameOf("saslMechanisms")} is set but there are no users`);
   }
   if (config.groupMinSessionTimeoutMs > config.groupMaxSessionTimeoutMs) {

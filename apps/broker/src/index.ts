@@ -4,6 +4,7 @@ import { type BrokerConfig, loadBrokerConfig } from "./config.ts";
 import { groupHandlers } from "./handlers/group-handlers.ts";
 import { attachGroupServices, closeGroupServices } from "./handlers/group-services.ts";
 import { saslAllows } from "./handlers/sasl-handlers.ts";
+import { securityHandlers } from "./handlers/security-handler-map.ts";
 import { transactionAdminHandlers } from "./handlers/transaction-admin-handlers.ts";
 import { transactionHandlers } from "./handlers/transaction-handlers.ts";
 import { attachTxnServices, closeTxnServices } from "./handlers/txn-services.ts";
@@ -27,7 +28,7 @@ export async function startBroker(
 ): Promise<BrokerHandle> {
   const loaded = loadBrokerConfig(config);
   return startCore(loaded, {
-    extraHandlers: [groupHandlers, transactionHandlers, transactionAdminHandlers],
+    extraHandlers: [groupHandlers, transactionHandlers, transactionAdminHandlers, securityHandlers],
     authorize: saslAllows,
     producers: new ProducerStateManager({
       producerIdleExpiryMs: loaded.producerIdleExpiryMs,

@@ -1,3 +1,4 @@
+import type { ClusterSpec } from "./api-schemas/clusters.ts";
 import type { ApiTokens } from "./auth/api-tokens.ts";
 import type { Config } from "./config.ts";
 import type { SpotReclaimer } from "./controllers/provisioner/spot-reclaim.ts";
@@ -35,4 +36,9 @@ export interface AppContext {
   spotReclaimer?: SpotReclaimer;
   /** Brokers' network capacity from the cluster's provider, for the balancer (absent: the config's default). */
   brokerCapacity?: BrokerCapacity;
+  /**
+   * POST /v1/clusters: throws CREDENTIALS_MISSING unless the provisioner's credentials reach the spec's cloud
+   * (the composition's: the same environment its provider registry reads). Absent: this process's environment.
+   */
+  checkCredentials?: (spec: ClusterSpec) => Promise<void>;
 }

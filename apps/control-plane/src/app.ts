@@ -35,6 +35,7 @@ export interface BuildOptions {
   /** Backs POST /v1/clusters/:id/brokers/:brokerId/spot-reclaim (see controllers/provisioner). */
   spotReclaimer?: AppContext["spotReclaimer"];
   brokerCapacity?: AppContext["brokerCapacity"];
+  checkCredentials?: AppContext["checkCredentials"];
 }
 
 export interface App {
@@ -80,6 +81,7 @@ export async function build(options: BuildOptions): Promise<App> {
     ),
     ...(options.spotReclaimer ? { spotReclaimer: options.spotReclaimer } : {}),
     ...(options.brokerCapacity ? { brokerCapacity: options.brokerCapacity } : {}),
+    ...(options.checkCredentials ? { checkCredentials: options.checkCredentials } : {}),
   };
   const server = Fastify({
     bodyLimit: config.bodyLimitBytes,

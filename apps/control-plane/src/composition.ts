@@ -8,6 +8,7 @@ import { failoverHandler } from "./controllers/failover/failover-handler.ts";
 import { spotNoticeController } from "./controllers/failover/spot-notice-controller.ts";
 import type { BrokerLaunchOptions } from "./controllers/provisioner/broker-launch.ts";
 import {
+  assertProviderCredentials,
   createProviderRegistry,
   type ProviderRegistry,
 } from "./controllers/provisioner/provider-registry.ts";
@@ -140,6 +141,8 @@ export async function composeControlPlane(
       deprovision: provisioner.deprovision,
       spotReclaimer: localSpotReclaimer(database.db, providers),
       brokerCapacity: providerBaselineCapacity(providers), // the balancer's broker capacity
+      // What POST /v1/clusters checks is what the provider registry will use: this composition's env.
+      checkCredentials: (spec) => assertProviderCredentials(spec, options.env ?? process.env),
     });
   } catch (error) {
     await provisioner.close();

@@ -32,6 +32,8 @@ export interface ControlPlaneOptions {
   spotReclaimer?: BuildOptions["spotReclaimer"];
   /** Brokers' network capacity from the cluster's provider, for the balancer. */
   brokerCapacity?: BuildOptions["brokerCapacity"];
+  /** POST /v1/clusters' credential check (the composition's: its provider registry's environment). */
+  checkCredentials?: BuildOptions["checkCredentials"];
   /**
    * Join the leader election (and so run controllers) only once listen() resolved, not at start: for
    * controllers that give brokers the API's address, which is known only then (port 0). Default false.
@@ -89,6 +91,7 @@ export class ControlPlane {
         notifier,
         spotReclaimer: options.spotReclaimer,
         brokerCapacity: options.brokerCapacity,
+        checkCredentials: options.checkCredentials,
       });
       const firstAdminToken = await ensureFirstAdminToken(database.db, config.bootstrapAdminToken);
       const runner = new ControllerRunner(

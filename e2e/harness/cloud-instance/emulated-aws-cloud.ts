@@ -8,21 +8,15 @@
 // AttachVolume is accepted and leave it when the detach completes (the fakes' injected `detachingMs`).
 // Terminating an instance in the fake (scale-in, a completed lifecycle action, a spot reclaim, a deleted
 // group) shuts its workload down: SIGTERM, then SIGKILL after `shutdownGraceMs`, as EC2's shutdown does.
-import { mkdir } from "node:fs/promises";
-import { join } from "node:path";
+// The machine side is EmulatedRegion's, shared with the Alibaba region.
 import {
   FakeAwsAccount,
   type FakeEc2Instance,
   type FakeTiming,
   fakeAwsClients,
 } from "@cirrus/cloud/emulators";
-import {
-  attachBlockVolume,
-  type BlockVolume,
-  createBlockVolume,
-  detachBlockVolume,
-} from "./block-volumes.ts";
-import { EmulatedInstance } from "./instance-runner.ts";
+import { EmulatedRegion } from "./emulated-region.ts";
+import type { EmulatedInstance } from "./instance-runner.ts";
 
 export interface EmulatedAwsCloudOptions {
   /** Where instances (by-id folders, boot scripts, broker data) and volume block files live. */
@@ -41,6 +35,7 @@ export interface EmulatedAwsCloudOptions {
 export interface CloudLeftovers {
   readonly runningInstances: string[];
   readonly volumes: string[];
+  /** Launch templates (aws) or scaling configurations (aliyun). */
   readonly launchTemplates: string[];
   readonly groups: string[];
   /** Emulated instances whose workload still runs. */
@@ -49,35 +44,43 @@ export interface CloudLeftovers {
 
 export class EmulatedAwsCloud {
   readonly account = new FakeAwsAccount();
-  readonly #options: EmulatedAwsCloudOptions;
-  readonly #instances = new Map<string, Promise<EmulatedInstance | undefined>>();
-  readonly #booted = new Map<string, EmulatedInstance>();
-  /** Per instance, its attach/detach/shutdown steps in the order the fakes emitted them. */
-  readonly #chains = new Map<string, Promise<unknown>>();
-  readonly #timers = new Set<NodeJS.Timeout>();
-  /** Boot or volume failures, for the test to assert empty and to show. */
-  readonly errors: string[] = [];
+  readonly #region: EmulatedRegion;
 
   constructor(options: EmulatedAwsCloudOptions) {
-    this.#options = options;
+    this.#region = new EmulatedRegion({
+      provider: "aws",
+      dir: options.dir,
+      identity: { signingKey: options.signingKey },
+      ...(options.shutdownGraceMs === undefined ? {} : { shutdownGraceMs: options.shutdownGraceMs }),
+      ...(options.volumeBytes === undefined ? {} : { volumeBytes: options.volumeBytes }),
+    });
     this.account.privateIpPrefix = "127.0.0.";
     // Subnet ids shaped as AWS's (the cluster spec's validation checks them), one per zone.
     this.account.subnets.clear();
     for (const [i, zone] of this.account.zones.entries())
       this.account.subnets.set(`subnet-0e${i}a1b2c3d4e5f607`, zone);
     this.account.timing = { ...this.account.timing, ...options.timing };
-    this.account.events.on("instance-launched", (instance) => this.#launch(instance));
-    this.account.events.on("instance-terminated", (instance) => {
-      this.#step(instance.id, () => this.#shutDown(instance.id));
-    });
-    this.account.events.on("volume-attached", (volumeId, instanceId) => {
-      this.#step(instanceId, () => this.#attach(volumeId, instanceId));
-    });
-    this.account.events.on("volume-detaching", (volumeId, instanceId, until) => {
-      this.#later(until - Date.now(), () =>
-        this.#step(instanceId, () => detachBlockVolume("aws", this.#byIdRoot(instanceId), volumeId)),
-      );
-    });
+    this.account.events.on("instance-launched", (instance: FakeEc2Instance) =>
+      this.#region.launch({
+        instanceId: instance.id,
+        zone: instance.zone,
+        privateIp: instance.privateIp,
+        lifecycle: instance.spotRequestId ? "spot" : "on-demand",
+        userDataBase64: instance.userData,
+      }),
+    );
+    this.account.events.on("instance-terminated", (instance) => this.#region.shutDown(instance.id));
+    this.account.events.on("volume-attached", (volumeId, instanceId) =>
+      this.#region.attach(volumeId, instanceId, this.account.volumes.get(volumeId)?.size ?? 1),
+    );
+    this.account.events.on("volume-detaching", (volumeId, instanceId, until) =>
+      this.#region.detachAt(volumeId, instanceId, until),
+    );
+  }
+
+  /** Boot or volume failures, for the test to assert empty and to show. */
+  get errors(): string[] {
+    return this.#region.errors;
   }
 
   /** The three SDK clients an AwsProvider takes, over this region (real clients, requests model-checked). */
@@ -86,10 +89,8 @@ export class EmulatedAwsCloud {
   }
 
   /** The emulated machine of a launched instance (its metadata service, output, workload). */
-  async instance(instanceId: string): Promise<EmulatedInstance> {
-    const instance = await this.#instances.get(instanceId);
-    if (!instance) throw new Error(`no emulated instance ${instanceId} (${this.errors.join("; ")})`);
-    return instance;
+  instance(instanceId: string): Promise<EmulatedInstance> {
+    return this.#region.instance(instanceId);
   }
 
   /**
@@ -102,7 +103,7 @@ export class EmulatedAwsCloud {
     const at = new Date(Date.now() + noticeMs);
     this.account.markSpotForTermination(instanceId);
     instance.metadata.announceSpotInterruption(at);
-    this.#later(noticeMs, () => this.account.terminateInstance(instanceId));
+    this.#region.later(noticeMs, () => this.account.terminateInstance(instanceId));
     return at;
   }
 
@@ -115,6 +116,41 @@ export class EmulatedAwsCloud {
     this.account.terminateInstance(instanceId);
   }
 
+  liveMachine(instanceId: string): { zone: string; privateIp: string } | undefined {
+    const instance = this.account.instances.get(instanceId);
+    return instance?.state === "running" ? instance : undefined;
+  }
+
+  /** The members of the (one) Auto Scaling group. */
+  groupMembers(): { id: string; state: string; zone: string }[] {
+    return [...([...this.account.groups.values()][0]?.members.values() ?? [])];
+  }
+
+  describe(): Record<string, unknown> {
+    return {
+      instances: [...this.account.instances.values()].map((i) => [i.id, i.state]),
+      volumes: [...this.account.volumes.values()].map((v) => [v.id, v.state, v.attachments]),
+    };
+  }
+
+  attachedElsewhere(volumeId: string, instanceId: string): string | undefined {
+    const attach = this.account.requests.find(
+      (r) =>
+        r.command === "AttachVolume" && r.input.VolumeId === volumeId && r.input.InstanceId !== instanceId,
+    );
+    return attach ? String(attach.input.InstanceId) : undefined;
+  }
+
+  volumeHolders(): (string | undefined)[] {
+    return [...this.account.volumes.values()]
+      .filter((v) => v.state !== "deleted")
+      .map((v) => v.attachments[0]?.instanceId);
+  }
+
+  groupDeleteServed(): boolean {
+    return this.account.requests.some((r) => r.command === "DeleteAutoScalingGroup");
+  }
+
   leftovers(): CloudLeftovers {
     const running = [...this.account.instances.values()].filter((i) => i.state !== "terminated");
     return {
@@ -122,91 +158,13 @@ export class EmulatedAwsCloud {
       volumes: [...this.account.volumes.values()].filter((v) => v.state !== "deleted").map((v) => v.id),
       launchTemplates: [...this.account.launchTemplates.keys()],
       groups: [...this.account.groups.keys()],
-      workloads: [...this.#booted.values()].filter((i) => i.running).map((i) => i.instanceId),
+      workloads: this.#region.workloads(),
     };
   }
 
   /** Waits for every pending step, then kills every workload and closes every metadata service. */
   async close(): Promise<void> {
-    for (const timer of this.#timers) clearTimeout(timer);
-    this.#timers.clear();
     this.account.events.removeAllListeners();
-    await Promise.allSettled([...this.#chains.values()]);
-    const all = await Promise.all([...this.#instances.values()]);
-    await Promise.all(all.map((instance) => instance?.terminate()));
-  }
-
-  #byIdRoot(instanceId: string): string {
-    return join(this.#options.dir, "instances", instanceId, "dev", "disk", "by-id");
-  }
-
-  #launch(instance: FakeEc2Instance): void {
-    const booting = (async () => {
-      if (!instance.userData) throw new Error(`${instance.id} was launched without user data`);
-      const machine = await EmulatedInstance.launch({
-        provider: "aws",
-        instanceId: instance.id,
-        zone: instance.zone,
-        privateIp: instance.privateIp,
-        lifecycle: instance.spotRequestId ? "spot" : "on-demand",
-        userDataBase64: instance.userData,
-        signingKey: this.#options.signingKey,
-        dir: join(this.#options.dir, "instances", instance.id),
-      });
-      this.#booted.set(instance.id, machine);
-      return machine;
-    })().catch((error: unknown) => {
-      this.errors.push(`boot of ${instance.id}: ${String(error)}`);
-      return undefined;
-    });
-    this.#instances.set(instance.id, booting);
-    this.#step(instance.id, () => booting);
-  }
-
-  async #attach(volumeId: string, instanceId: string): Promise<void> {
-    const volume = this.account.volumes.get(volumeId);
-    if (!volume) throw new Error(`attach of unknown volume ${volumeId}`);
-    const block: BlockVolume = await createBlockVolume(
-      join(this.#options.dir, "volumes"),
-      volumeId,
-      this.#options.volumeBytes ?? volume.size * 1024 ** 3,
-    );
-    await mkdir(this.#byIdRoot(instanceId), { recursive: true });
-    await attachBlockVolume("aws", this.#byIdRoot(instanceId), block);
-  }
-
-  async #shutDown(instanceId: string): Promise<void> {
-    const machine = await this.#instances.get(instanceId);
-    if (!machine) return;
-    if (machine.running) {
-      const exited = machine.kill("SIGTERM");
-      let timer: NodeJS.Timeout | undefined;
-      const grace = new Promise((resolve) => {
-        timer = setTimeout(resolve, this.#options.shutdownGraceMs ?? 5_000);
-      });
-      await Promise.race([exited, grace]);
-      clearTimeout(timer);
-    }
-    await machine.terminate();
-  }
-
-  /** Runs `fn` after the instance's earlier steps; a failure is recorded in `errors`. */
-  #step(instanceId: string, fn: () => Promise<unknown>): void {
-    const previous = this.#chains.get(instanceId) ?? Promise.resolve();
-    const next = previous.then(fn).catch((error: unknown) => {
-      this.errors.push(`${instanceId}: ${String(error)}`);
-    });
-    this.#chains.set(instanceId, next);
-  }
-
-  #later(ms: number, fn: () => void): void {
-    const timer = setTimeout(
-      () => {
-        this.#timers.delete(timer);
-        fn();
-      },
-      Math.max(0, ms),
-    );
-    this.#timers.add(timer);
+    await this.#region.close();
   }
 }

@@ -5,10 +5,15 @@
 //   (JSON) and its base64 RSA-SHA256 signature, made with `signingKey` (the test's stand-in for the region's
 //   AWS key; the control plane's verifier is configured with its certificate).
 // - aliyun (hardened mode when `requireToken`): PUT /latest/api/token with X-aliyun-ecs-metadata-token-ttl-seconds,
-//   X-aliyun-ecs-metadata-token on GETs (403 without it in hardened mode, as ECS answers).
+//   X-aliyun-ecs-metadata-token on GETs (403 without it in hardened mode, as ECS answers). The identity
+//   document's `pkcs7` signature is a PKCS#7 SignedData (detached, SHA-256, signed attributes) made by OpenSSL
+//   (`openssl smime -sign`, an implementation independent of the control plane's verifier) with
+//   `signingKey` and `signingCertificate`, the test's stand-ins for Alibaba's; served as bare base64.
 // Notices are set by the test: `announceSpotInterruption`, `announceRebalanceRecommendation`, `clearNotices`.
 // Unknown paths are 404, as on both clouds.
+import { execFile } from "node:child_process";
 import { createSign, randomBytes } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import {
   createServer,
   type IncomingHttpHeaders,
@@ -17,6 +22,9 @@ import {
   type ServerResponse,
 } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
 
 export type CloudName = "aws" | "aliyun";
 
@@ -28,8 +36,10 @@ export interface MetadataEmulatorOptions {
   readonly region?: string;
   readonly accountId?: string;
   readonly lifecycle?: "spot" | "on-demand";
-  /** PEM private key that signs the aws identity document (RSA, SHA-256). */
+  /** PEM private key that signs the identity document (aws: RSA, SHA-256; aliyun: PKCS#7 with the certificate). */
   readonly signingKey?: string;
+  /** aliyun: PEM certificate of `signingKey`, the signer of the PKCS#7 signature. */
+  readonly signingCertificate?: string;
   /** aliyun: refuse GETs without a session token (hardened mode). aws always requires one (IMDSv2). */
   readonly requireToken?: boolean;
   readonly now?: () => number;
@@ -49,6 +59,7 @@ export class MetadataEmulator {
   #spot: { action: string; time: string } | undefined;
   #rebalance: string | undefined;
   #url = "";
+  #pkcs7: string | undefined;
   readonly #launchedAt: string;
 
   private constructor(options: MetadataEmulatorOptions) {
@@ -59,6 +70,12 @@ export class MetadataEmulator {
 
   static async start(options: MetadataEmulatorOptions): Promise<MetadataEmulator> {
     const emulator = new MetadataEmulator(options);
+    if (options.provider === "aliyun" && options.signingKey && options.signingCertificate)
+      emulator.#pkcs7 = await pkcs7Of(
+        emulator.identityDocument(),
+        options.signingKey,
+        options.signingCertificate,
+      );
     await new Promise<void>((resolve) => emulator.#server.listen(0, "127.0.0.1", resolve));
     emulator.#url = `http://127.0.0.1:${(emulator.#server.address() as AddressInfo).port}`;
     return emulator;
@@ -92,7 +109,8 @@ export class MetadataEmulator {
   /** The identity document exactly as served. */
   identityDocument(): string {
     const o = this.options;
-    const region = o.region ?? o.zone.replace(/[a-z]$/, "");
+    // us-east-1a → us-east-1; cn-hangzhou-h → cn-hangzhou.
+    const region = o.region ?? o.zone.replace(o.provider === "aws" ? /[a-z]$/ : /-[a-z0-9]+$/, "");
     if (o.provider === "aws") {
       return JSON.stringify(
         {
@@ -195,8 +213,9 @@ export class MetadataEmulator {
         return this.#spot?.time;
       case "/latest/dynamic/instance-identity/document":
         return this.identityDocument();
+      case "/latest/dynamic/instance-identity/pkcs7":
+        return this.#pkcs7;
       default:
-        // instance-identity/pkcs7 is not emulated (a PKCS#7 signer is not built yet): 404.
         return undefined;
     }
   }
@@ -212,5 +231,23 @@ export class MetadataEmulator {
         .toString("base64")
         .match(/.{1,64}/g) ?? []
     ).join("\n");
+  }
+}
+
+/** OpenSSL's PKCS#7 signature of `document` (detached, SHA-256, signed attributes), as bare base64. */
+async function pkcs7Of(document: string, key: string, certificate: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "cirrus-pkcs7-"));
+  try {
+    await Promise.all([
+      writeFile(join(dir, "document"), document),
+      writeFile(join(dir, "key.pem"), key, { mode: 0o600 }),
+      writeFile(join(dir, "cert.pem"), certificate),
+    ]);
+    const args = ["smime", "-sign", "-binary", "-md", "sha256", "-in", join(dir, "document")];
+    args.push("-signer", join(dir, "cert.pem"), "-inkey", join(dir, "key.pem"), "-outform", "PEM");
+    const { stdout } = await promisify(execFile)("openssl", args);
+    return stdout.replace(/-----(BEGIN|END) PKCS7-----|\s+/g, "");
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 }

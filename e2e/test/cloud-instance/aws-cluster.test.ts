@@ -79,82 +79,11 @@ describe("an aws cluster on the emulated AWS region", { timeout: 240_000 }, () =
   });
 
   it("a spot notice drains the broker on that instance; EC2 reclaims it and the replacement registers", async () => {
-    const before = await kit.active();
-    const victim = before[0]!;
-    const machine = await kit.cloud.instance(victim.instanceId);
-    await kit.cloud.announceSpotInterruption(victim.instanceId, 6_000);
-    await machine.waitForOutput(
-      new RegExp(`interruption notice: spot-interruption of ${victim.instanceId}`),
-      10_000,
-    );
-    const drain = await waitFor(
-      "a broker.drain of the noticed broker",
-      async () =>
-        (await kit.operations()).find(
-          (op) => op.type === "broker.drain" && Number(op.input.brokerId) === victim.brokerId,
-        ),
-      15_000,
-    );
-    await waitFor(
-      "the drain to succeed",
-      async () => (await kit.operations()).find((op) => op.id === drain.id && op.status === "SUCCEEDED"),
-      30_000,
-    );
-    const after = await waitFor(
-      "a replacement broker on a new instance",
-      async () => {
-        const live = await kit.active();
-        const fresh = live.filter((b) => !before.some((old) => old.instanceId === b.instanceId));
-        return live.length === 5 &&
-          fresh.length === 1 &&
-          !live.some((b) => b.instanceId === victim.instanceId)
-          ? live
-          : undefined;
-      },
-      60_000,
-    );
-    kit.assertBrokersMatchInstances(after);
-    assert.equal(kit.cloud.account.instances.get(victim.instanceId)?.state, "terminated");
-    assert.equal(machine.running, false, "the reclaimed instance's broker is gone");
+    await kit.spotNoticeDrainsAndReplaces(5);
   });
 
   it("an instance killed outright: its WAL volume goes to a broker in its zone, every acked record is read", async () => {
-    const leader = await kit.topicWithLeader("emulated-wal");
-    const live = await kit.active();
-    const sameZone = live.filter((b) => b.zone === leader.zone && b.brokerId !== leader.brokerId);
-    assert.ok(sameZone.length > 0, "another broker runs in the leader's zone");
-    // Acknowledged, then the instance dies before any upload (uploads wait far longer): only its WAL has them.
-    const values = Array.from({ length: 300 }, (_, i) => `wal-${i}`);
-    await produce(`${leader.host}:${leader.port}`, "emulated-wal", values);
-    await kit.cloud.crash(leader.instanceId);
-
-    const failover = await kit.failoverOf(
-      leader.brokerId,
-      "broker.failover of the dead broker to succeed",
-      "SUCCEEDED",
-    );
-    assert.equal(failover.input.volumeId, leader.volumeId, "the volume the control plane attached for it");
-    const attach = kit.cloud.account.requests.find(
-      (r) =>
-        r.command === "AttachVolume" &&
-        r.input.VolumeId === leader.volumeId &&
-        r.input.InstanceId !== leader.instanceId,
-    );
-    assert.ok(attach, "the dead broker's volume was attached to another instance");
-    const target = sameZone.find((b) => b.instanceId === attach.input.InstanceId);
-    assert.ok(target, `attached to ${String(attach.input.InstanceId)}, a broker of zone ${leader.zone}`);
-    const targetMachine = await kit.cloud.instance(target.instanceId);
-    assert.match(
-      targetMachine.output,
-      new RegExp(`recovered volume ${leader.volumeId} of broker ${leader.brokerId}: [1-9]\\d* records`),
-    );
-
-    const now = await kit.newLeaderOf("emulated-wal", leader.brokerId);
-    assert.deepEqual(await consume(`${now.host}:${now.port}`, "emulated-wal", values.length), values);
-    // The group replaced the dead instance; its broker registers with a fresh WAL volume.
-    const back = await kit.runningWith(5, "5 ACTIVE brokers with the crashed instance's replacement");
-    kit.assertBrokersMatchInstances(back);
-    assert.ok(!back.some((b) => b.instanceId === leader.instanceId));
+    await kit.crashRecoversWal("emulated-wal", 5);
   });
 
   it("PATCH brokers.max 5 → 4: the group's termination hook holds the instance until its broker is drained", async () => {

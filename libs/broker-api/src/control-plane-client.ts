@@ -47,6 +47,15 @@ import type {
   ReassignPartitionsRequest,
   ReassignPartitionsResponse,
 } from "./schemas/reassignments.ts";
+import type {
+  AlterScramCredentialsRequest,
+  AlterScramCredentialsResponse,
+  CreateAclsRequest,
+  CreateAclsResponse,
+  DeleteAclsRequest,
+  DeleteAclsResponse,
+  SecuritySnapshot,
+} from "./schemas/security.ts";
 
 interface StreamOpen {
   readonly streamId: number;
@@ -249,6 +258,48 @@ export class ControlPlaneClient implements ObjectManager {
       method: "GET",
       path: internalPath(InternalRoutes.partitionReassignments),
       idempotent: true,
+    });
+  }
+
+  // ---- security (ACLs, SCRAM credentials) -------------------------------------------------------
+
+  /** The cluster's ACLs and SCRAM credentials, as of one read. */
+  security(options: { signal?: AbortSignal } = {}): Promise<SecuritySnapshot> {
+    return this.#http.call({
+      method: "GET",
+      path: internalPath(InternalRoutes.security),
+      idempotent: true,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  }
+
+  /** CreateAcls: stores each valid binding (creating one that exists is a success). Idempotent. */
+  createAcls(request: CreateAclsRequest): Promise<CreateAclsResponse> {
+    return this.#http.call({
+      method: "POST",
+      path: internalPath(InternalRoutes.acls),
+      body: request,
+      idempotent: true,
+    });
+  }
+
+  /** DeleteAcls: deletes every binding each filter matches, in one transaction. Sent once. */
+  deleteAcls(request: DeleteAclsRequest): Promise<DeleteAclsResponse> {
+    return this.#http.call({
+      method: "POST",
+      path: internalPath(InternalRoutes.deleteAcls),
+      body: request,
+      idempotent: false,
+    });
+  }
+
+  /** AlterUserScramCredentials: deletions then upsertions, in one transaction. Sent once. */
+  alterScramCredentials(request: AlterScramCredentialsRequest): Promise<AlterScramCredentialsResponse> {
+    return this.#http.call({
+      method: "POST",
+      path: internalPath(InternalRoutes.scramCredentials),
+      body: request,
+      idempotent: false,
     });
   }
 

@@ -1,3 +1,4 @@
+export * from "./acl-rules.ts";
 export {
   ControlPlaneClient,
   type ControlPlaneClientOptions,
@@ -12,5 +13,6 @@ export * from "./schemas/common.ts";
 export * from "./schemas/metadata.ts";
 export * from "./schemas/objects.ts";
 export * from "./schemas/reassignments.ts";
+export * from "./schemas/security.ts";
 export * from "./topic-config-changes.ts";
 export * from "./topic-rules.ts";

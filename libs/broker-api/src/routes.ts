@@ -22,6 +22,14 @@ export const InternalRoutes = {
   partitionReassignments: "/partition-reassignments",
   /** Cancels queued reassignments (Kafka's null replicas). */
   cancelReassignments: "/partition-reassignments/cancel",
+  /** The cluster's ACLs and SCRAM credentials (GET), as every broker authorizes and authenticates with them. */
+  security: "/security",
+  /** Kafka's CreateAcls (POST). */
+  acls: "/security/acls",
+  /** Kafka's DeleteAcls (POST: filters in the body). */
+  deleteAcls: "/security/acls/delete",
+  /** Kafka's AlterUserScramCredentials (POST). */
+  scramCredentials: "/security/scram-credentials",
   streams: "/streams",
   stream: "/streams/:streamId",
   openStream: "/streams/:streamId/open",

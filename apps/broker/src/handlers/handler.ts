@@ -5,13 +5,20 @@
 // order. Handlers of other files (groups, offsets, admin, SASL, InitProducerId) export a HandlerMap that
 // handlers/registry.ts merges.
 import type {
+  AlterScramCredentialsRequest,
+  AlterScramCredentialsResponse,
   AlterTopicConfigsRequest,
   CancelReassignmentsRequest,
   CancelReassignmentsResponse,
   ClusterMetadata,
+  CreateAclsRequest,
+  CreateAclsResponse,
+  DeleteAclsRequest,
+  DeleteAclsResponse,
   ReassignmentsInFlight,
   ReassignPartitionsRequest,
   ReassignPartitionsResponse,
+  SecuritySnapshot,
 } from "@cirrus/broker-api";
 import type {
   ApiKey,
@@ -26,6 +33,7 @@ import type { LoadMeter } from "../metrics/load-meter.ts";
 import type { Partition } from "../partitions/partition.ts";
 import type { PartitionRegistry } from "../partitions/partition-registry.ts";
 import type { PartitionTxnIndex } from "../producers/partition-txn-index.ts";
+import type { ClusterSecurity } from "../security/cluster-security.ts";
 import type { ConnectionInfo } from "../server/connection.ts";
 
 /** What the broker is, as far as handlers are concerned. */
@@ -58,6 +66,13 @@ export interface BrokerServices {
   readonly fetchSessions: FetchSessionCache;
   /** Idempotent-producer sequence checks (src/producers); absent: batches are appended unchecked. */
   readonly producers?: ProducerBatchGate;
+  /**
+   * The cluster's ACLs and SCRAM credentials (src/security), when this broker authorizes requests or offers
+   * SCRAM; absent: no cluster users, and the ACL APIs answer SECURITY_DISABLED.
+   */
+  readonly security?: ClusterSecurity;
+  /** The control plane's security API (ACL and SCRAM changes); absent where no control plane is reachable. */
+  readonly securityAdmin?: SecurityAdmin;
   /** The API version ranges this broker advertises (ApiVersions). */
   apiVersions(): { apiKey: number; minVersion: number; maxVersion: number }[];
   /** Host and port clients should use for this broker. */
@@ -91,6 +106,14 @@ export interface TopicAdmin {
   ): Promise<CancelReassignmentsResponse>;
   /** ListPartitionReassignments: the cluster's moves not finished yet. */
   partitionReassignments(): Promise<ReassignmentsInFlight>;
+}
+
+/** The control-plane calls behind CreateAcls, DeleteAcls and AlterUserScramCredentials (ControlPlaneClient). */
+export interface SecurityAdmin {
+  security(): Promise<SecuritySnapshot>;
+  createAcls(request: CreateAclsRequest): Promise<CreateAclsResponse>;
+  deleteAcls(request: DeleteAclsRequest): Promise<DeleteAclsResponse>;
+  alterScramCredentials(request: AlterScramCredentialsRequest): Promise<AlterScramCredentialsResponse>;
 }
 
 export interface RequestContext {

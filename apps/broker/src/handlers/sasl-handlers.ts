@@ -1,6 +1,8 @@
-// SaslHandshake v0–1 and SaslAuthenticate v0–2 (PLAIN, SCRAM-SHA-256) against the users the broker is
-// configured with (config.saslMechanisms, config.saslUsers: CIRRUS_SASL_MECHANISMS, CIRRUS_SASL_USERS[_FILE],
-// validated at start-up by src/config.ts). The state
+// SaslHandshake v0–1 and SaslAuthenticate v0–2 (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512) against the users the
+// broker is configured with (config.saslMechanisms, config.saslUsers: CIRRUS_SASL_MECHANISMS,
+// CIRRUS_SASL_USERS[_FILE], validated at start-up by src/config.ts) and, for SCRAM, the cluster's users
+// (AlterUserScramCredentials, services.security). A configured user wins over a cluster user of the same name:
+// the bootstrap admin cannot be locked out through the API. The state
 // of each connection's exchange lives here, keyed by its ConnectionInfo; saslAllows() tells the
 // dispatcher whether a request may be served on a connection (when SASL is on, only ApiVersions and the
 // SASL APIs are, until authentication succeeded). Handshake v0 followed by raw (unframed) SASL tokens is
@@ -15,7 +17,7 @@ import type { ConnectionInfo } from "../server/connection.ts";
 import { groupServicesOf } from "./group-services.ts";
 import type { BrokerServices, RequestContext, ResponseOf } from "./handler.ts";
 import { verifyPlain } from "./sasl-plain.ts";
-import { type ScramCredential, ScramServer, scramCredential } from "./sasl-scram.ts";
+import { type ScramCredential, type ScramHash, ScramServer, scramCredential } from "./sasl-scram.ts";
 
 interface SaslSession {
   state: "new" | "handshaken" | "authenticating" | "authenticated" | "failed";
@@ -35,13 +37,24 @@ function sessionOf(connection: ConnectionInfo): SaslSession {
   return session;
 }
 
-function credentialFor(services: BrokerServices, user: string): ScramCredential | undefined {
-  const cache = groupServicesOf(services).scramCredentials;
-  let credential = cache.get(user);
+const SCRAM_HASHES: Readonly<Record<string, ScramHash>> = {
+  "SCRAM-SHA-256": "sha256",
+  "SCRAM-SHA-512": "sha512",
+};
+
+function credentialFor(
+  services: BrokerServices,
+  user: string,
+  mechanism: "SCRAM-SHA-256" | "SCRAM-SHA-512",
+): ScramCredential | undefined {
   const password = services.config.saslUsers.get(user);
-  if (!credential && password !== undefined) {
-    credential = scramCredential(password);
-    cache.set(user, credential);
+  if (password === undefined) return services.security?.scramCredential(user, mechanism);
+  const cache = groupServicesOf(services).scramCredentials;
+  const key = `${mechanism}\u0000${user}`;
+  let credential = cache.get(key);
+  if (!credential) {
+    credential = scramCredential(password, undefined, undefined, SCRAM_HASHES[mechanism]);
+    cache.set(key, credential);
   }
   return credential;
 }
@@ -56,6 +69,11 @@ const ALWAYS_ALLOWED: ReadonlySet<number> = new Set([
 export function saslAllows(services: BrokerServices, connection: ConnectionInfo, apiKey: number): boolean {
   if (services.config.saslMechanisms.length === 0) return true;
   return ALWAYS_ALLOWED.has(apiKey) || sessions.get(connection)?.state === "authenticated";
+}
+
+/** Kafka's principal of a connection: `User:<authenticated user>`, or `User:ANONYMOUS` (no SASL). */
+export function principalOf(connection: ConnectionInfo): string {
+  return `User:${saslUser(connection) ?? "ANONYMOUS"}`;
 }
 
 /** The authenticated user of a connection, or null. */
@@ -108,7 +126,11 @@ export async function handleSaslAuthenticate(
     session.user = outcome.user;
     return answer(ErrorCode.NONE, null);
   }
-  session.scram ??= new ScramServer((user) => credentialFor(services, user));
+  const mechanism = session.mechanism as "SCRAM-SHA-256" | "SCRAM-SHA-512";
+  session.scram ??= new ScramServer(
+    (user) => credentialFor(services, user, mechanism),
+    SCRAM_HASHES[mechanism],
+  );
   const step = session.scram.step(authBytes);
   if (step.kind === "challenge") {
     session.state = "authenticating";

@@ -1,6 +1,7 @@
-// SASL SCRAM-SHA-256 (RFC 5802 / RFC 7677), server side: client-first → server-first (nonce, salt,
-// iterations) → client-final (proof) → server-final (signature). Credentials are derived once per user
-// from the configured password. Channel binding is not offered ("n" flag only).
+// SASL SCRAM-SHA-256 / SCRAM-SHA-512 (RFC 5802 / RFC 7677), server side: client-first → server-first (nonce,
+// salt, iterations) → client-final (proof) → server-final (signature). Credentials come from a configured
+// password (derived once per user) or from the cluster's stored credentials (AlterUserScramCredentials sends the
+// salted password, from which only StoredKey and ServerKey are kept). Channel binding is not offered ("n" only).
 import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from "node:crypto";
 import type { SaslOutcome } from "./sasl-plain.ts";
 
@@ -13,21 +14,38 @@ export interface ScramCredential {
   readonly serverKey: Buffer;
 }
 
-const hmac = (key: Buffer, data: string | Buffer) => createHmac("sha256", key).update(data).digest();
-const sha256 = (data: Buffer) => createHash("sha256").update(data).digest();
+/** The hash of a SCRAM mechanism: SCRAM-SHA-256 → sha256, SCRAM-SHA-512 → sha512. */
+export type ScramHash = "sha256" | "sha512";
+export const SCRAM_HASH_BYTES: Readonly<Record<ScramHash, number>> = { sha256: 32, sha512: 64 };
+
+const hmacOf = (hash: ScramHash, key: Buffer, data: string | Buffer) =>
+  createHmac(hash, key).update(data).digest();
+const digestOf = (hash: ScramHash, data: Buffer) => createHash(hash).update(data).digest();
+
+/** RFC 5802's StoredKey and ServerKey from SaltedPassword = Hi(password, salt, iterations). */
+export function credentialFromSaltedPassword(
+  saltedPassword: Buffer,
+  salt: Buffer,
+  iterations: number,
+  hash: ScramHash = "sha256",
+): ScramCredential {
+  return {
+    salt,
+    iterations,
+    storedKey: digestOf(hash, hmacOf(hash, saltedPassword, "Client Key")),
+    serverKey: hmacOf(hash, saltedPassword, "Server Key"),
+  };
+}
 
 export function scramCredential(
   password: string,
   salt = randomBytes(16),
   iterations = SCRAM_ITERATIONS,
+  hash: ScramHash = "sha256",
 ): ScramCredential {
-  const salted = pbkdf2Sync(Buffer.from(password.normalize("NFKC"), "utf8"), salt, iterations, 32, "sha256");
-  return {
-    salt,
-    iterations,
-    storedKey: sha256(hmac(salted, "Client Key")),
-    serverKey: hmac(salted, "Server Key"),
-  };
+  const normalized = Buffer.from(password.normalize("NFKC"), "utf8");
+  const salted = pbkdf2Sync(normalized, salt, iterations, SCRAM_HASH_BYTES[hash], hash);
+  return credentialFromSaltedPassword(salted, salt, iterations, hash);
 }
 
 /** Parses "k=v,k=v" attributes (values may contain '='). */
@@ -53,6 +71,7 @@ export type ScramStep =
 /** One SCRAM exchange (one connection). Each step gets the client's message. */
 export class ScramServer {
   readonly #credentials: (user: string) => ScramCredential | undefined;
+  readonly #hash: ScramHash;
   #state: "first" | "final" | "done" = "first";
   #user = "";
   #nonce = "";
@@ -61,8 +80,9 @@ export class ScramServer {
   #serverFirst = "";
   #credential: ScramCredential | undefined;
 
-  constructor(credentials: (user: string) => ScramCredential | undefined) {
+  constructor(credentials: (user: string) => ScramCredential | undefined, hash: ScramHash = "sha256") {
     this.#credentials = credentials;
+    this.#hash = hash;
   }
 
   step(message: Buffer): ScramStep {
@@ -113,14 +133,15 @@ export class ScramServer {
     const proof = Buffer.from(attrs.get("p") ?? "", "base64");
     const credential = this.#credential!;
     const authMessage = `${this.#clientFirstBare},${this.#serverFirst},${withoutProof}`;
-    const signature = hmac(credential.storedKey, authMessage);
+    const signature = hmacOf(this.#hash, credential.storedKey, authMessage);
     if (proof.length !== signature.length) return this.#fail("Invalid username or password");
     const clientKey = Buffer.alloc(proof.length);
     for (let i = 0; i < proof.length; i++) clientKey[i] = proof[i]! ^ signature[i]!;
-    if (!timingSafeEqual(sha256(clientKey), credential.storedKey))
+    const derived = digestOf(this.#hash, clientKey);
+    if (derived.length !== credential.storedKey.length || !timingSafeEqual(derived, credential.storedKey))
       return this.#fail("Invalid username or password");
     this.#state = "done";
-    const serverSignature = hmac(credential.serverKey, authMessage).toString("base64");
+    const serverSignature = hmacOf(this.#hash, credential.serverKey, authMessage).toString("base64");
     return {
       kind: "done",
       outcome: { ok: true, user: this.#user },

@@ -10,20 +10,32 @@
 // - transactions, as Kafka's cleaner: the records of an aborted transaction are dropped and never supersede
 //   anything; a committed transaction's records are cleaned like any other (the cleanable range ends at the
 //   last stable offset, so every transaction in it has ended, and the partition's transaction index says
-//   which aborted); control batches (commit/abort markers) are kept. Kafka drops a marker once its
-//   transaction's data is gone and delete.retention.ms has passed; here markers stay (a few dozen bytes each),
-//   which is always safe.
+//   which aborted);
+// - commit markers, as Kafka's cleaner (CleanedTransactionMetadata): once no record of the transaction is left
+//   (every batch of the producer since its previous marker is empty), the first pass stamps the marker's batch
+//   with a delete horizon (now + delete.retention.ms, as a tombstone's) and a pass after the horizon removes its
+//   record (an empty control batch stays: offsets are preserved). Only below `markers.removableBelow` (the
+//   oldest stored partition checkpoint: a reload from a checkpoint before the marker would otherwise see the
+//   transaction open forever). Abort markers stay: a read_committed fetch lists the aborted transaction from
+//   the partition's transaction index and checkpoints, and a Java consumer that meets its first batch but never
+//   its marker would drop the producer's later batches of the same response; Kafka removes both together.
 // OFFSETS ARE PRESERVED: a rewritten batch keeps its base offset, last offset delta, max timestamp, producer id,
-// epoch and base sequence, so the producer state, the transaction index and the time index rebuilt from batch
-// headers are the same after cleaning; a batch with nothing left stays as an empty batch (as Kafka keeps the
-// last batch of a producer), and a consumer skips to the offset after it.
+// epoch and base sequence, so the producer state and the time index rebuilt from batch headers are the same
+// after cleaning; a batch with nothing left stays as an empty batch (as Kafka keeps the last batch of a
+// producer), and a consumer skips to the offset after it. An empty transactional batch opens no transaction
+// when the transaction index is rebuilt (producers cannot write empty batches: only the cleaner makes them,
+// and only once their transaction ended), so a transaction whose records and commit marker are all gone
+// leaves nothing open.
 import {
   CONTROL_FLAG,
+  ControlRecordType,
   computeRecordBatchCrc,
   encodeRecordBatch,
   iterateRecords,
   type KafkaRecord,
   RecordBatchField,
+  type RecordBatchHeader,
+  readControlRecordType,
   readRecordBatchHeader,
   recordBatchSize,
   TRANSACTIONAL_FLAG,
@@ -81,6 +93,31 @@ export function addKeys(payload: Buffer, endOffset: number, map: KeyMap, aborted
   }
 }
 
+/**
+ * Which producers' transactions still hold a record, as a pass walks its range in offset order (every batch of
+ * [log start, end), unchanged ones included): Kafka's CleanedTransactionMetadata for commit markers.
+ */
+export class TxnRecordTracker {
+  /** Markers at or above this offset are never removed (see the header). */
+  readonly removableBelow: number;
+  readonly #holding = new Set<bigint>();
+
+  constructor(removableBelow: number) {
+    this.removableBelow = removableBelow;
+  }
+
+  /** A transactional data batch of `producerId` keeps `records` records after cleaning. */
+  data(producerId: bigint, records: number): void {
+    if (records > 0) this.#holding.add(producerId);
+  }
+
+  /** The producer's marker at `offset`: true when nothing of its transaction is left and it may go. */
+  end(producerId: bigint, offset: number): boolean {
+    const held = this.#holding.delete(producerId);
+    return !held && offset < this.removableBelow;
+  }
+}
+
 export interface CleanContext {
   readonly map: KeyMap;
   readonly nowMs: number;
@@ -89,6 +126,8 @@ export interface CleanContext {
   readonly endOffset: number;
   /** Which transactional batches were aborted (default: none). */
   readonly aborted?: AbortedCheck;
+  /** Commit-marker removal (one per pass, fed every batch in offset order); without it markers are kept. */
+  readonly markers?: TxnRecordTracker;
 }
 
 export interface CleanedPayload {
@@ -123,17 +162,54 @@ export function cleanBatch(batch: Buffer, ctx: CleanContext): CleanedPayload {
   const header = readRecordBatchHeader(batch);
   const baseOffset = Number(header.baseOffset);
   const unchanged = { payload: undefined, removed: 0, horizonMs: undefined };
-  if (header.isControl) return unchanged;
-  if (baseOffset + header.lastOffsetDelta >= ctx.endOffset) return unchanged;
+  if (baseOffset + header.lastOffsetDelta >= ctx.endOffset) {
+    if (header.isTransactional && !header.isControl) ctx.markers?.data(header.producerId, header.recordCount);
+    return unchanged;
+  }
+  if (header.isControl) return cleanMarker(batch, header, ctx);
   const hasHorizon = (header.attributes & DELETE_HORIZON_FLAG) !== 0;
   const oldHorizon = hasHorizon ? Number(header.baseTimestamp) : undefined;
   const records = [...iterateRecords(batch)];
   const abortedBatch = header.isTransactional && (ctx.aborted ?? NONE_ABORTED)(header.producerId, baseOffset);
   const kept = abortedBatch ? [] : records.filter((r) => survives(r, ctx, oldHorizon));
+  if (header.isTransactional) ctx.markers?.data(header.producerId, kept.length);
   const tombstones = kept.some((r) => r.value === null);
   const horizonMs = tombstones ? (oldHorizon ?? ctx.nowMs + ctx.deleteRetentionMs) : undefined;
   const removed = records.length - kept.length;
   if (removed === 0 && horizonMs === oldHorizon) return { payload: undefined, removed: 0, horizonMs };
+  return { payload: rebuildBatch(header, kept, horizonMs), removed, horizonMs };
+}
+
+/**
+ * A control batch: a commit marker whose transaction has no record left is stamped with a delete horizon, and
+ * once that has passed loses its record (see the header); anything else is kept as it is.
+ */
+function cleanMarker(batch: Buffer, header: RecordBatchHeader, ctx: CleanContext): CleanedPayload {
+  const unchanged = { payload: undefined, removed: 0, horizonMs: undefined };
+  if (!ctx.markers || !header.isTransactional || header.producerId < 0n) return unchanged;
+  const removable = ctx.markers.end(header.producerId, Number(header.baseOffset));
+  if (!removable || header.recordCount === 0 || readControlRecordType(batch) !== ControlRecordType.Commit)
+    return unchanged;
+  const hasHorizon = (header.attributes & DELETE_HORIZON_FLAG) !== 0;
+  if (!hasHorizon) {
+    const horizonMs = ctx.nowMs + ctx.deleteRetentionMs;
+    return { payload: rebuildBatch(header, [...iterateRecords(batch)], horizonMs), removed: 0, horizonMs };
+  }
+  const horizonMs = Number(header.baseTimestamp);
+  if (horizonMs > ctx.nowMs) return { payload: undefined, removed: 0, horizonMs };
+  return { payload: rebuildBatch(header, [], undefined), removed: header.recordCount, horizonMs: undefined };
+}
+
+/**
+ * The batch of `header` holding only `kept` (its records, absolute timestamps), with a delete horizon as its
+ * base timestamp when given. What the encoder would derive from the kept records, the original header keeps:
+ * the offsets the batch spans and its max timestamp (time index, retention), producer fields and flags.
+ */
+function rebuildBatch(
+  header: RecordBatchHeader,
+  kept: readonly KafkaRecord[],
+  horizonMs: number | undefined,
+) {
   const rebuilt = encodeRecordBatch({
     baseOffset: header.baseOffset,
     partitionLeaderEpoch: header.partitionLeaderEpoch,
@@ -147,13 +223,12 @@ export function cleanBatch(batch: Buffer, ctx: CleanContext): CleanedPayload {
     compression: header.compression,
     timestampType: header.timestampType,
     isTransactional: header.isTransactional,
+    isControl: header.isControl,
     baseTimestamp: horizonMs !== undefined ? BigInt(horizonMs) : header.baseTimestamp,
     producerId: header.producerId,
     producerEpoch: header.producerEpoch,
     baseSequence: header.baseSequence,
   });
-  // What the encoder derives from the kept records, the original header keeps: the offsets the batch spans
-  // and its max timestamp (time index, retention).
   rebuilt.writeInt32BE(header.lastOffsetDelta, RecordBatchField.lastOffsetDelta);
   rebuilt.writeBigInt64BE(header.maxTimestamp, RecordBatchField.maxTimestamp);
   const attributes = rebuilt.readInt16BE(RecordBatchField.attributes);
@@ -162,7 +237,7 @@ export function cleanBatch(batch: Buffer, ctx: CleanContext): CleanedPayload {
     RecordBatchField.attributes,
   );
   rebuilt.writeUInt32BE(computeRecordBatchCrc(rebuilt), RecordBatchField.crc);
-  return { payload: rebuilt, removed, horizonMs };
+  return rebuilt;
 }
 
 function survives(record: KafkaRecord, ctx: CleanContext, horizonMs: number | undefined): boolean {

@@ -8,7 +8,8 @@
 // 3. the dirty part is read once to map every key to its latest offset, stopping before the first batch younger
 //    than min.compaction.lag.ms and when the map holds `maxKeys` keys (Kafka's dedupe buffer);
 // 4. every stream object of [log start, end) is rewritten through Storage.rewriteStream with
-//    log-cleaner-records.ts's rules: offsets never change, each changed object is replaced atomically in the
+//    log-cleaner-records.ts's rules (commit markers of transactions with nothing left go too, after
+//    delete.retention.ms, below the oldest stored checkpoint): offsets never change, each changed object is replaced atomically in the
 //    object index (a crash leaves the old one), and objects with nothing to drop are not rewritten;
 // 5. the clean offset (`end`), the cleaned bytes and the earliest pending delete horizon are stored in the
 //    object store (`checkpoints/<streamId>/log-cleaner`) so that the next owner after a move or a failover knows what is
@@ -18,7 +19,13 @@ import type { ObjectStore } from "@cirrus/object-store";
 import type { RewriteOutcome } from "@cirrus/s3stream";
 import { contiguousRecords } from "./contiguous-records.ts";
 import { type CleanerPolicy, type CleanVerdict, decideCleaning } from "./log-cleaner-policy.ts";
-import { abortedCheckOf, addKeys, cleanPayload, type KeyMap } from "./log-cleaner-records.ts";
+import {
+  abortedCheckOf,
+  addKeys,
+  cleanPayload,
+  type KeyMap,
+  TxnRecordTracker,
+} from "./log-cleaner-records.ts";
 import type { Partition } from "./partition.ts";
 import type { Granule } from "./time-index.ts";
 
@@ -170,7 +177,13 @@ export async function cleanPartition(
   let recordsRemoved = 0;
   let cleanBytes = 0;
   let horizon: number | undefined;
-  const ctx = { map, nowMs, deleteRetentionMs: policy.deleteRetentionMs, endOffset: end, aborted };
+  // Commit markers may go only below every stored checkpoint (log-cleaner-records.ts); unknown: none may.
+  const removableBelow = await partition.checkpoints.oldestStoredOffset().then(
+    (oldest) => oldest ?? Number.POSITIVE_INFINITY,
+    () => Number.NEGATIVE_INFINITY,
+  );
+  const markers = new TxnRecordTracker(removableBelow);
+  const ctx = { map, nowMs, deleteRetentionMs: policy.deleteRetentionMs, endOffset: end, aborted, markers };
   const rewrite = await storage.rewriteStream(partition.streamId, start, end, (record) => {
     const recordEnd = record.baseOffset + record.count;
     if (recordEnd <= start || recordEnd > end) return undefined;

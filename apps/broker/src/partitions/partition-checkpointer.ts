@@ -169,6 +169,20 @@ export class PartitionCheckpointer {
     return maxTimestampOffset((await this.catchUp()).index, this.#log);
   }
 
+  /**
+   * The lowest offset a stored checkpoint of this partition covers up to: a later open may fold the log from
+   * there. Undefined when none is stored (or no store: every open then reads the log from its start). Waits
+   * for a checkpoint write in progress; rejects when the store cannot be listed.
+   */
+  oldestStoredOffset(): Promise<number | undefined> {
+    return this.#serially(async () => {
+      const store = this.#options.store;
+      if (!store) return undefined;
+      const offsets = await store.list(this.#log.streamId);
+      return offsets.length === 0 ? undefined : Math.min(...offsets);
+    });
+  }
+
   /** Catches up and writes a checkpoint now if anything new was folded in (never rejects). */
   checkpointNow(): Promise<void> {
     return this.#serially(async () => {

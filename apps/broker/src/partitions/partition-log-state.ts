@@ -155,8 +155,11 @@ export class PartitionLogState {
       // the log start sees them: a batch straddling the log start is not looked at).
       if (hasProducer && (attributes & TRANSACTIONAL_FLAG) !== 0 && baseOffset >= covered) {
         const producerId = payload.readBigInt64BE(at + RecordBatchField.producerId);
-        if (!isControl) this.#txns.data(producerId, baseOffset);
-        else if (markerType !== undefined) {
+        // An empty data batch is the log cleaner's (rebuild-txn-index.ts): it opens nothing.
+        if (!isControl) {
+          if (payload.readInt32BE(at + RecordBatchField.recordCount) > 0)
+            this.#txns.data(producerId, baseOffset);
+        } else if (markerType !== undefined) {
           const epoch = payload.readInt16BE(at + RecordBatchField.producerEpoch);
           this.#txns.marker(producerId, epoch, baseOffset, markerType === ControlRecordType.Commit);
         }

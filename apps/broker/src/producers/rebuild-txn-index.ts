@@ -1,6 +1,7 @@
 // Rebuilds a partition's transaction index (partition-txn-index.ts) and the epochs its markers fenced by
 // reading every stored batch header from the log start: transactional batches open their producer's
-// transaction, control batches (markers) close it; batches below the log start (in a stored record that
+// transaction (not an empty one: the log cleaner emptied it after its transaction ended), control batches
+// (markers) close it; batches below the log start (in a stored record that
 // straddles it) are not looked at. This is the full scan, the reference: opening a partition uses its
 // checkpoint plus the tail (txn-log-state.ts in partitions/partition-log-state.ts), which must always
 // equal this (tests and benchmarks compare them).
@@ -32,7 +33,8 @@ export async function rebuildTxnIndex(partition: ReadablePartition, readBytes: n
         const baseOffset = Number(header.baseOffset);
         if (baseOffset < from) continue;
         if (!header.isControl) {
-          index.begin(header.producerId, baseOffset);
+          // An empty batch is the log cleaner's (its transaction had ended): it opens nothing.
+          if (header.recordCount > 0) index.begin(header.producerId, baseOffset);
           continue;
         }
         const type = readControlRecordType(batch);

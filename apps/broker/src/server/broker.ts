@@ -35,6 +35,8 @@ import { newCheckpointTally } from "../partitions/partition-checkpointer.ts";
 import { PartitionRegistry } from "../partitions/partition-registry.ts";
 import { RetentionEnforcer } from "../partitions/retention-enforcer.ts";
 import { retentionPolicyOf } from "../partitions/retention-policy.ts";
+import { authorizedHandlers } from "../security/authorized-handlers.ts";
+import { ClusterSecurity } from "../security/cluster-security.ts";
 import { createDispatcher, type DispatcherOptions } from "./dispatcher.ts";
 import { KafkaListener } from "./listener.ts";
 
@@ -124,6 +126,16 @@ export async function startBroker(
   const metrics = new BrokerMetrics({ instance: config.instanceId });
   const load = new LoadMeter();
   const metadataCache = new MetadataCache(controlPlane);
+  // The cluster's ACLs and SCRAM users: read only by a broker that authorizes or offers SCRAM.
+  const security =
+    config.authorizerEnabled || config.saslMechanisms.some((m) => m.startsWith("SCRAM-"))
+      ? new ClusterSecurity(controlPlane, {
+          refreshMs: config.securityRefreshMs,
+          superUsers: config.superUsers,
+          allowEveryoneIfNoAclFound: config.allowEveryoneIfNoAclFound,
+          log,
+        })
+      : undefined;
   const objectStore = openObjectStore(config.objectStore);
   let kafkaPort = 0;
 
@@ -155,7 +167,8 @@ export async function startBroker(
         .catch((error: unknown) => log(`producer state of ${partition.key} failed to load`, error));
     },
   );
-  const handlers = mergeHandlers(coreHandlers, ...(options.extraHandlers ?? []));
+  // Kafka's per-API authorization in front of every handler; inert unless config.authorizerEnabled.
+  const handlers = authorizedHandlers(mergeHandlers(coreHandlers, ...(options.extraHandlers ?? [])));
   const apiVersions = advertisedApiVersions(handlers);
   const fetchSessions = new FetchSessionCache({
     maxSessions: config.fetchSessionCacheSlots,
@@ -173,6 +186,8 @@ export async function startBroker(
     metadata: async (fresh, options) => (await metadataCache.get(fresh, options)).metadata,
     topicConfigs: (topic) => metadataCache.peek()?.topicsByName.get(topic)?.configs,
     controlPlane,
+    securityAdmin: controlPlane,
+    ...(security ? { security } : {}),
     metrics,
     load,
     fetchSessions,
@@ -181,6 +196,7 @@ export async function startBroker(
     advertised: () => ({ host: config.advertisedHost, port: config.advertisedPort || kafkaPort }),
   };
   options.onServices?.(services);
+  security?.start();
   metrics.setFetchSessionStats(() => fetchSessions.stats());
   metrics.setCheckpointStats(() => checkpointTally);
   metrics.setStorageStats(() => {
@@ -340,7 +356,10 @@ export async function startBroker(
       },
       retireAll: () => partitions.retireAll(),
     },
-    beforeStorageShutdown: () => options.onShutdown?.(services),
+    beforeStorageShutdown: () => {
+      security?.close();
+      return options.onShutdown?.(services);
+    },
     deregister: (identity) => controlPlane.deregister(identity.brokerId, { epoch: identity.epoch }),
     closeEndpoints: async () => {
       await listener.close();
@@ -371,6 +390,7 @@ export async function startBroker(
   } catch (error) {
     await listener.close();
     await admin.close();
+    security?.close();
     await Promise.resolve(options.onShutdown?.(services)).catch(() => {});
     metrics.close();
     throw error;

@@ -7,13 +7,16 @@ import { test } from "node:test";
 import { ApiKey } from "@cirrus/kafka-protocol";
 import { groupHandlers } from "../../src/handlers/group-handlers.ts";
 import { advertisedApiVersions, coreHandlers, mergeHandlers } from "../../src/handlers/registry.ts";
+import { securityHandlers } from "../../src/handlers/security-handler-map.ts";
 import { transactionHandlers } from "../../src/handlers/transaction-handlers.ts";
 
 const names = new Map<number, string>(Object.entries(ApiKey).map(([name, key]) => [key as number, name]));
 
 /** The table's rows as cells (the formatter pads columns, so the text itself is not compared). */
 function servedRows(): string[][] {
-  const served = advertisedApiVersions(mergeHandlers(coreHandlers, groupHandlers, transactionHandlers));
+  const served = advertisedApiVersions(
+    mergeHandlers(coreHandlers, groupHandlers, transactionHandlers, securityHandlers),
+  );
   return served
     .sort((a, b) => a.apiKey - b.apiKey)
     .map((r) => [String(r.apiKey), names.get(r.apiKey) ?? "?", `${r.minVersion}–${r.maxVersion}`]);

@@ -6,9 +6,11 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
   Compression,
+  computeRecordBatchCrc,
   encodeEndTxnMarker,
   encodeRecordBatch,
   iterateRecords,
+  RecordBatchField,
   type RecordInput,
   readRecordBatchHeader,
   recordBatchCrcMatches,
@@ -24,6 +26,7 @@ import {
   cleanPayload,
   DELETE_HORIZON_FLAG,
   type KeyMap,
+  TxnRecordTracker,
 } from "../../src/partitions/log-cleaner-records.ts";
 
 const NOW = 1_800_000_000_000;
@@ -228,6 +231,112 @@ describe("log cleaner: which records survive", () => {
     assert.equal(readRecordBatchHeader(first!).compression, Compression.Gzip);
     assert.deepEqual(entries(first!), [[1, "b", "1"]]);
     assert.deepEqual(second, next, "an unchanged batch is copied as is");
+  });
+});
+
+describe("log cleaner: transaction markers", () => {
+  const markerOf = (offset: number, producerId: bigint, committed: boolean) => {
+    const m = encodeEndTxnMarker({
+      producerId,
+      producerEpoch: 1,
+      committed,
+      coordinatorEpoch: 0,
+      timestamp: BigInt(T0),
+    });
+    m.writeBigInt64BE(BigInt(offset), 0);
+    m.writeUInt32BE(computeRecordBatchCrc(m), RecordBatchField.crc);
+    return m;
+  };
+  /** One pass over `batches` in offset order (as the rewriter feeds them): each batch's outcome. */
+  const pass = (
+    batches: Buffer[],
+    over: Partial<CleanContext>,
+    removableBelow = Number.POSITIVE_INFINITY,
+  ) => {
+    const map: KeyMap = new Map();
+    for (const b of batches) addKeys(b, Number.MAX_SAFE_INTEGER, map, over.aborted);
+    const ctx = ctxOf(map, { ...over, markers: new TxnRecordTracker(removableBelow) });
+    return batches.map((b) => cleanBatch(b, ctx));
+  };
+
+  it("a commit marker whose transaction has no record left is stamped, then loses its record after delete.retention.ms", () => {
+    const txn = batch(0, [["a", "in-txn"]], { isTransactional: true, producerId: 9n });
+    const marker = markerOf(1, 9n, true);
+    const later = batch(2, [["a", "after"]]);
+
+    const [emptied, stamped, kept] = pass([txn, marker, later], {});
+    assert.equal(emptied!.removed, 1, "the transaction's record is superseded");
+    assert.equal(kept!.payload, undefined);
+    const stampedHeader = readRecordBatchHeader(stamped!.payload!);
+    assert.equal(stamped!.removed, 0, "the first pass only stamps the marker");
+    assert.equal(stamped!.horizonMs, NOW + HOUR);
+    assert.equal(stampedHeader.attributes & DELETE_HORIZON_FLAG, DELETE_HORIZON_FLAG);
+    assert.equal(stampedHeader.baseTimestamp, BigInt(NOW + HOUR));
+    assert.equal(stampedHeader.recordCount, 1);
+    assert.ok(recordBatchCrcMatches(stamped!.payload!));
+
+    // Before the horizon: unchanged, the horizon reported (the next pass is due then).
+    const cleanedTxn = emptied!.payload!;
+    const [, waiting] = pass([cleanedTxn, stamped!.payload!, later], { nowMs: NOW + HOUR - 1 });
+    assert.deepEqual([waiting!.payload, waiting!.horizonMs], [undefined, NOW + HOUR]);
+
+    const [, removed] = pass([cleanedTxn, stamped!.payload!, later], { nowMs: NOW + HOUR });
+    assert.equal(removed!.removed, 1);
+    assert.equal(removed!.horizonMs, undefined);
+    const header = readRecordBatchHeader(removed!.payload!);
+    assert.deepEqual(
+      [
+        header.baseOffset,
+        header.lastOffsetDelta,
+        header.recordCount,
+        header.isControl,
+        header.isTransactional,
+      ],
+      [1n, 0, 0, true, true],
+      "an empty control batch keeps the marker's offset",
+    );
+    assert.deepEqual([header.producerId, header.producerEpoch], [9n, 1]);
+    assert.ok(recordBatchCrcMatches(removed!.payload!));
+    // Nothing more to do with it.
+    const [, again] = pass([cleanedTxn, removed!.payload!, later], { nowMs: NOW + 2 * HOUR });
+    assert.deepEqual([again!.payload, again!.removed], [undefined, 0]);
+  });
+
+  it("a commit marker stays while a record of its transaction is left, above the checkpoint bound, and without a tracker", () => {
+    const txn = batch(
+      0,
+      [
+        ["a", "superseded"],
+        ["b", "latest"],
+      ],
+      { isTransactional: true, producerId: 9n },
+    );
+    const marker = markerOf(2, 9n, true);
+    const later = batch(3, [["a", "after"]]);
+    const [partly, held] = pass([txn, marker, later], {});
+    assert.equal(partly!.removed, 1);
+    assert.deepEqual([held!.payload, held!.horizonMs], [undefined, undefined], "b is still there");
+
+    const whole = batch(0, [["a", "in-txn"]], { isTransactional: true, producerId: 9n });
+    const marker1 = markerOf(1, 9n, true);
+    const [, bounded] = pass([whole, marker1, batch(2, [["a", "after"]])], {}, 1);
+    assert.equal(bounded!.payload, undefined, "at or above the oldest stored checkpoint: kept");
+
+    assert.equal(cleanBatch(marker1, ctxOf(new Map())).payload, undefined, "no tracker: kept");
+  });
+
+  it("an abort marker stays even when its transaction's records are gone; transactions of other producers do not count", () => {
+    const aborted = batch(0, [["a", "aborted"]], { isTransactional: true, producerId: 8n });
+    const other = batch(1, [["b", "other"]], { isTransactional: true, producerId: 9n });
+    const abortMarker = markerOf(2, 8n, false);
+    const commitMarker = markerOf(3, 9n, true);
+    const isAborted = abortedCheckOf([{ producerId: 8n, firstOffset: 0, lastOffset: 2 }]);
+    const [gone, , keptAbort, keptCommit] = pass([aborted, other, abortMarker, commitMarker], {
+      aborted: isAborted,
+    });
+    assert.equal(gone!.removed, 1);
+    assert.equal(keptAbort!.payload, undefined, "abort markers are kept");
+    assert.equal(keptCommit!.payload, undefined, "producer 9's record is left: its marker stays");
   });
 });
 

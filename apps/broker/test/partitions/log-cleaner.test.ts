@@ -28,6 +28,7 @@ import { LogCleaner } from "../../src/partitions/log-cleaner-enforcer.ts";
 import { cleanerPolicyOf } from "../../src/partitions/log-cleaner-policy.ts";
 import { Partition } from "../../src/partitions/partition.ts";
 import { ProducerStateManager } from "../../src/producers/index.ts";
+import { rebuildTxnIndex } from "../../src/producers/rebuild-txn-index.ts";
 import { appendTxnMarker } from "../../src/transactions/marker-append.ts";
 import { StreamCluster } from "../groups/stream-test-kit.ts";
 
@@ -105,7 +106,7 @@ async function readAll(partition: Partition, from = 0): Promise<[number, string,
       const header = readRecordBatchHeader(record.payload, at);
       const size = header.batchLength + 12;
       if (header.isControl) {
-        out.push([Number(header.baseOffset), "(marker)", null]);
+        out.push([Number(header.baseOffset), header.recordCount > 0 ? "(marker)" : "(removed marker)", null]);
         at += size;
         continue;
       }
@@ -280,6 +281,86 @@ describe("log compaction on s3stream", () => {
       [6, "z", "after-the-marker"],
     ]);
     await partition.close();
+  });
+
+  it("a commit marker goes after delete.retention.ms once its transaction has no record left; nothing stays open", async () => {
+    const storage = await openStorage(4);
+    const streamId = await cluster.createStream();
+    const partition = await openOn(storage, streamId, 1);
+    const gate = new ProducerStateManager();
+    await gate.load(partition);
+    /** A committed transaction of `producerId` writing k=value; returns its marker's offset. */
+    const committedTxn = async (on: Partition, producerId: bigint, value: string) => {
+      const txn = encodeRecordBatch({
+        producerId,
+        producerEpoch: 0,
+        baseSequence: 0,
+        isTransactional: true,
+        records: [{ key: "k", value, timestamp: BigInt(OLD) }],
+      });
+      const header = readRecordBatchHeader(txn);
+      assert.equal(gate.admit(on, header, on.nextOffset).kind, "append");
+      const offset = await on.append([{ payload: txn, count: 1, maxTimestamp: OLD }]);
+      gate.settle(on, header, offset, true);
+      const marker = { producerId, producerEpoch: 0, committed: true, coordinatorEpoch: 1 };
+      assert.equal(await appendTxnMarker(on, gate, marker, () => true), KafkaErrorCode.NONE);
+      return offset + 1;
+    };
+    const markerAt = await committedTxn(partition, 11n, "in-txn");
+    await put(partition, [["k", "after"]]);
+    await storage.flush();
+    await storage.compactNow();
+    const stamped = await cleanPartition(partition, storage, states, policy, NOW, LIMITS);
+    assert.ok(stamped.cleaned);
+    assert.deepEqual(await readAll(partition), [
+      [markerAt, "(marker)", null],
+      [2, "k", "after"],
+    ]);
+    assert.equal((await states.get(streamId))?.deleteHorizonMs, NOW + HOUR, "the marker's horizon is due");
+    const removed = await cleanPartition(partition, storage, states, policy, NOW + HOUR + 1, LIMITS);
+    assert.ok(removed.cleaned);
+    assert.equal(removed.why, "delete-horizon");
+    assert.equal(removed.recordsRemoved, 1);
+    assert.deepEqual(await readAll(partition), [
+      [markerAt, "(removed marker)", null],
+      [2, "k", "after"],
+    ]);
+    assert.deepEqual([partition.logStartOffset, partition.highWatermark], [0, 3], "offsets preserved");
+
+    // Nothing is left open: a full scan, and another owner from the checkpoint written at the close.
+    const scanned = await rebuildTxnIndex(partition, 1 << 20);
+    assert.equal(scanned.index.lastStableOffset(3), 3);
+    await partition.close();
+    await storage.shutdown();
+    const storageB = await openStorage(5);
+    const onB = await openOn(storageB, streamId, 2);
+    assert.equal((await onB.checkpoints.catchUp()).txns.lastStableOffset(onB.highWatermark), 3);
+    await gate.load(onB);
+    assert.equal(gate.transactions(onB)?.lastStableOffset(onB.highWatermark), 3);
+
+    // A checkpoint stored below a marker holds it: a reload from there would fold the log past it.
+    const heldAt = await committedTxn(onB, 12n, "second");
+    await put(onB, [["k", "after-second"]]);
+    await storageB.flush();
+    await storageB.compactNow();
+    assert.ok((await checkpoints.list(streamId)).some((o) => o <= heldAt));
+    const first = await cleanPartition(onB, storageB, states, policy, NOW, LIMITS);
+    assert.ok(
+      first.cleaned && first.recordsRemoved === 2,
+      "k=after and the second transaction's k superseded",
+    );
+    // The held marker is not stamped: no horizon is due, so no pass runs for it later.
+    assert.deepEqual(await cleanPartition(onB, storageB, states, policy, NOW + 3 * HOUR, LIMITS), {
+      cleaned: false,
+      why: "below-dirty-ratio",
+    });
+    const rows = await readAll(onB);
+    assert.deepEqual(
+      rows.find(([o]) => o === heldAt),
+      [heldAt, "(marker)", null],
+    );
+    assert.deepEqual(rows.at(-1), [heldAt + 1, "k", "after-second"]);
+    await onB.close();
   });
 
   it("a fenced old owner's pass racing the new owner's: the object is replaced once, nothing lost or doubled", async () => {

@@ -369,3 +369,58 @@ export const partitionMoves = pgTable(
     index().on(t.topicId, t.partition),
   ],
 );
+
+/**
+ * Kafka ACL bindings of a cluster (CreateAcls/DeleteAcls through any broker, or the REST API): every broker of
+ * the cluster authorizes with them. Enum columns hold Kafka's names (TOPIC, PREFIXED, READ, ALLOW...).
+ */
+export const kafkaAcls = pgTable(
+  "kafka_acls",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    clusterId: text("cluster_id")
+      .notNull()
+      .references(() => clusters.id, { onDelete: "cascade" }),
+    resourceType: text("resource_type").notNull(),
+    resourceName: text("resource_name").notNull(),
+    patternType: text("pattern_type").notNull(),
+    principal: text("principal").notNull(),
+    host: text("host").notNull(),
+    operation: text("operation").notNull(),
+    permission: text("permission").notNull(),
+    createdAt: millis("created_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("kafka_acls_binding").on(
+      t.clusterId,
+      t.resourceType,
+      t.resourceName,
+      t.patternType,
+      t.principal,
+      t.host,
+      t.operation,
+      t.permission,
+    ),
+  ],
+);
+
+/**
+ * SCRAM credentials of a cluster's Kafka users (AlterUserScramCredentials): RFC 5802's salt, iterations,
+ * StoredKey and ServerKey (base64), never a password or a salted password. One row per user and mechanism.
+ */
+export const scramCredentials = pgTable(
+  "scram_credentials",
+  {
+    clusterId: text("cluster_id")
+      .notNull()
+      .references(() => clusters.id, { onDelete: "cascade" }),
+    userName: text("user_name").notNull(),
+    mechanism: text("mechanism").notNull(),
+    iterations: integer("iterations").notNull(),
+    salt: text("salt").notNull(),
+    storedKey: text("stored_key").notNull(),
+    serverKey: text("server_key").notNull(),
+    updatedAt: millis("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.clusterId, t.userName, t.mechanism] })],
+);

@@ -238,6 +238,27 @@ describe("OpenAPI contract", { timeout: 120_000 }, () => {
       payload: { partitions: [{ topic: "events", partition: 0 }] },
     });
     assert.equal(cancelled.json().results[0].outcome, "NOT_MOVING");
+    // internal: the cluster's Kafka ACLs and SCRAM credentials
+    const binding = {
+      resourceType: "TOPIC",
+      resourceName: "events",
+      patternType: "LITERAL",
+      principal: "User:alice",
+      host: "*",
+      operation: "READ",
+      permission: "ALLOW",
+    };
+    await c.call("POST", internal(InternalRoutes.acls), { ...broker, payload: { acls: [binding] } });
+    const security = await c.call("GET", internal(InternalRoutes.security), broker);
+    assert.deepEqual(security.json().acls, [binding]);
+    await c.call("POST", internal(InternalRoutes.deleteAcls), {
+      ...broker,
+      payload: { filters: [{ ...binding, resourceName: null, principal: null, host: null }] },
+    });
+    await c.call("POST", internal(InternalRoutes.scramCredentials), {
+      ...broker,
+      payload: { upsertions: [], deletions: [{ user: "nobody", mechanism: "SCRAM-SHA-256" }] },
+    });
     await c.call("DELETE", internal(InternalRoutes.topic), { ...broker, params: { name: "events" } });
 
     // objects

@@ -1,7 +1,24 @@
 import type * as $Cms from "@alicloud/cms20190101";
 import type * as $Ecs from "@alicloud/ecs20140526";
 import type { CmsApi, EcsApi } from "../../src/aliyun/aliyun-clients.ts";
-import { aliyunError, aliyunId, type FakeAliyunAccount, type FakeDisk } from "./aliyun-fake-state.ts";
+import {
+  aliyunError,
+  aliyunId,
+  type FakeAliyunAccount,
+  type FakeDisk,
+  throttlingError,
+} from "./aliyun-fake-state.ts";
+
+/** Every method of `api` refuses a throttled request (`Throttling.User`) before it acts. */
+function withFlowControl<T extends object>(account: FakeAliyunAccount, api: T): T {
+  const gated = {} as Record<string, unknown>;
+  for (const [name, fn] of Object.entries(api))
+    gated[name] = async (...args: unknown[]) => {
+      if (account.throttled()) throw throttlingError();
+      return (fn as (...a: unknown[]) => unknown)(...args);
+    };
+  return gated as T;
+}
 
 const SIZE_LIMITS: Record<string, [number, number]> = {
   cloud_essd: [1, 65536],
@@ -30,6 +47,10 @@ function ids(json: string | undefined, field: string): string[] {
  * attached disk, ClientToken idempotency.
  */
 export function fakeEcs(account: FakeAliyunAccount): EcsApi {
+  return withFlowControl(account, ecsOf(account));
+}
+
+function ecsOf(account: FakeAliyunAccount): EcsApi {
   const log = (action: string, args: object) =>
     account.requests.push({ api: "ecs", action, args: { ...args } });
   /** Finishes a DetachDisk whose injected duration has passed. */
@@ -137,6 +158,7 @@ export function fakeEcs(account: FakeAliyunAccount): EcsApi {
           "A multi-attach disk can be attached to at most 16 instances",
         );
       d.attachedTo.push(instance.id);
+      account.events.emit("disk-attached", d.id, instance.id);
       return {};
     },
     async detachDisk(r: $Ecs.DetachDiskRequest) {
@@ -152,6 +174,7 @@ export function fakeEcs(account: FakeAliyunAccount): EcsApi {
         throw aliyunError("IncorrectDiskStatus", "The disk is not attached to this instance.");
       d.attachedTo = [r.instanceId!, ...d.attachedTo.filter((x) => x !== r.instanceId)];
       d.detachingUntil = Date.now() + account.timing.detachingMs;
+      account.events.emit("disk-detaching", d.id, r.instanceId!, d.detachingUntil);
       settle(d);
       return {};
     },
@@ -219,6 +242,10 @@ export function fakeEcs(account: FakeAliyunAccount): EcsApi {
 
 /** CloudMonitor: per-minute IntranetIn/OutRate points (bits/s) from the traffic table, and system events. */
 export function fakeCms(account: FakeAliyunAccount): CmsApi {
+  return withFlowControl(account, cmsOf(account));
+}
+
+function cmsOf(account: FakeAliyunAccount): CmsApi {
   return {
     async describeMetricList(r: $Cms.DescribeMetricListRequest) {
       account.requests.push({ api: "cms", action: "DescribeMetricList", args: { ...r } });

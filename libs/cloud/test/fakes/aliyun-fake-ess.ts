@@ -2,7 +2,13 @@ import type * as $OpenApi from "@alicloud/openapi-client";
 import type { OpenApiCaller } from "../../src/aliyun/ess-rpc.ts";
 import { onDemandTarget } from "../../src/fleet-spec.ts";
 import { essDefinitions, undefinedParameters } from "../definitions/aliyun-ess-definitions.ts";
-import { aliyunError, aliyunId, type FakeAliyunAccount, type FakeEssGroup } from "./aliyun-fake-state.ts";
+import {
+  aliyunError,
+  aliyunId,
+  type FakeAliyunAccount,
+  type FakeEssGroup,
+  throttlingError,
+} from "./aliyun-fake-state.ts";
 
 type Query = Record<string, string>;
 
@@ -83,7 +89,12 @@ export function fakeEss(account: FakeAliyunAccount): OpenApiCaller {
       const zone = [...g.zones].sort(
         (a, b) => current.filter((m) => m.zone === a).length - current.filter((m) => m.zone === b).length,
       )[0]!;
-      const instance = account.launch(zone, config.instanceTypes[0]!, spot ? config.spotStrategy : "NoSpot");
+      const instance = account.launch(
+        zone,
+        config.instanceTypes[0]!,
+        spot ? config.spotStrategy : "NoSpot",
+        config.userData,
+      );
       g.members.set(instance.id, {
         id: instance.id,
         zone,
@@ -141,6 +152,17 @@ export function fakeEss(account: FakeAliyunAccount): OpenApiCaller {
       throw aliyunError("LifecycleAction.NotFound", "The specified lifecycle action does not exist.", 404);
     return action;
   };
+
+  // An instance ECS released on its own (a spot reclaim, a release outside the group) fails the group's
+  // health check: ESS drops it and launches a replacement.
+  account.events.on("instance-released", (instance) => {
+    for (const g of account.groups.values()) {
+      const m = g.members.get(instance.id);
+      if (!m || m.state === "Removing:Wait") continue;
+      g.members.delete(m.id);
+      converge(g);
+    }
+  });
 
   const actions: Record<string, (q: Query) => Record<string, unknown>> = {
     CreateScalingGroup(q) {
@@ -421,6 +443,8 @@ export function fakeEss(account: FakeAliyunAccount): OpenApiCaller {
       if (g.members.size > 0 && q.ForceDelete !== "true")
         throw aliyunError("IncorrectScalingGroupStatus", "The scaling group still has instances.");
       for (const id of [...g.members.keys()]) release(g, id);
+      // ESS deletes the group's scaling configurations, rules and activities with it.
+      for (const [id, c] of account.configurations) if (c.groupId === g.id) account.configurations.delete(id);
       account.groups.delete(g.id);
       return {};
     },
@@ -497,6 +521,8 @@ export function fakeEss(account: FakeAliyunAccount): OpenApiCaller {
   return {
     async callApi(params: $OpenApi.Params, request: $OpenApi.OpenApiRequest) {
       const query = (request.query ?? {}) as Query;
+      // Refused before it is served or recorded: `requests` lists what ESS acted on.
+      if (account.throttled()) throw throttlingError();
       account.requests.push({ api: "ess", action: params.action, args: query });
       if (params.style !== "RPC" || params.version !== "2014-08-28" || params.pathname !== "/") {
         throw aliyunError(

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { type FakeTiming, noDelays } from "./fake-timing.ts";
+import { EventEmitter } from "node:events";
+import { type FakeTiming, noDelays, ThrottleDraws } from "./fake-timing.ts";
 
 /** An error shaped like a Tea (Alibaba SDK) error: the API error code as `code`. */
 export function aliyunError(code: string, message: string, statusCode = 400): Error {
@@ -18,6 +19,25 @@ export interface FakeEcsInstance {
   type: string;
   spotStrategy: string;
   ip: string;
+  /** The user data it boots with (base64): its scaling configuration's, when ESS launched it. */
+  userData?: string | undefined;
+}
+
+/**
+ * What happens to the account's machines, for an emulated cloud that runs them (e2e's EmulatedAliyunCloud
+ * boots each launched instance from its user data). Emitted synchronously, after the state changed.
+ */
+export interface FakeAliyunEvents {
+  "instance-launched": [instance: FakeEcsInstance];
+  "instance-released": [instance: FakeEcsInstance];
+  "disk-attached": [diskId: string, instanceId: string];
+  /** The disk leaves the instance at `until` (epoch ms): a DetachDisk, or the instance's release. */
+  "disk-detaching": [diskId: string, instanceId: string, until: number];
+}
+
+/** The error ECS, ESS and CMS answer a request over the account's flow control with. */
+export function throttlingError(): Error {
+  return aliyunError("Throttling.User", "Request was denied due to user flow control.", 400);
 }
 
 export interface FakeDisk {
@@ -96,18 +116,63 @@ export class FakeAliyunAccount {
   readonly traffic = new Map<string, { in: number; out: number }>();
   readonly systemEvents: { name: string; time: number; content: string }[] = [];
   readonly requests: { api: string; action: string; args: Record<string, unknown> }[] = [];
+  /** Launches, releases, attaches and detaches (see FakeAliyunEvents). */
+  readonly events = new EventEmitter<FakeAliyunEvents>().setMaxListeners(0);
+  /** Private addresses are this prefix + a counter from 10 (an emulated cloud on one host: "127.0.0."). */
+  privateIpPrefix = "172.16.0.";
   #ip = 10;
+  readonly #throttle = new ThrottleDraws();
 
-  launch(zone: string, type: string, spotStrategy: string): FakeEcsInstance {
-    const instance = { id: aliyunId("i"), zone, type, spotStrategy, ip: `172.16.0.${this.#ip++}` };
+  /** Requests refused as throttled so far. */
+  get throttledRequests(): number {
+    return this.#throttle.refused;
+  }
+
+  launch(zone: string, type: string, spotStrategy: string, userData?: string): FakeEcsInstance {
+    const instance: FakeEcsInstance = {
+      id: aliyunId("i"),
+      zone,
+      type,
+      spotStrategy,
+      ip: `${this.privateIpPrefix}${this.#ip++}`,
+      userData,
+    };
     this.instances.set(instance.id, instance);
+    this.events.emit("instance-launched", instance);
     return instance;
   }
 
-  /** Releases an instance; its disks (DeleteWithInstance=false) become Available. */
+  /**
+   * Releases an instance (also a spot reclaim). Its disks (DeleteWithInstance=false) stay: each is Detaching
+   * for `timing.detachingMs`, as after a DetachDisk, then Available. ESS replaces a group member released
+   * this way (its health check).
+   */
   release(id: string): void {
+    const instance = this.instances.get(id);
+    if (!instance) return;
     this.instances.delete(id);
-    for (const disk of this.disks.values()) disk.attachedTo = disk.attachedTo.filter((x) => x !== id);
+    const now = Date.now();
+    const until = now + this.timing.detachingMs;
+    for (const disk of this.disks.values()) {
+      if (!disk.attachedTo.includes(id)) continue;
+      const alreadyDetaching = disk.detachingUntil !== undefined && disk.attachedTo[0] === id;
+      if (until > now && (disk.detachingUntil === undefined || alreadyDetaching)) {
+        if (!alreadyDetaching) {
+          disk.attachedTo = [id, ...disk.attachedTo.filter((x) => x !== id)];
+          disk.detachingUntil = until;
+        }
+        this.events.emit("disk-detaching", disk.id, id, disk.detachingUntil!);
+      } else {
+        disk.attachedTo = disk.attachedTo.filter((x) => x !== id);
+        this.events.emit("disk-detaching", disk.id, id, now);
+      }
+    }
+    this.events.emit("instance-released", instance);
+  }
+
+  /** Whether the next request is throttled (`timing.throttleRate`, seeded: see ThrottleDraws). */
+  throttled(): boolean {
+    return this.#throttle.throttled(this.timing);
   }
 
   /** Raises the preemptible-instance interruption event, as ECS does 5 minutes before the reclaim. */

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
-import { type FakeTiming, noDelays } from "./fake-timing.ts";
+import { type FakeTiming, noDelays, ThrottleDraws } from "./fake-timing.ts";
 
 /** An error shaped like the SDK's: the service error code as `name`, with `$fault`. */
 export function awsError(name: string, message: string, fault: "client" | "server" = "client"): Error {
@@ -160,20 +160,16 @@ export class FakeAwsAccount {
     });
   }
 
-  #throttleDraws: { seed: number; state: number } | undefined;
+  readonly #throttle = new ThrottleDraws();
 
-  /** Whether the next request is throttled (`timing.throttleRate`, a seeded mulberry32 sequence). */
+  /** Requests refused as throttled so far. */
+  get throttledRequests(): number {
+    return this.#throttle.refused;
+  }
+
+  /** Whether the next request is throttled (`timing.throttleRate`, seeded: see ThrottleDraws). */
   throttled(): boolean {
-    const rate = this.timing.throttleRate ?? 0;
-    if (rate <= 0) return false;
-    const seed = this.timing.throttleSeed ?? 1;
-    if (this.#throttleDraws?.seed !== seed) this.#throttleDraws = { seed, state: seed >>> 0 };
-    const draws = this.#throttleDraws;
-    draws.state = (draws.state + 0x6d2b79f5) >>> 0;
-    let t = draws.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 < rate;
+    return this.#throttle.throttled(this.timing);
   }
 
   newToken(): string {

@@ -7,7 +7,7 @@
  */
 export { fakeCms, fakeEcs } from "./aliyun-fake-ecs-cms.ts";
 export { fakeEss } from "./aliyun-fake-ess.ts";
-export { FakeAliyunAccount } from "./aliyun-fake-state.ts";
+export { FakeAliyunAccount, type FakeAliyunEvents, type FakeEcsInstance } from "./aliyun-fake-state.ts";
 export { fakeAwsClients } from "./aws-fake-clients.ts";
 export { FakeAwsAccount, type FakeAwsEvents, type FakeEc2Instance } from "./aws-fake-state.ts";
-export { type FakeTiming, noDelays } from "./fake-timing.ts";
+export { type FakeTiming, noDelays, ThrottleDraws } from "./fake-timing.ts";

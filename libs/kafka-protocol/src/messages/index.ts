@@ -1,5 +1,6 @@
 // Every message spec and its body types, one file per API (or per small family of APIs).
 
+export * from "./acls.ts";
 export * from "./alter-configs.ts";
 export * from "./api-versions.ts";
 export type {
@@ -32,6 +33,7 @@ export * from "./partition-reassignments.ts";
 export * from "./produce.ts";
 export { type ApiSpec, apiSpec, apiSpecs } from "./registry.ts";
 export * from "./sasl.ts";
+export * from "./scram-credentials.ts";
 export * from "./sync-group.ts";
 export * from "./transaction-admin.ts";
 export * from "./transactions.ts";

@@ -1,5 +1,13 @@
 import type { MessageSpec } from "../schema/types.ts";
 import {
+  CreateAclsRequestSpec,
+  CreateAclsResponseSpec,
+  DeleteAclsRequestSpec,
+  DeleteAclsResponseSpec,
+  DescribeAclsRequestSpec,
+  DescribeAclsResponseSpec,
+} from "./acls.ts";
+import {
   AlterConfigsRequestSpec,
   AlterConfigsResponseSpec,
   IncrementalAlterConfigsRequestSpec,
@@ -47,6 +55,12 @@ import {
   SaslHandshakeRequestSpec,
   SaslHandshakeResponseSpec,
 } from "./sasl.ts";
+import {
+  AlterUserScramCredentialsRequestSpec,
+  AlterUserScramCredentialsResponseSpec,
+  DescribeUserScramCredentialsRequestSpec,
+  DescribeUserScramCredentialsResponseSpec,
+} from "./scram-credentials.ts";
 import { SyncGroupRequestSpec, SyncGroupResponseSpec } from "./sync-group.ts";
 import {
   DescribeProducersRequestSpec,
@@ -105,6 +119,9 @@ export const apiSpecTable = {
   26: [EndTxnRequestSpec, EndTxnResponseSpec],
   27: [WriteTxnMarkersRequestSpec, WriteTxnMarkersResponseSpec],
   28: [TxnOffsetCommitRequestSpec, TxnOffsetCommitResponseSpec],
+  29: [DescribeAclsRequestSpec, DescribeAclsResponseSpec],
+  30: [CreateAclsRequestSpec, CreateAclsResponseSpec],
+  31: [DeleteAclsRequestSpec, DeleteAclsResponseSpec],
   32: [DescribeConfigsRequestSpec, DescribeConfigsResponseSpec],
   33: [AlterConfigsRequestSpec, AlterConfigsResponseSpec],
   36: [SaslAuthenticateRequestSpec, SaslAuthenticateResponseSpec],
@@ -114,6 +131,8 @@ export const apiSpecTable = {
   45: [AlterPartitionReassignmentsRequestSpec, AlterPartitionReassignmentsResponseSpec],
   46: [ListPartitionReassignmentsRequestSpec, ListPartitionReassignmentsResponseSpec],
   47: [OffsetDeleteRequestSpec, OffsetDeleteResponseSpec],
+  50: [DescribeUserScramCredentialsRequestSpec, DescribeUserScramCredentialsResponseSpec],
+  51: [AlterUserScramCredentialsRequestSpec, AlterUserScramCredentialsResponseSpec],
   60: [DescribeClusterRequestSpec, DescribeClusterResponseSpec],
   61: [DescribeProducersRequestSpec, DescribeProducersResponseSpec],
   65: [DescribeTransactionsRequestSpec, DescribeTransactionsResponseSpec],

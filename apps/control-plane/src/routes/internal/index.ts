@@ -7,6 +7,7 @@ import { instanceWalVolumeRoutes } from "./instance-wal-volume-routes.ts";
 import { metadataRoutes } from "./metadata-routes.ts";
 import { objectRoutes } from "./object-routes.ts";
 import { reassignmentRoutes } from "./reassignment-routes.ts";
+import { securityRoutes } from "./security-routes.ts";
 
 /** The broker API under /internal/v1, authenticated with per-cluster broker credentials. */
 export function internalApi(ctx: AppContext) {
@@ -19,6 +20,7 @@ export function internalApi(ctx: AppContext) {
     await app.register(metadataRoutes(ctx));
     await app.register(objectRoutes(ctx));
     await app.register(reassignmentRoutes(ctx));
+    await app.register(securityRoutes(ctx));
   };
 }
 

@@ -59,7 +59,9 @@ export function clusterRoutes(ctx: AppContext) {
       },
       async (request, reply) => {
         try {
-          const created = await createCluster(db, request.body, request.principal!.tokenId);
+          const created = await createCluster(db, request.body, request.principal!.tokenId, {
+            checkCredentials: ctx.checkCredentials,
+          });
           return reply.code(202).send(created);
         } catch (error) {
           if (!isCloudProviderUnusable(error)) throw error;

@@ -1,18 +1,19 @@
 // The whole control plane (composeControlPlane: API, provisioner, spot notices, failover, autoscaler) in this
-// process, its aws provider the real AwsProvider over the emulated region's SDK clients (EmulatedAwsCloud):
-// the seam is the composition's `createProvider`, the way libs/cloud's conformance suite injects clients. The
-// brokers it launches boot from their launch template's user data on emulated instances, reach it over
-// loopback, verify their identity with the region key's public half, and store data under `objectStoreDir`.
+// process, its aws or aliyun provider the REAL provider (AwsProvider, AliyunProvider) over an emulated
+// region's clients (EmulatedAwsCloud, EmulatedAliyunCloud): the seam is the composition's `createProvider`,
+// the way libs/cloud's conformance suite injects clients. The brokers it launches boot from their launch
+// template's / scaling configuration's user data on emulated instances, reach it over loopback, prove who
+// they are with their cloud's signed identity (verified with the region certificate given here), and store
+// data under the cluster's object store.
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { AwsProvider, createProvider } from "@cirrus/cloud";
+import { type CloudProvider, createProvider } from "@cirrus/cloud";
 import { type ComposedControlPlane, composeControlPlane, loadConfig } from "@cirrus/control-plane";
-import type { EmulatedAwsCloud } from "./emulated-aws-cloud.ts";
 
 const BROKER_MAIN = fileURLToPath(import.meta.resolve("@cirrus/broker/main"));
 
-export interface EmulatedAwsControlPlane {
+export interface EmulatedControlPlane {
   readonly composed: ComposedControlPlane;
   readonly url: string;
   readonly adminToken: string;
@@ -21,10 +22,20 @@ export interface EmulatedAwsControlPlane {
   close(): Promise<void>;
 }
 
-export interface EmulatedAwsControlPlaneOptions {
-  readonly cloud: EmulatedAwsCloud;
-  /** PEM of the region key's public half (what AWS publishes per region). */
+/** The emulated region the control plane's provider of `kind` reaches. */
+export interface EmulatedCloudSeam {
+  readonly kind: "aws" | "aliyun";
+  readonly region: string;
+  /** PEM of the region's identity certificate or public key (what the cloud publishes). */
   readonly identityCertificate: string;
+  /** The real provider over the region's clients. */
+  provider(): CloudProvider;
+  /** The control plane's environment: the cloud credentials its provider registry asks for. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface EmulatedControlPlaneOptions {
+  readonly cloud: EmulatedCloudSeam;
   readonly dataDir: string;
   readonly leaseMs?: number;
   /** Extra broker environment (in the user data). */
@@ -36,11 +47,12 @@ export interface EmulatedAwsControlPlaneOptions {
   readonly restartable?: { readonly port: number; readonly adminToken: string };
 }
 
-export async function startControlPlaneOnEmulatedAws(
-  options: EmulatedAwsControlPlaneOptions,
-): Promise<EmulatedAwsControlPlane> {
-  const restartable = options.restartable;
+export async function startControlPlaneOnEmulatedCloud(
+  options: EmulatedControlPlaneOptions,
+): Promise<EmulatedControlPlane> {
+  const { cloud, restartable } = options;
   const adminToken = restartable?.adminToken ?? `cpt_emulated_${randomBytes(16).toString("hex")}`;
+  const certificates = JSON.stringify({ [cloud.region]: cloud.identityCertificate });
   const config = loadConfig(
     {},
     {
@@ -52,11 +64,13 @@ export async function startControlPlaneOnEmulatedAws(
       reconcileIntervalMs: 100,
       leaseMs: options.leaseMs ?? 3_000,
       bootstrapAdminToken: adminToken,
-      awsInstanceIdentityCertificates: JSON.stringify({ "us-east-1": options.identityCertificate }),
+      ...(cloud.kind === "aws"
+        ? { awsInstanceIdentityCertificates: certificates }
+        : { aliyunInstanceIdentityCertificates: certificates }),
     },
   );
   const composed = await composeControlPlane(config, {
-    env: {},
+    env: cloud.env ?? {},
     launch: {
       // What the image's boot would run: this repository's broker on this machine's Node 24.
       cloudCommand: { command: process.execPath, args: [BROKER_MAIN] },
@@ -70,14 +84,8 @@ export async function startControlPlaneOnEmulatedAws(
       },
     },
     createProvider: (providerConfig) =>
-      providerConfig.kind === "aws"
-        ? new AwsProvider({
-            region: providerConfig.region,
-            clients: options.cloud.clients(),
-            pollIntervalMs: 300,
-          })
-        : createProvider(providerConfig),
-    provisionerIntervalMs: { aws: 250 },
+      providerConfig.kind === cloud.kind ? cloud.provider() : createProvider(providerConfig),
+    provisionerIntervalMs: { [cloud.kind]: 250 },
   });
   let url: string;
   try {

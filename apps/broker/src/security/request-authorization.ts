@@ -1,0 +1,43 @@
+// What a handler asks before acting: may the client of this request perform this operation on this resource?
+// Always yes when the broker runs without an authorizer (config.authorizerEnabled false), as Kafka without
+// authorizer.class.name. With one, the decision is the AclAuthorizer's on the cluster's last ACL snapshot.
+import type { AclOperation, AclResourceType } from "@cirrus/broker-api";
+import type { BrokerServices, RequestContext } from "../handlers/handler.ts";
+import { principalOf } from "../handlers/sasl-handlers.ts";
+import { CLUSTER_RESOURCE_NAME, hostOf, type RequestIdentity } from "./acl-authorizer.ts";
+
+/** True when requests are checked against ACLs on this broker. */
+export function authorizerEnabled(services: BrokerServices): boolean {
+  return services.config.authorizerEnabled && services.security !== undefined;
+}
+
+export function identityOf(context: RequestContext): RequestIdentity {
+  return { principal: principalOf(context.connection), host: hostOf(context.connection.remoteAddress) };
+}
+
+/** Kafka's authorize(...) for one action of this request. */
+export function isAllowed(
+  context: RequestContext,
+  operation: AclOperation,
+  type: AclResourceType,
+  name: string,
+): boolean {
+  const { services } = context;
+  if (!authorizerEnabled(services)) return true;
+  return services.security!.authorizer.authorize(identityOf(context), operation, type, name);
+}
+
+export function isClusterAllowed(context: RequestContext, operation: AclOperation): boolean {
+  return isAllowed(context, operation, "CLUSTER", CLUSTER_RESOURCE_NAME);
+}
+
+/** Kafka's authorizeByResourceType: the operation on at least one resource of the type. */
+export function isAllowedOnAny(
+  context: RequestContext,
+  operation: AclOperation,
+  type: AclResourceType,
+): boolean {
+  const { services } = context;
+  if (!authorizerEnabled(services)) return true;
+  return services.security!.authorizer.authorizeAny(identityOf(context), operation, type);
+}

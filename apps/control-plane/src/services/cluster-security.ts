@@ -1,0 +1,148 @@
+// A cluster's Kafka security state (ACL bindings, SCRAM credentials) in the control plane's database, where
+// every broker of the cluster reads it (internal API) and the REST API manages it. Kafka's semantics: creating an
+// ACL that exists succeeds; a DeleteAcls filter deletes every binding it matches (acl-rules.ts); SCRAM
+// deletions of nothing answer RESOURCE_NOT_FOUND; everything asked in one call is one transaction.
+import {
+  type AclBinding,
+  type AclBindingFilter,
+  type AlterScramCredentialsRequest,
+  type AlterScramCredentialsResponse,
+  aclFilterMatches,
+  type CreateAclsResponse,
+  type DeleteAclsResponse,
+  invalidAclReason,
+  type ScramCredentialRecord,
+  type SecuritySnapshot,
+} from "@cirrus/broker-api";
+import { and, eq, inArray } from "drizzle-orm";
+import type { Db, DbOrTx } from "../db/database.ts";
+import { kafkaAcls, scramCredentials } from "../db/schema.ts";
+import { inTransaction } from "../db/transaction.ts";
+
+type AclRow = typeof kafkaAcls.$inferSelect;
+
+function bindingOf(row: AclRow): AclBinding {
+  return {
+    resourceType: row.resourceType as AclBinding["resourceType"],
+    resourceName: row.resourceName,
+    patternType: row.patternType as AclBinding["patternType"],
+    principal: row.principal,
+    host: row.host,
+    operation: row.operation as AclBinding["operation"],
+    permission: row.permission as AclBinding["permission"],
+  };
+}
+
+/** The cluster's ACL bindings, oldest first. */
+export async function listAcls(db: DbOrTx, clusterId: string): Promise<AclBinding[]> {
+  const rows = await db
+    .select()
+    .from(kafkaAcls)
+    .where(eq(kafkaAcls.clusterId, clusterId))
+    .orderBy(kafkaAcls.id);
+  return rows.map(bindingOf);
+}
+
+/** The cluster's SCRAM credentials, by user then mechanism. */
+export async function listScramCredentials(db: DbOrTx, clusterId: string): Promise<ScramCredentialRecord[]> {
+  const rows = await db
+    .select()
+    .from(scramCredentials)
+    .where(eq(scramCredentials.clusterId, clusterId))
+    .orderBy(scramCredentials.userName, scramCredentials.mechanism);
+  return rows.map((r) => ({
+    user: r.userName,
+    mechanism: r.mechanism as ScramCredentialRecord["mechanism"],
+    iterations: r.iterations,
+    salt: r.salt,
+    storedKey: r.storedKey,
+    serverKey: r.serverKey,
+  }));
+}
+
+export async function securitySnapshot(db: Db, clusterId: string): Promise<SecuritySnapshot> {
+  return inTransaction(db, async (tx) => ({
+    acls: await listAcls(tx, clusterId),
+    scramCredentials: await listScramCredentials(tx, clusterId),
+  }));
+}
+
+/** Stores each valid binding (one that exists already is a success); the invalid ones get their reason. */
+export async function createAcls(db: Db, clusterId: string, acls: AclBinding[]): Promise<CreateAclsResponse> {
+  const now = Date.now();
+  return inTransaction(db, async (tx) => {
+    const results: CreateAclsResponse["results"] = [];
+    for (const acl of acls) {
+      const error = invalidAclReason(acl);
+      if (error === null) {
+        await tx
+          .insert(kafkaAcls)
+          .values({ clusterId, ...acl, createdAt: now })
+          .onConflictDoNothing();
+      }
+      results.push({ error });
+    }
+    return { results };
+  });
+}
+
+/** Deletes, per filter, every binding it matches; a binding matched by two filters is reported by both. */
+export async function deleteAcls(
+  db: Db,
+  clusterId: string,
+  filters: AclBindingFilter[],
+): Promise<DeleteAclsResponse> {
+  return inTransaction(db, async (tx) => {
+    const rows = await tx.select().from(kafkaAcls).where(eq(kafkaAcls.clusterId, clusterId)).for("update");
+    const doomed = new Set<number>();
+    const results: DeleteAclsResponse["results"] = filters.map((filter) => {
+      const matched = rows.filter((row) => aclFilterMatches(filter, bindingOf(row)));
+      for (const row of matched) doomed.add(row.id);
+      return { error: null, deleted: matched.map(bindingOf) };
+    });
+    if (doomed.size > 0) await tx.delete(kafkaAcls).where(inArray(kafkaAcls.id, [...doomed]));
+    return { results };
+  });
+}
+
+/** Deletions first, then upsertions (each replaces the user's credential of its mechanism), in one transaction. */
+export async function alterScramCredentials(
+  db: Db,
+  clusterId: string,
+  request: AlterScramCredentialsRequest,
+): Promise<AlterScramCredentialsResponse> {
+  const now = Date.now();
+  return inTransaction(db, async (tx) => {
+    const deletions: AlterScramCredentialsResponse["deletions"] = [];
+    for (const { user, mechanism } of request.deletions) {
+      const gone = await tx
+        .delete(scramCredentials)
+        .where(
+          and(
+            eq(scramCredentials.clusterId, clusterId),
+            eq(scramCredentials.userName, user),
+            eq(scramCredentials.mechanism, mechanism),
+          ),
+        )
+        .returning({ user: scramCredentials.userName });
+      deletions.push({ error: gone.length === 0 ? "RESOURCE_NOT_FOUND" : null });
+    }
+    for (const c of request.upsertions) {
+      const row = {
+        iterations: c.iterations,
+        salt: c.salt,
+        storedKey: c.storedKey,
+        serverKey: c.serverKey,
+        updatedAt: now,
+      };
+      await tx
+        .insert(scramCredentials)
+        .values({ clusterId, userName: c.user, mechanism: c.mechanism, ...row })
+        .onConflictDoUpdate({
+          target: [scramCredentials.clusterId, scramCredentials.userName, scramCredentials.mechanism],
+          set: row,
+        });
+    }
+    return { deletions };
+  });
+}

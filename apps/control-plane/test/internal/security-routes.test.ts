@@ -1,0 +1,156 @@
+// The internal routes behind Kafka's ACL and SCRAM APIs: authenticated with the cluster's broker credential,
+// bodies checked by the shared schemas (problem+json), Kafka's semantics (a binding stored once, invalid ones
+// refused with their reason, DeleteAcls filters with MATCH/ANY, SCRAM deletions of nothing RESOURCE_NOT_FOUND),
+// and one cluster's state invisible to another's brokers.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { type AclBinding, InternalRoutes, internalPath } from "@cirrus/broker-api";
+import { createLocalCluster, createTestApp, type TestApp } from "../helpers/test-app.ts";
+
+const acl = (over: Partial<AclBinding> = {}): AclBinding => ({
+  resourceType: "TOPIC",
+  resourceName: "orders-",
+  patternType: "PREFIXED",
+  principal: "User:alice",
+  host: "*",
+  operation: "READ",
+  permission: "ALLOW",
+  ...over,
+});
+
+const credential = (user: string, mechanism = "SCRAM-SHA-256", iterations = 4096) => ({
+  user,
+  mechanism,
+  iterations,
+  salt: Buffer.from(`salt-${user}`).toString("base64"),
+  storedKey: Buffer.alloc(32, 1).toString("base64"),
+  serverKey: Buffer.alloc(32, 2).toString("base64"),
+});
+
+describe("internal security routes", { timeout: 60_000 }, () => {
+  let t: TestApp;
+  let token: string;
+  let otherToken: string;
+  const call = async (method: "GET" | "POST", route: string, payload?: unknown, as = token) =>
+    t.app.server.inject({
+      method,
+      url: internalPath(route),
+      headers: { authorization: `Bearer ${as}` },
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    });
+  const snapshot = async (as = token) => {
+    const answer = await call("GET", InternalRoutes.security, undefined, as);
+    assert.equal(answer.statusCode, 200, answer.body);
+    return answer.json() as { acls: AclBinding[]; scramCredentials: { user: string; mechanism: string }[] };
+  };
+
+  before(async () => {
+    t = await createTestApp("pglite");
+    ({ brokerToken: token } = await createLocalCluster(t, "secure"));
+    ({ brokerToken: otherToken } = await createLocalCluster(t, "other"));
+  });
+  after(() => t?.close());
+
+  it("needs the cluster's broker credential", async () => {
+    const answer = await call("GET", InternalRoutes.security, undefined, "cbt_wrong");
+    assert.equal(answer.statusCode, 401);
+  });
+
+  it("stores bindings once, refuses invalid ones with Kafka's reason, and keeps clusters apart", async () => {
+    const answer = await call("POST", InternalRoutes.acls, {
+      acls: [
+        acl(),
+        acl(),
+        acl({ resourceType: "CLUSTER", resourceName: "mine", patternType: "LITERAL", operation: "ALTER" }),
+        acl({ principal: "alice" }),
+        acl({ principal: "Group:x" }),
+        acl({ resourceType: "GROUP", resourceName: "*", patternType: "LITERAL", permission: "DENY" }),
+      ],
+    });
+    assert.equal(answer.statusCode, 200, answer.body);
+    const errors = answer.json().results.map((r: { error: string | null }) => r.error);
+    assert.equal(errors[0], null);
+    assert.equal(errors[1], null);
+    assert.match(errors[2], /kafka-cluster/);
+    assert.match(errors[3], /<type>:<name>/);
+    assert.match(errors[4], /only User/);
+    assert.equal(errors[5], null);
+    assert.deepEqual((await snapshot()).acls, [
+      acl(),
+      acl({ resourceType: "GROUP", resourceName: "*", patternType: "LITERAL", permission: "DENY" }),
+    ]);
+    assert.deepEqual((await snapshot(otherToken)).acls, []);
+  });
+
+  it("refuses a body outside the schema with problem+json", async () => {
+    const answer = await call("POST", InternalRoutes.acls, { acls: [{ ...acl(), operation: "ANY" }] });
+    assert.equal(answer.statusCode, 400);
+    assert.match(answer.headers["content-type"] as string, /problem\+json/);
+  });
+
+  it("deletes what each filter matches: MATCH finds prefixed and wildcard bindings of a name", async () => {
+    await call("POST", InternalRoutes.acls, {
+      acls: [
+        acl({ resourceName: "*", patternType: "LITERAL", operation: "WRITE" }),
+        acl({ principal: "User:bob" }),
+      ],
+    });
+    const any = {
+      resourceType: "ANY",
+      resourceName: null,
+      patternType: "ANY",
+      principal: null,
+      host: null,
+      operation: "ANY",
+      permission: "ANY",
+    };
+    const answer = await call("POST", InternalRoutes.deleteAcls, {
+      filters: [
+        {
+          ...any,
+          resourceType: "TOPIC",
+          resourceName: "orders-eu",
+          patternType: "MATCH",
+          principal: "User:alice",
+        },
+        { ...any, resourceName: "nothing-here" },
+      ],
+    });
+    assert.equal(answer.statusCode, 200, answer.body);
+    const [matched, none] = answer.json().results;
+    assert.deepEqual(
+      new Set(matched.deleted.map((b: AclBinding) => `${b.resourceName}/${b.operation}`)),
+      new Set(["orders-/READ", "*/WRITE"]),
+    );
+    assert.deepEqual(none.deleted, []);
+    assert.deepEqual(
+      (await snapshot()).acls.map((b) => `${b.resourceType}:${b.resourceName}:${b.principal}`),
+      ["GROUP:*:User:alice", "TOPIC:orders-:User:bob"],
+    );
+  });
+
+  it("stores, replaces and deletes SCRAM credentials; deleting nothing is RESOURCE_NOT_FOUND", async () => {
+    let answer = await call("POST", InternalRoutes.scramCredentials, {
+      upsertions: [credential("alice"), credential("alice", "SCRAM-SHA-512", 8192)],
+      deletions: [],
+    });
+    assert.equal(answer.statusCode, 200, answer.body);
+    answer = await call("POST", InternalRoutes.scramCredentials, {
+      upsertions: [credential("alice", "SCRAM-SHA-256", 10000)],
+      deletions: [
+        { user: "alice", mechanism: "SCRAM-SHA-512" },
+        { user: "nobody", mechanism: "SCRAM-SHA-256" },
+      ],
+    });
+    assert.equal(answer.statusCode, 200, answer.body);
+    assert.deepEqual(answer.json().deletions, [{ error: null }, { error: "RESOURCE_NOT_FOUND" }]);
+    const stored = (await snapshot()).scramCredentials;
+    assert.deepEqual(stored, [{ ...credential("alice", "SCRAM-SHA-256", 10000) }]);
+    assert.deepEqual((await snapshot(otherToken)).scramCredentials, []);
+    const weak = await call("POST", InternalRoutes.scramCredentials, {
+      upsertions: [credential("bob", "SCRAM-SHA-256", 1000)],
+      deletions: [],
+    });
+    assert.equal(weak.statusCode, 400);
+  });
+});

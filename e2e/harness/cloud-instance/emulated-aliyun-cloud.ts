@@ -1,0 +1,151 @@
+// An emulated Alibaba Cloud region that runs real brokers: the stateful ESS / ECS / CloudMonitor fakes of
+// `@cirrus/cloud/emulators` (every ESS request checked against Alibaba's official 2014-08-28 request
+// definitions) decide what exists; EmulatedRegion makes it run on this machine. Each instance a fake scaling
+// group launches is booted from its scaling configuration's user data with the ECS metadata service (its
+// identity document PKCS#7-signed with the region's test certificate), its own loopback address as private
+// IP (127.0.0.10, .11, …: what DescribeInstances reports), its zone from the vSwitch it went into, spot or
+// pay-as-you-go as the group's spot strategy chose. Its disks are block files under the `virtio-…` by-id
+// name while attached (AttachDisk accepted → there; DetachDisk or a release → gone after the injected
+// `detachingMs`). Releasing an instance (scale-in, a completed lifecycle action, a spot reclaim, a deleted
+// group) shuts its workload down.
+import {
+  FakeAliyunAccount,
+  type FakeEcsInstance,
+  type FakeTiming,
+  fakeCms,
+  fakeEcs,
+  fakeEss,
+} from "@cirrus/cloud/emulators";
+import type { CloudLeftovers } from "./emulated-aws-cloud.ts";
+import { EmulatedRegion } from "./emulated-region.ts";
+import type { EmulatedInstance } from "./instance-runner.ts";
+
+export interface EmulatedAliyunCloudOptions {
+  readonly dir: string;
+  /** PEM key and certificate standing in for Alibaba's instance-identity signer. */
+  readonly signingKey: string;
+  readonly signingCertificate: string;
+  readonly timing?: Partial<FakeTiming>;
+  readonly shutdownGraceMs?: number;
+  readonly volumeBytes?: number;
+}
+
+export class EmulatedAliyunCloud {
+  readonly account = new FakeAliyunAccount();
+  readonly #region: EmulatedRegion;
+
+  constructor(options: EmulatedAliyunCloudOptions) {
+    this.#region = new EmulatedRegion({
+      provider: "aliyun",
+      dir: options.dir,
+      identity: { signingKey: options.signingKey, signingCertificate: options.signingCertificate },
+      ...(options.shutdownGraceMs === undefined ? {} : { shutdownGraceMs: options.shutdownGraceMs }),
+      ...(options.volumeBytes === undefined ? {} : { volumeBytes: options.volumeBytes }),
+    });
+    this.account.privateIpPrefix = "127.0.0.";
+    this.account.timing = { ...this.account.timing, ...options.timing };
+    this.account.events.on("instance-launched", (instance: FakeEcsInstance) =>
+      this.#region.launch({
+        instanceId: instance.id,
+        zone: instance.zone,
+        privateIp: instance.ip,
+        lifecycle: instance.spotStrategy === "NoSpot" ? "on-demand" : "spot",
+        userDataBase64: instance.userData,
+      }),
+    );
+    this.account.events.on("instance-released", (instance) => this.#region.shutDown(instance.id));
+    this.account.events.on("disk-attached", (diskId, instanceId) =>
+      this.#region.attach(diskId, instanceId, this.account.disks.get(diskId)?.size ?? 1),
+    );
+    this.account.events.on("disk-detaching", (diskId, instanceId, until) =>
+      this.#region.detachAt(diskId, instanceId, until),
+    );
+  }
+
+  get errors(): string[] {
+    return this.#region.errors;
+  }
+
+  /** ESS (OpenAPI caller), ECS and CloudMonitor over this region, as an AliyunProvider takes them. */
+  clients() {
+    return { ess: fakeEss(this.account), ecs: fakeEcs(this.account), cms: fakeCms(this.account) };
+  }
+
+  instance(instanceId: string): Promise<EmulatedInstance> {
+    return this.#region.instance(instanceId);
+  }
+
+  /**
+   * A preemptible instance's interruption, as ECS gives it: the CloudMonitor event
+   * `Instance:PreemptibleInstanceInterruption` (what the provider polls), `instance/spot/termination-time`
+   * on the instance's metadata service for `noticeMs` from now (5 minutes on ECS, scaled down), and the
+   * instance released at that time (its scaling group launches a replacement).
+   */
+  async announceSpotInterruption(instanceId: string, noticeMs: number): Promise<Date> {
+    const instance = await this.instance(instanceId);
+    const at = new Date(Date.now() + noticeMs);
+    this.account.interruptSpot(instanceId);
+    instance.metadata.announceSpotInterruption(at);
+    this.#region.later(noticeMs, () => this.account.release(instanceId));
+    return at;
+  }
+
+  /** The instance dies outright: its workload SIGKILLed (no hand-back), then ECS releases it. */
+  async crash(instanceId: string): Promise<void> {
+    await (await this.instance(instanceId)).kill("SIGKILL");
+    this.account.release(instanceId);
+  }
+
+  liveMachine(instanceId: string): { zone: string; privateIp: string } | undefined {
+    const instance = this.account.instances.get(instanceId);
+    return instance ? { zone: instance.zone, privateIp: instance.ip } : undefined;
+  }
+
+  /** The members of the (one) scaling group. */
+  groupMembers(): { id: string; state: string; zone: string }[] {
+    return [...([...this.account.groups.values()][0]?.members.values() ?? [])];
+  }
+
+  describe(): Record<string, unknown> {
+    return {
+      instances: [...this.account.instances.values()].map((i) => [i.id, i.zone, i.spotStrategy]),
+      disks: [...this.account.disks.values()].map((d) => [d.id, d.zone, d.attachedTo, d.detachingUntil]),
+    };
+  }
+
+  attachedElsewhere(diskId: string, instanceId: string): string | undefined {
+    const attach = this.account.requests.find(
+      (r) =>
+        r.api === "ecs" &&
+        r.action === "AttachDisk" &&
+        r.args.diskId === diskId &&
+        r.args.instanceId !== instanceId,
+    );
+    return attach ? String(attach.args.instanceId) : undefined;
+  }
+
+  volumeHolders(): (string | undefined)[] {
+    return [...this.account.disks.values()].map((d) =>
+      d.detachingUntil === undefined ? d.attachedTo[0] : undefined,
+    );
+  }
+
+  groupDeleteServed(): boolean {
+    return this.account.requests.some((r) => r.api === "ess" && r.action === "DeleteScalingGroup");
+  }
+
+  leftovers(): CloudLeftovers {
+    return {
+      runningInstances: [...this.account.instances.keys()],
+      volumes: [...this.account.disks.keys()],
+      launchTemplates: [...this.account.configurations.keys()],
+      groups: [...this.account.groups.keys()],
+      workloads: this.#region.workloads(),
+    };
+  }
+
+  async close(): Promise<void> {
+    this.account.events.removeAllListeners();
+    await this.#region.close();
+  }
+}

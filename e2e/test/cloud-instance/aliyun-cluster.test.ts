@@ -1,0 +1,154 @@
+// An aliyun cluster end to end on the emulated Alibaba Cloud region (harness/cloud-instance/
+// emulated-aliyun-cloud.ts): the control plane's real aliyun provider drives the stateful ESS / ECS /
+// CloudMonitor fakes (every ESS request checked against Alibaba's official 2014-08-28 definitions), and every
+// instance a fake scaling group launches boots a REAL broker from its scaling configuration's user data, with
+// the ECS metadata service (identity document PKCS#7-signed by OpenSSL, verified by the control plane), its
+// own loopback address and its disks as block files under its `virtio-…` by-id names. 10% of all ESS, ECS and
+// CMS requests are refused with `Throttling.User`. POST /v1/clusters → 3 brokers with the fake's instance ids,
+// zones and addresses → kcat round trip → PATCH to 5 → a preemptible-instance interruption drains one and its
+// replacement registers → an instance killed outright has its WAL disk attached to a broker in its zone and
+// every acknowledged record is read back → PATCH to 4: ESS holds the instance it removes on the lifecycle
+// hook until its broker is drained → DELETE leaves no instance, disk, scaling configuration or group.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { EmulatedAliyunClusterKit } from "../../harness/cloud-instance/aliyun-cluster-kit.ts";
+import {
+  bootstrapOf,
+  type ClusterSpecBody,
+  consume,
+  produce,
+} from "../../harness/cloud-instance/emulated-cluster-kit.ts";
+import { waitFor } from "../../harness/cluster.ts";
+
+describe("an aliyun cluster on the emulated Alibaba Cloud region", { timeout: 240_000 }, () => {
+  let kit: EmulatedAliyunClusterKit;
+  let spec: ClusterSpecBody;
+  const started = Date.now();
+  const figures: Record<string, number> = {};
+  let stepStart = Date.now();
+  const lap = (name: string) => {
+    figures[name] = Date.now() - stepStart;
+    stepStart = Date.now();
+  };
+
+  before(async () => {
+    kit = await EmulatedAliyunClusterKit.open();
+    spec = kit.spec({ min: 3, max: 6 });
+    stepStart = Date.now();
+  });
+  after(async () => {
+    console.log(JSON.stringify({ test: "aliyun-cluster", stepMs: figures, totalMs: Date.now() - started }));
+    await kit?.close();
+  });
+
+  const essRequests = (action: string) =>
+    kit.cloud.account.requests.filter((r) => r.api === "ess" && r.action === action);
+
+  it("POST /v1/clusters (aliyun) → 3 brokers on the instances the fake group launched → kcat round trip", async () => {
+    await kit.createCluster("emulated-aliyun", spec);
+    const live = await kit.runningWith(3, "3 ACTIVE brokers on a RUNNING cluster");
+    kit.assertBrokersMatchInstances(live);
+    assert.deepEqual(
+      live.map((b) => b.instanceId).sort(),
+      kit
+        .members()
+        .map((m) => m.id)
+        .sort(),
+      "the brokers are the group's members",
+    );
+    assert.deepEqual(new Set(live.map((b) => b.zone)), new Set(kit.cloud.account.zones), "both zones");
+    for (const b of live)
+      assert.notEqual(kit.cloud.account.instances.get(b.instanceId)?.spotStrategy, "NoSpot", "spot only");
+    // Booted from the scaling configuration's user data: no secret, no disk in it.
+    const config = [...kit.cloud.account.configurations.values()][0]!;
+    const script = Buffer.from(config.userData ?? "", "base64").toString();
+    assert.match(script, /CIRRUS_NODE_IDENTITY='aliyun'/);
+    assert.doesNotMatch(script, /TOKEN|\bd-[0-9a-z]{10,}/);
+    const first = await kit.cloud.instance(live[0]!.instanceId);
+    assert.match(first.output, /credential issued for instance i-[0-9a-z]+ on its aliyun identity/);
+    assert.match(first.output, /WAL on \S*\/dev\/disk\/by-id\/virtio-[0-9a-z]+\n/);
+    assert.ok(
+      first.metadata.requests.some((r) => r.path.endsWith("/instance-identity/pkcs7") && r.status === 200),
+      "the broker read its PKCS#7 identity signature",
+    );
+
+    const values = Array.from({ length: 200 }, (_, i) => `first-${i}`);
+    await produce(bootstrapOf(live), "emulated-first", values);
+    assert.deepEqual(await consume(bootstrapOf(live), "emulated-first", values.length), values);
+    assert.deepEqual(kit.cloud.errors, []);
+    lap("create");
+  });
+
+  it("PATCH brokers.min 3 → 5: the group grows and 5 brokers register", async () => {
+    const view = await kit.cluster();
+    spec = { ...spec, brokers: { min: 5, max: 6 } };
+    const patched = await kit.cp.api("PATCH", `/v1/clusters/${kit.clusterId}`, {
+      version: view.version,
+      spec,
+    });
+    assert.equal(patched.status, 202, JSON.stringify(patched.body));
+    const live = await kit.runningWith(5, "5 ACTIVE brokers");
+    kit.assertBrokersMatchInstances(live);
+    assert.equal(kit.members().length, 5);
+    lap("scaleOut");
+  });
+
+  it("a preemptible-instance interruption drains the broker on that instance; the replacement registers", async () => {
+    await kit.spotNoticeDrainsAndReplaces(5);
+    lap("spotNotice");
+  });
+
+  it("an instance killed outright: its WAL disk goes to a broker in its zone, every acked record is read", async () => {
+    await kit.crashRecoversWal("emulated-wal", 5);
+    lap("crashFailover");
+  });
+
+  it("PATCH brokers 5 → 4: ESS's scale-in hook holds the instance until its broker is drained", async () => {
+    const before = await kit.active();
+    const view = await kit.cluster();
+    spec = { ...spec, brokers: { min: 4, max: 4 } };
+    const patched = await kit.cp.api("PATCH", `/v1/clusters/${kit.clusterId}`, {
+      version: view.version,
+      spec,
+    });
+    assert.equal(patched.status, 202, JSON.stringify(patched.body));
+    const leaving = await waitFor(
+      "a member waiting on the scale-in hook",
+      async () => kit.members("Removing:Wait")[0],
+      15_000,
+    );
+    const broker = before.find((b) => b.instanceId === leaving.id);
+    assert.ok(broker, `a broker runs on ${leaving.id}`);
+    const action = kit.cloud.account.lifecycleActions.find((a) => a.instanceIds.includes(leaving.id));
+    assert.ok(action, "ESS opened a lifecycle action for it");
+    await waitFor(
+      "the lifecycle action completed with CONTINUE",
+      async () =>
+        essRequests("CompleteLifecycleAction").find(
+          (r) => r.args.LifecycleActionToken === action.token && r.args.LifecycleActionResult === "CONTINUE",
+        ),
+      30_000,
+    );
+    const drain = (await kit.operations()).find(
+      (op) => op.type === "broker.drain" && Number(op.input.brokerId) === broker.brokerId,
+    );
+    assert.equal(drain?.status, "SUCCEEDED", "drained before the action was completed");
+    const live = await kit.runningWith(4, "4 ACTIVE brokers");
+    kit.assertBrokersMatchInstances(live);
+    assert.ok(!live.some((b) => b.instanceId === leaving.id));
+    assert.equal(kit.cloud.account.instances.has(leaving.id), false, "released once the action completed");
+    const values = Array.from({ length: 200 }, (_, i) => `first-${i}`);
+    assert.deepEqual(await consume(bootstrapOf(live), "emulated-first", values.length), values);
+    lap("scaleIn");
+  });
+
+  it("DELETE: no instance, disk, scaling configuration or group is left in the emulated region", async () => {
+    const deleted = await kit.cp.api("DELETE", `/v1/clusters/${kit.clusterId}`);
+    assert.equal(deleted.status, 202, JSON.stringify(deleted.body));
+    await kit.assertNothingLeft();
+    lap("delete");
+    figures.throttledRequests = kit.cloud.account.throttledRequests;
+    figures.requestsServed = kit.cloud.account.requests.length;
+    assert.ok(kit.cloud.account.throttledRequests > 0, "some requests were throttled (Throttling.User)");
+  });
+});
