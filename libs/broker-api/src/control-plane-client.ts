@@ -471,7 +471,7 @@ export class ControlPlaneClient implements ObjectManager {
 function outcomesOf<R, A extends { streamId: number; error: { code: string; message: string } | null }>(
   asked: readonly { streamId: number }[],
   answered: readonly A[],
-  valueOf: (answer: A) => R | null,
+  resultOf: (answer: A) => R | null,
 ): CallOutcome<R>[] {
   const mismatch = () =>
     new StreamStorageError(
@@ -482,7 +482,7 @@ function outcomesOf<R, A extends { streamId: number; error: { code: string; mess
     throw mismatch();
   return answered.map((r) => {
     if (r.error !== null) return { ok: false, error: errorFromCode(r.error.code, r.error.message) };
-    const value = valueOf(r);
+    const value = resultOf(r);
     if (value === null) throw mismatch();
     return { ok: true, value };
   });
