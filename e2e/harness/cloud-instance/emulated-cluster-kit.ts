@@ -54,6 +54,10 @@ export interface EmulatedCloud {
   crash(instanceId: string): Promise<void>;
   /** The instance a served attach of `volumeId` named other than `instanceId`, if any. */
   attachedElsewhere(volumeId: string, instanceId: string): string | undefined;
+  /** For each volume the cloud holds, the instance it is attached to (undefined: none). */
+  volumeHolders(): (string | undefined)[];
+  /** Whether the cloud served a request to delete the scaling group. */
+  groupDeleteServed(): boolean;
   close(): Promise<void>;
 }
 
