@@ -124,6 +124,16 @@ export class EmulatedAliyunCloud {
     return attach ? String(attach.args.instanceId) : undefined;
   }
 
+  volumeHolders(): (string | undefined)[] {
+    return [...this.account.disks.values()].map((d) =>
+      d.detachingUntil === undefined ? d.attachedTo[0] : undefined,
+    );
+  }
+
+  groupDeleteServed(): boolean {
+    return this.account.requests.some((r) => r.api === "ess" && r.action === "DeleteScalingGroup");
+  }
+
   leftovers(): CloudLeftovers {
     return {
       runningInstances: [...this.account.instances.keys()],

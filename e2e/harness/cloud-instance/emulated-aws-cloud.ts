@@ -141,6 +141,16 @@ export class EmulatedAwsCloud {
     return attach ? String(attach.input.InstanceId) : undefined;
   }
 
+  volumeHolders(): (string | undefined)[] {
+    return [...this.account.volumes.values()]
+      .filter((v) => v.state !== "deleted")
+      .map((v) => v.attachments[0]?.instanceId);
+  }
+
+  groupDeleteServed(): boolean {
+    return this.account.requests.some((r) => r.command === "DeleteAutoScalingGroup");
+  }
+
   leftovers(): CloudLeftovers {
     const running = [...this.account.instances.values()].filter((i) => i.state !== "terminated");
     return {

@@ -3,6 +3,7 @@
 // (aws-cluster-kit.ts, aliyun-cluster-kit.ts) add the cloud: its region, credentials and cluster spec.
 import assert from "node:assert/strict";
 import { rm } from "node:fs/promises";
+import { schema } from "@cirrus/control-plane";
 import { runKcat } from "../../../apps/broker/test/helpers/kcat.ts";
 import { waitFor } from "../cluster.ts";
 import {
@@ -54,6 +55,10 @@ export interface EmulatedCloud {
   crash(instanceId: string): Promise<void>;
   /** The instance a served attach of `volumeId` named other than `instanceId`, if any. */
   attachedElsewhere(volumeId: string, instanceId: string): string | undefined;
+  /** For each volume the cloud holds, the instance it is attached to (undefined: none). */
+  volumeHolders(): (string | undefined)[];
+  /** Whether the cloud served a request to delete the scaling group. */
+  groupDeleteServed(): boolean;
   close(): Promise<void>;
 }
 
@@ -233,6 +238,13 @@ export abstract class EmulatedClusterKit<Cloud extends EmulatedCloud> {
       60_000,
     );
     this.assertBrokersMatchInstances(after);
+    // The provider's own poll (aws: the spot request's status; aliyun: CloudMonitor's interruption event)
+    // brought the notice too, not only the broker's metadata service.
+    const notices = await this.cp.composed.database.db.select().from(schema.cloudNotices);
+    assert.ok(
+      notices.some((n) => n.kind === "spot-reclaim" && n.instanceId === victim.instanceId),
+      `the provider's spot notice for ${victim.instanceId} was recorded: ${JSON.stringify(notices)}`,
+    );
     assert.equal(this.cloud.liveMachine(victim.instanceId), undefined, "the cloud reclaimed the instance");
     assert.equal(machine.running, false, "the reclaimed instance's broker is gone");
   }

@@ -11,6 +11,7 @@ import {
   StreamStorageError,
   type UnreferencedObject,
 } from "@cirrus/s3stream";
+import { CallBatcher, type CallOutcome } from "./call-batcher.ts";
 import { BrokerApiError, BrokerApiErrorCode } from "./errors.ts";
 import { type CallOptions, HttpTransport, type TransportOptions } from "./http-transport.ts";
 import { InternalRoutes, internalPath } from "./routes.ts";
@@ -34,6 +35,11 @@ import type {
   DeleteTopicResponse,
   TopicMetadata,
 } from "./schemas/metadata.ts";
+import {
+  type CloseStreamsResponse,
+  MAX_STREAMS_PER_BATCH,
+  type OpenStreamsResponse,
+} from "./schemas/objects.ts";
 import type {
   CancelReassignmentsRequest,
   CancelReassignmentsResponse,
@@ -50,6 +56,16 @@ import type {
   DeleteAclsResponse,
   SecuritySnapshot,
 } from "./schemas/security.ts";
+
+interface StreamOpen {
+  readonly streamId: number;
+  readonly epoch: number;
+  readonly nodeId: number;
+}
+interface StreamClose {
+  readonly streamId: number;
+  readonly epoch: number;
+}
 
 export type ControlPlaneClientOptions = TransportOptions;
 
@@ -72,6 +88,14 @@ export interface WatchAssignmentsOptions {
  */
 export class ControlPlaneClient implements ObjectManager {
   readonly #http: HttpTransport;
+  readonly #opens = new CallBatcher<StreamOpen, StreamMetadata>(
+    (opens) => this.#sendOpens(opens),
+    MAX_STREAMS_PER_BATCH,
+  );
+  readonly #closes = new CallBatcher<StreamClose, void>(
+    (closes) => this.#sendCloses(closes),
+    MAX_STREAMS_PER_BATCH,
+  );
 
   constructor(options: ControlPlaneClientOptions) {
     this.#http = new HttpTransport(options);
@@ -290,22 +314,36 @@ export class ControlPlaneClient implements ObjectManager {
     });
   }
 
+  /** Sent with the other opens of this broker in flight or arriving meanwhile (CallBatcher). */
   async openStream(streamId: number, epoch: number, nodeId: number): Promise<StreamMetadata> {
-    return this.#objects({
-      method: "POST",
-      path: internalPath(InternalRoutes.openStream, { streamId: index(streamId) }),
-      body: { epoch, nodeId },
-      idempotent: true,
-    });
+    return this.#opens.call({ streamId: index(streamId), epoch, nodeId });
   }
 
-  async closeStream(streamId: number, epoch: number): Promise<void> {
-    await this.#objects({
+  /** One POST /streams/open for a batch of opens; each open's own error is rebuilt like a single call's. */
+  async #sendOpens(opens: readonly StreamOpen[]): Promise<CallOutcome<StreamMetadata>[]> {
+    const body = await this.#objects<OpenStreamsResponse>({
       method: "POST",
-      path: internalPath(InternalRoutes.closeStream, { streamId: index(streamId) }),
-      body: { epoch },
+      path: internalPath(InternalRoutes.openStreams),
+      body: { streams: opens.map(({ streamId, epoch, nodeId }) => ({ streamId, epoch, nodeId })) },
       idempotent: true,
     });
+    return outcomesOf(opens, body.results, (r) => r.stream);
+  }
+
+  /** Sent with the other closes of this broker in flight or arriving meanwhile (StreamCloseBatcher). */
+  async closeStream(streamId: number, epoch: number): Promise<void> {
+    await this.#closes.call({ streamId: index(streamId), epoch });
+  }
+
+  /** One POST /streams/close for a batch of closes; each close's own error is rebuilt like a single call's. */
+  async #sendCloses(closes: readonly StreamClose[]): Promise<CallOutcome<void>[]> {
+    const body = await this.#objects<CloseStreamsResponse>({
+      method: "POST",
+      path: internalPath(InternalRoutes.closeStreams),
+      body: { streams: closes.map(({ streamId, epoch }) => ({ streamId, epoch })) },
+      idempotent: true,
+    });
+    return outcomesOf(closes, body.results, () => undefined);
   }
 
   async trimStream(streamId: number, epoch: number, newStartOffset: number): Promise<void> {
@@ -424,6 +462,30 @@ export class ControlPlaneClient implements ObjectManager {
       throw toStreamStorageError(error);
     }
   }
+}
+
+/**
+ * A batch answer's outcomes, one per asked stream in order; an answer that does not match the request (count,
+ * stream ids, a success without its value) is refused as a whole, as retriable UPSTREAM_UNAVAILABLE.
+ */
+function outcomesOf<R, A extends { streamId: number; error: { code: string; message: string } | null }>(
+  asked: readonly { streamId: number }[],
+  answered: readonly A[],
+  resultOf: (answer: A) => R | null,
+): CallOutcome<R>[] {
+  const mismatch = () =>
+    new StreamStorageError(
+      ErrorCode.UPSTREAM_UNAVAILABLE,
+      `the control plane answered ${answered.length} outcomes for ${asked.length} streams`,
+    );
+  if (answered.length !== asked.length || answered.some((r, i) => r.streamId !== asked[i]!.streamId))
+    throw mismatch();
+  return answered.map((r) => {
+    if (r.error !== null) return { ok: false, error: errorFromCode(r.error.code, r.error.message) };
+    const value = resultOf(r);
+    if (value === null) throw mismatch();
+    return { ok: true, value };
+  });
 }
 
 /** Path ids must be valid before they reach a URL: INVALID_ARGUMENT like the in-memory implementation. */

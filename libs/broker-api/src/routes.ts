@@ -33,7 +33,11 @@ export const InternalRoutes = {
   streams: "/streams",
   stream: "/streams/:streamId",
   openStream: "/streams/:streamId/open",
+  /** Many streams opened in one request (OpenStreamsRequest): what concurrent opens of one broker become. */
+  openStreams: "/streams/open",
   closeStream: "/streams/:streamId/close",
+  /** Many streams closed in one request (CloseStreamsRequest): what concurrent closes of one broker become. */
+  closeStreams: "/streams/close",
   trimStream: "/streams/:streamId/trim",
   deleteStream: "/streams/:streamId/delete",
   streamObjects: "/streams/:streamId/objects",

@@ -123,7 +123,7 @@ export const topicConfigSpecs: ReadonlyMap<string, TopicConfigSpec> = new Map<st
     "producer",
     "compression.type",
     oneOf("uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"),
-    "final compression of the topic's batches. Cirrus: batches are stored as the producer sent them.",
+    "final compression of the topic's batches: producer keeps the producer's codec, a named codec re-encodes batches in it.",
   ),
   spec(
     "compression.gzip.level",

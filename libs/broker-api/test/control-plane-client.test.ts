@@ -143,6 +143,97 @@ describe("ControlPlaneClient", () => {
     assert.equal(error.retriable, true);
   });
 
+  it("sends closes started together as one request, each close getting its own outcome", async () => {
+    queue = [
+      (_r, _b, res) =>
+        json(res, {
+          results: [
+            { streamId: 4, error: null },
+            { streamId: 5, error: { code: "STREAM_FENCED", message: "stream 5 is at epoch 3" } },
+          ],
+        }),
+    ];
+    seen.length = 0;
+    const c = client();
+    const [four, five] = await Promise.allSettled([c.closeStream(4, 2), c.closeStream(5, 2)]);
+    assert.equal(seen.length, 1);
+    assert.equal(seen[0]!.url, "/internal/v1/streams/close");
+    assert.deepEqual(JSON.parse(seen[0]!.body), {
+      streams: [
+        { streamId: 4, epoch: 2 },
+        { streamId: 5, epoch: 2 },
+      ],
+    });
+    assert.equal(four.status, "fulfilled");
+    assert.ok(five.status === "rejected" && five.reason instanceof StreamStorageError);
+    assert.equal(five.reason.code, ErrorCode.STREAM_FENCED);
+  });
+
+  it("closes that arrive while a close request is in flight leave together in the next one", async () => {
+    let answerFirst: () => void = () => {};
+    const ok = (res: ServerResponse, body: string) =>
+      json(res, {
+        results: (JSON.parse(body) as { streams: { streamId: number }[] }).streams.map((s) => ({
+          streamId: s.streamId,
+          error: null,
+        })),
+      });
+    queue = [(_r, body, res) => (answerFirst = () => ok(res, body)), (_r, body, res) => ok(res, body)];
+    seen.length = 0;
+    const c = client();
+    const first = c.closeStream(1, 1);
+    while (seen.length < 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    const later = [c.closeStream(2, 1), c.closeStream(3, 1)];
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(seen.length, 1, "nothing more is sent while the first request is in flight");
+    answerFirst();
+    await Promise.all([first, ...later]);
+    assert.equal(seen.length, 2);
+    assert.deepEqual(
+      (JSON.parse(seen[1]!.body) as { streams: { streamId: number }[] }).streams.map((s) => s.streamId),
+      [2, 3],
+    );
+  });
+
+  it("sends opens started together as one request, each open getting its own stream or error", async () => {
+    const stream = { streamId: 4, epoch: 2, startOffset: 0, endOffset: 9, state: "OPENED", nodeId: 3 };
+    queue = [
+      (_r, _b, res) =>
+        json(res, {
+          results: [
+            { streamId: 4, stream, error: null },
+            { streamId: 5, stream: null, error: { code: "STREAM_NOT_FOUND", message: "no stream 5" } },
+          ],
+        }),
+    ];
+    seen.length = 0;
+    const c = client();
+    const [four, five] = await Promise.allSettled([c.openStream(4, 2, 3), c.openStream(5, 2, 3)]);
+    assert.equal(seen.length, 1);
+    assert.equal(seen[0]!.url, "/internal/v1/streams/open");
+    assert.deepEqual(JSON.parse(seen[0]!.body), {
+      streams: [
+        { streamId: 4, epoch: 2, nodeId: 3 },
+        { streamId: 5, epoch: 2, nodeId: 3 },
+      ],
+    });
+    assert.ok(four.status === "fulfilled");
+    assert.deepEqual(four.value, stream);
+    assert.ok(five.status === "rejected" && five.reason instanceof StreamStorageError);
+    assert.equal(five.reason.code, ErrorCode.STREAM_NOT_FOUND);
+  });
+
+  it("rejects every close of a batch as retriable when the answer does not match the request", async () => {
+    queue = [(_r, _b, res) => json(res, { results: [{ streamId: 7, error: null }] })];
+    const c = client();
+    const outcomes = await Promise.allSettled([c.closeStream(7, 1), c.closeStream(8, 1)]);
+    for (const o of outcomes) {
+      assert.ok(o.status === "rejected" && o.reason instanceof StreamStorageError);
+      assert.equal(o.reason.code, ErrorCode.UPSTREAM_UNAVAILABLE);
+      assert.equal(o.reason.retriable, true);
+    }
+  });
+
   it("refuses an invalid stream id before sending anything", async () => {
     seen.length = 0;
     await assert.rejects(client().describeStream(-1), (e: unknown) => {

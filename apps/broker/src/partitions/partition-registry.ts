@@ -33,7 +33,8 @@ export interface ReconcileResult {
 
 const idKey = (topicId: string, partition: number) => `${topicId}:${partition}`;
 const nameKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
-const OPEN_CONCURRENCY = 16;
+/** Opens in flight at once: the control-plane client sends concurrent opens as one request (call-batcher.ts). */
+const OPEN_CONCURRENCY = 64;
 
 export class PartitionRegistry {
   readonly notifier = new AppendNotifier();

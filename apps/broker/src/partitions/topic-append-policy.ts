@@ -3,9 +3,11 @@
 // timestamp must lie within message.timestamp.before.max.ms / after.max.ms of the broker's clock
 // (INVALID_TIMESTAMP); with LogAppendTime each batch is stamped with the append time; a compacted topic
 // (cleanup.policy includes compact) refuses a record without a key (INVALID_RECORD: the log cleaner keeps the
-// last record per key, and a keyless one has none). Records are decoded only for a topic that sets a timestamp
-// window or is compacted; otherwise the check reads nothing but the batch size.
-import { ErrorCode, iterateRecords, setLogAppendTime } from "@cirrus/kafka-protocol";
+// last record per key, and a keyless one has none); a compression.type other than `producer` re-encodes the
+// batches the producer compressed otherwise (batch-recompression.ts). Records are decoded only for a topic that
+// sets a timestamp window, is compacted or names a codec; otherwise the check reads nothing but the batch size.
+import { type Compression, ErrorCode, iterateRecords, setLogAppendTime } from "@cirrus/kafka-protocol";
+import { compressionOf, recompressBatch } from "./batch-recompression.ts";
 import type { CheckedBatch } from "./partition.ts";
 import { cleanupPolicies } from "./topic-config-reader.ts";
 
@@ -17,6 +19,8 @@ export interface TopicAppendPolicy {
   readonly timestampAfterMaxMs: number;
   /** cleanup.policy includes compact: every record needs a key. */
   readonly keysRequired: boolean;
+  /** compression.type names a codec: every batch is stored in it (undefined: `producer`, as sent). */
+  readonly compression?: Compression | undefined;
 }
 
 export const DEFAULT_APPEND_POLICY: TopicAppendPolicy = Object.freeze({
@@ -25,6 +29,7 @@ export const DEFAULT_APPEND_POLICY: TopicAppendPolicy = Object.freeze({
   timestampBeforeMaxMs: Number.POSITIVE_INFINITY,
   timestampAfterMaxMs: Number.POSITIVE_INFINITY,
   keysRequired: false,
+  compression: undefined,
 });
 
 // Longs up to 2^63-1 mean "no limit": anything past a thousand years is one.
@@ -52,6 +57,7 @@ export function appendPolicyOf(configs: Readonly<Record<string, string>> | undef
     timestampAfterMaxMs:
       millis(configs["message.timestamp.after.max.ms"]) ?? difference ?? Number.POSITIVE_INFINITY,
     keysRequired: cleanupPolicies(configs).includes("compact"),
+    compression: compressionOf(configs["compression.type"]),
   };
   cache.set(configs, policy);
   return policy;
@@ -71,20 +77,20 @@ export type PolicyVerdict<T extends CheckedBatch> =
  * only right before the append). `logAppendTimeMs` is -1 for CreateTime, as Kafka answers.
  */
 export function applyAppendPolicy<T extends CheckedBatch>(
-  batches: readonly T[],
+  sent: readonly T[],
   policy: TopicAppendPolicy,
   now: number,
 ): PolicyVerdict<T> {
-  for (const batch of batches) {
-    if (batch.payload.length > policy.maxMessageBytes) {
-      return {
-        ok: false,
-        errorCode: ErrorCode.MESSAGE_TOO_LARGE,
-        message: `The batch is ${batch.payload.length} bytes, larger than max.message.bytes ${policy.maxMessageBytes}`,
-        recordErrors: [],
-      };
-    }
+  const tooLarge = firstTooLarge(sent, policy.maxMessageBytes);
+  if (tooLarge) return tooLarge;
+  const recompressed = recompressAll(sent, policy.compression);
+  if (typeof recompressed === "string") {
+    return { ok: false, errorCode: ErrorCode.CORRUPT_MESSAGE, message: recompressed, recordErrors: [] };
   }
+  const batches = recompressed;
+  // In the topic's codec a batch may grow (Kafka checks the size again after recompressing).
+  const tooLargeNow = batches === sent ? undefined : firstTooLarge(batches, policy.maxMessageBytes);
+  if (tooLargeNow) return tooLargeNow;
   if (policy.keysRequired) {
     for (const batch of batches) {
       const keyless = firstRecordWithoutKey(batch.payload);
@@ -130,6 +136,37 @@ export function applyAppendPolicy<T extends CheckedBatch>(
     }
   }
   return { ok: true, batches, logAppendTimeMs: -1 };
+}
+
+/** MESSAGE_TOO_LARGE for the first batch over max.message.bytes, undefined when all fit. */
+function firstTooLarge(
+  batches: readonly CheckedBatch[],
+  maxMessageBytes: number,
+): PolicyVerdict<never> | undefined {
+  const batch = batches.find((b) => b.payload.length > maxMessageBytes);
+  if (!batch) return undefined;
+  return {
+    ok: false,
+    errorCode: ErrorCode.MESSAGE_TOO_LARGE,
+    message: `The batch is ${batch.payload.length} bytes, larger than max.message.bytes ${maxMessageBytes}`,
+    recordErrors: [],
+  };
+}
+
+/** The batches in the topic's codec (the same array when it is `producer`), or why one is unreadable. */
+function recompressAll<T extends CheckedBatch>(
+  batches: readonly T[],
+  codec: Compression | undefined,
+): readonly T[] | string {
+  if (codec === undefined) return batches;
+  try {
+    return batches.map((batch) => {
+      const payload = recompressBatch(batch.payload, codec);
+      return payload === batch.payload ? batch : { ...batch, payload };
+    });
+  } catch (error) {
+    return String((error as Error).message ?? error);
+  }
 }
 
 /** The first record whose timestamp is outside [earliest, latest], null if none, or why the batch is unreadable. */

@@ -2,7 +2,14 @@
 // control plane, real storage), with requests built by the codec so every field is under the test's control.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { ErrorCode, encodeRecordBatch, iterateRecords, splitRecordBatches } from "@cirrus/kafka-protocol";
+import {
+  Compression,
+  ErrorCode,
+  encodeRecordBatch,
+  iterateRecords,
+  readRecordBatchHeader,
+  splitRecordBatches,
+} from "@cirrus/kafka-protocol";
 import type { BrokerHandle } from "../../src/index.ts";
 import { eventually, startTestBroker } from "../helpers/broker-fixture.ts";
 import { startControlPlane, type TestControlPlane } from "../helpers/control-plane.ts";
@@ -398,6 +405,62 @@ describe("Produce applies the topic's configs", () => {
     );
     assert.equal(ok.logAppendTimeMs, -1n);
     await controlPlane.deleteTopic("stamped");
+  });
+
+  test("compression.type: a named codec stores every batch in it, `producer` stores it as sent", async () => {
+    const { controlPlane } = broker.services;
+    await controlPlane.createTopic({
+      name: "zipped",
+      partitions: 1,
+      configs: { "compression.type": "gzip" },
+    });
+    await eventually(() => broker.services.partitions.byName("zipped", 0) !== undefined, 10_000, "zipped-0");
+    const stored = async (from: bigint) => {
+      const fetched = await wire.request(1, 12, {
+        maxWaitMs: 0,
+        minBytes: 0,
+        maxBytes: 1 << 20,
+        isolationLevel: 0,
+        sessionId: 0,
+        sessionEpoch: -1,
+        topics: [
+          { topic: "zipped", partitions: [{ partition: 0, fetchOffset: from, partitionMaxBytes: 1 << 20 }] },
+        ],
+        forgottenTopicsData: [],
+        rackId: "",
+      });
+      const [first] = splitRecordBatches(fetched.responses[0]!.partitions[0]!.records!);
+      return {
+        compression: readRecordBatchHeader(first!).compression,
+        values: [...iterateRecords(first!)].map((r) => [r.offset, r.value?.toString()]),
+      };
+    };
+    const sent = batch(["a".repeat(100), "b".repeat(100)]);
+    assert.equal(readRecordBatchHeader(sent).compression, Compression.None);
+    const first = await produce(0, sent, -1, "zipped");
+    assert.equal(first.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.NONE);
+    assert.deepEqual(await stored(0n), {
+      compression: Compression.Gzip,
+      values: [
+        [0n, "a".repeat(100)],
+        [1n, "b".repeat(100)],
+      ],
+    });
+
+    await controlPlane.alterTopicConfigs("zipped", {
+      changes: [{ name: "compression.type", op: "set", value: "producer" }],
+      replace: false,
+    });
+    await eventually(
+      async () => {
+        const next = await produce(0, batch(["c"]), -1, "zipped");
+        const offset = next.responses[0]!.partitionResponses[0]!.baseOffset;
+        return (await stored(offset)).compression === Compression.None;
+      },
+      10_000,
+      "`producer` keeps the producer's codec",
+    );
+    await controlPlane.deleteTopic("zipped");
   });
 });
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
+  Compression,
   ErrorCode,
   encodeRecordBatch,
   iterateRecords,
@@ -126,5 +127,119 @@ describe("topic append policy (max.message.bytes, message.timestamp.*)", () => {
     // A delete-only topic takes keyless records.
     assert.equal(appendPolicyOf({ "cleanup.policy": "delete" }).keysRequired, false);
     assert.equal(applyAppendPolicy([batch(mixed, 2)], DEFAULT_APPEND_POLICY, NOW).ok, true);
+  });
+
+  describe("compression.type", () => {
+    const records = () =>
+      Array.from({ length: 20 }, (_, i) => ({
+        key: `k${i}`,
+        value: i === 3 ? null : `value ${i} `.repeat(20),
+        headers: [{ key: "h", value: `${i}` }],
+        timestamp: BigInt(NOW - 1000 + i),
+      }));
+    const producerBatch = (compression: number) => {
+      const payload = encodeRecordBatch({
+        records: records(),
+        compression,
+        producerId: 42n,
+        producerEpoch: 3,
+        baseSequence: 17,
+        isTransactional: true,
+        partitionLeaderEpoch: 5,
+      });
+      return { payload, count: 20, maxTimestamp: NOW - 1000 + 19 };
+    };
+    const contentOf = (payload: Buffer) =>
+      [...iterateRecords(payload)].map((r) => [
+        r.offset,
+        r.timestamp,
+        r.key?.toString(),
+        r.value?.toString() ?? null,
+        r.headers.map((h) => [h.key, h.value?.toString()]),
+      ]);
+    const headerOf = (payload: Buffer) => {
+      const h = readRecordBatchHeader(payload);
+      return [
+        h.lastOffsetDelta,
+        h.maxTimestamp,
+        h.baseTimestamp,
+        h.producerId,
+        h.producerEpoch,
+        h.baseSequence,
+        h.isTransactional,
+        h.partitionLeaderEpoch,
+        h.timestampType,
+      ];
+    };
+
+    it("`producer` and a batch already in the topic's codec are stored as sent (the same bytes)", () => {
+      assert.equal(appendPolicyOf({ "compression.type": "producer" }).compression, undefined);
+      const gzip = producerBatch(Compression.Gzip);
+      const cases: Record<string, string>[] = [
+        { "compression.type": "producer" },
+        { "compression.type": "gzip" },
+        {},
+      ];
+      for (const configs of cases) {
+        const verdict = applyAppendPolicy([gzip], appendPolicyOf(configs), NOW);
+        assert.ok(verdict.ok);
+        assert.equal(verdict.batches[0]!.payload, gzip.payload);
+      }
+    });
+
+    it("a named codec re-encodes the batch in it, keeping every record and the producer's header", () => {
+      for (const [from, name, to] of [
+        [Compression.None, "zstd", Compression.Zstd],
+        [Compression.Gzip, "uncompressed", Compression.None],
+        [Compression.Snappy, "lz4", Compression.Lz4],
+        [Compression.Lz4, "gzip", Compression.Gzip],
+        [Compression.Zstd, "snappy", Compression.Snappy],
+      ] as const) {
+        const sent = producerBatch(from);
+        const verdict = applyAppendPolicy([sent], appendPolicyOf({ "compression.type": name }), NOW);
+        assert.ok(verdict.ok, name);
+        const stored = verdict.batches[0]!;
+        assert.equal(readRecordBatchHeader(stored.payload).compression, to, name);
+        assert.ok(recordBatchCrcMatches(stored.payload), `${name}: valid CRC`);
+        assert.deepEqual(contentOf(stored.payload), contentOf(sent.payload), `${name}: same records`);
+        assert.deepEqual(headerOf(stored.payload), headerOf(sent.payload), `${name}: same header`);
+        assert.deepEqual([stored.count, stored.maxTimestamp], [sent.count, sent.maxTimestamp]);
+      }
+    });
+
+    it("with LogAppendTime the re-encoded batch is stamped; a batch growing past max.message.bytes is refused", () => {
+      const sent = producerBatch(Compression.Gzip);
+      const stamped = applyAppendPolicy(
+        [sent],
+        appendPolicyOf({ "compression.type": "uncompressed", "message.timestamp.type": "LogAppendTime" }),
+        NOW,
+      );
+      assert.ok(stamped.ok);
+      const header = readRecordBatchHeader(stamped.batches[0]!.payload);
+      assert.deepEqual(
+        [header.compression, header.timestampType, header.maxTimestamp],
+        [Compression.None, TimestampType.LogAppendTime, BigInt(NOW)],
+      );
+      assert.ok(recordBatchCrcMatches(stamped.batches[0]!.payload));
+      const limit = String(sent.payload.length + 10);
+      const grown = applyAppendPolicy(
+        [sent],
+        appendPolicyOf({ "compression.type": "uncompressed", "max.message.bytes": limit }),
+        NOW,
+      );
+      assert.equal(!grown.ok && grown.errorCode, ErrorCode.MESSAGE_TOO_LARGE);
+    });
+
+    it("a batch whose compressed records cannot be read is CORRUPT_MESSAGE, not a throw", () => {
+      const sent = producerBatch(Compression.Gzip);
+      const broken = Buffer.from(sent.payload);
+      broken.fill(0x55, 70, 90); // inside the gzip stream
+      const verdict = applyAppendPolicy(
+        [{ ...sent, payload: broken }],
+        appendPolicyOf({ "compression.type": "zstd" }),
+        NOW,
+      );
+      assert.equal(!verdict.ok && verdict.errorCode, ErrorCode.CORRUPT_MESSAGE);
+    });
   });
 });

@@ -18,11 +18,11 @@ import {
   type UnreferencedObject,
 } from "@cirrus/s3stream";
 import { and, asc, eq, gt, inArray, lt, lte, sql } from "drizzle-orm";
-import type { Db, DbOrTx } from "../db/database.ts";
+import type { Db, DbOrTx, Tx } from "../db/database.ts";
 import { rowsOf } from "../db/database.ts";
 import { objectRanges, objects, partitions, streams } from "../db/schema.ts";
 import { inTransaction } from "../db/transaction.ts";
-import { markMoveOpened } from "../services/move-timings.ts";
+import { markMovesOpened } from "../services/move-timings.ts";
 import { commitObjects } from "./object-commit.ts";
 import {
   ObjectState,
@@ -67,26 +67,90 @@ export class DbObjectManager implements ObjectManager {
   }
 
   async openStream(streamId: number, epoch: number, nodeId: number): Promise<StreamMetadata> {
+    return inTransaction(this.#db, (tx) => this.#openIn(tx, streamId, epoch, nodeId));
+  }
+
+  /**
+   * openStream for many streams in one transaction, each checked and opened as openStream would (locked in id
+   * order, so two batches cannot deadlock). Resolves with each stream's outcome in request order: the opened
+   * stream, or the StreamStorageError openStream would have thrown (fenced, not found...), which leaves the
+   * others opened. Any other failure rejects and opens none.
+   */
+  async openStreams(
+    requested: readonly { streamId: number; epoch: number; nodeId: number }[],
+  ): Promise<(StreamMetadata | StreamStorageError)[]> {
+    const asStorageError = (error: unknown) => {
+      if (!(error instanceof StreamStorageError)) throw error;
+      return error;
+    };
     return inTransaction(this.#db, async (tx) => {
-      const opened = openedStream(toStreamMetadata(await this.#lockStream(tx, streamId)), epoch, nodeId);
-      // The partition's leader epoch fences too: an open at an older epoch comes from an assignment that was
-      // taken back (a move rolled back, a broker fenced) before that broker opened the stream, and would
-      // otherwise let it serve a partition another broker now owns. Read after the stream lock, which a
-      // rollback also takes (services/move-rollback.ts): it sees the rollback's epoch or the rollback sees it.
-      const [partition] = await tx
-        .select({ epoch: partitions.leaderEpoch })
-        .from(partitions)
-        .where(eq(partitions.streamId, streamId))
-        .limit(1);
-      if (partition && epoch < partition.epoch) throw streamFenced(streamId, epoch, partition.epoch);
-      const [updated] = await tx
-        .update(streams)
-        .set({ epoch: opened.epoch, state: opened.state, nodeId: opened.nodeId })
-        .where(eq(streams.id, streamId))
-        .returning();
-      await markMoveOpened(tx, streamId, nodeId, opened.epoch);
-      return toStreamMetadata(updated!);
+      // The same stream twice (a retry racing its first try): one after the other, as separate calls would.
+      if (new Set(requested.map((r) => r.streamId)).size !== requested.length) {
+        const outcomes: (StreamMetadata | StreamStorageError)[] = [];
+        for (const { streamId, epoch, nodeId } of requested)
+          outcomes.push(await this.#openIn(tx, streamId, epoch, nodeId).catch(asStorageError));
+        return outcomes;
+      }
+      const rows = await this.#lockStreams(tx, requested);
+      // Read after the stream locks, like #openIn (a rollback takes the stream lock too).
+      const leaderEpochs = new Map(
+        (
+          await tx
+            .select({ streamId: partitions.streamId, epoch: partitions.leaderEpoch })
+            .from(partitions)
+            .where(
+              inArray(
+                partitions.streamId,
+                requested.map((r) => r.streamId),
+              ),
+            )
+        ).map((p) => [p.streamId, p.epoch]),
+      );
+      const outcomes: (StreamMetadata | StreamStorageError)[] = new Array(requested.length);
+      const opening: StreamMetadata[] = [];
+      requested.forEach(({ streamId, epoch, nodeId }, i) => {
+        try {
+          const row = rows.get(streamId);
+          if (!row) throw streamNotFound(streamId);
+          const opened = openedStream(toStreamMetadata(row), epoch, nodeId);
+          const leaderEpoch = leaderEpochs.get(streamId);
+          if (leaderEpoch !== undefined && epoch < leaderEpoch)
+            throw streamFenced(streamId, epoch, leaderEpoch);
+          opening.push(opened);
+          outcomes[i] = opened;
+        } catch (error) {
+          outcomes[i] = asStorageError(error);
+        }
+      });
+      if (opening.length > 0) {
+        const values = opening.map((o) => sql`(${o.streamId}::bigint, ${o.epoch}::bigint, ${o.nodeId}::int)`);
+        await tx.execute(sql`update streams s set epoch = v.epoch, state = ${StreamState.OPENED}, node_id = v.node_id
+          from (values ${sql.join(values, sql`, `)}) as v(id, epoch, node_id) where s.id = v.id`);
+        await markMovesOpened(tx, opening);
+      }
+      return outcomes;
     });
+  }
+
+  async #openIn(tx: Tx, streamId: number, epoch: number, nodeId: number): Promise<StreamMetadata> {
+    const opened = openedStream(toStreamMetadata(await this.#lockStream(tx, streamId)), epoch, nodeId);
+    // The partition's leader epoch fences too: an open at an older epoch comes from an assignment that was
+    // taken back (a move rolled back, a broker fenced) before that broker opened the stream, and would
+    // otherwise let it serve a partition another broker now owns. Read after the stream lock, which a
+    // rollback also takes (services/move-rollback.ts): it sees the rollback's epoch or the rollback sees it.
+    const [partition] = await tx
+      .select({ epoch: partitions.leaderEpoch })
+      .from(partitions)
+      .where(eq(partitions.streamId, streamId))
+      .limit(1);
+    if (partition && epoch < partition.epoch) throw streamFenced(streamId, epoch, partition.epoch);
+    const [updated] = await tx
+      .update(streams)
+      .set({ epoch: opened.epoch, state: opened.state, nodeId: opened.nodeId })
+      .where(eq(streams.id, streamId))
+      .returning();
+    await markMovesOpened(tx, [{ streamId, nodeId, epoch: opened.epoch }]);
+    return toStreamMetadata(updated!);
   }
 
   async closeStream(streamId: number, epoch: number): Promise<void> {
@@ -94,6 +158,58 @@ export class DbObjectManager implements ObjectManager {
       await this.#lockOwnedStream(tx, streamId, epoch);
       await tx.update(streams).set({ state: StreamState.CLOSED }).where(eq(streams.id, streamId));
     });
+  }
+
+  /**
+   * closeStream for many streams in one transaction: each is checked and closed as closeStream would (locked
+   * in id order, so two batches cannot deadlock). Resolves with each stream's outcome in request order:
+   * undefined (closed) or the StreamStorageError closeStream would have thrown (fenced, not found...), which
+   * leaves the others closed. Any other failure rejects and closes none.
+   */
+  async closeStreams(
+    requested: readonly { streamId: number; epoch: number }[],
+  ): Promise<(StreamStorageError | undefined)[]> {
+    return inTransaction(this.#db, async (tx) => {
+      const rows = await this.#lockStreams(tx, requested);
+      const outcomes: (StreamStorageError | undefined)[] = new Array(requested.length);
+      const closing = new Set<number>();
+      requested.forEach(({ streamId, epoch }, i) => {
+        try {
+          assertSafeIndex("epoch", epoch);
+          const row = rows.get(streamId);
+          if (!row) throw streamNotFound(streamId);
+          assertStreamOwner(toStreamMetadata(row), epoch);
+          closing.add(streamId);
+        } catch (error) {
+          if (!(error instanceof StreamStorageError)) throw error;
+          outcomes[i] = error;
+        }
+      });
+      if (closing.size > 0)
+        await tx
+          .update(streams)
+          .set({ state: StreamState.CLOSED })
+          .where(inArray(streams.id, [...closing]));
+      return outcomes;
+    });
+  }
+
+  /** The cluster's live streams among these ids, locked in id order (two batches cannot deadlock). */
+  async #lockStreams(tx: Tx, requested: readonly { streamId: number }[]): Promise<Map<number, StreamRow>> {
+    for (const { streamId } of requested) assertSafeIndex("streamId", streamId);
+    const rows = await tx
+      .select()
+      .from(streams)
+      .where(
+        and(
+          inArray(streams.id, [...new Set(requested.map((r) => r.streamId))]),
+          eq(streams.clusterId, this.#clusterId),
+          eq(streams.deleted, false),
+        ),
+      )
+      .orderBy(asc(streams.id))
+      .for("update");
+    return new Map(rows.map((row) => [row.id, row]));
   }
 
   async trimStream(streamId: number, epoch: number, newStartOffset: number): Promise<void> {

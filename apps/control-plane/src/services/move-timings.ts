@@ -80,22 +80,22 @@ export async function markMovesAssigned(tx: Tx, clusterId: string, now: number =
 }
 
 /**
- * Stamps openedAt on the assigned move of this stream's partition when the broker that opened it (at this
- * epoch) is the one it was assigned to. Call in the stream open's transaction.
+ * Stamps openedAt on the assigned move of each stream's partition when the broker that opened it (at this
+ * epoch) is the one it was assigned to. Call in the stream opens' transaction.
  */
-export async function markMoveOpened(
+export async function markMovesOpened(
   tx: Tx,
-  streamId: number,
-  nodeId: number,
-  epoch: number,
+  opened: readonly { streamId: number; nodeId: number; epoch: number }[],
   now: number = Date.now(),
 ): Promise<void> {
+  if (opened.length === 0) return;
+  const values = opened.map((o) => sql`(${o.streamId}::bigint, ${o.nodeId}::int, ${o.epoch}::bigint)`);
   await tx.execute(sql`update partition_moves m set opened_at = ${now}
-    from partitions p
-    where p.stream_id = ${streamId} and p.leader_broker_id = ${nodeId} and p.leader_epoch = ${epoch}
+    from partitions p, (values ${sql.join(values, sql`, `)}) as v(stream_id, node_id, epoch)
+    where p.stream_id = v.stream_id and p.leader_broker_id = v.node_id and p.leader_epoch = v.epoch
       and m.topic_id = p.topic_id and m.partition = p.partition
       and m.assigned_at is not null and m.opened_at is null and m.rolled_back_at is null
-      and m.to_broker = ${nodeId}`);
+      and m.to_broker = v.node_id`);
 }
 
 function stateOf(row: {

@@ -140,14 +140,24 @@ export async function finishClosedMoves(tx: Tx, clusterId: string): Promise<numb
 }
 
 /** Whether a move (or a drain) waits for this stream's close: its partition still names a closing broker. */
-export async function moveWaitsOnStream(db: Db, clusterId: string, streamId: number): Promise<boolean> {
+export function moveWaitsOnStream(db: Db, clusterId: string, streamId: number): Promise<boolean> {
+  return moveWaitsOnStreams(db, clusterId, [streamId]);
+}
+
+/** Whether a move (or a drain) waits for the close of any of these streams. */
+export async function moveWaitsOnStreams(
+  db: Db,
+  clusterId: string,
+  streamIds: readonly number[],
+): Promise<boolean> {
+  if (streamIds.length === 0) return false;
   const [waiting] = await db
     .select({ partition: partitions.partition })
     .from(partitions)
     .where(
       and(
         eq(partitions.clusterId, clusterId),
-        eq(partitions.streamId, streamId),
+        inArray(partitions.streamId, [...streamIds]),
         ne(partitions.closingBrokerId, -1),
       ),
     )

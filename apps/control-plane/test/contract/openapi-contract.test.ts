@@ -272,6 +272,11 @@ describe("OpenAPI contract", { timeout: 120_000 }, () => {
       params: { streamId },
       payload: { epoch: 1, nodeId: brokerId },
     });
+    const reopened = await c.call("POST", internal(InternalRoutes.openStreams), {
+      ...broker,
+      payload: { streams: [{ streamId, epoch: 1, nodeId: brokerId }] },
+    });
+    assert.equal(reopened.json().results[0].stream.nodeId, brokerId, "the same owner opens again");
     const { firstObjectId } = (
       await c.call("POST", internal(InternalRoutes.prepareObjects), {
         ...broker,
@@ -348,6 +353,15 @@ describe("OpenAPI contract", { timeout: 120_000 }, () => {
       params: { streamId },
       payload: { epoch: 1 },
     });
+    const closes = await c.call("POST", internal(InternalRoutes.closeStreams), {
+      ...broker,
+      payload: { streams: [{ streamId, epoch: 1 }] },
+    });
+    assert.deepEqual(
+      closes.json().results,
+      [{ streamId, error: null }],
+      "closing a closed stream again is fine",
+    );
     await c.call("POST", internal(InternalRoutes.deleteStream), {
       ...broker,
       params: { streamId },

@@ -115,8 +115,16 @@ describe("rollback of a move whose target never opens", () => {
     await assert.rejects(objects().openStream(m.streamId, m.assignedEpoch, m.target), {
       code: "STREAM_FENCED",
     });
-    // The source opens at the new epoch and is the one announced.
-    await objects().openStream(m.streamId, rolled.epoch, m.source);
+    // So is it in a batch of opens (a broker's concurrent opens travel together).
+    const [late] = await objects().openStreams([
+      { streamId: m.streamId, epoch: m.assignedEpoch, nodeId: m.target },
+    ]);
+    assert.equal((late as { code?: string }).code, "STREAM_FENCED");
+    // The source opens at the new epoch (in a batch too) and is the one announced.
+    const [reopened] = await objects().openStreams([
+      { streamId: m.streamId, epoch: rolled.epoch, nodeId: m.source },
+    ]);
+    assert.equal((reopened as { nodeId?: number }).nodeId, m.source);
     const announced = (await readTopic(db(), clusterId, "t")).partitions.find((p) => p.partition === 0)!;
     assert.deepEqual([announced.leaderBrokerId, announced.leaderEpoch], [m.source, rolled.epoch]);
 

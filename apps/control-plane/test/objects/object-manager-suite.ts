@@ -52,6 +52,70 @@ export function objectManagerSuite(make: () => Promise<Subject>): void {
     return objectId;
   }
 
+  it("closes started together each get their own outcome (a broker's closes travel as one batch)", async () => {
+    const s = await make();
+    const a = await openNew(s);
+    const b = await openNew(s);
+    const c = await openNew(s, 2);
+    const [closedA, refusedB, closedC, unknown] = await Promise.allSettled([
+      s.manager.closeStream(a, 1),
+      s.manager.closeStream(b, 2),
+      s.manager.closeStream(c, 2),
+      s.manager.closeStream(987_654, 1),
+    ]);
+    assert.equal(closedA.status, "fulfilled");
+    assert.equal(closedC.status, "fulfilled");
+    await rejectsWith(
+      refusedB.status === "rejected" ? Promise.reject(refusedB.reason) : Promise.resolve(),
+      ErrorCode.STREAM_NOT_OPEN,
+    );
+    await rejectsWith(
+      unknown.status === "rejected" ? Promise.reject(unknown.reason) : Promise.resolve(),
+      ErrorCode.STREAM_NOT_FOUND,
+    );
+    assert.equal((await s.manager.describeStream(a)).state, "CLOSED");
+    assert.equal(
+      (await s.manager.describeStream(b)).state,
+      "OPENED",
+      "a refused close leaves its stream open",
+    );
+    assert.equal((await s.manager.describeStream(c)).state, "CLOSED");
+  });
+
+  it("opens started together each get their own outcome (a broker's opens travel as one batch)", async () => {
+    const s = await make();
+    const { streamId: a } = await s.manager.createStream();
+    const { streamId: b } = await s.manager.createStream();
+    await s.manager.openStream(b, 3, 1);
+    const [openedA, fencedB, unknown] = await Promise.allSettled([
+      s.manager.openStream(a, 1, 2),
+      s.manager.openStream(b, 2, 2),
+      s.manager.openStream(987_654, 1, 2),
+    ]);
+    assert.ok(openedA.status === "fulfilled");
+    assert.deepEqual(openedA.value, {
+      streamId: a,
+      epoch: 1,
+      startOffset: 0,
+      endOffset: 0,
+      state: "OPENED",
+      nodeId: 2,
+    });
+    await rejectsWith(
+      fencedB.status === "rejected" ? Promise.reject(fencedB.reason) : Promise.resolve(),
+      ErrorCode.STREAM_FENCED,
+    );
+    await rejectsWith(
+      unknown.status === "rejected" ? Promise.reject(unknown.reason) : Promise.resolve(),
+      ErrorCode.STREAM_NOT_FOUND,
+    );
+    assert.equal(
+      (await s.manager.describeStream(b)).nodeId,
+      1,
+      "a refused open leaves its stream to its owner",
+    );
+  });
+
   it("opens streams with epoch fencing", async () => {
     const s = await make();
     const { streamId } = await s.manager.createStream();

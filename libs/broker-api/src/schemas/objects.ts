@@ -35,6 +35,58 @@ export const OpenStreamRequest = Type.Object(
   { additionalProperties: false },
 );
 export const StreamEpochRequest = Type.Object({ epoch: Index }, { additionalProperties: false });
+
+/** Most streams one batched open or close may name (a drain's streams travel in a few of them). */
+export const MAX_STREAMS_PER_BATCH = 1_000;
+
+const StreamError = Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()]);
+
+/** Opens many streams in one request and one transaction (a target opening a drain's partitions). */
+export const OpenStreamsRequest = Type.Object(
+  {
+    streams: Type.Array(
+      Type.Object({ streamId: Index, epoch: Index, nodeId: Index }, { additionalProperties: false }),
+      { minItems: 1, maxItems: MAX_STREAMS_PER_BATCH },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type OpenStreamsRequest = Static<typeof OpenStreamsRequest>;
+
+/** Each stream's outcome, in request order: the opened stream, or s3stream's error code for that stream. */
+export const OpenStreamsResponse = Type.Object({
+  results: Type.Array(
+    Type.Object({
+      streamId: Index,
+      stream: Type.Union([StreamMetadataSchema, Type.Null()]),
+      error: StreamError,
+    }),
+  ),
+});
+export type OpenStreamsResponse = Static<typeof OpenStreamsResponse>;
+
+/** Closes many streams in one request and one transaction (a drain's or a move's closes that arrive together). */
+export const CloseStreamsRequest = Type.Object(
+  {
+    streams: Type.Array(Type.Object({ streamId: Index, epoch: Index }, { additionalProperties: false }), {
+      minItems: 1,
+      maxItems: MAX_STREAMS_PER_BATCH,
+    }),
+  },
+  { additionalProperties: false },
+);
+export type CloseStreamsRequest = Static<typeof CloseStreamsRequest>;
+
+/** Each stream's outcome, in request order: error null (closed) or s3stream's error code for that stream. */
+export const CloseStreamsResponse = Type.Object({
+  results: Type.Array(
+    Type.Object({
+      streamId: Index,
+      error: StreamError,
+    }),
+  ),
+});
+export type CloseStreamsResponse = Static<typeof CloseStreamsResponse>;
 export const TrimStreamRequest = Type.Object(
   { epoch: Index, newStartOffset: Index },
   { additionalProperties: false },

@@ -1,4 +1,6 @@
 import {
+  CloseStreamsRequest,
+  CloseStreamsResponse,
   CommitStreamObjectBody,
   CommitStreamSetObjectBody,
   CreateStreamRequest,
@@ -9,6 +11,8 @@ import {
   NodePath,
   ObjectList,
   OpenStreamRequest,
+  OpenStreamsRequest,
+  OpenStreamsResponse,
   PrepareObjectsRequest,
   PrepareObjectsResponse,
   StreamEpochRequest,
@@ -19,13 +23,14 @@ import {
   UnreferencedList,
   UnreferencedQuery,
 } from "@cirrus/broker-api";
+import { StreamStorageError } from "@cirrus/s3stream";
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { problemResponse, withProblems } from "../../api-schemas/common.ts";
 import type { AppContext } from "../../app-context.ts";
 import type { TypeBoxTypeProvider } from "../../http/typebox.ts";
 import { DbObjectManager } from "../../objects/db-object-manager.ts";
-import { moveWaitsOnStream } from "../../services/partition-assigner.ts";
+import { moveWaitsOnStreams } from "../../services/partition-assigner.ts";
 
 const NoContent = Type.Null({ description: "done" });
 const withStreamProblems = <R extends Parameters<typeof withProblems>[0]>(responses: R) =>
@@ -38,6 +43,19 @@ export function objectRoutes(ctx: AppContext) {
     const manager = (request: FastifyRequest) =>
       new DbObjectManager({ db: ctx.database.db, clusterId: request.brokerClusterId! });
     const tags = ["internal-objects"];
+    /**
+     * A move waiting for one of these closes goes on now (MoveCompletion: one pass per cluster at a time, the
+     * reply does not wait for it). A failure here is logged; the reconcile pass finishes the move then.
+     */
+    const completeMovesAfterCloses = async (request: FastifyRequest, streamIds: readonly number[]) => {
+      const clusterId = request.brokerClusterId!;
+      try {
+        if (await moveWaitsOnStreams(ctx.database.db, clusterId, streamIds))
+          ctx.moveCompletion.request(clusterId);
+      } catch (error) {
+        request.log.warn({ error: String(error) }, "finishing the move after a close failed");
+      }
+    };
 
     r.post(
       InternalRoutes.streams,
@@ -78,6 +96,32 @@ export function objectRoutes(ctx: AppContext) {
         manager(request).openStream(request.params.streamId, request.body.epoch, request.body.nodeId),
     );
     r.post(
+      InternalRoutes.openStreams,
+      {
+        schema: {
+          tags,
+          summary: "Open many streams in one transaction (each stream's outcome in the answer)",
+          body: OpenStreamsRequest,
+          response: withProblems({ 200: OpenStreamsResponse }),
+        },
+      },
+      async (request) => {
+        const outcomes = await manager(request).openStreams(request.body.streams);
+        return {
+          results: request.body.streams.map((s, i) => {
+            const outcome = outcomes[i]!;
+            return outcome instanceof StreamStorageError
+              ? {
+                  streamId: s.streamId,
+                  stream: null,
+                  error: { code: outcome.code, message: outcome.message },
+                }
+              : { streamId: s.streamId, stream: outcome, error: null };
+          }),
+        };
+      },
+    );
+    r.post(
       InternalRoutes.closeStream,
       {
         schema: {
@@ -90,16 +134,36 @@ export function objectRoutes(ctx: AppContext) {
       },
       async (request, reply) => {
         await manager(request).closeStream(request.params.streamId, request.body.epoch);
-        // A move waiting for this close goes on now (MoveCompletion: one pass per cluster at a time, the
-        // reply does not wait for it). A failure here is logged; the reconcile pass finishes the move then.
-        const clusterId = request.brokerClusterId!;
-        try {
-          if (await moveWaitsOnStream(ctx.database.db, clusterId, request.params.streamId))
-            ctx.moveCompletion.request(clusterId);
-        } catch (error) {
-          request.log.warn({ error: String(error) }, "finishing the move after a close failed");
-        }
+        await completeMovesAfterCloses(request, [request.params.streamId]);
         return reply.code(204).send(null);
+      },
+    );
+    r.post(
+      InternalRoutes.closeStreams,
+      {
+        schema: {
+          tags,
+          summary: "Close many streams in one transaction (each stream's outcome in the answer)",
+          body: CloseStreamsRequest,
+          response: withProblems({ 200: CloseStreamsResponse }),
+        },
+      },
+      async (request) => {
+        const requested = request.body.streams;
+        const outcomes = await manager(request).closeStreams(requested);
+        await completeMovesAfterCloses(
+          request,
+          requested.filter((_, i) => outcomes[i] === undefined).map((s) => s.streamId),
+        );
+        return {
+          results: requested.map((s, i) => {
+            const error = outcomes[i];
+            return {
+              streamId: s.streamId,
+              error: error ? { code: error.code, message: error.message } : null,
+            };
+          }),
+        };
       },
     );
     r.post(
