@@ -2,7 +2,10 @@
 // (harness/java/ReadProcessWrite.java: read_committed consumer, transactional producer, offsets committed in
 // the transaction) is killed with SIGKILL at random moments and restarted with the same transactional.id and
 // group instance id, then left to finish. A read_committed reader of the output sees every input record
-// exactly once, in input order per partition; a read_uncommitted reader also sees the aborted leftovers of the
+// exactly once, in input order per partition (one run pauses between sendOffsetsToTransaction and its commit
+// while the group's coordinator broker is stopped, so the transaction's offsets move with the offsets partition
+// before the commit marker reaches them; the next run starts from them); a read_uncommitted reader also sees the
+// aborted leftovers of the
 // transactions the kills cut short (each restart's initTransactions fences the killed epoch and aborts them).
 import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
@@ -11,10 +14,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { ApiKey } from "@cirrus/kafka-protocol";
+import { KafkaClientConnection } from "@cirrus/kafka-protocol/client";
 import { Kafka, logLevel } from "kafkajs";
 import { bootstrapOf, createTopicViaApi } from "../harness/clients/cluster-topics.ts";
 import { waitFor } from "../harness/clients/workload.ts";
-import { type StartedCluster, startCluster } from "../harness/cluster.ts";
+import { type StartedCluster, startCluster, waitFor as waitUntil } from "../harness/cluster.ts";
 import { compileKafkaJava, kafkaToolsSkipReason, spawnKafkaJava } from "../harness/java-tools.ts";
 
 const skip = kafkaToolsSkipReason();
@@ -29,6 +34,8 @@ const KILLS = 4;
 /** Records per transaction (max.poll.records) and the simulated processing time inside each transaction. */
 const MAX_POLL = "50";
 const PROCESS_MS = "50";
+/** How long the coordinator-move run's first transaction waits between its offsets and its commit. */
+const PAUSE_FOR_MOVE_MS = "4000";
 
 let cluster: StartedCluster;
 let kafka: Kafka;
@@ -48,13 +55,22 @@ interface LoopRun {
   log: () => string;
 }
 
-/** `killOn`: the run is killed (SIGKILL) as soon as it prints a line for which it answers true. */
-function startLoop(killOn?: (line: string) => boolean): LoopRun {
-  const child = spawnKafkaJava(
-    "ReadProcessWrite",
-    [bootstrapOf(cluster), INPUT, OUTPUT, GROUP, "eos-instance-0", "eos-loop-tx-0", MAX_POLL, PROCESS_MS],
-    classDir,
-  );
+/**
+ * `killOn`: the run is killed (SIGKILL) as soon as it prints a line for which it answers true. `pauseOnceMs`: its
+ * first transaction waits that long between its offsets and its commit.
+ */
+function startLoop(killOn?: (line: string) => boolean, pauseOnceMs?: string): LoopRun {
+  const args = [
+    bootstrapOf(cluster),
+    INPUT,
+    OUTPUT,
+    GROUP,
+    "eos-instance-0",
+    "eos-loop-tx-0",
+    MAX_POLL,
+    PROCESS_MS,
+  ];
+  const child = spawnKafkaJava("ReadProcessWrite", pauseOnceMs ? [...args, pauseOnceMs] : args, classDir);
   running.add(child);
   const lines: string[] = [];
   let stderr = "";
@@ -89,6 +105,23 @@ function startLoop(killOn?: (line: string) => boolean): LoopRun {
     exitCode: () => exitCode,
     log: () => `stdout:\n${lines.join("\n")}\n${partial}\nstderr:\n${stderr}`,
   };
+}
+
+/** The index in cluster.brokers of the broker coordinating GROUP now. */
+async function groupCoordinatorIndex(): Promise<number> {
+  const [host, port] = bootstrapOf(cluster).split(",")[0]!.split(":");
+  const connection = await KafkaClientConnection.open(host!, Number(port), {
+    clientId: "eos-java-test",
+    connectTimeoutMs: 5_000,
+  });
+  try {
+    const found = await connection.request(ApiKey.FindCoordinator, 3, { key: GROUP, keyType: 0 }, 10_000);
+    const index = cluster.brokers.findIndex((b) => b.brokerId === found.nodeId);
+    assert.ok(index >= 0, `coordinator ${found.nodeId} (error ${found.errorCode}) is no live broker`);
+    return index;
+  } finally {
+    connection.close();
+  }
 }
 
 /** Values of OUTPUT per partition, read from the beginning until `done` says so (or `timeoutMs` passes). */
@@ -170,11 +203,12 @@ describe("a Java exactly-once read-process-write loop killed at random points", 
     // the log. Then KILLS runs are killed at random moments once each has made progress (one commit), so a
     // kill cuts a transaction short or lands between two. Then one run finishes the input.
     let kills = 0;
-    /** Records of the transactions a kill left open (last line "begun n" or "sent n"): at most these abort. */
+    /** Records of the transactions a kill left open (last line "begun n", "sent n", "offsets n"): at most these abort. */
     let openWhenKilled = 0;
     const commitsPerRun: number[] = [];
     const commits = (lines: string[]) => lines.filter((l) => l.startsWith("committed ")).length;
-    const recordsOf = (line: string | undefined) => Number(line?.match(/^(?:begun|sent) (\d+)$/)?.[1] ?? 0);
+    const recordsOf = (line: string | undefined) =>
+      Number(line?.match(/^(?:begun|sent|offsets) (\d+)$/)?.[1] ?? 0);
     let killedOnSent = 0;
     {
       const run = startLoop((line) => line.startsWith("sent "));
@@ -184,6 +218,40 @@ describe("a Java exactly-once read-process-write loop killed at random points", 
       kills++;
       openWhenKilled += killedOnSent;
       commitsPerRun.push(commits(run.lines));
+    }
+    // The group's coordinator moves between TxnOffsetCommit and EndTxn: its broker is stopped (SIGTERM hands its
+    // partitions to the other broker at once) while the run's first transaction waits with its offsets staged.
+    // The transaction commits after the move; the run is killed right then, so the next run starts from the
+    // group's committed offsets: had the move lost them, it would process that transaction's input again.
+    let movedCoordinator = -1;
+    {
+      const run = startLoop((line) => line.startsWith("committed "), PAUSE_FOR_MOVE_MS);
+      const staged = () => run.lines.some((l) => l.startsWith("offsets "));
+      await waitFor(() => staged() || run.exitCode() !== undefined, 90_000, run.log);
+      assert.ok(staged(), `the run staged no offsets\n${run.log()}`);
+      const index = await groupCoordinatorIndex();
+      movedCoordinator = cluster.brokers[index]!.brokerId;
+      await cluster.killBroker(index, "SIGTERM");
+      await waitFor(() => run.exitCode() !== undefined, 90_000, run.log);
+      assert.equal(
+        commits(run.lines),
+        1,
+        `the paused transaction did not commit after the move\n${run.log()}`,
+      );
+      kills++;
+      commitsPerRun.push(1);
+      await waitUntil(
+        "a replacement broker",
+        async () => (await cluster.refreshBrokers()).length === 2,
+        60_000,
+      );
+      const now = await waitUntil("the group's coordinator on a live broker", groupCoordinatorIndex, 30_000);
+      assert.notEqual(cluster.brokers[now]!.brokerId, movedCoordinator, "the coordinator moved");
+      kafka = new Kafka({
+        clientId: "eos-java-test",
+        brokers: bootstrapOf(cluster).split(","),
+        logLevel: logLevel.NOTHING,
+      });
     }
     let finishedEarly = false;
     for (let k = 0; k < KILLS && !finishedEarly; k++) {
@@ -262,6 +330,7 @@ describe("a Java exactly-once read-process-write loop killed at random points", 
         commitsPerRun,
         recordsOpenWhenKilled: openWhenKilled,
         recordsKilledAfterFlush: killedOnSent,
+        coordinatorMovedFrom: movedCoordinator,
         abortedRecordsSeen: aborted,
         outputEndOffsets,
         durationMs: Date.now() - started,

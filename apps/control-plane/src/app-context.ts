@@ -8,6 +8,7 @@ import type { TokenStreamGate } from "./http/token-stream-gate.ts";
 import type { AssignmentNotifier } from "./services/assignment-notifier.ts";
 import type { BrokerCapacity } from "./services/balancer-settings.ts";
 import type { ClusterFeed } from "./services/cluster-feed.ts";
+import type { FleetMembership } from "./services/instance-credentials.ts";
 import type { MoveCompletion } from "./services/move-completion.ts";
 import type { OperationFeed } from "./services/operation-feed.ts";
 
@@ -41,4 +42,9 @@ export interface AppContext {
    * (the composition's: the same environment its provider registry reads). Absent: this process's environment.
    */
   checkCredentials?: (spec: ClusterSpec) => Promise<void>;
+  /**
+   * POST /internal/v1/instance-credentials: whether a verified instance is one of the cluster's fleet (the
+   * composition's: its provider lists the fleet). Absent: cloud, region and signature alone are checked.
+   */
+  isFleetInstance?: FleetMembership;
 }

@@ -36,6 +36,7 @@ export interface BuildOptions {
   spotReclaimer?: AppContext["spotReclaimer"];
   brokerCapacity?: AppContext["brokerCapacity"];
   checkCredentials?: AppContext["checkCredentials"];
+  isFleetInstance?: AppContext["isFleetInstance"];
 }
 
 export interface App {
@@ -82,6 +83,7 @@ export async function build(options: BuildOptions): Promise<App> {
     ...(options.spotReclaimer ? { spotReclaimer: options.spotReclaimer } : {}),
     ...(options.brokerCapacity ? { brokerCapacity: options.brokerCapacity } : {}),
     ...(options.checkCredentials ? { checkCredentials: options.checkCredentials } : {}),
+    ...(options.isFleetInstance ? { isFleetInstance: options.isFleetInstance } : {}),
   };
   const server = Fastify({
     bodyLimit: config.bodyLimitBytes,

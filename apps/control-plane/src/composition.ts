@@ -7,6 +7,7 @@ import type { Controller, OperationHandler } from "./controllers/controller-runn
 import { failoverHandler } from "./controllers/failover/failover-handler.ts";
 import { spotNoticeController } from "./controllers/failover/spot-notice-controller.ts";
 import type { BrokerLaunchOptions } from "./controllers/provisioner/broker-launch.ts";
+import { fleetNameOf } from "./controllers/provisioner/cluster-fleet.ts";
 import {
   assertProviderCredentials,
   createProviderRegistry,
@@ -143,6 +144,11 @@ export async function composeControlPlane(
       brokerCapacity: providerBaselineCapacity(providers), // the balancer's broker capacity
       // What POST /v1/clusters checks is what the provider registry will use: this composition's env.
       checkCredentials: (spec) => assertProviderCredentials(spec, options.env ?? process.env),
+      // A signed identity proves "an instance of this cloud"; only the cluster's own fleet gets a credential.
+      isFleetInstance: async (clusterId, spec, instanceId) =>
+        (await providers.providerFor(spec).listInstances(fleetNameOf(clusterId))).some(
+          (i) => i.id === instanceId,
+        ),
     });
   } catch (error) {
     await provisioner.close();

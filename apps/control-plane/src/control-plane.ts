@@ -34,6 +34,8 @@ export interface ControlPlaneOptions {
   brokerCapacity?: BuildOptions["brokerCapacity"];
   /** POST /v1/clusters' credential check (the composition's: its provider registry's environment). */
   checkCredentials?: BuildOptions["checkCredentials"];
+  /** Instance credentials only for instances of the cluster's fleet (the composition's provider lists it). */
+  isFleetInstance?: BuildOptions["isFleetInstance"];
   /**
    * Join the leader election (and so run controllers) only once listen() resolved, not at start: for
    * controllers that give brokers the API's address, which is known only then (port 0). Default false.
@@ -92,6 +94,7 @@ export class ControlPlane {
         spotReclaimer: options.spotReclaimer,
         brokerCapacity: options.brokerCapacity,
         checkCredentials: options.checkCredentials,
+        isFleetInstance: options.isFleetInstance,
       });
       const firstAdminToken = await ensureFirstAdminToken(database.db, config.bootstrapAdminToken);
       const runner = new ControllerRunner(

@@ -28,6 +28,8 @@ async function identitySigner(dir: string): Promise<{ key: string; certificate: 
  */
 export class EmulatedAliyunClusterKit extends EmulatedClusterKit<EmulatedAliyunCloud> {
   readonly identityCertificate: string;
+  /** The region's identity signer (key and certificate), for a proof of an instance outside any fleet. */
+  readonly signer: { key: string; certificate: string };
   protected readonly volumeIdPattern = /^d-[0-9a-z]+$/;
 
   private constructor(dir: string, signer: { key: string; certificate: string }) {
@@ -43,6 +45,7 @@ export class EmulatedAliyunClusterKit extends EmulatedClusterKit<EmulatedAliyunC
       }),
     );
     this.identityCertificate = signer.certificate;
+    this.signer = signer;
   }
 
   static async open(options: ControlPlaneChoice = {}): Promise<EmulatedAliyunClusterKit> {

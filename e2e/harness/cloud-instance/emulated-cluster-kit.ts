@@ -3,6 +3,7 @@
 // (aws-cluster-kit.ts, aliyun-cluster-kit.ts) add the cloud: its region, credentials and cluster spec.
 import assert from "node:assert/strict";
 import { rm } from "node:fs/promises";
+import { schema } from "@cirrus/control-plane";
 import { runKcat } from "../../../apps/broker/test/helpers/kcat.ts";
 import { waitFor } from "../cluster.ts";
 import {
@@ -237,6 +238,13 @@ export abstract class EmulatedClusterKit<Cloud extends EmulatedCloud> {
       60_000,
     );
     this.assertBrokersMatchInstances(after);
+    // The provider's own poll (aws: the spot request's status; aliyun: CloudMonitor's interruption event)
+    // brought the notice too, not only the broker's metadata service.
+    const notices = await this.cp.composed.database.db.select().from(schema.cloudNotices);
+    assert.ok(
+      notices.some((n) => n.kind === "spot-reclaim" && n.instanceId === victim.instanceId),
+      `the provider's spot notice for ${victim.instanceId} was recorded: ${JSON.stringify(notices)}`,
+    );
     assert.equal(this.cloud.liveMachine(victim.instanceId), undefined, "the cloud reclaimed the instance");
     assert.equal(machine.running, false, "the reclaimed instance's broker is gone");
   }

@@ -9,8 +9,10 @@
 // ProducerFenced / OutOfOrderSequence / Authorization errors are fatal (exit 3); any other KafkaException aborts
 // the transaction and rewinds the consumer to the group's committed offsets.
 // Prints "ready" after initTransactions, "begun <n>" once a transaction's n records are handed to the producer,
-// "sent <n>" once the broker has them (flush), "committed <n>" after each commit, and "done <total>" then exits 0
-// once the consumer's position has reached the end of every partition of <input>.
+// "sent <n>" once the broker has them (flush), "offsets <n>" once the group coordinator has the transaction's
+// offsets (sendOffsetsToTransaction returned), "committed <n>" after each commit, and "done <total>" then exits 0
+// once the consumer's position has reached the end of every partition of <input>. With [pause-once-ms], the
+// first transaction waits that long between "offsets" and commitTransaction (a test moves the coordinator then).
 // The test compiles it once with javac (harness/java-tools.ts compileKafkaJava) and runs the class.
 import java.time.Duration;
 import java.util.HashMap;
@@ -37,11 +39,13 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 public class ReadProcessWrite {
   public static void main(String[] args) throws InterruptedException {
-    if (args.length != 8) {
+    if (args.length != 8 && args.length != 9) {
       System.err.println(
-          "usage: ReadProcessWrite <bootstrap> <input> <output> <group> <instance> <txn-id> <max-poll> <process-ms>");
+          "usage: ReadProcessWrite <bootstrap> <input> <output> <group> <instance> <txn-id> <max-poll> <process-ms>"
+              + " [pause-once-ms]");
       System.exit(2);
     }
+    long pauseOnceMs = args.length == 9 ? Long.parseLong(args[8]) : 0;
     String input = args[1];
     String output = args[2];
     long processMs = Long.parseLong(args[7]);
@@ -99,6 +103,12 @@ public class ReadProcessWrite {
             System.out.flush();
             if (processMs > 0) Thread.sleep(processMs);
             producer.sendOffsetsToTransaction(nextOffsets(records), consumer.groupMetadata());
+            System.out.println("offsets " + records.count());
+            System.out.flush();
+            if (pauseOnceMs > 0) {
+              Thread.sleep(pauseOnceMs);
+              pauseOnceMs = 0;
+            }
             producer.commitTransaction();
             total += records.count();
             System.out.println("committed " + records.count());

@@ -18,6 +18,7 @@ import {
   consume,
   produce,
 } from "../../harness/cloud-instance/emulated-cluster-kit.ts";
+import { MetadataEmulator } from "../../harness/cloud-instance/metadata-emulator.ts";
 import { waitFor } from "../../harness/cluster.ts";
 
 describe("an aliyun cluster on the emulated Alibaba Cloud region", { timeout: 240_000 }, () => {
@@ -77,6 +78,42 @@ describe("an aliyun cluster on the emulated Alibaba Cloud region", { timeout: 24
     assert.deepEqual(await consume(bootstrapOf(live), "emulated-first", values.length), values);
     assert.deepEqual(kit.cloud.errors, []);
     lap("create");
+  });
+
+  it("a validly signed identity of an ECS instance outside the cluster's fleet gets no credential", async () => {
+    const stranger = await MetadataEmulator.start({
+      provider: "aliyun",
+      instanceId: "i-bp1strangerinstance0",
+      zone: "cn-hangzhou-h",
+      privateIp: "127.0.0.99",
+      signingKey: kit.signer.key,
+      signingCertificate: kit.signer.certificate,
+    });
+    try {
+      const read = async (path: string) => (await fetch(`${stranger.url}${path}`)).text();
+      const identity = {
+        provider: "aliyun",
+        document: await read("/latest/dynamic/instance-identity/document"),
+        signature: await read("/latest/dynamic/instance-identity/pkcs7"),
+      };
+      // Each answer is a retriable 503; a throttled fleet listing says "cannot be read now", so ask until
+      // the listing was read and said no.
+      const details: string[] = [];
+      for (let attempt = 0; attempt < 10; attempt++) {
+        const answer = await fetch(`${kit.cp.url}/internal/v1/instance-credentials`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ clusterId: kit.clusterId, identity }),
+        });
+        const body = (await answer.json()) as { detail: string };
+        assert.equal(answer.status, 503, JSON.stringify(body));
+        details.push(body.detail);
+        if (!/cannot be read now/.test(body.detail)) break;
+      }
+      assert.match(details.at(-1) ?? "", /i-bp1strangerinstance0 is not \(yet\) an instance of cluster/);
+    } finally {
+      await stranger.close();
+    }
   });
 
   it("PATCH brokers.min 3 → 5: the group grows and 5 brokers register", async () => {

@@ -77,6 +77,12 @@ export class GroupOffsets {
   readonly #pendingTxn = new Map<bigint, Map<string, OffsetRecord>>();
   /** Producers whose marker is being written: a TxnOffsetCommit meanwhile is refused (retriable). */
   readonly #endingTxn = new Set<bigint>();
+  /**
+   * The newest epoch of each transactional producer this log has seen (TxnOffsetCommit batches and markers,
+   * replayed and live): an older one is a zombie whose transaction was fenced (Kafka's log layer refuses its
+   * append with INVALID_PRODUCER_EPOCH), and its late offsets must not wait for the new epoch's marker.
+   */
+  readonly #epochs = new Map<bigint, number>();
 
   constructor(ctx: GroupContext) {
     this.#ctx = ctx;
@@ -156,6 +162,7 @@ export class GroupOffsets {
     } else if (!group && req.generationId >= 0) {
       return allWith(req, ErrorCode.ILLEGAL_GENERATION);
     }
+    if (this.#isFenced(producer)) return allWith(req, ErrorCode.INVALID_PRODUCER_EPOCH);
     if (this.#endingTxn.has(producer.producerId)) return allWith(req, ErrorCode.CONCURRENT_TRANSACTIONS);
     const commitTimestamp = BigInt(this.#ctx.clock.now());
     const records: OffsetRecord[] = [];
@@ -177,17 +184,18 @@ export class GroupOffsets {
         for (const p of t.partitions) if (p.errorCode === ErrorCode.NONE) p.errorCode = code;
       return result;
     }
-    for (const r of records) this.replayTxnOffset(producer.producerId, r);
+    for (const r of records) this.replayTxnOffset(producer, r);
     return result;
   }
 
-  /** A TxnOffsetCommit record of `producerId` read from the log (replay): pending until its marker. */
-  replayTxnOffset(producerId: bigint, record: OffsetsLogRecord): void {
+  /** A TxnOffsetCommit record of `producer` read from the log (replay): pending until its marker. */
+  replayTxnOffset(producer: TxnProducer, record: OffsetsLogRecord): void {
+    this.#noteEpoch(producer);
     if (record.kind !== "offset") return;
-    let pending = this.#pendingTxn.get(producerId);
+    let pending = this.#pendingTxn.get(producer.producerId);
     if (!pending) {
       pending = new Map();
-      this.#pendingTxn.set(producerId, pending);
+      this.#pendingTxn.set(producer.producerId, pending);
     }
     pending.set(`${record.groupId}\u0000${record.topic}\u0000${record.partition}`, record);
   }
@@ -196,11 +204,12 @@ export class GroupOffsets {
    * The producer's marker read from the log (replay): its pending offsets become the committed ones (a
    * commit wins over any offset stored before its marker) or are dropped. Returns the records made current.
    */
-  replayTxnEnd(producerId: bigint, committed: boolean): OffsetRecord[] {
-    const pending = this.#pendingTxn.get(producerId);
+  replayTxnEnd(marker: TxnProducer & { readonly committed: boolean }): OffsetRecord[] {
+    this.#noteEpoch(marker);
+    const pending = this.#pendingTxn.get(marker.producerId);
     if (!pending) return [];
-    this.#pendingTxn.delete(producerId);
-    if (!committed) return [];
+    this.#pendingTxn.delete(marker.producerId);
+    if (!marker.committed) return [];
     const records = [...pending.values()];
     // Idle since "never" unless a record says otherwise, as GroupShard.replay creates groups.
     this.#materialize(records, 0);
@@ -218,6 +227,9 @@ export class GroupOffsets {
    * (the coordinator retries). A producer with nothing pending here gets NONE and no marker.
    */
   async completeTxn(end: TxnEnd): Promise<number> {
+    // A marker of a superseded epoch (the coordinator's decision was overtaken): never applied to newer offsets.
+    if (this.#isFenced(end)) return ErrorCode.INVALID_PRODUCER_EPOCH;
+    this.#noteEpoch(end);
     const pending = this.#pendingTxn.get(end.producerId);
     if (!pending) return ErrorCode.NONE;
     if (this.#endingTxn.has(end.producerId)) return ErrorCode.CONCURRENT_TRANSACTIONS;
@@ -233,6 +245,17 @@ export class GroupOffsets {
     if (this.#pendingTxn.get(end.producerId) === pending) this.#pendingTxn.delete(end.producerId);
     this.#materialize(records, this.#ctx.clock.now());
     return ErrorCode.NONE;
+  }
+
+  #isFenced(producer: TxnProducer): boolean {
+    const newest = this.#epochs.get(producer.producerId);
+    return newest !== undefined && producer.producerEpoch < newest;
+  }
+
+  #noteEpoch(producer: TxnProducer): void {
+    const newest = this.#epochs.get(producer.producerId);
+    if (newest === undefined || producer.producerEpoch > newest)
+      this.#epochs.set(producer.producerId, producer.producerEpoch);
   }
 
   #materialize(records: readonly OffsetRecord[], createdAt: number): void {

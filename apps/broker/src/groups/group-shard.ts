@@ -5,7 +5,7 @@
 import { ErrorCode } from "@cirrus/kafka-protocol";
 import type { Clock } from "./clock.ts";
 import { ConsumerGroup, GroupState } from "./consumer-group.ts";
-import type { GroupConfig, GroupContext, GroupLog } from "./group-context.ts";
+import type { GroupConfig, GroupContext, GroupLog, TxnProducer } from "./group-context.ts";
 import {
   deleteGroup,
   deleteOffsets,
@@ -123,16 +123,16 @@ export class GroupShard {
     group.stateTimestamp = Number(stored?.stateTimestamp ?? 0n);
   }
 
-  /** Replay of a TxnOffsetCommit record of `producerId`: pending until the producer's marker. */
-  replayTxnOffset(producerId: bigint, record: OffsetsLogRecord): void {
+  /** Replay of a TxnOffsetCommit record of `producer`: pending until the producer's marker. */
+  replayTxnOffset(producer: TxnProducer, record: OffsetsLogRecord): void {
     if (this.#serving) throw new Error("replay after the shard started serving");
-    this.offsets.replayTxnOffset(producerId, record);
+    this.offsets.replayTxnOffset(producer, record);
   }
 
   /** Replay of the producer's marker: returns the offset records its commit made current (none on abort). */
-  replayTxnEnd(producerId: bigint, committed: boolean): OffsetsLogRecord[] {
+  replayTxnEnd(marker: TxnProducer & { readonly committed: boolean }): OffsetsLogRecord[] {
     if (this.#serving) throw new Error("replay after the shard started serving");
-    return this.offsets.replayTxnEnd(producerId, committed);
+    return this.offsets.replayTxnEnd(marker);
   }
 
   /**

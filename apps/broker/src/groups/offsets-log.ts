@@ -3,7 +3,11 @@
 // in object storage like any data and moves with the partition. Replaying the stream rebuilds it.
 import { encodeEndTxnMarker, encodeRecordBatch } from "@cirrus/kafka-protocol";
 import { CoordinatorError, CoordinatorErrorCode } from "../errors.ts";
-import { type MarkerReplay, replayKeyedLog } from "../partitions/keyed-log-replay.ts";
+import {
+  type MarkerReplay,
+  type ReplayedTxnProducer,
+  replayKeyedLog,
+} from "../partitions/keyed-log-replay.ts";
 import type { Partition } from "../partitions/partition.ts";
 import type { GroupLog, TxnEnd, TxnProducer } from "./group-context.ts";
 import type { OffsetsLogIndex } from "./offsets-log-index.ts";
@@ -91,12 +95,12 @@ export class PartitionGroupLog implements GroupLog {
 }
 
 /**
- * Replays the offsets log (partitions/keyed-log-replay.ts): see replayKeyedLog. `apply` gets the producer id
- * of a TxnOffsetCommit record (null for others); `onMarker` each transaction marker.
+ * Replays the offsets log (partitions/keyed-log-replay.ts): see replayKeyedLog. `apply` gets the producer of
+ * a TxnOffsetCommit record (null for others); `onMarker` each transaction marker.
  */
 export function replayOffsetsLog(
   partition: OffsetsPartition,
-  apply: (record: OffsetsLogRecord, offset: number, txnProducerId: bigint | null) => void,
+  apply: (record: OffsetsLogRecord, offset: number, txn: ReplayedTxnProducer | null) => void,
   onMarker?: MarkerReplay,
 ): Promise<number> {
   return replayKeyedLog(partition, "offsets log", decodeOffsetsLogRecord, apply, onMarker);

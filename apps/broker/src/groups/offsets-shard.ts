@@ -59,20 +59,19 @@ export function openOffsetsShard(source: OffsetsPartition, options: OffsetsShard
     new CoordinatorError(CoordinatorErrorCode.PARTITION_UNLOADED, "offsets partition unloaded during replay");
   const loaded = replayOffsetsLog(
     source,
-    (record, offset, txnProducerId) => {
+    (record, offset, txn) => {
       if (unloaded) throw unloadedError();
-      if (txnProducerId === null) {
+      if (txn === null) {
         shard.replay(record);
         index.note(record, offset);
       } else {
-        shard.replayTxnOffset(txnProducerId, record);
-        index.openTxn(txnProducerId, offset);
+        shard.replayTxnOffset(txn, record);
+        index.openTxn(txn.producerId, offset);
       }
     },
     (marker, offset) => {
       if (unloaded) throw unloadedError();
-      for (const record of shard.replayTxnEnd(marker.producerId, marker.committed))
-        index.note(record, offset);
+      for (const record of shard.replayTxnEnd(marker)) index.note(record, offset);
       index.endTxn(marker.producerId);
     },
   ).then(

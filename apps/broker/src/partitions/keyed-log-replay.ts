@@ -22,6 +22,12 @@ export interface ReplayedMarker {
   readonly committed: boolean;
 }
 
+/** The producer of a record in a transactional batch. */
+export interface ReplayedTxnProducer {
+  readonly producerId: bigint;
+  readonly producerEpoch: number;
+}
+
 /** Called with each marker (control batch) at its offset; a log holding one without this handler is corrupt. */
 export type MarkerReplay = (marker: ReplayedMarker, offset: number) => void;
 
@@ -38,7 +44,7 @@ export async function replayKeyedLog<R>(
   partition: ReplayedPartition,
   logName: string,
   decode: (key: Buffer, value: Buffer | null) => R,
-  apply: (record: R, offset: number, txnProducerId: bigint | null) => void,
+  apply: (record: R, offset: number, txn: ReplayedTxnProducer | null) => void,
   onMarker?: MarkerReplay,
 ): Promise<number> {
   let offset = partition.logStartOffset;
@@ -68,12 +74,14 @@ export async function replayKeyedLog<R>(
             offset = markerOffset + header.lastOffsetDelta + 1;
             continue;
           }
-          const txnProducerId = header.isTransactional ? header.producerId : null;
+          const txn = header.isTransactional
+            ? { producerId: header.producerId, producerEpoch: header.producerEpoch }
+            : null;
           for (const record of iterateRecords(batch)) {
             const recordOffset = Number(record.offset);
             if (recordOffset < offset) continue;
             if (record.key === null) throw new Error(`record ${recordOffset} has no key`);
-            apply(decode(record.key, record.value), recordOffset, txnProducerId);
+            apply(decode(record.key, record.value), recordOffset, txn);
             count++;
             offset = recordOffset + 1;
           }

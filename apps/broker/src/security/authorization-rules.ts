@@ -82,6 +82,7 @@ export const authorizationRules: AuthorizationRules = {
   [ApiKey.AlterPartitionReassignments]: clusterRule<45>("ALTER"),
   [ApiKey.ListPartitionReassignments]: clusterRule<46>("DESCRIBE"),
   [ApiKey.OffsetDelete]: offsetDeleteRule,
+  [ApiKey.DescribeClientQuotas]: "handler",
   [ApiKey.DescribeUserScramCredentials]: "handler",
   [ApiKey.AlterUserScramCredentials]: "handler",
   [ApiKey.DescribeCluster]: "open",

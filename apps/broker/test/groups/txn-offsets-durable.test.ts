@@ -196,4 +196,43 @@ describe("durable TxnOffsetCommit staging", () => {
     assert.deepEqual(fetched(served.shard, true)[0], [1n, ErrorCode.NONE]);
     served.unload();
   });
+
+  it("a zombie's late TxnOffsetCommit and a superseded marker (older epochs) are refused, also after a move", async () => {
+    const moved = await offsetsPartition(cluster);
+    const first = await serveShard(moved.partition);
+    const zombie = { producerId: 7n, producerEpoch: 3 };
+    const current = { producerId: 7n, producerEpoch: 4 };
+    await first.shard.offsets.stageTxn(zombie, txnCommit([1n, 2n]));
+    // The coordinator aborted the zombie's transaction under the bumped epoch (InitProducerId, or its timeout).
+    const abort = { ...current, committed: false, coordinatorEpoch: 1 };
+    assert.equal(await first.shard.offsets.completeTxn(abort), ErrorCode.NONE);
+    const late = await first.shard.offsets.stageTxn(zombie, txnCommit([3n, 4n]));
+    assert.deepEqual(
+      late[0]!.partitions.map((p) => p.errorCode),
+      [ErrorCode.INVALID_PRODUCER_EPOCH, ErrorCode.INVALID_PRODUCER_EPOCH],
+    );
+    assert.equal(
+      first.shard.offsets.hasPendingTxn(7n),
+      false,
+      "nothing of the zombie waits for the new marker",
+    );
+    await first.shard.offsets.stageTxn(current, txnCommit([7n, 8n]));
+
+    first.unload();
+    const second = await serveShard(await moved.moveTo());
+    const lateAgain = await second.shard.offsets.stageTxn(zombie, txnCommit([3n, 4n]));
+    assert.equal(lateAgain[0]!.partitions[0]!.errorCode, ErrorCode.INVALID_PRODUCER_EPOCH, "epochs replayed");
+    const stale = { ...zombie, committed: true, coordinatorEpoch: 1 };
+    assert.equal(await second.shard.offsets.completeTxn(stale), ErrorCode.INVALID_PRODUCER_EPOCH);
+    assert.deepEqual(fetched(second.shard, true)[0], [-1n, UNSTABLE], "the stale marker completed nothing");
+    assert.equal(
+      await second.shard.offsets.completeTxn({ ...current, committed: true, coordinatorEpoch: 1 }),
+      ErrorCode.NONE,
+    );
+    assert.deepEqual(fetched(second.shard, true), [
+      [7n, ErrorCode.NONE],
+      [8n, ErrorCode.NONE],
+    ]);
+    second.unload();
+  });
 });

@@ -1,5 +1,7 @@
 // Broker credentials for cloud instances that proved who they are (auth/instance-identity.ts). The proof must
-// come from the cluster's own cloud and region; the credential is bound to the instance (a broker holding it
+// come from the cluster's own cloud and region, and the instance must be one of the cluster's fleet (the
+// provider lists it: a signed identity proves "an instance of this cloud", not "one of ours": Alibaba signs
+// every ECS instance with one certificate); the credential is bound to the instance (a broker holding it
 // registers as that instance only) and replaced by the next proof from the same instance.
 import { eq } from "drizzle-orm";
 import type { ClusterSpec } from "../api-schemas/clusters.ts";
@@ -13,11 +15,18 @@ import type { Db } from "../db/database.ts";
 import { clusters, instanceCredentials } from "../db/schema.ts";
 import { ApiError } from "../errors.ts";
 
+/**
+ * Whether `instanceId` is an instance of the cluster's fleet, as its cloud lists it now (the composition's:
+ * the provider's listInstances of the cluster's fleet). Rejects when the cloud cannot be asked now.
+ */
+export type FleetMembership = (clusterId: string, spec: ClusterSpec, instanceId: string) => Promise<boolean>;
+
 export async function issueInstanceCredential(
   db: Db,
   keys: IdentityKeyring,
   request: { clusterId: string; identity: InstanceIdentityProof },
   now = Date.now(),
+  isFleetInstance?: FleetMembership,
 ): Promise<{ brokerToken: string; instanceId: string }> {
   const [cluster] = await db
     .select({ spec: clusters.spec, state: clusters.state })
@@ -40,6 +49,26 @@ export async function issueInstanceCredential(
       "UNAUTHORIZED",
       `instance identity refused: instance ${instance.instanceId} is in ${instance.region}, the cluster in ${spec.region}`,
     );
+  }
+  if (isFleetInstance) {
+    let member: boolean;
+    try {
+      member = await isFleetInstance(request.clusterId, spec, instance.instanceId);
+    } catch (cause) {
+      throw new ApiError(
+        "UNAVAILABLE",
+        `the fleet of cluster ${request.clusterId} cannot be read now: retry`,
+        {
+          cause,
+        },
+      );
+    }
+    // Retriable: a scaling group may list a just-launched instance a moment after it booted.
+    if (!member)
+      throw new ApiError(
+        "UNAVAILABLE",
+        `instance ${instance.instanceId} is not (yet) an instance of cluster ${request.clusterId}'s fleet: retry`,
+      );
   }
   const brokerToken = newSecret(TokenPrefix.BROKER);
   await db

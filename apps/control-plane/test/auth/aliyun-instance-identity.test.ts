@@ -11,6 +11,7 @@ import {
   parseIdentityKeys,
   verifyInstanceIdentity,
 } from "../../src/auth/instance-identity.ts";
+import { issueInstanceCredential } from "../../src/services/instance-credentials.ts";
 import { createTestApp, localSpec, type TestApp } from "../helpers/test-app.ts";
 
 const fixture = (name: string) => readFileSync(new URL(`fixtures/${name}`, import.meta.url), "utf8");
@@ -104,6 +105,49 @@ describe("POST /internal/v1/instance-credentials (aliyun)", { timeout: 60_000 },
       payload: { instanceId, zone: "cn-hangzhou-h", host: "172.16.0.12", port: 9092 },
     });
     assert.equal(registered.statusCode, 200, registered.body);
+  });
+
+  it("issues it only to an instance of the cluster's fleet; otherwise a retriable UNAVAILABLE", async () => {
+    const db = t.testDb.database.db;
+    const asked: string[] = [];
+    const fleet = (members: string[]) => async (cluster: string, _spec: unknown, instanceId: string) => {
+      asked.push(`${cluster}/${instanceId}`);
+      return members.includes(instanceId);
+    };
+    const issued = await issueInstanceCredential(
+      db,
+      keys,
+      { clusterId, identity: proof },
+      Date.now(),
+      fleet(["i-bp1a2b3c4d5e6f7g8h9i"]),
+    );
+    assert.equal(issued.instanceId, "i-bp1a2b3c4d5e6f7g8h9i");
+    assert.deepEqual(asked, [`${clusterId}/i-bp1a2b3c4d5e6f7g8h9i`]);
+    const unavailable = (pattern: RegExp) => (error: unknown) =>
+      (error as { code?: string }).code === "UNAVAILABLE" && pattern.test((error as Error).message);
+    await assert.rejects(
+      issueInstanceCredential(db, keys, { clusterId, identity: proof }, Date.now(), fleet(["i-bpother"])),
+      unavailable(/not \(yet\) an instance of cluster .*'s fleet/),
+    );
+    await assert.rejects(
+      issueInstanceCredential(db, keys, { clusterId, identity: proof }, Date.now(), async () => {
+        throw new Error("Throttling.User");
+      }),
+      unavailable(/cannot be read now/),
+    );
+    // A forged proof is refused before the cloud is asked.
+    asked.length = 0;
+    await assert.rejects(
+      issueInstanceCredential(
+        db,
+        keys,
+        { clusterId, identity: { ...proof, document: DOCUMENT.replace("cn-hangzhou-h", "cn-hangzhou-i") } },
+        Date.now(),
+        fleet(["i-bp1a2b3c4d5e6f7g8h9i"]),
+      ),
+      (error: unknown) => (error as { code?: string }).code === "UNAUTHORIZED",
+    );
+    assert.deepEqual(asked, []);
   });
 
   it("refuses a forged document and an aws proof for the aliyun cluster (401 problem+json)", async () => {

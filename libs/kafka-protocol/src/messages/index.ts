@@ -9,6 +9,7 @@ export type {
   RequestBodies,
   ResponseBodies,
 } from "./bodies.ts";
+export * from "./client-quotas.ts";
 export * from "./create-partitions.ts";
 export * from "./create-topics.ts";
 export * from "./delete-records.ts";

@@ -14,6 +14,7 @@ import {
   IncrementalAlterConfigsResponseSpec,
 } from "./alter-configs.ts";
 import { ApiVersionsRequestSpec, ApiVersionsResponseSpec } from "./api-versions.ts";
+import { DescribeClientQuotasRequestSpec, DescribeClientQuotasResponseSpec } from "./client-quotas.ts";
 import { CreatePartitionsRequestSpec, CreatePartitionsResponseSpec } from "./create-partitions.ts";
 import { CreateTopicsRequestSpec, CreateTopicsResponseSpec } from "./create-topics.ts";
 import { DeleteRecordsRequestSpec, DeleteRecordsResponseSpec } from "./delete-records.ts";
@@ -131,6 +132,7 @@ export const apiSpecTable = {
   45: [AlterPartitionReassignmentsRequestSpec, AlterPartitionReassignmentsResponseSpec],
   46: [ListPartitionReassignmentsRequestSpec, ListPartitionReassignmentsResponseSpec],
   47: [OffsetDeleteRequestSpec, OffsetDeleteResponseSpec],
+  48: [DescribeClientQuotasRequestSpec, DescribeClientQuotasResponseSpec],
   50: [DescribeUserScramCredentialsRequestSpec, DescribeUserScramCredentialsResponseSpec],
   51: [AlterUserScramCredentialsRequestSpec, AlterUserScramCredentialsResponseSpec],
   60: [DescribeClusterRequestSpec, DescribeClusterResponseSpec],

@@ -29,7 +29,8 @@ export function instanceCredentialRoutes(ctx: AppContext) {
           response: withProblems({ 200: InstanceCredentialResponse }),
         },
       },
-      async (request) => issueInstanceCredential(ctx.database.db, keys, request.body),
+      async (request) =>
+        issueInstanceCredential(ctx.database.db, keys, request.body, Date.now(), ctx.isFleetInstance),
     );
   };
 }
