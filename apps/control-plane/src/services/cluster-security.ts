@@ -2,6 +2,8 @@
 // every broker of the cluster reads it (internal API) and the REST API manages it. Kafka's semantics: creating an
 // ACL that exists succeeds; a DeleteAcls filter deletes every binding it matches (acl-rules.ts); SCRAM
 // deletions of nothing answer RESOURCE_NOT_FOUND; everything asked in one call is one transaction.
+
+import { createHash, createHmac, pbkdf2Sync, randomBytes } from "node:crypto";
 import {
   type AclBinding,
   type AclBindingFilter,
@@ -145,4 +147,52 @@ export async function alterScramCredentials(
     }
     return { deletions };
   });
+}
+
+const HASHES = { "SCRAM-SHA-256": ["sha256", 32], "SCRAM-SHA-512": ["sha512", 64] } as const;
+
+/** RFC 5802's server-side credential for a password: a fresh salt, Hi(password), StoredKey and ServerKey. */
+export function scramCredentialOf(
+  user: string,
+  password: string,
+  mechanism: ScramCredentialRecord["mechanism"],
+  iterations: number,
+): ScramCredentialRecord {
+  const [hash, length] = HASHES[mechanism];
+  const salt = randomBytes(24);
+  const salted = pbkdf2Sync(Buffer.from(password.normalize("NFKC"), "utf8"), salt, iterations, length, hash);
+  const clientKey = createHmac(hash, salted).update("Client Key").digest();
+  return {
+    user,
+    mechanism,
+    iterations,
+    salt: salt.toString("base64"),
+    storedKey: createHash(hash).update(clientKey).digest("base64"),
+    serverKey: createHmac(hash, salted).update("Server Key").digest("base64"),
+  };
+}
+
+export interface KafkaUserView {
+  name: string;
+  credentials: { mechanism: ScramCredentialRecord["mechanism"]; iterations: number }[];
+}
+
+/** The cluster's SCRAM users with their mechanisms (no key material). */
+export async function listKafkaUsers(db: DbOrTx, clusterId: string): Promise<KafkaUserView[]> {
+  const users = new Map<string, KafkaUserView>();
+  for (const c of await listScramCredentials(db, clusterId)) {
+    const user = users.get(c.user) ?? { name: c.user, credentials: [] };
+    user.credentials.push({ mechanism: c.mechanism, iterations: c.iterations });
+    users.set(c.user, user);
+  }
+  return [...users.values()];
+}
+
+/** Deletes every credential of a user; false when it had none. */
+export async function deleteKafkaUser(db: Db, clusterId: string, user: string): Promise<boolean> {
+  const gone = await db
+    .delete(scramCredentials)
+    .where(and(eq(scramCredentials.clusterId, clusterId), eq(scramCredentials.userName, user)))
+    .returning({ user: scramCredentials.userName });
+  return gone.length > 0;
 }

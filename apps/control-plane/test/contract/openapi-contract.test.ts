@@ -155,6 +155,38 @@ describe("OpenAPI contract", { timeout: 120_000 }, () => {
     assert.equal(topic.statusCode, 201);
     assert.equal(topic.json().partitions[0].leaderBrokerId, brokerId);
     await c.call("GET", "/v1/clusters/:id/topics", { ...admin, params: { id } });
+    // the cluster's Kafka ACLs and SCRAM users
+    const acl = {
+      resourceType: "GROUP",
+      resourceName: "app-",
+      patternType: "PREFIXED",
+      principal: "User:app",
+      host: "*",
+      operation: "READ",
+      permission: "ALLOW",
+    };
+    assert.equal(
+      (await c.call("POST", "/v1/clusters/:id/acls", { ...admin, params: { id }, payload: acl })).statusCode,
+      201,
+    );
+    await c.call("GET", "/v1/clusters/:id/acls", { ...admin, params: { id } });
+    await c.call("POST", "/v1/clusters/:id/acls/delete", {
+      ...admin,
+      params: { id },
+      payload: { ...acl, resourceName: null, principal: null, host: null },
+    });
+    await c.call("PUT", "/v1/clusters/:id/users/:name", {
+      ...admin,
+      params: { id, name: "app" },
+      payload: { password: "app-password" },
+    });
+    await c.call("GET", "/v1/clusters/:id/users", { ...admin, params: { id } });
+    await c.call("DELETE", "/v1/clusters/:id/users/:name", { ...admin, params: { id, name: "app" } });
+    assert.equal(
+      (await c.call("DELETE", "/v1/clusters/:id/users/:name", { ...admin, params: { id, name: "app" } }))
+        .statusCode,
+      404,
+    );
     await c.call("GET", "/v1/clusters/:id/topics/:name", { ...admin, params: { id, name: "orders" } });
     await c.call("PATCH", "/v1/clusters/:id/topics/:name", {
       ...admin,

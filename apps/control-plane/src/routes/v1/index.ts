@@ -12,6 +12,7 @@ import { operationEventRoutes } from "./operation-event-routes.ts";
 import { operationRoutes } from "./operation-routes.ts";
 import { partitionMoveRoutes } from "./partition-move-routes.ts";
 import { rebalanceRoutes } from "./rebalance-routes.ts";
+import { securityRoutes } from "./security-routes.ts";
 import { spotReclaimRoutes } from "./spot-reclaim.ts";
 import { tokenRoutes } from "./token-routes.ts";
 import { topicMessageRoutes } from "./topic-message-routes.ts";
@@ -34,6 +35,7 @@ export function publicApi(ctx: AppContext) {
     await app.register(clusterEventRoutes(ctx));
     await app.register(rebalanceRoutes(ctx));
     await app.register(partitionMoveRoutes(ctx));
+    await app.register(securityRoutes(ctx));
     await app.register(tokenRoutes(ctx));
     await app.register(auditRoutes(ctx));
   };
