@@ -7,7 +7,9 @@
 //      replays the whole log (the time a group is unavailable after a move, beyond the partition move);
 //   4. offsets-log compaction: a shard with 1,000,000 committed offsets over 1,000 keys (100,000 in quick
 //      mode) replayed by a new owner without compaction (the reference), then compacted (with the largest
-//      event-loop stall while it runs: the coordinator keeps serving) and replayed again after a move.
+//      event-loop stall while it runs: the coordinator keeps serving) and replayed again after a move;
+//   5. transactional offsets (exactly-once): TxnOffsetCommit then the producer's commit marker, each durable in
+//      the offsets log, per transaction (its ratio to a plain OffsetCommit), and a new owner's replay of that log.
 // Prints one JSON line.
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { encodeRecordBatch } from "@cirrus/kafka-protocol";
@@ -35,6 +37,7 @@ const IN_FLIGHT = 64;
 const COMPACTION_RECORDS = quick ? 100_000 : 1_000_000;
 const KEY_GROUPS = 100;
 const KEY_PARTITIONS = 10;
+const TXNS = quick ? 2_000 : 20_000;
 
 const brokers = await BenchBrokers.create("groups", () => new MemObjectStore());
 const broker = (nodeId: number) => brokers.storage(nodeId, { walCapacity: 256 * 1024 * 1024 });
@@ -158,6 +161,44 @@ async function compactionBench() {
   };
 }
 
+/** TXNS transactions, each a TxnOffsetCommit of 12 partitions and its commit marker; then a move replays them. */
+async function txnOffsetsBench() {
+  const streamId = (await brokers.objectManager.createStream({})).streamId;
+  const writer = await partitionOn(await broker(21), streamId, 21);
+  const shard = new GroupShard({
+    partition: 0,
+    clock: { now: () => Date.now(), schedule: () => () => {} },
+    config: defaultGroupConfig,
+    log: new PartitionGroupLog(writer),
+    onBackgroundError: (e) => {
+      throw e;
+    },
+  });
+  shard.startServing();
+  const txns = await drive(TXNS, async (i) => {
+    // One producer per transaction in flight (a producer has one transaction open at a time).
+    const producer = { producerId: BigInt(i + 1), producerEpoch: 0 };
+    const staged = await shard.offsets.stageTxn(producer, commitRequest(i));
+    if (staged[0]!.partitions[0]!.errorCode !== 0) throw new Error(`TxnOffsetCommit ${i} failed`);
+    const ended = await shard.offsets.completeTxn({ ...producer, committed: true, coordinatorEpoch: 0 });
+    if (ended !== 0) throw new Error(`commit marker ${i} failed`);
+  });
+  await writer.close();
+  const reader = await partitionOn(await broker(22), streamId, 22);
+  const started = performance.now();
+  const moved = openOffsetsShard(reader, coordinatorOptions);
+  const replayed = await moved.loaded;
+  const replayMs = performance.now() - started;
+  const check = moved.shard.offsets.fetch("group-0", [{ name: "orders", partitionIndexes: [0] }], true)[0]!
+    .partitions[0]!;
+  const lastForGroup0 = Math.floor((TXNS - 1) / GROUPS) * GROUPS;
+  if (check.committedOffset !== BigInt(lastForGroup0 * 100) || check.errorCode !== 0)
+    throw new Error("replayed transactional offsets differ");
+  moved.unload();
+  await reader.close();
+  return { txns, replayed, replayMs };
+}
+
 try {
   const a = await broker(1);
   const offsetsStream = (await brokers.objectManager.createStream({})).streamId;
@@ -216,6 +257,7 @@ try {
   if (check.committedOffset !== BigInt(lastForGroup0 * 100)) throw new Error("replayed state differs");
 
   const compaction = await compactionBench();
+  const txn = await txnOffsetsBench();
 
   printResult({
     bench: "group-coordinator",
@@ -233,6 +275,13 @@ try {
     replayMs: round(replayMs, 1),
     replayRecordsPerSec: round(replayed / (replayMs / 1000), 0),
     ...compaction,
+    txnOffsetCommits: TXNS,
+    txnsPerSec: round(TXNS / txn.txns.seconds, 0),
+    txnP50Ms: round(percentile(txn.txns.latencies, 50)),
+    txnP99Ms: round(percentile(txn.txns.latencies, 99)),
+    txnVsPlainCommit: round(TXNS / txn.txns.seconds / (COMMITS / commits.seconds), 3),
+    txnReplayRecords: txn.replayed,
+    txnReplayMs: round(txn.replayMs, 1),
   });
 } finally {
   await brokers.close();

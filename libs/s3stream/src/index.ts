@@ -60,6 +60,7 @@ export type {
   RecoveryReport,
   StorageOptions,
   Stream,
+  StreamCloseOptions,
   StreamCloseStep,
   StreamRecord,
 } from "./stream-types.ts";

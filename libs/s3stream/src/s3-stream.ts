@@ -2,7 +2,7 @@
 // and cold reads are delegated to the Storage that opened it (StreamHost).
 import type { CachedRecord } from "./cache/log-cache.ts";
 import { assertSafeIndex, ErrorCode, StreamStorageError, toStreamStorageError } from "./errors.ts";
-import type { AppendRequest, Stream, StreamRecord } from "./stream-types.ts";
+import type { AppendRequest, Stream, StreamCloseOptions, StreamRecord } from "./stream-types.ts";
 import { RECORD_HEADER_SIZE } from "./wal/wal-record.ts";
 
 /** What a stream needs from its storage. */
@@ -17,7 +17,8 @@ export interface StreamHost {
     maxBytes: number,
   ): Promise<StreamRecord[]>;
   trimStream(stream: S3Stream, newStartOffset: number): Promise<void>;
-  closeStream(stream: S3Stream): Promise<void>;
+  /** Settles appends, uploads the tail, waits for `commitAfter` (never failing on it), commits the close. */
+  closeStream(stream: S3Stream, commitAfter?: Promise<unknown>): Promise<void>;
 }
 
 export class S3Stream implements Stream {
@@ -157,11 +158,11 @@ export class S3Stream implements Stream {
     this.#startOffset = Math.max(this.#startOffset, newStartOffset);
   }
 
-  close(): Promise<void> {
+  close(options: StreamCloseOptions = {}): Promise<void> {
     if (!this.#closing) {
       this.markClosed(new StreamStorageError(ErrorCode.STREAM_CLOSED, `stream ${this.streamId} is closed`));
       // A failed close (object store down) can be retried: the stream stays with its storage meanwhile.
-      this.#closing = this.#host.closeStream(this).catch((error: unknown) => {
+      this.#closing = this.#host.closeStream(this, options.commitAfter).catch((error: unknown) => {
         this.#closing = undefined;
         throw toStreamStorageError(error, `close of stream ${this.streamId}`);
       });

@@ -222,7 +222,7 @@ export class Storage implements StreamHost {
     await this.options.objectManager.trimStream(stream.streamId, stream.epoch, newStartOffset);
   }
 
-  async closeStream(stream: S3Stream): Promise<void> {
+  async closeStream(stream: S3Stream, commitAfter?: Promise<unknown>): Promise<void> {
     const observe = this.options.observeStreamClose;
     let from = performance.now();
     const lap = (step: StreamCloseStep) => {
@@ -233,6 +233,8 @@ export class Storage implements StreamHost {
     await stream.settled();
     lap("settle");
     await this.#uploader.uploadStream(stream.streamId);
+    // What the caller writes beside the stream meanwhile (a final checkpoint) lands before the close does.
+    await commitAfter?.catch(() => {});
     lap("upload");
     try {
       await this.options.objectManager.closeStream(stream.streamId, stream.epoch);

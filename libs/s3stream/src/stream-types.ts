@@ -60,9 +60,15 @@ export interface Stream {
   /**
    * Waits for pending appends, uploads this stream's tail to object storage, then closes it in metadata. If that
    * fails the stream keeps refusing appends, its data stays in the WAL (uploaded later), and close() may be
-   * called again.
+   * called again. With `commitAfter`, the close is committed only once that settles too (whether it fulfils
+   * or rejects): whatever the next owner must find beside the stream (a final checkpoint) is written while
+   * the tail uploads, and is there before anyone can open the stream. Only the first call's options count.
    */
-  close(): Promise<void>;
+  close(options?: StreamCloseOptions): Promise<void>;
+}
+
+export interface StreamCloseOptions {
+  readonly commitAfter?: Promise<unknown>;
 }
 
 export interface StorageOptions {
@@ -117,8 +123,9 @@ export interface StorageOptions {
   observeWalWrite?: (seconds: number, bytes: number) => void;
   /**
    * Told of each step of a stream's close (a partition moving away): `settle` (appends in flight reach the
-   * WAL), `upload` (the stream's tail uploaded and committed to the object index), `close` (the close
-   * committed to the object index); seconds each. Not called for the steps of a failed close.
+   * WAL), `upload` (the stream's tail uploaded and committed to the object index, and the close's
+   * `commitAfter` settled), `close` (the close committed to the object index); seconds each. Not called for
+   * the steps of a failed close.
    */
   observeStreamClose?: (step: StreamCloseStep, seconds: number) => void;
 }

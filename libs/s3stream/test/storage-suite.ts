@@ -186,6 +186,30 @@ export function storageSuite(name: string, openStore: () => Promise<ObjectStore>
       await b.shutdown();
     });
 
+    it("commits a close only after its commitAfter settled (what the next owner must find is there first)", async () => {
+      const e = await env();
+      const a = await Storage.open(await e.options(1));
+      const { streamId } = await a.createStream();
+      const stream = await a.openStream(streamId, 1);
+      await appendMany(stream, 3);
+      let release: (value?: unknown) => void = () => {};
+      const checkpoint = new Promise((_resolve, reject) => {
+        release = reject; // a failed write still lets the close go on
+      });
+      const closing = stream.close({ commitAfter: checkpoint });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal((await e.objectManager.describeStream(streamId)).state, "OPENED", "not closed before it");
+      assert.equal(
+        (await e.objectManager.describeStream(streamId)).endOffset,
+        stream.nextOffset,
+        "tail uploaded",
+      );
+      release(new Error("checkpoint write failed"));
+      await closing;
+      assert.equal((await e.objectManager.describeStream(streamId)).state, "CLOSED");
+      await a.shutdown();
+    });
+
     it("fences the old owner: its later appends are never committed and it stops accepting", async () => {
       const e = await env();
       const a = await Storage.open(await e.options(1, { uploadThresholdBytes: 3 * MiB }));

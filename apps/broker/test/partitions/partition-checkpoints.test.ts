@@ -162,6 +162,38 @@ function txnView(index: PartitionTxnIndex | undefined, partition: Partition) {
 }
 
 describe("transactions in partition checkpoints on s3stream", () => {
+  it("a close while appends are in flight hands over a checkpoint covering them: the new owner replays nothing", async () => {
+    const streamId = await cluster.createStream();
+    const onA = await openOn(await cluster.openBroker(1), streamId, 1);
+    const gateA = new ProducerStateManager();
+    await gateA.load(onA);
+    for (let i = 0; i < 5; i++) await produce(gateA, onA, 20n, i * 3, T0 + i);
+    // Not awaited: in flight (written to the WAL, not yet durable) when the move closes the partition.
+    const inFlight = [produce(gateA, onA, 20n, 15, T0 + 5), produce(gateA, onA, 21n, 0, T0 + 6)];
+    const closing = onA.close();
+    const acked = await Promise.all(inFlight);
+    assert.deepEqual(
+      acked.map((r) => r.kind),
+      ["appended", "appended"],
+    );
+    await closing;
+    const end = onA.highWatermark;
+    assert.equal(end, 21);
+    assert.equal((await store.list(streamId)).at(-1), end, "the final checkpoint is at the true end");
+
+    const onB = await openOn(await cluster.openBroker(2), streamId, 2);
+    const gateB = new ProducerStateManager();
+    await gateB.load(onB);
+    assert.equal(onB.checkpoints.stats.loadedFrom, end);
+    assert.equal(onB.checkpoints.stats.replayedOffsets, 0);
+    const retry = await produce(gateB, onB, 21n, 0, T0 + 99);
+    assert.deepEqual(
+      retry,
+      { kind: "duplicate", baseOffset: 18 },
+      "the in-flight batch is known after the move",
+    );
+  });
+
   it("a new owner loads the transaction index from the checkpoint and the tail, as the full scan has it", async () => {
     const streamId = await cluster.createStream();
     const onA = await openOn(await cluster.openBroker(31), streamId, 1);
