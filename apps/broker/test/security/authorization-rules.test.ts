@@ -1,7 +1,7 @@
 // The per-API authorization rules on requests that mix what the client may and may not do: the allowed part
 // reaches the handler (a recording stand-in), the denied part is answered with Kafka's code by the API's own
 // error responder, and the two answers are merged; answers the client may not see are filtered. Bindings:
-// alice may WRITE/READ topics "orders-*", READ group "g", DESCRIBE_CONFIGS topic "orders-eu".
+// the client may WRITE/READ topics "orders-*", READ group "g", DESCRIBE_CONFIGS topic "orders-eu", CREATE "orders-ok".
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { AclBinding } from "@cirrus/broker-api";
@@ -57,6 +57,7 @@ function contextFor(apiVersion = 9): RequestContext {
       acl({ operation: "READ" }),
       acl({ resourceType: "GROUP", resourceName: "g", patternType: "LITERAL", operation: "READ" }),
       acl({ resourceName: "orders-eu", patternType: "LITERAL", operation: "DESCRIBE_CONFIGS" }),
+      acl({ resourceName: "orders-ok", patternType: "LITERAL", operation: "CREATE" }),
     ],
     scramCredentials: [],
   });
@@ -282,6 +283,33 @@ describe("topic rules", () => {
       ],
     );
     assert.equal(named.brokers.length, 1);
+    const mixed: Any = await metadataRule(
+      {
+        topics: [
+          { name: "orders-new", topicId: ORDERS_ID },
+          { name: "orders-ok", topicId: ORDERS_ID },
+        ],
+        allowAutoTopicCreation: true,
+      } as Any,
+      contextFor(),
+      h.serve,
+      () => null,
+    );
+    assert.deepEqual(
+      h.seen.slice(2).map((r: Any) => [r.topics.map((t: Any) => t.name), r.allowAutoTopicCreation]),
+      [
+        [["orders-ok"], true],
+        [["orders-new"], false],
+      ],
+      "only the creatable topic may be auto-created",
+    );
+    assert.deepEqual(
+      mixed.topics.map((t: Any) => [t.name, t.errorCode]),
+      [
+        ["orders-ok", 0],
+        ["orders-new", ErrorCode.TOPIC_AUTHORIZATION_FAILED],
+      ],
+    );
   });
 
   it("DescribeConfigs: a denied topic and the broker (CLUSTER) get their own codes, the rest is described", async () => {
