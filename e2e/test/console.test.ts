@@ -646,6 +646,47 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
     await check("12-rebalance-done");
   });
 
+  it("adds and deletes a SCRAM user and an ACL on the Security tab; what it writes is what the API serves", async () => {
+    const clusterId =
+      /clusters\/([0-9a-f-]{36})/.exec(page.url())?.[1] ?? /cluster=([0-9a-f-]{36})/.exec(page.url())![1]!;
+    await page.goto(`${url}/clusters/${clusterId}`);
+    await page.getByRole("link", { name: "Security" }).click();
+    await page.getByText("No SCRAM user yet").waitFor();
+    await page.getByText("No ACL:").waitFor();
+    await page.getByLabel("User name", { exact: true }).fill("alice");
+    await page.getByLabel("Password", { exact: true }).fill("short");
+    await page.getByRole("button", { name: "Save user" }).click();
+    await page.locator("#u-password-error").waitFor(); // the API's validation, at the field
+    await page.getByLabel("Password", { exact: true }).fill("alice-password");
+    await page.getByLabel("Mechanism", { exact: true }).selectOption("SCRAM-SHA-512");
+    await page.getByRole("button", { name: "Save user" }).click();
+    await page.getByRole("row", { name: /alice SCRAM-SHA-512/ }).waitFor();
+    await page.getByLabel("Principal", { exact: true }).fill("User:alice");
+    await page.getByLabel("Operation", { exact: true }).selectOption("WRITE");
+    await page.getByLabel("Pattern", { exact: true }).selectOption("PREFIXED");
+    await page.getByLabel("Resource name", { exact: true }).fill("orders-");
+    await page.getByRole("button", { name: "Add ACL" }).click();
+    const row = page.getByRole("row", { name: /User:alice ALLOW WRITE TOPIC orders-\*/ });
+    await row.waitFor();
+    const acls = await api<{ items: { principal: string; operation: string; patternType: string }[] }>(
+      "GET",
+      `/v1/clusters/${clusterId}/acls`,
+    );
+    assert.deepEqual(
+      acls.items.map((a) => [a.principal, a.operation, a.patternType]),
+      [["User:alice", "WRITE", "PREFIXED"]],
+    );
+    await check("13-security");
+    await row.getByRole("button", { name: "Delete" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Delete ACL" }).click();
+    await page.getByText("No ACL:").waitFor();
+    const userRow = page.getByRole("row", { name: /alice SCRAM-SHA-512/ });
+    await userRow.getByRole("button", { name: "Delete" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Delete user" }).click();
+    await page.getByText("No SCRAM user yet").waitFor();
+    assert.deepEqual((await api<{ items: unknown[] }>("GET", `/v1/clusters/${clusterId}/users`)).items, []);
+  });
+
   it("is readable on a phone and keeps settings' tokens", async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${url}/settings`);

@@ -3,14 +3,18 @@ import { useEffect, useState } from "react";
 /** A page address the console knows, parsed from location.pathname. */
 export type Route =
   | { page: "clusters" }
-  | { page: "cluster"; clusterId: string; tab: "overview" | "map" | "topics" | "groups" | "rebalance" }
+  | {
+      page: "cluster";
+      clusterId: string;
+      tab: "overview" | "map" | "topics" | "groups" | "rebalance" | "security";
+    }
   | { page: "group"; clusterId: string; group: string }
   | { page: "topic"; clusterId: string; topic: string }
   | { page: "operations"; clusterId?: string }
   | { page: "settings" }
   | { page: "not-found"; path: string };
 
-const TABS = new Set(["overview", "map", "topics", "groups", "rebalance"]);
+const TABS = new Set(["overview", "map", "topics", "groups", "rebalance", "security"]);
 
 export function parseRoute(pathname: string, search = ""): Route {
   const parts = pathname.split("/").filter(Boolean).map(decodeURIComponent);
@@ -26,7 +30,11 @@ export function parseRoute(pathname: string, search = ""): Route {
     if (parts[2] === "topics" && parts.length === 4) return { page: "topic", clusterId, topic: parts[3]! };
     if (parts[2] === "groups" && parts.length === 4) return { page: "group", clusterId, group: parts[3]! };
     if (parts.length === 3 && TABS.has(parts[2]!))
-      return { page: "cluster", clusterId, tab: parts[2] as "map" | "topics" | "groups" | "rebalance" };
+      return {
+        page: "cluster",
+        clusterId,
+        tab: parts[2] as "map" | "topics" | "groups" | "rebalance" | "security",
+      };
   }
   return { page: "not-found", path: pathname };
 }

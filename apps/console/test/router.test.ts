@@ -12,6 +12,7 @@ describe("console routes", () => {
       { page: "cluster", clusterId: id, tab: "topics" },
       { page: "cluster", clusterId: id, tab: "rebalance" },
       { page: "cluster", clusterId: id, tab: "groups" },
+      { page: "cluster", clusterId: id, tab: "security" },
       { page: "topic", clusterId: id, topic: "orders.v1" },
       { page: "group", clusterId: id, group: "billing service" },
       { page: "operations" },

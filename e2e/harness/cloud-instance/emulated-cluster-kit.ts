@@ -112,6 +112,38 @@ export abstract class EmulatedClusterKit<Cloud extends EmulatedCloud> {
     return kit;
   }
 
+  /**
+   * POST /v1/clusters with `spec`, then waits for `count` ACTIVE brokers on a RUNNING cluster: each on a live
+   * instance of the cloud with its zone, address and a WAL volume, the brokers exactly the group's members,
+   * spread over every zone of the spec. Returns them.
+   */
+  async createdWith(name: string, spec: ClusterSpecBody, count: number): Promise<BrokerView[]> {
+    await this.createCluster(name, spec);
+    const live = await this.runningWith(count, `${count} ACTIVE brokers on a RUNNING cluster`);
+    this.assertBrokersMatchInstances(live);
+    assert.deepEqual(
+      live.map((b) => b.instanceId).sort(),
+      this.members()
+        .map((m) => m.id)
+        .sort(),
+      "the brokers are the group's members",
+    );
+    assert.deepEqual(
+      new Set(live.map((b) => b.zone)),
+      new Set(spec.zones as string[]),
+      "spread over every zone",
+    );
+    return live;
+  }
+
+  /** `count` records produced with acks=all to `topic` through `live` and read back in order; no cloud error. */
+  async roundTrip(live: readonly BrokerView[], topic: string, count: number): Promise<void> {
+    const values = Array.from({ length: count }, (_, i) => `first-${i}`);
+    await produce(bootstrapOf(live), topic, values);
+    assert.deepEqual(await consume(bootstrapOf(live), topic, values.length), values);
+    assert.deepEqual(this.cloud.errors, []);
+  }
+
   /** POST /v1/clusters; remembers its id. */
   async createCluster(name: string, spec: ClusterSpecBody): Promise<string> {
     const created = await this.cp.api<{ cluster: ClusterView }>("POST", "/v1/clusters", {

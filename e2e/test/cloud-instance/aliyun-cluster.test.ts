@@ -16,7 +16,6 @@ import {
   bootstrapOf,
   type ClusterSpecBody,
   consume,
-  produce,
 } from "../../harness/cloud-instance/emulated-cluster-kit.ts";
 import { MetadataEmulator } from "../../harness/cloud-instance/metadata-emulator.ts";
 import { waitFor } from "../../harness/cluster.ts";
@@ -46,18 +45,7 @@ describe("an aliyun cluster on the emulated Alibaba Cloud region", { timeout: 24
     kit.cloud.account.requests.filter((r) => r.api === "ess" && r.action === action);
 
   it("POST /v1/clusters (aliyun) → 3 brokers on the instances the fake group launched → kcat round trip", async () => {
-    await kit.createCluster("emulated-aliyun", spec);
-    const live = await kit.runningWith(3, "3 ACTIVE brokers on a RUNNING cluster");
-    kit.assertBrokersMatchInstances(live);
-    assert.deepEqual(
-      live.map((b) => b.instanceId).sort(),
-      kit
-        .members()
-        .map((m) => m.id)
-        .sort(),
-      "the brokers are the group's members",
-    );
-    assert.deepEqual(new Set(live.map((b) => b.zone)), new Set(kit.cloud.account.zones), "both zones");
+    const live = await kit.createdWith("emulated-aliyun", spec, 3);
     for (const b of live)
       assert.notEqual(kit.cloud.account.instances.get(b.instanceId)?.spotStrategy, "NoSpot", "spot only");
     // Booted from the scaling configuration's user data: no secret, no disk in it.
@@ -73,10 +61,7 @@ describe("an aliyun cluster on the emulated Alibaba Cloud region", { timeout: 24
       "the broker read its PKCS#7 identity signature",
     );
 
-    const values = Array.from({ length: 200 }, (_, i) => `first-${i}`);
-    await produce(bootstrapOf(live), "emulated-first", values);
-    assert.deepEqual(await consume(bootstrapOf(live), "emulated-first", values.length), values);
-    assert.deepEqual(kit.cloud.errors, []);
+    await kit.roundTrip(live, "emulated-first", 200);
     lap("create");
   });
 

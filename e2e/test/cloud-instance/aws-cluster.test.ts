@@ -14,7 +14,6 @@ import {
   type ClusterSpecBody,
   consume,
   EmulatedAwsClusterKit,
-  produce,
 } from "../../harness/cloud-instance/aws-cluster-kit.ts";
 import { waitFor } from "../../harness/cluster.ts";
 
@@ -31,22 +30,7 @@ describe("an aws cluster on the emulated AWS region", { timeout: 240_000 }, () =
   });
 
   it("POST /v1/clusters (aws) → 3 brokers on the instances the fake group launched → kcat round trip", async () => {
-    await kit.createCluster("emulated-aws", spec);
-    const live = await kit.runningWith(3, "3 ACTIVE brokers on a RUNNING cluster");
-    kit.assertBrokersMatchInstances(live);
-    assert.deepEqual(
-      live.map((b) => b.instanceId).sort(),
-      kit
-        .members()
-        .map((m) => m.id)
-        .sort(),
-      "the brokers are the group's members",
-    );
-    assert.deepEqual(
-      new Set(live.map((b) => b.zone)),
-      new Set(kit.cloud.account.zones),
-      "spread over both zones",
-    );
+    const live = await kit.createdWith("emulated-aws", spec, 3);
     // Booted from the launch template's user data: no secret, no volume in it.
     const template = [...kit.cloud.account.launchTemplates.values()][0]!;
     const script = Buffer.from(String(template.versions.at(-1)!.UserData), "base64").toString();
@@ -59,10 +43,7 @@ describe("an aws cluster on the emulated AWS region", { timeout: 240_000 }, () =
       /WAL on \S*\/dev\/disk\/by-id\/nvme-Amazon_Elastic_Block_Store_vol[0-9a-f]+\n/,
     );
 
-    const values = Array.from({ length: 200 }, (_, i) => `first-${i}`);
-    await produce(bootstrapOf(live), "emulated-first", values);
-    assert.deepEqual(await consume(bootstrapOf(live), "emulated-first", values.length), values);
-    assert.deepEqual(kit.cloud.errors, []);
+    await kit.roundTrip(live, "emulated-first", 200);
   });
 
   it("PATCH brokers.min 3 → 5: the group grows and 5 brokers register", async () => {

@@ -7,19 +7,22 @@ import { BrokerMapTab } from "./broker-map-tab.tsx";
 import { GroupsTab } from "./groups-tab.tsx";
 import { OverviewTab } from "./overview-tab.tsx";
 import { RebalanceTab } from "./rebalance-tab.tsx";
+import { SecurityTab } from "./security-tab.tsx";
 import { TopicsTab } from "./topics-tab.tsx";
 
-type Tab = "overview" | "map" | "topics" | "groups" | "rebalance";
+type Tab = "overview" | "map" | "topics" | "groups" | "rebalance" | "security";
 const TABS: [Tab, string][] = [
   ["overview", "Overview"],
   ["map", "Broker map"],
   ["topics", "Topics"],
   ["groups", "Consumer groups"],
   ["rebalance", "Rebalance"],
+  ["security", "Security"],
 ];
 
 /**
- * One cluster: its name and state above tabs for its overview, broker map, topics and rebalance. Live over the
+ * One cluster: its name and state above tabs for its overview, broker map, topics, groups, rebalance and
+ * security (ACLs and SCRAM users). Live over the
  * cluster's event stream (one for every tab), polled only while that is down.
  */
 export function ClusterPage({ clusterId, tab }: { clusterId: string; tab: Tab }) {
@@ -55,6 +58,7 @@ export function ClusterPage({ clusterId, tab }: { clusterId: string; tab: Tab })
           {tab === "topics" && <TopicsTab clusterId={clusterId} />}
           {tab === "groups" && <GroupsTab clusterId={clusterId} />}
           {tab === "rebalance" && <RebalanceTab clusterId={clusterId} />}
+          {tab === "security" && <SecurityTab clusterId={clusterId} />}
         </section>
       )}
     </LoadState>

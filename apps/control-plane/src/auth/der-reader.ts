@@ -28,8 +28,12 @@ export const DerTag = {
   CONTEXT_1: 0xa1,
 } as const;
 
+/** How deep indefinite-length values may nest (PKCS#7 needs about 6): deeper input is refused, not recursed. */
+const MAX_DEPTH = 32;
+
 /** Reads the value starting at `offset`; `end` bounds it (the enclosing value's end). */
-export function readNode(buffer: Buffer, offset = 0, end = buffer.length): DerNode {
+export function readNode(buffer: Buffer, offset = 0, end = buffer.length, depth = 0): DerNode {
+  if (depth > MAX_DEPTH) throw new DerError("values nested too deeply");
   if (offset + 2 > end) throw new DerError("truncated value");
   const tag = buffer[offset]!;
   if ((tag & 0x1f) === 0x1f) throw new DerError("multi-byte tags are not used by PKCS#7");
@@ -42,7 +46,7 @@ export function readNode(buffer: Buffer, offset = 0, end = buffer.length): DerNo
     for (;;) {
       if (cursor + 2 > end) throw new DerError("indefinite length without end-of-contents");
       if (buffer[cursor] === 0 && buffer[cursor + 1] === 0) break;
-      cursor += readNode(buffer, cursor, end).raw.length;
+      cursor += readNode(buffer, cursor, end, depth + 1).raw.length;
     }
     return {
       tag,

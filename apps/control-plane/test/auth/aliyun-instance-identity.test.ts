@@ -5,14 +5,14 @@ import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { sql } from "drizzle-orm";
 import {
   type InstanceIdentityProof,
   parseIdentityKeys,
   verifyInstanceIdentity,
 } from "../../src/auth/instance-identity.ts";
 import { issueInstanceCredential } from "../../src/services/instance-credentials.ts";
-import { createTestApp, localSpec, type TestApp } from "../helpers/test-app.ts";
+import { clusterOnCloud, requestInstanceCredential } from "../helpers/cloud-cluster.ts";
+import { createTestApp, type TestApp } from "../helpers/test-app.ts";
 
 const fixture = (name: string) => readFileSync(new URL(`fixtures/${name}`, import.meta.url), "utf8");
 const CERT = fixture("aliyun-identity-test-cert.pem");
@@ -73,25 +73,11 @@ describe("POST /internal/v1/instance-credentials (aliyun)", { timeout: 60_000 },
     t = await createTestApp("pglite", {
       aliyunInstanceIdentityCertificates: JSON.stringify({ "*": CERT }),
     });
-    const made = await t.app.server.inject({
-      method: "POST",
-      url: "/v1/clusters",
-      headers: t.auth(t.admin),
-      payload: { name: "on-aliyun", spec: localSpec },
-    });
-    clusterId = made.json().cluster.id;
-    await t.testDb.database.db.execute(
-      sql`update clusters set spec = spec || '{"provider":"aliyun","region":"cn-hangzhou"}'::jsonb where id = ${clusterId}`,
-    );
+    clusterId = await clusterOnCloud(t, "on-aliyun", "aliyun", "cn-hangzhou");
   });
   after(() => t.close());
 
-  const credential = (body: unknown) =>
-    t.app.server.inject({
-      method: "POST",
-      url: "/internal/v1/instance-credentials",
-      payload: body as object,
-    });
+  const credential = (body: unknown) => requestInstanceCredential(t, body);
 
   it("trades the verified identity for a credential bound to the instance, which registers as it", async () => {
     const answer = await credential({ clusterId, identity: proof });

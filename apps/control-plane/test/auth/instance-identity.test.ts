@@ -4,14 +4,15 @@ import assert from "node:assert/strict";
 import { createSign, generateKeyPairSync, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { eq, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import {
   type InstanceIdentityProof,
   parseIdentityKeys,
   verifyInstanceIdentity,
 } from "../../src/auth/instance-identity.ts";
 import { volumes } from "../../src/db/schema.ts";
-import { createTestApp, localSpec, type TestApp } from "../helpers/test-app.ts";
+import { clusterOnCloud, requestInstanceCredential } from "../helpers/cloud-cluster.ts";
+import { createTestApp, type TestApp } from "../helpers/test-app.ts";
 
 const fixture = (name: string) => readFileSync(new URL(`fixtures/${name}`, import.meta.url), "utf8");
 const KEY = fixture("aws-identity-test-key.pem");
@@ -128,26 +129,12 @@ describe("POST /internal/v1/instance-credentials", { timeout: 60_000 }, () => {
     t = await createTestApp("pglite", {
       awsInstanceIdentityCertificates: JSON.stringify({ "*": CERT }),
     });
-    const made = await t.app.server.inject({
-      method: "POST",
-      url: "/v1/clusters",
-      headers: t.auth(t.admin),
-      payload: { name: "on-aws", spec: localSpec },
-    });
-    clusterId = made.json().cluster.id;
     // As if created on aws (the cloud settings of an aws spec are not this test's subject).
-    await t.testDb.database.db.execute(
-      sql`update clusters set spec = spec || '{"provider":"aws","region":"us-east-1"}'::jsonb where id = ${clusterId}`,
-    );
+    clusterId = await clusterOnCloud(t, "on-aws", "aws", "us-east-1");
   });
   after(() => t.close());
 
-  const credential = (body: unknown) =>
-    t.app.server.inject({
-      method: "POST",
-      url: "/internal/v1/instance-credentials",
-      payload: body as object,
-    });
+  const credential = (body: unknown) => requestInstanceCredential(t, body);
   const register = (token: string, instanceId: string) =>
     t.app.server.inject({
       method: "POST",

@@ -69,6 +69,12 @@ describe("verifyPkcs7Signature", () => {
       );
     }
     assert.throws(() => verifyPkcs7Signature("not base64 at all!", DOCUMENT, KEY), refused(/not base64/));
+    // Indefinite lengths nested 100,000 deep: refused as such, not a stack overflow.
+    const nested = Buffer.concat([Buffer.alloc(200_000, Buffer.from([0x30, 0x80])), Buffer.alloc(200_000)]);
+    assert.throws(
+      () => verifyPkcs7Signature(nested.toString("base64"), DOCUMENT, KEY),
+      refused(/nested too deeply/),
+    );
     assert.throws(
       () => verifyPkcs7Signature(Buffer.from("0\x03\x06\x01\x00").toString("base64"), DOCUMENT, KEY),
       refused(/./),
