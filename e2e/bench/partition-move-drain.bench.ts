@@ -1,12 +1,16 @@
-// Drain of a broker leading ~100 partitions: the time from POST /brokers/:id/drain until every one of its
-// partitions is announced on another broker (which has opened it), and an idempotent producer's p99 send
-// latency during the drain against the same producer's p99 just before it (the peer, same run).
+// Drain of a broker leading ~100 partitions (full mode; quick mode 20): the time from POST /brokers/:id/drain
+// until every one of its partitions is announced on another broker (which has opened it), and an idempotent
+// producer's p99 send latency during the drain against the same producer's p99 just before it (the peer,
+// same run). `handoffMeanMs`: each hand-off step's mean per partition over the drain, from the brokers'
+// cirrus_broker_partition_handoff_seconds (close_* on the drained broker, open_* on the other).
 
 import { bootstrapOf, createTopicViaApi, partitionLeaders } from "../harness/clients/cluster-topics.ts";
 import { startCluster, waitFor } from "../harness/cluster.ts";
 import {
   CLIENT_METADATA_MAX_AGE_MS,
   CLIENT_RETRY_DELAY_MS,
+  handoffMeansBetween,
+  handoffTotals,
   SteadyProducer,
   type TimedSend,
 } from "./partition-move-kit.ts";
@@ -38,6 +42,7 @@ try {
   try {
     await waitFor("the first acks", async () => (producer.sends.length >= 100 ? true : undefined), 30_000);
     await new Promise((resolve) => setTimeout(resolve, BASELINE_MS));
+    const stepsBefore = await handoffTotals(cluster);
     const drainFrom = performance.now();
     const answer = await cluster.api<{ id: string }>(
       "POST",
@@ -57,6 +62,7 @@ try {
     const windowMs = Math.max(drainMs, 1_000);
     await new Promise((resolve) => setTimeout(resolve, 500));
     await producer.stop();
+    const handoffMeanMs = handoffMeansBetween(stepsBefore, await handoffTotals(cluster));
     const baseline = latencies(producer.sends, drainFrom - windowMs, drainFrom);
     const during = latencies(producer.sends, drainFrom, drainFrom + windowMs);
     if (baseline.length === 0 || during.length === 0) throw new Error("no sends to compare");
@@ -78,6 +84,7 @@ try {
       drainProduceP50Ms: round(percentile(during, 50), 1),
       drainProduceP99Ms: round(percentile(during, 99), 1),
       produceP99RatioDrainVsBaseline: round(percentile(during, 99) / percentile(baseline, 99), 2),
+      handoffMeanMs,
       failedSends: producer.failed,
       firstErrors: producer.errors,
     });

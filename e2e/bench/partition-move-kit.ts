@@ -155,36 +155,53 @@ export function longestAckGapSpan(
   return span;
 }
 
-const HANDOFF_SUM = /^cirrus_broker_partition_handoff_seconds_sum\{[^}]*step="([a-z_]+)"[^}]*\} (\S+)$/;
+const HANDOFF_SERIES =
+  /^cirrus_broker_partition_handoff_seconds_(sum|count)\{[^}]*step="([a-z_]+)"[^}]*\} (\S+)$/;
+
+/** Per hand-off step: seconds spent so far and how many times it ran, summed over the cluster's brokers. */
+export interface HandoffTotals {
+  readonly seconds: Map<string, number>;
+  readonly count: Map<string, number>;
+}
 
 /**
- * Seconds spent so far in each step of partition hand-offs (cirrus_broker_partition_handoff_seconds_sum per
- * step), summed over the cluster's brokers, scraped from their metricsUrl. Two readings around one move give
- * that move's steps (each runs on one broker: close_* on the source, open_* on the target).
+ * cirrus_broker_partition_handoff_seconds per step, summed over the cluster's brokers, scraped from their
+ * metricsUrl. Two readings around one move give that move's steps (each runs on one broker: close_* on the
+ * source, open_* on the target); around a drain, each step's total and count.
  */
-export async function handoffSecondsByStep(cluster: StartedCluster): Promise<Map<string, number>> {
+export async function handoffTotals(cluster: StartedCluster): Promise<HandoffTotals> {
   const brokers = await cluster.api<{ items: { metricsUrl: string | null }[] }>(
     "GET",
     `/v1/clusters/${cluster.clusterId}/brokers`,
   );
-  const sums = new Map<string, number>();
+  const totals: HandoffTotals = { seconds: new Map(), count: new Map() };
   for (const { metricsUrl } of brokers.body.items) {
     if (!metricsUrl) continue;
     const text = await (await fetch(metricsUrl, { signal: AbortSignal.timeout(10_000) })).text();
     for (const line of text.split("\n")) {
-      const match = HANDOFF_SUM.exec(line);
-      if (match) sums.set(match[1]!, (sums.get(match[1]!) ?? 0) + Number(match[2]));
+      const match = HANDOFF_SERIES.exec(line);
+      if (!match) continue;
+      const into = match[1] === "sum" ? totals.seconds : totals.count;
+      into.set(match[2]!, (into.get(match[2]!) ?? 0) + Number(match[3]));
     }
   }
-  return sums;
+  return totals;
 }
 
-/** What each step took between two readings of handoffSecondsByStep, in ms. */
-export function handoffStepsBetween(
-  before: ReadonlyMap<string, number>,
-  after: ReadonlyMap<string, number>,
-): Map<string, number> {
+/** What each step took between two readings of handoffTotals, in ms (one move: that move's steps). */
+export function handoffStepsBetween(before: HandoffTotals, after: HandoffTotals): Map<string, number> {
   const steps = new Map<string, number>();
-  for (const [step, seconds] of after) steps.set(step, (seconds - (before.get(step) ?? 0)) * 1000);
+  for (const [step, seconds] of after.seconds)
+    steps.set(step, (seconds - (before.seconds.get(step) ?? 0)) * 1000);
   return steps;
+}
+
+/** Each step's mean between two readings (ms per run of the step: a drain's per-partition cost). */
+export function handoffMeansBetween(before: HandoffTotals, after: HandoffTotals): Record<string, number> {
+  const means: Record<string, number> = {};
+  for (const [step, ms] of handoffStepsBetween(before, after)) {
+    const runs = (after.count.get(step) ?? 0) - (before.count.get(step) ?? 0);
+    if (runs > 0) means[step] = Math.round((ms / runs) * 10) / 10;
+  }
+  return means;
 }

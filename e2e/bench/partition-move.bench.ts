@@ -14,8 +14,8 @@ import { startCluster, waitFor } from "../harness/cluster.ts";
 import {
   CLIENT_METADATA_MAX_AGE_MS,
   CLIENT_RETRY_DELAY_MS,
-  handoffSecondsByStep,
   handoffStepsBetween,
+  handoffTotals,
   longestAckGapSpan,
   operationSucceeded,
   requestMove,
@@ -63,7 +63,7 @@ try {
     for (let i = 0; i < MOVES; i++) {
       const [leader] = await partitionLeaders(cluster, TOPIC);
       const to = brokerIds.find((id) => id !== leader)!;
-      const stepsBefore = await handoffSecondsByStep(cluster);
+      const stepsBefore = await handoffTotals(cluster);
       const requestedAt = performance.now();
       const op = await requestMove(cluster, TOPIC, 0, to);
       // The window is over within this in every run so far; polling the operation meanwhile would put the
@@ -81,7 +81,7 @@ try {
       await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
       const span = longestAckGapSpan(producer.sends, 0, requestedAt, performance.now());
       windows.push(span.gapMs);
-      const steps = handoffStepsBetween(stepsBefore, await handoffSecondsByStep(cluster));
+      const steps = handoffStepsBetween(stepsBefore, await handoffTotals(cluster));
       const [timing] =
         (await cluster.api<{ moves?: MoveTiming[] }>("GET", `/v1/operations/${op}`)).body.moves ?? [];
       if (timing?.closedAt != null && timing.assignedAt != null && timing.openedAt != null) {

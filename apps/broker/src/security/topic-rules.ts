@@ -86,14 +86,25 @@ export const metadataRule: AuthorizationRule<3> = async (request, context, serve
   // Named topics the client may not DESCRIBE are neither looked up nor created.
   const hidden = (asked ?? []).filter((t) => t.name !== null && !describe(t.name));
   const visible = asked === null ? null : asked.filter((t) => t.name === null || describe(t.name));
-  // Auto-creation is all or nothing per request: kept only when the client may create every topic it names.
+  // Topics the client may not create are looked up without auto-creation: in a request that names both kinds,
+  // those are asked for separately and the two answers merged.
   const askedCreate = request.allowAutoTopicCreation;
-  const createOk = visible === null || visible.every((t) => t.name === null || mayCreate(t.name));
+  const creatable = (t: { name: string | null }) => t.name === null || mayCreate(t.name);
+  const noCreate = askedCreate && visible !== null ? visible.filter((t) => !creatable(t)) : [];
+  const withCreate = visible === null ? null : visible.filter((t) => !noCreate.includes(t));
   // v0 reads an empty list as "all topics": there, asking for none is not possible.
-  const served =
-    context.apiVersion === 0 && visible !== null && visible.length === 0 && hidden.length > 0
-      ? null
-      : await serve({ ...request, topics: visible, allowAutoTopicCreation: askedCreate && createOk });
+  const askNone = context.apiVersion === 0 && visible !== null && visible.length === 0 && hidden.length > 0;
+  let served = askNone
+    ? null
+    : await serve({
+        ...request,
+        topics: noCreate.length > 0 && withCreate?.length === 0 ? noCreate : withCreate,
+        allowAutoTopicCreation: askedCreate && (visible === null || withCreate!.length > 0),
+      });
+  if (served !== null && noCreate.length > 0 && withCreate!.length > 0) {
+    const rest = await serve({ ...request, topics: noCreate, allowAutoTopicCreation: false });
+    if (rest !== null) served = { ...served, topics: [...(served.topics ?? []), ...(rest.topics ?? [])] };
+  }
   if (served === null && (asked === null || hidden.length === 0)) return served;
   const deniedTopic = (t: { name: string | null; topicId: string }) => ({
     errorCode: TOPIC_DENIED,

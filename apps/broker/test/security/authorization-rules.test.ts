@@ -1,0 +1,391 @@
+// The per-API authorization rules on requests that mix what the client may and may not do: the allowed part
+// reaches the handler (a recording stand-in), the denied part is answered with Kafka's code by the API's own
+// error responder, and the two answers are merged; answers the client may not see are filtered. Bindings:
+// the client may WRITE/READ topics "orders-*", READ group "g", DESCRIBE_CONFIGS topic "orders-eu", CREATE "orders-ok".
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { AclBinding } from "@cirrus/broker-api";
+import { ErrorCode } from "@cirrus/kafka-protocol";
+import { loadBrokerConfig } from "../../src/config.ts";
+import {
+  createTopicsError,
+  deleteTopicsError,
+  describeConfigsError,
+  fetchError,
+  listOffsetsError,
+  offsetCommitError,
+  produceError,
+} from "../../src/handlers/error-responses.ts";
+import type { BrokerServices, RequestContext } from "../../src/handlers/handler.ts";
+import { ClusterSecurity } from "../../src/security/cluster-security.ts";
+import { offsetCommitRule } from "../../src/security/group-rules.ts";
+import {
+  createTopicsRule,
+  deleteTopicsRule,
+  describeConfigsRule,
+  fetchRule,
+  listOffsetsRule,
+  metadataRule,
+  produceRule,
+} from "../../src/security/topic-rules.ts";
+
+// biome-ignore lint/suspicious/noExplicitAny: requests and answers are built and read field by field
+type Any = any;
+
+const acl = (over: Partial<AclBinding>): AclBinding => ({
+  resourceType: "TOPIC",
+  resourceName: "orders-",
+  patternType: "PREFIXED",
+  principal: "User:ANONYMOUS",
+  host: "*",
+  operation: "WRITE",
+  permission: "ALLOW",
+  ...over,
+});
+const ORDERS_ID = "0000000000000000000000000000000a";
+const PAYMENTS_ID = "0000000000000000000000000000000b";
+
+function contextFor(apiVersion = 9): RequestContext {
+  const config = loadBrokerConfig({ authorizerEnabled: true }, {});
+  const security = new ClusterSecurity(
+    {
+      security: async () => ({ version: 0, acls: [], scramCredentials: [] }),
+      securityVersion: async () => ({ version: 0 }),
+    },
+    { refreshMs: 1000, superUsers: [], allowEveryoneIfNoAclFound: false },
+  );
+  security.apply({
+    version: 1,
+    acls: [
+      acl({}),
+      acl({ operation: "READ" }),
+      acl({ resourceType: "GROUP", resourceName: "g", patternType: "LITERAL", operation: "READ" }),
+      acl({ resourceName: "orders-eu", patternType: "LITERAL", operation: "DESCRIBE_CONFIGS" }),
+      acl({ resourceName: "orders-ok", patternType: "LITERAL", operation: "CREATE" }),
+    ],
+    scramCredentials: [],
+  });
+  const metadata = async () => ({
+    clusterId: "c",
+    version: 1,
+    controllerBrokerId: 1,
+    brokers: [],
+    topics: [
+      { topicId: ORDERS_ID, name: "orders-eu", configs: {}, partitions: [] },
+      { topicId: PAYMENTS_ID, name: "payments", configs: {}, partitions: [] },
+    ],
+  });
+  const services = { config, security, metadata } as unknown as BrokerServices;
+  return {
+    apiKey: 0,
+    apiVersion,
+    correlationId: 1,
+    clientId: null,
+    services,
+    receivedAt: 0,
+    connection: { id: 1, remoteAddress: "127.0.0.1:1", closed: new AbortController().signal },
+  } as RequestContext;
+}
+
+/** A handler stand-in that records what reached it and answers with `answer(request)`. */
+function recorder(answer: (request: Any) => Any) {
+  const seen: Any[] = [];
+  const serve = async (request: Any) => {
+    seen.push(request);
+    return answer(request);
+  };
+  return { seen, serve };
+}
+
+describe("topic rules", () => {
+  it("Produce: serves the topics it may write, answers the others TOPIC_AUTHORIZATION_FAILED, merges both", async () => {
+    const h = recorder((r) => ({
+      throttleTimeMs: 0,
+      responses: r.topicData.map((t: Any) => ({
+        name: t.name,
+        partitionResponses: [{ index: 0, errorCode: 0, baseOffset: 5n }],
+      })),
+    }));
+    const request = {
+      transactionalId: null,
+      acks: -1,
+      timeoutMs: 1000,
+      topicData: [
+        { name: "orders-eu", partitionData: [{ index: 0, records: null }] },
+        {
+          name: "payments",
+          partitionData: [
+            { index: 0, records: null },
+            { index: 1, records: null },
+          ],
+        },
+      ],
+    };
+    const answer: Any = await produceRule(request as Any, contextFor(), h.serve, produceError);
+    assert.deepEqual(
+      h.seen[0].topicData.map((t: Any) => t.name),
+      ["orders-eu"],
+    );
+    assert.deepEqual(
+      answer.responses.map((t: Any) => [t.name, t.partitionResponses.map((p: Any) => p.errorCode)]),
+      [
+        ["orders-eu", [0]],
+        ["payments", [ErrorCode.TOPIC_AUTHORIZATION_FAILED, ErrorCode.TOPIC_AUTHORIZATION_FAILED]],
+      ],
+    );
+    const txn: Any = await produceRule(
+      { ...request, transactionalId: "t1" } as Any,
+      contextFor(),
+      h.serve,
+      produceError,
+    );
+    assert.equal(
+      txn.responses[0].partitionResponses[0].errorCode,
+      ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+    );
+    assert.equal(h.seen.length, 1, "a denied transactional id reaches no handler");
+    const acks0 = await produceRule(
+      { ...request, acks: 0, topicData: [request.topicData[1]] } as Any,
+      contextFor(),
+      h.serve,
+      produceError,
+    );
+    assert.equal(acks0, null, "acks=0: nothing is answered, nothing written");
+    assert.equal(h.seen.length, 1);
+  });
+
+  it("Fetch: a denied topic's partitions come back without records, named or by topic id", async () => {
+    const records = Buffer.from("secret");
+    const h = recorder(() => ({
+      throttleTimeMs: 0,
+      errorCode: 0,
+      sessionId: 0,
+      responses: [
+        {
+          topic: "",
+          topicId: ORDERS_ID,
+          partitions: [{ partitionIndex: 0, errorCode: 0, highWatermark: 3n, records }],
+        },
+        {
+          topic: "",
+          topicId: PAYMENTS_ID,
+          partitions: [{ partitionIndex: 0, errorCode: 0, highWatermark: 3n, records }],
+        },
+      ],
+    }));
+    const answer: Any = await fetchRule({ topics: [] } as Any, contextFor(13), h.serve, fetchError);
+    assert.equal(answer.responses[0].partitions[0].records, records);
+    assert.deepEqual(
+      [answer.responses[1].partitions[0].errorCode, answer.responses[1].partitions[0].records],
+      [ErrorCode.TOPIC_AUTHORIZATION_FAILED, null],
+    );
+  });
+
+  it("ListOffsets, CreateTopics and DeleteTopics (by name and by id) split the same way", async () => {
+    const lo = recorder((r) => ({
+      throttleTimeMs: 0,
+      topics: r.topics.map((t: Any) => ({ name: t.name, partitions: [{ partitionIndex: 0, errorCode: 0 }] })),
+    }));
+    const listed: Any = await listOffsetsRule(
+      {
+        topics: [
+          { name: "payments", partitions: [{ partitionIndex: 0 }] },
+          { name: "orders-x", partitions: [{ partitionIndex: 0 }] },
+        ],
+      } as Any,
+      contextFor(),
+      lo.serve,
+      listOffsetsError,
+    );
+    assert.deepEqual(
+      listed.topics.map((t: Any) => [t.name, t.partitions[0].errorCode]),
+      [
+        ["orders-x", 0],
+        ["payments", ErrorCode.TOPIC_AUTHORIZATION_FAILED],
+      ],
+    );
+    const ct = recorder((r) => ({
+      throttleTimeMs: 0,
+      topics: r.topics.map((t: Any) => ({ name: t.name, errorCode: 0 })),
+    }));
+    const created: Any = await createTopicsRule(
+      { topics: [{ name: "orders-new" }], timeoutMs: 1, validateOnly: false } as Any,
+      contextFor(),
+      ct.serve,
+      createTopicsError,
+    );
+    assert.equal(
+      created.topics[0].errorCode,
+      ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+      "WRITE does not grant CREATE",
+    );
+    assert.equal(ct.seen.length, 0);
+    const dt = recorder((r) => ({
+      throttleTimeMs: 0,
+      responses: r.topics.map((t: Any) => ({ name: t.name, topicId: t.topicId, errorCode: 0 })),
+    }));
+    const deleted: Any = await deleteTopicsRule(
+      { topicNames: [], topics: [{ name: null, topicId: PAYMENTS_ID }], timeoutMs: 1 } as Any,
+      contextFor(6),
+      dt.serve,
+      deleteTopicsError,
+    );
+    assert.equal(
+      deleted.responses[0].errorCode,
+      ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+      "resolved by id, then refused",
+    );
+    assert.equal(dt.seen.length, 0);
+  });
+
+  it("Metadata: hides topics from 'all', refuses named ones, and creates nothing for a client without CREATE", async () => {
+    const h = recorder((r) => ({
+      throttleTimeMs: 0,
+      brokers: [{ nodeId: 1, host: "h", port: 1 }],
+      clusterId: "c",
+      controllerId: 1,
+      topics: (r.topics ?? [{ name: "orders-eu" }, { name: "payments" }]).map((t: Any) => ({
+        errorCode: t.name === "orders-new" ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : 0,
+        name: t.name,
+        topicId: ORDERS_ID,
+        partitions: [],
+      })),
+    }));
+    const all: Any = await metadataRule(
+      { topics: null, allowAutoTopicCreation: true } as Any,
+      contextFor(),
+      h.serve,
+      () => null,
+    );
+    assert.deepEqual(
+      all.topics.map((t: Any) => t.name),
+      ["orders-eu"],
+    );
+    const named: Any = await metadataRule(
+      {
+        topics: [
+          { name: "payments", topicId: PAYMENTS_ID },
+          { name: "orders-new", topicId: ORDERS_ID },
+        ],
+        allowAutoTopicCreation: true,
+      } as Any,
+      contextFor(),
+      h.serve,
+      () => null,
+    );
+    assert.equal(h.seen[1].allowAutoTopicCreation, false, "no CREATE: no auto-creation");
+    assert.deepEqual(
+      h.seen[1].topics.map((t: Any) => t.name),
+      ["orders-new"],
+      "a hidden topic is not even looked up",
+    );
+    assert.deepEqual(
+      named.topics.map((t: Any) => [t.name, t.errorCode]),
+      [
+        ["orders-new", ErrorCode.TOPIC_AUTHORIZATION_FAILED],
+        ["payments", ErrorCode.TOPIC_AUTHORIZATION_FAILED],
+      ],
+    );
+    assert.equal(named.brokers.length, 1);
+    const mixed: Any = await metadataRule(
+      {
+        topics: [
+          { name: "orders-new", topicId: ORDERS_ID },
+          { name: "orders-ok", topicId: ORDERS_ID },
+        ],
+        allowAutoTopicCreation: true,
+      } as Any,
+      contextFor(),
+      h.serve,
+      () => null,
+    );
+    assert.deepEqual(
+      h.seen.slice(2).map((r: Any) => [r.topics.map((t: Any) => t.name), r.allowAutoTopicCreation]),
+      [
+        [["orders-ok"], true],
+        [["orders-new"], false],
+      ],
+      "only the creatable topic may be auto-created",
+    );
+    assert.deepEqual(
+      mixed.topics.map((t: Any) => [t.name, t.errorCode]),
+      [
+        ["orders-ok", 0],
+        ["orders-new", ErrorCode.TOPIC_AUTHORIZATION_FAILED],
+      ],
+    );
+  });
+
+  it("DescribeConfigs: a denied topic and the broker (CLUSTER) get their own codes, the rest is described", async () => {
+    const h = recorder((r) => ({
+      throttleTimeMs: 0,
+      results: r.resources.map((x: Any) => ({
+        errorCode: 0,
+        errorMessage: null,
+        resourceType: x.resourceType,
+        resourceName: x.resourceName,
+        configs: [],
+      })),
+    }));
+    const answer: Any = await describeConfigsRule(
+      {
+        resources: [
+          { resourceType: 2, resourceName: "orders-eu", configurationKeys: null },
+          { resourceType: 2, resourceName: "payments", configurationKeys: null },
+          { resourceType: 4, resourceName: "1", configurationKeys: null },
+        ],
+      } as Any,
+      contextFor(),
+      h.serve,
+      describeConfigsError,
+    );
+    assert.deepEqual(
+      answer.results.map((r: Any) => [r.resourceName, r.errorCode]),
+      [
+        ["orders-eu", 0],
+        ["payments", ErrorCode.TOPIC_AUTHORIZATION_FAILED],
+        ["1", ErrorCode.CLUSTER_AUTHORIZATION_FAILED],
+      ],
+    );
+  });
+});
+
+describe("group rules", () => {
+  it("OffsetCommit: GROUP_AUTHORIZATION_FAILED for another group; per topic READ inside its own", async () => {
+    const h = recorder((r) => ({
+      throttleTimeMs: 0,
+      topics: r.topics.map((t: Any) => ({ name: t.name, partitions: [{ partitionIndex: 0, errorCode: 0 }] })),
+    }));
+    const topics = [
+      { name: "orders-eu", partitions: [{ partitionIndex: 0 }] },
+      { name: "payments", partitions: [{ partitionIndex: 0 }] },
+    ];
+    const other: Any = await offsetCommitRule(
+      { groupId: "h", topics } as Any,
+      contextFor(),
+      h.serve,
+      offsetCommitError,
+    );
+    assert.deepEqual(
+      other.topics.map((t: Any) => t.partitions[0].errorCode),
+      [ErrorCode.GROUP_AUTHORIZATION_FAILED, ErrorCode.GROUP_AUTHORIZATION_FAILED],
+    );
+    const own: Any = await offsetCommitRule(
+      { groupId: "g", topics } as Any,
+      contextFor(),
+      h.serve,
+      offsetCommitError,
+    );
+    assert.deepEqual(
+      own.topics.map((t: Any) => [t.name, t.partitions[0].errorCode]),
+      [
+        ["orders-eu", 0],
+        ["payments", ErrorCode.TOPIC_AUTHORIZATION_FAILED],
+      ],
+    );
+    assert.deepEqual(
+      h.seen.map((r) => r.topics.map((t: Any) => t.name)),
+      [["orders-eu"]],
+    );
+  });
+});
