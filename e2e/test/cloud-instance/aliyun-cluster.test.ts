@@ -12,6 +12,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { EmulatedAliyunClusterKit } from "../../harness/cloud-instance/aliyun-cluster-kit.ts";
+import { runtimeOf, sharedBrokerBundle } from "../../harness/cloud-instance/broker-bundle.ts";
 import {
   bootstrapOf,
   type ClusterSpecBody,
@@ -54,6 +55,12 @@ describe("an aliyun cluster on the emulated Alibaba Cloud region", { timeout: 24
     assert.match(script, /CIRRUS_NODE_IDENTITY='aliyun'/);
     assert.doesNotMatch(script, /TOKEN|\bd-[0-9a-z]{10,}/);
     const first = await kit.cloud.instance(live[0]!.instanceId);
+    // A stock image: the broker runs the bundle's Node 24 (fetched from the control plane, sha256 checked).
+    const bundle = await sharedBrokerBundle();
+    assert.match(script, new RegExp(`/internal/v1/broker-bundle/${bundle.sha256}'`));
+    const runtime = runtimeOf(first.pid!);
+    assert.match(runtime.exe, new RegExp(`/var/lib/cirrus/bundle-${bundle.sha256}/bin/node$`));
+    assert.match(runtime.version, /^v24\./);
     assert.match(first.output, /credential issued for instance i-[0-9a-z]+ on its aliyun identity/);
     assert.match(first.output, /WAL on \S*\/dev\/disk\/by-id\/virtio-[0-9a-z]+\n/);
     assert.ok(
