@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { brokerProcessesOf, volumeFilesOf } from "../harness/broker-processes.ts";
 import { produceCountingAcks, readWholeTopic } from "../harness/clients/acked-producer.ts";
+import { sharedBrokerBundle } from "../harness/cloud-instance/broker-bundle.ts";
 import { waitFor } from "../harness/cluster.ts";
 import { ControlPlaneMain } from "../harness/control-plane-main.ts";
 import { PostgresServer, postgresBinDir } from "../harness/postgres-server.ts";
@@ -107,6 +108,8 @@ describe("main.ts alone runs a cluster's whole life", { skip, timeout: 300_000 }
       env: {
         DATABASE_URL: pg.url,
         CIRRUS_DATA_DIR: dataDir,
+        // The bundle cloud brokers would boot from: the run's shared one, rather than one built at this start.
+        CIRRUS_BROKER_BUNDLE: (await sharedBrokerBundle()).path,
         HOST: "127.0.0.1",
         PORT: "0",
         BOOTSTRAP_ADMIN_TOKEN: TOKEN,

@@ -1,5 +1,6 @@
 import type { ClusterSpec } from "./api-schemas/clusters.ts";
 import type { ApiTokens } from "./auth/api-tokens.ts";
+import type { BrokerBundle } from "./broker-bundle/broker-bundle.ts";
 import type { Config } from "./config.ts";
 import type { SpotReclaimer } from "./controllers/provisioner/spot-reclaim.ts";
 import type { Database } from "./db/database.ts";
@@ -53,4 +54,6 @@ export interface AppContext {
    * composition's: its provider lists the fleet). Absent: cloud, region and signature alone are checked.
    */
   isFleetInstance?: FleetMembership;
+  /** GET /internal/v1/broker-bundle/{sha256}: the broker bundles brokers on stock images boot from. */
+  brokerBundles?: () => readonly BrokerBundle[];
 }

@@ -17,6 +17,7 @@ import { TokenStreamGate } from "./http/token-stream-gate.ts";
 import { typeboxValidatorCompiler } from "./http/typebox.ts";
 import { consoleRoutes } from "./routes/console-routes.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
+import { brokerBundleRoutes } from "./routes/internal/broker-bundle-routes.ts";
 import { INTERNAL_PREFIX, internalApi } from "./routes/internal/index.ts";
 import { instanceCredentialRoutes } from "./routes/internal/instance-credential-routes.ts";
 import { metricsRoutes } from "./routes/metrics-routes.ts";
@@ -37,6 +38,7 @@ export interface BuildOptions {
   brokerCapacity?: AppContext["brokerCapacity"];
   checkCredentials?: AppContext["checkCredentials"];
   isFleetInstance?: AppContext["isFleetInstance"];
+  brokerBundles?: AppContext["brokerBundles"];
 }
 
 export interface App {
@@ -87,6 +89,7 @@ export async function build(options: BuildOptions): Promise<App> {
     ...(options.brokerCapacity ? { brokerCapacity: options.brokerCapacity } : {}),
     ...(options.checkCredentials ? { checkCredentials: options.checkCredentials } : {}),
     ...(options.isFleetInstance ? { isFleetInstance: options.isFleetInstance } : {}),
+    ...(options.brokerBundles ? { brokerBundles: options.brokerBundles } : {}),
   };
   const server = Fastify({
     bodyLimit: config.bodyLimitBytes,
@@ -187,6 +190,7 @@ export async function build(options: BuildOptions): Promise<App> {
   );
   await server.register(internalApi(context), { prefix: INTERNAL_PREFIX });
   await server.register(instanceCredentialRoutes(context), { prefix: INTERNAL_PREFIX });
+  await server.register(brokerBundleRoutes(context.brokerBundles ?? (() => [])), { prefix: INTERNAL_PREFIX });
   await server.ready();
   return { server, context, routes };
 }

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import type { CloudProvider, ProviderConfig } from "@cirrus/cloud";
+import type { BrokerBundle } from "./broker-bundle/broker-bundle.ts";
 import type { Config } from "./config.ts";
 import { ControlPlane } from "./control-plane.ts";
 import { createAutoscaler } from "./controllers/autoscaler/index.ts";
@@ -66,6 +67,12 @@ export interface CompositionOptions {
    * listen() bound). scripts/start.ts names `brokerEntry`; without it broker-launch.ts resolves it by name.
    */
   launch?: Omit<BrokerLaunchOptions, "controlPlaneUrl">;
+  /**
+   * The broker bundle cloud brokers boot from on a stock image (served at /internal/v1/broker-bundle/{sha256}):
+   * built with broker-bundle/build-broker-bundle.ts or an operator's (loadBrokerBundle). Ignored by brokers
+   * launched with launch.cloudCommand (an operator's own image).
+   */
+  brokerBundle?: BrokerBundle;
   /** The steady loop starts no local broker (npm start with CIRRUS_START_BROKERS=0). */
   holdLocalFleets?: boolean;
   /** Builds each provider (tests inject fakes); default @cirrus/cloud's createProvider. */
@@ -111,7 +118,9 @@ export async function composeControlPlane(
   const database =
     options.database ?? (await openDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize }));
   let controlPlane: ControlPlane | undefined;
+  const { brokerBundle } = options;
   const launch: BrokerLaunchOptions = {
+    ...(brokerBundle ? { bundle: { sha256: brokerBundle.sha256 } } : {}),
     ...options.launch,
     get controlPlaneUrl(): string {
       const url = config.advertisedUrl ?? controlPlane?.url;
@@ -145,6 +154,7 @@ export async function composeControlPlane(
       // What POST /v1/clusters checks is what the provider registry will use: this composition's env.
       checkCredentials: (spec) => assertProviderCredentials(spec, options.env ?? process.env),
       // A signed identity proves "an instance of this cloud"; only the cluster's own fleet gets a credential.
+      ...(brokerBundle ? { brokerBundles: () => [brokerBundle] } : {}),
       isFleetInstance: async (clusterId, spec, instanceId) =>
         (await providers.providerFor(spec).listInstances(fleetNameOf(clusterId))).some(
           (i) => i.id === instanceId,

@@ -58,6 +58,12 @@ export const ConfigSchema = Type.Object(
      */
     advertisedUrl: Type.Optional(Type.String({ pattern: "^https?://[^/]+$" })),
     /**
+     * The broker bundle (tarball) aws/aliyun brokers on a stock image boot from, e.g. one built for arm64 with
+     * `npm run build:broker-bundle -- --arch arm64 --node <arm64 node>`. Default: main.ts builds one at start for
+     * this machine's architecture, cached under `<dataDir>/broker-bundles` by the content hash of its inputs.
+     */
+    brokerBundle: Type.Optional(Type.String({ minLength: 1 })),
+    /**
      * The AWS public certificates that verify instance identity signatures, as JSON {region: PEM} ("*": the
      * one most regions share), from AWS's "public certificates for instance identity document signatures"
      * (the RSA ones). Brokers on aws then need no credential in their user data. Also from `_FILE`.
@@ -149,6 +155,7 @@ const ENV: Record<keyof Config, string> = {
   balancerUsageThresholdBytesPerSec: "BALANCER_USAGE_THRESHOLD_BYTES_PER_SEC",
   dataDir: "CIRRUS_DATA_DIR",
   advertisedUrl: "ADVERTISED_URL",
+  brokerBundle: "CIRRUS_BROKER_BUNDLE",
   awsInstanceIdentityCertificates: "AWS_INSTANCE_IDENTITY_CERTIFICATES",
   aliyunInstanceIdentityCertificates: "ALIYUN_INSTANCE_IDENTITY_CERTIFICATES",
   consoleDir: "CONSOLE_DIR",

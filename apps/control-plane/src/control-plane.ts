@@ -36,6 +36,8 @@ export interface ControlPlaneOptions {
   checkCredentials?: BuildOptions["checkCredentials"];
   /** Instance credentials only for instances of the cluster's fleet (the composition's provider lists it). */
   isFleetInstance?: BuildOptions["isFleetInstance"];
+  /** The broker bundles served to stock-image brokers (the composition's). */
+  brokerBundles?: BuildOptions["brokerBundles"];
   /**
    * Join the leader election (and so run controllers) only once listen() resolved, not at start: for
    * controllers that give brokers the API's address, which is known only then (port 0). Default false.
@@ -95,6 +97,7 @@ export class ControlPlane {
         brokerCapacity: options.brokerCapacity,
         checkCredentials: options.checkCredentials,
         isFleetInstance: options.isFleetInstance,
+        brokerBundles: options.brokerBundles,
       });
       const firstAdminToken = await ensureFirstAdminToken(database.db, config.bootstrapAdminToken);
       const runner = new ControllerRunner(

@@ -1,6 +1,14 @@
 export { type App, type BuildOptions, build } from "./app.ts";
 export type { AppContext } from "./app-context.ts";
 export {
+  type BrokerBundle,
+  type BrokerBundleManifest,
+  BUNDLE_ROOT,
+  LAUNCHER as BROKER_BUNDLE_LAUNCHER,
+  loadBrokerBundle,
+} from "./broker-bundle/broker-bundle.ts";
+export { type BuildBrokerBundleOptions, buildBrokerBundle } from "./broker-bundle/build-broker-bundle.ts";
+export {
   type ComposedControlPlane,
   type CompositionOptions,
   composeControlPlane,

@@ -7,11 +7,9 @@
 // data under the cluster's object store.
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { type CloudProvider, createProvider } from "@cirrus/cloud";
 import { type ComposedControlPlane, composeControlPlane, loadConfig } from "@cirrus/control-plane";
-
-const BROKER_MAIN = fileURLToPath(import.meta.resolve("@cirrus/broker/main"));
+import { sharedBrokerBundle } from "./broker-bundle.ts";
 
 export interface EmulatedControlPlane {
   readonly composed: ComposedControlPlane;
@@ -71,9 +69,9 @@ export async function startControlPlaneOnEmulatedCloud(
   );
   const composed = await composeControlPlane(config, {
     env: cloud.env ?? {},
+    // A stock image: the user data fetches this bundle from the control plane, checks it and runs it.
+    brokerBundle: await sharedBrokerBundle(),
     launch: {
-      // What the image's boot would run: this repository's broker on this machine's Node 24.
-      cloudCommand: { command: process.execPath, args: [BROKER_MAIN] },
       env: {
         CIRRUS_WAL_CAPACITY_BYTES: String(16 * 1024 * 1024),
         CIRRUS_KAFKA_PORT: "0",

@@ -5,7 +5,8 @@
 //
 // What stands in for the machine: the script's environment carries CIRRUS_METADATA_URL (the emulator; on a
 // cloud the broker's default, 169.254.169.254 or 100.100.100.200) and CIRRUS_VOLUME_BY_ID_ROOT (the by-id
-// folder; on a cloud /dev/disk/by-id), plus PATH and HOME. Nothing else: the instance learns the rest from
+// folder; on a cloud /dev/disk/by-id) and CIRRUS_BOOT_DIR (where a broker bundle is unpacked; on a cloud
+// /var/lib/cirrus), plus a stock PATH (no Node 24 on it) and HOME. Nothing else: the instance learns the rest from
 // its user data and the metadata service. The private IP should be a loopback address (127.0.0.N: Linux
 // routes all of 127/8 to lo), so a broker bound to 0.0.0.0 and advertising it is reachable.
 import { type ChildProcess, spawn } from "node:child_process";
@@ -82,8 +83,10 @@ export class EmulatedInstance {
       detached: true, // its own process group: kill() reaches everything the script started
       stdio: ["ignore", "pipe", "pipe"],
       env: {
-        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        // A stock image's PATH: no Node 24 there (this machine's /usr/bin/node is 20); brokers bring their own.
+        PATH: "/usr/local/bin:/usr/bin:/bin",
         HOME: this.dir,
+        CIRRUS_BOOT_DIR: join(this.dir, "var", "lib", "cirrus"),
         CIRRUS_METADATA_URL: this.metadata.url,
         CIRRUS_VOLUME_BY_ID_ROOT: this.byIdRoot,
         ...this.#options.env,

@@ -15,6 +15,7 @@ import {
   consume,
   EmulatedAwsClusterKit,
 } from "../../harness/cloud-instance/aws-cluster-kit.ts";
+import { runtimeOf, sharedBrokerBundle } from "../../harness/cloud-instance/broker-bundle.ts";
 import { waitFor } from "../../harness/cluster.ts";
 
 describe("an aws cluster on the emulated AWS region", { timeout: 240_000 }, () => {
@@ -37,6 +38,14 @@ describe("an aws cluster on the emulated AWS region", { timeout: 240_000 }, () =
     assert.match(script, /CIRRUS_NODE_IDENTITY='aws'/);
     assert.doesNotMatch(script, /TOKEN|vol-/);
     const first = await kit.cloud.instance(live[0]!.instanceId);
+    // A stock image: the user data fetched the broker bundle from the control plane, checked its sha256 and
+    // runs the bundled Node 24 (not the image's /usr/bin/node, v20) on the bundled broker.
+    const bundle = await sharedBrokerBundle();
+    assert.match(script, new RegExp(`/internal/v1/broker-bundle/${bundle.sha256}'`));
+    assert.match(first.output, new RegExp(`cirrus-boot: broker bundle ${bundle.sha256} at `));
+    const runtime = runtimeOf(first.pid!);
+    assert.match(runtime.exe, new RegExp(`/var/lib/cirrus/bundle-${bundle.sha256}/bin/node$`));
+    assert.match(runtime.version, /^v24\./);
     assert.match(first.output, /credential issued for instance i-[0-9a-f]+ on its aws identity/);
     assert.match(
       first.output,

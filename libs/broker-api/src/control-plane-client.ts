@@ -55,6 +55,7 @@ import type {
   DeleteAclsRequest,
   DeleteAclsResponse,
   SecuritySnapshot,
+  SecurityVersion,
 } from "./schemas/security.ts";
 
 interface StreamOpen {
@@ -268,6 +269,16 @@ export class ControlPlaneClient implements ObjectManager {
     return this.#http.call({
       method: "GET",
       path: internalPath(InternalRoutes.security),
+      idempotent: true,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  }
+
+  /** The version of the cluster's ACLs and SCRAM credentials (it grows with every change). */
+  securityVersion(options: { signal?: AbortSignal } = {}): Promise<SecurityVersion> {
+    return this.#http.call({
+      method: "GET",
+      path: internalPath(InternalRoutes.securityVersion),
       idempotent: true,
       ...(options.signal ? { signal: options.signal } : {}),
     });

@@ -24,6 +24,8 @@ export const InternalRoutes = {
   cancelReassignments: "/partition-reassignments/cancel",
   /** The cluster's ACLs and SCRAM credentials (GET), as every broker authorizes and authenticates with them. */
   security: "/security",
+  /** The version of that state alone (brokers poll it, and read the state when it moved). */
+  securityVersion: "/security/version",
   /** Kafka's CreateAcls (POST). */
   acls: "/security/acls",
   /** Kafka's DeleteAcls (POST: filters in the body). */

@@ -20,6 +20,7 @@ export type {
   InstanceState,
   InterruptionKind,
   InterruptionNotice,
+  LaunchBundle,
   LaunchSpec,
   Lifecycle,
   LifecycleActionRef,

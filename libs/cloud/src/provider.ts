@@ -12,11 +12,28 @@
 
 /** How to start one broker. local runs it as a child process; aws/aliyun run it from the user data. */
 export interface LaunchSpec {
+  /** With a bundle, a relative command names a file inside the unpacked bundle. */
   command: string;
   args: readonly string[];
   /** Extra environment; the provider adds the CIRRUS_* variables documented in README.md. */
   env: Readonly<Record<string, string>>;
   cwd?: string;
+  /** Cloud instances: a tarball the boot script downloads, checks and unpacks before running `command`. */
+  bundle?: LaunchBundle;
+}
+
+/** A runtime tarball a stock-image instance fetches at boot (see user-data.ts). */
+export interface LaunchBundle {
+  /** http(s) URL of the tarball (fetched with curl, else wget). */
+  url: string;
+  /** Its sha256, hex: the boot refuses to run anything else. */
+  sha256: string;
+  /** Download attempts before the boot gives up (default 60: about 25 minutes at the 30 s backoff cap). */
+  attempts?: number;
+  /** First wait between attempts in seconds, doubled each time up to 30 (default 1). */
+  retryDelaySeconds?: number;
+  /** Where bundles are unpacked (default /var/lib/cirrus; the machine's CIRRUS_BOOT_DIR overrides it). */
+  dataDir?: string;
 }
 
 export interface LifecycleHookSpec {

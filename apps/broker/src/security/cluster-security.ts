@@ -8,6 +8,8 @@ import { AclAuthorizer, type AuthorizerSettings } from "./acl-authorizer.ts";
 
 export interface SecuritySource {
   security(options?: { signal?: AbortSignal }): Promise<SecuritySnapshot>;
+  /** The state's version alone: a periodic check reads the whole snapshot only when it moved. */
+  securityVersion(options?: { signal?: AbortSignal }): Promise<{ version: number }>;
 }
 
 export interface ClusterSecurityOptions extends AuthorizerSettings {
@@ -27,6 +29,7 @@ export class ClusterSecurity {
   #timer: NodeJS.Timeout | undefined;
   #inflight: Promise<void> | undefined;
   #failures = 0;
+  #version = -1;
 
   constructor(source: SecuritySource, options: ClusterSecurityOptions) {
     this.#source = source;
@@ -57,7 +60,7 @@ export class ClusterSecurity {
   start(): void {
     if (this.#timer) return;
     void this.refresh();
-    this.#timer = setInterval(() => void this.refresh(), this.#options.refreshMs);
+    this.#timer = setInterval(() => void this.refreshIfChanged(), this.#options.refreshMs);
     this.#timer.unref();
   }
 
@@ -74,6 +77,24 @@ export class ClusterSecurity {
     return this.#inflight;
   }
 
+  /** Asks for the version and reads the snapshot only when it moved (the periodic check). Never rejects. */
+  refreshIfChanged(): Promise<void> {
+    this.#inflight ??= this.#readIfChanged().finally(() => {
+      this.#inflight = undefined;
+    });
+    return this.#inflight;
+  }
+
+  async #readIfChanged(): Promise<void> {
+    try {
+      const { version } = await this.#source.securityVersion({ signal: AbortSignal.timeout(10_000) });
+      if (version === this.#version && this.#loaded) return this.#answered();
+    } catch {
+      // fall through: #read logs the failure once and keeps the last snapshot
+    }
+    await this.#read();
+  }
+
   /** Reads a new snapshot, even when a read is in flight (after a change this broker made). */
   async refreshAfterChange(): Promise<void> {
     await this.#inflight;
@@ -84,12 +105,17 @@ export class ClusterSecurity {
     try {
       const snapshot = await this.#source.security({ signal: AbortSignal.timeout(10_000) });
       this.apply(snapshot);
-      if (this.#failures > 0) this.#options.log?.("security: cluster ACLs and SCRAM users read again");
-      this.#failures = 0;
+      this.#answered();
     } catch (error) {
       // The control plane away: keep enforcing the last snapshot (never open up for its outage).
       if (this.#failures++ === 0) this.#options.log?.("security: cannot read the cluster's ACLs", error);
     }
+  }
+
+  /** The control plane answered: the end of an outage is logged once. */
+  #answered(): void {
+    if (this.#failures > 0) this.#options.log?.("security: cluster ACLs and SCRAM users read again");
+    this.#failures = 0;
   }
 
   /** Replaces the state with a snapshot (what every read does; tests feed snapshots directly). */
@@ -105,6 +131,7 @@ export class ClusterSecurity {
     }
     this.#credentials = credentials;
     this.#acls = snapshot.acls;
+    this.#version = snapshot.version;
     this.#authorizer = new AclAuthorizer(snapshot.acls, this.#options);
     this.#loaded = true;
   }

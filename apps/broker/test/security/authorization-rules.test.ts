@@ -48,10 +48,14 @@ const PAYMENTS_ID = "0000000000000000000000000000000b";
 function contextFor(apiVersion = 9): RequestContext {
   const config = loadBrokerConfig({ authorizerEnabled: true }, {});
   const security = new ClusterSecurity(
-    { security: async () => ({ acls: [], scramCredentials: [] }) },
+    {
+      security: async () => ({ version: 0, acls: [], scramCredentials: [] }),
+      securityVersion: async () => ({ version: 0 }),
+    },
     { refreshMs: 1000, superUsers: [], allowEveryoneIfNoAclFound: false },
   );
   security.apply({
+    version: 1,
     acls: [
       acl({}),
       acl({ operation: "READ" }),

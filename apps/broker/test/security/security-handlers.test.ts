@@ -32,10 +32,20 @@ type Any = Record<string, any>;
 class MemorySecurityAdmin implements SecurityAdmin {
   readonly acls = new Map<string, AclBinding>();
   readonly credentials = new Map<string, ScramCredentialRecord>();
+  /** Grows with every call that may change something (the control plane's counter grows only on changes). */
+  version = 0;
   async security() {
-    return { acls: [...this.acls.values()], scramCredentials: [...this.credentials.values()] };
+    return {
+      version: this.version,
+      acls: [...this.acls.values()],
+      scramCredentials: [...this.credentials.values()],
+    };
+  }
+  async securityVersion() {
+    return { version: this.version };
   }
   async createAcls({ acls }: { acls: AclBinding[] }) {
+    this.version++;
     return {
       results: acls.map((acl) => {
         const error = invalidAclReason(acl);
@@ -45,6 +55,7 @@ class MemorySecurityAdmin implements SecurityAdmin {
     };
   }
   async deleteAcls({ filters }: { filters: Parameters<typeof aclFilterMatches>[0][] }) {
+    this.version++;
     const results = filters.map((f) => ({
       error: null,
       deleted: [...this.acls.values()].filter((a) => aclFilterMatches(f, a)),
@@ -53,6 +64,7 @@ class MemorySecurityAdmin implements SecurityAdmin {
     return { results };
   }
   async alterScramCredentials(request: AlterScramCredentialsRequest) {
+    this.version++;
     const deletions = request.deletions.map((d) => ({
       error: this.credentials.delete(`${d.user}/${d.mechanism}`) ? null : ("RESOURCE_NOT_FOUND" as const),
     }));

@@ -16,12 +16,31 @@ import {
   type ScramCredentialRecord,
   type SecuritySnapshot,
 } from "@cirrus/broker-api";
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "../db/database.ts";
-import { kafkaAcls, scramCredentials } from "../db/schema.ts";
+import { counters, kafkaAcls, scramCredentials } from "../db/schema.ts";
 import { inTransaction } from "../db/transaction.ts";
 
 type AclRow = typeof kafkaAcls.$inferSelect;
+
+/** The counter that grows with every change of a cluster's ACLs or SCRAM credentials (brokers poll it). */
+const versionCounter = (clusterId: string) => `kafka_security:${clusterId}`;
+
+async function bumpVersion(tx: DbOrTx, clusterId: string): Promise<void> {
+  await tx
+    .insert(counters)
+    .values({ name: versionCounter(clusterId), next: 1 })
+    .onConflictDoUpdate({ target: counters.name, set: { next: sql`${counters.next} + 1` } });
+}
+
+/** The version of a cluster's security state: it grows with every change (0: never changed). */
+export async function securityVersion(db: DbOrTx, clusterId: string): Promise<number> {
+  const [row] = await db
+    .select({ next: counters.next })
+    .from(counters)
+    .where(eq(counters.name, versionCounter(clusterId)));
+  return row?.next ?? 0;
+}
 
 function bindingOf(row: AclRow): AclBinding {
   return {
@@ -64,6 +83,7 @@ export async function listScramCredentials(db: DbOrTx, clusterId: string): Promi
 
 export async function securitySnapshot(db: Db, clusterId: string): Promise<SecuritySnapshot> {
   return inTransaction(db, async (tx) => ({
+    version: await securityVersion(tx, clusterId),
     acls: await listAcls(tx, clusterId),
     scramCredentials: await listScramCredentials(tx, clusterId),
   }));
@@ -84,6 +104,7 @@ export async function createAcls(db: Db, clusterId: string, acls: AclBinding[]):
       }
       results.push({ error });
     }
+    if (results.some((r) => r.error === null)) await bumpVersion(tx, clusterId);
     return { results };
   });
 }
@@ -102,7 +123,10 @@ export async function deleteAcls(
       for (const row of matched) doomed.add(row.id);
       return { error: null, deleted: matched.map(bindingOf) };
     });
-    if (doomed.size > 0) await tx.delete(kafkaAcls).where(inArray(kafkaAcls.id, [...doomed]));
+    if (doomed.size > 0) {
+      await tx.delete(kafkaAcls).where(inArray(kafkaAcls.id, [...doomed]));
+      await bumpVersion(tx, clusterId);
+    }
     return { results };
   });
 }
@@ -145,6 +169,8 @@ export async function alterScramCredentials(
           set: row,
         });
     }
+    if (request.upsertions.length > 0 || deletions.some((d) => d.error === null))
+      await bumpVersion(tx, clusterId);
     return { deletions };
   });
 }
@@ -190,9 +216,12 @@ export async function listKafkaUsers(db: DbOrTx, clusterId: string): Promise<Kaf
 
 /** Deletes every credential of a user; false when it had none. */
 export async function deleteKafkaUser(db: Db, clusterId: string, user: string): Promise<boolean> {
-  const gone = await db
-    .delete(scramCredentials)
-    .where(and(eq(scramCredentials.clusterId, clusterId), eq(scramCredentials.userName, user)))
-    .returning({ user: scramCredentials.userName });
-  return gone.length > 0;
+  return inTransaction(db, async (tx) => {
+    const gone = await tx
+      .delete(scramCredentials)
+      .where(and(eq(scramCredentials.clusterId, clusterId), eq(scramCredentials.userName, user)))
+      .returning({ user: scramCredentials.userName });
+    if (gone.length > 0) await bumpVersion(tx, clusterId);
+    return gone.length > 0;
+  });
 }

@@ -282,6 +282,8 @@ describe("OpenAPI contract", { timeout: 120_000 }, () => {
     };
     await c.call("POST", internal(InternalRoutes.acls), { ...broker, payload: { acls: [binding] } });
     const security = await c.call("GET", internal(InternalRoutes.security), broker);
+    const securityVersion = await c.call("GET", internal(InternalRoutes.securityVersion), broker);
+    assert.equal(securityVersion.json().version, security.json().version);
     assert.deepEqual(security.json().acls, [binding]);
     await c.call("POST", internal(InternalRoutes.deleteAcls), {
       ...broker,

@@ -41,7 +41,11 @@ describe("internal security routes", { timeout: 60_000 }, () => {
   const snapshot = async (as = token) => {
     const answer = await call("GET", InternalRoutes.security, undefined, as);
     assert.equal(answer.statusCode, 200, answer.body);
-    return answer.json() as { acls: AclBinding[]; scramCredentials: { user: string; mechanism: string }[] };
+    return answer.json() as {
+      version: number;
+      acls: AclBinding[];
+      scramCredentials: { user: string; mechanism: string }[];
+    };
   };
 
   before(async () => {
@@ -80,6 +84,41 @@ describe("internal security routes", { timeout: 60_000 }, () => {
       acl({ resourceType: "GROUP", resourceName: "*", patternType: "LITERAL", permission: "DENY" }),
     ]);
     assert.deepEqual((await snapshot(otherToken)).acls, []);
+  });
+
+  it("counts changes: the version grows with a change and stays with a no-op or a read", async () => {
+    const version = async () => {
+      const answer = await call("GET", InternalRoutes.securityVersion);
+      assert.equal(answer.statusCode, 200, answer.body);
+      return answer.json().version as number;
+    };
+    const before = await version();
+    assert.equal((await snapshot()).version, before);
+    await call("POST", InternalRoutes.acls, { acls: [acl({ principal: "User:version" })] });
+    const added = await version();
+    assert.ok(added > before);
+    await call("POST", InternalRoutes.acls, { acls: [acl({ principal: "bad" })] });
+    await call("POST", InternalRoutes.scramCredentials, {
+      upsertions: [],
+      deletions: [{ user: "nobody", mechanism: "SCRAM-SHA-256" }],
+    });
+    assert.equal(await version(), added, "nothing changed");
+    await call("POST", InternalRoutes.deleteAcls, {
+      filters: [
+        {
+          resourceType: "ANY",
+          resourceName: null,
+          patternType: "ANY",
+          principal: "User:version",
+          host: null,
+          operation: "ANY",
+          permission: "ANY",
+        },
+      ],
+    });
+    assert.ok((await version()) > added);
+    const otherVersion = await call("GET", InternalRoutes.securityVersion, undefined, otherToken);
+    assert.equal(otherVersion.json().version, 0, "another cluster's counter");
   });
 
   it("refuses a body outside the schema with problem+json", async () => {

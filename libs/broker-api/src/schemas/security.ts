@@ -90,10 +90,15 @@ export type ScramCredentialRecord = Static<typeof ScramCredentialRecord>;
 
 /** Everything a broker needs to authenticate SCRAM users and authorize requests, as of one read. */
 export const SecuritySnapshot = Type.Object({
+  /** Grows with every change (SecurityVersion): a broker re-reads the snapshot only when it moved. */
+  version: Type.Integer({ minimum: 0 }),
   acls: Type.Array(AclBinding),
   scramCredentials: Type.Array(ScramCredentialRecord),
 });
 export type SecuritySnapshot = Static<typeof SecuritySnapshot>;
+
+export const SecurityVersion = Type.Object({ version: Type.Integer({ minimum: 0 }) });
+export type SecurityVersion = Static<typeof SecurityVersion>;
 
 export const CreateAclsRequest = Type.Object(
   { acls: Type.Array(AclBinding, { minItems: 1, maxItems: 10_000 }) },

@@ -1,7 +1,10 @@
 import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { INTERNAL_PREFIX } from "@cirrus/broker-api";
 import type { LaunchSpec } from "@cirrus/cloud";
 import type { ClusterSpec } from "../../api-schemas/clusters.ts";
+import { LAUNCHER as BUNDLE_LAUNCHER } from "../../broker-bundle/broker-bundle.ts";
+import { brokerBundlePath } from "../../routes/internal/broker-bundle-routes.ts";
 
 /** How brokers are started; defaults run this repository's broker on this machine's Node. */
 export interface BrokerLaunchOptions {
@@ -20,7 +23,15 @@ export interface BrokerLaunchOptions {
    * at 50 MiB/s and producers waited for space; 256 MiB gives uploads seconds of headroom at that rate.
    */
   localWalCapacityBytes?: number;
-  /** aws/aliyun: the command baked into the broker image (default: node /opt/cirrus/apps/broker/src/main.ts). */
+  /**
+   * aws/aliyun on a stock image: the broker bundle the boot script fetches from this control plane
+   * (GET /internal/v1/broker-bundle/{sha256}), checks and runs. Download retry settings are the boot's.
+   */
+  bundle?: { sha256: string; attempts?: number; retryDelaySeconds?: number };
+  /**
+   * aws/aliyun on an operator's own image: the command baked into it; wins over `bundle`. Without either,
+   * node /opt/cirrus/apps/broker/src/main.ts (an image with Node 24 and this repository at /opt/cirrus).
+   */
   cloudCommand?: { command: string; args: readonly string[]; cwd?: string };
   /** Extra environment for every broker (e.g. CIRRUS_LOG_LEVEL). */
   env?: Readonly<Record<string, string>>;
@@ -34,7 +45,8 @@ const LOCAL_ENTRY = fileURLToPath(new URL("./local-broker-entry.ts", import.meta
  * 20 ms plus incremental steps up to 35 ms); letting the heap grow to 4x its live size halved that count.
  */
 export const BROKER_NODE_FLAGS: readonly string[] = ["--heap-growing-percent=300"];
-const defaultBrokerEntry = () => fileURLToPath(import.meta.resolve("@cirrus/broker/main"));
+/** The broker's entry module, resolved by name (also what main.ts bundles for cloud brokers). */
+export const defaultBrokerEntry = (): string => fileURLToPath(import.meta.resolve("@cirrus/broker/main"));
 
 /**
  * The object store URI as a broker must see it: relative file:// paths are made absolute (local brokers
@@ -103,6 +115,19 @@ export function brokerLaunchSpec(
       CIRRUS_BROKER_ENTRY: options.brokerEntry ?? defaultBrokerEntry(),
     });
     return { command: options.nodePath ?? process.execPath, args: [...BROKER_NODE_FLAGS, LOCAL_ENTRY], env };
+  }
+  if (!options.cloudCommand && options.bundle) {
+    const { sha256, ...retry } = options.bundle;
+    return {
+      command: BUNDLE_LAUNCHER,
+      args: [...BROKER_NODE_FLAGS],
+      env,
+      bundle: {
+        url: `${options.controlPlaneUrl}${INTERNAL_PREFIX}${brokerBundlePath(sha256)}`,
+        sha256,
+        ...retry,
+      },
+    };
   }
   const cloud = options.cloudCommand ?? {
     command: "node",

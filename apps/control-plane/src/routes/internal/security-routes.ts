@@ -7,6 +7,7 @@ import {
   DeleteAclsResponse,
   InternalRoutes,
   SecuritySnapshot,
+  SecurityVersion,
 } from "@cirrus/broker-api";
 import type { FastifyInstance } from "fastify";
 import { withProblems } from "../../api-schemas/common.ts";
@@ -17,6 +18,7 @@ import {
   createAcls,
   deleteAcls,
   securitySnapshot,
+  securityVersion,
 } from "../../services/cluster-security.ts";
 
 /**
@@ -38,6 +40,18 @@ export function securityRoutes(ctx: AppContext) {
         },
       },
       async (request) => securitySnapshot(db, request.brokerClusterId!),
+    );
+
+    r.get(
+      InternalRoutes.securityVersion,
+      {
+        schema: {
+          tags: ["internal"],
+          summary: "The version of the cluster's ACLs and SCRAM credentials (grows with every change)",
+          response: withProblems({ 200: SecurityVersion }),
+        },
+      },
+      async (request) => ({ version: await securityVersion(db, request.brokerClusterId!) }),
     );
 
     r.post(

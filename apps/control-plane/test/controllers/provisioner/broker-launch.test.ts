@@ -37,6 +37,30 @@ test("cloud brokers run the image's command; the extra env cannot override the c
   assert.equal(launch.env.CIRRUS_BROKER_ENTRY, undefined);
 });
 
+test("cloud brokers on a stock image boot the bundle this control plane serves; an image command wins", () => {
+  const sha256 = "a".repeat(64);
+  const launch = brokerLaunchSpec("c1", localSpec({ provider: "aliyun" }), undefined, {
+    controlPlaneUrl: "http://10.0.0.5:8080",
+    bundle: { sha256, attempts: 5 },
+  });
+  assert.equal(launch.command, "bin/cirrus-broker", "relative: the launcher inside the unpacked bundle");
+  assert.deepEqual(launch.args, BROKER_NODE_FLAGS);
+  assert.equal(launch.cwd, undefined);
+  assert.deepEqual(launch.bundle, {
+    url: `http://10.0.0.5:8080/internal/v1/broker-bundle/${sha256}`,
+    sha256,
+    attempts: 5,
+  });
+  assert.equal(launch.env.CIRRUS_NODE_IDENTITY, "aliyun");
+  const own = brokerLaunchSpec("c1", localSpec({ provider: "aws" }), undefined, {
+    controlPlaneUrl: "http://10.0.0.5:8080",
+    bundle: { sha256 },
+    cloudCommand: { command: "/usr/local/bin/cirrus-broker", args: [] },
+  });
+  assert.equal(own.command, "/usr/local/bin/cirrus-broker");
+  assert.equal(own.bundle, undefined);
+});
+
 test("cloud brokers get no secret: their instance identity stands in for the token", () => {
   for (const provider of ["aws", "aliyun"] as const) {
     const launch = brokerLaunchSpec("c1", localSpec({ provider }), undefined, {

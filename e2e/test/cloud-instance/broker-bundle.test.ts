@@ -1,0 +1,104 @@
+// The broker bundle (apps/control-plane src/broker-bundle): one tarball named by its sha256, holding the broker
+// as single-file ESM, the Node 24 runtime and the native addons, with a manifest; it runs with no node on PATH.
+// Built once per run into the harness's cache (e2e/.build/broker-bundle), shared with the emulated clouds.
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { type BrokerBundle, buildBrokerBundle, loadBrokerBundle } from "@cirrus/control-plane";
+import { sharedBrokerBundle } from "../../harness/cloud-instance/broker-bundle.ts";
+
+const BROKER_ENTRY = fileURLToPath(import.meta.resolve("@cirrus/broker/main"));
+const CACHE_DIR = fileURLToPath(new URL("../../.build/broker-bundle/", import.meta.url));
+
+describe("buildBrokerBundle", { timeout: 180_000 }, () => {
+  let bundle: BrokerBundle;
+  let dir: string;
+
+  before(async () => {
+    bundle = await sharedBrokerBundle();
+    dir = mkdtempSync(join(tmpdir(), "cirrus-bundle-"));
+    execFileSync("tar", ["-xzf", bundle.path, "-C", dir]);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("is named by its sha256 and carries a manifest of every file's sha256", () => {
+    const bytes = readFileSync(bundle.path);
+    assert.equal(bundle.sha256, createHash("sha256").update(bytes).digest("hex"));
+    assert.equal(bundle.size, bytes.length);
+    const manifest = JSON.parse(readFileSync(join(dir, "cirrus-broker", "manifest.json"), "utf8"));
+    assert.deepEqual(manifest, bundle.manifest);
+    assert.equal(manifest.version, "0.1.0");
+    assert.equal(manifest.arch, process.arch);
+    assert.equal(manifest.node, process.version);
+    for (const file of ["bin/node", "bin/cirrus-broker", "broker.mjs", "block-verifier-worker.mjs"])
+      assert.ok(manifest.files[file], file);
+    for (const [file, sha] of Object.entries(manifest.files)) {
+      const actual = createHash("sha256")
+        .update(readFileSync(join(dir, "cirrus-broker", file)))
+        .digest("hex");
+      assert.equal(actual, sha, file);
+    }
+    assert.ok(!Object.keys(manifest.files).some((f) => f.endsWith(".ts")), "no TypeScript at runtime");
+  });
+
+  it("a second build of the same inputs is found in the cache (keyed by their content hash)", async () => {
+    const again = await buildBrokerBundle({ brokerEntry: BROKER_ENTRY, cacheDir: CACHE_DIR });
+    assert.equal(again.sha256, bundle.sha256);
+  });
+
+  it("runs its own Node 24 and starts the bundled broker with no node on PATH", async () => {
+    const root = join(dir, "cirrus-broker");
+    assert.match(execFileSync(join(root, "bin", "node"), ["--version"], { encoding: "utf8" }), /^v24\./);
+    const work = mkdtempSync(join(tmpdir(), "cirrus-bundle-run-"));
+    const child = spawn(join(root, "bin", "cirrus-broker"), ["--heap-growing-percent=300"], {
+      cwd: work,
+      env: {
+        PATH: "/usr/bin:/bin",
+        CIRRUS_CONTROL_PLANE_URL: "http://127.0.0.1:9",
+        CIRRUS_ADMIN_PORT: "0",
+        CIRRUS_KAFKA_PORT: "0",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (c: Buffer) => (output += c));
+    child.stderr.on("data", (c: Buffer) => (output += c));
+    try {
+      const deadline = Date.now() + 30_000;
+      // Every module loaded (native addons included): it got as far as registering with the control plane.
+      while (
+        !/registration attempt 1 failed/.test(output) &&
+        child.exitCode === null &&
+        Date.now() < deadline
+      )
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.match(output, /broker: starting /);
+      assert.match(output, /registration attempt 1 failed/, output.slice(0, 2000));
+      assert.doesNotMatch(output, /Cannot find module|ERR_MODULE_NOT_FOUND/);
+    } finally {
+      child.kill("SIGKILL");
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+
+  it("loadBrokerBundle reads an operator's bundle like a built one, and refuses what is not one", async () => {
+    const loaded = await loadBrokerBundle(bundle.path);
+    assert.equal(loaded.sha256, bundle.sha256);
+    assert.deepEqual(loaded.manifest, bundle.manifest);
+    const junk = join(dir, "junk.tar.gz");
+    writeFileSync(junk, "junk");
+    await assert.rejects(loadBrokerBundle(junk), /is not a broker bundle/);
+  });
+
+  it("names the missing native addon for an architecture it has none for", async () => {
+    await assert.rejects(
+      buildBrokerBundle({ brokerEntry: BROKER_ENTRY, cacheDir: dir, arch: "riscv64" }),
+      /native addon \S+-linux-riscv64-gnu is not installed.*CIRRUS_BROKER_BUNDLE/,
+    );
+  });
+});
