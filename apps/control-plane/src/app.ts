@@ -66,6 +66,7 @@ export async function build(options: BuildOptions): Promise<App> {
     notifier: options.notifier ?? new AssignmentNotifier(),
     metrics: new ControlPlaneMetrics(database.db),
     wakeControllers: () => {},
+    releaseNextMoves: async () => [],
     operationFeed: new OperationFeed(database.db, { intervalMs: config.operationEventsIntervalMs }),
     clusterFeed: new ClusterFeed(database.db, { intervalMs: config.clusterEventsIntervalMs }),
     streamGate: new TokenStreamGate(tokens, {
@@ -75,7 +76,9 @@ export async function build(options: BuildOptions): Promise<App> {
     moveCompletion: new MoveCompletion(
       async (clusterId) => {
         const changed = await completeClosedMoves(database.db, clusterId);
-        await context.notifier.changed(clusterId, changed);
+        // Their slots are free: a drain's next wave goes now, not when the runner's pass reaches it.
+        const released = await context.releaseNextMoves(clusterId);
+        await context.notifier.changed(clusterId, [...new Set([...changed, ...released])]);
         // The operation that asked for the move can finish now rather than at the next interval.
         if (changed.length > 0) context.wakeControllers();
       },

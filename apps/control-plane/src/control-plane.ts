@@ -3,7 +3,7 @@ import { type App, type BuildOptions, build } from "./app.ts";
 import { ensureFirstAdminToken } from "./auth/first-admin-token.ts";
 import type { Config } from "./config.ts";
 import { autoRebalanceController } from "./controllers/auto-rebalance-controller.ts";
-import { brokerDrainHandler } from "./controllers/broker-drain.ts";
+import { brokerDrainHandler, releaseNextDrainWaves } from "./controllers/broker-drain.ts";
 import { brokerLeaseController } from "./controllers/broker-lease-controller.ts";
 import { type ClusterDeletionOptions, clusterDeletionHandler } from "./controllers/cluster-deletion.ts";
 import { type Controller, ControllerRunner, type OperationHandler } from "./controllers/controller-runner.ts";
@@ -137,6 +137,7 @@ export class ControlPlane {
         perCluster: config.moveLimitPerCluster,
       };
       runner.addOperationHandler(brokerDrainHandler(notifier, moveLimits));
+      app.context.releaseNextMoves = (clusterId) => releaseNextDrainWaves(database.db, clusterId, moveLimits);
       runner.addOperationHandler(rebalanceHandler(notifier, moveLimits));
       for (const handler of options.operationHandlers?.({ notifier }) ?? [])
         runner.addOperationHandler(handler);

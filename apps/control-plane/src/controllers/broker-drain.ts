@@ -1,11 +1,11 @@
 import { and, eq, ne, sql } from "drizzle-orm";
-import type { Tx } from "../db/database.ts";
-import { brokers, partitions, topics } from "../db/schema.ts";
+import type { Db, Tx } from "../db/database.ts";
+import { brokers, operations, partitions, topics } from "../db/schema.ts";
 import { inTransaction } from "../db/transaction.ts";
 import type { AssignmentNotifier } from "../services/assignment-notifier.ts";
 import { BrokerOperation } from "../services/broker-views.ts";
 import { DEFAULT_MOVE_LIMITS, type MoveLimits, movesWithinLimits } from "../services/move-limits.ts";
-import type { Operation } from "../services/operations.ts";
+import { type Operation, OperationStatus } from "../services/operations.ts";
 import {
   assignLeaderlessPartitions,
   bumpVersions,
@@ -32,10 +32,10 @@ class RetriableStepError extends Error {
  */
 async function releaseDrainWave(
   tx: Tx,
-  op: Operation,
+  op: Pick<Operation, "id" | "clusterId" | "input">,
   limits: MoveLimits,
 ): Promise<{ changed: number[]; unreleased: number }> {
-  const { clusterId, brokerId } = target(op);
+  const { clusterId, brokerId } = target(op as Operation);
   const led: PartitionMove[] = (
     await tx
       .select({ topicId: partitions.topicId, topic: topics.name, partition: partitions.partition })
@@ -48,6 +48,42 @@ async function releaseDrainWave(
   const wave = await movesWithinLimits(tx, clusterId, led, limits);
   const changed = await releaseMoves(tx, clusterId, wave, op.id);
   return { changed, unreleased: led.length - wave.length };
+}
+
+/**
+ * Right after moves of this cluster landed (their sources closed, MoveCompletion), releases the next wave of
+ * every running `broker.drain` that already released its first one (move-partitions done), within the move
+ * limits, instead of waiting for the runner's next pass to reach the operation's wait-for-close step (the
+ * step stays the safety net and finishes the operation). Returns the brokers whose assignments changed
+ * (notify them once this returns: the release is committed).
+ */
+export async function releaseNextDrainWaves(
+  db: Db,
+  clusterId: string,
+  limits: MoveLimits,
+): Promise<number[]> {
+  return inTransaction(db, async (tx) => {
+    const cluster = await lockCluster(tx, clusterId);
+    if (!cluster || cluster.state === "DELETING") return [];
+    const drains = await tx
+      .select({ id: operations.id, clusterId: operations.clusterId, input: operations.input })
+      .from(operations)
+      .where(
+        and(
+          eq(operations.clusterId, clusterId),
+          eq(operations.type, BrokerOperation.DRAIN),
+          eq(operations.status, OperationStatus.RUNNING),
+          sql`${operations.steps} @> ${JSON.stringify([{ name: "move-partitions", status: OperationStatus.SUCCEEDED }])}::jsonb`,
+        ),
+      )
+      .orderBy(operations.createdAt);
+    const changed = new Set<number>();
+    for (const op of drains) {
+      const wave = await releaseDrainWave(tx, op as Pick<Operation, "id" | "clusterId" | "input">, limits);
+      for (const id of wave.changed) changed.add(id);
+    }
+    return [...changed];
+  });
 }
 
 /**

@@ -1,7 +1,7 @@
 import { after, before } from "node:test";
 import type { Assignments, ControlPlaneClient } from "@cirrus/broker-api";
 import { type Config, loadConfig } from "../../src/config.ts";
-import { ControlPlane } from "../../src/control-plane.ts";
+import { ControlPlane, type ControlPlaneOptions } from "../../src/control-plane.ts";
 import { createTestDatabase, type TestDatabase } from "./test-database.ts";
 
 export interface ListeningControlPlane {
@@ -19,7 +19,12 @@ export interface ListeningControlPlane {
  */
 export async function startListeningControlPlane(
   adminToken: string,
-  options: { backend?: "pglite" | "postgres"; overrides?: Partial<Config> } = {},
+  options: {
+    backend?: "pglite" | "postgres";
+    overrides?: Partial<Config>;
+    /** More controllers for its runner (after the built-in ones). */
+    controllers?: ControlPlaneOptions["controllers"];
+  } = {},
 ): Promise<ListeningControlPlane> {
   const testDb = await createTestDatabase(options.backend ?? "pglite");
   const config = loadConfig(
@@ -34,7 +39,11 @@ export async function startListeningControlPlane(
       ...options.overrides,
     },
   );
-  const cp = await ControlPlane.start({ config, database: testDb.database });
+  const cp = await ControlPlane.start({
+    config,
+    database: testDb.database,
+    ...(options.controllers ? { controllers: options.controllers } : {}),
+  });
   const url = await cp.listen();
   return {
     cp,
