@@ -15,6 +15,14 @@ export { type BrokerConfig, brokerConfigDefaults, envNameOf, loadBrokerConfig } 
 export { BrokerError, BrokerErrorCode } from "./errors.ts";
 export type { BrokerHandle, BrokerLog } from "./server/broker.ts";
 
+/** The handler maps a complete broker serves beyond the core ones (the README's API table is checked against them). */
+export const servedExtraHandlers = [
+  groupHandlers,
+  transactionHandlers,
+  transactionAdminHandlers,
+  securityHandlers,
+] as const;
+
 /**
  * Starts a complete broker: listens (config.kafkaPort, 0 = ephemeral), registers with the control plane at
  * config.controlPlaneUrl using config.brokerToken, recovers its WAL, opens its assigned partitions, and serves
@@ -28,7 +36,7 @@ export async function startBroker(
 ): Promise<BrokerHandle> {
   const loaded = loadBrokerConfig(config);
   return startCore(loaded, {
-    extraHandlers: [groupHandlers, transactionHandlers, transactionAdminHandlers, securityHandlers],
+    extraHandlers: [...servedExtraHandlers],
     authorize: saslAllows,
     producers: new ProducerStateManager({
       producerIdleExpiryMs: loaded.producerIdleExpiryMs,

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import type { CloudProvider, ProviderConfig } from "@cirrus/cloud";
 import type { BrokerBundle } from "./broker-bundle/broker-bundle.ts";
+import type { BrokerBundleSupply } from "./broker-bundle/broker-bundle-supply.ts";
 import type { Config } from "./config.ts";
 import { ControlPlane } from "./control-plane.ts";
 import { createAutoscaler } from "./controllers/autoscaler/index.ts";
@@ -73,6 +74,11 @@ export interface CompositionOptions {
    * launched with launch.cloudCommand (an operator's own image).
    */
   brokerBundle?: BrokerBundle;
+  /**
+   * Instead of `brokerBundle`: one still being built (main.ts builds in the background). The API serves and
+   * local fleets launch at once; a cloud fleet's launch waits for it, and fails (retriable) if the build failed.
+   */
+  brokerBundleSupply?: BrokerBundleSupply;
   /** The steady loop starts no local broker (npm start with CIRRUS_START_BROKERS=0). */
   holdLocalFleets?: boolean;
   /** Builds each provider (tests inject fakes); default @cirrus/cloud's createProvider. */
@@ -119,8 +125,10 @@ export async function composeControlPlane(
     options.database ?? (await openDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize }));
   let controlPlane: ControlPlane | undefined;
   const { brokerBundle } = options;
+  const supply = options.brokerBundleSupply;
   const launch: BrokerLaunchOptions = {
     ...(brokerBundle ? { bundle: { sha256: brokerBundle.sha256 } } : {}),
+    ...(supply ? { bundleReady: () => supply.ready() } : {}),
     ...options.launch,
     get controlPlaneUrl(): string {
       const url = config.advertisedUrl ?? controlPlane?.url;
@@ -155,6 +163,7 @@ export async function composeControlPlane(
       checkCredentials: (spec) => assertProviderCredentials(spec, options.env ?? process.env),
       // A signed identity proves "an instance of this cloud"; only the cluster's own fleet gets a credential.
       ...(brokerBundle ? { brokerBundles: () => [brokerBundle] } : {}),
+      ...(supply ? { brokerBundles: () => [supply.current()].filter((b) => b !== undefined) } : {}),
       isFleetInstance: async (clusterId, spec, instanceId) =>
         (await providers.providerFor(spec).listInstances(fleetNameOf(clusterId))).some(
           (i) => i.id === instanceId,

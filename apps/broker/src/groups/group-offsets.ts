@@ -66,6 +66,15 @@ function validateCommit(group: ConsumerGroup, req: OffsetCommitRequest): number 
 
 type OffsetRecord = Extract<OffsetsLogRecord, { kind: "offset" }>;
 
+/** A staged transactional offset and its place in the offsets log (see GroupOffsets.#written). */
+interface PendingOffset {
+  readonly record: OffsetRecord;
+  readonly seq: number;
+}
+
+const offsetKey = (r: { groupId: string; topic: string; partition: number }): string =>
+  `${r.groupId}\u0000${r.topic}\u0000${r.partition}`;
+
 export class GroupOffsets {
   readonly #ctx: GroupContext;
   /**
@@ -74,7 +83,17 @@ export class GroupOffsets {
    * after a crash or a move finds them pending again; the producer's marker, also written to the log, makes
    * them current (commit) or drops them (abort).
    */
-  readonly #pendingTxn = new Map<bigint, Map<string, OffsetRecord>>();
+  readonly #pendingTxn = new Map<bigint, Map<string, PendingOffset>>();
+  /**
+   * Last write wins, in the order of the offsets log (Kafka's GroupMetadata.completePendingTxnOffsetCommit):
+   * a transaction's offset becomes current on its commit marker only if no plain write of that partition
+   * (OffsetCommit, an offset tombstone) and no other transaction's materialised offset is later in the log.
+   * `#seq` numbers writes in log order (replayed records in replay order, live ones at the moment their append
+   * takes its offsets, which is synchronous); `#written` holds, per group/topic/partition, the number of its
+   * latest plain write or materialised transactional offset.
+   */
+  #seq = 0;
+  readonly #written = new Map<string, number>();
   /** Producers whose marker is being written: a TxnOffsetCommit meanwhile is refused (retriable). */
   readonly #endingTxn = new Set<bigint>();
   /**
@@ -176,6 +195,8 @@ export class GroupOffsets {
       }),
     }));
     if (records.length === 0) return result;
+    // Numbered as the append takes its offsets (synchronously, within the call): see #written.
+    const seqs = records.map(() => ++this.#seq);
     try {
       await this.#ctx.log.append(records, producer);
     } catch {
@@ -184,25 +205,56 @@ export class GroupOffsets {
         for (const p of t.partitions) if (p.errorCode === ErrorCode.NONE) p.errorCode = code;
       return result;
     }
-    for (const r of records) this.replayTxnOffset(producer, r);
+    this.#noteEpoch(producer);
+    records.forEach((r, i) => this.#stage(producer, r, seqs[i]!));
     return result;
+  }
+
+  /**
+   * Plain offset records (OffsetCommit, offset tombstones) taking their place in the offsets log: replayed,
+   * or appended (called right before the append takes its offsets). A transaction's offset staged before
+   * them no longer becomes current on its commit marker.
+   */
+  notePlainWrites(records: readonly OffsetsLogRecord[]): void {
+    for (const r of records) if (r.kind === "offset") this.#written.set(offsetKey(r), ++this.#seq);
+  }
+
+  #stage(producer: TxnProducer, record: OffsetRecord, seq: number): void {
+    let pending = this.#pendingTxn.get(producer.producerId);
+    if (!pending) {
+      pending = new Map();
+      this.#pendingTxn.set(producer.producerId, pending);
+    }
+    pending.set(offsetKey(record), { record, seq });
+  }
+
+  /**
+   * The producer's pending offsets that its commit makes current: those no later write of their partition
+   * superseded. Each one is then the latest write of its partition (until a later one).
+   */
+  #winners(pending: ReadonlyMap<string, PendingOffset>): PendingOffset[] {
+    const winners: PendingOffset[] = [];
+    for (const [key, entry] of pending) {
+      // >=: a marker whose write failed already claimed its partitions; its retry still wins them.
+      if (entry.seq >= (this.#written.get(key) ?? -1)) {
+        this.#written.set(key, entry.seq);
+        winners.push(entry);
+      }
+    }
+    return winners;
   }
 
   /** A TxnOffsetCommit record of `producer` read from the log (replay): pending until its marker. */
   replayTxnOffset(producer: TxnProducer, record: OffsetsLogRecord): void {
     this.#noteEpoch(producer);
     if (record.kind !== "offset") return;
-    let pending = this.#pendingTxn.get(producer.producerId);
-    if (!pending) {
-      pending = new Map();
-      this.#pendingTxn.set(producer.producerId, pending);
-    }
-    pending.set(`${record.groupId}\u0000${record.topic}\u0000${record.partition}`, record);
+    this.#stage(producer, record, ++this.#seq);
   }
 
   /**
-   * The producer's marker read from the log (replay): its pending offsets become the committed ones (a
-   * commit wins over any offset stored before its marker) or are dropped. Returns the records made current.
+   * The producer's marker read from the log (replay): its pending offsets become the committed ones unless a
+   * plain write of their partition came after them in the log (last write wins), or are dropped (abort).
+   * Returns the records made current.
    */
   replayTxnEnd(marker: TxnProducer & { readonly committed: boolean }): OffsetRecord[] {
     this.#noteEpoch(marker);
@@ -210,7 +262,7 @@ export class GroupOffsets {
     if (!pending) return [];
     this.#pendingTxn.delete(marker.producerId);
     if (!marker.committed) return [];
-    const records = [...pending.values()];
+    const records = this.#winners(pending).map((w) => w.record);
     // Idle since "never" unless a record says otherwise, as GroupShard.replay creates groups.
     this.#materialize(records, 0);
     return records;
@@ -233,7 +285,9 @@ export class GroupOffsets {
     const pending = this.#pendingTxn.get(end.producerId);
     if (!pending) return ErrorCode.NONE;
     if (this.#endingTxn.has(end.producerId)) return ErrorCode.CONCURRENT_TRANSACTIONS;
-    const records = end.committed ? [...pending.values()] : [];
+    // Decided as the marker takes its offset (synchronously, within appendTxnMarker): see #written.
+    const winners = end.committed ? this.#winners(pending) : [];
+    const records = winners.map((w) => w.record);
     this.#endingTxn.add(end.producerId);
     try {
       await this.#ctx.log.appendTxnMarker(end, records);
@@ -243,7 +297,12 @@ export class GroupOffsets {
       this.#endingTxn.delete(end.producerId);
     }
     if (this.#pendingTxn.get(end.producerId) === pending) this.#pendingTxn.delete(end.producerId);
-    this.#materialize(records, this.#ctx.clock.now());
+    // A plain commit appended after the marker (a later write) may have been applied already: it stays.
+    const current = winners.filter((w) => this.#written.get(offsetKey(w.record)) === w.seq);
+    this.#materialize(
+      current.map((w) => w.record),
+      this.#ctx.clock.now(),
+    );
     return ErrorCode.NONE;
   }
 
@@ -271,7 +330,7 @@ export class GroupOffsets {
 
   /** Whether an open transaction has staged an offset for this group's `topic`-`partition`. */
   #hasPendingOffset(groupId: string, topic: string, partition: number): boolean {
-    const key = `${groupId}\u0000${topic}\u0000${partition}`;
+    const key = offsetKey({ groupId, topic, partition });
     for (const pending of this.#pendingTxn.values()) if (pending.has(key)) return true;
     return false;
   }

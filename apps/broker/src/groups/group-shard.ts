@@ -58,11 +58,20 @@ export class GroupShard {
 
   constructor(opts: GroupShardOptions) {
     this.partition = opts.partition;
+    const log = opts.log;
     this.#ctx = {
       groups: new Map(),
       clock: opts.clock,
       config: opts.config,
-      log: opts.log,
+      // Every plain offset write (commits, tombstones of deletions and expiry) takes its place in the log
+      // order that decides between it and a transaction's offset (GroupOffsets.notePlainWrites).
+      log: {
+        append: (records, txn) => {
+          if (!txn) this.offsets.notePlainWrites(records);
+          return log.append(records, txn);
+        },
+        appendTxnMarker: (end, materialized) => log.appendTxnMarker(end, materialized),
+      },
       isLoaded: () => this.#loaded,
       onBackgroundError: opts.onBackgroundError,
     };
@@ -91,6 +100,7 @@ export class GroupShard {
     }
     if (record.kind === "offset") {
       group.setCommittedOffset(record.topic, record.partition, record.value);
+      this.offsets.notePlainWrites([record]);
       return;
     }
     group.members.clear();

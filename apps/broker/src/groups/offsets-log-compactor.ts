@@ -14,6 +14,9 @@
 //   synchronous step (offsets are taken within PartitionGroupLog.append), so a copy is the newest record
 //   of its key at the moment it takes its offset; a commit appended later gets a higher offset and wins
 //   on replay. Records at or above `cut` are kept by the trim and never copied.
+// - An open transaction's offsets: a key with a TxnOffsetCommit record still waiting for its marker is not
+//   copied (a copy after that record would replay as a later plain write and win over it, but it is older);
+//   its latest record stays in place and the trim stops at it (held, at most until the marker).
 // - A failed append (the stream rejects everything queued behind it) stops the run before the trim.
 // The work per event-loop turn is bounded by batchRecords: the coordinator keeps serving meanwhile.
 import { CoordinatorError, CoordinatorErrorCode } from "../errors.ts";
@@ -124,6 +127,8 @@ export class OffsetsLogCompactor {
     );
     const tombstones: IndexedRecord[] = [];
     let copied = 0;
+    // The lowest record left in place because an open transaction holds its key: the trim stops there.
+    let held = Number.POSITIVE_INFINITY;
     // A live iterator, not a copy: keys noted meanwhile are at or above `cut` and are skipped.
     const entries = this.#index.entries();
     // Per event-loop turn: at most batchRecords copies and VISITS_PER_COPY × that many index entries.
@@ -139,6 +144,7 @@ export class OffsetsLogCompactor {
         const entry = next.value;
         if (entry.offset >= cut) continue;
         if (entry.record.value === null) tombstones.push(entry);
+        else if (this.#index.hasOpenTxnRecord(entry.key)) held = Math.min(held, entry.offset);
         else batch.push(entry.record);
       }
       if (batch.length > 0) {
@@ -152,7 +158,7 @@ export class OffsetsLogCompactor {
     }
     // Trim no further than what is durable: below `cut` only in-flight records of keys already copied
     // (or tombstones) can be missing, and a failed one rejects our copies too.
-    const trimmedTo = Math.min(cut, this.#partition.highWatermark);
+    const trimmedTo = Math.min(cut, this.#partition.highWatermark, held);
     this.#checkUsable();
     if (trimmedTo > previousStart) await this.#partition.trim(trimmedTo);
     let droppedTombstones = 0;

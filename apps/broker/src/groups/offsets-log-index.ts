@@ -22,6 +22,8 @@ export class OffsetsLogIndex {
   #broken = false;
   /** Producers with transactional offset records not yet followed by their marker: first record's offset. */
   readonly #openTxns = new Map<bigint, number>();
+  /** The keys of those producers' transactional records. */
+  readonly #openTxnKeys = new Map<bigint, Set<string>>();
 
   /**
    * Records that `record` is at `offset`. Calls must come in offset order (replay order, then append
@@ -46,13 +48,29 @@ export class OffsetsLogIndex {
    * A transactional batch of `producerId` (TxnOffsetCommit) is at `offset`: its records are not the latest
    * of their keys (they may yet be aborted) and must stay in the log until the producer's marker.
    */
-  openTxn(producerId: bigint, offset: number): void {
+  openTxn(producerId: bigint, offset: number, records: readonly OffsetsLogRecord[] = []): void {
     if (!this.#openTxns.has(producerId)) this.#openTxns.set(producerId, offset);
+    let keys = this.#openTxnKeys.get(producerId);
+    if (!keys) {
+      keys = new Set();
+      this.#openTxnKeys.set(producerId, keys);
+    }
+    for (const r of records) keys.add(offsetsLogKey(r));
+  }
+
+  /**
+   * Whether an open transaction holds a record of `key`. A copy of the key's latest record appended now would
+   * come after that record in the log and, on replay, count as a later plain write that supersedes it.
+   */
+  hasOpenTxnRecord(key: string): boolean {
+    for (const keys of this.#openTxnKeys.values()) if (keys.has(key)) return true;
+    return false;
   }
 
   /** The producer's marker is at the end of the log: its transactional records need not be kept. */
   endTxn(producerId: bigint): void {
     this.#openTxns.delete(producerId);
+    this.#openTxnKeys.delete(producerId);
   }
 
   /** The offset of the oldest transactional record still waiting for its marker: no trim may pass it. */

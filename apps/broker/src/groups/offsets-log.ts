@@ -56,7 +56,7 @@ export class PartitionGroupLog implements GroupLog {
       }),
     });
     return this.#appendBatch(payload, records.length, Number(timestamp), (base) => {
-      if (txn) this.#index?.openTxn(txn.producerId, base);
+      if (txn) this.#index?.openTxn(txn.producerId, base, records);
       else for (let i = 0; i < records.length; i++) this.#index?.note(records[i]!, base + i);
     });
   }

@@ -66,7 +66,7 @@ export function openOffsetsShard(source: OffsetsPartition, options: OffsetsShard
         index.note(record, offset);
       } else {
         shard.replayTxnOffset(txn, record);
-        index.openTxn(txn.producerId, offset);
+        index.openTxn(txn.producerId, offset, [record]);
       }
     },
     (marker, offset) => {

@@ -5,17 +5,16 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { test } from "node:test";
 import { ApiKey } from "@cirrus/kafka-protocol";
-import { groupHandlers } from "../../src/handlers/group-handlers.ts";
 import { advertisedApiVersions, coreHandlers, mergeHandlers } from "../../src/handlers/registry.ts";
-import { securityHandlers } from "../../src/handlers/security-handler-map.ts";
-import { transactionHandlers } from "../../src/handlers/transaction-handlers.ts";
+import { servedExtraHandlers } from "../../src/index.ts";
 
 const names = new Map<number, string>(Object.entries(ApiKey).map(([name, key]) => [key as number, name]));
 
 /** The table's rows as cells (the formatter pads columns, so the text itself is not compared). */
 function servedRows(): string[][] {
   const served = advertisedApiVersions(
-    mergeHandlers(coreHandlers, groupHandlers, transactionHandlers, securityHandlers),
+    // The very list startBroker serves, so a handler map added there is checked here too.
+    mergeHandlers(coreHandlers, ...servedExtraHandlers),
   );
   return served
     .sort((a, b) => a.apiKey - b.apiKey)

@@ -5,6 +5,7 @@ import type { LaunchSpec } from "@cirrus/cloud";
 import type { ClusterSpec } from "../../api-schemas/clusters.ts";
 import { LAUNCHER as BUNDLE_LAUNCHER } from "../../broker-bundle/broker-bundle.ts";
 import { brokerBundlePath } from "../../routes/internal/broker-bundle-routes.ts";
+import { ProvisioningError, ProvisioningErrorCode } from "./provisioning-error.ts";
 
 /** How brokers are started; defaults run this repository's broker on this machine's Node. */
 export interface BrokerLaunchOptions {
@@ -28,6 +29,11 @@ export interface BrokerLaunchOptions {
    * (GET /internal/v1/broker-bundle/{sha256}), checks and runs. Download retry settings are the boot's.
    */
   bundle?: { sha256: string; attempts?: number; retryDelaySeconds?: number };
+  /**
+   * aws/aliyun on a stock image: the bundle still being built in the background (main.ts). A cloud fleet's
+   * launch waits for it (resolveLaunchBundle) and its sha256 wins over `bundle`'s; local launches never wait.
+   */
+  bundleReady?: () => Promise<{ sha256: string }>;
   /**
    * aws/aliyun on an operator's own image: the command baked into it; wins over `bundle`. Without either,
    * node /opt/cirrus/apps/broker/src/main.ts (an image with Node 24 and this repository at /opt/cirrus).
@@ -70,6 +76,33 @@ export function brokerObjectStoreUri(objectStore: ClusterSpec["objectStore"], cw
 /** Whether a cluster's brokers get the cluster's broker token in their launch spec (local ones only). */
 export function launchCarriesBrokerToken(spec: ClusterSpec): boolean {
   return spec.provider === "local";
+}
+
+/**
+ * The launch options for a fleet of `spec`: a cloud fleet booting from the bundle (no cloudCommand) waits for
+ * options.bundleReady. A failed build is a retriable ProvisioningError (BROKER_BUNDLE_UNAVAILABLE): the
+ * operation is attempted again, and that attempt builds again. Local fleets get `options` as they are.
+ */
+export async function resolveLaunchBundle(
+  spec: ClusterSpec,
+  options: BrokerLaunchOptions,
+): Promise<BrokerLaunchOptions> {
+  const { bundleReady } = options;
+  if (spec.provider === "local" || options.cloudCommand || !bundleReady) return options;
+  let sha256: string;
+  try {
+    ({ sha256 } = await bundleReady());
+  } catch (error) {
+    throw new ProvisioningError(
+      ProvisioningErrorCode.BROKER_BUNDLE_UNAVAILABLE,
+      `the broker bundle ${spec.provider} brokers boot from could not be built: ${
+        error instanceof Error ? error.message : String(error)
+      } (retried with a new build on the next attempt; or set CIRRUS_BROKER_BUNDLE)`,
+      { cause: error },
+    );
+  }
+  // A view, not a copy: controlPlaneUrl may be a getter.
+  return Object.create(options, { bundle: { value: { ...options.bundle, sha256 }, enumerable: true } });
 }
 
 /**

@@ -6,7 +6,12 @@ import type { Db } from "../../db/database.ts";
 import { brokers, clusters } from "../../db/schema.ts";
 import { rotateBrokerToken } from "../../services/clusters.ts";
 import { recordBrokerInstanceTypes } from "./broker-instance-types.ts";
-import { type BrokerLaunchOptions, brokerLaunchSpec, launchCarriesBrokerToken } from "./broker-launch.ts";
+import {
+  type BrokerLaunchOptions,
+  brokerLaunchSpec,
+  launchCarriesBrokerToken,
+  resolveLaunchBundle,
+} from "./broker-launch.ts";
 import { recordBrokerLifecycles } from "./broker-lifecycles.ts";
 import { capacityDrifted, fleetNameOf, fleetSpecOf, fleetUpdateOf } from "./cluster-fleet.ts";
 import type { ProviderRegistry } from "./provider-registry.ts";
@@ -70,9 +75,11 @@ export async function ensureFleet(
   // An incomplete fleet (a create cut short: an ESS group left Inactive) is finished by createFleet.
   if (existing && existing.status !== "incomplete") return existing;
   const spec = specOf(cluster);
+  // A cloud fleet waits for the broker bundle (built in the background); before any token is minted.
+  const launchOptions = await resolveLaunchBundle(spec, deps.launch);
   // Cloud brokers get their credential from their instance identity: no token goes into user data.
   const token = launchCarriesBrokerToken(spec) ? await rotateBrokerToken(deps.db, cluster.id) : undefined;
-  const launch = brokerLaunchSpec(cluster.id, spec, token, deps.launch);
+  const launch = brokerLaunchSpec(cluster.id, spec, token, launchOptions);
   const fleet = await provider.createFleet(fleetSpecOf(cluster.id, spec, launch));
   actions?.push(`create-fleet ${fleet.name}`);
   return fleet;

@@ -13,6 +13,8 @@ export const ProvisioningErrorCode = {
   CREDENTIALS_MISSING: "PROVISIONING_CREDENTIALS_MISSING",
   /** Deletion could not reach the cloud; DELETE again with ?abandon=true to forget what is left there. */
   PROVIDER_UNREACHABLE: "PROVISIONING_PROVIDER_UNREACHABLE",
+  /** The broker bundle cloud brokers boot from could not be built or loaded; the next attempt builds again. */
+  BROKER_BUNDLE_UNAVAILABLE: "PROVISIONING_BROKER_BUNDLE_UNAVAILABLE",
 } as const;
 export type ProvisioningErrorCode = (typeof ProvisioningErrorCode)[keyof typeof ProvisioningErrorCode];
 
@@ -20,6 +22,7 @@ export type ProvisioningErrorCode = (typeof ProvisioningErrorCode)[keyof typeof 
 const RETRIABLE: ReadonlySet<ProvisioningErrorCode> = new Set([
   ProvisioningErrorCode.PROVIDER_UNAVAILABLE,
   ProvisioningErrorCode.CREDENTIALS_MISSING,
+  ProvisioningErrorCode.BROKER_BUNDLE_UNAVAILABLE,
 ]);
 
 export class ProvisioningError extends Error {
