@@ -206,7 +206,9 @@ export class GroupOffsets {
       return result;
     }
     this.#noteEpoch(producer);
-    records.forEach((r, i) => this.#stage(producer, r, seqs[i]!));
+    records.forEach((r, i) => {
+      this.#stage(producer, r, seqs[i]!);
+    });
     return result;
   }
 
