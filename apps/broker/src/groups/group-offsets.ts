@@ -206,9 +206,7 @@ export class GroupOffsets {
       return result;
     }
     this.#noteEpoch(producer);
-    records.forEach((r, i) => {
-      this.#stage(producer, r, seqs[i]!);
-    });
+    for (const [i, r] of records.entries()) this.#stage(producer, r, seqs[i]!);
     return result;
   }
 
