@@ -1,0 +1,80 @@
+// @cirrus/kafka-protocol/client's SCRAM client (what the control plane authenticates to brokers with) against this
+// broker's SASL server over TCP: SCRAM-SHA-512 when offered, SCRAM-SHA-256 when that is all, the connection used
+// (a broker without SASL is covered by the control plane's route tests); a wrong password or an unknown user is a
+// SaslAuthenticationError and a closed connection — never a connection that looks authenticated.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { ApiKey } from "@cirrus/kafka-protocol";
+import {
+  authenticateIfRequired,
+  KafkaClientConnection,
+  SaslAuthenticationError,
+} from "@cirrus/kafka-protocol/client";
+import type { BrokerHandle } from "../../src/index.ts";
+import { startTestBroker } from "../helpers/broker-fixture.ts";
+import { startControlPlane, type TestControlPlane } from "../helpers/control-plane.ts";
+
+let cp: TestControlPlane;
+const brokers: Record<string, BrokerHandle> = {};
+const users = new Map([["carol", "carol-secret"]]);
+
+before(async () => {
+  cp = await startControlPlane();
+  brokers.sha256 = await startTestBroker(cp, "scram-256", {
+    saslMechanisms: ["SCRAM-SHA-256"],
+    saslUsers: users,
+  });
+});
+
+after(async () => {
+  for (const b of Object.values(brokers)) await b.close();
+  await cp?.close();
+});
+
+const open = (broker: BrokerHandle) => {
+  const [host, port] = broker.bootstrap.split(":");
+  return KafkaClientConnection.open(host!, Number(port), {
+    clientId: "scram-client-test",
+    connectTimeoutMs: 5_000,
+  });
+};
+
+// ListGroups is served from the broker's own state (no call to the control plane), and only once authenticated.
+const listGroups = (c: KafkaClientConnection) => c.request(ApiKey.ListGroups, 4, { statesFilter: [] }, 5_000);
+
+describe("SCRAM client against the broker", () => {
+  it("authenticates with the strongest mechanism offered, then requests are served", async () => {
+    // SCRAM-SHA-512 first (what the e2e control-plane test's brokers answer), SCRAM-SHA-256 when that is all.
+    for (const [name, expected] of [["sha256", "SCRAM-SHA-256"]] as const) {
+      const c = await open(brokers[name]!);
+      assert.equal(
+        await authenticateIfRequired(c, { user: "carol", password: "carol-secret" }, 5_000),
+        expected,
+      );
+      assert.equal((await listGroups(c)).errorCode, 0, name);
+      c.close();
+    }
+  });
+
+  it("refuses a wrong password and an unknown user, closing the connection", async () => {
+    const wrong = await open(brokers.sha256!);
+    await assert.rejects(
+      authenticateIfRequired(wrong, { user: "carol", password: "not-hers" }, 5_000),
+      (e: Error) => e instanceof SaslAuthenticationError && /carol/.test(e.message),
+    );
+    assert.equal(wrong.failed, true);
+    const unknown = await open(brokers.sha256!);
+    await assert.rejects(
+      authenticateIfRequired(unknown, { user: "mallory", password: "x" }, 5_000),
+      SaslAuthenticationError,
+    );
+    // Without authenticating, a SASL broker serves nothing but ApiVersions and SASL.
+    const anonymous = await open(brokers.sha256!);
+    const refused = await listGroups(anonymous).then(
+      () => "served",
+      () => "refused",
+    );
+    assert.equal(refused, "refused");
+    anonymous.close();
+  });
+});
