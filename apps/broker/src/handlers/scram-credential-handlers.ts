@@ -6,7 +6,11 @@
 // mechanism; UNACCEPTABLE_CREDENTIAL for an empty name, iterations outside 4096–16384 or a salted password of the
 // wrong length; RESOURCE_NOT_FOUND for describing a user without credentials or deleting a missing credential.
 // A user with any refused alteration gets that error and none of its alterations is applied.
-import type { AlterScramCredentialsRequest, ScramCredentialRecord } from "@cirrus/broker-api";
+import {
+  type AlterScramCredentialsRequest,
+  CONTROL_PLANE_KAFKA_USER,
+  type ScramCredentialRecord,
+} from "@cirrus/broker-api";
 import {
   type AlterUserScramCredentialsRequest,
   type ApiKey,
@@ -111,6 +115,8 @@ export async function handleAlterUserScramCredentials(
   const alteration = (user: string, code: number) => {
     const mechanism = scramMechanismOf(code);
     if (user.length === 0) refuse(user, ErrorCode.UNACCEPTABLE_CREDENTIAL, "Username must not be empty");
+    else if (user === CONTROL_PLANE_KAFKA_USER)
+      refuse(user, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, `The user ${user} is the control plane's own`);
     else if (mechanism === null)
       refuse(user, ErrorCode.UNSUPPORTED_SASL_MECHANISM, `Unknown SCRAM mechanism ${code}`);
     else if (seen.has(`${mechanism}\u0000${user}`))

@@ -3,7 +3,7 @@
 // epoch changes, storage reopening after fencing, shutdown order) is cluster/broker-lifecycle.ts.
 import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
-import { type Assignments, ControlPlaneClient } from "@cirrus/broker-api";
+import { type Assignments, CONTROL_PLANE_PRINCIPAL, ControlPlaneClient } from "@cirrus/broker-api";
 import { FrameDecoder } from "@cirrus/kafka-protocol";
 import { openObjectStore } from "@cirrus/object-store";
 import { recoverForeignWal, Storage } from "@cirrus/s3stream";
@@ -131,7 +131,9 @@ export async function startBroker(
     config.authorizerEnabled || config.saslMechanisms.some((m) => m.startsWith("SCRAM-"))
       ? new ClusterSecurity(controlPlane, {
           refreshMs: config.securityRefreshMs,
-          superUsers: config.superUsers,
+          // The control plane's own principal (its calls to brokers: message browser, consumer groups); only the
+          // control plane holds its credential, and no client may alter it (AlterUserScramCredentials refuses).
+          superUsers: [...config.superUsers, CONTROL_PLANE_PRINCIPAL],
           allowEveryoneIfNoAclFound: config.allowEveryoneIfNoAclFound,
           log,
         })

@@ -216,10 +216,13 @@ describe("SCRAM user handlers", () => {
         upsert("odd", 3),
         upsert("short", 2, 4096, 32),
         upsert("", 1),
+        upsert("cirrus-control-plane", 2),
       ],
     });
     const codes = Object.fromEntries(answer.results.map((r: Any) => [r.user, r.errorCode]));
     assert.deepEqual(codes, {
+      // The control plane's own user: not even a super user may set its password (it would impersonate it).
+      "cirrus-control-plane": ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
       ghost: ErrorCode.RESOURCE_NOT_FOUND,
       dup: ErrorCode.DUPLICATE_RESOURCE,
       alice: ErrorCode.NONE,

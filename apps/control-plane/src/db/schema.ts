@@ -424,3 +424,18 @@ export const scramCredentials = pgTable(
   },
   (t) => [primaryKey({ columns: [t.clusterId, t.userName, t.mechanism] })],
 );
+
+/**
+ * The control plane's own Kafka credential for a cluster (user CONTROL_PLANE_KAFKA_USER of @cirrus/broker-api):
+ * a random secret generated once, which the control plane needs in clear to answer SCRAM challenges, and the
+ * SCRAM credentials (salt, iterations, StoredKey, ServerKey per mechanism) brokers verify it with. Kept apart from
+ * scram_credentials so that no API lists, alters or deletes it.
+ */
+export const controlPlaneKafkaCredentials = pgTable("control_plane_kafka_credentials", {
+  clusterId: text("cluster_id")
+    .primaryKey()
+    .references(() => clusters.id, { onDelete: "cascade" }),
+  secret: text("secret").notNull(),
+  scram: jsonb("scram").notNull(),
+  createdAt: millis("created_at").notNull(),
+});

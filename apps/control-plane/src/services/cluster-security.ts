@@ -10,6 +10,7 @@ import {
   type AlterScramCredentialsRequest,
   type AlterScramCredentialsResponse,
   aclFilterMatches,
+  CONTROL_PLANE_KAFKA_USER,
   type CreateAclsResponse,
   type DeleteAclsResponse,
   invalidAclReason,
@@ -18,15 +19,16 @@ import {
 } from "@cirrus/broker-api";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "../db/database.ts";
-import { counters, kafkaAcls, scramCredentials } from "../db/schema.ts";
+import { controlPlaneKafkaCredentials, counters, kafkaAcls, scramCredentials } from "../db/schema.ts";
 import { inTransaction } from "../db/transaction.ts";
+import { ApiError } from "../errors.ts";
 
 type AclRow = typeof kafkaAcls.$inferSelect;
 
 /** The counter that grows with every change of a cluster's ACLs or SCRAM credentials (brokers poll it). */
 const versionCounter = (clusterId: string) => `kafka_security:${clusterId}`;
 
-async function bumpVersion(tx: DbOrTx, clusterId: string): Promise<void> {
+export async function bumpSecurityVersion(tx: DbOrTx, clusterId: string): Promise<void> {
   await tx
     .insert(counters)
     .values({ name: versionCounter(clusterId), next: 1 })
@@ -85,8 +87,20 @@ export async function securitySnapshot(db: Db, clusterId: string): Promise<Secur
   return inTransaction(db, async (tx) => ({
     version: await securityVersion(tx, clusterId),
     acls: await listAcls(tx, clusterId),
-    scramCredentials: await listScramCredentials(tx, clusterId),
+    // The control plane's own credential last: it wins over any stored user of its name.
+    scramCredentials: [
+      ...(await listScramCredentials(tx, clusterId)),
+      ...(await controlPlaneScram(tx, clusterId)),
+    ],
   }));
+}
+
+async function controlPlaneScram(tx: DbOrTx, clusterId: string): Promise<ScramCredentialRecord[]> {
+  const [row] = await tx
+    .select({ scram: controlPlaneKafkaCredentials.scram })
+    .from(controlPlaneKafkaCredentials)
+    .where(eq(controlPlaneKafkaCredentials.clusterId, clusterId));
+  return (row?.scram as ScramCredentialRecord[] | undefined) ?? [];
 }
 
 /** Stores each valid binding (one that exists already is a success); the invalid ones get their reason. */
@@ -104,7 +118,7 @@ export async function createAcls(db: Db, clusterId: string, acls: AclBinding[]):
       }
       results.push({ error });
     }
-    if (results.some((r) => r.error === null)) await bumpVersion(tx, clusterId);
+    if (results.some((r) => r.error === null)) await bumpSecurityVersion(tx, clusterId);
     return { results };
   });
 }
@@ -125,7 +139,7 @@ export async function deleteAcls(
     });
     if (doomed.size > 0) {
       await tx.delete(kafkaAcls).where(inArray(kafkaAcls.id, [...doomed]));
-      await bumpVersion(tx, clusterId);
+      await bumpSecurityVersion(tx, clusterId);
     }
     return { results };
   });
@@ -137,6 +151,11 @@ export async function alterScramCredentials(
   clusterId: string,
   request: AlterScramCredentialsRequest,
 ): Promise<AlterScramCredentialsResponse> {
+  const reserved = [...request.deletions, ...request.upsertions].some(
+    (c) => c.user === CONTROL_PLANE_KAFKA_USER,
+  );
+  if (reserved)
+    throw new ApiError("FORBIDDEN", `the Kafka user ${CONTROL_PLANE_KAFKA_USER} is the control plane's own`);
   const now = Date.now();
   return inTransaction(db, async (tx) => {
     const deletions: AlterScramCredentialsResponse["deletions"] = [];
@@ -170,7 +189,7 @@ export async function alterScramCredentials(
         });
     }
     if (request.upsertions.length > 0 || deletions.some((d) => d.error === null))
-      await bumpVersion(tx, clusterId);
+      await bumpSecurityVersion(tx, clusterId);
     return { deletions };
   });
 }
@@ -221,7 +240,7 @@ export async function deleteKafkaUser(db: Db, clusterId: string, user: string): 
       .delete(scramCredentials)
       .where(and(eq(scramCredentials.clusterId, clusterId), eq(scramCredentials.userName, user)))
       .returning({ user: scramCredentials.userName });
-    if (gone.length > 0) await bumpVersion(tx, clusterId);
+    if (gone.length > 0) await bumpSecurityVersion(tx, clusterId);
     return gone.length > 0;
   });
 }

@@ -104,7 +104,7 @@ async function bounds(
   for (const [leaderId, own] of byLeader) {
     const broker = brokers.find((b) => b.brokerId === leaderId);
     if (!broker) throw new ApiError("UNAVAILABLE", `broker ${leaderId}, a leader, is not active: retry`);
-    const { earliest, latest, at } = await withBrokerConnection(broker, async (c) => ({
+    const { earliest, latest, at } = await withBrokerConnection(db, clusterId, broker, async (c) => ({
       earliest: await offsetsAt(c, own, EARLIEST),
       latest: await offsetsAt(c, own, LATEST),
       at: target.type === "timestamp" ? await offsetsAt(c, own, BigInt(target.timestamp)) : undefined,
@@ -167,7 +167,9 @@ export async function resetGroupOffsets(
 ): Promise<Static<typeof OffsetResetResult>> {
   const dryRun = request.dryRun ?? true;
   const coordinator = await findCoordinator(db, clusterId, groupId);
-  const { state, committed } = await withBrokerConnection(coordinator, (c) => readGroupOffsets(c, groupId));
+  const { state, committed } = await withBrokerConnection(db, clusterId, coordinator, (c) =>
+    readGroupOffsets(c, groupId),
+  );
   if (!request.topics && committed.size === 0)
     throw new ApiError(
       "NOT_FOUND",
@@ -180,6 +182,7 @@ export async function resetGroupOffsets(
     );
   const parts = await scope(db, clusterId, request.topics, committed);
   const plan = planOffsetReset(request.target, await bounds(db, clusterId, parts, request.target, committed));
-  if (!dryRun && plan.length > 0) await withBrokerConnection(coordinator, (c) => commit(c, groupId, plan));
+  if (!dryRun && plan.length > 0)
+    await withBrokerConnection(db, clusterId, coordinator, (c) => commit(c, groupId, plan));
   return { groupId, state, dryRun, executed: !dryRun && plan.length > 0, partitions: plan };
 }

@@ -35,7 +35,7 @@ export async function activeBrokers(db: DbOrTx, clusterId: string): Promise<Brok
 export async function listGroups(db: DbOrTx, clusterId: string): Promise<Static<typeof GroupSummary>[]> {
   const found = new Map<string, Static<typeof GroupSummary>>();
   for (const broker of await activeBrokers(db, clusterId)) {
-    const answer = await withBrokerConnection(broker, (c) =>
+    const answer = await withBrokerConnection(db, clusterId, broker, (c) =>
       c.request(ApiKey.ListGroups, 4, { statesFilter: [] }, REQUEST_TIMEOUT_MS),
     );
     if (answer.errorCode !== ErrorCode.NONE)
@@ -63,9 +63,9 @@ async function endOffsets(db: DbOrTx, clusterId: string, wanted: { topic: string
     const broker = all.find((b) => b.brokerId === leaderId);
     if (!broker) continue;
     // That leader's partitions show no end offset rather than failing the page.
-    const answer = await withBrokerConnection(broker, (c) => listOffsetsAt(c, parts, -1n)).catch(
-      () => undefined,
-    );
+    const answer = await withBrokerConnection(db, clusterId, broker, (c) =>
+      listOffsetsAt(c, parts, -1n),
+    ).catch(() => undefined);
     for (const t of answer?.topics ?? [])
       for (const p of t.partitions)
         if (p.errorCode === ErrorCode.NONE) ends.set(`${t.name}/${p.partitionIndex}`, Number(p.offset));
@@ -76,7 +76,7 @@ async function endOffsets(db: DbOrTx, clusterId: string, wanted: { topic: string
 /** The broker that coordinates `groupId` (FindCoordinator asked of any active broker). */
 export async function findCoordinator(db: DbOrTx, clusterId: string, groupId: string): Promise<Broker> {
   const [any] = await activeBrokers(db, clusterId);
-  const found = await withBrokerConnection(any!, (c) =>
+  const found = await withBrokerConnection(db, clusterId, any!, (c) =>
     c.request(ApiKey.FindCoordinator, 3, { key: groupId, keyType: 0 }, REQUEST_TIMEOUT_MS),
   );
   if (found.errorCode !== ErrorCode.NONE)
@@ -114,7 +114,9 @@ export async function describeGroup(
   groupId: string,
 ): Promise<Static<typeof GroupView>> {
   const coordinator = await findCoordinator(db, clusterId, groupId);
-  const { group, offsets } = await withBrokerConnection(coordinator, (c) => readGroup(c, groupId, false));
+  const { group, offsets } = await withBrokerConnection(db, clusterId, coordinator, (c) =>
+    readGroup(c, groupId, false),
+  );
   // Kafka describes an unknown group as Dead with no member: it is not there.
   if (group.groupState === "Dead" && offsets.topics.length === 0)
     throw new ApiError("NOT_FOUND", `no consumer group ${groupId}`);

@@ -1,15 +1,26 @@
 import { ApiKey, ErrorCode, errorName } from "@cirrus/kafka-protocol";
-import { KafkaClientConnection, KafkaConnectionError } from "@cirrus/kafka-protocol/client";
+import {
+  authenticateIfRequired,
+  KafkaClientConnection,
+  KafkaConnectionError,
+  SaslAuthenticationError,
+} from "@cirrus/kafka-protocol/client";
+import type { Db } from "../db/database.ts";
 import { ApiError } from "../errors.ts";
+import { controlPlaneKafkaCredential } from "./control-plane-kafka-credential.ts";
 
 export const CONNECT_TIMEOUT_MS = 5_000;
 export const REQUEST_TIMEOUT_MS = 15_000;
 
 /**
  * Runs `use` on a fresh Kafka connection to a broker and closes it; a connection failure or timeout is a 503
- * UNAVAILABLE problem naming the broker.
+ * UNAVAILABLE problem naming the broker. When the broker requires SASL the connection first authenticates as the
+ * control plane (its own per-cluster SCRAM credential, which brokers treat as a super user); a refused
+ * authentication is a 503 too (brokers learn a new credential within their security refresh interval).
  */
 export async function withBrokerConnection<T>(
+  db: Db,
+  clusterId: string,
   broker: { brokerId: number; host: string; port: number },
   use: (connection: KafkaClientConnection) => Promise<T>,
 ): Promise<T> {
@@ -19,9 +30,14 @@ export async function withBrokerConnection<T>(
       clientId: "cirrus-control-plane",
       connectTimeoutMs: CONNECT_TIMEOUT_MS,
     });
+    await authenticateIfRequired(
+      connection,
+      await controlPlaneKafkaCredential(db, clusterId),
+      REQUEST_TIMEOUT_MS,
+    );
     return await use(connection);
   } catch (error) {
-    if (error instanceof KafkaConnectionError)
+    if (error instanceof KafkaConnectionError || error instanceof SaslAuthenticationError)
       throw new ApiError("UNAVAILABLE", `broker ${broker.brokerId}: ${error.message}`, { cause: error });
     throw error;
   } finally {

@@ -34,7 +34,7 @@ export async function topicPartitionOffsets(
       const broker = rows.find((b) => b.brokerId === leaderId);
       if (!broker) return;
       const parts = indexes.map((partition) => ({ topic, partition }));
-      await withBrokerConnection(broker, async (c) => {
+      await withBrokerConnection(db, clusterId, broker, async (c) => {
         for (const [timestamp, into] of [
           [-2n, starts],
           [-1n, ends],

@@ -66,7 +66,7 @@ async function withLeader<T>(
   partition: number,
   use: (connection: KafkaClientConnection) => Promise<T>,
 ): Promise<T> {
-  return withBrokerConnection(await leaderOf(db, clusterId, topic, partition), use);
+  return withBrokerConnection(db, clusterId, await leaderOf(db, clusterId, topic, partition), use);
 }
 
 /** The offset of one partition at `timestamp` (EARLIEST/LATEST or a time) from its leader; an error code is a problem. */

@@ -108,6 +108,13 @@ export class KafkaTestLeader {
         },
       );
     }
+    if (request.apiKey === 17) {
+      // As a broker without SASL answers the control plane's SaslHandshake: no mechanism offered.
+      return encodeResponse(
+        { ...reply, apiKey: 17 },
+        { errorCode: ErrorCode.UNSUPPORTED_SASL_MECHANISM, mechanisms: [] },
+      );
+    }
     if (request.apiKey === 1) {
       return encodeResponse(
         { ...reply, apiKey: 1 },
@@ -135,6 +142,8 @@ export class KafkaTestLeader {
         },
       );
     }
-    throw new Error(`the test leader answers ListOffsets and Fetch only, not api key ${header.apiKey}`);
+    throw new Error(
+      `the test leader answers SaslHandshake, ListOffsets and Fetch only, not api key ${header.apiKey}`,
+    );
   }
 }

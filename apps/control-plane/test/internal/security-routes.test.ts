@@ -4,7 +4,7 @@
 // and one cluster's state invisible to another's brokers.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { type AclBinding, InternalRoutes, internalPath } from "@cirrus/broker-api";
+import { type AclBinding, CONTROL_PLANE_KAFKA_USER, InternalRoutes, internalPath } from "@cirrus/broker-api";
 import { createLocalCluster, createTestApp, type TestApp } from "../helpers/test-app.ts";
 
 const acl = (over: Partial<AclBinding> = {}): AclBinding => ({
@@ -92,6 +92,9 @@ describe("internal security routes", { timeout: 60_000 }, () => {
       assert.equal(answer.statusCode, 200, answer.body);
       return answer.json().version as number;
     };
+    const otherBefore = (await call("GET", InternalRoutes.securityVersion, undefined, otherToken)).json()
+      .version;
+    await snapshot(); // a first snapshot creates the control plane's own credential (a change: the version grows)
     const before = await version();
     assert.equal((await snapshot()).version, before);
     await call("POST", InternalRoutes.acls, { acls: [acl({ principal: "User:version" })] });
@@ -118,7 +121,7 @@ describe("internal security routes", { timeout: 60_000 }, () => {
     });
     assert.ok((await version()) > added);
     const otherVersion = await call("GET", InternalRoutes.securityVersion, undefined, otherToken);
-    assert.equal(otherVersion.json().version, 0, "another cluster's counter");
+    assert.equal(otherVersion.json().version, otherBefore, "another cluster's counter");
   });
 
   it("refuses a body outside the schema with problem+json", async () => {
@@ -183,9 +186,29 @@ describe("internal security routes", { timeout: 60_000 }, () => {
     });
     assert.equal(answer.statusCode, 200, answer.body);
     assert.deepEqual(answer.json().deletions, [{ error: null }, { error: "RESOURCE_NOT_FOUND" }]);
+    const ownUser = (c: { user: string }) => c.user === CONTROL_PLANE_KAFKA_USER;
     const stored = (await snapshot()).scramCredentials;
-    assert.deepEqual(stored, [{ ...credential("alice", "SCRAM-SHA-256", 10000) }]);
-    assert.deepEqual((await snapshot(otherToken)).scramCredentials, []);
+    assert.deepEqual(
+      stored.filter((c: { user: string }) => !ownUser(c)),
+      [{ ...credential("alice", "SCRAM-SHA-256", 10000) }],
+    );
+    // The control plane's own credential comes last (it wins over any stored user of its name).
+    assert.deepEqual(
+      stored.slice(-2).map((c: { user: string; mechanism: string }) => [c.user, c.mechanism]),
+      [
+        [CONTROL_PLANE_KAFKA_USER, "SCRAM-SHA-256"],
+        [CONTROL_PLANE_KAFKA_USER, "SCRAM-SHA-512"],
+      ],
+    );
+    assert.deepEqual(
+      (await snapshot(otherToken)).scramCredentials.filter((c: { user: string }) => !ownUser(c)),
+      [],
+    );
+    const reserved = await call("POST", InternalRoutes.scramCredentials, {
+      upsertions: [credential(CONTROL_PLANE_KAFKA_USER)],
+      deletions: [],
+    });
+    assert.equal(reserved.statusCode, 403, reserved.body);
     const weak = await call("POST", InternalRoutes.scramCredentials, {
       upsertions: [credential("bob", "SCRAM-SHA-256", 1000)],
       deletions: [],

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { createHash, createHmac, pbkdf2Sync } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import { InternalRoutes, internalPath } from "@cirrus/broker-api";
+import { CONTROL_PLANE_KAFKA_USER, InternalRoutes, internalPath } from "@cirrus/broker-api";
 import { createLocalCluster, createTestApp, type TestApp } from "../helpers/test-app.ts";
 
 const binding = {
@@ -117,7 +117,7 @@ describe("cluster security API", { timeout: 60_000 }, () => {
     ]);
     assert.doesNotMatch(users.body + put.body, /password/);
     const stored = (await brokerView()).scramCredentials.find(
-      (c: { mechanism: string }) => c.mechanism === "SCRAM-SHA-256",
+      (c: { user: string; mechanism: string }) => c.user === "alice" && c.mechanism === "SCRAM-SHA-256",
     );
     const salted = pbkdf2Sync("alice-password", Buffer.from(stored.salt, "base64"), 8192, 32, "sha256");
     const clientKey = createHmac("sha256", salted).update("Client Key").digest();
@@ -138,6 +138,33 @@ describe("cluster security API", { timeout: 60_000 }, () => {
     const again = await call("DELETE", "/users/alice", t.admin);
     assert.equal(again.statusCode, 404);
     assert.equal(again.json().code, "NOT_FOUND");
-    assert.deepEqual((await brokerView()).scramCredentials, []);
+    // What brokers are left with: the control plane's own credential only (both mechanisms, no secret).
+    const left = (await brokerView()).scramCredentials as { user: string; mechanism: string }[];
+    assert.deepEqual(
+      left.map((c) => [c.user, c.mechanism]),
+      [
+        [CONTROL_PLANE_KAFKA_USER, "SCRAM-SHA-256"],
+        [CONTROL_PLANE_KAFKA_USER, "SCRAM-SHA-512"],
+      ],
+    );
+    assert.deepEqual(Object.keys(left[0]!).sort(), [
+      "iterations",
+      "mechanism",
+      "salt",
+      "serverKey",
+      "storedKey",
+      "user",
+    ]);
+  });
+
+  it("refuses to set or delete the control plane's own Kafka user, which no user listing shows", async () => {
+    const put = await call("PUT", `/users/${CONTROL_PLANE_KAFKA_USER}`, t.admin, {
+      password: "taken-over-now",
+    });
+    assert.equal(put.statusCode, 403, put.body);
+    assert.equal(put.json().code, "FORBIDDEN");
+    const users = await call("GET", "/users", t.viewer);
+    assert.ok(!users.body.includes(CONTROL_PLANE_KAFKA_USER), users.body);
+    assert.equal((await call("DELETE", `/users/${CONTROL_PLANE_KAFKA_USER}`, t.admin)).statusCode, 404);
   });
 });

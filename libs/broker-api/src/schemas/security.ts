@@ -152,3 +152,11 @@ export const AlterScramCredentialsResponse = Type.Object({
   ),
 });
 export type AlterScramCredentialsResponse = Static<typeof AlterScramCredentialsResponse>;
+
+/**
+ * The SCRAM user the control plane authenticates as to its clusters' brokers (message browser, consumer groups).
+ * Brokers treat `User:cirrus-control-plane` as a super user; its credential is the control plane's own (random,
+ * per cluster, never managed by an operator) and no Kafka client or API call may create, alter or delete it.
+ */
+export const CONTROL_PLANE_KAFKA_USER = "cirrus-control-plane";
+export const CONTROL_PLANE_PRINCIPAL = `User:${CONTROL_PLANE_KAFKA_USER}`;

@@ -20,6 +20,7 @@ import {
   securitySnapshot,
   securityVersion,
 } from "../../services/cluster-security.ts";
+import { controlPlaneKafkaCredential } from "../../services/control-plane-kafka-credential.ts";
 
 /**
  * The cluster's Kafka ACLs and SCRAM credentials for its brokers: read by every broker (authorization, SCRAM
@@ -39,7 +40,11 @@ export function securityRoutes(ctx: AppContext) {
           response: withProblems({ 200: SecuritySnapshot }),
         },
       },
-      async (request) => securitySnapshot(db, request.brokerClusterId!),
+      async (request) => {
+        // A broker's first read creates the control plane's own credential, so brokers know it before it is used.
+        await controlPlaneKafkaCredential(db, request.brokerClusterId!);
+        return securitySnapshot(db, request.brokerClusterId!);
+      },
     );
 
     r.get(

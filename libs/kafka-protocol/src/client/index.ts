@@ -1,0 +1,3 @@
+// The package's I/O part (`@cirrus/kafka-protocol/client`): a client connection and SASL/SCRAM on it.
+export * from "./kafka-client-connection.ts";
+export * from "./scram-client.ts";
