@@ -1,7 +1,8 @@
 // @cirrus/kafka-protocol/client's SCRAM client (what the control plane authenticates to brokers with) against this
-// broker's SASL server over TCP: SCRAM-SHA-512 when offered, SCRAM-SHA-256 when that is all, the connection used
-// (a broker without SASL is covered by the control plane's route tests); a wrong password or an unknown user is a
-// SaslAuthenticationError and a closed connection — never a connection that looks authenticated.
+// broker's SASL server over TCP, on a broker offering PLAIN and SCRAM-SHA-256 only: the client falls back from
+// SCRAM-SHA-512 to SCRAM-SHA-256 and is served; a wrong password or an unknown user is a SaslAuthenticationError
+// and a closed connection, never a connection that looks authenticated. SCRAM-SHA-512 and a broker without SASL
+// are covered by e2e/test/control-plane-kafka-auth.test.ts and the control plane's route tests.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ApiKey } from "@cirrus/kafka-protocol";
@@ -44,7 +45,6 @@ const listGroups = (c: KafkaClientConnection) => c.request(ApiKey.ListGroups, 4,
 
 describe("SCRAM client against the broker", () => {
   it("authenticates with the strongest mechanism offered, then requests are served", async () => {
-    // SCRAM-SHA-512 first (what the e2e control-plane test's brokers answer), SCRAM-SHA-256 when that is all.
     for (const [name, expected] of [["sha256", "SCRAM-SHA-256"]] as const) {
       const c = await open(brokers[name]!);
       assert.equal(
