@@ -271,7 +271,16 @@ describe("log compaction with kafkajs against a running cluster", { timeout: 360
       if (round % 3 === 2) await txn.abort();
       else await txn.commit();
     }
-    const high = Number((await admin.fetchTopicOffsets(topic))[0]!.high);
+    // As in Kafka, EndTxn answers once the outcome is decided; the partition's marker is written right after.
+    let high = 0;
+    await waitUntil(
+      "the last transaction's commit marker",
+      async () => {
+        high = Number((await admin.fetchTopicOffsets(topic))[0]!.high);
+        return high >= ROUNDS * (KEYS + 1);
+      },
+      10_000,
+    );
     assert.equal(high, ROUNDS * (KEYS + 1), "each transaction: its records and one marker");
     const expected = new Map(Array.from({ length: KEYS }, (_, k) => [`key-${k}`, `t${ROUNDS - 1}`] as const));
     const lastData = high - 2;
