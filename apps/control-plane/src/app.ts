@@ -40,6 +40,8 @@ export interface BuildOptions {
   checkCredentials?: AppContext["checkCredentials"];
   isFleetInstance?: AppContext["isFleetInstance"];
   brokerBundles?: AppContext["brokerBundles"];
+  /** The clock API tokens' expiries are judged by (tests move it instead of sleeping). */
+  clock?: () => number;
 }
 
 export interface App {
@@ -59,7 +61,7 @@ export interface App {
  */
 export async function build(options: BuildOptions): Promise<App> {
   const { config, database } = options;
-  const tokens = new ApiTokens(database.db);
+  const tokens = new ApiTokens(database.db, options.clock ? { now: options.clock } : {});
   const context: AppContext = {
     config,
     database,

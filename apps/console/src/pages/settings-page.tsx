@@ -8,6 +8,13 @@ import { Field } from "../components/field.tsx";
 import { LoadState } from "../components/load-state.tsx";
 import { formatRelative } from "../format.ts";
 import { usePolled } from "../use-polled.ts";
+import {
+  DEFAULT_EXPIRY,
+  describeExpiry,
+  EXPIRY_CHOICES,
+  type ExpiryChoice,
+  expiresAtFor,
+} from "./token-expiry.ts";
 
 const SCOPES: [Scope, string][] = [
   ["viewer", "viewer: reads everything"],
@@ -19,6 +26,8 @@ const SCOPES: [Scope, string][] = [
 function CreateTokenForm({ onCreated }: { onCreated: () => void }) {
   const [name, setName] = useState("");
   const [scope, setScope] = useState<Scope>("viewer");
+  const [expiry, setExpiry] = useState<ExpiryChoice>(DEFAULT_EXPIRY);
+  const [expiryError, setExpiryError] = useState<string>();
   const [error, setError] = useState<string>();
   const [secret, setSecret] = useState<string>();
   const [busy, setBusy] = useState(false);
@@ -26,14 +35,20 @@ function CreateTokenForm({ onCreated }: { onCreated: () => void }) {
     event.preventDefault();
     setBusy(true);
     setError(undefined);
+    setExpiryError(undefined);
     setSecret(undefined);
     try {
-      const created = await unwrap(api.POST("/v1/tokens", { body: { name: name.trim(), scope } }));
+      const expiresAt = expiresAtFor(expiry, Date.now());
+      const created = await unwrap(
+        api.POST("/v1/tokens", { body: { name: name.trim(), scope, ...(expiresAt ? { expiresAt } : {}) } }),
+      );
       setSecret(created.secret);
       setName("");
       onCreated();
     } catch (failure) {
-      setError(failure instanceof ApiProblem && failure.field ? failure.field.message : messageOf(failure));
+      const field = failure instanceof ApiProblem ? failure.field : null;
+      if (field?.pointer === "/expiresAt") setExpiryError(field.message);
+      else setError(field ? field.message : messageOf(failure));
     } finally {
       setBusy(false);
     }
@@ -57,6 +72,22 @@ function CreateTokenForm({ onCreated }: { onCreated: () => void }) {
           </select>
         )}
       </Field>
+      <Field
+        id="k-expiry"
+        label="Expires"
+        hint="After this it is refused; create a new one then"
+        error={expiryError}
+      >
+        {(aria) => (
+          <select {...aria} value={expiry} onChange={(e) => setExpiry(e.target.value as ExpiryChoice)}>
+            {EXPIRY_CHOICES.map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
       <button type="submit" className="primary" disabled={busy}>
         {busy ? "Creating…" : "Create token"}
       </button>
@@ -68,6 +99,15 @@ function CreateTokenForm({ onCreated }: { onCreated: () => void }) {
       )}
     </form>
   );
+}
+
+/** A token's expiry in the list: "expired …" and "in 3 days" stand out (a soon-dead CI token is worth seeing). */
+function ExpiryCell({ expiresAt }: { expiresAt: number | null }) {
+  const expiry = describeExpiry(expiresAt, Date.now());
+  const title = expiresAt === null ? undefined : new Date(expiresAt).toISOString();
+  if (expiry.expired) return <strong title={title}>{expiry.text}</strong>;
+  if (expiry.soon) return <em title={title}>{expiry.text}</em>;
+  return <span title={title}>{expiry.text}</span>;
 }
 
 export function SettingsPage() {
@@ -96,6 +136,7 @@ export function SettingsPage() {
                       <th scope="col">Name</th>
                       <th scope="col">Scope</th>
                       <th scope="col">Created</th>
+                      <th scope="col">Expires</th>
                       <th scope="col">Last used</th>
                       <th scope="col">
                         <span className="visually-hidden">Actions</span>
@@ -104,10 +145,18 @@ export function SettingsPage() {
                   </thead>
                   <tbody>
                     {list.map((t) => (
-                      <tr key={t.id} className={t.revokedAt ? "muted" : ""}>
+                      <tr
+                        key={t.id}
+                        className={
+                          t.revokedAt || describeExpiry(t.expiresAt, Date.now()).expired ? "muted" : ""
+                        }
+                      >
                         <th scope="row">{t.name}</th>
                         <td>{t.scope}</td>
                         <td>{formatRelative(t.createdAt)}</td>
+                        <td>
+                          <ExpiryCell expiresAt={t.expiresAt} />
+                        </td>
                         <td>{t.lastUsedAt ? formatRelative(t.lastUsedAt) : "never"}</td>
                         <td>
                           {t.revokedAt ? (
