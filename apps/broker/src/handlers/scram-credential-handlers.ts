@@ -14,17 +14,18 @@ import {
 import {
   type AlterUserScramCredentialsRequest,
   type ApiKey,
+  credentialFromSaltedPassword,
   type DescribeUserScramCredentialsRequest,
   ErrorCode,
+  SCRAM_HASH_BYTES,
+  SCRAM_HASH_OF,
 } from "@cirrus/kafka-protocol";
 import { scramMechanismCode, scramMechanismOf } from "../security/acl-codes.ts";
 import { isClusterAllowed } from "../security/request-authorization.ts";
 import type { RequestContext, ResponseOf } from "./handler.ts";
-import { credentialFromSaltedPassword, SCRAM_HASH_BYTES, type ScramHash } from "./sasl-scram.ts";
 
 export const SCRAM_MIN_ITERATIONS = 4096;
 export const SCRAM_MAX_ITERATIONS = 16384;
-const HASHES: Readonly<Record<string, ScramHash>> = { "SCRAM-SHA-256": "sha256", "SCRAM-SHA-512": "sha512" };
 
 export async function handleDescribeUserScramCredentials(
   request: DescribeUserScramCredentialsRequest,
@@ -137,7 +138,7 @@ export async function handleAlterUserScramCredentials(
   for (const u of request.upsertions) {
     const mechanism = alteration(u.name, u.mechanism);
     if (!mechanism) continue;
-    const hash = HASHES[mechanism]!;
+    const hash = SCRAM_HASH_OF[mechanism];
     if (u.iterations < SCRAM_MIN_ITERATIONS)
       refuse(u.name, ErrorCode.UNACCEPTABLE_CREDENTIAL, "Too few iterations");
     else if (u.iterations > SCRAM_MAX_ITERATIONS)

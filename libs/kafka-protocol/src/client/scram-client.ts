@@ -4,12 +4,23 @@
 // used as it is), picks the strongest SCRAM mechanism both sides have, and authenticates; a refusal, a broker
 // that offers SASL but no SCRAM mechanism, or a server signature that does not match (a broker that does not
 // know the credential) is a SaslAuthenticationError and the connection is closed.
-import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes, timingSafeEqual } from "node:crypto";
 import { ApiKey } from "../api-keys.ts";
 import { ErrorCode, errorName } from "../error-codes.ts";
+import {
+  clientKeyOf,
+  credentialFromSaltedPassword,
+  encodeSaslName,
+  SCRAM_HASH_OF,
+  type ScramMechanismName,
+  saltedPasswordOf,
+  scramAttributes,
+  scramHmac,
+  xorBytes,
+} from "../sasl/scram.ts";
 import type { KafkaClientConnection } from "./kafka-client-connection.ts";
 
-export type ScramClientMechanism = "SCRAM-SHA-512" | "SCRAM-SHA-256";
+export type ScramClientMechanism = ScramMechanismName;
 
 export interface ScramClientCredential {
   readonly user: string;
@@ -20,21 +31,8 @@ export class SaslAuthenticationError extends Error {
   override readonly name = "SaslAuthenticationError";
 }
 
-const HASHES = { "SCRAM-SHA-256": ["sha256", 32], "SCRAM-SHA-512": ["sha512", 64] } as const;
 /** Strongest first. */
 const PREFERENCE: readonly ScramClientMechanism[] = ["SCRAM-SHA-512", "SCRAM-SHA-256"];
-
-/** RFC 5802 saslname: ',' and '=' escaped. */
-const saslName = (user: string) => user.replaceAll("=", "=3D").replaceAll(",", "=2C");
-
-function attributes(message: string): Map<string, string> {
-  const map = new Map<string, string>();
-  for (const part of message.split(",")) {
-    const eq = part.indexOf("=");
-    if (eq > 0) map.set(part.slice(0, eq), part.slice(eq + 1));
-  }
-  return map;
-}
 
 /**
  * Authenticates the connection with `credential` when the broker requires SASL; returns the mechanism used, or
@@ -63,9 +61,9 @@ export async function authenticateIfRequired(
     if (handshake.errorCode !== ErrorCode.NONE)
       return fail(`SaslHandshake ${mechanism}: ${errorName(handshake.errorCode)}`);
   }
-  const [hash, length] = HASHES[mechanism];
+  const hash = SCRAM_HASH_OF[mechanism];
   const clientNonce = randomBytes(24).toString("base64");
-  const clientFirstBare = `n=${saslName(credential.user)},r=${clientNonce}`;
+  const clientFirstBare = `n=${encodeSaslName(credential.user)},r=${clientNonce}`;
   const first = await connection.request(
     ApiKey.SaslAuthenticate,
     1,
@@ -75,26 +73,18 @@ export async function authenticateIfRequired(
   if (first.errorCode !== ErrorCode.NONE)
     return fail(`SCRAM ${credential.user}: ${first.errorMessage ?? errorName(first.errorCode)}`);
   const serverFirst = Buffer.from(first.authBytes).toString("utf8");
-  const server = attributes(serverFirst);
+  const server = scramAttributes(serverFirst);
   const nonce = server.get("r");
   const salt = server.get("s");
   const iterations = Number(server.get("i"));
   if (!nonce?.startsWith(clientNonce) || !salt || !Number.isInteger(iterations) || iterations < 1)
     return fail(`SCRAM ${credential.user}: unexpected server-first message`);
-  const salted = pbkdf2Sync(
-    Buffer.from(credential.password.normalize("NFKC"), "utf8"),
-    Buffer.from(salt, "base64"),
-    iterations,
-    length,
-    hash,
-  );
-  const clientKey = createHmac(hash, salted).update("Client Key").digest();
-  const storedKey = createHash(hash).update(clientKey).digest();
+  const saltBytes = Buffer.from(salt, "base64");
+  const salted = saltedPasswordOf(credential.password, saltBytes, iterations, hash);
+  const { storedKey, serverKey } = credentialFromSaltedPassword(salted, saltBytes, iterations, hash);
   const clientFinalWithoutProof = `c=${Buffer.from("n,,").toString("base64")},r=${nonce}`;
   const authMessage = `${clientFirstBare},${serverFirst},${clientFinalWithoutProof}`;
-  const signature = createHmac(hash, storedKey).update(authMessage).digest();
-  const proof = Buffer.alloc(clientKey.length);
-  for (let i = 0; i < proof.length; i++) proof[i] = clientKey[i]! ^ signature[i]!;
+  const proof = xorBytes(clientKeyOf(hash, salted), scramHmac(hash, storedKey, authMessage));
   const final = await connection.request(
     ApiKey.SaslAuthenticate,
     1,
@@ -104,9 +94,8 @@ export async function authenticateIfRequired(
   if (final.errorCode !== ErrorCode.NONE)
     return fail(`SCRAM ${credential.user}: ${final.errorMessage ?? errorName(final.errorCode)}`);
   // The server proves it knows the credential too (a broker that does not would be a man in the middle).
-  const serverKey = createHmac(hash, salted).update("Server Key").digest();
-  const expected = createHmac(hash, serverKey).update(authMessage).digest();
-  const verifier = attributes(Buffer.from(final.authBytes).toString("utf8")).get("v");
+  const expected = scramHmac(hash, serverKey, authMessage);
+  const verifier = scramAttributes(Buffer.from(final.authBytes).toString("utf8")).get("v");
   const got = verifier ? Buffer.from(verifier, "base64") : Buffer.alloc(0);
   if (got.length !== expected.length || !timingSafeEqual(got, expected))
     return fail(`SCRAM ${credential.user}: the broker's server signature does not match`);
