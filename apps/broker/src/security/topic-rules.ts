@@ -2,8 +2,9 @@
 // or see a topic in Metadata, CREATE (on the cluster or the topic) to create one, DELETE to delete a topic or its
 // records, ALTER to add partitions, DESCRIBE_CONFIGS / ALTER_CONFIGS for configs (the broker's configs on the
 // CLUSTER resource). Denied topics get TOPIC_AUTHORIZATION_FAILED, the rest of the request is served.
+import type { AclOperation } from "@cirrus/broker-api";
 import { ErrorCode } from "@cirrus/kafka-protocol";
-import type { RequestContext } from "../handlers/handler.ts";
+import type { RequestContext, RequestOf } from "../handlers/handler.ts";
 import { type AuthorizationRule, can, concatField, serveAllowedItems } from "./authorization-rule.ts";
 import { isAllowed, isClusterAllowed } from "./request-authorization.ts";
 
@@ -17,6 +18,30 @@ async function topicNamesById(context: RequestContext): Promise<Map<string, stri
   return new Map(metadata.topics.map((t) => [t.topicId.replaceAll("-", ""), t.name]));
 }
 const plainId = (id: string) => id.replaceAll("-", "");
+
+/** The APIs whose request lists `topics` by name and whose rule is `operation` on each of them. */
+type TopicListKey = 2 | 8 | 21 | 28 | 37 | 61;
+
+/**
+ * `operation` on each topic of the request's `topics`: the allowed ones are served, the others answered
+ * TOPIC_AUTHORIZATION_FAILED in the answer's `answerField` list.
+ */
+export function topicsRule<K extends TopicListKey>(
+  operation: AclOperation,
+  answerField: string,
+): AuthorizationRule<K> {
+  return (request, context, serve, deny) =>
+    serveAllowedItems(
+      request,
+      (request as RequestOf<K> & { topics: readonly { name: string }[] }).topics,
+      (t) => isAllowed(context, operation, "TOPIC", t.name),
+      (topics) => ({ ...request, topics }) as RequestOf<K>,
+      TOPIC_DENIED,
+      serve,
+      deny,
+      concatField(answerField),
+    );
+}
 
 export const produceRule: AuthorizationRule<0> = async (request, context, serve, deny) => {
   const txn = request.transactionalId;
@@ -61,17 +86,7 @@ export const fetchRule: AuthorizationRule<1> = async (request, context, serve) =
   };
 };
 
-export const listOffsetsRule: AuthorizationRule<2> = (request, context, serve, deny) =>
-  serveAllowedItems(
-    request,
-    request.topics,
-    (t) => isAllowed(context, "DESCRIBE", "TOPIC", t.name),
-    (topics) => ({ ...request, topics }),
-    TOPIC_DENIED,
-    serve,
-    deny,
-    concatField("topics"),
-  );
+export const listOffsetsRule = topicsRule<2>("DESCRIBE", "topics");
 
 /**
  * Metadata: all topics → only those the client may DESCRIBE; named topics it may not → TOPIC_AUTHORIZATION_FAILED.
@@ -155,29 +170,9 @@ export const deleteTopicsRule: AuthorizationRule<20> = async (request, context, 
   return served === null ? served : concatField<typeof served>("responses")(served, denied);
 };
 
-export const createPartitionsRule: AuthorizationRule<37> = (request, context, serve, deny) =>
-  serveAllowedItems(
-    request,
-    request.topics,
-    (t) => isAllowed(context, "ALTER", "TOPIC", t.name),
-    (topics) => ({ ...request, topics }),
-    TOPIC_DENIED,
-    serve,
-    deny,
-    concatField("results"),
-  );
+export const createPartitionsRule = topicsRule<37>("ALTER", "results");
 
-export const deleteRecordsRule: AuthorizationRule<21> = (request, context, serve, deny) =>
-  serveAllowedItems(
-    request,
-    request.topics,
-    (t) => isAllowed(context, "DELETE", "TOPIC", t.name),
-    (topics) => ({ ...request, topics }),
-    TOPIC_DENIED,
-    serve,
-    deny,
-    concatField("topics"),
-  );
+export const deleteRecordsRule = topicsRule<21>("DELETE", "topics");
 
 /** A config resource the client may act on with `operation` (topics by name, brokers on the CLUSTER). */
 function configAllowed(context: RequestContext, operation: "DESCRIBE_CONFIGS" | "ALTER_CONFIGS") {
