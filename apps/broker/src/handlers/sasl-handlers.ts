@@ -17,7 +17,7 @@ import type { ConnectionInfo } from "../server/connection.ts";
 import { groupServicesOf } from "./group-services.ts";
 import type { BrokerServices, RequestContext, ResponseOf } from "./handler.ts";
 import { verifyPlain } from "./sasl-plain.ts";
-import { type ScramCredential, type ScramHash, ScramServer, scramCredential } from "./sasl-scram.ts";
+import { SCRAM_MECHANISM_HASHES, type ScramCredential, ScramServer, scramCredential } from "./sasl-scram.ts";
 
 interface SaslSession {
   state: "new" | "handshaken" | "authenticating" | "authenticated" | "failed";
@@ -37,11 +37,6 @@ function sessionOf(connection: ConnectionInfo): SaslSession {
   return session;
 }
 
-const SCRAM_HASHES: Readonly<Record<string, ScramHash>> = {
-  "SCRAM-SHA-256": "sha256",
-  "SCRAM-SHA-512": "sha512",
-};
-
 function credentialFor(
   services: BrokerServices,
   user: string,
@@ -53,7 +48,7 @@ function credentialFor(
   const key = `${mechanism}\u0000${user}`;
   let credential = cache.get(key);
   if (!credential) {
-    credential = scramCredential(password, undefined, undefined, SCRAM_HASHES[mechanism]);
+    credential = scramCredential(password, undefined, undefined, SCRAM_MECHANISM_HASHES[mechanism]);
     cache.set(key, credential);
   }
   return credential;
@@ -129,7 +124,7 @@ export async function handleSaslAuthenticate(
   const mechanism = session.mechanism as "SCRAM-SHA-256" | "SCRAM-SHA-512";
   session.scram ??= new ScramServer(
     (user) => credentialFor(services, user, mechanism),
-    SCRAM_HASHES[mechanism],
+    SCRAM_MECHANISM_HASHES[mechanism],
   );
   const step = session.scram.step(authBytes);
   if (step.kind === "challenge") {

@@ -17,6 +17,11 @@ export interface ScramCredential {
 /** The hash of a SCRAM mechanism: SCRAM-SHA-256 → sha256, SCRAM-SHA-512 → sha512. */
 export type ScramHash = "sha256" | "sha512";
 export const SCRAM_HASH_BYTES: Readonly<Record<ScramHash, number>> = { sha256: 32, sha512: 64 };
+/** The hash of each SCRAM mechanism, by its SASL name. */
+export const SCRAM_MECHANISM_HASHES: Readonly<Record<"SCRAM-SHA-256" | "SCRAM-SHA-512", ScramHash>> = {
+  "SCRAM-SHA-256": "sha256",
+  "SCRAM-SHA-512": "sha512",
+};
 
 const hmacOf = (hash: ScramHash, key: Buffer, data: string | Buffer) =>
   createHmac(hash, key).update(data).digest();

@@ -20,11 +20,10 @@ import {
 import { scramMechanismCode, scramMechanismOf } from "../security/acl-codes.ts";
 import { isClusterAllowed } from "../security/request-authorization.ts";
 import type { RequestContext, ResponseOf } from "./handler.ts";
-import { credentialFromSaltedPassword, SCRAM_HASH_BYTES, type ScramHash } from "./sasl-scram.ts";
+import { credentialFromSaltedPassword, SCRAM_HASH_BYTES, SCRAM_MECHANISM_HASHES } from "./sasl-scram.ts";
 
 export const SCRAM_MIN_ITERATIONS = 4096;
 export const SCRAM_MAX_ITERATIONS = 16384;
-const HASHES: Readonly<Record<string, ScramHash>> = { "SCRAM-SHA-256": "sha256", "SCRAM-SHA-512": "sha512" };
 
 export async function handleDescribeUserScramCredentials(
   request: DescribeUserScramCredentialsRequest,
@@ -95,9 +94,7 @@ export async function handleAlterUserScramCredentials(
   context: RequestContext,
 ): Promise<ResponseOf<typeof ApiKey.AlterUserScramCredentials>> {
   const { services } = context;
-  const users = [
-    ...new Set([...request.deletions.map((d) => d.name), ...request.upsertions.map((u) => u.name)]),
-  ];
+  const users = alteredUsers(request);
   const every = (errorCode: number, errorMessage: string) => ({
     throttleTimeMs: 0,
     results: users.map((user) => ({ user, errorCode, errorMessage })),
@@ -137,7 +134,7 @@ export async function handleAlterUserScramCredentials(
   for (const u of request.upsertions) {
     const mechanism = alteration(u.name, u.mechanism);
     if (!mechanism) continue;
-    const hash = HASHES[mechanism]!;
+    const hash = SCRAM_MECHANISM_HASHES[mechanism];
     if (u.iterations < SCRAM_MIN_ITERATIONS)
       refuse(u.name, ErrorCode.UNACCEPTABLE_CREDENTIAL, "Too few iterations");
     else if (u.iterations > SCRAM_MAX_ITERATIONS)
@@ -208,7 +205,10 @@ export const alterUserScramCredentialsError = (
   errorCode: number,
 ) => ({
   throttleTimeMs: 0,
-  results: [
-    ...new Set([...request.deletions.map((d) => d.name), ...request.upsertions.map((u) => u.name)]),
-  ].map((user) => ({ user, errorCode, errorMessage: null })),
+  results: alteredUsers(request).map((user) => ({ user, errorCode, errorMessage: null })),
 });
+
+/** The users an AlterUserScramCredentials request names, each once, deletions first: one result each. */
+function alteredUsers(request: AlterUserScramCredentialsRequest): string[] {
+  return [...new Set([...request.deletions.map((d) => d.name), ...request.upsertions.map((u) => u.name)])];
+}
