@@ -4,9 +4,10 @@
 // CLUSTER resource). Denied topics get TOPIC_AUTHORIZATION_FAILED, the rest of the request is served.
 import type { AclOperation } from "@cirrus/broker-api";
 import { ErrorCode } from "@cirrus/kafka-protocol";
+import type { PartitionRead } from "../fetch/partition-reads.ts";
 import type { RequestContext, RequestOf } from "../handlers/handler.ts";
 import { type AuthorizationRule, can, concatField, serveAllowedItems } from "./authorization-rule.ts";
-import { isAllowed, isClusterAllowed } from "./request-authorization.ts";
+import { authorizerEnabled, isAllowed, isClusterAllowed } from "./request-authorization.ts";
 
 const TOPIC_DENIED = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
 /** DescribeConfigs / AlterConfigs resource types. */
@@ -60,31 +61,34 @@ export const produceRule: AuthorizationRule<0> = async (request, context, serve,
 };
 
 /**
- * Fetch is checked on its answer: a fetch session may name its partitions in an earlier request, so the topics
- * are known for sure only there. A denied topic's partitions carry no records and TOPIC_AUTHORIZATION_FAILED.
+ * Fetch: READ on each fetched topic, checked by the handler once its plan is resolved (a fetch session names its
+ * partitions in earlier requests) and before anything is read: a denied partition is neither read nor waited
+ * on, and answers TOPIC_AUTHORIZATION_FAILED. `reads` as they are when nothing is denied (or no authorizer).
  */
-export const fetchRule: AuthorizationRule<1> = async (request, context, serve) => {
-  const served = await serve(request);
-  if (served === null) return served;
-  const names = served.responses?.some((r) => !r.topic) ? await topicNamesById(context) : new Map();
-  return {
-    ...served,
-    responses: (served.responses ?? []).map((r) => {
-      const name = r.topic || names.get(plainId(r.topicId ?? "")) || "";
-      if (isAllowed(context, "READ", "TOPIC", name)) return r;
-      return {
-        ...r,
-        partitions: (r.partitions ?? []).map((p) => ({
-          partitionIndex: p.partitionIndex,
-          errorCode: TOPIC_DENIED,
-          highWatermark: -1n,
-          abortedTransactions: null,
-          records: null,
-        })),
-      };
-    }),
-  };
-};
+export async function withUnreadableDenied(
+  reads: PartitionRead[],
+  context: RequestContext,
+): Promise<PartitionRead[]> {
+  if (!authorizerEnabled(context.services)) return reads;
+  let names: Map<string, string> | undefined;
+  let out: PartitionRead[] | undefined;
+  let lastName: string | undefined;
+  let lastAllowed = true;
+  for (const [i, read] of reads.entries()) {
+    // By topic id, a partition not served here has no name yet: the cluster's metadata has it.
+    if (!read.topic) names ??= await topicNamesById(context);
+    const name = read.topic || names?.get(plainId(read.topicId)) || "";
+    // Partitions of a topic come together: one decision per topic.
+    if (name !== lastName) {
+      lastName = name;
+      lastAllowed = isAllowed(context, "READ", "TOPIC", name);
+    }
+    if (lastAllowed) continue;
+    out ??= [...reads];
+    out[i] = { ...read, partition: undefined, errorCode: TOPIC_DENIED };
+  }
+  return out ?? reads;
+}
 
 export const listOffsetsRule = topicsRule<2>("DESCRIBE", "topics");
 

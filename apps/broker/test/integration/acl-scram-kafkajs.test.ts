@@ -236,6 +236,25 @@ test("a SCRAM user created on one broker works on another; ACLs grant, refuse an
       ],
     );
     assert.ok(named.brokers.length > 0, "the answer still names the brokers");
+    const fetched = await bob.request(ApiKey.Fetch, 12, {
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes: 1 << 20,
+      isolationLevel: 0,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [
+        { topic: "orders-eu", partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] },
+      ],
+      forgottenTopicsData: [],
+      rackId: "",
+    });
+    const denied = fetched.responses[0]!.partitions[0]!;
+    assert.deepEqual(
+      [denied.errorCode, denied.highWatermark, denied.records?.length ?? 0],
+      [ErrorCode.TOPIC_AUTHORIZATION_FAILED, -1n, 0],
+      "bob's fetch reads nothing of orders-eu",
+    );
     const created = await bob.request(ApiKey.CreateTopics, 5, {
       topics: [{ name: "bobs", numPartitions: 1, replicationFactor: -1, assignments: [], configs: [] }],
       timeoutMs: 5000,
