@@ -13,7 +13,7 @@ import {
 import type { BrokerHandle } from "../../src/index.ts";
 import { eventually, startTestBroker } from "../helpers/broker-fixture.ts";
 import { startControlPlane, type TestControlPlane } from "../helpers/control-plane.ts";
-import { KafkaWire } from "../helpers/kafka-wire.ts";
+import { fetchOneBody, KafkaWire } from "../helpers/kafka-wire.ts";
 
 let cp: TestControlPlane;
 let broker: BrokerHandle;
@@ -51,37 +51,9 @@ function produce(partition: number, records: Buffer, acks = -1, topic = "t") {
 function fetchOnce(
   partition: number,
   offset: bigint,
-  options: {
-    maxWaitMs?: number;
-    minBytes?: number;
-    partitionMaxBytes?: number;
-    maxBytes?: number;
-    topic?: string;
-  } = {},
+  options: Parameters<typeof fetchOneBody>[3] & { topic?: string } = {},
 ) {
-  return wire.request(
-    1,
-    12,
-    {
-      maxWaitMs: options.maxWaitMs ?? 0,
-      minBytes: options.minBytes ?? 0,
-      maxBytes: options.maxBytes ?? 1 << 20,
-      isolationLevel: 0,
-      sessionId: 0,
-      sessionEpoch: -1,
-      topics: [
-        {
-          topic: options.topic ?? "t",
-          partitions: [
-            { partition, fetchOffset: offset, partitionMaxBytes: options.partitionMaxBytes ?? 1 << 20 },
-          ],
-        },
-      ],
-      forgottenTopicsData: [],
-      rackId: "",
-    },
-    15_000,
-  );
+  return wire.request(1, 12, fetchOneBody(options.topic ?? "t", partition, offset, options), 15_000);
 }
 
 function values(records: Buffer | null): string[] {

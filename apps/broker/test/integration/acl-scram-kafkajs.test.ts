@@ -12,7 +12,7 @@ import kafkajs, { Kafka, logLevel, type SASLOptions } from "kafkajs";
 import type { BrokerHandle } from "../../src/index.ts";
 import { eventually, startTestBroker } from "../helpers/broker-fixture.ts";
 import { startControlPlane, type TestControlPlane } from "../helpers/control-plane.ts";
-import { KafkaWire } from "../helpers/kafka-wire.ts";
+import { fetchOneBody, KafkaWire } from "../helpers/kafka-wire.ts";
 
 // kafkajs' enums live on its CommonJS default export only.
 const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } = kafkajs;
@@ -236,19 +236,7 @@ test("a SCRAM user created on one broker works on another; ACLs grant, refuse an
       ],
     );
     assert.ok(named.brokers.length > 0, "the answer still names the brokers");
-    const fetched = await bob.request(ApiKey.Fetch, 12, {
-      maxWaitMs: 0,
-      minBytes: 0,
-      maxBytes: 1 << 20,
-      isolationLevel: 0,
-      sessionId: 0,
-      sessionEpoch: -1,
-      topics: [
-        { topic: "orders-eu", partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] },
-      ],
-      forgottenTopicsData: [],
-      rackId: "",
-    });
+    const fetched = await bob.request(ApiKey.Fetch, 12, fetchOneBody("orders-eu", 0, 0n));
     const denied = fetched.responses[0]!.partitions[0]!;
     assert.deepEqual(
       [denied.errorCode, denied.highWatermark, denied.records?.length ?? 0],
