@@ -117,26 +117,8 @@ export class SteadyProducer {
 /**
  * The write-unavailable window of a partition around a move: the longest gap between two consecutive
  * acknowledgements of that partition in [from, to] (the last ack from the old leader and the first from the
- * new one, since nothing is acked in between).
+ * new one, since nothing is acked in between), with its ends (performance.now() ms).
  */
-export function longestAckGap(
-  sends: readonly TimedSend[],
-  partition: number,
-  from: number,
-  to: number,
-): number {
-  let previous: number | undefined;
-  let longest = 0;
-  for (const s of sends) {
-    if (s.partition !== partition || s.ackedAt < from) continue;
-    if (previous !== undefined) longest = Math.max(longest, s.ackedAt - previous);
-    previous = s.ackedAt;
-    if (s.ackedAt > to) break;
-  }
-  return longest;
-}
-
-/** The gap longestAckGap measures, with its ends (performance.now() ms): the last ack before it, the first after. */
 export function longestAckGapSpan(
   sends: readonly TimedSend[],
   partition: number,

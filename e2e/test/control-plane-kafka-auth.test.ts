@@ -2,8 +2,9 @@
 // no ACL at all for the control plane: the message browser and the consumer-group routes work, because the
 // control plane authenticates with its own per-cluster SCRAM credential (generated once, never managed by an
 // operator) and brokers treat User:cirrus-control-plane as a super user. A Kafka client without credentials, or
-// one that claims to be the control plane with a guessed password, is refused, and neither the REST API nor
-// Kafka's AlterUserScramCredentials can set that user's password.
+// one that claims to be the control plane with a guessed password, is refused, and the REST API cannot set that
+// user's password (that a super user's AlterUserScramCredentials cannot either is the broker's test:
+// apps/broker/test/security/security-handlers.test.ts).
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { Kafka, logLevel, type SASLOptions } from "kafkajs";
@@ -99,7 +100,7 @@ describe("the control plane's Kafka calls to a cluster with SASL and the authori
     }, /SASL|authentication|Authentication/);
     await impostorAdmin.disconnect().catch(() => {});
 
-    // Nobody can set its password: not the REST API, not a super user through AlterUserScramCredentials.
+    // The REST API cannot set its password (AlterUserScramCredentials: security-handlers.test.ts).
     const put = await cluster.api("PUT", `/v1/clusters/${id}/users/cirrus-control-plane`, {
       password: "mine-now",
     });

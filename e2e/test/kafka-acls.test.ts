@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Kafka, logLevel, type SASLOptions } from "kafkajs";
+import { eventually } from "../../apps/broker/test/helpers/broker-fixture.ts";
 import { type StartedCluster, startCluster } from "../harness/cluster.ts";
 import { KafkaTool, kafkaToolsSkipReason, runKafkaTool, type ToolResult } from "../harness/java-tools.ts";
 
@@ -43,13 +44,9 @@ const kafkaError = (error: unknown): string | undefined => {
   return e.type ?? e.cause?.type;
 };
 
-async function eventually(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+/** kafka-configs.sh on user alice's SCRAM credentials. */
+const aliceConfigs = (...args: string[]) =>
+  tool(KafkaTool.configs, [...args, "--entity-type", "users", "--entity-name", "alice"]);
 
 describe("kafka-acls.sh and kafka-configs.sh (SCRAM users) against Cirrus", { skip }, () => {
   before(async () => {
@@ -84,23 +81,13 @@ describe("kafka-acls.sh and kafka-configs.sh (SCRAM users) against Cirrus", { sk
     timeout: 240_000,
   }, async () => {
     assert.equal(cluster.bootstrap.split(",").length, 2, cluster.bootstrap);
-    const added = await tool(KafkaTool.configs, [
+    const added = await aliceConfigs(
       "--alter",
       "--add-config",
       "SCRAM-SHA-256=[iterations=8192,password=alice-pw],SCRAM-SHA-512=[password=alice-pw]",
-      "--entity-type",
-      "users",
-      "--entity-name",
-      "alice",
-    ]);
+    );
     assert.match(added.stdout, /Completed updating config for user alice/);
-    const described = await tool(KafkaTool.configs, [
-      "--describe",
-      "--entity-type",
-      "users",
-      "--entity-name",
-      "alice",
-    ]);
+    const described = await aliceConfigs("--describe");
     assert.match(described.stdout, /SCRAM-SHA-256=iterations=8192/);
     assert.match(described.stdout, /SCRAM-SHA-512=iterations=4096/);
 
@@ -207,23 +194,9 @@ describe("kafka-acls.sh and kafka-configs.sh (SCRAM users) against Cirrus", { sk
     );
     await producer.disconnect();
 
-    const deleted = await tool(KafkaTool.configs, [
-      "--alter",
-      "--delete-config",
-      "SCRAM-SHA-512",
-      "--entity-type",
-      "users",
-      "--entity-name",
-      "alice",
-    ]);
+    const deleted = await aliceConfigs("--alter", "--delete-config", "SCRAM-SHA-512");
     assert.match(deleted.stdout, /Completed updating config for user alice/);
-    const after512 = await tool(KafkaTool.configs, [
-      "--describe",
-      "--entity-type",
-      "users",
-      "--entity-name",
-      "alice",
-    ]);
+    const after512 = await aliceConfigs("--describe");
     assert.doesNotMatch(after512.stdout, /SCRAM-SHA-512/);
   });
 });

@@ -10,7 +10,7 @@ import { promisify } from "node:util";
 import { AliyunProvider } from "@cirrus/cloud";
 import type { EmulatedCloudSeam } from "./control-plane-on-emulated-cloud.ts";
 import { EmulatedAliyunCloud } from "./emulated-aliyun-cloud.ts";
-import { type ClusterSpecBody, type ControlPlaneChoice, EmulatedClusterKit } from "./emulated-cluster-kit.ts";
+import { type ControlPlaneChoice, EmulatedClusterKit } from "./emulated-cluster-kit.ts";
 
 /** A self-signed RSA certificate and its key (PEM), standing in for Alibaba's identity signer. */
 async function identitySigner(dir: string): Promise<{ key: string; certificate: string }> {
@@ -73,23 +73,12 @@ export class EmulatedAliyunClusterKit extends EmulatedClusterKit<EmulatedAliyunC
     };
   }
 
-  /** An aliyun cluster on this region: both zones, spot only, the autoscaler off (the fake reports no traffic). */
-  spec(brokers: { min: number; max: number }): ClusterSpecBody {
+  protected cloudSpec(): Record<string, unknown> {
     return {
       provider: "aliyun",
       region: this.cloud.account.regionId,
       zones: [...this.cloud.account.zones],
       instanceTypes: ["ecs.g7.large"],
-      spot: { share: 1, onDemandBase: 0 },
-      brokers,
-      scaling: {
-        highWatermarkBytesPerSec: 100_000_000,
-        lowWatermarkBytesPerSec: 1,
-        cooldownSeconds: 3_600,
-        enabled: false,
-      },
-      objectStore: { uri: `file://${join(this.dir, "objects")}` },
-      walVolumeGiB: 1,
       aliyun: {
         imageId: "aliyun_3_x64_20G_alibase_20240528.vhd",
         vSwitches: Object.fromEntries([...this.cloud.account.vSwitches].map(([vsw, zone]) => [zone, vsw])),

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { AwsProvider } from "@cirrus/cloud";
 import type { EmulatedCloudSeam } from "./control-plane-on-emulated-cloud.ts";
 import { EmulatedAwsCloud } from "./emulated-aws-cloud.ts";
-import { type ClusterSpecBody, type ControlPlaneChoice, EmulatedClusterKit } from "./emulated-cluster-kit.ts";
+import { type ControlPlaneChoice, EmulatedClusterKit } from "./emulated-cluster-kit.ts";
 
 export {
   type BrokerView,
@@ -79,23 +79,12 @@ export class EmulatedAwsClusterKit extends EmulatedClusterKit<EmulatedAwsCloud> 
     }
   }
 
-  /** An aws cluster on this region: both zones, spot only, the autoscaler off (the fake reports no traffic). */
-  spec(brokers: { min: number; max: number }): ClusterSpecBody {
+  protected cloudSpec(): Record<string, unknown> {
     return {
       provider: "aws",
       region: "us-east-1",
       zones: [...this.cloud.account.zones],
       instanceTypes: ["m6i.large"],
-      spot: { share: 1, onDemandBase: 0 },
-      brokers,
-      scaling: {
-        highWatermarkBytesPerSec: 100_000_000,
-        lowWatermarkBytesPerSec: 1,
-        cooldownSeconds: 3_600,
-        enabled: false,
-      },
-      objectStore: { uri: `file://${join(this.dir, "objects")}` },
-      walVolumeGiB: 1,
       aws: {
         imageId: "ami-0123456789abcdef0",
         subnets: Object.fromEntries([...this.cloud.account.subnets].map(([subnet, zone]) => [zone, subnet])),

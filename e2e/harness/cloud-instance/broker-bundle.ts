@@ -6,14 +6,16 @@ import { readlinkSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type BrokerBundle, buildBrokerBundle } from "@cirrus/control-plane";
 
-const BROKER_MAIN = fileURLToPath(import.meta.resolve("@cirrus/broker/main"));
-const CACHE_DIR = fileURLToPath(new URL("../../.build/broker-bundle/", import.meta.url));
+/** The broker's entry the bundle is built from. */
+export const BROKER_MAIN = fileURLToPath(import.meta.resolve("@cirrus/broker/main"));
+/** Where built bundles are cached, one folder per content hash of their inputs. */
+const BUNDLE_CACHE_DIR = fileURLToPath(new URL("../../.build/broker-bundle/", import.meta.url));
 
 let shared: Promise<BrokerBundle> | undefined;
 
 /** This checkout's broker bundle for this machine's architecture (Node from node_modules: 24). */
 export function sharedBrokerBundle(): Promise<BrokerBundle> {
-  shared ??= buildBrokerBundle({ brokerEntry: BROKER_MAIN, cacheDir: CACHE_DIR });
+  shared ??= buildBrokerBundle({ brokerEntry: BROKER_MAIN, cacheDir: BUNDLE_CACHE_DIR });
   return shared;
 }
 

@@ -134,6 +134,22 @@ export class EmulatedAliyunCloud {
     return this.account.requests.some((r) => r.api === "ess" && r.action === "DeleteScalingGroup");
   }
 
+  /** ESS holds the instance it removes here while the cirrus-terminate hook waits. */
+  readonly hookWaitState = "Removing:Wait";
+
+  /** Completed by the token of the lifecycle action ESS opened for the instance. */
+  lifecycleActionContinued(instanceId: string): boolean {
+    const action = this.account.lifecycleActions.find((a) => a.instanceIds.includes(instanceId));
+    return this.account.requests.some(
+      (r) =>
+        r.api === "ess" &&
+        r.action === "CompleteLifecycleAction" &&
+        action !== undefined &&
+        r.args.LifecycleActionToken === action.token &&
+        r.args.LifecycleActionResult === "CONTINUE",
+    );
+  }
+
   leftovers(): CloudLeftovers {
     return {
       runningInstances: [...this.account.instances.keys()],

@@ -151,6 +151,18 @@ export class EmulatedAwsCloud {
     return this.account.requests.some((r) => r.command === "DeleteAutoScalingGroup");
   }
 
+  /** Auto Scaling parks the instance it terminates here while the cirrus-terminate hook waits. */
+  readonly hookWaitState = "Terminating:Wait";
+
+  lifecycleActionContinued(instanceId: string): boolean {
+    return this.account.requests.some(
+      (r) =>
+        r.command === "CompleteLifecycleAction" &&
+        r.input.InstanceId === instanceId &&
+        r.input.LifecycleActionResult === "CONTINUE",
+    );
+  }
+
   leftovers(): CloudLeftovers {
     const running = [...this.account.instances.values()].filter((i) => i.state !== "terminated");
     return {

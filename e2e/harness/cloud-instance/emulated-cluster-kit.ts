@@ -3,6 +3,7 @@
 // (aws-cluster-kit.ts, aliyun-cluster-kit.ts) add the cloud: its region, credentials and cluster spec.
 import assert from "node:assert/strict";
 import { rm } from "node:fs/promises";
+import { join } from "node:path";
 import { schema } from "@cirrus/control-plane";
 import { runKcat } from "../../../apps/broker/test/helpers/kcat.ts";
 import { waitFor } from "../cluster.ts";
@@ -59,6 +60,10 @@ export interface EmulatedCloud {
   volumeHolders(): (string | undefined)[];
   /** Whether the cloud served a request to delete the scaling group. */
   groupDeleteServed(): boolean;
+  /** The state of a group member held on the termination hook (aws Terminating:Wait, aliyun Removing:Wait). */
+  readonly hookWaitState: string;
+  /** Whether the lifecycle action of the instance's termination was completed with CONTINUE. */
+  lifecycleActionContinued(instanceId: string): boolean;
   close(): Promise<void>;
 }
 
@@ -85,8 +90,25 @@ export abstract class EmulatedClusterKit<Cloud extends EmulatedCloud> {
   /** How the cloud's volume ids look (EBS vol-…, ECS d-…). */
   protected abstract readonly volumeIdPattern: RegExp;
 
-  /** A cluster spec on this region with these broker bounds. */
-  abstract spec(brokers: { min: number; max: number }): ClusterSpecBody;
+  /** The cloud's part of a cluster spec on this region: provider, region, zones, instance types, its section. */
+  protected abstract cloudSpec(): Record<string, unknown>;
+
+  /** A cluster on this region: spot only, the autoscaler off (the fakes report no traffic), these broker bounds. */
+  spec(brokers: { min: number; max: number }): ClusterSpecBody {
+    return {
+      ...this.cloudSpec(),
+      spot: { share: 1, onDemandBase: 0 },
+      brokers,
+      scaling: {
+        highWatermarkBytesPerSec: 100_000_000,
+        lowWatermarkBytesPerSec: 1,
+        cooldownSeconds: 3_600,
+        enabled: false,
+      },
+      objectStore: { uri: `file://${join(this.dir, "objects")}` },
+      walVolumeGiB: 1,
+    };
+  }
 
   async startControlPlane(options: ControlPlaneChoice = {}): Promise<void> {
     this.cp = await startControlPlaneOnEmulatedCloud({ cloud: this.seam(), dataDir: this.dir, ...options });
@@ -138,10 +160,69 @@ export abstract class EmulatedClusterKit<Cloud extends EmulatedCloud> {
 
   /** `count` records produced with acks=all to `topic` through `live` and read back in order; no cloud error. */
   async roundTrip(live: readonly BrokerView[], topic: string, count: number): Promise<void> {
-    const values = Array.from({ length: count }, (_, i) => `first-${i}`);
+    const values = roundTripValues(count);
     await produce(bootstrapOf(live), topic, values);
     assert.deepEqual(await consume(bootstrapOf(live), topic, values.length), values);
     assert.deepEqual(this.cloud.errors, []);
+  }
+
+  /** PATCH the cluster's broker bounds (202); returns the spec as patched. */
+  async patchBrokers(spec: ClusterSpecBody, brokers: { min: number; max: number }): Promise<ClusterSpecBody> {
+    const view = await this.cluster();
+    const patched = { ...spec, brokers };
+    const answer = await this.cp.api("PATCH", `/v1/clusters/${this.clusterId}`, {
+      version: view.version,
+      spec: patched,
+    });
+    assert.equal(answer.status, 202, JSON.stringify(answer.body));
+    return patched;
+  }
+
+  /** PATCH up to `brokers`: the group grows and `brokers.min` ACTIVE brokers run on its members. */
+  async scaledOut(spec: ClusterSpecBody, brokers: { min: number; max: number }): Promise<ClusterSpecBody> {
+    const patched = await this.patchBrokers(spec, brokers);
+    const live = await this.runningWith(brokers.min, `${brokers.min} ACTIVE brokers`);
+    this.assertBrokersMatchInstances(live);
+    assert.equal(this.members().length, brokers.min);
+    return patched;
+  }
+
+  /**
+   * PATCH down to `brokers`: the group holds the instance it removes on the termination hook, the control plane
+   * drains its broker (broker.drain SUCCEEDED) before completing the action with CONTINUE, the cloud ends the
+   * instance and `brokers.min` ACTIVE brokers remain; the `count` records roundTrip left in `topic` are all read.
+   */
+  async scaledInThroughHook(
+    spec: ClusterSpecBody,
+    brokers: { min: number; max: number },
+    topic: string,
+    count: number,
+  ): Promise<ClusterSpecBody> {
+    const before = await this.active();
+    const patched = await this.patchBrokers(spec, brokers);
+    const leaving = await waitFor(
+      "a member waiting on the termination hook",
+      async () => this.members(this.cloud.hookWaitState)[0],
+      15_000,
+    );
+    const broker = before.find((b) => b.instanceId === leaving.id);
+    assert.ok(broker, `a broker runs on ${leaving.id}`);
+    await waitFor(
+      "the lifecycle action completed with CONTINUE",
+      async () => this.cloud.lifecycleActionContinued(leaving.id),
+      30_000,
+    );
+    const drain = (await this.operations()).find(
+      (op) => op.type === "broker.drain" && Number(op.input.brokerId) === broker.brokerId,
+    );
+    assert.equal(drain?.status, "SUCCEEDED", "drained before the action was completed");
+    const live = await this.runningWith(brokers.min, `${brokers.min} ACTIVE brokers`);
+    this.assertBrokersMatchInstances(live);
+    assert.ok(!live.some((b) => b.instanceId === leaving.id));
+    assert.equal(this.cloud.liveMachine(leaving.id), undefined, "the cloud ended the instance");
+    // Nothing acknowledged went with it.
+    assert.deepEqual(await consume(bootstrapOf(live), topic, count), roundTripValues(count));
+    return patched;
   }
 
   /** POST /v1/clusters; remembers its id. */
@@ -394,6 +475,11 @@ export abstract class EmulatedClusterKit<Cloud extends EmulatedCloud> {
     }
     assert.equal(new Set(live.map((b) => b.instanceId)).size, live.length, "one broker per instance");
   }
+}
+
+/** The values EmulatedClusterKit.roundTrip produces. */
+function roundTripValues(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `first-${i}`);
 }
 
 export function bootstrapOf(live: readonly BrokerView[]): string {

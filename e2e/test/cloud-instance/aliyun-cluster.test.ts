@@ -13,13 +13,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { EmulatedAliyunClusterKit } from "../../harness/cloud-instance/aliyun-cluster-kit.ts";
 import { runtimeOf, sharedBrokerBundle } from "../../harness/cloud-instance/broker-bundle.ts";
-import {
-  bootstrapOf,
-  type ClusterSpecBody,
-  consume,
-} from "../../harness/cloud-instance/emulated-cluster-kit.ts";
+import type { ClusterSpecBody } from "../../harness/cloud-instance/emulated-cluster-kit.ts";
 import { MetadataEmulator } from "../../harness/cloud-instance/metadata-emulator.ts";
-import { waitFor } from "../../harness/cluster.ts";
 
 describe("an aliyun cluster on the emulated Alibaba Cloud region", { timeout: 240_000 }, () => {
   let kit: EmulatedAliyunClusterKit;
@@ -41,9 +36,6 @@ describe("an aliyun cluster on the emulated Alibaba Cloud region", { timeout: 24
     console.log(JSON.stringify({ test: "aliyun-cluster", stepMs: figures, totalMs: Date.now() - started }));
     await kit?.close();
   });
-
-  const essRequests = (action: string) =>
-    kit.cloud.account.requests.filter((r) => r.api === "ess" && r.action === action);
 
   it("POST /v1/clusters (aliyun) → 3 brokers on the instances the fake group launched → kcat round trip", async () => {
     const live = await kit.createdWith("emulated-aliyun", spec, 3);
@@ -109,16 +101,7 @@ describe("an aliyun cluster on the emulated Alibaba Cloud region", { timeout: 24
   });
 
   it("PATCH brokers.min 3 → 5: the group grows and 5 brokers register", async () => {
-    const view = await kit.cluster();
-    spec = { ...spec, brokers: { min: 5, max: 6 } };
-    const patched = await kit.cp.api("PATCH", `/v1/clusters/${kit.clusterId}`, {
-      version: view.version,
-      spec,
-    });
-    assert.equal(patched.status, 202, JSON.stringify(patched.body));
-    const live = await kit.runningWith(5, "5 ACTIVE brokers");
-    kit.assertBrokersMatchInstances(live);
-    assert.equal(kit.members().length, 5);
+    spec = await kit.scaledOut(spec, { min: 5, max: 6 });
     lap("scaleOut");
   });
 
@@ -133,41 +116,8 @@ describe("an aliyun cluster on the emulated Alibaba Cloud region", { timeout: 24
   });
 
   it("PATCH brokers 5 → 4: ESS's scale-in hook holds the instance until its broker is drained", async () => {
-    const before = await kit.active();
-    const view = await kit.cluster();
-    spec = { ...spec, brokers: { min: 4, max: 4 } };
-    const patched = await kit.cp.api("PATCH", `/v1/clusters/${kit.clusterId}`, {
-      version: view.version,
-      spec,
-    });
-    assert.equal(patched.status, 202, JSON.stringify(patched.body));
-    const leaving = await waitFor(
-      "a member waiting on the scale-in hook",
-      async () => kit.members("Removing:Wait")[0],
-      15_000,
-    );
-    const broker = before.find((b) => b.instanceId === leaving.id);
-    assert.ok(broker, `a broker runs on ${leaving.id}`);
-    const action = kit.cloud.account.lifecycleActions.find((a) => a.instanceIds.includes(leaving.id));
-    assert.ok(action, "ESS opened a lifecycle action for it");
-    await waitFor(
-      "the lifecycle action completed with CONTINUE",
-      async () =>
-        essRequests("CompleteLifecycleAction").find(
-          (r) => r.args.LifecycleActionToken === action.token && r.args.LifecycleActionResult === "CONTINUE",
-        ),
-      30_000,
-    );
-    const drain = (await kit.operations()).find(
-      (op) => op.type === "broker.drain" && Number(op.input.brokerId) === broker.brokerId,
-    );
-    assert.equal(drain?.status, "SUCCEEDED", "drained before the action was completed");
-    const live = await kit.runningWith(4, "4 ACTIVE brokers");
-    kit.assertBrokersMatchInstances(live);
-    assert.ok(!live.some((b) => b.instanceId === leaving.id));
-    assert.equal(kit.cloud.account.instances.has(leaving.id), false, "released once the action completed");
-    const values = Array.from({ length: 200 }, (_, i) => `first-${i}`);
-    assert.deepEqual(await consume(bootstrapOf(live), "emulated-first", values.length), values);
+    // ESS parks the instance it removes in Removing:Wait on cirrus-terminate; completed by its action's token.
+    spec = await kit.scaledInThroughHook(spec, { min: 4, max: 4 }, "emulated-first", 200);
     lap("scaleIn");
   });
 

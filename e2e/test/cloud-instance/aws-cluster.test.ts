@@ -9,14 +9,8 @@
 // broker and completes the action → DELETE leaves no instance, volume, launch template or group in the fake.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import {
-  bootstrapOf,
-  type ClusterSpecBody,
-  consume,
-  EmulatedAwsClusterKit,
-} from "../../harness/cloud-instance/aws-cluster-kit.ts";
+import { type ClusterSpecBody, EmulatedAwsClusterKit } from "../../harness/cloud-instance/aws-cluster-kit.ts";
 import { runtimeOf, sharedBrokerBundle } from "../../harness/cloud-instance/broker-bundle.ts";
-import { waitFor } from "../../harness/cluster.ts";
 
 describe("an aws cluster on the emulated AWS region", { timeout: 240_000 }, () => {
   let kit: EmulatedAwsClusterKit;
@@ -56,16 +50,7 @@ describe("an aws cluster on the emulated AWS region", { timeout: 240_000 }, () =
   });
 
   it("PATCH brokers.min 3 → 5: the group grows and 5 brokers register", async () => {
-    const view = await kit.cluster();
-    const patched = await kit.cp.api("PATCH", `/v1/clusters/${kit.clusterId}`, {
-      version: view.version,
-      spec: { ...spec, brokers: { min: 5, max: 6 } },
-    });
-    assert.equal(patched.status, 202, JSON.stringify(patched.body));
-    spec = { ...spec, brokers: { min: 5, max: 6 } };
-    const live = await kit.runningWith(5, "5 ACTIVE brokers");
-    kit.assertBrokersMatchInstances(live);
-    assert.equal(kit.members().length, 5);
+    spec = await kit.scaledOut(spec, { min: 5, max: 6 });
   });
 
   it("a spot notice drains the broker on that instance; EC2 reclaims it and the replacement registers", async () => {
@@ -77,47 +62,8 @@ describe("an aws cluster on the emulated AWS region", { timeout: 240_000 }, () =
   });
 
   it("PATCH brokers.max 5 → 4: the group's termination hook holds the instance until its broker is drained", async () => {
-    const before = await kit.active();
-    const view = await kit.cluster();
-    spec = { ...spec, brokers: { min: 4, max: 4 } };
-    const patched = await kit.cp.api("PATCH", `/v1/clusters/${kit.clusterId}`, {
-      version: view.version,
-      spec,
-    });
-    assert.equal(patched.status, 202, JSON.stringify(patched.body));
     // Auto Scaling picks the instance (the newest) and parks it in Terminating:Wait on cirrus-terminate.
-    const leaving = await waitFor(
-      "a member waiting on the termination hook",
-      async () =>
-        [...([...kit.cloud.account.groups.values()][0]?.members.values() ?? [])].find(
-          (m) => m.state === "Terminating:Wait",
-        ),
-      15_000,
-    );
-    const broker = before.find((b) => b.instanceId === leaving.id);
-    assert.ok(broker, `a broker runs on ${leaving.id}`);
-    await waitFor(
-      "the lifecycle action completed with CONTINUE",
-      async () =>
-        kit.cloud.account.requests.find(
-          (r) =>
-            r.command === "CompleteLifecycleAction" &&
-            r.input.InstanceId === leaving.id &&
-            r.input.LifecycleActionResult === "CONTINUE",
-        ),
-      30_000,
-    );
-    const drain = (await kit.operations()).find(
-      (op) => op.type === "broker.drain" && Number(op.input.brokerId) === broker.brokerId,
-    );
-    assert.equal(drain?.status, "SUCCEEDED", "drained before the action was completed");
-    const live = await kit.runningWith(4, "4 ACTIVE brokers");
-    kit.assertBrokersMatchInstances(live);
-    assert.ok(!live.some((b) => b.instanceId === leaving.id));
-    assert.equal(kit.cloud.account.instances.get(leaving.id)?.state, "terminated");
-    // Nothing acknowledged went with it.
-    const values = Array.from({ length: 200 }, (_, i) => `first-${i}`);
-    assert.deepEqual(await consume(bootstrapOf(live), "emulated-first", values.length), values);
+    spec = await kit.scaledInThroughHook(spec, { min: 4, max: 4 }, "emulated-first", 200);
   });
 
   it("DELETE: no instance, volume, launch template or group is left in the emulated region", async () => {

@@ -23,4 +23,5 @@ export {
 export { defaultMaxFrameBytes, FrameDecoder, type FrameDecoderOptions } from "./frame-decoder.ts";
 export * from "./messages/index.ts";
 export * from "./records/index.ts";
+export * from "./sasl/scram.ts";
 export type { EncodableStructOf, RecordsChunks, StructOf, UnknownTaggedField } from "./schema/types.ts";

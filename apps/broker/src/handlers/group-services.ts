@@ -3,12 +3,12 @@
 // before the listener opens, with the settings of the broker's config (services.config, validated at
 // start-up); tests attach their own. closeGroupServices stops the coordinator (shutdown).
 
+import type { ScramCredential } from "@cirrus/kafka-protocol";
 import type { Clock } from "../groups/clock.ts";
 import { type CoordinatorConfig, coordinatorConfigOf } from "../groups/group-config.ts";
 import { GroupCoordinator } from "../groups/group-coordinator.ts";
 import { ProducerIdAllocator } from "../producers/producer-id-allocator.ts";
 import type { BrokerServices } from "./handler.ts";
-import type { ScramCredential } from "./sasl-scram.ts";
 
 export interface GroupServices {
   readonly config: CoordinatorConfig;

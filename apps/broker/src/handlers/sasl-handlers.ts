@@ -12,12 +12,15 @@ import {
   ErrorCode,
   type SaslAuthenticateRequest,
   type SaslHandshakeRequest,
+  SCRAM_HASH_OF,
+  type ScramCredential,
+  scramCredential,
 } from "@cirrus/kafka-protocol";
 import type { ConnectionInfo } from "../server/connection.ts";
 import { groupServicesOf } from "./group-services.ts";
 import type { BrokerServices, RequestContext, ResponseOf } from "./handler.ts";
 import { verifyPlain } from "./sasl-plain.ts";
-import { SCRAM_MECHANISM_HASHES, type ScramCredential, ScramServer, scramCredential } from "./sasl-scram.ts";
+import { ScramServer } from "./sasl-scram.ts";
 
 interface SaslSession {
   state: "new" | "handshaken" | "authenticating" | "authenticated" | "failed";
@@ -48,7 +51,7 @@ function credentialFor(
   const key = `${mechanism}\u0000${user}`;
   let credential = cache.get(key);
   if (!credential) {
-    credential = scramCredential(password, undefined, undefined, SCRAM_MECHANISM_HASHES[mechanism]);
+    credential = scramCredential(password, undefined, undefined, SCRAM_HASH_OF[mechanism]);
     cache.set(key, credential);
   }
   return credential;
@@ -124,7 +127,7 @@ export async function handleSaslAuthenticate(
   const mechanism = session.mechanism as "SCRAM-SHA-256" | "SCRAM-SHA-512";
   session.scram ??= new ScramServer(
     (user) => credentialFor(services, user, mechanism),
-    SCRAM_MECHANISM_HASHES[mechanism],
+    SCRAM_HASH_OF[mechanism],
   );
   const step = session.scram.step(authBytes);
   if (step.kind === "challenge") {

@@ -2,72 +2,19 @@
 // salt, iterations) → client-final (proof) → server-final (signature). Credentials come from a configured
 // password (derived once per user) or from the cluster's stored credentials (AlterUserScramCredentials sends the
 // salted password, from which only StoredKey and ServerKey are kept). Channel binding is not offered ("n" only).
-import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from "node:crypto";
+// The arithmetic and the message syntax are @cirrus/kafka-protocol's (sasl/scram.ts), shared with the client.
+
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import {
+  decodeSaslName,
+  type ScramCredential,
+  type ScramHash,
+  scramAttributes,
+  scramDigest,
+  scramHmac,
+  xorBytes,
+} from "@cirrus/kafka-protocol";
 import type { SaslOutcome } from "./sasl-plain.ts";
-
-export const SCRAM_ITERATIONS = 4096;
-
-export interface ScramCredential {
-  readonly salt: Buffer;
-  readonly iterations: number;
-  readonly storedKey: Buffer;
-  readonly serverKey: Buffer;
-}
-
-/** The hash of a SCRAM mechanism: SCRAM-SHA-256 → sha256, SCRAM-SHA-512 → sha512. */
-export type ScramHash = "sha256" | "sha512";
-export const SCRAM_HASH_BYTES: Readonly<Record<ScramHash, number>> = { sha256: 32, sha512: 64 };
-/** The hash of each SCRAM mechanism, by its SASL name. */
-export const SCRAM_MECHANISM_HASHES: Readonly<Record<"SCRAM-SHA-256" | "SCRAM-SHA-512", ScramHash>> = {
-  "SCRAM-SHA-256": "sha256",
-  "SCRAM-SHA-512": "sha512",
-};
-
-const hmacOf = (hash: ScramHash, key: Buffer, data: string | Buffer) =>
-  createHmac(hash, key).update(data).digest();
-const digestOf = (hash: ScramHash, data: Buffer) => createHash(hash).update(data).digest();
-
-/** RFC 5802's StoredKey and ServerKey from SaltedPassword = Hi(password, salt, iterations). */
-export function credentialFromSaltedPassword(
-  saltedPassword: Buffer,
-  salt: Buffer,
-  iterations: number,
-  hash: ScramHash = "sha256",
-): ScramCredential {
-  return {
-    salt,
-    iterations,
-    storedKey: digestOf(hash, hmacOf(hash, saltedPassword, "Client Key")),
-    serverKey: hmacOf(hash, saltedPassword, "Server Key"),
-  };
-}
-
-export function scramCredential(
-  password: string,
-  salt = randomBytes(16),
-  iterations = SCRAM_ITERATIONS,
-  hash: ScramHash = "sha256",
-): ScramCredential {
-  const normalized = Buffer.from(password.normalize("NFKC"), "utf8");
-  const salted = pbkdf2Sync(normalized, salt, iterations, SCRAM_HASH_BYTES[hash], hash);
-  return credentialFromSaltedPassword(salted, salt, iterations, hash);
-}
-
-/** Parses "k=v,k=v" attributes (values may contain '='). */
-function attributes(text: string): Map<string, string> {
-  const map = new Map<string, string>();
-  for (const part of text.split(",")) {
-    if (part.length < 2 || part[1] !== "=") continue;
-    map.set(part[0]!, part.slice(2));
-  }
-  return map;
-}
-
-/** RFC 5802 saslname: "=2C" is ',' and "=3D" is '='; any other '=' is malformed. */
-function decodeSaslName(name: string): string | null {
-  if (/=(?!2C|3D)/.test(name)) return null;
-  return name.replaceAll("=2C", ",").replaceAll("=3D", "=");
-}
 
 export type ScramStep =
   | { readonly kind: "challenge"; readonly message: Buffer }
@@ -110,7 +57,7 @@ export class ScramServer {
     if (flag !== "n" && flag !== "y") return this.#fail("channel binding is not supported");
     this.#gs2Header = text.slice(0, secondComma + 1);
     this.#clientFirstBare = text.slice(secondComma + 1);
-    const attrs = attributes(this.#clientFirstBare);
+    const attrs = scramAttributes(this.#clientFirstBare);
     const user = decodeSaslName(attrs.get("n") ?? "");
     const clientNonce = attrs.get("r") ?? "";
     if (!user || clientNonce.length === 0 || attrs.has("m"))
@@ -130,7 +77,7 @@ export class ScramServer {
     const proofAt = text.lastIndexOf(",p=");
     if (proofAt < 0) return this.#fail("client-final message without proof");
     const withoutProof = text.slice(0, proofAt);
-    const attrs = attributes(text);
+    const attrs = scramAttributes(text);
     if (attrs.get("c") !== Buffer.from(this.#gs2Header, "utf8").toString("base64")) {
       return this.#fail("channel binding data does not match");
     }
@@ -138,15 +85,13 @@ export class ScramServer {
     const proof = Buffer.from(attrs.get("p") ?? "", "base64");
     const credential = this.#credential!;
     const authMessage = `${this.#clientFirstBare},${this.#serverFirst},${withoutProof}`;
-    const signature = hmacOf(this.#hash, credential.storedKey, authMessage);
+    const signature = scramHmac(this.#hash, credential.storedKey, authMessage);
     if (proof.length !== signature.length) return this.#fail("Invalid username or password");
-    const clientKey = Buffer.alloc(proof.length);
-    for (let i = 0; i < proof.length; i++) clientKey[i] = proof[i]! ^ signature[i]!;
-    const derived = digestOf(this.#hash, clientKey);
+    const derived = scramDigest(this.#hash, xorBytes(proof, signature));
     if (derived.length !== credential.storedKey.length || !timingSafeEqual(derived, credential.storedKey))
       return this.#fail("Invalid username or password");
     this.#state = "done";
-    const serverSignature = hmacOf(this.#hash, credential.serverKey, authMessage).toString("base64");
+    const serverSignature = scramHmac(this.#hash, credential.serverKey, authMessage).toString("base64");
     return {
       kind: "done",
       outcome: { ok: true, user: this.#user },

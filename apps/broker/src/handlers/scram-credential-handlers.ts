@@ -14,13 +14,15 @@ import {
 import {
   type AlterUserScramCredentialsRequest,
   type ApiKey,
+  credentialFromSaltedPassword,
   type DescribeUserScramCredentialsRequest,
   ErrorCode,
+  SCRAM_HASH_BYTES,
+  SCRAM_HASH_OF,
 } from "@cirrus/kafka-protocol";
 import { scramMechanismCode, scramMechanismOf } from "../security/acl-codes.ts";
 import { isClusterAllowed } from "../security/request-authorization.ts";
 import type { RequestContext, ResponseOf } from "./handler.ts";
-import { credentialFromSaltedPassword, SCRAM_HASH_BYTES, SCRAM_MECHANISM_HASHES } from "./sasl-scram.ts";
 
 export const SCRAM_MIN_ITERATIONS = 4096;
 export const SCRAM_MAX_ITERATIONS = 16384;
@@ -134,7 +136,7 @@ export async function handleAlterUserScramCredentials(
   for (const u of request.upsertions) {
     const mechanism = alteration(u.name, u.mechanism);
     if (!mechanism) continue;
-    const hash = SCRAM_MECHANISM_HASHES[mechanism];
+    const hash = SCRAM_HASH_OF[mechanism];
     if (u.iterations < SCRAM_MIN_ITERATIONS)
       refuse(u.name, ErrorCode.UNACCEPTABLE_CREDENTIAL, "Too few iterations");
     else if (u.iterations > SCRAM_MAX_ITERATIONS)

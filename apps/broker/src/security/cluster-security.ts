@@ -3,7 +3,7 @@
 // and every `refreshMs` after, and at once after this broker changed them, so a change made through any broker
 // (or the REST API) is enforced by all of them within about refreshMs.
 import type { AclBinding, ScramMechanism, SecuritySnapshot } from "@cirrus/broker-api";
-import type { ScramCredential } from "../handlers/sasl-scram.ts";
+import type { ScramCredential } from "@cirrus/kafka-protocol";
 import { AclAuthorizer, type AuthorizerSettings } from "./acl-authorizer.ts";
 
 export interface SecuritySource {

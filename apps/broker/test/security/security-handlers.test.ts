@@ -286,7 +286,7 @@ describe("SCRAM user handlers", () => {
       deletions: [],
       upsertions: [{ name: "carol", mechanism: 1, iterations: 4096, salt, saltedPassword }],
     });
-    const { scramCredential } = await import("../../src/handlers/sasl-scram.ts");
+    const { scramCredential } = await import("@cirrus/kafka-protocol");
     const expected = scramCredential("pw", salt, 4096, "sha256");
     const stored = admin.credentials.get("carol/SCRAM-SHA-256")!;
     assert.equal(stored.storedKey, expected.storedKey.toString("base64"));

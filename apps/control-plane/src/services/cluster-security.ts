@@ -3,7 +3,7 @@
 // ACL that exists succeeds; a DeleteAcls filter deletes every binding it matches (acl-rules.ts); SCRAM
 // deletions of nothing answer RESOURCE_NOT_FOUND; everything asked in one call is one transaction.
 
-import { createHash, createHmac, pbkdf2Sync, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import {
   type AclBinding,
   type AclBindingFilter,
@@ -17,6 +17,7 @@ import {
   type ScramCredentialRecord,
   type SecuritySnapshot,
 } from "@cirrus/broker-api";
+import { SCRAM_HASH_OF, scramCredential } from "@cirrus/kafka-protocol";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "../db/database.ts";
 import { controlPlaneKafkaCredentials, counters, kafkaAcls, scramCredentials } from "../db/schema.ts";
@@ -194,8 +195,6 @@ export async function alterScramCredentials(
   });
 }
 
-const HASHES = { "SCRAM-SHA-256": ["sha256", 32], "SCRAM-SHA-512": ["sha512", 64] } as const;
-
 /** RFC 5802's server-side credential for a password: a fresh salt, Hi(password), StoredKey and ServerKey. */
 export function scramCredentialOf(
   user: string,
@@ -203,17 +202,14 @@ export function scramCredentialOf(
   mechanism: ScramCredentialRecord["mechanism"],
   iterations: number,
 ): ScramCredentialRecord {
-  const [hash, length] = HASHES[mechanism];
-  const salt = randomBytes(24);
-  const salted = pbkdf2Sync(Buffer.from(password.normalize("NFKC"), "utf8"), salt, iterations, length, hash);
-  const clientKey = createHmac(hash, salted).update("Client Key").digest();
+  const credential = scramCredential(password, randomBytes(24), iterations, SCRAM_HASH_OF[mechanism]);
   return {
     user,
     mechanism,
     iterations,
-    salt: salt.toString("base64"),
-    storedKey: createHash(hash).update(clientKey).digest("base64"),
-    serverKey: createHmac(hash, salted).update("Server Key").digest("base64"),
+    salt: credential.salt.toString("base64"),
+    storedKey: credential.storedKey.toString("base64"),
+    serverKey: credential.serverKey.toString("base64"),
   };
 }
 
