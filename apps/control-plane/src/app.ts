@@ -13,6 +13,7 @@ import { ControlPlaneMetrics } from "./http/control-plane-metrics.ts";
 import { registerJsonBodyParser } from "./http/json-body-parser.ts";
 import { documentDefaultsAsOptional, OptionalBodies } from "./http/openapi-parameters.ts";
 import { registerProblemHandlers } from "./http/problem-handler.ts";
+import { closeSilentConnectionsOnClose } from "./http/silent-connections.ts";
 import { TokenStreamGate } from "./http/token-stream-gate.ts";
 import { typeboxValidatorCompiler } from "./http/typebox.ts";
 import { consoleRoutes } from "./routes/console-routes.ts";
@@ -116,6 +117,7 @@ export async function build(options: BuildOptions): Promise<App> {
   // JSON only: any other body type is 415 rather than a string that fails validation later.
   server.removeContentTypeParser("text/plain");
   registerJsonBodyParser(server);
+  closeSilentConnectionsOnClose(server);
   server.addHook("onClose", () => context.operationFeed.close());
   server.addHook("onClose", () => context.streamGate.close());
   server.addHook("onClose", () => context.clusterFeed.close());

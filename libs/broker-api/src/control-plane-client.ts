@@ -335,13 +335,13 @@ export class ControlPlaneClient implements ObjectManager {
     const body = await this.#objects<OpenStreamsResponse>({
       method: "POST",
       path: internalPath(InternalRoutes.openStreams),
-      body: { streams: opens.map(({ streamId, epoch, nodeId }) => ({ streamId, epoch, nodeId })) },
+      body: { streams: opens },
       idempotent: true,
     });
     return outcomesOf(opens, body.results, (r) => r.stream);
   }
 
-  /** Sent with the other closes of this broker in flight or arriving meanwhile (StreamCloseBatcher). */
+  /** Sent with the other closes of this broker in flight or arriving meanwhile (CallBatcher). */
   async closeStream(streamId: number, epoch: number): Promise<void> {
     await this.#closes.call({ streamId: index(streamId), epoch });
   }
@@ -351,7 +351,7 @@ export class ControlPlaneClient implements ObjectManager {
     const body = await this.#objects<CloseStreamsResponse>({
       method: "POST",
       path: internalPath(InternalRoutes.closeStreams),
-      body: { streams: closes.map(({ streamId, epoch }) => ({ streamId, epoch })) },
+      body: { streams: closes },
       idempotent: true,
     });
     return outcomesOf(closes, body.results, () => undefined);

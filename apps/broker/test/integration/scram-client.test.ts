@@ -2,7 +2,8 @@
 // broker's SASL server over TCP, on a broker offering PLAIN and SCRAM-SHA-256 only: the client falls back from
 // SCRAM-SHA-512 to SCRAM-SHA-256 and is served; a wrong password or an unknown user is a SaslAuthenticationError
 // and a closed connection, never a connection that looks authenticated. SCRAM-SHA-512 and a broker without SASL
-// are covered by e2e/test/control-plane-kafka-auth.test.ts and the control plane's route tests.
+// are covered by e2e/test/control-plane-kafka-auth.test.ts and the control plane's route tests. Logging in again
+// with the same credential object reuses its salted password (PBKDF2 once).
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ApiKey } from "@cirrus/kafka-protocol";
@@ -76,5 +77,23 @@ describe("SCRAM client against the broker", () => {
     );
     assert.equal(refused, "refused");
     anonymous.close();
+  });
+
+  it("derives the salted password once per credential object, and every login with it is served", async () => {
+    let reads = 0;
+    const credential = {
+      user: "carol",
+      get password() {
+        reads++;
+        return "carol-secret";
+      },
+    };
+    for (let i = 0; i < 3; i++) {
+      const c = await open(brokers.sha256!);
+      assert.equal(await authenticateIfRequired(c, credential, 5_000), "SCRAM-SHA-256");
+      assert.equal((await listGroups(c)).errorCode, 0);
+      c.close();
+    }
+    assert.equal(reads, 1, "PBKDF2 ran once for three logins");
   });
 });

@@ -32,14 +32,20 @@ export interface BrokerBundle {
 
 const run = promisify(execFile);
 
+/** A file's sha256 (hex), read as a stream: bundles and the Node binary are tens of MB. */
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
 /**
  * An operator-supplied bundle (CIRRUS_BROKER_BUNDLE: e.g. one built with `npm run build:broker-bundle` on an
  * arm64 machine): hashed and its manifest read, so it is served exactly like a built one.
  */
 export async function loadBrokerBundle(path: string): Promise<BrokerBundle> {
   const absolute = resolve(path);
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(absolute)) hash.update(chunk as Buffer);
+  const sha256 = await sha256File(absolute);
   const { stdout } = await run("tar", ["-xzOf", absolute, `${BUNDLE_ROOT}/manifest.json`], {
     maxBuffer: 16 * 1024 * 1024,
   }).catch((cause: unknown) => {
@@ -48,5 +54,5 @@ export async function loadBrokerBundle(path: string): Promise<BrokerBundle> {
   const manifest = JSON.parse(stdout) as BrokerBundleManifest;
   if (manifest.format !== 1 || typeof manifest.version !== "string" || typeof manifest.arch !== "string")
     throw new Error(`${absolute}: unknown broker bundle manifest format`);
-  return { path: absolute, sha256: hash.digest("hex"), size: (await stat(absolute)).size, manifest };
+  return { path: absolute, sha256, size: (await stat(absolute)).size, manifest };
 }

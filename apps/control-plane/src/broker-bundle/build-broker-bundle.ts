@@ -1,11 +1,16 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { chmod, copyFile, cp, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
-import { type BrokerBundle, type BrokerBundleManifest, BUNDLE_ROOT, LAUNCHER } from "./broker-bundle.ts";
+import {
+  type BrokerBundle,
+  type BrokerBundleManifest,
+  BUNDLE_ROOT,
+  LAUNCHER,
+  sha256File,
+} from "./broker-bundle.ts";
 
 const run = promisify(execFile);
 
@@ -30,12 +35,6 @@ export interface BuildBrokerBundleOptions {
  */
 const PLATFORM_PACKAGE = /^(@[^/]+\/)?[^/]+-linux-[a-z0-9]+-gnu$/;
 const HOST_SUFFIX = `-linux-${process.arch}-gnu`;
-
-async function sha256File(path: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest("hex");
-}
 
 /**
  * Builds (or finds in the cache) the broker bundle: one tarball holding `cirrus-broker/` with the broker as

@@ -67,104 +67,84 @@ export class DbObjectManager implements ObjectManager {
   }
 
   async openStream(streamId: number, epoch: number, nodeId: number): Promise<StreamMetadata> {
-    return inTransaction(this.#db, (tx) => this.#openIn(tx, streamId, epoch, nodeId));
+    return settled((await this.openStreams([{ streamId, epoch, nodeId }]))[0]);
   }
 
   /**
-   * openStream for many streams in one transaction, each checked and opened as openStream would (locked in id
-   * order, so two batches cannot deadlock). Resolves with each stream's outcome in request order: the opened
-   * stream, or the StreamStorageError openStream would have thrown (fenced, not found...), which leaves the
-   * others opened. Any other failure rejects and opens none.
+   * openStream for many streams in one transaction (locked in id order, so two batches cannot deadlock).
+   * Resolves with each stream's outcome in request order: the opened stream, or the StreamStorageError that
+   * refused it (fenced, not found...), which leaves the others opened. Any other failure rejects and opens none.
    */
   async openStreams(
     requested: readonly { streamId: number; epoch: number; nodeId: number }[],
   ): Promise<(StreamMetadata | StreamStorageError)[]> {
-    const asStorageError = (error: unknown) => {
-      if (!(error instanceof StreamStorageError)) throw error;
-      return error;
-    };
     return inTransaction(this.#db, async (tx) => {
+      if (new Set(requested.map((r) => r.streamId)).size === requested.length)
+        return this.#openEach(tx, requested);
       // The same stream twice (a retry racing its first try): one after the other, as separate calls would.
-      if (new Set(requested.map((r) => r.streamId)).size !== requested.length) {
-        const outcomes: (StreamMetadata | StreamStorageError)[] = [];
-        for (const { streamId, epoch, nodeId } of requested)
-          outcomes.push(await this.#openIn(tx, streamId, epoch, nodeId).catch(asStorageError));
-        return outcomes;
-      }
-      const rows = await this.#lockStreams(tx, requested);
-      // Read after the stream locks, like #openIn (a rollback takes the stream lock too).
-      const leaderEpochs = new Map(
-        (
-          await tx
-            .select({ streamId: partitions.streamId, epoch: partitions.leaderEpoch })
-            .from(partitions)
-            .where(
-              inArray(
-                partitions.streamId,
-                requested.map((r) => r.streamId),
-              ),
-            )
-        ).map((p) => [p.streamId, p.epoch]),
-      );
-      const outcomes: (StreamMetadata | StreamStorageError)[] = new Array(requested.length);
-      const opening: StreamMetadata[] = [];
-      requested.forEach(({ streamId, epoch, nodeId }, i) => {
-        try {
-          const row = rows.get(streamId);
-          if (!row) throw streamNotFound(streamId);
-          const opened = openedStream(toStreamMetadata(row), epoch, nodeId);
-          const leaderEpoch = leaderEpochs.get(streamId);
-          if (leaderEpoch !== undefined && epoch < leaderEpoch)
-            throw streamFenced(streamId, epoch, leaderEpoch);
-          opening.push(opened);
-          outcomes[i] = opened;
-        } catch (error) {
-          outcomes[i] = asStorageError(error);
-        }
-      });
-      if (opening.length > 0) {
-        const values = opening.map((o) => sql`(${o.streamId}::bigint, ${o.epoch}::bigint, ${o.nodeId}::int)`);
-        await tx.execute(sql`update streams s set epoch = v.epoch, state = ${StreamState.OPENED}, node_id = v.node_id
-          from (values ${sql.join(values, sql`, `)}) as v(id, epoch, node_id) where s.id = v.id`);
-        await markMovesOpened(tx, opening);
-      }
+      const outcomes: (StreamMetadata | StreamStorageError)[] = [];
+      for (const r of requested) outcomes.push(...(await this.#openEach(tx, [r])));
       return outcomes;
     });
   }
 
-  async #openIn(tx: Tx, streamId: number, epoch: number, nodeId: number): Promise<StreamMetadata> {
-    const opened = openedStream(toStreamMetadata(await this.#lockStream(tx, streamId)), epoch, nodeId);
+  /** openStreams' work for distinct streams, in the caller's transaction. */
+  async #openEach(
+    tx: Tx,
+    requested: readonly { streamId: number; epoch: number; nodeId: number }[],
+  ): Promise<(StreamMetadata | StreamStorageError)[]> {
+    const rows = await this.#lockStreams(tx, requested);
     // The partition's leader epoch fences too: an open at an older epoch comes from an assignment that was
     // taken back (a move rolled back, a broker fenced) before that broker opened the stream, and would
-    // otherwise let it serve a partition another broker now owns. Read after the stream lock, which a
+    // otherwise let it serve a partition another broker now owns. Read after the stream locks, which a
     // rollback also takes (services/move-rollback.ts): it sees the rollback's epoch or the rollback sees it.
-    const [partition] = await tx
-      .select({ epoch: partitions.leaderEpoch })
-      .from(partitions)
-      .where(eq(partitions.streamId, streamId))
-      .limit(1);
-    if (partition && epoch < partition.epoch) throw streamFenced(streamId, epoch, partition.epoch);
-    const [updated] = await tx
-      .update(streams)
-      .set({ epoch: opened.epoch, state: opened.state, nodeId: opened.nodeId })
-      .where(eq(streams.id, streamId))
-      .returning();
-    await markMovesOpened(tx, [{ streamId, nodeId, epoch: opened.epoch }]);
-    return toStreamMetadata(updated!);
+    const leaderEpochs = new Map(
+      (
+        await tx
+          .select({ streamId: partitions.streamId, epoch: partitions.leaderEpoch })
+          .from(partitions)
+          .where(
+            inArray(
+              partitions.streamId,
+              requested.map((r) => r.streamId),
+            ),
+          )
+      ).map((p) => [p.streamId, p.epoch]),
+    );
+    const outcomes: (StreamMetadata | StreamStorageError)[] = new Array(requested.length);
+    const opening: StreamMetadata[] = [];
+    requested.forEach(({ streamId, epoch, nodeId }, i) => {
+      try {
+        const row = rows.get(streamId);
+        if (!row) throw streamNotFound(streamId);
+        const opened = openedStream(toStreamMetadata(row), epoch, nodeId);
+        const leaderEpoch = leaderEpochs.get(streamId);
+        if (leaderEpoch !== undefined && epoch < leaderEpoch)
+          throw streamFenced(streamId, epoch, leaderEpoch);
+        opening.push(opened);
+        outcomes[i] = opened;
+      } catch (error) {
+        outcomes[i] = asStorageError(error);
+      }
+    });
+    if (opening.length > 0) {
+      const values = opening.map((o) => sql`(${o.streamId}::bigint, ${o.epoch}::bigint, ${o.nodeId}::int)`);
+      await tx.execute(sql`update streams s set epoch = v.epoch, state = ${StreamState.OPENED}, node_id = v.node_id
+        from (values ${sql.join(values, sql`, `)}) as v(id, epoch, node_id) where s.id = v.id`);
+      await markMovesOpened(tx, opening);
+    }
+    return outcomes;
   }
 
   async closeStream(streamId: number, epoch: number): Promise<void> {
-    await inTransaction(this.#db, async (tx) => {
-      await this.#lockOwnedStream(tx, streamId, epoch);
-      await tx.update(streams).set({ state: StreamState.CLOSED }).where(eq(streams.id, streamId));
-    });
+    settled((await this.closeStreams([{ streamId, epoch }]))[0]);
   }
 
   /**
-   * closeStream for many streams in one transaction: each is checked and closed as closeStream would (locked
-   * in id order, so two batches cannot deadlock). Resolves with each stream's outcome in request order:
-   * undefined (closed) or the StreamStorageError closeStream would have thrown (fenced, not found...), which
-   * leaves the others closed. Any other failure rejects and closes none.
+   * closeStream for many streams in one transaction: each is checked (only its current epoch may close it) and
+   * closed, locked in id order, so two batches cannot deadlock. Resolves with each stream's outcome in request
+   * order: undefined (closed) or the StreamStorageError that refused it (fenced, not found...), which leaves the
+   * others closed. Any other failure rejects and closes none.
    */
   async closeStreams(
     requested: readonly { streamId: number; epoch: number }[],
@@ -181,8 +161,7 @@ export class DbObjectManager implements ObjectManager {
           assertStreamOwner(toStreamMetadata(row), epoch);
           closing.add(streamId);
         } catch (error) {
-          if (!(error instanceof StreamStorageError)) throw error;
-          outcomes[i] = error;
+          outcomes[i] = asStorageError(error);
         }
       });
       if (closing.size > 0)
@@ -420,4 +399,16 @@ export class DbObjectManager implements ObjectManager {
     assertStreamOwner(toStreamMetadata(row), epoch);
     return row;
   }
+}
+
+/** A refusal the metadata rules decided (StreamStorageError) becomes the call's outcome; anything else throws. */
+function asStorageError(error: unknown): StreamStorageError {
+  if (!(error instanceof StreamStorageError)) throw error;
+  return error;
+}
+
+/** A single call's outcome from its one-item batch: the value, or its refusal thrown. */
+function settled<R>(outcome: R | StreamStorageError | undefined): R {
+  if (outcome instanceof StreamStorageError) throw outcome;
+  return outcome as R;
 }

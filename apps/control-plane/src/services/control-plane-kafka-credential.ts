@@ -20,7 +20,8 @@ export interface ControlPlaneKafkaCredential {
   readonly password: string;
 }
 
-// The row never changes once written (a cluster's id is never reused), so a process may keep what it read.
+// The row never changes once written (a cluster's id is never reused), so a process may keep what it read: one
+// object per cluster, which the SCRAM client keeps its salted password by (one PBKDF2 per cluster, not per call).
 const known = new Map<string, ControlPlaneKafkaCredential>();
 
 /** The cluster's control-plane credential, generated (once, whoever races) when it has none. */

@@ -37,6 +37,26 @@ for (const backend of testBackends()) {
       };
     });
 
+    it("opens the same stream twice in one batch one after the other, as separate calls would", async () => {
+      const manager = new DbObjectManager({ db: testDb.database.db, clusterId: randomUUID() });
+      const { streamId } = await manager.createStream();
+      const [first, second, third] = await manager.openStreams([
+        { streamId, epoch: 1, nodeId: 1 },
+        { streamId, epoch: 2, nodeId: 2 },
+        { streamId, epoch: 2, nodeId: 1 },
+      ]);
+      assert.deepEqual(
+        [first, second].map((o) => (o instanceof StreamStorageError ? o.code : [o!.epoch, o!.nodeId])),
+        [
+          [1, 1],
+          [2, 2],
+        ],
+      );
+      assert.ok(third instanceof StreamStorageError && third.code === ErrorCode.STREAM_FENCED, String(third));
+      const stream = await manager.describeStream(streamId);
+      assert.deepEqual([stream.epoch, stream.nodeId], [2, 2]);
+    });
+
     it("lets exactly one of two racing commits at the same offset win", async () => {
       const manager = new DbObjectManager({ db: testDb.database.db, clusterId: randomUUID() });
       const { streamId } = await manager.createStream();

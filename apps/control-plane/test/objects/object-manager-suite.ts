@@ -52,6 +52,10 @@ export function objectManagerSuite(make: () => Promise<Subject>): void {
     return objectId;
   }
 
+  /** A settled call as the call's promise again (for rejectsWith). */
+  const settledCall = (r: PromiseSettledResult<unknown>) =>
+    r.status === "rejected" ? Promise.reject(r.reason) : Promise.resolve(r.value);
+
   it("closes started together each get their own outcome (a broker's closes travel as one batch)", async () => {
     const s = await make();
     const a = await openNew(s);
@@ -65,14 +69,8 @@ export function objectManagerSuite(make: () => Promise<Subject>): void {
     ]);
     assert.equal(closedA.status, "fulfilled");
     assert.equal(closedC.status, "fulfilled");
-    await rejectsWith(
-      refusedB.status === "rejected" ? Promise.reject(refusedB.reason) : Promise.resolve(),
-      ErrorCode.STREAM_NOT_OPEN,
-    );
-    await rejectsWith(
-      unknown.status === "rejected" ? Promise.reject(unknown.reason) : Promise.resolve(),
-      ErrorCode.STREAM_NOT_FOUND,
-    );
+    await rejectsWith(settledCall(refusedB), ErrorCode.STREAM_NOT_OPEN);
+    await rejectsWith(settledCall(unknown), ErrorCode.STREAM_NOT_FOUND);
     assert.equal((await s.manager.describeStream(a)).state, "CLOSED");
     assert.equal(
       (await s.manager.describeStream(b)).state,
@@ -101,14 +99,8 @@ export function objectManagerSuite(make: () => Promise<Subject>): void {
       state: "OPENED",
       nodeId: 2,
     });
-    await rejectsWith(
-      fencedB.status === "rejected" ? Promise.reject(fencedB.reason) : Promise.resolve(),
-      ErrorCode.STREAM_FENCED,
-    );
-    await rejectsWith(
-      unknown.status === "rejected" ? Promise.reject(unknown.reason) : Promise.resolve(),
-      ErrorCode.STREAM_NOT_FOUND,
-    );
+    await rejectsWith(settledCall(fencedB), ErrorCode.STREAM_FENCED);
+    await rejectsWith(settledCall(unknown), ErrorCode.STREAM_NOT_FOUND);
     assert.equal(
       (await s.manager.describeStream(b)).nodeId,
       1,

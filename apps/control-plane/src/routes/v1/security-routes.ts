@@ -1,4 +1,3 @@
-import { invalidAclReason } from "@cirrus/broker-api";
 import type { FastifyInstance } from "fastify";
 import { IdPath, withProblems } from "../../api-schemas/common.ts";
 import {
@@ -66,9 +65,9 @@ export function securityRoutes(ctx: AppContext) {
       },
       async (request, reply) => {
         await getCluster(db, request.params.id);
-        const why = invalidAclReason(request.body);
-        if (why !== null) throw new ApiError("INVALID_REQUEST", why);
-        await createAcls(db, request.params.id, [request.body]);
+        // createAcls checks the binding (Kafka's rules) and answers why it refused it.
+        const [outcome] = (await createAcls(db, request.params.id, [request.body])).results;
+        if (outcome?.error) throw new ApiError("INVALID_REQUEST", outcome.error);
         return reply.code(201).send(request.body);
       },
     );
