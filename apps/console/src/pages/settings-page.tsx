@@ -1,13 +1,15 @@
-import { type FormEvent, useState } from "react";
+import { useState } from "react";
 import { api } from "../api/client.ts";
-import { ApiProblem, messageOf, unwrap } from "../api/problem.ts";
+import { ApiProblem, unwrap } from "../api/problem.ts";
 import type { Scope } from "../api/types.ts";
 import { ConfirmButton } from "../components/confirm-button.tsx";
 import { CopyText } from "../components/copy-text.tsx";
+import { DataTable } from "../components/data-table.tsx";
 import { Field } from "../components/field.tsx";
 import { LoadState } from "../components/load-state.tsx";
 import { formatRelative } from "../format.ts";
 import { usePolled } from "../use-polled.ts";
+import { useSubmit } from "../use-submit.ts";
 import {
   DEFAULT_EXPIRY,
   describeExpiry,
@@ -27,36 +29,31 @@ function CreateTokenForm({ onCreated }: { onCreated: () => void }) {
   const [name, setName] = useState("");
   const [scope, setScope] = useState<Scope>("viewer");
   const [expiry, setExpiry] = useState<ExpiryChoice>(DEFAULT_EXPIRY);
-  const [expiryError, setExpiryError] = useState<string>();
-  const [error, setError] = useState<string>();
   const [secret, setSecret] = useState<string>();
-  const [busy, setBusy] = useState(false);
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    setExpiryError(undefined);
+  const { busy, failure, error, onSubmit } = useSubmit(async () => {
     setSecret(undefined);
-    try {
-      const expiresAt = expiresAtFor(expiry, Date.now());
-      const created = await unwrap(
-        api.POST("/v1/tokens", { body: { name: name.trim(), scope, ...(expiresAt ? { expiresAt } : {}) } }),
-      );
-      setSecret(created.secret);
-      setName("");
-      onCreated();
-    } catch (failure) {
-      const field = failure instanceof ApiProblem ? failure.field : null;
-      if (field?.pointer === "/expiresAt") setExpiryError(field.message);
-      else setError(field ? field.message : messageOf(failure));
-    } finally {
-      setBusy(false);
-    }
-  };
+    const expiresAt = expiresAtFor(expiry, Date.now());
+    const created = await unwrap(
+      api.POST("/v1/tokens", { body: { name: name.trim(), scope, ...(expiresAt ? { expiresAt } : {}) } }),
+    );
+    setSecret(created.secret);
+    setName("");
+    onCreated();
+  });
+  // A refused expiry is shown at its own field, any other failure at the name.
+  const expiryError =
+    failure instanceof ApiProblem && failure.field?.pointer === "/expiresAt"
+      ? failure.field.message
+      : undefined;
   return (
-    <form className="card inline-form" onSubmit={submit} noValidate aria-labelledby="token-create">
+    <form className="card inline-form" onSubmit={onSubmit} noValidate aria-labelledby="token-create">
       <h2 id="token-create">Create a token</h2>
-      <Field id="k-name" label="Name" hint="Who or what uses it, e.g. ci@example.com" error={error}>
+      <Field
+        id="k-name"
+        label="Name"
+        hint="Who or what uses it, e.g. ci@example.com"
+        error={expiryError ? undefined : error}
+      >
         {(aria) => (
           <input {...aria} value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" />
         )}
@@ -123,65 +120,41 @@ export function SettingsPage() {
         <CreateTokenForm onCreated={tokens.reload} />
         <div className="card">
           <h2>API tokens</h2>
-          <LoadState
-            {...tokens}
-            isEmpty={(list) => list.length === 0}
-            empty={<p>No token: create one above.</p>}
-          >
+          <LoadState {...tokens} empty={<p>No token: create one above.</p>}>
             {(list) => (
-              <div className="table-wrap">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Name</th>
-                      <th scope="col">Scope</th>
-                      <th scope="col">Created</th>
-                      <th scope="col">Expires</th>
-                      <th scope="col">Last used</th>
-                      <th scope="col">
-                        <span className="visually-hidden">Actions</span>
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {list.map((t) => (
-                      <tr
-                        key={t.id}
-                        className={
-                          t.revokedAt || describeExpiry(t.expiresAt, Date.now()).expired ? "muted" : ""
-                        }
-                      >
-                        <th scope="row">{t.name}</th>
-                        <td>{t.scope}</td>
-                        <td>{formatRelative(t.createdAt)}</td>
-                        <td>
-                          <ExpiryCell expiresAt={t.expiresAt} />
-                        </td>
-                        <td>{t.lastUsedAt ? formatRelative(t.lastUsedAt) : "never"}</td>
-                        <td>
-                          {t.revokedAt ? (
-                            `revoked ${formatRelative(t.revokedAt)}`
-                          ) : (
-                            <ConfirmButton
-                              label="Revoke"
-                              danger
-                              title={`Revoke token ${t.name}?`}
-                              body="Every request with it is refused from now on. This cannot be undone."
-                              confirmLabel="Revoke"
-                              action={async () => {
-                                await unwrap(
-                                  api.DELETE("/v1/tokens/{id}", { params: { path: { id: t.id } } }),
-                                );
-                                tokens.reload();
-                              }}
-                            />
-                          )}
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <DataTable columns={["Name", "Scope", "Created", "Expires", "Last used"]} actions>
+                {list.map((t) => (
+                  <tr
+                    key={t.id}
+                    className={t.revokedAt || describeExpiry(t.expiresAt, Date.now()).expired ? "muted" : ""}
+                  >
+                    <th scope="row">{t.name}</th>
+                    <td>{t.scope}</td>
+                    <td>{formatRelative(t.createdAt)}</td>
+                    <td>
+                      <ExpiryCell expiresAt={t.expiresAt} />
+                    </td>
+                    <td>{t.lastUsedAt ? formatRelative(t.lastUsedAt) : "never"}</td>
+                    <td>
+                      {t.revokedAt ? (
+                        `revoked ${formatRelative(t.revokedAt)}`
+                      ) : (
+                        <ConfirmButton
+                          label="Revoke"
+                          danger
+                          title={`Revoke token ${t.name}?`}
+                          body="Every request with it is refused from now on. This cannot be undone."
+                          confirmLabel="Revoke"
+                          action={async () => {
+                            await unwrap(api.DELETE("/v1/tokens/{id}", { params: { path: { id: t.id } } }));
+                            tokens.reload();
+                          }}
+                        />
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </DataTable>
             )}
           </LoadState>
         </div>
