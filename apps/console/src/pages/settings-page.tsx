@@ -1,13 +1,16 @@
-import { type FormEvent, useState } from "react";
+import { useState } from "react";
 import { api } from "../api/client.ts";
-import { ApiProblem, messageOf, unwrap } from "../api/problem.ts";
+import { unwrap } from "../api/problem.ts";
 import type { Scope } from "../api/types.ts";
 import { ConfirmButton } from "../components/confirm-button.tsx";
 import { CopyText } from "../components/copy-text.tsx";
+import { DataTable } from "../components/data-table.tsx";
 import { Field } from "../components/field.tsx";
 import { LoadState } from "../components/load-state.tsx";
+import { SelectField } from "../components/select-field.tsx";
 import { formatRelative } from "../format.ts";
 import { usePolled } from "../use-polled.ts";
+import { useSubmit } from "../use-submit.ts";
 
 const SCOPES: [Scope, string][] = [
   ["viewer", "viewer: reads everything"],
@@ -19,44 +22,23 @@ const SCOPES: [Scope, string][] = [
 function CreateTokenForm({ onCreated }: { onCreated: () => void }) {
   const [name, setName] = useState("");
   const [scope, setScope] = useState<Scope>("viewer");
-  const [error, setError] = useState<string>();
   const [secret, setSecret] = useState<string>();
-  const [busy, setBusy] = useState(false);
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(undefined);
+  const { busy, error, onSubmit } = useSubmit(async () => {
     setSecret(undefined);
-    try {
-      const created = await unwrap(api.POST("/v1/tokens", { body: { name: name.trim(), scope } }));
-      setSecret(created.secret);
-      setName("");
-      onCreated();
-    } catch (failure) {
-      setError(failure instanceof ApiProblem && failure.field ? failure.field.message : messageOf(failure));
-    } finally {
-      setBusy(false);
-    }
-  };
+    const created = await unwrap(api.POST("/v1/tokens", { body: { name: name.trim(), scope } }));
+    setSecret(created.secret);
+    setName("");
+    onCreated();
+  });
   return (
-    <form className="card inline-form" onSubmit={submit} noValidate aria-labelledby="token-create">
+    <form className="card inline-form" onSubmit={onSubmit} noValidate aria-labelledby="token-create">
       <h2 id="token-create">Create a token</h2>
       <Field id="k-name" label="Name" hint="Who or what uses it, e.g. ci@example.com" error={error}>
         {(aria) => (
           <input {...aria} value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" />
         )}
       </Field>
-      <Field id="k-scope" label="Scope">
-        {(aria) => (
-          <select {...aria} value={scope} onChange={(e) => setScope(e.target.value as Scope)}>
-            {SCOPES.map(([value, label]) => (
-              <option key={value} value={value}>
-                {label}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
+      <SelectField id="k-scope" label="Scope" value={scope} onChange={setScope} options={SCOPES} />
       <button type="submit" className="primary" disabled={busy}>
         {busy ? "Creating…" : "Create token"}
       </button>
@@ -83,56 +65,35 @@ export function SettingsPage() {
         <CreateTokenForm onCreated={tokens.reload} />
         <div className="card">
           <h2>API tokens</h2>
-          <LoadState
-            {...tokens}
-            isEmpty={(list) => list.length === 0}
-            empty={<p>No token: create one above.</p>}
-          >
+          <LoadState {...tokens} empty={<p>No token: create one above.</p>}>
             {(list) => (
-              <div className="table-wrap">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Name</th>
-                      <th scope="col">Scope</th>
-                      <th scope="col">Created</th>
-                      <th scope="col">Last used</th>
-                      <th scope="col">
-                        <span className="visually-hidden">Actions</span>
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {list.map((t) => (
-                      <tr key={t.id} className={t.revokedAt ? "muted" : ""}>
-                        <th scope="row">{t.name}</th>
-                        <td>{t.scope}</td>
-                        <td>{formatRelative(t.createdAt)}</td>
-                        <td>{t.lastUsedAt ? formatRelative(t.lastUsedAt) : "never"}</td>
-                        <td>
-                          {t.revokedAt ? (
-                            `revoked ${formatRelative(t.revokedAt)}`
-                          ) : (
-                            <ConfirmButton
-                              label="Revoke"
-                              danger
-                              title={`Revoke token ${t.name}?`}
-                              body="Every request with it is refused from now on. This cannot be undone."
-                              confirmLabel="Revoke"
-                              action={async () => {
-                                await unwrap(
-                                  api.DELETE("/v1/tokens/{id}", { params: { path: { id: t.id } } }),
-                                );
-                                tokens.reload();
-                              }}
-                            />
-                          )}
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <DataTable columns={["Name", "Scope", "Created", "Last used"]} actions>
+                {list.map((t) => (
+                  <tr key={t.id} className={t.revokedAt ? "muted" : ""}>
+                    <th scope="row">{t.name}</th>
+                    <td>{t.scope}</td>
+                    <td>{formatRelative(t.createdAt)}</td>
+                    <td>{t.lastUsedAt ? formatRelative(t.lastUsedAt) : "never"}</td>
+                    <td>
+                      {t.revokedAt ? (
+                        `revoked ${formatRelative(t.revokedAt)}`
+                      ) : (
+                        <ConfirmButton
+                          label="Revoke"
+                          danger
+                          title={`Revoke token ${t.name}?`}
+                          body="Every request with it is refused from now on. This cannot be undone."
+                          confirmLabel="Revoke"
+                          action={async () => {
+                            await unwrap(api.DELETE("/v1/tokens/{id}", { params: { path: { id: t.id } } }));
+                            tokens.reload();
+                          }}
+                        />
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </DataTable>
             )}
           </LoadState>
         </div>
