@@ -23,6 +23,10 @@ export const ApiErrors = {
   RATE_LIMITED: { status: 429, title: "Too many requests" },
   INTERNAL: { status: 500, title: "Internal error" },
   UNAVAILABLE: { status: 503, title: "Temporarily unavailable" },
+  CREDENTIAL_UNREADABLE: {
+    status: 503,
+    title: "The control plane cannot open its stored credential for this cluster (secrets key)",
+  },
   // The broker <-> control plane contract (see @cirrus/broker-api).
   BROKER_FENCED: { status: 409, title: "The broker epoch is fenced: re-register" },
   BROKER_NOT_FOUND: { status: 404, title: "No such broker" },

@@ -6,6 +6,7 @@ import { ConfirmButton } from "../components/confirm-button.tsx";
 import { DataTable } from "../components/data-table.tsx";
 import { Field } from "../components/field.tsx";
 import { LoadState } from "../components/load-state.tsx";
+import { SelectField, type SelectOption } from "../components/select-field.tsx";
 import { usePolled } from "../use-polled.ts";
 import { useSubmit } from "../use-submit.ts";
 
@@ -22,6 +23,15 @@ const OPERATIONS: AclBinding["operation"][] = [
   "IDEMPOTENT_WRITE",
   "CLUSTER_ACTION",
   "ALL",
+];
+
+const PERMISSIONS: SelectOption<AclBinding["permission"]>[] = [
+  ["ALLOW", "ALLOW"],
+  ["DENY", "DENY (wins over any ALLOW)"],
+];
+const PATTERN_TYPES: SelectOption<AclBinding["patternType"]>[] = [
+  ["LITERAL", "LITERAL: this name (* for all)"],
+  ["PREFIXED", "PREFIXED: every name starting with it"],
 ];
 
 const EMPTY: AclBinding = {
@@ -62,62 +72,37 @@ function CreateAclForm({ clusterId, onCreated }: { clusterId: string; onCreated:
           />
         )}
       </Field>
-      <Field id="a-permission" label="Permission">
-        {(aria) => (
-          <select
-            {...aria}
-            value={acl.permission}
-            onChange={(e) => set("permission", e.target.value as AclBinding["permission"])}
-          >
-            <option value="ALLOW">ALLOW</option>
-            <option value="DENY">DENY (wins over any ALLOW)</option>
-          </select>
-        )}
-      </Field>
-      <Field id="a-operation" label="Operation" hint="READ, WRITE, DELETE and ALTER also grant DESCRIBE">
-        {(aria) => (
-          <select
-            {...aria}
-            value={acl.operation}
-            onChange={(e) => set("operation", e.target.value as AclBinding["operation"])}
-          >
-            {OPERATIONS.map((op) => (
-              <option key={op} value={op}>
-                {op}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
-      <Field id="a-type" label="Resource type">
-        {(aria) => (
-          <select
-            {...aria}
-            value={acl.resourceType}
-            onChange={(e) => set("resourceType", e.target.value as AclBinding["resourceType"])}
-          >
-            {RESOURCE_TYPES.map((t) => (
-              <option key={t} value={t}>
-                {t}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
+      <SelectField
+        id="a-permission"
+        label="Permission"
+        value={acl.permission}
+        onChange={(v) => set("permission", v)}
+        options={PERMISSIONS}
+      />
+      <SelectField
+        id="a-operation"
+        label="Operation"
+        hint="READ, WRITE, DELETE and ALTER also grant DESCRIBE"
+        value={acl.operation}
+        onChange={(v) => set("operation", v)}
+        options={OPERATIONS}
+      />
+      <SelectField
+        id="a-type"
+        label="Resource type"
+        value={acl.resourceType}
+        onChange={(v) => set("resourceType", v)}
+        options={RESOURCE_TYPES}
+      />
       {acl.resourceType !== "CLUSTER" && (
         <>
-          <Field id="a-pattern" label="Pattern">
-            {(aria) => (
-              <select
-                {...aria}
-                value={acl.patternType}
-                onChange={(e) => set("patternType", e.target.value as AclBinding["patternType"])}
-              >
-                <option value="LITERAL">LITERAL: this name (* for all)</option>
-                <option value="PREFIXED">PREFIXED: every name starting with it</option>
-              </select>
-            )}
-          </Field>
+          <SelectField
+            id="a-pattern"
+            label="Pattern"
+            value={acl.patternType}
+            onChange={(v) => set("patternType", v)}
+            options={PATTERN_TYPES}
+          />
           <Field id="a-name" label="Resource name">
             {(aria) => (
               <input

@@ -7,6 +7,7 @@ import { CopyText } from "../components/copy-text.tsx";
 import { DataTable } from "../components/data-table.tsx";
 import { Field } from "../components/field.tsx";
 import { LoadState } from "../components/load-state.tsx";
+import { SelectField } from "../components/select-field.tsx";
 import { formatRelative } from "../format.ts";
 import { usePolled } from "../use-polled.ts";
 import { useSubmit } from "../use-submit.ts";
@@ -37,17 +38,7 @@ function CreateTokenForm({ onCreated }: { onCreated: () => void }) {
           <input {...aria} value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" />
         )}
       </Field>
-      <Field id="k-scope" label="Scope">
-        {(aria) => (
-          <select {...aria} value={scope} onChange={(e) => setScope(e.target.value as Scope)}>
-            {SCOPES.map(([value, label]) => (
-              <option key={value} value={value}>
-                {label}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
+      <SelectField id="k-scope" label="Scope" value={scope} onChange={setScope} options={SCOPES} />
       <button type="submit" className="primary" disabled={busy}>
         {busy ? "Creating…" : "Create token"}
       </button>

@@ -6,10 +6,12 @@ import { ConfirmButton } from "../components/confirm-button.tsx";
 import { DataTable } from "../components/data-table.tsx";
 import { Field } from "../components/field.tsx";
 import { LoadState } from "../components/load-state.tsx";
+import { SelectField } from "../components/select-field.tsx";
 import { usePolled } from "../use-polled.ts";
 import { useSubmit } from "../use-submit.ts";
 
 type Mechanism = KafkaUser["credentials"][number]["mechanism"];
+const MECHANISMS: Mechanism[] = ["SCRAM-SHA-256", "SCRAM-SHA-512"];
 
 function CreateUserForm({ clusterId, onCreated }: { clusterId: string; onCreated: () => void }) {
   const [name, setName] = useState("");
@@ -48,14 +50,13 @@ function CreateUserForm({ clusterId, onCreated }: { clusterId: string; onCreated
           />
         )}
       </Field>
-      <Field id="u-mechanism" label="Mechanism">
-        {(aria) => (
-          <select {...aria} value={mechanism} onChange={(e) => setMechanism(e.target.value as Mechanism)}>
-            <option value="SCRAM-SHA-256">SCRAM-SHA-256</option>
-            <option value="SCRAM-SHA-512">SCRAM-SHA-512</option>
-          </select>
-        )}
-      </Field>
+      <SelectField
+        id="u-mechanism"
+        label="Mechanism"
+        value={mechanism}
+        onChange={setMechanism}
+        options={MECHANISMS}
+      />
       <button type="submit" className="primary" disabled={busy || name.trim() === ""}>
         {busy ? "Saving…" : "Save user"}
       </button>

@@ -427,7 +427,8 @@ export const scramCredentials = pgTable(
 
 /**
  * The control plane's own Kafka credential for a cluster (user CONTROL_PLANE_KAFKA_USER of @cirrus/broker-api):
- * a random secret generated once, which the control plane needs in clear to answer SCRAM challenges, and the
+ * a random secret generated once, which the control plane needs to answer SCRAM challenges (stored sealed under
+ * the control plane's secrets key, bound to the row: src/secrets/), and the
  * SCRAM credentials (salt, iterations, StoredKey, ServerKey per mechanism) brokers verify it with. Kept apart from
  * scram_credentials so that no API lists, alters or deletes it.
  */
