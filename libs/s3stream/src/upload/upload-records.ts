@@ -33,6 +33,11 @@ export interface UploadContext {
   blockBytes: number;
   /** How long prepared object ids stay valid (upload + commit must finish within it). */
   prepareTtlMs: number;
+  /**
+   * Where the upload's object ids come from when set (ids prepared ahead, object-id-pool.ts), so the upload
+   * skips its own prepareObjects round trip; else it prepares them itself.
+   */
+  objectIds?: { take(count: number): Promise<number[]> };
 }
 
 export interface UploadResult {
@@ -84,7 +89,8 @@ export async function uploadRecords(
   const objectCount = large.length + groups.length;
   if (objectCount === 0) return result;
 
-  let nextId = await ctx.objectManager.prepareObjects(objectCount, ctx.prepareTtlMs);
+  const ids = await takeObjectIds(ctx, objectCount);
+  let nextId = 0;
   const puts: Promise<void>[] = [];
   const streamSets: { objectId: number; size: number; ranges: StreamRange[] }[] = [];
   for (const group of groups) {
@@ -97,7 +103,7 @@ export async function uploadRecords(
       });
     }
     const body = builder.finish();
-    const streamSet = { objectId: nextId++, size: body.size, ranges };
+    const streamSet = { objectId: ids[nextId++]!, size: body.size, ranges };
     streamSets.push(streamSet);
     puts.push(ctx.objectStore.put(objectKey(streamSet.objectId), body.chunks));
     result.bytesWritten += body.size;
@@ -107,7 +113,7 @@ export async function uploadRecords(
     const builder = new ObjectBuilder(ctx.blockBytes);
     const range = await builder.addStreamYielding(streamId, list);
     const body = builder.finish();
-    const objectId = nextId++;
+    const objectId = ids[nextId++]!;
     puts.push(ctx.objectStore.put(objectKey(objectId), body.chunks));
     result.bytesWritten += body.size;
     streamObjects.push({
@@ -129,6 +135,12 @@ export async function uploadRecords(
     await commitWithRefusals(ctx, streamSet, i === 0 ? streamObjects : [], result);
   }
   return result;
+}
+
+async function takeObjectIds(ctx: UploadContext, count: number): Promise<number[]> {
+  if (ctx.objectIds) return ctx.objectIds.take(count);
+  const first = await ctx.objectManager.prepareObjects(count, ctx.prepareTtlMs);
+  return Array.from({ length: count }, (_, i) => first + i);
 }
 
 /** Commits, leaving out (and reporting) the streams the metadata refuses or already has. */
