@@ -244,12 +244,17 @@ export class Storage implements StreamHost {
     };
     await stream.settled();
     lap("settle");
-    await this.#uploader.uploadStream(stream.streamId);
-    // What the caller writes beside the stream meanwhile (a final checkpoint) lands before the close does.
+    // The tail's commit closes the stream too (one round trip), once what the caller writes beside the stream
+    // meanwhile (a final checkpoint) has landed: the close never precedes it.
+    const closedWithTail = await this.#uploader.uploadStream(stream.streamId, {
+      epoch: stream.epoch,
+      before: commitAfter,
+    });
     await commitAfter?.catch(() => {});
     lap("upload");
     try {
-      await this.options.objectManager.closeStream(stream.streamId, stream.epoch);
+      // No tail to commit, or the combined commit was refused: close on its own (fenced, deleted...).
+      if (!closedWithTail) await this.options.objectManager.closeStream(stream.streamId, stream.epoch);
       lap("close");
     } catch (error) {
       // Fenced or deleted meanwhile: nothing of it is ours to keep. Anything else: let the caller retry.

@@ -386,4 +386,48 @@ export function objectManagerSuite(make: () => Promise<Subject>): void {
     assert.deepEqual(await orphansOf(), []);
     assert.equal((await s.manager.describeStream(a)).endOffset, 10);
   });
+
+  it("commits a tail and closes its stream in one call; a refused close undoes the commit too", async () => {
+    const s = await make();
+    const a = await openNew(s);
+    const b = await openNew(s, 3);
+    const objectId = await s.manager.prepareObjects(1, 60_000);
+    const request = {
+      objectId,
+      objectSize: 100,
+      nodeId: 1,
+      nodeEpoch: 1,
+      ranges: [range(a, 1, 0, 10)],
+      streamObjects: [],
+      compactedObjectIds: [],
+    };
+    await rejectsWith(
+      s.manager.commitStreamSetObject({
+        ...request,
+        closeStreams: [
+          { streamId: a, epoch: 1 },
+          { streamId: b, epoch: 2 },
+        ],
+      }),
+      ErrorCode.STREAM_FENCED,
+    );
+    const untouched = await s.manager.describeStream(a);
+    assert.deepEqual([untouched.state, untouched.endOffset], ["OPENED", 0]);
+    const closing = { ...request, closeStreams: [{ streamId: a, epoch: 1 }] };
+    await s.manager.commitStreamSetObject(closing);
+    const closed = await s.manager.describeStream(a);
+    assert.deepEqual([closed.state, closed.endOffset], ["CLOSED", 10]);
+    await s.manager.commitStreamSetObject(closing); // a retry whose first reply was lost
+    assert.equal((await s.manager.describeStream(b)).state, "OPENED");
+    await rejectsWith(
+      s.manager.commitStreamSetObject({
+        ...request,
+        objectId: await s.manager.prepareObjects(1, 60_000),
+        ranges: [],
+        compactedObjectIds: [objectId],
+        closeStreams: [{ streamId: b, epoch: 3 }],
+      }),
+      ErrorCode.INVALID_ARGUMENT,
+    );
+  });
 }
