@@ -148,6 +148,7 @@ async function startControlPlane(databaseUrl: string) {
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,
+      CIRRUS_SECRETS_KEY: randomBytes(32).toString("base64"),
       PORT: "0",
       BOOTSTRAP_ADMIN_TOKEN: ADMIN,
       RATE_LIMIT_PER_MINUTE: "1000000",

@@ -94,6 +94,19 @@ const coordinatorOptions = {
   },
 };
 
+/** A group shard serving from the offsets log on `partition` (its first owner: nothing to replay). */
+function servingShard(partition: Partition): GroupShard {
+  const shard = new GroupShard({
+    partition: coordinatorOptions.partitionIndex,
+    clock: coordinatorOptions.clock,
+    config: coordinatorOptions.config,
+    log: new PartitionGroupLog(partition),
+    onBackgroundError: coordinatorOptions.onBackgroundError,
+  });
+  shard.startServing();
+  return shard;
+}
+
 /** Every key's committed offset as a new owner of `partition` replays it, and how long that took. */
 async function replayOn(partition: Partition) {
   const started = performance.now();
@@ -165,16 +178,7 @@ async function compactionBench() {
 async function txnOffsetsBench() {
   const streamId = (await brokers.objectManager.createStream({})).streamId;
   const writer = await partitionOn(await broker(21), streamId, 21);
-  const shard = new GroupShard({
-    partition: 0,
-    clock: { now: () => Date.now(), schedule: () => () => {} },
-    config: defaultGroupConfig,
-    log: new PartitionGroupLog(writer),
-    onBackgroundError: (e) => {
-      throw e;
-    },
-  });
-  shard.startServing();
+  const shard = servingShard(writer);
   const txns = await drive(TXNS, async (i) => {
     // One producer per transaction in flight (a producer has one transaction open at a time).
     const producer = { producerId: BigInt(i + 1), producerEpoch: 0 };
@@ -203,16 +207,7 @@ try {
   const a = await broker(1);
   const offsetsStream = (await brokers.objectManager.createStream({})).streamId;
   const onA = await partitionOn(a, offsetsStream, 1);
-  const shard = new GroupShard({
-    partition: 0,
-    clock: { now: () => Date.now(), schedule: () => () => {} },
-    config: defaultGroupConfig,
-    log: new PartitionGroupLog(onA),
-    onBackgroundError: (e) => {
-      throw e;
-    },
-  });
-  shard.startServing();
+  const shard = servingShard(onA);
   const commits = await drive(COMMITS, async (i) => {
     const result = await shard.offsets.commit(commitRequest(i));
     if (result[0]!.partitions[0]!.errorCode !== 0) throw new Error(`commit ${i} failed`);

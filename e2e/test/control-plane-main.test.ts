@@ -107,6 +107,8 @@ describe("main.ts alone runs a cluster's whole life", { skip, timeout: 300_000 }
     main = await ControlPlaneMain.start({
       env: {
         DATABASE_URL: pg.url,
+        // PostgreSQL requires the key that seals the control plane's stored secrets.
+        CIRRUS_SECRETS_KEY: randomBytes(32).toString("base64"),
         CIRRUS_DATA_DIR: dataDir,
         // The bundle cloud brokers would boot from: the run's shared one, rather than one built at this start.
         CIRRUS_BROKER_BUNDLE: (await sharedBrokerBundle()).path,

@@ -5,6 +5,7 @@
 // take another's volume. Afterwards every acknowledged record must be read back exactly once, in order, and no
 // offset may hold a record other than the one read there before the outage.
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { produceCountingAcks, readWholeTopic } from "../harness/clients/acked-producer.ts";
 import { bootstrapOf, createTopicViaApi, waitForLeaders } from "../harness/clients/cluster-topics.ts";
@@ -12,6 +13,9 @@ import type { ConsumedRecord } from "../harness/clients/workload.ts";
 import { verifyConsumed } from "../harness/clients/workload.ts";
 import { type StartedCluster, startCluster } from "../harness/cluster.ts";
 import { PostgresServer, postgresBinDir } from "../harness/postgres-server.ts";
+
+/** The key sealing the control plane's stored secrets, the same across its restarts in this run. */
+const SECRETS_KEY = randomBytes(32).toString("base64");
 
 const PARTITIONS = 6;
 const BATCH = 100;
@@ -180,7 +184,8 @@ for (const { name, outage, fenced, postgres } of shapes) {
         env: {
           BROKER_LEASE_MS: String(LEASE_MS),
           RECONCILE_INTERVAL_MS: "200",
-          ...(pg ? { DATABASE_URL: pg.url } : {}),
+          // PostgreSQL requires the key that seals stored secrets: one per run, the same across restarts.
+          ...(pg ? { DATABASE_URL: pg.url, CIRRUS_SECRETS_KEY: SECRETS_KEY } : {}),
         },
       });
     });

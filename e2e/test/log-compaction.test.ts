@@ -69,6 +69,31 @@ async function rebuild(group: string, high: number, topic = TOPIC, lastOffset = 
   return { state, offsets };
 }
 
+/**
+ * Creates `topic` (one partition, compacted, cleanable as soon as 1% is dirty, plus `configEntries`) through an
+ * admin client closed after the suite, and returns that client.
+ */
+async function compactedTopic(topic: string, configEntries: { name: string; value: string }[] = []) {
+  const admin = kafka.admin();
+  await admin.connect();
+  closers.push(() => admin.disconnect());
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: [
+      {
+        topic,
+        numPartitions: 1,
+        configEntries: [
+          { name: "cleanup.policy", value: "compact" },
+          { name: "min.cleanable.dirty.ratio", value: "0.01" },
+          ...configEntries,
+        ],
+      },
+    ],
+  });
+  return admin;
+}
+
 /** What partition 0 of `topic` holds, read raw (read_uncommitted Fetch from 0): data values and markers. */
 async function rawLog(topic: string, high: number) {
   const [host, port] = bootstrapOf(cluster).split(",")[0]!.split(":");
@@ -150,22 +175,7 @@ describe("log compaction with kafkajs against a running cluster", { timeout: 360
   });
 
   test("a Connect-style reader rebuilds the same state before and after compaction, from fewer bytes", async () => {
-    const admin = kafka.admin();
-    await admin.connect();
-    closers.push(() => admin.disconnect());
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [
-        {
-          topic: TOPIC,
-          numPartitions: 1,
-          configEntries: [
-            { name: "cleanup.policy", value: "compact" },
-            { name: "min.cleanable.dirty.ratio", value: "0.01" },
-          ],
-        },
-      ],
-    });
+    const admin = await compactedTopic(TOPIC);
     const producer = kafka.producer();
     await producer.connect();
     closers.push(() => producer.disconnect());
@@ -235,23 +245,7 @@ describe("log compaction with kafkajs against a running cluster", { timeout: 360
 
   test("transactions on a compacted topic: aborted records and spent commit markers go, read_committed state unchanged", async () => {
     const topic = "compacted-transactions";
-    const admin = kafka.admin();
-    await admin.connect();
-    closers.push(() => admin.disconnect());
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [
-        {
-          topic,
-          numPartitions: 1,
-          configEntries: [
-            { name: "cleanup.policy", value: "compact" },
-            { name: "min.cleanable.dirty.ratio", value: "0.01" },
-            { name: "delete.retention.ms", value: "500" },
-          ],
-        },
-      ],
-    });
+    const admin = await compactedTopic(topic, [{ name: "delete.retention.ms", value: "500" }]);
     const producer = kafka.producer({
       transactionalId: "compaction-txn",
       idempotent: true,

@@ -1,20 +1,20 @@
 import { useEffect, useState } from "react";
 
+/** A cluster page's tabs, in the order the page shows them (`/clusters/{id}/{tab}`; overview at `/clusters/{id}`). */
+export const CLUSTER_TABS = ["overview", "map", "topics", "groups", "rebalance", "security"] as const;
+export type ClusterTab = (typeof CLUSTER_TABS)[number];
+
+const isClusterTab = (name: string): name is ClusterTab => (CLUSTER_TABS as readonly string[]).includes(name);
+
 /** A page address the console knows, parsed from location.pathname. */
 export type Route =
   | { page: "clusters" }
-  | {
-      page: "cluster";
-      clusterId: string;
-      tab: "overview" | "map" | "topics" | "groups" | "rebalance" | "security";
-    }
+  | { page: "cluster"; clusterId: string; tab: ClusterTab }
   | { page: "group"; clusterId: string; group: string }
   | { page: "topic"; clusterId: string; topic: string }
   | { page: "operations"; clusterId?: string }
   | { page: "settings" }
   | { page: "not-found"; path: string };
-
-const TABS = new Set(["overview", "map", "topics", "groups", "rebalance", "security"]);
 
 export function parseRoute(pathname: string, search = ""): Route {
   const parts = pathname.split("/").filter(Boolean).map(decodeURIComponent);
@@ -29,12 +29,7 @@ export function parseRoute(pathname: string, search = ""): Route {
     if (parts.length === 2) return { page: "cluster", clusterId, tab: "overview" };
     if (parts[2] === "topics" && parts.length === 4) return { page: "topic", clusterId, topic: parts[3]! };
     if (parts[2] === "groups" && parts.length === 4) return { page: "group", clusterId, group: parts[3]! };
-    if (parts.length === 3 && TABS.has(parts[2]!))
-      return {
-        page: "cluster",
-        clusterId,
-        tab: parts[2] as "map" | "topics" | "groups" | "rebalance" | "security",
-      };
+    if (parts.length === 3 && isClusterTab(parts[2]!)) return { page: "cluster", clusterId, tab: parts[2] };
   }
   return { page: "not-found", path: pathname };
 }

@@ -23,6 +23,9 @@ import { INTERNAL_PREFIX, internalApi } from "./routes/internal/index.ts";
 import { instanceCredentialRoutes } from "./routes/internal/instance-credential-routes.ts";
 import { metricsRoutes } from "./routes/metrics-routes.ts";
 import { publicApi } from "./routes/v1/index.ts";
+import { bindSecretBox, boundSecretBox } from "./secrets/database-secret-box.ts";
+import type { SecretBox } from "./secrets/secret-box.ts";
+import { openSecretBox } from "./secrets/secret-keys.ts";
 import { AssignmentNotifier } from "./services/assignment-notifier.ts";
 import { ClusterFeed } from "./services/cluster-feed.ts";
 import { MoveCompletion } from "./services/move-completion.ts";
@@ -40,6 +43,13 @@ export interface BuildOptions {
   checkCredentials?: AppContext["checkCredentials"];
   isFleetInstance?: AppContext["isFleetInstance"];
   brokerBundles?: AppContext["brokerBundles"];
+  /**
+   * Seals and opens the secrets stored in the database; default: the one already bound to this database handle,
+   * else the config's (secrets/secret-keys.ts).
+   */
+  secrets?: SecretBox;
+  /** The clock API tokens' expiries are judged by (tests move it instead of sleeping). */
+  clock?: () => number;
 }
 
 export interface App {
@@ -59,7 +69,9 @@ export interface App {
  */
 export async function build(options: BuildOptions): Promise<App> {
   const { config, database } = options;
-  const tokens = new ApiTokens(database.db);
+  // A second app on the same database handle (tests) keeps the box already bound unless given one.
+  bindSecretBox(database.db, options.secrets ?? boundSecretBox(database.db) ?? openSecretBox(config).box);
+  const tokens = new ApiTokens(database.db, options.clock ? { now: options.clock } : {});
   const context: AppContext = {
     config,
     database,

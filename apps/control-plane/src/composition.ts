@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import type { CloudProvider, ProviderConfig } from "@cirrus/cloud";
 import type { BrokerBundle } from "./broker-bundle/broker-bundle.ts";
-import type { BrokerBundleSupply } from "./broker-bundle/broker-bundle-supply.ts";
+import { type BrokerBundleSupply, readyBrokerBundle } from "./broker-bundle/broker-bundle-supply.ts";
 import type { Config } from "./config.ts";
 import { ControlPlane } from "./control-plane.ts";
 import { createAutoscaler } from "./controllers/autoscaler/index.ts";
@@ -125,9 +125,9 @@ export async function composeControlPlane(
     options.database ?? (await openDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize }));
   let controlPlane: ControlPlane | undefined;
   const { brokerBundle } = options;
-  const supply = options.brokerBundleSupply;
+  // One path for both: a bundle given ready is a supply that is there already.
+  const supply = options.brokerBundleSupply ?? (brokerBundle ? readyBrokerBundle(brokerBundle) : undefined);
   const launch: BrokerLaunchOptions = {
-    ...(brokerBundle ? { bundle: { sha256: brokerBundle.sha256 } } : {}),
     ...(supply ? { bundleReady: () => supply.ready() } : {}),
     ...options.launch,
     get controlPlaneUrl(): string {
@@ -161,9 +161,8 @@ export async function composeControlPlane(
       brokerCapacity: providerBaselineCapacity(providers), // the balancer's broker capacity
       // What POST /v1/clusters checks is what the provider registry will use: this composition's env.
       checkCredentials: (spec) => assertProviderCredentials(spec, options.env ?? process.env),
-      // A signed identity proves "an instance of this cloud"; only the cluster's own fleet gets a credential.
-      ...(brokerBundle ? { brokerBundles: () => [brokerBundle] } : {}),
       ...(supply ? { brokerBundles: () => [supply.current()].filter((b) => b !== undefined) } : {}),
+      // A signed identity proves "an instance of this cloud"; only the cluster's own fleet gets a credential.
       isFleetInstance: async (clusterId, spec, instanceId) =>
         (await providers.providerFor(spec).listInstances(fleetNameOf(clusterId))).some(
           (i) => i.id === instanceId,

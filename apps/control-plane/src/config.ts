@@ -90,6 +90,14 @@ export const ConfigSchema = Type.Object(
     eventStreamsPerToken: Type.Integer({ minimum: 1 }),
     /** How often a live stream's token is read again: a revoked token's streams end within this. */
     eventStreamAuthCheckMs: Type.Integer({ minimum: 50 }),
+    /**
+     * The key (32 bytes, base64) that seals the secrets the control plane stores (its per-cluster Kafka super-user
+     * credential...): see secrets/secret-keys.ts. Required with PostgreSQL; unset with the embedded database, a
+     * key file is generated beside its folder. Also from `_FILE`.
+     */
+    secretsKey: Type.Optional(Type.String({ minLength: 1 })),
+    /** Earlier keys (comma-separated): values they sealed still open and are re-sealed at start. Also `_FILE`. */
+    secretsOldKeys: Type.Optional(Type.String({ minLength: 1 })),
     /** Create this admin token at first start instead of a random one (tests, automation). */
     bootstrapAdminToken: Type.Optional(Type.String({ minLength: 20 })),
     logLevel: Type.Union([
@@ -164,6 +172,8 @@ const ENV: Record<keyof Config, string> = {
   eventStreamHeartbeatMs: "EVENT_STREAM_HEARTBEAT_MS",
   eventStreamsPerToken: "EVENT_STREAMS_PER_TOKEN",
   eventStreamAuthCheckMs: "EVENT_STREAM_AUTH_CHECK_MS",
+  secretsKey: "CIRRUS_SECRETS_KEY",
+  secretsOldKeys: "CIRRUS_SECRETS_OLD_KEYS",
   bootstrapAdminToken: "BOOTSTRAP_ADMIN_TOKEN",
   logLevel: "LOG_LEVEL",
 };

@@ -16,6 +16,9 @@ import { partitionAssignmentController } from "./controllers/partition-assignmen
 import { rebalanceHandler } from "./controllers/rebalance-handler.ts";
 import { retentionController } from "./controllers/retention-controller.ts";
 import { type Database, openDatabase } from "./db/database.ts";
+import { sealStoredSecrets } from "./secrets/seal-stored-secrets.ts";
+import type { SecretBox } from "./secrets/secret-box.ts";
+import { openSecretBox } from "./secrets/secret-keys.ts";
 import { AssignmentNotifier } from "./services/assignment-notifier.ts";
 
 export interface ControlPlaneOptions {
@@ -43,6 +46,8 @@ export interface ControlPlaneOptions {
    * controllers that give brokers the API's address, which is known only then (port 0). Default false.
    */
   leadOnListen?: boolean;
+  /** Seals the secrets it stores; default: the config's key (secrets/secret-keys.ts), refused start if required. */
+  secrets?: SecretBox;
 }
 
 /**
@@ -83,6 +88,8 @@ export class ControlPlane {
 
   static async start(options: ControlPlaneOptions): Promise<ControlPlane> {
     const { config } = options;
+    // Before the database opens: a production start without its key is refused before touching anything.
+    const secrets = options.secrets ?? openSecretBox(config).box;
     const database =
       options.database ??
       (await openDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize }));
@@ -98,7 +105,17 @@ export class ControlPlane {
         checkCredentials: options.checkCredentials,
         isFleetInstance: options.isFleetInstance,
         brokerBundles: options.brokerBundles,
+        secrets,
       });
+      const sealing = await sealStoredSecrets(database.db, secrets);
+      if (sealing.sealed + sealing.resealed > 0)
+        app.server.log.info(sealing, "stored secrets sealed under the current secrets key");
+      for (const unreadable of sealing.unreadable)
+        app.server.log.error(
+          unreadable,
+          `${unreadable.table} ${unreadable.id}: stored secret cannot be opened (${unreadable.reason}); ` +
+            "its cluster's Kafka calls answer 503 CREDENTIAL_UNREADABLE until the key it was sealed with is configured",
+        );
       const firstAdminToken = await ensureFirstAdminToken(database.db, config.bootstrapAdminToken);
       const runner = new ControllerRunner(
         {

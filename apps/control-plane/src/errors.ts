@@ -7,6 +7,7 @@ export const ApiErrors = {
   INVALID_REQUEST: { status: 400, title: "The request does not match the schema" },
   INVALID_JSON: { status: 400, title: "The body is not valid JSON" },
   UNAUTHORIZED: { status: 401, title: "A valid bearer token is required" },
+  TOKEN_EXPIRED: { status: 401, title: "The token has expired" },
   FORBIDDEN: { status: 403, title: "The token's scope does not allow this" },
   NOT_FOUND: { status: 404, title: "No such resource" },
   ROUTE_NOT_FOUND: { status: 404, title: "No such route" },
@@ -23,6 +24,10 @@ export const ApiErrors = {
   RATE_LIMITED: { status: 429, title: "Too many requests" },
   INTERNAL: { status: 500, title: "Internal error" },
   UNAVAILABLE: { status: 503, title: "Temporarily unavailable" },
+  CREDENTIAL_UNREADABLE: {
+    status: 503,
+    title: "The control plane cannot open its stored credential for this cluster (secrets key)",
+  },
   // The broker <-> control plane contract (see @cirrus/broker-api).
   BROKER_FENCED: { status: 409, title: "The broker epoch is fenced: re-register" },
   BROKER_NOT_FOUND: { status: 404, title: "No such broker" },

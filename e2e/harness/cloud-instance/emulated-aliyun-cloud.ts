@@ -8,44 +8,19 @@
 // name while attached (AttachDisk accepted → there; DetachDisk or a release → gone after the injected
 // `detachingMs`). Releasing an instance (scale-in, a completed lifecycle action, a spot reclaim, a deleted
 // group) shuts its workload down.
-import {
-  FakeAliyunAccount,
-  type FakeEcsInstance,
-  type FakeTiming,
-  fakeCms,
-  fakeEcs,
-  fakeEss,
-} from "@cirrus/cloud/emulators";
-import type { CloudLeftovers } from "./emulated-aws-cloud.ts";
-import { EmulatedRegion } from "./emulated-region.ts";
-import type { EmulatedInstance } from "./instance-runner.ts";
+import { FakeAliyunAccount, type FakeEcsInstance, fakeCms, fakeEcs, fakeEss } from "@cirrus/cloud/emulators";
+import { type CloudLeftovers, EmulatedCloudOnRegion, type EmulatedCloudOptions } from "./emulated-cloud.ts";
 
-export interface EmulatedAliyunCloudOptions {
-  readonly dir: string;
-  /** PEM key and certificate standing in for Alibaba's instance-identity signer. */
-  readonly signingKey: string;
+export interface EmulatedAliyunCloudOptions extends EmulatedCloudOptions {
+  /** PEM certificate of `signingKey`: together they stand in for Alibaba's instance-identity signer. */
   readonly signingCertificate: string;
-  readonly timing?: Partial<FakeTiming>;
-  readonly shutdownGraceMs?: number;
-  readonly volumeBytes?: number;
 }
 
-export class EmulatedAliyunCloud {
-  readonly account = new FakeAliyunAccount();
-  readonly #region: EmulatedRegion;
-
+export class EmulatedAliyunCloud extends EmulatedCloudOnRegion<FakeAliyunAccount> {
   constructor(options: EmulatedAliyunCloudOptions) {
-    this.#region = new EmulatedRegion({
-      provider: "aliyun",
-      dir: options.dir,
-      identity: { signingKey: options.signingKey, signingCertificate: options.signingCertificate },
-      ...(options.shutdownGraceMs === undefined ? {} : { shutdownGraceMs: options.shutdownGraceMs }),
-      ...(options.volumeBytes === undefined ? {} : { volumeBytes: options.volumeBytes }),
-    });
-    this.account.privateIpPrefix = "127.0.0.";
-    this.account.timing = { ...this.account.timing, ...options.timing };
+    super("aliyun", new FakeAliyunAccount(), options, options.signingCertificate);
     this.account.events.on("instance-launched", (instance: FakeEcsInstance) =>
-      this.#region.launch({
+      this.region.launch({
         instanceId: instance.id,
         zone: instance.zone,
         privateIp: instance.ip,
@@ -53,47 +28,28 @@ export class EmulatedAliyunCloud {
         userDataBase64: instance.userData,
       }),
     );
-    this.account.events.on("instance-released", (instance) => this.#region.shutDown(instance.id));
+    this.account.events.on("instance-released", (instance) => this.region.shutDown(instance.id));
     this.account.events.on("disk-attached", (diskId, instanceId) =>
-      this.#region.attach(diskId, instanceId, this.account.disks.get(diskId)?.size ?? 1),
+      this.region.attach(diskId, instanceId, this.account.disks.get(diskId)?.size ?? 1),
     );
     this.account.events.on("disk-detaching", (diskId, instanceId, until) =>
-      this.#region.detachAt(diskId, instanceId, until),
+      this.region.detachAt(diskId, instanceId, until),
     );
   }
 
-  get errors(): string[] {
-    return this.#region.errors;
+  /** CloudMonitor's `Instance:PreemptibleInstanceInterruption` event (what the provider polls); 5 minutes on ECS. */
+  protected markSpotInterrupted(instanceId: string): void {
+    this.account.interruptSpot(instanceId);
+  }
+
+  /** ECS releases it: its disks detach with the injected delay, its scaling group replaces it. */
+  protected end(instanceId: string): void {
+    this.account.release(instanceId);
   }
 
   /** ESS (OpenAPI caller), ECS and CloudMonitor over this region, as an AliyunProvider takes them. */
   clients() {
     return { ess: fakeEss(this.account), ecs: fakeEcs(this.account), cms: fakeCms(this.account) };
-  }
-
-  instance(instanceId: string): Promise<EmulatedInstance> {
-    return this.#region.instance(instanceId);
-  }
-
-  /**
-   * A preemptible instance's interruption, as ECS gives it: the CloudMonitor event
-   * `Instance:PreemptibleInstanceInterruption` (what the provider polls), `instance/spot/termination-time`
-   * on the instance's metadata service for `noticeMs` from now (5 minutes on ECS, scaled down), and the
-   * instance released at that time (its scaling group launches a replacement).
-   */
-  async announceSpotInterruption(instanceId: string, noticeMs: number): Promise<Date> {
-    const instance = await this.instance(instanceId);
-    const at = new Date(Date.now() + noticeMs);
-    this.account.interruptSpot(instanceId);
-    instance.metadata.announceSpotInterruption(at);
-    this.#region.later(noticeMs, () => this.account.release(instanceId));
-    return at;
-  }
-
-  /** The instance dies outright: its workload SIGKILLed (no hand-back), then ECS releases it. */
-  async crash(instanceId: string): Promise<void> {
-    await (await this.instance(instanceId)).kill("SIGKILL");
-    this.account.release(instanceId);
   }
 
   liveMachine(instanceId: string): { zone: string; privateIp: string } | undefined {
@@ -156,12 +112,7 @@ export class EmulatedAliyunCloud {
       volumes: [...this.account.disks.keys()],
       launchTemplates: [...this.account.configurations.keys()],
       groups: [...this.account.groups.keys()],
-      workloads: this.#region.workloads(),
+      workloads: this.region.workloads(),
     };
-  }
-
-  async close(): Promise<void> {
-    this.account.events.removeAllListeners();
-    await this.#region.close();
   }
 }

@@ -8,60 +8,22 @@
 // AttachVolume is accepted and leave it when the detach completes (the fakes' injected `detachingMs`).
 // Terminating an instance in the fake (scale-in, a completed lifecycle action, a spot reclaim, a deleted
 // group) shuts its workload down: SIGTERM, then SIGKILL after `shutdownGraceMs`, as EC2's shutdown does.
-// The machine side is EmulatedRegion's, shared with the Alibaba region.
-import {
-  FakeAwsAccount,
-  type FakeEc2Instance,
-  type FakeTiming,
-  fakeAwsClients,
-} from "@cirrus/cloud/emulators";
-import { EmulatedRegion } from "./emulated-region.ts";
-import type { EmulatedInstance } from "./instance-runner.ts";
+// The machine side is EmulatedRegion's, shared with the Alibaba region; the steps both clouds take alike are
+// EmulatedCloudOnRegion's (emulated-cloud.ts).
+import { FakeAwsAccount, type FakeEc2Instance, fakeAwsClients } from "@cirrus/cloud/emulators";
+import { type CloudLeftovers, EmulatedCloudOnRegion, type EmulatedCloudOptions } from "./emulated-cloud.ts";
 
-export interface EmulatedAwsCloudOptions {
-  /** Where instances (by-id folders, boot scripts, broker data) and volume block files live. */
-  readonly dir: string;
-  /** PEM of the region's identity key: signs every instance's identity document. */
-  readonly signingKey: string;
-  /** The clouds' convergence delays, injected into the fakes (scaled down). */
-  readonly timing?: Partial<FakeTiming>;
-  /** How long a terminated instance's workload has between SIGTERM and SIGKILL. Default 5 s. */
-  readonly shutdownGraceMs?: number;
-  /** Bytes of each volume's block file (sparse). Default: the volume's size in GiB. */
-  readonly volumeBytes?: number;
-}
+export type EmulatedAwsCloudOptions = EmulatedCloudOptions;
 
-/** What the fakes still hold: after a cluster is deleted, every list is empty. */
-export interface CloudLeftovers {
-  readonly runningInstances: string[];
-  readonly volumes: string[];
-  /** Launch templates (aws) or scaling configurations (aliyun). */
-  readonly launchTemplates: string[];
-  readonly groups: string[];
-  /** Emulated instances whose workload still runs. */
-  readonly workloads: string[];
-}
-
-export class EmulatedAwsCloud {
-  readonly account = new FakeAwsAccount();
-  readonly #region: EmulatedRegion;
-
+export class EmulatedAwsCloud extends EmulatedCloudOnRegion<FakeAwsAccount> {
   constructor(options: EmulatedAwsCloudOptions) {
-    this.#region = new EmulatedRegion({
-      provider: "aws",
-      dir: options.dir,
-      identity: { signingKey: options.signingKey },
-      ...(options.shutdownGraceMs === undefined ? {} : { shutdownGraceMs: options.shutdownGraceMs }),
-      ...(options.volumeBytes === undefined ? {} : { volumeBytes: options.volumeBytes }),
-    });
-    this.account.privateIpPrefix = "127.0.0.";
+    super("aws", new FakeAwsAccount(), options);
     // Subnet ids shaped as AWS's (the cluster spec's validation checks them), one per zone.
     this.account.subnets.clear();
     for (const [i, zone] of this.account.zones.entries())
       this.account.subnets.set(`subnet-0e${i}a1b2c3d4e5f607`, zone);
-    this.account.timing = { ...this.account.timing, ...options.timing };
     this.account.events.on("instance-launched", (instance: FakeEc2Instance) =>
-      this.#region.launch({
+      this.region.launch({
         instanceId: instance.id,
         zone: instance.zone,
         privateIp: instance.privateIp,
@@ -69,51 +31,28 @@ export class EmulatedAwsCloud {
         userDataBase64: instance.userData,
       }),
     );
-    this.account.events.on("instance-terminated", (instance) => this.#region.shutDown(instance.id));
+    this.account.events.on("instance-terminated", (instance) => this.region.shutDown(instance.id));
     this.account.events.on("volume-attached", (volumeId, instanceId) =>
-      this.#region.attach(volumeId, instanceId, this.account.volumes.get(volumeId)?.size ?? 1),
+      this.region.attach(volumeId, instanceId, this.account.volumes.get(volumeId)?.size ?? 1),
     );
     this.account.events.on("volume-detaching", (volumeId, instanceId, until) =>
-      this.#region.detachAt(volumeId, instanceId, until),
+      this.region.detachAt(volumeId, instanceId, until),
     );
   }
 
-  /** Boot or volume failures, for the test to assert empty and to show. */
-  get errors(): string[] {
-    return this.#region.errors;
+  /** EC2 marks the spot request for termination (what the provider's poll reads). */
+  protected markSpotInterrupted(instanceId: string): void {
+    this.account.markSpotForTermination(instanceId);
+  }
+
+  /** EC2 terminates it: its volumes detach with the injected delay, its Auto Scaling group replaces it. */
+  protected end(instanceId: string): void {
+    this.account.terminateInstance(instanceId);
   }
 
   /** The three SDK clients an AwsProvider takes, over this region (real clients, requests model-checked). */
   clients(): ReturnType<typeof fakeAwsClients> {
     return fakeAwsClients(this.account);
-  }
-
-  /** The emulated machine of a launched instance (its metadata service, output, workload). */
-  instance(instanceId: string): Promise<EmulatedInstance> {
-    return this.#region.instance(instanceId);
-  }
-
-  /**
-   * A spot interruption, as EC2 gives it: the spot request is marked for termination (what the provider's
-   * poll reads), the instance's metadata service announces `spot/instance-action` for `noticeMs` from now,
-   * and at that time EC2 reclaims the instance (its Auto Scaling group then launches a replacement).
-   */
-  async announceSpotInterruption(instanceId: string, noticeMs: number): Promise<Date> {
-    const instance = await this.instance(instanceId);
-    const at = new Date(Date.now() + noticeMs);
-    this.account.markSpotForTermination(instanceId);
-    instance.metadata.announceSpotInterruption(at);
-    this.#region.later(noticeMs, () => this.account.terminateInstance(instanceId));
-    return at;
-  }
-
-  /**
-   * The instance dies outright: its workload is SIGKILLed (no hand-back), then EC2 terminates it (its volumes
-   * detach with the injected delay; the group replaces it).
-   */
-  async crash(instanceId: string): Promise<void> {
-    await (await this.instance(instanceId)).kill("SIGKILL");
-    this.account.terminateInstance(instanceId);
   }
 
   liveMachine(instanceId: string): { zone: string; privateIp: string } | undefined {
@@ -170,13 +109,7 @@ export class EmulatedAwsCloud {
       volumes: [...this.account.volumes.values()].filter((v) => v.state !== "deleted").map((v) => v.id),
       launchTemplates: [...this.account.launchTemplates.keys()],
       groups: [...this.account.groups.keys()],
-      workloads: this.#region.workloads(),
+      workloads: this.region.workloads(),
     };
-  }
-
-  /** Waits for every pending step, then kills every workload and closes every metadata service. */
-  async close(): Promise<void> {
-    this.account.events.removeAllListeners();
-    await this.#region.close();
   }
 }

@@ -13,7 +13,7 @@ import {
   type EmulatedControlPlaneOptions,
   startControlPlaneOnEmulatedCloud,
 } from "./control-plane-on-emulated-cloud.ts";
-import type { CloudLeftovers } from "./emulated-aws-cloud.ts";
+import type { CloudLeftovers } from "./emulated-cloud.ts";
 import type { EmulatedInstance } from "./instance-runner.ts";
 
 export interface BrokerView {

@@ -7,6 +7,7 @@ export {
   detachBlockVolume,
 } from "./block-volumes.ts";
 export { EmulatedAliyunCloud, type EmulatedAliyunCloudOptions } from "./emulated-aliyun-cloud.ts";
-export { type CloudLeftovers, EmulatedAwsCloud, type EmulatedAwsCloudOptions } from "./emulated-aws-cloud.ts";
+export { EmulatedAwsCloud, type EmulatedAwsCloudOptions } from "./emulated-aws-cloud.ts";
+export { type CloudLeftovers, EmulatedCloudOnRegion, type EmulatedCloudOptions } from "./emulated-cloud.ts";
 export { EmulatedInstance, type LaunchInstanceOptions } from "./instance-runner.ts";
 export { type CloudName, MetadataEmulator, type MetadataEmulatorOptions } from "./metadata-emulator.ts";

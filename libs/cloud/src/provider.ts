@@ -28,7 +28,7 @@ export interface LaunchBundle {
   url: string;
   /** Its sha256, hex: the boot refuses to run anything else. */
   sha256: string;
-  /** Download attempts before the boot gives up (default 60: about 25 minutes at the 30 s backoff cap). */
+  /** Download attempts before the boot gives up (default 60: about 28 minutes of waits at the 30 s cap). */
   attempts?: number;
   /** First wait between attempts in seconds, doubled each time up to 30 (default 1). */
   retryDelaySeconds?: number;

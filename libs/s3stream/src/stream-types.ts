@@ -58,6 +58,12 @@ export interface Stream {
   trim(newStartOffset: number): Promise<void>;
 
   /**
+   * Resolves once every append made before the call has settled (durable or rejected); confirmOffset is then
+   * final unless more appends come.
+   */
+  settled(): Promise<void>;
+
+  /**
    * Waits for pending appends, uploads this stream's tail to object storage, then closes it in metadata. If that
    * fails the stream keeps refusing appends, its data stays in the WAL (uploaded later), and close() may be
    * called again. With `commitAfter`, the close is committed only once that settles too (whether it fulfils

@@ -20,10 +20,11 @@ export class OffsetsLogIndex {
   readonly #latest = new Map<string, IndexedRecord>();
   #live = 0;
   #broken = false;
-  /** Producers with transactional offset records not yet followed by their marker: first record's offset. */
-  readonly #openTxns = new Map<bigint, number>();
-  /** The keys of those producers' transactional records. */
-  readonly #openTxnKeys = new Map<bigint, Set<string>>();
+  /**
+   * Producers with transactional offset records not yet followed by their marker: the first record's offset and
+   * the keys of their records.
+   */
+  readonly #openTxns = new Map<bigint, { readonly firstOffset: number; readonly keys: Set<string> }>();
 
   /**
    * Records that `record` is at `offset`. Calls must come in offset order (replay order, then append
@@ -48,14 +49,13 @@ export class OffsetsLogIndex {
    * A transactional batch of `producerId` (TxnOffsetCommit) is at `offset`: its records are not the latest
    * of their keys (they may yet be aborted) and must stay in the log until the producer's marker.
    */
-  openTxn(producerId: bigint, offset: number, records: readonly OffsetsLogRecord[] = []): void {
-    if (!this.#openTxns.has(producerId)) this.#openTxns.set(producerId, offset);
-    let keys = this.#openTxnKeys.get(producerId);
-    if (!keys) {
-      keys = new Set();
-      this.#openTxnKeys.set(producerId, keys);
+  openTxn(producerId: bigint, offset: number, records: readonly OffsetsLogRecord[]): void {
+    let open = this.#openTxns.get(producerId);
+    if (!open) {
+      open = { firstOffset: offset, keys: new Set() };
+      this.#openTxns.set(producerId, open);
     }
-    for (const r of records) keys.add(offsetsLogKey(r));
+    for (const r of records) open.keys.add(offsetsLogKey(r));
   }
 
   /**
@@ -63,20 +63,20 @@ export class OffsetsLogIndex {
    * come after that record in the log and, on replay, count as a later plain write that supersedes it.
    */
   hasOpenTxnRecord(key: string): boolean {
-    for (const keys of this.#openTxnKeys.values()) if (keys.has(key)) return true;
+    for (const open of this.#openTxns.values()) if (open.keys.has(key)) return true;
     return false;
   }
 
   /** The producer's marker is at the end of the log: its transactional records need not be kept. */
   endTxn(producerId: bigint): void {
     this.#openTxns.delete(producerId);
-    this.#openTxnKeys.delete(producerId);
   }
 
   /** The offset of the oldest transactional record still waiting for its marker: no trim may pass it. */
   get firstOpenTxnOffset(): number | undefined {
     let first: number | undefined;
-    for (const offset of this.#openTxns.values()) if (first === undefined || offset < first) first = offset;
+    for (const { firstOffset } of this.#openTxns.values())
+      if (first === undefined || firstOffset < first) first = firstOffset;
     return first;
   }
 

@@ -15,10 +15,13 @@
 // or an error. See fetch/fetch-plan.ts for the session errors. isolation_level READ_COMMITTED (1) reads
 // only below the last stable offset (the first offset of the oldest open transaction) and lists the aborted
 // transactions in what it returns, so the client drops their records (fetch/partition-reads.ts).
+// With an authorizer, READ on each topic is checked once the partitions are resolved and before anything is
+// read or waited on (security/topic-rules.ts, withUnreadableDenied).
 import { type ApiKey, ErrorCode, type FetchRequest } from "@cirrus/kafka-protocol";
 import { answerFetch, planFetch } from "../fetch/fetch-plan.ts";
 import { type PartitionRead, readPartitions, resolvePartitions } from "../fetch/partition-reads.ts";
 import type { Partition } from "../partitions/partition.ts";
+import { withUnreadableDenied } from "../security/topic-rules.ts";
 import type { BrokerServices, RequestContext, ResponseOf } from "./handler.ts";
 
 async function waitForMinBytes(
@@ -101,7 +104,7 @@ export async function handleFetch(
     return { throttleTimeMs: 0, errorCode: plan.errorCode, sessionId: 0, responses: [] };
   }
   const maxBytes = request.maxBytes > 0 ? request.maxBytes : 0x7fffffff;
-  const reads = await resolvePartitions(plan.targets, context, byId);
+  const reads = await withUnreadableDenied(await resolvePartitions(plan.targets, context, byId), context);
   const producers = services.producers;
   const isolation = {
     readCommitted: request.isolationLevel === 1,

@@ -96,9 +96,7 @@ export async function handleAlterUserScramCredentials(
   context: RequestContext,
 ): Promise<ResponseOf<typeof ApiKey.AlterUserScramCredentials>> {
   const { services } = context;
-  const users = [
-    ...new Set([...request.deletions.map((d) => d.name), ...request.upsertions.map((u) => u.name)]),
-  ];
+  const users = alteredUsers(request);
   const every = (errorCode: number, errorMessage: string) => ({
     throttleTimeMs: 0,
     results: users.map((user) => ({ user, errorCode, errorMessage })),
@@ -209,7 +207,10 @@ export const alterUserScramCredentialsError = (
   errorCode: number,
 ) => ({
   throttleTimeMs: 0,
-  results: [
-    ...new Set([...request.deletions.map((d) => d.name), ...request.upsertions.map((u) => u.name)]),
-  ].map((user) => ({ user, errorCode, errorMessage: null })),
+  results: alteredUsers(request).map((user) => ({ user, errorCode, errorMessage: null })),
 });
+
+/** The users an AlterUserScramCredentials request names, each once, deletions first: one result each. */
+function alteredUsers(request: AlterUserScramCredentialsRequest): string[] {
+  return [...new Set([...request.deletions.map((d) => d.name), ...request.upsertions.map((u) => u.name)])];
+}

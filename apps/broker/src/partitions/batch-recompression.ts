@@ -5,6 +5,7 @@
 // timestamp, key, value and headers, and the batch's base timestamp, timestamp type, producer id, epoch, base
 // sequence, transactional flag and partition leader epoch (so idempotence and transactions see the same batch).
 import {
+  CONTROL_FLAG,
   Compression,
   computeRecordBatchCrc,
   encodeRecordBatch,
@@ -20,6 +21,8 @@ const CODECS: Readonly<Record<string, Compression>> = {
   lz4: Compression.Lz4,
   zstd: Compression.Zstd,
 };
+/** The attributes' bits 0-2: the batch's codec. */
+const COMPRESSION_BITS = 0x07;
 
 /** The codec a topic's compression.type names; undefined for `producer` (keep the producer's) or unset. */
 export function compressionOf(value: string | undefined): Compression | undefined {
@@ -31,8 +34,10 @@ export function compressionOf(value: string | undefined): Compression | undefine
  * ProtocolError when the batch's records cannot be read (corrupt or unknown compression).
  */
 export function recompressBatch(batch: Buffer, codec: Compression): Buffer {
+  // The attributes alone say whether to re-encode (the common case is no): no header object, no BigInts.
+  const attributes = batch.readInt16BE(RecordBatchField.attributes);
+  if ((attributes & COMPRESSION_BITS) === codec || (attributes & CONTROL_FLAG) !== 0) return batch;
   const header = readRecordBatchHeader(batch);
-  if (header.compression === codec || header.isControl) return batch;
   const rebuilt = encodeRecordBatch({
     baseOffset: header.baseOffset,
     partitionLeaderEpoch: header.partitionLeaderEpoch,

@@ -139,6 +139,9 @@ export interface CleanedPayload {
   readonly horizonMs: number | undefined;
 }
 
+/** A batch the pass leaves as it is (and that holds no tombstone). */
+const UNCHANGED: CleanedPayload = Object.freeze({ payload: undefined, removed: 0, horizonMs: undefined });
+
 /** Cleans every batch of a stored payload; the payload is rebuilt only when a batch changed. */
 export function cleanPayload(payload: Buffer, ctx: CleanContext): CleanedPayload {
   const batches = batchesOf(payload);
@@ -161,10 +164,9 @@ export function cleanPayload(payload: Buffer, ctx: CleanContext): CleanedPayload
 export function cleanBatch(batch: Buffer, ctx: CleanContext): CleanedPayload {
   const header = readRecordBatchHeader(batch);
   const baseOffset = Number(header.baseOffset);
-  const unchanged = { payload: undefined, removed: 0, horizonMs: undefined };
   if (baseOffset + header.lastOffsetDelta >= ctx.endOffset) {
     if (header.isTransactional && !header.isControl) ctx.markers?.data(header.producerId, header.recordCount);
-    return unchanged;
+    return UNCHANGED;
   }
   if (header.isControl) return cleanMarker(batch, header, ctx);
   const hasHorizon = (header.attributes & DELETE_HORIZON_FLAG) !== 0;
@@ -185,11 +187,10 @@ export function cleanBatch(batch: Buffer, ctx: CleanContext): CleanedPayload {
  * once that has passed loses its record (see the header); anything else is kept as it is.
  */
 function cleanMarker(batch: Buffer, header: RecordBatchHeader, ctx: CleanContext): CleanedPayload {
-  const unchanged = { payload: undefined, removed: 0, horizonMs: undefined };
-  if (!ctx.markers || !header.isTransactional || header.producerId < 0n) return unchanged;
+  if (!ctx.markers || !header.isTransactional || header.producerId < 0n) return UNCHANGED;
   const removable = ctx.markers.end(header.producerId, Number(header.baseOffset));
   if (!removable || header.recordCount === 0 || readControlRecordType(batch) !== ControlRecordType.Commit)
-    return unchanged;
+    return UNCHANGED;
   const hasHorizon = (header.attributes & DELETE_HORIZON_FLAG) !== 0;
   if (!hasHorizon) {
     const horizonMs = ctx.nowMs + ctx.deleteRetentionMs;

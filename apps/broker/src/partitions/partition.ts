@@ -24,6 +24,8 @@ export interface PartitionStream {
   append(request: { payload: Buffer; count: number; timestamp?: number }): Promise<{ baseOffset: number }>;
   read(startOffset: number, endOffset: number, maxBytes: number): Promise<StoredRecord[]>;
   trim(newStartOffset: number): Promise<void>;
+  /** Resolves once no append made before the call is in flight (durable or failed). */
+  settled(): Promise<void>;
   /** `commitAfter`: the close is committed only once that settled (see s3stream's Stream.close). */
   close(options?: { commitAfter?: Promise<unknown> }): Promise<void>;
 }
@@ -58,9 +60,6 @@ export class Partition implements PartitionIdentity {
   readonly #notifier: AppendNotifier;
   readonly #onAppendFailed: ((partition: Partition, error: unknown) => void) | undefined;
   #closed = false;
-  /** Appends started and not settled yet, and who waits for none to be left (close). */
-  #appending = 0;
-  #onAppendsSettled: (() => void) | undefined;
 
   /**
    * `onAppendFailed` is told when an append fails: s3stream closes a stream whose append failed (so that it
@@ -116,67 +115,40 @@ export class Partition implements PartitionIdentity {
         new BrokerError(BrokerErrorCode.PARTITION_NOT_OWNED, `${this.topic}-${this.partition} closed`),
       );
     }
-    this.#appending++;
-    try {
-      // One batch per partition is what clients send: no array, no Promise.all on that path.
-      if (batches.length === 1) {
-        const batch = batches[0]!;
-        const offset = this.#stream.nextOffset;
-        setBaseOffset(batch.payload, offset);
-        return this.#stream
-          .append({ payload: batch.payload, count: batch.count, timestamp: batch.maxTimestamp })
-          .then(
-            () => {
-              this.#appendSettled();
-              this.#notifier.notify(this.key, batch.payload.length);
-              return offset;
-            },
-            (error: unknown) => {
-              this.#appendSettled();
-              return this.#appendFailed(error);
-            },
-          );
-      }
-      const appends: Promise<{ baseOffset: number }>[] = [];
-      let firstOffset = -1;
-      let bytes = 0;
-      for (const batch of batches) {
-        const offset = this.#stream.nextOffset;
-        if (firstOffset < 0) firstOffset = offset;
-        setBaseOffset(batch.payload, offset);
-        appends.push(
-          this.#stream.append({ payload: batch.payload, count: batch.count, timestamp: batch.maxTimestamp }),
+    // One batch per partition is what clients send: no array, no Promise.all on that path.
+    if (batches.length === 1) {
+      const batch = batches[0]!;
+      const offset = this.#stream.nextOffset;
+      setBaseOffset(batch.payload, offset);
+      return this.#stream
+        .append({ payload: batch.payload, count: batch.count, timestamp: batch.maxTimestamp })
+        .then(
+          () => {
+            this.#notifier.notify(this.key, batch.payload.length);
+            return offset;
+          },
+          (error: unknown) => this.#appendFailed(error),
         );
-        bytes += batch.payload.length;
-      }
-      return Promise.allSettled(appends).then((settled) => {
-        this.#appendSettled();
-        const failed = settled.find((s) => s.status === "rejected");
-        if (failed) return this.#appendFailed(failed.reason);
+    }
+    const appends: Promise<{ baseOffset: number }>[] = [];
+    let firstOffset = -1;
+    let bytes = 0;
+    for (const batch of batches) {
+      const offset = this.#stream.nextOffset;
+      if (firstOffset < 0) firstOffset = offset;
+      setBaseOffset(batch.payload, offset);
+      appends.push(
+        this.#stream.append({ payload: batch.payload, count: batch.count, timestamp: batch.maxTimestamp }),
+      );
+      bytes += batch.payload.length;
+    }
+    return Promise.all(appends).then(
+      () => {
         this.#notifier.notify(this.key, bytes);
         return firstOffset;
-      });
-    } catch (error) {
-      // A batch too short to stamp throws before its own append (any before it settle unwatched; the stream's
-      // close still waits for them).
-      this.#appendSettled();
-      throw error;
-    }
-  }
-
-  #appendSettled(): void {
-    if (--this.#appending === 0) this.#onAppendsSettled?.();
-  }
-
-  /** Resolves once no append of this partition is in flight (call after #closed: no new ones start). */
-  #appendsSettled(): Promise<void> {
-    if (this.#appending === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.#onAppendsSettled = () => {
-        this.#onAppendsSettled = undefined;
-        resolve();
-      };
-    });
+      },
+      (error: unknown) => this.#appendFailed(error),
+    );
   }
 
   #appendFailed(error: unknown): never {
@@ -252,7 +224,7 @@ export class Partition implements PartitionIdentity {
     // (they settle within the WAL's append timeout, which the stream's close waited for anyway), and is
     // written while the tail uploads but stored before the close commits: the next owner, which can open
     // the stream only after that, finds it and replays nothing before its first produce.
-    await this.#appendsSettled();
+    await this.#stream.settled();
     const { written } = await this.checkpoints.close();
     observe?.("close_checkpoint", (performance.now() - from) / 1000);
     await Promise.all([this.#stream.close({ commitAfter: written }), written]);

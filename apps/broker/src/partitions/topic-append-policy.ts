@@ -153,20 +153,28 @@ function firstTooLarge(
   };
 }
 
-/** The batches in the topic's codec (the same array when it is `producer`), or why one is unreadable. */
+/**
+ * The batches in the topic's codec, or why one is unreadable: the same array when none needed re-encoding
+ * (`producer`, or every batch already in the codec), so the caller checks the sizes again only after a change.
+ */
 function recompressAll<T extends CheckedBatch>(
   batches: readonly T[],
   codec: Compression | undefined,
 ): readonly T[] | string {
   if (codec === undefined) return batches;
+  let changed: T[] | undefined;
   try {
-    return batches.map((batch) => {
+    for (let i = 0; i < batches.length; i++) {
+      const batch = batches[i]!;
       const payload = recompressBatch(batch.payload, codec);
-      return payload === batch.payload ? batch : { ...batch, payload };
-    });
+      if (payload === batch.payload && !changed) continue;
+      changed ??= batches.slice(0, i);
+      changed.push(payload === batch.payload ? batch : { ...batch, payload });
+    }
   } catch (error) {
     return String((error as Error).message ?? error);
   }
+  return changed ?? batches;
 }
 
 /** The first record whose timestamp is outside [earliest, latest], null if none, or why the batch is unreadable. */

@@ -19,7 +19,6 @@ import {
   deleteRecordsRule,
   deleteTopicsRule,
   describeConfigsRule,
-  fetchRule,
   incrementalAlterConfigsRule,
   listOffsetsRule,
   metadataRule,
@@ -47,7 +46,7 @@ function clusterRule<K extends 45 | 46 | 60>(operation: "ALTER" | "DESCRIBE"): A
 
 export const authorizationRules: AuthorizationRules = {
   [ApiKey.Produce]: produceRule,
-  [ApiKey.Fetch]: fetchRule,
+  [ApiKey.Fetch]: "handler", // before reading: withUnreadableDenied (topic-rules.ts)
   [ApiKey.ListOffsets]: listOffsetsRule,
   [ApiKey.Metadata]: metadataRule,
   [ApiKey.OffsetCommit]: offsetCommitRule,

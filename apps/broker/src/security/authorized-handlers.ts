@@ -1,7 +1,8 @@
-// Puts Kafka's per-API authorization in front of the broker's handlers. On a broker without authorizer the
-// handlers run as they are (the check is one flag per request). With one, each API's rule (authorization-rules.ts)
-// answers what the client may not do and passes the rest on; an API served without a rule needs ALTER on the
-// CLUSTER (a new API stays closed until someone writes its rule: the rules test lists them).
+// Puts Kafka's per-API authorization in front of the broker's handlers (the broker wraps them only when
+// config.authorizerEnabled; a wrapped handler still serves unchecked while services.security is absent). Each
+// API's rule (authorization-rules.ts) answers what the client may not do and passes the rest on; an API served
+// without a rule needs ALTER on the CLUSTER (a new API stays closed until someone writes its rule: the rules test
+// lists them).
 import { ErrorCode } from "@cirrus/kafka-protocol";
 import type { AnyApiHandler, HandlerMap, RequestContext } from "../handlers/handler.ts";
 import type { AuthorizationRule, AuthorizationRules } from "./authorization-rule.ts";

@@ -6,6 +6,7 @@ import { ErrorCode } from "@cirrus/kafka-protocol";
 import type { KafkaApiKey, RequestOf } from "../handlers/handler.ts";
 import { type AuthorizationRule, can, concatField, serveAllowedItems } from "./authorization-rule.ts";
 import { isAllowed, isClusterAllowed } from "./request-authorization.ts";
+import { topicsRule } from "./topic-rules.ts";
 
 const GROUP_DENIED = ErrorCode.GROUP_AUTHORIZATION_FAILED;
 const TOPIC_DENIED = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
@@ -18,18 +19,10 @@ export function groupReadRule<K extends 11 | 12 | 13 | 14>(): AuthorizationRule<
   };
 }
 
+const readTopics = topicsRule<8>("READ", "topics");
 export const offsetCommitRule: AuthorizationRule<8> = async (request, context, serve, deny) => {
   if (!isAllowed(context, "READ", "GROUP", request.groupId)) return deny(request, GROUP_DENIED);
-  return serveAllowedItems(
-    request,
-    request.topics,
-    (t) => isAllowed(context, "READ", "TOPIC", t.name),
-    (topics) => ({ ...request, topics }),
-    TOPIC_DENIED,
-    serve,
-    deny,
-    concatField("topics"),
-  );
+  return readTopics(request, context, serve, deny);
 };
 
 type FetchedPartition = {

@@ -2,10 +2,12 @@
 // or see a topic in Metadata, CREATE (on the cluster or the topic) to create one, DELETE to delete a topic or its
 // records, ALTER to add partitions, DESCRIBE_CONFIGS / ALTER_CONFIGS for configs (the broker's configs on the
 // CLUSTER resource). Denied topics get TOPIC_AUTHORIZATION_FAILED, the rest of the request is served.
+import type { AclOperation } from "@cirrus/broker-api";
 import { ErrorCode } from "@cirrus/kafka-protocol";
-import type { RequestContext } from "../handlers/handler.ts";
+import type { PartitionRead } from "../fetch/partition-reads.ts";
+import type { RequestContext, RequestOf } from "../handlers/handler.ts";
 import { type AuthorizationRule, can, concatField, serveAllowedItems } from "./authorization-rule.ts";
-import { isAllowed, isClusterAllowed } from "./request-authorization.ts";
+import { authorizerEnabled, isAllowed, isClusterAllowed } from "./request-authorization.ts";
 
 const TOPIC_DENIED = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
 /** DescribeConfigs / AlterConfigs resource types. */
@@ -17,6 +19,30 @@ async function topicNamesById(context: RequestContext): Promise<Map<string, stri
   return new Map(metadata.topics.map((t) => [t.topicId.replaceAll("-", ""), t.name]));
 }
 const plainId = (id: string) => id.replaceAll("-", "");
+
+/** The APIs whose request lists `topics` by name and whose rule is `operation` on each of them. */
+type TopicListKey = 2 | 8 | 21 | 28 | 37 | 61;
+
+/**
+ * `operation` on each topic of the request's `topics`: the allowed ones are served, the others answered
+ * TOPIC_AUTHORIZATION_FAILED in the answer's `answerField` list.
+ */
+export function topicsRule<K extends TopicListKey>(
+  operation: AclOperation,
+  answerField: string,
+): AuthorizationRule<K> {
+  return (request, context, serve, deny) =>
+    serveAllowedItems(
+      request,
+      (request as RequestOf<K> & { topics: readonly { name: string }[] }).topics,
+      (t) => isAllowed(context, operation, "TOPIC", t.name),
+      (topics) => ({ ...request, topics }) as RequestOf<K>,
+      TOPIC_DENIED,
+      serve,
+      deny,
+      concatField(answerField),
+    );
+}
 
 export const produceRule: AuthorizationRule<0> = async (request, context, serve, deny) => {
   const txn = request.transactionalId;
@@ -35,43 +61,36 @@ export const produceRule: AuthorizationRule<0> = async (request, context, serve,
 };
 
 /**
- * Fetch is checked on its answer: a fetch session may name its partitions in an earlier request, so the topics
- * are known for sure only there. A denied topic's partitions carry no records and TOPIC_AUTHORIZATION_FAILED.
+ * Fetch: READ on each fetched topic, checked by the handler once its plan is resolved (a fetch session names its
+ * partitions in earlier requests) and before anything is read: a denied partition is neither read nor waited
+ * on, and answers TOPIC_AUTHORIZATION_FAILED. `reads` as they are when nothing is denied (or no authorizer).
  */
-export const fetchRule: AuthorizationRule<1> = async (request, context, serve) => {
-  const served = await serve(request);
-  if (served === null) return served;
-  const names = served.responses?.some((r) => !r.topic) ? await topicNamesById(context) : new Map();
-  return {
-    ...served,
-    responses: (served.responses ?? []).map((r) => {
-      const name = r.topic || names.get(plainId(r.topicId ?? "")) || "";
-      if (isAllowed(context, "READ", "TOPIC", name)) return r;
-      return {
-        ...r,
-        partitions: (r.partitions ?? []).map((p) => ({
-          partitionIndex: p.partitionIndex,
-          errorCode: TOPIC_DENIED,
-          highWatermark: -1n,
-          abortedTransactions: null,
-          records: null,
-        })),
-      };
-    }),
-  };
-};
+export async function withUnreadableDenied(
+  reads: PartitionRead[],
+  context: RequestContext,
+): Promise<PartitionRead[]> {
+  if (!authorizerEnabled(context.services)) return reads;
+  let names: Map<string, string> | undefined;
+  let out: PartitionRead[] | undefined;
+  let lastName: string | undefined;
+  let lastAllowed = true;
+  for (const [i, read] of reads.entries()) {
+    // By topic id, a partition not served here has no name yet: the cluster's metadata has it.
+    if (!read.topic) names ??= await topicNamesById(context);
+    const name = read.topic || names?.get(plainId(read.topicId)) || "";
+    // Partitions of a topic come together: one decision per topic.
+    if (name !== lastName) {
+      lastName = name;
+      lastAllowed = isAllowed(context, "READ", "TOPIC", name);
+    }
+    if (lastAllowed) continue;
+    out ??= [...reads];
+    out[i] = { ...read, partition: undefined, errorCode: TOPIC_DENIED };
+  }
+  return out ?? reads;
+}
 
-export const listOffsetsRule: AuthorizationRule<2> = (request, context, serve, deny) =>
-  serveAllowedItems(
-    request,
-    request.topics,
-    (t) => isAllowed(context, "DESCRIBE", "TOPIC", t.name),
-    (topics) => ({ ...request, topics }),
-    TOPIC_DENIED,
-    serve,
-    deny,
-    concatField("topics"),
-  );
+export const listOffsetsRule = topicsRule<2>("DESCRIBE", "topics");
 
 /**
  * Metadata: all topics → only those the client may DESCRIBE; named topics it may not → TOPIC_AUTHORIZATION_FAILED.
@@ -155,29 +174,9 @@ export const deleteTopicsRule: AuthorizationRule<20> = async (request, context, 
   return served === null ? served : concatField<typeof served>("responses")(served, denied);
 };
 
-export const createPartitionsRule: AuthorizationRule<37> = (request, context, serve, deny) =>
-  serveAllowedItems(
-    request,
-    request.topics,
-    (t) => isAllowed(context, "ALTER", "TOPIC", t.name),
-    (topics) => ({ ...request, topics }),
-    TOPIC_DENIED,
-    serve,
-    deny,
-    concatField("results"),
-  );
+export const createPartitionsRule = topicsRule<37>("ALTER", "results");
 
-export const deleteRecordsRule: AuthorizationRule<21> = (request, context, serve, deny) =>
-  serveAllowedItems(
-    request,
-    request.topics,
-    (t) => isAllowed(context, "DELETE", "TOPIC", t.name),
-    (topics) => ({ ...request, topics }),
-    TOPIC_DENIED,
-    serve,
-    deny,
-    concatField("topics"),
-  );
+export const deleteRecordsRule = topicsRule<21>("DELETE", "topics");
 
 /** A config resource the client may act on with `operation` (topics by name, brokers on the CLUSTER). */
 function configAllowed(context: RequestContext, operation: "DESCRIBE_CONFIGS" | "ALTER_CONFIGS") {

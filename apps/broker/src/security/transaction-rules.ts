@@ -7,6 +7,7 @@
 import { ErrorCode } from "@cirrus/kafka-protocol";
 import { type AuthorizationRule, concatField, serveAllowedItems } from "./authorization-rule.ts";
 import { isAllowed, isAllowedOnAny, isClusterAllowed } from "./request-authorization.ts";
+import { topicsRule } from "./topic-rules.ts";
 
 const TXN_DENIED = ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
 const writeTxn = (context: Parameters<typeof isAllowed>[0], id: string) =>
@@ -63,33 +64,15 @@ export const writeTxnMarkersRule: AuthorizationRule<27> = async (request, contex
     ? serve(request)
     : deny(request, ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
 
+const readTopics = topicsRule<28>("READ", "topics");
 export const txnOffsetCommitRule: AuthorizationRule<28> = async (request, context, serve, deny) => {
   if (!writeTxn(context, request.transactionalId)) return deny(request, TXN_DENIED);
   if (!isAllowed(context, "READ", "GROUP", request.groupId))
     return deny(request, ErrorCode.GROUP_AUTHORIZATION_FAILED);
-  return serveAllowedItems(
-    request,
-    request.topics,
-    (t) => isAllowed(context, "READ", "TOPIC", t.name),
-    (topics) => ({ ...request, topics }),
-    ErrorCode.TOPIC_AUTHORIZATION_FAILED,
-    serve,
-    deny,
-    concatField("topics"),
-  );
+  return readTopics(request, context, serve, deny);
 };
 
-export const describeProducersRule: AuthorizationRule<61> = (request, context, serve, deny) =>
-  serveAllowedItems(
-    request,
-    request.topics,
-    (t) => isAllowed(context, "READ", "TOPIC", t.name),
-    (topics) => ({ ...request, topics }),
-    ErrorCode.TOPIC_AUTHORIZATION_FAILED,
-    serve,
-    deny,
-    concatField("topics"),
-  );
+export const describeProducersRule = topicsRule<61>("READ", "topics");
 
 export const describeTransactionsRule: AuthorizationRule<65> = (request, context, serve, deny) =>
   serveAllowedItems(

@@ -169,8 +169,10 @@ export async function startBroker(
         .catch((error: unknown) => log(`producer state of ${partition.key} failed to load`, error));
     },
   );
-  // Kafka's per-API authorization in front of every handler; inert unless config.authorizerEnabled.
-  const handlers = authorizedHandlers(mergeHandlers(coreHandlers, ...(options.extraHandlers ?? [])));
+  // Kafka's per-API authorization in front of every handler, only where requests are checked: a broker without
+  // authorizer serves its handlers unwrapped (no extra async hop on every produce and fetch).
+  const served = mergeHandlers(coreHandlers, ...(options.extraHandlers ?? []));
+  const handlers = config.authorizerEnabled ? authorizedHandlers(served) : served;
   const apiVersions = advertisedApiVersions(handlers);
   const fetchSessions = new FetchSessionCache({
     maxSessions: config.fetchSessionCacheSlots,

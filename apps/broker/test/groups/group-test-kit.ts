@@ -131,3 +131,21 @@ export function standaloneCommit(options: {
     ],
   };
 }
+
+/** A standalone commit of `t`-0, `t`-1, … at `offsets` (partition i at offsets[i], metadata `txn-<i>`). */
+export function partitionsCommit(offsets: readonly bigint[], groupId = "g"): OffsetCommitRequest {
+  return {
+    ...standaloneCommit({ groupId }),
+    topics: [
+      {
+        name: "t",
+        partitions: offsets.map((committedOffset, partitionIndex) => ({
+          partitionIndex,
+          committedOffset,
+          committedLeaderEpoch: -1,
+          committedMetadata: `txn-${partitionIndex}`,
+        })),
+      },
+    ],
+  };
+}

@@ -7,9 +7,8 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { ErrorCode } from "@cirrus/kafka-protocol";
-import type { OffsetCommitRequest } from "../../src/groups/group-offsets.ts";
 import type { GroupShard } from "../../src/groups/group-shard.ts";
-import { standaloneCommit } from "./group-test-kit.ts";
+import { partitionsCommit, standaloneCommit } from "./group-test-kit.ts";
 import { offsetsPartition, serveShard } from "./offsets-log-kit.ts";
 import { StreamCluster } from "./stream-test-kit.ts";
 
@@ -19,23 +18,6 @@ after(() => cluster.close());
 const producer = { producerId: 7n, producerEpoch: 3 };
 const end = (committed: boolean) => ({ ...producer, committed, coordinatorEpoch: 1 });
 const wanted = [{ name: "t", partitionIndexes: [0, 1] }];
-
-function txnCommit(offsets: [bigint, bigint], groupId = "g"): OffsetCommitRequest {
-  return {
-    ...standaloneCommit({ groupId }),
-    topics: [
-      {
-        name: "t",
-        partitions: offsets.map((committedOffset, partitionIndex) => ({
-          partitionIndex,
-          committedOffset,
-          committedLeaderEpoch: -1,
-          committedMetadata: `txn-${partitionIndex}`,
-        })),
-      },
-    ],
-  };
-}
 
 /** [offset, error] per partition of t-0 and t-1 of group g. */
 function fetched(shard: GroupShard, requireStable: boolean): [bigint, number][] {
@@ -54,7 +36,7 @@ async function openTransactionThenMove() {
     (await first.shard.offsets.commit(standaloneCommit({ offset: 10n })))[0]!.partitions[0]!.errorCode,
     ErrorCode.NONE,
   );
-  const staged = await first.shard.offsets.stageTxn(producer, txnCommit([20n, 21n]));
+  const staged = await first.shard.offsets.stageTxn(producer, partitionsCommit([20n, 21n]));
   assert.deepEqual(
     staged[0]!.partitions.map((p) => p.errorCode),
     [ErrorCode.NONE, ErrorCode.NONE],
@@ -123,7 +105,7 @@ describe("durable TxnOffsetCommit staging", () => {
     for (let i = 0; i < 20; i++)
       await first.shard.offsets.commit(standaloneCommit({ groupId: "other", offset: BigInt(i) }));
     const txnAt = moved.partition.nextOffset;
-    await first.shard.offsets.stageTxn(producer, txnCommit([30n, 31n]));
+    await first.shard.offsets.stageTxn(producer, partitionsCommit([30n, 31n]));
     for (let i = 0; i < 20; i++)
       await first.shard.offsets.commit(standaloneCommit({ groupId: "other", offset: BigInt(100 + i) }));
     assert.equal(first.index.firstOpenTxnOffset, txnAt);
@@ -163,14 +145,14 @@ describe("durable TxnOffsetCommit staging", () => {
     const { log } = served;
     const append = log.append.bind(log);
     log.append = () => Promise.reject(new Error("WAL I/O error (test)"));
-    const refused = await served.shard.offsets.stageTxn(producer, txnCommit([5n, 6n]));
+    const refused = await served.shard.offsets.stageTxn(producer, partitionsCommit([5n, 6n]));
     assert.deepEqual(
       refused[0]!.partitions.map((p) => p.errorCode),
       [ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.COORDINATOR_NOT_AVAILABLE],
     );
     assert.equal(served.shard.offsets.hasPendingTxn(producer.producerId), false);
     log.append = append;
-    await served.shard.offsets.stageTxn(producer, txnCommit([5n, 6n]));
+    await served.shard.offsets.stageTxn(producer, partitionsCommit([5n, 6n]));
 
     const appendMarker = log.appendTxnMarker.bind(log);
     log.appendTxnMarker = () => Promise.reject(new Error("WAL I/O error (test)"));
@@ -185,9 +167,9 @@ describe("durable TxnOffsetCommit staging", () => {
   it("a TxnOffsetCommit while the producer's marker is being written is refused with CONCURRENT_TRANSACTIONS", async () => {
     const moved = await offsetsPartition(cluster);
     const served = await serveShard(moved.partition);
-    await served.shard.offsets.stageTxn(producer, txnCommit([1n, 2n]));
+    await served.shard.offsets.stageTxn(producer, partitionsCommit([1n, 2n]));
     const ending = served.shard.offsets.completeTxn(end(true));
-    const during = await served.shard.offsets.stageTxn(producer, txnCommit([3n, 4n]));
+    const during = await served.shard.offsets.stageTxn(producer, partitionsCommit([3n, 4n]));
     assert.deepEqual(
       during[0]!.partitions.map((p) => p.errorCode),
       [ErrorCode.CONCURRENT_TRANSACTIONS, ErrorCode.CONCURRENT_TRANSACTIONS],
@@ -202,11 +184,11 @@ describe("durable TxnOffsetCommit staging", () => {
     const first = await serveShard(moved.partition);
     const zombie = { producerId: 7n, producerEpoch: 3 };
     const current = { producerId: 7n, producerEpoch: 4 };
-    await first.shard.offsets.stageTxn(zombie, txnCommit([1n, 2n]));
+    await first.shard.offsets.stageTxn(zombie, partitionsCommit([1n, 2n]));
     // The coordinator aborted the zombie's transaction under the bumped epoch (InitProducerId, or its timeout).
     const abort = { ...current, committed: false, coordinatorEpoch: 1 };
     assert.equal(await first.shard.offsets.completeTxn(abort), ErrorCode.NONE);
-    const late = await first.shard.offsets.stageTxn(zombie, txnCommit([3n, 4n]));
+    const late = await first.shard.offsets.stageTxn(zombie, partitionsCommit([3n, 4n]));
     assert.deepEqual(
       late[0]!.partitions.map((p) => p.errorCode),
       [ErrorCode.INVALID_PRODUCER_EPOCH, ErrorCode.INVALID_PRODUCER_EPOCH],
@@ -216,11 +198,11 @@ describe("durable TxnOffsetCommit staging", () => {
       false,
       "nothing of the zombie waits for the new marker",
     );
-    await first.shard.offsets.stageTxn(current, txnCommit([7n, 8n]));
+    await first.shard.offsets.stageTxn(current, partitionsCommit([7n, 8n]));
 
     first.unload();
     const second = await serveShard(await moved.moveTo());
-    const lateAgain = await second.shard.offsets.stageTxn(zombie, txnCommit([3n, 4n]));
+    const lateAgain = await second.shard.offsets.stageTxn(zombie, partitionsCommit([3n, 4n]));
     assert.equal(lateAgain[0]!.partitions[0]!.errorCode, ErrorCode.INVALID_PRODUCER_EPOCH, "epochs replayed");
     const stale = { ...zombie, committed: true, coordinatorEpoch: 1 };
     assert.equal(await second.shard.offsets.completeTxn(stale), ErrorCode.INVALID_PRODUCER_EPOCH);

@@ -6,9 +6,8 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { ErrorCode } from "@cirrus/kafka-protocol";
-import type { OffsetCommitRequest } from "../../src/groups/group-offsets.ts";
 import type { GroupShard } from "../../src/groups/group-shard.ts";
-import { standaloneCommit } from "./group-test-kit.ts";
+import { partitionsCommit, standaloneCommit } from "./group-test-kit.ts";
 import { offsetsPartition, serveShard } from "./offsets-log-kit.ts";
 import { StreamCluster } from "./stream-test-kit.ts";
 
@@ -18,24 +17,6 @@ after(() => cluster.close());
 const producer = { producerId: 9n, producerEpoch: 1 };
 const other = { producerId: 10n, producerEpoch: 1 };
 const commitMarker = (p = producer) => ({ ...p, committed: true, coordinatorEpoch: 1 });
-
-/** A TxnOffsetCommit of t-0 and t-1 of group g. */
-function txnCommit(offsets: [bigint, bigint]): OffsetCommitRequest {
-  return {
-    ...standaloneCommit({}),
-    topics: [
-      {
-        name: "t",
-        partitions: offsets.map((committedOffset, partitionIndex) => ({
-          partitionIndex,
-          committedOffset,
-          committedLeaderEpoch: -1,
-          committedMetadata: null,
-        })),
-      },
-    ],
-  };
-}
 
 /** The committed offsets of g's t-0 and t-1. */
 function committed(shard: GroupShard): bigint[] {
@@ -52,7 +33,7 @@ describe("a plain OffsetCommit after a TxnOffsetCommit", () => {
   it("wins over the transaction's offset on its commit marker, and still after a move", async () => {
     const moved = await offsetsPartition(cluster);
     const first = await serveShard(moved.partition);
-    await ok(first.shard.offsets.stageTxn(producer, txnCommit([20n, 21n])));
+    await ok(first.shard.offsets.stageTxn(producer, partitionsCommit([20n, 21n])));
     await ok(first.shard.offsets.commit(standaloneCommit({ partition: 0, offset: 30n })));
     assert.equal(await first.shard.offsets.completeTxn(commitMarker()), ErrorCode.NONE);
     assert.deepEqual(committed(first.shard), [30n, 21n], "t-0 written last by the plain commit");
@@ -65,7 +46,7 @@ describe("a plain OffsetCommit after a TxnOffsetCommit", () => {
   it("wins when the move comes between the writes and the marker", async () => {
     const moved = await offsetsPartition(cluster);
     const first = await serveShard(moved.partition);
-    await ok(first.shard.offsets.stageTxn(producer, txnCommit([20n, 21n])));
+    await ok(first.shard.offsets.stageTxn(producer, partitionsCommit([20n, 21n])));
     await ok(first.shard.offsets.commit(standaloneCommit({ partition: 0, offset: 30n })));
     first.unload();
     const second = await serveShard(await moved.moveTo());
@@ -80,9 +61,9 @@ describe("a plain OffsetCommit after a TxnOffsetCommit", () => {
   it("loses to a TxnOffsetCommit written after it (the transaction's offset is the last write)", async () => {
     const moved = await offsetsPartition(cluster);
     const first = await serveShard(moved.partition);
-    await ok(first.shard.offsets.stageTxn(producer, txnCommit([20n, 21n])));
+    await ok(first.shard.offsets.stageTxn(producer, partitionsCommit([20n, 21n])));
     await ok(first.shard.offsets.commit(standaloneCommit({ partition: 0, offset: 30n })));
-    await ok(first.shard.offsets.stageTxn(producer, txnCommit([40n, 41n])));
+    await ok(first.shard.offsets.stageTxn(producer, partitionsCommit([40n, 41n])));
     assert.equal(await first.shard.offsets.completeTxn(commitMarker()), ErrorCode.NONE);
     assert.deepEqual(committed(first.shard), [40n, 41n]);
     first.unload();
@@ -94,8 +75,8 @@ describe("a plain OffsetCommit after a TxnOffsetCommit", () => {
   it("between two transactions, the later TxnOffsetCommit wins whichever marker comes first", async () => {
     const moved = await offsetsPartition(cluster);
     const first = await serveShard(moved.partition);
-    await ok(first.shard.offsets.stageTxn(producer, txnCommit([20n, 21n])));
-    await ok(first.shard.offsets.stageTxn(other, txnCommit([50n, 51n])));
+    await ok(first.shard.offsets.stageTxn(producer, partitionsCommit([20n, 21n])));
+    await ok(first.shard.offsets.stageTxn(other, partitionsCommit([50n, 51n])));
     assert.equal(await first.shard.offsets.completeTxn(commitMarker(other)), ErrorCode.NONE);
     assert.equal(await first.shard.offsets.completeTxn(commitMarker(producer)), ErrorCode.NONE);
     assert.deepEqual(committed(first.shard), [50n, 51n]);
@@ -111,7 +92,7 @@ describe("a plain OffsetCommit after a TxnOffsetCommit", () => {
     await ok(first.shard.offsets.commit(standaloneCommit({ partition: 0, offset: 10n })));
     for (let i = 0; i < 10; i++)
       await ok(first.shard.offsets.commit(standaloneCommit({ groupId: "h", offset: BigInt(i) })));
-    await ok(first.shard.offsets.stageTxn(producer, txnCommit([20n, 21n])));
+    await ok(first.shard.offsets.stageTxn(producer, partitionsCommit([20n, 21n])));
     const run = await first.compactor.compact();
     assert.ok(run.copied >= 1, "the other group's latest commit was copied");
     assert.equal(

@@ -13,7 +13,7 @@ import {
 import type { BrokerHandle } from "../../src/index.ts";
 import { eventually, startTestBroker } from "../helpers/broker-fixture.ts";
 import { startControlPlane, type TestControlPlane } from "../helpers/control-plane.ts";
-import { KafkaWire } from "../helpers/kafka-wire.ts";
+import { fetchOneBody, KafkaWire } from "../helpers/kafka-wire.ts";
 
 let cp: TestControlPlane;
 let broker: BrokerHandle;
@@ -51,31 +51,9 @@ function produce(partition: number, records: Buffer, acks = -1, topic = "t") {
 function fetchOnce(
   partition: number,
   offset: bigint,
-  options: { maxWaitMs?: number; minBytes?: number; partitionMaxBytes?: number; maxBytes?: number } = {},
+  options: Parameters<typeof fetchOneBody>[3] & { topic?: string } = {},
 ) {
-  return wire.request(
-    1,
-    12,
-    {
-      maxWaitMs: options.maxWaitMs ?? 0,
-      minBytes: options.minBytes ?? 0,
-      maxBytes: options.maxBytes ?? 1 << 20,
-      isolationLevel: 0,
-      sessionId: 0,
-      sessionEpoch: -1,
-      topics: [
-        {
-          topic: "t",
-          partitions: [
-            { partition, fetchOffset: offset, partitionMaxBytes: options.partitionMaxBytes ?? 1 << 20 },
-          ],
-        },
-      ],
-      forgottenTopicsData: [],
-      rackId: "",
-    },
-    15_000,
-  );
+  return wire.request(1, 12, fetchOneBody(options.topic ?? "t", partition, offset, options), 15_000);
 }
 
 function values(records: Buffer | null): string[] {
@@ -308,20 +286,7 @@ describe("DeleteRecords", () => {
       ],
     });
     assert.equal(earliest.topics[0]!.partitions[0]!.offset, 2n);
-    const fetchAt = (fetchOffset: bigint) =>
-      wire.request(1, 12, {
-        maxWaitMs: 0,
-        minBytes: 0,
-        maxBytes: 1 << 20,
-        isolationLevel: 0,
-        sessionId: 0,
-        sessionEpoch: -1,
-        topics: [
-          { topic: "trimmed", partitions: [{ partition: 0, fetchOffset, partitionMaxBytes: 1 << 20 }] },
-        ],
-        forgottenTopicsData: [],
-        rackId: "",
-      });
+    const fetchAt = (fetchOffset: bigint) => fetchOnce(0, fetchOffset, { topic: "trimmed" });
     const below = (await fetchAt(0n)).responses[0]!.partitions[0]!;
     assert.equal(below.errorCode, ErrorCode.OFFSET_OUT_OF_RANGE);
     assert.deepEqual(values((await fetchAt(2n)).responses[0]!.partitions[0]!.records), ["c"]);
@@ -355,19 +320,7 @@ describe("Produce applies the topic's configs", () => {
     const answer = stamped.responses[0]!.partitionResponses[0]!;
     assert.equal(answer.errorCode, ErrorCode.NONE);
     assert.ok(answer.logAppendTimeMs >= BigInt(before), "the append time is answered");
-    const fetched = await wire.request(1, 12, {
-      maxWaitMs: 0,
-      minBytes: 0,
-      maxBytes: 1 << 20,
-      isolationLevel: 0,
-      sessionId: 0,
-      sessionEpoch: -1,
-      topics: [
-        { topic: "stamped", partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] },
-      ],
-      forgottenTopicsData: [],
-      rackId: "",
-    });
+    const fetched = await fetchOnce(0, 0n, { topic: "stamped" });
     const records = splitRecordBatches(fetched.responses[0]!.partitions[0]!.records!).flatMap((b) => [
       ...iterateRecords(b),
     ]);
@@ -416,19 +369,7 @@ describe("Produce applies the topic's configs", () => {
     });
     await eventually(() => broker.services.partitions.byName("zipped", 0) !== undefined, 10_000, "zipped-0");
     const stored = async (from: bigint) => {
-      const fetched = await wire.request(1, 12, {
-        maxWaitMs: 0,
-        minBytes: 0,
-        maxBytes: 1 << 20,
-        isolationLevel: 0,
-        sessionId: 0,
-        sessionEpoch: -1,
-        topics: [
-          { topic: "zipped", partitions: [{ partition: 0, fetchOffset: from, partitionMaxBytes: 1 << 20 }] },
-        ],
-        forgottenTopicsData: [],
-        rackId: "",
-      });
+      const fetched = await fetchOnce(0, from, { topic: "zipped" });
       const [first] = splitRecordBatches(fetched.responses[0]!.partitions[0]!.records!);
       return {
         compression: readRecordBatchHeader(first!).compression,

@@ -5,16 +5,12 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { ErrorCode, encodeRecordBatch } from "@cirrus/kafka-protocol";
-import { loadBrokerConfig } from "../../src/config.ts";
-import { FetchSessionCache } from "../../src/fetch/fetch-session-cache.ts";
-import type { BrokerServices } from "../../src/handlers/handler.ts";
 import { handleProduce } from "../../src/handlers/produce.ts";
-import { BrokerMetrics } from "../../src/metrics/broker-metrics.ts";
-import { LoadMeter } from "../../src/metrics/load-meter.ts";
 import type { Partition } from "../../src/partitions/partition.ts";
 import { PartitionRegistry } from "../../src/partitions/partition-registry.ts";
 import { ProducerStateManager } from "../../src/producers/producer-state-manager.ts";
 import { StreamCluster } from "../groups/stream-test-kit.ts";
+import { standaloneServices } from "../helpers/standalone-services.ts";
 
 const cluster = new StreamCluster();
 after(() => cluster.close());
@@ -45,30 +41,7 @@ async function servedPartition(gate: ProducerStateManager) {
     { topic: "t", topicId: TOPIC_ID, partition: 0, leaderEpoch: 1, streamId },
   ]);
   assert.equal(result.opened, 1);
-  const services: BrokerServices = {
-    config: loadBrokerConfig({}, {}),
-    brokerId: () => 1,
-    brokerEpoch: () => 1,
-    canAck: () => true,
-    shuttingDown: () => false,
-    partitions,
-    producers: gate,
-    metadata: async () => ({ clusterId: "c", version: 1, controllerBrokerId: 1, brokers: [], topics: [] }),
-    controlPlane: {
-      createTopic: () => Promise.reject(new Error("no control plane")),
-      deleteTopic: () => Promise.reject(new Error("no control plane")),
-      addPartitions: () => Promise.reject(new Error("no control plane")),
-      alterTopicConfigs: () => Promise.reject(new Error("no control plane")),
-      reassignPartitions: () => Promise.reject(new Error("no control plane")),
-      partitionReassignments: () => Promise.reject(new Error("no control plane")),
-      cancelReassignments: () => Promise.reject(new Error("no control plane")),
-    },
-    metrics: new BrokerMetrics(),
-    load: new LoadMeter(),
-    fetchSessions: new FetchSessionCache(),
-    apiVersions: () => [],
-    advertised: () => ({ host: "127.0.0.1", port: 9092 }),
-  };
+  const services = standaloneServices({ partitions, producers: gate });
   const context = {
     services,
     connection: { id: 1, remoteAddress: "test", closed: new AbortController().signal },

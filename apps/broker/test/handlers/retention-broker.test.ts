@@ -8,7 +8,7 @@ import { ErrorCode, encodeRecordBatch, iterateRecords, splitRecordBatches } from
 import type { BrokerHandle } from "../../src/index.ts";
 import { eventually, startTestBroker } from "../helpers/broker-fixture.ts";
 import { startControlPlane, type TestControlPlane } from "../helpers/control-plane.ts";
-import { KafkaWire } from "../helpers/kafka-wire.ts";
+import { fetchOneBody, KafkaWire } from "../helpers/kafka-wire.ts";
 
 let cp: TestControlPlane;
 let broker: BrokerHandle;
@@ -56,17 +56,7 @@ async function earliest(name: string): Promise<bigint> {
 }
 
 async function fetchAt(name: string, fetchOffset: bigint) {
-  const response = await wire.request(1, 12, {
-    maxWaitMs: 0,
-    minBytes: 0,
-    maxBytes: 1 << 20,
-    isolationLevel: 0,
-    sessionId: 0,
-    sessionEpoch: -1,
-    topics: [{ topic: name, partitions: [{ partition: 0, fetchOffset, partitionMaxBytes: 1 << 20 }] }],
-    forgottenTopicsData: [],
-    rackId: "",
-  });
+  const response = await wire.request(1, 12, fetchOneBody(name, 0, fetchOffset));
   const partition = response.responses[0]!.partitions[0]!;
   const values: string[] = [];
   if (partition.records) {

@@ -94,3 +94,31 @@ export class KafkaWire {
     this.socket.destroy();
   }
 }
+
+/**
+ * A sessionless Fetch (by topic name, v4–v12) of one partition from `fetchOffset`; by default it answers at once
+ * with what is there, 1 MiB at most.
+ */
+export function fetchOneBody(
+  topic: string,
+  partition: number,
+  fetchOffset: bigint,
+  options: { maxWaitMs?: number; minBytes?: number; partitionMaxBytes?: number; maxBytes?: number } = {},
+): EncodableRequestBodies[1] {
+  return {
+    maxWaitMs: options.maxWaitMs ?? 0,
+    minBytes: options.minBytes ?? 0,
+    maxBytes: options.maxBytes ?? 1 << 20,
+    isolationLevel: 0,
+    sessionId: 0,
+    sessionEpoch: -1,
+    topics: [
+      {
+        topic,
+        partitions: [{ partition, fetchOffset, partitionMaxBytes: options.partitionMaxBytes ?? 1 << 20 }],
+      },
+    ],
+    forgottenTopicsData: [],
+    rackId: "",
+  };
+}

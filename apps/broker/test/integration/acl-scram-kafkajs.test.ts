@@ -12,7 +12,7 @@ import kafkajs, { Kafka, logLevel, type SASLOptions } from "kafkajs";
 import type { BrokerHandle } from "../../src/index.ts";
 import { eventually, startTestBroker } from "../helpers/broker-fixture.ts";
 import { startControlPlane, type TestControlPlane } from "../helpers/control-plane.ts";
-import { KafkaWire } from "../helpers/kafka-wire.ts";
+import { fetchOneBody, KafkaWire } from "../helpers/kafka-wire.ts";
 
 // kafkajs' enums live on its CommonJS default export only.
 const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } = kafkajs;
@@ -236,6 +236,13 @@ test("a SCRAM user created on one broker works on another; ACLs grant, refuse an
       ],
     );
     assert.ok(named.brokers.length > 0, "the answer still names the brokers");
+    const fetched = await bob.request(ApiKey.Fetch, 12, fetchOneBody("orders-eu", 0, 0n));
+    const denied = fetched.responses[0]!.partitions[0]!;
+    assert.deepEqual(
+      [denied.errorCode, denied.highWatermark, denied.records?.length ?? 0],
+      [ErrorCode.TOPIC_AUTHORIZATION_FAILED, -1n, 0],
+      "bob's fetch reads nothing of orders-eu",
+    );
     const created = await bob.request(ApiKey.CreateTopics, 5, {
       topics: [{ name: "bobs", numPartitions: 1, replicationFactor: -1, assignments: [], configs: [] }],
       timeoutMs: 5000,

@@ -181,10 +181,26 @@ describe("topic append policy (max.message.bytes, message.timestamp.*)", () => {
         {},
       ];
       for (const configs of cases) {
-        const verdict = applyAppendPolicy([gzip], appendPolicyOf(configs), NOW);
+        const sent = [gzip, gzip];
+        const verdict = applyAppendPolicy(sent, appendPolicyOf(configs), NOW);
         assert.ok(verdict.ok);
-        assert.equal(verdict.batches[0]!.payload, gzip.payload);
+        assert.equal(verdict.batches, sent, "nothing re-encoded: the batches as sent, not a copy");
       }
+      // Only the batch in another codec is re-encoded; the others keep their bytes.
+      const mixed = applyAppendPolicy(
+        [gzip, producerBatch(Compression.None), gzip],
+        appendPolicyOf(cases[1]),
+        NOW,
+      );
+      assert.ok(mixed.ok);
+      assert.deepEqual(
+        mixed.batches.map((b) => [b.payload === gzip.payload, readRecordBatchHeader(b.payload).compression]),
+        [
+          [true, Compression.Gzip],
+          [false, Compression.Gzip],
+          [true, Compression.Gzip],
+        ],
+      );
     });
 
     it("a named codec re-encodes the batch in it, keeping every record and the producer's header", () => {

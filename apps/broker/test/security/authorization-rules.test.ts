@@ -11,7 +11,6 @@ import {
   createTopicsError,
   deleteTopicsError,
   describeConfigsError,
-  fetchError,
   listOffsetsError,
   offsetCommitError,
   produceError,
@@ -23,10 +22,10 @@ import {
   createTopicsRule,
   deleteTopicsRule,
   describeConfigsRule,
-  fetchRule,
   listOffsetsRule,
   metadataRule,
   produceRule,
+  withUnreadableDenied,
 } from "../../src/security/topic-rules.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: requests and answers are built and read field by field
@@ -154,31 +153,35 @@ describe("topic rules", () => {
     assert.equal(h.seen.length, 1);
   });
 
-  it("Fetch: a denied topic's partitions come back without records, named or by topic id", async () => {
-    const records = Buffer.from("secret");
-    const h = recorder(() => ({
-      throttleTimeMs: 0,
-      errorCode: 0,
-      sessionId: 0,
-      responses: [
-        {
-          topic: "",
-          topicId: ORDERS_ID,
-          partitions: [{ partitionIndex: 0, errorCode: 0, highWatermark: 3n, records }],
-        },
-        {
-          topic: "",
-          topicId: PAYMENTS_ID,
-          partitions: [{ partitionIndex: 0, errorCode: 0, highWatermark: 3n, records }],
-        },
-      ],
-    }));
-    const answer: Any = await fetchRule({ topics: [] } as Any, contextFor(13), h.serve, fetchError);
-    assert.equal(answer.responses[0].partitions[0].records, records);
-    assert.deepEqual(
-      [answer.responses[1].partitions[0].errorCode, answer.responses[1].partitions[0].records],
-      [ErrorCode.TOPIC_AUTHORIZATION_FAILED, null],
+  it("Fetch: a denied topic's partitions are answered TOPIC_AUTHORIZATION_FAILED before any read, named or by id", async () => {
+    const partition = { topic: "orders-eu" } as Any;
+    const read = (topic: string, topicId: string, served: boolean): Any => ({
+      target: { partition: 0 },
+      topic,
+      topicId,
+      partition: served ? partition : undefined,
+      errorCode: served ? ErrorCode.NONE : ErrorCode.NOT_LEADER_OR_FOLLOWER,
+    });
+    const allowed = [read("orders-eu", ORDERS_ID, true), read("orders-eu", ORDERS_ID, true)];
+    assert.equal(
+      await withUnreadableDenied(allowed, contextFor(13)),
+      allowed,
+      "nothing denied: the same reads",
     );
+    const reads = [
+      read("orders-eu", ORDERS_ID, true),
+      read("payments", PAYMENTS_ID, true),
+      read("", PAYMENTS_ID, false),
+    ];
+    const checked: Any[] = await withUnreadableDenied(reads, contextFor(13));
+    assert.equal(checked[0], reads[0]);
+    for (const denied of checked.slice(1)) {
+      assert.deepEqual(
+        [denied.errorCode, denied.partition],
+        [ErrorCode.TOPIC_AUTHORIZATION_FAILED, undefined],
+      );
+    }
+    assert.equal(reads[1].errorCode, ErrorCode.NONE, "the resolved reads are not modified");
   });
 
   it("ListOffsets, CreateTopics and DeleteTopics (by name and by id) split the same way", async () => {

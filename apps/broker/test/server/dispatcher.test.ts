@@ -5,42 +5,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { decodeResponse, encodeRequest } from "@cirrus/kafka-protocol";
-import { loadBrokerConfig } from "../../src/config.ts";
-import { FetchSessionCache } from "../../src/fetch/fetch-session-cache.ts";
-import type { BrokerServices, HandlerMap } from "../../src/handlers/handler.ts";
+import type { HandlerMap } from "../../src/handlers/handler.ts";
 import { advertisedApiVersions, coreHandlers } from "../../src/handlers/registry.ts";
-import { BrokerMetrics } from "../../src/metrics/broker-metrics.ts";
-import { LoadMeter } from "../../src/metrics/load-meter.ts";
-import { PartitionRegistry } from "../../src/partitions/partition-registry.ts";
 import { createDispatcher } from "../../src/server/dispatcher.ts";
+import { standaloneServices } from "../helpers/standalone-services.ts";
 
-function services(handlers: HandlerMap): BrokerServices {
-  return {
-    config: loadBrokerConfig({}, {}),
-    brokerId: () => 1,
-    brokerEpoch: () => 1,
-    canAck: () => true,
-    shuttingDown: () => false,
-    partitions: new PartitionRegistry({
-      openStream: () => Promise.reject(new Error("no storage in this test")),
-    }),
-    metadata: async () => ({ clusterId: "c", version: 1, controllerBrokerId: 1, brokers: [], topics: [] }),
-    controlPlane: {
-      createTopic: () => Promise.reject(new Error("no control plane")),
-      deleteTopic: () => Promise.reject(new Error("no control plane")),
-      addPartitions: () => Promise.reject(new Error("no control plane")),
-      alterTopicConfigs: () => Promise.reject(new Error("no control plane")),
-      reassignPartitions: () => Promise.reject(new Error("no control plane")),
-      partitionReassignments: () => Promise.reject(new Error("no control plane")),
-      cancelReassignments: () => Promise.reject(new Error("no control plane")),
-    },
-    metrics: new BrokerMetrics(),
-    load: new LoadMeter(),
-    fetchSessions: new FetchSessionCache(),
-    apiVersions: () => advertisedApiVersions(handlers),
-    advertised: () => ({ host: "127.0.0.1", port: 9092 }),
-  };
-}
+const services = (handlers: HandlerMap) =>
+  standaloneServices({ apiVersions: () => advertisedApiVersions(handlers) });
 
 const connection = { id: 1, remoteAddress: "test", closed: new AbortController().signal };
 const frameOf = (encoded: Buffer) => encoded.subarray(4);

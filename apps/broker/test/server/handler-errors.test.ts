@@ -11,16 +11,12 @@ import {
   encodeRequest,
   type ResponseBodies,
 } from "@cirrus/kafka-protocol";
-import { loadBrokerConfig } from "../../src/config.ts";
 import { BrokerError, BrokerErrorCode } from "../../src/errors.ts";
-import { FetchSessionCache } from "../../src/fetch/fetch-session-cache.ts";
 import { groupHandlers } from "../../src/handlers/group-handlers.ts";
-import type { BrokerServices, HandlerMap, KafkaApiKey } from "../../src/handlers/handler.ts";
+import type { HandlerMap, KafkaApiKey } from "../../src/handlers/handler.ts";
 import { coreHandlers, mergeHandlers } from "../../src/handlers/registry.ts";
-import { BrokerMetrics } from "../../src/metrics/broker-metrics.ts";
-import { LoadMeter } from "../../src/metrics/load-meter.ts";
-import { PartitionRegistry } from "../../src/partitions/partition-registry.ts";
 import { createDispatcher } from "../../src/server/dispatcher.ts";
+import { standaloneServices } from "../helpers/standalone-services.ts";
 
 /** Every API of the broker, each handler replaced by one that throws `error`; the error responses are the real ones. */
 function throwingHandlers(error: unknown): HandlerMap {
@@ -38,31 +34,7 @@ function throwingHandlers(error: unknown): HandlerMap {
   );
 }
 
-function services(): BrokerServices {
-  return {
-    config: loadBrokerConfig({}, {}),
-    brokerId: () => 1,
-    brokerEpoch: () => 1,
-    canAck: () => true,
-    shuttingDown: () => false,
-    partitions: new PartitionRegistry({ openStream: () => Promise.reject(new Error("no storage")) }),
-    metadata: async () => ({ clusterId: "c", version: 1, controllerBrokerId: 1, brokers: [], topics: [] }),
-    controlPlane: {
-      createTopic: () => Promise.reject(new Error("no control plane")),
-      deleteTopic: () => Promise.reject(new Error("no control plane")),
-      addPartitions: () => Promise.reject(new Error("no control plane")),
-      alterTopicConfigs: () => Promise.reject(new Error("no control plane")),
-      reassignPartitions: () => Promise.reject(new Error("no control plane")),
-      partitionReassignments: () => Promise.reject(new Error("no control plane")),
-      cancelReassignments: () => Promise.reject(new Error("no control plane")),
-    },
-    metrics: new BrokerMetrics(),
-    load: new LoadMeter(),
-    fetchSessions: new FetchSessionCache(),
-    apiVersions: () => [],
-    advertised: () => ({ host: "127.0.0.1", port: 9092 }),
-  };
-}
+const services = () => standaloneServices();
 
 const connection = { id: 1, remoteAddress: "test", closed: new AbortController().signal };
 

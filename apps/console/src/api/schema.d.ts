@@ -6590,6 +6590,8 @@ export interface paths {
                                 createdAt: number;
                                 lastUsedAt: number | null;
                                 revokedAt: number | null;
+                                /** @description when the token stops being accepted, ms since the epoch; null: never */
+                                expiresAt: number | null;
                             }[];
                             nextCursor: string | null;
                         };
@@ -6703,6 +6705,8 @@ export interface paths {
                     "application/json": {
                         name: string;
                         scope: "admin" | "operator" | "viewer" | "metrics";
+                        /** @description when the token stops being accepted, ms since the epoch: in the future, at most 366 days ahead; left out or null: never */
+                        expiresAt?: number | null;
                     };
                 };
             };
@@ -6723,6 +6727,8 @@ export interface paths {
                                 createdAt: number;
                                 lastUsedAt: number | null;
                                 revokedAt: number | null;
+                                /** @description when the token stops being accepted, ms since the epoch; null: never */
+                                expiresAt: number | null;
                             };
                             secret: string;
                         };
@@ -6865,6 +6871,8 @@ export interface paths {
                             createdAt: number;
                             lastUsedAt: number | null;
                             revokedAt: number | null;
+                            /** @description when the token stops being accepted, ms since the epoch; null: never */
+                            expiresAt: number | null;
                         };
                     };
                 };
@@ -11304,6 +11312,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            version: number;
                             acls: {
                                 resourceType: "TOPIC" | "GROUP" | "CLUSTER" | "TRANSACTIONAL_ID" | "DELEGATION_TOKEN" | "USER";
                                 resourceName: string;
@@ -11321,6 +11330,136 @@ export interface paths {
                                 storedKey: string;
                                 serverKey: string;
                             }[];
+                        };
+                    };
+                };
+                /** @description Invalid request (schema, JSON, unknown fields) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        "WWW-Authenticate"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token's scope is not enough */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported media type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Idempotency-Key reused with another request */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Internal error */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/internal/v1/security/version": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The version of the cluster's ACLs and SCRAM credentials (grows with every change) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            version: number;
                         };
                     };
                 };

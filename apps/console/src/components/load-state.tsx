@@ -2,7 +2,8 @@ import type { ReactNode } from "react";
 
 /**
  * What a page shows before and around its data: a spinner while the first load runs, the error with a retry
- * while there is nothing to show, and the `empty` hint (what to do next) when the list is empty.
+ * while there is nothing to show, and the `empty` hint (what to do next) when the data is empty: by `isEmpty`, or,
+ * when only `empty` is given, when the data is a list with nothing in it.
  */
 export function LoadState<T>(props: {
   data: T | undefined;
@@ -14,6 +15,8 @@ export function LoadState<T>(props: {
   children: (data: T) => ReactNode;
 }) {
   const { data, error, loading } = props;
+  const isEmpty =
+    props.isEmpty ?? ((d: T) => props.empty !== undefined && Array.isArray(d) && d.length === 0);
   if (data === undefined) {
     if (error)
       return (
@@ -39,7 +42,7 @@ export function LoadState<T>(props: {
           Showing the last data: {error}
         </p>
       )}
-      {props.isEmpty?.(data) ? <div className="empty">{props.empty}</div> : props.children(data)}
+      {isEmpty(data) ? <div className="empty">{props.empty}</div> : props.children(data)}
     </>
   );
 }

@@ -1,11 +1,14 @@
-import { type FormEvent, useState } from "react";
+import { useState } from "react";
 import { api } from "../api/client.ts";
-import { ApiProblem, messageOf, unwrap } from "../api/problem.ts";
+import { unwrap } from "../api/problem.ts";
 import type { AclBinding } from "../api/types.ts";
 import { ConfirmButton } from "../components/confirm-button.tsx";
+import { DataTable } from "../components/data-table.tsx";
 import { Field } from "../components/field.tsx";
 import { LoadState } from "../components/load-state.tsx";
+import { SelectField, type SelectOption } from "../components/select-field.tsx";
 import { usePolled } from "../use-polled.ts";
+import { useSubmit } from "../use-submit.ts";
 
 const RESOURCE_TYPES: AclBinding["resourceType"][] = ["TOPIC", "GROUP", "CLUSTER", "TRANSACTIONAL_ID"];
 const OPERATIONS: AclBinding["operation"][] = [
@@ -22,6 +25,15 @@ const OPERATIONS: AclBinding["operation"][] = [
   "ALL",
 ];
 
+const PERMISSIONS: SelectOption<AclBinding["permission"]>[] = [
+  ["ALLOW", "ALLOW"],
+  ["DENY", "DENY (wins over any ALLOW)"],
+];
+const PATTERN_TYPES: SelectOption<AclBinding["patternType"]>[] = [
+  ["LITERAL", "LITERAL: this name (* for all)"],
+  ["PREFIXED", "PREFIXED: every name starting with it"],
+];
+
 const EMPTY: AclBinding = {
   resourceType: "TOPIC",
   resourceName: "",
@@ -34,32 +46,21 @@ const EMPTY: AclBinding = {
 
 function CreateAclForm({ clusterId, onCreated }: { clusterId: string; onCreated: () => void }) {
   const [acl, setAcl] = useState<AclBinding>(EMPTY);
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
   const set = <K extends keyof AclBinding>(key: K, value: AclBinding[K]) =>
     setAcl((a) => ({ ...a, [key]: value }));
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const resourceName = acl.resourceType === "CLUSTER" ? "kafka-cluster" : acl.resourceName.trim();
-      await unwrap(
-        api.POST("/v1/clusters/{id}/acls", {
-          params: { path: { id: clusterId } },
-          body: { ...acl, resourceName, principal: acl.principal.trim() },
-        }),
-      );
-      setAcl({ ...EMPTY, principal: acl.principal });
-      onCreated();
-    } catch (failure) {
-      setError(failure instanceof ApiProblem && failure.field ? failure.field.message : messageOf(failure));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, onSubmit } = useSubmit(async () => {
+    const resourceName = acl.resourceType === "CLUSTER" ? "kafka-cluster" : acl.resourceName.trim();
+    await unwrap(
+      api.POST("/v1/clusters/{id}/acls", {
+        params: { path: { id: clusterId } },
+        body: { ...acl, resourceName, principal: acl.principal.trim() },
+      }),
+    );
+    setAcl({ ...EMPTY, principal: acl.principal });
+    onCreated();
+  });
   return (
-    <form className="card inline-form" onSubmit={submit} noValidate aria-labelledby="acl-create">
+    <form className="card inline-form" onSubmit={onSubmit} noValidate aria-labelledby="acl-create">
       <h2 id="acl-create">Add an ACL</h2>
       <Field id="a-principal" label="Principal" hint="User:<name>, or User:* for every user" error={error}>
         {(aria) => (
@@ -71,62 +72,37 @@ function CreateAclForm({ clusterId, onCreated }: { clusterId: string; onCreated:
           />
         )}
       </Field>
-      <Field id="a-permission" label="Permission">
-        {(aria) => (
-          <select
-            {...aria}
-            value={acl.permission}
-            onChange={(e) => set("permission", e.target.value as AclBinding["permission"])}
-          >
-            <option value="ALLOW">ALLOW</option>
-            <option value="DENY">DENY (wins over any ALLOW)</option>
-          </select>
-        )}
-      </Field>
-      <Field id="a-operation" label="Operation" hint="READ, WRITE, DELETE and ALTER also grant DESCRIBE">
-        {(aria) => (
-          <select
-            {...aria}
-            value={acl.operation}
-            onChange={(e) => set("operation", e.target.value as AclBinding["operation"])}
-          >
-            {OPERATIONS.map((op) => (
-              <option key={op} value={op}>
-                {op}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
-      <Field id="a-type" label="Resource type">
-        {(aria) => (
-          <select
-            {...aria}
-            value={acl.resourceType}
-            onChange={(e) => set("resourceType", e.target.value as AclBinding["resourceType"])}
-          >
-            {RESOURCE_TYPES.map((t) => (
-              <option key={t} value={t}>
-                {t}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
+      <SelectField
+        id="a-permission"
+        label="Permission"
+        value={acl.permission}
+        onChange={(v) => set("permission", v)}
+        options={PERMISSIONS}
+      />
+      <SelectField
+        id="a-operation"
+        label="Operation"
+        hint="READ, WRITE, DELETE and ALTER also grant DESCRIBE"
+        value={acl.operation}
+        onChange={(v) => set("operation", v)}
+        options={OPERATIONS}
+      />
+      <SelectField
+        id="a-type"
+        label="Resource type"
+        value={acl.resourceType}
+        onChange={(v) => set("resourceType", v)}
+        options={RESOURCE_TYPES}
+      />
       {acl.resourceType !== "CLUSTER" && (
         <>
-          <Field id="a-pattern" label="Pattern">
-            {(aria) => (
-              <select
-                {...aria}
-                value={acl.patternType}
-                onChange={(e) => set("patternType", e.target.value as AclBinding["patternType"])}
-              >
-                <option value="LITERAL">LITERAL: this name (* for all)</option>
-                <option value="PREFIXED">PREFIXED: every name starting with it</option>
-              </select>
-            )}
-          </Field>
+          <SelectField
+            id="a-pattern"
+            label="Pattern"
+            value={acl.patternType}
+            onChange={(v) => set("patternType", v)}
+            options={PATTERN_TYPES}
+          />
           <Field id="a-name" label="Resource name">
             {(aria) => (
               <input
@@ -160,58 +136,40 @@ export function AclsCard({ clusterId }: { clusterId: string }) {
         <h2>ACLs</h2>
         <LoadState
           {...acls}
-          isEmpty={(list) => list.length === 0}
           empty={<p>No ACL: with the authorizer on, only super users can do anything. Add a grant above.</p>}
         >
           {(list) => (
-            <div className="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Principal</th>
-                    <th scope="col">Permission</th>
-                    <th scope="col">Operation</th>
-                    <th scope="col">Resource</th>
-                    <th scope="col">Host</th>
-                    <th scope="col">
-                      <span className="visually-hidden">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {list.map((a) => (
-                    <tr key={JSON.stringify(a)}>
-                      <th scope="row">{a.principal}</th>
-                      <td>{a.permission}</td>
-                      <td>{a.operation}</td>
-                      <td>
-                        {a.resourceType}{" "}
-                        {a.patternType === "PREFIXED" ? `${a.resourceName}*` : a.resourceName}
-                      </td>
-                      <td>{a.host}</td>
-                      <td>
-                        <ConfirmButton
-                          label="Delete"
-                          danger
-                          title={`Delete this ACL of ${a.principal}?`}
-                          body="Brokers stop granting (or denying) it within seconds."
-                          confirmLabel="Delete ACL"
-                          action={async () => {
-                            await unwrap(
-                              api.POST("/v1/clusters/{id}/acls/delete", {
-                                params: { path: { id: clusterId } },
-                                body: a,
-                              }),
-                            );
-                            acls.reload();
-                          }}
-                        />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable columns={["Principal", "Permission", "Operation", "Resource", "Host"]} actions>
+              {list.map((a) => (
+                <tr key={JSON.stringify(a)}>
+                  <th scope="row">{a.principal}</th>
+                  <td>{a.permission}</td>
+                  <td>{a.operation}</td>
+                  <td>
+                    {a.resourceType} {a.patternType === "PREFIXED" ? `${a.resourceName}*` : a.resourceName}
+                  </td>
+                  <td>{a.host}</td>
+                  <td>
+                    <ConfirmButton
+                      label="Delete"
+                      danger
+                      title={`Delete this ACL of ${a.principal}?`}
+                      body="Brokers stop granting (or denying) it within seconds."
+                      confirmLabel="Delete ACL"
+                      action={async () => {
+                        await unwrap(
+                          api.POST("/v1/clusters/{id}/acls/delete", {
+                            params: { path: { id: clusterId } },
+                            body: a,
+                          }),
+                        );
+                        acls.reload();
+                      }}
+                    />
+                  </td>
+                </tr>
+              ))}
+            </DataTable>
           )}
         </LoadState>
       </div>

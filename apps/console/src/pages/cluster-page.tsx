@@ -1,7 +1,7 @@
 import { Link } from "../components/link.tsx";
 import { LoadState } from "../components/load-state.tsx";
 import { Status } from "../components/status.tsx";
-import { hrefOf } from "../router.ts";
+import { CLUSTER_TABS, type ClusterTab, hrefOf } from "../router.ts";
 import { useClusterLive } from "../use-cluster-live.ts";
 import { BrokerMapTab } from "./broker-map-tab.tsx";
 import { GroupsTab } from "./groups-tab.tsx";
@@ -10,22 +10,21 @@ import { RebalanceTab } from "./rebalance-tab.tsx";
 import { SecurityTab } from "./security-tab.tsx";
 import { TopicsTab } from "./topics-tab.tsx";
 
-type Tab = "overview" | "map" | "topics" | "groups" | "rebalance" | "security";
-const TABS: [Tab, string][] = [
-  ["overview", "Overview"],
-  ["map", "Broker map"],
-  ["topics", "Topics"],
-  ["groups", "Consumer groups"],
-  ["rebalance", "Rebalance"],
-  ["security", "Security"],
-];
+const TAB_LABELS: Readonly<Record<ClusterTab, string>> = {
+  overview: "Overview",
+  map: "Broker map",
+  topics: "Topics",
+  groups: "Consumer groups",
+  rebalance: "Rebalance",
+  security: "Security",
+};
 
 /**
  * One cluster: its name and state above tabs for its overview, broker map, topics, groups, rebalance and
  * security (ACLs and SCRAM users). Live over the
  * cluster's event stream (one for every tab), polled only while that is down.
  */
-export function ClusterPage({ clusterId, tab }: { clusterId: string; tab: Tab }) {
+export function ClusterPage({ clusterId, tab }: { clusterId: string; tab: ClusterTab }) {
   const live = useClusterLive(clusterId);
   return (
     <LoadState {...live.cluster}>
@@ -43,13 +42,13 @@ export function ClusterPage({ clusterId, tab }: { clusterId: string; tab: Tab })
             </Link>
           </div>
           <nav className="tabs" aria-label="Cluster">
-            {TABS.map(([key, label]) => (
+            {CLUSTER_TABS.map((key) => (
               <Link
                 key={key}
                 href={hrefOf({ page: "cluster", clusterId, tab: key })}
                 aria-current={tab === key ? "page" : undefined}
               >
-                {label}
+                {TAB_LABELS[key]}
               </Link>
             ))}
           </nav>

@@ -2,6 +2,7 @@ import { useState } from "react";
 import { api } from "../api/client.ts";
 import { unwrap } from "../api/problem.ts";
 import type { Cluster } from "../api/types.ts";
+import { DataTable } from "../components/data-table.tsx";
 import { Link } from "../components/link.tsx";
 import { LoadState } from "../components/load-state.tsx";
 import { Status } from "../components/status.tsx";
@@ -57,7 +58,6 @@ export function ClustersPage() {
       )}
       <LoadState
         {...clusters}
-        isEmpty={(list) => list.length === 0}
         empty={
           <>
             <h2>No cluster yet</h2>
@@ -69,44 +69,28 @@ export function ClustersPage() {
         }
       >
         {(list) => (
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">State</th>
-                  <th scope="col">Provider</th>
-                  <th scope="col">Traffic</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.map((cluster) => (
-                  <tr key={cluster.id}>
-                    <th scope="row">
-                      <Link href={`/clusters/${cluster.id}`}>{cluster.name}</Link>
-                    </th>
-                    <td>
-                      <Status state={cluster.state} />
-                    </td>
-                    <td>
-                      {cluster.spec.provider} · {cluster.spec.region}
-                    </td>
-                    <td>
-                      <ClusterTraffic clusterId={cluster.id} />
-                    </td>
-                    <td>{formatRelative(cluster.createdAt)}</td>
-                    <td>
-                      <DeleteClusterButton cluster={cluster} onDeleted={clusters.reload} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable columns={["Name", "State", "Provider", "Traffic", "Created"]} actions>
+            {list.map((cluster) => (
+              <tr key={cluster.id}>
+                <th scope="row">
+                  <Link href={`/clusters/${cluster.id}`}>{cluster.name}</Link>
+                </th>
+                <td>
+                  <Status state={cluster.state} />
+                </td>
+                <td>
+                  {cluster.spec.provider} · {cluster.spec.region}
+                </td>
+                <td>
+                  <ClusterTraffic clusterId={cluster.id} />
+                </td>
+                <td>{formatRelative(cluster.createdAt)}</td>
+                <td>
+                  <DeleteClusterButton cluster={cluster} onDeleted={clusters.reload} />
+                </td>
+              </tr>
+            ))}
+          </DataTable>
         )}
       </LoadState>
     </section>

@@ -1,6 +1,7 @@
 import { Fragment, useState } from "react";
 import { api } from "../api/client.ts";
 import { unwrap } from "../api/problem.ts";
+import { DataTable } from "../components/data-table.tsx";
 import { Link } from "../components/link.tsx";
 import { LoadState } from "../components/load-state.tsx";
 import { Status } from "../components/status.tsx";
@@ -50,7 +51,6 @@ export function GroupsTab({ clusterId }: { clusterId: string }) {
   return (
     <LoadState
       {...groups}
-      isEmpty={(list) => list.length === 0}
       empty={
         <p>
           No consumer group yet. A Kafka consumer with a <code>group.id</code> creates one when it joins; its
@@ -59,53 +59,38 @@ export function GroupsTab({ clusterId }: { clusterId: string }) {
       }
     >
       {(list) => (
-        <div className="table-wrap">
-          <table>
-            <caption className="visually-hidden">Consumer groups</caption>
-            <thead>
+        <DataTable caption="Consumer groups" columns={["Group", "State", "Protocol type"]} actions>
+          {list.map((g) => (
+            <Fragment key={g.groupId}>
               <tr>
-                <th scope="col">Group</th>
-                <th scope="col">State</th>
-                <th scope="col">Protocol type</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
+                <th scope="row">
+                  <Link href={hrefOf({ page: "group", clusterId, group: g.groupId })}>{g.groupId}</Link>
                 </th>
+                <td>
+                  <Status state={g.state.toUpperCase()} />
+                </td>
+                <td>{g.protocolType || "—"}</td>
+                <td>
+                  <button
+                    type="button"
+                    aria-expanded={resetting === g.groupId}
+                    onClick={() => setResetting(resetting === g.groupId ? undefined : g.groupId)}
+                  >
+                    {resetting === g.groupId ? "Close reset" : `Reset offsets`}
+                    <span className="visually-hidden"> of {g.groupId}</span>
+                  </button>
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {list.map((g) => (
-                <Fragment key={g.groupId}>
-                  <tr>
-                    <th scope="row">
-                      <Link href={hrefOf({ page: "group", clusterId, group: g.groupId })}>{g.groupId}</Link>
-                    </th>
-                    <td>
-                      <Status state={g.state.toUpperCase()} />
-                    </td>
-                    <td>{g.protocolType || "—"}</td>
-                    <td>
-                      <button
-                        type="button"
-                        aria-expanded={resetting === g.groupId}
-                        onClick={() => setResetting(resetting === g.groupId ? undefined : g.groupId)}
-                      >
-                        {resetting === g.groupId ? "Close reset" : `Reset offsets`}
-                        <span className="visually-hidden"> of {g.groupId}</span>
-                      </button>
-                    </td>
-                  </tr>
-                  {resetting === g.groupId && (
-                    <tr id={`reset-${g.groupId}`}>
-                      <td colSpan={4}>
-                        <GroupReset clusterId={clusterId} group={g.groupId} onDone={groups.reload} />
-                      </td>
-                    </tr>
-                  )}
-                </Fragment>
-              ))}
-            </tbody>
-          </table>
-        </div>
+              {resetting === g.groupId && (
+                <tr id={`reset-${g.groupId}`}>
+                  <td colSpan={4}>
+                    <GroupReset clusterId={clusterId} group={g.groupId} onDone={groups.reload} />
+                  </td>
+                </tr>
+              )}
+            </Fragment>
+          ))}
+        </DataTable>
       )}
     </LoadState>
   );

@@ -3,6 +3,7 @@ import { unwrap } from "../api/problem.ts";
 import type { Broker, Cluster } from "../api/types.ts";
 import { ConfirmButton } from "../components/confirm-button.tsx";
 import { CopyText } from "../components/copy-text.tsx";
+import { DataTable } from "../components/data-table.tsx";
 import { LineChart } from "../components/line-chart.tsx";
 import { LoadState } from "../components/load-state.tsx";
 import { Status } from "../components/status.tsx";
@@ -15,78 +16,65 @@ const CHART_WINDOW_MS = 15 * 60_000;
 
 function BrokersTable({ clusterId, brokers }: { clusterId: string; brokers: Broker[] }) {
   return (
-    <div className="table-wrap">
-      <table>
-        <caption className="visually-hidden">Brokers</caption>
-        <thead>
-          <tr>
-            <th scope="col">Broker</th>
-            <th scope="col">State</th>
-            <th scope="col">Zone</th>
-            <th scope="col">Capacity</th>
-            <th scope="col">Instance type</th>
-            <th scope="col">Lease</th>
-            <th scope="col" className="num">
-              Partitions led
-            </th>
-            <th scope="col" className="num">
-              Network in
-            </th>
-            <th scope="col" className="num">
-              Network out
-            </th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {brokers.map((b) => (
-            <tr key={b.brokerId}>
-              <th scope="row">
-                {b.brokerId}
-                <div className="muted small">
-                  {b.host}:{b.port}
-                </div>
-              </th>
-              <td>
-                <Status state={b.state} />
-              </td>
-              <td className="nowrap">{b.zone}</td>
-              <td className="nowrap">{b.spot ? "spot" : "on-demand"}</td>
-              <td className="nowrap">{b.instanceType ?? <span className="muted">not known yet</span>}</td>
-              <td>
-                {b.state === "ACTIVE"
-                  ? `renews, ends ${formatRelative(b.leaseUntil)}`
-                  : formatRelative(b.leaseUntil)}
-              </td>
-              <td className="num">{b.partitions}</td>
-              <td className="num">{formatRate(b.load.bytesInPerSec)}</td>
-              <td className="num">{formatRate(b.load.bytesOutPerSec)}</td>
-              <td>
-                {b.spot && (
-                  <ConfirmButton
-                    label="Simulate spot reclaim"
-                    title={`Reclaim broker ${b.brokerId}'s instance?`}
-                    body="The provider sends a spot interruption notice now and kills the instance after 10 seconds. The control plane drains the broker, then fails it over; watch it under Operations."
-                    confirmLabel="Reclaim"
-                    disabled={b.state !== "ACTIVE"}
-                    action={() =>
-                      unwrap(
-                        api.POST("/v1/clusters/{id}/brokers/{brokerId}/spot-reclaim", {
-                          params: { path: { id: clusterId, brokerId: b.brokerId } },
-                          body: { noticeSeconds: 10 },
-                        }),
-                      )
-                    }
-                  />
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      caption="Brokers"
+      columns={[
+        "Broker",
+        "State",
+        "Zone",
+        "Capacity",
+        "Instance type",
+        "Lease",
+        { label: "Partitions led", numeric: true },
+        { label: "Network in", numeric: true },
+        { label: "Network out", numeric: true },
+      ]}
+      actions
+    >
+      {brokers.map((b) => (
+        <tr key={b.brokerId}>
+          <th scope="row">
+            {b.brokerId}
+            <div className="muted small">
+              {b.host}:{b.port}
+            </div>
+          </th>
+          <td>
+            <Status state={b.state} />
+          </td>
+          <td className="nowrap">{b.zone}</td>
+          <td className="nowrap">{b.spot ? "spot" : "on-demand"}</td>
+          <td className="nowrap">{b.instanceType ?? <span className="muted">not known yet</span>}</td>
+          <td>
+            {b.state === "ACTIVE"
+              ? `renews, ends ${formatRelative(b.leaseUntil)}`
+              : formatRelative(b.leaseUntil)}
+          </td>
+          <td className="num">{b.partitions}</td>
+          <td className="num">{formatRate(b.load.bytesInPerSec)}</td>
+          <td className="num">{formatRate(b.load.bytesOutPerSec)}</td>
+          <td>
+            {b.spot && (
+              <ConfirmButton
+                label="Simulate spot reclaim"
+                title={`Reclaim broker ${b.brokerId}'s instance?`}
+                body="The provider sends a spot interruption notice now and kills the instance after 10 seconds. The control plane drains the broker, then fails it over; watch it under Operations."
+                confirmLabel="Reclaim"
+                disabled={b.state !== "ACTIVE"}
+                action={() =>
+                  unwrap(
+                    api.POST("/v1/clusters/{id}/brokers/{brokerId}/spot-reclaim", {
+                      params: { path: { id: clusterId, brokerId: b.brokerId } },
+                      body: { noticeSeconds: 10 },
+                    }),
+                  )
+                }
+              />
+            )}
+          </td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 

@@ -1,42 +1,40 @@
-import { type FormEvent, useState } from "react";
+import { useState } from "react";
 import { api } from "../api/client.ts";
 import { ApiProblem, messageOf, unwrap } from "../api/problem.ts";
 import { ConfirmButton } from "../components/confirm-button.tsx";
+import { DataTable } from "../components/data-table.tsx";
 import { Field } from "../components/field.tsx";
 import { Link } from "../components/link.tsx";
 import { LoadState } from "../components/load-state.tsx";
 import { hrefOf } from "../router.ts";
 import { usePolled } from "../use-polled.ts";
+import { useSubmit } from "../use-submit.ts";
+
+/** The API's refusal at the field it names (name or partitions), or for the whole form. */
+function fieldErrorsOf(failure: unknown): { name?: string; partitions?: string; form?: string } {
+  if (failure === undefined) return {};
+  const field = failure instanceof ApiProblem ? failure.field : null;
+  if (field?.pointer.startsWith("/name")) return { name: field.message };
+  if (field?.pointer.startsWith("/partitions")) return { partitions: field.message };
+  return { form: messageOf(failure) };
+}
 
 function CreateTopicForm({ clusterId, onCreated }: { clusterId: string; onCreated: () => void }) {
   const [name, setName] = useState("");
   const [partitions, setPartitions] = useState("6");
-  const [errors, setErrors] = useState<{ name?: string; partitions?: string; form?: string }>({});
-  const [busy, setBusy] = useState(false);
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setErrors({});
-    try {
-      await unwrap(
-        api.POST("/v1/clusters/{id}/topics", {
-          params: { path: { id: clusterId } },
-          body: { name: name.trim(), partitions: partitions.trim() === "" ? Number.NaN : Number(partitions) },
-        }),
-      );
-      setName("");
-      onCreated();
-    } catch (failure) {
-      const field = failure instanceof ApiProblem ? failure.field : null;
-      if (field?.pointer.startsWith("/name")) setErrors({ name: field.message });
-      else if (field?.pointer.startsWith("/partitions")) setErrors({ partitions: field.message });
-      else setErrors({ form: messageOf(failure) });
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, failure, onSubmit } = useSubmit(async () => {
+    await unwrap(
+      api.POST("/v1/clusters/{id}/topics", {
+        params: { path: { id: clusterId } },
+        body: { name: name.trim(), partitions: partitions.trim() === "" ? Number.NaN : Number(partitions) },
+      }),
+    );
+    setName("");
+    onCreated();
+  });
+  const errors = fieldErrorsOf(failure);
   return (
-    <form className="card inline-form" onSubmit={submit} noValidate aria-labelledby="topic-create">
+    <form className="card inline-form" onSubmit={onSubmit} noValidate aria-labelledby="topic-create">
       <h2 id="topic-create">Create a topic</h2>
       <Field id="t-name" label="Name" hint="Letters, digits, . _ and -" error={errors.name}>
         {(aria) => (
@@ -79,7 +77,6 @@ export function TopicsTab({ clusterId }: { clusterId: string }) {
       <CreateTopicForm clusterId={clusterId} onCreated={topics.reload} />
       <LoadState
         {...topics}
-        isEmpty={(list) => list.length === 0}
         empty={
           <p>
             No topic yet. Create one above, or just produce to a new name with any Kafka client: brokers
@@ -88,59 +85,48 @@ export function TopicsTab({ clusterId }: { clusterId: string }) {
         }
       >
         {(list) => (
-          <div className="table-wrap">
-            <table>
-              <caption className="visually-hidden">Topics</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Topic</th>
-                  <th scope="col" className="num">
-                    Partitions
-                  </th>
-                  <th scope="col" className="num">
-                    Without leader
-                  </th>
-                  <th scope="col">Configs</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.map((t) => (
-                  <tr key={t.topicId}>
-                    <th scope="row">
-                      <Link href={hrefOf({ page: "topic", clusterId, topic: t.name })}>{t.name}</Link>
-                    </th>
-                    <td className="num">{t.partitions.length}</td>
-                    <td className="num">{t.partitions.filter((p) => p.leaderBrokerId < 0).length}</td>
-                    <td className="small">
-                      {Object.entries(t.configs)
-                        .map(([k, v]) => `${k}=${v}`)
-                        .join(", ") || <span className="muted">defaults</span>}
-                    </td>
-                    <td>
-                      <ConfirmButton
-                        label="Delete"
-                        danger
-                        title={`Delete topic ${t.name}?`}
-                        body="Its records are deleted for good; clients reading it get UNKNOWN_TOPIC_OR_PARTITION."
-                        confirmLabel={`Delete ${t.name}`}
-                        action={async () => {
-                          await unwrap(
-                            api.DELETE("/v1/clusters/{id}/topics/{name}", {
-                              params: { path: { id: clusterId, name: t.name } },
-                            }),
-                          );
-                          topics.reload();
-                        }}
-                      />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption="Topics"
+            columns={[
+              "Topic",
+              { label: "Partitions", numeric: true },
+              { label: "Without leader", numeric: true },
+              "Configs",
+            ]}
+            actions
+          >
+            {list.map((t) => (
+              <tr key={t.topicId}>
+                <th scope="row">
+                  <Link href={hrefOf({ page: "topic", clusterId, topic: t.name })}>{t.name}</Link>
+                </th>
+                <td className="num">{t.partitions.length}</td>
+                <td className="num">{t.partitions.filter((p) => p.leaderBrokerId < 0).length}</td>
+                <td className="small">
+                  {Object.entries(t.configs)
+                    .map(([k, v]) => `${k}=${v}`)
+                    .join(", ") || <span className="muted">defaults</span>}
+                </td>
+                <td>
+                  <ConfirmButton
+                    label="Delete"
+                    danger
+                    title={`Delete topic ${t.name}?`}
+                    body="Its records are deleted for good; clients reading it get UNKNOWN_TOPIC_OR_PARTITION."
+                    confirmLabel={`Delete ${t.name}`}
+                    action={async () => {
+                      await unwrap(
+                        api.DELETE("/v1/clusters/{id}/topics/{name}", {
+                          params: { path: { id: clusterId, name: t.name } },
+                        }),
+                      );
+                      topics.reload();
+                    }}
+                  />
+                </td>
+              </tr>
+            ))}
+          </DataTable>
         )}
       </LoadState>
     </div>

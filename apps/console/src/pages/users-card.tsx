@@ -1,45 +1,38 @@
-import { type FormEvent, useState } from "react";
+import { useState } from "react";
 import { api } from "../api/client.ts";
-import { ApiProblem, messageOf, unwrap } from "../api/problem.ts";
+import { unwrap } from "../api/problem.ts";
 import type { KafkaUser } from "../api/types.ts";
 import { ConfirmButton } from "../components/confirm-button.tsx";
+import { DataTable } from "../components/data-table.tsx";
 import { Field } from "../components/field.tsx";
 import { LoadState } from "../components/load-state.tsx";
+import { SelectField } from "../components/select-field.tsx";
 import { usePolled } from "../use-polled.ts";
+import { useSubmit } from "../use-submit.ts";
 
 type Mechanism = KafkaUser["credentials"][number]["mechanism"];
+const MECHANISMS: Mechanism[] = ["SCRAM-SHA-256", "SCRAM-SHA-512"];
 
 function CreateUserForm({ clusterId, onCreated }: { clusterId: string; onCreated: () => void }) {
   const [name, setName] = useState("");
   const [password, setPassword] = useState("");
   const [mechanism, setMechanism] = useState<Mechanism>("SCRAM-SHA-256");
-  const [error, setError] = useState<string>();
   const [done, setDone] = useState<string>();
-  const [busy, setBusy] = useState(false);
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(undefined);
+  const { busy, error, onSubmit } = useSubmit(async () => {
     setDone(undefined);
-    try {
-      await unwrap(
-        api.PUT("/v1/clusters/{id}/users/{name}", {
-          params: { path: { id: clusterId, name: name.trim() } },
-          body: { password, mechanism },
-        }),
-      );
-      setDone(`User ${name.trim()} can log in with ${mechanism}.`);
-      setName("");
-      setPassword("");
-      onCreated();
-    } catch (failure) {
-      setError(failure instanceof ApiProblem && failure.field ? failure.field.message : messageOf(failure));
-    } finally {
-      setBusy(false);
-    }
-  };
+    await unwrap(
+      api.PUT("/v1/clusters/{id}/users/{name}", {
+        params: { path: { id: clusterId, name: name.trim() } },
+        body: { password, mechanism },
+      }),
+    );
+    setDone(`User ${name.trim()} can log in with ${mechanism}.`);
+    setName("");
+    setPassword("");
+    onCreated();
+  });
   return (
-    <form className="card inline-form" onSubmit={submit} noValidate aria-labelledby="user-create">
+    <form className="card inline-form" onSubmit={onSubmit} noValidate aria-labelledby="user-create">
       <h2 id="user-create">Add a user or set a password</h2>
       <Field id="u-name" label="User name" hint="Clients log in as it; ACLs name it User:<name>">
         {(aria) => (
@@ -57,14 +50,13 @@ function CreateUserForm({ clusterId, onCreated }: { clusterId: string; onCreated
           />
         )}
       </Field>
-      <Field id="u-mechanism" label="Mechanism">
-        {(aria) => (
-          <select {...aria} value={mechanism} onChange={(e) => setMechanism(e.target.value as Mechanism)}>
-            <option value="SCRAM-SHA-256">SCRAM-SHA-256</option>
-            <option value="SCRAM-SHA-512">SCRAM-SHA-512</option>
-          </select>
-        )}
-      </Field>
+      <SelectField
+        id="u-mechanism"
+        label="Mechanism"
+        value={mechanism}
+        onChange={setMechanism}
+        options={MECHANISMS}
+      />
       <button type="submit" className="primary" disabled={busy || name.trim() === ""}>
         {busy ? "Saving…" : "Save user"}
       </button>
@@ -91,50 +83,36 @@ export function UsersCard({ clusterId }: { clusterId: string }) {
         <h2>SCRAM users</h2>
         <LoadState
           {...users}
-          isEmpty={(list) => list.length === 0}
           empty={<p>No SCRAM user yet: add one above, or with kafka-configs.sh --entity-type users.</p>}
         >
           {(list) => (
-            <div className="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">User</th>
-                    <th scope="col">Mechanisms</th>
-                    <th scope="col">
-                      <span className="visually-hidden">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {list.map((u) => (
-                    <tr key={u.name}>
-                      <th scope="row">{u.name}</th>
-                      <td>
-                        {u.credentials.map((c) => `${c.mechanism} (${c.iterations} iterations)`).join(", ")}
-                      </td>
-                      <td>
-                        <ConfirmButton
-                          label="Delete"
-                          danger
-                          title={`Delete user ${u.name}?`}
-                          body="New logins with it are refused within seconds; open connections stay until they close."
-                          confirmLabel="Delete user"
-                          action={async () => {
-                            await unwrap(
-                              api.DELETE("/v1/clusters/{id}/users/{name}", {
-                                params: { path: { id: clusterId, name: u.name } },
-                              }),
-                            );
-                            users.reload();
-                          }}
-                        />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable columns={["User", "Mechanisms"]} actions>
+              {list.map((u) => (
+                <tr key={u.name}>
+                  <th scope="row">{u.name}</th>
+                  <td>
+                    {u.credentials.map((c) => `${c.mechanism} (${c.iterations} iterations)`).join(", ")}
+                  </td>
+                  <td>
+                    <ConfirmButton
+                      label="Delete"
+                      danger
+                      title={`Delete user ${u.name}?`}
+                      body="New logins with it are refused within seconds; open connections stay until they close."
+                      confirmLabel="Delete user"
+                      action={async () => {
+                        await unwrap(
+                          api.DELETE("/v1/clusters/{id}/users/{name}", {
+                            params: { path: { id: clusterId, name: u.name } },
+                          }),
+                        );
+                        users.reload();
+                      }}
+                    />
+                  </td>
+                </tr>
+              ))}
+            </DataTable>
           )}
         </LoadState>
       </div>

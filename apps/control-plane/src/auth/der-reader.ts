@@ -114,9 +114,14 @@ export function oidOf(node: DerNode): string {
   return [...head, ...parts].join(".");
 }
 
-/** The octets of an OCTET STRING, primitive or constructed (BER chunks, concatenated). */
-export function octetsOf(node: DerNode): Buffer {
+/**
+ * The octets of an OCTET STRING, primitive or constructed (BER chunks, concatenated). Chunks of chunks nest at
+ * most MAX_DEPTH deep: deeper input is refused, not recursed.
+ */
+export function octetsOf(node: DerNode, depth = 0): Buffer {
+  if (depth > MAX_DEPTH) throw new DerError("values nested too deeply");
   if (node.tag === DerTag.OCTET_STRING) return node.contents;
-  if (node.tag === (DerTag.OCTET_STRING | 0x20)) return Buffer.concat(childrenOf(node).map(octetsOf));
+  if (node.tag === (DerTag.OCTET_STRING | 0x20))
+    return Buffer.concat(childrenOf(node).map((chunk) => octetsOf(chunk, depth + 1)));
   throw new DerError(`expected an OCTET STRING, got tag 0x${node.tag.toString(16)}`);
 }

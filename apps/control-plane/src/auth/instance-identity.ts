@@ -105,7 +105,13 @@ export function verifyInstanceIdentity(
     return doc;
   }
   const signature = Buffer.from(proof.signature.replace(/\s+/g, ""), "base64");
-  const valid = signature.length > 0 && verify("sha256", content, entry.key, signature);
+  let valid: boolean;
+  try {
+    valid = signature.length > 0 && verify("sha256", content, entry.key, signature);
+  } catch (cause) {
+    // A configured key verify cannot use for this (an Ed25519 key takes no digest): refused as the PKCS#7 path does.
+    throw refuse(`the signature cannot be checked with this key: ${(cause as Error).message}`);
+  }
   if (!valid) throw refuse("the signature does not match the document");
   return doc;
 }

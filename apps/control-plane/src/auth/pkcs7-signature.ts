@@ -93,7 +93,7 @@ function signerOf(
   if (!encap[0] || oidOf(encap[0]) !== OID.data) throw new Pkcs7Refused("the signed content is not data");
   if (encap[1]) {
     const carried = Buffer.concat(
-      childrenOf(expectTag(encap[1], DerTag.CONTEXT_0, "eContent")).map(octetsOf),
+      childrenOf(expectTag(encap[1], DerTag.CONTEXT_0, "eContent")).map((value) => octetsOf(value)),
     );
     if (!carried.equals(content)) throw new Pkcs7Refused("the signature carries another document");
   }

@@ -244,6 +244,8 @@ export const apiTokens = pgTable("api_tokens", {
   createdAt: millis("created_at").notNull(),
   lastUsedAt: millis("last_used_at"),
   revokedAt: millis("revoked_at"),
+  /** Null: never expires. Checked at every use (auth/api-tokens.ts). */
+  expiresAt: millis("expires_at"),
 });
 
 export const auditLog = pgTable(
@@ -427,7 +429,8 @@ export const scramCredentials = pgTable(
 
 /**
  * The control plane's own Kafka credential for a cluster (user CONTROL_PLANE_KAFKA_USER of @cirrus/broker-api):
- * a random secret generated once, which the control plane needs in clear to answer SCRAM challenges, and the
+ * a random secret generated once, which the control plane needs to answer SCRAM challenges (stored sealed under
+ * the control plane's secrets key, bound to the row: src/secrets/), and the
  * SCRAM credentials (salt, iterations, StoredKey, ServerKey per mechanism) brokers verify it with. Kept apart from
  * scram_credentials so that no API lists, alters or deletes it.
  */

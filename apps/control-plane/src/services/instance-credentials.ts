@@ -71,17 +71,13 @@ export async function issueInstanceCredential(
       );
   }
   const brokerToken = newSecret(TokenPrefix.BROKER);
+  const tokenHash = hashSecret(brokerToken);
   await db
     .insert(instanceCredentials)
-    .values({
-      clusterId: request.clusterId,
-      instanceId: instance.instanceId,
-      tokenHash: hashSecret(brokerToken),
-      issuedAt: now,
-    })
+    .values({ clusterId: request.clusterId, instanceId: instance.instanceId, tokenHash, issuedAt: now })
     .onConflictDoUpdate({
       target: [instanceCredentials.clusterId, instanceCredentials.instanceId],
-      set: { tokenHash: hashSecret(brokerToken), issuedAt: now },
+      set: { tokenHash, issuedAt: now },
     });
   return { brokerToken, instanceId: instance.instanceId };
 }

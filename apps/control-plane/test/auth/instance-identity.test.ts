@@ -84,6 +84,15 @@ describe("verifyInstanceIdentity (aws)", () => {
       refused(/signature does not match/),
     );
     assert.throws(() => verifyInstanceIdentity({ ...proof, signature: "" }, keys), refused(/signature/));
+    // A key verify throws on (Ed25519 takes no sha256 digest): a 401 saying so, not a 500.
+    const ed25519 = {
+      aws: parseIdentityKeys(
+        JSON.stringify({
+          "us-east-1": generateKeyPairSync("ed25519").publicKey.export({ type: "spki", format: "pem" }),
+        }),
+      ),
+    };
+    assert.throws(() => verifyInstanceIdentity(proof, ed25519), refused(/cannot be checked with this key/));
   });
 
   it("needs a key for the region ('*' for the shared one), and refuses an expired certificate", () => {

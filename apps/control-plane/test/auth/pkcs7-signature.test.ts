@@ -17,6 +17,46 @@ const ATTACHED_BER = fixture("aliyun-identity-pkcs7-attached-ber.pem");
 const refused = (pattern: RegExp) => (error: unknown) =>
   error instanceof Pkcs7Refused && pattern.test(error.message);
 
+/** A DER identifier and definite length for `n` octets of contents. */
+function header(tag: number, n: number): Buffer {
+  const octets: number[] = [];
+  for (let rest = n; rest > 0; rest = Math.floor(rest / 256)) octets.unshift(rest % 256);
+  return Buffer.from([tag, ...(n < 128 ? [n] : [0x80 | octets.length, ...octets])]);
+}
+
+const der = (tag: number, contents: Buffer) => Buffer.concat([header(tag, contents.length), contents]);
+
+/**
+ * A SignedData whose attached content is an OCTET STRING in constructed (chunked) form, each chunk again
+ * constructed, `depth` deep, with definite lengths: no indefinite length anywhere for readNode to refuse.
+ */
+function chunkedContentNestedDeep(depth: number): Buffer {
+  // Built inside out, each level's header in front of what it holds, without re-copying the inner bytes.
+  const parts: Buffer[] = [der(0x04, Buffer.from("x"))];
+  let size = parts[0]!.length;
+  for (let i = 0; i < depth; i++) {
+    const chunk = header(0x24, size);
+    parts.unshift(chunk);
+    size += chunk.length;
+  }
+  const oid = (dotted: string) => {
+    const [a, b, ...rest] = dotted.split(".").map(Number);
+    const bytes = [a! * 40 + b!];
+    for (const arc of rest) {
+      const groups = [arc & 0x7f];
+      for (let v = arc >> 7; v > 0; v >>= 7) groups.unshift(0x80 | (v & 0x7f));
+      bytes.push(...groups);
+    }
+    return der(0x06, Buffer.from(bytes));
+  };
+  const encap = der(0x30, Buffer.concat([oid("1.2.840.113549.1.7.1"), der(0xa0, Buffer.concat(parts))]));
+  const signedData = der(
+    0x30,
+    Buffer.concat([der(0x02, Buffer.from([1])), der(0x31, Buffer.alloc(0)), encap]),
+  );
+  return der(0x30, Buffer.concat([oid("1.2.840.113549.1.7.2"), der(0xa0, signedData)]));
+}
+
 /** The base64 body alone, as the metadata service serves it (no PEM armour), on one line. */
 const bare = (pem: string) => pkcs7Bytes(pem).toString("base64");
 
@@ -73,6 +113,12 @@ describe("verifyPkcs7Signature", () => {
     const nested = Buffer.concat([Buffer.alloc(200_000, Buffer.from([0x30, 0x80])), Buffer.alloc(200_000)]);
     assert.throws(
       () => verifyPkcs7Signature(nested.toString("base64"), DOCUMENT, KEY),
+      refused(/nested too deeply/),
+    );
+    // Chunks of chunks of an attached content, 20,000 deep with definite lengths (about 80 KB, inside the
+    // request body limit): refused as such, not a stack overflow (which the route would answer with a 500).
+    assert.throws(
+      () => verifyPkcs7Signature(chunkedContentNestedDeep(20_000).toString("base64"), DOCUMENT, KEY),
       refused(/nested too deeply/),
     );
     assert.throws(

@@ -7,7 +7,12 @@ import { ControlPlane } from "../../src/control-plane.ts";
 import { operations, streams } from "../../src/db/schema.ts";
 import { getOperation, type Operation } from "../../src/services/operations.ts";
 import { localSpec } from "../helpers/test-app.ts";
-import { createTestDatabase, type TestDatabase, testBackends } from "../helpers/test-database.ts";
+import {
+  createTestDatabase,
+  TEST_SECRETS_KEY,
+  type TestDatabase,
+  testBackends,
+} from "../helpers/test-database.ts";
 
 const ADMIN = "cpt_test-admin-token-for-the-resume-suite";
 
@@ -35,6 +40,7 @@ for (const backend of testBackends()) {
         {},
         {
           databaseUrl: testDb.url,
+          secretsKey: TEST_SECRETS_KEY,
           port: 0,
           logLevel: "silent",
           reconcileIntervalMs: 20,

@@ -2,7 +2,7 @@ import { after, before } from "node:test";
 import type { Assignments, ControlPlaneClient } from "@cirrus/broker-api";
 import { type Config, loadConfig } from "../../src/config.ts";
 import { ControlPlane, type ControlPlaneOptions } from "../../src/control-plane.ts";
-import { createTestDatabase, type TestDatabase } from "./test-database.ts";
+import { createTestDatabase, TEST_SECRETS_KEY, type TestDatabase } from "./test-database.ts";
 
 export interface ListeningControlPlane {
   cp: ControlPlane;
@@ -31,6 +31,7 @@ export async function startListeningControlPlane(
     {},
     {
       databaseUrl: testDb.url,
+      secretsKey: TEST_SECRETS_KEY,
       port: 0,
       logLevel: "silent",
       reconcileIntervalMs: 20,

@@ -2,7 +2,7 @@ import { type App, build } from "../../src/app.ts";
 import { ApiTokens } from "../../src/auth/api-tokens.ts";
 import { ensureFirstAdminToken } from "../../src/auth/first-admin-token.ts";
 import { type Config, loadConfig } from "../../src/config.ts";
-import { createTestDatabase, type TestDatabase } from "./test-database.ts";
+import { createTestDatabase, TEST_SECRETS_KEY, type TestDatabase } from "./test-database.ts";
 
 export interface TestApp {
   app: App;
@@ -19,13 +19,20 @@ export interface TestApp {
 export async function createTestApp(
   kind: "pglite" | "postgres",
   overrides: Partial<Config> = {},
+  options: { clock?: () => number } = {},
 ): Promise<TestApp> {
   const testDb = await createTestDatabase(kind);
   const config = loadConfig(
     {},
-    { databaseUrl: testDb.url, logLevel: "silent", leaseMs: 2_000, ...overrides },
+    {
+      databaseUrl: testDb.url,
+      secretsKey: TEST_SECRETS_KEY,
+      logLevel: "silent",
+      leaseMs: 2_000,
+      ...overrides,
+    },
   );
-  const app = await build({ config, database: testDb.database });
+  const app = await build({ config, database: testDb.database, ...options });
   const admin = (await ensureFirstAdminToken(testDb.database.db))!;
   const tokens = new ApiTokens(testDb.database.db);
   const operator = (await tokens.create("operator", "operator")).secret;

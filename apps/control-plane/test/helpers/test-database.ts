@@ -2,6 +2,12 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { type Database, openDatabase } from "../../src/db/database.ts";
 
+/**
+ * The secrets key of control planes on test databases (a PostgreSQL one requires a key: secrets/secret-keys.ts);
+ * one constant, so a second control plane on the same database opens what the first sealed.
+ */
+export const TEST_SECRETS_KEY = Buffer.alloc(32, 7).toString("base64");
+
 /** The backends a suite runs on: PGlite always, PostgreSQL when TEST_DATABASE_URL is set. */
 export function testBackends(): ("pglite" | "postgres")[] {
   return process.env.TEST_DATABASE_URL ? ["pglite", "postgres"] : ["pglite"];

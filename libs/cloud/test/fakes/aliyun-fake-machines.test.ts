@@ -64,7 +64,9 @@ describe("the Alibaba fakes' machines", () => {
     assert.equal(account.configurations.size, 0, "the group's scaling configuration went with it");
   });
 
-  it("a release leaves its disk Detaching for the injected delay, then Available; ESS replaces the member", async () => {
+  it("a release leaves its disk Detaching for the injected delay, then Available; ESS replaces the member", async (t) => {
+    // The fakes' clock (Date.now) moves only when the test says: a slow machine cannot outlast the delay.
+    t.mock.timers.enable({ apis: ["Date"], now: Date.now() });
     const account = new FakeAliyunAccount();
     account.timing = { ...account.timing, detachingMs: 150 };
     const ess = new EssRpc(fakeEss(account), account.regionId);
@@ -98,7 +100,9 @@ describe("the Alibaba fakes' machines", () => {
         )
       ).body?.disks?.disk?.[0]?.status;
     assert.equal(await status(), "Detaching");
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    t.mock.timers.tick(149);
+    assert.equal(await status(), "Detaching", "still, 1 ms before the delay is over");
+    t.mock.timers.tick(1);
     assert.equal(await status(), "Available");
     const members = [...account.groups.get(groupId)!.members.keys()];
     assert.equal(members.length, 2, "the group launched a replacement");

@@ -17,21 +17,32 @@ import { defineMessage, type MessageOf } from "../schema/types.ts";
 
 const LITERAL = 3;
 
+/** An ACL filter: DescribeAcls asks one, DeleteAcls a list (null strings and ANY codes match everything). */
+const aclFilterFields = [
+  { name: "resourceTypeFilter", type: "int8", versions: "0+" },
+  { name: "resourceNameFilter", type: "string", versions: "0+", nullableVersions: "0+" },
+  { name: "patternTypeFilter", type: "int8", versions: "1+", default: LITERAL },
+  { name: "principalFilter", type: "string", versions: "0+", nullableVersions: "0+" },
+  { name: "hostFilter", type: "string", versions: "0+", nullableVersions: "0+" },
+  { name: "operation", type: "int8", versions: "0+" },
+  { name: "permissionType", type: "int8", versions: "0+" },
+] as const;
+
+/** Who may (or may not) do what from where: the tail of every ACL entry the three APIs carry. */
+const aclEntryFields = [
+  { name: "principal", type: "string", versions: "0+" },
+  { name: "host", type: "string", versions: "0+" },
+  { name: "operation", type: "int8", versions: "0+" },
+  { name: "permissionType", type: "int8", versions: "0+" },
+] as const;
+
 export const DescribeAclsRequestSpec = defineMessage({
   name: "DescribeAclsRequest",
   apiKey: 29,
   type: "request",
   validVersions: "0-3",
   flexibleVersions: "2+",
-  fields: [
-    { name: "resourceTypeFilter", type: "int8", versions: "0+" },
-    { name: "resourceNameFilter", type: "string", versions: "0+", nullableVersions: "0+" },
-    { name: "patternTypeFilter", type: "int8", versions: "1+", default: LITERAL },
-    { name: "principalFilter", type: "string", versions: "0+", nullableVersions: "0+" },
-    { name: "hostFilter", type: "string", versions: "0+", nullableVersions: "0+" },
-    { name: "operation", type: "int8", versions: "0+" },
-    { name: "permissionType", type: "int8", versions: "0+" },
-  ],
+  fields: aclFilterFields,
 });
 
 export const DescribeAclsResponseSpec = defineMessage({
@@ -52,17 +63,7 @@ export const DescribeAclsResponseSpec = defineMessage({
         { name: "resourceType", type: "int8", versions: "0+" },
         { name: "resourceName", type: "string", versions: "0+" },
         { name: "patternType", type: "int8", versions: "1+", default: LITERAL },
-        {
-          name: "acls",
-          type: "[]",
-          versions: "0+",
-          fields: [
-            { name: "principal", type: "string", versions: "0+" },
-            { name: "host", type: "string", versions: "0+" },
-            { name: "operation", type: "int8", versions: "0+" },
-            { name: "permissionType", type: "int8", versions: "0+" },
-          ],
-        },
+        { name: "acls", type: "[]", versions: "0+", fields: aclEntryFields },
       ],
     },
   ],
@@ -83,10 +84,7 @@ export const CreateAclsRequestSpec = defineMessage({
         { name: "resourceType", type: "int8", versions: "0+" },
         { name: "resourceName", type: "string", versions: "0+" },
         { name: "resourcePatternType", type: "int8", versions: "1+", default: LITERAL },
-        { name: "principal", type: "string", versions: "0+" },
-        { name: "host", type: "string", versions: "0+" },
-        { name: "operation", type: "int8", versions: "0+" },
-        { name: "permissionType", type: "int8", versions: "0+" },
+        ...aclEntryFields,
       ],
     },
   ],
@@ -123,15 +121,7 @@ export const DeleteAclsRequestSpec = defineMessage({
       name: "filters",
       type: "[]",
       versions: "0+",
-      fields: [
-        { name: "resourceTypeFilter", type: "int8", versions: "0+" },
-        { name: "resourceNameFilter", type: "string", versions: "0+", nullableVersions: "0+" },
-        { name: "patternTypeFilter", type: "int8", versions: "1+", default: LITERAL },
-        { name: "principalFilter", type: "string", versions: "0+", nullableVersions: "0+" },
-        { name: "hostFilter", type: "string", versions: "0+", nullableVersions: "0+" },
-        { name: "operation", type: "int8", versions: "0+" },
-        { name: "permissionType", type: "int8", versions: "0+" },
-      ],
+      fields: aclFilterFields,
     },
   ],
 });
@@ -161,10 +151,7 @@ export const DeleteAclsResponseSpec = defineMessage({
             { name: "resourceType", type: "int8", versions: "0+" },
             { name: "resourceName", type: "string", versions: "0+" },
             { name: "patternType", type: "int8", versions: "1+", default: LITERAL },
-            { name: "principal", type: "string", versions: "0+" },
-            { name: "host", type: "string", versions: "0+" },
-            { name: "operation", type: "int8", versions: "0+" },
-            { name: "permissionType", type: "int8", versions: "0+" },
+            ...aclEntryFields,
           ],
         },
       ],

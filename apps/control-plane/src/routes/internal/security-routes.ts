@@ -20,7 +20,7 @@ import {
   securitySnapshot,
   securityVersion,
 } from "../../services/cluster-security.ts";
-import { controlPlaneKafkaCredential } from "../../services/control-plane-kafka-credential.ts";
+import { ensureControlPlaneKafkaCredential } from "../../services/control-plane-kafka-credential.ts";
 
 /**
  * The cluster's Kafka ACLs and SCRAM credentials for its brokers: read by every broker (authorization, SCRAM
@@ -42,7 +42,7 @@ export function securityRoutes(ctx: AppContext) {
       },
       async (request) => {
         // A broker's first read creates the control plane's own credential, so brokers know it before it is used.
-        await controlPlaneKafkaCredential(db, request.brokerClusterId!);
+        await ensureControlPlaneKafkaCredential(db, request.brokerClusterId!);
         return securitySnapshot(db, request.brokerClusterId!);
       },
     );

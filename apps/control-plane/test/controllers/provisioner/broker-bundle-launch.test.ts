@@ -14,7 +14,7 @@ import { eq } from "drizzle-orm";
 import type { BrokerBundle } from "../../../src/broker-bundle/broker-bundle.ts";
 import { buildingBrokerBundle } from "../../../src/broker-bundle/broker-bundle-supply.ts";
 import { buildBrokerBundle } from "../../../src/broker-bundle/build-broker-bundle.ts";
-import { composeControlPlane } from "../../../src/composition.ts";
+import { type CompositionOptions, composeControlPlane } from "../../../src/composition.ts";
 import { loadConfig } from "../../../src/config.ts";
 import { resolveLaunchBundle } from "../../../src/controllers/provisioner/broker-launch.ts";
 import {
@@ -154,11 +154,10 @@ describe("a cloud fleet launch while the bundle build fails", () => {
   });
 });
 
-describe("composeControlPlane with a bundle build that fails", () => {
-  it("starts and serves anyway; the bundle route answers 404 until a bundle exists", async () => {
-    const failures: unknown[] = [];
-    const supply = buildingBrokerBundle(failingBuild, { onFailed: (e) => failures.push(e) });
-    const config = loadConfig(
+/** A whole control plane on an in-memory database, given `options`' bundle (the caller closes it). */
+const composedWith = (options: CompositionOptions) =>
+  composeControlPlane(
+    loadConfig(
       {},
       {
         databaseUrl: "memory://",
@@ -167,8 +166,15 @@ describe("composeControlPlane with a bundle build that fails", () => {
         logLevel: "silent",
         reconcileIntervalMs: 50,
       },
-    );
-    const composed = await composeControlPlane(config, { env: {}, brokerBundleSupply: supply });
+    ),
+    { env: {}, ...options },
+  );
+
+describe("composeControlPlane with a bundle build that fails", () => {
+  it("starts and serves anyway; the bundle route answers 404 until a bundle exists", async () => {
+    const failures: unknown[] = [];
+    const supply = buildingBrokerBundle(failingBuild, { onFailed: (e) => failures.push(e) });
+    const composed = await composedWith({ brokerBundleSupply: supply });
     try {
       const url = await composed.listen();
       assert.equal((await fetch(`${url}/healthz`)).status, 200);
@@ -176,6 +182,23 @@ describe("composeControlPlane with a bundle build that fails", () => {
       assert.ok(failures.length >= 1, "the failed build was reported");
       const missing = await fetch(`${url}${INTERNAL_PREFIX}/broker-bundle/${bundle.sha256}`);
       assert.equal(missing.status, 404);
+    } finally {
+      await composed.close();
+    }
+  });
+});
+
+describe("composeControlPlane with a bundle given ready (CIRRUS_BROKER_BUNDLE)", () => {
+  it("serves it by its sha256", async () => {
+    const composed = await composedWith({ brokerBundle: bundle });
+    try {
+      // Not listening: no controller runs; only the API answers.
+      const served = await composed.controlPlane.app.server.inject({
+        method: "GET",
+        url: `${INTERNAL_PREFIX}/broker-bundle/${bundle.sha256}`,
+      });
+      assert.equal(served.statusCode, 200);
+      assert.equal(createHash("sha256").update(served.rawPayload).digest("hex"), bundle.sha256);
     } finally {
       await composed.close();
     }

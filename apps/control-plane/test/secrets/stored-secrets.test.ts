@@ -1,0 +1,255 @@
+// The control plane's per-cluster Kafka super-user credential at rest: the database row holds no secret in clear
+// (only a value sealed to that row), brokers' SCRAM keys still verify the secret the control plane logs in with, a
+// row that does not open answers 503 CREDENTIAL_UNREADABLE for that cluster alone (and never becomes a new
+// credential), and the start-up step seals rows written in clear and re-seals rows under an old key, idempotently.
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { after, before, describe, it } from "node:test";
+import { CONTROL_PLANE_KAFKA_USER, InternalRoutes, internalPath } from "@cirrus/broker-api";
+import { SCRAM_HASH_OF, scramCredential } from "@cirrus/kafka-protocol";
+import { eq } from "drizzle-orm";
+import { ControlPlane } from "../../src/control-plane.ts";
+import type { Db } from "../../src/db/database.ts";
+import { brokers, controlPlaneKafkaCredentials, partitions, topics } from "../../src/db/schema.ts";
+import { sealStoredSecrets } from "../../src/secrets/seal-stored-secrets.ts";
+import { isSealed, SecretBox } from "../../src/secrets/secret-box.ts";
+import {
+  controlPlaneCredentialAad,
+  controlPlaneKafkaCredential,
+  ensureControlPlaneKafkaCredential,
+} from "../../src/services/control-plane-kafka-credential.ts";
+import { KafkaTestLeader } from "../helpers/kafka-test-leader.ts";
+import { createLocalCluster, createTestApp, type TestApp } from "../helpers/test-app.ts";
+import { TEST_SECRETS_KEY, testBackends } from "../helpers/test-database.ts";
+
+const storedRow = async (db: Db, clusterId: string) => {
+  const [row] = await db
+    .select()
+    .from(controlPlaneKafkaCredentials)
+    .where(eq(controlPlaneKafkaCredentials.clusterId, clusterId));
+  return row;
+};
+
+/** Flips one bit of a sealed value's ciphertext: still well formed, no longer authentic. */
+const tampered = (sealed: string) => {
+  const parts = sealed.split(":");
+  const ciphertext = Buffer.from(parts[4]!, "base64url");
+  ciphertext[0]! ^= 1;
+  parts[4] = ciphertext.toString("base64url");
+  return parts.join(":");
+};
+
+for (const backend of testBackends()) {
+  describe(`stored secrets (${backend})`, { timeout: 60_000 }, () => {
+    let t: TestApp;
+    let db: Db;
+    let leader: KafkaTestLeader;
+    const testKey = Buffer.from(TEST_SECRETS_KEY, "base64");
+
+    /** A cluster with topic `events` whose partition 0 is led by the test leader. */
+    const clusterWithLeader = async (name: string) => {
+      const cluster = await createLocalCluster(t, name);
+      const made = await t.app.server.inject({
+        method: "POST",
+        url: `/v1/clusters/${cluster.id}/topics`,
+        headers: t.auth(t.operator),
+        payload: { name: "events", partitions: 1 },
+      });
+      assert.equal(made.statusCode, 201, made.body);
+      const now = Date.now();
+      await db.insert(brokers).values({
+        clusterId: cluster.id,
+        brokerId: 0,
+        instanceId: `leader-${name}`,
+        zone: "zone-a",
+        host: "127.0.0.1",
+        port: leader.port,
+        epoch: 1,
+        state: "ACTIVE",
+        leaseUntil: now + 3_600_000,
+        registeredAt: now,
+      });
+      const [topic] = await db.select({ id: topics.id }).from(topics).where(eq(topics.clusterId, cluster.id));
+      await db.update(partitions).set({ leaderBrokerId: 0 }).where(eq(partitions.topicId, topic!.id));
+      return cluster;
+    };
+    const readMessages = (clusterId: string) =>
+      t.app.server.inject({
+        method: "GET",
+        url: `/v1/clusters/${clusterId}/topics/events/partitions/0/messages`,
+        headers: t.auth(t.viewer),
+      });
+
+    before(async () => {
+      t = await createTestApp(backend);
+      db = t.testDb.database.db;
+      leader = await new KafkaTestLeader("events", 0).start();
+    });
+    after(async () => {
+      await leader?.stop();
+      await t?.close();
+    });
+
+    it("keeps the credential sealed to its row: no secret in clear, and brokers' SCRAM keys verify it", async () => {
+      const { id } = await createLocalCluster(t, "sealed");
+      const credential = await controlPlaneKafkaCredential(db, id);
+      assert.equal(credential.user, CONTROL_PLANE_KAFKA_USER);
+      const row = (await storedRow(db, id))!;
+      assert.ok(isSealed(row.secret), row.secret);
+      assert.ok(!row.secret.includes(credential.password));
+      assert.ok(!JSON.stringify(row).includes(credential.password));
+      assert.ok(!row.secret.includes(Buffer.from(credential.password).toString("base64")));
+      assert.equal(
+        new SecretBox(testKey).open(row.secret, controlPlaneCredentialAad(id)),
+        credential.password,
+      );
+      // What brokers verify with is derived from the very secret the control plane logs in with.
+      for (const stored of row.scram as {
+        mechanism: "SCRAM-SHA-256" | "SCRAM-SHA-512";
+        salt: string;
+        iterations: number;
+        storedKey: string;
+      }[]) {
+        const derived = scramCredential(
+          credential.password,
+          Buffer.from(stored.salt, "base64"),
+          stored.iterations,
+          SCRAM_HASH_OF[stored.mechanism],
+        );
+        assert.equal(derived.storedKey.toString("base64"), stored.storedKey);
+      }
+      // A copy of this row's value into another cluster's row does not open there.
+      const other = await createLocalCluster(t, "sealed-other");
+      await ensureControlPlaneKafkaCredential(db, other.id);
+      await db
+        .update(controlPlaneKafkaCredentials)
+        .set({ secret: row.secret })
+        .where(eq(controlPlaneKafkaCredentials.clusterId, other.id));
+      await assert.rejects(controlPlaneKafkaCredential(db, other.id), { code: "CREDENTIAL_UNREADABLE" });
+    });
+
+    it("answers 503 CREDENTIAL_UNREADABLE for a tampered cluster only, and makes no new credential", async () => {
+      const healthy = await clusterWithLeader("healthy");
+      const broken = await clusterWithLeader("broken");
+      await ensureControlPlaneKafkaCredential(db, broken.id);
+      const before = (await storedRow(db, broken.id))!;
+      const altered = tampered(before.secret);
+      await db
+        .update(controlPlaneKafkaCredentials)
+        .set({ secret: altered })
+        .where(eq(controlPlaneKafkaCredentials.clusterId, broken.id));
+
+      const refused = await readMessages(broken.id);
+      assert.equal(refused.statusCode, 503, refused.body);
+      assert.match(refused.headers["content-type"] as string, /application\/problem\+json/);
+      const problem = refused.json();
+      assert.equal(problem.type, "urn:cirrus:problem:CREDENTIAL_UNREADABLE");
+      assert.equal(problem.code, "CREDENTIAL_UNREADABLE");
+      assert.ok(problem.detail.includes(broken.id), problem.detail);
+      assert.ok(problem.detail.includes("SECRET_TAMPERED"), problem.detail);
+      // The same row, untouched: no credential was made in its place.
+      const afterwards = (await storedRow(db, broken.id))!;
+      assert.equal(afterwards.secret, altered);
+      assert.deepEqual(afterwards.scram, before.scram);
+
+      // The other cluster's Kafka calls work, and so do the broken cluster's brokers' security snapshots.
+      const served = await readMessages(healthy.id);
+      assert.equal(served.statusCode, 200, served.body);
+      const snapshot = await t.app.server.inject({
+        method: "GET",
+        url: internalPath(InternalRoutes.security),
+        headers: { authorization: `Bearer ${broken.brokerToken}` },
+      });
+      assert.equal(snapshot.statusCode, 200, snapshot.body);
+      assert.ok(
+        snapshot.json().scramCredentials.some((c: { user: string }) => c.user === CONTROL_PLANE_KAFKA_USER),
+      );
+    });
+
+    it("seals rows in clear and re-seals rows under an old key at start, once, leaving unreadable rows alone", async () => {
+      const oldKey = randomBytes(32);
+      const inClear = await createLocalCluster(t, "in-clear");
+      const underOldKey = await createLocalCluster(t, "old-key");
+      const unreadable = await createLocalCluster(t, "unreadable");
+      const current = await createLocalCluster(t, "current");
+      await ensureControlPlaneKafkaCredential(db, current.id);
+      const currentBefore = (await storedRow(db, current.id))!.secret;
+      const scram: unknown[] = [];
+      await db.insert(controlPlaneKafkaCredentials).values([
+        {
+          clusterId: inClear.id,
+          secret: "clear-secret-of-a-control-plane-before-sealing",
+          scram,
+          createdAt: 1,
+        },
+        {
+          clusterId: underOldKey.id,
+          secret: new SecretBox(oldKey).seal(
+            "secret-under-old-key",
+            controlPlaneCredentialAad(underOldKey.id),
+          ),
+          scram,
+          createdAt: 1,
+        },
+        {
+          clusterId: unreadable.id,
+          secret: new SecretBox(randomBytes(32)).seal("lost", controlPlaneCredentialAad(unreadable.id)),
+          scram,
+          createdAt: 1,
+        },
+      ]);
+      const box = new SecretBox(testKey, [oldKey]);
+      const first = await sealStoredSecrets(db, box);
+      assert.equal(first.sealed, 1);
+      assert.equal(first.resealed, 1);
+      assert.deepEqual(
+        first.unreadable.map((u) => [u.table, u.id]),
+        [["control_plane_kafka_credentials", unreadable.id]],
+      );
+      assert.match(first.unreadable[0]!.reason, /SECRET_KEY_UNKNOWN/);
+      for (const [cluster, secret] of [
+        [inClear, "clear-secret-of-a-control-plane-before-sealing"],
+        [underOldKey, "secret-under-old-key"],
+      ] as const) {
+        const row = (await storedRow(db, cluster.id))!;
+        assert.ok(isSealed(row.secret) && !row.secret.includes(secret));
+        assert.equal(box.keyIdOf(row.secret), box.currentKeyId);
+        // Under the current key alone: the old key is no longer needed for it.
+        assert.equal(new SecretBox(testKey).open(row.secret, controlPlaneCredentialAad(cluster.id)), secret);
+        assert.equal((await controlPlaneKafkaCredential(db, cluster.id)).password, secret);
+      }
+      assert.equal((await storedRow(db, current.id))!.secret, currentBefore);
+
+      // Again: nothing to do, the unreadable row still reported and still as it was.
+      const unreadableRow = (await storedRow(db, unreadable.id))!.secret;
+      const second = await sealStoredSecrets(db, box);
+      assert.deepEqual([second.sealed, second.resealed, second.unreadable.length], [0, 0, 1]);
+      assert.equal((await storedRow(db, unreadable.id))!.secret, unreadableRow);
+    });
+
+    it("seals what is in clear when the control plane starts", async () => {
+      const cluster = await createLocalCluster(t, "at-start");
+      await db.insert(controlPlaneKafkaCredentials).values({
+        clusterId: cluster.id,
+        secret: "written-in-clear-by-an-older-version",
+        scram: [],
+        createdAt: 1,
+      });
+      const started = await ControlPlane.start({
+        config: t.app.context.config,
+        database: t.testDb.database,
+        secrets: new SecretBox(testKey),
+      });
+      try {
+        const row = (await storedRow(db, cluster.id))!;
+        assert.ok(isSealed(row.secret) && !row.secret.includes("written-in-clear"));
+        assert.equal(
+          new SecretBox(testKey).open(row.secret, controlPlaneCredentialAad(cluster.id)),
+          "written-in-clear-by-an-older-version",
+        );
+      } finally {
+        await started.close();
+      }
+    });
+  });
+}
