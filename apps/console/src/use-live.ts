@@ -1,8 +1,8 @@
 import { useEffect, useState } from "react";
 import type { StreamEvent } from "./api/event-stream.ts";
 import { readEvents, streamProblem } from "./api/event-stream.ts";
-import { ApiProblem, messageOf } from "./api/problem.ts";
-import { currentToken, setToken } from "./api/session.ts";
+import { ApiProblem, messageOf, signOutFor } from "./api/problem.ts";
+import { currentToken } from "./api/session.ts";
 import type { Polled } from "./use-polled.ts";
 
 /** The server's `retry:` for our streams: how long to wait before opening a stream again. */
@@ -58,9 +58,9 @@ export function useLive<T>(
           if (finished(state)) return;
         } catch (failure) {
           if (signal.aborted) return;
-          // A token revoked while its stream was open ends the session, as a 401 answer does.
+          // A token revoked or expired while its stream was open ends the session, as a 401 answer does.
           if (failure instanceof ApiProblem && failure.problem.status === 401 && currentToken()) {
-            setToken(null);
+            signOutFor(failure.problem);
             return;
           }
           setError(messageOf(failure));

@@ -57,3 +57,24 @@ describe("API problems", () => {
     );
   });
 });
+
+describe("a session ended by a 401", () => {
+  it("tells an expired token apart from a revoked or unknown one", async () => {
+    const { sessionEndMessage } = await import("../src/api/problem.ts");
+    assert.match(sessionEndMessage({ status: 401, code: "TOKEN_EXPIRED", title: "t" }), /expired/);
+    assert.match(sessionEndMessage({ status: 401, code: "UNAUTHORIZED", title: "t" }), /revoked/);
+    assert.match(sessionEndMessage(undefined), /revoked/);
+  });
+
+  it("signs out with the reason, which a new sign-in clears", async () => {
+    const { signOutFor } = await import("../src/api/problem.ts");
+    const { currentToken, sessionEndReason, setToken } = await import("../src/api/session.ts");
+    setToken("cirrus_api_x");
+    signOutFor({ status: 401, code: "TOKEN_EXPIRED", title: "t" });
+    assert.equal(currentToken(), null);
+    assert.match(sessionEndReason() ?? "", /expired/);
+    setToken("cirrus_api_y");
+    assert.equal(sessionEndReason(), null);
+    setToken(null);
+  });
+});

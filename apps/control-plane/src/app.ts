@@ -48,6 +48,8 @@ export interface BuildOptions {
    * else the config's (secrets/secret-keys.ts).
    */
   secrets?: SecretBox;
+  /** The clock API tokens' expiries are judged by (tests move it instead of sleeping). */
+  clock?: () => number;
 }
 
 export interface App {
@@ -69,7 +71,7 @@ export async function build(options: BuildOptions): Promise<App> {
   const { config, database } = options;
   // A second app on the same database handle (tests) keeps the box already bound unless given one.
   bindSecretBox(database.db, options.secrets ?? boundSecretBox(database.db) ?? openSecretBox(config).box);
-  const tokens = new ApiTokens(database.db);
+  const tokens = new ApiTokens(database.db, options.clock ? { now: options.clock } : {});
   const context: AppContext = {
     config,
     database,

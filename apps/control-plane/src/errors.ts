@@ -7,6 +7,7 @@ export const ApiErrors = {
   INVALID_REQUEST: { status: 400, title: "The request does not match the schema" },
   INVALID_JSON: { status: 400, title: "The body is not valid JSON" },
   UNAUTHORIZED: { status: 401, title: "A valid bearer token is required" },
+  TOKEN_EXPIRED: { status: 401, title: "The token has expired" },
   FORBIDDEN: { status: 403, title: "The token's scope does not allow this" },
   NOT_FOUND: { status: 404, title: "No such resource" },
   ROUTE_NOT_FOUND: { status: 404, title: "No such route" },

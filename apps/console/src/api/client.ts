@@ -1,6 +1,7 @@
 import createClient, { type Middleware } from "openapi-fetch";
+import { signOutFor } from "./problem.ts";
 import type { paths } from "./schema.d.ts";
-import { currentToken, setToken } from "./session.ts";
+import { currentToken } from "./session.ts";
 
 /** The typed client of the control plane's API, generated from its /openapi.json (see schema.d.ts). */
 export const api = createClient<paths>({ baseUrl: globalThis.location?.origin ?? "" });
@@ -11,9 +12,15 @@ const bearer: Middleware = {
     if (token) request.headers.set("authorization", `Bearer ${token}`);
     return request;
   },
-  onResponse({ response }) {
-    // A revoked or unknown token ends the session: the app shows the login page again.
-    if (response.status === 401 && currentToken()) setToken(null);
+  async onResponse({ response }) {
+    // A revoked, unknown or expired token ends the session: the app shows the login page again, saying why.
+    if (response.status === 401 && currentToken()) {
+      const problem = await response
+        .clone()
+        .json()
+        .catch(() => undefined);
+      signOutFor(problem);
+    }
     return response;
   },
 };

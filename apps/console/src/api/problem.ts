@@ -1,9 +1,23 @@
+import { setToken } from "./session.ts";
+
 /** An RFC 9457 problem as the control plane sends it (application/problem+json with a stable `code`). */
 export interface Problem {
   status: number;
   code: string;
   title: string;
   detail?: string;
+}
+
+/** What the login page says after a 401 ended the session: an expired token is told apart. */
+export function sessionEndMessage(problem: unknown): string {
+  return isProblem(problem) && problem.code === "TOKEN_EXPIRED"
+    ? "Your API token has expired: sign in with another one (an admin creates tokens under Settings)."
+    : "Your session ended: the API token was revoked or is no longer valid.";
+}
+
+/** Ends the session after a 401 `problem` (an answer's body or a stream's `error` event), saying why. */
+export function signOutFor(problem: unknown): void {
+  setToken(null, sessionEndMessage(problem));
 }
 
 /** Thrown by `unwrap` for any error answer; `message` is what a person should read. */

@@ -6590,6 +6590,8 @@ export interface paths {
                                 createdAt: number;
                                 lastUsedAt: number | null;
                                 revokedAt: number | null;
+                                /** @description when the token stops being accepted, ms since the epoch; null: never */
+                                expiresAt: number | null;
                             }[];
                             nextCursor: string | null;
                         };
@@ -6703,6 +6705,8 @@ export interface paths {
                     "application/json": {
                         name: string;
                         scope: "admin" | "operator" | "viewer" | "metrics";
+                        /** @description when the token stops being accepted, ms since the epoch: in the future, at most 366 days ahead; left out or null: never */
+                        expiresAt?: number | null;
                     };
                 };
             };
@@ -6723,6 +6727,8 @@ export interface paths {
                                 createdAt: number;
                                 lastUsedAt: number | null;
                                 revokedAt: number | null;
+                                /** @description when the token stops being accepted, ms since the epoch; null: never */
+                                expiresAt: number | null;
                             };
                             secret: string;
                         };
@@ -6865,6 +6871,8 @@ export interface paths {
                             createdAt: number;
                             lastUsedAt: number | null;
                             revokedAt: number | null;
+                            /** @description when the token stops being accepted, ms since the epoch; null: never */
+                            expiresAt: number | null;
                         };
                     };
                 };

@@ -17,8 +17,17 @@ export function currentToken(): string | null {
   return token;
 }
 
-export function setToken(next: string | null): void {
+/** Why the last session ended by itself (its token expired…), for the login page; null after a sign-in. */
+let endedBecause: string | null = null;
+
+export function sessionEndReason(): string | null {
+  return endedBecause;
+}
+
+/** Sets the token (null: signs out). `reason` says why a session ended without the user asking. */
+export function setToken(next: string | null, reason?: string): void {
   token = next;
+  endedBecause = next ? null : (reason ?? null);
   try {
     if (next) sessionStorage.setItem(KEY, next);
     else sessionStorage.removeItem(KEY);

@@ -9,12 +9,14 @@ export function SelectField<T extends string>(props: {
   id: string;
   label: string;
   hint?: ReactNode;
+  /** A refusal of this field (shown under it, and the select marked invalid). */
+  error?: string | undefined;
   value: T;
   onChange: (value: T) => void;
   options: readonly SelectOption<T>[];
 }) {
   return (
-    <Field id={props.id} label={props.label} hint={props.hint}>
+    <Field id={props.id} label={props.label} hint={props.hint} error={props.error}>
       {(aria) => (
         <select {...aria} value={props.value} onChange={(e) => props.onChange(e.target.value as T)}>
           {props.options.map((option) => {

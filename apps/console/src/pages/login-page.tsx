@@ -1,12 +1,14 @@
 import { type FormEvent, useState } from "react";
 import { api } from "../api/client.ts";
 import { ApiProblem, unwrap } from "../api/problem.ts";
-import { setToken } from "../api/session.ts";
+import { sessionEndReason, setToken } from "../api/session.ts";
 
 /** Sign in with an API token: checked against the API before it is kept (in this tab's session only). */
 export function LoginPage() {
   const [value, setValue] = useState("");
   const [error, setError] = useState<string>();
+  // Why the last session ended by itself (an expired token…), until the next attempt.
+  const [ended] = useState(sessionEndReason);
   const [busy, setBusy] = useState(false);
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -23,11 +25,13 @@ export function LoginPage() {
       setToken(token);
     } catch (failure) {
       setError(
-        failure instanceof ApiProblem && failure.problem.status === 401
-          ? "This token is not valid (unknown, revoked or mistyped)."
-          : failure instanceof ApiProblem && failure.problem.status === 403
-            ? "This token cannot read clusters: use one with the viewer, operator or admin scope."
-            : String(failure instanceof Error ? failure.message : failure),
+        failure instanceof ApiProblem && failure.problem.code === "TOKEN_EXPIRED"
+          ? "This token has expired: use another one (an admin creates tokens under Settings)."
+          : failure instanceof ApiProblem && failure.problem.status === 401
+            ? "This token is not valid (unknown, revoked or mistyped)."
+            : failure instanceof ApiProblem && failure.problem.status === 403
+              ? "This token cannot read clusters: use one with the viewer, operator or admin scope."
+              : String(failure instanceof Error ? failure.message : failure),
       );
     } finally {
       setBusy(false);
@@ -42,6 +46,11 @@ export function LoginPage() {
           <code>token: …</code>; an admin creates more under Settings. The token stays in this browser tab
           only.
         </p>
+        {ended && !error && (
+          <p className="callout" role="status">
+            {ended}
+          </p>
+        )}
         <label htmlFor="token">API token</label>
         <input
           id="token"

@@ -16,10 +16,22 @@ export const TokenView = Type.Object({
   createdAt: Millis,
   lastUsedAt: NullableMillis,
   revokedAt: NullableMillis,
+  expiresAt: Type.Union([Millis, Type.Null()], {
+    description: "when the token stops being accepted, ms since the epoch; null: never",
+  }),
 });
 
 export const CreateTokenRequest = Type.Object(
-  { name: Type.String({ minLength: 1, maxLength: 100, pattern: "^[\\w .@-]+$" }), scope: ScopeSchema },
+  {
+    name: Type.String({ minLength: 1, maxLength: 100, pattern: "^[\\w .@-]+$" }),
+    scope: ScopeSchema,
+    expiresAt: Type.Optional(
+      Type.Union([Millis, Type.Null()], {
+        description:
+          "when the token stops being accepted, ms since the epoch: in the future, at most 366 days ahead; left out or null: never",
+      }),
+    ),
+  },
   { additionalProperties: false },
 );
 

@@ -17,7 +17,18 @@ export interface ApiTokenView {
   createdAt: number;
   lastUsedAt: number | null;
   revokedAt: number | null;
+  /** When it stops being accepted (ms since the epoch); null: never. */
+  expiresAt: number | null;
 }
+
+/** Why a secret was refused: the 401's problem says which (an expired token is TOKEN_EXPIRED). */
+export type TokenRefusal = "unknown" | "revoked" | "expired";
+
+/** What a secret is worth now: its principal, or why it is refused. */
+export type TokenCheck = { principal: Principal } | { refused: TokenRefusal };
+
+/** The longest lifetime a token may be given when it has an expiry (a token may also never expire). */
+export const MAX_TOKEN_LIFETIME_MS = 366 * 24 * 60 * 60 * 1000;
 
 type Row = typeof apiTokens.$inferSelect;
 
@@ -29,62 +40,99 @@ function view(row: Row): ApiTokenView {
     createdAt: row.createdAt,
     lastUsedAt: row.lastUsedAt,
     revokedAt: row.revokedAt,
+    expiresAt: row.expiresAt,
   };
+}
+
+/** What a stored row (or none) is worth at `now`. */
+function checkRow(row: Row | undefined, now: number): TokenCheck {
+  if (!row) return { refused: "unknown" };
+  if (row.revokedAt !== null) return { refused: "revoked" };
+  if (row.expiresAt !== null && row.expiresAt <= now) return { refused: "expired" };
+  return { principal: { tokenId: row.id, name: row.name, scope: row.scope as Scope } };
 }
 
 /**
  * API tokens, stored as SHA-256 hashes. Verified tokens are cached for `cacheMs` so that reads stay
  * fast; a revocation therefore takes up to `cacheMs` to reach the other replicas (this one drops
- * its cache entry at once).
+ * its cache entry at once). An expiry is checked against the clock at every use, cached or not.
  */
 export class ApiTokens {
   readonly #db: Db;
   readonly #cacheMs: number;
-  readonly #cache = new Map<string, { principal: Principal | null; until: number }>();
+  readonly #now: () => number;
+  /** Keyed by the secret's hash: the row as read (undefined: no such token) and until when it is trusted. */
+  readonly #cache = new Map<string, { row: Row | undefined; until: number }>();
   readonly #revokeListeners = new Set<(tokenId: string) => void>();
 
-  constructor(db: Db, options: { cacheMs?: number } = {}) {
+  constructor(db: Db, options: { cacheMs?: number; now?: () => number } = {}) {
     this.#db = db;
     this.#cacheMs = options.cacheMs ?? 2_000;
+    this.#now = options.now ?? Date.now;
   }
 
-  /** Creates a token; the secret is returned here only. `secret` may be given (bootstrap). */
+  /** The clock expiries are judged by (injected in tests). */
+  now(): number {
+    return this.#now();
+  }
+
+  /**
+   * Creates a token; the secret is returned here only. `expiresAt` (ms since the epoch; omitted: never) is taken
+   * as given: the route checks it is in the future and within MAX_TOKEN_LIFETIME_MS. `secret` may be given
+   * (bootstrap).
+   */
   async create(
     name: string,
     scope: Scope,
-    secret = newSecret(TokenPrefix.API),
+    options: { expiresAt?: number | null; secret?: string } = {},
   ): Promise<{ token: ApiTokenView; secret: string }> {
+    const secret = options.secret ?? newSecret(TokenPrefix.API);
     const [row] = await this.#db
       .insert(apiTokens)
-      .values({ id: newId(), name, scope, hash: hashSecret(secret), createdAt: Date.now() })
+      .values({
+        id: newId(),
+        name,
+        scope,
+        hash: hashSecret(secret),
+        createdAt: this.#now(),
+        expiresAt: options.expiresAt ?? null,
+      })
       .returning();
     return { token: view(row!), secret };
   }
 
-  /** The principal of a valid, unrevoked token; null otherwise. */
+  /** The principal of a valid token (known, not revoked, not expired); null otherwise. */
   async verify(secret: string): Promise<Principal | null> {
-    const hash = hashSecret(secret);
-    const now = Date.now();
-    const cached = this.#cache.get(hash);
-    if (cached && cached.until > now) return cached.principal;
-    const [row] = await this.#db.select().from(apiTokens).where(eq(apiTokens.hash, hash));
-    const principal =
-      row && row.revokedAt === null ? { tokenId: row.id, name: row.name, scope: row.scope as Scope } : null;
-    if (this.#cache.size > 10_000) this.#cache.clear(); // bounded: unknown tokens must not grow it forever
-    this.#cache.set(hash, { principal, until: now + this.#cacheMs });
-    if (principal && (row!.lastUsedAt ?? 0) < now - 60_000) {
-      await this.#db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row!.id));
-    }
-    return principal;
+    const checked = await this.check(secret);
+    return "principal" in checked ? checked.principal : null;
   }
 
-  /** Whether token `id` exists and is not revoked, read from the database now (no cache). */
+  /** The principal of a valid token, or why it is refused (unknown, revoked or expired). */
+  async check(secret: string): Promise<TokenCheck> {
+    const hash = hashSecret(secret);
+    const now = this.#now();
+    const cached = this.#cache.get(hash);
+    if (cached && cached.until > now) return checkRow(cached.row, now);
+    const [row] = await this.#db.select().from(apiTokens).where(eq(apiTokens.hash, hash));
+    if (this.#cache.size > 10_000) this.#cache.clear(); // bounded: unknown tokens must not grow it forever
+    this.#cache.set(hash, { row, until: now + this.#cacheMs });
+    const checked = checkRow(row, now);
+    if ("principal" in checked && (row!.lastUsedAt ?? 0) < now - 60_000) {
+      await this.#db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row!.id));
+    }
+    return checked;
+  }
+
+  /** Whether token `id` exists, is not revoked and has not expired, read from the database now (no cache). */
   async isActive(id: string): Promise<boolean> {
-    const [row] = await this.#db
-      .select({ revokedAt: apiTokens.revokedAt })
-      .from(apiTokens)
-      .where(eq(apiTokens.id, id));
-    return row !== undefined && row.revokedAt === null;
+    return (await this.status(id)) === "active";
+  }
+
+  /** Token `id` read from the database now (no cache): active, or why it is no longer accepted. */
+  async status(id: string): Promise<"active" | TokenRefusal> {
+    const [row] = await this.#db.select().from(apiTokens).where(eq(apiTokens.id, id));
+    const checked = checkRow(row, this.#now());
+    return "principal" in checked ? "active" : checked.refused;
   }
 
   /**
@@ -123,7 +171,7 @@ export class ApiTokens {
   async revoke(id: string): Promise<boolean> {
     const rows = await this.#db
       .update(apiTokens)
-      .set({ revokedAt: Date.now() })
+      .set({ revokedAt: this.#now() })
       .where(and(eq(apiTokens.id, id), isNull(apiTokens.revokedAt)))
       .returning({ hash: apiTokens.hash });
     for (const row of rows) this.#cache.delete(row.hash);

@@ -27,8 +27,14 @@ export function authenticateApiToken(tokens: ApiTokens) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const secret = bearerToken(request.headers.authorization);
     if (!secret) throw new ApiError("UNAUTHORIZED", "send Authorization: Bearer <token>");
-    const principal = await tokens.verify(secret);
-    if (!principal) throw new ApiError("UNAUTHORIZED", "the token is unknown or revoked");
+    const checked = await tokens.check(secret);
+    if ("refused" in checked) {
+      if (checked.refused === "expired") {
+        throw new ApiError("TOKEN_EXPIRED", "the token has expired: create a new one (an admin can)");
+      }
+      throw new ApiError("UNAUTHORIZED", "the token is unknown or revoked");
+    }
+    const { principal } = checked;
     const required = request.routeOptions.config.scope ?? "admin";
     if (!scopeAllows(principal.scope, required)) {
       throw new ApiError("FORBIDDEN", `this route needs scope ${required}; the token has ${principal.scope}`);

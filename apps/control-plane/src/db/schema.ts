@@ -244,6 +244,8 @@ export const apiTokens = pgTable("api_tokens", {
   createdAt: millis("created_at").notNull(),
   lastUsedAt: millis("last_used_at"),
   revokedAt: millis("revoked_at"),
+  /** Null: never expires. Checked at every use (auth/api-tokens.ts). */
+  expiresAt: millis("expires_at"),
 });
 
 export const auditLog = pgTable(

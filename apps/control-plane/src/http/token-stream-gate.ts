@@ -6,9 +6,10 @@
 //   which sees revocations made on other replicas;
 // - before each event, against the last answer (synchronous, no query): an event never follows a known
 //   revocation.
-// Tokens carry no expiry today; when they do, isActive is where it is decided and streams follow.
+// A token that expires while its stream is open is found by the same periodic read (ApiTokens.status judges the
+// expiry): its streams end with a 401 TOKEN_EXPIRED problem rather than UNAUTHORIZED.
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { ApiTokens } from "../auth/api-tokens.ts";
+import type { ApiTokens, TokenRefusal } from "../auth/api-tokens.ts";
 import { ApiError, ApiErrors } from "../errors.ts";
 import { type EventStream, openEventStream } from "./event-stream.ts";
 import { type ProblemBody, problemBody } from "./problem-handler.ts";
@@ -23,7 +24,8 @@ export interface TokenStreamGateOptions {
 /** The streams of one token (each with its request's path) and what the last check said. */
 interface TokenStreams {
   streams: Map<EventStream, string>;
-  revoked: boolean;
+  /** Set once a check found the token no longer accepted. */
+  refused: TokenRefusal | undefined;
 }
 
 export class TokenStreamGate {
@@ -39,7 +41,7 @@ export class TokenStreamGate {
   constructor(tokens: ApiTokens, options: TokenStreamGateOptions) {
     this.#tokens = tokens;
     this.#options = options;
-    this.#unsubscribe = tokens.onRevoke((tokenId) => this.#revoked(tokenId));
+    this.#unsubscribe = tokens.onRevoke((tokenId) => this.#refused(tokenId, "revoked"));
   }
 
   /** Streams open now for token `tokenId`. */
@@ -67,14 +69,14 @@ export class TokenStreamGate {
       );
     }
     if (!entry) {
-      entry = { streams: new Map(), revoked: false };
+      entry = { streams: new Map(), refused: undefined };
       this.#byToken.set(tokenId, entry);
     }
     const tokenStreams = entry;
     const instance = request.url;
     const stream = openEventStream(request, reply, {
       ...options,
-      check: () => (tokenStreams.revoked ? revokedProblem(instance) : undefined),
+      check: () => (tokenStreams.refused ? refusedProblem(tokenStreams.refused, instance) : undefined),
     });
     tokenStreams.streams.set(stream, instance);
     stream.onClose(() => {
@@ -100,11 +102,11 @@ export class TokenStreamGate {
     this.#timer = undefined;
   }
 
-  #revoked(tokenId: string): void {
+  #refused(tokenId: string, reason: TokenRefusal): void {
     const entry = this.#byToken.get(tokenId);
     if (!entry) return;
-    entry.revoked = true;
-    for (const [stream, instance] of [...entry.streams]) stream.fail(revokedProblem(instance));
+    entry.refused = reason;
+    for (const [stream, instance] of [...entry.streams]) stream.fail(refusedProblem(reason, instance));
   }
 
   #check(): Promise<void> {
@@ -119,12 +121,22 @@ export class TokenStreamGate {
 
   async #readTokens(): Promise<void> {
     for (const tokenId of [...this.#byToken.keys()]) {
-      if (!(await this.#tokens.isActive(tokenId))) this.#revoked(tokenId);
+      const status = await this.#tokens.status(tokenId);
+      if (status !== "active") this.#refused(tokenId, status);
     }
   }
 }
 
-function revokedProblem(instance: string): ProblemBody {
+function refusedProblem(reason: TokenRefusal, instance: string): ProblemBody {
+  if (reason === "expired") {
+    return problemBody(
+      401,
+      "TOKEN_EXPIRED",
+      ApiErrors.TOKEN_EXPIRED.title,
+      "the token has expired: this stream ends; sign in again with a valid token",
+      instance,
+    );
+  }
   return problemBody(
     401,
     "UNAUTHORIZED",

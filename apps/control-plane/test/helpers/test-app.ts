@@ -19,6 +19,7 @@ export interface TestApp {
 export async function createTestApp(
   kind: "pglite" | "postgres",
   overrides: Partial<Config> = {},
+  options: { clock?: () => number } = {},
 ): Promise<TestApp> {
   const testDb = await createTestDatabase(kind);
   const config = loadConfig(
@@ -31,7 +32,7 @@ export async function createTestApp(
       ...overrides,
     },
   );
-  const app = await build({ config, database: testDb.database });
+  const app = await build({ config, database: testDb.database, ...options });
   const admin = (await ensureFirstAdminToken(testDb.database.db))!;
   const tokens = new ApiTokens(testDb.database.db);
   const operator = (await tokens.create("operator", "operator")).secret;

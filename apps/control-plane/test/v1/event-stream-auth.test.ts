@@ -59,10 +59,10 @@ describe("event streams and their token", { timeout: 60_000 }, () => {
     const { token, secret } = await newToken("revoked-elsewhere");
     const tokens = t.app.context.tokens;
     const reads: string[] = [];
-    const isActive = tokens.isActive.bind(tokens);
-    tokens.isActive = (id) => {
+    const status = tokens.status.bind(tokens);
+    tokens.status = (id) => {
       reads.push(id);
-      return isActive(id);
+      return status(id);
     };
     try {
       const a = new EventStreamReader((await open("/v1/operations/events", secret)).body!);
@@ -86,7 +86,7 @@ describe("event streams and their token", { timeout: 60_000 }, () => {
       }
       assert.ok(Date.now() - revokedAt < 1_500, "ended within a few check intervals");
     } finally {
-      tokens.isActive = isActive;
+      tokens.status = status;
     }
   });
 

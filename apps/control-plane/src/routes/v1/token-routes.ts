@@ -2,9 +2,23 @@ import type { FastifyInstance } from "fastify";
 import { IdPath, Page, PageQuery, withProblems } from "../../api-schemas/common.ts";
 import { CreatedToken, CreateTokenRequest, TokenView } from "../../api-schemas/tokens.ts";
 import type { AppContext } from "../../app-context.ts";
+import { MAX_TOKEN_LIFETIME_MS } from "../../auth/api-tokens.ts";
 import { ApiError } from "../../errors.ts";
 import { decodeCursor, pageOf } from "../../http/cursor.ts";
 import type { TypeBoxTypeProvider } from "../../http/typebox.ts";
+
+/** A new token's expiry must lie ahead, and not too far: 400 at the field otherwise (the console shows it there). */
+function checkExpiry(expiresAt: number, now: number): void {
+  if (expiresAt <= now) {
+    throw new ApiError("INVALID_REQUEST", `body/expiresAt: must be in the future (now is ${now})`);
+  }
+  if (expiresAt > now + MAX_TOKEN_LIFETIME_MS) {
+    throw new ApiError(
+      "INVALID_REQUEST",
+      "body/expiresAt: must be at most 366 days ahead; leave it out for a token that never expires",
+    );
+  }
+}
 
 export function tokenRoutes(ctx: AppContext) {
   return async (app: FastifyInstance): Promise<void> => {
@@ -22,8 +36,11 @@ export function tokenRoutes(ctx: AppContext) {
           response: withProblems({ 201: CreatedToken }),
         },
       },
-      async (request, reply) =>
-        reply.code(201).send(await ctx.tokens.create(request.body.name, request.body.scope)),
+      async (request, reply) => {
+        const { name, scope, expiresAt } = request.body;
+        if (expiresAt !== undefined && expiresAt !== null) checkExpiry(expiresAt, ctx.tokens.now());
+        return reply.code(201).send(await ctx.tokens.create(name, scope, { expiresAt: expiresAt ?? null }));
+      },
     );
 
     r.get(

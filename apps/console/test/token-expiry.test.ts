@@ -1,0 +1,64 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { DEFAULT_EXPIRY, describeExpiry, EXPIRY_CHOICES, expiresAtFor } from "../src/pages/token-expiry.ts";
+
+const DAY = 24 * 60 * 60 * 1000;
+const now = Date.UTC(2026, 11, 7, 12, 0, 0);
+
+describe("token expiry", () => {
+  it("offers 7, 30, 90 days and never, 30 by default", () => {
+    assert.deepEqual(
+      EXPIRY_CHOICES.map(([value]) => value),
+      ["7", "30", "90", "never"],
+    );
+    assert.equal(DEFAULT_EXPIRY, "30");
+  });
+
+  it("turns a choice into the API's expiresAt", () => {
+    assert.equal(expiresAtFor("7", now), now + 7 * DAY);
+    assert.equal(expiresAtFor("30", now), now + 30 * DAY);
+    assert.equal(expiresAtFor("90", now), now + 90 * DAY);
+    assert.equal(expiresAtFor("never", now), null);
+  });
+
+  it("says an expiry relative to now, and points out one within a week", () => {
+    assert.deepEqual(describeExpiry(null, now), { text: "never", expired: false, soon: false });
+    assert.deepEqual(describeExpiry(now + 30 * DAY - 5_000, now), {
+      text: "in 30 days",
+      expired: false,
+      soon: false,
+    });
+    assert.deepEqual(describeExpiry(now + 30 * DAY, now), {
+      text: "in 30 days",
+      expired: false,
+      soon: false,
+    });
+    assert.deepEqual(describeExpiry(now + 7 * DAY, now), { text: "in 7 days", expired: false, soon: false });
+    assert.deepEqual(describeExpiry(now + 3 * DAY + 5, now), {
+      text: "in 3 days",
+      expired: false,
+      soon: true,
+    });
+    assert.deepEqual(describeExpiry(now + 5 * 60 * 60 * 1000, now), {
+      text: "in 5 h",
+      expired: false,
+      soon: true,
+    });
+    assert.deepEqual(describeExpiry(now + 90_000, now), { text: "in 1 min", expired: false, soon: true });
+    assert.deepEqual(describeExpiry(now + 1, now), { text: "in 0 s", expired: false, soon: true });
+  });
+
+  it("says when an expired token expired", () => {
+    assert.deepEqual(describeExpiry(now, now), { text: "expired 0 s ago", expired: true, soon: false });
+    assert.deepEqual(describeExpiry(now - 2 * 60 * 60 * 1000, now), {
+      text: "expired 2 h ago",
+      expired: true,
+      soon: false,
+    });
+    assert.deepEqual(describeExpiry(now - 10 * DAY, now), {
+      text: "expired 10 days ago",
+      expired: true,
+      soon: false,
+    });
+  });
+});
