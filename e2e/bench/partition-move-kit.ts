@@ -187,3 +187,35 @@ export function handoffMeansBetween(before: HandoffTotals, after: HandoffTotals)
   }
   return means;
 }
+
+/** One line of the control plane's request counter: its route template and count (all methods, statuses). */
+const CONTROL_PLANE_REQUESTS = /^cirrus_control_plane_http_requests_total\{([^}]*)\} (\S+)$/;
+
+/** Requests the control plane has answered so far, by route template (GET /metrics with the admin token). */
+export async function controlPlaneRequests(cluster: StartedCluster): Promise<Map<string, number>> {
+  const response = await fetch(`${cluster.apiUrl}/metrics`, {
+    headers: { authorization: `Bearer ${cluster.token}` },
+    signal: AbortSignal.timeout(10_000),
+  });
+  const totals = new Map<string, number>();
+  for (const line of (await response.text()).split("\n")) {
+    const match = CONTROL_PLANE_REQUESTS.exec(line);
+    if (!match) continue;
+    const route = /route="([^"]*)"/.exec(match[1]!)?.[1] ?? "?";
+    totals.set(route, (totals.get(route) ?? 0) + Number(match[2]));
+  }
+  return totals;
+}
+
+/** Requests per route between two readings of controlPlaneRequests (routes with none left out). */
+export function requestsBetween(
+  before: Map<string, number>,
+  after: Map<string, number>,
+): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const [route, n] of after) {
+    const d = n - (before.get(route) ?? 0);
+    if (d > 0) counts.set(route, d);
+  }
+  return counts;
+}

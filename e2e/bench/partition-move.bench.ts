@@ -7,18 +7,21 @@
 // assigned, target opened), the producer's last ack from the old leader and first from the new one, and the
 // brokers' own timing of each hand-off step (cirrus_broker_partition_handoff_seconds, scraped around each
 // move): the source's producer-state checkpoint, appends settling, WAL tail upload + commit, stream close
-// commit; the target's stream open and producer-state load.
+// commit; the target's stream open and producer-state load. `controlPlaneRequestsPerMoveP50`: the control
+// plane's requests per move by route (its request counter, read before the move and after it settled).
 
 import { bootstrapOf, createTopicViaApi, partitionLeaders } from "../harness/clients/cluster-topics.ts";
 import { startCluster, waitFor } from "../harness/cluster.ts";
 import {
   CLIENT_METADATA_MAX_AGE_MS,
   CLIENT_RETRY_DELAY_MS,
+  controlPlaneRequests,
   handoffStepsBetween,
   handoffTotals,
   longestAckGapSpan,
   operationSucceeded,
   requestMove,
+  requestsBetween,
   SteadyProducer,
 } from "./partition-move-kit.ts";
 import { percentile, printResult, quick, round } from "./s3stream-bench-kit.ts";
@@ -61,10 +64,13 @@ try {
     };
     /** performance.now() of this process → the machine's clock (the control plane stamps with Date.now()). */
     const wall = (at: number) => performance.timeOrigin + at;
+    /** Per control-plane route, how many requests it answered during each move (request → settled). */
+    const requestsPerMove = new Map<string, number[]>();
     for (let i = 0; i < MOVES; i++) {
       const [leader] = await partitionLeaders(cluster, TOPIC);
       const to = brokerIds.find((id) => id !== leader)!;
       const stepsBefore = await handoffTotals(cluster);
+      const requestsBefore = await controlPlaneRequests(cluster);
       const requestedAt = performance.now();
       const op = await requestMove(cluster, TOPIC, 0, to);
       // The window is over within this in every run so far; polling the operation meanwhile would put the
@@ -82,6 +88,12 @@ try {
       await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
       const span = longestAckGapSpan(producer.sends, 0, requestedAt, performance.now());
       windows.push(span.gapMs);
+      const requests = requestsBetween(requestsBefore, await controlPlaneRequests(cluster));
+      for (const route of new Set([...requestsPerMove.keys(), ...requests.keys()])) {
+        const list = requestsPerMove.get(route) ?? Array.from({ length: i }, () => 0);
+        list.push(requests.get(route) ?? 0);
+        requestsPerMove.set(route, list);
+      }
       const steps = handoffStepsBetween(stepsBefore, await handoffTotals(cluster));
       const [timing] =
         (await cluster.api<{ moves?: MoveTiming[] }>("GET", `/v1/operations/${op}`)).body.moves ?? [];
@@ -126,6 +138,10 @@ try {
       closedToAssignedP50Ms: p50(breakdown.get("closedToAssigned") ?? []),
       assignedToOpenedP50Ms: p50(breakdown.get("assignedToOpened") ?? []),
       phasesP50Ms: Object.fromEntries([...breakdown].map(([phase, ms]) => [phase, p50(ms)])),
+      // Includes the benchmark's own calls (the move request, its operation polls, the metrics scrape).
+      controlPlaneRequestsPerMoveP50: Object.fromEntries(
+        [...requestsPerMove].map(([route, counts]) => [route, p50(counts)]),
+      ),
       steadyAckGapP50Ms: round(percentile(steadyGaps, 50), 2),
       steadyAckGapP99Ms: round(percentile(steadyGaps, 99), 2),
       failedSends: producer.failed,

@@ -64,3 +64,4 @@ export type {
   StreamCloseStep,
   StreamRecord,
 } from "./stream-types.ts";
+export { ObjectIdPool, type ObjectIdPoolOptions } from "./upload/object-id-pool.ts";

@@ -153,7 +153,13 @@ export class MemoryObjectManager implements ObjectManager {
   }
 
   async commitStreamSetObject(request: CommitStreamSetObjectRequest): Promise<void> {
+    const closes = request.closeStreams ?? [];
+    if (closes.length > 0 && request.compactedObjectIds.length > 0)
+      throw new StreamStorageError(ErrorCode.INVALID_ARGUMENT, "a compaction cannot close streams");
+    // Checked before anything applies: a refused close leaves the commit undone too.
+    for (const { streamId, epoch } of closes) assertStreamOwner(this.#stream(streamId).meta, epoch);
     this.#commit({ kind: "streamSet", request });
+    for (const { streamId } of closes) this.#stream(streamId).meta.state = StreamState.CLOSED;
   }
 
   async commitStreamObject(request: CommitStreamObjectRequest): Promise<void> {

@@ -91,6 +91,12 @@ export interface CommitStreamSetObjectRequest {
    * and the replaced objects become unreferenced (see getUnreferencedObjects).
    */
   compactedObjectIds: number[];
+  /**
+   * Streams to close in the same atomic call, once this commit is applied (a stream close's tail upload: the
+   * tail's commit and the close are one round trip). Each must be open at `epoch` (else STREAM_FENCED or
+   * STREAM_NOT_OPEN, and nothing of the call applies). New data uploads only (compactedObjectIds empty).
+   */
+  closeStreams?: { streamId: number; epoch: number }[];
 }
 
 export interface CommitStreamObjectRequest {

@@ -24,6 +24,7 @@ import type {
   StreamCloseStep,
   StreamRecord,
 } from "./stream-types.ts";
+import { ObjectIdPool } from "./upload/object-id-pool.ts";
 import type { UploadContext } from "./upload/upload-records.ts";
 import { Uploader } from "./upload/uploader.ts";
 import { replayWal } from "./wal/replay-wal.ts";
@@ -31,6 +32,9 @@ import { WalFile } from "./wal/wal-file.ts";
 import { type WalAppend, WalWriter } from "./wal/wal-writer.ts";
 
 const PREPARE_TTL_MS = 10 * 60_000;
+/** Object ids prepared ahead per refill, and how few left start the next (upload/object-id-pool.ts). */
+const OBJECT_ID_BLOCK = 16;
+const OBJECT_ID_LOW_WATER = 4;
 const MAX_READ_AHEAD = 16 * 1024 * 1024;
 const MAX_STREAM_SET_OBJECT_BYTES = 128 * 1024 * 1024;
 
@@ -42,6 +46,7 @@ export class Storage implements StreamHost {
   readonly #writer: WalWriter;
   readonly #cache: LogCache;
   readonly #uploader: Uploader;
+  readonly #objectIds: ObjectIdPool;
   readonly #cold: ColdReader;
   readonly #objectReader: ObjectReader;
   readonly #compactor: Compactor | undefined;
@@ -68,7 +73,12 @@ export class Storage implements StreamHost {
       observeWrite: options.observeWalWrite,
     });
     const ctx = uploadContext(options);
-    this.#uploader = new Uploader(ctx, this.#cache, this.#writer, {
+    this.#objectIds = new ObjectIdPool(options.objectManager, {
+      ttlMs: PREPARE_TTL_MS,
+      blockSize: OBJECT_ID_BLOCK,
+      lowWater: OBJECT_ID_LOW_WATER,
+    });
+    this.#uploader = new Uploader({ ...ctx, objectIds: this.#objectIds }, this.#cache, this.#writer, {
       thresholdBytes: options.uploadThresholdBytes,
       intervalMs: options.uploadIntervalMs,
       onCommitted: (streamId, offset) => {
@@ -180,6 +190,8 @@ export class Storage implements StreamHost {
     const meta = await this.options.objectManager.openStream(streamId, epoch, this.options.nodeId);
     const stream = new S3Stream(this, meta);
     this.#streams.set(streamId, stream);
+    // Its close will upload a tail: have object ids ready for it (no-op while the pool holds some).
+    this.#objectIds.warm();
     return stream;
   }
 
@@ -232,12 +244,17 @@ export class Storage implements StreamHost {
     };
     await stream.settled();
     lap("settle");
-    await this.#uploader.uploadStream(stream.streamId);
-    // What the caller writes beside the stream meanwhile (a final checkpoint) lands before the close does.
+    // The tail's commit closes the stream too (one round trip), once what the caller writes beside the stream
+    // meanwhile (a final checkpoint) has landed: the close never precedes it.
+    const closedWithTail = await this.#uploader.uploadStream(stream.streamId, {
+      epoch: stream.epoch,
+      before: commitAfter,
+    });
     await commitAfter?.catch(() => {});
     lap("upload");
     try {
-      await this.options.objectManager.closeStream(stream.streamId, stream.epoch);
+      // No tail to commit, or the combined commit was refused: close on its own (fenced, deleted...).
+      if (!closedWithTail) await this.options.objectManager.closeStream(stream.streamId, stream.epoch);
       lap("close");
     } catch (error) {
       // Fenced or deleted meanwhile: nothing of it is ours to keep. Anything else: let the caller retry.
@@ -397,6 +414,7 @@ export class Storage implements StreamHost {
 
   async #release(): Promise<void> {
     this.#uploader.stop();
+    this.#objectIds.stop();
     this.#streams.clear();
     await this.#verifier.close();
     await this.#wal.close();

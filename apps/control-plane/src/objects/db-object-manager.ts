@@ -149,28 +149,34 @@ export class DbObjectManager implements ObjectManager {
   async closeStreams(
     requested: readonly { streamId: number; epoch: number }[],
   ): Promise<(StreamStorageError | undefined)[]> {
-    return inTransaction(this.#db, async (tx) => {
-      const rows = await this.#lockStreams(tx, requested);
-      const outcomes: (StreamStorageError | undefined)[] = new Array(requested.length);
-      const closing = new Set<number>();
-      requested.forEach(({ streamId, epoch }, i) => {
-        try {
-          assertSafeIndex("epoch", epoch);
-          const row = rows.get(streamId);
-          if (!row) throw streamNotFound(streamId);
-          assertStreamOwner(toStreamMetadata(row), epoch);
-          closing.add(streamId);
-        } catch (error) {
-          outcomes[i] = asStorageError(error);
-        }
-      });
-      if (closing.size > 0)
-        await tx
-          .update(streams)
-          .set({ state: StreamState.CLOSED })
-          .where(inArray(streams.id, [...closing]));
-      return outcomes;
+    return inTransaction(this.#db, (tx) => this.#closeIn(tx, requested));
+  }
+
+  /** closeStreams' work inside a transaction the caller holds. */
+  async #closeIn(
+    tx: Tx,
+    requested: readonly { streamId: number; epoch: number }[],
+  ): Promise<(StreamStorageError | undefined)[]> {
+    const rows = await this.#lockStreams(tx, requested);
+    const outcomes: (StreamStorageError | undefined)[] = new Array(requested.length);
+    const closing = new Set<number>();
+    requested.forEach(({ streamId, epoch }, i) => {
+      try {
+        assertSafeIndex("epoch", epoch);
+        const row = rows.get(streamId);
+        if (!row) throw streamNotFound(streamId);
+        assertStreamOwner(toStreamMetadata(row), epoch);
+        closing.add(streamId);
+      } catch (error) {
+        outcomes[i] = asStorageError(error);
+      }
     });
+    if (closing.size > 0)
+      await tx
+        .update(streams)
+        .set({ state: StreamState.CLOSED })
+        .where(inArray(streams.id, [...closing]));
+    return outcomes;
   }
 
   /** The cluster's live streams among these ids, locked in id order (two batches cannot deadlock). */
@@ -255,9 +261,20 @@ export class DbObjectManager implements ObjectManager {
   }
 
   async commitStreamSetObject(request: CommitStreamSetObjectRequest): Promise<void> {
-    await inTransaction(this.#db, (tx) =>
-      commitObjects(tx, { clusterId: this.#clusterId, now: this.#now() }, { kind: "streamSet", request }),
-    );
+    const closes = request.closeStreams ?? [];
+    if (closes.length > 0 && request.compactedObjectIds.length > 0)
+      throw new StreamStorageError(ErrorCode.INVALID_ARGUMENT, "a compaction cannot close streams");
+    await inTransaction(this.#db, async (tx) => {
+      await commitObjects(
+        tx,
+        { clusterId: this.#clusterId, now: this.#now() },
+        { kind: "streamSet", request },
+      );
+      if (closes.length === 0) return;
+      // The tail's commit and the close in one transaction: a refused close undoes the commit too.
+      const refused = (await this.#closeIn(tx, closes)).find((outcome) => outcome !== undefined);
+      if (refused) throw refused;
+    });
   }
 
   async commitStreamObject(request: CommitStreamObjectRequest): Promise<void> {

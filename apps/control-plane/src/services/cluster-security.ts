@@ -26,6 +26,9 @@ import { ApiError } from "../errors.ts";
 
 type AclRow = typeof kafkaAcls.$inferSelect;
 
+/** Bindings per INSERT: 9 values each, well under PostgreSQL's 65,535 parameters per statement. */
+const INSERT_CHUNK = 1_000;
+
 /** The counter that grows with every change of a cluster's ACLs or SCRAM credentials (brokers poll it). */
 const versionCounter = (clusterId: string) => `kafka_security:${clusterId}`;
 
@@ -107,19 +110,18 @@ async function controlPlaneScram(tx: DbOrTx, clusterId: string): Promise<ScramCr
 /** Stores each valid binding (one that exists already is a success); the invalid ones get their reason. */
 export async function createAcls(db: Db, clusterId: string, acls: AclBinding[]): Promise<CreateAclsResponse> {
   const now = Date.now();
+  const results: CreateAclsResponse["results"] = acls.map((acl) => ({ error: invalidAclReason(acl) }));
+  const valid = acls.filter((_, i) => results[i]!.error === null);
+  if (valid.length === 0) return { results };
+  // A statement per INSERT_CHUNK valid bindings, in request order (ids keep it); ones that exist are skipped.
   return inTransaction(db, async (tx) => {
-    const results: CreateAclsResponse["results"] = [];
-    for (const acl of acls) {
-      const error = invalidAclReason(acl);
-      if (error === null) {
-        await tx
-          .insert(kafkaAcls)
-          .values({ clusterId, ...acl, createdAt: now })
-          .onConflictDoNothing();
-      }
-      results.push({ error });
+    for (let i = 0; i < valid.length; i += INSERT_CHUNK) {
+      await tx
+        .insert(kafkaAcls)
+        .values(valid.slice(i, i + INSERT_CHUNK).map((acl) => ({ clusterId, ...acl, createdAt: now })))
+        .onConflictDoNothing();
     }
-    if (results.some((r) => r.error === null)) await bumpSecurityVersion(tx, clusterId);
+    await bumpSecurityVersion(tx, clusterId);
     return { results };
   });
 }

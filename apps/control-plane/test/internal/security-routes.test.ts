@@ -86,6 +86,19 @@ describe("internal security routes", { timeout: 60_000 }, () => {
     assert.deepEqual((await snapshot(otherToken)).acls, []);
   });
 
+  it("stores as many bindings as a request body holds (more than one statement's parameters)", async () => {
+    const { brokerToken } = await createLocalCluster(t, "many-acls");
+    // 7,300 bindings of 9 values each, just inside the 1 MiB body limit: more than PostgreSQL's 65,535
+    // parameters in one statement.
+    const many = Array.from({ length: 7_300 }, (_, i) =>
+      acl({ resourceName: i.toString(36), patternType: "LITERAL", principal: "User:a" }),
+    );
+    const answer = await call("POST", InternalRoutes.acls, { acls: many }, brokerToken);
+    assert.equal(answer.statusCode, 200, answer.body);
+    assert.ok(answer.json().results.every((r: { error: string | null }) => r.error === null));
+    assert.deepEqual((await snapshot(brokerToken)).acls, many, "all of them, in request order");
+  });
+
   it("counts changes: the version grows with a change and stays with a no-op or a read", async () => {
     const version = async () => {
       const answer = await call("GET", InternalRoutes.securityVersion);

@@ -2,7 +2,13 @@
 // and the database-backed one, so both agree.
 import assert from "node:assert/strict";
 import { it } from "node:test";
-import { ErrorCode, NO_OBJECT_ID, type ObjectManager, StreamStorageError } from "@cirrus/s3stream";
+import {
+  ErrorCode,
+  NO_OBJECT_ID,
+  ObjectIdPool,
+  type ObjectManager,
+  StreamStorageError,
+} from "@cirrus/s3stream";
 
 export interface Subject {
   manager: ObjectManager;
@@ -340,6 +346,88 @@ export function objectManagerSuite(make: () => Promise<Subject>): void {
     assert.deepEqual(
       (await s.manager.getOpeningStreams(7)).map((m) => m.streamId),
       [a],
+    );
+  });
+
+  it("cleans up ids a broker's pool prepared and never used, like any orphaned preparation", async () => {
+    const s = await make();
+    const a = await openNew(s);
+    const pool = new ObjectIdPool(s.manager, { ttlMs: 2_000, blockSize: 4, lowWater: 1 });
+    pool.warm();
+    await pool.idle();
+    const ids = await pool.take(4);
+    assert.equal(pool.takenFromPool, 4, "the four ids came from the block prepared ahead");
+    pool.stop();
+    const [used, ...unused] = ids as [number, ...number[]];
+    const commit = (objectId: number, start: number) =>
+      s.manager.commitStreamSetObject({
+        objectId,
+        objectSize: 100,
+        nodeId: 1,
+        nodeEpoch: 1,
+        ranges: [range(a, 1, start, start + 10)],
+        streamObjects: [],
+        compactedObjectIds: [],
+      });
+    await commit(used, 0);
+    const orphansOf = async () =>
+      (await s.manager.getUnreferencedObjects(0, 1000))
+        .map((o) => o.objectId)
+        .filter((id) => ids.includes(id));
+    assert.deepEqual(await orphansOf(), [], "nothing is orphaned while the preparation is valid");
+    await elapse(s, 2_100);
+    assert.deepEqual(
+      (await orphansOf()).sort((x, y) => x - y),
+      unused,
+      "the unused ids, not the committed one",
+    );
+    await rejectsWith(commit(unused[0]!, 10), ErrorCode.OBJECT_NOT_PREPARED);
+    await s.manager.forgetObjects(unused);
+    assert.deepEqual(await orphansOf(), []);
+    assert.equal((await s.manager.describeStream(a)).endOffset, 10);
+  });
+
+  it("commits a tail and closes its stream in one call; a refused close undoes the commit too", async () => {
+    const s = await make();
+    const a = await openNew(s);
+    const b = await openNew(s, 3);
+    const objectId = await s.manager.prepareObjects(1, 60_000);
+    const request = {
+      objectId,
+      objectSize: 100,
+      nodeId: 1,
+      nodeEpoch: 1,
+      ranges: [range(a, 1, 0, 10)],
+      streamObjects: [],
+      compactedObjectIds: [],
+    };
+    await rejectsWith(
+      s.manager.commitStreamSetObject({
+        ...request,
+        closeStreams: [
+          { streamId: a, epoch: 1 },
+          { streamId: b, epoch: 2 },
+        ],
+      }),
+      ErrorCode.STREAM_FENCED,
+    );
+    const untouched = await s.manager.describeStream(a);
+    assert.deepEqual([untouched.state, untouched.endOffset], ["OPENED", 0]);
+    const closing = { ...request, closeStreams: [{ streamId: a, epoch: 1 }] };
+    await s.manager.commitStreamSetObject(closing);
+    const closed = await s.manager.describeStream(a);
+    assert.deepEqual([closed.state, closed.endOffset], ["CLOSED", 10]);
+    await s.manager.commitStreamSetObject(closing); // a retry whose first reply was lost
+    assert.equal((await s.manager.describeStream(b)).state, "OPENED");
+    await rejectsWith(
+      s.manager.commitStreamSetObject({
+        ...request,
+        objectId: await s.manager.prepareObjects(1, 60_000),
+        ranges: [],
+        compactedObjectIds: [objectId],
+        closeStreams: [{ streamId: b, epoch: 3 }],
+      }),
+      ErrorCode.INVALID_ARGUMENT,
     );
   });
 }

@@ -134,6 +134,12 @@ export const CommitStreamSetObjectBody = Type.Object(
     ranges: Type.Array(StreamRangeSchema, { maxItems: 100_000 }),
     streamObjects: Type.Array(StreamObjectCommitSchema, { maxItems: 10_000 }),
     compactedObjectIds: IdList,
+    /** Streams closed in the same transaction once the commit applied (a close's tail upload). */
+    closeStreams: Type.Optional(
+      Type.Array(Type.Object({ streamId: Index, epoch: Index }, { additionalProperties: false }), {
+        maxItems: MAX_STREAMS_PER_BATCH,
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -33,11 +33,26 @@ export interface UploadContext {
   blockBytes: number;
   /** How long prepared object ids stay valid (upload + commit must finish within it). */
   prepareTtlMs: number;
+  /**
+   * Where the upload's object ids come from when set (ids prepared ahead, object-id-pool.ts), so the upload
+   * skips its own prepareObjects round trip; else it prepares them itself.
+   */
+  objectIds?: { take(count: number): Promise<number[]> };
+}
+
+/** Streams an upload closes with its last commit (a stream close's tail upload), and what the commit waits for. */
+export interface UploadCloses {
+  /** Each stream and the epoch it is closed at; only streams with records in this upload. */
+  streams: { streamId: number; epoch: number }[];
+  /** Written beside the streams meanwhile (a final checkpoint): the closing commit waits for it. */
+  before?: Promise<unknown>;
 }
 
 export interface UploadResult {
   /** Streams whose records are committed (count = all the records given for it). */
   committed: Set<number>;
+  /** Streams the commit closed too (UploadCloses); any other asked-for close is left to a closeStream call. */
+  closed: Set<number>;
   /** Streams left out, with the reason (their records can never be committed by this writer). */
   refused: Map<number, StreamStorageError>;
   objectsWritten: number;
@@ -54,6 +69,7 @@ const REFUSAL_CODES = new Set<string>([
 export async function uploadRecords(
   ctx: UploadContext,
   records: ReadonlyMap<number, readonly UploadRecord[]>,
+  closes?: UploadCloses,
 ): Promise<UploadResult> {
   const small: [number, readonly UploadRecord[], number][] = [];
   const large: [number, readonly UploadRecord[]][] = [];
@@ -65,6 +81,7 @@ export async function uploadRecords(
   }
   const result: UploadResult = {
     committed: new Set(),
+    closed: new Set(),
     refused: new Map(),
     objectsWritten: 0,
     bytesWritten: 0,
@@ -84,7 +101,8 @@ export async function uploadRecords(
   const objectCount = large.length + groups.length;
   if (objectCount === 0) return result;
 
-  let nextId = await ctx.objectManager.prepareObjects(objectCount, ctx.prepareTtlMs);
+  const ids = await takeObjectIds(ctx, objectCount);
+  let nextId = 0;
   const puts: Promise<void>[] = [];
   const streamSets: { objectId: number; size: number; ranges: StreamRange[] }[] = [];
   for (const group of groups) {
@@ -97,7 +115,7 @@ export async function uploadRecords(
       });
     }
     const body = builder.finish();
-    const streamSet = { objectId: nextId++, size: body.size, ranges };
+    const streamSet = { objectId: ids[nextId++]!, size: body.size, ranges };
     streamSets.push(streamSet);
     puts.push(ctx.objectStore.put(objectKey(streamSet.objectId), body.chunks));
     result.bytesWritten += body.size;
@@ -107,7 +125,7 @@ export async function uploadRecords(
     const builder = new ObjectBuilder(ctx.blockBytes);
     const range = await builder.addStreamYielding(streamId, list);
     const body = builder.finish();
-    const objectId = nextId++;
+    const objectId = ids[nextId++]!;
     puts.push(ctx.objectStore.put(objectKey(objectId), body.chunks));
     result.bytesWritten += body.size;
     streamObjects.push({
@@ -119,16 +137,25 @@ export async function uploadRecords(
       objectSize: body.size,
     });
   }
-  await Promise.all(puts);
+  const closing = (closes?.streams ?? []).filter((c) => records.get(c.streamId)?.length);
+  await Promise.all(closing.length > 0 ? [...puts, closes?.before?.catch(() => {})] : puts);
   result.objectsWritten = objectCount;
 
   // One commit per stream set object (the stream objects ride with the first); each stream is in exactly one
   // object, so the order of these commits does not matter. A failure part-way is reconciled by the uploader.
-  if (streamSets.length === 0) await commitWithRefusals(ctx, undefined, streamObjects, result);
+  // The closes ride with the last commit, when all the streams' records are in.
+  const last = Math.max(streamSets.length - 1, 0);
+  if (streamSets.length === 0) await commitWithRefusals(ctx, undefined, streamObjects, closing, result);
   for (const [i, streamSet] of streamSets.entries()) {
-    await commitWithRefusals(ctx, streamSet, i === 0 ? streamObjects : [], result);
+    await commitWithRefusals(ctx, streamSet, i === 0 ? streamObjects : [], i === last ? closing : [], result);
   }
   return result;
+}
+
+async function takeObjectIds(ctx: UploadContext, count: number): Promise<number[]> {
+  if (ctx.objectIds) return ctx.objectIds.take(count);
+  const first = await ctx.objectManager.prepareObjects(count, ctx.prepareTtlMs);
+  return Array.from({ length: count }, (_, i) => first + i);
 }
 
 /** Commits, leaving out (and reporting) the streams the metadata refuses or already has. */
@@ -136,10 +163,12 @@ async function commitWithRefusals(
   ctx: UploadContext,
   streamSet: { objectId: number; size: number; ranges: StreamRange[] } | undefined,
   streamObjects: StreamObjectCommit[],
+  closing: { streamId: number; epoch: number }[],
   result: UploadResult,
 ): Promise<void> {
   let ranges = streamSet?.ranges ?? [];
   let objects = streamObjects;
+  let closes = closing;
   for (;;) {
     if (ranges.length === 0 && objects.length === 0) return;
     try {
@@ -151,12 +180,20 @@ async function commitWithRefusals(
         ranges,
         streamObjects: objects,
         compactedObjectIds: [],
+        ...(closes.length > 0 ? { closeStreams: closes } : {}),
       });
       for (const range of ranges) result.committed.add(range.streamId);
       for (const object of objects) result.committed.add(object.streamId);
+      for (const close of closes) result.closed.add(close.streamId);
       return;
     } catch (error) {
       if (!(error instanceof StreamStorageError) || !REFUSAL_CODES.has(error.code)) throw error;
+      if (closes.length > 0) {
+        // A refused close refuses the whole call: commit without closes, each stream's close then runs on its
+        // own (closeStream), which sorts out fenced or deleted streams as it always did.
+        closes = [];
+        continue;
+      }
       const { refused, alreadyCommitted } = await findRefusedStreams(ctx.objectManager, [
         ...ranges,
         ...objects,

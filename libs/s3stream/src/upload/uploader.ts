@@ -9,6 +9,13 @@ import type { StreamStorageError } from "../errors.ts";
 import type { WalWriter } from "../wal/wal-writer.ts";
 import { type UploadContext, uploadRecords } from "./upload-records.ts";
 
+/** A stream close's wish that the tail upload close the stream in its commit (one round trip, not two). */
+export interface CloseWith {
+  epoch: number;
+  /** Written beside the stream meanwhile (a final checkpoint): the closing commit waits for it. */
+  before?: Promise<unknown>;
+}
+
 /** Longest stretch of marking records uploaded before the uploader yields to appends and reads. */
 const MARK_SLICE_MS = 2;
 /** Records the trim point moves over (and evictions) per step between those checks. */
@@ -33,7 +40,9 @@ export class Uploader {
   #outcomeUnknown = false;
   #allQueued = false;
   /** Stream uploads queued but not started yet: later uploadStream() calls join them. */
-  #waitingStreams: { ids: Set<number>; run: Promise<void> } | undefined;
+  #waitingStreams:
+    | { ids: Set<number>; closes: Map<number, CloseWith>; run: Promise<ReadonlySet<number>> }
+    | undefined;
   #running = false;
   uploads = 0;
   lastError: unknown;
@@ -63,28 +72,32 @@ export class Uploader {
   }
 
   /** Uploads everything pending now; resolves when committed and the WAL trimmed. */
-  uploadAll(): Promise<void> {
-    return this.#enqueue(() => this.#upload(undefined));
+  async uploadAll(): Promise<void> {
+    await this.#enqueue(() => this.#upload(undefined));
   }
 
   /**
    * Uploads one stream's pending records (stream close). Streams asked for while such an upload waits its
    * turn join it: a drain closing a hundred streams at once writes one object, not a hundred in a row.
-   * Resolves when the upload holding this stream committed; rejects if it failed.
+   * Resolves when the upload holding this stream committed; rejects if it failed. With `close`, the commit
+   * also closes the stream (when it has records to commit): resolves true if it did, false if the caller must
+   * close it itself.
    */
-  uploadStream(streamId: number): Promise<void> {
-    const waiting = this.#waitingStreams;
-    if (waiting) {
-      waiting.ids.add(streamId);
-      return waiting.run;
+  async uploadStream(streamId: number, close?: CloseWith): Promise<boolean> {
+    let waiting = this.#waitingStreams;
+    if (!waiting) {
+      const ids = new Set<number>();
+      const closes = new Map<number, CloseWith>();
+      const run = this.#enqueue(() => {
+        if (this.#waitingStreams?.ids === ids) this.#waitingStreams = undefined;
+        return this.#upload(ids, closes);
+      });
+      waiting = { ids, closes, run };
+      this.#waitingStreams = waiting;
     }
-    const ids = new Set([streamId]);
-    const run = this.#enqueue(() => {
-      if (this.#waitingStreams?.ids === ids) this.#waitingStreams = undefined;
-      return this.#upload(ids);
-    });
-    this.#waitingStreams = { ids, run };
-    return run;
+    waiting.ids.add(streamId);
+    if (close) waiting.closes.set(streamId, close);
+    return (await waiting.run).has(streamId);
   }
 
   stop(): void {
@@ -100,18 +113,21 @@ export class Uploader {
     return this.#running;
   }
 
-  #enqueue(job: () => Promise<void>): Promise<void> {
+  #enqueue<T>(job: () => Promise<T>): Promise<T> {
     const run = this.#chain
       .catch(() => {})
       .then(async () => {
         this.#running = true;
         try {
-          await job();
+          return await job();
         } finally {
           this.#running = false;
         }
       });
-    this.#chain = run;
+    this.#chain = run.then(
+      () => {},
+      () => {},
+    );
     return run;
   }
 
@@ -140,13 +156,28 @@ export class Uploader {
     this.#outcomeUnknown = false;
   }
 
-  async #upload(onlyStreamIds: ReadonlySet<number> | undefined): Promise<void> {
+  /** Resolves with the streams whose close rode with the commit (`closes`). */
+  async #upload(
+    onlyStreamIds: ReadonlySet<number> | undefined,
+    closes?: ReadonlyMap<number, CloseWith>,
+  ): Promise<ReadonlySet<number>> {
     if (this.#outcomeUnknown) await this.#reconcile();
     const snapshot: Map<number, CachedRecord[]> = this.#cache.snapshotUnuploaded(onlyStreamIds);
+    let closed: ReadonlySet<number> = new Set();
     if (snapshot.size > 0) {
       let result: Awaited<ReturnType<typeof uploadRecords>>;
+      const closing = [...(closes ?? new Map<number, CloseWith>())];
       try {
-        result = await uploadRecords(this.#ctx, snapshot);
+        result = await uploadRecords(
+          this.#ctx,
+          snapshot,
+          closing.length > 0
+            ? {
+                streams: closing.map(([streamId, c]) => ({ streamId, epoch: c.epoch })),
+                before: Promise.all(closing.map(([, c]) => c.before?.catch(() => {}))),
+              }
+            : undefined,
+        );
       } catch (error) {
         // The commit may have applied even though we saw an error (a lost reply): check before the next upload.
         this.#outcomeUnknown = true;
@@ -154,6 +185,7 @@ export class Uploader {
         throw error;
       }
       this.uploads++;
+      closed = result.closed;
       // Marking tens of thousands of records uploaded (and evicting as many) took 20-30 ms in one go, a stall
       // every produce in flight waited out: give the event loop a turn between streams once a slice ran long.
       let sliceStart = performance.now();
@@ -178,5 +210,6 @@ export class Uploader {
       while (this.#cache.settleUploaded(SETTLE_STEP_RECORDS)) await yieldIfLong();
     }
     await this.#writer.trimTo(this.#cache.trimOffset);
+    return closed;
   }
 }

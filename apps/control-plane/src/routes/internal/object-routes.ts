@@ -239,13 +239,20 @@ export function objectRoutes(ctx: AppContext) {
       {
         schema: {
           tags,
-          summary: "Commit a stream set object atomically (stale epochs: 409 STREAM_FENCED)",
+          summary:
+            "Commit a stream set object atomically, closing `closeStreams` in the same transaction (stale epochs: 409 STREAM_FENCED)",
           body: CommitStreamSetObjectBody,
           response: withStreamProblems({ 204: NoContent }),
         },
       },
       async (request, reply) => {
         await manager(request).commitStreamSetObject(request.body);
+        const closed = request.body.closeStreams ?? [];
+        if (closed.length > 0)
+          await completeMovesAfterCloses(
+            request,
+            closed.map((s) => s.streamId),
+          );
         return reply.code(204).send(null);
       },
     );
