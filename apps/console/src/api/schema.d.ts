@@ -10024,7 +10024,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Commit a stream set object atomically (stale epochs: 409 STREAM_FENCED) */
+        /** Commit a stream set object atomically, closing `closeStreams` in the same transaction (stale epochs: 409 STREAM_FENCED) */
         post: {
             parameters: {
                 query?: never;
@@ -10056,6 +10056,10 @@ export interface paths {
                             objectSize: number;
                         }[];
                         compactedObjectIds: number[];
+                        closeStreams?: {
+                            streamId: number;
+                            epoch: number;
+                        }[];
                     };
                 };
             };
