@@ -120,7 +120,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -269,7 +269,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -581,7 +581,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -787,7 +787,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -1038,7 +1038,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -1491,7 +1491,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -1639,7 +1639,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -1788,7 +1788,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -1971,7 +1971,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -2152,7 +2152,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -2311,7 +2311,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -2454,7 +2454,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -2597,7 +2597,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -2738,7 +2738,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -2880,7 +2880,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -3001,7 +3001,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -3141,7 +3141,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -3287,7 +3287,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -3464,7 +3464,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -3605,7 +3605,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -3751,7 +3751,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -3887,7 +3887,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -4051,7 +4051,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -4230,7 +4230,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -4423,7 +4423,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -4603,7 +4603,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -4713,7 +4713,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Server-Sent Events (text/event-stream): `event: <name>` and `data: <JSON>` per event; a `: heartbeat` comment line at least every 15 s (EVENT_STREAM_HEARTBEAT_MS); `retry:` 2000 ms. Send the token as `Authorization: Bearer` (EventSource cannot: read it with fetch). A token holds at most EVENT_STREAMS_PER_TOKEN (8) streams at once per replica: one more is answered 429 problem+json. When the token is revoked, the stream ends with a last `error` event whose data is a 401 problem (RFC 9457), within EVENT_STREAM_AUTH_CHECK_MS (1 s). Events: first `snapshot` {items: the newest `limit` operations (the list's view), newest first}, then `operation` (one operation, the list's view) each time one is created or changes. Merge by id: an operation may come again unchanged. */
+                /** @description Server-Sent Events (text/event-stream): `event: <name>` and `data: <JSON>` per event; a `: heartbeat` comment line at least every 15 s (EVENT_STREAM_HEARTBEAT_MS); `retry:` 2000 ms. Send the token as `Authorization: Bearer` (EventSource cannot: read it with fetch). A token holds at most EVENT_STREAMS_PER_TOKEN (8) streams at once per replica: one more is answered 429 problem+json. When the token is revoked or expires, the stream ends with a last `error` event whose data is a 401 problem (RFC 9457; code TOKEN_EXPIRED for an expiry), within EVENT_STREAM_AUTH_CHECK_MS (1 s). Each event is documented by the schema `x-event-schema` names. Events: first `snapshot` {items: the newest `limit` operations (the list's view), newest first}, then `operation` (one operation, the list's view) each time one is created or changes. Merge by id: an operation may come again unchanged. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -4734,7 +4734,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -4843,7 +4843,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Server-Sent Events (text/event-stream): `event: <name>` and `data: <JSON>` per event; a `: heartbeat` comment line at least every 15 s (EVENT_STREAM_HEARTBEAT_MS); `retry:` 2000 ms. Send the token as `Authorization: Bearer` (EventSource cannot: read it with fetch). A token holds at most EVENT_STREAMS_PER_TOKEN (8) streams at once per replica: one more is answered 429 problem+json. When the token is revoked, the stream ends with a last `error` event whose data is a 401 problem (RFC 9457), within EVENT_STREAM_AUTH_CHECK_MS (1 s). Events: `operation` (the operation as GET /v1/operations/{id} shows it, moves included) at once and on each change; the stream ends after the one whose status is SUCCEEDED or FAILED. */
+                /** @description Server-Sent Events (text/event-stream): `event: <name>` and `data: <JSON>` per event; a `: heartbeat` comment line at least every 15 s (EVENT_STREAM_HEARTBEAT_MS); `retry:` 2000 ms. Send the token as `Authorization: Bearer` (EventSource cannot: read it with fetch). A token holds at most EVENT_STREAMS_PER_TOKEN (8) streams at once per replica: one more is answered 429 problem+json. When the token is revoked or expires, the stream ends with a last `error` event whose data is a 401 problem (RFC 9457; code TOKEN_EXPIRED for an expiry), within EVENT_STREAM_AUTH_CHECK_MS (1 s). Each event is documented by the schema `x-event-schema` names. Events: `operation` (the operation as GET /v1/operations/{id} shows it, moves included) at once and on each change; the stream ends after the one whose status is SUCCEEDED or FAILED. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -4864,7 +4864,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -4973,7 +4973,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Server-Sent Events (text/event-stream): `event: <name>` and `data: <JSON>` per event; a `: heartbeat` comment line at least every 15 s (EVENT_STREAM_HEARTBEAT_MS); `retry:` 2000 ms. Send the token as `Authorization: Bearer` (EventSource cannot: read it with fetch). A token holds at most EVENT_STREAMS_PER_TOKEN (8) streams at once per replica: one more is answered 429 problem+json. When the token is revoked, the stream ends with a last `error` event whose data is a 401 problem (RFC 9457), within EVENT_STREAM_AUTH_CHECK_MS (1 s). Events: first `snapshot` {cluster: as GET /v1/clusters/{id} gives it, brokers: the brokers as GET /v1/clusters/{id}/brokers lists them, watermarks: as GET /v1/clusters/{id}/metrics gives them}; then `cluster` (as GET /v1/clusters/{id}) when it changes (state, conditions, spec, bootstrap…); `brokers` {items} when a broker comes, goes or changes state, zone, instance type, epoch or partitions led; `network` {at, items: [{brokerId, bytesInPerSec, bytesOutPerSec, leaseUntil}]}: each broker's rates from its last heartbeat, whenever they or a lease changed (at most every CLUSTER_EVENTS_INTERVAL_MS, 2 s); `watermarks` when the spec changes them; `operation` (the operations list's view) when an operation of the cluster is created or changes. When the cluster is deleted the stream ends with an `error` event carrying a 404 problem. */
+                /** @description Server-Sent Events (text/event-stream): `event: <name>` and `data: <JSON>` per event; a `: heartbeat` comment line at least every 15 s (EVENT_STREAM_HEARTBEAT_MS); `retry:` 2000 ms. Send the token as `Authorization: Bearer` (EventSource cannot: read it with fetch). A token holds at most EVENT_STREAMS_PER_TOKEN (8) streams at once per replica: one more is answered 429 problem+json. When the token is revoked or expires, the stream ends with a last `error` event whose data is a 401 problem (RFC 9457; code TOKEN_EXPIRED for an expiry), within EVENT_STREAM_AUTH_CHECK_MS (1 s). Each event is documented by the schema `x-event-schema` names. Events: first `snapshot` {cluster: as GET /v1/clusters/{id} gives it, brokers: the brokers as GET /v1/clusters/{id}/brokers lists them, watermarks: as GET /v1/clusters/{id}/metrics gives them}; then `cluster` (as GET /v1/clusters/{id}) when it changes (state, conditions, spec, bootstrap…); `brokers` {items} when a broker comes, goes or changes state, zone, instance type, epoch or partitions led; `network` {at, items: [{brokerId, bytesInPerSec, bytesOutPerSec, leaseUntil}]}: each broker's rates from its last heartbeat, whenever they or a lease changed (at most every CLUSTER_EVENTS_INTERVAL_MS, 2 s); `watermarks` when the spec changes them; `operation` (the operations list's view) when an operation of the cluster is created or changes. When the cluster is deleted the stream ends with an `error` event carrying a 404 problem. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -4994,7 +4994,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -5182,7 +5182,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -5446,7 +5446,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -5636,7 +5636,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -5774,7 +5774,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -5910,7 +5910,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -6062,7 +6062,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -6198,7 +6198,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -6344,7 +6344,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -6467,7 +6467,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -6609,7 +6609,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -6746,7 +6746,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -6888,7 +6888,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -7031,7 +7031,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -7179,7 +7179,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -7329,7 +7329,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -7467,7 +7467,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -7622,7 +7622,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -7754,7 +7754,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -7907,7 +7907,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -8061,7 +8061,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -8196,7 +8196,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -8345,7 +8345,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -8500,7 +8500,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -8638,7 +8638,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -8773,7 +8773,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -8919,7 +8919,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -9073,7 +9073,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -9207,7 +9207,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -9352,7 +9352,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -9487,7 +9487,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -9630,7 +9630,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -9779,7 +9779,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -9927,7 +9927,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -10083,7 +10083,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -10230,7 +10230,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -10373,7 +10373,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -10507,7 +10507,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -10652,7 +10652,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -10791,7 +10791,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -10927,7 +10927,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -11060,7 +11060,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -11204,7 +11204,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -11349,7 +11349,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -11479,7 +11479,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -11627,7 +11627,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -11782,7 +11782,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -11931,7 +11931,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -12073,7 +12073,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
