@@ -4,9 +4,8 @@
 // when an attach is accepted and leave it when the detach completes; terminating or releasing it shuts its
 // workload down (SIGTERM, then SIGKILL after `shutdownGraceMs`, as the clouds' shutdown does). The per-cloud
 // classes (EmulatedAwsCloud, EmulatedAliyunCloud) wire their fake's events to these steps.
-import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { attachBlockVolume, createBlockVolume, detachBlockVolume } from "./block-volumes.ts";
+import { createBlockVolume } from "./block-volumes.ts";
 import { EmulatedInstance } from "./instance-runner.ts";
 import type { CloudName, MetadataEmulatorOptions } from "./metadata-emulator.ts";
 
@@ -89,17 +88,14 @@ export class EmulatedRegion {
         volumeId,
         this.#options.volumeBytes ?? sizeGiB * 1024 ** 3,
       );
-      await mkdir(this.#byIdRoot(instanceId), { recursive: true });
-      await attachBlockVolume(this.#options.provider, this.#byIdRoot(instanceId), block);
+      await (await this.instance(instanceId)).attachVolume(block);
     });
   }
 
   /** The volume leaves the instance's by-id folder at `until` (epoch ms). */
   detachAt(volumeId: string, instanceId: string, until: number): void {
     this.later(until - Date.now(), () =>
-      this.step(instanceId, () =>
-        detachBlockVolume(this.#options.provider, this.#byIdRoot(instanceId), volumeId),
-      ),
+      this.step(instanceId, async () => (await this.instance(instanceId)).detachVolume(volumeId)),
     );
   }
 
@@ -149,9 +145,5 @@ export class EmulatedRegion {
     await Promise.allSettled([...this.#chains.values()]);
     const all = await Promise.all([...this.#instances.values()]);
     await Promise.all(all.map((instance) => instance?.terminate()));
-  }
-
-  #byIdRoot(instanceId: string): string {
-    return join(this.#options.dir, "instances", instanceId, "dev", "disk", "by-id");
   }
 }

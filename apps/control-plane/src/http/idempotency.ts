@@ -5,6 +5,8 @@ import type { Db } from "../db/database.ts";
 import { idempotencyKeys } from "../db/schema.ts";
 import { isUniqueViolation } from "../db/transaction.ts";
 import { ApiError } from "../errors.ts";
+import { secretBoxOf } from "../secrets/database-secret-box.ts";
+import { isSealed, rowAad, SecretBoxError } from "../secrets/secret-box.ts";
 
 const KEY = /^[\x21-\x7e]{1,128}$/;
 /** Placeholder status while the first request with a key runs. */
@@ -24,9 +26,32 @@ function requestHash(request: FastifyRequest): string {
     .digest("hex");
 }
 
+/** The additional authenticated data of a stored answer: this table, the token and the key. */
+export function idempotencyResponseAad(tokenId: string, key: string): string {
+  return rowAad("idempotency_keys", tokenId, key);
+}
+
+/**
+ * The stored answer as the client got it. Answers are stored sealed (some carry a secret shown once: a new API
+ * token's, a new cluster's broker token); one from before sealing is as it was stored.
+ */
+function storedAnswer(db: Db, tokenId: string, key: string, response: unknown): unknown {
+  if (typeof response !== "string" || !isSealed(response)) return response;
+  try {
+    return JSON.parse(secretBoxOf(db).open(response, idempotencyResponseAad(tokenId, key)));
+  } catch (error) {
+    if (!(error instanceof SecretBoxError)) throw error;
+    throw new ApiError(
+      "CREDENTIAL_UNREADABLE",
+      `the stored answer of Idempotency-Key ${key} cannot be opened (${error.code}); retry with a new key`,
+      { cause: error },
+    );
+  }
+}
+
 /**
  * `Idempotency-Key` on POSTs: the first request with a key runs and its answer (unless 5xx) is
- * stored; a repeat with the same body gets the stored answer, a repeat with another body 422, a
+ * stored, sealed; a repeat with the same body gets the stored answer, a repeat with another body 422, a
  * repeat while the first still runs 409. Keys are per token; the retention controller forgets them
  * after IDEMPOTENCY_TTL_MS.
  */
@@ -58,7 +83,7 @@ export function registerIdempotency(app: FastifyInstance, db: Db): void {
     if (stored.requestHash !== hash) throw new ApiError("IDEMPOTENCY_KEY_REUSED");
     if (stored.statusCode === IN_PROGRESS) throw new ApiError("IDEMPOTENCY_IN_PROGRESS");
     reply.header("idempotent-replayed", "true");
-    return reply.code(stored.statusCode).send(stored.response);
+    return reply.code(stored.statusCode).send(storedAnswer(db, tokenId, key, stored.response));
   });
   app.addHook("onSend", async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     const idem = request.idempotency;
@@ -77,7 +102,11 @@ export function registerIdempotency(app: FastifyInstance, db: Db): void {
       } catch {
         response = null;
       }
-      await db.update(idempotencyKeys).set({ statusCode: reply.statusCode, response }).where(where);
+      const sealed = secretBoxOf(db).seal(
+        JSON.stringify(response),
+        idempotencyResponseAad(idem.tokenId, idem.key),
+      );
+      await db.update(idempotencyKeys).set({ statusCode: reply.statusCode, response: sealed }).where(where);
     }
     return payload;
   });

@@ -10,7 +10,13 @@ import { SCRAM_HASH_OF, scramCredential } from "@cirrus/kafka-protocol";
 import { eq } from "drizzle-orm";
 import { ControlPlane } from "../../src/control-plane.ts";
 import type { Db } from "../../src/db/database.ts";
-import { brokers, controlPlaneKafkaCredentials, partitions, topics } from "../../src/db/schema.ts";
+import {
+  brokers,
+  controlPlaneKafkaCredentials,
+  idempotencyKeys,
+  partitions,
+  topics,
+} from "../../src/db/schema.ts";
 import { sealStoredSecrets } from "../../src/secrets/seal-stored-secrets.ts";
 import { isSealed, SecretBox } from "../../src/secrets/secret-box.ts";
 import {
@@ -202,11 +208,12 @@ for (const backend of testBackends()) {
       const first = await sealStoredSecrets(db, box);
       assert.equal(first.sealed, 1);
       assert.equal(first.resealed, 1);
-      assert.deepEqual(
-        first.unreadable.map((u) => [u.table, u.id]),
-        [["control_plane_kafka_credentials", unreadable.id]],
-      );
-      assert.match(first.unreadable[0]!.reason, /SECRET_KEY_UNKNOWN/);
+      // Reported: this row, and the ones the tests above altered (same database); nothing else.
+      const reported = first.unreadable.filter((u) => u.table === "control_plane_kafka_credentials");
+      const mine = reported.find((u) => u.id === unreadable.id);
+      assert.match(mine!.reason, /SECRET_KEY_UNKNOWN/);
+      for (const fine of [inClear.id, underOldKey.id, current.id])
+        assert.ok(!reported.some((u) => u.id === fine));
       for (const [cluster, secret] of [
         [inClear, "clear-secret-of-a-control-plane-before-sealing"],
         [underOldKey, "secret-under-old-key"],
@@ -223,8 +230,59 @@ for (const backend of testBackends()) {
       // Again: nothing to do, the unreadable row still reported and still as it was.
       const unreadableRow = (await storedRow(db, unreadable.id))!.secret;
       const second = await sealStoredSecrets(db, box);
-      assert.deepEqual([second.sealed, second.resealed, second.unreadable.length], [0, 0, 1]);
+      assert.deepEqual([second.sealed, second.resealed], [0, 0]);
+      assert.deepEqual(second.unreadable, first.unreadable);
       assert.equal((await storedRow(db, unreadable.id))!.secret, unreadableRow);
+    });
+
+    it("stores idempotent answers sealed: a new API token's secret is not in the database, and replays", async () => {
+      const create = (key: string) =>
+        t.app.server.inject({
+          method: "POST",
+          url: "/v1/tokens",
+          headers: { ...t.auth(t.admin), "idempotency-key": key },
+          payload: { name: `ci-${key}`, scope: "viewer" },
+        });
+      const storedAnswer = async (key: string) =>
+        (await db.select().from(idempotencyKeys).where(eq(idempotencyKeys.key, key)))[0]!;
+      const first = await create("k-sealed");
+      assert.equal(first.statusCode, 201, first.body);
+      const secret = first.json().secret as string;
+      const row = await storedAnswer("k-sealed");
+      assert.equal(typeof row.response, "string");
+      assert.ok(isSealed(row.response as string));
+      assert.ok(!JSON.stringify(row).includes(secret));
+      const replay = await create("k-sealed");
+      assert.equal(replay.statusCode, 201);
+      assert.equal(replay.headers["idempotent-replayed"], "true");
+      assert.equal(replay.json().secret, secret);
+
+      // A tampered answer is refused, never replayed as something else.
+      await db
+        .update(idempotencyKeys)
+        .set({ response: tampered(row.response as string) })
+        .where(eq(idempotencyKeys.key, "k-sealed"));
+      const refused = await create("k-sealed");
+      assert.equal(refused.statusCode, 503, refused.body);
+      assert.equal(refused.json().code, "CREDENTIAL_UNREADABLE");
+
+      // One stored in clear by an older version: sealed at start, and replayed as it was.
+      const legacy = await create("k-legacy");
+      const legacySecret = legacy.json().secret as string;
+      await db
+        .update(idempotencyKeys)
+        .set({ response: legacy.json() })
+        .where(eq(idempotencyKeys.key, "k-legacy"));
+      assert.ok(JSON.stringify(await storedAnswer("k-legacy")).includes(legacySecret));
+      const report = await sealStoredSecrets(db, new SecretBox(testKey));
+      assert.ok(report.sealed >= 1);
+      assert.ok(report.unreadable.some((u) => u.table === "idempotency_keys" && u.id.endsWith("/k-sealed")));
+      const resealedRow = await storedAnswer("k-legacy");
+      assert.ok(isSealed(resealedRow.response as string));
+      assert.ok(!JSON.stringify(resealedRow).includes(legacySecret));
+      const legacyReplay = await create("k-legacy");
+      assert.equal(legacyReplay.statusCode, 201);
+      assert.equal(legacyReplay.json().secret, legacySecret);
     });
 
     it("seals what is in clear when the control plane starts", async () => {
