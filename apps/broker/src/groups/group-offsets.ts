@@ -90,10 +90,14 @@ export class GroupOffsets {
    * (OffsetCommit, an offset tombstone) and no other transaction's materialised offset is later in the log.
    * `#seq` numbers writes in log order (replayed records in replay order, live ones at the moment their append
    * takes its offsets, which is synchronous); `#written` holds, per group/topic/partition, the number of its
-   * latest plain write or materialised transactional offset.
+   * latest plain write or materialised transactional offset. Only writes that can still decide something are
+   * kept: those of partitions an open transaction has staged an offset for (`#pendingKeys`), forgotten when
+   * the last such transaction ends (a write before a staged offset never beats it).
    */
   #seq = 0;
   readonly #written = new Map<string, number>();
+  /** Per group/topic/partition, how many open transactions have staged an offset for it. */
+  readonly #pendingKeys = new Map<string, number>();
   /** Producers whose marker is being written: a TxnOffsetCommit meanwhile is refused (retriable). */
   readonly #endingTxn = new Set<bigint>();
   /**
@@ -216,7 +220,17 @@ export class GroupOffsets {
    * them no longer becomes current on its commit marker.
    */
   notePlainWrites(records: readonly OffsetsLogRecord[]): void {
-    for (const r of records) if (r.kind === "offset") this.#written.set(offsetKey(r), ++this.#seq);
+    if (this.#pendingKeys.size === 0) return;
+    for (const r of records) {
+      if (r.kind !== "offset") continue;
+      const key = offsetKey(r);
+      if (this.#pendingKeys.has(key)) this.#written.set(key, ++this.#seq);
+    }
+  }
+
+  /** Partitions whose write order is tracked for open transactions (diagnostics: it must not grow without them). */
+  get trackedWrites(): number {
+    return this.#written.size;
   }
 
   #stage(producer: TxnProducer, record: OffsetRecord, seq: number): void {
@@ -225,7 +239,22 @@ export class GroupOffsets {
       pending = new Map();
       this.#pendingTxn.set(producer.producerId, pending);
     }
-    pending.set(offsetKey(record), { record, seq });
+    const key = offsetKey(record);
+    if (!pending.has(key)) this.#pendingKeys.set(key, (this.#pendingKeys.get(key) ?? 0) + 1);
+    pending.set(key, { record, seq });
+  }
+
+  /** The producer's transaction is over: its partitions no other open transaction staged stop being tracked. */
+  #endPending(producerId: bigint, pending: ReadonlyMap<string, PendingOffset>): void {
+    if (this.#pendingTxn.get(producerId) === pending) this.#pendingTxn.delete(producerId);
+    for (const key of pending.keys()) {
+      const left = (this.#pendingKeys.get(key) ?? 1) - 1;
+      if (left > 0) this.#pendingKeys.set(key, left);
+      else {
+        this.#pendingKeys.delete(key);
+        this.#written.delete(key);
+      }
+    }
   }
 
   /**
@@ -260,9 +289,8 @@ export class GroupOffsets {
     this.#noteEpoch(marker);
     const pending = this.#pendingTxn.get(marker.producerId);
     if (!pending) return [];
-    this.#pendingTxn.delete(marker.producerId);
-    if (!marker.committed) return [];
-    const records = this.#winners(pending).map((w) => w.record);
+    const records = marker.committed ? this.#winners(pending).map((w) => w.record) : [];
+    this.#endPending(marker.producerId, pending);
     // Idle since "never" unless a record says otherwise, as GroupShard.replay creates groups.
     this.#materialize(records, 0);
     return records;
@@ -296,9 +324,9 @@ export class GroupOffsets {
     } finally {
       this.#endingTxn.delete(end.producerId);
     }
-    if (this.#pendingTxn.get(end.producerId) === pending) this.#pendingTxn.delete(end.producerId);
     // A plain commit appended after the marker (a later write) may have been applied already: it stays.
     const current = winners.filter((w) => this.#written.get(offsetKey(w.record)) === w.seq);
+    this.#endPending(end.producerId, pending);
     this.#materialize(
       current.map((w) => w.record),
       this.#ctx.clock.now(),
@@ -330,9 +358,7 @@ export class GroupOffsets {
 
   /** Whether an open transaction has staged an offset for this group's `topic`-`partition`. */
   #hasPendingOffset(groupId: string, topic: string, partition: number): boolean {
-    const key = offsetKey({ groupId, topic, partition });
-    for (const pending of this.#pendingTxn.values()) if (pending.has(key)) return true;
-    return false;
+    return this.#pendingKeys.has(offsetKey({ groupId, topic, partition }));
   }
 
   /**

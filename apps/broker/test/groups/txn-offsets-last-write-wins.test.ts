@@ -86,6 +86,34 @@ describe("a plain OffsetCommit after a TxnOffsetCommit", () => {
     second.unload();
   });
 
+  it("keeps the write order only while a transaction has the partition staged, live and on replay", async () => {
+    const moved = await offsetsPartition(cluster);
+    const first = await serveShard(moved.partition);
+    const offsets = first.shard.offsets;
+    for (let i = 0; i < 20; i++)
+      await ok(offsets.commit(standaloneCommit({ groupId: `plain-${i}`, partition: 0, offset: BigInt(i) })));
+    assert.equal(offsets.trackedWrites, 0, "no transaction open: plain commits leave nothing behind");
+    await ok(offsets.stageTxn(producer, partitionsCommit([20n, 21n])));
+    await ok(offsets.stageTxn(other, partitionsCommit([50n, 51n])));
+    await ok(offsets.commit(standaloneCommit({ partition: 0, offset: 30n })));
+    await ok(offsets.commit(standaloneCommit({ groupId: "plain-0", partition: 0, offset: 99n })));
+    assert.equal(offsets.trackedWrites, 1, "only g's t-0, which the open transactions staged");
+    assert.equal(await offsets.completeTxn(commitMarker(other)), ErrorCode.NONE);
+    assert.equal(offsets.trackedWrites, 2, "still staged by the first transaction: t-0, and t-1 claimed");
+    assert.equal(await offsets.completeTxn(commitMarker(producer)), ErrorCode.NONE);
+    assert.equal(offsets.trackedWrites, 0, "no transaction left: nothing tracked");
+    assert.deepEqual(
+      committed(first.shard),
+      [30n, 51n],
+      "t-0 written last by the plain commit, t-1 by the later transaction",
+    );
+    first.unload();
+    const second = await serveShard(await moved.moveTo());
+    assert.equal(second.shard.offsets.trackedWrites, 0, "a replay leaves nothing tracked either");
+    assert.deepEqual(committed(second.shard), [30n, 51n]);
+    second.unload();
+  });
+
   it("compaction while the transaction is open keeps the log order: a copy is not a later write", async () => {
     const moved = await offsetsPartition(cluster);
     const first = await serveShard(moved.partition);

@@ -10024,7 +10024,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Commit a stream set object atomically (stale epochs: 409 STREAM_FENCED) */
+        /** Commit a stream set object atomically, closing `closeStreams` in the same transaction (stale epochs: 409 STREAM_FENCED) */
         post: {
             parameters: {
                 query?: never;
@@ -10056,6 +10056,10 @@ export interface paths {
                             objectSize: number;
                         }[];
                         compactedObjectIds: number[];
+                        closeStreams?: {
+                            streamId: number;
+                            epoch: number;
+                        }[];
                     };
                 };
             };
@@ -12170,6 +12174,527 @@ export interface components {
             instance?: string;
         } & {
             [key: string]: unknown;
+        };
+        /** @description An event of GET /v1/clusters/{id}/events */
+        ClusterStreamEvent: {
+            /** @enum {string} */
+            event: "snapshot";
+            data: {
+                cluster: {
+                    /** Format: uuid */
+                    id: string;
+                    name: string;
+                    spec: {
+                        provider: "local" | "aws" | "aliyun";
+                        region: string;
+                        zones: string[];
+                        instanceTypes: string[];
+                        spot: {
+                            share: number;
+                            onDemandBase: number;
+                        };
+                        brokers: {
+                            min: number;
+                            max: number;
+                        };
+                        scaling: {
+                            highWatermarkBytesPerSec?: number;
+                            lowWatermarkBytesPerSec?: number;
+                            highWatermarkPercent?: number;
+                            lowWatermarkPercent?: number;
+                            cooldownSeconds: number;
+                            scaleInCooldownSeconds?: number;
+                            periodSeconds?: number;
+                            evaluationPeriods?: number;
+                            scaleOutStep?: number;
+                            scaleInStep?: number;
+                            enabled?: boolean;
+                        };
+                        objectStore: {
+                            uri: string;
+                            endpoint?: string;
+                            region?: string;
+                        };
+                        walVolumeGiB: number;
+                        aws?: {
+                            imageId?: string;
+                            imageSsmParameter?: string;
+                            subnets: {
+                                [key: string]: string;
+                            };
+                            securityGroupIds: string[];
+                            instanceProfileArn?: string;
+                        };
+                        aliyun?: {
+                            imageId: string;
+                            vSwitches: {
+                                [key: string]: string;
+                            };
+                            securityGroupId: string;
+                            ramRoleName?: string;
+                        };
+                        balancing?: {
+                            auto?: boolean;
+                            bandPercent?: number;
+                            capacityPercent?: number;
+                            cooldownSeconds?: number;
+                            brokerNetworkBytesPerSec?: number;
+                            usageThresholdBytesPerSec?: number;
+                        };
+                    };
+                    state: "CREATING" | "RUNNING" | "UPDATING" | "DEGRADED" | "DELETING" | "FAILED";
+                    conditions: {
+                        type: string;
+                        status: "True" | "False" | "Unknown";
+                        reason: string;
+                        message: string;
+                        /** @description ms since the Unix epoch */
+                        lastTransitionAt: number;
+                    }[];
+                    version: number;
+                    deletionProtection: boolean;
+                    bootstrap: string | null;
+                    /** @description ms since the Unix epoch */
+                    createdAt: number;
+                    /** @description ms since the Unix epoch */
+                    updatedAt: number;
+                };
+                brokers: {
+                    brokerId: number;
+                    instanceId: string;
+                    zone: string;
+                    host: string;
+                    port: number;
+                    volumeId: string | null;
+                    adminPort: number | null;
+                    metricsUrl: string | null;
+                    spot: boolean;
+                    instanceType: string | null;
+                    state: "ACTIVE" | "DRAINING" | "FENCED" | "STOPPED";
+                    epoch: number;
+                    /** @description ms since the Unix epoch */
+                    leaseUntil: number;
+                    partitions: number;
+                    load: {
+                        bytesInPerSec: number;
+                        bytesOutPerSec: number;
+                    };
+                    /** @description ms since the Unix epoch */
+                    registeredAt: number;
+                }[];
+                watermarks: {
+                    /** @description each broker's network capacity each way, bytes/s */
+                    capacityBytesPerSec: number;
+                    /** @description scale out above this, bytes/s per broker */
+                    highBytesPerSec: number;
+                    /** @description scale in below this, bytes/s per broker */
+                    lowBytesPerSec: number;
+                    /** @description the spec's high watermark, when given as a percent */
+                    highPercent?: number;
+                    /** @description the spec's low watermark, when given as a percent */
+                    lowPercent?: number;
+                };
+            };
+        } | {
+            /** @enum {string} */
+            event: "cluster";
+            data: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                spec: {
+                    provider: "local" | "aws" | "aliyun";
+                    region: string;
+                    zones: string[];
+                    instanceTypes: string[];
+                    spot: {
+                        share: number;
+                        onDemandBase: number;
+                    };
+                    brokers: {
+                        min: number;
+                        max: number;
+                    };
+                    scaling: {
+                        highWatermarkBytesPerSec?: number;
+                        lowWatermarkBytesPerSec?: number;
+                        highWatermarkPercent?: number;
+                        lowWatermarkPercent?: number;
+                        cooldownSeconds: number;
+                        scaleInCooldownSeconds?: number;
+                        periodSeconds?: number;
+                        evaluationPeriods?: number;
+                        scaleOutStep?: number;
+                        scaleInStep?: number;
+                        enabled?: boolean;
+                    };
+                    objectStore: {
+                        uri: string;
+                        endpoint?: string;
+                        region?: string;
+                    };
+                    walVolumeGiB: number;
+                    aws?: {
+                        imageId?: string;
+                        imageSsmParameter?: string;
+                        subnets: {
+                            [key: string]: string;
+                        };
+                        securityGroupIds: string[];
+                        instanceProfileArn?: string;
+                    };
+                    aliyun?: {
+                        imageId: string;
+                        vSwitches: {
+                            [key: string]: string;
+                        };
+                        securityGroupId: string;
+                        ramRoleName?: string;
+                    };
+                    balancing?: {
+                        auto?: boolean;
+                        bandPercent?: number;
+                        capacityPercent?: number;
+                        cooldownSeconds?: number;
+                        brokerNetworkBytesPerSec?: number;
+                        usageThresholdBytesPerSec?: number;
+                    };
+                };
+                state: "CREATING" | "RUNNING" | "UPDATING" | "DEGRADED" | "DELETING" | "FAILED";
+                conditions: {
+                    type: string;
+                    status: "True" | "False" | "Unknown";
+                    reason: string;
+                    message: string;
+                    /** @description ms since the Unix epoch */
+                    lastTransitionAt: number;
+                }[];
+                version: number;
+                deletionProtection: boolean;
+                bootstrap: string | null;
+                /** @description ms since the Unix epoch */
+                createdAt: number;
+                /** @description ms since the Unix epoch */
+                updatedAt: number;
+            };
+        } | {
+            /** @enum {string} */
+            event: "brokers";
+            data: {
+                items: {
+                    brokerId: number;
+                    instanceId: string;
+                    zone: string;
+                    host: string;
+                    port: number;
+                    volumeId: string | null;
+                    adminPort: number | null;
+                    metricsUrl: string | null;
+                    spot: boolean;
+                    instanceType: string | null;
+                    state: "ACTIVE" | "DRAINING" | "FENCED" | "STOPPED";
+                    epoch: number;
+                    /** @description ms since the Unix epoch */
+                    leaseUntil: number;
+                    partitions: number;
+                    load: {
+                        bytesInPerSec: number;
+                        bytesOutPerSec: number;
+                    };
+                    /** @description ms since the Unix epoch */
+                    registeredAt: number;
+                }[];
+            };
+        } | {
+            /** @enum {string} */
+            event: "network";
+            data: {
+                /** @description ms since the Unix epoch */
+                at: number;
+                items: {
+                    brokerId: number;
+                    bytesInPerSec: number;
+                    bytesOutPerSec: number;
+                    /** @description ms since the Unix epoch */
+                    leaseUntil: number;
+                }[];
+            };
+        } | {
+            /** @enum {string} */
+            event: "watermarks";
+            data: {
+                /** @description each broker's network capacity each way, bytes/s */
+                capacityBytesPerSec: number;
+                /** @description scale out above this, bytes/s per broker */
+                highBytesPerSec: number;
+                /** @description scale in below this, bytes/s per broker */
+                lowBytesPerSec: number;
+                /** @description the spec's high watermark, when given as a percent */
+                highPercent?: number;
+                /** @description the spec's low watermark, when given as a percent */
+                lowPercent?: number;
+            };
+        } | {
+            /** @enum {string} */
+            event: "operation";
+            data: {
+                /** Format: uuid */
+                id: string;
+                clusterId: string | null;
+                type: string;
+                status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED";
+                input: {
+                    [key: string]: unknown;
+                };
+                steps: {
+                    name: string;
+                    status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED";
+                    startedAt: number | null;
+                    finishedAt: number | null;
+                    error: string | null;
+                }[];
+                progress: number;
+                error: {
+                    code: string;
+                    message: string;
+                } | null;
+                attempts: number;
+                createdBy: string | null;
+                /** @description ms since the Unix epoch */
+                createdAt: number;
+                /** @description ms since the Unix epoch */
+                updatedAt: number;
+                finishedAt: number | null;
+                /** @description GET /v1/operations/{id} of a cluster.rebalance or broker.drain: each partition move it released, its state and timings */
+                moves?: {
+                    topic: string;
+                    partition: number;
+                    /** @description the broker that led the partition */
+                    from: number;
+                    /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
+                    to: number;
+                    state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE" | "ROLLED_BACK";
+                    /** @description ms since the Unix epoch */
+                    requestedAt: number;
+                    closedAt: number | null;
+                    assignedAt: number | null;
+                    openedAt: number | null;
+                    /** @description requestedAt → openedAt: the partition's write-unavailable window */
+                    durationMs: number | null;
+                    rolledBackAt: number | null;
+                    /** @description the broker a rolled-back move gave the partition to instead (its source when it could) */
+                    rolledBackTo: number | null;
+                    /** @description why the move was rolled back */
+                    failure: string | null;
+                }[];
+            };
+        } | {
+            /** @enum {string} */
+            event: "error";
+            data: {
+                type: string;
+                title: string;
+                status: number;
+                code: string;
+                detail?: string;
+                instance?: string;
+            } & {
+                [key: string]: unknown;
+            };
+        };
+        /** @description An event of GET /v1/operations/events */
+        OperationTimelineEvent: {
+            /** @enum {string} */
+            event: "snapshot";
+            data: {
+                items: {
+                    /** Format: uuid */
+                    id: string;
+                    clusterId: string | null;
+                    type: string;
+                    status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED";
+                    input: {
+                        [key: string]: unknown;
+                    };
+                    steps: {
+                        name: string;
+                        status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED";
+                        startedAt: number | null;
+                        finishedAt: number | null;
+                        error: string | null;
+                    }[];
+                    progress: number;
+                    error: {
+                        code: string;
+                        message: string;
+                    } | null;
+                    attempts: number;
+                    createdBy: string | null;
+                    /** @description ms since the Unix epoch */
+                    createdAt: number;
+                    /** @description ms since the Unix epoch */
+                    updatedAt: number;
+                    finishedAt: number | null;
+                    /** @description GET /v1/operations/{id} of a cluster.rebalance or broker.drain: each partition move it released, its state and timings */
+                    moves?: {
+                        topic: string;
+                        partition: number;
+                        /** @description the broker that led the partition */
+                        from: number;
+                        /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
+                        to: number;
+                        state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE" | "ROLLED_BACK";
+                        /** @description ms since the Unix epoch */
+                        requestedAt: number;
+                        closedAt: number | null;
+                        assignedAt: number | null;
+                        openedAt: number | null;
+                        /** @description requestedAt → openedAt: the partition's write-unavailable window */
+                        durationMs: number | null;
+                        rolledBackAt: number | null;
+                        /** @description the broker a rolled-back move gave the partition to instead (its source when it could) */
+                        rolledBackTo: number | null;
+                        /** @description why the move was rolled back */
+                        failure: string | null;
+                    }[];
+                }[];
+            };
+        } | {
+            /** @enum {string} */
+            event: "operation";
+            data: {
+                /** Format: uuid */
+                id: string;
+                clusterId: string | null;
+                type: string;
+                status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED";
+                input: {
+                    [key: string]: unknown;
+                };
+                steps: {
+                    name: string;
+                    status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED";
+                    startedAt: number | null;
+                    finishedAt: number | null;
+                    error: string | null;
+                }[];
+                progress: number;
+                error: {
+                    code: string;
+                    message: string;
+                } | null;
+                attempts: number;
+                createdBy: string | null;
+                /** @description ms since the Unix epoch */
+                createdAt: number;
+                /** @description ms since the Unix epoch */
+                updatedAt: number;
+                finishedAt: number | null;
+                /** @description GET /v1/operations/{id} of a cluster.rebalance or broker.drain: each partition move it released, its state and timings */
+                moves?: {
+                    topic: string;
+                    partition: number;
+                    /** @description the broker that led the partition */
+                    from: number;
+                    /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
+                    to: number;
+                    state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE" | "ROLLED_BACK";
+                    /** @description ms since the Unix epoch */
+                    requestedAt: number;
+                    closedAt: number | null;
+                    assignedAt: number | null;
+                    openedAt: number | null;
+                    /** @description requestedAt → openedAt: the partition's write-unavailable window */
+                    durationMs: number | null;
+                    rolledBackAt: number | null;
+                    /** @description the broker a rolled-back move gave the partition to instead (its source when it could) */
+                    rolledBackTo: number | null;
+                    /** @description why the move was rolled back */
+                    failure: string | null;
+                }[];
+            };
+        } | {
+            /** @enum {string} */
+            event: "error";
+            data: {
+                type: string;
+                title: string;
+                status: number;
+                code: string;
+                detail?: string;
+                instance?: string;
+            } & {
+                [key: string]: unknown;
+            };
+        };
+        /** @description An event of GET /v1/operations/{id}/events */
+        OperationStreamEvent: {
+            /** @enum {string} */
+            event: "operation";
+            data: {
+                /** Format: uuid */
+                id: string;
+                clusterId: string | null;
+                type: string;
+                status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED";
+                input: {
+                    [key: string]: unknown;
+                };
+                steps: {
+                    name: string;
+                    status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED";
+                    startedAt: number | null;
+                    finishedAt: number | null;
+                    error: string | null;
+                }[];
+                progress: number;
+                error: {
+                    code: string;
+                    message: string;
+                } | null;
+                attempts: number;
+                createdBy: string | null;
+                /** @description ms since the Unix epoch */
+                createdAt: number;
+                /** @description ms since the Unix epoch */
+                updatedAt: number;
+                finishedAt: number | null;
+                /** @description GET /v1/operations/{id} of a cluster.rebalance or broker.drain: each partition move it released, its state and timings */
+                moves?: {
+                    topic: string;
+                    partition: number;
+                    /** @description the broker that led the partition */
+                    from: number;
+                    /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
+                    to: number;
+                    state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE" | "ROLLED_BACK";
+                    /** @description ms since the Unix epoch */
+                    requestedAt: number;
+                    closedAt: number | null;
+                    assignedAt: number | null;
+                    openedAt: number | null;
+                    /** @description requestedAt → openedAt: the partition's write-unavailable window */
+                    durationMs: number | null;
+                    rolledBackAt: number | null;
+                    /** @description the broker a rolled-back move gave the partition to instead (its source when it could) */
+                    rolledBackTo: number | null;
+                    /** @description why the move was rolled back */
+                    failure: string | null;
+                }[];
+            };
+        } | {
+            /** @enum {string} */
+            event: "error";
+            data: {
+                type: string;
+                title: string;
+                status: number;
+                code: string;
+                detail?: string;
+                instance?: string;
+            } & {
+                [key: string]: unknown;
+            };
         };
     };
     responses: never;
