@@ -15,6 +15,7 @@ import type {
   CreateAclsResponse,
   DeleteAclsRequest,
   DeleteAclsResponse,
+  InterBrokerCredential,
   ReassignmentsInFlight,
   ReassignPartitionsRequest,
   ReassignPartitionsResponse,
@@ -114,6 +115,8 @@ export interface SecurityAdmin {
   createAcls(request: CreateAclsRequest): Promise<CreateAclsResponse>;
   deleteAcls(request: DeleteAclsRequest): Promise<DeleteAclsResponse>;
   alterScramCredentials(request: AlterScramCredentialsRequest): Promise<AlterScramCredentialsResponse>;
+  /** The cluster's inter-broker credential (what this broker logs in to other brokers with). */
+  interBrokerCredential?(): Promise<InterBrokerCredential>;
 }
 
 export interface RequestContext {

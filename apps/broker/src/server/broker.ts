@@ -3,7 +3,12 @@
 // epoch changes, storage reopening after fencing, shutdown order) is cluster/broker-lifecycle.ts.
 import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
-import { type Assignments, CONTROL_PLANE_PRINCIPAL, ControlPlaneClient } from "@cirrus/broker-api";
+import {
+  type Assignments,
+  CONTROL_PLANE_PRINCIPAL,
+  ControlPlaneClient,
+  INTER_BROKER_PRINCIPAL,
+} from "@cirrus/broker-api";
 import { FrameDecoder } from "@cirrus/kafka-protocol";
 import { openObjectStore } from "@cirrus/object-store";
 import { recoverForeignWal, Storage } from "@cirrus/s3stream";
@@ -131,9 +136,10 @@ export async function startBroker(
     config.authorizerEnabled || config.saslMechanisms.some((m) => m.startsWith("SCRAM-"))
       ? new ClusterSecurity(controlPlane, {
           refreshMs: config.securityRefreshMs,
-          // The control plane's own principal (its calls to brokers: message browser, consumer groups); only the
-          // control plane holds its credential, and no client may alter it (AlterUserScramCredentials refuses).
-          superUsers: [...config.superUsers, CONTROL_PLANE_PRINCIPAL],
+          // The control plane's own principal (its calls to brokers: message browser, consumer groups) and the
+          // brokers' (transaction markers to partitions other brokers lead): the control plane makes both
+          // credentials, and no client may see or alter them (AlterUserScramCredentials refuses).
+          superUsers: [...config.superUsers, CONTROL_PLANE_PRINCIPAL, INTER_BROKER_PRINCIPAL],
           allowEveryoneIfNoAclFound: config.allowEveryoneIfNoAclFound,
           log,
         })
