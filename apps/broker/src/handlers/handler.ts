@@ -68,8 +68,8 @@ export interface BrokerServices {
   /** Idempotent-producer sequence checks (src/producers); absent: batches are appended unchecked. */
   readonly producers?: ProducerBatchGate;
   /**
-   * The cluster's ACLs and SCRAM credentials (src/security), when this broker authorizes requests or offers
-   * SCRAM; absent: no cluster users, and the ACL APIs answer SECURITY_DISABLED.
+   * The cluster's ACLs and SCRAM credentials (src/security), when this broker authorizes requests or requires
+   * SASL; absent: no cluster users, and the ACL APIs answer SECURITY_DISABLED.
    */
   readonly security?: ClusterSecurity;
   /** The control plane's security API (ACL and SCRAM changes); absent where no control plane is reachable. */

@@ -7,7 +7,7 @@
 // dispatcher whether a request may be served on a connection (when SASL is on, only ApiVersions and the
 // SASL APIs are, until authentication succeeded). Handshake v0 followed by raw (unframed) SASL tokens is
 // not supported: clients use SaslAuthenticate since Kafka 1.0.
-// A broker that keeps the cluster's security state (authorizer on, or SCRAM offered) also accepts SCRAM logins of
+// A broker that keeps the cluster's security state (authorizer on, or SASL) also accepts SCRAM logins of
 // the control plane's reserved users (RESERVED_KAFKA_USERS: the control plane's and the inter-broker user) on any
 // configuration, SASL off or PLAIN only included: that is how brokers and the control plane authenticate to a
 // broker as super users. Where SASL is off, logging in stays optional: a client that does not is User:ANONYMOUS.

@@ -131,9 +131,10 @@ export async function startBroker(
   const metrics = new BrokerMetrics({ instance: config.instanceId });
   const load = new LoadMeter();
   const metadataCache = new MetadataCache(controlPlane);
-  // The cluster's ACLs and SCRAM users: read only by a broker that authorizes or offers SCRAM.
+  // The cluster's ACLs and SCRAM users: read only by a broker that authorizes or requires SASL (a SASL broker,
+  // PLAIN only included, verifies the inter-broker and control-plane users' SCRAM logins with it).
   const security =
-    config.authorizerEnabled || config.saslMechanisms.some((m) => m.startsWith("SCRAM-"))
+    config.authorizerEnabled || config.saslMechanisms.length > 0
       ? new ClusterSecurity(controlPlane, {
           refreshMs: config.securityRefreshMs,
           // The control plane's own principal (its calls to brokers: message browser, consumer groups) and the

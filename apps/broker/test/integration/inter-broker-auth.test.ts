@@ -4,13 +4,14 @@
 // (the coordinator's markers reached the other broker's partition: WriteTxnMarkers as the inter-broker user
 // `cirrus-broker`, logged in with SCRAM, a super user). A plain, unauthenticated WriteTxnMarkers is refused with
 // CLUSTER_AUTHORIZATION_FAILED. Where SASL is off only the reserved users log in (a cluster user cannot), a login
-// as the inter-broker user without its secret is refused, and with it WriteTxnMarkers is authorized.
+// as the inter-broker user without its secret is refused, and with it WriteTxnMarkers is authorized. The same
+// transaction commits on two brokers of another cluster that require SASL (PLAIN only, client a super user).
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { ControlPlaneClient, INTER_BROKER_KAFKA_USER } from "@cirrus/broker-api";
 import { ApiKey, ErrorCode, scramCredential } from "@cirrus/kafka-protocol";
 import { authenticateIfRequired, KafkaClientConnection } from "@cirrus/kafka-protocol/client";
-import { Kafka, logLevel } from "kafkajs";
+import { Kafka, logLevel, type SASLOptions } from "kafkajs";
 import type { BrokerHandle } from "../../src/index.ts";
 import { eventually, startTestBroker } from "../helpers/broker-fixture.ts";
 import { startControlPlane, type TestControlPlane } from "../helpers/control-plane.ts";
@@ -50,18 +51,26 @@ after(async () => {
   await cp?.close();
 });
 
-const kafka = () =>
+const kafka = (a: BrokerHandle, b: BrokerHandle, sasl?: SASLOptions) =>
   new Kafka({
     clientId: "inter-broker-test",
-    brokers: [brokerA.bootstrap, brokerB.bootstrap],
+    brokers: [a.bootstrap, b.bootstrap],
     logLevel: logLevel.NOTHING,
     retry: { retries: 5, initialRetryTime: 200 },
+    ...(sasl ? { sasl } : {}),
   });
 
 /** The last stable offset of a partition, asked of its leader (ListOffsets v2, read_committed, latest). */
-async function lastStableOffset(port: number, partition: number): Promise<bigint> {
+async function lastStableOffset(port: number, partition: number, plain?: readonly [string, string]) {
   const wire = await KafkaWire.connect(port);
   try {
+    if (plain) {
+      assert.equal((await wire.request(ApiKey.SaslHandshake, 1, { mechanism: "PLAIN" })).errorCode, 0);
+      const auth = await wire.request(ApiKey.SaslAuthenticate, 2, {
+        authBytes: Buffer.from(`\0${plain[0]}\0${plain[1]}`),
+      });
+      assert.equal(auth.errorCode, ErrorCode.NONE);
+    }
     const answer = await wire.request(ApiKey.ListOffsets, 2, {
       replicaId: -1,
       isolationLevel: 1,
@@ -75,10 +84,17 @@ async function lastStableOffset(port: number, partition: number): Promise<bigint
   }
 }
 
-test("a transaction over partitions on both brokers commits with no ACL for anybody on the cluster", {
-  timeout: 120_000,
-}, async () => {
-  const client = kafka();
+/**
+ * A transaction over a partition led by each of `a` and `b` commits, and read_committed readers see it on both:
+ * one record and the COMMIT marker in each partition (the LSO moves past the record only once the marker is
+ * written there, by the coordinator on whichever broker, to the other broker's partition too).
+ */
+async function commitAcross(a: BrokerHandle, b: BrokerHandle, plain?: readonly [string, string]) {
+  const client = kafka(
+    a,
+    b,
+    plain ? { mechanism: "plain", username: plain[0], password: plain[1] } : undefined,
+  );
   const admin = client.admin();
   await admin.connect();
   // Both brokers must know the ACLs (they refresh every 200 ms) before the client is allowed anything.
@@ -97,16 +113,16 @@ test("a transaction over partitions on both brokers commits with no ACL for anyb
     "the topic to be created",
   );
   const portOf = new Map([
-    [brokerA.brokerId(), brokerA.kafkaPort],
-    [brokerB.brokerId(), brokerB.kafkaPort],
+    [a.brokerId(), a.kafkaPort],
+    [b.brokerId(), b.kafkaPort],
   ]);
   let onA: number | undefined;
   let onB: number | undefined;
   await eventually(
     async () => {
       const [meta] = (await admin.fetchTopicMetadata({ topics: [TOPIC] })).topics;
-      onA = meta?.partitions.find((p) => p.leader === brokerA.brokerId())?.partitionId;
-      onB = meta?.partitions.find((p) => p.leader === brokerB.brokerId())?.partitionId;
+      onA = meta?.partitions.find((p) => p.leader === a.brokerId())?.partitionId;
+      onB = meta?.partitions.find((p) => p.leader === b.brokerId())?.partitionId;
       return onA !== undefined && onB !== undefined;
     },
     20_000,
@@ -133,17 +149,41 @@ test("a transaction over partitions on both brokers commits with no ACL for anyb
   } finally {
     await producer.disconnect();
   }
-  // One record and the COMMIT marker in each partition: read_committed readers see the record on both brokers
-  // (the LSO moves past it only once the marker is written there).
   for (const [broker, partition] of [
-    [brokerA, onA!],
-    [brokerB, onB!],
+    [a, onA!],
+    [b, onB!],
   ] as const) {
     await eventually(
-      async () => (await lastStableOffset(portOf.get(broker.brokerId())!, partition)) === 2n,
+      async () => (await lastStableOffset(portOf.get(broker.brokerId())!, partition, plain)) === 2n,
       20_000,
       `the commit marker on partition ${partition} (broker ${broker.brokerId()})`,
     );
+  }
+}
+
+test("a transaction over partitions on both brokers commits with no ACL for anybody on the cluster", {
+  timeout: 120_000,
+}, async () => {
+  await commitAcross(brokerA, brokerB);
+});
+
+test("the same where brokers require SASL (PLAIN only): markers log in as the inter-broker user", {
+  timeout: 120_000,
+}, async () => {
+  const cluster = await cp.newCluster("ib-sasl");
+  const sasl = {
+    ...authorized,
+    saslMechanisms: ["PLAIN"],
+    saslUsers: new Map([["admin", "admin-secret"]]),
+    superUsers: ["User:admin"],
+  };
+  const c = await startTestBroker(cluster, "ib-sasl-c", sasl);
+  const d = await startTestBroker(cluster, "ib-sasl-d", sasl);
+  try {
+    await commitAcross(c, d, ["admin", "admin-secret"]);
+  } finally {
+    await c.close();
+    await d.close();
   }
 });
 
