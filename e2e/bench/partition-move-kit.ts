@@ -188,26 +188,34 @@ export function handoffMeansBetween(before: HandoffTotals, after: HandoffTotals)
   return means;
 }
 
-/** One line of the control plane's request counter: its route template and count (all methods, statuses). */
-const CONTROL_PLANE_REQUESTS = /^cirrus_control_plane_http_requests_total\{([^}]*)\} (\S+)$/;
+/** A line of the control plane's request counter or of its request-duration sum: which, labels, value. */
+const CONTROL_PLANE_REQUESTS =
+  /^cirrus_control_plane_http_request(s_total|_duration_seconds_sum)\{([^}]*)\} (\S+)$/;
 
-/** Requests the control plane has answered so far, by route template (GET /metrics with the admin token). */
-export async function controlPlaneRequests(cluster: StartedCluster): Promise<Map<string, number>> {
+/** What the control plane has answered so far, by route template: requests, and ms spent answering them. */
+export interface ControlPlaneRequestTotals {
+  count: Map<string, number>;
+  ms: Map<string, number>;
+}
+
+/** Reads the control plane's request counters (GET /metrics with the admin token), all methods and statuses. */
+export async function controlPlaneRequests(cluster: StartedCluster): Promise<ControlPlaneRequestTotals> {
   const response = await fetch(`${cluster.apiUrl}/metrics`, {
     headers: { authorization: `Bearer ${cluster.token}` },
     signal: AbortSignal.timeout(10_000),
   });
-  const totals = new Map<string, number>();
+  const totals: ControlPlaneRequestTotals = { count: new Map(), ms: new Map() };
   for (const line of (await response.text()).split("\n")) {
     const match = CONTROL_PLANE_REQUESTS.exec(line);
     if (!match) continue;
-    const route = /route="([^"]*)"/.exec(match[1]!)?.[1] ?? "?";
-    totals.set(route, (totals.get(route) ?? 0) + Number(match[2]));
+    const route = /route="([^"]*)"/.exec(match[2]!)?.[1] ?? "?";
+    const [into, scale] = match[1] === "s_total" ? [totals.count, 1] : [totals.ms, 1000];
+    into.set(route, (into.get(route) ?? 0) + Number(match[3]) * scale);
   }
   return totals;
 }
 
-/** Requests per route between two readings of controlPlaneRequests (routes with none left out). */
+/** Per route, the increase between two readings (routes without any left out). */
 export function requestsBetween(
   before: Map<string, number>,
   after: Map<string, number>,

@@ -8,7 +8,8 @@
 // brokers' own timing of each hand-off step (cirrus_broker_partition_handoff_seconds, scraped around each
 // move): the source's producer-state checkpoint, appends settling, WAL tail upload + commit, stream close
 // commit; the target's stream open and producer-state load. `controlPlaneRequestsPerMoveP50`: the control
-// plane's requests per move by route (its request counter, read before the move and after it settled).
+// plane's requests per move by route (its request counter, read before the move and after it settled), and
+// `controlPlaneAnswerMsPerMoveP50` the time it spent answering them (long polls count their wait).
 
 import { bootstrapOf, createTopicViaApi, partitionLeaders } from "../harness/clients/cluster-topics.ts";
 import { startCluster, waitFor } from "../harness/cluster.ts";
@@ -66,6 +67,8 @@ try {
     const wall = (at: number) => performance.timeOrigin + at;
     /** Per control-plane route, how many requests it answered during each move (request → settled). */
     const requestsPerMove = new Map<string, number[]>();
+    /** Per route, the ms the control plane spent answering it during each move (from receipt to reply). */
+    const answerMsPerMove = new Map<string, number[]>();
     for (let i = 0; i < MOVES; i++) {
       const [leader] = await partitionLeaders(cluster, TOPIC);
       const to = brokerIds.find((id) => id !== leader)!;
@@ -88,12 +91,16 @@ try {
       await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
       const span = longestAckGapSpan(producer.sends, 0, requestedAt, performance.now());
       windows.push(span.gapMs);
-      const requests = requestsBetween(requestsBefore, await controlPlaneRequests(cluster));
-      for (const route of new Set([...requestsPerMove.keys(), ...requests.keys()])) {
-        const list = requestsPerMove.get(route) ?? Array.from({ length: i }, () => 0);
-        list.push(requests.get(route) ?? 0);
-        requestsPerMove.set(route, list);
-      }
+      const requestsAfter = await controlPlaneRequests(cluster);
+      const perRoute = (into: Map<string, number[]>, added: Map<string, number>) => {
+        for (const route of new Set([...into.keys(), ...added.keys()])) {
+          const list = into.get(route) ?? Array.from({ length: i }, () => 0);
+          list.push(added.get(route) ?? 0);
+          into.set(route, list);
+        }
+      };
+      perRoute(requestsPerMove, requestsBetween(requestsBefore.count, requestsAfter.count));
+      perRoute(answerMsPerMove, requestsBetween(requestsBefore.ms, requestsAfter.ms));
       const steps = handoffStepsBetween(stepsBefore, await handoffTotals(cluster));
       const [timing] =
         (await cluster.api<{ moves?: MoveTiming[] }>("GET", `/v1/operations/${op}`)).body.moves ?? [];
@@ -141,6 +148,9 @@ try {
       // Includes the benchmark's own calls (the move request, its operation polls, the metrics scrape).
       controlPlaneRequestsPerMoveP50: Object.fromEntries(
         [...requestsPerMove].map(([route, counts]) => [route, p50(counts)]),
+      ),
+      controlPlaneAnswerMsPerMoveP50: Object.fromEntries(
+        [...answerMsPerMove].map(([route, ms]) => [route, p50(ms)]),
       ),
       steadyAckGapP50Ms: round(percentile(steadyGaps, 50), 2),
       steadyAckGapP99Ms: round(percentile(steadyGaps, 99), 2),

@@ -693,9 +693,14 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
     await page.getByRole("heading", { name: "API tokens" }).waitFor();
     await page.getByLabel("Name").fill("ci");
     await page.getByLabel("Scope").selectOption("viewer");
+    assert.equal(
+      await page.getByLabel("Expires").inputValue(),
+      "30",
+      "a new token expires in 30 days unless told",
+    );
     await page.getByRole("button", { name: "Create token" }).click();
     await page.getByText("shown this once").waitFor();
-    await page.getByRole("row", { name: /ci viewer/ }).waitFor();
+    await page.getByRole("row", { name: /ci viewer .* in 30 days/ }).waitFor();
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - innerWidth);
     assert.ok(overflow <= 1, `the page is ${overflow}px wider than the phone`);
     await check("14-settings-phone");
@@ -729,6 +734,37 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
       // Signed out by the stream's last event, not by a failed reconnect or another request.
       assert.deepEqual(after, [], "no request between the revocation and the sign-out");
       await screenshot(other, "14b-revoked-signed-out");
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("signs a page out when its token expires, and the login page says it expired", async () => {
+    const { secret } = await api<{ secret: string }>("POST", "/v1/tokens", {
+      name: "expiring",
+      scope: "viewer",
+      expiresAt: Date.now() + 10_000,
+    });
+    const other = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    other.on("pageerror", (error) => pageErrors.push(error.message));
+    try {
+      await other.goto(`${url}/`);
+      await other.getByLabel("API token").fill(secret);
+      await other.getByRole("button", { name: "Sign in" }).click();
+      await other
+        .getByRole("heading", { name: /cluster/i })
+        .first()
+        .waitFor();
+      await other.goto(`${url}/operations`);
+      // Its live stream (or any request) is refused with TOKEN_EXPIRED once the 10 s are up: signed out, told why.
+      await other.getByRole("heading", { name: "Cirrus console" }).waitFor({ timeout: 30_000 });
+      await other.getByRole("status").filter({ hasText: "Your API token has expired" }).waitFor();
+      // The same token is refused again at the field, as expired rather than unknown.
+      await other.getByLabel("API token").fill(secret);
+      await other.getByRole("button", { name: "Sign in" }).click();
+      await other.getByText("This token has expired").waitFor();
+      await screenshot(other, "14c-expired-signed-out");
+      assert.deepEqual(await seriousViolations(other), [], "the login page after an expiry");
     } finally {
       await other.close();
     }

@@ -15,9 +15,8 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { ApiKey } from "@cirrus/kafka-protocol";
-import { KafkaClientConnection } from "@cirrus/kafka-protocol/client";
 import { Kafka, logLevel } from "kafkajs";
-import { bootstrapOf, createTopicViaApi } from "../harness/clients/cluster-topics.ts";
+import { bootstrapOf, connectToFirstBroker, createTopicViaApi } from "../harness/clients/cluster-topics.ts";
 import { waitFor } from "../harness/clients/workload.ts";
 import { type StartedCluster, startCluster, waitFor as waitUntil } from "../harness/cluster.ts";
 import { compileKafkaJava, kafkaToolsSkipReason, spawnKafkaJava } from "../harness/java-tools.ts";
@@ -109,11 +108,7 @@ function startLoop(killOn?: (line: string) => boolean, pauseOnceMs?: string): Lo
 
 /** The index in cluster.brokers of the broker coordinating GROUP now. */
 async function groupCoordinatorIndex(): Promise<number> {
-  const [host, port] = bootstrapOf(cluster).split(",")[0]!.split(":");
-  const connection = await KafkaClientConnection.open(host!, Number(port), {
-    clientId: "eos-java-test",
-    connectTimeoutMs: 5_000,
-  });
+  const connection = await connectToFirstBroker(cluster, "eos-java-test");
   try {
     const found = await connection.request(ApiKey.FindCoordinator, 3, { key: GROUP, keyType: 0 }, 10_000);
     const index = cluster.brokers.findIndex((b) => b.brokerId === found.nodeId);

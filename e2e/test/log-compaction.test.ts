@@ -21,9 +21,8 @@ import {
   readRecordBatchHeader,
   splitRecordBatches,
 } from "@cirrus/kafka-protocol";
-import { KafkaClientConnection } from "@cirrus/kafka-protocol/client";
 import { Kafka, logLevel } from "kafkajs";
-import { bootstrapOf } from "../harness/clients/cluster-topics.ts";
+import { bootstrapOf, connectToFirstBroker } from "../harness/clients/cluster-topics.ts";
 import { waitFor } from "../harness/clients/workload.ts";
 import { type StartedCluster, startCluster, waitFor as waitUntil } from "../harness/cluster.ts";
 
@@ -96,11 +95,7 @@ async function compactedTopic(topic: string, configEntries: { name: string; valu
 
 /** What partition 0 of `topic` holds, read raw (read_uncommitted Fetch from 0): data values and markers. */
 async function rawLog(topic: string, high: number) {
-  const [host, port] = bootstrapOf(cluster).split(",")[0]!.split(":");
-  const connection = await KafkaClientConnection.open(host!, Number(port), {
-    clientId: "cirrus-e2e-raw-fetch",
-    connectTimeoutMs: 5_000,
-  });
+  const connection = await connectToFirstBroker(cluster, "cirrus-e2e-raw-fetch");
   const values: string[] = [];
   const markers: { offset: number; kind: "commit" | "abort" | "removed" }[] = [];
   try {

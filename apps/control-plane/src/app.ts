@@ -4,6 +4,7 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance } from "fastify";
 import { PROBLEM_SCHEMA_ID, Problem } from "./api-schemas/common.ts";
+import { STREAM_EVENT_SCHEMAS } from "./api-schemas/stream-events.ts";
 import type { AppContext } from "./app-context.ts";
 import { ApiTokens } from "./auth/api-tokens.ts";
 import type { Config } from "./config.ts";
@@ -154,6 +155,7 @@ export async function build(options: BuildOptions): Promise<App> {
   server.decorateRequest("principal", null);
   registerProblemHandlers(server);
   server.addSchema({ ...Problem, $id: PROBLEM_SCHEMA_ID });
+  for (const schema of STREAM_EVENT_SCHEMAS) server.addSchema(schema);
 
   const optionalBodies = new OptionalBodies();
   await server.register(swagger, {

@@ -22,6 +22,7 @@ import {
 } from "./controllers/provisioner/provisioner.ts";
 import { localSpotReclaimer } from "./controllers/provisioner/spot-reclaim.ts";
 import { type Database, openDatabase } from "./db/database.ts";
+import { openSecretBox } from "./secrets/secret-keys.ts";
 import type { AssignmentNotifier } from "./services/assignment-notifier.ts";
 import { providerBaselineCapacity } from "./services/balancer-settings.ts";
 
@@ -121,6 +122,8 @@ export async function composeControlPlane(
   config: Readonly<Config>,
   options: CompositionOptions = {},
 ): Promise<ComposedControlPlane> {
+  // A production start without its secrets key is refused before the database is opened (or migrated).
+  openSecretBox(config);
   const database =
     options.database ?? (await openDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize }));
   let controlPlane: ControlPlane | undefined;

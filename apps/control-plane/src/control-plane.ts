@@ -19,6 +19,7 @@ import { type Database, openDatabase } from "./db/database.ts";
 import { sealStoredSecrets } from "./secrets/seal-stored-secrets.ts";
 import type { SecretBox } from "./secrets/secret-box.ts";
 import { openSecretBox } from "./secrets/secret-keys.ts";
+import { unconfiguredKeyWarning } from "./secrets/unconfigured-key-warning.ts";
 import { AssignmentNotifier } from "./services/assignment-notifier.ts";
 
 export interface ControlPlaneOptions {
@@ -89,7 +90,8 @@ export class ControlPlane {
   static async start(options: ControlPlaneOptions): Promise<ControlPlane> {
     const { config } = options;
     // Before the database opens: a production start without its key is refused before touching anything.
-    const secrets = options.secrets ?? openSecretBox(config).box;
+    const opened = options.secrets ? undefined : openSecretBox(config);
+    const secrets = options.secrets ?? opened!.box;
     const database =
       options.database ??
       (await openDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize }));
@@ -116,6 +118,8 @@ export class ControlPlane {
           `${unreadable.table} ${unreadable.id}: stored secret cannot be opened (${unreadable.reason}); ` +
             "its cluster's Kafka calls answer 503 CREDENTIAL_UNREADABLE until the key it was sealed with is configured",
         );
+      const keyWarning = opened && (await unconfiguredKeyWarning(database.db, opened.source));
+      if (keyWarning) app.server.log.warn(keyWarning);
       const firstAdminToken = await ensureFirstAdminToken(database.db, config.bootstrapAdminToken);
       const runner = new ControllerRunner(
         {

@@ -1,6 +1,7 @@
 // What the client tests need from a started cluster beyond cluster.ts: the current bootstrap (brokers get new
 // ports when they are replaced), topics created through the control plane's REST API with every partition led,
 // and a restart of every broker of the cluster.
+import { KafkaClientConnection } from "@cirrus/kafka-protocol/client";
 import type { StartedCluster } from "../cluster.ts";
 import { waitFor } from "../cluster.ts";
 
@@ -12,6 +13,15 @@ interface PartitionView {
 /** host:port,… of the brokers as of the cluster's last refresh. */
 export function bootstrapOf(cluster: StartedCluster): string {
   return cluster.brokers.map((b) => `${b.host}:${b.port}`).join(",");
+}
+
+/** A raw Kafka connection to the first of bootstrapOf's brokers, for requests the clients do not expose. */
+export function connectToFirstBroker(
+  cluster: StartedCluster,
+  clientId: string,
+): Promise<KafkaClientConnection> {
+  const { host, port } = cluster.brokers[0]!;
+  return KafkaClientConnection.open(host, port, { clientId, connectTimeoutMs: 5_000 });
 }
 
 /** Leader broker id of each partition of `topic` (-1: none), as the control plane assigns them. */

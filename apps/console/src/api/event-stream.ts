@@ -35,6 +35,14 @@ export function parseEvents(text: string): { events: StreamEvent[]; rest: string
 }
 
 /**
+ * An event as its stream's documented type `U` (generated from the OpenAPI's event schemas, api/types.ts): its
+ * name and its data parsed. The server's events are checked against those schemas by its contract test.
+ */
+export function typedEvent<U extends { event: string; data: unknown }>(event: StreamEvent): U {
+  return { event: event.event, data: JSON.parse(event.data) } as U;
+}
+
+/**
  * The problem an `error` event carries (the server's last event before it ends a stream, e.g. the token was
  * revoked: a 401 problem), or undefined for any other event.
  */

@@ -120,7 +120,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -269,7 +269,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -581,7 +581,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -787,7 +787,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -1038,7 +1038,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -1491,7 +1491,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -1639,7 +1639,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -1788,7 +1788,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -1971,7 +1971,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -2152,7 +2152,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -2311,7 +2311,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -2454,7 +2454,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -2597,7 +2597,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -2738,7 +2738,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -2880,7 +2880,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -3001,7 +3001,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -3141,7 +3141,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -3287,7 +3287,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -3464,7 +3464,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -3605,7 +3605,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -3751,7 +3751,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -3887,7 +3887,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -4051,7 +4051,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -4230,7 +4230,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -4423,7 +4423,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -4603,7 +4603,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -4713,7 +4713,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Server-Sent Events (text/event-stream): `event: <name>` and `data: <JSON>` per event; a `: heartbeat` comment line at least every 15 s (EVENT_STREAM_HEARTBEAT_MS); `retry:` 2000 ms. Send the token as `Authorization: Bearer` (EventSource cannot: read it with fetch). A token holds at most EVENT_STREAMS_PER_TOKEN (8) streams at once per replica: one more is answered 429 problem+json. When the token is revoked, the stream ends with a last `error` event whose data is a 401 problem (RFC 9457), within EVENT_STREAM_AUTH_CHECK_MS (1 s). Events: first `snapshot` {items: the newest `limit` operations (the list's view), newest first}, then `operation` (one operation, the list's view) each time one is created or changes. Merge by id: an operation may come again unchanged. */
+                /** @description Server-Sent Events (text/event-stream): `event: <name>` and `data: <JSON>` per event; a `: heartbeat` comment line at least every 15 s (EVENT_STREAM_HEARTBEAT_MS); `retry:` 2000 ms. Send the token as `Authorization: Bearer` (EventSource cannot: read it with fetch). A token holds at most EVENT_STREAMS_PER_TOKEN (8) streams at once per replica: one more is answered 429 problem+json. When the token is revoked or expires, the stream ends with a last `error` event whose data is a 401 problem (RFC 9457; code TOKEN_EXPIRED for an expiry), within EVENT_STREAM_AUTH_CHECK_MS (1 s). Each event is documented by the schema `x-event-schema` names. Events: first `snapshot` {items: the newest `limit` operations (the list's view), newest first}, then `operation` (one operation, the list's view) each time one is created or changes. Merge by id: an operation may come again unchanged. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -4734,7 +4734,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -4843,7 +4843,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Server-Sent Events (text/event-stream): `event: <name>` and `data: <JSON>` per event; a `: heartbeat` comment line at least every 15 s (EVENT_STREAM_HEARTBEAT_MS); `retry:` 2000 ms. Send the token as `Authorization: Bearer` (EventSource cannot: read it with fetch). A token holds at most EVENT_STREAMS_PER_TOKEN (8) streams at once per replica: one more is answered 429 problem+json. When the token is revoked, the stream ends with a last `error` event whose data is a 401 problem (RFC 9457), within EVENT_STREAM_AUTH_CHECK_MS (1 s). Events: `operation` (the operation as GET /v1/operations/{id} shows it, moves included) at once and on each change; the stream ends after the one whose status is SUCCEEDED or FAILED. */
+                /** @description Server-Sent Events (text/event-stream): `event: <name>` and `data: <JSON>` per event; a `: heartbeat` comment line at least every 15 s (EVENT_STREAM_HEARTBEAT_MS); `retry:` 2000 ms. Send the token as `Authorization: Bearer` (EventSource cannot: read it with fetch). A token holds at most EVENT_STREAMS_PER_TOKEN (8) streams at once per replica: one more is answered 429 problem+json. When the token is revoked or expires, the stream ends with a last `error` event whose data is a 401 problem (RFC 9457; code TOKEN_EXPIRED for an expiry), within EVENT_STREAM_AUTH_CHECK_MS (1 s). Each event is documented by the schema `x-event-schema` names. Events: `operation` (the operation as GET /v1/operations/{id} shows it, moves included) at once and on each change; the stream ends after the one whose status is SUCCEEDED or FAILED. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -4864,7 +4864,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -4973,7 +4973,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Server-Sent Events (text/event-stream): `event: <name>` and `data: <JSON>` per event; a `: heartbeat` comment line at least every 15 s (EVENT_STREAM_HEARTBEAT_MS); `retry:` 2000 ms. Send the token as `Authorization: Bearer` (EventSource cannot: read it with fetch). A token holds at most EVENT_STREAMS_PER_TOKEN (8) streams at once per replica: one more is answered 429 problem+json. When the token is revoked, the stream ends with a last `error` event whose data is a 401 problem (RFC 9457), within EVENT_STREAM_AUTH_CHECK_MS (1 s). Events: first `snapshot` {cluster: as GET /v1/clusters/{id} gives it, brokers: the brokers as GET /v1/clusters/{id}/brokers lists them, watermarks: as GET /v1/clusters/{id}/metrics gives them}; then `cluster` (as GET /v1/clusters/{id}) when it changes (state, conditions, spec, bootstrap…); `brokers` {items} when a broker comes, goes or changes state, zone, instance type, epoch or partitions led; `network` {at, items: [{brokerId, bytesInPerSec, bytesOutPerSec, leaseUntil}]}: each broker's rates from its last heartbeat, whenever they or a lease changed (at most every CLUSTER_EVENTS_INTERVAL_MS, 2 s); `watermarks` when the spec changes them; `operation` (the operations list's view) when an operation of the cluster is created or changes. When the cluster is deleted the stream ends with an `error` event carrying a 404 problem. */
+                /** @description Server-Sent Events (text/event-stream): `event: <name>` and `data: <JSON>` per event; a `: heartbeat` comment line at least every 15 s (EVENT_STREAM_HEARTBEAT_MS); `retry:` 2000 ms. Send the token as `Authorization: Bearer` (EventSource cannot: read it with fetch). A token holds at most EVENT_STREAMS_PER_TOKEN (8) streams at once per replica: one more is answered 429 problem+json. When the token is revoked or expires, the stream ends with a last `error` event whose data is a 401 problem (RFC 9457; code TOKEN_EXPIRED for an expiry), within EVENT_STREAM_AUTH_CHECK_MS (1 s). Each event is documented by the schema `x-event-schema` names. Events: first `snapshot` {cluster: as GET /v1/clusters/{id} gives it, brokers: the brokers as GET /v1/clusters/{id}/brokers lists them, watermarks: as GET /v1/clusters/{id}/metrics gives them}; then `cluster` (as GET /v1/clusters/{id}) when it changes (state, conditions, spec, bootstrap…); `brokers` {items} when a broker comes, goes or changes state, zone, instance type, epoch or partitions led; `network` {at, items: [{brokerId, bytesInPerSec, bytesOutPerSec, leaseUntil}]}: each broker's rates from its last heartbeat, whenever they or a lease changed (at most every CLUSTER_EVENTS_INTERVAL_MS, 2 s); `watermarks` when the spec changes them; `operation` (the operations list's view) when an operation of the cluster is created or changes. When the cluster is deleted the stream ends with an `error` event carrying a 404 problem. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -4994,7 +4994,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -5182,7 +5182,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -5446,7 +5446,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -5636,7 +5636,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -5774,7 +5774,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -5910,7 +5910,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -6062,7 +6062,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -6198,7 +6198,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -6344,7 +6344,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -6467,7 +6467,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -6609,7 +6609,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -6746,7 +6746,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -6888,7 +6888,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -7031,7 +7031,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -7179,7 +7179,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -7329,7 +7329,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -7467,7 +7467,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -7622,7 +7622,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -7754,7 +7754,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -7907,7 +7907,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -8061,7 +8061,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -8196,7 +8196,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -8345,7 +8345,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -8500,7 +8500,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -8638,7 +8638,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -8773,7 +8773,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -8919,7 +8919,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -9073,7 +9073,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -9207,7 +9207,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -9352,7 +9352,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -9487,7 +9487,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -9630,7 +9630,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -9779,7 +9779,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -9927,7 +9927,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -10024,7 +10024,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Commit a stream set object atomically (stale epochs: 409 STREAM_FENCED) */
+        /** Commit a stream set object atomically, closing `closeStreams` in the same transaction (stale epochs: 409 STREAM_FENCED) */
         post: {
             parameters: {
                 query?: never;
@@ -10056,6 +10056,10 @@ export interface paths {
                             objectSize: number;
                         }[];
                         compactedObjectIds: number[];
+                        closeStreams?: {
+                            streamId: number;
+                            epoch: number;
+                        }[];
                     };
                 };
             };
@@ -10079,7 +10083,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -10226,7 +10230,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -10369,7 +10373,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -10503,7 +10507,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -10648,7 +10652,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -10787,7 +10791,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -10923,7 +10927,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -11056,7 +11060,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -11200,7 +11204,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -11345,7 +11349,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -11475,7 +11479,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -11623,7 +11627,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -11778,7 +11782,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -11927,7 +11931,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -12069,7 +12073,7 @@ export interface paths {
                 /** @description Missing or invalid token */
                 401: {
                     headers: {
-                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed */
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
                         "WWW-Authenticate"?: string;
                         [name: string]: unknown;
                     };
@@ -12170,6 +12174,527 @@ export interface components {
             instance?: string;
         } & {
             [key: string]: unknown;
+        };
+        /** @description An event of GET /v1/clusters/{id}/events */
+        ClusterStreamEvent: {
+            /** @enum {string} */
+            event: "snapshot";
+            data: {
+                cluster: {
+                    /** Format: uuid */
+                    id: string;
+                    name: string;
+                    spec: {
+                        provider: "local" | "aws" | "aliyun";
+                        region: string;
+                        zones: string[];
+                        instanceTypes: string[];
+                        spot: {
+                            share: number;
+                            onDemandBase: number;
+                        };
+                        brokers: {
+                            min: number;
+                            max: number;
+                        };
+                        scaling: {
+                            highWatermarkBytesPerSec?: number;
+                            lowWatermarkBytesPerSec?: number;
+                            highWatermarkPercent?: number;
+                            lowWatermarkPercent?: number;
+                            cooldownSeconds: number;
+                            scaleInCooldownSeconds?: number;
+                            periodSeconds?: number;
+                            evaluationPeriods?: number;
+                            scaleOutStep?: number;
+                            scaleInStep?: number;
+                            enabled?: boolean;
+                        };
+                        objectStore: {
+                            uri: string;
+                            endpoint?: string;
+                            region?: string;
+                        };
+                        walVolumeGiB: number;
+                        aws?: {
+                            imageId?: string;
+                            imageSsmParameter?: string;
+                            subnets: {
+                                [key: string]: string;
+                            };
+                            securityGroupIds: string[];
+                            instanceProfileArn?: string;
+                        };
+                        aliyun?: {
+                            imageId: string;
+                            vSwitches: {
+                                [key: string]: string;
+                            };
+                            securityGroupId: string;
+                            ramRoleName?: string;
+                        };
+                        balancing?: {
+                            auto?: boolean;
+                            bandPercent?: number;
+                            capacityPercent?: number;
+                            cooldownSeconds?: number;
+                            brokerNetworkBytesPerSec?: number;
+                            usageThresholdBytesPerSec?: number;
+                        };
+                    };
+                    state: "CREATING" | "RUNNING" | "UPDATING" | "DEGRADED" | "DELETING" | "FAILED";
+                    conditions: {
+                        type: string;
+                        status: "True" | "False" | "Unknown";
+                        reason: string;
+                        message: string;
+                        /** @description ms since the Unix epoch */
+                        lastTransitionAt: number;
+                    }[];
+                    version: number;
+                    deletionProtection: boolean;
+                    bootstrap: string | null;
+                    /** @description ms since the Unix epoch */
+                    createdAt: number;
+                    /** @description ms since the Unix epoch */
+                    updatedAt: number;
+                };
+                brokers: {
+                    brokerId: number;
+                    instanceId: string;
+                    zone: string;
+                    host: string;
+                    port: number;
+                    volumeId: string | null;
+                    adminPort: number | null;
+                    metricsUrl: string | null;
+                    spot: boolean;
+                    instanceType: string | null;
+                    state: "ACTIVE" | "DRAINING" | "FENCED" | "STOPPED";
+                    epoch: number;
+                    /** @description ms since the Unix epoch */
+                    leaseUntil: number;
+                    partitions: number;
+                    load: {
+                        bytesInPerSec: number;
+                        bytesOutPerSec: number;
+                    };
+                    /** @description ms since the Unix epoch */
+                    registeredAt: number;
+                }[];
+                watermarks: {
+                    /** @description each broker's network capacity each way, bytes/s */
+                    capacityBytesPerSec: number;
+                    /** @description scale out above this, bytes/s per broker */
+                    highBytesPerSec: number;
+                    /** @description scale in below this, bytes/s per broker */
+                    lowBytesPerSec: number;
+                    /** @description the spec's high watermark, when given as a percent */
+                    highPercent?: number;
+                    /** @description the spec's low watermark, when given as a percent */
+                    lowPercent?: number;
+                };
+            };
+        } | {
+            /** @enum {string} */
+            event: "cluster";
+            data: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                spec: {
+                    provider: "local" | "aws" | "aliyun";
+                    region: string;
+                    zones: string[];
+                    instanceTypes: string[];
+                    spot: {
+                        share: number;
+                        onDemandBase: number;
+                    };
+                    brokers: {
+                        min: number;
+                        max: number;
+                    };
+                    scaling: {
+                        highWatermarkBytesPerSec?: number;
+                        lowWatermarkBytesPerSec?: number;
+                        highWatermarkPercent?: number;
+                        lowWatermarkPercent?: number;
+                        cooldownSeconds: number;
+                        scaleInCooldownSeconds?: number;
+                        periodSeconds?: number;
+                        evaluationPeriods?: number;
+                        scaleOutStep?: number;
+                        scaleInStep?: number;
+                        enabled?: boolean;
+                    };
+                    objectStore: {
+                        uri: string;
+                        endpoint?: string;
+                        region?: string;
+                    };
+                    walVolumeGiB: number;
+                    aws?: {
+                        imageId?: string;
+                        imageSsmParameter?: string;
+                        subnets: {
+                            [key: string]: string;
+                        };
+                        securityGroupIds: string[];
+                        instanceProfileArn?: string;
+                    };
+                    aliyun?: {
+                        imageId: string;
+                        vSwitches: {
+                            [key: string]: string;
+                        };
+                        securityGroupId: string;
+                        ramRoleName?: string;
+                    };
+                    balancing?: {
+                        auto?: boolean;
+                        bandPercent?: number;
+                        capacityPercent?: number;
+                        cooldownSeconds?: number;
+                        brokerNetworkBytesPerSec?: number;
+                        usageThresholdBytesPerSec?: number;
+                    };
+                };
+                state: "CREATING" | "RUNNING" | "UPDATING" | "DEGRADED" | "DELETING" | "FAILED";
+                conditions: {
+                    type: string;
+                    status: "True" | "False" | "Unknown";
+                    reason: string;
+                    message: string;
+                    /** @description ms since the Unix epoch */
+                    lastTransitionAt: number;
+                }[];
+                version: number;
+                deletionProtection: boolean;
+                bootstrap: string | null;
+                /** @description ms since the Unix epoch */
+                createdAt: number;
+                /** @description ms since the Unix epoch */
+                updatedAt: number;
+            };
+        } | {
+            /** @enum {string} */
+            event: "brokers";
+            data: {
+                items: {
+                    brokerId: number;
+                    instanceId: string;
+                    zone: string;
+                    host: string;
+                    port: number;
+                    volumeId: string | null;
+                    adminPort: number | null;
+                    metricsUrl: string | null;
+                    spot: boolean;
+                    instanceType: string | null;
+                    state: "ACTIVE" | "DRAINING" | "FENCED" | "STOPPED";
+                    epoch: number;
+                    /** @description ms since the Unix epoch */
+                    leaseUntil: number;
+                    partitions: number;
+                    load: {
+                        bytesInPerSec: number;
+                        bytesOutPerSec: number;
+                    };
+                    /** @description ms since the Unix epoch */
+                    registeredAt: number;
+                }[];
+            };
+        } | {
+            /** @enum {string} */
+            event: "network";
+            data: {
+                /** @description ms since the Unix epoch */
+                at: number;
+                items: {
+                    brokerId: number;
+                    bytesInPerSec: number;
+                    bytesOutPerSec: number;
+                    /** @description ms since the Unix epoch */
+                    leaseUntil: number;
+                }[];
+            };
+        } | {
+            /** @enum {string} */
+            event: "watermarks";
+            data: {
+                /** @description each broker's network capacity each way, bytes/s */
+                capacityBytesPerSec: number;
+                /** @description scale out above this, bytes/s per broker */
+                highBytesPerSec: number;
+                /** @description scale in below this, bytes/s per broker */
+                lowBytesPerSec: number;
+                /** @description the spec's high watermark, when given as a percent */
+                highPercent?: number;
+                /** @description the spec's low watermark, when given as a percent */
+                lowPercent?: number;
+            };
+        } | {
+            /** @enum {string} */
+            event: "operation";
+            data: {
+                /** Format: uuid */
+                id: string;
+                clusterId: string | null;
+                type: string;
+                status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED";
+                input: {
+                    [key: string]: unknown;
+                };
+                steps: {
+                    name: string;
+                    status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED";
+                    startedAt: number | null;
+                    finishedAt: number | null;
+                    error: string | null;
+                }[];
+                progress: number;
+                error: {
+                    code: string;
+                    message: string;
+                } | null;
+                attempts: number;
+                createdBy: string | null;
+                /** @description ms since the Unix epoch */
+                createdAt: number;
+                /** @description ms since the Unix epoch */
+                updatedAt: number;
+                finishedAt: number | null;
+                /** @description GET /v1/operations/{id} of a cluster.rebalance or broker.drain: each partition move it released, its state and timings */
+                moves?: {
+                    topic: string;
+                    partition: number;
+                    /** @description the broker that led the partition */
+                    from: number;
+                    /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
+                    to: number;
+                    state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE" | "ROLLED_BACK";
+                    /** @description ms since the Unix epoch */
+                    requestedAt: number;
+                    closedAt: number | null;
+                    assignedAt: number | null;
+                    openedAt: number | null;
+                    /** @description requestedAt → openedAt: the partition's write-unavailable window */
+                    durationMs: number | null;
+                    rolledBackAt: number | null;
+                    /** @description the broker a rolled-back move gave the partition to instead (its source when it could) */
+                    rolledBackTo: number | null;
+                    /** @description why the move was rolled back */
+                    failure: string | null;
+                }[];
+            };
+        } | {
+            /** @enum {string} */
+            event: "error";
+            data: {
+                type: string;
+                title: string;
+                status: number;
+                code: string;
+                detail?: string;
+                instance?: string;
+            } & {
+                [key: string]: unknown;
+            };
+        };
+        /** @description An event of GET /v1/operations/events */
+        OperationTimelineEvent: {
+            /** @enum {string} */
+            event: "snapshot";
+            data: {
+                items: {
+                    /** Format: uuid */
+                    id: string;
+                    clusterId: string | null;
+                    type: string;
+                    status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED";
+                    input: {
+                        [key: string]: unknown;
+                    };
+                    steps: {
+                        name: string;
+                        status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED";
+                        startedAt: number | null;
+                        finishedAt: number | null;
+                        error: string | null;
+                    }[];
+                    progress: number;
+                    error: {
+                        code: string;
+                        message: string;
+                    } | null;
+                    attempts: number;
+                    createdBy: string | null;
+                    /** @description ms since the Unix epoch */
+                    createdAt: number;
+                    /** @description ms since the Unix epoch */
+                    updatedAt: number;
+                    finishedAt: number | null;
+                    /** @description GET /v1/operations/{id} of a cluster.rebalance or broker.drain: each partition move it released, its state and timings */
+                    moves?: {
+                        topic: string;
+                        partition: number;
+                        /** @description the broker that led the partition */
+                        from: number;
+                        /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
+                        to: number;
+                        state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE" | "ROLLED_BACK";
+                        /** @description ms since the Unix epoch */
+                        requestedAt: number;
+                        closedAt: number | null;
+                        assignedAt: number | null;
+                        openedAt: number | null;
+                        /** @description requestedAt → openedAt: the partition's write-unavailable window */
+                        durationMs: number | null;
+                        rolledBackAt: number | null;
+                        /** @description the broker a rolled-back move gave the partition to instead (its source when it could) */
+                        rolledBackTo: number | null;
+                        /** @description why the move was rolled back */
+                        failure: string | null;
+                    }[];
+                }[];
+            };
+        } | {
+            /** @enum {string} */
+            event: "operation";
+            data: {
+                /** Format: uuid */
+                id: string;
+                clusterId: string | null;
+                type: string;
+                status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED";
+                input: {
+                    [key: string]: unknown;
+                };
+                steps: {
+                    name: string;
+                    status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED";
+                    startedAt: number | null;
+                    finishedAt: number | null;
+                    error: string | null;
+                }[];
+                progress: number;
+                error: {
+                    code: string;
+                    message: string;
+                } | null;
+                attempts: number;
+                createdBy: string | null;
+                /** @description ms since the Unix epoch */
+                createdAt: number;
+                /** @description ms since the Unix epoch */
+                updatedAt: number;
+                finishedAt: number | null;
+                /** @description GET /v1/operations/{id} of a cluster.rebalance or broker.drain: each partition move it released, its state and timings */
+                moves?: {
+                    topic: string;
+                    partition: number;
+                    /** @description the broker that led the partition */
+                    from: number;
+                    /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
+                    to: number;
+                    state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE" | "ROLLED_BACK";
+                    /** @description ms since the Unix epoch */
+                    requestedAt: number;
+                    closedAt: number | null;
+                    assignedAt: number | null;
+                    openedAt: number | null;
+                    /** @description requestedAt → openedAt: the partition's write-unavailable window */
+                    durationMs: number | null;
+                    rolledBackAt: number | null;
+                    /** @description the broker a rolled-back move gave the partition to instead (its source when it could) */
+                    rolledBackTo: number | null;
+                    /** @description why the move was rolled back */
+                    failure: string | null;
+                }[];
+            };
+        } | {
+            /** @enum {string} */
+            event: "error";
+            data: {
+                type: string;
+                title: string;
+                status: number;
+                code: string;
+                detail?: string;
+                instance?: string;
+            } & {
+                [key: string]: unknown;
+            };
+        };
+        /** @description An event of GET /v1/operations/{id}/events */
+        OperationStreamEvent: {
+            /** @enum {string} */
+            event: "operation";
+            data: {
+                /** Format: uuid */
+                id: string;
+                clusterId: string | null;
+                type: string;
+                status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED";
+                input: {
+                    [key: string]: unknown;
+                };
+                steps: {
+                    name: string;
+                    status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED";
+                    startedAt: number | null;
+                    finishedAt: number | null;
+                    error: string | null;
+                }[];
+                progress: number;
+                error: {
+                    code: string;
+                    message: string;
+                } | null;
+                attempts: number;
+                createdBy: string | null;
+                /** @description ms since the Unix epoch */
+                createdAt: number;
+                /** @description ms since the Unix epoch */
+                updatedAt: number;
+                finishedAt: number | null;
+                /** @description GET /v1/operations/{id} of a cluster.rebalance or broker.drain: each partition move it released, its state and timings */
+                moves?: {
+                    topic: string;
+                    partition: number;
+                    /** @description the broker that led the partition */
+                    from: number;
+                    /** @description the planned target (-1: none named) until assigned; then the broker that got the partition */
+                    to: number;
+                    state: "CLOSING" | "ASSIGNING" | "OPENING" | "DONE" | "ROLLED_BACK";
+                    /** @description ms since the Unix epoch */
+                    requestedAt: number;
+                    closedAt: number | null;
+                    assignedAt: number | null;
+                    openedAt: number | null;
+                    /** @description requestedAt → openedAt: the partition's write-unavailable window */
+                    durationMs: number | null;
+                    rolledBackAt: number | null;
+                    /** @description the broker a rolled-back move gave the partition to instead (its source when it could) */
+                    rolledBackTo: number | null;
+                    /** @description why the move was rolled back */
+                    failure: string | null;
+                }[];
+            };
+        } | {
+            /** @enum {string} */
+            event: "error";
+            data: {
+                type: string;
+                title: string;
+                status: number;
+                code: string;
+                detail?: string;
+                instance?: string;
+            } & {
+                [key: string]: unknown;
+            };
         };
     };
     responses: never;

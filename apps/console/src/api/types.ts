@@ -40,12 +40,16 @@ export type OffsetResetResult = Ok<paths["/v1/clusters/{id}/consumer-groups/{gro
 /** The scaling watermarks resolved to bytes/s per broker (GET …/metrics, and the cluster stream's snapshot). */
 export type Watermarks = MetricsView["watermarks"];
 /**
- * One broker's rates from its last heartbeat, and its lease: the items of GET /v1/clusters/{id}/events'
- * `network` event (described in the OpenAPI's text: an event stream's data has no schema there).
+ * The events of the live streams, as the OpenAPI documents them (components.schemas, which each stream's
+ * `x-event-schema` names): one {event, data} object per `event:` name, `data` parsed.
  */
-export interface NetworkSample {
-  brokerId: number;
-  bytesInPerSec: number;
-  bytesOutPerSec: number;
-  leaseUntil: number;
-}
+export type ClusterStreamEvent = components["schemas"]["ClusterStreamEvent"];
+export type OperationTimelineEvent = components["schemas"]["OperationTimelineEvent"];
+export type OperationStreamEvent = components["schemas"]["OperationStreamEvent"];
+/** The data of event `E` of a stream whose events are `U`. */
+export type EventData<U extends { event: string; data: unknown }, E extends U["event"]> = Extract<
+  U,
+  { event: E }
+>["data"];
+/** One broker's rates from its last heartbeat, and its lease: the items of the cluster stream's `network` event. */
+export type NetworkSample = EventData<ClusterStreamEvent, "network">["items"][number];

@@ -2,8 +2,8 @@
 // replaces it, `cluster` replaces the cluster, `brokers` the brokers, `network` updates each broker's load and
 // lease and adds a point to its series, `watermarks` replaces them, and an `operation` that moves partitions
 // counts as a change (what the broker map reloads on).
-import type { StreamEvent } from "../api/event-stream.ts";
-import type { Broker, Cluster, MetricsView, NetworkSample, Watermarks } from "../api/types.ts";
+import { type StreamEvent, typedEvent } from "../api/event-stream.ts";
+import type { Broker, Cluster, ClusterStreamEvent, MetricsView, Watermarks } from "../api/types.ts";
 import type { ChartLine, ChartSeries } from "../components/line-chart.tsx";
 import { formatRate } from "../format.ts";
 
@@ -19,6 +19,16 @@ const MOVES_PARTITIONS: ReadonlySet<string> = new Set([
   "cluster.scale-out",
   "cluster.scale-in",
 ]);
+
+/** The events this state follows (`error` is the stream's end, handled by use-live.ts). */
+const CLUSTER_EVENTS: ReadonlySet<string> = new Set([
+  "snapshot",
+  "cluster",
+  "brokers",
+  "watermarks",
+  "operation",
+  "network",
+] satisfies ClusterStreamEvent["event"][]);
 
 export interface NetworkPoint {
   at: number;
@@ -41,33 +51,27 @@ export function applyClusterEvent(
   state: ClusterLive | undefined,
   event: StreamEvent,
 ): ClusterLive | undefined {
-  switch (event.event) {
+  if (!CLUSTER_EVENTS.has(event.event)) return state;
+  const typed = typedEvent<ClusterStreamEvent>(event);
+  switch (typed.event) {
     case "snapshot": {
-      const { cluster, brokers, watermarks } = JSON.parse(event.data) as {
-        cluster: Cluster;
-        brokers: Broker[];
-        watermarks: Watermarks;
-      };
+      const { cluster, brokers, watermarks } = typed.data;
       return { cluster, brokers, watermarks, points: new Map(), changes: (state?.changes ?? 0) + 1 };
     }
     case "cluster":
-      return state && { ...state, cluster: JSON.parse(event.data) as Cluster };
+      return state && { ...state, cluster: typed.data };
     case "brokers":
       if (!state) return state;
-      return {
-        ...state,
-        brokers: (JSON.parse(event.data) as { items: Broker[] }).items,
-        changes: state.changes + 1,
-      };
+      return { ...state, brokers: typed.data.items, changes: state.changes + 1 };
     case "watermarks":
-      return state && { ...state, watermarks: JSON.parse(event.data) as Watermarks };
-    case "operation": {
-      const { type } = JSON.parse(event.data) as { type: string };
-      return state && MOVES_PARTITIONS.has(type) ? { ...state, changes: state.changes + 1 } : state;
-    }
+      return state && { ...state, watermarks: typed.data };
+    case "operation":
+      return state && MOVES_PARTITIONS.has(typed.data.type)
+        ? { ...state, changes: state.changes + 1 }
+        : state;
     case "network": {
       if (!state) return state;
-      const { at, items } = JSON.parse(event.data) as { at: number; items: NetworkSample[] };
+      const { at, items } = typed.data;
       const byId = new Map(items.map((s) => [s.brokerId, s]));
       const points = new Map(state.points);
       for (const s of items) {

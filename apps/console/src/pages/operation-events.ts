@@ -1,8 +1,8 @@
 // The operations timeline's live state: the stream's `snapshot` (the newest operations) replaces it, each
 // `operation` event puts one in by id. An operation can come again unchanged, or (after a reconnect) older
 // than what is shown: the newer `updatedAt` wins.
-import type { StreamEvent } from "../api/event-stream.ts";
-import type { Operation } from "../api/types.ts";
+import { type StreamEvent, typedEvent } from "../api/event-stream.ts";
+import type { Operation, OperationStreamEvent, OperationTimelineEvent } from "../api/types.ts";
 
 function newestFirst(a: Operation, b: Operation): number {
   return b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
@@ -13,9 +13,11 @@ export function applyTimelineEvent(
   list: Operation[] | undefined,
   event: StreamEvent,
 ): Operation[] | undefined {
-  if (event.event === "snapshot") return (JSON.parse(event.data) as { items: Operation[] }).items;
-  if (event.event !== "operation") return list;
-  const op = JSON.parse(event.data) as Operation;
+  if (event.event !== "snapshot" && event.event !== "operation") return list;
+  const typed = typedEvent<OperationTimelineEvent>(event);
+  if (typed.event === "snapshot") return typed.data.items;
+  if (typed.event !== "operation") return list;
+  const op = typed.data;
   const current = list ?? [];
   const shown = current.find((o) => o.id === op.id);
   if (shown && shown.updatedAt > op.updatedAt) return list;
@@ -25,7 +27,9 @@ export function applyTimelineEvent(
 /** One operation after an event of GET /v1/operations/{id}/events. */
 export function applyOperationEvent(op: Operation | undefined, event: StreamEvent): Operation | undefined {
   if (event.event !== "operation") return op;
-  const next = JSON.parse(event.data) as Operation;
+  const typed = typedEvent<OperationStreamEvent>(event);
+  if (typed.event !== "operation") return op;
+  const next = typed.data;
   return op && op.updatedAt > next.updatedAt ? op : next;
 }
 

@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import { SSE_FORMAT } from "./common.ts";
+import { eventStreamContent, SSE_FORMAT } from "./common.ts";
 
 /**
  * The autoscaler's watermarks of a cluster resolved to bytes/s per broker (network in + out), as it applies them:
@@ -21,5 +21,5 @@ export const ClusterWatermarks = Type.Object({
 /** The cluster's live stream (GET /v1/clusters/{id}/events). */
 export const ClusterEventStream = Type.Unsafe<string>({
   description: `${SSE_FORMAT} Events: first \`snapshot\` {cluster: as GET /v1/clusters/{id} gives it, brokers: the brokers as GET /v1/clusters/{id}/brokers lists them, watermarks: as GET /v1/clusters/{id}/metrics gives them}; then \`cluster\` (as GET /v1/clusters/{id}) when it changes (state, conditions, spec, bootstrap…); \`brokers\` {items} when a broker comes, goes or changes state, zone, instance type, epoch or partitions led; \`network\` {at, items: [{brokerId, bytesInPerSec, bytesOutPerSec, leaseUntil}]}: each broker's rates from its last heartbeat, whenever they or a lease changed (at most every CLUSTER_EVENTS_INTERVAL_MS, 2 s); \`watermarks\` when the spec changes them; \`operation\` (the operations list's view) when an operation of the cluster is created or changes. When the cluster is deleted the stream ends with an \`error\` event carrying a 404 problem.`,
-  content: { "text/event-stream": { schema: { type: "string" } } },
+  content: eventStreamContent("ClusterStreamEvent"),
 });

@@ -38,7 +38,7 @@ export const unauthorizedResponse = () =>
   problemResponse("Missing or invalid token", {
     "WWW-Authenticate": Type.String({
       description:
-        'Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked or malformed',
+        'Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed',
     }),
   });
 
@@ -62,6 +62,19 @@ export function withProblems<R extends Record<number, TSchema>>(responses: R) {
 export const Millis = Type.Integer({ description: "ms since the Unix epoch" });
 export const NullableMillis = Type.Union([Millis, Type.Null()]);
 
+/**
+ * A live stream's media type: the body is text (Server-Sent Events); `x-event-schema` points at the shared schema
+ * of its events (api-schemas/stream-events.ts): each `event:` line with its `data:` parsed is one of them.
+ */
+export function eventStreamContent(eventSchemaId: string) {
+  return {
+    "text/event-stream": {
+      schema: { type: "string" },
+      "x-event-schema": { $ref: `#/components/schemas/${eventSchemaId}` },
+    },
+  };
+}
+
 /** How every live stream (Server-Sent Events) of the API is framed, said once for each stream's description. */
 export const SSE_FORMAT =
-  "Server-Sent Events (text/event-stream): `event: <name>` and `data: <JSON>` per event; a `: heartbeat` comment line at least every 15 s (EVENT_STREAM_HEARTBEAT_MS); `retry:` 2000 ms. Send the token as `Authorization: Bearer` (EventSource cannot: read it with fetch). A token holds at most EVENT_STREAMS_PER_TOKEN (8) streams at once per replica: one more is answered 429 problem+json. When the token is revoked, the stream ends with a last `error` event whose data is a 401 problem (RFC 9457), within EVENT_STREAM_AUTH_CHECK_MS (1 s).";
+  "Server-Sent Events (text/event-stream): `event: <name>` and `data: <JSON>` per event; a `: heartbeat` comment line at least every 15 s (EVENT_STREAM_HEARTBEAT_MS); `retry:` 2000 ms. Send the token as `Authorization: Bearer` (EventSource cannot: read it with fetch). A token holds at most EVENT_STREAMS_PER_TOKEN (8) streams at once per replica: one more is answered 429 problem+json. When the token is revoked or expires, the stream ends with a last `error` event whose data is a 401 problem (RFC 9457; code TOKEN_EXPIRED for an expiry), within EVENT_STREAM_AUTH_CHECK_MS (1 s). Each event is documented by the schema `x-event-schema` names.";

@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import { Millis, NullableMillis, SSE_FORMAT } from "./common.ts";
+import { eventStreamContent, Millis, NullableMillis, SSE_FORMAT } from "./common.ts";
 
 const Status = Type.Union([
   Type.Literal("PENDING"),
@@ -98,11 +98,11 @@ export const OperationEventsQuery = Type.Object(
 /** The cluster timeline's live stream (GET /v1/operations/events). */
 export const OperationTimelineStream = Type.Unsafe<string>({
   description: `${SSE_FORMAT} Events: first \`snapshot\` {items: the newest \`limit\` operations (the list's view), newest first}, then \`operation\` (one operation, the list's view) each time one is created or changes. Merge by id: an operation may come again unchanged.`,
-  content: { "text/event-stream": { schema: { type: "string" } } },
+  content: eventStreamContent("OperationTimelineEvent"),
 });
 
 /** One operation's live stream (GET /v1/operations/{id}/events). */
 export const OperationStream = Type.Unsafe<string>({
   description: `${SSE_FORMAT} Events: \`operation\` (the operation as GET /v1/operations/{id} shows it, moves included) at once and on each change; the stream ends after the one whose status is SUCCEEDED or FAILED.`,
-  content: { "text/event-stream": { schema: { type: "string" } } },
+  content: eventStreamContent("OperationStreamEvent"),
 });

@@ -4,8 +4,9 @@ import { INTERNAL_PREFIX, InternalRoutes } from "@cirrus/broker-api";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { OptionalKind } from "@sinclair/typebox";
 import { getOperation, saveOperation } from "../../src/services/operations.ts";
+import { EventSchemaChecker } from "../helpers/event-schema-checker.ts";
 import { OpenApiChecker } from "../helpers/openapi-checker.ts";
-import { createTestApp, localSpec, type TestApp } from "../helpers/test-app.ts";
+import { createLocalCluster, createTestApp, localSpec, type TestApp } from "../helpers/test-app.ts";
 
 const internal = (route: string) => INTERNAL_PREFIX + route;
 
@@ -531,5 +532,128 @@ describe("OpenAPI contract", { timeout: 120_000 }, () => {
     );
     const missed = all.filter((op) => !c.exercised.has(op));
     assert.deepEqual(missed, [], "every documented operation was exercised");
+  });
+});
+
+// The live streams' events against their documented schemas (`x-event-schema`), over a listening server: every
+// event read is checked as it comes (test/helpers/event-schema-checker.ts), and each stream must be seen to send
+// every event its schema documents.
+describe("OpenAPI contract: live stream events", { timeout: 120_000 }, () => {
+  let t: TestApp;
+  let url: string;
+  let events: EventSchemaChecker;
+  before(async () => {
+    t = await createTestApp("pglite", {
+      clusterEventsIntervalMs: 100,
+      operationEventsIntervalMs: 50,
+      eventStreamHeartbeatMs: 60_000,
+      eventStreamAuthCheckMs: 100,
+    });
+    events = new EventSchemaChecker(
+      JSON.parse((await t.app.server.inject({ method: "GET", url: "/openapi.json" })).body),
+    );
+    url = await t.app.server.listen({ port: 0, host: "127.0.0.1" });
+  });
+  after(() => t?.close());
+
+  it("documents the events of every text/event-stream route, the error event included", () => {
+    const streams = events.streams().sort();
+    assert.deepEqual(streams, [
+      "/v1/clusters/{id}/events",
+      "/v1/operations/events",
+      "/v1/operations/{id}/events",
+    ]);
+    for (const path of streams) {
+      const names = events.documented(path);
+      assert.ok(names.includes("error"), `${path} documents its error event`);
+      assert.equal(new Set(names).size, names.length, `${path} documents each event once`);
+    }
+  });
+
+  it("sends only events that match their documented schema, and every documented event", async () => {
+    const { id: clusterId, brokerToken } = await createLocalCluster(t, "stream-contract");
+    const brokerAuth = { authorization: `Bearer ${brokerToken}` };
+    const { token, secret } = await t.app.context.tokens.create("stream-contract", "viewer");
+    const open = async (path: string, url_: string) => {
+      const answer = await fetch(`${url}${url_}`, { headers: { authorization: `Bearer ${secret}` } });
+      assert.equal(answer.status, 200, `${url_}: ${answer.status}`);
+      return events.reader(path, answer.body!);
+    };
+    const inject = async (
+      method: "POST" | "PATCH" | "GET",
+      path: string,
+      headers: object,
+      payload?: object,
+    ) => {
+      const answer = await t.app.server.inject({
+        method,
+        url: path,
+        headers: headers as Record<string, string>,
+        ...(payload ? { payload } : {}),
+      });
+      assert.ok(answer.statusCode < 300, `${method} ${path}: ${answer.statusCode} ${answer.body}`);
+      return answer.json();
+    };
+
+    const cluster = await open("/v1/clusters/{id}/events", `/v1/clusters/${clusterId}/events`);
+    const timeline = await open("/v1/operations/events", `/v1/operations/events?clusterId=${clusterId}`);
+    await cluster.nextEvent("snapshot");
+    await timeline.nextEvent("snapshot");
+
+    // A broker joins (`brokers`) and reports traffic (`network`).
+    const joined = await inject("POST", "/internal/v1/brokers/register", brokerAuth, {
+      instanceId: "i-contract",
+      zone: "zone-a",
+      host: "127.0.0.1",
+      port: 9092,
+    });
+    await cluster.nextEvent("brokers");
+    await inject("POST", `/internal/v1/brokers/${joined.brokerId}/heartbeat`, brokerAuth, {
+      epoch: joined.epoch,
+      load: { bytesInPerSec: 4000, bytesOutPerSec: 1500 },
+    });
+    await cluster.nextEvent("network");
+
+    // The spec moves to percent watermarks (`cluster`, `watermarks`), which makes an operation (`operation`).
+    const current = await inject("GET", `/v1/clusters/${clusterId}`, t.auth(t.admin));
+    await inject("PATCH", `/v1/clusters/${clusterId}`, t.auth(t.admin), {
+      version: current.version,
+      spec: {
+        ...localSpec,
+        scaling: { highWatermarkPercent: 80, lowWatermarkPercent: 20, cooldownSeconds: 300 },
+        balancing: { brokerNetworkBytesPerSec: 50_000_000 },
+      },
+    });
+    await cluster.nextEvent("cluster");
+    await cluster.nextEvent("watermarks");
+    await cluster.nextEvent("operation");
+    await timeline.nextEvent("operation");
+
+    // One operation that moves partitions, followed alone: its view with its moves.
+    const drain = await inject(
+      "POST",
+      `/v1/clusters/${clusterId}/brokers/${joined.brokerId}/drain`,
+      t.auth(t.admin),
+    );
+    const operation = await open("/v1/operations/{id}/events", `/v1/operations/${drain.id}/events`);
+    const first = (await operation.nextEvent("operation")).data as { id: string; moves?: unknown[] };
+    assert.equal(first.id, drain.id);
+    assert.ok(Array.isArray(first.moves), "a drain's view lists its moves");
+    await timeline.nextEvent("operation");
+
+    // The token is revoked: each stream ends with its `error` event.
+    assert.ok(await t.app.context.tokens.revoke(token.id));
+    for (const stream of [cluster, timeline, operation]) {
+      await stream.nextEvent("error", 3_000);
+      assert.equal(await stream.next(), undefined, "the stream ends after its error event");
+    }
+
+    for (const path of events.streams()) {
+      assert.deepEqual(
+        [...(events.seen.get(path) ?? [])].sort(),
+        events.documented(path).sort(),
+        `${path}: every documented event was sent and checked`,
+      );
+    }
   });
 });

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import { composeControlPlane } from "../../src/composition.ts";
 import { ConfigError, loadConfig } from "../../src/config.ts";
 import { secretKeyId } from "../../src/secrets/secret-box.ts";
 import { localKeyFileOf, openSecretBox, parseSecretKey } from "../../src/secrets/secret-keys.ts";
@@ -62,6 +63,12 @@ describe("secrets key", () => {
         /CIRRUS_SECRETS_KEY/.test(e.message) &&
         /openssl rand -base64 32/.test(e.message),
     );
+  });
+
+  it("refuses a composed control plane on PostgreSQL without a key before connecting to the database", async () => {
+    // Nothing listens on port 1: had it tried to connect first, the error would be a connection refusal.
+    const config = loadConfig({}, { databaseUrl: "postgres://cp@127.0.0.1:1/cirrus", logLevel: "silent" });
+    await assert.rejects(composeControlPlane(config, { env: {} }), (e: unknown) => e instanceof ConfigError);
   });
 
   it("uses a key that lives with the process for an in-memory database (no file)", () => {

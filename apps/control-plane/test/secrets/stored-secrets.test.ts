@@ -17,6 +17,7 @@ import { ControlPlane } from "../../src/control-plane.ts";
 import type { Db } from "../../src/db/database.ts";
 import {
   brokers,
+  clusters,
   controlPlaneKafkaCredentials,
   idempotencyKeys,
   partitions,
@@ -24,6 +25,7 @@ import {
 } from "../../src/db/schema.ts";
 import { sealStoredSecrets } from "../../src/secrets/seal-stored-secrets.ts";
 import { isSealed, SecretBox } from "../../src/secrets/secret-box.ts";
+import { unconfiguredKeyWarning } from "../../src/secrets/unconfigured-key-warning.ts";
 import {
   controlPlaneCredentialAad,
   controlPlaneKafkaCredential,
@@ -352,6 +354,22 @@ for (const backend of testBackends()) {
       } finally {
         await started.close();
       }
+    });
+
+    it("warns at start while clusters on a cloud rely on a key that was not configured", async () => {
+      // Every cluster so far is local: nothing to say, whatever the key's source.
+      assert.equal(await unconfiguredKeyWarning(db, "key-file"), undefined);
+      const { id } = await createLocalCluster(t, "on-a-cloud");
+      const [row] = await db.select({ spec: clusters.spec }).from(clusters).where(eq(clusters.id, id));
+      await db
+        .update(clusters)
+        .set({ spec: { ...(row!.spec as object), provider: "aws" } })
+        .where(eq(clusters.id, id));
+      assert.equal(await unconfiguredKeyWarning(db, "configured"), undefined);
+      const warning = await unconfiguredKeyWarning(db, "key-file");
+      assert.match(warning!, /^1 cluster\(s\) run on a cloud/);
+      assert.match(warning!, /CIRRUS_SECRETS_KEY/);
+      assert.match((await unconfiguredKeyWarning(db, "ephemeral"))!, /in memory only/);
     });
   });
 }

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { decodeRequest } from "../../src/index.ts";
 import { assertByteIdentical, fixturesDir } from "../support/golden.ts";
 
 // The frames captured from kcat, kafkajs and @platformatic/kafka by the golden tests
@@ -20,4 +21,47 @@ describe("golden fixtures", () => {
       );
     });
   }
+});
+
+// Byte identity cannot catch two fields of one type read and written in the same wrong order: these check
+// what the clients meant. Both golden walks send the binding topic "golden", literal, User:alice, *, WRITE, ALLOW.
+describe("golden fixtures: ACL and quota requests decode to what the client sent", () => {
+  const body = (client: string, file: string) =>
+    decodeRequest(readFileSync(join(fixturesDir, client, file))).body as Record<string, unknown>;
+  const binding = { principal: "User:alice", host: "*", operation: 4, permissionType: 3 };
+  const filter = {
+    resourceTypeFilter: 2,
+    resourceNameFilter: "golden",
+    patternTypeFilter: 3,
+    principalFilter: "User:alice",
+    hostFilter: "*",
+    operation: 4,
+    permissionType: 3,
+  };
+  for (const [client, version] of [
+    ["kafkajs", 1],
+    ["platformatic", 3],
+  ] as const) {
+    it(`${client}: CreateAcls v${version}, DescribeAcls v${version}, DeleteAcls v${version}`, () => {
+      const creations = body(client, `CreateAcls-v${version}.bin`).creations as object[];
+      assert.deepEqual(
+        creations.map((c) => ({ ...c })),
+        [{ resourceType: 2, resourceName: "golden", resourcePatternType: 3, ...binding }],
+      );
+      assert.deepEqual({ ...body(client, `DescribeAcls-v${version}.bin`) }, filter);
+      const filters = body(client, `DeleteAcls-v${version}.bin`).filters as object[];
+      assert.deepEqual(
+        filters.map((f) => ({ ...f })),
+        [filter],
+      );
+    });
+  }
+  it("platformatic: DescribeClientQuotas v1", () => {
+    const request = body("platformatic", "DescribeClientQuotas-v1.bin");
+    assert.deepEqual(
+      (request.components as object[]).map((c) => ({ ...c })),
+      [{ entityType: "user", matchType: 0, match: "alice" }],
+    );
+    assert.equal(request.strict, false);
+  });
 });

@@ -41,6 +41,19 @@ describe("golden bytes: kafkajs 2.2.4", { timeout: 60_000 }, () => {
     await admin.fetchOffsets({ groupId: "golden-group", topics: ["golden"] });
     await admin.deleteTopicRecords({ topic: "golden", partitions: [{ partition: 0, offset: "0" }] });
     await admin.deleteGroups(["old-group"]);
+    // ACLs: 2 = topic, 3 = literal pattern, 4 = WRITE (not 3: a swap with the permission's 3 must show), 3 = ALLOW (kafkajs's enums carry Kafka's codes).
+    const acl = {
+      resourceType: 2,
+      resourceName: "golden",
+      resourcePatternType: 3,
+      principal: "User:alice",
+      host: "*",
+      operation: 4,
+      permissionType: 3,
+    } as const;
+    await admin.createAcls({ acl: [acl] });
+    await admin.describeAcls(acl);
+    await admin.deleteAcls({ filters: [acl] });
     await admin.disconnect();
 
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
@@ -90,6 +103,9 @@ describe("golden bytes: kafkajs 2.2.4", { timeout: 60_000 }, () => {
       "EndTxn",
       "DeleteGroups",
       "DeleteRecords",
+      "CreateAcls",
+      "DescribeAcls",
+      "DeleteAcls",
     ]);
     assertStoredRecords(server.logs.values(), /^hello$/);
     recordCapturedWalk("kafkajs", server.frames);

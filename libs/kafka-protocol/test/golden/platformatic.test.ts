@@ -46,6 +46,20 @@ describe("golden bytes: @platformatic/kafka", { timeout: 60_000 }, () => {
       topics: [{ name: "golden", partitionIndexes: [0] }],
     });
     await admin.deleteGroups({ groups: ["old-group"] });
+    // ACLs: 2 = topic, 3 = literal pattern, 4 = WRITE (not 3: a swap with the permission's 3 must show), 3 = ALLOW.
+    const acl = {
+      resourceType: 2,
+      resourceName: "golden",
+      resourcePatternType: 3,
+      principal: "User:alice",
+      host: "*",
+      operation: 4,
+      permissionType: 3,
+    } as const;
+    await admin.createAcls({ creations: [acl] });
+    await admin.describeAcls({ filter: acl });
+    await admin.deleteAcls({ filters: [acl] });
+    await admin.describeClientQuotas({ components: [{ entityType: "user", matchType: 0, match: "alice" }] });
     await admin.close();
 
     const producer = new Producer({
@@ -93,6 +107,10 @@ describe("golden bytes: @platformatic/kafka", { timeout: 60_000 }, () => {
       "DescribeConfigs",
       "ListGroups",
       "DescribeGroups",
+      "CreateAcls",
+      "DescribeAcls",
+      "DeleteAcls",
+      "DescribeClientQuotas",
     ]);
     assertStoredRecords(server.logs.values(), /^hello$/);
     recordCapturedWalk("platformatic", server.frames);

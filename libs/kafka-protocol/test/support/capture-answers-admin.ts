@@ -118,6 +118,52 @@ export function answerAdmin(server: CaptureServer, req: DecodedRequest): object 
           partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: 0 })),
         })),
       };
+    case 29:
+      return {
+        errorCode: 0,
+        errorMessage: null,
+        resources: [
+          {
+            resourceType: 2,
+            resourceName: "golden",
+            patternType: 3,
+            acls: [{ principal: "User:alice", host: "*", operation: 3, permissionType: 3 }],
+          },
+        ],
+      };
+    case 30:
+      return { results: req.body.creations.map(() => ({ errorCode: 0, errorMessage: null })) };
+    case 31:
+      return {
+        filterResults: req.body.filters.map((f) => ({
+          errorCode: 0,
+          errorMessage: null,
+          matchingAcls: [
+            {
+              errorCode: 0,
+              errorMessage: null,
+              resourceType: f.resourceTypeFilter,
+              resourceName: f.resourceNameFilter ?? "golden",
+              patternType: 3,
+              principal: f.principalFilter ?? "User:alice",
+              host: f.hostFilter ?? "*",
+              operation: f.operation,
+              permissionType: f.permissionType,
+            },
+          ],
+        })),
+      };
+    case 48:
+      return {
+        errorCode: 0,
+        errorMessage: null,
+        entries: [
+          {
+            entity: [{ entityType: "user", entityName: "alice" }],
+            values: [{ key: "producer_byte_rate", value: 1024 }],
+          },
+        ],
+      };
     case 60:
       return {
         errorCode: 0,

@@ -46,6 +46,30 @@ export interface UploadCloses {
   streams: { streamId: number; epoch: number }[];
   /** Written beside the streams meanwhile (a final checkpoint): the closing commit waits for it. */
   before?: Promise<unknown>;
+  /** How long the commit waits for `before` before it commits without the closes. */
+  beforeWaitMs?: number;
+}
+
+/** Default of UploadCloses.beforeWaitMs: a checkpoint write takes a few ms; uploads must not stall behind one. */
+export const CLOSE_BEFORE_WAIT_MS = 2_000;
+
+/** True if `promise` settles (either way) within `ms`. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([
+      promise.then(
+        () => true,
+        () => true,
+      ),
+      late,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export interface UploadResult {
@@ -137,8 +161,16 @@ export async function uploadRecords(
       objectSize: body.size,
     });
   }
-  const closing = (closes?.streams ?? []).filter((c) => records.get(c.streamId)?.length);
-  await Promise.all(closing.length > 0 ? [...puts, closes?.before?.catch(() => {})] : puts);
+  let closing = (closes?.streams ?? []).filter((c) => records.get(c.streamId)?.length);
+  const [, beforeSettled] = await Promise.all([
+    Promise.all(puts),
+    closing.length > 0 && closes?.before
+      ? settlesWithin(closes.before, closes.beforeWaitMs ?? CLOSE_BEFORE_WAIT_MS)
+      : true,
+  ]);
+  // What the closes wait for is late (a stuck checkpoint write): commit the tail now, without them, rather than
+  // hold every other stream's uploads behind it; each close then waits on its own (closeStream).
+  if (!beforeSettled) closing = [];
   result.objectsWritten = objectCount;
 
   // One commit per stream set object (the stream objects ride with the first); each stream is in exactly one

@@ -82,6 +82,45 @@ describe("a stream close's tail commit", () => {
   });
 });
 
+describe("a close whose checkpoint write is stuck", () => {
+  it("does not hold other uploads: the tail commits without the close, which follows the checkpoint", async () => {
+    const manager = new CountingObjectManager();
+    const storage = await openStorage(manager, "close-stuck-checkpoint");
+    const a = await storage.openStream((await storage.createStream()).streamId, 1);
+    const b = await storage.openStream((await storage.createStream()).streamId, 1);
+    for (let i = 0; i < 3; i++) await a.append({ payload: payloadFor(a.streamId, i), count: 1 });
+    let release: () => void = () => {};
+    const checkpoint = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const closing = a.close({ commitAfter: checkpoint });
+    await b.append({ payload: payloadFor(b.streamId, 0), count: 1 });
+    // Queued behind a's tail upload: must not wait for the checkpoint (released only after this).
+    let timer: NodeJS.Timeout | undefined;
+    const flushed = await Promise.race([
+      storage.flush().then(() => true),
+      new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), 10_000);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!flushed) release();
+    assert.ok(flushed, "b's upload waited for a's stuck checkpoint");
+    assert.equal((await manager.describeStream(b.streamId)).endOffset, 1);
+    const tail = await manager.describeStream(a.streamId);
+    assert.deepEqual(
+      [tail.state, tail.endOffset],
+      ["OPENED", 3],
+      "tail committed, not closed before the checkpoint",
+    );
+    release();
+    await closing;
+    assert.equal((await manager.describeStream(a.streamId)).state, "CLOSED");
+    assert.equal(manager.closes, 1, "closed on its own once the checkpoint settled");
+    await storage.shutdown();
+  });
+});
+
 describe("commitStreamSetObject with closeStreams (memory object manager)", () => {
   it("a refused close undoes the commit too", async () => {
     const manager = new MemoryObjectManager();
