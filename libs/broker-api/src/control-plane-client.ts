@@ -54,6 +54,7 @@ import type {
   CreateAclsResponse,
   DeleteAclsRequest,
   DeleteAclsResponse,
+  InterBrokerCredential,
   SecuritySnapshot,
   SecurityVersion,
 } from "./schemas/security.ts";
@@ -279,6 +280,16 @@ export class ControlPlaneClient implements ObjectManager {
     return this.#http.call({
       method: "GET",
       path: internalPath(InternalRoutes.securityVersion),
+      idempotent: true,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  }
+
+  /** The cluster's inter-broker credential (user and password): made once per cluster, never changes. */
+  interBrokerCredential(options: { signal?: AbortSignal } = {}): Promise<InterBrokerCredential> {
+    return this.#http.call({
+      method: "GET",
+      path: internalPath(InternalRoutes.interBrokerCredential),
       idempotent: true,
       ...(options.signal ? { signal: options.signal } : {}),
     });

@@ -26,6 +26,8 @@ export const InternalRoutes = {
   security: "/security",
   /** The version of that state alone (brokers poll it, and read the state when it moved). */
   securityVersion: "/security/version",
+  /** The inter-broker user's credential (GET): what a broker logs in to other brokers with. */
+  interBrokerCredential: "/security/inter-broker-credential",
   /** Kafka's CreateAcls (POST). */
   acls: "/security/acls",
   /** Kafka's DeleteAcls (POST: filters in the body). */

@@ -15,6 +15,7 @@ import type {
   CreateAclsResponse,
   DeleteAclsRequest,
   DeleteAclsResponse,
+  InterBrokerCredential,
   ReassignmentsInFlight,
   ReassignPartitionsRequest,
   ReassignPartitionsResponse,
@@ -67,8 +68,8 @@ export interface BrokerServices {
   /** Idempotent-producer sequence checks (src/producers); absent: batches are appended unchecked. */
   readonly producers?: ProducerBatchGate;
   /**
-   * The cluster's ACLs and SCRAM credentials (src/security), when this broker authorizes requests or offers
-   * SCRAM; absent: no cluster users, and the ACL APIs answer SECURITY_DISABLED.
+   * The cluster's ACLs and SCRAM credentials (src/security), when this broker authorizes requests or requires
+   * SASL; absent: no cluster users, and the ACL APIs answer SECURITY_DISABLED.
    */
   readonly security?: ClusterSecurity;
   /** The control plane's security API (ACL and SCRAM changes); absent where no control plane is reachable. */
@@ -114,6 +115,8 @@ export interface SecurityAdmin {
   createAcls(request: CreateAclsRequest): Promise<CreateAclsResponse>;
   deleteAcls(request: DeleteAclsRequest): Promise<DeleteAclsResponse>;
   alterScramCredentials(request: AlterScramCredentialsRequest): Promise<AlterScramCredentialsResponse>;
+  /** The cluster's inter-broker credential (what this broker logs in to other brokers with). */
+  interBrokerCredential?(): Promise<InterBrokerCredential>;
 }
 
 export interface RequestContext {

@@ -7,6 +7,12 @@
 // dispatcher whether a request may be served on a connection (when SASL is on, only ApiVersions and the
 // SASL APIs are, until authentication succeeded). Handshake v0 followed by raw (unframed) SASL tokens is
 // not supported: clients use SaslAuthenticate since Kafka 1.0.
+// A broker that keeps the cluster's security state (authorizer on, or SASL) also accepts SCRAM logins of
+// the control plane's reserved users (RESERVED_KAFKA_USERS: the control plane's and the inter-broker user) on any
+// configuration, SASL off or PLAIN only included: that is how brokers and the control plane authenticate to a
+// broker as super users. Where SASL is off, logging in stays optional: a client that does not is User:ANONYMOUS.
+
+import { RESERVED_KAFKA_USERS } from "@cirrus/broker-api";
 import {
   ApiKey,
   ErrorCode,
@@ -40,11 +46,32 @@ function sessionOf(connection: ConnectionInfo): SaslSession {
   return session;
 }
 
+type ScramMechanism = "SCRAM-SHA-256" | "SCRAM-SHA-512";
+const SCRAM_MECHANISMS: readonly string[] = ["SCRAM-SHA-512", "SCRAM-SHA-256"];
+
+/**
+ * Whether the broker accepts `mechanism` at all: configured, or, on a broker that offers clients no SCRAM
+ * mechanism, SCRAM for the reserved users (see above). Where SCRAM is offered, the reserved users use what is.
+ */
+function accepts(services: BrokerServices, mechanism: string): boolean {
+  const configured = services.config.saslMechanisms;
+  if (configured.includes(mechanism)) return true;
+  return (
+    services.security !== undefined &&
+    SCRAM_MECHANISMS.includes(mechanism) &&
+    !configured.some((m) => SCRAM_MECHANISMS.includes(m))
+  );
+}
+
 function credentialFor(
   services: BrokerServices,
   user: string,
-  mechanism: "SCRAM-SHA-256" | "SCRAM-SHA-512",
+  mechanism: ScramMechanism,
 ): ScramCredential | undefined {
+  // The reserved users' credentials are the control plane's alone (no configured user of their name wins); only
+  // they log in with a mechanism clients are not offered.
+  if (RESERVED_KAFKA_USERS.has(user)) return services.security?.scramCredential(user, mechanism);
+  if (!services.config.saslMechanisms.includes(mechanism)) return undefined;
   const password = services.config.saslUsers.get(user);
   if (password === undefined) return services.security?.scramCredential(user, mechanism);
   const cache = groupServicesOf(services).scramCredentials;
@@ -87,7 +114,7 @@ export async function handleSaslHandshake(
   const mechanisms = [...context.services.config.saslMechanisms];
   const session = sessionOf(context.connection);
   if (session.state !== "new") return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms };
-  if (!mechanisms.includes(request.mechanism))
+  if (!accepts(context.services, request.mechanism))
     return { errorCode: ErrorCode.UNSUPPORTED_SASL_MECHANISM, mechanisms };
   session.state = "handshaken";
   session.mechanism = request.mechanism;
@@ -124,7 +151,7 @@ export async function handleSaslAuthenticate(
     session.user = outcome.user;
     return answer(ErrorCode.NONE, null);
   }
-  const mechanism = session.mechanism as "SCRAM-SHA-256" | "SCRAM-SHA-512";
+  const mechanism = session.mechanism as ScramMechanism;
   session.scram ??= new ScramServer(
     (user) => credentialFor(services, user, mechanism),
     SCRAM_HASH_OF[mechanism],

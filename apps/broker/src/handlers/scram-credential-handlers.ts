@@ -8,7 +8,7 @@
 // A user with any refused alteration gets that error and none of its alterations is applied.
 import {
   type AlterScramCredentialsRequest,
-  CONTROL_PLANE_KAFKA_USER,
+  RESERVED_KAFKA_USERS,
   type ScramCredentialRecord,
 } from "@cirrus/broker-api";
 import {
@@ -44,7 +44,10 @@ export async function handleDescribeUserScramCredentials(
     return top(ErrorCode.UNSUPPORTED_VERSION, "no cluster user store on this broker");
   const { scramCredentials } = await services.securityAdmin.security();
   const byUser = new Map<string, ScramCredentialRecord[]>();
-  for (const c of scramCredentials) byUser.set(c.user, [...(byUser.get(c.user) ?? []), c]);
+  // The control plane's reserved users (its own, the inter-broker one) are nobody's to see: as if absent.
+  for (const c of scramCredentials) {
+    if (!RESERVED_KAFKA_USERS.has(c.user)) byUser.set(c.user, [...(byUser.get(c.user) ?? []), c]);
+  }
   const infos = (user: string) =>
     (byUser.get(user) ?? []).map((c) => ({
       mechanism: scramMechanismCode(c.mechanism),
@@ -114,7 +117,7 @@ export async function handleAlterUserScramCredentials(
   const alteration = (user: string, code: number) => {
     const mechanism = scramMechanismOf(code);
     if (user.length === 0) refuse(user, ErrorCode.UNACCEPTABLE_CREDENTIAL, "Username must not be empty");
-    else if (user === CONTROL_PLANE_KAFKA_USER)
+    else if (RESERVED_KAFKA_USERS.has(user))
       refuse(user, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, `The user ${user} is the control plane's own`);
     else if (mechanism === null)
       refuse(user, ErrorCode.UNSUPPORTED_SASL_MECHANISM, `Unknown SCRAM mechanism ${code}`);

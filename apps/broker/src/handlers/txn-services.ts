@@ -46,6 +46,10 @@ export function attachTxnServices(services: BrokerServices, options: { clock?: C
     requestTimeoutMs: 10_000,
     onDropped: (p, code) =>
       onBackgroundError(new Error(`marker for ${p.topic}-${p.partition} dropped: ${code}`)),
+    // A broker with the cluster's security state logs in to its peers as the inter-broker user (a super user).
+    ...(services.security && services.securityAdmin?.interBrokerCredential
+      ? { interBrokerCredential: () => services.securityAdmin!.interBrokerCredential!() }
+      : {}),
   });
   const coordinator = new TxnCoordinator(
     {

@@ -3,7 +3,12 @@
 // epoch changes, storage reopening after fencing, shutdown order) is cluster/broker-lifecycle.ts.
 import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
-import { type Assignments, CONTROL_PLANE_PRINCIPAL, ControlPlaneClient } from "@cirrus/broker-api";
+import {
+  type Assignments,
+  CONTROL_PLANE_PRINCIPAL,
+  ControlPlaneClient,
+  INTER_BROKER_PRINCIPAL,
+} from "@cirrus/broker-api";
 import { FrameDecoder } from "@cirrus/kafka-protocol";
 import { openObjectStore } from "@cirrus/object-store";
 import { recoverForeignWal, Storage } from "@cirrus/s3stream";
@@ -126,14 +131,16 @@ export async function startBroker(
   const metrics = new BrokerMetrics({ instance: config.instanceId });
   const load = new LoadMeter();
   const metadataCache = new MetadataCache(controlPlane);
-  // The cluster's ACLs and SCRAM users: read only by a broker that authorizes or offers SCRAM.
+  // The cluster's ACLs and SCRAM users: read only by a broker that authorizes or requires SASL (a SASL broker,
+  // PLAIN only included, verifies the inter-broker and control-plane users' SCRAM logins with it).
   const security =
-    config.authorizerEnabled || config.saslMechanisms.some((m) => m.startsWith("SCRAM-"))
+    config.authorizerEnabled || config.saslMechanisms.length > 0
       ? new ClusterSecurity(controlPlane, {
           refreshMs: config.securityRefreshMs,
-          // The control plane's own principal (its calls to brokers: message browser, consumer groups); only the
-          // control plane holds its credential, and no client may alter it (AlterUserScramCredentials refuses).
-          superUsers: [...config.superUsers, CONTROL_PLANE_PRINCIPAL],
+          // The control plane's own principal (its calls to brokers: message browser, consumer groups) and the
+          // brokers' (transaction markers to partitions other brokers lead): the control plane makes both
+          // credentials, and no client may see or alter them (AlterUserScramCredentials refuses).
+          superUsers: [...config.superUsers, CONTROL_PLANE_PRINCIPAL, INTER_BROKER_PRINCIPAL],
           allowEveryoneIfNoAclFound: config.allowEveryoneIfNoAclFound,
           log,
         })

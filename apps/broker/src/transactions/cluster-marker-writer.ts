@@ -4,9 +4,16 @@
 // topic gets its marker through its group coordinator, which completes the producer's pending offset
 // commits (TxnOffsetCommit) with it. Any partition that failed with a retriable error fails the whole write (the
 // coordinator retries it; a second marker for a transaction that already ended is ignored by the index).
+// Brokers authenticate to each other: each connection logs in with SCRAM as the cluster's inter-broker user (a
+// super user on every broker, credential from the control plane) when the target accepts SASL, so the target
+// authorizes WriteTxnMarkers (CLUSTER_ACTION) for it and never for User:ANONYMOUS.
 import type { ClusterMetadata } from "@cirrus/broker-api";
 import { ApiKey, ErrorCode, errorName } from "@cirrus/kafka-protocol";
-import { KafkaClientConnection } from "@cirrus/kafka-protocol/client";
+import {
+  authenticateIfRequired,
+  KafkaClientConnection,
+  type ScramClientCredential,
+} from "@cirrus/kafka-protocol/client";
 import { type LocalMarkerDeps, writeMarkerHere } from "./local-markers.ts";
 import type { MarkerRequest, MarkerWriter } from "./txn-shard.ts";
 import type { TxnPartition } from "./txn-state.ts";
@@ -16,6 +23,18 @@ export interface ClusterMarkerWriterDeps extends LocalMarkerDeps {
   readonly requestTimeoutMs: number;
   /** A marker refused for good (its partition was deleted, or a newer epoch wrote there): logged. */
   readonly onDropped: (partition: TxnPartition, errorCode: number) => void;
+  /**
+   * The cluster's inter-broker credential (asked once, kept while it works); absent: connections do not log in
+   * (a broker without the cluster's security state, whose peers neither authorize nor require SASL).
+   */
+  readonly interBrokerCredential?: () => Promise<ScramClientCredential>;
+}
+
+interface PeerConnection {
+  readonly address: string;
+  readonly connection: KafkaClientConnection;
+  /** Settles once the connection is logged in (or found to need no login); rejects when that failed. */
+  readonly ready: Promise<unknown>;
 }
 
 /** Errors after which writing the marker again cannot help: the marker is given up for that partition. */
@@ -27,7 +46,8 @@ const FINAL_ERRORS: ReadonlySet<number> = new Set([
 
 export class ClusterMarkerWriter implements MarkerWriter {
   readonly #deps: ClusterMarkerWriterDeps;
-  readonly #connections = new Map<number, { address: string; connection: KafkaClientConnection }>();
+  readonly #connections = new Map<number, PeerConnection>();
+  #credential: Promise<ScramClientCredential> | undefined;
 
   constructor(deps: ClusterMarkerWriterDeps) {
     this.#deps = deps;
@@ -108,18 +128,16 @@ export class ClusterMarkerWriter implements MarkerWriter {
     let entry = this.#connections.get(brokerId);
     if (!entry || entry.address !== address || entry.connection.failed) {
       entry?.connection.close();
-      const [host, port] = [
-        address.slice(0, address.lastIndexOf(":")),
-        Number(address.slice(address.lastIndexOf(":") + 1)),
-      ];
-      entry = {
-        address,
-        connection: new KafkaClientConnection(host, port, {
-          clientId: "cirrus-broker",
-          connectTimeoutMs: this.#deps.requestTimeoutMs,
-        }),
-      };
+      entry = this.#connect(address);
       this.#connections.set(brokerId, entry);
+    }
+    try {
+      await entry.ready;
+    } catch (error) {
+      // Not logged in (a refused login closed it; the credential is asked again): the next write reconnects.
+      entry.connection.close();
+      if (this.#connections.get(brokerId) === entry) this.#connections.delete(brokerId);
+      throw error;
     }
     const topics = new Map<string, number[]>();
     for (const p of list) topics.set(p.topic, [...(topics.get(p.topic) ?? []), p.partition]);
@@ -146,5 +164,33 @@ export class ClusterMarkerWriter implements MarkerWriter {
       }
     }
     return codes;
+  }
+
+  #connect(address: string): PeerConnection {
+    const host = address.slice(0, address.lastIndexOf(":"));
+    const port = Number(address.slice(address.lastIndexOf(":") + 1));
+    const connection = new KafkaClientConnection(host, port, {
+      clientId: "cirrus-broker",
+      connectTimeoutMs: this.#deps.requestTimeoutMs,
+    });
+    const login = this.#deps.interBrokerCredential;
+    const ready = login
+      ? this.#credentialOnce(login).then((credential) =>
+          authenticateIfRequired(connection, credential, this.#deps.requestTimeoutMs),
+        )
+      : Promise.resolve();
+    // Observed here too: a write that gave up before awaiting it leaves no unhandled rejection.
+    ready.catch(() => {});
+    return { address, connection, ready };
+  }
+
+  /** The credential, asked of the control plane once; a failed ask is forgotten, so the next write asks again. */
+  #credentialOnce(login: () => Promise<ScramClientCredential>): Promise<ScramClientCredential> {
+    this.#credential ??= login();
+    const asked = this.#credential;
+    asked.catch(() => {
+      if (this.#credential === asked) this.#credential = undefined;
+    });
+    return asked;
   }
 }

@@ -217,12 +217,15 @@ describe("SCRAM user handlers", () => {
         upsert("short", 2, 4096, 32),
         upsert("", 1),
         upsert("cirrus-control-plane", 2),
+        upsert("cirrus-broker", 1),
       ],
     });
     const codes = Object.fromEntries(answer.results.map((r: Any) => [r.user, r.errorCode]));
     assert.deepEqual(codes, {
       // The control plane's own user: not even a super user may set its password (it would impersonate it).
       "cirrus-control-plane": ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+      // Nor the brokers' own (inter-broker) user: whoever had its password could write transaction markers.
+      "cirrus-broker": ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
       ghost: ErrorCode.RESOURCE_NOT_FOUND,
       dup: ErrorCode.DUPLICATE_RESOURCE,
       alice: ErrorCode.NONE,
@@ -242,11 +245,26 @@ describe("SCRAM user handlers", () => {
   });
 
   it("describe every user, or the named ones with RESOURCE_NOT_FOUND and DUPLICATE_RESOURCE", async () => {
-    const { call } = broker(superUser);
+    const { admin, call } = broker(superUser);
     await call(ApiKey.AlterUserScramCredentials, 0, {
       deletions: [],
       upsertions: [upsert("alice", 1), upsert("bob", 2)],
     });
+    // The control plane's reserved users are in every snapshot, and never described (as if absent).
+    for (const user of ["cirrus-control-plane", "cirrus-broker"]) {
+      admin.credentials.set(`${user}/SCRAM-SHA-512`, {
+        user,
+        mechanism: "SCRAM-SHA-512",
+        iterations: 4096,
+        salt: "c2FsdA==",
+        storedKey: "a2V5",
+        serverKey: "a2V5",
+      });
+    }
+    const reserved = await call(ApiKey.DescribeUserScramCredentials, 0, {
+      users: [{ name: "cirrus-broker" }],
+    });
+    assert.equal(reserved.results[0].errorCode, ErrorCode.RESOURCE_NOT_FOUND);
     const all = await call(ApiKey.DescribeUserScramCredentials, 0, { users: null });
     assert.deepEqual(
       all.results.map((r: Any) => [r.user, r.credentialInfos.map((c: Any) => c.mechanism)]),

@@ -428,17 +428,23 @@ export const scramCredentials = pgTable(
 );
 
 /**
- * The control plane's own Kafka credential for a cluster (user CONTROL_PLANE_KAFKA_USER of @cirrus/broker-api):
+ * The control plane's own Kafka credentials for a cluster (users CONTROL_PLANE_KAFKA_USER and INTER_BROKER_KAFKA_USER of @cirrus/broker-api):
  * a random secret generated once, which the control plane needs to answer SCRAM challenges (stored sealed under
  * the control plane's secrets key, bound to the row: src/secrets/), and the
  * SCRAM credentials (salt, iterations, StoredKey, ServerKey per mechanism) brokers verify it with. Kept apart from
  * scram_credentials so that no API lists, alters or deletes it.
  */
-export const controlPlaneKafkaCredentials = pgTable("control_plane_kafka_credentials", {
-  clusterId: text("cluster_id")
-    .primaryKey()
-    .references(() => clusters.id, { onDelete: "cascade" }),
-  secret: text("secret").notNull(),
-  scram: jsonb("scram").notNull(),
-  createdAt: millis("created_at").notNull(),
-});
+export const controlPlaneKafkaCredentials = pgTable(
+  "control_plane_kafka_credentials",
+  {
+    clusterId: text("cluster_id")
+      .notNull()
+      .references(() => clusters.id, { onDelete: "cascade" }),
+    /** CONTROL_PLANE_KAFKA_USER or INTER_BROKER_KAFKA_USER (the brokers' own user, handed to them only). */
+    userName: text("user_name").notNull().default("cirrus-control-plane"),
+    secret: text("secret").notNull(),
+    scram: jsonb("scram").notNull(),
+    createdAt: millis("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.clusterId, t.userName] })],
+);

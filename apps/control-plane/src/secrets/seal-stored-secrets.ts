@@ -1,10 +1,11 @@
-// Start-up step (after the SQL migrations): every stored secret (the control plane's per-cluster Kafka credential,
+// Start-up step (after the SQL migrations): every stored secret (the control plane's per-cluster Kafka credentials,
 // the stored answers of idempotent POSTs) ends sealed under the current key. A value in
 // clear (written before sealing existed) is sealed; one under an old key (CIRRUS_SECRETS_OLD_KEYS) is opened and
 // sealed again under the current one. Each row is updated only if it still holds what was read (a compare-and-set),
 // so replicas starting together, or a start racing a request, never overwrite each other; running it again
 // changes nothing. A row that does not open (unknown key, tampered) is left as it is and reported: what reads it
 // answers CREDENTIAL_UNREADABLE (that cluster's Kafka calls, that key's replay), the rest of the control plane runs.
+import { CONTROL_PLANE_KAFKA_USER } from "@cirrus/broker-api";
 import { and, eq, isNotNull, sql } from "drizzle-orm";
 import type { Db } from "../db/database.ts";
 import { controlPlaneKafkaCredentials, idempotencyKeys } from "../db/schema.ts";
@@ -14,7 +15,10 @@ import { isSealed, type SecretBox, SecretBoxError } from "./secret-box.ts";
 
 export interface UnreadableSecret {
   table: string;
-  /** The row's identity (a cluster id for control_plane_kafka_credentials, `tokenId/key` for idempotency_keys). */
+  /**
+   * The row's identity (for control_plane_kafka_credentials a cluster id, `clusterId/user` for a user other than
+   * the control plane's; `tokenId/key` for idempotency_keys).
+   */
   id: string;
   reason: string;
 }
@@ -57,15 +61,16 @@ async function* storedSecrets(db: Db): AsyncGenerator<StoredSecret & { table: st
   const credentials = await db
     .select({
       clusterId: controlPlaneKafkaCredentials.clusterId,
+      userName: controlPlaneKafkaCredentials.userName,
       secret: controlPlaneKafkaCredentials.secret,
     })
     .from(controlPlaneKafkaCredentials);
   for (const row of credentials) {
     yield {
       table: "control_plane_kafka_credentials",
-      id: row.clusterId,
+      id: row.userName === CONTROL_PLANE_KAFKA_USER ? row.clusterId : `${row.clusterId}/${row.userName}`,
       text: row.secret,
-      aad: controlPlaneCredentialAad(row.clusterId),
+      aad: controlPlaneCredentialAad(row.clusterId, row.userName),
       replace: async (sealed) =>
         (
           await db
@@ -74,6 +79,7 @@ async function* storedSecrets(db: Db): AsyncGenerator<StoredSecret & { table: st
             .where(
               and(
                 eq(controlPlaneKafkaCredentials.clusterId, row.clusterId),
+                eq(controlPlaneKafkaCredentials.userName, row.userName),
                 eq(controlPlaneKafkaCredentials.secret, row.secret),
               ),
             )

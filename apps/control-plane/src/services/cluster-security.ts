@@ -10,10 +10,10 @@ import {
   type AlterScramCredentialsRequest,
   type AlterScramCredentialsResponse,
   aclFilterMatches,
-  CONTROL_PLANE_KAFKA_USER,
   type CreateAclsResponse,
   type DeleteAclsResponse,
   invalidAclReason,
+  RESERVED_KAFKA_USERS,
   type ScramCredentialRecord,
   type SecuritySnapshot,
 } from "@cirrus/broker-api";
@@ -91,7 +91,8 @@ export async function securitySnapshot(db: Db, clusterId: string): Promise<Secur
   return inTransaction(db, async (tx) => ({
     version: await securityVersion(tx, clusterId),
     acls: await listAcls(tx, clusterId),
-    // The control plane's own credential last: it wins over any stored user of its name.
+    // The control plane's own credentials (its user, the inter-broker user) last: they win over any stored user
+    // of their names.
     scramCredentials: [
       ...(await listScramCredentials(tx, clusterId)),
       ...(await controlPlaneScram(tx, clusterId)),
@@ -100,11 +101,12 @@ export async function securitySnapshot(db: Db, clusterId: string): Promise<Secur
 }
 
 async function controlPlaneScram(tx: DbOrTx, clusterId: string): Promise<ScramCredentialRecord[]> {
-  const [row] = await tx
+  const rows = await tx
     .select({ scram: controlPlaneKafkaCredentials.scram })
     .from(controlPlaneKafkaCredentials)
-    .where(eq(controlPlaneKafkaCredentials.clusterId, clusterId));
-  return (row?.scram as ScramCredentialRecord[] | undefined) ?? [];
+    .where(eq(controlPlaneKafkaCredentials.clusterId, clusterId))
+    .orderBy(controlPlaneKafkaCredentials.userName);
+  return rows.flatMap((row) => row.scram as ScramCredentialRecord[]);
 }
 
 /** Stores each valid binding (one that exists already is a success); the invalid ones get their reason. */
@@ -154,11 +156,10 @@ export async function alterScramCredentials(
   clusterId: string,
   request: AlterScramCredentialsRequest,
 ): Promise<AlterScramCredentialsResponse> {
-  const reserved = [...request.deletions, ...request.upsertions].some(
-    (c) => c.user === CONTROL_PLANE_KAFKA_USER,
+  const reserved = [...request.deletions, ...request.upsertions].find((c) =>
+    RESERVED_KAFKA_USERS.has(c.user),
   );
-  if (reserved)
-    throw new ApiError("FORBIDDEN", `the Kafka user ${CONTROL_PLANE_KAFKA_USER} is the control plane's own`);
+  if (reserved) throw new ApiError("FORBIDDEN", `the Kafka user ${reserved.user} is the control plane's own`);
   const now = Date.now();
   return inTransaction(db, async (tx) => {
     const deletions: AlterScramCredentialsResponse["deletions"] = [];

@@ -1,13 +1,15 @@
-// The control plane's own Kafka credential for a cluster: user CONTROL_PLANE_KAFKA_USER with a random secret
-// generated once (the first time a broker reads the cluster's security snapshot or the control plane calls a
-// broker), stored with the SCRAM credentials brokers verify it with, and handed to brokers in every security
-// snapshot. Brokers treat its principal as a super user. A SCRAM client needs the secret itself (or its salted
-// form, as sensitive), so it cannot be hashed: it is stored sealed (secrets/secret-box.ts, AES-256-GCM under the
-// control plane's secrets key, bound to the cluster's row), so a dump of the database alone logs in nowhere. It
-// never leaves the control plane: brokers get salt, iterations, StoredKey and ServerKey only.
+// The control plane's own Kafka credentials for a cluster, one per reserved user: CONTROL_PLANE_KAFKA_USER (its
+// calls to brokers) and INTER_BROKER_KAFKA_USER (brokers' calls to each other). Each is a random secret generated
+// once (the first time a broker reads the cluster's security snapshot or the credential is asked for), stored
+// with the SCRAM credentials brokers verify it with, and handed to brokers in every security snapshot. Brokers
+// treat both principals as super users. A SCRAM client needs the secret itself (or its salted form, as
+// sensitive), so it cannot be hashed: it is stored sealed (secrets/secret-box.ts, AES-256-GCM under the control
+// plane's secrets key, bound to the row), so a dump of the database alone logs in nowhere. The control plane's
+// secret never leaves it; the inter-broker secret goes to the cluster's brokers only (over their token), and
+// brokers get salt, iterations, StoredKey and ServerKey of both.
 import { randomBytes } from "node:crypto";
-import { CONTROL_PLANE_KAFKA_USER } from "@cirrus/broker-api";
-import { eq } from "drizzle-orm";
+import { CONTROL_PLANE_KAFKA_USER, INTER_BROKER_KAFKA_USER } from "@cirrus/broker-api";
+import { and, eq } from "drizzle-orm";
 import type { Db, DbOrTx } from "../db/database.ts";
 import { controlPlaneKafkaCredentials } from "../db/schema.ts";
 import { inTransaction } from "../db/transaction.ts";
@@ -24,42 +26,67 @@ export interface ControlPlaneKafkaCredential {
   readonly password: string;
 }
 
-/** The additional authenticated data of a cluster's sealed secret: this table and the cluster's id. */
-export function controlPlaneCredentialAad(clusterId: string): string {
-  return rowAad("control_plane_kafka_credentials", clusterId);
+/** A user whose credential only the control plane makes. */
+export type OwnKafkaUser = typeof CONTROL_PLANE_KAFKA_USER | typeof INTER_BROKER_KAFKA_USER;
+export const OWN_KAFKA_USERS: readonly OwnKafkaUser[] = [CONTROL_PLANE_KAFKA_USER, INTER_BROKER_KAFKA_USER];
+
+/**
+ * The additional authenticated data of a sealed secret: this table, the cluster's id and (for any user but the
+ * control plane's, whose rows were sealed before the table held other users) the user.
+ */
+export function controlPlaneCredentialAad(
+  clusterId: string,
+  user: string = CONTROL_PLANE_KAFKA_USER,
+): string {
+  return user === CONTROL_PLANE_KAFKA_USER
+    ? rowAad("control_plane_kafka_credentials", clusterId)
+    : rowAad("control_plane_kafka_credentials", clusterId, user);
 }
 
-// The row never changes once written (a cluster's id is never reused), so a process may keep what it read: one
-// object per cluster, which the SCRAM client keeps its salted password by (one PBKDF2 per cluster, not per call).
+// A row never changes once written (a cluster's id is never reused), so a process may keep what it read: one
+// object per cluster and user, which the SCRAM client keeps its salted password by (one PBKDF2 each, not per call).
 const known = new Map<string, ControlPlaneKafkaCredential>();
+const knownKey = (clusterId: string, user: OwnKafkaUser) => `${clusterId}\u0000${user}`;
 
-async function storedSecret(tx: DbOrTx, clusterId: string): Promise<string | undefined> {
+async function storedSecret(tx: DbOrTx, clusterId: string, user: OwnKafkaUser): Promise<string | undefined> {
   const [row] = await tx
     .select({ secret: controlPlaneKafkaCredentials.secret })
     .from(controlPlaneKafkaCredentials)
-    .where(eq(controlPlaneKafkaCredentials.clusterId, clusterId));
+    .where(
+      and(
+        eq(controlPlaneKafkaCredentials.clusterId, clusterId),
+        eq(controlPlaneKafkaCredentials.userName, user),
+      ),
+    );
   return row?.secret;
 }
 
+/** Creates every reserved user's credential the cluster has not yet (see ensureOwnKafkaCredential). */
+export async function ensureControlPlaneKafkaCredential(db: Db, clusterId: string): Promise<void> {
+  for (const user of OWN_KAFKA_USERS) await ensureOwnKafkaCredential(db, clusterId, user);
+}
+
 /**
- * Creates the cluster's credential (once, whoever races) when it has none; the secret, when this call made it.
- * Reads nothing sealed: a broker's security snapshot works even while the stored secret cannot be opened.
+ * Creates the cluster's credential of `user` (once, whoever races) when it has none; the secret, when this call
+ * made it. Reads nothing sealed: a broker's security snapshot works even while the stored secret cannot be opened.
  */
-export async function ensureControlPlaneKafkaCredential(
+export async function ensureOwnKafkaCredential(
   db: Db,
   clusterId: string,
+  user: OwnKafkaUser,
 ): Promise<string | undefined> {
-  if (known.has(clusterId) || (await storedSecret(db, clusterId)) !== undefined) return undefined;
+  if (known.has(knownKey(clusterId, user)) || (await storedSecret(db, clusterId, user)) !== undefined)
+    return undefined;
   const box = secretBoxOf(db);
   return inTransaction(db, async (tx) => {
     const fresh = randomBytes(32).toString("base64url");
     const scram = (["SCRAM-SHA-256", "SCRAM-SHA-512"] as const).map((m) =>
-      scramCredentialOf(CONTROL_PLANE_KAFKA_USER, fresh, m, ITERATIONS),
+      scramCredentialOf(user, fresh, m, ITERATIONS),
     );
-    const sealed = box.seal(fresh, controlPlaneCredentialAad(clusterId));
+    const sealed = box.seal(fresh, controlPlaneCredentialAad(clusterId, user));
     const inserted = await tx
       .insert(controlPlaneKafkaCredentials)
-      .values({ clusterId, secret: sealed, scram, createdAt: Date.now() })
+      .values({ clusterId, userName: user, secret: sealed, scram, createdAt: Date.now() })
       .onConflictDoNothing()
       .returning({ clusterId: controlPlaneKafkaCredentials.clusterId });
     if (inserted.length === 0) return undefined;
@@ -73,31 +100,41 @@ export async function ensureControlPlaneKafkaCredential(
  * wrong or missing secrets key, a tampered or copied row) is a 503 CREDENTIAL_UNREADABLE naming the cluster:
  * never a new credential in its place, and no other cluster is affected.
  */
-export async function controlPlaneKafkaCredential(
+export function controlPlaneKafkaCredential(db: Db, clusterId: string): Promise<ControlPlaneKafkaCredential> {
+  return ownKafkaCredential(db, clusterId, CONTROL_PLANE_KAFKA_USER);
+}
+
+/** The cluster's inter-broker credential (what its brokers log in to each other with), as controlPlaneKafkaCredential. */
+export function interBrokerKafkaCredential(db: Db, clusterId: string): Promise<ControlPlaneKafkaCredential> {
+  return ownKafkaCredential(db, clusterId, INTER_BROKER_KAFKA_USER);
+}
+
+async function ownKafkaCredential(
   db: Db,
   clusterId: string,
+  user: OwnKafkaUser,
 ): Promise<ControlPlaneKafkaCredential> {
-  const cached = known.get(clusterId);
+  const cached = known.get(knownKey(clusterId, user));
   if (cached) return cached;
   const secret =
-    (await ensureControlPlaneKafkaCredential(db, clusterId)) ??
-    openStoredSecret(db, clusterId, await storedSecret(db, clusterId));
-  const credential = { user: CONTROL_PLANE_KAFKA_USER, password: secret };
-  known.set(clusterId, credential);
+    (await ensureOwnKafkaCredential(db, clusterId, user)) ??
+    openStoredSecret(db, clusterId, user, await storedSecret(db, clusterId, user));
+  const credential = { user, password: secret };
+  known.set(knownKey(clusterId, user), credential);
   return credential;
 }
 
-function openStoredSecret(db: Db, clusterId: string, stored: string | undefined): string {
-  if (stored === undefined) throw new Error(`no control-plane Kafka credential for cluster ${clusterId}`);
+function openStoredSecret(db: Db, clusterId: string, user: OwnKafkaUser, stored: string | undefined): string {
+  if (stored === undefined) throw new Error(`no Kafka credential of ${user} for cluster ${clusterId}`);
   // Written in clear by a control plane from before sealing; the next start seals it (secrets/seal-stored-secrets.ts).
   if (!isSealed(stored)) return stored;
   try {
-    return secretBoxOf(db).open(stored, controlPlaneCredentialAad(clusterId));
+    return secretBoxOf(db).open(stored, controlPlaneCredentialAad(clusterId, user));
   } catch (error) {
     if (!(error instanceof SecretBoxError)) throw error;
     throw new ApiError(
       "CREDENTIAL_UNREADABLE",
-      `cluster ${clusterId}: the control plane's stored Kafka credential cannot be opened (${error.code}: ` +
+      `cluster ${clusterId}: the control plane's stored Kafka credential of ${user} cannot be opened (${error.code}: ` +
         `${error.message}); configure the key it was sealed with (CIRRUS_SECRETS_KEY or CIRRUS_SECRETS_OLD_KEYS)`,
       { cause: error },
     );

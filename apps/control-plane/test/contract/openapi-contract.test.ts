@@ -286,6 +286,8 @@ describe("OpenAPI contract", { timeout: 120_000 }, () => {
     const securityVersion = await c.call("GET", internal(InternalRoutes.securityVersion), broker);
     assert.equal(securityVersion.json().version, security.json().version);
     assert.deepEqual(security.json().acls, [binding]);
+    const interBroker = await c.call("GET", internal(InternalRoutes.interBrokerCredential), broker);
+    assert.equal(interBroker.json().user, "cirrus-broker");
     await c.call("POST", internal(InternalRoutes.deleteAcls), {
       ...broker,
       payload: { filters: [{ ...binding, resourceName: null, principal: null, host: null }] },

@@ -4,7 +4,15 @@
 // and one cluster's state invisible to another's brokers.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { type AclBinding, CONTROL_PLANE_KAFKA_USER, InternalRoutes, internalPath } from "@cirrus/broker-api";
+import {
+  type AclBinding,
+  CONTROL_PLANE_KAFKA_USER,
+  INTER_BROKER_KAFKA_USER,
+  InternalRoutes,
+  internalPath,
+  RESERVED_KAFKA_USERS,
+} from "@cirrus/broker-api";
+import { SCRAM_HASH_OF, scramCredential } from "@cirrus/kafka-protocol";
 import { createLocalCluster, createTestApp, type TestApp } from "../helpers/test-app.ts";
 
 const acl = (over: Partial<AclBinding> = {}): AclBinding => ({
@@ -199,16 +207,19 @@ describe("internal security routes", { timeout: 60_000 }, () => {
     });
     assert.equal(answer.statusCode, 200, answer.body);
     assert.deepEqual(answer.json().deletions, [{ error: null }, { error: "RESOURCE_NOT_FOUND" }]);
-    const ownUser = (c: { user: string }) => c.user === CONTROL_PLANE_KAFKA_USER;
+    const ownUser = (c: { user: string }) => RESERVED_KAFKA_USERS.has(c.user);
     const stored = (await snapshot()).scramCredentials;
     assert.deepEqual(
       stored.filter((c: { user: string }) => !ownUser(c)),
       [{ ...credential("alice", "SCRAM-SHA-256", 10000) }],
     );
-    // The control plane's own credential comes last (it wins over any stored user of its name).
+    // The control plane's own credentials (the inter-broker user's, its own) come last (they win over any stored
+    // user of their names).
     assert.deepEqual(
-      stored.slice(-2).map((c: { user: string; mechanism: string }) => [c.user, c.mechanism]),
+      stored.slice(-4).map((c: { user: string; mechanism: string }) => [c.user, c.mechanism]),
       [
+        [INTER_BROKER_KAFKA_USER, "SCRAM-SHA-256"],
+        [INTER_BROKER_KAFKA_USER, "SCRAM-SHA-512"],
         [CONTROL_PLANE_KAFKA_USER, "SCRAM-SHA-256"],
         [CONTROL_PLANE_KAFKA_USER, "SCRAM-SHA-512"],
       ],
@@ -217,15 +228,58 @@ describe("internal security routes", { timeout: 60_000 }, () => {
       (await snapshot(otherToken)).scramCredentials.filter((c: { user: string }) => !ownUser(c)),
       [],
     );
-    const reserved = await call("POST", InternalRoutes.scramCredentials, {
-      upsertions: [credential(CONTROL_PLANE_KAFKA_USER)],
-      deletions: [],
-    });
-    assert.equal(reserved.statusCode, 403, reserved.body);
+    for (const user of RESERVED_KAFKA_USERS) {
+      const reserved = await call("POST", InternalRoutes.scramCredentials, {
+        upsertions: [credential(user)],
+        deletions: [],
+      });
+      assert.equal(reserved.statusCode, 403, reserved.body);
+      const deletion = await call("POST", InternalRoutes.scramCredentials, {
+        upsertions: [],
+        deletions: [{ user, mechanism: "SCRAM-SHA-512" }],
+      });
+      assert.equal(deletion.statusCode, 403, deletion.body);
+    }
     const weak = await call("POST", InternalRoutes.scramCredentials, {
       upsertions: [credential("bob", "SCRAM-SHA-256", 1000)],
       deletions: [],
     });
     assert.equal(weak.statusCode, 400);
+  });
+
+  it("hands a cluster's brokers the inter-broker credential its brokers verify, and no one else", async () => {
+    const answer = await call("GET", InternalRoutes.interBrokerCredential);
+    assert.equal(answer.statusCode, 200, answer.body);
+    const { user, password } = answer.json() as { user: string; password: string };
+    assert.equal(user, INTER_BROKER_KAFKA_USER);
+    assert.ok(password.length >= 32, password);
+    // The same every time (made once), and what every broker of the cluster verifies logins with.
+    assert.equal((await call("GET", InternalRoutes.interBrokerCredential)).json().password, password);
+    const verifiers = (await snapshot()).scramCredentials.filter(
+      (c) => c.user === INTER_BROKER_KAFKA_USER,
+    ) as unknown as {
+      mechanism: "SCRAM-SHA-256" | "SCRAM-SHA-512";
+      salt: string;
+      iterations: number;
+      storedKey: string;
+    }[];
+    assert.equal(verifiers.length, 2);
+    for (const v of verifiers) {
+      const derived = scramCredential(
+        password,
+        Buffer.from(v.salt, "base64"),
+        v.iterations,
+        SCRAM_HASH_OF[v.mechanism],
+      );
+      assert.equal(derived.storedKey.toString("base64"), v.storedKey);
+    }
+    // Another cluster's brokers get their own; without a broker credential, nothing.
+    const other = await call("GET", InternalRoutes.interBrokerCredential, undefined, otherToken);
+    assert.equal(other.statusCode, 200, other.body);
+    assert.notEqual(other.json().password, password);
+    assert.equal(
+      (await call("GET", InternalRoutes.interBrokerCredential, undefined, "cbt_wrong")).statusCode,
+      401,
+    );
   });
 });

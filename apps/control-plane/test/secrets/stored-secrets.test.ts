@@ -5,9 +5,14 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import { CONTROL_PLANE_KAFKA_USER, InternalRoutes, internalPath } from "@cirrus/broker-api";
+import {
+  CONTROL_PLANE_KAFKA_USER,
+  INTER_BROKER_KAFKA_USER,
+  InternalRoutes,
+  internalPath,
+} from "@cirrus/broker-api";
 import { SCRAM_HASH_OF, scramCredential } from "@cirrus/kafka-protocol";
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { ControlPlane } from "../../src/control-plane.ts";
 import type { Db } from "../../src/db/database.ts";
 import {
@@ -25,16 +30,23 @@ import {
   controlPlaneCredentialAad,
   controlPlaneKafkaCredential,
   ensureControlPlaneKafkaCredential,
+  interBrokerKafkaCredential,
 } from "../../src/services/control-plane-kafka-credential.ts";
 import { KafkaTestLeader } from "../helpers/kafka-test-leader.ts";
 import { createLocalCluster, createTestApp, type TestApp } from "../helpers/test-app.ts";
 import { TEST_SECRETS_KEY, testBackends } from "../helpers/test-database.ts";
 
-const storedRow = async (db: Db, clusterId: string) => {
+/** A cluster's row of one reserved user (the control plane's by default). */
+const storedRow = async (db: Db, clusterId: string, user: string = CONTROL_PLANE_KAFKA_USER) => {
   const [row] = await db
     .select()
     .from(controlPlaneKafkaCredentials)
-    .where(eq(controlPlaneKafkaCredentials.clusterId, clusterId));
+    .where(
+      and(
+        eq(controlPlaneKafkaCredentials.clusterId, clusterId),
+        eq(controlPlaneKafkaCredentials.userName, user),
+      ),
+    );
   return row;
 };
 
@@ -134,6 +146,38 @@ for (const backend of testBackends()) {
         .set({ secret: row.secret })
         .where(eq(controlPlaneKafkaCredentials.clusterId, other.id));
       await assert.rejects(controlPlaneKafkaCredential(db, other.id), { code: "CREDENTIAL_UNREADABLE" });
+    });
+
+    it("keeps the inter-broker credential sealed to its own row: the control plane's sealed value does not open there", async () => {
+      const { id } = await createLocalCluster(t, "sealed-inter-broker");
+      const credential = await interBrokerKafkaCredential(db, id);
+      assert.equal(credential.user, INTER_BROKER_KAFKA_USER);
+      const row = (await storedRow(db, id, INTER_BROKER_KAFKA_USER))!;
+      assert.ok(isSealed(row.secret), row.secret);
+      assert.ok(!JSON.stringify(row).includes(credential.password));
+      assert.equal(
+        new SecretBox(testKey).open(row.secret, controlPlaneCredentialAad(id, INTER_BROKER_KAFKA_USER)),
+        credential.password,
+      );
+      // Two users, two secrets; a value sealed for one user's row does not open as the other's.
+      const own = (await storedRow(db, id))!;
+      assert.notEqual((await controlPlaneKafkaCredential(db, id)).password, credential.password);
+      assert.throws(() =>
+        new SecretBox(testKey).open(own.secret, controlPlaneCredentialAad(id, INTER_BROKER_KAFKA_USER)),
+      );
+      const copied = await createLocalCluster(t, "copied-inter-broker");
+      await ensureControlPlaneKafkaCredential(db, copied.id);
+      const copiedOwn = (await storedRow(db, copied.id))!;
+      await db
+        .update(controlPlaneKafkaCredentials)
+        .set({ secret: copiedOwn.secret })
+        .where(
+          and(
+            eq(controlPlaneKafkaCredentials.clusterId, copied.id),
+            eq(controlPlaneKafkaCredentials.userName, INTER_BROKER_KAFKA_USER),
+          ),
+        );
+      await assert.rejects(interBrokerKafkaCredential(db, copied.id), { code: "CREDENTIAL_UNREADABLE" });
     });
 
     it("answers 503 CREDENTIAL_UNREADABLE for a tampered cluster only, and makes no new credential", async () => {

@@ -4,7 +4,12 @@
 import assert from "node:assert/strict";
 import { createHash, createHmac, pbkdf2Sync } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import { CONTROL_PLANE_KAFKA_USER, InternalRoutes, internalPath } from "@cirrus/broker-api";
+import {
+  CONTROL_PLANE_KAFKA_USER,
+  INTER_BROKER_KAFKA_USER,
+  InternalRoutes,
+  internalPath,
+} from "@cirrus/broker-api";
 import { createLocalCluster, createTestApp, type TestApp } from "../helpers/test-app.ts";
 
 const binding = {
@@ -143,6 +148,8 @@ describe("cluster security API", { timeout: 60_000 }, () => {
     assert.deepEqual(
       left.map((c) => [c.user, c.mechanism]),
       [
+        [INTER_BROKER_KAFKA_USER, "SCRAM-SHA-256"],
+        [INTER_BROKER_KAFKA_USER, "SCRAM-SHA-512"],
         [CONTROL_PLANE_KAFKA_USER, "SCRAM-SHA-256"],
         [CONTROL_PLANE_KAFKA_USER, "SCRAM-SHA-512"],
       ],
@@ -157,14 +164,16 @@ describe("cluster security API", { timeout: 60_000 }, () => {
     ]);
   });
 
-  it("refuses to set or delete the control plane's own Kafka user, which no user listing shows", async () => {
-    const put = await call("PUT", `/users/${CONTROL_PLANE_KAFKA_USER}`, t.admin, {
-      password: "taken-over-now",
-    });
-    assert.equal(put.statusCode, 403, put.body);
-    assert.equal(put.json().code, "FORBIDDEN");
-    const users = await call("GET", "/users", t.viewer);
-    assert.ok(!users.body.includes(CONTROL_PLANE_KAFKA_USER), users.body);
-    assert.equal((await call("DELETE", `/users/${CONTROL_PLANE_KAFKA_USER}`, t.admin)).statusCode, 404);
+  it("refuses to set or delete the control plane's and the brokers' Kafka users, which no user listing shows", async () => {
+    for (const user of [CONTROL_PLANE_KAFKA_USER, INTER_BROKER_KAFKA_USER]) {
+      const put = await call("PUT", `/users/${user}`, t.admin, {
+        password: "taken-over-now",
+      });
+      assert.equal(put.statusCode, 403, put.body);
+      assert.equal(put.json().code, "FORBIDDEN");
+      const users = await call("GET", "/users", t.viewer);
+      assert.ok(!users.body.includes(user), users.body);
+      assert.equal((await call("DELETE", `/users/${user}`, t.admin)).statusCode, 404);
+    }
   });
 });

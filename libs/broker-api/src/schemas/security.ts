@@ -160,3 +160,26 @@ export type AlterScramCredentialsResponse = Static<typeof AlterScramCredentialsR
  */
 export const CONTROL_PLANE_KAFKA_USER = "cirrus-control-plane";
 export const CONTROL_PLANE_PRINCIPAL = `User:${CONTROL_PLANE_KAFKA_USER}`;
+
+/**
+ * The SCRAM user brokers authenticate as to each other (a transaction coordinator writing markers to partitions
+ * other brokers lead), as Kafka's inter-broker principal. Brokers treat `User:cirrus-broker` as a super user; its
+ * credential is made by the control plane (random, per cluster, sealed at rest) and handed to the cluster's
+ * brokers only (InterBrokerCredential, over their token). Like the control plane's user, no Kafka client or API
+ * call may list, create, alter or delete it.
+ */
+export const INTER_BROKER_KAFKA_USER = "cirrus-broker";
+export const INTER_BROKER_PRINCIPAL = `User:${INTER_BROKER_KAFKA_USER}`;
+
+/** The Kafka users only the control plane manages: never listed, altered or deleted through an API. */
+export const RESERVED_KAFKA_USERS: ReadonlySet<string> = new Set([
+  CONTROL_PLANE_KAFKA_USER,
+  INTER_BROKER_KAFKA_USER,
+]);
+
+/** The inter-broker user's credential, as the control plane hands it to a broker of its cluster. */
+export const InterBrokerCredential = Type.Object({
+  user: Type.String(),
+  password: Type.String(),
+});
+export type InterBrokerCredential = Static<typeof InterBrokerCredential>;

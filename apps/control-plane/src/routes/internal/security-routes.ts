@@ -5,6 +5,7 @@ import {
   CreateAclsResponse,
   DeleteAclsRequest,
   DeleteAclsResponse,
+  InterBrokerCredential,
   InternalRoutes,
   SecuritySnapshot,
   SecurityVersion,
@@ -20,7 +21,10 @@ import {
   securitySnapshot,
   securityVersion,
 } from "../../services/cluster-security.ts";
-import { ensureControlPlaneKafkaCredential } from "../../services/control-plane-kafka-credential.ts";
+import {
+  ensureControlPlaneKafkaCredential,
+  interBrokerKafkaCredential,
+} from "../../services/control-plane-kafka-credential.ts";
 
 /**
  * The cluster's Kafka ACLs and SCRAM credentials for its brokers: read by every broker (authorization, SCRAM
@@ -41,7 +45,8 @@ export function securityRoutes(ctx: AppContext) {
         },
       },
       async (request) => {
-        // A broker's first read creates the control plane's own credential, so brokers know it before it is used.
+        // A broker's first read creates the control plane's own credentials (its user, the inter-broker user), so
+        // brokers know them before they are used.
         await ensureControlPlaneKafkaCredential(db, request.brokerClusterId!);
         return securitySnapshot(db, request.brokerClusterId!);
       },
@@ -57,6 +62,19 @@ export function securityRoutes(ctx: AppContext) {
         },
       },
       async (request) => ({ version: await securityVersion(db, request.brokerClusterId!) }),
+    );
+
+    r.get(
+      InternalRoutes.interBrokerCredential,
+      {
+        schema: {
+          tags: ["internal"],
+          summary: "The credential brokers of this cluster authenticate to each other with (a super user)",
+          response: withProblems({ 200: InterBrokerCredential }),
+        },
+      },
+      // Only the cluster's brokers get it (their token names the cluster); sealed at rest like the control plane's.
+      async (request) => interBrokerKafkaCredential(db, request.brokerClusterId!),
     );
 
     r.post(
