@@ -47,6 +47,24 @@ export class EventStreamReader {
     }
   }
 
+  /**
+   * One event of each of `names`, in whatever order they come (others skipped): for events that separate
+   * feeds send (a cluster's look and its operations), whose order the stream does not promise.
+   */
+  async eventsOf(names: readonly string[], timeoutMs = 5_000): Promise<Map<string, ReadEvent>> {
+    const deadline = Date.now() + timeoutMs;
+    const got = new Map<string, ReadEvent>();
+    while (got.size < names.length) {
+      const left = names.filter((n) => !got.has(n));
+      const e = await this.next(Math.max(1, deadline - Date.now())).catch((error: Error) => {
+        throw new Error(`${error.message}: still waiting for ${left.join(", ")}`);
+      });
+      if (e === undefined) throw new Error(`the stream ended before ${left.join(", ")}`);
+      if (left.includes(e.event)) got.set(e.event, e);
+    }
+    return got;
+  }
+
   cancel(): Promise<void> {
     return this.#reader.cancel();
   }
