@@ -137,7 +137,7 @@ export class ApiTokens {
 
   /**
    * Calls `listener` with a token's id when this instance revokes it (other replicas' revocations are not seen
-   * here: poll isActive for those). Returns the unsubscribe.
+   * here: the stream gate polls status for those). Returns the unsubscribe.
    */
   onRevoke(listener: (tokenId: string) => void): () => void {
     this.#revokeListeners.add(listener);
