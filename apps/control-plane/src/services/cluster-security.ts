@@ -225,6 +225,8 @@ export interface KafkaUserView {
 export async function listKafkaUsers(db: DbOrTx, clusterId: string): Promise<KafkaUserView[]> {
   const users = new Map<string, KafkaUserView>();
   for (const c of await listScramCredentials(db, clusterId)) {
+    // A row under a reserved name (stored before the name was reserved) is shadowed on brokers: not a user.
+    if (RESERVED_KAFKA_USERS.has(c.user)) continue;
     const user = users.get(c.user) ?? { name: c.user, credentials: [] };
     user.credentials.push({ mechanism: c.mechanism, iterations: c.iterations });
     users.set(c.user, user);

@@ -10,6 +10,7 @@ import {
   InternalRoutes,
   internalPath,
 } from "@cirrus/broker-api";
+import { scramCredentials } from "../../src/db/schema.ts";
 import { createLocalCluster, createTestApp, type TestApp } from "../helpers/test-app.ts";
 
 const binding = {
@@ -175,5 +176,21 @@ describe("cluster security API", { timeout: 60_000 }, () => {
       assert.ok(!users.body.includes(user), users.body);
       assert.equal((await call("DELETE", `/users/${user}`, t.admin)).statusCode, 404);
     }
+    // A cluster user stored under the inter-broker user's name before that name was reserved is shadowed by the
+    // control plane's credential on brokers, and not listed either.
+    await t.testDb.database.db.insert(scramCredentials).values({
+      clusterId: id,
+      userName: INTER_BROKER_KAFKA_USER,
+      mechanism: "SCRAM-SHA-256",
+      iterations: 4096,
+      salt: "c2FsdA==",
+      storedKey: "a2V5",
+      serverKey: "a2V5",
+      updatedAt: 1,
+    });
+    const users = await call("GET", "/users", t.viewer);
+    assert.ok(!users.body.includes(INTER_BROKER_KAFKA_USER), users.body);
+    const seen = (await brokerView()).scramCredentials as { user: string; salt: string }[];
+    assert.notEqual(seen.filter((c) => c.user === INTER_BROKER_KAFKA_USER).at(-1)?.salt, "c2FsdA==");
   });
 });
