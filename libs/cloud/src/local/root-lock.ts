@@ -1,4 +1,4 @@
-import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { linkSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CloudError, CloudErrorCode } from "../errors.ts";
 
@@ -91,34 +91,45 @@ export function lockFolder(folder: string, name = "provider.lock"): () => void {
       if (holds(holder)) {
         throw conflict(`process ${holder.pid} already uses ${folder} (its lock is ${path})`);
       }
-      if (attempt >= 5) throw conflict(`cannot take the lock ${path}: it keeps changing hands`);
-      takeOver(path);
+      if (attempt >= 200) throw conflict(`cannot take the lock ${path}: it keeps changing hands`);
+      if (!removeStale(path, mine)) sleepSync(5);
     }
   } finally {
     rmSync(mine, { force: true });
   }
 }
 
+/** Blocks this thread for `ms` (lockFolder is synchronous; the wait is for another process's few syscalls). */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
 /**
- * Moves a stale lock aside so that the next link can win. Only one of several processes doing this
- * at once moves the file; if what was moved turns out to be a fresh lock someone took meanwhile, it is put
- * back (link fails if yet another one exists, and then that one stands).
+ * Removes the lock at `path` if its holder is gone, under a takeover guard (`<path>.takeover`, taken like the
+ * lock, by linking `mine` into place). Without the guard, a process that read the lock as stale could remove
+ * it after another one had already replaced it with a fresh lock, and two processes would each hold "the" lock.
+ * With it, the lock cannot change between the check and the removal: nobody else may remove it (only a guard
+ * holder, or its holder, which is gone), and nobody can create it while it exists. Returns false when another
+ * process holds the guard (the caller waits and looks again). A guard left by a process that died inside
+ * those few syscalls is removed; if two processes remove the same dead guard at once while a third takes it,
+ * two could pass: that needs a crash inside the guard and a three-way race.
  */
-function takeOver(path: string): void {
-  const aside = `${path}.${process.pid}.stale`;
+function removeStale(path: string, mine: string): boolean {
+  const guard = `${path}.takeover`;
   try {
-    renameSync(path, aside);
+    linkSync(mine, guard);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
-    throw error;
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    // Only a guard that exists and whose holder is gone (one that vanished was released: another may be taking it).
+    const holder = readHolder(guard);
+    if (holder !== undefined && !holds(holder)) rmSync(guard, { force: true });
+    return false;
   }
-  const moved = readHolder(aside);
-  if (holds(moved)) {
-    try {
-      linkSync(aside, path);
-    } catch {
-      // another lock exists by now: it stands
-    }
+  try {
+    const holder = readHolder(path);
+    if (holder !== undefined && !holds(holder)) rmSync(path, { force: true });
+  } finally {
+    rmSync(guard, { force: true });
   }
-  rmSync(aside, { force: true });
+  return true;
 }
