@@ -97,21 +97,26 @@ export async function buildBrokerBundle(options: BuildBrokerBundleOptions): Prom
     ],
     logLevel: "error",
   });
-  const addons = [...addonLoaders].map(([hostName, loaderDir]) => {
-    const name = `${hostName.slice(0, -HOST_SUFFIX.length)}-linux-${arch}-gnu`;
-    try {
-      return {
-        name,
-        dir: dirname(createRequire(join(loaderDir, "index.js")).resolve(`${name}/package.json`)),
-      };
-    } catch {
-      throw new Error(
-        `broker bundle for linux-${arch}: native addon ${name} is not installed; install it (npm install --cpu=${arch} --os=linux) or supply a prebuilt bundle (CIRRUS_BROKER_BUNDLE)`,
-      );
-    }
-  });
+  // Sorted: esbuild resolves in parallel, so the loaders are met in no fixed order, and the cache key below
+  // must not depend on it (an unsorted key missed the cache on a rebuild of the same inputs).
+  const addons = [...addonLoaders]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([hostName, loaderDir]) => {
+      const name = `${hostName.slice(0, -HOST_SUFFIX.length)}-linux-${arch}-gnu`;
+      try {
+        return {
+          name,
+          dir: dirname(createRequire(join(loaderDir, "index.js")).resolve(`${name}/package.json`)),
+        };
+      } catch {
+        throw new Error(
+          `broker bundle for linux-${arch}: native addon ${name} is not installed; install it (npm install --cpu=${arch} --os=linux) or supply a prebuilt bundle (CIRRUS_BROKER_BUNDLE)`,
+        );
+      }
+    });
   const inputs = createHash("sha256");
-  for (const file of built.outputFiles) inputs.update(file.path).update(file.contents);
+  const outputs = [...built.outputFiles].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  for (const file of outputs) inputs.update(file.path).update(file.contents);
   inputs.update(await sha256File(nodeBinary)).update(arch);
   for (const addon of addons)
     inputs.update(addon.name).update(await readFile(join(addon.dir, "package.json")));
