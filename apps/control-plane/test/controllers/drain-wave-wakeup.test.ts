@@ -6,6 +6,7 @@ import { after, before, describe, it } from "node:test";
 import { ControlPlaneClient } from "@cirrus/broker-api";
 import { getOperation } from "../../src/services/operations.ts";
 import {
+  apiRequest,
   type ListeningControlPlane,
   startListeningControlPlane,
   watchAssignmentsUntil,
@@ -62,14 +63,8 @@ describe("a drain's next wave", { timeout: 60_000 }, () => {
     gate.open();
     await server.close();
   });
-  const api = async (method: string, path: string, body?: unknown) => {
-    const answer = await fetch(`${server.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return (await answer.json()) as Record<string, unknown>;
-  };
+  const api = async (method: string, path: string, body?: unknown): Promise<unknown> =>
+    (await apiRequest(server.url, ADMIN)(method, path, body)).body;
 
   it("is released when a move of the wave before landed, while the runner's pass is held", async () => {
     const created = (await api("POST", "/v1/clusters", { name: "waves", spec: localSpec })) as {

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ControlPlaneClient } from "@cirrus/broker-api";
 import {
+  apiRequest,
   type ListeningControlPlane,
   startListeningControlPlane,
   watchAssignmentsUntil,
@@ -30,14 +31,8 @@ describe("a move's source closing in its tail commit", { timeout: 60_000 }, () =
     release();
     await server.close();
   });
-  const api = async (method: string, path: string, body?: unknown) => {
-    const answer = await fetch(`${server.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return (await answer.json()) as Record<string, unknown>;
-  };
+  const api = async (method: string, path: string, body?: unknown): Promise<unknown> =>
+    (await apiRequest(server.url, ADMIN)(method, path, body)).body;
 
   it("assigns the target at once", async () => {
     const created = (await api("POST", "/v1/clusters", { name: "tail", spec: localSpec })) as {
