@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { decodeRequest } from "../../src/index.ts";
-import { assertByteIdentical, fixturesDir } from "../support/golden.ts";
+import { assertByteIdentical, fixturesDir, GOLDEN_ACL } from "../support/golden.ts";
 
 // The frames captured from kcat, kafkajs and @platformatic/kafka by the golden tests
 // (CIRRUS_CAPTURE_FIXTURES=1 npm test), kept so byte identity is checked without the clients.
@@ -24,19 +24,18 @@ describe("golden fixtures", () => {
 });
 
 // Byte identity cannot catch two fields of one type read and written in the same wrong order: these check
-// what the clients meant. Both golden walks send the binding topic "golden", literal, User:alice, *, WRITE, ALLOW.
+// what the clients meant: both golden walks send GOLDEN_ACL.
 describe("golden fixtures: ACL and quota requests decode to what the client sent", () => {
   const body = (client: string, file: string) =>
     decodeRequest(readFileSync(join(fixturesDir, client, file))).body as Record<string, unknown>;
-  const binding = { principal: "User:alice", host: "*", operation: 4, permissionType: 3 };
   const filter = {
-    resourceTypeFilter: 2,
-    resourceNameFilter: "golden",
-    patternTypeFilter: 3,
-    principalFilter: "User:alice",
-    hostFilter: "*",
-    operation: 4,
-    permissionType: 3,
+    resourceTypeFilter: GOLDEN_ACL.resourceType,
+    resourceNameFilter: GOLDEN_ACL.resourceName,
+    patternTypeFilter: GOLDEN_ACL.resourcePatternType,
+    principalFilter: GOLDEN_ACL.principal,
+    hostFilter: GOLDEN_ACL.host,
+    operation: GOLDEN_ACL.operation,
+    permissionType: GOLDEN_ACL.permissionType,
   };
   for (const [client, version] of [
     ["kafkajs", 1],
@@ -46,7 +45,7 @@ describe("golden fixtures: ACL and quota requests decode to what the client sent
       const creations = body(client, `CreateAcls-v${version}.bin`).creations as object[];
       assert.deepEqual(
         creations.map((c) => ({ ...c })),
-        [{ resourceType: 2, resourceName: "golden", resourcePatternType: 3, ...binding }],
+        [GOLDEN_ACL],
       );
       assert.deepEqual({ ...body(client, `DescribeAcls-v${version}.bin`) }, filter);
       const filters = body(client, `DeleteAcls-v${version}.bin`).filters as object[];

@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Kafka, logLevel } from "kafkajs";
 import { CaptureServer } from "../support/capture-server.ts";
-import { assertCapturedWalk, assertStoredRecords, recordCapturedWalk, WALK_APIS } from "../support/golden.ts";
+import {
+  assertCapturedWalk,
+  assertStoredRecords,
+  GOLDEN_ACL,
+  recordCapturedWalk,
+  WALK_APIS,
+} from "../support/golden.ts";
 
 // kafkajs 2.2.4 against the capture server: admin, producer, transactional producer and
 // a group consumer. Every
@@ -41,16 +47,7 @@ describe("golden bytes: kafkajs 2.2.4", { timeout: 60_000 }, () => {
     await admin.fetchOffsets({ groupId: "golden-group", topics: ["golden"] });
     await admin.deleteTopicRecords({ topic: "golden", partitions: [{ partition: 0, offset: "0" }] });
     await admin.deleteGroups(["old-group"]);
-    // ACLs: 2 = topic, 3 = literal pattern, 4 = WRITE (not 3: a swap with the permission's 3 must show), 3 = ALLOW (kafkajs's enums carry Kafka's codes).
-    const acl = {
-      resourceType: 2,
-      resourceName: "golden",
-      resourcePatternType: 3,
-      principal: "User:alice",
-      host: "*",
-      operation: 4,
-      permissionType: 3,
-    } as const;
+    const acl = GOLDEN_ACL;
     await admin.createAcls({ acl: [acl] });
     await admin.describeAcls(acl);
     await admin.deleteAcls({ filters: [acl] });

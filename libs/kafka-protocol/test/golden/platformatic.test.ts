@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Admin, Consumer, Producer, stringDeserializers, stringSerializers } from "@platformatic/kafka";
 import { CaptureServer } from "../support/capture-server.ts";
-import { assertCapturedWalk, assertStoredRecords, recordCapturedWalk, WALK_APIS } from "../support/golden.ts";
+import {
+  assertCapturedWalk,
+  assertStoredRecords,
+  GOLDEN_ACL,
+  recordCapturedWalk,
+  WALK_APIS,
+} from "../support/golden.ts";
 
 // @platformatic/kafka 2.x against the capture server: admin, idempotent and transactional
 // producers and a group consumer. It speaks the newest versions (flexible, tagged fields, topic ids).
@@ -46,16 +52,7 @@ describe("golden bytes: @platformatic/kafka", { timeout: 60_000 }, () => {
       topics: [{ name: "golden", partitionIndexes: [0] }],
     });
     await admin.deleteGroups({ groups: ["old-group"] });
-    // ACLs: 2 = topic, 3 = literal pattern, 4 = WRITE (not 3: a swap with the permission's 3 must show), 3 = ALLOW.
-    const acl = {
-      resourceType: 2,
-      resourceName: "golden",
-      resourcePatternType: 3,
-      principal: "User:alice",
-      host: "*",
-      operation: 4,
-      permissionType: 3,
-    } as const;
+    const acl = GOLDEN_ACL;
     await admin.createAcls({ creations: [acl] });
     await admin.describeAcls({ filter: acl });
     await admin.deleteAcls({ filters: [acl] });

@@ -97,3 +97,17 @@ export function recordCapturedWalk(client: string, frames: readonly CapturedFram
     console.log([...new Set(frames.map((f) => `${f.apiKey}v${f.apiVersion}`))].join(" "));
   }
 }
+
+/**
+ * The ACL binding both golden walks create, describe and delete: 2 = topic, 3 = literal pattern, 4 = WRITE,
+ * 3 = ALLOW (the clients' enums carry Kafka's codes). Not READ (3): a swap with the permission's 3 must show.
+ */
+export const GOLDEN_ACL = {
+  resourceType: 2,
+  resourceName: "golden",
+  resourcePatternType: 3,
+  principal: "User:alice",
+  host: "*",
+  operation: 4,
+  permissionType: 3,
+} as const;
