@@ -1,6 +1,7 @@
-// POST /v1/clusters checks the credentials the composition's provisioner will use: the `env` given to
-// composeControlPlane, not this process's environment. Before, a control plane composed with its cloud
-// keys in `env` (how main.ts hands over secrets read from files, and how the emulated regions run it) refused
+// POST /v1/clusters checks the credentials the composition's provisioner will use: an access key pair in the
+// `env` given to composeControlPlane (how main.ts hands over secrets read from files, and how the emulated
+// regions run it), else @alicloud/credentials' default chain, which reads this process's environment (and
+// files, and the ECS metadata service). Before, a control plane composed with its cloud keys in `env` refused
 // every aliyun cluster with 422 CREDENTIALS_MISSING that its provider registry could in fact create.
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -11,7 +12,11 @@ import { type ComposedControlPlane, composeControlPlane } from "../src/compositi
 import { loadConfig } from "../src/config.ts";
 import { localSpec } from "./helpers/test-app.ts";
 
-const KEYS = ["ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET"] as const;
+const KEYS = [
+  "ALIBABA_CLOUD_ACCESS_KEY_ID",
+  "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+  "ALIBABA_CLOUD_ECS_METADATA_DISABLED",
+] as const;
 
 describe("composeControlPlane: POST /v1/clusters checks the composition's credentials", () => {
   let dir: string;
@@ -20,10 +25,15 @@ describe("composeControlPlane: POST /v1/clusters checks the composition's creden
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "cirrus-composition-credentials-"));
     for (const k of KEYS) delete process.env[k];
+    // Nothing for the default chain to find on this machine's metadata service.
+    process.env.ALIBABA_CLOUD_ECS_METADATA_DISABLED = "true";
   });
   after(async () => {
     for (const c of composed) await c.close();
-    for (const [k, v] of Object.entries(saved)) if (v !== undefined) process.env[k] = v;
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -72,16 +82,28 @@ describe("composeControlPlane: POST /v1/clusters checks the composition's creden
     assert.equal(created.statusCode, 202, created.body);
   });
 
-  it("refuses it (422 problem+json) when the composition's env lacks them, whatever process.env has", async () => {
-    process.env.ALIBABA_CLOUD_ACCESS_KEY_ID = "LTAIprocess";
+  it("without a pair in the composition's env, the default chain decides: 422 problem+json when it finds nothing", async () => {
+    const post = await compose({}, "cpt_composition_credentials_without_keys_02");
+    const refused = await post("without-keys");
+    assert.equal(refused.statusCode, 422, refused.body);
+    assert.match(String(refused.headers["content-type"]), /application\/problem\+json/);
+    assert.equal(refused.json().code, "PROVISIONING_CREDENTIALS_MISSING");
+    assert.match(refused.json().detail, /ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET/);
+    assert.match(refused.json().detail, /ECS RAM role/);
+  });
+
+  it("and accepts the cluster once the chain finds a pair (an STS token here) in the process environment", async () => {
+    process.env.ALIBABA_CLOUD_ACCESS_KEY_ID = "STS.process";
     process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET = "process-secret";
+    process.env.ALIBABA_CLOUD_SECURITY_TOKEN = "process-token";
     try {
-      const post = await compose({}, "cpt_composition_credentials_without_keys_02");
-      const refused = await post("without-keys");
-      assert.equal(refused.statusCode, 422, refused.body);
-      assert.equal(refused.json().code, "PROVISIONING_CREDENTIALS_MISSING");
+      const post = await compose({}, "cpt_composition_credentials_from_chain_03");
+      const created = await post("from-chain");
+      assert.equal(created.statusCode, 202, created.body);
+      assert.ok(!created.body.includes("process-secret"));
     } finally {
-      for (const k of KEYS) delete process.env[k];
+      for (const k of [...KEYS, "ALIBABA_CLOUD_SECURITY_TOKEN"]) delete process.env[k];
+      process.env.ALIBABA_CLOUD_ECS_METADATA_DISABLED = "true";
     }
   });
 });

@@ -5,7 +5,8 @@
 //   (JSON) and its base64 RSA-SHA256 signature, made with `signingKey` (the test's stand-in for the region's
 //   AWS key; the control plane's verifier is configured with its certificate).
 // - aliyun (hardened mode when `requireToken`): PUT /latest/api/token with X-aliyun-ecs-metadata-token-ttl-seconds,
-//   X-aliyun-ecs-metadata-token on GETs (403 without it in hardened mode, as ECS answers). The identity
+//   X-aliyun-ecs-metadata-token on GETs (403 without it in hardened mode, as ECS answers). An attached RAM
+//   role's STS credentials at meta-data/ram/security-credentials/<role> (`ramRole`). The identity
 //   document's `pkcs7` signature is a PKCS#7 SignedData (detached, SHA-256, signed attributes) made by OpenSSL
 //   (`openssl smime -sign`, an implementation independent of the control plane's verifier) with
 //   `signingKey` and `signingCertificate`, the test's stand-ins for Alibaba's; served as bare base64.
@@ -40,6 +41,12 @@ export interface MetadataEmulatorOptions {
   readonly signingKey?: string;
   /** aliyun: PEM certificate of `signingKey`, the signer of the PKCS#7 signature. */
   readonly signingCertificate?: string;
+  /**
+   * aliyun: the RAM role attached to the instance. Its STS credentials are served at
+   * /latest/meta-data/ram/security-credentials/<name>, valid `credentialTtlMs` (default 1 hour); a new
+   * AccessKeyId/secret/token once the current set has expired (by `now`), as ECS rotates them.
+   */
+  readonly ramRole?: { readonly name: string; readonly credentialTtlMs?: number };
   /** aliyun: refuse GETs without a session token (hardened mode). aws always requires one (IMDSv2). */
   readonly requireToken?: boolean;
   readonly now?: () => number;
@@ -60,7 +67,12 @@ export class MetadataEmulator {
   #rebalance: string | undefined;
   #url = "";
   #pkcs7: string | undefined;
+  #roleSecret:
+    | { AccessKeyId: string; AccessKeySecret: string; SecurityToken: string; Expiration: string }
+    | undefined;
   readonly #launchedAt: string;
+  /** The RAM role credentials issued so far (the last one is current). */
+  readonly issuedRoleCredentials: { AccessKeyId: string; SecurityToken: string; Expiration: string }[] = [];
 
   private constructor(options: MetadataEmulatorOptions) {
     this.options = options;
@@ -215,9 +227,36 @@ export class MetadataEmulator {
         return this.identityDocument();
       case "/latest/dynamic/instance-identity/pkcs7":
         return this.#pkcs7;
+      case "/latest/meta-data/ram/security-credentials/":
+        return o.ramRole?.name;
       default:
-        return undefined;
+        return o.ramRole && path === `/latest/meta-data/ram/security-credentials/${o.ramRole.name}`
+          ? this.#roleCredentials(o.ramRole.credentialTtlMs ?? 3_600_000)
+          : undefined;
     }
+  }
+
+  /**
+   * The role's current STS credentials as ECS serves them (Code, AccessKeyId, AccessKeySecret, SecurityToken,
+   * Expiration, LastUpdated); a fresh set once the current one is expired.
+   */
+  #roleCredentials(ttlMs: number): string {
+    const now = this.#now();
+    const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+    let current = this.#roleSecret;
+    if (!current || Date.parse(current.Expiration) <= now) {
+      const n = this.issuedRoleCredentials.length + 1;
+      current = {
+        AccessKeyId: `STS.emulated${n}`,
+        AccessKeySecret: randomBytes(18).toString("base64url"),
+        SecurityToken: `emulated-token-${n}-${randomBytes(12).toString("base64url")}`,
+        Expiration: iso(now + ttlMs),
+      };
+      this.#roleSecret = current;
+      const { AccessKeyId, SecurityToken, Expiration } = current;
+      this.issuedRoleCredentials.push({ AccessKeyId, SecurityToken, Expiration });
+    }
+    return JSON.stringify({ Code: "Success", ...current, LastUpdated: iso(now) });
   }
 
   #signature(): string | undefined {

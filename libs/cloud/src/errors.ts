@@ -29,6 +29,8 @@ export const CloudErrorCode = {
   PROVIDER_CLOSED: "CLOUD_PROVIDER_CLOSED",
   STATE_CORRUPT: "CLOUD_STATE_CORRUPT",
   PROVIDER_ERROR: "CLOUD_PROVIDER_ERROR",
+  /** No credentials for the cloud (the message names every way to give some); retriable: a secret may be mounted later. */
+  CREDENTIALS_MISSING: "CLOUD_CREDENTIALS_MISSING",
 } as const;
 
 export type CloudErrorCode = (typeof CloudErrorCode)[keyof typeof CloudErrorCode];
@@ -39,6 +41,7 @@ const RETRIABLE_BY_DEFAULT: ReadonlySet<CloudErrorCode> = new Set([
   CloudErrorCode.CONFLICT,
   CloudErrorCode.CONVERGING,
   CloudErrorCode.METRICS_UNAVAILABLE,
+  CloudErrorCode.CREDENTIALS_MISSING,
 ]);
 
 export class CloudError extends Error {

@@ -1,5 +1,12 @@
-export type { AliyunClients, CmsApi, EcsApi } from "./aliyun/aliyun-clients.ts";
+export type { AliyunClients, AliyunEndpoints, CmsApi, EcsApi } from "./aliyun/aliyun-clients.ts";
 export { createAliyunClients } from "./aliyun/aliyun-clients.ts";
+export {
+  ALIYUN_CREDENTIAL_OPTIONS,
+  type AliyunCredential,
+  type AliyunCredentialSource,
+  aliyunCredential,
+  aliyunCredentialProblem,
+} from "./aliyun/aliyun-credentials.ts";
 export { AliyunProvider, type AliyunProviderOptions } from "./aliyun/aliyun-provider.ts";
 export type { OpenApiCaller } from "./aliyun/ess-rpc.ts";
 export type { EventBridgeEvent } from "./aws/aws-notices.ts";

@@ -203,6 +203,8 @@ for (const backend of testBackends()) {
         AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/credentials",
         AWS_CONFIG_FILE: "/nonexistent/config",
         AWS_EC2_METADATA_DISABLED: "true",
+        // Nor for @alicloud/credentials' chain: no metadata service (files are looked up under HOME).
+        ALIBABA_CLOUD_ECS_METADATA_DISABLED: "true",
       });
       const post = (name: string, provider: "aws" | "aliyun", region: string) =>
         t.app.server.inject({

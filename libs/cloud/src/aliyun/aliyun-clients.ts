@@ -3,6 +3,7 @@ import Cms from "@alicloud/cms20190101";
 import type * as $Ecs from "@alicloud/ecs20140526";
 import Ecs from "@alicloud/ecs20140526";
 import OpenApi, * as $OpenApi from "@alicloud/openapi-client";
+import type { AliyunCredential } from "./aliyun-credentials.ts";
 import type { OpenApiCaller } from "./ess-rpc.ts";
 
 export interface EcsDisk {
@@ -63,28 +64,40 @@ export interface AliyunClients {
   cms: CmsApi;
 }
 
+/** The service endpoints, by default the region's public ones (`ecs.<region>.aliyuncs.com`, …). */
+export interface AliyunEndpoints {
+  readonly ess?: string;
+  readonly ecs?: string;
+  readonly cms?: string;
+}
+
 /**
- * Real clients for a region. The packages are CommonJS with `exports.default = Client`; from ESM the
- * default import is the module object, hence `.default`.
+ * Real clients for a region, signing with `credential` (aliyun-credentials.ts), which they ask before every
+ * request: temporary credentials refresh without rebuilding the clients. `endpoints` and `protocol` reach a
+ * VPC endpoint, or a local server in tests. The packages are CommonJS with `exports.default = Client`; from
+ * ESM the default import is the module object, hence `.default`.
  */
 export function createAliyunClients(opts: {
   regionId: string;
-  accessKeyId: string;
-  accessKeySecret: string;
+  credential: AliyunCredential;
+  endpoints?: AliyunEndpoints;
+  protocol?: "http" | "https";
 }): AliyunClients {
   const config = (endpoint: string) =>
     new $OpenApi.Config({
-      accessKeyId: opts.accessKeyId,
-      accessKeySecret: opts.accessKeySecret,
+      credential: opts.credential,
       regionId: opts.regionId,
       endpoint,
+      ...(opts.protocol ? { protocol: opts.protocol } : {}),
     });
+  const endpoint = (service: keyof AliyunEndpoints, host: string) =>
+    opts.endpoints?.[service] ?? `${host}.${opts.regionId}.aliyuncs.com`;
   const OpenApiClient = OpenApi.default;
   const EcsClient = Ecs.default;
   const CmsClient = Cms.default;
   return {
-    ess: new OpenApiClient(config(`ess.${opts.regionId}.aliyuncs.com`)),
-    ecs: new EcsClient(config(`ecs.${opts.regionId}.aliyuncs.com`)),
-    cms: new CmsClient(config(`metrics.${opts.regionId}.aliyuncs.com`)),
+    ess: new OpenApiClient(config(endpoint("ess", "ess"))),
+    ecs: new EcsClient(config(endpoint("ecs", "ecs"))),
+    cms: new CmsClient(config(endpoint("cms", "metrics"))),
   };
 }

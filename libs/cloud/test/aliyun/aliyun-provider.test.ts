@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { aliyunBaselineBandwidth } from "../../src/aliyun/aliyun-bandwidth.ts";
 import { createAliyunClients } from "../../src/aliyun/aliyun-clients.ts";
+import { aliyunCredential } from "../../src/aliyun/aliyun-credentials.ts";
 import { fromAliyunError } from "../../src/aliyun/aliyun-errors.ts";
 import { AliyunProvider } from "../../src/aliyun/aliyun-provider.ts";
 import { EssRpc, flattenRpcQuery } from "../../src/aliyun/ess-rpc.ts";
@@ -313,8 +314,7 @@ describe("aliyun errors, clients and bandwidth", () => {
   it("builds real SDK clients without network access", () => {
     const clients = createAliyunClients({
       regionId: "cn-hangzhou",
-      accessKeyId: "id",
-      accessKeySecret: "secret",
+      credential: aliyunCredential({ accessKeyId: "id", accessKeySecret: "secret" }),
     });
     assert.equal(typeof clients.ess.callApi, "function");
     assert.equal(typeof clients.ecs.createDisk, "function");

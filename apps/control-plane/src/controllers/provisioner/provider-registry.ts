@@ -30,9 +30,9 @@ function secretOf(env: NodeJS.ProcessEnv, name: string): string | undefined {
 const ALIYUN_KEYS = ["ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET"] as const;
 
 /**
- * The provider config of a spec, credentials read from `env`. Throws CREDENTIALS_MISSING (retriable: a
- * secret may be mounted later), naming the variables, when aliyun's access key pair is not there (aws
- * takes its credentials from the SDK's chain).
+ * The provider config of a spec, credentials read from `env`: aliyun's access key pair when `env` has both
+ * halves (also from *_FILE); without it, `@alicloud/credentials`' default chain (environment, OIDC, files,
+ * ECS RAM role), checked by assertProviderCredentials. aws takes its credentials from the SDK's chain.
  */
 function providerConfigOf(spec: ProviderSpec, env: NodeJS.ProcessEnv, localDataDir: string): ProviderConfig {
   switch (spec.provider) {
@@ -42,21 +42,17 @@ function providerConfigOf(spec: ProviderSpec, env: NodeJS.ProcessEnv, localDataD
       return { kind: "aws", region: spec.region };
     case "aliyun": {
       const [accessKeyId, accessKeySecret] = ALIYUN_KEYS.map((name) => secretOf(env, name));
-      if (!accessKeyId || !accessKeySecret) {
-        const missing = ALIYUN_KEYS.filter((name) => !secretOf(env, name));
-        throw new ProvisioningError(
-          ProvisioningErrorCode.CREDENTIALS_MISSING,
-          `aliyun needs ${missing.join(" and ")} (or ${missing.map((n) => `${n}_FILE`).join(", ")}) in the control plane's environment`,
-        );
-      }
-      return { kind: "aliyun", regionId: spec.region, accessKeyId, accessKeySecret };
+      return accessKeyId && accessKeySecret
+        ? { kind: "aliyun", regionId: spec.region, accessKeyId, accessKeySecret }
+        : { kind: "aliyun", regionId: spec.region };
     }
   }
 }
 
 /**
  * Throws CREDENTIALS_MISSING, naming what is missing, unless a cluster of `spec` could
- * reach its cloud with the credentials this control plane has: aliyun's access key pair in `env`, aws
+ * reach its cloud with the credentials this control plane has: aliyun's access key pair in `env` or what
+ * `@alicloud/credentials`' default chain resolves (environment, OIDC/RRSA, credentials files, ECS RAM role), aws
  * credentials the SDK's default chain resolves (environment, shared files, web identity, container or
  * instance role; nothing is called in AWS). Local needs none. What POST /v1/clusters checks before it
  * stores anything.
@@ -78,7 +74,10 @@ export async function assertProviderCredentials(
 export interface ProviderRegistryOptions {
   /** local provider: brokers, volumes and its state live under `<dataDir>/cloud-local`. */
   localDataDir: string;
-  /** aliyun credentials: ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET (also from *_FILE). aws uses the SDK chain. */
+  /**
+   * aliyun credentials: ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET (also from *_FILE); without them the default
+   * chain of `@alicloud/credentials` (which reads the process environment). aws uses the SDK chain.
+   */
   env?: NodeJS.ProcessEnv;
   /** Builds a provider (tests inject one); default: @cirrus/cloud's createProvider. */
   create?: (config: ProviderConfig) => CloudProvider;

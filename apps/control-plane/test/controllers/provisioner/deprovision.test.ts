@@ -78,7 +78,7 @@ describe("deleting a cluster whose cloud cannot be reached", { timeout: 60_000 }
     const { cluster, operation } = await aliyunCluster("never-made");
     const create = await settled(operation.id);
     assert.equal(create.status, OperationStatus.FAILED);
-    assert.equal(create.error?.code, "PROVISIONING_CREDENTIALS_MISSING");
+    assert.equal(create.error?.code, "CLOUD_CREDENTIALS_MISSING");
     assert.match(create.error?.message ?? "", /ALIBABA_CLOUD_ACCESS_KEY_ID/);
     const deletion = await settled(
       (await deleteCluster(testDb.database.db, cluster.id, false, null)).operation.id,
