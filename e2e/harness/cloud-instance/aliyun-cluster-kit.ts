@@ -13,7 +13,7 @@ import { EmulatedAliyunCloud } from "./emulated-aliyun-cloud.ts";
 import { type ControlPlaneChoice, EmulatedClusterKit } from "./emulated-cluster-kit.ts";
 
 /** A self-signed RSA certificate and its key (PEM), standing in for Alibaba's identity signer. */
-async function identitySigner(dir: string): Promise<{ key: string; certificate: string }> {
+export async function identitySigner(dir: string): Promise<{ key: string; certificate: string }> {
   const [key, certificate] = [join(dir, "identity-key.pem"), join(dir, "identity-cert.pem")];
   const args = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-keyout", key, "-out"];
   args.push(certificate, "-subj", "/O=Cirrus emulated region/CN=instance identity");

@@ -10,6 +10,7 @@
 //   document's `pkcs7` signature is a PKCS#7 SignedData (detached, SHA-256, signed attributes) made by OpenSSL
 //   (`openssl smime -sign`, an implementation independent of the control plane's verifier) with
 //   `signingKey` and `signingCertificate`, the test's stand-ins for Alibaba's; served as bare base64.
+//   `pkcs7?audience=X` signs the document with `,"audience":"X"` appended, as ECS does.
 // Notices are set by the test: `announceSpotInterruption`, `announceRebalanceRecommendation`, `clearNotices`.
 // Unknown paths are 404, as on both clouds.
 import { execFile } from "node:child_process";
@@ -51,6 +52,8 @@ export interface MetadataEmulatorOptions {
   readonly requireToken?: boolean;
   readonly now?: () => number;
 }
+
+const ALIYUN_PKCS7 = "/latest/dynamic/instance-identity/pkcs7";
 
 const HEADERS = {
   aws: { ttl: "x-aws-ec2-metadata-token-ttl-seconds", token: "x-aws-ec2-metadata-token" },
@@ -161,14 +164,27 @@ export class MetadataEmulator {
   }
 
   #serve(request: IncomingMessage, response: ServerResponse): void {
-    const path = (request.url ?? "/").split("?")[0] ?? "/";
+    const url = new URL(request.url ?? "/", "http://metadata");
+    const path = url.pathname;
     const method = request.method ?? "GET";
-    const [status, body] = this.#answer(method, path, request.headers);
-    this.requests.push({ method, path, status });
-    response.writeHead(status, { "content-type": "text/plain" }).end(body);
+    void this.#answer(method, path, url.searchParams, request.headers).then(
+      ([status, body]) => {
+        this.requests.push({ method, path, status });
+        response.writeHead(status, { "content-type": "text/plain" }).end(body);
+      },
+      () => {
+        this.requests.push({ method, path, status: 500 });
+        response.writeHead(500).end();
+      },
+    );
   }
 
-  #answer(method: string, path: string, requestHeaders: IncomingHttpHeaders): [number, string] {
+  async #answer(
+    method: string,
+    path: string,
+    query: URLSearchParams,
+    requestHeaders: IncomingHttpHeaders,
+  ): Promise<[number, string]> {
     const headers = HEADERS[this.options.provider];
     if (path === "/latest/api/token") {
       if (method !== "PUT") return [405, ""];
@@ -185,6 +201,10 @@ export class MetadataEmulator {
     // answers without one, but still refuses an invalid one.
     if (!valid && (this.options.provider === "aws" || this.options.requireToken || token !== undefined)) {
       return [this.options.provider === "aws" ? 401 : 403, ""];
+    }
+    const audience = query.get("audience");
+    if (this.options.provider === "aliyun" && path === ALIYUN_PKCS7 && audience !== null) {
+      return this.#pkcs7WithAudience(audience);
     }
     const body = this.#lookup(path);
     return body === undefined ? [404, "Not Found"] : [200, body];
@@ -225,7 +245,7 @@ export class MetadataEmulator {
         return this.#spot?.time;
       case "/latest/dynamic/instance-identity/document":
         return this.identityDocument();
-      case "/latest/dynamic/instance-identity/pkcs7":
+      case ALIYUN_PKCS7:
         return this.#pkcs7;
       case "/latest/meta-data/ram/security-credentials/":
         return o.ramRole?.name;
@@ -257,6 +277,19 @@ export class MetadataEmulator {
       this.issuedRoleCredentials.push({ AccessKeyId, SecurityToken, Expiration });
     }
     return JSON.stringify({ Code: "Success", ...current, LastUpdated: iso(now) });
+  }
+
+  /**
+   * aliyun `pkcs7?audience=X`: the signature of the document with `,"audience":"X"` before its closing brace,
+   * the form Alibaba's verifier is told to rebuild ("Use instance identities"). An audience longer than 256
+   * characters or with `"`, `\`, `%` or `&` is refused (400).
+   */
+  async #pkcs7WithAudience(audience: string): Promise<[number, string]> {
+    const o = this.options;
+    if (!o.signingKey || !o.signingCertificate) return [404, "Not Found"];
+    if (audience.length === 0 || audience.length > 256 || /["\\%&]/.test(audience)) return [400, ""];
+    const signed = `${this.identityDocument().slice(0, -1)},"audience":"${audience}"}`;
+    return [200, await pkcs7Of(signed, o.signingKey, o.signingCertificate)];
   }
 
   #signature(): string | undefined {

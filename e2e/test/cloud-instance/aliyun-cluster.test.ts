@@ -75,26 +75,51 @@ describe("an aliyun cluster on the emulated Alibaba Cloud region", { timeout: 24
     });
     try {
       const read = async (path: string) => (await fetch(`${stranger.url}${path}`)).text();
-      const identity = {
-        provider: "aliyun",
-        document: await read("/latest/dynamic/instance-identity/document"),
-        signature: await read("/latest/dynamic/instance-identity/pkcs7"),
-      };
-      // Each answer is a retriable 503; a throttled fleet listing says "cannot be read now", so ask until
-      // the listing was read and said no.
-      const details: string[] = [];
-      for (let attempt = 0; attempt < 10; attempt++) {
-        const answer = await fetch(`${kit.cp.url}/internal/v1/instance-credentials`, {
+      const post = async (path: string, body: unknown) => {
+        const answer = await fetch(`${kit.cp.url}/internal/v1/${path}`, {
           method: "POST",
           headers: { "content-type": "application/json" },
-          body: JSON.stringify({ clusterId: kit.clusterId, identity }),
+          body: JSON.stringify(body),
         });
-        const body = (await answer.json()) as { detail: string };
-        assert.equal(answer.status, 503, JSON.stringify(body));
-        details.push(body.detail);
-        if (!/cannot be read now/.test(body.detail)) break;
+        return { status: answer.status, body: (await answer.json()) as Record<string, string> };
+      };
+      const document = await read("/latest/dynamic/instance-identity/document");
+      /** A proof signed with a fresh challenge of the control plane as its audience. */
+      const challenged = async () => {
+        const challenge = await post("instance-challenges", { clusterId: kit.clusterId });
+        assert.equal(challenge.status, 200, JSON.stringify(challenge.body));
+        const audience = challenge.body.audience as string;
+        const signature = await read(
+          `/latest/dynamic/instance-identity/pkcs7?audience=${encodeURIComponent(audience)}`,
+        );
+        return { provider: "aliyun", document, signature, audience };
+      };
+      // Each answer is a retriable 503; a throttled fleet listing says "cannot be read now", so ask until
+      // the listing was read and said no (a challenge is good once: a new one each time).
+      const details: string[] = [];
+      let spent: unknown;
+      for (let attempt = 0; attempt < 10; attempt++) {
+        spent = await challenged();
+        const answer = await post("instance-credentials", { clusterId: kit.clusterId, identity: spent });
+        assert.equal(answer.status, 503, JSON.stringify(answer.body));
+        details.push(answer.body.detail as string);
+        if (!/cannot be read now/.test(answer.body.detail as string)) break;
       }
       assert.match(details.at(-1) ?? "", /i-bp1strangerinstance0 is not \(yet\) an instance of cluster/);
+      // The same proof again (a replay), and a proof without an audience: 401, saying why.
+      const replay = await post("instance-credentials", { clusterId: kit.clusterId, identity: spent });
+      assert.equal(replay.status, 401);
+      assert.match(replay.body.detail as string, /challenge was already used/);
+      const old = await post("instance-credentials", {
+        clusterId: kit.clusterId,
+        identity: {
+          provider: "aliyun",
+          document,
+          signature: await read("/latest/dynamic/instance-identity/pkcs7"),
+        },
+      });
+      assert.equal(old.status, 401);
+      assert.match(old.body.detail as string, /must be signed with a challenge as its audience/);
     } finally {
       await stranger.close();
     }

@@ -2,11 +2,17 @@
 // emulator: identity, the session-token dance, interruption notices, the signed identity, and clear errors
 // when the service is away or answers nonsense.
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { generateKeyPairSync, verify } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import { promisify } from "node:util";
 import { AliyunMetadataIdentity, AwsImdsIdentity } from "@cirrus/broker/node-identity";
+import { identitySigner } from "../../harness/cloud-instance/aliyun-cluster-kit.ts";
 import { MetadataEmulator, type MetadataEmulatorOptions } from "../../harness/cloud-instance/index.ts";
 
 const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
@@ -154,5 +160,49 @@ describe("aliyun metadata", () => {
         action: "terminate",
       },
     ]);
+  });
+});
+
+describe("aliyun identity signed with an audience", () => {
+  it("pkcs7?audience=X signs the document with X appended; the proof carries X", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "cirrus-audience-"));
+    try {
+      const signer = await identitySigner(dir);
+      const meta = await emulator({
+        provider: "aliyun",
+        instanceId: "i-bp1audience00000001",
+        zone: "cn-hangzhou-h",
+        privateIp: "192.168.3.10",
+        requireToken: true,
+        signingKey: signer.key,
+        signingCertificate: signer.certificate,
+      });
+      const audience = "cirrus:cluster-1:Qm9vdHN0cmFwTm9uY2VGb3JUZXN0aW5nT25seTAwMDAx";
+      const proof = await new AliyunMetadataIdentity({ baseUrl: meta.url }).proof(audience);
+      assert.equal(proof.audience, audience);
+      assert.ok(
+        meta.requests.some((r) => r.path === "/latest/dynamic/instance-identity/pkcs7" && r.status === 200),
+      );
+      // OpenSSL verifies the signature over the document with the audience appended, and not over the bare one.
+      const verifies = async (content: string) => {
+        await writeFile(join(dir, "content"), content);
+        await writeFile(
+          join(dir, "sig.pem"),
+          `-----BEGIN PKCS7-----\n${proof.signature}\n-----END PKCS7-----\n`,
+        );
+        const args = ["smime", "-verify", "-binary", "-inform", "PEM", "-in", join(dir, "sig.pem")];
+        args.push("-content", join(dir, "content"), "-noverify", "-out", "/dev/null");
+        return promisify(execFile)("openssl", args).then(
+          () => true,
+          () => false,
+        );
+      };
+      assert.equal(await verifies(`${proof.document.slice(0, -1)},"audience":"${audience}"}`), true);
+      assert.equal(await verifies(proof.document), false);
+      // An audience Alibaba refuses (a quote) is a 400: the proof cannot be read.
+      await assert.rejects(new AliyunMetadataIdentity({ baseUrl: meta.url }).proof('bad"audience'));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -21,6 +21,8 @@ import type {
   DeregisterBrokerResponse,
   HeartbeatRequest,
   HeartbeatResponse,
+  InstanceChallengeRequest,
+  InstanceChallengeResponse,
   InstanceCredentialRequest,
   InstanceCredentialResponse,
   InstanceWalVolumeResponse,
@@ -124,7 +126,18 @@ export class ControlPlaneClient implements ObjectManager {
       method: "POST",
       path: internalPath(InternalRoutes.instanceCredential),
       body: request,
-      idempotent: true,
+      // Not resent as is: a proof's challenge is good once (the caller asks a new one and signs again).
+      idempotent: false,
+    });
+  }
+
+  /** A challenge to sign into the next identity proof as its audience (sent without a credential). */
+  instanceChallenge(request: InstanceChallengeRequest): Promise<InstanceChallengeResponse> {
+    return this.#http.call({
+      method: "POST",
+      path: internalPath(InternalRoutes.instanceChallenge),
+      body: request,
+      idempotent: false,
     });
   }
 

@@ -8,6 +8,8 @@ export const InternalRoutes = {
   register: "/brokers/register",
   /** Not authenticated by a credential: the body carries the instance identity its cloud signed. */
   instanceCredential: "/instance-credentials",
+  /** Not authenticated either: a short-lived challenge an instance signs into its identity proof. */
+  instanceChallenge: "/instance-challenges",
   /** The WAL volume the control plane attached for a cloud instance (null until it is attached). */
   instanceWalVolume: "/instances/:instanceId/wal-volume",
   heartbeat: "/brokers/:brokerId/heartbeat",

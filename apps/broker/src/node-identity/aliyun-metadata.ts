@@ -58,11 +58,21 @@ export class AliyunMetadataIdentity implements NodeIdentitySource {
     ];
   }
 
-  async proof(): Promise<IdentityProof> {
+  /** With `audience`, the signature covers the document with the audience appended ("Use instance identities"). */
+  async proof(audience?: string): Promise<IdentityProof> {
+    const pkcs7 =
+      audience === undefined
+        ? AliyunMetadataPaths.identityPkcs7
+        : `${AliyunMetadataPaths.identityPkcs7}?audience=${encodeURIComponent(audience)}`;
     const [document, signature] = await Promise.all([
       this.#session.getRequired(AliyunMetadataPaths.identityDocument),
-      this.#session.getRequired(AliyunMetadataPaths.identityPkcs7),
+      this.#session.getRequired(pkcs7),
     ]);
-    return { provider: "aliyun", document, signature: signature.trim() };
+    return {
+      provider: "aliyun",
+      document,
+      signature: signature.trim(),
+      ...(audience === undefined ? {} : { audience }),
+    };
   }
 }

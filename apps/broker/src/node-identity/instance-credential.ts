@@ -1,9 +1,11 @@
 // A cloud broker without a configured credential gets one from the control plane by proving who it is: the
-// identity document its cloud signed (no secret in user data). Transient failures (control plane starting or
-// away) are retried until `deadlineMs`; a refused proof stops the start with the control plane's reason.
+// identity document its cloud signed (no secret in user data). On aliyun each attempt first asks the control
+// plane for a challenge and has the metadata service sign it in as the audience (a challenge is good for one
+// proof, so a retry signs a new one). Transient failures (control plane starting or away) are retried until
+// `deadlineMs`; a refused proof stops the start with the control plane's reason.
 import { type BrokerApiError, ControlPlaneClient } from "@cirrus/broker-api";
 import { BrokerError, BrokerErrorCode } from "../errors.ts";
-import type { NodeIdentitySource } from "./node-identity.ts";
+import type { IdentityProof, NodeIdentitySource } from "./node-identity.ts";
 
 export interface CredentialRequestOptions {
   readonly controlPlaneUrl: string;
@@ -16,18 +18,18 @@ export interface CredentialRequestOptions {
 }
 
 export async function credentialFromIdentity(options: CredentialRequestOptions): Promise<string> {
-  const proof = await options.source.proof();
-  if (!proof) {
+  if (options.source.provider === "local") {
     throw new BrokerError(
       BrokerErrorCode.CONFIG_INVALID,
       "config CIRRUS_BROKER_TOKEN (brokerToken): required where the node has no signed identity (local)",
     );
   }
-  // The request carries no credential: the signed identity is what authenticates it.
+  // The requests carry no credential: the signed identity is what authenticates them.
   const client = new ControlPlaneClient({ baseUrl: options.controlPlaneUrl, token: "" });
   const giveUpAt = Date.now() + (options.deadlineMs ?? 60_000);
   for (let attempt = 0; ; attempt++) {
     try {
+      const proof = await signedProof(options, client);
       const answer = await client.instanceCredential({ clusterId: options.clusterId, identity: proof });
       if (answer.instanceId !== options.instanceId) {
         throw new BrokerError(
@@ -51,4 +53,23 @@ export async function credentialFromIdentity(options: CredentialRequestOptions):
       await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * 2 ** attempt)));
     }
   }
+}
+
+/** The node's signed identity; on aliyun with a fresh challenge of the control plane as its audience. */
+async function signedProof(
+  options: CredentialRequestOptions,
+  client: ControlPlaneClient,
+): Promise<IdentityProof> {
+  const audience =
+    options.source.provider === "aliyun"
+      ? (await client.instanceChallenge({ clusterId: options.clusterId })).audience
+      : undefined;
+  const proof = await options.source.proof(audience);
+  if (!proof) {
+    throw new BrokerError(
+      BrokerErrorCode.CONFIG_INVALID,
+      "config CIRRUS_BROKER_TOKEN (brokerToken): required where the node has no signed identity",
+    );
+  }
+  return proof;
 }

@@ -38,6 +38,8 @@ export interface IdentityProof {
   readonly document: string;
   /** aws: the base64 RSA-SHA256 signature (`instance-identity/signature`); aliyun: the PKCS#7 signature. */
   readonly signature: string;
+  /** aliyun: the audience the signature was asked for with (signed with the document). */
+  readonly audience?: string;
 }
 
 export interface NodeIdentitySource {
@@ -46,6 +48,9 @@ export interface NodeIdentitySource {
   describe(): Promise<NodeIdentity>;
   /** The notices standing now (empty when none); rejects when the metadata service cannot be read. */
   notices(): Promise<InterruptionNotice[]>;
-  /** The signed identity, or undefined where there is none (local). */
-  proof(): Promise<IdentityProof | undefined>;
+  /**
+   * The signed identity, or undefined where there is none (local). `audience` (the control plane's challenge)
+   * is signed into it where the cloud can (aliyun); aws signs no audience and ignores it.
+   */
+  proof(audience?: string): Promise<IdentityProof | undefined>;
 }

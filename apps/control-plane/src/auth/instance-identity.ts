@@ -17,6 +17,8 @@ export interface InstanceIdentityProof {
   /** The document exactly as the metadata service served it. */
   readonly document: string;
   readonly signature: string;
+  /** aliyun: the audience the signature was asked for with (it is signed with the document). */
+  readonly audience?: string;
 }
 
 /** What a verified identity document says about the instance. */
@@ -94,8 +96,11 @@ export function verifyInstanceIdentity(
   if (entry.validTo !== undefined && entry.validTo < now) {
     throw refuse(`the ${cloud} identity certificate for ${doc.region} expired; configure the current one`);
   }
-  const content = Buffer.from(proof.document, "utf8");
   if (proof.provider === "aliyun") {
+    const content = Buffer.from(
+      proof.audience === undefined ? proof.document : documentWithAudience(proof.document, proof.audience),
+      "utf8",
+    );
     try {
       verifyPkcs7Signature(proof.signature, content, entry.key);
     } catch (error) {
@@ -104,6 +109,7 @@ export function verifyInstanceIdentity(
     }
     return doc;
   }
+  const content = Buffer.from(proof.document, "utf8");
   const signature = Buffer.from(proof.signature.replace(/\s+/g, ""), "base64");
   let valid: boolean;
   try {
@@ -114,6 +120,17 @@ export function verifyInstanceIdentity(
   }
   if (!valid) throw refuse("the signature does not match the document");
   return doc;
+}
+
+/**
+ * What Alibaba signs for `pkcs7?audience=X`: the document as served with `,"audience":"X"` before its
+ * closing brace. An audience that would need escaping in JSON is refused (ours never does).
+ */
+export function documentWithAudience(document: string, audience: string): string {
+  if (!/^[\x21-\x7e]+$/.test(audience) || /["\\]/.test(audience)) throw refuse("the audience is malformed");
+  const end = document.trimEnd();
+  if (!end.endsWith("}")) throw refuse("the document is not a JSON object");
+  return `${end.slice(0, -1)},"audience":"${audience}"}`;
 }
 
 function documentFields(document: string): (names: readonly string[]) => string {

@@ -59,6 +59,21 @@ export const instanceCredentials = pgTable(
   (t) => [primaryKey({ columns: [t.clusterId, t.instanceId] })],
 );
 
+/**
+ * Challenges a cloud instance signs into its identity proof (aliyun: the `audience` of its PKCS#7 signature),
+ * so that a proof is good once, for this control plane and cluster, and only until `expiresAt`
+ * (services/instance-challenges.ts). Only the nonce's SHA-256 is kept. `usedAt` is set by the one proof that
+ * spends it; expired rows are deleted when new challenges are issued.
+ */
+export const instanceChallenges = pgTable("instance_challenges", {
+  nonceHash: text("nonce_hash").primaryKey(),
+  clusterId: text("cluster_id")
+    .notNull()
+    .references(() => clusters.id, { onDelete: "cascade" }),
+  expiresAt: millis("expires_at").notNull(),
+  usedAt: millis("used_at"),
+});
+
 export const brokers = pgTable(
   "brokers",
   {

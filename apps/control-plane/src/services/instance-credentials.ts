@@ -2,7 +2,10 @@
 // come from the cluster's own cloud and region, and the instance must be one of the cluster's fleet (the
 // provider lists it: a signed identity proves "an instance of this cloud", not "one of ours": Alibaba signs
 // every ECS instance with one certificate); the credential is bound to the instance (a broker holding it
-// registers as that instance only) and replaced by the next proof from the same instance.
+// registers as that instance only) and replaced by the next proof from the same instance. An aliyun proof must be
+// signed with a challenge of this control plane as its audience (services/instance-challenges.ts): good once,
+// for this cluster, for a few minutes; one without an audience (a broker from before challenges) is refused.
+// AWS's identity document has no audience to sign, so an aws proof is not bound to a time.
 import { eq } from "drizzle-orm";
 import type { ClusterSpec } from "../api-schemas/clusters.ts";
 import {
@@ -14,6 +17,7 @@ import { hashSecret, newSecret, TokenPrefix } from "../auth/token-secrets.ts";
 import type { Db } from "../db/database.ts";
 import { clusters, instanceCredentials } from "../db/schema.ts";
 import { ApiError } from "../errors.ts";
+import { spendInstanceChallenge } from "./instance-challenges.ts";
 
 /**
  * Whether `instanceId` is an instance of the cluster's fleet, as its cloud lists it now (the composition's:
@@ -43,12 +47,23 @@ export async function issueInstanceCredential(
       `instance identity refused: the cluster runs on ${spec.provider}, the proof is from ${request.identity.provider}`,
     );
   }
+  if (request.identity.provider === "aliyun" && request.identity.audience === undefined) {
+    throw new ApiError(
+      "UNAUTHORIZED",
+      "instance identity refused: an aliyun proof must be signed with a challenge as its audience " +
+        "(POST /internal/v1/instance-challenges, then instance-identity/pkcs7?audience=<it>); this one has none",
+    );
+  }
   const instance = verifyInstanceIdentity(request.identity, keys, now);
   if (instance.region !== spec.region) {
     throw new ApiError(
       "UNAUTHORIZED",
       `instance identity refused: instance ${instance.instanceId} is in ${instance.region}, the cluster in ${spec.region}`,
     );
+  }
+  // Spent only once the signature holds: a forged proof cannot burn an instance's challenge.
+  if (request.identity.provider === "aliyun" && request.identity.audience !== undefined) {
+    await spendInstanceChallenge(db, request.clusterId, request.identity.audience, now);
   }
   if (isFleetInstance) {
     let member: boolean;

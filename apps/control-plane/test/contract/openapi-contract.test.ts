@@ -140,6 +140,11 @@ describe("OpenAPI contract", { timeout: 120_000 }, () => {
       payload: { clusterId: id, identity: { provider: "aws", document: "{}", signature: "AAAA" } },
     });
     assert.equal(unproven.statusCode, 401);
+    // The challenge an instance signs into its proof (test/auth/aliyun-instance-identity.test.ts).
+    const challenge = await c.call("POST", internal(InternalRoutes.instanceChallenge), {
+      payload: { clusterId: id },
+    });
+    assert.equal(challenge.statusCode, 200);
     // No WAL volume was attached for this instance (the provisioner records them: volumes.instance_id).
     const noVolume = await c.call("GET", internal(InternalRoutes.instanceWalVolume), {
       ...broker,

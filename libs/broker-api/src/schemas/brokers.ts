@@ -46,6 +46,11 @@ export const InstanceCredentialRequest = Type.Object(
         /** The document exactly as the metadata service served it. */
         document: Type.String({ minLength: 2, maxLength: 16_384 }),
         signature: Type.String({ minLength: 1, maxLength: 16_384 }),
+        /**
+         * aliyun: the challenge (InstanceChallengeResponse.audience) the signature was asked for with
+         * (`instance-identity/pkcs7?audience=`); required there, a proof without one is refused.
+         */
+        audience: Type.Optional(Type.String({ minLength: 1, maxLength: 256, pattern: "^[A-Za-z0-9:_-]+$" })),
       },
       { additionalProperties: false },
     ),
@@ -53,6 +58,21 @@ export const InstanceCredentialRequest = Type.Object(
   { additionalProperties: false },
 );
 export type InstanceCredentialRequest = Static<typeof InstanceCredentialRequest>;
+
+/** A cloud instance asks for a challenge to sign into its identity proof (unauthenticated, like the proof). */
+export const InstanceChallengeRequest = Type.Object(
+  { clusterId: Type.String({ minLength: 1, maxLength: 128 }) },
+  { additionalProperties: false },
+);
+export type InstanceChallengeRequest = Static<typeof InstanceChallengeRequest>;
+
+export const InstanceChallengeResponse = Type.Object({
+  /** What the instance asks its cloud to sign as the identity's audience; good for one proof. */
+  audience: Type.String(),
+  /** ms since the epoch; a proof presented later is refused. */
+  expiresAt: Type.Integer(),
+});
+export type InstanceChallengeResponse = Static<typeof InstanceChallengeResponse>;
 
 export const InstanceCredentialResponse = Type.Object({
   /** The credential for every later call; bound to `instanceId` (registering as another instance is 403). */

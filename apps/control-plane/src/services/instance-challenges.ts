@@ -1,0 +1,81 @@
+// Short-lived challenges that bind an instance identity proof to this control plane, one cluster and a time.
+// A broker asks for one (POST /internal/v1/instance-challenges), has its cloud sign the identity with the
+// challenge as the audience (Alibaba's `instance-identity/pkcs7?audience=`), and sends the proof; the control
+// plane accepts the audience only if it is a challenge it issued for that cluster, not expired, and not spent
+// by an earlier proof. A proof copied from a log or another service is then worth nothing here. The nonce lives
+// in the database (only its hash), so any replica can check it and it is spent exactly once.
+import { createHash, randomBytes } from "node:crypto";
+import { and, eq, gt, isNull, lt } from "drizzle-orm";
+import type { Db } from "../db/database.ts";
+import { clusters, instanceChallenges } from "../db/schema.ts";
+import { ApiError } from "../errors.ts";
+
+/** How long a challenge can be signed and presented: enough for a metadata read and one request. */
+export const CHALLENGE_TTL_MS = 5 * 60_000;
+
+/** `cirrus:<cluster id>:<nonce>`; Alibaba allows an audience of letters, digits and `:_-` up to 256 characters. */
+const AUDIENCE = /^cirrus:([A-Za-z0-9_-]{1,128}):([A-Za-z0-9_-]{43})$/;
+
+const hashOf = (nonce: string) => createHash("sha256").update(nonce).digest("hex");
+
+export interface InstanceChallenge {
+  /** What the instance asks its cloud to sign as the audience. */
+  readonly audience: string;
+  /** ms since the epoch; a proof presented later is refused. */
+  readonly expiresAt: number;
+}
+
+/** A fresh challenge for an instance of `clusterId`. UNAUTHORIZED for an unknown cluster (nothing leaks). */
+export async function issueInstanceChallenge(
+  db: Db,
+  clusterId: string,
+  now = Date.now(),
+): Promise<InstanceChallenge> {
+  const [cluster] = await db.select({ id: clusters.id }).from(clusters).where(eq(clusters.id, clusterId));
+  if (!cluster) throw new ApiError("UNAUTHORIZED", `no instance challenge for cluster ${clusterId}`);
+  const nonce = randomBytes(32).toString("base64url");
+  const expiresAt = now + CHALLENGE_TTL_MS;
+  // Spent and expired challenges are of no use any more: kept no longer than the next issue.
+  await db.delete(instanceChallenges).where(lt(instanceChallenges.expiresAt, now));
+  await db.insert(instanceChallenges).values({ nonceHash: hashOf(nonce), clusterId, expiresAt });
+  return { audience: `cirrus:${clusterId}:${nonce}`, expiresAt };
+}
+
+const refuse = (why: string) => new ApiError("UNAUTHORIZED", `instance identity refused: ${why}`);
+
+/**
+ * Spends the challenge `audience` names, for `clusterId`, at most once; UNAUTHORIZED (401) saying why when it
+ * is not this control plane's, is another cluster's, expired or already spent.
+ */
+export async function spendInstanceChallenge(
+  db: Db,
+  clusterId: string,
+  audience: string,
+  now = Date.now(),
+): Promise<void> {
+  const match = AUDIENCE.exec(audience);
+  if (!match) throw refuse("the proof's audience is not a challenge of this control plane");
+  if (match[1] !== clusterId) throw refuse(`the proof's challenge is for another cluster, not ${clusterId}`);
+  const nonceHash = hashOf(match[2] as string);
+  // One conditional update: of two proofs racing with the same challenge, exactly one spends it.
+  const spent = await db
+    .update(instanceChallenges)
+    .set({ usedAt: now })
+    .where(
+      and(
+        eq(instanceChallenges.nonceHash, nonceHash),
+        eq(instanceChallenges.clusterId, clusterId),
+        isNull(instanceChallenges.usedAt),
+        gt(instanceChallenges.expiresAt, now),
+      ),
+    )
+    .returning({ nonceHash: instanceChallenges.nonceHash });
+  if (spent.length === 1) return;
+  const [row] = await db
+    .select({ expiresAt: instanceChallenges.expiresAt, usedAt: instanceChallenges.usedAt })
+    .from(instanceChallenges)
+    .where(eq(instanceChallenges.nonceHash, nonceHash));
+  if (!row) throw refuse("the proof's challenge was not issued by this control plane (or is long expired)");
+  if (row.usedAt !== null) throw refuse("the proof's challenge was already used: ask for a new one");
+  throw refuse("the proof's challenge expired: ask for a new one");
+}
