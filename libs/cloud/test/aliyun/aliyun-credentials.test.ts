@@ -59,14 +59,17 @@ describe("aliyun credentials on the wire", () => {
     process.env.ALIBABA_CLOUD_ECS_METADATA_DISABLED = "true";
   }
 
-  async function describeInstancesWith(credential: AliyunCredential) {
-    const { ecs } = createAliyunClients({
+  /** The real ECS client on the capture server, signing with `credential`. */
+  const ecsWith = (credential: AliyunCredential) =>
+    createAliyunClients({
       regionId: "cn-hangzhou",
       credential,
       endpoints: { ecs: server.host },
       protocol: "http",
-    });
-    await ecs.describeInstances(describeAll());
+    }).ecs;
+
+  async function describeInstancesWith(credential: AliyunCredential) {
+    await ecsWith(credential).describeInstances(describeAll());
     const request = server.received.at(-1);
     assert.ok(request, "the client sent a request");
     return request;
@@ -109,12 +112,7 @@ describe("aliyun credentials on the wire", () => {
         },
       },
     });
-    const { ecs } = createAliyunClients({
-      regionId: "cn-hangzhou",
-      credential,
-      endpoints: { ecs: server.host },
-      protocol: "http",
-    });
+    const ecs = ecsWith(credential);
     await ecs.describeInstances(describeAll());
     await ecs.describeInstances(describeAll());
     const [first, second] = server.received;
@@ -142,14 +140,8 @@ describe("aliyun credentials on the wire", () => {
       assert.ok(problem.includes(option), `${option} named in: ${problem}`);
     }
     assert.ok(!problem.includes("half-pair-secret-value"));
-    const { ecs } = createAliyunClients({
-      regionId: "cn-hangzhou",
-      credential,
-      endpoints: { ecs: server.host },
-      protocol: "http",
-    });
     await assert.rejects(
-      ecs.describeInstances(describeAll()),
+      ecsWith(credential).describeInstances(describeAll()),
       (error: Error) =>
         /no Alibaba Cloud credentials: set ALIBABA_CLOUD_ACCESS_KEY_ID/.test(error.message) &&
         !error.message.includes("half-pair-secret-value"),
