@@ -136,7 +136,7 @@ export class ProducerStateManager implements ProducerBatchGate {
     }
     const now = this.#options.now();
     if (now - entry.expiredAt > EXPIRY_CHECK_INTERVAL_MS) {
-      entry.state.expire(now);
+      entry.state.expire(now, (producerId) => entry.txns.openedAt(producerId) !== undefined);
       // Aborted transactions wholly below the log start are no fetch's business any more (Kafka drops them
       // with their segments): the list stays bounded by what retention keeps.
       entry.txns.forgetBelow(partition.logStartOffset);

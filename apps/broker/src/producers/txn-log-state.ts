@@ -79,6 +79,11 @@ export class TxnLogState {
     return this.#known ? this.#index.abortedIn(from, to) : [];
   }
 
+  /** Whether `producerId` has a transaction open in the log folded so far (true when the state is not known). */
+  mayHaveOpenTxn(producerId: bigint): boolean {
+    return !this.#known || this.#index.openedAt(producerId) !== undefined;
+  }
+
   /** A stored transactional data batch of `producerId` at `baseOffset`. */
   data(producerId: bigint, baseOffset: number): void {
     this.#index.begin(producerId, baseOffset);

@@ -4,6 +4,7 @@
 // path; old checkpoints are pruned; lookups read at most about one granule.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { encodeRecordBatch } from "@cirrus/kafka-protocol";
 import { MemObjectStore } from "@cirrus/object-store";
 import { type CheckpointStore, ObjectStoreCheckpointStore } from "../../src/partitions/checkpoint-store.ts";
 import {
@@ -243,6 +244,30 @@ describe("PartitionCheckpointer", () => {
     }
     assert.deepEqual(await store.inner.list(log.streamId), written.slice(-2));
     checkpointer.abandon();
+  });
+
+  it("a checkpoint forgets idle producers but keeps one whose transaction is still open", async () => {
+    const log = new MemoryLog();
+    const store = new ObjectStoreCheckpointStore(new MemObjectStore());
+    const txn = encodeRecordBatch({
+      producerId: 9n,
+      producerEpoch: 0,
+      baseSequence: 0,
+      isTransactional: true,
+      records: [{ value: "open", timestamp: 0n }],
+    });
+    log.appendBatches([txn], 0);
+    log.append([{ producerId: 5n, producerEpoch: 0, baseSequence: 0, records: 3 }], 0);
+    const options = { producerIdleExpiryMs: 1_000, now: () => 3_600_000 };
+    const { checkpointer } = open(log, store, options);
+    await checkpointer.ready();
+    await checkpointer.checkpointNow();
+    checkpointer.abandon();
+    const reopened = open(log, store, options).checkpointer;
+    const producers = (await reopened.producerState(stateOptions)).snapshot().map((p) => p.producerId);
+    assert.equal(reopened.stats.loadedFrom, log.highWatermark, "opened from the checkpoint");
+    assert.deepEqual(producers, [9n], "the idle idempotent producer expired, the open transaction's did not");
+    reopened.abandon();
   });
 
   it("writes on its own every N bytes, and after T ms when anything was appended", async () => {
