@@ -19,7 +19,7 @@ import {
   type PartitionProducerStateOptions,
   type ProducerBatch,
 } from "./partition-producer-state.ts";
-import type { PartitionTxnIndex } from "./partition-txn-index.ts";
+import type { AbortedTxn, PartitionTxnIndex } from "./partition-txn-index.ts";
 import { incrementSequence } from "./sequence.ts";
 
 export interface ActiveProducer {
@@ -180,6 +180,18 @@ export class ProducerStateManager implements ProducerBatchGate {
     if (!entry)
       this.load(partition).catch((error: unknown) => this.#options.onRebuildError(partition, error));
     return entry?.txns;
+  }
+
+  /**
+   * Forgets these aborted transactions in the partition's live index (the log cleaner is about to remove their
+   * abort markers, after forgetting them in the partition's checkpoints). False while the state is being
+   * loaded: the load may have copied them before they were forgotten, so the markers must stay this time.
+   * True when the state is not loaded at all: a later load starts from the checkpoints, which forgot them.
+   */
+  dropAborted(partition: Partition, entries: readonly AbortedTxn[]): boolean {
+    if (this.#rebuilding.has(partition)) return false;
+    this.#states.get(partition)?.txns.dropAborted(entries);
+    return true;
   }
 
   /**

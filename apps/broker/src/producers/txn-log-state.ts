@@ -84,6 +84,11 @@ export class TxnLogState {
     return !this.#known || this.#index.openedAt(producerId) !== undefined;
   }
 
+  /** Forgets these aborted transactions (PartitionTxnIndex.dropAborted). */
+  dropAborted(entries: readonly AbortedTxn[]): void {
+    this.#index.dropAborted(entries);
+  }
+
   /** A stored transactional data batch of `producerId` at `baseOffset`. */
   data(producerId: bigint, baseOffset: number): void {
     this.#index.begin(producerId, baseOffset);
