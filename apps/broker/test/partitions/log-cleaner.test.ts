@@ -1,10 +1,10 @@
-// Log compaction on real s3stream storage (WAL in a temp dir, in-memory object store and object manager shared
-// by the "brokers"): a keyed partition with updates and tombstones compacts to the last value per key with its
-// original offsets; the log start and end are unchanged; the rewritten objects replace the old ones, whose
-// bytes the object compactor then deletes; a pass with nothing new rewrites nothing; tombstones go after
-// delete.retention.ms; another owner reads the same log and knows it is clean; min.compaction.lag.ms and an
-// open transaction hold cleaning back, and once it aborts its records go and its marker stays; a fenced old owner's pass racing the new owner's loses at the commit
-// and nothing is lost or doubled; the cleaner runs only on compacted, known, non-internal topics.
+// Log compaction on real s3stream storage (log-cleaner-kit.ts): a keyed partition with updates and tombstones
+// compacts to the last value per key with its original offsets; the log start and end are unchanged; the
+// rewritten objects replace the old ones, whose bytes the object compactor then deletes; a pass with nothing
+// new rewrites nothing; tombstones go after delete.retention.ms; another owner reads the same log and knows it
+// is clean; min.compaction.lag.ms and an open transaction hold cleaning back, and once it aborts its records go
+// (its marker: log-cleaner-aborts.test.ts); a fenced old owner's pass racing the new owner's loses at the
+// commit and nothing is lost or doubled; the cleaner runs only on compacted, known, non-internal topics.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
