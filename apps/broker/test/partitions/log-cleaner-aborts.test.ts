@@ -6,57 +6,26 @@
 // above a stored checkpoint, the marker stays.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import {
-  encodeRecordBatch,
-  ErrorCode as KafkaErrorCode,
-  readRecordBatchHeader,
-} from "@cirrus/kafka-protocol";
 import type { Storage } from "@cirrus/s3stream";
 import { decodeCheckpoint } from "../../src/partitions/checkpoint-codec.ts";
 import { cleanPartition } from "../../src/partitions/log-cleaner.ts";
 import type { Partition } from "../../src/partitions/partition.ts";
 import { ProducerStateManager } from "../../src/producers/index.ts";
 import { rebuildTxnIndex } from "../../src/producers/rebuild-txn-index.ts";
-import { appendTxnMarker } from "../../src/transactions/marker-append.ts";
 import {
   checkpoints,
-  cluster,
   HOUR,
   LIMITS,
   NOW,
-  OLD,
   openOn,
   openStorage,
+  openWithProducerState,
   policy,
   put,
   readAll,
   states,
+  transaction,
 } from "./log-cleaner-kit.ts";
-
-/** A transaction of `producerId` writing `key`=`value`, ended by a marker; returns the marker's offset. */
-async function transaction(
-  gate: ProducerStateManager,
-  on: Partition,
-  producerId: bigint,
-  key: string,
-  value: string,
-  committed: boolean,
-): Promise<number> {
-  const txn = encodeRecordBatch({
-    producerId,
-    producerEpoch: 0,
-    baseSequence: 0,
-    isTransactional: true,
-    records: [{ key, value, timestamp: BigInt(OLD) }],
-  });
-  const header = readRecordBatchHeader(txn);
-  assert.equal(gate.admit(on, header, on.nextOffset).kind, "append");
-  const offset = await on.append([{ payload: txn, count: 1, maxTimestamp: OLD }]);
-  gate.settle(on, header, offset, true);
-  const marker = { producerId, producerEpoch: 0, committed, coordinatorEpoch: 1 };
-  assert.equal(await appendTxnMarker(on, gate, marker, () => true), KafkaErrorCode.NONE);
-  return offset + 1;
-}
 
 /** Flushes and moves the data into stream objects (what the cleaner rewrites). */
 async function settleObjects(storage: Storage): Promise<void> {
@@ -84,11 +53,7 @@ async function listed(gate: ProducerStateManager, on: Partition) {
 
 describe("abort markers on a compacted log", () => {
   it("records first, the marker delete.retention.ms later, forgotten everywhere before it goes", async () => {
-    const storage = await openStorage(21);
-    const streamId = await cluster.createStream();
-    const partition = await openOn(storage, streamId, 1);
-    const gate = new ProducerStateManager();
-    await gate.load(partition);
+    const { storage, streamId, partition, gate } = await openWithProducerState(21);
     await put(partition, [["k", "before"]]);
     const abortAt = await transaction(gate, partition, 31n, "k", "aborted", false);
     const commitAt = await transaction(gate, partition, 32n, "c", "committed", true);
@@ -147,11 +112,7 @@ describe("abort markers on a compacted log", () => {
   });
 
   it("the marker stays without the live index, while it loads, and above a stored checkpoint", async () => {
-    const storage = await openStorage(23);
-    const streamId = await cluster.createStream();
-    const partition = await openOn(storage, streamId, 1);
-    const gate = new ProducerStateManager();
-    await gate.load(partition);
+    const { storage, streamId, partition, gate } = await openWithProducerState(23);
     const heldByCheckpoint = await partition.checkpoints.checkpointNow().then(async () => {
       // A checkpoint below the transaction: a reload from there folds the log past the marker.
       await put(partition, [["k", "0"]]);

@@ -1,17 +1,25 @@
 // Shared by the log-cleaner tests: real s3stream storage (WAL in a temp dir, in-memory object store and object
 // manager shared by the "brokers") whose object compactor separates every stream, partitions on it with
 // checkpoints, keyed appends and a reader that shows what a pass left (markers included).
+import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after } from "node:test";
-import { encodeRecordBatch, iterateRecords, readRecordBatchHeader } from "@cirrus/kafka-protocol";
+import {
+  encodeRecordBatch,
+  iterateRecords,
+  ErrorCode as KafkaErrorCode,
+  readRecordBatchHeader,
+} from "@cirrus/kafka-protocol";
 import { type ObjectManager, Storage } from "@cirrus/s3stream";
 import { AppendNotifier } from "../../src/partitions/append-notifier.ts";
 import { ObjectStoreCheckpointStore } from "../../src/partitions/checkpoint-store.ts";
 import { ObjectStoreCleanerStateStore } from "../../src/partitions/log-cleaner.ts";
 import { cleanerPolicyOf } from "../../src/partitions/log-cleaner-policy.ts";
 import { Partition } from "../../src/partitions/partition.ts";
+import { ProducerStateManager } from "../../src/producers/index.ts";
+import { appendTxnMarker } from "../../src/transactions/marker-append.ts";
 import { StreamCluster } from "../groups/stream-test-kit.ts";
 
 export const cluster = new StreamCluster();
@@ -114,4 +122,39 @@ export async function storedBytes(): Promise<number> {
   let total = 0;
   for (const o of await cluster.objectStore.list("s3stream/")) total += o.size;
   return total;
+}
+
+/** A transaction of `producerId` writing `key`=`value`, ended by a marker; returns the marker's offset. */
+export async function transaction(
+  gate: ProducerStateManager,
+  on: Partition,
+  producerId: bigint,
+  key: string,
+  value: string,
+  committed: boolean,
+): Promise<number> {
+  const txn = encodeRecordBatch({
+    producerId,
+    producerEpoch: 0,
+    baseSequence: 0,
+    isTransactional: true,
+    records: [{ key, value, timestamp: BigInt(OLD) }],
+  });
+  const header = readRecordBatchHeader(txn);
+  assert.equal(gate.admit(on, header, on.nextOffset).kind, "append");
+  const offset = await on.append([{ payload: txn, count: 1, maxTimestamp: OLD }]);
+  gate.settle(on, header, offset, true);
+  const marker = { producerId, producerEpoch: 0, committed, coordinatorEpoch: 1 };
+  assert.equal(await appendTxnMarker(on, gate, marker, () => true), KafkaErrorCode.NONE);
+  return offset + 1;
+}
+
+/** A new stream opened as a partition on a new broker's storage, with its producer state loaded. */
+export async function openWithProducerState(nodeId: number) {
+  const storage = await openStorage(nodeId);
+  const streamId = await cluster.createStream();
+  const partition = await openOn(storage, streamId, 1);
+  const gate = new ProducerStateManager();
+  await gate.load(partition);
+  return { storage, streamId, partition, gate };
 }

@@ -29,11 +29,13 @@ import {
   OLD,
   openOn,
   openStorage,
+  openWithProducerState,
   policy,
   put,
   readAll,
   states,
   storedBytes,
+  transaction,
 } from "./log-cleaner-kit.ts";
 
 describe("log compaction on s3stream", () => {
@@ -191,28 +193,11 @@ describe("log compaction on s3stream", () => {
   });
 
   it("a commit marker goes after delete.retention.ms once its transaction has no record left; nothing stays open", async () => {
-    const storage = await openStorage(4);
-    const streamId = await cluster.createStream();
-    const partition = await openOn(storage, streamId, 1);
-    const gate = new ProducerStateManager();
-    await gate.load(partition);
+    const { storage, streamId, partition, gate } = await openWithProducerState(4);
     /** A committed transaction of `producerId` writing k=value; returns its marker's offset. */
-    const committedTxn = async (on: Partition, producerId: bigint, value: string) => {
-      const txn = encodeRecordBatch({
-        producerId,
-        producerEpoch: 0,
-        baseSequence: 0,
-        isTransactional: true,
-        records: [{ key: "k", value, timestamp: BigInt(OLD) }],
-      });
-      const header = readRecordBatchHeader(txn);
-      assert.equal(gate.admit(on, header, on.nextOffset).kind, "append");
-      const offset = await on.append([{ payload: txn, count: 1, maxTimestamp: OLD }]);
-      gate.settle(on, header, offset, true);
-      const marker = { producerId, producerEpoch: 0, committed: true, coordinatorEpoch: 1 };
-      assert.equal(await appendTxnMarker(on, gate, marker, () => true), KafkaErrorCode.NONE);
-      return offset + 1;
-    };
+    /** A committed transaction of `producerId` writing k=value; returns its marker's offset. */
+    const committedTxn = (on: Partition, producerId: bigint, value: string) =>
+      transaction(gate, on, producerId, "k", value, true);
     const markerAt = await committedTxn(partition, 11n, "in-txn");
     await put(partition, [["k", "after"]]);
     await storage.flush();
