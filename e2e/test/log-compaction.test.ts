@@ -7,8 +7,10 @@
 // Kafka), the earliest and latest offsets are unchanged, and a record without a key is refused. A second
 // compacted topic is written by a kafkajs transactional producer (committed and aborted transactions): the
 // read_committed state is the same after compaction, the aborted records are gone from the log (read_uncommitted
-// sees none), abort markers stay, and commit markers of transactions with no record left are emptied once
-// delete.retention.ms has passed (checked on the raw Fetch answer).
+// sees none), commit markers of transactions with no record left are emptied once delete.retention.ms has
+// passed, and so are abort markers, a pass after their records went, and a read_committed Fetch never lists an
+// aborted transaction whose marker is gone (which would make a consumer drop the producer's later records;
+// every transaction is the same producer's). Checked on the raw Fetch answers and with a read_committed reader.
 import assert from "node:assert/strict";
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
@@ -93,11 +95,15 @@ async function compactedTopic(topic: string, configEntries: { name: string; valu
   return admin;
 }
 
-/** What partition 0 of `topic` holds, read raw (read_uncommitted Fetch from 0): data values and markers. */
-async function rawLog(topic: string, high: number) {
+/**
+ * What partition 0 of `topic` holds, read raw (Fetch from 0, read_uncommitted unless told): data values,
+ * markers, and the aborted transactions the answers list (read_committed).
+ */
+async function rawLog(topic: string, high: number, isolationLevel = 0) {
   const connection = await connectToFirstBroker(cluster, "cirrus-e2e-raw-fetch");
   const values: string[] = [];
-  const markers: { offset: number; kind: "commit" | "abort" | "removed" }[] = [];
+  const markers: { offset: number; producerId: bigint; kind: "commit" | "abort" | "removed" }[] = [];
+  const aborted: { producerId: bigint; firstOffset: number }[] = [];
   try {
     for (let offset = 0; offset < high; ) {
       const answer = await connection.request(
@@ -107,7 +113,7 @@ async function rawLog(topic: string, high: number) {
           maxWaitMs: 0,
           minBytes: 0,
           maxBytes: 8 << 20,
-          isolationLevel: 0,
+          isolationLevel,
           sessionId: 0,
           sessionEpoch: -1,
           topics: [
@@ -121,7 +127,10 @@ async function rawLog(topic: string, high: number) {
         },
         10_000,
       );
-      const records = answer.responses[0]!.partitions[0]!.records;
+      const partition = answer.responses[0]!.partitions[0]!;
+      const records = partition.records;
+      for (const a of partition.abortedTransactions ?? [])
+        aborted.push({ producerId: a.producerId, firstOffset: Number(a.firstOffset) });
       const before = offset;
       for (const batch of splitRecordBatches(records ?? Buffer.alloc(0))) {
         const header = readRecordBatchHeader(batch);
@@ -131,7 +140,7 @@ async function rawLog(topic: string, high: number) {
           const type = readControlRecordType(batch);
           const kind =
             type === undefined ? "removed" : type === ControlRecordType.Commit ? "commit" : "abort";
-          markers.push({ offset: Number(header.baseOffset), kind });
+          markers.push({ offset: Number(header.baseOffset), producerId: header.producerId, kind });
         } else {
           for (const r of iterateRecords(batch)) values.push(r.value?.toString().slice(0, -pad.length) ?? "");
         }
@@ -142,7 +151,7 @@ async function rawLog(topic: string, high: number) {
   } finally {
     connection.close();
   }
-  return { values, markers };
+  return { values, markers, aborted };
 }
 
 describe("log compaction with kafkajs against a running cluster", { timeout: 360_000 }, () => {
@@ -238,7 +247,7 @@ describe("log compaction with kafkajs against a running cluster", { timeout: 360
     );
   });
 
-  test("transactions on a compacted topic: aborted records and spent commit markers go, read_committed state unchanged", async () => {
+  test("transactions on a compacted topic: aborted records, then spent commit and abort markers go, read_committed state unchanged", async () => {
     const topic = "compacted-transactions";
     const admin = await compactedTopic(topic, [{ name: "delete.retention.ms", value: "500" }]);
     const producer = kafka.producer({
@@ -280,22 +289,37 @@ describe("log compaction with kafkajs against a running cluster", { timeout: 360
     const rawBefore = await rawLog(topic, high);
     assert.ok(rawBefore.values.some(isAborted), "read_uncommitted sees the aborted records before cleaning");
 
-    // Cleaned: no aborted record left, and at least one commit marker emptied (its horizon was 500 ms).
+    const abortMarkersBefore = rawBefore.markers.filter((m) => m.kind === "abort");
+    assert.equal(abortMarkersBefore.length, abortedRounds.size);
+    const abortedOffsets = new Set(abortMarkersBefore.map((m) => m.offset));
+
+    // Cleaned: no aborted record left, and at least one commit and one abort marker emptied (horizon 500 ms;
+    // an abort marker goes a pass after its records, and only below every stored checkpoint).
     let raw = rawBefore;
     await waitUntil(
-      "aborted records and a spent commit marker to be cleaned away",
+      "aborted records, a spent commit marker and an abort marker to be cleaned away",
       async () => {
         raw = await rawLog(topic, high);
-        return !raw.values.some(isAborted) && raw.markers.some((m) => m.kind === "removed");
+        const removed = raw.markers.filter((m) => m.kind === "removed");
+        return (
+          !raw.values.some(isAborted) &&
+          removed.some((m) => !abortedOffsets.has(m.offset)) &&
+          removed.some((m) => abortedOffsets.has(m.offset))
+        );
       },
       120_000,
     );
     assert.equal(raw.markers.length, ROUNDS, "every marker keeps its offset (emptied, not deleted)");
-    assert.equal(
-      raw.markers.filter((m) => m.kind === "abort").length,
-      abortedRounds.size,
-      "abort markers stay",
-    );
+    // read_committed answers list exactly the aborted transactions whose marker is still there.
+    const committedView = await rawLog(topic, high, 1);
+    const abortsLeft = committedView.markers.filter((m) => m.kind === "abort");
+    assert.ok(abortsLeft.length < abortedRounds.size, "abort markers removed");
+    for (const a of committedView.aborted) {
+      assert.ok(
+        abortsLeft.some((m) => m.producerId === a.producerId && m.offset > a.firstOffset),
+        `the aborted transaction from ${a.firstOffset} is listed only while its marker is there`,
+      );
+    }
     assert.equal(
       raw.markers.at(-1)?.kind,
       "commit",
@@ -313,7 +337,9 @@ describe("log compaction with kafkajs against a running cluster", { timeout: 360
         recordsReadCommittedAfter: afterCompaction.offsets.length,
         uncommittedValuesBefore: rawBefore.values.length,
         uncommittedValuesAfter: raw.values.length,
-        commitMarkersRemoved: raw.markers.filter((m) => m.kind === "removed").length,
+        markersRemoved: raw.markers.filter((m) => m.kind === "removed").length,
+        abortMarkersRemoved: raw.markers.filter((m) => m.kind === "removed" && abortedOffsets.has(m.offset))
+          .length,
       }),
     );
   });

@@ -27,6 +27,7 @@ export function groupConfigOf(config: BrokerConfig): GroupConfig {
     offsetMetadataMaxBytes: config.offsetMetadataMaxBytes,
     offsetsRetentionMs: config.offsetsRetentionMs,
     offsetsRetentionCheckIntervalMs: config.offsetsRetentionCheckIntervalMs,
+    producerIdleExpiryMs: config.producerIdleExpiryMs,
     offsetsCompactionMinRecords: config.offsetsCompactionMinRecords,
     offsetsCompactionMinSupersededPercent: config.offsetsCompactionMinSupersededPercent,
     offsetsCompactionBatchRecords: config.offsetsCompactionBatchRecords,

@@ -23,6 +23,11 @@ export interface GroupConfig {
   readonly offsetsRetentionMs: number;
   /** Kafka's offsets.retention.check.interval.ms. */
   readonly offsetsRetentionCheckIntervalMs: number;
+  /**
+   * Kafka's producer.id.expiration.ms for the offsets log's transactional producers: the epoch of a producer
+   * with nothing pending here, silent this long, is forgotten (GroupOffsets.expireProducers).
+   */
+  readonly producerIdleExpiryMs: number;
   /** Offsets-log compaction: never for a stream holding fewer records than this since its start. */
   readonly offsetsCompactionMinRecords: number;
   /** Offsets-log compaction: once this share (percent) of the records since the start is superseded. */

@@ -98,7 +98,7 @@ export class GroupCoordinator {
   /**
    * refreshShards; starts a compaction of every serving shard whose offsets log is due for one (not
    * awaited: it runs in bounded steps while the shard serves); and every offsetsRetentionCheckIntervalMs
-   * the deletion of groups idle beyond retention.
+   * the deletion of groups idle beyond retention and of idle transactional producers' epochs.
    */
   async sweep(): Promise<void> {
     await this.refreshShards();
@@ -111,6 +111,7 @@ export class GroupCoordinator {
     const now = this.#options.clock.now();
     if (now - this.#lastExpiry >= this.#options.config.offsetsRetentionCheckIntervalMs) {
       this.#lastExpiry = now;
+      for (const s of this.servingShards()) s.expireProducers(now);
       await Promise.all(
         this.servingShards().map((s) => s.expireIdleGroups(now).catch(this.#options.onBackgroundError)),
       );

@@ -104,8 +104,12 @@ export class GroupOffsets {
    * The newest epoch of each transactional producer this log has seen (TxnOffsetCommit batches and markers,
    * replayed and live): an older one is a zombie whose transaction was fenced (Kafka's log layer refuses its
    * append with INVALID_PRODUCER_EPOCH), and its late offsets must not wait for the new epoch's marker.
+   * `seenAt` is when it was last seen (live: the clock; replayed: the load, as the log's records are not
+   * dated here, so a move restarts the idle time and never shortens it). Forgotten by expireProducers, as
+   * Kafka's log layer forgets a producer after producer.id.expiration.ms: the map holds the producers of the
+   * last expiry period, not every producer this log ever saw.
    */
-  readonly #epochs = new Map<bigint, number>();
+  readonly #epochs = new Map<bigint, { epoch: number; seenAt: number }>();
 
   constructor(ctx: GroupContext) {
     this.#ctx = ctx;
@@ -334,15 +338,38 @@ export class GroupOffsets {
     return ErrorCode.NONE;
   }
 
+  /**
+   * Forgets the epochs of producers silent for longer than producerIdleExpiryMs before `nowMs`, except those
+   * with a transaction still open here (staged offsets, or a marker being written): an ongoing transaction is
+   * never expired (Kafka's ProducerStateManager.isProducerExpired). Returns how many were forgotten.
+   */
+  expireProducers(nowMs: number): number {
+    let forgotten = 0;
+    for (const [producerId, seen] of this.#epochs) {
+      if (this.#pendingTxn.has(producerId) || this.#endingTxn.has(producerId)) continue;
+      if (nowMs - seen.seenAt <= this.#ctx.config.producerIdleExpiryMs) continue;
+      this.#epochs.delete(producerId);
+      forgotten++;
+    }
+    return forgotten;
+  }
+
+  /** Transactional producers whose epoch is remembered (diagnostics: bounded by expireProducers). */
+  get trackedProducers(): number {
+    return this.#epochs.size;
+  }
+
   #isFenced(producer: TxnProducer): boolean {
     const newest = this.#epochs.get(producer.producerId);
-    return newest !== undefined && producer.producerEpoch < newest;
+    return newest !== undefined && producer.producerEpoch < newest.epoch;
   }
 
   #noteEpoch(producer: TxnProducer): void {
     const newest = this.#epochs.get(producer.producerId);
-    if (newest === undefined || producer.producerEpoch > newest)
-      this.#epochs.set(producer.producerId, producer.producerEpoch);
+    const seenAt = this.#ctx.clock.now();
+    if (newest === undefined || producer.producerEpoch > newest.epoch)
+      this.#epochs.set(producer.producerId, { epoch: producer.producerEpoch, seenAt });
+    else newest.seenAt = Math.max(newest.seenAt, seenAt);
   }
 
   #materialize(records: readonly OffsetRecord[], createdAt: number): void {

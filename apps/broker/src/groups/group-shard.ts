@@ -168,6 +168,11 @@ export class GroupShard {
     return expireIdleGroups(this.#ctx, nowMs, this.#ctx.config.offsetsRetentionMs);
   }
 
+  /** Forgets idle transactional producers' epochs (GroupOffsets.expireProducers); returns how many. */
+  expireProducers(nowMs = this.#ctx.clock.now()): number {
+    return this.isServing ? this.offsets.expireProducers(nowMs) : 0;
+  }
+
   /** DeleteGroups for one group (see group-deletion.ts): resolves with its Kafka error code. */
   deleteGroup(groupId: string): Promise<number> {
     return deleteGroup(this.#ctx, groupId);

@@ -12,6 +12,7 @@ import {
   type CleanOutcome,
   cleanPartition,
 } from "./log-cleaner.ts";
+import type { LiveTxnIndexes } from "./log-cleaner-aborts.ts";
 import type { CleanerPolicy } from "./log-cleaner-policy.ts";
 import type { Partition } from "./partition.ts";
 import { PeriodicRounds } from "./periodic-rounds.ts";
@@ -40,6 +41,8 @@ export interface LogCleanerOptions {
   /** False while the broker may not write (lease lost, shutting down): the round is skipped. */
   readonly canWrite: () => boolean;
   readonly now?: () => number;
+  /** The live transaction indexes (ProducerStateManager); without them abort markers are never removed. */
+  readonly liveTxns?: LiveTxnIndexes;
   readonly log: (message: string, error?: unknown) => void;
 }
 
@@ -116,6 +119,7 @@ export class LogCleaner {
           policy,
           now(),
           this.#options.limits,
+          this.#options.liveTxns,
         );
         outcomes.set(partition.key, outcome);
         if (!outcome.cleaned) continue;

@@ -16,9 +16,12 @@
 //   with a delete horizon (now + delete.retention.ms, as a tombstone's) and a pass after the horizon removes its
 //   record (an empty control batch stays: offsets are preserved). Only below `markers.removableBelow` (the
 //   oldest stored partition checkpoint: a reload from a checkpoint before the marker would otherwise see the
-//   transaction open forever). Abort markers stay: a read_committed fetch lists the aborted transaction from
-//   the partition's transaction index and checkpoints, and a Java consumer that meets its first batch but never
-//   its marker would drop the producer's later batches of the same response; Kafka removes both together.
+//   transaction open forever);
+// - abort markers, named by the pass in `abortMarkers` (log-cleaner-aborts.ts decides which): their
+//   transaction's records were all removed at least delete.retention.ms ago, and the transaction is already
+//   forgotten by the partition's transaction index and checkpoints. Never before: a read_committed fetch
+//   lists an aborted transaction from that index, and a Java consumer that is told of it but never meets its
+//   marker drops the producer's later batches of the same response (Kafka removes both together too).
 // OFFSETS ARE PRESERVED: a rewritten batch keeps its base offset, last offset delta, max timestamp, producer id,
 // epoch and base sequence, so the producer state and the time index rebuilt from batch headers are the same
 // after cleaning; a batch with nothing left stays as an empty batch (as Kafka keeps the last batch of a
@@ -40,6 +43,7 @@ import {
   recordBatchSize,
   TRANSACTIONAL_FLAG,
 } from "@cirrus/kafka-protocol";
+import { abortedKey } from "../producers/partition-txn-index.ts";
 
 /** Attribute bit 6: the batch's base timestamp is its delete horizon (Kafka's DELETE_HORIZON_FLAG_MASK). */
 export const DELETE_HORIZON_FLAG = 0x40;
@@ -128,6 +132,8 @@ export interface CleanContext {
   readonly aborted?: AbortedCheck;
   /** Commit-marker removal (one per pass, fed every batch in offset order); without it markers are kept. */
   readonly markers?: TxnRecordTracker;
+  /** The abort markers to remove (abortedKey: producer and marker offset); without it abort markers are kept. */
+  readonly abortMarkers?: ReadonlySet<string>;
 }
 
 export interface CleanedPayload {
@@ -187,10 +193,21 @@ export function cleanBatch(batch: Buffer, ctx: CleanContext): CleanedPayload {
  * once that has passed loses its record (see the header); anything else is kept as it is.
  */
 function cleanMarker(batch: Buffer, header: RecordBatchHeader, ctx: CleanContext): CleanedPayload {
-  if (!ctx.markers || !header.isTransactional || header.producerId < 0n) return UNCHANGED;
-  const removable = ctx.markers.end(header.producerId, Number(header.baseOffset));
-  if (!removable || header.recordCount === 0 || readControlRecordType(batch) !== ControlRecordType.Commit)
-    return UNCHANGED;
+  if (!header.isTransactional || header.producerId < 0n) return UNCHANGED;
+  const removable = ctx.markers?.end(header.producerId, Number(header.baseOffset)) ?? false;
+  const type = header.recordCount > 0 ? readControlRecordType(batch) : undefined;
+  if (
+    type === ControlRecordType.Abort &&
+    ctx.abortMarkers?.has(
+      abortedKey({ producerId: header.producerId, lastOffset: Number(header.baseOffset) }),
+    )
+  )
+    return {
+      payload: rebuildBatch(header, [], undefined),
+      removed: header.recordCount,
+      horizonMs: undefined,
+    };
+  if (!removable || type !== ControlRecordType.Commit) return UNCHANGED;
   const hasHorizon = (header.attributes & DELETE_HORIZON_FLAG) !== 0;
   if (!hasHorizon) {
     const horizonMs = ctx.nowMs + ctx.deleteRetentionMs;

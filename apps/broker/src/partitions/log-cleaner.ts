@@ -9,7 +9,8 @@
 //    than min.compaction.lag.ms and when the map holds `maxKeys` keys (Kafka's dedupe buffer);
 // 4. every stream object of [log start, end) is rewritten through Storage.rewriteStream with
 //    log-cleaner-records.ts's rules (commit markers of transactions with nothing left go too, after
-//    delete.retention.ms, below the oldest stored checkpoint): offsets never change, each changed object is replaced atomically in the
+//    delete.retention.ms, below the oldest stored checkpoint; abort markers as log-cleaner-aborts.ts decides,
+//    their transactions forgotten by the index and checkpoints first): offsets never change, each changed object is replaced atomically in the
 //    object index (a crash leaves the old one), and objects with nothing to drop are not rewritten;
 // 5. the clean offset (`end`), the cleaned bytes and the earliest pending delete horizon are stored in the
 //    object store (`checkpoints/<streamId>/log-cleaner`) so that the next owner after a move or a failover knows what is
@@ -18,6 +19,12 @@
 import type { ObjectStore } from "@cirrus/object-store";
 import type { RewriteOutcome } from "@cirrus/s3stream";
 import { contiguousRecords } from "./contiguous-records.ts";
+import {
+  type AbortsEmptied,
+  forgetDueAborts,
+  type LiveTxnIndexes,
+  nextAbortsEmptied,
+} from "./log-cleaner-aborts.ts";
 import { type CleanerPolicy, type CleanVerdict, decideCleaning } from "./log-cleaner-policy.ts";
 import {
   abortedCheckOf,
@@ -46,8 +53,13 @@ export interface CleanerState {
   readonly cleanOffset: number;
   /** Payload bytes of [log start, cleanOffset) after that pass. */
   readonly cleanBytes: number;
-  /** The earliest delete horizon of a tombstone that pass kept; undefined when none. */
+  /**
+   * The earliest delete horizon of a tombstone or marker that pass kept, or of the abort markers noted in
+   * `abortsEmptied`; undefined when none.
+   */
   readonly deleteHorizonMs?: number;
+  /** Aborted transactions whose records are all removed, waiting for their markers' removal (log-cleaner-aborts.ts). */
+  readonly abortsEmptied?: AbortsEmptied;
 }
 
 export interface CleanerStateStore {
@@ -78,10 +90,13 @@ export class ObjectStoreCleanerStateStore implements CleanerStateStore {
     }
     const ok = (n: unknown) => typeof n === "number" && Number.isSafeInteger(n) && n >= 0;
     if (!ok(parsed.cleanOffset) || !ok(parsed.cleanBytes)) return undefined;
+    const emptied = parsed.abortsEmptied;
     return {
       cleanOffset: parsed.cleanOffset!,
       cleanBytes: parsed.cleanBytes!,
       ...(ok(parsed.deleteHorizonMs) ? { deleteHorizonMs: parsed.deleteHorizonMs! } : {}),
+      // Damaged: as if none (the markers wait for another note, never go sooner).
+      ...(emptied && ok(emptied.below) && ok(emptied.atMs) ? { abortsEmptied: emptied } : {}),
     };
   }
 
@@ -126,6 +141,8 @@ export async function cleanPartition(
   policy: CleanerPolicy,
   nowMs: number,
   limits: CleanLimits,
+  /** The live transaction indexes to forget removed abort markers in; without them abort markers stay. */
+  live?: LiveTxnIndexes,
 ): Promise<CleanOutcome> {
   if (!policy.compacts) return { cleaned: false, why: "not-compacted" };
   const state = await partition.checkpoints.catchUp();
@@ -183,7 +200,16 @@ export async function cleanPartition(
     () => Number.NEGATIVE_INFINITY,
   );
   const markers = new TxnRecordTracker(removableBelow);
-  const ctx = { map, nowMs, deleteRetentionMs: policy.deleteRetentionMs, endOffset: end, aborted, markers };
+  const timing = { nowMs, deleteRetentionMs: policy.deleteRetentionMs };
+  const abortMarkers = await forgetDueAborts(
+    partition,
+    state,
+    saved?.abortsEmptied,
+    live,
+    { start, upTo: Math.min(end, removableBelow) },
+    timing,
+  );
+  const ctx = { map, ...timing, endOffset: end, aborted, markers, abortMarkers };
   const rewrite = await storage.rewriteStream(partition.streamId, start, end, (record) => {
     const recordEnd = record.baseOffset + record.count;
     if (recordEnd <= start || recordEnd > end) return undefined;
@@ -193,10 +219,16 @@ export async function cleanPartition(
     if (cleaned.horizonMs !== undefined) horizon = Math.min(horizon ?? cleaned.horizonMs, cleaned.horizonMs);
     return cleaned.payload;
   });
+  const abortsEmptied = nextAbortsEmptied(state, saved?.abortsEmptied, live, { start, end }, timing);
+  if (abortsEmptied) {
+    const due = abortsEmptied.atMs + policy.deleteRetentionMs;
+    horizon = Math.min(horizon ?? due, due);
+  }
   await store.put(partition.streamId, {
     cleanOffset: end,
     cleanBytes,
     ...(horizon !== undefined ? { deleteHorizonMs: horizon } : {}),
+    ...(abortsEmptied ? { abortsEmptied } : {}),
   });
   return { cleaned: true, why: verdict.why, from: start, to: end, recordsRemoved, rewrite };
 }

@@ -9,11 +9,15 @@
 // writes a checkpoint when `everyBytes` were folded in or `everyMs` passed since the last one. Closing the
 // partition gracefully writes a last one. Checkpoints cover offsets below the high watermark only (durable),
 // and a failed write or read is reported and otherwise ignored: the next open just replays more.
+
+import { BrokerError, BrokerErrorCode } from "../errors.ts";
 import {
   PartitionProducerState,
   type PartitionProducerStateOptions,
 } from "../producers/partition-producer-state.ts";
+import type { AbortedTxn } from "../producers/partition-txn-index.ts";
 import type { RebuiltTxns } from "../producers/rebuild-txn-index.ts";
+import { dropAbortedFromStored } from "./checkpoint-aborted-drop.ts";
 import { encodeCheckpoint } from "./checkpoint-codec.ts";
 import { type CheckpointedLog, type LogStateOptions, loadNewestCheckpoint } from "./checkpoint-loader.ts";
 import type { CheckpointStore } from "./checkpoint-store.ts";
@@ -183,6 +187,26 @@ export class PartitionCheckpointer {
     });
   }
 
+  /**
+   * Forgets these aborted transactions in every stored checkpoint, then in the state, so that no later open
+   * of the partition lists them (the log cleaner removes their abort markers next). Rejects as
+   * dropAbortedFromStored does (the state still holds them: a later pass retries), and with
+   * PARTITION_NOT_OWNED once the partition closes: the final checkpoint is written outside the queue, from
+   * the state as it was when it closed, so only a drop that ends before the close can be sure it is seen.
+   */
+  dropAborted(entries: readonly AbortedTxn[]): Promise<void> {
+    const closed = () =>
+      new BrokerError(BrokerErrorCode.PARTITION_NOT_OWNED, `stream ${this.#log.streamId} closed`);
+    return this.#serially(async () => {
+      if (this.#stopped) throw closed();
+      const state = await this.ready();
+      const store = this.#options.store;
+      if (store) await dropAbortedFromStored(store, this.#log.streamId, entries);
+      state.txns.dropAborted(entries);
+      if (this.#stopped) throw closed();
+    });
+  }
+
   /** Catches up and writes a checkpoint now if anything new was folded in (never rejects). */
   checkpointNow(): Promise<void> {
     return this.#serially(async () => {
@@ -300,7 +324,7 @@ export class PartitionCheckpointer {
     const offset = state.coveredOffset;
     if (!store || offset === this.#lastWrittenOffset || !state.lastBatch) return;
     const now = this.#options.now();
-    state.producers.expire(now);
+    state.producers.expire(now, (producerId) => state.txns.mayHaveOpenTxn(producerId));
     // Aborted transactions and markers wholly below the log start are no use to any reader any more.
     state.txns.forgetBelow(this.#log.logStartOffset, offset);
     const body = encodeCheckpoint({

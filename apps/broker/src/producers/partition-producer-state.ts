@@ -233,10 +233,15 @@ export class PartitionProducerState {
     return marker === undefined ? last : Math.max(last, marker);
   }
 
-  /** Forgets producers idle longer than the expiry (call now and then; cheap when nothing expired). */
-  expire(nowMs: number): void {
+  /**
+   * Forgets producers idle longer than the expiry (call now and then; cheap when nothing expired), except
+   * those with a transaction open here (`hasOpenTxn`, from the partition's transaction index): an ongoing
+   * transaction is never expired (Kafka's isProducerExpired), or its producer's next batch would be refused
+   * as out of sequence and its sequence checks lost while the transaction can still commit.
+   */
+  expire(nowMs: number, hasOpenTxn: (producerId: bigint) => boolean): void {
     for (const [id, entry] of this.#producers) {
-      if (nowMs - entry.lastTimestamp > this.#options.producerIdleExpiryMs) {
+      if (nowMs - entry.lastTimestamp > this.#options.producerIdleExpiryMs && !hasOpenTxn(id)) {
         this.#producers.delete(id);
         this.#markerEpochs.delete(id);
       }

@@ -119,10 +119,27 @@ export class PartitionTxnIndex {
     return out;
   }
 
+  /**
+   * Forgets these aborted transactions (matched by producer and marker offset): the log cleaner removes their
+   * abort markers, and a fetch must not list a transaction whose marker a consumer will never meet (see
+   * partitions/log-cleaner-records.ts). Entries not held are ignored.
+   */
+  dropAborted(entries: readonly AbortedTxn[]): void {
+    if (entries.length === 0) return;
+    const gone = new Set(entries.map(abortedKey));
+    const kept = this.#aborted.filter((a) => !gone.has(abortedKey(a)));
+    this.#aborted.splice(0, this.#aborted.length, ...kept);
+  }
+
   /** Drops aborted transactions wholly below the log start (retention removed them). */
   forgetBelow(logStartOffset: number): void {
     let drop = 0;
     while (drop < this.#aborted.length && this.#aborted[drop]!.lastOffset < logStartOffset) drop++;
     if (drop > 0) this.#aborted.splice(0, drop);
   }
+}
+
+/** An aborted transaction's identity: its producer and the offset of its abort marker. */
+export function abortedKey(a: Pick<AbortedTxn, "producerId" | "lastOffset">): string {
+  return `${a.producerId}@${a.lastOffset}`;
 }

@@ -19,7 +19,7 @@ import {
   type PartitionProducerStateOptions,
   type ProducerBatch,
 } from "./partition-producer-state.ts";
-import type { PartitionTxnIndex } from "./partition-txn-index.ts";
+import type { AbortedTxn, PartitionTxnIndex } from "./partition-txn-index.ts";
 import { incrementSequence } from "./sequence.ts";
 
 export interface ActiveProducer {
@@ -136,7 +136,7 @@ export class ProducerStateManager implements ProducerBatchGate {
     }
     const now = this.#options.now();
     if (now - entry.expiredAt > EXPIRY_CHECK_INTERVAL_MS) {
-      entry.state.expire(now);
+      entry.state.expire(now, (producerId) => entry.txns.openedAt(producerId) !== undefined);
       // Aborted transactions wholly below the log start are no fetch's business any more (Kafka drops them
       // with their segments): the list stays bounded by what retention keeps.
       entry.txns.forgetBelow(partition.logStartOffset);
@@ -180,6 +180,18 @@ export class ProducerStateManager implements ProducerBatchGate {
     if (!entry)
       this.load(partition).catch((error: unknown) => this.#options.onRebuildError(partition, error));
     return entry?.txns;
+  }
+
+  /**
+   * Forgets these aborted transactions in the partition's live index (the log cleaner is about to remove their
+   * abort markers, after forgetting them in the partition's checkpoints). False while the state is being
+   * loaded: the load may have copied them before they were forgotten, so the markers must stay this time.
+   * True when the state is not loaded at all: a later load starts from the checkpoints, which forgot them.
+   */
+  dropAborted(partition: Partition, entries: readonly AbortedTxn[]): boolean {
+    if (this.#rebuilding.has(partition)) return false;
+    this.#states.get(partition)?.txns.dropAborted(entries);
+    return true;
   }
 
   /**

@@ -79,6 +79,16 @@ export class TxnLogState {
     return this.#known ? this.#index.abortedIn(from, to) : [];
   }
 
+  /** Whether `producerId` has a transaction open in the log folded so far (true when the state is not known). */
+  mayHaveOpenTxn(producerId: bigint): boolean {
+    return !this.#known || this.#index.openedAt(producerId) !== undefined;
+  }
+
+  /** Forgets these aborted transactions (PartitionTxnIndex.dropAborted). */
+  dropAborted(entries: readonly AbortedTxn[]): void {
+    this.#index.dropAborted(entries);
+  }
+
   /** A stored transactional data batch of `producerId` at `baseOffset`. */
   data(producerId: bigint, baseOffset: number): void {
     this.#index.begin(producerId, baseOffset);

@@ -33,6 +33,7 @@ import { resolveNode } from "../node-identity/resolve-node.ts";
 import { walVolumeOfInstance } from "../node-identity/wal-volume-of-instance.ts";
 import { ObjectStoreCheckpointStore } from "../partitions/checkpoint-store.ts";
 import { ObjectStoreCleanerStateStore } from "../partitions/log-cleaner.ts";
+import type { LiveTxnIndexes } from "../partitions/log-cleaner-aborts.ts";
 import { LogCleaner } from "../partitions/log-cleaner-enforcer.ts";
 import { cleanerPolicyOf } from "../partitions/log-cleaner-policy.ts";
 import type { Partition } from "../partitions/partition.ts";
@@ -56,8 +57,12 @@ export interface StartBrokerOptions {
   readonly onShutdown?: (services: BrokerServices) => Promise<void> | void;
   /** Per-request access check (SASL), see DispatcherOptions.authorize. */
   readonly authorize?: DispatcherOptions["authorize"];
-  /** Idempotent-producer state; gets `load(partition)` when a partition opens. */
-  readonly producers?: BrokerServices["producers"] & { load(partition: Partition): Promise<void> };
+  /**
+   * Idempotent-producer state; gets `load(partition)` when a partition opens, and the log cleaner has it
+   * forget the aborted transactions whose markers it removes.
+   */
+  readonly producers?: BrokerServices["producers"] &
+    LiveTxnIndexes & { load(partition: Partition): Promise<void> };
   readonly log?: BrokerLog;
 }
 
@@ -450,6 +455,7 @@ export async function startBroker(
     store: new ObjectStoreCleanerStateStore(objectStore),
     limits: { maxKeys: config.logCleanerMaxKeysPerPass, readBytes: 4 * 1024 * 1024 },
     canWrite: () => lifecycle.canAck() && !lifecycle.shuttingDown(),
+    ...(producers ? { liveTxns: producers } : {}),
     log,
   });
   cleaner.start();

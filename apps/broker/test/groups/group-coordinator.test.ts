@@ -264,4 +264,68 @@ describe("GroupCoordinator", () => {
     coordA.close();
     coordB.close();
   });
+
+  it("the sweep forgets transactional producers idle beyond producerIdleExpiryMs; a move replays them as just seen", async () => {
+    const streamId = await cluster.createStream();
+    const clock = new ManualClock();
+    const config = {
+      ...defaultGroupConfig,
+      initialRebalanceDelayMs: 0,
+      producerIdleExpiryMs: 60_000,
+      offsetsRetentionCheckIntervalMs: 1_000,
+    };
+    const registryA = new FakeRegistry();
+    const onA = await cluster.openPartition(await cluster.openBroker(1), streamId, 1, OFFSETS_TOPIC, 0);
+    registryA.open.set(0, onA);
+    const coordA = new GroupCoordinator(
+      { partitions: registryA, metadata: async () => metadata(1) },
+      { clock, config },
+    );
+    const shardA = await shardOf(coordA, "g");
+    const producer = { producerId: 77n, producerEpoch: 2 };
+    const request = {
+      groupId: "g",
+      generationId: -1,
+      memberId: "",
+      groupInstanceId: null,
+      topics: [
+        {
+          name: "t",
+          partitions: [
+            { partitionIndex: 0, committedOffset: 5n, committedLeaderEpoch: -1, committedMetadata: null },
+          ],
+        },
+      ],
+    };
+    await shardA.offsets.stageTxn(producer, request);
+    assert.equal(
+      await shardA.offsets.completeTxn({ ...producer, committed: true, coordinatorEpoch: 1 }),
+      ErrorCode.NONE,
+    );
+    assert.equal(shardA.offsets.trackedProducers, 1);
+
+    // Moved before it expires: the new owner replays the producer as seen at the load.
+    registryA.open.delete(0);
+    await onA.close();
+    coordA.close();
+    clock.advance(59_000);
+    const registryB = new FakeRegistry();
+    registryB.open.set(
+      0,
+      await cluster.openPartition(await cluster.openBroker(2), streamId, 2, OFFSETS_TOPIC, 0),
+    );
+    const coordB = new GroupCoordinator(
+      { partitions: registryB, metadata: async () => metadata(1) },
+      { clock, config },
+    );
+    const shardB = await shardOf(coordB, "g");
+    assert.equal(shardB.offsets.trackedProducers, 1, "replayed");
+    clock.advance(2_000);
+    await coordB.sweep();
+    assert.equal(shardB.offsets.trackedProducers, 1, "idle since the load, not since the first owner saw it");
+    clock.advance(60_000);
+    await coordB.sweep();
+    assert.equal(shardB.offsets.trackedProducers, 0, "the sweep forgot it");
+    coordB.close();
+  });
 });

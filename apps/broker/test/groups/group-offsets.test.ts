@@ -197,3 +197,49 @@ describe("OffsetCommit / OffsetFetch", () => {
     assert.equal(shard.isServing, false);
   });
 });
+
+describe("transactional producers' epochs expire (Kafka's producer.id.expiration.ms)", () => {
+  const idle = 60_000;
+  const fenced = (r: { partitions: { errorCode: number }[] }[]) =>
+    errorsOf(r).every((c) => c === ErrorCode.INVALID_PRODUCER_EPOCH);
+
+  it("an idle producer's epoch is forgotten after the expiry; a zombie is fenced until then", async () => {
+    const { shard, clock } = makeShard({ producerIdleExpiryMs: idle });
+    const current = { producerId: 7n, producerEpoch: 4 };
+    await shard.offsets.stageTxn(current, commitOf());
+    assert.equal(await shard.offsets.completeTxn({ ...current, committed: true, coordinatorEpoch: 0 }), 0);
+    assert.equal(shard.offsets.trackedProducers, 1);
+    clock.advance(idle);
+    assert.equal(shard.expireProducers(), 0, "not idle for longer than the expiry yet");
+    assert.ok(fenced(await shard.offsets.stageTxn({ producerId: 7n, producerEpoch: 3 }, commitOf())));
+    clock.advance(1);
+    assert.equal(shard.expireProducers(), 1);
+    assert.equal(shard.offsets.trackedProducers, 0, "the map holds only producers of the last period");
+  });
+
+  it("a producer with an open transaction is never expired, however long it is silent", async () => {
+    const { shard, clock } = makeShard({ producerIdleExpiryMs: idle });
+    const open = { producerId: 8n, producerEpoch: 2 };
+    await shard.offsets.stageTxn(open, commitOf());
+    clock.advance(10 * idle);
+    assert.equal(shard.expireProducers(), 0);
+    assert.ok(fenced(await shard.offsets.stageTxn({ producerId: 8n, producerEpoch: 1 }, commitOf())));
+    assert.equal(await shard.offsets.completeTxn({ ...open, committed: false, coordinatorEpoch: 0 }), 0);
+    clock.advance(idle + 1);
+    assert.equal(shard.expireProducers(), 1, "expires once the transaction ended and the producer is idle");
+  });
+
+  it("every write of the producer restarts its idle time", async () => {
+    const { shard, clock } = makeShard({ producerIdleExpiryMs: idle });
+    const p = { producerId: 9n, producerEpoch: 0 };
+    await shard.offsets.stageTxn(p, commitOf());
+    await shard.offsets.completeTxn({ ...p, committed: true, coordinatorEpoch: 0 });
+    clock.advance(idle);
+    await shard.offsets.stageTxn(p, commitOf());
+    await shard.offsets.completeTxn({ ...p, committed: true, coordinatorEpoch: 0 });
+    clock.advance(idle);
+    assert.equal(shard.expireProducers(), 0);
+    clock.advance(1);
+    assert.equal(shard.expireProducers(), 1);
+  });
+});

@@ -1,133 +1,42 @@
-// Log compaction on real s3stream storage (WAL in a temp dir, in-memory object store and object manager shared
-// by the "brokers"): a keyed partition with updates and tombstones compacts to the last value per key with its
-// original offsets; the log start and end are unchanged; the rewritten objects replace the old ones, whose
-// bytes the object compactor then deletes; a pass with nothing new rewrites nothing; tombstones go after
-// delete.retention.ms; another owner reads the same log and knows it is clean; min.compaction.lag.ms and an
-// open transaction hold cleaning back, and once it aborts its records go and its marker stays; a fenced old owner's pass racing the new owner's loses at the commit
-// and nothing is lost or doubled; the cleaner runs only on compacted, known, non-internal topics.
+// Log compaction on real s3stream storage (log-cleaner-kit.ts): a keyed partition with updates and tombstones
+// compacts to the last value per key with its original offsets; the log start and end are unchanged; the
+// rewritten objects replace the old ones, whose bytes the object compactor then deletes; a pass with nothing
+// new rewrites nothing; tombstones go after delete.retention.ms; another owner reads the same log and knows it
+// is clean; min.compaction.lag.ms and an open transaction hold cleaning back, and once it aborts its records go
+// (its marker: log-cleaner-aborts.test.ts); a fenced old owner's pass racing the new owner's loses at the
+// commit and nothing is lost or doubled; the cleaner runs only on compacted, known, non-internal topics.
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import {
   encodeRecordBatch,
-  iterateRecords,
   ErrorCode as KafkaErrorCode,
   readRecordBatchHeader,
 } from "@cirrus/kafka-protocol";
-import { ErrorCode, type ObjectManager, Storage } from "@cirrus/s3stream";
-import { AppendNotifier } from "../../src/partitions/append-notifier.ts";
-import { ObjectStoreCheckpointStore } from "../../src/partitions/checkpoint-store.ts";
-import {
-  cleanerStateKey,
-  cleanPartition,
-  ObjectStoreCleanerStateStore,
-} from "../../src/partitions/log-cleaner.ts";
+import { ErrorCode, type ObjectManager } from "@cirrus/s3stream";
+import { cleanerStateKey, cleanPartition } from "../../src/partitions/log-cleaner.ts";
 import { LogCleaner } from "../../src/partitions/log-cleaner-enforcer.ts";
 import { cleanerPolicyOf } from "../../src/partitions/log-cleaner-policy.ts";
-import { Partition } from "../../src/partitions/partition.ts";
+import type { Partition } from "../../src/partitions/partition.ts";
 import { ProducerStateManager } from "../../src/producers/index.ts";
 import { rebuildTxnIndex } from "../../src/producers/rebuild-txn-index.ts";
 import { appendTxnMarker } from "../../src/transactions/marker-append.ts";
-import { StreamCluster } from "../groups/stream-test-kit.ts";
-
-const cluster = new StreamCluster();
-const dirs: string[] = [];
-after(async () => {
-  await cluster.close();
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-});
-const checkpoints = new ObjectStoreCheckpointStore(cluster.objectStore);
-const states = new ObjectStoreCleanerStateStore(cluster.objectStore);
-const NOW = Date.now();
-const HOUR = 3_600_000;
-const OLD = NOW - 2 * HOUR;
-const LIMITS = { maxKeys: 100_000, readBytes: 1 << 20 };
-const policy = cleanerPolicyOf({ "cleanup.policy": "compact", "delete.retention.ms": String(HOUR) });
-const pad = "p".repeat(300);
-
-/** A broker's storage whose object compactor separates every stream and deletes at once (run by hand). */
-async function openStorage(
-  nodeId: number,
-  objectManager: ObjectManager = cluster.objectManager,
-): Promise<Storage> {
-  const dir = await mkdtemp(join(tmpdir(), "cirrus-cleaner-"));
-  dirs.push(dir);
-  return Storage.open({
-    walPath: join(dir, "wal"),
-    walCapacity: 8 * 1024 * 1024,
-    objectStore: cluster.objectStore,
-    objectManager,
-    nodeId,
-    nodeEpoch: 1,
-    logCacheBytes: 0,
-    compaction: { intervalMs: 1e9, bytesPerSecond: 1e9, deleteGracePeriodMs: 0, separateStream: () => true },
-  });
-}
-
-async function openOn(storage: Storage, streamId: number, epoch: number, topic = "t"): Promise<Partition> {
-  const stream = await storage.openStream(streamId, epoch);
-  const identity = {
-    topic,
-    topicId: "00000000000000000000000000000001",
-    partition: 0,
-    leaderEpoch: epoch,
-    streamId,
-  };
-  return new Partition(identity, stream, new AppendNotifier(), undefined, {
-    store: checkpoints,
-    granuleBytes: 4096,
-    tickMs: 1e9,
-  });
-}
-
-/** Appends one batch per entry; returns the offsets given. */
-async function put(
-  partition: Partition,
-  entries: [string, string | null][],
-  timestamp = OLD,
-): Promise<number[]> {
-  const offsets: number[] = [];
-  for (const [key, value] of entries) {
-    const payload = encodeRecordBatch({
-      records: [{ key, value: value === null ? null : `${value}${pad}`, timestamp: BigInt(timestamp) }],
-    });
-    offsets.push(await partition.append([{ payload, count: 1, maxTimestamp: timestamp }]));
-  }
-  return offsets;
-}
-
-/** Every record from `from` as [offset, key, value without padding]. */
-async function readAll(partition: Partition, from = 0): Promise<[number, string, string | null][]> {
-  const out: [number, string, string | null][] = [];
-  for (const record of await partition.readRecords(from, partition.highWatermark, 64 << 20)) {
-    for (let at = 0; at < record.payload.length; ) {
-      const header = readRecordBatchHeader(record.payload, at);
-      const size = header.batchLength + 12;
-      if (header.isControl) {
-        out.push([Number(header.baseOffset), header.recordCount > 0 ? "(marker)" : "(removed marker)", null]);
-        at += size;
-        continue;
-      }
-      for (const r of iterateRecords(record.payload.subarray(at, at + size))) {
-        out.push([
-          Number(r.offset),
-          r.key!.toString(),
-          r.value === null ? null : r.value.toString().replace(pad, ""),
-        ]);
-      }
-      at += size;
-    }
-  }
-  return out;
-}
-
-async function storedBytes(): Promise<number> {
-  let total = 0;
-  for (const o of await cluster.objectStore.list("s3stream/")) total += o.size;
-  return total;
-}
+import {
+  checkpoints,
+  cluster,
+  HOUR,
+  LIMITS,
+  NOW,
+  OLD,
+  openOn,
+  openStorage,
+  openWithProducerState,
+  policy,
+  put,
+  readAll,
+  states,
+  storedBytes,
+  transaction,
+} from "./log-cleaner-kit.ts";
 
 describe("log compaction on s3stream", () => {
   it("keeps the last record per key at its offset, replaces the objects, then drops tombstones", async () => {
@@ -284,28 +193,11 @@ describe("log compaction on s3stream", () => {
   });
 
   it("a commit marker goes after delete.retention.ms once its transaction has no record left; nothing stays open", async () => {
-    const storage = await openStorage(4);
-    const streamId = await cluster.createStream();
-    const partition = await openOn(storage, streamId, 1);
-    const gate = new ProducerStateManager();
-    await gate.load(partition);
+    const { storage, streamId, partition, gate } = await openWithProducerState(4);
     /** A committed transaction of `producerId` writing k=value; returns its marker's offset. */
-    const committedTxn = async (on: Partition, producerId: bigint, value: string) => {
-      const txn = encodeRecordBatch({
-        producerId,
-        producerEpoch: 0,
-        baseSequence: 0,
-        isTransactional: true,
-        records: [{ key: "k", value, timestamp: BigInt(OLD) }],
-      });
-      const header = readRecordBatchHeader(txn);
-      assert.equal(gate.admit(on, header, on.nextOffset).kind, "append");
-      const offset = await on.append([{ payload: txn, count: 1, maxTimestamp: OLD }]);
-      gate.settle(on, header, offset, true);
-      const marker = { producerId, producerEpoch: 0, committed: true, coordinatorEpoch: 1 };
-      assert.equal(await appendTxnMarker(on, gate, marker, () => true), KafkaErrorCode.NONE);
-      return offset + 1;
-    };
+    /** A committed transaction of `producerId` writing k=value; returns its marker's offset. */
+    const committedTxn = (on: Partition, producerId: bigint, value: string) =>
+      transaction(gate, on, producerId, "k", value, true);
     const markerAt = await committedTxn(partition, 11n, "in-txn");
     await put(partition, [["k", "after"]]);
     await storage.flush();

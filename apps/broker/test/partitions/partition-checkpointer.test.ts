@@ -4,7 +4,9 @@
 // path; old checkpoints are pruned; lookups read at most about one granule.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { encodeEndTxnMarker, encodeRecordBatch } from "@cirrus/kafka-protocol";
 import { MemObjectStore } from "@cirrus/object-store";
+import { decodeCheckpoint } from "../../src/partitions/checkpoint-codec.ts";
 import { type CheckpointStore, ObjectStoreCheckpointStore } from "../../src/partitions/checkpoint-store.ts";
 import {
   type CheckpointOptions,
@@ -243,6 +245,73 @@ describe("PartitionCheckpointer", () => {
     }
     assert.deepEqual(await store.inner.list(log.streamId), written.slice(-2));
     checkpointer.abandon();
+  });
+
+  it("a checkpoint forgets idle producers but keeps one whose transaction is still open", async () => {
+    const log = new MemoryLog();
+    const store = new ObjectStoreCheckpointStore(new MemObjectStore());
+    const txn = encodeRecordBatch({
+      producerId: 9n,
+      producerEpoch: 0,
+      baseSequence: 0,
+      isTransactional: true,
+      records: [{ value: "open", timestamp: 0n }],
+    });
+    log.appendBatches([txn], 0);
+    log.append([{ producerId: 5n, producerEpoch: 0, baseSequence: 0, records: 3 }], 0);
+    const options = { producerIdleExpiryMs: 1_000, now: () => 3_600_000 };
+    const { checkpointer } = open(log, store, options);
+    await checkpointer.ready();
+    await checkpointer.checkpointNow();
+    checkpointer.abandon();
+    const reopened = open(log, store, options).checkpointer;
+    const producers = (await reopened.producerState(stateOptions)).snapshot().map((p) => p.producerId);
+    assert.equal(reopened.stats.loadedFrom, log.highWatermark, "opened from the checkpoint");
+    assert.deepEqual(producers, [9n], "the idle idempotent producer expired, the open transaction's did not");
+    reopened.abandon();
+  });
+
+  it("dropAborted forgets aborted transactions in every stored checkpoint, then in the state; a failure keeps them", async () => {
+    const log = new MemoryLog();
+    const store = new FlakyStore();
+    const data = encodeRecordBatch({
+      producerId: 9n,
+      producerEpoch: 0,
+      baseSequence: 0,
+      isTransactional: true,
+      records: [{ value: "aborted" }],
+    });
+    const abort = { producerId: 9n, producerEpoch: 0, committed: false, coordinatorEpoch: 1, timestamp: 0n };
+    log.appendBatches([data], 0);
+    log.appendBatches([encodeEndTxnMarker(abort)], 0);
+    const { checkpointer } = open(log, store);
+    await checkpointer.ready();
+    await checkpointer.checkpointNow();
+    log.append([{ producerId: -1n, producerEpoch: -1, baseSequence: -1, records: 1 }], 0);
+    await checkpointer.checkpointNow();
+    const storedAborted = async () => {
+      const out = [];
+      for (const offset of await store.list(log.streamId))
+        out.push(decodeCheckpoint(await store.get(log.streamId, offset)).txns?.aborted.length);
+      return out;
+    };
+    const held = async () => (await checkpointer.catchUp()).txns.abortedIn(0, log.highWatermark).length;
+    assert.deepEqual(await storedAborted(), [1, 1]);
+    const entry = { producerId: 9n, firstOffset: 0, lastOffset: 1 };
+
+    store.fail.add("put");
+    await assert.rejects(checkpointer.dropAborted([entry]), /injected put failure/);
+    assert.equal(await held(), 1, "the state still holds it: a later pass retries");
+    store.fail.clear();
+    await checkpointer.dropAborted([entry]);
+    assert.deepEqual(await storedAborted(), [0, 0]);
+    assert.equal(await held(), 0);
+
+    const reopened = open(log, store).checkpointer;
+    assert.equal((await reopened.catchUp()).txns.abortedIn(0, log.highWatermark).length, 0);
+    reopened.abandon();
+    await checkpointer.close();
+    await assert.rejects(checkpointer.dropAborted([entry]), { code: "PARTITION_NOT_OWNED" });
   });
 
   it("writes on its own every N bytes, and after T ms when anything was appended", async () => {

@@ -105,8 +105,17 @@ describe("PartitionProducerState", () => {
     assert.equal(s.producerCount, 3, "the longest idle producer was evicted");
     const evicted = write(s, batch(1, 1, 0, 1n), 4, 40);
     assert.equal(evicted.kind, "reject");
-    s.expire(60_000 + 25);
+    s.expire(60_000 + 25, () => false);
     assert.equal(s.producerCount, 1);
+  });
+
+  it("never forgets a producer whose transaction is open, however idle", () => {
+    const s = new PartitionProducerState(options);
+    write(s, batch(0, 1, 0, 1n), 0, 0);
+    write(s, batch(0, 1, 0, 2n), 1, 0);
+    s.expire(10 * 60_000, (producerId) => producerId === 1n);
+    assert.equal(s.producerCount, 1);
+    assert.equal(write(s, batch(1, 1, 0, 1n), 2, 10 * 60_000).kind, "append", "its sequence is kept");
   });
 
   it("replay rebuilds the same state that live appends built", () => {

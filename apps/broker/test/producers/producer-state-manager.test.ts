@@ -82,3 +82,39 @@ describe("ProducerStateManager", () => {
     assert.equal(zombie.kind === "reject" && zombie.errorCode, ErrorCode.INVALID_PRODUCER_EPOCH);
   });
 });
+
+describe("ProducerStateManager: producer expiry (Kafka's producer.id.expiration.ms)", () => {
+  it("forgets an idle producer, but never one with a transaction open on the partition", async () => {
+    const streamId = await cluster.createStream();
+    const broker = await cluster.openBroker(1);
+    const partition = await cluster.openPartition(broker, streamId, 1);
+    let now = 1_000_000;
+    const gate = new ProducerStateManager({ producerIdleExpiryMs: 5_000, now: () => now });
+    await gate.load(partition);
+    const txnBatch = (seq: number) =>
+      encodeRecordBatch({
+        producerId: 21n,
+        producerEpoch: 0,
+        baseSequence: seq,
+        isTransactional: true,
+        records: [{ value: `t${seq}` }],
+      });
+    assert.equal((await produce(gate, partition, txnBatch(0))).kind, "appended");
+    assert.equal((await produce(gate, partition, idempotentBatch(22n, 0, 0))).kind, "appended");
+    // Both silent far beyond the expiry (and the check interval); any admit runs the expiry.
+    now += 3_600_000;
+    assert.equal((await produce(gate, partition, idempotentBatch(23n, 0, 0))).kind, "appended");
+    assert.equal(
+      (await produce(gate, partition, txnBatch(1))).kind,
+      "appended",
+      "the open transaction's producer keeps its sequence",
+    );
+    const forgotten = await produce(gate, partition, idempotentBatch(22n, 0, 3));
+    assert.equal(
+      forgotten.kind === "reject" && forgotten.errorCode,
+      ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+      "the idle idempotent producer was forgotten",
+    );
+    await partition.close();
+  });
+});

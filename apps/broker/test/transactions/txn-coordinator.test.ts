@@ -45,7 +45,13 @@ class FakeRegistry {
 }
 
 let ids = 500n;
-function coordinatorOn(registry: FakeRegistry, clock: ManualClock, markers: RecordingMarkers, brokerId = 2) {
+function coordinatorOn(
+  registry: FakeRegistry,
+  clock: ManualClock,
+  markers: RecordingMarkers,
+  brokerId = 2,
+  idExpirationMs = 7 * 86_400_000,
+) {
   return new TxnCoordinator(
     {
       partitions: registry,
@@ -54,7 +60,7 @@ function coordinatorOn(registry: FakeRegistry, clock: ManualClock, markers: Reco
       markers,
       allocateProducerId: () => ids++,
     },
-    { clock, markerRetryMs: 50 },
+    { clock, markerRetryMs: 50, idExpirationMs },
   );
 }
 
@@ -141,5 +147,47 @@ describe("TxnCoordinator", () => {
     assert.equal(shardB.get("other")?.state, TxnState.CompleteAbort);
     coordB.close();
     assert.equal(await shardB.initProducerId("z", 1000).then((r) => r.errorCode), ErrorCode.NOT_COORDINATOR);
+  });
+
+  it("the sweep expires an idle id with a tombstone in the stream; the next owner replays it and the id starts fresh", async () => {
+    const streamId = await cluster.createStream();
+    const clock = new ManualClock();
+    const expiry = 60_000;
+    const registryA = new FakeRegistry();
+    const partitionA = await cluster.openPartition(
+      await cluster.openBroker(21),
+      streamId,
+      1,
+      TRANSACTION_STATE_TOPIC,
+      0,
+    );
+    registryA.open.set(0, partitionA);
+    const coordA = coordinatorOn(registryA, clock, new RecordingMarkers(), 2, expiry);
+    const shardA = await shardOf(coordA, "idle");
+    const old = await shardA.initProducerId("idle", 10_000);
+    const busy = await shardA.initProducerId("busy", 900_000);
+    await shardA.addPartitions("busy", busy.producerId, 0, [{ topic: "a", partition: 0 }]);
+    clock.advance(expiry + 1);
+    await coordA.sweep();
+    assert.equal(shardA.get("idle"), undefined);
+    assert.equal(shardA.get("busy")?.state, TxnState.Ongoing, "an ongoing transaction is never expired");
+    registryA.open.delete(0);
+    await partitionA.close();
+    coordA.close();
+
+    const registryB = new FakeRegistry();
+    registryB.open.set(
+      0,
+      await cluster.openPartition(await cluster.openBroker(22), streamId, 2, TRANSACTION_STATE_TOPIC, 0),
+    );
+    const coordB = coordinatorOn(registryB, clock, new RecordingMarkers(), 2, expiry);
+    const shardB = await shardOf(coordB, "idle");
+    assert.equal(shardB.get("idle"), undefined, "the tombstone was replayed");
+    assert.equal(shardB.get("busy")?.producerId, busy.producerId);
+    const fresh = await shardB.initProducerId("idle", 10_000);
+    assert.equal(fresh.errorCode, ErrorCode.NONE);
+    assert.notEqual(fresh.producerId, old.producerId);
+    assert.equal(fresh.producerEpoch, 0);
+    coordB.close();
   });
 });

@@ -154,6 +154,46 @@ describe("TxnShard: the transaction state machine", () => {
     assert.deepEqual(kit.log.records.at(-1), { transactionalId: "idle", value: null });
   });
 
+  it("an expired id starts fresh: its next InitProducerId gets a new producer id at epoch 0, the old one is unknown", async () => {
+    const kit = shardKit({ idExpirationMs: 10_000 });
+    const old = await kit.shard.initProducerId("tx", 5_000);
+    await kit.shard.addPartitions("tx", old.producerId, 0, [tp("a", 0)]);
+    assert.equal(await kit.shard.endTxn("tx", old.producerId, 0, true), ErrorCode.NONE);
+    await settle();
+    assert.equal(kit.shard.get("tx")?.state, TxnState.CompleteCommit);
+    kit.clock.advance(10_000);
+    await kit.shard.expire();
+    assert.ok(kit.shard.get("tx"), "idle exactly the expiration time: kept");
+    kit.clock.advance(1);
+    await kit.shard.expire();
+    assert.equal(kit.shard.get("tx"), undefined);
+    assert.equal(
+      await kit.shard.addPartitions("tx", old.producerId, 0, [tp("a", 0)]),
+      ErrorCode.INVALID_PRODUCER_ID_MAPPING,
+      "the producer that let its id expire is told its id mapping is gone",
+    );
+    const fresh = await kit.shard.initProducerId("tx", 5_000, {
+      producerId: old.producerId,
+      producerEpoch: 0,
+    });
+    assert.equal(fresh.errorCode, ErrorCode.NONE);
+    assert.notEqual(fresh.producerId, old.producerId);
+    assert.equal(fresh.producerEpoch, 0);
+  });
+
+  it("PrepareCommit / PrepareAbort are never expired, however long their markers take", async () => {
+    const kit = shardKit({ idExpirationMs: 10_000 });
+    const init = await kit.shard.initProducerId("tx", 5_000);
+    await kit.shard.addPartitions("tx", init.producerId, 0, [tp("a", 0)]);
+    kit.markers.failures = 1_000;
+    assert.equal(await kit.shard.endTxn("tx", init.producerId, 0, false), ErrorCode.NONE);
+    kit.clock.advance(1_000_000);
+    await kit.shard.expire();
+    assert.equal(kit.shard.get("tx")?.state, TxnState.PrepareAbort);
+    assert.equal(kit.log.records.filter((r) => r.value === null).length, 0, "no tombstone");
+    kit.shard.unload();
+  });
+
   it("bad timeouts are INVALID_TRANSACTION_TIMEOUT; a failed log write changes nothing and is retriable", async () => {
     const kit = shardKit({ maxTimeoutMs: 60_000 });
     assert.equal((await kit.shard.initProducerId("tx", 0)).errorCode, ErrorCode.INVALID_TRANSACTION_TIMEOUT);
@@ -242,6 +282,29 @@ describe("TxnShard: recovery from the transaction log", () => {
       ErrorCode.NONE,
       "the client's retried commit succeeds",
     );
+  });
+
+  it("an expiry tombstone is replayed by the next owner: the id is gone there too and starts fresh", async () => {
+    const kit = shardKit({ idExpirationMs: 10_000 });
+    const old = await kit.shard.initProducerId("gone", 5_000);
+    await kit.shard.initProducerId("kept", 5_000);
+    kit.clock.advance(5_000);
+    await kit.shard.initProducerId("kept", 5_000); // used again: its idle time restarts
+    kit.clock.advance(5_001);
+    await kit.shard.expire();
+    assert.deepEqual(
+      kit.log.records.filter((r) => r.value === null),
+      [{ transactionalId: "gone", value: null }],
+    );
+    kit.shard.unload();
+    const moved = shardKit({ clock: kit.clock, log: new MemoryTxnLog(), idExpirationMs: 10_000 });
+    for (const r of kit.log.records) moved.shard.replay(r);
+    assert.equal(moved.shard.get("gone"), undefined, "the tombstone deleted what the records before it said");
+    assert.equal(moved.shard.get("kept")?.producerEpoch, 1);
+    const fresh = await moved.shard.initProducerId("gone", 5_000);
+    assert.equal(fresh.errorCode, ErrorCode.NONE);
+    assert.notEqual(fresh.producerId, old.producerId);
+    assert.equal(fresh.producerEpoch, 0);
   });
 
   it("an Ongoing transaction survives the move and still times out at the new owner", async () => {
