@@ -29,6 +29,7 @@ import type { SecretBox } from "./secrets/secret-box.ts";
 import { openSecretBox } from "./secrets/secret-keys.ts";
 import { AssignmentNotifier } from "./services/assignment-notifier.ts";
 import { ClusterFeed } from "./services/cluster-feed.ts";
+import { ClusterListFeed } from "./services/cluster-list-feed.ts";
 import { MoveCompletion } from "./services/move-completion.ts";
 import { OperationFeed } from "./services/operation-feed.ts";
 import { completeClosedMoves } from "./services/partition-assigner.ts";
@@ -83,6 +84,7 @@ export async function build(options: BuildOptions): Promise<App> {
     releaseNextMoves: async () => [],
     operationFeed: new OperationFeed(database.db, { intervalMs: config.operationEventsIntervalMs }),
     clusterFeed: new ClusterFeed(database.db, { intervalMs: config.clusterEventsIntervalMs }),
+    clusterListFeed: new ClusterListFeed(database.db, { intervalMs: config.clusterEventsIntervalMs }),
     streamGate: new TokenStreamGate(tokens, {
       perToken: config.eventStreamsPerToken,
       checkMs: config.eventStreamAuthCheckMs,
@@ -134,8 +136,10 @@ export async function build(options: BuildOptions): Promise<App> {
   server.addHook("onClose", () => context.operationFeed.close());
   server.addHook("onClose", () => context.streamGate.close());
   server.addHook("onClose", () => context.clusterFeed.close());
+  server.addHook("onClose", () => context.clusterListFeed.close());
   context.clusterFeed.onError = (error) =>
     server.log.warn({ error: String(error) }, "reading clusters for live streams failed");
+  context.clusterListFeed.onError = context.clusterFeed.onError;
   context.streamGate.onError = (error) =>
     server.log.warn({ error: String(error) }, "checking live streams' tokens failed");
   server.addHook("onSend", async (request, reply, payload) => {
