@@ -15,7 +15,7 @@ import { registerJsonBodyParser } from "./http/json-body-parser.ts";
 import { documentDefaultsAsOptional, OptionalBodies } from "./http/openapi-parameters.ts";
 import { registerProblemHandlers } from "./http/problem-handler.ts";
 import { closeSilentConnectionsOnClose } from "./http/silent-connections.ts";
-import { TokenStreamGate } from "./http/token-stream-gate.ts";
+import { type ScheduleAt, TokenStreamGate } from "./http/token-stream-gate.ts";
 import { typeboxValidatorCompiler } from "./http/typebox.ts";
 import { consoleRoutes } from "./routes/console-routes.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
@@ -52,6 +52,8 @@ export interface BuildOptions {
   secrets?: SecretBox;
   /** The clock API tokens' expiries are judged by (tests move it instead of sleeping). */
   clock?: () => number;
+  /** Runs a callback once `clock` reaches a time: live streams end at their token's expiry (tests fire it). */
+  scheduleAt?: ScheduleAt;
 }
 
 export interface App {
@@ -88,6 +90,7 @@ export async function build(options: BuildOptions): Promise<App> {
     streamGate: new TokenStreamGate(tokens, {
       perToken: config.eventStreamsPerToken,
       checkMs: config.eventStreamAuthCheckMs,
+      ...(options.scheduleAt ? { scheduleAt: options.scheduleAt } : {}),
     }),
     moveCompletion: new MoveCompletion(
       async (clusterId) => {

@@ -8,6 +8,8 @@ export interface Principal {
   tokenId: string;
   name: string;
   scope: Scope;
+  /** When the token stops being accepted (ms since the epoch); null: never. Fixed for a token's life. */
+  expiresAt: number | null;
 }
 
 export interface ApiTokenView {
@@ -49,7 +51,9 @@ function checkRow(row: Row | undefined, now: number): TokenCheck {
   if (!row) return { refused: "unknown" };
   if (row.revokedAt !== null) return { refused: "revoked" };
   if (row.expiresAt !== null && row.expiresAt <= now) return { refused: "expired" };
-  return { principal: { tokenId: row.id, name: row.name, scope: row.scope as Scope } };
+  return {
+    principal: { tokenId: row.id, name: row.name, scope: row.scope as Scope, expiresAt: row.expiresAt },
+  };
 }
 
 /**
