@@ -90,6 +90,13 @@ describe("OpenAPI contract", { timeout: 120_000 }, () => {
     assert.equal(created.statusCode, 201);
     const tokenId = created.json().token.id;
     assert.equal((await c.call("GET", "/v1/tokens", { ...admin, query: { limit: "1" } })).statusCode, 200);
+    const self = { headers: { authorization: `Bearer ${created.json().secret}` } };
+    assert.equal((await c.call("GET", "/v1/tokens/current", self)).json().id, tokenId);
+    const renewed = await c.call("POST", "/v1/tokens/:id/renew", { ...self, params: { id: tokenId } });
+    assert.equal(renewed.statusCode, 201);
+    // Renewed once: the old token is revoked, a second renewal is a 409 problem.
+    const again = await c.call("POST", "/v1/tokens/:id/renew", { ...admin, params: { id: tokenId } });
+    assert.equal(again.statusCode, 409);
     assert.equal(
       (await c.call("DELETE", "/v1/tokens/:id", { ...admin, params: { id: tokenId } })).json().revokedAt > 0,
       true,
