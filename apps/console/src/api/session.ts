@@ -41,3 +41,12 @@ export function onTokenChange(listener: () => void): () => void {
   listeners.add(listener);
   return () => listeners.delete(listener);
 }
+
+/**
+ * Whether a 401 for a request or stream made with `usedToken` ends this session: only when that token is still
+ * the session's. A renewal swaps the token and revokes the old one, so what was in flight with the old one is
+ * refused; that says nothing about the new token (a stream is opened again with it instead).
+ */
+export function refusalEndsSession(usedToken: string | null): boolean {
+  return token !== null && usedToken === token;
+}
