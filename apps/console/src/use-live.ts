@@ -2,7 +2,7 @@ import { useEffect, useState } from "react";
 import type { StreamEvent } from "./api/event-stream.ts";
 import { readEvents, streamProblem } from "./api/event-stream.ts";
 import { ApiProblem, messageOf, signOutFor } from "./api/problem.ts";
-import { currentToken, refusalEndsSession } from "./api/session.ts";
+import { currentToken, endsSessionOnceSettled } from "./api/session.ts";
 import type { Polled } from "./use-polled.ts";
 
 /** The server's `retry:` for our streams: how long to wait before opening a stream again. */
@@ -62,10 +62,11 @@ export function useLive<T>(
           // A token revoked or expired while its stream was open ends the session, as a 401 answer does; unless
           // the session has moved to a renewed token meanwhile: then the stream opens again at once with it.
           if (failure instanceof ApiProblem && failure.problem.status === 401) {
-            if (refusalEndsSession(openedWith)) {
+            if (await endsSessionOnceSettled(openedWith)) {
               signOutFor(failure.problem);
               return;
             }
+            if (signal.aborted) return;
             if (currentToken() !== null && currentToken() !== openedWith) continue;
           }
           setError(messageOf(failure));

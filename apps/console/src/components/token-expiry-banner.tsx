@@ -57,7 +57,8 @@ export function TokenExpiryBanner() {
     }
   };
 
-  if (renewed && !warning) {
+  // Just renewed: say so (with the new expiry) until dismissed, even when the new token too expires within a day.
+  if (renewed) {
     return (
       <div className="callout callout-good banner" role="status">
         {renewed}{" "}
