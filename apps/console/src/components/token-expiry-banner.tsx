@@ -1,7 +1,7 @@
 import { useEffect, useState } from "react";
 import { api } from "../api/client.ts";
 import { messageOf, unwrap } from "../api/problem.ts";
-import { currentToken, setToken } from "../api/session.ts";
+import { currentToken, duringRenewal, setToken } from "../api/session.ts";
 import { describeExpiry, expiryWarning, nextExpiryCheck } from "../pages/token-expiry.ts";
 import { usePolled } from "../use-polled.ts";
 
@@ -43,13 +43,15 @@ export function TokenExpiryBanner() {
     setBusy(true);
     setFailure(undefined);
     try {
-      const made = await unwrap(
-        api.POST("/v1/tokens/{id}/renew", { params: { path: { id: mine.data.id } } }),
-      );
+      const { id } = mine.data;
+      const made = await duringRenewal(async () => {
+        const answer = await unwrap(api.POST("/v1/tokens/{id}/renew", { params: { path: { id } } }));
+        setToken(answer.secret);
+        return answer;
+      });
       setRenewed(
         `API token renewed: it now expires ${describeExpiry(made.token.expiresAt, Date.now()).text}.`,
       );
-      setToken(made.secret);
     } catch (thrown) {
       setFailure(messageOf(thrown));
     } finally {
