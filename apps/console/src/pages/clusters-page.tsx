@@ -2,6 +2,7 @@ import { useState } from "react";
 import type { ClusterListItem } from "../api/types.ts";
 import { DataTable } from "../components/data-table.tsx";
 import { Link } from "../components/link.tsx";
+import { LiveStatus } from "../components/live-status.tsx";
 import { LoadState } from "../components/load-state.tsx";
 import { Status } from "../components/status.tsx";
 import { formatRate, formatRelative } from "../format.ts";
@@ -31,13 +32,7 @@ export function ClustersPage() {
     <section>
       <div className="page-head">
         <h1>Clusters</h1>
-        <span className="muted small" role="status">
-          {live.live
-            ? "● Live"
-            : live.polling
-              ? `Live updates unavailable (${live.streamError}): refreshing every 3 s`
-              : "Connecting…"}
-        </span>
+        <LiveStatus {...live} pollSeconds={3} />
         {!creating && (
           <button type="button" className="primary" onClick={() => setCreating(true)}>
             Create cluster
