@@ -5,7 +5,9 @@
 // see it in the message browser (and, from a time, exactly the records at or after it), see a consumer group's lag, reset
 // its offsets (dry run, 409 while it has a member, then executed on the empty group: lag comes back),
 // simulate a spot reclaim and watch its operation finish (live over Server-Sent Events, never polled),
-// preview and execute a rebalance, then delete the cluster. Every page is screenshot under e2e/results/console/
+// preview and execute a rebalance, see the expiry warning of a token that expires within a day and renew it without
+// a sign-out, then delete the cluster. The clusters list is live over one stream too (no polling). Pages sign in
+// through one signInOn helper (harness/browser.ts). Every page is screenshot under e2e/results/console/
 // and scanned by axe-core (no serious or critical violation). The overview's render time with many partitions
 // is e2e/bench/console-render.bench.ts's.
 import assert from "node:assert/strict";
