@@ -87,3 +87,14 @@ export async function axeViolations(page: Page): Promise<AxeViolation[]> {
 export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
   return (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
 }
+
+/**
+ * Signs `page` in to the console at `consoleUrl` with the API token `secret`, as a person does (the login form),
+ * and resolves once the signed-in shell shows (its Sign out button).
+ */
+export async function signInOn(page: Page, secret: string, consoleUrl: string): Promise<void> {
+  await page.goto(`${consoleUrl.replace(/\/$/, "")}/`);
+  await page.getByLabel("API token").fill(secret);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign out" }).waitFor();
+}

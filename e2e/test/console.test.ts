@@ -5,7 +5,9 @@
 // see it in the message browser (and, from a time, exactly the records at or after it), see a consumer group's lag, reset
 // its offsets (dry run, 409 while it has a member, then executed on the empty group: lag comes back),
 // simulate a spot reclaim and watch its operation finish (live over Server-Sent Events, never polled),
-// preview and execute a rebalance, then delete the cluster. Every page is screenshot under e2e/results/console/
+// preview and execute a rebalance, see the expiry warning of a token that expires within a day and renew it without
+// a sign-out, then delete the cluster. The clusters list is live over one stream too (no polling). Pages sign in
+// through one signInOn helper (harness/browser.ts). Every page is screenshot under e2e/results/console/
 // and scanned by axe-core (no serious or critical violation). The overview's render time with many partitions
 // is e2e/bench/console-render.bench.ts's.
 import assert from "node:assert/strict";
@@ -23,6 +25,7 @@ import {
   RESULTS_DIR,
   screenshot,
   seriousViolations,
+  signInOn,
 } from "../harness/browser.ts";
 import { freePort, waitFor } from "../harness/cluster.ts";
 import { ControlPlaneProcess } from "../harness/control-plane-process.ts";
@@ -92,8 +95,7 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
     await page.getByLabel("API token").fill("not-a-real-token-at-all-000");
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByText("This token is not valid").waitFor();
-    await page.getByLabel("API token").fill(ADMIN_TOKEN);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await signInOn(page, ADMIN_TOKEN, url);
     await page.getByRole("heading", { name: "No cluster yet" }).waitFor();
     assert.ok(!page.url().includes(ADMIN_TOKEN), "the token never appears in the address");
     await check("02-clusters-empty");
@@ -148,6 +150,27 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
       60_000,
     );
     await check("04-cluster-overview");
+  });
+
+  it("keeps the clusters list live over one stream (state, brokers, traffic), without polling", async () => {
+    const requests: string[] = [];
+    const record = (request: { url(): string }) => {
+      const path = new URL(request.url()).pathname;
+      if (path.startsWith("/v1/clusters")) requests.push(path);
+    };
+    page.on("request", record);
+    await page.goto(`${url}/`);
+    await page.getByRole("status").filter({ hasText: "● Live" }).waitFor({ timeout: 15_000 });
+    const row = page.getByRole("row", { name: /^web / });
+    await row.getByText("RUNNING").waitFor();
+    await row.getByText(/^3 brokers · in /).waitFor({ timeout: 15_000 });
+    // Longer than the old polls (the list every 3 s, each cluster's brokers every 5 s): none may come.
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    page.off("request", record);
+    assert.deepEqual(requests, ["/v1/clusters/events"], "one list stream, no list or brokers polling");
+    await check("04a-clusters-live");
+    await page.getByRole("link", { name: "web" }).click();
+    await page.getByRole("heading", { name: /^web/ }).waitFor();
   });
 
   it("keeps the cluster page (overview, broker map) live over the cluster's event stream, without polling", async () => {
@@ -715,13 +738,7 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
     const other = await browser.newPage({ viewport: { width: 1280, height: 860 } });
     other.on("pageerror", (error) => pageErrors.push(error.message));
     try {
-      await other.goto(`${url}/`);
-      await other.getByLabel("API token").fill(secret);
-      await other.getByRole("button", { name: "Sign in" }).click();
-      await other
-        .getByRole("heading", { name: /cluster/i })
-        .first()
-        .waitFor();
+      await signInOn(other, secret, url);
       await other.goto(`${url}/operations`);
       await other.getByRole("status").filter({ hasText: "Live" }).waitFor({ timeout: 15_000 });
       const after: string[] = [];
@@ -748,13 +765,7 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
     const other = await browser.newPage({ viewport: { width: 1280, height: 860 } });
     other.on("pageerror", (error) => pageErrors.push(error.message));
     try {
-      await other.goto(`${url}/`);
-      await other.getByLabel("API token").fill(secret);
-      await other.getByRole("button", { name: "Sign in" }).click();
-      await other
-        .getByRole("heading", { name: /cluster/i })
-        .first()
-        .waitFor();
+      await signInOn(other, secret, url);
       await other.goto(`${url}/operations`);
       // Its live stream (or any request) is refused with TOKEN_EXPIRED once the 10 s are up: signed out, told why.
       await other.getByRole("heading", { name: "Cirrus console" }).waitFor({ timeout: 30_000 });
@@ -765,6 +776,55 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
       await other.getByText("This token has expired").waitFor();
       await screenshot(other, "14c-expired-signed-out");
       assert.deepEqual(await seriousViolations(other), [], "the login page after an expiry");
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("warns within a day of the token's expiry with the time left, and renews it without a sign-out", async () => {
+    const { secret, token } = await api<{ secret: string; token: { id: string } }>("POST", "/v1/tokens", {
+      name: "expiring-soon",
+      scope: "viewer",
+      expiresAt: Date.now() + 5 * 60 * 60 * 1000,
+    });
+    const other = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    other.on("pageerror", (error) => pageErrors.push(error.message));
+    try {
+      await signInOn(other, secret, url);
+      const warning = other.getByRole("status").filter({ hasText: /Your API token expires in [45] h\./ });
+      await warning.waitFor({ timeout: 15_000 });
+      // The list's stream is open with the old token when it is renewed.
+      await other.getByRole("status").filter({ hasText: "● Live" }).waitFor({ timeout: 15_000 });
+      await screenshot(other, "16-token-expiry-warning");
+      assert.deepEqual(await seriousViolations(other), [], "the page with the expiry warning");
+
+      await warning.getByRole("button", { name: "Renew token" }).click();
+      await other
+        .getByRole("status")
+        .filter({ hasText: /API token renewed: it now expires in [45] h\./ })
+        .waitFor();
+      const renewed = await other.evaluate(() => sessionStorage.getItem("cirrus.token"));
+      assert.ok(renewed && renewed !== secret, "the session holds the new secret");
+      // Still signed in, the list live again (its stream reopened with the new secret), no warning.
+      await other.getByRole("status").filter({ hasText: "● Live" }).waitFor({ timeout: 15_000 });
+      assert.equal(await other.getByRole("button", { name: "Sign out" }).count(), 1, "not signed out");
+      assert.equal(await other.getByRole("button", { name: "Renew token" }).count(), 0);
+      await screenshot(other, "16b-token-renewed");
+      assert.deepEqual(await seriousViolations(other), [], "the page after the renewal");
+
+      const withOld = await fetch(`${url}/v1/clusters`, { headers: { authorization: `Bearer ${secret}` } });
+      assert.equal(withOld.status, 401, "the old secret is revoked");
+      const withNew = await fetch(`${url}/v1/tokens/current`, {
+        headers: { authorization: `Bearer ${renewed}` },
+      });
+      const view = (await withNew.json()) as { id: string; name: string; scope: string; expiresAt: number };
+      assert.notEqual(view.id, token.id);
+      assert.equal(view.name, "expiring-soon");
+      assert.equal(view.scope, "viewer");
+      // A reload keeps the renewed session.
+      await other.reload();
+      await other.getByRole("status").filter({ hasText: "● Live" }).waitFor({ timeout: 15_000 });
+      assert.equal(await other.getByRole("button", { name: "Sign out" }).count(), 1);
     } finally {
       await other.close();
     }

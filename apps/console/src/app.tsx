@@ -1,6 +1,7 @@
 import { useEffect, useState } from "react";
 import { currentToken, onTokenChange, setToken } from "./api/session.ts";
 import { Link } from "./components/link.tsx";
+import { TokenExpiryBanner } from "./components/token-expiry-banner.tsx";
 import { ClusterPage } from "./pages/cluster-page.tsx";
 import { ClustersPage } from "./pages/clusters-page.tsx";
 import { GroupPage } from "./pages/group-page.tsx";
@@ -73,6 +74,7 @@ export function App() {
         </button>
       </header>
       <main id="main">
+        <TokenExpiryBanner />
         <PageFor route={route} />
       </main>
     </div>

@@ -24,7 +24,7 @@ export interface ClusterLiveView {
 }
 
 /** What the stream shows, or while it is down what polling shows (the stream's last data until polling has some). */
-function streamOrPolled<T>(
+export function streamOrPolled<T>(
   fromStream: T | undefined,
   stream: Polled<unknown>,
   polled: Polled<T>,

@@ -2,7 +2,7 @@ import { useEffect, useState } from "react";
 import type { StreamEvent } from "./api/event-stream.ts";
 import { readEvents, streamProblem } from "./api/event-stream.ts";
 import { ApiProblem, messageOf, signOutFor } from "./api/problem.ts";
-import { currentToken } from "./api/session.ts";
+import { currentToken, endsSessionOnceSettled } from "./api/session.ts";
 import type { Polled } from "./use-polled.ts";
 
 /** The server's `retry:` for our streams: how long to wait before opening a stream again. */
@@ -39,6 +39,7 @@ export function useLive<T>(
     setError(undefined);
     const run = async () => {
       while (!signal.aborted) {
+        const openedWith = currentToken();
         try {
           const body = await open(signal);
           setLive(true);
@@ -58,10 +59,15 @@ export function useLive<T>(
           if (finished(state)) return;
         } catch (failure) {
           if (signal.aborted) return;
-          // A token revoked or expired while its stream was open ends the session, as a 401 answer does.
-          if (failure instanceof ApiProblem && failure.problem.status === 401 && currentToken()) {
-            signOutFor(failure.problem);
-            return;
+          // A token revoked or expired while its stream was open ends the session, as a 401 answer does; unless
+          // the session has moved to a renewed token meanwhile: then the stream opens again at once with it.
+          if (failure instanceof ApiProblem && failure.problem.status === 401) {
+            if (await endsSessionOnceSettled(openedWith)) {
+              signOutFor(failure.problem);
+              return;
+            }
+            if (signal.aborted) return;
+            if (currentToken() !== null && currentToken() !== openedWith) continue;
           }
           setError(messageOf(failure));
         } finally {

@@ -78,3 +78,34 @@ describe("a session ended by a 401", () => {
     setToken(null);
   });
 });
+
+describe("a 401 for a token the session has moved on from", () => {
+  it("ends the session only when the refused token is still the session's (a renewal swaps it)", async () => {
+    const { refusalEndsSession, setToken } = await import("../src/api/session.ts");
+    setToken("cirrus_api_old");
+    assert.equal(refusalEndsSession("cirrus_api_old"), true);
+    setToken("cirrus_api_new");
+    assert.equal(refusalEndsSession("cirrus_api_old"), false, "the old token's refusal after a renewal");
+    assert.equal(refusalEndsSession("cirrus_api_new"), true);
+    setToken(null);
+    assert.equal(refusalEndsSession(null), false, "signed out already");
+  });
+
+  it("lets a 401 that comes during a renewal wait for it: the old token's streams end before its answer comes", async () => {
+    const { duringRenewal, endsSessionOnceSettled, setToken } = await import("../src/api/session.ts");
+    setToken("cirrus_api_old");
+    let answer!: () => void;
+    const renewed = duringRenewal(async () => {
+      await new Promise<void>((resolve) => {
+        answer = resolve;
+      });
+      setToken("cirrus_api_new");
+    });
+    const judged = endsSessionOnceSettled("cirrus_api_old");
+    answer();
+    await renewed;
+    assert.equal(await judged, false, "judged after the swap: the session goes on");
+    assert.equal(await endsSessionOnceSettled("cirrus_api_new"), true, "no renewal in flight: judged now");
+    setToken(null);
+  });
+});

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { DEFAULT_EXPIRY, describeExpiry, EXPIRY_CHOICES, expiresAtFor } from "../src/pages/token-expiry.ts";
+import {
+  DEFAULT_EXPIRY,
+  describeExpiry,
+  EXPIRY_CHOICES,
+  expiresAtFor,
+  expiryWarning,
+  nextExpiryCheck,
+} from "../src/pages/token-expiry.ts";
 
 const DAY = 24 * 60 * 60 * 1000;
 const now = Date.UTC(2026, 11, 7, 12, 0, 0);
@@ -60,5 +67,22 @@ describe("token expiry", () => {
       expired: true,
       soon: false,
     });
+  });
+
+  it("warns about the signed-in token within a day of its expiry, with the time left", () => {
+    assert.equal(expiryWarning(null, now), undefined, "a token that never expires");
+    assert.equal(expiryWarning(now + DAY + 1, now), undefined, "more than a day left");
+    assert.equal(expiryWarning(now + DAY, now), "Your API token expires in 24 h.");
+    assert.equal(expiryWarning(now + 5 * 60 * 60 * 1000 + 59_000, now), "Your API token expires in 5 h.");
+    assert.equal(expiryWarning(now + 90_000, now), "Your API token expires in 1 min.");
+    assert.equal(expiryWarning(now, now), undefined, "expired: the session ends instead");
+  });
+
+  it("looks again when the warning starts, then each minute until the expiry", () => {
+    assert.equal(nextExpiryCheck(null, now), undefined);
+    assert.equal(nextExpiryCheck(now - 1, now), undefined);
+    assert.equal(nextExpiryCheck(now + 30 * DAY, now), now + 29 * DAY);
+    assert.equal(nextExpiryCheck(now + 3 * 60 * 60 * 1000, now), now + 60_000);
+    assert.equal(nextExpiryCheck(now + 10_000, now), now + 10_000);
   });
 });

@@ -9,6 +9,7 @@ import type { TokenStreamGate } from "./http/token-stream-gate.ts";
 import type { AssignmentNotifier } from "./services/assignment-notifier.ts";
 import type { BrokerCapacity } from "./services/balancer-settings.ts";
 import type { ClusterFeed } from "./services/cluster-feed.ts";
+import type { ClusterListFeed } from "./services/cluster-list-feed.ts";
 import type { FleetMembership } from "./services/instance-credentials.ts";
 import type { MoveCompletion } from "./services/move-completion.ts";
 import type { OperationFeed } from "./services/operation-feed.ts";
@@ -38,6 +39,8 @@ export interface AppContext {
   operationFeed: OperationFeed;
   /** Clusters' brokers for live streams (GET /v1/clusters/{id}/events); reads only while listened to. */
   clusterFeed: ClusterFeed;
+  /** Every cluster with its broker count and traffic for the list's live stream (GET /v1/clusters/events). */
+  clusterListFeed: ClusterListFeed;
   /** Opens every live stream: caps them per token and ends them when their token is revoked. */
   streamGate: TokenStreamGate;
   /** Simulated spot reclaim (the provisioner's, local provider); absent when no provisioner runs. */

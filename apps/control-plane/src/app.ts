@@ -15,7 +15,7 @@ import { registerJsonBodyParser } from "./http/json-body-parser.ts";
 import { documentDefaultsAsOptional, OptionalBodies } from "./http/openapi-parameters.ts";
 import { registerProblemHandlers } from "./http/problem-handler.ts";
 import { closeSilentConnectionsOnClose } from "./http/silent-connections.ts";
-import { TokenStreamGate } from "./http/token-stream-gate.ts";
+import { type ScheduleAt, TokenStreamGate } from "./http/token-stream-gate.ts";
 import { typeboxValidatorCompiler } from "./http/typebox.ts";
 import { consoleRoutes } from "./routes/console-routes.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
@@ -29,6 +29,7 @@ import type { SecretBox } from "./secrets/secret-box.ts";
 import { openSecretBox } from "./secrets/secret-keys.ts";
 import { AssignmentNotifier } from "./services/assignment-notifier.ts";
 import { ClusterFeed } from "./services/cluster-feed.ts";
+import { ClusterListFeed } from "./services/cluster-list-feed.ts";
 import { MoveCompletion } from "./services/move-completion.ts";
 import { OperationFeed } from "./services/operation-feed.ts";
 import { completeClosedMoves } from "./services/partition-assigner.ts";
@@ -51,6 +52,8 @@ export interface BuildOptions {
   secrets?: SecretBox;
   /** The clock API tokens' expiries are judged by (tests move it instead of sleeping). */
   clock?: () => number;
+  /** Runs a callback once `clock` reaches a time: live streams end at their token's expiry (tests fire it). */
+  scheduleAt?: ScheduleAt;
 }
 
 export interface App {
@@ -83,9 +86,11 @@ export async function build(options: BuildOptions): Promise<App> {
     releaseNextMoves: async () => [],
     operationFeed: new OperationFeed(database.db, { intervalMs: config.operationEventsIntervalMs }),
     clusterFeed: new ClusterFeed(database.db, { intervalMs: config.clusterEventsIntervalMs }),
+    clusterListFeed: new ClusterListFeed(database.db, { intervalMs: config.clusterEventsIntervalMs }),
     streamGate: new TokenStreamGate(tokens, {
       perToken: config.eventStreamsPerToken,
       checkMs: config.eventStreamAuthCheckMs,
+      ...(options.scheduleAt ? { scheduleAt: options.scheduleAt } : {}),
     }),
     moveCompletion: new MoveCompletion(
       async (clusterId) => {
@@ -134,8 +139,10 @@ export async function build(options: BuildOptions): Promise<App> {
   server.addHook("onClose", () => context.operationFeed.close());
   server.addHook("onClose", () => context.streamGate.close());
   server.addHook("onClose", () => context.clusterFeed.close());
+  server.addHook("onClose", () => context.clusterListFeed.close());
   context.clusterFeed.onError = (error) =>
     server.log.warn({ error: String(error) }, "reading clusters for live streams failed");
+  context.clusterListFeed.onError = context.clusterFeed.onError;
   context.streamGate.onError = (error) =>
     server.log.warn({ error: String(error) }, "checking live streams' tokens failed");
   server.addHook("onSend", async (request, reply, payload) => {

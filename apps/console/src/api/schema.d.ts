@@ -4713,7 +4713,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Server-Sent Events (text/event-stream): `event: <name>` and `data: <JSON>` per event; a `: heartbeat` comment line at least every 15 s (EVENT_STREAM_HEARTBEAT_MS); `retry:` 2000 ms. Send the token as `Authorization: Bearer` (EventSource cannot: read it with fetch). A token holds at most EVENT_STREAMS_PER_TOKEN (8) streams at once per replica: one more is answered 429 problem+json. When the token is revoked or expires, the stream ends with a last `error` event whose data is a 401 problem (RFC 9457; code TOKEN_EXPIRED for an expiry), within EVENT_STREAM_AUTH_CHECK_MS (1 s). Each event is documented by the schema `x-event-schema` names. Events: first `snapshot` {items: the newest `limit` operations (the list's view), newest first}, then `operation` (one operation, the list's view) each time one is created or changes. Merge by id: an operation may come again unchanged. */
+                /** @description Server-Sent Events (text/event-stream): `event: <name>` and `data: <JSON>` per event; a `: heartbeat` comment line at least every 15 s (EVENT_STREAM_HEARTBEAT_MS); `retry:` 2000 ms. Send the token as `Authorization: Bearer` (EventSource cannot: read it with fetch). A token holds at most EVENT_STREAMS_PER_TOKEN (8) streams at once per replica: one more is answered 429 problem+json. When the token is revoked or expires, the stream ends with a last `error` event whose data is a 401 problem (RFC 9457; code TOKEN_EXPIRED for an expiry): at its expiry exactly, within EVENT_STREAM_AUTH_CHECK_MS (1 s) of a revocation. Each event is documented by the schema `x-event-schema` names. Events: first `snapshot` {items: the newest `limit` operations (the list's view), newest first}, then `operation` (one operation, the list's view) each time one is created or changes. Merge by id: an operation may come again unchanged. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -4843,7 +4843,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Server-Sent Events (text/event-stream): `event: <name>` and `data: <JSON>` per event; a `: heartbeat` comment line at least every 15 s (EVENT_STREAM_HEARTBEAT_MS); `retry:` 2000 ms. Send the token as `Authorization: Bearer` (EventSource cannot: read it with fetch). A token holds at most EVENT_STREAMS_PER_TOKEN (8) streams at once per replica: one more is answered 429 problem+json. When the token is revoked or expires, the stream ends with a last `error` event whose data is a 401 problem (RFC 9457; code TOKEN_EXPIRED for an expiry), within EVENT_STREAM_AUTH_CHECK_MS (1 s). Each event is documented by the schema `x-event-schema` names. Events: `operation` (the operation as GET /v1/operations/{id} shows it, moves included) at once and on each change; the stream ends after the one whose status is SUCCEEDED or FAILED. */
+                /** @description Server-Sent Events (text/event-stream): `event: <name>` and `data: <JSON>` per event; a `: heartbeat` comment line at least every 15 s (EVENT_STREAM_HEARTBEAT_MS); `retry:` 2000 ms. Send the token as `Authorization: Bearer` (EventSource cannot: read it with fetch). A token holds at most EVENT_STREAMS_PER_TOKEN (8) streams at once per replica: one more is answered 429 problem+json. When the token is revoked or expires, the stream ends with a last `error` event whose data is a 401 problem (RFC 9457; code TOKEN_EXPIRED for an expiry): at its expiry exactly, within EVENT_STREAM_AUTH_CHECK_MS (1 s) of a revocation. Each event is documented by the schema `x-event-schema` names. Events: `operation` (the operation as GET /v1/operations/{id} shows it, moves included) at once and on each change; the stream ends after the one whose status is SUCCEEDED or FAILED. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -4973,7 +4973,135 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Server-Sent Events (text/event-stream): `event: <name>` and `data: <JSON>` per event; a `: heartbeat` comment line at least every 15 s (EVENT_STREAM_HEARTBEAT_MS); `retry:` 2000 ms. Send the token as `Authorization: Bearer` (EventSource cannot: read it with fetch). A token holds at most EVENT_STREAMS_PER_TOKEN (8) streams at once per replica: one more is answered 429 problem+json. When the token is revoked or expires, the stream ends with a last `error` event whose data is a 401 problem (RFC 9457; code TOKEN_EXPIRED for an expiry), within EVENT_STREAM_AUTH_CHECK_MS (1 s). Each event is documented by the schema `x-event-schema` names. Events: first `snapshot` {cluster: as GET /v1/clusters/{id} gives it, brokers: the brokers as GET /v1/clusters/{id}/brokers lists them, watermarks: as GET /v1/clusters/{id}/metrics gives them}; then `cluster` (as GET /v1/clusters/{id}) when it changes (state, conditions, spec, bootstrap…); `brokers` {items} when a broker comes, goes or changes state, zone, instance type, epoch or partitions led; `network` {at, items: [{brokerId, bytesInPerSec, bytesOutPerSec, leaseUntil}]}: each broker's rates from its last heartbeat, whenever they or a lease changed (at most every CLUSTER_EVENTS_INTERVAL_MS, 2 s); `watermarks` when the spec changes them; `operation` (the operations list's view) when an operation of the cluster is created or changes. When the cluster is deleted the stream ends with an `error` event carrying a 404 problem. */
+                /** @description Server-Sent Events (text/event-stream): `event: <name>` and `data: <JSON>` per event; a `: heartbeat` comment line at least every 15 s (EVENT_STREAM_HEARTBEAT_MS); `retry:` 2000 ms. Send the token as `Authorization: Bearer` (EventSource cannot: read it with fetch). A token holds at most EVENT_STREAMS_PER_TOKEN (8) streams at once per replica: one more is answered 429 problem+json. When the token is revoked or expires, the stream ends with a last `error` event whose data is a 401 problem (RFC 9457; code TOKEN_EXPIRED for an expiry): at its expiry exactly, within EVENT_STREAM_AUTH_CHECK_MS (1 s) of a revocation. Each event is documented by the schema `x-event-schema` names. Events: first `snapshot` {cluster: as GET /v1/clusters/{id} gives it, brokers: the brokers as GET /v1/clusters/{id}/brokers lists them, watermarks: as GET /v1/clusters/{id}/metrics gives them}; then `cluster` (as GET /v1/clusters/{id}) when it changes (state, conditions, spec, bootstrap…); `brokers` {items} when a broker comes, goes or changes state, zone, instance type, epoch or partitions led; `network` {at, items: [{brokerId, bytesInPerSec, bytesOutPerSec, leaseUntil}]}: each broker's rates from its last heartbeat, whenever they or a lease changed (at most every CLUSTER_EVENTS_INTERVAL_MS, 2 s); `watermarks` when the spec changes them; `operation` (the operations list's view) when an operation of the cluster is created or changes. When the cluster is deleted the stream ends with an `error` event carrying a 404 problem. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": string;
+                    };
+                };
+                /** @description Invalid request (schema, JSON, unknown fields) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
+                        "WWW-Authenticate"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token's scope is not enough */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported media type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Idempotency-Key reused with another request */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Internal error */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/clusters/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every cluster live (Server-Sent Events): the list with broker counts and traffic, then each cluster created, changed or deleted */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Server-Sent Events (text/event-stream): `event: <name>` and `data: <JSON>` per event; a `: heartbeat` comment line at least every 15 s (EVENT_STREAM_HEARTBEAT_MS); `retry:` 2000 ms. Send the token as `Authorization: Bearer` (EventSource cannot: read it with fetch). A token holds at most EVENT_STREAMS_PER_TOKEN (8) streams at once per replica: one more is answered 429 problem+json. When the token is revoked or expires, the stream ends with a last `error` event whose data is a 401 problem (RFC 9457; code TOKEN_EXPIRED for an expiry): at its expiry exactly, within EVENT_STREAM_AUTH_CHECK_MS (1 s) of a revocation. Each event is documented by the schema `x-event-schema` names. Events: first `snapshot` {items: every cluster, newest first, each {cluster: as GET /v1/clusters/{id} gives it, brokers: {count, bytesInPerSec, bytesOutPerSec}}}; then `cluster` (one such item) when a cluster is created or it, its broker count or its brokers' traffic changes (looked at every CLUSTER_EVENTS_INTERVAL_MS, 2 s); `deleted` {id} when a cluster is gone. Merge by cluster id. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -6706,6 +6834,296 @@ export interface paths {
                         name: string;
                         scope: "admin" | "operator" | "viewer" | "metrics";
                         /** @description when the token stops being accepted, ms since the epoch: in the future, at most 366 days ahead; left out or null: never */
+                        expiresAt?: number | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            token: {
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                                scope: "admin" | "operator" | "viewer" | "metrics";
+                                /** @description ms since the Unix epoch */
+                                createdAt: number;
+                                lastUsedAt: number | null;
+                                revokedAt: number | null;
+                                /** @description when the token stops being accepted, ms since the epoch; null: never */
+                                expiresAt: number | null;
+                            };
+                            secret: string;
+                        };
+                    };
+                };
+                /** @description Invalid request (schema, JSON, unknown fields) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
+                        "WWW-Authenticate"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token's scope is not enough */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported media type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Idempotency-Key reused with another request */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Internal error */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tokens/current": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The token this request is made with (its expiry, for a console to warn before it) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            scope: "admin" | "operator" | "viewer" | "metrics";
+                            /** @description ms since the Unix epoch */
+                            createdAt: number;
+                            lastUsedAt: number | null;
+                            revokedAt: number | null;
+                            /** @description when the token stops being accepted, ms since the epoch; null: never */
+                            expiresAt: number | null;
+                        };
+                    };
+                };
+                /** @description Invalid request (schema, JSON, unknown fields) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        /** @description Bearer realm="cirrus"; with error="invalid_token" when the token sent is unknown, revoked, expired (code TOKEN_EXPIRED) or malformed */
+                        "WWW-Authenticate"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token's scope is not enough */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported media type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Idempotency-Key reused with another request */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Internal error */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tokens/{id}/renew": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Renew a token: a new secret with the same name and scope and a new expiry; the old token is revoked in the same transaction (admin: any token; otherwise only the token making the request) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @description when the new token stops being accepted, ms since the epoch: in the future, at most 366 days ahead; null: never; left out: the old token's lifetime again from now (never, if it never expired) */
                         expiresAt?: number | null;
                     };
                 };
@@ -12756,6 +13174,214 @@ export interface components {
                     /** @description why the move was rolled back */
                     failure: string | null;
                 }[];
+            };
+        } | {
+            /** @enum {string} */
+            event: "error";
+            data: {
+                type: string;
+                title: string;
+                status: number;
+                code: string;
+                detail?: string;
+                instance?: string;
+            } & {
+                [key: string]: unknown;
+            };
+        };
+        /** @description An event of GET /v1/clusters/events */
+        ClusterListStreamEvent: {
+            /** @enum {string} */
+            event: "snapshot";
+            data: {
+                items: {
+                    cluster: {
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        spec: {
+                            provider: "local" | "aws" | "aliyun";
+                            region: string;
+                            zones: string[];
+                            instanceTypes: string[];
+                            spot: {
+                                share: number;
+                                onDemandBase: number;
+                            };
+                            brokers: {
+                                min: number;
+                                max: number;
+                            };
+                            scaling: {
+                                highWatermarkBytesPerSec?: number;
+                                lowWatermarkBytesPerSec?: number;
+                                highWatermarkPercent?: number;
+                                lowWatermarkPercent?: number;
+                                cooldownSeconds: number;
+                                scaleInCooldownSeconds?: number;
+                                periodSeconds?: number;
+                                evaluationPeriods?: number;
+                                scaleOutStep?: number;
+                                scaleInStep?: number;
+                                enabled?: boolean;
+                            };
+                            objectStore: {
+                                uri: string;
+                                endpoint?: string;
+                                region?: string;
+                            };
+                            walVolumeGiB: number;
+                            aws?: {
+                                imageId?: string;
+                                imageSsmParameter?: string;
+                                subnets: {
+                                    [key: string]: string;
+                                };
+                                securityGroupIds: string[];
+                                instanceProfileArn?: string;
+                            };
+                            aliyun?: {
+                                imageId: string;
+                                vSwitches: {
+                                    [key: string]: string;
+                                };
+                                securityGroupId: string;
+                                ramRoleName?: string;
+                            };
+                            balancing?: {
+                                auto?: boolean;
+                                bandPercent?: number;
+                                capacityPercent?: number;
+                                cooldownSeconds?: number;
+                                brokerNetworkBytesPerSec?: number;
+                                usageThresholdBytesPerSec?: number;
+                            };
+                        };
+                        state: "CREATING" | "RUNNING" | "UPDATING" | "DEGRADED" | "DELETING" | "FAILED";
+                        conditions: {
+                            type: string;
+                            status: "True" | "False" | "Unknown";
+                            reason: string;
+                            message: string;
+                            /** @description ms since the Unix epoch */
+                            lastTransitionAt: number;
+                        }[];
+                        version: number;
+                        deletionProtection: boolean;
+                        bootstrap: string | null;
+                        /** @description ms since the Unix epoch */
+                        createdAt: number;
+                        /** @description ms since the Unix epoch */
+                        updatedAt: number;
+                    };
+                    brokers: {
+                        /** @description its brokers, in any state */
+                        count: number;
+                        /** @description the sum of its brokers' network in, from their last heartbeats */
+                        bytesInPerSec: number;
+                        /** @description the sum of its brokers' network out, from their last heartbeats */
+                        bytesOutPerSec: number;
+                    };
+                }[];
+            };
+        } | {
+            /** @enum {string} */
+            event: "cluster";
+            data: {
+                cluster: {
+                    /** Format: uuid */
+                    id: string;
+                    name: string;
+                    spec: {
+                        provider: "local" | "aws" | "aliyun";
+                        region: string;
+                        zones: string[];
+                        instanceTypes: string[];
+                        spot: {
+                            share: number;
+                            onDemandBase: number;
+                        };
+                        brokers: {
+                            min: number;
+                            max: number;
+                        };
+                        scaling: {
+                            highWatermarkBytesPerSec?: number;
+                            lowWatermarkBytesPerSec?: number;
+                            highWatermarkPercent?: number;
+                            lowWatermarkPercent?: number;
+                            cooldownSeconds: number;
+                            scaleInCooldownSeconds?: number;
+                            periodSeconds?: number;
+                            evaluationPeriods?: number;
+                            scaleOutStep?: number;
+                            scaleInStep?: number;
+                            enabled?: boolean;
+                        };
+                        objectStore: {
+                            uri: string;
+                            endpoint?: string;
+                            region?: string;
+                        };
+                        walVolumeGiB: number;
+                        aws?: {
+                            imageId?: string;
+                            imageSsmParameter?: string;
+                            subnets: {
+                                [key: string]: string;
+                            };
+                            securityGroupIds: string[];
+                            instanceProfileArn?: string;
+                        };
+                        aliyun?: {
+                            imageId: string;
+                            vSwitches: {
+                                [key: string]: string;
+                            };
+                            securityGroupId: string;
+                            ramRoleName?: string;
+                        };
+                        balancing?: {
+                            auto?: boolean;
+                            bandPercent?: number;
+                            capacityPercent?: number;
+                            cooldownSeconds?: number;
+                            brokerNetworkBytesPerSec?: number;
+                            usageThresholdBytesPerSec?: number;
+                        };
+                    };
+                    state: "CREATING" | "RUNNING" | "UPDATING" | "DEGRADED" | "DELETING" | "FAILED";
+                    conditions: {
+                        type: string;
+                        status: "True" | "False" | "Unknown";
+                        reason: string;
+                        message: string;
+                        /** @description ms since the Unix epoch */
+                        lastTransitionAt: number;
+                    }[];
+                    version: number;
+                    deletionProtection: boolean;
+                    bootstrap: string | null;
+                    /** @description ms since the Unix epoch */
+                    createdAt: number;
+                    /** @description ms since the Unix epoch */
+                    updatedAt: number;
+                };
+                brokers: {
+                    /** @description its brokers, in any state */
+                    count: number;
+                    /** @description the sum of its brokers' network in, from their last heartbeats */
+                    bytesInPerSec: number;
+                    /** @description the sum of its brokers' network out, from their last heartbeats */
+                    bytesOutPerSec: number;
+                };
+            };
+        } | {
+            /** @enum {string} */
+            event: "deleted";
+            data: {
+                /** Format: uuid */
+                id: string;
             };
         } | {
             /** @enum {string} */

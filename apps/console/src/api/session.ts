@@ -41,3 +41,36 @@ export function onTokenChange(listener: () => void): () => void {
   listeners.add(listener);
   return () => listeners.delete(listener);
 }
+
+/**
+ * Whether a 401 for a request or stream made with `usedToken` ends this session: only when that token is still
+ * the session's. A renewal swaps the token and revokes the old one, so what was in flight with the old one is
+ * refused; that says nothing about the new token (a stream is opened again with it instead).
+ */
+export function refusalEndsSession(usedToken: string | null): boolean {
+  return token !== null && usedToken === token;
+}
+
+/** The renewal in flight, if any (see `duringRenewal`). */
+let renewal: Promise<unknown> | undefined;
+
+/**
+ * Runs `renew` (which ends by swapping the session's token) as the session's renewal. The server revokes the old
+ * token as it answers, so its open streams' 401 may arrive before the answer does: such a refusal waits for the
+ * renewal (`endsSessionOnceSettled`) instead of ending the session.
+ */
+export async function duringRenewal<T>(renew: () => Promise<T>): Promise<T> {
+  const running = renew();
+  renewal = running;
+  try {
+    return await running;
+  } finally {
+    if (renewal === running) renewal = undefined;
+  }
+}
+
+/** `refusalEndsSession`, judged once a renewal in flight has settled (succeeded or failed). */
+export async function endsSessionOnceSettled(usedToken: string | null): Promise<boolean> {
+  await renewal?.catch(() => {});
+  return refusalEndsSession(usedToken);
+}

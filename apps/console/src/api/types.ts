@@ -23,6 +23,7 @@ export type Topic = Ok<paths["/v1/clusters/{id}/topics/{name}"], "get">;
 export type Operation = Ok<paths["/v1/operations/{id}"], "get">;
 export type RebalancePlan = Ok<paths["/v1/clusters/{id}/rebalance/plan"], "get">;
 export type Token = Ok<paths["/v1/tokens"], "get">["items"][number];
+export type CreatedToken = Ok<paths["/v1/tokens/{id}/renew"], "post">;
 export type AclBinding = Ok<paths["/v1/clusters/{id}/acls"], "get">["items"][number];
 export type KafkaUser = Ok<paths["/v1/clusters/{id}/users"], "get">["items"][number];
 export type Scope = Token["scope"];
@@ -44,6 +45,7 @@ export type Watermarks = MetricsView["watermarks"];
  * `x-event-schema` names): one {event, data} object per `event:` name, `data` parsed.
  */
 export type ClusterStreamEvent = components["schemas"]["ClusterStreamEvent"];
+export type ClusterListStreamEvent = components["schemas"]["ClusterListStreamEvent"];
 export type OperationTimelineEvent = components["schemas"]["OperationTimelineEvent"];
 export type OperationStreamEvent = components["schemas"]["OperationStreamEvent"];
 /** The data of event `E` of a stream whose events are `U`. */
@@ -53,3 +55,5 @@ export type EventData<U extends { event: string; data: unknown }, E extends U["e
 >["data"];
 /** One broker's rates from its last heartbeat, and its lease: the items of the cluster stream's `network` event. */
 export type NetworkSample = EventData<ClusterStreamEvent, "network">["items"][number];
+/** A cluster as the clusters list shows it (GET /v1/clusters/events): it, its broker count and summed traffic. */
+export type ClusterListItem = EventData<ClusterListStreamEvent, "cluster">;

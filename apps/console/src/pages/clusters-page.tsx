@@ -1,45 +1,38 @@
 import { useState } from "react";
-import { api } from "../api/client.ts";
-import { unwrap } from "../api/problem.ts";
-import type { Cluster } from "../api/types.ts";
+import type { ClusterListItem } from "../api/types.ts";
 import { DataTable } from "../components/data-table.tsx";
 import { Link } from "../components/link.tsx";
+import { LiveStatus } from "../components/live-status.tsx";
 import { LoadState } from "../components/load-state.tsx";
 import { Status } from "../components/status.tsx";
 import { formatRate, formatRelative } from "../format.ts";
-import { usePolled } from "../use-polled.ts";
+import { useClusterListLive } from "../use-cluster-list-live.ts";
 import { ClusterCreateForm } from "./cluster-create-form.tsx";
 import { DeleteClusterButton } from "./delete-cluster-button.tsx";
 
-async function listClusters(): Promise<Cluster[]> {
-  return (await unwrap(api.GET("/v1/clusters", { params: { query: { limit: 500 } } }))).items;
-}
-
-/** Traffic of a cluster: the sum of its brokers' network in and out, from their last heartbeats. */
-function ClusterTraffic({ clusterId }: { clusterId: string }) {
-  const brokers = usePolled(
-    async () =>
-      (await unwrap(api.GET("/v1/clusters/{id}/brokers", { params: { path: { id: clusterId } } }))).items,
-    5000,
-    [clusterId],
-  );
-  if (!brokers.data) return <span className="muted">…</span>;
-  const bytesIn = brokers.data.reduce((sum, b) => sum + b.load.bytesInPerSec, 0);
-  const bytesOut = brokers.data.reduce((sum, b) => sum + b.load.bytesOutPerSec, 0);
+/** Traffic of a cluster: its broker count and the sum of their network in and out, from their last heartbeats. */
+function ClusterTraffic({ brokers }: { brokers: ClusterListItem["brokers"] }) {
   return (
     <span>
-      {brokers.data.length} brokers · in {formatRate(bytesIn)} · out {formatRate(bytesOut)}
+      {brokers.count} brokers · in {formatRate(brokers.bytesInPerSec)} · out{" "}
+      {formatRate(brokers.bytesOutPerSec)}
     </span>
   );
 }
 
 export function ClustersPage() {
-  const clusters = usePolled(listClusters, 3000, []);
+  const live = useClusterListLive();
+  const clusters = live.list;
+  // The stream brings creations and deletions itself; only the polled fallback needs asking again.
+  const refresh = () => {
+    if (live.polling) clusters.reload();
+  };
   const [creating, setCreating] = useState(false);
   return (
     <section>
       <div className="page-head">
         <h1>Clusters</h1>
+        <LiveStatus {...live} pollSeconds={3} />
         {!creating && (
           <button type="button" className="primary" onClick={() => setCreating(true)}>
             Create cluster
@@ -48,11 +41,11 @@ export function ClustersPage() {
       </div>
       {creating && (
         <ClusterCreateForm
-          existing={clusters.data ?? []}
+          existing={(clusters.data ?? []).map((item) => item.cluster)}
           onCancel={() => setCreating(false)}
           onCreated={() => {
             setCreating(false);
-            clusters.reload();
+            refresh();
           }}
         />
       )}
@@ -70,7 +63,7 @@ export function ClustersPage() {
       >
         {(list) => (
           <DataTable columns={["Name", "State", "Provider", "Traffic", "Created"]} actions>
-            {list.map((cluster) => (
+            {list.map(({ cluster, brokers }) => (
               <tr key={cluster.id}>
                 <th scope="row">
                   <Link href={`/clusters/${cluster.id}`}>{cluster.name}</Link>
@@ -82,11 +75,11 @@ export function ClustersPage() {
                   {cluster.spec.provider} · {cluster.spec.region}
                 </td>
                 <td>
-                  <ClusterTraffic clusterId={cluster.id} />
+                  <ClusterTraffic brokers={brokers} />
                 </td>
                 <td>{formatRelative(cluster.createdAt)}</td>
                 <td>
-                  <DeleteClusterButton cluster={cluster} onDeleted={clusters.reload} />
+                  <DeleteClusterButton cluster={cluster} onDeleted={refresh} />
                 </td>
               </tr>
             ))}

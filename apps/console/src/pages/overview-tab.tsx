@@ -5,6 +5,7 @@ import { ConfirmButton } from "../components/confirm-button.tsx";
 import { CopyText } from "../components/copy-text.tsx";
 import { DataTable } from "../components/data-table.tsx";
 import { LineChart } from "../components/line-chart.tsx";
+import { LiveStatus } from "../components/live-status.tsx";
 import { LoadState } from "../components/load-state.tsx";
 import { Status } from "../components/status.tsx";
 import { formatRate, formatRelative } from "../format.ts";
@@ -130,13 +131,7 @@ export function OverviewTab({ cluster, live }: { cluster: Cluster; live: Cluster
       <div className="card">
         <div className="card-head">
           <h2>Brokers</h2>
-          <span className="muted small" role="status">
-            {live.live
-              ? "● Live"
-              : live.polling
-                ? `Live updates unavailable (${live.streamError}): refreshing every 2 s`
-                : "Connecting…"}
-          </span>
+          <LiveStatus {...live} pollSeconds={2} />
         </div>
         <LoadState
           {...brokers}

@@ -44,3 +44,22 @@ export function describeExpiry(expiresAt: number | null, now: number): ExpiryVie
   if (left <= 0) return { text: `expired ${roughly(-left)} ago`, expired: true, soon: false };
   return { text: `in ${roughly(left)}`, expired: false, soon: left < SOON_MS };
 }
+
+/** The signed-in token is pointed out this close to its expiry, with the offer to renew it. */
+export const WARN_BEFORE_MS = DAY_MS;
+
+/** The warning for the signed-in token at `now`: the time left, within a day of its expiry; else undefined. */
+export function expiryWarning(expiresAt: number | null, now: number): string | undefined {
+  if (expiresAt === null) return undefined;
+  const left = expiresAt - now;
+  if (left <= 0 || left > WARN_BEFORE_MS) return undefined;
+  return `Your API token expires in ${roughly(left)}.`;
+}
+
+/** When the warning for `expiresAt` should next be looked at again after `now` (undefined: never). */
+export function nextExpiryCheck(expiresAt: number | null, now: number): number | undefined {
+  if (expiresAt === null || expiresAt <= now) return undefined;
+  const warnFrom = expiresAt - WARN_BEFORE_MS;
+  // Before the warning: at its start. During it: each minute, so the time left reads right (and at the expiry).
+  return now < warnFrom ? warnFrom : Math.min(expiresAt, now + 60_000);
+}

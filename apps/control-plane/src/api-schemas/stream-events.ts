@@ -6,7 +6,7 @@
 import { Problem } from "@cirrus/broker-api";
 import { type TSchema, Type } from "@sinclair/typebox";
 import { BrokerView } from "./brokers.ts";
-import { ClusterWatermarks } from "./cluster-events.ts";
+import { ClusterListItem, ClusterWatermarks } from "./cluster-events.ts";
 import { Cluster } from "./clusters.ts";
 import { OperationView } from "./operations.ts";
 
@@ -31,6 +31,7 @@ export const NetworkSample = Type.Object({
 });
 
 export const CLUSTER_STREAM_EVENT_ID = "ClusterStreamEvent";
+export const CLUSTER_LIST_STREAM_EVENT_ID = "ClusterListStreamEvent";
 export const OPERATION_TIMELINE_EVENT_ID = "OperationTimelineEvent";
 export const OPERATION_STREAM_EVENT_ID = "OperationStreamEvent";
 
@@ -67,6 +68,25 @@ export const ClusterStreamEvent = Type.Union(
   { $id: CLUSTER_STREAM_EVENT_ID, description: "An event of GET /v1/clusters/{id}/events" },
 );
 
+/** GET /v1/clusters/events. */
+export const ClusterListStreamEvent = Type.Union(
+  [
+    StreamEvent(
+      "snapshot",
+      Type.Object({ items: Type.Array(ClusterListItem) }),
+      "first: every cluster, newest first, with its broker count and traffic",
+    ),
+    StreamEvent(
+      "cluster",
+      ClusterListItem,
+      "a cluster was created, or it, its broker count or its brokers' traffic changed",
+    ),
+    StreamEvent("deleted", Type.Object({ id: Type.String({ format: "uuid" }) }), "a cluster is gone"),
+    ErrorEvent,
+  ],
+  { $id: CLUSTER_LIST_STREAM_EVENT_ID, description: "An event of GET /v1/clusters/events" },
+);
+
 /** GET /v1/operations/events. */
 export const OperationTimelineEvent = Type.Union(
   [
@@ -95,4 +115,9 @@ export const OperationStreamEvent = Type.Union(
 );
 
 /** Every stream's event schema, added once to the server (app.ts) so the document has them in components. */
-export const STREAM_EVENT_SCHEMAS = [ClusterStreamEvent, OperationTimelineEvent, OperationStreamEvent];
+export const STREAM_EVENT_SCHEMAS = [
+  ClusterStreamEvent,
+  ClusterListStreamEvent,
+  OperationTimelineEvent,
+  OperationStreamEvent,
+];

@@ -40,3 +40,15 @@ export const CreatedToken = Type.Object({
   /** Shown once: store it now. */
   secret: Type.String(),
 });
+
+export const RenewTokenRequest = Type.Object(
+  {
+    expiresAt: Type.Optional(
+      Type.Union([Millis, Type.Null()], {
+        description:
+          "when the new token stops being accepted, ms since the epoch: in the future, at most 366 days ahead; null: never; left out: the old token's lifetime again from now (never, if it never expired)",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);

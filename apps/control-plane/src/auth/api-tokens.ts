@@ -1,6 +1,7 @@
 import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
 import type { Db } from "../db/database.ts";
 import { apiTokens } from "../db/schema.ts";
+import { inTransaction } from "../db/transaction.ts";
 import type { Scope } from "./scopes.ts";
 import { hashSecret, newId, newSecret, TokenPrefix } from "./token-secrets.ts";
 
@@ -8,6 +9,8 @@ export interface Principal {
   tokenId: string;
   name: string;
   scope: Scope;
+  /** When the token stops being accepted (ms since the epoch); null: never. Fixed for a token's life. */
+  expiresAt: number | null;
 }
 
 export interface ApiTokenView {
@@ -49,7 +52,9 @@ function checkRow(row: Row | undefined, now: number): TokenCheck {
   if (!row) return { refused: "unknown" };
   if (row.revokedAt !== null) return { refused: "revoked" };
   if (row.expiresAt !== null && row.expiresAt <= now) return { refused: "expired" };
-  return { principal: { tokenId: row.id, name: row.name, scope: row.scope as Scope } };
+  return {
+    principal: { tokenId: row.id, name: row.name, scope: row.scope as Scope, expiresAt: row.expiresAt },
+  };
 }
 
 /**
@@ -142,6 +147,43 @@ export class ApiTokens {
   onRevoke(listener: (tokenId: string) => void): () => void {
     this.#revokeListeners.add(listener);
     return () => this.#revokeListeners.delete(listener);
+  }
+
+  /**
+   * Replaces token `id` with a new one (new secret, same name and scope, expiring at `expiresAt`; null: never)
+   * and revokes it, in one transaction: at no moment are both accepted, and the old secret stops at once rather
+   * than at its expiry. Returns undefined when there is no such token, or why it cannot be renewed (a revoked or
+   * expired token is not brought back: make a new one).
+   */
+  async renew(
+    id: string,
+    expiresAt: number | null,
+  ): Promise<{ token: ApiTokenView; secret: string } | { refused: TokenRefusal } | undefined> {
+    const secret = newSecret(TokenPrefix.API);
+    const now = this.#now();
+    const outcome = await inTransaction(this.#db, async (tx) => {
+      const [old] = await tx.select().from(apiTokens).where(eq(apiTokens.id, id)).for("update");
+      if (!old) return undefined;
+      const checked = checkRow(old, now);
+      if (!("principal" in checked)) return { refused: checked.refused };
+      const [row] = await tx
+        .insert(apiTokens)
+        .values({
+          id: newId(),
+          name: old.name,
+          scope: old.scope,
+          hash: hashSecret(secret),
+          createdAt: now,
+          expiresAt,
+        })
+        .returning();
+      await tx.update(apiTokens).set({ revokedAt: now }).where(eq(apiTokens.id, id));
+      return { token: view(row!), secret, oldHash: old.hash };
+    });
+    if (outcome === undefined || "refused" in outcome) return outcome;
+    this.#cache.delete(outcome.oldHash);
+    for (const listener of this.#revokeListeners) listener(id);
+    return { token: outcome.token, secret: outcome.secret };
   }
 
   /** Tokens, newest first, after the cursor (createdAt, id). */

@@ -6,19 +6,46 @@
 //   which sees revocations made on other replicas;
 // - before each event, against the last answer (synchronous, no query): an event never follows a known
 //   revocation.
-// A token that expires while its stream is open is found by the same periodic read (ApiTokens.status judges the
-// expiry): its streams end with a 401 TOKEN_EXPIRED problem rather than UNAUTHORIZED.
+// A token's expiry is known when its stream opens and never changes (a renewal makes a new token): its streams end
+// at that moment exactly, by a timer at `expiresAt` on the tokens' clock, and an event is never sent at or after it
+// (checked before each event), with a 401 TOKEN_EXPIRED problem rather than UNAUTHORIZED.
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { ApiTokens, TokenRefusal } from "../auth/api-tokens.ts";
 import { ApiError, ApiErrors } from "../errors.ts";
 import { type EventStream, openEventStream } from "./event-stream.ts";
 import { type ProblemBody, problemBody } from "./problem-handler.ts";
 
+/** Runs `callback` once the clock reaches `at` (ms since the epoch); returns the cancel. */
+export type ScheduleAt = (at: number, callback: () => void) => () => void;
+
+/** setTimeout waits at most 2^31-1 ms (~24.8 days; longer fires at once): a farther time is reached in hops. */
+const MAX_TIMEOUT_MS = 2_147_483_647;
+
+/** ScheduleAt on real timers, the time read from `now` (the tokens' clock) at each hop. */
+export function timerScheduleAt(now: () => number): ScheduleAt {
+  return (at, callback) => {
+    let timer: NodeJS.Timeout | undefined;
+    const hop = () => {
+      const left = at - now();
+      if (left <= 0) {
+        callback();
+        return;
+      }
+      timer = setTimeout(hop, Math.min(left, MAX_TIMEOUT_MS));
+      timer.unref();
+    };
+    hop();
+    return () => clearTimeout(timer);
+  };
+}
+
 export interface TokenStreamGateOptions {
   /** Streams one token may hold open at once on this replica. */
   perToken: number;
   /** How often each open stream's token is read again. */
   checkMs: number;
+  /** Ends a token's streams at its expiry. Default: real timers on the tokens' clock. */
+  scheduleAt?: ScheduleAt;
 }
 
 /** The streams of one token (each with its request's path) and what the last check said. */
@@ -26,11 +53,15 @@ interface TokenStreams {
   streams: Map<EventStream, string>;
   /** Set once a check found the token no longer accepted. */
   refused: TokenRefusal | undefined;
+  /** When the token expires (null: never), and the cancel of the timer that ends its streams then. */
+  expiresAt: number | null;
+  cancelExpiry: () => void;
 }
 
 export class TokenStreamGate {
   readonly #tokens: ApiTokens;
   readonly #options: TokenStreamGateOptions;
+  readonly #scheduleAt: ScheduleAt;
   readonly #byToken = new Map<string, TokenStreams>();
   #timer: NodeJS.Timeout | undefined;
   #checking: Promise<void> | undefined;
@@ -41,6 +72,7 @@ export class TokenStreamGate {
   constructor(tokens: ApiTokens, options: TokenStreamGateOptions) {
     this.#tokens = tokens;
     this.#options = options;
+    this.#scheduleAt = options.scheduleAt ?? timerScheduleAt(() => tokens.now());
     this.#unsubscribe = tokens.onRevoke((tokenId) => this.#refused(tokenId, "revoked"));
   }
 
@@ -59,8 +91,9 @@ export class TokenStreamGate {
     reply: FastifyReply,
     options: { heartbeatMs: number; registry: Set<EventStream> },
   ): EventStream {
-    const tokenId = request.principal?.tokenId;
-    if (tokenId === undefined) throw new ApiError("UNAUTHORIZED", "an event stream needs an API token");
+    const principal = request.principal;
+    if (!principal) throw new ApiError("UNAUTHORIZED", "an event stream needs an API token");
+    const { tokenId, expiresAt } = principal;
     let entry = this.#byToken.get(tokenId);
     if (entry && entry.streams.size >= this.#options.perToken) {
       throw new ApiError(
@@ -69,20 +102,26 @@ export class TokenStreamGate {
       );
     }
     if (!entry) {
-      entry = { streams: new Map(), refused: undefined };
+      entry = { streams: new Map(), refused: undefined, expiresAt, cancelExpiry: () => {} };
       this.#byToken.set(tokenId, entry);
+      if (expiresAt !== null)
+        entry.cancelExpiry = this.#scheduleAt(expiresAt, () => this.#refused(tokenId, "expired"));
     }
     const tokenStreams = entry;
     const instance = request.url;
     const stream = openEventStream(request, reply, {
       ...options,
-      check: () => (tokenStreams.refused ? refusedProblem(tokenStreams.refused, instance) : undefined),
+      check: () => {
+        const refused = tokenStreams.refused ?? this.#expiredNow(tokenStreams);
+        return refused ? refusedProblem(refused, instance) : undefined;
+      },
     });
     tokenStreams.streams.set(stream, instance);
     stream.onClose(() => {
       tokenStreams.streams.delete(stream);
       if (tokenStreams.streams.size === 0 && this.#byToken.get(tokenId) === tokenStreams) {
         this.#byToken.delete(tokenId);
+        tokenStreams.cancelExpiry();
       }
       if (this.#byToken.size === 0) this.#stopTimer();
     });
@@ -94,7 +133,13 @@ export class TokenStreamGate {
   async close(): Promise<void> {
     this.#unsubscribe();
     this.#stopTimer();
+    for (const entry of this.#byToken.values()) entry.cancelExpiry();
     await this.#checking;
+  }
+
+  /** "expired" once the tokens' clock has reached the token's expiry (the timer may not have run yet). */
+  #expiredNow(entry: TokenStreams): TokenRefusal | undefined {
+    return entry.expiresAt !== null && this.#tokens.now() >= entry.expiresAt ? "expired" : undefined;
   }
 
   #stopTimer(): void {

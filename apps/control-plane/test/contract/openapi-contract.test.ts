@@ -3,6 +3,8 @@ import { after, before, describe, it } from "node:test";
 import { INTERNAL_PREFIX, InternalRoutes } from "@cirrus/broker-api";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { OptionalKind } from "@sinclair/typebox";
+import { eq } from "drizzle-orm";
+import { clusters } from "../../src/db/schema.ts";
 import { getOperation, saveOperation } from "../../src/services/operations.ts";
 import { EventSchemaChecker } from "../helpers/event-schema-checker.ts";
 import { OpenApiChecker } from "../helpers/openapi-checker.ts";
@@ -88,6 +90,13 @@ describe("OpenAPI contract", { timeout: 120_000 }, () => {
     assert.equal(created.statusCode, 201);
     const tokenId = created.json().token.id;
     assert.equal((await c.call("GET", "/v1/tokens", { ...admin, query: { limit: "1" } })).statusCode, 200);
+    const self = { headers: { authorization: `Bearer ${created.json().secret}` } };
+    assert.equal((await c.call("GET", "/v1/tokens/current", self)).json().id, tokenId);
+    const renewed = await c.call("POST", "/v1/tokens/:id/renew", { ...self, params: { id: tokenId } });
+    assert.equal(renewed.statusCode, 201);
+    // Renewed once: the old token is revoked, a second renewal is a 409 problem.
+    const again = await c.call("POST", "/v1/tokens/:id/renew", { ...admin, params: { id: tokenId } });
+    assert.equal(again.statusCode, 409);
     assert.equal(
       (await c.call("DELETE", "/v1/tokens/:id", { ...admin, params: { id: tokenId } })).json().revokedAt > 0,
       true,
@@ -531,6 +540,8 @@ describe("OpenAPI contract", { timeout: 120_000 }, () => {
       params: { id: "00000000-0000-4000-8000-000000000000" },
     });
     assert.equal(noCluster.statusCode, 404);
+    const noToken = await c.call("GET", "/v1/clusters/events", {});
+    assert.equal(noToken.statusCode, 401);
 
     const all = Object.entries(doc.paths).flatMap(([path, ops]) =>
       Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
@@ -564,6 +575,7 @@ describe("OpenAPI contract: live stream events", { timeout: 120_000 }, () => {
   it("documents the events of every text/event-stream route, the error event included", () => {
     const streams = events.streams().sort();
     assert.deepEqual(streams, [
+      "/v1/clusters/events",
       "/v1/clusters/{id}/events",
       "/v1/operations/events",
       "/v1/operations/{id}/events",
@@ -602,8 +614,15 @@ describe("OpenAPI contract: live stream events", { timeout: 120_000 }, () => {
 
     const cluster = await open("/v1/clusters/{id}/events", `/v1/clusters/${clusterId}/events`);
     const timeline = await open("/v1/operations/events", `/v1/operations/events?clusterId=${clusterId}`);
+    const list = await open("/v1/clusters/events", "/v1/clusters/events");
     await cluster.nextEvent("snapshot");
     await timeline.nextEvent("snapshot");
+    await list.nextEvent("snapshot");
+    // A cluster comes and goes on the list (`cluster`, `deleted`).
+    const passing = await createLocalCluster(t, "stream-contract-passing");
+    await list.nextEvent("cluster");
+    await t.testDb.database.db.delete(clusters).where(eq(clusters.id, passing.id));
+    await list.nextEvent("deleted");
 
     // A broker joins (`brokers`) and reports traffic (`network`).
     const joined = await inject("POST", "/internal/v1/brokers/register", brokerAuth, {
@@ -648,7 +667,7 @@ describe("OpenAPI contract: live stream events", { timeout: 120_000 }, () => {
 
     // The token is revoked: each stream ends with its `error` event.
     assert.ok(await t.app.context.tokens.revoke(token.id));
-    for (const stream of [cluster, timeline, operation]) {
+    for (const stream of [cluster, timeline, operation, list]) {
       await stream.nextEvent("error", 3_000);
       assert.equal(await stream.next(), undefined, "the stream ends after its error event");
     }

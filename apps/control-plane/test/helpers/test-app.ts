@@ -1,4 +1,4 @@
-import { type App, build } from "../../src/app.ts";
+import { type App, type BuildOptions, build } from "../../src/app.ts";
 import { ApiTokens } from "../../src/auth/api-tokens.ts";
 import { ensureFirstAdminToken } from "../../src/auth/first-admin-token.ts";
 import { type Config, loadConfig } from "../../src/config.ts";
@@ -19,7 +19,7 @@ export interface TestApp {
 export async function createTestApp(
   kind: "pglite" | "postgres",
   overrides: Partial<Config> = {},
-  options: { clock?: () => number } = {},
+  options: Pick<BuildOptions, "clock" | "scheduleAt"> = {},
 ): Promise<TestApp> {
   const testDb = await createTestDatabase(kind);
   const config = loadConfig(

@@ -6,6 +6,7 @@ import { registerIdempotency } from "../../http/idempotency.ts";
 import { auditRoutes } from "./audit-routes.ts";
 import { publicBrokerRoutes } from "./broker-routes.ts";
 import { clusterEventRoutes } from "./cluster-event-routes.ts";
+import { clusterListEventRoutes } from "./cluster-list-event-routes.ts";
 import { clusterRoutes } from "./cluster-routes.ts";
 import { consumerGroupRoutes } from "./consumer-group-routes.ts";
 import { operationEventRoutes } from "./operation-event-routes.ts";
@@ -33,6 +34,7 @@ export function publicApi(ctx: AppContext) {
     await app.register(operationRoutes(ctx));
     await app.register(operationEventRoutes(ctx));
     await app.register(clusterEventRoutes(ctx));
+    await app.register(clusterListEventRoutes(ctx));
     await app.register(rebalanceRoutes(ctx));
     await app.register(partitionMoveRoutes(ctx));
     await app.register(securityRoutes(ctx));

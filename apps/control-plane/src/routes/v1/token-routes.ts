@@ -1,8 +1,10 @@
+import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import { IdPath, Page, PageQuery, withProblems } from "../../api-schemas/common.ts";
-import { CreatedToken, CreateTokenRequest, TokenView } from "../../api-schemas/tokens.ts";
+import { CreatedToken, CreateTokenRequest, RenewTokenRequest, TokenView } from "../../api-schemas/tokens.ts";
 import type { AppContext } from "../../app-context.ts";
-import { MAX_TOKEN_LIFETIME_MS } from "../../auth/api-tokens.ts";
+import { type ApiTokenView, MAX_TOKEN_LIFETIME_MS } from "../../auth/api-tokens.ts";
+import { scopeAllows } from "../../auth/scopes.ts";
 import { ApiError } from "../../errors.ts";
 import { decodeCursor, pageOf } from "../../http/cursor.ts";
 import type { TypeBoxTypeProvider } from "../../http/typebox.ts";
@@ -18,6 +20,12 @@ function checkExpiry(expiresAt: number, now: number): void {
       "body/expiresAt: must be at most 366 days ahead; leave it out for a token that never expires",
     );
   }
+}
+
+/** Left out of a renewal: the old token's lifetime again from now, capped; a token that never expired, never. */
+function renewedExpiry(old: ApiTokenView, now: number): number | null {
+  if (old.expiresAt === null) return null;
+  return now + Math.min(old.expiresAt - old.createdAt, MAX_TOKEN_LIFETIME_MS);
 }
 
 export function tokenRoutes(ctx: AppContext) {
@@ -57,6 +65,62 @@ export function tokenRoutes(ctx: AppContext) {
       async (request) => {
         const rows = await ctx.tokens.list(request.query.limit + 1, decodeCursor(request.query.cursor));
         return pageOf(rows, request.query.limit);
+      },
+    );
+
+    r.get(
+      "/tokens/current",
+      {
+        config: { scope: "viewer" },
+        schema: {
+          tags,
+          summary: "The token this request is made with (its expiry, for a console to warn before it)",
+          response: withProblems({ 200: TokenView }),
+        },
+      },
+      async (request) => {
+        const token = await ctx.tokens.get(request.principal!.tokenId);
+        if (!token) throw new ApiError("NOT_FOUND", "this request's token is gone");
+        return token;
+      },
+    );
+
+    r.post(
+      "/tokens/:id/renew",
+      {
+        config: { scope: "viewer" },
+        schema: {
+          tags,
+          summary:
+            "Renew a token: a new secret with the same name and scope and a new expiry; the old token is revoked in the same transaction (admin: any token; otherwise only the token making the request)",
+          params: IdPath,
+          body: Type.Optional(RenewTokenRequest),
+          response: withProblems({ 201: CreatedToken }),
+        },
+      },
+      async (request, reply) => {
+        const { id } = request.params;
+        const principal = request.principal!;
+        if (principal.tokenId !== id && !scopeAllows(principal.scope, "admin")) {
+          throw new ApiError(
+            "FORBIDDEN",
+            "a token may renew itself; renewing another token needs scope admin",
+          );
+        }
+        const old = await ctx.tokens.get(id);
+        if (!old) throw new ApiError("NOT_FOUND", `token ${id} not found`);
+        const now = ctx.tokens.now();
+        const asked = request.body?.expiresAt;
+        if (asked !== undefined && asked !== null) checkExpiry(asked, now);
+        const renewed = await ctx.tokens.renew(id, asked === undefined ? renewedExpiry(old, now) : asked);
+        if (renewed === undefined) throw new ApiError("NOT_FOUND", `token ${id} not found`);
+        if ("refused" in renewed) {
+          throw new ApiError(
+            "INVALID_STATE",
+            `token ${id} is ${renewed.refused}: it cannot be renewed; create a new token instead`,
+          );
+        }
+        return reply.code(201).send(renewed);
       },
     );
 
