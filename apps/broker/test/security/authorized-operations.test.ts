@@ -3,21 +3,11 @@
 // found), with bit i for wire code i; every supported operation without an authorizer.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { AclBinding, AclOperation } from "@cirrus/broker-api";
+import type { AclOperation } from "@cirrus/broker-api";
 import { AclAuthorizer } from "../../src/security/acl-authorizer.ts";
 import { authorizedOperations } from "../../src/security/authorized-operations.ts";
+import { acl, alice } from "../helpers/acl-binding.ts";
 
-const acl = (over: Partial<AclBinding>): AclBinding => ({
-  resourceType: "TOPIC",
-  resourceName: "orders-",
-  patternType: "PREFIXED",
-  principal: "User:alice",
-  host: "*",
-  operation: "READ",
-  permission: "ALLOW",
-  ...over,
-});
-const alice = { principal: "User:alice", host: "10.0.0.1" };
 const settings = { superUsers: ["User:admin"], allowEveryoneIfNoAclFound: false };
 
 /** Kafka's AclOperation wire codes, written out here so that a wrong table in src fails. */
