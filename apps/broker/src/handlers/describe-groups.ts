@@ -7,12 +7,11 @@ import {
   ErrorCode,
   type ListGroupsRequest,
 } from "@cirrus/kafka-protocol";
+import { OPERATIONS_NOT_REQUESTED } from "../security/authorized-operations.ts";
+import { authorizedOperationsOf } from "../security/request-authorization.ts";
 import { routeGroup } from "./group-membership-handlers.ts";
 import { groupServicesOf } from "./group-services.ts";
 import type { RequestContext, ResponseOf } from "./handler.ts";
-
-/** Kafka's "authorized operations not requested" sentinel. */
-const UNSET_OPERATIONS = -2147483648;
 
 export async function handleDescribeGroups(
   request: DescribeGroupsRequest,
@@ -29,10 +28,16 @@ export async function handleDescribeGroups(
           protocolType: "",
           protocolData: "",
           members: [],
-          authorizedOperations: UNSET_OPERATIONS,
+          authorizedOperations: OPERATIONS_NOT_REQUESTED,
         };
       }
-      return { ...shard.describe(groupId), authorizedOperations: UNSET_OPERATIONS };
+      const described = shard.describe(groupId);
+      // KIP-430 (v3+; older versions decode the flag false): only for a group answered without error.
+      const authorizedOperations =
+        request.includeAuthorizedOperations && described.errorCode === ErrorCode.NONE
+          ? authorizedOperationsOf(context, "GROUP", groupId)
+          : OPERATIONS_NOT_REQUESTED;
+      return { ...described, authorizedOperations };
     }),
   );
   return { throttleTimeMs: 0, groups };

@@ -4,14 +4,19 @@
 // LEADER_NOT_AVAILABLE until the control plane assigns them, so clients retry).
 import { type ClusterMetadata, isInternalTopic, type TopicMetadata } from "@cirrus/broker-api";
 import { type ApiKey, ErrorCode, type MetadataRequest } from "@cirrus/kafka-protocol";
+import { OPERATIONS_NOT_REQUESTED } from "../security/authorized-operations.ts";
+import { authorizedOperationsOf, clusterAuthorizedOperationsOf } from "../security/request-authorization.ts";
 import type { RequestContext, ResponseOf } from "./handler.ts";
+import { liveBrokersOf } from "./live-brokers.ts";
 import { contradictsServedPartitions } from "./metadata-staleness.ts";
 import { fromWireTopicId, toWireTopicId, ZERO_WIRE_TOPIC_ID } from "./topic-ids.ts";
 
-const UNSET_OPERATIONS = -2147483648;
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 
-function topicAnswer(topic: TopicMetadata, live: ReadonlySet<number>) {
+/** A topic's KIP-430 bit field, or the not-requested sentinel. */
+type TopicOperations = (name: string) => number;
+
+function topicAnswer(topic: TopicMetadata, live: ReadonlySet<number>, operations: TopicOperations) {
   return {
     errorCode: ErrorCode.NONE,
     name: topic.name,
@@ -33,18 +38,24 @@ function topicAnswer(topic: TopicMetadata, live: ReadonlySet<number>) {
           offlineReplicas: [],
         };
       }),
-    topicAuthorizedOperations: UNSET_OPERATIONS,
+    topicAuthorizedOperations: operations(topic.name),
   };
 }
 
-function missing(errorCode: number, name: string | null, topicId = ZERO_WIRE_TOPIC_ID) {
+/** A topic not answered; one asked for by an unknown id has no name, and no bit field (as in Kafka). */
+function missing(
+  errorCode: number,
+  name: string | null,
+  operations: TopicOperations,
+  topicId = ZERO_WIRE_TOPIC_ID,
+) {
   return {
     errorCode,
     name,
     topicId,
     isInternal: false,
     partitions: [],
-    topicAuthorizedOperations: UNSET_OPERATIONS,
+    topicAuthorizedOperations: name === null ? OPERATIONS_NOT_REQUESTED : operations(name),
   };
 }
 
@@ -96,45 +107,45 @@ export async function handleMetadata(
     for (const name of created) createdCodes.set(name, await autoCreate(name, context));
     metadata = await services.metadata(true).catch(() => metadata);
   }
-  const live = new Set(
-    metadata.brokers.filter((b) => b.state === "ACTIVE" || b.state === "DRAINING").map((b) => b.brokerId),
-  );
+  const cluster = liveBrokersOf(metadata, services.brokerId());
+  const live = cluster.ids;
+  // KIP-430 (v8+): computed only when asked for, an authorizer call per supported operation and topic.
+  const operations: TopicOperations = request.includeTopicAuthorizedOperations
+    ? (name) => authorizedOperationsOf(context, "TOPIC", name)
+    : () => OPERATIONS_NOT_REQUESTED;
   const answers: ResponseOf<typeof ApiKey.Metadata>["topics"] =
-    request.topics === null ? metadata.topics.map((t) => topicAnswer(t, live)) : [];
+    request.topics === null ? metadata.topics.map((t) => topicAnswer(t, live, operations)) : [];
   for (const want of wanted) {
     const topic =
       want.name !== null
         ? metadata.topics.find((t) => t.name === want.name)
         : metadata.topics.find((t) => t.topicId === fromWireTopicId(want.topicId));
     if (topic) {
-      answers.push(topicAnswer(topic, live));
+      answers.push(topicAnswer(topic, live, operations));
     } else if (want.name === null) {
-      answers.push(missing(ErrorCode.UNKNOWN_TOPIC_ID, null, want.topicId));
+      answers.push(missing(ErrorCode.UNKNOWN_TOPIC_ID, null, operations, want.topicId));
     } else if (!TOPIC_NAME.test(want.name)) {
-      answers.push(missing(ErrorCode.INVALID_TOPIC_EXCEPTION, want.name));
+      answers.push(missing(ErrorCode.INVALID_TOPIC_EXCEPTION, want.name, operations));
     } else {
       const code = createdCodes.get(want.name);
       answers.push(
         missing(
           code === undefined || code === ErrorCode.NONE ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : code,
           want.name,
+          operations,
         ),
       );
     }
   }
-  const self = services.brokerId();
-  const controllerId =
-    metadata.controllerBrokerId >= 0 && live.has(metadata.controllerBrokerId)
-      ? metadata.controllerBrokerId
-      : self;
   return {
     throttleTimeMs: 0,
-    brokers: metadata.brokers
-      .filter((b) => live.has(b.brokerId))
-      .map((b) => ({ nodeId: b.brokerId, host: b.host, port: b.port, rack: null })),
+    brokers: cluster.brokers.map((b) => ({ nodeId: b.brokerId, host: b.host, port: b.port, rack: null })),
     clusterId: metadata.clusterId,
-    controllerId,
+    controllerId: cluster.controllerId,
     topics: answers,
-    clusterAuthorizedOperations: UNSET_OPERATIONS,
+    // Only v8–10 carry the request's flag (v11+ decode it false): KIP-700 moved it to DescribeCluster.
+    clusterAuthorizedOperations: request.includeClusterAuthorizedOperations
+      ? clusterAuthorizedOperationsOf(context)
+      : OPERATIONS_NOT_REQUESTED,
   };
 }

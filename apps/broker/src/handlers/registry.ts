@@ -2,6 +2,7 @@
 // offsets, admin, SASL, InitProducerId) each export a HandlerMap that the broker merges with these.
 import { ApiKey, supportedApiVersions } from "@cirrus/kafka-protocol";
 import { handleApiVersions } from "./api-versions.ts";
+import { describeClusterError, handleDescribeCluster } from "./describe-cluster.ts";
 import {
   apiVersionsError,
   fetchError,
@@ -21,6 +22,7 @@ export const coreHandlers: HandlerMap = handlerMap({
   [ApiKey.ListOffsets]: { handle: handleListOffsets, errorResponse: listOffsetsError },
   [ApiKey.Metadata]: { handle: handleMetadata, errorResponse: metadataError },
   [ApiKey.ApiVersions]: { handle: handleApiVersions, errorResponse: apiVersionsError },
+  [ApiKey.DescribeCluster]: { handle: handleDescribeCluster, errorResponse: describeClusterError },
 });
 
 /** Merges handler maps; two maps claiming the same API key is a programming error and throws. */

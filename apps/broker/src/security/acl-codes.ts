@@ -1,6 +1,6 @@
 // Kafka's wire codes of ACL enums (org.apache.kafka.common.acl.AclOperation, AclPermissionType,
 // resource.ResourceType, resource.PatternType) to and from the names the control plane stores.
-import type { AclBinding, AclBindingFilter, ScramMechanism } from "@cirrus/broker-api";
+import type { AclBinding, AclBindingFilter, AclOperation, ScramMechanism } from "@cirrus/broker-api";
 
 const RESOURCE_TYPES = [
   "UNKNOWN",
@@ -35,6 +35,11 @@ const MECHANISMS = ["UNKNOWN", "SCRAM-SHA-256", "SCRAM-SHA-512"];
 
 const nameOf = (table: readonly string[], code: number) => table[code] ?? "UNKNOWN";
 const codeOf = (table: readonly string[], name: string) => table.indexOf(name);
+
+/** An operation's wire code (Kafka's AclOperation.code: READ 3 … DESCRIBE_TOKENS 14). */
+export function aclOperationCode(operation: AclOperation): number {
+  return codeOf(OPERATIONS, operation);
+}
 
 /** The wire fields of a binding (CreateAcls creation; DescribeAcls / DeleteAcls answers). */
 export interface WireAcl {

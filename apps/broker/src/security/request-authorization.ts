@@ -5,6 +5,7 @@ import type { AclOperation, AclResourceType } from "@cirrus/broker-api";
 import type { BrokerServices, RequestContext } from "../handlers/handler.ts";
 import { principalOf } from "../handlers/sasl-handlers.ts";
 import { CLUSTER_RESOURCE_NAME, hostOf, type RequestIdentity } from "./acl-authorizer.ts";
+import { authorizedOperations } from "./authorized-operations.ts";
 
 /** True when requests are checked against ACLs on this broker. */
 export function authorizerEnabled(services: BrokerServices): boolean {
@@ -40,4 +41,21 @@ export function isAllowedOnAny(
   const { services } = context;
   if (!authorizerEnabled(services)) return true;
   return services.security!.authorizer.authorizeAny(identityOf(context), operation, type);
+}
+
+/** KIP-430's bit field of what this request's client may do to the resource (authorized-operations.ts). */
+export function authorizedOperationsOf(context: RequestContext, type: AclResourceType, name: string): number {
+  const { services } = context;
+  const authorizer = authorizerEnabled(services) ? services.security!.authorizer : undefined;
+  return authorizedOperations(authorizer, identityOf(context), type, name);
+}
+
+/**
+ * The cluster's bit field as Metadata v8–10 and DescribeCluster answer it: 0 to a client that may not DESCRIBE
+ * the cluster (Kafka's KafkaApis / AuthHelper.computeDescribeClusterResponse).
+ */
+export function clusterAuthorizedOperationsOf(context: RequestContext): number {
+  return isClusterAllowed(context, "DESCRIBE")
+    ? authorizedOperationsOf(context, "CLUSTER", CLUSTER_RESOURCE_NAME)
+    : 0;
 }

@@ -3,20 +3,9 @@
 // allow.everyone.if.no.acl.found only for resources no binding names; authorizeByResourceType for idempotence.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { AclBinding } from "@cirrus/broker-api";
 import { AclAuthorizer, hostOf } from "../../src/security/acl-authorizer.ts";
+import { acl, alice } from "../helpers/acl-binding.ts";
 
-const acl = (over: Partial<AclBinding>): AclBinding => ({
-  resourceType: "TOPIC",
-  resourceName: "orders-",
-  patternType: "PREFIXED",
-  principal: "User:alice",
-  host: "*",
-  operation: "READ",
-  permission: "ALLOW",
-  ...over,
-});
-const alice = { principal: "User:alice", host: "10.0.0.1" };
 const bob = { principal: "User:bob", host: "10.0.0.2" };
 
 describe("AclAuthorizer", () => {

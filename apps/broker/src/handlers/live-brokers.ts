@@ -1,0 +1,19 @@
+// Which brokers a client is shown (Metadata, DescribeCluster): the ACTIVE and DRAINING ones, and as controller
+// the control plane's pick when it is one of them, else this broker (clients only need a live node there).
+import type { ClusterMetadata } from "@cirrus/broker-api";
+
+export interface LiveBrokers {
+  readonly brokers: ClusterMetadata["brokers"];
+  readonly ids: ReadonlySet<number>;
+  readonly controllerId: number;
+}
+
+export function liveBrokersOf(metadata: ClusterMetadata, self: number): LiveBrokers {
+  const brokers = metadata.brokers.filter((b) => b.state === "ACTIVE" || b.state === "DRAINING");
+  const ids = new Set(brokers.map((b) => b.brokerId));
+  const controllerId =
+    metadata.controllerBrokerId >= 0 && ids.has(metadata.controllerBrokerId)
+      ? metadata.controllerBrokerId
+      : self;
+  return { brokers, ids, controllerId };
+}
