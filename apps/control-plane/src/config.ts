@@ -20,6 +20,13 @@ export const ConfigSchema = Type.Object(
     /** How often the leader's controllers reconcile. */
     reconcileIntervalMs: Type.Integer({ minimum: 10 }),
     /**
+     * For tests only, unset in production: `<operation type>:<step>` (e.g. `cluster.create:provision-resources`).
+     * The controller runner stops for good right after that step's SUCCEEDED is written, before the next step
+     * starts, so a test can kill or close the control plane at a known point of an operation and prove the next
+     * one finishes it (controller-runner.ts). The API keeps serving; the runner never starts again in this process.
+     */
+    testHaltAfterStep: Type.Optional(Type.String({ pattern: "^[a-z][a-z.-]*:[a-z][a-z-]*$" })),
+    /**
      * Spread partitions over new brokers on its own once the brokers were still this long (0: never; then
      * only `POST /v1/clusters/{id}/rebalance` moves partitions).
      */
@@ -151,6 +158,7 @@ const ENV: Record<keyof Config, string> = {
   rateLimitPerMinute: "RATE_LIMIT_PER_MINUTE",
   leaseMs: "BROKER_LEASE_MS",
   reconcileIntervalMs: "RECONCILE_INTERVAL_MS",
+  testHaltAfterStep: "CIRRUS_TEST_HALT_AFTER_STEP",
   autoRebalanceSettleMs: "AUTO_REBALANCE_SETTLE_MS",
   moveLimitPerBroker: "MOVE_LIMIT_PER_BROKER",
   moveLimitPerTopic: "MOVE_LIMIT_PER_TOPIC",
