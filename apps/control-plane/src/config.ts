@@ -71,6 +71,11 @@ export const ConfigSchema = Type.Object(
      */
     brokerBundle: Type.Optional(Type.String({ minLength: 1 })),
     /**
+     * How many built bundles `<dataDir>/broker-bundles` keeps (about 46 MB each, a new one per broker change):
+     * the most recently used ones, and always the one this control plane serves.
+     */
+    brokerBundleCacheKeep: Type.Integer({ minimum: 1, maximum: 1000 }),
+    /**
      * The AWS public certificates that verify instance identity signatures, as JSON {region: PEM} ("*": the
      * one most regions share), from AWS's "public certificates for instance identity document signatures"
      * (the RSA ones). Brokers on aws then need no credential in their user data. Also from `_FILE`.
@@ -146,6 +151,7 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   eventStreamsPerToken: 8,
   eventStreamAuthCheckMs: 1_000,
   logLevel: "warn",
+  brokerBundleCacheKeep: 3,
 });
 
 /** Environment variable of each option; secrets may also come from `<NAME>_FILE`. */
@@ -172,6 +178,7 @@ const ENV: Record<keyof Config, string> = {
   dataDir: "CIRRUS_DATA_DIR",
   advertisedUrl: "ADVERTISED_URL",
   brokerBundle: "CIRRUS_BROKER_BUNDLE",
+  brokerBundleCacheKeep: "CIRRUS_BROKER_BUNDLE_CACHE_KEEP",
   awsInstanceIdentityCertificates: "AWS_INSTANCE_IDENTITY_CERTIFICATES",
   aliyunInstanceIdentityCertificates: "ALIYUN_INSTANCE_IDENTITY_CERTIFICATES",
   consoleDir: "CONSOLE_DIR",
