@@ -21,54 +21,35 @@ describe("the broker bundle cache's eviction", () => {
     const at = new Date(Date.now() - ageS * 1000);
     utimesSync(join(dir, key, "bundle.json"), at, at);
   };
+  /** Bundles k1..kn, k1 the most recently used (10 s ago), each next one 10 s older. */
+  const plantMany = (n: number) => {
+    for (let i = 1; i <= n; i++) plant(`k${i}`, 10 * i);
+  };
   const left = () => readdirSync(dir).sort();
 
   it("keeps the newest N and removes the older ones", async () => {
-    for (const [key, age] of [
-      ["k1", 10],
-      ["k2", 20],
-      ["k3", 30],
-      ["k4", 40],
-      ["k5", 50],
-    ] as const)
-      plant(key, age);
+    plantMany(5);
     const evicted = await pruneBundleCache(dir, { keep: 3, inUse: "k1" });
     assert.deepEqual(evicted, ["k4", "k5"]);
     assert.deepEqual(left(), ["k1", "k2", "k3"]);
   });
 
   it("keeps the one in use even when it is older than the newest N", async () => {
-    for (const [key, age] of [
-      ["k1", 10],
-      ["k2", 20],
-      ["k3", 30],
-      ["k4", 40],
-      ["k5", 50],
-    ] as const)
-      plant(key, age);
+    plantMany(5);
     assert.deepEqual(await pruneBundleCache(dir, { keep: 2, inUse: "k5" }), ["k3", "k4"]);
     assert.deepEqual(left(), ["k1", "k2", "k5"]);
   });
 
   it("a bundle used again counts as new (touched on a cache hit)", async () => {
-    for (const [key, age] of [
-      ["k1", 10],
-      ["k2", 20],
-      ["old", 500],
-    ] as const)
-      plant(key, age);
+    plantMany(2);
+    plant("old", 500);
     await touchCachedBundle(dir, "old");
     assert.deepEqual(await pruneBundleCache(dir, { keep: 2, inUse: "old" }), ["k2"]);
     assert.deepEqual(left(), ["k1", "old"]);
   });
 
   it("leaves build stages, unfinished folders and other files alone", async () => {
-    for (const [key, age] of [
-      ["k1", 10],
-      ["k2", 20],
-      ["k3", 30],
-    ] as const)
-      plant(key, age);
+    plantMany(3);
     mkdirSync(join(dir, "k9.stage-4242")); // another process's build in progress
     writeFileSync(join(dir, "k9.stage-4242", "bundle.json"), "{}");
     mkdirSync(join(dir, "half")); // no bundle.json: not a finished bundle
@@ -78,11 +59,7 @@ describe("the broker bundle cache's eviction", () => {
   });
 
   it("refuses a keep that is not a count, removing nothing", async () => {
-    for (const [key, age] of [
-      ["k1", 10],
-      ["k2", 20],
-    ] as const)
-      plant(key, age);
+    plantMany(2);
     for (const keep of [Number.NaN, -1, 1.5])
       await assert.rejects(pruneBundleCache(dir, { keep, inUse: "k1" }), RangeError);
     assert.ok(existsSync(join(dir, "k2", "bundle.tar.gz")));
