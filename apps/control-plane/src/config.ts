@@ -20,6 +20,13 @@ export const ConfigSchema = Type.Object(
     /** How often the leader's controllers reconcile. */
     reconcileIntervalMs: Type.Integer({ minimum: 10 }),
     /**
+     * For tests only, unset in production: `<operation type>:<step>` (e.g. `cluster.create:provision-resources`).
+     * The controller runner stops for good right after that step's SUCCEEDED is written, before the next step
+     * starts, so a test can kill or close the control plane at a known point of an operation and prove the next
+     * one finishes it (controller-runner.ts). The API keeps serving; the runner never starts again in this process.
+     */
+    testHaltAfterStep: Type.Optional(Type.String({ pattern: "^[a-z][a-z.-]*:[a-z][a-z-]*$" })),
+    /**
      * Spread partitions over new brokers on its own once the brokers were still this long (0: never; then
      * only `POST /v1/clusters/{id}/rebalance` moves partitions).
      */
@@ -63,6 +70,11 @@ export const ConfigSchema = Type.Object(
      * this machine's architecture, cached under `<dataDir>/broker-bundles` by the content hash of its inputs.
      */
     brokerBundle: Type.Optional(Type.String({ minLength: 1 })),
+    /**
+     * How many built bundles `<dataDir>/broker-bundles` keeps (about 46 MB each, a new one per broker change):
+     * the most recently used ones, and always the one this control plane serves.
+     */
+    brokerBundleCacheKeep: Type.Integer({ minimum: 1, maximum: 1000 }),
     /**
      * The AWS public certificates that verify instance identity signatures, as JSON {region: PEM} ("*": the
      * one most regions share), from AWS's "public certificates for instance identity document signatures"
@@ -139,6 +151,7 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   eventStreamsPerToken: 8,
   eventStreamAuthCheckMs: 1_000,
   logLevel: "warn",
+  brokerBundleCacheKeep: 3,
 });
 
 /** Environment variable of each option; secrets may also come from `<NAME>_FILE`. */
@@ -151,6 +164,7 @@ const ENV: Record<keyof Config, string> = {
   rateLimitPerMinute: "RATE_LIMIT_PER_MINUTE",
   leaseMs: "BROKER_LEASE_MS",
   reconcileIntervalMs: "RECONCILE_INTERVAL_MS",
+  testHaltAfterStep: "CIRRUS_TEST_HALT_AFTER_STEP",
   autoRebalanceSettleMs: "AUTO_REBALANCE_SETTLE_MS",
   moveLimitPerBroker: "MOVE_LIMIT_PER_BROKER",
   moveLimitPerTopic: "MOVE_LIMIT_PER_TOPIC",
@@ -164,6 +178,7 @@ const ENV: Record<keyof Config, string> = {
   dataDir: "CIRRUS_DATA_DIR",
   advertisedUrl: "ADVERTISED_URL",
   brokerBundle: "CIRRUS_BROKER_BUNDLE",
+  brokerBundleCacheKeep: "CIRRUS_BROKER_BUNDLE_CACHE_KEEP",
   awsInstanceIdentityCertificates: "AWS_INSTANCE_IDENTITY_CERTIFICATES",
   aliyunInstanceIdentityCertificates: "ALIYUN_INSTANCE_IDENTITY_CERTIFICATES",
   consoleDir: "CONSOLE_DIR",

@@ -127,7 +127,7 @@ export class ControlPlane {
           now: Date.now,
           log: (message, fields) => app.server.log.info(fields ?? {}, message),
         },
-        { intervalMs: config.reconcileIntervalMs },
+        { intervalMs: config.reconcileIntervalMs, haltAfterStep: config.testHaltAfterStep },
       );
       app.context.wakeControllers = () => runner.wake();
       // Every controller's passes, failures and durations show in GET /metrics.

@@ -26,6 +26,7 @@ const brokerBundleSupply = brokerBundle
         buildBrokerBundle({
           brokerEntry: defaultBrokerEntry(),
           cacheDir: join(resolve(config.dataDir), "broker-bundles"),
+          keep: config.brokerBundleCacheKeep,
         }),
       {
         onBuilt: (built) => console.log(describeBundle(built)),

@@ -43,6 +43,11 @@ export interface EmulatedControlPlaneOptions {
    * listens on this port (brokers keep the URL their user data names) and its first admin token is this.
    */
   readonly restartable?: { readonly port: number; readonly adminToken: string };
+  /**
+   * `<operation type>:<step>`: the controller runner stops for good once that step's SUCCEEDED is written (config
+   * testHaltAfterStep); `composed.controlPlane.runner.halted()` says where. A restart test's deterministic cut.
+   */
+  readonly haltAfterStep?: string;
 }
 
 export async function startControlPlaneOnEmulatedCloud(
@@ -60,6 +65,7 @@ export async function startControlPlaneOnEmulatedCloud(
       port: restartable?.port ?? 0,
       logLevel: "silent",
       reconcileIntervalMs: 100,
+      ...(options.haltAfterStep ? { testHaltAfterStep: options.haltAfterStep } : {}),
       leaseMs: options.leaseMs ?? 3_000,
       bootstrapAdminToken: adminToken,
       ...(cloud.kind === "aws"

@@ -36,6 +36,7 @@ export interface OperationView {
   type: string;
   status: string;
   input: Record<string, unknown>;
+  steps: { name: string; status: string; startedAt: number | null }[];
 }
 export type ClusterSpecBody = Record<string, unknown> & { brokers: { min: number; max: number } };
 
@@ -67,7 +68,10 @@ export interface EmulatedCloud {
   close(): Promise<void>;
 }
 
-export type ControlPlaneChoice = Pick<EmulatedControlPlaneOptions, "restartable" | "leaseMs">;
+export type ControlPlaneChoice = Pick<
+  EmulatedControlPlaneOptions,
+  "restartable" | "leaseMs" | "haltAfterStep"
+>;
 
 /**
  * A cluster's test view on an emulated region and its control plane. `close()` stops everything and removes

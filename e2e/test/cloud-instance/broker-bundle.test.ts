@@ -4,7 +4,15 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -52,6 +60,28 @@ describe("buildBrokerBundle", { timeout: 180_000 }, () => {
     writeFileSync(join(cacheDir, key, "bundle.json"), JSON.stringify(planted));
     const again = await buildBrokerBundle({ brokerEntry: BROKER_MAIN, cacheDir });
     assert.deepEqual(again, planted, "the cached record, not a rebuild");
+  });
+
+  it("a build or cache hit evicts all but the `keep` most recently used bundles and the one it returns", async () => {
+    const cacheDir = join(dir, "evicting-cache");
+    const key = basename(dirname(bundle.path));
+    const plant = (folder: string, ageS: number) => {
+      mkdirSync(join(cacheDir, folder), { recursive: true });
+      writeFileSync(
+        join(cacheDir, folder, "bundle.json"),
+        JSON.stringify({ ...bundle, path: join(cacheDir, folder, "bundle.tar.gz") }),
+      );
+      const at = new Date(Date.now() - ageS * 1000);
+      utimesSync(join(cacheDir, folder, "bundle.json"), at, at);
+    };
+    // The bundle these inputs name was last used longest ago: the hit makes it the newest again.
+    plant(key, 900);
+    plant("older-broker-a", 10);
+    plant("older-broker-b", 20);
+    plant("older-broker-c", 30);
+    const again = await buildBrokerBundle({ brokerEntry: BROKER_MAIN, cacheDir, keep: 2 });
+    assert.equal(again.path, join(cacheDir, key, "bundle.tar.gz"), "the cached record");
+    assert.deepEqual(readdirSync(cacheDir).sort(), [key, "older-broker-a"].sort());
   });
 
   it("runs its own Node 24 and starts the bundled broker with no node on PATH", async () => {

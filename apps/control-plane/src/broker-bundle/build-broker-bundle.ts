@@ -11,6 +11,7 @@ import {
   LAUNCHER,
   sha256File,
 } from "./broker-bundle.ts";
+import { DEFAULT_BUNDLE_CACHE_KEEP, pruneBundleCache, touchCachedBundle } from "./prune-bundle-cache.ts";
 
 const run = promisify(execFile);
 
@@ -25,6 +26,11 @@ export interface BuildBrokerBundleOptions {
   arch?: string;
   /** Stamped into the manifest (default the broker package's version). */
   version?: string;
+  /**
+   * How many bundles `cacheDir` keeps: the `keep` most recently used, and the one returned (default 3,
+   * prune-bundle-cache.ts). Older ones are removed after each build or cache hit.
+   */
+  keep?: number;
 }
 
 /**
@@ -43,6 +49,14 @@ const HOST_SUFFIX = `-linux-${process.arch}-gnu`;
  * file's sha256). The tarball is reproducible (sorted, mtime 0, owner 0, gzip -n), so its sha256 names it.
  */
 export async function buildBrokerBundle(options: BuildBrokerBundleOptions): Promise<BrokerBundle> {
+  const { bundle, key } = await buildOrFindBundle(options);
+  await pruneBundleCache(options.cacheDir, { keep: options.keep ?? DEFAULT_BUNDLE_CACHE_KEEP, inUse: key });
+  return bundle;
+}
+
+async function buildOrFindBundle(
+  options: BuildBrokerBundleOptions,
+): Promise<{ bundle: BrokerBundle; key: string }> {
   const arch = options.arch ?? process.arch;
   const nodeBinary = options.nodeBinary ?? process.execPath;
   const { build } = await import("esbuild");
@@ -123,7 +137,9 @@ export async function buildBrokerBundle(options: BuildBrokerBundleOptions): Prom
   const key = inputs.digest("hex").slice(0, 32);
   const cached = join(options.cacheDir, key);
   try {
-    return JSON.parse(await readFile(join(cached, "bundle.json"), "utf8")) as BrokerBundle;
+    const bundle = JSON.parse(await readFile(join(cached, "bundle.json"), "utf8")) as BrokerBundle;
+    await touchCachedBundle(options.cacheDir, key);
+    return { bundle, key };
   } catch {
     // not built yet
   }
@@ -179,11 +195,12 @@ export async function buildBrokerBundle(options: BuildBrokerBundleOptions): Prom
   } catch (error) {
     // Another process built the same inputs meanwhile: same files, same hash; keep its copy.
     await rm(stage, { recursive: true, force: true });
-    return JSON.parse(
+    const theirs = JSON.parse(
       await readFile(join(cached, "bundle.json"), "utf8").catch(() => {
         throw error;
       }),
     ) as BrokerBundle;
+    return { bundle: theirs, key };
   }
-  return bundle;
+  return { bundle, key };
 }

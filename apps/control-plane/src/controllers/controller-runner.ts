@@ -71,6 +71,25 @@ function isThrottled(error: unknown): boolean {
   return false;
 }
 
+/** Where a runner stopped for a test (`haltAfterStep`): the operation and the step whose SUCCEEDED it wrote. */
+export interface HaltPoint {
+  operationId: string;
+  type: string;
+  step: string;
+}
+
+/**
+ * `<operation type>:<step>` (config `testHaltAfterStep`) as a type and one of its catalog steps; throws on a
+ * type or step the catalog does not have, so a misspelt cut fails the start instead of never happening.
+ */
+export function parseHaltAfterStep(value: string): { type: OperationType; step: string } {
+  const [type = "", step = ""] = value.split(":");
+  if (!isOperationType(type)) throw new Error(`halt after step ${value}: no operation type ${type}`);
+  if (!stepsOf(type).includes(step))
+    throw new Error(`halt after step ${value}: ${type} has steps [${stepsOf(type).join(", ")}]`);
+  return { type, step };
+}
+
 /**
  * Runs controllers and operations on the leader. Every operation step's start, end, timing and error
  * is written to its row before the next one starts, so a restarted leader resumes where it stopped.
@@ -88,10 +107,30 @@ export class ControllerRunner {
   #again = false;
   /** Set by stop(): a pass in progress ends after its current step. */
   #halting = false;
+  readonly #haltAfter: { type: OperationType; step: string } | undefined;
+  #haltedAt: HaltPoint | undefined;
+  readonly #halted = Promise.withResolvers<HaltPoint>();
 
-  constructor(ctx: ControllerContext, options: { intervalMs: number }) {
+  /**
+   * `haltAfterStep` (tests only, see config `testHaltAfterStep`): once a step of that name of an operation of
+   * that type has its SUCCEEDED written, the runner stops for good (start() no longer starts it) and
+   * `halted()` resolves: the next step has not started, nothing else runs after it.
+   */
+  constructor(ctx: ControllerContext, options: { intervalMs: number; haltAfterStep?: string }) {
     this.#ctx = ctx;
     this.#intervalMs = options.intervalMs;
+    this.#haltAfter =
+      options.haltAfterStep === undefined ? undefined : parseHaltAfterStep(options.haltAfterStep);
+  }
+
+  /** Resolves when the runner stopped at its `haltAfterStep` (never, without one). */
+  halted(): Promise<HaltPoint> {
+    return this.#halted.promise;
+  }
+
+  /** Where it stopped at its `haltAfterStep`; undefined until then. */
+  get haltedAt(): HaltPoint | undefined {
+    return this.#haltedAt;
   }
 
   addController(controller: Controller): void {
@@ -120,7 +159,8 @@ export class ControllerRunner {
 
   /** Starts the loop (the caller is the leader). */
   start(): void {
-    if (!this.#stopped) return;
+    // A runner halted for a test stays halted: a leader election's onChange(true) must not undo the cut.
+    if (!this.#stopped || this.#haltedAt) return;
     this.#stopped = false;
     this.#halting = false;
     this.#schedule(0);
@@ -163,6 +203,15 @@ export class ControllerRunner {
     }
     clearTimeout(this.#timer);
     this.#schedule(0);
+  }
+
+  #halt(at: HaltPoint): void {
+    this.#haltedAt = at;
+    this.#stopped = true;
+    this.#halting = true;
+    clearTimeout(this.#timer);
+    this.#ctx.log("controller runner halted after a step (testHaltAfterStep)", { ...at });
+    this.#halted.resolve(at);
   }
 
   #schedule(delay: number): void {
@@ -223,6 +272,10 @@ export class ControllerRunner {
       step.error = null;
       op.progress = op.steps.filter((s) => s.status === OperationStatus.SUCCEEDED).length / op.steps.length;
       await saveOperation(this.#ctx.db, op);
+      if (this.#haltAfter?.type === op.type && this.#haltAfter.step === step.name) {
+        this.#halt({ operationId: op.id, type: op.type, step: step.name });
+        return;
+      }
     }
     // A stored step no handler step ran (a row from an older catalog) would otherwise stay PENDING forever.
     const unknown = op.steps.filter((s) => s.status !== OperationStatus.SUCCEEDED).map((s) => s.name);

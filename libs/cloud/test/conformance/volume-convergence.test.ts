@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
+import { describe, it, type TestContext } from "node:test";
 import { AliyunProvider } from "../../src/aliyun/aliyun-provider.ts";
 import { AwsProvider } from "../../src/aws/aws-provider.ts";
 import { CloudErrorCode, isCloudError } from "../../src/errors.ts";
@@ -59,12 +58,22 @@ function aliyunCloud(): Cloud {
 
 const converging = (e: unknown) => isCloudError(e, CloudErrorCode.CONVERGING) && e.retriable;
 
+/**
+ * The fakes' clock (their Date.now) moves only when the test ticks it, so a machine stalled under load cannot
+ * outlast a delay between two checks; each transient state is also checked 1 ms before its delay ends.
+ */
+function handClock(t: TestContext): (ms: number) => void {
+  t.mock.timers.enable({ apis: ["Date"], now: Date.now() });
+  return (ms) => t.mock.timers.tick(ms);
+}
+
 for (const [name, make] of [
   ["aws", awsCloud],
   ["aliyun", aliyunCloud],
 ] as const) {
   describe(`${name}: volumes converge (injected create, NotFound and detach delays)`, () => {
-    it("a new volume is not attached before it is available; a fresh id may be NotFound for a moment", async () => {
+    it("a new volume is not attached before it is available; a fresh id may be NotFound for a moment", async (t) => {
+      const tick = handClock(t);
       const cloud = make();
       try {
         const volume = await cloud.provider.createVolume({
@@ -82,10 +91,23 @@ for (const [name, make] of [
         await assert.rejects(cloud.provider.attachVolume(volume.id, cloud.instances[0]), (e) =>
           isCloudError(e, CloudErrorCode.VOLUME_NOT_FOUND),
         );
-        await sleep(TIMING.newIdNotFoundMs + 10);
+        tick(TIMING.newIdNotFoundMs - 1);
+        assert.equal(
+          await cloud.provider.describeVolume(volume.id),
+          undefined,
+          "still NotFound, 1 ms before",
+        );
+        tick(1);
         assert.equal((await cloud.provider.describeVolume(volume.id))?.state, "creating");
         await assert.rejects(cloud.provider.attachVolume(volume.id, cloud.instances[0]), converging);
-        await sleep(TIMING.volumeCreatingMs);
+        tick(TIMING.volumeCreatingMs - TIMING.newIdNotFoundMs - 1);
+        assert.equal(
+          (await cloud.provider.describeVolume(volume.id))?.state,
+          "creating",
+          "still, 1 ms before",
+        );
+        await assert.rejects(cloud.provider.attachVolume(volume.id, cloud.instances[0]), converging);
+        tick(1);
         const attached = await cloud.provider.attachVolume(volume.id, cloud.instances[0]);
         assert.deepEqual(attached.attachedTo, [cloud.instances[0]]);
       } finally {
@@ -93,7 +115,8 @@ for (const [name, make] of [
       }
     });
 
-    it("a volume being detached is attached elsewhere or deleted only once the detach finished", async () => {
+    it("a volume being detached is attached elsewhere or deleted only once the detach finished", async (t) => {
+      const tick = handClock(t);
       const cloud = make();
       try {
         const volume = await cloud.provider.createVolume({
@@ -103,7 +126,7 @@ for (const [name, make] of [
           multiAttach: false,
           clientToken: "c1/i-2",
         });
-        await sleep(TIMING.newIdNotFoundMs + TIMING.volumeCreatingMs + 10);
+        tick(TIMING.volumeCreatingMs);
         await cloud.provider.attachVolume(volume.id, cloud.instances[0]);
         const detaching = await cloud.provider.detachVolume(volume.id, cloud.instances[0], { force: true });
         assert.deepEqual(detaching.attachedTo, [], "a detaching attachment no longer counts");
@@ -111,11 +134,19 @@ for (const [name, make] of [
         await cloud.provider.detachVolume(volume.id, cloud.instances[0], { force: true });
         await assert.rejects(cloud.provider.attachVolume(volume.id, cloud.instances[1]), converging);
         await assert.rejects(cloud.provider.deleteVolume(volume.id), converging);
-        await sleep(TIMING.detachingMs + 10);
+        tick(TIMING.detachingMs - 1);
+        await assert.rejects(
+          cloud.provider.attachVolume(volume.id, cloud.instances[1]),
+          converging,
+          "1 ms before",
+        );
+        tick(1);
         const moved = await cloud.provider.attachVolume(volume.id, cloud.instances[1]);
         assert.deepEqual(moved.attachedTo, [cloud.instances[1]]);
         await cloud.provider.detachVolume(volume.id, cloud.instances[1], { force: true });
-        await sleep(TIMING.detachingMs + 10);
+        tick(TIMING.detachingMs - 1);
+        await assert.rejects(cloud.provider.deleteVolume(volume.id), converging, "1 ms before");
+        tick(1);
         await cloud.provider.deleteVolume(volume.id);
         assert.equal(await cloud.provider.describeVolume(volume.id), undefined);
       } finally {

@@ -98,7 +98,7 @@ describe("local provider", { timeout: 60_000 }, () => {
     assert.match(readFileSync(`/proc/${pid}/environ`, "utf8"), /VERSION=2/);
   });
 
-  it("simulates a spot reclaim: a notice first, SIGKILL at the end of the window, then a replacement", async () => {
+  it("simulates a spot reclaim: a notice first, SIGKILL at the end of the window, then a replacement", async (t) => {
     dataDir = tempDataDir();
     provider = openLocal(dataDir);
     await provider.createFleet(
@@ -109,6 +109,9 @@ describe("local provider", { timeout: 60_000 }, () => {
     const [victim] = await running("spot", 1);
     const pid = provider.pidOf(victim!.id)!;
     const notices = provider.interruptions();
+    // The provider's clock (its Date.now) moves only when the test ticks it, so a machine stalled under load
+    // cannot carry a pass past the deadline before the broker is checked (its processes run on real time).
+    t.mock.timers.enable({ apis: ["Date"], now: Date.now() });
     const started = Date.now();
     await provider.simulateSpotReclaim(victim!.id, 800);
     const notice = await nextMatching(
@@ -118,14 +121,16 @@ describe("local provider", { timeout: 60_000 }, () => {
     );
     notices.close();
     assert.equal(notice.kind, "spot-reclaim");
-    assert.ok(
-      Math.abs(notice.deadline! - (started + 800)) < 200,
-      "the deadline is the end of the notice window",
-    );
-    await sleep(400);
-    assert.ok(pidAlive(pid), "the broker runs through the notice window");
+    assert.equal(notice.deadline, started + 800, "the deadline is the end of the notice window");
+    t.mock.timers.tick(799);
+    await provider.reconcileNow();
+    await sleep(200); // real time for a wrongly sent SIGKILL to land; the provider's clock stays 1 ms short
+    await provider.reconcileNow();
+    assert.ok(pidAlive(pid), "the broker runs through the notice window, still 1 ms before its end");
+    t.mock.timers.tick(1);
+    await provider.reconcileNow(); // the pass at the deadline sends the SIGKILL
+    t.mock.timers.reset(); // the real clock again, for the waits below
     await eventually("broker killed", async () => (pidAlive(pid) ? undefined : true), 3000);
-    assert.ok(Date.now() - started >= 780, "killed no earlier than the deadline");
     const dataFolder = join(provider.root, "instances", victim!.id, "data");
     assert.equal(
       existsSync(join(dataFolder, "sigterm")),
@@ -283,7 +288,8 @@ describe("local provider", { timeout: 60_000 }, () => {
     await provider.terminateInstance("dec", a!.id, { decrementCapacity: true });
     await eventually("broker stopped", async () => (pidAlive(pid) ? undefined : true), 5000);
     assert.ok(existsSync(join(provider.root, "instances", a!.id, "data", "sigterm")), "stopped gracefully");
-    await sleep(300);
+    // A pass sees the exit (the periodic one may be late on a loaded machine) and would launch any replacement.
+    await provider.reconcileNow();
     const left = await provider.listInstances("dec");
     assert.equal(left.length, 1);
     assert.equal((await provider.describeFleet("dec"))?.desiredCapacity, 1);
@@ -307,7 +313,7 @@ describe("local provider", { timeout: 60_000 }, () => {
     assert.ok(existsSync(join(provider.root, "instances", a!.id, "data", "sigterm")), "SIGTERM came first");
   });
 
-  it("applies the hook's default result when nobody completes the lifecycle action", async () => {
+  it("applies the hook's default result when nobody completes the lifecycle action", async (t) => {
     dataDir = tempDataDir();
     provider = openLocal(dataDir);
     await provider.createFleet(
@@ -317,9 +323,21 @@ describe("local provider", { timeout: 60_000 }, () => {
       }),
     );
     const [a] = await running("hook", 1);
+    // The provider's clock moves only when the test ticks it: a stalled machine cannot outlast the hook's timeout.
+    t.mock.timers.enable({ apis: ["Date"], now: Date.now() });
     await provider.terminateInstance("hook", a!.id, { decrementCapacity: true });
-    await sleep(500);
-    assert.equal((await provider.listInstances("hook"))[0]?.state, "terminating", "waiting on the hook");
+    t.mock.timers.tick(999);
+    await provider.reconcileNow();
+    await sleep(200); // real time for a wrongly sent SIGTERM to end the broker; the hook has 1 ms left
+    await provider.reconcileNow();
+    assert.equal(
+      (await provider.listInstances("hook"))[0]?.state,
+      "terminating",
+      "waiting on the hook, 1 ms before",
+    );
+    t.mock.timers.tick(1);
+    await provider.reconcileNow();
+    t.mock.timers.reset();
     await eventually(
       "terminated after the hook timeout",
       async () => ((await provider!.listInstances("hook")).length === 0 ? true : undefined),
@@ -389,7 +407,12 @@ describe("local provider", { timeout: 60_000 }, () => {
       provider.createFleet(tinyFleet("unwritable")),
       (e) => isCloudError(e, CloudErrorCode.PROVIDER_ERROR) && e.retriable,
     );
-    await sleep(300);
+    // The periodic pass reports it too (waited for, not slept on: a loaded machine runs it late).
+    await eventually(
+      "the tick's error",
+      async () => (provider!.lastReconcileError === undefined ? undefined : true),
+      5000,
+    );
     assert.ok(
       isCloudError(provider.lastReconcileError, CloudErrorCode.PROVIDER_ERROR),
       "the tick reports it too",

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import { AliyunProvider, AwsProvider, type CloudProvider } from "@cirrus/cloud";
 import {
   FakeAliyunAccount,
@@ -104,7 +103,10 @@ for (const [name, make] of [
   ["aliyun", aliyunCloud],
 ] as const) {
   describe(`WAL volumes on ${name} wait for the cloud to converge`, () => {
-    it("attach only once a volume is available, never make a second one, delete once detached", async () => {
+    it("attach only once a volume is available, never make a second one, delete once detached", async (t) => {
+      // The fakes' clock (Date.now) moves only when the test ticks it: a machine stalled under load cannot
+      // outlast a delay between two passes. Each transient state is also checked 1 ms before it ends.
+      t.mock.timers.enable({ apis: ["Date"], now: Date.now() });
       const cloud = await make();
       const db = testDb.database.db;
       const clusterId = `cl-${name}`;
@@ -126,7 +128,9 @@ for (const [name, make] of [
         const rows = await db.select().from(volumes).where(eq(volumes.clusterId, clusterId));
         assert.equal(rows.length, 2);
         assert.ok(rows.every((r) => r.state === "AVAILABLE"));
-        await sleep(TIMING.newIdNotFoundMs + TIMING.volumeCreatingMs + 20);
+        t.mock.timers.tick(TIMING.volumeCreatingMs - 1);
+        assert.deepEqual(await wal.ensureAttached(instances), [], "still creating, 1 ms before");
+        t.mock.timers.tick(1);
         const attached = await wal.ensureAttached(instances);
         assert.deepEqual(attached.map((a) => a.instanceId).sort(), instances.map((i) => i.id).sort());
         assert.equal(
@@ -138,7 +142,9 @@ for (const [name, make] of [
 
         // Force-detached from live instances (as after a crash): the delete waits for the detach.
         assert.equal(await wal.deleteAll(), false, "detaching: the delete waits");
-        await sleep(TIMING.detachingMs + 20);
+        t.mock.timers.tick(TIMING.detachingMs - 1);
+        assert.equal(await wal.deleteAll(), false, "still detaching, 1 ms before");
+        t.mock.timers.tick(1);
         assert.equal(await wal.deleteAll(), true);
         assert.deepEqual(await cloud.provider.listVolumes(clusterVolumeTags(clusterId)), []);
         assert.equal((await db.select().from(volumes).where(eq(volumes.clusterId, clusterId))).length, 0);
