@@ -10,6 +10,8 @@ export class EventStreamReader {
   readonly #decoder = new TextDecoder();
   #buffer = "";
   readonly #queue: ReadEvent[] = [];
+  /** A read still in flight when a `next` timed out: the next call waits on it, so its chunk is not lost. */
+  #pending: Promise<ReadableStreamReadResult<Uint8Array>> | undefined;
   /** True once the server ended the stream. */
   ended = false;
 
@@ -25,12 +27,14 @@ export class EventStreamReader {
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`no event within ${timeoutMs} ms`);
       let timer: NodeJS.Timeout | undefined;
+      this.#pending ??= this.#reader.read();
       const read = await Promise.race([
-        this.#reader.read(),
+        this.#pending,
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error(`no event within ${timeoutMs} ms`)), left);
         }),
       ]).finally(() => clearTimeout(timer));
+      this.#pending = undefined;
       if (read.done) this.ended = true;
       else this.#parse(this.#decoder.decode(read.value, { stream: true }));
     }
