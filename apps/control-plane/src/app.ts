@@ -30,6 +30,7 @@ import { openSecretBox } from "./secrets/secret-keys.ts";
 import { AssignmentNotifier } from "./services/assignment-notifier.ts";
 import { ClusterFeed } from "./services/cluster-feed.ts";
 import { MoveCompletion } from "./services/move-completion.ts";
+import { moveLimitsOf } from "./services/move-limits.ts";
 import { OperationFeed } from "./services/operation-feed.ts";
 import { completeClosedMoves } from "./services/partition-assigner.ts";
 
@@ -72,6 +73,7 @@ export async function build(options: BuildOptions): Promise<App> {
   const { config, database } = options;
   // A second app on the same database handle (tests) keeps the box already bound unless given one.
   bindSecretBox(database.db, options.secrets ?? boundSecretBox(database.db) ?? openSecretBox(config).box);
+  const moveLimits = moveLimitsOf(config);
   const tokens = new ApiTokens(database.db, options.clock ? { now: options.clock } : {});
   const context: AppContext = {
     config,
@@ -80,7 +82,6 @@ export async function build(options: BuildOptions): Promise<App> {
     notifier: options.notifier ?? new AssignmentNotifier(),
     metrics: new ControlPlaneMetrics(database.db),
     wakeControllers: () => {},
-    releaseNextMoves: async () => [],
     operationFeed: new OperationFeed(database.db, { intervalMs: config.operationEventsIntervalMs }),
     clusterFeed: new ClusterFeed(database.db, { intervalMs: config.clusterEventsIntervalMs }),
     streamGate: new TokenStreamGate(tokens, {
@@ -89,10 +90,10 @@ export async function build(options: BuildOptions): Promise<App> {
     }),
     moveCompletion: new MoveCompletion(
       async (clusterId) => {
-        const changed = await completeClosedMoves(database.db, clusterId);
-        // Their slots are free: a drain's next wave goes now, not when the runner's pass reaches it.
-        const released = await context.releaseNextMoves(clusterId);
-        await context.notifier.changed(clusterId, [...new Set([...changed, ...released])]);
+        // Their slots are free: a drain's next wave goes in the same transaction, not when the runner's pass
+        // reaches the drain.
+        const changed = await completeClosedMoves(database.db, clusterId, moveLimits);
+        await context.notifier.changed(clusterId, changed);
         // The operation that asked for the move can finish now rather than at the next interval.
         if (changed.length > 0) context.wakeControllers();
       },
