@@ -29,6 +29,7 @@ import type { SecretBox } from "./secrets/secret-box.ts";
 import { openSecretBox } from "./secrets/secret-keys.ts";
 import { AssignmentNotifier } from "./services/assignment-notifier.ts";
 import { ClusterFeed } from "./services/cluster-feed.ts";
+import { hasDrainingBroker } from "./services/drain-waves.ts";
 import { MoveCompletion } from "./services/move-completion.ts";
 import { moveLimitsOf } from "./services/move-limits.ts";
 import { OperationFeed } from "./services/operation-feed.ts";
@@ -94,8 +95,11 @@ export async function build(options: BuildOptions): Promise<App> {
         // reaches the drain.
         const changed = await completeClosedMoves(database.db, clusterId, moveLimits);
         await context.notifier.changed(clusterId, changed);
-        // The operation that asked for the move can finish now rather than at the next interval.
-        if (changed.length > 0) context.wakeControllers();
+        // A move's operation finishes once its target opened the partition (the stream open wakes the runner
+        // then): a runner pass now would only compete with that open. A drain is done once its broker's
+        // partitions closed: its wait-for-close step can end now.
+        if (changed.length > 0 && (await hasDrainingBroker(database.db, clusterId)))
+          context.wakeControllers();
       },
       (clusterId, error) =>
         server.log.warn({ clusterId, error: String(error) }, "finishing moves after a close failed"),

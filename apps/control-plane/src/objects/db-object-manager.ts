@@ -39,6 +39,11 @@ export interface DbObjectManagerOptions {
   /** Every stream and object belongs to one cluster; another cluster's ids are "not found". */
   clusterId: string;
   now?: () => number;
+  /**
+   * Told, once their opens are committed, that opens of streams ended partition moves (the target opened the
+   * partition it was assigned): the operations that wait for those moves may finish now.
+   */
+  onMovesOpened?: () => void;
 }
 
 /**
@@ -51,11 +56,13 @@ export class DbObjectManager implements ObjectManager {
   readonly #db: Db;
   readonly #clusterId: string;
   readonly #now: () => number;
+  readonly #onMovesOpened: (() => void) | undefined;
 
   constructor(options: DbObjectManagerOptions) {
     this.#db = options.db;
     this.#clusterId = options.clusterId;
     this.#now = options.now ?? Date.now;
+    this.#onMovesOpened = options.onMovesOpened;
   }
 
   async createStream(options: CreateStreamOptions = {}): Promise<{ streamId: number }> {
@@ -78,21 +85,29 @@ export class DbObjectManager implements ObjectManager {
   async openStreams(
     requested: readonly { streamId: number; epoch: number; nodeId: number }[],
   ): Promise<(StreamMetadata | StreamStorageError)[]> {
-    return inTransaction(this.#db, async (tx) => {
-      if (new Set(requested.map((r) => r.streamId)).size === requested.length)
-        return this.#openEach(tx, requested);
+    let movesOpened = 0;
+    const outcomes = await inTransaction(this.#db, async (tx) => {
+      movesOpened = 0;
+      const open = async (batch: readonly { streamId: number; epoch: number; nodeId: number }[]) => {
+        const { outcomes, moves } = await this.#openEach(tx, batch);
+        movesOpened += moves;
+        return outcomes;
+      };
+      if (new Set(requested.map((r) => r.streamId)).size === requested.length) return open(requested);
       // The same stream twice (a retry racing its first try): one after the other, as separate calls would.
-      const outcomes: (StreamMetadata | StreamStorageError)[] = [];
-      for (const r of requested) outcomes.push(...(await this.#openEach(tx, [r])));
-      return outcomes;
+      const all: (StreamMetadata | StreamStorageError)[] = [];
+      for (const r of requested) all.push(...(await open([r])));
+      return all;
     });
+    if (movesOpened > 0) this.#onMovesOpened?.();
+    return outcomes;
   }
 
-  /** openStreams' work for distinct streams, in the caller's transaction. */
+  /** openStreams' work for distinct streams, in the caller's transaction; `moves`: how many moves it ended. */
   async #openEach(
     tx: Tx,
     requested: readonly { streamId: number; epoch: number; nodeId: number }[],
-  ): Promise<(StreamMetadata | StreamStorageError)[]> {
+  ): Promise<{ outcomes: (StreamMetadata | StreamStorageError)[]; moves: number }> {
     const rows = await this.#lockStreams(tx, requested);
     // The partition's leader epoch fences too: an open at an older epoch comes from an assignment that was
     // taken back (a move rolled back, a broker fenced) before that broker opened the stream, and would
@@ -131,9 +146,9 @@ export class DbObjectManager implements ObjectManager {
       const values = opening.map((o) => sql`(${o.streamId}::bigint, ${o.epoch}::bigint, ${o.nodeId}::int)`);
       await tx.execute(sql`update streams s set epoch = v.epoch, state = ${StreamState.OPENED}, node_id = v.node_id
         from (values ${sql.join(values, sql`, `)}) as v(id, epoch, node_id) where s.id = v.id`);
-      await markMovesOpened(tx, opening);
+      return { outcomes, moves: await markMovesOpened(tx, opening) };
     }
-    return outcomes;
+    return { outcomes, moves: 0 };
   }
 
   async closeStream(streamId: number, epoch: number): Promise<void> {

@@ -1,7 +1,7 @@
 // A drain's moves, released in waves within the move limits: its first wave by the operation's move-partitions
 // step, each next one by the pass that lands earlier moves (completeClosedMoves), in that pass's transaction.
 import { and, eq, sql } from "drizzle-orm";
-import type { Tx } from "../db/database.ts";
+import type { DbOrTx, Tx } from "../db/database.ts";
 import { brokers, operations, partitions, topics } from "../db/schema.ts";
 import { BrokerOperation } from "./broker-views.ts";
 import { type MoveLimits, movesWithinLimits } from "./move-limits.ts";
@@ -42,6 +42,16 @@ export async function releaseDrainWave(
   return { changed, unreleased: led.length - wave.length };
 }
 
+/** Whether a broker of the cluster is DRAINING (a drain runs: its first step marks the broker so). */
+export async function hasDrainingBroker(db: DbOrTx, clusterId: string): Promise<boolean> {
+  const [draining] = await db
+    .select({ brokerId: brokers.brokerId })
+    .from(brokers)
+    .where(and(eq(brokers.clusterId, clusterId), eq(brokers.state, "DRAINING")))
+    .limit(1);
+  return draining !== undefined;
+}
+
 /**
  * Releases the next wave of every running `broker.drain` of the cluster that already released its first one
  * (move-partitions done), within the move limits: called where moves land, so that their freed slots go to the
@@ -55,12 +65,7 @@ export async function releaseNextDrainWaves(
   clusterId: string,
   limits: MoveLimits,
 ): Promise<number[]> {
-  const [draining] = await tx
-    .select({ brokerId: brokers.brokerId })
-    .from(brokers)
-    .where(and(eq(brokers.clusterId, clusterId), eq(brokers.state, "DRAINING")))
-    .limit(1);
-  if (!draining) return [];
+  if (!(await hasDrainingBroker(tx, clusterId))) return [];
   const drains = await tx
     .select({ id: operations.id, clusterId: operations.clusterId, input: operations.input })
     .from(operations)

@@ -1,0 +1,57 @@
+// A move's operation finishes as soon as its target opened the partition: the stream open wakes the runner, so
+// the operation does not wait for the runner's next interval (a minute here). The close's completion wakes no
+// runner pass for a move (the pass would only compete with the target's open), only for a drain.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { ControlPlaneClient } from "@cirrus/broker-api";
+import { getOperation } from "../../src/services/operations.ts";
+import { useListeningControlPlane, watchAssignmentsUntil } from "../helpers/listening-control-plane.ts";
+import { localSpec } from "../helpers/test-app.ts";
+
+const ADMIN = "cpt_test-admin-token-for-the-move-open-suite";
+
+describe("a named move's operation", { timeout: 60_000 }, () => {
+  const server = useListeningControlPlane(ADMIN, { overrides: { reconcileIntervalMs: 60_000 } });
+
+  it("succeeds right after its target opened the partition, without waiting for the runner's interval", async () => {
+    const created = (await server.api("POST", "/v1/clusters", { name: "opens", spec: localSpec })).body as {
+      cluster: { id: string };
+      brokerToken: string;
+    };
+    const client = new ControlPlaneClient({ baseUrl: server.url, token: created.brokerToken });
+    const a = await client.register({ instanceId: "a", zone: "z", host: "127.0.0.1", port: 9001 });
+    await client.createTopic({ name: "t", partitions: 1 });
+    const b = await client.register({ instanceId: "b", zone: "z", host: "127.0.0.1", port: 9002 });
+    const onA = await client.watchAssignments(a.brokerId, { epoch: a.epoch, after: -1 });
+    const [p] = onA.open;
+    await client.openStream(p!.streamId, p!.leaderEpoch, a.brokerId);
+
+    const moved = await server.api("POST", `/v1/clusters/${created.cluster.id}/partitions/moves`, {
+      moves: [{ topic: "t", partition: 0, to: b.brokerId }],
+    });
+    assert.equal(moved.status, 202);
+    const op = (moved.body as { id: string }).id;
+    await watchAssignmentsUntil(client, a, onA, (x) => x.open.length === 0, 10_000);
+    await client.closeStream(p!.streamId, p!.leaderEpoch);
+
+    const onB = await watchAssignmentsUntil(
+      client,
+      b,
+      await client.watchAssignments(b.brokerId, { epoch: b.epoch, after: -1 }),
+      (x) => x.open.length === 1,
+      10_000,
+    );
+    const [target] = onB.open;
+    assert.ok(target!.leaderEpoch > p!.leaderEpoch);
+    assert.equal((await getOperation(server.testDb.database.db, op))!.status, "RUNNING", "not opened yet");
+    await client.openStream(target!.streamId, target!.leaderEpoch, b.brokerId);
+
+    const deadline = Date.now() + 10_000;
+    let status = "";
+    while (status !== "SUCCEEDED" && Date.now() < deadline) {
+      status = (await getOperation(server.testDb.database.db, op))!.status;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.equal(status, "SUCCEEDED");
+  });
+});
