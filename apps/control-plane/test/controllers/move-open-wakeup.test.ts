@@ -14,7 +14,8 @@ describe("a named move's operation", { timeout: 60_000 }, () => {
   const server = useListeningControlPlane(ADMIN, { overrides: { reconcileIntervalMs: 60_000 } });
 
   it("succeeds right after its target opened the partition, without waiting for the runner's interval", async () => {
-    const created = (await server.api("POST", "/v1/clusters", { name: "opens", spec: localSpec })).body as {
+    const created = (await server.api("POST", "/v1/clusters", { name: "opens", spec: localSpec }))
+      .body as unknown as {
       cluster: { id: string };
       brokerToken: string;
     };
@@ -30,7 +31,7 @@ describe("a named move's operation", { timeout: 60_000 }, () => {
       moves: [{ topic: "t", partition: 0, to: b.brokerId }],
     });
     assert.equal(moved.status, 202);
-    const op = (moved.body as { id: string }).id;
+    const op = (moved.body as unknown as { id: string }).id;
     await watchAssignmentsUntil(client, a, onA, (x) => x.open.length === 0, 10_000);
     await client.closeStream(p!.streamId, p!.leaderEpoch);
 
