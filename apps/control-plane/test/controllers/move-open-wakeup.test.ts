@@ -3,10 +3,12 @@
 // runner pass for a move (the pass would only compete with the target's open), only for a drain.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ControlPlaneClient } from "@cirrus/broker-api";
 import { getOperation } from "../../src/services/operations.ts";
-import { useListeningControlPlane, watchAssignmentsUntil } from "../helpers/listening-control-plane.ts";
-import { localSpec } from "../helpers/test-app.ts";
+import {
+  onePartitionOnTwoBrokers,
+  useListeningControlPlane,
+  watchAssignmentsUntil,
+} from "../helpers/listening-control-plane.ts";
 
 const ADMIN = "cpt_test-admin-token-for-the-move-open-suite";
 
@@ -14,20 +16,12 @@ describe("a named move's operation", { timeout: 60_000 }, () => {
   const server = useListeningControlPlane(ADMIN, { overrides: { reconcileIntervalMs: 60_000 } });
 
   it("succeeds right after its target opened the partition, without waiting for the runner's interval", async () => {
-    const created = (await server.api("POST", "/v1/clusters", { name: "opens", spec: localSpec }))
-      .body as unknown as {
-      cluster: { id: string };
-      brokerToken: string;
-    };
-    const client = new ControlPlaneClient({ baseUrl: server.url, token: created.brokerToken });
-    const a = await client.register({ instanceId: "a", zone: "z", host: "127.0.0.1", port: 9001 });
-    await client.createTopic({ name: "t", partitions: 1 });
-    const b = await client.register({ instanceId: "b", zone: "z", host: "127.0.0.1", port: 9002 });
-    const onA = await client.watchAssignments(a.brokerId, { epoch: a.epoch, after: -1 });
-    const [p] = onA.open;
-    await client.openStream(p!.streamId, p!.leaderEpoch, a.brokerId);
-
-    const moved = await server.api("POST", `/v1/clusters/${created.cluster.id}/partitions/moves`, {
+    const { clusterId, client, a, b, onA, p } = await onePartitionOnTwoBrokers(
+      server.api,
+      server.url,
+      "opens",
+    );
+    const moved = await server.api("POST", `/v1/clusters/${clusterId}/partitions/moves`, {
       moves: [{ topic: "t", partition: 0, to: b.brokerId }],
     });
     assert.equal(moved.status, 202);
