@@ -95,9 +95,10 @@ export async function build(options: BuildOptions): Promise<App> {
         // reaches the drain.
         const changed = await completeClosedMoves(database.db, clusterId, moveLimits);
         await context.notifier.changed(clusterId, changed);
-        // A move's operation finishes once its target opened the partition (the stream open wakes the runner
-        // then): a runner pass now would only compete with that open. A drain is done once its broker's
-        // partitions closed: its wait-for-close step can end now.
+        // A drain is done once its broker's partitions closed: its wait-for-close step can end now. A move's
+        // operation cannot finish before its target opened the partition: a runner pass now would only compete
+        // with that open (on the same database) inside the write-unavailable window; the next interval's pass
+        // finishes it.
         if (changed.length > 0 && (await hasDrainingBroker(database.db, clusterId)))
           context.wakeControllers();
       },

@@ -39,11 +39,6 @@ export interface DbObjectManagerOptions {
   /** Every stream and object belongs to one cluster; another cluster's ids are "not found". */
   clusterId: string;
   now?: () => number;
-  /**
-   * Told, once their opens are committed, that opens of streams ended partition moves (the target opened the
-   * partition it was assigned): the operations that wait for those moves may finish now.
-   */
-  onMovesOpened?: () => void;
 }
 
 /**
@@ -56,13 +51,11 @@ export class DbObjectManager implements ObjectManager {
   readonly #db: Db;
   readonly #clusterId: string;
   readonly #now: () => number;
-  readonly #onMovesOpened: (() => void) | undefined;
 
   constructor(options: DbObjectManagerOptions) {
     this.#db = options.db;
     this.#clusterId = options.clusterId;
     this.#now = options.now ?? Date.now;
-    this.#onMovesOpened = options.onMovesOpened;
   }
 
   async createStream(options: CreateStreamOptions = {}): Promise<{ streamId: number }> {
@@ -85,29 +78,21 @@ export class DbObjectManager implements ObjectManager {
   async openStreams(
     requested: readonly { streamId: number; epoch: number; nodeId: number }[],
   ): Promise<(StreamMetadata | StreamStorageError)[]> {
-    let movesOpened = 0;
-    const outcomes = await inTransaction(this.#db, async (tx) => {
-      movesOpened = 0;
-      const open = async (batch: readonly { streamId: number; epoch: number; nodeId: number }[]) => {
-        const { outcomes, moves } = await this.#openEach(tx, batch);
-        movesOpened += moves;
-        return outcomes;
-      };
-      if (new Set(requested.map((r) => r.streamId)).size === requested.length) return open(requested);
+    return inTransaction(this.#db, async (tx) => {
+      if (new Set(requested.map((r) => r.streamId)).size === requested.length)
+        return this.#openEach(tx, requested);
       // The same stream twice (a retry racing its first try): one after the other, as separate calls would.
-      const all: (StreamMetadata | StreamStorageError)[] = [];
-      for (const r of requested) all.push(...(await open([r])));
-      return all;
+      const outcomes: (StreamMetadata | StreamStorageError)[] = [];
+      for (const r of requested) outcomes.push(...(await this.#openEach(tx, [r])));
+      return outcomes;
     });
-    if (movesOpened > 0) this.#onMovesOpened?.();
-    return outcomes;
   }
 
-  /** openStreams' work for distinct streams, in the caller's transaction; `moves`: how many moves it ended. */
+  /** openStreams' work for distinct streams, in the caller's transaction. */
   async #openEach(
     tx: Tx,
     requested: readonly { streamId: number; epoch: number; nodeId: number }[],
-  ): Promise<{ outcomes: (StreamMetadata | StreamStorageError)[]; moves: number }> {
+  ): Promise<(StreamMetadata | StreamStorageError)[]> {
     const rows = await this.#lockStreams(tx, requested);
     // The partition's leader epoch fences too: an open at an older epoch comes from an assignment that was
     // taken back (a move rolled back, a broker fenced) before that broker opened the stream, and would
@@ -146,9 +131,9 @@ export class DbObjectManager implements ObjectManager {
       const values = opening.map((o) => sql`(${o.streamId}::bigint, ${o.epoch}::bigint, ${o.nodeId}::int)`);
       await tx.execute(sql`update streams s set epoch = v.epoch, state = ${StreamState.OPENED}, node_id = v.node_id
         from (values ${sql.join(values, sql`, `)}) as v(id, epoch, node_id) where s.id = v.id`);
-      return { outcomes, moves: await markMovesOpened(tx, opening) };
+      await markMovesOpened(tx, opening);
     }
-    return { outcomes, moves: 0 };
+    return outcomes;
   }
 
   async closeStream(streamId: number, epoch: number): Promise<void> {

@@ -1,7 +1,7 @@
 // Per-move progress and timings of the operations that move partitions (rebalance, named moves, drain):
 // one partition_moves row per move, stamped by the move path as it goes (release → close → assign → open).
 import { asc, eq, sql } from "drizzle-orm";
-import { type DbOrTx, rowsOf, type Tx } from "../db/database.ts";
+import type { DbOrTx, Tx } from "../db/database.ts";
 import { partitionMoves, topics } from "../db/schema.ts";
 
 /**
@@ -81,26 +81,21 @@ export async function markMovesAssigned(tx: Tx, clusterId: string, now: number =
 
 /**
  * Stamps openedAt on the assigned move of each stream's partition when the broker that opened it (at this
- * epoch) is the one it was assigned to. Call in the stream opens' transaction. Returns how many moves it
- * stamped (their operations may finish now).
+ * epoch) is the one it was assigned to. Call in the stream opens' transaction.
  */
 export async function markMovesOpened(
   tx: Tx,
   opened: readonly { streamId: number; nodeId: number; epoch: number }[],
   now: number = Date.now(),
-): Promise<number> {
-  if (opened.length === 0) return 0;
+): Promise<void> {
+  if (opened.length === 0) return;
   const values = opened.map((o) => sql`(${o.streamId}::bigint, ${o.nodeId}::int, ${o.epoch}::bigint)`);
-  const stamped = rowsOf<{ partition: number }>(
-    await tx.execute(sql`update partition_moves m set opened_at = ${now}
+  await tx.execute(sql`update partition_moves m set opened_at = ${now}
     from partitions p, (values ${sql.join(values, sql`, `)}) as v(stream_id, node_id, epoch)
     where p.stream_id = v.stream_id and p.leader_broker_id = v.node_id and p.leader_epoch = v.epoch
       and m.topic_id = p.topic_id and m.partition = p.partition
       and m.assigned_at is not null and m.opened_at is null and m.rolled_back_at is null
-      and m.to_broker = v.node_id
-    returning m.partition`),
-  );
-  return stamped.length;
+      and m.to_broker = v.node_id`);
 }
 
 function stateOf(row: {

@@ -112,7 +112,7 @@ export interface ControlPlaneUnderTest {
 /** Registers before/after hooks in the current suite around startListeningControlPlane. */
 export function useListeningControlPlane(
   adminToken: string,
-  options: { backend?: "pglite" | "postgres"; overrides?: Partial<Config> } = {},
+  options: Parameters<typeof startListeningControlPlane>[1] = {},
 ): ControlPlaneUnderTest {
   let started: ListeningControlPlane | undefined;
   before(async () => {

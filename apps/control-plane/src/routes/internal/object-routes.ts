@@ -41,12 +41,7 @@ export function objectRoutes(ctx: AppContext) {
   return async (app: FastifyInstance): Promise<void> => {
     const r = app.withTypeProvider<TypeBoxTypeProvider>();
     const manager = (request: FastifyRequest) =>
-      new DbObjectManager({
-        db: ctx.database.db,
-        clusterId: request.brokerClusterId!,
-        // The operation that asked for the move can finish now rather than at the runner's next interval.
-        onMovesOpened: () => ctx.wakeControllers(),
-      });
+      new DbObjectManager({ db: ctx.database.db, clusterId: request.brokerClusterId! });
     const tags = ["internal-objects"];
     /**
      * A move waiting for one of these closes goes on now (MoveCompletion: one pass per cluster at a time, the
