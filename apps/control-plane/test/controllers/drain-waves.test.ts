@@ -39,7 +39,7 @@ describe("drain in waves", () => {
         ),
       );
 
-  it("releases at most the per-broker limit at once, the next wave once those closed, until none is left", async () => {
+  it("releases at most the per-broker limit at once, the next as soon as a move landed, until none is left", async () => {
     const drained = ids[2]!;
     const objects = new DbObjectManager({ db: db(), clusterId });
     const led = await ofBroker("leader", drained);
