@@ -27,12 +27,6 @@ export interface AppContext {
    * interval. Set by ControlPlane.start once its runner exists; a no-op before (and without a runner).
    */
   wakeControllers: () => void;
-  /**
-   * Releases the next moves waiting on the move limits (a drain's next wave) right after moves of the cluster
-   * landed; returns the brokers whose assignments changed. Set by ControlPlane.start (with the configured move
-   * limits); resolves to none before.
-   */
-  releaseNextMoves: (clusterId: string) => Promise<number[]>;
   /** Finishes moves whose sources closed their streams (see services/move-completion.ts). */
   moveCompletion: MoveCompletion;
   /** Changed operations for live streams (GET /v1/operations/events); reads the database only while listened to. */

@@ -30,7 +30,9 @@ import { openSecretBox } from "./secrets/secret-keys.ts";
 import { AssignmentNotifier } from "./services/assignment-notifier.ts";
 import { ClusterFeed } from "./services/cluster-feed.ts";
 import { ClusterListFeed } from "./services/cluster-list-feed.ts";
+import { hasDrainingBroker } from "./services/drain-waves.ts";
 import { MoveCompletion } from "./services/move-completion.ts";
+import { moveLimitsOf } from "./services/move-limits.ts";
 import { OperationFeed } from "./services/operation-feed.ts";
 import { completeClosedMoves } from "./services/partition-assigner.ts";
 
@@ -75,6 +77,7 @@ export async function build(options: BuildOptions): Promise<App> {
   const { config, database } = options;
   // A second app on the same database handle (tests) keeps the box already bound unless given one.
   bindSecretBox(database.db, options.secrets ?? boundSecretBox(database.db) ?? openSecretBox(config).box);
+  const moveLimits = moveLimitsOf(config);
   const tokens = new ApiTokens(database.db, options.clock ? { now: options.clock } : {});
   const context: AppContext = {
     config,
@@ -83,7 +86,6 @@ export async function build(options: BuildOptions): Promise<App> {
     notifier: options.notifier ?? new AssignmentNotifier(),
     metrics: new ControlPlaneMetrics(database.db),
     wakeControllers: () => {},
-    releaseNextMoves: async () => [],
     operationFeed: new OperationFeed(database.db, { intervalMs: config.operationEventsIntervalMs }),
     clusterFeed: new ClusterFeed(database.db, { intervalMs: config.clusterEventsIntervalMs }),
     clusterListFeed: new ClusterListFeed(database.db, { intervalMs: config.clusterEventsIntervalMs }),
@@ -94,12 +96,16 @@ export async function build(options: BuildOptions): Promise<App> {
     }),
     moveCompletion: new MoveCompletion(
       async (clusterId) => {
-        const changed = await completeClosedMoves(database.db, clusterId);
-        // Their slots are free: a drain's next wave goes now, not when the runner's pass reaches it.
-        const released = await context.releaseNextMoves(clusterId);
-        await context.notifier.changed(clusterId, [...new Set([...changed, ...released])]);
-        // The operation that asked for the move can finish now rather than at the next interval.
-        if (changed.length > 0) context.wakeControllers();
+        // Their slots are free: a drain's next wave goes in the same transaction, not when the runner's pass
+        // reaches the drain.
+        const changed = await completeClosedMoves(database.db, clusterId, moveLimits);
+        await context.notifier.changed(clusterId, changed);
+        // A drain is done once its broker's partitions closed: its wait-for-close step can end now. A move's
+        // operation cannot finish before its target opened the partition: a runner pass now would only compete
+        // with that open (on the same database) inside the write-unavailable window; the next interval's pass
+        // finishes it.
+        if (changed.length > 0 && (await hasDrainingBroker(database.db, clusterId)))
+          context.wakeControllers();
       },
       (clusterId, error) =>
         server.log.warn({ clusterId, error: String(error) }, "finishing moves after a close failed"),

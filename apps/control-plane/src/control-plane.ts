@@ -3,7 +3,7 @@ import { type App, type BuildOptions, build } from "./app.ts";
 import { ensureFirstAdminToken } from "./auth/first-admin-token.ts";
 import type { Config } from "./config.ts";
 import { autoRebalanceController } from "./controllers/auto-rebalance-controller.ts";
-import { brokerDrainHandler, releaseNextDrainWaves } from "./controllers/broker-drain.ts";
+import { brokerDrainHandler } from "./controllers/broker-drain.ts";
 import { brokerLeaseController } from "./controllers/broker-lease-controller.ts";
 import { type ClusterDeletionOptions, clusterDeletionHandler } from "./controllers/cluster-deletion.ts";
 import { type Controller, ControllerRunner, type OperationHandler } from "./controllers/controller-runner.ts";
@@ -21,6 +21,7 @@ import type { SecretBox } from "./secrets/secret-box.ts";
 import { openSecretBox } from "./secrets/secret-keys.ts";
 import { unconfiguredKeyWarning } from "./secrets/unconfigured-key-warning.ts";
 import { AssignmentNotifier } from "./services/assignment-notifier.ts";
+import { moveLimitsOf } from "./services/move-limits.ts";
 
 export interface ControlPlaneOptions {
   config: Readonly<Config>;
@@ -130,6 +131,7 @@ export class ControlPlane {
         { intervalMs: config.reconcileIntervalMs, haltAfterStep: config.testHaltAfterStep },
       );
       app.context.wakeControllers = () => runner.wake();
+      const moveLimits = moveLimitsOf(config);
       // Every controller's passes, failures and durations show in GET /metrics.
       const addController = (controller: Controller) =>
         runner.addController(app.context.metrics.instrumentController(controller));
@@ -139,7 +141,9 @@ export class ControlPlane {
           onRenewedAfterGap: (renewed) => app.context.metrics.leasesRenewedAfterGap.inc(renewed),
         }),
       );
-      addController(partitionAssignmentController(notifier, { moveOpenTimeoutMs: config.moveOpenTimeoutMs }));
+      addController(
+        partitionAssignmentController(notifier, { moveOpenTimeoutMs: config.moveOpenTimeoutMs, moveLimits }),
+      );
       addController(retentionController({ partitionMovesRetentionMs: config.partitionMovesRetentionMs }));
       if (config.autoRebalanceSettleMs > 0)
         addController(
@@ -152,13 +156,7 @@ export class ControlPlane {
         );
       for (const controller of options.controllers?.({ notifier }) ?? []) addController(controller);
       runner.addOperationHandler(clusterDeletionHandler({ notifier, deprovision: options.deprovision }));
-      const moveLimits = {
-        perBroker: config.moveLimitPerBroker,
-        perTopic: config.moveLimitPerTopic,
-        perCluster: config.moveLimitPerCluster,
-      };
       runner.addOperationHandler(brokerDrainHandler(notifier, moveLimits));
-      app.context.releaseNextMoves = (clusterId) => releaseNextDrainWaves(database.db, clusterId, moveLimits);
       runner.addOperationHandler(rebalanceHandler(notifier, moveLimits));
       for (const handler of options.operationHandlers?.({ notifier }) ?? [])
         runner.addOperationHandler(handler);

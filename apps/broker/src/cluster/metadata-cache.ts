@@ -80,6 +80,40 @@ export class MetadataCache {
     }
   }
 
+  /**
+   * Announces this broker, in the cached view and without a read, as the leader of partitions it has just
+   * opened, each at the leader epoch it opened it with: once the opens are recorded the control plane
+   * announces exactly that (a leader that opened its stream at the partition's leader epoch), so the broker
+   * that now leads answers Metadata with itself at once instead of first reading the change back. The view's
+   * age stays what it was (the rest of it is no fresher). Returns false and changes nothing when a partition is
+   * not in the view (a topic or partition added since): the caller refreshes then.
+   */
+  announceOpened(
+    brokerId: number,
+    opened: readonly { topicId: string; partition: number; leaderEpoch: number }[],
+  ): boolean {
+    const view = this.#view;
+    if (!view) return false;
+    const epochs = new Map(opened.map((o) => [`${o.topicId}:${o.partition}`, o.leaderEpoch]));
+    let found = 0;
+    const topics = view.metadata.topics.map((topic) => {
+      if (!opened.some((o) => o.topicId === topic.topicId)) return topic;
+      return {
+        ...topic,
+        partitions: topic.partitions.map((p) => {
+          const epoch = epochs.get(`${topic.topicId}:${p.partition}`);
+          if (epoch === undefined) return p;
+          found++;
+          // Announced epochs never go back.
+          return { ...p, leaderBrokerId: brokerId, leaderEpoch: Math.max(p.leaderEpoch, epoch) };
+        }),
+      };
+    });
+    if (found < epochs.size) return false;
+    this.#view = viewOf({ ...view.metadata, topics });
+    return true;
+  }
+
   /** Forces the next get() to refresh (assignments changed, a topic was created). */
   invalidate(): void {
     this.#fetchedAt = Number.NEGATIVE_INFINITY;
@@ -92,11 +126,7 @@ export class MetadataCache {
         const startedVersion = this.#view?.metadata.version ?? -1;
         // Answers may cross; never step back to an older version.
         if (this.#view && metadata.version < startedVersion) return this.#view;
-        const view: MetadataView = {
-          metadata,
-          topicsByName: new Map(metadata.topics.map((t) => [t.name, t])),
-          topicsById: new Map(metadata.topics.map((t) => [t.topicId, t])),
-        };
+        const view = viewOf(metadata);
         this.#view = view;
         this.#fetchedAt = this.#now();
         return view;
@@ -106,4 +136,12 @@ export class MetadataCache {
       });
     return this.#inflight;
   }
+}
+
+function viewOf(metadata: ClusterMetadata): MetadataView {
+  return {
+    metadata,
+    topicsByName: new Map(metadata.topics.map((t) => [t.name, t])),
+    topicsById: new Map(metadata.topics.map((t) => [t.topicId, t])),
+  };
 }

@@ -284,7 +284,15 @@ export async function startBroker(
     if (assignments.open.some((p) => !known?.has(p.topic))) await metadataCache.get(true).catch(() => {});
     const result = await partitions.reconcile(assignments.open, assignments.close);
     metrics.partitionsOpen.set(partitions.size);
-    metadataCache.invalidate();
+    // Partitions it only opened (a move's target): it leads them now, and says so in its cached view at once
+    // rather than reading that back first. Any other change is read afresh by the next request.
+    const opened = assignments.open.filter(
+      (a) => partitions.byId(a.topicId, a.partition)?.leaderEpoch === a.leaderEpoch,
+    );
+    const brokerId = lifecycle.identity?.brokerId;
+    const onlyOpened = result.opened > 0 && result.closed === 0 && result.failed.length === 0;
+    if (!onlyOpened || brokerId === undefined || !metadataCache.announceOpened(brokerId, opened))
+      metadataCache.invalidate();
     return result;
   };
   const watcher = new AssignmentWatcher({ source: controlPlane, apply, log });

@@ -163,3 +163,46 @@ test("a forced refresh with waitAtMostStaleWait reads anew, but answers the stal
   const waited = performance.now() - started;
   assert.ok(waited >= 45 && waited < 5_000, `waited ${waited} ms`);
 });
+
+test("a broker that just opened partitions announces itself as their leader in its view, without a read", async () => {
+  let calls = 0;
+  const cache = new MetadataCache(
+    {
+      async metadata() {
+        calls++;
+        return metadataAt(calls);
+      },
+    },
+    60_000,
+  );
+  assert.equal(cache.announceOpened(2, []), false, "no view yet: nothing to announce in");
+  await cache.get();
+  const topicId = "00000000-0000-4000-8000-000000000001";
+  assert.equal(cache.announceOpened(2, [{ topicId, partition: 0, leaderEpoch: 4 }]), true);
+  const view = await cache.get();
+  assert.equal(calls, 1, "answered from memory");
+  assert.deepEqual(view.topicsByName.get("orders")?.partitions[0], {
+    partition: 0,
+    leaderBrokerId: 2,
+    leaderEpoch: 4,
+    streamId: 5,
+  });
+  assert.equal(view.topicsById.get(topicId)?.partitions[0]?.leaderBrokerId, 2);
+  assert.equal(view.metadata.version, 1, "the version read stays the version read");
+
+  assert.equal(
+    cache.announceOpened(3, [
+      { topicId, partition: 0, leaderEpoch: 5 },
+      { topicId, partition: 1, leaderEpoch: 5 },
+    ]),
+    false,
+    "a partition the view does not know: the caller refreshes",
+  );
+  assert.equal((await cache.get()).topicsByName.get("orders")?.partitions[0]?.leaderBrokerId, 2, "unchanged");
+  assert.equal(cache.announceOpened(2, [{ topicId, partition: 0, leaderEpoch: 3 }]), true);
+  assert.equal(
+    (await cache.get()).topicsByName.get("orders")?.partitions[0]?.leaderEpoch,
+    4,
+    "epochs never go back",
+  );
+});

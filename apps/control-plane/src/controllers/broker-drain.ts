@@ -1,89 +1,22 @@
 import { and, eq, ne, sql } from "drizzle-orm";
-import type { Db, Tx } from "../db/database.ts";
-import { brokers, operations, partitions, topics } from "../db/schema.ts";
+import { brokers, partitions } from "../db/schema.ts";
 import { inTransaction } from "../db/transaction.ts";
 import type { AssignmentNotifier } from "../services/assignment-notifier.ts";
 import { BrokerOperation } from "../services/broker-views.ts";
-import { DEFAULT_MOVE_LIMITS, type MoveLimits, movesWithinLimits } from "../services/move-limits.ts";
-import { type Operation, OperationStatus } from "../services/operations.ts";
+import { drainTarget, releaseDrainWave } from "../services/drain-waves.ts";
+import { DEFAULT_MOVE_LIMITS, type MoveLimits } from "../services/move-limits.ts";
+import type { Operation } from "../services/operations.ts";
 import {
   assignLeaderlessPartitions,
   bumpVersions,
   finishClosedMoves,
   lockCluster,
 } from "../services/partition-assigner.ts";
-import { type PartitionMove, releaseMoves } from "../services/rebalance.ts";
 import { type ControllerContext, type OperationHandler, STEP_WAIT } from "./controller-runner.ts";
-
-function target(op: Operation): { clusterId: string; brokerId: number } {
-  return { clusterId: op.clusterId!, brokerId: Number(op.input.brokerId) };
-}
 
 class RetriableStepError extends Error {
   readonly code = "NO_TARGET_BROKER";
   readonly retriable = true;
-}
-
-/**
- * Releases the next wave of the draining broker's partitions: as many as the move limits allow, counting the
- * moves in flight in the cluster (each waits for the broker to upload its tail and close the stream, then
- * goes to the least loaded ACTIVE broker). Returns the brokers whose assignments changed and how many of
- * its partitions the broker still leads (not released yet).
- */
-async function releaseDrainWave(
-  tx: Tx,
-  op: Pick<Operation, "id" | "clusterId" | "input">,
-  limits: MoveLimits,
-): Promise<{ changed: number[]; unreleased: number }> {
-  const { clusterId, brokerId } = target(op as Operation);
-  const led: PartitionMove[] = (
-    await tx
-      .select({ topicId: partitions.topicId, topic: topics.name, partition: partitions.partition })
-      .from(partitions)
-      .innerJoin(topics, eq(topics.id, partitions.topicId))
-      .where(and(eq(partitions.clusterId, clusterId), eq(partitions.leaderBrokerId, brokerId)))
-      .orderBy(partitions.topicId, partitions.partition)
-  ).map((p) => ({ ...p, from: brokerId, to: -1 }));
-  if (led.length === 0) return { changed: [], unreleased: 0 };
-  const wave = await movesWithinLimits(tx, clusterId, led, limits);
-  const changed = await releaseMoves(tx, clusterId, wave, op.id);
-  return { changed, unreleased: led.length - wave.length };
-}
-
-/**
- * Right after moves of this cluster landed (their sources closed, MoveCompletion), releases the next wave of
- * every running `broker.drain` that already released its first one (move-partitions done), within the move
- * limits, instead of waiting for the runner's next pass to reach the operation's wait-for-close step (the
- * step stays the safety net and finishes the operation). Returns the brokers whose assignments changed
- * (notify them once this returns: the release is committed).
- */
-export async function releaseNextDrainWaves(
-  db: Db,
-  clusterId: string,
-  limits: MoveLimits,
-): Promise<number[]> {
-  return inTransaction(db, async (tx) => {
-    const cluster = await lockCluster(tx, clusterId);
-    if (!cluster || cluster.state === "DELETING") return [];
-    const drains = await tx
-      .select({ id: operations.id, clusterId: operations.clusterId, input: operations.input })
-      .from(operations)
-      .where(
-        and(
-          eq(operations.clusterId, clusterId),
-          eq(operations.type, BrokerOperation.DRAIN),
-          eq(operations.status, OperationStatus.RUNNING),
-          sql`${operations.steps} @> ${JSON.stringify([{ name: "move-partitions", status: OperationStatus.SUCCEEDED }])}::jsonb`,
-        ),
-      )
-      .orderBy(operations.createdAt);
-    const changed = new Set<number>();
-    for (const op of drains) {
-      const wave = await releaseDrainWave(tx, op as Pick<Operation, "id" | "clusterId" | "input">, limits);
-      for (const id of wave.changed) changed.add(id);
-    }
-    return [...changed];
-  });
 }
 
 /**
@@ -102,7 +35,7 @@ export function brokerDrainHandler(
       {
         name: "stop-assigning",
         async run(ctx: ControllerContext, op: Operation) {
-          const { clusterId, brokerId } = target(op);
+          const { clusterId, brokerId } = drainTarget(op);
           await inTransaction(ctx.db, async (tx) => {
             await lockCluster(tx, clusterId);
             await tx
@@ -122,7 +55,7 @@ export function brokerDrainHandler(
       {
         name: "move-partitions",
         async run(ctx: ControllerContext, op: Operation) {
-          const { clusterId, brokerId } = target(op);
+          const { clusterId, brokerId } = drainTarget(op);
           const [other] = await ctx.db
             .select({ brokerId: brokers.brokerId })
             .from(brokers)
@@ -145,7 +78,7 @@ export function brokerDrainHandler(
       {
         name: "wait-for-close",
         async run(ctx: ControllerContext, op: Operation) {
-          const { clusterId, brokerId } = target(op);
+          const { clusterId, brokerId } = drainTarget(op);
           const { waiting, changed } = await inTransaction(ctx.db, async (tx) => {
             await lockCluster(tx, clusterId);
             await finishClosedMoves(tx, clusterId);

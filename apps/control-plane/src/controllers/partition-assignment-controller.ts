@@ -2,6 +2,7 @@ import { eq, ne, or } from "drizzle-orm";
 import { partitions } from "../db/schema.ts";
 import { inTransaction } from "../db/transaction.ts";
 import type { AssignmentNotifier } from "../services/assignment-notifier.ts";
+import { DEFAULT_MOVE_LIMITS, type MoveLimits } from "../services/move-limits.ts";
 import {
   clustersWithStalledMoves,
   DEFAULT_MOVE_OPEN_TIMEOUT_MS,
@@ -11,6 +12,8 @@ import { completeClosedMoves, lockCluster } from "../services/partition-assigner
 import type { Controller, ControllerContext } from "./controller-runner.ts";
 
 export interface PartitionAssignmentOptions {
+  /** The move limits a drain's next wave is released within (see services/drain-waves.ts). */
+  moveLimits?: MoveLimits;
   /** A move's target that has not opened the partition this long after its assignment is rolled back. */
   moveOpenTimeoutMs?: number;
 }
@@ -26,6 +29,7 @@ export function partitionAssignmentController(
   options: PartitionAssignmentOptions = {},
 ): Controller {
   const openTimeoutMs = options.moveOpenTimeoutMs ?? DEFAULT_MOVE_OPEN_TIMEOUT_MS;
+  const moveLimits = options.moveLimits ?? DEFAULT_MOVE_LIMITS;
   return {
     name: "partition-assignment",
     async reconcile(ctx: ControllerContext): Promise<void> {
@@ -34,7 +38,7 @@ export function partitionAssignmentController(
         .from(partitions)
         .where(or(eq(partitions.leaderBrokerId, -1), ne(partitions.closingBrokerId, -1)));
       for (const { clusterId } of pending) {
-        const changed = await completeClosedMoves(ctx.db, clusterId);
+        const changed = await completeClosedMoves(ctx.db, clusterId, moveLimits);
         await notifier.changed(clusterId, changed);
       }
       const now = ctx.now();

@@ -1,4 +1,5 @@
 import { and, eq, ne, sql } from "drizzle-orm";
+import type { Config } from "../config.ts";
 import type { Tx } from "../db/database.ts";
 import { partitionMoves, partitions } from "../db/schema.ts";
 import type { PartitionMove } from "./rebalance.ts";
@@ -17,6 +18,17 @@ export const DEFAULT_MOVE_LIMITS: MoveLimits = Object.freeze({
   perTopic: 64,
   perCluster: 128,
 });
+
+/** The configured limits (moveLimitPerBroker, moveLimitPerTopic, moveLimitPerCluster). */
+export function moveLimitsOf(
+  config: Pick<Config, "moveLimitPerBroker" | "moveLimitPerTopic" | "moveLimitPerCluster">,
+): MoveLimits {
+  return Object.freeze({
+    perBroker: config.moveLimitPerBroker,
+    perTopic: config.moveLimitPerTopic,
+    perCluster: config.moveLimitPerCluster,
+  });
+}
 
 /**
  * Of the planned moves not released yet (their source still leads the partition), those that may be released

@@ -2,6 +2,8 @@ import { and, eq, inArray, ne, sql } from "drizzle-orm";
 import type { Db, Tx } from "../db/database.ts";
 import { brokers, clusters, partitions } from "../db/schema.ts";
 import { inTransaction } from "../db/transaction.ts";
+import { releaseNextDrainWaves } from "./drain-waves.ts";
+import type { MoveLimits } from "./move-limits.ts";
 import { markMovesAssigned, markMovesClosed } from "./move-timings.ts";
 
 /** Brokers that may lead partitions. DRAINING brokers keep what they have but get nothing new. */
@@ -166,17 +168,20 @@ export async function moveWaitsOnStreams(
 }
 
 /**
- * Ends the cluster's moves whose sources closed their streams and assigns those partitions (their planned
- * targets first), in one transaction on the cluster lock. Returns the brokers whose assignments changed
- * (notify them after this returns: the change is committed). The close-time completion and the
- * partition-assignment controller's reconcile pass both run this one transaction.
+ * Ends the cluster's moves whose sources closed their streams, assigns those partitions (their planned
+ * targets first) and releases the next wave of each running drain into the slots they freed (within `limits`),
+ * in one transaction on the cluster lock. Returns the brokers whose assignments changed (notify them after
+ * this returns: the change is committed). The close-time completion and the partition-assignment controller's
+ * reconcile pass both run this one transaction.
  */
-export function completeClosedMoves(db: Db, clusterId: string): Promise<number[]> {
+export function completeClosedMoves(db: Db, clusterId: string, limits: MoveLimits): Promise<number[]> {
   return inTransaction(db, async (tx) => {
     const cluster = await lockCluster(tx, clusterId);
     if (!cluster || cluster.state === "DELETING") return [];
     await finishClosedMoves(tx, clusterId);
-    return assignLeaderlessPartitions(tx, clusterId);
+    const assigned = await assignLeaderlessPartitions(tx, clusterId);
+    const released = await releaseNextDrainWaves(tx, clusterId, limits);
+    return [...new Set([...assigned, ...released])];
   });
 }
 
@@ -190,6 +195,7 @@ export async function completeMovesAfterClose(
   db: Db,
   clusterId: string,
   streamId: number,
+  limits: MoveLimits,
 ): Promise<number[]> {
-  return (await moveWaitsOnStream(db, clusterId, streamId)) ? completeClosedMoves(db, clusterId) : [];
+  return (await moveWaitsOnStream(db, clusterId, streamId)) ? completeClosedMoves(db, clusterId, limits) : [];
 }

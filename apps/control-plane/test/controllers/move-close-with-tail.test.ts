@@ -3,14 +3,13 @@
 // does: the target is assigned while the runner's pass is held (no pass reaches the operation meanwhile).
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { ControlPlaneClient } from "@cirrus/broker-api";
 import {
   apiRequest,
   type ListeningControlPlane,
+  onePartitionOnTwoBrokers,
   startListeningControlPlane,
   watchAssignmentsUntil,
 } from "../helpers/listening-control-plane.ts";
-import { localSpec } from "../helpers/test-app.ts";
 
 const ADMIN = "cpt_test-admin-token-for-the-close-with-tail-suite";
 
@@ -35,20 +34,12 @@ describe("a move's source closing in its tail commit", { timeout: 60_000 }, () =
     (await apiRequest(server.url, ADMIN)(method, path, body)).body;
 
   it("assigns the target at once", async () => {
-    const created = (await api("POST", "/v1/clusters", { name: "tail", spec: localSpec })) as {
-      cluster: { id: string };
-      brokerToken: string;
-    };
-    const client = new ControlPlaneClient({ baseUrl: server.url, token: created.brokerToken });
-    const a = await client.register({ instanceId: "a", zone: "z", host: "127.0.0.1", port: 9001 });
-    await client.createTopic({ name: "t", partitions: 1 });
-    const b = await client.register({ instanceId: "b", zone: "z", host: "127.0.0.1", port: 9002 });
-    const onA = await client.watchAssignments(a.brokerId, { epoch: a.epoch, after: -1 });
-    const [p] = onA.open;
-    assert.ok(p, "the partition is on a");
-    await client.openStream(p.streamId, p.leaderEpoch, a.brokerId);
-
-    await api("POST", `/v1/clusters/${created.cluster.id}/partitions/moves`, {
+    const { clusterId, client, a, b, onA, p } = await onePartitionOnTwoBrokers(
+      apiRequest(server.url, ADMIN),
+      server.url,
+      "tail",
+    );
+    await api("POST", `/v1/clusters/${clusterId}/partitions/moves`, {
       moves: [{ topic: "t", partition: 0, to: b.brokerId }],
     });
     const released = await watchAssignmentsUntil(client, a, onA, (x) => x.close.length === 1);

@@ -7,6 +7,7 @@ import { and, eq } from "drizzle-orm";
 import { brokers } from "../../src/db/schema.ts";
 import { inTransaction } from "../../src/db/transaction.ts";
 import { DbObjectManager } from "../../src/objects/db-object-manager.ts";
+import { DEFAULT_MOVE_LIMITS } from "../../src/services/move-limits.ts";
 import {
   assignLeaderlessPartitions,
   completeMovesAfterClose,
@@ -93,10 +94,14 @@ describe("partition move hand-off", () => {
     // NOT_LEADER_OR_FOLLOWER at once) instead of getting no leader at all.
     assert.equal((await row(2)).leader, -1);
     assert.equal((await announced(2)).leaderBrokerId, source);
-    assert.deepEqual(await completeMovesAfterClose(db(), clusterId, before.streamId), [], "not closed yet");
+    assert.deepEqual(
+      await completeMovesAfterClose(db(), clusterId, before.streamId, DEFAULT_MOVE_LIMITS),
+      [],
+      "not closed yet",
+    );
 
     await objects().closeStream(before.streamId, before.epoch);
-    const changed = await completeMovesAfterClose(db(), clusterId, before.streamId);
+    const changed = await completeMovesAfterClose(db(), clusterId, before.streamId, DEFAULT_MOVE_LIMITS);
     assert.deepEqual(changed, [target]);
     const moved = await row(2);
     assert.equal(moved.leader, target);
@@ -113,7 +118,7 @@ describe("partition move hand-off", () => {
 
   it("a close of a stream no move waits for changes nothing", async () => {
     const p = await row(0);
-    assert.deepEqual(await completeMovesAfterClose(db(), clusterId, p.streamId), []);
+    assert.deepEqual(await completeMovesAfterClose(db(), clusterId, p.streamId, DEFAULT_MOVE_LIMITS), []);
   });
 
   it("a source that dies mid-move leaves no partition without a leader", async () => {

@@ -12,6 +12,7 @@ import { brokers, partitions } from "../../src/db/schema.ts";
 import { inTransaction } from "../../src/db/transaction.ts";
 import { DbObjectManager } from "../../src/objects/db-object-manager.ts";
 import { AssignmentNotifier } from "../../src/services/assignment-notifier.ts";
+import { DEFAULT_MOVE_LIMITS } from "../../src/services/move-limits.ts";
 import { moveTimingsOf } from "../../src/services/move-timings.ts";
 import { getOperation, type Operation } from "../../src/services/operations.ts";
 import { completeMovesAfterClose, lockCluster } from "../../src/services/partition-assigner.ts";
@@ -66,7 +67,7 @@ describe("rollback of a move whose target never opens", () => {
       await releaseMoves(tx, clusterId, op.input.moves as PartitionMove[], op.id);
     });
     await objects().closeStream(p.streamId, p.epoch);
-    await completeMovesAfterClose(db(), clusterId, p.streamId);
+    await completeMovesAfterClose(db(), clusterId, p.streamId, DEFAULT_MOVE_LIMITS);
     const assigned = await row(partition);
     assert.equal(assigned.leader, to, "the target was assigned");
     assert.equal(assigned.epoch, p.epoch + 1);

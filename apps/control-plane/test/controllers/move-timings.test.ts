@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { inTransaction } from "../../src/db/transaction.ts";
 import { DbObjectManager } from "../../src/objects/db-object-manager.ts";
+import { DEFAULT_MOVE_LIMITS } from "../../src/services/move-limits.ts";
 import { moveTimingsOf } from "../../src/services/move-timings.ts";
 import { completeMovesAfterClose, lockCluster } from "../../src/services/partition-assigner.ts";
 import { startPartitionMoves } from "../../src/services/partition-moves.ts";
@@ -62,7 +63,7 @@ describe("move timings", () => {
     assert.equal((await moveTimingsOf(db(), op.id)).length, 1);
 
     await objects().closeStream(p.streamId, p.epoch);
-    await completeMovesAfterClose(db(), clusterId, p.streamId);
+    await completeMovesAfterClose(db(), clusterId, p.streamId, DEFAULT_MOVE_LIMITS);
     const [assigned] = await moveTimingsOf(db(), op.id);
     assert.equal(assigned!.state, "OPENING", "closed and assigned in the same pass");
     assert.equal(assigned!.to, target);

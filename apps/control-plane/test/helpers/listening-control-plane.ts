@@ -1,7 +1,8 @@
 import { after, before } from "node:test";
-import type { Assignments, ControlPlaneClient } from "@cirrus/broker-api";
+import { type Assignments, ControlPlaneClient } from "@cirrus/broker-api";
 import { type Config, loadConfig } from "../../src/config.ts";
 import { ControlPlane, type ControlPlaneOptions } from "../../src/control-plane.ts";
+import { localSpec } from "./test-app.ts";
 import { createTestDatabase, TEST_SECRETS_KEY, type TestDatabase } from "./test-database.ts";
 
 export interface ListeningControlPlane {
@@ -111,7 +112,7 @@ export interface ControlPlaneUnderTest {
 /** Registers before/after hooks in the current suite around startListeningControlPlane. */
 export function useListeningControlPlane(
   adminToken: string,
-  options: { backend?: "pglite" | "postgres"; overrides?: Partial<Config> } = {},
+  options: Parameters<typeof startListeningControlPlane>[1] = {},
 ): ControlPlaneUnderTest {
   let started: ListeningControlPlane | undefined;
   before(async () => {
@@ -136,4 +137,24 @@ export function useListeningControlPlane(
     },
     api: (method, path, body) => apiRequest(current().url, adminToken)(method, path, body),
   };
+}
+
+/**
+ * The set-up a single move needs: a cluster made through the API, broker `a` leading topic `t`'s one partition
+ * with its stream open, and an idle broker `b` to move it to.
+ */
+export async function onePartitionOnTwoBrokers(api: ApiRequest, url: string, name: string) {
+  const created = (await api("POST", "/v1/clusters", { name, spec: localSpec })).body as unknown as {
+    cluster: { id: string };
+    brokerToken: string;
+  };
+  const client = new ControlPlaneClient({ baseUrl: url, token: created.brokerToken });
+  const a = await client.register({ instanceId: "a", zone: "z", host: "127.0.0.1", port: 9001 });
+  await client.createTopic({ name: "t", partitions: 1 });
+  const b = await client.register({ instanceId: "b", zone: "z", host: "127.0.0.1", port: 9002 });
+  const onA = await client.watchAssignments(a.brokerId, { epoch: a.epoch, after: -1 });
+  const [p] = onA.open;
+  if (!p) throw new Error("the partition is not on a");
+  await client.openStream(p.streamId, p.leaderEpoch, a.brokerId);
+  return { clusterId: created.cluster.id, client, a, b, onA, p };
 }
