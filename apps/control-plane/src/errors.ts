@@ -49,8 +49,14 @@ export class ApiError extends Error {
   readonly code: ApiErrorCode;
   readonly status: number;
   readonly retriable: boolean;
+  /** When the same request may succeed (whole seconds): sent as the Retry-After header. */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: ApiErrorCode, detail?: string, options: { cause?: unknown } = {}) {
+  constructor(
+    code: ApiErrorCode,
+    detail?: string,
+    options: { cause?: unknown; retryAfterSeconds?: number } = {},
+  ) {
     super(
       detail ?? ApiErrors[code].title,
       options.cause === undefined ? undefined : { cause: options.cause },
@@ -58,5 +64,6 @@ export class ApiError extends Error {
     this.code = code;
     this.status = ApiErrors[code].status;
     this.retriable = RETRIABLE.has(code);
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }

@@ -4,10 +4,14 @@
 // plane accepts the audience only if it is a challenge it issued for that cluster, not expired, and not spent
 // by an earlier proof. A proof copied from a log or another service is then worth nothing here. The nonce lives
 // in the database (only its hash), so any replica can check it and it is spent exactly once.
+// The route is unauthenticated (a broker has no credential yet when it asks), so each cluster holds at most
+// challengeLimit(spec) open ones (unexpired, unspent): beyond, 429 with Retry-After, and nothing is written.
 import { createHash, randomBytes } from "node:crypto";
-import { and, eq, gt, isNull, lt } from "drizzle-orm";
+import { and, asc, eq, gt, isNull, lt } from "drizzle-orm";
+import type { ClusterSpec } from "../api-schemas/clusters.ts";
 import type { Db } from "../db/database.ts";
 import { clusters, instanceChallenges } from "../db/schema.ts";
+import { inTransaction } from "../db/transaction.ts";
 import { ApiError } from "../errors.ts";
 
 /** How long a challenge can be signed and presented: enough for a metadata read and one request. */
@@ -25,20 +29,64 @@ export interface InstanceChallenge {
   readonly expiresAt: number;
 }
 
-/** A fresh challenge for an instance of `clusterId`. UNAUTHORIZED for an unknown cluster (nothing leaks). */
+/** Open challenges a cluster may hold whatever its size: a small fleet restarting at once, with retries. */
+export const CHALLENGE_LIMIT_FLOOR = 16;
+
+/**
+ * Open (unexpired, unspent) challenges one cluster may hold: 4 per broker it may run (a broker uses one per
+ * attempt and a failed attempt leaves its challenge open until it expires), at least CHALLENGE_LIMIT_FLOOR.
+ */
+export function challengeLimit(spec: Pick<ClusterSpec, "brokers">): number {
+  return Math.max(CHALLENGE_LIMIT_FLOOR, 4 * spec.brokers.max);
+}
+
+/**
+ * A fresh challenge for an instance of `clusterId`. UNAUTHORIZED for an unknown cluster (nothing leaks, nothing
+ * is written); RATE_LIMITED (429, retryAfterSeconds: until its oldest open one expires) when the cluster already
+ * holds challengeLimit open challenges.
+ */
 export async function issueInstanceChallenge(
   db: Db,
   clusterId: string,
   now = Date.now(),
 ): Promise<InstanceChallenge> {
-  const [cluster] = await db.select({ id: clusters.id }).from(clusters).where(eq(clusters.id, clusterId));
-  if (!cluster) throw new ApiError("UNAUTHORIZED", `no instance challenge for cluster ${clusterId}`);
-  const nonce = randomBytes(32).toString("base64url");
-  const expiresAt = now + CHALLENGE_TTL_MS;
-  // Spent and expired challenges are of no use any more: kept no longer than the next issue.
-  await db.delete(instanceChallenges).where(lt(instanceChallenges.expiresAt, now));
-  await db.insert(instanceChallenges).values({ nonceHash: hashOf(nonce), clusterId, expiresAt });
-  return { audience: `cirrus:${clusterId}:${nonce}`, expiresAt };
+  return inTransaction(db, async (tx) => {
+    // The cluster row's lock makes count and insert one step: of two callers racing for the last slot, the
+    // second counts after the first committed. NO KEY UPDATE: the inserts' foreign-key checks do not wait on it.
+    const [cluster] = await tx
+      .select({ spec: clusters.spec })
+      .from(clusters)
+      .where(eq(clusters.id, clusterId))
+      .for("no key update");
+    if (!cluster) throw new ApiError("UNAUTHORIZED", `no instance challenge for cluster ${clusterId}`);
+    // Spent and expired challenges are of no use any more: kept no longer than the next issue.
+    await tx.delete(instanceChallenges).where(lt(instanceChallenges.expiresAt, now));
+    const limit = challengeLimit(cluster.spec as ClusterSpec);
+    const open = await tx
+      .select({ expiresAt: instanceChallenges.expiresAt })
+      .from(instanceChallenges)
+      .where(
+        and(
+          eq(instanceChallenges.clusterId, clusterId),
+          isNull(instanceChallenges.usedAt),
+          gt(instanceChallenges.expiresAt, now),
+        ),
+      )
+      .orderBy(asc(instanceChallenges.expiresAt))
+      .limit(limit);
+    if (open.length >= limit) {
+      const oldest = (open[0] as { expiresAt: number }).expiresAt;
+      throw new ApiError(
+        "RATE_LIMITED",
+        `cluster ${clusterId} has ${limit} open instance challenges, the most it may hold (4 per broker of brokers.max, at least ${CHALLENGE_LIMIT_FLOOR}): the oldest expires at ${new Date(oldest).toISOString()}`,
+        { retryAfterSeconds: Math.max(1, Math.ceil((oldest - now) / 1000)) },
+      );
+    }
+    const nonce = randomBytes(32).toString("base64url");
+    const expiresAt = now + CHALLENGE_TTL_MS;
+    await tx.insert(instanceChallenges).values({ nonceHash: hashOf(nonce), clusterId, expiresAt });
+    return { audience: `cirrus:${clusterId}:${nonce}`, expiresAt };
+  });
 }
 
 const refuse = (why: string) => new ApiError("UNAUTHORIZED", `instance identity refused: ${why}`);

@@ -9,12 +9,13 @@ import {
   InstanceCredentialResponse,
   InternalRoutes,
 } from "@cirrus/broker-api";
+import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
-import { withProblems } from "../../api-schemas/common.ts";
+import { problemResponse, withProblems } from "../../api-schemas/common.ts";
 import type { AppContext } from "../../app-context.ts";
 import { type IdentityKeyring, parseIdentityKeys } from "../../auth/instance-identity.ts";
 import type { TypeBoxTypeProvider } from "../../http/typebox.ts";
-import { issueInstanceChallenge } from "../../services/instance-challenges.ts";
+import { CHALLENGE_LIMIT_FLOOR, issueInstanceChallenge } from "../../services/instance-challenges.ts";
 import { issueInstanceCredential } from "../../services/instance-credentials.ts";
 
 export function instanceCredentialRoutes(ctx: AppContext) {
@@ -32,8 +33,17 @@ export function instanceCredentialRoutes(ctx: AppContext) {
         schema: {
           tags: ["internal"],
           summary: "A short-lived, single-use challenge a cloud instance signs into its identity proof",
+          description: `Unauthenticated (the instance has no credential yet). A cluster holds at most 4 open (unexpired, unspent) challenges per broker of its brokers.max, at least ${CHALLENGE_LIMIT_FLOOR}; one more is answered 429 and writes nothing. An unknown cluster is 401.`,
           body: InstanceChallengeRequest,
-          response: withProblems({ 200: InstanceChallengeResponse }),
+          response: withProblems({
+            200: InstanceChallengeResponse,
+            429: problemResponse("The cluster holds as many open challenges as it may (code RATE_LIMITED)", {
+              "Retry-After": Type.Integer({
+                minimum: 1,
+                description: "Seconds until the cluster's oldest open challenge expires and frees a slot",
+              }),
+            }),
+          }),
         },
       },
       async (request) => issueInstanceChallenge(ctx.database.db, request.body.clusterId),
