@@ -43,17 +43,20 @@ export class BrokerApiError extends Error {
   readonly problemCode: string | undefined;
   /** True when the same call may succeed later without any change on the caller's side. */
   readonly retriable: boolean;
+  /** The server's Retry-After, in ms from when the answer arrived; undefined when it sent none. */
+  readonly retryAfterMs: number | undefined;
 
   constructor(
     code: BrokerApiErrorCode,
     message: string,
-    options: { status?: number; problemCode?: string; cause?: unknown } = {},
+    options: { status?: number; problemCode?: string; cause?: unknown; retryAfterMs?: number } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.status = options.status ?? 0;
     this.problemCode = options.problemCode;
     this.retriable = retriableCodes.has(code);
+    this.retryAfterMs = options.retryAfterMs;
   }
 
   /** True when the caller lost ownership (broker or stream epoch) and must stop acking writes. */

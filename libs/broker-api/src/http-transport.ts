@@ -110,11 +110,21 @@ export class HttpTransport {
         });
       }
     }
-    throw errorFromResponse(response.status, text, `${options.method} ${options.path}`);
+    throw errorFromResponse(response, text, `${options.method} ${options.path}`);
   }
 }
 
-function errorFromResponse(status: number, text: string, what: string): BrokerApiError {
+/** Retry-After (RFC 9110 §10.2.3) in ms from now: delay-seconds or an HTTP-date; undefined when absent or bad. */
+export function retryAfterMsOf(header: string | null, now = Date.now()): number | undefined {
+  if (header === null) return undefined;
+  const value = header.trim();
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+function errorFromResponse(response: Response, text: string, what: string): BrokerApiError {
+  const status = response.status;
   let code: BrokerApiErrorCode =
     statusCodes[status] ??
     (status >= 500 ? BrokerApiErrorCode.SERVER_ERROR : BrokerApiErrorCode.BAD_RESPONSE);
@@ -129,5 +139,9 @@ function errorFromResponse(status: number, text: string, what: string): BrokerAp
   } catch {
     detail = text.slice(0, 200);
   }
-  return new BrokerApiError(code, `${what}: ${status} ${detail}`.trim(), { status, problemCode });
+  return new BrokerApiError(code, `${what}: ${status} ${detail}`.trim(), {
+    status,
+    problemCode,
+    retryAfterMs: retryAfterMsOf(response.headers.get("retry-after")),
+  });
 }

@@ -85,6 +85,32 @@ describe("ControlPlaneClient", () => {
     assert.equal(seen.length, 3);
   });
 
+  it("a 429 carries the server's Retry-After (seconds or an HTTP-date) in ms; none without the header", async () => {
+    const limited = (retryAfter?: string) => (_r: IncomingMessage, _b: string, res: ServerResponse) => {
+      if (retryAfter !== undefined) res.setHeader("retry-after", retryAfter);
+      problem(res, 429, "RATE_LIMITED");
+    };
+    const asked = () =>
+      client()
+        .instanceChallenge({ clusterId: "c" })
+        .then(
+          () => assert.fail("a 429 resolved"),
+          (e: unknown) => e as BrokerApiError,
+        );
+    queue = [limited("7")];
+    const seconds = await asked();
+    assert.equal(seconds.code, BrokerApiErrorCode.RATE_LIMITED);
+    assert.equal(seconds.retriable, true);
+    assert.equal(seconds.retryAfterMs, 7_000);
+    queue = [limited(new Date(Date.now() + 60_000).toUTCString())];
+    const date = (await asked()).retryAfterMs!;
+    assert.ok(date > 58_000 && date <= 60_000, `${date}`);
+    queue = [limited(undefined)];
+    assert.equal((await asked()).retryAfterMs, undefined);
+    queue = [limited("soon")];
+    assert.equal((await asked()).retryAfterMs, undefined);
+  });
+
   it("sends a non-idempotent call once even on 5xx", async () => {
     queue = [(_r, _b, res) => problem(res, 500, "SERVER_ERROR")];
     seen.length = 0;

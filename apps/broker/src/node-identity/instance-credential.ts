@@ -2,7 +2,9 @@
 // identity document its cloud signed (no secret in user data). On aliyun each attempt first asks the control
 // plane for a challenge and has the metadata service sign it in as the audience (a challenge is good for one
 // proof, so a retry signs a new one). Transient failures (control plane starting or away) are retried until
-// `deadlineMs`; a refused proof stops the start with the control plane's reason.
+// `deadlineMs`; a refused proof stops the start with the control plane's reason. A 429 (the cluster holds as
+// many open challenges as it may) is retried no sooner than its Retry-After; one that asks to wait past the
+// deadline stops the start at once, saying when to try again.
 import { type BrokerApiError, ControlPlaneClient } from "@cirrus/broker-api";
 import { BrokerError, BrokerErrorCode } from "../errors.ts";
 import type { IdentityProof, NodeIdentitySource } from "./node-identity.ts";
@@ -41,16 +43,21 @@ export async function credentialFromIdentity(options: CredentialRequestOptions):
       return answer.brokerToken;
     } catch (error) {
       if (error instanceof BrokerError) throw error;
-      const retriable = (error as Partial<BrokerApiError>).retriable === true;
-      if (!retriable || Date.now() > giveUpAt) {
+      const { retriable, retryAfterMs } = error as Partial<BrokerApiError>;
+      const waitMs = Math.max(Math.min(2_000, 100 * 2 ** attempt), retryAfterMs ?? 0);
+      const tooLate = Date.now() + (retryAfterMs ?? 0) > giveUpAt;
+      if (retriable !== true || Date.now() > giveUpAt || tooLate) {
+        const wait = tooLate
+          ? ` (the control plane asks to wait ${Math.ceil(waitMs / 1000)} s, past the deadline)`
+          : "";
         throw new BrokerError(
           retriable ? BrokerErrorCode.CONTROL_PLANE_UNAVAILABLE : BrokerErrorCode.UNAUTHENTICATED,
-          `no broker credential for instance ${options.instanceId}: ${(error as Error).message}`,
+          `no broker credential for instance ${options.instanceId}: ${(error as Error).message}${wait}`,
           { cause: error },
         );
       }
-      options.log(`credential request ${attempt + 1} failed, retrying`, error);
-      await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * 2 ** attempt)));
+      options.log(`credential request ${attempt + 1} failed, retrying in ${waitMs} ms`, error);
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
     }
   }
 }
