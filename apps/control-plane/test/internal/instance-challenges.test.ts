@@ -110,6 +110,14 @@ for (const backend of testBackends()) {
       assert.equal(await stored(id), limit);
     });
 
+    it("the OpenAPI documents the 429 and its Retry-After", async () => {
+      const doc = (await t.app.server.inject({ method: "GET", url: "/openapi.json" })).json();
+      const post = doc.paths["/internal/v1/instance-challenges"].post;
+      assert.match(post.description, /at most 4 open .*429/);
+      assert.match(post.responses["429"].description, /open challenges/);
+      assert.equal(post.responses["429"].headers["Retry-After"].schema.type, "integer");
+    });
+
     it("an unknown cluster stays 401 and writes nothing", async () => {
       const before = await stored();
       const unknown = await ask("no-such-cluster");
