@@ -85,7 +85,8 @@ export class MetadataCache {
    * opened, each at the leader epoch it opened it with: once the opens are recorded the control plane
    * announces exactly that (a leader that opened its stream at the partition's leader epoch), so the broker
    * that now leads answers Metadata with itself at once instead of first reading the change back. The view's
-   * age stays what it was (the rest of it is no fresher). Returns false and changes nothing when a partition is
+   * age stays what it was (the rest of it is no fresher). A partition the view already has at a newer epoch is
+   * left as it is (a later leader was named since). Returns false and changes nothing when a partition is
    * not in the view (a topic or partition added since): the caller refreshes then.
    */
   announceOpened(
@@ -104,8 +105,10 @@ export class MetadataCache {
           const epoch = epochs.get(`${topic.topicId}:${p.partition}`);
           if (epoch === undefined) return p;
           found++;
-          // Announced epochs never go back.
-          return { ...p, leaderBrokerId: brokerId, leaderEpoch: Math.max(p.leaderEpoch, epoch) };
+          // A view at a newer epoch already knows a later leader (the partition moved on): it stays; announcing
+          // this broker at that epoch would name a leader the epoch does not belong to.
+          if (p.leaderEpoch > epoch) return p;
+          return { ...p, leaderBrokerId: brokerId, leaderEpoch: epoch };
         }),
       };
     });

@@ -199,10 +199,10 @@ test("a broker that just opened partitions announces itself as their leader in i
     "a partition the view does not know: the caller refreshes",
   );
   assert.equal((await cache.get()).topicsByName.get("orders")?.partitions[0]?.leaderBrokerId, 2, "unchanged");
-  assert.equal(cache.announceOpened(2, [{ topicId, partition: 0, leaderEpoch: 3 }]), true);
-  assert.equal(
-    (await cache.get()).topicsByName.get("orders")?.partitions[0]?.leaderEpoch,
-    4,
-    "epochs never go back",
+  assert.equal(cache.announceOpened(3, [{ topicId, partition: 0, leaderEpoch: 3 }]), true);
+  assert.deepEqual(
+    (await cache.get()).topicsByName.get("orders")?.partitions[0],
+    { partition: 0, leaderBrokerId: 2, leaderEpoch: 4, streamId: 5 },
+    "an open at an older epoch than the view's names no leader: broker 3 is not announced at epoch 4",
   );
 });

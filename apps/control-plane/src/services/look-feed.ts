@@ -38,8 +38,9 @@ export class LookFeed<T> {
   }
 
   /**
-   * Calls `listener` after each look at `key` from the next interval on (a change committed after this call is
-   * always seen by a later look). Returns the unsubscribe.
+   * Calls `listener` after each look at `key` whose read begins after this call (so a change committed after
+   * it is always seen by a later look, and no look read before it arrives after the caller's own snapshot).
+   * Returns the unsubscribe.
    */
   subscribe(key: string, listener: LookListener<T>): () => void {
     if (this.#closed) throw new Error("feed closed");
@@ -86,13 +87,17 @@ export class LookFeed<T> {
   }
 
   async #deliver(key: string, watched: Watched<T>): Promise<void> {
+    // A look goes only to the listeners there when its read began: one that subscribed during the read reads
+    // its own snapshot after subscribing, and this look may be older than that snapshot (it would step back).
+    const before = [...watched.listeners];
     const look = await this.#read(key);
-    const listeners = [...watched.listeners];
     if (look === undefined) {
+      // Gone stays gone (ids are not reused): everyone listening now is told, or a late one would wait for ever.
+      const listeners = [...watched.listeners];
       this.#unwatch(key, watched);
       for (const listener of listeners) listener.onGone();
       return;
     }
-    for (const listener of listeners) listener.onLook(look);
+    for (const listener of before) if (watched.listeners.has(listener)) listener.onLook(look);
   }
 }

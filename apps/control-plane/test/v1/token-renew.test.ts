@@ -102,13 +102,35 @@ for (const kind of testBackends())
         "INVALID_REQUEST",
       );
       assert.equal((await current(old.secret)).statusCode, 200, "a refused renewal changes nothing");
-      const answer = await renew(old.token.id, old.secret, { expiresAt: now + 7 * DAY });
+      const answer = await renew(old.token.id, old.secret, { expiresAt: now + DAY / 2 });
       assert.equal(answer.statusCode, 201, answer.body);
-      assert.equal(answer.json().token.expiresAt, now + 7 * DAY);
+      assert.equal(answer.json().token.expiresAt, now + DAY / 2);
       assert.equal(
         answer.json().token.scope,
         "operator",
         "the scope is the old token's: a renewal never widens it",
+      );
+    });
+
+    it("lets a token renewing itself keep at most the lifetime it was given; only an admin gives more (403)", async () => {
+      const old = await create("one-day", "operator", now + DAY);
+      for (const expiresAt of [now + DAY + 1, now + 7 * DAY, null]) {
+        const refused = await renew(old.token.id, old.secret, { expiresAt });
+        assertProblem(refused, 403, "FORBIDDEN");
+        assert.match(refused.json().detail, /at most the lifetime it was given/);
+      }
+      assert.equal((await current(old.secret)).statusCode, 200, "a refused renewal changes nothing");
+      const same = await renew(old.token.id, old.secret, { expiresAt: now + DAY });
+      assert.equal(same.statusCode, 201, same.body);
+      const byAdmin = await renew(same.json().token.id, t.admin, { expiresAt: null });
+      assert.equal(byAdmin.statusCode, 201, byAdmin.body);
+      assert.equal(byAdmin.json().token.expiresAt, null, "an admin may make it never expire");
+      const admin = await create("admin-self", "admin", now + DAY);
+      const adminSelf = await renew(admin.token.id, admin.secret, { expiresAt: now + 30 * DAY });
+      assert.equal(
+        adminSelf.statusCode,
+        201,
+        "an admin token may give itself any lifetime a new token could have",
       );
     });
 

@@ -89,11 +89,15 @@ function namingOptions(provider: CredentialsProvider): CredentialsProvider {
   };
 }
 
+/** A JSON field whose value is a credential (AccessKeySecret, SecurityToken, …), as an echoed answer has it. */
+const SECRET_FIELD = /("[A-Za-z_]*(?:secret|token|password)[A-Za-z_]*"\s*:\s*)"(?:[^"\\]|\\.)*"/gi;
+
 /**
- * The chain's reason, cut short. Its messages name variables and files, never values; a body echoed by a
- * metadata service is cut (it is not ours to print whole).
+ * The chain's reason, secrets blanked, then cut short. Its messages name variables and files; but a provider
+ * echoes the answer it could not use (the credentials URI's: a pair served without a token, secret included),
+ * so the values of secret fields are blanked first, and a body echoed by a metadata service is cut.
  */
 function reasonOf(error: unknown): string {
-  const message = String((error as Error)?.message ?? error);
+  const message = String((error as Error)?.message ?? error).replace(SECRET_FIELD, '$1"<redacted>"');
   return message.length > 400 ? `${message.slice(0, 400)}…` : message;
 }

@@ -5,6 +5,7 @@
 // (a message naming every option, never a secret).
 import assert from "node:assert/strict";
 import { after, afterEach, before, describe, it } from "node:test";
+import { URICredentialsProvider } from "@alicloud/credentials";
 import * as $Ecs from "@alicloud/ecs20140526";
 import { createAliyunClients } from "../../src/aliyun/aliyun-clients.ts";
 import {
@@ -147,5 +148,27 @@ describe("aliyun credentials on the wire", () => {
         !error.message.includes("half-pair-secret-value"),
     );
     assert.equal(server.received.length, 0, "nothing unsigned is sent");
+  });
+
+  it("a credentials URI that answers a pair without its STS token: the refusal does not echo the secret", async () => {
+    // The package's URI provider puts the whole answer in its error, and that message reaches the 422 of
+    // POST /v1/clusters and the logs: a key pair served without a token must not be shown. (In the default
+    // chain the message is long enough that the 400-character cut happened to hide it; the provider alone not.)
+    const uri = await captureServer(() => ({
+      status: 200,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ AccessKeyId: "LTAIuri", AccessKeySecret: "uri-secret-value", Code: "Success" }),
+    }));
+    try {
+      const provider = URICredentialsProvider.builder().withCredentialsURI(`${uri.url}/credentials`).build();
+      const problem = await aliyunCredentialProblem(aliyunCredential({ provider }));
+      assert.ok(problem, "a problem is reported");
+      assert.ok(problem.includes("credentialsURI result"), `the URI provider's refusal is named: ${problem}`);
+      assert.ok(problem.includes("LTAIuri"), `what is not secret stays: ${problem}`);
+      assert.ok(!problem.includes("uri-secret-value"), `no secret in: ${problem}`);
+      assert.equal(uri.received.length, 1, "the chain asked the URI");
+    } finally {
+      await uri.close();
+    }
   });
 });

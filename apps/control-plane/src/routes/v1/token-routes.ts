@@ -28,6 +28,12 @@ function renewedExpiry(old: ApiTokenView, now: number): number | null {
   return now + Math.min(old.expiresAt - old.createdAt, MAX_TOKEN_LIFETIME_MS);
 }
 
+/** Whether expiry `a` lies after `b` (null: never). */
+function outlives(a: number | null, b: number | null): boolean {
+  if (b === null) return false;
+  return a === null || a > b;
+}
+
 export function tokenRoutes(ctx: AppContext) {
   return async (app: FastifyInstance): Promise<void> => {
     const r = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -112,7 +118,16 @@ export function tokenRoutes(ctx: AppContext) {
         const now = ctx.tokens.now();
         const asked = request.body?.expiresAt;
         if (asked !== undefined && asked !== null) checkExpiry(asked, now);
-        const renewed = await ctx.tokens.renew(id, asked === undefined ? renewedExpiry(old, now) : asked);
+        const expiresAt = asked === undefined ? renewedExpiry(old, now) : asked;
+        // Only an admin issues lifetimes: a token renewing itself gets at most the lifetime it was given (or a
+        // leaked 1-hour secret could make itself a never-expiring one).
+        if (!scopeAllows(principal.scope, "admin") && outlives(expiresAt, renewedExpiry(old, now))) {
+          throw new ApiError(
+            "FORBIDDEN",
+            "a token renewing itself gets at most the lifetime it was given; a longer one needs scope admin",
+          );
+        }
+        const renewed = await ctx.tokens.renew(id, expiresAt);
         if (renewed === undefined) throw new ApiError("NOT_FOUND", `token ${id} not found`);
         if ("refused" in renewed) {
           throw new ApiError(
