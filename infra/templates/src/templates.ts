@@ -1,9 +1,16 @@
+import { brokerRamPolicy, controlPlaneRamPolicy } from "./aliyun/ram-policies.ts";
 import { controlPlaneStack } from "./aws/control-plane-stack.ts";
+
+/** Placeholders in the emitted RAM policies: the customer's OSS bucket and the brokers' RAM role. */
+export const RAM_BUCKET = "CIRRUS_BUCKET";
+export const RAM_BROKER_ROLE = "cirrus-broker";
 
 /** Every template this package emits, by its file name under generated/ (what customers apply). */
 export function templates(): Record<string, unknown> {
   return {
     "aws-control-plane.json": controlPlaneStack(),
+    "aliyun-control-plane-ram-policy.json": controlPlaneRamPolicy(RAM_BUCKET, RAM_BROKER_ROLE),
+    "aliyun-broker-ram-policy.json": brokerRamPolicy(RAM_BUCKET),
   };
 }
 
