@@ -1,4 +1,5 @@
 import { brokerRamPolicy, controlPlaneRamPolicy } from "./aliyun/ram-policies.ts";
+import { rosStack } from "./aliyun/ros-stack.ts";
 import { controlPlaneStack } from "./aws/control-plane-stack.ts";
 
 /** Placeholders in the emitted RAM policies: the customer's OSS bucket and the brokers' RAM role. */
@@ -11,6 +12,7 @@ export function templates(): Record<string, unknown> {
     "aws-control-plane.json": controlPlaneStack(),
     "aliyun-control-plane-ram-policy.json": controlPlaneRamPolicy(RAM_BUCKET, RAM_BROKER_ROLE),
     "aliyun-broker-ram-policy.json": brokerRamPolicy(RAM_BUCKET),
+    "aliyun-control-plane-ros.json": rosStack(),
   };
 }
 
