@@ -24,6 +24,8 @@ export function controlPlaneBootScript(parts: {
     '  echo "PORT=${ApiPort}"',
     '  echo "ADVERTISED_URL=http://$private_ip:${ApiPort}"',
     '  echo "CIRRUS_DATA_DIR=/var/lib/cirrus"',
+    // The release carries the console's build (npm run build -w @cirrus/console before packing it).
+    '  echo "CONSOLE_DIR=/opt/cirrus/release/apps/console/dist"',
     "} > /etc/cirrus/control-plane.env",
     "chown -R cirrus /etc/cirrus",
     "cat > /etc/systemd/system/cirrus-control-plane.service <<'UNIT'",
