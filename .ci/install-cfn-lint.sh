@@ -5,10 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 source ./cache-stamp.sh
+source ./pinned-venv.sh
 dest=cache/cfn-lint
 needs_install "$dest" cfn-lint.txt || exit 0
-python3 -m venv "$dest"
-"$dest/bin/pip" install --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
-  --require-hashes -r cfn-lint.txt
+install_pinned_venv "$dest" cfn-lint.txt
 "$dest/bin/cfn-lint" --version >/dev/null
 mark_installed

@@ -5,10 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 source ./cache-stamp.sh
+source ./pinned-venv.sh
 dest=cache/moto
 needs_install "$dest" moto-server.txt || exit 0
-python3 -m venv "$dest"
-"$dest/bin/pip" install --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
-  --require-hashes -r moto-server.txt
+install_pinned_venv "$dest" moto-server.txt
 "$dest/bin/moto_server" --help >/dev/null
 mark_installed

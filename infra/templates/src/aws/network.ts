@@ -1,3 +1,13 @@
+/** TCP on one port (a template parameter) from a CIDR or another security group. */
+const tcpFrom = (port: string, source: Record<string, unknown>) => ({
+  IpProtocol: "tcp",
+  FromPort: { Ref: port },
+  ToPort: { Ref: port },
+  ...source,
+});
+
+const groupId = (name: string) => ({ "Fn::GetAtt": [name, "GroupId"] });
+
 /** Security groups: API from ApiCidr and from brokers; Kafka from KafkaClientCidr; PostgreSQL from the control plane. */
 export const NETWORK_RESOURCES = {
   ControlPlaneSecurityGroup: {
@@ -5,25 +15,15 @@ export const NETWORK_RESOURCES = {
     Properties: {
       GroupDescription: "Cirrus control plane: API and console",
       VpcId: { Ref: "VpcId" },
-      SecurityGroupIngress: [
-        {
-          IpProtocol: "tcp",
-          FromPort: { Ref: "ApiPort" },
-          ToPort: { Ref: "ApiPort" },
-          CidrIp: { Ref: "ApiCidr" },
-        },
-      ],
+      SecurityGroupIngress: [tcpFrom("ApiPort", { CidrIp: { Ref: "ApiCidr" } })],
     },
   },
   // Brokers register, heartbeat, commit and fetch their bundle over the internal API.
   ControlPlaneIngressFromBrokers: {
     Type: "AWS::EC2::SecurityGroupIngress",
     Properties: {
-      GroupId: { "Fn::GetAtt": ["ControlPlaneSecurityGroup", "GroupId"] },
-      IpProtocol: "tcp",
-      FromPort: { Ref: "ApiPort" },
-      ToPort: { Ref: "ApiPort" },
-      SourceSecurityGroupId: { "Fn::GetAtt": ["BrokerSecurityGroup", "GroupId"] },
+      GroupId: groupId("ControlPlaneSecurityGroup"),
+      ...tcpFrom("ApiPort", { SourceSecurityGroupId: groupId("BrokerSecurityGroup") }),
     },
   },
   BrokerSecurityGroup: {
@@ -31,14 +31,7 @@ export const NETWORK_RESOURCES = {
     Properties: {
       GroupDescription: "Cirrus brokers: Kafka clients (named in spec.aws.securityGroupIds of a cluster)",
       VpcId: { Ref: "VpcId" },
-      SecurityGroupIngress: [
-        {
-          IpProtocol: "tcp",
-          FromPort: { Ref: "KafkaPort" },
-          ToPort: { Ref: "KafkaPort" },
-          CidrIp: { Ref: "KafkaClientCidr" },
-        },
-      ],
+      SecurityGroupIngress: [tcpFrom("KafkaPort", { CidrIp: { Ref: "KafkaClientCidr" } })],
     },
   },
   DatabaseSecurityGroup: {
@@ -51,7 +44,7 @@ export const NETWORK_RESOURCES = {
           IpProtocol: "tcp",
           FromPort: 5432,
           ToPort: 5432,
-          SourceSecurityGroupId: { "Fn::GetAtt": ["ControlPlaneSecurityGroup", "GroupId"] },
+          SourceSecurityGroupId: groupId("ControlPlaneSecurityGroup"),
         },
       ],
     },
