@@ -64,6 +64,13 @@ export function controlPlaneRamPolicy(bucket: string, brokerRoleName: string): R
       },
       // The scaling configuration names the brokers' RAM role (spec.aliyun.ramRoleName).
       { Effect: "Allow", Action: ["ram:PassRole"], Resource: `acs:ram:*:*:role/${brokerRoleName}` },
+      // The first scaling group in an account creates ESS's service-linked role (AliyunServiceRoleForAutoScaling).
+      {
+        Effect: "Allow",
+        Action: ["ram:CreateServiceLinkedRole"],
+        Resource: "*",
+        Condition: { StringEquals: { "ram:ServiceName": "ess.aliyuncs.com" } },
+      },
       { Effect: "Allow", Action: ["oss:ListObjects"], Resource: ossBucket(bucket) },
       { Effect: "Allow", Action: ["oss:DeleteObject"], Resource: ossObjects(bucket) },
     ],

@@ -71,6 +71,12 @@ describe("RAM policies (Alibaba Cloud)", () => {
       sorted([...actions].filter((a) => a.startsWith("oss:"))),
       sorted(ossActions(controlPlaneCodeActions())),
     );
+    assert.deepEqual(sorted([...actions].filter((a) => a.startsWith("ram:"))), [
+      "ram:CreateServiceLinkedRole",
+      "ram:PassRole",
+    ]);
+    const linked = policy.Statement.find((s) => s.Action.includes("ram:CreateServiceLinkedRole"));
+    assert.deepEqual(linked?.Condition, { StringEquals: { "ram:ServiceName": "ess.aliyuncs.com" } });
     const pass = policy.Statement.find((s) => s.Action.includes("ram:PassRole"));
     assert.equal(pass?.Resource, "acs:ram:*:*:role/cirrus-broker");
     for (const s of policy.Statement.filter((s) => s.Action.some((a) => a.startsWith("oss:"))))
