@@ -7,14 +7,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { AclBinding, ClusterMetadata } from "@cirrus/broker-api";
-import {
-  ApiKey,
-  decodeResponse,
-  type EncodableRequestBodies,
-  ErrorCode,
-  encodeRequest,
-  type ResponseBodies,
-} from "@cirrus/kafka-protocol";
+import { ApiKey, type EncodableRequestBodies, ErrorCode, type ResponseBodies } from "@cirrus/kafka-protocol";
 import { loadBrokerConfig } from "../../src/config.ts";
 import { describeTopicPartitionsError } from "../../src/handlers/describe-topic-partitions.ts";
 import type { BrokerServices } from "../../src/handlers/handler.ts";
@@ -22,8 +15,8 @@ import { coreHandlers } from "../../src/handlers/registry.ts";
 import { AclAuthorizer } from "../../src/security/acl-authorizer.ts";
 import { authorizedHandlers } from "../../src/security/authorized-handlers.ts";
 import type { ClusterSecurity } from "../../src/security/cluster-security.ts";
-import { createDispatcher } from "../../src/server/dispatcher.ts";
 import { acl } from "../helpers/acl-binding.ts";
+import { dispatchCall } from "../helpers/dispatch-call.ts";
 import { standaloneServices } from "../helpers/standalone-services.ts";
 
 type Request = EncodableRequestBodies[75];
@@ -78,19 +71,14 @@ function broker(options: { acls?: AclBinding[]; maxRequestPartitionSizeLimit?: n
         }
       : {}),
   });
-  const handlers = authorizedHandlers(coreHandlers);
-  const dispatch = createDispatcher({ handlers, services, log: () => {} });
-  const connection = { id: 1, remoteAddress: "10.0.0.1:5000", closed: new AbortController().signal };
-  return async (body: Partial<Request>): Promise<Response> => {
-    const request: Request = { topics: [], responsePartitionLimit: 2000, cursor: null, ...body };
-    const frame = encodeRequest(
-      { apiKey: ApiKey.DescribeTopicPartitions, apiVersion: 0, correlationId: 3, clientId: "t" },
-      request,
-    );
-    const chunks = await dispatch(frame.subarray(4), connection);
-    assert.ok(chunks, "an answer");
-    return decodeResponse(ApiKey.DescribeTopicPartitions, 0, Buffer.concat(chunks).subarray(4)).body;
-  };
+  const call = dispatchCall(authorizedHandlers(coreHandlers), services);
+  return (body: Partial<Request>): Promise<Response> =>
+    call(ApiKey.DescribeTopicPartitions, 0, {
+      topics: [],
+      responsePartitionLimit: 2000,
+      cursor: null,
+      ...body,
+    });
 }
 
 const named = (...names: string[]) => names.map((name) => ({ name }));
@@ -151,6 +139,8 @@ describe("DescribeTopicPartitions", () => {
     assert.deepEqual(shape(second), ["beta:1-4", "next gamma:0"]);
     const third = await call({ topics, responsePartitionLimit: 4, cursor: second.nextCursor });
     assert.deepEqual(shape(third), ["gamma:0-0", "end"]);
+    const lastLeft = await call({ topics: named("beta"), responsePartitionLimit: 4 });
+    assert.deepEqual(shape(lastLeft), ["beta:0-3", "next beta:4"], "one partition left: the cursor is at it");
     const all = await call({ responsePartitionLimit: 3, cursor: { topicName: "alpha", partitionIndex: 2 } });
     assert.deepEqual(shape(all), ["alpha:2-2", "beta:0-1", "next beta:2"], "every topic, from the cursor on");
   });
