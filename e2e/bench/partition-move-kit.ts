@@ -1,6 +1,7 @@
 // Shared pieces of the partition-move benchmarks (not a benchmark itself: run-all only runs *.bench.ts):
 // moves through the public API, and a steady idempotent producer that timestamps every acknowledgement.
 import { Producer, stringSerializers } from "@platformatic/kafka";
+import { brokerMetricsTexts } from "../harness/broker-metrics.ts";
 import type { StartedCluster } from "../harness/cluster.ts";
 import { waitFor } from "../harness/cluster.ts";
 
@@ -152,14 +153,8 @@ export interface HandoffTotals {
  * source, open_* on the target); around a drain, each step's total and count.
  */
 export async function handoffTotals(cluster: StartedCluster): Promise<HandoffTotals> {
-  const brokers = await cluster.api<{ items: { metricsUrl: string | null }[] }>(
-    "GET",
-    `/v1/clusters/${cluster.clusterId}/brokers`,
-  );
   const totals: HandoffTotals = { seconds: new Map(), count: new Map() };
-  for (const { metricsUrl } of brokers.body.items) {
-    if (!metricsUrl) continue;
-    const text = await (await fetch(metricsUrl, { signal: AbortSignal.timeout(10_000) })).text();
+  for (const text of await brokerMetricsTexts(cluster)) {
     for (const line of text.split("\n")) {
       const match = HANDOFF_SERIES.exec(line);
       if (!match) continue;

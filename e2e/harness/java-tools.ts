@@ -19,6 +19,7 @@ export const KafkaTool = {
   getOffsets: "org.apache.kafka.tools.GetOffsetShell",
   transactions: "org.apache.kafka.tools.TransactionsCommand",
   reassignPartitions: "org.apache.kafka.tools.reassign.ReassignPartitionsCommand",
+  brokerApiVersions: "kafka.admin.BrokerApiVersionsCommand",
 } as const;
 export type KafkaTool = (typeof KafkaTool)[keyof typeof KafkaTool];
 

@@ -1,8 +1,8 @@
 // KIP-430 with Apache Kafka's own Java AdminClient (3.9.1, harness/java/AuthorizedOperations.java) against a
 // Cirrus cluster with the authorizer on: user bob, granted READ on the topics `orders-*`, DESCRIBE_CONFIGS on
 // orders-eu, READ on the groups `bob-*`, DESCRIBE and IDEMPOTENT_WRITE on the cluster, sees exactly those
-// operations (and the DESCRIBE that READ implies) in describeTopics, describeCluster (the client's
-// DescribeCluster request) and describeConsumerGroups, and none when it does not ask for them.
+// operations (and the DESCRIBE that READ implies) in describeTopics (its DescribeTopicPartitions request),
+// describeCluster (its DescribeCluster request) and describeConsumerGroups, and none when it does not ask for them.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";

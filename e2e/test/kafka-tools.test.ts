@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { Kafka, logLevel, type Producer } from "kafkajs";
+import { kafkaRequestsServed } from "../harness/broker-metrics.ts";
 import { type StartedCluster, startCluster } from "../harness/cluster.ts";
 import { KafkaTool, kafkaToolsSkipReason, runKafkaTool, type ToolResult } from "../harness/java-tools.ts";
 
@@ -77,13 +78,29 @@ describe("Apache Kafka's command-line tools against Cirrus", { skip }, () => {
     const listed = await tool(KafkaTool.topics, ["--list"]);
     assert.ok(listed.stdout.split("\n").includes("tools-topic"), listed.stdout);
 
-    const described = await tool(KafkaTool.topics, ["--describe", "--topic", "tools-topic"]);
+    // Kafka 3.7+ describes through DescribeTopicPartitions (API 75), here one partition per answer: three
+    // requests, as the broker counts them. Only that API carries ELR lists (through Metadata, "Elr: N/A").
+    const pagesBefore = await kafkaRequestsServed(cluster, "DescribeTopicPartitions");
+    const described = await tool(KafkaTool.topics, [
+      "--describe",
+      "--topic",
+      "tools-topic",
+      "--partition-size-limit-per-response",
+      "1",
+    ]);
     assert.match(
       described.stdout,
       /Topic: tools-topic\tTopicId: \S{22}\tPartitionCount: 3\tReplicationFactor: 1/,
     );
     for (const p of [0, 1, 2])
-      assert.match(described.stdout, new RegExp(`Partition: ${p}\\tLeader: \\d+\\t`));
+      assert.match(
+        described.stdout,
+        new RegExp(
+          `Partition: ${p}\\tLeader: (\\d+)\\tReplicas: \\1\\tIsr: \\1\\tElr: \\tLastKnownElr: $`,
+          "m",
+        ),
+      );
+    assert.equal((await kafkaRequestsServed(cluster, "DescribeTopicPartitions")) - pagesBefore, 3);
 
     const duplicate = await runKafkaTool(KafkaTool.topics, [
       "--bootstrap-server",
@@ -100,6 +117,17 @@ describe("Apache Kafka's command-line tools against Cirrus", { skip }, () => {
     await tool(KafkaTool.topics, ["--delete", "--topic", "tools-topic"]);
     const afterDelete = await tool(KafkaTool.topics, ["--list"]);
     assert.ok(!afterDelete.stdout.split("\n").includes("tools-topic"), afterDelete.stdout);
+  });
+
+  test("kafka-broker-api-versions shows each broker's zone as its rack, and DescribeTopicPartitions v0", async () => {
+    const brokers = await cluster.api<{ items: { brokerId: number; zone: string; state: string }[] }>(
+      "GET",
+      `/v1/clusters/${cluster.clusterId}/brokers`,
+    );
+    const { stdout } = await tool(KafkaTool.brokerApiVersions, []);
+    for (const { brokerId, zone } of brokers.body.items.filter((b) => b.state === "ACTIVE"))
+      assert.match(stdout, new RegExp(`\\(id: ${brokerId} rack: ${zone}\\) ->`));
+    assert.match(stdout, /DescribeTopicPartitions\(75\): 0 \[usable: 0\]/);
   });
 
   test("kafka-configs alters a topic config and describes it back; a bad value is refused", async () => {

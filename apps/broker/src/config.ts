@@ -61,6 +61,8 @@ export interface BrokerConfig {
   readonly idleConnectionMs: number;
   /** Longest fetch long poll the broker honours, whatever the client asks. */
   readonly maxFetchWaitMs: number;
+  /** Most partitions one DescribeTopicPartitions answer holds, whatever the client asks (Kafka: max.request.partition.size.limit). */
+  readonly maxRequestPartitionSizeLimit: number;
   /** Bound on a graceful shutdown; past it the process exits anyway (the WAL keeps acked data). */
   readonly shutdownTimeoutMs: number;
   /** Fetch sessions (KIP-227) the broker keeps; 0 disables them (Kafka: max.incremental.fetch.session.cache.slots). */
@@ -188,6 +190,7 @@ export const brokerConfigDefaults: BrokerConfig = Object.freeze({
   maxConnections: 20_000,
   idleConnectionMs: 600_000,
   maxFetchWaitMs: 30_000,
+  maxRequestPartitionSizeLimit: 2000,
   shutdownTimeoutMs: 10_000,
   fetchSessionCacheSlots: 1000,
   fetchSessionEvictionMs: 120_000,
@@ -260,6 +263,7 @@ const schema: { readonly [K in keyof BrokerConfig]: OptionSpec } = {
   maxConnections: { kind: "int", min: 1 },
   idleConnectionMs: { kind: "int", min: 100 },
   maxFetchWaitMs: { kind: "int", min: 0 },
+  maxRequestPartitionSizeLimit: { kind: "int", min: 1, max: 1_000_000 },
   shutdownTimeoutMs: { kind: "int", min: 100 },
   fetchSessionCacheSlots: { kind: "int", min: 0, max: 1_000_000 },
   fetchSessionEvictionMs: { kind: "int", min: 0, max: DAY_MS },

@@ -6,7 +6,7 @@ import { type ApiKey, type DescribeClusterRequest, ErrorCode } from "@cirrus/kaf
 import { OPERATIONS_NOT_REQUESTED } from "../security/authorized-operations.ts";
 import { clusterAuthorizedOperationsOf } from "../security/request-authorization.ts";
 import type { ErrorResponder, RequestContext, ResponseOf } from "./handler.ts";
-import { liveBrokersOf } from "./live-brokers.ts";
+import { liveBrokersOf, rackOf } from "./live-brokers.ts";
 
 const BROKER_ENDPOINT = 1;
 const CONTROLLER_ENDPOINT = 2;
@@ -49,7 +49,12 @@ export async function handleDescribeCluster(
     endpointType: BROKER_ENDPOINT,
     clusterId: metadata.clusterId,
     controllerId: cluster.controllerId,
-    brokers: cluster.brokers.map((b) => ({ brokerId: b.brokerId, host: b.host, port: b.port, rack: null })),
+    brokers: cluster.brokers.map((b) => ({
+      brokerId: b.brokerId,
+      host: b.host,
+      port: b.port,
+      rack: rackOf(b),
+    })),
     clusterAuthorizedOperations: request.includeClusterAuthorizedOperations
       ? clusterAuthorizedOperationsOf(context)
       : OPERATIONS_NOT_REQUESTED,

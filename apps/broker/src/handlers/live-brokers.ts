@@ -1,6 +1,8 @@
 // Which brokers a client is shown (Metadata, DescribeCluster): the ACTIVE and DRAINING ones, and as controller
 // the control plane's pick when it is one of them, else this broker (clients only need a live node there).
-import type { ClusterMetadata } from "@cirrus/broker-api";
+// A broker's rack is its availability zone: rack-aware clients (KIP-392 follower fetching, rack-aware
+// assignors) and `kafka-topics --describe` read it from Metadata and DescribeCluster.
+import type { BrokerEndpoint, ClusterMetadata } from "@cirrus/broker-api";
 
 export interface LiveBrokers {
   readonly brokers: ClusterMetadata["brokers"];
@@ -16,4 +18,9 @@ export function liveBrokersOf(metadata: ClusterMetadata, self: number): LiveBrok
       ? metadata.controllerBrokerId
       : self;
   return { brokers, ids, controllerId };
+}
+
+/** The rack clients are shown for a broker: its zone, or null (Kafka's "no rack") when it registered none. */
+export function rackOf(broker: BrokerEndpoint): string | null {
+  return broker.zone === "" ? null : broker.zone;
 }

@@ -3,6 +3,7 @@
 // before its cached view does; answering from that view would send clients back to the wrong broker for up
 // to the cache's max age. Such a request reads fresh metadata instead (one read in flight per broker).
 import type { ClusterMetadata } from "@cirrus/broker-api";
+import type { BrokerServices } from "./handler.ts";
 
 export interface ServedPartitions {
   byId(topicId: string, partition: number): unknown;
@@ -24,4 +25,18 @@ export function contradictsServedPartitions(
     }
   }
   return false;
+}
+
+/**
+ * The cached metadata, or a fresh read when the cached view contradicts what this broker serves for these
+ * topics (null: all); the cached view when the fresh read fails.
+ */
+export async function metadataAgreeingWithServed(
+  services: BrokerServices,
+  names: readonly (string | null)[] | null,
+): Promise<ClusterMetadata> {
+  const metadata = await services.metadata();
+  if (!contradictsServedPartitions(metadata, names, services.brokerId(), services.partitions))
+    return metadata;
+  return services.metadata(true, { waitAtMostStaleWait: true }).catch(() => metadata);
 }

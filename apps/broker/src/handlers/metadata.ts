@@ -7,8 +7,8 @@ import { type ApiKey, ErrorCode, type MetadataRequest } from "@cirrus/kafka-prot
 import { OPERATIONS_NOT_REQUESTED } from "../security/authorized-operations.ts";
 import { authorizedOperationsOf, clusterAuthorizedOperationsOf } from "../security/request-authorization.ts";
 import type { RequestContext, ResponseOf } from "./handler.ts";
-import { liveBrokersOf } from "./live-brokers.ts";
-import { contradictsServedPartitions } from "./metadata-staleness.ts";
+import { liveBrokersOf, rackOf } from "./live-brokers.ts";
+import { metadataAgreeingWithServed } from "./metadata-staleness.ts";
 import { fromWireTopicId, toWireTopicId, ZERO_WIRE_TOPIC_ID } from "./topic-ids.ts";
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
@@ -78,12 +78,9 @@ export async function handleMetadata(
   context: RequestContext,
 ): Promise<ResponseOf<typeof ApiKey.Metadata>> {
   const { services } = context;
-  let metadata: ClusterMetadata = await services.metadata();
   const asked =
     request.topics === null ? null : request.topics.map((t) => t.name ?? fromWireTopicId(t.topicId));
-  if (contradictsServedPartitions(metadata, asked, services.brokerId(), services.partitions)) {
-    metadata = await services.metadata(true, { waitAtMostStaleWait: true }).catch(() => metadata);
-  }
+  let metadata: ClusterMetadata = await metadataAgreeingWithServed(services, asked);
   const created: string[] = [];
   const wanted = request.topics ?? [];
   // v0–3 have no allowAutoTopicCreation field: Kafka creates their unknown topics implicitly (the codec decodes
@@ -139,7 +136,12 @@ export async function handleMetadata(
   }
   return {
     throttleTimeMs: 0,
-    brokers: cluster.brokers.map((b) => ({ nodeId: b.brokerId, host: b.host, port: b.port, rack: null })),
+    brokers: cluster.brokers.map((b) => ({
+      nodeId: b.brokerId,
+      host: b.host,
+      port: b.port,
+      rack: rackOf(b),
+    })),
     clusterId: metadata.clusterId,
     controllerId: cluster.controllerId,
     topics: answers,

@@ -3,6 +3,7 @@
 import { ApiKey, supportedApiVersions } from "@cirrus/kafka-protocol";
 import { handleApiVersions } from "./api-versions.ts";
 import { describeClusterError, handleDescribeCluster } from "./describe-cluster.ts";
+import { describeTopicPartitionsError, handleDescribeTopicPartitions } from "./describe-topic-partitions.ts";
 import {
   apiVersionsError,
   fetchError,
@@ -23,6 +24,10 @@ export const coreHandlers: HandlerMap = handlerMap({
   [ApiKey.Metadata]: { handle: handleMetadata, errorResponse: metadataError },
   [ApiKey.ApiVersions]: { handle: handleApiVersions, errorResponse: apiVersionsError },
   [ApiKey.DescribeCluster]: { handle: handleDescribeCluster, errorResponse: describeClusterError },
+  [ApiKey.DescribeTopicPartitions]: {
+    handle: handleDescribeTopicPartitions,
+    errorResponse: describeTopicPartitionsError,
+  },
 });
 
 /** Merges handler maps; two maps claiming the same API key is a programming error and throws. */

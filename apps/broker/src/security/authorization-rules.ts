@@ -88,4 +88,5 @@ export const authorizationRules: AuthorizationRules = {
   [ApiKey.DescribeProducers]: describeProducersRule,
   [ApiKey.DescribeTransactions]: describeTransactionsRule,
   [ApiKey.ListTransactions]: listTransactionsRule,
+  [ApiKey.DescribeTopicPartitions]: "handler", // DESCRIBE per topic, before the page is cut (the handler's file)
 };

@@ -17,6 +17,7 @@ export * from "./delete-topics.ts";
 export * from "./describe-cluster.ts";
 export * from "./describe-configs.ts";
 export * from "./describe-groups.ts";
+export * from "./describe-topic-partitions.ts";
 export * from "./fetch.ts";
 export * from "./find-coordinator.ts";
 export * from "./group-admin.ts";

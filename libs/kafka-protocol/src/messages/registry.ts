@@ -22,6 +22,10 @@ import { DeleteTopicsRequestSpec, DeleteTopicsResponseSpec } from "./delete-topi
 import { DescribeClusterRequestSpec, DescribeClusterResponseSpec } from "./describe-cluster.ts";
 import { DescribeConfigsRequestSpec, DescribeConfigsResponseSpec } from "./describe-configs.ts";
 import { DescribeGroupsRequestSpec, DescribeGroupsResponseSpec } from "./describe-groups.ts";
+import {
+  DescribeTopicPartitionsRequestSpec,
+  DescribeTopicPartitionsResponseSpec,
+} from "./describe-topic-partitions.ts";
 import { FetchRequestSpec, FetchResponseSpec } from "./fetch.ts";
 import { FindCoordinatorRequestSpec, FindCoordinatorResponseSpec } from "./find-coordinator.ts";
 import {
@@ -139,6 +143,7 @@ export const apiSpecTable = {
   61: [DescribeProducersRequestSpec, DescribeProducersResponseSpec],
   65: [DescribeTransactionsRequestSpec, DescribeTransactionsResponseSpec],
   66: [ListTransactionsRequestSpec, ListTransactionsResponseSpec],
+  75: [DescribeTopicPartitionsRequestSpec, DescribeTopicPartitionsResponseSpec],
 } as const;
 
 /** Every API this codec decodes (requests) and encodes (responses), by key. */
