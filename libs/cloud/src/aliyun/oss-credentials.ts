@@ -3,7 +3,8 @@
 // no secret) and the control plane would get nothing from the role their cluster names. This gives the S3 client
 // the aliyun chain (aliyun-credentials.ts: RAM role, STS, OIDC/RRSA, environment) as an AWS credential provider.
 // OSS accepts an STS triple signed with SigV4: AccessKeyId, AccessKeySecret, SecurityToken as x-amz-security-token.
-import { type AliyunCredential, aliyunCredential } from "./aliyun-credentials.ts";
+import { CloudError, CloudErrorCode } from "../errors.ts";
+import { ALIYUN_CREDENTIAL_OPTIONS, type AliyunCredential, aliyunCredential } from "./aliyun-credentials.ts";
 
 /** The AWS SDK's AwsCredentialIdentity, as @cirrus/object-store's S3CredentialProvider resolves it. */
 export interface S3CredentialIdentity {
@@ -25,9 +26,16 @@ export function aliyunS3Credentials(
 ): () => Promise<S3CredentialIdentity> {
   return async () => {
     const model = await credential.getCredential();
+    // Signing with half a pair would only earn a 403 from OSS that names nothing to fix.
+    if (!model.accessKeyId || !model.accessKeySecret) {
+      throw new CloudError(
+        CloudErrorCode.CREDENTIALS_MISSING,
+        `no Alibaba Cloud credentials: set ${ALIYUN_CREDENTIAL_OPTIONS}; the chain gave an incomplete pair`,
+      );
+    }
     return {
-      accessKeyId: model.accessKeyId ?? "",
-      secretAccessKey: model.accessKeySecret ?? "",
+      accessKeyId: model.accessKeyId,
+      secretAccessKey: model.accessKeySecret,
       ...(model.securityToken ? { sessionToken: model.securityToken } : {}),
       expiration: new Date(),
     };

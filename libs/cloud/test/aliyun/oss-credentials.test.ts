@@ -6,6 +6,7 @@ import {
   isOssEndpoint,
   objectStoreCredentials,
 } from "../../src/aliyun/oss-credentials.ts";
+import { CloudErrorCode, isCloudError } from "../../src/errors.ts";
 
 describe("OSS credentials for the S3 client", () => {
   it("knows OSS endpoints by their aliyuncs.com host, nothing else", () => {
@@ -46,5 +47,23 @@ describe("OSS credentials for the S3 client", () => {
     )();
     assert.equal(identity.sessionToken, undefined);
     assert.equal(identity.accessKeyId, "LTAI");
+  });
+
+  it("a chain that gives half a pair: CLOUD_CREDENTIALS_MISSING naming every option, not the half", async () => {
+    const provider = aliyunS3Credentials(
+      aliyunCredential({
+        provider: {
+          getProviderName: () => "half",
+          getCredentials: async () => ({ accessKeyId: "LTAIHALFPAIR", providerName: "half" }) as never,
+        },
+      }),
+    );
+    await assert.rejects(provider(), (error: unknown) => {
+      assert.ok(isCloudError(error, CloudErrorCode.CREDENTIALS_MISSING));
+      assert.match(error.message, /ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET/);
+      assert.match(error.message, /incomplete pair/);
+      assert.doesNotMatch(error.message, /LTAIHALFPAIR/);
+      return true;
+    });
   });
 });
