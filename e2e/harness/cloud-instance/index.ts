@@ -1,4 +1,5 @@
 // The emulated cloud instance runner (see README.md).
+export { type RamRoleProvider, ramRoleProviderOn } from "./aliyun-ram-role-provider.ts";
 export {
   attachBlockVolume,
   type BlockVolume,

@@ -1,33 +1,15 @@
 // The control plane on an ECS instance with a RAM role: `@alicloud/credentials`' own ECS RAM role provider
 // (session token, role name, the role's STS credentials) against the emulated instance metadata service, its
 // credentials handed to the real ECS client (createAliyunClients) through aliyunCredential, and rotated
-// credentials picked up without rebuilding the client. The provider's metadata host is fixed (100.100.100.200,
-// no setting moves it), so its request function — the one seam the package keeps for this ("for mock") — is
-// wrapped to send the same request to the emulator instead; everything else is the package's code and ours.
+// credentials picked up without rebuilding the client. Only the provider's metadata host is moved to the
+// emulator (ramRoleProviderOn); everything else is the package's code and ours.
 import assert from "node:assert/strict";
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, describe, it } from "node:test";
-import { ECSRAMRoleCredentialsProvider } from "@alicloud/credentials";
 import * as $Ecs from "@alicloud/ecs20140526";
 import { aliyunCredential, aliyunCredentialProblem, createAliyunClients } from "@cirrus/cloud";
-import { MetadataEmulator } from "../../harness/cloud-instance/index.ts";
-
-type RoleProvider = ReturnType<ReturnType<typeof ECSRAMRoleCredentialsProvider.builder>["build"]>;
-
-/** The package's ECS RAM role provider (IMDSv2 only), its metadata requests sent to `emulator`. */
-function ramRoleProviderOn(emulator: MetadataEmulator): RoleProvider {
-  const provider = ECSRAMRoleCredentialsProvider.builder().withDisableIMDSv1(true).build();
-  const seam = provider as unknown as { doRequest: (request: { host: string }) => Promise<unknown> };
-  const send = seam.doRequest;
-  const host = new URL(emulator.url).host;
-  seam.doRequest = (request) => {
-    assert.equal(request.host, "100.100.100.200", "the provider asks ECS's metadata address");
-    request.host = host;
-    return send(request);
-  };
-  return provider;
-}
+import { MetadataEmulator, ramRoleProviderOn } from "../../harness/cloud-instance/index.ts";
 
 /** A local ECS endpoint that records the headers of each request and answers an empty DescribeInstances. */
 async function ecsEndpoint() {

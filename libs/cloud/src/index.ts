@@ -9,6 +9,12 @@ export {
 } from "./aliyun/aliyun-credentials.ts";
 export { AliyunProvider, type AliyunProviderOptions } from "./aliyun/aliyun-provider.ts";
 export type { OpenApiCaller } from "./aliyun/ess-rpc.ts";
+export {
+  aliyunS3Credentials,
+  isOssEndpoint,
+  objectStoreCredentials,
+  type S3CredentialIdentity,
+} from "./aliyun/oss-credentials.ts";
 export type { EventBridgeEvent } from "./aws/aws-notices.ts";
 export { AwsProvider, type AwsProviderOptions } from "./aws/aws-provider.ts";
 export { createProvider, missingCredentials, type ProviderConfig } from "./create-provider.ts";

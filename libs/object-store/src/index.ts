@@ -15,4 +15,9 @@ export {
   openObjectStore,
   parseS3Uri,
 } from "./open-object-store.ts";
-export { type S3Credentials, S3ObjectStore, type S3ObjectStoreOptions } from "./s3-object-store.ts";
+export {
+  type S3CredentialProvider,
+  type S3Credentials,
+  S3ObjectStore,
+  type S3ObjectStoreOptions,
+} from "./s3-object-store.ts";

@@ -4,18 +4,25 @@
 //   mem://[name]                                memory (tests)
 // For s3://, explicit options win over query parameters, which win over the environment
 // (AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY via the SDK).
+// Credentials: options.s3.credentials, else what options.s3CredentialsFor gives for the endpoint (a cloud's own
+// chain, e.g. Alibaba's RAM role for OSS, which the SDK's chain cannot read), else the SDK's default chain.
 import { resolve } from "node:path";
 import { ObjectStoreError, ObjectStoreErrorCode } from "./errors.ts";
 import { FileObjectStore, type FileObjectStoreOptions } from "./file-object-store.ts";
 import { MemObjectStore } from "./mem-object-store.ts";
 import type { ObjectStore } from "./object-store.ts";
-import { S3ObjectStore, type S3ObjectStoreOptions } from "./s3-object-store.ts";
+import { type S3CredentialProvider, S3ObjectStore, type S3ObjectStoreOptions } from "./s3-object-store.ts";
 
 export const DEFAULT_OBJECT_STORE_URI = "file://./data/objects";
 
 export interface OpenObjectStoreOptions {
   file?: FileObjectStoreOptions;
   s3?: Partial<S3ObjectStoreOptions>;
+  /** Credentials for an s3:// store without explicit ones, by its endpoint; undefined: the SDK's chain. */
+  s3CredentialsFor?: (
+    endpoint: string | undefined,
+    env: NodeJS.ProcessEnv,
+  ) => S3CredentialProvider | undefined;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -32,8 +39,12 @@ export function openObjectStore(
     }
     case "mem":
       return new MemObjectStore(uri);
-    case "s3":
-      return new S3ObjectStore(parseS3Uri(uri, options.s3 ?? {}, options.env ?? process.env));
+    case "s3": {
+      const env = options.env ?? process.env;
+      const parsed = parseS3Uri(uri, options.s3 ?? {}, env);
+      const credentials = parsed.credentials ?? options.s3CredentialsFor?.(parsed.endpoint, env);
+      return new S3ObjectStore({ ...parsed, ...(credentials ? { credentials } : {}) });
+    }
     default:
       throw invalid(uri, "expected file://, s3:// or mem://");
   }

@@ -34,9 +34,11 @@ export function mapS3Error(key: string, error: unknown): ObjectStoreError {
       },
     );
   }
+  // No answer from the service (a credential provider's or the network's failure): its own message says why.
+  const why = shape.$metadata === undefined && error instanceof Error ? `: ${error.message}` : "";
   return new ObjectStoreError(
     ObjectStoreErrorCode.UNAVAILABLE,
-    `S3 failed on ${key}: ${status ?? ""} ${name}`,
+    `S3 failed on ${key}: ${status ?? ""} ${name}${why}`,
     {
       cause: error,
     },

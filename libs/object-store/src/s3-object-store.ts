@@ -32,6 +32,12 @@ export interface S3Credentials {
   sessionToken?: string;
 }
 
+/**
+ * Asked before each request (the SDK's AwsCredentialIdentityProvider shape): temporary credentials that rotate.
+ * The SDK keeps an answer until 5 minutes before its `expiration`, and forever when it has none.
+ */
+export type S3CredentialProvider = () => Promise<S3Credentials & { expiration?: Date }>;
+
 export interface S3ObjectStoreOptions {
   bucket: string;
   /** Key prefix inside the bucket ('' or ending without '/': a '/' is added). */
@@ -42,7 +48,7 @@ export interface S3ObjectStoreOptions {
   /** Path-style addressing (MinIO, s3rver); virtual-hosted style otherwise (AWS, OSS). */
   forcePathStyle?: boolean;
   /** Taken from the environment (AWS_ACCESS_KEY_ID, ...) when omitted. */
-  credentials?: S3Credentials;
+  credentials?: S3Credentials | S3CredentialProvider;
   /** Bodies at least this large use multipart upload (default 32 MiB, min 5 MiB). */
   multipartThresholdBytes?: number;
   /** Part size of multipart uploads (default 16 MiB, min 5 MiB). */

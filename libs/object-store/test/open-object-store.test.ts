@@ -43,6 +43,44 @@ describe("openObjectStore", () => {
   });
 });
 
+describe("openObjectStore: s3 credentials", () => {
+  // The provider fails with a marker: the store asked it, before anything was sent (nothing listens there).
+  const marker = (name: string) => async () => {
+    throw new Error(`asked ${name}`);
+  };
+
+  it("asks s3CredentialsFor with the store's endpoint and environment, and signs with what it gives", async () => {
+    const calls: [string | undefined, NodeJS.ProcessEnv][] = [];
+    const env = { AWS_REGION: "oss-cn-hangzhou" };
+    const store = openObjectStore("s3://b/p?endpoint=http://127.0.0.1:1&forcePathStyle=true", {
+      env,
+      s3: { maxAttempts: 1 },
+      s3CredentialsFor: (endpoint, given) => {
+        calls.push([endpoint, given]);
+        return marker("the endpoint's provider");
+      },
+    });
+    assert.deepEqual(calls, [["http://127.0.0.1:1", env]]);
+    await assert.rejects(store.put("k", Buffer.from("x")), /asked the endpoint's provider/);
+    await store.close();
+  });
+
+  it("explicit credentials win: s3CredentialsFor is not asked", async () => {
+    let asked = false;
+    const store = openObjectStore("s3://b/p?endpoint=http://127.0.0.1:1&forcePathStyle=true", {
+      env: {},
+      s3: { maxAttempts: 1, credentials: marker("the explicit provider") },
+      s3CredentialsFor: () => {
+        asked = true;
+        return marker("the endpoint's provider");
+      },
+    });
+    assert.equal(asked, false);
+    await assert.rejects(store.put("k", Buffer.from("x")), /asked the explicit provider/);
+    await store.close();
+  });
+});
+
 describe("splitIntoParts", () => {
   it("cuts chunks into parts of the given size, the last one shorter", () => {
     const data = Buffer.from(Array.from({ length: 23 }, (_, i) => i));

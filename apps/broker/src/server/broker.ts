@@ -9,6 +9,7 @@ import {
   ControlPlaneClient,
   INTER_BROKER_PRINCIPAL,
 } from "@cirrus/broker-api";
+import { objectStoreCredentials } from "@cirrus/cloud";
 import { FrameDecoder } from "@cirrus/kafka-protocol";
 import { openObjectStore } from "@cirrus/object-store";
 import { recoverForeignWal, Storage } from "@cirrus/s3stream";
@@ -150,7 +151,8 @@ export async function startBroker(
           log,
         })
       : undefined;
-  const objectStore = openObjectStore(config.objectStore);
+  // OSS: the aliyun chain (the instance's RAM role), which the S3 SDK's own chain cannot read.
+  const objectStore = openObjectStore(config.objectStore, { s3CredentialsFor: objectStoreCredentials });
   let kafkaPort = 0;
 
   const producers = options.producers;

@@ -1,3 +1,4 @@
+import { objectStoreCredentials } from "@cirrus/cloud";
 import { openObjectStore } from "@cirrus/object-store";
 import { eq } from "drizzle-orm";
 import type { ClusterSpec } from "../../api-schemas/clusters.ts";
@@ -36,7 +37,9 @@ export async function purgeClusterObjects(db: Db, clusterId: string, spec: Clust
     ),
   );
   if (objectIds.size === 0 && streamIds.size === 0) return 0;
-  const store = openObjectStore(brokerObjectStoreUri(spec.objectStore));
+  const store = openObjectStore(brokerObjectStoreUri(spec.objectStore), {
+    s3CredentialsFor: objectStoreCredentials,
+  });
   try {
     const keys: string[] = [];
     if (objectIds.size > 0) {
