@@ -6,7 +6,7 @@
 // its offsets (dry run, 409 while it has a member, then executed on the empty group: lag comes back),
 // simulate a spot reclaim and watch its operation finish (live over Server-Sent Events, never polled),
 // preview and execute a rebalance, see the expiry warning of a token that expires within a day and renew it without
-// a sign-out, then delete the cluster. The clusters list is live over one stream too (no polling). Pages sign in
+// a sign-out (in every tab signed in with it; an admin token choosing the new lifetime), then delete the cluster. The clusters list is live over one stream too (no polling). Pages sign in
 // through one signInOn helper (harness/browser.ts). Every page is screenshot under e2e/results/console/
 // and scanned by axe-core (no serious or critical violation). The overview's render time with many partitions
 // is e2e/bench/console-render.bench.ts's.
@@ -796,6 +796,8 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
       // The list's stream is open with the old token when it is renewed.
       await other.getByRole("status").filter({ hasText: "● Live" }).waitFor({ timeout: 15_000 });
       await screenshot(other, "16-token-expiry-warning");
+      // A viewer token renews for at most the lifetime it was given (5 h): there is no longer one to choose.
+      assert.equal(await other.getByLabel("New lifetime").count(), 0, "no lifetime choice for a viewer");
       assert.deepEqual(await seriousViolations(other), [], "the page with the expiry warning");
 
       await warning.getByRole("button", { name: "Renew token" }).click();
@@ -827,6 +829,70 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
       assert.equal(await other.getByRole("button", { name: "Sign out" }).count(), 1);
     } finally {
       await other.close();
+    }
+  });
+
+  it("renews an admin token for a chosen lifetime, and another tab signed in with it moves to the new one", async () => {
+    const { secret } = await api<{ secret: string }>("POST", "/v1/tokens", {
+      name: "two-tabs",
+      scope: "admin",
+      expiresAt: Date.now() + 5 * 60 * 60 * 1000,
+    });
+    // Two tabs of one browser: each keeps its own sessionStorage, both signed in with the same secret.
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    const sessionOf = (tab: Page) => tab.evaluate(() => sessionStorage.getItem("cirrus.token"));
+    try {
+      const first = await context.newPage();
+      const second = await context.newPage();
+      for (const tab of [first, second]) {
+        tab.on("pageerror", (error) => pageErrors.push(error.message));
+        await signInOn(tab, secret, url);
+      }
+      // The second tab holds the old secret in a live stream when the first renews it.
+      await second.goto(`${url}/operations`);
+      await second.getByRole("status").filter({ hasText: "● Live" }).waitFor({ timeout: 15_000 });
+      const warning = first.getByRole("status").filter({ hasText: /Your API token expires in [45] h\./ });
+      await warning.waitFor({ timeout: 15_000 });
+      // An admin token chooses the new lifetime, its own (5 h) by default.
+      const lifetime = first.getByLabel("New lifetime");
+      assert.equal(await lifetime.inputValue(), "same");
+      await lifetime.selectOption("7");
+      await screenshot(first, "16c-token-renew-lifetime");
+      assert.deepEqual(await seriousViolations(first), [], "the expiry warning with its lifetime choice");
+      const asked = Date.now();
+      await warning.getByRole("button", { name: "Renew token" }).click();
+      await first
+        .getByRole("status")
+        .filter({ hasText: "API token renewed: it now expires in 7 days." })
+        .waitFor();
+      const renewed = await sessionOf(first);
+      assert.ok(renewed && renewed !== secret, "the first tab holds the new secret");
+      const view = (await (
+        await fetch(`${url}/v1/tokens/current`, { headers: { authorization: `Bearer ${renewed}` } })
+      ).json()) as { expiresAt: number };
+      const week = 7 * 24 * 60 * 60 * 1000;
+      assert.ok(
+        view.expiresAt >= asked + week && view.expiresAt <= Date.now() + week,
+        `expires 7 days after the renewal: ${view.expiresAt - asked}`,
+      );
+
+      // The second tab: moved to the new secret, not signed out; its stream live again, its warning gone.
+      await waitFor(
+        "the second tab on the new secret",
+        async () => (await sessionOf(second)) === renewed,
+        10_000,
+      );
+      await second.getByRole("status").filter({ hasText: "● Live" }).waitFor({ timeout: 15_000 });
+      await second
+        .getByRole("button", { name: "Renew token" })
+        .waitFor({ state: "detached", timeout: 10_000 });
+      // Longer than the stream's reconnect (2 s): the old secret's refusal did not end the session meanwhile.
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      assert.equal(await second.getByRole("button", { name: "Sign out" }).count(), 1, "not signed out");
+      assert.match(second.url(), /\/operations$/);
+      await screenshot(second, "16d-token-renewed-other-tab");
+    } finally {
+      await context.close();
     }
   });
 

@@ -99,7 +99,7 @@ describe("a 401 for a token the session has moved on from", () => {
       await new Promise<void>((resolve) => {
         answer = resolve;
       });
-      setToken("cirrus_api_new");
+      return { secret: "cirrus_api_new" };
     });
     const judged = endsSessionOnceSettled("cirrus_api_old");
     answer();
@@ -107,5 +107,99 @@ describe("a 401 for a token the session has moved on from", () => {
     assert.equal(await judged, false, "judged after the swap: the session goes on");
     assert.equal(await endsSessionOnceSettled("cirrus_api_new"), true, "no renewal in flight: judged now");
     setToken(null);
+  });
+});
+
+describe("a renewal in another tab of this browser", () => {
+  /** Waits (a few ms at a time) until `ready()`: a BroadcastChannel message arrives on a later turn. */
+  const until = async (what: string, ready: () => boolean) => {
+    for (let i = 0; i < 400 && !ready(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.ok(ready(), what);
+  };
+
+  it("moves this tab to the renewed token, and a 401 for the old one met meanwhile waits for it", async () => {
+    const { currentToken, endsSessionOnceSettled, setToken } = await import("../src/api/session.ts");
+    const otherTab = new BroadcastChannel("cirrus.session");
+    try {
+      setToken("cirrus_api_shared");
+      otherTab.postMessage({ kind: "renewing", token: "cirrus_api_shared" });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      let judged: boolean | undefined;
+      void endsSessionOnceSettled("cirrus_api_shared").then((ends) => {
+        judged = ends;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(judged, undefined, "the refusal waits for the other tab's renewal");
+      otherTab.postMessage({ kind: "renewed", token: "cirrus_api_shared", next: "cirrus_api_renewed" });
+      await until("judged once renewed", () => judged !== undefined);
+      assert.equal(judged, false, "the session goes on");
+      assert.equal(currentToken(), "cirrus_api_renewed");
+    } finally {
+      otherTab.close();
+      setToken(null);
+    }
+  });
+
+  it("ignores a renewal of a token this tab does not hold", async () => {
+    const { currentToken, setToken } = await import("../src/api/session.ts");
+    const otherTab = new BroadcastChannel("cirrus.session");
+    const probe = new BroadcastChannel("cirrus.session");
+    try {
+      setToken("cirrus_api_mine");
+      let seen = false;
+      probe.onmessage = () => {
+        seen = true;
+      };
+      otherTab.postMessage({ kind: "renewed", token: "cirrus_api_theirs", next: "cirrus_api_theirs_2" });
+      await until("the news delivered", () => seen);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(currentToken(), "cirrus_api_mine");
+    } finally {
+      otherTab.close();
+      probe.close();
+      setToken(null);
+    }
+  });
+
+  it("lets the 401 end the session once the other tab's renewal failed", async () => {
+    const { endsSessionOnceSettled, setToken } = await import("../src/api/session.ts");
+    const otherTab = new BroadcastChannel("cirrus.session");
+    try {
+      setToken("cirrus_api_shared");
+      otherTab.postMessage({ kind: "renewing", token: "cirrus_api_shared" });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      let judged: boolean | undefined;
+      void endsSessionOnceSettled("cirrus_api_shared").then((ends) => {
+        judged = ends;
+      });
+      otherTab.postMessage({ kind: "renew-failed", token: "cirrus_api_shared" });
+      await until("judged once the renewal failed", () => judged !== undefined);
+      assert.equal(judged, true);
+    } finally {
+      otherTab.close();
+      setToken(null);
+    }
+  });
+
+  it("tells the other tabs of its own renewal: the old token, then the new secret", async () => {
+    const { duringRenewal, setToken } = await import("../src/api/session.ts");
+    const otherTab = new BroadcastChannel("cirrus.session");
+    const heard: unknown[] = [];
+    otherTab.onmessage = (event: MessageEvent) => heard.push(event.data);
+    try {
+      setToken("cirrus_api_before");
+      await duringRenewal(async () => ({ secret: "cirrus_api_after" }));
+      await assert.rejects(duringRenewal(async () => Promise.reject(new Error("refused"))));
+      await until("four messages", () => heard.length === 4);
+      assert.deepEqual(heard, [
+        { kind: "renewing", token: "cirrus_api_before" },
+        { kind: "renewed", token: "cirrus_api_before", next: "cirrus_api_after" },
+        { kind: "renewing", token: "cirrus_api_after" },
+        { kind: "renew-failed", token: "cirrus_api_after" },
+      ]);
+    } finally {
+      otherTab.close();
+      setToken(null);
+    }
   });
 });
