@@ -21,11 +21,14 @@ import {
   browserMissing,
   CONSOLE_DIST,
   ensureConsoleBuilt,
+  focusedName,
   launchChromium,
+  overflowPast,
   RESULTS_DIR,
   screenshot,
   seriousViolations,
   signInOn,
+  tabThrough,
 } from "../harness/browser.ts";
 import { freePort, waitFor } from "../harness/cluster.ts";
 import { ControlPlaneProcess } from "../harness/control-plane-process.ts";
@@ -101,15 +104,33 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
     await check("02-clusters-empty");
   });
 
-  it("creates a cluster through the form, with the API's validation shown at the field", async () => {
-    await page.getByRole("button", { name: "Create cluster" }).click();
-    await page.getByLabel("Name").fill("web");
-    await page.getByLabel("Brokers: minimum").fill("0");
-    await page.getByLabel("Brokers: maximum").fill("6");
-    // Every broker on spot: spot reclaims are what the local provider simulates.
-    await page.getByLabel("Spot share").fill("1");
-    await page.getByLabel("Object store").fill(`file://${join(dataDir, "objects-web")}`);
-    await page.getByRole("button", { name: "Create cluster" }).last().click();
+  it("creates a cluster through the form, filled from the keyboard, with the API's validation shown at the field", async () => {
+    // Keyboard only: the button opens the form, its Name takes the focus, Tab walks every field in order.
+    await page.getByRole("button", { name: "Create cluster" }).focus();
+    await page.keyboard.press("Enter");
+    await page.getByLabel("Name").waitFor();
+    assert.equal(await focusedName(page), "Name", "the form's first field takes the focus");
+    await page.keyboard.type("web");
+    await tabThrough(page, [
+      ["Provider"],
+      ["Region"],
+      ["Zones"],
+      ["Instance types"],
+      ["Brokers: minimum", "0"],
+      ["Brokers: maximum", "6"],
+      // Every broker on spot: spot reclaims are what the local provider simulates.
+      ["Spot share", "1"],
+      ["On-demand base"],
+      ["Scale out above (MB/s per broker)"],
+      ["Scale in below (MB/s per broker)"],
+      ["Scaling cooldown (s)"],
+      ["Object store", `file://${join(dataDir, "objects-web")}`],
+      ["WAL volume (GiB)"],
+      ["Deletion protection"],
+      ["Cancel"],
+      ["Create cluster"],
+    ]);
+    await page.keyboard.press("Enter");
     const minimum = page.getByLabel("Brokers: minimum");
     await waitFor(
       "the field error",
@@ -280,22 +301,26 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
     );
     // Produce from the page and see the record in the message browser, shown as JSON.
     await page.getByText("No message in this range").waitFor({ timeout: 30_000 });
-    await page.getByLabel("Key", { exact: true }).fill("order-1");
-    // Two headers, added and filled from the keyboard (a new row's name takes the focus), a third removed.
-    await page.getByRole("button", { name: "Add header" }).click();
+    // The whole form from the keyboard: the key, two headers added (a new row's name takes the focus), a third
+    // added and removed (the focus goes back to "Add header"), the value, then Produce.
+    await page.getByLabel("Key", { exact: true }).focus();
+    await page.keyboard.type("order-1");
+    await tabThrough(page, [["Add header"]]);
+    await page.keyboard.press("Enter");
     await page.keyboard.type("source");
-    await page.getByLabel("Header 1 value").fill("console");
-    await page.getByRole("button", { name: "Add header" }).focus();
+    await tabThrough(page, [["Header 1 value", "console"], ["Remove header 1"], ["Add header"]]);
     await page.keyboard.press("Enter");
     await page.keyboard.type("trace");
-    await page.getByLabel("Header 2 value").fill("a=b");
-    await page.getByRole("button", { name: "Add header" }).click();
-    await page.getByLabel("Header 3 name").fill("dropped");
+    await tabThrough(page, [["Header 2 value", "a=b"], ["Remove header 2"], ["Add header"]]);
+    await page.keyboard.press("Enter");
+    await page.keyboard.type("dropped");
     await check("06a-produce-headers");
-    await page.getByRole("button", { name: "Remove header 3" }).click();
+    await tabThrough(page, [["Header 3 value"], ["Remove header 3"]]);
+    await page.keyboard.press("Enter");
     assert.equal(await page.getByLabel("Header 3 name").count(), 0);
-    await page.getByLabel("Value", { exact: true }).fill('{"item":"book","qty":2}');
-    await page.getByRole("button", { name: "Produce" }).click();
+    assert.equal(await focusedName(page), "Add header");
+    await tabThrough(page, [["Value", '{"item":"book","qty":2}'], ["Produce"]]);
+    await page.keyboard.press("Enter");
     await page.getByText("Written at offset 0 of partition 0.").waitFor({ timeout: 30_000 });
     await page.getByLabel("Show as").selectOption("json");
     const row = page.locator("table.messages tbody tr").first();
@@ -515,6 +540,8 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
       assert.deepEqual(await previewRow.locator("td").allTextContents(), ["orders-0", "1", "0", "-1"]);
       await check("07b-offset-reset-preview");
       await page.getByRole("button", { name: /^Reset \d+ partitions?$/ }).click();
+      await page.getByRole("button", { name: "Reset offsets" }).waitFor();
+      await check("07b2-offset-reset-dialog");
       await page.getByRole("button", { name: "Reset offsets" }).click();
       await page
         .getByRole("alert")
@@ -586,6 +613,8 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
     const clusterId = /clusters\/([0-9a-f-]{36})/.exec(page.url())![1]!;
     await page.goto(`${url}/clusters/${clusterId}`);
     await page.getByRole("button", { name: "Simulate spot reclaim" }).first().click();
+    await page.getByRole("dialog").getByRole("button", { name: "Reclaim" }).waitFor();
+    await check("09a-spot-reclaim-dialog");
     await page.getByRole("dialog").getByRole("button", { name: "Reclaim" }).click();
     await page.getByRole("dialog").waitFor({ state: "hidden", timeout: 15_000 });
     // The timeline is live without polling: one event stream (SSE over fetch, with the token), no list requests.
@@ -701,6 +730,8 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
     );
     await check("13-security");
     await row.getByRole("button", { name: "Delete" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Delete ACL" }).waitFor();
+    await check("13b-acl-delete-dialog");
     await page.getByRole("dialog").getByRole("button", { name: "Delete ACL" }).click();
     await page.getByText("No ACL:").waitFor();
     const userRow = page.getByRole("row", { name: /alice SCRAM-SHA-512/ });
@@ -708,6 +739,69 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
     await page.getByRole("dialog").getByRole("button", { name: "Delete user" }).click();
     await page.getByText("No SCRAM user yet").waitFor();
     assert.deepEqual((await api<{ items: unknown[] }>("GET", `/v1/clusters/${clusterId}/users`)).items, []);
+  });
+
+  it("is readable on a phone: every main page fits the screen's width, screenshot and axe-checked", async () => {
+    const { items } = await api<{ items: { id: string; name: string }[] }>("GET", "/v1/clusters");
+    const clusterId = items.find((c) => c.name === "web")!.id;
+    const cluster = `/clusters/${clusterId}`;
+    // Each page with what shows once it has loaded (its data, not its loading state).
+    const pages: [name: string, path: string, ready: (p: Page) => Promise<void>][] = [
+      ["clusters", "/", (p) => p.getByRole("row", { name: /^web / }).getByText("RUNNING").waitFor()],
+      ["overview", cluster, (p) => p.locator("tbody tr", { hasText: "ACTIVE" }).first().waitFor()],
+      ["broker-map", `${cluster}/map`, (p) => p.locator(".tiles li").first().waitFor()],
+      ["topics", `${cluster}/topics`, (p) => p.getByRole("link", { name: "orders" }).waitFor()],
+      ["topic", `${cluster}/topics/orders`, (p) => p.locator("table.messages tbody tr").first().waitFor()],
+      ["groups", `${cluster}/groups`, (p) => p.getByRole("link", { name: "console-e2e" }).waitFor()],
+      [
+        "group",
+        `${cluster}/groups/console-e2e`,
+        (p) => p.locator("tbody tr", { hasText: "orders-0" }).waitFor(),
+      ],
+      [
+        "rebalance",
+        `${cluster}/rebalance`,
+        (p) => p.getByText("Partitions led per broker, before and after").waitFor(),
+      ],
+      ["security", `${cluster}/security`, (p) => p.getByRole("heading", { name: "SCRAM users" }).waitFor()],
+      ["operations", "/operations", (p) => p.locator("article.operation").first().waitFor()],
+      ["settings", "/settings", (p) => p.locator("tbody tr").first().waitFor()],
+    ];
+    const phone = await browser.newPage({
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      hasTouch: true,
+    });
+    phone.on("pageerror", (error) => pageErrors.push(error.message));
+    try {
+      await phone.goto(`${url}/`);
+      await phone.getByLabel("API token").waitFor();
+      // Nothing wider than the screen: no sideways scrolling of the page (wide tables scroll inside themselves).
+      // Every page is looked at before the test fails, so that its message names all that is wrong.
+      const problems: string[] = [];
+      const fits = async (name: string) => {
+        const { overflow, culprits } = await overflowPast(phone, 390);
+        if (overflow > 1)
+          problems.push(`${name} is ${overflow}px wider than the phone: ${culprits.join(", ")}`);
+      };
+      const accessible = async (name: string) => {
+        for (const v of await seriousViolations(phone)) problems.push(`${name}: ${JSON.stringify(v)}`);
+      };
+      await fits("the login page");
+      await screenshot(phone, "p01-login-phone");
+      await accessible("the login page");
+      await signInOn(phone, ADMIN_TOKEN, url);
+      for (const [i, [name, path, ready]] of pages.entries()) {
+        await phone.goto(`${url}${path}`);
+        await ready(phone);
+        await fits(name);
+        await screenshot(phone, `p${String(i + 2).padStart(2, "0")}-${name}-phone`);
+        await accessible(name);
+      }
+      assert.deepEqual(problems, [], "every page readable on a phone");
+    } finally {
+      await phone.close();
+    }
   });
 
   it("is readable on a phone and keeps settings' tokens", async () => {
@@ -723,10 +817,17 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
     );
     await page.getByRole("button", { name: "Create token" }).click();
     await page.getByText("shown this once").waitFor();
-    await page.getByRole("row", { name: /ci viewer .* in 30 days/ }).waitFor();
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - innerWidth);
-    assert.ok(overflow <= 1, `the page is ${overflow}px wider than the phone`);
+    const ci = page.getByRole("row", { name: /ci viewer .* in 30 days/ });
+    await ci.waitFor();
+    const { overflow, culprits } = await overflowPast(page, 390);
+    assert.ok(overflow <= 1, `the page is ${overflow}px wider than the phone: ${culprits.join(", ")}`);
     await check("14-settings-phone");
+    // A dialog on the phone: revoking the token asks first.
+    await ci.getByRole("button", { name: "Revoke" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Revoke" }).waitFor();
+    await check("14a-revoke-dialog-phone");
+    await page.getByRole("dialog").getByRole("button", { name: "Revoke" }).click();
+    await page.getByRole("row", { name: /ci viewer .* revoked/ }).waitFor();
     await page.setViewportSize({ width: 1280, height: 860 });
   });
 
@@ -902,7 +1003,7 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
     await page.getByRole("button", { name: "Delete" }).click();
     const dialog = page.getByRole("dialog");
     await dialog.getByText("Deletion protection is on").waitFor();
-    await screenshot(page, "15-delete-confirm");
+    await check("15-delete-confirm");
     await dialog.getByRole("button", { name: "Delete web" }).click();
     await page.getByRole("heading", { name: "No cluster yet" }).waitFor({ timeout: 180_000 });
     assert.deepEqual(pageErrors, [], "no script error on any page");
