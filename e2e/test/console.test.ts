@@ -1,15 +1,17 @@
 // The web console in a real browser (Debian's Chromium through playwright-core) against `npm start`'s control
-// plane on the local provider: sign in, create a cluster through the form (its validation shown at the field),
-// wait for RUNNING and three brokers (with their instance type), see the overview and the broker map kept live by
-// the cluster's event stream (no polling; polling only while the token's stream cap refuses it), create a topic, produce a message with two headers from the page and
-// see it in the message browser (and, from a time, exactly the records at or after it), see a consumer group's lag, reset
-// its offsets (dry run, 409 while it has a member, then executed on the empty group: lag comes back),
-// simulate a spot reclaim and watch its operation finish (live over Server-Sent Events, never polled),
-// preview and execute a rebalance, see the expiry warning of a token that expires within a day and renew it without
-// a sign-out (in every tab signed in with it; an admin token choosing the new lifetime), then delete the cluster. The clusters list is live over one stream too (no polling). Pages sign in
-// through one signInOn helper (harness/browser.ts). Every page is screenshot under e2e/results/console/
-// and scanned by axe-core (no serious or critical violation). The overview's render time with many partitions
-// is e2e/bench/console-render.bench.ts's.
+// plane on the local provider: sign in, create a cluster through the form filled from the keyboard alone (its
+// validation shown at the field), wait for RUNNING and three brokers (with their instance type), see the overview
+// and the broker map kept live by the cluster's event stream (no polling; polling only while the token's stream
+// cap refuses it), create a topic, produce a message with two headers from the keyboard and see it in the message
+// browser (and, from a time, exactly the records at or after it), add partitions to a topic and delete it, see a
+// consumer group's lag, reset its offsets (dry run, 409 while it has a member, then executed on the empty group:
+// lag comes back), simulate a spot reclaim and watch its operation finish (live over Server-Sent Events, never
+// polled), preview and execute a rebalance, see every main page on a phone's screen (no sideways scroll), see the
+// expiry warning of a token that expires within a day and renew it without a sign-out (in every tab signed in with
+// it; an admin token choosing the new lifetime), then delete the cluster. The clusters list is live over one
+// stream too (no polling). Pages sign in through one signInOn helper (harness/browser.ts). Every page and dialog
+// is screenshot under e2e/results/console/ and scanned by axe-core (no serious or critical violation). The
+// overview's render time with many partitions is e2e/bench/console-render.bench.ts's.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -490,6 +492,48 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
       .waitFor({ timeout: 30_000 });
     await page.getByRole("button", { name: "Clear filters" }).click();
     await waitFor("every record again", async () => (await offsetsShown()).length === 9, 30_000);
+  });
+
+  it("adds partitions to a topic (fewer is refused at the field) and deletes the topic after a confirmation", async () => {
+    const clusterId = /clusters\/([0-9a-f-]{36})/.exec(page.url())![1]!;
+    await page.goto(`${url}/clusters/${clusterId}/topics/timeline`);
+    await page.getByRole("heading", { name: "timeline" }).waitFor();
+    const total = page.getByLabel("Total partitions");
+    const partitionRows = page.locator("table:not(.messages) tbody tr");
+    await waitFor("its one partition", async () => (await partitionRows.count()) === 1, 30_000);
+    await total.fill("1");
+    await page.getByRole("button", { name: "Add partitions" }).click();
+    await waitFor(
+      "the refusal at the field",
+      async () => (await total.getAttribute("aria-invalid")) === "true",
+      10_000,
+    );
+    assert.ok(
+      ((await page.locator("#p-total-error").textContent()) ?? "").length > 0,
+      "the API's reason shown",
+    );
+    await total.fill("3");
+    await page.getByRole("button", { name: "Add partitions" }).click();
+    await waitFor("three partitions", async () => (await partitionRows.count()) === 3, 30_000);
+    await page.getByText("Now 3; partitions can be added, never removed.").waitFor();
+    const grown = await api<{ partitions: unknown[] }>("GET", `/v1/clusters/${clusterId}/topics/timeline`);
+    assert.equal(grown.partitions.length, 3);
+    await check("06e-topic-partitions-added");
+
+    await page.goto(`${url}/clusters/${clusterId}/topics`);
+    await page
+      .getByRole("row", { name: /^timeline / })
+      .getByRole("button", { name: "Delete" })
+      .click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByRole("button", { name: "Delete timeline" }).waitFor();
+    await check("06f-topic-delete-dialog");
+    await dialog.getByRole("button", { name: "Delete timeline" }).click();
+    await page.getByRole("link", { name: "timeline" }).waitFor({ state: "detached", timeout: 30_000 });
+    const gone = await fetch(`${url}/v1/clusters/${clusterId}/topics/timeline`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    assert.equal(gone.status, 404);
   });
 
   it("shows a consumer group's members, committed offsets and lag", async () => {
