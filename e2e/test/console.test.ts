@@ -106,6 +106,16 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
     await check("02-clusters-empty");
   });
 
+  it("says what to do next on a cluster that does not exist, and leads back to the list", async () => {
+    await page.goto(`${url}/clusters/00000000-0000-4000-8000-000000000000`);
+    const alert = page.getByRole("alert");
+    await alert.filter({ hasText: /not found/i }).waitFor({ timeout: 15_000 });
+    await alert.getByRole("button", { name: "Try again" }).waitFor();
+    await check("02b-cluster-not-found");
+    await alert.getByRole("link", { name: "see your clusters" }).click();
+    await page.getByRole("heading", { name: "No cluster yet" }).waitFor();
+  });
+
   it("creates a cluster through the form, filled from the keyboard, with the API's validation shown at the field", async () => {
     // Keyboard only: the button opens the form, its Name takes the focus, Tab walks every field in order.
     await page.getByRole("button", { name: "Create cluster" }).focus();
