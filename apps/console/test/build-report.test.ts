@@ -1,6 +1,6 @@
 // The console's production build, as `npm run build` makes it (vite.config.ts, into a temporary folder): it prints no
-// warning, and the bundle size both READMEs report is the one it makes (within 1%, so the figure is not rewritten
-// for every small change, yet a stale one fails).
+// warning, and the bundle size the README reports is the one it makes (within 1%, so the figure is not rewritten
+// for every small change, yet a stale one fails). The root README points here rather than repeating the figure.
 import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,7 +11,7 @@ import { gzipSync } from "node:zlib";
 import { build, createLogger } from "vite";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const READMES = [new URL("../README.md", import.meta.url), new URL("../../../README.md", import.meta.url)];
+const README = new URL("../README.md", import.meta.url);
 
 interface Built {
   warnings: string[];
@@ -64,19 +64,17 @@ function reported(text: string): { js: number; jsGzip: number; css: number } {
 }
 
 describe("the console's build", () => {
-  it("has no warning, and the READMEs report its bundle size", async () => {
+  it("has no warning, and the README reports its bundle size", async () => {
     const built = await buildOnce();
     assert.deepEqual(built.warnings, [], "vite build warnings");
     assert.ok(built.kB.js > 50, `a real bundle: ${built.kB.js} kB of JS`);
-    for (const readme of READMES) {
-      const said = reported(readFileSync(readme, "utf8"));
-      for (const key of ["js", "jsGzip", "css"] as const) {
-        const made = built.kB[key];
-        assert.ok(
-          Math.abs(said[key] - made) <= made * 0.01,
-          `${fileURLToPath(readme)}: ${key} ${said[key]} kB, the build makes ${made.toFixed(1)} kB`,
-        );
-      }
+    const said = reported(readFileSync(README, "utf8"));
+    for (const key of ["js", "jsGzip", "css"] as const) {
+      const made = built.kB[key];
+      assert.ok(
+        Math.abs(said[key] - made) <= made * 0.01,
+        `README.md: ${key} ${said[key]} kB, the build makes ${made.toFixed(1)} kB`,
+      );
     }
   });
 });
