@@ -98,3 +98,61 @@ export async function signInOn(page: Page, secret: string, consoleUrl: string): 
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByRole("button", { name: "Sign out" }).waitFor();
 }
+
+/** The focused element's name as a reader hears it: its aria-label, else its label, else its text; "" for none. */
+export async function focusedName(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const element = document.activeElement as HTMLElement | null;
+    if (!element || element === document.body) return "";
+    const label = (element as HTMLInputElement).labels?.[0]?.textContent;
+    return (element.getAttribute("aria-label") ?? label ?? element.textContent ?? "").trim();
+  });
+}
+
+/**
+ * Walks a form with the keyboard alone: for each step, Tab once, assert the focus is on the control named
+ * `name` (so the tab order is the form's order, with nothing unreachable or in between), and type `value` over
+ * what it holds, if given.
+ */
+export async function tabThrough(page: Page, steps: readonly (readonly [name: string, value?: string])[]) {
+  for (const [name, value] of steps) {
+    await page.keyboard.press("Tab");
+    assert.equal(await focusedName(page), name, `Tab should reach "${name}" next`);
+    if (value !== undefined) {
+      await page.keyboard.press("ControlOrMeta+a");
+      await page.keyboard.type(value);
+    }
+  }
+}
+
+/**
+ * How far the page reaches past `width` CSS pixels (a phone's screen), and the innermost elements that reach out
+ * there (not those inside a scroller, which scroll on their own). On an emulated phone the browser zooms out to
+ * fit a wider page, so the page's own innerWidth would hide the overflow: `width` is the screen's.
+ */
+export async function overflowPast(
+  page: Page,
+  width: number,
+): Promise<{ overflow: number; culprits: string[] }> {
+  return page.evaluate((screen) => {
+    const describe = (e: Element) =>
+      `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ""}${[...e.classList].map((c) => `.${c}`).join("")}`;
+    // Clipped by a scroller it lies in: for an absolutely positioned element, one at or above its containing block.
+    const clipped = (e: Element) => {
+      const from =
+        getComputedStyle(e).position === "absolute" ? (e as HTMLElement).offsetParent : e.parentElement;
+      for (let a = from; a && a !== document.body; a = a.parentElement) {
+        if (getComputedStyle(a).overflowX !== "visible") return true;
+      }
+      return false;
+    };
+    const out = (x: Element) => x.getBoundingClientRect().right > screen + 1;
+    // The innermost elements out there: what pushes its ancestors wider (at most 8, the first in the page).
+    const culprits = [...document.body.querySelectorAll("*")]
+      .filter((e) => out(e) && !clipped(e) && ![...e.children].some(out))
+      .slice(0, 8)
+      .map((e) => `${describe(e)} (right edge ${Math.round(e.getBoundingClientRect().right)})`);
+    const reach = Math.max(document.documentElement.scrollWidth, document.body.scrollWidth);
+    return { overflow: reach - screen, culprits };
+  }, width);
+}

@@ -1,15 +1,17 @@
 // The web console in a real browser (Debian's Chromium through playwright-core) against `npm start`'s control
-// plane on the local provider: sign in, create a cluster through the form (its validation shown at the field),
-// wait for RUNNING and three brokers (with their instance type), see the overview and the broker map kept live by
-// the cluster's event stream (no polling; polling only while the token's stream cap refuses it), create a topic, produce a message with two headers from the page and
-// see it in the message browser (and, from a time, exactly the records at or after it), see a consumer group's lag, reset
-// its offsets (dry run, 409 while it has a member, then executed on the empty group: lag comes back),
-// simulate a spot reclaim and watch its operation finish (live over Server-Sent Events, never polled),
-// preview and execute a rebalance, see the expiry warning of a token that expires within a day and renew it without
-// a sign-out, then delete the cluster. The clusters list is live over one stream too (no polling). Pages sign in
-// through one signInOn helper (harness/browser.ts). Every page is screenshot under e2e/results/console/
-// and scanned by axe-core (no serious or critical violation). The overview's render time with many partitions
-// is e2e/bench/console-render.bench.ts's.
+// plane on the local provider: sign in, create a cluster through the form filled from the keyboard alone (its
+// validation shown at the field), wait for RUNNING and three brokers (with their instance type), see the overview
+// and the broker map kept live by the cluster's event stream (no polling; polling only while the token's stream
+// cap refuses it), create a topic, produce a message with two headers from the keyboard and see it in the message
+// browser (and, from a time, exactly the records at or after it), add partitions to a topic and delete it, see a
+// consumer group's lag, reset its offsets (dry run, 409 while it has a member, then executed on the empty group:
+// lag comes back), simulate a spot reclaim and watch its operation finish (live over Server-Sent Events, never
+// polled), preview and execute a rebalance, see every main page on a phone's screen (no sideways scroll), see the
+// expiry warning of a token that expires within a day and renew it without a sign-out (in every tab signed in with
+// it; an admin token choosing the new lifetime), then delete the cluster. The clusters list is live over one
+// stream too (no polling). Pages sign in through one signInOn helper (harness/browser.ts). Every page and dialog
+// is screenshot under e2e/results/console/ and scanned by axe-core (no serious or critical violation). The
+// overview's render time with many partitions is e2e/bench/console-render.bench.ts's.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -21,11 +23,14 @@ import {
   browserMissing,
   CONSOLE_DIST,
   ensureConsoleBuilt,
+  focusedName,
   launchChromium,
+  overflowPast,
   RESULTS_DIR,
   screenshot,
   seriousViolations,
   signInOn,
+  tabThrough,
 } from "../harness/browser.ts";
 import { freePort, waitFor } from "../harness/cluster.ts";
 import { ControlPlaneProcess } from "../harness/control-plane-process.ts";
@@ -101,15 +106,43 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
     await check("02-clusters-empty");
   });
 
-  it("creates a cluster through the form, with the API's validation shown at the field", async () => {
-    await page.getByRole("button", { name: "Create cluster" }).click();
-    await page.getByLabel("Name").fill("web");
-    await page.getByLabel("Brokers: minimum").fill("0");
-    await page.getByLabel("Brokers: maximum").fill("6");
-    // Every broker on spot: spot reclaims are what the local provider simulates.
-    await page.getByLabel("Spot share").fill("1");
-    await page.getByLabel("Object store").fill(`file://${join(dataDir, "objects-web")}`);
-    await page.getByRole("button", { name: "Create cluster" }).last().click();
+  it("says what to do next on a cluster that does not exist, and leads back to the list", async () => {
+    await page.goto(`${url}/clusters/00000000-0000-4000-8000-000000000000`);
+    const alert = page.getByRole("alert");
+    await alert.filter({ hasText: /not found/i }).waitFor({ timeout: 15_000 });
+    await alert.getByRole("button", { name: "Try again" }).waitFor();
+    await check("02b-cluster-not-found");
+    await alert.getByRole("link", { name: "see your clusters" }).click();
+    await page.getByRole("heading", { name: "No cluster yet" }).waitFor();
+  });
+
+  it("creates a cluster through the form, filled from the keyboard, with the API's validation shown at the field", async () => {
+    // Keyboard only: the button opens the form, its Name takes the focus, Tab walks every field in order.
+    await page.getByRole("button", { name: "Create cluster" }).focus();
+    await page.keyboard.press("Enter");
+    await page.getByLabel("Name").waitFor();
+    assert.equal(await focusedName(page), "Name", "the form's first field takes the focus");
+    await page.keyboard.type("web");
+    await tabThrough(page, [
+      ["Provider"],
+      ["Region"],
+      ["Zones"],
+      ["Instance types"],
+      ["Brokers: minimum", "0"],
+      ["Brokers: maximum", "6"],
+      // Every broker on spot: spot reclaims are what the local provider simulates.
+      ["Spot share", "1"],
+      ["On-demand base"],
+      ["Scale out above (MB/s per broker)"],
+      ["Scale in below (MB/s per broker)"],
+      ["Scaling cooldown (s)"],
+      ["Object store", `file://${join(dataDir, "objects-web")}`],
+      ["WAL volume (GiB)"],
+      ["Deletion protection"],
+      ["Cancel"],
+      ["Create cluster"],
+    ]);
+    await page.keyboard.press("Enter");
     const minimum = page.getByLabel("Brokers: minimum");
     await waitFor(
       "the field error",
@@ -280,22 +313,26 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
     );
     // Produce from the page and see the record in the message browser, shown as JSON.
     await page.getByText("No message in this range").waitFor({ timeout: 30_000 });
-    await page.getByLabel("Key", { exact: true }).fill("order-1");
-    // Two headers, added and filled from the keyboard (a new row's name takes the focus), a third removed.
-    await page.getByRole("button", { name: "Add header" }).click();
+    // The whole form from the keyboard: the key, two headers added (a new row's name takes the focus), a third
+    // added and removed (the focus goes back to "Add header"), the value, then Produce.
+    await page.getByLabel("Key", { exact: true }).focus();
+    await page.keyboard.type("order-1");
+    await tabThrough(page, [["Add header"]]);
+    await page.keyboard.press("Enter");
     await page.keyboard.type("source");
-    await page.getByLabel("Header 1 value").fill("console");
-    await page.getByRole("button", { name: "Add header" }).focus();
+    await tabThrough(page, [["Header 1 value", "console"], ["Remove header 1"], ["Add header"]]);
     await page.keyboard.press("Enter");
     await page.keyboard.type("trace");
-    await page.getByLabel("Header 2 value").fill("a=b");
-    await page.getByRole("button", { name: "Add header" }).click();
-    await page.getByLabel("Header 3 name").fill("dropped");
+    await tabThrough(page, [["Header 2 value", "a=b"], ["Remove header 2"], ["Add header"]]);
+    await page.keyboard.press("Enter");
+    await page.keyboard.type("dropped");
     await check("06a-produce-headers");
-    await page.getByRole("button", { name: "Remove header 3" }).click();
+    await tabThrough(page, [["Header 3 value"], ["Remove header 3"]]);
+    await page.keyboard.press("Enter");
     assert.equal(await page.getByLabel("Header 3 name").count(), 0);
-    await page.getByLabel("Value", { exact: true }).fill('{"item":"book","qty":2}');
-    await page.getByRole("button", { name: "Produce" }).click();
+    assert.equal(await focusedName(page), "Add header");
+    await tabThrough(page, [["Value", '{"item":"book","qty":2}'], ["Produce"]]);
+    await page.keyboard.press("Enter");
     await page.getByText("Written at offset 0 of partition 0.").waitFor({ timeout: 30_000 });
     await page.getByLabel("Show as").selectOption("json");
     const row = page.locator("table.messages tbody tr").first();
@@ -467,6 +504,48 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
     await waitFor("every record again", async () => (await offsetsShown()).length === 9, 30_000);
   });
 
+  it("adds partitions to a topic (fewer is refused at the field) and deletes the topic after a confirmation", async () => {
+    const clusterId = /clusters\/([0-9a-f-]{36})/.exec(page.url())![1]!;
+    await page.goto(`${url}/clusters/${clusterId}/topics/timeline`);
+    await page.getByRole("heading", { name: "timeline" }).waitFor();
+    const total = page.getByLabel("Total partitions");
+    const partitionRows = page.locator("table:not(.messages) tbody tr");
+    await waitFor("its one partition", async () => (await partitionRows.count()) === 1, 30_000);
+    await total.fill("1");
+    await page.getByRole("button", { name: "Add partitions" }).click();
+    await waitFor(
+      "the refusal at the field",
+      async () => (await total.getAttribute("aria-invalid")) === "true",
+      10_000,
+    );
+    assert.ok(
+      ((await page.locator("#p-total-error").textContent()) ?? "").length > 0,
+      "the API's reason shown",
+    );
+    await total.fill("3");
+    await page.getByRole("button", { name: "Add partitions" }).click();
+    await waitFor("three partitions", async () => (await partitionRows.count()) === 3, 30_000);
+    await page.getByText("Now 3; partitions can be added, never removed.").waitFor();
+    const grown = await api<{ partitions: unknown[] }>("GET", `/v1/clusters/${clusterId}/topics/timeline`);
+    assert.equal(grown.partitions.length, 3);
+    await check("06e-topic-partitions-added");
+
+    await page.goto(`${url}/clusters/${clusterId}/topics`);
+    await page
+      .getByRole("row", { name: /^timeline / })
+      .getByRole("button", { name: "Delete" })
+      .click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByRole("button", { name: "Delete timeline" }).waitFor();
+    await check("06f-topic-delete-dialog");
+    await dialog.getByRole("button", { name: "Delete timeline" }).click();
+    await page.getByRole("link", { name: "timeline" }).waitFor({ state: "detached", timeout: 30_000 });
+    const gone = await fetch(`${url}/v1/clusters/${clusterId}/topics/timeline`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    assert.equal(gone.status, 404);
+  });
+
   it("shows a consumer group's members, committed offsets and lag", async () => {
     const clusterId = /clusters\/([0-9a-f-]{36})/.exec(page.url())![1]!;
     const { bootstrap } = await api<{ bootstrap: string }>("GET", `/v1/clusters/${clusterId}`);
@@ -515,6 +594,8 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
       assert.deepEqual(await previewRow.locator("td").allTextContents(), ["orders-0", "1", "0", "-1"]);
       await check("07b-offset-reset-preview");
       await page.getByRole("button", { name: /^Reset \d+ partitions?$/ }).click();
+      await page.getByRole("button", { name: "Reset offsets" }).waitFor();
+      await check("07b2-offset-reset-dialog");
       await page.getByRole("button", { name: "Reset offsets" }).click();
       await page
         .getByRole("alert")
@@ -586,6 +667,8 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
     const clusterId = /clusters\/([0-9a-f-]{36})/.exec(page.url())![1]!;
     await page.goto(`${url}/clusters/${clusterId}`);
     await page.getByRole("button", { name: "Simulate spot reclaim" }).first().click();
+    await page.getByRole("dialog").getByRole("button", { name: "Reclaim" }).waitFor();
+    await check("09a-spot-reclaim-dialog");
     await page.getByRole("dialog").getByRole("button", { name: "Reclaim" }).click();
     await page.getByRole("dialog").waitFor({ state: "hidden", timeout: 15_000 });
     // The timeline is live without polling: one event stream (SSE over fetch, with the token), no list requests.
@@ -701,6 +784,8 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
     );
     await check("13-security");
     await row.getByRole("button", { name: "Delete" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Delete ACL" }).waitFor();
+    await check("13b-acl-delete-dialog");
     await page.getByRole("dialog").getByRole("button", { name: "Delete ACL" }).click();
     await page.getByText("No ACL:").waitFor();
     const userRow = page.getByRole("row", { name: /alice SCRAM-SHA-512/ });
@@ -708,6 +793,69 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
     await page.getByRole("dialog").getByRole("button", { name: "Delete user" }).click();
     await page.getByText("No SCRAM user yet").waitFor();
     assert.deepEqual((await api<{ items: unknown[] }>("GET", `/v1/clusters/${clusterId}/users`)).items, []);
+  });
+
+  it("is readable on a phone: every main page fits the screen's width, screenshot and axe-checked", async () => {
+    const { items } = await api<{ items: { id: string; name: string }[] }>("GET", "/v1/clusters");
+    const clusterId = items.find((c) => c.name === "web")!.id;
+    const cluster = `/clusters/${clusterId}`;
+    // Each page with what shows once it has loaded (its data, not its loading state).
+    const pages: [name: string, path: string, ready: (p: Page) => Promise<void>][] = [
+      ["clusters", "/", (p) => p.getByRole("row", { name: /^web / }).getByText("RUNNING").waitFor()],
+      ["overview", cluster, (p) => p.locator("tbody tr", { hasText: "ACTIVE" }).first().waitFor()],
+      ["broker-map", `${cluster}/map`, (p) => p.locator(".tiles li").first().waitFor()],
+      ["topics", `${cluster}/topics`, (p) => p.getByRole("link", { name: "orders" }).waitFor()],
+      ["topic", `${cluster}/topics/orders`, (p) => p.locator("table.messages tbody tr").first().waitFor()],
+      ["groups", `${cluster}/groups`, (p) => p.getByRole("link", { name: "console-e2e" }).waitFor()],
+      [
+        "group",
+        `${cluster}/groups/console-e2e`,
+        (p) => p.locator("tbody tr", { hasText: "orders-0" }).waitFor(),
+      ],
+      [
+        "rebalance",
+        `${cluster}/rebalance`,
+        (p) => p.getByText("Partitions led per broker, before and after").waitFor(),
+      ],
+      ["security", `${cluster}/security`, (p) => p.getByRole("heading", { name: "SCRAM users" }).waitFor()],
+      ["operations", "/operations", (p) => p.locator("article.operation").first().waitFor()],
+      ["settings", "/settings", (p) => p.locator("tbody tr").first().waitFor()],
+    ];
+    const phone = await browser.newPage({
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      hasTouch: true,
+    });
+    phone.on("pageerror", (error) => pageErrors.push(error.message));
+    try {
+      await phone.goto(`${url}/`);
+      await phone.getByLabel("API token").waitFor();
+      // Nothing wider than the screen: no sideways scrolling of the page (wide tables scroll inside themselves).
+      // Every page is looked at before the test fails, so that its message names all that is wrong.
+      const problems: string[] = [];
+      const fits = async (name: string) => {
+        const { overflow, culprits } = await overflowPast(phone, 390);
+        if (overflow > 1)
+          problems.push(`${name} is ${overflow}px wider than the phone: ${culprits.join(", ")}`);
+      };
+      const accessible = async (name: string) => {
+        for (const v of await seriousViolations(phone)) problems.push(`${name}: ${JSON.stringify(v)}`);
+      };
+      await fits("the login page");
+      await screenshot(phone, "p01-login-phone");
+      await accessible("the login page");
+      await signInOn(phone, ADMIN_TOKEN, url);
+      for (const [i, [name, path, ready]] of pages.entries()) {
+        await phone.goto(`${url}${path}`);
+        await ready(phone);
+        await fits(name);
+        await screenshot(phone, `p${String(i + 2).padStart(2, "0")}-${name}-phone`);
+        await accessible(name);
+      }
+      assert.deepEqual(problems, [], "every page readable on a phone");
+    } finally {
+      await phone.close();
+    }
   });
 
   it("is readable on a phone and keeps settings' tokens", async () => {
@@ -723,10 +871,17 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
     );
     await page.getByRole("button", { name: "Create token" }).click();
     await page.getByText("shown this once").waitFor();
-    await page.getByRole("row", { name: /ci viewer .* in 30 days/ }).waitFor();
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - innerWidth);
-    assert.ok(overflow <= 1, `the page is ${overflow}px wider than the phone`);
+    const ci = page.getByRole("row", { name: /ci viewer .* in 30 days/ });
+    await ci.waitFor();
+    const { overflow, culprits } = await overflowPast(page, 390);
+    assert.ok(overflow <= 1, `the page is ${overflow}px wider than the phone: ${culprits.join(", ")}`);
     await check("14-settings-phone");
+    // A dialog on the phone: revoking the token asks first.
+    await ci.getByRole("button", { name: "Revoke" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Revoke" }).waitFor();
+    await check("14a-revoke-dialog-phone");
+    await page.getByRole("dialog").getByRole("button", { name: "Revoke" }).click();
+    await page.getByRole("row", { name: /ci viewer .* revoked/ }).waitFor();
     await page.setViewportSize({ width: 1280, height: 860 });
   });
 
@@ -796,6 +951,8 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
       // The list's stream is open with the old token when it is renewed.
       await other.getByRole("status").filter({ hasText: "● Live" }).waitFor({ timeout: 15_000 });
       await screenshot(other, "16-token-expiry-warning");
+      // A viewer token renews for at most the lifetime it was given (5 h): there is no longer one to choose.
+      assert.equal(await other.getByLabel("New lifetime").count(), 0, "no lifetime choice for a viewer");
       assert.deepEqual(await seriousViolations(other), [], "the page with the expiry warning");
 
       await warning.getByRole("button", { name: "Renew token" }).click();
@@ -830,13 +987,77 @@ describe("web console in Chromium", { timeout: 600_000, skip: skip ?? false }, (
     }
   });
 
+  it("renews an admin token for a chosen lifetime, and another tab signed in with it moves to the new one", async () => {
+    const { secret } = await api<{ secret: string }>("POST", "/v1/tokens", {
+      name: "two-tabs",
+      scope: "admin",
+      expiresAt: Date.now() + 5 * 60 * 60 * 1000,
+    });
+    // Two tabs of one browser: each keeps its own sessionStorage, both signed in with the same secret.
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    const sessionOf = (tab: Page) => tab.evaluate(() => sessionStorage.getItem("cirrus.token"));
+    try {
+      const first = await context.newPage();
+      const second = await context.newPage();
+      for (const tab of [first, second]) {
+        tab.on("pageerror", (error) => pageErrors.push(error.message));
+        await signInOn(tab, secret, url);
+      }
+      // The second tab holds the old secret in a live stream when the first renews it.
+      await second.goto(`${url}/operations`);
+      await second.getByRole("status").filter({ hasText: "● Live" }).waitFor({ timeout: 15_000 });
+      const warning = first.getByRole("status").filter({ hasText: /Your API token expires in [45] h\./ });
+      await warning.waitFor({ timeout: 15_000 });
+      // An admin token chooses the new lifetime, its own (5 h) by default.
+      const lifetime = first.getByLabel("New lifetime");
+      assert.equal(await lifetime.inputValue(), "same");
+      await lifetime.selectOption("7");
+      await screenshot(first, "16c-token-renew-lifetime");
+      assert.deepEqual(await seriousViolations(first), [], "the expiry warning with its lifetime choice");
+      const asked = Date.now();
+      await warning.getByRole("button", { name: "Renew token" }).click();
+      await first
+        .getByRole("status")
+        .filter({ hasText: "API token renewed: it now expires in 7 days." })
+        .waitFor();
+      const renewed = await sessionOf(first);
+      assert.ok(renewed && renewed !== secret, "the first tab holds the new secret");
+      const view = (await (
+        await fetch(`${url}/v1/tokens/current`, { headers: { authorization: `Bearer ${renewed}` } })
+      ).json()) as { expiresAt: number };
+      const week = 7 * 24 * 60 * 60 * 1000;
+      assert.ok(
+        view.expiresAt >= asked + week && view.expiresAt <= Date.now() + week,
+        `expires 7 days after the renewal: ${view.expiresAt - asked}`,
+      );
+
+      // The second tab: moved to the new secret, not signed out; its stream live again, its warning gone.
+      await waitFor(
+        "the second tab on the new secret",
+        async () => (await sessionOf(second)) === renewed,
+        10_000,
+      );
+      await second.getByRole("status").filter({ hasText: "● Live" }).waitFor({ timeout: 15_000 });
+      await second
+        .getByRole("button", { name: "Renew token" })
+        .waitFor({ state: "detached", timeout: 10_000 });
+      // Longer than the stream's reconnect (2 s): the old secret's refusal did not end the session meanwhile.
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      assert.equal(await second.getByRole("button", { name: "Sign out" }).count(), 1, "not signed out");
+      assert.match(second.url(), /\/operations$/);
+      await screenshot(second, "16d-token-renewed-other-tab");
+    } finally {
+      await context.close();
+    }
+  });
+
   it("deletes the cluster after a confirmation", async () => {
     await page.goto(`${url}/`);
     await page.getByRole("link", { name: "web" }).waitFor();
     await page.getByRole("button", { name: "Delete" }).click();
     const dialog = page.getByRole("dialog");
     await dialog.getByText("Deletion protection is on").waitFor();
-    await screenshot(page, "15-delete-confirm");
+    await check("15-delete-confirm");
     await dialog.getByRole("button", { name: "Delete web" }).click();
     await page.getByRole("heading", { name: "No cluster yet" }).waitFor({ timeout: 180_000 });
     assert.deepEqual(pageErrors, [], "no script error on any page");

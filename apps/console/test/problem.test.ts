@@ -99,7 +99,7 @@ describe("a 401 for a token the session has moved on from", () => {
       await new Promise<void>((resolve) => {
         answer = resolve;
       });
-      setToken("cirrus_api_new");
+      return { secret: "cirrus_api_new" };
     });
     const judged = endsSessionOnceSettled("cirrus_api_old");
     answer();
@@ -107,5 +107,108 @@ describe("a 401 for a token the session has moved on from", () => {
     assert.equal(await judged, false, "judged after the swap: the session goes on");
     assert.equal(await endsSessionOnceSettled("cirrus_api_new"), true, "no renewal in flight: judged now");
     setToken(null);
+  });
+});
+
+describe("a renewal in another tab of this browser", () => {
+  /** Waits (a few ms at a time) until `ready()`: a BroadcastChannel message arrives on a later turn. */
+  const until = async (what: string, ready: () => boolean) => {
+    for (let i = 0; i < 400 && !ready(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.ok(ready(), what);
+  };
+  const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+  /** Runs `body` beside another tab's end of the channel, this tab signed in with `token`; signs out after. */
+  const besideOtherTab = async (token: string, body: (otherTab: BroadcastChannel) => Promise<void>) => {
+    const { setToken } = await import("../src/api/session.ts");
+    const otherTab = new BroadcastChannel("cirrus.session");
+    try {
+      setToken(token);
+      await body(otherTab);
+    } finally {
+      otherTab.close();
+      setToken(null);
+    }
+  };
+
+  /** The other tab starts renewing `token`; then this tab meets a 401 for it: its judgement, once made. */
+  const refusalDuringItsRenewal = async (otherTab: BroadcastChannel, token: string) => {
+    const { endsSessionOnceSettled } = await import("../src/api/session.ts");
+    // A third listener tells when the news is out (a loaded machine may take longer than any fixed wait).
+    const probe = new BroadcastChannel("cirrus.session");
+    let delivered = false;
+    probe.onmessage = () => {
+      delivered = true;
+    };
+    try {
+      otherTab.postMessage({ kind: "renewing", token });
+      await until("the news delivered", () => delivered);
+    } finally {
+      probe.close();
+    }
+    await tick();
+    const judgement: { ends?: boolean } = {};
+    void endsSessionOnceSettled(token).then((ends) => {
+      judgement.ends = ends;
+    });
+    await tick();
+    assert.equal(judgement.ends, undefined, "the refusal waits for the other tab's renewal");
+    return judgement;
+  };
+
+  it("moves this tab to the renewed token, and a 401 for the old one met meanwhile waits for it", async () => {
+    const { currentToken } = await import("../src/api/session.ts");
+    await besideOtherTab("cirrus_api_shared", async (otherTab) => {
+      const judgement = await refusalDuringItsRenewal(otherTab, "cirrus_api_shared");
+      otherTab.postMessage({ kind: "renewed", token: "cirrus_api_shared", next: "cirrus_api_renewed" });
+      await until("judged once renewed", () => judgement.ends !== undefined);
+      assert.equal(judgement.ends, false, "the session goes on");
+      assert.equal(currentToken(), "cirrus_api_renewed");
+    });
+  });
+
+  it("lets the 401 end the session once the other tab's renewal failed", async () => {
+    await besideOtherTab("cirrus_api_shared", async (otherTab) => {
+      const judgement = await refusalDuringItsRenewal(otherTab, "cirrus_api_shared");
+      otherTab.postMessage({ kind: "renew-failed", token: "cirrus_api_shared" });
+      await until("judged once the renewal failed", () => judgement.ends !== undefined);
+      assert.equal(judgement.ends, true);
+    });
+  });
+
+  it("ignores a renewal of a token this tab does not hold", async () => {
+    const { currentToken } = await import("../src/api/session.ts");
+    const probe = new BroadcastChannel("cirrus.session");
+    try {
+      await besideOtherTab("cirrus_api_mine", async (otherTab) => {
+        let seen = false;
+        probe.onmessage = () => {
+          seen = true;
+        };
+        otherTab.postMessage({ kind: "renewed", token: "cirrus_api_theirs", next: "cirrus_api_theirs_2" });
+        await until("the news delivered", () => seen);
+        await tick();
+        assert.equal(currentToken(), "cirrus_api_mine");
+      });
+    } finally {
+      probe.close();
+    }
+  });
+
+  it("tells the other tabs of its own renewal: the old token, then the new secret", async () => {
+    const { duringRenewal } = await import("../src/api/session.ts");
+    await besideOtherTab("cirrus_api_before", async (otherTab) => {
+      const heard: unknown[] = [];
+      otherTab.onmessage = (event: MessageEvent) => heard.push(event.data);
+      await duringRenewal(async () => ({ secret: "cirrus_api_after" }));
+      await assert.rejects(duringRenewal(async () => Promise.reject(new Error("refused"))));
+      await until("four messages", () => heard.length === 4);
+      assert.deepEqual(heard, [
+        { kind: "renewing", token: "cirrus_api_before" },
+        { kind: "renewed", token: "cirrus_api_before", next: "cirrus_api_after" },
+        { kind: "renewing", token: "cirrus_api_after" },
+        { kind: "renew-failed", token: "cirrus_api_after" },
+      ]);
+    });
   });
 });

@@ -7,6 +7,8 @@ import {
   expiresAtFor,
   expiryWarning,
   nextExpiryCheck,
+  renewalBody,
+  renewalChoices,
 } from "../src/pages/token-expiry.ts";
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -84,5 +86,38 @@ describe("token expiry", () => {
     assert.equal(nextExpiryCheck(now + 30 * DAY, now), now + 29 * DAY);
     assert.equal(nextExpiryCheck(now + 3 * 60 * 60 * 1000, now), now + 60_000);
     assert.equal(nextExpiryCheck(now + 10_000, now), now + 10_000);
+  });
+});
+
+describe("renewal lifetimes", () => {
+  const HOUR = 60 * 60 * 1000;
+  const values = (choices: [string, string][]) => choices.map(([value]) => value);
+
+  it("offers an admin token any lifetime the API allows, its own first", () => {
+    const admin = { scope: "admin", createdAt: now - 5 * HOUR, expiresAt: now + 2 * HOUR };
+    assert.deepEqual(renewalChoices(admin), [
+      ["same", "7 h, as now"],
+      ["7", "7 days"],
+      ["30", "30 days"],
+      ["90", "90 days"],
+      ["never", "Never (not recommended)"],
+    ]);
+  });
+
+  it("offers any other token only lifetimes shorter than its own (the API refuses longer ones with 403)", () => {
+    const operator = { scope: "operator", createdAt: now - 29 * DAY, expiresAt: now + 1 * DAY };
+    assert.deepEqual(values(renewalChoices(operator)), ["same", "7"], "30 days is not strictly shorter");
+    assert.equal(renewalChoices(operator)[0]![1], "30 days, as now");
+    const hourly = { scope: "viewer", createdAt: now - HOUR / 2, expiresAt: now + HOUR / 2 };
+    assert.deepEqual(renewalChoices(hourly), [["same", "1 h, as now"]]);
+    const forever = { scope: "viewer", createdAt: now - DAY, expiresAt: null };
+    assert.deepEqual(values(renewalChoices(forever)), ["same", "7", "30", "90"]);
+    assert.equal(renewalChoices(forever)[0]![1], "Never expires, as now");
+  });
+
+  it("sends nothing for the same lifetime (the API repeats it) and an expiresAt for a fixed one", () => {
+    assert.equal(renewalBody("same", now), undefined);
+    assert.deepEqual(renewalBody("7", now), { expiresAt: now + 7 * DAY });
+    assert.deepEqual(renewalBody("never", now), { expiresAt: null });
   });
 });

@@ -51,25 +51,89 @@ export function refusalEndsSession(usedToken: string | null): boolean {
   return token !== null && usedToken === token;
 }
 
-/** The renewal in flight, if any (see `duringRenewal`). */
+/** The renewal in flight in this tab or another, if any (see `duringRenewal`). */
 let renewal: Promise<unknown> | undefined;
 
 /**
- * Runs `renew` (which ends by swapping the session's token) as the session's renewal. The server revokes the old
- * token as it answers, so its open streams' 401 may arrive before the answer does: such a refusal waits for the
- * renewal (`endsSessionOnceSettled`) instead of ending the session.
+ * What a tab says to the others of this browser about a renewal of `token`. Other tabs signed in with the same
+ * token (two tabs, or one opened from another, each keep their own sessionStorage) would otherwise be signed out
+ * by the revocation of the old secret: they wait for the renewal as this tab does, then move to `next`.
  */
-export async function duringRenewal<T>(renew: () => Promise<T>): Promise<T> {
-  const running = renew();
+export type RenewalNews =
+  | { kind: "renewing"; token: string }
+  | { kind: "renewed"; token: string; next: string }
+  | { kind: "renew-failed"; token: string };
+
+/** Another tab's renewal is waited for at most this long (that tab may close before its answer comes). */
+export const REMOTE_RENEWAL_WAIT_MS = 20_000;
+
+/**
+ * The tabs' channel. BroadcastChannel reaches only this origin's pages in this browser profile, which could read
+ * the session anyway; the old secret it carries is revoked by then. Absent (old browsers, tests): tabs on their own.
+ */
+const channel: BroadcastChannel | undefined =
+  typeof BroadcastChannel === "function" ? new BroadcastChannel("cirrus.session") : undefined;
+// Node (the unit tests) would stay alive for an open channel; a browser has no such method.
+(channel as { unref?: () => void } | undefined)?.unref?.();
+
+/** The end of another tab's renewal of our token: its news settles the wait, or the time runs out. */
+let remoteSettle: (() => void) | undefined;
+
+if (channel) {
+  channel.onmessage = (event: MessageEvent<RenewalNews>) => {
+    const news = event.data;
+    if (token === null || news.token !== token) return;
+    if (news.kind === "renewing") {
+      remoteSettle?.();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const waiting = new Promise<void>((resolve) => {
+        remoteSettle = () => {
+          clearTimeout(timer);
+          remoteSettle = undefined;
+          resolve();
+        };
+        timer = setTimeout(remoteSettle, REMOTE_RENEWAL_WAIT_MS);
+      });
+      renewal = waiting;
+      void waiting.then(() => {
+        if (renewal === waiting) renewal = undefined;
+      });
+      return;
+    }
+    if (news.kind === "renewed") setToken(news.next);
+    remoteSettle?.();
+  };
+}
+
+/**
+ * Renews the session's token: `renew` asks the API and resolves with the new secret, which becomes the session's
+ * (here and in the other tabs signed in with the old one). The server revokes the old token as it answers, so
+ * its open streams' 401 may arrive before the answer does: such a refusal waits for the renewal
+ * (`endsSessionOnceSettled`) instead of ending the session.
+ */
+export async function duringRenewal<T extends { secret: string }>(renew: () => Promise<T>): Promise<T> {
+  const old = token;
+  const tell = (news: RenewalNews) => channel?.postMessage(news);
+  if (old) tell({ kind: "renewing", token: old });
+  // The swap is part of what is waited for: a refusal judged once `running` settles sees the new token.
+  const running = renew().then((made) => {
+    setToken(made.secret);
+    return made;
+  });
   renewal = running;
   try {
-    return await running;
+    const made = await running;
+    if (old) tell({ kind: "renewed", token: old, next: made.secret });
+    return made;
+  } catch (failure) {
+    if (old) tell({ kind: "renew-failed", token: old });
+    throw failure;
   } finally {
     if (renewal === running) renewal = undefined;
   }
 }
 
-/** `refusalEndsSession`, judged once a renewal in flight has settled (succeeded or failed). */
+/** `refusalEndsSession`, judged once a renewal in flight (here or in another tab) has settled. */
 export async function endsSessionOnceSettled(usedToken: string | null): Promise<boolean> {
   await renewal?.catch(() => {});
   return refusalEndsSession(usedToken);

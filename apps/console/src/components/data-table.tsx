@@ -1,23 +1,24 @@
 import type { ReactNode } from "react";
+import { ScrollRegion } from "./scroll-region.tsx";
 
 /** A column's header: its label, or `{ label, numeric: true }` for a right-aligned number column. */
 export type Column = string | { readonly label: string; readonly numeric: true };
 
 /**
- * A table of a list in its scrolling wrapper: a caption for screen readers (when the page has no heading that
- * names it), the column headers, an unlabelled "Actions" column (named for screen readers) when rows end with
+ * A table of a list in its scrolling region: a caption for screen readers (it also names the region), the column
+ * headers, an unlabelled "Actions" column (named for screen readers) when rows end with
  * buttons, and the rows (`<tr>`s) as children.
  */
 export function DataTable(props: {
-  caption?: string;
+  caption: string;
   columns: readonly Column[];
   actions?: boolean;
   children: ReactNode;
 }) {
   return (
-    <div className="table-wrap">
+    <ScrollRegion label={props.caption}>
       <table>
-        {props.caption && <caption className="visually-hidden">{props.caption}</caption>}
+        <caption className="visually-hidden">{props.caption}</caption>
         <thead>
           <tr>
             {props.columns.map((c) =>
@@ -40,6 +41,6 @@ export function DataTable(props: {
         </thead>
         <tbody>{props.children}</tbody>
       </table>
-    </div>
+    </ScrollRegion>
   );
 }

@@ -3,7 +3,8 @@ import type { ReactNode } from "react";
 /**
  * What a page shows before and around its data: a spinner while the first load runs, the error with a retry
  * while there is nothing to show, and the `empty` hint (what to do next) when the data is empty: by `isEmpty`, or,
- * when only `empty` is given, when the data is a list with nothing in it.
+ * when only `empty` is given, when the data is a list with nothing in it. `next` is offered beside the error (a way
+ * on when retrying cannot help, e.g. back to the list when the thing asked for is gone).
  */
 export function LoadState<T>(props: {
   data: T | undefined;
@@ -12,6 +13,7 @@ export function LoadState<T>(props: {
   reload: () => void;
   isEmpty?: (data: T) => boolean;
   empty?: ReactNode;
+  next?: ReactNode;
   children: (data: T) => ReactNode;
 }) {
   const { data, error, loading } = props;
@@ -25,6 +27,7 @@ export function LoadState<T>(props: {
           <button type="button" onClick={props.reload}>
             Try again
           </button>
+          {props.next && <> {props.next}</>}
         </div>
       );
     if (loading)

@@ -1,6 +1,7 @@
 import type { Operation } from "../api/types.ts";
 import { formatDuration, formatTime } from "../format.ts";
 import { inputRows, scalingDecisionRows } from "./operation-inputs.ts";
+import { ScrollRegion } from "./scroll-region.tsx";
 import { Status } from "./status.tsx";
 
 function stepDuration(step: Operation["steps"][number], now: number): string {
@@ -43,7 +44,9 @@ export function OperationCard({ operation: op, now = Date.now() }: { operation: 
       {(decision || inputs.length > 0) && (
         <details>
           <summary>Why: inputs</summary>
-          <div className="table-wrap">
+          <ScrollRegion
+            label={decision ? "The figures the scaling decision was made on" : "The operation's inputs"}
+          >
             {decision ? (
               <table className="inputs">
                 <caption className="visually-hidden">The figures the scaling decision was made on</caption>
@@ -87,7 +90,7 @@ export function OperationCard({ operation: op, now = Date.now() }: { operation: 
                 </tbody>
               </table>
             )}
-          </div>
+          </ScrollRegion>
         </details>
       )}
     </article>

@@ -1,9 +1,17 @@
 import { useEffect, useState } from "react";
 import { api } from "../api/client.ts";
 import { messageOf, unwrap } from "../api/problem.ts";
-import { currentToken, duringRenewal, setToken } from "../api/session.ts";
-import { describeExpiry, expiryWarning, nextExpiryCheck } from "../pages/token-expiry.ts";
+import { currentToken, duringRenewal } from "../api/session.ts";
+import {
+  describeExpiry,
+  expiryWarning,
+  nextExpiryCheck,
+  type RenewalChoice,
+  renewalBody,
+  renewalChoices,
+} from "../pages/token-expiry.ts";
 import { usePolled } from "../use-polled.ts";
+import { SelectField } from "./select-field.tsx";
 
 /** A timer waits at most this long: a farther moment is reached by looking again (setTimeout's limit is ~24.8 days). */
 const LONGEST_WAIT_MS = 24 * 60 * 60 * 1000;
@@ -26,7 +34,9 @@ function useNowAt(next: (now: number) => number | undefined): number {
 /**
  * Within a day of the signed-in token's expiry: a warning with the time left and the offer to renew it. Renewing
  * (POST /v1/tokens/{id}/renew) gives a new secret with the same scope and a fresh expiry and revokes the old one;
- * the session moves to the new secret without a sign-out (its live streams open again with it).
+ * the session moves to the new secret without a sign-out (its live streams open again with it), in every tab
+ * signed in with it. The new lifetime is the old one unless chosen: an admin token may choose any the API allows,
+ * another token only a shorter one (see `renewalChoices`).
  */
 export function TokenExpiryBanner() {
   const token = currentToken();
@@ -36,6 +46,7 @@ export function TokenExpiryBanner() {
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<string>();
   const [renewed, setRenewed] = useState<string>();
+  const [lifetime, setLifetime] = useState<RenewalChoice>("same");
   const warning = expiryWarning(expiresAt, now);
 
   const renew = async () => {
@@ -44,11 +55,14 @@ export function TokenExpiryBanner() {
     setFailure(undefined);
     try {
       const { id } = mine.data;
-      const made = await duringRenewal(async () => {
-        const answer = await unwrap(api.POST("/v1/tokens/{id}/renew", { params: { path: { id } } }));
-        setToken(answer.secret);
-        return answer;
-      });
+      const made = await duringRenewal(() =>
+        unwrap(
+          api.POST("/v1/tokens/{id}/renew", {
+            params: { path: { id } },
+            body: renewalBody(lifetime, Date.now()),
+          }),
+        ),
+      );
       setRenewed(
         `API token renewed: it now expires ${describeExpiry(made.token.expiresAt, Date.now()).text}.`,
       );
@@ -70,10 +84,20 @@ export function TokenExpiryBanner() {
       </div>
     );
   }
-  if (!warning) return null;
+  if (!warning || !mine.data) return null;
+  const choices = renewalChoices(mine.data);
   return (
     <div className="callout callout-warn banner" role="status">
       {warning} Renew it to keep working: you get a new token with the same scope, and this one stops working.{" "}
+      {choices.length > 1 && (
+        <SelectField
+          id="renew-lifetime"
+          label="New lifetime"
+          value={lifetime}
+          onChange={setLifetime}
+          options={choices}
+        />
+      )}
       <button type="button" className="primary" onClick={renew} disabled={busy}>
         {busy ? "Renewing…" : "Renew token"}
       </button>

@@ -139,7 +139,11 @@ export function AclsCard({ clusterId }: { clusterId: string }) {
           empty={<p>No ACL: with the authorizer on, only super users can do anything. Add a grant above.</p>}
         >
           {(list) => (
-            <DataTable columns={["Principal", "Permission", "Operation", "Resource", "Host"]} actions>
+            <DataTable
+              caption="ACLs"
+              columns={["Principal", "Permission", "Operation", "Resource", "Host"]}
+              actions
+            >
               {list.map((a) => (
                 <tr key={JSON.stringify(a)}>
                   <th scope="row">{a.principal}</th>

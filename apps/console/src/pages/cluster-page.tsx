@@ -27,7 +27,14 @@ const TAB_LABELS: Readonly<Record<ClusterTab, string>> = {
 export function ClusterPage({ clusterId, tab }: { clusterId: string; tab: ClusterTab }) {
   const live = useClusterLive(clusterId);
   return (
-    <LoadState {...live.cluster}>
+    <LoadState
+      {...live.cluster}
+      next={
+        <>
+          or <Link href="/">see your clusters</Link>: one deleted meanwhile is gone from the list.
+        </>
+      }
+    >
       {(c) => (
         <section>
           <p className="crumbs">

@@ -62,7 +62,7 @@ export function ClustersPage() {
         }
       >
         {(list) => (
-          <DataTable columns={["Name", "State", "Provider", "Traffic", "Created"]} actions>
+          <DataTable caption="Clusters" columns={["Name", "State", "Provider", "Traffic", "Created"]} actions>
             {list.map(({ cluster, brokers }) => (
               <tr key={cluster.id}>
                 <th scope="row">

@@ -2,6 +2,7 @@ import { api } from "../api/client.ts";
 import { unwrap } from "../api/problem.ts";
 import { Link } from "../components/link.tsx";
 import { LoadState } from "../components/load-state.tsx";
+import { ScrollRegion } from "../components/scroll-region.tsx";
 import { Status } from "../components/status.tsx";
 import { hrefOf } from "../router.ts";
 import { usePolled } from "../use-polled.ts";
@@ -44,7 +45,7 @@ export function GroupPage({ clusterId, group }: { clusterId: string; group: stri
               {g.members.length === 0 ? (
                 <p className="muted">No member now: the group keeps its committed offsets until one joins.</p>
               ) : (
-                <div className="table-wrap">
+                <ScrollRegion label="Members">
                   <table>
                     <thead>
                       <tr>
@@ -69,12 +70,12 @@ export function GroupPage({ clusterId, group }: { clusterId: string; group: stri
                       ))}
                     </tbody>
                   </table>
-                </div>
+                </ScrollRegion>
               )}
             </div>
             <div className="card">
               <h2>Lag per partition</h2>
-              <div className="table-wrap">
+              <ScrollRegion label="Lag per partition">
                 <table>
                   <thead>
                     <tr>
@@ -105,7 +106,7 @@ export function GroupPage({ clusterId, group }: { clusterId: string; group: stri
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </ScrollRegion>
             </div>
             <OffsetResetForm
               clusterId={clusterId}

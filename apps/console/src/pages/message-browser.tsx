@@ -4,6 +4,7 @@ import { ApiProblem, messageOf, unwrap } from "../api/problem.ts";
 import type { MessagesPage } from "../api/types.ts";
 import { Field } from "../components/field.tsx";
 import { LoadState } from "../components/load-state.tsx";
+import { ScrollRegion } from "../components/scroll-region.tsx";
 import { formatTime } from "../format.ts";
 import { usePolled } from "../use-polled.ts";
 import { filterQuery, isFiltered, type MessageFilters, NO_FILTERS, scanNote } from "./message-filters.ts";
@@ -87,7 +88,7 @@ function ProduceForm(props: { clusterId: string; topic: string; partition: numbe
 
 function MessageList({ page, encoding }: { page: MessagesPage; encoding: Encoding }) {
   return (
-    <div className="table-wrap">
+    <ScrollRegion label="Messages">
       <table className="messages">
         <caption>
           {page.timestampOffset === undefined
@@ -129,7 +130,7 @@ function MessageList({ page, encoding }: { page: MessagesPage; encoding: Encodin
           ))}
         </tbody>
       </table>
-    </div>
+    </ScrollRegion>
   );
 }
 

@@ -4,6 +4,7 @@ import { messageOf, unwrap } from "../api/problem.ts";
 import type { OffsetResetResult } from "../api/types.ts";
 import { ConfirmButton } from "../components/confirm-button.tsx";
 import { Field } from "../components/field.tsx";
+import { ScrollRegion } from "../components/scroll-region.tsx";
 import { type ResetFields, resetRequest } from "./offset-reset-request.ts";
 
 /**
@@ -153,7 +154,7 @@ export function OffsetResetForm(props: {
       )}
       {preview && (
         <>
-          <div className="table-wrap">
+          <ScrollRegion label="Offset reset preview">
             <table aria-label="Offset reset preview">
               <thead>
                 <tr>
@@ -188,7 +189,7 @@ export function OffsetResetForm(props: {
                 ))}
               </tbody>
             </table>
-          </div>
+          </ScrollRegion>
           {active && (
             <p className="muted">
               The group is {props.state}: stop its consumers first, a reset runs only while it has no member.

@@ -4,6 +4,7 @@ import { messageOf, unwrap } from "../api/problem.ts";
 import type { RebalancePlan } from "../api/types.ts";
 import { LoadState } from "../components/load-state.tsx";
 import { OperationCard } from "../components/operation-card.tsx";
+import { ScrollRegion } from "../components/scroll-region.tsx";
 import { formatRate } from "../format.ts";
 import { useLive } from "../use-live.ts";
 import { usePolled } from "../use-polled.ts";
@@ -135,7 +136,7 @@ export function RebalanceTab({ clusterId }: { clusterId: string }) {
               {p.moves.length === 0 ? (
                 <p className="empty">Balanced: no move would make the brokers more even.</p>
               ) : (
-                <div className="table-wrap">
+                <ScrollRegion label="The plan's moves">
                   <table>
                     <caption>{p.moves.length} moves</caption>
                     <thead>
@@ -169,7 +170,7 @@ export function RebalanceTab({ clusterId }: { clusterId: string }) {
                       ))}
                     </tbody>
                   </table>
-                </div>
+                </ScrollRegion>
               )}
             </>
           )}

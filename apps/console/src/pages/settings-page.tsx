@@ -106,7 +106,11 @@ export function SettingsPage() {
           <h2>API tokens</h2>
           <LoadState {...tokens} empty={<p>No token: create one above.</p>}>
             {(list) => (
-              <DataTable columns={["Name", "Scope", "Created", "Expires", "Last used"]} actions>
+              <DataTable
+                caption="API tokens"
+                columns={["Name", "Scope", "Created", "Expires", "Last used"]}
+                actions
+              >
                 {list.map((t) => (
                   <tr
                     key={t.id}

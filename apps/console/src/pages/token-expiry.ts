@@ -63,3 +63,40 @@ export function nextExpiryCheck(expiresAt: number | null, now: number): number |
   // Before the warning: at its start. During it: each minute, so the time left reads right (and at the expiry).
   return now < warnFrom ? warnFrom : Math.min(expiresAt, now + 60_000);
 }
+
+/** A renewal's lifetime: the one the token had ("same", what the API gives when told nothing) or a fixed choice. */
+export type RenewalChoice = "same" | ExpiryChoice;
+
+/** The API's longest lifetime for a token (366 days; apps/control-plane/src/auth/api-tokens.ts). */
+const MAX_LIFETIME_MS = 366 * DAY_MS;
+
+/**
+ * The lifetimes a renewal of `token` by itself may ask for, "same" first (the default). An admin token issues any lifetime
+ * the API allows (7, 30, 90 days or never). A token renewing itself gets at most the lifetime it was given (the
+ * API refuses more with 403), so only the shorter fixed choices are offered besides "same": strictly shorter,
+ * as the browser's clock may run ahead of the server's.
+ */
+export function renewalChoices(token: {
+  scope: string;
+  createdAt: number;
+  expiresAt: number | null;
+}): [RenewalChoice, string][] {
+  const admin = token.scope === "admin";
+  const lifetime =
+    token.expiresAt === null ? null : Math.min(token.expiresAt - token.createdAt, MAX_LIFETIME_MS);
+  const same: [RenewalChoice, string] = [
+    "same",
+    lifetime === null ? "Never expires, as now" : `${roughly(lifetime)}, as now`,
+  ];
+  const fixed = EXPIRY_CHOICES.filter(([choice]) => {
+    if (admin) return true;
+    if (lifetime === null) return choice !== "never";
+    return choice !== "never" && Number(choice) * DAY_MS < lifetime;
+  });
+  return [same, ...fixed];
+}
+
+/** The renewal request's body for a choice at `now`: nothing for "same" (the API repeats the old lifetime). */
+export function renewalBody(choice: RenewalChoice, now: number): { expiresAt: number | null } | undefined {
+  return choice === "same" ? undefined : { expiresAt: expiresAtFor(choice, now) };
+}

@@ -4,6 +4,7 @@ import { messageOf, unwrap } from "../api/problem.ts";
 import { Field } from "../components/field.tsx";
 import { Link } from "../components/link.tsx";
 import { LoadState } from "../components/load-state.tsx";
+import { ScrollRegion } from "../components/scroll-region.tsx";
 import { formatRate, formatRelative } from "../format.ts";
 import { hrefOf } from "../router.ts";
 import { usePolled } from "../use-polled.ts";
@@ -92,7 +93,7 @@ export function TopicPage({ clusterId, topic }: { clusterId: string; topic: stri
                 current={t.partitions.length}
                 onDone={data.reload}
               />
-              <div className="table-wrap">
+              <ScrollRegion label="Partitions">
                 <table>
                   <thead>
                     <tr>
@@ -145,7 +146,7 @@ export function TopicPage({ clusterId, topic }: { clusterId: string; topic: stri
                     })}
                   </tbody>
                 </table>
-              </div>
+              </ScrollRegion>
             </div>
             <MessageBrowser clusterId={clusterId} topic={topic} partitions={t.partitions.length} />
             <TopicConfigsForm clusterId={clusterId} topic={topic} configs={t.configs} onSaved={data.reload} />

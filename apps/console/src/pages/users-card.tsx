@@ -86,7 +86,7 @@ export function UsersCard({ clusterId }: { clusterId: string }) {
           empty={<p>No SCRAM user yet: add one above, or with kafka-configs.sh --entity-type users.</p>}
         >
           {(list) => (
-            <DataTable columns={["User", "Mechanisms"]} actions>
+            <DataTable caption="SCRAM users" columns={["User", "Mechanisms"]} actions>
               {list.map((u) => (
                 <tr key={u.name}>
                   <th scope="row">{u.name}</th>
