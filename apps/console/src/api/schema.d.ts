@@ -218,6 +218,7 @@ export interface paths {
                                         };
                                         securityGroupIds: string[];
                                         instanceProfileArn?: string;
+                                        instanceRoleName?: string;
                                     };
                                     aliyun?: {
                                         imageId: string;
@@ -404,6 +405,7 @@ export interface paths {
                                 };
                                 securityGroupIds: string[];
                                 instanceProfileArn?: string;
+                                instanceRoleName?: string;
                             };
                             aliyun?: {
                                 imageId: string;
@@ -479,6 +481,7 @@ export interface paths {
                                         };
                                         securityGroupIds: string[];
                                         instanceProfileArn?: string;
+                                        instanceRoleName?: string;
                                     };
                                     aliyun?: {
                                         imageId: string;
@@ -738,6 +741,7 @@ export interface paths {
                                     };
                                     securityGroupIds: string[];
                                     instanceProfileArn?: string;
+                                    instanceRoleName?: string;
                                 };
                                 aliyun?: {
                                     imageId: string;
@@ -937,6 +941,7 @@ export interface paths {
                                         };
                                         securityGroupIds: string[];
                                         instanceProfileArn?: string;
+                                        instanceRoleName?: string;
                                     };
                                     aliyun?: {
                                         imageId: string;
@@ -1176,6 +1181,7 @@ export interface paths {
                                 };
                                 securityGroupIds: string[];
                                 instanceProfileArn?: string;
+                                instanceRoleName?: string;
                             };
                             aliyun?: {
                                 imageId: string;
@@ -1250,6 +1256,7 @@ export interface paths {
                                         };
                                         securityGroupIds: string[];
                                         instanceProfileArn?: string;
+                                        instanceRoleName?: string;
                                     };
                                     aliyun?: {
                                         imageId: string;
@@ -1390,6 +1397,7 @@ export interface paths {
                                         };
                                         securityGroupIds: string[];
                                         instanceProfileArn?: string;
+                                        instanceRoleName?: string;
                                     };
                                     aliyun?: {
                                         imageId: string;
@@ -12577,7 +12585,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A short-lived, single-use challenge a cloud instance signs into its identity proof */
+        /**
+         * A short-lived, single-use challenge a cloud instance signs into its identity proof
+         * @description Unauthenticated (the instance has no credential yet). A cluster holds at most 4 open (unexpired, unspent) challenges per broker of its brokers.max, at least 16; one more is answered 429 and writes nothing. An unknown cluster is 401.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -12602,6 +12613,7 @@ export interface paths {
                         "application/json": {
                             audience: string;
                             expiresAt: number;
+                            stsUrl?: string;
                         };
                     };
                 };
@@ -12679,9 +12691,11 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Rate limited */
+                /** @description The cluster holds as many open challenges as it may (code RATE_LIMITED) */
                 429: {
                     headers: {
+                        /** @description Seconds until the cluster's oldest open challenge expires and frees a slot */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -12731,6 +12745,13 @@ export interface paths {
                             document: string;
                             signature: string;
                             audience?: string;
+                            callerIdentity?: {
+                                url: string;
+                                headers: {
+                                    [key: string]: string;
+                                };
+                                body: string;
+                            };
                         };
                     };
                 };
@@ -12911,6 +12932,7 @@ export interface components {
                             };
                             securityGroupIds: string[];
                             instanceProfileArn?: string;
+                            instanceRoleName?: string;
                         };
                         aliyun?: {
                             imageId: string;
@@ -13029,6 +13051,7 @@ export interface components {
                         };
                         securityGroupIds: string[];
                         instanceProfileArn?: string;
+                        instanceRoleName?: string;
                     };
                     aliyun?: {
                         imageId: string;
@@ -13239,6 +13262,7 @@ export interface components {
                                 };
                                 securityGroupIds: string[];
                                 instanceProfileArn?: string;
+                                instanceRoleName?: string;
                             };
                             aliyun?: {
                                 imageId: string;
@@ -13332,6 +13356,7 @@ export interface components {
                             };
                             securityGroupIds: string[];
                             instanceProfileArn?: string;
+                            instanceRoleName?: string;
                         };
                         aliyun?: {
                             imageId: string;
