@@ -77,6 +77,11 @@ export function checkSignedCallerIdentity(
   for (const [name, value] of Object.entries(request.headers)) {
     const lower = name.toLowerCase();
     if (lower in headers) throw refuse(`the signed request has header ${lower} twice`);
+    if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(lower) || !/^[\t\x20-\x7e]*$/.test(value)) {
+      throw refuse(
+        `the signed request's header ${JSON.stringify(name).slice(0, 80)} cannot be sent over HTTP`,
+      );
+    }
     headers[lower] = value;
   }
   const auth = AUTHORIZATION.exec(headers.authorization ?? "");
@@ -108,8 +113,13 @@ export function checkSignedCallerIdentity(
       `the request was signed at ${new Date(signedAt).toISOString()}, more than ${MAX_SIGNATURE_AGE_MS / 60_000} minutes from now: sign a fresh one`,
     );
   }
-  // fetch sets Host from the URL (checked above) and Content-Length from the body.
-  const { host: _host, "content-length": _length, ...forward } = headers;
+  // Only what the signature covers, and the signature: nothing else of the broker's reaches STS. fetch sets Host
+  // from the URL (checked above) and Content-Length from the body.
+  const forward: Record<string, string> = { authorization: headers.authorization as string };
+  for (const name of signed) {
+    const value = headers[name];
+    if (value !== undefined && name !== "host" && name !== "content-length") forward[name] = value;
+  }
   return { challenge, headers: forward };
 }
 

@@ -226,7 +226,7 @@ describeWithMoto("checkSignedCallerIdentity and STS's answers", (binary) => {
   const credentials = { accessKeyId: "AKIAEXAMPLE", secretAccessKey: "secret" };
   const expected = (stsUrl: string) => ({ stsUrl, region: "us-east-1" });
 
-  it("refuses duplicate headers, a Host other than the URL's, and an X-Amz-Date off its scope", async () => {
+  it("refuses duplicate headers, a Host other than the URL's, an X-Amz-Date off its scope, what HTTP cannot carry; forwards only signed headers", async () => {
     const stsUrl = "https://sts.us-east-1.amazonaws.com/";
     const signed = await signCallerIdentity({ stsUrl, region: "us-east-1", credentials, challenge: "c" });
     assert.equal(checkSignedCallerIdentity(signed, expected(stsUrl)).challenge, "c");
@@ -240,6 +240,25 @@ describeWithMoto("checkSignedCallerIdentity and STS's answers", (binary) => {
     const date = signed.headers["x-amz-date"] as string;
     refused({ ...signed.headers, "x-amz-date": `2001${date.slice(4)}` }, /not the credential scope's date/);
     refused({ ...signed.headers, authorization: "Bearer x" }, /no AWS4-HMAC-SHA256 Authorization/);
+    refused(
+      { ...signed.headers, "x-extra": "a\r\nx-injected: b" },
+      /header "x-extra" cannot be sent over HTTP/,
+    );
+    refused({ ...signed.headers, "bad header": "a" }, /header "bad header" cannot be sent/);
+    // What the signature does not cover is not forwarded.
+    const { headers } = checkSignedCallerIdentity(
+      { ...signed, headers: { ...signed.headers, "x-unsigned": "a" } },
+      expected(stsUrl),
+    );
+    assert.equal(headers["x-unsigned"], undefined);
+    assert.equal(headers.host, undefined, "fetch sets Host from the URL");
+    assert.deepEqual(Object.keys(headers).sort(), [
+      "authorization",
+      "content-type",
+      "x-amz-content-sha256",
+      "x-amz-date",
+      "x-cirrus-challenge",
+    ]);
   });
 
   it("a caller that is not an instance role's session is a 401; STS out of reach is a retriable 503", async () => {
