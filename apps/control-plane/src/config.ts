@@ -82,6 +82,16 @@ export const ConfigSchema = Type.Object(
      */
     awsInstanceIdentityCertificates: Type.Optional(Type.String({ minLength: 2 })),
     /**
+     * The AWS account broker instances of aws clusters must run in (their signed sts:GetCallerIdentity must name
+     * it). Default: the control plane's own account (its GetCallerIdentity, asked once).
+     */
+    awsBrokerAccountId: Type.Optional(Type.String({ pattern: "^[0-9]{12}$" })),
+    /**
+     * Where the control plane sends instances' signed sts:GetCallerIdentity requests (and its own). Default: the
+     * cluster region's STS endpoint (https://sts.<region>.amazonaws.com/); set only to test against an emulator.
+     */
+    awsStsEndpoint: Type.Optional(Type.String({ pattern: "^https?://[^/?#]+/?$" })),
+    /**
      * Alibaba Cloud's certificate that verifies instance identity PKCS#7 signatures (ECS user guide, "Use
      * instance identities"), as JSON {region: PEM} ("*": every region). Brokers on aliyun then need no
      * credential in their user data. Also from `_FILE`.
@@ -180,6 +190,8 @@ const ENV: Record<keyof Config, string> = {
   brokerBundle: "CIRRUS_BROKER_BUNDLE",
   brokerBundleCacheKeep: "CIRRUS_BROKER_BUNDLE_CACHE_KEEP",
   awsInstanceIdentityCertificates: "AWS_INSTANCE_IDENTITY_CERTIFICATES",
+  awsBrokerAccountId: "AWS_BROKER_ACCOUNT_ID",
+  awsStsEndpoint: "AWS_STS_ENDPOINT",
   aliyunInstanceIdentityCertificates: "ALIYUN_INSTANCE_IDENTITY_CERTIFICATES",
   consoleDir: "CONSOLE_DIR",
   operationEventsIntervalMs: "OPERATION_EVENTS_INTERVAL_MS",

@@ -1,10 +1,18 @@
 // The aws-cluster e2e tests' kit: the emulated AWS region (EmulatedAwsCloud) with its control plane, and the
-// aws cluster spec on it; the rest is EmulatedClusterKit's.
+// aws cluster spec on it; the rest is EmulatedClusterKit's. The region's STS is moto (an AWS emulator written by
+// others): each instance's role credentials come from its AssumeRole, and the control plane sends the brokers'
+// signed GetCallerIdentity there.
 import { generateKeyPairSync } from "node:crypto";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AwsProvider } from "@cirrus/cloud";
+import {
+  instanceRoleCredentials,
+  type MotoServer,
+  motoBinary,
+  startMotoServer,
+} from "@cirrus/cloud/emulators";
 import type { EmulatedCloudSeam } from "./control-plane-on-emulated-cloud.ts";
 import { EmulatedAwsCloud } from "./emulated-aws-cloud.ts";
 import { type ControlPlaneChoice, EmulatedClusterKit } from "./emulated-cluster-kit.ts";
@@ -19,6 +27,10 @@ export {
   produce,
 } from "./emulated-cluster-kit.ts";
 
+/** The instance profile's role every broker instance runs with (moto's default account). */
+const INSTANCE_ROLE = "cirrus-broker";
+const INSTANCE_ROLE_ARN = `arn:aws:iam::123456789012:role/${INSTANCE_ROLE}`;
+
 /**
  * The emulated region (EBS convergence scaled down: creating 300 ms, a fresh id NotFound 150 ms, detach 800
  * ms; 10% of all requests throttled, seeded), its control plane, and the test's view of one cluster. AWS
@@ -29,13 +41,20 @@ export class EmulatedAwsClusterKit extends EmulatedClusterKit<EmulatedAwsCloud> 
   protected readonly volumeIdPattern = /^vol-[0-9a-f]+$/;
   readonly #savedEnv: Record<string, string | undefined>;
 
-  private constructor(dir: string) {
+  /** The region's STS: instance role credentials (AssumeRole per instance) and the control plane's checks. */
+  readonly #moto: MotoServer;
+
+  private constructor(dir: string, moto: MotoServer) {
     const regionKey = generateKeyPairSync("rsa", { modulusLength: 2048 });
     super(
       dir,
       new EmulatedAwsCloud({
         dir: join(dir, "cloud"),
         signingKey: regionKey.privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+        instanceRole: {
+          name: INSTANCE_ROLE,
+          credentials: (instanceId) => instanceRoleCredentials(moto.endpoint, INSTANCE_ROLE_ARN, instanceId),
+        },
         timing: {
           volumeCreatingMs: 300,
           newIdNotFoundMs: 150,
@@ -46,6 +65,7 @@ export class EmulatedAwsClusterKit extends EmulatedClusterKit<EmulatedAwsCloud> 
         volumeBytes: 64 * 1024 * 1024,
       }),
     );
+    this.#moto = moto;
     this.identityCertificate = regionKey.publicKey.export({ type: "spki", format: "pem" }).toString();
     this.#savedEnv = {
       AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID,
@@ -57,7 +77,17 @@ export class EmulatedAwsClusterKit extends EmulatedClusterKit<EmulatedAwsCloud> 
   }
 
   static async open(options: ControlPlaneChoice = {}): Promise<EmulatedAwsClusterKit> {
-    const kit = new EmulatedAwsClusterKit(await mkdtemp(join(tmpdir(), "cirrus-aws-cluster-")));
+    const binary = motoBinary();
+    if (!binary)
+      throw new Error("moto_server is not installed (run `bash .ci/install-moto.sh`): the region's STS");
+    const moto = await startMotoServer(binary);
+    let kit: EmulatedAwsClusterKit;
+    try {
+      kit = new EmulatedAwsClusterKit(await mkdtemp(join(tmpdir(), "cirrus-aws-cluster-")), moto);
+    } catch (error) {
+      await moto.stop();
+      throw error;
+    }
     return EmulatedClusterKit.started(kit, options);
   }
 
@@ -68,11 +98,14 @@ export class EmulatedAwsClusterKit extends EmulatedClusterKit<EmulatedAwsCloud> 
       identityCertificate: this.identityCertificate,
       provider: () =>
         new AwsProvider({ region: "us-east-1", clients: this.cloud.clients(), pollIntervalMs: 300 }),
+      // The account brokers must be in is the control plane's own: moto's GetCallerIdentity names 123456789012.
+      config: { awsStsEndpoint: this.#moto.endpoint },
     };
   }
 
   override async close(): Promise<void> {
     await super.close();
+    await this.#moto.stop();
     for (const [name, value] of Object.entries(this.#savedEnv)) {
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;
@@ -89,6 +122,8 @@ export class EmulatedAwsClusterKit extends EmulatedClusterKit<EmulatedAwsCloud> 
         imageId: "ami-0123456789abcdef0",
         subnets: Object.fromEntries([...this.cloud.account.subnets].map(([subnet, zone]) => [zone, subnet])),
         securityGroupIds: ["sg-0123456789abcdef0"],
+        instanceProfileArn: `arn:aws:iam::123456789012:instance-profile/${INSTANCE_ROLE}`,
+        instanceRoleName: INSTANCE_ROLE,
       },
     };
   }

@@ -3,12 +3,18 @@
 // region's clients (EmulatedAwsCloud, EmulatedAliyunCloud): the seam is the composition's `createProvider`,
 // the way libs/cloud's conformance suite injects clients. The brokers it launches boot from their launch
 // template's / scaling configuration's user data on emulated instances, reach it over loopback, prove who
-// they are with their cloud's signed identity (verified with the region certificate given here), and store
-// data under the cluster's object store.
+// they are with their cloud's signed identity (verified with the region certificate given here; on aws with a
+// sts:GetCallerIdentity their instance role signed too, sent to the region's STS: moto), and store data under
+// the cluster's object store.
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { type CloudProvider, createProvider } from "@cirrus/cloud";
-import { type ComposedControlPlane, composeControlPlane, loadConfig } from "@cirrus/control-plane";
+import {
+  type ComposedControlPlane,
+  type Config,
+  composeControlPlane,
+  loadConfig,
+} from "@cirrus/control-plane";
 import { sharedBrokerBundle } from "./broker-bundle.ts";
 
 export interface EmulatedControlPlane {
@@ -30,6 +36,8 @@ export interface EmulatedCloudSeam {
   provider(): CloudProvider;
   /** The control plane's environment: the cloud credentials its provider registry asks for. */
   readonly env?: NodeJS.ProcessEnv;
+  /** More of the control plane's config the region needs (aws: the STS endpoint instance proofs go to). */
+  readonly config?: Partial<Config>;
 }
 
 export interface EmulatedControlPlaneOptions {
@@ -71,6 +79,7 @@ export async function startControlPlaneOnEmulatedCloud(
       ...(cloud.kind === "aws"
         ? { awsInstanceIdentityCertificates: certificates }
         : { aliyunInstanceIdentityCertificates: certificates }),
+      ...cloud.config,
     },
   );
   const composed = await composeControlPlane(config, {

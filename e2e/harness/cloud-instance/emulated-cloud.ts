@@ -6,13 +6,15 @@
 import type { FakeTiming } from "@cirrus/cloud/emulators";
 import { EmulatedRegion } from "./emulated-region.ts";
 import type { EmulatedInstance } from "./instance-runner.ts";
-import type { CloudName } from "./metadata-emulator.ts";
+import type { CloudName, MetadataEmulatorOptions } from "./metadata-emulator.ts";
 
 export interface EmulatedCloudOptions {
   /** Where instances (by-id folders, boot scripts, broker data) and volume block files live. */
   readonly dir: string;
   /** PEM of the region's identity key: signs every instance's identity. */
   readonly signingKey: string;
+  /** aws: every instance's instance profile role (see MetadataEmulatorOptions.instanceRole). */
+  readonly instanceRole?: MetadataEmulatorOptions["instanceRole"];
   /** The clouds' convergence delays, injected into the fakes (scaled down). */
   readonly timing?: Partial<FakeTiming>;
   /** How long a terminated instance's workload has between SIGTERM and SIGKILL. Default 5 s. */
@@ -56,6 +58,7 @@ export abstract class EmulatedCloudOnRegion<Account extends FakeAccount> {
       identity: {
         signingKey: options.signingKey,
         ...(signingCertificate === undefined ? {} : { signingCertificate }),
+        ...(options.instanceRole === undefined ? {} : { instanceRole: options.instanceRole }),
       },
       ...(options.shutdownGraceMs === undefined ? {} : { shutdownGraceMs: options.shutdownGraceMs }),
       ...(options.volumeBytes === undefined ? {} : { volumeBytes: options.volumeBytes }),

@@ -13,8 +13,14 @@ export interface EmulatedRegionOptions {
   readonly provider: CloudName;
   /** Where instances (by-id folders, boot scripts, broker data) and volume block files live. */
   readonly dir: string;
-  /** What signs every instance's identity (see MetadataEmulatorOptions: signingKey, signingCertificate). */
-  readonly identity: Pick<MetadataEmulatorOptions, "signingKey" | "signingCertificate" | "region">;
+  /**
+   * What signs every instance's identity (see MetadataEmulatorOptions: signingKey, signingCertificate), and aws's
+   * instance role credentials.
+   */
+  readonly identity: Pick<
+    MetadataEmulatorOptions,
+    "signingKey" | "signingCertificate" | "region" | "instanceRole"
+  >;
   /** How long a terminated instance's workload has between SIGTERM and SIGKILL. Default 5 s. */
   readonly shutdownGraceMs?: number;
   /** Bytes of each volume's block file (sparse). Default: the volume's size in GiB. */

@@ -3,7 +3,9 @@
 // - aws (IMDSv2 only): PUT /latest/api/token with X-aws-ec2-metadata-token-ttl-seconds (1..21600) gives a
 //   token; every GET without a valid, unexpired X-aws-ec2-metadata-token header is 401. Identity document
 //   (JSON) and its base64 RSA-SHA256 signature, made with `signingKey` (the test's stand-in for the region's
-//   AWS key; the control plane's verifier is configured with its certificate).
+//   AWS key; the control plane's verifier is configured with its certificate). An instance profile's role
+//   credentials at meta-data/iam/security-credentials/<role> (`instanceRole`: made by the test, e.g. by moto's
+//   STS AssumeRole with the instance id as session name, as EC2 does), fetched again once expired.
 // - aliyun (hardened mode when `requireToken`): PUT /latest/api/token with X-aliyun-ecs-metadata-token-ttl-seconds,
 //   X-aliyun-ecs-metadata-token on GETs (403 without it in hardened mode, as ECS answers). An attached RAM
 //   role's STS credentials at meta-data/ram/security-credentials/<role> (`ramRole`). The identity
@@ -48,12 +50,27 @@ export interface MetadataEmulatorOptions {
    * AccessKeyId/secret/token once the current set has expired (by `now`), as ECS rotates them.
    */
   readonly ramRole?: { readonly name: string; readonly credentialTtlMs?: number };
+  /**
+   * aws: the instance profile's role. Its credentials (from `credentials(instanceId)`, asked again once they
+   * expire) are served at /latest/meta-data/iam/security-credentials/<name>.
+   */
+  readonly instanceRole?: {
+    readonly name: string;
+    readonly credentials: (instanceId: string) => Promise<{
+      readonly accessKeyId: string;
+      readonly secretAccessKey: string;
+      readonly sessionToken: string;
+      /** ISO-8601. */
+      readonly expiration: string;
+    }>;
+  };
   /** aliyun: refuse GETs without a session token (hardened mode). aws always requires one (IMDSv2). */
   readonly requireToken?: boolean;
   readonly now?: () => number;
 }
 
 const ALIYUN_PKCS7 = "/latest/dynamic/instance-identity/pkcs7";
+const AWS_ROLE_CREDENTIALS = "/latest/meta-data/iam/security-credentials/";
 
 const HEADERS = {
   aws: { ttl: "x-aws-ec2-metadata-token-ttl-seconds", token: "x-aws-ec2-metadata-token" },
@@ -74,6 +91,9 @@ export class MetadataEmulator {
     | { AccessKeyId: string; AccessKeySecret: string; SecurityToken: string; Expiration: string }
     | undefined;
   readonly #launchedAt: string;
+  #awsRoleSecret:
+    | Awaited<ReturnType<NonNullable<MetadataEmulatorOptions["instanceRole"]>["credentials"]>>
+    | undefined;
   /** The RAM role credentials issued so far (the last one is current). */
   readonly issuedRoleCredentials: { AccessKeyId: string; SecurityToken: string; Expiration: string }[] = [];
 
@@ -206,8 +226,30 @@ export class MetadataEmulator {
     if (this.options.provider === "aliyun" && path === ALIYUN_PKCS7 && audience !== null) {
       return this.#pkcs7WithAudience(audience);
     }
+    const role = this.options.provider === "aws" ? this.options.instanceRole : undefined;
+    if (role && path === AWS_ROLE_CREDENTIALS) return [200, role.name];
+    if (role && path === `${AWS_ROLE_CREDENTIALS}${role.name}`)
+      return [200, await this.#instanceRoleCredentials()];
     const body = this.#lookup(path);
     return body === undefined ? [404, "Not Found"] : [200, body];
+  }
+
+  /** The instance role's credentials as IMDS serves them (Code, Type, AccessKeyId, SecretAccessKey, Token, Expiration). */
+  async #instanceRoleCredentials(): Promise<string> {
+    const role = this.options.instanceRole as NonNullable<MetadataEmulatorOptions["instanceRole"]>;
+    if (!this.#awsRoleSecret || Date.parse(this.#awsRoleSecret.expiration) <= this.#now()) {
+      this.#awsRoleSecret = await role.credentials(this.options.instanceId);
+    }
+    const c = this.#awsRoleSecret;
+    return JSON.stringify({
+      Code: "Success",
+      LastUpdated: new Date(this.#now()).toISOString().replace(/\.\d{3}Z$/, "Z"),
+      Type: "AWS-HMAC",
+      AccessKeyId: c.accessKeyId,
+      SecretAccessKey: c.secretAccessKey,
+      Token: c.sessionToken,
+      Expiration: c.expiration,
+    });
   }
 
   #lookup(path: string): string | undefined {

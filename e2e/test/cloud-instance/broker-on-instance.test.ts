@@ -1,7 +1,9 @@
 // A real broker booted by the emulated instance runner from user data (libs/cloud's boot script), as a cloud
 // instance would run it: it learns its instance id, zone and private address from the metadata emulator
 // (IMDSv2), trades its signed instance identity for a credential (no secret in the user data; the control
-// plane verifies the signature with the public key of the emulator's stand-in for the region's AWS key),
+// plane verifies the signature with the public key of the emulator's stand-in for the region's AWS key, and has
+// moto's STS say who signed the GetCallerIdentity the broker signed with its instance role credentials, which
+// moto's AssumeRole issued for the instance),
 // registers so, keeps its WAL raw on the volume found by id under the instance's by-id folder, serves a kcat
 // round trip, reads a spot notice from the metadata service, and after a kill -9 and a reboot of the instance
 // replays every acknowledged record from that volume.
@@ -13,6 +15,12 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { buildUserData } from "@cirrus/cloud";
+import {
+  instanceRoleCredentials,
+  type MotoServer,
+  motoBinary,
+  startMotoServer,
+} from "@cirrus/cloud/emulators";
 import { eq } from "drizzle-orm";
 import {
   ADMIN,
@@ -29,17 +37,28 @@ const BROKER_MAIN = fileURLToPath(import.meta.resolve("@cirrus/broker/main"));
 const regionKey = generateKeyPairSync("rsa", { modulusLength: 2048 });
 const privatePem = (key: KeyObject) => key.export({ type: "pkcs8", format: "pem" }).toString();
 
+/** The instance profile's role (in moto's default account, the one the control plane is told brokers run in). */
+const ROLE = "cirrus-broker";
+
 describe("a broker on an emulated aws instance", { timeout: 180_000 }, () => {
   let cp: TestControlPlane;
   let clusterId: string;
   let dir: string;
+  let moto: MotoServer;
   const instances: EmulatedInstance[] = [];
 
   before(async () => {
+    const binary = motoBinary();
+    assert.ok(binary, "moto_server is not installed (run `bash .ci/install-moto.sh`): the region's STS");
+    moto = await startMotoServer(binary);
     const publicPem = regionKey.publicKey.export({ type: "spki", format: "pem" }).toString();
     cp = await startControlPlane({
       leaseMs: 3_000,
-      config: { awsInstanceIdentityCertificates: JSON.stringify({ "us-east-1": publicPem }) },
+      config: {
+        awsInstanceIdentityCertificates: JSON.stringify({ "us-east-1": publicPem }),
+        awsStsEndpoint: moto.endpoint,
+        awsBrokerAccountId: "123456789012",
+      },
     });
     // POST /v1/clusters checks that the control plane could reach the cloud (no call is made: this control
     // plane runs no provisioner); emulated credentials, for that check only.
@@ -54,6 +73,8 @@ describe("a broker on an emulated aws instance", { timeout: 180_000 }, () => {
           imageId: "ami-0123456789abcdef0",
           subnets: { "us-east-1c": "subnet-0123456789abcdef0" },
           securityGroupIds: ["sg-0123456789abcdef0"],
+          instanceProfileArn: `arn:aws:iam::123456789012:instance-profile/${ROLE}`,
+          instanceRoleName: ROLE,
         },
       }));
     } finally {
@@ -65,6 +86,7 @@ describe("a broker on an emulated aws instance", { timeout: 180_000 }, () => {
   after(async () => {
     for (const instance of instances) await instance.terminate();
     await cp?.close();
+    await moto?.stop();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -107,7 +129,14 @@ describe("a broker on an emulated aws instance", { timeout: 180_000 }, () => {
     await db.update(volumes).set({ state: "IN_USE" }).where(eq(volumes.id, volume.volumeId));
   };
 
-  const launch = async (instanceId: string, privateIp: string, signingKey: KeyObject) => {
+  /** The instance profile, as EC2 gives it: the role's credentials for a session named for the instance. */
+  const instanceRole = {
+    name: ROLE,
+    credentials: (instanceId: string) =>
+      instanceRoleCredentials(moto.endpoint, `arn:aws:iam::123456789012:role/${ROLE}`, instanceId),
+  };
+
+  const launch = async (instanceId: string, privateIp: string, signingKey: KeyObject, withRole = true) => {
     const userDataBase64 = userData();
     const script = Buffer.from(userDataBase64, "base64").toString();
     assert.doesNotMatch(script, /TOKEN|cbt_/, "no credential in user data");
@@ -120,6 +149,7 @@ describe("a broker on an emulated aws instance", { timeout: 180_000 }, () => {
       lifecycle: "spot",
       userDataBase64,
       signingKey: privatePem(signingKey),
+      ...(withRole ? { metadata: { instanceRole } } : {}),
       dir: join(dir, instanceId),
     });
     instances.push(instance);
@@ -134,6 +164,12 @@ describe("a broker on an emulated aws instance", { timeout: 180_000 }, () => {
       instance.output,
       /no broker credential for instance i-0badbadbadbadbad0: .*signature does not match/,
     );
+  });
+
+  it("refuses to start, saying why, on an instance without an instance profile role (no proof it can sign)", async () => {
+    const instance = await launch("i-0a0a0a0a0a0a0a0a0", "127.0.0.4", regionKey.privateKey, false);
+    assert.equal(await instance.waitForExit(60_000), 1, "the broker exits 1");
+    assert.match(instance.output, /the instance has no instance profile role, so it cannot prove who it is/);
   });
 
   it("boots from user data, gets its WAL volume from the control plane, serves kcat, replays the volume", async () => {
@@ -151,6 +187,12 @@ describe("a broker on an emulated aws instance", { timeout: 180_000 }, () => {
     const bootstrap = (await instance.waitForOutput(/bootstrap: (\S+)/))[1] ?? "";
     assert.match(bootstrap, /^127\.0\.0\.2:\d+$/, "advertises the instance's private address");
     assert.match(instance.output, /credential issued for instance i-0fedcba9876543210 on its aws identity/);
+    assert.ok(
+      instance.metadata.requests.some(
+        (r) => r.path === `/latest/meta-data/iam/security-credentials/${ROLE}` && r.status === 200,
+      ),
+      "signed with the instance role's credentials from IMDS",
+    );
     assert.match(
       instance.output,
       /WAL volume vol-0a1b2c3d4e5f60718 attached for instance i-0fedcba9876543210 \(control plane\)/,

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { AliyunMetadataIdentity, AwsImdsIdentity } from "@cirrus/broker/node-identity";
+import { instanceRoleCredentials, motoBinary, startMotoServer } from "@cirrus/cloud/emulators";
 import { identitySigner } from "../../harness/cloud-instance/aliyun-cluster-kit.ts";
 import { MetadataEmulator, type MetadataEmulatorOptions } from "../../harness/cloud-instance/index.ts";
 
@@ -97,6 +98,59 @@ describe("aws IMDSv2", () => {
     );
   });
 
+  it("with a challenge, signs sts:GetCallerIdentity with the instance role's IMDS credentials (moto: who signed)", async () => {
+    const binary = motoBinary();
+    assert.ok(binary, "moto_server is not installed (run `bash .ci/install-moto.sh`)");
+    const moto = await startMotoServer(binary);
+    try {
+      const role = "cirrus-broker";
+      const imds = await emulator({
+        instanceRole: {
+          name: role,
+          credentials: (id) =>
+            instanceRoleCredentials(moto.endpoint, `arn:aws:iam::123456789012:role/${role}`, id),
+        },
+      });
+      const audience = "cirrus:cluster-1:Qm9vdHN0cmFwTm9uY2VGb3JUZXN0aW5nT25seTAwMDAx";
+      const stsUrl = `${moto.endpoint}/`;
+      const proof = await new AwsImdsIdentity({ baseUrl: imds.url }).proof({ audience, stsUrl });
+      const signed = proof.callerIdentity;
+      assert.ok(signed, "a signed GetCallerIdentity");
+      assert.equal(signed.url, stsUrl);
+      assert.equal(signed.headers["x-cirrus-challenge"], audience);
+      assert.match(
+        signed.headers.authorization ?? "",
+        /\/us-east-1\/sts\/aws4_request, SignedHeaders=[a-z0-9;-]*x-cirrus-challenge/,
+      );
+      // Sent as the control plane sends it: STS (moto) names the role session of this instance.
+      const { host: _, ...headers } = signed.headers;
+      const answer = await (await fetch(signed.url, { method: "POST", headers, body: signed.body })).text();
+      assert.match(
+        answer,
+        /<Arn>arn:aws:sts::123456789012:assumed-role\/cirrus-broker\/i-0123456789abcdef0<\/Arn>/,
+      );
+      // Without a challenge naming an STS endpoint (aliyun's kind), no request is signed.
+      assert.equal(
+        (await new AwsImdsIdentity({ baseUrl: imds.url }).proof({ audience })).callerIdentity,
+        undefined,
+      );
+    } finally {
+      await moto.stop();
+    }
+  });
+
+  it("an instance without an instance profile role cannot sign its proof: NODE_IDENTITY_UNAVAILABLE saying so", async () => {
+    const imds = await emulator({});
+    await assert.rejects(
+      new AwsImdsIdentity({ baseUrl: imds.url }).proof({
+        audience: "cirrus:c:n",
+        stsUrl: "https://sts.us-east-1.amazonaws.com/",
+      }),
+      (error: Error & { code?: string }) =>
+        error.code === "NODE_IDENTITY_UNAVAILABLE" && /no instance profile role/.test(error.message),
+    );
+  });
+
   it("a metadata service that does not answer is NODE_IDENTITY_UNAVAILABLE, not a hang", async () => {
     const closed = await emulator({});
     const url = closed.url;
@@ -178,7 +232,7 @@ describe("aliyun identity signed with an audience", () => {
         signingCertificate: signer.certificate,
       });
       const audience = "cirrus:cluster-1:Qm9vdHN0cmFwTm9uY2VGb3JUZXN0aW5nT25seTAwMDAx";
-      const proof = await new AliyunMetadataIdentity({ baseUrl: meta.url }).proof(audience);
+      const proof = await new AliyunMetadataIdentity({ baseUrl: meta.url }).proof({ audience });
       assert.equal(proof.audience, audience);
       assert.ok(
         meta.requests.some((r) => r.path === "/latest/dynamic/instance-identity/pkcs7" && r.status === 200),
@@ -200,7 +254,9 @@ describe("aliyun identity signed with an audience", () => {
       assert.equal(await verifies(`${proof.document.slice(0, -1)},"audience":"${audience}"}`), true);
       assert.equal(await verifies(proof.document), false);
       // An audience Alibaba refuses (a quote) is a 400: the proof cannot be read.
-      await assert.rejects(new AliyunMetadataIdentity({ baseUrl: meta.url }).proof('bad"audience'));
+      await assert.rejects(
+        new AliyunMetadataIdentity({ baseUrl: meta.url }).proof({ audience: 'bad"audience' }),
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

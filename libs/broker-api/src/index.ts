@@ -1,4 +1,5 @@
 export * from "./acl-rules.ts";
+export * from "./caller-identity-request.ts";
 export {
   ControlPlaneClient,
   type ControlPlaneClientOptions,

@@ -4,7 +4,13 @@
 // 404 until it is scheduled (about 5 minutes ahead).
 import { isoTime, MetadataHttp } from "./metadata-http.ts";
 import { MetadataSession } from "./metadata-session.ts";
-import type { IdentityProof, InterruptionNotice, NodeIdentity, NodeIdentitySource } from "./node-identity.ts";
+import type {
+  IdentityProof,
+  InterruptionNotice,
+  NodeIdentity,
+  NodeIdentitySource,
+  ProofChallenge,
+} from "./node-identity.ts";
 
 export const ALIYUN_METADATA_URL = "http://100.100.100.200";
 
@@ -58,8 +64,9 @@ export class AliyunMetadataIdentity implements NodeIdentitySource {
     ];
   }
 
-  /** With `audience`, the signature covers the document with the audience appended ("Use instance identities"). */
-  async proof(audience?: string): Promise<IdentityProof> {
+  /** With a challenge, the signature covers the document with its audience appended ("Use instance identities"). */
+  async proof(challenge?: ProofChallenge): Promise<IdentityProof> {
+    const audience = challenge?.audience;
     const pkcs7 =
       audience === undefined
         ? AliyunMetadataPaths.identityPkcs7

@@ -1,10 +1,17 @@
 // AWS EC2 instance metadata (IMDSv2: session tokens only). Paths as documented in the EC2 user guide
 // ("Instance metadata categories", "Spot Instance interruption notices", "EC2 instance rebalance
 // recommendations", "Instance identity documents").
+import { type RoleCredentials, signCallerIdentity } from "@cirrus/broker-api";
 import { BrokerError, BrokerErrorCode } from "../errors.ts";
 import { isoTime, MetadataHttp } from "./metadata-http.ts";
 import { MetadataSession } from "./metadata-session.ts";
-import type { IdentityProof, InterruptionNotice, NodeIdentity, NodeIdentitySource } from "./node-identity.ts";
+import type {
+  IdentityProof,
+  InterruptionNotice,
+  NodeIdentity,
+  NodeIdentitySource,
+  ProofChallenge,
+} from "./node-identity.ts";
 
 export const AWS_METADATA_URL = "http://169.254.169.254";
 
@@ -20,6 +27,8 @@ export const AwsMetadataPaths = {
   identityDocument: "/latest/dynamic/instance-identity/document",
   /** base64 RSA signature of the document's SHA-256 (verified with the region's RSA certificate). */
   identitySignature: "/latest/dynamic/instance-identity/signature",
+  /** The instance profile's role name; `<it>` then gives its temporary credentials (JSON). */
+  roleCredentials: "/latest/meta-data/iam/security-credentials/",
 } as const;
 
 export class AwsImdsIdentity implements NodeIdentitySource {
@@ -86,12 +95,57 @@ export class AwsImdsIdentity implements NodeIdentitySource {
     return out;
   }
 
-  async proof(): Promise<IdentityProof> {
+  /**
+   * The identity document and its signature; with a challenge naming an STS endpoint, also a sts:GetCallerIdentity
+   * for it signed with the instance role's credentials and the challenge (the document alone can be replayed).
+   */
+  async proof(challenge?: ProofChallenge): Promise<IdentityProof> {
     const [document, signature] = await Promise.all([
       this.#session.getRequired(AwsMetadataPaths.identityDocument),
       this.#session.getRequired(AwsMetadataPaths.identitySignature),
     ]);
-    return { provider: "aws", document, signature: signature.replace(/\s+/g, "") };
+    const proof = { provider: "aws", document, signature: signature.replace(/\s+/g, "") } as const;
+    if (!challenge?.stsUrl) return proof;
+    const region = parseJson(AwsMetadataPaths.identityDocument, document).region;
+    if (typeof region !== "string") {
+      throw new BrokerError(
+        BrokerErrorCode.NODE_IDENTITY_UNAVAILABLE,
+        `metadata service ${AwsMetadataPaths.identityDocument}: no region`,
+      );
+    }
+    const callerIdentity = await signCallerIdentity({
+      stsUrl: challenge.stsUrl,
+      region,
+      credentials: await this.#roleCredentials(),
+      challenge: challenge.audience,
+    });
+    return { ...proof, callerIdentity };
+  }
+
+  /** The instance profile role's current credentials (IMDS rotates them well before they expire). */
+  async #roleCredentials(): Promise<RoleCredentials> {
+    const path = AwsMetadataPaths.roleCredentials;
+    const role = (await this.#session.getOptional(path))?.split("\n")[0]?.trim();
+    if (!role) {
+      throw new BrokerError(
+        BrokerErrorCode.NODE_IDENTITY_UNAVAILABLE,
+        `metadata service ${path}: the instance has no instance profile role, so it cannot prove who it is ` +
+          "(launch it with the cluster's aws.instanceProfileArn, or give the broker a token)",
+      );
+    }
+    const body = parseJson(`${path}${role}`, await this.#session.getRequired(`${path}${role}`));
+    const { Code, AccessKeyId, SecretAccessKey, Token } = body;
+    if (Code !== "Success" || typeof AccessKeyId !== "string" || typeof SecretAccessKey !== "string") {
+      throw new BrokerError(
+        BrokerErrorCode.NODE_IDENTITY_UNAVAILABLE,
+        `metadata service ${path}${role}: no credentials (Code ${JSON.stringify(Code)})`,
+      );
+    }
+    return {
+      accessKeyId: AccessKeyId,
+      secretAccessKey: SecretAccessKey,
+      ...(typeof Token === "string" ? { sessionToken: Token } : {}),
+    };
   }
 }
 

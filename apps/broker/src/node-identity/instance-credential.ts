@@ -1,7 +1,7 @@
 // A cloud broker without a configured credential gets one from the control plane by proving who it is: the
-// identity document its cloud signed (no secret in user data). On aliyun each attempt first asks the control
-// plane for a challenge and has the metadata service sign it in as the audience (a challenge is good for one
-// proof, so a retry signs a new one). Transient failures (control plane starting or away) are retried until
+// identity document its cloud signed (no secret in user data). Each attempt first asks the control plane for a
+// challenge and signs it in: on aliyun the metadata service signs it as the audience, on aws the instance role
+// signs a sts:GetCallerIdentity carrying it (a challenge is good for one proof, so a retry signs a new one). Transient failures (control plane starting or away) are retried until
 // `deadlineMs`; a refused proof stops the start with the control plane's reason. A 429 (the cluster holds as
 // many open challenges as it may) is retried no sooner than its Retry-After; one that asks to wait past the
 // deadline stops the start at once, saying when to try again.
@@ -62,16 +62,13 @@ export async function credentialFromIdentity(options: CredentialRequestOptions):
   }
 }
 
-/** The node's signed identity; on aliyun with a fresh challenge of the control plane as its audience. */
+/** The node's signed identity, with a fresh challenge of the control plane signed into it. */
 async function signedProof(
   options: CredentialRequestOptions,
   client: ControlPlaneClient,
 ): Promise<IdentityProof> {
-  const audience =
-    options.source.provider === "aliyun"
-      ? (await client.instanceChallenge({ clusterId: options.clusterId })).audience
-      : undefined;
-  const proof = await options.source.proof(audience);
+  const { audience, stsUrl } = await client.instanceChallenge({ clusterId: options.clusterId });
+  const proof = await options.source.proof({ audience, ...(stsUrl ? { stsUrl } : {}) });
   if (!proof) {
     throw new BrokerError(
       BrokerErrorCode.CONFIG_INVALID,

@@ -1,6 +1,7 @@
 // The node-identity seam: who this broker is on its machine (instance id, zone, the private address clients
 // reach it at, spot or on-demand), the proof of it the cloud signs, and the interruption notices the cloud
 // announces. One interface, three sources: local (the config), AWS IMDSv2, Alibaba Cloud's metadata service.
+import type { SignedCallerIdentity } from "@cirrus/broker-api";
 
 export const NodeIdentityProviders = ["local", "aws", "aliyun"] as const;
 export type NodeIdentityProvider = (typeof NodeIdentityProviders)[number];
@@ -33,6 +34,11 @@ export interface InterruptionNotice {
 
 /** The cloud-signed identity document and its signature, as the metadata service serves them. */
 export interface IdentityProof {
+  /**
+   * aws: sts:GetCallerIdentity signed with the instance role's credentials and the challenge in a signed header,
+   * not sent (the control plane sends it to STS): what makes the proof good once.
+   */
+  readonly callerIdentity?: SignedCallerIdentity;
   readonly provider: "aws" | "aliyun";
   /** The document exactly as served (the signature covers these bytes). */
   readonly document: string;
@@ -42,6 +48,13 @@ export interface IdentityProof {
   readonly audience?: string;
 }
 
+/** What the control plane's challenge route answered (InstanceChallengeResponse). */
+export interface ProofChallenge {
+  readonly audience: string;
+  /** aws: the STS endpoint to sign GetCallerIdentity for. */
+  readonly stsUrl?: string;
+}
+
 export interface NodeIdentitySource {
   readonly provider: NodeIdentityProvider;
   /** Reads the identity; rejects with NODE_IDENTITY_UNAVAILABLE when the metadata service cannot say. */
@@ -49,8 +62,9 @@ export interface NodeIdentitySource {
   /** The notices standing now (empty when none); rejects when the metadata service cannot be read. */
   notices(): Promise<InterruptionNotice[]>;
   /**
-   * The signed identity, or undefined where there is none (local). `audience` (the control plane's challenge)
-   * is signed into it where the cloud can (aliyun); aws signs no audience and ignores it.
+   * The signed identity, or undefined where there is none (local). The control plane's `challenge` is signed into
+   * it: aliyun as the audience of the document's signature; aws, whose document has none, in a sts:GetCallerIdentity
+   * signed with the instance role for `challenge.stsUrl`.
    */
-  proof(audience?: string): Promise<IdentityProof | undefined>;
+  proof(challenge?: ProofChallenge): Promise<IdentityProof | undefined>;
 }

@@ -1,4 +1,5 @@
-// credentialFromIdentity on aliyun against a control plane that answers the challenge route with 429 and
+// credentialFromIdentity on aws: the challenge (and the STS endpoint it names) goes to the identity source and its
+// signed GetCallerIdentity to the control plane. On aliyun against a control plane that answers the challenge route with 429 and
 // Retry-After (the cluster holds as many open challenges as it may): the broker asks again no sooner than it
 // says, and gives up at once when it says to wait past the deadline. The control plane is a scripted HTTP server
 // speaking the internal API's contract; the identity source is an in-memory one signing the audience it is given.
@@ -60,7 +61,12 @@ const source: NodeIdentitySource = {
     lifecycle: "unknown",
   }),
   notices: async () => [],
-  proof: async (audience) => ({ provider: "aliyun", document: "{}", signature: "sig", audience }),
+  proof: async (challenge) => ({
+    provider: "aliyun",
+    document: "{}",
+    signature: "sig",
+    audience: challenge?.audience,
+  }),
 };
 
 let controlPlaneUrl = "";
@@ -82,6 +88,49 @@ const request = (deadlineMs: number) =>
     log: () => {},
     deadlineMs,
   });
+
+describe("credentialFromIdentity on aws", () => {
+  it("asks for a challenge and has the source sign it for the STS endpoint the challenge names", async () => {
+    const given: unknown[] = [];
+    const aws: NodeIdentitySource = {
+      ...source,
+      provider: "aws",
+      proof: async (challenge) => {
+        given.push(challenge);
+        return {
+          provider: "aws",
+          document: "{}",
+          signature: "sig",
+          callerIdentity: { url: challenge?.stsUrl ?? "", headers: { "x-cirrus-challenge": "c" }, body: "b" },
+        };
+      },
+    };
+    challengeAnswers = [
+      (res) => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(
+          JSON.stringify({ audience: "cirrus:c-1:n", expiresAt: Date.now() + 1, stsUrl: "https://sts/" }),
+        );
+      },
+    ];
+    asked.length = 0;
+    const token = await credentialFromIdentity({
+      controlPlaneUrl,
+      clusterId: "c-1",
+      instanceId: "i-bp1",
+      source: aws,
+      log: () => {},
+    });
+    assert.equal(token, "token-for-undefined");
+    assert.deepEqual(given, [{ audience: "cirrus:c-1:n", stsUrl: "https://sts/" }]);
+    const sent = JSON.parse(asked.find((a) => a.url === "/internal/v1/instance-credentials")?.body ?? "{}");
+    assert.deepEqual(sent.identity.callerIdentity, {
+      url: "https://sts/",
+      headers: { "x-cirrus-challenge": "c" },
+      body: "b",
+    });
+  });
+});
 
 describe("credentialFromIdentity when the challenge route answers 429", () => {
   it("asks for a challenge again no sooner than Retry-After, then gets its credential", async () => {

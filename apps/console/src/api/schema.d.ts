@@ -218,6 +218,7 @@ export interface paths {
                                         };
                                         securityGroupIds: string[];
                                         instanceProfileArn?: string;
+                                        instanceRoleName?: string;
                                     };
                                     aliyun?: {
                                         imageId: string;
@@ -404,6 +405,7 @@ export interface paths {
                                 };
                                 securityGroupIds: string[];
                                 instanceProfileArn?: string;
+                                instanceRoleName?: string;
                             };
                             aliyun?: {
                                 imageId: string;
@@ -479,6 +481,7 @@ export interface paths {
                                         };
                                         securityGroupIds: string[];
                                         instanceProfileArn?: string;
+                                        instanceRoleName?: string;
                                     };
                                     aliyun?: {
                                         imageId: string;
@@ -738,6 +741,7 @@ export interface paths {
                                     };
                                     securityGroupIds: string[];
                                     instanceProfileArn?: string;
+                                    instanceRoleName?: string;
                                 };
                                 aliyun?: {
                                     imageId: string;
@@ -937,6 +941,7 @@ export interface paths {
                                         };
                                         securityGroupIds: string[];
                                         instanceProfileArn?: string;
+                                        instanceRoleName?: string;
                                     };
                                     aliyun?: {
                                         imageId: string;
@@ -1176,6 +1181,7 @@ export interface paths {
                                 };
                                 securityGroupIds: string[];
                                 instanceProfileArn?: string;
+                                instanceRoleName?: string;
                             };
                             aliyun?: {
                                 imageId: string;
@@ -1250,6 +1256,7 @@ export interface paths {
                                         };
                                         securityGroupIds: string[];
                                         instanceProfileArn?: string;
+                                        instanceRoleName?: string;
                                     };
                                     aliyun?: {
                                         imageId: string;
@@ -1390,6 +1397,7 @@ export interface paths {
                                         };
                                         securityGroupIds: string[];
                                         instanceProfileArn?: string;
+                                        instanceRoleName?: string;
                                     };
                                     aliyun?: {
                                         imageId: string;
@@ -12605,6 +12613,7 @@ export interface paths {
                         "application/json": {
                             audience: string;
                             expiresAt: number;
+                            stsUrl?: string;
                         };
                     };
                 };
@@ -12736,6 +12745,13 @@ export interface paths {
                             document: string;
                             signature: string;
                             audience?: string;
+                            callerIdentity?: {
+                                url: string;
+                                headers: {
+                                    [key: string]: string;
+                                };
+                                body: string;
+                            };
                         };
                     };
                 };
@@ -12916,6 +12932,7 @@ export interface components {
                             };
                             securityGroupIds: string[];
                             instanceProfileArn?: string;
+                            instanceRoleName?: string;
                         };
                         aliyun?: {
                             imageId: string;
@@ -13034,6 +13051,7 @@ export interface components {
                         };
                         securityGroupIds: string[];
                         instanceProfileArn?: string;
+                        instanceRoleName?: string;
                     };
                     aliyun?: {
                         imageId: string;
@@ -13244,6 +13262,7 @@ export interface components {
                                 };
                                 securityGroupIds: string[];
                                 instanceProfileArn?: string;
+                                instanceRoleName?: string;
                             };
                             aliyun?: {
                                 imageId: string;
@@ -13337,6 +13356,7 @@ export interface components {
                             };
                             securityGroupIds: string[];
                             instanceProfileArn?: string;
+                            instanceRoleName?: string;
                         };
                         aliyun?: {
                             imageId: string;

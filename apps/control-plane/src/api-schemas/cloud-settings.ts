@@ -31,6 +31,14 @@ export const AwsCloudSettings = Type.Object(
         pattern: "^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/[A-Za-z0-9+=,.@_/-]+$",
       }),
     ),
+    /**
+     * The IAM role of that instance profile (its name, without path). A broker with no token in its user data
+     * proves who it is with a sts:GetCallerIdentity signed by this role's instance credentials; without it, such a
+     * proof is refused.
+     */
+    instanceRoleName: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9+=,.@_-]+$" }),
+    ),
   },
   { additionalProperties: false },
 );

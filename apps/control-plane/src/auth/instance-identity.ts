@@ -10,6 +10,7 @@
 // Alibaba publishes for every region). The certificates a signature carries are never trusted.
 import { createPublicKey, type KeyObject, verify, X509Certificate } from "node:crypto";
 import { ApiError } from "../errors.ts";
+import type { SignedCallerIdentityRequest } from "./aws-caller-identity.ts";
 import { Pkcs7Refused, verifyPkcs7Signature } from "./pkcs7-signature.ts";
 
 export interface InstanceIdentityProof {
@@ -19,6 +20,8 @@ export interface InstanceIdentityProof {
   readonly signature: string;
   /** aliyun: the audience the signature was asked for with (it is signed with the document). */
   readonly audience?: string;
+  /** aws: the sts:GetCallerIdentity the instance role signed with a challenge (auth/aws-caller-identity.ts). */
+  readonly callerIdentity?: SignedCallerIdentityRequest;
 }
 
 /** What a verified identity document says about the instance. */

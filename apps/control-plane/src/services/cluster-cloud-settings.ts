@@ -44,6 +44,12 @@ export function validateCloudSettings(spec: ClusterSpec): void {
       );
     if ((spec.aws.imageId === undefined) === (spec.aws.imageSsmParameter === undefined))
       throw new ApiError("INVALID_REQUEST", "spec.aws needs exactly one of imageId and imageSsmParameter");
+    // The role is what brokers prove their identity with: instances launched without a profile have none.
+    if (spec.aws.instanceRoleName !== undefined && spec.aws.instanceProfileArn === undefined)
+      throw new ApiError(
+        "INVALID_REQUEST",
+        "spec.aws.instanceRoleName is the role of spec.aws.instanceProfileArn: give the instance profile too",
+      );
     sameZones("subnet", "aws.subnets", spec.aws.subnets, spec.zones);
   }
   if (spec.provider === "aliyun") {

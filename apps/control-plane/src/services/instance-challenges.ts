@@ -9,6 +9,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { and, asc, eq, gt, isNull, lt } from "drizzle-orm";
 import type { ClusterSpec } from "../api-schemas/clusters.ts";
+import { stsUrlFor } from "../auth/aws-caller-identity.ts";
 import type { Db } from "../db/database.ts";
 import { clusters, instanceChallenges } from "../db/schema.ts";
 import { inTransaction } from "../db/transaction.ts";
@@ -23,10 +24,12 @@ const AUDIENCE = /^cirrus:([A-Za-z0-9_-]{1,128}):([A-Za-z0-9_-]{43})$/;
 const hashOf = (nonce: string) => createHash("sha256").update(nonce).digest("hex");
 
 export interface InstanceChallenge {
-  /** What the instance asks its cloud to sign as the audience. */
+  /** What the instance asks its cloud to sign as the audience (aws: sends in the signed x-cirrus-challenge header). */
   readonly audience: string;
   /** ms since the epoch; a proof presented later is refused. */
   readonly expiresAt: number;
+  /** aws: the STS endpoint the instance signs its GetCallerIdentity for, the only one the control plane forwards to. */
+  readonly stsUrl?: string;
 }
 
 /** Open challenges a cluster may hold whatever its size: a small fleet restarting at once, with retries. */
@@ -49,6 +52,7 @@ export async function issueInstanceChallenge(
   db: Db,
   clusterId: string,
   now = Date.now(),
+  stsEndpoint?: string,
 ): Promise<InstanceChallenge> {
   return inTransaction(db, async (tx) => {
     // The cluster row's lock makes count and insert one step: of two callers racing for the last slot, the
@@ -85,7 +89,10 @@ export async function issueInstanceChallenge(
     const nonce = randomBytes(32).toString("base64url");
     const expiresAt = now + CHALLENGE_TTL_MS;
     await tx.insert(instanceChallenges).values({ nonceHash: hashOf(nonce), clusterId, expiresAt });
-    return { audience: `cirrus:${clusterId}:${nonce}`, expiresAt };
+    const spec = cluster.spec as ClusterSpec;
+    const audience = `cirrus:${clusterId}:${nonce}`;
+    if (spec.provider !== "aws") return { audience, expiresAt };
+    return { audience, expiresAt, stsUrl: stsUrlFor(spec.region, stsEndpoint) };
   });
 }
 

@@ -5,7 +5,8 @@
 // registers as that instance only) and replaced by the next proof from the same instance. An aliyun proof must be
 // signed with a challenge of this control plane as its audience (services/instance-challenges.ts): good once,
 // for this cluster, for a few minutes; one without an audience (a broker from before challenges) is refused.
-// AWS's identity document has no audience to sign, so an aws proof is not bound to a time.
+// AWS's identity document has no audience to sign: an aws proof also carries a sts:GetCallerIdentity the instance
+// role signed with a challenge in it (services/aws-instance-proof.ts), and one without is refused.
 import { eq } from "drizzle-orm";
 import type { ClusterSpec } from "../api-schemas/clusters.ts";
 import {
@@ -13,10 +14,12 @@ import {
   type InstanceIdentityProof,
   verifyInstanceIdentity,
 } from "../auth/instance-identity.ts";
+import { awsAccountSource } from "../auth/own-aws-account.ts";
 import { hashSecret, newSecret, TokenPrefix } from "../auth/token-secrets.ts";
 import type { Db } from "../db/database.ts";
 import { clusters, instanceCredentials } from "../db/schema.ts";
 import { ApiError } from "../errors.ts";
+import { type AwsProofOptions, verifyAwsInstanceProof } from "./aws-instance-proof.ts";
 import { spendInstanceChallenge } from "./instance-challenges.ts";
 
 /**
@@ -31,6 +34,7 @@ export async function issueInstanceCredential(
   request: { clusterId: string; identity: InstanceIdentityProof },
   now = Date.now(),
   isFleetInstance?: FleetMembership,
+  aws: AwsProofOptions = { account: awsAccountSource({}) },
 ): Promise<{ brokerToken: string; instanceId: string }> {
   const [cluster] = await db
     .select({ spec: clusters.spec, state: clusters.state })
@@ -64,6 +68,10 @@ export async function issueInstanceCredential(
   // Spent only once the signature holds: a forged proof cannot burn an instance's challenge.
   if (request.identity.provider === "aliyun" && request.identity.audience !== undefined) {
     await spendInstanceChallenge(db, request.clusterId, request.identity.audience, now);
+  }
+  if (request.identity.provider === "aws") {
+    const proof = request.identity.callerIdentity;
+    await verifyAwsInstanceProof(db, { id: request.clusterId, spec }, instance.instanceId, proof, aws, now);
   }
   if (isFleetInstance) {
     let member: boolean;

@@ -1,9 +1,12 @@
 // Instance identity proofs: the AWS signature check (a test certificate stands in for the region's AWS
-// certificate), and the credential route that trades a proof for an instance-bound broker credential.
+// certificate), and the credential route that trades a proof (with its signed GetCallerIdentity, on moto) for an
+// instance-bound broker credential. The refusals of the GetCallerIdentity part: aws-instance-proof.test.ts.
 import assert from "node:assert/strict";
 import { createSign, generateKeyPairSync, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
+import type { MotoServer } from "@cirrus/cloud/emulators";
+import { startMotoServer } from "@cirrus/cloud/emulators";
 import { eq } from "drizzle-orm";
 import {
   type InstanceIdentityProof,
@@ -11,35 +14,24 @@ import {
   verifyInstanceIdentity,
 } from "../../src/auth/instance-identity.ts";
 import { volumes } from "../../src/db/schema.ts";
+import {
+  AWS_IDENTITY_CERT,
+  awsChallenge,
+  awsIdentityDocument,
+  awsProof,
+  describeWithMoto,
+  INSTANCE_ROLE,
+  MOTO_ACCOUNT,
+  signAwsDocument,
+} from "../helpers/aws-instance-proof.ts";
 import { clusterOnCloud, requestInstanceCredential } from "../helpers/cloud-cluster.ts";
 import { createTestApp, type TestApp } from "../helpers/test-app.ts";
 
 const fixture = (name: string) => readFileSync(new URL(`fixtures/${name}`, import.meta.url), "utf8");
-const KEY = fixture("aws-identity-test-key.pem");
-const CERT = fixture("aws-identity-test-cert.pem");
+const CERT = AWS_IDENTITY_CERT;
 const keys = { aws: parseIdentityKeys(JSON.stringify({ "us-east-1": CERT })) };
-
-function documentOf(fields: Record<string, string> = {}): string {
-  return JSON.stringify(
-    {
-      accountId: "123456789012",
-      availabilityZone: "us-east-1a",
-      instanceId: "i-0123456789abcdef0",
-      privateIp: "10.0.0.12",
-      region: "us-east-1",
-      version: "2017-09-30",
-      ...fields,
-    },
-    null,
-    2,
-  );
-}
-
-function sign(document: string, key = KEY): string {
-  const signer = createSign("sha256");
-  signer.update(document);
-  return signer.sign(key).toString("base64");
-}
+const documentOf = awsIdentityDocument;
+const sign = (document: string) => signAwsDocument(document);
 
 function proofOf(document = documentOf()): InstanceIdentityProof {
   return { provider: "aws", document, signature: sign(document) };
@@ -131,17 +123,30 @@ describe("verifyInstanceIdentity (aws)", () => {
   });
 });
 
-describe("POST /internal/v1/instance-credentials", { timeout: 60_000 }, () => {
+describeWithMoto("POST /internal/v1/instance-credentials", (binary) => {
   let t: TestApp;
   let clusterId: string;
+  let moto: MotoServer;
   before(async () => {
+    moto = await startMotoServer(binary);
     t = await createTestApp("pglite", {
       awsInstanceIdentityCertificates: JSON.stringify({ "*": CERT }),
+      awsStsEndpoint: moto.endpoint,
+      awsBrokerAccountId: MOTO_ACCOUNT,
     });
-    // As if created on aws (the cloud settings of an aws spec are not this test's subject).
-    clusterId = await clusterOnCloud(t, "on-aws", "aws", "us-east-1");
+    // As if created on aws (the rest of an aws spec's cloud settings are not this test's subject).
+    clusterId = await clusterOnCloud(t, "on-aws", "aws", "us-east-1", {
+      aws: { instanceRoleName: INSTANCE_ROLE },
+    });
   });
-  after(() => t.close());
+  after(async () => {
+    await t?.close();
+    await moto?.stop();
+  });
+
+  /** A whole proof: a fresh challenge, the document and the GetCallerIdentity signed with it. */
+  const provenIdentity = async (options: { instanceId?: string } = {}) =>
+    awsProof(moto.endpoint, await awsChallenge(t, clusterId), options);
 
   const credential = (body: unknown) => requestInstanceCredential(t, body);
   const register = (token: string, instanceId: string) =>
@@ -153,7 +158,7 @@ describe("POST /internal/v1/instance-credentials", { timeout: 60_000 }, () => {
     });
 
   it("trades a verified identity for a credential bound to the instance", async () => {
-    const answer = await credential({ clusterId, identity: proofOf() });
+    const answer = await credential({ clusterId, identity: await provenIdentity() });
     assert.equal(answer.statusCode, 200, answer.body);
     const { brokerToken, instanceId } = answer.json();
     assert.equal(instanceId, "i-0123456789abcdef0");
@@ -165,7 +170,7 @@ describe("POST /internal/v1/instance-credentials", { timeout: 60_000 }, () => {
   });
 
   it("names the WAL volume attached for its own instance only, from the volumes table", async () => {
-    const { brokerToken } = (await credential({ clusterId, identity: proofOf() })).json();
+    const { brokerToken } = (await credential({ clusterId, identity: await provenIdentity() })).json();
     const ask = (instanceId: string, token = brokerToken) =>
       t.app.server.inject({
         method: "GET",
@@ -197,23 +202,25 @@ describe("POST /internal/v1/instance-credentials", { timeout: 60_000 }, () => {
   });
 
   it("a new proof from the instance replaces its credential", async () => {
-    const first = (await credential({ clusterId, identity: proofOf() })).json().brokerToken;
-    const second = (await credential({ clusterId, identity: proofOf() })).json().brokerToken;
+    const first = (await credential({ clusterId, identity: await provenIdentity() })).json().brokerToken;
+    const second = (await credential({ clusterId, identity: await provenIdentity() })).json().brokerToken;
     assert.notEqual(first, second);
     assert.equal((await register(second, "i-0123456789abcdef0")).statusCode, 200);
     assert.equal((await register(first, "i-0123456789abcdef0")).statusCode, 401);
   });
 
   it("refuses forged proofs, another region, another cloud, unknown clusters and bad bodies", async () => {
-    const forged = { ...proofOf(), signature: sign(documentOf({ instanceId: "i-0aaaaaaaaaaaaaaa0" })) };
+    const good = await provenIdentity();
+    const forged = { ...good, signature: sign(documentOf({ instanceId: "i-0aaaaaaaaaaaaaaa0" })) };
+    const region = documentOf({ region: "us-west-2", availabilityZone: "us-west-2a" });
     const answers = {
       forged: await credential({ clusterId, identity: forged }),
       region: await credential({
         clusterId,
-        identity: proofOf(documentOf({ region: "us-west-2", availabilityZone: "us-west-2a" })),
+        identity: { ...good, document: region, signature: sign(region) },
       }),
-      cloud: await credential({ clusterId, identity: { ...proofOf(), provider: "aliyun" } }),
-      unknown: await credential({ clusterId: "no-such-cluster", identity: proofOf() }),
+      cloud: await credential({ clusterId, identity: { ...good, provider: "aliyun" } }),
+      unknown: await credential({ clusterId: "no-such-cluster", identity: good }),
       body: await credential({ clusterId, identity: { provider: "aws", document: "{}" } }),
     };
     assert.equal(answers.forged.statusCode, 401);

@@ -3,12 +3,16 @@
 import { sql } from "drizzle-orm";
 import { localSpec, type TestApp } from "./test-app.ts";
 
-/** Creates cluster `name` through the API and marks it as running on `provider` in `region`; its id. */
+/**
+ * Creates cluster `name` through the API and marks it as running on `provider` in `region` (with `more` of the
+ * spec, e.g. its cloud settings); its id.
+ */
 export async function clusterOnCloud(
   t: TestApp,
   name: string,
   provider: "aws" | "aliyun",
   region: string,
+  more: Record<string, unknown> = {},
 ): Promise<string> {
   const made = await t.app.server.inject({
     method: "POST",
@@ -17,7 +21,7 @@ export async function clusterOnCloud(
     payload: { name, spec: localSpec },
   });
   const clusterId: string = made.json().cluster.id;
-  const cloud = JSON.stringify({ provider, region });
+  const cloud = JSON.stringify({ provider, region, ...more });
   await t.testDb.database.db.execute(
     sql`update clusters set spec = spec || ${cloud}::jsonb where id = ${clusterId}`,
   );

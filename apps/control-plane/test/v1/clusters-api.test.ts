@@ -181,6 +181,11 @@ for (const backend of testBackends()) {
         ],
         [{ aws: { ...good, securityGroupIds: ["not-a-group"] } }, /securityGroupIds/],
         [
+          { aws: { ...good, instanceRoleName: "cirrus-broker" } },
+          /instanceRoleName is the role of .*instanceProfileArn/,
+        ],
+        [{ aws: { ...good, instanceRoleName: "a/b" } }, /instanceRoleName/],
+        [
           { aliyun: cloudSettings("aliyun", "us-east-1a").aliyun, aws: undefined },
           /spec\.aliyun is only for provider aliyun/,
         ],

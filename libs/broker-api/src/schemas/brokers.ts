@@ -51,6 +51,28 @@ export const InstanceCredentialRequest = Type.Object(
          * (`instance-identity/pkcs7?audience=`); required there, a proof without one is refused.
          */
         audience: Type.Optional(Type.String({ minLength: 1, maxLength: 256, pattern: "^[A-Za-z0-9:_-]+$" })),
+        /**
+         * aws: a sts:GetCallerIdentity POST the instance role signed (SigV4) for InstanceChallengeResponse.stsUrl,
+         * with the challenge in the signed `x-cirrus-challenge` header, not sent: the control plane sends it.
+         * Required there; the identity document alone is refused.
+         */
+        callerIdentity: Type.Optional(
+          Type.Object(
+            {
+              url: Type.String({ minLength: 8, maxLength: 2048 }),
+              /** Every header it signed, and Authorization. */
+              headers: Type.Record(
+                Type.String({ minLength: 1, maxLength: 128 }),
+                Type.String({ maxLength: 8192 }),
+                {
+                  maxProperties: 32,
+                },
+              ),
+              body: Type.String({ maxLength: 1024 }),
+            },
+            { additionalProperties: false },
+          ),
+        ),
       },
       { additionalProperties: false },
     ),
@@ -71,6 +93,8 @@ export const InstanceChallengeResponse = Type.Object({
   audience: Type.String(),
   /** ms since the epoch; a proof presented later is refused. */
   expiresAt: Type.Integer(),
+  /** aws clusters: the STS endpoint to sign sts:GetCallerIdentity for, the only one the control plane forwards to. */
+  stsUrl: Type.Optional(Type.String()),
 });
 export type InstanceChallengeResponse = Static<typeof InstanceChallengeResponse>;
 

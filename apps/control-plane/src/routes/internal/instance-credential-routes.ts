@@ -14,6 +14,7 @@ import type { FastifyInstance } from "fastify";
 import { problemResponse, withProblems } from "../../api-schemas/common.ts";
 import type { AppContext } from "../../app-context.ts";
 import { type IdentityKeyring, parseIdentityKeys } from "../../auth/instance-identity.ts";
+import { awsAccountSource } from "../../auth/own-aws-account.ts";
 import type { TypeBoxTypeProvider } from "../../http/typebox.ts";
 import { CHALLENGE_LIMIT_FLOOR, issueInstanceChallenge } from "../../services/instance-challenges.ts";
 import { issueInstanceCredential } from "../../services/instance-credentials.ts";
@@ -25,6 +26,8 @@ export function instanceCredentialRoutes(ctx: AppContext) {
     ...(aws ? { aws: parseIdentityKeys(aws, "aws") } : {}),
     ...(aliyun ? { aliyun: parseIdentityKeys(aliyun, "aliyun") } : {}),
   };
+  const { awsStsEndpoint: stsEndpoint, awsBrokerAccountId: configured } = ctx.config;
+  const awsProof = { account: awsAccountSource({ configured, stsEndpoint }), stsEndpoint };
   return async (app: FastifyInstance): Promise<void> => {
     const r = app.withTypeProvider<TypeBoxTypeProvider>();
     r.post(
@@ -46,7 +49,8 @@ export function instanceCredentialRoutes(ctx: AppContext) {
           }),
         },
       },
-      async (request) => issueInstanceChallenge(ctx.database.db, request.body.clusterId),
+      async (request) =>
+        issueInstanceChallenge(ctx.database.db, request.body.clusterId, Date.now(), stsEndpoint),
     );
     r.post(
       InternalRoutes.instanceCredential,
@@ -60,7 +64,14 @@ export function instanceCredentialRoutes(ctx: AppContext) {
         },
       },
       async (request) =>
-        issueInstanceCredential(ctx.database.db, keys, request.body, Date.now(), ctx.isFleetInstance),
+        issueInstanceCredential(
+          ctx.database.db,
+          keys,
+          request.body,
+          Date.now(),
+          ctx.isFleetInstance,
+          awsProof,
+        ),
     );
   };
 }
