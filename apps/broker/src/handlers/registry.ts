@@ -13,6 +13,12 @@ import {
 import { handleFetch } from "./fetch.ts";
 import { type AnyApiHandler, type HandlerMap, handlerMap } from "./handler.ts";
 import { handleListOffsets } from "./list-offsets.ts";
+import {
+  alterReplicaLogDirsError,
+  describeLogDirsError,
+  handleAlterReplicaLogDirs,
+  handleDescribeLogDirs,
+} from "./log-dirs.ts";
 import { handleMetadata } from "./metadata.ts";
 import { handleProduce } from "./produce.ts";
 
@@ -23,6 +29,11 @@ export const coreHandlers: HandlerMap = handlerMap({
   [ApiKey.Metadata]: { handle: handleMetadata, errorResponse: metadataError },
   [ApiKey.ApiVersions]: { handle: handleApiVersions, errorResponse: apiVersionsError },
   [ApiKey.DescribeCluster]: { handle: handleDescribeCluster, errorResponse: describeClusterError },
+  [ApiKey.AlterReplicaLogDirs]: {
+    handle: handleAlterReplicaLogDirs,
+    errorResponse: alterReplicaLogDirsError,
+  },
+  [ApiKey.DescribeLogDirs]: { handle: handleDescribeLogDirs, errorResponse: describeLogDirsError },
 });
 
 /** Merges handler maps; two maps claiming the same API key is a programming error and throws. */
