@@ -1,6 +1,7 @@
-// A Kafka 3.9.1 Java transactional producer for e2e/test/kafka-tools.test.ts, run in the JVM's source-file mode
-// (`java -cp <kafka jars> TransactionalProducer.java …`): one transaction of `count` records "<prefix>-committed-i"
-// that commits, then one of `count` records "<prefix>-aborted-i" that aborts, all on partition 0 of `topic`.
+// A Java transactional producer for e2e/test/kafka-tools.test.ts (Kafka 3.9.1) and kafka4-tools.test.ts (4.4.0),
+// run in the JVM's source-file mode (`java -cp <kafka jars> TransactionalProducer.java …`): one transaction of
+// `count` records "<prefix>-committed-i" that commits, then one of `count` records "<prefix>-aborted-i" that
+// aborts, all on partition 0 of `topic`.
 // Prints "committed <count>" and "aborted <count>" once each transaction has ended; any error exits non-zero.
 import java.util.Properties;
 import org.apache.kafka.clients.producer.KafkaProducer;

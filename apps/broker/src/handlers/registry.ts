@@ -14,6 +14,12 @@ import {
 import { handleFetch } from "./fetch.ts";
 import { type AnyApiHandler, type HandlerMap, handlerMap } from "./handler.ts";
 import { handleListOffsets } from "./list-offsets.ts";
+import {
+  alterReplicaLogDirsError,
+  describeLogDirsError,
+  handleAlterReplicaLogDirs,
+  handleDescribeLogDirs,
+} from "./log-dirs.ts";
 import { handleMetadata } from "./metadata.ts";
 import { handleProduce } from "./produce.ts";
 
@@ -28,6 +34,11 @@ export const coreHandlers: HandlerMap = handlerMap({
     handle: handleDescribeTopicPartitions,
     errorResponse: describeTopicPartitionsError,
   },
+  [ApiKey.AlterReplicaLogDirs]: {
+    handle: handleAlterReplicaLogDirs,
+    errorResponse: alterReplicaLogDirsError,
+  },
+  [ApiKey.DescribeLogDirs]: { handle: handleDescribeLogDirs, errorResponse: describeLogDirsError },
 });
 
 /** Merges handler maps; two maps claiming the same API key is a programming error and throws. */

@@ -37,7 +37,9 @@ import {
 } from "./transaction-rules.ts";
 
 /** The whole request needs `operation` on the CLUSTER (CLUSTER_AUTHORIZATION_FAILED otherwise). */
-function clusterRule<K extends 45 | 46 | 60>(operation: "ALTER" | "DESCRIBE"): AuthorizationRule<K> {
+function clusterRule<K extends 34 | 35 | 45 | 46 | 60>(
+  operation: "ALTER" | "DESCRIBE",
+): AuthorizationRule<K> {
   return async (request, context, serve, deny) =>
     isClusterAllowed(context, operation)
       ? serve(request)
@@ -74,6 +76,8 @@ export const authorizationRules: AuthorizationRules = {
   [ApiKey.DeleteAcls]: "handler",
   [ApiKey.DescribeConfigs]: describeConfigsRule,
   [ApiKey.AlterConfigs]: alterConfigsRule,
+  [ApiKey.AlterReplicaLogDirs]: clusterRule<34>("ALTER"),
+  [ApiKey.DescribeLogDirs]: clusterRule<35>("DESCRIBE"),
   [ApiKey.SaslAuthenticate]: "open",
   [ApiKey.CreatePartitions]: createPartitionsRule,
   [ApiKey.DeleteGroups]: deleteGroupsRule,

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { AclBinding } from "@cirrus/broker-api";
-import { ErrorCode } from "@cirrus/kafka-protocol";
+import { ApiKey, ErrorCode } from "@cirrus/kafka-protocol";
 import { loadBrokerConfig } from "../../src/config.ts";
 import {
   createTopicsError,
@@ -16,6 +16,8 @@ import {
   produceError,
 } from "../../src/handlers/error-responses.ts";
 import type { BrokerServices, RequestContext } from "../../src/handlers/handler.ts";
+import { alterReplicaLogDirsError, describeLogDirsError } from "../../src/handlers/log-dirs.ts";
+import { authorizationRules } from "../../src/security/authorization-rules.ts";
 import { ClusterSecurity } from "../../src/security/cluster-security.ts";
 import { offsetCommitRule } from "../../src/security/group-rules.ts";
 import {
@@ -390,5 +392,43 @@ describe("group rules", () => {
       h.seen.map((r) => r.topics.map((t: Any) => t.name)),
       [["orders-eu"]],
     );
+  });
+});
+
+/** The rule the table holds for `apiKey` (a function, not "handler" or "open"). */
+function ruleOf(apiKey: number): (...args: Any[]) => Promise<Any> {
+  const rule = (authorizationRules as Any)[apiKey];
+  assert.equal(typeof rule, "function", `api ${apiKey} has a rule`);
+  return rule;
+}
+
+describe("cluster rules", () => {
+  it("DescribeLogDirs and AlterReplicaLogDirs need DESCRIBE / ALTER on the cluster: without, nothing is served", async () => {
+    const h = recorder(() => {
+      throw new Error("a denied request reached the handler");
+    });
+    const described: Any = await ruleOf(ApiKey.DescribeLogDirs)(
+      { topics: null },
+      contextFor(4),
+      h.serve,
+      describeLogDirsError,
+    );
+    assert.equal(described.errorCode, ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+    assert.deepEqual(
+      described.results.map((r: Any) => [r.logDir, r.errorCode, r.topics]),
+      [["", ErrorCode.CLUSTER_AUTHORIZATION_FAILED, []]],
+      "no dir or partition is shown; v1–2 read the code from the one nameless dir",
+    );
+    const altered: Any = await ruleOf(ApiKey.AlterReplicaLogDirs)(
+      { dirs: [{ path: "/data", topics: [{ name: "orders-eu", partitions: [0, 1] }] }] },
+      contextFor(2),
+      h.serve,
+      alterReplicaLogDirsError,
+    );
+    assert.deepEqual(
+      altered.results.map((t: Any) => [t.topicName, t.partitions.map((p: Any) => p.errorCode)]),
+      [["orders-eu", [ErrorCode.CLUSTER_AUTHORIZATION_FAILED, ErrorCode.CLUSTER_AUTHORIZATION_FAILED]]],
+    );
+    assert.equal(h.seen.length, 0);
   });
 });

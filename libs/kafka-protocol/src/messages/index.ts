@@ -27,6 +27,7 @@ export * from "./join-group.ts";
 export * from "./leave-group.ts";
 export * from "./list-groups.ts";
 export * from "./list-offsets.ts";
+export * from "./log-dirs.ts";
 export * from "./metadata.ts";
 export * from "./offset-commit.ts";
 export * from "./offset-fetch.ts";

@@ -40,6 +40,12 @@ import { JoinGroupRequestSpec, JoinGroupResponseSpec } from "./join-group.ts";
 import { LeaveGroupRequestSpec, LeaveGroupResponseSpec } from "./leave-group.ts";
 import { ListGroupsRequestSpec, ListGroupsResponseSpec } from "./list-groups.ts";
 import { ListOffsetsRequestSpec, ListOffsetsResponseSpec } from "./list-offsets.ts";
+import {
+  AlterReplicaLogDirsRequestSpec,
+  AlterReplicaLogDirsResponseSpec,
+  DescribeLogDirsRequestSpec,
+  DescribeLogDirsResponseSpec,
+} from "./log-dirs.ts";
 import { MetadataRequestSpec, MetadataResponseSpec } from "./metadata.ts";
 import { OffsetCommitRequestSpec, OffsetCommitResponseSpec } from "./offset-commit.ts";
 import { OffsetFetchRequestSpec, OffsetFetchResponseSpec } from "./offset-fetch.ts";
@@ -129,6 +135,8 @@ export const apiSpecTable = {
   31: [DeleteAclsRequestSpec, DeleteAclsResponseSpec],
   32: [DescribeConfigsRequestSpec, DescribeConfigsResponseSpec],
   33: [AlterConfigsRequestSpec, AlterConfigsResponseSpec],
+  34: [AlterReplicaLogDirsRequestSpec, AlterReplicaLogDirsResponseSpec],
+  35: [DescribeLogDirsRequestSpec, DescribeLogDirsResponseSpec],
   36: [SaslAuthenticateRequestSpec, SaslAuthenticateResponseSpec],
   37: [CreatePartitionsRequestSpec, CreatePartitionsResponseSpec],
   42: [DeleteGroupsRequestSpec, DeleteGroupsResponseSpec],
