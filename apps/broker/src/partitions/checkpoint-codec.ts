@@ -13,7 +13,8 @@
 //                   aborted: count uvarint, each (by marker offset): producerId i64, firstOffset uvarint,
 //                            lastOffset - firstOffset uvarint
 //                   markers: count uvarint, each: producerId i64, epoch uvarint, offset uvarint,
-//                            version 3 only: lastTimestamp zigzag ]
+//                            version 3 only: writtenAtMs - lastTimestamp zigzag (small: markers
+//                            older than the producer expiry are not kept) ]
 //   A version 1 checkpoint (written before transactions were carried) decodes with `txns` undefined: the
 //   loader then rebuilds them by scanning the log up to the checkpoint (as every open did before).
 //   A version 2 checkpoint's markers carry no time: they decode as written at `loadedAtMs`, so a move restarts
@@ -77,7 +78,7 @@ export function encodeCheckpoint(c: Checkpoint): Buffer {
     maxTimestamp = g.maxTimestamp;
   }
   w.u8(c.txns ? 1 : 0);
-  if (c.txns) writeTxns(w, c.txns);
+  if (c.txns) writeTxns(w, c.txns, c.writtenAtMs);
   const body = w.finish();
   const header = Buffer.alloc(HEADER_BYTES);
   MAGIC.copy(header, 0);
@@ -129,7 +130,7 @@ export function decodeCheckpoint(buf: Buffer, loadedAtMs: number): Checkpoint {
       bytes: r.uvarint(),
     });
   }
-  const txns = version >= 2 && r.u8() === 1 ? readTxns(r, version, loadedAtMs) : undefined;
+  const txns = version >= 2 && r.u8() === 1 ? readTxns(r, version, writtenAtMs!, loadedAtMs) : undefined;
   if (!r.done) corrupt(`${body.length - r.position} trailing bytes`);
   return {
     streamId: streamId!,
@@ -144,7 +145,7 @@ export function decodeCheckpoint(buf: Buffer, loadedAtMs: number): Checkpoint {
   };
 }
 
-function writeTxns(w: Writer, txns: TxnLogSnapshot): void {
+function writeTxns(w: Writer, txns: TxnLogSnapshot, writtenAtMs: number): void {
   w.uvarint(txns.ongoing.length);
   for (const t of txns.ongoing) {
     w.i64(t.producerId);
@@ -161,11 +162,11 @@ function writeTxns(w: Writer, txns: TxnLogSnapshot): void {
     w.i64(m.producerId);
     w.uvarint(m.epoch);
     w.uvarint(m.offset);
-    w.zigzag(m.lastTimestamp);
+    w.zigzag(writtenAtMs - m.lastTimestamp);
   }
 }
 
-function readTxns(r: Reader, version: number, loadedAtMs: number): TxnLogSnapshot {
+function readTxns(r: Reader, version: number, writtenAtMs: number, loadedAtMs: number): TxnLogSnapshot {
   const ongoing: OngoingTxn[] = [];
   for (let n = r.count(9); n > 0; n--) ongoing.push({ producerId: r.i64(), firstOffset: r.uvarint() });
   const aborted: AbortedTxn[] = [];
@@ -183,7 +184,9 @@ function readTxns(r: Reader, version: number, loadedAtMs: number): TxnLogSnapsho
     const producerId = r.i64();
     const epoch = r.uvarint();
     const offset = r.uvarint();
-    markers.push({ producerId, epoch, offset, lastTimestamp: version >= 3 ? r.zigzag() : loadedAtMs });
+    const lastTimestamp = version >= 3 ? writtenAtMs - r.zigzag() : loadedAtMs;
+    if (!Number.isSafeInteger(lastTimestamp)) corrupt("marker time beyond 2^53");
+    markers.push({ producerId, epoch, offset, lastTimestamp });
   }
   return { ongoing, aborted, markers };
 }
