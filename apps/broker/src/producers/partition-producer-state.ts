@@ -268,16 +268,17 @@ export class PartitionProducerState {
    */
   expire(nowMs: number, kept: (producerId: bigint) => boolean): void {
     const idle = (lastTimestamp: number) => nowMs - lastTimestamp > this.#options.producerIdleExpiryMs;
+    // The time checks come first: they are cheap, and most entries are not idle.
     for (const [id, entry] of this.#producers) {
+      if (!idle(entry.lastTimestamp)) continue;
       const marker = this.#markerEpochs.get(id);
-      if (marker !== undefined && !idle(marker.lastTimestamp)) continue;
-      if (idle(entry.lastTimestamp) && !kept(id)) {
-        this.#producers.delete(id);
-        this.#markerEpochs.delete(id);
-      }
+      if ((marker !== undefined && !idle(marker.lastTimestamp)) || kept(id)) continue;
+      this.#producers.delete(id);
+      this.#markerEpochs.delete(id);
     }
+    // Left: markers of producers kept above (a recent batch, or `kept`) and of producers with no batches here.
     for (const [id, marker] of this.#markerEpochs) {
-      if (!this.#producers.has(id) && idle(marker.lastTimestamp) && !kept(id)) this.#markerEpochs.delete(id);
+      if (idle(marker.lastTimestamp) && !this.#producers.has(id) && !kept(id)) this.#markerEpochs.delete(id);
     }
   }
 
