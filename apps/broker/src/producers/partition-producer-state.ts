@@ -55,6 +55,21 @@ export interface MarkerStamp {
   readonly lastTimestamp: number;
 }
 
+/**
+ * A producer's marker stamp after one more of its markers, at `epoch`, written at `timestampMs`: the newest
+ * epoch and the latest time; undefined when that marker's epoch is older than the known one (it is ignored:
+ * the coordinator's fencing makes marker epochs grow per producer). The one rule for every marker-epoch map.
+ */
+export function nextMarkerStamp(
+  known: MarkerStamp | undefined,
+  epoch: number,
+  timestampMs: number,
+): MarkerStamp | undefined {
+  if (known === undefined) return { epoch, lastTimestamp: timestampMs };
+  if (epoch < known.epoch) return undefined;
+  return { epoch, lastTimestamp: Math.max(known.lastTimestamp, timestampMs) };
+}
+
 export type AdmitVerdict =
   | { readonly kind: "append" }
   | { readonly kind: "duplicate"; readonly baseOffset: number }
@@ -227,10 +242,8 @@ export class PartitionProducerState {
    * batch's timestamp when replayed), the producer's last activity unless it has a newer one.
    */
   noteMarker(producerId: bigint, producerEpoch: number, timestampMs: number): void {
-    const known = this.#markerEpochs.get(producerId);
-    if (known !== undefined && producerEpoch < known.epoch) return;
-    const lastTimestamp = known === undefined ? timestampMs : Math.max(known.lastTimestamp, timestampMs);
-    this.#markerEpochs.set(producerId, { epoch: producerEpoch, lastTimestamp });
+    const stamp = nextMarkerStamp(this.#markerEpochs.get(producerId), producerEpoch, timestampMs);
+    if (stamp) this.#markerEpochs.set(producerId, stamp);
   }
 
   /** The epoch a marker fenced `producerId` at here, if any. */

@@ -12,7 +12,7 @@ import {
   splitRecordBatches,
 } from "@cirrus/kafka-protocol";
 import { contiguousRecords } from "../partitions/contiguous-records.ts";
-import type { MarkerStamp } from "./partition-producer-state.ts";
+import { type MarkerStamp, nextMarkerStamp } from "./partition-producer-state.ts";
 import { PartitionTxnIndex } from "./partition-txn-index.ts";
 import type { ReadablePartition } from "./producer-state-manager.ts";
 
@@ -41,14 +41,9 @@ export async function rebuildTxnIndex(partition: ReadablePartition, readBytes: n
         const type = readControlRecordType(batch);
         if (type === undefined) continue;
         index.end(header.producerId, baseOffset, type === ControlRecordType.Commit);
-        // The same rule as TxnLogState.marker: the newest epoch, and the latest time of a marker.
         const known = markerEpochs.get(header.producerId);
-        if (known !== undefined && header.producerEpoch < known.epoch) continue;
-        const at = Number(header.maxTimestamp);
-        markerEpochs.set(header.producerId, {
-          epoch: header.producerEpoch,
-          lastTimestamp: known === undefined ? at : Math.max(known.lastTimestamp, at),
-        });
+        const stamp = nextMarkerStamp(known, header.producerEpoch, Number(header.maxTimestamp));
+        if (stamp) markerEpochs.set(header.producerId, stamp);
       }
     }
   }

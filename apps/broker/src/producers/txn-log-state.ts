@@ -14,7 +14,7 @@
 // broker sets when it writes the marker), so that expire() can forget producers whose markers are older than
 // the producer expiry, as Kafka expires a producer entry (markers included) after producer.id.expiration.ms;
 // this is the one place the checkpoint view knowingly differs from the scan, which keeps every marker.
-import type { MarkerStamp } from "./partition-producer-state.ts";
+import { type MarkerStamp, nextMarkerStamp } from "./partition-producer-state.ts";
 import { type AbortedTxn, PartitionTxnIndex, type TxnIndexSnapshot } from "./partition-txn-index.ts";
 import type { RebuiltTxns } from "./rebuild-txn-index.ts";
 
@@ -105,10 +105,8 @@ export class TxnLogState {
   /** A stored commit or abort marker, written at `timestampMs` (its batch's timestamp). */
   marker(producerId: bigint, epoch: number, offset: number, committed: boolean, timestampMs: number): void {
     this.#index.end(producerId, offset, committed);
-    const known = this.#markers.get(producerId);
-    if (known !== undefined && epoch < known.epoch) return;
-    const lastTimestamp = known === undefined ? timestampMs : Math.max(known.lastTimestamp, timestampMs);
-    this.#markers.set(producerId, { epoch, offset, lastTimestamp });
+    const stamp = nextMarkerStamp(this.#markers.get(producerId), epoch, timestampMs);
+    if (stamp) this.#markers.set(producerId, { ...stamp, offset });
   }
 
   /** When `producerId`'s newest marker here was written (ms), if this state knows one. */
