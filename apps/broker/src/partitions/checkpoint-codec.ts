@@ -1,20 +1,24 @@
 // The stored form of a partition checkpoint: a compact, versioned binary object with a CRC over everything
 // after the header, so that a torn, truncated or foreign object is refused instead of trusted.
 //
-//   magic "CKPT" | version u8 (2; 1 is still read) | crc32 u32 (zlib's CRC-32 of the body) | body
+//   magic "CKPT" | version u8 (3; 1 and 2 are still read) | crc32 u32 (zlib's CRC-32 of the body) | body
 //   body: streamId, leaderEpoch, offset, writtenAtMs, granuleBytes      (unsigned varints)
 //         lastBatch: present u8 [baseOffset uvarint, crc u32]
 //         producers: count uvarint, each: producerId i64, lastTimestamp zigzag, batches u8,
 //                    each batch: epoch uvarint, firstSeq uvarint, lastOffsetDelta uvarint, baseOffset uvarint
 //         granules: count uvarint, each: offset delta uvarint (from the previous granule), maxTimestamp
 //                   zigzag delta (from the previous granule's), maxTimestampOffset - offset uvarint, bytes uvarint
-//         version 2 only: transactions: present u8 [
+//         version 2 and later: transactions: present u8 [
 //                   ongoing: count uvarint, each: producerId i64, firstOffset uvarint
 //                   aborted: count uvarint, each (by marker offset): producerId i64, firstOffset uvarint,
 //                            lastOffset - firstOffset uvarint
-//                   markers: count uvarint, each: producerId i64, epoch uvarint, offset uvarint ]
+//                   markers: count uvarint, each: producerId i64, epoch uvarint, offset uvarint,
+//                            version 3 only: writtenAtMs - lastTimestamp zigzag (small: markers
+//                            older than the producer expiry are not kept) ]
 //   A version 1 checkpoint (written before transactions were carried) decodes with `txns` undefined: the
 //   loader then rebuilds them by scanning the log up to the checkpoint (as every open did before).
+//   A version 2 checkpoint's markers carry no time: they decode as written at `loadedAtMs`, so a move restarts
+//   their idle time (they expire later than they would have, never earlier).
 //
 // Varints use arithmetic, not 32-bit shifts, so offsets and timestamps up to 2^53 survive.
 import { crc32 } from "node:zlib";
@@ -25,7 +29,7 @@ import type { MarkerEpoch, TxnLogSnapshot } from "../producers/txn-log-state.ts"
 import type { BatchFingerprint } from "./partition-log-state.ts";
 import type { Granule } from "./time-index.ts";
 
-export const CHECKPOINT_VERSION = 2;
+export const CHECKPOINT_VERSION = 3;
 /** The oldest version still read. */
 const OLDEST_READABLE_VERSION = 1;
 const MAGIC = Buffer.from("CKPT", "latin1");
@@ -74,7 +78,7 @@ export function encodeCheckpoint(c: Checkpoint): Buffer {
     maxTimestamp = g.maxTimestamp;
   }
   w.u8(c.txns ? 1 : 0);
-  if (c.txns) writeTxns(w, c.txns);
+  if (c.txns) writeTxns(w, c.txns, c.writtenAtMs);
   const body = w.finish();
   const header = Buffer.alloc(HEADER_BYTES);
   MAGIC.copy(header, 0);
@@ -83,8 +87,11 @@ export function encodeCheckpoint(c: Checkpoint): Buffer {
   return Buffer.concat([header, body]);
 }
 
-/** Decodes a stored checkpoint; throws CoordinatorError(CHECKPOINT_CORRUPT) on any damage or unknown version. */
-export function decodeCheckpoint(buf: Buffer): Checkpoint {
+/**
+ * Decodes a stored checkpoint; throws CoordinatorError(CHECKPOINT_CORRUPT) on any damage or unknown version.
+ * `loadedAtMs`: the time given to what an older version stored without one (version 2 marker epochs).
+ */
+export function decodeCheckpoint(buf: Buffer, loadedAtMs: number): Checkpoint {
   if (buf.length < HEADER_BYTES || !buf.subarray(0, 4).equals(MAGIC)) corrupt("not a checkpoint (magic)");
   const version = buf.readUInt8(4);
   if (version < OLDEST_READABLE_VERSION || version > CHECKPOINT_VERSION)
@@ -123,7 +130,7 @@ export function decodeCheckpoint(buf: Buffer): Checkpoint {
       bytes: r.uvarint(),
     });
   }
-  const txns = version >= 2 && r.u8() === 1 ? readTxns(r) : undefined;
+  const txns = version >= 2 && r.u8() === 1 ? readTxns(r, version, writtenAtMs!, loadedAtMs) : undefined;
   if (!r.done) corrupt(`${body.length - r.position} trailing bytes`);
   return {
     streamId: streamId!,
@@ -138,7 +145,7 @@ export function decodeCheckpoint(buf: Buffer): Checkpoint {
   };
 }
 
-function writeTxns(w: Writer, txns: TxnLogSnapshot): void {
+function writeTxns(w: Writer, txns: TxnLogSnapshot, writtenAtMs: number): void {
   w.uvarint(txns.ongoing.length);
   for (const t of txns.ongoing) {
     w.i64(t.producerId);
@@ -155,10 +162,11 @@ function writeTxns(w: Writer, txns: TxnLogSnapshot): void {
     w.i64(m.producerId);
     w.uvarint(m.epoch);
     w.uvarint(m.offset);
+    w.zigzag(writtenAtMs - m.lastTimestamp);
   }
 }
 
-function readTxns(r: Reader): TxnLogSnapshot {
+function readTxns(r: Reader, version: number, writtenAtMs: number, loadedAtMs: number): TxnLogSnapshot {
   const ongoing: OngoingTxn[] = [];
   for (let n = r.count(9); n > 0; n--) ongoing.push({ producerId: r.i64(), firstOffset: r.uvarint() });
   const aborted: AbortedTxn[] = [];
@@ -172,8 +180,14 @@ function readTxns(r: Reader): TxnLogSnapshot {
     aborted.push({ producerId, firstOffset, lastOffset });
   }
   const markers: MarkerEpoch[] = [];
-  for (let n = r.count(10); n > 0; n--)
-    markers.push({ producerId: r.i64(), epoch: r.uvarint(), offset: r.uvarint() });
+  for (let n = r.count(10); n > 0; n--) {
+    const producerId = r.i64();
+    const epoch = r.uvarint();
+    const offset = r.uvarint();
+    const lastTimestamp = version >= 3 ? writtenAtMs - r.zigzag() : loadedAtMs;
+    if (!Number.isSafeInteger(lastTimestamp)) corrupt("marker time beyond 2^53");
+    markers.push({ producerId, epoch, offset, lastTimestamp });
+  }
   return { ongoing, aborted, markers };
 }
 

@@ -201,7 +201,7 @@ export class PartitionCheckpointer {
       if (this.#stopped) throw closed();
       const state = await this.ready();
       const store = this.#options.store;
-      if (store) await dropAbortedFromStored(store, this.#log.streamId, entries);
+      if (store) await dropAbortedFromStored(store, this.#log.streamId, entries, this.#options.now());
       state.txns.dropAborted(entries);
       if (this.#stopped) throw closed();
     });
@@ -324,7 +324,7 @@ export class PartitionCheckpointer {
     const offset = state.coveredOffset;
     if (!store || offset === this.#lastWrittenOffset || !state.lastBatch) return;
     const now = this.#options.now();
-    state.producers.expire(now, (producerId) => state.txns.mayHaveOpenTxn(producerId));
+    state.expire(now, this.#options.producerIdleExpiryMs);
     // Aborted transactions and markers wholly below the log start are no use to any reader any more.
     state.txns.forgetBelow(this.#log.logStartOffset, offset);
     const body = encodeCheckpoint({

@@ -161,7 +161,9 @@ export class PartitionLogState {
             this.#txns.data(producerId, baseOffset);
         } else if (markerType !== undefined) {
           const epoch = payload.readInt16BE(at + RecordBatchField.producerEpoch);
-          this.#txns.marker(producerId, epoch, baseOffset, markerType === ControlRecordType.Commit);
+          const writtenAt = Number(payload.readBigInt64BE(at + RecordBatchField.maxTimestamp));
+          const committed = markerType === ControlRecordType.Commit;
+          this.#txns.marker(producerId, epoch, baseOffset, committed, writtenAt);
         }
       }
       if (!isControl && hasProducer) {
@@ -182,6 +184,21 @@ export class PartitionLogState {
     this.index.add(record.baseOffset, record.count, record.timestamp, payload.length);
     this.#bytes += payload.length;
     this.#coveredOffset = next;
+  }
+
+  /**
+   * Forgets producers (their batches and their marker epochs) idle longer than `idleExpiryMs` at `nowMs`
+   * with no transaction open here. A producer is idle since its newest batch or marker, whichever is later:
+   * Kafka keeps both in one entry, so a recent marker keeps the batches and a recent batch the marker.
+   */
+  expire(nowMs: number, idleExpiryMs: number): void {
+    const cutoff = nowMs - idleExpiryMs;
+    const txns = this.#txns;
+    this.producers.expire(
+      nowMs,
+      (id) => txns.mayHaveOpenTxn(id) || (txns.lastMarkerTimestamp(id) ?? cutoff - 1) >= cutoff,
+    );
+    txns.expire(nowMs, idleExpiryMs, (id) => (this.producers.lastBatchTimestamp(id) ?? cutoff - 1) >= cutoff);
   }
 
   /**

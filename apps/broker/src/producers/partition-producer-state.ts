@@ -49,6 +49,27 @@ export interface ProducerSnapshot {
   readonly batches: readonly ProducerSnapshotBatch[];
 }
 
+/** A producer's newest marker here: its epoch, and the time of the newest marker at that epoch (ms). */
+export interface MarkerStamp {
+  readonly epoch: number;
+  readonly lastTimestamp: number;
+}
+
+/**
+ * A producer's marker stamp after one more of its markers, at `epoch`, written at `timestampMs`: the newest
+ * epoch and the latest time; undefined when that marker's epoch is older than the known one (it is ignored:
+ * the coordinator's fencing makes marker epochs grow per producer). The one rule for every marker-epoch map.
+ */
+export function nextMarkerStamp(
+  known: MarkerStamp | undefined,
+  epoch: number,
+  timestampMs: number,
+): MarkerStamp | undefined {
+  if (known === undefined) return { epoch, lastTimestamp: timestampMs };
+  if (epoch < known.epoch) return undefined;
+  return { epoch, lastTimestamp: Math.max(known.lastTimestamp, timestampMs) };
+}
+
 export type AdmitVerdict =
   | { readonly kind: "append" }
   | { readonly kind: "duplicate"; readonly baseOffset: number }
@@ -63,8 +84,12 @@ export interface PartitionProducerStateOptions {
 
 export class PartitionProducerState {
   readonly #producers = new Map<bigint, ProducerEntry>();
-  /** The epoch of each producer's newest transaction marker here: older epochs are fenced (zombies). */
-  readonly #markerEpochs = new Map<bigint, number>();
+  /**
+   * The epoch of each producer's newest transaction marker here (older epochs are fenced: zombies) and when
+   * it was written, which counts as the producer's activity as a batch does (Kafka's appendEndTxnMarker sets
+   * the entry's lastTimestamp), so that expire() can forget a producer known only by its markers.
+   */
+  readonly #markerEpochs = new Map<bigint, MarkerStamp>();
   readonly #options: PartitionProducerStateOptions;
 
   constructor(options: PartitionProducerStateOptions) {
@@ -136,7 +161,7 @@ export class PartitionProducerState {
    */
   admit(batch: ProducerBatch, baseOffset: number, nowMs: number): AdmitVerdict {
     if (batch.producerId < 0n) return { kind: "append" };
-    const markerEpoch = this.#markerEpochs.get(batch.producerId);
+    const markerEpoch = this.#markerEpochs.get(batch.producerId)?.epoch;
     if (markerEpoch !== undefined && batch.producerEpoch < markerEpoch) {
       return reject(
         ErrorCode.INVALID_PRODUCER_EPOCH,
@@ -213,38 +238,60 @@ export class PartitionProducerState {
 
   /**
    * A transaction marker of `producerId` at `producerEpoch` (written, or replayed): batches of older epochs
-   * are refused from now on, as the coordinator fenced them.
+   * are refused from now on, as the coordinator fenced them. `timestampMs`: when it was written (the marker
+   * batch's timestamp when replayed), the producer's last activity unless it has a newer one.
    */
-  noteMarker(producerId: bigint, producerEpoch: number): void {
-    const known = this.#markerEpochs.get(producerId);
-    if (known === undefined || producerEpoch > known) this.#markerEpochs.set(producerId, producerEpoch);
+  noteMarker(producerId: bigint, producerEpoch: number, timestampMs: number): void {
+    const stamp = nextMarkerStamp(this.#markerEpochs.get(producerId), producerEpoch, timestampMs);
+    if (stamp) this.#markerEpochs.set(producerId, stamp);
   }
 
   /** The epoch a marker fenced `producerId` at here, if any. */
   markerEpoch(producerId: bigint): number | undefined {
-    return this.#markerEpochs.get(producerId);
+    return this.#markerEpochs.get(producerId)?.epoch;
+  }
+
+  /** How many producers' marker epochs this state remembers. */
+  get markerCount(): number {
+    return this.#markerEpochs.size;
   }
 
   /** The epoch of the producer's newest batch here, or of its newest marker, whichever is higher. */
   currentEpoch(producerId: bigint): number | undefined {
     const last = this.#producers.get(producerId)?.batches.at(-1)?.epoch;
-    const marker = this.#markerEpochs.get(producerId);
+    const marker = this.#markerEpochs.get(producerId)?.epoch;
     if (last === undefined) return marker;
     return marker === undefined ? last : Math.max(last, marker);
   }
 
+  /** When `producerId`'s newest batch here was written (ms), if it has any. */
+  lastBatchTimestamp(producerId: bigint): number | undefined {
+    return this.#producers.get(producerId)?.lastTimestamp;
+  }
+
   /**
    * Forgets producers idle longer than the expiry (call now and then; cheap when nothing expired), except
-   * those with a transaction open here (`hasOpenTxn`, from the partition's transaction index): an ongoing
+   * those `kept` says to keep: those with a transaction open here (from the partition's transaction index;
+   * PartitionLogState adds those with a recent marker, which it keeps apart from this state). An ongoing
    * transaction is never expired (Kafka's isProducerExpired), or its producer's next batch would be refused
    * as out of sequence and its sequence checks lost while the transaction can still commit.
+   * A producer is idle since its newest batch or marker, whichever is later (Kafka keeps one entry for both):
+   * a producer known only by its markers (its batches trimmed, or a transaction that wrote none here) expires
+   * too, and a recent marker keeps its producer's batches.
    */
-  expire(nowMs: number, hasOpenTxn: (producerId: bigint) => boolean): void {
+  expire(nowMs: number, kept: (producerId: bigint) => boolean): void {
+    const idle = (lastTimestamp: number) => nowMs - lastTimestamp > this.#options.producerIdleExpiryMs;
+    // The time checks come first: they are cheap, and most entries are not idle.
     for (const [id, entry] of this.#producers) {
-      if (nowMs - entry.lastTimestamp > this.#options.producerIdleExpiryMs && !hasOpenTxn(id)) {
-        this.#producers.delete(id);
-        this.#markerEpochs.delete(id);
-      }
+      if (!idle(entry.lastTimestamp)) continue;
+      const marker = this.#markerEpochs.get(id);
+      if ((marker !== undefined && !idle(marker.lastTimestamp)) || kept(id)) continue;
+      this.#producers.delete(id);
+      this.#markerEpochs.delete(id);
+    }
+    // Left: markers of producers kept above (a recent batch, or `kept`) and of producers with no batches here.
+    for (const [id, marker] of this.#markerEpochs) {
+      if (idle(marker.lastTimestamp) && !this.#producers.has(id) && !kept(id)) this.#markerEpochs.delete(id);
     }
   }
 

@@ -100,7 +100,8 @@ export class ProducerStateManager implements ProducerBatchGate {
       // Both from the partition's checkpoint plus the tail after it (partitions/partition-checkpointer.ts).
       rebuild = partition.checkpoints.openState(this.#options).then(
         ({ producers: state, txns }) => {
-          for (const [producerId, epoch] of txns.markerEpochs) state.noteMarker(producerId, epoch);
+          for (const [producerId, m] of txns.markerEpochs)
+            state.noteMarker(producerId, m.epoch, m.lastTimestamp);
           this.#states.set(partition, { state, txns: txns.index, expiredAt: this.#options.now() });
           this.#rebuilding.delete(partition);
         },
@@ -221,7 +222,7 @@ export class ProducerStateManager implements ProducerBatchGate {
   ): void {
     const entry = this.#states.get(partition);
     if (!entry) return;
-    entry.state.noteMarker(producerId, producerEpoch);
+    entry.state.noteMarker(producerId, producerEpoch, this.#options.now());
     entry.txns.end(producerId, offset, committed);
   }
 }

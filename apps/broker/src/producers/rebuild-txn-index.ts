@@ -12,18 +12,19 @@ import {
   splitRecordBatches,
 } from "@cirrus/kafka-protocol";
 import { contiguousRecords } from "../partitions/contiguous-records.ts";
+import { type MarkerStamp, nextMarkerStamp } from "./partition-producer-state.ts";
 import { PartitionTxnIndex } from "./partition-txn-index.ts";
 import type { ReadablePartition } from "./producer-state-manager.ts";
 
 export interface RebuiltTxns {
   readonly index: PartitionTxnIndex;
-  /** Per producer, the epoch of its newest marker. */
-  readonly markerEpochs: Map<bigint, number>;
+  /** Per producer, the epoch of its newest marker and when its newest marker was written. */
+  readonly markerEpochs: Map<bigint, MarkerStamp>;
 }
 
 export async function rebuildTxnIndex(partition: ReadablePartition, readBytes: number): Promise<RebuiltTxns> {
   const index = new PartitionTxnIndex();
-  const markerEpochs = new Map<bigint, number>();
+  const markerEpochs = new Map<bigint, MarkerStamp>();
   const from = partition.logStartOffset;
   for await (const records of contiguousRecords(partition, from, partition.highWatermark, readBytes)) {
     for (const record of records) {
@@ -41,8 +42,8 @@ export async function rebuildTxnIndex(partition: ReadablePartition, readBytes: n
         if (type === undefined) continue;
         index.end(header.producerId, baseOffset, type === ControlRecordType.Commit);
         const known = markerEpochs.get(header.producerId);
-        if (known === undefined || header.producerEpoch > known)
-          markerEpochs.set(header.producerId, header.producerEpoch);
+        const stamp = nextMarkerStamp(known, header.producerEpoch, Number(header.maxTimestamp));
+        if (stamp) markerEpochs.set(header.producerId, stamp);
       }
     }
   }

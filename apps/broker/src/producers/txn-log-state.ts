@@ -10,6 +10,11 @@
 // forgetBelow reports those, and the loader then rebuilds this part by a scan. Marker epochs only grow per
 // producer (a marker with an older epoch is refused: ProducerStateManager.checkMarker), so the newest
 // marker's offset tells whether the log start passed every marker of that producer.
+// Each marker entry keeps the time of the producer's newest marker (the marker batch's timestamp, which the
+// broker sets when it writes the marker), so that expire() can forget producers whose markers are older than
+// the producer expiry, as Kafka expires a producer entry (markers included) after producer.id.expiration.ms;
+// this is the one place the checkpoint view knowingly differs from the scan, which keeps every marker.
+import { type MarkerStamp, nextMarkerStamp } from "./partition-producer-state.ts";
 import { type AbortedTxn, PartitionTxnIndex, type TxnIndexSnapshot } from "./partition-txn-index.ts";
 import type { RebuiltTxns } from "./rebuild-txn-index.ts";
 
@@ -18,7 +23,11 @@ export interface MarkerEpoch {
   readonly epoch: number;
   /** The offset of the producer's newest marker with that epoch. */
   readonly offset: number;
+  /** When the producer's newest marker was written (ms; a version 2 checkpoint's entries: when it was loaded). */
+  readonly lastTimestamp: number;
 }
+
+type MarkerEntry = Omit<MarkerEpoch, "producerId">;
 
 export interface TxnLogSnapshot extends TxnIndexSnapshot {
   readonly markers: readonly MarkerEpoch[];
@@ -26,15 +35,11 @@ export interface TxnLogSnapshot extends TxnIndexSnapshot {
 
 export class TxnLogState {
   #index: PartitionTxnIndex;
-  readonly #markers: Map<bigint, { epoch: number; offset: number }>;
+  readonly #markers: Map<bigint, MarkerEntry>;
   /** False: what it holds is not known (a checkpoint without transactions): only a scan can tell. */
   #known: boolean;
 
-  private constructor(
-    index: PartitionTxnIndex,
-    markers: Map<bigint, { epoch: number; offset: number }>,
-    known: boolean,
-  ) {
+  private constructor(index: PartitionTxnIndex, markers: Map<bigint, MarkerEntry>, known: boolean) {
     this.#index = index;
     this.#markers = markers;
     this.#known = known;
@@ -52,7 +57,10 @@ export class TxnLogState {
 
   static fromSnapshot(snapshot: TxnLogSnapshot): TxnLogState {
     const markers = new Map(
-      snapshot.markers.map((m) => [m.producerId, { epoch: m.epoch, offset: m.offset }]),
+      snapshot.markers.map((m) => [
+        m.producerId,
+        { epoch: m.epoch, offset: m.offset, lastTimestamp: m.lastTimestamp },
+      ]),
     );
     return new TxnLogState(PartitionTxnIndex.fromSnapshot(snapshot), markers, true);
   }
@@ -94,11 +102,33 @@ export class TxnLogState {
     this.#index.begin(producerId, baseOffset);
   }
 
-  /** A stored commit or abort marker. */
-  marker(producerId: bigint, epoch: number, offset: number, committed: boolean): void {
+  /** A stored commit or abort marker, written at `timestampMs` (its batch's timestamp). */
+  marker(producerId: bigint, epoch: number, offset: number, committed: boolean, timestampMs: number): void {
     this.#index.end(producerId, offset, committed);
-    const known = this.#markers.get(producerId);
-    if (known === undefined || epoch >= known.epoch) this.#markers.set(producerId, { epoch, offset });
+    const stamp = nextMarkerStamp(this.#markers.get(producerId), epoch, timestampMs);
+    if (stamp) this.#markers.set(producerId, { ...stamp, offset });
+  }
+
+  /** When `producerId`'s newest marker here was written (ms), if this state knows one. */
+  lastMarkerTimestamp(producerId: bigint): number | undefined {
+    return this.#markers.get(producerId)?.lastTimestamp;
+  }
+
+  /** How many producers' marker epochs this state remembers. */
+  get markerCount(): number {
+    return this.#markers.size;
+  }
+
+  /**
+   * Forgets the marker epochs of producers whose newest marker is older than `idleExpiryMs` at `nowMs`, except
+   * those with a transaction open here (Kafka never expires a producer with an ongoing transaction) and those
+   * `kept` says to keep (PartitionLogState: a recent batch of the producer).
+   */
+  expire(nowMs: number, idleExpiryMs: number, kept: (producerId: bigint) => boolean): void {
+    for (const [producerId, m] of this.#markers) {
+      if (nowMs - m.lastTimestamp > idleExpiryMs && !this.mayHaveOpenTxn(producerId) && !kept(producerId))
+        this.#markers.delete(producerId);
+    }
   }
 
   /**
@@ -123,8 +153,9 @@ export class TxnLogState {
 
   /** An independent copy in the shape ProducerStateManager keeps (the live index diverges from here on). */
   rebuilt(): RebuiltTxns {
-    const markerEpochs = new Map<bigint, number>();
-    for (const [producerId, m] of this.#markers) markerEpochs.set(producerId, m.epoch);
+    const markerEpochs = new Map<bigint, MarkerStamp>();
+    for (const [producerId, m] of this.#markers)
+      markerEpochs.set(producerId, { epoch: m.epoch, lastTimestamp: m.lastTimestamp });
     return { index: PartitionTxnIndex.fromSnapshot(this.#index.snapshot()), markerEpochs };
   }
 }

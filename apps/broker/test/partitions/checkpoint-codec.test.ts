@@ -46,8 +46,8 @@ const sample: Checkpoint = {
       { producerId: 0n, firstOffset: 7, lastOffset: 2 ** 40 + 1 },
     ],
     markers: [
-      { producerId: 4n, epoch: 32_767, offset: 95 },
-      { producerId: 0n, epoch: 0, offset: 2 ** 40 + 1 },
+      { producerId: 4n, epoch: 32_767, offset: 95, lastTimestamp: 1_763_000_000_456 },
+      { producerId: 0n, epoch: 0, offset: 2 ** 40 + 1, lastTimestamp: -1 },
     ],
   },
 };
@@ -60,23 +60,40 @@ const VERSION_1 =
   "434b505401f4dd36c52a0391808080802080bcf4d7a733808040018a8080808020fedcba98010000000000000005f6f9e8afcf66" +
   "01010004070100e80703988040";
 
+/**
+ * A version 2 checkpoint exactly as the code before marker times were carried wrote it (commit d2db3f6): the
+ * version 1 fields above, then transactions: producer 6 open from 9, producer 5 aborted [7, 8], and marker
+ * epochs 5 → 1 at 8, 6 → 2 at 2^40 + 10, without times.
+ */
+const VERSION_2 =
+  "434b505402794982d32a0391808080802080bcf4d7a733808040018a8080808020fedcba98010000000000000005f6f9e8afcf66" +
+  "01010004070100e807039880400101000000000000000609010000000000000005070102000000000000000501080000000000" +
+  "000006028a8080808020";
+
+/** The load time an older checkpoint's untimed entries get. */
+const LOADED_AT = 1_765_000_000_000;
+
+function decode(buf: Buffer): Checkpoint {
+  return decodeCheckpoint(buf, LOADED_AT);
+}
+
 function assertCorrupt(fn: () => unknown, message?: string) {
   assert.throws(fn, (e: unknown) => isCoordinatorError(e, "CHECKPOINT_CORRUPT"), message);
 }
 
 describe("checkpoint codec", () => {
   it("round-trips every field, including 2^40 offsets, int64 producer ids and negative timestamps", () => {
-    assert.deepEqual(decodeCheckpoint(encodeCheckpoint(sample)), sample);
+    assert.deepEqual(decode(encodeCheckpoint(sample)), sample);
     const empty = { ...sample, lastBatch: undefined, producers: [], granules: [] };
-    assert.deepEqual(decodeCheckpoint(encodeCheckpoint(empty)), empty);
+    assert.deepEqual(decode(encodeCheckpoint(empty)), empty);
     const noTxns = { ...sample, txns: undefined };
-    assert.deepEqual(decodeCheckpoint(encodeCheckpoint(noTxns)), noTxns);
+    assert.deepEqual(decode(encodeCheckpoint(noTxns)), noTxns);
     const emptyTxns = { ...sample, txns: { ongoing: [], aborted: [], markers: [] } };
-    assert.deepEqual(decodeCheckpoint(encodeCheckpoint(emptyTxns)), emptyTxns);
+    assert.deepEqual(decode(encodeCheckpoint(emptyTxns)), emptyTxns);
   });
 
   it("still reads a version 1 checkpoint (no transactions: txns undefined)", () => {
-    const decoded = decodeCheckpoint(Buffer.from(VERSION_1, "hex"));
+    const decoded = decode(Buffer.from(VERSION_1, "hex"));
     assert.deepEqual(decoded, {
       streamId: 42,
       leaderEpoch: 3,
@@ -94,17 +111,39 @@ describe("checkpoint codec", () => {
       granules: [{ offset: 0, maxTimestamp: 500, maxTimestampOffset: 3, bytes: 1_048_600 }],
       txns: undefined,
     });
-    // The same fields written now: version 2, the body one "no transactions" byte longer.
+    // The same fields written now: version 3, the body one "no transactions" byte longer.
     const now = encodeCheckpoint(decoded);
-    assert.equal(now.readUInt8(4), 2);
+    assert.equal(now.readUInt8(4), 3);
     assert.deepEqual(now.subarray(9, -1), Buffer.from(VERSION_1, "hex").subarray(9));
-    assert.deepEqual(decodeCheckpoint(now), decoded);
+    assert.deepEqual(decode(now), decoded);
+  });
+
+  it("still reads a version 2 checkpoint: its marker epochs count as written when it is loaded", () => {
+    const decoded = decode(Buffer.from(VERSION_2, "hex"));
+    assert.deepEqual(decoded.txns, {
+      ongoing: [{ producerId: 6n, firstOffset: 9 }],
+      aborted: [{ producerId: 5n, firstOffset: 7, lastOffset: 8 }],
+      markers: [
+        { producerId: 5n, epoch: 1, offset: 8, lastTimestamp: LOADED_AT },
+        { producerId: 6n, epoch: 2, offset: 2 ** 40 + 10, lastTimestamp: LOADED_AT },
+      ],
+    });
+    assert.equal(decoded.producers[0]?.lastTimestamp, 1_763_000_000_123);
+    // Written again it is a version 3 checkpoint that keeps the load time (a rewrite never restarts it twice).
+    const again = encodeCheckpoint(decoded);
+    assert.equal(again.readUInt8(4), 3);
+    assert.deepEqual(decodeCheckpoint(again, LOADED_AT + 5_000), decoded);
+  });
+
+  it("carries each marker epoch's time: a later load does not change it", () => {
+    const markers = sample.txns!.markers;
+    assert.deepEqual(decodeCheckpoint(encodeCheckpoint(sample), LOADED_AT + 1).txns?.markers, markers);
   });
 
   it("refuses aborted transactions out of marker order", () => {
     const [a, b] = sample.txns!.aborted;
     const swapped = { ...sample, txns: { ...sample.txns!, aborted: [b!, a!] } };
-    assertCorrupt(() => decodeCheckpoint(encodeCheckpoint(swapped)));
+    assertCorrupt(() => decode(encodeCheckpoint(swapped)));
   });
 
   it("is compact: a granule costs a few bytes, not three int64s", () => {
@@ -124,20 +163,20 @@ describe("checkpoint codec", () => {
       for (const bit of [0x01, 0x80]) {
         const bad = Buffer.from(good);
         bad[i]! ^= bit;
-        assertCorrupt(() => decodeCheckpoint(bad), `byte ${i} bit ${bit}`);
+        assertCorrupt(() => decode(bad), `byte ${i} bit ${bit}`);
       }
     }
     for (let n = 0; n < good.length; n++)
-      assertCorrupt(() => decodeCheckpoint(good.subarray(0, n)), `first ${n} bytes`);
-    assertCorrupt(() => decodeCheckpoint(Buffer.concat([good, Buffer.from([0])])), "a trailing byte");
+      assertCorrupt(() => decode(good.subarray(0, n)), `first ${n} bytes`);
+    assertCorrupt(() => decode(Buffer.concat([good, Buffer.from([0])])), "a trailing byte");
   });
 
   it("refuses an unknown version even with a valid CRC", () => {
     const future = encodeCheckpoint(sample);
-    future.writeUInt8(3, 4);
-    assert.throws(() => decodeCheckpoint(future), /unknown checkpoint version 3/);
+    future.writeUInt8(4, 4);
+    assert.throws(() => decode(future), /unknown checkpoint version 4/);
     future.writeUInt8(0, 4);
-    assert.throws(() => decodeCheckpoint(future), /unknown checkpoint version 0/);
+    assert.throws(() => decode(future), /unknown checkpoint version 0/);
   });
 
   it("never throws anything but CHECKPOINT_CORRUPT on arbitrary bytes, even behind a valid header and CRC", () => {
@@ -145,7 +184,7 @@ describe("checkpoint codec", () => {
       fc.property(
         fc.uint8Array({ maxLength: 300 }),
         fc.boolean(),
-        fc.constantFrom(1, 2),
+        fc.constantFrom(1, 2, 3),
         (bytes, framed, v) => {
           let buf = Buffer.from(bytes);
           if (framed) {
@@ -156,7 +195,7 @@ describe("checkpoint codec", () => {
             buf = Buffer.concat([header, buf]);
           }
           try {
-            decodeCheckpoint(buf);
+            decode(buf);
           } catch (error) {
             assert.ok(isCoordinatorError(error, "CHECKPOINT_CORRUPT"), String(error));
           }

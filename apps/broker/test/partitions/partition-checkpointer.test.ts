@@ -4,9 +4,10 @@
 // path; old checkpoints are pruned; lookups read at most about one granule.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { crc32 } from "node:zlib";
 import { encodeEndTxnMarker, encodeRecordBatch } from "@cirrus/kafka-protocol";
 import { MemObjectStore } from "@cirrus/object-store";
-import { decodeCheckpoint } from "../../src/partitions/checkpoint-codec.ts";
+import { decodeCheckpoint, encodeCheckpoint } from "../../src/partitions/checkpoint-codec.ts";
 import { type CheckpointStore, ObjectStoreCheckpointStore } from "../../src/partitions/checkpoint-store.ts";
 import {
   type CheckpointOptions,
@@ -59,6 +60,35 @@ function fill(log: MemoryLog, batches: number, firstSeq = 0, firstTs = 0): numbe
       );
   }
   return seq;
+}
+
+/**
+ * The checkpoint `body` as the code before marker times were carried wrote it (version 2): its marker epochs,
+ * the last thing in it, without their times.
+ */
+function asVersion2(body: Buffer): Buffer {
+  const checkpoint = decodeCheckpoint(body, 0);
+  const markers = checkpoint.txns?.markers ?? [];
+  const withoutMarkers = encodeCheckpoint({
+    ...checkpoint,
+    txns: checkpoint.txns && { ...checkpoint.txns, markers: [] },
+  });
+  assert.ok(
+    markers.length < 128 && markers.every((m) => m.epoch < 128 && m.offset < 128),
+    "one-byte varints",
+  );
+  const v2Markers = markers.map((m) => {
+    const bytes = Buffer.alloc(10);
+    bytes.writeBigInt64BE(m.producerId, 0);
+    bytes.writeUInt8(m.epoch, 8);
+    bytes.writeUInt8(m.offset, 9);
+    return bytes;
+  });
+  // Drop the empty marker count (the body's last byte) for the real one and the entries.
+  const v2 = Buffer.concat([withoutMarkers.subarray(0, -1), Buffer.from([markers.length]), ...v2Markers]);
+  v2.writeUInt8(2, 4);
+  v2.writeUInt32BE(crc32(v2.subarray(9)) >>> 0, 5);
+  return v2;
 }
 
 function open(log: MemoryLog, store: CheckpointStore | undefined, extra: Partial<CheckpointOptions> = {}) {
@@ -271,6 +301,75 @@ describe("PartitionCheckpointer", () => {
     reopened.abandon();
   });
 
+  it("a checkpoint forgets idle marker epochs, keeps those of an open transaction or a recent batch, and carries their times", async () => {
+    const log = new MemoryLog();
+    const store = new ObjectStoreCheckpointStore(new MemObjectStore());
+    const data = (producerId: bigint, seq: number, timestamp: number) =>
+      encodeRecordBatch({
+        producerId,
+        producerEpoch: 1,
+        baseSequence: seq,
+        isTransactional: true,
+        records: [{ value: "v", timestamp: BigInt(timestamp) }],
+      });
+    const marker = (producerId: bigint, timestamp: number) =>
+      encodeEndTxnMarker({
+        producerId,
+        producerEpoch: 1,
+        committed: true,
+        coordinatorEpoch: 1,
+        timestamp: BigInt(timestamp),
+      });
+    log.appendBatches([marker(30n, 1_000)], 0); // only a marker, long ago: expires
+    log.appendBatches([data(31n, 0, 1_000), marker(31n, 1_000), data(31n, 1, 1_000)], 0); // open again
+    log.appendBatches([marker(32n, 1_000), data(32n, 0, 3_000_000)], 0); // a recent batch after it
+    log.appendBatches([marker(33n, 2_000_000)], 0); // a recent marker
+    const options = { producerIdleExpiryMs: 1_000_000, now: () => 3_000_000 };
+    const { checkpointer } = open(log, store, options);
+    await checkpointer.ready();
+    await checkpointer.checkpointNow();
+    checkpointer.abandon();
+    const reopened = open(log, store, { ...options, now: () => 9e12 }).checkpointer;
+    const { txns } = await reopened.openState(stateOptions);
+    assert.equal(reopened.stats.loadedFrom, log.highWatermark, "opened from the checkpoint");
+    assert.deepEqual(
+      [...txns.markerEpochs],
+      [
+        [31n, { epoch: 1, lastTimestamp: 1_000 }],
+        [32n, { epoch: 1, lastTimestamp: 1_000 }],
+        [33n, { epoch: 1, lastTimestamp: 2_000_000 }],
+      ],
+    );
+    reopened.abandon();
+  });
+
+  it("marker epochs of a version 2 checkpoint count as written when it is loaded", async () => {
+    const log = new MemoryLog();
+    const store = new ObjectStoreCheckpointStore(new MemObjectStore());
+    const marker = encodeEndTxnMarker({
+      producerId: 40n,
+      producerEpoch: 2,
+      committed: false,
+      coordinatorEpoch: 1,
+      timestamp: 1_000n,
+    });
+    log.appendBatches([marker], 0);
+    log.append([{ producerId: -1n, producerEpoch: -1, baseSequence: -1, records: 1 }], 0);
+    const { checkpointer } = open(log, store, { producerIdleExpiryMs: 1_000_000, now: () => 2_000 });
+    await checkpointer.ready();
+    await checkpointer.checkpointNow();
+    checkpointer.abandon();
+    const offset = log.highWatermark;
+    await store.put(log.streamId, offset, asVersion2(await store.get(log.streamId, offset)));
+    const loadedAt = 5_000_000;
+    const reopened = open(log, store, { producerIdleExpiryMs: 1_000_000, now: () => loadedAt }).checkpointer;
+    const { txns } = await reopened.openState(stateOptions);
+    assert.equal(reopened.stats.loadedFrom, offset);
+    assert.equal(reopened.stats.txnScannedOffsets, 0, "the version 2 checkpoint carried the transactions");
+    assert.deepEqual([...txns.markerEpochs], [[40n, { epoch: 2, lastTimestamp: loadedAt }]]);
+    reopened.abandon();
+  });
+
   it("dropAborted forgets aborted transactions in every stored checkpoint, then in the state; a failure keeps them", async () => {
     const log = new MemoryLog();
     const store = new FlakyStore();
@@ -292,7 +391,7 @@ describe("PartitionCheckpointer", () => {
     const storedAborted = async () => {
       const out = [];
       for (const offset of await store.list(log.streamId))
-        out.push(decodeCheckpoint(await store.get(log.streamId, offset)).txns?.aborted.length);
+        out.push(decodeCheckpoint(await store.get(log.streamId, offset), 0).txns?.aborted.length);
       return out;
     };
     const held = async () => (await checkpointer.catchUp()).txns.abortedIn(0, log.highWatermark).length;

@@ -251,6 +251,48 @@ describe("transactions in partition checkpoints on s3stream", () => {
     await onC.close();
   });
 
+  it("marker epochs expire by when their markers were written, also after a move (the checkpoint carries it)", async () => {
+    const streamId = await cluster.createStream();
+    const expiry = 100_000;
+    const onA = await openOn(await cluster.openBroker(35), streamId, 1);
+    const gateA = new ProducerStateManager({ producerIdleExpiryMs: expiry });
+    await gateA.load(onA);
+    const marker = (producerId: bigint, producerEpoch: number, committed: boolean) =>
+      appendTxnMarker(onA, gateA, { producerId, producerEpoch, committed, coordinatorEpoch: 1 }, () => true);
+    // 80 commits and is done; 81 commits and opens another transaction; 82 has only a marker here.
+    assert.equal((await produceTxn(gateA, onA, 80n, 0, 0)).kind, "appended");
+    assert.equal(await marker(80n, 0, true), ErrorCode.NONE);
+    assert.equal((await produceTxn(gateA, onA, 81n, 0, 0)).kind, "appended");
+    assert.equal(await marker(81n, 0, true), ErrorCode.NONE);
+    assert.equal((await produceTxn(gateA, onA, 81n, 0, 1)).kind, "appended");
+    assert.equal(await marker(82n, 3, false), ErrorCode.NONE);
+    const written = Date.now(); // every marker was written by now
+    await onA.close();
+
+    const onB = await openOn(await cluster.openBroker(36), streamId, 2);
+    let now = written + 90_000;
+    const gateB = new ProducerStateManager({ producerIdleExpiryMs: expiry, now: () => now });
+    await gateB.load(onB);
+    assert.equal(onB.checkpoints.stats.replayedOffsets, 0, "loaded from the final checkpoint");
+    assert.equal(
+      gateB.checkMarker(onB, 82n, 2),
+      ErrorCode.INVALID_PRODUCER_EPOCH,
+      "still fenced after the move",
+    );
+    // 150 s after the markers, 60 s after the load: idle by the markers' own time, the expiry runs on an admit.
+    now = written + 150_001;
+    assert.equal((await produceTxn(gateB, onB, 83n, 0, 0)).kind, "appended");
+    assert.equal(gateB.checkMarker(onB, 82n, 2), ErrorCode.NONE, "82's marker epoch was forgotten");
+    assert.equal(
+      (await produceTxn(gateB, onB, 81n, 0, 2)).kind,
+      "appended",
+      "81's open transaction keeps its producer",
+    );
+    const forgotten = await produceTxn(gateB, onB, 80n, 0, 1);
+    assert.equal(forgotten.kind === "reject" && forgotten.errorCode, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
+    await onB.close();
+  });
+
   it("the live index forgets aborted transactions below the log start", async () => {
     const streamId = await cluster.createStream();
     const onA = await openOn(await cluster.openBroker(34), streamId, 1);

@@ -12,7 +12,11 @@ import { crc32 } from "node:zlib";
 import { encodeEndTxnMarker, encodeRecordBatch } from "@cirrus/kafka-protocol";
 import { MemObjectStore } from "@cirrus/object-store";
 import fc from "fast-check";
-import { decodeCheckpoint, encodeCheckpoint } from "../../src/partitions/checkpoint-codec.ts";
+import {
+  CHECKPOINT_VERSION,
+  decodeCheckpoint,
+  encodeCheckpoint,
+} from "../../src/partitions/checkpoint-codec.ts";
 import { type CheckpointStore, ObjectStoreCheckpointStore } from "../../src/partitions/checkpoint-store.ts";
 import { PartitionCheckpointer } from "../../src/partitions/partition-checkpointer.ts";
 import type { PartitionTxnIndex } from "../../src/producers/partition-txn-index.ts";
@@ -155,11 +159,11 @@ async function run(ops: readonly Op[], mode: StoreMode, tally: Tally): Promise<v
     if (op.kind === "checkpoint") {
       await writer.checkpointNow();
       if (mode === "version1") {
-        // Rewrite what was just stored into the previous format (the checkpointer's own write stays v2).
+        // Rewrite what was just stored into the previous format (the checkpointer's own write stays the current version).
         for (const offset of await store.list(log.streamId)) {
           const body = await store.get(log.streamId, offset);
-          if (body.readUInt8(4) !== 2) continue;
-          const withoutTxns = encodeCheckpoint({ ...decodeCheckpoint(body), txns: undefined });
+          if (body.readUInt8(4) !== CHECKPOINT_VERSION) continue;
+          const withoutTxns = encodeCheckpoint({ ...decodeCheckpoint(body, 0), txns: undefined });
           await store.put(log.streamId, offset, asVersion1(withoutTxns));
         }
       }
@@ -379,7 +383,7 @@ describe("transaction index in checkpoints", () => {
     const reader = new PartitionCheckpointer(log, { ...checkpointOptions, store });
     const opened = await reader.openState(stateOptions);
     assert.equal(reader.stats.txnScannedOffsets, 0);
-    assert.deepEqual([...opened.txns.markerEpochs], [[200n, 3]]);
+    assert.deepEqual([...opened.txns.markerEpochs], [[200n, { epoch: 3, lastTimestamp: 0 }]]);
     assert.deepEqual(view(opened.txns, log), view(await rebuildTxnIndex(log, 900), log));
     reader.abandon();
   });

@@ -118,6 +118,38 @@ describe("PartitionProducerState", () => {
     assert.equal(write(s, batch(1, 1, 0, 1n), 2, 10 * 60_000).kind, "append", "its sequence is kept");
   });
 
+  it("forgets a producer known only by its marker once the marker is idle, unless its transaction is open", () => {
+    const s = new PartitionProducerState(options);
+    s.noteMarker(8n, 3, 1_000);
+    s.noteMarker(9n, 2, 1_000);
+    s.noteMarker(9n, 2, 5_000); // a newer marker of the same epoch: idle from here
+    s.noteMarker(10n, 4, 1_000);
+    s.expire(1_000 + 60_000, () => false);
+    assert.equal(s.markerCount, 3, "idle for exactly the expiry: kept");
+    s.expire(1_000 + 60_001, (producerId) => producerId === 10n);
+    assert.equal(s.markerEpoch(8n), undefined, "idle longer than the expiry: forgotten");
+    assert.equal(s.markerEpoch(9n), 2, "its newest marker is younger");
+    assert.equal(s.markerEpoch(10n), 4, "an open transaction is never expired");
+    assert.equal(write(s, batch(0, 1, 3, 10n), 0, 70_000).kind, "reject", "and still fences epoch 3");
+    s.expire(5_000 + 60_001, () => false);
+    assert.equal(s.markerCount, 0);
+  });
+
+  it("a producer is idle since its newest batch or marker, whichever is later (Kafka's one entry)", () => {
+    const s = new PartitionProducerState(options);
+    write(s, batch(0, 1, 0, 1n), 0, 0);
+    s.noteMarker(1n, 0, 50_000);
+    write(s, batch(0, 1, 0, 2n), 1, 50_000);
+    s.noteMarker(2n, 0, 0);
+    s.expire(60_000 + 25, () => false);
+    assert.equal(s.producerCount, 2, "a recent marker keeps the batches, a recent batch the marker");
+    assert.equal(s.markerCount, 2);
+    assert.equal(write(s, batch(1, 1, 0, 1n), 2, 60_025).kind, "append", "1 keeps its sequence");
+    s.expire(120_000, () => false);
+    assert.equal(s.markerEpoch(2n), undefined, "both idle: forgotten with the batches");
+    assert.equal(s.producerCount, 1);
+  });
+
   it("replay rebuilds the same state that live appends built", () => {
     const live = new PartitionProducerState(options);
     const replayed = new PartitionProducerState(options);
