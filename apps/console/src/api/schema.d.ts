@@ -8269,10 +8269,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Brokers, topics, partitions with leaders, leader epochs and streams */
+        /** Brokers, topics, partitions with leaders, leader epochs and streams; with `movedFrom` and `streams`, a long poll until those streams are announced as led by another broker (a move's source waiting for its target to open) */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    movedFrom?: number;
+                    streams?: string;
+                    waitMs?: number;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -12577,7 +12581,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A short-lived, single-use challenge a cloud instance signs into its identity proof */
+        /**
+         * A short-lived, single-use challenge a cloud instance signs into its identity proof
+         * @description Unauthenticated (the instance has no credential yet). A cluster holds at most 4 open (unexpired, unspent) challenges per broker of its brokers.max, at least 16; one more is answered 429 and writes nothing. An unknown cluster is 401.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -12679,9 +12686,11 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Rate limited */
+                /** @description The cluster holds as many open challenges as it may (code RATE_LIMITED) */
                 429: {
                     headers: {
+                        /** @description Seconds until the cluster's oldest open challenge expires and frees a slot */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
