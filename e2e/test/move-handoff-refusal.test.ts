@@ -53,7 +53,12 @@ describe("a move's source refusing writes", { timeout: 120_000 }, () => {
         );
         return answer.responses[0]!.partitionResponses[0]!.errorCode;
       };
-      assert.equal(await produce(), ErrorCode.NONE, "the source takes writes before the move");
+      // The source takes writes before the move (once it has opened the new topic's partition).
+      await waitFor(
+        "a write acknowledged by the source",
+        async () => (await produce()) === ErrorCode.NONE || undefined,
+        30_000,
+      );
       const moved = await cluster.api<{ id: string }>(
         "POST",
         `/v1/clusters/${cluster.clusterId}/partitions/moves`,
