@@ -35,6 +35,7 @@ import type {
   ClusterMetadata,
   CreateTopicRequest,
   DeleteTopicResponse,
+  SuccessorWait,
   TopicMetadata,
 } from "./schemas/metadata.ts";
 import {
@@ -190,8 +191,27 @@ export class ControlPlaneClient implements ObjectManager {
 
   // ---- metadata and topics (Kafka admin APIs go through the control plane) -------------------
 
-  metadata(): Promise<ClusterMetadata> {
-    return this.#http.call({ method: "GET", path: internalPath(InternalRoutes.metadata), idempotent: true });
+  /** The cluster metadata; with `successors`, held until those streams are announced as led elsewhere. */
+  metadata(successors?: SuccessorWait): Promise<ClusterMetadata> {
+    if (!successors)
+      return this.#http.call({
+        method: "GET",
+        path: internalPath(InternalRoutes.metadata),
+        idempotent: true,
+      });
+    const call: CallOptions = {
+      method: "GET",
+      path: internalPath(InternalRoutes.metadata),
+      query: {
+        movedFrom: successors.movedFrom,
+        streams: successors.streamIds.join(","),
+        waitMs: successors.waitMs,
+      },
+      idempotent: true,
+      extraTimeoutMs: successors.waitMs,
+    };
+    if (successors.signal) call.signal = successors.signal;
+    return this.#http.call(call);
   }
 
   /** TOPIC_ALREADY_EXISTS, INVALID_PARTITIONS, INVALID_REQUEST map to Kafka's error codes. */

@@ -3,10 +3,11 @@
 // `maxAgeMs`, with one request in flight however many clients ask at once. While the control plane is slow
 // or away, a client waits at most `staleWaitMs` before it gets the last view it had: a broker keeps serving
 // what it has during a control-plane outage (its clients' own timeouts are a few seconds).
-import type { ClusterMetadata, TopicMetadata } from "@cirrus/broker-api";
+import type { ClusterMetadata, SuccessorWait, TopicMetadata } from "@cirrus/broker-api";
 
 export interface MetadataSource {
-  metadata(): Promise<ClusterMetadata>;
+  /** The cluster metadata; with `successors`, read once those streams are announced as led elsewhere. */
+  metadata(successors?: SuccessorWait): Promise<ClusterMetadata>;
 }
 
 export interface MetadataView {
@@ -23,6 +24,9 @@ export class MetadataCache {
   #fetchedAt = Number.NEGATIVE_INFINITY;
   #peekRefreshAt = Number.NEGATIVE_INFINITY;
   #inflight: Promise<MetadataView> | undefined;
+  /** Per stream this broker handed off: the wait for its successor to be announced (awaitSuccessors). */
+  readonly #successors = new Map<number, Promise<void>>();
+  readonly #closed = new AbortController();
   /** Milliseconds on a monotonic clock (tests pass their own). */
   readonly #now: () => number;
 
@@ -117,6 +121,37 @@ export class MetadataCache {
     return true;
   }
 
+  /**
+   * This broker (`brokerId`) is taking these streams' partitions out of service (a move's source): reads the
+   * metadata as soon as the control plane announces another leader for each of them (it holds the read until
+   * their targets opened them, at most `waitMs`) and keeps that view, so that the clients this broker now
+   * refuses are sent to the new leader by their next Metadata, without a read of their own. Until then
+   * `successorOf` gives the wait (it never rejects: a failed read leaves the ordinary refreshes to it).
+   */
+  awaitSuccessors(brokerId: number, streamIds: readonly number[], waitMs: number): Promise<void> {
+    const wait = this.#source
+      .metadata({ movedFrom: brokerId, streamIds, waitMs, signal: this.#closed.signal })
+      .then((metadata) => {
+        this.#install(metadata);
+      })
+      .catch(() => {})
+      .finally(() => {
+        for (const id of streamIds) if (this.#successors.get(id) === wait) this.#successors.delete(id);
+      });
+    for (const id of streamIds) this.#successors.set(id, wait);
+    return wait;
+  }
+
+  /** The running awaitSuccessors wait of this stream, if any. */
+  successorOf(streamId: number): Promise<void> | undefined {
+    return this.#successors.get(streamId);
+  }
+
+  /** Gives up the successor waits (the broker stops). */
+  close(): void {
+    this.#closed.abort();
+  }
+
   /** Forces the next get() to refresh (assignments changed, a topic was created). */
   invalidate(): void {
     this.#fetchedAt = Number.NEGATIVE_INFINITY;
@@ -125,19 +160,20 @@ export class MetadataCache {
   #refresh(): Promise<MetadataView> {
     this.#inflight ??= this.#source
       .metadata()
-      .then((metadata) => {
-        const startedVersion = this.#view?.metadata.version ?? -1;
-        // Answers may cross; never step back to an older version.
-        if (this.#view && metadata.version < startedVersion) return this.#view;
-        const view = viewOf(metadata);
-        this.#view = view;
-        this.#fetchedAt = this.#now();
-        return view;
-      })
+      .then((metadata) => this.#install(metadata))
       .finally(() => {
         this.#inflight = undefined;
       });
     return this.#inflight;
+  }
+
+  /** Keeps a view just read, unless the one kept is of a newer version (answers may cross). */
+  #install(metadata: ClusterMetadata): MetadataView {
+    if (this.#view && metadata.version < this.#view.metadata.version) return this.#view;
+    const view = viewOf(metadata);
+    this.#view = view;
+    this.#fetchedAt = this.#now();
+    return view;
   }
 }
 

@@ -59,6 +59,11 @@ export interface BrokerServices {
    * the cached view still answers if the control plane is slow).
    */
   metadata(fresh?: boolean, options?: { waitAtMostStaleWait?: boolean }): Promise<ClusterMetadata>;
+  /**
+   * While this broker hands a partition it no longer serves to its successor: resolves once the cached
+   * metadata names the successor, or the wait gave up (never rejects). Undefined otherwise (or absent).
+   */
+  handoffOf?(topic: string, partition: number): Promise<void> | undefined;
   /** The control plane's topic admin (auto-create, CreateTopics...). */
   readonly controlPlane: TopicAdmin;
   readonly metrics: BrokerMetrics;

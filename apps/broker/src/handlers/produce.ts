@@ -110,6 +110,11 @@ function produceToPartition(
   }
   const partition = services.partitions.byName(topic, index);
   if (!partition) {
+    // Handed off by this broker a moment ago: answer once the new leader is known here, so that the client's
+    // Metadata right after the refusal names it (rather than it retrying here against stale metadata).
+    const handoff = services.handoffOf?.(topic, index);
+    if (handoff)
+      return withinMs(handoff, HANDOFF_HOLD_MS).then(() => failed(index, ErrorCode.NOT_LEADER_OR_FOLLOWER));
     return topicExists(services, topic, index).then((known) =>
       failed(index, known ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION),
     );
@@ -148,6 +153,13 @@ function produceToPartition(
  * NOT_ENOUGH_REPLICAS (a load replaying a long tail; the client retries then).
  */
 export const PRODUCER_STATE_WAIT_MS = 2_000;
+
+/**
+ * Longest a produce to a partition this broker is handing off waits for the new leader to be known before it
+ * is refused anyway (a slow target open). Kept well under clients' request timeouts (30 s by default): the
+ * hold also delays the responses queued behind it on the connection.
+ */
+export const HANDOFF_HOLD_MS = 1_000;
 
 /** Settles when `promise` does or after `ms`, whichever is first; never rejects. */
 function withinMs(promise: Promise<void>, ms: number): Promise<void> {

@@ -47,6 +47,10 @@ import { ClusterSecurity } from "../security/cluster-security.ts";
 import { createDispatcher, type DispatcherOptions } from "./dispatcher.ts";
 import { KafkaListener } from "./listener.ts";
 
+/** How long a move's source waits for the control plane to announce its successors (well over a move). */
+const SUCCESSOR_WAIT_MS = 5_000;
+/** Streams per successor wait (the route's limit). */
+const SUCCESSOR_WAIT_STREAMS = 1_000;
 export type BrokerLog = (message: string, error?: unknown) => void;
 
 export interface StartBrokerOptions {
@@ -202,6 +206,12 @@ export async function startBroker(
     shuttingDown: () => lifecycle.shuttingDown(),
     partitions,
     metadata: async (fresh, options) => (await metadataCache.get(fresh, options)).metadata,
+    handoffOf: (topic, partition) => {
+      const streamId = metadataCache.current?.topicsByName
+        .get(topic)
+        ?.partitions.find((p) => p.partition === partition)?.streamId;
+      return streamId === undefined ? undefined : metadataCache.successorOf(streamId);
+    },
     topicConfigs: (topic) => metadataCache.peek()?.topicsByName.get(topic)?.configs,
     controlPlane,
     securityAdmin: controlPlane,
@@ -284,6 +294,17 @@ export async function startBroker(
     // before serving it, so that its first records already follow them (LogAppendTime, max.message.bytes...).
     const known = metadataCache.current?.topicsByName;
     if (assignments.open.some((p) => !known?.has(p.topic))) await metadataCache.get(true).catch(() => {});
+    // Partitions it hands off (a move's source): from now on it refuses them; learn their new leaders as soon as
+    // the control plane announces them, so that the refused clients are sent there (metadata-cache.ts).
+    const handedOff = assignments.close.filter((a) => partitions.byId(a.topicId, a.partition) !== undefined);
+    const self = lifecycle.identity?.brokerId;
+    if (self !== undefined)
+      for (let i = 0; i < handedOff.length; i += SUCCESSOR_WAIT_STREAMS)
+        void metadataCache.awaitSuccessors(
+          self,
+          handedOff.slice(i, i + SUCCESSOR_WAIT_STREAMS).map((a) => a.streamId),
+          SUCCESSOR_WAIT_MS,
+        );
     const result = await partitions.reconcile(assignments.open, assignments.close);
     metrics.partitionsOpen.set(partitions.size);
     // Partitions it only opened (a move's target): it leads them now, and says so in its cached view at once
@@ -388,6 +409,7 @@ export async function startBroker(
     },
     deregister: (identity) => controlPlane.deregister(identity.brokerId, { epoch: identity.epoch }),
     closeEndpoints: async () => {
+      metadataCache.close();
       await listener.close();
       await admin.close();
       await objectStore.close();

@@ -206,3 +206,62 @@ test("a broker that just opened partitions announces itself as their leader in i
     "an open at an older epoch than the view's names no leader: broker 3 is not announced at epoch 4",
   );
 });
+
+test("awaitSuccessors keeps the view the control plane answers once the streams are led elsewhere", async () => {
+  let answer: (metadata: ClusterMetadata) => void = () => {};
+  const asked: unknown[] = [];
+  const cache = new MetadataCache(
+    {
+      metadata(successors) {
+        if (!successors) return Promise.resolve(metadataAt(1));
+        asked.push({ ...successors, signal: undefined });
+        return new Promise((resolve) => {
+          answer = resolve;
+        });
+      },
+    },
+    60_000,
+  );
+  await cache.get();
+  const waited = cache.awaitSuccessors(1, [5], 5_000);
+  assert.deepEqual(asked, [{ movedFrom: 1, streamIds: [5], waitMs: 5_000, signal: undefined }]);
+  assert.equal(cache.successorOf(5), waited, "a handed-off stream's wait runs");
+  assert.equal(cache.successorOf(6), undefined, "no wait for a stream not handed off");
+  const moved = metadataAt(1);
+  moved.topics[0]!.partitions[0] = { partition: 0, leaderBrokerId: 2, leaderEpoch: 2, streamId: 5 };
+  answer(moved);
+  await waited;
+  assert.equal(
+    (await cache.get()).topicsById.get(moved.topics[0]!.topicId)?.partitions[0]?.leaderBrokerId,
+    2,
+  );
+  assert.equal(cache.successorOf(5), undefined, "the wait is over");
+});
+
+test("a failed or abandoned successor wait resolves and leaves the view as it was", async () => {
+  const cache = new MetadataCache(
+    {
+      metadata(successors) {
+        if (!successors) return Promise.resolve(metadataAt(3));
+        return new Promise((_, reject) => {
+          successors.signal?.addEventListener("abort", () => reject(new Error("aborted")), { once: true });
+        });
+      },
+    },
+    60_000,
+  );
+  await cache.get();
+  const waited = cache.awaitSuccessors(1, [5, 7], 5_000);
+  cache.close();
+  await waited;
+  assert.equal(cache.successorOf(7), undefined);
+  assert.equal((await cache.get()).metadata.version, 3);
+  // A successor read of an older version than the view's is not kept.
+  const older = new MetadataCache(
+    { metadata: (successors) => Promise.resolve(metadataAt(successors ? 1 : 2)) },
+    60_000,
+  );
+  await older.get();
+  await older.awaitSuccessors(1, [5], 100);
+  assert.equal((await older.get()).metadata.version, 2);
+});

@@ -8277,10 +8277,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Brokers, topics, partitions with leaders, leader epochs and streams */
+        /** Brokers, topics, partitions with leaders, leader epochs and streams; with `movedFrom` and `streams`, a long poll until those streams are announced as led by another broker (a move's source waiting for its target to open) */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    movedFrom?: number;
+                    streams?: string;
+                    waitMs?: number;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;

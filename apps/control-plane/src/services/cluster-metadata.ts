@@ -33,3 +33,14 @@ export async function readClusterMetadata(db: DbOrTx, clusterId: string): Promis
     topics: await readTopics(db, clusterId),
   };
 }
+
+/** Whether the metadata still announces `brokerId` as the leader of a partition of one of these streams. */
+export function announcesLeaderOf(
+  metadata: ClusterMetadata,
+  brokerId: number,
+  streamIds: ReadonlySet<number>,
+): boolean {
+  return metadata.topics.some((t) =>
+    t.partitions.some((p) => streamIds.has(p.streamId) && p.leaderBrokerId === brokerId),
+  );
+}

@@ -5,7 +5,6 @@
 // drain-wave-wakeup.test.ts).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import {
   onePartitionOnTwoBrokers,
   useListeningControlPlane,
@@ -15,11 +14,7 @@ import {
 const ADMIN = "cpt_test-admin-token-for-the-move-close-pass-suite";
 
 describe("a named move's close", { timeout: 60_000 }, () => {
-  const passes: number[] = [];
-  const server = useListeningControlPlane(ADMIN, {
-    overrides: { reconcileIntervalMs: 60_000 },
-    controllers: () => [{ name: "count", reconcile: async () => void passes.push(performance.now()) }],
-  });
+  const server = useListeningControlPlane(ADMIN, { overrides: { reconcileIntervalMs: 60_000 } });
 
   it("assigns the target without waking a runner pass", async () => {
     const { clusterId, client, a, b, onA, p } = await onePartitionOnTwoBrokers(
@@ -33,12 +28,14 @@ describe("a named move's close", { timeout: 60_000 }, () => {
     assert.equal(moved.status, 202);
     const released = await watchAssignmentsUntil(client, a, onA, (x) => x.open.length === 0, 10_000);
     assert.equal(released.close.length, 1, "the move's pass released it");
-    // The pass that released the move (woken by the request) is over once nothing more comes for a while.
-    let seen = -1;
-    while (seen !== passes.length) {
-      seen = passes.length;
-      await sleep(200);
-    }
+    // Every runner wake-up goes through wakeControllers: count those from the close on.
+    const context = server.cp.app.context;
+    const wake = context.wakeControllers;
+    let wakes = 0;
+    context.wakeControllers = () => {
+      wakes++;
+      wake();
+    };
 
     await client.closeStream(p.streamId, p.leaderEpoch);
     const onB = await watchAssignmentsUntil(
@@ -49,7 +46,8 @@ describe("a named move's close", { timeout: 60_000 }, () => {
       10_000,
     );
     assert.equal(onB.open[0]?.leaderEpoch, p.leaderEpoch + 1, "the target is assigned at the close");
-    await sleep(300);
-    assert.equal(passes.length, seen, "no runner pass woken by the close");
+    // The completion pass that assigned it is over (a wake-up would have come from inside it).
+    await context.moveCompletion.idle();
+    assert.equal(wakes, 0, "no runner pass woken by the close");
   });
 });

@@ -49,6 +49,31 @@ export const ClusterMetadata = Type.Object({
 });
 export type ClusterMetadata = Static<typeof ClusterMetadata>;
 
+/**
+ * A move's source waiting for its successors (GET /metadata): the answer is held, at most `waitMs`, until no
+ * partition of `streams` is announced as led by `movedFrom` any more (their targets opened them, or they are
+ * gone). Without `streams` the metadata is answered at once.
+ */
+export const MetadataQuery = Type.Object(
+  {
+    movedFrom: Type.Optional(BrokerId),
+    /** Stream ids, comma-separated. */
+    streams: Type.Optional(Type.String({ pattern: "^[0-9]{1,16}(,[0-9]{1,16}){0,999}$", maxLength: 17_000 })),
+    waitMs: Type.Integer({ minimum: 0, maximum: 30_000, default: 0 }),
+  },
+  { additionalProperties: false },
+);
+export type MetadataQuery = Static<typeof MetadataQuery>;
+
+/** What a source waits for: its closed streams announced as led elsewhere. */
+export interface SuccessorWait {
+  movedFrom: number;
+  streamIds: readonly number[];
+  waitMs: number;
+  /** Gives up the wait (the broker stopping). */
+  signal?: AbortSignal;
+}
+
 export const CreateTopicRequest = Type.Object(
   {
     name: TopicName,

@@ -5,6 +5,7 @@ import {
   CreateTopicRequest,
   DeleteTopicResponse,
   InternalRoutes,
+  MetadataQuery,
   TopicMetadata,
   TopicPath,
 } from "@cirrus/broker-api";
@@ -12,7 +13,7 @@ import type { FastifyInstance } from "fastify";
 import { withProblems } from "../../api-schemas/common.ts";
 import type { AppContext } from "../../app-context.ts";
 import type { TypeBoxTypeProvider } from "../../http/typebox.ts";
-import { readClusterMetadata } from "../../services/cluster-metadata.ts";
+import { announcesLeaderOf, readClusterMetadata } from "../../services/cluster-metadata.ts";
 import { addPartitions, alterTopicConfigs, createTopic, deleteTopic } from "../../services/topics.ts";
 
 /**
@@ -23,17 +24,47 @@ export function metadataRoutes(ctx: AppContext) {
   return async (app: FastifyInstance): Promise<void> => {
     const r = app.withTypeProvider<TypeBoxTypeProvider>();
     const { db } = ctx.database;
+    // Closing the server answers every waiting successor watch at once (as in broker-routes.ts).
+    const closing = new AbortController();
+    app.addHook("preClose", async () => closing.abort());
 
     r.get(
       InternalRoutes.metadata,
       {
         schema: {
           tags: ["internal"],
-          summary: "Brokers, topics, partitions with leaders, leader epochs and streams",
+          summary:
+            "Brokers, topics, partitions with leaders, leader epochs and streams; with `movedFrom` and `streams`, " +
+            "a long poll until those streams are announced as led by another broker (a move's source waiting " +
+            "for its target to open)",
+          querystring: MetadataQuery,
           response: withProblems({ 200: ClusterMetadata }),
         },
       },
-      async (request) => readClusterMetadata(db, request.brokerClusterId!),
+      async (request, reply) => {
+        const clusterId = request.brokerClusterId!;
+        const { movedFrom, streams, waitMs } = request.query;
+        if (movedFrom === undefined || streams === undefined || waitMs === 0)
+          return readClusterMetadata(db, clusterId);
+        const streamIds = new Set(streams.split(",").map(Number));
+        const deadline = Date.now() + waitMs;
+        const hungUp = new AbortController();
+        reply.raw.once("close", () => hungUp.abort());
+        const stop = AbortSignal.any([hungUp.signal, closing.signal]);
+        for (;;) {
+          // Registered before reading, so an open committed between the read and the wait still wakes us.
+          const waiter = ctx.notifier.leadersWaiter(clusterId);
+          try {
+            const metadata = await readClusterMetadata(db, clusterId);
+            const left = deadline - Date.now();
+            if (!announcesLeaderOf(metadata, movedFrom, streamIds) || left <= 0 || stop.aborted)
+              return metadata;
+            await waiter.wait(left, stop);
+          } finally {
+            waiter.dispose();
+          }
+        }
+      },
     );
 
     r.post(

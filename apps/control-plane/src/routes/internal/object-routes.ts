@@ -47,6 +47,14 @@ export function objectRoutes(ctx: AppContext) {
      * A move waiting for one of these closes goes on now (MoveCompletion: one pass per cluster at a time, the
      * reply does not wait for it). A failure here is logged; the reconcile pass finishes the move then.
      */
+    /**
+     * A stream opened: the cluster may announce another leader for its partition now (a move's target), so the
+     * move's source, waiting for its successor (GET /metadata with `movedFrom`), reads it again. Not awaited:
+     * the in-process wake-up is immediate, and the opener's reply need not wait for the NOTIFY.
+     */
+    const leadersChanged = (request: FastifyRequest) => {
+      void ctx.notifier.leadersChanged(request.brokerClusterId!);
+    };
     const completeMovesAfterCloses = async (request: FastifyRequest, streamIds: readonly number[]) => {
       const clusterId = request.brokerClusterId!;
       try {
@@ -92,8 +100,15 @@ export function objectRoutes(ctx: AppContext) {
           response: withProblems({ 200: StreamMetadataSchema }),
         },
       },
-      async (request) =>
-        manager(request).openStream(request.params.streamId, request.body.epoch, request.body.nodeId),
+      async (request) => {
+        const opened = await manager(request).openStream(
+          request.params.streamId,
+          request.body.epoch,
+          request.body.nodeId,
+        );
+        leadersChanged(request);
+        return opened;
+      },
     );
     r.post(
       InternalRoutes.openStreams,
@@ -107,6 +122,7 @@ export function objectRoutes(ctx: AppContext) {
       },
       async (request) => {
         const outcomes = await manager(request).openStreams(request.body.streams);
+        if (outcomes.some((o) => !(o instanceof StreamStorageError))) leadersChanged(request);
         return {
           results: request.body.streams.map((s, i) => {
             const outcome = outcomes[i]!;
