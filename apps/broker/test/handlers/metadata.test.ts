@@ -5,29 +5,12 @@
 // (API 75) answers.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { ClusterMetadata } from "@cirrus/broker-api";
 import { ApiKey, ErrorCode } from "@cirrus/kafka-protocol";
 import { coreHandlers } from "../../src/handlers/registry.ts";
+import { metadata } from "../helpers/cluster-metadata-fixture.ts";
 import { dispatchCall } from "../helpers/dispatch-call.ts";
 import { standaloneServices } from "../helpers/standalone-services.ts";
 
-const uuid = (n: number) => `00000000-0000-4000-8000-00000000000${n}`;
-const partitions = (...leaders: number[]) =>
-  leaders.map((leader, partition) => ({ partition, leaderBrokerId: leader, leaderEpoch: 4, streamId: 1 }));
-/** Brokers 1 live, 3 fenced; alpha's partition 1 is on broker 3, its partition 2 not assigned yet. */
-const metadata: ClusterMetadata = {
-  clusterId: "c",
-  version: 1,
-  controllerBrokerId: 1,
-  brokers: [
-    { brokerId: 1, host: "h1", port: 9092, zone: "eu-1a", state: "ACTIVE" },
-    { brokerId: 3, host: "h3", port: 9092, zone: "eu-1c", state: "FENCED" },
-  ],
-  topics: [
-    { topicId: uuid(1), name: "alpha", configs: {}, partitions: partitions(1, 3, -1) },
-    { topicId: uuid(2), name: "__consumer_offsets", configs: {}, partitions: partitions(1) },
-  ],
-};
 const call = dispatchCall(coreHandlers, standaloneServices({ metadata: async () => metadata }));
 const metadataOf = (version: number, topics: { name: string }[] | null) =>
   call(ApiKey.Metadata, version, { topics, allowAutoTopicCreation: false });
@@ -39,7 +22,9 @@ describe("Metadata", () => {
       assert.deepEqual(
         answer.topics.map((t) => [t.name, t.isInternal]),
         [
+          ["beta", false],
           ["alpha", false],
+          ["gamma", false],
           ["__consumer_offsets", true],
         ],
         `v${version}`,
@@ -48,19 +33,19 @@ describe("Metadata", () => {
   });
 
   it("flags a named internal topic that does not exist as internal, an ordinary one not", async () => {
-    const answer = await metadataOf(12, [{ name: "__transaction_state" }, { name: "beta" }]);
+    const answer = await metadataOf(12, [{ name: "__transaction_state" }, { name: "delta" }]);
     assert.deepEqual(
       answer.topics.map((t) => [t.name, t.errorCode, t.isInternal]),
       [
         ["__transaction_state", ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, true],
-        ["beta", ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, false],
+        ["delta", ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, false],
       ],
     );
   });
 
   it("lists a partition's broker that is not live as replica, ISR and offline, LEADER_NOT_AVAILABLE", async () => {
-    const answer = await metadataOf(12, [{ name: "alpha" }]);
-    const [led, fenced, unassigned] = answer.topics[0]!.partitions;
+    const answer = await metadataOf(12, [{ name: "beta" }]);
+    const [led, , , fenced, unassigned] = answer.topics[0]!.partitions;
     assert.deepEqual(led, {
       errorCode: ErrorCode.NONE,
       partitionIndex: 0,
@@ -72,7 +57,7 @@ describe("Metadata", () => {
     });
     assert.deepEqual(fenced, {
       errorCode: ErrorCode.LEADER_NOT_AVAILABLE,
-      partitionIndex: 1,
+      partitionIndex: 3,
       leaderId: -1,
       leaderEpoch: 4,
       replicaNodes: [3],
@@ -81,7 +66,7 @@ describe("Metadata", () => {
     });
     assert.deepEqual(unassigned, {
       errorCode: ErrorCode.LEADER_NOT_AVAILABLE,
-      partitionIndex: 2,
+      partitionIndex: 4,
       leaderId: -1,
       leaderEpoch: 4,
       replicaNodes: [],
@@ -91,10 +76,12 @@ describe("Metadata", () => {
   });
 
   it("lists only live replicas at v0 (Kafka's errorUnavailableEndpoints)", async () => {
-    const answer = await metadataOf(0, [{ name: "alpha" }]);
+    const answer = await metadataOf(0, [{ name: "beta" }]);
     assert.deepEqual(
       answer.topics[0]!.partitions.map((p) => [p.errorCode, p.leaderId, p.replicaNodes, p.isrNodes]),
       [
+        [ErrorCode.NONE, 1, [1], [1]],
+        [ErrorCode.NONE, 2, [2], [2]],
         [ErrorCode.NONE, 1, [1], [1]],
         [ErrorCode.LEADER_NOT_AVAILABLE, -1, [], []],
         [ErrorCode.LEADER_NOT_AVAILABLE, -1, [], []],
@@ -118,9 +105,8 @@ describe("Metadata", () => {
     const byTopic = (topics: { name: string | null; partitions: Parameters<typeof lists>[0][] }[]) =>
       Object.fromEntries(topics.map((t) => [t.name, t.partitions.map(lists)]));
     assert.deepEqual(byTopic(viaMetadata.topics), byTopic(viaDescribe.topics));
-    assert.deepEqual(
-      viaDescribe.topics.map((t) => [t.name, t.isInternal]),
-      viaMetadata.topics.map((t) => [t.name, t.isInternal]).reverse(),
-    );
+    const flags = (topics: { name: string | null; isInternal: boolean }[]) =>
+      Object.fromEntries(topics.map((t) => [t.name, t.isInternal]));
+    assert.deepEqual(flags(viaMetadata.topics), flags(viaDescribe.topics));
   });
 });
