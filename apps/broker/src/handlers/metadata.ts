@@ -9,6 +9,7 @@ import { authorizedOperationsOf, clusterAuthorizedOperationsOf } from "../securi
 import type { RequestContext, ResponseOf } from "./handler.ts";
 import { liveBrokersOf, rackOf } from "./live-brokers.ts";
 import { metadataAgreeingWithServed } from "./metadata-staleness.ts";
+import { partitionReplicas } from "./partition-replicas.ts";
 import { fromWireTopicId, toWireTopicId, ZERO_WIRE_TOPIC_ID } from "./topic-ids.ts";
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
@@ -16,33 +17,43 @@ const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 /** A topic's KIP-430 bit field, or the not-requested sentinel. */
 type TopicOperations = (name: string) => number;
 
-function topicAnswer(topic: TopicMetadata, live: ReadonlySet<number>, operations: TopicOperations) {
+/**
+ * A known topic as Kafka's KRaftMetadataCache answers it: isInternal by Kafka's Topic.isInternal (admin
+ * clients' listTopics and `kafka-topics --exclude-internal` hide topics by it), and a partition without a live
+ * leader LEADER_NOT_AVAILABLE with its assigned broker still listed as replica and offline (v0 lists only live
+ * replicas: Kafka's errorUnavailableEndpoints).
+ */
+function topicAnswer(
+  topic: TopicMetadata,
+  live: ReadonlySet<number>,
+  operations: TopicOperations,
+  liveReplicasOnly: boolean,
+) {
   return {
     errorCode: ErrorCode.NONE,
     name: topic.name,
     topicId: toWireTopicId(topic.topicId),
-    isInternal: false,
+    isInternal: isInternalTopic(topic.name),
     partitions: topic.partitions
       .slice()
       .sort((a, b) => a.partition - b.partition)
       .map((p) => {
-        const led = p.leaderBrokerId >= 0 && live.has(p.leaderBrokerId);
-        const leader = led ? p.leaderBrokerId : -1;
+        const replicas = partitionReplicas(p, live, liveReplicasOnly);
         return {
-          errorCode: led ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE,
+          errorCode: replicas.leaderId >= 0 ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE,
           partitionIndex: p.partition,
-          leaderId: leader,
           leaderEpoch: p.leaderEpoch,
-          replicaNodes: led ? [leader] : [],
-          isrNodes: led ? [leader] : [],
-          offlineReplicas: [],
+          ...replicas,
         };
       }),
     topicAuthorizedOperations: operations(topic.name),
   };
 }
 
-/** A topic not answered; one asked for by an unknown id has no name, and no bit field (as in Kafka). */
+/**
+ * A topic not answered; one asked for by an unknown id has no name, and no bit field (as in Kafka). A named one
+ * is flagged internal by its name, as Kafka flags an unknown or just auto-created topic.
+ */
 function missing(
   errorCode: number,
   name: string | null,
@@ -53,7 +64,7 @@ function missing(
     errorCode,
     name,
     topicId,
-    isInternal: false,
+    isInternal: name !== null && isInternalTopic(name),
     partitions: [],
     topicAuthorizedOperations: name === null ? OPERATIONS_NOT_REQUESTED : operations(name),
   };
@@ -110,15 +121,17 @@ export async function handleMetadata(
   const operations: TopicOperations = request.includeTopicAuthorizedOperations
     ? (name) => authorizedOperationsOf(context, "TOPIC", name)
     : () => OPERATIONS_NOT_REQUESTED;
+  const liveReplicasOnly = context.apiVersion === 0;
+  const answer = (topic: TopicMetadata) => topicAnswer(topic, live, operations, liveReplicasOnly);
   const answers: ResponseOf<typeof ApiKey.Metadata>["topics"] =
-    request.topics === null ? metadata.topics.map((t) => topicAnswer(t, live, operations)) : [];
+    request.topics === null ? metadata.topics.map(answer) : [];
   for (const want of wanted) {
     const topic =
       want.name !== null
         ? metadata.topics.find((t) => t.name === want.name)
         : metadata.topics.find((t) => t.topicId === fromWireTopicId(want.topicId));
     if (topic) {
-      answers.push(topicAnswer(topic, live, operations));
+      answers.push(answer(topic));
     } else if (want.name === null) {
       answers.push(missing(ErrorCode.UNKNOWN_TOPIC_ID, null, operations, want.topicId));
     } else if (!TOPIC_NAME.test(want.name)) {

@@ -3,12 +3,7 @@
 // A topic cut short ends the page with a cursor at its first partition left out; a page that fills up exactly
 // at a topic's end points the cursor at partition 0 of the next topic (known or not), so the client asks on.
 //
-// Partitions as Kafka fills them for one replica per partition (Cirrus keeps no follower copies: every record
-// is in the WAL and object storage, and the one broker that leads a partition is its only replica):
-// - led by a live broker: leader = replicas = ISR = [that broker], nothing offline;
-// - assigned to a broker that is not live (fenced, stopped): no leader, replicas = ISR = offline = [it], as
-//   KRaft keeps the last ISR member of a partition whose only replica's broker is fenced;
-// - not assigned yet: no leader, no replicas.
+// Leader, replicas, ISR and offline replicas are Metadata's (partition-replicas.ts).
 // ELR and last known ELR (KIP-966's eligible leader replicas: replicas out of the ISR that still hold every
 // committed record) are always empty, never null: with one replica nothing leaves the ISR to become eligible,
 // and Kafka 3.7+ admin clients read both lists without a null check.
@@ -20,6 +15,7 @@ import {
 } from "@cirrus/broker-api";
 import { type ApiKey, ErrorCode } from "@cirrus/kafka-protocol";
 import type { ResponseOf } from "./handler.ts";
+import { partitionReplicas } from "./partition-replicas.ts";
 import { toWireTopicId, ZERO_WIRE_TOPIC_ID } from "./topic-ids.ts";
 
 type Response = ResponseOf<typeof ApiKey.DescribeTopicPartitions>;
@@ -83,19 +79,13 @@ export function topicPartitionPage(
 }
 
 function partitionAnswer(p: PartitionMetadata, live: ReadonlySet<number>): PartitionAnswer {
-  const assigned = p.leaderBrokerId;
-  const led = assigned >= 0 && live.has(assigned);
-  const replicas = assigned >= 0 ? [assigned] : [];
   return {
     errorCode: ErrorCode.NONE,
     partitionIndex: p.partition,
-    leaderId: led ? assigned : -1,
     leaderEpoch: p.leaderEpoch,
-    replicaNodes: replicas,
-    isrNodes: [...replicas],
+    ...partitionReplicas(p, live),
     eligibleLeaderReplicas: [],
     lastKnownElr: [],
-    offlineReplicas: led ? [] : [...replicas],
   };
 }
 

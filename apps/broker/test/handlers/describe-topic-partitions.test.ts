@@ -6,7 +6,7 @@
 // KIP-430 bit fields) and the error answer of a handler that throws.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { AclBinding, ClusterMetadata } from "@cirrus/broker-api";
+import type { AclBinding } from "@cirrus/broker-api";
 import { ApiKey, type EncodableRequestBodies, ErrorCode, type ResponseBodies } from "@cirrus/kafka-protocol";
 import { loadBrokerConfig } from "../../src/config.ts";
 import { describeTopicPartitionsError } from "../../src/handlers/describe-topic-partitions.ts";
@@ -16,6 +16,7 @@ import { AclAuthorizer } from "../../src/security/acl-authorizer.ts";
 import { authorizedHandlers } from "../../src/security/authorized-handlers.ts";
 import type { ClusterSecurity } from "../../src/security/cluster-security.ts";
 import { acl } from "../helpers/acl-binding.ts";
+import { metadata, topicUuid } from "../helpers/cluster-metadata-fixture.ts";
 import { dispatchCall } from "../helpers/dispatch-call.ts";
 import { standaloneServices } from "../helpers/standalone-services.ts";
 
@@ -27,27 +28,6 @@ const NOT_REQUESTED = -2147483648;
 const ALL_TOPIC_OPS = 0b1101_1111_1000;
 const DESCRIBE_AND_READ = (1 << 8) | (1 << 3);
 const ZERO_ID = "00000000000000000000000000000000";
-
-const uuid = (n: number) => `00000000-0000-4000-8000-00000000000${n}`;
-const partitions = (...leaders: number[]) =>
-  leaders.map((leader, partition) => ({ partition, leaderBrokerId: leader, leaderEpoch: 4, streamId: 1 }));
-/** Brokers 1 and 2 live, 3 fenced; beta's partition 3 is on broker 3, its partition 4 not assigned yet. */
-const metadata: ClusterMetadata = {
-  clusterId: "c",
-  version: 1,
-  controllerBrokerId: 1,
-  brokers: [
-    { brokerId: 1, host: "h1", port: 9092, zone: "eu-1a", state: "ACTIVE" },
-    { brokerId: 2, host: "h2", port: 9092, zone: "eu-1b", state: "DRAINING" },
-    { brokerId: 3, host: "h3", port: 9092, zone: "eu-1c", state: "FENCED" },
-  ],
-  topics: [
-    { topicId: uuid(2), name: "beta", configs: {}, partitions: partitions(1, 2, 1, 3, -1) },
-    { topicId: uuid(1), name: "alpha", configs: {}, partitions: partitions(2, 1, 2).reverse() },
-    { topicId: uuid(3), name: "gamma", configs: {}, partitions: partitions(1) },
-    { topicId: uuid(4), name: "__consumer_offsets", configs: {}, partitions: partitions(1, 2) },
-  ],
-};
 
 function broker(options: { acls?: AclBinding[]; maxRequestPartitionSizeLimit?: number } = {}) {
   const authorizing = options.acls !== undefined;
@@ -100,7 +80,7 @@ describe("DescribeTopicPartitions", () => {
     assert.equal(offsets!.isInternal, true);
     assert.equal(alpha!.isInternal, false);
     assert.equal(alpha!.errorCode, ErrorCode.NONE);
-    assert.equal(alpha!.topicId, uuid(1).replaceAll("-", ""));
+    assert.equal(alpha!.topicId, topicUuid(1).replaceAll("-", ""));
     assert.equal(alpha!.topicAuthorizedOperations, ALL_TOPIC_OPS, "no authorizer: every operation");
     const led = { errorCode: 0, leaderEpoch: 4, eligibleLeaderReplicas: [], lastKnownElr: [] };
     assert.deepEqual(alpha!.partitions[0], {
@@ -167,7 +147,7 @@ describe("DescribeTopicPartitions", () => {
       answer.topics.map((t) => [t.errorCode, t.topicId]),
       [
         [ErrorCode.INVALID_TOPIC_EXCEPTION, ZERO_ID],
-        [ErrorCode.NONE, uuid(3).replaceAll("-", "")],
+        [ErrorCode.NONE, topicUuid(3).replaceAll("-", "")],
         [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ZERO_ID],
       ],
     );
@@ -219,7 +199,7 @@ describe("DescribeTopicPartitions", () => {
     assert.deepEqual(
       answer.topics.map((t) => [t.errorCode, t.topicId, t.topicAuthorizedOperations]),
       [
-        [ErrorCode.NONE, uuid(1).replaceAll("-", ""), DESCRIBE_AND_READ],
+        [ErrorCode.NONE, topicUuid(1).replaceAll("-", ""), DESCRIBE_AND_READ],
         [ErrorCode.TOPIC_AUTHORIZATION_FAILED, ZERO_ID, NOT_REQUESTED],
         [ErrorCode.TOPIC_AUTHORIZATION_FAILED, ZERO_ID, NOT_REQUESTED],
       ],
