@@ -276,6 +276,15 @@ describeWithMoto("checkSignedCallerIdentity and STS's answers", (binary) => {
       /header "x-extra" cannot be sent over HTTP/,
     );
     refused({ ...signed.headers, "bad header": "a" }, /header "bad header" cannot be sent/);
+    // Signed, but fetch would throw on it: a 401 naming it, not a 503 saying STS is out of reach.
+    const signedWith = (name: string) =>
+      (signed.headers.authorization as string).replace("SignedHeaders=", `SignedHeaders=${name};`);
+    for (const name of ["connection", "transfer-encoding", "expect"]) {
+      refused(
+        { ...signed.headers, [name]: "x", authorization: signedWith(name) },
+        new RegExp(`signed header ${name} cannot be forwarded`),
+      );
+    }
     // What the signature does not cover is not forwarded.
     const { headers } = checkSignedCallerIdentity(
       { ...signed, headers: { ...signed.headers, "x-unsigned": "a" } },
