@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ApiProblem, unwrap } from "../src/api/problem.ts";
+import { openRenewed, type RenewalNews, sealRenewed, tokenTag } from "../src/api/renewal-news.ts";
 
 const response = (status: number) => new Response(null, { status });
 
@@ -141,7 +142,7 @@ describe("a renewal in another tab of this browser", () => {
       delivered = true;
     };
     try {
-      otherTab.postMessage({ kind: "renewing", token });
+      otherTab.postMessage({ kind: "renewing", tag: await tokenTag(token) });
       await until("the news delivered", () => delivered);
     } finally {
       probe.close();
@@ -160,7 +161,7 @@ describe("a renewal in another tab of this browser", () => {
     const { currentToken } = await import("../src/api/session.ts");
     await besideOtherTab("cirrus_api_shared", async (otherTab) => {
       const judgement = await refusalDuringItsRenewal(otherTab, "cirrus_api_shared");
-      otherTab.postMessage({ kind: "renewed", token: "cirrus_api_shared", next: "cirrus_api_renewed" });
+      otherTab.postMessage(await sealRenewed("cirrus_api_shared", "cirrus_api_renewed"));
       await until("judged once renewed", () => judgement.ends !== undefined);
       assert.equal(judgement.ends, false, "the session goes on");
       assert.equal(currentToken(), "cirrus_api_renewed");
@@ -170,7 +171,7 @@ describe("a renewal in another tab of this browser", () => {
   it("lets the 401 end the session once the other tab's renewal failed", async () => {
     await besideOtherTab("cirrus_api_shared", async (otherTab) => {
       const judgement = await refusalDuringItsRenewal(otherTab, "cirrus_api_shared");
-      otherTab.postMessage({ kind: "renew-failed", token: "cirrus_api_shared" });
+      otherTab.postMessage({ kind: "renew-failed", tag: await tokenTag("cirrus_api_shared") });
       await until("judged once the renewal failed", () => judgement.ends !== undefined);
       assert.equal(judgement.ends, true);
     });
@@ -185,7 +186,10 @@ describe("a renewal in another tab of this browser", () => {
         probe.onmessage = () => {
           seen = true;
         };
-        otherTab.postMessage({ kind: "renewed", token: "cirrus_api_theirs", next: "cirrus_api_theirs_2" });
+        otherTab.postMessage(await sealRenewed("cirrus_api_theirs", "cirrus_api_theirs_2"));
+        // Our tag, sealed with another token (a page that guessed nothing but copied the tag): not opened.
+        const forged = await sealRenewed("cirrus_api_theirs", "cirrus_api_forged");
+        otherTab.postMessage({ ...forged, tag: await tokenTag("cirrus_api_mine") });
         await until("the news delivered", () => seen);
         await tick();
         assert.equal(currentToken(), "cirrus_api_mine");
@@ -195,20 +199,29 @@ describe("a renewal in another tab of this browser", () => {
     }
   });
 
-  it("tells the other tabs of its own renewal: the old token, then the new secret", async () => {
+  it("tells the other tabs of its own renewal, no token in the clear: only a tab holding the old one reads the new", async () => {
     const { duringRenewal } = await import("../src/api/session.ts");
     await besideOtherTab("cirrus_api_before", async (otherTab) => {
-      const heard: unknown[] = [];
+      const heard: RenewalNews[] = [];
       otherTab.onmessage = (event: MessageEvent) => heard.push(event.data);
       await duringRenewal(async () => ({ secret: "cirrus_api_after" }));
       await assert.rejects(duringRenewal(async () => Promise.reject(new Error("refused"))));
       await until("four messages", () => heard.length === 4);
-      assert.deepEqual(heard, [
-        { kind: "renewing", token: "cirrus_api_before" },
-        { kind: "renewed", token: "cirrus_api_before", next: "cirrus_api_after" },
-        { kind: "renewing", token: "cirrus_api_after" },
-        { kind: "renew-failed", token: "cirrus_api_after" },
-      ]);
+      // Any page of this origin hears the channel, whatever session it holds.
+      assert.doesNotMatch(JSON.stringify(heard), /cirrus_api_(before|after)/);
+      const [before, after] = [await tokenTag("cirrus_api_before"), await tokenTag("cirrus_api_after")];
+      assert.deepEqual(
+        heard.map((news) => [news.kind, news.tag]),
+        [
+          ["renewing", before],
+          ["renewed", before],
+          ["renewing", after],
+          ["renew-failed", after],
+        ],
+      );
+      const renewed = heard[1] as Extract<RenewalNews, { kind: "renewed" }>;
+      assert.equal(await openRenewed(renewed, "cirrus_api_before"), "cirrus_api_after");
+      await assert.rejects(openRenewed(renewed, "cirrus_api_other"));
     });
   });
 });

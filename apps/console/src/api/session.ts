@@ -1,5 +1,7 @@
 // The API token of this browser tab: in memory, mirrored in sessionStorage so a reload keeps the session
 // (and closing the tab ends it). Never put in a URL, never in localStorage.
+import { openRenewed, type RenewalNews, sealRenewed, subtle, tokenTag } from "./renewal-news.ts";
+
 const KEY = "cirrus.token";
 
 let token: string | null = readStored();
@@ -54,55 +56,78 @@ export function refusalEndsSession(usedToken: string | null): boolean {
 /** The renewal in flight in this tab or another, if any (see `duringRenewal`). */
 let renewal: Promise<unknown> | undefined;
 
-/**
- * What a tab says to the others of this browser about a renewal of `token`. Other tabs signed in with the same
- * token (two tabs, or one opened from another, each keep their own sessionStorage) would otherwise be signed out
- * by the revocation of the old secret: they wait for the renewal as this tab does, then move to `next`.
- */
-export type RenewalNews =
-  | { kind: "renewing"; token: string }
-  | { kind: "renewed"; token: string; next: string }
-  | { kind: "renew-failed"; token: string };
-
 /** Another tab's renewal is waited for at most this long (that tab may close before its answer comes). */
 export const REMOTE_RENEWAL_WAIT_MS = 20_000;
 
 /**
- * The tabs' channel. BroadcastChannel reaches only this origin's pages in this browser profile, which could read
- * the session anyway; the old secret it carries is revoked by then. Absent (old browsers, tests): tabs on their own.
+ * The tabs' channel (renewal-news.ts). Other tabs signed in with the same token (two tabs, or one opened from
+ * another, each keep their own sessionStorage) would otherwise be signed out by the revocation of the old secret:
+ * they wait for the renewal as this tab does, then move to the new one. Absent without BroadcastChannel or
+ * WebCrypto (old browsers, a page not in a secure context): tabs on their own.
  */
 const channel: BroadcastChannel | undefined =
-  typeof BroadcastChannel === "function" ? new BroadcastChannel("cirrus.session") : undefined;
+  typeof BroadcastChannel === "function" && subtle ? new BroadcastChannel("cirrus.session") : undefined;
 // Node (the unit tests) would stay alive for an open channel; a browser has no such method.
 (channel as { unref?: () => void } | undefined)?.unref?.();
+
+/** The tag (renewal-news.ts) of this tab's token, once computed: news of other tokens is ignored at once. */
+let ownTag: { token: string; tag: string } | undefined;
+if (channel) {
+  const tagToken = () => {
+    const held = token;
+    if (held === null || ownTag?.token === held) return;
+    void tokenTag(held).then((tag) => {
+      if (token === held) ownTag = { token: held, tag };
+    });
+  };
+  tagToken();
+  listeners.add(tagToken);
+}
 
 /** The end of another tab's renewal of our token: its news settles the wait, or the time runs out. */
 let remoteSettle: (() => void) | undefined;
 
 if (channel) {
+  // One news at a time, in the order sent: a tag still being computed must not let a later news overtake.
+  let incoming: Promise<void> = Promise.resolve();
   channel.onmessage = (event: MessageEvent<RenewalNews>) => {
-    const news = event.data;
-    if (token === null || news.token !== token) return;
-    if (news.kind === "renewing") {
-      remoteSettle?.();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const waiting = new Promise<void>((resolve) => {
-        remoteSettle = () => {
-          clearTimeout(timer);
-          remoteSettle = undefined;
-          resolve();
-        };
-        timer = setTimeout(remoteSettle, REMOTE_RENEWAL_WAIT_MS);
-      });
-      renewal = waiting;
-      void waiting.then(() => {
-        if (renewal === waiting) renewal = undefined;
-      });
-      return;
-    }
-    if (news.kind === "renewed") setToken(news.next);
-    remoteSettle?.();
+    incoming = incoming.then(() => heard(event.data)).catch(() => {});
   };
+}
+
+/** Another tab's news of a renewal: of our token (by its tag) it moves this tab along; of any other, nothing. */
+async function heard(news: RenewalNews): Promise<void> {
+  const held = token;
+  if (held === null) return;
+  const tag = ownTag?.token === held ? ownTag.tag : await tokenTag(held);
+  if (news?.tag !== tag || token !== held) return;
+  if (news.kind === "renewing") {
+    remoteSettle?.();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const waiting = new Promise<void>((resolve) => {
+      remoteSettle = () => {
+        clearTimeout(timer);
+        remoteSettle = undefined;
+        resolve();
+      };
+      timer = setTimeout(remoteSettle, REMOTE_RENEWAL_WAIT_MS);
+    });
+    renewal = waiting;
+    void waiting.then(() => {
+      if (renewal === waiting) renewal = undefined;
+    });
+    return;
+  }
+  const settle = remoteSettle;
+  try {
+    // Not sealed with our token (a forged tag): nothing moves, the wait ends as if the renewal failed.
+    if (news.kind === "renewed") {
+      const next = await openRenewed(news, held).catch(() => undefined);
+      if (next !== undefined && token === held) setToken(next);
+    }
+  } finally {
+    settle?.();
+  }
 }
 
 /**
@@ -113,8 +138,16 @@ if (channel) {
  */
 export async function duringRenewal<T extends { secret: string }>(renew: () => Promise<T>): Promise<T> {
   const old = token;
-  const tell = (news: RenewalNews) => channel?.postMessage(news);
-  if (old) tell({ kind: "renewing", token: old });
+  // In order on the channel: "renewing" before its outcome, whatever the hashing takes.
+  let told: Promise<void> = Promise.resolve();
+  const tell = (news: () => Promise<RenewalNews>) => {
+    if (!channel || old === null) return;
+    told = told.then(news).then(
+      (made) => channel.postMessage(made),
+      () => {},
+    );
+  };
+  tell(async () => ({ kind: "renewing", tag: await tokenTag(old as string) }));
   // The swap is part of what is waited for: a refusal judged once `running` settles sees the new token.
   const running = renew().then((made) => {
     setToken(made.secret);
@@ -123,10 +156,12 @@ export async function duringRenewal<T extends { secret: string }>(renew: () => P
   renewal = running;
   try {
     const made = await running;
-    if (old) tell({ kind: "renewed", token: old, next: made.secret });
+    tell(() => sealRenewed(old as string, made.secret));
+    await told;
     return made;
   } catch (failure) {
-    if (old) tell({ kind: "renew-failed", token: old });
+    tell(async () => ({ kind: "renew-failed", tag: await tokenTag(old as string) }));
+    await told;
     throw failure;
   } finally {
     if (renewal === running) renewal = undefined;

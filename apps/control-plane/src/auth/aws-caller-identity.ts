@@ -41,6 +41,8 @@ export function stsUrlFor(region: string, configured?: string): string {
 
 const AUTHORIZATION =
   /^AWS4-HMAC-SHA256 Credential=([^/\s]+)\/(\d{8})\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=[0-9a-f]{64}$/;
+/** Headers fetch (undici) throws on rather than send. */
+const UNFORWARDABLE = new Set(["connection", "keep-alive", "transfer-encoding", "upgrade", "expect"]);
 const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 
 /**
@@ -117,6 +119,10 @@ export function checkSignedCallerIdentity(
   // from the URL (checked above) and Content-Length from the body.
   const forward: Record<string, string> = { authorization: headers.authorization as string };
   for (const name of signed) {
+    // fetch refuses to send these (they are the connection's, not the request's): a TypeError that would read as
+    // STS being out of reach (503, retry) when the request itself is bad.
+    if (UNFORWARDABLE.has(name))
+      throw refuse(`the signed header ${name} cannot be forwarded: do not sign it`);
     const value = headers[name];
     if (value !== undefined && name !== "host" && name !== "content-length") forward[name] = value;
   }

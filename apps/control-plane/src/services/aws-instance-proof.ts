@@ -13,7 +13,7 @@ import {
 import type { AwsAccountSource } from "../auth/own-aws-account.ts";
 import type { Db } from "../db/database.ts";
 import { ApiError } from "../errors.ts";
-import { spendInstanceChallenge } from "./instance-challenges.ts";
+import { checkInstanceChallengeOpen, spendInstanceChallenge } from "./instance-challenges.ts";
 
 export interface AwsProofOptions {
   /** The account the caller must be in (configured, or the control plane's own). */
@@ -56,6 +56,9 @@ export async function verifyAwsInstanceProof(
     { stsUrl: stsUrlFor(region, options.stsEndpoint), region },
     now,
   );
+  // Before STS is asked: a made-up, spent or expired challenge must not buy a request to STS (the identity
+  // document that got the caller this far can be replayed by anyone who saw it).
+  await checkInstanceChallengeOpen(db, cluster.id, challenge, now);
   const caller = await callerOfSignedRequest(request, headers, options.fetch ? { fetch: options.fetch } : {});
   let account: string;
   try {

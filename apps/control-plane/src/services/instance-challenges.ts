@@ -108,10 +108,7 @@ export async function spendInstanceChallenge(
   audience: string,
   now = Date.now(),
 ): Promise<void> {
-  const match = AUDIENCE.exec(audience);
-  if (!match) throw refuse("the proof's audience is not a challenge of this control plane");
-  if (match[1] !== clusterId) throw refuse(`the proof's challenge is for another cluster, not ${clusterId}`);
-  const nonceHash = hashOf(match[2] as string);
+  const nonceHash = nonceHashOf(clusterId, audience);
   // One conditional update: of two proofs racing with the same challenge, exactly one spends it.
   const spent = await db
     .update(instanceChallenges)
@@ -126,11 +123,40 @@ export async function spendInstanceChallenge(
     )
     .returning({ nonceHash: instanceChallenges.nonceHash });
   if (spent.length === 1) return;
+  await checkInstanceChallengeOpen(db, clusterId, audience, now);
+  // Open a moment ago, spent by a proof racing with this one.
+  throw refuse("the proof's challenge was already used: ask for a new one");
+}
+
+/**
+ * Refuses (UNAUTHORIZED, saying why, as spendInstanceChallenge) a challenge that could not be spent now, and
+ * spends nothing: what the aws proof checks before it asks STS, so that a made-up or spent challenge costs the
+ * control plane no request to STS (and cannot make it one: the challenge route's limit counts only issued ones).
+ */
+export async function checkInstanceChallengeOpen(
+  db: Db,
+  clusterId: string,
+  audience: string,
+  now = Date.now(),
+): Promise<void> {
   const [row] = await db
     .select({ expiresAt: instanceChallenges.expiresAt, usedAt: instanceChallenges.usedAt })
     .from(instanceChallenges)
-    .where(eq(instanceChallenges.nonceHash, nonceHash));
+    .where(
+      and(
+        eq(instanceChallenges.nonceHash, nonceHashOf(clusterId, audience)),
+        eq(instanceChallenges.clusterId, clusterId),
+      ),
+    );
   if (!row) throw refuse("the proof's challenge was not issued by this control plane (or is long expired)");
   if (row.usedAt !== null) throw refuse("the proof's challenge was already used: ask for a new one");
-  throw refuse("the proof's challenge expired: ask for a new one");
+  if (row.expiresAt <= now) throw refuse("the proof's challenge expired: ask for a new one");
+}
+
+/** The stored hash of the nonce `audience` carries; UNAUTHORIZED when it is no challenge of `clusterId`. */
+function nonceHashOf(clusterId: string, audience: string): string {
+  const match = AUDIENCE.exec(audience);
+  if (!match) throw refuse("the proof's audience is not a challenge of this control plane");
+  if (match[1] !== clusterId) throw refuse(`the proof's challenge is for another cluster, not ${clusterId}`);
+  return hashOf(match[2] as string);
 }

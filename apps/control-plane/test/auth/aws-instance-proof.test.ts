@@ -12,6 +12,7 @@ import { CHALLENGE_HEADER, signCallerIdentity } from "@cirrus/broker-api";
 import { type MotoServer, startMotoServer } from "@cirrus/cloud/emulators";
 import { callerOfSignedRequest, checkSignedCallerIdentity } from "../../src/auth/aws-caller-identity.ts";
 import { awsAccountSource } from "../../src/auth/own-aws-account.ts";
+import { spendInstanceChallenge } from "../../src/services/instance-challenges.ts";
 import {
   AWS_IDENTITY_CERT,
   awsChallenge,
@@ -215,6 +216,36 @@ describeWithMoto("aws instance proofs (signed sts:GetCallerIdentity, on moto)", 
       await away.close();
     }
   });
+
+  it("a made-up or spent challenge is refused before STS is asked (STS is out of reach here)", async () => {
+    const away = await createTestApp("pglite", {
+      awsInstanceIdentityCertificates: JSON.stringify({ "*": AWS_IDENTITY_CERT }),
+      awsStsEndpoint: "http://127.0.0.1:9",
+      awsBrokerAccountId: MOTO_ACCOUNT,
+    });
+    try {
+      const id = await clusterOnCloud(away, "proof-aws", "aws", "us-east-1", {
+        aws: { instanceRoleName: INSTANCE_ROLE },
+      });
+      const { stsUrl } = await awsChallenge(away, id);
+      const proofWith = (audience: string) => awsProof(moto.endpoint, { audience, stsUrl });
+      const refused = async (audience: string, pattern: RegExp) => {
+        const answer = await requestInstanceCredential(away, {
+          clusterId: id,
+          identity: await proofWith(audience),
+        });
+        assert.equal(answer.statusCode, 401, answer.body);
+        assert.match(answer.json().detail, pattern);
+      };
+      // Well-formed, never issued: without the check first, each one made the control plane call STS.
+      await refused(`cirrus:${id}:${"A".repeat(43)}`, /not issued by this control plane/);
+      const spent = await awsChallenge(away, id);
+      await spendInstanceChallenge(away.testDb.database.db, id, spent.audience);
+      await refused(spent.audience, /already used/);
+    } finally {
+      await away.close();
+    }
+  });
 });
 
 describeWithMoto("checkSignedCallerIdentity and STS's answers", (binary) => {
@@ -245,6 +276,15 @@ describeWithMoto("checkSignedCallerIdentity and STS's answers", (binary) => {
       /header "x-extra" cannot be sent over HTTP/,
     );
     refused({ ...signed.headers, "bad header": "a" }, /header "bad header" cannot be sent/);
+    // Signed, but fetch would throw on it: a 401 naming it, not a 503 saying STS is out of reach.
+    const signedWith = (name: string) =>
+      (signed.headers.authorization as string).replace("SignedHeaders=", `SignedHeaders=${name};`);
+    for (const name of ["connection", "transfer-encoding", "expect"]) {
+      refused(
+        { ...signed.headers, [name]: "x", authorization: signedWith(name) },
+        new RegExp(`signed header ${name} cannot be forwarded`),
+      );
+    }
     // What the signature does not cover is not forwarded.
     const { headers } = checkSignedCallerIdentity(
       { ...signed, headers: { ...signed.headers, "x-unsigned": "a" } },
