@@ -23,6 +23,8 @@ import { type PartitionRead, readPartitions, resolvePartitions } from "../fetch/
 import type { Partition } from "../partitions/partition.ts";
 import { withUnreadableDenied } from "../security/topic-rules.ts";
 import type { BrokerServices, RequestContext, ResponseOf } from "./handler.ts";
+import { FETCH_LEADER_HINT_VERSION, LeaderHints } from "./leader-hints.ts";
+import { fromWireTopicId } from "./topic-ids.ts";
 
 async function waitForMinBytes(
   request: FetchRequest,
@@ -52,10 +54,12 @@ async function waitForMinBytes(
 
 type FetchTopicAnswer = ResponseOf<typeof ApiKey.Fetch>["responses"][number];
 
+/** `hints`: KIP-951 (v16+), a refused partition names its leader when another broker is known to lead it. */
 function responseTopics(
   reads: readonly PartitionRead[],
   byId: boolean,
   services: BrokerServices,
+  hints: LeaderHints | undefined,
 ): FetchTopicAnswer[] {
   const topics = new Map<
     string,
@@ -77,7 +81,10 @@ function responseTopics(
     }
     const hw = ok ? BigInt(read.highWatermark) : -1n;
     const aborted = ok ? read.abortedTransactions : null;
+    const topic = byId ? { id: fromWireTopicId(read.topicId) } : { name: read.topic };
+    const leader = ok ? undefined : hints?.leaderOf(topic, read.target.partition, read.errorCode);
     entry.partitions.push({
+      ...(leader ? { currentLeader: leader } : {}),
       partitionIndex: read.target.partition,
       errorCode: read.errorCode,
       highWatermark: hw,
@@ -113,10 +120,17 @@ export async function handleFetch(
   const total = await readPartitions(reads, maxBytes, isolation);
   if (await waitForMinBytes(request, context, reads, total)) await readPartitions(reads, maxBytes, isolation);
   const answer = answerFetch(plan, reads, cache);
+  const hints =
+    context.apiVersion >= FETCH_LEADER_HINT_VERSION
+      ? new LeaderHints(services.cachedMetadata?.(), services.brokerId())
+      : undefined;
+  const responses = responseTopics(answer.partitions, byId, services, hints);
+  const nodeEndpoints = hints?.endpoints() ?? [];
   return {
     throttleTimeMs: 0,
     errorCode: answer.errorCode,
     sessionId: answer.sessionId,
-    responses: responseTopics(answer.partitions, byId, services),
+    responses,
+    ...(nodeEndpoints.length > 0 ? { nodeEndpoints } : {}),
   };
 }

@@ -64,6 +64,8 @@ export interface BrokerServices {
    * metadata names the successor, or the wait gave up (never rejects). Undefined otherwise (or absent).
    */
   handoffOf?(topic: string, partition: number): Promise<void> | undefined;
+  /** The cached cluster metadata without waiting (undefined before the first load, or absent). */
+  cachedMetadata?(): ClusterMetadata | undefined;
   /** The control plane's topic admin (auto-create, CreateTopics...). */
   readonly controlPlane: TopicAdmin;
   readonly metrics: BrokerMetrics;

@@ -25,6 +25,7 @@ import {
 import { TRANSACTION_STATE_TOPIC } from "../transactions/txn-coordinator.ts";
 import type { RequestContext, ResponseOf } from "./handler.ts";
 import { kafkaErrorCodeOf } from "./kafka-error-codes.ts";
+import { type CurrentLeader, LeaderHints, PRODUCE_LEADER_HINT_VERSION } from "./leader-hints.ts";
 import { topicExists } from "./topic-lookup.ts";
 
 interface PartitionResult {
@@ -35,6 +36,7 @@ interface PartitionResult {
   logStartOffset: bigint;
   recordErrors: { batchIndex: number; batchIndexErrorMessage: string | null }[];
   errorMessage: string | null;
+  currentLeader?: CurrentLeader;
 }
 
 /** A verified batch; `header` (BigInt fields and all) is read only for producers that have an id. */
@@ -276,7 +278,7 @@ export function handleProduce(
       }
     }
   }
-  const response = { responses, throttleTimeMs: 0 };
+  const response: ResponseOf<typeof ApiKey.Produce> = { responses, throttleTimeMs: 0 };
   if (acks === 0) {
     // The client reads no answer; the append still happens (and its failures are only counted).
     const countFailures = () => {
@@ -289,7 +291,27 @@ export function handleProduce(
     else Promise.all(waits).then(countFailures);
     return Promise.resolve(null);
   }
-  if (waits.length === 0) return Promise.resolve(response);
-  if (waits.length === 1) return waits[0]!.then(() => response);
-  return Promise.all(waits).then(() => response);
+  const answer = () => withLeaderHints(response, context);
+  if (waits.length === 0) return Promise.resolve(answer());
+  if (waits.length === 1) return waits[0]!.then(answer);
+  return Promise.all(waits).then(answer);
+}
+
+/** KIP-951: the refused partitions name their leader when another broker is known to lead them (v10+). */
+function withLeaderHints(
+  response: ResponseOf<typeof ApiKey.Produce>,
+  context: RequestContext,
+): ResponseOf<typeof ApiKey.Produce> {
+  if (context.apiVersion < PRODUCE_LEADER_HINT_VERSION) return response;
+  let hints: LeaderHints | undefined;
+  for (const topic of response.responses) {
+    for (const p of topic.partitionResponses as PartitionResult[]) {
+      if (p.errorCode === ErrorCode.NONE) continue;
+      hints ??= new LeaderHints(context.services.cachedMetadata?.(), context.services.brokerId());
+      const leader = hints.leaderOf({ name: topic.name }, p.index, p.errorCode);
+      if (leader) p.currentLeader = leader;
+    }
+  }
+  const endpoints = hints?.endpoints() ?? [];
+  return endpoints.length === 0 ? response : { ...response, nodeEndpoints: endpoints };
 }

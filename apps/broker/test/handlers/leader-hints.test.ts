@@ -1,0 +1,138 @@
+// KIP-951: a Produce (v10+) or Fetch (v16+) partition refused with NOT_LEADER_OR_FOLLOWER names the broker that
+// leads it now (currentLeader) and the response that broker's endpoint (nodeEndpoints), through the real codec —
+// but only when another live broker is known to lead it: never this broker, a fenced one or a guess.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { ClusterMetadata } from "@cirrus/broker-api";
+import { ApiKey, ErrorCode, encodeRecordBatch } from "@cirrus/kafka-protocol";
+import { handleProduce } from "../../src/handlers/produce.ts";
+import { coreHandlers } from "../../src/handlers/registry.ts";
+import { toWireTopicId } from "../../src/handlers/topic-ids.ts";
+import { dispatchCall } from "../helpers/dispatch-call.ts";
+import { standaloneServices } from "../helpers/standalone-services.ts";
+
+const TOPIC_ID = "6a1f3c2e-0b1d-4c5e-9f00-1234567890ab";
+
+/** Broker 1 (this one) serves nothing; t-0 is led by broker `leader` at epoch 7. */
+function cluster(leader: number, leaderState: "ACTIVE" | "FENCED" = "ACTIVE"): ClusterMetadata {
+  return {
+    clusterId: "c",
+    version: 2,
+    controllerBrokerId: 1,
+    brokers: [
+      { brokerId: 1, host: "b1.local", port: 9092, zone: "az-a", state: "ACTIVE" },
+      { brokerId: 2, host: "b2.local", port: 9093, zone: "az-b", state: leaderState },
+    ],
+    topics: [
+      {
+        topicId: TOPIC_ID,
+        name: "t",
+        configs: {},
+        partitions: [
+          { partition: 0, leaderBrokerId: leader, leaderEpoch: 7, streamId: 10 },
+          { partition: 1, leaderBrokerId: -1, leaderEpoch: 0, streamId: 11 },
+        ],
+      },
+    ],
+  };
+}
+
+function call(metadata: ClusterMetadata) {
+  const services = standaloneServices({ metadata: async () => metadata, cachedMetadata: () => metadata });
+  return dispatchCall(coreHandlers, services);
+}
+
+const records = () => encodeRecordBatch({ records: [{ value: "v" }] });
+
+function produceBody(partitions: number[]) {
+  return {
+    transactionalId: null,
+    acks: -1,
+    timeoutMs: 5_000,
+    topicData: [{ name: "t", partitionData: partitions.map((index) => ({ index, records: records() })) }],
+  };
+}
+
+function fetchBody(partitions: number[]) {
+  return {
+    replicaId: -1,
+    maxWaitMs: 0,
+    minBytes: 1,
+    forgottenTopicsData: [],
+    topics: [
+      {
+        topic: "t",
+        topicId: toWireTopicId(TOPIC_ID),
+        partitions: partitions.map((partition) => ({
+          partition,
+          currentLeaderEpoch: -1,
+          fetchOffset: 0n,
+          lastFetchedEpoch: -1,
+          logStartOffset: -1n,
+          partitionMaxBytes: 1 << 20,
+        })),
+      },
+    ],
+  };
+}
+
+const B2 = { nodeId: 2, host: "b2.local", port: 9093, rack: "az-b" };
+
+describe("KIP-951 leader hints", () => {
+  it("Produce v10+ names the new leader and its endpoint on NOT_LEADER_OR_FOLLOWER", async () => {
+    for (const version of [10, 11]) {
+      const answer = await call(cluster(2))(ApiKey.Produce, version, produceBody([0, 1]));
+      const [p0, p1] = answer.responses[0]!.partitionResponses;
+      assert.equal(p0!.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      assert.deepEqual(p0!.currentLeader, { leaderId: 2, leaderEpoch: 7 });
+      // t-1 has no leader: refused the same way, but no leader is named (the decoder's default).
+      assert.equal(p1!.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      assert.deepEqual(p1!.currentLeader, { leaderId: -1, leaderEpoch: -1 });
+      assert.deepEqual(answer.nodeEndpoints, [B2]);
+    }
+  });
+
+  it("Produce below v10 is answered as before (the handler adds nothing)", async () => {
+    const metadata = cluster(2);
+    const services = standaloneServices({ metadata: async () => metadata, cachedMetadata: () => metadata });
+    const context = {
+      apiVersion: 9,
+      services,
+      connection: { id: 1, remoteAddress: "test", closed: new AbortController().signal },
+    } as Parameters<typeof handleProduce>[1];
+    const answer = (await handleProduce(produceBody([0]), context))!;
+    assert.equal(answer.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    assert.equal("currentLeader" in answer.responses[0]!.partitionResponses[0]!, false);
+    assert.equal("nodeEndpoints" in answer, false);
+  });
+
+  it("names no leader that is this broker, a fenced broker, or when no metadata is cached", async () => {
+    const none = { leaderId: -1, leaderEpoch: -1 };
+    for (const metadata of [cluster(1), cluster(2, "FENCED")]) {
+      const answer = await call(metadata)(ApiKey.Produce, 11, produceBody([0]));
+      assert.equal(answer.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      assert.deepEqual(answer.responses[0]!.partitionResponses[0]!.currentLeader, none);
+      assert.deepEqual(answer.nodeEndpoints, []);
+    }
+    const services = standaloneServices({
+      metadata: async () => cluster(2),
+      cachedMetadata: () => undefined,
+    });
+    const answer = await dispatchCall(coreHandlers, services)(ApiKey.Produce, 11, produceBody([0]));
+    assert.deepEqual(answer.responses[0]!.partitionResponses[0]!.currentLeader, none);
+    assert.deepEqual(answer.nodeEndpoints, []);
+  });
+
+  it("Fetch v16 (by topic id) names the new leader and its endpoint; v15 does not", async () => {
+    const v16 = await call(cluster(2))(ApiKey.Fetch, 16, fetchBody([0, 1]));
+    const [p0, p1] = v16.responses[0]!.partitions;
+    assert.equal(p0!.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    assert.deepEqual(p0!.currentLeader, { leaderId: 2, leaderEpoch: 7 });
+    assert.deepEqual(p1!.currentLeader, { leaderId: -1, leaderEpoch: -1 });
+    assert.deepEqual(v16.nodeEndpoints, [B2]);
+    const v15 = await call(cluster(2))(ApiKey.Fetch, 15, fetchBody([0]));
+    assert.equal(v15.responses[0]!.partitions[0]!.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    // currentLeader exists from v12 in the schema, but Kafka fills it only from v16 (with nodeEndpoints).
+    assert.deepEqual(v15.responses[0]!.partitions[0]!.currentLeader, { leaderId: -1, leaderEpoch: -1 });
+  });
+});
