@@ -40,6 +40,12 @@ export interface BrokerConfig {
   readonly nodeIdentity: "local" | "aws" | "aliyun";
   /** The metadata service's base URL; empty: the cloud's own (169.254.169.254 / 100.100.100.200). */
   readonly metadataUrl: string;
+  /**
+   * aws: the only STS endpoint the broker signs its proof of identity for besides its own region's
+   * (https://sts.<region>.amazonaws.com/); empty in production, an emulator's origin in tests. The broker refuses a
+   * challenge naming any other: the signed request vouches for its instance role wherever it is presented.
+   */
+  readonly awsStsEndpoint: string;
   /** Folder of the machine's block devices by id (a folder of symlinks to block files in emulated instances). */
   readonly volumeByIdRoot: string;
   /** How long a starting broker waits for its WAL volume to appear under volumeByIdRoot. */
@@ -177,6 +183,7 @@ export const brokerConfigDefaults: BrokerConfig = Object.freeze({
   walCapacityBytes: 512 * 1024 * 1024,
   nodeIdentity: "local",
   metadataUrl: "",
+  awsStsEndpoint: "",
   volumeByIdRoot: "/dev/disk/by-id",
   volumeAttachWaitMs: 120_000,
   interruptionPollMs: 5_000,
@@ -250,6 +257,7 @@ const schema: { readonly [K in keyof BrokerConfig]: OptionSpec } = {
   walCapacityBytes: { kind: "int", min: 1024 * 1024 },
   nodeIdentity: { kind: "string" },
   metadataUrl: { kind: "string" },
+  awsStsEndpoint: { kind: "string" },
   volumeByIdRoot: { kind: "string" },
   volumeAttachWaitMs: { kind: "int", min: 0, max: DAY_MS },
   interruptionPollMs: { kind: "int", min: 100, max: 600_000 },
@@ -335,6 +343,12 @@ export function loadBrokerConfig(
   const onCloud = config.nodeIdentity !== "local";
   if (config.metadataUrl !== "" && !/^https?:\/\//.test(config.metadataUrl)) {
     throw configError("metadataUrl", `expected an http(s) URL (got ${JSON.stringify(config.metadataUrl)})`);
+  }
+  if (config.awsStsEndpoint !== "" && !/^https?:\/\/[^/?#]+\/?$/.test(config.awsStsEndpoint)) {
+    throw configError(
+      "awsStsEndpoint",
+      `expected an http(s) origin such as https://sts.example:4566 (got ${JSON.stringify(config.awsStsEndpoint)})`,
+    );
   }
   // On a cloud the WAL is the volume found by its id (the configured one, else the one the control plane
   // attached for the instance: node-identity/resolve-node.ts), unless a path is given; never the root disk.

@@ -185,6 +185,11 @@ const badValueByFamily: { family: string; env: Record<string, string>; names: st
     env: { CIRRUS_CONTROL_PLANE_URL: "ftp://cp" },
     names: "CIRRUS_CONTROL_PLANE_URL",
   },
+  {
+    family: "node identity (an STS endpoint with a path)",
+    env: { CIRRUS_AWS_STS_ENDPOINT: "https://sts.example/vault" },
+    names: "CIRRUS_AWS_STS_ENDPOINT",
+  },
   { family: "topics", env: { CIRRUS_AUTO_CREATE_TOPICS: "yes" }, names: "CIRRUS_AUTO_CREATE_TOPICS" },
   { family: "fetch", env: { CIRRUS_MAX_FETCH_WAIT_MS: "-1" }, names: "CIRRUS_MAX_FETCH_WAIT_MS" },
   {

@@ -63,6 +63,8 @@ export class EmulatedAwsClusterKit extends EmulatedClusterKit<EmulatedAwsCloud> 
         },
         shutdownGraceMs: 3_000,
         volumeBytes: 64 * 1024 * 1024,
+        // The brokers sign their proof only for the region's STS or this one (the control plane forwards to it).
+        machineEnv: { CIRRUS_AWS_STS_ENDPOINT: moto.endpoint },
       }),
     );
     this.#moto = moto;

@@ -21,6 +21,8 @@ export interface EmulatedCloudOptions {
   readonly shutdownGraceMs?: number;
   /** Bytes of each volume's block file (sparse). Default: the volume's size in GiB. */
   readonly volumeBytes?: number;
+  /** More machine environment of every instance (see EmulatedRegionOptions.machineEnv). */
+  readonly machineEnv?: Record<string, string>;
 }
 
 /** What the fakes still hold: after a cluster is deleted, every list is empty. */
@@ -62,6 +64,7 @@ export abstract class EmulatedCloudOnRegion<Account extends FakeAccount> {
       },
       ...(options.shutdownGraceMs === undefined ? {} : { shutdownGraceMs: options.shutdownGraceMs }),
       ...(options.volumeBytes === undefined ? {} : { volumeBytes: options.volumeBytes }),
+      ...(options.machineEnv === undefined ? {} : { machineEnv: options.machineEnv }),
     });
     account.privateIpPrefix = "127.0.0.";
     account.timing = { ...account.timing, ...options.timing };

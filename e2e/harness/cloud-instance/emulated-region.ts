@@ -25,6 +25,12 @@ export interface EmulatedRegionOptions {
   readonly shutdownGraceMs?: number;
   /** Bytes of each volume's block file (sparse). Default: the volume's size in GiB. */
   readonly volumeBytes?: number;
+  /**
+   * More machine environment of every instance: what an image would bake in rather than the launch template
+   * carry (aws: CIRRUS_AWS_STS_ENDPOINT, the emulated region's STS, the only one besides the real region's the
+   * broker signs its proof for).
+   */
+  readonly machineEnv?: Record<string, string>;
 }
 
 /** One machine the fake launched, as the region boots it. */
@@ -75,6 +81,7 @@ export class EmulatedRegion {
         userDataBase64: machine.userDataBase64,
         dir: join(this.#options.dir, "instances", machine.instanceId),
         metadata: this.#options.identity,
+        ...(this.#options.machineEnv ? { env: this.#options.machineEnv } : {}),
       });
       this.#booted.set(machine.instanceId, instance);
       return instance;

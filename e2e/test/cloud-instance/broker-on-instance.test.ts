@@ -150,6 +150,8 @@ describe("a broker on an emulated aws instance", { timeout: 180_000 }, () => {
       userDataBase64,
       signingKey: privatePem(signingKey),
       ...(withRole ? { metadata: { instanceRole } } : {}),
+      // The emulated region's STS, the only one besides us-east-1's own the broker signs its proof for.
+      env: { CIRRUS_AWS_STS_ENDPOINT: moto.endpoint },
       dir: join(dir, instanceId),
     });
     instances.push(instance);

@@ -113,7 +113,11 @@ describe("aws IMDSv2", () => {
       });
       const audience = "cirrus:cluster-1:Qm9vdHN0cmFwTm9uY2VGb3JUZXN0aW5nT25seTAwMDAx";
       const stsUrl = `${moto.endpoint}/`;
-      const proof = await new AwsImdsIdentity({ baseUrl: imds.url }).proof({ audience, stsUrl });
+      // The emulated region's STS, configured as the broker's (it signs for no other but its region's own).
+      const proof = await new AwsImdsIdentity({ baseUrl: imds.url, stsEndpoint: moto.endpoint }).proof({
+        audience,
+        stsUrl,
+      });
       const signed = proof.callerIdentity;
       assert.ok(signed, "a signed GetCallerIdentity");
       assert.equal(signed.url, stsUrl);
@@ -137,6 +141,60 @@ describe("aws IMDSv2", () => {
     } finally {
       await moto.stop();
     }
+  });
+
+  it("signs only for its region's STS or the configured one: any other URL is NODE_IDENTITY_UNAVAILABLE naming it", async () => {
+    const imds = await emulator({
+      instanceRole: {
+        name: "cirrus-broker",
+        credentials: async () => ({
+          accessKeyId: "ASIAEXAMPLE",
+          secretAccessKey: "secret",
+          sessionToken: "t",
+          expiration: new Date(Date.now() + 3_600_000).toISOString(),
+        }),
+      },
+    });
+    const audience = "cirrus:c:n";
+    // Its own region's (us-east-1, from the identity document): signed, for that URL, in that region.
+    const own = await new AwsImdsIdentity({ baseUrl: imds.url }).proof({
+      audience,
+      stsUrl: "https://STS.us-east-1.amazonaws.com:443",
+    });
+    assert.equal(own.callerIdentity?.url, "https://sts.us-east-1.amazonaws.com/");
+    assert.match(own.callerIdentity?.headers.authorization ?? "", /\/us-east-1\/sts\/aws4_request/);
+    const configured = "http://127.0.0.1:4566";
+    const refusedFor = async (stsUrl: string, stsEndpoint?: string) =>
+      assert.rejects(
+        new AwsImdsIdentity({ baseUrl: imds.url, ...(stsEndpoint ? { stsEndpoint } : {}) }).proof({
+          audience,
+          stsUrl,
+        }),
+        (error: Error & { code?: string }) =>
+          error.code === "NODE_IDENTITY_UNAVAILABLE" &&
+          error.message.includes(JSON.stringify(stsUrl)) &&
+          /signs only for/.test(error.message),
+        stsUrl,
+      );
+    for (const stsUrl of [
+      "https://sts.eu-west-1.amazonaws.com/", // another region's
+      "http://sts.us-east-1.amazonaws.com/", // not https
+      "https://sts.us-east-1.amazonaws.com.evil.example/",
+      "https://sts.us-east-1.amazonaws.com/?Action=AssumeRole",
+      "https://sts.us-east-1.amazonaws.com/vault",
+      "https://vault.internal.example:8200/",
+      "not a url",
+      configured, // an emulator the broker was not told of
+    ]) {
+      await refusedFor(stsUrl);
+    }
+    // Configured: that one, and still not any other (the region's own stays allowed only when none is configured).
+    const viaConfigured = await new AwsImdsIdentity({ baseUrl: imds.url, stsEndpoint: configured }).proof({
+      audience,
+      stsUrl: `${configured}/`,
+    });
+    assert.equal(viaConfigured.callerIdentity?.url, `${configured}/`);
+    await refusedFor("http://127.0.0.1:4567/", configured);
   });
 
   it("an instance without an instance profile role cannot sign its proof: NODE_IDENTITY_UNAVAILABLE saying so", async () => {

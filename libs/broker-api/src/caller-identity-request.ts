@@ -27,6 +27,17 @@ export interface SignedCallerIdentity {
 }
 
 /**
+ * The STS endpoint for `region`: `configured` when set (an emulator, in tests), else the region's own
+ * (`https://sts.<region>.amazonaws.com/`, `.com.cn` in the China regions). The control plane forwards proofs only
+ * there, and a broker signs only for its own region's (or its configured one): a signed GetCallerIdentity is a
+ * bearer proof of the instance role for minutes, wherever it is presented.
+ */
+export function stsUrlFor(region: string, configured?: string): string {
+  if (configured) return new URL(configured).href.replace(/\/*$/, "/");
+  return `https://sts.${region}.amazonaws.com${region.startsWith("cn-") ? ".cn" : ""}/`;
+}
+
+/**
  * Signs sts:GetCallerIdentity for `stsUrl` (the challenge's, e.g. https://sts.us-east-1.amazonaws.com/) in
  * `region`, with `challenge` in the signed CHALLENGE_HEADER. `signingDate` is for tests of stale signatures.
  */

@@ -1,7 +1,8 @@
 // AWS EC2 instance metadata (IMDSv2: session tokens only). Paths as documented in the EC2 user guide
 // ("Instance metadata categories", "Spot Instance interruption notices", "EC2 instance rebalance
 // recommendations", "Instance identity documents").
-import { type RoleCredentials, signCallerIdentity } from "@cirrus/broker-api";
+import { type RoleCredentials, signCallerIdentity, stsUrlFor } from "@cirrus/broker-api";
+import { envNameOf } from "../config-values.ts";
 import { BrokerError, BrokerErrorCode } from "../errors.ts";
 import { isoTime, MetadataHttp } from "./metadata-http.ts";
 import { MetadataSession } from "./metadata-session.ts";
@@ -34,9 +35,12 @@ export const AwsMetadataPaths = {
 export class AwsImdsIdentity implements NodeIdentitySource {
   readonly provider = "aws";
   readonly #session: MetadataSession;
+  readonly #stsEndpoint: string | undefined;
   #instanceId: string | undefined;
 
-  constructor(options: { baseUrl?: string; timeoutMs?: number } = {}) {
+  /** `stsEndpoint`: the one STS endpoint besides the region's own the broker signs for (config awsStsEndpoint). */
+  constructor(options: { baseUrl?: string; timeoutMs?: number; stsEndpoint?: string } = {}) {
+    this.#stsEndpoint = options.stsEndpoint || undefined;
     this.#session = new MetadataSession({
       http: new MetadataHttp({
         baseUrl: options.baseUrl || AWS_METADATA_URL,
@@ -98,6 +102,9 @@ export class AwsImdsIdentity implements NodeIdentitySource {
   /**
    * The identity document and its signature; with a challenge naming an STS endpoint, also a sts:GetCallerIdentity
    * for it signed with the instance role's credentials and the challenge (the document alone can be replayed).
+   * Only for the region's STS endpoint or the configured one: whoever holds the signed request can present it, for
+   * minutes, to any service that takes GetCallerIdentity as proof of the role (a rogue control plane, or someone
+   * in the middle of a plain-http one, would otherwise get one signed for its own URL).
    */
   async proof(challenge?: ProofChallenge): Promise<IdentityProof> {
     const [document, signature] = await Promise.all([
@@ -113,8 +120,17 @@ export class AwsImdsIdentity implements NodeIdentitySource {
         `metadata service ${AwsMetadataPaths.identityDocument}: no region`,
       );
     }
+    const stsUrl = stsUrlFor(region, this.#stsEndpoint);
+    if (!sameUrl(challenge.stsUrl, stsUrl)) {
+      throw new BrokerError(
+        BrokerErrorCode.NODE_IDENTITY_UNAVAILABLE,
+        `the control plane asks for a signed sts:GetCallerIdentity for ${JSON.stringify(challenge.stsUrl)}; ` +
+          `this broker signs only for ${stsUrl} (its region ${region}'s STS` +
+          `${this.#stsEndpoint ? `, as ${envNameOf("awsStsEndpoint")} says` : ""})`,
+      );
+    }
     const callerIdentity = await signCallerIdentity({
-      stsUrl: challenge.stsUrl,
+      stsUrl,
       region,
       credentials: await this.#roleCredentials(),
       challenge: challenge.audience,
@@ -147,6 +163,12 @@ export class AwsImdsIdentity implements NodeIdentitySource {
       ...(typeof Token === "string" ? { sessionToken: Token } : {}),
     };
   }
+}
+
+/** Whether `asked` is `allowed` once normalised (case of the host, default port, the trailing slash). */
+function sameUrl(asked: string, allowed: string): boolean {
+  if (!URL.canParse(asked)) return false;
+  return new URL(asked).href.replace(/\/*$/, "/") === allowed;
 }
 
 function parseJson(path: string, body: string): Record<string, unknown> {

@@ -10,7 +10,7 @@ import type { NodeIdentity, NodeIdentitySource } from "./node-identity.ts";
 export function createNodeIdentity(config: BrokerConfig): NodeIdentitySource {
   switch (config.nodeIdentity) {
     case "aws":
-      return new AwsImdsIdentity({ baseUrl: config.metadataUrl });
+      return new AwsImdsIdentity({ baseUrl: config.metadataUrl, stsEndpoint: config.awsStsEndpoint });
     case "aliyun":
       return new AliyunMetadataIdentity({ baseUrl: config.metadataUrl });
     default:

@@ -30,15 +30,6 @@ export interface AssumedRoleCaller {
 
 const refuse = (why: string) => new ApiError("UNAUTHORIZED", `instance identity refused: ${why}`);
 
-/**
- * The STS endpoint the control plane forwards to for a cluster in `region`: `configured` when set (tests: moto),
- * else the region's own (`sts.<region>.amazonaws.com`, `.com.cn` in the China regions). Never one the broker names.
- */
-export function stsUrlFor(region: string, configured?: string): string {
-  if (configured) return new URL(configured).href.replace(/\/*$/, "/");
-  return `https://sts.${region}.amazonaws.com${region.startsWith("cn-") ? ".cn" : ""}/`;
-}
-
 const AUTHORIZATION =
   /^AWS4-HMAC-SHA256 Credential=([^/\s]+)\/(\d{8})\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=[0-9a-f]{64}$/;
 /** Headers fetch (undici) throws on rather than send. */

@@ -3,12 +3,12 @@
 // say it was signed by the cluster's instance role, in the expected account, in a session named for the instance
 // whose identity document came with it. The identity document alone (replayable forever: it never changes and
 // carries no nonce) no longer gets a credential.
+import { stsUrlFor } from "@cirrus/broker-api";
 import type { ClusterSpec } from "../api-schemas/clusters.ts";
 import {
   callerOfSignedRequest,
   checkSignedCallerIdentity,
   type SignedCallerIdentityRequest,
-  stsUrlFor,
 } from "../auth/aws-caller-identity.ts";
 import type { AwsAccountSource } from "../auth/own-aws-account.ts";
 import type { Db } from "../db/database.ts";

@@ -7,9 +7,9 @@
 // The route is unauthenticated (a broker has no credential yet when it asks), so each cluster holds at most
 // challengeLimit(spec) open ones (unexpired, unspent): beyond, 429 with Retry-After, and nothing is written.
 import { createHash, randomBytes } from "node:crypto";
+import { stsUrlFor } from "@cirrus/broker-api";
 import { and, asc, eq, gt, isNull, lt } from "drizzle-orm";
 import type { ClusterSpec } from "../api-schemas/clusters.ts";
-import { stsUrlFor } from "../auth/aws-caller-identity.ts";
 import type { Db } from "../db/database.ts";
 import { clusters, instanceChallenges } from "../db/schema.ts";
 import { inTransaction } from "../db/transaction.ts";

@@ -7,6 +7,26 @@ import { CLUSTER_TAG, FLEET_TAG, requestTagged, resourceTagged } from "./tags.ts
 // instance's boot script reads. Resource ARNs and tag conditions narrow every action IAM lets us narrow.
 
 const BUCKET = sub("arn:${AWS::Partition}:s3:::${Bucket}");
+const LAUNCH_TEMPLATES = sub("arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:launch-template/*");
+/**
+ * What a RunInstances from a fleet's template uses or creates besides the template (EC2's resource types for
+ * RunInstances, the Service Authorization Reference): the image and its snapshots (any owner: public or shared
+ * AMIs), the subnet, security groups and key pair named, the instance, its volumes and network interface, and
+ * the spot request of a spot launch.
+ */
+const LAUNCHED_RESOURCES = [
+  sub("arn:${AWS::Partition}:ec2:${AWS::Region}::image/*"),
+  sub("arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*"),
+  ...[
+    "subnet",
+    "security-group",
+    "key-pair",
+    "instance",
+    "volume",
+    "network-interface",
+    "spot-instances-request",
+  ].map((type) => sub(`arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:${type}/*`)),
+];
 const BUCKET_OBJECTS = sub("arn:${AWS::Partition}:s3:::${Bucket}/*");
 
 /** One statement per kind of scoping; the actions are exactly the SDK operations the code sends. */
@@ -50,14 +70,14 @@ export const PROVIDER_STATEMENTS: readonly IamStatement[] = [
     Sid: "CreateTaggedLaunchTemplates",
     Effect: "Allow",
     Action: ["ec2:CreateLaunchTemplate"],
-    Resource: sub("arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:launch-template/*"),
+    Resource: LAUNCH_TEMPLATES,
     Condition: requestTagged(FLEET_TAG),
   },
   {
     Sid: "ManageTaggedLaunchTemplates",
     Effect: "Allow",
     Action: ["ec2:CreateLaunchTemplateVersion", "ec2:DeleteLaunchTemplate"],
-    Resource: sub("arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:launch-template/*"),
+    Resource: LAUNCH_TEMPLATES,
     Condition: resourceTagged(FLEET_TAG),
   },
   {
@@ -130,7 +150,26 @@ export const IMPLIED_ACTIONS: readonly ImpliedAction[] = [
 ];
 
 export const IMPLIED_STATEMENTS: readonly IamStatement[] = [
-  { Sid: "LaunchFromTemplates", Effect: "Allow", Action: ["ec2:RunInstances"], Resource: "*" },
+  // Auto Scaling checks ec2:RunInstances with the caller's rights when a group is created or updated with a
+  // launch template ("Control Amazon EC2 launch template usage in Auto Scaling groups", EC2 Auto Scaling user
+  // guide). RunInstances is authorised on every resource of the launch: the template itself only when it carries
+  // the fleet tag (only fleet templates, which CreateTaggedLaunchTemplates lets the role create), every other
+  // resource only when a launch template of this account and region is used (ec2:LaunchTemplate). So the role
+  // cannot launch an instance outside a fleet's template, as RunInstances on "*" allowed.
+  {
+    Sid: "LaunchFromFleetTemplates",
+    Effect: "Allow",
+    Action: ["ec2:RunInstances"],
+    Resource: LAUNCH_TEMPLATES,
+    Condition: resourceTagged(FLEET_TAG),
+  },
+  {
+    Sid: "LaunchResourcesOnlyThroughTemplates",
+    Effect: "Allow",
+    Action: ["ec2:RunInstances"],
+    Resource: LAUNCHED_RESOURCES,
+    Condition: { ArnLike: { "ec2:LaunchTemplate": LAUNCH_TEMPLATES } },
+  },
   {
     Sid: "TagOnCreate",
     Effect: "Allow",

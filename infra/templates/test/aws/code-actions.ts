@@ -1,5 +1,5 @@
 import { sdkCalls } from "../code-scan/aws-sdk-calls.ts";
-import { iamActionOf } from "../code-scan/iam-actions.ts";
+import { iamActionOf, needsPermission } from "../code-scan/iam-actions.ts";
 import { commandsByStoreMethod, storeMethodsCalled } from "../code-scan/object-store-calls.ts";
 import { sourceFiles } from "../code-scan/source-files.ts";
 
@@ -27,7 +27,7 @@ function storeActions(methods: Iterable<string>): Map<string, string> {
 export function controlPlaneCodeActions(): Map<string, string> {
   const out = new Map<string, string>();
   for (const call of sdkCalls(sourceFiles("libs/cloud/src", "apps/control-plane/src")))
-    out.set(iamActionOf(call), `${call.file} ${call.command}`);
+    if (needsPermission(call)) out.set(iamActionOf(call), `${call.file} ${call.command}`);
   const methods = new Set<string>();
   for (const file of sourceFiles("apps/control-plane/src"))
     for (const m of storeMethodsCalled(file)) methods.add(m);
@@ -40,7 +40,7 @@ export function controlPlaneCodeActions(): Map<string, string> {
 export function brokerCodeActions(): Map<string, string> {
   const out = new Map<string, string>();
   for (const call of sdkCalls(sourceFiles("libs/object-store/src", "libs/s3stream/src", "apps/broker/src")))
-    out.set(iamActionOf(call), `${call.file} ${call.command}`);
+    if (needsPermission(call)) out.set(iamActionOf(call), `${call.file} ${call.command}`);
   return out;
 }
 

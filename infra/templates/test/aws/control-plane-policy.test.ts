@@ -9,8 +9,8 @@ import {
   PROVIDER_STATEMENTS,
 } from "../../src/aws/control-plane-policy.ts";
 import { CONTROL_PLANE_USER_DATA } from "../../src/aws/control-plane-user-data.ts";
-import { grantedActions } from "../../src/aws/iam-policy.ts";
-import { CLUSTER_TAG, FLEET_TAG } from "../../src/aws/tags.ts";
+import { grantedActions, sub } from "../../src/aws/iam-policy.ts";
+import { CLUSTER_TAG, FLEET_TAG, resourceTagged } from "../../src/aws/tags.ts";
 import { REPO_ROOT } from "../code-scan/source-files.ts";
 import { controlPlaneCodeActions, missingFrom } from "./code-actions.ts";
 
@@ -63,12 +63,52 @@ describe("control-plane role (AWS)", () => {
   it("scopes every mutating action by resource or by the tags the code sets", () => {
     for (const s of [...PROVIDER_STATEMENTS, ...IMPLIED_STATEMENTS]) {
       const readOnly = s.Action.every((a) => /:(Describe|Get|List)/.test(a) && a !== "ssm:GetParameters");
-      if (readOnly || s.Action.includes("ec2:RunInstances")) continue;
+      if (readOnly) continue;
       assert.ok(
         s.Resource !== "*" || s.Condition,
         `${s.Sid}: ${s.Action.join(", ")} on every resource, unconditioned`,
       );
     }
+  });
+
+  it("lets the role launch instances only from its fleets' launch templates", () => {
+    const launchTemplates = "launch-template/*";
+    const runs = [...PROVIDER_STATEMENTS, ...IMPLIED_STATEMENTS].filter((s) =>
+      s.Action.some((a) => a === "ec2:RunInstances" || a === "ec2:*" || a === "*"),
+    );
+    assert.ok(runs.length > 0, "ec2:RunInstances is granted (Auto Scaling checks it)");
+    for (const s of runs) {
+      assert.deepEqual(s.Action, ["ec2:RunInstances"], `${s.Sid}: RunInstances in a statement of its own`);
+      const resources = (Array.isArray(s.Resource) ? s.Resource : [s.Resource]).map((r) => JSON.stringify(r));
+      assert.ok(!resources.includes('"*"'), `${s.Sid}: RunInstances on every resource`);
+      if (resources.some((r) => r.includes(launchTemplates))) {
+        // The template resource: only one tagged as a fleet's (the tag CreateLaunchTemplate must set).
+        const ownTemplates = sub(
+          "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:launch-template/*",
+        );
+        assert.deepEqual(
+          resources,
+          [JSON.stringify(ownTemplates)],
+          `${s.Sid}: templates of this account only`,
+        );
+        assert.deepEqual(s.Condition, resourceTagged(FLEET_TAG), `${s.Sid}: any launch template`);
+      } else {
+        // Everything else the launch uses: only when it goes through a launch template of this account.
+        assert.ok(
+          JSON.stringify(s.Condition?.ArnLike?.["ec2:LaunchTemplate"] ?? "").includes(launchTemplates),
+          `${s.Sid}: RunInstances without a launch template`,
+        );
+        assert.equal(
+          Object.keys(s.Condition ?? {}).length,
+          1,
+          `${s.Sid}: only the launch template condition`,
+        );
+      }
+    }
+    assert.ok(
+      runs.some((s) => JSON.stringify(s.Resource).includes("launch-template/*")),
+      "the template itself must be allowed, or no group can launch",
+    );
   });
 
   it("uses the tag keys the code puts on groups, instances, templates and volumes", () => {

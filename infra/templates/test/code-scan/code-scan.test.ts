@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { essActions } from "./aliyun-calls.ts";
 import { commandsConstructed, sdkCalls } from "./aws-sdk-calls.ts";
+import { iamActionOf, needsPermission } from "./iam-actions.ts";
 import { commandsByStoreMethod, storeMethodsCalled } from "./object-store-calls.ts";
 
 const file = (text: string) => ({ path: "x.ts", text });
@@ -60,6 +61,13 @@ const a = new CreateVolumeCommand({});`);
       `const store = openObjectStore(uri);\nawait store.list("a/");\nawait store.delete(keys);\nother.get();`,
     );
     assert.deepEqual([...storeMethodsCalled(source)].sort(), ["delete", "list"]);
+  });
+
+  it("skip only the calls IAM does not check, and refuse a service not checked yet", () => {
+    assert.equal(needsPermission({ service: "sts", operation: "GetCallerIdentity" }), false);
+    assert.equal(needsPermission({ service: "sts", operation: "AssumeRole" }), true);
+    assert.equal(needsPermission({ service: "ec2", operation: "RunInstances" }), true);
+    assert.throws(() => iamActionOf({ service: "sts", operation: "AssumeRole" }), /not checked yet/);
   });
 
   it("find ESS actions however the call is laid out", () => {

@@ -18,6 +18,18 @@ const S3_PERMISSIONS: Readonly<Record<string, string>> = {
 };
 
 /**
+ * Calls IAM does not check: STS answers GetCallerIdentity whatever the caller's policy says ("No permissions are
+ * required to perform this operation", STS API reference). The control plane asks it its own account
+ * (apps/control-plane/src/auth/own-aws-account.ts).
+ */
+const UNCHECKED: ReadonlySet<string> = new Set(["sts:GetCallerIdentity"]);
+
+/** Whether IAM checks the call at all (see UNCHECKED); a call it checks must be granted. */
+export function needsPermission(call: Pick<SdkCall, "service" | "operation">): boolean {
+  return !UNCHECKED.has(`${call.service}:${call.operation}`);
+}
+
+/**
  * The IAM action a call needs. For Auto Scaling, EC2 and CloudWatch the action is `<prefix>:<Operation>` and the
  * model's namespace (autoscaling, ec2, cloudwatch) is the IAM prefix; S3 goes through its table.
  */
