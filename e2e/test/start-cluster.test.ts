@@ -31,7 +31,17 @@ describe("startCluster harness", { timeout: 180_000 }, () => {
     assert.equal(h.bootstrap.split(",").length, 3);
     assert.equal(h.brokers.length, 3);
     assert.ok(h.brokers.every((b) => b.pid !== undefined && b.host === "127.0.0.1"));
-    const metadata = await kcatList(h.bootstrap);
+    // A broker answers Metadata from its cache (at most 1 s old, MetadataCache's maxAgeMs): right after the
+    // control plane reports three ACTIVE brokers, a view read just before the third became ACTIVE may still
+    // list two. Wait out a few cache ages, not forever.
+    const metadata = await waitFor(
+      "kcat -L to list all 3 brokers",
+      async () => {
+        const listed = await kcatList(h.bootstrap);
+        return /3 brokers:/.test(listed) ? listed : undefined;
+      },
+      5_000,
+    );
     assert.match(metadata, /3 brokers:/);
     const clusters = await h.api<{ items: { id: string; state: string }[] }>("GET", "/v1/clusters");
     assert.equal(clusters.status, 200);
