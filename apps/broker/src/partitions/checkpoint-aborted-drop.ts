@@ -12,16 +12,14 @@ import type { CheckpointStore } from "./checkpoint-store.ts";
  * Rewrites every stored checkpoint of `streamId` that lists one of `entries` without it. Rejects when the
  * store fails or a checkpoint cannot be decoded (the caller then keeps the markers: some checkpoints may
  * already be rewritten, which is safe while the markers stay, as the transactions' records are gone).
- * `nowMs`: the load time of an older checkpoint's untimed entries (checkpoint-codec.ts), which a rewrite keeps.
  */
 export async function dropAbortedFromStored(
   store: CheckpointStore,
   streamId: number,
   entries: readonly AbortedTxn[],
-  nowMs: number,
 ): Promise<void> {
   for (const offset of await store.list(streamId)) {
-    const checkpoint = decodeCheckpoint(await store.get(streamId, offset), nowMs);
+    const checkpoint = decodeCheckpoint(await store.get(streamId, offset));
     // A checkpoint without transactions makes its loader scan the log, where the removed markers are gone.
     if (!checkpoint.txns) continue;
     const txns = TxnLogState.fromSnapshot(checkpoint.txns);

@@ -17,8 +17,8 @@
 //                            older than the producer expiry are not kept) ]
 //   A version 1 checkpoint (written before transactions were carried) decodes with `txns` undefined: the
 //   loader then rebuilds them by scanning the log up to the checkpoint (as every open did before).
-//   A version 2 checkpoint's markers carry no time: they decode as written at `loadedAtMs`, so a move restarts
-//   their idle time (they expire later than they would have, never earlier).
+//   A version 2 checkpoint's markers carry no time: they decode as written when the checkpoint was
+//   (`writtenAtMs`), the latest time they can have, so they expire later than they would have, never earlier.
 //
 // Varints use arithmetic, not 32-bit shifts, so offsets and timestamps up to 2^53 survive.
 import { crc32 } from "node:zlib";
@@ -87,11 +87,8 @@ export function encodeCheckpoint(c: Checkpoint): Buffer {
   return Buffer.concat([header, body]);
 }
 
-/**
- * Decodes a stored checkpoint; throws CoordinatorError(CHECKPOINT_CORRUPT) on any damage or unknown version.
- * `loadedAtMs`: the time given to what an older version stored without one (version 2 marker epochs).
- */
-export function decodeCheckpoint(buf: Buffer, loadedAtMs: number): Checkpoint {
+/** Decodes a stored checkpoint; throws CoordinatorError(CHECKPOINT_CORRUPT) on any damage or unknown version. */
+export function decodeCheckpoint(buf: Buffer): Checkpoint {
   if (buf.length < HEADER_BYTES || !buf.subarray(0, 4).equals(MAGIC)) corrupt("not a checkpoint (magic)");
   const version = buf.readUInt8(4);
   if (version < OLDEST_READABLE_VERSION || version > CHECKPOINT_VERSION)
@@ -130,7 +127,7 @@ export function decodeCheckpoint(buf: Buffer, loadedAtMs: number): Checkpoint {
       bytes: r.uvarint(),
     });
   }
-  const txns = version >= 2 && r.u8() === 1 ? readTxns(r, version, writtenAtMs!, loadedAtMs) : undefined;
+  const txns = version >= 2 && r.u8() === 1 ? readTxns(r, version, writtenAtMs!) : undefined;
   if (!r.done) corrupt(`${body.length - r.position} trailing bytes`);
   return {
     streamId: streamId!,
@@ -166,7 +163,7 @@ function writeTxns(w: Writer, txns: TxnLogSnapshot, writtenAtMs: number): void {
   }
 }
 
-function readTxns(r: Reader, version: number, writtenAtMs: number, loadedAtMs: number): TxnLogSnapshot {
+function readTxns(r: Reader, version: number, writtenAtMs: number): TxnLogSnapshot {
   const ongoing: OngoingTxn[] = [];
   for (let n = r.count(9); n > 0; n--) ongoing.push({ producerId: r.i64(), firstOffset: r.uvarint() });
   const aborted: AbortedTxn[] = [];
@@ -184,7 +181,7 @@ function readTxns(r: Reader, version: number, writtenAtMs: number, loadedAtMs: n
     const producerId = r.i64();
     const epoch = r.uvarint();
     const offset = r.uvarint();
-    const lastTimestamp = version >= 3 ? writtenAtMs - r.zigzag() : loadedAtMs;
+    const lastTimestamp = version >= 3 ? writtenAtMs - r.zigzag() : writtenAtMs;
     if (!Number.isSafeInteger(lastTimestamp)) corrupt("marker time beyond 2^53");
     markers.push({ producerId, epoch, offset, lastTimestamp });
   }

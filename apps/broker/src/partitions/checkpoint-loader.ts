@@ -27,11 +27,8 @@ export interface CheckpointedLog {
 
 export type LogStateOptions = PartitionProducerStateOptions & { readonly granuleBytes: number };
 
-/**
- * Options of a load: the log state's, the bytes per read when transactions must be rescanned, and the clock
- * (what an older checkpoint stored without a time counts as loaded now: checkpoint-codec.ts).
- */
-export type LoadOptions = LogStateOptions & { readonly readBytes: number; readonly now: () => number };
+/** Options of a load: the log state's, and the bytes per read when transactions must be rescanned. */
+export type LoadOptions = LogStateOptions & { readonly readBytes: number };
 
 export interface LoadedCheckpoint {
   readonly state: PartitionLogState;
@@ -78,7 +75,7 @@ export async function loadNewestCheckpoint(
     // Everything a checkpoint at or below the log start holds was trimmed away: the scan starts there anyway.
     if (offset <= logStart) break;
     try {
-      const checkpoint = decodeCheckpoint(await store.get(log.streamId, offset), options.now());
+      const checkpoint = decodeCheckpoint(await store.get(log.streamId, offset));
       await verify(checkpoint, log, offset);
       const state = PartitionLogState.fromCheckpoint(checkpoint, options);
       let txnScannedOffsets = 0;

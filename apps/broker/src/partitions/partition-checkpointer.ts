@@ -201,7 +201,7 @@ export class PartitionCheckpointer {
       if (this.#stopped) throw closed();
       const state = await this.ready();
       const store = this.#options.store;
-      if (store) await dropAbortedFromStored(store, this.#log.streamId, entries, this.#options.now());
+      if (store) await dropAbortedFromStored(store, this.#log.streamId, entries);
       state.txns.dropAborted(entries);
       if (this.#stopped) throw closed();
     });

@@ -70,11 +70,8 @@ const VERSION_2 =
   "01010004070100e807039880400101000000000000000609010000000000000005070102000000000000000501080000000000" +
   "000006028a8080808020";
 
-/** The load time an older checkpoint's untimed entries get. */
-const LOADED_AT = 1_765_000_000_000;
-
 function decode(buf: Buffer): Checkpoint {
-  return decodeCheckpoint(buf, LOADED_AT);
+  return decodeCheckpoint(buf);
 }
 
 function assertCorrupt(fn: () => unknown, message?: string) {
@@ -118,26 +115,29 @@ describe("checkpoint codec", () => {
     assert.deepEqual(decode(now), decoded);
   });
 
-  it("still reads a version 2 checkpoint: its marker epochs count as written when it is loaded", () => {
+  it("still reads a version 2 checkpoint: its marker epochs count as written when the checkpoint was", () => {
     const decoded = decode(Buffer.from(VERSION_2, "hex"));
+    const writtenAtMs = 1_763_000_000_000;
+    assert.equal(decoded.writtenAtMs, writtenAtMs);
     assert.deepEqual(decoded.txns, {
       ongoing: [{ producerId: 6n, firstOffset: 9 }],
       aborted: [{ producerId: 5n, firstOffset: 7, lastOffset: 8 }],
       markers: [
-        { producerId: 5n, epoch: 1, offset: 8, lastTimestamp: LOADED_AT },
-        { producerId: 6n, epoch: 2, offset: 2 ** 40 + 10, lastTimestamp: LOADED_AT },
+        { producerId: 5n, epoch: 1, offset: 8, lastTimestamp: writtenAtMs },
+        { producerId: 6n, epoch: 2, offset: 2 ** 40 + 10, lastTimestamp: writtenAtMs },
       ],
     });
     assert.equal(decoded.producers[0]?.lastTimestamp, 1_763_000_000_123);
-    // Written again it is a version 3 checkpoint that keeps the load time (a rewrite never restarts it twice).
+    // Written again it is a version 3 checkpoint that keeps those times.
     const again = encodeCheckpoint(decoded);
     assert.equal(again.readUInt8(4), 3);
-    assert.deepEqual(decodeCheckpoint(again, LOADED_AT + 5_000), decoded);
+    assert.deepEqual(decode(again), decoded);
   });
 
-  it("carries each marker epoch's time: a later load does not change it", () => {
+  it("carries each marker epoch's own time, not the checkpoint's", () => {
     const markers = sample.txns!.markers;
-    assert.deepEqual(decodeCheckpoint(encodeCheckpoint(sample), LOADED_AT + 1).txns?.markers, markers);
+    assert.ok(markers.every((m) => m.lastTimestamp !== sample.writtenAtMs));
+    assert.deepEqual(decode(encodeCheckpoint(sample)).txns?.markers, markers);
   });
 
   it("refuses aborted transactions out of marker order", () => {

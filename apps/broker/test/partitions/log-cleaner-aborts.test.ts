@@ -40,7 +40,7 @@ async function listed(gate: ProducerStateManager, on: Partition) {
   const hw = on.highWatermark;
   const stored = [];
   for (const offset of await checkpoints.list(on.streamId)) {
-    const txns = decodeCheckpoint(await checkpoints.get(on.streamId, offset), 0).txns;
+    const txns = decodeCheckpoint(await checkpoints.get(on.streamId, offset)).txns;
     stored.push(pairs(txns?.aborted ?? []));
   }
   return {

@@ -67,7 +67,7 @@ function fill(log: MemoryLog, batches: number, firstSeq = 0, firstTs = 0): numbe
  * the last thing in it, without their times.
  */
 function asVersion2(body: Buffer): Buffer {
-  const checkpoint = decodeCheckpoint(body, 0);
+  const checkpoint = decodeCheckpoint(body);
   const markers = checkpoint.txns?.markers ?? [];
   const withoutMarkers = encodeCheckpoint({
     ...checkpoint,
@@ -343,7 +343,7 @@ describe("PartitionCheckpointer", () => {
     reopened.abandon();
   });
 
-  it("marker epochs of a version 2 checkpoint count as written when it is loaded", async () => {
+  it("marker epochs of a version 2 checkpoint count as written when the checkpoint was", async () => {
     const log = new MemoryLog();
     const store = new ObjectStoreCheckpointStore(new MemObjectStore());
     const marker = encodeEndTxnMarker({
@@ -361,12 +361,12 @@ describe("PartitionCheckpointer", () => {
     checkpointer.abandon();
     const offset = log.highWatermark;
     await store.put(log.streamId, offset, asVersion2(await store.get(log.streamId, offset)));
-    const loadedAt = 5_000_000;
-    const reopened = open(log, store, { producerIdleExpiryMs: 1_000_000, now: () => loadedAt }).checkpointer;
+    const reopened = open(log, store, { producerIdleExpiryMs: 1_000_000, now: () => 5_000_000 }).checkpointer;
     const { txns } = await reopened.openState(stateOptions);
     assert.equal(reopened.stats.loadedFrom, offset);
     assert.equal(reopened.stats.txnScannedOffsets, 0, "the version 2 checkpoint carried the transactions");
-    assert.deepEqual([...txns.markerEpochs], [[40n, { epoch: 2, lastTimestamp: loadedAt }]]);
+    // Written at 1 000, checkpointed at 2 000 (the latest it can have been written), loaded at 5 000 000.
+    assert.deepEqual([...txns.markerEpochs], [[40n, { epoch: 2, lastTimestamp: 2_000 }]]);
     reopened.abandon();
   });
 
@@ -391,7 +391,7 @@ describe("PartitionCheckpointer", () => {
     const storedAborted = async () => {
       const out = [];
       for (const offset of await store.list(log.streamId))
-        out.push(decodeCheckpoint(await store.get(log.streamId, offset), 0).txns?.aborted.length);
+        out.push(decodeCheckpoint(await store.get(log.streamId, offset)).txns?.aborted.length);
       return out;
     };
     const held = async () => (await checkpointer.catchUp()).txns.abortedIn(0, log.highWatermark).length;

@@ -163,7 +163,7 @@ async function run(ops: readonly Op[], mode: StoreMode, tally: Tally): Promise<v
         for (const offset of await store.list(log.streamId)) {
           const body = await store.get(log.streamId, offset);
           if (body.readUInt8(4) !== CHECKPOINT_VERSION) continue;
-          const withoutTxns = encodeCheckpoint({ ...decodeCheckpoint(body, 0), txns: undefined });
+          const withoutTxns = encodeCheckpoint({ ...decodeCheckpoint(body), txns: undefined });
           await store.put(log.streamId, offset, asVersion1(withoutTxns));
         }
       }
