@@ -5,8 +5,7 @@
 // Prints one JSON line; then a second one for marker-epoch expiry: many short-lived transactional producers
 // (a new producer id every 100 ms of simulated time, one transaction each, every other one writing only its
 // marker here) through the live state and the checkpoint's log state, with a 10 min producer expiry, against
-// the same workload with an expiry beyond the run (every producer ever seen is kept). Run against the code
-// before marker epochs expired by time (a base worktree), it shows what that code kept.
+// the same workload with an expiry beyond the run (every producer ever seen is kept).
 
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -179,7 +178,7 @@ function markerWorkload(expiryMs: number) {
     log.apply({ baseOffset: offset, count, timestamp: now, payload: Buffer.concat(payload) });
     if (now - lastExpiry >= EXPIRE_EVERY_MS) {
       live.expire(now, (id) => index.openedAt(id) !== undefined);
-      expireLogState(log, now, expiryMs);
+      log.expire(now);
       lastExpiry = now;
     }
   }
@@ -207,13 +206,6 @@ function markerWorkload(expiryMs: number) {
     heapMiB: round(heapMiB, 1),
     cpuNsPerProducer: round(cpuNsPerProducer, 0),
   };
-}
-
-/** What the checkpointer does before a write (the code before marker expiry had no PartitionLogState.expire). */
-function expireLogState(log: PartitionLogState, now: number, expiryMs: number): void {
-  const withExpire = log as PartitionLogState & { expire?: (now: number, expiryMs: number) => void };
-  if (withExpire.expire) withExpire.expire(now, expiryMs);
-  else log.producers.expire(now, (id) => log.txns.mayHaveOpenTxn(id));
 }
 
 // Alternated, so that drift on a noisy machine falls on both; the median of 3 each.

@@ -324,7 +324,7 @@ export class PartitionCheckpointer {
     const offset = state.coveredOffset;
     if (!store || offset === this.#lastWrittenOffset || !state.lastBatch) return;
     const now = this.#options.now();
-    state.expire(now, this.#options.producerIdleExpiryMs);
+    state.expire(now);
     // Aborted transactions and markers wholly below the log start are no use to any reader any more.
     state.txns.forgetBelow(this.#log.logStartOffset, offset);
     const body = encodeCheckpoint({

@@ -187,18 +187,17 @@ export class PartitionLogState {
   }
 
   /**
-   * Forgets producers (their batches and their marker epochs) idle longer than `idleExpiryMs` at `nowMs`
+   * Forgets producers (their batches and their marker epochs) idle longer than the producer expiry at `nowMs`
    * with no transaction open here. A producer is idle since its newest batch or marker, whichever is later:
    * Kafka keeps both in one entry, so a recent marker keeps the batches and a recent batch the marker.
    */
-  expire(nowMs: number, idleExpiryMs: number): void {
-    const cutoff = nowMs - idleExpiryMs;
+  expire(nowMs: number): void {
+    const { producers } = this;
     const txns = this.#txns;
-    this.producers.expire(
-      nowMs,
-      (id) => txns.mayHaveOpenTxn(id) || (txns.lastMarkerTimestamp(id) ?? cutoff - 1) >= cutoff,
-    );
-    txns.expire(nowMs, idleExpiryMs, (id) => (this.producers.lastBatchTimestamp(id) ?? cutoff - 1) >= cutoff);
+    const idle = (lastTimestamp: number) => producers.isIdle(lastTimestamp, nowMs);
+    const recent = (lastTimestamp: number | undefined) => lastTimestamp !== undefined && !idle(lastTimestamp);
+    producers.expire(nowMs, (id) => txns.mayHaveOpenTxn(id) || recent(txns.lastMarkerTimestamp(id)));
+    txns.expire(idle, (id) => recent(producers.lastBatchTimestamp(id)));
   }
 
   /**

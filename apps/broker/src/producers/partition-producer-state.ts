@@ -269,6 +269,11 @@ export class PartitionProducerState {
     return this.#producers.get(producerId)?.lastTimestamp;
   }
 
+  /** Whether activity at `lastTimestamp` is older than the producer expiry at `nowMs`: the one idle rule. */
+  isIdle(lastTimestamp: number, nowMs: number): boolean {
+    return nowMs - lastTimestamp > this.#options.producerIdleExpiryMs;
+  }
+
   /**
    * Forgets producers idle longer than the expiry (call now and then; cheap when nothing expired), except
    * those `kept` says to keep: those with a transaction open here (from the partition's transaction index;
@@ -280,7 +285,7 @@ export class PartitionProducerState {
    * too, and a recent marker keeps its producer's batches.
    */
   expire(nowMs: number, kept: (producerId: bigint) => boolean): void {
-    const idle = (lastTimestamp: number) => nowMs - lastTimestamp > this.#options.producerIdleExpiryMs;
+    const idle = (lastTimestamp: number) => this.isIdle(lastTimestamp, nowMs);
     // The time checks come first: they are cheap, and most entries are not idle.
     for (const [id, entry] of this.#producers) {
       if (!idle(entry.lastTimestamp)) continue;

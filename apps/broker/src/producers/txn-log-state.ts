@@ -120,13 +120,13 @@ export class TxnLogState {
   }
 
   /**
-   * Forgets the marker epochs of producers whose newest marker is older than `idleExpiryMs` at `nowMs`, except
-   * those with a transaction open here (Kafka never expires a producer with an ongoing transaction) and those
-   * `kept` says to keep (PartitionLogState: a recent batch of the producer).
+   * Forgets the marker epochs of producers whose newest marker is `idle` (PartitionLogState: the producer
+   * expiry's rule), except those with a transaction open here (Kafka never expires a producer with an ongoing
+   * transaction) and those `kept` says to keep (PartitionLogState: a recent batch of the producer).
    */
-  expire(nowMs: number, idleExpiryMs: number, kept: (producerId: bigint) => boolean): void {
+  expire(idle: (lastTimestamp: number) => boolean, kept: (producerId: bigint) => boolean): void {
     for (const [producerId, m] of this.#markers) {
-      if (nowMs - m.lastTimestamp > idleExpiryMs && !this.mayHaveOpenTxn(producerId) && !kept(producerId))
+      if (idle(m.lastTimestamp) && !this.mayHaveOpenTxn(producerId) && !kept(producerId))
         this.#markers.delete(producerId);
     }
   }
