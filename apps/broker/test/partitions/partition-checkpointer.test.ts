@@ -47,6 +47,23 @@ class FlakyStore implements CheckpointStore {
   }
 }
 
+/** A transactional batch of one record at `timestamp`. */
+function txnData(producerId: bigint, producerEpoch: number, baseSequence: number, timestamp: number): Buffer {
+  const records = [{ value: "v", timestamp: BigInt(timestamp) }];
+  return encodeRecordBatch({ producerId, producerEpoch, baseSequence, isTransactional: true, records });
+}
+
+/** A commit or abort marker written at `timestamp`. */
+function txnMarker(producerId: bigint, producerEpoch: number, committed: boolean, timestamp: number): Buffer {
+  return encodeEndTxnMarker({
+    producerId,
+    producerEpoch,
+    committed,
+    coordinatorEpoch: 1,
+    timestamp: BigInt(timestamp),
+  });
+}
+
 /** Writes `batches` idempotent batches of producer 5 (3 records each) and a plain one every 4th. */
 function fill(log: MemoryLog, batches: number, firstSeq = 0, firstTs = 0): number {
   let seq = firstSeq;
@@ -280,14 +297,7 @@ describe("PartitionCheckpointer", () => {
   it("a checkpoint forgets idle producers but keeps one whose transaction is still open", async () => {
     const log = new MemoryLog();
     const store = new ObjectStoreCheckpointStore(new MemObjectStore());
-    const txn = encodeRecordBatch({
-      producerId: 9n,
-      producerEpoch: 0,
-      baseSequence: 0,
-      isTransactional: true,
-      records: [{ value: "open", timestamp: 0n }],
-    });
-    log.appendBatches([txn], 0);
+    log.appendBatches([txnData(9n, 0, 0, 0)], 0);
     log.append([{ producerId: 5n, producerEpoch: 0, baseSequence: 0, records: 3 }], 0);
     const options = { producerIdleExpiryMs: 1_000, now: () => 3_600_000 };
     const { checkpointer } = open(log, store, options);
@@ -305,21 +315,8 @@ describe("PartitionCheckpointer", () => {
     const log = new MemoryLog();
     const store = new ObjectStoreCheckpointStore(new MemObjectStore());
     const data = (producerId: bigint, seq: number, timestamp: number) =>
-      encodeRecordBatch({
-        producerId,
-        producerEpoch: 1,
-        baseSequence: seq,
-        isTransactional: true,
-        records: [{ value: "v", timestamp: BigInt(timestamp) }],
-      });
-    const marker = (producerId: bigint, timestamp: number) =>
-      encodeEndTxnMarker({
-        producerId,
-        producerEpoch: 1,
-        committed: true,
-        coordinatorEpoch: 1,
-        timestamp: BigInt(timestamp),
-      });
+      txnData(producerId, 1, seq, timestamp);
+    const marker = (producerId: bigint, timestamp: number) => txnMarker(producerId, 1, true, timestamp);
     log.appendBatches([marker(30n, 1_000)], 0); // only a marker, long ago: expires
     log.appendBatches([data(31n, 0, 1_000), marker(31n, 1_000), data(31n, 1, 1_000)], 0); // open again
     log.appendBatches([marker(32n, 1_000), data(32n, 0, 3_000_000)], 0); // a recent batch after it
@@ -346,14 +343,7 @@ describe("PartitionCheckpointer", () => {
   it("marker epochs of a version 2 checkpoint count as written when the checkpoint was", async () => {
     const log = new MemoryLog();
     const store = new ObjectStoreCheckpointStore(new MemObjectStore());
-    const marker = encodeEndTxnMarker({
-      producerId: 40n,
-      producerEpoch: 2,
-      committed: false,
-      coordinatorEpoch: 1,
-      timestamp: 1_000n,
-    });
-    log.appendBatches([marker], 0);
+    log.appendBatches([txnMarker(40n, 2, false, 1_000)], 0);
     log.append([{ producerId: -1n, producerEpoch: -1, baseSequence: -1, records: 1 }], 0);
     const { checkpointer } = open(log, store, { producerIdleExpiryMs: 1_000_000, now: () => 2_000 });
     await checkpointer.ready();
