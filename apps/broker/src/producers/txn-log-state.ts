@@ -114,11 +114,6 @@ export class TxnLogState {
     return this.#markers.get(producerId)?.lastTimestamp;
   }
 
-  /** How many producers' marker epochs this state remembers. */
-  get markerCount(): number {
-    return this.#markers.size;
-  }
-
   /**
    * Forgets the marker epochs of producers whose newest marker is `idle` (PartitionLogState: the producer
    * expiry's rule), except those with a transaction open here (Kafka never expires a producer with an ongoing
