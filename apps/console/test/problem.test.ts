@@ -134,20 +134,10 @@ describe("a renewal in another tab of this browser", () => {
 
   /** The other tab starts renewing `token`; then this tab meets a 401 for it: its judgement, once made. */
   const refusalDuringItsRenewal = async (otherTab: BroadcastChannel, token: string) => {
-    const { endsSessionOnceSettled } = await import("../src/api/session.ts");
-    // A third listener tells when the news is out (a loaded machine may take longer than any fixed wait).
-    const probe = new BroadcastChannel("cirrus.session");
-    let delivered = false;
-    probe.onmessage = () => {
-      delivered = true;
-    };
-    try {
-      otherTab.postMessage({ kind: "renewing", tag: await tokenTag(token) });
-      await until("the news delivered", () => delivered);
-    } finally {
-      probe.close();
-    }
-    await tick();
+    const { endsSessionOnceSettled, renewalPending } = await import("../src/api/session.ts");
+    otherTab.postMessage({ kind: "renewing", tag: await tokenTag(token) });
+    // Until this tab has taken the news in (it hashes its token first, however long a loaded machine takes).
+    await until("this tab waits for the other tab's renewal", renewalPending);
     const judgement: { ends?: boolean } = {};
     void endsSessionOnceSettled(token).then((ends) => {
       judgement.ends = ends;
@@ -179,24 +169,16 @@ describe("a renewal in another tab of this browser", () => {
 
   it("ignores a renewal of a token this tab does not hold", async () => {
     const { currentToken } = await import("../src/api/session.ts");
-    const probe = new BroadcastChannel("cirrus.session");
-    try {
-      await besideOtherTab("cirrus_api_mine", async (otherTab) => {
-        let seen = false;
-        probe.onmessage = () => {
-          seen = true;
-        };
-        otherTab.postMessage(await sealRenewed("cirrus_api_theirs", "cirrus_api_theirs_2"));
-        // Our tag, sealed with another token (a page that guessed nothing but copied the tag): not opened.
-        const forged = await sealRenewed("cirrus_api_theirs", "cirrus_api_forged");
-        otherTab.postMessage({ ...forged, tag: await tokenTag("cirrus_api_mine") });
-        await until("the news delivered", () => seen);
-        await tick();
-        assert.equal(currentToken(), "cirrus_api_mine");
-      });
-    } finally {
-      probe.close();
-    }
+    await besideOtherTab("cirrus_api_mine", async (otherTab) => {
+      otherTab.postMessage(await sealRenewed("cirrus_api_theirs", "cirrus_api_theirs_2"));
+      // Our tag, sealed with another token (a page that guessed nothing but copied the tag): not opened.
+      const forged = await sealRenewed("cirrus_api_theirs", "cirrus_api_forged");
+      otherTab.postMessage({ ...forged, tag: await tokenTag("cirrus_api_mine") });
+      // This tab takes the news in the order sent: once it has moved to this one, it has judged the two above.
+      otherTab.postMessage(await sealRenewed("cirrus_api_mine", "cirrus_api_mine_2"));
+      await until("the last news taken in", () => currentToken() !== "cirrus_api_mine");
+      assert.equal(currentToken(), "cirrus_api_mine_2");
+    });
   });
 
   it("tells the other tabs of its own renewal, no token in the clear: only a tab holding the old one reads the new", async () => {

@@ -7,15 +7,11 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AwsProvider } from "@cirrus/cloud";
-import {
-  instanceRoleCredentials,
-  type MotoServer,
-  motoBinary,
-  startMotoServer,
-} from "@cirrus/cloud/emulators";
+import type { MotoServer } from "@cirrus/cloud/emulators";
 import type { EmulatedCloudSeam } from "./control-plane-on-emulated-cloud.ts";
 import { EmulatedAwsCloud } from "./emulated-aws-cloud.ts";
 import { type ControlPlaneChoice, EmulatedClusterKit } from "./emulated-cluster-kit.ts";
+import { instanceRoleOn, REGION_STS_ACCOUNT, startRegionSts } from "./region-sts.ts";
 
 export {
   type BrokerView,
@@ -29,7 +25,6 @@ export {
 
 /** The instance profile's role every broker instance runs with (moto's default account). */
 const INSTANCE_ROLE = "cirrus-broker";
-const INSTANCE_ROLE_ARN = `arn:aws:iam::123456789012:role/${INSTANCE_ROLE}`;
 
 /**
  * The emulated region (EBS convergence scaled down: creating 300 ms, a fresh id NotFound 150 ms, detach 800
@@ -51,10 +46,7 @@ export class EmulatedAwsClusterKit extends EmulatedClusterKit<EmulatedAwsCloud> 
       new EmulatedAwsCloud({
         dir: join(dir, "cloud"),
         signingKey: regionKey.privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
-        instanceRole: {
-          name: INSTANCE_ROLE,
-          credentials: (instanceId) => instanceRoleCredentials(moto.endpoint, INSTANCE_ROLE_ARN, instanceId),
-        },
+        instanceRole: instanceRoleOn(moto, INSTANCE_ROLE),
         timing: {
           volumeCreatingMs: 300,
           newIdNotFoundMs: 150,
@@ -79,10 +71,7 @@ export class EmulatedAwsClusterKit extends EmulatedClusterKit<EmulatedAwsCloud> 
   }
 
   static async open(options: ControlPlaneChoice = {}): Promise<EmulatedAwsClusterKit> {
-    const binary = motoBinary();
-    if (!binary)
-      throw new Error("moto_server is not installed (run `bash .ci/install-moto.sh`): the region's STS");
-    const moto = await startMotoServer(binary);
+    const moto = await startRegionSts();
     let kit: EmulatedAwsClusterKit;
     try {
       kit = new EmulatedAwsClusterKit(await mkdtemp(join(tmpdir(), "cirrus-aws-cluster-")), moto);
@@ -124,7 +113,7 @@ export class EmulatedAwsClusterKit extends EmulatedClusterKit<EmulatedAwsCloud> 
         imageId: "ami-0123456789abcdef0",
         subnets: Object.fromEntries([...this.cloud.account.subnets].map(([subnet, zone]) => [zone, subnet])),
         securityGroupIds: ["sg-0123456789abcdef0"],
-        instanceProfileArn: `arn:aws:iam::123456789012:instance-profile/${INSTANCE_ROLE}`,
+        instanceProfileArn: `arn:aws:iam::${REGION_STS_ACCOUNT}:instance-profile/${INSTANCE_ROLE}`,
         instanceRoleName: INSTANCE_ROLE,
       },
     };

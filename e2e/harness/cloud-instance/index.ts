@@ -12,3 +12,4 @@ export { EmulatedAwsCloud, type EmulatedAwsCloudOptions } from "./emulated-aws-c
 export { type CloudLeftovers, EmulatedCloudOnRegion, type EmulatedCloudOptions } from "./emulated-cloud.ts";
 export { EmulatedInstance, type LaunchInstanceOptions } from "./instance-runner.ts";
 export { type CloudName, MetadataEmulator, type MetadataEmulatorOptions } from "./metadata-emulator.ts";
+export { instanceRoleOn, REGION_STS_ACCOUNT, startRegionSts } from "./region-sts.ts";

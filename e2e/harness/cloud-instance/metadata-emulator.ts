@@ -56,17 +56,20 @@ export interface MetadataEmulatorOptions {
    */
   readonly instanceRole?: {
     readonly name: string;
-    readonly credentials: (instanceId: string) => Promise<{
-      readonly accessKeyId: string;
-      readonly secretAccessKey: string;
-      readonly sessionToken: string;
-      /** ISO-8601. */
-      readonly expiration: string;
-    }>;
+    readonly credentials: (instanceId: string) => Promise<InstanceRoleCredentials>;
   };
   /** aliyun: refuse GETs without a session token (hardened mode). aws always requires one (IMDSv2). */
   readonly requireToken?: boolean;
   readonly now?: () => number;
+}
+
+/** An aws instance role's credentials, as STS's AssumeRole gives them. */
+export interface InstanceRoleCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken: string;
+  /** ISO-8601. */
+  readonly expiration: string;
 }
 
 const ALIYUN_PKCS7 = "/latest/dynamic/instance-identity/pkcs7";
@@ -91,9 +94,7 @@ export class MetadataEmulator {
     | { AccessKeyId: string; AccessKeySecret: string; SecurityToken: string; Expiration: string }
     | undefined;
   readonly #launchedAt: string;
-  #awsRoleSecret:
-    | Awaited<ReturnType<NonNullable<MetadataEmulatorOptions["instanceRole"]>["credentials"]>>
-    | undefined;
+  #awsRoleSecret: InstanceRoleCredentials | undefined;
   /** The RAM role credentials issued so far (the last one is current). */
   readonly issuedRoleCredentials: { AccessKeyId: string; SecurityToken: string; Expiration: string }[] = [];
 
@@ -229,14 +230,15 @@ export class MetadataEmulator {
     const role = this.options.provider === "aws" ? this.options.instanceRole : undefined;
     if (role && path === AWS_ROLE_CREDENTIALS) return [200, role.name];
     if (role && path === `${AWS_ROLE_CREDENTIALS}${role.name}`)
-      return [200, await this.#instanceRoleCredentials()];
+      return [200, await this.#instanceRoleCredentials(role)];
     const body = this.#lookup(path);
     return body === undefined ? [404, "Not Found"] : [200, body];
   }
 
   /** The instance role's credentials as IMDS serves them (Code, Type, AccessKeyId, SecretAccessKey, Token, Expiration). */
-  async #instanceRoleCredentials(): Promise<string> {
-    const role = this.options.instanceRole as NonNullable<MetadataEmulatorOptions["instanceRole"]>;
+  async #instanceRoleCredentials(
+    role: NonNullable<MetadataEmulatorOptions["instanceRole"]>,
+  ): Promise<string> {
     if (!this.#awsRoleSecret || Date.parse(this.#awsRoleSecret.expiration) <= this.#now()) {
       this.#awsRoleSecret = await role.credentials(this.options.instanceId);
     }

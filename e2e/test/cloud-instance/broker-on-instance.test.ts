@@ -15,12 +15,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { buildUserData } from "@cirrus/cloud";
-import {
-  instanceRoleCredentials,
-  type MotoServer,
-  motoBinary,
-  startMotoServer,
-} from "@cirrus/cloud/emulators";
+import type { MotoServer } from "@cirrus/cloud/emulators";
 import { eq } from "drizzle-orm";
 import {
   ADMIN,
@@ -29,7 +24,14 @@ import {
 } from "../../../apps/broker/test/helpers/control-plane.ts";
 import { runKcat } from "../../../apps/broker/test/helpers/kcat.ts";
 import { volumes } from "../../../apps/control-plane/src/db/schema.ts";
-import { type BlockVolume, createBlockVolume, EmulatedInstance } from "../../harness/cloud-instance/index.ts";
+import {
+  type BlockVolume,
+  createBlockVolume,
+  EmulatedInstance,
+  instanceRoleOn,
+  REGION_STS_ACCOUNT,
+  startRegionSts,
+} from "../../harness/cloud-instance/index.ts";
 
 const BROKER_MAIN = fileURLToPath(import.meta.resolve("@cirrus/broker/main"));
 
@@ -48,16 +50,14 @@ describe("a broker on an emulated aws instance", { timeout: 180_000 }, () => {
   const instances: EmulatedInstance[] = [];
 
   before(async () => {
-    const binary = motoBinary();
-    assert.ok(binary, "moto_server is not installed (run `bash .ci/install-moto.sh`): the region's STS");
-    moto = await startMotoServer(binary);
+    moto = await startRegionSts();
     const publicPem = regionKey.publicKey.export({ type: "spki", format: "pem" }).toString();
     cp = await startControlPlane({
       leaseMs: 3_000,
       config: {
         awsInstanceIdentityCertificates: JSON.stringify({ "us-east-1": publicPem }),
         awsStsEndpoint: moto.endpoint,
-        awsBrokerAccountId: "123456789012",
+        awsBrokerAccountId: REGION_STS_ACCOUNT,
       },
     });
     // POST /v1/clusters checks that the control plane could reach the cloud (no call is made: this control
@@ -73,7 +73,7 @@ describe("a broker on an emulated aws instance", { timeout: 180_000 }, () => {
           imageId: "ami-0123456789abcdef0",
           subnets: { "us-east-1c": "subnet-0123456789abcdef0" },
           securityGroupIds: ["sg-0123456789abcdef0"],
-          instanceProfileArn: `arn:aws:iam::123456789012:instance-profile/${ROLE}`,
+          instanceProfileArn: `arn:aws:iam::${REGION_STS_ACCOUNT}:instance-profile/${ROLE}`,
           instanceRoleName: ROLE,
         },
       }));
@@ -129,13 +129,6 @@ describe("a broker on an emulated aws instance", { timeout: 180_000 }, () => {
     await db.update(volumes).set({ state: "IN_USE" }).where(eq(volumes.id, volume.volumeId));
   };
 
-  /** The instance profile, as EC2 gives it: the role's credentials for a session named for the instance. */
-  const instanceRole = {
-    name: ROLE,
-    credentials: (instanceId: string) =>
-      instanceRoleCredentials(moto.endpoint, `arn:aws:iam::123456789012:role/${ROLE}`, instanceId),
-  };
-
   const launch = async (instanceId: string, privateIp: string, signingKey: KeyObject, withRole = true) => {
     const userDataBase64 = userData();
     const script = Buffer.from(userDataBase64, "base64").toString();
@@ -149,7 +142,8 @@ describe("a broker on an emulated aws instance", { timeout: 180_000 }, () => {
       lifecycle: "spot",
       userDataBase64,
       signingKey: privatePem(signingKey),
-      ...(withRole ? { metadata: { instanceRole } } : {}),
+      // The instance profile, as EC2 gives it: the role's credentials for a session named for the instance.
+      ...(withRole ? { metadata: { instanceRole: instanceRoleOn(moto, ROLE) } } : {}),
       // The emulated region's STS, the only one besides us-east-1's own the broker signs its proof for.
       env: { CIRRUS_AWS_STS_ENDPOINT: moto.endpoint },
       dir: join(dir, instanceId),

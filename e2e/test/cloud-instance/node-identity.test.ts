@@ -12,9 +12,13 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { AliyunMetadataIdentity, AwsImdsIdentity } from "@cirrus/broker/node-identity";
-import { instanceRoleCredentials, motoBinary, startMotoServer } from "@cirrus/cloud/emulators";
 import { identitySigner } from "../../harness/cloud-instance/aliyun-cluster-kit.ts";
-import { MetadataEmulator, type MetadataEmulatorOptions } from "../../harness/cloud-instance/index.ts";
+import {
+  instanceRoleOn,
+  MetadataEmulator,
+  type MetadataEmulatorOptions,
+  startRegionSts,
+} from "../../harness/cloud-instance/index.ts";
 
 const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
 const signingKey = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
@@ -99,18 +103,9 @@ describe("aws IMDSv2", () => {
   });
 
   it("with a challenge, signs sts:GetCallerIdentity with the instance role's IMDS credentials (moto: who signed)", async () => {
-    const binary = motoBinary();
-    assert.ok(binary, "moto_server is not installed (run `bash .ci/install-moto.sh`)");
-    const moto = await startMotoServer(binary);
+    const moto = await startRegionSts();
     try {
-      const role = "cirrus-broker";
-      const imds = await emulator({
-        instanceRole: {
-          name: role,
-          credentials: (id) =>
-            instanceRoleCredentials(moto.endpoint, `arn:aws:iam::123456789012:role/${role}`, id),
-        },
-      });
+      const imds = await emulator({ instanceRole: instanceRoleOn(moto, "cirrus-broker") });
       const audience = "cirrus:cluster-1:Qm9vdHN0cmFwTm9uY2VGb3JUZXN0aW5nT25seTAwMDAx";
       const stsUrl = `${moto.endpoint}/`;
       // The emulated region's STS, configured as the broker's (it signs for no other but its region's own).

@@ -14,8 +14,7 @@ export type RenewalNews =
 export const subtle: SubtleCrypto | undefined = globalThis.crypto?.subtle;
 
 const text = new TextEncoder();
-const b64 = (bytes: ArrayBuffer | Uint8Array) =>
-  btoa(String.fromCharCode(...new Uint8Array(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes))));
+const b64 = (bytes: ArrayBuffer | Uint8Array) => btoa(String.fromCharCode(...new Uint8Array(bytes)));
 const unb64 = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
 const digest = (purpose: string, token: string) =>
   (subtle as SubtleCrypto).digest("SHA-256", text.encode(`cirrus.session.${purpose}:${token}`));

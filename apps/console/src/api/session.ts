@@ -56,6 +56,11 @@ export function refusalEndsSession(usedToken: string | null): boolean {
 /** The renewal in flight in this tab or another, if any (see `duringRenewal`). */
 let renewal: Promise<unknown> | undefined;
 
+/** Whether a renewal of this session's token, here or in another tab, is in flight: a 401 met now waits for it. */
+export function renewalPending(): boolean {
+  return renewal !== undefined;
+}
+
 /** Another tab's renewal is waited for at most this long (that tab may close before its answer comes). */
 export const REMOTE_RENEWAL_WAIT_MS = 20_000;
 

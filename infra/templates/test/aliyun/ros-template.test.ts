@@ -3,14 +3,12 @@ import { describe, it } from "node:test";
 import { ALIYUN_CONTROL_PLANE_USER_DATA } from "../../src/aliyun/control-plane-user-data.ts";
 import { controlPlaneRamPolicy } from "../../src/aliyun/ram-policies.ts";
 import { rosStack } from "../../src/aliyun/ros-stack.ts";
+import { skipUnlessInstalled } from "../ci-cache.ts";
 import { rosDefinitions } from "./ros-definitions.ts";
 import { rosTemplateProblems } from "./ros-template-check.ts";
 
 const definitions = rosDefinitions();
-const skip =
-  definitions || process.env.CI
-    ? false
-    : "ROS definitions not installed: bash .ci/install-ros-definitions.sh";
+const skip = skipUnlessInstalled(definitions !== undefined, "ROS definitions", "install-ros-definitions.sh");
 
 describe("ROS template (Alibaba Cloud)", { skip }, () => {
   it("uses only resource types, properties and attributes the ROS definitions define, every reference resolved", () => {

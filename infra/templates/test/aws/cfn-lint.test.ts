@@ -6,15 +6,12 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { controlPlaneStack } from "../../src/aws/control-plane-stack.ts";
 import { templateText } from "../../src/templates.ts";
+import { skipUnlessInstalled } from "../ci-cache.ts";
 import { REPO_ROOT } from "../code-scan/source-files.ts";
 
 /** Installed by .ci/install-cfn-lint.sh (pinned, hash-checked); CI always has it. */
 const CFN_LINT = join(REPO_ROOT, ".ci/cache/cfn-lint/bin/cfn-lint");
-const skip = existsSync(CFN_LINT)
-  ? false
-  : process.env.CI
-    ? false
-    : "cfn-lint not installed: bash .ci/install-cfn-lint.sh";
+const skip = skipUnlessInstalled(existsSync(CFN_LINT), "cfn-lint", "install-cfn-lint.sh");
 
 function lint(template: unknown): { status: number; output: string } {
   const dir = mkdtempSync(join(tmpdir(), "cirrus-cfn-"));
