@@ -4,21 +4,14 @@
 // asking Metadata and backing off. As Kafka's KafkaApis.getCurrentLeader, from this broker's metadata cache —
 // but a hint is given only when another live broker leads the partition: never a guess, never this broker
 // (a refusal naming itself would send the client straight back), and nothing when the leader is unknown.
-// Cirrus brokers have one listener, so the endpoint is the one Metadata shows.
+// Cirrus brokers have one listener, so the endpoint is the one Metadata shows (live-brokers.ts nodeEndpointOf).
 import type { ClusterMetadata } from "@cirrus/broker-api";
 import { ErrorCode } from "@cirrus/kafka-protocol";
-import { liveBrokersOf, rackOf } from "./live-brokers.ts";
+import { liveBrokersOf, type NodeEndpoint, nodeEndpointOf } from "./live-brokers.ts";
 
 export interface CurrentLeader {
   leaderId: number;
   leaderEpoch: number;
-}
-
-export interface NodeEndpoint {
-  nodeId: number;
-  host: string;
-  port: number;
-  rack: string | null;
 }
 
 /** A topic by name (Produce, Fetch up to v12) or by its id as the control plane spells it (Fetch v13+). */
@@ -54,12 +47,7 @@ export class LeaderHints {
     this.#live ??= liveBrokersOf(metadata, this.#self);
     const broker = this.#live.brokers.find((b) => b.brokerId === p.leaderBrokerId);
     if (!broker) return undefined;
-    this.#named.set(broker.brokerId, {
-      nodeId: broker.brokerId,
-      host: broker.host,
-      port: broker.port,
-      rack: rackOf(broker),
-    });
+    this.#named.set(broker.brokerId, nodeEndpointOf(broker));
     return { leaderId: broker.brokerId, leaderEpoch: p.leaderEpoch };
   }
 
