@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import type { ClusterMetadata } from "@cirrus/broker-api";
 import { ApiKey, ErrorCode, encodeRecordBatch } from "@cirrus/kafka-protocol";
+import { viewOf } from "../../src/cluster/metadata-cache.ts";
 import { handleProduce } from "../../src/handlers/produce.ts";
 import { coreHandlers } from "../../src/handlers/registry.ts";
 import { toWireTopicId } from "../../src/handlers/topic-ids.ts";
@@ -40,7 +41,10 @@ function cluster(leader: number, leaderState: "ACTIVE" | "FENCED" = "ACTIVE"): C
 }
 
 function call(metadata: ClusterMetadata) {
-  const services = standaloneServices({ metadata: async () => metadata, cachedMetadata: () => metadata });
+  const services = standaloneServices({
+    metadata: async () => metadata,
+    cachedMetadata: () => viewOf(metadata),
+  });
   return dispatchCall(coreHandlers, services);
 }
 
@@ -96,7 +100,10 @@ describe("KIP-951 leader hints", () => {
 
   it("Produce below v10 is answered as before (the handler adds nothing)", async () => {
     const metadata = cluster(2);
-    const services = standaloneServices({ metadata: async () => metadata, cachedMetadata: () => metadata });
+    const services = standaloneServices({
+      metadata: async () => metadata,
+      cachedMetadata: () => viewOf(metadata),
+    });
     const context = {
       apiVersion: 9,
       services,
@@ -151,7 +158,7 @@ describe("KIP-951 leader hints", () => {
       metadata: async () => cluster(1),
       cachedMetadata: () => {
         peeks++;
-        return cluster(1);
+        return viewOf(cluster(1));
       },
     });
     const answer = dispatchCall(coreHandlers, services);
