@@ -177,7 +177,8 @@ export class MetadataCache {
   }
 }
 
-function viewOf(metadata: ClusterMetadata): MetadataView {
+/** A view of `metadata`, with its topics indexed by name and by id. */
+export function viewOf(metadata: ClusterMetadata): MetadataView {
   return {
     metadata,
     topicsByName: new Map(metadata.topics.map((t) => [t.name, t])),

@@ -54,13 +54,18 @@ async function waitForMinBytes(
 
 type FetchTopicAnswer = ResponseOf<typeof ApiKey.Fetch>["responses"][number];
 
-/** `hints`: KIP-951 (v16+), a refused partition names its leader when another broker is known to lead it. */
+/**
+ * `hinted`: KIP-951 (v16+), a refused partition names its leader when another broker is known to lead it; the
+ * hints (and the cached metadata they read) are made at the first refused partition, never for a fetch that
+ * succeeded.
+ */
 function responseTopics(
   reads: readonly PartitionRead[],
   byId: boolean,
   services: BrokerServices,
-  hints: LeaderHints | undefined,
-): FetchTopicAnswer[] {
+  hinted: boolean,
+): { topics: FetchTopicAnswer[]; hints: LeaderHints | undefined } {
+  let hints: LeaderHints | undefined;
   const topics = new Map<
     string,
     { topic: string; topicId: string; partitions: FetchTopicAnswer["partitions"] }
@@ -81,10 +86,7 @@ function responseTopics(
     }
     const hw = ok ? BigInt(read.highWatermark) : -1n;
     const aborted = ok ? read.abortedTransactions : null;
-    const topic = byId ? { id: fromWireTopicId(read.topicId) } : { name: read.topic };
-    const leader = ok ? undefined : hints?.leaderOf(topic, read.target.partition, read.errorCode);
-    entry.partitions.push({
-      ...(leader ? { currentLeader: leader } : {}),
+    const answer: FetchTopicAnswer["partitions"][number] = {
       partitionIndex: read.target.partition,
       errorCode: read.errorCode,
       highWatermark: hw,
@@ -94,9 +96,16 @@ function responseTopics(
         aborted?.map((a) => ({ producerId: a.producerId, firstOffset: BigInt(a.firstOffset) })) ?? null,
       preferredReadReplica: -1,
       records: read.chunks,
-    });
+    };
+    if (!ok && hinted) {
+      hints ??= new LeaderHints(services.cachedMetadata?.(), services.brokerId());
+      const topic = byId ? { id: fromWireTopicId(read.topicId) } : { name: read.topic };
+      const leader = hints.leaderOf(topic, read.target.partition, read.errorCode);
+      if (leader) answer.currentLeader = leader;
+    }
+    entry.partitions.push(answer);
   }
-  return [...topics.values()];
+  return { topics: [...topics.values()], hints };
 }
 
 export async function handleFetch(
@@ -120,17 +129,14 @@ export async function handleFetch(
   const total = await readPartitions(reads, maxBytes, isolation);
   if (await waitForMinBytes(request, context, reads, total)) await readPartitions(reads, maxBytes, isolation);
   const answer = answerFetch(plan, reads, cache);
-  const hints =
-    context.apiVersion >= FETCH_LEADER_HINT_VERSION
-      ? new LeaderHints(services.cachedMetadata?.(), services.brokerId())
-      : undefined;
-  const responses = responseTopics(answer.partitions, byId, services, hints);
+  const hinted = context.apiVersion >= FETCH_LEADER_HINT_VERSION;
+  const { topics, hints } = responseTopics(answer.partitions, byId, services, hinted);
   const nodeEndpoints = hints?.endpoints() ?? [];
   return {
     throttleTimeMs: 0,
     errorCode: answer.errorCode,
     sessionId: answer.sessionId,
-    responses,
+    responses: topics,
     ...(nodeEndpoints.length > 0 ? { nodeEndpoints } : {}),
   };
 }

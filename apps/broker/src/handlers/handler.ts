@@ -27,6 +27,7 @@ import type {
   RecordBatchHeader,
   RequestBodies,
 } from "@cirrus/kafka-protocol";
+import type { MetadataView } from "../cluster/metadata-cache.ts";
 import type { BrokerConfig } from "../config.ts";
 import type { FetchSessionCache } from "../fetch/fetch-session-cache.ts";
 import type { BrokerMetrics } from "../metrics/broker-metrics.ts";
@@ -64,8 +65,11 @@ export interface BrokerServices {
    * metadata names the successor, or the wait gave up (never rejects). Undefined otherwise (or absent).
    */
   handoffOf?(topic: string, partition: number): Promise<void> | undefined;
-  /** The cached cluster metadata without waiting (undefined before the first load, or absent). */
-  cachedMetadata?(): ClusterMetadata | undefined;
+  /**
+   * The cached cluster metadata with its topic indexes, without waiting (undefined before the first load, or
+   * absent).
+   */
+  cachedMetadata?(): MetadataView | undefined;
   /** The control plane's topic admin (auto-create, CreateTopics...). */
   readonly controlPlane: TopicAdmin;
   readonly metrics: BrokerMetrics;

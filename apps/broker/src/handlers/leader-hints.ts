@@ -4,21 +4,14 @@
 // asking Metadata and backing off. As Kafka's KafkaApis.getCurrentLeader, from this broker's metadata cache —
 // but a hint is given only when another live broker leads the partition: never a guess, never this broker
 // (a refusal naming itself would send the client straight back), and nothing when the leader is unknown.
-// Cirrus brokers have one listener, so the endpoint is the one Metadata shows.
-import type { ClusterMetadata } from "@cirrus/broker-api";
+// Cirrus brokers have one listener, so the endpoint is the one Metadata shows (live-brokers.ts nodeEndpointOf).
 import { ErrorCode } from "@cirrus/kafka-protocol";
-import { liveBrokersOf, rackOf } from "./live-brokers.ts";
+import type { MetadataView } from "../cluster/metadata-cache.ts";
+import { liveBrokersOf, type NodeEndpoint, nodeEndpointOf } from "./live-brokers.ts";
 
 export interface CurrentLeader {
   leaderId: number;
   leaderEpoch: number;
-}
-
-export interface NodeEndpoint {
-  nodeId: number;
-  host: string;
-  port: number;
-  rack: string | null;
 }
 
 /** A topic by name (Produce, Fetch up to v12) or by its id as the control plane spells it (Fetch v13+). */
@@ -30,14 +23,14 @@ export const FETCH_LEADER_HINT_VERSION = 16;
 
 /** Collects the hints of one response: `leaderOf` per refused partition, then `endpoints()` once. */
 export class LeaderHints {
-  readonly #metadata: ClusterMetadata | undefined;
+  readonly #view: MetadataView | undefined;
   readonly #self: number;
   #live: ReturnType<typeof liveBrokersOf> | undefined;
   readonly #named = new Map<number, NodeEndpoint>();
 
-  /** `metadata`: this broker's cached cluster metadata (undefined: none yet, so no hints). */
-  constructor(metadata: ClusterMetadata | undefined, self: number) {
-    this.#metadata = metadata;
+  /** `view`: this broker's cached cluster metadata (undefined: none yet, so no hints). */
+  constructor(view: MetadataView | undefined, self: number) {
+    this.#view = view;
     this.#self = self;
   }
 
@@ -45,21 +38,16 @@ export class LeaderHints {
   leaderOf(topic: TopicKey, partition: number, errorCode: number): CurrentLeader | undefined {
     if (errorCode !== ErrorCode.NOT_LEADER_OR_FOLLOWER && errorCode !== ErrorCode.FENCED_LEADER_EPOCH)
       return undefined;
-    const metadata = this.#metadata;
-    if (!metadata) return undefined;
-    const p = metadata.topics
-      .find("name" in topic ? (t) => t.name === topic.name : (t) => t.topicId === topic.id)
-      ?.partitions.find((q) => q.partition === partition);
+    const view = this.#view;
+    if (!view) return undefined;
+    const p = (
+      "name" in topic ? view.topicsByName.get(topic.name) : view.topicsById.get(topic.id)
+    )?.partitions.find((q) => q.partition === partition);
     if (!p || p.leaderBrokerId < 0 || p.leaderBrokerId === this.#self) return undefined;
-    this.#live ??= liveBrokersOf(metadata, this.#self);
+    this.#live ??= liveBrokersOf(view.metadata, this.#self);
     const broker = this.#live.brokers.find((b) => b.brokerId === p.leaderBrokerId);
     if (!broker) return undefined;
-    this.#named.set(broker.brokerId, {
-      nodeId: broker.brokerId,
-      host: broker.host,
-      port: broker.port,
-      rack: rackOf(broker),
-    });
+    this.#named.set(broker.brokerId, nodeEndpointOf(broker));
     return { leaderId: broker.brokerId, leaderEpoch: p.leaderEpoch };
   }
 

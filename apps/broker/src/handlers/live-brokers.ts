@@ -24,3 +24,15 @@ export function liveBrokersOf(metadata: ClusterMetadata, self: number): LiveBrok
 export function rackOf(broker: BrokerEndpoint): string | null {
   return broker.zone === "" ? null : broker.zone;
 }
+
+/** A broker as Metadata lists it and KIP-951's nodeEndpoints name it (one listener: the same endpoint). */
+export interface NodeEndpoint {
+  nodeId: number;
+  host: string;
+  port: number;
+  rack: string | null;
+}
+
+export function nodeEndpointOf(broker: BrokerEndpoint): NodeEndpoint {
+  return { nodeId: broker.brokerId, host: broker.host, port: broker.port, rack: rackOf(broker) };
+}

@@ -7,7 +7,7 @@ import { type ApiKey, ErrorCode, type MetadataRequest } from "@cirrus/kafka-prot
 import { OPERATIONS_NOT_REQUESTED } from "../security/authorized-operations.ts";
 import { authorizedOperationsOf, clusterAuthorizedOperationsOf } from "../security/request-authorization.ts";
 import type { RequestContext, ResponseOf } from "./handler.ts";
-import { liveBrokersOf, rackOf } from "./live-brokers.ts";
+import { liveBrokersOf, nodeEndpointOf } from "./live-brokers.ts";
 import { metadataAgreeingWithServed } from "./metadata-staleness.ts";
 import { partitionReplicas } from "./partition-replicas.ts";
 import { fromWireTopicId, toWireTopicId, ZERO_WIRE_TOPIC_ID } from "./topic-ids.ts";
@@ -149,12 +149,7 @@ export async function handleMetadata(
   }
   return {
     throttleTimeMs: 0,
-    brokers: cluster.brokers.map((b) => ({
-      nodeId: b.brokerId,
-      host: b.host,
-      port: b.port,
-      rack: rackOf(b),
-    })),
+    brokers: cluster.brokers.map(nodeEndpointOf),
     clusterId: metadata.clusterId,
     controllerId: cluster.controllerId,
     topics: answers,

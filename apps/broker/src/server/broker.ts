@@ -212,7 +212,7 @@ export async function startBroker(
         ?.partitions.find((p) => p.partition === partition)?.streamId;
       return streamId === undefined ? undefined : metadataCache.successorOf(streamId);
     },
-    cachedMetadata: () => metadataCache.peek()?.metadata,
+    cachedMetadata: () => metadataCache.peek(),
     topicConfigs: (topic) => metadataCache.peek()?.topicsByName.get(topic)?.configs,
     controlPlane,
     securityAdmin: controlPlane,

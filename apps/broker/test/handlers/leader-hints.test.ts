@@ -2,12 +2,15 @@
 // leads it now (currentLeader) and the response that broker's endpoint (nodeEndpoints), through the real codec —
 // but only when another live broker is known to lead it: never this broker, a fenced one or a guess.
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import type { ClusterMetadata } from "@cirrus/broker-api";
 import { ApiKey, ErrorCode, encodeRecordBatch } from "@cirrus/kafka-protocol";
+import { viewOf } from "../../src/cluster/metadata-cache.ts";
 import { handleProduce } from "../../src/handlers/produce.ts";
 import { coreHandlers } from "../../src/handlers/registry.ts";
 import { toWireTopicId } from "../../src/handlers/topic-ids.ts";
+import { PartitionRegistry } from "../../src/partitions/partition-registry.ts";
+import { StreamCluster } from "../groups/stream-test-kit.ts";
 import { dispatchCall } from "../helpers/dispatch-call.ts";
 import { standaloneServices } from "../helpers/standalone-services.ts";
 
@@ -38,7 +41,10 @@ function cluster(leader: number, leaderState: "ACTIVE" | "FENCED" = "ACTIVE"): C
 }
 
 function call(metadata: ClusterMetadata) {
-  const services = standaloneServices({ metadata: async () => metadata, cachedMetadata: () => metadata });
+  const services = standaloneServices({
+    metadata: async () => metadata,
+    cachedMetadata: () => viewOf(metadata),
+  });
   return dispatchCall(coreHandlers, services);
 }
 
@@ -94,7 +100,10 @@ describe("KIP-951 leader hints", () => {
 
   it("Produce below v10 is answered as before (the handler adds nothing)", async () => {
     const metadata = cluster(2);
-    const services = standaloneServices({ metadata: async () => metadata, cachedMetadata: () => metadata });
+    const services = standaloneServices({
+      metadata: async () => metadata,
+      cachedMetadata: () => viewOf(metadata),
+    });
     const context = {
       apiVersion: 9,
       services,
@@ -134,5 +143,31 @@ describe("KIP-951 leader hints", () => {
     assert.equal(v15.responses[0]!.partitions[0]!.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
     // currentLeader exists from v12 in the schema, but Kafka fills it only from v16 (with nodeEndpoints).
     assert.deepEqual(v15.responses[0]!.partitions[0]!.currentLeader, { leaderId: -1, leaderEpoch: -1 });
+  });
+
+  it("a Produce v11 or Fetch v16 that nothing refused reads no cached metadata (no hint work)", async () => {
+    const streams = new StreamCluster();
+    after(() => streams.close());
+    const storage = await streams.openBroker(1);
+    const streamId = await streams.createStream();
+    const partitions = new PartitionRegistry({ openStream: (id, epoch) => storage.openStream(id, epoch) });
+    await partitions.reconcile([{ topic: "t", topicId: TOPIC_ID, partition: 0, leaderEpoch: 1, streamId }]);
+    let peeks = 0;
+    const services = standaloneServices({
+      partitions,
+      metadata: async () => cluster(1),
+      cachedMetadata: () => {
+        peeks++;
+        return viewOf(cluster(1));
+      },
+    });
+    const answer = dispatchCall(coreHandlers, services);
+    const produced = await answer(ApiKey.Produce, 11, produceBody([0]));
+    assert.equal(produced.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.NONE);
+    const fetched = await answer(ApiKey.Fetch, 16, fetchBody([0]));
+    assert.equal(fetched.responses[0]!.partitions[0]!.errorCode, ErrorCode.NONE);
+    assert.equal(fetched.responses[0]!.partitions[0]!.highWatermark, 1n);
+    // Each read of the cached view may start a control-plane refresh (MetadataCache.peek): none on success.
+    assert.equal(peeks, 0);
   });
 });
