@@ -17,6 +17,7 @@ import {
 } from "@cirrus/kafka-protocol";
 import { OFFSETS_TOPIC } from "../groups/group-coordinator.ts";
 import type { CheckedBatch, Partition } from "../partitions/partition.ts";
+import { stateTimestamp } from "../partitions/state-timestamp.ts";
 import {
   appendPolicyOf,
   applyAppendPolicy,
@@ -69,8 +70,9 @@ export function checkRecords(records: Buffer | null): Checked {
         payload,
         count: summary.lastOffsetDelta + 1,
         recordCount: summary.recordCount,
-        // NO_TIMESTAMP (-1) batches exist; streams take non-negative timestamps only.
-        maxTimestamp: Math.max(0, summary.maxTimestamp),
+        // NO_TIMESTAMP (-1) batches exist; streams take non-negative safe timestamps only. The batch keeps
+        // its own (any int64): this is the stream's time, for retention and the time index.
+        maxTimestamp: stateTimestamp(summary.maxTimestamp, 0),
         header: summary.hasProducerId ? readRecordBatchHeader(payload) : undefined,
       });
     }

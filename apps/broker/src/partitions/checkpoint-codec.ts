@@ -20,7 +20,8 @@
 //   A version 2 checkpoint's markers carry no time: they decode as written when the checkpoint was
 //   (`writtenAtMs`), the latest time they can have, so they expire later than they would have, never earlier.
 //
-// Varints use arithmetic, not 32-bit shifts, so offsets and timestamps up to 2^53 survive.
+// Varints use arithmetic, not 32-bit shifts, so offsets up to 2^53 survive. Timestamps are zigzagged (their
+// differences too), so the state keeps them within ±(2^52 - 1) (state-timestamp.ts) for them to fit.
 import { crc32 } from "node:zlib";
 import { CoordinatorError, CoordinatorErrorCode } from "../errors.ts";
 import type { ProducerSnapshot, ProducerSnapshotBatch } from "../producers/partition-producer-state.ts";

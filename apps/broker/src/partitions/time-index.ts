@@ -7,10 +7,12 @@
 // Timestamps are the stream records' (Partition.append stores each batch's max timestamp with it); a
 // "record" here is one stream append, i.e. one Kafka batch.
 
+import { MAX_STATE_TIMESTAMP, stateTimestamp } from "./state-timestamp.ts";
+
 export interface Granule {
   /** Base offset of the granule's first record. */
   readonly offset: number;
-  /** Largest timestamp of the granule's records. */
+  /** Largest timestamp of the granule's records (clamped to ±MAX_STATE_TIMESTAMP). */
   readonly maxTimestamp: number;
   /** Base offset of the granule's first record carrying maxTimestamp. */
   readonly maxTimestampOffset: number;
@@ -51,8 +53,12 @@ export class TimeIndex {
     return this.#end;
   }
 
-  /** Adds the next record (offset order; records wholly before `end` must not be added again). */
-  add(baseOffset: number, count: number, timestamp: number, bytes: number): void {
+  /**
+   * Adds the next record (offset order; records wholly before `end` must not be added again). Its timestamp
+   * is clamped to the state's range (a stream written before Produce clamped may hold up to 2^53 - 1).
+   */
+  add(baseOffset: number, count: number, recordTimestamp: number, bytes: number): void {
+    const timestamp = stateTimestamp(recordTimestamp);
     const last = this.#granules.at(-1);
     if (!last || last.bytes >= this.granuleBytes) {
       this.#granules.push({
@@ -90,6 +96,7 @@ export class TimeIndex {
    * is the next granule that reaches the timestamp. Empty: no indexed record reaches it.
    */
   candidates(timestamp: number, logStartOffset: number): ScanRange[] {
+    if (timestamp > MAX_STATE_TIMESTAMP) return this.clampedRanges(logStartOffset);
     const first = lowerBound(this.#prefixMax, timestamp);
     if (first >= this.#granules.length) return [];
     const startGranule = Math.max(0, this.#granuleAt(logStartOffset));
@@ -102,6 +109,22 @@ export class TimeIndex {
         ranges.push(this.#rangeOf(i, logStartOffset));
         break;
       }
+    }
+    return ranges;
+  }
+
+  /**
+   * The ranges, in offset order, of the granules at or after `logStartOffset` whose maximum was clamped to
+   * MAX_STATE_TIMESTAMP: the only ones that can hold a timestamp beyond it. Their order says nothing about
+   * which holds which of those timestamps, so a search beyond the bound reads them all (rare: only a client
+   * stamping records past the year 142,000 pays for it).
+   */
+  clampedRanges(logStartOffset: number): ScanRange[] {
+    const ranges: ScanRange[] = [];
+    const startGranule = Math.max(0, this.#granuleAt(logStartOffset));
+    for (let i = startGranule; i < this.#granules.length; i++) {
+      if (this.#granules[i]!.maxTimestamp === MAX_STATE_TIMESTAMP)
+        ranges.push(this.#rangeOf(i, logStartOffset));
     }
     return ranges;
   }

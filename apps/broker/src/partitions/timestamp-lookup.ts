@@ -7,6 +7,7 @@
 import { iterateRecords, readRecordBatchSummary, splitRecordBatches } from "@cirrus/kafka-protocol";
 import type { CheckpointedLog } from "./checkpoint-loader.ts";
 import { contiguousRecords } from "./contiguous-records.ts";
+import { MAX_STATE_TIMESTAMP } from "./state-timestamp.ts";
 import type { ScanRange, TimeIndex } from "./time-index.ts";
 
 export interface TimestampAndOffset {
@@ -24,10 +25,12 @@ export async function offsetForTimestamp(
   timestamp: number,
 ): Promise<TimestampAndOffset> {
   const logStart = log.logStartOffset;
+  // Stream times stop at the state's bound (state-timestamp.ts); past it only the Kafka records can tell.
+  const streamTarget = Math.min(timestamp, MAX_STATE_TIMESTAMP);
   for (const range of index.candidates(timestamp, logStart)) {
     let found: TimestampAndOffset | null | undefined;
     await scan(log, range, (r) => {
-      if (r.timestamp < timestamp) return true;
+      if (r.timestamp < streamTarget) return true;
       found = firstRecordAtOrAfter(r.payload, timestamp, logStart);
       // Only records below the log start reached it (retention cut into this append): look further.
       if (found === null) return true;
@@ -56,9 +59,46 @@ export async function maxTimestampOffset(
     });
   }
   // The partially trimmed granule comes before every other one, so it wins ties.
-  const found = head && (!best || head.timestamp >= best.timestamp) ? head : best;
+  let found = head && (!best || head.timestamp >= best.timestamp) ? head : best;
+  if (found && found.timestamp >= MAX_STATE_TIMESTAMP) found = (await maxBeyondBound(index, log)) ?? found;
   // As Kafka answers: a log whose timestamps are all negative (none) has no max timestamp.
   return found && found.timestamp >= 0 ? found : NOT_FOUND;
+}
+
+/**
+ * The largest Kafka timestamp of the appends whose stream time was clamped to the state's bound (the first
+ * append on ties), read from their batches: the index knows only that they reach the bound.
+ */
+async function maxBeyondBound(
+  index: TimeIndex,
+  log: CheckpointedLog,
+): Promise<TimestampAndOffset | undefined> {
+  const logStart = log.logStartOffset;
+  let best: TimestampAndOffset | undefined;
+  for (const range of index.clampedRanges(logStart)) {
+    await scan(log, range, (r) => {
+      if (r.timestamp < MAX_STATE_TIMESTAMP) return true;
+      const timestamp = largestBatchTimestamp(r.payload);
+      if (timestamp !== undefined && (!best || timestamp > best.timestamp))
+        best = { offset: Math.max(r.baseOffset, logStart), timestamp };
+      return true;
+    });
+  }
+  return best;
+}
+
+/** The largest maxTimestamp of a stored append's Kafka batches; undefined when it cannot be decoded. */
+function largestBatchTimestamp(payload: Buffer): number | undefined {
+  try {
+    let max: number | undefined;
+    for (const batch of splitRecordBatches(payload)) {
+      const timestamp = readRecordBatchSummary(batch).maxTimestamp;
+      if (max === undefined || timestamp > max) max = timestamp;
+    }
+    return max;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

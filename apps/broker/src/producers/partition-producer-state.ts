@@ -3,6 +3,7 @@
 // or a fenced epoch. Built two ways that must agree: live (admit → settle) and by replaying the batch
 // headers stored in the partition's stream (replay), which is how it survives restarts and moves.
 import { ErrorCode } from "@cirrus/kafka-protocol";
+import { stateTimestamp } from "../partitions/state-timestamp.ts";
 import { incrementSequence, inSequence, isAtOrBefore } from "./sequence.ts";
 
 /** Kafka keeps the metadata of the last 5 batches per producer (max.in.flight.requests for idempotence). */
@@ -233,7 +234,8 @@ export class PartitionProducerState {
   replay(batch: ProducerBatch, baseOffset: number): void {
     if (batch.producerId < 0n) return;
     const lastSeq = incrementSequence(batch.baseSequence, batch.lastOffsetDelta);
-    this.#record(batch, lastSeq, baseOffset, false, Number(batch.maxTimestamp));
+    // The client's time, which may be any int64: clamped, so that a checkpoint can store it.
+    this.#record(batch, lastSeq, baseOffset, false, stateTimestamp(Number(batch.maxTimestamp)));
   }
 
   /**

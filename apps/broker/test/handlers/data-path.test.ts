@@ -226,6 +226,53 @@ describe("ListOffsets", () => {
   });
 });
 
+describe("a record stamped past 2^53", () => {
+  test("is accepted and read back as written; ListOffsets finds it by timestamp and as the max", async () => {
+    await broker.services.controlPlane.createTopic({ name: "far", partitions: 1 });
+    await eventually(() => broker.services.partitions.byName("far", 0) !== undefined, 10_000, "far-0");
+    const far = 2n ** 62n;
+    // 1024 apart: a double's step at 2^62, so both survive the broker's number arithmetic exactly.
+    const records = encodeRecordBatch({
+      baseTimestamp: far,
+      records: [
+        { value: "future", timestamp: far },
+        { value: "later", timestamp: far + 1024n },
+      ],
+    });
+    const produced = await produce(0, records, -1, "far");
+    assert.equal(produced.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.NONE);
+    const fetched = await fetchOnce(0, 0n, { topic: "far" });
+    const read = fetched.responses[0]!.partitions[0]!.records!;
+    const stamps = splitRecordBatches(read).flatMap((b) => [...iterateRecords(b)].map((r) => r.timestamp));
+    assert.deepEqual(stamps, [far, far + 1024n]);
+    const answer = await wire.request(2, 7, {
+      replicaId: -1,
+      isolationLevel: 0,
+      topics: [
+        {
+          name: "far",
+          partitions: [2n ** 40n, 2n ** 60n, far + 1024n, -3n, 2n ** 63n - 1n].map((timestamp) => ({
+            partitionIndex: 0,
+            currentLeaderEpoch: -1,
+            timestamp,
+          })),
+        },
+      ],
+    });
+    assert.deepEqual(
+      answer.topics[0]!.partitions.map((p: { offset: bigint; timestamp: bigint }) => [p.offset, p.timestamp]),
+      [
+        [0n, far],
+        [0n, far],
+        [1n, far + 1024n],
+        // The max as Partition.maxTimestampOffset answers it for any batch: the batch's offset.
+        [0n, far + 1024n],
+        [-1n, -1n],
+      ],
+    );
+  });
+});
+
 describe("a new topic", () => {
   test("a ListOffsets right after CreateTopics answers its offsets, not NOT_LEADER_OR_FOLLOWER", async () => {
     const created = await wire.request(19, 5, {

@@ -8,6 +8,7 @@ import {
   decodeCheckpoint,
   encodeCheckpoint,
 } from "../../src/partitions/checkpoint-codec.ts";
+import { MAX_STATE_TIMESTAMP } from "../../src/partitions/state-timestamp.ts";
 
 const sample: Checkpoint = {
   streamId: 42,
@@ -203,5 +204,23 @@ describe("checkpoint codec", () => {
       ),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe("checkpoints at the state's timestamp bounds", () => {
+  it("round-trip producer times of ±MAX_STATE_TIMESTAMP and granule maxima swinging between 0 and it", () => {
+    const extreme: Checkpoint = {
+      ...sample,
+      producers: [
+        { ...sample.producers[0]!, lastTimestamp: MAX_STATE_TIMESTAMP },
+        { ...sample.producers[1]!, lastTimestamp: -MAX_STATE_TIMESTAMP },
+      ],
+      granules: [
+        { offset: 0, maxTimestamp: 0, maxTimestampOffset: 0, bytes: 1 },
+        { offset: 90, maxTimestamp: MAX_STATE_TIMESTAMP, maxTimestampOffset: 90, bytes: 1 },
+        { offset: 2 ** 40, maxTimestamp: 0, maxTimestampOffset: 2 ** 40, bytes: 1 },
+      ],
+    };
+    assert.deepEqual(decodeCheckpoint(encodeCheckpoint(extreme)), extreme);
   });
 });

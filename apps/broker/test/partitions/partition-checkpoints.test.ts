@@ -10,6 +10,7 @@ import { AppendNotifier } from "../../src/partitions/append-notifier.ts";
 import { ObjectStoreCheckpointStore } from "../../src/partitions/checkpoint-store.ts";
 import { Partition } from "../../src/partitions/partition.ts";
 import { PartitionRegistry } from "../../src/partitions/partition-registry.ts";
+import { MAX_STATE_TIMESTAMP, stateTimestamp } from "../../src/partitions/state-timestamp.ts";
 import { ProducerStateManager, rebuildProducerState } from "../../src/producers/index.ts";
 import type { PartitionTxnIndex } from "../../src/producers/partition-txn-index.ts";
 import { rebuildTxnIndex } from "../../src/producers/rebuild-txn-index.ts";
@@ -57,7 +58,7 @@ async function produce(
   const offset = partition.nextOffset;
   const verdict = gate.admit(partition, header, offset);
   if (verdict.kind !== "append") return verdict;
-  await partition.append([{ payload, count: 3, maxTimestamp: ts }]);
+  await partition.append([{ payload, count: 3, maxTimestamp: stateTimestamp(ts, 0) }]);
   gate.settle(partition, header, offset, true);
   return { kind: "appended" as const, offset };
 }
@@ -123,6 +124,53 @@ describe("partition checkpoints on s3stream", () => {
       assert.deepEqual(await onC.offsetForTimestamp(t), scanned, `timestamp ${t}`);
     }
     await onC.close();
+  });
+});
+
+describe("timestamps beyond what a JS number holds exactly", () => {
+  it("a batch stamped 2^62 (or -2^62) still lets the partition checkpoint, and ListOffsets answers around it", async () => {
+    const streamId = await cluster.createStream();
+    const onA = await openOn(await cluster.openBroker(1), streamId, 1);
+    const gateA = new ProducerStateManager();
+    await gateA.load(onA);
+    const far = 2 ** 62;
+    // Kafka accepts any int64 timestamp; the record keeps it, the broker's state must still checkpoint.
+    const stamps = [T0, T0 + 1, far, -1, -far, T0 + 2, far, T0 + 3, 2 ** 52, T0 + 4];
+    for (let i = 0; i < 40; i++) {
+      const r = await produce(
+        gateA,
+        onA,
+        BigInt(30 + (i % 4)),
+        Math.floor(i / 4) * 3,
+        stamps[i % stamps.length]!,
+      );
+      assert.equal(r.kind, "appended");
+    }
+    await onA.checkpoints.checkpointNow();
+    const end = onA.highWatermark;
+    assert.deepEqual(await store.list(streamId), [end]);
+    await onA.close();
+
+    const onB = await openOn(await cluster.openBroker(2), streamId, 2);
+    const gateB = new ProducerStateManager();
+    await gateB.load(onB);
+    assert.equal(onB.checkpoints.stats.loadedFrom, end);
+    assert.equal(onB.checkpoints.stats.replayedOffsets, 0);
+    await assertLikeFullScan(onB);
+    // Up to the state's bound the index finds what a scan of the stream does, and answers with the record's
+    // own timestamp (the stream's is clamped).
+    for (const t of [0, T0, T0 + 3, T0 + 4, T0 + 5, 2 ** 52 - 2]) {
+      const scanned = await scanFor(onB, t);
+      const timestamp = scanned.timestamp === MAX_STATE_TIMESTAMP ? far : scanned.timestamp;
+      assert.deepEqual(await onB.offsetForTimestamp(t), { ...scanned, timestamp }, `timestamp ${t}`);
+    }
+    // Beyond it, as Kafka answers from the records' own timestamps.
+    assert.deepEqual(await onB.offsetForTimestamp(2 ** 52), { offset: 6, timestamp: far });
+    assert.deepEqual(await onB.offsetForTimestamp(2 ** 60), { offset: 6, timestamp: far });
+    assert.deepEqual(await onB.offsetForTimestamp(far), { offset: 6, timestamp: far });
+    assert.deepEqual(await onB.offsetForTimestamp(2 ** 63), { offset: -1, timestamp: -1 });
+    assert.deepEqual(await onB.maxTimestampOffset(), { offset: 6, timestamp: far });
+    await onB.close();
   });
 });
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { MAX_STATE_TIMESTAMP } from "../../src/partitions/state-timestamp.ts";
 import { TimeIndex } from "../../src/partitions/time-index.ts";
 
 /** Ten records of 100 bytes and 2 offsets each (offsets 0..19), granules of 300 bytes: [0,6) [6,12) [12,18) [18,20). */
@@ -34,6 +35,22 @@ describe("TimeIndex", () => {
     assert.deepEqual(index.candidates(31, 0), [{ from: 6, to: 12 }]);
     assert.deepEqual(index.candidates(41, 0), [{ from: 12, to: 18 }]);
     assert.deepEqual(index.candidates(91, 0), []);
+  });
+
+  it("clamps timestamps past the state's bound; a search beyond it lists every granule that reached the bound", () => {
+    // 2^53 - 1: what a stream written before Produce clamped may hold.
+    const index = indexOf([10, 2 ** 53 - 1, 20, 30, 40, 50, 60, MAX_STATE_TIMESTAMP, 70, 80]);
+    assert.deepEqual(
+      index.granules.map((g) => g.maxTimestamp),
+      [MAX_STATE_TIMESTAMP, 50, MAX_STATE_TIMESTAMP, 80],
+    );
+    assert.deepEqual(index.candidates(45, 0), [{ from: 0, to: 6 }]);
+    assert.deepEqual(index.candidates(MAX_STATE_TIMESTAMP, 0), [{ from: 0, to: 6 }]);
+    assert.deepEqual(index.candidates(2 ** 62, 0), [
+      { from: 0, to: 6 },
+      { from: 12, to: 18 },
+    ]);
+    assert.deepEqual(index.candidates(2 ** 62, 8), [{ from: 12, to: 18 }]);
   });
 
   it("after retention, scans the log-start granule from the log start, then the next one reaching the target", () => {

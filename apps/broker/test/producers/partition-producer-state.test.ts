@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ErrorCode } from "@cirrus/kafka-protocol";
+import { MAX_STATE_TIMESTAMP } from "../../src/partitions/state-timestamp.ts";
 import { PartitionProducerState, type ProducerBatch } from "../../src/producers/partition-producer-state.ts";
 import { incrementSequence, inSequence, isAtOrBefore } from "../../src/producers/sequence.ts";
 
@@ -161,5 +162,27 @@ describe("PartitionProducerState", () => {
     for (const probe of [batch(30), batch(40), batch(50), batch(0, 10, 1)]) {
       assert.deepEqual(replayed.admit(probe, 50, 0), live.admit(probe, 50, 0));
     }
+  });
+});
+
+describe("replayed producer times", () => {
+  it("are clamped to the state's bound: a client's int64 time stays storable, and a future one never idles", () => {
+    const state = new PartitionProducerState(options);
+    state.replay({ ...batch(0), producerId: 1n, maxTimestamp: 2n ** 62n }, 0);
+    state.replay({ ...batch(0), producerId: 2n, maxTimestamp: -(2n ** 62n) }, 10);
+    state.replay({ ...batch(0), producerId: 3n, maxTimestamp: -1n }, 20);
+    assert.deepEqual(
+      state.snapshot().map((p) => [p.producerId, p.lastTimestamp]),
+      [
+        [1n, MAX_STATE_TIMESTAMP],
+        [2n, -MAX_STATE_TIMESTAMP],
+        [3n, -1],
+      ],
+    );
+    state.expire(Date.now(), () => false);
+    assert.deepEqual(
+      state.snapshot().map((p) => p.producerId),
+      [1n],
+    );
   });
 });
