@@ -13,6 +13,8 @@ function leadersKey(clusterId: string): string {
 
 /** A registered wake-up: wait() resolves on the event (or at once if it fired since), the timeout or the signal. */
 export interface Waiter {
+  /** Whether the event fired since the waiter was registered. */
+  readonly fired: boolean;
   wait(ms: number, signal?: AbortSignal): Promise<void>;
   dispose(): void;
 }
@@ -91,6 +93,9 @@ export class AssignmentNotifier {
     };
     this.#events.on(event, listener);
     return {
+      get fired() {
+        return fired;
+      },
       wait: (ms, signal) =>
         new Promise<void>((resolve) => {
           if (fired || signal?.aborted) return resolve();

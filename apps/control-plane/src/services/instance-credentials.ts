@@ -22,6 +22,9 @@ import { ApiError } from "../errors.ts";
 import { type AwsProofOptions, verifyAwsInstanceProof } from "./aws-instance-proof.ts";
 import { spendInstanceChallenge } from "./instance-challenges.ts";
 
+/** For callers that pass none: one per process, so that the control plane's own account is asked STS once. */
+const DEFAULT_AWS_PROOF: AwsProofOptions = { account: awsAccountSource({}) };
+
 /**
  * Whether `instanceId` is an instance of the cluster's fleet, as its cloud lists it now (the composition's:
  * the provider's listInstances of the cluster's fleet). Rejects when the cloud cannot be asked now.
@@ -34,7 +37,7 @@ export async function issueInstanceCredential(
   request: { clusterId: string; identity: InstanceIdentityProof },
   now = Date.now(),
   isFleetInstance?: FleetMembership,
-  aws: AwsProofOptions = { account: awsAccountSource({}) },
+  aws: AwsProofOptions = DEFAULT_AWS_PROOF,
 ): Promise<{ brokerToken: string; instanceId: string }> {
   const [cluster] = await db
     .select({ spec: clusters.spec, state: clusters.state })

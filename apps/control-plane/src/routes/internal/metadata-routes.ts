@@ -14,6 +14,7 @@ import { withProblems } from "../../api-schemas/common.ts";
 import type { AppContext } from "../../app-context.ts";
 import type { TypeBoxTypeProvider } from "../../http/typebox.ts";
 import { announcesLeaderOf, readClusterMetadata } from "../../services/cluster-metadata.ts";
+import { SharedMetadataReads } from "../../services/shared-metadata-reads.ts";
 import { addPartitions, alterTopicConfigs, createTopic, deleteTopic } from "../../services/topics.ts";
 
 /**
@@ -27,6 +28,9 @@ export function metadataRoutes(ctx: AppContext) {
     // Closing the server answers every waiting successor watch at once (as in broker-routes.ts).
     const closing = new AbortController();
     app.addHook("preClose", async () => closing.abort());
+    const successorReads = new SharedMetadataReads(ctx.notifier, (clusterId) =>
+      readClusterMetadata(db, clusterId),
+    );
 
     r.get(
       InternalRoutes.metadata,
@@ -55,7 +59,7 @@ export function metadataRoutes(ctx: AppContext) {
           // Registered before reading, so an open committed between the read and the wait still wakes us.
           const waiter = ctx.notifier.leadersWaiter(clusterId);
           try {
-            const metadata = await readClusterMetadata(db, clusterId);
+            const metadata = await successorReads.read(clusterId);
             const left = deadline - Date.now();
             if (!announcesLeaderOf(metadata, movedFrom, streamIds) || left <= 0 || stop.aborted)
               return metadata;

@@ -44,10 +44,6 @@ export function objectRoutes(ctx: AppContext) {
       new DbObjectManager({ db: ctx.database.db, clusterId: request.brokerClusterId! });
     const tags = ["internal-objects"];
     /**
-     * A move waiting for one of these closes goes on now (MoveCompletion: one pass per cluster at a time, the
-     * reply does not wait for it). A failure here is logged; the reconcile pass finishes the move then.
-     */
-    /**
      * A stream opened: the cluster may announce another leader for its partition now (a move's target), so the
      * move's source, waiting for its successor (GET /metadata with `movedFrom`), reads it again. Not awaited:
      * the in-process wake-up is immediate, and the opener's reply need not wait for the NOTIFY.
@@ -55,6 +51,10 @@ export function objectRoutes(ctx: AppContext) {
     const leadersChanged = (request: FastifyRequest) => {
       void ctx.notifier.leadersChanged(request.brokerClusterId!);
     };
+    /**
+     * A move waiting for one of these closes goes on now (MoveCompletion: one pass per cluster at a time, the
+     * reply does not wait for it). A failure here is logged; the reconcile pass finishes the move then.
+     */
     const completeMovesAfterCloses = async (request: FastifyRequest, streamIds: readonly number[]) => {
       const clusterId = request.brokerClusterId!;
       try {
